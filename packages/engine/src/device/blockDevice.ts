@@ -1,0 +1,46 @@
+import { EngineError, fail } from '../errors.ts'
+import { SECTOR_SIZE } from '../units.ts'
+
+/**
+ * A block device: byte-addressed, sector-aligned I/O. Every engine layer talks to disks through
+ * this interface (nbdkit's plugin table: size, pread, pwrite, flush).
+ */
+export interface BlockDevice {
+  /** What backs it: 'memory', 'file', 'blockdev', 'faulty', ... */
+  readonly kind: string
+  /** Size in bytes, a multiple of the sector size. */
+  readonly size: number
+  /** Human-readable location (path, URL or a memory label). */
+  readonly location: string
+  /** Identity used for the one-manager-per-device lock. */
+  readonly lockKey: string
+  /** Reads `length` bytes at byte `offset`; both sector-aligned. */
+  read(offset: number, length: number): Promise<Buffer>
+  /** Writes `data` at byte `offset`; both sector-aligned. Durable only after `flush`. */
+  write(offset: number, data: Uint8Array): Promise<void>
+  /** Makes every completed write durable. */
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Validates an I/O request against a device; throws VM_UNALIGNED / VM_OUT_OF_RANGE. */
+export function checkRange(dev: { size: number; location: string }, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length} on ${dev.location}`)
+  }
+  if (offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
+    fail('VM_UNALIGNED', `I/O ${offset}+${length} on ${dev.location} is not sector-aligned`)
+  }
+  if (offset + length > dev.size) {
+    fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond end ${dev.size} of ${dev.location}`)
+  }
+}
+
+export function closedError(location: string): EngineError {
+  return new EngineError('VM_CLOSED', `device ${location} is closed`)
+}
+
+/** Wraps an operating-system error as VM_IO with the cause chained. */
+export function ioError(location: string, op: string, cause: unknown): EngineError {
+  return new EngineError('VM_IO', `${op} failed on ${location}`, { cause })
+}

@@ -1,0 +1,212 @@
+import { setTimeout as sleepMs } from 'node:timers/promises'
+import { type BlockDevice, checkRange, closedError } from './blockDevice.ts'
+import { EngineError } from '../errors.ts'
+
+export type FaultOp = 'read' | 'write' | 'flush'
+
+/** One injected fault (nbdkit's error filter): which operations fail, where, and when. */
+export interface FaultRule {
+  /** Operations this rule fails; all when omitted. */
+  ops?: FaultOp[]
+  /** Only I/O overlapping this byte range fails. */
+  range?: { offset: number; length: number }
+  /** Let this many matching operations succeed first. */
+  after?: number
+  /** Fail at most this many times, then the rule retires. Unlimited when omitted. */
+  times?: number
+}
+
+export interface TraceEntry {
+  op: FaultOp
+  offset: number
+  length: number
+  failed: boolean
+}
+
+/**
+ * Several devices that lose power together: `tripAfter(n)` lets n more writes (over all its
+ * devices) through, then cuts power to every device on the rail.
+ */
+export interface PowerRail {
+  tripAfter(writes: number): void
+  readonly tripped: boolean
+  /** Writes seen since the rail was created. */
+  readonly writes: number
+}
+
+export function createPowerRail(): PowerRail & { attach(cut: () => void): void; countWrite(): boolean } {
+  const cuts: Array<() => void> = []
+  let budget = Infinity
+  let tripped = false
+  let writes = 0
+  return {
+    get tripped() {
+      return tripped
+    },
+    get writes() {
+      return writes
+    },
+    tripAfter(n: number) {
+      budget = n
+    },
+    attach(cut) {
+      cuts.push(cut)
+    },
+    /** Returns false when this write is refused because power is (now) gone. */
+    countWrite() {
+      if (tripped) return false
+      if (budget <= 0) {
+        tripped = true
+        for (const cut of cuts) cut()
+        return false
+      }
+      budget--
+      writes++
+      return true
+    },
+  }
+}
+
+export interface FaultyDevice extends BlockDevice {
+  readonly inner: BlockDevice
+  /** Adds a fault rule; returns a function that removes it. */
+  addFault(rule: FaultRule): () => void
+  clearFaults(): void
+  /** Added latency per operation, milliseconds. */
+  setLatency(ms: number): void
+  /** Drops every write since the last flush; the device then fails every operation until `restore`. */
+  powerCut(): void
+  /** Brings a power-cut device back (its unflushed writes stay lost). */
+  restore(): void
+  readonly failed: boolean
+  /** Every operation seen, when tracing is on. */
+  readonly trace: TraceEntry[]
+  setTracing(on: boolean): void
+}
+
+export interface FaultyDeviceOptions {
+  /**
+   * Hold writes in a volatile cache until flush (like a disk's write cache) so that `powerCut`
+   * loses them. Off by default: writes pass straight through.
+   */
+  volatileCache?: boolean
+  rail?: ReturnType<typeof createPowerRail>
+  sleep?: (ms: number) => Promise<unknown>
+}
+
+function overlaps(a: { offset: number; length: number }, offset: number, length: number): boolean {
+  return offset < a.offset + a.length && a.offset < offset + length
+}
+
+/** Wraps any device with injectable I/O errors, latency, tracing and power cuts. */
+export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOptions = {}): FaultyDevice {
+  const rules = new Set<FaultRule & { seen: number; fired: number }>()
+  const sleep = options.sleep ?? ((ms: number) => sleepMs(ms))
+  let latency = 0
+  let dead = false
+  let closed = false
+  let tracing = false
+  const trace: TraceEntry[] = []
+  // Volatile cache: unflushed writes in arrival order; reads see the newest data.
+  let pending: Array<{ offset: number; data: Buffer }> = []
+
+  const location = `faulty(${inner.location})`
+
+  function check(op: FaultOp, offset: number, length: number): void {
+    if (closed) throw closedError(location)
+    if (dead) {
+      record(op, offset, length, true)
+      throw new EngineError('VM_IO', `${op} on ${location}: device has no power`)
+    }
+    for (const r of rules) {
+      if (r.ops && !r.ops.includes(op)) continue
+      if (r.range && op !== 'flush' && !overlaps(r.range, offset, length)) continue
+      r.seen++
+      if (r.after !== undefined && r.seen <= r.after) continue
+      r.fired++
+      if (r.times !== undefined && r.fired >= r.times) rules.delete(r)
+      record(op, offset, length, true)
+      throw new EngineError('VM_IO', `injected ${op} error on ${location} at ${offset}+${length}`)
+    }
+    record(op, offset, length, false)
+  }
+
+  function record(op: FaultOp, offset: number, length: number, failed: boolean) {
+    if (tracing) trace.push({ op, offset, length, failed })
+  }
+
+  function cut() {
+    pending = []
+    dead = true
+  }
+  options.rail?.attach(cut)
+
+  const dev: FaultyDevice = {
+    kind: 'faulty',
+    size: inner.size,
+    location,
+    lockKey: inner.lockKey,
+    inner,
+    get failed() {
+      return dead
+    },
+    get trace() {
+      return trace
+    },
+    setTracing(on) {
+      tracing = on
+    },
+    addFault(rule) {
+      const r = { ...rule, seen: 0, fired: 0 }
+      rules.add(r)
+      return () => void rules.delete(r)
+    },
+    clearFaults() {
+      rules.clear()
+    },
+    setLatency(ms) {
+      latency = ms
+    },
+    powerCut: cut,
+    restore() {
+      dead = false
+    },
+    async read(offset, length) {
+      checkRange(dev, offset, length)
+      if (latency) await sleep(latency)
+      check('read', offset, length)
+      const buf = await inner.read(offset, length)
+      for (const p of pending) {
+        if (!overlaps({ offset: p.offset, length: p.data.length }, offset, length)) continue
+        const from = Math.max(offset, p.offset)
+        const to = Math.min(offset + length, p.offset + p.data.length)
+        p.data.copy(buf, from - offset, from - p.offset, to - p.offset)
+      }
+      return buf
+    },
+    async write(offset, data) {
+      checkRange(dev, offset, data.length)
+      if (latency) await sleep(latency)
+      if (options.rail && !options.rail.countWrite()) {
+        record('write', offset, data.length, true)
+        throw new EngineError('VM_IO', `write on ${location}: power cut`)
+      }
+      check('write', offset, data.length)
+      if (options.volatileCache) pending.push({ offset, data: Buffer.from(data) })
+      else await inner.write(offset, data)
+    },
+    async flush() {
+      if (latency) await sleep(latency)
+      check('flush', 0, 0)
+      const toApply = pending
+      pending = []
+      for (const p of toApply) await inner.write(p.offset, p.data)
+      await inner.flush()
+    },
+    async close() {
+      closed = true
+      await inner.close()
+    },
+  }
+  return dev
+}

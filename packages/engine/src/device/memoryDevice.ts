@@ -1,0 +1,61 @@
+import { type BlockDevice, checkRange, closedError } from './blockDevice.ts'
+import { SECTOR_SIZE } from '../units.ts'
+
+const CHUNK = 64 * 1024
+let nextId = 1
+
+/** A sparse in-memory device: chunks are allocated on first write; unwritten bytes read as zero. */
+export function createMemoryDevice(size: number, label?: string): BlockDevice {
+  if (!Number.isSafeInteger(size) || size <= 0 || size % SECTOR_SIZE !== 0) {
+    throw new RangeError(`memory device size must be a positive multiple of ${SECTOR_SIZE}`)
+  }
+  const id = nextId++
+  const location = label ?? `memory:${id}`
+  const chunks = new Map<number, Buffer>()
+  let closed = false
+  const dev: BlockDevice = {
+    kind: 'memory',
+    size,
+    location,
+    lockKey: `memory:${id}`,
+    async read(offset, length) {
+      if (closed) throw closedError(location)
+      checkRange(dev, offset, length)
+      const out = Buffer.alloc(length)
+      let pos = offset
+      while (pos < offset + length) {
+        const ci = Math.floor(pos / CHUNK)
+        const within = pos - ci * CHUNK
+        const n = Math.min(CHUNK - within, offset + length - pos)
+        const chunk = chunks.get(ci)
+        if (chunk) chunk.copy(out, pos - offset, within, within + n)
+        pos += n
+      }
+      return out
+    },
+    async write(offset, data) {
+      if (closed) throw closedError(location)
+      checkRange(dev, offset, data.length)
+      let pos = offset
+      while (pos < offset + data.length) {
+        const ci = Math.floor(pos / CHUNK)
+        const within = pos - ci * CHUNK
+        const n = Math.min(CHUNK - within, offset + data.length - pos)
+        let chunk = chunks.get(ci)
+        if (!chunk) {
+          chunk = Buffer.alloc(CHUNK)
+          chunks.set(ci, chunk)
+        }
+        chunk.set(data.subarray(pos - offset, pos - offset + n), within)
+        pos += n
+      }
+    },
+    async flush() {
+      if (closed) throw closedError(location)
+    },
+    async close() {
+      closed = true
+    },
+  }
+  return dev
+}

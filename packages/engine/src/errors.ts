@@ -1,0 +1,62 @@
+/**
+ * Every expected failure of the engine is an `EngineError` with one of these stable codes.
+ * Codes never change meaning; messages may. The list is documented in the package README.
+ */
+export const ERROR_CODES = [
+  // twins of the AIX lvm_resyncpv seed codes
+  'VM_OFFLINE',
+  'VM_FORCEOFF',
+  'VM_INVALID_PARAM',
+  'VM_BUSY',
+  'VM_NOTSYNCED',
+  'VM_MAPFOPN',
+  'VM_MAPFRDWR',
+  'VM_WRTDAERR',
+  'VM_DALVOPN',
+  'VM_INV_DEVENT',
+  'VM_NOTCHARDEV',
+  'VM_ALLOCERR',
+  // record layer (SEMANTICS.md 3.3)
+  'VM_INVALID_NAME',
+  'VM_READONLY',
+  'VM_OVERLAP',
+  'VM_BUSY_ASSOC',
+  'VM_LOG_EXISTS',
+  'VM_TOO_MANY_PLEXES',
+  'VM_LOCKED',
+  'VM_UNSTARTABLE',
+  'VM_VOL_ENABLED',
+  'VM_NOQUORUM',
+  'VM_NOT_FOUND',
+  'VM_EXISTS',
+  'VM_NO_SPACE',
+  'VM_OUT_OF_RANGE',
+  'VM_UNALIGNED',
+  'VM_IO',
+  'VM_CONFIG_CORRUPT',
+  'VM_ABORTED',
+  'VM_CLOSED',
+] as const
+
+export type EngineErrorCode = (typeof ERROR_CODES)[number]
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode
+  constructor(code: EngineErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'EngineError'
+    this.code = code
+  }
+}
+
+export function isEngineError(e: unknown, code?: EngineErrorCode): e is EngineError {
+  return e instanceof EngineError && (code === undefined || e.code === code)
+}
+
+export function fail(code: EngineErrorCode, message: string, cause?: unknown): never {
+  throw new EngineError(code, message, cause === undefined ? undefined : { cause })
+}
+
+export function assertNever(x: never): never {
+  throw new TypeError(`unexpected value ${JSON.stringify(x)}`)
+}

@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
+import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
+import { blockDeviceSuite } from './blockDeviceSuite.ts'
+import { tempDir } from './tmp.ts'
+
+blockDeviceSuite('memory', async (size) => ({ dev: createMemoryDevice(size), cleanup: async () => {} }))
+
+blockDeviceSuite('image file', async (size) => {
+  const t = await tempDir()
+  const path = join(t.dir, 'disk.img')
+  await createImageFile(path, size)
+  const h = {
+    dev: await openDevicePath(path),
+    reopen: async () => {
+      await h.dev.close()
+      return openDevicePath(path)
+    },
+    cleanup: async () => {
+      await h.dev.close()
+      await t.remove()
+    },
+  }
+  return h
+})
+
+blockDeviceSuite('block device (loop)', async (size) => {
+  const t = await tempDir()
+  const path = join(t.dir, 'loop.img')
+  await createImageFile(path, size)
+  const loop = execFileSync('losetup', ['-f', '--show', path], { encoding: 'utf8' }).trim()
+  const h = {
+    dev: await openDevicePath(loop),
+    reopen: async () => {
+      await h.dev.close()
+      return openDevicePath(loop)
+    },
+    cleanup: async () => {
+      await h.dev.close()
+      execFileSync('losetup', ['-d', loop])
+      await t.remove()
+    },
+  }
+  expect(h.dev.kind).toBe('blockdev')
+  return h
+})
+
+blockDeviceSuite('faulty (pass-through)', async (size) => ({
+  dev: createFaultyDevice(createMemoryDevice(size)),
+  cleanup: async () => {},
+}))
+
+blockDeviceSuite('faulty (volatile write cache)', async (size) => ({
+  dev: createFaultyDevice(createMemoryDevice(size), { volatileCache: true }),
+  cleanup: async () => {},
+}))
+
+describe('createFaultyDevice', () => {
+  it('fails only I/O overlapping the chosen range, and only the chosen operations', async () => {
+    const d = createFaultyDevice(createMemoryDevice(1 << 20))
+    d.addFault({ ops: ['write'], range: { offset: 4096, length: 512 } })
+    await d.write(0, Buffer.alloc(4096, 1))
+    await expect(d.write(4096, Buffer.alloc(512))).rejects.toMatchObject({ code: 'VM_IO' })
+    await expect(d.write(3584, Buffer.alloc(1024))).rejects.toMatchObject({ code: 'VM_IO' })
+    expect((await d.read(4096, 512)).length).toBe(512)
+  })
+
+  it('lets `after` operations succeed and then fails `times` times', async () => {
+    const d = createFaultyDevice(createMemoryDevice(1 << 20))
+    d.addFault({ ops: ['read'], after: 2, times: 1 })
+    await d.read(0, 512)
+    await d.read(0, 512)
+    await expect(d.read(0, 512)).rejects.toMatchObject({ code: 'VM_IO' })
+    await d.read(0, 512)
+  })
+
+  it('drops every write since the last flush on a power cut', async () => {
+    const mem = createMemoryDevice(1 << 20)
+    const d = createFaultyDevice(mem, { volatileCache: true })
+    await d.write(0, Buffer.alloc(512, 7))
+    await d.flush()
+    await d.write(512, Buffer.alloc(512, 8))
+    expect((await d.read(512, 512))[0]).toBe(8)
+    d.powerCut()
+    await expect(d.read(0, 512)).rejects.toMatchObject({ code: 'VM_IO' })
+    expect((await mem.read(0, 512))[0]).toBe(7)
+    expect((await mem.read(512, 512))[0]).toBe(0)
+  })
+
+  it('cuts power to every device on a rail after the armed number of writes', async () => {
+    const rail = createPowerRail()
+    const a = createFaultyDevice(createMemoryDevice(1 << 20), { rail, volatileCache: true })
+    const b = createFaultyDevice(createMemoryDevice(1 << 20), { rail, volatileCache: true })
+    rail.tripAfter(2)
+    await a.write(0, Buffer.alloc(512, 1))
+    await a.flush()
+    await b.write(0, Buffer.alloc(512, 2))
+    await expect(b.write(512, Buffer.alloc(512, 3))).rejects.toMatchObject({ code: 'VM_IO' })
+    expect(rail.tripped).toBe(true)
+    expect(a.failed && b.failed).toBe(true)
+    expect((await a.inner.read(0, 512))[0]).toBe(1)
+    expect((await b.inner.read(0, 512))[0]).toBe(0)
+  })
+
+  it('delays operations by the configured latency through the injected sleep', async () => {
+    const waits: number[] = []
+    const d = createFaultyDevice(createMemoryDevice(1 << 20), { sleep: async (ms) => void waits.push(ms) })
+    d.setLatency(25)
+    await d.write(0, Buffer.alloc(512))
+    await d.read(0, 512)
+    expect(waits).toEqual([25, 25])
+  })
+})
+
+describe('openDevicePath', () => {
+  it('refuses a directory and a missing path with VM_NOTCHARDEV', async () => {
+    const t = await tempDir()
+    try {
+      await expect(openDevicePath(t.dir)).rejects.toMatchObject({ code: 'VM_NOTCHARDEV' })
+      await expect(openDevicePath(join(t.dir, 'nope'))).rejects.toMatchObject({ code: 'VM_NOTCHARDEV' })
+      await expect(openDevicePath('/dev/null')).rejects.toMatchObject({ code: 'VM_NOTCHARDEV' })
+    } finally {
+      await t.remove()
+    }
+  })
+
+  it('creates sparse image files and refuses to overwrite one', async () => {
+    const t = await tempDir()
+    try {
+      const p = join(t.dir, 'a.img')
+      await createImageFile(p, 1 << 30)
+      const blocks = Number(execFileSync('stat', ['-c', '%b', p], { encoding: 'utf8' }))
+      expect(blocks).toBeLessThan(64)
+      await expect(createImageFile(p, 1 << 20)).rejects.toMatchObject({ code: 'VM_EXISTS' })
+    } finally {
+      await t.remove()
+    }
+  })
+})
