@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'VM_CONFIG_CORRUPT',
   'VM_ABORTED',
   'VM_CLOSED',
+  'VM_LAST_PLEX',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]

@@ -4,20 +4,28 @@ import { SECTOR_SIZE } from '../units.ts'
 const CHUNK = 64 * 1024
 let nextId = 1
 
+export interface MemoryDevice extends BlockDevice {
+  /** A new open handle on the same storage (what reopening a disk after close gives). */
+  reopen(): MemoryDevice
+}
+
 /** A sparse in-memory device: chunks are allocated on first write; unwritten bytes read as zero. */
-export function createMemoryDevice(size: number, label?: string): BlockDevice {
+export function createMemoryDevice(size: number, label?: string): MemoryDevice {
   if (!Number.isSafeInteger(size) || size <= 0 || size % SECTOR_SIZE !== 0) {
     throw new RangeError(`memory device size must be a positive multiple of ${SECTOR_SIZE}`)
   }
   const id = nextId++
-  const location = label ?? `memory:${id}`
-  const chunks = new Map<number, Buffer>()
+  return openMemory(size, label ?? `memory:${id}`, `memory:${id}`, new Map())
+}
+
+function openMemory(size: number, location: string, lockKey: string, chunks: Map<number, Buffer>): MemoryDevice {
   let closed = false
-  const dev: BlockDevice = {
+  const dev: MemoryDevice = {
+    reopen: () => openMemory(size, location, lockKey, chunks),
     kind: 'memory',
     size,
     location,
-    lockKey: `memory:${id}`,
+    lockKey,
     async read(offset, length) {
       if (closed) throw closedError(location)
       checkRange(dev, offset, length)

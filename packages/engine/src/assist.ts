@@ -1,0 +1,138 @@
+import { fail } from './errors.ts'
+import { freeExtents } from './recordOps.ts'
+import type { PlexSpec, SubdiskSpec, VolumeSpec } from './recordOps.ts'
+import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
+import type { DmRecord, UsageType } from './records/types.ts'
+import type { Draft } from './txn.ts'
+
+export type AssistLayout = 'concat' | 'stripe' | 'mirror' | 'mirror-stripe'
+
+/** vxassist make: what to build; the allocator picks disks and offsets. */
+export interface AssistSpec {
+  name: string
+  /** Volume length in sectors. */
+  len: number
+  layout?: AssistLayout
+  /** Mirrors for mirror layouts (default 2). */
+  nmirror?: number
+  /** Stripe columns (default 2). */
+  ncol?: number
+  /** Stripe unit in sectors (default 128 = 64 KiB). */
+  stwidth?: number
+  /** 'drl' adds a dirty region log in its own log plex. */
+  log?: 'drl' | 'none'
+  /** Restrict allocation to these disks. */
+  disks?: string[]
+  usetype?: UsageType
+}
+
+type Planned = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
+
+/** DRL log length for a volume: one header sector plus one bit per 1024-sector region, even. */
+export function drlLogLength(volLen: number): number {
+  const regions = Math.ceil(volLen / 1024)
+  const n = 1 + Math.ceil(regions / 4096)
+  return Math.max(2, n + (n % 2))
+}
+
+/**
+ * Plans the records of a vxassist-made volume against the draft's free space. Every mirror uses
+ * disks no other mirror of the volume uses; stripe columns use distinct disks.
+ */
+export function planAssist(d: Draft, spec: AssistSpec): Planned[] {
+  const name = checkName(spec.name, d.profile)
+  d.assertFreeName(name)
+  const len = checkSectors(spec.len, 'len', true)
+  const layout = checkOneOf(spec.layout ?? 'concat', ['concat', 'stripe', 'mirror', 'mirror-stripe'] as const, 'layout')
+  const mirrored = layout === 'mirror' || layout === 'mirror-stripe'
+  const striped = layout === 'stripe' || layout === 'mirror-stripe'
+  const nmirror = mirrored ? checkSectors(spec.nmirror ?? 2, 'nmirror', true) : 1
+  if (nmirror > d.profile.maxPlexes) fail('VM_TOO_MANY_PLEXES', `at most ${d.profile.maxPlexes} mirrors`)
+  if (!mirrored && spec.nmirror !== undefined && spec.nmirror !== 1) fail('VM_INVALID_PARAM', `layout ${layout} has one plex`)
+  const ncol = striped ? checkSectors(spec.ncol ?? 2, 'ncol', true) : 1
+  const width = striped ? checkSectors(spec.stwidth ?? 128, 'stwidth', true) : 0
+  const log = checkOneOf(spec.log ?? 'none', ['drl', 'none'] as const, 'log')
+  if (log === 'drl' && !mirrored) fail('VM_INVALID_PARAM', 'a dirty region log needs a mirrored layout')
+  let pool: DmRecord[] = d.c.disks.filter((dm) => !(dm.dm_pflag & 0x101))
+  if (spec.disks !== undefined) {
+    if (!Array.isArray(spec.disks)) fail('VM_INVALID_PARAM', 'disks must be a list of disk names')
+    pool = spec.disks.map((n) => d.disk(n))
+  }
+  // Local view of free space, consumed as the plan allocates.
+  const free = new Map(pool.map((dm) => [dm.dm_rid, freeExtents(d, dm)]))
+  const freeTotal = (dm: DmRecord) => free.get(dm.dm_rid)!.reduce((s, e) => s + e.len, 0)
+  const used = new Set<number>()
+  const out: Planned[] = []
+  const taken = new Set([...d.all()].map((n) => (n.rec as unknown as Record<string, string>)[`${n.kind}_name`]))
+  const nextName = (base: string) => {
+    for (let i = 1; ; i++) {
+      const n = `${base}-${String(i).padStart(2, '0')}`
+      if (!taken.has(n)) {
+        taken.add(n)
+        return n
+      }
+    }
+  }
+  const take = (dm: DmRecord, want: number, contiguous: boolean): { offset: number; len: number } | undefined => {
+    const ext = free.get(dm.dm_rid)!
+    const i = ext.findIndex((e) => e.len >= want)
+    const e = i >= 0 ? ext[i] : contiguous ? undefined : ext[0]
+    if (!e) return undefined
+    const n = Math.min(want, e.len)
+    const got = { offset: e.offset, len: n }
+    e.offset += n
+    e.len -= n
+    if (e.len === 0) ext.splice(ext.indexOf(e), 1)
+    return got
+  }
+  const candidates = () => pool.filter((dm) => !used.has(dm.dm_rid)).sort((a, b) => freeTotal(b) - freeTotal(a))
+  const plexNames: string[] = []
+  for (let m = 0; m < nmirror; m++) {
+    const plexName = nextName(name)
+    const sds: PlexSpec['sd'] = []
+    const mine = new Set<number>()
+    if (striped) {
+      const colLen = Math.ceil(len / ncol / width) * width
+      for (let c = 0; c < ncol; c++) {
+        const dm = candidates().find((x) => !mine.has(x.dm_rid) && free.get(x.dm_rid)!.some((e) => e.len >= colLen))
+        if (!dm) fail('VM_NO_SPACE', `no disk left with ${colLen} contiguous free sectors for column ${c} of mirror ${m + 1}`)
+        const e = take(dm, colLen, true)!
+        const sdName = nextName(dm.dm_name)
+        out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })
+        sds.push({ name: sdName, column: c, offset: 0 })
+        mine.add(dm.dm_rid)
+      }
+    } else {
+      let left = len
+      let at = 0
+      while (left > 0) {
+        const dm = candidates().find((x) => freeTotal(x) > 0 && (mine.has(x.dm_rid) || true))
+        if (!dm) fail('VM_NO_SPACE', `not enough free space for mirror ${m + 1} of ${name}`)
+        const e = take(dm, left, false)!
+        const sdName = nextName(dm.dm_name)
+        out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })
+        sds.push({ name: sdName, offset: at })
+        at += e.len
+        left -= e.len
+        mine.add(dm.dm_rid)
+        if (freeTotal(dm) === 0) used.add(dm.dm_rid)
+      }
+    }
+    for (const r of mine) used.add(r)
+    out.push({ type: 'plex', name: plexName, layout: striped ? 'STRIPE' : 'CONCAT', ...(striped ? { st_width: width } : {}), sd: sds })
+    plexNames.push(plexName)
+  }
+  if (log === 'drl') {
+    const logLen = drlLogLength(len)
+    const dm = [...candidates(), ...pool].find((x) => free.get(x.dm_rid)!.some((e) => e.len >= logLen))
+    if (!dm) fail('VM_NO_SPACE', 'no room for the log subdisk')
+    const e = take(dm, logLen, true)!
+    const sdName = nextName(dm.dm_name)
+    const plexName = nextName(name)
+    out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })
+    out.push({ type: 'plex', name: plexName, log_sd: sdName })
+    plexNames.push(plexName)
+  }
+  out.push({ type: 'vol', name, len, usetype: spec.usetype ?? 'fsgen', plex: plexNames })
+  return out
+}

@@ -1,0 +1,183 @@
+import { gunzipSync, gzipSync } from 'node:zlib'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { crc32 } from '../crc32.ts'
+import { EngineError, fail } from '../errors.ts'
+import { SECTOR_SIZE } from '../units.ts'
+
+/**
+ * On-disk layout of a VM disk's private region, at the start of the device (sectors):
+ *
+ *   0, 1            disk header, two copies (magic PLEXAHDR, crc32, JSON)
+ *   8 .. 136        kernel log: a ring of 8-sector blocks, each a full snapshot of the kernel
+ *                   state (dirty volumes, kernel-detached plexes) with a sequence number
+ *   136 .. 1160     region-map area: per-plex stale-region bitmaps (ring of snapshots)
+ *   1160 .. end     configuration database: two alternating slots, each
+ *                   [magic PLEXACFG, tid, length, crc32] + gzip(JSON of persistent records)
+ *
+ * The public region follows the private region. Every structure carries a checksum, and the
+ * two-slot and ring schemes mean a torn write leaves the previous valid copy readable.
+ */
+export const DEFAULT_PRIV_LEN = 4096
+export const MIN_PRIV_LEN = 2048
+const HDR_MAGIC = 'PLEXAHDR'
+const CFG_MAGIC = 'PLEXACFG'
+const RING_MAGIC = 'PLEXARNG'
+export const KLOG_OFFSET = 8
+export const KLOG_LEN = 128
+export const MAP_OFFSET = 136
+export const MAP_LEN = 1024
+export const CFG_OFFSET = 1160
+export const RING_BLOCK = 8
+
+export interface DiskHeader {
+  version: 1
+  diskid: string
+  dgid: string
+  dgname: string
+  dmname: string
+  privLen: number
+  pubOffset: number
+  pubLen: number
+}
+
+function frame(magic: string, payload: Buffer, extra = 0n): Buffer {
+  const head = Buffer.alloc(24)
+  head.write(magic, 0, 8, 'latin1')
+  head.writeBigUInt64LE(extra, 8)
+  head.writeUInt32LE(payload.length, 16)
+  head.writeUInt32LE(crc32(payload), 20)
+  const total = Math.ceil((24 + payload.length) / SECTOR_SIZE) * SECTOR_SIZE
+  const out = Buffer.alloc(total)
+  head.copy(out, 0)
+  payload.copy(out, 24)
+  return out
+}
+
+/** Parses a framed block; undefined when the magic or the checksum does not match. */
+function unframe(magic: string, buf: Buffer): { payload: Buffer; extra: bigint } | undefined {
+  if (buf.length < 24 || buf.toString('latin1', 0, 8) !== magic) return undefined
+  const len = buf.readUInt32LE(16)
+  if (24 + len > buf.length) return undefined
+  const payload = buf.subarray(24, 24 + len)
+  if (crc32(payload) !== buf.readUInt32LE(20)) return undefined
+  return { payload, extra: buf.readBigUInt64LE(8) }
+}
+
+export function slotLength(privLen: number): number {
+  return Math.floor((privLen - CFG_OFFSET) / 2)
+}
+
+export async function writeHeader(dev: BlockDevice, h: DiskHeader): Promise<void> {
+  const block = frame(HDR_MAGIC, Buffer.from(JSON.stringify(h)))
+  if (block.length > SECTOR_SIZE) fail('VM_INVALID_PARAM', 'disk header does not fit in one sector')
+  try {
+    await dev.write(0, block)
+    await dev.flush()
+    await dev.write(SECTOR_SIZE, block)
+    await dev.flush()
+  } catch (e) {
+    throw new EngineError('VM_WRTDAERR', `cannot write the disk header of ${dev.location}`, { cause: e })
+  }
+}
+
+/** Reads the disk header; undefined when the device holds no valid Plexa header. */
+export async function readHeader(dev: BlockDevice): Promise<DiskHeader | undefined> {
+  let buf: Buffer
+  try {
+    buf = await dev.read(0, 2 * SECTOR_SIZE)
+  } catch (e) {
+    throw new EngineError('VM_DALVOPN', `cannot read the private region of ${dev.location}`, { cause: e })
+  }
+  for (const at of [0, SECTOR_SIZE]) {
+    const f = unframe(HDR_MAGIC, buf.subarray(at, at + SECTOR_SIZE))
+    if (!f) continue
+    try {
+      const h = JSON.parse(f.payload.toString('utf8')) as DiskHeader
+      if (h.version === 1 && typeof h.diskid === 'string') return h
+    } catch {
+      // a checksummed block that is not JSON is treated as absent
+    }
+  }
+  return undefined
+}
+
+export interface ConfigCopy {
+  slot: 0 | 1
+  tid: number
+  payload: Buffer
+}
+
+/** Reads both configuration slots of a disk; invalid or empty slots are omitted. */
+export async function readConfigSlots(dev: BlockDevice, privLen: number): Promise<ConfigCopy[]> {
+  const len = slotLength(privLen)
+  const out: ConfigCopy[] = []
+  for (const slot of [0, 1] as const) {
+    let buf: Buffer
+    try {
+      buf = await dev.read((CFG_OFFSET + slot * len) * SECTOR_SIZE, len * SECTOR_SIZE)
+    } catch {
+      continue
+    }
+    const f = unframe(CFG_MAGIC, buf)
+    if (f) out.push({ slot, tid: Number(f.extra), payload: Buffer.from(f.payload) })
+  }
+  return out
+}
+
+export function encodeConfigPayload(json: unknown): Buffer {
+  return gzipSync(Buffer.from(JSON.stringify(json)))
+}
+
+export function decodeConfigPayload(payload: Buffer): unknown {
+  try {
+    return JSON.parse(gunzipSync(payload).toString('utf8'))
+  } catch (e) {
+    throw new EngineError('VM_CONFIG_CORRUPT', 'a configuration copy passed its checksum but does not decode', { cause: e })
+  }
+}
+
+/** Writes one configuration copy into `slot` and flushes it. */
+export async function writeConfigSlot(dev: BlockDevice, privLen: number, slot: 0 | 1, tid: number, payload: Buffer): Promise<void> {
+  const len = slotLength(privLen)
+  const block = frame(CFG_MAGIC, payload, BigInt(tid))
+  if (block.length > len * SECTOR_SIZE) fail('VM_ALLOCERR', `the configuration (${block.length} bytes) does not fit in a copy slot`)
+  await dev.write((CFG_OFFSET + slot * len) * SECTOR_SIZE, block)
+  await dev.flush()
+}
+
+/**
+ * A ring of snapshot blocks (kernel log, region maps): each append writes the next block with
+ * a higher sequence number; the newest valid block is the current state.
+ */
+export interface RingArea {
+  offset: number
+  length: number
+}
+export const KLOG_AREA: RingArea = { offset: KLOG_OFFSET, length: KLOG_LEN }
+export const MAP_AREA: RingArea = { offset: MAP_OFFSET, length: MAP_LEN }
+
+export async function readRing(dev: BlockDevice, area: RingArea): Promise<{ seq: number; payload: unknown } | undefined> {
+  const buf = await dev.read(area.offset * SECTOR_SIZE, area.length * SECTOR_SIZE)
+  let best: { seq: number; payload: unknown } | undefined
+  for (let b = 0; b < area.length / RING_BLOCK; b++) {
+    const at = b * RING_BLOCK * SECTOR_SIZE
+    const f = unframe(RING_MAGIC, buf.subarray(at, at + RING_BLOCK * SECTOR_SIZE))
+    if (!f) continue
+    const seq = Number(f.extra)
+    if (best && best.seq >= seq) continue
+    try {
+      best = { seq, payload: JSON.parse(gunzipSync(f.payload).toString('utf8')) }
+    } catch {
+      // checksummed but undecodable: ignore this block
+    }
+  }
+  return best
+}
+
+export async function writeRing(dev: BlockDevice, area: RingArea, seq: number, payload: unknown): Promise<void> {
+  const block = frame(RING_MAGIC, gzipSync(Buffer.from(JSON.stringify(payload))), BigInt(seq))
+  if (block.length > RING_BLOCK * SECTOR_SIZE) fail('VM_ALLOCERR', 'a log snapshot does not fit in its block')
+  const blocks = area.length / RING_BLOCK
+  await dev.write((area.offset + (seq % blocks) * RING_BLOCK) * SECTOR_SIZE, block)
+  await dev.flush()
+}

@@ -1,0 +1,1328 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { type Clock, systemClock } from './clock.ts'
+import { fromStored, toStored } from './config/stored.ts'
+import type { BlockDevice } from './device/blockDevice.ts'
+import {
+  type DiskHeader,
+  DEFAULT_PRIV_LEN,
+  KLOG_AREA,
+  MIN_PRIV_LEN,
+  decodeConfigPayload,
+  encodeConfigPayload,
+  readConfigSlots,
+  readHeader,
+  readRing,
+  writeConfigSlot,
+  writeHeader,
+  writeRing,
+} from './disk/privateRegion.ts'
+import { EngineError, fail, isEngineError } from './errors.ts'
+import { type EngineEvent, type EventBus, type RecordChange, type Unsubscribe, createEventBus } from './events.ts'
+import { setFields } from './fieldEdit.ts'
+import { RegionLock } from './io/regionLock.ts'
+import { mapPlexRange } from './layout/plexMap.ts'
+import { acquireDeviceLocks } from './locks.ts'
+import { type AssistSpec, planAssist } from './assist.ts'
+import {
+  type PlexSpec,
+  type SdAssoc,
+  type SubdiskSpec,
+  type VolumeSpec,
+  assocLog,
+  assocSubdisk,
+  associatePlex,
+  assertUnlocked,
+  dissociatePlex,
+  dissociateSubdisk,
+  isLogPlex,
+  isStalePlex,
+  makePlex,
+  makeSubdisk,
+  makeVolume,
+  removeRecord,
+  renameRecord,
+} from './recordOps.ts'
+import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
+import {
+  type Config,
+  type DmRecord,
+  type PlRecord,
+  type Profile,
+  type SdRecord,
+  type VRecord,
+  DM_PFLAG,
+  DM_TFLAG,
+  PL_PFLAG,
+  PL_TFLAG,
+  PROFILES,
+  emptyUtil,
+} from './records/types.ts'
+import { Task, type TaskKind } from './task.ts'
+import { Draft, finishDraft } from './txn.ts'
+import { SECTOR_SIZE } from './units.ts'
+
+/** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
+export const REGION_SECTORS = 1024
+
+/** Result of a transaction, or of its dry run (`dryRun: true`: nothing was changed). */
+export interface TxResult {
+  dryRun: boolean
+  /** The group's tid after the transaction (unchanged for a dry run). */
+  tid: number
+  changes: RecordChange[]
+}
+
+export interface TxOptions {
+  /** Validate and report the record changes without committing anything (vxmake -p). */
+  dryRun?: boolean
+}
+
+export interface DiskSpec {
+  /** Disk media name in the group (disk01). */
+  name: string
+  device: BlockDevice
+  /** Private-region length in sectors. */
+  privLen?: number
+}
+
+export interface OpenOptions {
+  clock?: Clock
+  /** Directory of the cross-process lock files. */
+  lockDir?: string
+}
+
+export interface CreateOptions extends OpenOptions {
+  name: string
+  disks: DiskSpec[]
+  profile?: Profile['id']
+}
+
+export interface ImportOptions extends OpenOptions {
+  devices: BlockDevice[]
+  /** Import only this group; devices of other groups then fail VM_INV_DEVENT. */
+  name?: string
+}
+
+interface DiskRuntime {
+  dev: BlockDevice | undefined
+  header: DiskHeader
+  /** Slot holding this disk's current configuration copy, or -1 when none is current. */
+  activeSlot: 0 | 1 | -1
+  copyEnabled: boolean
+}
+
+interface VolumeRuntime {
+  lock: RegionLock
+  lastReadEnd: number
+  lastReadPlex: number
+  dirtyMarked: Promise<void> | undefined
+  inflight: number
+  drained: Array<() => void>
+  tasks: Set<Task>
+}
+
+/** Kernel log contents: volumes written since their start, plexes the kernel detached. */
+interface KernelLog {
+  dirty: number[]
+  detached: Array<{ plexRid: number; tid: number }>
+}
+
+export interface IoStats {
+  reads: number
+  writes: number
+  readBytes: number
+  writeBytes: number
+}
+
+export interface GroupSnapshot {
+  seq: number
+  config: Config
+  tasks: ReturnType<Task['progress']>[]
+  forcedOffline: boolean
+}
+
+function newDiskId(): string {
+  return `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 8)}.${hostname()}`.slice(0, 64)
+}
+
+/**
+ * One imported disk group and its manager: the configuration database on the disks, the record
+ * operations as transactions, volume start/stop, and the volume I/O path.
+ */
+export class DiskGroup {
+  private cfg: Config
+  private readonly disks: Map<number, DiskRuntime>
+  private readonly vols = new Map<number, VolumeRuntime>()
+  private readonly stats = new Map<number, IoStats>()
+  private readonly bus: EventBus
+  private readonly clock: Clock
+  private readonly releaseLocks: () => Promise<void>
+  private txChain: Promise<unknown> = Promise.resolve()
+  private txBusy = false
+  private klog: KernelLog
+  private klogSeq: number
+  private klogChain: Promise<unknown> = Promise.resolve()
+  private forcedOff = false
+  private closed = false
+  private readonly tasks = new Map<string, Task>()
+  // I/O map, rebuilt on every commit
+  private sdsByPlex = new Map<number, SdRecord[]>()
+  private devByDm = new Map<number, BlockDevice>()
+
+  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; clock: Clock; release: () => Promise<void>; klog: KernelLog; klogSeq: number }) {
+    this.cfg = init.cfg
+    this.disks = init.disks
+    this.clock = init.clock
+    this.releaseLocks = init.release
+    this.klog = init.klog
+    this.klogSeq = init.klogSeq
+    this.bus = createEventBus(this.clock)
+    this.rebuildIoMap()
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** vxdg init: initialises every device as a VM disk of a new group and imports it. */
+  static async create(opts: CreateOptions): Promise<DiskGroup> {
+    const profileId = checkOneOf(opts.profile ?? 'classic', Object.keys(PROFILES) as Profile['id'][], 'profile')
+    const profile = PROFILES[profileId]
+    checkName(opts.name, profile)
+    if (!Array.isArray(opts.disks) || opts.disks.length === 0) fail('VM_INVALID_PARAM', 'a disk group needs at least one disk')
+    const names = new Set<string>()
+    for (const d of opts.disks) {
+      checkName(d.name, profile)
+      if (names.has(d.name) || d.name === opts.name) fail('VM_EXISTS', `duplicate name ${d.name}`)
+      names.add(d.name)
+    }
+    const clock = opts.clock ?? systemClock
+    const release = await acquireDeviceLocks(opts.disks.map((d) => d.device.lockKey), opts.lockDir)
+    try {
+      const dgid = newDiskId()
+      const cfg: Config = {
+        tid: 0,
+        nextRid: 1,
+        dg: {
+          dg_name: opts.name, dg_comment: '', dg_putil: emptyUtil(), dg_dgid: dgid, dg_rid: 0, dg_update_tid: 0,
+          dg_pflag: 0, dg_nconfig: 0, dg_nlog: 0, dg_minor: 0, dg_profile: profileId, dg_tutil: emptyUtil(),
+          dg_tflag: 0, dg_import_id: 0,
+        },
+        disks: [],
+        subdisks: [],
+        plexes: [],
+        volumes: [],
+      }
+      cfg.dg.dg_rid = cfg.nextRid++
+      const disks = new Map<number, DiskRuntime>()
+      for (const spec of opts.disks) {
+        const { dm, header } = await initDisk(cfg, spec, dgid, opts.name)
+        disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
+      }
+      // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
+      if (cfg.disks.length === 2) cfg.disks[0]!.dm_config_copies = 2
+      const dg = new DiskGroup({ cfg: fromStored(toStored(cfg)), disks, clock, release, klog: { dirty: [], detached: [] }, klogSeq: 0 })
+      dg.refreshDiskState(dg.cfg)
+      await dg.transact('dg.create', () => {}, {}, true)
+      await dg.writeKlog()
+      return dg
+    } catch (e) {
+      await release()
+      throw e
+    }
+  }
+
+  /**
+   * vxdg import: reads every device's private region and takes the newest configuration held
+   * by a majority of the group's configuration copies (checklist H).
+   */
+  static async import(opts: ImportOptions): Promise<DiskGroup> {
+    if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
+    const clock = opts.clock ?? systemClock
+    const release = await acquireDeviceLocks(opts.devices.map((d) => d.lockKey), opts.lockDir)
+    try {
+      const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
+      for (const dev of opts.devices) {
+        const header = await readHeader(dev)
+        if (!header) fail('VM_INV_DEVENT', `${dev.location} holds no Plexa disk header`)
+        found.push({ dev, header })
+      }
+      const wanted = opts.name ?? found[0]!.header.dgname
+      const mine = found.filter((f) => f.header.dgname === wanted)
+      if (mine.length === 0) fail('VM_NOT_FOUND', `no disk of group ${wanted} among the devices`)
+      const dgid = mine[0]!.header.dgid
+      const stranger = found.find((f) => f.header.dgid !== dgid)
+      if (stranger) fail('VM_INV_DEVENT', `${stranger.dev.location} belongs to group ${stranger.header.dgname}, not ${wanted}`)
+      // Read every copy.
+      const copies = new Map<string, Awaited<ReturnType<typeof readConfigSlots>>>()
+      for (const f of mine) copies.set(f.header.diskid, await readConfigSlots(f.dev, f.header.privLen))
+      const tids = [...new Set([...copies.values()].flat().map((c) => c.tid))].sort((a, b) => b - a)
+      if (tids.length === 0) fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
+      let chosen: Config | undefined
+      for (const tid of tids) {
+        const payload = [...copies.values()].flat().find((c) => c.tid === tid)!.payload
+        const cfg = fromStored(decodeConfigPayload(payload))
+        if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
+        const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+        const held = cfg.disks.reduce((s, d) => s + ((copies.get(d.dm_diskid) ?? []).some((c) => c.tid === tid) ? d.dm_config_copies : 0), 0)
+        if (held * 2 > total) {
+          chosen = cfg
+          break
+        }
+      }
+      if (!chosen) fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
+      const disks = new Map<number, DiskRuntime>()
+      for (const dm of chosen.disks) {
+        const f = mine.find((m) => m.header.diskid === dm.dm_diskid)
+        const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
+        if (f) disks.set(dm.dm_rid, { dev: f.dev, header: f.header, activeSlot: slot, copyEnabled: true })
+        else disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
+      }
+      // Devices that carry the group's id but are not in the chosen configuration are left alone.
+      let klog: KernelLog = { dirty: [], detached: [] }
+      let klogSeq = 0
+      for (const d of disks.values()) {
+        if (!d.dev) continue
+        const r = await readRing(d.dev, KLOG_AREA).catch(() => undefined)
+        if (r && r.seq >= klogSeq) {
+          klogSeq = r.seq
+          klog = r.payload as KernelLog
+        }
+      }
+      const dg = new DiskGroup({ cfg: chosen, disks, clock, release, klog, klogSeq })
+      dg.refreshDiskState(dg.cfg)
+      // Fold kernel-log detaches into the records (a restart never picks them as a source).
+      await dg.transact('dg.import', (d) => {
+        dg.refreshDiskState(d.c)
+        for (const k of klog.detached) {
+          const pl = d.c.plexes.find((p) => p.pl_rid === k.plexRid)
+          if (pl) {
+            pl.pl_pflag |= PL_PFLAG.KDETACH | PL_PFLAG.STALE
+            if (pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') pl.pl_state = 'IOFAIL'
+            pl.pl_detach_tid ||= k.tid
+          }
+        }
+      })
+      return dg
+    } catch (e) {
+      await release()
+      throw e
+    }
+  }
+
+  /** Marks disks whose device is missing REMOVED, and memory disks volatile. */
+  private refreshDiskState(c: Config): void {
+    for (const dm of c.disks) {
+      const rt = this.disks.get(dm.dm_rid)
+      const dev = rt?.dev
+      dm.dm_device = dev ? dev.location : ''
+      if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
+      dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
+      dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
+    }
+  }
+
+  /** vxdg deport: every volume must be stopped; releases the devices and their locks. */
+  async deport(): Promise<void> {
+    const running = this.cfg.volumes.find((v) => v.v_kstate !== 'DISABLED')
+    if (running && !this.forcedOff) fail('VM_VOL_ENABLED', `volume ${running.v_name} is still started`)
+    await this.close()
+    this.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
+  }
+
+  /**
+   * Releases devices and locks without changing any state, as a process exit would: started
+   * volumes stay ACTIVE on disk, so the next import sees them as crashed.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    for (const t of this.tasks.values()) t.abort()
+    this.closed = true
+    for (const d of this.disks.values()) {
+      if (!d.dev) continue
+      await d.dev.flush().catch(() => {})
+      await d.dev.close().catch(() => {})
+    }
+    await this.releaseLocks()
+  }
+
+  get name(): string {
+    return this.cfg.dg.dg_name
+  }
+  get tid(): number {
+    return this.cfg.tid
+  }
+  get forcedOffline(): boolean {
+    return this.forcedOff
+  }
+
+  // ---------------------------------------------------------------- events and snapshot
+
+  subscribe(listener: (e: EngineEvent) => void): Unsubscribe {
+    return this.bus.subscribe(listener)
+  }
+
+  /** The whole configuration (temporary fields included) with the sequence number it is current at. */
+  snapshot(): GroupSnapshot {
+    return { seq: this.bus.seq, config: structuredClone(this.cfg), tasks: [...this.tasks.values()].map((t) => t.progress()), forcedOffline: this.forcedOff }
+  }
+
+  /** A copy of the current configuration. */
+  config(): Config {
+    return structuredClone(this.cfg)
+  }
+
+  ioStats(plex: string): IoStats {
+    const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
+    return { ...(this.stats.get(pl.pl_rid) ?? { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }) }
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  private assertOnline(): void {
+    if (this.closed) fail('VM_OFFLINE', `disk group ${this.name} is not imported`)
+    if (this.forcedOff) fail('VM_FORCEOFF', `disk group ${this.name} was forced offline after losing quorum`)
+  }
+
+  /** True while a configuration transaction holds the group lock. */
+  get busy(): boolean {
+    return this.txBusy
+  }
+
+  /**
+   * Runs `fn` on a copy of the configuration as one transaction: all or nothing, tid + 1,
+   * update_tid stamped on what changed, committed to every configuration copy.
+   */
+  private transact(operation: string, fn: (d: Draft) => void, opts: TxOptions = {}, force = false): Promise<TxResult> {
+    if (!force) this.assertOnline()
+    if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
+    const run = async (): Promise<TxResult> => {
+      if (!force) this.assertOnline()
+      this.txBusy = true
+      try {
+        const before = this.cfg
+        const draft = structuredClone(before)
+        fn(new Draft(draft))
+        const changes = finishDraft(before, draft)
+        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes }
+        if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
+        draft.tid = before.tid + 1
+        await this.writeConfig(draft)
+        this.cfg = draft
+        this.rebuildIoMap()
+        this.bus.emit({ type: 'config.committed', dg: this.name, tid: draft.tid, operation, changes })
+        for (const ch of changes) {
+          if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
+            const f = `${ch.kind}_kstate`
+            if (!ch.fields.includes(f)) continue
+            const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
+            const to = ch.after![f] as PlRecord['pl_kstate']
+            if (old) this.bus.emit({ type: 'kstate.changed', dg: this.name, kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
+          }
+        }
+        return { dryRun: false, tid: draft.tid, changes }
+      } finally {
+        this.txBusy = false
+      }
+    }
+    const p = this.txChain.then(run, run)
+    this.txChain = p.catch(() => {})
+    return p
+  }
+
+  /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
+  private async writeConfig(c: Config): Promise<void> {
+    const payload = encodeConfigPayload(toStored(c))
+    const total = c.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+    const results = await Promise.all(
+      c.disks.map(async (dm) => {
+        const rt = this.disks.get(dm.dm_rid)
+        if (!rt?.dev || !rt.copyEnabled) return 0
+        const slot: 0 | 1 = rt.activeSlot === 0 ? 1 : 0
+        try {
+          await writeConfigSlot(rt.dev, rt.header.privLen, slot, c.tid, payload)
+          rt.activeSlot = slot
+          return dm.dm_config_copies
+        } catch (e) {
+          if (isEngineError(e, 'VM_ALLOCERR')) throw e
+          rt.copyEnabled = false
+          this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_WRTDAERR', message: `configuration copy on ${dm.dm_name} failed to write and is disabled`, object: dm.dm_name })
+          return 0
+        }
+      }),
+    )
+    const held = results.reduce((a, b) => a + b, 0)
+    if (held * 2 <= total) {
+      this.forcedOff = true
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${this.name} lost the majority of its configuration copies and is forced offline` })
+      this.bus.emit({ type: 'dg.state', dg: this.name, state: 'forced-offline' })
+      fail('VM_FORCEOFF', `disk group ${this.name} lost quorum (${held} of ${total} copies written)`)
+    }
+  }
+
+  /** Writes the kernel log snapshot to every disk that has a device (serialised). */
+  private writeKlog(): Promise<void> {
+    const run = async () => {
+      const seq = ++this.klogSeq
+      const snap = structuredClone(this.klog)
+      let ok = 0
+      for (const d of this.disks.values()) {
+        if (!d.dev) continue
+        try {
+          await writeRing(d.dev, KLOG_AREA, seq, snap)
+          ok++
+        } catch {
+          // a disk whose log write fails is caught by the next configuration commit
+        }
+      }
+      if (ok === 0) fail('VM_WRTDAERR', 'the kernel log could not be written to any disk')
+    }
+    const p = this.klogChain.then(run, run)
+    this.klogChain = p.catch(() => {})
+    return p
+  }
+
+  private rebuildIoMap(): void {
+    this.sdsByPlex = new Map()
+    for (const sd of this.cfg.subdisks) {
+      if (!sd.sd_plex_rid || sd.sd_is_log) continue
+      let l = this.sdsByPlex.get(sd.sd_plex_rid)
+      if (!l) this.sdsByPlex.set(sd.sd_plex_rid, (l = []))
+      l.push(sd)
+    }
+    this.devByDm = new Map()
+    for (const [rid, d] of this.disks) if (d.dev) this.devByDm.set(rid, d.dev)
+  }
+
+  // ---------------------------------------------------------------- record operations
+
+  /** vxmake sd. */
+  makeSubdisk(spec: SubdiskSpec, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('sd.make', (d) => void makeSubdisk(d, spec), opts)
+  }
+  /** vxmake plex (with subdisks to associate). */
+  makePlex(spec: PlexSpec, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('pl.make', (d) => void makePlex(d, spec), opts)
+  }
+  /** vxmake vol (with plexes to associate): DISABLED/EMPTY (checklist D 27). */
+  makeVolume(spec: VolumeSpec, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('v.make', (d) => void makeVolume(d, spec), opts)
+  }
+
+  /** vxmake with a description of several records: one transaction, all or nothing (A 7). */
+  makeRecords(records: MakeRecord[], opts?: TxOptions): Promise<TxResult> {
+    if (!Array.isArray(records) || records.length === 0) fail('VM_INVALID_PARAM', 'records must be a non-empty list')
+    return this.transact('make', (d) => {
+      for (const r of records) {
+        switch (r?.type) {
+          case 'sd':
+            makeSubdisk(d, r)
+            break
+          case 'plex':
+            makePlex(d, r)
+            break
+          case 'vol':
+            makeVolume(d, r)
+            break
+          default:
+            fail('VM_INVALID_PARAM', `unknown record type ${JSON.stringify((r as { type?: unknown })?.type)}`)
+        }
+      }
+    }, opts)
+  }
+
+  /** vxassist make: allocates and creates a whole volume (never two mirrors on one disk). */
+  assistMake(spec: AssistSpec, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('assist.make', (d) => {
+      const plan = planAssist(d, spec)
+      for (const r of plan) {
+        if (r.type === 'sd') makeSubdisk(d, r)
+        else if (r.type === 'plex') makePlex(d, r)
+        else makeVolume(d, r)
+      }
+    }, opts)
+  }
+
+  /** vxedit rm (with `recursive`, vxedit -r rm). */
+  remove(name: string, opts: TxOptions & { recursive?: boolean } = {}): Promise<TxResult> {
+    return this.transact('rm', (d) => removeRecord(d, name, opts.recursive ?? false), opts)
+  }
+
+  /** vxedit rename: the rid is unchanged (A 5). */
+  rename(name: string, newName: string, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('rename', (d) => renameRecord(d, name, newName), opts)
+  }
+
+  /** vxedit set: comment, util fields, state, flags, ... (A 2-3, A 8, B 15-16, C 21-23). */
+  set(name: string, fields: Record<string, unknown>, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('set', (d) => setFields(d, name, fields), opts)
+  }
+
+  /** vxsd assoc. Filling a hole of a live plex copies the range first (B 14). */
+  async assocSubdisk(plex: string, a: SdAssoc, opts: TxOptions = {}): Promise<TxResult> {
+    const plan = await this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a), { dryRun: true })
+    if (opts.dryRun) return plan
+    const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
+    const v = this.volumeOf(pl)
+    if (!v || v.v_kstate !== 'ENABLED' || pl.pl_kstate !== 'ENABLED') return this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
+    // Live plex: regenerate the range the subdisk will serve, under exclusive region locks.
+    const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
+    const pieceStart = after.sd_pl_offset
+    const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
+    const dev = this.devByDm.get(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
+    const rt = this.runtime(v)
+    const ranges = mapPieceRanges(pl, after, pieceStart)
+    const first = Math.floor(ranges.lo / REGION_SECTORS)
+    const last = Math.floor((ranges.hi - 1) / REGION_SECTORS)
+    for (let r = first; r <= last; r++) await rt.lock.lockExclusive(r)
+    try {
+      for (const piece of ranges.pieces) {
+        const data = await this.readFrom(v, piece.volOffset, piece.length, (p) => p.pl_rid !== pl.pl_rid)
+        await dev.write((sd.sd_dev_offset + piece.sdOffset) * SECTOR_SIZE, data)
+      }
+      await dev.flush()
+      return await this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
+    } finally {
+      for (let r = first; r <= last; r++) rt.lock.unlockExclusive(r)
+    }
+  }
+
+  /** vxsd aslog. */
+  assocLog(plex: string, sd: string, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('sd.aslog', (d) => void assocLog(d, d.plex(plex), sd), opts)
+  }
+
+  /** vxsd dis. */
+  dissociateSubdisk(sd: string, opts?: TxOptions): Promise<TxResult> {
+    return this.transact('sd.dis', (d) => dissociateSubdisk(d, d.sd(sd)), opts)
+  }
+
+  /** vxdg adddisk: initialises the device and adds it to the group. */
+  async addDisk(spec: DiskSpec, opts: TxOptions = {}): Promise<TxResult> {
+    this.assertOnline()
+    const profile = PROFILES[this.cfg.dg.dg_profile]
+    checkName(spec.name, profile)
+    if (new Draft(this.cfg).find(spec.name)) fail('VM_EXISTS', `a record named ${spec.name} already exists`)
+    if ([...this.disks.values()].some((d) => d.dev?.lockKey === spec.device.lockKey)) fail('VM_EXISTS', `${spec.device.location} is already in the group`)
+    if (opts.dryRun) {
+      return this.transact('dg.adddisk', (d) => void d.c.disks.push(newDmRecord(d.c, spec, '')), { dryRun: true })
+    }
+    const release = await acquireDeviceLocks([spec.device.lockKey])
+    try {
+      const tmp = structuredClone(this.cfg)
+      const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name)
+      this.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
+      try {
+        return await this.transact('dg.adddisk', (d) => {
+          d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
+          d.c.disks.push(dm)
+          this.refreshDiskState(d.c)
+        })
+      } catch (e) {
+        this.disks.delete(dm.dm_rid)
+        throw e
+      }
+    } catch (e) {
+      await release()
+      throw e
+    }
+  }
+
+  /** vxdg rmdisk: the disk must hold no subdisks. */
+  async removeDisk(name: string, opts: TxOptions = {}): Promise<TxResult> {
+    const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
+    const r = await this.transact('dg.rmdisk', (d) => removeRecord(d, name, false), opts)
+    if (!opts.dryRun) {
+      const rt = this.disks.get(dm.dm_rid)
+      this.disks.delete(dm.dm_rid)
+      this.rebuildIoMap()
+      await rt?.dev?.close().catch(() => {})
+    }
+    return r
+  }
+
+  // ---------------------------------------------------------------- plex operations
+
+  private volumeOf(pl: PlRecord): VRecord | undefined {
+    return pl.pl_vol_rid ? this.cfg.volumes.find((v) => v.v_rid === pl.pl_vol_rid) : undefined
+  }
+
+  private runtime(v: VRecord): VolumeRuntime {
+    let rt = this.vols.get(v.v_rid)
+    if (!rt) {
+      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set() }
+      this.vols.set(v.v_rid, rt)
+    }
+    return rt
+  }
+
+  /** Refuses an operation that would leave an ENABLED volume without a readable complete plex. */
+  private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
+    const v = d.volOf(pl)
+    if (!v || v.v_kstate !== 'ENABLED' || force) return
+    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && p.pl_contig_len >= v.v_len)
+    if (others.length === 0) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} without a complete plex`)
+  }
+
+  /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
+  async detachPlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    return this.transact('pl.det', (d) => {
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      if (!pl.pl_vol_rid) fail('VM_INVALID_PARAM', `plex ${plex} is not associated`)
+      this.assertNotLastPlex(d, pl, opts.force ?? false)
+      pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
+      if (pl.pl_state !== 'LOG') pl.pl_state = 'STALE'
+    }, opts)
+  }
+
+  /** vxplex dis. */
+  async dissociatePlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    return this.transact('pl.dis', (d) => {
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      this.assertNotLastPlex(d, pl, opts.force ?? false)
+      dissociatePlex(d, pl)
+    }, opts)
+  }
+
+  /**
+   * vxplex att: associates the plex if needed; on an ENABLED volume it is made write-only with
+   * tutil0=ATT and state STALE, the volume contents are copied into it, then it becomes ACTIVE
+   * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
+   */
+  async attachPlex(volume: string, plex: string, opts: TxOptions = {}): Promise<TxResult> {
+    const r = await this.transact('pl.att', (d) => {
+      const v = d.vol(volume)
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      assertUnlocked(v.v_tutil[0], volume)
+      if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
+      if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
+      if (!pl.pl_vol_rid) associatePlex(d, v, pl)
+      if (pl.pl_state === 'LOG') {
+        pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
+        return
+      }
+      pl.pl_state = 'STALE'
+      if (v.v_kstate === 'ENABLED') {
+        pl.pl_tutil[0] = 'ATT'
+        pl.pl_kstate = 'ENABLED'
+        pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
+      } else pl.pl_kstate = 'DISABLED'
+    }, opts)
+    if (opts.dryRun) return r
+    const v = this.cfg.volumes.find((x) => x.v_name === volume)!
+    const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
+    if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
+    return this.runAttachCopy(v, pl, 'attach')
+  }
+
+  /** Copies the volume into a write-only target plex, then makes it ACTIVE (or IOFAIL on failure). */
+  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind): Promise<TxResult> {
+    const rid = target.pl_rid
+    const task = this.startTask(kind, v)
+    try {
+      await this.copyRegions(task, v, [{ offset: 0, length: v.v_len }], (p) => p.pl_rid !== rid, [rid])
+      this.finishTask(task, 'ok')
+    } catch (e) {
+      this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
+      await this.transact(`${kind}.failed`, (d) => {
+        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+        if (!pl) return
+        pl.pl_tutil[0] = ''
+        if (pl.pl_vol_rid) {
+          pl.pl_kstate = 'DETACHED'
+          pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
+          pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
+        }
+      }).catch(() => {})
+      throw e
+    }
+    return this.transact(`${kind}.done`, (d) => {
+      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+      if (!pl || !pl.pl_vol_rid) return
+      pl.pl_tutil[0] = ''
+      pl.pl_state = 'ACTIVE'
+      pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
+      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
+    })
+  }
+
+  /**
+   * vxplex cp: copies a DISABLED volume's contents to an unassociated plex, which stays
+   * unassociated (D 39).
+   */
+  async copyPlex(volume: string, plex: string): Promise<void> {
+    this.assertOnline()
+    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    const target = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
+    if (v.v_kstate !== 'DISABLED') fail('VM_VOL_ENABLED', `volume ${volume} is ${v.v_kstate}; plex cp needs it stopped`)
+    if (target.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${plex} is associated with ${target.pl_v_name}`)
+    assertUnlocked(target.pl_tutil[0], plex)
+    const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
+    if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
+    const task = this.startTask('copy', v)
+    try {
+      for (let off = 0; off < v.v_len; off += REGION_SECTORS) {
+        task.throwIfAborted()
+        const len = Math.min(REGION_SECTORS, v.v_len - off)
+        const data = await this.readPlex(source, off, len)
+        await this.writePlex(target, off, data)
+        this.progress(task, len * SECTOR_SIZE)
+      }
+      await this.flushPlex(target)
+      this.finishTask(task, 'ok')
+    } catch (e) {
+      this.finishTask(task, 'failed', e)
+      throw e
+    }
+  }
+
+  /**
+   * vxplex mv: replaces `oldPlex` (ACTIVE in an ENABLED volume) by the unassociated `newPlex`,
+   * which must be at least as large unless `force` (D 40).
+   */
+  async movePlex(oldPlex: string, newPlex: string, opts: { force?: boolean } = {}): Promise<TxResult> {
+    this.assertOnline()
+    const old = this.cfg.plexes.find((p) => p.pl_name === oldPlex) ?? fail('VM_NOT_FOUND', `no plex ${oldPlex}`)
+    const neu = this.cfg.plexes.find((p) => p.pl_name === newPlex) ?? fail('VM_NOT_FOUND', `no plex ${newPlex}`)
+    const v = this.volumeOf(old)
+    if (!v || v.v_kstate !== 'ENABLED' || old.pl_state !== 'ACTIVE' || old.pl_kstate !== 'ENABLED') fail('VM_INVALID_PARAM', `plex ${oldPlex} is not an active plex of an enabled volume`)
+    if (neu.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${newPlex} is associated with ${neu.pl_v_name}`)
+    if (!opts.force && (neu.pl_len < old.pl_len || neu.pl_contig_len < old.pl_contig_len)) fail('VM_INVALID_PARAM', `plex ${newPlex} is smaller or sparser than ${oldPlex} (use force)`)
+    await this.attachPlex(v.v_name, newPlex)
+    return this.transact('pl.mv', (d) => dissociatePlex(d, d.plex(oldPlex)))
+  }
+
+  /**
+   * vxmend: `clear` util fields, `fix` a plex state (clean/stale/active/empty), `off`, `on`
+   * (C 26, D 37-38).
+   */
+  mend(op: 'clear' | 'fix' | 'off' | 'on', name: string, arg?: string, opts?: TxOptions): Promise<TxResult> {
+    return this.transact(`mend.${op}`, (d) => {
+      switch (op) {
+        case 'clear': {
+          const n = d.find(name) ?? fail('VM_NOT_FOUND', `no record ${name}`)
+          const rec = n.rec as unknown as Record<string, string[]>
+          const fields = arg ?? 'tutil0'
+          const m = /^(all|putil|tutil|putil[0-2]|tutil[0-2])$/.exec(fields) ?? fail('VM_INVALID_PARAM', `cannot clear ${fields}`)
+          for (const kind of ['putil', 'tutil']) {
+            const arr = rec[`${n.kind}_${kind}`]!
+            for (let i = 0; i < 3; i++) if (m[1] === 'all' || m[1] === kind || m[1] === `${kind}${i}`) arr[i] = ''
+          }
+          return
+        }
+        case 'fix': {
+          const pl = d.plex(name)
+          const how = checkOneOf(arg, ['clean', 'stale', 'active', 'empty'] as const, 'fix')
+          const v = d.volOf(pl) ?? fail('VM_INVALID_PARAM', `plex ${name} is not associated`)
+          if (v.v_kstate !== 'DISABLED') fail('VM_VOL_ENABLED', `volume ${v.v_name} is started`)
+          if (how === 'clean') {
+            for (const other of d.plexesOf(v)) if (other !== pl && other.pl_state !== 'LOG' && other.pl_state !== 'OFFLINE') other.pl_state = 'STALE'
+            v.v_state = 'CLEAN'
+          }
+          pl.pl_state = how.toUpperCase()
+          if (how === 'clean' || how === 'active') pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
+          return
+        }
+        case 'off': {
+          const pl = d.plex(name)
+          assertUnlocked(pl.pl_tutil[0], name)
+          this.assertNotLastPlex(d, pl, false)
+          pl.pl_state = 'OFFLINE'
+          pl.pl_kstate = 'DISABLED'
+          return
+        }
+        case 'on': {
+          const pl = d.plex(name)
+          if (pl.pl_state !== 'OFFLINE') fail('VM_INVALID_PARAM', `plex ${name} is not OFFLINE`)
+          pl.pl_state = 'STALE'
+          pl.pl_kstate = d.volOf(pl)?.v_kstate === 'ENABLED' ? 'DETACHED' : 'DISABLED'
+          return
+        }
+        default:
+          fail('VM_INVALID_PARAM', `unknown mend operation ${String(op)}`)
+      }
+    }, opts)
+  }
+
+  // ---------------------------------------------------------------- volume start/stop
+
+  /**
+   * vxvol start (D 28, 30, 33, 36, 38): cleans up TEMP* plexes, enables CLEAN/ACTIVE plexes,
+   * resynchronises them by read-writeback if the volume crashed dirty, and recovers STALE plexes
+   * by attaching them. Resolves when the volume is fully recovered.
+   */
+  async start(volume: string, opts: TxOptions = {}): Promise<TxResult> {
+    let needSync = false
+    const r = await this.transact('v.start', (d) => {
+      const v = d.vol(volume)
+      assertUnlocked(v.v_tutil[0], volume)
+      if (v.v_kstate === 'ENABLED') fail('VM_INVALID_PARAM', `volume ${volume} is already started`)
+      // D 33: leftovers of interrupted non-atomic operations.
+      for (const pl of d.plexesOf(v)) {
+        switch (pl.pl_state) {
+          case 'TEMP':
+          case 'SNAPDIS':
+            dissociatePlex(d, pl)
+            break
+          case 'TEMPRM':
+            pl.pl_vol_rid = 0
+            d.c.plexes.splice(d.c.plexes.indexOf(pl), 1)
+            for (const sd of d.sdsOf(pl)) sd.sd_plex_rid = 0
+            break
+          case 'TEMPRMSD':
+          case 'SNAPATT':
+            pl.pl_vol_rid = 0
+            removeRecord(d, pl.pl_name, true)
+            break
+        }
+      }
+      const plexes = d.plexesOf(v)
+      const data = plexes.filter((p) => !isLogPlex(d, p))
+      const logs = plexes.filter((p) => isLogPlex(d, p))
+      if (data.length === 0) fail('VM_UNSTARTABLE', `volume ${volume} has no data plex`)
+      const rw = PL_TFLAG.READ | PL_TFLAG.WRITE
+      if (v.v_state === 'EMPTY' && data.every((p) => p.pl_state === 'EMPTY')) {
+        // D 28: a never-initialised volume starts without copying.
+        if (!data.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no plex covering its length`)
+        for (const p of data) Object.assign(p, { pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+      } else {
+        const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)))
+        if (!sources.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no CLEAN or ACTIVE complete plex`)
+        const dirty = this.klog.dirty.includes(v.v_rid)
+        needSync = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (dirty || v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC') && sources.length > 1
+        for (const p of sources) Object.assign(p, { pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+        for (const p of data) {
+          if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
+          // STALE, IOFAIL, EMPTY: recovered by attaching after the start.
+          Object.assign(p, { pl_state: 'STALE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.WRITE })
+          p.pl_tutil[0] = 'ATT'
+        }
+      }
+      for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+      v.v_kstate = 'ENABLED'
+      v.v_state = needSync ? 'SYNC' : 'ACTIVE'
+      v.v_rwback_offset = 0
+      v.v_tflag = 0x3
+    }, opts)
+    if (opts.dryRun) return r
+    const v = this.cfg.volumes.find((x) => x.v_name === volume)!
+    const rt = this.runtime(v)
+    rt.dirtyMarked = this.klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined
+    let last = r
+    if (needSync) last = await this.readWriteback(v)
+    for (const pl of this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_tutil[0] === 'ATT')) {
+      last = await this.runAttachCopy(v, pl, 'recovery')
+    }
+    return last
+  }
+
+  /** Read-writeback over the whole volume: the first source's data to every other plex (D 31). */
+  private async readWriteback(v: VRecord): Promise<TxResult> {
+    const task = this.startTask('resync', v)
+    const active = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_state === 'ACTIVE' && p.pl_kstate === 'ENABLED' && !isLogPlexRec(this.cfg, p))
+    const src = active.find((p) => p.pl_contig_len >= v.v_len)!
+    try {
+      await this.copyRegions(task, v, [{ offset: 0, length: v.v_len }], (p) => p.pl_rid === src.pl_rid, active.filter((p) => p !== src).map((p) => p.pl_rid), true)
+      this.finishTask(task, 'ok')
+    } catch (e) {
+      this.finishTask(task, 'failed', e)
+      throw e
+    }
+    return this.transact('v.resync.done', (d) => {
+      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+      if (x && x.v_state === 'SYNC') {
+        x.v_state = 'ACTIVE'
+        x.v_rwback_offset = x.v_len
+      }
+    })
+  }
+
+  /**
+   * vxvol stop (D 29): waits for in-flight I/O, flushes, and marks the volume and its ACTIVE
+   * plexes CLEAN and DISABLED; the kernel log then records the volume clean.
+   */
+  async stop(volume: string, opts: TxOptions = {}): Promise<TxResult> {
+    this.assertOnline()
+    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    assertUnlocked(v.v_tutil[0], volume)
+    if (v.v_kstate === 'DISABLED') fail('VM_INVALID_PARAM', `volume ${volume} is not started`)
+    const rt = this.runtime(v)
+    if (rt.tasks.size > 0) fail('VM_BUSY', `volume ${volume} has a running task; abort it first`)
+    if (opts.dryRun) return this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)), opts)
+    // Closing the gate: no new I/O starts once the kernel state leaves ENABLED.
+    await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
+    while (rt.inflight > 0) await new Promise<void>((res) => rt.drained.push(res))
+    await Promise.all(this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+    const r = await this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)))
+    if (this.klog.dirty.includes(v.v_rid)) {
+      this.klog.dirty = this.klog.dirty.filter((x) => x !== v.v_rid)
+      await this.writeKlog().catch(() => {})
+    }
+    rt.dirtyMarked = undefined
+    return r
+  }
+
+  // ---------------------------------------------------------------- the I/O path
+
+  private ioVolume(volume: string, offset: number, length: number): VRecord {
+    this.assertOnline()
+    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length}`)
+    if (offset % SECTOR_SIZE || length % SECTOR_SIZE) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
+    if (offset + length > v.v_len * SECTOR_SIZE) fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond the end of ${volume}`)
+    return v
+  }
+
+  private enter(rt: VolumeRuntime): void {
+    rt.inflight++
+  }
+  private leave(rt: VolumeRuntime): void {
+    if (--rt.inflight === 0) for (const f of rt.drained.splice(0)) f()
+  }
+
+  /** Volume length in bytes. */
+  volumeSize(volume: string): number {
+    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    return v.v_len * SECTOR_SIZE
+  }
+
+  /**
+   * Writes `data` at byte `offset` of a started volume, to every ENABLED plex that has WRITE, in
+   * parallel; resolves when every target has it (E 41).
+   */
+  async write(volume: string, offset: number, data: Uint8Array): Promise<void> {
+    const v = this.ioVolume(volume, offset, data.length)
+    if (data.length === 0) return
+    const rt = this.runtime(v)
+    this.enter(rt)
+    try {
+      rt.dirtyMarked ??= this.markDirty(v.v_rid)
+      await rt.dirtyMarked
+      const s = offset / SECTOR_SIZE
+      const first = Math.floor(s / REGION_SECTORS)
+      const last = Math.floor((s + data.length / SECTOR_SIZE - 1) / REGION_SECTORS)
+      await rt.lock.lockShared(first, last)
+      try {
+        const targets = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE)
+        await Promise.all(targets.map((p) => this.writePlex(p, s, data)))
+      } finally {
+        rt.lock.unlockShared(first, last)
+      }
+    } finally {
+      this.leave(rt)
+    }
+  }
+
+  private async markDirty(vrid: number): Promise<void> {
+    if (!this.klog.dirty.includes(vrid)) {
+      this.klog.dirty.push(vrid)
+      await this.writeKlog()
+    }
+  }
+
+  /**
+   * Reads `length` bytes at byte `offset` from one plex chosen by the read policy among ENABLED
+   * plexes with READ that back the range; a failed read is retried on another plex (E 41-44).
+   */
+  async read(volume: string, offset: number, length: number): Promise<Buffer> {
+    const v = this.ioVolume(volume, offset, length)
+    const rt = this.runtime(v)
+    this.enter(rt)
+    try {
+      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true)
+    } finally {
+      this.leave(rt)
+    }
+  }
+
+  /** Flushes every device of the volume's plexes. */
+  async flush(volume: string): Promise<void> {
+    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    await Promise.all(this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
+  }
+
+  /** Can plex `p` serve reads of sectors [s, s+n)? */
+  private canRead(p: PlRecord, s: number, n: number): boolean {
+    if (p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.READ) || p.pl_state === 'STALE' || p.pl_state === 'LOG') return false
+    if (p.pl_contig_len >= s + n) return true
+    return mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n).every((x) => x.sd)
+  }
+
+  /** Orders candidate plexes by the volume's read policy; updates the round-robin state. */
+  private policyOrder(v: VRecord, rt: VolumeRuntime, candidates: PlRecord[], s: number): PlRecord[] {
+    if (candidates.length <= 1) return candidates
+    const pol = v.v_read_pol
+    if (pol === 'PREFER') {
+      const i = candidates.findIndex((p) => p.pl_name === v.v_pref_name)
+      if (i >= 0) return [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
+    }
+    if (pol === 'SELECT') {
+      const i = candidates.findIndex((p) => p.pl_layout === 'STRIPE')
+      if (i >= 0) return [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
+    }
+    // ROUND: a read within vol_mvr_maxround (512 sectors) of the previous one stays on its plex.
+    let start = candidates.findIndex((p) => p.pl_rid === rt.lastReadPlex)
+    if (start < 0 || Math.abs(s - rt.lastReadEnd) > 512) start = (start + 1) % candidates.length
+    return [...candidates.slice(start), ...candidates.slice(0, start)]
+  }
+
+  /** Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region. */
+  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean): Promise<Buffer> {
+    const rt = this.runtime(v)
+    const plexes = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && allow(p))
+    const out = Buffer.alloc(n * SECTOR_SIZE)
+    let pos = s
+    let first = true
+    while (pos < s + n) {
+      const regionEnd = (Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS
+      let len = Math.min(regionEnd, s + n) - pos
+      const candidates = plexes.filter((p) => this.canRead(p, pos, len))
+      const ordered = first ? this.policyOrder(v, rt, candidates, pos) : preferSame(candidates, rt.lastReadPlex)
+      // Extend the run while the chosen plex can keep serving the following regions.
+      const chosen = ordered[0]
+      if (chosen) {
+        while (pos + len < s + n) {
+          const nextLen = Math.min(REGION_SECTORS, s + n - pos - len)
+          if (!this.canRead(chosen, pos + len, nextLen)) break
+          len += nextLen
+        }
+      }
+      let lastErr: unknown
+      let done = false
+      for (const p of ordered) {
+        try {
+          const buf = await this.readPlex(p, pos, len)
+          buf.copy(out, (pos - s) * SECTOR_SIZE)
+          rt.lastReadPlex = p.pl_rid
+          done = true
+          break
+        } catch (e) {
+          lastErr = e
+          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: '', op: 'read', offset: pos * SECTOR_SIZE, length: len * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
+        }
+      }
+      if (!done) throw new EngineError('VM_IO', `no plex of ${v.v_name} could serve sectors ${pos}+${len}`, lastErr === undefined ? undefined : { cause: lastErr })
+      first = false
+      pos += len
+    }
+    rt.lastReadEnd = s + n
+    return out
+  }
+
+  private stat(p: PlRecord, op: 'read' | 'write', bytes: number): void {
+    let st = this.stats.get(p.pl_rid)
+    if (!st) this.stats.set(p.pl_rid, (st = { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }))
+    if (op === 'read') {
+      st.reads++
+      st.readBytes += bytes
+    } else {
+      st.writes++
+      st.writeBytes += bytes
+    }
+  }
+
+  /** Reads sectors of one plex; holes read as zeros. */
+  private async readPlex(p: PlRecord, s: number, n: number): Promise<Buffer> {
+    const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
+    this.stat(p, 'read', n * SECTOR_SIZE)
+    if (pieces.length === 1 && pieces[0]!.sd) {
+      const x = pieces[0]!
+      const dev = this.devByDm.get(x.sd!.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd!.sd_name} is missing`)
+      return dev.read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
+    }
+    const out = Buffer.alloc(n * SECTOR_SIZE)
+    await Promise.all(
+      pieces.map(async (x) => {
+        if (!x.sd) return
+        const dev = this.devByDm.get(x.sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd.sd_name} is missing`)
+        const b = await dev.read((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, x.length * SECTOR_SIZE)
+        b.copy(out, (x.plexOffset - s) * SECTOR_SIZE)
+      }),
+    )
+    return out
+  }
+
+  /** Writes sectors to one plex; pieces falling into holes are dropped. */
+  private async writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
+    const n = data.length / SECTOR_SIZE
+    const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
+    this.stat(p, 'write', data.length)
+    await Promise.all(
+      pieces.map(async (x) => {
+        if (!x.sd) return
+        const dev = this.devByDm.get(x.sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd.sd_name} is missing`)
+        const from = (x.plexOffset - s) * SECTOR_SIZE
+        await dev.write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
+      }),
+    )
+  }
+
+  private async flushPlex(p: PlRecord): Promise<void> {
+    const dms = new Set((this.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_rid))
+    await Promise.all([...dms].map((rid) => this.devByDm.get(rid)?.flush()))
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  private startTask(kind: TaskKind, v: VRecord): Task {
+    const task = new Task(kind, v.v_name, v.v_len * SECTOR_SIZE, this.clock)
+    this.tasks.set(task.id, task)
+    this.runtime(v).tasks.add(task)
+    task.phase = kind
+    this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
+    return task
+  }
+
+  private progress(task: Task, bytes: number): void {
+    if (task.advance(bytes)) this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
+  }
+
+  private finishTask(task: Task, outcome: 'ok' | 'aborted' | 'failed', err?: unknown): void {
+    task.state = outcome === 'ok' ? 'done' : outcome
+    task.phase = outcome === 'ok' ? 'done' : outcome
+    this.tasks.delete(task.id)
+    const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
+    if (v) this.runtime(v).tasks.delete(task)
+    this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
+    const code = isEngineError(err) ? err.code : err ? 'VM_IO' : undefined
+    this.bus.emit({ type: 'task.finished', dg: this.name, taskId: task.id, kind: task.kind, volume: task.volume, outcome, ...(code ? { code } : {}) })
+  }
+
+  /** Running tasks. */
+  listTasks(): ReturnType<Task['progress']>[] {
+    return [...this.tasks.values()].map((t) => t.progress())
+  }
+
+  abortTask(id: string): void {
+    const t = this.tasks.get(id) ?? fail('VM_NOT_FOUND', `no running task ${id}`)
+    t.abort()
+  }
+
+  /**
+   * Copies volume ranges region by region: read from plexes accepted by `source`, write to each
+   * target plex, each region under an exclusive lock so foreground writes never interleave.
+   */
+  private async copyRegions(task: Task, v: VRecord, ranges: Array<{ offset: number; length: number }>, source: (p: PlRecord) => boolean, targets: number[], rwback = false): Promise<void> {
+    const rt = this.runtime(v)
+    for (const range of ranges) {
+      let pos = range.offset
+      const end = range.offset + range.length
+      while (pos < end) {
+        task.throwIfAborted()
+        if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
+        const region = Math.floor(pos / REGION_SECTORS)
+        const len = Math.min((region + 1) * REGION_SECTORS, end) - pos
+        await rt.lock.lockExclusive(region)
+        try {
+          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid) ?? fail('VM_ABORTED', `volume ${v.v_name} is gone`)
+          const data = await this.readFrom(cur, pos, len, source)
+          for (const rid of targets) {
+            const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
+            if (!pl || pl.pl_vol_rid !== v.v_rid || pl.pl_kstate !== 'ENABLED') fail('VM_ABORTED', `target plex left the volume during the copy`)
+            await this.writePlex(pl, pos, data)
+          }
+        } finally {
+          rt.lock.unlockExclusive(region)
+        }
+        pos += len
+        if (rwback) {
+          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid)
+          if (cur) cur.v_rwback_offset = pos
+        }
+        this.progress(task, len * SECTOR_SIZE)
+      }
+    }
+    for (const rid of targets) {
+      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
+      if (pl) await this.flushPlex(pl)
+    }
+  }
+}
+
+/** A record of a vxmake batch. */
+export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
+
+function isServing(p: PlRecord): boolean {
+  return p.pl_kstate === 'ENABLED' && (p.pl_tflag & PL_TFLAG.READ) !== 0 && !isStalePlex(p) && p.pl_state !== 'LOG'
+}
+
+function isLogPlexRec(c: Config, p: PlRecord): boolean {
+  const sds = c.subdisks.filter((s) => s.sd_plex_rid === p.pl_rid)
+  return sds.length > 0 && sds.every((s) => s.sd_is_log)
+}
+
+function preferSame(candidates: PlRecord[], rid: number): PlRecord[] {
+  const i = candidates.findIndex((p) => p.pl_rid === rid)
+  return i <= 0 ? candidates : [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
+}
+
+function stopVolume(d: Draft, v: VRecord): void {
+  for (const p of d.plexesOf(v)) {
+    if (p.pl_state === 'ACTIVE') p.pl_state = 'CLEAN'
+    p.pl_kstate = 'DISABLED'
+    p.pl_tflag &= ~0xf
+  }
+  v.v_kstate = 'DISABLED'
+  v.v_state = 'CLEAN'
+  v.v_tflag = 0
+}
+
+/** Where a subdisk about to be associated will sit in volume address space (sectors). */
+function mapPieceRanges(pl: PlRecord, sd: SdRecord, _start: number): { lo: number; hi: number; pieces: Array<{ volOffset: number; sdOffset: number; length: number }> } {
+  if (pl.pl_layout === 'CONCAT') {
+    return { lo: sd.sd_pl_offset, hi: sd.sd_pl_offset + sd.sd_len, pieces: [{ volOffset: sd.sd_pl_offset, sdOffset: 0, length: sd.sd_len }] }
+  }
+  const w = pl.pl_st_width
+  const pieces: Array<{ volOffset: number; sdOffset: number; length: number }> = []
+  for (let co = 0; co < sd.sd_len; co += w) {
+    const colOff = sd.sd_pl_offset + co
+    const unit = Math.floor(colOff / w) * pl.pl_ncol + sd.sd_column
+    pieces.push({ volOffset: unit * w, sdOffset: co, length: w })
+  }
+  const lo = Math.min(...pieces.map((p) => p.volOffset))
+  const hi = Math.max(...pieces.map((p) => p.volOffset + p.length))
+  return { lo, hi, pieces }
+}
+
+function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
+  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
+  return {
+    dm_name: spec.name,
+    dm_comment: '',
+    dm_putil: emptyUtil(),
+    dm_diskid: diskid,
+    dm_last_da_name: spec.device.location.slice(0, 32),
+    dm_rid: c.nextRid++,
+    dm_update_tid: 0,
+    dm_pflag: 0,
+    dm_priv_len: privLen,
+    dm_pub_offset: privLen,
+    dm_pub_len: sectors - privLen,
+    dm_config_copies: 1,
+    dm_tutil: emptyUtil(),
+    dm_tflag: 0,
+    dm_device: spec.device.location,
+    dm_sd_num: 0,
+  }
+}
+
+/** Writes a VM disk header (private region at offset 0, public region after it). */
+async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string): Promise<{ dm: DmRecord; header: DiskHeader }> {
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
+  if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
+  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
+  if (sectors < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
+  const existing = await readHeader(spec.device).catch(() => undefined)
+  if (existing && existing.dgid !== dgid) fail('VM_EXISTS', `${spec.device.location} already belongs to disk group ${existing.dgname}`)
+  const diskid = newDiskId()
+  const dm = newDmRecord(c, spec, diskid)
+  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen }
+  await writeHeader(spec.device, header)
+  c.disks.push(dm)
+  return { dm, header }
+}

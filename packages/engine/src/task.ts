@@ -1,0 +1,78 @@
+import type { Clock } from './clock.ts'
+import { EngineError } from './errors.ts'
+import type { TaskProgress } from './events.ts'
+
+export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move'
+export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
+
+let nextTask = 1
+
+/**
+ * A long-running data operation (attach copy, read-writeback, recovery): bytes done and total,
+ * a moving-average rate and an ETA, a phase, and an abort signal.
+ */
+export class Task {
+  readonly id: string
+  readonly kind: TaskKind
+  readonly volume: string
+  phase = 'starting'
+  doneBytes = 0
+  totalBytes: number
+  state: TaskState = 'running'
+  rate = 0
+  private readonly clock: Clock
+  private readonly controller = new AbortController()
+  private lastSample: { at: number; bytes: number }
+  private lastEmit = -Infinity
+  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock) {
+    this.id = `task-${nextTask++}`
+    this.kind = kind
+    this.volume = volume
+    this.totalBytes = totalBytes
+    this.clock = clock
+    this.lastSample = { at: clock.now(), bytes: 0 }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  abort(): void {
+    this.controller.abort()
+  }
+
+  throwIfAborted(): void {
+    if (this.controller.signal.aborted) throw new EngineError('VM_ABORTED', `task ${this.id} was aborted`)
+  }
+
+  /** Adds finished bytes; returns true when a progress event is due (at most every 250 ms). */
+  advance(bytes: number): boolean {
+    this.doneBytes += bytes
+    const now = this.clock.now()
+    const dt = now - this.lastSample.at
+    if (dt >= 250) {
+      const inst = ((this.doneBytes - this.lastSample.bytes) * 1000) / dt
+      this.rate = this.rate === 0 ? inst : this.rate * 0.7 + inst * 0.3
+      this.lastSample = { at: now, bytes: this.doneBytes }
+    }
+    if (now - this.lastEmit >= 250) {
+      this.lastEmit = now
+      return true
+    }
+    return false
+  }
+
+  progress(): TaskProgress {
+    const left = this.totalBytes - this.doneBytes
+    return {
+      taskId: this.id,
+      kind: this.kind,
+      volume: this.volume,
+      phase: this.phase,
+      doneBytes: this.doneBytes,
+      totalBytes: this.totalBytes,
+      rate: Math.round(this.rate),
+      etaSeconds: this.rate > 0 ? Math.ceil(left / this.rate) : left === 0 ? 0 : null,
+    }
+  }
+}

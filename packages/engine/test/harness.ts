@@ -1,0 +1,76 @@
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import { DiskGroup } from '../src/diskGroup.ts'
+import type { BlockDevice } from '../src/device/blockDevice.ts'
+import { createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
+import type { EngineEvent } from '../src/events.ts'
+import { tempDir } from './tmp.ts'
+
+export const MiB = 1024 * 1024
+
+/** A group on `n` sparse memory disks of `size` bytes each, named disk01..diskNN. */
+export async function memoryGroup(n = 3, size = 64 * MiB, opts: { profile?: 'classic' | 'compat-1993' | 'vxvm3'; wrap?: (d: BlockDevice, i: number) => BlockDevice } = {}) {
+  const devices = Array.from({ length: n }, (_, i) => (opts.wrap ? opts.wrap(createMemoryDevice(size), i) : createMemoryDevice(size)))
+  const dg = await DiskGroup.create({
+    name: 'testdg',
+    disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+  })
+  return { dg, devices }
+}
+
+/** A group on `n` sparse image files in a temporary directory; `reopen` imports it again. */
+export async function fileGroup(n = 3, size = 64 * MiB) {
+  const t = await tempDir()
+  const paths = Array.from({ length: n }, (_, i) => join(t.dir, `disk${i + 1}.img`))
+  for (const p of paths) await createImageFile(p, size)
+  const dg = await DiskGroup.create({
+    name: 'filedg',
+    disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))),
+  })
+  return {
+    dg,
+    paths,
+    async reopen(): Promise<DiskGroup> {
+      return DiskGroup.import({ devices: await Promise.all(paths.map((p) => openDevicePath(p))) })
+    },
+    remove: t.remove,
+  }
+}
+
+/** Asserts that `p` rejects with EngineError `code`. */
+export async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p)
+  } catch (e) {
+    expect((e as { code?: string }).code).toBe(code)
+    return
+  }
+  throw new Error(`expected ${code}, but it succeeded`)
+}
+
+/** Records every event of a group. */
+export function recordEvents(dg: DiskGroup) {
+  const events: EngineEvent[] = []
+  const unsubscribe = dg.subscribe((e) => events.push(e))
+  return { events, unsubscribe, types: () => events.map((e) => e.type) }
+}
+
+export function rec(dg: DiskGroup, name: string): Record<string, unknown> {
+  const c = dg.config()
+  const r =
+    c.disks.find((x) => x.dm_name === name) ??
+    c.subdisks.find((x) => x.sd_name === name) ??
+    c.plexes.find((x) => x.pl_name === name) ??
+    c.volumes.find((x) => x.v_name === name) ??
+    (c.dg.dg_name === name ? c.dg : undefined)
+  if (!r) throw new Error(`no record ${name}`)
+  return r as unknown as Record<string, unknown>
+}
+
+export function pattern(len: number, seed: number): Buffer {
+  const b = Buffer.alloc(len)
+  for (let i = 0; i < len; i++) b[i] = (i * 31 + seed * 17 + (i >> 9)) & 0xff
+  return b
+}
