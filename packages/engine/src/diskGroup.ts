@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { type Clock, systemClock } from './clock.ts'
 import { fromStored, toStored } from './config/stored.ts'
+import { deriveConfig } from './records/derive.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
 import {
   type DiskHeader,
@@ -157,7 +158,7 @@ export class DiskGroup {
   private readonly stats = new Map<number, IoStats>()
   private readonly bus: EventBus
   private readonly clock: Clock
-  private readonly releaseLocks: () => Promise<void>
+  private readonly locks: Array<() => Promise<void>>
   private txChain: Promise<unknown> = Promise.resolve()
   private txBusy = false
   private klog: KernelLog
@@ -174,7 +175,7 @@ export class DiskGroup {
     this.cfg = init.cfg
     this.disks = init.disks
     this.clock = init.clock
-    this.releaseLocks = init.release
+    this.locks = [init.release]
     this.klog = init.klog
     this.klogSeq = init.klogSeq
     this.bus = createEventBus(this.clock)
@@ -319,6 +320,7 @@ export class DiskGroup {
       dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
       dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
     }
+    deriveConfig(c)
   }
 
   /** vxdg deport: every volume must be stopped; releases the devices and their locks. */
@@ -342,7 +344,7 @@ export class DiskGroup {
       await d.dev.flush().catch(() => {})
       await d.dev.close().catch(() => {})
     }
-    await this.releaseLocks()
+    for (const release of this.locks.splice(0)) await release()
   }
 
   get name(): string {
@@ -612,11 +614,14 @@ export class DiskGroup {
       const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name)
       this.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
       try {
-        return await this.transact('dg.adddisk', (d) => {
+        const r = await this.transact('dg.adddisk', (d) => {
           d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
           d.c.disks.push(dm)
           this.refreshDiskState(d.c)
         })
+        this.locks.push(release)
+        this.rebuildIoMap()
+        return r
       } catch (e) {
         this.disks.delete(dm.dm_rid)
         throw e
