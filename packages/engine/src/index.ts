@@ -18,4 +18,6 @@ export { SECTOR_SIZE } from './units.ts'
 export { mapStripe, mapPlexRange } from './layout/plexMap.ts'
 export { plexGeometry } from './records/derive.ts'
 export { SETTABLE, PLEX_STATES, VOLUME_STATES } from './fieldEdit.ts'
-export * as records from './records/types.ts'
+
+export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, EXCEPTION_POLICY, PROFILES } from './records/types.ts'
+export type { Config, DgRecord, DmRecord, SdRecord, PlRecord, VRecord, KernelState, PlexLayout, ReadPolicy, UsageType, RecordKind, Profile } from './records/types.ts'
