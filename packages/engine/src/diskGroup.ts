@@ -8,6 +8,7 @@ import {
   type DiskHeader,
   DEFAULT_PRIV_LEN,
   KLOG_AREA,
+  MAP_AREA,
   MIN_PRIV_LEN,
   decodeConfigPayload,
   encodeConfigPayload,
@@ -57,9 +58,19 @@ import {
   PL_PFLAG,
   PL_TFLAG,
   PROFILES,
+  SD_PFLAG,
+  V_PFLAG,
+  V_TFLAG,
   emptyUtil,
 } from './records/types.ts'
 import { Task, type TaskKind } from './task.ts'
+import { RegionSet } from './regionSet.ts'
+import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
+import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
+import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
+import { evaluatePolicy } from './policy.ts'
+import { type DiskRegion, diskRegions } from './resyncPlan.ts'
+import type { TaskProgress } from './events.ts'
 import { Draft, finishDraft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 
@@ -89,8 +100,16 @@ export interface DiskSpec {
 
 export interface OpenOptions {
   clock?: Clock
+  /** Waits `ms` of clock time (task throttling); real timers by default. */
+  sleep?: (ms: number) => Promise<void>
   /** Directory of the cross-process lock files. */
   lockDir?: string
+  /** voldrl_max_drtregs: dirty regions allowed per volume (default 2048). */
+  drlMaxDirty?: number
+  /** Idle dirty regions older than this (ms) are cleaned with the next log write (default 5000). */
+  drlCleanAgeMs?: number
+  /** Regions between persisted task checkpoints (default 20, vol_checkpt_default). */
+  checkpointRegions?: number
 }
 
 export interface CreateOptions extends OpenOptions {
@@ -121,6 +140,7 @@ interface VolumeRuntime {
   inflight: number
   drained: Array<() => void>
   tasks: Set<Task>
+  drl: DirtyRegionLog | undefined
 }
 
 /** Kernel log contents: volumes written since their start, plexes the kernel detached. */
@@ -167,14 +187,24 @@ export class DiskGroup {
   private forcedOff = false
   private closed = false
   private readonly tasks = new Map<string, Task>()
+  private readonly opts: OpenOptions
+  private readonly sleep: (ms: number) => Promise<void>
+  private readonly stale: StaleMaps
+  private mapSeq: number
+  private errSeq = 0
+  private readonly drlSeq = new Map<number, number>()
   // I/O map, rebuilt on every commit
   private sdsByPlex = new Map<number, SdRecord[]>()
   private devByDm = new Map<number, BlockDevice>()
 
-  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; clock: Clock; release: () => Promise<void>; klog: KernelLog; klogSeq: number }) {
+  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
     this.cfg = init.cfg
+    this.opts = init.opts
+    this.clock = init.opts.clock ?? systemClock
+    this.sleep = init.opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
+    this.mapSeq = init.maps?.seq ?? 0
+    this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
     this.disks = init.disks
-    this.clock = init.clock
     this.locks = [init.release]
     this.klog = init.klog
     this.klogSeq = init.klogSeq
@@ -196,7 +226,6 @@ export class DiskGroup {
       if (names.has(d.name) || d.name === opts.name) fail('VM_EXISTS', `duplicate name ${d.name}`)
       names.add(d.name)
     }
-    const clock = opts.clock ?? systemClock
     const release = await acquireDeviceLocks(opts.disks.map((d) => d.device.lockKey), opts.lockDir)
     try {
       const dgid = newDiskId()
@@ -221,7 +250,7 @@ export class DiskGroup {
       }
       // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
       if (cfg.disks.length === 2) cfg.disks[0]!.dm_config_copies = 2
-      const dg = new DiskGroup({ cfg: fromStored(toStored(cfg)), disks, clock, release, klog: { dirty: [], detached: [] }, klogSeq: 0 })
+      const dg = new DiskGroup({ cfg: fromStored(toStored(cfg)), disks, opts, release, klog: { dirty: [], detached: [] }, klogSeq: 0 })
       dg.refreshDiskState(dg.cfg)
       await dg.transact('dg.create', () => {}, {}, true)
       await dg.writeKlog()
@@ -238,7 +267,6 @@ export class DiskGroup {
    */
   static async import(opts: ImportOptions): Promise<DiskGroup> {
     if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
-    const clock = opts.clock ?? systemClock
     const release = await acquireDeviceLocks(opts.devices.map((d) => d.lockKey), opts.lockDir)
     try {
       const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
@@ -289,7 +317,13 @@ export class DiskGroup {
           klog = r.payload as KernelLog
         }
       }
-      const dg = new DiskGroup({ cfg: chosen, disks, clock, release, klog, klogSeq })
+      let maps: { seq: number; image: StaleMapsImage } | undefined
+      for (const d of disks.values()) {
+        if (!d.dev) continue
+        const r = await readRing(d.dev, MAP_AREA).catch(() => undefined)
+        if (r && (!maps || r.seq > maps.seq)) maps = { seq: r.seq, image: r.payload as StaleMapsImage }
+      }
+      const dg = new DiskGroup({ cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}) })
       dg.refreshDiskState(dg.cfg)
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
       await dg.transact('dg.import', (d) => {
@@ -483,6 +517,22 @@ export class DiskGroup {
     return p
   }
 
+  /** Writes the stale-region maps to every disk's region-map area. */
+  private async writeMaps(image: StaleMapsImage): Promise<void> {
+    const seq = ++this.mapSeq
+    let ok = 0
+    for (const d of this.disks.values()) {
+      if (!d.dev) continue
+      try {
+        await writeRing(d.dev, MAP_AREA, seq, image)
+        ok++
+      } catch {
+        // the next commit notices a failing disk
+      }
+    }
+    if (ok === 0) fail('VM_WRTDAERR', 'the stale-region maps could not be written to any disk')
+  }
+
   private rebuildIoMap(): void {
     this.sdsByPlex = new Map()
     for (const sd of this.cfg.subdisks) {
@@ -578,7 +628,7 @@ export class DiskGroup {
     for (let r = first; r <= last; r++) await rt.lock.lockExclusive(r)
     try {
       for (const piece of ranges.pieces) {
-        const data = await this.readFrom(v, piece.volOffset, piece.length, (p) => p.pl_rid !== pl.pl_rid)
+        const data = await this.readFrom(v, piece.volOffset, piece.length, (p) => p.pl_rid !== pl.pl_rid, true)
         await dev.write((sd.sd_dev_offset + piece.sdOffset) * SECTOR_SIZE, data)
       }
       await dev.flush()
@@ -654,7 +704,7 @@ export class DiskGroup {
   private runtime(v: VRecord): VolumeRuntime {
     let rt = this.vols.get(v.v_rid)
     if (!rt) {
-      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set() }
+      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined }
       this.vols.set(v.v_rid, rt)
     }
     return rt
@@ -670,14 +720,18 @@ export class DiskGroup {
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
   async detachPlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    return this.transact('pl.det', (d) => {
+    const r = await this.transact('pl.det', (d) => {
       const pl = d.plex(plex)
       assertUnlocked(pl.pl_tutil[0], plex)
       if (!pl.pl_vol_rid) fail('VM_INVALID_PARAM', `plex ${plex} is not associated`)
       this.assertNotLastPlex(d, pl, opts.force ?? false)
+      const wasCurrent = pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN'
       pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
       if (pl.pl_state !== 'LOG') pl.pl_state = 'STALE'
+      if (!opts.dryRun && wasCurrent) this.stale.track(pl.pl_rid)
     }, opts)
+    if (!opts.dryRun) await this.stale.persist()
+    return r
   }
 
   /** vxplex dis. */
@@ -687,6 +741,7 @@ export class DiskGroup {
       assertUnlocked(pl.pl_tutil[0], plex)
       this.assertNotLastPlex(d, pl, opts.force ?? false)
       dissociatePlex(d, pl)
+      if (!opts.dryRun) this.stale.drop(pl.pl_rid)
     }, opts)
   }
 
@@ -703,7 +758,10 @@ export class DiskGroup {
       assertUnlocked(v.v_tutil[0], volume)
       if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
       if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
-      if (!pl.pl_vol_rid) associatePlex(d, v, pl)
+      if (!pl.pl_vol_rid) {
+        associatePlex(d, v, pl)
+        if (!opts.dryRun) this.stale.setFull(pl.pl_rid)
+      }
       if (pl.pl_state === 'LOG') {
         pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
         return
@@ -722,37 +780,6 @@ export class DiskGroup {
     return this.runAttachCopy(v, pl, 'attach')
   }
 
-  /** Copies the volume into a write-only target plex, then makes it ACTIVE (or IOFAIL on failure). */
-  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind): Promise<TxResult> {
-    const rid = target.pl_rid
-    const task = this.startTask(kind, v)
-    try {
-      await this.copyRegions(task, v, [{ offset: 0, length: v.v_len }], (p) => p.pl_rid !== rid, [rid])
-      this.finishTask(task, 'ok')
-    } catch (e) {
-      this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
-      await this.transact(`${kind}.failed`, (d) => {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl) return
-        pl.pl_tutil[0] = ''
-        if (pl.pl_vol_rid) {
-          pl.pl_kstate = 'DETACHED'
-          pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
-          pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
-        }
-      }).catch(() => {})
-      throw e
-    }
-    return this.transact(`${kind}.done`, (d) => {
-      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-      if (!pl || !pl.pl_vol_rid) return
-      pl.pl_tutil[0] = ''
-      pl.pl_state = 'ACTIVE'
-      pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
-      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
-    })
-  }
-
   /**
    * vxplex cp: copies a DISABLED volume's contents to an unassociated plex, which stays
    * unassociated (D 39).
@@ -766,7 +793,7 @@ export class DiskGroup {
     assertUnlocked(target.pl_tutil[0], plex)
     const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
     if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
-    const task = this.startTask('copy', v)
+    const task = this.startTask('copy', v, v.v_len * SECTOR_SIZE)
     try {
       for (let off = 0; off < v.v_len; off += REGION_SECTORS) {
         task.throwIfAborted()
@@ -834,6 +861,7 @@ export class DiskGroup {
           const pl = d.plex(name)
           assertUnlocked(pl.pl_tutil[0], name)
           this.assertNotLastPlex(d, pl, false)
+          if ((pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') && !opts?.dryRun) this.stale.track(pl.pl_rid)
           pl.pl_state = 'OFFLINE'
           pl.pl_kstate = 'DISABLED'
           return
@@ -854,12 +882,13 @@ export class DiskGroup {
   // ---------------------------------------------------------------- volume start/stop
 
   /**
-   * vxvol start (D 28, 30, 33, 36, 38): cleans up TEMP* plexes, enables CLEAN/ACTIVE plexes,
-   * resynchronises them by read-writeback if the volume crashed dirty, and recovers STALE plexes
-   * by attaching them. Resolves when the volume is fully recovered.
+   * vxvol start (D 28, 30-33, 36, 38): cleans up TEMP* plexes, enables CLEAN/ACTIVE plexes,
+   * recovers a volume that crashed dirty (the DRL's dirty regions, or the whole volume by
+   * read-writeback without a log), and recovers STALE plexes by attaching them (only their stale
+   * regions when those are known). Resolves when the volume is fully recovered.
    */
   async start(volume: string, opts: TxOptions = {}): Promise<TxResult> {
-    let needSync = false
+    let crashed = false
     const r = await this.transact('v.start', (d) => {
       const v = d.vol(volume)
       assertUnlocked(v.v_tutil[0], volume)
@@ -888,78 +917,99 @@ export class DiskGroup {
       const logs = plexes.filter((p) => isLogPlex(d, p))
       if (data.length === 0) fail('VM_UNSTARTABLE', `volume ${volume} has no data plex`)
       const rw = PL_TFLAG.READ | PL_TFLAG.WRITE
+      const enable = (p: PlRecord) => {
+        p.pl_state = 'ACTIVE'
+        p.pl_kstate = 'ENABLED'
+        p.pl_tflag = (p.pl_tflag & ~0xf) | rw | (p.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
+      }
       if (v.v_state === 'EMPTY' && data.every((p) => p.pl_state === 'EMPTY')) {
         // D 28: a never-initialised volume starts without copying.
         if (!data.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no plex covering its length`)
-        for (const p of data) Object.assign(p, { pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+        data.forEach(enable)
       } else {
+        // D 50: a plex the kernel detached for errors is never a source.
         const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)))
         if (!sources.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no CLEAN or ACTIVE complete plex`)
-        const dirty = this.klog.dirty.includes(v.v_rid)
-        needSync = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (dirty || v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC') && sources.length > 1
-        for (const p of sources) Object.assign(p, { pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+        crashed = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (this.klog.dirty.includes(v.v_rid) || v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC')
+        sources.forEach(enable)
         for (const p of data) {
           if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
           // STALE, IOFAIL, EMPTY: recovered by attaching after the start.
           Object.assign(p, { pl_state: 'STALE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.WRITE })
           p.pl_tutil[0] = 'ATT'
         }
+        if (crashed && sources.length > 1) v.v_state = 'SYNC'
       }
       for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
       v.v_kstate = 'ENABLED'
-      v.v_state = needSync ? 'SYNC' : 'ACTIVE'
+      if (v.v_state !== 'SYNC') v.v_state = 'ACTIVE'
       v.v_rwback_offset = 0
-      v.v_tflag = 0x3
+      v.v_tflag = V_TFLAG.READ | V_TFLAG.WRITE
     }, opts)
     if (opts.dryRun) return r
-    const v = this.cfg.volumes.find((x) => x.v_name === volume)!
+    const v = this.vol(volume)
     const rt = this.runtime(v)
     rt.dirtyMarked = this.klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined
-    let last = r
-    if (needSync) last = await this.readWriteback(v)
-    for (const pl of this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_tutil[0] === 'ATT')) {
-      last = await this.runAttachCopy(v, pl, 'recovery')
+    const nRegions = Math.ceil(v.v_len / REGION_SECTORS)
+    // What a crash left inconsistent: the DRL's dirty regions, or everything without a usable log.
+    let crashRegions: RegionSet | undefined
+    if (crashed) {
+      const logged = await this.readDrl(v)
+      crashRegions = logged ?? RegionSet.all(nRegions)
+      if (logged === undefined) this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
     }
+    rt.drl = this.createDrl(v)
+    if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
+    const plexes = this.plexesOf(v.v_rid)
+    // Stale plexes also missed whatever was in flight at the crash.
+    for (const p of plexes.filter((x) => x.pl_tutil[0] === 'ATT')) {
+      if (!crashRegions || crashRegions.size === nRegions) {
+        if (crashRegions) this.stale.setFull(p.pl_rid)
+      } else {
+        this.stale.track(p.pl_rid)
+        for (const g of crashRegions) this.stale.add(p.pl_rid, g, g)
+      }
+    }
+    await this.stale.persist()
+    let last = r
+    const active = plexes.filter((p) => p.pl_state === 'ACTIVE' && p.pl_tutil[0] !== 'ATT')
+    if (crashRegions && crashRegions.size > 0 && active.length > 1) {
+      // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
+      const handle = this.runSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
+      await handle.done
+      last = await this.transact('v.recovery.done', (d) => {
+        const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+        if (x && x.v_state === 'SYNC') {
+          x.v_state = 'ACTIVE'
+          x.v_rwback_offset = x.v_len
+        }
+      })
+    } else if (v.v_state === 'SYNC') {
+      last = await this.transact('v.recovery.done', (d) => void (d.vol(volume).v_state = 'ACTIVE'))
+    }
+    for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) last = await this.runAttachCopy(v, pl, 'recovery')
     return last
   }
 
-  /** Read-writeback over the whole volume: the first source's data to every other plex (D 31). */
-  private async readWriteback(v: VRecord): Promise<TxResult> {
-    const task = this.startTask('resync', v)
-    const active = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_state === 'ACTIVE' && p.pl_kstate === 'ENABLED' && !isLogPlexRec(this.cfg, p))
-    const src = active.find((p) => p.pl_contig_len >= v.v_len)!
-    try {
-      await this.copyRegions(task, v, [{ offset: 0, length: v.v_len }], (p) => p.pl_rid === src.pl_rid, active.filter((p) => p !== src).map((p) => p.pl_rid), true)
-      this.finishTask(task, 'ok')
-    } catch (e) {
-      this.finishTask(task, 'failed', e)
-      throw e
-    }
-    return this.transact('v.resync.done', (d) => {
-      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x && x.v_state === 'SYNC') {
-        x.v_state = 'ACTIVE'
-        x.v_rwback_offset = x.v_len
-      }
-    })
-  }
-
   /**
-   * vxvol stop (D 29): waits for in-flight I/O, flushes, and marks the volume and its ACTIVE
-   * plexes CLEAN and DISABLED; the kernel log then records the volume clean.
+   * vxvol stop (D 29): waits for in-flight I/O, flushes, cleans the dirty region log, and marks
+   * the volume and its ACTIVE plexes CLEAN and DISABLED; the kernel log then records it clean.
    */
-  async stop(volume: string, opts: TxOptions = {}): Promise<TxResult> {
+  async stop(volume: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
-    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    const v = this.vol(volume)
     assertUnlocked(v.v_tutil[0], volume)
     if (v.v_kstate === 'DISABLED') fail('VM_INVALID_PARAM', `volume ${volume} is not started`)
     const rt = this.runtime(v)
-    if (rt.tasks.size > 0) fail('VM_BUSY', `volume ${volume} has a running task; abort it first`)
+    if (rt.tasks.size > 0 && !opts.force) fail('VM_BUSY', `volume ${volume} has a running task; abort it first`)
     if (opts.dryRun) return this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)), opts)
+    for (const t of rt.tasks) t.abort()
     // Closing the gate: no new I/O starts once the kernel state leaves ENABLED.
-    await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
-    while (rt.inflight > 0) await new Promise<void>((res) => rt.drained.push(res))
-    await Promise.all(this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+    if (v.v_kstate === 'ENABLED') await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
+    while (rt.inflight > 0 || rt.tasks.size > 0) await new Promise<void>((res) => rt.drained.push(res))
+    await Promise.all(this.plexesOf(v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+    if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
+    rt.drl = undefined
     const r = await this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)))
     if (this.klog.dirty.includes(v.v_rid)) {
       this.klog.dirty = this.klog.dirty.filter((x) => x !== v.v_rid)
@@ -969,11 +1019,100 @@ export class DiskGroup {
     return r
   }
 
+  // ---------------------------------------------------------------- dirty region logging
+
+  /** Log subdisks of a volume that can hold a log now (in ENABLED plexes, on present disks). */
+  private logTargets(v: VRecord): LogTarget[] {
+    const out: LogTarget[] = []
+    for (const p of this.plexesOf(v.v_rid)) {
+      if (p.pl_kstate !== 'ENABLED' || !p.pl_log_sd_rid) continue
+      const sd = this.cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
+      const dev = sd && this.devByDm.get(sd.sd_dm_rid)
+      if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })
+    }
+    return out
+  }
+
+  /** DRL for a started volume: needs two data plexes and a log subdisk (checklist F 54). */
+  private createDrl(v: VRecord): DirtyRegionLog | undefined {
+    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
+    const logs = this.logTargets(v)
+    if (data.length < 2 || logs.length === 0) return undefined
+    const logSectors = Math.min(...logs.map((l) => l.sectors))
+    const regionSectors = drlRegionSectors(v.v_len, logSectors, REGION_SECTORS)
+    if (regionSectors === 0) return undefined
+    const nbits = Math.ceil(v.v_len / regionSectors)
+    const vrid = v.v_rid
+    return new DirtyRegionLog({
+      regionSectors,
+      nbits,
+      maxDirty: this.opts.drlMaxDirty ?? 2048,
+      cleanAgeMs: this.opts.drlCleanAgeMs ?? 5000,
+      clock: this.clock,
+      seq: this.drlSeq.get(vrid) ?? 0,
+      targets: () => {
+        const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
+        return cur ? this.logTargets(cur) : []
+      },
+      onLogFailure: () => {
+        this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_WRTDAERR', message: `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, object: v.v_name })
+        void this.transact('drl.badlog', (d) => {
+          const x = d.c.volumes.find((y) => y.v_rid === vrid)
+          if (x) x.v_pflag |= V_PFLAG.BADLOG
+        }).catch(() => {})
+      },
+    })
+  }
+
+  /**
+   * Reads the newest valid DRL image of a volume as engine regions; undefined when the volume
+   * has no usable log (no log subdisk, BADLOG, or every copy torn).
+   */
+  private async readDrl(v: VRecord): Promise<RegionSet | undefined> {
+    if (v.v_pflag & V_PFLAG.BADLOG) return undefined
+    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
+    if (data.length < 2) return undefined
+    let best: ReturnType<typeof decodeDrl>
+    for (const t of this.logTargets(v)) {
+      const img = decodeDrl(await t.dev.read(t.offset, t.sectors * SECTOR_SIZE).catch(() => Buffer.alloc(0)))
+      if (img && (!best || img.seq > best.seq)) best = img
+    }
+    if (!best) return undefined
+    this.drlSeq.set(v.v_rid, best.seq)
+    const out = new RegionSet()
+    for (const bit of best.dirty) {
+      const first = Math.floor((bit * best.regionSectors) / REGION_SECTORS)
+      const last = Math.floor((Math.min((bit + 1) * best.regionSectors, v.v_len) - 1) / REGION_SECTORS)
+      for (let g = first; g <= last; g++) out.add(g)
+    }
+    return out
+  }
+
+  /**
+   * The DRL dirty map of a volume (drawn as a heatmap) and the bytes a crash recovery would copy
+   * right now, per target plex.
+   */
+  dirtyRegions(volume: string): { regionSectors: number; regions: number[]; recoveryBytes: number; logWrites: number } {
+    const v = this.vol(volume)
+    const drl = this.vols.get(v.v_rid)?.drl
+    if (!drl) return { regionSectors: REGION_SECTORS, regions: [], recoveryBytes: 0, logWrites: 0 }
+    const regions = drl.dirtyRegions()
+    const bytes = regions.reduce((s, r) => s + Math.min(drl.regionSectors, v.v_len - r * drl.regionSectors), 0) * SECTOR_SIZE
+    const others = Math.max(0, this.plexesOf(v.v_rid).filter((p) => p.pl_state === 'ACTIVE').length - 1)
+    return { regionSectors: drl.regionSectors, regions, recoveryBytes: bytes * others, logWrites: drl.logWrites }
+  }
+
+  /** Cleans every idle dirty region of the volume's log now (what lazy cleaning does over time). */
+  async cleanDirtyRegions(volume: string): Promise<void> {
+    const drl = this.vols.get(this.vol(volume).v_rid)?.drl
+    if (drl) await drl.cleanIdle()
+  }
+
   // ---------------------------------------------------------------- the I/O path
 
   private ioVolume(volume: string, offset: number, length: number): VRecord {
     this.assertOnline()
-    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length}`)
     if (offset % SECTOR_SIZE || length % SECTOR_SIZE) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
@@ -981,22 +1120,34 @@ export class DiskGroup {
     return v
   }
 
+  private vol(name: string): VRecord {
+    return this.cfg.volumes.find((x) => x.v_name === name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
+  }
+
+  private plexesOf(vrid: number): PlRecord[] {
+    return this.cfg.plexes.filter((p) => p.pl_vol_rid === vrid)
+  }
+
   private enter(rt: VolumeRuntime): void {
     rt.inflight++
   }
   private leave(rt: VolumeRuntime): void {
-    if (--rt.inflight === 0) for (const f of rt.drained.splice(0)) f()
+    if (--rt.inflight === 0) this.wakeDrained(rt)
+  }
+  private wakeDrained(rt: VolumeRuntime): void {
+    if (rt.inflight === 0) for (const f of rt.drained.splice(0)) f()
   }
 
   /** Volume length in bytes. */
   volumeSize(volume: string): number {
-    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
-    return v.v_len * SECTOR_SIZE
+    return this.vol(volume).v_len * SECTOR_SIZE
   }
 
   /**
-   * Writes `data` at byte `offset` of a started volume, to every ENABLED plex that has WRITE, in
-   * parallel; resolves when every target has it (E 41).
+   * Writes `data` at byte `offset` of a started volume to every ENABLED plex that has WRITE, in
+   * parallel (E 41). The DRL bit and the stale marks of plexes that miss the write reach the disks
+   * first. A failing plex is handled by the volume's write exception policies (E 46-49); the
+   * write fails only when the policy says so or when no plex holds all of it.
    */
   async write(volume: string, offset: number, data: Uint8Array): Promise<void> {
     const v = this.ioVolume(volume, offset, data.length)
@@ -1007,12 +1158,28 @@ export class DiskGroup {
       rt.dirtyMarked ??= this.markDirty(v.v_rid)
       await rt.dirtyMarked
       const s = offset / SECTOR_SIZE
+      const n = data.length / SECTOR_SIZE
       const first = Math.floor(s / REGION_SECTORS)
-      const last = Math.floor((s + data.length / SECTOR_SIZE - 1) / REGION_SECTORS)
+      const last = Math.floor((s + n - 1) / REGION_SECTORS)
       await rt.lock.lockShared(first, last)
       try {
-        const targets = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE)
-        await Promise.all(targets.map((p) => this.writePlex(p, s, data)))
+        const drl = rt.drl
+        const dr = drl?.regionsOf(s, n)
+        if (drl && dr) await drl.beginWrite(dr[0], dr[1])
+        try {
+          const plexes = this.plexesOf(v.v_rid)
+          const targets: PlRecord[] = []
+          let grew = false
+          for (const p of plexes) {
+            if (p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE) targets.push(p)
+            else grew = this.stale.add(p.pl_rid, first, last) || grew
+          }
+          if (grew) await this.stale.persist()
+          const results = await Promise.allSettled(targets.map((p) => this.writePlex(p, s, data)))
+          if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, s, n)
+        } finally {
+          if (drl && dr) drl.endWrite(dr[0], dr[1])
+        }
       } finally {
         rt.lock.unlockShared(first, last)
       }
@@ -1028,16 +1195,89 @@ export class DiskGroup {
     }
   }
 
+  /** Applies the write exception policy after some plexes failed a write. */
+  private async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], s: number, n: number): Promise<void> {
+    const failed = new Set<number>()
+    let cause: unknown
+    targets.forEach((p, i) => {
+      const res = results[i]!
+      if (res.status === 'fulfilled') return
+      failed.add(p.pl_rid)
+      cause = res.reason
+      this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'write', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(res.reason) ? res.reason.code : 'VM_IO' })
+    })
+    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, targets.map(policyPlex), failed)
+    // Never acknowledge a write that no surviving plex holds completely.
+    const held = targets.some((p) => !failed.has(p.pl_rid) && this.covers(p, s, n))
+    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, s, n)
+    if (outcome.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
+  }
+
+  /**
+   * What the kernel records after an I/O error: the failed regions become stale on the failing
+   * plexes, detaches go to the kernel log first (so no restart picks those plexes as a source,
+   * E 50), then the configuration commits KDETACH, detach_tid, lasterr and IOFAIL (E 46).
+   */
+  private async kernelError(v: VRecord, failed: number[], detach: number[], detachVolume: boolean, s: number, n: number): Promise<void> {
+    const seq = ++this.errSeq
+    const first = Math.floor(s / REGION_SECTORS)
+    const last = Math.floor((s + n - 1) / REGION_SECTORS)
+    for (const rid of failed) {
+      this.stale.track(rid)
+      this.stale.add(rid, first, last)
+    }
+    await this.stale.persist()
+    const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
+    if (newly.length) {
+      for (const rid of newly) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
+      await this.writeKlog()
+    }
+    await this.transact('kernel.error', (d) => {
+      for (const rid of failed) {
+        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+        if (pl) pl.pl_lasterr = seq
+      }
+      for (const rid of newly) {
+        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+        if (!pl || pl.pl_kstate !== 'ENABLED') continue
+        pl.pl_kstate = 'DETACHED'
+        pl.pl_pflag |= PL_PFLAG.KDETACH
+        pl.pl_detach_tid = d.c.tid
+        pl.pl_state = 'IOFAIL'
+        pl.pl_tflag &= ~PL_TFLAG.COMPLETE
+      }
+      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+      if (x) {
+        x.v_lasterr = seq
+        if (detachVolume && x.v_kstate === 'ENABLED') {
+          x.v_kstate = 'DETACHED'
+          x.v_detach_tid = d.c.tid
+        }
+      }
+    })
+    for (const rid of newly) {
+      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} was detached after an I/O error`, object: pl?.pl_name })
+    }
+    if (detachVolume) this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `volume ${v.v_name} was detached after an I/O error`, object: v.v_name })
+  }
+
+  private plexDisks(p: PlRecord): string {
+    return [...new Set((this.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_name))].join(',')
+  }
+
   /**
    * Reads `length` bytes at byte `offset` from one plex chosen by the read policy among ENABLED
-   * plexes with READ that back the range; a failed read is retried on another plex (E 41-44).
+   * plexes with READ that back the range and are not stale there (E 41-44). A failed read is
+   * retried on another plex and, with WRITEBACK, the good data is written back (E 45); otherwise
+   * the read exception policies apply.
    */
   async read(volume: string, offset: number, length: number): Promise<Buffer> {
     const v = this.ioVolume(volume, offset, length)
     const rt = this.runtime(v)
     this.enter(rt)
     try {
-      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true)
+      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false)
     } finally {
       this.leave(rt)
     }
@@ -1045,16 +1285,22 @@ export class DiskGroup {
 
   /** Flushes every device of the volume's plexes. */
   async flush(volume: string): Promise<void> {
-    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
-    await Promise.all(this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
+    await Promise.all(this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
   }
 
-  /** Can plex `p` serve reads of sectors [s, s+n)? */
-  private canRead(p: PlRecord, s: number, n: number): boolean {
-    if (p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.READ) || p.pl_state === 'STALE' || p.pl_state === 'LOG') return false
+  /** Does plex `p` back every sector of [s, s+n)? */
+  private covers(p: PlRecord, s: number, n: number): boolean {
     if (p.pl_contig_len >= s + n) return true
     return mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n).every((x) => x.sd)
+  }
+
+  /** Can plex `p` serve reads of sectors [s, s+n) (within one region)? */
+  private canRead(p: PlRecord, s: number, n: number): boolean {
+    if (p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.READ) || p.pl_state === 'STALE' || p.pl_state === 'LOG') return false
+    if (this.stale.isStale(p.pl_rid, Math.floor(s / REGION_SECTORS))) return false
+    return this.covers(p, s, n)
   }
 
   /** Orders candidate plexes by the volume's read policy; updates the round-robin state. */
@@ -1075,10 +1321,13 @@ export class DiskGroup {
     return [...candidates.slice(start), ...candidates.slice(0, start)]
   }
 
-  /** Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region. */
-  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean): Promise<Buffer> {
+  /**
+   * Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region.
+   * `utility` reads (resync, verify) report errors without applying the exception policies.
+   */
+  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
     const rt = this.runtime(v)
-    const plexes = this.cfg.plexes.filter((p) => p.pl_vol_rid === v.v_rid && allow(p))
+    const plexes = this.plexesOf(v.v_rid).filter(allow)
     const out = Buffer.alloc(n * SECTOR_SIZE)
     let pos = s
     let first = true
@@ -1096,26 +1345,53 @@ export class DiskGroup {
           len += nextLen
         }
       }
+      const failed: PlRecord[] = []
       let lastErr: unknown
-      let done = false
+      let good: PlRecord | undefined
       for (const p of ordered) {
+        if (failed.length && !this.covers(p, pos, len)) continue
         try {
           const buf = await this.readPlex(p, pos, len)
           buf.copy(out, (pos - s) * SECTOR_SIZE)
           rt.lastReadPlex = p.pl_rid
-          done = true
+          good = p
           break
         } catch (e) {
           lastErr = e
-          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: '', op: 'read', offset: pos * SECTOR_SIZE, length: len * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
+          failed.push(p)
+          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'read', offset: pos * SECTOR_SIZE, length: len * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
         }
       }
-      if (!done) throw new EngineError('VM_IO', `no plex of ${v.v_name} could serve sectors ${pos}+${len}`, lastErr === undefined ? undefined : { cause: lastErr })
+      if (failed.length && !utility) await this.readFailed(v, ordered, failed, good, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
+      if (!good) throw new EngineError('VM_IO', `no plex of ${v.v_name} could serve sectors ${pos}+${len}`, lastErr === undefined ? undefined : { cause: lastErr })
       first = false
       pos += len
     }
     rt.lastReadEnd = s + n
     return out
+  }
+
+  /** After failed reads: write the good data back (WRITEBACK), else apply the read policies. */
+  private async readFailed(v: VRecord, tried: PlRecord[], failed: PlRecord[], good: PlRecord | undefined, s: number, n: number, data: Buffer): Promise<void> {
+    let stillFailed = failed
+    if (good && v.v_pflag & V_PFLAG.WRITEBACK) {
+      const rt = this.runtime(v)
+      const region = Math.floor(s / REGION_SECTORS)
+      await rt.lock.lockExclusive(region)
+      try {
+        // Re-read under the lock so a concurrent write is never overwritten with older data.
+        const fresh = await this.readPlex(good, s, n).catch(() => data)
+        const ok = await Promise.all(failed.map((p) => this.writePlex(p, s, fresh).then(() => true, () => false)))
+        stillFailed = failed.filter((_, i) => !ok[i])
+      } finally {
+        rt.lock.unlockExclusive(region)
+      }
+    }
+    if (stillFailed.length === 0) return
+    const failedSet = new Set(stillFailed.map((p) => p.pl_rid))
+    const outcome = evaluatePolicy({ some: v.v_r_some, all: v.v_r_all }, tried.map(policyPlex), failedSet)
+    await this.kernelError(v, [...failedSet], outcome.detachPlexes, outcome.detachVolume, s, n)
+    if (outcome.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
   }
 
   private stat(p: PlRecord, op: 'read' | 'write', bytes: number): void {
@@ -1130,21 +1406,23 @@ export class DiskGroup {
     }
   }
 
+  private device(sd: SdRecord): BlockDevice {
+    return this.devByDm.get(sd.sd_dm_rid) ?? fail('VM_IO', `the disk of ${sd.sd_name} is not available`)
+  }
+
   /** Reads sectors of one plex; holes read as zeros. */
   private async readPlex(p: PlRecord, s: number, n: number): Promise<Buffer> {
     const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
     this.stat(p, 'read', n * SECTOR_SIZE)
     if (pieces.length === 1 && pieces[0]!.sd) {
       const x = pieces[0]!
-      const dev = this.devByDm.get(x.sd!.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd!.sd_name} is missing`)
-      return dev.read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
+      return this.device(x.sd!).read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
     }
     const out = Buffer.alloc(n * SECTOR_SIZE)
     await Promise.all(
       pieces.map(async (x) => {
         if (!x.sd) return
-        const dev = this.devByDm.get(x.sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd.sd_name} is missing`)
-        const b = await dev.read((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, x.length * SECTOR_SIZE)
+        const b = await this.device(x.sd).read((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, x.length * SECTOR_SIZE)
         b.copy(out, (x.plexOffset - s) * SECTOR_SIZE)
       }),
     )
@@ -1158,10 +1436,9 @@ export class DiskGroup {
     this.stat(p, 'write', data.length)
     await Promise.all(
       pieces.map(async (x) => {
-        if (!x.sd) return
-        const dev = this.devByDm.get(x.sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${x.sd.sd_name} is missing`)
+        if (!x.sd || x.sd.sd_pflag & SD_PFLAG.IGNORE_WRITES) return
         const from = (x.plexOffset - s) * SECTOR_SIZE
-        await dev.write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
+        await this.device(x.sd).write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
       }),
     )
   }
@@ -1173,8 +1450,8 @@ export class DiskGroup {
 
   // ---------------------------------------------------------------- tasks
 
-  private startTask(kind: TaskKind, v: VRecord): Task {
-    const task = new Task(kind, v.v_name, v.v_len * SECTOR_SIZE, this.clock)
+  private startTask(kind: TaskKind, v: VRecord, totalBytes: number): Task {
+    const task = new Task(kind, v.v_name, totalBytes, this.clock, this.sleep)
     this.tasks.set(task.id, task)
     this.runtime(v).tasks.add(task)
     task.phase = kind
@@ -1191,61 +1468,372 @@ export class DiskGroup {
     task.phase = outcome === 'ok' ? 'done' : outcome
     this.tasks.delete(task.id)
     const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
-    if (v) this.runtime(v).tasks.delete(task)
+    if (v) {
+      const rt = this.runtime(v)
+      rt.tasks.delete(task)
+      this.wakeDrained(rt)
+    }
     this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
     const code = isEngineError(err) ? err.code : err ? 'VM_IO' : undefined
     this.bus.emit({ type: 'task.finished', dg: this.name, taskId: task.id, kind: task.kind, volume: task.volume, outcome, ...(code ? { code } : {}) })
   }
 
   /** Running tasks. */
-  listTasks(): ReturnType<Task['progress']>[] {
+  listTasks(): TaskProgress[] {
     return [...this.tasks.values()].map((t) => t.progress())
   }
 
+  private task(id: string): Task {
+    return this.tasks.get(id) ?? fail('VM_NOT_FOUND', `no running task ${String(id)}`)
+  }
   abortTask(id: string): void {
-    const t = this.tasks.get(id) ?? fail('VM_NOT_FOUND', `no running task ${id}`)
-    t.abort()
+    this.task(id).abort()
+  }
+  pauseTask(id: string): void {
+    const t = this.task(id)
+    t.pause()
+    this.bus.emit({ type: 'task.progress', dg: this.name, ...t.progress() })
+  }
+  resumeTask(id: string): void {
+    const t = this.task(id)
+    t.resume()
+    this.bus.emit({ type: 'task.progress', dg: this.name, ...t.progress() })
+  }
+  /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
+  throttleTask(id: string, bytesPerSecond: number): void {
+    if (typeof bytesPerSecond !== 'number' || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
+    this.task(id).setThrottle(bytesPerSecond)
+  }
+
+  /** Copies the volume into a write-only target plex, then makes it ACTIVE (IOFAIL on failure). */
+  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind): Promise<TxResult> {
+    const rid = target.pl_rid
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    const entry = this.stale.expand(rid, n)
+    const regions = [...entry.regions].filter((g) => g < n)
+    const handle = this.runSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
+    try {
+      const report = await handle.done
+      if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
+    } catch (e) {
+      await this.transact(`${kind}.failed`, (d) => {
+        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+        if (!pl) return
+        pl.pl_tutil[0] = ''
+        if (pl.pl_vol_rid) {
+          pl.pl_kstate = 'DETACHED'
+          pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
+          pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
+        }
+      }).catch(() => {})
+      throw e
+    }
+    return this.enablePlex(rid, `${kind}.done`)
+  }
+
+  /** A plex whose every region is current becomes ACTIVE, ENABLED, READ+WRITE. */
+  private async enablePlex(rid: number, operation: string): Promise<TxResult> {
+    const r = await this.transact(operation, (d) => {
+      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+      const v = pl && d.volOf(pl)
+      if (!pl || !v) return
+      pl.pl_tutil[0] = ''
+      pl.pl_state = 'ACTIVE'
+      pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
+      pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
+      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
+    })
+    this.klog.detached = this.klog.detached.filter((k) => k.plexRid !== rid)
+    this.stale.drop(rid)
+    await this.stale.persist()
+    await this.writeKlog().catch(() => {})
+    return r
+  }
+
+  /** Preferred good plex for a region: the preferred plex, then association order (SEMANTICS.md 3.2). */
+  private sourcesFor(v: VRecord, g: number, among?: number[]): PlRecord[] {
+    const s = g * REGION_SECTORS
+    const n = Math.min(REGION_SECTORS, v.v_len - s)
+    const all = this.plexesOf(v.v_rid).filter((p) => (!among || among.includes(p.pl_rid)) && this.canRead(p, s, n) && p.pl_state === 'ACTIVE')
+    const pref = all.findIndex((p) => p.pl_name === v.v_pref_name)
+    return pref > 0 ? [all[pref]!, ...all.filter((_, i) => i !== pref)] : all
   }
 
   /**
-   * Copies volume ranges region by region: read from plexes accepted by `source`, write to each
-   * target plex, each region under an exclusive lock so foreground writes never interleave.
+   * The region copy engine behind attach, recovery, resync of a volume or a disk, and repair.
+   * Each region is copied under an exclusive region lock (foreground writes wait), from the
+   * preferred good plex to its targets; stale marks are cleared as regions are copied and
+   * persisted every few regions (the checkpoint a restart continues from).
    */
-  private async copyRegions(task: Task, v: VRecord, ranges: Array<{ offset: number; length: number }>, source: (p: PlRecord) => boolean, targets: number[], rwback = false): Promise<void> {
-    const rt = this.runtime(v)
-    for (const range of ranges) {
-      let pos = range.offset
-      const end = range.offset + range.length
-      while (pos < end) {
-        task.throwIfAborted()
-        if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
-        const region = Math.floor(pos / REGION_SECTORS)
-        const len = Math.min((region + 1) * REGION_SECTORS, end) - pos
-        await rt.lock.lockExclusive(region)
-        try {
-          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid) ?? fail('VM_ABORTED', `volume ${v.v_name} is gone`)
-          const data = await this.readFrom(cur, pos, len, source)
-          for (const rid of targets) {
-            const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
-            if (!pl || pl.pl_vol_rid !== v.v_rid || pl.pl_kstate !== 'ENABLED') fail('VM_ABORTED', `target plex left the volume during the copy`)
-            await this.writePlex(pl, pos, data)
+  private runSync(kind: TaskKind, v: VRecord, work: Array<{ v: VRecord; region: number }>, o: SyncOptions): TaskHandle {
+    const total = work.reduce((s, w) => s + Math.min(REGION_SECTORS, w.v.v_len - w.region * REGION_SECTORS), 0) * SECTOR_SIZE
+    const task = this.startTask(kind, v, total)
+    const done = (async (): Promise<SyncReport> => {
+      const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
+      const every = this.opts.checkpointRegions ?? 20
+      let sinceCheckpoint = 0
+      try {
+        for (const w of work) {
+          await task.gate()
+          if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
+          const vv = this.cfg.volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
+          const s = w.region * REGION_SECTORS
+          const n = Math.min(REGION_SECTORS, vv.v_len - s)
+          const rt = this.runtime(vv)
+          await rt.lock.lockExclusive(w.region)
+          let copied = false
+          try {
+            copied = await this.syncRegion(vv, w.region, s, n, o, report)
+          } finally {
+            rt.lock.unlockExclusive(w.region)
           }
-        } finally {
-          rt.lock.unlockExclusive(region)
+          if (o.rwback) {
+            const cur = this.cfg.volumes.find((x) => x.v_rid === vv.v_rid)
+            if (cur) cur.v_rwback_offset = Math.min(cur.v_len, s + n)
+          }
+          if (copied) {
+            report.regionsCopied++
+            report.bytesCopied += n * SECTOR_SIZE
+          }
+          this.progress(task, n * SECTOR_SIZE)
+          if (++sinceCheckpoint >= every) {
+            sinceCheckpoint = 0
+            await this.stale.persist()
+          }
         }
-        pos += len
-        if (rwback) {
-          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid)
-          if (cur) cur.v_rwback_offset = pos
+        const targets = new Set(this.plexesOf(v.v_rid).map((p) => p.pl_rid))
+        for (const rid of targets) {
+          const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
+          if (pl) await this.flushPlex(pl).catch(() => {})
         }
-        this.progress(task, len * SECTOR_SIZE)
+        await this.stale.persist()
+        this.finishTask(task, 'ok')
+        return report
+      } catch (e) {
+        await this.stale.persist().catch(() => {})
+        this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
+        throw e
+      }
+    })()
+    done.catch(() => {})
+    return { id: task.id, done }
+  }
+
+  /** Copies one region; returns whether anything was written. Holds the region lock. */
+  private async syncRegion(v: VRecord, g: number, s: number, n: number, o: SyncOptions, report: SyncReport): Promise<boolean> {
+    const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE')
+    const staleHere = (p: PlRecord) => this.stale.isStale(p.pl_rid, g) || (p.pl_state === 'STALE' && !this.stale.get(p.pl_rid)) || p.pl_state === 'IOFAIL' && !this.stale.get(p.pl_rid)
+    let targets: PlRecord[]
+    if (o.targetsOnly) targets = plexes.filter((p) => o.targetsOnly!.includes(p.pl_rid))
+    else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
+    else targets = plexes.filter(staleHere)
+    const sources = this.sourcesFor(v, g, o.among)
+    if (o.source !== undefined) sources.splice(0, sources.length, ...this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && this.covers(p, s, n)))
+    const src = sources[0]
+    targets = targets.filter((p) => p !== src && this.covers(p, s, n))
+    if (targets.length === 0) return false // G 63: a single copy needs nothing
+    let data: Buffer | undefined
+    for (const cand of sources) {
+      try {
+        data = await this.readPlex(cand, s, n)
+        break
+      } catch (e) {
+        this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: cand.pl_name, disk: this.plexDisks(cand), op: 'read', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
       }
     }
-    for (const rid of targets) {
-      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
-      if (pl) await this.flushPlex(pl)
+    if (!data) {
+      report.failedRegions.push({ volume: v.v_name, region: g, plex: targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
+      return false
+    }
+    let wrote = false
+    for (const t of targets) {
+      try {
+        await this.writePlex(t, s, data)
+        this.stale.clear(t.pl_rid, g)
+        wrote = true
+      } catch {
+        this.stale.track(t.pl_rid)
+        this.stale.add(t.pl_rid, g, g)
+        this.stale.markSyncErr(t.pl_rid, g)
+        report.failedRegions.push({ volume: v.v_name, region: g, plex: t.pl_name, reason: 'target write failed' })
+      }
+    }
+    return wrote
+  }
+
+  /**
+   * vxvol resync / lvm_resynclv: `force` false copies a good copy to the stale copies of every
+   * stale region; `force` true read-writebacks every region to every other copy (state SYNC while
+   * it runs). Fails VM_NOTSYNCED when a region is left stale.
+   */
+  async resyncVolume(volume: string, force: boolean): Promise<TaskHandle> {
+    this.assertOnline()
+    checkBoolean(force, 'force')
+    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
+    const v = this.vol(volume)
+    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
+    for (const p of data) if ((p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)) this.stale.expand(p.pl_rid, n)
+    const regions: number[] = []
+    for (let g = 0; g < n; g++) if (force || data.some((p) => this.stale.isStale(p.pl_rid, g))) regions.push(g)
+    if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
+    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force })
+    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
+      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+      if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
+    }).then(() => {}) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
+  }
+
+  /**
+   * Resynchronises everything on one disk with AIX lvm_resyncpv semantics (SEMANTICS.md 2.6,
+   * checklist G 56-68): whole regions, in ascending disk offset, each region once; without
+   * `force` a good copy goes to the stale copies (on any disk), with `force` to every other copy.
+   * `mode` makes item 67 explicit: 'strict' (default) fails VM_NOTSYNCED when a forced resync
+   * leaves something stale; 'faithful' returns success as AIX does.
+   */
+  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful' } = {}): Promise<TaskHandle> {
+    this.assertOnline()
+    if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
+    checkBoolean(force, 'force')
+    const mode = checkOneOf(opts.mode ?? 'strict', ['strict', 'faithful'] as const, 'mode')
+    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
+    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
+    if (!this.devByDm.get(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
+    const plan = diskRegions(this.cfg, dm.dm_rid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
+    for (const x of plan) {
+      const n = Math.ceil(x.volume.v_len / REGION_SECTORS)
+      for (const p of this.plexesOf(x.volume.v_rid)) if ((p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)) this.stale.expand(p.pl_rid, n)
+    }
+    const onDisk = (x: DiskRegion) => this.stale.isStale(x.plex.pl_rid, x.region)
+    const work = force ? plan : plan.filter(onDisk)
+    const first = plan[0]?.volume ?? this.cfg.volumes[0]
+    if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
+    const h = this.runSync('resync', first, work.map((x) => ({ v: x.volume, region: x.region })), { force })
+    const vrids = [...new Set(plan.map((x) => x.volume.v_rid))]
+    return {
+      id: h.id,
+      done: this.afterResync(h.done, vrids, undefined, () => {
+        if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
+        return mode === 'strict' && plan.some(onDisk)
+      }),
     }
   }
+
+  /** Enables plexes that became current, then reports VM_NOTSYNCED when `leftStale` says so. */
+  private async afterResync(done: Promise<SyncReport>, vrids: number[], then: (() => Promise<void>) | undefined, leftStale: () => boolean): Promise<SyncReport> {
+    const report = await done
+    for (const vrid of vrids) {
+      for (const p of this.plexesOf(vrid)) {
+        const e = this.stale.get(p.pl_rid)
+        if (!e || e.full || e.regions.size > 0 || p.pl_tutil[0]) continue
+        if (p.pl_state === 'STALE' || p.pl_state === 'IOFAIL' || p.pl_kstate !== 'ENABLED') await this.enablePlex(p.pl_rid, 'resync.enable')
+        else {
+          this.stale.drop(p.pl_rid)
+          await this.stale.persist()
+        }
+      }
+    }
+    if (then) await then()
+    if (leftStale()) throw Object.assign(new EngineError('VM_NOTSYNCED', `resync left ${report.failedRegions.length} region(s) unsynchronised`), { report })
+    return report
+  }
+
+  /**
+   * Compares every plex of a volume region by region without changing anything and reports the
+   * regions where they differ (offset, length, which plexes agree with which).
+   */
+  async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
+    this.assertOnline()
+    const v = this.vol(volume)
+    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    const task = this.startTask('verify', v, v.v_len * SECTOR_SIZE)
+    const done = (async (): Promise<VerifyReport> => {
+      const mismatches: VerifyReport['mismatches'] = []
+      try {
+        for (let g = 0; g < n; g++) {
+          await task.gate()
+          const s = g * REGION_SECTORS
+          const len = Math.min(REGION_SECTORS, v.v_len - s)
+          const rt = this.runtime(v)
+          await rt.lock.lockExclusive(g)
+          try {
+            const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE' && !this.stale.isStale(p.pl_rid, g) && p.pl_state !== 'STALE' && this.covers(p, s, len))
+            const groups: Array<{ data: Buffer; plexes: string[] }> = []
+            for (const p of plexes) {
+              const data = await this.readPlex(p, s, len).catch(() => undefined)
+              if (!data) continue
+              const same = groups.find((x) => x.data.equals(data))
+              if (same) same.plexes.push(p.pl_name)
+              else groups.push({ data, plexes: [p.pl_name] })
+            }
+            if (groups.length > 1) mismatches.push({ region: g, offset: s * SECTOR_SIZE, length: len * SECTOR_SIZE, groups: groups.map((x) => x.plexes) })
+          } finally {
+            rt.lock.unlockExclusive(g)
+          }
+          this.progress(task, len * SECTOR_SIZE)
+        }
+        this.finishTask(task, 'ok')
+        return { volume, regionSectors: REGION_SECTORS, regionsChecked: n, mismatches }
+      } catch (e) {
+        this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
+        throw e
+      }
+    })()
+    done.catch(() => {})
+    return { id: task.id, done }
+  }
+
+  /** Copies plex `source` over every other plex for the chosen regions (default: all). */
+  async repair(volume: string, source: string, regions?: number[]): Promise<TaskHandle> {
+    this.assertOnline()
+    const v = this.vol(volume)
+    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    const src = this.plexesOf(v.v_rid).find((p) => p.pl_name === source) ?? fail('VM_INVALID_PARAM', `${source} is not a plex of ${volume}`)
+    if (src.pl_kstate !== 'ENABLED' || src.pl_state !== 'ACTIVE') fail('VM_INVALID_PARAM', `${source} is not an ACTIVE, ENABLED plex`)
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    const list = regions ?? Array.from({ length: n }, (_, g) => g)
+    if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
+    const h = this.runSync('repair', v, list.map((region) => ({ v, region })), { force: true, source: src.pl_rid })
+    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], undefined, () => false) }
+  }
+}
+
+interface SyncOptions {
+  /** Copy to every other plex (true) or only to stale copies (false). */
+  force: boolean
+  /** Only these plexes take part (as sources and targets). */
+  among?: number[]
+  /** Only these plexes are written. */
+  targetsOnly?: number[]
+  /** Always read from this plex. */
+  source?: number
+  /** Advance v_rwback_offset (read-writeback). */
+  rwback?: boolean
+}
+
+export interface SyncReport {
+  regionsCopied: number
+  bytesCopied: number
+  failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
+}
+
+export interface VerifyReport {
+  volume: string
+  regionSectors: number
+  regionsChecked: number
+  mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }>
+}
+
+/** A started long-running operation: its task id, and a promise of its outcome. */
+export interface TaskHandle<R = SyncReport> {
+  id: string
+  done: Promise<R>
+}
+
+function policyPlex(p: PlRecord) {
+  return { rid: p.pl_rid, complete: (p.pl_tflag & PL_TFLAG.COMPLETE) !== 0, noError: (p.pl_pflag & PL_PFLAG.NOERROR) !== 0 }
 }
 
 /** A record of a vxmake batch. */

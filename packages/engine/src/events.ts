@@ -25,6 +25,8 @@ export interface TaskProgress {
   rate: number
   /** Seconds to completion at the current rate, or null when unknown. */
   etaSeconds: number | null
+  /** Throttle in bytes per second; 0 = unlimited. */
+  throttle: number
 }
 
 /** Everything the engine reports, in one union; each event carries a strictly increasing seq. */

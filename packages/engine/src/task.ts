@@ -2,7 +2,7 @@ import type { Clock } from './clock.ts'
 import { EngineError } from './errors.ts'
 import type { TaskProgress } from './events.ts'
 
-export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move'
+export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
 
 let nextTask = 1
@@ -21,15 +21,21 @@ export class Task {
   state: TaskState = 'running'
   rate = 0
   private readonly clock: Clock
+  private readonly sleep: (ms: number) => Promise<void>
   private readonly controller = new AbortController()
+  private paused: { promise: Promise<void>; resume: () => void } | undefined
+  /** Bytes per second; 0 = unlimited. */
+  throttle = 0
+  private throttleBase = { at: 0, bytes: 0 }
   private lastSample: { at: number; bytes: number }
   private lastEmit = -Infinity
-  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock) {
+  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>) {
     this.id = `task-${nextTask++}`
     this.kind = kind
     this.volume = volume
     this.totalBytes = totalBytes
     this.clock = clock
+    this.sleep = sleep
     this.lastSample = { at: clock.now(), bytes: 0 }
   }
 
@@ -39,6 +45,45 @@ export class Task {
 
   abort(): void {
     this.controller.abort()
+    this.paused?.resume()
+  }
+
+  get isPaused(): boolean {
+    return this.paused !== undefined
+  }
+
+  pause(): void {
+    if (this.paused || this.state !== 'running') return
+    let resume = () => {}
+    const promise = new Promise<void>((r) => (resume = r))
+    this.paused = { promise, resume }
+  }
+
+  resume(): void {
+    const p = this.paused
+    this.paused = undefined
+    this.throttleBase = { at: this.clock.now(), bytes: this.doneBytes }
+    p?.resume()
+  }
+
+  setThrottle(bytesPerSecond: number): void {
+    this.throttle = bytesPerSecond
+    this.throttleBase = { at: this.clock.now(), bytes: this.doneBytes }
+  }
+
+  /** Between two units of work: honours abort, pause and the throttle. */
+  async gate(): Promise<void> {
+    this.throwIfAborted()
+    while (this.paused) {
+      await this.paused.promise
+      this.throwIfAborted()
+    }
+    if (this.throttle > 0) {
+      const due = this.throttleBase.at + ((this.doneBytes - this.throttleBase.bytes) * 1000) / this.throttle
+      const wait = due - this.clock.now()
+      if (wait > 0) await this.sleep(wait)
+      this.throwIfAborted()
+    }
   }
 
   throwIfAborted(): void {
@@ -68,11 +113,12 @@ export class Task {
       taskId: this.id,
       kind: this.kind,
       volume: this.volume,
-      phase: this.phase,
+      phase: this.paused ? 'paused' : this.phase,
       doneBytes: this.doneBytes,
       totalBytes: this.totalBytes,
       rate: Math.round(this.rate),
       etaSeconds: this.rate > 0 ? Math.ceil(left / this.rate) : left === 0 ? 0 : null,
+      throttle: this.throttle,
     }
   }
 }

@@ -152,16 +152,19 @@ export async function writeConfigSlot(dev: BlockDevice, privLen: number, slot: 0
 export interface RingArea {
   offset: number
   length: number
+  /** Sectors per block. */
+  block: number
 }
-export const KLOG_AREA: RingArea = { offset: KLOG_OFFSET, length: KLOG_LEN }
-export const MAP_AREA: RingArea = { offset: MAP_OFFSET, length: MAP_LEN }
+export const KLOG_AREA: RingArea = { offset: KLOG_OFFSET, length: KLOG_LEN, block: RING_BLOCK }
+/** Stale-region maps: two alternating 512-sector blocks (room for very large volumes). */
+export const MAP_AREA: RingArea = { offset: MAP_OFFSET, length: MAP_LEN, block: MAP_LEN / 2 }
 
 export async function readRing(dev: BlockDevice, area: RingArea): Promise<{ seq: number; payload: unknown } | undefined> {
   const buf = await dev.read(area.offset * SECTOR_SIZE, area.length * SECTOR_SIZE)
   let best: { seq: number; payload: unknown } | undefined
-  for (let b = 0; b < area.length / RING_BLOCK; b++) {
-    const at = b * RING_BLOCK * SECTOR_SIZE
-    const f = unframe(RING_MAGIC, buf.subarray(at, at + RING_BLOCK * SECTOR_SIZE))
+  for (let b = 0; b < area.length / area.block; b++) {
+    const at = b * area.block * SECTOR_SIZE
+    const f = unframe(RING_MAGIC, buf.subarray(at, at + area.block * SECTOR_SIZE))
     if (!f) continue
     const seq = Number(f.extra)
     if (best && best.seq >= seq) continue
@@ -176,8 +179,8 @@ export async function readRing(dev: BlockDevice, area: RingArea): Promise<{ seq:
 
 export async function writeRing(dev: BlockDevice, area: RingArea, seq: number, payload: unknown): Promise<void> {
   const block = frame(RING_MAGIC, gzipSync(Buffer.from(JSON.stringify(payload))), BigInt(seq))
-  if (block.length > RING_BLOCK * SECTOR_SIZE) fail('VM_ALLOCERR', 'a log snapshot does not fit in its block')
-  const blocks = area.length / RING_BLOCK
-  await dev.write((area.offset + (seq % blocks) * RING_BLOCK) * SECTOR_SIZE, block)
+  if (block.length > area.block * SECTOR_SIZE) fail('VM_ALLOCERR', 'a log snapshot does not fit in its block')
+  const blocks = area.length / area.block
+  await dev.write((area.offset + (seq % blocks) * area.block) * SECTOR_SIZE, block)
   await dev.flush()
 }

@@ -1,0 +1,180 @@
+import type { Clock } from '../clock.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { EngineError } from '../errors.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { encodeDrl } from './drlFormat.ts'
+
+/** Where one copy of the log lives. */
+export interface LogTarget {
+  dev: BlockDevice
+  /** Byte offset of the log subdisk on the device. */
+  offset: number
+  /** Log subdisk length in sectors. */
+  sectors: number
+  name: string
+}
+
+export interface DrlOptions {
+  regionSectors: number
+  nbits: number
+  /** voldrl_max_drtregs: at most this many regions dirty at once. */
+  maxDirty: number
+  /** Regions idle this long (clock ms) are cleaned with the next log write, at no extra I/O. */
+  cleanAgeMs: number
+  clock: Clock
+  targets: () => LogTarget[]
+  /** Called when no log copy could be written (BADLOG). */
+  onLogFailure: (err: unknown) => void
+  seq: number
+}
+
+/**
+ * Dirty region logging for one started volume (SEMANTICS.md 1.12, checklist F): before a write
+ * proceeds, the bits of its regions are set and, if any bit went clean to dirty, the log is
+ * written synchronously. Bits are cleared lazily: idle regions age out with a later log write, and
+ * when the dirty limit is reached a new region waits until an older idle one is cleaned.
+ */
+export class DirtyRegionLog {
+  readonly regionSectors: number
+  readonly nbits: number
+  /** Dirty regions in least-recently-written order, with their last write time. */
+  private readonly dirty = new Map<number, number>()
+  private readonly inflight = new Map<number, number>()
+  private readonly waiters: Array<() => void> = []
+  private gen = 0
+  private written = 0
+  private writing: Promise<void> | undefined
+  private seq: number
+  private readonly o: DrlOptions
+  /** Number of log writes issued (for tests and statistics). */
+  logWrites = 0
+  failed = false
+
+  constructor(o: DrlOptions) {
+    this.o = o
+    this.regionSectors = o.regionSectors
+    this.nbits = o.nbits
+    this.seq = o.seq
+  }
+
+  /** DRL regions touched by sectors [s, s+n). */
+  regionsOf(s: number, n: number): [number, number] {
+    return [Math.floor(s / this.regionSectors), Math.floor((s + n - 1) / this.regionSectors)]
+  }
+
+  dirtyRegions(): number[] {
+    return [...this.dirty.keys()].sort((a, b) => a - b)
+  }
+
+  /** Marks the regions of a write dirty (logging first when needed) and holds them in flight. */
+  async beginWrite(first: number, last: number): Promise<void> {
+    for (let r = first; r <= last; r++) this.inflight.set(r, (this.inflight.get(r) ?? 0) + 1)
+    try {
+      for (;;) {
+        const now = this.o.clock.now()
+        const fresh: number[] = []
+        for (let r = first; r <= last; r++) {
+          if (this.dirty.has(r)) {
+            this.dirty.delete(r) // move to most recently used
+            this.dirty.set(r, now)
+          } else fresh.push(r)
+        }
+        if (fresh.length === 0) {
+          if (this.written < this.gen) await this.persist() // someone else's write of our bits is pending
+          return
+        }
+        // Lazy cleaning: idle regions past their age, and the LRU ones when over the limit.
+        const over = this.dirty.size + fresh.length - this.o.maxDirty
+        let freed = 0
+        for (const [r, at] of this.dirty) {
+          if (this.inflight.has(r)) continue
+          if (freed < over || now - at >= this.o.cleanAgeMs) {
+            this.dirty.delete(r)
+            freed++
+          } else if (freed >= over) break
+        }
+        if (this.dirty.size + fresh.length > this.o.maxDirty) {
+          // every dirty region is busy: wait for a write to finish (F 55)
+          await new Promise<void>((res) => this.waiters.push(res))
+          continue
+        }
+        for (const r of fresh) this.dirty.set(r, now)
+        this.gen++
+        await this.persist()
+        return
+      }
+    } catch (e) {
+      this.endWrite(first, last)
+      throw e
+    }
+  }
+
+  endWrite(first: number, last: number): void {
+    for (let r = first; r <= last; r++) {
+      const n = (this.inflight.get(r) ?? 1) - 1
+      if (n) this.inflight.set(r, n)
+      else this.inflight.delete(r)
+    }
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** Cleans every idle region now (a clean stop cleans everything). */
+  async cleanIdle(): Promise<void> {
+    let changed = false
+    for (const r of [...this.dirty.keys()]) {
+      if (!this.inflight.has(r)) {
+        this.dirty.delete(r)
+        changed = true
+      }
+    }
+    if (changed) {
+      this.gen++
+      await this.persist()
+    }
+  }
+
+  /** Writes the log until the on-disk generation reaches the in-memory one (coalescing). */
+  private async persist(): Promise<void> {
+    const want = this.gen
+    while (this.written < want) {
+      if (this.writing) {
+        await this.writing
+        continue
+      }
+      const g = this.gen
+      this.writing = this.writeLogs().then(() => {
+        this.written = Math.max(this.written, g)
+      })
+      try {
+        await this.writing
+      } finally {
+        this.writing = undefined
+      }
+    }
+  }
+
+  private async writeLogs(): Promise<void> {
+    if (this.failed) return
+    const targets = this.o.targets()
+    const image = encodeDrl(++this.seq, this.regionSectors, this.nbits, this.dirty.keys())
+    let ok = 0
+    let lastErr: unknown
+    this.logWrites++
+    await Promise.all(
+      targets.map(async (t) => {
+        if (image.length > t.sectors * SECTOR_SIZE) return
+        try {
+          await t.dev.write(t.offset, image)
+          await t.dev.flush()
+          ok++
+        } catch (e) {
+          lastErr = e
+        }
+      }),
+    )
+    if (ok === 0) {
+      this.failed = true
+      this.o.onLogFailure(lastErr ?? new EngineError('VM_WRTDAERR', 'no DRL log copy is usable'))
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { Config, PlRecord, SdRecord, VRecord } from './records/types.ts'
+
+/** Volume sector ranges a subdisk holds data for (concat: one run; stripe: one per unit). */
+export function subdiskVolumeRanges(pl: PlRecord, sd: SdRecord, vlen: number): Array<{ offset: number; length: number }> {
+  const out: Array<{ offset: number; length: number }> = []
+  if (pl.pl_layout === 'CONCAT') {
+    const end = Math.min(sd.sd_pl_offset + sd.sd_len, vlen, pl.pl_len)
+    if (end > sd.sd_pl_offset) out.push({ offset: sd.sd_pl_offset, length: end - sd.sd_pl_offset })
+    return out
+  }
+  const w = pl.pl_st_width
+  for (let co = 0; co < sd.sd_len; co += w) {
+    const unit = Math.floor((sd.sd_pl_offset + co) / w) * pl.pl_ncol + sd.sd_column
+    const off = unit * w
+    if (off >= Math.min(vlen, pl.pl_len)) break
+    out.push({ offset: off, length: Math.min(w, vlen - off) })
+  }
+  return out
+}
+
+export interface DiskRegion {
+  volume: VRecord
+  region: number
+  /** The plex whose subdisk on the disk holds this region. */
+  plex: PlRecord
+}
+
+/**
+ * The regions a disk touches, AIX lvm_resyncpv order (SEMANTICS.md 2.6): subdisks in ascending
+ * disk offset, each region of a volume at most once (checklist G 62, 66).
+ */
+export function diskRegions(c: Config, dmRid: number, regionSectors: number): DiskRegion[] {
+  const sds = c.subdisks.filter((s) => s.sd_dm_rid === dmRid && s.sd_plex_rid && !s.sd_is_log).sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
+  const seen = new Set<string>()
+  const out: DiskRegion[] = []
+  for (const sd of sds) {
+    const pl = c.plexes.find((p) => p.pl_rid === sd.sd_plex_rid)
+    const v = pl && c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)
+    if (!pl || !v) continue
+    for (const r of subdiskVolumeRanges(pl, sd, v.v_len)) {
+      const first = Math.floor(r.offset / regionSectors)
+      const last = Math.floor((r.offset + r.length - 1) / regionSectors)
+      for (let g = first; g <= last; g++) {
+        const key = `${v.v_rid}:${g}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        out.push({ volume: v, region: g, plex: pl })
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,135 @@
+import { RegionSet } from './regionSet.ts'
+
+/**
+ * Per-plex stale regions (SEMANTICS.md 3.2 item 3), the md write-intent-bitmap idea: a plex that
+ * stops receiving volume writes (detach, kernel detach, OFFLINE) records every region it misses,
+ * so reattaching it copies only those; a plex with no entry, or a `full` one, needs everything.
+ * `syncErr` marks regions a resync could not write (AIX PP_SYNCERR).
+ */
+export interface StaleEntry {
+  full: boolean
+  regions: RegionSet
+  syncErr: RegionSet
+}
+
+export interface StaleMapsImage {
+  plexes: Array<{ rid: number; full: boolean; ranges: Array<[number, number]>; syncErr: Array<[number, number]> }>
+}
+
+export class StaleMaps {
+  private readonly map = new Map<number, StaleEntry>()
+  private gen = 0
+  private written = 0
+  private writing: Promise<void> | undefined
+  private readonly write: (image: StaleMapsImage) => Promise<void>
+
+  constructor(write: (image: StaleMapsImage) => Promise<void>, image?: StaleMapsImage) {
+    this.write = write
+    for (const p of image?.plexes ?? []) {
+      this.map.set(p.rid, { full: p.full, regions: RegionSet.fromRanges(p.ranges), syncErr: RegionSet.fromRanges(p.syncErr ?? []) })
+    }
+  }
+
+  get(rid: number): StaleEntry | undefined {
+    return this.map.get(rid)
+  }
+
+  /** Starts tracking a plex that just stopped receiving writes and was current until now. */
+  track(rid: number): void {
+    if (!this.map.has(rid)) {
+      this.map.set(rid, { full: false, regions: new RegionSet(), syncErr: new RegionSet() })
+      this.gen++
+    }
+  }
+
+  /** Marks a plex entirely stale (new plex, replaced disk, crash without a log). */
+  setFull(rid: number): void {
+    const e = this.map.get(rid)
+    if (e?.full) return
+    this.map.set(rid, { full: true, regions: new RegionSet(), syncErr: e?.syncErr ?? new RegionSet() })
+    this.gen++
+  }
+
+  /**
+   * Turns a full (or missing) entry into an explicit set of `n` regions so that progress can be
+   * recorded region by region.
+   */
+  expand(rid: number, n: number): StaleEntry {
+    const e = this.map.get(rid)
+    if (!e) {
+      // untracked: nothing is known about what it missed, so everything is stale
+      const ne = { full: false, regions: RegionSet.all(n), syncErr: new RegionSet() }
+      this.map.set(rid, ne)
+      this.gen++
+      return ne
+    }
+    if (e.full) {
+      e.full = false
+      e.regions = RegionSet.all(n)
+      this.gen++
+    }
+    return e
+  }
+
+  /** Adds missed regions to a tracked plex; returns true when the set grew (must persist). */
+  add(rid: number, first: number, last: number): boolean {
+    const e = this.map.get(rid)
+    if (!e || e.full) return false
+    let grew = false
+    for (let r = first; r <= last; r++) grew = e.regions.add(r) || grew
+    if (grew) this.gen++
+    return grew
+  }
+
+  /** Clears a region of a plex after it was copied. */
+  clear(rid: number, r: number): void {
+    const e = this.map.get(rid)
+    if (e && !e.full && e.regions.delete(r)) this.gen++
+    if (e && e.syncErr.delete(r)) this.gen++
+  }
+
+  markSyncErr(rid: number, r: number): void {
+    const e = this.map.get(rid)
+    if (e && e.syncErr.add(r)) this.gen++
+  }
+
+  drop(rid: number): void {
+    if (this.map.delete(rid)) this.gen++
+  }
+
+  /** Is region `r` of plex `rid` stale? Untracked plexes are not stale here (their state says). */
+  isStale(rid: number, r: number): boolean {
+    const e = this.map.get(rid)
+    return !!e && (e.full || e.regions.has(r))
+  }
+
+  rids(): number[] {
+    return [...this.map.keys()]
+  }
+
+  image(): StaleMapsImage {
+    return {
+      plexes: [...this.map].map(([rid, e]) => ({ rid, full: e.full, ranges: e.regions.ranges(), syncErr: e.syncErr.ranges() })),
+    }
+  }
+
+  /** Writes the maps if they changed since the last write (coalescing concurrent callers). */
+  async persist(): Promise<void> {
+    const want = this.gen
+    while (this.written < want) {
+      if (this.writing) {
+        await this.writing
+        continue
+      }
+      const g = this.gen
+      this.writing = this.write(this.image()).then(() => {
+        this.written = Math.max(this.written, g)
+      })
+      try {
+        await this.writing
+      } finally {
+        this.writing = undefined
+      }
+    }
+  }
+}
