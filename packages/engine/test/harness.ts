@@ -74,3 +74,9 @@ export function pattern(len: number, seed: number): Buffer {
   for (let i = 0; i < len; i++) b[i] = (i * 31 + seed * 17 + (i >> 9)) & 0xff
   return b
 }
+
+/** The byte range of a disk's public region (where data, not metadata, lives). */
+export function publicRegion(dg: DiskGroup, disk: string): { offset: number; length: number } {
+  const d = dg.config().disks.find((x) => x.dm_name === disk)!
+  return { offset: d.dm_pub_offset * 512, length: d.dm_pub_len * 512 }
+}

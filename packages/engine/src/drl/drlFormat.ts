@@ -10,9 +10,14 @@ import { RegionSet } from '../regionSet.ts'
  */
 const MAGIC = 'PLEXADRL'
 
-/** Regions a log of `logSectors` sectors can describe: (logSectors - 1) x 4096 bits. */
+/** A log uses an even number of sectors: the last sector of an odd-length log is unused (F 54). */
+export function usableLogSectors(logSectors: number): number {
+  return logSectors - (logSectors % 2)
+}
+
+/** Regions a log of `logSectors` sectors can describe: (usable sectors - 1) x 4096 bits. */
 export function drlCapacity(logSectors: number): number {
-  return Math.max(0, logSectors - 1) * SECTOR_SIZE * 8
+  return Math.max(0, usableLogSectors(logSectors) - 1) * SECTOR_SIZE * 8
 }
 
 /** DRL region size: max(minimum, ceil(volume length / bits available)) (SEMANTICS.md 1.12). */

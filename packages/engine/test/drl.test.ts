@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest'
+import type { BlockDevice } from '../src/device/blockDevice.ts'
+import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevice.ts'
+import { decodeDrl } from '../src/drl/drlFormat.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { createManualClock } from '../src/clock.ts'
+import { memoryGroup, pattern, rec, recordEvents } from './harness.ts'
+
+const REGION = REGION_SECTORS * 512
+
+/** Wraps devices so every write is recorded, in issue order, in one shared list. */
+function traced(log: Array<{ dev: number; offset: number; length: number; phase: 'start' | 'end' }>, gate?: { hold: Set<number>; waiting: Array<() => void> }) {
+  return (d: BlockDevice, i: number): BlockDevice => ({
+    ...d,
+    kind: d.kind,
+    size: d.size,
+    location: d.location,
+    lockKey: d.lockKey,
+    read: (o, l) => d.read(o, l),
+    flush: () => d.flush(),
+    close: () => d.close(),
+    async write(offset, data) {
+      log.push({ dev: i, offset, length: data.length, phase: 'start' })
+      if (gate?.hold.has(i) && offset >= 4096 * 512) await new Promise<void>((r) => gate.waiting.push(r))
+      await d.write(offset, data)
+      log.push({ dev: i, offset, length: data.length, phase: 'end' })
+    },
+  })
+}
+
+async function logged(opts: { drlMaxDirty?: number; wrap?: (d: BlockDevice, i: number) => BlockDevice } = {}) {
+  const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+  const devices = mems.map((m, i) => (opts.wrap ? opts.wrap(m, i) : m))
+  const dg = await DiskGroup.create({ name: 'drldg', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...(opts.drlMaxDirty ? { drlMaxDirty: opts.drlMaxDirty } : {}) })
+  await dg.assistMake({ name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.start('v1')
+  const logSd = dg.config().subdisks.find((s) => s.sd_is_log)!
+  return { dg, mems, logSd }
+}
+
+describe('dirty region logging (checklist F, D 31-32)', () => {
+  it('F51: the first write to a clean region writes the log before the data and sets the bit', async () => {
+    const trace: Parameters<typeof traced>[0] = []
+    const { dg, logSd } = await logged({ wrap: traced(trace) })
+    expect(logSd.sd_dm_name).toBe('disk03')
+    trace.length = 0
+    await dg.write('v1', 3 * REGION, Buffer.alloc(4096, 1))
+    const logEnd = trace.findIndex((t) => t.dev === 2 && t.offset === logSd.sd_dev_offset * 512 && t.phase === 'end')
+    const firstData = trace.findIndex((t) => t.dev !== 2 && t.offset >= 4096 * 512 && t.phase === 'start')
+    expect(logEnd).toBeGreaterThanOrEqual(0)
+    expect(firstData).toBeGreaterThan(logEnd)
+    expect(dg.dirtyRegions('v1').regions).toEqual([3])
+  })
+
+  it('F52: a second write to an already-dirty region issues no log write', async () => {
+    const { dg } = await logged()
+    await dg.write('v1', 5 * REGION, Buffer.alloc(4096, 1))
+    const n = dg.dirtyRegions('v1').logWrites
+    await dg.write('v1', 5 * REGION + 8192, Buffer.alloc(4096, 2))
+    await dg.write('v1', 5 * REGION, Buffer.alloc(REGION, 3))
+    expect(dg.dirtyRegions('v1').logWrites).toBe(n)
+  })
+
+  it('F53: after a crash with R1 and R2 dirty, start copies exactly R1 and R2 from one plex to the other', async () => {
+    const { dg, mems } = await logged()
+    await dg.write('v1', 0, pattern(16 * REGION, 1)) // all regions dirty ...
+    await dg.cleanDirtyRegions('v1') // ... then cleaned while idle
+    await dg.write('v1', 2 * REGION, pattern(4096, 2))
+    await dg.write('v1', 9 * REGION + 4096, pattern(8192, 3))
+    expect(dg.dirtyRegions('v1').regions).toEqual([2, 9])
+    expect(dg.dirtyRegions('v1').recoveryBytes).toBe(2 * REGION)
+    await dg.close() // crash
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    const log = recordEvents(again)
+    await again.start('v1')
+    const writes = ['v1-01', 'v1-02'].map((p) => again.ioStats(p).writeBytes).sort((a, b) => a - b)
+    expect(writes).toEqual([0, 2 * REGION])
+    const rec0 = log.events.find((e) => e.type === 'task.progress' && e.kind === 'recovery')
+    expect(rec0 && rec0.type === 'task.progress' && rec0.totalBytes).toBe(2 * REGION)
+  })
+
+  it('F54: DRL is inactive on a single-plex volume and without a log subdisk; a 3-sector log uses 2 sectors', async () => {
+    const { dg } = await memoryGroup(3)
+    await dg.assistMake({ name: 'one', len: 8192, layout: 'concat' })
+    await dg.assistMake({ name: 'nolog', len: 8192, layout: 'mirror' })
+    await dg.start('one')
+    await dg.start('nolog')
+    await dg.write('one', 0, Buffer.alloc(4096))
+    await dg.write('nolog', 0, Buffer.alloc(4096))
+    expect(dg.dirtyRegions('one')).toMatchObject({ regions: [], logWrites: 0 })
+    expect(dg.dirtyRegions('nolog')).toMatchObject({ regions: [], logWrites: 0 })
+
+    const trace: Parameters<typeof traced>[0] = []
+    const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+    const g = await DiskGroup.create({ name: 'odd', disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: traced(trace)(m, i) })) })
+    await g.makeRecords([
+      { type: 'sd', name: 'a', disk: 'disk01', len: 8192 },
+      { type: 'sd', name: 'b', disk: 'disk02', len: 8192 },
+      { type: 'sd', name: 'lg', disk: 'disk03', len: 3 },
+      { type: 'plex', name: 'pa', sd: ['a'] },
+      { type: 'plex', name: 'pb', sd: ['b'] },
+      { type: 'plex', name: 'plog', log_sd: 'lg' },
+      { type: 'vol', name: 'v', len: 8192, plex: ['pa', 'pb', 'plog'] },
+    ])
+    await g.start('v')
+    await g.write('v', 0, Buffer.alloc(4096, 1))
+    const lg = g.config().subdisks.find((s) => s.sd_name === 'lg')!
+    const logWrites = trace.filter((t) => t.dev === 2 && t.phase === 'start' && t.offset >= lg.sd_dev_offset * 512 && t.offset < (lg.sd_dev_offset + 3) * 512)
+    expect(logWrites.length).toBeGreaterThan(0)
+    for (const w of logWrites) expect(w.offset + w.length).toBeLessThanOrEqual((lg.sd_dev_offset + 2) * 512)
+  })
+
+  it('F55: at the dirty-region limit a write to a new region waits until an older region is cleaned', async () => {
+    const gate = { hold: new Set<number>(), waiting: [] as Array<() => void> }
+    const trace: Parameters<typeof traced>[0] = []
+    const { dg } = await logged({ drlMaxDirty: 2, wrap: traced(trace, gate) })
+    gate.hold.add(0) // data writes to disk01 block until released
+    const w1 = dg.write('v1', 0, Buffer.alloc(4096, 1))
+    const w2 = dg.write('v1', REGION, Buffer.alloc(4096, 2))
+    while (gate.waiting.length < 2) await new Promise((r) => setImmediate(r))
+    expect(dg.dirtyRegions('v1').regions).toEqual([0, 1])
+    let w3done = false
+    const w3 = dg.write('v1', 2 * REGION, Buffer.alloc(4096, 3)).then(() => (w3done = true))
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+    expect(w3done).toBe(false)
+    expect(dg.dirtyRegions('v1').regions).toEqual([0, 1])
+    gate.hold.clear()
+    for (const release of gate.waiting.splice(0)) release()
+    await Promise.all([w1, w2, w3])
+    expect(dg.dirtyRegions('v1').regions).toHaveLength(2)
+    expect(dg.dirtyRegions('v1').regions).toContain(2)
+  })
+
+  it('lazily cleans regions idle for longer than the clean age with the next log write', async () => {
+    const clock = createManualClock(1000)
+    const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+    const dg = await DiskGroup.create({ name: 'lazy', clock, drlCleanAgeMs: 5000, disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
+    await dg.assistMake({ name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl' })
+    await dg.start('v1')
+    await dg.write('v1', 0, Buffer.alloc(512))
+    clock.advance(6000)
+    await dg.write('v1', 4 * REGION, Buffer.alloc(512))
+    expect(dg.dirtyRegions('v1').regions).toEqual([4])
+  })
+
+  it('a clean stop marks the log clean', async () => {
+    const { dg, mems, logSd } = await logged()
+    await dg.write('v1', 7 * REGION, Buffer.alloc(4096, 1))
+    await dg.stop('v1')
+    const raw = await mems[2]!.read(logSd.sd_dev_offset * 512, 2 * 512)
+    const img = decodeDrl(raw)
+    expect(img).toBeDefined()
+    expect(img!.dirty.size).toBe(0)
+  })
+
+  it('D31: after a crash while dirty without a log, start read-writebacks the whole volume in state SYNC and ends ACTIVE with identical plexes', async () => {
+    const { dg, devices } = await memoryGroup(3)
+    await dg.assistMake({ name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
+    await dg.start('v1')
+    await dg.write('v1', 0, pattern(8 * REGION, 4))
+    // make the plexes differ behind the engine's back, as a torn write would
+    const sd = dg.config().subdisks.find((s) => s.sd_pl_name === 'v1-02')!
+    const d2 = devices[Number(sd.sd_dm_name.slice(-1)) - 1] as MemoryDevice
+    await d2.write((sd.sd_dev_offset + 3000) * 512, Buffer.alloc(512, 0xee))
+    await dg.close()
+    const again = await DiskGroup.import({ devices: devices.map((d) => (d as MemoryDevice).reopen()) })
+    expect([rec(again, 'v1').v_kstate, rec(again, 'v1').v_state]).toEqual(['DISABLED', 'ACTIVE'])
+    expect([rec(again, 'v1-01').pl_kstate, rec(again, 'v1-01').pl_state]).toEqual(['DISABLED', 'ACTIVE'])
+    const states: string[] = []
+    again.subscribe((e) => {
+      if (e.type === 'config.committed') for (const c of e.changes) if (c.name === 'v1' && c.after) states.push(c.after.v_state as string)
+    })
+    await again.start('v1')
+    expect(states[0]).toBe('SYNC')
+    expect(rec(again, 'v1')).toMatchObject({ v_state: 'ACTIVE', v_rwback_offset: 8 * REGION_SECTORS })
+    const v = await again.verify('v1')
+    expect((await v.done).mismatches).toEqual([])
+  })
+
+  it('D32: a crash while ENABLED but never written since start needs no resync', async () => {
+    const { dg, devices } = await memoryGroup(3)
+    await dg.assistMake({ name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
+    await dg.start('v1')
+    await dg.write('v1', 0, Buffer.alloc(512, 1))
+    await dg.stop('v1')
+    await dg.start('v1') // started, never written
+    await dg.close()
+    const again = await DiskGroup.import({ devices: devices.map((d) => (d as MemoryDevice).reopen()) })
+    const log = recordEvents(again)
+    await again.start('v1')
+    expect(log.types()).not.toContain('task.progress')
+    expect(again.ioStats('v1-01').writes + again.ioStats('v1-02').writes).toBe(0)
+  })
+})
