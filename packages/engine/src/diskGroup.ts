@@ -887,7 +887,7 @@ export class DiskGroup {
    * read-writeback without a log), and recovers STALE plexes by attaching them (only their stale
    * regions when those are known). Resolves when the volume is fully recovered.
    */
-  async start(volume: string, opts: TxOptions = {}): Promise<TxResult> {
+  async start(volume: string, opts: TxOptions & { delayRecover?: boolean } = {}): Promise<TxResult> {
     let crashed = false
     const r = await this.transact('v.start', (d) => {
       const v = d.vol(volume)
@@ -934,6 +934,12 @@ export class DiskGroup {
         sources.forEach(enable)
         for (const p of data) {
           if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
+          if (opts.delayRecover) {
+            // vxvol -o delayrecover: usable now, stale plexes wait for a resync or attach
+            if (p.pl_state === 'EMPTY') p.pl_state = 'STALE'
+            p.pl_kstate = 'DETACHED'
+            continue
+          }
           // STALE, IOFAIL, EMPTY: recovered by attaching after the start.
           Object.assign(p, { pl_state: 'STALE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.WRITE })
           p.pl_tutil[0] = 'ATT'
@@ -962,7 +968,7 @@ export class DiskGroup {
     if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     const plexes = this.plexesOf(v.v_rid)
     // Stale plexes also missed whatever was in flight at the crash.
-    for (const p of plexes.filter((x) => x.pl_tutil[0] === 'ATT')) {
+    for (const p of plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
       if (!crashRegions || crashRegions.size === nRegions) {
         if (crashRegions) this.stale.setFull(p.pl_rid)
       } else {
@@ -987,7 +993,14 @@ export class DiskGroup {
     } else if (v.v_state === 'SYNC') {
       last = await this.transact('v.recovery.done', (d) => void (d.vol(volume).v_state = 'ACTIVE'))
     }
-    for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) last = await this.runAttachCopy(v, pl, 'recovery')
+    for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) {
+      try {
+        last = await this.runAttachCopy(v, pl, 'recovery')
+      } catch (e) {
+        // the volume is started; a plex that cannot be recovered now stays STALE/IOFAIL
+        this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: isEngineError(e) ? e.code : 'VM_IO', message: `plex ${pl.pl_name} of ${v.v_name} could not be recovered at start`, object: pl.pl_name })
+      }
+    }
     return last
   }
 
@@ -1100,6 +1113,17 @@ export class DiskGroup {
     const bytes = regions.reduce((s, r) => s + Math.min(drl.regionSectors, v.v_len - r * drl.regionSectors), 0) * SECTOR_SIZE
     const others = Math.max(0, this.plexesOf(v.v_rid).filter((p) => p.pl_state === 'ACTIVE').length - 1)
     return { regionSectors: drl.regionSectors, regions, recoveryBytes: bytes * others, logWrites: drl.logWrites }
+  }
+
+  /**
+   * Stale regions of a plex (drawn over the address space): `full` when everything is stale
+   * (new plex, replaced disk), else the regions it missed; `syncErrors` could not be resynced.
+   */
+  staleRegions(plex: string): { regionSectors: number; full: boolean; regions: number[]; syncErrors: number[] } {
+    const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
+    const e = this.stale.get(pl.pl_rid)
+    const untracked = !e && (pl.pl_state === 'STALE' || pl.pl_state === 'IOFAIL' || pl.pl_state === 'EMPTY')
+    return { regionSectors: REGION_SECTORS, full: untracked || !!e?.full, regions: e ? [...e.regions] : [], syncErrors: e ? [...e.syncErr] : [] }
   }
 
   /** Cleans every idle dirty region of the volume's log now (what lazy cleaning does over time). */
