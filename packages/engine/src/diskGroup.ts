@@ -53,6 +53,7 @@ import {
   type Profile,
   type SdRecord,
   type VRecord,
+  DG_PFLAG,
   DM_PFLAG,
   DM_TFLAG,
   PL_PFLAG,
@@ -287,13 +288,17 @@ export class DiskGroup {
       const tids = [...new Set([...copies.values()].flat().map((c) => c.tid))].sort((a, b) => b - a)
       if (tids.length === 0) fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
       let chosen: Config | undefined
+      // The newest readable copy decides whether the group runs without quorum.
+      const newest = [...copies.values()].flat().find((c) => c.tid === tids[0])!
+      const noQuorum = (fromStored(decodeConfigPayload(newest.payload)).dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
       for (const tid of tids) {
         const payload = [...copies.values()].flat().find((c) => c.tid === tid)!.payload
         const cfg = fromStored(decodeConfigPayload(payload))
         if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
         const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
         const held = cfg.disks.reduce((s, d) => s + ((copies.get(d.dm_diskid) ?? []).some((c) => c.tid === tid) ? d.dm_config_copies : 0), 0)
-        if (held * 2 > total) {
+        // NOQUORUM groups import only with every copy (AIX 4.3 varyonvg without quorum).
+        if (noQuorum ? held === total : held * 2 > total) {
           chosen = cfg
           break
         }
@@ -487,7 +492,8 @@ export class DiskGroup {
       }),
     )
     const held = results.reduce((a, b) => a + b, 0)
-    if (held * 2 <= total) {
+    const noQuorum = (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
+    if (noQuorum ? held === 0 : held * 2 <= total) {
       this.forcedOff = true
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${this.name} lost the majority of its configuration copies and is forced offline` })
       this.bus.emit({ type: 'dg.state', dg: this.name, state: 'forced-offline' })
@@ -548,20 +554,20 @@ export class DiskGroup {
   // ---------------------------------------------------------------- record operations
 
   /** vxmake sd. */
-  makeSubdisk(spec: SubdiskSpec, opts?: TxOptions): Promise<TxResult> {
+  async makeSubdisk(spec: SubdiskSpec, opts?: TxOptions): Promise<TxResult> {
     return this.transact('sd.make', (d) => void makeSubdisk(d, spec), opts)
   }
   /** vxmake plex (with subdisks to associate). */
-  makePlex(spec: PlexSpec, opts?: TxOptions): Promise<TxResult> {
+  async makePlex(spec: PlexSpec, opts?: TxOptions): Promise<TxResult> {
     return this.transact('pl.make', (d) => void makePlex(d, spec), opts)
   }
   /** vxmake vol (with plexes to associate): DISABLED/EMPTY (checklist D 27). */
-  makeVolume(spec: VolumeSpec, opts?: TxOptions): Promise<TxResult> {
+  async makeVolume(spec: VolumeSpec, opts?: TxOptions): Promise<TxResult> {
     return this.transact('v.make', (d) => void makeVolume(d, spec), opts)
   }
 
   /** vxmake with a description of several records: one transaction, all or nothing (A 7). */
-  makeRecords(records: MakeRecord[], opts?: TxOptions): Promise<TxResult> {
+  async makeRecords(records: MakeRecord[], opts?: TxOptions): Promise<TxResult> {
     if (!Array.isArray(records) || records.length === 0) fail('VM_INVALID_PARAM', 'records must be a non-empty list')
     return this.transact('make', (d) => {
       for (const r of records) {
@@ -583,7 +589,7 @@ export class DiskGroup {
   }
 
   /** vxassist make: allocates and creates a whole volume (never two mirrors on one disk). */
-  assistMake(spec: AssistSpec, opts?: TxOptions): Promise<TxResult> {
+  async assistMake(spec: AssistSpec, opts?: TxOptions): Promise<TxResult> {
     return this.transact('assist.make', (d) => {
       const plan = planAssist(d, spec)
       for (const r of plan) {
@@ -595,17 +601,17 @@ export class DiskGroup {
   }
 
   /** vxedit rm (with `recursive`, vxedit -r rm). */
-  remove(name: string, opts: TxOptions & { recursive?: boolean } = {}): Promise<TxResult> {
+  async remove(name: string, opts: TxOptions & { recursive?: boolean } = {}): Promise<TxResult> {
     return this.transact('rm', (d) => removeRecord(d, name, opts.recursive ?? false), opts)
   }
 
   /** vxedit rename: the rid is unchanged (A 5). */
-  rename(name: string, newName: string, opts?: TxOptions): Promise<TxResult> {
+  async rename(name: string, newName: string, opts?: TxOptions): Promise<TxResult> {
     return this.transact('rename', (d) => renameRecord(d, name, newName), opts)
   }
 
   /** vxedit set: comment, util fields, state, flags, ... (A 2-3, A 8, B 15-16, C 21-23). */
-  set(name: string, fields: Record<string, unknown>, opts?: TxOptions): Promise<TxResult> {
+  async set(name: string, fields: Record<string, unknown>, opts?: TxOptions): Promise<TxResult> {
     return this.transact('set', (d) => setFields(d, name, fields), opts)
   }
 
@@ -639,12 +645,12 @@ export class DiskGroup {
   }
 
   /** vxsd aslog. */
-  assocLog(plex: string, sd: string, opts?: TxOptions): Promise<TxResult> {
+  async assocLog(plex: string, sd: string, opts?: TxOptions): Promise<TxResult> {
     return this.transact('sd.aslog', (d) => void assocLog(d, d.plex(plex), sd), opts)
   }
 
   /** vxsd dis. */
-  dissociateSubdisk(sd: string, opts?: TxOptions): Promise<TxResult> {
+  async dissociateSubdisk(sd: string, opts?: TxOptions): Promise<TxResult> {
     return this.transact('sd.dis', (d) => dissociateSubdisk(d, d.sd(sd)), opts)
   }
 
@@ -830,7 +836,7 @@ export class DiskGroup {
    * vxmend: `clear` util fields, `fix` a plex state (clean/stale/active/empty), `off`, `on`
    * (C 26, D 37-38).
    */
-  mend(op: 'clear' | 'fix' | 'off' | 'on', name: string, arg?: string, opts?: TxOptions): Promise<TxResult> {
+  async mend(op: 'clear' | 'fix' | 'off' | 'on', name: string, arg?: string, opts?: TxOptions): Promise<TxResult> {
     return this.transact(`mend.${op}`, (d) => {
       switch (op) {
         case 'clear': {

@@ -23,7 +23,7 @@ const UTIL = ['putil0', 'putil1', 'putil2', 'tutil0', 'tutil1', 'tutil2']
 
 /** Fields each kind lets `set` change (the edit masks of SEMANTICS.md 1.4-1.6), short names. */
 export const SETTABLE: Record<RecordKind, readonly string[]> = {
-  dg: ['comment', ...UTIL, 'nconfig', 'nlog'],
+  dg: ['comment', ...UTIL, 'nconfig', 'nlog', 'pflag'],
   dm: ['comment', ...UTIL, 'pflag'],
   sd: ['comment', ...UTIL, 'len', 'pflag', 'tflag'],
   pl: ['comment', ...UTIL, 'tflag', 'kstate', 'pflag', 'layout', 'st_width', 'state'],
@@ -103,9 +103,12 @@ export function setFields(d: Draft, name: string, fields: Record<string, unknown
         dm.dm_pflag = (dm.dm_pflag & DM_PFLAG.REMOVED) | (f & DM_PFLAG.RESERVE)
         break
       }
-      case 'dg':
-        rec[`dg_${short}`] = num(value, short)
+      case 'dg': {
+        const n = num(value, short)
+        if (short === 'pflag' && n & ~0x1) fail('VM_INVALID_PARAM', 'disk group pflag mask is 0x1 (NOQUORUM)')
+        rec[`dg_${short}`] = n
         break
+      }
     }
   }
 }

@@ -48,6 +48,8 @@ export const SD_TFLAG = { IS_LOG: 0x100 } as const
 export const DM_PFLAG = { RESERVE: 0x1, REMOVED: 0x100 } as const
 export const DM_TFLAG = { VOLATILE: 0x4 } as const
 export const DG_TFLAG = { DISABLED: 0x100 } as const
+/** NOQUORUM (chvg -Qn): stay imported until the last copy is lost; import then needs every disk. */
+export const DG_PFLAG = { NOQUORUM: 0x1 } as const
 
 /** Exception policies (SEMANTICS.md 1.6), enum values 1..10. */
 export const EXCEPTION_POLICY = {
