@@ -450,6 +450,7 @@ export class DiskGroup {
         await this.writeConfig(draft)
         this.cfg = draft
         this.rebuildIoMap()
+        this.refreshDrls()
         this.bus.emit({ type: 'config.committed', dg: this.name, tid: draft.tid, operation, changes })
         for (const ch of changes) {
           if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
@@ -895,6 +896,9 @@ export class DiskGroup {
    */
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean } = {}): Promise<TxResult> {
     let crashed = false
+    // Read the crash image of the DRL before the volume can take new writes.
+    const pre = this.cfg.volumes.find((x) => x.v_name === volume)
+    const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.readDrl(pre) : undefined
     const r = await this.transact('v.start', (d) => {
       const v = d.vol(volume)
       assertUnlocked(v.v_tutil[0], volume)
@@ -966,12 +970,14 @@ export class DiskGroup {
     // What a crash left inconsistent: the DRL's dirty regions, or everything without a usable log.
     let crashRegions: RegionSet | undefined
     if (crashed) {
-      const logged = await this.readDrl(v)
-      crashRegions = logged ?? RegionSet.all(nRegions)
+      crashRegions = logged?.regions ?? RegionSet.all(nRegions)
       if (logged === undefined) this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
     }
-    rt.drl = this.createDrl(v)
-    if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
+    rt.drl ??= this.createDrl(v)
+    // The crash's dirty regions stay in the log until recovery has copied them.
+    const pinned = crashed && logged ? [...logged.bits] : []
+    if (rt.drl && pinned.length) await rt.drl.pin(pinned).catch(() => {})
+    else if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     const plexes = this.plexesOf(v.v_rid)
     // Stale plexes also missed whatever was in flight at the crash.
     for (const p of plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
@@ -989,6 +995,7 @@ export class DiskGroup {
       // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
       const handle = this.runSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
       await handle.done
+      rt.drl?.unpin(pinned)
       last = await this.transact('v.recovery.done', (d) => {
         const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
         if (x && x.v_state === 'SYNC') {
@@ -1040,11 +1047,20 @@ export class DiskGroup {
 
   // ---------------------------------------------------------------- dirty region logging
 
+  /** Gives a started volume its DRL as soon as it has two data plexes and an enabled log. */
+  private refreshDrls(): void {
+    for (const [vrid, rt] of this.vols) {
+      if (rt.drl) continue
+      const v = this.cfg.volumes.find((x) => x.v_rid === vrid)
+      if (v && v.v_kstate === 'ENABLED') rt.drl = this.createDrl(v)
+    }
+  }
+
   /** Log subdisks of a volume that can hold a log now (in ENABLED plexes, on present disks). */
-  private logTargets(v: VRecord): LogTarget[] {
+  private logTargets(v: VRecord, anyState = false): LogTarget[] {
     const out: LogTarget[] = []
     for (const p of this.plexesOf(v.v_rid)) {
-      if (p.pl_kstate !== 'ENABLED' || !p.pl_log_sd_rid) continue
+      if ((!anyState && p.pl_kstate !== 'ENABLED') || !p.pl_log_sd_rid) continue
       const sd = this.cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
       const dev = sd && this.devByDm.get(sd.sd_dm_rid)
       if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })
@@ -1087,12 +1103,12 @@ export class DiskGroup {
    * Reads the newest valid DRL image of a volume as engine regions; undefined when the volume
    * has no usable log (no log subdisk, BADLOG, or every copy torn).
    */
-  private async readDrl(v: VRecord): Promise<RegionSet | undefined> {
+  private async readDrl(v: VRecord): Promise<{ regions: RegionSet; bits: RegionSet } | undefined> {
     if (v.v_pflag & V_PFLAG.BADLOG) return undefined
     const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
     if (data.length < 2) return undefined
     let best: ReturnType<typeof decodeDrl>
-    for (const t of this.logTargets(v)) {
+    for (const t of this.logTargets(v, true)) {
       const img = decodeDrl(await t.dev.read(t.offset, t.sectors * SECTOR_SIZE).catch(() => Buffer.alloc(0)))
       if (img && (!best || img.seq > best.seq)) best = img
     }
@@ -1104,7 +1120,7 @@ export class DiskGroup {
       const last = Math.floor((Math.min((bit + 1) * best.regionSectors, v.v_len) - 1) / REGION_SECTORS)
       for (let g = first; g <= last; g++) out.add(g)
     }
-    return out
+    return { regions: out, bits: best.dirty }
   }
 
   /**
@@ -1627,7 +1643,9 @@ export class DiskGroup {
           }
           this.progress(task, n * SECTOR_SIZE)
           if (++sinceCheckpoint >= every) {
+            // checkpoint: copied data must be durable before the map says it is current
             sinceCheckpoint = 0
+            await Promise.all(this.plexesOf(vv.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
             await this.stale.persist()
           }
         }

@@ -118,6 +118,24 @@ export class DirtyRegionLog {
     for (const w of this.waiters.splice(0)) w()
   }
 
+  /**
+   * Keeps regions dirty and uncleanable (a crash's regions until recovery has copied them), and
+   * writes the log so a second crash still finds them.
+   */
+  async pin(regions: Iterable<number>): Promise<void> {
+    const now = this.o.clock.now()
+    for (const r of regions) {
+      this.inflight.set(r, (this.inflight.get(r) ?? 0) + 1)
+      this.dirty.set(r, now)
+    }
+    this.gen++
+    await this.persist()
+  }
+
+  unpin(regions: Iterable<number>): void {
+    for (const r of regions) this.endWrite(r, r)
+  }
+
   /** Cleans every idle region now (a clean stop cleans everything). */
   async cleanIdle(): Promise<void> {
     let changed = false
