@@ -142,6 +142,8 @@ interface VolumeRuntime {
   drained: Array<() => void>
   tasks: Set<Task>
   drl: DirtyRegionLog | undefined
+  /** Regions written since the last completed flush: what a disk's volatile cache may still lose. */
+  unflushed: RegionSet
 }
 
 /** Kernel log contents: volumes written since their start, plexes the kernel detached. */
@@ -711,7 +713,7 @@ export class DiskGroup {
   private runtime(v: VRecord): VolumeRuntime {
     let rt = this.vols.get(v.v_rid)
     if (!rt) {
-      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined }
+      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet() }
       this.vols.set(v.v_rid, rt)
     }
     return rt
@@ -727,6 +729,13 @@ export class DiskGroup {
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
   async detachPlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    const target = this.cfg.plexes.find((p) => p.pl_name === plex)
+    const owner = target && this.volumeOf(target)
+    let lost: number[] = []
+    if (!opts.dryRun && target && owner && target.pl_kstate === 'ENABLED') {
+      const pending = [...this.runtime(owner).unflushed]
+      lost = await this.flushPlex(target).then(() => [], () => pending)
+    }
     const r = await this.transact('pl.det', (d) => {
       const pl = d.plex(plex)
       assertUnlocked(pl.pl_tutil[0], plex)
@@ -735,7 +744,10 @@ export class DiskGroup {
       const wasCurrent = pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN'
       pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
       if (pl.pl_state !== 'LOG') pl.pl_state = 'STALE'
-      if (!opts.dryRun && wasCurrent) this.stale.track(pl.pl_rid)
+      if (!opts.dryRun && wasCurrent) {
+        this.stale.track(pl.pl_rid)
+        for (const g of lost) this.stale.add(pl.pl_rid, g, g)
+      }
     }, opts)
     if (!opts.dryRun) await this.stale.persist()
     return r
@@ -1034,6 +1046,7 @@ export class DiskGroup {
     if (v.v_kstate === 'ENABLED') await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
     while (rt.inflight > 0 || rt.tasks.size > 0) await new Promise<void>((res) => rt.drained.push(res))
     await Promise.all(this.plexesOf(v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+    rt.unflushed = new RegionSet()
     if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     rt.drl = undefined
     const r = await this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)))
@@ -1088,6 +1101,10 @@ export class DiskGroup {
       targets: () => {
         const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
         return cur ? this.logTargets(cur) : []
+      },
+      flushData: async () => {
+        const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
+        if (cur) await this.flushVolume(cur).catch(() => {})
       },
       onLogFailure: () => {
         this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_WRTDAERR', message: `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, object: v.v_name })
@@ -1222,6 +1239,7 @@ export class DiskGroup {
           }
           if (grew) await this.stale.persist()
           const results = await Promise.allSettled(targets.map((p) => this.writePlex(p, s, data)))
+          for (let g = first; g <= last; g++) rt.unflushed.add(g)
           if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, s, n)
         } finally {
           if (drl && dr) drl.endWrite(dr[0], dr[1])
@@ -1274,6 +1292,10 @@ export class DiskGroup {
     }
     await this.stale.persist()
     const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
+    // A failing disk may also have lost writes it acknowledged but never flushed.
+    const unflushed = this.runtime(v).unflushed
+    for (const rid of newly) for (const g of unflushed) this.stale.add(rid, g, g)
+    await this.stale.persist()
     if (newly.length) {
       for (const rid of newly) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
       await this.writeKlog()
@@ -1333,7 +1355,20 @@ export class DiskGroup {
   async flush(volume: string): Promise<void> {
     const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
-    await Promise.all(this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
+    await this.flushVolume(v)
+  }
+
+  /** Flushes the volume's plexes; regions written before the flush are then durable everywhere. */
+  private async flushVolume(v: VRecord): Promise<void> {
+    const rt = this.runtime(v)
+    const before = rt.unflushed
+    rt.unflushed = new RegionSet()
+    try {
+      await Promise.all(this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
+    } catch (e) {
+      for (const g of before) rt.unflushed.add(g)
+      throw e
+    }
   }
 
   /** Does plex `p` back every sector of [s, s+n)? */

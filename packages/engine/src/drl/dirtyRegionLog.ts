@@ -23,6 +23,8 @@ export interface DrlOptions {
   cleanAgeMs: number
   clock: Clock
   targets: () => LogTarget[]
+  /** Makes every completed data write durable; runs before a log write that clears bits. */
+  flushData: () => Promise<void>
   /** Called when no log copy could be written (BADLOG). */
   onLogFailure: (err: unknown) => void
   seq: number
@@ -46,6 +48,8 @@ export class DirtyRegionLog {
   private writing: Promise<void> | undefined
   private seq: number
   private readonly o: DrlOptions
+  /** Bits were cleared since the last log write: the data must be flushed before it. */
+  private cleared = false
   /** Number of log writes issued (for tests and statistics). */
   logWrites = 0
   failed = false
@@ -90,6 +94,7 @@ export class DirtyRegionLog {
           if (this.inflight.has(r)) continue
           if (freed < over || now - at >= this.o.cleanAgeMs) {
             this.dirty.delete(r)
+            this.cleared = true
             freed++
           } else if (freed >= over) break
         }
@@ -142,6 +147,7 @@ export class DirtyRegionLog {
     for (const r of [...this.dirty.keys()]) {
       if (!this.inflight.has(r)) {
         this.dirty.delete(r)
+        this.cleared = true
         changed = true
       }
     }
@@ -173,6 +179,11 @@ export class DirtyRegionLog {
 
   private async writeLogs(): Promise<void> {
     if (this.failed) return
+    if (this.cleared) {
+      // A bit may only be cleared once the region's data is durable on every plex.
+      this.cleared = false
+      await this.o.flushData()
+    }
     const targets = this.o.targets()
     const image = encodeDrl(++this.seq, this.regionSectors, this.nbits, this.dirty.keys())
     let ok = 0
