@@ -1271,8 +1271,15 @@ export class DiskGroup {
       this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'write', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(res.reason) ? res.reason.code : 'VM_IO' })
     })
     const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, targets.map(policyPlex), failed)
-    // Never acknowledge a write that no surviving plex holds completely.
-    const held = targets.some((p) => !failed.has(p.pl_rid) && this.covers(p, s, n))
+    // Never acknowledge a write that no surviving, current plex holds completely.
+    const first = Math.floor(s / REGION_SECTORS)
+    const last = Math.floor((s + n - 1) / REGION_SECTORS)
+    const current = (p: PlRecord) => {
+      if (p.pl_state !== 'ACTIVE' || !(p.pl_tflag & PL_TFLAG.READ)) return false
+      for (let g = first; g <= last; g++) if (this.stale.isStale(p.pl_rid, g)) return false
+      return this.covers(p, s, n)
+    }
+    const held = targets.some((p) => !failed.has(p.pl_rid) && current(p))
     await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, s, n)
     if (outcome.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
   }
@@ -1286,15 +1293,21 @@ export class DiskGroup {
     const seq = ++this.errSeq
     const first = Math.floor(s / REGION_SECTORS)
     const last = Math.floor((s + n - 1) / REGION_SECTORS)
-    for (const rid of failed) {
+    const excluded = new Set(failed)
+    // A region becomes stale on a failing plex only while another current copy of it exists: the
+    // last copy of a region, even one a write failed on, stays the best data there is.
+    const markStale = (rid: number, g: number) => {
+      if (!this.hasCurrentCopy(v, g, excluded)) return
       this.stale.track(rid)
-      this.stale.add(rid, first, last)
+      this.stale.add(rid, g, g)
     }
-    await this.stale.persist()
+    for (const rid of failed) for (let g = first; g <= last; g++) markStale(rid, g)
     const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
     // A failing disk may also have lost writes it acknowledged but never flushed.
-    const unflushed = this.runtime(v).unflushed
-    for (const rid of newly) for (const g of unflushed) this.stale.add(rid, g, g)
+    for (const rid of newly) {
+      this.stale.track(rid)
+      for (const g of this.runtime(v).unflushed) markStale(rid, g)
+    }
     await this.stale.persist()
     if (newly.length) {
       for (const rid of newly) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
@@ -1328,6 +1341,13 @@ export class DiskGroup {
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} was detached after an I/O error`, object: pl?.pl_name })
     }
     if (detachVolume) this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `volume ${v.v_name} was detached after an I/O error`, object: v.v_name })
+  }
+
+  /** Is there a current, readable copy of region `g` outside `exclude`? */
+  private hasCurrentCopy(v: VRecord, g: number, exclude: Set<number>): boolean {
+    const s = g * REGION_SECTORS
+    const n = Math.min(REGION_SECTORS, v.v_len - s)
+    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && p.pl_state === 'ACTIVE' && this.canRead(p, s, n))
   }
 
   private plexDisks(p: PlRecord): string {
