@@ -4,56 +4,215 @@
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DiskGroup } from '../src/diskGroup.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { type BenchLine, line, median, seconds } from './util.ts'
+import { createRandom } from '../test/random.ts'
 
 const MiB = 1 << 20
-const VOL_BYTES = 256 * MiB
-const BLOCK = MiB
+const GiB = 1 << 30
+const REGION = REGION_SECTORS * 512
+const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
 
-async function rawWrite(path: string, buf: Buffer): Promise<number> {
-  const fh = await open(path, 'r+')
-  const t0 = process.hrtime.bigint()
-  for (let off = 0; off < VOL_BYTES; off += BLOCK) await fh.write(buf, 0, BLOCK, off)
-  await fh.datasync()
-  const s = seconds(t0)
-  await fh.close()
-  return VOL_BYTES / MiB / s
+const out: BenchLine[] = []
+function emit(l: BenchLine) {
+  out.push(l)
+  console.log(JSON.stringify(l))
 }
 
-async function volumeWrite(dg: DiskGroup, vol: string, buf: Buffer): Promise<number> {
-  const t0 = process.hrtime.bigint()
-  for (let off = 0; off < VOL_BYTES; off += BLOCK) await dg.write(vol, off, buf)
+/** A group on fresh sparse image files in `dir`. */
+async function group(dir: string, name: string, disks: number, size: number) {
+  const devices = []
+  for (let i = 0; i < disks; i++) {
+    const p = join(dir, `${name}-${i}.img`)
+    await createImageFile(p, size)
+    devices.push({ name: `d${i}`, device: await openDevicePath(p) })
+  }
+  return DiskGroup.create({ name, disks: devices, drlCleanAgeMs: 60_000 })
+}
+
+async function fill(dg: DiskGroup, vol: string, bytes: number) {
+  const buf = createRandom(7).bytes(4 * MiB)
+  for (let off = 0; off < bytes; off += buf.length) await dg.write(vol, off, buf.subarray(0, Math.min(buf.length, bytes - off)))
   await dg.flush(vol)
-  return VOL_BYTES / MiB / seconds(t0)
 }
 
-async function main() {
-  const dir = await mkdtemp(join(tmpdir(), 'plexa-bench-'))
-  const out: BenchLine[] = []
-  try {
-    const paths = [0, 1, 2].map((i) => join(dir, `d${i}.img`))
-    for (const p of paths) await createImageFile(p, VOL_BYTES + 64 * MiB)
-    const raw = join(dir, 'raw.img')
-    await createImageFile(raw, VOL_BYTES)
-    const dg = await DiskGroup.create({ name: 'benchdg', disks: await Promise.all(paths.map(async (p, i) => ({ name: `d${i}`, device: await openDevicePath(p) }))) })
-    await dg.assistMake({ name: 'plain', len: VOL_BYTES / 512, layout: 'concat', disks: ['d0'] })
-    await dg.start('plain')
-    const buf = Buffer.alloc(BLOCK, 0xa5)
-    const rawRuns: number[] = []
-    const volRuns: number[] = []
-    for (let i = 0; i < 3; i++) {
-      rawRuns.push(await rawWrite(raw, buf))
-      volRuns.push(await volumeWrite(dg, 'plain', buf))
+/** Raw copy between two files at the same offsets and block size as the resync. */
+async function rawCopy(src: string, dst: string, srcOff: number, dstOff: number, bytes: number, block: number): Promise<number> {
+  const r = await open(src, 'r')
+  const w = await open(dst, 'r+')
+  const buf = Buffer.alloc(block)
+  const t0 = process.hrtime.bigint()
+  for (let pos = 0; pos < bytes; pos += block) {
+    const { bytesRead } = await r.read(buf, 0, block, srcOff + pos)
+    await w.write(buf, 0, bytesRead, dstOff + pos)
+  }
+  await w.datasync()
+  const s = seconds(t0)
+  await r.close()
+  await w.close()
+  return bytes / MiB / s
+}
+
+async function resyncThroughput(dir: string) {
+  const dg = await group(dir, 'rs', 2, GiB + 64 * MiB)
+  await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror' })
+  await dg.start('m')
+  await fill(dg, 'm', GiB)
+  const c = dg.config()
+  const sd = (plex: string) => c.subdisks.find((s) => s.sd_pl_name === plex)!
+  const src = join(dir, 'rs-0.img')
+  const dst = join(dir, 'rs-1.img')
+  const engine: number[] = []
+  const raw: number[] = []
+  const runRaw = async () => raw.push(await rawCopy(src, dst, sd('m-01').sd_dev_offset * 512, sd('m-02').sd_dev_offset * 512, GiB, REGION))
+  const runEngine = async () => {
+    const t0 = process.hrtime.bigint()
+    await (await dg.resyncVolume('m', true)).done
+    engine.push(GiB / MiB / seconds(t0))
+  }
+  // alternate which goes first, so neither always finds the other's pages in the cache
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2) {
+      await runEngine()
+      await runRaw()
+    } else {
+      await runRaw()
+      await runEngine()
     }
-    out.push(line('engine.seq_write_1MiB.concat', median(volRuns), 'MiB/s', 'raw file write, same block size', median(rawRuns)))
-    await dg.stop('plain')
+  }
+  emit(line('resync.mirror2.1GiB.throughput', median(engine), 'MiB/s', 'raw file-to-file copy, same files and 512 KiB blocks', median(raw)))
+  await dg.stop('m')
+  await dg.close()
+}
+
+async function recoveryTime(dir: string) {
+  const times: Record<string, number[]> = { drl: [], full: [] }
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const kind of ['drl', 'full'] as const) {
+      const name = `rc${kind}${i}`
+      const dg = await group(dir, name, 3, GiB + 64 * MiB)
+      await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
+      await dg.start('m')
+      await fill(dg, 'm', GiB)
+      await dg.cleanDirtyRegions('m')
+      // 1% of the regions are written when the machine goes down
+      const regions = GiB / REGION
+      const rnd = createRandom(i)
+      for (let k = 0; k < regions / 100; k++) await dg.write('m', rnd.int(0, regions - 1) * REGION, Buffer.alloc(4096, k))
+      await dg.close()
+      const paths = [0, 1, 2].map((d) => join(dir, `${name}-${d}.img`))
+      const again = await DiskGroup.import({ devices: await Promise.all(paths.map((p) => openDevicePath(p))) })
+      const t0 = process.hrtime.bigint()
+      await again.start('m')
+      times[kind]!.push(seconds(t0))
+      await again.stop('m')
+      await again.close()
+      for (const p of paths) await rm(p)
+    }
+  }
+  emit(line('recovery.1pct_dirty.1GiB.time', median(times.drl!), 's', 'full resync of the same mirror without a log', median(times.full!), false))
+}
+
+async function drlWriteCost(dir: string) {
+  const iops: Record<string, number[]> = { drl: [], plain: [] }
+  const groups: Record<string, DiskGroup> = {}
+  for (const kind of ['drl', 'plain'] as const) {
+    const dg = await group(dir, `dw${kind}`, 3, GiB + 64 * MiB)
+    await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
+    await dg.start('m')
+    groups[kind] = dg
+  }
+  const run = async (dg: DiskGroup, seed: number) => {
+    const rnd = createRandom(seed)
+    const buf = Buffer.alloc(4096, 1)
+    const n = 20000
+    let next = 0
+    const t0 = process.hrtime.bigint()
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < n) await dg.write('m', rnd.int(0, GiB / 4096 - 1) * 4096, buf)
+      }),
+    )
+    await dg.flush('m')
+    return n / seconds(t0)
+  }
+  // warm-up: the log's working set gets dirty once, as in steady state
+  for (const kind of ['drl', 'plain'] as const) await run(groups[kind]!, 99)
+  for (let i = 0; i < ROUNDS; i++) for (const kind of ['drl', 'plain'] as const) iops[kind]!.push(await run(groups[kind]!, i))
+  emit(line('write.4KiB_random.qd16.with_drl', median(iops.drl!), 'IOPS', 'the same mirror without a dirty region log', median(iops.plain!)))
+  for (const dg of Object.values(groups)) {
+    await dg.stop('m')
     await dg.close()
+  }
+}
+
+async function latencyDuringResync(dir: string) {
+  const dg = await group(dir, 'lat', 2, 512 * MiB + 64 * MiB)
+  await dg.assistMake({ name: 'm', len: (512 * MiB) / 512, layout: 'mirror' })
+  await dg.start('m')
+  await fill(dg, 'm', 512 * MiB)
+  const p99 = async (count: number) => {
+    const rnd = createRandom(count)
+    const buf = Buffer.alloc(4096, 2)
+    const lat: number[] = []
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint()
+      await dg.write('m', rnd.int(0, (512 * MiB) / 4096 - 1) * 4096, buf)
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    }
+    lat.sort((a, b) => a - b)
+    return lat[Math.floor(lat.length * 0.99)]!
+  }
+  const idle: number[] = []
+  const busy: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    idle.push(await p99(3000))
+    const h = await dg.resyncVolume('m', true)
+    dg.throttleTask(h.id, 64 * MiB)
+    busy.push(await p99(3000))
+    dg.abortTask(h.id)
+    await h.done.catch(() => {})
+  }
+  emit(line('write.4KiB.p99_latency.during_throttled_resync', median(busy), 'ms', 'idle volume (no resync)', median(idle), false))
+  await dg.stop('m').catch(() => {})
+  await dg.close()
+}
+
+async function seqWrite(dir: string) {
+  const dg = await group(dir, 'sw', 1, 256 * MiB + 64 * MiB)
+  await dg.assistMake({ name: 'plain', len: (256 * MiB) / 512, layout: 'concat' })
+  await dg.start('plain')
+  const raw = join(dir, 'raw.img')
+  await createImageFile(raw, 256 * MiB)
+  const buf = Buffer.alloc(MiB, 0xa5)
+  const rawRuns: number[] = []
+  const volRuns: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const fh = await open(raw, 'r+')
+    let t0 = process.hrtime.bigint()
+    for (let off = 0; off < 256 * MiB; off += MiB) await fh.write(buf, 0, MiB, off)
+    await fh.datasync()
+    rawRuns.push(256 / seconds(t0))
+    await fh.close()
+    t0 = process.hrtime.bigint()
+    for (let off = 0; off < 256 * MiB; off += MiB) await dg.write('plain', off, buf)
+    await dg.flush('plain')
+    volRuns.push(256 / seconds(t0))
+  }
+  emit(line('engine.seq_write_1MiB.concat', median(volRuns), 'MiB/s', 'raw file write, same block size', median(rawRuns)))
+  await dg.stop('plain')
+  await dg.close()
+}
+
+const only = process.argv[2]
+const all: Record<string, (dir: string) => Promise<void>> = { seqWrite, resyncThroughput, recoveryTime, drlWriteCost, latencyDuringResync }
+for (const [name, fn] of Object.entries(all)) {
+  if (only && only !== name) continue
+  const dir = await mkdtemp(join(tmpdir(), `plexa-bench-${name}-`))
+  try {
+    await fn(dir)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
-  for (const l of out) console.log(JSON.stringify(l))
 }
-
-await main()

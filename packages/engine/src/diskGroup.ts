@@ -1673,46 +1673,51 @@ export class DiskGroup {
       const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
       const every = this.opts.checkpointRegions ?? 20
       let sinceCheckpoint = 0
+      // Double buffering: the next region is locked and read while the current one is written.
+      let next: Promise<PreparedRegion> | undefined
+      const prepareAt = async (i: number) => {
+        await task.gate()
+        if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
+        return this.prepareRegion(work[i]!, o, report)
+      }
       try {
-        for (const w of work) {
-          await task.gate()
-          if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
-          const vv = this.cfg.volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
-          const s = w.region * REGION_SECTORS
-          const n = Math.min(REGION_SECTORS, vv.v_len - s)
-          const rt = this.runtime(vv)
-          await rt.lock.lockExclusive(w.region)
-          let copied = false
+        if (work.length) next = prepareAt(0)
+        for (let i = 0; i < work.length; i++) {
+          const cur = await next!
+          next = undefined
+          let copied: boolean
           try {
-            copied = await this.syncRegion(vv, w.region, s, n, o, report)
+            if (i + 1 < work.length) {
+              next = prepareAt(i + 1)
+              next.catch(() => {})
+            }
+            copied = await this.finishRegion(cur, report)
           } finally {
-            rt.lock.unlockExclusive(w.region)
+            cur.rt.lock.unlockExclusive(cur.g)
           }
           if (o.rwback) {
-            const cur = this.cfg.volumes.find((x) => x.v_rid === vv.v_rid)
-            if (cur) cur.v_rwback_offset = Math.min(cur.v_len, s + n)
+            const x = this.cfg.volumes.find((y) => y.v_rid === cur.v.v_rid)
+            if (x) x.v_rwback_offset = Math.min(x.v_len, cur.s + cur.n)
           }
           if (copied) {
             report.regionsCopied++
-            report.bytesCopied += n * SECTOR_SIZE
+            report.bytesCopied += cur.n * SECTOR_SIZE
           }
-          this.progress(task, n * SECTOR_SIZE)
-          if (++sinceCheckpoint >= every) {
+          this.progress(task, cur.n * SECTOR_SIZE)
+          if (++sinceCheckpoint >= every && this.stale.pending) {
             // checkpoint: copied data must be durable before the map says it is current
             sinceCheckpoint = 0
-            await Promise.all(this.plexesOf(vv.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+            await Promise.all(this.plexesOf(cur.v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
             await this.stale.persist()
           }
         }
-        const targets = new Set(this.plexesOf(v.v_rid).map((p) => p.pl_rid))
-        for (const rid of targets) {
-          const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
-          if (pl) await this.flushPlex(pl).catch(() => {})
-        }
+        for (const p of this.plexesOf(v.v_rid)) await this.flushPlex(p).catch(() => {})
         await this.stale.persist()
         this.finishTask(task, 'ok')
         return report
       } catch (e) {
+        // a prefetched region still holds its lock
+        if (next) await next.then((p) => p.rt.lock.unlockExclusive(p.g), () => {})
         await this.stale.persist().catch(() => {})
         this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
         throw e
@@ -1722,43 +1727,60 @@ export class DiskGroup {
     return { id: task.id, done }
   }
 
-  /** Copies one region; returns whether anything was written. Holds the region lock. */
-  private async syncRegion(v: VRecord, g: number, s: number, n: number, o: SyncOptions, report: SyncReport): Promise<boolean> {
-    const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE')
-    const staleHere = (p: PlRecord) => this.stale.isStale(p.pl_rid, g) || (p.pl_state === 'STALE' && !this.stale.get(p.pl_rid)) || p.pl_state === 'IOFAIL' && !this.stale.get(p.pl_rid)
-    let targets: PlRecord[]
-    if (o.targetsOnly) targets = plexes.filter((p) => o.targetsOnly!.includes(p.pl_rid))
-    else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
-    else targets = plexes.filter(staleHere)
-    const sources = this.sourcesFor(v, g, o.among)
-    if (o.source !== undefined) sources.splice(0, sources.length, ...this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && this.covers(p, s, n)))
-    const src = sources[0]
-    targets = targets.filter((p) => p !== src && this.covers(p, s, n))
-    if (targets.length === 0) return false // G 63: a single copy needs nothing
-    let data: Buffer | undefined
-    for (const cand of sources) {
-      try {
-        data = await this.readPlex(cand, s, n)
-        break
-      } catch (e) {
-        this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: cand.pl_name, disk: this.plexDisks(cand), op: 'read', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
+  /**
+   * Locks a region, chooses its source (the preferred good plex) and targets, and reads the
+   * source. The lock stays held until `finishRegion` has written the targets.
+   */
+  private async prepareRegion(w: { v: VRecord; region: number }, o: SyncOptions, report: SyncReport): Promise<PreparedRegion> {
+    const v = this.cfg.volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
+    const g = w.region
+    const s = g * REGION_SECTORS
+    const n = Math.min(REGION_SECTORS, v.v_len - s)
+    const rt = this.runtime(v)
+    await rt.lock.lockExclusive(g)
+    const prepared: PreparedRegion = { v, g, s, n, rt, targets: [], data: undefined }
+    try {
+      const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE')
+      const untrackedStale = (p: PlRecord) => (p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)
+      let targets: PlRecord[]
+      if (o.targetsOnly) targets = plexes.filter((p) => o.targetsOnly!.includes(p.pl_rid))
+      else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
+      else targets = plexes.filter((p) => this.stale.isStale(p.pl_rid, g) || untrackedStale(p))
+      let sources = this.sourcesFor(v, g, o.among)
+      if (o.source !== undefined) sources = this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && this.covers(p, s, n))
+      const src = sources[0]
+      prepared.targets = targets.filter((p) => p !== src && this.covers(p, s, n))
+      if (prepared.targets.length === 0) return prepared // G 63: a single copy needs nothing
+      for (const cand of sources) {
+        try {
+          prepared.data = await this.readPlex(cand, s, n)
+          break
+        } catch (e) {
+          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: cand.pl_name, disk: this.plexDisks(cand), op: 'read', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
+        }
       }
+      if (!prepared.data) report.failedRegions.push({ volume: v.v_name, region: g, plex: prepared.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
+      return prepared
+    } catch (e) {
+      rt.lock.unlockExclusive(g)
+      throw e
     }
-    if (!data) {
-      report.failedRegions.push({ volume: v.v_name, region: g, plex: targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
-      return false
-    }
+  }
+
+  /** Writes a prepared region to its targets; returns whether anything was written. */
+  private async finishRegion(p: PreparedRegion, report: SyncReport): Promise<boolean> {
+    if (!p.data || p.targets.length === 0) return false
     let wrote = false
-    for (const t of targets) {
+    for (const t of p.targets) {
       try {
-        await this.writePlex(t, s, data)
-        this.stale.clear(t.pl_rid, g)
+        await this.writePlex(t, p.s, p.data)
+        this.stale.clear(t.pl_rid, p.g)
         wrote = true
       } catch {
         this.stale.track(t.pl_rid)
-        this.stale.add(t.pl_rid, g, g)
-        this.stale.markSyncErr(t.pl_rid, g)
-        report.failedRegions.push({ volume: v.v_name, region: g, plex: t.pl_name, reason: 'target write failed' })
+        this.stale.add(t.pl_rid, p.g, p.g)
+        this.stale.markSyncErr(t.pl_rid, p.g)
+        report.failedRegions.push({ volume: p.v.v_name, region: p.g, plex: t.pl_name, reason: 'target write failed' })
       }
     }
     return wrote
@@ -1896,11 +1918,21 @@ export class DiskGroup {
     const src = this.plexesOf(v.v_rid).find((p) => p.pl_name === source) ?? fail('VM_INVALID_PARAM', `${source} is not a plex of ${volume}`)
     if (src.pl_kstate !== 'ENABLED' || src.pl_state !== 'ACTIVE') fail('VM_INVALID_PARAM', `${source} is not an ACTIVE, ENABLED plex`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const list = regions ?? Array.from({ length: n }, (_, g) => g)
+    const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
     const h = this.runSync('repair', v, list.map((region) => ({ v, region })), { force: true, source: src.pl_rid })
     return { id: h.id, done: this.afterResync(h.done, [v.v_rid], undefined, () => false) }
   }
+}
+
+interface PreparedRegion {
+  v: VRecord
+  g: number
+  s: number
+  n: number
+  rt: VolumeRuntime
+  targets: PlRecord[]
+  data: Buffer | undefined
 }
 
 interface SyncOptions {

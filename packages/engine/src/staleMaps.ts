@@ -113,6 +113,11 @@ export class StaleMaps {
     }
   }
 
+  /** True when the maps changed since they were last written. */
+  get pending(): boolean {
+    return this.gen > this.written
+  }
+
   /** Writes the maps if they changed since the last write (coalescing concurrent callers). */
   async persist(): Promise<void> {
     const want = this.gen
