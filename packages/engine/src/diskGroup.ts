@@ -691,6 +691,60 @@ export class DiskGroup {
     }
   }
 
+  /**
+   * Replaces a failed (or failing) disk by a new device, as vxdiskadm's replace does: the new
+   * device takes over the disk media record and every subdisk on it; every plex with a subdisk
+   * there is detached and entirely stale, so the next resync or start copies everything to it.
+   */
+  async replaceDisk(name: string, device: BlockDevice, opts: TxOptions = {}): Promise<TxResult> {
+    this.assertOnline()
+    const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
+    if ([...this.disks.values()].some((d) => d.dev?.lockKey === device.lockKey)) fail('VM_EXISTS', `${device.location} is already in the group`)
+    const privLen = dm.dm_priv_len
+    const need = this.cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
+    const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
+    if (pubLen < need) fail('VM_NO_SPACE', `${device.location} is too small for the subdisks of ${name}`)
+    const affected = [...new Set(this.cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))]
+    const change = (d: Draft, diskid: string) => {
+      const x = d.disk(name)
+      for (const rid of affected) {
+        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+        if (!pl || !pl.pl_vol_rid || pl.pl_state === 'LOG') continue
+        this.assertNotLastPlex(d, pl, false)
+        pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
+        pl.pl_state = 'STALE'
+        pl.pl_tflag &= ~PL_TFLAG.COMPLETE
+      }
+      x.dm_diskid = diskid
+      x.dm_pub_len = pubLen
+      x.dm_pflag &= ~DM_PFLAG.REMOVED
+    }
+    if (opts.dryRun) return this.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
+    const release = await acquireDeviceLocks([device.lockKey])
+    try {
+      // Validate before touching the new device.
+      await this.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
+      const diskid = newDiskId()
+      const header: DiskHeader = { version: 1, diskid, dgid: this.cfg.dg.dg_dgid, dgname: this.name, dmname: name, privLen, pubOffset: privLen, pubLen }
+      await writeHeader(device, header)
+      const old = this.disks.get(dm.dm_rid)
+      this.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
+      this.rebuildIoMap()
+      for (const rid of affected) this.stale.setFull(rid)
+      await this.stale.persist()
+      const r = await this.transact('dg.repldisk', (d) => {
+        change(d, diskid)
+        this.refreshDiskState(d.c)
+      })
+      this.locks.push(release)
+      await old?.dev?.close().catch(() => {})
+      return r
+    } catch (e) {
+      await release()
+      throw e
+    }
+  }
+
   /** vxdg rmdisk: the disk must hold no subdisks. */
   async removeDisk(name: string, opts: TxOptions = {}): Promise<TxResult> {
     const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
@@ -1799,7 +1853,7 @@ export class DiskGroup {
     if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
-    for (const p of data) if ((p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)) this.stale.expand(p.pl_rid, n)
+    for (const p of data) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
     const regions: number[] = []
     for (let g = 0; g < n; g++) if (force || data.some((p) => this.stale.isStale(p.pl_rid, g))) regions.push(g)
     if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
@@ -1828,7 +1882,7 @@ export class DiskGroup {
     const plan = diskRegions(this.cfg, dm.dm_rid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
     for (const x of plan) {
       const n = Math.ceil(x.volume.v_len / REGION_SECTORS)
-      for (const p of this.plexesOf(x.volume.v_rid)) if ((p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)) this.stale.expand(p.pl_rid, n)
+      for (const p of this.plexesOf(x.volume.v_rid)) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
     }
     const onDisk = (x: DiskRegion) => this.stale.isStale(x.plex.pl_rid, x.region)
     const work = force ? plan : plan.filter(onDisk)
@@ -1843,6 +1897,12 @@ export class DiskGroup {
         return mode === 'strict' && plan.some(onDisk)
       }),
     }
+  }
+
+  /** A plex whose staleness is "everything" gets an explicit region set, so a resync can clear it. */
+  private needsExpand(p: PlRecord): boolean {
+    const e = this.stale.get(p.pl_rid)
+    return e ? e.full : p.pl_state === 'STALE' || p.pl_state === 'IOFAIL'
   }
 
   /** Enables plexes that became current, then reports VM_NOTSYNCED when `leftStale` says so. */

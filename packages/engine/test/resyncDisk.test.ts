@@ -215,3 +215,31 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
     expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
   })
 })
+
+describe('replacing a disk', () => {
+  it('a replaced disk gets everything, while a disk that came back gets only what it missed', async () => {
+    const { dg, f, plexOn } = await mirror(2, { disks: 3 })
+    const B = plexOn('disk02')
+    await dg.flush('v1') // what was written so far is durable on both disks
+    // came back: only the regions written while it was away
+    f[1]!.addFault({ range: publicRegion(dg, 'disk02') })
+    await dg.write('v1', 2 * REGION, pattern(4096, 11))
+    expect(rec(dg, B).pl_state).toBe('IOFAIL')
+    f[1]!.clearFaults()
+    expect(dg.staleRegions(B)).toMatchObject({ full: false, regions: [2] })
+    const back = await (await dg.resyncDisk('disk02', false)).done
+    expect(back.regionsCopied).toBe(1)
+    expect(rec(dg, B).pl_state).toBe('ACTIVE')
+    // replaced: a blank device takes disk02's place and every region is copied to it
+    f[1]!.powerCut()
+    await dg.write('v1', 4 * REGION, pattern(4096, 12))
+    const fresh = createMemoryDevice(64 << 20)
+    await dg.replaceDisk('disk02', fresh)
+    expect(dg.staleRegions(B).full).toBe(true)
+    const all = await (await dg.resyncDisk('disk02', false)).done
+    expect(all.regionsCopied).toBe(LEN / REGION_SECTORS)
+    expect(rec(dg, B).pl_state).toBe('ACTIVE')
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
+    await expectCode(dg.replaceDisk('disk02', createMemoryDevice(1 << 20)), 'VM_NO_SPACE')
+  })
+})
