@@ -84,6 +84,8 @@ export interface TxResult {
   /** The group's tid after the transaction (unchanged for a dry run). */
   tid: number
   changes: RecordChange[]
+  /** Dry runs of operations that copy data: the bytes the copy would move. */
+  copyBytes?: number
 }
 
 export interface TxOptions {
@@ -823,7 +825,7 @@ export class DiskGroup {
    * tutil0=ATT and state STALE, the volume contents are copied into it, then it becomes ACTIVE
    * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
    */
-  async attachPlex(volume: string, plex: string, opts: TxOptions = {}): Promise<TxResult> {
+  async attachPlex(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
     const r = await this.transact('pl.att', (d) => {
       const v = d.vol(volume)
       const pl = d.plex(plex)
@@ -846,11 +848,17 @@ export class DiskGroup {
         pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
       } else pl.pl_kstate = 'DISABLED'
     }, opts)
-    if (opts.dryRun) return r
     const v = this.cfg.volumes.find((x) => x.v_name === volume)!
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
+    if (opts.dryRun) {
+      if (v.v_kstate !== 'ENABLED') return { ...r, copyBytes: 0 }
+      const e = this.stale.get(pl.pl_rid)
+      const n = Math.ceil(v.v_len / REGION_SECTORS)
+      const regions = e && !e.full && pl.pl_vol_rid ? [...e.regions].filter((g) => g < n) : Array.from({ length: n }, (_, g) => g)
+      return { ...r, copyBytes: regionBytes(v, regions) }
+    }
     if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
-    return this.runAttachCopy(v, pl, 'attach')
+    return this.runAttachCopy(v, pl, 'attach', opts.onTask)
   }
 
   /**
@@ -1661,12 +1669,13 @@ export class DiskGroup {
   }
 
   /** Copies the volume into a write-only target plex, then makes it ACTIVE (IOFAIL on failure). */
-  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind): Promise<TxResult> {
+  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind, onTask?: (taskId: string) => void): Promise<TxResult> {
     const rid = target.pl_rid
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const entry = this.stale.expand(rid, n)
     const regions = [...entry.regions].filter((g) => g < n)
     const handle = this.runSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
+    onTask?.(handle.id)
     try {
       const report = await handle.done
       if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
@@ -1846,6 +1855,16 @@ export class DiskGroup {
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
   async resyncVolume(volume: string, force: boolean): Promise<TaskHandle> {
+    const { v, data, regions } = this.resyncVolumeWork(volume, force)
+    if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
+    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force })
+    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
+      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+      if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
+    }).then(() => {}) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
+  }
+
+  private resyncVolumeWork(volume: string, force: boolean) {
     this.assertOnline()
     checkBoolean(force, 'force')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
@@ -1856,12 +1875,19 @@ export class DiskGroup {
     for (const p of data) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
     const regions: number[] = []
     for (let g = 0; g < n; g++) if (force || data.some((p) => this.stale.isStale(p.pl_rid, g))) regions.push(g)
-    if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
-    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force })
-    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
-      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
-    }).then(() => {}) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
+    return { v, data, regions }
+  }
+
+  /** What `resyncVolume` would copy, changing nothing (its dry run). */
+  planResyncVolume(volume: string, force: boolean): ResyncPlan {
+    const { v, regions } = this.resyncVolumeWork(volume, force)
+    return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
+  }
+
+  /** What `resyncDisk` would copy, changing nothing (its dry run). */
+  planResyncDisk(disk: string, force: boolean): ResyncPlan {
+    const { work } = this.resyncDiskWork(disk, force, 'strict')
+    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
   }
 
   /**
@@ -1872,20 +1898,7 @@ export class DiskGroup {
    * leaves something stale; 'faithful' returns success as AIX does.
    */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful' } = {}): Promise<TaskHandle> {
-    this.assertOnline()
-    if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
-    checkBoolean(force, 'force')
-    const mode = checkOneOf(opts.mode ?? 'strict', ['strict', 'faithful'] as const, 'mode')
-    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
-    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
-    if (!this.devByDm.get(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
-    const plan = diskRegions(this.cfg, dm.dm_rid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
-    for (const x of plan) {
-      const n = Math.ceil(x.volume.v_len / REGION_SECTORS)
-      for (const p of this.plexesOf(x.volume.v_rid)) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
-    }
-    const onDisk = (x: DiskRegion) => this.stale.isStale(x.plex.pl_rid, x.region)
-    const work = force ? plan : plan.filter(onDisk)
+    const { plan, work, onDisk, mode } = this.resyncDiskWork(disk, force, opts.mode)
     const first = plan[0]?.volume ?? this.cfg.volumes[0]
     if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
     const h = this.runSync('resync', first, work.map((x) => ({ v: x.volume, region: x.region })), { force })
@@ -1897,6 +1910,24 @@ export class DiskGroup {
         return mode === 'strict' && plan.some(onDisk)
       }),
     }
+  }
+
+  private resyncDiskWork(disk: string, force: boolean, modeArg: unknown) {
+    this.assertOnline()
+    if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
+    checkBoolean(force, 'force')
+    const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
+    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
+    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
+    if (!this.devByDm.get(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
+    const plan = diskRegions(this.cfg, dm.dm_rid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
+    for (const x of plan) {
+      const n = Math.ceil(x.volume.v_len / REGION_SECTORS)
+      for (const p of this.plexesOf(x.volume.v_rid)) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
+    }
+    const onDisk = (x: DiskRegion) => this.stale.isStale(x.plex.pl_rid, x.region)
+    const work = force ? plan : plan.filter(onDisk)
+    return { plan, work, onDisk, mode }
   }
 
   /** A plex whose staleness is "everything" gets an explicit region set, so a resync can clear it. */
@@ -2006,6 +2037,17 @@ interface SyncOptions {
   source?: number
   /** Advance v_rwback_offset (read-writeback). */
   rwback?: boolean
+}
+
+/** The dry run of a resync: how many regions and bytes it would copy. */
+export interface ResyncPlan {
+  dryRun: true
+  regions: number
+  bytes: number
+}
+
+function regionBytes(v: VRecord, regions: number[]): number {
+  return regions.reduce((s, g) => s + Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), 0) * SECTOR_SIZE
 }
 
 export interface SyncReport {

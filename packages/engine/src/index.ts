@@ -1,6 +1,6 @@
 /** @plexa/engine: the public surface. */
 export { DiskGroup, REGION_SECTORS } from './diskGroup.ts'
-export type { TxResult, TxOptions, DiskSpec, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord } from './diskGroup.ts'
+export type { TxResult, TxOptions, DiskSpec, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan } from './diskGroup.ts'
 export type { AssistSpec, AssistLayout } from './assist.ts'
 export { drlLogLength } from './assist.ts'
 export type { SubdiskSpec, PlexSpec, VolumeSpec, SdAssoc } from './recordOps.ts'
@@ -21,3 +21,5 @@ export { SETTABLE, PLEX_STATES, VOLUME_STATES } from './fieldEdit.ts'
 
 export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, EXCEPTION_POLICY, PROFILES } from './records/types.ts'
 export type { Config, DgRecord, DmRecord, SdRecord, PlRecord, VRecord, KernelState, PlexLayout, ReadPolicy, UsageType, RecordKind, Profile } from './records/types.ts'
+export { DG_PFLAG } from './records/types.ts'
+export type { TaskKind } from './task.ts'

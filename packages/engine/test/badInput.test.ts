@@ -107,3 +107,19 @@ describe('dry runs', () => {
     expect(plans[5]!.changes.filter((c) => c.op === 'delete')).toHaveLength(3)
   })
 })
+
+describe('dry runs of data copies', () => {
+  it('report the bytes an attach or a resync would copy, changing nothing', async () => {
+    const dg = await fixture()
+    await dg.detachPlex('m1-02')
+    await dg.write('m1', 0, Buffer.alloc(4096, 1))
+    const tid = dg.tid
+    const att = await dg.attachPlex('m1', 'm1-02', { dryRun: true })
+    expect(att.copyBytes).toBe(1024 * 512) // one region was missed
+    expect(dg.planResyncVolume('m1', true)).toEqual({ dryRun: true, regions: 4, bytes: 4096 * 512 })
+    expect(dg.planResyncDisk('disk02', false)).toEqual({ dryRun: true, regions: 1, bytes: 1024 * 512 })
+    expect(dg.tid).toBe(tid)
+    expect(dg.staleRegions('m1-02').regions).toEqual([0])
+    expect(() => dg.planResyncDisk('disk02', 1 as unknown as boolean)).toThrow(expect.objectContaining({ code: 'VM_INVALID_PARAM' }))
+  })
+})
