@@ -865,7 +865,7 @@ export class DiskGroup {
    * vxplex cp: copies a DISABLED volume's contents to an unassociated plex, which stays
    * unassociated (D 39).
    */
-  async copyPlex(volume: string, plex: string): Promise<void> {
+  async copyPlex(volume: string, plex: string, opts: { onTask?: (taskId: string) => void } = {}): Promise<void> {
     this.assertOnline()
     const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
     const target = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
@@ -875,6 +875,7 @@ export class DiskGroup {
     const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
     if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
     const task = this.startTask('copy', v, v.v_len * SECTOR_SIZE)
+    opts.onTask?.(task.id)
     try {
       for (let off = 0; off < v.v_len; off += REGION_SECTORS) {
         task.throwIfAborted()
@@ -895,7 +896,7 @@ export class DiskGroup {
    * vxplex mv: replaces `oldPlex` (ACTIVE in an ENABLED volume) by the unassociated `newPlex`,
    * which must be at least as large unless `force` (D 40).
    */
-  async movePlex(oldPlex: string, newPlex: string, opts: { force?: boolean } = {}): Promise<TxResult> {
+  async movePlex(oldPlex: string, newPlex: string, opts: { force?: boolean; onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
     this.assertOnline()
     const old = this.cfg.plexes.find((p) => p.pl_name === oldPlex) ?? fail('VM_NOT_FOUND', `no plex ${oldPlex}`)
     const neu = this.cfg.plexes.find((p) => p.pl_name === newPlex) ?? fail('VM_NOT_FOUND', `no plex ${newPlex}`)
@@ -903,7 +904,7 @@ export class DiskGroup {
     if (!v || v.v_kstate !== 'ENABLED' || old.pl_state !== 'ACTIVE' || old.pl_kstate !== 'ENABLED') fail('VM_INVALID_PARAM', `plex ${oldPlex} is not an active plex of an enabled volume`)
     if (neu.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${newPlex} is associated with ${neu.pl_v_name}`)
     if (!opts.force && (neu.pl_len < old.pl_len || neu.pl_contig_len < old.pl_contig_len)) fail('VM_INVALID_PARAM', `plex ${newPlex} is smaller or sparser than ${oldPlex} (use force)`)
-    await this.attachPlex(v.v_name, newPlex)
+    await this.attachPlex(v.v_name, newPlex, opts.onTask ? { onTask: opts.onTask } : {})
     return this.transact('pl.mv', (d) => dissociatePlex(d, d.plex(oldPlex)))
   }
 
@@ -968,7 +969,7 @@ export class DiskGroup {
    * read-writeback without a log), and recovers STALE plexes by attaching them (only their stale
    * regions when those are known). Resolves when the volume is fully recovered.
    */
-  async start(volume: string, opts: TxOptions & { delayRecover?: boolean } = {}): Promise<TxResult> {
+  async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
     let crashed = false
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = this.cfg.volumes.find((x) => x.v_name === volume)
@@ -1037,6 +1038,7 @@ export class DiskGroup {
       v.v_tflag = V_TFLAG.READ | V_TFLAG.WRITE
     }, opts)
     if (opts.dryRun) return r
+    opts.onStarted?.(r)
     const v = this.vol(volume)
     const rt = this.runtime(v)
     rt.dirtyMarked = this.klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined

@@ -23,3 +23,5 @@ export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, EXCEPT
 export type { Config, DgRecord, DmRecord, SdRecord, PlRecord, VRecord, KernelState, PlexLayout, ReadPolicy, UsageType, RecordKind, Profile } from './records/types.ts'
 export { DG_PFLAG } from './records/types.ts'
 export type { TaskKind } from './task.ts'
+export { readHeader as readDiskHeader } from './disk/privateRegion.ts'
+export type { DiskHeader } from './disk/privateRegion.ts'

@@ -34,7 +34,8 @@ export function fromStored(json: unknown): Config {
   ) {
     fail('VM_CONFIG_CORRUPT', 'the configuration copy has an unknown shape')
   }
-  const c = structuredClone(s) as unknown as Config
+  const { format: _format, ...rest } = s
+  const c = structuredClone(rest) as unknown as Config
   Object.assign(c.dg, { dg_tutil: emptyUtil(), dg_tflag: 0, dg_import_id: 0 })
   for (const d of c.disks) Object.assign(d, { dm_tutil: emptyUtil(), dm_tflag: 0, dm_device: '', dm_sd_num: 0 })
   for (const sd of c.subdisks) Object.assign(sd, { sd_tutil: emptyUtil(), sd_lock: 0, sd_tflag: 0, sd_da_name: '', sd_dm_name: '' })

@@ -1,0 +1,201 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import { extname, join, normalize } from 'node:path'
+import { type RouteKey, ROUTES, parseBody } from '@plexa/protocol'
+import { WebSocketServer } from 'ws'
+import { Sessions, parseCookies } from './auth/sessions.ts'
+import type { Principal } from './auth/users.ts'
+import { type Ctx, handlers } from './http/routes.ts'
+import { ApiError, readJsonBody, sendError, sendJson } from './http/respond.ts'
+import { type Services } from './services.ts'
+
+export interface AppOptions {
+  /** Built web app (apps/web/dist); a small placeholder page when absent. */
+  staticDir?: string
+  /** Lab endpoints allowed (lab mode on, and loopback or explicitly allowed). */
+  labAllowed: boolean
+  /** Largest accepted request body. */
+  bodyLimit?: number
+  /** WebSocket ping interval (ms). */
+  pingMs?: number
+}
+
+interface CompiledRoute {
+  key: RouteKey
+  method: string
+  parts: string[]
+}
+
+const compiled: CompiledRoute[] = (Object.keys(ROUTES) as RouteKey[]).map((key) => ({ key, method: ROUTES[key].method, parts: ROUTES[key].path.split('/').slice(1) }))
+
+function match(method: string, path: string): { key: RouteKey; params: Record<string, string> } | 'method' | undefined {
+  const parts = path.split('/').slice(1)
+  let methodMismatch = false
+  for (const r of compiled) {
+    if (r.parts.length !== parts.length) continue
+    const params: Record<string, string> = {}
+    let okPath = true
+    for (let i = 0; i < parts.length; i++) {
+      const want = r.parts[i]!
+      let got: string
+      try {
+        got = decodeURIComponent(parts[i]!)
+      } catch {
+        okPath = false
+        break
+      }
+      if (want.startsWith(':')) params[want.slice(1)] = got
+      else if (want !== got) {
+        okPath = false
+        break
+      }
+    }
+    if (!okPath) continue
+    if (r.method !== method) {
+      methodMismatch = true
+      continue
+    }
+    return { key: r.key, params }
+  }
+  return methodMismatch ? 'method' : undefined
+}
+
+/** Who is calling: a bearer token, or a browser session cookie. */
+function authenticate(s: Services, req: IncomingMessage): { who: Principal | undefined; sessionId: string | undefined; viaCookie: boolean } {
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Bearer ')) return { who: s.users.byToken(auth.slice(7).trim()), sessionId: undefined, viaCookie: false }
+  const sid = parseCookies(req.headers.cookie).get(Sessions.COOKIE)
+  return { who: sid ? s.sessions.get(sid) : undefined, sessionId: sid, viaCookie: sid !== undefined }
+}
+
+/** Browser requests must come from our own pages (or an allowed origin). */
+function originAllowed(s: Services, req: IncomingMessage): boolean {
+  const origin = req.headers.origin
+  if (origin === undefined) return true
+  if (s.origins.has(origin)) return true
+  try {
+    return new URL(origin).host === req.headers.host
+  } catch {
+    return false
+  }
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' }
+
+const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Plexa</title>
+<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
+<h1>Plexa</h1><p>The server is running. The web administrator is not built yet;
+the HTTP API is under <code>/api</code> (see docs/api.md) and the live event stream at <code>/ws</code>.</p></body>`
+
+async function serveStatic(res: ServerResponse, dir: string | undefined, path: string): Promise<void> {
+  const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }
+  if (dir) {
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path))
+    if (file.startsWith(normalize(dir))) {
+      for (const candidate of [file, join(dir, 'index.html')]) {
+        const st = await stat(candidate).catch(() => undefined)
+        if (st?.isFile()) {
+          res.writeHead(200, { 'content-type': MIME[extname(candidate)] ?? 'application/octet-stream', ...headers })
+          createReadStream(candidate).pipe(res)
+          return
+        }
+      }
+    }
+  }
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers })
+  res.end(PLACEHOLDER)
+}
+
+/** The HTTP API, the static web app and the WebSocket stream on one server. */
+export function createApp(s: Services, o: AppOptions): Server {
+  const bodyLimit = o.bodyLimit ?? 1 << 20
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const m = match(req.method ?? 'GET', url.pathname)
+    if (m === undefined) return void sendError(res, new ApiError('VM_NO_ROUTE', `no route ${req.method} ${url.pathname}`))
+    if (m === 'method') return void sendError(res, new ApiError('VM_METHOD', `${req.method} is not allowed on ${url.pathname}`))
+    const def = ROUTES[m.key]
+    const { who, sessionId, viaCookie } = authenticate(s, req)
+    const mutating = def.method !== 'GET'
+    let auditArgs: Record<string, unknown> = { ...m.params }
+    const finish = (result: 'ok' | import('@plexa/protocol').ApiErrorCode) => {
+      if (mutating && (who || m.key === 'POST /api/session')) {
+        void s.audit.record({ user: who?.name ?? String(auditArgs.user ?? '-'), role: who?.role ?? 'viewer', operation: m.key, args: auditArgs, result })
+      }
+    }
+    try {
+      if (mutating && viaCookie && !originAllowed(s, req)) throw new ApiError('VM_BAD_ORIGIN', 'cross-origin request refused')
+      if (def.access !== 'public' && !who) throw new ApiError('VM_UNAUTHORIZED', 'log in or send a bearer token')
+      if ((def.access === 'admin' || def.access === 'lab') && who?.role !== 'admin') throw new ApiError('VM_FORBIDDEN', `${who?.name} is a viewer`)
+      if (def.access === 'lab' && !o.labAllowed) throw new ApiError('VM_LAB_DISABLED', 'lab mode is off (start with --lab or --demo, on a loopback address)')
+      let body: unknown = {}
+      if (mutating) {
+        const raw = await readJsonBody(req, bodyLimit)
+        if (!raw.ok) throw new ApiError(raw.code, raw.message)
+        if (def.body) {
+          const parsed = parseBody(def.body, raw.value)
+          if (!parsed.ok) throw new ApiError(parsed.code, parsed.message)
+          body = parsed.value
+        } else if (Object.keys(raw.value as object).length) throw new ApiError('VM_INVALID_PARAM', 'this route takes no body')
+        auditArgs = { ...auditArgs, ...(body as Record<string, unknown>) }
+      }
+      const ctx = { params: m.params, body, who, query: url.searchParams, sessionId, clientKey: req.socket.remoteAddress ?? '?' } as Ctx<typeof m.key>
+      const reply = await (handlers[m.key] as (s: Services, c: typeof ctx) => Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>)(s, ctx)
+      sendJson(res, reply.status ?? 200, reply.body, reply.headers)
+      finish('ok')
+    } catch (e) {
+      finish(sendError(res, e))
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname.startsWith('/api/') || url.pathname === '/api') {
+      handleApi(req, res, url).catch((e) => sendError(res, e))
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void sendError(res, new ApiError('VM_METHOD', 'only GET serves the web app'))
+    serveStatic(res, o.staticDir, url.pathname).catch((e) => sendError(res, e))
+  })
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (status: number, text: string) => {
+      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      socket.destroy()
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found')
+    if (!originAllowed(s, req)) return refuse(403, 'Forbidden')
+    const { who } = authenticate(s, req)
+    if (!who) return refuse(401, 'Unauthorized')
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.emit('connection', ws, req)
+      s.hub.attach(ws, who, req)
+    })
+  })
+  // Heartbeat: a client that misses a pong is gone.
+  const ping = setInterval(() => {
+    for (const ws of wss.clients) {
+      const w = ws as typeof ws & { plexaAlive?: boolean }
+      if (w.plexaAlive === false) {
+        ws.terminate()
+        continue
+      }
+      w.plexaAlive = false
+      ws.ping()
+    }
+  }, o.pingMs ?? 30_000)
+  wss.on('connection', (ws) => {
+    const w = ws as typeof ws & { plexaAlive?: boolean }
+    w.plexaAlive = true
+    ws.on('pong', () => (w.plexaAlive = true))
+  })
+  server.on('close', () => {
+    clearInterval(ping)
+    for (const ws of wss.clients) ws.terminate()
+    wss.close()
+  })
+  return server
+}

@@ -1,0 +1,296 @@
+import { type TxResult, EngineError, createFaultyDevice, openDevicePath } from '@plexa/engine'
+import type { BodyOf, RouteKey } from '@plexa/protocol'
+import type { Principal } from '../auth/users.ts'
+import { type Services, groupView, rememberResult, snapshot } from '../services.ts'
+import { ApiError } from './respond.ts'
+
+export interface Ctx<K extends RouteKey> {
+  params: Record<string, string>
+  body: BodyOf<K>
+  who: Principal | undefined
+  query: URLSearchParams
+  sessionId: string | undefined
+  clientKey: string
+}
+
+export interface Reply {
+  status?: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
+export type Handlers = { [K in RouteKey]: (s: Services, ctx: Ctx<K>) => Promise<Reply> }
+
+const ok = (body: unknown, status = 200): Reply => ({ status, body })
+
+function dgOf(s: Services, ctx: { params: Record<string, string> }) {
+  return s.storage.group(ctx.params.dg!).dg
+}
+
+/** A transaction result, or 200 with `dryRun: true` and the planned changes. */
+const tx = (r: TxResult): Reply => ok(r)
+
+/** Waits until a long operation has either finished or started its task; returns 202 then. */
+async function untilTask(run: (onTask: (id: string) => void) => Promise<unknown>): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    let answered = false
+    run((id) => {
+      if (!answered) {
+        answered = true
+        resolve(ok({ accepted: true, taskId: id }, 202))
+      }
+    }).then(
+      (r) => {
+        if (!answered) {
+          answered = true
+          resolve(ok(r ?? { done: true }))
+        }
+      },
+      (e) => {
+        if (!answered) {
+          answered = true
+          reject(e)
+        }
+      },
+    )
+  })
+}
+
+export const handlers: Handlers = {
+  async 'GET /api/health'(s) {
+    return ok({ status: 'ok', version: s.version, groups: s.storage.groups.size, clients: s.hub.clientCount, seq: s.hub.currentSeq, lab: s.lab.enabled })
+  },
+
+  async 'POST /api/session'(s, ctx) {
+    if (s.limiter.blocked(ctx.clientKey)) throw new ApiError('VM_RATE_LIMITED', 'too many failed logins; try again later')
+    const who = await s.users.verify(ctx.body.user, ctx.body.password)
+    if (!who) {
+      s.limiter.failed(ctx.clientKey)
+      throw new ApiError('VM_UNAUTHORIZED', 'wrong user or password')
+    }
+    s.limiter.succeeded(ctx.clientKey)
+    const { cookie } = s.sessions.create(who)
+    return { status: 200, body: { user: who.name, role: who.role }, headers: { 'set-cookie': cookie } }
+  },
+  async 'GET /api/session'(_s, ctx) {
+    return ok({ user: ctx.who!.name, role: ctx.who!.role })
+  },
+  async 'DELETE /api/session'(s, ctx) {
+    const cookie = ctx.sessionId ? s.sessions.destroy(ctx.sessionId) : undefined
+    return { status: 200, body: { loggedOut: true }, ...(cookie ? { headers: { 'set-cookie': cookie } } : {}) }
+  },
+  async 'GET /api/users'(s) {
+    return ok({ users: s.users.list() })
+  },
+  async 'POST /api/users'(s, ctx) {
+    await s.users.addUser(ctx.body.name, ctx.body.password, ctx.body.role)
+    return ok({ name: ctx.body.name, role: ctx.body.role }, 201)
+  },
+  async 'POST /api/tokens'(s, ctx) {
+    const token = await s.users.addToken(ctx.who!.name, ctx.body.label)
+    return ok({ token, label: ctx.body.label }, 201)
+  },
+
+  async 'GET /api/snapshot'(s) {
+    return ok(snapshot(s))
+  },
+  async 'GET /api/audit'(s, ctx) {
+    const limit = Math.min(1000, Math.max(1, Number(ctx.query.get('limit') ?? 100) || 100))
+    return ok({ entries: s.audit.tail(limit) })
+  },
+  async 'GET /api/tasks'(s) {
+    return ok({ tasks: snapshot(s).tasks })
+  },
+  async 'GET /api/tasks/:task/result'(s, ctx) {
+    const r = s.results.get(ctx.params.task!)
+    if (!r) throw new EngineError('VM_NOT_FOUND', `no finished task ${ctx.params.task}`)
+    return ok(r)
+  },
+  async 'POST /api/tasks/:task/pause'(s, ctx) {
+    return taskOp(s, ctx.params.task!, (dg, id) => dg.pauseTask(id))
+  },
+  async 'POST /api/tasks/:task/resume'(s, ctx) {
+    return taskOp(s, ctx.params.task!, (dg, id) => dg.resumeTask(id))
+  },
+  async 'POST /api/tasks/:task/abort'(s, ctx) {
+    return taskOp(s, ctx.params.task!, (dg, id) => dg.abortTask(id))
+  },
+  async 'POST /api/tasks/:task/throttle'(s, ctx) {
+    return taskOp(s, ctx.params.task!, (dg, id) => dg.throttleTask(id, ctx.body.bytesPerSecond))
+  },
+
+  async 'GET /api/dgs'(s) {
+    return ok({ groups: [...s.storage.groups.values()].map((g) => ({ name: g.dg.name, tid: g.dg.tid, forcedOffline: g.dg.forcedOffline, disks: g.dg.config().disks.length })) })
+  },
+  async 'GET /api/dgs/:dg'(s, ctx) {
+    return ok(groupView(dgOf(s, ctx)))
+  },
+  async 'POST /api/dgs/:dg/records'(s, ctx) {
+    const { records, dryRun } = ctx.body
+    return tx(await dgOf(s, ctx).makeRecords(records, { dryRun: dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/assist'(s, ctx) {
+    const { dryRun, ...spec } = ctx.body
+    return tx(await dgOf(s, ctx).assistMake(spec, { dryRun: dryRun ?? false }))
+  },
+  async 'PATCH /api/dgs/:dg/records/:name'(s, ctx) {
+    return tx(await dgOf(s, ctx).set(ctx.params.name!, ctx.body.fields, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/records/:name/rename'(s, ctx) {
+    return tx(await dgOf(s, ctx).rename(ctx.params.name!, ctx.body.newName, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/records/:name/remove'(s, ctx) {
+    return tx(await dgOf(s, ctx).remove(ctx.params.name!, { recursive: ctx.body.recursive ?? false, dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/mend'(s, ctx) {
+    return tx(await dgOf(s, ctx).mend(ctx.body.op, ctx.body.name, ctx.body.arg, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/disks'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const device = await newDevice(s, dg.name, ctx.body.name, ctx.body)
+    try {
+      return tx(await dg.addDisk({ name: ctx.body.name, device }, { dryRun: ctx.body.dryRun ?? false }))
+    } finally {
+      if (ctx.body.dryRun) await device.close()
+    }
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/remove'(s, ctx) {
+    return tx(await dgOf(s, ctx).removeDisk(ctx.params.disk!, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/replace'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const device = await newDevice(s, dg.name, `${ctx.params.disk}-r${Date.now().toString(36)}`, ctx.body)
+    const r = await dg.replaceDisk(ctx.params.disk!, device, { dryRun: ctx.body.dryRun ?? false }).catch(async (e) => {
+      await device.close()
+      throw e
+    })
+    if (ctx.body.dryRun) await device.close()
+    else s.storage.group(dg.name).devices.set(ctx.params.disk!, device)
+    return tx(r)
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/resync'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    if (ctx.body.dryRun) return ok(dg.planResyncDisk(ctx.params.disk!, ctx.body.force))
+    const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, ctx.body.mode ? { mode: ctx.body.mode } : {})
+    rememberResult(s, h.id, h.done)
+    return ok({ accepted: true, taskId: h.id }, 202)
+  },
+  async 'POST /api/dgs/:dg/subdisks/:sd/assoc'(s, ctx) {
+    const { plex, dryRun, ...at } = ctx.body
+    return tx(await dgOf(s, ctx).assocSubdisk(plex, { name: ctx.params.sd!, ...at }, { dryRun: dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/subdisks/:sd/aslog'(s, ctx) {
+    return tx(await dgOf(s, ctx).assocLog(ctx.body.plex, ctx.params.sd!, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/subdisks/:sd/dis'(s, ctx) {
+    return tx(await dgOf(s, ctx).dissociateSubdisk(ctx.params.sd!, { dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/plexes/:plex/att'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    if (ctx.body.dryRun) return tx(await dg.attachPlex(ctx.body.volume, ctx.params.plex!, { dryRun: true }))
+    return untilTask((onTask) => dg.attachPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
+  },
+  async 'POST /api/dgs/:dg/plexes/:plex/det'(s, ctx) {
+    return tx(await dgOf(s, ctx).detachPlex(ctx.params.plex!, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/plexes/:plex/dis'(s, ctx) {
+    return tx(await dgOf(s, ctx).dissociatePlex(ctx.params.plex!, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/plexes/:plex/cp'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    return untilTask((onTask) => dg.copyPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
+  },
+  async 'POST /api/dgs/:dg/plexes/:plex/mv'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    return untilTask((onTask) => dg.movePlex(ctx.params.plex!, ctx.body.newPlex, { force: ctx.body.force ?? false, onTask }))
+  },
+  async 'GET /api/dgs/:dg/plexes/:plex/stale'(s, ctx) {
+    return ok(dgOf(s, ctx).staleRegions(ctx.params.plex!))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/start'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    if (ctx.body.dryRun) return tx(await dg.start(ctx.params.volume!, { dryRun: true }))
+    return new Promise<Reply>((resolve, reject) => {
+      let answered = false
+      dg.start(ctx.params.volume!, {
+        delayRecover: ctx.body.delayRecover ?? false,
+        onStarted: (r) => {
+          answered = true
+          resolve(ok({ ...r, recovering: true }))
+        },
+      }).then(
+        (r) => !answered && resolve(ok(r)),
+        (e) => !answered && reject(e),
+      )
+    })
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/stop'(s, ctx) {
+    return tx(await dgOf(s, ctx).stop(ctx.params.volume!, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/resync'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    if (ctx.body.dryRun) return ok(dg.planResyncVolume(ctx.params.volume!, ctx.body.force))
+    const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force)
+    rememberResult(s, h.id, h.done)
+    return ok({ accepted: true, taskId: h.id }, 202)
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/verify'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    if (ctx.body.dryRun) return ok({ dryRun: true, bytes: dg.volumeSize(ctx.params.volume!) })
+    const h = await dg.verify(ctx.params.volume!)
+    rememberResult(s, h.id, h.done)
+    return ok({ accepted: true, taskId: h.id }, 202)
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/repair'(s, ctx) {
+    const h = await dgOf(s, ctx).repair(ctx.params.volume!, ctx.body.source, ctx.body.regions)
+    rememberResult(s, h.id, h.done)
+    return ok({ accepted: true, taskId: h.id }, 202)
+  },
+  async 'GET /api/dgs/:dg/volumes/:volume/dirty'(s, ctx) {
+    return ok(dgOf(s, ctx).dirtyRegions(ctx.params.volume!))
+  },
+
+  async 'GET /api/lab'(s) {
+    return ok(s.lab.view())
+  },
+  async 'POST /api/lab/dgs/:dg/disks/:disk/fail'(s, ctx) {
+    s.lab.failDisk(ctx.params.dg!, ctx.params.disk!, ctx.body.mode)
+    return ok(s.lab.view())
+  },
+  async 'POST /api/lab/dgs/:dg/disks/:disk/restore'(s, ctx) {
+    s.lab.restoreDisk(ctx.params.dg!, ctx.params.disk!)
+    return ok(s.lab.view())
+  },
+  async 'POST /api/lab/dgs/:dg/disks/:disk/latency'(s, ctx) {
+    s.lab.setLatency(ctx.params.dg!, ctx.params.disk!, ctx.body.ms)
+    return ok(s.lab.view())
+  },
+  async 'POST /api/lab/load'(s, ctx) {
+    const r = await s.lab.startLoad(ctx.body.dg, ctx.body.volume, ctx.body.writesPerSecond, ctx.body.blockBytes)
+    return ok({ ...s.lab.view(), journal: r.journal }, 201)
+  },
+  async 'POST /api/lab/load/stop'(s, ctx) {
+    s.lab.stopLoad(ctx.body.dg, ctx.body.volume)
+    return ok(s.lab.view())
+  },
+}
+
+async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').DiskGroup, id: string) => void): Promise<Reply> {
+  for (const g of s.storage.groups.values()) {
+    if (g.dg.listTasks().some((t) => t.taskId === id)) {
+      op(g.dg, id)
+      return ok(g.dg.listTasks().find((t) => t.taskId === id) ?? { taskId: id, finished: true })
+    }
+  }
+  throw new EngineError('VM_NOT_FOUND', `no running task ${id}`)
+}
+
+/** A device for adddisk/replace: a new sparse image in the data directory, or a given path. */
+async function newDevice(s: Services, dg: string, disk: string, body: { sizeBytes?: number | undefined; path?: string | undefined }) {
+  if ((body.sizeBytes === undefined) === (body.path === undefined)) throw new EngineError('VM_INVALID_PARAM', 'give exactly one of sizeBytes (a new image file) or path')
+  if (body.path !== undefined) return createFaultyDevice(await openDevicePath(body.path))
+  if (body.sizeBytes! % 512 !== 0) throw new EngineError('VM_INVALID_PARAM', 'sizeBytes must be a multiple of 512')
+  if (!/^[A-Za-z0-9_.-]+$/.test(disk)) throw new EngineError('VM_INVALID_NAME', `bad disk name ${disk}`)
+  return s.storage.newImage(`${dg}-${disk}.img`, body.sizeBytes!)
+}
+

@@ -1,0 +1,168 @@
+import { EngineError } from '@plexa/engine'
+import { appendFile, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { LabView, ServerEventBody } from '@plexa/protocol'
+import type { Storage } from './storage.ts'
+
+type FailMode = 'none' | 'read' | 'write' | 'both'
+
+/** The deterministic content of one block of a lab write load: a function of (seed, block, gen). */
+export function loadBlock(seed: number, block: number, gen: number, bytes: number): Buffer {
+  const b = Buffer.alloc(bytes)
+  let x = (seed ^ Math.imul(block + 1, 0x9e3779b1) ^ Math.imul(gen + 1, 0x85ebca6b)) >>> 0 || 1
+  for (let i = 0; i < bytes; i += 4) {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    b.writeUInt32LE(x, i)
+  }
+  return b
+}
+
+interface Load {
+  dg: string
+  volume: string
+  running: boolean
+  writes: number
+  errors: number
+  stop: () => void
+}
+
+/**
+ * Lab mode (DESIGN.md section 6): fail or restore a disk's reads, writes or both, add latency,
+ * and run a background write load whose acknowledged writes are journaled in `DIR/lab/`, so a
+ * test can prove none of them was lost.
+ */
+export class Lab {
+  readonly enabled: boolean
+  private readonly storage: Storage
+  private readonly publish: (e: ServerEventBody) => void
+  private readonly state = new Map<string, { failed: FailMode; latencyMs: number; removeFault?: () => void }>()
+  private readonly loads = new Map<string, Load>()
+
+  constructor(enabled: boolean, storage: Storage, publish: (e: ServerEventBody) => void) {
+    this.enabled = enabled
+    this.storage = storage
+    this.publish = publish
+  }
+
+  private device(dg: string, disk: string) {
+    const d = this.storage.group(dg).devices.get(disk)
+    if (!d) throw new EngineError('VM_NOT_FOUND', `no disk ${disk} in ${dg}`)
+    return d
+  }
+
+  private key(dg: string, disk: string) {
+    return `${dg}/${disk}`
+  }
+
+  failDisk(dg: string, disk: string, mode: Exclude<FailMode, 'none'>): void {
+    const d = this.device(dg, disk)
+    const s = this.state.get(this.key(dg, disk)) ?? { failed: 'none' as FailMode, latencyMs: 0 }
+    s.removeFault?.()
+    s.removeFault = d.addFault({ ops: mode === 'both' ? ['read', 'write', 'flush'] : mode === 'read' ? ['read'] : ['write', 'flush'] })
+    s.failed = mode
+    this.state.set(this.key(dg, disk), s)
+    this.publish({ type: 'lab.disk', dg, disk, failed: mode, latencyMs: s.latencyMs })
+  }
+
+  restoreDisk(dg: string, disk: string): void {
+    const d = this.device(dg, disk)
+    const s = this.state.get(this.key(dg, disk)) ?? { failed: 'none' as FailMode, latencyMs: 0 }
+    s.removeFault?.()
+    delete s.removeFault
+    d.restore()
+    s.failed = 'none'
+    this.state.set(this.key(dg, disk), s)
+    this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: s.latencyMs })
+  }
+
+  setLatency(dg: string, disk: string, ms: number): void {
+    const d = this.device(dg, disk)
+    const s = this.state.get(this.key(dg, disk)) ?? { failed: 'none' as FailMode, latencyMs: 0 }
+    d.setLatency(ms)
+    s.latencyMs = ms
+    this.state.set(this.key(dg, disk), s)
+    this.publish({ type: 'lab.disk', dg, disk, failed: s.failed, latencyMs: ms })
+  }
+
+  /** Starts a write load: random blocks, each write journaled once acknowledged. */
+  async startLoad(dg: string, volume: string, writesPerSecond = 200, blockBytes = 4096): Promise<{ journal: string; seed: number }> {
+    const g = this.storage.group(dg)
+    const size = g.dg.volumeSize(volume)
+    const key = `${dg}/${volume}`
+    this.loads.get(key)?.stop()
+    const dir = join(this.storage.dataDir, 'lab')
+    await mkdir(dir, { recursive: true })
+    const journal = join(dir, `load-${dg}-${volume}.jsonl`)
+    const seed = (Date.now() & 0x7fffffff) ^ 0x5bd1e995
+    const blocks = Math.floor(size / blockBytes)
+    const gens = new Map<number, number>()
+    let stopped = false
+    let timer: NodeJS.Timeout | undefined
+    const load: Load = {
+      dg,
+      volume,
+      running: true,
+      writes: 0,
+      errors: 0,
+      stop: () => {
+        stopped = true
+        load.running = false
+        if (timer) clearTimeout(timer)
+        this.publish({ type: 'lab.load', dg, volume, running: false, writes: load.writes, errors: load.errors })
+      },
+    }
+    this.loads.set(key, load)
+    await appendFile(journal, JSON.stringify({ start: true, seed, blockBytes, volume, dg }) + '\n')
+    const interval = 1000 / writesPerSecond
+    let lastReport = Date.now()
+    const tick = async () => {
+      if (stopped) return
+      const t0 = Date.now()
+      const block = Math.floor(Math.random() * blocks)
+      const gen = (gens.get(block) ?? 0) + 1
+      try {
+        await g.dg.write(volume, block * blockBytes, loadBlock(seed, block, gen, blockBytes))
+        gens.set(block, gen)
+        load.writes++
+        await appendFile(journal, `{"b":${block},"g":${gen}}\n`)
+      } catch {
+        load.errors++
+      }
+      if (Date.now() - lastReport >= 1000) {
+        lastReport = Date.now()
+        this.publish({ type: 'lab.load', dg, volume, running: true, writes: load.writes, errors: load.errors })
+      }
+      if (!stopped) timer = setTimeout(() => void tick(), Math.max(0, interval - (Date.now() - t0)))
+    }
+    void tick()
+    this.publish({ type: 'lab.load', dg, volume, running: true, writes: 0, errors: 0 })
+    return { journal, seed }
+  }
+
+  stopLoad(dg: string, volume: string): void {
+    const l = this.loads.get(`${dg}/${volume}`)
+    if (!l) throw new EngineError('VM_NOT_FOUND', `no load on ${dg}/${volume}`)
+    l.stop()
+    this.loads.delete(`${dg}/${volume}`)
+  }
+
+  stopAll(): void {
+    for (const l of this.loads.values()) l.stop()
+    this.loads.clear()
+  }
+
+  view(): LabView {
+    return {
+      enabled: this.enabled,
+      disks: [...this.state].map(([k, s]) => {
+        const [dg, disk] = k.split('/') as [string, string]
+        return { dg, disk, failed: s.failed, latencyMs: s.latencyMs }
+      }),
+      loads: [...this.loads.values()].map((l) => ({ dg: l.dg, volume: l.volume, running: l.running, writes: l.writes, errors: l.errors })),
+    }
+  }
+}

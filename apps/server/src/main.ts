@@ -1,0 +1,44 @@
+// `plexa serve` / `npm start`: the only module with side effects.
+import { OptionsError, SERVE_USAGE, parseServeOptions } from './options.ts'
+import { startServer } from './server.ts'
+
+async function main(argv: string[]): Promise<number> {
+  let opts
+  try {
+    opts = parseServeOptions(argv, process.env)
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      console.error(`plexa serve: ${e.message}\n${SERVE_USAGE}`)
+      return 2
+    }
+    throw e
+  }
+  if (opts === 'help') {
+    console.log(SERVE_USAGE)
+    return 0
+  }
+  const running = await startServer(opts)
+  console.log(`Plexa is listening on ${running.url}`)
+  console.log(`Log in at ${running.url}/ (user admin; password in ${opts.dataDir}/admin-credential.txt)`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: stopping volumes cleanly`)
+    await running.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  return -1
+}
+
+main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'serve'))).then(
+  (code) => {
+    if (code >= 0) process.exit(code)
+  },
+  (e: unknown) => {
+    console.error(`plexa serve: ${(e as { code?: string }).code ?? 'error'}: ${e instanceof Error ? e.message : String(e)}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Clock, systemClock } from '@plexa/engine'
+import { createApp } from './app.ts'
+import { AuditLog } from './audit.ts'
+import { LoginLimiter, Sessions } from './auth/sessions.ts'
+import { Users } from './auth/users.ts'
+import { Lab } from './lab.ts'
+import { type ServeOptions, isLoopback } from './options.ts'
+import { type Services, groupView, snapshot } from './services.ts'
+import { Storage } from './storage.ts'
+import { Hub } from './ws/hub.ts'
+
+export interface RunningServer {
+  url: string
+  services: Services
+  /** Stops volumes cleanly (logs marked clean), closes connections and the groups. */
+  close(): Promise<void>
+}
+
+export interface StartOptions extends ServeOptions {
+  clock?: Clock
+  sessionTtlMs?: number
+  log?: (line: string) => void
+  /** Extra allowed browser origins (a dev server, for example). */
+  origins?: string[]
+  pingMs?: number
+}
+
+const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+/** `plexa serve`: opens the data directory, creates the demo if asked, and listens. */
+export async function startServer(o: StartOptions): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock
+  const log = o.log ?? ((l: string) => console.log(l))
+  const storage = new Storage(o.dataDir, clock)
+  await storage.open()
+  if (storage.groups.size === 0 && o.demo) {
+    log('creating the demo disk group demodg (six sparse 1 GiB image files)')
+    await storage.createDemo()
+  }
+  const users = new Users(o.dataDir)
+  await users.load()
+  if (users.empty) {
+    const password = randomBytes(12).toString('base64url')
+    await users.addUser('admin', password, 'admin')
+    const token = await users.addToken('admin', 'first start')
+    await writeFile(join(o.dataDir, 'admin-credential.txt'), `user: admin\npassword: ${password}\ntoken: ${token}\n`, { mode: 0o600 })
+    log(`created the admin user; its password and API token are in ${join(o.dataDir, 'admin-credential.txt')}`)
+  }
+  let hub: Hub | undefined
+  const results: Services['results'] = new Map()
+  const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }))
+  await audit.load()
+  const lab = new Lab(o.lab, storage, (e) => hub?.publish(e))
+  const services: Services = {
+    clock,
+    storage,
+    users,
+    sessions: new Sessions(clock, o.sessionTtlMs),
+    limiter: new LoginLimiter(clock),
+    audit,
+    hub: undefined as unknown as Hub,
+    lab,
+    results,
+    origins: new Set(o.origins ?? []),
+    version: '0.1.0',
+  }
+  hub = new Hub({ clock, snapshot: () => snapshot(services) })
+  services.hub = hub
+  const offEvents = storage.onEvent((_dg, e) => {
+    const { seq: _seq, at: _at, ...body } = e
+    hub!.publish(body)
+  })
+  // DRL and stale maps change with every write: publish them when they change, once a second.
+  const lastMaps = new Map<string, string>()
+  const maps = setInterval(() => {
+    for (const g of storage.groups.values()) {
+      const v = groupView(g.dg)
+      const key = JSON.stringify([v.dirty, v.stale])
+      if (lastMaps.get(v.name) === key) continue
+      lastMaps.set(v.name, key)
+      hub!.publish({ type: 'dg.maps', dg: v.name, dirty: v.dirty, stale: v.stale })
+    }
+  }, 1000)
+  const labAllowed = o.lab && (isLoopback(o.host) || o.labRemote)
+  if (o.lab && !labAllowed) log(`lab mode stays off: ${o.host} is not a loopback address (use --lab-remote to allow it)`)
+  const staticDir = existsSync(join(DEFAULT_WEB, 'index.html')) ? DEFAULT_WEB : undefined
+  const server = createApp(services, { labAllowed, ...(staticDir ? { staticDir } : {}), ...(o.pingMs ? { pingMs: o.pingMs } : {}) })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(o.port, o.host, () => resolve())
+  })
+  const addr = server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  const url = `http://${host}:${addr.port}`
+  void storage.startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    services,
+    close() {
+      closing ??= (async () => {
+        clearInterval(maps)
+        offEvents()
+        lab.stopAll()
+        hub!.closeAll()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeAllConnections()
+        await storage.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,52 @@
+import type { Clock, DiskGroup, SyncReport, VerifyReport } from '@plexa/engine'
+import type { GroupView, ServerSnapshot } from '@plexa/protocol'
+import type { AuditLog } from './audit.ts'
+import type { LoginLimiter, Sessions } from './auth/sessions.ts'
+import type { Users } from './auth/users.ts'
+import type { Lab } from './lab.ts'
+import type { Storage } from './storage.ts'
+import type { Hub } from './ws/hub.ts'
+
+/** Everything a request handler may use; injected, so tests build real servers on port 0. */
+export interface Services {
+  clock: Clock
+  storage: Storage
+  users: Users
+  sessions: Sessions
+  limiter: LoginLimiter
+  audit: AuditLog
+  hub: Hub
+  lab: Lab
+  /** Reports of finished resync, verify and repair tasks, by task id (the newest 200). */
+  results: Map<string, { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }>
+  /** Origins allowed for browser requests and the WebSocket besides the server's own. */
+  origins: Set<string>
+  version: string
+}
+
+export function groupView(dg: DiskGroup): GroupView {
+  const config = dg.config()
+  const dirty: GroupView['dirty'] = {}
+  for (const v of config.volumes) if (v.v_kstate === 'ENABLED') dirty[v.v_name] = dg.dirtyRegions(v.v_name)
+  const stale: GroupView['stale'] = {}
+  for (const p of config.plexes) {
+    const s = dg.staleRegions(p.pl_name)
+    if (s.full || s.regions.length || s.syncErrors.length) stale[p.pl_name] = s
+  }
+  return { name: dg.name, config, forcedOffline: dg.forcedOffline, dirty, stale }
+}
+
+export function snapshot(s: Services): ServerSnapshot {
+  const groups = [...s.storage.groups.values()].map((g) => groupView(g.dg))
+  const tasks = [...s.storage.groups.values()].flatMap((g) => g.dg.listTasks().map((t) => ({ ...t, dg: g.dg.name })))
+  return { seq: s.hub.currentSeq, groups, tasks, lab: s.lab.view() }
+}
+
+export function rememberResult(s: Services, id: string, done: Promise<SyncReport | VerifyReport>): void {
+  done.then(
+    (report) => s.results.set(id, { ok: true, report }),
+    (e: { code?: string; message?: string }) => s.results.set(id, { ok: false, code: e.code ?? 'VM_INTERNAL', message: e.message ?? String(e) }),
+  ).finally(() => {
+    while (s.results.size > 200) s.results.delete(s.results.keys().next().value!)
+  })
+}

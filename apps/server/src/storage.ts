@@ -1,0 +1,173 @@
+import { mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type BlockDevice,
+  type Clock,
+  type EngineEvent,
+  type FaultyDevice,
+  DiskGroup,
+  EngineError,
+  createFaultyDevice,
+  createImageFile,
+  openDevicePath,
+  readDiskHeader,
+} from '@plexa/engine'
+
+/** One imported disk group and the fault-injecting wrappers around its disks (lab mode). */
+export interface ManagedGroup {
+  dg: DiskGroup
+  /** Disk media name -> its device wrapper. */
+  devices: Map<string, FaultyDevice>
+}
+
+const GiB = 1 << 30
+
+/**
+ * The disk groups of a data directory: every image file in `DIR/disks` is opened (wrapped so lab
+ * mode can inject faults), grouped by its disk header, and imported. Volumes are started at
+ * import, so a group that crashed recovers without an administrator (dirty regions only, with a
+ * log).
+ */
+export class Storage {
+  readonly groups = new Map<string, ManagedGroup>()
+  readonly dataDir: string
+  private readonly clock: Clock | undefined
+  private listeners = new Set<(dg: string, e: EngineEvent) => void>()
+
+  constructor(dataDir: string, clock?: Clock) {
+    this.dataDir = dataDir
+    this.clock = clock
+  }
+
+  get disksDir(): string {
+    return join(this.dataDir, 'disks')
+  }
+
+  onEvent(listener: (dg: string, e: EngineEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  private adopt(dg: DiskGroup, devices: Map<string, FaultyDevice>): void {
+    this.groups.set(dg.name, { dg, devices })
+    dg.subscribe((e) => {
+      for (const l of this.listeners) l(dg.name, e)
+    })
+  }
+
+  group(name: string): ManagedGroup {
+    const g = this.groups.get(name)
+    if (!g) throw new EngineError('VM_NOT_FOUND', `no disk group ${name}`)
+    return g
+  }
+
+  /** Imports every disk group found in the data directory. */
+  async open(): Promise<void> {
+    await mkdir(this.disksDir, { recursive: true })
+    const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort()
+    const byGroup = new Map<string, BlockDevice[]>()
+    for (const f of files) {
+      const dev = await openDevicePath(join(this.disksDir, f))
+      const header = await readDiskHeader(dev).catch(() => undefined)
+      if (!header) {
+        await dev.close()
+        continue
+      }
+      const list = byGroup.get(header.dgid) ?? []
+      list.push(createFaultyDevice(dev))
+      byGroup.set(header.dgid, list)
+    }
+    for (const devices of byGroup.values()) {
+      try {
+        const dg = await DiskGroup.import({ devices, ...(this.clock ? { clock: this.clock } : {}) })
+        this.adopt(dg, await this.deviceMap(dg, devices as FaultyDevice[]))
+      } catch (e) {
+        for (const d of devices) await d.close().catch(() => {})
+        throw e
+      }
+    }
+  }
+
+  private async deviceMap(dg: DiskGroup, devices: FaultyDevice[]): Promise<Map<string, FaultyDevice>> {
+    const map = new Map<string, FaultyDevice>()
+    for (const d of devices) {
+      const h = await readDiskHeader(d)
+      const dm = h && dg.config().disks.find((x) => x.dm_diskid === h.diskid)
+      if (dm) map.set(dm.dm_name, d)
+    }
+    return map
+  }
+
+  /** A new sparse image file in the data directory, opened and wrapped. */
+  async newImage(fileName: string, size: number): Promise<FaultyDevice> {
+    await mkdir(this.disksDir, { recursive: true })
+    const path = join(this.disksDir, fileName)
+    await createImageFile(path, size)
+    return createFaultyDevice(await openDevicePath(path))
+  }
+
+  /**
+   * The demo: `demodg` on six sparse 1 GiB image files with a 2-way mirror with a DRL log, a
+   * stripe, a mirror of stripes and a concat, each holding some data.
+   */
+  async createDemo(): Promise<void> {
+    const devices: FaultyDevice[] = []
+    for (let i = 1; i <= 6; i++) devices.push(await this.newImage(`demodg-disk0${i}.img`, GiB))
+    const dg = await DiskGroup.create({
+      name: 'demodg',
+      disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })),
+      ...(this.clock ? { clock: this.clock } : {}),
+    })
+    const MiBs = (n: number) => (n * 1024 * 1024) / 512
+    await dg.assistMake({ name: 'mirvol', len: MiBs(256), layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.assistMake({ name: 'strvol', len: MiBs(384), layout: 'stripe', ncol: 3, stwidth: 128, disks: ['disk04', 'disk05', 'disk06'] })
+    await dg.assistMake({ name: 'msvol', len: MiBs(256), layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk04', 'disk05'] })
+    await dg.assistMake({ name: 'catvol', len: MiBs(128), layout: 'concat', disks: ['disk06'] })
+    await dg.set('mirvol', { comment: 'home directories', pflag: 1 })
+    await dg.set('strvol', { comment: 'scratch space' })
+    await dg.set('msvol', { comment: 'database' })
+    await dg.set('catvol', { comment: 'archive' })
+    const block = Buffer.alloc(1024 * 1024)
+    for (const v of ['mirvol', 'strvol', 'msvol', 'catvol']) {
+      await dg.start(v)
+      for (let mb = 0; mb < 16; mb++) {
+        block.fill(0)
+        block.write(`Plexa demo volume ${v}, megabyte ${mb}\n`.repeat(64))
+        await dg.write(v, mb * 1024 * 1024, block)
+      }
+      await dg.flush(v)
+      await dg.cleanDirtyRegions(v)
+    }
+    this.adopt(dg, await this.deviceMap(dg, devices))
+  }
+
+  /** Starts every stopped volume in the background (recovering what a crash left). */
+  startAll(onError: (dg: string, volume: string, e: unknown) => void): Promise<void> {
+    const jobs: Promise<unknown>[] = []
+    for (const [name, g] of this.groups) {
+      for (const v of g.dg.config().volumes) {
+        if (v.v_kstate !== 'DISABLED') continue
+        jobs.push(g.dg.start(v.v_name).catch((e) => onError(name, v.v_name, e)))
+      }
+    }
+    return Promise.all(jobs).then(() => {})
+  }
+
+  /** Stops every volume cleanly (logs marked clean) and releases the groups. */
+  async close(): Promise<void> {
+    for (const g of this.groups.values()) {
+      for (const t of g.dg.listTasks()) {
+        try {
+          g.dg.abortTask(t.taskId)
+        } catch {
+          // already finished
+        }
+      }
+      for (const v of g.dg.config().volumes) {
+        if (v.v_kstate !== 'DISABLED') await g.dg.stop(v.v_name, { force: true }).catch(() => {})
+      }
+      await g.dg.close()
+    }
+    this.groups.clear()
+  }
+}

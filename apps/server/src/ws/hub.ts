@@ -1,0 +1,149 @@
+import type { IncomingMessage } from 'node:http'
+import type { Clock } from '@plexa/engine'
+import { type Principal } from '../auth/users.ts'
+import { PROTOCOL_VERSION, parseClientMessage, type ServerEvent, type ServerEventBody, type ServerMessage, type ServerSnapshot } from '@plexa/protocol'
+import type { WebSocket } from 'ws'
+
+export interface HubOptions {
+  clock: Clock
+  snapshot: () => ServerSnapshot
+  /** Events kept for resuming clients. */
+  ringSize?: number
+  /** Above this many buffered bytes a client only gets the latest progress of each task. */
+  highWater?: number
+  /** A client with this many messages waiting (or twice `highWater` buffered) is dropped. */
+  maxPending?: number
+}
+
+/**
+ * The one fan-out point of the event stream: every event gets the server's sequence number and
+ * goes to every client; a ring keeps the recent ones so a reconnecting client gets exactly what
+ * it missed. Slow clients are coalesced and, when they stall, dropped, so they never grow the
+ * server's memory.
+ */
+export class Hub {
+  private seq = 0
+  private readonly ring: ServerEvent[] = []
+  private readonly clients = new Set<HubClient>()
+  readonly o: Required<HubOptions>
+
+  constructor(o: HubOptions) {
+    this.o = { ringSize: 10_000, highWater: 1 << 20, maxPending: 5_000, ...o }
+  }
+
+  get currentSeq(): number {
+    return this.seq
+  }
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  publish(body: ServerEventBody): ServerEvent {
+    const event = { ...body, seq: ++this.seq, at: this.o.clock.now() } as ServerEvent
+    this.ring.push(event)
+    if (this.ring.length > this.o.ringSize) this.ring.shift()
+    for (const c of this.clients) c.deliver(event)
+    return event
+  }
+
+  /** Events after `lastSeq`, or undefined when the ring no longer reaches back that far. */
+  since(lastSeq: number): ServerEvent[] | undefined {
+    if (lastSeq > this.seq) return undefined
+    if (lastSeq === this.seq) return []
+    const first = this.ring[0]
+    if (!first || first.seq > lastSeq + 1) return undefined
+    return this.ring.slice(lastSeq + 1 - first.seq)
+  }
+
+  attach(ws: WebSocket, who: Principal, req: IncomingMessage): HubClient {
+    const c = new HubClient(this, ws, who)
+    this.clients.add(c)
+    ws.on('close', () => this.clients.delete(c))
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const last = url.searchParams.get('lastSeq')
+    const protocol = url.searchParams.get('protocol')
+    if (protocol !== null && Number(protocol) !== PROTOCOL_VERSION) {
+      c.sendNow({ type: 'error', code: 'VM_PROTOCOL_MISMATCH', message: `server speaks protocol ${PROTOCOL_VERSION}` })
+      ws.close(1008, 'protocol mismatch')
+      return c
+    }
+    c.start(last !== null && /^\d+$/.test(last) ? Number(last) : undefined)
+    return c
+  }
+
+  drop(c: HubClient): void {
+    this.clients.delete(c)
+  }
+
+  closeAll(): void {
+    for (const c of this.clients) c.ws.close(1001, 'server shutting down')
+  }
+}
+
+export class HubClient {
+  readonly ws: WebSocket
+  readonly who: Principal
+  private readonly hub: Hub
+  private pending: ServerEvent[] = []
+  private started = false
+  alive = true
+
+  constructor(hub: Hub, ws: WebSocket, who: Principal) {
+    this.hub = hub
+    this.ws = ws
+    this.who = who
+    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()))
+    ws.on('pong', () => (this.alive = true))
+    // the socket drains: send what waited
+    ;(ws as unknown as { _socket?: NodeJS.EventEmitter })._socket?.on('drain', () => this.flush())
+  }
+
+  /** First frames: the missed events since `lastSeq` when the ring has them, else a snapshot. */
+  start(lastSeq: number | undefined): void {
+    this.started = true
+    const missed = lastSeq === undefined ? undefined : this.hub.since(lastSeq)
+    if (missed) {
+      this.sendNow({ type: 'resumed', protocol: PROTOCOL_VERSION, from: lastSeq!, seq: this.hub.currentSeq })
+      for (const e of missed) this.deliver(e)
+      return
+    }
+    this.sendNow({ type: 'hello', protocol: PROTOCOL_VERSION, seq: this.hub.currentSeq, snapshot: this.hub.o.snapshot(), user: { name: this.who.name, role: this.who.role } })
+  }
+
+  private onMessage(text: string): void {
+    const m = parseClientMessage(text)
+    if (!m.ok) return this.sendNow({ type: 'error', code: m.code, message: m.message })
+    if (m.value.type === 'ping') return this.sendNow({ type: 'pong' })
+    if (m.value.protocol !== PROTOCOL_VERSION) return this.sendNow({ type: 'error', code: 'VM_PROTOCOL_MISMATCH', message: `server speaks protocol ${PROTOCOL_VERSION}` })
+    this.start(m.value.lastSeq)
+  }
+
+  sendNow(msg: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg))
+  }
+
+  deliver(e: ServerEvent): void {
+    if (!this.started || this.ws.readyState !== this.ws.OPEN) return
+    if (this.pending.length === 0 && this.ws.bufferedAmount < this.hub.o.highWater) return this.sendNow({ type: 'event', event: e })
+    // Slow client: keep only the newest progress of each task; drop it when it stalls.
+    if (e.type === 'task.progress') {
+      const i = this.pending.findIndex((p) => p.type === 'task.progress' && p.taskId === e.taskId && p.dg === e.dg)
+      if (i >= 0) this.pending.splice(i, 1)
+    }
+    this.pending.push(e)
+    if (this.pending.length > this.hub.o.maxPending || this.ws.bufferedAmount > 2 * this.hub.o.highWater) {
+      this.pending = []
+      this.hub.drop(this)
+      this.ws.terminate()
+      return
+    }
+    this.flush()
+  }
+
+  private flush(): void {
+    while (this.pending.length && this.ws.bufferedAmount < this.hub.o.highWater && this.ws.readyState === this.ws.OPEN) {
+      this.sendNow({ type: 'event', event: this.pending.shift()! })
+    }
+  }
+}

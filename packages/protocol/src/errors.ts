@@ -1,0 +1,70 @@
+import type { EngineErrorCode } from '@plexa/engine'
+
+/** Codes the API adds to the engine's. */
+export const API_ONLY_CODES = [
+  'VM_UNAUTHORIZED',
+  'VM_FORBIDDEN',
+  'VM_BAD_REQUEST',
+  'VM_TOO_LARGE',
+  'VM_RATE_LIMITED',
+  'VM_LAB_DISABLED',
+  'VM_BAD_ORIGIN',
+  'VM_NO_ROUTE',
+  'VM_METHOD',
+  'VM_PROTOCOL_MISMATCH',
+  'VM_INTERNAL',
+] as const
+
+export type ApiErrorCode = EngineErrorCode | (typeof API_ONLY_CODES)[number]
+
+/** The error body of every failed request: `{ error: { code, message } }`. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string }
+}
+
+/** HTTP status for each code; adding a code fails the typecheck until it is mapped here. */
+export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  VM_OFFLINE: 409,
+  VM_FORCEOFF: 503,
+  VM_INVALID_PARAM: 400,
+  VM_BUSY: 409,
+  VM_NOTSYNCED: 422,
+  VM_MAPFOPN: 500,
+  VM_MAPFRDWR: 500,
+  VM_WRTDAERR: 500,
+  VM_DALVOPN: 500,
+  VM_INV_DEVENT: 400,
+  VM_NOTCHARDEV: 400,
+  VM_ALLOCERR: 507,
+  VM_INVALID_NAME: 400,
+  VM_READONLY: 400,
+  VM_OVERLAP: 409,
+  VM_BUSY_ASSOC: 409,
+  VM_LOG_EXISTS: 409,
+  VM_TOO_MANY_PLEXES: 409,
+  VM_LOCKED: 423,
+  VM_UNSTARTABLE: 409,
+  VM_VOL_ENABLED: 409,
+  VM_NOQUORUM: 503,
+  VM_NOT_FOUND: 404,
+  VM_EXISTS: 409,
+  VM_NO_SPACE: 507,
+  VM_OUT_OF_RANGE: 400,
+  VM_UNALIGNED: 400,
+  VM_IO: 500,
+  VM_CONFIG_CORRUPT: 500,
+  VM_ABORTED: 409,
+  VM_CLOSED: 503,
+  VM_LAST_PLEX: 409,
+  VM_UNAUTHORIZED: 401,
+  VM_FORBIDDEN: 403,
+  VM_BAD_REQUEST: 400,
+  VM_TOO_LARGE: 413,
+  VM_RATE_LIMITED: 429,
+  VM_LAB_DISABLED: 403,
+  VM_BAD_ORIGIN: 403,
+  VM_NO_ROUTE: 404,
+  VM_METHOD: 405,
+  VM_PROTOCOL_MISMATCH: 400,
+  VM_INTERNAL: 500,
+}

@@ -1,0 +1,10 @@
+/** @plexa/protocol: the wire types and the input validation shared by server, web and cli. */
+export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
+export type { ApiErrorCode, ApiErrorBody } from './errors.ts'
+export { PROTOCOL_VERSION } from './messages.ts'
+export type { AuditEntry, ClientMessage, GroupView, LabView, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
+export { parseBody, parseClientMessage, parseJson } from './parse.ts'
+export type { Result } from './parse.ts'
+export * as schemas from './schemas.ts'
+export { ROUTES, routePath } from './api.ts'
+export type { Access, BodyOf, RouteDef, RouteKey } from './api.ts'

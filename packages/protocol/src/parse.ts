@@ -1,0 +1,39 @@
+import { z } from 'zod'
+import type { ApiErrorCode } from './errors.ts'
+import type { ClientMessage } from './messages.ts'
+
+export type Result<T> = { ok: true; value: T } | { ok: false; code: ApiErrorCode; message: string }
+
+/** Validates an already-parsed JSON body against a schema: unknown fields and wrong types fail. */
+export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): Result<z.infer<S>> {
+  const r = schema.safeParse(raw ?? {})
+  if (r.success) return { ok: true, value: r.data }
+  const issue = r.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'body'
+  return { ok: false, code: 'VM_INVALID_PARAM', message: `${where}: ${issue?.message ?? 'invalid'}` }
+}
+
+/** Parses request text as JSON; malformed text fails VM_BAD_REQUEST. */
+export function parseJson(text: string): Result<unknown> {
+  if (text.trim() === '') return { ok: true, value: {} }
+  try {
+    const value: unknown = JSON.parse(text)
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, code: 'VM_BAD_REQUEST', message: 'the body must be a JSON object' }
+    return { ok: true, value }
+  } catch {
+    return { ok: false, code: 'VM_BAD_REQUEST', message: 'the body is not valid JSON' }
+  }
+}
+
+const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), protocol: z.number().int(), lastSeq: z.number().int().nonnegative().optional() }),
+  z.strictObject({ type: z.literal('ping') }),
+])
+
+/** Parses one WebSocket frame from a client. */
+export function parseClientMessage(text: string): Result<ClientMessage> {
+  const j = parseJson(text)
+  if (!j.ok) return j
+  const r = ClientMessageSchema.safeParse(j.value)
+  return r.success ? { ok: true, value: r.data } : { ok: false, code: 'VM_BAD_REQUEST', message: 'unknown or malformed message' }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod'
+
+/** Request bodies, validated once here (server) and typed for the callers (web, cli). */
+
+const name = z.string().min(1).max(64)
+const sectors = z.number().int().nonnegative()
+const positive = z.number().int().positive()
+const dryRun = { dryRun: z.boolean().optional() }
+
+export const LoginBody = z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+
+const SdSpec = z.strictObject({ type: z.literal('sd'), name, disk: name, offset: sectors.optional(), len: positive, comment: z.string().optional() })
+const SdAssocSpec = z.union([name, z.strictObject({ name, offset: sectors.optional(), column: sectors.optional() })])
+const PlexSpec = z.strictObject({
+  type: z.literal('plex'),
+  name,
+  layout: z.enum(['CONCAT', 'STRIPE']).optional(),
+  st_width: sectors.optional(),
+  sd: z.array(SdAssocSpec).max(4096).optional(),
+  log_sd: name.optional(),
+  comment: z.string().optional(),
+})
+const VolSpec = z.strictObject({
+  type: z.literal('vol'),
+  name,
+  usetype: z.enum(['fsgen', 'gen']).optional(),
+  len: positive,
+  read_pol: z.enum(['ROUND', 'PREFER', 'SELECT']).optional(),
+  pref_name: name.optional(),
+  plex: z.array(name).max(32).optional(),
+  comment: z.string().optional(),
+})
+export const MakeRecordsBody = z.strictObject({ records: z.array(z.discriminatedUnion('type', [SdSpec, PlexSpec, VolSpec])).min(1).max(1000), ...dryRun })
+
+export const AssistBody = z.strictObject({
+  name,
+  len: positive,
+  layout: z.enum(['concat', 'stripe', 'mirror', 'mirror-stripe']).optional(),
+  nmirror: positive.optional(),
+  ncol: positive.optional(),
+  stwidth: positive.optional(),
+  log: z.enum(['drl', 'none']).optional(),
+  disks: z.array(name).max(1000).optional(),
+  usetype: z.enum(['fsgen', 'gen']).optional(),
+  ...dryRun,
+})
+
+export const SetFieldsBody = z.strictObject({ fields: z.record(z.string().max(32), z.union([z.string().max(256), z.number(), z.boolean()])), ...dryRun })
+export const RenameBody = z.strictObject({ newName: name, ...dryRun })
+export const RemoveBody = z.strictObject({ recursive: z.boolean().optional(), ...dryRun })
+export const DryRunBody = z.strictObject({ ...dryRun })
+export const ForceBody = z.strictObject({ force: z.boolean().optional(), ...dryRun })
+export const SdAssocBody = z.strictObject({ plex: name, offset: sectors.optional(), column: sectors.optional(), ...dryRun })
+export const SdLogBody = z.strictObject({ plex: name, ...dryRun })
+export const PlexAttBody = z.strictObject({ volume: name, ...dryRun })
+export const PlexCpBody = z.strictObject({ volume: name })
+export const PlexMvBody = z.strictObject({ newPlex: name, force: z.boolean().optional() })
+export const VolStartBody = z.strictObject({ delayRecover: z.boolean().optional(), ...dryRun })
+export const ResyncVolumeBody = z.strictObject({ force: z.boolean(), ...dryRun })
+export const ResyncDiskBody = z.strictObject({ force: z.boolean(), mode: z.enum(['strict', 'faithful']).optional(), ...dryRun })
+export const RepairBody = z.strictObject({ source: name, regions: z.array(sectors).max(1 << 20).optional() })
+export const MendBody = z.strictObject({ op: z.enum(['clear', 'fix', 'off', 'on']), name, arg: z.string().max(16).optional(), ...dryRun })
+export const AddDiskBody = z.strictObject({ name, sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), ...dryRun })
+export const ReplaceDiskBody = z.strictObject({ sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), ...dryRun })
+export const ThrottleBody = z.strictObject({ bytesPerSecond: z.number().nonnegative().max(1e12) })
+export const LabFailBody = z.strictObject({ mode: z.enum(['read', 'write', 'both']) })
+export const LabLatencyBody = z.strictObject({ ms: z.number().int().min(0).max(10_000) })
+export const LabLoadBody = z.strictObject({
+  dg: name,
+  volume: name,
+  writesPerSecond: z.number().int().min(1).max(100_000).optional(),
+  blockBytes: z.number().int().min(512).max(1 << 20).multipleOf(512).optional(),
+})
+export const CreateUserBody = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), password: z.string().min(8).max(256), role: z.enum(['admin', 'viewer']) })
+export const CreateTokenBody = z.strictObject({ label: z.string().min(1).max(64) })
