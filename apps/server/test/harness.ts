@@ -1,0 +1,137 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Clock, DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
+import type { ServerMessage } from '@plexa/protocol'
+import WebSocket from 'ws'
+import { type RunningServer, type StartOptions, startServer } from '../src/server.ts'
+
+const MiB = 1 << 20
+
+/**
+ * A data directory with a small group `tdg`: three 64 MiB disks, a 2-way mirror `mir` with a
+ * DRL log (16 MiB), and a concat `cat` (8 MiB).
+ */
+export async function smallData(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'plexa-srv-'))
+  const paths = [1, 2, 3].map((i) => join(dir, 'disks', `tdg-disk0${i}.img`))
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(join(dir, 'disks'), { recursive: true })
+  for (const p of paths) await createImageFile(p, 64 * MiB)
+  const dg = await DiskGroup.create({ name: 'tdg', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))) })
+  await dg.assistMake({ name: 'mir', len: (16 * MiB) / 512, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.assistMake({ name: 'cat', len: (8 * MiB) / 512, layout: 'concat', disks: ['disk03'] })
+  await dg.close()
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
+}
+
+export interface TestServer {
+  srv: RunningServer
+  url: string
+  dir: string
+  adminToken: string
+  close(): Promise<void>
+}
+
+export async function testServer(opts: Partial<StartOptions> & { clock?: Clock } = {}): Promise<TestServer> {
+  const data = await smallData()
+  const srv = await startServer({ dataDir: data.dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: true, labRemote: false, log: () => {}, ...opts })
+  const cred = await readFile(join(data.dir, 'admin-credential.txt'), 'utf8')
+  const adminToken = /token: (\S+)/.exec(cred)![1]!
+  // wait for the background start of every volume
+  for (let i = 0; i < 200; i++) {
+    const vols = [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes)
+    if (vols.every((v) => v.v_kstate === 'ENABLED')) break
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  return {
+    srv,
+    url: srv.url,
+    dir: data.dir,
+    adminToken,
+    async close() {
+      await srv.close()
+      await data.remove()
+    },
+  }
+}
+
+export interface Call {
+  status: number
+  body: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers
+}
+
+/** One HTTP call; `auth` is a bearer token, a `cookie:` header value, or nothing. */
+export async function call(base: string, method: string, path: string, o: { auth?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Call> {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) }
+  if (o.auth?.startsWith('cookie:')) headers.cookie = o.auth.slice(7)
+  else if (o.auth) headers.authorization = `Bearer ${o.auth}`
+  let body: string | undefined = o.raw
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body)
+    headers['content-type'] = 'application/json'
+  }
+  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body: parsed, headers: res.headers }
+}
+
+/** Logs in and returns the session cookie. */
+export async function login(base: string, user: string, password: string): Promise<string> {
+  const r = await call(base, 'POST', '/api/session', { body: { user, password } })
+  if (r.status !== 200) throw new Error(`login failed: ${JSON.stringify(r.body)}`)
+  return `cookie:${r.headers.get('set-cookie')!.split(';')[0]}`
+}
+
+/** A viewer user with a bearer token. */
+export async function viewer(t: TestServer): Promise<string> {
+  await call(t.url, 'POST', '/api/users', { auth: t.adminToken, body: { name: 'vera', password: 'viewer-password', role: 'viewer' } })
+  const cookie = await login(t.url, 'vera', 'viewer-password')
+  const r = await call(t.url, 'POST', '/api/tokens', { auth: cookie, body: { label: 'tests' } })
+  return r.body.token as string
+}
+
+/** A WebSocket client that records every message. */
+export function wsClient(url: string, o: { token?: string; origin?: string; lastSeq?: number; cookie?: string } = {}) {
+  const headers: Record<string, string> = {}
+  if (o.token) headers.authorization = `Bearer ${o.token}`
+  if (o.cookie) headers.cookie = o.cookie
+  if (o.origin) headers.origin = o.origin
+  const q = o.lastSeq !== undefined ? `?lastSeq=${o.lastSeq}` : ''
+  const ws = new WebSocket(url.replace('http', 'ws') + '/ws' + q, { headers })
+  const messages: ServerMessage[] = []
+  const waiters: Array<() => void> = []
+  ws.on('message', (d) => {
+    messages.push(JSON.parse(d.toString()) as ServerMessage)
+    for (const w of waiters.splice(0)) w()
+  })
+  return {
+    ws,
+    messages,
+    /** Resolves when some message satisfies `pred`. */
+    async until(pred: (m: ServerMessage) => boolean, what = 'message'): Promise<ServerMessage> {
+      for (;;) {
+        const m = messages.find(pred)
+        if (m) return m
+        if (ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${what}`)
+        await new Promise<void>((r) => {
+          waiters.push(r)
+          ws.once('close', () => r())
+        })
+      }
+    },
+    opened: new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })))
+      ws.once('error', reject)
+    }),
+    closed: new Promise<{ code: number }>((resolve) => ws.once('close', (code) => resolve({ code }))),
+  }
+}
