@@ -29,6 +29,7 @@ export interface StartOptions extends ServeOptions {
   /** Extra allowed browser origins (a dev server, for example). */
   origins?: string[]
   pingMs?: number
+  hub?: { ringSize?: number; highWater?: number; maxPending?: number }
 }
 
 const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -70,7 +71,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     origins: new Set(o.origins ?? []),
     version: '0.1.0',
   }
-  hub = new Hub({ clock, snapshot: () => snapshot(services) })
+  hub = new Hub({ clock, snapshot: () => snapshot(services), ...(o.hub ?? {}) })
   services.hub = hub
   const offEvents = storage.onEvent((_dg, e) => {
     const { seq: _seq, at: _at, ...body } = e

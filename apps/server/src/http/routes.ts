@@ -1,4 +1,4 @@
-import { type TxResult, EngineError, createFaultyDevice, openDevicePath } from '@plexa/engine'
+import { type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
 import type { BodyOf, RouteKey } from '@plexa/protocol'
 import type { Principal } from '../auth/users.ts'
 import { type Services, groupView, rememberResult, snapshot } from '../services.ts'
@@ -285,12 +285,16 @@ async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').
   throw new EngineError('VM_NOT_FOUND', `no running task ${id}`)
 }
 
-/** A device for adddisk/replace: a new sparse image in the data directory, or a given path. */
-async function newDevice(s: Services, dg: string, disk: string, body: { sizeBytes?: number | undefined; path?: string | undefined }) {
+/**
+ * A device for adddisk/replace: a new sparse image in the data directory, or a given path. A dry
+ * run gets a stand-in of the same size in memory, so it creates no file.
+ */
+async function newDevice(s: Services, dg: string, disk: string, body: { sizeBytes?: number | undefined; path?: string | undefined; dryRun?: boolean | undefined }) {
   if ((body.sizeBytes === undefined) === (body.path === undefined)) throw new EngineError('VM_INVALID_PARAM', 'give exactly one of sizeBytes (a new image file) or path')
   if (body.path !== undefined) return createFaultyDevice(await openDevicePath(body.path))
   if (body.sizeBytes! % 512 !== 0) throw new EngineError('VM_INVALID_PARAM', 'sizeBytes must be a multiple of 512')
   if (!/^[A-Za-z0-9_.-]+$/.test(disk)) throw new EngineError('VM_INVALID_NAME', `bad disk name ${disk}`)
+  if (body.dryRun) return createFaultyDevice(createMemoryDevice(body.sizeBytes!))
   return s.storage.newImage(`${dg}-${disk}.img`, body.sizeBytes!)
 }
 
