@@ -94,6 +94,8 @@ export class HubClient {
     this.ws = ws
     this.who = who
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()))
+    // oversized or malformed frames: ws closes the socket (1009/1002); nothing else to do
+    ws.on('error', () => {})
     ws.on('pong', () => (this.alive = true))
     // the socket drains: send what waited
     ;(ws as unknown as { _socket?: NodeJS.EventEmitter })._socket?.on('drain', () => this.flush())
