@@ -29,7 +29,7 @@ export interface StartOptions extends ServeOptions {
   /** Extra allowed browser origins (a dev server, for example). */
   origins?: string[]
   pingMs?: number
-  hub?: { ringSize?: number; highWater?: number; maxPending?: number }
+  hub?: { ringSize?: number; ringBytes?: number; highWater?: number; maxPending?: number }
 }
 
 const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))

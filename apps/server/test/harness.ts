@@ -99,7 +99,7 @@ export async function viewer(t: TestServer): Promise<string> {
 }
 
 /** A WebSocket client that records every message. */
-export function wsClient(url: string, o: { token?: string; origin?: string; lastSeq?: number; cookie?: string } = {}) {
+export function wsClient(url: string, o: { token?: string; origin?: string; lastSeq?: number; cookie?: string; store?: (m: ServerMessage) => boolean } = {}) {
   const headers: Record<string, string> = {}
   if (o.token) headers.authorization = `Bearer ${o.token}`
   if (o.cookie) headers.cookie = o.cookie
@@ -109,7 +109,8 @@ export function wsClient(url: string, o: { token?: string; origin?: string; last
   const messages: ServerMessage[] = []
   const waiters: Array<() => void> = []
   ws.on('message', (d) => {
-    messages.push(JSON.parse(d.toString()) as ServerMessage)
+    const m = JSON.parse(d.toString()) as ServerMessage
+    if (!o.store || o.store(m)) messages.push(m)
     for (const w of waiters.splice(0)) w()
   })
   return {

@@ -7,8 +7,10 @@ import type { WebSocket } from 'ws'
 export interface HubOptions {
   clock: Clock
   snapshot: () => ServerSnapshot
-  /** Events kept for resuming clients. */
+  /** Events kept for resuming clients: at most this many ... */
   ringSize?: number
+  /** ... and at most this many bytes of them. */
+  ringBytes?: number
   /** Above this many buffered bytes a client only gets the latest progress of each task. */
   highWater?: number
   /** A client with this many messages waiting (or twice `highWater` buffered) is dropped. */
@@ -23,12 +25,14 @@ export interface HubOptions {
  */
 export class Hub {
   private seq = 0
-  private readonly ring: ServerEvent[] = []
+  /** Recent events with their serialized frame: serialized once, sent to every client as is. */
+  private readonly ring: Array<{ event: ServerEvent; frame: string }> = []
+  private ringTotal = 0
   private readonly clients = new Set<HubClient>()
   readonly o: Required<HubOptions>
 
   constructor(o: HubOptions) {
-    this.o = { ringSize: 10_000, highWater: 1 << 20, maxPending: 5_000, ...o }
+    this.o = { ringSize: 10_000, ringBytes: 16 << 20, highWater: 1 << 20, maxPending: 5_000, ...o }
   }
 
   get currentSeq(): number {
@@ -41,19 +45,25 @@ export class Hub {
 
   publish(body: ServerEventBody): ServerEvent {
     const event = { ...body, seq: ++this.seq, at: this.o.clock.now() } as ServerEvent
-    this.ring.push(event)
-    if (this.ring.length > this.o.ringSize) this.ring.shift()
-    for (const c of this.clients) c.deliver(event)
+    const item = { event, frame: JSON.stringify({ type: 'event', event } satisfies ServerMessage) }
+    this.ring.push(item)
+    this.ringTotal += item.frame.length
+    while (this.ring.length > this.o.ringSize || (this.ringTotal > this.o.ringBytes && this.ring.length > 1)) this.ringTotal -= this.ring.shift()!.frame.length
+    for (const c of this.clients) c.deliver(item)
     return event
   }
 
   /** Events after `lastSeq`, or undefined when the ring no longer reaches back that far. */
   since(lastSeq: number): ServerEvent[] | undefined {
+    return this.framesSince(lastSeq)?.map((x) => x.event)
+  }
+
+  framesSince(lastSeq: number): Array<{ event: ServerEvent; frame: string }> | undefined {
     if (lastSeq > this.seq) return undefined
     if (lastSeq === this.seq) return []
     const first = this.ring[0]
-    if (!first || first.seq > lastSeq + 1) return undefined
-    return this.ring.slice(lastSeq + 1 - first.seq)
+    if (!first || first.event.seq > lastSeq + 1) return undefined
+    return this.ring.slice(lastSeq + 1 - first.event.seq)
   }
 
   attach(ws: WebSocket, who: Principal, req: IncomingMessage): HubClient {
@@ -85,7 +95,7 @@ export class HubClient {
   readonly ws: WebSocket
   readonly who: Principal
   private readonly hub: Hub
-  private pending: ServerEvent[] = []
+  private pending: Array<{ event: ServerEvent; frame: string }> = []
   private started = false
   alive = true
 
@@ -104,7 +114,7 @@ export class HubClient {
   /** First frames: the missed events since `lastSeq` when the ring has them, else a snapshot. */
   start(lastSeq: number | undefined): void {
     this.started = true
-    const missed = lastSeq === undefined ? undefined : this.hub.since(lastSeq)
+    const missed = lastSeq === undefined ? undefined : this.hub.framesSince(lastSeq)
     if (missed) {
       this.sendNow({ type: 'resumed', protocol: PROTOCOL_VERSION, from: lastSeq!, seq: this.hub.currentSeq })
       for (const e of missed) this.deliver(e)
@@ -125,15 +135,16 @@ export class HubClient {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg))
   }
 
-  deliver(e: ServerEvent): void {
+  deliver(item: { event: ServerEvent; frame: string }): void {
     if (!this.started || this.ws.readyState !== this.ws.OPEN) return
-    if (this.pending.length === 0 && this.ws.bufferedAmount < this.hub.o.highWater) return this.sendNow({ type: 'event', event: e })
+    if (this.pending.length === 0 && this.ws.bufferedAmount < this.hub.o.highWater) return void this.ws.send(item.frame)
     // Slow client: keep only the newest progress of each task; drop it when it stalls.
+    const e = item.event
     if (e.type === 'task.progress') {
-      const i = this.pending.findIndex((p) => p.type === 'task.progress' && p.taskId === e.taskId && p.dg === e.dg)
+      const i = this.pending.findIndex(({ event: p }) => p.type === 'task.progress' && p.taskId === e.taskId && p.dg === e.dg)
       if (i >= 0) this.pending.splice(i, 1)
     }
-    this.pending.push(e)
+    this.pending.push(item)
     if (this.pending.length > this.hub.o.maxPending || this.ws.bufferedAmount > 2 * this.hub.o.highWater) {
       this.pending = []
       this.hub.drop(this)
@@ -145,7 +156,7 @@ export class HubClient {
 
   private flush(): void {
     while (this.pending.length && this.ws.bufferedAmount < this.hub.o.highWater && this.ws.readyState === this.ws.OPEN) {
-      this.sendNow({ type: 'event', event: this.pending.shift()! })
+      this.ws.send(this.pending.shift()!.frame)
     }
   }
 }
