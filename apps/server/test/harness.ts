@@ -62,6 +62,9 @@ export interface Call {
   headers: Headers
 }
 
+/** Sees every call made through `call` (the API documentation generator records examples). */
+export const recorder: { on?: (req: { method: string; path: string; body: unknown; auth: string | undefined }, res: Call) => void } = {}
+
 /** One HTTP call; `auth` is a bearer token, a `cookie:` header value, or nothing. */
 export async function call(base: string, method: string, path: string, o: { auth?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Call> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) }
@@ -80,7 +83,9 @@ export async function call(base: string, method: string, path: string, o: { auth
   } catch {
     // not JSON
   }
-  return { status: res.status, body: parsed, headers: res.headers }
+  const result = { status: res.status, body: parsed, headers: res.headers }
+  recorder.on?.({ method, path, body: o.body ?? o.raw, auth: o.auth }, result)
+  return result
 }
 
 /** Logs in and returns the session cookie. */

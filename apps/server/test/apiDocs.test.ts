@@ -1,0 +1,97 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { HTTP_STATUS, ROUTES, type RouteKey } from '@plexa/protocol'
+import { recorder, testServer } from './harness.ts'
+import { cases } from './routeCases.ts'
+
+const DOC = fileURLToPath(new URL('../../../docs/api.md', import.meta.url))
+
+function trim(v: unknown): string {
+  const text = JSON.stringify(v, (_k, x) => (Array.isArray(x) && x.length > 4 ? [...x.slice(0, 3), `... ${x.length - 3} more`] : x), 2)
+  return text.length > 1500 ? `${text.slice(0, 1500)}\n... (truncated)` : text
+}
+
+/**
+ * docs/api.md is generated from real calls against a real server (PLEXA_WRITE_DOCS=1 writes it);
+ * this test keeps it covering every route of the protocol table.
+ */
+describe('docs/api.md', () => {
+  it('documents every route with an example request and response', async () => {
+    if (process.env.PLEXA_WRITE_DOCS) await writeDocs()
+    const doc = await readFile(DOC, 'utf8')
+    for (const key of Object.keys(ROUTES)) {
+      expect(doc, key).toContain(`### \`${key}\``)
+    }
+    const sections = doc.split('### `').slice(1)
+    for (const s of sections) {
+      expect(s).toContain('Request')
+      expect(s).toContain('Response')
+    }
+  }, 120_000)
+})
+
+async function writeDocs(): Promise<void> {
+  const parts: string[] = []
+  for (const key of Object.keys(ROUTES) as RouteKey[]) {
+    const t = await testServer()
+    const c = cases[key]
+    try {
+      await c.setup?.(t)
+      let last: { req: { method: string; path: string; body: unknown; auth: string | undefined }; status: number; body: unknown } | undefined
+      recorder.on = (req, res) => {
+        if (req.path.startsWith(ROUTES[key].path.split('/:')[0]!) && req.method === ROUTES[key].method) last = { req, status: res.status, body: res.body }
+      }
+      await c.ok(t)
+      recorder.on = undefined
+      const def = ROUTES[key]
+      parts.push(`### \`${key}\`\n\n${def.summary}. Access: **${def.access}**.\n\nRequest:\n\n\`\`\`http\n${last?.req.method} ${last?.req.path}\n${last?.req.auth ? (last.req.auth.startsWith('cookie:') ? 'Cookie: plexa_session=...' : 'Authorization: Bearer plx_...') + '\n' : ''}${last?.req.body !== undefined ? `\n${trim(last.req.body)}` : ''}\n\`\`\`\n\nResponse \`${last?.status}\`:\n\n\`\`\`json\n${trim(last?.body)}\n\`\`\`\n`)
+    } finally {
+      recorder.on = undefined
+      await t.close()
+    }
+  }
+  const codes = Object.entries(HTTP_STATUS).map(([c, s]) => `| \`${c}\` | ${s} |`).join('\n')
+  const doc = `# Plexa HTTP API
+
+Generated from real calls against a real server by \`PLEXA_WRITE_DOCS=1 npx vitest run apps/server/test/apiDocs.test.ts\`;
+the route table itself is \`packages/protocol/src/api.ts\` and every body is validated by the zod schemas in
+\`packages/protocol/src/schemas.ts\` (unknown fields and wrong types are refused).
+
+- Base: \`http://127.0.0.1:8080/api\`. JSON in and out. Bodies are at most 1 MiB.
+- Authentication: \`POST /api/session\` sets an HttpOnly, SameSite=Strict session cookie for browsers;
+  scripts send \`Authorization: Bearer <token>\` (the first-start admin token is in \`DATA/admin-credential.txt\`;
+  \`POST /api/tokens\` makes more). Access levels: **public**, **viewer** (any signed-in user),
+  **admin**, **lab** (admin, and the server runs with \`--lab\` or \`--demo\` on a loopback address).
+- Browser mutations must come from the server's own Origin.
+- Every mutating route takes \`"dryRun": true\` where it changes records or copies data: the answer then
+  lists the record changes (\`changes\`) or the regions and bytes a copy would move, and nothing changes.
+- Long operations (attach, resyncs, verify, repair, plex cp/mv) answer \`202 {"accepted": true, "taskId"}\`;
+  follow them on the WebSocket (\`task.progress\`, \`task.finished\`) or with \`GET /api/tasks\` and
+  \`GET /api/tasks/:task/result\`.
+- Every mutation (allowed or refused) is written to the append-only audit log (\`GET /api/audit\`,
+  streamed as \`audit\` events); passwords and tokens never are.
+- Errors: \`{"error": {"code": "VM_...", "message": "..."}}\` with the status below.
+
+## WebSocket \`/ws\`
+
+Authenticated by the session cookie or a bearer token, and its Origin must be the server's own.
+The first frame is \`{"type": "hello", "protocol": 1, "seq": N, "snapshot": {...}, "user": {...}}\`; then
+\`{"type": "event", "event": {"seq": N, "at": ms, "type": ...}}\` for every engine event
+(\`config.committed\`, \`kstate.changed\`, \`io.error\`, \`alert\`, \`task.progress\`, \`task.finished\`, \`dg.state\`),
+\`dg.maps\` (DRL dirty and stale regions when they change), \`audit\` and \`lab.*\` events.
+Reconnect with \`/ws?lastSeq=N\` to get \`{"type": "resumed"}\` and exactly the events after N, or a fresh
+\`hello\` when the server no longer has them. Send \`{"type": "ping"}\` for \`{"type": "pong"}\`. Frames are
+at most 64 KiB; a client that stops reading is dropped.
+
+## Error codes
+
+| code | HTTP status |
+|---|---|
+${codes}
+
+## Routes
+
+${parts.join('\n')}`
+  await writeFile(DOC, doc)
+}

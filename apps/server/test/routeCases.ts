@@ -1,0 +1,210 @@
+import { expect } from 'vitest'
+import type { RouteKey } from '@plexa/protocol'
+import { type TestServer, call, login } from './harness.ts'
+
+export type Case = {
+  /** Prepares state; returns nothing. */
+  setup?: (t: TestServer) => Promise<unknown>
+  ok: (t: TestServer) => Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any
+  okStatus?: number
+  check?: (t: TestServer, body: any) => Promise<void> | void // eslint-disable-line @typescript-eslint/no-explicit-any
+  fail: (t: TestServer) => Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any
+  failCode: string
+}
+
+const A = (t: TestServer) => t.adminToken
+const get = (t: TestServer, path: string) => call(t.url, 'GET', path, { auth: A(t) })
+const post = (t: TestServer, path: string, body: unknown = {}) => call(t.url, 'POST', path, { auth: A(t), body })
+const dg = '/api/dgs/tdg'
+
+async function startedTask(t: TestServer): Promise<string> {
+  await post(t, `${dg}/plexes/mir-02/det`)
+  await post(t, `/api/lab/dgs/tdg/disks/disk02/latency`, { ms: 20 })
+  const r = await post(t, `${dg}/plexes/mir-02/att`, { volume: 'mir' })
+  if (r.status !== 202) throw new Error(`expected a task, got ${r.status} ${JSON.stringify(r.body)}`)
+  return r.body.taskId
+}
+
+export const cases: Record<RouteKey, Case> = {
+  'GET /api/health': { ok: (t) => call(t.url, 'GET', '/api/health'), check: (_t, b) => void expect(b.status).toBe('ok'), fail: (t) => call(t.url, 'GET', '/api/healthz'), failCode: 'VM_NO_ROUTE' },
+  'POST /api/session': {
+    ok: async (t) => {
+      await post(t, '/api/users', { name: 'bob', password: 'bob-password', role: 'viewer' })
+      return call(t.url, 'POST', '/api/session', { body: { user: 'bob', password: 'bob-password' } })
+    },
+    check: (_t, b) => void expect(b).toEqual({ user: 'bob', role: 'viewer' }),
+    fail: (t) => call(t.url, 'POST', '/api/session', { body: { user: 'admin', password: 'wrong' } }),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/session': { ok: (t) => get(t, '/api/session'), check: (_t, b) => void expect(b.role).toBe('admin'), fail: (t) => call(t.url, 'GET', '/api/session'), failCode: 'VM_UNAUTHORIZED' },
+  'DELETE /api/session': {
+    ok: async (t) => {
+      await post(t, '/api/users', { name: 'bob', password: 'bob-password', role: 'viewer' })
+      const cookie = await login(t.url, 'bob', 'bob-password')
+      const r = await call(t.url, 'DELETE', '/api/session', { auth: cookie })
+      expect((await call(t.url, 'GET', '/api/session', { auth: cookie })).status).toBe(401)
+      return r
+    },
+    fail: (t) => call(t.url, 'DELETE', '/api/session'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/users': { ok: (t) => get(t, '/api/users'), check: (_t, b) => void expect(b.users).toEqual([{ name: 'admin', role: 'admin' }]), fail: (t) => call(t.url, 'GET', '/api/users'), failCode: 'VM_UNAUTHORIZED' },
+  'POST /api/users': { ok: (t) => post(t, '/api/users', { name: 'carol', password: 'carol-password', role: 'admin' }), okStatus: 201, fail: (t) => post(t, '/api/users', { name: 'admin', password: 'whatever-pw', role: 'admin' }), failCode: 'VM_EXISTS' },
+  'POST /api/tokens': {
+    ok: (t) => post(t, '/api/tokens', { label: 'ci' }),
+    okStatus: 201,
+    check: async (t, b) => void expect((await call(t.url, 'GET', '/api/session', { auth: b.token })).body.user).toBe('admin'),
+    fail: (t) => post(t, '/api/tokens', { label: '' }),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'GET /api/snapshot': { ok: (t) => get(t, '/api/snapshot'), check: (_t, b) => void expect(b.groups[0].name).toBe('tdg'), fail: (t) => call(t.url, 'GET', '/api/snapshot', { auth: 'plx_bogus' }), failCode: 'VM_UNAUTHORIZED' },
+  'GET /api/audit': {
+    setup: (t) => post(t, `${dg}/records/cat/rename`, { newName: 'cat2' }),
+    ok: (t) => get(t, '/api/audit?limit=5'),
+    check: (_t, b) => void expect(b.entries.at(-1)).toMatchObject({ user: 'admin', operation: 'POST /api/dgs/:dg/records/:name/rename', result: 'ok', args: { dg: 'tdg', name: 'cat', newName: 'cat2' } }),
+    fail: (t) => call(t.url, 'GET', '/api/audit'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/tasks': { ok: (t) => get(t, '/api/tasks'), check: (_t, b) => void expect(b.tasks).toEqual([]), fail: (t) => call(t.url, 'GET', '/api/tasks'), failCode: 'VM_UNAUTHORIZED' },
+  'GET /api/tasks/:task/result': {
+    ok: async (t) => {
+      const r = await post(t, `${dg}/volumes/mir/verify`)
+      for (let i = 0; i < 500; i++) {
+        const res = await get(t, `/api/tasks/${r.body.taskId}/result`)
+        if (res.status === 200) return res
+        await new Promise((x) => setTimeout(x, 10))
+      }
+      throw new Error('no result')
+    },
+    check: (_t, b) => void expect(b).toMatchObject({ ok: true, report: { volume: 'mir', mismatches: [] } }),
+    fail: (t) => get(t, '/api/tasks/task-999999/result'),
+    failCode: 'VM_NOT_FOUND',
+  },
+  'POST /api/tasks/:task/pause': { ok: async (t) => post(t, `/api/tasks/${await startedTask(t)}/pause`), check: (_t, b) => void expect(b.phase).toBe('paused'), fail: (t) => post(t, '/api/tasks/task-0/pause'), failCode: 'VM_NOT_FOUND' },
+  'POST /api/tasks/:task/resume': {
+    ok: async (t) => {
+      const id = await startedTask(t)
+      await post(t, `/api/tasks/${id}/pause`)
+      return post(t, `/api/tasks/${id}/resume`)
+    },
+    check: (_t, b) => void expect(b.phase).not.toBe('paused'),
+    fail: (t) => post(t, '/api/tasks/task-0/resume'),
+    failCode: 'VM_NOT_FOUND',
+  },
+  'POST /api/tasks/:task/abort': { ok: async (t) => post(t, `/api/tasks/${await startedTask(t)}/abort`), fail: (t) => post(t, '/api/tasks/task-0/abort'), failCode: 'VM_NOT_FOUND' },
+  'POST /api/tasks/:task/throttle': {
+    ok: async (t) => post(t, `/api/tasks/${await startedTask(t)}/throttle`, { bytesPerSecond: 1 << 20 }),
+    check: (_t, b) => void expect(b.throttle).toBe(1 << 20),
+    fail: async (t) => post(t, `/api/tasks/${await startedTask(t)}/throttle`, { bytesPerSecond: -5 }),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'GET /api/dgs': { ok: (t) => get(t, '/api/dgs'), check: (_t, b) => void expect(b.groups.map((g: { name: string }) => g.name)).toEqual(['tdg']), fail: (t) => call(t.url, 'GET', '/api/dgs'), failCode: 'VM_UNAUTHORIZED' },
+  'GET /api/dgs/:dg': { ok: (t) => get(t, dg), check: (_t, b) => void expect(b.config.volumes.map((v: { v_name: string }) => v.v_name)).toEqual(['mir', 'cat']), fail: (t) => get(t, '/api/dgs/nodg'), failCode: 'VM_NOT_FOUND' },
+  'POST /api/dgs/:dg/records': {
+    ok: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdx', disk: 'disk01', len: 2048 }, { type: 'plex', name: 'plx', sd: ['sdx'] }] }),
+    check: (_t, b) => void expect(b.changes.map((c: { name: string }) => c.name).sort()).toEqual(['plx', 'sdx']),
+    fail: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdx', disk: 'disk01', len: 2048 }, { type: 'plex', name: 'mir' }] }),
+    failCode: 'VM_EXISTS',
+  },
+  'POST /api/dgs/:dg/assist': { ok: (t) => post(t, `${dg}/assist`, { name: 'newv', len: 4096, layout: 'mirror' }), fail: (t) => post(t, `${dg}/assist`, { name: 'newv2', len: 4096, layout: 'mirror', nmirror: 4 }), failCode: 'VM_NO_SPACE' },
+  'PATCH /api/dgs/:dg/records/:name': {
+    ok: (t) => call(t.url, 'PATCH', `${dg}/records/mir-01`, { auth: A(t), body: { fields: { comment: 'left', putil1: 'blue' } } }),
+    check: (_t, b) => void expect(b.changes[0].after.pl_comment).toBe('left'),
+    fail: (t) => call(t.url, 'PATCH', `${dg}/records/mir-01`, { auth: A(t), body: { fields: { pl_len: 3 } } }),
+    failCode: 'VM_READONLY',
+  },
+  'POST /api/dgs/:dg/records/:name/rename': { ok: (t) => post(t, `${dg}/records/cat/rename`, { newName: 'catnew' }), fail: (t) => post(t, `${dg}/records/mir/rename`, { newName: 'x'.repeat(15) }), failCode: 'VM_INVALID_NAME' },
+  'POST /api/dgs/:dg/records/:name/remove': {
+    setup: (t) => post(t, `${dg}/volumes/cat/stop`),
+    ok: (t) => post(t, `${dg}/records/cat/remove`, { recursive: true }),
+    fail: (t) => post(t, `${dg}/records/mir/remove`, { recursive: true }),
+    failCode: 'VM_VOL_ENABLED',
+  },
+  'POST /api/dgs/:dg/mend': {
+    ok: (t) => post(t, `${dg}/mend`, { op: 'off', name: 'mir-02' }),
+    check: async (t) => void expect((await get(t, dg)).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02').pl_state).toBe('OFFLINE'),
+    fail: (t) => post(t, `${dg}/mend`, { op: 'fix', name: 'mir-01', arg: 'clean' }),
+    failCode: 'VM_VOL_ENABLED',
+  },
+  'POST /api/dgs/:dg/disks': { ok: (t) => post(t, `${dg}/disks`, { name: 'disk04', sizeBytes: 32 << 20 }), fail: (t) => post(t, `${dg}/disks`, { name: 'disk01', sizeBytes: 32 << 20 }), failCode: 'VM_EXISTS' },
+  'POST /api/dgs/:dg/disks/:disk/remove': {
+    setup: (t) => post(t, `${dg}/disks`, { name: 'disk04', sizeBytes: 32 << 20 }),
+    ok: (t) => post(t, `${dg}/disks/disk04/remove`),
+    fail: (t) => post(t, `${dg}/disks/disk01/remove`),
+    failCode: 'VM_BUSY_ASSOC',
+  },
+  'POST /api/dgs/:dg/disks/:disk/replace': {
+    setup: (t) => post(t, `${dg}/plexes/mir-02/det`),
+    ok: (t) => post(t, `${dg}/disks/disk02/replace`, { sizeBytes: 64 << 20 }),
+    check: async (t) => void expect((await get(t, `${dg}/plexes/mir-02/stale`)).body.full).toBe(true),
+    fail: (t) => post(t, `${dg}/disks/disk02/replace`, { sizeBytes: 1 << 20 }),
+    failCode: 'VM_NO_SPACE',
+  },
+  'POST /api/dgs/:dg/disks/:disk/resync': { ok: (t) => post(t, `${dg}/disks/disk01/resync`, { force: true }), okStatus: 202, fail: (t) => post(t, `${dg}/disks/disk01/resync`, { force: 2 }), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/dgs/:dg/subdisks/:sd/assoc': {
+    setup: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdx', disk: 'disk01', len: 2048 }, { type: 'plex', name: 'plx' }] }),
+    ok: (t) => post(t, `${dg}/subdisks/sdx/assoc`, { plex: 'plx', offset: 0 }),
+    fail: (t) => post(t, `${dg}/subdisks/disk01-01/assoc`, { plex: 'plx' }),
+    failCode: 'VM_BUSY_ASSOC',
+  },
+  'POST /api/dgs/:dg/subdisks/:sd/aslog': {
+    setup: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'lg1', disk: 'disk01', len: 4 }, { type: 'sd', name: 'lg2', disk: 'disk01', len: 4 }, { type: 'plex', name: 'plx' }] }),
+    ok: (t) => post(t, `${dg}/subdisks/lg1/aslog`, { plex: 'plx' }),
+    fail: async (t) => {
+      await post(t, `${dg}/subdisks/lg1/aslog`, { plex: 'plx' })
+      return post(t, `${dg}/subdisks/lg2/aslog`, { plex: 'plx' })
+    },
+    failCode: 'VM_LOG_EXISTS',
+  },
+  'POST /api/dgs/:dg/subdisks/:sd/dis': {
+    setup: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdx', disk: 'disk01', len: 2048 }, { type: 'plex', name: 'plx', sd: ['sdx'] }] }),
+    ok: (t) => post(t, `${dg}/subdisks/sdx/dis`),
+    fail: (t) => post(t, `${dg}/subdisks/disk01-01/dis`),
+    failCode: 'VM_VOL_ENABLED',
+  },
+  'POST /api/dgs/:dg/plexes/:plex/att': {
+    setup: (t) => post(t, `${dg}/plexes/mir-02/det`),
+    ok: (t) => post(t, `${dg}/plexes/mir-02/att`, { volume: 'mir' }),
+    okStatus: 202,
+    fail: (t) => post(t, `${dg}/plexes/mir-01/att`, { volume: 'cat' }),
+    failCode: 'VM_BUSY_ASSOC',
+  },
+  'POST /api/dgs/:dg/plexes/:plex/det': { ok: (t) => post(t, `${dg}/plexes/mir-02/det`), check: (_t, b) => void expect(b.changes[0].after.pl_kstate).toBe('DETACHED'), fail: (t) => post(t, `${dg}/plexes/cat-01/det`), failCode: 'VM_LAST_PLEX' },
+  'POST /api/dgs/:dg/plexes/:plex/dis': { ok: (t) => post(t, `${dg}/plexes/mir-02/dis`), fail: (t) => post(t, `${dg}/plexes/cat-01/dis`), failCode: 'VM_LAST_PLEX' },
+  'POST /api/dgs/:dg/plexes/:plex/cp': {
+    setup: async (t) => {
+      await post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdc', disk: 'disk01', len: 16384 }, { type: 'plex', name: 'copy', sd: ['sdc'] }] })
+      await post(t, `${dg}/volumes/cat/stop`)
+    },
+    ok: (t) => post(t, `${dg}/plexes/copy/cp`, { volume: 'cat' }),
+    okStatus: 202,
+    fail: (t) => post(t, `${dg}/plexes/copy/cp`, { volume: 'mir' }),
+    failCode: 'VM_VOL_ENABLED',
+  },
+  'POST /api/dgs/:dg/plexes/:plex/mv': {
+    setup: (t) => post(t, `${dg}/records`, { records: [{ type: 'sd', name: 'sdm', disk: 'disk03', len: 32768 }, { type: 'plex', name: 'neu', sd: ['sdm'] }, { type: 'sd', name: 'sds', disk: 'disk03', len: 16 }, { type: 'plex', name: 'tiny', sd: ['sds'] }] }),
+    ok: (t) => post(t, `${dg}/plexes/mir-02/mv`, { newPlex: 'neu' }),
+    okStatus: 202,
+    fail: (t) => post(t, `${dg}/plexes/mir-02/mv`, { newPlex: 'tiny' }),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'GET /api/dgs/:dg/plexes/:plex/stale': { ok: (t) => get(t, `${dg}/plexes/mir-01/stale`), check: (_t, b) => void expect(b).toMatchObject({ full: false, regions: [] }), fail: (t) => get(t, `${dg}/plexes/nope/stale`), failCode: 'VM_NOT_FOUND' },
+  'POST /api/dgs/:dg/volumes/:volume/start': { setup: (t) => post(t, `${dg}/volumes/cat/stop`), ok: (t) => post(t, `${dg}/volumes/cat/start`), fail: (t) => post(t, `${dg}/volumes/mir/start`), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/dgs/:dg/volumes/:volume/stop': { ok: (t) => post(t, `${dg}/volumes/cat/stop`), check: (_t, b) => void expect(b.changes.find((c: { name: string }) => c.name === 'cat').after.v_state).toBe('CLEAN'), fail: (t) => post(t, `${dg}/volumes/nope/stop`), failCode: 'VM_NOT_FOUND' },
+  'POST /api/dgs/:dg/volumes/:volume/resync': { ok: (t) => post(t, `${dg}/volumes/mir/resync`, { force: true }), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/mir/resync`, {}), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/dgs/:dg/volumes/:volume/verify': { ok: (t) => post(t, `${dg}/volumes/mir/verify`), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/nope/verify`), failCode: 'VM_NOT_FOUND' },
+  'POST /api/dgs/:dg/volumes/:volume/repair': { ok: (t) => post(t, `${dg}/volumes/mir/repair`, { source: 'mir-01' }), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/mir/repair`, { source: 'cat-01' }), failCode: 'VM_INVALID_PARAM' },
+  'GET /api/dgs/:dg/volumes/:volume/dirty': { ok: (t) => get(t, `${dg}/volumes/mir/dirty`), check: (_t, b) => void expect(b.regionSectors).toBe(1024), fail: (t) => get(t, `${dg}/volumes/nope/dirty`), failCode: 'VM_NOT_FOUND' },
+  'GET /api/lab': { ok: (t) => get(t, '/api/lab'), check: (_t, b) => void expect(b.enabled).toBe(true), fail: (t) => call(t.url, 'GET', '/api/lab'), failCode: 'VM_UNAUTHORIZED' },
+  'POST /api/lab/dgs/:dg/disks/:disk/fail': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' }), check: (_t, b) => void expect(b.disks).toEqual([{ dg: 'tdg', disk: 'disk02', failed: 'write', latencyMs: 0 }]), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk09/fail', { mode: 'write' }), failCode: 'VM_NOT_FOUND' },
+  'POST /api/lab/dgs/:dg/disks/:disk/restore': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/restore'), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/restore', { extra: 1 }), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/lab/dgs/:dg/disks/:disk/latency': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk01/latency', { ms: 5 }), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk01/latency', { ms: 99999 }), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/lab/load': { ok: (t) => post(t, '/api/lab/load', { dg: 'tdg', volume: 'mir', writesPerSecond: 50 }), okStatus: 201, fail: (t) => post(t, '/api/lab/load', { dg: 'tdg', volume: 'nope' }), failCode: 'VM_NOT_FOUND' },
+  'POST /api/lab/load/stop': {
+    setup: (t) => post(t, '/api/lab/load', { dg: 'tdg', volume: 'mir', writesPerSecond: 50 }),
+    ok: (t) => post(t, '/api/lab/load/stop', { dg: 'tdg', volume: 'mir' }),
+    fail: (t) => post(t, '/api/lab/load/stop', { dg: 'tdg', volume: 'cat' }),
+    failCode: 'VM_NOT_FOUND',
+  },
+}
+
