@@ -1666,8 +1666,7 @@ export class DiskGroup {
   }
   /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
   throttleTask(id: string, bytesPerSecond: number): void {
-    if (typeof bytesPerSecond !== 'number' || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
-    this.task(id).setThrottle(bytesPerSecond)
+    this.task(id).setThrottle(checkThrottle(bytesPerSecond))
   }
 
   /** Copies the volume into a write-only target plex, then makes it ACTIVE (IOFAIL on failure). */
@@ -1734,6 +1733,7 @@ export class DiskGroup {
   private runSync(kind: TaskKind, v: VRecord, work: Array<{ v: VRecord; region: number }>, o: SyncOptions): TaskHandle {
     const total = work.reduce((s, w) => s + Math.min(REGION_SECTORS, w.v.v_len - w.region * REGION_SECTORS), 0) * SECTOR_SIZE
     const task = this.startTask(kind, v, total)
+    if (o.throttle) task.setThrottle(o.throttle)
     const done = (async (): Promise<SyncReport> => {
       const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
       const every = this.opts.checkpointRegions ?? 20
@@ -1856,10 +1856,11 @@ export class DiskGroup {
    * stale region; `force` true read-writebacks every region to every other copy (state SYNC while
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
-  async resyncVolume(volume: string, force: boolean): Promise<TaskHandle> {
+  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number } = {}): Promise<TaskHandle> {
     const { v, data, regions } = this.resyncVolumeWork(volume, force)
+    const throttle = checkThrottle(opts.throttle)
     if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
-    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force })
+    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force, throttle })
     return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
       if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
@@ -1899,11 +1900,12 @@ export class DiskGroup {
    * `mode` makes item 67 explicit: 'strict' (default) fails VM_NOTSYNCED when a forced resync
    * leaves something stale; 'faithful' returns success as AIX does.
    */
-  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful' } = {}): Promise<TaskHandle> {
+  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number } = {}): Promise<TaskHandle> {
     const { plan, work, onDisk, mode } = this.resyncDiskWork(disk, force, opts.mode)
+    const throttle = checkThrottle(opts.throttle)
     const first = plan[0]?.volume ?? this.cfg.volumes[0]
     if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
-    const h = this.runSync('resync', first, work.map((x) => ({ v: x.volume, region: x.region })), { force })
+    const h = this.runSync('resync', first, work.map((x) => ({ v: x.volume, region: x.region })), { force, throttle })
     const vrids = [...new Set(plan.map((x) => x.volume.v_rid))]
     return {
       id: h.id,
@@ -2039,6 +2041,14 @@ interface SyncOptions {
   source?: number
   /** Advance v_rwback_offset (read-writeback). */
   rwback?: boolean
+  /** Initial throttle, bytes per second. */
+  throttle?: number
+}
+
+function checkThrottle(t: unknown): number {
+  if (t === undefined) return 0
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
+  return t
 }
 
 /** The dry run of a resync: how many regions and bytes it would copy. */

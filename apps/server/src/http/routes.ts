@@ -171,7 +171,7 @@ export const handlers: Handlers = {
   async 'POST /api/dgs/:dg/disks/:disk/resync'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncDisk(ctx.params.disk!, ctx.body.force))
-    const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, ctx.body.mode ? { mode: ctx.body.mode } : {})
+    const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, { ...(ctx.body.mode ? { mode: ctx.body.mode } : {}), ...(ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}) })
     rememberResult(s, h.id, h.done)
     return ok({ accepted: true, taskId: h.id }, 202)
   },
@@ -230,7 +230,7 @@ export const handlers: Handlers = {
   async 'POST /api/dgs/:dg/volumes/:volume/resync'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncVolume(ctx.params.volume!, ctx.body.force))
-    const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force)
+    const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force, ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {})
     rememberResult(s, h.id, h.done)
     return ok({ accepted: true, taskId: h.id }, 202)
   },
