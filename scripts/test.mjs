@@ -21,7 +21,10 @@ const vitest = spawnSync(
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'))
   passed += r.numPassedTests
-  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0) + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  // skipped and todo tests count as failures: nothing may be left skipped
+  failed += r.numFailedTests + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  // a suite that failed to load has no failed test of its own
+  if (r.numFailedTestSuites && !r.numFailedTests) failed += r.numFailedTestSuites
 } catch {
   failed += 1
   console.log('vitest produced no report')

@@ -1666,7 +1666,8 @@ export class DiskGroup {
   }
   /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
   throttleTask(id: string, bytesPerSecond: number): void {
-    this.task(id).setThrottle(checkThrottle(bytesPerSecond))
+    const bps = checkThrottle(bytesPerSecond)
+    this.task(id).setThrottle(bps)
   }
 
   /** Copies the volume into a write-only target plex, then makes it ACTIVE (IOFAIL on failure). */
