@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { call, testServer } from './harness.ts'
+
+describe('lab mode', () => {
+  it('is refused unless the server runs with --lab or --demo', async () => {
+    const t = await testServer({ lab: false })
+    try {
+      const r = await call(t.url, 'POST', '/api/lab/dgs/tdg/disks/disk01/fail', { auth: t.adminToken, body: { mode: 'both' } })
+      expect(r.status).toBe(403)
+      expect(r.body.error.code).toBe('VM_LAB_DISABLED')
+      expect((await call(t.url, 'GET', '/api/lab', { auth: t.adminToken })).body.enabled).toBe(false)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('is refused when the server listens beyond loopback, unless explicitly allowed', async () => {
+    for (const [labRemote, code] of [[false, 'VM_LAB_DISABLED'], [true, undefined]] as const) {
+      const t = await testServer({ lab: true, host: '0.0.0.0', labRemote })
+      try {
+        const url = t.url.replace('0.0.0.0', '127.0.0.1')
+        const r = await call(url, 'POST', '/api/lab/dgs/tdg/disks/disk01/latency', { auth: t.adminToken, body: { ms: 1 } })
+        expect(r.body?.error?.code).toBe(code)
+      } finally {
+        await t.close()
+      }
+    }
+  })
+
+  it('a failed disk detaches its plex under writes and raises an alert; restore brings it back for a resync', async () => {
+    const t = await testServer()
+    try {
+      const post = (path: string, body: unknown = {}) => call(t.url, 'POST', path, { auth: t.adminToken, body })
+      await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' })
+      await post('/api/lab/load', { dg: 'tdg', volume: 'mir', writesPerSecond: 500 })
+      const plexState = async () => (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
+      for (let i = 0; i < 500 && (await plexState()).pl_state !== 'IOFAIL'; i++) await new Promise((r) => setTimeout(r, 10))
+      expect(await plexState()).toMatchObject({ pl_state: 'IOFAIL', pl_kstate: 'DETACHED' })
+      await post('/api/lab/load/stop', { dg: 'tdg', volume: 'mir' })
+      await post('/api/lab/dgs/tdg/disks/disk02/restore')
+      const r = await post('/api/dgs/tdg/disks/disk02/resync', { force: false })
+      expect(r.status).toBe(202)
+      for (let i = 0; i < 500 && (await plexState()).pl_state !== 'ACTIVE'; i++) await new Promise((res) => setTimeout(res, 10))
+      expect(await plexState()).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+      const audit = (await call(t.url, 'GET', '/api/audit?limit=50', { auth: t.adminToken })).body.entries.map((e: { operation: string }) => e.operation)
+      expect(audit).toContain('POST /api/lab/dgs/:dg/disks/:disk/fail')
+    } finally {
+      await t.close()
+    }
+  })
+})
