@@ -19,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const running = await startServer(opts)
   console.log(`Plexa is listening on ${running.url}`)
+  console.log(`NBD exports (one per started volume) on nbd://${opts.host}:${running.nbdPort}/VOLUME`)
   console.log(`Log in at ${running.url}/ (user admin; password in ${opts.dataDir}/admin-credential.txt)`)
   let stopping = false
   const stop = async (signal: string) => {

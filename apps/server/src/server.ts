@@ -14,9 +14,12 @@ import { type ServeOptions, isLoopback } from './options.ts'
 import { type Services, groupView, snapshot } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
+import { NbdServer } from './nbd/nbdServer.ts'
 
 export interface RunningServer {
   url: string
+  /** Port of the NBD export server. */
+  nbdPort: number
   services: Services
   /** Stops volumes cleanly (logs marked clean), closes connections and the groups. */
   close(): Promise<void>
@@ -96,18 +99,43 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     server.once('error', reject)
     server.listen(o.port, o.host, () => resolve())
   })
+  const nbd = new NbdServer({
+    exports() {
+      const out = new Map<string, { dg: import('@plexa/engine').DiskGroup; volume: string }>()
+      for (const g of storage.groups.values()) {
+        for (const v of g.dg.config().volumes) {
+          if (v.v_kstate !== 'ENABLED') continue
+          out.set(`${g.dg.name}/${v.v_name}`, { dg: g.dg, volume: v.v_name })
+          if (!out.has(v.v_name)) out.set(v.v_name, { dg: g.dg, volume: v.v_name })
+        }
+      }
+      return out
+    },
+  })
+  // a stopped volume's NBD connections end
+  const offNbd = storage.onEvent((dg, e) => {
+    if (e.type === 'kstate.changed' && e.kind === 'v' && e.to !== 'ENABLED') {
+      nbd.endExport(e.name)
+      nbd.endExport(`${dg}/${e.name}`)
+    }
+  })
+  const nbdPort = await nbd.listen(o.nbdPort, o.host)
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   const url = `http://${host}:${addr.port}`
   void storage.startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
   let closing: Promise<void> | undefined
+  await writeFile(join(o.dataDir, 'server.json'), JSON.stringify({ url, nbd: `nbd://${o.host}:${nbdPort}`, pid: process.pid }, null, 2))
   return {
     url,
+    nbdPort,
     services,
     close() {
       closing ??= (async () => {
         clearInterval(maps)
         offEvents()
+        offNbd()
+        await nbd.close()
         lab.stopAll()
         hub!.closeAll()
         await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,0 +1,312 @@
+import { type Server, type Socket, createServer } from 'node:net'
+import type { DiskGroup, EngineErrorCode } from '@plexa/engine'
+import { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } from './protocol.ts'
+
+/** Where exports come from: every started volume, by name. */
+export interface ExportSource {
+  /** Started volumes: export name -> its group and volume. */
+  exports(): Map<string, { dg: DiskGroup; volume: string }>
+}
+
+/** Maps an engine error to the NBD errno a client understands. */
+function errno(e: unknown): number {
+  const code = (e as { code?: EngineErrorCode }).code
+  switch (code) {
+    case 'VM_OUT_OF_RANGE':
+    case 'VM_UNALIGNED':
+    case 'VM_INVALID_PARAM':
+      return ERR.EINVAL
+    case 'VM_OFFLINE':
+    case 'VM_CLOSED':
+    case 'VM_FORCEOFF':
+      return ERR.ESHUTDOWN
+    default:
+      return ERR.EIO
+  }
+}
+
+/** Accumulates socket data and hands out exact byte counts. */
+class Reader {
+  private chunks: Buffer[] = []
+  private size = 0
+  private wanted: { n: number; resolve: (b: Buffer) => void } | undefined
+  closed = false
+  push(b: Buffer): void {
+    this.chunks.push(b)
+    this.size += b.length
+    this.pump()
+  }
+  close(): void {
+    this.closed = true
+    this.pump()
+  }
+  private pump(): void {
+    const w = this.wanted
+    if (!w) return
+    if (this.size >= w.n) {
+      this.wanted = undefined
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+      const out = all.subarray(0, w.n)
+      const rest = all.subarray(w.n)
+      this.chunks = rest.length ? [rest] : []
+      this.size = rest.length
+      w.resolve(out)
+    } else if (this.closed) {
+      this.wanted = undefined
+      w.resolve(Buffer.alloc(0))
+    }
+  }
+  /** Resolves with exactly n bytes, or an empty buffer when the peer went away first. */
+  read(n: number): Promise<Buffer> {
+    return new Promise((resolve) => {
+      this.wanted = { n, resolve }
+      this.pump()
+    })
+  }
+}
+
+class Closed extends Error {}
+
+/**
+ * An NBD server (fixed newstyle) exporting every started volume under its name. Reads and writes
+ * go through the volume I/O path (mirrors, DRL, exception policies). Malformed handshakes and
+ * requests get NBD errors or a closed connection, never a crashed server.
+ */
+export class NbdServer {
+  private readonly server: Server
+  private readonly source: ExportSource
+  private readonly conns = new Map<Socket, string | undefined>()
+
+  constructor(source: ExportSource) {
+    this.source = source
+    this.server = createServer((sock) => void this.handle(sock))
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => resolve((this.server.address() as { port: number }).port))
+    })
+  }
+
+  /** Ends the connections of an export (its volume stopped). */
+  endExport(name: string): void {
+    for (const [s, exp] of this.conns) if (exp === name) s.end()
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.conns.keys()) s.destroy()
+    await new Promise<void>((r) => this.server.close(() => r()))
+  }
+
+  private async handle(sock: Socket): Promise<void> {
+    sock.setNoDelay(true)
+    this.conns.set(sock, undefined)
+    const r = new Reader()
+    sock.on('data', (b: Buffer) => r.push(b))
+    sock.on('end', () => r.close())
+    sock.on('close', () => {
+      r.close()
+      this.conns.delete(sock)
+    })
+    sock.on('error', () => r.close())
+    const need = async (n: number) => {
+      const b = await r.read(n)
+      if (b.length < n) throw new Closed()
+      return b
+    }
+    try {
+      const hello = Buffer.alloc(18)
+      hello.writeBigUInt64BE(NBDMAGIC, 0)
+      hello.writeBigUInt64BE(IHAVEOPT, 8)
+      hello.writeUInt16BE(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES, 16)
+      sock.write(hello)
+      const clientFlags = (await need(4)).readUInt32BE(0)
+      const noZeroes = (clientFlags & FLAG_C_NO_ZEROES) !== 0
+      const chosen = await this.options(sock, need, noZeroes)
+      if (!chosen) return void sock.end()
+      this.conns.set(sock, chosen.name)
+      await this.transmission(sock, need, chosen.dg, chosen.volume)
+    } catch (e) {
+      if (!(e instanceof Closed)) sock.destroy()
+    } finally {
+      if (!sock.destroyed) sock.end()
+    }
+  }
+
+  private optReply(sock: Socket, opt: number, type: number, data: Buffer = Buffer.alloc(0)): void {
+    const h = Buffer.alloc(20)
+    h.writeBigUInt64BE(REPLY_MAGIC, 0)
+    h.writeUInt32BE(opt, 8)
+    h.writeUInt32BE(type >>> 0, 12)
+    h.writeUInt32BE(data.length, 16)
+    sock.write(Buffer.concat([h, data]))
+  }
+
+  private flags(): number {
+    return TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_FUA | TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES
+  }
+
+  /** Option haggling; resolves with the export to serve, or undefined when the client aborts. */
+  private async options(sock: Socket, need: (n: number) => Promise<Buffer>, noZeroes: boolean) {
+    for (let count = 0; count < 64; count++) {
+      const head = await need(16)
+      if (head.readBigUInt64BE(0) !== IHAVEOPT) throw new Error('bad option magic')
+      const opt = head.readUInt32BE(8)
+      const len = head.readUInt32BE(12)
+      if (len > 65536) {
+        // refuse without reading an absurd payload
+        this.optReply(sock, opt, REP.ERR_TOO_BIG)
+        throw new Error('option too long')
+      }
+      const data = len ? await need(len) : Buffer.alloc(0)
+      const exports = this.source.exports()
+      switch (opt) {
+        case OPT.EXPORT_NAME: {
+          const name = data.toString('utf8')
+          const e = exports.get(name)
+          if (!e) throw new Error(`unknown export ${name}`) // the protocol's only answer: close
+          const b = Buffer.alloc(noZeroes ? 10 : 134)
+          b.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 0)
+          b.writeUInt16BE(this.flags(), 8)
+          sock.write(b)
+          return { name, ...e }
+        }
+        case OPT.ABORT:
+          this.optReply(sock, opt, REP.ACK)
+          return undefined
+        case OPT.LIST: {
+          if (len !== 0) {
+            this.optReply(sock, opt, REP.ERR_INVALID)
+            break
+          }
+          for (const name of exports.keys()) {
+            const n = Buffer.from(name)
+            const d = Buffer.alloc(4 + n.length)
+            d.writeUInt32BE(n.length, 0)
+            n.copy(d, 4)
+            this.optReply(sock, opt, REP.SERVER, d)
+          }
+          this.optReply(sock, opt, REP.ACK)
+          break
+        }
+        case OPT.INFO:
+        case OPT.GO: {
+          if (len < 6) {
+            this.optReply(sock, opt, REP.ERR_INVALID)
+            break
+          }
+          const nameLen = data.readUInt32BE(0)
+          if (4 + nameLen + 2 > len) {
+            this.optReply(sock, opt, REP.ERR_INVALID)
+            break
+          }
+          const name = data.subarray(4, 4 + nameLen).toString('utf8')
+          const e = exports.get(name)
+          if (!e) {
+            this.optReply(sock, opt, REP.ERR_UNKNOWN, Buffer.from(`no started volume named ${name}`))
+            break
+          }
+          const info = Buffer.alloc(12)
+          info.writeUInt16BE(INFO.EXPORT, 0)
+          info.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 2)
+          info.writeUInt16BE(this.flags(), 10)
+          this.optReply(sock, opt, REP.INFO, info)
+          const bs = Buffer.alloc(14)
+          bs.writeUInt16BE(INFO.BLOCK_SIZE, 0)
+          bs.writeUInt32BE(512, 2)
+          bs.writeUInt32BE(4096, 6)
+          bs.writeUInt32BE(MAX_REQUEST, 10)
+          this.optReply(sock, opt, REP.INFO, bs)
+          this.optReply(sock, opt, REP.ACK)
+          if (opt === OPT.GO) return { name, ...e }
+          break
+        }
+        default:
+          // STARTTLS, structured replies, meta contexts and anything unknown
+          this.optReply(sock, opt, REP.ERR_UNSUP)
+      }
+    }
+    throw new Error('too many options')
+  }
+
+  private async transmission(sock: Socket, need: (n: number) => Promise<Buffer>, dg: DiskGroup, volume: string): Promise<void> {
+    const reply = (handle: Buffer, err: number, data?: Buffer) => {
+      const h = Buffer.alloc(16)
+      h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
+      h.writeUInt32BE(err, 4)
+      handle.copy(h, 8)
+      sock.write(data && !err ? Buffer.concat([h, data]) : h)
+    }
+    const inflight = new Set<Promise<void>>()
+    const run = (p: Promise<void>) => {
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+    }
+    for (;;) {
+      const req = await need(28)
+      if (req.readUInt32BE(0) !== REQUEST_MAGIC) throw new Error('bad request magic')
+      const flags = req.readUInt16BE(4)
+      const type = req.readUInt16BE(6)
+      const handle = Buffer.from(req.subarray(8, 16))
+      const offset = Number(req.readBigUInt64BE(16))
+      const length = req.readUInt32BE(24)
+      const size = dg.volumeSize(volume)
+      const inRange = offset + length <= size
+      switch (type) {
+        case CMD.READ:
+          if (length > MAX_REQUEST || !inRange) {
+            reply(handle, ERR.EINVAL)
+            break
+          }
+          run(dg.read(volume, offset, length).then((d) => reply(handle, 0, d), (e) => reply(handle, errno(e))))
+          break
+        case CMD.WRITE: {
+          if (length > MAX_REQUEST) throw new Error('write too large') // cannot skip its payload safely
+          const data = await need(length)
+          if (!inRange) {
+            reply(handle, ERR.ENOSPC)
+            break
+          }
+          run(
+            dg
+              .write(volume, offset, data)
+              .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
+              .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+          )
+          break
+        }
+        case CMD.WRITE_ZEROES: {
+          if (!inRange) {
+            reply(handle, ERR.ENOSPC)
+            break
+          }
+          run(
+            (async () => {
+              const chunk = Buffer.alloc(Math.min(length, 4 << 20))
+              for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
+              if (flags & CMD_FLAG.FUA) await dg.flush(volume)
+            })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+          )
+          break
+        }
+        case CMD.TRIM:
+          // a hint; the data may stay as it is
+          reply(handle, inRange ? 0 : ERR.EINVAL)
+          break
+        case CMD.FLUSH:
+          // everything already acknowledged must be durable: wait for it, then flush
+          run((async () => {
+            await Promise.allSettled([...inflight])
+            await dg.flush(volume)
+          })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
+          break
+        case CMD.DISC:
+          await Promise.allSettled([...inflight])
+          return
+        default:
+          reply(handle, ERR.EINVAL)
+      }
+    }
+  }
+}
