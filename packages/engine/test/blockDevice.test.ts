@@ -140,3 +140,17 @@ describe('openDevicePath', () => {
     }
   })
 })
+
+blockDeviceSuite('remote NBD export (nbdkit memory)', async (size) => {
+  const { startNbdkit } = await import('./nbdkit.ts')
+  const k = await startNbdkit(['memory', String(size)])
+  const { openNbdDevice } = await import('../src/device/nbdDevice.ts')
+  const h = {
+    dev: await openNbdDevice(k.url),
+    cleanup: async () => {
+      await h.dev.close()
+      await k.stop()
+    },
+  }
+  return h
+})

@@ -1,6 +1,7 @@
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
+import { openNbdDevice } from './nbdDevice.ts'
 import { SECTOR_SIZE } from '../units.ts'
 
 /** Creates a sparse image file of `size` bytes (fails VM_EXISTS if it already exists). */
@@ -33,10 +34,11 @@ async function blockDeviceSize(path: string): Promise<number> {
 }
 
 /**
- * Opens an image file or a real block device path for positional I/O. Anything else (a
- * directory, a character device, a missing path) fails VM_NOTCHARDEV.
+ * Opens an image file, a real block device path, or an NBD export (`nbd://host:port/name`).
+ * Anything else (a directory, a character device, a missing path) fails VM_NOTCHARDEV.
  */
 export async function openDevicePath(path: string): Promise<BlockDevice> {
+  if (path.startsWith('nbd://')) return openNbdDevice(path)
   let st
   try {
     st = await stat(path)
