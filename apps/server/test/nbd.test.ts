@@ -1,0 +1,208 @@
+import { execFile, spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type TestServer, call, testServer } from './harness.ts'
+
+const run = promisify(execFile)
+
+/** Runs a client tool; resolves with its output and exit code (never rejects on exit codes). */
+async function tool(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run(cmd, args, { timeout, maxBuffer: 64 << 20 })
+    return { code: 0, out: r.stdout + r.stderr }
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') }
+  }
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000) {
+  const end = Date.now() + ms
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('NBD export proven with real clients', () => {
+  let t: TestServer
+  let nbd: string
+  beforeAll(async () => {
+    t = await testServer()
+    nbd = `nbd://127.0.0.1:${t.srv.nbdPort}`
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+  const api = (method: string, path: string, body?: unknown) => call(t.url, method, path, { auth: t.adminToken, ...(body !== undefined ? { body } : {}) })
+  const plexState = async (p: string) => (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((x: { pl_name: string }) => x.pl_name === p).pl_state as string
+
+  it('nbdinfo lists one export per started volume', async () => {
+    const r = await tool('nbdinfo', ['--list', '--json', nbd])
+    expect(r.code).toBe(0)
+    const names = (JSON.parse(r.out) as { exports: Array<{ 'export-name': string; 'export-size': number }> }).exports.map((e) => [e['export-name'], e['export-size']])
+    expect(names).toEqual(expect.arrayContaining([['mir', 16 << 20], ['cat', 8 << 20], ['tdg/mir', 16 << 20]]))
+  })
+
+  it('qemu-io writes and reads patterns; a wrong pattern is caught', async () => {
+    const w = await tool('qemu-io', ['-f', 'raw', '-c', 'write -P 0xab 0 1M', '-c', 'write -P 0x5c 3M 512k', '-c', 'read -P 0xab 0 1M', '-c', 'read -P 0x5c 3M 512k', `${nbd}/mir`])
+    expect(w.code).toBe(0)
+    expect(w.out).not.toMatch(/fail/i)
+    const bad = await tool('qemu-io', ['-f', 'raw', '-c', 'read -P 0xcd 0 4k', `${nbd}/mir`])
+    expect(bad.out).toMatch(/Pattern verification failed/)
+  })
+
+  it('nbdcopy in and out is byte-identical, and qemu-img compare agrees', async () => {
+    const img = join(t.dir, 'rand.raw')
+    const back = join(t.dir, 'back.raw')
+    const data = randomBytes(8 << 20)
+    await writeFile(img, data)
+    expect((await tool('nbdcopy', [img, `${nbd}/cat`])).code).toBe(0)
+    expect((await tool('nbdcopy', [`${nbd}/cat`, back])).code).toBe(0)
+    expect((await readFile(back)).equals(data)).toBe(true)
+    const cmp = await tool('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', img, `${nbd}/cat`])
+    expect(cmp.code).toBe(0)
+    expect(cmp.out).toMatch(/Images are identical/)
+  })
+
+  it('fio with crc32c verify on a mirror while a plex is detached and reattached: zero verify errors', async () => {
+    const fio = tool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--output-format=json'])
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/att', { volume: 'mir' })).status).toBeLessThan(300)
+    const r = await fio
+    expect(r.code).toBe(0)
+    const job = (JSON.parse(r.out.slice(r.out.indexOf('{'))) as { jobs: Array<{ error: number; write: { io_bytes: number }; read: { io_bytes: number } }> }).jobs[0]!
+    expect(job.error).toBe(0)
+    expect(job.write.io_bytes).toBeGreaterThan(0)
+    expect(job.read.io_bytes).toBeGreaterThan(0) // the verify pass read everything back
+    await waitFor('mir-02 ACTIVE', async () => (await plexState('mir-02')) === 'ACTIVE')
+    const v = await api('POST', '/api/dgs/tdg/volumes/mir/verify', {})
+    await waitFor('verify result', async () => (await api('GET', `/api/tasks/${v.body.taskId}/result`)).status === 200)
+    expect((await api('GET', `/api/tasks/${v.body.taskId}/result`)).body.report.mismatches).toEqual([])
+  }, 180_000)
+
+  it('ext4 through nbdfuse and a loop device on the mirror survives a detach and reattach: e2fsck clean, files identical', async () => {
+    const fuse = join(t.dir, 'fuse')
+    const mnt = join(t.dir, 'mnt')
+    await mkdir(fuse)
+    await mkdir(mnt)
+    const file = join(fuse, 'disk')
+    const nf = spawn('nbdfuse', [file, `${nbd}/mir`], { stdio: 'ignore' })
+    let loop = ''
+    try {
+      await waitFor('nbdfuse', async () => existsSync(file))
+      expect((await tool('mkfs.ext4', ['-F', '-q', file])).code).toBe(0)
+      loop = (await tool('losetup', ['-f', '--show', file])).out.trim()
+      expect((await tool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
+      const files = [randomBytes(3 << 20), randomBytes(1 << 20), randomBytes(200_000)]
+      const sums = files.map((f) => createHash('sha256').update(f).digest('hex'))
+      for (const [i, f] of files.entries()) await writeFile(join(mnt, `f${i}`), f)
+      await tool('sync', [])
+      await api('POST', '/api/dgs/tdg/plexes/mir-01/det', {})
+      await writeFile(join(mnt, 'f3'), files[2]!)
+      sums.push(sums[2]!)
+      await tool('sync', [])
+      await api('POST', '/api/dgs/tdg/plexes/mir-01/att', { volume: 'mir' })
+      await waitFor('mir-01 ACTIVE', async () => (await plexState('mir-01')) === 'ACTIVE')
+      expect((await tool('umount', [mnt])).code).toBe(0)
+      const fsck = await tool('e2fsck', ['-fn', loop])
+      expect(fsck.code, fsck.out).toBe(0)
+      expect((await tool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
+      for (let i = 0; i < 4; i++) expect(createHash('sha256').update(await readFile(join(mnt, `f${i}`))).digest('hex')).toBe(sums[i])
+      expect((await tool('umount', [mnt])).code).toBe(0)
+    } finally {
+      await tool('umount', [mnt])
+      if (loop) await tool('losetup', ['-d', loop])
+      await tool('fusermount3', ['-u', fuse])
+      nf.kill()
+    }
+  }, 180_000)
+
+  it('malformed handshakes, unknown options and bad requests get NBD errors; the server stays up', async () => {
+    const raw = (bytes: Buffer) =>
+      new Promise<Buffer>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: t.srv.nbdPort })
+        const got: Buffer[] = []
+        s.on('data', (d) => got.push(d))
+        s.on('close', () => resolve(Buffer.concat(got)))
+        s.on('error', () => {})
+        s.write(bytes)
+        setTimeout(() => s.end(), 300)
+      })
+    const opt = (code: number, data = Buffer.alloc(0)) => {
+      const b = Buffer.alloc(16 + data.length)
+      b.writeBigUInt64BE(0x49484156454f5054n, 0)
+      b.writeUInt32BE(code, 8)
+      b.writeUInt32BE(data.length, 12)
+      data.copy(b, 16)
+      return b
+    }
+    const flags = Buffer.from([0, 0, 0, 3])
+    // garbage instead of an option: the connection is closed
+    const g = await raw(Buffer.concat([flags, Buffer.from('hello there, not nbd at all')]))
+    expect(g.subarray(0, 8).toString('latin1')).toBe('NBDMAGIC')
+    // an unknown option gets NBD_REP_ERR_UNSUP, then ABORT is acknowledged
+    const u = await raw(Buffer.concat([flags, opt(999), opt(2)]))
+    expect(u.readUInt32BE(18 + 12)).toBe(0x80000001)
+    // GO on an unknown export gets NBD_REP_ERR_UNKNOWN
+    const name = Buffer.from('nosuchvolume')
+    const goData = Buffer.alloc(4 + name.length + 2)
+    goData.writeUInt32BE(name.length, 0)
+    name.copy(goData, 4)
+    const n = await raw(Buffer.concat([flags, opt(7, goData)]))
+    expect(n.readUInt32BE(18 + 12)).toBe(0x80000006)
+    // out-of-range and unaligned reads get EINVAL, a real one succeeds on the same connection
+    const mirName = Buffer.from('mir')
+    const go = Buffer.alloc(4 + 3 + 2)
+    go.writeUInt32BE(3, 0)
+    mirName.copy(go, 4)
+    const req = (type: number, handle: number, offset: number, length: number) => {
+      const b = Buffer.alloc(28)
+      b.writeUInt32BE(0x25609513, 0)
+      b.writeUInt16BE(type, 6)
+      b.writeBigUInt64BE(BigInt(handle), 8)
+      b.writeBigUInt64BE(BigInt(offset), 16)
+      b.writeUInt32BE(length, 24)
+      return b
+    }
+    const tx = await raw(Buffer.concat([flags, opt(7, go), req(0, 1, 100 << 20, 4096), req(0, 2, 100, 512), req(0, 3, 0, 512), req(2, 4, 0, 0)]))
+    const replies: Array<[number, number]> = []
+    let at = tx.indexOf(Buffer.from([0x67, 0x44, 0x66, 0x98]))
+    while (at >= 0 && at + 16 <= tx.length) {
+      const handle = Number(tx.readBigUInt64BE(at + 8))
+      const err = tx.readUInt32BE(at + 4)
+      replies.push([handle, err])
+      at = tx.indexOf(Buffer.from([0x67, 0x44, 0x66, 0x98]), at + 16 + (err === 0 ? 512 : 0))
+    }
+    expect(replies.sort()).toEqual([[1, 22], [2, 22], [3, 0]])
+    expect((await tool('nbdinfo', ['--size', `${nbd}/cat`])).out.trim()).toBe(String(8 << 20))
+  })
+
+  it('stopping a volume ends its NBD connections', async () => {
+    const s = connect({ host: '127.0.0.1', port: t.srv.nbdPort })
+    const closed = new Promise<void>((r) => s.on('close', () => r()))
+    s.on('error', () => {})
+    s.on('data', () => {}) // keep reading so the end of the stream is seen
+    const name = Buffer.from('cat')
+    const go = Buffer.alloc(16 + 4 + 3 + 2)
+    go.writeBigUInt64BE(0x49484156454f5054n, 0)
+    go.writeUInt32BE(7, 8)
+    go.writeUInt32BE(9, 12)
+    go.writeUInt32BE(3, 16)
+    name.copy(go, 20)
+    s.write(Buffer.concat([Buffer.from([0, 0, 0, 3]), go]))
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await api('POST', '/api/dgs/tdg/volumes/cat/stop', {})).status).toBe(200)
+    await closed
+    const info = await tool('nbdinfo', ['--size', `${nbd}/cat`])
+    expect(info.code).not.toBe(0)
+    await api('POST', '/api/dgs/tdg/volumes/cat/start', {})
+  })
+})
