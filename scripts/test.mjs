@@ -4,6 +4,37 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 
 const report = '.vitest-report.json'
+
+// Tools the real-client tests drive, and the Debian packages that bring them.
+const TOOLS = {
+  'qemu-io': 'qemu-utils',
+  'qemu-img': 'qemu-utils',
+  nbdinfo: 'libnbd-bin',
+  nbdcopy: 'libnbd-bin',
+  nbdfuse: 'libnbd-bin',
+  nbdkit: 'nbdkit',
+  fio: 'fio',
+  fusermount3: 'fuse3',
+  'mkfs.ext4': 'e2fsprogs',
+  losetup: 'mount',
+}
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
+const missing = [...new Set(Object.entries(TOOLS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg))]
+if (missing.length) {
+  if (process.getuid?.() === 0) {
+    console.log(`installing ${missing.join(' ')} with apt-get`)
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
+    const apt = spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    if (apt.status !== 0) {
+      console.log(`0 passed, 1 failed`)
+      process.exit(1)
+    }
+  } else {
+    console.log(`the tests need these Debian packages: ${missing.join(' ')} (run: sudo apt-get install -y ${missing.join(' ')})`)
+    console.log(`0 passed, 1 failed`)
+    process.exit(1)
+  }
+}
 let passed = 0
 let failed = 0
 
