@@ -110,7 +110,8 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
   // Volatile cache: unflushed writes in arrival order; reads see the newest data.
   let pending: Array<{ offset: number; data: Buffer }> = []
 
-  const location = `faulty(${inner.location})`
+  // transparent: the wrapper is known by what it wraps
+  const location = inner.location
 
   function check(op: FaultOp, offset: number, length: number): void {
     if (closed) throw closedError(location)

@@ -1,0 +1,346 @@
+/** The `plexa` verbs (commander), each a thin call of the HTTP API. */
+import { Command, Option } from 'commander'
+import cliProgress from 'cli-progress'
+import { type Connection, CliError, EXIT, api, connection } from './client.ts'
+import { vxprintHt } from './print.ts'
+import { human, parseCount, parseRate, parseSize } from './units.ts'
+
+interface Globals {
+  url?: string
+  token?: string
+  data?: string
+  json?: boolean
+  dg?: string
+}
+
+const EXIT_HELP = `
+Exit codes:
+  0  success            4  not found (no such group, volume, plex, disk or task)
+  2  usage error        5  refused (invalid, busy, locked, wrong state, conflict)
+  3  not authorized     6  the operation failed (I/O error, not synchronised)
+                        7  the server cannot be reached`
+
+function out(g: Globals, json: unknown, text: () => string): void {
+  console.log(g.json ? JSON.stringify(json, null, 2) : text())
+}
+
+async function groupName(c: Connection, g: Globals): Promise<string> {
+  if (g.dg) return g.dg
+  const groups = (await api(c, 'GET /api/dgs')).groups as Array<{ name: string }>
+  if (groups.length === 1) return groups[0]!.name
+  throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', groups.length ? `several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg` : 'the server has no disk group')
+}
+
+function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string {
+  const lines = (r.changes ?? []).map((ch) => `  ${ch.op} ${ch.kind} ${ch.name}${ch.fields.length ? ` (${ch.fields.join(', ')})` : ''}`)
+  const head = r.dryRun ? 'would change (dry run, nothing changed):' : `committed, tid ${r.tid}:`
+  return [head, ...lines, ...(r.copyBytes !== undefined ? [`  would copy ${human(r.copyBytes)}`] : [])].join('\n')
+}
+
+/** Follows a task until it finishes, with a progress bar on a terminal. */
+async function waitTask(c: Connection, g: Globals, taskId: string): Promise<void> {
+  const bar = g.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: '{task} [{bar}] {percentage}% | {done} of {total} | {rate}/s | ETA {etas} | {phase}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+  let started = false
+  for (;;) {
+    const tasks = (await api(c, 'GET /api/tasks')).tasks as Array<{ taskId: string; doneBytes: number; totalBytes: number; rate: number; etaSeconds: number | null; phase: string }>
+    const t = tasks.find((x) => x.taskId === taskId)
+    if (!t) break
+    if (bar) {
+      const payload = { task: taskId, done: human(t.doneBytes), total: human(t.totalBytes), rate: human(t.rate), etas: t.etaSeconds === null ? '?' : `${t.etaSeconds}s`, phase: t.phase }
+      if (!started) {
+        bar.start(Math.max(1, t.totalBytes), t.doneBytes, payload)
+        started = true
+      } else bar.update(t.doneBytes, payload)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  if (bar && started) bar.stop()
+}
+
+async function finishResult(c: Connection, g: Globals, taskId: string): Promise<void> {
+  await waitTask(c, g, taskId)
+  let r: { ok: boolean; code?: string; message?: string; report?: unknown } | undefined
+  for (let i = 0; i < 50 && !r; i++) {
+    try {
+      r = await api(c, 'GET /api/tasks/:task/result', { task: taskId })
+    } catch (e) {
+      if (!(e instanceof CliError) || e.exit !== EXIT.NOT_FOUND) throw e
+      await new Promise((res) => setTimeout(res, 100))
+    }
+  }
+  if (!r) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no result for ${taskId}`)
+  if (!r.ok) throw new CliError(EXIT.FAILED, r.code ?? 'VM_INTERNAL', r.message ?? 'the task failed')
+  out(g, r, () => `${taskId}: done ${JSON.stringify(r!.report)}`)
+}
+
+export function buildProgram(): Command {
+  const program = new Command('plexa')
+    .description('Plexa: a VERITAS-style volume manager (client of a running `plexa serve`)')
+    .option('--url <url>', 'server URL (default: from DATA/server.json, env PLEXA_URL)')
+    .option('--token <token>', 'bearer token (default: DATA/admin-credential.txt, env PLEXA_TOKEN)')
+    .option('--data <dir>', 'the server data directory (env PLEXA_DATA, default ./data)')
+    .option('--dg <group>', 'disk group (default: the only one)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError()
+    .exitOverride()
+  const conn = async (cmd: Command) => {
+    const g = cmd.optsWithGlobals() as Globals
+    return { g, c: await connection(g) }
+  }
+  const act = (fn: (cmd: Command, ...args: string[]) => Promise<void>) => async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command
+    await fn(cmd, ...(args.slice(0, -2) as string[]))
+  }
+
+  program
+    .command('print')
+    .description('print records in the vxprint -ht layout')
+    .argument('[names...]', 'only these volumes (with their plexes and subdisks)')
+    .action(
+      act(async (cmd) => {
+        const { g, c } = await conn(cmd)
+        const names = cmd.args
+        const dgs = g.dg ? [g.dg] : ((await api(c, 'GET /api/dgs')).groups as Array<{ name: string }>).map((x) => x.name)
+        const views = await Promise.all(dgs.map((dg) => api(c, 'GET /api/dgs/:dg', { dg })))
+        if (names.length) {
+          for (const v of views) {
+            const keep = new Set(v.config.volumes.filter((x: { v_name: string }) => names.includes(x.v_name)).map((x: { v_rid: number }) => x.v_rid))
+            v.config.volumes = v.config.volumes.filter((x: { v_rid: number }) => keep.has(x.v_rid))
+            v.config.plexes = v.config.plexes.filter((p: { pl_vol_rid: number }) => keep.has(p.pl_vol_rid))
+            const pls = new Set(v.config.plexes.map((p: { pl_rid: number }) => p.pl_rid))
+            v.config.subdisks = v.config.subdisks.filter((s: { sd_plex_rid: number }) => pls.has(s.sd_plex_rid))
+          }
+          if (!views.some((v) => v.config.volumes.length)) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no volume ${names.join(', ')}`)
+        }
+        out(g, views.map((v) => v.config), () => views.map((v, i) => vxprintHt(v.config, { header: i === 0 }).join('\n')).join('\n\n'))
+      }),
+    )
+
+  const make = program.command('make').description('create records')
+  make
+    .command('volume')
+    .description('vxassist make: allocate and create a volume')
+    .argument('<name>')
+    .argument('<size>', 'sectors, or bytes with k/m/g/t')
+    .addOption(new Option('--layout <layout>', 'volume layout').choices(['concat', 'stripe', 'mirror', 'mirror-stripe']).default('concat'))
+    .option('--nmirror <n>', 'mirrors')
+    .option('--ncol <n>', 'stripe columns')
+    .option('--stwidth <n>', 'stripe unit (sectors)')
+    .addOption(new Option('--log <type>', 'dirty region log').choices(['drl']))
+    .option('--disks <names>', 'comma-separated disks to allocate from')
+    .option('--dry-run', 'show what would be created')
+    .action(
+      act(async (cmd, name, size) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { layout: 'concat'; nmirror?: string; ncol?: string; stwidth?: string; log?: 'drl'; disks?: string; dryRun?: boolean }
+        const body = {
+          name: name!,
+          len: parseSize(size!),
+          layout: o.layout,
+          ...(o.nmirror ? { nmirror: parseCount(o.nmirror, 'nmirror') } : {}),
+          ...(o.ncol ? { ncol: parseCount(o.ncol, 'ncol') } : {}),
+          ...(o.stwidth ? { stwidth: parseCount(o.stwidth, 'stwidth') } : {}),
+          ...(o.log ? { log: o.log } : {}),
+          ...(o.disks ? { disks: o.disks.split(',') } : {}),
+          ...(o.dryRun ? { dryRun: true } : {}),
+        }
+        const r = await api(c, 'POST /api/dgs/:dg/assist', { dg: await groupName(c, g) }, body)
+        out(g, r, () => changesText(r))
+      }),
+    )
+
+  const plex = program.command('plex').description('plex operations (vxplex)')
+  plex
+    .command('att')
+    .description('attach a plex to a volume (copies the volume into it)')
+    .argument('<volume>')
+    .argument('<plex>')
+    .option('--wait', 'follow the copy with a progress bar')
+    .option('--dry-run', 'show the changes and the bytes to copy')
+    .action(
+      act(async (cmd, volume, name) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { wait?: boolean; dryRun?: boolean }
+        const r = await api(c, 'POST /api/dgs/:dg/plexes/:plex/att', { dg: await groupName(c, g), plex: name! }, { volume: volume!, ...(o.dryRun ? { dryRun: true } : {}) })
+        if (r.taskId && o.wait) await waitTask(c, g, r.taskId)
+        out(g, r, () => (r.taskId ? `attaching ${name} to ${volume}: ${r.taskId}${o.wait ? ' done' : ''}` : changesText(r)))
+      }),
+    )
+  for (const [verb, key, text] of [
+    ['det', 'POST /api/dgs/:dg/plexes/:plex/det', 'detach a plex (it stays associated, STALE)'],
+    ['dis', 'POST /api/dgs/:dg/plexes/:plex/dis', 'dissociate a plex from its volume'],
+  ] as const) {
+    plex
+      .command(verb)
+      .description(text)
+      .argument('<plex>')
+      .option('--force', 'even if the volume is left without a complete plex')
+      .option('--dry-run', 'show what would change')
+      .action(
+        act(async (cmd, name) => {
+          const { g, c } = await conn(cmd)
+          const o = cmd.opts() as { force?: boolean; dryRun?: boolean }
+          const r = await api(c, key, { dg: await groupName(c, g), plex: name! }, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+          out(g, r, () => changesText(r))
+        }),
+      )
+  }
+
+  const vol = program.command('vol').description('volume operations (vxvol)')
+  for (const [verb, key, text] of [
+    ['start', 'POST /api/dgs/:dg/volumes/:volume/start', 'start a volume (recovering it if needed)'],
+    ['stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'stop a volume cleanly'],
+  ] as const) {
+    vol
+      .command(verb)
+      .description(text)
+      .argument('<volume>')
+      .option('--dry-run', 'show what would change')
+      .action(
+        act(async (cmd, name) => {
+          const { g, c } = await conn(cmd)
+          const o = cmd.opts() as { dryRun?: boolean }
+          const r = await api(c, key, { dg: await groupName(c, g), volume: name! }, o.dryRun ? { dryRun: true } : {})
+          out(g, r, () => changesText(r))
+        }),
+      )
+  }
+
+  const resync = program.command('resync').description('resynchronise a volume or a whole disk')
+  resync
+    .command('volume')
+    .description('resync a volume: stale regions, or with --force every region (read-writeback)')
+    .argument('<volume>')
+    .option('--force', 'copy every region to every other plex')
+    .option('--throttle <rate>', 'bytes per second (k/m/g suffix)')
+    .option('--wait', 'follow it with a progress bar')
+    .option('--dry-run', 'show what would be copied')
+    .action(
+      act(async (cmd, name) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { force?: boolean; throttle?: string; wait?: boolean; dryRun?: boolean }
+        const r = await api(c, 'POST /api/dgs/:dg/volumes/:volume/resync', { dg: await groupName(c, g), volume: name! }, { force: o.force ?? false, ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes)}`)
+        if (o.wait) return finishResult(c, g, r.taskId)
+        out(g, r, () => `resyncing ${name}: ${r.taskId}`)
+      }),
+    )
+  resync
+    .command('disk')
+    .description('resync everything on a disk (AIX lvm_resyncpv); --force copies a good copy to all copies')
+    .argument('<disk>')
+    .option('--force', 'copy a good copy to every other copy, stale or not')
+    .addOption(new Option('--mode <mode>', 'strict: fail when a forced resync leaves something stale; faithful: as AIX').choices(['strict', 'faithful']))
+    .option('--throttle <rate>', 'bytes per second (k/m/g suffix)')
+    .option('--wait', 'follow it with a progress bar')
+    .option('--dry-run', 'show what would be copied')
+    .action(
+      act(async (cmd, name) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { force?: boolean; mode?: 'strict' | 'faithful'; throttle?: string; wait?: boolean; dryRun?: boolean }
+        const r = await api(c, 'POST /api/dgs/:dg/disks/:disk/resync', { dg: await groupName(c, g), disk: name! }, { force: o.force ?? false, ...(o.mode ? { mode: o.mode } : {}), ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes)}`)
+        if (o.wait) return finishResult(c, g, r.taskId)
+        out(g, r, () => `resyncing disk ${name}: ${r.taskId}`)
+      }),
+    )
+
+  const task = program.command('task').description('running tasks')
+  task
+    .command('list')
+    .description('list running tasks')
+    .action(
+      act(async (cmd) => {
+        const { g, c } = await conn(cmd)
+        const r = await api(c, 'GET /api/tasks')
+        out(g, r, () =>
+          r.tasks.length
+            ? ['TASK       KIND      VOLUME       DONE       TOTAL      RATE/s     ETA   PHASE', ...r.tasks.map((t: { taskId: string; kind: string; volume: string; doneBytes: number; totalBytes: number; rate: number; etaSeconds: number | null; phase: string }) => `${t.taskId.padEnd(10)} ${t.kind.padEnd(9)} ${t.volume.padEnd(12)} ${human(t.doneBytes).padEnd(10)} ${human(t.totalBytes).padEnd(10)} ${human(t.rate).padEnd(10)} ${String(t.etaSeconds ?? '?').padEnd(5)} ${t.phase}`)].join('\n')
+            : 'no running tasks',
+        )
+      }),
+    )
+  for (const verb of ['pause', 'resume', 'abort'] as const) {
+    task
+      .command(verb)
+      .description(`${verb} a task`)
+      .argument('<id>')
+      .action(
+        act(async (cmd, id) => {
+          const { g, c } = await conn(cmd)
+          const r = await api(c, `POST /api/tasks/:task/${verb}`, { task: id! })
+          out(g, r, () => `${id}: ${verb === 'abort' ? 'aborting' : r.phase}`)
+        }),
+      )
+  }
+  task
+    .command('throttle')
+    .description('limit a task to RATE bytes per second (k/m/g suffix; 0 = unlimited)')
+    .argument('<id>')
+    .argument('<rate>')
+    .action(
+      act(async (cmd, id, rate) => {
+        const { g, c } = await conn(cmd)
+        const r = await api(c, 'POST /api/tasks/:task/throttle', { task: id! }, { bytesPerSecond: parseRate(rate!) })
+        out(g, r, () => `${id}: throttle ${r.throttle ? `${human(r.throttle)}/s` : 'none'}`)
+      }),
+    )
+
+  const lab = program.command('lab').description('lab mode: rehearse failures (server started with --lab or --demo)')
+  lab
+    .command('fail-disk')
+    .description('make a disk fail its reads, writes or both')
+    .argument('<disk>')
+    .addOption(new Option('--mode <mode>', 'what fails').choices(['read', 'write', 'both']).default('both'))
+    .action(
+      act(async (cmd, disk) => {
+        const { g, c } = await conn(cmd)
+        const r = await api(c, 'POST /api/lab/dgs/:dg/disks/:disk/fail', { dg: await groupName(c, g), disk: disk! }, { mode: (cmd.opts() as { mode: 'both' }).mode })
+        out(g, r, () => `${disk}: failing ${(cmd.opts() as { mode: string }).mode}`)
+      }),
+    )
+  lab
+    .command('restore-disk')
+    .description('bring a failed disk back')
+    .argument('<disk>')
+    .action(
+      act(async (cmd, disk) => {
+        const { g, c } = await conn(cmd)
+        const r = await api(c, 'POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: await groupName(c, g), disk: disk! })
+        out(g, r, () => `${disk}: restored`)
+      }),
+    )
+
+  program
+    .command('serve')
+    .description('run the server (HTTP, WebSocket, NBD); see `plexa serve --help`')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[options...]')
+    .action(async () => {
+      await import('../../server/src/main.ts')
+    })
+  return program
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return EXIT.OK
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; exit?: number; message?: string }
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) return EXIT.USAGE
+    if (e instanceof CliError) {
+      const json = process.argv.includes('--json')
+      if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2))
+      else console.error(`plexa: ${e.code}: ${e.message}`)
+      return e.exit
+    }
+    console.error(`plexa: ${err.message ?? String(e)}`)
+    return EXIT.FAILED
+  }
+}
+
