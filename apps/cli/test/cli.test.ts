@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type TestServer, testServer } from '../../server/test/harness.ts'
+
+const BIN = fileURLToPath(new URL('../bin/plexa', import.meta.url))
+
+function plexa(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BIN, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('the plexa command against a running server', () => {
+  let t: TestServer
+  const as = (args: string[]) => plexa(['--data', t.dir, ...args])
+  beforeAll(async () => {
+    t = await testServer()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('finds the server and its token in the data directory and prints vxprint -ht', async () => {
+    const r = await as(['print'])
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines[0]).toBe('DG NAME         NCONFIG      NLOG     MINORS   GROUP-ID')
+    expect(lines).toContain('v  mir          fsgen        ENABLED  ACTIVE   32768    SELECT    -')
+    expect(lines.find((l) => l.startsWith('pl mir-03'))).toMatch(/^pl mir-03\s+mir\s+ENABLED\s+LOG\s+LOGONLY/)
+    const only = await as(['print', 'cat'])
+    expect(only.stdout).not.toContain('v  mir')
+    expect((await as(['print', 'nosuch'])).code).toBe(4)
+  })
+
+  it('--json gives machine-readable output on every verb', async () => {
+    const r = await as(['--json', 'print'])
+    expect(JSON.parse(r.stdout)[0].dg.dg_name).toBe('tdg')
+    const tasks = await as(['--json', 'task', 'list'])
+    expect(JSON.parse(tasks.stdout)).toEqual({ tasks: [] })
+    const err = await as(['--json', 'vol', 'stop', 'nosuch'])
+    expect(err.code).toBe(4)
+    expect(JSON.parse(err.stdout)).toMatchObject({ error: { code: 'VM_NOT_FOUND' } })
+  })
+
+  it('make volume, with a dry run first', async () => {
+    const dry = await as(['--json', 'make', 'volume', 'v2', '1m', '--layout', 'mirror', '--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout).dryRun).toBe(true)
+    expect((await as(['make', 'volume', 'v2', '1m', '--layout', 'mirror'])).code).toBe(0)
+    expect((await as(['make', 'volume', 'v2', '1m'])).code).toBe(5) // exists
+    expect((await as(['make', 'volume', 'v3', 'lots'])).code).toBe(2) // bad size
+    expect((await as(['make', 'volume', 'v3', '1m', '--layout', 'raid9'])).code).toBe(2)
+  })
+
+  it('plex det, att --wait and dis; vol stop and start', async () => {
+    expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
+    const att = await as(['plex', 'att', 'mir', 'mir-02', '--wait'])
+    expect(att.code).toBe(0)
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+    expect((await as(['plex', 'det', 'cat-01'])).code).toBe(5) // the last plex: VM_LAST_PLEX
+    expect((await as(['plex', 'dis', 'nosuch'])).code).toBe(4)
+    expect((await as(['vol', 'stop', 'cat'])).code).toBe(0)
+    expect((await as(['vol', 'stop', 'cat'])).code).toBe(5)
+    expect((await as(['vol', 'start', 'cat'])).code).toBe(0)
+  })
+
+  it('resync volume and disk with --wait; bad arguments are usage errors', async () => {
+    const v = await as(['resync', 'volume', 'mir', '--force', '--wait'])
+    expect(v.code).toBe(0)
+    expect(v.stdout).toMatch(/done/)
+    const d = await as(['--json', 'resync', 'disk', 'disk01', '--force', '--mode', 'faithful', '--wait'])
+    expect(d.code).toBe(0)
+    expect(JSON.parse(d.stdout)).toMatchObject({ ok: true })
+    expect((await as(['resync', 'disk', 'disk01', '--mode', 'sloppy'])).code).toBe(2)
+    expect((await as(['resync', 'disk', 'nodisk'])).code).toBe(5) // VM_INVALID_PARAM, the seed's catch-all
+    const dry = await as(['--json', 'resync', 'volume', 'mir', '--force', '--dry-run'])
+    expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, regions: 32, bytes: 16 << 20 })
+  })
+
+  it('task list, pause, resume, throttle and abort', async () => {
+    await as(['lab', 'restore-disk', 'disk02'])
+    const slow = await plexa(['--data', t.dir, '--json', 'resync', 'volume', 'mir', '--force', '--throttle', '64k'])
+    const id = JSON.parse(slow.stdout).taskId as string
+    expect((await as(['task', 'list'])).stdout).toContain(id)
+    expect((await as(['--json', 'task', 'pause', id])).stdout).toContain('"phase": "paused"')
+    expect((await as(['task', 'resume', id])).code).toBe(0)
+    expect((await as(['task', 'throttle', id, '1m'])).stdout).toContain('1.0 MiB/s')
+    expect((await as(['task', 'throttle', id, 'fast'])).code).toBe(2)
+    expect((await as(['task', 'abort', id])).code).toBe(0)
+    expect((await as(['task', 'abort', 'task-0'])).code).toBe(4)
+  })
+
+  it('lab fail-disk and restore-disk', async () => {
+    const f = await as(['lab', 'fail-disk', 'disk03', '--mode', 'write'])
+    expect(f.code).toBe(0)
+    expect((await as(['lab', 'restore-disk', 'disk03'])).code).toBe(0)
+    expect((await as(['lab', 'fail-disk', 'disk09'])).code).toBe(4)
+  })
+
+  it('tells failures apart: no token, unreachable server, unknown verb', async () => {
+    expect((await plexa(['--url', t.url, '--token', 'plx_wrong', 'task', 'list'])).code).toBe(3)
+    expect((await plexa(['--url', 'http://127.0.0.1:9', 'task', 'list'])).code).toBe(7)
+    expect((await plexa(['frobnicate'])).code).toBe(2)
+  })
+
+  it('has help for every verb', async () => {
+    const verbs = [[], ['print'], ['make', 'volume'], ['plex', 'att'], ['plex', 'det'], ['plex', 'dis'], ['vol', 'start'], ['vol', 'stop'], ['resync', 'volume'], ['resync', 'disk'], ['task', 'list'], ['task', 'throttle'], ['lab', 'fail-disk'], ['lab', 'restore-disk']]
+    const results = await Promise.all(verbs.map((verb) => plexa([...verb, '--help'])))
+    results.forEach((r, i) => {
+      expect(r.code, verbs[i]!.join(' ')).toBe(0)
+      expect(r.stdout).toMatch(/Usage: plexa/)
+    })
+    expect((await plexa(['serve', '--help'])).stdout).toMatch(/usage: plexa serve/)
+    expect((await plexa(['--help'])).stdout).toMatch(/Exit codes/)
+  })
+})
