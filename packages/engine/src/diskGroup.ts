@@ -1493,7 +1493,8 @@ export class DiskGroup {
   private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
     const rt = this.runtime(v)
     const plexes = this.plexesOf(v.v_rid).filter(allow)
-    const out = Buffer.alloc(n * SECTOR_SIZE)
+    // every byte is filled by exactly one plex read below
+    let out: Buffer = Buffer.allocUnsafe(n * SECTOR_SIZE)
     let pos = s
     let first = true
     while (pos < s + n) {
@@ -1517,7 +1518,8 @@ export class DiskGroup {
         if (failed.length && !this.covers(p, pos, len)) continue
         try {
           const buf = await this.readPlex(p, pos, len)
-          buf.copy(out, (pos - s) * SECTOR_SIZE)
+          if (pos === s && len === n) out = buf // one plex served all of it: no copy
+          else buf.copy(out, (pos - s) * SECTOR_SIZE)
           rt.lastReadPlex = p.pl_rid
           good = p
           break

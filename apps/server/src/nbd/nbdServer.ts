@@ -27,6 +27,8 @@ function errno(e: unknown): number {
 
 /** Accumulates socket data and hands out exact byte counts. */
 class Reader {
+  /** Stops feeding from the socket (the transmission phase parses on its own). */
+  detach: () => void = () => {}
   private chunks: Buffer[] = []
   private size = 0
   private wanted: { n: number; resolve: (b: Buffer) => void } | undefined
@@ -56,6 +58,14 @@ class Reader {
       w.resolve(Buffer.alloc(0))
     }
   }
+  /** Everything buffered so far. */
+  takeAll(): Buffer {
+    const all = Buffer.concat(this.chunks)
+    this.chunks = []
+    this.size = 0
+    return all
+  }
+
   /** Resolves with exactly n bytes, or an empty buffer when the peer went away first. */
   read(n: number): Promise<Buffer> {
     return new Promise((resolve) => {
@@ -103,7 +113,9 @@ export class NbdServer {
     sock.setNoDelay(true)
     this.conns.set(sock, undefined)
     const r = new Reader()
-    sock.on('data', (b: Buffer) => r.push(b))
+    const feed = (b: Buffer) => r.push(b)
+    r.detach = () => sock.off('data', feed)
+    sock.on('data', feed)
     sock.on('end', () => r.close())
     sock.on('close', () => {
       r.close()
@@ -126,7 +138,8 @@ export class NbdServer {
       const chosen = await this.options(sock, need, noZeroes)
       if (!chosen) return void sock.end()
       this.conns.set(sock, chosen.name)
-      await this.transmission(sock, need, chosen.dg, chosen.volume)
+      r.detach()
+      await this.transmission(sock, r, chosen.dg, chosen.volume)
     } catch (e) {
       if (!(e instanceof Closed)) sock.destroy()
     } finally {
@@ -230,83 +243,121 @@ export class NbdServer {
     throw new Error('too many options')
   }
 
-  private async transmission(sock: Socket, need: (n: number) => Promise<Buffer>, dg: DiskGroup, volume: string): Promise<void> {
+  /**
+   * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
+   * buffer is dispatched at once (no await between requests), replies go out as each finishes.
+   */
+  private transmission(sock: Socket, r: Reader, dg: DiskGroup, volume: string): Promise<void> {
     const reply = (handle: Buffer, err: number, data?: Buffer) => {
-      const h = Buffer.alloc(16)
+      const h = Buffer.allocUnsafe(16)
       h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
       h.writeUInt32BE(err, 4)
       handle.copy(h, 8)
-      sock.write(data && !err ? Buffer.concat([h, data]) : h)
+      if (data && !err) {
+        // header and data in one go, without copying the data
+        sock.cork()
+        sock.write(h)
+        sock.write(data)
+        sock.uncork()
+      } else sock.write(h)
     }
     const inflight = new Set<Promise<void>>()
     const run = (p: Promise<void>) => {
       inflight.add(p)
       void p.finally(() => inflight.delete(p))
     }
-    for (;;) {
-      const req = await need(28)
-      if (req.readUInt32BE(0) !== REQUEST_MAGIC) throw new Error('bad request magic')
-      const flags = req.readUInt16BE(4)
-      const type = req.readUInt16BE(6)
-      const handle = Buffer.from(req.subarray(8, 16))
-      const offset = Number(req.readBigUInt64BE(16))
-      const length = req.readUInt32BE(24)
-      const size = dg.volumeSize(volume)
-      const inRange = offset + length <= size
-      switch (type) {
-        case CMD.READ:
-          if (length > MAX_REQUEST || !inRange) {
-            reply(handle, ERR.EINVAL)
-            break
-          }
-          run(dg.read(volume, offset, length).then((d) => reply(handle, 0, d), (e) => reply(handle, errno(e))))
-          break
-        case CMD.WRITE: {
-          if (length > MAX_REQUEST) throw new Error('write too large') // cannot skip its payload safely
-          const data = await need(length)
-          if (!inRange) {
-            reply(handle, ERR.ENOSPC)
-            break
-          }
-          run(
-            dg
-              .write(volume, offset, data)
-              .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
-              .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
-          )
-          break
-        }
-        case CMD.WRITE_ZEROES: {
-          if (!inRange) {
-            reply(handle, ERR.ENOSPC)
-            break
-          }
-          run(
-            (async () => {
-              const chunk = Buffer.alloc(Math.min(length, 4 << 20))
-              for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
-              if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-            })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
-          )
-          break
-        }
-        case CMD.TRIM:
-          // a hint; the data may stay as it is
-          reply(handle, inRange ? 0 : ERR.EINVAL)
-          break
-        case CMD.FLUSH:
-          // everything already acknowledged must be durable: wait for it, then flush
-          run((async () => {
-            await Promise.allSettled([...inflight])
-            await dg.flush(volume)
-          })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
-          break
-        case CMD.DISC:
-          await Promise.allSettled([...inflight])
-          return
-        default:
-          reply(handle, ERR.EINVAL)
+    return new Promise<void>((resolve, reject) => {
+      // received bytes as a list, joined only once a whole request is there (no quadratic copying)
+      let chunks: Buffer[] = [r.takeAll()]
+      let total = chunks[0]!.length
+      const flat = (): Buffer => {
+        if (chunks.length > 1) chunks = [Buffer.concat(chunks)]
+        return chunks[0] ?? Buffer.alloc(0)
       }
-    }
+      let done = false
+      const finish = (e?: unknown) => {
+        if (done) return
+        done = true
+        sock.off('data', onData)
+        if (e) reject(e)
+        else void Promise.allSettled([...inflight]).then(() => resolve())
+      }
+      const dispatch = () => {
+        for (;;) {
+          if (total < 28) return
+          let buf = chunks[0]!.length >= 28 ? chunks[0]! : flat()
+          if (buf.readUInt32BE(0) !== REQUEST_MAGIC) return finish(new Error('bad request magic'))
+          const flags = buf.readUInt16BE(4)
+          const type = buf.readUInt16BE(6)
+          const handle = Buffer.from(buf.subarray(8, 16))
+          const offset = Number(buf.readBigUInt64BE(16))
+          const length = buf.readUInt32BE(24)
+          if (type === CMD.WRITE && length > MAX_REQUEST) return finish(new Error('write too large')) // its payload cannot be skipped safely
+          const payloadLen = type === CMD.WRITE ? length : 0
+          if (total < 28 + payloadLen) return
+          if (buf.length < 28 + payloadLen) buf = flat()
+          const data = payloadLen ? buf.subarray(28, 28 + payloadLen) : undefined
+          chunks[0] = buf.subarray(28 + payloadLen)
+          total -= 28 + payloadLen
+          const size = dg.volumeSize(volume)
+          const inRange = offset + length <= size
+          switch (type) {
+            case CMD.READ:
+              if (length > MAX_REQUEST || !inRange) reply(handle, ERR.EINVAL)
+              else run(dg.read(volume, offset, length).then((d) => reply(handle, 0, d), (e) => reply(handle, errno(e))))
+              break
+            case CMD.WRITE:
+              if (!inRange) reply(handle, ERR.ENOSPC)
+              else
+                run(
+                  dg
+                    .write(volume, offset, data!)
+                    .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
+                    .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+                )
+              break
+            case CMD.WRITE_ZEROES:
+              if (!inRange) {
+                reply(handle, ERR.ENOSPC)
+                break
+              }
+              run(
+                (async () => {
+                  const chunk = Buffer.alloc(Math.min(length, 4 << 20))
+                  for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
+                  if (flags & CMD_FLAG.FUA) await dg.flush(volume)
+                })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+              )
+              break
+            case CMD.TRIM:
+              // a hint; the data may stay as it is
+              reply(handle, inRange ? 0 : ERR.EINVAL)
+              break
+            case CMD.FLUSH: {
+              // everything already acknowledged must be durable: wait for it, then flush
+              const before = [...inflight]
+              run((async () => {
+                await Promise.allSettled(before)
+                await dg.flush(volume)
+              })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
+              break
+            }
+            case CMD.DISC:
+              return finish()
+            default:
+              reply(handle, ERR.EINVAL)
+          }
+        }
+      }
+      const onData = (b: Buffer) => {
+        if (chunks.length === 1 && chunks[0]!.length === 0) chunks[0] = b
+        else chunks.push(b)
+        total += b.length
+        dispatch()
+      }
+      sock.on('data', onData)
+      sock.once('close', () => finish())
+      dispatch()
+    })
   }
 }

@@ -1,0 +1,91 @@
+// fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
+// file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8).
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
+import { line, median } from '../../../packages/engine/bench/util.ts'
+import { startServer } from '../src/server.ts'
+import { freePort } from '../../../packages/engine/test/nbdkit.ts'
+
+const run = promisify(execFile)
+const MiB = 1 << 20
+const SIZE = 512 * MiB
+const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
+
+interface Job {
+  name: string
+  args: string[]
+  metric: 'iops' | 'bw'
+  rw: 'read' | 'write'
+}
+const JOBS: Job[] = [
+  { name: 'randread_4k', args: ['--rw=randread', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'read' },
+  { name: 'randwrite_4k', args: ['--rw=randwrite', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'write' },
+  { name: 'seqread_1m', args: ['--rw=read', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'read' },
+  { name: 'seqwrite_1m', args: ['--rw=write', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'write' },
+]
+
+async function fio(uri: string, job: Job): Promise<number> {
+  const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', '--runtime=4', '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
+  const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }>> }).jobs[0]!
+  return job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
+}
+
+async function nbdkit(file: string, offset: number): Promise<{ uri: string; child: ChildProcess }> {
+  const port = await freePort()
+  const child = spawn('nbdkit', ['-f', '-i', '127.0.0.1', '-p', String(port), '--exit-with-parent', '--filter=offset', 'file', file, `offset=${offset}`, `range=${SIZE}`], { stdio: 'ignore' })
+  for (let i = 0; i < 100; i++) {
+    try {
+      await run('nbdinfo', ['--size', `nbd://127.0.0.1:${port}`])
+      break
+    } catch {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return { uri: `nbd://127.0.0.1:${port}`, child }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'plexa-nbdbench-'))
+try {
+  await mkdir(join(dir, 'disks'))
+  const paths = [1, 2].map((i) => join(dir, 'disks', `nb-disk0${i}.img`))
+  for (const p of paths) await createImageFile(p, SIZE * 2 + 64 * MiB)
+  const dg = await DiskGroup.create({ name: 'nb', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))) })
+  await dg.assistMake({ name: 'one', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+  await dg.assistMake({ name: 'two', len: SIZE / 512, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  const sdOff = (plex: string) => dg.config().subdisks.find((s) => s.sd_pl_name === plex)!.sd_dev_offset * 512
+  const oneOff = sdOff('one-01')
+  await dg.start('one')
+  await dg.start('two')
+  const fill = Buffer.alloc(4 * MiB, 0x5a)
+  for (const v of ['one', 'two']) for (let o = 0; o < SIZE; o += fill.length) await dg.write(v, o, fill)
+  await dg.stop('one')
+  await dg.stop('two')
+  await dg.close()
+  const srv = await startServer({ dataDir: dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
+  for (let i = 0; i < 200 && [...srv.services.storage.groups.values()].some((g) => g.dg.config().volumes.some((v) => v.v_kstate !== 'ENABLED')); i++) await new Promise((r) => setTimeout(r, 25))
+  const ours = (v: string) => `nbd://127.0.0.1:${srv.nbdPort}/${v}`
+  const kit = await nbdkit(paths[0]!, oneOff)
+  const results: Record<string, number[]> = {}
+  const push = (k: string, v: number) => (results[k] ??= []).push(v)
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const job of JOBS) {
+      push(`kit:${job.name}`, await fio(kit.uri, job))
+      push(`one:${job.name}`, await fio(ours('one'), job))
+      push(`two:${job.name}`, await fio(ours('two'), job))
+    }
+  }
+  kit.child.kill()
+  for (const job of JOBS) {
+    const unit = job.metric === 'iops' ? 'IOPS' : 'MiB/s'
+    const base = median(results[`kit:${job.name}`]!)
+    console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex`, median(results[`one:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+    console.log(JSON.stringify(line(`nbd.fio.${job.name}.mirror2`, median(results[`two:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+  }
+  await srv.close()
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
