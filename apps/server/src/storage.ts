@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type BlockDevice,
@@ -61,13 +61,33 @@ export class Storage {
     return g
   }
 
-  /** Imports every disk group found in the data directory. */
+  /** Remote disks (nbd:// URLs) and block device paths the groups use, kept across restarts. */
+  private get externalFile(): string {
+    return join(this.dataDir, 'external-disks.json')
+  }
+
+  async externalDisks(): Promise<string[]> {
+    try {
+      return JSON.parse(await readFile(this.externalFile, 'utf8')) as string[]
+    } catch {
+      return []
+    }
+  }
+
+  /** Remembers a disk that lives outside the data directory (an NBD export, a block device). */
+  async rememberExternal(path: string): Promise<void> {
+    const list = await this.externalDisks()
+    if (!list.includes(path)) await writeFile(this.externalFile, JSON.stringify([...list, path], null, 2))
+  }
+
+  /** Imports every disk group found in the data directory (and its remembered external disks). */
   async open(): Promise<void> {
     await mkdir(this.disksDir, { recursive: true })
-    const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort()
+    const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort().map((f) => join(this.disksDir, f))
     const byGroup = new Map<string, BlockDevice[]>()
-    for (const f of files) {
-      const dev = await openDevicePath(join(this.disksDir, f))
+    for (const f of [...files, ...(await this.externalDisks())]) {
+      const dev = await openDevicePath(f).catch(() => undefined)
+      if (!dev) continue // an external disk that is gone: its group imports without it
       const header = await readDiskHeader(dev).catch(() => undefined)
       if (!header) {
         await dev.close()

@@ -206,3 +206,33 @@ describe('NBD export proven with real clients', () => {
     await api('POST', '/api/dgs/tdg/volumes/cat/start', {})
   })
 })
+
+describe('remote disks through the server', () => {
+  it('adds an nbdkit export as a disk, mirrors onto it, and finds it again after a restart', async () => {
+    const { startNbdkit } = await import('../../../packages/engine/test/nbdkit.ts')
+    const { startServer } = await import('../src/server.ts')
+    const kit = await startNbdkit(['memory', '64M'])
+    let t = await testServer()
+    try {
+      const api = (method: string, path: string, body?: unknown) => call(t.url, method, path, { auth: t.adminToken, ...(body !== undefined ? { body } : {}) })
+      expect((await api('POST', '/api/dgs/tdg/disks', { name: 'remote1', path: kit.url })).status).toBe(200)
+      await api('POST', '/api/dgs/tdg/records', { records: [{ type: 'sd', name: 'rsd', disk: 'remote1', len: 32768 }, { type: 'plex', name: 'rpl', sd: ['rsd'] }] })
+      const att = await api('POST', '/api/dgs/tdg/plexes/rpl/att', { volume: 'mir' })
+      expect(att.status).toBe(202)
+      for (let i = 0; i < 400; i++) {
+        const pl = (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'rpl')
+        if (pl.pl_state === 'ACTIVE') break
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      const dir = t.dir
+      await t.srv.close()
+      const srv = await startServer({ dataDir: dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
+      t = { ...t, srv, url: srv.url, close: async () => { await srv.close(); await (await import('node:fs/promises')).rm(dir, { recursive: true, force: true }) } }
+      const g = (await call(srv.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body
+      expect(g.config.disks.find((d: { dm_name: string }) => d.dm_name === 'remote1')).toMatchObject({ dm_device: kit.url, dm_pflag: 0 })
+    } finally {
+      await t.close()
+      await kit.stop()
+    }
+  })
+})

@@ -149,7 +149,12 @@ export const handlers: Handlers = {
     const dg = dgOf(s, ctx)
     const device = await newDevice(s, dg.name, ctx.body.name, ctx.body)
     try {
-      return tx(await dg.addDisk({ name: ctx.body.name, device }, { dryRun: ctx.body.dryRun ?? false }))
+      const r = await dg.addDisk({ name: ctx.body.name, device }, { dryRun: ctx.body.dryRun ?? false })
+      if (!ctx.body.dryRun) {
+        s.storage.group(dg.name).devices.set(ctx.body.name, device)
+        if (ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
+      }
+      return tx(r)
     } finally {
       if (ctx.body.dryRun) await device.close()
     }
@@ -165,7 +170,10 @@ export const handlers: Handlers = {
       throw e
     })
     if (ctx.body.dryRun) await device.close()
-    else s.storage.group(dg.name).devices.set(ctx.params.disk!, device)
+    else {
+      s.storage.group(dg.name).devices.set(ctx.params.disk!, device)
+      if (ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
+    }
     return tx(r)
   },
   async 'POST /api/dgs/:dg/disks/:disk/resync'(s, ctx) {
