@@ -1,0 +1,117 @@
+import type { AnyRecord, Config, RecordChange, TaskProgress } from '@plexa/engine'
+import type { GroupView, LabView, Role, ServerEvent, ServerMessage } from '@plexa/protocol'
+
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
+
+/** Everything the web shows, fed by the server's messages (a pure reducer, no React). */
+export interface ServerState {
+  seq: number
+  groups: Record<string, GroupView>
+  tasks: Record<string, TaskProgress & { dg: string }>
+  lab: LabView
+  /** Newest last, at most EVENT_LIMIT. */
+  events: ServerEvent[]
+  user: { name: string; role: Role } | undefined
+  connection: Connection
+  /** A sequence gap was seen: the socket must fetch a fresh snapshot. */
+  needsSnapshot: boolean
+}
+
+export const EVENT_LIMIT = 500
+
+export function initialServerState(): ServerState {
+  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], user: undefined, connection: 'connecting', needsSnapshot: false }
+}
+
+const COLLECTION = { dg: 'dg', dm: 'disks', sd: 'subdisks', pl: 'plexes', v: 'volumes' } as const
+const RID = { dg: 'dg_rid', dm: 'dm_rid', sd: 'sd_rid', pl: 'pl_rid', v: 'v_rid' } as const
+
+/** Applies committed record changes to a configuration (a new object; the old one is untouched). */
+export function applyChanges(config: Config, tid: number, changes: RecordChange[]): Config {
+  const next: Config = { ...config, tid, disks: [...config.disks], subdisks: [...config.subdisks], plexes: [...config.plexes], volumes: [...config.volumes] }
+  for (const ch of changes) {
+    if (ch.kind === 'dg') {
+      if (ch.after) next.dg = ch.after as unknown as Config['dg']
+      continue
+    }
+    const list = next[COLLECTION[ch.kind]] as unknown as Array<Record<string, unknown>>
+    const key = RID[ch.kind]
+    const i = list.findIndex((r) => r[key] === ch.rid)
+    if (ch.op === 'delete') {
+      if (i >= 0) list.splice(i, 1)
+    } else if (ch.after) {
+      if (i >= 0) list[i] = ch.after
+      else list.push(ch.after)
+    }
+  }
+  return next
+}
+
+function applyEvent(s: ServerState, e: ServerEvent): ServerState {
+  const events = [...s.events, e].slice(-EVENT_LIMIT)
+  const base = { ...s, seq: e.seq, events }
+  switch (e.type) {
+    case 'config.committed': {
+      const g = s.groups[e.dg]
+      if (!g) return { ...base, needsSnapshot: true }
+      return { ...base, groups: { ...s.groups, [e.dg]: { ...g, config: applyChanges(g.config, e.tid, e.changes) } } }
+    }
+    case 'dg.maps': {
+      const g = s.groups[e.dg]
+      return g ? { ...base, groups: { ...s.groups, [e.dg]: { ...g, dirty: e.dirty, stale: e.stale } } } : base
+    }
+    case 'dg.state': {
+      const g = s.groups[e.dg]
+      return g ? { ...base, groups: { ...s.groups, [e.dg]: { ...g, forcedOffline: e.state === 'forced-offline' } } } : base
+    }
+    case 'task.progress': {
+      const { type: _t, seq: _s, at: _a, ...p } = e
+      return { ...base, tasks: { ...s.tasks, [e.taskId]: p } }
+    }
+    case 'task.finished': {
+      const tasks = { ...s.tasks }
+      delete tasks[e.taskId]
+      return { ...base, tasks }
+    }
+    case 'lab.disk': {
+      const disks = s.lab.disks.filter((d) => !(d.dg === e.dg && d.disk === e.disk))
+      if (e.failed !== 'none' || e.latencyMs) disks.push({ dg: e.dg, disk: e.disk, failed: e.failed, latencyMs: e.latencyMs })
+      return { ...base, lab: { ...s.lab, disks } }
+    }
+    case 'lab.load': {
+      const loads = s.lab.loads.filter((l) => !(l.dg === e.dg && l.volume === e.volume))
+      if (e.running) loads.push({ dg: e.dg, volume: e.volume, running: true, writes: e.writes, errors: e.errors })
+      return { ...base, lab: { ...s.lab, loads } }
+    }
+    default:
+      return base
+  }
+}
+
+/**
+ * The reducer of the stream: a `hello` replaces everything; events apply in sequence order; an
+ * event already seen (a replay after a reconnect) is ignored; a gap asks for a fresh snapshot.
+ */
+export function applyServerMessage(s: ServerState, m: ServerMessage): ServerState {
+  switch (m.type) {
+    case 'hello': {
+      const groups: Record<string, GroupView> = {}
+      for (const g of m.snapshot.groups) groups[g.name] = g
+      const tasks: ServerState['tasks'] = {}
+      for (const t of m.snapshot.tasks) tasks[t.taskId] = t
+      return { ...s, seq: m.seq, groups, tasks, lab: m.snapshot.lab, user: m.user, connection: 'live', needsSnapshot: false }
+    }
+    case 'resumed':
+      return { ...s, connection: 'live' }
+    case 'event': {
+      if (m.event.seq <= s.seq) return s
+      if (m.event.seq !== s.seq + 1) return { ...s, needsSnapshot: true }
+      return applyEvent(s, m.event)
+    }
+    case 'error':
+    case 'pong':
+      return s
+  }
+}
+
+export type { AnyRecord }
