@@ -1,4 +1,4 @@
-import type { AnyRecord, Config, RecordChange, TaskProgress } from '@plexa/engine'
+import type { Config, RecordChange, TaskProgress } from '@plexa/engine'
 import type { GroupView, LabView, Role, ServerEvent, ServerMessage } from '@plexa/protocol'
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
@@ -114,4 +114,4 @@ export function applyServerMessage(s: ServerState, m: ServerMessage): ServerStat
   }
 }
 
-export type { AnyRecord }
+

@@ -1,0 +1,36 @@
+import { useState } from 'react'
+import { api } from '../net/api.ts'
+
+export function Login({ onLogin }: { onLogin: () => void }) {
+  const [user, setUser] = useState('admin')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<string>()
+  return (
+    <main className="flex h-full items-center justify-center bg-slate-100 dark:bg-slate-900">
+      <form
+        className="w-80 space-y-3 rounded-lg bg-white p-6 shadow dark:bg-slate-800 dark:text-slate-100"
+        onSubmit={async (e) => {
+          e.preventDefault()
+          try {
+            await api('POST /api/session', {}, { user, password })
+            onLogin()
+          } catch (err) {
+            setError((err as { code?: string }).code === 'VM_RATE_LIMITED' ? 'Too many attempts; wait a minute.' : 'Wrong user or password.')
+          }
+        }}
+      >
+        <h1 className="text-xl font-semibold">Plexa</h1>
+        <label className="block text-sm">
+          User
+          <input aria-label="user" className="mt-1 w-full rounded border px-2 py-1 dark:bg-slate-700" value={user} onChange={(e) => setUser(e.target.value)} />
+        </label>
+        <label className="block text-sm">
+          Password
+          <input aria-label="password" type="password" className="mt-1 w-full rounded border px-2 py-1 dark:bg-slate-700" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        {error && <p role="alert" className="text-sm text-red-700 dark:text-red-300">{error}</p>}
+        <button type="submit" className="w-full rounded bg-blue-700 px-3 py-1.5 text-white hover:bg-blue-800">Log in</button>
+      </form>
+    </main>
+  )
+}

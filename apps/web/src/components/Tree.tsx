@@ -1,0 +1,71 @@
+import { useMemo, useRef } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import { type Selection, appStore, useApp } from '../store/appStore.ts'
+
+interface Item extends Selection {
+  label: string
+  depth: number
+  state?: string
+}
+
+/** The object tree: disk groups, their disks, and volumes > plexes > subdisks. Arrow keys move. */
+export function Tree() {
+  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  const selection = useApp((s) => s.selection)
+  const items = useMemo(() => {
+    const out: Item[] = []
+    for (const g of groups) {
+      const c = g.config
+      out.push({ dg: g.name, kind: 'dg', name: g.name, label: `${g.name}${g.forcedOffline ? ' (offline)' : ''}`, depth: 0 })
+      for (const d of [...c.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name))) out.push({ dg: g.name, kind: 'dm', name: d.dm_name, label: d.dm_name, depth: 1, state: d.dm_pflag & 0x100 ? 'REMOVED' : '' })
+      for (const v of [...c.volumes].sort((a, b) => a.v_name.localeCompare(b.v_name))) {
+        out.push({ dg: g.name, kind: 'v', name: v.v_name, label: v.v_name, depth: 1, state: `${v.v_kstate} ${v.v_state}` })
+        for (const p of c.plexes.filter((x) => x.pl_vol_rid === v.v_rid).sort((a, b) => a.pl_name.localeCompare(b.pl_name))) {
+          out.push({ dg: g.name, kind: 'pl', name: p.pl_name, label: p.pl_name, depth: 2, state: `${p.pl_kstate} ${p.pl_state}` })
+          for (const s of c.subdisks.filter((x) => x.sd_plex_rid === p.pl_rid)) out.push({ dg: g.name, kind: 'sd', name: s.sd_name, label: s.sd_name, depth: 3 })
+        }
+      }
+    }
+    return out
+  }, [groups])
+  const refs = useRef<Array<HTMLLIElement | null>>([])
+  const index = items.findIndex((i) => selection && i.dg === selection.dg && i.kind === selection.kind && i.name === selection.name)
+  const move = (to: number) => {
+    const it = items[Math.max(0, Math.min(items.length - 1, to))]
+    if (!it) return
+    appStore.getState().select({ dg: it.dg, kind: it.kind, name: it.name })
+    refs.current[items.indexOf(it)]?.focus()
+  }
+  return (
+    <nav aria-label="objects" className="h-full overflow-auto p-2 text-sm">
+      <ul role="tree" aria-label="object tree">
+        {items.map((it, i) => (
+          <li
+            key={`${it.dg}/${it.kind}/${it.name}`}
+            ref={(el) => void (refs.current[i] = el)}
+            role="treeitem"
+            aria-level={it.depth + 1}
+            aria-selected={i === index}
+            tabIndex={i === index || (index < 0 && i === 0) ? 0 : -1}
+            data-testid={`tree-${it.kind}-${it.name}`}
+            className={`cursor-pointer truncate rounded px-1 py-0.5 outline-none focus:ring-2 focus:ring-blue-500 ${i === index ? 'bg-blue-100 dark:bg-blue-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+            style={{ paddingLeft: `${it.depth * 14 + 4}px` }}
+            onClick={() => move(i)}
+            onKeyDown={(e) => {
+              if (e.key === 'ArrowDown') move(i + 1)
+              else if (e.key === 'ArrowUp') move(i - 1)
+              else if (e.key === 'Home') move(0)
+              else if (e.key === 'End') move(items.length - 1)
+              else return
+              e.preventDefault()
+            }}
+          >
+            <span className="mr-1 text-xs text-slate-500">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
+            {it.label}
+            {it.state && <span className="ml-1 text-xs text-slate-500">{it.state}</span>}
+          </li>
+        ))}
+      </ul>
+    </nav>
+  )
+}

@@ -1,0 +1,80 @@
+import { useShallow } from 'zustand/react/shallow'
+import type { GroupView } from '@plexa/protocol'
+import { appStore, useApp } from '../store/appStore.ts'
+import { stateColor } from '../views/colors.ts'
+import { type VolumeBox, layoutVolume, regionRects } from '../views/layout.ts'
+
+const WIDTH = 760
+
+/** Each volume a box of plexes, each plex its subdisks along the address space, with maps over it. */
+export function VolumeView() {
+  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
+  const selection = useApp((s) => s.selection)
+  return (
+    <section aria-label="volume view" className="space-y-3">
+      {groups.map((g) =>
+        [...g.config.volumes]
+          .sort((a, b) => a.v_name.localeCompare(b.v_name))
+          .map((v) => {
+            const box = layoutVolume(g.config, v, WIDTH)
+            const task = tasks.find((t) => t.dg === g.name && t.volume === v.v_name)
+            return <VolumeDrawing key={`${g.name}/${v.v_name}`} g={g} box={box} task={task} selected={selection} />
+          }),
+      )}
+    </section>
+  )
+}
+
+function VolumeDrawing({ g, box, task, selected }: { g: GroupView; box: VolumeBox; task: { doneBytes: number; totalBytes: number; phase: string } | undefined; selected: ReturnType<typeof appStore.getState>['selection'] }) {
+  const v = box.volume
+  const dirty = g.dirty[v.v_name]
+  const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
+  const related = (plexName: string) => selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && g.config.subdisks.some((s) => s.sd_name === selected.name && s.sd_pl_name === plexName)) || (selected.kind === 'dm' && g.config.subdisks.some((s) => s.sd_dm_name === selected.name && s.sd_pl_name === plexName)))
+  const select = (kind: 'v' | 'pl' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
+  return (
+    <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`rounded border p-2 ${isSel('v', v.v_name) ? 'border-blue-600' : 'border-slate-300 dark:border-slate-600'}`}>
+      <figcaption className="flex items-center gap-2 text-sm">
+        <button className="font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
+        <span className="rounded px-1 text-xs text-white" style={{ background: stateColor(v.v_kstate, v.v_state) }}>{v.v_kstate} {v.v_state}</span>
+        <span className="text-xs text-slate-500">{(v.v_len / 2048).toFixed(0)} MiB · {v.v_read_pol}</span>
+        {dirty && dirty.regions.length > 0 && <span className="text-xs text-amber-700 dark:text-amber-300" data-testid={`dirty-${v.v_name}`}>DRL: {dirty.regions.length} dirty region(s), recovery would copy {(dirty.recoveryBytes / 1048576).toFixed(1)} MiB</span>}
+        {task && (
+          <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${v.v_name}`}>
+            {task.phase}
+            <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-32" aria-label={`${task.phase} progress of ${v.v_name}`} />
+            {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}%
+          </span>
+        )}
+      </figcaption>
+      <svg width={WIDTH} height={box.h - 14} role="img" aria-label={`layout of ${v.v_name}`} className="mt-1 max-w-full">
+        {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, { x: 8, y: 2, w: WIDTH - 16, h: 4 }).map((r, i) => <rect key={`d${i}`} {...{ x: r.x, y: r.y, width: r.w, height: r.h }} fill="#D55E00" opacity={0.8} />)}
+        {box.plexes.map((p) => {
+          const st = g.stale[p.plex.pl_name]
+          const color = stateColor(p.plex.pl_kstate, p.plex.pl_state)
+          const label = `plex ${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}`
+          return (
+            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} aria-label={label} role="button" tabIndex={-1} onClick={() => select('pl', p.plex.pl_name)} className="cursor-pointer">
+              <rect x={p.x} y={p.y - 14} width={p.w} height={p.h} fill="none" stroke={isSel('pl', p.plex.pl_name) ? '#2563eb' : related(p.plex.pl_name) ? '#60a5fa' : '#94a3b8'} strokeWidth={isSel('pl', p.plex.pl_name) ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
+              {p.holes.map((h, i) => <rect key={`h${i}`} x={h.x} y={h.y - 14} width={h.w} height={h.h} fill="url(#hole)" stroke="#94a3b8" strokeDasharray="2 2" />)}
+              {p.subdisks.map((s) => (
+                <rect key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} x={s.x} y={s.y - 14} width={s.w} height={s.h} fill={color} opacity={isSel('sd', s.sd.sd_name) ? 1 : 0.75} stroke="#fff" onClick={(e) => { e.stopPropagation(); select('sd', s.sd.sd_name) }}>
+                  <title>{`${s.sd.sd_name} on ${s.sd.sd_dm_name} at ${s.sd.sd_dm_offset}, ${s.sd.sd_len} sectors${s.column > 0 ? `, column ${s.column}` : ''}`}</title>
+                </rect>
+              ))}
+              {st && !st.full && regionRects(st.regions, st.regionSectors, v.v_len, { x: p.x, y: p.y + p.h - 18, w: p.w, h: 3 }).map((r, i) => <rect key={`s${i}`} x={r.x} y={r.y} width={r.w} height={r.h} fill="#E69F00" />)}
+              <text x={p.x + 4} y={p.y + 4} fontSize={11} fill="currentColor" className="pointer-events-none select-none" style={{ paintOrder: 'stroke' }} stroke="white" strokeWidth={3}>
+                {p.plex.pl_name} · {p.plex.pl_kstate} {p.plex.pl_state}{p.plex.pl_tutil[0] ? ` · ${p.plex.pl_tutil[0]}` : ''}{p.log ? ' · LOG' : ''}{st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region(s)` : ''}
+              </text>
+            </g>
+          )
+        })}
+        <defs>
+          <pattern id="hole" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+            <line x1="0" y1="0" x2="0" y2="6" stroke="#cbd5e1" strokeWidth="2" />
+          </pattern>
+        </defs>
+      </svg>
+    </figure>
+  )
+}

@@ -1,0 +1,38 @@
+import { PROTOCOL_VERSION, type ServerMessage } from '@plexa/protocol'
+import { appStore } from '../store/appStore.ts'
+
+/**
+ * The live stream, fed into the store outside React. Reconnects with the last sequence number it
+ * applied, so the server replays exactly what was missed (or sends a fresh snapshot).
+ */
+export function connect(): () => void {
+  let ws: WebSocket | undefined
+  let closed = false
+  let retry = 250
+  const open = () => {
+    const s = appStore.getState()
+    const last = s.server.seq > 0 && !s.server.needsSnapshot ? `&lastSeq=${s.server.seq}` : ''
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws'
+    ws = new WebSocket(`${proto}://${location.host}/ws?protocol=${PROTOCOL_VERSION}${last}`)
+    ws.onopen = () => {
+      retry = 250
+    }
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(String(m.data)) as ServerMessage
+      appStore.getState().receive(msg)
+      if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
+    }
+    ws.onclose = () => {
+      if (closed) return
+      appStore.getState().setConnection('reconnecting')
+      setTimeout(open, retry)
+      retry = Math.min(retry * 2, 5000)
+    }
+  }
+  open()
+  return () => {
+    closed = true
+    ws?.close()
+    appStore.getState().setConnection('offline')
+  }
+}

@@ -1,0 +1,53 @@
+import type { Config } from '@plexa/engine'
+import type { RouteKey } from '@plexa/protocol'
+import type { Selection } from '../store/appStore.ts'
+
+/** One thing an administrator can do to the selection, with why it is not allowed when it is not. */
+export interface Action {
+  id: string
+  label: string
+  route: RouteKey
+  params: Record<string, string>
+  body: Record<string, unknown>
+  /** Needs a confirmation with its dry-run preview. */
+  destructive: boolean
+  disabled?: string
+  /** What it means for redundancy, said before it is done. */
+  warning?: string
+  /** Offers a Force choice, explained. */
+  force?: string
+}
+
+/** The actions of the selection, pure: the web and its tests compute the same list. */
+export function actionsFor(c: Config, sel: Selection, role: string | undefined): Action[] {
+  const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined
+  const out: Action[] = []
+  if (sel.kind === 'pl') {
+    const pl = c.plexes.find((p) => p.pl_name === sel.name)
+    if (!pl) return out
+    const v = c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)
+    const p = { dg: sel.dg, plex: pl.pl_name }
+    const others = v ? c.plexes.filter((x) => x.pl_vol_rid === v.v_rid && x !== pl && x.pl_kstate === 'ENABLED' && x.pl_state === 'ACTIVE' && x.pl_contig_len >= v.v_len) : []
+    const last = v && v.v_kstate === 'ENABLED' && others.length === 0 ? `${pl.pl_name} is the last complete plex of ${v.v_name}` : undefined
+    const redundancy = v && others.length === 1 ? `${v.v_name} will have no redundancy` : undefined
+    const locked = pl.pl_tutil[0] ? `locked by ${pl.pl_tutil[0]}` : undefined
+    out.push({ id: 'det', label: 'Detach', route: 'POST /api/dgs/:dg/plexes/:plex/det', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : pl.pl_kstate !== 'ENABLED' ? 'not enabled' : undefined) ? { disabled: viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : 'not enabled') } : {}) })
+    const attReason = viewer ?? locked ?? (!v ? 'not associated with a volume' : pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE' ? 'already attached' : undefined)
+    out.push({ id: 'att', label: 'Attach', route: 'POST /api/dgs/:dg/plexes/:plex/att', params: p, body: { volume: v?.v_name ?? '' }, destructive: false, ...(attReason ? { disabled: attReason } : {}) })
+    const disReason = viewer ?? locked ?? (!v ? 'not associated' : last)
+    out.push({ id: 'dis', label: 'Dissociate', route: 'POST /api/dgs/:dg/plexes/:plex/dis', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(disReason ? { disabled: disReason } : {}) })
+  } else if (sel.kind === 'v') {
+    const v = c.volumes.find((x) => x.v_name === sel.name)
+    if (!v) return out
+    const p = { dg: sel.dg, volume: v.v_name }
+    const on = v.v_kstate === 'ENABLED'
+    out.push({ id: 'start', label: 'Start', route: 'POST /api/dgs/:dg/volumes/:volume/start', params: p, body: {}, destructive: false, ...(viewer ?? (on ? 'already started' : undefined) ? { disabled: viewer ?? 'already started' } : {}) })
+    out.push({ id: 'stop', label: 'Stop', route: 'POST /api/dgs/:dg/volumes/:volume/stop', params: p, body: {}, destructive: true, warning: `${v.v_name} will be unavailable until started again`, ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
+    out.push({ id: 'resync', label: 'Resync', route: 'POST /api/dgs/:dg/volumes/:volume/resync', params: p, body: { force: false }, destructive: true, force: 'Force copies the preferred good plex over every other plex, region by region, whether or not a region is marked stale (read-writeback). Without Force only stale regions are copied to their stale copies.', ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
+    out.push({ id: 'verify', label: 'Verify', route: 'POST /api/dgs/:dg/volumes/:volume/verify', params: p, body: {}, destructive: false, ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
+  } else if (sel.kind === 'dm') {
+    const p = { dg: sel.dg, disk: sel.name }
+    out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Force copies a good copy over every copy of every region with an extent on this disk, stale or not (AIX lvm_resyncpv Force); other disks holding those regions are written too. Without Force only stale copies are refreshed.', ...(viewer ? { disabled: viewer } : {}) })
+  }
+  return out
+}
