@@ -17,6 +17,7 @@ const TOOLS = {
   fusermount3: 'fuse3',
   'mkfs.ext4': 'e2fsprogs',
   losetup: 'mount',
+  chromium: 'chromium',
 }
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 const missing = [...new Set(Object.entries(TOOLS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg))]
@@ -38,10 +39,12 @@ if (missing.length) {
 let passed = 0
 let failed = 0
 
-const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' })
-if (tsc.status === 0) passed += 1
-else failed += 1
-console.log(tsc.status === 0 ? 'typecheck: ok' : 'typecheck: FAILED')
+for (const project of ['tsconfig.json', 'apps/web/tsconfig.json']) {
+  const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', project], { stdio: 'inherit' })
+  if (tsc.status === 0) passed += 1
+  else failed += 1
+  console.log(tsc.status === 0 ? `typecheck ${project}: ok` : `typecheck ${project}: FAILED`)
+}
 
 rmSync(report, { force: true })
 const vitest = spawnSync(
@@ -61,5 +64,19 @@ try {
   console.log('vitest produced no report')
 }
 if (vitest.status !== 0 && failed === 0) failed += 1
+
+// The browser end-to-end suite: Playwright in Debian's Chromium against a real server.
+const e2eReport = '.playwright-report.json'
+rmSync(e2eReport, { force: true })
+const e2e = spawnSync('npx', ['playwright', 'test', '-c', 'e2e'], { stdio: 'inherit' })
+try {
+  const r = JSON.parse(readFileSync(e2eReport, 'utf8'))
+  passed += r.stats.expected
+  failed += r.stats.unexpected + r.stats.skipped + (r.stats.flaky ?? 0)
+  if (e2e.status !== 0 && r.stats.unexpected === 0) failed += 1
+} catch {
+  failed += 1
+  console.log('playwright produced no report')
+}
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)

@@ -71,7 +71,7 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
     return () => void (live = false)
   }, [action, force]) // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="rounded-lg p-4 text-sm shadow-xl dark:bg-slate-800 dark:text-slate-100" onCancel={onClose}>
+    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-lg rounded-lg p-4 text-sm shadow-xl dark:bg-slate-800 dark:text-slate-100" onCancel={onClose}>
       <h2 className="mb-2 font-semibold">{action.label} {Object.values(action.params).slice(1).join(' ')}?</h2>
       {action.warning && <p className="mb-2 font-semibold text-amber-700 dark:text-amber-300" role="alert">{action.warning}</p>}
       {action.force && (
