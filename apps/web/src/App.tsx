@@ -50,7 +50,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
       <aside className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
       <main className="flex flex-col overflow-hidden">
         <Actions />
-        <div className="flex-1 overflow-auto p-2">{view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
+        <div className="min-h-0 flex-1">{view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
       <aside className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
       <footer className="col-span-3 grid grid-cols-2 border-t border-slate-200 dark:border-slate-700">

@@ -1,7 +1,11 @@
+import { useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
 import { volumeColor } from '../views/colors.ts'
-import { layoutDisk } from '../views/layout.ts'
+import { indexConfig, layoutDisk } from '../views/layout.ts'
+import { useScroll, visibleRange } from '../views/useWindow.ts'
+
+const ROW_H = 22
 
 const WIDTH = 760
 
@@ -10,17 +14,26 @@ export function DiskView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
+  const rows = useMemo(() => groups.flatMap((g) => {
+    const ix = indexConfig(g.config)
+    const volByPlex = new Map(g.config.plexes.map((p) => [p.pl_name, p.pl_v_name]))
+    return [...g.config.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name)).map((dm) => ({ g, ix, dm, volByPlex }))
+  }), [groups])
+  const ref = useRef<HTMLDivElement>(null)
+  const { top, height } = useScroll(ref)
+  const offsets = useMemo(() => Array.from({ length: rows.length + 1 }, (_, i) => i * ROW_H), [rows])
+  const [from, to] = visibleRange(offsets, top, height)
   return (
-    <section aria-label="disk view" className="space-y-1">
-      {groups.map((g) =>
-        [...g.config.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name)).map((dm) => {
-          const bar = layoutDisk(g.config, dm, WIDTH, 0, 18)
+    <div ref={ref} className="h-full overflow-auto p-2">
+    <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
+      {rows.slice(from, to).map(({ g, ix, dm, volByPlex }, k) => {
+          const bar = layoutDisk(ix, dm, WIDTH, 0, 18)
           const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none')
           const removed = (dm.dm_pflag & 0x100) !== 0
-          const volOf = (plName: string) => g.config.plexes.find((p) => p.pl_name === plName)?.pl_v_name ?? ''
+          const volOf = (plName: string) => volByPlex.get(plName) ?? ''
           const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
           return (
-            <div key={dm.dm_name} className="flex items-center gap-2 text-xs" data-testid={`disk-${dm.dm_name}`}>
+            <div key={`${g.name}/${dm.dm_name}`} className="flex items-center gap-2 text-xs" data-testid={`disk-${dm.dm_name}`} style={{ position: 'absolute', top: (from + k) * ROW_H, left: 0, right: 0 }}>
               <button className={`w-16 text-left font-semibold ${selectedHere ? 'text-blue-700 dark:text-blue-300' : ''}`} onClick={() => appStore.getState().select({ dg: g.name, kind: 'dm', name: dm.dm_name })}>{dm.dm_name}</button>
               <svg width={WIDTH} height={18} role="img" aria-label={`disk ${dm.dm_name}${removed ? ' REMOVED' : ''}${failed ? ` FAILED ${failed.failed}` : ''}`} className="max-w-full">
                 <rect x={0} y={0} width={WIDTH} height={18} fill="#e2e8f0" />
@@ -39,8 +52,8 @@ export function DiskView() {
               {(removed || failed) && <span className="font-semibold text-red-700 dark:text-red-300">{removed ? 'REMOVED' : `FAILED (${failed!.failed})`}</span>}
             </div>
           )
-        }),
-      )}
+        })}
     </section>
+    </div>
   )
 }

@@ -1,6 +1,9 @@
 import { useMemo, useRef } from 'react'
+import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
+
+const ROW_H = 24
 
 interface Item extends Selection {
   label: string
@@ -28,28 +31,48 @@ export function Tree() {
     }
     return out
   }, [groups])
-  const refs = useRef<Array<HTMLLIElement | null>>([])
+  const refs = useRef(new Map<number, HTMLLIElement>())
+  const focusNext = useRef<number | undefined>(undefined)
+  const scroller = useRef<HTMLElement>(null)
+  const { top, height } = useScroll(scroller)
+  const offsets = useMemo(() => Array.from({ length: items.length + 1 }, (_, i) => i * ROW_H), [items])
+  const [from, to] = visibleRange(offsets, top, height, 200)
   const index = items.findIndex((i) => selection && i.dg === selection.dg && i.kind === selection.kind && i.name === selection.name)
   const move = (to: number) => {
-    const it = items[Math.max(0, Math.min(items.length - 1, to))]
+    const i = Math.max(0, Math.min(items.length - 1, to))
+    const it = items[i]
     if (!it) return
     appStore.getState().select({ dg: it.dg, kind: it.kind, name: it.name })
-    refs.current[items.indexOf(it)]?.focus()
+    const el = scroller.current
+    if (el && (i * ROW_H < el.scrollTop || (i + 1) * ROW_H > el.scrollTop + el.clientHeight)) el.scrollTop = i * ROW_H - el.clientHeight / 2
+    const li = refs.current.get(i)
+    if (li) li.focus()
+    else focusNext.current = i // rendered after the scroll: focus it then
   }
   return (
-    <nav aria-label="objects" className="h-full overflow-auto p-2 text-sm">
-      <ul role="tree" aria-label="object tree">
-        {items.map((it, i) => (
+    <nav aria-label="objects" ref={scroller} className="h-full overflow-auto p-2 text-sm">
+      <ul role="tree" aria-label="object tree" style={{ height: items.length * ROW_H, position: 'relative' }}>
+        {items.slice(from, to).map((it, k) => {
+          const i = from + k
+          return (
           <li
             key={`${it.dg}/${it.kind}/${it.name}`}
-            ref={(el) => void (refs.current[i] = el)}
+            ref={(el) => {
+              if (el) {
+                refs.current.set(i, el)
+                if (focusNext.current === i) {
+                  focusNext.current = undefined
+                  el.focus()
+                }
+              } else refs.current.delete(i)
+            }}
             role="treeitem"
             aria-level={it.depth + 1}
             aria-selected={i === index}
             tabIndex={i === index || (index < 0 && i === 0) ? 0 : -1}
             data-testid={`tree-${it.kind}-${it.name}`}
             className={`cursor-pointer truncate rounded px-1 py-0.5 outline-none focus:ring-2 focus:ring-blue-500 ${i === index ? 'bg-blue-100 dark:bg-blue-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
-            style={{ paddingLeft: `${it.depth * 14 + 4}px` }}
+            style={{ paddingLeft: `${it.depth * 14 + 4}px`, position: 'absolute', top: i * ROW_H, height: ROW_H, left: 0, right: 0 }}
             onClick={() => move(i)}
             onKeyDown={(e) => {
               if (e.key === 'ArrowDown') move(i + 1)
@@ -64,7 +87,8 @@ export function Tree() {
             {it.label}
             {it.state && <span className="ml-1 text-xs text-slate-500">{it.state}</span>}
           </li>
-        ))}
+          )
+        })}
       </ul>
     </nav>
   )

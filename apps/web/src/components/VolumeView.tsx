@@ -1,36 +1,63 @@
+import { memo, useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
-import { appStore, useApp } from '../store/appStore.ts'
+import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { stateColor } from '../views/colors.ts'
-import { type VolumeBox, layoutVolume, regionRects } from '../views/layout.ts'
+import { type ConfigIndex, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { useScroll, visibleRange } from '../views/useWindow.ts'
 
 const WIDTH = 760
+const GAP = 12
+const CAPTION = 30
 
-/** Each volume a box of plexes, each plex its subdisks along the address space, with maps over it. */
+/**
+ * Each volume a box of plexes, each plex its subdisks along the address space, with the DRL and
+ * stale maps and resync progress over it. Only the volumes in view are drawn.
+ */
 export function VolumeView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
-  const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
   const selection = useApp((s) => s.selection)
+  const items = useMemo(() => {
+    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number }> = []
+    for (const g of groups) {
+      const ix = indexConfig(g.config)
+      for (const v of [...g.config.volumes].sort((a, b) => a.v_name.localeCompare(b.v_name))) out.push({ g, ix, v, h: CAPTION + volumeHeight(ix, v) + GAP })
+    }
+    return out
+  }, [groups])
+  const offsets = useMemo(() => {
+    const o = [0]
+    for (const it of items) o.push(o[o.length - 1]! + it.h)
+    return o
+  }, [items])
+  const ref = useRef<HTMLDivElement>(null)
+  const { top, height } = useScroll(ref)
+  const [from, to] = visibleRange(offsets, top, height)
   return (
-    <section aria-label="volume view" className="space-y-3">
-      {groups.map((g) =>
-        [...g.config.volumes]
-          .sort((a, b) => a.v_name.localeCompare(b.v_name))
-          .map((v) => {
-            const box = layoutVolume(g.config, v, WIDTH)
-            const task = tasks.find((t) => t.dg === g.name && t.volume === v.v_name)
-            return <VolumeDrawing key={`${g.name}/${v.v_name}`} g={g} box={box} task={task} selected={selection} />
-          }),
-      )}
-    </section>
+    <div ref={ref} className="h-full overflow-auto p-2" data-testid="volume-scroller">
+      <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
+        {items.slice(from, to).map((it, k) => (
+          <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0 }}>
+            <VolumeDrawing g={it.g} ix={it.ix} v={it.v} selected={selection} />
+          </div>
+        ))}
+      </section>
+    </div>
   )
 }
 
-function VolumeDrawing({ g, box, task, selected }: { g: GroupView; box: VolumeBox; task: { doneBytes: number; totalBytes: number; phase: string } | undefined; selected: ReturnType<typeof appStore.getState>['selection'] }) {
-  const v = box.volume
+const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; selected: Selection | undefined }) {
+  const box = useMemo(() => layoutVolume(ix, v, WIDTH), [ix, v])
+  // only this volume's task: progress elsewhere does not redraw it
+  const task = useApp(useShallow((s) => {
+    const t = Object.values(s.server.tasks).find((x) => x.dg === g.name && x.volume === v.v_name)
+    return t ? { doneBytes: t.doneBytes, totalBytes: t.totalBytes, phase: t.phase } : undefined
+  }))
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
-  const related = (plexName: string) => selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && g.config.subdisks.some((s) => s.sd_name === selected.name && s.sd_pl_name === plexName)) || (selected.kind === 'dm' && g.config.subdisks.some((s) => s.sd_dm_name === selected.name && s.sd_pl_name === plexName)))
+  const sdOf = (name: string) => g.config.subdisks.find((s) => s.sd_name === name)
+  const related = (plexName: string) =>
+    selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && sdOf(selected.name)?.sd_pl_name === plexName) || (selected.kind === 'dm' && (ix.sdsByPlex.get(box.plexes.find((p) => p.plex.pl_name === plexName)?.plex.pl_rid ?? 0) ?? []).some((s) => s.sd_dm_name === selected.name)))
   const select = (kind: 'v' | 'pl' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
   return (
     <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`rounded border p-2 ${isSel('v', v.v_name) ? 'border-blue-600' : 'border-slate-300 dark:border-slate-600'}`}>
@@ -77,4 +104,4 @@ function VolumeDrawing({ g, box, task, selected }: { g: GroupView; box: VolumeBo
       </svg>
     </figure>
   )
-}
+})

@@ -54,3 +54,14 @@ describe('layoutDisk', () => {
     expect(d.free.map((f) => [f.x, f.w])).toEqual([[350, 50], [402, 98]])
   })
 })
+
+describe('visibleRange', () => {
+  it('returns only the items overlapping the viewport plus a margin', async () => {
+    const { visibleRange } = await import('./useWindow.ts')
+    const offsets = Array.from({ length: 1001 }, (_, i) => i * 20) // 1000 rows of 20
+    expect(visibleRange(offsets, 0, 100, 0)).toEqual([0, 6])
+    expect(visibleRange(offsets, 2000, 100, 40)).toEqual([98, 108])
+    expect(visibleRange(offsets, 19990, 100, 0)).toEqual([999, 1000])
+    expect(visibleRange([0], 0, 100)).toEqual([0, 0])
+  })
+})

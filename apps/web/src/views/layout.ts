@@ -28,6 +28,36 @@ export interface VolumeBox extends Rect {
   plexes: PlexBox[]
 }
 
+/** Plexes per volume and subdisks per plex, built once per configuration (not per drawing). */
+export interface ConfigIndex {
+  plexesByVolume: Map<number, PlRecord[]>
+  sdsByPlex: Map<number, SdRecord[]>
+  sdsByDisk: Map<number, SdRecord[]>
+}
+
+export function indexConfig(c: Config): ConfigIndex {
+  const plexesByVolume = new Map<number, PlRecord[]>()
+  const sdsByPlex = new Map<number, SdRecord[]>()
+  const sdsByDisk = new Map<number, SdRecord[]>()
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+    const l = m.get(k)
+    if (l) l.push(v)
+    else m.set(k, [v])
+  }
+  for (const p of c.plexes) if (p.pl_vol_rid) push(plexesByVolume, p.pl_vol_rid, p)
+  for (const l of plexesByVolume.values()) l.sort((a, b) => a.pl_name.localeCompare(b.pl_name))
+  for (const s of c.subdisks) {
+    if (s.sd_plex_rid) push(sdsByPlex, s.sd_plex_rid, s)
+    push(sdsByDisk, s.sd_dm_rid, s)
+  }
+  return { plexesByVolume, sdsByPlex, sdsByDisk }
+}
+
+/** Height of a volume drawing, without laying it out. */
+export function volumeHeight(ix: ConfigIndex, v: VRecord): number {
+  return HEADER + (ix.plexesByVolume.get(v.v_rid)?.length ?? 0) * (ROW + 4) + PAD
+}
+
 export const ROW = 28
 export const PAD = 8
 export const HEADER = 22
@@ -37,14 +67,15 @@ export const HEADER = 22
  * the volume address space (concat: at their plex offsets; stripe: one lane per column), log
  * subdisks apart, holes marked. Pure: numbers in, rectangles out.
  */
-export function layoutVolume(c: Config, v: VRecord, width: number, y0 = 0): VolumeBox {
+export function layoutVolume(c: Config | ConfigIndex, v: VRecord, width: number, y0 = 0): VolumeBox {
+  const ix = 'plexesByVolume' in c ? c : indexConfig(c)
   const inner = width - 2 * PAD
   const x = scaleLinear().domain([0, Math.max(1, v.v_len)]).range([PAD, PAD + inner])
-  const plexes = c.plexes.filter((p) => p.pl_vol_rid === v.v_rid).sort((a, b) => a.pl_name.localeCompare(b.pl_name))
+  const plexes = ix.plexesByVolume.get(v.v_rid) ?? []
   let y = y0 + HEADER
   const boxes: PlexBox[] = []
   for (const pl of plexes) {
-    const sds = c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid)
+    const sds = ix.sdsByPlex.get(pl.pl_rid) ?? []
     const data = sds.filter((s) => !s.sd_is_log)
     const log = sds.length > 0 && data.length === 0
     const lanes = pl.pl_layout === 'STRIPE' ? Math.max(1, pl.pl_ncol) : 1
@@ -105,10 +136,11 @@ export interface DiskBar {
 }
 
 /** A disk as a bar: its private region, then its subdisks at their offsets, and the free gaps. */
-export function layoutDisk(c: Config, dm: DmRecord, width: number, y: number, h = 20): DiskBar {
+export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number, y: number, h = 20): DiskBar {
+  const ix = 'plexesByVolume' in c ? c : indexConfig(c)
   const total = dm.dm_priv_len + dm.dm_pub_len
   const x = scaleLinear().domain([0, Math.max(1, total)]).range([0, width])
-  const sds = c.subdisks.filter((s) => s.sd_dm_rid === dm.dm_rid).sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
+  const sds = [...(ix.sdsByDisk.get(dm.dm_rid) ?? [])].sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
   const free: Rect[] = []
   let pos = 0
   for (const s of sds) {
