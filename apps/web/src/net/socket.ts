@@ -9,6 +9,15 @@ export function connect(): () => void {
   let ws: WebSocket | undefined
   let closed = false
   let retry = 250
+  let queue: ServerMessage[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const batch = queue
+    queue = []
+    appStore.getState().receiveAll(batch)
+    if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
+  }
   const open = () => {
     const s = appStore.getState()
     const last = s.server.seq > 0 && !s.server.needsSnapshot ? `&lastSeq=${s.server.seq}` : ''
@@ -18,9 +27,12 @@ export function connect(): () => void {
       retry = 250
     }
     ws.onmessage = (m) => {
-      const msg = JSON.parse(String(m.data)) as ServerMessage
-      appStore.getState().receive(msg)
-      if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
+      // messages are applied once per frame, however many arrive: one render, not hundreds
+      queue.push(JSON.parse(String(m.data)) as ServerMessage)
+      if (!scheduled) {
+        scheduled = true
+        requestAnimationFrame(flush)
+      }
     }
     ws.onclose = () => {
       if (closed) return

@@ -15,6 +15,8 @@ export interface AppState {
   selection: Selection | undefined
   dark: boolean
   receive(m: ServerMessage): void
+  /** Applies several messages in one store update (one render). */
+  receiveAll(ms: ServerMessage[]): void
   setConnection(c: Connection): void
   select(s: Selection | undefined): void
   toggleDark(): void
@@ -26,6 +28,7 @@ export const appStore = createStore<AppState>()((set) => ({
   selection: undefined,
   dark: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches,
   receive: (m) => set((s) => ({ server: applyServerMessage(s.server, m) })),
+  receiveAll: (ms) => set((s) => ({ server: ms.reduce(applyServerMessage, s.server) })),
   setConnection: (connection) => set((s) => ({ server: { ...s.server, connection } })),
   select: (selection) => set({ selection }),
   toggleDark: () => set((s) => ({ dark: !s.dark })),

@@ -72,7 +72,7 @@ describe('applyServerMessage', () => {
     expect(s.tasks.t1!.doneBytes).toBe(100)
     s = applyServerMessage(s, ev(4, { type: 'task.finished', dg: 'dg1', taskId: 't1', kind: 'attach', volume: 'v1', outcome: 'ok' }))
     expect(s.tasks).toEqual({})
-    expect(s.events.map((e) => e.seq)).toEqual([2, 3, 4])
+    expect(s.events.map((e) => e.seq)).toEqual([4]) // progress is state, not history
   })
 
   it('keeps DRL and stale maps, lab state and a bounded event log', () => {

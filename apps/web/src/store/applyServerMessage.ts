@@ -48,7 +48,8 @@ export function applyChanges(config: Config, tid: number, changes: RecordChange[
 }
 
 function applyEvent(s: ServerState, e: ServerEvent): ServerState {
-  const events = [...s.events, e].slice(-EVENT_LIMIT)
+  // progress and map refreshes are state, not history: the log keeps the rest
+  const events = e.type === 'task.progress' || e.type === 'dg.maps' ? s.events : [...s.events, e].slice(-EVENT_LIMIT)
   const base = { ...s, seq: e.seq, events }
   switch (e.type) {
     case 'config.committed': {
