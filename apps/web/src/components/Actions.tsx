@@ -37,6 +37,7 @@ export function Actions() {
       ))}
       {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
       {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} />}
+      {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} />}
       {message && <span role="status" className="text-xs">{message}</span>}
       {pending && <Confirm action={pending} onClose={() => setPending(undefined)} onConfirm={(body) => { setPending(undefined); void run(pending, body) }} />}
     </div>
@@ -48,6 +49,14 @@ function LabDisk({ dg, disk, failed }: { dg: string; disk: string; failed: strin
     <button className="rounded border border-red-500 px-2 py-0.5 text-red-700 dark:text-red-300" onClick={() => void api('POST /api/lab/dgs/:dg/disks/:disk/fail', { dg, disk }, { mode: 'both' })}>Lab: fail disk</button>
   ) : (
     <button className="rounded border border-green-600 px-2 py-0.5 text-green-700 dark:text-green-300" onClick={() => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg, disk })}>Lab: restore disk</button>
+  )
+}
+
+function LabLoad({ dg, volume, running }: { dg: string; volume: string; running: boolean }) {
+  return running ? (
+    <button className="rounded border border-amber-600 px-2 py-0.5" onClick={() => void api('POST /api/lab/load/stop', {}, { dg, volume })}>Lab: stop write load</button>
+  ) : (
+    <button className="rounded border border-amber-600 px-2 py-0.5" onClick={() => void api('POST /api/lab/load', {}, { dg, volume, writesPerSecond: 200 })}>Lab: start write load</button>
   )
 }
 
@@ -64,6 +73,10 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
   }, [])
   useEffect(() => {
     let live = true
+    if (action.id === 'repair') {
+      setPreview({ text: ['(repair copies every region; it has no dry run)'] })
+      return
+    }
     api(action.route, action.params, { ...body, dryRun: true } as never).then(
       (r) => live && setPreview({ text: (r.changes ?? []).map((c: { op: string; kind: string; name: string; fields: string[] }) => `${c.op} ${c.kind} ${c.name}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`), bytes: r.bytes ?? r.copyBytes }),
       (e) => live && setPreview({ text: [], error: `${(e as { code: string }).code}: ${(e as Error).message}` }),

@@ -76,12 +76,13 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
       </figcaption>
       <svg width={WIDTH} height={box.h - 14} role="img" aria-label={`layout of ${v.v_name}`} className="mt-1 max-w-full">
         {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, { x: 8, y: 2, w: WIDTH - 16, h: 4 }).map((r, i) => <rect key={`d${i}`} {...{ x: r.x, y: r.y, width: r.w, height: r.h }} fill="#D55E00" opacity={0.8} />)}
+        {task && <rect data-testid={`copied-${v.v_name}`} x={8} y={0} width={((WIDTH - 16) * task.doneBytes) / Math.max(1, task.totalBytes)} height={2} fill="#009E73"><title>{`${task.phase}: copied so far`}</title></rect>}
         {box.plexes.map((p) => {
           const st = g.stale[p.plex.pl_name]
           const color = stateColor(p.plex.pl_kstate, p.plex.pl_state)
           const label = `plex ${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}`
           return (
-            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} aria-label={label} role="button" tabIndex={-1} onClick={() => select('pl', p.plex.pl_name)} className="cursor-pointer">
+            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} aria-label={label} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && select('pl', p.plex.pl_name)} className="cursor-pointer outline-none focus:outline-2 focus:outline-blue-500">
               <rect x={p.x} y={p.y - 14} width={p.w} height={p.h} fill="none" stroke={isSel('pl', p.plex.pl_name) ? '#2563eb' : related(p.plex.pl_name) ? '#60a5fa' : '#94a3b8'} strokeWidth={isSel('pl', p.plex.pl_name) ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
               {p.holes.map((h, i) => <rect key={`h${i}`} x={h.x} y={h.y - 14} width={h.w} height={h.h} fill="url(#hole)" stroke="#94a3b8" strokeDasharray="2 2" />)}
               {p.subdisks.map((s) => (

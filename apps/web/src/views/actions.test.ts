@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import type { Config } from '@plexa/engine'
+import { actionsFor } from './actions.ts'
+
+const mirror = (states: Array<[string, string]>) =>
+  ({
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    plexes: states.map(([k, st], i) => ({ pl_rid: 10 + i, pl_name: `vol01-0${i + 1}`, pl_vol_rid: 1, pl_kstate: k, pl_state: st, pl_contig_len: 100, pl_tutil: ['', '', ''] })),
+    subdisks: [],
+    disks: [],
+  }) as unknown as Config
+
+const byId = (c: Config, name: string, role = 'admin') => Object.fromEntries(actionsFor(c, { dg: 'dg', kind: 'pl', name }, role).map((a) => [a.id, a]))
+
+describe('actionsFor', () => {
+  it('warns that detaching one of two plexes leaves the volume without redundancy', () => {
+    const a = byId(mirror([['ENABLED', 'ACTIVE'], ['ENABLED', 'ACTIVE']]), 'vol01-02')
+    expect(a.det).toMatchObject({ warning: 'vol01 will have no redundancy', destructive: true })
+    expect(a.det!.disabled).toBeUndefined()
+    expect(a.att!.disabled).toBe('already attached')
+  })
+  it('refuses to detach the last complete plex, saying why', () => {
+    const a = byId(mirror([['ENABLED', 'ACTIVE'], ['DETACHED', 'STALE']]), 'vol01-01')
+    expect(a.det!.disabled).toBe('vol01-01 is the last complete plex of vol01')
+    const b = byId(mirror([['ENABLED', 'ACTIVE'], ['DETACHED', 'STALE']]), 'vol01-02')
+    expect(b.att!.disabled).toBeUndefined()
+  })
+  it('gives a viewer no enabled action', () => {
+    const a = actionsFor(mirror([['ENABLED', 'ACTIVE'], ['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'pl', name: 'vol01-01' }, 'viewer')
+    expect(a.length).toBeGreaterThan(0)
+    expect(a.every((x) => x.disabled === 'viewers cannot change anything')).toBe(true)
+  })
+  it('explains Force for volume and disk resyncs', () => {
+    const v = actionsFor(mirror([['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'v', name: 'vol01' }, 'admin').find((x) => x.id === 'resync')!
+    expect(v.force).toMatch(/read-writeback/)
+    const d = actionsFor(mirror([['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'dm', name: 'disk01' }, 'admin')[0]!
+    expect(d.force).toMatch(/lvm_resyncpv/)
+  })
+})
