@@ -2,7 +2,7 @@ import { useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
 import { volumeColor } from '../views/colors.ts'
-import { indexConfig, layoutDisk } from '../views/layout.ts'
+import { byName, indexConfig, layoutDisk } from '../views/layout.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 
 const ROW_H = 22
@@ -17,7 +17,7 @@ export function DiskView() {
   const rows = useMemo(() => groups.flatMap((g) => {
     const ix = indexConfig(g.config)
     const volByPlex = new Map(g.config.plexes.map((p) => [p.pl_name, p.pl_v_name]))
-    return [...g.config.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name)).map((dm) => ({ g, ix, dm, volByPlex }))
+    return [...g.config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)).map((dm) => ({ g, ix, dm, volByPlex }))
   }), [groups])
   const ref = useRef<HTMLDivElement>(null)
   const { top, height } = useScroll(ref)

@@ -1,6 +1,6 @@
 import { useMemo, useRef } from 'react'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
-import { indexConfig } from '../views/layout.ts'
+import { byName, indexConfig } from '../views/layout.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 
@@ -21,9 +21,9 @@ export function Tree() {
     for (const g of groups) {
       const c = g.config
       out.push({ dg: g.name, kind: 'dg', name: g.name, label: `${g.name}${g.forcedOffline ? ' (offline)' : ''}`, depth: 0 })
-      for (const d of [...c.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name))) out.push({ dg: g.name, kind: 'dm', name: d.dm_name, label: d.dm_name, depth: 1, state: d.dm_pflag & 0x100 ? 'REMOVED' : '' })
+      for (const d of [...c.disks].sort((a, b) => byName(a.dm_name, b.dm_name))) out.push({ dg: g.name, kind: 'dm', name: d.dm_name, label: d.dm_name, depth: 1, state: d.dm_pflag & 0x100 ? 'REMOVED' : '' })
       const ix = indexConfig(c)
-      for (const v of [...c.volumes].sort((a, b) => a.v_name.localeCompare(b.v_name))) {
+      for (const v of [...c.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
         out.push({ dg: g.name, kind: 'v', name: v.v_name, label: v.v_name, depth: 1, state: `${v.v_kstate} ${v.v_state}` })
         for (const p of ix.plexesByVolume.get(v.v_rid) ?? []) {
           out.push({ dg: g.name, kind: 'pl', name: p.pl_name, label: p.pl_name, depth: 2, state: `${p.pl_kstate} ${p.pl_state}` })

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { stateColor } from '../views/colors.ts'
-import { type ConfigIndex, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { type ConfigIndex, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 
 const WIDTH = 760
@@ -21,7 +21,7 @@ export function VolumeView() {
     const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number }> = []
     for (const g of groups) {
       const ix = indexConfig(g.config)
-      for (const v of [...g.config.volumes].sort((a, b) => a.v_name.localeCompare(b.v_name))) out.push({ g, ix, v, h: CAPTION + volumeHeight(ix, v) + GAP })
+      for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) out.push({ g, ix, v, h: CAPTION + volumeHeight(ix, v) + GAP })
     }
     return out
   }, [groups])

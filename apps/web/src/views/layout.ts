@@ -35,7 +35,24 @@ export interface ConfigIndex {
   sdsByDisk: Map<number, SdRecord[]>
 }
 
+const indexes = new WeakMap<Config, ConfigIndex>()
+
+/** Plain code-point order: much faster than localeCompare over thousands of names. */
+export function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The index of a configuration, built once per configuration object. */
 export function indexConfig(c: Config): ConfigIndex {
+  let ix = indexes.get(c)
+  if (!ix) {
+    ix = buildIndex(c)
+    indexes.set(c, ix)
+  }
+  return ix
+}
+
+function buildIndex(c: Config): ConfigIndex {
   const plexesByVolume = new Map<number, PlRecord[]>()
   const sdsByPlex = new Map<number, SdRecord[]>()
   const sdsByDisk = new Map<number, SdRecord[]>()
@@ -45,7 +62,7 @@ export function indexConfig(c: Config): ConfigIndex {
     else m.set(k, [v])
   }
   for (const p of c.plexes) if (p.pl_vol_rid) push(plexesByVolume, p.pl_vol_rid, p)
-  for (const l of plexesByVolume.values()) l.sort((a, b) => a.pl_name.localeCompare(b.pl_name))
+  for (const l of plexesByVolume.values()) l.sort((a, b) => byName(a.pl_name, b.pl_name))
   for (const s of c.subdisks) {
     if (s.sd_plex_rid) push(sdsByPlex, s.sd_plex_rid, s)
     push(sdsByDisk, s.sd_dm_rid, s)
