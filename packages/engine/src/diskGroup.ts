@@ -508,40 +508,30 @@ export class DiskGroup {
 
   /** Writes the kernel log snapshot to every disk that has a device (serialised). */
   private writeKlog(): Promise<void> {
-    const run = async () => {
-      const seq = ++this.klogSeq
-      const snap = structuredClone(this.klog)
-      let ok = 0
-      for (const d of this.disks.values()) {
-        if (!d.dev) continue
-        try {
-          await writeRing(d.dev, KLOG_AREA, seq, snap)
-          ok++
-        } catch {
-          // a disk whose log write fails is caught by the next configuration commit
-        }
-      }
-      if (ok === 0) fail('VM_WRTDAERR', 'the kernel log could not be written to any disk')
-    }
+    const run = () => this.writeEverywhere(KLOG_AREA, ++this.klogSeq, structuredClone(this.klog), 'the kernel log')
     const p = this.klogChain.then(run, run)
     this.klogChain = p.catch(() => {})
     return p
   }
 
   /** Writes the stale-region maps to every disk's region-map area. */
-  private async writeMaps(image: StaleMapsImage): Promise<void> {
-    const seq = ++this.mapSeq
+  private writeMaps(image: StaleMapsImage): Promise<void> {
+    return this.writeEverywhere(MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
+  }
+
+  /** A snapshot block on every present disk; one success is enough, a failing disk is caught by the next commit. */
+  private async writeEverywhere(area: typeof KLOG_AREA, seq: number, payload: unknown, what: string): Promise<void> {
     let ok = 0
     for (const d of this.disks.values()) {
       if (!d.dev) continue
       try {
-        await writeRing(d.dev, MAP_AREA, seq, image)
+        await writeRing(d.dev, area, seq, payload)
         ok++
       } catch {
-        // the next commit notices a failing disk
+        // counted below
       }
     }
-    if (ok === 0) fail('VM_WRTDAERR', 'the stale-region maps could not be written to any disk')
+    if (ok === 0) fail('VM_WRTDAERR', `${what} could not be written to any disk`)
   }
 
   private rebuildIoMap(): void {

@@ -1,3 +1,4 @@
+import { CoalescedWriter } from './coalescedWriter.ts'
 import { RegionSet } from './regionSet.ts'
 
 /**
@@ -18,13 +19,10 @@ export interface StaleMapsImage {
 
 export class StaleMaps {
   private readonly map = new Map<number, StaleEntry>()
-  private gen = 0
-  private written = 0
-  private writing: Promise<void> | undefined
-  private readonly write: (image: StaleMapsImage) => Promise<void>
+  private readonly writer: CoalescedWriter
 
   constructor(write: (image: StaleMapsImage) => Promise<void>, image?: StaleMapsImage) {
-    this.write = write
+    this.writer = new CoalescedWriter(() => write(this.image()))
     for (const p of image?.plexes ?? []) {
       this.map.set(p.rid, { full: p.full, regions: RegionSet.fromRanges(p.ranges), syncErr: RegionSet.fromRanges(p.syncErr ?? []) })
     }
@@ -38,7 +36,7 @@ export class StaleMaps {
   track(rid: number): void {
     if (!this.map.has(rid)) {
       this.map.set(rid, { full: false, regions: new RegionSet(), syncErr: new RegionSet() })
-      this.gen++
+      this.writer.changed()
     }
   }
 
@@ -47,7 +45,7 @@ export class StaleMaps {
     const e = this.map.get(rid)
     if (e?.full) return
     this.map.set(rid, { full: true, regions: new RegionSet(), syncErr: e?.syncErr ?? new RegionSet() })
-    this.gen++
+    this.writer.changed()
   }
 
   /**
@@ -60,13 +58,13 @@ export class StaleMaps {
       // untracked: nothing is known about what it missed, so everything is stale
       const ne = { full: false, regions: RegionSet.all(n), syncErr: new RegionSet() }
       this.map.set(rid, ne)
-      this.gen++
+      this.writer.changed()
       return ne
     }
     if (e.full) {
       e.full = false
       e.regions = RegionSet.all(n)
-      this.gen++
+      this.writer.changed()
     }
     return e
   }
@@ -77,24 +75,24 @@ export class StaleMaps {
     if (!e || e.full) return false
     let grew = false
     for (let r = first; r <= last; r++) grew = e.regions.add(r) || grew
-    if (grew) this.gen++
+    if (grew) this.writer.changed()
     return grew
   }
 
   /** Clears a region of a plex after it was copied. */
   clear(rid: number, r: number): void {
     const e = this.map.get(rid)
-    if (e && !e.full && e.regions.delete(r)) this.gen++
-    if (e && e.syncErr.delete(r)) this.gen++
+    if (e && !e.full && e.regions.delete(r)) this.writer.changed()
+    if (e && e.syncErr.delete(r)) this.writer.changed()
   }
 
   markSyncErr(rid: number, r: number): void {
     const e = this.map.get(rid)
-    if (e && e.syncErr.add(r)) this.gen++
+    if (e && e.syncErr.add(r)) this.writer.changed()
   }
 
   drop(rid: number): void {
-    if (this.map.delete(rid)) this.gen++
+    if (this.map.delete(rid)) this.writer.changed()
   }
 
   /** Is region `r` of plex `rid` stale? Untracked plexes are not stale here (their state says). */
@@ -115,26 +113,11 @@ export class StaleMaps {
 
   /** True when the maps changed since they were last written. */
   get pending(): boolean {
-    return this.gen > this.written
+    return this.writer.pending
   }
 
   /** Writes the maps if they changed since the last write (coalescing concurrent callers). */
-  async persist(): Promise<void> {
-    const want = this.gen
-    while (this.written < want) {
-      if (this.writing) {
-        await this.writing
-        continue
-      }
-      const g = this.gen
-      this.writing = this.write(this.image()).then(() => {
-        this.written = Math.max(this.written, g)
-      })
-      try {
-        await this.writing
-      } finally {
-        this.writing = undefined
-      }
-    }
+  persist(): Promise<void> {
+    return this.writer.persist()
   }
 }

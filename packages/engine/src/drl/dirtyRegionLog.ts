@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { EngineError } from '../errors.ts'
 import { SECTOR_SIZE } from '../units.ts'
+import { CoalescedWriter } from '../coalescedWriter.ts'
 import { encodeDrl } from './drlFormat.ts'
 
 /** Where one copy of the log lives. */
@@ -43,9 +44,7 @@ export class DirtyRegionLog {
   private readonly dirty = new Map<number, number>()
   private readonly inflight = new Map<number, number>()
   private readonly waiters: Array<() => void> = []
-  private gen = 0
-  private written = 0
-  private writing: Promise<void> | undefined
+  private readonly writer = new CoalescedWriter(() => this.writeLogs())
   private seq: number
   private readonly o: DrlOptions
   /** Bits were cleared since the last log write: the data must be flushed before it. */
@@ -84,7 +83,7 @@ export class DirtyRegionLog {
           } else fresh.push(r)
         }
         if (fresh.length === 0) {
-          if (this.written < this.gen) await this.persist() // someone else's write of our bits is pending
+          if (this.writer.pending) await this.writer.persist() // someone else's write of our bits is pending
           return
         }
         // Lazy cleaning: idle regions past their age, and the LRU ones when over the limit.
@@ -104,8 +103,8 @@ export class DirtyRegionLog {
           continue
         }
         for (const r of fresh) this.dirty.set(r, now)
-        this.gen++
-        await this.persist()
+        this.writer.changed()
+        await this.writer.persist()
         return
       }
     } catch (e) {
@@ -133,8 +132,8 @@ export class DirtyRegionLog {
       this.inflight.set(r, (this.inflight.get(r) ?? 0) + 1)
       this.dirty.set(r, now)
     }
-    this.gen++
-    await this.persist()
+    this.writer.changed()
+    await this.writer.persist()
   }
 
   unpin(regions: Iterable<number>): void {
@@ -152,28 +151,8 @@ export class DirtyRegionLog {
       }
     }
     if (changed) {
-      this.gen++
-      await this.persist()
-    }
-  }
-
-  /** Writes the log until the on-disk generation reaches the in-memory one (coalescing). */
-  private async persist(): Promise<void> {
-    const want = this.gen
-    while (this.written < want) {
-      if (this.writing) {
-        await this.writing
-        continue
-      }
-      const g = this.gen
-      this.writing = this.writeLogs().then(() => {
-        this.written = Math.max(this.written, g)
-      })
-      try {
-        await this.writing
-      } finally {
-        this.writing = undefined
-      }
+      this.writer.changed()
+      await this.writer.persist()
     }
   }
 
