@@ -11,7 +11,7 @@ import { LoginLimiter, Sessions } from './auth/sessions.ts'
 import { Users } from './auth/users.ts'
 import { Lab } from './lab.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
-import { type Services, groupView, snapshot } from './services.ts'
+import { type Services, groupView, rememberResult, snapshot } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
 import { NbdServer } from './nbd/nbdServer.ts'
@@ -123,7 +123,17 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   const url = `http://${host}:${addr.port}`
-  void storage.startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
+  // start every volume (recovering what a crash left), then continue interrupted resyncs
+  void storage
+    .startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
+    .then(async () => {
+      for (const g of storage.groups.values()) {
+        for (const h of await g.dg.resumeInterrupted().catch(() => [])) {
+          log(`continuing an interrupted resync: ${h.id}`)
+          rememberResult(services, h.id, h.done)
+        }
+      }
+    })
   let closing: Promise<void> | undefined
   await writeFile(join(o.dataDir, 'server.json'), JSON.stringify({ url, nbd: `nbd://${o.host}:${nbdPort}`, pid: process.pid }, null, 2))
   return {

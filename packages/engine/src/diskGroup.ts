@@ -152,6 +152,20 @@ interface VolumeRuntime {
 interface KernelLog {
   dirty: number[]
   detached: Array<{ plexRid: number; tid: number }>
+  /** Resyncs under way, with how far they got: a restart continues them (`resumeInterrupted`). */
+  tasks?: InterruptedTask[]
+}
+
+/** A resync that was running when the group was closed or the machine went down. */
+export interface InterruptedTask {
+  kind: 'resyncVolume' | 'resyncDisk'
+  /** The volume or the disk. */
+  target: string
+  force: boolean
+  mode?: 'strict' | 'faithful'
+  throttle?: number
+  /** Regions of its plan already done. */
+  done: number
 }
 
 export interface IoStats {
@@ -1635,6 +1649,28 @@ export class DiskGroup {
     this.bus.emit({ type: 'task.finished', dg: this.name, taskId: task.id, kind: task.kind, volume: task.volume, outcome, ...(code ? { code } : {}) })
   }
 
+  /** Resyncs that were under way when the group was last closed or crashed. */
+  interruptedTasks(): InterruptedTask[] {
+    return structuredClone(this.klog.tasks ?? [])
+  }
+
+  /**
+   * Continues the interrupted resyncs from their checkpoints (a forced one skips the regions it
+   * had done; an unforced one re-plans, which leaves out what it had copied). Volumes must be
+   * started; a resync whose volume is not stays recorded.
+   */
+  async resumeInterrupted(): Promise<TaskHandle[]> {
+    const out: TaskHandle[] = []
+    for (const t of [...(this.klog.tasks ?? [])]) {
+      const v = t.kind === 'resyncVolume' ? this.cfg.volumes.find((x) => x.v_name === t.target) : undefined
+      if (t.kind === 'resyncVolume' && v?.v_kstate !== 'ENABLED') continue
+      this.klog.tasks = (this.klog.tasks ?? []).filter((x) => x !== t)
+      const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
+      out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, opts) : await this.resyncDisk(t.target, t.force, { ...opts, ...(t.mode ? { mode: t.mode } : {}) }))
+    }
+    return out
+  }
+
   /** Running tasks. */
   listTasks(): TaskProgress[] {
     return [...this.tasks.values()].map((t) => t.progress())
@@ -1727,10 +1763,20 @@ export class DiskGroup {
     const total = work.reduce((s, w) => s + Math.min(REGION_SECTORS, w.v.v_len - w.region * REGION_SECTORS), 0) * SECTOR_SIZE
     const task = this.startTask(kind, v, total)
     if (o.throttle) task.setThrottle(o.throttle)
+    const entry = o.resumable
     const done = (async (): Promise<SyncReport> => {
       const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
       const every = this.opts.checkpointRegions ?? 20
       let sinceCheckpoint = 0
+      if (entry) {
+        this.klog.tasks = [...(this.klog.tasks ?? []), entry]
+        await this.writeKlog()
+      }
+      const forget = async () => {
+        if (!entry || !this.klog.tasks) return
+        this.klog.tasks = this.klog.tasks.filter((t) => t !== entry)
+        await this.writeKlog().catch(() => {})
+      }
       // Double buffering: the next region is locked and read while the current one is written.
       let next: Promise<PreparedRegion> | undefined
       const prepareAt = async (i: number) => {
@@ -1762,21 +1808,28 @@ export class DiskGroup {
             report.bytesCopied += cur.n * SECTOR_SIZE
           }
           this.progress(task, cur.n * SECTOR_SIZE)
-          if (++sinceCheckpoint >= every && this.stale.pending) {
-            // checkpoint: copied data must be durable before the map says it is current
+          if (++sinceCheckpoint >= every && (this.stale.pending || entry)) {
+            // checkpoint: copied data must be durable before the map (or the log) says it is done
             sinceCheckpoint = 0
             await Promise.all(this.plexesOf(cur.v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
             await this.stale.persist()
+            if (entry) {
+              entry.done = (o.skip ?? 0) + i + 1
+              await this.writeKlog()
+            }
           }
         }
         for (const p of this.plexesOf(v.v_rid)) await this.flushPlex(p).catch(() => {})
         await this.stale.persist()
+        await forget()
         this.finishTask(task, 'ok')
         return report
       } catch (e) {
         // a prefetched region still holds its lock
         if (next) await next.then((p) => p.rt.lock.unlockExclusive(p.g), () => {})
         await this.stale.persist().catch(() => {})
+        // an abort or a failure ends the resync; a closed group keeps it for the next import
+        if (!this.closed) await forget()
         this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
         throw e
       }
@@ -1849,11 +1902,13 @@ export class DiskGroup {
    * stale region; `force` true read-writebacks every region to every other copy (state SYNC while
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
-  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number } = {}): Promise<TaskHandle> {
+  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
     const { v, data, regions } = this.resyncVolumeWork(volume, force)
     const throttle = checkThrottle(opts.throttle)
+    const skip = force ? Math.min(opts.skip ?? 0, regions.length) : 0 // unforced plans shrink by themselves
     if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
-    const h = this.runSync('resync', v, regions.map((region) => ({ v, region })), { force, rwback: force, throttle })
+    const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
+    const h = this.runSync('resync', v, regions.slice(skip).map((region) => ({ v, region })), { force, rwback: force, throttle, resumable, skip })
     return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
       if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
@@ -1893,12 +1948,14 @@ export class DiskGroup {
    * `mode` makes item 67 explicit: 'strict' (default) fails VM_NOTSYNCED when a forced resync
    * leaves something stale; 'faithful' returns success as AIX does.
    */
-  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number } = {}): Promise<TaskHandle> {
+  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
     const { plan, work, onDisk, mode } = this.resyncDiskWork(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
     const first = plan[0]?.volume ?? this.cfg.volumes[0]
     if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
-    const h = this.runSync('resync', first, work.map((x) => ({ v: x.volume, region: x.region })), { force, throttle })
+    const skip = force ? Math.min(opts.skip ?? 0, work.length) : 0
+    const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk, force, mode, done: skip, ...(throttle ? { throttle } : {}) }
+    const h = this.runSync('resync', first, work.slice(skip).map((x) => ({ v: x.volume, region: x.region })), { force, throttle, resumable, skip })
     const vrids = [...new Set(plan.map((x) => x.volume.v_rid))]
     return {
       id: h.id,
@@ -2036,6 +2093,10 @@ interface SyncOptions {
   rwback?: boolean
   /** Initial throttle, bytes per second. */
   throttle?: number
+  /** Checkpointed in the kernel log, so a restart continues it. */
+  resumable?: InterruptedTask
+  /** Plan items done before (a resumed task starts after them). */
+  skip?: number
 }
 
 function checkThrottle(t: unknown): number {

@@ -242,3 +242,39 @@ describe('verify and repair', () => {
 })
 
 void (null as unknown as FaultyDevice | MemoryDevice)
+
+describe('forced resyncs across a restart', () => {
+  it('a forced volume resync cut by a power failure continues from its kernel-log checkpoint', async () => {
+    const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+    const rail = createPowerRail()
+    const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 4, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
+    const regions = 48
+    await dg.assistMake({ name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.start('v1')
+    const data = pattern(regions * REGION, 5)
+    await dg.write('v1', 0, data)
+    await dg.flush('v1')
+    await dg.cleanDirtyRegions('v1')
+    const h = await dg.resyncVolume('v1', true)
+    rail.tripAfter(40)
+    await h.done.catch(() => {})
+    await dg.close()
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    const [t] = again.interruptedTasks()
+    expect(t).toMatchObject({ kind: 'resyncVolume', target: 'v1', force: true })
+    expect(t!.done).toBeGreaterThan(0)
+    expect(t!.done).toBeLessThan(regions)
+    await again.start('v1')
+    const before = again.ioStats('v1-01').writeBytes + again.ioStats('v1-02').writeBytes
+    const [resumed] = await again.resumeInterrupted()
+    const report = await resumed!.done
+    expect(report.regionsCopied).toBe(regions - t!.done)
+    const copied = again.ioStats('v1-01').writeBytes + again.ioStats('v1-02').writeBytes - before
+    expect(copied).toBe((regions - t!.done) * REGION)
+    expect(again.interruptedTasks()).toEqual([])
+    expect(again.config().volumes[0]!.v_state).toBe('ACTIVE')
+    expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+    expect((await again.read('v1', 0, data.length)).equals(data)).toBe(true)
+    await again.close()
+  })
+})
