@@ -18,11 +18,11 @@ export function App() {
     document.documentElement.classList.toggle('dark', dark)
   }, [dark])
   useEffect(() => {
-    api('GET /api/session').then(() => setAuth('in'), () => setAuth('out'))
-  }, [])
-  useEffect(() => {
-    if (auth !== 'in') return
-    return connect()
+    if (auth === 'out') return
+    // the stream opens while the session is checked: the snapshot arrives sooner
+    const disconnect = connect()
+    if (auth === 'unknown') api('GET /api/session').then(() => setAuth('in'), () => setAuth('out'))
+    return disconnect
   }, [auth])
   if (auth === 'unknown') return null
   if (auth === 'out') return <Login onLogin={() => setAuth('in')} />

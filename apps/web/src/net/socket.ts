@@ -27,6 +27,7 @@ export function connect(): () => void {
       retry = 250
     }
     ws.onmessage = (m) => {
+      if (!performance.getEntriesByName('plexa-first-message').length) performance.mark('plexa-first-message')
       // messages are applied once per frame, however many arrive: one render, not hundreds
       queue.push(JSON.parse(String(m.data)) as ServerMessage)
       if (!scheduled) {
