@@ -248,18 +248,24 @@ export class NbdServer {
    * buffer is dispatched at once (no await between requests), replies go out as each finishes.
    */
   private transmission(sock: Socket, r: Reader, dg: DiskGroup, volume: string): Promise<void> {
+    // Replies finished in the same turn of the event loop leave in one system call.
+    let corked = false
+    const uncork = () => {
+      corked = false
+      sock.uncork()
+    }
     const reply = (handle: Buffer, err: number, data?: Buffer) => {
       const h = Buffer.allocUnsafe(16)
       h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
       h.writeUInt32BE(err, 4)
       handle.copy(h, 8)
-      if (data && !err) {
-        // header and data in one go, without copying the data
+      if (!corked) {
+        corked = true
         sock.cork()
-        sock.write(h)
-        sock.write(data)
-        sock.uncork()
-      } else sock.write(h)
+        setImmediate(uncork)
+      }
+      sock.write(h)
+      if (data && !err) sock.write(data) // the data is not copied
     }
     const inflight = new Set<Promise<void>>()
     const run = (p: Promise<void>) => {
