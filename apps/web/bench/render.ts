@@ -94,7 +94,7 @@ async function measure(config: Config): Promise<{ first: number; p95: number }> 
     await page.goto(srv.url)
     await page.waitForSelector('[data-testid^="volume-vol"]')
     const first = await page.evaluate(() => performance.now())
-    if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime })`))
+    if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
     // a string, so the bundler's helpers stay out of the page
     const frames = (await page.evaluate(`new Promise((resolve) => {
       const deltas = []

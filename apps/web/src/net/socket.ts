@@ -16,6 +16,7 @@ export function connect(): () => void {
     const batch = queue
     queue = []
     appStore.getState().receiveAll(batch)
+    if (!performance.getEntriesByName('plexa-applied').length) performance.mark('plexa-applied')
     if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
   }
   const open = () => {
@@ -27,9 +28,11 @@ export function connect(): () => void {
       retry = 250
     }
     ws.onmessage = (m) => {
+      // performance marks of the first snapshot's way in (read by the rendering benchmark)
       if (!performance.getEntriesByName('plexa-first-message').length) performance.mark('plexa-first-message')
       // messages are applied once per frame, however many arrive: one render, not hundreds
       queue.push(JSON.parse(String(m.data)) as ServerMessage)
+      if (!performance.getEntriesByName('plexa-parsed').length) performance.mark('plexa-parsed')
       if (!scheduled) {
         scheduled = true
         requestAnimationFrame(flush)
