@@ -11,7 +11,7 @@ import { LoginLimiter, Sessions } from './auth/sessions.ts'
 import { Users } from './auth/users.ts'
 import { Lab } from './lab.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
-import { type Services, groupView, rememberResult, snapshot } from './services.ts'
+import { type Services, rememberResult, snapshot } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
 import { NbdServer } from './nbd/nbdServer.ts'
@@ -84,11 +84,13 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const lastMaps = new Map<string, string>()
   const maps = setInterval(() => {
     for (const g of storage.groups.values()) {
-      const v = groupView(g.dg)
-      const key = JSON.stringify([v.dirty, v.stale])
-      if (lastMaps.get(v.name) === key) continue
-      lastMaps.set(v.name, key)
-      hub!.publish({ type: 'dg.maps', dg: v.name, dirty: v.dirty, stale: v.stale })
+      // only the maps: no copy of the configuration
+      const dirty = g.dg.dirtyMaps()
+      const stale = g.dg.staleMaps()
+      const key = JSON.stringify([dirty, stale])
+      if (lastMaps.get(g.dg.name) === key) continue
+      lastMaps.set(g.dg.name, key)
+      hub!.publish({ type: 'dg.maps', dg: g.dg.name, dirty, stale })
     }
   }, 1000)
   const labAllowed = o.lab && (isLoopback(o.host) || o.labRemote)

@@ -25,15 +25,7 @@ export interface Services {
 }
 
 export function groupView(dg: DiskGroup): GroupView {
-  const config = dg.config()
-  const dirty: GroupView['dirty'] = {}
-  for (const v of config.volumes) if (v.v_kstate === 'ENABLED') dirty[v.v_name] = dg.dirtyRegions(v.v_name)
-  const stale: GroupView['stale'] = {}
-  for (const p of config.plexes) {
-    const s = dg.staleRegions(p.pl_name)
-    if (s.full || s.regions.length || s.syncErrors.length) stale[p.pl_name] = s
-  }
-  return { name: dg.name, config, forcedOffline: dg.forcedOffline, dirty, stale }
+  return { name: dg.name, config: dg.config(), forcedOffline: dg.forcedOffline, dirty: dg.dirtyMaps(), stale: dg.staleMaps() }
 }
 
 export function snapshot(s: Services): ServerSnapshot {

@@ -1226,8 +1226,29 @@ export class DiskGroup {
    * Stale regions of a plex (drawn over the address space): `full` when everything is stale
    * (new plex, replaced disk), else the regions it missed; `syncErrors` could not be resynced.
    */
-  staleRegions(plex: string): { regionSectors: number; full: boolean; regions: number[]; syncErrors: number[] } {
+  staleRegions(plex: string): StaleView {
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
+    return this.staleView(pl)
+  }
+
+  /** The DRL dirty map of every started volume, by volume name. */
+  dirtyMaps(): Record<string, ReturnType<DiskGroup['dirtyRegions']>> {
+    const out: Record<string, ReturnType<DiskGroup['dirtyRegions']>> = {}
+    for (const v of this.cfg.volumes) if (v.v_kstate === 'ENABLED') out[v.v_name] = this.dirtyRegions(v.v_name)
+    return out
+  }
+
+  /** The stale view of every plex that has anything stale, by plex name (one pass). */
+  staleMaps(): Record<string, StaleView> {
+    const out: Record<string, StaleView> = {}
+    for (const pl of this.cfg.plexes) {
+      const v = this.staleView(pl)
+      if (v.full || v.regions.length || v.syncErrors.length) out[pl.pl_name] = v
+    }
+    return out
+  }
+
+  private staleView(pl: PlRecord): StaleView {
     const e = this.stale.get(pl.pl_rid)
     const untracked = !e && (pl.pl_state === 'STALE' || pl.pl_state === 'IOFAIL' || pl.pl_state === 'EMPTY')
     return { regionSectors: REGION_SECTORS, full: untracked || !!e?.full, regions: e ? [...e.regions] : [], syncErrors: e ? [...e.syncErr] : [] }
@@ -2103,6 +2124,14 @@ function checkThrottle(t: unknown): number {
   if (t === undefined) return 0
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
   return t
+}
+
+/** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
+export interface StaleView {
+  regionSectors: number
+  full: boolean
+  regions: number[]
+  syncErrors: number[]
 }
 
 /** The dry run of a resync: how many regions and bytes it would copy. */
