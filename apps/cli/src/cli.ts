@@ -167,45 +167,24 @@ export function buildProgram(): Command {
         out(g, r, () => (r.taskId ? `attaching ${name} to ${volume}: ${r.taskId}${o.wait ? ' done' : ''}` : changesText(r)))
       }),
     )
-  for (const [verb, key, text] of [
-    ['det', 'POST /api/dgs/:dg/plexes/:plex/det', 'detach a plex (it stays associated, STALE)'],
-    ['dis', 'POST /api/dgs/:dg/plexes/:plex/dis', 'dissociate a plex from its volume'],
-  ] as const) {
-    plex
-      .command(verb)
-      .description(text)
-      .argument('<plex>')
-      .option('--force', 'even if the volume is left without a complete plex')
-      .option('--dry-run', 'show what would change')
-      .action(
-        act(async (cmd, name) => {
-          const { g, c } = await conn(cmd)
-          const o = cmd.opts() as { force?: boolean; dryRun?: boolean }
-          const r = await api(c, key, { dg: await groupName(c, g), plex: name! }, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-          out(g, r, () => changesText(r))
-        }),
-      )
+  /** A verb that commits one record change on one named object, with --dry-run (and --force). */
+  const recordVerb = (parent: Command, verb: string, key: 'POST /api/dgs/:dg/plexes/:plex/det' | 'POST /api/dgs/:dg/plexes/:plex/dis' | 'POST /api/dgs/:dg/volumes/:volume/start' | 'POST /api/dgs/:dg/volumes/:volume/stop', param: 'plex' | 'volume', text: string, force?: string) => {
+    const cmd = parent.command(verb).description(text).argument(`<${param}>`)
+    if (force) cmd.option('--force', force)
+    cmd.option('--dry-run', 'show what would change').action(
+      act(async (c0, name) => {
+        const { g, c } = await conn(c0)
+        const o = c0.opts() as { force?: boolean; dryRun?: boolean }
+        const r = await api(c, key, { dg: await groupName(c, g), [param]: name! }, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        out(g, r, () => changesText(r))
+      }),
+    )
   }
-
+  recordVerb(plex, 'det', 'POST /api/dgs/:dg/plexes/:plex/det', 'plex', 'detach a plex (it stays associated, STALE)', 'even if the volume is left without a complete plex')
+  recordVerb(plex, 'dis', 'POST /api/dgs/:dg/plexes/:plex/dis', 'plex', 'dissociate a plex from its volume', 'even if the volume is left without a complete plex')
   const vol = program.command('vol').description('volume operations (vxvol)')
-  for (const [verb, key, text] of [
-    ['start', 'POST /api/dgs/:dg/volumes/:volume/start', 'start a volume (recovering it if needed)'],
-    ['stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'stop a volume cleanly'],
-  ] as const) {
-    vol
-      .command(verb)
-      .description(text)
-      .argument('<volume>')
-      .option('--dry-run', 'show what would change')
-      .action(
-        act(async (cmd, name) => {
-          const { g, c } = await conn(cmd)
-          const o = cmd.opts() as { dryRun?: boolean }
-          const r = await api(c, key, { dg: await groupName(c, g), volume: name! }, o.dryRun ? { dryRun: true } : {})
-          out(g, r, () => changesText(r))
-        }),
-      )
-  }
+  recordVerb(vol, 'start', 'POST /api/dgs/:dg/volumes/:volume/start', 'volume', 'start a volume (recovering it if needed)')
+  recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
 
   const resync = program.command('resync').description('resynchronise a volume or a whole disk')
   resync
