@@ -1,7 +1,7 @@
 import { useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
-import { volumeColor } from '../views/colors.ts'
+import { volumeColors } from '../views/colors.ts'
 import { byName, indexConfig, layoutDisk } from '../views/layout.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 
@@ -14,6 +14,7 @@ export function DiskView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
+  const colors = useMemo(() => volumeColors(groups.flatMap((g) => g.config.volumes.map((v) => v.v_name))), [groups])
   const rows = useMemo(() => groups.flatMap((g) => {
     const ix = indexConfig(g.config)
     const volByPlex = new Map(g.config.plexes.map((p) => [p.pl_name, p.pl_v_name]))
@@ -25,6 +26,13 @@ export function DiskView() {
   const [from, to] = visibleRange(offsets, top, height)
   return (
     <div ref={ref} className="h-full overflow-auto p-2">
+    {colors.size <= 32 && (
+      <ul aria-label="legend" className="mb-2 flex flex-wrap gap-3 text-xs">
+        {[...colors].map(([name, color]) => <li key={name} className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm" style={{ background: color }} />{name}</li>)}
+        <li className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm bg-slate-600" />private region</li>
+        <li className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm bg-slate-200" />free</li>
+      </ul>
+    )}
     <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
       {rows.slice(from, to).map(({ g, ix, dm, volByPlex }, k) => {
           const bar = layoutDisk(ix, dm, WIDTH, 0, 18)
@@ -42,7 +50,7 @@ export function DiskView() {
                   const vol = volOf(s.sd.sd_pl_name)
                   const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
                   return (
-                    <rect key={s.sd.sd_name} x={s.x} y={1} width={s.w} height={16} fill={vol ? volumeColor(vol) : '#94a3b8'} stroke={rel ? '#111' : '#fff'} strokeWidth={rel ? 2 : 0.5} onClick={() => appStore.getState().select({ dg: g.name, kind: 'sd', name: s.sd.sd_name })}>
+                    <rect key={s.sd.sd_name} x={s.x} y={1} width={s.w} height={16} fill={vol ? colors.get(vol) ?? '#94a3b8' : '#94a3b8'} stroke={rel ? '#111' : '#fff'} strokeWidth={rel ? 2 : 0.5} onClick={() => appStore.getState().select({ dg: g.name, kind: 'sd', name: s.sd.sd_name })}>
                       <title>{`${s.sd.sd_name}${vol ? ` (${vol})` : ''}: ${s.sd.sd_len} sectors at ${s.sd.sd_dm_offset}`}</title>
                     </rect>
                   )

@@ -8,10 +8,9 @@ export function stateColor(kstate: string, state: string): string {
   return '#56B4E9'
 }
 
-/** A stable colour per volume (disk view). */
-export function volumeColor(name: string): string {
-  const palette = ['#0072B2', '#009E73', '#CC79A7', '#56B4E9', '#F0E442', '#E69F00', '#D55E00', '#000000']
-  let h = 0
-  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0
-  return palette[h % palette.length]!
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000']
+
+/** One colour per volume, distinct for the first eight in name order (disk view and its legend). */
+export function volumeColors(names: readonly string[]): Map<string, string> {
+  return new Map([...names].sort().map((n, i) => [n, PALETTE[i % PALETTE.length]!]))
 }
