@@ -87,7 +87,7 @@ async function serve(config: Config, tasks: number) {
 }
 
 async function measure(config: Config): Promise<{ first: number; p95: number }> {
-  const srv = await serve(config, 100)
+  const srv = await serve(config, Number(process.env.PLEXA_BENCH_TASKS ?? 100))
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
