@@ -1,7 +1,8 @@
 // In Chromium: first render time and p95 frame time of the web app with 1,000 disks, 5,000
 // volumes and 20,000 subdisks while 100 tasks report progress, against the same with the demo's
 // size (4 volumes, 6 disks). A small protocol server feeds the page (the wire contract of
-// @plexa/protocol), so the measurement is the browser's work only.
+// @plexa/protocol), so the measurement is the browser's work only. PLEXA_BENCH_TASKS sets the
+// number of reporting tasks (default 100).
 import { createReadStream, existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
