@@ -2,7 +2,8 @@
 // volumes and 20,000 subdisks while 100 tasks report progress, against the same with the demo's
 // size (4 volumes, 6 disks). A small protocol server feeds the page (the wire contract of
 // @plexa/protocol), so the measurement is the browser's work only. PLEXA_BENCH_TASKS sets the
-// number of reporting tasks (default 100).
+// number of reporting tasks (default 100); PLEXA_BENCH_DEBUG=1 prints Chrome's performance metrics
+// and PLEXA_BENCH_PROFILE=1 the hottest functions.
 import { createReadStream, existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,6 +97,13 @@ async function measure(config: Config): Promise<{ first: number; p95: number }> 
     await page.waitForSelector('[data-testid^="volume-vol"]')
     const first = await page.evaluate(() => performance.now())
     if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
+    const cdp = process.env.PLEXA_BENCH_DEBUG ? await page.context().newCDPSession(page) : undefined
+    await cdp?.send('Performance.enable')
+    if (cdp && process.env.PLEXA_BENCH_PROFILE) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    }
+    const m0 = cdp ? ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics : []
     // a string, so the bundler's helpers stay out of the page
     const frames = (await page.evaluate(`new Promise((resolve) => {
       const deltas = []
@@ -111,6 +119,22 @@ async function measure(config: Config): Promise<{ first: number; p95: number }> 
       }
       requestAnimationFrame(tick)
     })`)) as number[]
+    if (cdp && process.env.PLEXA_BENCH_PROFILE) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } }
+      const self = new Map<string, number>()
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+      profile.samples.forEach((id, i) => {
+        const n = byId.get(id)!
+        const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
+        self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0))
+      })
+      console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(6)} ${k}`).join('\n'))
+    }
+    if (cdp) {
+      const m1 = ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics
+      const d = (n: string) => ((m1.find((x) => x.name === n)?.value ?? 0) - (m0.find((x) => x.name === n)?.value ?? 0)).toFixed(3)
+      console.error(JSON.stringify({ script: d('ScriptDuration'), layout: d('LayoutDuration'), style: d('RecalcStyleDuration'), task: d('TaskDuration'), heap: m1.find((x) => x.name === 'JSHeapUsedSize')?.value }))
+    }
     frames.sort((a, b) => a - b)
     return { first, p95: frames[Math.floor(frames.length * 0.95)]! }
   } finally {
