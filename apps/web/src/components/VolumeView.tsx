@@ -48,11 +48,6 @@ export function VolumeView() {
 
 const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; selected: Selection | undefined }) {
   const box = useMemo(() => layoutVolume(ix, v, WIDTH), [ix, v])
-  // only this volume's task: progress elsewhere does not redraw it
-  const task = useApp(useShallow((s) => {
-    const t = Object.values(s.server.tasks).find((x) => x.dg === g.name && x.volume === v.v_name)
-    return t ? { doneBytes: t.doneBytes, totalBytes: t.totalBytes, phase: t.phase } : undefined
-  }))
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
   const sdOf = (name: string) => g.config.subdisks.find((s) => s.sd_name === name)
@@ -66,17 +61,11 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
         <span className="rounded px-1 text-xs text-white" style={{ background: stateColor(v.v_kstate, v.v_state) }}>{v.v_kstate} {v.v_state}</span>
         <span className="text-xs text-slate-500">{(v.v_len / 2048).toFixed(0)} MiB · {v.v_read_pol}</span>
         {dirty && dirty.regions.length > 0 && <span className="text-xs text-amber-700 dark:text-amber-300" data-testid={`dirty-${v.v_name}`}>DRL: {dirty.regions.length} dirty region(s), recovery would copy {(dirty.recoveryBytes / 1048576).toFixed(1)} MiB</span>}
-        {task && (
-          <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${v.v_name}`}>
-            {task.phase}
-            <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-32" aria-label={`${task.phase} progress of ${v.v_name}`} />
-            {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}%
-          </span>
-        )}
+        <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
       <svg width={WIDTH} height={box.h - 14} role="img" aria-label={`layout of ${v.v_name}`} className="mt-1 max-w-full">
         {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, { x: 8, y: 2, w: WIDTH - 16, h: 4 }).map((r, i) => <rect key={`d${i}`} {...{ x: r.x, y: r.y, width: r.w, height: r.h }} fill="#D55E00" opacity={0.8} />)}
-        {task && <rect data-testid={`copied-${v.v_name}`} x={8} y={0} width={((WIDTH - 16) * task.doneBytes) / Math.max(1, task.totalBytes)} height={2} fill="#009E73"><title>{`${task.phase}: copied so far`}</title></rect>}
+        <CopiedBand dg={g.name} volume={v.v_name} />
         {box.plexes.map((p) => {
           const st = g.stale[p.plex.pl_name]
           const color = stateColor(p.plex.pl_kstate, p.plex.pl_state)
@@ -106,3 +95,36 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
     </figure>
   )
 })
+
+/** This volume's running task, if any (only these small parts redraw when it reports). */
+function useVolumeTask(dg: string, volume: string) {
+  return useApp(
+    useShallow((s) => {
+      const t = Object.values(s.server.tasks).find((x) => x.dg === dg && x.volume === volume)
+      return t ? { doneBytes: t.doneBytes, totalBytes: t.totalBytes, phase: t.phase } : undefined
+    }),
+  )
+}
+
+function Progress({ dg, volume }: { dg: string; volume: string }) {
+  const task = useVolumeTask(dg, volume)
+  if (!task) return null
+  return (
+    <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${volume}`}>
+      {task.phase}
+      <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-32" aria-label={`${task.phase} progress of ${volume}`} />
+      {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}%
+    </span>
+  )
+}
+
+/** What the running copy has done, drawn over the address space. */
+function CopiedBand({ dg, volume }: { dg: string; volume: string }) {
+  const task = useVolumeTask(dg, volume)
+  if (!task) return null
+  return (
+    <rect data-testid={`copied-${volume}`} x={8} y={0} width={((WIDTH - 16) * task.doneBytes) / Math.max(1, task.totalBytes)} height={2} fill="#009E73">
+      <title>{`${task.phase}: copied so far`}</title>
+    </rect>
+  )
+}
