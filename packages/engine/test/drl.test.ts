@@ -192,3 +192,24 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
     expect(again.ioStats('v1-01').writes + again.ioStats('v1-02').writes).toBe(0)
   })
 })
+
+describe('corrupt on-disk logs', () => {
+  it('a torn DRL log after a crash means a full resync (alert), never a partial one', async () => {
+    const { dg, mems, logSd } = await logged()
+    await dg.write('v1', 2 * REGION, pattern(4096, 7))
+    await dg.close()
+    // tear the log: flip a byte of its bitmap behind the engine's back
+    const at = (logSd.sd_dev_offset + 1) * 512
+    const raw = mems[2]!.reopen()
+    const b = await raw.read(at, 512)
+    b[0] = b[0]! ^ 0xff
+    await raw.write(at, b)
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    const log = recordEvents(again)
+    await again.start('v1')
+    const rec0 = log.events.find((e) => e.type === 'task.progress' && e.kind === 'recovery')
+    expect(rec0 && rec0.type === 'task.progress' && rec0.totalBytes).toBe(16 * REGION)
+    expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_NOTSYNCED')).toBe(true)
+    expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+  })
+})
