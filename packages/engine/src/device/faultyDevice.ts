@@ -173,6 +173,8 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       dead = false
     },
     async read(offset, length) {
+      // nothing injected (the usual case in the server): straight through
+      if (!latency && !dead && !closed && !tracing && rules.size === 0 && pending.length === 0) return inner.read(offset, length)
       checkRange(dev, offset, length)
       if (latency) await sleep(latency)
       check('read', offset, length)
@@ -186,6 +188,7 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       return buf
     },
     async write(offset, data) {
+      if (!latency && !dead && !closed && !tracing && rules.size === 0 && !options.rail && !options.volatileCache) return inner.write(offset, data)
       checkRange(dev, offset, data.length)
       if (latency) await sleep(latency)
       if (options.rail && !options.rail.countWrite()) {
