@@ -1829,8 +1829,13 @@ export class DiskGroup {
             report.bytesCopied += cur.n * SECTOR_SIZE
           }
           this.progress(task, cur.n * SECTOR_SIZE)
-          if (++sinceCheckpoint >= every && (this.stale.pending || entry)) {
-            // checkpoint: copied data must be durable before the map (or the log) says it is done
+          sinceCheckpoint++
+          // Checkpoint: copied data must be durable before the map (or the log) says it is done.
+          // Stale maps every `every` regions; the kernel-log position of a resync that marks
+          // nothing stale less often (each costs a flush of every plex).
+          const mapDue = sinceCheckpoint >= every && this.stale.pending
+          const logDue = entry !== undefined && sinceCheckpoint >= every * 16
+          if (mapDue || logDue) {
             sinceCheckpoint = 0
             await Promise.all(this.plexesOf(cur.v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
             await this.stale.persist()

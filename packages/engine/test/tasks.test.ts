@@ -247,7 +247,7 @@ describe('forced resyncs across a restart', () => {
   it('a forced volume resync cut by a power failure continues from its kernel-log checkpoint', async () => {
     const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
     const rail = createPowerRail()
-    const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 4, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
+    const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 1, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
     const regions = 48
     await dg.assistMake({ name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
