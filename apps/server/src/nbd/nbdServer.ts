@@ -1,6 +1,8 @@
 import { type Server, type Socket, createServer } from 'node:net'
 import type { DiskGroup, EngineErrorCode } from '@plexa/engine'
-import { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } from './protocol.ts'
+import { nbdProtocol } from '@plexa/engine'
+
+const { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } = nbdProtocol
 
 /** Where exports come from: every started volume, by name. */
 export interface ExportSource {

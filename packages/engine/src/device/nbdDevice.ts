@@ -3,17 +3,7 @@ import { type BlockDevice, checkRange, closedError } from './blockDevice.ts'
 import { EngineError, fail } from '../errors.ts'
 import { SECTOR_SIZE } from '../units.ts'
 
-const NBDMAGIC = 0x4e42444d41474943n
-const IHAVEOPT = 0x49484156454f5054n
-const REPLY_MAGIC = 0x3e889045565a9n
-const OPT_GO = 7
-const REP_ACK = 1
-const REP_INFO = 3
-const INFO_EXPORT = 0
-const REQUEST_MAGIC = 0x25609513
-const SIMPLE_REPLY = 0x67446698
-const CMD = { READ: 0, WRITE: 1, DISC: 2, FLUSH: 3 } as const
-const TFLAG_READ_ONLY = 2
+import { CMD, IHAVEOPT, INFO, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } from './nbdProtocol.ts'
 
 /** Parses nbd://host[:port][/export]. */
 export function parseNbdUrl(url: string): { host: string; port: number; name: string } {
@@ -99,7 +89,7 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
     const n = Buffer.from(name)
     const opt = Buffer.alloc(16 + 4 + n.length + 2)
     opt.writeBigUInt64BE(IHAVEOPT, 0)
-    opt.writeUInt32BE(OPT_GO, 8)
+    opt.writeUInt32BE(OPT.GO, 8)
     opt.writeUInt32BE(4 + n.length + 2, 12)
     opt.writeUInt32BE(n.length, 16)
     n.copy(opt, 20)
@@ -109,10 +99,10 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
       if (h.readBigUInt64BE(0) !== REPLY_MAGIC) fail('VM_NOTCHARDEV', `bad option reply from ${url}`)
       const type = h.readUInt32BE(12)
       const data = await need(h.readUInt32BE(16))
-      if (type === REP_ACK) break
-      if (type === REP_INFO && data.readUInt16BE(0) === INFO_EXPORT) {
+      if (type === REP.ACK) break
+      if (type === REP.INFO && data.readUInt16BE(0) === INFO.EXPORT) {
         size = Number(data.readBigUInt64BE(2))
-        readOnly = (data.readUInt16BE(10) & TFLAG_READ_ONLY) !== 0
+        readOnly = (data.readUInt16BE(10) & TFLAG.READ_ONLY) !== 0
       } else if (type & 0x80000000) fail('VM_NOTCHARDEV', `${url}: export refused (${data.toString('utf8') || type.toString(16)})`)
     }
   } catch (e) {
@@ -139,7 +129,7 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
     try {
       for (;;) {
         const h = await need(16)
-        if (h.readUInt32BE(0) !== SIMPLE_REPLY) throw new EngineError('VM_IO', `bad reply magic from ${url}`)
+        if (h.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) throw new EngineError('VM_IO', `bad reply magic from ${url}`)
         const err = h.readUInt32BE(4)
         const handle = h.readBigUInt64BE(8)
         const p = pending.get(handle)

@@ -1,4 +1,4 @@
-/** NBD wire constants (the NBD protocol document, fixed newstyle). */
+/** NBD wire constants (the NBD protocol document, fixed newstyle), shared by the remote-disk client and the export server. */
 export const NBDMAGIC = 0x4e42444d41474943n
 export const IHAVEOPT = 0x49484156454f5054n
 export const REPLY_MAGIC = 0x3e889045565a9n
