@@ -70,7 +70,7 @@ import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
 import { evaluatePolicy } from './policy.ts'
-import { type DiskRegion, diskRegions } from './resyncPlan.ts'
+import { type DiskRegion, diskRegions, subdiskVolumeRanges } from './resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft, finishDraft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
@@ -633,17 +633,16 @@ export class DiskGroup {
     if (!v || v.v_kstate !== 'ENABLED' || pl.pl_kstate !== 'ENABLED') return this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
     // Live plex: regenerate the range the subdisk will serve, under exclusive region locks.
     const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
-    const pieceStart = after.sd_pl_offset
     const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
     const dev = this.devByDm.get(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
     const rt = this.runtime(v)
-    const ranges = mapPieceRanges(pl, after, pieceStart)
-    const first = Math.floor(ranges.lo / REGION_SECTORS)
-    const last = Math.floor((ranges.hi - 1) / REGION_SECTORS)
+    const pieces = subdiskVolumeRanges(pl, after, v.v_len)
+    const first = pieces.length ? Math.floor(Math.min(...pieces.map((x) => x.offset)) / REGION_SECTORS) : 0
+    const last = pieces.length ? Math.floor((Math.max(...pieces.map((x) => x.offset + x.length)) - 1) / REGION_SECTORS) : -1
     for (let r = first; r <= last; r++) await rt.lock.lockExclusive(r)
     try {
-      for (const piece of ranges.pieces) {
-        const data = await this.readFrom(v, piece.volOffset, piece.length, (p) => p.pl_rid !== pl.pl_rid, true)
+      for (const piece of pieces) {
+        const data = await this.readFrom(v, piece.offset, piece.length, (p) => p.pl_rid !== pl.pl_rid, true)
         await dev.write((sd.sd_dev_offset + piece.sdOffset) * SECTOR_SIZE, data)
       }
       await dev.flush()
@@ -2199,23 +2198,6 @@ function stopVolume(d: Draft, v: VRecord): void {
   v.v_kstate = 'DISABLED'
   v.v_state = 'CLEAN'
   v.v_tflag = 0
-}
-
-/** Where a subdisk about to be associated will sit in volume address space (sectors). */
-function mapPieceRanges(pl: PlRecord, sd: SdRecord, _start: number): { lo: number; hi: number; pieces: Array<{ volOffset: number; sdOffset: number; length: number }> } {
-  if (pl.pl_layout === 'CONCAT') {
-    return { lo: sd.sd_pl_offset, hi: sd.sd_pl_offset + sd.sd_len, pieces: [{ volOffset: sd.sd_pl_offset, sdOffset: 0, length: sd.sd_len }] }
-  }
-  const w = pl.pl_st_width
-  const pieces: Array<{ volOffset: number; sdOffset: number; length: number }> = []
-  for (let co = 0; co < sd.sd_len; co += w) {
-    const colOff = sd.sd_pl_offset + co
-    const unit = Math.floor(colOff / w) * pl.pl_ncol + sd.sd_column
-    pieces.push({ volOffset: unit * w, sdOffset: co, length: w })
-  }
-  const lo = Math.min(...pieces.map((p) => p.volOffset))
-  const hi = Math.max(...pieces.map((p) => p.volOffset + p.length))
-  return { lo, hi, pieces }
 }
 
 function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {

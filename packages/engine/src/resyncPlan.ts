@@ -1,19 +1,22 @@
 import type { Config, PlRecord, SdRecord, VRecord } from './records/types.ts'
 
-/** Volume sector ranges a subdisk holds data for (concat: one run; stripe: one per unit). */
-export function subdiskVolumeRanges(pl: PlRecord, sd: SdRecord, vlen: number): Array<{ offset: number; length: number }> {
-  const out: Array<{ offset: number; length: number }> = []
+/**
+ * Volume sector ranges a subdisk holds data for, below `limit` (concat: one run; stripe: one per
+ * stripe unit), each with where it sits inside the subdisk.
+ */
+export function subdiskVolumeRanges(pl: PlRecord, sd: SdRecord, limit: number): Array<{ offset: number; length: number; sdOffset: number }> {
+  const out: Array<{ offset: number; length: number; sdOffset: number }> = []
   if (pl.pl_layout === 'CONCAT') {
-    const end = Math.min(sd.sd_pl_offset + sd.sd_len, vlen, pl.pl_len)
-    if (end > sd.sd_pl_offset) out.push({ offset: sd.sd_pl_offset, length: end - sd.sd_pl_offset })
+    const end = Math.min(sd.sd_pl_offset + sd.sd_len, limit)
+    if (end > sd.sd_pl_offset) out.push({ offset: sd.sd_pl_offset, length: end - sd.sd_pl_offset, sdOffset: 0 })
     return out
   }
   const w = pl.pl_st_width
   for (let co = 0; co < sd.sd_len; co += w) {
     const unit = Math.floor((sd.sd_pl_offset + co) / w) * pl.pl_ncol + sd.sd_column
     const off = unit * w
-    if (off >= Math.min(vlen, pl.pl_len)) break
-    out.push({ offset: off, length: Math.min(w, vlen - off) })
+    if (off >= limit) break
+    out.push({ offset: off, length: Math.min(w, limit - off), sdOffset: co })
   }
   return out
 }
@@ -37,7 +40,7 @@ export function diskRegions(c: Config, dmRid: number, regionSectors: number): Di
     const pl = c.plexes.find((p) => p.pl_rid === sd.sd_plex_rid)
     const v = pl && c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)
     if (!pl || !v) continue
-    for (const r of subdiskVolumeRanges(pl, sd, v.v_len)) {
+    for (const r of subdiskVolumeRanges(pl, sd, Math.min(v.v_len, pl.pl_len))) {
       const first = Math.floor(r.offset / regionSectors)
       const last = Math.floor((r.offset + r.length - 1) / regionSectors)
       for (let g = first; g <= last; g++) {
