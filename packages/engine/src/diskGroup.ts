@@ -214,6 +214,7 @@ export class DiskGroup {
   private readonly drlSeq = new Map<number, number>()
   // I/O map, rebuilt on every commit
   private sdsByPlex = new Map<number, SdRecord[]>()
+  private plexesByVol = new Map<number, PlRecord[]>()
   private devByDm = new Map<number, BlockDevice>()
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
@@ -549,6 +550,13 @@ export class DiskGroup {
   }
 
   private rebuildIoMap(): void {
+    this.plexesByVol = new Map()
+    for (const p of this.cfg.plexes) {
+      if (!p.pl_vol_rid) continue
+      let l = this.plexesByVol.get(p.pl_vol_rid)
+      if (!l) this.plexesByVol.set(p.pl_vol_rid, (l = []))
+      l.push(p)
+    }
     this.sdsByPlex = new Map()
     for (const sd of this.cfg.subdisks) {
       if (!sd.sd_plex_rid || sd.sd_is_log) continue
@@ -1275,8 +1283,9 @@ export class DiskGroup {
     return this.cfg.volumes.find((x) => x.v_name === name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
   }
 
-  private plexesOf(vrid: number): PlRecord[] {
-    return this.cfg.plexes.filter((p) => p.pl_vol_rid === vrid)
+  /** The plexes of a volume (from the I/O map: no scan of every plex on the I/O path). */
+  private plexesOf(vrid: number): readonly PlRecord[] {
+    return this.plexesByVol.get(vrid) ?? []
   }
 
   private enter(rt: VolumeRuntime): void {
