@@ -73,6 +73,32 @@ async function finishResult(c: Connection, g: Globals, taskId: string): Promise<
   out(g, r, () => `${taskId}: done ${JSON.stringify(r!.report)}`)
 }
 
+interface ResyncOpts {
+  force?: boolean
+  throttle?: string
+  wait?: boolean
+  dryRun?: boolean
+}
+
+/** The options `resync volume` and `resync disk` share. */
+function resyncOptions(cmd: Command): Command {
+  return cmd
+    .option('--throttle <rate>', 'bytes per second (k/m/g suffix)')
+    .option('--wait', 'follow it with a progress bar')
+    .option('--dry-run', 'show what would be copied')
+}
+
+function resyncBody(o: ResyncOpts): { force: boolean; throttle?: number; dryRun?: true } {
+  return { force: o.force ?? false, ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true as const } : {}) }
+}
+
+/** A dry run's plan, the finished task's report with --wait, or the started task's id. */
+async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRun?: boolean; regions?: number; bytes?: number; taskId?: string }, started: string): Promise<void> {
+  if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes ?? 0)}`)
+  if (o.wait) return finishResult(c, g, r.taskId!)
+  out(g, r, () => `${started}: ${r.taskId}`)
+}
+
 export function buildProgram(): Command {
   const program = new Command('plexa')
     .description('Plexa: a VERITAS-style volume manager (client of a running `plexa serve`)')
@@ -187,43 +213,35 @@ export function buildProgram(): Command {
   recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
 
   const resync = program.command('resync').description('resynchronise a volume or a whole disk')
-  resync
-    .command('volume')
-    .description('resync a volume: stale regions, or with --force every region (read-writeback)')
-    .argument('<volume>')
-    .option('--force', 'copy every region to every other plex')
-    .option('--throttle <rate>', 'bytes per second (k/m/g suffix)')
-    .option('--wait', 'follow it with a progress bar')
-    .option('--dry-run', 'show what would be copied')
-    .action(
-      act(async (cmd, name) => {
-        const { g, c } = await conn(cmd)
-        const o = cmd.opts() as { force?: boolean; throttle?: string; wait?: boolean; dryRun?: boolean }
-        const r = await api(c, 'POST /api/dgs/:dg/volumes/:volume/resync', { dg: await groupName(c, g), volume: name! }, { force: o.force ?? false, ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes)}`)
-        if (o.wait) return finishResult(c, g, r.taskId)
-        out(g, r, () => `resyncing ${name}: ${r.taskId}`)
-      }),
-    )
-  resync
-    .command('disk')
-    .description('resync everything on a disk (AIX lvm_resyncpv); --force copies a good copy to all copies')
-    .argument('<disk>')
-    .option('--force', 'copy a good copy to every other copy, stale or not')
-    .addOption(new Option('--mode <mode>', 'strict: fail when a forced resync leaves something stale; faithful: as AIX').choices(['strict', 'faithful']))
-    .option('--throttle <rate>', 'bytes per second (k/m/g suffix)')
-    .option('--wait', 'follow it with a progress bar')
-    .option('--dry-run', 'show what would be copied')
-    .action(
-      act(async (cmd, name) => {
-        const { g, c } = await conn(cmd)
-        const o = cmd.opts() as { force?: boolean; mode?: 'strict' | 'faithful'; throttle?: string; wait?: boolean; dryRun?: boolean }
-        const r = await api(c, 'POST /api/dgs/:dg/disks/:disk/resync', { dg: await groupName(c, g), disk: name! }, { force: o.force ?? false, ...(o.mode ? { mode: o.mode } : {}), ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes)}`)
-        if (o.wait) return finishResult(c, g, r.taskId)
-        out(g, r, () => `resyncing disk ${name}: ${r.taskId}`)
-      }),
-    )
+  resyncOptions(
+    resync
+      .command('volume')
+      .description('resync a volume: stale regions, or with --force every region (read-writeback)')
+      .argument('<volume>')
+      .option('--force', 'copy every region to every other plex'),
+  ).action(
+    act(async (cmd, name) => {
+      const { g, c } = await conn(cmd)
+      const o = cmd.opts() as ResyncOpts
+      const r = await api(c, 'POST /api/dgs/:dg/volumes/:volume/resync', { dg: await groupName(c, g), volume: name! }, resyncBody(o))
+      return reportResync(c, g, o, r, `resyncing ${name}`)
+    }),
+  )
+  resyncOptions(
+    resync
+      .command('disk')
+      .description('resync everything on a disk (AIX lvm_resyncpv); --force copies a good copy to all copies')
+      .argument('<disk>')
+      .option('--force', 'copy a good copy to every other copy, stale or not')
+      .addOption(new Option('--mode <mode>', 'strict: fail when a forced resync leaves something stale; faithful: as AIX').choices(['strict', 'faithful'])),
+  ).action(
+    act(async (cmd, name) => {
+      const { g, c } = await conn(cmd)
+      const o = cmd.opts() as ResyncOpts & { mode?: 'strict' | 'faithful' }
+      const r = await api(c, 'POST /api/dgs/:dg/disks/:disk/resync', { dg: await groupName(c, g), disk: name! }, { ...resyncBody(o), ...(o.mode ? { mode: o.mode } : {}) })
+      return reportResync(c, g, o, r, `resyncing disk ${name}`)
+    }),
+  )
 
   const task = program.command('task').description('running tasks')
   task
