@@ -1,7 +1,10 @@
 // fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
 // file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8).
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { performance } from 'node:perf_hooks'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -13,7 +16,7 @@ import { freePort } from '../../../packages/engine/test/nbdkit.ts'
 const run = promisify(execFile)
 const MiB = 1 << 20
 const SIZE = 512 * MiB
-const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) // PLEXA_BENCH_JOBS=randread_4k,... runs some jobs only
 
 interface Job {
   name: string
@@ -21,15 +24,32 @@ interface Job {
   metric: 'iops' | 'bw'
   rw: 'read' | 'write'
 }
-const JOBS: Job[] = [
+const ALL_JOBS: Job[] = [
   { name: 'randread_4k', args: ['--rw=randread', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'read' },
   { name: 'randwrite_4k', args: ['--rw=randwrite', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'write' },
   { name: 'seqread_1m', args: ['--rw=read', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'read' },
   { name: 'seqwrite_1m', args: ['--rw=write', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'write' },
 ]
+const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env.PLEXA_BENCH_JOBS.split(',').includes(j.name))
 
+// PLEXA_BENCH_DEBUG=1 prints the server's event-loop utilization per run; PLEXA_BENCH_PROFILE=1
+// writes a CPU profile of the server during each run on the 1-plex volume.
+const session = new Session()
+session.connect()
 async function fio(uri: string, job: Job): Promise<number> {
+  const elu0 = performance.eventLoopUtilization()
+  const prof = process.env.PLEXA_BENCH_PROFILE && uri.endsWith('/one')
+  if (prof) {
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+  }
   const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', '--runtime=4', '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
+  if (prof) {
+    const file = join(tmpdir(), `plexa-nbd-${job.name}.cpuprofile`)
+    writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile))
+    console.error('profile', file)
+  }
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2))
   const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }>> }).jobs[0]!
   return job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
-import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
+import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
 import { blockDeviceSuite } from './blockDeviceSuite.ts'
 import { tempDir } from './tmp.ts'
@@ -25,6 +25,63 @@ blockDeviceSuite('image file', async (size) => {
     },
   }
   return h
+})
+
+// The same file device with every call through libuv's threadpool (the path a slow device takes).
+blockDeviceSuite('image file, threadpool I/O', async (size) => {
+  const t = await tempDir()
+  const path = join(t.dir, 'disk.img')
+  await createImageFile(path, size)
+  const h = {
+    dev: await openDevicePath(path, { io: IoMode.threadpool() }),
+    reopen: async () => {
+      await h.dev.close()
+      return openDevicePath(path, { io: IoMode.threadpool() })
+    },
+    cleanup: async () => {
+      await h.dev.close()
+      await t.remove()
+    },
+  }
+  return h
+})
+
+describe('IoMode: synchronous while the device is fast, the threadpool after slow calls', () => {
+  // a clock that advances by the given step each time it is read twice (one call's start and end)
+  const steps = (...durations: number[]) => {
+    let t = 0
+    let reads = 0
+    return () => {
+      if (reads++ % 2 === 1) t += durations.shift() ?? 0
+      return t
+    }
+  }
+  const call = async (m: IoMode) => m.run(() => 'sync' as const, async () => 'pool' as const)
+
+  it('stays synchronous through one slow call (preemption), defers after a slow streak, then probes again', async () => {
+    const m = new IoMode(steps(0.01, 5, 0.01, 5, 5))
+    expect(await call(m)).toBe('sync')
+    expect(await call(m)).toBe('sync') // slow once
+    expect(await call(m)).toBe('sync') // fast again: the streak restarts
+    expect(await call(m)).toBe('sync') // slow
+    expect(m.deferred).toBe(false)
+    expect(await call(m)).toBe('sync') // slow twice in a row
+    expect(m.deferred).toBe(true)
+    const paths = []
+    for (let i = 0; i < IoMode.PROBE_EVERY; i++) paths.push(await call(m))
+    expect(new Set(paths)).toEqual(new Set(['pool']))
+    expect(m.deferred).toBe(false)
+    expect(await call(m)).toBe('sync') // the probe
+  })
+
+  it('a synchronous error reaches the caller and still counts the call', async () => {
+    const m = new IoMode(steps(5, 5))
+    const eio = Object.assign(new Error('read failed'), { code: 'EIO' })
+    const failing = () => m.run(() => { throw eio }, async () => 'pool')
+    await expect(failing()).rejects.toBe(eio)
+    await expect(failing()).rejects.toBe(eio)
+    expect(m.deferred).toBe(true)
+  })
 })
 
 blockDeviceSuite('block device (loop)', async (size) => {

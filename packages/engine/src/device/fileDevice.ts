@@ -1,3 +1,4 @@
+import { readSync, writeSync } from 'node:fs'
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
@@ -24,6 +25,57 @@ export async function createImageFile(path: string, size: number): Promise<void>
   }
 }
 
+/**
+ * Chooses, call by call, between positional I/O on the calling thread and libuv's threadpool.
+ * A page-cache hit takes a few microseconds, far less than a round trip through the threadpool
+ * (on two cores the wake-up alone preempts the event loop), so a device answers synchronously
+ * while it is fast. SLOW_STREAK calls in a row slower than SLOW_MS (cache misses on a real disk,
+ * a stalled device; one slow call alone is usually the thread being preempted) send the next
+ * PROBE_EVERY calls through the threadpool, so a slow device holds the event loop for at most
+ * SLOW_STREAK calls in every PROBE_EVERY.
+ */
+export class IoMode {
+  static readonly SLOW_MS = 1
+  static readonly SLOW_STREAK = 2
+  static readonly PROBE_EVERY = 256
+  private asyncLeft = 0
+  private slow = 0
+  private readonly now: () => number
+  constructor(now: () => number = () => performance.now()) {
+    this.now = now
+  }
+
+  /** A mode that always uses the threadpool (tests of that path, devices known to be slow). */
+  static threadpool(): IoMode {
+    const m = new IoMode()
+    m.asyncLeft = Infinity
+    return m
+  }
+
+  /** Runs `sync` when the device has been fast, otherwise `async`. */
+  async run<T>(sync: () => T, async: () => Promise<T>): Promise<T> {
+    if (this.asyncLeft > 0) {
+      this.asyncLeft--
+      return async()
+    }
+    const t0 = this.now()
+    try {
+      return sync()
+    } finally {
+      this.slow = this.now() - t0 > IoMode.SLOW_MS ? this.slow + 1 : 0
+      if (this.slow >= IoMode.SLOW_STREAK) {
+        this.slow = 0
+        this.asyncLeft = IoMode.PROBE_EVERY
+      }
+    }
+  }
+
+  /** Whether the next call goes through the threadpool. */
+  get deferred(): boolean {
+    return this.asyncLeft > 0
+  }
+}
+
 async function blockDeviceSize(path: string): Promise<number> {
   const st = await stat(path)
   const major = Math.floor(st.rdev / 256) & 0xfff
@@ -37,7 +89,7 @@ async function blockDeviceSize(path: string): Promise<number> {
  * Opens an image file, a real block device path, or an NBD export (`nbd://host:port/name`).
  * Anything else (a directory, a character device, a missing path) fails VM_NOTCHARDEV.
  */
-export async function openDevicePath(path: string): Promise<BlockDevice> {
+export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): Promise<BlockDevice> {
   if (path.startsWith('nbd://')) return openNbdDevice(path)
   let st
   try {
@@ -68,6 +120,7 @@ export async function openDevicePath(path: string): Promise<BlockDevice> {
   const key = await realpath(path)
   let closed = false
   const location = path
+  const mode = opts.io ?? new IoMode()
   const dev: BlockDevice = {
     kind,
     size,
@@ -81,7 +134,11 @@ export async function openDevicePath(path: string): Promise<BlockDevice> {
       let done = 0
       try {
         while (done < length) {
-          const { bytesRead } = await fh.read(buf, done, length - done, offset + done)
+          const at = done
+          const bytesRead = await mode.run(
+            () => readSync(fh.fd, buf, at, length - at, offset + at),
+            async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
+          )
           if (bytesRead === 0) break // past EOF of a short file: zeros
           done += bytesRead
         }
@@ -97,7 +154,11 @@ export async function openDevicePath(path: string): Promise<BlockDevice> {
       let done = 0
       try {
         while (done < data.length) {
-          const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done)
+          const at = done
+          const bytesWritten = await mode.run(
+            () => writeSync(fh.fd, data, at, data.length - at, offset + at),
+            async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
+          )
           done += bytesWritten
         }
       } catch (e) {
