@@ -102,3 +102,14 @@ test('keyboard only: select a plex in the tree, detach and attach it', async ({ 
   await api.waitPlex('msvol-02', 'ACTIVE')
   await expect(plexa.plex('msvol-02')).toHaveAttribute('aria-label', /ENABLED ACTIVE/)
 })
+
+test('a page opened with a session takes one snapshot: one stream, kept once the session is confirmed', async ({ plexa, page }) => {
+  await plexa.login()
+  const streams: string[] = []
+  page.on('websocket', (ws) => streams.push(ws.url()))
+  await page.reload()
+  await expect(page.getByTestId('connection')).toHaveText('live')
+  await expect(page.getByTestId('volume-mirvol')).toBeVisible()
+  expect(streams).toHaveLength(1)
+  expect(streams[0]).not.toContain('lastSeq') // a fresh page: the snapshot, not a replay
+})

@@ -17,12 +17,15 @@ export function App() {
   useEffect(() => {
     document.documentElement.classList.toggle('dark', dark)
   }, [dark])
+  const loggedOut = auth === 'out'
   useEffect(() => {
-    if (auth === 'out') return
-    // the stream opens while the session is checked: the snapshot arrives sooner
-    const disconnect = connect()
+    if (loggedOut) return
+    // the stream opens while the session is checked, so the snapshot arrives sooner, and the same
+    // stream goes on once the session is confirmed (one snapshot, not two)
+    return connect()
+  }, [loggedOut])
+  useEffect(() => {
     if (auth === 'unknown') api('GET /api/session').then(() => setAuth('in'), () => setAuth('out'))
-    return disconnect
   }, [auth])
   if (auth === 'unknown') return null
   if (auth === 'out') return <Login onLogin={() => setAuth('in')} />
@@ -54,7 +57,8 @@ function Frame({ onLogout }: { onLogout: () => void }) {
       </main>
       <aside className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
       <footer className="col-span-3 grid grid-cols-2 border-t border-slate-200 dark:border-slate-700">
-        <div className="overflow-auto border-r border-slate-200 dark:border-slate-700"><h2 className="px-2 pt-1 text-xs font-semibold">Tasks</h2><TaskMonitor /></div>
+        {/* paint containment: a hundred reporting tasks never repaint the rest of the page */}
+        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={{ contain: 'strict' }}><h2 className="px-2 pt-1 text-xs font-semibold">Tasks</h2><TaskMonitor /></div>
         <div className="overflow-hidden"><EventLog /></div>
       </footer>
     </div>
