@@ -9,15 +9,17 @@ import { tempDir } from './tmp.ts'
 
 blockDeviceSuite('memory', async (size) => ({ dev: createMemoryDevice(size), cleanup: async () => {} }))
 
-blockDeviceSuite('image file', async (size) => {
+/** An image file device; `io` picks the I/O mode (default: adaptive). */
+const imageFile = (io?: () => IoMode) => async (size: number) => {
   const t = await tempDir()
   const path = join(t.dir, 'disk.img')
   await createImageFile(path, size)
+  const open = () => openDevicePath(path, io ? { io: io() } : {})
   const h = {
-    dev: await openDevicePath(path),
+    dev: await open(),
     reopen: async () => {
       await h.dev.close()
-      return openDevicePath(path)
+      return open()
     },
     cleanup: async () => {
       await h.dev.close()
@@ -25,26 +27,11 @@ blockDeviceSuite('image file', async (size) => {
     },
   }
   return h
-})
+}
 
+blockDeviceSuite('image file', imageFile())
 // The same file device with every call through libuv's threadpool (the path a slow device takes).
-blockDeviceSuite('image file, threadpool I/O', async (size) => {
-  const t = await tempDir()
-  const path = join(t.dir, 'disk.img')
-  await createImageFile(path, size)
-  const h = {
-    dev: await openDevicePath(path, { io: IoMode.threadpool() }),
-    reopen: async () => {
-      await h.dev.close()
-      return openDevicePath(path, { io: IoMode.threadpool() })
-    },
-    cleanup: async () => {
-      await h.dev.close()
-      await t.remove()
-    },
-  }
-  return h
-})
+blockDeviceSuite('image file, threadpool I/O', imageFile(() => IoMode.threadpool()))
 
 describe('IoMode: synchronous while the device is fast, the threadpool after slow calls', () => {
   // a clock that advances by the given step each time it is read twice (one call's start and end)
