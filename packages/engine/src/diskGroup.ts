@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { type Clock, systemClock } from './clock.ts'
 import { fromStored, toStored } from './config/stored.ts'
 import { deriveConfig } from './records/derive.ts'
-import type { BlockDevice } from './device/blockDevice.ts'
+import { type BlockDevice, readInto } from './device/blockDevice.ts'
 import {
   type DiskHeader,
   DEFAULT_PRIV_LEN,
@@ -1458,11 +1458,20 @@ export class DiskGroup {
    * the read exception policies apply.
    */
   async read(volume: string, offset: number, length: number): Promise<Buffer> {
+    return this.readVolume(volume, offset, length)
+  }
+
+  /** `read` into the caller's buffer (`target.length` bytes), for callers that reuse buffers. */
+  async readInto(volume: string, offset: number, target: Buffer): Promise<void> {
+    await this.readVolume(volume, offset, target.length, target)
+  }
+
+  private async readVolume(volume: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     const v = this.ioVolume(volume, offset, length)
     const rt = this.runtime(v)
     this.enter(rt)
     try {
-      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false)
+      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false, into)
     } finally {
       this.leave(rt)
     }
@@ -1523,11 +1532,11 @@ export class DiskGroup {
    * Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region.
    * `utility` reads (resync, verify) report errors without applying the exception policies.
    */
-  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
+  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
     const rt = this.runtime(v)
     const plexes = this.plexesOf(v.v_rid).filter(allow)
     // every byte is filled by exactly one plex read below
-    let out: Buffer = Buffer.allocUnsafe(n * SECTOR_SIZE)
+    let out: Buffer = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
     let pos = s
     let first = true
     while (pos < s + n) {
@@ -1550,9 +1559,8 @@ export class DiskGroup {
       for (const p of ordered) {
         if (failed.length && !this.covers(p, pos, len)) continue
         try {
-          const buf = await this.readPlex(p, pos, len)
-          if (pos === s && len === n) out = buf // one plex served all of it: no copy
-          else buf.copy(out, (pos - s) * SECTOR_SIZE)
+          if (!into && pos === s && len === n) out = await this.readPlex(p, pos, len) // one plex served all of it: its buffer
+          else await this.readPlex(p, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
           rt.lastReadPlex = p.pl_rid
           good = p
           break
@@ -1611,19 +1619,20 @@ export class DiskGroup {
   }
 
   /** Reads sectors of one plex; holes read as zeros. */
-  private async readPlex(p: PlRecord, s: number, n: number): Promise<Buffer> {
+  private async readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
     const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
     this.stat(p, 'read', n * SECTOR_SIZE)
-    if (pieces.length === 1 && pieces[0]!.sd) {
+    if (!into && pieces.length === 1 && pieces[0]!.sd) {
       const x = pieces[0]!
       return this.device(x.sd!).read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
     }
-    const out = Buffer.alloc(n * SECTOR_SIZE)
+    // the pieces cover the range exactly: each is read (or zeroed, for a hole) in place
+    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
     await Promise.all(
       pieces.map(async (x) => {
-        if (!x.sd) return
-        const b = await this.device(x.sd).read((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, x.length * SECTOR_SIZE)
-        b.copy(out, (x.plexOffset - s) * SECTOR_SIZE)
+        const part = out.subarray((x.plexOffset - s) * SECTOR_SIZE, (x.plexOffset - s + x.length) * SECTOR_SIZE)
+        if (!x.sd) return void part.fill(0)
+        await readInto(this.device(x.sd), (x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, part)
       }),
     )
     return out

@@ -91,6 +91,28 @@ describe('volume I/O path (checklist E 41-44)', () => {
     await expectCode(dg.write('v1', 0, Buffer.alloc(512)), 'VM_OFFLINE')
   })
 
+  it('a read that changes plexes on the way is assembled with each range in its place', async () => {
+    const { dg } = await memoryGroup(3)
+    await dg.makeRecords([
+      { type: 'sd', name: 'full', disk: 'disk01', len: 4096 },
+      { type: 'plex', name: 'good', sd: ['full'] },
+      { type: 'sd', name: 'a', disk: 'disk02', len: 1024 },
+      { type: 'plex', name: 'sparse', sd: [{ name: 'a', offset: 2048 }] },
+      { type: 'vol', name: 'v1', len: 4096, read_pol: 'PREFER', pref_name: 'sparse', plex: ['good', 'sparse'] },
+    ])
+    await dg.start('v1')
+    const data = pattern(4096 * 512, 5)
+    await dg.write('v1', 0, data)
+    // from inside what the preferred sparse plex backs to past its end: two plexes, two ranges
+    expect((await dg.read('v1', 2560 * 512, 1536 * 512)).equals(data.subarray(2560 * 512))).toBe(true)
+    expect([dg.ioStats('sparse').reads, dg.ioStats('good').reads]).toEqual([1, 1])
+    // the same into a reused buffer of stale bytes
+    const into = Buffer.alloc(1536 * 512, 0xee)
+    await dg.readInto('v1', 2560 * 512, into)
+    expect(into.equals(data.subarray(2560 * 512))).toBe(true)
+    expect([dg.ioStats('sparse').reads, dg.ioStats('good').reads]).toEqual([2, 2])
+  })
+
   it('reads holes of a sparse plex from a plex that backs them', async () => {
     const { dg } = await memoryGroup(3)
     await dg.makeRecords([

@@ -80,6 +80,43 @@ class Reader {
 class Closed extends Error {}
 
 /**
+ * Buffers a connection reuses for read replies and write payloads: at the request sizes of
+ * sequential clients, allocating and collecting a buffer per request cost more than its copy.
+ * Bounded in count per size and in bytes.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Buffer[]>()
+  private bytes = 0
+  private readonly perSize: number
+  private readonly maxBytes: number
+  constructor(perSize = 16, maxBytes = 64 << 20) {
+    this.perSize = perSize
+    this.maxBytes = maxBytes
+  }
+
+  take(size: number): Buffer {
+    const b = this.free.get(size)?.pop()
+    if (!b) return Buffer.allocUnsafeSlow(size)
+    this.bytes -= size
+    return b
+  }
+
+  /** Returns a buffer nobody uses any more. */
+  give(b: Buffer): void {
+    const list = this.free.get(b.length) ?? []
+    if (list.length >= this.perSize || this.bytes + b.length > this.maxBytes) return
+    list.push(b)
+    this.free.set(b.length, list)
+    this.bytes += b.length
+  }
+
+  /** Bytes held for reuse. */
+  get held(): number {
+    return this.bytes
+  }
+}
+
+/**
  * An NBD server (fixed newstyle) exporting every started volume under its name. Reads and writes
  * go through the volume I/O path (mirrors, DRL, exception policies). Malformed handshakes and
  * requests get NBD errors or a closed connection, never a crashed server.
@@ -256,7 +293,8 @@ export class NbdServer {
       corked = false
       sock.uncork()
     }
-    const reply = (handle: Buffer, err: number, data?: Buffer) => {
+    const pool = new BufferPool()
+    const reply = (handle: Buffer, err: number, data?: Buffer, sent?: () => void) => {
       const h = Buffer.allocUnsafe(16)
       h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
       h.writeUInt32BE(err, 4)
@@ -267,7 +305,7 @@ export class NbdServer {
         setImmediate(uncork)
       }
       sock.write(h)
-      if (data && !err) sock.write(data) // the data is not copied
+      if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
     }
     const inflight = new Set<Promise<void>>()
     const run = (p: Promise<void>) => {
@@ -293,7 +331,7 @@ export class NbdServer {
       const dispatch = () => {
         for (;;) {
           if (total < 28) return
-          let buf = chunks[0]!.length >= 28 ? chunks[0]! : flat()
+          const buf = chunks[0]!.length >= 28 ? chunks[0]! : flat()
           if (buf.readUInt32BE(0) !== REQUEST_MAGIC) return finish(new Error('bad request magic'))
           const flags = buf.readUInt16BE(4)
           const type = buf.readUInt16BE(6)
@@ -303,24 +341,52 @@ export class NbdServer {
           if (type === CMD.WRITE && length > MAX_REQUEST) return finish(new Error('write too large')) // its payload cannot be skipped safely
           const payloadLen = type === CMD.WRITE ? length : 0
           if (total < 28 + payloadLen) return
-          if (buf.length < 28 + payloadLen) buf = flat()
-          const data = payloadLen ? buf.subarray(28, 28 + payloadLen) : undefined
-          chunks[0] = buf.subarray(28 + payloadLen)
-          total -= 28 + payloadLen
+          // a payload inside one received chunk is used where it lies; one spread over several is
+          // gathered into a pooled buffer, given back once written
+          let data: Buffer | undefined
+          let pooled = false
+          if (buf.length >= 28 + payloadLen) {
+            data = payloadLen ? buf.subarray(28, 28 + payloadLen) : undefined
+            chunks[0] = buf.subarray(28 + payloadLen)
+            total -= 28 + payloadLen
+          } else {
+            chunks[0] = buf.subarray(28)
+            total -= 28
+            data = pool.take(payloadLen)
+            pooled = true
+            gather(data)
+          }
+          const release = () => {
+            if (pooled) pool.give(data!)
+          }
           const size = dg.volumeSize(volume)
           const inRange = offset + length <= size
           switch (type) {
             case CMD.READ:
               if (length > MAX_REQUEST || !inRange) reply(handle, ERR.EINVAL)
-              else run(dg.read(volume, offset, length).then((d) => reply(handle, 0, d), (e) => reply(handle, errno(e))))
+              else {
+                const into = pool.take(length)
+                run(
+                  dg.readInto(volume, offset, into).then(
+                    () => reply(handle, 0, into, () => pool.give(into)),
+                    (e) => {
+                      pool.give(into)
+                      reply(handle, errno(e))
+                    },
+                  ),
+                )
+              }
               break
             case CMD.WRITE:
-              if (!inRange) reply(handle, ERR.ENOSPC)
-              else
+              if (!inRange) {
+                release()
+                reply(handle, ERR.ENOSPC)
+              } else
                 run(
                   dg
                     .write(volume, offset, data!)
                     .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
+                    .finally(release)
                     .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
                 )
               break
@@ -356,6 +422,20 @@ export class NbdServer {
               reply(handle, ERR.EINVAL)
           }
         }
+      }
+      /** Moves the next `target.length` received bytes into `target`. */
+      const gather = (target: Buffer) => {
+        let at = 0
+        while (at < target.length) {
+          const c = chunks[0]!
+          const k = Math.min(c.length, target.length - at)
+          c.copy(target, at, 0, k)
+          at += k
+          if (k === c.length) chunks.shift()
+          else chunks[0] = c.subarray(k)
+        }
+        total -= target.length
+        if (chunks.length === 0) chunks.push(Buffer.alloc(0))
       }
       const onData = (b: Buffer) => {
         if (chunks.length === 1 && chunks[0]!.length === 0) chunks[0] = b

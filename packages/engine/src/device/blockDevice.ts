@@ -16,6 +16,11 @@ export interface BlockDevice {
   readonly lockKey: string
   /** Reads `length` bytes at byte `offset`; both sector-aligned. */
   read(offset: number, length: number): Promise<Buffer>
+  /**
+   * Reads `target.length` bytes at `offset` into `target` (a caller's reused buffer: no allocation
+   * on the hot path). Optional: `readInto` below falls back to `read` and a copy.
+   */
+  readInto?(offset: number, target: Buffer): Promise<void>
   /** Writes `data` at byte `offset`; both sector-aligned. Durable only after `flush`. */
   write(offset: number, data: Uint8Array): Promise<void>
   /** Makes every completed write durable. */
@@ -43,4 +48,10 @@ export function closedError(location: string): EngineError {
 /** Wraps an operating-system error as VM_IO with the cause chained. */
 export function ioError(location: string, op: string, cause: unknown): EngineError {
   return new EngineError('VM_IO', `${op} failed on ${location}`, { cause })
+}
+
+/** Reads into `target` with the device's own `readInto` when it has one, else `read` and a copy. */
+export async function readInto(dev: BlockDevice, offset: number, target: Buffer): Promise<void> {
+  if (dev.readInto) return dev.readInto(offset, target)
+  ;(await dev.read(offset, target.length)).copy(target)
 }

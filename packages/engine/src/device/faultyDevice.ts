@@ -1,5 +1,5 @@
 import { setTimeout as sleepMs } from 'node:timers/promises'
-import { type BlockDevice, checkRange, closedError } from './blockDevice.ts'
+import { type BlockDevice, checkRange, closedError, readInto } from './blockDevice.ts'
 import { EngineError } from '../errors.ts'
 
 export type FaultOp = 'read' | 'write' | 'flush'
@@ -186,6 +186,10 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
         p.data.copy(buf, from - offset, from - p.offset, to - p.offset)
       }
       return buf
+    },
+    async readInto(offset, target) {
+      if (!latency && !dead && !closed && !tracing && rules.size === 0 && pending.length === 0) return readInto(inner, offset, target)
+      ;(await dev.read(offset, target.length)).copy(target)
     },
     async write(offset, data) {
       if (!latency && !dead && !closed && !tracing && rules.size === 0 && !options.rail && !options.volatileCache) return inner.write(offset, data)

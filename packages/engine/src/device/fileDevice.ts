@@ -127,10 +127,15 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
     location,
     lockKey: `path:${key}`,
     async read(offset, length) {
-      if (closed) throw closedError(location)
-      checkRange(dev, offset, length)
-      // Every byte is either read or zeroed below, so the buffer need not be cleared first.
+      // Every byte is either read or zeroed, so the buffer need not be cleared first.
       const buf = Buffer.allocUnsafe(length)
+      await dev.readInto!(offset, buf)
+      return buf
+    },
+    async readInto(offset, buf) {
+      if (closed) throw closedError(location)
+      const length = buf.length
+      checkRange(dev, offset, length)
       let done = 0
       try {
         while (done < length) {
@@ -146,7 +151,6 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
         throw ioError(location, 'read', e)
       }
       if (done < length) buf.fill(0, done)
-      return buf
     },
     async write(offset, data) {
       if (closed) throw closedError(location)
