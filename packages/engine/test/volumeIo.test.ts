@@ -10,6 +10,20 @@ async function started(layout: 'mirror' | 'concat', nmirror = 2) {
   return { ...g, faulty: g.devices as FaultyDevice[] }
 }
 
+/** A volume of a complete plex and a preferred sparse plex backing sectors 2048-3071 only. */
+async function preferSparse() {
+    const { dg } = await memoryGroup(3)
+    await dg.makeRecords([
+      { type: 'sd', name: 'full', disk: 'disk01', len: 4096 },
+      { type: 'plex', name: 'good', sd: ['full'] },
+      { type: 'sd', name: 'a', disk: 'disk02', len: 1024 },
+      { type: 'plex', name: 'sparse', sd: [{ name: 'a', offset: 2048 }] },
+      { type: 'vol', name: 'v1', len: 4096, read_pol: 'PREFER', pref_name: 'sparse', plex: ['good', 'sparse'] },
+    ])
+    await dg.start('v1')
+  return dg
+}
+
 describe('volume I/O path (checklist E 41-44)', () => {
   it('E41: writes reach every ENABLED plex with WRITE; reads never use a plex without READ, not ENABLED, or stale', async () => {
     const { dg } = await started('mirror', 3)
@@ -92,15 +106,7 @@ describe('volume I/O path (checklist E 41-44)', () => {
   })
 
   it('a read that changes plexes on the way is assembled with each range in its place', async () => {
-    const { dg } = await memoryGroup(3)
-    await dg.makeRecords([
-      { type: 'sd', name: 'full', disk: 'disk01', len: 4096 },
-      { type: 'plex', name: 'good', sd: ['full'] },
-      { type: 'sd', name: 'a', disk: 'disk02', len: 1024 },
-      { type: 'plex', name: 'sparse', sd: [{ name: 'a', offset: 2048 }] },
-      { type: 'vol', name: 'v1', len: 4096, read_pol: 'PREFER', pref_name: 'sparse', plex: ['good', 'sparse'] },
-    ])
-    await dg.start('v1')
+    const dg = await preferSparse()
     const data = pattern(4096 * 512, 5)
     await dg.write('v1', 0, data)
     // from inside what the preferred sparse plex backs to past its end: two plexes, two ranges
@@ -114,15 +120,7 @@ describe('volume I/O path (checklist E 41-44)', () => {
   })
 
   it('reads holes of a sparse plex from a plex that backs them', async () => {
-    const { dg } = await memoryGroup(3)
-    await dg.makeRecords([
-      { type: 'sd', name: 'full', disk: 'disk01', len: 4096 },
-      { type: 'plex', name: 'good', sd: ['full'] },
-      { type: 'sd', name: 'a', disk: 'disk02', len: 1024 },
-      { type: 'plex', name: 'sparse', sd: [{ name: 'a', offset: 2048 }] },
-      { type: 'vol', name: 'v1', len: 4096, read_pol: 'PREFER', pref_name: 'sparse', plex: ['good', 'sparse'] },
-    ])
-    await dg.start('v1')
+    const dg = await preferSparse()
     const data = pattern(4096 * 512, 3)
     await dg.write('v1', 0, data)
     expect(dg.ioStats('sparse').writeBytes).toBe(4096 * 512) // the hole pieces are dropped
