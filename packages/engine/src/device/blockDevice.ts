@@ -51,7 +51,7 @@ export function ioError(location: string, op: string, cause: unknown): EngineErr
 }
 
 /** Reads into `target` with the device's own `readInto` when it has one, else `read` and a copy. */
-export async function readInto(dev: BlockDevice, offset: number, target: Buffer): Promise<void> {
+export function readInto(dev: BlockDevice, offset: number, target: Buffer): Promise<void> {
   if (dev.readInto) return dev.readInto(offset, target)
-  ;(await dev.read(offset, target.length)).copy(target)
+  return dev.read(offset, target.length).then((b) => void b.copy(target))
 }

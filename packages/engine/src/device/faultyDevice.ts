@@ -187,9 +187,9 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       }
       return buf
     },
-    async readInto(offset, target) {
+    readInto(offset, target) {
       if (!latency && !dead && !closed && !tracing && rules.size === 0 && pending.length === 0) return readInto(inner, offset, target)
-      ;(await dev.read(offset, target.length)).copy(target)
+      return dev.read(offset, target.length).then((b) => void b.copy(target))
     },
     async write(offset, data) {
       if (!latency && !dead && !closed && !tracing && rules.size === 0 && !options.rail && !options.volatileCache) return inner.write(offset, data)

@@ -53,14 +53,16 @@ export class IoMode {
   }
 
   /** Runs `sync` when the device has been fast, otherwise `async`. */
-  async run<T>(sync: () => T, async: () => Promise<T>): Promise<T> {
+  run<T>(sync: () => T, async: () => Promise<T>): Promise<T> {
     if (this.asyncLeft > 0) {
       this.asyncLeft--
       return async()
     }
     const t0 = this.now()
     try {
-      return sync()
+      return Promise.resolve(sync())
+    } catch (e) {
+      return Promise.reject(e)
     } finally {
       this.slow = this.now() - t0 > IoMode.SLOW_MS ? this.slow + 1 : 0
       if (this.slow >= IoMode.SLOW_STREAK) {
