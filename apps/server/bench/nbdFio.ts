@@ -1,5 +1,8 @@
 // fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
 // file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8).
+// Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
+// (default 3); PLEXA_BENCH_DEBUG=1 prints the server's event-loop utilization per run;
+// PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -16,7 +19,7 @@ import { freePort } from '../../../packages/engine/test/nbdkit.ts'
 const run = promisify(execFile)
 const MiB = 1 << 20
 const SIZE = 512 * MiB
-const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) // PLEXA_BENCH_JOBS=randread_4k,... runs some jobs only
+const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
 
 interface Job {
   name: string
@@ -32,8 +35,6 @@ const ALL_JOBS: Job[] = [
 ]
 const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env.PLEXA_BENCH_JOBS.split(',').includes(j.name))
 
-// PLEXA_BENCH_DEBUG=1 prints the server's event-loop utilization per run; PLEXA_BENCH_PROFILE=1
-// writes a CPU profile of the server during each run on the 1-plex volume.
 const session = new Session()
 session.connect()
 async function fio(uri: string, job: Job): Promise<number> {
