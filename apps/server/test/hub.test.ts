@@ -67,4 +67,32 @@ describe('Hub', () => {
     expect(hub.since(2)).toBeUndefined()
     expect(hub.since(9)).toBeUndefined()
   })
+
+  it('serializes the snapshot once for clients connecting together, afresh after an event or a second', () => {
+    const clock = createManualClock()
+    let built = 0
+    const hub = new Hub({ clock, snapshot: () => (built++, snapshot()) })
+    const connect = (name: string, role: 'admin' | 'viewer' = 'admin') => {
+      const ws = fakeSocket()
+      hub.attach(ws as unknown as WebSocket, { name, role }, req)
+      const hello = ws.sent[0]!
+      if (hello.type !== 'hello') throw new Error(`expected a hello, got ${hello.type}`)
+      return hello
+    }
+    for (let i = 0; i < 5; i++) expect(connect('a').user).toEqual({ name: 'a', role: 'admin' })
+    expect(built).toBe(1)
+    // another user: the snapshot is built for them (their hello names them)
+    expect(connect('v', 'viewer').user).toEqual({ name: 'v', role: 'viewer' })
+    expect(built).toBe(2)
+    // an event: the next hello carries the new sequence number and a fresh snapshot
+    hub.publish({ type: 'alert', dg: 'g', severity: 'warning', code: 'VM_IO', message: 'x' })
+    expect(connect('a').seq).toBe(1)
+    expect(built).toBe(3)
+    clock.advance(Hub.HELLO_REUSE_MS - 1)
+    connect('a')
+    expect(built).toBe(3)
+    clock.advance(1)
+    connect('a')
+    expect(built).toBe(4)
+  })
 })

@@ -29,6 +29,10 @@ export class Hub {
   private readonly ring: Array<{ event: ServerEvent; frame: string }> = []
   private ringTotal = 0
   private readonly clients = new Set<HubClient>()
+  /** The last hello frame of each user: at a large group's size (tens of MB) one serialization
+   * serves every client that connects at the same sequence number soon after (a reconnect storm
+   * after a restart), in one shared buffer instead of one copy per socket. */
+  private readonly hellos = new Map<string, { seq: number; at: number; frame: Buffer }>()
   readonly o: Required<HubOptions>
 
   constructor(o: HubOptions) {
@@ -52,6 +56,25 @@ export class Hub {
     for (const c of this.clients) c.deliver(item)
     return event
   }
+
+  /**
+   * The hello frame (snapshot and user) for a new client, serialized at most once per user while
+   * no event has come and for at most HELLO_REUSE_MS (state that changes without an event, such
+   * as a task's progress between its reports, is then at most that old).
+   */
+  helloFrame(who: Principal): Buffer {
+    const key = `${who.role}:${who.name}`
+    const now = this.o.clock.now()
+    const hit = this.hellos.get(key)
+    if (hit && hit.seq === this.seq && now - hit.at < Hub.HELLO_REUSE_MS) return hit.frame
+    const hello: ServerMessage = { type: 'hello', protocol: PROTOCOL_VERSION, seq: this.seq, snapshot: this.o.snapshot(), user: { name: who.name, role: who.role } }
+    const frame = Buffer.from(JSON.stringify(hello))
+    for (const [k, h] of this.hellos) if (h.seq !== this.seq || now - h.at >= Hub.HELLO_REUSE_MS) this.hellos.delete(k)
+    this.hellos.set(key, { seq: this.seq, at: now, frame })
+    return frame
+  }
+
+  static readonly HELLO_REUSE_MS = 1000
 
   /** Events after `lastSeq`, or undefined when the ring no longer reaches back that far. */
   since(lastSeq: number): ServerEvent[] | undefined {
@@ -120,7 +143,8 @@ export class HubClient {
       for (const e of missed) this.deliver(e)
       return
     }
-    this.sendNow({ type: 'hello', protocol: PROTOCOL_VERSION, seq: this.hub.currentSeq, snapshot: this.hub.o.snapshot(), user: { name: this.who.name, role: this.who.role } })
+    // a text frame from a shared buffer: not copied per socket
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.hub.helloFrame(this.who), { binary: false })
   }
 
   private onMessage(text: string): void {
