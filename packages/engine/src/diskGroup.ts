@@ -23,7 +23,7 @@ import { EngineError, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type RecordChange, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
-import { mapPlexRange } from './layout/plexMap.ts'
+import { type PlexPlan, mapPlan, planPlex } from './layout/plexMap.ts'
 import { acquireDeviceLocks } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
@@ -214,6 +214,8 @@ export class DiskGroup {
   private readonly drlSeq = new Map<number, number>()
   // I/O map, rebuilt on every commit
   private sdsByPlex = new Map<number, SdRecord[]>()
+  /** Each plex's subdisks arranged for mapping I/O, rebuilt with the configuration. */
+  private plans = new Map<number, PlexPlan>()
   private plexesByVol = new Map<number, PlRecord[]>()
   private devByDm = new Map<number, BlockDevice>()
 
@@ -564,6 +566,8 @@ export class DiskGroup {
       if (!l) this.sdsByPlex.set(sd.sd_plex_rid, (l = []))
       l.push(sd)
     }
+    this.plans = new Map()
+    for (const p of this.cfg.plexes) this.plans.set(p.pl_rid, planPlex(p, this.sdsByPlex.get(p.pl_rid) ?? []))
     this.devByDm = new Map()
     for (const [rid, d] of this.disks) if (d.dev) this.devByDm.set(rid, d.dev)
   }
@@ -1497,10 +1501,15 @@ export class DiskGroup {
     }
   }
 
+  /** The pieces of plex `p` for sectors [s, s+n). */
+  private mapPlex(p: PlRecord, s: number, n: number) {
+    return mapPlan(this.plans.get(p.pl_rid) ?? planPlex(p, []), s, n)
+  }
+
   /** Does plex `p` back every sector of [s, s+n)? */
   private covers(p: PlRecord, s: number, n: number): boolean {
     if (p.pl_contig_len >= s + n) return true
-    return mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n).every((x) => x.sd)
+    return this.mapPlex(p, s, n).every((x) => x.sd)
   }
 
   /** Can plex `p` serve reads of sectors [s, s+n) (within one region)? */
@@ -1620,7 +1629,7 @@ export class DiskGroup {
 
   /** Reads sectors of one plex; holes read as zeros. */
   private async readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
-    const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
+    const pieces = this.mapPlex(p, s, n)
     this.stat(p, 'read', n * SECTOR_SIZE)
     if (!into && pieces.length === 1 && pieces[0]!.sd) {
       const x = pieces[0]!
@@ -1641,7 +1650,7 @@ export class DiskGroup {
   /** Writes sectors to one plex; pieces falling into holes are dropped. */
   private async writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
     const n = data.length / SECTOR_SIZE
-    const pieces = mapPlexRange(p, this.sdsByPlex.get(p.pl_rid) ?? [], s, n)
+    const pieces = this.mapPlex(p, s, n)
     this.stat(p, 'write', data.length)
     await Promise.all(
       pieces.map(async (x) => {

@@ -39,32 +39,52 @@ function mapRun(sorted: readonly SdRecord[], offset: number, length: number, emi
   if (pos < end) emit({ length: end - pos, sd: undefined, sdOffset: 0 }, pos)
 }
 
+/**
+ * A plex's subdisks arranged for mapping: sorted by plex offset, per column for a striped plex.
+ * Built once per configuration (`planPlex`), used by every I/O (`mapPlan`).
+ */
+export interface PlexPlan {
+  layout: PlRecord['pl_layout']
+  width: number
+  /** One sorted run of subdisks per column (a concat plex has one). */
+  columns: SdRecord[][]
+}
+
+export function planPlex(plex: Pick<PlRecord, 'pl_layout' | 'pl_st_width' | 'pl_ncol'>, dataSds: readonly SdRecord[]): PlexPlan {
+  const concat = plex.pl_layout === 'CONCAT'
+  const columns: SdRecord[][] = Array.from({ length: concat ? 1 : plex.pl_ncol }, () => [])
+  for (const sd of dataSds) columns[concat ? 0 : sd.sd_column]?.push(sd)
+  for (const col of columns) col.sort((a, b) => a.sd_pl_offset - b.sd_pl_offset)
+  return { layout: plex.pl_layout, width: plex.pl_st_width, columns }
+}
+
 /** Splits the plex range [offset, offset+length) (sectors) into subdisk pieces and holes. */
-export function mapPlexRange(
-  plex: Pick<PlRecord, 'pl_layout' | 'pl_st_width' | 'pl_ncol'>,
-  dataSds: readonly SdRecord[],
-  offset: number,
-  length: number,
-): PlexPiece[] {
+export function mapPlan(plan: PlexPlan, offset: number, length: number): PlexPiece[] {
   const out: PlexPiece[] = []
-  if (plex.pl_layout === 'CONCAT') {
-    const sorted = [...dataSds].sort((a, b) => a.sd_pl_offset - b.sd_pl_offset)
-    mapRun(sorted, offset, length, (p, at) => out.push({ ...p, plexOffset: at }))
+  if (plan.layout === 'CONCAT') {
+    mapRun(plan.columns[0]!, offset, length, (p, at) => out.push({ ...p, plexOffset: at }))
     return out
   }
-  const w = plex.pl_st_width
-  const ncol = plex.pl_ncol
-  const columns: SdRecord[][] = Array.from({ length: ncol }, () => [])
-  for (const sd of dataSds) columns[sd.sd_column]?.push(sd)
-  for (const col of columns) col.sort((a, b) => a.sd_pl_offset - b.sd_pl_offset)
+  const w = plan.width
+  const ncol = plan.columns.length
   let pos = offset
   const end = offset + length
   while (pos < end) {
     const { column, columnOffset } = mapStripe(pos, ncol, w)
     const n = Math.min(w - (pos % w), end - pos)
     const base = pos
-    mapRun(columns[column] ?? [], columnOffset, n, (p, at) => out.push({ ...p, plexOffset: base + (at - columnOffset) }))
+    mapRun(plan.columns[column] ?? [], columnOffset, n, (p, at) => out.push({ ...p, plexOffset: base + (at - columnOffset) }))
     pos += n
   }
   return out
+}
+
+/** `mapPlan` of a plan made on the spot (callers that map a plex once). */
+export function mapPlexRange(
+  plex: Pick<PlRecord, 'pl_layout' | 'pl_st_width' | 'pl_ncol'>,
+  dataSds: readonly SdRecord[],
+  offset: number,
+  length: number,
+): PlexPiece[] {
+  return mapPlan(planPlex(plex, dataSds), offset, length)
 }
