@@ -18,6 +18,32 @@ test('logs in and draws the demo: volumes with their plexes and subdisks, and th
   await page.screenshot({ path: info.outputPath('properties.png'), fullPage: true })
 })
 
+test('selecting an object highlights what relates to it in both views', async ({ plexa, page, api }) => {
+  await plexa.login()
+  const config = (await api.call('GET', '/api/dgs/demodg')).body.config as { subdisks: Array<{ sd_name: string; sd_pl_name: string; sd_dm_name: string }>; plexes: Array<{ pl_name: string; pl_v_name: string }> }
+  const demoPlexes = config.plexes.filter((p) => p.pl_v_name)
+  // a disk: in the volume view exactly the plexes with a subdisk on it
+  await plexa.select('dm', 'disk02')
+  const onDisk02 = new Set(config.subdisks.filter((s) => s.sd_dm_name === 'disk02').map((s) => s.sd_pl_name))
+  expect(onDisk02.size).toBeGreaterThan(0)
+  for (const p of demoPlexes) {
+    if (onDisk02.has(p.pl_name)) await expect(plexa.plex(p.pl_name)).toHaveAttribute('data-related', 'true')
+    else await expect(plexa.plex(p.pl_name)).not.toHaveAttribute('data-related')
+  }
+  // a subdisk: its own plex only
+  const sd = config.subdisks.find((s) => s.sd_pl_name === 'mirvol-02')!
+  await plexa.select('sd', sd.sd_name)
+  await expect(plexa.plex('mirvol-02')).toHaveAttribute('data-related', 'true')
+  await expect(plexa.plex('mirvol-01')).not.toHaveAttribute('data-related')
+  // a plex: in the disk view exactly its subdisks
+  await plexa.select('pl', 'mirvol-01')
+  await page.getByRole('tab', { name: 'Disk view' }).click()
+  for (const s of config.subdisks.filter((x) => x.sd_pl_name.startsWith('mirvol'))) {
+    if (s.sd_pl_name === 'mirvol-01') await expect(page.getByTestId(`disk-sd-${s.sd_name}`)).toHaveAttribute('data-related', 'true')
+    else await expect(page.getByTestId(`disk-sd-${s.sd_name}`)).not.toHaveAttribute('data-related')
+  }
+})
+
 test('a detach shows DETACHED/STALE in two browsers within a second; attach shows progress and ends ACTIVE', async ({ browser, api }, info) => {
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()])
   const pa = await a.newPage()

@@ -50,7 +50,7 @@ export function DiskView() {
                   const vol = volOf(s.sd.sd_pl_name)
                   const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
                   return (
-                    <rect key={s.sd.sd_name} x={s.x} y={1} width={s.w} height={16} fill={vol ? colors.get(vol) ?? '#94a3b8' : '#94a3b8'} stroke={rel ? '#111' : '#fff'} strokeWidth={rel ? 2 : 0.5} onClick={() => appStore.getState().select({ dg: g.name, kind: 'sd', name: s.sd.sd_name })}>
+                    <rect key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} x={s.x} y={1} width={s.w} height={16} fill={vol ? colors.get(vol) ?? '#94a3b8' : '#94a3b8'} stroke={rel ? '#111' : '#fff'} strokeWidth={rel ? 2 : 0.5} onClick={() => appStore.getState().select({ dg: g.name, kind: 'sd', name: s.sd.sd_name })}>
                       <title>{`${s.sd.sd_name}${vol ? ` (${vol})` : ''}: ${s.sd.sd_len} sectors at ${s.sd.sd_dm_offset}`}</title>
                     </rect>
                   )

@@ -2,8 +2,9 @@ import { memo, useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
+import type { ServerState } from '../store/applyServerMessage.ts'
 import { stateColor } from '../views/colors.ts'
-import { type ConfigIndex, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { type ConfigIndex, type PlexBox, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 
 const WIDTH = 760
@@ -50,9 +51,9 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
   const box = useMemo(() => layoutVolume(ix, v, WIDTH), [ix, v])
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
-  const sdOf = (name: string) => g.config.subdisks.find((s) => s.sd_name === name)
-  const related = (plexName: string) =>
-    selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && sdOf(selected.name)?.sd_pl_name === plexName) || (selected.kind === 'dm' && (ix.sdsByPlex.get(box.plexes.find((p) => p.plex.pl_name === plexName)?.plex.pl_rid ?? 0) ?? []).some((s) => s.sd_dm_name === selected.name)))
+  // a plex relates to its volume, its own subdisks and their disks: its own list, not the group's
+  const related = (p: PlexBox) =>
+    selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && p.subdisks.some((s) => s.sd.sd_name === selected.name)) || (selected.kind === 'dm' && p.subdisks.some((s) => s.sd.sd_dm_name === selected.name)))
   const select = (kind: 'v' | 'pl' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
   return (
     <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`rounded border p-2 ${isSel('v', v.v_name) ? 'border-blue-600' : 'border-slate-300 dark:border-slate-600'}`}>
@@ -71,8 +72,8 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
           const color = stateColor(p.plex.pl_kstate, p.plex.pl_state)
           const label = `plex ${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}`
           return (
-            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} aria-label={label} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && select('pl', p.plex.pl_name)} className="cursor-pointer outline-none focus:outline-2 focus:outline-blue-500">
-              <rect x={p.x} y={p.y - 14} width={p.w} height={p.h} fill="none" stroke={isSel('pl', p.plex.pl_name) ? '#2563eb' : related(p.plex.pl_name) ? '#60a5fa' : '#94a3b8'} strokeWidth={isSel('pl', p.plex.pl_name) ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
+            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} data-related={related(p) || undefined} aria-label={label} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && select('pl', p.plex.pl_name)} className="cursor-pointer outline-none focus:outline-2 focus:outline-blue-500">
+              <rect x={p.x} y={p.y - 14} width={p.w} height={p.h} fill="none" stroke={isSel('pl', p.plex.pl_name) ? '#2563eb' : related(p) ? '#60a5fa' : '#94a3b8'} strokeWidth={isSel('pl', p.plex.pl_name) ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
               {p.holes.map((h, i) => <rect key={`h${i}`} x={h.x} y={h.y - 14} width={h.w} height={h.h} fill="url(#hole)" stroke="#94a3b8" strokeDasharray="2 2" />)}
               {p.subdisks.map((s) => (
                 <rect key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} x={s.x} y={s.y - 14} width={s.w} height={s.h} fill={color} opacity={isSel('sd', s.sd.sd_name) ? 1 : 0.75} stroke="#fff" onClick={(e) => { e.stopPropagation(); select('sd', s.sd.sd_name) }}>
@@ -96,11 +97,24 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: G
   )
 })
 
+const taskIndexes = new WeakMap<ServerState['tasks'], Map<string, ServerState['tasks'][string]>>()
+
+/** Running tasks by `dg/volume`, built once per task table (every drawing in view asks). */
+function tasksByVolume(tasks: ServerState['tasks']) {
+  let ix = taskIndexes.get(tasks)
+  if (!ix) {
+    ix = new Map()
+    for (const t of Object.values(tasks)) if (t.volume && !ix.has(`${t.dg}/${t.volume}`)) ix.set(`${t.dg}/${t.volume}`, t)
+    taskIndexes.set(tasks, ix)
+  }
+  return ix
+}
+
 /** This volume's running task, if any (only these small parts redraw when it reports). */
 function useVolumeTask(dg: string, volume: string) {
   return useApp(
     useShallow((s) => {
-      const t = Object.values(s.server.tasks).find((x) => x.dg === dg && x.volume === volume)
+      const t = tasksByVolume(s.server.tasks).get(`${dg}/${volume}`)
       return t ? { doneBytes: t.doneBytes, totalBytes: t.totalBytes, phase: t.phase } : undefined
     }),
   )
