@@ -217,6 +217,7 @@ export class DiskGroup {
   /** Each plex's subdisks arranged for mapping I/O, rebuilt with the configuration. */
   private plans = new Map<number, PlexPlan>()
   private plexesByVol = new Map<number, PlRecord[]>()
+  private volsByName = new Map<string, VRecord>()
   private devByDm = new Map<number, BlockDevice>()
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
@@ -552,6 +553,7 @@ export class DiskGroup {
   }
 
   private rebuildIoMap(): void {
+    this.volsByName = new Map(this.cfg.volumes.map((v) => [v.v_name, v]))
     this.plexesByVol = new Map()
     for (const p of this.cfg.plexes) {
       if (!p.pl_vol_rid) continue
@@ -1284,7 +1286,7 @@ export class DiskGroup {
   }
 
   private vol(name: string): VRecord {
-    return this.cfg.volumes.find((x) => x.v_name === name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
+    return this.volsByName.get(name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
   }
 
   /** The plexes of a volume (from the I/O map: no scan of every plex on the I/O path). */
