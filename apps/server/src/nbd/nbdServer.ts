@@ -1,6 +1,8 @@
 import { type Server, type Socket, createServer } from 'node:net'
 import type { DiskGroup, EngineErrorCode } from '@plexa/engine'
 import { nbdProtocol } from '@plexa/engine'
+import { Inbox } from './inbox.ts'
+import { receiveInto } from './socketReads.ts'
 
 const { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } = nbdProtocol
 
@@ -24,56 +26,6 @@ function errno(e: unknown): number {
       return ERR.ESHUTDOWN
     default:
       return ERR.EIO
-  }
-}
-
-/** Accumulates socket data and hands out exact byte counts. */
-class Reader {
-  /** Stops feeding from the socket (the transmission phase parses on its own). */
-  detach: () => void = () => {}
-  private chunks: Buffer[] = []
-  private size = 0
-  private wanted: { n: number; resolve: (b: Buffer) => void } | undefined
-  closed = false
-  push(b: Buffer): void {
-    this.chunks.push(b)
-    this.size += b.length
-    this.pump()
-  }
-  close(): void {
-    this.closed = true
-    this.pump()
-  }
-  private pump(): void {
-    const w = this.wanted
-    if (!w) return
-    if (this.size >= w.n) {
-      this.wanted = undefined
-      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
-      const out = all.subarray(0, w.n)
-      const rest = all.subarray(w.n)
-      this.chunks = rest.length ? [rest] : []
-      this.size = rest.length
-      w.resolve(out)
-    } else if (this.closed) {
-      this.wanted = undefined
-      w.resolve(Buffer.alloc(0))
-    }
-  }
-  /** Everything buffered so far. */
-  takeAll(): Buffer {
-    const all = Buffer.concat(this.chunks)
-    this.chunks = []
-    this.size = 0
-    return all
-  }
-
-  /** Resolves with exactly n bytes, or an empty buffer when the peer went away first. */
-  read(n: number): Promise<Buffer> {
-    return new Promise((resolve) => {
-      this.wanted = { n, resolve }
-      this.pump()
-    })
   }
 }
 
@@ -125,10 +77,12 @@ export class NbdServer {
   private readonly server: Server
   private readonly source: ExportSource
   private readonly conns = new Map<Socket, string | undefined>()
+  /** Connections whose payloads are received in place (see socketReads.ts), for tests and stats. */
+  zeroCopyConnections = 0
 
   constructor(source: ExportSource) {
     this.source = source
-    this.server = createServer((sock) => void this.handle(sock))
+    this.server = createServer({ pauseOnConnect: true }, (sock) => void this.handle(sock))
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -148,21 +102,20 @@ export class NbdServer {
     await new Promise<void>((r) => this.server.close(() => r()))
   }
 
-  private async handle(sock: Socket): Promise<void> {
+  private async handle(accepted: Socket): Promise<void> {
+    const inbox = new Inbox()
+    const { sock, zeroCopy } = receiveInto(accepted, inbox)
+    if (zeroCopy) this.zeroCopyConnections++
     sock.setNoDelay(true)
     this.conns.set(sock, undefined)
-    const r = new Reader()
-    const feed = (b: Buffer) => r.push(b)
-    r.detach = () => sock.off('data', feed)
-    sock.on('data', feed)
-    sock.on('end', () => r.close())
+    sock.on('end', () => inbox.close())
     sock.on('close', () => {
-      r.close()
+      inbox.close()
       this.conns.delete(sock)
     })
-    sock.on('error', () => r.close())
+    sock.on('error', () => inbox.close())
     const need = async (n: number) => {
-      const b = await r.read(n)
+      const b = await inbox.read(n)
       if (b.length < n) throw new Closed()
       return b
     }
@@ -177,8 +130,7 @@ export class NbdServer {
       const chosen = await this.options(sock, need, noZeroes)
       if (!chosen) return void sock.end()
       this.conns.set(sock, chosen.name)
-      r.detach()
-      await this.transmission(sock, r, chosen.dg, chosen.volume)
+      await this.transmission(sock, inbox, chosen.dg, chosen.volume)
     } catch (e) {
       if (!(e instanceof Closed)) sock.destroy()
     } finally {
@@ -286,7 +238,7 @@ export class NbdServer {
    * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
    * buffer is dispatched at once (no await between requests), replies go out as each finishes.
    */
-  private transmission(sock: Socket, r: Reader, dg: DiskGroup, volume: string): Promise<void> {
+  private transmission(sock: Socket, inbox: Inbox, dg: DiskGroup, volume: string): Promise<void> {
     // Replies finished in the same turn of the event loop leave in one system call.
     let corked = false
     const uncork = () => {
@@ -313,25 +265,18 @@ export class NbdServer {
       void p.finally(() => inflight.delete(p))
     }
     return new Promise<void>((resolve, reject) => {
-      // received bytes as a list, joined only once a whole request is there (no quadratic copying)
-      let chunks: Buffer[] = [r.takeAll()]
-      let total = chunks[0]!.length
-      const flat = (): Buffer => {
-        if (chunks.length > 1) chunks = [Buffer.concat(chunks)]
-        return chunks[0] ?? Buffer.alloc(0)
-      }
       let done = false
       const finish = (e?: unknown) => {
         if (done) return
         done = true
-        sock.off('data', onData)
+        inbox.onBytes = undefined
         if (e) reject(e)
         else void Promise.allSettled([...inflight]).then(() => resolve())
       }
       const dispatch = () => {
-        for (;;) {
-          if (total < 28) return
-          const buf = chunks[0]!.length >= 28 ? chunks[0]! : flat()
+        while (!done && !inbox.receiving) {
+          const buf = inbox.available()
+          if (buf.length < 28) return
           if (buf.readUInt32BE(0) !== REQUEST_MAGIC) return finish(new Error('bad request magic'))
           const flags = buf.readUInt16BE(4)
           const type = buf.readUInt16BE(6)
@@ -339,111 +284,83 @@ export class NbdServer {
           const offset = Number(buf.readBigUInt64BE(16))
           const length = buf.readUInt32BE(24)
           if (type === CMD.WRITE && length > MAX_REQUEST) return finish(new Error('write too large')) // its payload cannot be skipped safely
-          const payloadLen = type === CMD.WRITE ? length : 0
-          if (total < 28 + payloadLen) return
-          // a payload inside one received chunk is used where it lies; one spread over several is
-          // gathered into a pooled buffer, given back once written
-          let data: Buffer | undefined
-          let pooled = false
-          if (buf.length >= 28 + payloadLen) {
-            data = payloadLen ? buf.subarray(28, 28 + payloadLen) : undefined
-            chunks[0] = buf.subarray(28 + payloadLen)
-            total -= 28 + payloadLen
-          } else {
-            chunks[0] = buf.subarray(28)
-            total -= 28
-            data = pool.take(payloadLen)
-            pooled = true
-            gather(data)
-          }
-          const release = () => {
-            if (pooled) pool.give(data!)
-          }
-          const size = dg.volumeSize(volume)
-          const inRange = offset + length <= size
-          switch (type) {
-            case CMD.READ:
-              if (length > MAX_REQUEST || !inRange) reply(handle, ERR.EINVAL)
-              else {
-                const into = pool.take(length)
-                run(
-                  dg.readInto(volume, offset, into).then(
-                    () => reply(handle, 0, into, () => pool.give(into)),
-                    (e) => {
-                      pool.give(into)
-                      reply(handle, errno(e))
-                    },
-                  ),
-                )
-              }
-              break
-            case CMD.WRITE:
-              if (!inRange) {
-                release()
-                reply(handle, ERR.ENOSPC)
-              } else
-                run(
-                  dg
-                    .write(volume, offset, data!)
-                    .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
-                    .finally(release)
-                    .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
-                )
-              break
-            case CMD.WRITE_ZEROES:
-              if (!inRange) {
-                reply(handle, ERR.ENOSPC)
-                break
-              }
+          inbox.consume(28)
+          if (type === CMD.WRITE) {
+            // the payload is received into a pooled buffer, given back once written
+            const data = pool.take(length)
+            inbox.fill(data, () => request(flags, type, handle, offset, length, data))
+          } else request(flags, type, handle, offset, length, undefined)
+        }
+      }
+      const request = (flags: number, type: number, handle: Buffer, offset: number, length: number, data: Buffer | undefined) => {
+        const pooled = data !== undefined
+        const release = () => {
+          if (pooled) pool.give(data!)
+        }
+        const size = dg.volumeSize(volume)
+        const inRange = offset + length <= size
+        switch (type) {
+          case CMD.READ:
+            if (length > MAX_REQUEST || !inRange) reply(handle, ERR.EINVAL)
+            else {
+              const into = pool.take(length)
               run(
-                (async () => {
-                  const chunk = Buffer.alloc(Math.min(length, 4 << 20))
-                  for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
-                  if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-                })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+                dg.readInto(volume, offset, into).then(
+                  () => reply(handle, 0, into, () => pool.give(into)),
+                  (e) => {
+                    pool.give(into)
+                    reply(handle, errno(e))
+                  },
+                ),
               )
-              break
-            case CMD.TRIM:
-              // a hint; the data may stay as it is
-              reply(handle, inRange ? 0 : ERR.EINVAL)
-              break
-            case CMD.FLUSH: {
-              // everything already acknowledged must be durable: wait for it, then flush
-              const before = [...inflight]
-              run((async () => {
-                await Promise.allSettled(before)
-                await dg.flush(volume)
-              })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
+            }
+            break
+          case CMD.WRITE:
+            if (!inRange) {
+              release()
+              reply(handle, ERR.ENOSPC)
+            } else
+              run(
+                dg
+                  .write(volume, offset, data!)
+                  .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
+                  .finally(release)
+                  .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+              )
+            break
+          case CMD.WRITE_ZEROES:
+            if (!inRange) {
+              reply(handle, ERR.ENOSPC)
               break
             }
-            case CMD.DISC:
-              return finish()
-            default:
-              reply(handle, ERR.EINVAL)
+            run(
+              (async () => {
+                const chunk = Buffer.alloc(Math.min(length, 4 << 20))
+                for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
+                if (flags & CMD_FLAG.FUA) await dg.flush(volume)
+              })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+            )
+            break
+          case CMD.TRIM:
+            // a hint; the data may stay as it is
+            reply(handle, inRange ? 0 : ERR.EINVAL)
+            break
+          case CMD.FLUSH: {
+            // everything already acknowledged must be durable: wait for it, then flush
+            const before = [...inflight]
+            run((async () => {
+              await Promise.allSettled(before)
+              await dg.flush(volume)
+            })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
+            break
           }
+          case CMD.DISC:
+            return finish()
+          default:
+            reply(handle, ERR.EINVAL)
         }
       }
-      /** Moves the next `target.length` received bytes into `target`. */
-      const gather = (target: Buffer) => {
-        let at = 0
-        while (at < target.length) {
-          const c = chunks[0]!
-          const k = Math.min(c.length, target.length - at)
-          c.copy(target, at, 0, k)
-          at += k
-          if (k === c.length) chunks.shift()
-          else chunks[0] = c.subarray(k)
-        }
-        total -= target.length
-        if (chunks.length === 0) chunks.push(Buffer.alloc(0))
-      }
-      const onData = (b: Buffer) => {
-        if (chunks.length === 1 && chunks[0]!.length === 0) chunks[0] = b
-        else chunks.push(b)
-        total += b.length
-        dispatch()
-      }
-      sock.on('data', onData)
+      inbox.onBytes = dispatch
       sock.once('close', () => finish())
       dispatch()
     })
