@@ -38,6 +38,8 @@ const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env
 const session = new Session()
 session.connect()
 async function fio(uri: string, job: Job): Promise<number> {
+  // Every run starts with no dirty pages, so no run pays for another's writeback.
+  await run('sync')
   const elu0 = performance.eventLoopUtilization()
   const prof = process.env.PLEXA_BENCH_PROFILE && uri.endsWith('/one')
   if (prof) {
