@@ -77,11 +77,14 @@ export class NbdServer {
   private readonly server: Server
   private readonly source: ExportSource
   private readonly conns = new Map<Socket, string | undefined>()
-  /** Connections whose payloads are received in place (see socketReads.ts), for tests and stats. */
-  zeroCopyConnections = 0
+  private readonly inPlace: boolean
+  /** Connections whose payloads were received in place (see socketReads.ts). */
+  inPlaceConnections = 0
 
-  constructor(source: ExportSource) {
+  /** `inPlace: false` copies every received chunk, as on a runtime without Node's stream handle. */
+  constructor(source: ExportSource, opts: { inPlace?: boolean } = {}) {
     this.source = source
+    this.inPlace = opts.inPlace ?? true
     this.server = createServer({ pauseOnConnect: true }, (sock) => void this.handle(sock))
   }
 
@@ -104,8 +107,8 @@ export class NbdServer {
 
   private async handle(accepted: Socket): Promise<void> {
     const inbox = new Inbox()
-    const { sock, zeroCopy } = receiveInto(accepted, inbox)
-    if (zeroCopy) this.zeroCopyConnections++
+    const { sock, inPlace } = receiveInto(accepted, inbox, this.inPlace)
+    if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
     this.conns.set(sock, undefined)
     sock.on('end', () => inbox.close())

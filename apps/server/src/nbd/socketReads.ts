@@ -20,10 +20,10 @@ interface StreamHandle {
  * runtime, a future Node without `_handle`) the socket's chunks are copied in, which is slower and
  * otherwise the same.
  */
-export function receiveInto(accepted: Socket, inbox: Inbox): { sock: Socket; zeroCopy: boolean } {
+export function receiveInto(accepted: Socket, inbox: Inbox, inPlace = true): { sock: Socket; inPlace: boolean } {
   const holder = accepted as unknown as { _handle: Partial<StreamHandle> | null }
   const handle = holder._handle
-  if (handle && typeof handle.useUserBuffer === 'function' && typeof handle.readStart === 'function' && !accepted.readableFlowing) {
+  if (inPlace && handle && typeof handle.useUserBuffer === 'function' && typeof handle.readStart === 'function' && !accepted.readableFlowing) {
     holder._handle = null // the old Socket object lets go of it and closes without touching it
     accepted.destroy()
     const spare = Buffer.alloc(64)
@@ -38,11 +38,11 @@ export function receiveInto(accepted: Socket, inbox: Inbox): { sock: Socket; zer
         callback: (n: number) => void guard(() => sock, () => inbox.received(n), undefined),
       },
     } as ConstructorParameters<typeof Socket>[0])
-    return { sock, zeroCopy: true }
+    return { sock, inPlace: true }
   }
   accepted.on('data', (chunk: Buffer) => guard(() => accepted, () => inbox.push(chunk), undefined))
   accepted.resume()
-  return { sock: accepted, zeroCopy: false }
+  return { sock: accepted, inPlace: false }
 }
 
 /** Runs `f`; on a throw, destroys the socket with the error and returns `fallback`. */
