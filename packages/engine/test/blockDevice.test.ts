@@ -61,15 +61,6 @@ describe('IoMode: synchronous while the device is fast, the threadpool after slo
     expect(await call(m)).toBe('sync') // the probe
   })
 
-  it('reads of POOL_READ bytes or more use the threadpool even while the device is fast; writes and smaller reads do not', async () => {
-    const m = new IoMode(steps())
-    const read = (n: number) => m.read(n, () => 'sync' as const, async () => 'pool' as const)
-    expect(await read(IoMode.POOL_READ)).toBe('pool')
-    expect(await read(IoMode.POOL_READ - 512)).toBe('sync')
-    expect(await call(m)).toBe('sync') // a write of any size goes through run
-    expect(m.deferred).toBe(false)
-  })
-
   it('a synchronous error reaches the caller and still counts the call', async () => {
     const m = new IoMode(steps(5, 5))
     const eio = Object.assign(new Error('read failed'), { code: 'EIO' })

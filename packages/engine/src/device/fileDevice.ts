@@ -33,17 +33,11 @@ export async function createImageFile(path: string, size: number): Promise<void>
  * a stalled device; one slow call alone is usually the thread being preempted) send the next
  * PROBE_EVERY calls through the threadpool, so a slow device holds the event loop for at most
  * SLOW_STREAK calls in every PROBE_EVERY.
- *
- * Reads of POOL_READ bytes or more always use the threadpool: an NBD client reading sequentially
- * keeps the event loop busy sending earlier replies, and the copy out of the page cache then runs
- * beside it on the other core (1 MiB reads through the NBD export: +8%). Writes stay on the calling
- * thread, which has just received their bytes (in the threadpool, 1 MiB writes measured 20% slower).
  */
 export class IoMode {
   static readonly SLOW_MS = 1
   static readonly SLOW_STREAK = 2
   static readonly PROBE_EVERY = 256
-  static readonly POOL_READ = 256 << 10
   private asyncLeft = 0
   private slow = 0
   private readonly now: () => number
@@ -76,11 +70,6 @@ export class IoMode {
         this.asyncLeft = IoMode.PROBE_EVERY
       }
     }
-  }
-
-  /** `run` for a read of `length` bytes. */
-  read<T>(length: number, sync: () => T, pooled: () => Promise<T>): Promise<T> {
-    return length >= IoMode.POOL_READ ? pooled() : this.run(sync, pooled)
   }
 
   /** Whether the next call goes through the threadpool. */
@@ -153,8 +142,7 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
       try {
         while (done < length) {
           const at = done
-          const bytesRead = await mode.read(
-            length - at,
+          const bytesRead = await mode.run(
             () => readSync(fh.fd, buf, at, length - at, offset + at),
             async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
           )
