@@ -1,5 +1,6 @@
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DiskGroup, createMemoryDevice, openNbdDevice, type BlockDevice } from '@plexa/engine'
+import { DiskGroup, createMemoryDevice, nbdProtocol, openNbdDevice, type BlockDevice } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
@@ -56,4 +57,69 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
       expect(srv.inPlaceConnections).toBe(inPlace ? 1 : 0)
     })
   }
+
+  it('stops reading a client that sends requests and never reads the replies, and serves every request once it reads', async () => {
+    const { srv, uri } = await serve(true)
+    const port = Number(new URL(uri).port)
+    const sock = connect({ host: '127.0.0.1', port })
+    cleanup.push(async () => void sock.destroy())
+    sock.pause() // read nothing until told
+    const name = Buffer.from('m')
+    const go = Buffer.alloc(4 + 16 + 4 + name.length + 2)
+    go.writeUInt32BE(3, 0) // client flags
+    go.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 4)
+    go.writeUInt32BE(nbdProtocol.OPT.GO, 12)
+    go.writeUInt32BE(4 + name.length + 2, 16)
+    go.writeUInt32BE(name.length, 20)
+    name.copy(go, 24)
+    const N = 300
+    const reqs = Buffer.alloc(28 * N)
+    for (let i = 0; i < N; i++) {
+      reqs.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 28 * i)
+      reqs.writeUInt16BE(nbdProtocol.CMD.READ, 28 * i + 6)
+      reqs.writeBigUInt64BE(BigInt(i), 28 * i + 8)
+      reqs.writeBigUInt64BE(BigInt((i % 16) * MiB), 28 * i + 16)
+      reqs.writeUInt32BE(MiB, 28 * i + 24)
+    }
+    sock.write(Buffer.concat([go, reqs]))
+    // 300 MiB of replies: the server stops reading once 64 MiB wait unsent
+    for (let i = 0; !srv.connections().some((c) => c.exportName === 'm' && !c.reading); i++) {
+      if (i > 500) throw new Error('the server never stopped reading')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const [c] = srv.connections()
+    expect(c!.unsentBytes).toBeLessThan(64 * MiB + 2 * MiB)
+    expect(c!.inflight).toBeLessThanOrEqual(64)
+    // now read: every request is answered, in full and without error
+    const handles = new Set<number>()
+    await new Promise<void>((resolve, reject) => {
+      let got = Buffer.alloc(0)
+      let skippedHello = false
+      sock.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d])
+        if (!skippedHello) {
+          // hello (18), then option replies up to and including the ACK (type 1)
+          let at = 18
+          for (;;) {
+            if (got.length < at + 20) return
+            const len = got.readUInt32BE(at + 16)
+            const type = got.readUInt32BE(at + 12)
+            at += 20 + len
+            if (type === 1) break
+          }
+          got = got.subarray(at)
+          skippedHello = true
+        }
+        while (got.length >= 16) {
+          if (got.readUInt32BE(0) !== nbdProtocol.SIMPLE_REPLY_MAGIC || got.readUInt32BE(4) !== 0) return reject(new Error('bad reply'))
+          if (got.length < 16 + MiB) return
+          handles.add(Number(got.readBigUInt64BE(8)))
+          got = got.subarray(16 + MiB)
+          if (handles.size === N) resolve()
+        }
+      })
+      sock.resume()
+    })
+    expect(handles.size).toBe(N)
+  })
 })

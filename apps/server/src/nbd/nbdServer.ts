@@ -32,6 +32,26 @@ function errno(e: unknown): number {
 class Closed extends Error {}
 
 /**
+ * Requests a connection may have in progress, and reply bytes it may leave unread, before the
+ * server stops reading its requests (TCP then holds the client back): a client that sends and never
+ * reads cannot make the server's memory grow without bound.
+ */
+const MAX_INFLIGHT = 64
+const MAX_UNSENT = 64 << 20
+
+/** One connection as `connections()` reports it. */
+export interface NbdConnection {
+  /** The export it chose; undefined during option haggling. */
+  exportName: string | undefined
+  /** Requests being served. */
+  inflight: number
+  /** Reply bytes written and not yet taken by the kernel (the client is not reading). */
+  unsentBytes: number
+  /** False while the server holds the client back. */
+  reading: boolean
+}
+
+/**
  * Buffers a connection reuses for read replies and write payloads: at the request sizes of
  * sequential clients, allocating and collecting a buffer per request cost more than its copy.
  * Bounded in count per size and in bytes.
@@ -76,7 +96,7 @@ export class BufferPool {
 export class NbdServer {
   private readonly server: Server
   private readonly source: ExportSource
-  private readonly conns = new Map<Socket, string | undefined>()
+  private readonly conns = new Map<Socket, { exportName: string | undefined; inflight: number }>()
   private readonly inPlace: boolean
   /** Connections whose payloads were received in place (see socketReads.ts). */
   inPlaceConnections = 0
@@ -97,7 +117,11 @@ export class NbdServer {
 
   /** Ends the connections of an export (its volume stopped). */
   endExport(name: string): void {
-    for (const [s, exp] of this.conns) if (exp === name) s.end()
+    for (const [s, c] of this.conns) if (c.exportName === name) s.end()
+  }
+
+  connections(): NbdConnection[] {
+    return [...this.conns].map(([s, c]) => ({ ...c, unsentBytes: s.writableLength, reading: !s.isPaused() }))
   }
 
   async close(): Promise<void> {
@@ -110,7 +134,8 @@ export class NbdServer {
     const { sock, inPlace } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    this.conns.set(sock, undefined)
+    const conn = { exportName: undefined as string | undefined, inflight: 0 }
+    this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
       inbox.close()
@@ -132,8 +157,8 @@ export class NbdServer {
       const noZeroes = (clientFlags & FLAG_C_NO_ZEROES) !== 0
       const chosen = await this.options(sock, need, noZeroes)
       if (!chosen) return void sock.end()
-      this.conns.set(sock, chosen.name)
-      await this.transmission(sock, inbox, chosen.dg, chosen.volume)
+      conn.exportName = chosen.name
+      await this.transmission(sock, inbox, conn, chosen.dg, chosen.volume)
     } catch (e) {
       if (!(e instanceof Closed)) sock.destroy()
     } finally {
@@ -241,7 +266,7 @@ export class NbdServer {
    * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
    * buffer is dispatched at once (no await between requests), replies go out as each finishes.
    */
-  private transmission(sock: Socket, inbox: Inbox, dg: DiskGroup, volume: string): Promise<void> {
+  private transmission(sock: Socket, inbox: Inbox, conn: { inflight: number }, dg: DiskGroup, volume: string): Promise<void> {
     // Replies finished in the same turn of the event loop leave in one system call.
     let corked = false
     const uncork = () => {
@@ -263,12 +288,25 @@ export class NbdServer {
       if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
     }
     const inflight = new Set<Promise<void>>()
+    const busy = () => inflight.size >= MAX_INFLIGHT || sock.writableLength >= MAX_UNSENT
+    let resume = () => {}
     const run = (p: Promise<void>) => {
       inflight.add(p)
-      void p.finally(() => inflight.delete(p))
+      conn.inflight = inflight.size
+      void p.finally(() => {
+        inflight.delete(p)
+        conn.inflight = inflight.size
+        resume()
+      })
     }
     return new Promise<void>((resolve, reject) => {
       let done = false
+      resume = () => {
+        if (done || !sock.isPaused() || busy()) return
+        sock.resume()
+        dispatch()
+      }
+      sock.on('drain', () => resume())
       const finish = (e?: unknown) => {
         if (done) return
         done = true
@@ -278,6 +316,7 @@ export class NbdServer {
       }
       const dispatch = () => {
         while (!done && !inbox.receiving) {
+          if (busy()) return void sock.pause()
           const buf = inbox.available()
           if (buf.length < 28) return
           if (buf.readUInt32BE(0) !== REQUEST_MAGIC) return finish(new Error('bad request magic'))
