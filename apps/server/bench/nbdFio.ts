@@ -1,7 +1,8 @@
 // fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
 // file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8).
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
-// (default 3); PLEXA_BENCH_DEBUG=1 prints the server's event-loop utilization per run;
+// (default 3; each round rotates the order of nbdkit, the 1-plex and the mirror volume);
+// PLEXA_BENCH_DEBUG=1 prints each run's result and the server's event-loop utilization;
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -54,7 +55,9 @@ async function fio(uri: string, job: Job): Promise<number> {
   }
   if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2))
   const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }>> }).jobs[0]!
-  return job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
+  const value = job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value))
+  return value
 }
 
 async function nbdkit(file: string, offset: number): Promise<{ uri: string; child: ChildProcess }> {
@@ -94,11 +97,15 @@ try {
   const kit = await nbdkit(paths[0]!, oneOff)
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
+  // Each round takes the three targets in a rotated order, so over three rounds each runs first,
+  // second and third once: on this VM a run's position alone moves its result by up to 20%.
+  const targets: Array<[string, string]> = [['kit', kit.uri], ['one', ours('one')], ['two', ours('two')]]
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
-      push(`kit:${job.name}`, await fio(kit.uri, job))
-      push(`one:${job.name}`, await fio(ours('one'), job))
-      push(`two:${job.name}`, await fio(ours('two'), job))
+      for (let i = 0; i < targets.length; i++) {
+        const [key, uri] = targets[(r + i) % targets.length]!
+        push(`${key}:${job.name}`, await fio(uri, job))
+      }
     }
   }
   kit.child.kill()

@@ -61,6 +61,17 @@ describe('IoMode: synchronous while the device is fast, the threadpool after slo
     expect(await call(m)).toBe('sync') // the probe
   })
 
+  it('allows a large transfer a millisecond per MiB more before calling it slow', async () => {
+    const m = new IoMode(steps(1.9, 1.9, 2.1, 2.1))
+    const mib = () => m.run(() => 'sync' as const, async () => 'pool' as const, 1 << 20)
+    expect(await mib()).toBe('sync')
+    expect(await mib()).toBe('sync') // 1.9 ms twice for 1 MiB: not slow
+    expect(m.deferred).toBe(false)
+    expect(await mib()).toBe('sync')
+    expect(await mib()).toBe('sync') // 2.1 ms twice: slow
+    expect(m.deferred).toBe(true)
+  })
+
   it('a synchronous error reaches the caller and still counts the call', async () => {
     const m = new IoMode(steps(5, 5))
     const eio = Object.assign(new Error('read failed'), { code: 'EIO' })

@@ -29,13 +29,15 @@ export async function createImageFile(path: string, size: number): Promise<void>
  * Chooses, call by call, between positional I/O on the calling thread and libuv's threadpool.
  * A page-cache hit takes a few microseconds, far less than a round trip through the threadpool
  * (on two cores the wake-up alone preempts the event loop), so a device answers synchronously
- * while it is fast. SLOW_STREAK calls in a row slower than SLOW_MS (cache misses on a real disk,
- * a stalled device; one slow call alone is usually the thread being preempted) send the next
- * PROBE_EVERY calls through the threadpool, so a slow device holds the event loop for at most
- * SLOW_STREAK calls in every PROBE_EVERY.
+ * while it is fast. SLOW_STREAK calls in a row slower than SLOW_MS plus one millisecond per
+ * SLOW_BYTES_PER_MS they move (cache misses on a real disk, a stalled device; one slow call alone is
+ * usually the thread being preempted; a 1 MiB copy through the page cache can pass a millisecond
+ * when the other core is busy) send the next PROBE_EVERY calls through the threadpool, so a slow
+ * device holds the event loop for at most SLOW_STREAK calls in every PROBE_EVERY.
  */
 export class IoMode {
   static readonly SLOW_MS = 1
+  static readonly SLOW_BYTES_PER_MS = 1 << 20
   static readonly SLOW_STREAK = 2
   static readonly PROBE_EVERY = 256
   private asyncLeft = 0
@@ -52,8 +54,8 @@ export class IoMode {
     return m
   }
 
-  /** Runs `sync` when the device has been fast, otherwise `async`. */
-  run<T>(sync: () => T, async: () => Promise<T>): Promise<T> {
+  /** Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`. */
+  run<T>(sync: () => T, async: () => Promise<T>, bytes = 0): Promise<T> {
     if (this.asyncLeft > 0) {
       this.asyncLeft--
       return async()
@@ -64,7 +66,7 @@ export class IoMode {
     } catch (e) {
       return Promise.reject(e)
     } finally {
-      this.slow = this.now() - t0 > IoMode.SLOW_MS ? this.slow + 1 : 0
+      this.slow = this.now() - t0 > IoMode.SLOW_MS + bytes / IoMode.SLOW_BYTES_PER_MS ? this.slow + 1 : 0
       if (this.slow >= IoMode.SLOW_STREAK) {
         this.slow = 0
         this.asyncLeft = IoMode.PROBE_EVERY
@@ -145,6 +147,7 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
           const bytesRead = await mode.run(
             () => readSync(fh.fd, buf, at, length - at, offset + at),
             async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
+            length - at,
           )
           if (bytesRead === 0) break // past EOF of a short file: zeros
           done += bytesRead
@@ -164,6 +167,7 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
           const bytesWritten = await mode.run(
             () => writeSync(fh.fd, data, at, data.length - at, offset + at),
             async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
+            data.length - at,
           )
           done += bytesWritten
         }
