@@ -39,6 +39,12 @@ class Closed extends Error {}
 const MAX_INFLIGHT = 64
 const MAX_UNSENT = 64 << 20
 
+/** What the server tracks of a connection. */
+interface ConnState {
+  exportName: string | undefined
+  inflight: number
+}
+
 /** One connection as `connections()` reports it. */
 export interface NbdConnection {
   /** The export it chose; undefined during option haggling. */
@@ -96,7 +102,7 @@ export class BufferPool {
 export class NbdServer {
   private readonly server: Server
   private readonly source: ExportSource
-  private readonly conns = new Map<Socket, { exportName: string | undefined; inflight: number }>()
+  private readonly conns = new Map<Socket, ConnState>()
   private readonly inPlace: boolean
   /** Connections whose payloads were received in place (see socketReads.ts). */
   inPlaceConnections = 0
@@ -134,7 +140,7 @@ export class NbdServer {
     const { sock, inPlace } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    const conn = { exportName: undefined as string | undefined, inflight: 0 }
+    const conn: ConnState = { exportName: undefined, inflight: 0 }
     this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
@@ -266,7 +272,7 @@ export class NbdServer {
    * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
    * buffer is dispatched at once (no await between requests), replies go out as each finishes.
    */
-  private transmission(sock: Socket, inbox: Inbox, conn: { inflight: number }, dg: DiskGroup, volume: string): Promise<void> {
+  private transmission(sock: Socket, inbox: Inbox, conn: ConnState, dg: DiskGroup, volume: string): Promise<void> {
     // Replies finished in the same turn of the event loop leave in one system call.
     let corked = false
     const uncork = () => {
