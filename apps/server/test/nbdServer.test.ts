@@ -7,6 +7,30 @@ import { createRandom } from '../../../packages/engine/test/random.ts'
 const MiB = 1 << 20
 const SIZE = 16 * MiB
 
+/** A client's flags and an NBD_OPT_GO for `name`, as a raw client sends them. */
+function goBytes(name: string): Buffer {
+  const n = Buffer.from(name)
+  const go = Buffer.alloc(4 + 16 + 4 + n.length + 2)
+  go.writeUInt32BE(3, 0) // fixed newstyle, no zeroes
+  go.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 4)
+  go.writeUInt32BE(nbdProtocol.OPT.GO, 12)
+  go.writeUInt32BE(4 + n.length + 2, 16)
+  go.writeUInt32BE(n.length, 20)
+  n.copy(go, 24)
+  return go
+}
+
+/** A transmission-phase request header. */
+function request(type: number, handle: number, offset: number, length: number): Buffer {
+  const b = Buffer.alloc(28)
+  b.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 0)
+  b.writeUInt16BE(type, 6)
+  b.writeBigUInt64BE(BigInt(handle), 8)
+  b.writeBigUInt64BE(BigInt(offset), 16)
+  b.writeUInt32BE(length, 24)
+  return b
+}
+
 describe('NBD server: payloads received in place or copied in, the same bytes either way', () => {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
@@ -64,24 +88,10 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
     const sock = connect({ host: '127.0.0.1', port })
     cleanup.push(async () => void sock.destroy())
     sock.pause() // read nothing until told
-    const name = Buffer.from('m')
-    const go = Buffer.alloc(4 + 16 + 4 + name.length + 2)
-    go.writeUInt32BE(3, 0) // client flags
-    go.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 4)
-    go.writeUInt32BE(nbdProtocol.OPT.GO, 12)
-    go.writeUInt32BE(4 + name.length + 2, 16)
-    go.writeUInt32BE(name.length, 20)
-    name.copy(go, 24)
+    const go = goBytes('m')
     const N = 300
-    const reqs = Buffer.alloc(28 * N)
-    for (let i = 0; i < N; i++) {
-      reqs.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 28 * i)
-      reqs.writeUInt16BE(nbdProtocol.CMD.READ, 28 * i + 6)
-      reqs.writeBigUInt64BE(BigInt(i), 28 * i + 8)
-      reqs.writeBigUInt64BE(BigInt((i % 16) * MiB), 28 * i + 16)
-      reqs.writeUInt32BE(MiB, 28 * i + 24)
-    }
-    sock.write(Buffer.concat([go, reqs]))
+    const reqs = Array.from({ length: N }, (_, i) => request(nbdProtocol.CMD.READ, i, (i % 16) * MiB, MiB))
+    sock.write(Buffer.concat([go, ...reqs]))
     // 300 MiB of replies: the server stops reading once 64 MiB wait unsent
     for (let i = 0; !srv.connections().some((c) => c.exportName === 'm' && !c.reading); i++) {
       if (i > 500) throw new Error('the server never stopped reading')
@@ -121,5 +131,28 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
       sock.resume()
     })
     expect(handles.size).toBe(N)
+  })
+
+  it('a client that goes away halfway through a write payload leaves nothing behind; the next client is served', async () => {
+    const { srv, uri } = await serve(true)
+    const before = await openNbdDevice(uri)
+    cleanup.push(() => before.close())
+    const old = await before.read(0, MiB)
+    const sock = connect({ host: '127.0.0.1', port: Number(new URL(uri).port) })
+    sock.on('error', () => {})
+    const gone = new Promise((r) => sock.on('close', r))
+    sock.on('data', () => {}) // take the handshake replies
+    // the whole handshake, a 1 MiB write's header and a tenth of its payload, then the end of the stream
+    sock.end(Buffer.concat([goBytes('m'), request(nbdProtocol.CMD.WRITE, 1, 0, MiB), Buffer.alloc(100 << 10, 0x77)]))
+    await gone
+    for (let i = 0; srv.connections().length > 1; i++) {
+      if (i > 500) throw new Error('the server kept the dead connection')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    expect((await before.read(0, MiB)).equals(old)).toBe(true) // the partial write never happened
+    const after = await openNbdDevice(uri)
+    cleanup.push(() => after.close())
+    await after.write(0, Buffer.alloc(MiB, 0x42))
+    expect((await before.read(0, MiB)).equals(Buffer.alloc(MiB, 0x42))).toBe(true)
   })
 })
