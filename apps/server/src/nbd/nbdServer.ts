@@ -32,12 +32,16 @@ function errno(e: unknown): number {
 class Closed extends Error {}
 
 /**
- * Requests a connection may have in progress, and reply bytes it may leave unread, before the
- * server stops reading its requests (TCP then holds the client back): a client that sends and never
- * reads cannot make the server's memory grow without bound.
+ * Requests a connection may have in progress, and bytes the server may hold for it (the buffers of
+ * those requests and replies the client has not taken), before the server stops reading its
+ * requests (TCP then holds the client back): a client that sends and never reads cannot make the
+ * server's memory grow without bound.
  */
 const MAX_INFLIGHT = 64
-const MAX_UNSENT = 64 << 20
+const MAX_HELD = 64 << 20
+
+/** Requests moving at least this many bytes are answered at once, not with others in their turn. */
+const LARGE_REQUEST = 256 << 10
 
 /** What the server tracks of a connection. */
 interface ConnState {
@@ -294,13 +298,17 @@ export class NbdServer {
       if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
     }
     const inflight = new Set<Promise<void>>()
-    const busy = () => inflight.size >= MAX_INFLIGHT || sock.writableLength >= MAX_UNSENT
+    let inflightBytes = 0
+    const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD
     let resume = () => {}
-    const run = (p: Promise<void>) => {
+    /** Tracks a request in progress that holds a buffer of `bytes`. */
+    const run = (p: Promise<void>, bytes = 0) => {
       inflight.add(p)
+      inflightBytes += bytes
       conn.inflight = inflight.size
       void p.finally(() => {
         inflight.delete(p)
+        inflightBytes -= bytes
         conn.inflight = inflight.size
         resume()
       })
@@ -341,6 +349,12 @@ export class NbdServer {
         }
       }
       const request = (flags: number, type: number, handle: Buffer, offset: number, length: number, data: Buffer | undefined) => {
+        // small requests finished in the same turn answer together; a large one's answer leaves at once,
+        // so a sequential client sends its next request while this turn goes on (+10% at 1 MiB)
+        const answer = (err: number, out?: Buffer, sent?: () => void) => {
+          reply(handle, err, out, sent)
+          if (length >= LARGE_REQUEST) uncork()
+        }
         const pooled = data !== undefined
         const release = () => {
           if (pooled) pool.give(data!)
@@ -349,36 +363,38 @@ export class NbdServer {
         const inRange = offset + length <= size
         switch (type) {
           case CMD.READ:
-            if (length > MAX_REQUEST || !inRange) reply(handle, ERR.EINVAL)
+            if (length > MAX_REQUEST || !inRange) answer(ERR.EINVAL)
             else {
               const into = pool.take(length)
               run(
                 dg.readInto(volume, offset, into).then(
-                  () => reply(handle, 0, into, () => pool.give(into)),
+                  () => answer(0, into, () => pool.give(into)),
                   (e) => {
                     pool.give(into)
-                    reply(handle, errno(e))
+                    answer(errno(e))
                   },
                 ),
+                length,
               )
             }
             break
           case CMD.WRITE:
             if (!inRange) {
               release()
-              reply(handle, ERR.ENOSPC)
+              answer(ERR.ENOSPC)
             } else
               run(
                 dg
                   .write(volume, offset, data!)
                   .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
                   .finally(release)
-                  .then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+                  .then(() => answer(0), (e) => answer(errno(e))),
+                length,
               )
             break
           case CMD.WRITE_ZEROES:
             if (!inRange) {
-              reply(handle, ERR.ENOSPC)
+              answer(ERR.ENOSPC)
               break
             }
             run(
@@ -386,12 +402,12 @@ export class NbdServer {
                 const chunk = Buffer.alloc(Math.min(length, 4 << 20))
                 for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
                 if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-              })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))),
+              })().then(() => answer(0), (e) => answer(errno(e))),
             )
             break
           case CMD.TRIM:
             // a hint; the data may stay as it is
-            reply(handle, inRange ? 0 : ERR.EINVAL)
+            answer(inRange ? 0 : ERR.EINVAL)
             break
           case CMD.FLUSH: {
             // everything already acknowledged must be durable: wait for it, then flush
@@ -399,13 +415,13 @@ export class NbdServer {
             run((async () => {
               await Promise.allSettled(before)
               await dg.flush(volume)
-            })().then(() => reply(handle, 0), (e) => reply(handle, errno(e))))
+            })().then(() => answer(0), (e) => answer(errno(e))))
             break
           }
           case CMD.DISC:
             return finish()
           default:
-            reply(handle, ERR.EINVAL)
+            answer(ERR.EINVAL)
         }
       }
       inbox.onBytes = dispatch
