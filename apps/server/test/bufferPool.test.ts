@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BufferPool } from '../src/nbd/nbdServer.ts'
+import { BufferPool } from '../src/nbd/bufferPool.ts'
 
 describe('NBD buffer pool: buffers reused per size, bounded', () => {
   it('hands back a given buffer for the same size, a new one for another size', () => {
