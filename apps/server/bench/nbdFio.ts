@@ -1,11 +1,12 @@
 // fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
-// file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8).
+// file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8), and
+// the CPU time each server spends per GiB or per I/O on the 1-plex runs.
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of nbdkit, the 1-plex and the mirror volume);
-// PLEXA_BENCH_DEBUG=1 prints each run's result and the server's event-loop utilization;
+// PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization;
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
@@ -21,6 +22,7 @@ const run = promisify(execFile)
 const MiB = 1 << 20
 const SIZE = 512 * MiB
 const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
+const RUNTIME = 4 // seconds per fio run
 
 interface Job {
   name: string
@@ -38,16 +40,18 @@ const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env
 
 const session = new Session()
 session.connect()
-async function fio(uri: string, job: Job): Promise<number> {
+/** One fio run: the job's metric, and the server's CPU time per GiB moved (bw) or per I/O (iops). */
+async function fio(uri: string, job: Job, cpuSeconds: () => number): Promise<{ value: number; cpu: number }> {
   // Every run starts with no dirty pages, so no run pays for another's writeback.
   await run('sync')
+  const cpu0 = cpuSeconds()
   const elu0 = performance.eventLoopUtilization()
   const prof = process.env.PLEXA_BENCH_PROFILE && uri.endsWith('/one')
   if (prof) {
     await session.post('Profiler.enable')
     await session.post('Profiler.start')
   }
-  const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', '--runtime=4', '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
+  const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', `--runtime=${RUNTIME}`, '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
   if (prof) {
     const file = join(tmpdir(), `plexa-nbd-${job.name}.cpuprofile`)
     writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile))
@@ -56,8 +60,22 @@ async function fio(uri: string, job: Job): Promise<number> {
   if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2))
   const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }>> }).jobs[0]!
   const value = job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
-  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value))
-  return value
+  const cpuUsed = cpuSeconds() - cpu0
+  const cpu = job.metric === 'iops' ? (cpuUsed / (value * RUNTIME)) * 1e6 : cpuUsed / ((value * RUNTIME) / 1024)
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB')
+  return { value, cpu }
+}
+
+/** CPU seconds a process has used (user and system), from /proc. */
+function processCpu(pid: number, ticksPerSecond: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/** CPU seconds this process (the server under test) has used. */
+function ownCpu(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
 }
 
 async function nbdkit(file: string, offset: number): Promise<{ uri: string; child: ChildProcess }> {
@@ -95,6 +113,8 @@ try {
   for (let i = 0; i < 200 && [...srv.services.storage.groups.values()].some((g) => g.dg.config().volumes.some((v) => v.v_kstate !== 'ENABLED')); i++) await new Promise((r) => setTimeout(r, 25))
   const ours = (v: string) => `nbd://127.0.0.1:${srv.nbdPort}/${v}`
   const kit = await nbdkit(paths[0]!, oneOff)
+  const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
+  const kitCpu = () => processCpu(kit.child.pid!, ticks)
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the three targets in a rotated order, so over three rounds each runs first,
@@ -104,7 +124,9 @@ try {
     for (const job of JOBS) {
       for (let i = 0; i < targets.length; i++) {
         const [key, uri] = targets[(r + i) % targets.length]!
-        push(`${key}:${job.name}`, await fio(uri, job))
+        const { value, cpu } = await fio(uri, job, key === 'kit' ? kitCpu : ownCpu)
+        push(`${key}:${job.name}`, value)
+        push(`${key}:${job.name}:cpu`, cpu)
       }
     }
   }
@@ -114,6 +136,9 @@ try {
     const base = median(results[`kit:${job.name}`]!)
     console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex`, median(results[`one:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
     console.log(JSON.stringify(line(`nbd.fio.${job.name}.mirror2`, median(results[`two:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+    // what the server spends for the same work, lower is better
+    const cpuUnit = job.metric === 'iops' ? 'CPU µs per I/O' : 'CPU s per GiB'
+    console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex`, median(results[`one:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU for the same job (lower is better)", median(results[`kit:${job.name}:cpu`]!), false)))
   }
   await srv.close()
 } finally {
