@@ -41,8 +41,8 @@ class Closed extends Error {}
 const MAX_INFLIGHT = 64
 const MAX_HELD = 64 << 20
 
-/** Requests moving at least this many bytes are answered at once, not with others in their turn. */
-const LARGE_REQUEST = 256 << 10
+/** Writes of at least this many bytes are answered at once, not with the other replies of their turn. */
+const LARGE_WRITE = 256 << 10
 
 /** What the server tracks of a connection. */
 interface ConnState {
@@ -313,11 +313,12 @@ export class NbdServer {
         }
       }
       const request = (flags: number, type: number, handle: Buffer, offset: number, length: number, data: Buffer | undefined) => {
-        // small requests finished in the same turn answer together; a large one's answer leaves at once,
-        // so a sequential client sends its next request while this turn goes on (+10% at 1 MiB)
+        // Replies finished in the same turn leave together: one writev of several read replies wakes
+        // the client fewer times (+17% at 1 MiB reads). A large write's short answer leaves at once,
+        // so the client sends its next payload while this turn goes on (+10% at 1 MiB writes).
         const answer = (err: number, out?: Buffer, sent?: () => void) => {
           reply(handle, err, out, sent)
-          if (length >= LARGE_REQUEST) uncork()
+          if (type === CMD.WRITE && length >= LARGE_WRITE) uncork()
         }
         const pooled = data !== undefined
         const release = () => {
