@@ -320,10 +320,6 @@ export class NbdServer {
           reply(handle, err, out, sent)
           if (type === CMD.WRITE && length >= LARGE_WRITE) uncork()
         }
-        const pooled = data !== undefined
-        const release = () => {
-          if (pooled) pool.give(data!)
-        }
         const size = dg.volumeSize(volume)
         const inRange = offset + length <= size
         switch (type) {
@@ -345,14 +341,14 @@ export class NbdServer {
             break
           case CMD.WRITE:
             if (!inRange) {
-              release()
+              pool.give(data!)
               answer(ERR.ENOSPC)
             } else
               run(
                 dg
                   .write(volume, offset, data!)
                   .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
-                  .finally(release)
+                  .finally(() => pool.give(data!))
                   .then(() => answer(0), (e) => answer(errno(e))),
                 length,
               )
