@@ -4,7 +4,10 @@
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of nbdkit, the 1-plex and the mirror volume);
 // PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization;
-// PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume.
+// PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume;
+// PLEXA_BENCH_PERF=1 records Linux perf samples of the server for each run (=all: of the machine,
+// fio included). Each target gets one unmeasured warm-up run first: nbdkit's first run after it
+// starts is about half as fast as its later ones (0.53-0.63 against 0.23-0.25 CPU s per GiB).
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -38,6 +41,14 @@ const ALL_JOBS: Job[] = [
 ]
 const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env.PLEXA_BENCH_JOBS.split(',').includes(j.name))
 
+let kitPid = 0
+/** Linux perf samples (with call graphs) of the server under test for 3 s of the run. */
+function perfRecord(uri: string, job: Job): Promise<unknown> {
+  const who = uri.endsWith('/one') ? 'one' : uri.endsWith('/two') ? 'two' : 'nbdkit'
+  const file = join(tmpdir(), `plexa-perf-${job.name}-${who}.data`)
+  const scope = process.env.PLEXA_BENCH_PERF === 'all' ? ['-a'] : ['-p', String(who === 'nbdkit' ? kitPid : process.pid)]
+  return run('perf', ['record', '-g', ...scope, '-o', file, '--', 'sleep', '3']).then(() => console.error('perf', file))
+}
 const session = new Session()
 session.connect()
 /** One fio run: the job's metric, and the server's CPU time per GiB moved (bw) or per I/O (iops). */
@@ -51,18 +62,20 @@ async function fio(uri: string, job: Job, cpuSeconds: () => number): Promise<{ v
     await session.post('Profiler.enable')
     await session.post('Profiler.start')
   }
+  const perf = process.env.PLEXA_BENCH_PERF ? perfRecord(uri, job) : undefined
   const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', `--runtime=${RUNTIME}`, '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
+  await perf
   if (prof) {
     const file = join(tmpdir(), `plexa-nbd-${job.name}.cpuprofile`)
     writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile))
     console.error('profile', file)
   }
   if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2))
-  const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }>> }).jobs[0]!
+  const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }> & { usr_cpu: number; sys_cpu: number }> }).jobs[0]!
   const value = job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
   const cpuUsed = cpuSeconds() - cpu0
   const cpu = job.metric === 'iops' ? (cpuUsed / (value * RUNTIME)) * 1e6 : cpuUsed / ((value * RUNTIME) / 1024)
-  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB')
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB', 'fio cpu%', (j.usr_cpu + j.sys_cpu).toFixed(0))
   return { value, cpu }
 }
 
@@ -114,12 +127,14 @@ try {
   const ours = (v: string) => `nbd://127.0.0.1:${srv.nbdPort}/${v}`
   const kit = await nbdkit(paths[0]!, oneOff)
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
+  kitPid = kit.child.pid!
   const kitCpu = () => processCpu(kit.child.pid!, ticks)
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the three targets in a rotated order, so over three rounds each runs first,
   // second and third once: on this VM a run's position alone moves its result by up to 20%.
   const targets: Array<[string, string]> = [['kit', kit.uri], ['one', ours('one')], ['two', ours('two')]]
+  for (const [key, uri] of targets) await fio(uri, JOBS[0]!, key === 'kit' ? kitCpu : ownCpu)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
       for (let i = 0; i < targets.length; i++) {
