@@ -37,6 +37,8 @@ const ALL_JOBS: Job[] = [
   { name: 'randread_4k', args: ['--rw=randread', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'read' },
   { name: 'randwrite_4k', args: ['--rw=randwrite', '--bs=4k', '--iodepth=16'], metric: 'iops', rw: 'write' },
   { name: 'seqread_1m', args: ['--rw=read', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'read' },
+  // a deep queue, as nbdcopy and qemu-img keep: reported, no target
+  { name: 'seqread_1m_qd16', args: ['--rw=read', '--bs=1m', '--iodepth=16'], metric: 'bw', rw: 'read' },
   { name: 'seqwrite_1m', args: ['--rw=write', '--bs=1m', '--iodepth=4'], metric: 'bw', rw: 'write' },
 ]
 const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env.PLEXA_BENCH_JOBS.split(',').includes(j.name))

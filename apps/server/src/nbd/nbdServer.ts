@@ -41,6 +41,14 @@ class Closed extends Error {}
 const MAX_INFLIGHT = 64
 const MAX_HELD = 64 << 20
 
+/**
+ * Bytes of reads a connection starts before the replies it has so far go to the socket. The rest of
+ * its requests wait for the next turn of the event loop, so the data is sent while the CPU's cache
+ * still holds it and no turn queues more than the socket can take: with 16 reads of 1 MiB in flight,
+ * one batch of all of them cost 0.48-0.51 CPU s per GiB, batches of 2 MiB 0.24-0.31.
+ */
+const TURN_READ_BYTES = 2 << 20
+
 /** Writes of at least this many bytes are answered at once, not with the other replies of their turn. */
 const LARGE_WRITE = 256 << 10
 
@@ -243,8 +251,11 @@ export class NbdServer {
   private transmission(sock: Socket, inbox: Inbox, conn: ConnState, dg: DiskGroup, volume: string): Promise<void> {
     // Replies finished in the same turn of the event loop leave in one system call.
     let corked = false
+    /** Bytes of reads started since replies last went to the socket. */
+    let readBytes = 0
     const uncork = () => {
       corked = false
+      readBytes = 0
       sock.uncork()
     }
     const pool = new BufferPool()
@@ -292,8 +303,21 @@ export class NbdServer {
         if (e) reject(e)
         else void Promise.allSettled([...inflight]).then(() => resolve())
       }
+      let deferred = false
       const dispatch = () => {
         while (!done && !inbox.receiving) {
+          if (deferred) return
+          if (readBytes >= TURN_READ_BYTES) {
+            // the replies so far leave first; the next request waits for the next turn
+            deferred = true
+            setImmediate(() => {
+              deferred = false
+              readBytes = 0
+              if (corked) uncork()
+              dispatch()
+            })
+            return
+          }
           if (busy()) return void sock.pause()
           const buf = inbox.available()
           if (buf.length < 28) return
@@ -327,6 +351,7 @@ export class NbdServer {
             if (length > MAX_REQUEST || !inRange) answer(ERR.EINVAL)
             else {
               const into = pool.take(length)
+              readBytes += length
               run(
                 dg.readInto(volume, offset, into).then(
                   () => answer(0, into, () => pool.give(into)),
