@@ -17,7 +17,7 @@ export type { EngineEvent, EngineEventBody, RecordChange, TaskProgress, Unsubscr
 export type { Clock } from './clock.ts'
 export { systemClock, createManualClock } from './clock.ts'
 export { SECTOR_SIZE } from './units.ts'
-export { mapStripe, mapPlexRange } from './layout/plexMap.ts'
+export { mapStripe } from './layout/plexMap.ts'
 export { plexGeometry } from './records/derive.ts'
 export { SETTABLE, PLEX_STATES, VOLUME_STATES } from './fieldEdit.ts'
 

@@ -45,7 +45,7 @@ const MAX_HELD = 64 << 20
  * Bytes of reads a connection starts before the replies it has so far go to the socket. The rest of
  * its requests wait for the next turn of the event loop, so the data is sent while the CPU's cache
  * still holds it and no turn queues more than the socket can take: with 16 reads of 1 MiB in flight,
- * one batch of all of them cost 0.48-0.51 CPU s per GiB, batches of 2 MiB 0.24-0.31.
+ * one batch of all of them cost 0.48-0.51 CPU s per GiB, batches of 2 MiB 0.31-0.38.
  */
 const TURN_READ_BYTES = 2 << 20
 

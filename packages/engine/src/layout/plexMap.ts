@@ -78,13 +78,3 @@ export function mapPlan(plan: PlexPlan, offset: number, length: number): PlexPie
   }
   return out
 }
-
-/** `mapPlan` of a plan made on the spot (callers that map a plex once). */
-export function mapPlexRange(
-  plex: Pick<PlRecord, 'pl_layout' | 'pl_st_width' | 'pl_ncol'>,
-  dataSds: readonly SdRecord[],
-  offset: number,
-  length: number,
-): PlexPiece[] {
-  return mapPlan(planPlex(plex, dataSds), offset, length)
-}
