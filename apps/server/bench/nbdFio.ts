@@ -1,8 +1,10 @@
 // fio through our NBD export against nbdkit's file plugin on the same bytes of the same image
 // file: 4 KiB random read/write IOPS and 1 MiB sequential throughput (DESIGN.md section 8), and
-// the CPU time each server spends per GiB or per I/O on the 1-plex runs.
+// the CPU time each server spends per GiB or per I/O on the 1-plex runs. A second nbdkit on the
+// same bytes is measured against the first (`nbd.fio.<job>.nbdkit_again`): the noise floor of the
+// run, since on this VM an equal server lands anywhere from about 0.9 to 1.1.
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
-// (default 3; each round rotates the order of nbdkit, the 1-plex and the mirror volume);
+// (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
 // PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization;
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume;
 // PLEXA_BENCH_PERF=1 records Linux perf samples of the server for each run (=all: of the machine,
@@ -43,28 +45,34 @@ const ALL_JOBS: Job[] = [
 ]
 const JOBS = ALL_JOBS.filter((j) => !process.env.PLEXA_BENCH_JOBS || process.env.PLEXA_BENCH_JOBS.split(',').includes(j.name))
 
-let kitPid = 0
+/** A server under test: nbdkit, again nbdkit, or one of our volumes. */
+interface Target {
+  key: string
+  uri: string
+  pid: number
+  cpuSeconds: () => number
+}
 /** Linux perf samples (with call graphs) of the server under test for 3 s of the run. */
-function perfRecord(uri: string, job: Job): Promise<unknown> {
-  const who = uri.endsWith('/one') ? 'one' : uri.endsWith('/two') ? 'two' : 'nbdkit'
-  const file = join(tmpdir(), `plexa-perf-${job.name}-${who}.data`)
-  const scope = process.env.PLEXA_BENCH_PERF === 'all' ? ['-a'] : ['-p', String(who === 'nbdkit' ? kitPid : process.pid)]
+function perfRecord(t: Target, job: Job): Promise<unknown> {
+  const file = join(tmpdir(), `plexa-perf-${job.name}-${t.key}.data`)
+  const scope = process.env.PLEXA_BENCH_PERF === 'all' ? ['-a'] : ['-p', String(t.pid)]
   return run('perf', ['record', '-g', ...scope, '-o', file, '--', 'sleep', '3']).then(() => console.error('perf', file))
 }
 const session = new Session()
 session.connect()
 /** One fio run: the job's metric, and the server's CPU time per GiB moved (bw) or per I/O (iops). */
-async function fio(uri: string, job: Job, cpuSeconds: () => number): Promise<{ value: number; cpu: number }> {
+async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number }> {
+  const { uri, cpuSeconds } = t
   // Every run starts with no dirty pages, so no run pays for another's writeback.
   await run('sync')
   const cpu0 = cpuSeconds()
   const elu0 = performance.eventLoopUtilization()
-  const prof = process.env.PLEXA_BENCH_PROFILE && uri.endsWith('/one')
+  const prof = process.env.PLEXA_BENCH_PROFILE && t.key === 'one'
   if (prof) {
     await session.post('Profiler.enable')
     await session.post('Profiler.start')
   }
-  const perf = process.env.PLEXA_BENCH_PERF ? perfRecord(uri, job) : undefined
+  const perf = process.env.PLEXA_BENCH_PERF ? perfRecord(t, job) : undefined
   const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', `--runtime=${RUNTIME}`, '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
   await perf
   if (prof) {
@@ -126,33 +134,37 @@ try {
   await dg.close()
   const srv = await startServer({ dataDir: dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
   for (let i = 0; i < 200 && [...srv.services.storage.groups.values()].some((g) => g.dg.config().volumes.some((v) => v.v_kstate !== 'ENABLED')); i++) await new Promise((r) => setTimeout(r, 25))
-  const ours = (v: string) => `nbd://127.0.0.1:${srv.nbdPort}/${v}`
   const kit = await nbdkit(paths[0]!, oneOff)
+  // a second nbdkit on the same bytes: its ratio to the first is what this VM's noise alone does
+  const kitAgain = await nbdkit(paths[0]!, oneOff)
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
-  kitPid = kit.child.pid!
-  const kitCpu = () => processCpu(kit.child.pid!, ticks)
+  const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks) })
+  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu })
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
-  // Each round takes the three targets in a rotated order, so over three rounds each runs first,
-  // second and third once: on this VM a run's position alone moves its result by up to 20%.
-  const targets: Array<[string, string]> = [['kit', kit.uri], ['one', ours('one')], ['two', ours('two')]]
-  for (const [key, uri] of targets) await fio(uri, JOBS[0]!, key === 'kit' ? kitCpu : ownCpu)
+  // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
+  // result by up to 20%.
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two')]
+  for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
       for (let i = 0; i < targets.length; i++) {
-        const [key, uri] = targets[(r + i) % targets.length]!
-        const { value, cpu } = await fio(uri, job, key === 'kit' ? kitCpu : ownCpu)
-        push(`${key}:${job.name}`, value)
-        push(`${key}:${job.name}:cpu`, cpu)
+        const t = targets[(r + i) % targets.length]!
+        const { value, cpu } = await fio(t, job)
+        push(`${t.key}:${job.name}`, value)
+        push(`${t.key}:${job.name}:cpu`, cpu)
       }
     }
   }
   kit.child.kill()
+  kitAgain.child.kill()
   for (const job of JOBS) {
     const unit = job.metric === 'iops' ? 'IOPS' : 'MiB/s'
     const base = median(results[`kit:${job.name}`]!)
     console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex`, median(results[`one:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
     console.log(JSON.stringify(line(`nbd.fio.${job.name}.mirror2`, median(results[`two:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+    // the noise floor: how far from 1.0 an equal server lands in this run
+    console.log(JSON.stringify(line(`nbd.fio.${job.name}.nbdkit_again`, median(results[`again:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
     // what the server spends for the same work, lower is better
     const cpuUnit = job.metric === 'iops' ? 'CPU µs per I/O' : 'CPU s per GiB'
     console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex`, median(results[`one:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU for the same job (lower is better)", median(results[`kit:${job.name}:cpu`]!), false)))
