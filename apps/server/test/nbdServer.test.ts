@@ -21,14 +21,52 @@ function goBytes(name: string): Buffer {
 }
 
 /** A transmission-phase request header. */
-function request(type: number, handle: number, offset: number, length: number): Buffer {
+function request(type: number, handle: number, offset: number, length: number, flags = 0): Buffer {
   const b = Buffer.alloc(28)
   b.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 0)
+  b.writeUInt16BE(flags, 4)
   b.writeUInt16BE(type, 6)
   b.writeBigUInt64BE(BigInt(handle), 8)
   b.writeBigUInt64BE(BigInt(offset), 16)
   b.writeUInt32BE(length, 24)
   return b
+}
+
+/** A raw client that sends one request at a time and reads its simple reply. */
+async function rawClient(port: number, name: string) {
+  const sock = connect({ host: '127.0.0.1', port })
+  let got = Buffer.alloc(0)
+  let wake = () => {}
+  sock.on('data', (d: Buffer) => {
+    got = Buffer.concat([got, d])
+    wake()
+  })
+  const need = async (n: number) => {
+    while (got.length < n) await new Promise<void>((r) => (wake = r))
+    const out = got.subarray(0, n)
+    got = got.subarray(n)
+    return out
+  }
+  sock.write(goBytes(name))
+  await need(18) // hello
+  for (;;) {
+    const h = await need(20)
+    await need(h.readUInt32BE(16))
+    if (h.readUInt32BE(12) === nbdProtocol.REP.ACK) break
+  }
+  let handle = 0
+  return {
+    sock,
+    /** Sends a request; resolves with its error number and, for a successful read, its data. */
+    async call(type: number, offset: number, length: number, opts: { flags?: number; payload?: Buffer } = {}) {
+      sock.write(Buffer.concat([request(type, ++handle, offset, length, opts.flags), opts.payload ?? Buffer.alloc(0)]))
+      const h = await need(16)
+      expect(h.readUInt32BE(0)).toBe(nbdProtocol.SIMPLE_REPLY_MAGIC)
+      expect(Number(h.readBigUInt64BE(8))).toBe(handle)
+      const err = h.readUInt32BE(4)
+      return { err, data: type === nbdProtocol.CMD.READ && err === 0 ? Buffer.from(await need(length)) : undefined }
+    },
+  }
 }
 
 describe('NBD server: payloads received in place or copied in, the same bytes either way', () => {
@@ -154,5 +192,68 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
     cleanup.push(() => after.close())
     await after.write(0, Buffer.alloc(MiB, 0x42))
     expect((await before.read(0, MiB)).equals(Buffer.alloc(MiB, 0x42))).toBe(true)
+  })
+})
+
+describe('NBD server: FLUSH, TRIM, WRITE_ZEROES, the FUA flag and DISC', () => {
+  it('write zeroes clears exactly its range, FUA and FLUSH reach the disk, out-of-range requests get ENOSPC or EINVAL, DISC ends the connection', async () => {
+    const { CMD, CMD_FLAG, ERR } = nbdProtocol
+    const mem = createMemoryDevice(64 * MiB)
+    let flushes = 0
+    const disk: BlockDevice = { ...mem, flush: async () => void (flushes++, await mem.flush()) }
+    const dg = await DiskGroup.create({ name: 'nb', disks: [{ name: 'disk01', device: disk }] })
+    await dg.assistMake({ name: 'c', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+    await dg.start('c')
+    const srv = new NbdServer({ exports: () => new Map([['c', { dg, volume: 'c' }]]) })
+    const port = await srv.listen(0, '127.0.0.1')
+    try {
+      const c = await rawClient(port, 'c')
+      const ones = Buffer.alloc(2 * MiB, 0x11)
+      expect((await c.call(CMD.WRITE, 0, 2 * MiB, { payload: ones })).err).toBe(0) // the first write after start may update the on-disk configuration
+      const before = flushes
+      expect((await c.call(CMD.WRITE, MiB, 4096, { payload: ones.subarray(0, 4096) })).err).toBe(0)
+      expect(flushes).toBe(before) // a plain write asks for no flush
+
+      // WRITE_ZEROES of 1 MiB in the middle: zeros there, the bytes either side untouched
+      expect((await c.call(CMD.WRITE_ZEROES, 512 << 10, MiB)).err).toBe(0)
+      const want = Buffer.from(ones)
+      want.fill(0, 512 << 10, (512 << 10) + MiB)
+      expect((await c.call(CMD.READ, 0, 2 * MiB)).data!.equals(want)).toBe(true)
+      expect((await dg.read('c', 0, 2 * MiB)).equals(want)).toBe(true)
+      expect(flushes).toBe(before)
+
+      // FUA on a write and on write zeroes, and FLUSH itself, each flush the disk before the reply
+      let f = flushes
+      expect((await c.call(CMD.WRITE, 0, 4096, { flags: CMD_FLAG.FUA, payload: Buffer.alloc(4096, 0x22) })).err).toBe(0)
+      expect(flushes).toBeGreaterThan(f)
+      f = flushes
+      expect((await c.call(CMD.WRITE_ZEROES, 4096, 4096, { flags: CMD_FLAG.FUA })).err).toBe(0)
+      expect(flushes).toBeGreaterThan(f)
+      f = flushes
+      expect((await c.call(CMD.FLUSH, 0, 0)).err).toBe(0)
+      expect(flushes).toBeGreaterThan(f)
+      const head = (await c.call(CMD.READ, 0, 8192)).data!
+      expect(head.equals(Buffer.concat([Buffer.alloc(4096, 0x22), Buffer.alloc(4096)]))).toBe(true)
+
+      // TRIM is a hint: it succeeds, and in range nothing else is promised
+      expect((await c.call(CMD.TRIM, 0, 4096)).err).toBe(0)
+      // past the end of the volume: refused, and the volume's last bytes are as they were
+      const tail = Buffer.alloc(4096, 0x44)
+      expect((await c.call(CMD.WRITE, SIZE - 4096, 4096, { payload: tail })).err).toBe(0)
+      expect((await c.call(CMD.WRITE_ZEROES, SIZE - 4096, 8192)).err).toBe(ERR.ENOSPC)
+      expect((await c.call(CMD.TRIM, SIZE, 4096)).err).toBe(ERR.EINVAL)
+      expect((await c.call(CMD.WRITE, SIZE, 512, { payload: Buffer.alloc(512, 0x33) })).err).toBe(ERR.ENOSPC)
+      expect((await dg.read('c', SIZE - 4096, 4096)).equals(tail)).toBe(true)
+      // the connection still serves after its errors
+      expect((await c.call(CMD.READ, 0, 4096)).data!.equals(Buffer.alloc(4096, 0x22))).toBe(true)
+
+      // DISC: the server ends the connection
+      const closed = new Promise((r) => c.sock.on('close', r))
+      c.sock.write(request(CMD.DISC, 99, 0, 0))
+      await closed
+    } finally {
+      await srv.close()
+      await dg.close()
+    }
   })
 })

@@ -55,7 +55,8 @@ const LARGE_WRITE = 256 << 10
 /** What the server tracks of a connection. */
 interface ConnState {
   exportName: string | undefined
-  inflight: number
+  /** Requests being served. */
+  requests: Set<Promise<void>>
 }
 
 /** One connection as `connections()` reports it. */
@@ -103,7 +104,7 @@ export class NbdServer {
   }
 
   connections(): NbdConnection[] {
-    return [...this.conns].map(([s, c]) => ({ ...c, unsentBytes: s.writableLength, reading: !s.isPaused() }))
+    return [...this.conns].map(([s, c]) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: s.writableLength, reading: !s.isPaused() }))
   }
 
   async close(): Promise<void> {
@@ -116,7 +117,7 @@ export class NbdServer {
     const { sock, inPlace } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    const conn: ConnState = { exportName: undefined, inflight: 0 }
+    const conn: ConnState = { exportName: undefined, requests: new Set() }
     this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
@@ -272,7 +273,7 @@ export class NbdServer {
       sock.write(h)
       if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
     }
-    const inflight = new Set<Promise<void>>()
+    const inflight = conn.requests
     let inflightBytes = 0
     const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD
     let resume = () => {}
@@ -280,11 +281,9 @@ export class NbdServer {
     const run = (p: Promise<void>, bytes = 0) => {
       inflight.add(p)
       inflightBytes += bytes
-      conn.inflight = inflight.size
       void p.finally(() => {
         inflight.delete(p)
         inflightBytes -= bytes
-        conn.inflight = inflight.size
         resume()
       })
     }
@@ -383,13 +382,16 @@ export class NbdServer {
               answer(ERR.ENOSPC)
               break
             }
-            run(
-              (async () => {
-                const chunk = Buffer.alloc(Math.min(length, 4 << 20))
-                for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
-                if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-              })().then(() => answer(0), (e) => answer(errno(e))),
-            )
+            {
+              const chunk = Buffer.alloc(Math.min(length, 4 << 20))
+              run(
+                (async () => {
+                  for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
+                  if (flags & CMD_FLAG.FUA) await dg.flush(volume)
+                })().then(() => answer(0), (e) => answer(errno(e))),
+                chunk.length,
+              )
+            }
             break
           case CMD.TRIM:
             // a hint; the data may stay as it is
