@@ -2,72 +2,11 @@ import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createMemoryDevice, nbdProtocol, openNbdDevice, type BlockDevice } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
+import { goBytes, rawClient, request } from './nbdClient.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
 const MiB = 1 << 20
 const SIZE = 16 * MiB
-
-/** A client's flags and an NBD_OPT_GO for `name`, as a raw client sends them. */
-function goBytes(name: string): Buffer {
-  const n = Buffer.from(name)
-  const go = Buffer.alloc(4 + 16 + 4 + n.length + 2)
-  go.writeUInt32BE(3, 0) // fixed newstyle, no zeroes
-  go.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 4)
-  go.writeUInt32BE(nbdProtocol.OPT.GO, 12)
-  go.writeUInt32BE(4 + n.length + 2, 16)
-  go.writeUInt32BE(n.length, 20)
-  n.copy(go, 24)
-  return go
-}
-
-/** A transmission-phase request header. */
-function request(type: number, handle: number, offset: number, length: number, flags = 0): Buffer {
-  const b = Buffer.alloc(28)
-  b.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 0)
-  b.writeUInt16BE(flags, 4)
-  b.writeUInt16BE(type, 6)
-  b.writeBigUInt64BE(BigInt(handle), 8)
-  b.writeBigUInt64BE(BigInt(offset), 16)
-  b.writeUInt32BE(length, 24)
-  return b
-}
-
-/** A raw client that sends one request at a time and reads its simple reply. */
-async function rawClient(port: number, name: string) {
-  const sock = connect({ host: '127.0.0.1', port })
-  let got = Buffer.alloc(0)
-  let wake = () => {}
-  sock.on('data', (d: Buffer) => {
-    got = Buffer.concat([got, d])
-    wake()
-  })
-  const need = async (n: number) => {
-    while (got.length < n) await new Promise<void>((r) => (wake = r))
-    const out = got.subarray(0, n)
-    got = got.subarray(n)
-    return out
-  }
-  sock.write(goBytes(name))
-  await need(18) // hello
-  for (;;) {
-    const h = await need(20)
-    await need(h.readUInt32BE(16))
-    if (h.readUInt32BE(12) === nbdProtocol.REP.ACK) break
-  }
-  let handle = 0
-  return {
-    sock,
-    /** Sends a request; resolves with its error number and, for a successful read, its data. */
-    async call(type: number, offset: number, length: number, opts: { flags?: number; payload?: Buffer } = {}) {
-      sock.write(Buffer.concat([request(type, ++handle, offset, length, opts.flags), opts.payload ?? Buffer.alloc(0)]))
-      const h = await need(16)
-      expect(h.readUInt32BE(0)).toBe(nbdProtocol.SIMPLE_REPLY_MAGIC)
-      expect(Number(h.readBigUInt64BE(8))).toBe(handle)
-      const err = h.readUInt32BE(4)
-      return { err, data: type === nbdProtocol.CMD.READ && err === 0 ? Buffer.from(await need(length)) : undefined }
-    },
-  }
-}
 
 describe('NBD server: payloads received in place or copied in, the same bytes either way', () => {
   const cleanup: Array<() => Promise<void>> = []
