@@ -56,6 +56,11 @@ export class AuditLog {
     return this.chain
   }
 
+  /** Resolves once every entry recorded so far is in the file. */
+  written(): Promise<void> {
+    return this.chain
+  }
+
   /** The newest entries, oldest first. */
   tail(limit: number): AuditEntry[] {
     return this.recent.slice(-limit)

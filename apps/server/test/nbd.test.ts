@@ -22,11 +22,11 @@ async function tool(cmd: string, args: string[], timeout = 120_000): Promise<{ c
   }
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000) {
+async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000, every = 50) {
   const end = Date.now() + ms
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, every))
   }
 }
 
@@ -73,9 +73,13 @@ describe('NBD export proven with real clients', () => {
 
   it('fio with crc32c verify on a mirror while a plex is detached and reattached: zero verify errors', async () => {
     const fio = tool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--output-format=json'])
-    await new Promise((r) => setTimeout(r, 200))
+    // Detach once fio's writes reach the mirror, and attach once more have landed on mir-01 alone.
+    const writes = () => t.srv.services.storage.groups.get('tdg')!.dg.ioStats('mir-01').writes
+    const before = writes()
+    await waitFor('fio writing', async () => writes() >= before + 64, 60_000, 5)
     expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})).status).toBe(200)
-    await new Promise((r) => setTimeout(r, 300))
+    const detached = writes()
+    await waitFor('writes while mir-02 is detached', async () => writes() >= detached + 256, 60_000, 5)
     expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/att', { volume: 'mir' })).status).toBeLessThan(300)
     const r = await fio
     expect(r.code).toBe(0)

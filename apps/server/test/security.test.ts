@@ -107,7 +107,7 @@ describe('sessions, login limits and secrets', () => {
       await login(t.url, 'admin', password)
       await call(t.url, 'POST', '/api/users', { auth: t.adminToken, body: { name: 'dave', password: 'dave-secret-pw', role: 'viewer' } })
       const tok = await call(t.url, 'POST', '/api/tokens', { auth: t.adminToken, body: { label: 'x' } })
-      await new Promise((r) => setTimeout(r, 50))
+      await t.srv.services.audit.written()
       const audit = await readFile(join(t.dir, 'audit.log'), 'utf8')
       expect(audit).toContain('POST /api/session')
       for (const secret of [password, 'dave-secret-pw', tok.body.token, t.adminToken]) expect(audit).not.toContain(secret)
