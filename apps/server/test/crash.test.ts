@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { loadBlock } from '../src/lab.ts'
 import { call, smallData } from './harness.ts'
+import { until } from './until.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
@@ -28,16 +29,6 @@ function serve(dir: string): Promise<{ child: ChildProcess; url: string; output:
   })
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe('crash and restart', () => {
   it('kill -9 during a resync under lab write load: restart recovers, no acknowledged write lost, plexes identical', async () => {
     const data = await smallData()
@@ -51,15 +42,15 @@ describe('crash and restart', () => {
       }
       await until('volumes started', volumesUp)
       expect((await api('POST', '/api/lab/load', { dg: 'tdg', volume: 'mir', writesPerSecond: 400 })).status).toBe(201)
-      await until('load running', async () => ((await api('GET', '/api/lab')).body.loads[0]?.writes > 100 ? true : undefined))
+      await until('load running', async () => (await api('GET', '/api/lab')).body.loads[0]?.writes > 100)
       await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})
-      await until('missed writes', async () => ((await api('GET', '/api/lab')).body.loads[0]?.writes > 300 ? true : undefined))
+      await until('missed writes', async () => (await api('GET', '/api/lab')).body.loads[0]?.writes > 300)
       await api('POST', '/api/lab/dgs/tdg/disks/disk02/latency', { ms: 3 })
       const att = await api('POST', '/api/dgs/tdg/plexes/mir-02/att', { volume: 'mir' })
       expect(att.status).toBe(202)
       await until('resync under way', async () => {
         const t = (await api('GET', '/api/tasks')).body.tasks.find((x: { taskId: string }) => x.taskId === att.body.taskId)
-        return t && t.doneBytes > 0 ? true : undefined
+        return t?.doneBytes > 0
       })
       s.child.kill('SIGKILL')
       await new Promise((r) => s.child.once('exit', r))

@@ -5,6 +5,7 @@ import { type Clock, DiskGroup, createImageFile, openDevicePath } from '@plexa/e
 import type { ServerMessage } from '@plexa/protocol'
 import WebSocket from 'ws'
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts'
+import { until } from './until.ts'
 
 const MiB = 1 << 20
 
@@ -38,12 +39,7 @@ export async function testServer(opts: Partial<StartOptions> & { clock?: Clock }
   const srv = await startServer({ dataDir: data.dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: true, labRemote: false, log: () => {}, ...opts })
   const cred = await readFile(join(data.dir, 'admin-credential.txt'), 'utf8')
   const adminToken = /token: (\S+)/.exec(cred)![1]!
-  // wait for the background start of every volume
-  for (let i = 0; i < 200; i++) {
-    const vols = [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes)
-    if (vols.every((v) => v.v_kstate === 'ENABLED')) break
-    await new Promise((r) => setTimeout(r, 10))
-  }
+  await until('the background start of every volume', () => [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes).every((v) => v.v_kstate === 'ENABLED'))
   return {
     srv,
     url: srv.url,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { call, testServer } from './harness.ts'
+import { until } from './until.ts'
 
 describe('lab mode', () => {
   it('is refused unless the server runs with --lab or --demo', async () => {
@@ -34,13 +35,13 @@ describe('lab mode', () => {
       await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' })
       await post('/api/lab/load', { dg: 'tdg', volume: 'mir', writesPerSecond: 500 })
       const plexState = async () => (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
-      for (let i = 0; i < 500 && (await plexState()).pl_state !== 'IOFAIL'; i++) await new Promise((r) => setTimeout(r, 10))
+      await until('mir-02 IOFAIL', async () => (await plexState()).pl_state === 'IOFAIL')
       expect(await plexState()).toMatchObject({ pl_state: 'IOFAIL', pl_kstate: 'DETACHED' })
       await post('/api/lab/load/stop', { dg: 'tdg', volume: 'mir' })
       await post('/api/lab/dgs/tdg/disks/disk02/restore')
       const r = await post('/api/dgs/tdg/disks/disk02/resync', { force: false })
       expect(r.status).toBe(202)
-      for (let i = 0; i < 500 && (await plexState()).pl_state !== 'ACTIVE'; i++) await new Promise((res) => setTimeout(res, 10))
+      await until('mir-02 ACTIVE', async () => (await plexState()).pl_state === 'ACTIVE')
       expect(await plexState()).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
       const audit = (await call(t.url, 'GET', '/api/audit?limit=50', { auth: t.adminToken })).body.entries.map((e: { operation: string }) => e.operation)
       expect(audit).toContain('POST /api/lab/dgs/:dg/disks/:disk/fail')

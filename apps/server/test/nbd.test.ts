@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestServer, call, testServer } from './harness.ts'
 import { rawClient } from './nbdClient.ts'
+import { until } from './until.ts'
 
 const run = promisify(execFile)
 
@@ -19,14 +20,6 @@ async function tool(cmd: string, args: string[], timeout = 120_000): Promise<{ c
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string }
     return { code: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') }
-  }
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 60_000, every = 50) {
-  const end = Date.now() + ms
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, every))
   }
 }
 
@@ -76,10 +69,10 @@ describe('NBD export proven with real clients', () => {
     // Detach once fio's writes reach the mirror, and attach once more have landed on mir-01 alone.
     const writes = () => t.srv.services.storage.groups.get('tdg')!.dg.ioStats('mir-01').writes
     const before = writes()
-    await waitFor('fio writing', async () => writes() >= before + 64, 60_000, 5)
+    await until('fio writing', () => writes() >= before + 64, { every: 5 })
     expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})).status).toBe(200)
     const detached = writes()
-    await waitFor('writes while mir-02 is detached', async () => writes() >= detached + 256, 60_000, 5)
+    await until('writes while mir-02 is detached', () => writes() >= detached + 256, { every: 5 })
     expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/att', { volume: 'mir' })).status).toBeLessThan(300)
     const r = await fio
     expect(r.code).toBe(0)
@@ -87,9 +80,9 @@ describe('NBD export proven with real clients', () => {
     expect(job.error).toBe(0)
     expect(job.write.io_bytes).toBeGreaterThan(0)
     expect(job.read.io_bytes).toBeGreaterThan(0) // the verify pass read everything back
-    await waitFor('mir-02 ACTIVE', async () => (await plexState('mir-02')) === 'ACTIVE')
+    await until('mir-02 ACTIVE', async () => (await plexState('mir-02')) === 'ACTIVE')
     const v = await api('POST', '/api/dgs/tdg/volumes/mir/verify', {})
-    await waitFor('verify result', async () => (await api('GET', `/api/tasks/${v.body.taskId}/result`)).status === 200)
+    await until('verify result', async () => (await api('GET', `/api/tasks/${v.body.taskId}/result`)).status === 200)
     expect((await api('GET', `/api/tasks/${v.body.taskId}/result`)).body.report.mismatches).toEqual([])
   }, 180_000)
 
@@ -102,7 +95,7 @@ describe('NBD export proven with real clients', () => {
     const nf = spawn('nbdfuse', [file, `${nbd}/mir`], { stdio: 'ignore' })
     let loop = ''
     try {
-      await waitFor('nbdfuse', async () => existsSync(file))
+      await until('nbdfuse', async () => existsSync(file))
       expect((await tool('mkfs.ext4', ['-F', '-q', file])).code).toBe(0)
       loop = (await tool('losetup', ['-f', '--show', file])).out.trim()
       expect((await tool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
@@ -115,7 +108,7 @@ describe('NBD export proven with real clients', () => {
       sums.push(sums[2]!)
       await tool('sync', [])
       await api('POST', '/api/dgs/tdg/plexes/mir-01/att', { volume: 'mir' })
-      await waitFor('mir-01 ACTIVE', async () => (await plexState('mir-01')) === 'ACTIVE')
+      await until('mir-01 ACTIVE', async () => (await plexState('mir-01')) === 'ACTIVE')
       expect((await tool('umount', [mnt])).code).toBe(0)
       const fsck = await tool('e2fsck', ['-fn', loop])
       expect(fsck.code, fsck.out).toBe(0)
@@ -213,11 +206,7 @@ describe('remote disks through the server', () => {
       await api('POST', '/api/dgs/tdg/records', { records: [{ type: 'sd', name: 'rsd', disk: 'remote1', len: 32768 }, { type: 'plex', name: 'rpl', sd: ['rsd'] }] })
       const att = await api('POST', '/api/dgs/tdg/plexes/rpl/att', { volume: 'mir' })
       expect(att.status).toBe(202)
-      for (let i = 0; i < 400; i++) {
-        const pl = (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'rpl')
-        if (pl.pl_state === 'ACTIVE') break
-        await new Promise((r) => setTimeout(r, 25))
-      }
+      await until('rpl ACTIVE', async () => (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'rpl').pl_state === 'ACTIVE')
       const dir = t.dir
       await t.srv.close()
       const srv = await startServer({ dataDir: dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })

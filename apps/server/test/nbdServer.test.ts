@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createMemoryDevice, nbdProtocol, openNbdDevice, type BlockDevice } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
 import { goBytes, rawClient, request } from './nbdClient.ts'
+import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
 const MiB = 1 << 20
@@ -70,10 +71,7 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
     const reqs = Array.from({ length: N }, (_, i) => request(nbdProtocol.CMD.READ, i, (i % 16) * MiB, MiB))
     sock.write(Buffer.concat([go, ...reqs]))
     // 300 MiB of replies: the server stops reading once it holds 64 MiB for this client
-    for (let i = 0; !srv.connections().some((c) => c.exportName === 'm' && !c.reading); i++) {
-      if (i > 500) throw new Error('the server never stopped reading')
-      await new Promise((r) => setTimeout(r, 10))
-    }
+    await until('the server stops reading', () => srv.connections().some((c) => c.exportName === 'm' && !c.reading))
     const [c] = srv.connections()
     expect(c!.unsentBytes).toBeLessThanOrEqual(64 * MiB + MiB) // the limit, and the request that crossed it
     expect(c!.inflight).toBeLessThanOrEqual(64)
@@ -122,10 +120,7 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
     // the whole handshake, a 1 MiB write's header and a tenth of its payload, then the end of the stream
     sock.end(Buffer.concat([goBytes('m'), request(nbdProtocol.CMD.WRITE, 1, 0, MiB), Buffer.alloc(100 << 10, 0x77)]))
     await gone
-    for (let i = 0; srv.connections().length > 1; i++) {
-      if (i > 500) throw new Error('the server kept the dead connection')
-      await new Promise((r) => setTimeout(r, 10))
-    }
+    await until('the server drops the dead connection', () => srv.connections().length <= 1)
     expect((await before.read(0, MiB)).equals(old)).toBe(true) // the partial write never happened
     const after = await openNbdDevice(uri)
     cleanup.push(() => after.close())

@@ -1,6 +1,7 @@
 import { expect } from 'vitest'
 import type { RouteKey } from '@plexa/protocol'
 import { type TestServer, call, login } from './harness.ts'
+import { until } from './until.ts'
 
 export type Case = {
   /** Prepares state; returns nothing. */
@@ -71,12 +72,10 @@ export const cases: Record<RouteKey, Case> = {
   'GET /api/tasks/:task/result': {
     ok: async (t) => {
       const r = await post(t, `${dg}/volumes/mir/verify`)
-      for (let i = 0; i < 500; i++) {
+      return until('the verify result', async () => {
         const res = await get(t, `/api/tasks/${r.body.taskId}/result`)
-        if (res.status === 200) return res
-        await new Promise((x) => setTimeout(x, 10))
-      }
-      throw new Error('no result')
+        return res.status === 200 && res
+      })
     },
     check: (_t, b) => void expect(b).toMatchObject({ ok: true, report: { volume: 'mir', mismatches: [] } }),
     fail: (t) => get(t, '/api/tasks/task-999999/result'),

@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ServerEvent, ServerMessage } from '@plexa/protocol'
 import { type TestServer, call, testServer, viewer, wsClient } from './harness.ts'
+import { until } from './until.ts'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -89,8 +90,8 @@ describe('WebSocket event stream', () => {
       hub.publish({ type: 'alert', dg: 'tdg', severity: 'warning', code: 'VM_IO', message: `${i} ${pad}` })
       if (i % 50 === 0) await new Promise((r) => setImmediate(r))
     }
-    while (hub.clientCount > 1) await new Promise((r) => setTimeout(r, 10))
-    while (received < N) await new Promise((r) => setTimeout(r, 10))
+    await until('the stalled client is dropped', () => hub.clientCount <= 1)
+    await until('every message delivered', () => received >= N)
     expect(received).toBe(N)
     expect(hub.clientCount).toBe(1)
     gc()
