@@ -6,8 +6,9 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nbdProtocol } from '@plexa/engine'
 import { type TestServer, call, testServer } from './harness.ts'
-import { rawClient } from './nbdClient.ts'
+import { CLIENT_FLAGS, goBytes, option, rawClient, request } from './nbdClient.ts'
 import { until } from './until.ts'
 
 const run = promisify(execFile)
@@ -133,43 +134,18 @@ describe('NBD export proven with real clients', () => {
         s.on('error', () => {})
         s.write(bytes) // every case below ends in something the server closes the connection on
       })
-    const opt = (code: number, data = Buffer.alloc(0)) => {
-      const b = Buffer.alloc(16 + data.length)
-      b.writeBigUInt64BE(0x49484156454f5054n, 0)
-      b.writeUInt32BE(code, 8)
-      b.writeUInt32BE(data.length, 12)
-      data.copy(b, 16)
-      return b
-    }
-    const flags = Buffer.from([0, 0, 0, 3])
+    const { OPT, CMD } = nbdProtocol
     // garbage instead of an option: the connection is closed
-    const g = await raw(Buffer.concat([flags, Buffer.from('hello there, not nbd at all')]))
+    const g = await raw(Buffer.concat([CLIENT_FLAGS, Buffer.from('hello there, not nbd at all')]))
     expect(g.subarray(0, 8).toString('latin1')).toBe('NBDMAGIC')
     // an unknown option gets NBD_REP_ERR_UNSUP, then ABORT is acknowledged
-    const u = await raw(Buffer.concat([flags, opt(999), opt(2)]))
+    const u = await raw(Buffer.concat([CLIENT_FLAGS, option(999), option(OPT.ABORT)]))
     expect(u.readUInt32BE(18 + 12)).toBe(0x80000001)
     // GO on an unknown export gets NBD_REP_ERR_UNKNOWN
-    const name = Buffer.from('nosuchvolume')
-    const goData = Buffer.alloc(4 + name.length + 2)
-    goData.writeUInt32BE(name.length, 0)
-    name.copy(goData, 4)
-    const n = await raw(Buffer.concat([flags, opt(7, goData), opt(2)]))
+    const n = await raw(Buffer.concat([goBytes('nosuchvolume'), option(OPT.ABORT)]))
     expect(n.readUInt32BE(18 + 12)).toBe(0x80000006)
     // out-of-range and unaligned reads get EINVAL, a real one succeeds on the same connection
-    const mirName = Buffer.from('mir')
-    const go = Buffer.alloc(4 + 3 + 2)
-    go.writeUInt32BE(3, 0)
-    mirName.copy(go, 4)
-    const req = (type: number, handle: number, offset: number, length: number) => {
-      const b = Buffer.alloc(28)
-      b.writeUInt32BE(0x25609513, 0)
-      b.writeUInt16BE(type, 6)
-      b.writeBigUInt64BE(BigInt(handle), 8)
-      b.writeBigUInt64BE(BigInt(offset), 16)
-      b.writeUInt32BE(length, 24)
-      return b
-    }
-    const tx = await raw(Buffer.concat([flags, opt(7, go), req(0, 1, 100 << 20, 4096), req(0, 2, 100, 512), req(0, 3, 0, 512), req(2, 4, 0, 0)]))
+    const tx = await raw(Buffer.concat([goBytes('mir'), request(CMD.READ, 1, 100 << 20, 4096), request(CMD.READ, 2, 100, 512), request(CMD.READ, 3, 0, 512), request(CMD.DISC, 4, 0, 0)]))
     const replies: Array<[number, number]> = []
     let at = tx.indexOf(Buffer.from([0x67, 0x44, 0x66, 0x98]))
     while (at >= 0 && at + 16 <= tx.length) {

@@ -2,17 +2,26 @@ import { connect } from 'node:net'
 import { expect } from 'vitest'
 import { nbdProtocol } from '@plexa/engine'
 
-/** A client's flags and an NBD_OPT_GO for `name`, as a raw client sends them. */
+/** The client flags a raw client sends first: fixed newstyle, no zeroes. */
+export const CLIENT_FLAGS = Buffer.from([0, 0, 0, 3])
+
+/** One handshake option with its data. */
+export function option(code: number, data: Buffer = Buffer.alloc(0)): Buffer {
+  const b = Buffer.alloc(16 + data.length)
+  b.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 0)
+  b.writeUInt32BE(code, 8)
+  b.writeUInt32BE(data.length, 12)
+  data.copy(b, 16)
+  return b
+}
+
+/** A client's flags and an NBD_OPT_GO for `name` (no information requests), as a raw client sends them. */
 export function goBytes(name: string): Buffer {
   const n = Buffer.from(name)
-  const go = Buffer.alloc(4 + 16 + 4 + n.length + 2)
-  go.writeUInt32BE(3, 0) // fixed newstyle, no zeroes
-  go.writeBigUInt64BE(nbdProtocol.IHAVEOPT, 4)
-  go.writeUInt32BE(nbdProtocol.OPT.GO, 12)
-  go.writeUInt32BE(4 + n.length + 2, 16)
-  go.writeUInt32BE(n.length, 20)
-  n.copy(go, 24)
-  return go
+  const data = Buffer.alloc(4 + n.length + 2)
+  data.writeUInt32BE(n.length, 0)
+  n.copy(data, 4)
+  return Buffer.concat([CLIENT_FLAGS, option(nbdProtocol.OPT.GO, data)])
 }
 
 /** A transmission-phase request header. */

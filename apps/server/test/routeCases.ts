@@ -9,7 +9,8 @@ export type Case = {
   ok: (t: TestServer) => Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any
   okStatus?: number
   check?: (t: TestServer, body: any) => Promise<void> | void // eslint-disable-line @typescript-eslint/no-explicit-any
-  fail: (t: TestServer) => Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Gets the body `ok` answered with, for a failure on the same object. */
+  fail: (t: TestServer, okBody: any) => Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any
   failCode: string
 }
 
@@ -25,8 +26,6 @@ async function startedTask(t: TestServer): Promise<string> {
   if (r.status !== 202) throw new Error(`expected a task, got ${r.status} ${JSON.stringify(r.body)}`)
   return r.body.taskId
 }
-
-let throttledTask: Promise<string> = Promise.resolve('task-0')
 
 export const cases: Record<RouteKey, Case> = {
   'GET /api/health': { ok: (t) => call(t.url, 'GET', '/api/health'), check: (_t, b) => void expect(b.status).toBe('ok'), fail: (t) => call(t.url, 'GET', '/api/healthz'), failCode: 'VM_NO_ROUTE' },
@@ -94,11 +93,11 @@ export const cases: Record<RouteKey, Case> = {
   },
   'POST /api/tasks/:task/abort': { ok: async (t) => post(t, `/api/tasks/${await startedTask(t)}/abort`), fail: (t) => post(t, '/api/tasks/task-0/abort'), failCode: 'VM_NOT_FOUND' },
   'POST /api/tasks/:task/throttle': {
-    ok: async (t) => post(t, `/api/tasks/${await (throttledTask = startedTask(t))}/throttle`, { bytesPerSecond: 1 << 20 }),
+    ok: async (t) => post(t, `/api/tasks/${await startedTask(t)}/throttle`, { bytesPerSecond: 1 << 20 }),
     check: (_t, b) => void expect(b.throttle).toBe(1 << 20),
     // The same task again (a second attach of mir-02 would race the first): the body is refused
     // before the task is looked up, so the answer does not depend on whether it has finished.
-    fail: async (t) => post(t, `/api/tasks/${await throttledTask}/throttle`, { bytesPerSecond: -5 }),
+    fail: (t, task) => post(t, `/api/tasks/${task.taskId}/throttle`, { bytesPerSecond: -5 }),
     failCode: 'VM_INVALID_PARAM',
   },
   'GET /api/dgs': { ok: (t) => get(t, '/api/dgs'), check: (_t, b) => void expect(b.groups.map((g: { name: string }) => g.name)).toEqual(['tdg']), fail: (t) => call(t.url, 'GET', '/api/dgs'), failCode: 'VM_UNAUTHORIZED' },

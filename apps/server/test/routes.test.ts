@@ -22,7 +22,7 @@ describe('HTTP API: every route succeeds and fails with its code', () => {
     const okRes = await c.ok(t)
     expect(okRes.status, JSON.stringify(okRes.body)).toBe(c.okStatus ?? 200)
     await c.check?.(t, okRes.body)
-    const failRes = await c.fail(t)
+    const failRes = await c.fail(t, okRes.body)
     expect(failRes.body?.error?.code, JSON.stringify(failRes.body)).toBe(c.failCode)
     expect(failRes.status).toBeGreaterThanOrEqual(400)
   })
