@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const PORT = 18180
+// PLEXA_E2E_PORT lets two clones on one machine run the suite at once
+export const PORT = Number(process.env.PLEXA_E2E_PORT ?? 18180)
 
 export default defineConfig({
   testDir: './tests',
