@@ -152,6 +152,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         hub!.closeAll()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()
+        // entries of requests answered just before the close are still being appended
+        await services.audit.written()
         await storage.close()
       })()
       return closing
