@@ -43,6 +43,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const log = o.log ?? ((l: string) => console.log(l))
   const storage = new Storage(o.dataDir, clock)
   await storage.open()
+  for (const p of storage.problems) log(`warning: skipping ${p.disk}: ${p.code} ${p.reason}`)
   if (storage.groups.size === 0 && o.demo) {
     log('creating the demo disk group demodg (six sparse 1 GiB image files)')
     await storage.createDemo()

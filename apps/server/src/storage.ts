@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type BlockDevice,
@@ -20,7 +20,22 @@ export interface ManagedGroup {
   devices: Map<string, FaultyDevice>
 }
 
+/** A disk found at start that could not be used: its path, a stable code and why. */
+export interface DiskProblem {
+  disk: string
+  code: string
+  reason: string
+}
+
 const GiB = 1 << 30
+
+function codeOf(e: unknown): string {
+  return (e as { code?: string })?.code ?? 'VM_INTERNAL'
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
 
 /**
  * The disk groups of a data directory: every image file in `DIR/disks` is opened (wrapped so lab
@@ -33,6 +48,10 @@ export class Storage {
   readonly dataDir: string
   private readonly clock: Clock | undefined
   private listeners = new Set<(dg: string, e: EngineEvent) => void>()
+  /** Disks found by the last `open` (image files and remembered external disks). */
+  found = 0
+  /** Disks `open` could not use, and why. */
+  readonly problems: DiskProblem[] = []
 
   constructor(dataDir: string, clock?: Clock) {
     this.dataDir = dataDir
@@ -80,30 +99,51 @@ export class Storage {
     if (!list.includes(path)) await writeFile(this.externalFile, JSON.stringify([...list, path], null, 2))
   }
 
-  /** Imports every disk group found in the data directory (and its remembered external disks). */
+  /**
+   * Imports every disk group found in the data directory (and its remembered external disks). A
+   * disk that cannot be opened or holds no readable header, and a group that cannot be imported
+   * (one stray image of another group, say), is skipped and listed in `problems`; the healthy groups
+   * are served. Only another manager holding the disks (VM_BUSY) stops the start.
+   */
   async open(): Promise<void> {
     await mkdir(this.disksDir, { recursive: true })
+    await rm(this.demoBuildDir, { recursive: true, force: true }) // what a start killed mid-demo left
     const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort().map((f) => join(this.disksDir, f))
-    const byGroup = new Map<string, BlockDevice[]>()
-    for (const f of [...files, ...(await this.externalDisks())]) {
-      const dev = await openDevicePath(f).catch(() => undefined)
-      if (!dev) continue // an external disk that is gone: its group imports without it
-      const header = await readDiskHeader(dev).catch(() => undefined)
+    const external = await this.externalDisks()
+    this.problems.length = 0
+    this.found = files.length + external.length
+    const byGroup = new Map<string, { name: string; devices: BlockDevice[] }>()
+    for (const f of [...files, ...external]) {
+      let dev: BlockDevice
+      try {
+        dev = await openDevicePath(f)
+      } catch (e) {
+        this.problems.push({ disk: f, code: codeOf(e), reason: messageOf(e) })
+        continue // an external disk that is gone: its group imports without it
+      }
+      let header: Awaited<ReturnType<typeof readDiskHeader>>
+      try {
+        header = await readDiskHeader(dev)
+        if (!header) this.problems.push({ disk: f, code: 'VM_INV_DEVENT', reason: 'no readable Plexa disk header' })
+      } catch (e) {
+        this.problems.push({ disk: f, code: codeOf(e), reason: messageOf(e) })
+      }
       if (!header) {
         await dev.close()
         continue
       }
-      const list = byGroup.get(header.dgid) ?? []
-      list.push(createFaultyDevice(dev))
-      byGroup.set(header.dgid, list)
+      const g = byGroup.get(header.dgid) ?? { name: header.dgname, devices: [] }
+      g.devices.push(createFaultyDevice(dev))
+      byGroup.set(header.dgid, g)
     }
-    for (const devices of byGroup.values()) {
+    for (const { name, devices } of byGroup.values()) {
       try {
         const dg = await DiskGroup.import({ devices, ...(this.clock ? { clock: this.clock } : {}) })
         this.adopt(dg, await this.deviceMap(dg, devices as FaultyDevice[]))
       } catch (e) {
         for (const d of devices) await d.close().catch(() => {})
-        throw e
+        if (codeOf(e) === 'VM_BUSY') throw e
+        for (const d of devices) this.problems.push({ disk: d.location, code: codeOf(e), reason: `group ${name} cannot be imported: ${messageOf(e)}` })
       }
     }
   }
@@ -126,39 +166,69 @@ export class Storage {
     return createFaultyDevice(await openDevicePath(path))
   }
 
+  /** Where the demo is built before it becomes the disks directory. */
+  private get demoBuildDir(): string {
+    return join(this.dataDir, 'disks.demo-build')
+  }
+
   /**
    * The demo: `demodg` on six sparse 1 GiB image files with a 2-way mirror with a DRL log, a
-   * stripe, a mirror of stripes and a concat, each holding some data.
+   * stripe, a mirror of stripes and a concat, each holding some data. All or nothing: it is built
+   * in a directory of its own that replaces the (empty) disks directory in one rename, so a start
+   * killed halfway leaves no disk behind, and the next start builds it again.
    */
   async createDemo(): Promise<void> {
-    const devices: FaultyDevice[] = []
-    for (let i = 1; i <= 6; i++) devices.push(await this.newImage(`demodg-disk0${i}.img`, GiB))
+    if (this.found > 0) {
+      const list = this.problems.map((p) => `${p.disk}: ${p.code} ${p.reason}`).join('; ')
+      const e = new EngineError('VM_CONFIG_CORRUPT', `the data directory holds ${this.found} disk(s) and none could be imported, so no demo is created over them: ${list}`)
+      throw Object.assign(e, { problems: [...this.problems] })
+    }
+    const build = this.demoBuildDir
+    await rm(build, { recursive: true, force: true })
+    await mkdir(build, { recursive: true })
+    const devices: BlockDevice[] = []
+    for (let i = 1; i <= 6; i++) {
+      const path = join(build, `demodg-disk0${i}.img`)
+      await createImageFile(path, GiB)
+      devices.push(await openDevicePath(path))
+    }
     const dg = await DiskGroup.create({
       name: 'demodg',
       disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })),
       ...(this.clock ? { clock: this.clock } : {}),
     })
-    const MiBs = (n: number) => (n * 1024 * 1024) / 512
-    await dg.assistMake({ name: 'mirvol', len: MiBs(256), layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
-    await dg.assistMake({ name: 'strvol', len: MiBs(384), layout: 'stripe', ncol: 3, stwidth: 128, disks: ['disk04', 'disk05', 'disk06'] })
-    await dg.assistMake({ name: 'msvol', len: MiBs(256), layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk04', 'disk05'] })
-    await dg.assistMake({ name: 'catvol', len: MiBs(128), layout: 'concat', disks: ['disk06'] })
-    await dg.set('mirvol', { comment: 'home directories', pflag: 1 })
-    await dg.set('strvol', { comment: 'scratch space' })
-    await dg.set('msvol', { comment: 'database' })
-    await dg.set('catvol', { comment: 'archive' })
-    const block = Buffer.alloc(1024 * 1024)
-    for (const v of ['mirvol', 'strvol', 'msvol', 'catvol']) {
-      await dg.start(v)
-      for (let mb = 0; mb < 16; mb++) {
-        block.fill(0)
-        block.write(`Plexa demo volume ${v}, megabyte ${mb}\n`.repeat(64))
-        await dg.write(v, mb * 1024 * 1024, block)
+    try {
+      const MiBs = (n: number) => (n * 1024 * 1024) / 512
+      await dg.assistMake({ name: 'mirvol', len: MiBs(256), layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+      await dg.assistMake({ name: 'strvol', len: MiBs(384), layout: 'stripe', ncol: 3, stwidth: 128, disks: ['disk04', 'disk05', 'disk06'] })
+      await dg.assistMake({ name: 'msvol', len: MiBs(256), layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk04', 'disk05'] })
+      await dg.assistMake({ name: 'catvol', len: MiBs(128), layout: 'concat', disks: ['disk06'] })
+      await dg.set('mirvol', { comment: 'home directories', pflag: 1 })
+      await dg.set('strvol', { comment: 'scratch space' })
+      await dg.set('msvol', { comment: 'database' })
+      await dg.set('catvol', { comment: 'archive' })
+      const block = Buffer.alloc(1024 * 1024)
+      for (const v of ['mirvol', 'strvol', 'msvol', 'catvol']) {
+        await dg.start(v)
+        for (let mb = 0; mb < 16; mb++) {
+          block.fill(0)
+          block.write(`Plexa demo volume ${v}, megabyte ${mb}\n`.repeat(64))
+          await dg.write(v, mb * 1024 * 1024, block)
+        }
+        await dg.flush(v)
+        await dg.stop(v)
       }
-      await dg.flush(v)
-      await dg.cleanDirtyRegions(v)
+    } finally {
+      await dg.close()
     }
-    this.adopt(dg, await this.deviceMap(dg, devices))
+    // no image was found in the disks directory: the finished demo takes its place at once
+    await rename(build, this.disksDir).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e
+      // it holds files that are not images: the images move in one by one, the build directory last
+      for (const f of await readdir(build)) await rename(join(build, f), join(this.disksDir, f))
+      await rm(build, { recursive: true })
+    })
+    await this.open()
   }
 
   /** Starts every stopped volume in the background (recovering what a crash left). */

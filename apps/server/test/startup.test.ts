@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
+import { startServer } from '../src/server.ts'
+import { smallData } from './harness.ts'
+import { until } from './until.ts'
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const MiB = 1 << 20
+
+function start(dataDir: string, demo: boolean, log: (l: string) => void = () => {}) {
+  return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo, lab: demo, labRemote: false, log })
+}
+
+/** One image of a three-disk group `other`: too few copies for a quorum anywhere it lands. */
+async function strayImage(into: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'plexa-stray-'))
+  try {
+    const paths = [1, 2, 3].map((i) => join(dir, `other-disk0${i}.img`))
+    for (const p of paths) await createImageFile(p, 16 * MiB)
+    const dg = await DiskGroup.create({ name: 'other', disks: await Promise.all(paths.map(async (p, i) => ({ name: `d${i}`, device: await openDevicePath(p) }))) })
+    await dg.close()
+    await copyFile(paths[2]!, into)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+describe('starting on odd data directories (rule 83)', () => {
+  it('I83 a stray image of another group is skipped with a warning and the healthy group is served', async () => {
+    const data = await smallData()
+    try {
+      await strayImage(join(data.dir, 'disks', 'aaa-stray.img'))
+      const lines: string[] = []
+      const srv = await start(data.dir, false, (l) => lines.push(l))
+      try {
+        expect([...srv.services.storage.groups.keys()]).toEqual(['tdg'])
+        expect(srv.services.storage.problems).toEqual([expect.objectContaining({ disk: join(data.dir, 'disks', 'aaa-stray.img'), code: 'VM_NOQUORUM' })])
+        expect(lines.filter((l) => l.startsWith('warning:'))).toHaveLength(1)
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+
+  it('I83 --demo over images none of which can be read says which disks and why, and creates nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plexa-srv-'))
+    try {
+      await mkdir(join(dir, 'disks'))
+      // what a first start killed while it created the demo's files left (before rule 83)
+      await createImageFile(join(dir, 'disks', 'demodg-disk01.img'), MiB)
+      await writeFile(join(dir, 'disks', 'demodg-disk02.img'), Buffer.alloc(1000, 0x5a))
+      const err = (await start(dir, true).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: string; problems?: Array<{ disk: string; code: string }> }
+      expect(err?.code).toBe('VM_CONFIG_CORRUPT')
+      expect(err.problems?.map((p) => [p.disk, p.code])).toEqual([
+        [join(dir, 'disks', 'demodg-disk01.img'), 'VM_INV_DEVENT'],
+        [join(dir, 'disks', 'demodg-disk02.img'), 'VM_DALVOPN'], // shorter than a header
+      ])
+      expect((await readdir(join(dir, 'disks'))).sort()).toEqual(['demodg-disk01.img', 'demodg-disk02.img'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it.each([1, 6])('I83 a first --demo start killed once %i file(s) exist leaves a directory the next start brings up', async (files) => {
+    const dir = await mkdtemp(join(tmpdir(), 'plexa-srv-'))
+    let child: ChildProcess | undefined
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--demo'], { stdio: 'ignore' })
+      const exited = new Promise((r) => child!.once('exit', r))
+      const images = async () => {
+        let n = 0
+        for (const sub of ['disks', 'disks.demo-build']) n += (await readdir(join(dir, sub)).catch(() => [])).filter((f) => f.endsWith('.img')).length
+        return n
+      }
+      await until(`${files} image file(s)`, async () => (await images()) >= files, { every: 1 })
+      child.kill('SIGKILL')
+      await exited
+      const srv = await start(dir, true)
+      try {
+        const dg = srv.services.storage.group('demodg').dg
+        await until('the demo volumes started', () => dg.config().volumes.length === 4 && dg.config().volumes.every((v) => v.v_kstate === 'ENABLED'))
+        expect(srv.services.storage.problems).toEqual([])
+        expect((await dg.read('catvol', 0, 512)).toString()).toMatch(/^Plexa demo volume catvol, megabyte 0/)
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      child?.kill('SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
