@@ -58,6 +58,11 @@ Generated from real calls against a real server by \`PLEXA_WRITE_DOCS=1 npx vite
 the route table itself is \`packages/protocol/src/api.ts\` and every body is validated by the zod schemas in
 \`packages/protocol/src/schemas.ts\` (unknown fields and wrong types are refused).
 
+- **OpenAPI**: \`GET /api/openapi.json\` serves this API as an OpenAPI 3.1 document generated from the route
+  table: every route with its path parameters, body, success answers (the zod schemas of
+  \`packages/protocol/src/responses.ts\`, which type the server's handlers and the typed client) and the error
+  codes each status carries. Feed it to an OpenAPI client generator or viewer.
+
 - Base: \`http://127.0.0.1:8080/api\`. JSON in and out. Bodies are at most 1 MiB.
 - Authentication: \`POST /api/session\` sets an HttpOnly, SameSite=Strict session cookie for browsers;
   scripts send \`Authorization: Bearer <token>\` (the first-start admin token is in \`DATA/admin-credential.txt\`;

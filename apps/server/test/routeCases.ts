@@ -29,6 +29,7 @@ async function startedTask(t: TestServer): Promise<string> {
 
 export const cases: Record<RouteKey, Case> = {
   'GET /api/health': { ok: (t) => call(t.url, 'GET', '/api/health'), check: (_t, b) => void expect(b.status).toBe('ok'), fail: (t) => call(t.url, 'GET', '/api/healthz'), failCode: 'VM_NO_ROUTE' },
+  'GET /api/openapi.json': { ok: (t) => call(t.url, 'GET', '/api/openapi.json'), check: (_t, b) => void expect(b.openapi).toBe('3.1.0'), fail: (t) => call(t.url, 'POST', '/api/openapi.json'), failCode: 'VM_METHOD' },
   'POST /api/session': {
     ok: async (t) => {
       await post(t, '/api/users', { name: 'bob', password: 'bob-password', role: 'viewer' })

@@ -3,7 +3,7 @@ import { ROUTES, type RouteKey } from '@plexa/protocol'
 import { type TestServer, testServer } from './harness.ts'
 import { cases } from './routeCases.ts'
 
-describe('HTTP API: every route succeeds and fails with its code', () => {
+describe('HTTP API: every route succeeds with the answer its response schema describes (rule 94) and fails with its code', () => {
   let t: TestServer
   beforeEach(async () => {
     t = await testServer()
@@ -21,6 +21,10 @@ describe('HTTP API: every route succeeds and fails with its code', () => {
     await c.setup?.(t)
     const okRes = await c.ok(t)
     expect(okRes.status, JSON.stringify(okRes.body)).toBe(c.okStatus ?? 200)
+    // the answer has the shape and status the route table promises (what the typed client and OpenAPI rely on)
+    expect(ROUTES[key].status).toContain(okRes.status)
+    const shape = ROUTES[key].response.safeParse(okRes.body)
+    expect(shape.success, JSON.stringify(shape.error?.issues.slice(0, 3))).toBe(true)
     await c.check?.(t, okRes.body)
     const failRes = await c.fail(t, okRes.body)
     expect(failRes.body?.error?.code, JSON.stringify(failRes.body)).toBe(c.failCode)

@@ -1,19 +1,32 @@
-import type { z } from 'zod'
+import { z } from 'zod'
+import * as res from './responses.ts'
 import * as s from './schemas.ts'
 
 /** Who may call a route: anyone, any signed-in user, admins, or admins with lab mode on. */
 export type Access = 'public' | 'viewer' | 'admin' | 'lab'
+
+export type SuccessStatus = 200 | 201 | 202
 
 export interface RouteDef {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   path: string
   access: Access
   body?: z.ZodType | undefined
+  /** The body of a successful answer. */
+  response: z.ZodType
+  /** The statuses of a successful answer (200 unless told). */
+  status: readonly SuccessStatus[]
   summary: string
 }
 
-function r<B extends z.ZodType | undefined = undefined>(method: RouteDef['method'], path: string, access: Access, summary: string, body?: B): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B } {
-  return { method, path, access, summary, body: body as B }
+function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+  method: RouteDef['method'],
+  path: string,
+  access: Access,
+  summary: string,
+  o: { body?: B; response: R; status?: readonly SuccessStatus[] },
+): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B; response: R; status: readonly SuccessStatus[] } {
+  return { method, path, access, summary, body: o.body as B, response: o.response, status: o.status ?? [200] }
 }
 
 /**
@@ -21,60 +34,67 @@ function r<B extends z.ZodType | undefined = undefined>(method: RouteDef['method
  * the web and the CLI build their requests from them.
  */
 export const ROUTES = {
-  'GET /api/health': r('GET', '/api/health', 'public', 'liveness, version and counts'),
-  'POST /api/session': r('POST', '/api/session', 'public', 'log in; sets the session cookie', s.LoginBody),
-  'GET /api/session': r('GET', '/api/session', 'viewer', 'who am I'),
-  'DELETE /api/session': r('DELETE', '/api/session', 'viewer', 'log out'),
-  'GET /api/users': r('GET', '/api/users', 'admin', 'list users'),
-  'POST /api/users': r('POST', '/api/users', 'admin', 'create a user', s.CreateUserBody),
-  'POST /api/tokens': r('POST', '/api/tokens', 'viewer', 'create a bearer token for yourself', s.CreateTokenBody),
-  'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at'),
-  'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)'),
-  'GET /api/tasks': r('GET', '/api/tasks', 'viewer', 'running tasks'),
-  'GET /api/tasks/:task/result': r('GET', '/api/tasks/:task/result', 'viewer', 'the report of a finished resync, verify or repair'),
-  'POST /api/tasks/:task/pause': r('POST', '/api/tasks/:task/pause', 'admin', 'pause a task'),
-  'POST /api/tasks/:task/resume': r('POST', '/api/tasks/:task/resume', 'admin', 'resume a task'),
-  'POST /api/tasks/:task/abort': r('POST', '/api/tasks/:task/abort', 'admin', 'abort a task'),
-  'POST /api/tasks/:task/throttle': r('POST', '/api/tasks/:task/throttle', 'admin', 'change a task throttle (bytes per second, 0 = none)', s.ThrottleBody),
-  'GET /api/dgs': r('GET', '/api/dgs', 'viewer', 'disk groups'),
-  'GET /api/dgs/:dg': r('GET', '/api/dgs/:dg', 'viewer', 'one disk group: configuration, DRL and stale maps'),
-  'POST /api/dgs/:dg/records': r('POST', '/api/dgs/:dg/records', 'admin', 'vxmake: create records in one transaction', s.MakeRecordsBody),
-  'POST /api/dgs/:dg/assist': r('POST', '/api/dgs/:dg/assist', 'admin', 'vxassist make: allocate and create a volume', s.AssistBody),
-  'PATCH /api/dgs/:dg/records/:name': r('PATCH', '/api/dgs/:dg/records/:name', 'admin', 'vxedit set: change fields of a record', s.SetFieldsBody),
-  'POST /api/dgs/:dg/records/:name/rename': r('POST', '/api/dgs/:dg/records/:name/rename', 'admin', 'vxedit rename', s.RenameBody),
-  'POST /api/dgs/:dg/records/:name/remove': r('POST', '/api/dgs/:dg/records/:name/remove', 'admin', 'vxedit rm (recursive with -r)', s.RemoveBody),
-  'POST /api/dgs/:dg/mend': r('POST', '/api/dgs/:dg/mend', 'admin', 'vxmend clear/fix/off/on', s.MendBody),
-  'POST /api/dgs/:dg/disks': r('POST', '/api/dgs/:dg/disks', 'admin', 'vxdg adddisk (a new image file of sizeBytes, or a path)', s.AddDiskBody),
-  'POST /api/dgs/:dg/disks/:disk/remove': r('POST', '/api/dgs/:dg/disks/:disk/remove', 'admin', 'vxdg rmdisk', s.DryRunBody),
-  'POST /api/dgs/:dg/disks/:disk/replace': r('POST', '/api/dgs/:dg/disks/:disk/replace', 'admin', 'replace a failed disk by a new one', s.ReplaceDiskBody),
-  'POST /api/dgs/:dg/disks/:disk/resync': r('POST', '/api/dgs/:dg/disks/:disk/resync', 'admin', 'lvm_resyncpv: resync everything on a disk', s.ResyncDiskBody),
-  'POST /api/dgs/:dg/subdisks/:sd/assoc': r('POST', '/api/dgs/:dg/subdisks/:sd/assoc', 'admin', 'vxsd assoc', s.SdAssocBody),
-  'POST /api/dgs/:dg/subdisks/:sd/aslog': r('POST', '/api/dgs/:dg/subdisks/:sd/aslog', 'admin', 'vxsd aslog', s.SdLogBody),
-  'POST /api/dgs/:dg/subdisks/:sd/dis': r('POST', '/api/dgs/:dg/subdisks/:sd/dis', 'admin', 'vxsd dis', s.DryRunBody),
-  'POST /api/dgs/:dg/plexes/:plex/att': r('POST', '/api/dgs/:dg/plexes/:plex/att', 'admin', 'vxplex att', s.PlexAttBody),
-  'POST /api/dgs/:dg/plexes/:plex/det': r('POST', '/api/dgs/:dg/plexes/:plex/det', 'admin', 'vxplex det', s.ForceBody),
-  'POST /api/dgs/:dg/plexes/:plex/dis': r('POST', '/api/dgs/:dg/plexes/:plex/dis', 'admin', 'vxplex dis', s.ForceBody),
-  'POST /api/dgs/:dg/plexes/:plex/cp': r('POST', '/api/dgs/:dg/plexes/:plex/cp', 'admin', 'vxplex cp: copy a stopped volume into this plex', s.PlexCpBody),
-  'POST /api/dgs/:dg/plexes/:plex/mv': r('POST', '/api/dgs/:dg/plexes/:plex/mv', 'admin', 'vxplex mv: replace this plex by newPlex', s.PlexMvBody),
-  'GET /api/dgs/:dg/plexes/:plex/stale': r('GET', '/api/dgs/:dg/plexes/:plex/stale', 'viewer', 'stale regions of a plex'),
-  'POST /api/dgs/:dg/volumes/:volume/start': r('POST', '/api/dgs/:dg/volumes/:volume/start', 'admin', 'vxvol start', s.VolStartBody),
-  'POST /api/dgs/:dg/volumes/:volume/stop': r('POST', '/api/dgs/:dg/volumes/:volume/stop', 'admin', 'vxvol stop', s.ForceBody),
-  'POST /api/dgs/:dg/volumes/:volume/resync': r('POST', '/api/dgs/:dg/volumes/:volume/resync', 'admin', 'resync a volume (force: read-writeback everything)', s.ResyncVolumeBody),
-  'POST /api/dgs/:dg/volumes/:volume/verify': r('POST', '/api/dgs/:dg/volumes/:volume/verify', 'admin', 'compare all plexes region by region', s.DryRunBody),
-  'POST /api/dgs/:dg/volumes/:volume/repair': r('POST', '/api/dgs/:dg/volumes/:volume/repair', 'admin', 'copy a chosen plex over the others', s.RepairBody),
-  'GET /api/dgs/:dg/volumes/:volume/dirty': r('GET', '/api/dgs/:dg/volumes/:volume/dirty', 'viewer', 'DRL dirty map and bytes a recovery would copy'),
-  'GET /api/lab': r('GET', '/api/lab', 'viewer', 'lab mode state'),
-  'POST /api/lab/dgs/:dg/disks/:disk/fail': r('POST', '/api/lab/dgs/:dg/disks/:disk/fail', 'lab', 'fail a disk (reads, writes or both)', s.LabFailBody),
-  'POST /api/lab/dgs/:dg/disks/:disk/restore': r('POST', '/api/lab/dgs/:dg/disks/:disk/restore', 'lab', 'restore a failed disk'),
-  'POST /api/lab/dgs/:dg/disks/:disk/latency': r('POST', '/api/lab/dgs/:dg/disks/:disk/latency', 'lab', 'add latency to every I/O of a disk', s.LabLatencyBody),
-  'POST /api/lab/load': r('POST', '/api/lab/load', 'lab', 'start a background write load on a volume', s.LabLoadBody),
-  'POST /api/lab/load/stop': r('POST', '/api/lab/load/stop', 'lab', 'stop a write load', s.LabLoadBody),
+  'GET /api/health': r('GET', '/api/health', 'public', 'liveness, version and counts', { response: res.Health }),
+  'GET /api/openapi.json': r('GET', '/api/openapi.json', 'public', 'this API as an OpenAPI 3.1 document, generated from the route table', { response: res.OpenApiDocument }),
+  'POST /api/session': r('POST', '/api/session', 'public', 'log in; sets the session cookie', { body: s.LoginBody, response: res.Me }),
+  'GET /api/session': r('GET', '/api/session', 'viewer', 'who am I', { response: res.Me }),
+  'DELETE /api/session': r('DELETE', '/api/session', 'viewer', 'log out', { response: res.LoggedOut }),
+  'GET /api/users': r('GET', '/api/users', 'admin', 'list users', { response: res.UserList }),
+  'POST /api/users': r('POST', '/api/users', 'admin', 'create a user', { body: s.CreateUserBody, response: res.UserCreated, status: [201] }),
+  'POST /api/tokens': r('POST', '/api/tokens', 'viewer', 'create a bearer token for yourself', { body: s.CreateTokenBody, response: res.TokenCreated, status: [201] }),
+  'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at', { response: res.Snapshot }),
+  'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)', { response: res.AuditList }),
+  'GET /api/tasks': r('GET', '/api/tasks', 'viewer', 'running tasks', { response: res.TaskList }),
+  'GET /api/tasks/:task/result': r('GET', '/api/tasks/:task/result', 'viewer', 'the report of a finished resync, verify or repair', { response: res.TaskResult }),
+  'POST /api/tasks/:task/pause': r('POST', '/api/tasks/:task/pause', 'admin', 'pause a task', { response: res.TaskState }),
+  'POST /api/tasks/:task/resume': r('POST', '/api/tasks/:task/resume', 'admin', 'resume a task', { response: res.TaskState }),
+  'POST /api/tasks/:task/abort': r('POST', '/api/tasks/:task/abort', 'admin', 'abort a task', { response: res.TaskState }),
+  'POST /api/tasks/:task/throttle': r('POST', '/api/tasks/:task/throttle', 'admin', 'change a task throttle (bytes per second, 0 = none)', { body: s.ThrottleBody, response: res.TaskState }),
+  'GET /api/dgs': r('GET', '/api/dgs', 'viewer', 'disk groups', { response: res.GroupList }),
+  'GET /api/dgs/:dg': r('GET', '/api/dgs/:dg', 'viewer', 'one disk group: configuration, DRL and stale maps', { response: res.GroupView }),
+  'POST /api/dgs/:dg/records': r('POST', '/api/dgs/:dg/records', 'admin', 'vxmake: create records in one transaction', { body: s.MakeRecordsBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/assist': r('POST', '/api/dgs/:dg/assist', 'admin', 'vxassist make: allocate and create a volume', { body: s.AssistBody, response: res.TxResult }),
+  'PATCH /api/dgs/:dg/records/:name': r('PATCH', '/api/dgs/:dg/records/:name', 'admin', 'vxedit set: change fields of a record', { body: s.SetFieldsBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/records/:name/rename': r('POST', '/api/dgs/:dg/records/:name/rename', 'admin', 'vxedit rename', { body: s.RenameBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/records/:name/remove': r('POST', '/api/dgs/:dg/records/:name/remove', 'admin', 'vxedit rm (recursive with -r)', { body: s.RemoveBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/mend': r('POST', '/api/dgs/:dg/mend', 'admin', 'vxmend clear/fix/off/on', { body: s.MendBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/disks': r('POST', '/api/dgs/:dg/disks', 'admin', 'vxdg adddisk (a new image file of sizeBytes, or a path)', { body: s.AddDiskBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/disks/:disk/remove': r('POST', '/api/dgs/:dg/disks/:disk/remove', 'admin', 'vxdg rmdisk', { body: s.DryRunBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/disks/:disk/replace': r('POST', '/api/dgs/:dg/disks/:disk/replace', 'admin', 'replace a failed disk by a new one', { body: s.ReplaceDiskBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/disks/:disk/resync': r('POST', '/api/dgs/:dg/disks/:disk/resync', 'admin', 'lvm_resyncpv: resync everything on a disk', { body: s.ResyncDiskBody, response: z.union([res.ResyncPlan, res.Accepted]), status: [200, 202] }),
+  'POST /api/dgs/:dg/subdisks/:sd/assoc': r('POST', '/api/dgs/:dg/subdisks/:sd/assoc', 'admin', 'vxsd assoc', { body: s.SdAssocBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/subdisks/:sd/aslog': r('POST', '/api/dgs/:dg/subdisks/:sd/aslog', 'admin', 'vxsd aslog', { body: s.SdLogBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/subdisks/:sd/dis': r('POST', '/api/dgs/:dg/subdisks/:sd/dis', 'admin', 'vxsd dis', { body: s.DryRunBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/plexes/:plex/att': r('POST', '/api/dgs/:dg/plexes/:plex/att', 'admin', 'vxplex att', { body: s.PlexAttBody, response: z.union([res.TxResult, res.Accepted]), status: [200, 202] }),
+  'POST /api/dgs/:dg/plexes/:plex/det': r('POST', '/api/dgs/:dg/plexes/:plex/det', 'admin', 'vxplex det', { body: s.ForceBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/plexes/:plex/dis': r('POST', '/api/dgs/:dg/plexes/:plex/dis', 'admin', 'vxplex dis', { body: s.ForceBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/plexes/:plex/cp': r('POST', '/api/dgs/:dg/plexes/:plex/cp', 'admin', 'vxplex cp: copy a stopped volume into this plex', { body: s.PlexCpBody, response: z.union([res.Done, res.Accepted]), status: [200, 202] }),
+  'POST /api/dgs/:dg/plexes/:plex/mv': r('POST', '/api/dgs/:dg/plexes/:plex/mv', 'admin', 'vxplex mv: replace this plex by newPlex', { body: s.PlexMvBody, response: z.union([res.TxResult, res.Accepted]), status: [200, 202] }),
+  'GET /api/dgs/:dg/plexes/:plex/stale': r('GET', '/api/dgs/:dg/plexes/:plex/stale', 'viewer', 'stale regions of a plex', { response: res.StaleView }),
+  'POST /api/dgs/:dg/volumes/:volume/start': r('POST', '/api/dgs/:dg/volumes/:volume/start', 'admin', 'vxvol start', { body: s.VolStartBody, response: res.Started }),
+  'POST /api/dgs/:dg/volumes/:volume/stop': r('POST', '/api/dgs/:dg/volumes/:volume/stop', 'admin', 'vxvol stop', { body: s.ForceBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/volumes/:volume/resync': r('POST', '/api/dgs/:dg/volumes/:volume/resync', 'admin', 'resync a volume (force: read-writeback everything)', { body: s.ResyncVolumeBody, response: z.union([res.ResyncPlan, res.Accepted]), status: [200, 202] }),
+  'POST /api/dgs/:dg/volumes/:volume/verify': r('POST', '/api/dgs/:dg/volumes/:volume/verify', 'admin', 'compare all plexes region by region', { body: s.DryRunBody, response: z.union([res.VerifyPlan, res.Accepted]), status: [200, 202] }),
+  'POST /api/dgs/:dg/volumes/:volume/repair': r('POST', '/api/dgs/:dg/volumes/:volume/repair', 'admin', 'copy a chosen plex over the others', { body: s.RepairBody, response: res.Accepted, status: [202] }),
+  'GET /api/dgs/:dg/volumes/:volume/dirty': r('GET', '/api/dgs/:dg/volumes/:volume/dirty', 'viewer', 'DRL dirty map and bytes a recovery would copy', { response: res.DirtyView }),
+  'GET /api/lab': r('GET', '/api/lab', 'viewer', 'lab mode state', { response: res.LabView }),
+  'POST /api/lab/dgs/:dg/disks/:disk/fail': r('POST', '/api/lab/dgs/:dg/disks/:disk/fail', 'lab', 'fail a disk (reads, writes or both)', { body: s.LabFailBody, response: res.LabView }),
+  'POST /api/lab/dgs/:dg/disks/:disk/restore': r('POST', '/api/lab/dgs/:dg/disks/:disk/restore', 'lab', 'restore a failed disk', { response: res.LabView }),
+  'POST /api/lab/dgs/:dg/disks/:disk/latency': r('POST', '/api/lab/dgs/:dg/disks/:disk/latency', 'lab', 'add latency to every I/O of a disk', { body: s.LabLatencyBody, response: res.LabView }),
+  'POST /api/lab/load': r('POST', '/api/lab/load', 'lab', 'start a background write load on a volume', { body: s.LabLoadBody, response: res.LabLoadStarted, status: [201] }),
+  'POST /api/lab/load/stop': r('POST', '/api/lab/load/stop', 'lab', 'stop a write load', { body: s.LabLoadBody, response: res.LabView }),
 } as const satisfies Record<string, RouteDef>
 
 export type RouteKey = keyof typeof ROUTES
 
 /** The request body type of a route. */
 export type BodyOf<K extends RouteKey> = (typeof ROUTES)[K] extends { body: infer S extends z.ZodType } ? z.infer<S> : Record<string, never>
+
+/** The body of a route's successful answer, as the client receives it. */
+export type ResponseOf<K extends RouteKey> = z.output<(typeof ROUTES)[K]['response']>
+
+/** What a handler may answer for a route (the schema's input side). */
+export type ReplyOf<K extends RouteKey> = z.input<(typeof ROUTES)[K]['response']>
 
 /** Fills the :params of a route path. */
 export function routePath(key: RouteKey, params: Record<string, string> = {}): string {

@@ -1,7 +1,8 @@
 import { type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
-import type { BodyOf, RouteKey } from '@plexa/protocol'
+import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
 import type { Principal } from '../auth/users.ts'
 import { type Services, groupView, rememberResult, snapshot } from '../services.ts'
+import { openApiDocument } from './openapi.ts'
 import { ApiError } from './respond.ts'
 
 export interface Ctx<K extends RouteKey> {
@@ -13,37 +14,47 @@ export interface Ctx<K extends RouteKey> {
   clientKey: string
 }
 
-export interface Reply {
+/** A handler's answer: its body has the shape of the route's response schema (the typecheck says so). */
+export interface Reply<B = unknown> {
   status?: number
-  body: unknown
+  body: B
   headers?: Record<string, string>
 }
 
-export type Handlers = { [K in RouteKey]: (s: Services, ctx: Ctx<K>) => Promise<Reply> }
+export type Handlers = { [K in RouteKey]: (s: Services, ctx: Ctx<K>) => Promise<Reply<ReplyOf<K>>> }
 
-const ok = (body: unknown, status = 200): Reply => ({ status, body })
+const ok = <B>(body: B, status = 200): Reply<B> => ({ status, body })
 
 function dgOf(s: Services, ctx: { params: Record<string, string> }) {
   return s.storage.group(ctx.params.dg!).dg
 }
 
 /** A transaction result, or 200 with `dryRun: true` and the planned changes. */
-const tx = (r: TxResult): Reply => ok(r)
+const tx = (r: TxResult): Reply<TxResult> => ok(r)
+
+interface Accepted {
+  accepted: true
+  taskId: string
+}
+const accepted = (taskId: string): Accepted => ({ accepted: true, taskId })
+
+/** What a long operation answers when it finished before starting a task. */
+type Finished<R> = [R] extends [void] ? { done: true } : R
 
 /** Waits until a long operation has either finished or started its task; returns 202 then. */
-async function untilTask(run: (onTask: (id: string) => void) => Promise<unknown>): Promise<Reply> {
-  return new Promise<Reply>((resolve, reject) => {
+async function untilTask<R>(run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+  return new Promise((resolve, reject) => {
     let answered = false
     run((id) => {
       if (!answered) {
         answered = true
-        resolve(ok({ accepted: true, taskId: id }, 202))
+        resolve(ok(accepted(id), 202))
       }
     }).then(
       (r) => {
         if (!answered) {
           answered = true
-          resolve(ok(r ?? { done: true }))
+          resolve(ok((r ?? { done: true }) as Finished<R>))
         }
       },
       (e) => {
@@ -59,6 +70,10 @@ async function untilTask(run: (onTask: (id: string) => void) => Promise<unknown>
 export const handlers: Handlers = {
   async 'GET /api/health'(s) {
     return ok({ status: 'ok', version: s.version, groups: s.storage.groups.size, clients: s.hub.clientCount, seq: s.hub.currentSeq, lab: s.lab.enabled })
+  },
+
+  async 'GET /api/openapi.json'(s) {
+    return ok(openApiDocument(s.version))
   },
 
   async 'POST /api/session'(s, ctx) {
@@ -181,7 +196,7 @@ export const handlers: Handlers = {
     if (ctx.body.dryRun) return ok(dg.planResyncDisk(ctx.params.disk!, ctx.body.force))
     const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, { ...(ctx.body.mode ? { mode: ctx.body.mode } : {}), ...(ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}) })
     rememberResult(s, h.id, h.done)
-    return ok({ accepted: true, taskId: h.id }, 202)
+    return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/subdisks/:sd/assoc'(s, ctx) {
     const { plex, dryRun, ...at } = ctx.body
@@ -218,13 +233,13 @@ export const handlers: Handlers = {
   async 'POST /api/dgs/:dg/volumes/:volume/start'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return tx(await dg.start(ctx.params.volume!, { dryRun: true }))
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise<Reply<ReplyOf<'POST /api/dgs/:dg/volumes/:volume/start'>>>((resolve, reject) => {
       let answered = false
       dg.start(ctx.params.volume!, {
         delayRecover: ctx.body.delayRecover ?? false,
         onStarted: (r) => {
           answered = true
-          resolve(ok({ ...r, recovering: true }))
+          resolve(ok({ ...r, recovering: true as const }))
         },
       }).then(
         (r) => !answered && resolve(ok(r)),
@@ -240,19 +255,19 @@ export const handlers: Handlers = {
     if (ctx.body.dryRun) return ok(dg.planResyncVolume(ctx.params.volume!, ctx.body.force))
     const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force, ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {})
     rememberResult(s, h.id, h.done)
-    return ok({ accepted: true, taskId: h.id }, 202)
+    return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/volumes/:volume/verify'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok({ dryRun: true, bytes: dg.volumeSize(ctx.params.volume!) })
     const h = await dg.verify(ctx.params.volume!)
     rememberResult(s, h.id, h.done)
-    return ok({ accepted: true, taskId: h.id }, 202)
+    return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/volumes/:volume/repair'(s, ctx) {
     const h = await dgOf(s, ctx).repair(ctx.params.volume!, ctx.body.source, ctx.body.regions)
     rememberResult(s, h.id, h.done)
-    return ok({ accepted: true, taskId: h.id }, 202)
+    return ok(accepted(h.id), 202)
   },
   async 'GET /api/dgs/:dg/volumes/:volume/dirty'(s, ctx) {
     return ok(dgOf(s, ctx).dirtyRegions(ctx.params.volume!))
@@ -283,11 +298,11 @@ export const handlers: Handlers = {
   },
 }
 
-async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').DiskGroup, id: string) => void): Promise<Reply> {
+async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').DiskGroup, id: string) => void): Promise<Reply<ReplyOf<'POST /api/tasks/:task/pause'>>> {
   for (const g of s.storage.groups.values()) {
     if (g.dg.listTasks().some((t) => t.taskId === id)) {
       op(g.dg, id)
-      return ok(g.dg.listTasks().find((t) => t.taskId === id) ?? { taskId: id, finished: true })
+      return ok(g.dg.listTasks().find((t) => t.taskId === id) ?? { taskId: id, finished: true as const })
     }
   }
   throw new EngineError('VM_NOT_FOUND', `no running task ${id}`)

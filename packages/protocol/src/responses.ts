@@ -1,0 +1,81 @@
+import { z } from 'zod'
+
+/**
+ * Response bodies of the routes. The server's handlers are typed by them (a handler returning
+ * another shape fails the typecheck), a test parses every route's real answer with them, the
+ * OpenAPI document is generated from them and the typed client returns their types.
+ *
+ * Records are described by the fields every client relies on; the others (every field of the man
+ * pages) pass through unchecked.
+ */
+
+const int = z.number().int()
+const role = z.enum(['admin', 'viewer'])
+const kstate = z.enum(['ENABLED', 'DISABLED', 'DETACHED'])
+const putil = z.array(z.string())
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string().regex(/^VM_[A-Z_]+$/), message: z.string() }) })
+
+export const Health = z.object({ status: z.literal('ok'), version: z.string(), groups: int, clients: int, seq: int, lab: z.boolean() })
+/** An OpenAPI 3.1 document (its own schema is the OpenAPI specification's). */
+export const OpenApiDocument = z.looseObject({ openapi: z.string().startsWith('3.1'), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
+export const Me = z.object({ user: z.string(), role })
+export const LoggedOut = z.object({ loggedOut: z.literal(true) })
+export const UserList = z.object({ users: z.array(z.object({ name: z.string(), role })) })
+export const UserCreated = z.object({ name: z.string(), role })
+export const TokenCreated = z.object({ token: z.string(), label: z.string() })
+
+export const DgRecord = z.object({ dg_name: z.string(), dg_rid: int, dg_dgid: z.string(), dg_comment: z.string(), dg_putil: putil, dg_tutil: putil })
+export const DmRecord = z.object({ dm_name: z.string(), dm_rid: int, dm_pub_offset: int, dm_pub_len: int, dm_priv_len: int, dm_comment: z.string(), dm_putil: putil, dm_tutil: putil })
+export const SdRecord = z.object({ sd_name: z.string(), sd_rid: int, sd_dm_name: z.string(), sd_plex_rid: int, sd_dev_offset: int, sd_len: int, sd_pl_offset: int, sd_comment: z.string(), sd_putil: putil, sd_tutil: putil })
+export const PlRecord = z.object({ pl_name: z.string(), pl_rid: int, pl_vol_rid: int, pl_state: z.string(), pl_kstate: kstate, pl_layout: z.string(), pl_len: int, pl_comment: z.string(), pl_putil: putil, pl_tutil: putil })
+export const VRecord = z.object({ v_name: z.string(), v_rid: int, v_state: z.string(), v_kstate: kstate, v_len: int, v_read_pol: z.string(), v_comment: z.string(), v_putil: putil, v_tutil: putil })
+export const Config = z.object({ tid: int, nextRid: int, dg: DgRecord, disks: z.array(DmRecord), subdisks: z.array(SdRecord), plexes: z.array(PlRecord), volumes: z.array(VRecord) })
+
+const DirtyMap = z.object({ regionSectors: int, regions: z.array(int), recoveryBytes: int })
+export const StaleView = z.object({ regionSectors: int, full: z.boolean(), regions: z.array(int), syncErrors: z.array(int) })
+export const DirtyView = DirtyMap.extend({ logWrites: int })
+export const GroupView = z.object({ name: z.string(), config: Config, forcedOffline: z.boolean(), dirty: z.record(z.string(), DirtyMap), stale: z.record(z.string(), StaleView) })
+export const GroupList = z.object({ groups: z.array(z.object({ name: z.string(), tid: int, forcedOffline: z.boolean(), disks: int })) })
+
+export const TaskProgress = z.object({
+  taskId: z.string(),
+  kind: z.string(),
+  volume: z.string(),
+  phase: z.string(),
+  doneBytes: z.number(),
+  totalBytes: z.number(),
+  rate: z.number(),
+  etaSeconds: z.number().nullable(),
+  throttle: z.number(),
+})
+export const Task = TaskProgress.extend({ dg: z.string() })
+export const TaskList = z.object({ tasks: z.array(Task) })
+/** A task control's answer: the task as it is now, or that it had already finished. */
+export const TaskState = z.union([TaskProgress, z.object({ taskId: z.string(), finished: z.literal(true) })])
+
+const SyncReport = z.object({ regionsCopied: int, bytesCopied: int, failedRegions: z.array(z.object({ volume: z.string(), region: int, plex: z.string(), reason: z.string() })) })
+const VerifyReport = z.object({ volume: z.string(), regionSectors: int, regionsChecked: int, mismatches: z.array(z.object({ region: int, offset: int, length: int, groups: z.array(z.array(z.string())) })) })
+export const TaskResult = z.union([z.object({ ok: z.literal(true), report: z.union([SyncReport, VerifyReport]) }), z.object({ ok: z.literal(false), code: z.string(), message: z.string() })])
+
+export const AuditEntry = z.object({ id: int, at: int, user: z.string(), role, operation: z.string(), args: z.record(z.string(), z.unknown()), result: z.string() })
+export const AuditList = z.object({ entries: z.array(AuditEntry) })
+
+const LabDisk = z.object({ dg: z.string(), disk: z.string(), failed: z.enum(['none', 'read', 'write', 'both']), latencyMs: z.number() })
+const LabLoad = z.object({ dg: z.string(), volume: z.string(), running: z.boolean(), writes: int, errors: int })
+export const LabView = z.object({ enabled: z.boolean(), disks: z.array(LabDisk), loads: z.array(LabLoad) })
+export const LabLoadStarted = LabView.extend({ journal: z.string() })
+
+export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: z.array(Task), lab: LabView })
+
+const RecordChange = z.object({ kind: z.enum(['dg', 'dm', 'sd', 'pl', 'v']), rid: int, name: z.string(), op: z.enum(['create', 'update', 'delete']), fields: z.array(z.string()), after: z.record(z.string(), z.unknown()).optional() })
+/** A committed transaction, or its dry run (`dryRun: true`, nothing changed). */
+export const TxResult = z.object({ dryRun: z.boolean(), tid: int, changes: z.array(RecordChange), copyBytes: z.number().optional() })
+/** A volume start answered before its recovery finished. */
+export const Started = z.union([TxResult.extend({ recovering: z.literal(true) }), TxResult])
+/** A long operation answered with 202 once its task started. */
+export const Accepted = z.object({ accepted: z.literal(true), taskId: z.string() })
+/** A resync's dry run: how much it would copy. */
+export const ResyncPlan = z.object({ dryRun: z.literal(true), regions: int, bytes: z.number() })
+export const VerifyPlan = z.object({ dryRun: z.literal(true), bytes: z.number() })
+export const Done = z.object({ done: z.literal(true) })
