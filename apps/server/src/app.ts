@@ -4,9 +4,11 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { extname, join, normalize } from 'node:path'
 import { type RouteKey, ROUTES, parseBody } from '@plexa/protocol'
 import { WebSocketServer } from 'ws'
+import type { AuditFields } from './audit.ts'
 import { Sessions, parseCookies } from './auth/sessions.ts'
 import type { Principal } from './auth/users.ts'
 import { type Ctx, handlers } from './http/routes.ts'
+import { hostOf } from './http/hostCheck.ts'
 import { ApiError, readJsonBody, sendError, sendJson } from './http/respond.ts'
 import { type Services } from './services.ts'
 
@@ -19,6 +21,8 @@ export interface AppOptions {
   bodyLimit?: number
   /** WebSocket ping interval (ms). */
   pingMs?: number
+  /** Host names requests may name (see hostCheck.ts); every other Host is refused VM_BAD_HOST. */
+  hosts: Set<string>
 }
 
 interface CompiledRoute {
@@ -118,12 +122,18 @@ export function createApp(s: Services, o: AppOptions): Server {
     const def = ROUTES[m.key]
     const { who, sessionId, viaCookie } = authenticate(s, req)
     const mutating = def.method !== 'GET'
+    const login = m.key === 'POST /api/session'
+    const source = req.socket.remoteAddress ?? '?'
     let auditArgs: Record<string, unknown> = { ...m.params }
-    const finish = (result: 'ok' | import('@plexa/protocol').ApiErrorCode) => {
-      if (mutating && (who || m.key === 'POST /api/session')) {
-        void s.audit.record({ user: who?.name ?? String(auditArgs.user ?? '-'), role: who?.role ?? 'viewer', operation: m.key, args: auditArgs, result })
-      }
-    }
+    const fields = (): AuditFields => ({
+      user: who?.name ?? (login ? String(auditArgs.user ?? '-') : '-'),
+      role: who?.role ?? 'anonymous',
+      operation: m.key,
+      args: auditArgs,
+      source,
+    })
+    /** The mutation's audit entry, once written (a refusal before it is logged on its own). */
+    let auditId: number | undefined
     try {
       if (mutating && viaCookie && !originAllowed(s, req)) throw new ApiError('VM_BAD_ORIGIN', 'cross-origin request refused')
       if (def.access !== 'public' && !who) throw new ApiError('VM_UNAUTHORIZED', 'log in or send a bearer token')
@@ -139,17 +149,29 @@ export function createApp(s: Services, o: AppOptions): Server {
           body = parsed.value
         } else if (Object.keys(raw.value as object).length) throw new ApiError('VM_INVALID_PARAM', 'this route takes no body')
         auditArgs = { ...auditArgs, ...(body as Record<string, unknown>) }
+        // Halt on full: a mutation runs only once its entry is in the log. A login changes no
+        // stored state; it is logged after the fact like a refusal (flood-limited).
+        if (!login) auditId = await s.audit.begin(fields())
       }
-      const ctx = { params: m.params, body, who, query: url.searchParams, sessionId, clientKey: req.socket.remoteAddress ?? '?' } as Ctx<typeof m.key>
-      const reply = await (handlers[m.key] as (s: Services, c: typeof ctx) => Promise<{ status?: number; body: unknown; headers?: Record<string, string> }>)(s, ctx)
+      const ctx = { params: m.params, body, who, query: url.searchParams, sessionId, clientKey: source, cookies: parseCookies(req.headers.cookie) } as Ctx<typeof m.key>
+      const reply = await (handlers[m.key] as (s: Services, c: typeof ctx) => Promise<{ status?: number; body: unknown; headers?: Record<string, string | string[]> }>)(s, ctx)
       sendJson(res, reply.status ?? 200, reply.body, reply.headers)
-      finish('ok')
+      if (auditId !== undefined) void s.audit.end(auditId, fields(), 'ok')
+      else if (login) void s.audit.record(fields(), 'ok')
     } catch (e) {
-      finish(sendError(res, e))
+      const code = sendError(res, e)
+      if (auditId !== undefined) void s.audit.end(auditId, fields(), code)
+      else if (mutating) void s.audit.record(fields(), code)
     }
   }
 
+  const hostAllowed = (req: IncomingMessage) => {
+    const h = hostOf(req.headers.host)
+    return h !== undefined && o.hosts.has(h)
+  }
+
   const server = createServer((req, res) => {
+    if (!hostAllowed(req)) return void sendError(res, new ApiError('VM_BAD_HOST', `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? '')}`))
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname.startsWith('/api/') || url.pathname === '/api') {
       handleApi(req, res, url).catch((e) => sendError(res, e))
@@ -165,6 +187,7 @@ export function createApp(s: Services, o: AppOptions): Server {
       socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       socket.destroy()
     }
+    if (!hostAllowed(req)) return refuse(421, 'Misdirected Request')
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== '/ws') return refuse(404, 'Not Found')
     if (!originAllowed(s, req)) return refuse(403, 'Forbidden')

@@ -11,17 +11,21 @@ export interface ServeOptions {
   lab: boolean
   /** Allow lab endpoints although the server listens beyond loopback. */
   labRemote: boolean
+  /** Host names the HTTP side answers to besides its bind address and localhost. */
+  allowedHosts?: string[]
 }
 
 export class OptionsError extends Error {}
 
-const FLAGS = ['--data', '--host', '--port', '--nbd-port', '--demo', '--lab', '--lab-remote', '--help'] as const
+const FLAGS = ['--data', '--host', '--port', '--nbd-port', '--allowed-hosts', '--demo', '--lab', '--lab-remote', '--help'] as const
 
 export const SERVE_USAGE = `usage: plexa serve [--data DIR] [--host H] [--port N] [--nbd-port N] [--demo] [--lab] [--lab-remote]
   --data DIR      data directory (disk images, users, audit log); env PLEXA_DATA, default ./data
   --host H        address to listen on; env PLEXA_HOST, default 127.0.0.1 (beyond loopback is your explicit choice)
   --port N        HTTP/WebSocket port; env PLEXA_PORT, default 8080 (0 = any free port)
   --nbd-port N    NBD port; env PLEXA_NBD_PORT, default 10809
+  --allowed-hosts H,H  host names browsers may use for this server besides its address and localhost
+                  (DNS rebinding defence: any other Host header is refused); env PLEXA_ALLOWED_HOSTS
   --demo          create the demo disk group demodg when the data directory has none; turns lab mode on
   --lab           lab mode: fail or restore disks, add latency, run write loads (rehearsal and tests only)
   --lab-remote    allow lab mode although --host is not a loopback address`
@@ -58,6 +62,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     demo,
     lab: demo || flags.has('--lab'),
     labRemote: flags.has('--lab-remote'),
+    allowedHosts: (str('--allowed-hosts') ?? env.PLEXA_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
   }
 }
 

@@ -6,9 +6,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Clock, systemClock } from '@plexa/engine'
 import { createApp } from './app.ts'
-import { AuditLog } from './audit.ts'
-import { LoginLimiter, Sessions } from './auth/sessions.ts'
+import { type AuditAppend, AuditLog } from './audit.ts'
+import { DeviceCookies } from './auth/deviceCookies.ts'
+import { LoginLimiter, type LoginLimiterOptions } from './auth/loginLimiter.ts'
+import { Sessions } from './auth/sessions.ts'
 import { Users } from './auth/users.ts'
+import { allowedHosts } from './http/hostCheck.ts'
 import { Lab } from './lab.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
 import { type Services, rememberResult, snapshot } from './services.ts'
@@ -33,6 +36,9 @@ export interface StartOptions extends ServeOptions {
   origins?: string[]
   pingMs?: number
   hub?: { ringSize?: number; ringBytes?: number; highWater?: number; maxPending?: number }
+  loginLimits?: LoginLimiterOptions
+  /** How audit lines reach the file (tests inject a full disk). */
+  auditAppend?: AuditAppend
 }
 
 const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -59,7 +65,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   }
   let hub: Hub | undefined
   const results: Services['results'] = new Map()
-  const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }))
+  const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }), o.auditAppend)
   await audit.load()
   const lab = new Lab(o.lab, storage, (e) => hub?.publish(e))
   const services: Services = {
@@ -67,7 +73,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     storage,
     users,
     sessions: new Sessions(clock, o.sessionTtlMs),
-    limiter: new LoginLimiter(clock),
+    limiter: new LoginLimiter(clock, o.loginLimits),
+    devices: new DeviceCookies(),
     audit,
     hub: undefined as unknown as Hub,
     lab,
@@ -97,7 +104,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const labAllowed = o.lab && (isLoopback(o.host) || o.labRemote)
   if (o.lab && !labAllowed) log(`lab mode stays off: ${o.host} is not a loopback address (use --lab-remote to allow it)`)
   const staticDir = existsSync(join(DEFAULT_WEB, 'index.html')) ? DEFAULT_WEB : undefined
-  const server = createApp(services, { labAllowed, ...(staticDir ? { staticDir } : {}), ...(o.pingMs ? { pingMs: o.pingMs } : {}) })
+  const server = createApp(services, { labAllowed, hosts: allowedHosts(o.host, o.allowedHosts), ...(staticDir ? { staticDir } : {}), ...(o.pingMs ? { pingMs: o.pingMs } : {}) })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(o.port, o.host, () => resolve())

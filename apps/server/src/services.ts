@@ -1,7 +1,9 @@
 import type { Clock, DiskGroup, SyncReport, VerifyReport } from '@plexa/engine'
 import type { GroupView, ServerSnapshot } from '@plexa/protocol'
 import type { AuditLog } from './audit.ts'
-import type { LoginLimiter, Sessions } from './auth/sessions.ts'
+import type { DeviceCookies } from './auth/deviceCookies.ts'
+import type { LoginLimiter } from './auth/loginLimiter.ts'
+import type { Sessions } from './auth/sessions.ts'
 import type { Users } from './auth/users.ts'
 import type { Lab } from './lab.ts'
 import type { Storage } from './storage.ts'
@@ -14,6 +16,7 @@ export interface Services {
   users: Users
   sessions: Sessions
   limiter: LoginLimiter
+  devices: DeviceCookies
   audit: AuditLog
   hub: Hub
   lab: Lab

@@ -68,14 +68,24 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   scripts send \`Authorization: Bearer <token>\` (the first-start admin token is in \`DATA/admin-credential.txt\`;
   \`POST /api/tokens\` makes more). Access levels: **public**, **viewer** (any signed-in user),
   **admin**, **lab** (admin, and the server runs with \`--lab\` or \`--demo\` on a loopback address).
-- Browser mutations must come from the server's own Origin.
+- Browser mutations must come from the server's own Origin. Every request (pages, API, WebSocket) must
+  name the server in its Host header: its bind address, \`localhost\` or a name given with
+  \`--allowed-hosts\`; any other is refused \`VM_BAD_HOST\` (421), so a DNS-rebinding page cannot reach it.
+- Logins are limited per user and source: 5 attempts a minute, counted before the password is checked,
+  the window doubling after each lockout (\`VM_RATE_LIMITED\`, 429). A successful login also sets a
+  \`plexa_device\` cookie; that browser's attempts are counted on their own, so a flood of bad logins from
+  the same address does not lock its user out. At most 4 passwords are checked at once.
 - Every mutating route takes \`"dryRun": true\` where it changes records or copies data: the answer then
   lists the record changes (\`changes\`) or the regions and bytes a copy would move, and nothing changes.
 - Long operations (attach, resyncs, verify, repair, plex cp/mv) answer \`202 {"accepted": true, "taskId"}\`;
   follow them on the WebSocket (\`task.progress\`, \`task.finished\`) or with \`GET /api/tasks\` and
   \`GET /api/tasks/:task/result\`.
 - Every mutation (allowed or refused) is written to the append-only audit log (\`GET /api/audit\`,
-  streamed as \`audit\` events); passwords and tokens never are.
+  streamed as \`audit\` events) with its caller's address; passwords and tokens never are. An allowed
+  mutation is written before it runs (\`"result": "pending"\`) and again with its result (same \`id\`); when
+  that first line cannot be written (a full disk) it fails \`VM_AUDIT_FAILED\` (503) and changes nothing.
+  Refusals of anonymous callers (failed logins among them) are logged 30 a minute per address; beyond
+  that they are counted (\`"flood": true\` on the 30th, \`"suppressed": N\` on the next one logged).
 - Errors: \`{"error": {"code": "VM_...", "message": "..."}}\` with the status below.
 
 ## WebSocket \`/ws\`

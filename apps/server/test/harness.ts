@@ -100,11 +100,12 @@ export async function viewer(t: TestServer): Promise<string> {
 }
 
 /** A WebSocket client that records every message. */
-export function wsClient(url: string, o: { token?: string; origin?: string; lastSeq?: number; cookie?: string; store?: (m: ServerMessage) => boolean } = {}) {
+export function wsClient(url: string, o: { token?: string; origin?: string; host?: string; lastSeq?: number; cookie?: string; store?: (m: ServerMessage) => boolean } = {}) {
   const headers: Record<string, string> = {}
   if (o.token) headers.authorization = `Bearer ${o.token}`
   if (o.cookie) headers.cookie = o.cookie
   if (o.origin) headers.origin = o.origin
+  if (o.host) headers.host = o.host
   const q = o.lastSeq !== undefined ? `?lastSeq=${o.lastSeq}` : ''
   const ws = new WebSocket(url.replace('http', 'ws') + '/ws' + q, { headers })
   const messages: ServerMessage[] = []

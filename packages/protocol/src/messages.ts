@@ -10,13 +10,20 @@ export type Role = 'admin' | 'viewer'
 export interface AuditEntry {
   id: number
   at: number
+  /** Who called; '-' for an anonymous or unknown caller. */
   user: string
-  role: Role
+  role: Role | 'anonymous'
   /** The route, e.g. 'POST /api/dgs/:dg/plexes/:plex/det'. */
   operation: string
   /** Path parameters and body (never a password or token). */
   args: Record<string, unknown>
-  result: 'ok' | ApiErrorCode
+  /**
+   * 'pending' while the mutation runs: its entry is written before it starts (a mutation whose
+   * entry cannot be written is refused with VM_AUDIT_FAILED) and again with its result.
+   */
+  result: 'ok' | 'pending' | ApiErrorCode
+  /** The caller's address. */
+  source?: string
 }
 
 /** Everything the server streams, with the server's own strictly increasing seq. */

@@ -58,7 +58,7 @@ const SyncReport = z.object({ regionsCopied: int, bytesCopied: int, failedRegion
 const VerifyReport = z.object({ volume: z.string(), regionSectors: int, regionsChecked: int, mismatches: z.array(z.object({ region: int, offset: int, length: int, groups: z.array(z.array(z.string())) })) })
 export const TaskResult = z.union([z.object({ ok: z.literal(true), report: z.union([SyncReport, VerifyReport]) }), z.object({ ok: z.literal(false), code: z.string(), message: z.string() })])
 
-export const AuditEntry = z.object({ id: int, at: int, user: z.string(), role, operation: z.string(), args: z.record(z.string(), z.unknown()), result: z.string() })
+export const AuditEntry = z.object({ id: int, at: int, user: z.string(), role: z.union([role, z.literal('anonymous')]), operation: z.string(), args: z.record(z.string(), z.unknown()), result: z.string(), source: z.string().optional() })
 export const AuditList = z.object({ entries: z.array(AuditEntry) })
 
 const LabDisk = z.object({ dg: z.string(), disk: z.string(), failed: z.enum(['none', 'read', 'write', 'both']), latencyMs: z.number() })

@@ -36,33 +36,6 @@ export class Sessions {
   }
 }
 
-/** Counts failed logins per client; more than `limit` in `windowMs` is refused. */
-export class LoginLimiter {
-  private readonly fails = new Map<string, number[]>()
-  private readonly clock: Clock
-  private readonly limit: number
-  private readonly windowMs: number
-  constructor(clock: Clock, limit = 5, windowMs = 60_000) {
-    this.clock = clock
-    this.limit = limit
-    this.windowMs = windowMs
-  }
-  blocked(key: string): boolean {
-    const now = this.clock.now()
-    const recent = (this.fails.get(key) ?? []).filter((t) => now - t < this.windowMs)
-    this.fails.set(key, recent)
-    return recent.length >= this.limit
-  }
-  failed(key: string): void {
-    const list = this.fails.get(key) ?? []
-    list.push(this.clock.now())
-    this.fails.set(key, list)
-  }
-  succeeded(key: string): void {
-    this.fails.delete(key)
-  }
-}
-
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>()
   for (const part of (header ?? '').split(';')) {

@@ -17,7 +17,7 @@ export function codeOf(e: unknown): ApiErrorCode {
   return typeof c === 'string' && KNOWN.has(c) ? (c as ApiErrorCode) : 'VM_INTERNAL'
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)

@@ -1,5 +1,6 @@
 import { type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
 import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
+import { DeviceCookies } from '../auth/deviceCookies.ts'
 import type { Principal } from '../auth/users.ts'
 import { type Services, groupView, rememberResult, snapshot } from '../services.ts'
 import { openApiDocument } from './openapi.ts'
@@ -12,13 +13,14 @@ export interface Ctx<K extends RouteKey> {
   query: URLSearchParams
   sessionId: string | undefined
   clientKey: string
+  cookies: Map<string, string>
 }
 
 /** A handler's answer: its body has the shape of the route's response schema (the typecheck says so). */
 export interface Reply<B = unknown> {
   status?: number
   body: B
-  headers?: Record<string, string>
+  headers?: Record<string, string | string[]>
 }
 
 export type Handlers = { [K in RouteKey]: (s: Services, ctx: Ctx<K>) => Promise<Reply<ReplyOf<K>>> }
@@ -77,15 +79,19 @@ export const handlers: Handlers = {
   },
 
   async 'POST /api/session'(s, ctx) {
-    if (s.limiter.blocked(ctx.clientKey)) throw new ApiError('VM_RATE_LIMITED', 'too many failed logins; try again later')
-    const who = await s.users.verify(ctx.body.user, ctx.body.password)
-    if (!who) {
-      s.limiter.failed(ctx.clientKey)
-      throw new ApiError('VM_UNAUTHORIZED', 'wrong user or password')
+    const device = s.devices.deviceOf(ctx.cookies.get(DeviceCookies.COOKIE), ctx.body.user)
+    const slot = s.limiter.attempt(ctx.body.user, device ?? ctx.clientKey, device !== undefined)
+    if (!slot.ok) throw new ApiError('VM_RATE_LIMITED', `too many login attempts; try again in ${Math.ceil(slot.retryAfterMs / 1000)} s`)
+    let who: Principal | undefined
+    try {
+      who = await s.users.verify(ctx.body.user, ctx.body.password)
+    } finally {
+      slot.done(who !== undefined)
     }
-    s.limiter.succeeded(ctx.clientKey)
+    if (!who) throw new ApiError('VM_UNAUTHORIZED', 'wrong user or password')
     const { cookie } = s.sessions.create(who)
-    return { status: 200, body: { user: who.name, role: who.role }, headers: { 'set-cookie': cookie } }
+    const cookies = device ? [cookie] : [cookie, s.devices.issue(who.name)]
+    return { status: 200, body: { user: who.name, role: who.role }, headers: { 'set-cookie': cookies } }
   },
   async 'GET /api/session'(_s, ctx) {
     return ok({ user: ctx.who!.name, role: ctx.who!.role })
