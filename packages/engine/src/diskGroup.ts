@@ -875,7 +875,7 @@ export class DiskGroup {
       return { ...r, copyBytes: regionBytes(v, regions) }
     }
     if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
-    return this.runAttachCopy(v, pl, 'attach', opts.onTask)
+    return this.runAttachCopy(v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
   }
 
   /**
@@ -1747,17 +1747,24 @@ export class DiskGroup {
     this.task(id).setThrottle(bps)
   }
 
-  /** Copies the volume into a write-only target plex, then makes it ACTIVE (IOFAIL on failure). */
-  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind, onTask?: (taskId: string) => void): Promise<TxResult> {
+  /**
+   * Copies the volume into a write-only target plex (tutil0 ATT: every foreground write already
+   * reaches it), then makes it ACTIVE; IOFAIL or STALE when the copy or the enabling fails.
+   * `quiet`: no task when nothing is left to copy (the last step of a hand-over).
+   */
+  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind, o: { onTask?: (taskId: string) => void; quiet?: boolean } = {}): Promise<TxResult> {
     const rid = target.pl_rid
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const entry = this.stale.expand(rid, n)
     const regions = [...entry.regions].filter((g) => g < n)
-    const handle = this.runSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
-    onTask?.(handle.id)
     try {
-      const report = await handle.done
-      if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
+      if (regions.length > 0 || !o.quiet) {
+        const handle = this.runSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
+        o.onTask?.(handle.id)
+        const report = await handle.done
+        if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
+      }
+      return await this.enablePlex(rid, `${kind}.done`)
     } catch (e) {
       await this.transact(`${kind}.failed`, (d) => {
         const pl = d.c.plexes.find((p) => p.pl_rid === rid)
@@ -1771,15 +1778,23 @@ export class DiskGroup {
       }).catch(() => {})
       throw e
     }
-    return this.enablePlex(rid, `${kind}.done`)
   }
 
-  /** A plex whose every region is current becomes ACTIVE, ENABLED, READ+WRITE. */
+  /**
+   * The last step of every hand-over (rule 73): a write-only plex (tutil0 ATT) whose regions
+   * are all current becomes ACTIVE, ENABLED, READ+WRITE. It is checked inside the transaction:
+   * a plex that stopped being a write target (kernel detach, stop) or that a write marked stale
+   * since its copy is not enabled (VM_NOTSYNCED). The stale map is dropped after the commit
+   * only while it is still empty (a write failing on the plex meanwhile keeps its marks).
+   */
   private async enablePlex(rid: number, operation: string): Promise<TxResult> {
     const r = await this.transact(operation, (d) => {
       const pl = d.c.plexes.find((p) => p.pl_rid === rid)
       const v = pl && d.volOf(pl)
       if (!pl || !v) return
+      const e = this.stale.get(rid)
+      const target = pl.pl_tutil[0] === 'ATT' && pl.pl_kstate === 'ENABLED' && (pl.pl_tflag & PL_TFLAG.WRITE) !== 0
+      if (!target || !e || e.full || e.regions.size > 0) fail('VM_NOTSYNCED', `plex ${pl.pl_name} is no longer current: it was not enabled`)
       pl.pl_tutil[0] = ''
       pl.pl_state = 'ACTIVE'
       pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
@@ -1787,10 +1802,65 @@ export class DiskGroup {
       pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
     })
     this.klog.detached = this.klog.detached.filter((k) => k.plexRid !== rid)
-    this.stale.drop(rid)
+    const e = this.stale.get(rid)
+    if (e && !e.full && e.regions.size === 0) this.stale.drop(rid)
     await this.stale.persist()
     await this.writeKlog().catch(() => {})
     return r
+  }
+
+  /**
+   * Hands a plex that a resync or a repair made current back to its volume, atomically with
+   * respect to foreground writes (rule 73): it first becomes a write target (tutil0 ATT, WRITE
+   * only), so every later write reaches it; the regions written while it was not one are copied
+   * again; only then is it enabled and its stale map dropped (`enablePlex`).
+   */
+  private async handOver(rid: number, kind: TaskKind): Promise<TxResult> {
+    await this.transact(`${kind}.att`, (d) => {
+      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+      const v = pl && d.volOf(pl)
+      if (!pl || !v || v.v_kstate !== 'ENABLED') fail('VM_NOTSYNCED', `plex ${pl?.pl_name ?? rid} cannot be handed back to a volume that is not started`)
+      assertUnlocked(pl.pl_tutil[0], pl.pl_name)
+      pl.pl_tutil[0] = 'ATT'
+      pl.pl_kstate = 'ENABLED'
+      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
+    })
+    const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)!
+    return this.runAttachCopy(this.volumeOf(pl)!, pl, kind, { quiet: true })
+  }
+
+  /**
+   * What a resync or repair is about to copy, taken when it is planned: the regions of its
+   * plan by volume, and the stale regions of each plex not current then (the plexes it may
+   * hand back).
+   */
+  private syncScope(volumes: readonly VRecord[], work: ReadonlyArray<{ v: VRecord; region: number }>): SyncScope {
+    const regions = new Map<number, Set<number>>()
+    const before = new Map<number, RegionSet>()
+    for (const v of volumes) {
+      if (regions.has(v.v_rid)) continue
+      regions.set(v.v_rid, new Set())
+      for (const p of this.plexesOf(v.v_rid)) {
+        const e = this.stale.get(p.pl_rid)
+        if (e && !e.full && !(isServing(p) && p.pl_state === 'ACTIVE')) before.set(p.pl_rid, e.regions.clone())
+      }
+    }
+    for (const w of work) regions.get(w.v.v_rid)?.add(w.region)
+    return { regions, before }
+  }
+
+  /**
+   * Did the copy make plex `p` current, but for regions written since they were copied? Every
+   * region it had stale when planned was in the plan and copied without error.
+   */
+  private madeCurrent(p: PlRecord, scope: SyncScope, report: SyncReport): boolean {
+    const was = scope.before.get(p.pl_rid)
+    const e = this.stale.get(p.pl_rid)
+    if (!was || !e || e.full || e.syncErr.size > 0 || p.pl_state === 'OFFLINE' || p.pl_state === 'LOG' || isLogPlexRec(this.cfg, p)) return false
+    const planned = scope.regions.get(p.pl_vol_rid)
+    const failed = new Set(report.failedRegions.filter((f) => f.volume === p.pl_v_name).map((f) => f.region))
+    for (const g of e.regions) if (failed.has(g) || (was.has(g) && !planned?.has(g))) return false
+    return true
   }
 
   /** Preferred good plex for a region: the preferred plex, then association order (SEMANTICS.md 3.2). */
@@ -1962,8 +2032,10 @@ export class DiskGroup {
     const skip = force ? Math.min(opts.skip ?? 0, regions.length) : 0 // unforced plans shrink by themselves
     if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
     const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
-    const h = this.runSync('resync', v, regions.slice(skip).map((region) => ({ v, region })), { force, rwback: force, throttle, resumable, skip })
-    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], force ? () => this.transact('v.resync.done', (d) => {
+    const work = regions.slice(skip).map((region) => ({ v, region }))
+    const scope = this.syncScope([v], work)
+    const h = this.runSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
+    return { id: h.id, done: this.afterResync(h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
       if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
     }).then(() => {}) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
@@ -2009,11 +2081,12 @@ export class DiskGroup {
     if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
     const skip = force ? Math.min(opts.skip ?? 0, work.length) : 0
     const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk, force, mode, done: skip, ...(throttle ? { throttle } : {}) }
-    const h = this.runSync('resync', first, work.slice(skip).map((x) => ({ v: x.volume, region: x.region })), { force, throttle, resumable, skip })
-    const vrids = [...new Set(plan.map((x) => x.volume.v_rid))]
+    const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
+    const scope = this.syncScope(plan.map((x) => x.volume), items)
+    const h = this.runSync('resync', first, items, { force, throttle, resumable, skip })
     return {
       id: h.id,
-      done: this.afterResync(h.done, vrids, undefined, () => {
+      done: this.afterResync(h.done, 'resync', scope, undefined, () => {
         if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
         return mode === 'strict' && plan.some(onDisk)
       }),
@@ -2044,18 +2117,22 @@ export class DiskGroup {
     return e ? e.full : p.pl_state === 'STALE' || p.pl_state === 'IOFAIL'
   }
 
-  /** Enables plexes that became current, then reports VM_NOTSYNCED when `leftStale` says so. */
-  private async afterResync(done: Promise<SyncReport>, vrids: number[], then: (() => Promise<void>) | undefined, leftStale: () => boolean): Promise<SyncReport> {
+  /**
+   * After a resync or a repair: hands back the plexes it made current (`handOver`; one that
+   * cannot be stays as it was), forgets the emptied stale maps of current plexes, then reports
+   * VM_NOTSYNCED when `leftStale` says so.
+   */
+  private async afterResync(done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: () => boolean): Promise<SyncReport> {
     const report = await done
-    for (const vrid of vrids) {
+    for (const vrid of scope.regions.keys()) {
       for (const p of this.plexesOf(vrid)) {
         const e = this.stale.get(p.pl_rid)
-        if (!e || e.full || e.regions.size > 0 || p.pl_tutil[0]) continue
-        if (p.pl_state === 'STALE' || p.pl_state === 'IOFAIL' || p.pl_kstate !== 'ENABLED') await this.enablePlex(p.pl_rid, 'resync.enable')
-        else {
+        if (!e || e.full || p.pl_tutil[0]) continue
+        if (isServing(p) && p.pl_state === 'ACTIVE') {
+          if (e.regions.size > 0) continue
           this.stale.drop(p.pl_rid)
           await this.stale.persist()
-        }
+        } else if (this.madeCurrent(p, scope, report)) await this.handOver(p.pl_rid, kind).catch(() => {})
       }
     }
     if (then) await then()
@@ -2119,8 +2196,10 @@ export class DiskGroup {
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
-    const h = this.runSync('repair', v, list.map((region) => ({ v, region })), { force: true, source: src.pl_rid })
-    return { id: h.id, done: this.afterResync(h.done, [v.v_rid], undefined, () => false) }
+    const work = list.map((region) => ({ v, region }))
+    const scope = this.syncScope([v], work)
+    const h = this.runSync('repair', v, work, { force: true, source: src.pl_rid })
+    return { id: h.id, done: this.afterResync(h.done, 'repair', scope, undefined, () => false) }
   }
 }
 
@@ -2132,6 +2211,14 @@ interface PreparedRegion {
   rt: VolumeRuntime
   targets: PlRecord[]
   data: Buffer | undefined
+}
+
+/** What a resync or a repair set out to do (`syncScope`). */
+interface SyncScope {
+  /** Regions of the plan, by volume rid. */
+  regions: Map<number, Set<number>>
+  /** Stale regions, when planned, of each plex that was not current then, by plex rid. */
+  before: Map<number, RegionSet>
 }
 
 interface SyncOptions {

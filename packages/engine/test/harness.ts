@@ -80,3 +80,22 @@ export function publicRegion(dg: DiskGroup, disk: string): { offset: number; len
   const d = dg.config().disks.find((x) => x.dm_name === disk)!
   return { offset: d.dm_pub_offset * 512, length: d.dm_pub_len * 512 }
 }
+
+/**
+ * The bytes a plex holds for its whole length, read from the devices under its subdisks (not
+ * through the engine's read path): what a read served by that plex alone would return. Holes
+ * read as zeros.
+ */
+export async function plexImage(dg: DiskGroup, devices: BlockDevice[], plex: string): Promise<Buffer> {
+  const c = dg.config()
+  const pl = c.plexes.find((p) => p.pl_name === plex)!
+  const v = c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)!
+  if (pl.pl_layout !== 'CONCAT') throw new Error(`plexImage reads concat plexes only, ${plex} is ${pl.pl_layout}`)
+  const out = Buffer.alloc(v.v_len * 512)
+  for (const sd of c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid && !s.sd_is_log)) {
+    const i = c.disks.findIndex((d) => d.dm_rid === sd.sd_dm_rid)
+    const len = Math.min(sd.sd_len, v.v_len - sd.sd_pl_offset)
+    if (len > 0) (await devices[i]!.read(sd.sd_dev_offset * 512, len * 512)).copy(out, sd.sd_pl_offset * 512)
+  }
+  return out
+}
