@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
@@ -192,6 +193,64 @@ describe('openDevicePath', () => {
       await expect(createImageFile(p, 1 << 20)).rejects.toMatchObject({ code: 'VM_EXISTS' })
     } finally {
       await t.remove()
+    }
+  })
+})
+
+describe.each([
+  ['adaptive', () => new IoMode()],
+  ['threadpool', () => IoMode.threadpool()],
+])('an image file that shrinks under an open device (%s I/O)', (_, io) => {
+  async function shrunkImage(opts: { sizeCheckMs?: number; now?: () => number } = {}) {
+    const t = await tempDir()
+    const path = join(t.dir, 'a.img')
+    await createImageFile(path, 1 << 20)
+    const dev = await openDevicePath(path, { io: io(), ...opts })
+    await dev.write(0, Buffer.alloc(1 << 20, 5))
+    await truncate(path, 512 << 10)
+    return { dev, path, remove: async () => (await dev.close(), await t.remove()) }
+  }
+
+  it('I77: a read beyond its real end fails VM_IO instead of reading zeros, and keeps failing', async () => {
+    const { dev, remove } = await shrunkImage()
+    try {
+      expect((await dev.read(0, 4096))[0]).toBe(5)
+      await expect(dev.read(600 << 10, 4096)).rejects.toMatchObject({ code: 'VM_IO' })
+      // a read that starts inside and ends outside is an error too, not a half-zeroed buffer
+      await expect(dev.read((512 << 10) - 512, 1024)).rejects.toMatchObject({ code: 'VM_IO' })
+      await expect(dev.write((1 << 20) - 512, Buffer.alloc(512, 6))).rejects.toMatchObject({ code: 'VM_IO' })
+      await dev.write(0, Buffer.alloc(512, 7))
+      expect((await dev.read(0, 512))[0]).toBe(7)
+    } finally {
+      await remove()
+    }
+  })
+
+  it('I77: a write beyond its real end fails VM_IO and does not grow the image back over a hole', async () => {
+    const { dev, path, remove } = await shrunkImage({ sizeCheckMs: 0 })
+    try {
+      await expect(dev.write((1 << 20) - 512, Buffer.alloc(512, 6))).rejects.toMatchObject({ code: 'VM_IO' })
+      await expect(dev.write((512 << 10) - 512, Buffer.alloc(1024, 6))).rejects.toMatchObject({ code: 'VM_IO' })
+      expect((await stat(path)).size).toBe(512 << 10)
+      await expect(dev.flush()).rejects.toMatchObject({ code: 'VM_IO' })
+    } finally {
+      await remove()
+    }
+  })
+
+  it('I77: a write inside the size-check window that grows the image back is caught by the next flush and check', async () => {
+    let ms = 0
+    const { dev, remove } = await shrunkImage({ sizeCheckMs: 10, now: () => ms })
+    try {
+      // the last check was at the first write: this one is inside the window and grows the file
+      await dev.write(700 << 10, Buffer.alloc(512, 6))
+      await expect(dev.flush()).rejects.toMatchObject({ code: 'VM_IO' })
+      // the hole where data was is never read as zeros, even though the file covers it again
+      await expect(dev.read(600 << 10, 512)).rejects.toMatchObject({ code: 'VM_IO' })
+      ms = 5
+      await expect(dev.write(800 << 10, Buffer.alloc(512, 6))).rejects.toMatchObject({ code: 'VM_IO' })
+    } finally {
+      await remove()
     }
   })
 })

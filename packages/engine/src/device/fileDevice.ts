@@ -1,4 +1,4 @@
-import { readSync, writeSync } from 'node:fs'
+import { fstatSync, readSync, writeSync } from 'node:fs'
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
@@ -89,11 +89,27 @@ async function blockDeviceSize(path: string): Promise<number> {
   return sectors * 512
 }
 
+export interface DevicePathOptions {
+  io?: IoMode
+  /**
+   * How often (ms) a write checks that an image file still has its size (default 1: an fstat per
+   * write would cost a third of small-write throughput). Every flush checks; 0 checks on every
+   * write. A write inside this window of a truncation may grow the file back over a hole: the next
+   * check finds the file ending where that write ended and fails the whole device, since where it
+   * was cut is unknown.
+   */
+  sizeCheckMs?: number
+  /** Milliseconds for `sizeCheckMs` (performance.now by default). */
+  now?: () => number
+}
+
 /**
  * Opens an image file, a real block device path, or an NBD export (`nbd://host:port/name`).
- * Anything else (a directory, a character device, a missing path) fails VM_NOTCHARDEV.
+ * Anything else (a directory, a character device, a missing path) fails VM_NOTCHARDEV. Reads and
+ * writes beyond the device's real end (an image truncated, a block device shrunk) fail VM_IO, and
+ * stay failing once seen: the device never reads zeros for data it lost.
  */
-export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): Promise<BlockDevice> {
+export async function openDevicePath(path: string, opts: DevicePathOptions = {}): Promise<BlockDevice> {
   if (path.startsWith('nbd://')) return openNbdDevice(path)
   let st
   try {
@@ -125,13 +141,35 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
   let closed = false
   const location = path
   const mode = opts.io ?? new IoMode()
+  const now = opts.now ?? (() => performance.now())
+  const checkEvery = opts.sizeCheckMs ?? 1
+  // Where the device really ends: `size` until it is seen shorter, and never longer again (an
+  // image grown back by a write past its end holds a hole where data was).
+  let end = size
+  let checkedAt = -Infinity
+  // Where the writes since the last size check ended: an image that ends at one of them may have
+  // been grown back by it, and then where it was cut (which bytes are holes) is unknown.
+  const uncheckedEnds = new Set<number>()
+  const sawEnd = (at: number) => {
+    if (at < end) end = uncheckedEnds.has(at) ? 0 : at
+  }
+  const shrunk = () => Object.assign(new Error(`${location} ends at byte ${end}, inside its size of ${size} bytes`), { code: 'ESHRUNK' })
+  /** Fails an I/O reaching past the real end; `probe` first re-reads an image file's size. */
+  const checkEnd = (offset: number, length: number, probe: boolean) => {
+    if (probe && kind === 'file') {
+      checkedAt = now()
+      sawEnd(fstatSync(fh.fd).size)
+      uncheckedEnds.clear()
+    }
+    if (offset + length > end) throw shrunk()
+  }
   const dev: BlockDevice = {
     kind,
     size,
     location,
     lockKey: `path:${key}`,
     async read(offset, length) {
-      // Every byte is either read or zeroed, so the buffer need not be cleared first.
+      // Every byte is read (a short read is an error), so the buffer need not be cleared first.
       const buf = Buffer.allocUnsafe(length)
       await dev.readInto!(offset, buf)
       return buf
@@ -142,6 +180,7 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
       checkRange(dev, offset, length)
       let done = 0
       try {
+        checkEnd(offset, length, false)
         while (done < length) {
           const at = done
           const bytesRead = await mode.run(
@@ -149,19 +188,24 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
             async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
             length - at,
           )
-          if (bytesRead === 0) break // past EOF of a short file: zeros
+          // End of file (or of a block device) inside the device: it shrank under us.
+          if (bytesRead === 0) {
+            sawEnd(offset + at)
+            throw shrunk()
+          }
           done += bytesRead
         }
       } catch (e) {
         throw ioError(location, 'read', e)
       }
-      if (done < length) buf.fill(0, done)
     },
     async write(offset, data) {
       if (closed) throw closedError(location)
       checkRange(dev, offset, data.length)
       let done = 0
       try {
+        // A write past the end of a truncated image would silently grow it again over a hole.
+        checkEnd(offset, data.length, uncheckedEnds.size >= 1024 || now() - checkedAt >= checkEvery)
         while (done < data.length) {
           const at = done
           const bytesWritten = await mode.run(
@@ -169,8 +213,13 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
             async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
             data.length - at,
           )
+          if (bytesWritten === 0) {
+            sawEnd(offset + at)
+            throw shrunk()
+          }
           done += bytesWritten
         }
+        if (kind === 'file') uncheckedEnds.add(offset + data.length)
       } catch (e) {
         throw ioError(location, 'write', e)
       }
@@ -178,6 +227,8 @@ export async function openDevicePath(path: string, opts: { io?: IoMode } = {}): 
     async flush() {
       if (closed) throw closedError(location)
       try {
+        // what was written beyond a shrunk end is not durable: the flush says so
+        checkEnd(0, size, true)
         await fh.datasync()
       } catch (e) {
         throw ioError(location, 'flush', e)
