@@ -1126,7 +1126,8 @@ export class DiskGroup {
     // Closing the gate: no new I/O starts once the kernel state leaves ENABLED.
     if (v.v_kstate === 'ENABLED') await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
     while (rt.inflight > 0 || rt.tasks.size > 0) await new Promise<void>((res) => rt.drained.push(res))
-    await Promise.all(this.plexesOf(v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+    // a plex whose flush fails is detached (I78) rather than marked CLEAN over writes it may lose
+    await this.flushVolume(v).catch(() => {})
     rt.unflushed = new RegionSet()
     if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     rt.drl = undefined
@@ -1383,7 +1384,7 @@ export class DiskGroup {
       return this.covers(p, s, n)
     }
     const held = targets.some((p) => !failed.has(p.pl_rid) && current(p))
-    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, s, n)
+    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, regionsOf(s, n))
     if (outcome.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
   }
 
@@ -1392,10 +1393,8 @@ export class DiskGroup {
    * plexes, detaches go to the kernel log first (so no restart picks those plexes as a source,
    * E 50), then the configuration commits KDETACH, detach_tid, lasterr and IOFAIL (E 46).
    */
-  private async kernelError(v: VRecord, failed: number[], detach: number[], detachVolume: boolean, s: number, n: number): Promise<void> {
+  private async kernelError(v: VRecord, failed: number[], detach: number[], detachVolume: boolean, regions: readonly number[]): Promise<void> {
     const seq = ++this.errSeq
-    const first = Math.floor(s / REGION_SECTORS)
-    const last = Math.floor((s + n - 1) / REGION_SECTORS)
     const excluded = new Set(failed)
     // A region becomes stale on a failing plex only while another current copy of it exists: the
     // last copy of a region, even one a write failed on, stays the best data there is.
@@ -1404,7 +1403,7 @@ export class DiskGroup {
       this.stale.track(rid)
       this.stale.add(rid, g, g)
     }
-    for (const rid of failed) for (let g = first; g <= last; g++) markStale(rid, g)
+    for (const rid of failed) for (const g of regions) markStale(rid, g)
     const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
     // A failing disk may also have lost writes it acknowledged but never flushed.
     for (const rid of newly) {
@@ -1490,17 +1489,47 @@ export class DiskGroup {
     await this.flushVolume(v)
   }
 
-  /** Flushes the volume's plexes; regions written before the flush are then durable everywhere. */
+  /**
+   * Flushes the volume's plexes; regions written before the flush are then durable on every plex
+   * that is still current there. A plex whose flush fails is an I/O error of that plex, under the
+   * write policies (its unflushed regions become stale, a kernel detach by default), and the flush
+   * succeeds while every region written since the last flush is held by a plex that flushed (I78).
+   */
   private async flushVolume(v: VRecord): Promise<void> {
     const rt = this.runtime(v)
     const before = rt.unflushed
     rt.unflushed = new RegionSet()
+    const targets = this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED')
+    const results = await Promise.allSettled(targets.map((p) => this.flushPlex(p)))
+    if (results.every((r) => r.status === 'fulfilled')) return
     try {
-      await Promise.all(this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED').map((p) => this.flushPlex(p)))
+      await this.flushFailed(v, targets, results, [...before])
     } catch (e) {
       for (const g of before) rt.unflushed.add(g)
       throw e
     }
+  }
+
+  /** Applies the write exception policy after some plexes failed a flush of `regions`. */
+  private async flushFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], regions: number[]): Promise<void> {
+    const failed = new Set<number>()
+    let cause: unknown
+    targets.forEach((p, i) => {
+      const res = results[i]!
+      if (res.status === 'fulfilled') return
+      failed.add(p.pl_rid)
+      cause = res.reason
+      this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'flush', offset: 0, length: 0, code: isEngineError(res.reason) ? res.reason.code : 'VM_IO' })
+    })
+    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, targets.map(policyPlex), failed)
+    // What the flush promises: every region written since the last one is durable on a current plex.
+    const flushed = targets.filter((p) => !failed.has(p.pl_rid) && p.pl_state === 'ACTIVE')
+    const held = flushed.length > 0 && regions.every((g) => {
+      const s = g * REGION_SECTORS
+      return flushed.some((p) => this.canRead(p, s, Math.min(REGION_SECTORS, v.v_len - s)))
+    })
+    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, regions)
+    if (outcome.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
   }
 
   /** The pieces of plex `p` for sectors [s, s+n). */
@@ -1609,7 +1638,7 @@ export class DiskGroup {
     if (stillFailed.length === 0) return
     const failedSet = new Set(stillFailed.map((p) => p.pl_rid))
     const outcome = evaluatePolicy({ some: v.v_r_some, all: v.v_r_all }, tried.map(policyPlex), failedSet)
-    await this.kernelError(v, [...failedSet], outcome.detachPlexes, outcome.detachVolume, s, n)
+    await this.kernelError(v, [...failedSet], outcome.detachPlexes, outcome.detachVolume, regionsOf(s, n))
     if (outcome.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
   }
 
@@ -2259,6 +2288,13 @@ export interface ResyncPlan {
   dryRun: true
   regions: number
   bytes: number
+}
+
+/** The regions sectors [s, s+n) touch. */
+function regionsOf(s: number, n: number): number[] {
+  const first = Math.floor(s / REGION_SECTORS)
+  const last = Math.floor((s + n - 1) / REGION_SECTORS)
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i)
 }
 
 function regionBytes(v: VRecord, regions: number[]): number {

@@ -33,7 +33,7 @@ export interface TaskProgress {
 export type EngineEventBody =
   | { type: 'config.committed'; dg: string; tid: number; operation: string; changes: RecordChange[] }
   | { type: 'kstate.changed'; dg: string; kind: 'pl' | 'v'; name: string; rid: number; from: KernelState; to: KernelState }
-  | { type: 'io.error'; dg: string; volume: string; plex: string; disk: string; op: 'read' | 'write'; offset: number; length: number; code: EngineErrorCode }
+  | { type: 'io.error'; dg: string; volume: string; plex: string; disk: string; op: 'read' | 'write' | 'flush'; offset: number; length: number; code: EngineErrorCode }
   | { type: 'alert'; dg: string; severity: 'warning' | 'critical'; code: EngineErrorCode; message: string; object?: string }
   | ({ type: 'task.progress'; dg: string } & TaskProgress)
   | { type: 'task.finished'; dg: string; taskId: string; kind: string; volume: string; outcome: 'ok' | 'aborted' | 'failed'; code?: EngineErrorCode }

@@ -1,9 +1,12 @@
 import { truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
-import { DiskGroup } from '../src/diskGroup.ts'
-import { pattern, rec, recordEvents } from './harness.ts'
+import type { MemoryDevice } from '../src/device/memoryDevice.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { PL_PFLAG } from '../src/records/types.ts'
+import { expectCode, memoryGroup, pattern, rec, recordEvents } from './harness.ts'
 import { tempDir } from './tmp.ts'
 
 /**
@@ -60,5 +63,74 @@ describe('a device that shrinks (I77)', () => {
     } finally {
       await g.remove()
     }
+  })
+})
+
+/** A started 2-way mirror v1 on faulty memory devices (v1-01 on disk01, v1-02 on disk02). */
+async function faultyMirror(opts: { volatileCache?: boolean } = {}) {
+  const g = await memoryGroup(3, 32 << 20, { wrap: (d) => createFaultyDevice(d, opts) })
+  await g.dg.assistMake({ name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await g.dg.start('v1')
+  const [d1, d2] = g.devices as FaultyDevice[]
+  return { ...g, d1: d1!, d2: d2! }
+}
+
+describe('a flush that fails on one plex (I78)', () => {
+  it('I78: succeeds while a complete plex flushed; the failing plex is kernel-detached with its unflushed regions stale', async () => {
+    const { dg, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(4096, 1))
+    await dg.write('v1', 3 << 20, pattern(4096, 2))
+    const log = recordEvents(dg)
+    d2.addFault({ ops: ['flush'] })
+    await dg.flush('v1')
+    const b = rec(dg, 'v1-02')
+    expect([b.pl_kstate, b.pl_state]).toEqual(['DETACHED', 'IOFAIL'])
+    expect((b.pl_pflag as number) & PL_PFLAG.KDETACH).toBe(PL_PFLAG.KDETACH)
+    expect(dg.staleRegions('v1-02').regions).toEqual(expect.arrayContaining([0, (3 << 20) / 512 / REGION_SECTORS]))
+    expect(log.events.some((e) => e.type === 'io.error' && e.op === 'flush' && e.plex === 'v1-02')).toBe(true)
+    expect(log.events.some((e) => e.type === 'alert' && e.object === 'v1-02')).toBe(true)
+    // the next flushes no longer touch the detached plex
+    await dg.write('v1', 8192, pattern(4096, 3))
+    await dg.flush('v1')
+    expect((await dg.read('v1', 0, 4096)).equals(pattern(4096, 1))).toBe(true)
+  })
+
+  it('I78: fails VM_IO when no plex flushed and then detaches nothing (w_all = V_FAIL_OP); a later flush succeeds', async () => {
+    const { dg, d1, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(4096, 1))
+    // the data flush of both disks fails once (the configuration commit after it works)
+    d1.addFault({ ops: ['flush'], times: 1 })
+    d2.addFault({ ops: ['flush'], times: 1 })
+    await expectCode(dg.flush('v1'), 'VM_IO')
+    // w_all = V_FAIL_OP: nothing detached, the last copies of the region are not marked stale
+    expect([rec(dg, 'v1-01').pl_state, rec(dg, 'v1-02').pl_state]).toEqual(['ACTIVE', 'ACTIVE'])
+    expect(dg.staleRegions('v1-02').regions).toEqual([])
+    await dg.flush('v1')
+  })
+
+  it('I78: a stop whose flush fails on one plex leaves that plex IOFAIL, not CLEAN, and the next start recovers it', async () => {
+    const { dg, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(4096, 5))
+    const clear = d2.addFault({ ops: ['flush'] })
+    await dg.stop('v1')
+    expect([rec(dg, 'v1-01').pl_state, rec(dg, 'v1-02').pl_state]).toEqual(['CLEAN', 'IOFAIL'])
+    clear()
+    await dg.start('v1')
+    expect([rec(dg, 'v1-02').pl_kstate, rec(dg, 'v1-02').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
+  })
+
+  it('I78: what a flush acknowledged with one plex failing survives a power cut of every disk', async () => {
+    const { dg, devices, d2 } = await faultyMirror({ volatileCache: true })
+    await dg.write('v1', 0, pattern(64 << 10, 4))
+    d2.addFault({ ops: ['flush'] })
+    await dg.flush('v1')
+    for (const d of devices as FaultyDevice[]) d.powerCut()
+    await dg.close()
+    const again = await DiskGroup.import({ devices: (devices as FaultyDevice[]).map((d) => (d.inner as MemoryDevice).reopen()) })
+    await again.start('v1')
+    expect((await again.read('v1', 0, 64 << 10)).equals(pattern(64 << 10, 4))).toBe(true)
+    expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+    await again.close()
   })
 })
