@@ -37,7 +37,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
   const user = useApp((s) => s.server.user)
   const [view, setView] = useState<'volumes' | 'disks'>('volumes')
   return (
-    <div className="grid h-full grid-cols-[14rem_1fr_18rem] grid-rows-[auto_1fr_12rem] bg-white text-slate-900 dark:bg-slate-900 dark:text-slate-100">
+    <div className="grid h-full grid-cols-[14rem_1fr_18rem] grid-rows-[auto_1fr_12rem] bg-surface text-fg">
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection}</span>
@@ -50,12 +50,12 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} aria-label="toggle dark mode">Dark</button>
         <button className="rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
       </header>
-      <aside className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
+      <aside aria-label="objects pane" className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
       <main className="flex flex-col overflow-hidden">
         <Actions />
         <div className="min-h-0 flex-1">{view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
-      <aside className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
+      <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
       <footer className="col-span-3 grid grid-cols-2 border-t border-slate-200 dark:border-slate-700">
         {/* paint containment: a hundred reporting tasks never repaint the rest of the page */}
         <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={{ contain: 'strict' }}><h2 className="px-2 pt-1 text-xs font-semibold">Tasks</h2><TaskMonitor /></div>

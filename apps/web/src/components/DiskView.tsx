@@ -1,67 +1,114 @@
-import { useMemo, useRef } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
+import type { PlRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
-import { volumeColors } from '../views/colors.ts'
-import { byName, indexConfig, layoutDisk } from '../views/layout.ts'
+import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
+import { type Zoom, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
+import { formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { Legend, Patterns } from './Legend.tsx'
+import { ZoomBar } from './ZoomBar.tsx'
 
-const ROW_H = 22
+/** A disk's row: its name line (name, state, sizes), then its bar across the whole width. */
+const ROW_H = 48
+const NAME_H = 18
+const BAR_H = 26
 
-const WIDTH = 760
-
-/** Each disk a bar: private region, subdisks at their offsets coloured by volume, free space. */
+/**
+ * Each disk a bar on one scale (the largest disk fills the width): private region, subdisks at
+ * their offsets, each named with its volume and plex and coloured by that plex's state (as in the
+ * volume view), free extents with their sizes; a failed or removed disk says so beside its name.
+ */
 export function DiskView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
-  const colors = useMemo(() => volumeColors(groups.flatMap((g) => g.config.volumes.map((v) => v.v_name))), [groups])
+  const [zoom, setZoom] = useState<Zoom>(WHOLE)
   const rows = useMemo(() => groups.flatMap((g) => {
     const ix = indexConfig(g.config)
-    const volByPlex = new Map(g.config.plexes.map((p) => [p.pl_name, p.pl_v_name]))
-    return [...g.config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)).map((dm) => ({ g, ix, dm, volByPlex }))
+    const plexes = new Map<string, PlRecord>(g.config.plexes.map((p) => [p.pl_name, p]))
+    const volumeOf = (pl: string) => plexes.get(pl)?.pl_v_name ?? ''
+    return [...g.config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)).map((dm) => ({ g, ix, dm, plexes, volumeOf }))
   }), [groups])
+  const span = useMemo(() => rows.reduce((m, r) => Math.max(m, r.dm.dm_priv_len + r.dm.dm_pub_len), 1), [rows])
   const ref = useRef<HTMLDivElement>(null)
-  const { top, height } = useScroll(ref)
+  const { top, height, width } = useScroll(ref)
+  const barW = Math.max(120, width)
   const offsets = useMemo(() => Array.from({ length: rows.length + 1 }, (_, i) => i * ROW_H), [rows])
   const [from, to] = visibleRange(offsets, top, height)
+  const ticks = rulerTicks(zoom.from * span, zoom.to * span, barW)
+  const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (
-    <div ref={ref} className="h-full overflow-auto p-2">
-    {colors.size <= 32 && (
-      <ul aria-label="legend" className="mb-2 flex flex-wrap gap-3 text-xs">
-        {[...colors].map(([name, color]) => <li key={name} className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm" style={{ background: color }} />{name}</li>)}
-        <li className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm bg-slate-600" />private region</li>
-        <li className="flex items-center gap-1"><span className="inline-block h-3 w-3 rounded-sm bg-slate-200" />free</li>
-      </ul>
-    )}
-    <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
-      {rows.slice(from, to).map(({ g, ix, dm, volByPlex }, k) => {
-          const bar = layoutDisk(ix, dm, WIDTH, 0, 18)
-          const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none')
-          const removed = (dm.dm_pflag & 0x100) !== 0
-          const volOf = (plName: string) => volByPlex.get(plName) ?? ''
-          const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
-          return (
-            <div key={`${g.name}/${dm.dm_name}`} className="flex items-center gap-2 text-xs" data-testid={`disk-${dm.dm_name}`} style={{ position: 'absolute', top: (from + k) * ROW_H, left: 0, right: 0 }}>
-              <button className={`w-16 text-left font-semibold ${selectedHere ? 'text-blue-700 dark:text-blue-300' : ''}`} onClick={() => appStore.getState().select({ dg: g.name, kind: 'dm', name: dm.dm_name })}>{dm.dm_name}</button>
-              <svg width={WIDTH} height={18} role="img" aria-label={`disk ${dm.dm_name}${removed ? ' REMOVED' : ''}${failed ? ` FAILED ${failed.failed}` : ''}`} className="max-w-full">
-                <rect x={0} y={0} width={WIDTH} height={18} fill="#e2e8f0" />
-                <rect {...{ x: bar.privateRegion.x, y: 0, width: bar.privateRegion.w, height: 18 }} fill="#475569"><title>private region</title></rect>
-                {bar.subdisks.map((s) => {
-                  const vol = volOf(s.sd.sd_pl_name)
-                  const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
-                  return (
-                    <rect key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} x={s.x} y={1} width={s.w} height={16} fill={vol ? colors.get(vol) ?? '#94a3b8' : '#94a3b8'} stroke={rel ? '#111' : '#fff'} strokeWidth={rel ? 2 : 0.5} onClick={() => appStore.getState().select({ dg: g.name, kind: 'sd', name: s.sd.sd_name })}>
-                      <title>{`${s.sd.sd_name}${vol ? ` (${vol})` : ''}: ${s.sd.sd_len} sectors at ${s.sd.sd_dm_offset}`}</title>
-                    </rect>
-                  )
-                })}
-                {(removed || failed) && <line x1={0} y1={9} x2={WIDTH} y2={9} stroke="#D55E00" strokeWidth={3} />}
-              </svg>
-              {(removed || failed) && <span className="font-semibold text-red-700 dark:text-red-300">{removed ? 'REMOVED' : `FAILED (${failed!.failed})`}</span>}
-            </div>
-          )
-        })}
-    </section>
+    <div className="flex h-full flex-col">
+      <Patterns />
+      <div className="px-2 pt-2">
+        <ZoomBar zoom={zoom} onZoom={setZoom} what="disks" />
+        <Legend />
+        <svg width={barW} height={16} aria-hidden="true" className="block">
+          <line x1={0} x2={barW} y1={13} y2={13} style={{ stroke: 'var(--c-line)' }} />
+          {ticks.map((t) => {
+            const x = tx(t)
+            return (
+              <g key={t}>
+                <line x1={x} x2={x} y1={10} y2={16} style={{ stroke: 'var(--c-muted)' }} />
+                <text x={x} y={9} fontSize={10} textAnchor={tx(t) < 20 ? 'start' : tx(t) > barW - 20 ? 'end' : 'middle'} style={{ fill: 'var(--c-muted)' }}>{formatSectors(t)}</text>
+              </g>
+            )
+          })}
+        </svg>
+      </div>
+      <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2">
+        <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
+          {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf }, k) => {
+            const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)
+            const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none')
+            const removed = (dm.dm_pflag & 0x100) !== 0
+            const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failed.failed})` : ''
+            const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
+            const select = (kind: 'dm' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
+            return (
+              <div key={`${g.name}/${dm.dm_name}`} className="text-xs" data-testid={`disk-${dm.dm_name}`} style={{ position: 'absolute', top: (from + k) * ROW_H, left: 0, right: 0, height: ROW_H }}>
+                <div className="flex items-center gap-2 whitespace-nowrap" style={{ height: NAME_H }}>
+                  <button className={`text-left text-sm font-semibold hover:underline ${selectedHere ? 'underline decoration-2' : ''}`} aria-pressed={selectedHere} onClick={() => select('dm', dm.dm_name)}>{dm.dm_name}</button>
+                  {trouble && <span className="rounded border px-1 font-semibold leading-4 text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }} data-testid={`disk-state-${dm.dm_name}`}>{trouble}</span>}
+                  <span className="truncate text-muted" title={`${sectorsText(dm.dm_pub_len)} public, ${sectorsText(bar.freeSectors)} free, ${sectorsText(dm.dm_priv_len)} private`}>{formatSectors(dm.dm_pub_len)} public · {formatSectors(bar.freeSectors)} free · private region {formatSectors(dm.dm_priv_len)}</span>
+                </div>
+                <svg width={barW} height={BAR_H} role="group" aria-label={`disk ${dm.dm_name}${trouble ? ` ${trouble}` : ''}`} className="block">
+                  <rect x={0} y={0} width={bar.end} height={BAR_H} style={{ fill: 'var(--c-free)', stroke: trouble ? stateStroke('failed') : 'var(--c-line)' }} strokeWidth={trouble ? 2 : 1} />
+                  {bar.privateRegion.w > 0 && (
+                    <g>
+                      <title>{`${bar.privateRegion.full} (${sectorsText(dm.dm_priv_len)}): disk header and configuration copy`}</title>
+                      <rect x={bar.privateRegion.x} y={0} width={bar.privateRegion.w} height={BAR_H} style={{ fill: 'var(--c-private)' }} />
+                      {bar.privateRegion.label && <text x={bar.privateRegion.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-private-ink)' }}>{bar.privateRegion.label}</text>}
+                    </g>
+                  )}
+                  {bar.free.map((f, i) => (
+                    <g key={`f${i}`} data-testid={`free-${dm.dm_name}`}>
+                      <title>{f.full}</title>
+                      {f.label && <text x={f.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-muted)' }}>{f.label}</text>}
+                    </g>
+                  ))}
+                  {[...bar.subdisks].sort((a, b) => b.w - a.w).map((s) => {
+                    const pl = plexes.get(s.sd.sd_pl_name)
+                    const sk = trouble ? 'failed' : pl ? stateKey(pl.pl_kstate, pl.pl_state) : undefined
+                    const vol = volumeOf(s.sd.sd_pl_name)
+                    const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
+                    const sel = selection?.dg === g.name && selection.kind === 'sd' && selection.name === s.sd.sd_name
+                    return (
+                      <g key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} role="button" tabIndex={0} aria-pressed={sel} aria-label={`subdisk ${s.full}${trouble ? `, disk ${trouble}` : ''}`} className="drawn cursor-pointer" onClick={() => select('sd', s.sd.sd_name)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('sd', s.sd.sd_name) } }}>
+                        <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
+                        <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
+                        {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} className="pointer-events-none" />}
+                        {s.label && <text x={s.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
+                      </g>
+                    )
+                  })}
+                </svg>
+              </div>
+            )
+          })}
+        </section>
+      </div>
     </div>
   )
 }

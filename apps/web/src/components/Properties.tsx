@@ -1,78 +1,145 @@
 import { useState } from 'react'
 import { api } from '../net/api.ts'
 import { useApp } from '../store/appStore.ts'
+import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
 import { findRecord } from '../views/records.ts'
 
 const EDITABLE = ['comment', 'putil0', 'putil1', 'putil2']
+const KIND_WORD: Record<Kind, string> = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' }
 
-/** Every field of the selected record; comment and util fields editable, errors inline. */
+/**
+ * The selected record for people: fields grouped (identity, state, layout, flags, I/O, utility),
+ * each with its meaning on hover, sizes in bytes and sectors, flags decoded, read-only ones marked;
+ * comment and util fields editable, following live changes, with errors inline and saves confirmed.
+ */
 export function Properties() {
   const selection = useApp((s) => s.selection)
   const group = useApp((s) => (s.selection ? s.server.groups[s.selection.dg] : undefined))
   const role = useApp((s) => s.server.user?.role)
-  if (!selection || !group) return <p className="p-2 text-sm text-slate-500">Select an object to see its properties.</p>
+  if (!selection || !group) return <p className="p-2 text-sm text-muted">Select an object to see its properties.</p>
   const rec = findRecord(group.config, selection.kind, selection.name)
-  if (!rec) return <p className="p-2 text-sm text-slate-500">{selection.name} no longer exists.</p>
+  if (!rec) return <p className="p-2 text-sm text-muted">{selection.name} no longer exists.</p>
   const prefix = `${selection.kind}_`
+  const fields = fieldViews(selection.kind, rec)
   return (
     <section aria-label="properties" className="h-full overflow-auto p-2 text-xs">
-      <h2 className="mb-1 text-sm font-semibold">{selection.name}</h2>
+      <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
       {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} plexes={group.config.plexes.filter((p) => p.pl_v_name === selection.name).map((p) => p.pl_name)} />}
-      {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
-      <table className="mt-2 w-full">
-        <tbody>
-          {Object.entries(rec).map(([k, v]) => (
-            <tr key={k} className="border-b border-slate-100 dark:border-slate-800">
-              <th scope="row" className="pr-2 text-left font-normal text-slate-500">{k}</th>
-              <td className="break-all font-mono">{Array.isArray(v) ? JSON.stringify(v) : String(v)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
+      <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
+      {GROUPS.map((g) => {
+        const rows = fields.filter((f) => f.group === g)
+        if (rows.length === 0) return null
+        return (
+          <section key={g} aria-label={g} className="mt-2">
+            <h3 className="border-b border-line font-semibold">{g}</h3>
+            <table className="w-full">
+              <tbody>
+                {rows.map((f) => (
+                  <tr key={f.key} className="border-b border-panel align-top" title={f.meaning || undefined}>
+                    <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted">
+                      {f.key}
+                      {f.readOnly && <abbr title="read-only" className="ml-1 text-[10px] no-underline">RO</abbr>}
+                    </th>
+                    <td className="break-words font-mono" data-testid={`field-${f.key}`} title={f.exact}>{f.text}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )
+      })}
     </section>
   )
 }
 
-function EditField({ dg, name, field, value }: { dg: string; name: string; field: string; value: string }) {
-  const [text, setText] = useState(value)
-  const [error, setError] = useState<string>()
-  const save = async () => {
+type Status = { kind: 'saving' | 'saved' } | { kind: 'error'; text: string } | undefined
+
+/** Saves fields of a record; what happened is shown next to the control. */
+function useSave(dg: string, name: string) {
+  const [status, setStatus] = useState<Status>()
+  const save = async (fields: Record<string, string>): Promise<boolean> => {
+    setStatus({ kind: 'saving' })
     try {
-      await api('PATCH /api/dgs/:dg/records/:name', { dg, name }, { fields: { [field]: text } })
-      setError(undefined)
+      await api('PATCH /api/dgs/:dg/records/:name', { dg, name }, { fields })
+      setStatus({ kind: 'saved' })
+      return true
     } catch (e) {
-      setError(`${(e as { code: string }).code}: ${(e as Error).message}`)
+      setStatus({ kind: 'error', text: `${(e as { code: string }).code}: ${(e as Error).message}` })
+      return false
     }
   }
+  return { status, setStatus, save }
+}
+
+function StatusLine({ status, what }: { status: Status; what: string }) {
+  if (!status) return null
+  if (status.kind === 'error') return <span role="alert" className="block text-danger">{status.text}</span>
+  return <span role="status" className="block text-muted">{status.kind === 'saving' ? `saving ${what}…` : `Saved ${what}.`}</span>
+}
+
+/**
+ * One editable field. Until it is edited it follows the record live; once edited, a change made
+ * elsewhere is announced with the new value, and Save asks before overwriting it.
+ */
+function EditField({ dg, name, field, value }: { dg: string; name: string; field: string; value: string }) {
+  const [text, setText] = useState(value)
+  // the record's value the text was edited from
+  const [base, setBase] = useState(value)
+  const [asking, setAsking] = useState(false)
+  const { status, setStatus, save } = useSave(dg, name)
+  const edited = text !== base
+  if (!edited && value !== base) {
+    // not edited: follow the record
+    setBase(value)
+    setText(value)
+  }
+  const changedUnder = edited && value !== base
+  const commit = async () => {
+    if (changedUnder && !asking) {
+      setAsking(true)
+      return
+    }
+    setAsking(false)
+    if (await save({ [field]: text })) setBase(text)
+  }
+  const takeTheirs = () => {
+    setText(value)
+    setBase(value)
+    setAsking(false)
+    setStatus(undefined)
+  }
   return (
-    <label className="mb-1 block">
-      <span className="text-slate-500">{field}</span>
-      <span className="flex gap-1">
-        <input aria-label={`edit ${field}`} className="flex-1 rounded border px-1 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
-        <button className="rounded border px-1" onClick={() => void save()}>Save</button>
-      </span>
-      {error && <span role="alert" className="text-red-700 dark:text-red-300">{error}</span>}
-    </label>
+    <div className="mb-1">
+      <label className="block">
+        <span className="text-muted">{field}</span>
+        <span className="flex gap-1">
+          <input aria-label={`edit ${field}`} className="min-w-0 flex-1 rounded border border-line bg-surface px-1 text-fg" value={text} onChange={(e) => { setText(e.target.value); setStatus(undefined) }} onKeyDown={(e) => e.key === 'Enter' && void commit()} />
+          <button className="rounded border border-line px-1" onClick={() => void commit()}>{asking ? 'Overwrite' : 'Save'}</button>
+        </span>
+      </label>
+      {changedUnder && (
+        <span role="alert" className="block text-danger" data-testid={`conflict-${field}`}>
+          Changed elsewhere to “{value || '(empty)'}” while you edited{asking ? ': Overwrite replaces it with yours.' : '.'}{' '}
+          <button className="underline" onClick={takeTheirs}>Use the new value</button>
+        </span>
+      )}
+      <StatusLine status={status} what={field} />
+    </div>
   )
 }
 
 function ReadPolicy({ dg, name, value, plexes }: { dg: string; name: string; value: string; plexes: string[] }) {
-  const [error, setError] = useState<string>()
-  const change = async (fields: Record<string, string>) => {
-    try {
-      await api('PATCH /api/dgs/:dg/records/:name', { dg, name }, { fields })
-      setError(undefined)
-    } catch (e) {
-      setError(`${(e as { code: string }).code}: ${(e as Error).message}`)
-    }
-  }
+  const { status, save } = useSave(dg, name)
   return (
-    <label className="mb-1 block">
-      <span className="text-slate-500">read policy</span>
-      <select aria-label="read policy" className="ml-1 rounded border dark:bg-slate-700" value={value} onChange={(e) => void change(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes[0] ?? '' } : { read_pol: e.target.value })}>
-        {['ROUND', 'PREFER', 'SELECT'].map((p) => <option key={p}>{p}</option>)}
-      </select>
-      {error && <span role="alert" className="block text-red-700 dark:text-red-300">{error}</span>}
-    </label>
+    <div className="mb-1">
+      <label className="block">
+        <span className="text-muted">read policy</span>
+        <select aria-label="read policy" className="ml-1 rounded border border-line bg-surface text-fg" value={value} onChange={(e) => void save(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes[0] ?? '' } : { read_pol: e.target.value })}>
+          {['ROUND', 'PREFER', 'SELECT'].map((p) => <option key={p}>{p}</option>)}
+        </select>
+      </label>
+      <StatusLine status={status} what="read policy" />
+    </div>
   )
 }

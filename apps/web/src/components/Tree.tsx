@@ -97,10 +97,10 @@ export function Tree() {
               e.preventDefault()
             }}
           >
-            <span className="mr-1 text-xs text-slate-500">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
+            <span className="mr-1 text-xs text-muted">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
             {it.name}
             {it.offline && ' (offline)'}
-            {stateOf(it) && <span className="ml-1 text-xs text-slate-500">{stateOf(it)}</span>}
+            {stateOf(it) && <span className="ml-1 text-xs text-muted">{stateOf(it)}</span>}
           </li>
           )
         })}

@@ -1,97 +1,188 @@
-import { memo, useMemo, useRef } from 'react'
+import { memo, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
-import { stateColor } from '../views/colors.ts'
-import { type ConfigIndex, type PlexBox, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
+import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
+import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { zoomBy } from '../views/zoom.ts'
+import { Legend, Patterns } from './Legend.tsx'
+import { ZoomBar } from './ZoomBar.tsx'
 
-const WIDTH = 760
-const GAP = 12
-const CAPTION = 30
+/** Vertical space of a volume drawing around its SVG (caption row, border, padding, gap). */
+const FRAME = 18
+const CAPTION = 24
+const LINE = 16
+const GAP = 8
+/** Space between the scroller's content edge and the SVG: the figure's border and padding. */
+const INSET = 18
+
+type Trouble = Map<string, 'failed' | 'removed'>
+
+/** Lines a caption of `chars` characters takes at `width` pixels (12 px text). */
+function lines(chars: number, width: number): number {
+  return chars === 0 ? 0 : Math.ceil((chars * CHAR_W) / Math.max(100, width))
+}
 
 /**
  * Each volume a box of plexes, each plex its subdisks along the address space, with the DRL and
- * stale maps and resync progress over it. Only the volumes in view are drawn.
+ * stale maps and resync progress over it. The drawings fill the width there is and zoom (buttons,
+ * Ctrl + wheel) with an address ruler. Only the volumes in view are drawn.
  */
 export function VolumeView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
+  const ref = useRef<HTMLDivElement>(null)
+  const { top, height, width } = useScroll(ref)
+  const [zoom, setZoom] = useState<Zoom>(WHOLE)
+  const svgW = Math.max(200, width - INSET)
   const items = useMemo(() => {
-    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number }> = []
+    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble }> = []
     for (const g of groups) {
       const ix = indexConfig(g.config)
-      for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) out.push({ g, ix, v, h: CAPTION + volumeHeight(ix, v) + GAP })
+      const trouble: Trouble = new Map()
+      for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
+      for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
+      for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
+        const drl = drlCaption(v, ix.plexesByVolume.get(v.v_rid) ?? [], g.dirty[v.v_name], g.stale)
+        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + LINE * lines(drl?.text.length ?? 0, svgW) + 4 + volumeHeight(ix, v) + GAP })
+      }
     }
     return out
-  }, [groups])
+  }, [groups, lab, svgW])
   const offsets = useMemo(() => {
     const o = [0]
     for (const it of items) o.push(o[o.length - 1]! + it.h)
     return o
   }, [items])
-  const ref = useRef<HTMLDivElement>(null)
-  const { top, height } = useScroll(ref)
   const [from, to] = visibleRange(offsets, top, height)
+  // Ctrl + wheel zooms around the pointer (a listener of its own: React's wheel handler is passive)
+  const zoomRef = useRef(zoom)
+  zoomRef.current = zoom
+  useEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const wheel = (e: WheelEvent) => {
+      if (!e.ctrlKey) return
+      e.preventDefault()
+      const z = zoomRef.current
+      const box = el.getBoundingClientRect()
+      const f = Math.min(1, Math.max(0, (e.clientX - box.left - 8 - INSET / 2 - PAD) / Math.max(1, svgW - 2 * PAD)))
+      setZoom(zoomBy(z, e.deltaY < 0 ? 1.25 : 0.8, z.from + f * (z.to - z.from)))
+    }
+    el.addEventListener('wheel', wheel, { passive: false })
+    return () => el.removeEventListener('wheel', wheel)
+  }, [svgW])
   return (
-    <div ref={ref} className="h-full overflow-auto p-2" data-testid="volume-scroller">
-      <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
-        {items.slice(from, to).map((it, k) => (
-          <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0 }}>
-            <VolumeDrawing g={it.g} ix={it.ix} v={it.v} selected={selection} />
-          </div>
-        ))}
-      </section>
+    <div className="flex h-full flex-col">
+      <Patterns />
+      <div className="px-2 pt-2">
+        <ZoomBar zoom={zoom} onZoom={setZoom} what="volumes" />
+        <Legend />
+      </div>
+      <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2" data-testid="volume-scroller">
+        <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
+          {width > 0 && items.slice(from, to).map((it, k) => (
+            <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: it.h - GAP }}>
+              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} selected={selection} width={svgW} zoom={zoom} />
+            </div>
+          ))}
+        </section>
+      </div>
     </div>
   )
 }
 
-const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, selected }: { g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; selected: Selection | undefined }) {
-  const box = useMemo(() => layoutVolume(ix, v, WIDTH), [ix, v])
+interface DrawingProps {
+  g: GroupView
+  ix: ConfigIndex
+  v: GroupView['config']['volumes'][number]
+  drl: DrlCaption | undefined
+  trouble: Trouble
+  selected: Selection | undefined
+  width: number
+  zoom: Zoom
+}
+
+const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, selected, width, zoom }: DrawingProps) {
+  const box = useMemo(() => layoutVolume(ix, v, width, zoom), [ix, v, width, zoom])
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
   // a plex relates to its volume, its own subdisks and their disks: its own list, not the group's
   const related = (p: PlexBox) =>
     selected?.dg === g.name && ((selected.kind === 'v' && selected.name === v.v_name) || (selected.kind === 'sd' && p.subdisks.some((s) => s.sd.sd_name === selected.name)) || (selected.kind === 'dm' && p.subdisks.some((s) => s.sd.sd_dm_name === selected.name)))
   const select = (kind: 'v' | 'pl' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
+  const keys = (kind: 'pl' | 'sd', name: string) => (e: React.KeyboardEvent) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return
+    e.preventDefault()
+    select(kind, name)
+  }
+  const vk = stateKey(v.v_kstate, v.v_state)
   return (
-    <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`rounded border p-2 ${isSel('v', v.v_name) ? 'border-blue-600' : 'border-slate-300 dark:border-slate-600'}`}>
-      <figcaption className="flex items-center gap-2 text-sm">
+    <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`h-full overflow-hidden rounded border p-2 ${isSel('v', v.v_name) ? 'border-[var(--c-select)]' : 'border-line'}`}>
+      <figcaption className="flex h-6 items-center gap-2 text-sm">
         <button className="font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
-        <span className="rounded px-1 text-xs text-white" style={{ background: stateColor(v.v_kstate, v.v_state) }}>{v.v_kstate} {v.v_state}</span>
-        <span className="text-xs text-slate-500">{(v.v_len / 2048).toFixed(0)} MiB · {v.v_read_pol}</span>
-        {dirty && dirty.regions.length > 0 && <span className="text-xs text-amber-700 dark:text-amber-300" data-testid={`dirty-${v.v_name}`}>DRL: {dirty.regions.length} dirty region(s), recovery would copy {(dirty.recoveryBytes / 1048576).toFixed(1)} MiB</span>}
+        <span className="rounded border px-1 text-xs text-fg" style={{ background: stateFill(vk), borderColor: stateStroke(vk) }}>{v.v_kstate} {v.v_state}</span>
+        <span className="text-xs text-muted" title={sectorsText(v.v_len)}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
-      <svg width={WIDTH} height={box.h - 14} role="img" aria-label={`layout of ${v.v_name}`} className="mt-1 max-w-full">
-        {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, { x: 8, y: 2, w: WIDTH - 16, h: 4 }).map((r, i) => <rect key={`d${i}`} {...{ x: r.x, y: r.y, width: r.w, height: r.h }} fill="#D55E00" opacity={0.8} />)}
-        <CopiedBand dg={g.name} volume={v.v_name} />
+      {drl && <p className="text-xs leading-4 text-fg" data-testid={`dirty-${v.v_name}`} title={drl.hover}>{drl.text}</p>}
+      <svg width={width} height={box.h} aria-label={`layout of ${v.v_name}`} role="group" className="mt-1 block">
+        <g aria-hidden="true">
+          <line x1={PAD} x2={width - PAD} y1={12} y2={12} style={{ stroke: 'var(--c-line)' }} />
+          {box.ticks.map((t) => (
+            <g key={t.sectors}>
+              <line x1={t.x} x2={t.x} y1={9} y2={15} style={{ stroke: 'var(--c-muted)' }} />
+              <text x={Math.min(Math.max(t.x, PAD + 2), width - PAD - 2)} y={8} fontSize={10} textAnchor={t.x < PAD + 20 ? 'start' : t.x > width - PAD - 20 ? 'end' : 'middle'} style={{ fill: 'var(--c-muted)' }}>{t.label}</text>
+            </g>
+          ))}
+          <rect x={box.maps.x} y={box.maps.y} width={box.maps.w} height={box.maps.h} style={{ fill: 'var(--c-panel)' }} />
+          {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, box.maps, box.at).map((r, i) => <rect key={`d${i}`} x={r.x} y={r.y} width={r.w} height={r.h / 2} fill={`url(#${PATTERN.dirty})`} data-testid={`dirty-region-${v.v_name}`} />)}
+          <CopiedBand dg={g.name} volume={v.v_name} box={box} />
+        </g>
         {box.plexes.map((p) => {
           const st = g.stale[p.plex.pl_name]
-          const color = stateColor(p.plex.pl_kstate, p.plex.pl_state)
-          const label = `plex ${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}`
+          const k = stateKey(p.plex.pl_kstate, p.plex.pl_state)
+          const staleText = st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region${st.regions.length === 1 ? '' : 's'} (${formatBytes(staleBytes(st, v))})` : ''
+          const layout = p.log ? 'log plex' : p.plex.pl_layout === 'STRIPE' ? `stripe, ${p.lanes} columns of ${formatSectors(p.plex.pl_st_width)}` : 'concat'
+          const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}`
+          const selPl = isSel('pl', p.plex.pl_name)
+          const rel = related(p)
           return (
-            <g key={p.plex.pl_name} data-testid={`plex-${p.plex.pl_name}`} data-related={related(p) || undefined} aria-label={label} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && select('pl', p.plex.pl_name)} className="cursor-pointer outline-none focus:outline-2 focus:outline-blue-500">
-              <rect x={p.x} y={p.y - 14} width={p.w} height={p.h} fill="none" stroke={isSel('pl', p.plex.pl_name) ? '#2563eb' : related(p) ? '#60a5fa' : '#94a3b8'} strokeWidth={isSel('pl', p.plex.pl_name) ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
-              {p.holes.map((h, i) => <rect key={`h${i}`} x={h.x} y={h.y - 14} width={h.w} height={h.h} fill="url(#hole)" stroke="#94a3b8" strokeDasharray="2 2" />)}
-              {p.subdisks.map((s) => (
-                <rect key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} x={s.x} y={s.y - 14} width={s.w} height={s.h} fill={color} opacity={isSel('sd', s.sd.sd_name) ? 1 : 0.75} stroke="#fff" onClick={(e) => { e.stopPropagation(); select('sd', s.sd.sd_name) }}>
-                  <title>{`${s.sd.sd_name} on ${s.sd.sd_dm_name} at ${s.sd.sd_dm_offset}, ${s.sd.sd_len} sectors${s.column > 0 ? `, column ${s.column}` : ''}`}</title>
-                </rect>
+            <g key={p.plex.pl_name}>
+              <g data-testid={`plex-${p.plex.pl_name}`} data-related={rel || undefined} aria-label={`plex ${visible}`} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={keys('pl', p.plex.pl_name)} className="drawn cursor-pointer">
+                <title>{`${visible} · ${formatSectors(p.plex.pl_len)} (${sectorsText(p.plex.pl_len)})`}</title>
+                <rect className="outline" x={p.x - 2} y={p.y} width={p.w + 4} height={p.h} rx={3} style={{ fill: 'transparent', stroke: selPl ? 'var(--c-select)' : rel ? 'var(--c-related)' : 'var(--c-line)' }} strokeWidth={selPl ? 2.5 : rel ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
+                <text x={p.x + 2} y={p.y + 12} fontSize={11} style={{ fill: 'var(--c-fg)' }} className="pointer-events-none select-none">{visible}</text>
+              </g>
+              {p.holes.map((h, i) => (
+                <g key={`h${i}`} data-testid={`hole-${p.plex.pl_name}`}>
+                  <title>{h.full}</title>
+                  <rect x={h.x} y={h.y} width={h.w} height={h.h} fill={`url(#${PATTERN.hole})`} style={{ stroke: 'var(--c-line)' }} strokeDasharray="3 2" />
+                  {h.label && <text x={h.x + 4} y={h.y + 13} fontSize={11} style={{ fill: 'var(--c-muted)' }} className="pointer-events-none">{h.label}</text>}
+                </g>
               ))}
-              {st && !st.full && regionRects(st.regions, st.regionSectors, v.v_len, { x: p.x, y: p.y + p.h - 18, w: p.w, h: 3 }).map((r, i) => <rect key={`s${i}`} x={r.x} y={r.y} width={r.w} height={r.h} fill="#E69F00" />)}
-              <text x={p.x + 4} y={p.y + 4} fontSize={11} fill="currentColor" className="pointer-events-none select-none" style={{ paintOrder: 'stroke' }} stroke="white" strokeWidth={3}>
-                {p.plex.pl_name} · {p.plex.pl_kstate} {p.plex.pl_state}{p.plex.pl_tutil[0] ? ` · ${p.plex.pl_tutil[0]}` : ''}{p.log ? ' · LOG' : ''}{st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region(s)` : ''}
-              </text>
+              {p.subdisks.map((s) => {
+                const t = trouble.get(s.sd.sd_dm_name)
+                const sk = t ? 'failed' : k
+                const selSd = isSel('sd', s.sd.sd_name)
+                return (
+                  <g key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} role="button" tabIndex={0} aria-label={`subdisk ${s.full}${t ? `, disk ${t}` : ''}`} aria-pressed={selSd} onClick={() => select('sd', s.sd.sd_name)} onKeyDown={keys('sd', s.sd.sd_name)} className="drawn cursor-pointer">
+                    <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)} on the disk${s.column >= 0 ? `, plex offset ${sectorsText(s.sd.sd_pl_offset)}` : ''})${t ? `; disk ${t}` : ''}`}</title>
+                    <rect className="outline" x={s.x} y={s.y} width={s.w} height={s.h} rx={2} style={{ fill: stateFill(sk), stroke: selSd ? 'var(--c-select)' : stateStroke(sk) }} strokeWidth={selSd ? 2.5 : 1} />
+                    {t && <rect x={s.x} y={s.y} width={s.w} height={s.h} fill={`url(#${PATTERN.failed})`} className="pointer-events-none" />}
+                    {s.label && <text x={s.x + 4} y={s.y + 13} fontSize={11} style={{ fill: 'var(--c-fg)' }} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
+                  </g>
+                )
+              })}
+              {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.55} className="pointer-events-none" />)}
             </g>
           )
         })}
-        <defs>
-          <pattern id="hole" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-            <line x1="0" y1="0" x2="0" y2="6" stroke="#cbd5e1" strokeWidth="2" />
-          </pattern>
-        </defs>
       </svg>
     </figure>
   )
@@ -126,19 +217,23 @@ function Progress({ dg, volume }: { dg: string; volume: string }) {
   return (
     <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${volume}`}>
       {task.phase}
-      <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-32" aria-label={`${task.phase} progress of ${volume}`} />
-      {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}%
+      <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-24" aria-label={`${task.phase} progress of ${volume}`} />
+      {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}% · {formatBytes(task.doneBytes)} of {formatBytes(task.totalBytes)}
     </span>
   )
 }
 
-/** What the running copy has done, drawn over the address space. */
-function CopiedBand({ dg, volume }: { dg: string; volume: string }) {
+/** What the running copy has done, drawn over the address space (in the zoom's coordinates). */
+function CopiedBand({ dg, volume, box }: { dg: string; volume: string; box: ReturnType<typeof layoutVolume> }) {
   const task = useVolumeTask(dg, volume)
   if (!task) return null
+  const end = (box.volume.v_len * task.doneBytes) / Math.max(1, task.totalBytes)
+  const x0 = box.at(Math.max(box.from, 0))
+  const x1 = Math.min(box.maps.x + box.maps.w, box.at(Math.min(end, box.to)))
+  if (x1 <= x0) return null
   return (
-    <rect data-testid={`copied-${volume}`} x={8} y={0} width={((WIDTH - 16) * task.doneBytes) / Math.max(1, task.totalBytes)} height={2} fill="#009E73">
-      <title>{`${task.phase}: copied so far`}</title>
+    <rect data-testid={`copied-${volume}`} x={x0} y={box.maps.y + box.maps.h / 2} width={x1 - x0} height={box.maps.h / 2} style={{ fill: 'var(--c-copied)' }}>
+      <title>{`${task.phase}: ${formatBytes(task.doneBytes)} of ${formatBytes(task.totalBytes)} copied`}</title>
     </rect>
   )
 }

@@ -1,16 +1,40 @@
-/** Okabe-Ito colours (colour-blind safe); every state is also written as text. */
-export function stateColor(kstate: string, state: string): string {
-  if (state === 'IOFAIL') return '#D55E00'
-  if (state === 'LOG') return '#CC79A7'
-  if (state === 'OFFLINE' || kstate === 'DISABLED') return '#999999'
-  if (kstate === 'DETACHED' || state === 'STALE') return '#E69F00'
-  if (state === 'ACTIVE' || state === 'CLEAN') return '#0072B2'
-  return '#56B4E9'
+/**
+ * One meaning per colour, in every view: a box's colour is the state of the plex it belongs to
+ * (or, for a disk's failure, of the disk), the same in the volume view, the disk view and the
+ * legend. The colours themselves are CSS variables of the theme (index.css), so both themes pass
+ * contrast; regions (stale, dirty, copied) are patterns, never a state colour.
+ */
+export type StateKey = 'ok' | 'busy' | 'stale' | 'failed' | 'offline' | 'log'
+
+/** What each state colour means, in the words of the legend. */
+export const STATE_WORDS: Record<StateKey, { short: string; long: string }> = {
+  ok: { short: 'up to date', long: 'enabled, up to date (ACTIVE or CLEAN)' },
+  busy: { short: 'syncing / empty', long: 'enabled, being synchronised, empty or in a temporary state' },
+  stale: { short: 'needs a copy', long: 'detached or stale: its data must be copied before it is used' },
+  failed: { short: 'failed', long: 'failed: an I/O error detached it, or its disk failed or was removed' },
+  offline: { short: 'disabled', long: 'disabled or offline: takes no I/O' },
+  log: { short: 'log', long: 'a log plex or log subdisk (dirty region log)' },
 }
 
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000']
-
-/** One colour per volume, distinct for the first eight in name order (disk view and its legend). */
-export function volumeColors(names: readonly string[]): Map<string, string> {
-  return new Map([...names].sort().map((n, i) => [n, PALETTE[i % PALETTE.length]!]))
+/** The state colour of a plex or volume from its kernel and utility state. */
+export function stateKey(kstate: string, state: string): StateKey {
+  if (state === 'IOFAIL') return 'failed'
+  if (state === 'LOG') return 'log'
+  if (state === 'OFFLINE' || kstate === 'DISABLED') return 'offline'
+  if (kstate === 'DETACHED' || state === 'STALE') return 'stale'
+  if (state === 'ACTIVE' || state === 'CLEAN') return 'ok'
+  return 'busy'
 }
+
+/** The strong colour of a state (outlines, marks), as a CSS value. */
+export function stateStroke(k: StateKey): string {
+  return `var(--s-${k})`
+}
+
+/** The fill of a state (boxes, badges): the theme's text reads on it. */
+export function stateFill(k: StateKey): string {
+  return `var(--s-${k}-fill)`
+}
+
+/** Pattern ids of the shared SVG definitions (Patterns.tsx). */
+export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed' } as const

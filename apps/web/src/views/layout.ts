@@ -1,7 +1,8 @@
 import { scaleLinear } from 'd3-scale'
 import type { Config, DmRecord, PlRecord, SdRecord, VRecord } from '@plexa/engine'
+import { formatSectors } from './units.ts'
 
-/** A rectangle in drawing units. */
+/** A rectangle in drawing units (CSS pixels). */
 export interface Rect {
   x: number
   y: number
@@ -9,7 +10,14 @@ export interface Rect {
   h: number
 }
 
-export interface SdBox extends Rect {
+/** A box with the text the layout found room for ('' leaves it to the tooltip). */
+export interface Labelled extends Rect {
+  label: string
+  /** Everything the box stands for, for its tooltip and accessible name. */
+  full: string
+}
+
+export interface SdBox extends Labelled {
   sd: SdRecord
   /** Stripe column (0 for concat), or -1 for a log subdisk. */
   column: number
@@ -19,14 +27,34 @@ export interface PlexBox extends Rect {
   plex: PlRecord
   subdisks: SdBox[]
   /** Ranges of the volume address space this plex does not back. */
-  holes: Rect[]
+  holes: Labelled[]
   log: boolean
+  /** The band the plex's subdisks sit in (stale regions are drawn over it). */
+  band: Rect
+  /** Stripe lanes: one per column, labelled. */
+  lanes: number
 }
 
 export interface VolumeBox extends Rect {
   volume: VRecord
   plexes: PlexBox[]
+  /** The ruler's marks: x and the address they stand for, in sectors. */
+  ticks: Array<{ x: number; sectors: number; label: string }>
+  /** The band where dirty and copied regions are drawn over the address space. */
+  maps: Rect
+  /** Maps a volume address (sectors) to x; `from`/`to` the range in view, in sectors. */
+  at: (sectors: number) => number
+  from: number
+  to: number
 }
+
+/** The part of the address space in view, as fractions of it (0 <= from < to <= 1). */
+export interface Zoom {
+  from: number
+  to: number
+}
+
+export const WHOLE: Zoom = { from: 0, to: 1 }
 
 /** Plexes per volume and subdisks per plex, built once per configuration (not per drawing). */
 export interface ConfigIndex {
@@ -70,67 +98,144 @@ function buildIndex(c: Config): ConfigIndex {
   return { plexesByVolume, sdsByPlex, sdsByDisk }
 }
 
-/** Height of a volume drawing, without laying it out. */
-export function volumeHeight(ix: ConfigIndex, v: VRecord): number {
-  return HEADER + (ix.plexesByVolume.get(v.v_rid)?.length ?? 0) * (ROW + 4) + PAD
-}
-
-export const ROW = 28
-export const PAD = 8
-export const HEADER = 22
+/** Average advance of a character of the drawings' 11 px labels, a little generous. */
+export const CHAR_W = 6.6
 
 /**
- * Lays a volume out as VxVA drew it: a box holding its plexes, each plex holding its subdisks along
- * the volume address space (concat: at their plex offsets; stripe: one lane per column), log
- * subdisks apart, holes marked. Pure: numbers in, rectangles out.
+ * The first text that fits a box `width` pixels wide (candidates longest first), else the name cut
+ * to fit with an ellipsis, else '' (the tooltip then says it all).
  */
-export function layoutVolume(c: Config | ConfigIndex, v: VRecord, width: number, y0 = 0): VolumeBox {
+export function fitLabel(candidates: readonly string[], width: number, charW = CHAR_W): string {
+  const room = Math.floor((width - 8) / charW)
+  for (const c of candidates) if (c.length <= room) return c
+  const name = candidates[candidates.length - 1] ?? ''
+  return room >= 4 ? `${name.slice(0, room - 1)}…` : ''
+}
+
+/**
+ * Ruler marks over [from, to) sectors for a drawing `width` pixels wide: steps are powers of two
+ * bytes (1 MiB, 2 MiB, 64 MiB ...) about 90 px apart, so every label is a round size.
+ */
+export function rulerTicks(from: number, to: number, width: number): number[] {
+  const span = Math.max(1, to - from)
+  const target = Math.max(1, Math.floor(width / 90))
+  const step = 2 ** Math.ceil(Math.log2(span / target))
+  const out: number[] = []
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) out.push(t)
+  return out
+}
+
+export const PAD = 8
+export const RULER = 16
+export const MAPS = 8
+export const PLEX_HEAD = 16
+export const LANE = 22
+export const PLEX_GAP = 6
+
+function lanesOf(pl: PlRecord): number {
+  return pl.pl_layout === 'STRIPE' ? Math.max(1, pl.pl_ncol) : 1
+}
+
+/** Height of a plex drawing: its name line and one lane per stripe column. */
+export function plexHeight(pl: PlRecord): number {
+  return PLEX_HEAD + lanesOf(pl) * LANE + PLEX_GAP
+}
+
+/** Height of a volume drawing (the SVG), without laying it out. */
+export function volumeHeight(ix: ConfigIndex, v: VRecord): number {
+  let h = RULER + MAPS + 4
+  for (const p of ix.plexesByVolume.get(v.v_rid) ?? []) h += plexHeight(p)
+  return h
+}
+
+/**
+ * What a subdisk box says, longest first: name, length, disk and offset, then shorter forms.
+ * `column` is its stripe column, undefined in a concat plex, -1 for a log subdisk.
+ */
+export function subdiskTexts(sd: SdRecord, column: number | undefined): string[] {
+  const size = formatSectors(sd.sd_len)
+  const where = `${sd.sd_dm_name} @ ${formatSectors(sd.sd_dm_offset)}`
+  if (column === -1) return [`log ${sd.sd_name} · ${size} · ${where}`, `log ${sd.sd_name} · ${size}`, sd.sd_name]
+  const col = column === undefined ? '' : `col ${column} · `
+  return [`${col}${sd.sd_name} · ${size} · ${where}`, `${col}${sd.sd_name} · ${size}`, `${col}${sd.sd_name}`, sd.sd_name]
+}
+
+/**
+ * Lays a volume out as VxVA drew it: a ruler of the address space, a band for the DRL and copy
+ * maps, then each plex with its subdisks along the volume address space (concat: at their plex
+ * offsets; stripe: one labelled lane per column), its log subdisk as a box of its own, holes
+ * marked. `zoom` picks the part of the address space in view; what falls outside is clipped.
+ * Pure: numbers in, rectangles and labels out.
+ */
+export function layoutVolume(c: Config | ConfigIndex, v: VRecord, width: number, zoom: Zoom = WHOLE): VolumeBox {
   const ix = 'plexesByVolume' in c ? c : indexConfig(c)
-  const inner = width - 2 * PAD
-  const x = scaleLinear().domain([0, Math.max(1, v.v_len)]).range([PAD, PAD + inner])
-  const plexes = ix.plexesByVolume.get(v.v_rid) ?? []
-  let y = y0 + HEADER
+  const len = Math.max(1, v.v_len)
+  const from = zoom.from * len
+  const to = zoom.to * len
+  const left = PAD
+  const right = Math.max(left + 1, width - PAD)
+  const x = scaleLinear().domain([from, to]).range([left, right])
+  const clip = (a: number, b: number): Rect | undefined => {
+    const x0 = Math.max(left, x(a))
+    const x1 = Math.min(right, x(b))
+    return x1 > x0 || (x1 === x0 && b > a && x0 > left && x0 < right) ? { x: x0, y: 0, w: Math.max(1, x1 - x0), h: 0 } : undefined
+  }
+  const ticks = rulerTicks(from, to, right - left).map((t) => ({ x: x(t), sectors: t, label: formatSectors(t) }))
+  let y = RULER + MAPS + 4
   const boxes: PlexBox[] = []
-  for (const pl of plexes) {
+  for (const pl of ix.plexesByVolume.get(v.v_rid) ?? []) {
     const sds = ix.sdsByPlex.get(pl.pl_rid) ?? []
     const data = sds.filter((s) => !s.sd_is_log)
     const log = sds.length > 0 && data.length === 0
-    const lanes = pl.pl_layout === 'STRIPE' ? Math.max(1, pl.pl_ncol) : 1
-    const laneH = (ROW - 6) / lanes
-    const colLen = pl.pl_layout === 'STRIPE' ? pl.pl_len / lanes : 0
-    const col = scaleLinear().domain([0, Math.max(1, colLen)]).range([PAD, PAD + inner * Math.min(1, pl.pl_len / Math.max(1, v.v_len))])
+    const lanes = lanesOf(pl)
+    const top = y + PLEX_HEAD
+    const band = { x: left, y: top, w: right - left, h: lanes * LANE }
+    const stripe = pl.pl_layout === 'STRIPE'
+    // a stripe column's offset o covers the volume addresses near o * ncol
+    const toVol = (o: number) => (stripe ? o * lanes : o)
     const subdisks: SdBox[] = []
     for (const sd of sds) {
       if (sd.sd_is_log) {
-        subdisks.push({ sd, column: -1, x: PAD, y: y + 3, w: Math.min(inner, 60), h: ROW - 6 })
+        const texts = subdiskTexts(sd, -1)
+        const w = Math.min(right - left, Math.max(60, texts[0]!.length * CHAR_W + 10))
+        subdisks.push({ sd, column: -1, x: left, y: top + 2, w, h: LANE - 4, label: fitLabel(texts, w), full: texts[0]! })
         continue
       }
-      if (pl.pl_layout === 'STRIPE') {
-        const x0 = col(sd.sd_pl_offset)
-        subdisks.push({ sd, column: sd.sd_column, x: x0, y: y + 3 + sd.sd_column * laneH, w: Math.max(1, col(sd.sd_pl_offset + sd.sd_len) - x0), h: laneH })
-      } else {
-        const x0 = x(Math.min(sd.sd_pl_offset, v.v_len))
-        subdisks.push({ sd, column: 0, x: x0, y: y + 3, w: Math.max(1, x(Math.min(sd.sd_pl_offset + sd.sd_len, v.v_len)) - x0), h: ROW - 6 })
-      }
+      const col = stripe ? sd.sd_column : 0
+      const r = clip(toVol(sd.sd_pl_offset), toVol(sd.sd_pl_offset + sd.sd_len))
+      if (!r) continue
+      const texts = subdiskTexts(sd, stripe ? col : undefined)
+      subdisks.push({ sd, column: col, x: r.x, y: top + 2 + col * LANE, w: r.w, h: LANE - 4, label: fitLabel(texts, r.w), full: texts[0]! })
     }
-    const holes: Rect[] = []
-    if (!log && pl.pl_layout === 'CONCAT') {
+    const holes: Labelled[] = []
+    if (!log && !stripe) {
       let pos = 0
+      const hole = (a: number, b: number) => {
+        const r = clip(a, b)
+        if (!r) return
+        const full = `hole · ${formatSectors(b - a)} at ${formatSectors(a)}`
+        holes.push({ ...r, y: top + 2, h: LANE - 4, label: fitLabel([full, `hole · ${formatSectors(b - a)}`, 'hole'], r.w), full })
+      }
       for (const sd of [...data].sort((a, b) => a.sd_pl_offset - b.sd_pl_offset)) {
-        if (sd.sd_pl_offset > pos) holes.push({ x: x(pos), y: y + 3, w: x(Math.min(sd.sd_pl_offset, v.v_len)) - x(pos), h: ROW - 6 })
+        if (sd.sd_pl_offset > pos) hole(pos, Math.min(sd.sd_pl_offset, v.v_len))
         pos = Math.max(pos, sd.sd_pl_offset + sd.sd_len)
       }
-      if (pos < v.v_len) holes.push({ x: x(pos), y: y + 3, w: x(v.v_len) - x(pos), h: ROW - 6 })
+      if (pos < v.v_len) hole(pos, v.v_len)
     }
-    boxes.push({ plex: pl, subdisks, holes, log, x: PAD, y, w: inner, h: ROW })
-    y += ROW + 4
+    const h = plexHeight(pl)
+    boxes.push({ plex: pl, subdisks, holes, log, band, lanes, x: left, y, w: right - left, h: h - PLEX_GAP })
+    y += h
   }
-  return { volume: v, plexes: boxes, x: 0, y: y0, w: width, h: y - y0 + PAD }
+  return { volume: v, plexes: boxes, ticks, maps: { x: left, y: RULER + 2, w: right - left, h: MAPS }, at: x, from, to, x: 0, y: 0, w: width, h: y }
 }
 
-/** Region ranges (stale, dirty, copied) as rectangles over the address space [0, len). */
-export function regionRects(regions: readonly number[], regionSectors: number, len: number, band: Rect): Rect[] {
-  const x = scaleLinear().domain([0, Math.max(1, len)]).range([band.x, band.x + band.w])
+/**
+ * Region ranges (stale, dirty, copied) as rectangles over the address space: `regions` are region
+ * numbers of `regionSectors` each, `x` maps sectors to pixels, `band` gives the vertical place and
+ * the horizontal clip; runs of consecutive regions become one rectangle.
+ */
+export function regionRects(regions: readonly number[], regionSectors: number, len: number, band: Rect, x?: (s: number) => number): Rect[] {
+  const sx = x ?? scaleLinear().domain([0, Math.max(1, len)]).range([band.x, band.x + band.w])
   const out: Rect[] = []
   const sorted = [...regions].sort((a, b) => a - b)
   let i = 0
@@ -139,7 +244,9 @@ export function regionRects(regions: readonly number[], regionSectors: number, l
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
     const s = sorted[i]! * regionSectors
     const e = Math.min(len, (sorted[j]! + 1) * regionSectors)
-    out.push({ x: x(s), y: band.y, w: Math.max(1, x(e) - x(s)), h: band.h })
+    const x0 = Math.max(band.x, sx(s))
+    const x1 = Math.min(band.x + band.w, sx(e))
+    if (x1 >= x0 && x0 < band.x + band.w) out.push({ x: x0, y: band.y, w: Math.max(1, x1 - x0), h: band.h })
     i = j + 1
   }
   return out
@@ -147,28 +254,61 @@ export function regionRects(regions: readonly number[], regionSectors: number, l
 
 export interface DiskBar {
   disk: DmRecord
-  privateRegion: Rect
-  subdisks: Array<Rect & { sd: SdRecord }>
-  free: Rect[]
+  privateRegion: Labelled
+  subdisks: Array<Labelled & { sd: SdRecord }>
+  free: Labelled[]
+  /** Free sectors of the public region. */
+  freeSectors: number
+  /** Where the disk's bar ends (a disk smaller than the span ends before the width). */
+  end: number
 }
 
-/** A disk as a bar: its private region, then its subdisks at their offsets, and the free gaps. */
-export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number, y: number, h = 20): DiskBar {
+/** The smallest width a drawn subdisk gets, so a 2-sector log subdisk is still seen and reached. */
+export const MIN_SD_W = 6
+
+/**
+ * A disk as a bar: its private region, then its subdisks at their offsets (each named with its
+ * plex and volume where it fits), and the free extents with their sizes. `volumeOf` names the
+ * volume of a plex; `span` is the sectors the whole width stands for (the largest disk's size, so
+ * bars compare and share one ruler), `zoom` the part of it in view. A subdisk too small to see is
+ * drawn MIN_SD_W wide, over the free space after it.
+ */
+export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number, y: number, h: number, volumeOf: (plex: string) => string = () => '', zoom: Zoom = WHOLE, span?: number): DiskBar {
   const ix = 'plexesByVolume' in c ? c : indexConfig(c)
-  const total = dm.dm_priv_len + dm.dm_pub_len
-  const x = scaleLinear().domain([0, Math.max(1, total)]).range([0, width])
+  const total = Math.max(1, span ?? dm.dm_priv_len + dm.dm_pub_len)
+  const x = scaleLinear().domain([zoom.from * total, zoom.to * total]).range([0, width])
+  const extent = (a: number, b: number) => {
+    const x0 = Math.max(0, x(a))
+    const x1 = Math.min(width, x(b))
+    return { x: x0, w: Math.max(0, x1 - x0) }
+  }
   const sds = [...(ix.sdsByDisk.get(dm.dm_rid) ?? [])].sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
-  const free: Rect[] = []
+  const free: Labelled[] = []
+  let freeSectors = 0
+  const gap = (a: number, b: number) => {
+    freeSectors += b - a
+    const r = extent(dm.dm_priv_len + a, dm.dm_priv_len + b)
+    const full = `free · ${formatSectors(b - a)} at ${formatSectors(a)}`
+    if (r.w > 0) free.push({ ...r, y, h, label: fitLabel([full, `free ${formatSectors(b - a)}`, 'free'], r.w), full })
+  }
   let pos = 0
   for (const s of sds) {
-    if (s.sd_dm_offset > pos) free.push({ x: x(dm.dm_priv_len + pos), y, w: x(dm.dm_priv_len + s.sd_dm_offset) - x(dm.dm_priv_len + pos), h })
+    if (s.sd_dm_offset > pos) gap(pos, s.sd_dm_offset)
     pos = Math.max(pos, s.sd_dm_offset + s.sd_len)
   }
-  if (pos < dm.dm_pub_len) free.push({ x: x(dm.dm_priv_len + pos), y, w: x(total) - x(dm.dm_priv_len + pos), h })
-  return {
-    disk: dm,
-    privateRegion: { x: 0, y, w: Math.max(2, x(dm.dm_priv_len)), h },
-    subdisks: sds.map((sd) => ({ sd, x: x(dm.dm_priv_len + sd.sd_dm_offset), y, w: Math.max(1, x(dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len) - x(dm.dm_priv_len + sd.sd_dm_offset)), h })),
-    free,
+  if (pos < dm.dm_pub_len) gap(pos, dm.dm_pub_len)
+  const priv = extent(0, dm.dm_priv_len)
+  const privFull = `private region · ${formatSectors(dm.dm_priv_len)}`
+  const subdisks: DiskBar['subdisks'] = []
+  for (const sd of sds) {
+    const r = extent(dm.dm_priv_len + sd.sd_dm_offset, dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len)
+    if (r.w <= 0 && (x(dm.dm_priv_len + sd.sd_dm_offset) < 0 || x(dm.dm_priv_len + sd.sd_dm_offset) > width)) continue
+    const w = Math.max(MIN_SD_W, r.w)
+    const vol = sd.sd_pl_name ? volumeOf(sd.sd_pl_name) : ''
+    const owner = sd.sd_pl_name ? `${vol ? `${vol}/` : ''}${sd.sd_pl_name}${sd.sd_is_log ? ' log' : ''}` : 'unassociated'
+    const size = formatSectors(sd.sd_len)
+    const full = `${sd.sd_name} · ${owner} · ${size} @ ${formatSectors(sd.sd_dm_offset)}`
+    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label: fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, sd.sd_name], w), full })
   }
+  return { disk: dm, privateRegion: { ...priv, w: priv.w > 0 ? Math.max(2, priv.w) : 0, y, h, label: fitLabel([privFull, 'private', 'priv'], priv.w), full: privFull }, subdisks, free, freeSectors, end: Math.min(width, x(dm.dm_priv_len + dm.dm_pub_len)) }
 }

@@ -21,18 +21,27 @@ export function visibleRange(offsets: readonly number[], scrollTop: number, view
   return [find(Math.max(0, scrollTop - margin)), Math.min(n, find(scrollTop + viewport + margin) + 1)]
 }
 
-/** Tracks the scroll position and height of a scrolling element. */
-export function useScroll(ref: RefObject<HTMLElement | null>): { top: number; height: number } {
-  const [s, setS] = useState({ top: 0, height: 800 })
+/**
+ * Tracks the scroll position and size of a scrolling element (a ResizeObserver feeds the width to
+ * the drawings, so they fill whatever room they have). `width` is the content width: the client
+ * width less the element's horizontal padding.
+ */
+export function useScroll(ref: RefObject<HTMLElement | null>): { top: number; height: number; width: number } {
+  const [s, setS] = useState({ top: 0, height: 800, width: 0 })
   useEffect(() => {
     const el = ref.current
     if (!el) return
     let frame = 0
+    const read = () => {
+      const cs = getComputedStyle(el)
+      const width = el.clientWidth - (parseFloat(cs.paddingLeft) || 0) - (parseFloat(cs.paddingRight) || 0)
+      setS((o) => (o.top === el.scrollTop && o.height === (el.clientHeight || 800) && o.width === width ? o : { top: el.scrollTop, height: el.clientHeight || 800, width }))
+    }
     const update = () => {
       cancelAnimationFrame(frame)
-      frame = requestAnimationFrame(() => setS({ top: el.scrollTop, height: el.clientHeight || 800 }))
+      frame = requestAnimationFrame(read)
     }
-    update()
+    read()
     el.addEventListener('scroll', update, { passive: true })
     const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(update) : undefined
     ro?.observe(el)
