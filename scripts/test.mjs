@@ -18,6 +18,7 @@ const TOOLS = {
   'mkfs.ext4': 'e2fsprogs',
   losetup: 'mount',
   chromium: 'chromium',
+  promtool: 'prometheus',
 }
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 const missing = [...new Set(Object.entries(TOOLS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg))]

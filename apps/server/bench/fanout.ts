@@ -53,7 +53,27 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
-async function run(dir: string, clients: number): Promise<{ p50: number; p99: number; cpu: number; events: number }> {
+/** Scrapes /metrics every `everyMs` until stopped (a Prometheus far keener than its usual 15 s). */
+function scraper(url: string, token: string, everyMs: number): () => Promise<number> {
+  let stopped = false
+  let scrapes = 0
+  const loop = (async () => {
+    while (!stopped) {
+      const r = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`)
+      await r.text()
+      scrapes++
+      await new Promise((res) => setTimeout(res, everyMs))
+    }
+  })()
+  return async () => {
+    stopped = true
+    await loop
+    return scrapes
+  }
+}
+
+async function run(dir: string, clients: number, scrapeMs = 0): Promise<{ p50: number; p99: number; cpu: number; events: number }> {
   const { child, url } = await serve(dir)
   try {
     const token = /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
@@ -82,11 +102,13 @@ async function run(dir: string, clients: number): Promise<{ p50: number; p99: nu
     for (let i = 0; i < TASKS; i++) await api(`/api/dgs/fan/volumes/v${i}/resync`, { force: true, throttle: 256 * 1024 })
     await new Promise((r) => setTimeout(r, 1000))
     measuring = true
+    const stopScraping = scrapeMs ? scraper(url, token, scrapeMs) : undefined
     const c0 = await cpuSeconds(child.pid!)
     const t0 = Date.now()
     await new Promise((r) => setTimeout(r, SECONDS * 1000))
     const cpu = ((await cpuSeconds(child.pid!)) - c0) / ((Date.now() - t0) / 1000)
     measuring = false
+    await stopScraping?.()
     for (const ws of sockets) ws.terminate()
     lat.sort((a, b) => a - b)
     return { p50: lat[Math.floor(lat.length / 2)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0, cpu, events: lat.length }
@@ -99,15 +121,20 @@ const dir = await prepare()
 try {
   const one: Array<Awaited<ReturnType<typeof run>>> = []
   const many: Array<Awaited<ReturnType<typeof run>>> = []
+  const scraped: Array<Awaited<ReturnType<typeof run>>> = []
   for (let i = 0; i < 2; i++) {
     one.push(await run(dir, 1))
     many.push(await run(dir, CLIENTS))
+    scraped.push(await run(dir, CLIENTS, 1000))
   }
   const m = (xs: typeof one, k: 'p50' | 'p99' | 'cpu') => median(xs.map((x) => x[k]))
   const tag = `ws.fanout.${CLIENTS}clients.${TASKS}tasks`
   console.log(JSON.stringify(line(`${tag}.latency_p50`, m(many, 'p50'), 'ms', '1 client, same tasks', m(one, 'p50'), false)))
   console.log(JSON.stringify(line(`${tag}.latency_p99`, m(many, 'p99'), 'ms', '1 client, same tasks', m(one, 'p99'), false)))
   console.log(JSON.stringify(line(`${tag}.server_cpu`, m(many, 'cpu'), 'cores', '1 client, same tasks', m(one, 'cpu'), false)))
+  // a Prometheus scrape of /metrics every second during the same fan-out (issue 19: no measurable p99)
+  console.log(JSON.stringify(line(`${tag}.metrics_scrape_1s.latency_p99`, m(scraped, 'p99'), 'ms', 'same fan-out, no scrape', m(many, 'p99'), false)))
+  console.log(JSON.stringify(line(`${tag}.metrics_scrape_1s.server_cpu`, m(scraped, 'cpu'), 'cores', 'same fan-out, no scrape', m(many, 'cpu'), false)))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

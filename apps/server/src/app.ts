@@ -170,11 +170,24 @@ export function createApp(s: Services, o: AppOptions): Server {
     return h !== undefined && o.hosts.has(h)
   }
 
+  /** Prometheus scrapes with a bearer token (any role): the metrics name every group, volume and plex. */
+  async function serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET') return void sendError(res, new ApiError('VM_METHOD', 'only GET serves the metrics'))
+    if (!authenticate(s, req).who) return void sendError(res, new ApiError('VM_UNAUTHORIZED', 'send a bearer token (any role)'))
+    const text = await s.metrics.text()
+    res.writeHead(200, { 'content-type': s.metrics.registry.contentType, 'cache-control': 'no-store' })
+    res.end(text)
+  }
+
   const server = createServer((req, res) => {
     if (!hostAllowed(req)) return void sendError(res, new ApiError('VM_BAD_HOST', `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? '')}`))
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname.startsWith('/api/') || url.pathname === '/api') {
       handleApi(req, res, url).catch((e) => sendError(res, e))
+      return
+    }
+    if (url.pathname === '/metrics') {
+      serveMetrics(req, res).catch((e) => sendError(res, e))
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void sendError(res, new ApiError('VM_METHOD', 'only GET serves the web app'))

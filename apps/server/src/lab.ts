@@ -41,11 +41,14 @@ export class Lab {
   private readonly publish: (e: ServerEventBody) => void
   private readonly state = new Map<string, { failed: FailMode; latencyMs: number; removeFault?: () => void }>()
   private readonly loads = new Map<string, Load>()
+  /** Told of each write of a load with its latency (the metrics). */
+  private readonly onWrite: ((dg: string, volume: string, bytes: number, seconds: number) => void) | undefined
 
-  constructor(enabled: boolean, storage: Storage, publish: (e: ServerEventBody) => void) {
+  constructor(enabled: boolean, storage: Storage, publish: (e: ServerEventBody) => void, onWrite?: (dg: string, volume: string, bytes: number, seconds: number) => void) {
     this.enabled = enabled
     this.storage = storage
     this.publish = publish
+    this.onWrite = onWrite
   }
 
   private device(dg: string, disk: string) {
@@ -125,7 +128,9 @@ export class Lab {
       const block = Math.floor(Math.random() * blocks)
       const gen = (gens.get(block) ?? 0) + 1
       try {
+        const started = performance.now()
         await g.dg.write(volume, block * blockBytes, loadBlock(seed, block, gen, blockBytes))
+        this.onWrite?.(dg, volume, blockBytes, (performance.now() - started) / 1000)
         gens.set(block, gen)
         load.writes++
         await appendFile(journal, `{"b":${block},"g":${gen}}\n`)

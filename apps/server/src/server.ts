@@ -13,6 +13,7 @@ import { Sessions } from './auth/sessions.ts'
 import { Users } from './auth/users.ts'
 import { allowedHosts } from './http/hostCheck.ts'
 import { Lab } from './lab.ts'
+import { Metrics } from './metrics.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
 import { type Services, rememberResult, snapshot } from './services.ts'
 import { Storage } from './storage.ts'
@@ -67,7 +68,18 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const results: Services['results'] = new Map()
   const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }), o.auditAppend)
   await audit.load()
-  const lab = new Lab(o.lab, storage, (e) => hub?.publish(e))
+  // the NBD server starts after the HTTP server; its connections count from then
+  let nbdRef: NbdServer | undefined
+  const metrics = new Metrics({
+    storage,
+    websocketClients: () => hub?.clientCount ?? 0,
+    nbdConnections: () => {
+      const byExport = new Map<string, number>()
+      for (const c of nbdRef?.connections() ?? []) if (c.exportName !== undefined) byExport.set(c.exportName, (byExport.get(c.exportName) ?? 0) + 1)
+      return byExport
+    },
+  })
+  const lab = new Lab(o.lab, storage, (e) => hub?.publish(e), (dg, volume, bytes, seconds) => metrics.observeIo(dg, volume, 'write', bytes, seconds))
   const services: Services = {
     clock,
     storage,
@@ -78,13 +90,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     audit,
     hub: undefined as unknown as Hub,
     lab,
+    metrics,
     results,
     origins: new Set(o.origins ?? []),
     version: '0.1.0',
   }
   hub = new Hub({ clock, snapshot: () => snapshot(services), ...(o.hub ?? {}) })
   services.hub = hub
-  const offEvents = storage.onEvent((_dg, e) => {
+  const offEvents = storage.onEvent((dg, e) => {
+    metrics.onEvent(dg, e)
     const { seq: _seq, at: _at, ...body } = e
     hub!.publish(body)
   })
@@ -109,7 +123,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     server.once('error', reject)
     server.listen(o.port, o.host, () => resolve())
   })
-  const nbd = new NbdServer({
+  const nbd = new NbdServer(
+    {
     exports() {
       const out = new Map<string, { dg: import('@plexa/engine').DiskGroup; volume: string }>()
       for (const g of storage.groups.values()) {
@@ -121,7 +136,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       }
       return out
     },
-  })
+    },
+    { onIo: (dg, volume, op, bytes, seconds) => metrics.observeIo(dg, volume, op, bytes, seconds) },
+  )
+  nbdRef = nbd
   // a stopped volume's NBD connections end
   const offNbd = storage.onEvent((dg, e) => {
     if (e.type === 'kstate.changed' && e.kind === 'v' && e.to !== 'ENABLED') {

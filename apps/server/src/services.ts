@@ -6,6 +6,7 @@ import type { LoginLimiter } from './auth/loginLimiter.ts'
 import type { Sessions } from './auth/sessions.ts'
 import type { Users } from './auth/users.ts'
 import type { Lab } from './lab.ts'
+import type { Metrics } from './metrics.ts'
 import type { Storage } from './storage.ts'
 import type { Hub } from './ws/hub.ts'
 
@@ -20,6 +21,7 @@ export interface Services {
   audit: AuditLog
   hub: Hub
   lab: Lab
+  metrics: Metrics
   /** Reports of finished resync, verify and repair tasks, by task id (the newest 200). */
   results: Map<string, { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }>
   /** Origins allowed for browser requests and the WebSocket besides the server's own. */

@@ -99,6 +99,28 @@ Reconnect with \`/ws?lastSeq=N\` to get \`{"type": "resumed"}\` and exactly the 
 \`hello\` when the server no longer has them. Send \`{"type": "ping"}\` for \`{"type": "pong"}\`. Frames are
 at most 64 KiB; a client that stops reading is dropped.
 
+## Metrics \`/metrics\`
+
+Prometheus text format (prom-client), for Prometheus or anything that scrapes it. It needs a bearer token
+of any role (\`Authorization: Bearer <token>\`; Prometheus: \`authorization: {credentials_file: ...}\`), or a
+session cookie; without one it answers 401 \`VM_UNAUTHORIZED\`. Checked by \`promtool check metrics\` in the tests.
+
+| metric | type | labels | what |
+|---|---|---|---|
+| \`plexa_volume_io_total\`, \`plexa_volume_io_bytes_total\` | counter | dg, volume, op | reads and writes served to NBD clients and the lab load |
+| \`plexa_volume_io_seconds\` | histogram | dg, volume, op | their latency |
+| \`plexa_plex_io_total\`, \`plexa_plex_io_bytes_total\` | counter | dg, volume, plex, op | I/O of each plex (volume I/O, resyncs, recovery) |
+| \`plexa_kernel_state\` | gauge | dg, kind, name, state | 1 for the kernel state (ENABLED, DISABLED, DETACHED) a volume or plex is in, 0 for the others |
+| \`plexa_state\` | gauge | dg, kind, name, state | 1 for the utility state (\`v_state\`, \`pl_state\`) it is in |
+| \`plexa_disk_group_forced_offline\` | gauge | dg | 1 while a group is forced offline |
+| \`plexa_plex_stale_regions\` | gauge | dg, plex | stale regions of each plex that has any |
+| \`plexa_volume_dirty_regions\`, \`plexa_volume_recovery_bytes\` | gauge | dg, volume | DRL dirty regions, and the bytes a crash recovery would copy now |
+| \`plexa_task_progress_ratio\`, \`plexa_task_done_bytes\`, \`plexa_task_rate_bytes_per_second\` | gauge | dg, task, kind, volume | each running task |
+| \`plexa_resync_bytes_total\` | counter | dg, volume, kind | bytes copied by resync, attach, verify and repair tasks |
+| \`plexa_nbd_connections\` | gauge | export | open NBD connections |
+| \`plexa_websocket_clients\` | gauge | | connected WebSocket clients |
+| \`plexa_alerts_total\` | counter | severity | alerts raised (warning, critical) |
+
 ## Error codes
 
 | code | HTTP status |

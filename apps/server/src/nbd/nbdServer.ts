@@ -13,6 +13,9 @@ export interface ExportSource {
   exports(): Map<string, { dg: DiskGroup; volume: string }>
 }
 
+/** Sees each read and write an NBD client had served: its group, volume, size and latency. */
+export type IoObserver = (dg: string, volume: string, op: 'read' | 'write', bytes: number, seconds: number) => void
+
 /** Maps an engine error to the NBD errno a client understands. */
 function errno(e: unknown): number {
   const code = (e as { code?: EngineErrorCode }).code
@@ -84,10 +87,14 @@ export class NbdServer {
   /** Connections whose payloads were received in place (see socketReads.ts). */
   inPlaceConnections = 0
 
+  /** Told of every read and write served, with its latency (the metrics). */
+  private readonly onIo: IoObserver | undefined
+
   /** `inPlace: false` copies every received chunk, as on a runtime without Node's stream handle. */
-  constructor(source: ExportSource, opts: { inPlace?: boolean } = {}) {
+  constructor(source: ExportSource, opts: { inPlace?: boolean; onIo?: IoObserver } = {}) {
     this.source = source
     this.inPlace = opts.inPlace ?? true
+    this.onIo = opts.onIo
     this.server = createServer({ pauseOnConnect: true }, (sock) => void this.handle(sock))
   }
 
@@ -351,9 +358,13 @@ export class NbdServer {
             else {
               const into = pool.take(length)
               readBytes += length
+              const started = this.onIo && performance.now()
               run(
                 dg.readInto(volume, offset, into).then(
-                  () => answer(0, into, () => pool.give(into)),
+                  () => {
+                    if (started !== undefined) this.onIo!(dg.name, volume, 'read', length, (performance.now() - started) / 1000)
+                    answer(0, into, () => pool.give(into))
+                  },
                   (e) => {
                     pool.give(into)
                     answer(errno(e))
@@ -367,15 +378,20 @@ export class NbdServer {
             if (!inRange) {
               pool.give(data!)
               answer(ERR.ENOSPC)
-            } else
+            } else {
+              const started = this.onIo && performance.now()
               run(
                 dg
                   .write(volume, offset, data!)
                   .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
                   .finally(() => pool.give(data!))
-                  .then(() => answer(0), (e) => answer(errno(e))),
+                  .then(() => {
+                    if (started !== undefined) this.onIo!(dg.name, volume, 'write', length, (performance.now() - started) / 1000)
+                    answer(0)
+                  }, (e) => answer(errno(e))),
                 length,
               )
+            }
             break
           case CMD.WRITE_ZEROES:
             if (!inRange) {
