@@ -146,6 +146,8 @@ interface VolumeRuntime {
   drl: DirtyRegionLog | undefined
   /** Regions written since the last completed flush: what a disk's volatile cache may still lose. */
   unflushed: RegionSet
+  /** Regions a read-writeback (V_TFLAG.RWBACK) has still to recover: reads write them back. */
+  rwback: RegionSet | undefined
 }
 
 /** Kernel log contents: volumes written since their start, plexes the kernel detached. */
@@ -786,7 +788,7 @@ export class DiskGroup {
   private runtime(v: VRecord): VolumeRuntime {
     let rt = this.vols.get(v.v_rid)
     if (!rt) {
-      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet() }
+      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet(), rwback: undefined }
       this.vols.set(v.v_rid, rt)
     }
     return rt
@@ -988,6 +990,8 @@ export class DiskGroup {
    */
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
     let crashed = false
+    // NEEDSYNC: stopped in the middle of a read-writeback, which goes on from v_rwback_offset
+    let needSync = false
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = this.cfg.volumes.find((x) => x.v_name === volume)
     const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.readDrl(pre) : undefined
@@ -1032,7 +1036,8 @@ export class DiskGroup {
         // D 50: a plex the kernel detached for errors is never a source.
         const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)))
         if (!sources.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no CLEAN or ACTIVE complete plex`)
-        crashed = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (this.klog.dirty.includes(v.v_rid) || v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC')
+        needSync = v.v_state === 'NEEDSYNC'
+        crashed = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (this.klog.dirty.includes(v.v_rid) || v.v_state === 'SYNC' || needSync)
         sources.forEach(enable)
         for (const p of data) {
           if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
@@ -1051,8 +1056,8 @@ export class DiskGroup {
       for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
       v.v_kstate = 'ENABLED'
       if (v.v_state !== 'SYNC') v.v_state = 'ACTIVE'
-      v.v_rwback_offset = 0
-      v.v_tflag = V_TFLAG.READ | V_TFLAG.WRITE
+      if (!needSync) v.v_rwback_offset = 0
+      v.v_tflag = V_TFLAG.READ | V_TFLAG.WRITE | (v.v_state === 'SYNC' ? V_TFLAG.RWBACK : 0)
     }, opts)
     if (opts.dryRun) return r
     opts.onStarted?.(r)
@@ -1062,7 +1067,11 @@ export class DiskGroup {
     const nRegions = Math.ceil(v.v_len / REGION_SECTORS)
     // What a crash left inconsistent: the DRL's dirty regions, or everything without a usable log.
     let crashRegions: RegionSet | undefined
-    if (crashed) {
+    if (needSync) {
+      // the regions before v_rwback_offset were recovered before the stop (rule 74)
+      crashRegions = new RegionSet(nRegions)
+      for (let g = Math.ceil(v.v_rwback_offset / REGION_SECTORS); g < nRegions; g++) crashRegions.add(g)
+    } else if (crashed) {
       crashRegions = logged?.regions ?? RegionSet.all(nRegions)
       if (logged === undefined) this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
     }
@@ -1072,8 +1081,8 @@ export class DiskGroup {
     if (rt.drl && pinned.length) await rt.drl.pin(pinned).catch(() => {})
     else if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     const plexes = this.plexesOf(v.v_rid)
-    // Stale plexes also missed whatever was in flight at the crash.
-    for (const p of plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
+    // Stale plexes also missed whatever was in flight at the crash (a NEEDSYNC stop was clean).
+    for (const p of needSync ? [] : plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
       if (!crashRegions || crashRegions.size === nRegions) {
         if (crashRegions) this.stale.setFull(p.pl_rid)
       } else {
@@ -1086,18 +1095,17 @@ export class DiskGroup {
     const active = plexes.filter((p) => p.pl_state === 'ACTIVE' && p.pl_tutil[0] !== 'ATT')
     if (crashRegions && crashRegions.size > 0 && active.length > 1) {
       // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
+      rt.rwback = crashRegions.clone()
       const handle = this.runSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
       await handle.done
       rt.drl?.unpin(pinned)
       last = await this.transact('v.recovery.done', (d) => {
         const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-        if (x && x.v_state === 'SYNC') {
-          x.v_state = 'ACTIVE'
-          x.v_rwback_offset = x.v_len
-        }
+        if (x && x.v_state === 'SYNC') endReadWriteback(x)
       })
+      rt.rwback = undefined
     } else if (v.v_state === 'SYNC') {
-      last = await this.transact('v.recovery.done', (d) => void (d.vol(volume).v_state = 'ACTIVE'))
+      last = await this.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
     }
     for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) {
       try {
@@ -1137,6 +1145,7 @@ export class DiskGroup {
       await this.writeKlog().catch(() => {})
     }
     rt.dirtyMarked = undefined
+    rt.rwback = undefined
     return r
   }
 
@@ -1476,9 +1485,66 @@ export class DiskGroup {
     const rt = this.runtime(v)
     this.enter(rt)
     try {
+      if (rt.rwback?.size && v.v_tflag & V_TFLAG.RWBACK) return await this.readRecovering(v, rt, offset / SECTOR_SIZE, length / SECTOR_SIZE, into)
       return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false, into)
     } finally {
       this.leave(rt)
+    }
+  }
+
+  /**
+   * A read during read-writeback recovery (V_TFLAG.RWBACK, rule 75): a region not yet recovered
+   * is read under its exclusive lock and written back to the other writable plexes before it is
+   * returned, so every later read of it, from any plex, returns the same data. Runs of regions
+   * already recovered (or never at risk) are read as usual.
+   */
+  private async readRecovering(v: VRecord, rt: VolumeRuntime, s: number, n: number, into?: Buffer): Promise<Buffer> {
+    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
+    const pending = (pos: number) => rt.rwback?.has(Math.floor(pos / REGION_SECTORS)) ?? false
+    let pos = s
+    while (pos < s + n) {
+      const back = pending(pos)
+      let end = Math.min((Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS, s + n)
+      // plain reads run on over the regions that need no writeback; each writeback is one region
+      while (!back && end < s + n && !pending(end)) end = Math.min(end + REGION_SECTORS, s + n)
+      const part = out.subarray((pos - s) * SECTOR_SIZE, (end - s) * SECTOR_SIZE)
+      if (!back) await this.readFrom(v, pos, end - pos, () => true, false, part)
+      else {
+        const g = Math.floor(pos / REGION_SECTORS)
+        await rt.lock.lockExclusive(g)
+        try {
+          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid) ?? v
+          await this.readFrom(cur, pos, end - pos, () => true, false, part)
+          if (rt.rwback?.has(g)) await this.writeBack(cur, rt, rt.lastReadPlex, pos, part)
+        } finally {
+          rt.lock.unlockExclusive(g)
+        }
+      }
+      pos = end
+    }
+    return out
+  }
+
+  /**
+   * Writes what plex `source` returned for sectors [s, ...) to every other writable data plex,
+   * as a foreground write would (dirty region first; a failing plex under the write policies).
+   * The caller holds the region exclusively.
+   */
+  private async writeBack(v: VRecord, rt: VolumeRuntime, source: number, s: number, data: Buffer): Promise<void> {
+    const n = data.length / SECTOR_SIZE
+    const plexes = this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE && p.pl_state !== 'LOG')
+    const from = plexes.find((p) => p.pl_rid === source)
+    const targets = plexes.filter((p) => p !== from)
+    if (!from || targets.length === 0) return
+    const drl = rt.drl
+    const dr = drl?.regionsOf(s, n)
+    if (drl && dr) await drl.beginWrite(dr[0], dr[1])
+    try {
+      const results = await Promise.allSettled(targets.map((p) => this.writePlex(p, s, data)))
+      rt.unflushed.add(Math.floor(s / REGION_SECTORS))
+      if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, [from, ...targets], [{ status: 'fulfilled', value: undefined }, ...results], s, n)
+    } finally {
+      if (drl && dr) drl.endWrite(dr[0], dr[1])
     }
   }
 
@@ -1944,6 +2010,7 @@ export class DiskGroup {
               next.catch(() => {})
             }
             copied = await this.finishRegion(cur, report)
+            if (o.rwback) cur.rt.rwback?.delete(cur.g)
           } finally {
             cur.rt.lock.unlockExclusive(cur.g)
           }
@@ -2059,15 +2126,22 @@ export class DiskGroup {
     const { v, data, regions } = this.resyncVolumeWork(volume, force)
     const throttle = checkThrottle(opts.throttle)
     const skip = force ? Math.min(opts.skip ?? 0, regions.length) : 0 // unforced plans shrink by themselves
-    if (force) await this.transact('v.resync', (d) => void (d.vol(volume).v_state = 'SYNC'))
+    if (force) {
+      await this.transact('v.resync', (d) => {
+        const x = d.vol(volume)
+        x.v_state = 'SYNC'
+        x.v_tflag |= V_TFLAG.RWBACK
+      })
+      this.runtime(v).rwback = RegionSet.fromRanges(regions.slice(skip).map((g) => [g, 1] as const))
+    }
     const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
     const work = regions.slice(skip).map((region) => ({ v, region }))
     const scope = this.syncScope([v], work)
     const h = this.runSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
     return { id: h.id, done: this.afterResync(h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x && x.v_state === 'SYNC') x.v_state = 'ACTIVE'
-    }).then(() => {}) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
+      if (x && x.v_state === 'SYNC') endReadWriteback(x)
+    }).then(() => void (this.runtime(v).rwback = undefined)) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
   }
 
   private resyncVolumeWork(volume: string, force: boolean) {
@@ -2341,15 +2415,28 @@ function preferSame(candidates: PlRecord[], rid: number): PlRecord[] {
   return i <= 0 ? candidates : [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
 }
 
+/**
+ * A stopped volume is CLEAN with CLEAN plexes, except one stopped in the middle of a
+ * read-writeback (state SYNC, running or aborted): it stays NEEDSYNC with ACTIVE plexes and its
+ * v_rwback_offset, and its next start finishes the job (rule 74).
+ */
 function stopVolume(d: Draft, v: VRecord): void {
+  const needSync = v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC'
   for (const p of d.plexesOf(v)) {
-    if (p.pl_state === 'ACTIVE') p.pl_state = 'CLEAN'
+    if (p.pl_state === 'ACTIVE' && !needSync) p.pl_state = 'CLEAN'
     p.pl_kstate = 'DISABLED'
     p.pl_tflag &= ~0xf
   }
   v.v_kstate = 'DISABLED'
-  v.v_state = 'CLEAN'
+  v.v_state = needSync ? 'NEEDSYNC' : 'CLEAN'
   v.v_tflag = 0
+}
+
+/** A read-writeback that reached the end: the volume is ACTIVE, its reads plain again. */
+function endReadWriteback(v: VRecord): void {
+  v.v_state = 'ACTIVE'
+  v.v_rwback_offset = v.v_len
+  v.v_tflag &= ~V_TFLAG.RWBACK
 }
 
 function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
