@@ -1,6 +1,8 @@
-import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { z } from 'zod'
 
-/** What `plexa serve` is told, from flags first, then the environment, then defaults. */
+/** What `plexa serve` is told, from flags first, then the environment, then a config file, then defaults. */
 export interface ServeOptions {
   dataDir: string
   host: string
@@ -15,11 +17,50 @@ export interface ServeOptions {
   allowedHosts?: string[]
 }
 
-export class OptionsError extends Error {}
+export class OptionsError extends Error {
+  /** The flag, environment variable or config-file key at fault (`--port`, `PLEXA_PORT`, `FILE: "port"`). */
+  readonly source: string | undefined
+  constructor(message: string, source?: string) {
+    super(source ? `${source}: ${message}` : message)
+    this.source = source
+  }
+}
 
-const FLAGS = ['--data', '--host', '--port', '--nbd-port', '--allowed-hosts', '--demo', '--lab', '--lab-remote', '--help'] as const
+/**
+ * Every option once: its config-file key, its flag, its environment variable. A flag, a variable
+ * and a key of the file are three spellings of the same option, validated by one schema.
+ */
+const OPTIONS = {
+  data: { flag: '--data', env: 'PLEXA_DATA', kind: 'string' },
+  host: { flag: '--host', env: 'PLEXA_HOST', kind: 'string' },
+  port: { flag: '--port', env: 'PLEXA_PORT', kind: 'number' },
+  nbdPort: { flag: '--nbd-port', env: 'PLEXA_NBD_PORT', kind: 'number' },
+  allowedHosts: { flag: '--allowed-hosts', env: 'PLEXA_ALLOWED_HOSTS', kind: 'list' },
+  demo: { flag: '--demo', env: undefined, kind: 'boolean' },
+  lab: { flag: '--lab', env: undefined, kind: 'boolean' },
+  labRemote: { flag: '--lab-remote', env: undefined, kind: 'boolean' },
+} as const
 
-export const SERVE_USAGE = `usage: plexa serve [--data DIR] [--host H] [--port N] [--nbd-port N] [--demo] [--lab] [--lab-remote]
+type Key = keyof typeof OPTIONS
+
+const portNumber = z.number({ error: 'must be a port number 0-65535' }).int('must be a port number 0-65535').min(0, 'must be a port number 0-65535').max(65535, 'must be a port number 0-65535')
+
+/** The one validated shape of the options, whichever way each was given. */
+const Config = z.strictObject({
+  data: z.string().min(1).default('./data'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: portNumber.default(8080),
+  nbdPort: portNumber.default(10809),
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  demo: z.boolean().default(false),
+  lab: z.boolean().default(false),
+  labRemote: z.boolean().default(false),
+})
+
+export const SERVE_USAGE = `usage: plexa serve [--config FILE] [--data DIR] [--host H] [--port N] [--nbd-port N] [--demo] [--lab] [--lab-remote]
+  --config FILE   a JSON file of these options by name: {"data", "host", "port", "nbdPort", "allowedHosts",
+                  "demo", "lab", "labRemote"}; env PLEXA_CONFIG. Flags and the environment override it;
+                  a relative "data" is relative to the file
   --data DIR      data directory (disk images, users, audit log); env PLEXA_DATA, default ./data
   --host H        address to listen on; env PLEXA_HOST, default 127.0.0.1 (beyond loopback is your explicit choice)
   --port N        HTTP/WebSocket port; env PLEXA_PORT, default 8080 (0 = any free port)
@@ -30,39 +71,106 @@ export const SERVE_USAGE = `usage: plexa serve [--data DIR] [--host H] [--port N
   --lab           lab mode: fail or restore disks, add latency, run write loads (rehearsal and tests only)
   --lab-remote    allow lab mode although --host is not a loopback address`
 
-function port(value: string | undefined, what: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new OptionsError(`${what} must be a port number 0-65535, not ${JSON.stringify(value)}`)
-  return n
+/** A flag's or a variable's text as the option's type; text that is not one stays text, for the schema to name. */
+function fromText(key: Key, text: string): unknown {
+  switch (OPTIONS[key].kind) {
+    case 'number':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text
+    case 'list':
+      return text.split(',').map((h) => h.trim()).filter(Boolean)
+    default:
+      return text
+  }
 }
 
-export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' {
-  const flags = new Map<string, string | true>()
+interface Given {
+  value: unknown
+  /** Where it came from, as the error names it: `--port`, `PLEXA_PORT`, `FILE: "port"`. */
+  from: string
+}
+
+function readFlags(argv: readonly string[]): { given: Map<Key, Given>; config?: string; help: boolean } {
+  const given = new Map<Key, Given>()
+  const byFlag = new Map<string, Key>(Object.entries(OPTIONS).map(([k, o]) => [o.flag, k as Key]))
+  let config: string | undefined
+  let help = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
-    const [key, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
-    if (!(FLAGS as readonly string[]).includes(key)) throw new OptionsError(`unknown option ${key}`)
-    if (key === '--demo' || key === '--lab' || key === '--lab-remote' || key === '--help') {
-      flags.set(key, true)
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    if (flag === '--help') {
+      help = true
+      continue
+    }
+    const key = byFlag.get(flag)
+    if (!key && flag !== '--config') throw new OptionsError('unknown option', flag)
+    if (key && OPTIONS[key].kind === 'boolean') {
+      given.set(key, { value: true, from: flag })
       continue
     }
     const value = inline ?? argv[++i]
-    if (value === undefined || value.startsWith('--')) throw new OptionsError(`${key} needs a value`)
-    flags.set(key, value)
+    if (value === undefined || value.startsWith('--')) throw new OptionsError('needs a value', flag)
+    if (key) given.set(key, { value: fromText(key, value), from: flag })
+    else config = value
   }
-  if (flags.has('--help')) return 'help'
-  const str = (f: string) => (typeof flags.get(f) === 'string' ? (flags.get(f) as string) : undefined)
-  const demo = flags.has('--demo')
+  return { given, ...(config !== undefined ? { config } : {}), help }
+}
+
+function readConfigFile(path: string): Map<Key, Given> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new OptionsError(`cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? e}`, path)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new OptionsError(`not JSON: ${(e as Error).message}`, path)
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new OptionsError('must hold a JSON object of options', path)
+  const out = new Map<Key, Given>()
+  for (const [k, value] of Object.entries(json)) {
+    if (!(k in OPTIONS)) throw new OptionsError(`unknown key (keys: ${Object.keys(OPTIONS).join(', ')})`, `${path}: "${k}"`)
+    // a relative data directory is relative to the file, wherever the server is started from
+    out.set(k as Key, { value: k === 'data' && typeof value === 'string' ? resolve(dirname(path), value) : value, from: `${path}: "${k}"` })
+  }
+  return out
+}
+
+/**
+ * Flags, then the environment, then the config file (`--config`, `PLEXA_CONFIG`), then defaults:
+ * one merged record validated by one schema. An error names the flag, variable or file key.
+ */
+export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' {
+  const flags = readFlags(argv)
+  if (flags.help) return 'help'
+  const configPath = flags.config ?? env.PLEXA_CONFIG
+  const file = configPath ? readConfigFile(resolve(configPath)) : new Map<Key, Given>()
+  const merged = new Map<Key, Given>()
+  for (const key of Object.keys(OPTIONS) as Key[]) {
+    const variable = OPTIONS[key].env
+    const fromEnv = variable && env[variable] !== undefined && env[variable] !== '' ? { value: fromText(key, env[variable]), from: variable } : undefined
+    const g = flags.given.get(key) ?? fromEnv ?? file.get(key)
+    if (g) merged.set(key, g)
+  }
+  const parsed = Config.safeParse(Object.fromEntries([...merged].map(([k, g]) => [k, g.value])))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const key = issue.path[0] as Key
+    const g = merged.get(key)
+    throw new OptionsError(`${issue.message}${g ? `, not ${JSON.stringify(g.value)}` : ''}`, g?.from ?? key)
+  }
+  const c = parsed.data
   return {
-    dataDir: resolve(str('--data') ?? env.PLEXA_DATA ?? './data'),
-    host: str('--host') ?? env.PLEXA_HOST ?? '127.0.0.1',
-    port: port(str('--port') ?? env.PLEXA_PORT, 'port', 8080),
-    nbdPort: port(str('--nbd-port') ?? env.PLEXA_NBD_PORT, 'nbd port', 10809),
-    demo,
-    lab: demo || flags.has('--lab'),
-    labRemote: flags.has('--lab-remote'),
-    allowedHosts: (str('--allowed-hosts') ?? env.PLEXA_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    dataDir: resolve(c.data),
+    host: c.host,
+    port: c.port,
+    nbdPort: c.nbdPort,
+    demo: c.demo,
+    lab: c.demo || c.lab,
+    labRemote: c.labRemote,
+    allowedHosts: c.allowedHosts,
   }
 }
 
