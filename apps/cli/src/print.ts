@@ -1,5 +1,11 @@
 import type { Config, DmRecord, PlRecord, SdRecord, VRecord } from '@plexa/engine'
 
+// Flag values of the records (the CLI takes only types from the engine).
+const DM_PFLAG_REMOVED = 0x100
+const DM_TFLAG_NODAREC = 0x8
+const PL_TFLAG_REMOVED = 0x200
+const PL_TFLAG_NODAREC = 0x400
+
 /**
  * `vxprint -ht` (SEMANTICS.md 1.14): a header block, then the disk group, its disks, and each
  * volume followed by its plexes, each plex followed by its subdisks. Fields are left-justified in
@@ -31,9 +37,22 @@ function device(dm: DmRecord | undefined): string {
   return base.replace(/\.img$/, '')
 }
 
+/** No device was found for the disk at import (DM_TFLAG NODAREC), or it has none now. */
+function noDevice(dm: DmRecord | undefined): boolean {
+  return !!dm && ((dm.dm_tflag & DM_TFLAG_NODAREC) !== 0 || !dm.dm_device)
+}
+
 function dmLine(dm: DmRecord): string {
-  const state = dm.dm_pflag & 0x100 ? 'REMOVED' : dm.dm_device ? '-' : 'NODEVICE'
+  if (noDevice(dm)) return row('dm', [dm.dm_name, '-', '-', '-', '-', 'NODEVICE'])
+  const state = dm.dm_pflag & DM_PFLAG_REMOVED ? 'REMOVED' : '-'
   return row('dm', [dm.dm_name, device(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, state])
+}
+
+/** The STATE column: a plex condition (SEMANTICS.md 1.9) before the utility state. */
+function plState(pl: PlRecord): string {
+  if (pl.pl_tflag & PL_TFLAG_NODAREC) return 'NODEVICE'
+  if (pl.pl_tflag & PL_TFLAG_REMOVED) return 'REMOVED'
+  return pl.pl_state
 }
 
 function isLogOnly(c: Config, pl: PlRecord): boolean {
@@ -46,13 +65,18 @@ function plLine(c: Config, pl: PlRecord): string {
   const mode = pl.pl_kstate === 'DISABLED' && flags === 0 ? 'RW' : flags === 3 ? 'RW' : flags === 1 ? 'RO' : flags === 2 ? 'WO' : '-'
   const len = isLogOnly(c, pl) ? 'LOGONLY' : pl.pl_len
   const ncol = pl.pl_layout === 'STRIPE' ? `${pl.pl_ncol}/${pl.pl_st_width}` : '-'
-  return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, pl.pl_state, len, pl.pl_layout, ncol, mode])
+  return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl), len, pl.pl_layout, ncol, mode])
 }
 
 function sdLine(c: Config, pl: PlRecord | undefined, sd: SdRecord): string {
   const dm = c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)
   const off = sd.sd_is_log ? 'LOG' : pl?.pl_layout === 'STRIPE' ? `${sd.sd_column}/${sd.sd_pl_offset}` : pl ? sd.sd_pl_offset : '-'
-  return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, off, device(dm), dm && dm.dm_pflag & 0x100 ? 'RMOV' : 'ENA'])
+  return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, off, device(dm), sdMode(dm)])
+}
+
+function sdMode(dm: DmRecord | undefined): string {
+  if (noDevice(dm)) return 'NDEV'
+  return dm && dm.dm_pflag & DM_PFLAG_REMOVED ? 'RMOV' : 'ENA'
 }
 
 function vLine(v: VRecord): string {

@@ -170,6 +170,14 @@ export interface InterruptedTask {
   done: number
 }
 
+/** A disk of the group that import could not use: its disk media record is NODEVICE. */
+export interface UnusableDisk {
+  /** Disk media name; empty for an unreadable device, whose disk cannot be told. */
+  disk: string
+  reason: 'missing' | 'unreadable' | 'short'
+  device?: string
+}
+
 export interface IoStats {
   reads: number
   writes: number
@@ -221,6 +229,7 @@ export class DiskGroup {
   private plexesByVol = new Map<number, PlRecord[]>()
   private volsByName = new Map<string, VRecord>()
   private devByDm = new Map<number, BlockDevice>()
+  private unusable: UnusableDisk[] = []
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
     this.cfg = init.cfg
@@ -295,11 +304,21 @@ export class DiskGroup {
     const release = await acquireDeviceLocks(opts.devices.map((d) => d.lockKey), opts.lockDir)
     try {
       const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
+      // A device whose private region cannot be read is left out: its disk imports NODEVICE.
+      const unreadable: Array<{ dev: BlockDevice; error: EngineError }> = []
       for (const dev of opts.devices) {
-        const header = await readHeader(dev)
+        let header: DiskHeader | undefined
+        try {
+          header = await readHeader(dev)
+        } catch (e) {
+          if (!isEngineError(e, 'VM_DALVOPN')) throw e
+          unreadable.push({ dev, error: e })
+          continue
+        }
         if (!header) fail('VM_INV_DEVENT', `${dev.location} holds no Plexa disk header`)
         found.push({ dev, header })
       }
+      if (found.length === 0) fail('VM_DALVOPN', `no private region could be read: ${unreadable.map((u) => u.dev.location).join(', ')}`, unreadable[0]?.error)
       const wanted = opts.name ?? found[0]!.header.dgname
       const mine = found.filter((f) => f.header.dgname === wanted)
       if (mine.length === 0) fail('VM_NOT_FOUND', `no disk of group ${wanted} among the devices`)
@@ -329,11 +348,23 @@ export class DiskGroup {
       }
       if (!chosen) fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
       const disks = new Map<number, DiskRuntime>()
+      const unusable: UnusableDisk[] = []
       for (const dm of chosen.disks) {
         const f = mine.find((m) => m.header.diskid === dm.dm_diskid)
         const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
-        if (f) disks.set(dm.dm_rid, { dev: f.dev, header: f.header, activeSlot: slot, copyEnabled: true })
-        else disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
+        // I77: a device shorter than the disk's public region is not used as it is.
+        const short = f && f.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE
+        if (f && !short) {
+          disks.set(dm.dm_rid, { dev: f.dev, header: f.header, activeSlot: slot, copyEnabled: true })
+          continue
+        }
+        unusable.push(f ? { disk: dm.dm_name, reason: 'short', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
+        if (f) await f.dev.close().catch(() => {})
+        disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
+      }
+      for (const u of unreadable) {
+        unusable.push({ disk: '', reason: 'unreadable', device: u.dev.location })
+        await u.dev.close().catch(() => {})
       }
       // Devices that carry the group's id but are not in the chosen configuration are left alone.
       let klog: KernelLog = { dirty: [], detached: [] }
@@ -353,6 +384,7 @@ export class DiskGroup {
         if (r && (!maps || r.seq > maps.seq)) maps = { seq: r.seq, image: r.payload as StaleMapsImage }
       }
       const dg = new DiskGroup({ cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}) })
+      dg.unusable = unusable
       dg.refreshDiskState(dg.cfg)
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
       await dg.transact('dg.import', (d) => {
@@ -373,7 +405,10 @@ export class DiskGroup {
     }
   }
 
-  /** Marks disks whose device is missing REMOVED, and memory disks volatile. */
+  /**
+   * Marks disks whose device is missing, unreadable or short REMOVED and NODAREC (vxprint
+   * NODEVICE; their plexes then carry PL_TFLAG REMOVED and NODAREC), and memory disks volatile.
+   */
   private refreshDiskState(c: Config): void {
     for (const dm of c.disks) {
       const rt = this.disks.get(dm.dm_rid)
@@ -381,9 +416,15 @@ export class DiskGroup {
       dm.dm_device = dev ? dev.location : ''
       if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
       dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
+      dm.dm_tflag = dev ? dm.dm_tflag & ~DM_TFLAG.NODAREC : dm.dm_tflag | DM_TFLAG.NODAREC
       dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
     }
     deriveConfig(c)
+  }
+
+  /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
+  unusableDisks(): readonly UnusableDisk[] {
+    return this.unusable
   }
 
   /** vxdg deport: every volume must be stopped; releases the devices and their locks. */
@@ -1033,14 +1074,24 @@ export class DiskGroup {
         if (!data.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no plex covering its length`)
         data.forEach(enable)
       } else {
-        // D 50: a plex the kernel detached for errors is never a source.
-        const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)))
+        // D 50: a plex the kernel detached for errors is never a source; I79: nor one on a disk
+        // without its device.
+        const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && !onMissingDisk(p))
         if (!sources.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no CLEAN or ACTIVE complete plex`)
         needSync = v.v_state === 'NEEDSYNC'
         crashed = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (this.klog.dirty.includes(v.v_rid) || v.v_state === 'SYNC' || needSync)
         sources.forEach(enable)
         for (const p of data) {
           if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
+          if (onMissingDisk(p)) {
+            // I79: it misses every write from now on; it is recovered when its disk returns.
+            const wasCurrent = p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE'
+            if (wasCurrent && !opts.dryRun) this.stale.track(p.pl_rid)
+            if (wasCurrent || p.pl_state === 'EMPTY') p.pl_state = 'STALE'
+            p.pl_kstate = 'DISABLED'
+            p.pl_tflag &= ~0xf
+            continue
+          }
           if (opts.delayRecover) {
             // vxvol -o delayrecover: usable now, stale plexes wait for a resync or attach
             if (p.pl_state === 'EMPTY') p.pl_state = 'STALE'
@@ -2400,6 +2451,11 @@ function policyPlex(p: PlRecord) {
 
 /** A record of a vxmake batch. */
 export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
+
+/** A plex with a subdisk on a disk that has no device (NODEVICE): it can take no I/O. */
+function onMissingDisk(p: PlRecord): boolean {
+  return (p.pl_tflag & (PL_TFLAG.REMOVED | PL_TFLAG.NODAREC)) !== 0
+}
 
 function isServing(p: PlRecord): boolean {
   return p.pl_kstate === 'ENABLED' && (p.pl_tflag & PL_TFLAG.READ) !== 0 && !isStalePlex(p) && p.pl_state !== 'LOG'

@@ -1,6 +1,6 @@
 /** @plexa/engine: the public surface. */
 export { DiskGroup, REGION_SECTORS } from './diskGroup.ts'
-export type { TxResult, TxOptions, DiskSpec, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan, InterruptedTask, StaleView } from './diskGroup.ts'
+export type { TxResult, TxOptions, DiskSpec, UnusableDisk, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan, InterruptedTask, StaleView } from './diskGroup.ts'
 export type { AssistSpec, AssistLayout } from './assist.ts'
 export { drlLogLength } from './assist.ts'
 export type { SubdiskSpec, PlexSpec, VolumeSpec, SdAssoc } from './recordOps.ts'
@@ -21,7 +21,7 @@ export { mapStripe } from './layout/plexMap.ts'
 export { plexGeometry } from './records/derive.ts'
 export { SETTABLE, PLEX_STATES, VOLUME_STATES } from './fieldEdit.ts'
 
-export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, EXCEPTION_POLICY, PROFILES } from './records/types.ts'
+export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, DM_TFLAG, EXCEPTION_POLICY, PROFILES } from './records/types.ts'
 export type { Config, DgRecord, DmRecord, SdRecord, PlRecord, VRecord, KernelState, PlexLayout, ReadPolicy, UsageType, RecordKind, Profile } from './records/types.ts'
 export { DG_PFLAG } from './records/types.ts'
 export type { TaskKind } from './task.ts'

@@ -129,11 +129,9 @@ export function deriveConfig(c: Config): void {
     let ro = 0
     for (const sd of sds) {
       const dm = dmByRid.get(sd.sd_dm_rid)
-      if (!dm) ro |= PL_TFLAG.NODAREC
-      else {
-        if (dm.dm_tflag & DM_TFLAG.VOLATILE) ro |= PL_TFLAG.VOLATILE
-        if (dm.dm_pflag & DM_PFLAG.REMOVED) ro |= PL_TFLAG.REMOVED
-      }
+      if (!dm || dm.dm_tflag & DM_TFLAG.NODAREC) ro |= PL_TFLAG.NODAREC
+      if (dm && dm.dm_tflag & DM_TFLAG.VOLATILE) ro |= PL_TFLAG.VOLATILE
+      if (dm && dm.dm_pflag & DM_PFLAG.REMOVED) ro |= PL_TFLAG.REMOVED
     }
     pl.pl_tflag = (pl.pl_tflag & ~PL_TFLAG_READONLY) | ro
   }

@@ -46,7 +46,8 @@ export const V_TFLAG = { READ: 0x1, WRITE: 0x2, RWBACK: 0x4, KRWBACK: 0x100, INV
 export const SD_PFLAG = { VOLATILE: 0x100, IGNORE_WRITES: 0x200 } as const
 export const SD_TFLAG = { IS_LOG: 0x100 } as const
 export const DM_PFLAG = { RESERVE: 0x1, REMOVED: 0x100 } as const
-export const DM_TFLAG = { VOLATILE: 0x4 } as const
+/** NODAREC: no device with this disk's id was found when the group was imported (vxprint NODEVICE). */
+export const DM_TFLAG = { VOLATILE: 0x4, NODAREC: 0x8 } as const
 export const DG_TFLAG = { DISABLED: 0x100 } as const
 /** NOQUORUM (chvg -Qn): stay imported until the last copy is lost; import then needs every disk. */
 export const DG_PFLAG = { NOQUORUM: 0x1 } as const
