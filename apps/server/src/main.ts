@@ -19,7 +19,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const running = await startServer(opts)
   console.log(`Plexa is listening on ${running.url}`)
-  console.log(`NBD exports (one per started volume) on nbd://${opts.host}:${running.nbdPort}/VOLUME`)
+  const tls = running.nbd.tlsMode
+  console.log(`NBD exports (started volumes${opts.nbdExports ? `: ${opts.nbdExports}` : ''}) on ${tls === 'require' ? 'nbds' : 'nbd'}://${opts.host}:${running.nbdPort}/VOLUME${tls === 'off' ? '' : ` (TLS ${tls})`}`)
   console.log(`Log in at ${running.url}/ (user admin; password in ${opts.dataDir}/admin-credential.txt)`)
   let stopping = false
   const stop = async (signal: string) => {

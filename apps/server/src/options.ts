@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
+import { ExportPolicyError, parseExportPolicy } from './nbd/exportPolicy.ts'
+import type { NbdTlsMode } from './nbd/tls.ts'
 
 /** What `plexa serve` is told, from flags first, then the environment, then a config file, then defaults. */
 export interface ServeOptions {
@@ -15,6 +17,14 @@ export interface ServeOptions {
   labRemote: boolean
   /** Host names the HTTP side answers to besides its bind address and localhost. */
   allowedHosts?: string[]
+  /** NBD over TLS: off, on (clients may upgrade) or require; default require beyond loopback. */
+  nbdTls?: NbdTlsMode
+  /** A psktool file (`identity:hexkey` lines), as nbdkit's --tls-psk. */
+  nbdTlsPsk?: string
+  /** A directory with server-cert.pem and server-key.pem, as nbdkit's --tls-certificates. */
+  nbdTlsCertificates?: string
+  /** Exported volumes (see nbd/exportPolicy.ts); default all. */
+  nbdExports?: string
 }
 
 export class OptionsError extends Error {
@@ -36,6 +46,10 @@ const OPTIONS = {
   port: { flag: '--port', env: 'PLEXA_PORT', kind: 'number' },
   nbdPort: { flag: '--nbd-port', env: 'PLEXA_NBD_PORT', kind: 'number' },
   allowedHosts: { flag: '--allowed-hosts', env: 'PLEXA_ALLOWED_HOSTS', kind: 'list' },
+  nbdTls: { flag: '--nbd-tls', env: 'PLEXA_NBD_TLS', kind: 'string' },
+  nbdTlsPsk: { flag: '--nbd-tls-psk', env: 'PLEXA_NBD_TLS_PSK', kind: 'string' },
+  nbdTlsCertificates: { flag: '--nbd-tls-certificates', env: 'PLEXA_NBD_TLS_CERTIFICATES', kind: 'string' },
+  nbdExports: { flag: '--nbd-exports', env: 'PLEXA_NBD_EXPORTS', kind: 'string' },
   demo: { flag: '--demo', env: undefined, kind: 'boolean' },
   lab: { flag: '--lab', env: undefined, kind: 'boolean' },
   labRemote: { flag: '--lab-remote', env: undefined, kind: 'boolean' },
@@ -52,21 +66,45 @@ const Config = z.strictObject({
   port: portNumber.default(8080),
   nbdPort: portNumber.default(10809),
   allowedHosts: z.array(z.string().min(1)).default([]),
+  nbdTls: z.enum(['off', 'on', 'require'], { error: 'must be off, on or require' }).optional(),
+  nbdTlsPsk: z.string().min(1).optional(),
+  nbdTlsCertificates: z.string().min(1).optional(),
+  nbdExports: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseExportPolicy(v)
+      } catch (e) {
+        if (!(e instanceof ExportPolicyError)) throw e
+        ctx.addIssue({ code: 'custom', message: e.message })
+      }
+    })
+    .optional(),
   demo: z.boolean().default(false),
   lab: z.boolean().default(false),
   labRemote: z.boolean().default(false),
 })
 
-export const SERVE_USAGE = `usage: plexa serve [--config FILE] [--data DIR] [--host H] [--port N] [--nbd-port N] [--demo] [--lab] [--lab-remote]
+export const SERVE_USAGE = `usage: plexa serve [--config FILE] [--data DIR] [--host H] [--port N] [--nbd-port N]
+                   [--allowed-hosts H,H] [--nbd-tls off|on|require] [--nbd-tls-psk FILE]
+                   [--nbd-tls-certificates DIR] [--nbd-exports LIST] [--demo] [--lab] [--lab-remote]
   --config FILE   a JSON file of these options by name: {"data", "host", "port", "nbdPort", "allowedHosts",
-                  "demo", "lab", "labRemote"}; env PLEXA_CONFIG. Flags and the environment override it;
-                  a relative "data" is relative to the file
+                  "nbdTls", "nbdTlsPsk", "nbdTlsCertificates", "nbdExports", "demo", "lab", "labRemote"};
+                  env PLEXA_CONFIG. Flags and the environment override it; relative paths in it are
+                  relative to the file
   --data DIR      data directory (disk images, users, audit log); env PLEXA_DATA, default ./data
   --host H        address to listen on; env PLEXA_HOST, default 127.0.0.1 (beyond loopback is your explicit choice)
   --port N        HTTP/WebSocket port; env PLEXA_PORT, default 8080 (0 = any free port)
   --nbd-port N    NBD port; env PLEXA_NBD_PORT, default 10809
   --allowed-hosts H,H  host names browsers may use for this server besides its address and localhost
                   (DNS rebinding defence: any other Host header is refused); env PLEXA_ALLOWED_HOSTS
+  --nbd-tls M     NBD over TLS (NBD_OPT_STARTTLS): off, on (clients may upgrade) or require; default
+                  require when --host is beyond loopback, else on with credentials, off without;
+                  env PLEXA_NBD_TLS. Required TLS without credentials creates DIR/nbd-tls.psk
+  --nbd-tls-psk FILE  pre-shared keys, psktool format (identity:hexkey); env PLEXA_NBD_TLS_PSK
+  --nbd-tls-certificates DIR  server-cert.pem and server-key.pem; env PLEXA_NBD_TLS_CERTIFICATES
+  --nbd-exports LIST  exported volumes: all (default), none, or VOLUME / DG/VOLUME names, each
+                  with :ro for a read-only export (all:ro too); env PLEXA_NBD_EXPORTS
   --demo          create the demo disk group demodg when the data directory has none; turns lab mode on
   --lab           lab mode: fail or restore disks, add latency, run write loads (rehearsal and tests only)
   --lab-remote    allow lab mode although --host is not a loopback address`
@@ -115,6 +153,9 @@ function readFlags(argv: readonly string[]): { given: Map<Key, Given>; config?: 
   return { given, ...(config !== undefined ? { config } : {}), help }
 }
 
+/** Options that name a file or directory. */
+const PATHS = new Set<string>(['data', 'nbdTlsPsk', 'nbdTlsCertificates'])
+
 function readConfigFile(path: string): Map<Key, Given> {
   let text: string
   try {
@@ -132,8 +173,8 @@ function readConfigFile(path: string): Map<Key, Given> {
   const out = new Map<Key, Given>()
   for (const [k, value] of Object.entries(json)) {
     if (!(k in OPTIONS)) throw new OptionsError(`unknown key (keys: ${Object.keys(OPTIONS).join(', ')})`, `${path}: "${k}"`)
-    // a relative data directory is relative to the file, wherever the server is started from
-    out.set(k as Key, { value: k === 'data' && typeof value === 'string' ? resolve(dirname(path), value) : value, from: `${path}: "${k}"` })
+    // a relative path is relative to the file, wherever the server is started from
+    out.set(k as Key, { value: PATHS.has(k) && typeof value === 'string' ? resolve(dirname(path), value) : value, from: `${path}: "${k}"` })
   }
   return out
 }
@@ -171,6 +212,10 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     lab: c.demo || c.lab,
     labRemote: c.labRemote,
     allowedHosts: c.allowedHosts,
+    ...(c.nbdTls ? { nbdTls: c.nbdTls } : {}),
+    ...(c.nbdTlsPsk ? { nbdTlsPsk: resolve(c.nbdTlsPsk) } : {}),
+    ...(c.nbdTlsCertificates ? { nbdTlsCertificates: resolve(c.nbdTlsCertificates) } : {}),
+    ...(c.nbdExports ? { nbdExports: c.nbdExports } : {}),
   }
 }
 

@@ -18,12 +18,15 @@ import { type ServeOptions, isLoopback } from './options.ts'
 import { type Services, rememberResult, snapshot } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
-import { NbdServer } from './nbd/nbdServer.ts'
+import { parseExportPolicy } from './nbd/exportPolicy.ts'
+import { type NbdExport, NbdServer, type NbdServerOptions } from './nbd/nbdServer.ts'
+import { createPskFile, loadNbdTls } from './nbd/tls.ts'
 
 export interface RunningServer {
   url: string
   /** Port of the NBD export server. */
   nbdPort: number
+  nbd: NbdServer
   services: Services
   /** Stops volumes cleanly (logs marked clean), closes connections and the groups. */
   close(): Promise<void>
@@ -38,11 +41,36 @@ export interface StartOptions extends ServeOptions {
   pingMs?: number
   hub?: { ringSize?: number; ringBytes?: number; highWater?: number; maxPending?: number }
   loginLimits?: LoginLimiterOptions
+  /** NBD limits (tests make them small). */
+  nbd?: Omit<NbdServerOptions, 'tls'>
   /** How audit lines reach the file (tests inject a full disk). */
   auditAppend?: AuditAppend
 }
 
 const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+/**
+ * NBD TLS as configured: `require` by default when the NBD port listens beyond loopback (with a PSK
+ * file created in the data directory when no credentials are given), `on` when credentials are
+ * given on loopback, otherwise off.
+ */
+async function nbdTls(o: StartOptions, log: (l: string) => void): Promise<Pick<NbdServerOptions, 'tls'>> {
+  const creds = o.nbdTlsPsk !== undefined || o.nbdTlsCertificates !== undefined
+  const mode = o.nbdTls ?? (!isLoopback(o.host) ? 'require' : creds ? 'on' : 'off')
+  if (mode === 'off') {
+    if (!isLoopback(o.host)) log(`warning: NBD listens on ${o.host} without TLS (--nbd-tls off): anyone who reaches the port reads and writes the exported volumes`)
+    return {}
+  }
+  let pskFile = o.nbdTlsPsk
+  if (!creds) {
+    pskFile = join(o.dataDir, 'nbd-tls.psk')
+    if (!existsSync(pskFile)) {
+      await createPskFile(pskFile)
+      log(`created an NBD TLS pre-shared key for identity plexa in ${pskFile}`)
+    }
+  }
+  return { tls: await loadNbdTls(mode, { pskFile, certificatesDir: o.nbdTlsCertificates }) }
+}
 
 /** `plexa serve`: opens the data directory, creates the demo if asked, and listens. */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
@@ -123,21 +151,24 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     server.once('error', reject)
     server.listen(o.port, o.host, () => resolve())
   })
+  const policy = parseExportPolicy(o.nbdExports)
   const nbd = new NbdServer(
     {
-    exports() {
-      const out = new Map<string, { dg: import('@plexa/engine').DiskGroup; volume: string }>()
-      for (const g of storage.groups.values()) {
-        for (const v of g.dg.config().volumes) {
-          if (v.v_kstate !== 'ENABLED') continue
-          out.set(`${g.dg.name}/${v.v_name}`, { dg: g.dg, volume: v.v_name })
-          if (!out.has(v.v_name)) out.set(v.v_name, { dg: g.dg, volume: v.v_name })
+      exports() {
+        const out = new Map<string, NbdExport>()
+        for (const g of storage.groups.values()) {
+          for (const v of g.dg.config().volumes) {
+            const how = v.v_kstate === 'ENABLED' ? policy.lookup(g.dg.name, v.v_name) : undefined
+            if (!how) continue
+            const e = { dg: g.dg, volume: v.v_name, readOnly: how.readOnly }
+            out.set(`${g.dg.name}/${v.v_name}`, e)
+            if (!out.has(v.v_name)) out.set(v.v_name, e)
+          }
         }
-      }
-      return out
+        return out
+      },
     },
-    },
-    { onIo: (dg, volume, op, bytes, seconds) => metrics.observeIo(dg, volume, op, bytes, seconds) },
+    { ...(await nbdTls(o, log)), ...(o.nbd ?? {}), onIo: (dg, volume, op, bytes, seconds) => metrics.observeIo(dg, volume, op, bytes, seconds) },
   )
   nbdRef = nbd
   // a stopped volume's NBD connections end
@@ -167,6 +198,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   return {
     url,
     nbdPort,
+    nbd,
     services,
     close() {
       closing ??= (async () => {

@@ -1,32 +1,54 @@
+import { MemoryBudget } from './memoryBudget.ts'
+
 /**
  * Buffers a connection reuses for read replies and write payloads: at the request sizes of
  * sequential clients, allocating and collecting a buffer per request cost more than its copy.
- * Bounded in count per size and in bytes.
+ * Bounded in count per size and in bytes; every byte it owns (in use or kept) counts against the
+ * budget all connections share, and `dispose` gives the kept ones back when the connection ends.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>()
   private bytes = 0
   private readonly perSize: number
   private readonly maxBytes: number
-  constructor(perSize = 16, maxBytes = 64 << 20) {
+  private readonly budget: MemoryBudget
+  private disposed = false
+
+  constructor(perSize = 16, maxBytes = 64 << 20, budget: MemoryBudget = new MemoryBudget(Infinity)) {
+    this.budget = budget
     this.perSize = perSize
     this.maxBytes = maxBytes
   }
 
   take(size: number): Buffer {
     const b = this.free.get(size)?.pop()
-    if (!b) return Buffer.allocUnsafeSlow(size)
-    this.bytes -= size
-    return b
+    if (b) {
+      this.bytes -= size
+      return b
+    }
+    this.budget.take(size)
+    return Buffer.allocUnsafeSlow(size)
   }
 
   /** Returns a buffer nobody uses any more. */
   give(b: Buffer): void {
     const list = this.free.get(b.length) ?? []
-    if (list.length >= this.perSize || this.bytes + b.length > this.maxBytes) return
+    // past half the shared budget a buffer goes back rather than waiting here for its connection
+    if (this.disposed || list.length >= this.perSize || this.bytes + b.length > this.maxBytes || this.budget.held * 2 > this.budget.limit) {
+      this.budget.give(b.length)
+      return
+    }
     list.push(b)
     this.free.set(b.length, list)
     this.bytes += b.length
+  }
+
+  /** The connection ended: kept buffers go, and those still in use go as they come back. */
+  dispose(): void {
+    this.disposed = true
+    this.budget.give(this.bytes)
+    this.bytes = 0
+    this.free.clear()
   }
 
   /** Bytes held for reuse. */

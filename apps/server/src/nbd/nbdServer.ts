@@ -1,16 +1,45 @@
+import { readFileSync } from 'node:fs'
 import { type Server, type Socket, createServer } from 'node:net'
 import type { DiskGroup, EngineErrorCode } from '@plexa/engine'
 import { nbdProtocol } from '@plexa/engine'
 import { BufferPool } from './bufferPool.ts'
 import { Inbox } from './inbox.ts'
+import { MemoryBudget } from './memoryBudget.ts'
 import { receiveInto } from './socketReads.ts'
+import { type NbdTls, startTls } from './tls.ts'
 
 const { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } = nbdProtocol
 
-/** Where exports come from: every started volume, by name. */
+/** One export: a started volume, read-only or not. */
+export interface NbdExport {
+  dg: DiskGroup
+  volume: string
+  readOnly?: boolean
+}
+
+/** Where exports come from: the started volumes the administrator exports, by name. */
 export interface ExportSource {
-  /** Started volumes: export name -> its group and volume. */
-  exports(): Map<string, { dg: DiskGroup; volume: string }>
+  /** Export name -> its group and volume. */
+  exports(): Map<string, NbdExport>
+}
+
+/** The NBD protocol's "TLS required" option reply (not in the engine's client constants). */
+const REP_ERR_TLS_REQD = 0x80000005
+
+export interface NbdServerOptions {
+  /** `false` copies every received chunk, as on a runtime without Node's stream handle. */
+  inPlace?: boolean
+  /** NBD_OPT_STARTTLS with these credentials; `require` refuses everything else before it. */
+  tls?: NbdTls
+  /** A connection that has not chosen an export after this long is closed. */
+  handshakeMs?: number
+  /** Connections at once, in all and from one address. */
+  maxConnections?: number
+  maxPerSource?: number
+  /** Bytes of buffers all connections may hold together. */
+  maxHeldBytes?: number
+  /** Told of every read and write served, with its latency (the metrics). */
+  onIo?: IoObserver
 }
 
 /** Sees each read and write an NBD client had served: its group, volume, size and latency. */
@@ -34,6 +63,21 @@ function errno(e: unknown): number {
 }
 
 class Closed extends Error {}
+
+/**
+ * Descriptors the NBD side may use: half the process's limit (the HTTP side, disk images and the
+ * WebSocket keep the rest), at most 1024.
+ */
+function defaultMaxConnections(): number {
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8')
+    const soft = Number(/Max open files\s+(\d+)/.exec(limits)?.[1])
+    if (soft > 0) return Math.max(16, Math.min(1024, Math.floor(soft / 2)))
+  } catch {
+    // not Linux
+  }
+  return 512
+}
 
 /**
  * Requests a connection may have in progress, and bytes the server may hold for it (the buffers of
@@ -60,6 +104,9 @@ interface ConnState {
   exportName: string | undefined
   /** Requests being served. */
   requests: Set<Promise<void>>
+  /** The socket spoken through: the accepted one, or its TLS layer after STARTTLS. */
+  io: Socket
+  tls: boolean
 }
 
 /** One connection as `connections()` reports it. */
@@ -72,6 +119,8 @@ export interface NbdConnection {
   unsentBytes: number
   /** False while the server holds the client back. */
   reading: boolean
+  /** The connection upgraded with STARTTLS. */
+  tls: boolean
 }
 
 /**
@@ -84,18 +133,37 @@ export class NbdServer {
   private readonly source: ExportSource
   private readonly conns = new Map<Socket, ConnState>()
   private readonly inPlace: boolean
+  private readonly tls: NbdTls | undefined
+  private readonly handshakeMs: number
+  private readonly maxConnections: number
+  private readonly maxPerSource: number
+  private readonly perSource = new Map<string, number>()
+  /** Buffers of every connection, against one limit. */
+  readonly memory: MemoryBudget
   /** Connections whose payloads were received in place (see socketReads.ts). */
   inPlaceConnections = 0
+  /** Connections refused for a limit, and handshakes cut off by the timeout. */
+  refused = 0
+  timedOut = 0
 
   /** Told of every read and write served, with its latency (the metrics). */
   private readonly onIo: IoObserver | undefined
 
-  /** `inPlace: false` copies every received chunk, as on a runtime without Node's stream handle. */
-  constructor(source: ExportSource, opts: { inPlace?: boolean; onIo?: IoObserver } = {}) {
+  constructor(source: ExportSource, opts: NbdServerOptions = {}) {
     this.source = source
-    this.inPlace = opts.inPlace ?? true
     this.onIo = opts.onIo
-    this.server = createServer({ pauseOnConnect: true }, (sock) => void this.handle(sock))
+    this.tls = opts.tls
+    // a connection that may upgrade to TLS reads through Node's own buffers (socketReads.ts)
+    this.inPlace = (opts.inPlace ?? true) && !opts.tls
+    this.handshakeMs = opts.handshakeMs ?? 10_000
+    this.maxConnections = opts.maxConnections ?? defaultMaxConnections()
+    this.maxPerSource = opts.maxPerSource ?? 64
+    this.memory = new MemoryBudget(opts.maxHeldBytes ?? 512 << 20)
+    this.server = createServer({ pauseOnConnect: true }, (sock) => this.admit(sock))
+  }
+
+  get tlsMode(): 'off' | 'on' | 'require' {
+    return this.tls?.mode ?? 'off'
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -107,11 +175,11 @@ export class NbdServer {
 
   /** Ends the connections of an export (its volume stopped). */
   endExport(name: string): void {
-    for (const [s, c] of this.conns) if (c.exportName === name) s.end()
+    for (const c of this.conns.values()) if (c.exportName === name) c.io.end()
   }
 
   connections(): NbdConnection[] {
-    return [...this.conns].map(([s, c]) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: s.writableLength, reading: !s.isPaused() }))
+    return [...this.conns.values()].map((c) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: c.io.writableLength, reading: !c.io.isPaused(), tls: c.tls }))
   }
 
   async close(): Promise<void> {
@@ -119,19 +187,46 @@ export class NbdServer {
     await new Promise<void>((r) => this.server.close(() => r()))
   }
 
-  private async handle(accepted: Socket): Promise<void> {
+  /** Counts a new connection in, or closes it at once when a limit is reached. */
+  private admit(sock: Socket): void {
+    const from = sock.remoteAddress ?? '?'
+    const mine = this.perSource.get(from) ?? 0
+    if (this.conns.size >= this.maxConnections || mine >= this.maxPerSource) {
+      this.refused++
+      sock.destroy()
+      return
+    }
+    this.perSource.set(from, mine + 1)
+    let counted = true
+    const uncount = () => {
+      if (!counted) return
+      counted = false
+      const n = (this.perSource.get(from) ?? 1) - 1
+      if (n > 0) this.perSource.set(from, n)
+      else this.perSource.delete(from)
+    }
+    void this.handle(sock, uncount)
+  }
+
+  private async handle(accepted: Socket, uncount: () => void): Promise<void> {
     const inbox = new Inbox()
-    const { sock, inPlace } = receiveInto(accepted, inbox, this.inPlace)
+    const { sock, inPlace, detach } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    const conn: ConnState = { exportName: undefined, requests: new Set() }
+    const conn: ConnState = { exportName: undefined, requests: new Set(), io: sock, tls: false }
     this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
       inbox.close()
+      uncount()
       this.conns.delete(sock)
     })
     sock.on('error', () => inbox.close())
+    // a client that has not chosen an export in time is cut off (it holds a descriptor)
+    const timer = setTimeout(() => {
+      this.timedOut++
+      sock.destroy()
+    }, this.handshakeMs)
     const need = async (n: number) => {
       const b = await inbox.read(n)
       if (b.length < n) throw new Closed()
@@ -145,14 +240,32 @@ export class NbdServer {
       sock.write(hello)
       const clientFlags = (await need(4)).readUInt32BE(0)
       const noZeroes = (clientFlags & FLAG_C_NO_ZEROES) !== 0
-      const chosen = await this.options(sock, need, noZeroes)
-      if (!chosen) return void sock.end()
+      const upgrade = async () => {
+        detach!()
+        const secure = await startTls(sock, this.tls!)
+        secure.on('data', (chunk: Buffer) => {
+          try {
+            inbox.push(chunk)
+          } catch (e) {
+            secure.destroy(e as Error)
+          }
+        })
+        secure.on('end', () => inbox.close())
+        secure.on('close', () => inbox.close())
+        secure.on('error', () => inbox.close())
+        conn.io = secure
+        conn.tls = true
+      }
+      const chosen = await this.options(conn, need, noZeroes, upgrade)
+      clearTimeout(timer)
+      if (!chosen) return void conn.io.end()
       conn.exportName = chosen.name
-      await this.transmission(sock, inbox, conn, chosen.dg, chosen.volume)
+      await this.transmission(conn.io, inbox, conn, chosen.dg, chosen.volume, chosen.readOnly === true)
     } catch (e) {
-      if (!(e instanceof Closed)) sock.destroy()
+      if (!(e instanceof Closed)) conn.io.destroy()
     } finally {
-      if (!sock.destroyed) sock.end()
+      clearTimeout(timer)
+      if (!conn.io.destroyed) conn.io.end()
     }
   }
 
@@ -165,13 +278,14 @@ export class NbdServer {
     sock.write(Buffer.concat([h, data]))
   }
 
-  private flags(): number {
-    return TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_FUA | TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES
+  private flags(e: NbdExport): number {
+    return TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_FUA | TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES | (e.readOnly ? TFLAG.READ_ONLY : 0)
   }
 
   /** Option haggling; resolves with the export to serve, or undefined when the client aborts. */
-  private async options(sock: Socket, need: (n: number) => Promise<Buffer>, noZeroes: boolean) {
+  private async options(conn: ConnState, need: (n: number) => Promise<Buffer>, noZeroes: boolean, upgrade: () => Promise<void>) {
     for (let count = 0; count < 64; count++) {
+      const sock = conn.io
       const head = await need(16)
       if (head.readBigUInt64BE(0) !== IHAVEOPT) throw new Error('bad option magic')
       const opt = head.readUInt32BE(8)
@@ -182,6 +296,21 @@ export class NbdServer {
         throw new Error('option too long')
       }
       const data = len ? await need(len) : Buffer.alloc(0)
+      if (opt === OPT.STARTTLS) {
+        if (!this.tls) this.optReply(sock, opt, REP.ERR_UNSUP)
+        else if (conn.tls || len !== 0) this.optReply(sock, opt, REP.ERR_INVALID)
+        else {
+          this.optReply(sock, opt, REP.ACK)
+          await upgrade()
+        }
+        continue
+      }
+      if (this.tls?.mode === 'require' && !conn.tls && opt !== OPT.ABORT) {
+        // the old-style EXPORT_NAME has no error reply: the connection closes
+        if (opt === OPT.EXPORT_NAME) throw new Error('TLS is required')
+        this.optReply(sock, opt, REP_ERR_TLS_REQD, Buffer.from('this server requires TLS (NBD_OPT_STARTTLS)'))
+        continue
+      }
       const exports = this.source.exports()
       switch (opt) {
         case OPT.EXPORT_NAME: {
@@ -190,7 +319,7 @@ export class NbdServer {
           if (!e) throw new Error(`unknown export ${name}`) // the protocol's only answer: close
           const b = Buffer.alloc(noZeroes ? 10 : 134)
           b.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 0)
-          b.writeUInt16BE(this.flags(), 8)
+          b.writeUInt16BE(this.flags(e), 8)
           sock.write(b)
           return { name, ...e }
         }
@@ -232,7 +361,7 @@ export class NbdServer {
           const info = Buffer.alloc(12)
           info.writeUInt16BE(INFO.EXPORT, 0)
           info.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 2)
-          info.writeUInt16BE(this.flags(), 10)
+          info.writeUInt16BE(this.flags(e), 10)
           this.optReply(sock, opt, REP.INFO, info)
           const bs = Buffer.alloc(14)
           bs.writeUInt16BE(INFO.BLOCK_SIZE, 0)
@@ -245,7 +374,7 @@ export class NbdServer {
           break
         }
         default:
-          // STARTTLS, structured replies, meta contexts and anything unknown
+          // structured replies, meta contexts and anything unknown
           this.optReply(sock, opt, REP.ERR_UNSUP)
       }
     }
@@ -256,7 +385,7 @@ export class NbdServer {
    * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
    * buffer is dispatched at once (no await between requests), replies go out as each finishes.
    */
-  private transmission(sock: Socket, inbox: Inbox, conn: ConnState, dg: DiskGroup, volume: string): Promise<void> {
+  private transmission(sock: Socket, inbox: Inbox, conn: ConnState, dg: DiskGroup, volume: string, readOnly: boolean): Promise<void> {
     // Replies finished in the same turn of the event loop leave in one system call.
     let corked = false
     /** Bytes of reads started since replies last went to the socket. */
@@ -266,7 +395,8 @@ export class NbdServer {
       readBytes = 0
       sock.uncork()
     }
-    const pool = new BufferPool()
+    const pool = new BufferPool(16, 64 << 20, this.memory)
+    const memory = this.memory
     const reply = (handle: Buffer, err: number, data?: Buffer, sent?: () => void) => {
       const h = Buffer.allocUnsafe(16)
       h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
@@ -282,7 +412,8 @@ export class NbdServer {
     }
     const inflight = conn.requests
     let inflightBytes = 0
-    const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD
+    // past the shared budget every connection waits for room
+    const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD || memory.full
     let resume = () => {}
     /** Tracks a request in progress that holds a buffer of `bytes`. */
     const run = (p: Promise<void>, bytes = 0) => {
@@ -302,10 +433,13 @@ export class NbdServer {
         dispatch()
       }
       sock.on('drain', () => resume())
+      const offRoom = memory.onRoom(() => resume())
       const finish = (e?: unknown) => {
         if (done) return
         done = true
+        offRoom()
         inbox.onBytes = undefined
+        void Promise.allSettled([...inflight]).then(() => pool.dispose())
         if (e) reject(e)
         else void Promise.allSettled([...inflight]).then(() => resolve())
       }
@@ -375,9 +509,9 @@ export class NbdServer {
             }
             break
           case CMD.WRITE:
-            if (!inRange) {
+            if (readOnly || !inRange) {
               pool.give(data!)
-              answer(ERR.ENOSPC)
+              answer(readOnly ? ERR.EPERM : ERR.ENOSPC)
             } else {
               const started = this.onIo && performance.now()
               run(
@@ -394,24 +528,26 @@ export class NbdServer {
             }
             break
           case CMD.WRITE_ZEROES:
-            if (!inRange) {
-              answer(ERR.ENOSPC)
+            if (readOnly || !inRange) {
+              answer(readOnly ? ERR.EPERM : ERR.ENOSPC)
               break
             }
             {
-              const chunk = Buffer.alloc(Math.min(length, 4 << 20))
+              const chunk = pool.take(Math.min(length, 4 << 20)).fill(0)
               run(
                 (async () => {
                   for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
                   if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-                })().then(() => answer(0), (e) => answer(errno(e))),
+                })()
+                  .finally(() => pool.give(chunk))
+                  .then(() => answer(0), (e) => answer(errno(e))),
                 chunk.length,
               )
             }
             break
           case CMD.TRIM:
             // a hint; the data may stay as it is
-            answer(inRange ? 0 : ERR.EINVAL)
+            answer(readOnly ? ERR.EPERM : inRange ? 0 : ERR.EINVAL)
             break
           case CMD.FLUSH: {
             // everything already acknowledged must be durable: wait for it, then flush

@@ -18,9 +18,9 @@ interface StreamHandle {
  * native stream handle Node 20 gives it, the handle moves into a new `net.Socket` constructed with
  * `onread`, and the kernel writes each payload where `inbox` wants it. Anywhere else (another
  * runtime, a future Node without `_handle`) the socket's chunks are copied in, which is slower and
- * otherwise the same.
+ * otherwise the same. Such a copying socket can be `detach`ed from the inbox (STARTTLS).
  */
-export function receiveInto(accepted: Socket, inbox: Inbox, inPlace = true): { sock: Socket; inPlace: boolean } {
+export function receiveInto(accepted: Socket, inbox: Inbox, inPlace = true): { sock: Socket; inPlace: boolean; detach?: () => void } {
   const holder = accepted as unknown as { _handle: Partial<StreamHandle> | null }
   const handle = holder._handle
   if (inPlace && handle && typeof handle.useUserBuffer === 'function' && typeof handle.readStart === 'function' && !accepted.readableFlowing) {
@@ -40,9 +40,11 @@ export function receiveInto(accepted: Socket, inbox: Inbox, inPlace = true): { s
     } as ConstructorParameters<typeof Socket>[0])
     return { sock, inPlace: true }
   }
-  accepted.on('data', (chunk: Buffer) => guard(() => accepted, () => inbox.push(chunk), undefined))
+  const feed = (chunk: Buffer) => guard(() => accepted, () => inbox.push(chunk), undefined)
+  accepted.on('data', feed)
   accepted.resume()
-  return { sock: accepted, inPlace: false }
+  // STARTTLS: the socket's bytes go to the TLS layer from then on
+  return { sock: accepted, inPlace: false, detach: () => void accepted.off('data', feed).pause() }
 }
 
 /** Runs `f`; on a throw, destroys the socket with the error and returns `fallback`. */
