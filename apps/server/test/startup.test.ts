@@ -100,3 +100,32 @@ describe('starting on odd data directories (rule 83)', () => {
     }
   }, 60_000)
 })
+
+describe('restart right after kill -9 (rule 104)', () => {
+  it('I104 a server killed and not yet reaped leaves its locks to the next start at once', async () => {
+    const data = await smallData()
+    // the shell execs sleep, which never reaps the server it started: once killed, it stays a zombie
+    const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${MAIN}" serve --data "${data.dir}" --port 0 --nbd-port 0 & echo "pid $!"; exec sleep 120`], { stdio: ['ignore', 'pipe', 'ignore'] })
+    try {
+      let out = ''
+      parent.stdout!.on('data', (d) => (out += d))
+      const pid = Number(await until('the server pid', () => /pid (\d+)/.exec(out)?.[1]))
+      await until('the server listening', () => /listening on/.test(out))
+      process.kill(pid, 'SIGKILL')
+      await until('the killed server a zombie', async () => {
+        const { readFile } = await import('node:fs/promises')
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+        return / Z /.test(stat.slice(stat.lastIndexOf(')')))
+      })
+      const srv = await start(data.dir, false)
+      try {
+        expect([...srv.services.storage.groups.keys()]).toEqual(['tdg'])
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      parent.kill('SIGKILL')
+      await data.remove()
+    }
+  }, 60_000)
+})
