@@ -1186,17 +1186,27 @@ export class DiskGroup {
     if (v.v_kstate === 'ENABLED') await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
     while (rt.inflight > 0 || rt.tasks.size > 0) await new Promise<void>((res) => rt.drained.push(res))
     // a plex whose flush fails is detached (I78) rather than marked CLEAN over writes it may lose
-    await this.flushVolume(v).catch(() => {})
+    const flushed = await this.flushVolume(v).then(() => true, () => false)
     rt.unflushed = new RegionSet()
-    if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
+    if (rt.drl && flushed) await rt.drl.cleanIdle().catch(() => {})
     rt.drl = undefined
-    const r = await this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)))
-    if (this.klog.dirty.includes(v.v_rid)) {
+    const r = await this.transact('v.stop', (d) => {
+      const x = d.vol(volume)
+      if (!flushed) {
+        // no plex made the last writes durable: the plexes may differ anywhere they were written,
+        // so the next start read-writebacks the whole volume (and the stop says why, below)
+        x.v_state = 'NEEDSYNC'
+        x.v_rwback_offset = 0
+      }
+      stopVolume(d, x)
+    })
+    if (flushed && this.klog.dirty.includes(v.v_rid)) {
       this.klog.dirty = this.klog.dirty.filter((x) => x !== v.v_rid)
       await this.writeKlog().catch(() => {})
     }
     rt.dirtyMarked = undefined
     rt.rwback = undefined
+    if (!flushed) fail('VM_IO', `volume ${volume} was stopped, but its last writes could not be flushed: the next start resynchronises it`)
     return r
   }
 
@@ -2033,10 +2043,6 @@ export class DiskGroup {
       const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
       const every = this.opts.checkpointRegions ?? 20
       let sinceCheckpoint = 0
-      if (entry) {
-        this.klog.tasks = [...(this.klog.tasks ?? []), entry]
-        await this.writeKlog()
-      }
       const forget = async () => {
         if (!entry || !this.klog.tasks) return
         this.klog.tasks = this.klog.tasks.filter((t) => t !== entry)
@@ -2050,6 +2056,11 @@ export class DiskGroup {
         return this.prepareRegion(work[i]!, o, report)
       }
       try {
+        // inside the try: a task that cannot even be recorded fails, it never stays running
+        if (entry) {
+          this.klog.tasks = [...(this.klog.tasks ?? []), entry]
+          await this.writeKlog()
+        }
         if (work.length) next = prepareAt(0)
         for (let i = 0; i < work.length; i++) {
           const cur = await next!

@@ -5,6 +5,7 @@ import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevic
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { KLOG_AREA } from '../src/disk/privateRegion.ts'
 import { PL_PFLAG } from '../src/records/types.ts'
 import { expectCode, memoryGroup, pattern, rec, recordEvents } from './harness.ts'
 import { tempDir } from './tmp.ts'
@@ -120,6 +121,21 @@ describe('a flush that fails on one plex (I78)', () => {
     expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
   })
 
+  it('I78: a stop whose flush fails on every plex stops the volume NEEDSYNC and fails VM_IO; the next start resynchronises it', async () => {
+    const { dg, d1, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(4096, 6))
+    // the commit that closes the volume flushes first; the data flush after it fails, once
+    d1.addFault({ ops: ['flush'], after: 1, times: 1 })
+    d2.addFault({ ops: ['flush'], after: 1, times: 1 })
+    await expectCode(dg.stop('v1'), 'VM_IO')
+    expect([rec(dg, 'v1').v_kstate, rec(dg, 'v1').v_state]).toEqual(['DISABLED', 'NEEDSYNC'])
+    const log = recordEvents(dg)
+    await dg.start('v1')
+    expect(log.events.some((e) => e.type === 'task.finished' && e.kind === 'recovery' && e.outcome === 'ok')).toBe(true)
+    expect([rec(dg, 'v1').v_state, rec(dg, 'v1-01').pl_state, rec(dg, 'v1-02').pl_state]).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE'])
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
+  })
+
   it('I78: what a flush acknowledged with one plex failing survives a power cut of every disk', async () => {
     const { dg, devices, d2 } = await faultyMirror({ volatileCache: true })
     await dg.write('v1', 0, pattern(64 << 10, 4))
@@ -132,5 +148,19 @@ describe('a flush that fails on one plex (I78)', () => {
     expect((await again.read('v1', 0, 64 << 10)).equals(pattern(64 << 10, 4))).toBe(true)
     expect((await (await again.verify('v1')).done).mismatches).toEqual([])
     await again.close()
+  })
+})
+
+describe('a recovery or resync that cannot proceed (I76)', () => {
+  it('I76: a resync whose kernel-log record cannot be written fails its task instead of staying running', async () => {
+    const { dg, devices } = await faultyMirror()
+    const clears = (devices as FaultyDevice[]).map((d) => d.addFault({ ops: ['write'], range: { offset: KLOG_AREA.offset * 512, length: KLOG_AREA.length * 512 } }))
+    const log = recordEvents(dg)
+    const h = await dg.resyncVolume('v1', true)
+    await expectCode(h.done, 'VM_WRTDAERR')
+    expect(dg.listTasks()).toEqual([])
+    expect(log.events.some((e) => e.type === 'task.finished' && e.taskId === h.id && e.outcome === 'failed' && e.code === 'VM_WRTDAERR')).toBe(true)
+    for (const c of clears) c()
+    await dg.stop('v1', { force: true })
   })
 })
