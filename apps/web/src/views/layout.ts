@@ -283,13 +283,30 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
     return { x: x0, w: Math.max(0, x1 - x0) }
   }
   const sds = [...(ix.sdsByDisk.get(dm.dm_rid) ?? [])].sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
+  const subdisks: DiskBar['subdisks'] = []
+  for (const sd of sds) {
+    const r = extent(dm.dm_priv_len + sd.sd_dm_offset, dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len)
+    if (r.w <= 0 && (x(dm.dm_priv_len + sd.sd_dm_offset) < 0 || x(dm.dm_priv_len + sd.sd_dm_offset) > width)) continue
+    const w = Math.max(MIN_SD_W, r.w)
+    const vol = sd.sd_pl_name ? volumeOf(sd.sd_pl_name) : ''
+    // every shorter text is a prefix of the full one (the box's accessible name contains its text)
+    const plex = sd.sd_pl_name ? `${sd.sd_pl_name}${sd.sd_is_log ? ' log' : ''}` : 'unassociated'
+    const owner = vol ? `${plex} of ${vol}` : plex
+    const size = formatSectors(sd.sd_len)
+    const full = `${sd.sd_name} · ${owner} · ${size} @ ${formatSectors(sd.sd_dm_offset)}`
+    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label: fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, `${sd.sd_name} · ${plex}`, sd.sd_name], w), full })
+  }
+  // a free extent's label starts after a subdisk drawn wider than it is (a log subdisk)
+  const drawnEnd = (xs: number) => subdisks.reduce((e, s) => (s.x <= xs + 0.5 && s.x + s.w > e ? s.x + s.w : e), xs)
   const free: Labelled[] = []
   let freeSectors = 0
   const gap = (a: number, b: number) => {
     freeSectors += b - a
     const r = extent(dm.dm_priv_len + a, dm.dm_priv_len + b)
+    const x0 = Math.min(r.x + r.w, drawnEnd(r.x))
+    const w = r.x + r.w - x0
     const full = `free · ${formatSectors(b - a)} at ${formatSectors(a)}`
-    if (r.w > 0) free.push({ ...r, y, h, label: fitLabel([full, `free ${formatSectors(b - a)}`, 'free'], r.w), full })
+    if (w > 0) free.push({ x: x0, w, y, h, label: fitLabel([full, `free ${formatSectors(b - a)}`, 'free'], w), full })
   }
   let pos = 0
   for (const s of sds) {
@@ -299,16 +316,5 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
   if (pos < dm.dm_pub_len) gap(pos, dm.dm_pub_len)
   const priv = extent(0, dm.dm_priv_len)
   const privFull = `private region · ${formatSectors(dm.dm_priv_len)}`
-  const subdisks: DiskBar['subdisks'] = []
-  for (const sd of sds) {
-    const r = extent(dm.dm_priv_len + sd.sd_dm_offset, dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len)
-    if (r.w <= 0 && (x(dm.dm_priv_len + sd.sd_dm_offset) < 0 || x(dm.dm_priv_len + sd.sd_dm_offset) > width)) continue
-    const w = Math.max(MIN_SD_W, r.w)
-    const vol = sd.sd_pl_name ? volumeOf(sd.sd_pl_name) : ''
-    const owner = sd.sd_pl_name ? `${vol ? `${vol}/` : ''}${sd.sd_pl_name}${sd.sd_is_log ? ' log' : ''}` : 'unassociated'
-    const size = formatSectors(sd.sd_len)
-    const full = `${sd.sd_name} · ${owner} · ${size} @ ${formatSectors(sd.sd_dm_offset)}`
-    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label: fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, sd.sd_name], w), full })
-  }
   return { disk: dm, privateRegion: { ...priv, w: priv.w > 0 ? Math.max(2, priv.w) : 0, y, h, label: fitLabel([privFull, 'private', 'priv'], priv.w), full: privFull }, subdisks, free, freeSectors, end: Math.min(width, x(dm.dm_priv_len + dm.dm_pub_len)) }
 }
