@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { api } from '../net/api.ts'
 import { useApp } from '../store/appStore.ts'
 import { type Action, actionsFor } from '../views/actions.ts'
+import { useFocusReturn } from '../views/useFocusReturn.ts'
 
 /** The selection's actions; destructive ones confirm with their dry-run preview. */
 export function Actions() {
@@ -62,6 +63,7 @@ function LabLoad({ dg, volume, running }: { dg: string; volume: string; running:
 
 /** The confirmation: the dry run's record changes, bytes to copy, and the redundancy warning. */
 function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () => void; onConfirm: (body: Record<string, unknown>) => void }) {
+  useFocusReturn()
   const [force, setForce] = useState(false)
   const [preview, setPreview] = useState<{ text: string[]; bytes?: number; error?: string }>()
   const ref = useRef<HTMLDialogElement>(null)
