@@ -4,7 +4,10 @@
 // @plexa/protocol), so the measurement is the browser's work only. Frames are measured two ways
 // while scrolling: the interval between animation frames (at 60 Hz a frame on time is 16.7 ms)
 // and the main thread's work for each frame.
+// The same measures at ten times that size (10,000 disks, 50,000 volumes, 200,000 subdisks) follow,
+// with the snapshot's size in bytes (once, as it takes a while; PLEXA_BENCH_HUGE=0 skips it).
 // Env: PLEXA_BENCH_TASKS reporting tasks (default 100), PLEXA_BENCH_ROUNDS (default 3),
+// PLEXA_BENCH_DIST another build of the web app to measure (default apps/web/dist),
 // PLEXA_BENCH_DEBUG=1 Chrome's performance metrics, PLEXA_BENCH_PROFILE=1 the hottest functions
 // (or =FILE.cpuprofile to save the profile), PLEXA_BENCH_TRACE=FILE a Chrome trace of the scroll.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs'
@@ -18,7 +21,7 @@ import type { ServerMessage } from '@plexa/protocol'
 import { WebSocketServer } from 'ws'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 
-const DIST = fileURLToPath(new URL('../dist', import.meta.url))
+const DIST = process.env.PLEXA_BENCH_DIST ?? fileURLToPath(new URL('../dist', import.meta.url))
 
 function bigConfig(disks: number, volumes: number, sdsPerPlex: number): Config {
   const c = { tid: 1, nextRid: 1, dg: { dg_name: 'bigdg', dg_dgid: 'x', dg_rid: 0 }, disks: [], subdisks: [], plexes: [], volumes: [] } as unknown as Config
@@ -68,6 +71,7 @@ async function serve(config: Config, tasks: number) {
   // the snapshot is serialized before the page asks for it: the server's time is not the browser's
   const hello = (at: number): ServerMessage => ({ type: 'hello', protocol: 1, seq: at, user: { name: 'admin', role: 'admin' }, snapshot: { seq: at, groups: [{ name: 'bigdg', config, forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: false, disks: [], loads: [] } } })
   const first = JSON.stringify(hello(0))
+  const bytes = Buffer.byteLength(first)
   let timer: NodeJS.Timeout | undefined
   wss.on('connection', (ws) => {
     ws.send(seq === 0 ? first : JSON.stringify(hello(seq)))
@@ -85,6 +89,7 @@ async function serve(config: Config, tasks: number) {
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   return {
+    bytes,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: async () => {
       clearInterval(timer)
@@ -98,6 +103,8 @@ interface Measured {
   first: number
   p95: number
   work: number
+  /** Bytes of the snapshot message. */
+  bytes: number
 }
 
 async function measure(config: Config): Promise<Measured> {
@@ -113,7 +120,7 @@ async function measure(config: Config): Promise<Measured> {
       requestAnimationFrame(() => setTimeout(() => performance.mark('plexa-first-volume'), 0))
     }).observe(document, { childList: true, subtree: true })`)
     await page.goto(srv.url)
-    await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`)
+    await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: 120_000 })
     const first = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
     if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
     const cdp = process.env.PLEXA_BENCH_DEBUG ? await page.context().newCDPSession(page) : undefined
@@ -164,7 +171,7 @@ async function measure(config: Config): Promise<Measured> {
     if (process.env.PLEXA_BENCH_TRACE) await browser.stopTracing()
     const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!
     if (process.env.PLEXA_BENCH_DEBUG) console.error(`${intervals.length} frames, ${intervals.filter((f) => f > 17).length} late; work p50 ${[...work].sort((a, b) => a - b)[work.length >> 1]!.toFixed(1)} ms`)
-    return { first, p95: p95(intervals), work: p95(work) }
+    return { first, p95: p95(intervals), work: p95(work), bytes: srv.bytes }
   } finally {
     await browser.close()
     await srv.close()
@@ -183,3 +190,12 @@ for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3); i++) {
 console.log(JSON.stringify(line('web.first_render.1000disks_5000vols_20000sds', median(L.map((x) => x.first)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.first)), false)))
 console.log(JSON.stringify(line('web.frame_p95.scrolling_100tasks', median(L.map((x) => x.p95)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.p95)), false)))
 console.log(JSON.stringify(line('web.frame_work_p95.scrolling_100tasks', median(L.map((x) => x.work)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.work)), false)))
+if (process.env.PLEXA_BENCH_HUGE !== '0') {
+  const huge = await measure(bigConfig(10_000, 50_000, 2))
+  const base = 'the same at 1,000 disks, 5,000 volumes, 20,000 subdisks'
+  const size = '10000disks_50000vols_200000sds'
+  console.log(JSON.stringify(line(`web.snapshot_bytes.${size}`, huge.bytes, 'bytes', base, median(L.map((x) => x.bytes)), false)))
+  console.log(JSON.stringify(line(`web.first_render.${size}`, huge.first, 'ms', base, median(L.map((x) => x.first)), false)))
+  console.log(JSON.stringify(line(`web.frame_p95.scrolling_100tasks.${size}`, huge.p95, 'ms', base, median(L.map((x) => x.p95)), false)))
+  console.log(JSON.stringify(line(`web.frame_work_p95.scrolling_100tasks.${size}`, huge.work, 'ms', base, median(L.map((x) => x.work)), false)))
+}
