@@ -44,3 +44,17 @@ export const test = base.extend<{ api: Api; plexa: PlexaPage }>({
   plexa: async ({ page }, use) => use(new PlexaPage(page)),
 })
 export { expect }
+
+/** axe-core's violations of serious or critical impact on the page as it is now. */
+export async function seriousViolations(page: Page) {
+  const { default: AxeBuilder } = await import('@axe-core/playwright')
+  const r = await new AxeBuilder({ page }).analyze()
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+}
+
+/** Puts the page in the light or the dark theme. */
+export async function setTheme(page: Page, dark: boolean) {
+  const isDark = async () => (await page.locator('html').getAttribute('class'))?.includes('dark') ?? false
+  if ((await isDark()) !== dark) await page.getByRole('button', { name: 'toggle dark mode' }).click()
+  await expect.poll(isDark).toBe(dark)
+}
