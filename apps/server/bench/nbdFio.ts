@@ -10,9 +10,13 @@
 // PLEXA_BENCH_PERF=1 records Linux perf samples of the server for each run (=all: of the machine,
 // fio included). Each target gets one unmeasured warm-up run first: nbdkit's first run after it
 // starts is about half as fast as its later ones (0.53-0.63 against 0.23-0.25 CPU s per GiB).
+// With TLS: our 1-plex volume through a second NBD listener that requires TLS with an x509
+// certificate, against nbdkit `--tls=require --tls-certificates` with the same certificate on the
+// same bytes (`nbd.fio.<job>.1plex_tls`; fio's libnbd refuses a PSK file named in its URI, and finds
+// the CA in $HOME/.pki/libnbd). The plain targets are the same as without it.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
 import { tmpdir } from 'node:os'
@@ -20,8 +24,11 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { line, median } from '../../../packages/engine/bench/util.ts'
+import { NbdServer } from '../src/nbd/nbdServer.ts'
+import { loadNbdTls } from '../src/nbd/tls.ts'
 import { startServer } from '../src/server.ts'
 import { freePort } from '../../../packages/engine/test/nbdkit.ts'
+import { makeCertificates } from '../test/x509.ts'
 
 const run = promisify(execFile)
 const MiB = 1 << 20
@@ -73,7 +80,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number }>
     await session.post('Profiler.start')
   }
   const perf = process.env.PLEXA_BENCH_PERF ? perfRecord(t, job) : undefined
-  const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', `--runtime=${RUNTIME}`, '--output-format=json', ...job.args], { maxBuffer: 16 << 20 })
+  const { stdout } = await run('fio', ['--name=b', '--ioengine=nbd', `--uri=${uri}`, `--size=${SIZE}`, '--time_based', `--runtime=${RUNTIME}`, '--output-format=json', ...job.args], { maxBuffer: 16 << 20, env: clientEnv })
   await perf
   if (prof) {
     const file = join(tmpdir(), `plexa-nbd-${job.name}.cpuprofile`)
@@ -101,21 +108,29 @@ function ownCpu(): number {
   return (u.user + u.system) / 1e6
 }
 
-async function nbdkit(file: string, offset: number): Promise<{ uri: string; child: ChildProcess }> {
+/** nbdkit's file plugin on the bytes at `offset`; with a certificates directory, requiring TLS. */
+async function nbdkit(file: string, offset: number, certificates?: string): Promise<{ uri: string; child: ChildProcess }> {
   const port = await freePort()
-  const child = spawn('nbdkit', ['-f', '-i', '127.0.0.1', '-p', String(port), '--exit-with-parent', '--filter=offset', 'file', file, `offset=${offset}`, `range=${SIZE}`], { stdio: 'ignore' })
+  const tls = certificates ? ['--tls=require', `--tls-certificates=${certificates}`] : []
+  const child = spawn('nbdkit', ['-f', '-i', '127.0.0.1', '-p', String(port), '--exit-with-parent', ...tls, '--filter=offset', 'file', file, `offset=${offset}`, `range=${SIZE}`], { stdio: 'ignore' })
+  const uri = certificates ? `nbds://127.0.0.1:${port}` : `nbd://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
     try {
-      await run('nbdinfo', ['--size', `nbd://127.0.0.1:${port}`])
+      await run('nbdinfo', ['--size', uri], { env: clientEnv })
       break
     } catch {
       await new Promise((r) => setTimeout(r, 50))
     }
   }
-  return { uri: `nbd://127.0.0.1:${port}`, child }
+  return { uri, child }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'plexa-nbdbench-'))
+// libnbd (fio, nbdinfo) looks for the CA of an nbds:// URI in $HOME/.pki/libnbd
+const certs = await makeCertificates(join(dir, 'x509'))
+await mkdir(join(dir, 'home', '.pki'), { recursive: true })
+await symlink(certs.clientDir, join(dir, 'home', '.pki', 'libnbd'))
+const clientEnv = { ...process.env, HOME: join(dir, 'home') }
 try {
   await mkdir(join(dir, 'disks'))
   const paths = [1, 2].map((i) => join(dir, 'disks', `nb-disk0${i}.img`))
@@ -137,6 +152,11 @@ try {
   const kit = await nbdkit(paths[0]!, oneOff)
   // a second nbdkit on the same bytes: its ratio to the first is what this VM's noise alone does
   const kitAgain = await nbdkit(paths[0]!, oneOff)
+  // TLS: one certificate for both servers; our listener serves the volume the plain one does
+  const kitTls = await nbdkit(paths[0]!, oneOff, certs.serverDir)
+  const exports = new Map([['one', { dg: srv.services.storage.group('nb').dg, volume: 'one' }]])
+  const tlsServer = new NbdServer({ exports: () => exports }, { tls: await loadNbdTls('require', { certificatesDir: certs.serverDir }) })
+  const tlsPort = await tlsServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
   const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks) })
   const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu })
@@ -144,7 +164,8 @@ try {
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
   // result by up to 20%.
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two')]
+  const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu }
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls]
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
@@ -158,6 +179,8 @@ try {
   }
   kit.child.kill()
   kitAgain.child.kill()
+  kitTls.child.kill()
+  await tlsServer.close()
   for (const job of JOBS) {
     const unit = job.metric === 'iops' ? 'IOPS' : 'MiB/s'
     const base = median(results[`kit:${job.name}`]!)
@@ -168,6 +191,9 @@ try {
     // what the server spends for the same work, lower is better
     const cpuUnit = job.metric === 'iops' ? 'CPU µs per I/O' : 'CPU s per GiB'
     console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex`, median(results[`one:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU for the same job (lower is better)", median(results[`kit:${job.name}:cpu`]!), false)))
+    // both ends of the comparison speak TLS with the same pre-shared key
+    console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex_tls`, median(results[`one_tls:${job.name}`]!), unit, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', median(results[`kit_tls:${job.name}`]!))))
+    console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex_tls`, median(results[`one_tls:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU with TLS for the same job (lower is better)", median(results[`kit_tls:${job.name}:cpu`]!), false)))
   }
   await srv.close()
 } finally {

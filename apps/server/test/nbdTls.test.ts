@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nbdProtocol } from '@plexa/engine'
 import { type TestServer, testServer } from './harness.ts'
 import { goBytes } from './nbdClient.ts'
+import { makeCertificates } from './x509.ts'
 
 const run = promisify(execFile)
 
@@ -88,16 +89,9 @@ describe('NBD over TLS with x509 certificates (rule 100)', () => {
   beforeAll(async () => {
     const { mkdtemp } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')
-    const dir = await mkdtemp(join(tmpdir(), 'plexa-x509-'))
-    const serverDir = join(dir, 'server')
-    clientDir = join(dir, 'client')
-    await mkdir(serverDir)
-    await mkdir(clientDir)
-    const ssl = (...args: string[]) => run('openssl', args, { cwd: dir })
-    await ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca-key.pem', '-out', join(clientDir, 'ca-cert.pem'), '-days', '2', '-subj', '/CN=plexa test CA')
-    await ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(serverDir, 'server-key.pem'), '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
-    await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
-    await ssl('x509', '-req', '-in', 'server.csr', '-CA', join(clientDir, 'ca-cert.pem'), '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', join(serverDir, 'server-cert.pem'), '-days', '2', '-extfile', 'ext.cnf')
+    const certs = await makeCertificates(await mkdtemp(join(tmpdir(), 'plexa-x509-')))
+    clientDir = certs.clientDir
+    const serverDir = certs.serverDir
     t = await testServer({ nbdTls: 'require', nbdTlsCertificates: serverDir })
   })
   afterAll(async () => {
