@@ -24,7 +24,7 @@ import { type EngineEvent, type EventBus, type RecordChange, type Unsubscribe, c
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
 import { type PlexPlan, mapPlan, planPlex } from './layout/plexMap.ts'
-import { acquireDeviceLocks } from './locks.ts'
+import { type Importer, acquireDeviceLocks, otherImporter, thisImporter, withImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type PlexSpec,
@@ -105,8 +105,11 @@ export interface OpenOptions {
   clock?: Clock
   /** Waits `ms` of clock time (task throttling); real timers by default. */
   sleep?: (ms: number) => Promise<void>
-  /** Directory of the cross-process lock files. */
-  lockDir?: string
+  /**
+   * The host name recorded in the disk headers as the importer (default: os.hostname()); a group
+   * imported under another host name is refused unless its import is cleared.
+   */
+  host?: string
   /** voldrl_max_drtregs: dirty regions allowed per volume (default 2048). */
   drlMaxDirty?: number
   /** Idle dirty regions older than this (ms) are cleaned with the next log write (default 5000). */
@@ -125,6 +128,11 @@ export interface ImportOptions extends OpenOptions {
   devices: BlockDevice[]
   /** Import only this group; devices of other groups then fail VM_INV_DEVENT. */
   name?: string
+  /**
+   * vxdg -C: take the group over even though its disk headers say another host (or a live process
+   * of this host) has it imported. Only for a host known to be down.
+   */
+  clearImport?: boolean
 }
 
 interface DiskRuntime {
@@ -174,7 +182,7 @@ export interface InterruptedTask {
 export interface UnusableDisk {
   /** Disk media name; empty for an unreadable device, whose disk cannot be told. */
   disk: string
-  reason: 'missing' | 'unreadable' | 'short'
+  reason: 'missing' | 'unreadable' | 'short' | 'unwritable'
   device?: string
 }
 
@@ -230,10 +238,13 @@ export class DiskGroup {
   private volsByName = new Map<string, VRecord>()
   private devByDm = new Map<number, BlockDevice>()
   private unusable: UnusableDisk[] = []
+  /** This manager, as the disk headers record it. */
+  private readonly me: Importer
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
     this.cfg = init.cfg
     this.opts = init.opts
+    this.me = thisImporter(init.opts.host)
     this.clock = init.opts.clock ?? systemClock
     this.sleep = init.opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
     this.mapSeq = init.maps?.seq ?? 0
@@ -260,7 +271,7 @@ export class DiskGroup {
       if (names.has(d.name) || d.name === opts.name) fail('VM_EXISTS', `duplicate name ${d.name}`)
       names.add(d.name)
     }
-    const release = await acquireDeviceLocks(opts.disks.map((d) => d.device.lockKey), opts.lockDir)
+    const release = await acquireDeviceLocks(opts.disks.map((d) => d.device))
     try {
       const dgid = newDiskId()
       const cfg: Config = {
@@ -279,7 +290,7 @@ export class DiskGroup {
       cfg.dg.dg_rid = cfg.nextRid++
       const disks = new Map<number, DiskRuntime>()
       for (const spec of opts.disks) {
-        const { dm, header } = await initDisk(cfg, spec, dgid, opts.name)
+        const { dm, header } = await initDisk(cfg, spec, dgid, opts.name, thisImporter(opts.host))
         disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
       }
       // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
@@ -301,7 +312,7 @@ export class DiskGroup {
    */
   static async import(opts: ImportOptions): Promise<DiskGroup> {
     if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
-    const release = await acquireDeviceLocks(opts.devices.map((d) => d.lockKey), opts.lockDir)
+    const release = await acquireDeviceLocks(opts.devices)
     try {
       const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
       // A device whose private region cannot be read is left out: its disk imports NODEVICE.
@@ -325,6 +336,12 @@ export class DiskGroup {
       const dgid = mine[0]!.header.dgid
       const stranger = found.find((f) => f.header.dgid !== dgid)
       if (stranger) fail('VM_INV_DEVENT', `${stranger.dev.location} belongs to group ${stranger.header.dgname}, not ${wanted}`)
+      // I80: the headers say who has the group imported; another host keeps it until cleared.
+      const me = thisImporter(opts.host)
+      for (const f of opts.clearImport ? [] : mine) {
+        const other = otherImporter(f.header, f.dev, me)
+        if (other) fail('VM_BUSY', `disk group ${wanted} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`)
+      }
       // Read every copy.
       const copies = new Map<string, Awaited<ReturnType<typeof readConfigSlots>>>()
       for (const f of mine) copies.set(f.header.diskid, await readConfigSlots(f.dev, f.header.privLen))
@@ -354,11 +371,14 @@ export class DiskGroup {
         const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
         // I77: a device shorter than the disk's public region is not used as it is.
         const short = f && f.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE
-        if (f && !short) {
-          disks.set(dm.dm_rid, { dev: f.dev, header: f.header, activeSlot: slot, copyEnabled: true })
+        // I80: each disk records this manager as the importer.
+        const header = f && !short ? withImporter(f.header, me) : undefined
+        const recorded = f && header && (await writeHeader(f.dev, header).then(() => true, () => false))
+        if (f && header && recorded) {
+          disks.set(dm.dm_rid, { dev: f.dev, header, activeSlot: slot, copyEnabled: true })
           continue
         }
-        unusable.push(f ? { disk: dm.dm_name, reason: 'short', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
+        unusable.push(f ? { disk: dm.dm_name, reason: short ? 'short' : 'unwritable', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
         if (f) await f.dev.close().catch(() => {})
         disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
       }
@@ -427,10 +447,18 @@ export class DiskGroup {
     return this.unusable
   }
 
-  /** vxdg deport: every volume must be stopped; releases the devices and their locks. */
+  /**
+   * vxdg deport: every volume must be stopped; clears the importer from the disk headers (so
+   * another host may import the group) and releases the devices and their locks.
+   */
   async deport(): Promise<void> {
     const running = this.cfg.volumes.find((v) => v.v_kstate !== 'DISABLED')
     if (running && !this.forcedOff) fail('VM_VOL_ENABLED', `volume ${running.v_name} is still started`)
+    for (const d of this.disks.values()) {
+      if (!d.dev || this.closed) continue
+      d.header = withImporter(d.header, undefined)
+      await writeHeader(d.dev, d.header).catch(() => {})
+    }
     await this.close()
     this.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
   }
@@ -729,10 +757,10 @@ export class DiskGroup {
     if (opts.dryRun) {
       return this.transact('dg.adddisk', (d) => void d.c.disks.push(newDmRecord(d.c, spec, '')), { dryRun: true })
     }
-    const release = await acquireDeviceLocks([spec.device.lockKey])
+    const release = await acquireDeviceLocks([spec.device])
     try {
       const tmp = structuredClone(this.cfg)
-      const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name)
+      const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name, this.me)
       this.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
       try {
         const r = await this.transact('dg.adddisk', (d) => {
@@ -782,12 +810,12 @@ export class DiskGroup {
       x.dm_pflag &= ~DM_PFLAG.REMOVED
     }
     if (opts.dryRun) return this.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
-    const release = await acquireDeviceLocks([device.lockKey])
+    const release = await acquireDeviceLocks([device])
     try {
       // Validate before touching the new device.
       await this.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
       const diskid = newDiskId()
-      const header: DiskHeader = { version: 1, diskid, dgid: this.cfg.dg.dg_dgid, dgname: this.name, dmname: name, privLen, pubOffset: privLen, pubLen }
+      const header: DiskHeader = { version: 1, diskid, dgid: this.cfg.dg.dg_dgid, dgname: this.name, dmname: name, privLen, pubOffset: privLen, pubLen, hostid: this.me.hostid, pid: this.me.pid }
       await writeHeader(device, header)
       const old = this.disks.get(dm.dm_rid)
       this.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
@@ -2530,7 +2558,7 @@ function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
 }
 
 /** Writes a VM disk header (private region at offset 0, public region after it). */
-async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string): Promise<{ dm: DmRecord; header: DiskHeader }> {
+async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
   const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
   const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
@@ -2539,7 +2567,7 @@ async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string)
   if (existing && existing.dgid !== dgid) fail('VM_EXISTS', `${spec.device.location} already belongs to disk group ${existing.dgname}`)
   const diskid = newDiskId()
   const dm = newDmRecord(c, spec, diskid)
-  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen }
+  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
   await writeHeader(spec.device, header)
   c.disks.push(dm)
   return { dm, header }

@@ -1,18 +1,49 @@
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdir, open, readFile, unlink } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { hostname } from 'node:os'
+import type { BlockDevice } from './device/blockDevice.ts'
+import type { DiskHeader } from './disk/privateRegion.ts'
 import { fail } from './errors.ts'
 
 const heldHere = new Set<string>()
 
-export function defaultLockDir(): string {
-  return process.env.PLEXA_LOCK_DIR ?? join(tmpdir(), 'plexa-locks')
+/**
+ * Takes the one-manager lock on each device (AIX's exclusive mapped file, I80): the device's own
+ * lock where it has one (an OFD lock on an image file or block device, and the kernel's exclusive
+ * claim on a block device: `device/deviceLock.ts`), and a mark in this process for every device
+ * (memory and NBD devices have nothing else; across processes and hosts the importing host and
+ * process recorded in the disk headers guard them). Fails VM_BUSY, taking nothing, when any device
+ * is managed elsewhere.
+ */
+export async function acquireDeviceLocks(devices: readonly BlockDevice[]): Promise<() => Promise<void>> {
+  const taken: Array<() => void> = []
+  const release = async () => {
+    for (const r of taken.splice(0).reverse()) r()
+  }
+  try {
+    for (const dev of devices) taken.push(acquireOne(dev))
+  } catch (e) {
+    await release()
+    throw e
+  }
+  return release
 }
 
-/** True while `pid` runs: a killed process its parent has not reaped yet (a zombie) is dead. */
-function alive(pid: number): boolean {
+function acquireOne(dev: BlockDevice): () => void {
+  const key = dev.lockKey
+  if (heldHere.has(key)) fail('VM_BUSY', `device ${dev.location} is already managed by a disk group in this process`)
+  const own = dev.lock?.()
+  heldHere.add(key)
+  return () => {
+    heldHere.delete(key)
+    own?.()
+  }
+}
+
+/**
+ * Whether process `pid` of this host runs (EPERM: someone else's, running); a killed process its
+ * parent has not reaped yet (a zombie) is dead.
+ */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (e) {
@@ -27,53 +58,32 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * Takes the one-manager lock on each device (AIX's exclusive mapped file): held by this process
- * in memory and by a pid file in `lockDir` for other processes. A lock whose pid is dead is
- * taken over. Fails VM_BUSY, taking nothing, when any device is managed elsewhere.
- */
-export async function acquireDeviceLocks(keys: readonly string[], lockDir = defaultLockDir()): Promise<() => Promise<void>> {
-  const taken: Array<() => Promise<void>> = []
-  const release = async () => {
-    for (const r of taken.splice(0).reverse()) await r()
-  }
-  try {
-    for (const key of keys) taken.push(await acquireOne(key, lockDir))
-  } catch (e) {
-    await release()
-    throw e
-  }
-  return release
+/** The manager a disk header records as having the group imported. */
+export interface Importer {
+  hostid: string
+  pid: number
 }
 
-async function acquireOne(key: string, lockDir: string): Promise<() => Promise<void>> {
-  if (heldHere.has(key)) fail('VM_BUSY', `device ${key} is already managed by a disk group in this process`)
-  heldHere.add(key)
-  if (key.startsWith('memory:')) return async () => void heldHere.delete(key)
-  await mkdir(lockDir, { recursive: true })
-  const file = join(lockDir, createHash('sha1').update(key).digest('hex') + '.lock')
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(file, 'wx')
-      await fh.writeFile(`${process.pid}\n${key}\n`)
-      await fh.close()
-      return async () => {
-        heldHere.delete(key)
-        await unlink(file).catch(() => {})
-      }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        heldHere.delete(key)
-        throw e
-      }
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).split('\n')[0])
-      if (pid && pid !== process.pid && alive(pid)) {
-        heldHere.delete(key)
-        fail('VM_BUSY', `device ${key} is managed by process ${pid}`)
-      }
-      await unlink(file).catch(() => {})
-    }
-  }
-  heldHere.delete(key)
-  fail('VM_BUSY', `cannot take the lock on ${key}`)
+/** This process as an importer; `host` overrides the host name (tests, clusters naming hosts). */
+export function thisImporter(host?: string): Importer {
+  return { hostid: (host ?? hostname()).slice(0, 64), pid: process.pid }
+}
+
+/**
+ * Who else has imported the group a disk header belongs to, or undefined when `me` may take it:
+ * another host always holds it (until its import is cleared, vxdg -C); on this host a process other
+ * than this one holds it while it lives, unless the device has its own lock, which `me` holds now
+ * and which therefore proves that process gone (or its pid reused).
+ */
+export function otherImporter(h: DiskHeader, dev: BlockDevice, me: Importer): string | undefined {
+  if (!h.hostid) return undefined
+  if (h.hostid !== me.hostid) return `host ${h.hostid}`
+  if (!h.pid || h.pid === me.pid || dev.lock) return undefined
+  return isAlive(h.pid) ? `process ${h.pid} of this host` : undefined
+}
+
+/** A disk header with the importer recorded, or (undefined) cleared. */
+export function withImporter(h: DiskHeader, who: Importer | undefined): DiskHeader {
+  const { hostid: _h, pid: _p, ...rest } = h
+  return who ? { ...rest, hostid: who.hostid, pid: who.pid } : rest
 }

@@ -14,6 +14,11 @@ export interface BlockDevice {
   readonly location: string
   /** Identity used for the one-manager-per-device lock. */
   readonly lockKey: string
+  /**
+   * Takes the device's own one-manager lock, for devices that have one (image files and block
+   * devices: `device/deviceLock.ts`); VM_BUSY when another manager holds it. Returns its release.
+   */
+  lock?(): () => void
   /** Reads `length` bytes at byte `offset`; both sector-aligned. */
   read(offset: number, length: number): Promise<Buffer>
   /**

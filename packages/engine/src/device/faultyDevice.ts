@@ -147,6 +147,7 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
     size: inner.size,
     location,
     lockKey: inner.lockKey,
+    ...(inner.lock ? { lock: () => inner.lock!() } : {}),
     inner,
     get failed() {
       return dead

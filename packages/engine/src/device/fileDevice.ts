@@ -2,6 +2,7 @@ import { fstatSync, readSync, writeSync } from 'node:fs'
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
+import { lockOpenDevice } from './deviceLock.ts'
 import { openNbdDevice } from './nbdDevice.ts'
 import { SECTOR_SIZE } from '../units.ts'
 
@@ -168,6 +169,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
     size,
     location,
     lockKey: `path:${key}`,
+    lock: () => lockOpenDevice(fh.fd, path, kind === 'blockdev'),
     async read(offset, length) {
       // Every byte is read (a short read is an error), so the buffer need not be cleared first.
       const buf = Buffer.allocUnsafe(length)

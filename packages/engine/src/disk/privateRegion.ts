@@ -38,6 +38,12 @@ export interface DiskHeader {
   privLen: number
   pubOffset: number
   pubLen: number
+  /**
+   * Who has the group imported (VxVM's host id in the disk header): the host and its process, set
+   * at import and cleared by deport. Absent when the group is deported.
+   */
+  hostid?: string
+  pid?: number
 }
 
 function frame(magic: string, payload: Buffer, extra = 0n): Buffer {
