@@ -2117,11 +2117,11 @@ export class DiskGroup {
           // Checkpoint: copied data must be durable before the map (or the log) says it is done.
           // Stale maps every `every` regions; the kernel-log position of a resync that marks
           // nothing stale less often (each costs a flush of every plex).
-          const mapDue = sinceCheckpoint >= every && this.stale.pending
+          const mapDue = sinceCheckpoint >= every && (this.stale.pending || this.stale.unsettled().length > 0)
           const logDue = entry !== undefined && sinceCheckpoint >= every * 16
           if (mapDue || logDue) {
             sinceCheckpoint = 0
-            await Promise.all(this.plexesOf(cur.v.v_rid).map((p) => this.flushPlex(p).catch(() => {})))
+            await this.settleCopies(this.plexesOf(cur.v.v_rid))
             await this.stale.persist()
             if (entry) {
               entry.done = (o.skip ?? 0) + i + 1
@@ -2129,7 +2129,7 @@ export class DiskGroup {
             }
           }
         }
-        for (const p of this.plexesOf(v.v_rid)) await this.flushPlex(p).catch(() => {})
+        await this.settleCopies(this.plexesOf(v.v_rid))
         await this.stale.persist()
         await forget()
         this.finishTask(task, 'ok')
@@ -2137,6 +2137,8 @@ export class DiskGroup {
       } catch (e) {
         // a prefetched region still holds its lock
         if (next) await next.then((p) => p.rt.lock.unlockExclusive(p.g), () => {})
+        // what it copied counts only once flushed, an aborted copy too
+        await this.settleCopies([]).catch(() => {})
         await this.stale.persist().catch(() => {})
         // an abort or a failure ends the resync; a closed group keeps it for the next import
         if (!this.closed) await forget()
@@ -2146,6 +2148,24 @@ export class DiskGroup {
     })()
     done.catch(() => {})
     return { id: task.id, done }
+  }
+
+  /**
+   * Flushes `plexes` and every plex holding copied regions not flushed yet; a copy counts as
+   * current on disk only after its target flushed, and one whose flush failed is stale again
+   * (rule 78: the stale maps never say a region is current before its data is durable).
+   */
+  private async settleCopies(plexes: readonly PlRecord[]): Promise<void> {
+    const pending = new Map(this.stale.unsettled())
+    const rids = new Set([...plexes.map((p) => p.pl_rid), ...pending.keys()])
+    await Promise.all(
+      [...rids].map(async (rid) => {
+        const p = this.cfg.plexes.find((x) => x.pl_rid === rid)
+        const flushed = p ? await this.flushPlex(p).then(() => true, () => false) : false
+        const regions = pending.get(rid)
+        if (regions) this.stale.settle(rid, regions, flushed)
+      }),
+    )
   }
 
   /**

@@ -19,6 +19,11 @@ export interface StaleMapsImage {
 
 export class StaleMaps {
   private readonly map = new Map<number, StaleEntry>()
+  /**
+   * Regions a copy made current in memory whose data the target has not flushed yet: the maps
+   * written to disk still call them stale until `settle` (a crash must not trust an unflushed copy).
+   */
+  private readonly unflushed = new Map<number, RegionSet>()
   private readonly writer: CoalescedWriter
 
   constructor(write: (image: StaleMapsImage) => Promise<void>, image?: StaleMapsImage) {
@@ -42,6 +47,7 @@ export class StaleMaps {
 
   /** Marks a plex entirely stale (new plex, replaced disk, crash without a log). */
   setFull(rid: number): void {
+    this.unflushed.delete(rid)
     const e = this.map.get(rid)
     if (e?.full) return
     this.map.set(rid, { full: true, regions: new RegionSet(), syncErr: e?.syncErr ?? new RegionSet() })
@@ -79,11 +85,42 @@ export class StaleMaps {
     return grew
   }
 
-  /** Clears a region of a plex after it was copied. */
+  /**
+   * Clears a region of a plex after it was copied; on disk it stays stale until `settle` says
+   * the copy was flushed.
+   */
   clear(rid: number, r: number): void {
     const e = this.map.get(rid)
-    if (e && !e.full && e.regions.delete(r)) this.writer.changed()
+    if (e && !e.full && e.regions.delete(r)) {
+      let u = this.unflushed.get(rid)
+      if (!u) this.unflushed.set(rid, (u = new RegionSet()))
+      u.add(r)
+    }
     if (e && e.syncErr.delete(r)) this.writer.changed()
+  }
+
+  /** Copied regions not flushed yet, by plex (copies: a flush settles exactly these). */
+  unsettled(): Array<[number, RegionSet]> {
+    return [...this.unflushed].map(([rid, u]) => [rid, u.clone()])
+  }
+
+  /**
+   * After a flush of plex `rid` that started once `regions` were copied: they are current on
+   * disk too (`flushed`), or, when the flush failed, stale again with a resync error.
+   */
+  settle(rid: number, regions: RegionSet, flushed: boolean): void {
+    const u = this.unflushed.get(rid)
+    const e = this.map.get(rid)
+    if (!u) return
+    for (const r of regions) {
+      if (!u.delete(r) || !e) continue
+      if (!flushed) {
+        e.regions.add(r)
+        e.syncErr.add(r)
+      }
+    }
+    if (u.size === 0) this.unflushed.delete(rid)
+    this.writer.changed()
   }
 
   markSyncErr(rid: number, r: number): void {
@@ -92,6 +129,7 @@ export class StaleMaps {
   }
 
   drop(rid: number): void {
+    this.unflushed.delete(rid)
     if (this.map.delete(rid)) this.writer.changed()
   }
 
@@ -107,8 +145,17 @@ export class StaleMaps {
 
   image(): StaleMapsImage {
     return {
-      plexes: [...this.map].map(([rid, e]) => ({ rid, full: e.full, ranges: e.regions.ranges(), syncErr: e.syncErr.ranges() })),
+      plexes: [...this.map].map(([rid, e]) => ({ rid, full: e.full, ranges: this.onDisk(rid, e).ranges(), syncErr: e.syncErr.ranges() })),
     }
+  }
+
+  /** The stale regions the disk copy of the maps holds: the current ones and the unflushed copies. */
+  private onDisk(rid: number, e: StaleEntry): RegionSet {
+    const u = this.unflushed.get(rid)
+    if (!u) return e.regions
+    const all = e.regions.clone()
+    for (const r of u) all.add(r)
+    return all
   }
 
   /** True when the maps changed since they were last written. */

@@ -151,6 +151,30 @@ describe('a flush that fails on one plex (I78)', () => {
   })
 })
 
+describe('a resync whose target cannot flush (I78)', () => {
+  it('I78: its copies stay stale on disk until the target flushed them, so a power cut never leaves a plex ACTIVE over lost copies', async () => {
+    const { dg, devices, d2 } = await faultyMirror({ volatileCache: true })
+    await dg.detachPlex('v1-02')
+    await dg.write('v1', 0, pattern(4 << 20, 7))
+    await dg.flush('v1')
+    const clear = d2.addFault({ ops: ['flush'] })
+    const h = await dg.resyncVolume('v1', false)
+    await expectCode(h.done, 'VM_NOTSYNCED')
+    expect(rec(dg, 'v1-02').pl_state).not.toBe('ACTIVE')
+    expect(dg.staleRegions('v1-02').regions).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    clear()
+    for (const d of devices as FaultyDevice[]) d.powerCut()
+    await dg.close()
+    const again = await DiskGroup.import({ devices: (devices as FaultyDevice[]).map((d) => (d.inner as MemoryDevice).reopen()) })
+    await again.start('v1')
+    expect([rec(again, 'v1-02').pl_kstate, rec(again, 'v1-02').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
+    expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+    await again.set('v1', { read_pol: 'PREFER', pref_name: 'v1-02' })
+    expect((await again.read('v1', 0, 4 << 20)).equals(pattern(4 << 20, 7))).toBe(true)
+    await again.close()
+  })
+})
+
 describe('a recovery or resync that cannot proceed (I76)', () => {
   it('I76: a resync whose kernel-log record cannot be written fails its task instead of staying running', async () => {
     const { dg, devices } = await faultyMirror()
