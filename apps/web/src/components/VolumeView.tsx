@@ -40,6 +40,7 @@ export function VolumeView() {
   const { top, height, width } = useScroll(ref)
   const [zoom, setZoom] = useState<Zoom>(WHOLE)
   const svgW = Math.max(200, width - INSET)
+  // what each volume draws, once per configuration; only the heights follow the width
   const items = useMemo(() => {
     const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble }> = []
     for (const g of groups) {
@@ -49,16 +50,16 @@ export function VolumeView() {
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
       for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
         const drl = drlCaption(v, ix.plexesByVolume.get(v.v_rid) ?? [], g.dirty[v.v_name], g.stale)
-        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + LINE * lines(drl?.text.length ?? 0, svgW) + 4 + volumeHeight(ix, v) + GAP })
+        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
       }
     }
     return out
-  }, [groups, lab, svgW])
+  }, [groups, lab])
   const offsets = useMemo(() => {
     const o = [0]
-    for (const it of items) o.push(o[o.length - 1]! + it.h)
+    for (const it of items) o.push(o[o.length - 1]! + it.h + (it.drl ? LINE * lines(it.drl.text.length, svgW) : 0))
     return o
-  }, [items])
+  }, [items, svgW])
   const [from, to] = visibleRange(offsets, top, height)
   // Ctrl + wheel zooms around the pointer (a listener of its own: React's wheel handler is passive)
   const zoomRef = useRef(zoom)
@@ -87,7 +88,7 @@ export function VolumeView() {
       <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2" data-testid="volume-scroller">
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (
-            <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: it.h - GAP }}>
+            <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP }}>
               <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}
