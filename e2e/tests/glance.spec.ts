@@ -176,7 +176,7 @@ test('properties are grouped, explained, in bytes and sectors with flags decoded
   expect((await api.call('GET', '/api/dgs/demodg')).body.config.volumes.find((v: { v_name: string }) => v.v_name === 'catvol').v_comment).toBe('typed in the browser')
 })
 
-test('Tab reaches every subdisk in both views and Enter selects it; a dialog gives the focus back to its button (rule 90)', async ({ plexa, page, api }) => {
+test('Tab reaches every subdisk in both views and Enter selects it, and a disabled action with its reason; a dialog gives the focus back to its button (rule 90)', async ({ plexa, page, api }) => {
   await page.setViewportSize({ width: 1920, height: 1080 })
   await plexa.login()
   const c = await config(api)
@@ -195,6 +195,13 @@ test('Tab reaches every subdisk in both views and Enter selects it; a dialog giv
   }
   await plexa.select('pl', 'mirvol-02')
   const detach = page.getByRole('button', { name: 'Detach mirvol-02' })
+  // a disabled action is reached too, and says why it is not allowed
+  await detach.focus()
+  await page.keyboard.press('Tab')
+  const attach = page.getByRole('button', { name: 'Attach mirvol-02' })
+  await expect(attach).toBeFocused()
+  await expect(attach).toBeDisabled()
+  await expect(attach).toHaveAccessibleDescription(/not allowed, already attached/)
   await detach.focus()
   await page.keyboard.press('Enter')
   await expect(page.getByRole('dialog')).toBeVisible()

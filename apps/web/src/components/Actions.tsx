@@ -25,15 +25,18 @@ export function Actions() {
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions">
       {actions.map((a) => (
+        // a disabled action stays in the Tab order (aria-disabled), so its reason is heard
         <button
           key={a.id}
-          disabled={a.disabled !== undefined}
+          aria-disabled={a.disabled !== undefined || undefined}
+          aria-describedby={a.disabled ? `why-${a.id}` : undefined}
           title={a.disabled ?? a.warning ?? a.label}
           aria-label={`${a.label} ${selection.name}`}
-          className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 disabled:cursor-not-allowed disabled:opacity-40 dark:hover:bg-slate-800"
-          onClick={() => (a.destructive || a.force ? setPending(a) : void run(a, a.body))}
+          className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 aria-disabled:cursor-not-allowed aria-disabled:opacity-60 dark:hover:bg-slate-800"
+          onClick={() => a.disabled === undefined && (a.destructive || a.force ? setPending(a) : void run(a, a.body))}
         >
           {a.label}
+          {a.disabled && <span id={`why-${a.id}`} className="sr-only">{`: not allowed, ${a.disabled}`}</span>}
         </button>
       ))}
       {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
