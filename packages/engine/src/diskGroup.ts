@@ -2188,7 +2188,9 @@ export class DiskGroup {
       else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
       else targets = plexes.filter((p) => this.stale.isStale(p.pl_rid, g) || untrackedStale(p))
       let sources = this.sourcesFor(v, g, o.among)
-      if (o.source !== undefined) sources = this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && this.covers(p, s, n))
+      // a repair's chosen source serves only while it is current there: one detached (or marked
+      // stale) since the repair began would copy old data over newer writes
+      if (o.source !== undefined) sources = this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && p.pl_state === 'ACTIVE' && this.canRead(p, s, n))
       const src = sources[0]
       prepared.targets = targets.filter((p) => p !== src && this.covers(p, s, n))
       if (prepared.targets.length === 0) return prepared // G 63: a single copy needs nothing
