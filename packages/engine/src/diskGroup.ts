@@ -1176,7 +1176,19 @@ export class DiskGroup {
       // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
       rt.rwback = crashRegions.clone()
       const handle = this.runSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
-      await handle.done
+      try {
+        await handle.done
+      } catch (e) {
+        // Rule 76: a recovery that cannot go on (its task failed) says so. The volume stays
+        // started, its reads still written back where it is not recovered (RWBACK), and its state
+        // is NEEDSYNC, not a SYNC that no task is doing: a forced resync or the next start finishes it.
+        await this.transact('v.recovery.failed', (d) => {
+          const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+          if (x && x.v_state === 'SYNC') x.v_state = 'NEEDSYNC'
+        }).catch(() => {})
+        this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_NOTSYNCED', message: `the recovery of ${v.v_name} failed: its plexes may differ where it did not reach; resync it`, object: v.v_name })
+        throw e
+      }
       rt.drl?.unpin(pinned)
       last = await this.transact('v.recovery.done', (d) => {
         const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
@@ -1482,6 +1494,18 @@ export class DiskGroup {
       return this.covers(p, s, n)
     }
     const held = targets.some((p) => !failed.has(p.pl_rid) && current(p))
+    if (!held) {
+      // Each current plex may hold part of the failed write: one stays the regions' copy (the
+      // preferred plex, else the first) and the others become stale there, so reads agree and a
+      // resync makes the plexes equal again (rule 76: nothing reads as current over other bytes).
+      const copies = targets.filter(current)
+      const keep = copies.find((p) => p.pl_name === v.v_pref_name) ?? copies[0]
+      for (const p of copies) {
+        if (p === keep) continue
+        this.stale.track(p.pl_rid)
+        this.stale.add(p.pl_rid, first, last)
+      }
+    }
     await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, regionsOf(s, n))
     if (outcome.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
   }

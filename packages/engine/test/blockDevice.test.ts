@@ -146,6 +146,19 @@ describe('createFaultyDevice', () => {
     expect((await mem.read(512, 512))[0]).toBe(0)
   })
 
+  it('a read that overlaps a flush of the volatile cache sees the cached write', async () => {
+    const d = createFaultyDevice(createMemoryDevice(1 << 20), { volatileCache: true })
+    await d.write(0, Buffer.alloc(512, 9))
+    const [got] = await Promise.all([d.read(0, 512), d.flush()])
+    expect(got[0]).toBe(9)
+  })
+
+  it('injects ENOSPC as a VM_IO whose cause has the code ENOSPC', async () => {
+    const d = createFaultyDevice(createMemoryDevice(1 << 20))
+    d.addFault({ ops: ['write'], errno: 'ENOSPC' })
+    await expect(d.write(0, Buffer.alloc(512))).rejects.toMatchObject({ code: 'VM_IO', cause: { code: 'ENOSPC' } })
+  })
+
   it('cuts power to every device on a rail after the armed number of writes', async () => {
     const rail = createPowerRail()
     const a = createFaultyDevice(createMemoryDevice(1 << 20), { rail, volatileCache: true })

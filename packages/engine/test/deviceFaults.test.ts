@@ -5,9 +5,9 @@ import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevic
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { KLOG_AREA } from '../src/disk/privateRegion.ts'
+import { KLOG_AREA, MAP_AREA } from '../src/disk/privateRegion.ts'
 import { PL_PFLAG } from '../src/records/types.ts'
-import { expectCode, memoryGroup, pattern, rec, recordEvents } from './harness.ts'
+import { expectCode, memoryGroup, pattern, publicRegion, rec, recordEvents } from './harness.ts'
 import { tempDir } from './tmp.ts'
 
 /**
@@ -175,7 +175,64 @@ describe('a resync whose target cannot flush (I78)', () => {
   })
 })
 
+describe('a disk that is full (I76)', () => {
+  it('I76: ENOSPC on one disk is an I/O error of its plex: kernel detach, the regions stale, the write acknowledged', async () => {
+    const { dg, d2 } = await faultyMirror()
+    const log = recordEvents(dg)
+    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC' })
+    await dg.write('v1', 0, pattern(64 << 10, 8))
+    expect([rec(dg, 'v1-02').pl_kstate, rec(dg, 'v1-02').pl_state]).toEqual(['DETACHED', 'IOFAIL'])
+    expect(dg.staleRegions('v1-02').regions).toContain(0)
+    expect(log.events.some((e) => e.type === 'io.error' && e.plex === 'v1-02' && e.code === 'VM_IO')).toBe(true)
+    expect((await dg.read('v1', 0, 64 << 10)).equals(pattern(64 << 10, 8))).toBe(true)
+  })
+
+  it('I76: a write that fails on every plex leaves one copy current there and the others stale, so the plexes never disagree where they are current', async () => {
+    const { dg, d1, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(8 << 10, 1))
+    // both disks are full: neither plex holds the write (a real one may hold part of it)
+    d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
+    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
+    await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+    expect([rec(dg, 'v1-01').pl_state, rec(dg, 'v1-02').pl_state]).toEqual(['ACTIVE', 'ACTIVE'])
+    expect(dg.staleRegions('v1-02').regions).toEqual([0])
+    const a = await dg.read('v1', 0, 8 << 10)
+    for (let i = 0; i < 4; i++) expect((await dg.read('v1', 0, 8 << 10)).equals(a)).toBe(true)
+    // a resync then makes the plexes equal again
+    await (await dg.resyncVolume('v1', false)).done
+    expect(dg.staleRegions('v1-02').regions).toEqual([])
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
+  })
+})
+
 describe('a recovery or resync that cannot proceed (I76)', () => {
+  it('I76: a crash recovery that cannot go on fails its task and leaves the volume NEEDSYNC with an alert, never SYNC with no task; a later start finishes it', async () => {
+    const { dg, devices } = await faultyMirror()
+    await dg.write('v1', 0, pattern(4 << 20, 3))
+    await dg.flush('v1')
+    await dg.close() // a crash: v1 is dirty and has no log, so its start read-writebacks everything
+    const faulty = (devices as FaultyDevice[]).map((d) => createFaultyDevice((d.inner as MemoryDevice).reopen()))
+    const again = await DiskGroup.import({ devices: faulty })
+    const log = recordEvents(again)
+    // the filesystem is full: disk02 takes no data, and no disk takes a new stale map
+    faulty[1]!.addFault({ ops: ['write'], range: publicRegion(again, 'disk02'), errno: 'ENOSPC' })
+    for (const d of faulty) d.addFault({ ops: ['write'], range: { offset: MAP_AREA.offset * 512, length: MAP_AREA.length * 512 }, errno: 'ENOSPC' })
+    await expect(again.start('v1')).rejects.toBeDefined()
+    expect([rec(again, 'v1').v_kstate, rec(again, 'v1').v_state]).toEqual(['ENABLED', 'NEEDSYNC'])
+    expect(again.listTasks()).toEqual([])
+    expect(log.events.some((e) => e.type === 'task.finished' && e.kind === 'recovery' && e.outcome === 'failed')).toBe(true)
+    expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_NOTSYNCED' && e.object === 'v1')).toBe(true)
+    // space again: a forced stop keeps NEEDSYNC, and the next start recovers the volume
+    for (const d of faulty) d.clearFaults()
+    await again.stop('v1', { force: true })
+    expect(rec(again, 'v1').v_state).toBe('NEEDSYNC')
+    await again.start('v1')
+    expect(rec(again, 'v1').v_state).toBe('ACTIVE')
+    expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+    await again.close()
+  })
+
+
   it('I76: a resync whose kernel-log record cannot be written fails its task instead of staying running', async () => {
     const { dg, devices } = await faultyMirror()
     const clears = (devices as FaultyDevice[]).map((d) => d.addFault({ ops: ['write'], range: { offset: KLOG_AREA.offset * 512, length: KLOG_AREA.length * 512 } }))

@@ -14,6 +14,11 @@ export interface FaultRule {
   after?: number
   /** Fail at most this many times, then the rule retires. Unlimited when omitted. */
   times?: number
+  /**
+   * The operating-system error behind the injected VM_IO (its `cause.code`): 'EIO' by default,
+   * 'ENOSPC' for a full filesystem under an image file.
+   */
+  errno?: 'EIO' | 'ENOSPC'
 }
 
 export interface TraceEntry {
@@ -127,7 +132,9 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       r.fired++
       if (r.times !== undefined && r.fired >= r.times) rules.delete(r)
       record(op, offset, length, true)
-      throw new EngineError('VM_IO', `injected ${op} error on ${location} at ${offset}+${length}`)
+      const errno = r.errno ?? 'EIO'
+      const cause = Object.assign(new Error(`${errno}: injected ${op} error`), { code: errno })
+      throw new EngineError('VM_IO', `injected ${op} error (${errno}) on ${location} at ${offset}+${length}`, { cause })
     }
     record(op, offset, length, false)
   }
@@ -179,8 +186,11 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       checkRange(dev, offset, length)
       if (latency) await sleep(latency)
       check('read', offset, length)
+      // The cache as it is now: a flush that runs during the read below empties `pending` while
+      // its writes are still on their way to `inner`, so the read could see neither.
+      const cached = pending
       const buf = await inner.read(offset, length)
-      for (const p of pending) {
+      for (const p of cached) {
         if (!overlaps({ offset: p.offset, length: p.data.length }, offset, length)) continue
         const from = Math.max(offset, p.offset)
         const to = Math.min(offset + length, p.offset + p.data.length)
