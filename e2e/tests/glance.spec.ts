@@ -116,6 +116,7 @@ test('the disk view names every subdisk with its volume and plex, free extents, 
   // the 2-sector log subdisk is seen
   const log = c.subdisks.find((s) => s.sd_is_log)!
   expect((await box(page.getByTestId(`disk-sd-${log.sd_name}`).locator('rect'))).width).toBeGreaterThanOrEqual(6)
+  await expect(page.getByTestId(`aside-${log.sd_name}`)).toHaveText(`${log.sd_name} · ${log.sd_pl_name} log`)
   await expect(page.getByTestId('disk-disk01')).toContainText(/1022 MiB public · \d+(\.\d)? MiB free · private region 2 MiB/)
   await expect(page.getByTestId('free-disk01').first()).toContainText('free · ')
   // a failed disk says so beside its name, within its own row
@@ -228,7 +229,7 @@ test('axe-core finds nothing serious in either view, the properties or a dialog,
   await setTheme(page, false)
 })
 
-test('screenshots of the volume view, disk view, properties and a dialog match their baselines, light and dark, 1280 and 1920 wide', async ({ plexa, page, api }) => {
+test('screenshots of the legend, two volumes, the disk view, properties and a dialog match their baselines, light and dark, 1280 and 1920 wide', async ({ plexa, page, api }) => {
   await plexa.login()
   // the same state whatever ran before: a clean log, nothing failed, no comment
   await api.call('POST', '/api/dgs/demodg/volumes/mirvol/stop')
@@ -242,11 +243,14 @@ test('screenshots of the volume view, disk view, properties and a dialog match t
     for (const dark of [false, true]) {
       await setTheme(page, dark)
       const name = `${w}-${dark ? 'dark' : 'light'}`
+      // element by element, so a change of the frame around them (header, panes) leaves them be
       await page.getByRole('tab', { name: 'Volume view' }).click()
-      await expect(page.locator('main')).toHaveScreenshot(`volume-view-${name}.png`, { mask: tids, maskColor })
-      await expect(page.getByRole('region', { name: 'properties' })).toHaveScreenshot(`properties-${name}.png`, { mask: tids, maskColor })
+      await expect(page.getByTestId('volume-pane').getByRole('list', { name: 'legend' })).toHaveScreenshot(`legend-${name}.png`)
+      for (const v of ['mirvol', 'msvol']) await expect(page.getByTestId(`volume-${v}`)).toHaveScreenshot(`volume-${v}-${name}.png`)
+      const props = page.getByRole('region', { name: 'properties' })
+      for (const g of ['Identity', 'Layout', 'Flags']) await expect(props.getByRole('region', { name: g })).toHaveScreenshot(`properties-${g.toLowerCase()}-${name}.png`, { mask: tids, maskColor })
       await page.getByRole('tab', { name: 'Disk view' }).click()
-      await expect(page.locator('main')).toHaveScreenshot(`disk-view-${name}.png`)
+      await expect(page.getByRole('region', { name: 'disk view' })).toHaveScreenshot(`disk-view-${name}.png`)
       await page.getByRole('button', { name: 'Detach msvol-01' }).click()
       const dialog = page.getByRole('dialog')
       await expect(dialog.getByTestId('dry-run')).toContainText('update pl msvol-01')

@@ -10,9 +10,9 @@ import { Legend, Patterns } from './Legend.tsx'
 import { ZoomBar } from './ZoomBar.tsx'
 
 /** A disk's row: its name line (name, state, sizes), then its bar across the whole width. */
-const ROW_H = 48
+const ROW_H = 56
 const NAME_H = 18
-const BAR_H = 26
+const BAR_H = 34
 
 /**
  * Each disk a bar on one scale (the largest disk fills the width): private region, subdisks at
@@ -39,7 +39,7 @@ export function DiskView() {
   const ticks = rulerTicks(zoom.from * span, zoom.to * span, barW)
   const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (
-    <div className="flex h-full flex-col">
+    <div className="flex h-full flex-col" data-testid="disk-pane">
       <Patterns />
       <div className="px-2 pt-2">
         <ZoomBar zoom={zoom} onZoom={setZoom} what="disks" />
@@ -79,13 +79,13 @@ export function DiskView() {
                     <g>
                       <title>{`${bar.privateRegion.full} (${sectorsText(dm.dm_priv_len)}): disk header and configuration copy`}</title>
                       <rect x={bar.privateRegion.x} y={0} width={bar.privateRegion.w} height={BAR_H} style={{ fill: 'var(--c-private)' }} />
-                      {bar.privateRegion.label && <text x={bar.privateRegion.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-private-ink)' }}>{bar.privateRegion.label}</text>}
+                      {bar.privateRegion.label && <text x={bar.privateRegion.x + 4} y={21} fontSize={11} style={{ fill: 'var(--c-private-ink)' }}>{bar.privateRegion.label}</text>}
                     </g>
                   )}
                   {bar.free.map((f, i) => (
                     <g key={`f${i}`} data-testid={`free-${dm.dm_name}`}>
                       <title>{f.full}</title>
-                      {f.label && <text x={f.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-muted)' }}>{f.label}</text>}
+                      {f.label && <text x={f.x + 4} y={21} fontSize={11} style={{ fill: 'var(--c-muted)' }}>{f.label}</text>}
                     </g>
                   ))}
                   {[...bar.subdisks].sort((a, b) => b.w - a.w).map((s) => {
@@ -99,10 +99,15 @@ export function DiskView() {
                         <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
                         <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
                         {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} className="pointer-events-none" />}
-                        {s.label && <text x={s.x + 4} y={17} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
+                        {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
                       </g>
                     )
                   })}
+                  {bar.subdisks.map((s) => s.owner && (
+                    // the second line (plex and volume) is not part of the box's button: its name says it all
+                    <text key={`o-${s.sd.sd_name}`} x={s.x + 4} y={28} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.owner}</text>
+                  ))}
+                  {bar.subdisks.map((s) => s.aside && <text key={`a-${s.sd.sd_name}`} x={s.x + s.w + 4} y={21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none" data-testid={`aside-${s.sd.sd_name}`}>{s.aside}</text>)}
                 </svg>
               </div>
             )

@@ -79,7 +79,7 @@ export function VolumeView() {
     return () => el.removeEventListener('wheel', wheel)
   }, [svgW])
   return (
-    <div className="flex h-full flex-col">
+    <div className="flex h-full flex-col" data-testid="volume-pane">
       <Patterns />
       <div className="px-2 pt-2">
         <ZoomBar zoom={zoom} onZoom={setZoom} what="volumes" />

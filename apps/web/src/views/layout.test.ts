@@ -95,16 +95,23 @@ describe('regionRects', () => {
 describe('layoutDisk', () => {
   const vol = (pl: string) => cfg.plexes.find((p) => p.pl_name === pl)?.pl_v_name ?? ''
   const d = layoutDisk(cfg, cfg.disks[0]!, 1000, 0, 20, vol)
-  it('draws the private region, the subdisks at their offsets, and the free gaps with their sizes, after a log subdisk drawn wider than it is', () => {
+  it('draws the private region, the subdisks at their offsets, and the free gaps with their sizes, after a log subdisk drawn wider than it is and its name', () => {
     expect([d.privateRegion.x, d.privateRegion.w, d.privateRegion.label, d.privateRegion.full]).toEqual([0, 100, 'private', 'private region · 100 MiB'])
     expect(d.subdisks.map((s) => [s.sd.sd_name, s.x, s.w])).toEqual([['d1-01', 100, 250], ['d1-03', 400, MIN_SD_W], ['d1-02', 500, 500]])
-    expect(d.free.map((f) => [Math.round(f.x), Math.round(f.w), f.label])).toEqual([[350, 50, 'free'], [406, 94, 'free 100 MiB']])
+    expect(d.free.map((f) => [Math.round(f.x), Math.round(f.w), f.label])).toEqual([[350, 50, 'free'], [447, 53, 'free']])
+    // the log subdisk, too small for text, is named just after its box
+    expect([d.subdisks[1]!.label, d.subdisks[1]!.aside]).toEqual(['', 'd1-03'])
     expect(d.freeSectors).toBe(150 * MiB - 2)
   })
   it('names each subdisk with its volume and plex', () => {
     expect(d.subdisks[0]!.label).toBe('d1-01 · v-01 of v · 250 MiB @ 0 B')
     expect(d.subdisks[1]!.full).toBe('d1-03 · v-03 log of v · 1 KiB @ 300 MiB')
     expect(layoutDisk(cfg, cfg.disks[0]!, 500, 0, 20, vol).subdisks[0]!.label).toBe('d1-01 · v-01 of v')
+    expect(layoutDisk(cfg, cfg.disks[0]!, 500, 0, 20, vol).subdisks[0]!.owner).toBe('')
+  })
+  it('names the plex on a second line when the first has room for the subdisk only', () => {
+    const narrow = layoutDisk(cfg, cfg.disks[0]!, 300, 0, 20, vol).subdisks[0]!
+    expect([narrow.label, narrow.owner]).toEqual(['d1-01', 'v-01 of v'])
   })
   it('draws every disk on the largest disk’s scale, so a smaller one ends early', () => {
     const small = layoutDisk(cfg, cfg.disks[1]!, 1000, 0, 20, vol, undefined, 1000 * MiB)

@@ -255,7 +255,11 @@ export function regionRects(regions: readonly number[], regionSectors: number, l
 export interface DiskBar {
   disk: DmRecord
   privateRegion: Labelled
-  subdisks: Array<Labelled & { sd: SdRecord }>
+  /**
+   * `owner`: a second line naming the plex and volume when the first line could not; `aside`: the
+   * name of a box too small for any text, written just after it (over free space).
+   */
+  subdisks: Array<Labelled & { sd: SdRecord; owner: string; aside: string }>
   free: Labelled[]
   /** Free sectors of the public region. */
   freeSectors: number
@@ -294,10 +298,19 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
     const owner = vol ? `${plex} of ${vol}` : plex
     const size = formatSectors(sd.sd_len)
     const full = `${sd.sd_name} · ${owner} · ${size} @ ${formatSectors(sd.sd_dm_offset)}`
-    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label: fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, `${sd.sd_name} · ${plex}`, sd.sd_name], w), full })
+    const label = fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, `${sd.sd_name} · ${plex}`, `${sd.sd_name} · ${size}`, sd.sd_name], w)
+    const named = label.startsWith(`${sd.sd_name} · ${plex}`)
+    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label, owner: named ? '' : fitLabel([owner, plex], w), aside: '', full })
   }
+  // a box too small for its name gets it written after it, where there is room before the next box
+  subdisks.forEach((s, i) => {
+    if (s.label) return
+    const room = (subdisks[i + 1]?.x ?? width) - (s.x + s.w) - 4
+    s.aside = fitLabel([`${s.sd.sd_name} · ${s.sd.sd_pl_name ? `${s.sd.sd_pl_name}${s.sd.sd_is_log ? ' log' : ''}` : 'unassociated'}`, s.sd.sd_name], room + 8)
+  })
+  const asideEnd = (s: (typeof subdisks)[number]) => s.x + s.w + (s.aside ? 8 + s.aside.length * CHAR_W : 0)
   // a free extent's label starts after a subdisk drawn wider than it is (a log subdisk)
-  const drawnEnd = (xs: number) => subdisks.reduce((e, s) => (s.x <= xs + 0.5 && s.x + s.w > e ? s.x + s.w : e), xs)
+  const drawnEnd = (xs: number) => subdisks.reduce((e, s) => (s.x <= xs + 0.5 && asideEnd(s) > e ? asideEnd(s) : e), xs)
   const free: Labelled[] = []
   let freeSectors = 0
   const gap = (a: number, b: number) => {
