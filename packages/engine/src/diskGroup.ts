@@ -2243,14 +2243,28 @@ export class DiskGroup {
         await this.writePlex(t, p.s, p.data)
         this.stale.clear(t.pl_rid, p.g)
         wrote = true
-      } catch {
+      } catch (e) {
         this.stale.track(t.pl_rid)
         this.stale.add(t.pl_rid, p.g, p.g)
         this.stale.markSyncErr(t.pl_rid, p.g)
         report.failedRegions.push({ volume: p.v.v_name, region: p.g, plex: t.pl_name, reason: 'target write failed' })
+        const now = this.cfg.plexes.find((x) => x.pl_rid === t.pl_rid)
+        if (now && isServing(now) && now.pl_state === 'ACTIVE') await this.copyWriteFailed(p.v, now, e, p.g).catch(() => {})
       }
     }
     return wrote
+  }
+
+  /**
+   * Rule 76: a copy's write that fails on a plex serving the volume is an I/O error of that plex
+   * like a foreground one (the write policies: a kernel detach by default), not a stale region
+   * left on a plex that still looks current to every check.
+   */
+  private async copyWriteFailed(v: VRecord, pl: PlRecord, err: unknown, g: number): Promise<void> {
+    this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: pl.pl_name, disk: this.plexDisks(pl), op: 'write', offset: g * REGION_SECTORS * SECTOR_SIZE, length: Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS) * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
+    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE')
+    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, serving.map(policyPlex), new Set([pl.pl_rid]))
+    await this.kernelError(v, [pl.pl_rid], outcome.detachPlexes, outcome.detachVolume, [g])
   }
 
   /**

@@ -205,6 +205,21 @@ describe('a disk that is full (I76)', () => {
   })
 })
 
+describe('a resync whose write fails on a plex serving the volume (I76)', () => {
+  it('I76: the failure is an I/O error of that plex (kernel detach), not a stale region on a plex that still looks current', async () => {
+    const { dg, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(64 << 10, 9))
+    await dg.set('v1', { read_pol: 'PREFER', pref_name: 'v1-01' })
+    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC' })
+    const log = recordEvents(dg)
+    await (await dg.resyncVolume('v1', true)).done.catch(() => {})
+    expect([rec(dg, 'v1-02').pl_kstate, rec(dg, 'v1-02').pl_state]).toEqual(['DETACHED', 'IOFAIL'])
+    expect(log.events.some((e) => e.type === 'alert' && e.object === 'v1-02')).toBe(true)
+    // the remaining plex is the only current one, so it cannot be detached by mistake
+    await expectCode(dg.detachPlex('v1-01'), 'VM_LAST_PLEX')
+  })
+})
+
 describe('a recovery or resync that cannot proceed (I76)', () => {
   it('I76: a crash recovery that cannot go on fails its task and leaves the volume NEEDSYNC with an alert, never SYNC with no task; a later start finishes it', async () => {
     const { dg, devices } = await faultyMirror()
