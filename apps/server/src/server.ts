@@ -15,7 +15,8 @@ import { allowedHosts } from './http/hostCheck.ts'
 import { Lab } from './lab.ts'
 import { Metrics } from './metrics.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
-import { type Services, rememberResult, snapshot } from './services.ts'
+import { History, type HistoryOptions } from './history/history.ts'
+import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
 import { parseExportPolicy } from './nbd/exportPolicy.ts'
@@ -45,6 +46,8 @@ export interface StartOptions extends ServeOptions {
   nbd?: Omit<NbdServerOptions, 'tls'>
   /** How audit lines reach the file (tests inject a full disk). */
   auditAppend?: AuditAppend
+  /** Bounds of the kept history (tests use small ones). */
+  history?: Pick<HistoryOptions, 'events' | 'tasks' | 'alerts'>
 }
 
 const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -93,7 +96,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     log(`created the admin user; its password and API token are in ${join(o.dataDir, 'admin-credential.txt')}`)
   }
   let hub: Hub | undefined
-  const results: Services['results'] = new Map()
+  const history = new History({ dataDir: o.dataDir, clock, publish: (body) => hub!.publish(body), ...(o.history ?? {}) })
+  await history.load()
   const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }), o.auditAppend)
   await audit.load()
   // the NBD server starts after the HTTP server; its connections count from then
@@ -119,16 +123,17 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     hub: undefined as unknown as Hub,
     lab,
     metrics,
-    results,
+    history,
     origins: new Set(o.origins ?? []),
     version: '0.1.0',
   }
   hub = new Hub({ clock, snapshot: () => snapshot(services), ...(o.hub ?? {}) })
   services.hub = hub
+  hub.subscribe((e, frameBytes) => history.record(e, frameBytes))
   const offEvents = storage.onEvent((dg, e) => {
     metrics.onEvent(dg, e)
     const { seq: _seq, at: _at, ...body } = e
-    hub!.publish(body)
+    history.engine(dg, body)
   })
   // DRL and stale maps change with every write: publish them when they change, once a second.
   const lastMaps = new Map<string, string>()
@@ -187,9 +192,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     .startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
     .then(async () => {
       for (const g of storage.groups.values()) {
-        for (const h of await g.dg.resumeInterrupted().catch(() => [])) {
+        // the ones resumeInterrupted continues, in its order (a resync of a stopped volume waits)
+        const interrupted = g.dg.interruptedTasks().filter((t) => t.kind !== 'resyncVolume' || g.dg.config().volumes.some((v) => v.v_name === t.target && v.v_kstate === 'ENABLED'))
+        for (const [i, h] of (await g.dg.resumeInterrupted().catch(() => [])).entries()) {
           log(`continuing an interrupted resync: ${h.id}`)
-          rememberResult(services, h.id, h.done)
+          const t = interrupted[i]
+          history.claim(g.dg.name, h.id, 'resync', t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }, h.done)
         }
       }
     })
@@ -213,6 +221,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         // entries of requests answered just before the close are still being appended
         await services.audit.written()
         await storage.close()
+        await history.written().catch(() => {})
       })()
       return closing
     },

@@ -1,10 +1,11 @@
-import type { Clock, DiskGroup, SyncReport, VerifyReport } from '@plexa/engine'
-import type { GroupView, ServerSnapshot } from '@plexa/protocol'
+import type { Clock, Config, DiskGroup } from '@plexa/engine'
+import type { GroupView, ServerSnapshot, TaskView } from '@plexa/protocol'
 import type { AuditLog } from './audit.ts'
 import type { DeviceCookies } from './auth/deviceCookies.ts'
 import type { LoginLimiter } from './auth/loginLimiter.ts'
 import type { Sessions } from './auth/sessions.ts'
 import type { Users } from './auth/users.ts'
+import type { History, TaskMeta } from './history/history.ts'
 import type { Lab } from './lab.ts'
 import type { Metrics } from './metrics.ts'
 import type { Storage } from './storage.ts'
@@ -22,8 +23,8 @@ export interface Services {
   hub: Hub
   lab: Lab
   metrics: Metrics
-  /** Reports of finished resync, verify and repair tasks, by task id (the newest 200). */
-  results: Map<string, { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }>
+  /** Event history, alerts until acknowledged, finished tasks with their results. */
+  history: History
   /** Origins allowed for browser requests and the WebSocket besides the server's own. */
   origins: Set<string>
   version: string
@@ -35,15 +36,22 @@ export function groupView(dg: DiskGroup): GroupView {
 
 export function snapshot(s: Services): ServerSnapshot {
   const groups = [...s.storage.groups.values()].map((g) => groupView(g.dg))
-  const tasks = [...s.storage.groups.values()].flatMap((g) => g.dg.listTasks().map((t) => ({ ...t, dg: g.dg.name })))
-  return { seq: s.hub.currentSeq, groups, tasks, lab: s.lab.view() }
+  return { seq: s.hub.currentSeq, groups, tasks: runningTasks(s), lab: s.lab.view(), history: s.history.view(s.audit.tail(100)) }
 }
 
-export function rememberResult(s: Services, id: string, done: Promise<SyncReport | VerifyReport>): void {
-  done.then(
-    (report) => s.results.set(id, { ok: true, report }),
-    (e: { code?: string; message?: string }) => s.results.set(id, { ok: false, code: e.code ?? 'VM_INTERNAL', message: e.message ?? String(e) }),
-  ).finally(() => {
-    while (s.results.size > 200) s.results.delete(s.results.keys().next().value!)
-  })
+/** Running tasks with what the server knows they cover. */
+export function runningTasks(s: Services): TaskView[] {
+  return [...s.storage.groups.values()].flatMap((g) => g.dg.listTasks().map((t) => s.history.taskView({ ...t, dg: g.dg.name })))
+}
+
+/** The started volumes with a subdisk on `disk`, in name order: what a resync of that disk covers. */
+export function volumesOnDisk(c: Config, disk: string): string[] {
+  const plexes = new Set(c.subdisks.filter((sd) => sd.sd_dm_name === disk).map((sd) => sd.sd_pl_name))
+  const vols = new Set(c.plexes.filter((p) => plexes.has(p.pl_name) && p.pl_v_name).map((p) => p.pl_v_name))
+  return c.volumes.filter((v) => vols.has(v.v_name) && v.v_kstate === 'ENABLED').map((v) => v.v_name).sort()
+}
+
+/** What a resync task works on: a volume, or a disk and each volume with a subdisk there. */
+export function taskMeta(dg: DiskGroup, target: { volume: string } | { disk: string }): TaskMeta {
+  return 'volume' in target ? { target: `volume ${target.volume}`, volumes: [target.volume] } : { target: `disk ${target.disk}`, volumes: volumesOnDisk(dg.config(), target.disk) }
 }

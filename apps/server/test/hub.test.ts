@@ -26,7 +26,7 @@ function fakeSocket() {
   return ws
 }
 
-const snapshot = (): ServerSnapshot => ({ seq: 0, groups: [], tasks: [], lab: { enabled: false, disks: [], loads: [] } })
+const snapshot = (): ServerSnapshot => ({ seq: 0, groups: [], tasks: [], lab: { enabled: false, disks: [], loads: [] }, history: { events: [], alerts: [], tasks: [], audit: [] } })
 const req = { url: '/ws' } as IncomingMessage
 const progress = (taskId: string, doneBytes: number) => ({ type: 'task.progress' as const, dg: 'g', taskId, kind: 'resync', volume: 'v', phase: 'resync', doneBytes, totalBytes: 100, rate: 1, etaSeconds: 1, throttle: 0 })
 

@@ -21,7 +21,8 @@ const dg = '/api/dgs/tdg'
 
 async function startedTask(t: TestServer): Promise<string> {
   await post(t, `${dg}/plexes/mir-02/det`)
-  await post(t, `/api/lab/dgs/tdg/disks/disk02/latency`, { ms: 20 })
+  // slow enough that the task still runs when the control arrives on a busy machine
+  await post(t, `/api/lab/dgs/tdg/disks/disk02/latency`, { ms: 50 })
   const r = await post(t, `${dg}/plexes/mir-02/att`, { volume: 'mir' })
   if (r.status !== 202) throw new Error(`expected a task, got ${r.status} ${JSON.stringify(r.body)}`)
   return r.body.taskId
@@ -67,6 +68,37 @@ export const cases: Record<RouteKey, Case> = {
     check: (_t, b) => void expect(b.entries.at(-1)).toMatchObject({ user: 'admin', operation: 'POST /api/dgs/:dg/records/:name/rename', result: 'ok', args: { dg: 'tdg', name: 'cat', newName: 'cat2' } }),
     fail: (t) => call(t.url, 'GET', '/api/audit'),
     failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/tasks/history': {
+    setup: async (t) => {
+      const r = await post(t, `${dg}/volumes/mir/verify`)
+      await until('the verify in the task history', async () => (await get(t, '/api/tasks/history')).body.tasks.some((x: { taskId: string }) => x.taskId === r.body.taskId))
+    },
+    ok: (t) => get(t, '/api/tasks/history?limit=10'),
+    check: (_t, b) => void expect(b.tasks.at(-1)).toMatchObject({ kind: 'verify', target: 'volume mir', volumes: ['mir'], outcome: 'ok', verify: { volume: 'mir', mismatchCount: 0 } }),
+    fail: (t) => call(t.url, 'GET', '/api/tasks/history'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/history': {
+    setup: (t) => post(t, `${dg}/records/cat/rename`, { newName: 'cat2' }),
+    ok: (t) => get(t, '/api/history?limit=50'),
+    check: (_t, b) => void expect(b.events.some((x: { event: { type: string; operation?: string } }) => x.event.type === 'config.committed' && x.event.operation === 'rename')).toBe(true),
+    fail: (t) => call(t.url, 'GET', '/api/history'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'GET /api/alerts': {
+    setup: async (t) => t.srv.services.history.engine('tdg', { type: 'alert', dg: 'tdg', severity: 'critical', code: 'VM_IO', message: 'plex mir-02 of mir was detached after an I/O error', object: 'mir-02' }),
+    ok: (t) => get(t, '/api/alerts'),
+    check: (_t, b) => void expect(b.alerts).toMatchObject([{ id: 1, severity: 'critical', code: 'VM_IO', object: 'mir-02', count: 1 }]),
+    fail: (t) => call(t.url, 'GET', '/api/alerts'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'POST /api/alerts/:alert/ack': {
+    setup: async (t) => t.srv.services.history.engine('tdg', { type: 'alert', dg: 'tdg', severity: 'critical', code: 'VM_IO', message: 'plex mir-02 of mir was detached after an I/O error', object: 'mir-02' }),
+    ok: (t) => post(t, '/api/alerts/1/ack'),
+    check: (_t, b) => void expect(b).toMatchObject({ id: 1, acked: { by: 'admin' } }),
+    fail: (t) => post(t, '/api/alerts/99/ack'),
+    failCode: 'VM_NOT_FOUND',
   },
   'GET /api/tasks': { ok: (t) => get(t, '/api/tasks'), check: (_t, b) => void expect(b.tasks).toEqual([]), fail: (t) => call(t.url, 'GET', '/api/tasks'), failCode: 'VM_UNAUTHORIZED' },
   'GET /api/tasks/:task/result': {

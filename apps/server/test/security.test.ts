@@ -5,7 +5,7 @@ import { createManualClock } from '@plexa/engine'
 import { ROUTES, type RouteKey, routePath } from '@plexa/protocol'
 import { type TestServer, call, login, testServer, viewer, wsClient } from './harness.ts'
 
-const PARAMS = { dg: 'tdg', name: 'cat', disk: 'disk01', sd: 'disk01-01', plex: 'mir-02', volume: 'mir', task: 'task-0' }
+const PARAMS = { dg: 'tdg', name: 'cat', disk: 'disk01', sd: 'disk01-01', plex: 'mir-02', volume: 'mir', task: 'task-0', alert: '1' }
 
 describe('authorization matrix: anonymous, viewer and admin against every route', () => {
   let t: TestServer

@@ -72,7 +72,7 @@ describe('WebSocket event stream', () => {
   })
 
   it('drops a stalled client without growing memory while the others keep receiving', async () => {
-    t = await testServer({ hub: { highWater: 64 * 1024, maxPending: 500, ringBytes: 1 << 20 } })
+    t = await testServer({ hub: { highWater: 64 * 1024, maxPending: 500, ringBytes: 1 << 20 }, history: { events: { maxBytes: 1 << 20 } } })
     const hub = t.srv.services.hub
     const active = wsClient(t.url, { token: t.adminToken, store: (m) => m.type !== 'event' })
     const stalled = wsClient(t.url, { token: t.adminToken, store: (m) => m.type !== 'event' })
@@ -92,7 +92,8 @@ describe('WebSocket event stream', () => {
     const N = 3000
     for (let i = 0; i < N; i++) {
       hub.publish({ type: 'alert', dg: 'tdg', severity: 'warning', code: 'VM_IO', message: `${i} ${pad}` })
-      if (i % 50 === 0) await new Promise((r) => setImmediate(r))
+      // a turn of the event loop every 10 events: the active client (in this process) reads between them
+      if (i % 10 === 0) await new Promise((r) => setImmediate(r))
     }
     await until('the stalled client is dropped', () => hub.clientCount <= 1)
     await until('every message delivered', () => received >= N)

@@ -69,7 +69,7 @@ async function serve(config: Config, tasks: number) {
   let seq = 0
   const done = new Array<number>(tasks).fill(0)
   // the snapshot is serialized before the page asks for it: the server's time is not the browser's
-  const hello = (at: number): ServerMessage => ({ type: 'hello', protocol: 1, seq: at, user: { name: 'admin', role: 'admin' }, snapshot: { seq: at, groups: [{ name: 'bigdg', config, forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: false, disks: [], loads: [] } } })
+  const hello = (at: number): ServerMessage => ({ type: 'hello', protocol: 1, seq: at, user: { name: 'admin', role: 'admin' }, snapshot: { seq: at, groups: [{ name: 'bigdg', config, forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: false, disks: [], loads: [] }, history: { events: [], alerts: [], tasks: [], audit: [] } } })
   const first = JSON.stringify(hello(0))
   const bytes = Buffer.byteLength(first)
   let timer: NodeJS.Timeout | undefined

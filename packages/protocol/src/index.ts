@@ -2,7 +2,7 @@
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
 export type { ApiErrorCode, ApiErrorBody } from './errors.ts'
 export { PROTOCOL_VERSION } from './messages.ts'
-export type { AuditEntry, ClientMessage, GroupView, LabView, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
+export type { Alert, AuditEntry, ClientMessage, FinishedTask, HistoryItem, HistoryView, TaskView, GroupView, LabView, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
 export { parseBody, parseClientMessage, parseJson } from './parse.ts'
 export type { Result } from './parse.ts'
 export * as schemas from './schemas.ts'

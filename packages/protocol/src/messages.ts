@@ -26,9 +26,82 @@ export interface AuditEntry {
   source?: string
 }
 
+/**
+ * An alert the server keeps until an administrator acknowledges it (persisted across restarts). A
+ * repeat of an unacknowledged alert (same group, code, object and message) counts up instead of
+ * adding another.
+ */
+export interface Alert {
+  id: number
+  dg: string
+  severity: 'warning' | 'critical'
+  code: ApiErrorCode
+  message: string
+  /** The record it is about (a plex, a volume, a disk). */
+  object?: string
+  at: number
+  lastAt: number
+  count: number
+  acked?: { by: string; at: number }
+}
+
+/** A running task as the server shows it: what it works on, every volume it covers. */
+export type TaskView = TaskProgress & {
+  dg: string
+  /** 'volume mirvol' or 'disk disk02', when the server started it. */
+  target?: string
+  /** Every volume the task covers (a disk resync covers each volume with a subdisk there). */
+  volumes?: string[]
+}
+
+/** A finished task with its whole outcome, kept in the task history (persisted, bounded). */
+export interface FinishedTask {
+  /** Position in the task history (continues across restarts, where task ids start again). */
+  id: number
+  taskId: string
+  dg: string
+  kind: string
+  target: string
+  volumes: string[]
+  /** 'failed' carries the code; a resync that left regions unsynchronised fails VM_NOTSYNCED. */
+  outcome: 'ok' | 'failed' | 'aborted'
+  code?: ApiErrorCode
+  message?: string
+  startedAt?: number
+  finishedAt: number
+  doneBytes: number
+  totalBytes: number
+  /** A copy's report: regions and bytes copied, regions it could not copy (at most 1000 listed). */
+  sync?: { regionsCopied: number; bytesCopied: number; failedCount: number; failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }> }
+  /** A verify's report: every region where the plexes differ (at most 1000 listed). */
+  verify?: { volume: string; regionSectors: number; regionsChecked: number; mismatchCount: number; mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }> }
+}
+
+/** One entry of the server's event history: a stable id (continues across restarts) and the event. */
+export interface HistoryItem {
+  id: number
+  event: ServerEvent
+}
+
+/** What a client gets on connect besides the live state: the newest of each history. */
+export interface HistoryView {
+  /** Newest last; older pages from `GET /api/history?before=ID`. */
+  events: HistoryItem[]
+  /** Every unacknowledged alert and the newest acknowledged ones, newest last. */
+  alerts: Alert[]
+  /** Newest last; older pages from `GET /api/tasks/history?before=ID`. */
+  tasks: FinishedTask[]
+  /** The newest audit entries, oldest first (more from `GET /api/audit?limit=N`). */
+  audit: AuditEntry[]
+}
+
 /** Everything the server streams, with the server's own strictly increasing seq. */
 export type ServerEventBody =
-  | EngineEventBody
+  | Exclude<EngineEventBody, { type: 'task.progress' }>
+  | ({ type: 'task.progress' } & TaskView)
+  | { type: 'alert.raised'; alert: Alert }
+  | { type: 'alert.acked'; alert: Alert }
+  | { type: 'task.done'; task: FinishedTask }
   | { type: 'audit'; entry: AuditEntry }
   | { type: 'lab.disk'; dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number }
   | { type: 'lab.load'; dg: string; volume: string; running: boolean; writes: number; errors: number }
@@ -55,8 +128,9 @@ export interface LabView {
 export interface ServerSnapshot {
   seq: number
   groups: GroupView[]
-  tasks: Array<TaskProgress & { dg: string }>
+  tasks: TaskView[]
   lab: LabView
+  history: HistoryView
 }
 
 export type ServerMessage =

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ServerEvent } from './messages.ts'
 
 /**
  * Response bodies of the routes. The server's handlers are typed by them (a handler returning
@@ -49,7 +50,7 @@ export const TaskProgress = z.object({
   etaSeconds: z.number().nullable(),
   throttle: z.number(),
 })
-export const Task = TaskProgress.extend({ dg: z.string() })
+export const Task = TaskProgress.extend({ dg: z.string(), target: z.string().optional(), volumes: z.array(z.string()).optional() })
 export const TaskList = z.object({ tasks: z.array(Task) })
 /** A task control's answer: the task as it is now, or that it had already finished. */
 export const TaskState = z.union([TaskProgress, z.object({ taskId: z.string(), finished: z.literal(true) })])
@@ -66,7 +67,35 @@ const LabLoad = z.object({ dg: z.string(), volume: z.string(), running: z.boolea
 export const LabView = z.object({ enabled: z.boolean(), disks: z.array(LabDisk), loads: z.array(LabLoad) })
 export const LabLoadStarted = LabView.extend({ journal: z.string() })
 
-export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: z.array(Task), lab: LabView })
+const severity = z.enum(['warning', 'critical'])
+export const Alert = z.object({ id: int, dg: z.string(), severity, code: z.string(), message: z.string(), object: z.string().optional(), at: int, lastAt: int, count: int, acked: z.object({ by: z.string(), at: int }).optional() })
+export const AlertList = z.object({ alerts: z.array(Alert) })
+export const FinishedTask = z.object({
+  id: int,
+  taskId: z.string(),
+  dg: z.string(),
+  kind: z.string(),
+  target: z.string(),
+  volumes: z.array(z.string()),
+  outcome: z.enum(['ok', 'failed', 'aborted']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  startedAt: int.optional(),
+  finishedAt: int,
+  doneBytes: z.number(),
+  totalBytes: z.number(),
+  sync: SyncReport.omit({ failedRegions: true }).extend({ failedCount: int, failedRegions: SyncReport.shape.failedRegions }).optional(),
+  verify: VerifyReport.extend({ mismatchCount: int }).optional(),
+})
+export const FinishedTaskList = z.object({ tasks: z.array(FinishedTask) })
+/** One event of the history: its id and the event as it was streamed. */
+/** A streamed event: its type, seq and time are checked; its fields are those of ServerEvent (messages.ts). */
+const StreamedEvent = z.looseObject({ type: z.string(), seq: int, at: int }) as unknown as z.ZodType<ServerEvent>
+export const HistoryItem = z.object({ id: int, event: StreamedEvent })
+export const HistoryPage = z.object({ events: z.array(HistoryItem) })
+export const HistoryView = z.object({ events: z.array(HistoryItem), alerts: z.array(Alert), tasks: z.array(FinishedTask), audit: z.array(AuditEntry) })
+
+export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: z.array(Task), lab: LabView, history: HistoryView })
 
 const RecordChange = z.object({ kind: z.enum(['dg', 'dm', 'sd', 'pl', 'v']), rid: int, name: z.string(), op: z.enum(['create', 'update', 'delete']), fields: z.array(z.string()), after: z.record(z.string(), z.unknown()).optional() })
 /** A committed transaction, or its dry run (`dryRun: true`, nothing changed). */

@@ -13,6 +13,7 @@ export function errorCodesOf(key: RouteKey): ApiErrorCode[] {
   if (def.method !== 'GET') for (const c of ['VM_BAD_REQUEST', 'VM_TOO_LARGE', 'VM_INVALID_PARAM', 'VM_BAD_ORIGIN'] as const) codes.add(c)
   if (key === 'POST /api/session') codes.add('VM_RATE_LIMITED')
   if (key === 'POST /api/users') codes.add('VM_EXISTS')
+  if (key === 'POST /api/alerts/:alert/ack') codes.add('VM_NOT_FOUND')
   // routes on disk groups, tasks and lab objects reach the engine: any of its codes
   if (/^\/api\/(dgs|tasks|lab)\//.test(def.path)) for (const c of engine) codes.add(c)
   return [...codes]

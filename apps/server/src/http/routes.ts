@@ -1,8 +1,8 @@
-import { type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
+import { type DiskGroup, type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
 import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
 import { DeviceCookies } from '../auth/deviceCookies.ts'
 import type { Principal } from '../auth/users.ts'
-import { type Services, groupView, rememberResult, snapshot } from '../services.ts'
+import { type Services, groupView, runningTasks, snapshot, taskMeta } from '../services.ts'
 import { openApiDocument } from './openapi.ts'
 import { ApiError } from './respond.ts'
 
@@ -43,16 +43,23 @@ const accepted = (taskId: string): Accepted => ({ accepted: true, taskId })
 /** What a long operation answers when it finished before starting a task. */
 type Finished<R> = [R] extends [void] ? { done: true } : R
 
-/** Waits until a long operation has either finished or started its task; returns 202 then. */
-async function untilTask<R>(run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+/**
+ * Waits until a long operation has either finished or started its task; returns 202 then. The
+ * task's outcome is the operation's (an attach whose copy left regions behind fails), recorded in
+ * the task history.
+ */
+async function untilTask<R>(s: Services, dg: DiskGroup, kind: string, volume: string, run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
   return new Promise((resolve, reject) => {
     let answered = false
-    run((id) => {
+    const done: Promise<R> = run((id) => {
+      // claimed once `done` is known (onTask may come before run returns)
+      void Promise.resolve().then(() => s.history.claim(dg.name, id, kind, { target: `volume ${volume}`, volumes: [volume] }, done))
       if (!answered) {
         answered = true
         resolve(ok(accepted(id), 202))
       }
-    }).then(
+    })
+    done.then(
       (r) => {
         if (!answered) {
           answered = true
@@ -120,10 +127,28 @@ export const handlers: Handlers = {
     return ok({ entries: s.audit.tail(limit) })
   },
   async 'GET /api/tasks'(s) {
-    return ok({ tasks: snapshot(s).tasks })
+    return ok({ tasks: runningTasks(s) })
+  },
+  async 'GET /api/tasks/history'(s, ctx) {
+    const { limit, before } = paging(ctx.query, 50)
+    return ok({ tasks: s.history.tasks.page(limit, before === undefined ? undefined : (t) => t.id < before) })
+  },
+  async 'GET /api/history'(s, ctx) {
+    const { limit, before } = paging(ctx.query, 200)
+    return ok({ events: s.history.events.page(limit, before === undefined ? undefined : (e) => e.id < before) })
+  },
+  async 'GET /api/alerts'(s) {
+    return ok({ alerts: s.history.alerts.all() })
+  },
+  async 'POST /api/alerts/:alert/ack'(s, ctx) {
+    const id = Number(ctx.params.alert)
+    const alert = Number.isSafeInteger(id) ? s.history.alerts.ack(id, ctx.who!.name) : undefined
+    if (!alert) throw new EngineError('VM_NOT_FOUND', `no alert ${ctx.params.alert}`)
+    s.hub.publish({ type: 'alert.acked', alert })
+    return ok(alert)
   },
   async 'GET /api/tasks/:task/result'(s, ctx) {
-    const r = s.results.get(ctx.params.task!)
+    const r = s.history.results.get(ctx.params.task!)
     if (!r) throw new EngineError('VM_NOT_FOUND', `no finished task ${ctx.params.task}`)
     return ok(r)
   },
@@ -200,8 +225,9 @@ export const handlers: Handlers = {
   async 'POST /api/dgs/:dg/disks/:disk/resync'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncDisk(ctx.params.disk!, ctx.body.force))
+    const meta = taskMeta(dg, { disk: ctx.params.disk! })
     const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, { ...(ctx.body.mode ? { mode: ctx.body.mode } : {}), ...(ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}) })
-    rememberResult(s, h.id, h.done)
+    s.history.claim(dg.name, h.id, 'resync', meta, h.done)
     return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/subdisks/:sd/assoc'(s, ctx) {
@@ -217,7 +243,7 @@ export const handlers: Handlers = {
   async 'POST /api/dgs/:dg/plexes/:plex/att'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return tx(await dg.attachPlex(ctx.body.volume, ctx.params.plex!, { dryRun: true }))
-    return untilTask((onTask) => dg.attachPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
+    return untilTask(s, dg, 'attach', ctx.body.volume, (onTask) => dg.attachPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
   },
   async 'POST /api/dgs/:dg/plexes/:plex/det'(s, ctx) {
     return tx(await dgOf(s, ctx).detachPlex(ctx.params.plex!, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
@@ -227,11 +253,12 @@ export const handlers: Handlers = {
   },
   async 'POST /api/dgs/:dg/plexes/:plex/cp'(s, ctx) {
     const dg = dgOf(s, ctx)
-    return untilTask((onTask) => dg.copyPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
+    return untilTask(s, dg, 'copy', ctx.body.volume, (onTask) => dg.copyPlex(ctx.body.volume, ctx.params.plex!, { onTask }))
   },
   async 'POST /api/dgs/:dg/plexes/:plex/mv'(s, ctx) {
     const dg = dgOf(s, ctx)
-    return untilTask((onTask) => dg.movePlex(ctx.params.plex!, ctx.body.newPlex, { force: ctx.body.force ?? false, onTask }))
+    const volume = dg.config().plexes.find((p) => p.pl_name === ctx.params.plex)?.pl_v_name ?? ''
+    return untilTask(s, dg, 'move', volume, (onTask) => dg.movePlex(ctx.params.plex!, ctx.body.newPlex, { force: ctx.body.force ?? false, onTask }))
   },
   async 'GET /api/dgs/:dg/plexes/:plex/stale'(s, ctx) {
     return ok(dgOf(s, ctx).staleRegions(ctx.params.plex!))
@@ -260,19 +287,20 @@ export const handlers: Handlers = {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncVolume(ctx.params.volume!, ctx.body.force))
     const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force, ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {})
-    rememberResult(s, h.id, h.done)
+    s.history.claim(dg.name, h.id, 'resync', taskMeta(dg, { volume: ctx.params.volume! }), h.done)
     return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/volumes/:volume/verify'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok({ dryRun: true, bytes: dg.volumeSize(ctx.params.volume!) })
     const h = await dg.verify(ctx.params.volume!)
-    rememberResult(s, h.id, h.done)
+    s.history.claim(dg.name, h.id, 'verify', taskMeta(dg, { volume: ctx.params.volume! }), h.done)
     return ok(accepted(h.id), 202)
   },
   async 'POST /api/dgs/:dg/volumes/:volume/repair'(s, ctx) {
-    const h = await dgOf(s, ctx).repair(ctx.params.volume!, ctx.body.source, ctx.body.regions)
-    rememberResult(s, h.id, h.done)
+    const dg = dgOf(s, ctx)
+    const h = await dg.repair(ctx.params.volume!, ctx.body.source, ctx.body.regions)
+    s.history.claim(dg.name, h.id, 'repair', taskMeta(dg, { volume: ctx.params.volume! }), h.done)
     return ok(accepted(h.id), 202)
   },
   async 'GET /api/dgs/:dg/volumes/:volume/dirty'(s, ctx) {
@@ -302,6 +330,13 @@ export const handlers: Handlers = {
     s.lab.stopLoad(ctx.body.dg, ctx.body.volume)
     return ok(s.lab.view())
   },
+}
+
+/** `?limit=N&before=ID` of a history page. */
+function paging(q: URLSearchParams, fallback: number): { limit: number; before: number | undefined } {
+  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? fallback) || fallback))
+  const b = q.get('before')
+  return { limit, before: b !== null && /^\d+$/.test(b) ? Number(b) : undefined }
 }
 
 async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').DiskGroup, id: string) => void): Promise<Reply<ReplyOf<'POST /api/tasks/:task/pause'>>> {

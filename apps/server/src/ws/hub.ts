@@ -29,6 +29,7 @@ export class Hub {
   private readonly ring: Array<{ event: ServerEvent; frame: string }> = []
   private ringTotal = 0
   private readonly clients = new Set<HubClient>()
+  private readonly listeners = new Set<(e: ServerEvent, frameBytes: number) => void>()
   /** The last hello frame of each user: at a large group's size (tens of MB) one serialization
    * serves every client that connects at the same sequence number soon after (a reconnect storm
    * after a restart), in one shared buffer instead of one copy per socket. */
@@ -53,8 +54,18 @@ export class Hub {
     this.ring.push(item)
     this.ringTotal += item.frame.length
     while (this.ring.length > this.o.ringSize || (this.ringTotal > this.o.ringBytes && this.ring.length > 1)) this.ringTotal -= this.ring.shift()!.frame.length
+    for (const l of this.listeners) l(event, item.frame.length)
     for (const c of this.clients) c.deliver(item)
     return event
+  }
+
+  /**
+   * Sees every published event with the length of its frame (the history keeps what happened, and
+   * sizes it without serializing it again); returns an unsubscribe.
+   */
+  subscribe(listener: (e: ServerEvent, frameBytes: number) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
   }
 
   /**

@@ -1,46 +1,54 @@
-import { useState } from 'react'
-import type { ServerEvent } from '@plexa/protocol'
+import { useMemo, useState } from 'react'
 import { useApp } from '../store/appStore.ts'
+import { loadOlderEvents } from '../store/commands.ts'
+import { type Sentence, describeEvent } from '../views/describeEvent.ts'
+import { dateTime } from '../views/format.ts'
+import { TONE } from '../views/tone.ts'
 
-type Filter = 'all' | 'alerts' | 'kstate' | 'audit'
+type Filter = 'all' | Sentence['kind']
+const FILTERS: Array<[Filter, string]> = [['all', 'all'], ['alert', 'alerts'], ['change', 'changes'], ['task', 'tasks'], ['audit', 'audit'], ['lab', 'lab']]
 
-function describe(e: ServerEvent): string {
-  switch (e.type) {
-    case 'alert':
-      return `${e.severity.toUpperCase()} ${e.code}: ${e.message}`
-    case 'kstate.changed':
-      return `${e.kind === 'pl' ? 'plex' : 'volume'} ${e.name}: ${e.from} → ${e.to}`
-    case 'audit':
-      return `${e.entry.user} ${e.entry.operation} ${JSON.stringify(e.entry.args)} → ${e.entry.result}`
-    case 'io.error':
-      return `I/O error: ${e.op} on ${e.plex} (${e.disk}) of ${e.volume}`
-    case 'task.finished':
-      return `task ${e.taskId} (${e.kind} ${e.volume}) ${e.outcome}${e.code ? ` ${e.code}` : ''}`
-    case 'config.committed':
-      return `tid ${e.tid}: ${e.operation} (${e.changes.length} record(s))`
-    default:
-      return e.type
-  }
-}
-
-/** The event log with filters: alerts, kernel-state changes, audit. */
+/**
+ * The event log: what happened, as sentences with date and time, newest first, from the server's
+ * history on; filters, text search, the raw event on expand, older pages on request.
+ */
 export function EventLog() {
   const events = useApp((s) => s.server.events)
+  const older = useApp((s) => s.server.oldestEvent > 0)
   const [filter, setFilter] = useState<Filter>('all')
-  const shown = events.filter((e) => (filter === 'all' ? e.type !== 'task.progress' && e.type !== 'dg.maps' : filter === 'alerts' ? e.type === 'alert' || e.type === 'io.error' : filter === 'kstate' ? e.type === 'kstate.changed' : e.type === 'audit')).slice(-200).reverse()
+  const [query, setQuery] = useState('')
+  const [error, setError] = useState<string>()
+  const lines = useMemo(() => events.map((e) => ({ e, s: describeEvent(e.event) })), [events])
+  const q = query.trim().toLowerCase()
+  const shown = lines.filter(({ s }) => (filter === 'all' || s.kind === filter) && (!q || s.text.toLowerCase().includes(q))).reverse()
   return (
     <section aria-label="event log" className="flex h-full flex-col text-xs">
-      <div className="flex gap-1 p-1" role="tablist">
-        {(['all', 'alerts', 'kstate', 'audit'] as const).map((f) => (
-          <button key={f} role="tab" aria-selected={filter === f} className={`rounded px-2 ${filter === f ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setFilter(f)}>{f}</button>
-        ))}
+      <div className="flex flex-wrap items-center gap-1 p-1">
+        <div role="group" aria-label="event filter" className="flex gap-1">
+          {FILTERS.map(([f, label]) => (
+            <button key={f} aria-pressed={filter === f} className={`rounded px-2 ${filter === f ? 'bg-blue-700 text-white' : 'border border-slate-400'}`} onClick={() => setFilter(f)}>{label}</button>
+          ))}
+        </div>
+        <input type="search" aria-label="search events" placeholder="search" className="ml-auto w-40 rounded border border-slate-400 px-1 dark:bg-slate-800" value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
       <ol className="flex-1 overflow-auto px-1" data-testid="events">
-        {shown.map((e) => (
-          <li key={e.seq} className={e.type === 'alert' && e.severity === 'critical' ? 'text-red-700 dark:text-red-300' : ''}>
-            <span className="text-slate-500">{new Date(e.at).toLocaleTimeString()}</span> {describe(e)}
+        {shown.map(({ e, s }) => (
+          <li key={e.id !== undefined ? `h${e.id}` : `s${e.event.seq}`} data-tone={s.tone} className={TONE[s.tone].text}>
+            <details>
+              <summary className="cursor-pointer">
+                <time className="text-slate-600 dark:text-slate-400" dateTime={new Date(e.event.at).toISOString()}>{dateTime(e.event.at)}</time> <span aria-hidden>{TONE[s.tone].icon}</span> {s.text}
+              </summary>
+              <pre className="overflow-auto whitespace-pre-wrap rounded bg-slate-100 p-1 font-mono text-slate-800 dark:bg-slate-800 dark:text-slate-200">{JSON.stringify(e.event, null, 2)}</pre>
+            </details>
           </li>
         ))}
+        {shown.length === 0 && <li className="text-slate-600 dark:text-slate-400">Nothing {q ? `matches "${query}"` : 'yet'}.</li>}
+        {older && (
+          <li>
+            <button className="my-1 rounded border border-slate-400 px-2" onClick={() => loadOlderEvents().then(() => setError(undefined), (e: Error) => setError(e.message))}>Load older events</button>
+            {error && <span role="alert"> {error}</span>}
+          </li>
+        )}
       </ol>
     </section>
   )

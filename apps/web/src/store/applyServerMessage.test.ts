@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import type { ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
-import { applyServerMessage, initialServerState } from './applyServerMessage.ts'
+import type { Alert, FinishedTask, ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
+import { applyServerMessage, initialServerState, prependHistory } from './applyServerMessage.ts'
 
 const config = (): Config =>
   ({
@@ -14,7 +14,8 @@ const config = (): Config =>
     volumes: [{ v_rid: 2, v_name: 'v1' }],
   }) as unknown as Config
 
-const snapshot = (seq: number): ServerSnapshot => ({ seq, groups: [{ name: 'dg1', config: config(), forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: true, disks: [], loads: [] } })
+const history = (): ServerSnapshot['history'] => ({ events: [], alerts: [], tasks: [], audit: [] })
+const snapshot = (seq: number, h = history()): ServerSnapshot => ({ seq, groups: [{ name: 'dg1', config: config(), forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: true, disks: [], loads: [] }, history: h })
 const hello = (seq: number): ServerMessage => ({ type: 'hello', protocol: 1, seq, snapshot: snapshot(seq), user: { name: 'admin', role: 'admin' } })
 const ev = (seq: number, body: Record<string, unknown>): ServerMessage => ({ type: 'event', event: { seq, at: 0, ...body } as unknown as ServerEvent })
 const detach = (seq: number) => ev(seq, { type: 'config.committed', dg: 'dg1', tid: 6, operation: 'pl.det', changes: [{ kind: 'pl', rid: 3, name: 'v1-01', op: 'update', fields: ['pl_kstate'], after: { pl_rid: 3, pl_name: 'v1-01', pl_kstate: 'DETACHED', pl_state: 'STALE' } }] })
@@ -72,7 +73,7 @@ describe('applyServerMessage', () => {
     expect(s.tasks.t1!.doneBytes).toBe(100)
     s = applyServerMessage(s, ev(4, { type: 'task.finished', dg: 'dg1', taskId: 't1', kind: 'attach', volume: 'v1', outcome: 'ok' }))
     expect(s.tasks).toEqual({})
-    expect(s.events.map((e) => e.seq)).toEqual([4]) // progress is state, not history
+    expect(s.events).toEqual([]) // progress is state, the engine's end is followed by the server's task.done
   })
 
   it('keeps DRL and stale maps, lab state and a bounded event log', () => {
@@ -81,8 +82,45 @@ describe('applyServerMessage', () => {
     expect(s.groups.dg1!.dirty.v1!.regions).toEqual([3])
     s = applyServerMessage(s, ev(3, { type: 'lab.disk', dg: 'dg1', disk: 'disk02', failed: 'write', latencyMs: 0 }))
     expect(s.lab.disks).toEqual([{ dg: 'dg1', disk: 'disk02', failed: 'write', latencyMs: 0 }])
-    for (let i = 4; i < 700; i++) s = applyServerMessage(s, ev(i, { type: 'alert', dg: 'dg1', severity: 'warning', code: 'VM_IO', message: String(i) }))
+    for (let i = 4; i < 700; i++) s = applyServerMessage(s, ev(i, { type: 'kstate.changed', dg: 'dg1', kind: 'pl', name: 'v1-01', rid: 3, from: 'ENABLED', to: 'DETACHED' }))
     expect(s.events.length).toBe(500)
-    expect(s.events.at(-1)!.seq).toBe(699)
+    expect(s.events.at(-1)!.event.seq).toBe(699)
+  })
+
+  const alert = (id: number, acked?: { by: string; at: number }): Alert => ({ id, dg: 'dg1', severity: 'critical', code: 'VM_IO', message: 'plex v1-02 of v1 was detached after an I/O error', object: 'v1-02', at: 1, lastAt: 1, count: 1, ...(acked ? { acked } : {}) })
+  const finished = (id: number, outcome: FinishedTask['outcome']): FinishedTask => ({ id, taskId: `task-${id}`, dg: 'dg1', kind: 'resync', target: 'disk d2', volumes: ['v1', 'v2'], outcome, finishedAt: 5, doneBytes: 10, totalBytes: 10 })
+
+  it('a window opened later starts from the server history: events, alerts, finished tasks and audit (rule 105)', () => {
+    const h = { events: [{ id: 40, event: { seq: 3, at: 1, type: 'alert.raised', alert: alert(1) } as ServerEvent }], alerts: [alert(1)], tasks: [finished(9, 'failed')], audit: [{ id: 1, at: 1, user: 'admin', role: 'admin' as const, operation: 'POST /api/dgs/:dg/plexes/:plex/det', args: { plex: 'v1-02' }, result: 'ok' as const }] }
+    const s = applyServerMessage(initialServerState(), { ...hello(7), snapshot: snapshot(7, h) } as ServerMessage)
+    expect(s.events).toEqual(h.events)
+    expect(s.oldestEvent).toBe(40)
+    expect(s.alerts[1]).toMatchObject({ id: 1, severity: 'critical' })
+    expect(s.finished.map((t) => t.outcome)).toEqual(['failed'])
+    expect(s.audit).toHaveLength(1)
+    // older pages go in front, once
+    const older = prependHistory(s, [{ id: 38, event: { seq: 1, at: 0, type: 'dg.state', dg: 'dg1', state: 'imported' } as ServerEvent }, { id: 40, event: h.events[0]!.event }])
+    expect(older.events.map((e) => e.id)).toEqual([38, 40])
+    expect(older.oldestEvent).toBe(38)
+    expect(prependHistory(older, []).oldestEvent).toBe(0)
+  })
+
+  it('keeps alerts until acknowledged, whatever else arrives, and records finished tasks with their outcome (rules 106, 107)', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    s = applyServerMessage(s, ev(2, { type: 'alert.raised', alert: alert(5) }))
+    for (let i = 3; i < 1000; i++) s = applyServerMessage(s, ev(i, { type: 'kstate.changed', dg: 'dg1', kind: 'pl', name: 'v1-01', rid: 3, from: 'ENABLED', to: 'DETACHED' }))
+    expect(s.alerts[5]!.acked).toBeUndefined()
+    s = applyServerMessage(s, ev(1000, { type: 'alert.acked', alert: alert(5, { by: 'admin', at: 9 }) }))
+    expect(s.alerts[5]!.acked).toEqual({ by: 'admin', at: 9 })
+    s = applyServerMessage(s, ev(1001, { type: 'task.done', task: finished(3, 'failed') }))
+    expect(s.finished.at(-1)).toMatchObject({ outcome: 'failed', volumes: ['v1', 'v2'] })
+  })
+
+  it('keeps what a task covers once the server has said it, through later progress', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    const p = { type: 'task.progress', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', phase: 'resync', doneBytes: 1, totalBytes: 100, rate: 10, etaSeconds: 5, throttle: 0 }
+    s = applyServerMessage(s, ev(2, { ...p, target: 'disk d2', volumes: ['v1', 'v2'] }))
+    s = applyServerMessage(s, ev(3, { ...p, doneBytes: 50 }))
+    expect(s.tasks.t1).toMatchObject({ doneBytes: 50, target: 'disk d2', volumes: ['v1', 'v2'] })
   })
 })

@@ -1,5 +1,5 @@
-import type { Config, RecordChange, TaskProgress } from '@plexa/engine'
-import type { GroupView, LabView, Role, ServerEvent, ServerMessage } from '@plexa/protocol'
+import type { Config, RecordChange } from '@plexa/engine'
+import type { Alert, AuditEntry, FinishedTask, GroupView, LabView, Role, ServerEvent, ServerMessage, TaskView } from '@plexa/protocol'
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
 
@@ -7,10 +7,21 @@ export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
 export interface ServerState {
   seq: number
   groups: Record<string, GroupView>
-  tasks: Record<string, TaskProgress & { dg: string }>
+  tasks: Record<string, TaskView>
   lab: LabView
-  /** Newest last, at most EVENT_LIMIT. */
-  events: ServerEvent[]
+  /**
+   * The event log, newest last, at most EVENT_LIMIT: the server's history (with its ids) from the
+   * first message and older pages, then what arrives live.
+   */
+  events: LogEntry[]
+  /** The oldest history id loaded (older pages are asked for before it); 0 when there is none older. */
+  oldestEvent: number
+  /** Every unacknowledged alert and the newest acknowledged ones, by id. */
+  alerts: Record<number, Alert>
+  /** Finished tasks with their outcome, newest last, at most TASK_LIMIT. */
+  finished: FinishedTask[]
+  /** The audit log's newest entries, newest last, at most AUDIT_LIMIT. */
+  audit: AuditEntry[]
   user: { name: string; role: Role } | undefined
   connection: Connection
   /** A sequence gap was seen: the socket must fetch a fresh snapshot. */
@@ -18,9 +29,27 @@ export interface ServerState {
 }
 
 export const EVENT_LIMIT = 500
+export const TASK_LIMIT = 200
+export const AUDIT_LIMIT = 500
+
+/** One line of the event log: its history id when it came from the history, and the event. */
+export interface LogEntry {
+  id?: number
+  event: ServerEvent
+}
+
+/** Events that are state, not history (the server's history leaves them out too). */
+const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
 
 export function initialServerState(): ServerState {
-  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], user: undefined, connection: 'connecting', needsSnapshot: false }
+  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, finished: [], audit: [], user: undefined, connection: 'connecting', needsSnapshot: false }
+}
+
+/** Older history pages go before what is loaded (ids below `oldestEvent`), within EVENT_LIMIT. */
+export function prependHistory(s: ServerState, older: Array<{ id: number; event: ServerEvent }>): ServerState {
+  const fresh = older.filter((x) => x.id < (s.oldestEvent || Infinity))
+  if (!fresh.length) return { ...s, oldestEvent: 0 }
+  return { ...s, events: [...fresh, ...s.events].slice(0, Math.max(EVENT_LIMIT, s.events.length)), oldestEvent: fresh[0]!.id }
 }
 
 const COLLECTION = { dg: 'dg', dm: 'disks', sd: 'subdisks', pl: 'plexes', v: 'volumes' } as const
@@ -49,7 +78,7 @@ export function applyChanges(config: Config, tid: number, changes: RecordChange[
 
 function applyEvent(s: ServerState, e: ServerEvent): ServerState {
   // progress and map refreshes are state, not history: the log keeps the rest
-  const events = e.type === 'task.progress' || e.type === 'dg.maps' ? s.events : [...s.events, e].slice(-EVENT_LIMIT)
+  const events = NOT_LOGGED.has(e.type) ? s.events : [...s.events, { event: e }].slice(-EVENT_LIMIT)
   const base = { ...s, seq: e.seq, events }
   switch (e.type) {
     case 'config.committed': {
@@ -67,8 +96,16 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     }
     case 'task.progress': {
       const { type: _t, seq: _s, at: _a, ...p } = e
-      return { ...base, tasks: { ...s.tasks, [e.taskId]: p } }
+      // what the task covers comes once the server has claimed it: kept from then on
+      return { ...base, tasks: { ...s.tasks, [e.taskId]: { ...s.tasks[e.taskId], ...p } } }
     }
+    case 'task.done':
+      return { ...base, finished: [...s.finished.filter((t) => t.id !== e.task.id), e.task].slice(-TASK_LIMIT) }
+    case 'alert.raised':
+    case 'alert.acked':
+      return { ...base, alerts: { ...s.alerts, [e.alert.id]: e.alert } }
+    case 'audit':
+      return { ...base, audit: [...s.audit, e.entry].slice(-AUDIT_LIMIT) }
     case 'task.finished': {
       const tasks = { ...s.tasks }
       delete tasks[e.taskId]
@@ -100,7 +137,24 @@ export function applyServerMessage(s: ServerState, m: ServerMessage): ServerStat
       for (const g of m.snapshot.groups) groups[g.name] = g
       const tasks: ServerState['tasks'] = {}
       for (const t of m.snapshot.tasks) tasks[t.taskId] = t
-      return { ...s, seq: m.seq, groups, tasks, lab: m.snapshot.lab, user: m.user, connection: 'live', needsSnapshot: false }
+      const h = m.snapshot.history
+      const alerts: ServerState['alerts'] = {}
+      for (const a of h.alerts) alerts[a.id] = a
+      return {
+        ...s,
+        seq: m.seq,
+        groups,
+        tasks,
+        lab: m.snapshot.lab,
+        events: h.events.slice(-EVENT_LIMIT),
+        oldestEvent: h.events[0]?.id ?? 0,
+        alerts,
+        finished: h.tasks.slice(-TASK_LIMIT),
+        audit: h.audit.slice(-AUDIT_LIMIT),
+        user: m.user,
+        connection: 'live',
+        needsSnapshot: false,
+      }
     }
     case 'resumed':
       return { ...s, connection: 'live' }

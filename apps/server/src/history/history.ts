@@ -1,0 +1,178 @@
+import { join } from 'node:path'
+import type { Clock, EngineEventBody, SyncReport, VerifyReport } from '@plexa/engine'
+import type { ApiErrorCode, FinishedTask, HistoryItem, HistoryView, ServerEvent, ServerEventBody, TaskView } from '@plexa/protocol'
+import { type AlertBounds, AlertBook } from './alertBook.ts'
+import { type Bounds, BoundedLog } from './boundedLog.ts'
+
+export interface HistoryOptions {
+  dataDir: string
+  clock: Clock
+  /** The hub's publish: gives the event its seq and sends it to every client. */
+  publish: (body: ServerEventBody) => ServerEvent
+  events?: Partial<Bounds>
+  tasks?: Partial<Bounds>
+  alerts?: Partial<AlertBounds>
+}
+
+/** What the server knows of a task it started: what it works on and every volume it covers. */
+export interface TaskMeta {
+  target: string
+  volumes: string[]
+}
+
+export type TaskResult = { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }
+
+/** Events that are state, not history: a flood of them never pushes out what happened. */
+const NOT_HISTORY = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
+
+/** Listed failures and mismatches of one task report at most this many (the counts stay whole). */
+const LISTED = 1000
+
+/** How many of each history a client gets on connect. */
+const ON_CONNECT = { events: 200, tasks: 50 }
+
+/**
+ * The server's memory of what happened, kept across restarts and bounded (count and bytes): the
+ * event history, the alerts until acknowledged, and every finished task with its whole outcome.
+ * A task the server started (resync, verify, repair) is recorded from its report, not from the
+ * engine's end-of-copy event alone: a disk resync whose copy ran but left regions stale fails
+ * VM_NOTSYNCED here, as its caller saw it.
+ */
+export class History {
+  readonly events: BoundedLog<HistoryItem>
+  readonly tasks: BoundedLog<FinishedTask>
+  readonly alerts: AlertBook
+  /** Results of tasks the server started, by task id (the newest 200): `GET /api/tasks/:task/result`. */
+  readonly results = new Map<string, TaskResult>()
+  private readonly o: HistoryOptions
+  private nextEventId = 1
+  private nextTaskId = 1
+  private readonly running = new Map<string, { startedAt: number; doneBytes: number; totalBytes: number }>()
+  private readonly claims = new Map<string, TaskMeta>()
+  /** Tasks recorded lately (an engine end event of a claimed task arrives before or after it). */
+  private readonly recorded = new Set<string>()
+
+  constructor(o: HistoryOptions) {
+    this.o = o
+    this.events = new BoundedLog(join(o.dataDir, 'events.jsonl'), { maxCount: 5000, maxBytes: 4 << 20, ...o.events })
+    this.tasks = new BoundedLog(join(o.dataDir, 'tasks.jsonl'), { maxCount: 500, maxBytes: 4 << 20, ...o.tasks })
+    this.alerts = new AlertBook(join(o.dataDir, 'alerts.json'), o.clock, o.alerts)
+  }
+
+  async load(): Promise<void> {
+    await Promise.all([this.events.load(), this.tasks.load(), this.alerts.load()])
+    this.nextEventId = (this.events.items().at(-1)?.id ?? 0) + 1
+    this.nextTaskId = (this.tasks.items().at(-1)?.id ?? 0) + 1
+  }
+
+  async written(): Promise<void> {
+    await Promise.all([this.events.written(), this.tasks.written(), this.alerts.written()])
+  }
+
+  /**
+   * An engine event on its way to the clients: an alert is kept (and goes out as `alert.raised`
+   * with its id), a task's progress carries what the task covers, and a task's end is recorded.
+   */
+  engine(dg: string, body: EngineEventBody): void {
+    if (body.type === 'alert') {
+      const alert = this.alerts.raise({ dg, severity: body.severity, code: body.code, message: body.message, object: body.object })
+      this.o.publish({ type: 'alert.raised', alert })
+      return
+    }
+    if (body.type === 'task.progress') {
+      const r = this.running.get(body.taskId) ?? { startedAt: this.o.clock.now(), doneBytes: 0, totalBytes: 0 }
+      r.doneBytes = body.doneBytes
+      r.totalBytes = body.totalBytes
+      this.running.set(body.taskId, r)
+      this.o.publish(this.taskView(body) as ServerEventBody)
+      return
+    }
+    this.o.publish(body)
+    if (body.type === 'task.finished') {
+      // a task the server started is recorded from its report (claim); the rest from this event,
+      // once it is clear that no claim follows (a route claims its task right after starting it)
+      setImmediate(() => {
+        if (this.claims.has(body.taskId) || this.recorded.has(body.taskId)) return
+        this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume] }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
+      })
+    }
+  }
+
+  /** A task's progress with what the server knows it covers. */
+  taskView<T extends { taskId: string; volume: string }>(t: T): T & Partial<TaskView> {
+    const meta = this.claims.get(t.taskId)
+    return meta ? { ...t, target: meta.target, volumes: meta.volumes } : t
+  }
+
+  /** A task the server started: its outcome is its report (or its error), recorded when it settles. */
+  claim(dg: string, taskId: string, kind: string, meta: TaskMeta, done: Promise<unknown>): void {
+    if (!taskId) return
+    this.claims.set(taskId, meta)
+    done.then(
+      (report) => this.finish(dg, taskId, kind, meta, { ok: true, ...(isReport(report) ? { report } : {}) }),
+      (e: { code?: string; message?: string; report?: SyncReport }) =>
+        this.finish(dg, taskId, kind, meta, { ok: false, aborted: e.code === 'VM_ABORTED', code: e.code ?? 'VM_INTERNAL', message: e.message ?? String(e), ...(e.report ? { report: e.report } : {}) }),
+    )
+  }
+
+  private finish(dg: string, taskId: string, kind: string, meta: TaskMeta, r: { ok: true; report?: SyncReport | VerifyReport } | { ok: false; aborted: boolean; code: string; message: string; report?: SyncReport }): void {
+    const run = this.running.get(taskId)
+    this.running.delete(taskId)
+    this.claims.delete(taskId)
+    this.recorded.add(taskId)
+    if (this.recorded.size > 1000) this.recorded.delete(this.recorded.values().next().value!)
+    const task: FinishedTask = {
+      id: this.nextTaskId++,
+      taskId,
+      dg,
+      kind,
+      target: meta.target,
+      volumes: meta.volumes,
+      outcome: r.ok ? 'ok' : r.aborted ? 'aborted' : 'failed',
+      ...(r.ok ? {} : { code: r.code as ApiErrorCode, message: r.message }),
+      ...(run ? { startedAt: run.startedAt } : {}),
+      finishedAt: this.o.clock.now(),
+      doneBytes: run?.doneBytes ?? 0,
+      totalBytes: run?.totalBytes ?? 0,
+      ...reportFields(r.report),
+    }
+    this.tasks.append(task)
+    if (r.report || !r.ok) {
+      this.results.set(taskId, r.ok ? { ok: true, report: r.report! } : { ok: false, code: r.code, message: r.message })
+      while (this.results.size > 200) this.results.delete(this.results.keys().next().value!)
+    }
+    this.o.publish({ type: 'task.done', task })
+    const object = meta.target.split(' ')[1]
+    if (task.outcome === 'failed') {
+      const left = task.sync?.failedCount ? `; ${task.sync.failedCount} region(s) not copied` : ''
+      this.engine(dg, { type: 'alert', dg, severity: 'warning', code: task.code ?? 'VM_INTERNAL', message: `${kind} of ${meta.target} failed: ${task.message}${left}`, ...(object ? { object } : {}) } as EngineEventBody)
+    }
+    if (task.verify?.mismatchCount) {
+      this.engine(dg, { type: 'alert', dg, severity: 'critical', code: 'VM_NOTSYNCED', message: `verify of ${task.verify.volume} found ${task.verify.mismatchCount} region(s) where the plexes differ`, object: task.verify.volume } as EngineEventBody)
+    }
+  }
+
+  /** Every published event passes here (with its frame's size); what is history is kept. */
+  record(e: ServerEvent, frameBytes?: number): void {
+    if (NOT_HISTORY.has(e.type)) return
+    // the history line is the frame's size, near enough ({"id":N,"event":...} vs {"type":"event","event":...})
+    this.events.append({ id: this.nextEventId++, event: e }, frameBytes)
+  }
+
+  /** What a connecting client gets. */
+  view(audit: HistoryView['audit']): HistoryView {
+    return { events: this.events.page(ON_CONNECT.events), alerts: this.alerts.all(), tasks: this.tasks.page(ON_CONNECT.tasks), audit }
+  }
+}
+
+function isReport(r: unknown): r is SyncReport | VerifyReport {
+  return typeof r === 'object' && r !== null && ('mismatches' in r || 'regionsCopied' in r)
+}
+
+function reportFields(report: SyncReport | VerifyReport | undefined): Pick<FinishedTask, 'sync' | 'verify'> {
+  if (!report) return {}
+  if ('mismatches' in report) {
+    return { verify: { volume: report.volume, regionSectors: report.regionSectors, regionsChecked: report.regionsChecked, mismatchCount: report.mismatches.length, mismatches: report.mismatches.slice(0, LISTED) } }
+  }
+  return { sync: { regionsCopied: report.regionsCopied, bytesCopied: report.bytesCopied, failedCount: report.failedRegions.length, failedRegions: report.failedRegions.slice(0, LISTED) } }
+}

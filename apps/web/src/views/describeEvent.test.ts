@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import type { FinishedTask, ServerEvent } from '@plexa/protocol'
+import { describeAudit, describeEvent, describeTask } from './describeEvent.ts'
+
+const task = (t: Partial<FinishedTask>): FinishedTask => ({ id: 1, taskId: 'task-1', dg: 'dg', kind: 'resync', target: 'volume mirvol', volumes: ['mirvol'], outcome: 'ok', finishedAt: 65_000, startedAt: 0, doneBytes: 0, totalBytes: 0, ...t })
+
+describe('describeEvent', () => {
+  it('says who did what to which object, and when it was refused or only a dry run', () => {
+    const entry = { id: 1, at: 0, user: 'admin', role: 'admin' as const, operation: 'POST /api/dgs/:dg/plexes/:plex/det', args: { dg: 'demodg', plex: 'mirvol-02' }, result: 'ok' as const }
+    expect(describeAudit(entry)).toBe('admin detached plex mirvol-02')
+    expect(describeAudit({ ...entry, args: { ...entry.args, dryRun: true } })).toBe('admin detached plex mirvol-02 (dry run, nothing changed)')
+    expect(describeAudit({ ...entry, user: 'vera', result: 'VM_FORBIDDEN' })).toBe('vera detached plex mirvol-02 — refused: VM_FORBIDDEN')
+    expect(describeAudit({ ...entry, operation: 'POST /api/tasks/:task/throttle', args: { task: 'task-3', bytesPerSecond: 3 << 20 } })).toBe('admin set the throttle of task task-3 to 3 MiB/s')
+  })
+
+  it('tells a failed disk resync by its code and every volume it covered (rule 107)', () => {
+    const t = task({ target: 'disk disk02', volumes: ['msvol', 'mirvol'], outcome: 'failed', code: 'VM_NOTSYNCED', message: 'resync left 512 region(s) unsynchronised', sync: { regionsCopied: 0, bytesCopied: 0, failedCount: 512, failedRegions: [] } })
+    expect(describeTask(t)).toBe('resync of disk disk02 (msvol, mirvol) failed VM_NOTSYNCED: resync left 512 region(s) unsynchronised; 512 regions not copied')
+    expect(describeEvent({ seq: 1, at: 0, type: 'task.done', task: t } as ServerEvent)).toMatchObject({ tone: 'warning', kind: 'task' })
+  })
+
+  it('never calls a verify with mismatches ok', () => {
+    const t = task({ kind: 'verify', verify: { volume: 'mirvol', regionSectors: 1024, regionsChecked: 512, mismatchCount: 1, mismatches: [{ region: 3, offset: 1572864, length: 524288, groups: [['mirvol-01'], ['mirvol-02']] }] } })
+    expect(describeTask(t)).toBe('verify of volume mirvol: 1 region where the plexes differ, of 512 checked in 1 min 05 s')
+    expect(describeEvent({ seq: 1, at: 0, type: 'task.done', task: t } as ServerEvent).tone).toBe('critical')
+  })
+
+  it('reads kernel-state changes and alerts as sentences', () => {
+    expect(describeEvent({ seq: 1, at: 0, type: 'kstate.changed', dg: 'dg', kind: 'pl', name: 'mirvol-02', rid: 3, from: 'ENABLED', to: 'DETACHED' }).text).toBe('plex mirvol-02 went from ENABLED to DETACHED')
+    const alert = { id: 2, dg: 'dg', severity: 'critical' as const, code: 'VM_IO' as const, message: 'plex mirvol-02 of mirvol was detached after an I/O error', at: 0, lastAt: 0, count: 3 }
+    expect(describeEvent({ seq: 1, at: 0, type: 'alert.raised', alert })).toEqual({ kind: 'alert', tone: 'critical', text: 'CRITICAL VM_IO: plex mirvol-02 of mirvol was detached after an I/O error (seen 3 times)' })
+  })
+})

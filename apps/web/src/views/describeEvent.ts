@@ -1,0 +1,162 @@
+import type { AuditEntry, FinishedTask, ServerEvent } from '@plexa/protocol'
+import { count, duration, throttleText } from './format.ts'
+import { formatBytes as bytes } from './units.ts'
+
+/** How an entry reads at a glance: colour, icon and words agree. */
+export type Tone = 'critical' | 'warning' | 'ok' | 'info'
+
+export interface Sentence {
+  text: string
+  tone: Tone
+  /** The filter it belongs to. */
+  kind: 'alert' | 'change' | 'task' | 'audit' | 'lab'
+}
+
+const s = (v: unknown) => String(v ?? '')
+
+/** What an audited operation did, as a sentence without its subject ("detached plex mirvol-02"). */
+function auditVerb(e: AuditEntry): string {
+  const a = e.args
+  const force = a.force ? ' with Force' : ''
+  switch (e.operation) {
+    case 'POST /api/session':
+      return 'logged in'
+    case 'DELETE /api/session':
+      return 'logged out'
+    case 'POST /api/users':
+      return `created user ${s(a.name)} (${s(a.role)})`
+    case 'POST /api/tokens':
+      return `created an API token "${s(a.label)}"`
+    case 'POST /api/dgs/:dg/plexes/:plex/det':
+      return `detached plex ${s(a.plex)}${force}`
+    case 'POST /api/dgs/:dg/plexes/:plex/att':
+      return `attached plex ${s(a.plex)} to ${s(a.volume)}`
+    case 'POST /api/dgs/:dg/plexes/:plex/dis':
+      return `dissociated plex ${s(a.plex)}${force}`
+    case 'POST /api/dgs/:dg/plexes/:plex/cp':
+      return `copied volume ${s(a.volume)} into plex ${s(a.plex)}`
+    case 'POST /api/dgs/:dg/plexes/:plex/mv':
+      return `replaced plex ${s(a.plex)} by ${s(a.newPlex)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/start':
+      return `started volume ${s(a.volume)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/stop':
+      return `stopped volume ${s(a.volume)}${force}`
+    case 'POST /api/dgs/:dg/volumes/:volume/resync':
+      return `started a resync of volume ${s(a.volume)}${force}`
+    case 'POST /api/dgs/:dg/disks/:disk/resync':
+      return `started a resync of disk ${s(a.disk)}${force}`
+    case 'POST /api/dgs/:dg/volumes/:volume/verify':
+      return `started a verify of volume ${s(a.volume)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/repair':
+      return `started a repair of volume ${s(a.volume)} from plex ${s(a.source)}${Array.isArray(a.regions) ? ` (${count(a.regions.length, 'region')})` : ''}`
+    case 'POST /api/dgs/:dg/disks':
+      return `added disk ${s(a.name)} to ${s(a.dg)}`
+    case 'POST /api/dgs/:dg/disks/:disk/remove':
+      return `removed disk ${s(a.disk)} from ${s(a.dg)}`
+    case 'POST /api/dgs/:dg/disks/:disk/replace':
+      return `replaced disk ${s(a.disk)}`
+    case 'PATCH /api/dgs/:dg/records/:name':
+      return `set ${Object.entries((a.fields ?? {}) as Record<string, unknown>).map(([k, v]) => `${k} = "${s(v)}"`).join(', ')} on ${s(a.name)}`
+    case 'POST /api/dgs/:dg/records/:name/rename':
+      return `renamed ${s(a.name)} to ${s(a.newName)}`
+    case 'POST /api/dgs/:dg/records/:name/remove':
+      return `removed ${s(a.name)}${a.recursive ? ' and what it holds' : ''}`
+    case 'POST /api/dgs/:dg/records':
+      return `created records in ${s(a.dg)}`
+    case 'POST /api/dgs/:dg/assist':
+      return `created volume ${s(a.name)} (${s(a.layout ?? 'concat')}, ${bytes(Number(a.len) * 512)})`
+    case 'POST /api/dgs/:dg/mend':
+      return `ran mend ${s(a.op)} on ${s(a.name)}`
+    case 'POST /api/tasks/:task/pause':
+      return `paused task ${s(a.task)}`
+    case 'POST /api/tasks/:task/resume':
+      return `resumed task ${s(a.task)}`
+    case 'POST /api/tasks/:task/abort':
+      return `aborted task ${s(a.task)}`
+    case 'POST /api/tasks/:task/throttle':
+      return `set the throttle of task ${s(a.task)} to ${throttleText(Number(a.bytesPerSecond))}`
+    case 'POST /api/alerts/:alert/ack':
+      return `acknowledged alert #${s(a.alert)}`
+    case 'POST /api/lab/dgs/:dg/disks/:disk/fail':
+      return `failed disk ${s(a.disk)} (lab: ${a.mode === 'both' ? 'reads and writes' : `${s(a.mode)}s`})`
+    case 'POST /api/lab/dgs/:dg/disks/:disk/restore':
+      return `restored disk ${s(a.disk)} (lab)`
+    case 'POST /api/lab/dgs/:dg/disks/:disk/latency':
+      return `set the latency of disk ${s(a.disk)} to ${s(a.ms)} ms (lab)`
+    case 'POST /api/lab/load':
+      return `started a write load on ${s(a.volume)} (lab)`
+    case 'POST /api/lab/load/stop':
+      return `stopped the write load on ${s(a.volume)} (lab)`
+    default:
+      return `${e.operation} ${JSON.stringify(a)}`
+  }
+}
+
+/** "admin detached plex mirvol-02", "(dry run)" when nothing changed, the code when it failed. */
+export function describeAudit(e: AuditEntry): string {
+  const dry = e.args.dryRun ? ' (dry run, nothing changed)' : ''
+  return `${e.user} ${auditVerb(e)}${dry}${e.result === 'ok' ? '' : ` — refused: ${e.result}`}`
+}
+
+/** What a finished task did, in one line. */
+export function describeTask(t: FinishedTask): string {
+  const vols = t.volumes.length > 1 || !t.target.endsWith(` ${t.volumes[0]}`) ? ` (${t.volumes.join(', ')})` : ''
+  const took = t.startedAt !== undefined ? ` in ${duration((t.finishedAt - t.startedAt) / 1000)}` : ''
+  const head = `${t.kind} of ${t.target}${vols}`
+  if (t.outcome === 'aborted') return `${head} aborted after ${bytes(t.doneBytes)} of ${bytes(t.totalBytes)}`
+  if (t.outcome === 'failed') {
+    const left = t.sync?.failedCount ? `; ${count(t.sync.failedCount, 'region')} not copied` : ''
+    return `${head} failed ${t.code ?? ''}: ${t.message ?? ''}${left}`
+  }
+  if (t.verify) return t.verify.mismatchCount ? `${head}: ${count(t.verify.mismatchCount, 'region')} where the plexes differ, of ${t.verify.regionsChecked} checked${took}` : `${head}: all ${t.verify.regionsChecked} regions agree${took}`
+  if (t.sync) return `${head} ok: ${bytes(t.sync.bytesCopied)} copied (${count(t.sync.regionsCopied, 'region')})${took}`
+  return `${head} ok${took}`
+}
+
+export function taskTone(t: FinishedTask): Tone {
+  if (t.outcome === 'failed' || t.verify?.mismatchCount) return t.verify?.mismatchCount ? 'critical' : 'warning'
+  return t.outcome === 'aborted' ? 'info' : 'ok'
+}
+
+const OPS: Record<string, string> = {
+  'pl.det': 'plex detach', 'pl.att': 'plex attach', 'pl.dis': 'plex dissociate', 'pl.mv': 'plex move', 'pl.make': 'plex created', 'v.start': 'volume start', 'v.stop': 'volume stop', 'v.resync': 'resync started', 'v.resync.done': 'resync done', 'v.recovery.done': 'recovery done', 'v.make': 'volume created', 'kernel.error': 'kernel detach after an I/O error', 'drl.badlog': 'dirty region log failed', set: 'fields changed', rename: 'rename', rm: 'removal', make: 'records created', 'assist.make': 'volume created', 'dg.adddisk': 'disk added', 'dg.rmdisk': 'disk removed', 'dg.repldisk': 'disk replaced', 'sd.assoc': 'subdisk associated', 'sd.dis': 'subdisk dissociated', 'sd.aslog': 'log subdisk associated', 'sd.make': 'subdisk created',
+}
+
+const KIND = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' } as const
+
+/** One event of the log as a sentence for people, with its tone and filter. */
+export function describeEvent(e: ServerEvent): Sentence {
+  switch (e.type) {
+    case 'alert.raised':
+      return { kind: 'alert', tone: e.alert.severity, text: `${e.alert.severity.toUpperCase()} ${e.alert.code}: ${e.alert.message}${e.alert.count > 1 ? ` (seen ${e.alert.count} times)` : ''}` }
+    case 'alert.acked':
+      return { kind: 'alert', tone: 'info', text: `${e.alert.acked?.by ?? 'someone'} acknowledged alert #${e.alert.id}: ${e.alert.message}` }
+    case 'alert':
+      return { kind: 'alert', tone: e.severity, text: `${e.severity.toUpperCase()} ${e.code}: ${e.message}` }
+    case 'io.error':
+      return { kind: 'alert', tone: 'warning', text: `I/O error: ${e.op} of ${bytes(e.length)} at ${bytes(e.offset)} failed on plex ${e.plex} (disk ${e.disk}) of ${e.volume}: ${e.code}` }
+    case 'kstate.changed':
+      return { kind: 'change', tone: e.to === 'ENABLED' ? 'ok' : e.to === 'DETACHED' ? 'warning' : 'info', text: `${e.kind === 'pl' ? 'plex' : 'volume'} ${e.name} went from ${e.from} to ${e.to}` }
+    case 'config.committed': {
+      const names = e.changes.slice(0, 4).map((c) => `${KIND[c.kind]} ${c.name} ${c.op === 'create' ? 'created' : c.op === 'delete' ? 'removed' : 'updated'}`)
+      const more = e.changes.length > 4 ? ` and ${e.changes.length - 4} more` : ''
+      return { kind: 'change', tone: 'info', text: `${e.dg}: ${OPS[e.operation] ?? e.operation} committed (tid ${e.tid})${names.length ? `: ${names.join(', ')}${more}` : ''}` }
+    }
+    case 'task.done':
+      return { kind: 'task', tone: taskTone(e.task), text: describeTask(e.task) }
+    case 'task.finished':
+      return { kind: 'task', tone: e.outcome === 'ok' ? 'ok' : 'warning', text: `${e.kind} of ${e.volume} ${e.outcome}${e.code ? ` ${e.code}` : ''}` }
+    case 'task.progress':
+      return { kind: 'task', tone: 'info', text: `${e.kind} of ${e.volume}: ${bytes(e.doneBytes)} of ${bytes(e.totalBytes)}` }
+    case 'audit':
+      return { kind: 'audit', tone: e.entry.result === 'ok' ? 'info' : 'warning', text: describeAudit(e.entry) }
+    case 'lab.disk':
+      return { kind: 'lab', tone: e.failed === 'none' ? 'ok' : 'warning', text: e.failed === 'none' ? `lab: disk ${e.disk} works again${e.latencyMs ? ` (latency ${e.latencyMs} ms)` : ''}` : `lab: disk ${e.disk} now fails ${e.failed === 'both' ? 'reads and writes' : `${e.failed}s`}` }
+    case 'lab.load':
+      return { kind: 'lab', tone: 'info', text: `lab: write load on ${e.volume} ${e.running ? 'running' : 'stopped'} (${e.writes} writes, ${e.errors} errors)` }
+    case 'dg.state':
+      return { kind: 'change', tone: e.state === 'forced-offline' ? 'critical' : 'info', text: `disk group ${e.dg} is ${e.state === 'forced-offline' ? 'forced offline' : e.state}` }
+    case 'dg.maps':
+      return { kind: 'change', tone: 'info', text: `${e.dg}: dirty and stale maps refreshed` }
+  }
+}
