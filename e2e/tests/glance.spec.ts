@@ -113,6 +113,11 @@ test('the disk view names every subdisk with its volume and plex, free extents, 
     expect(await el.locator('rect.outline').evaluate((r) => getComputedStyle(r).fill), `${s.sd_name} has the colour it has in the volume view`).toBe(fills.get(s.sd_name))
     if (!s.sd_is_log) await expect(el).toContainText(s.sd_name)
   }
+  // the disk view zooms as the volume view does
+  await page.getByRole('button', { name: 'Zoom in' }).click()
+  await expect(page.getByTestId('zoom-disks')).toContainText('25% to 75%')
+  await page.getByRole('button', { name: 'Whole' }).click()
+  await expect(page.getByTestId('zoom-disks')).toHaveText('whole disks')
   // the 2-sector log subdisk is seen
   const log = c.subdisks.find((s) => s.sd_is_log)!
   expect((await box(page.getByTestId(`disk-sd-${log.sd_name}`).locator('rect'))).width).toBeGreaterThanOrEqual(6)

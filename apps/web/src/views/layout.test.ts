@@ -113,6 +113,11 @@ describe('layoutDisk', () => {
     const narrow = layoutDisk(cfg, cfg.disks[0]!, 300, 0, 20, vol).subdisks[0]!
     expect([narrow.label, narrow.owner]).toEqual(['d1-01', 'v-01 of v'])
   })
+  it('zooms: what lies outside the part in view is left out, the rest stretched to the width', () => {
+    const z = layoutDisk(cfg, cfg.disks[0]!, 1000, 0, 20, vol, { from: 0.5, to: 1 })
+    expect(z.subdisks.map((s) => [s.sd.sd_name, s.x, s.w])).toEqual([['d1-02', 0, 1000]])
+    expect(z.privateRegion.w).toBe(0)
+  })
   it('draws every disk on the largest disk’s scale, so a smaller one ends early', () => {
     const small = layoutDisk(cfg, cfg.disks[1]!, 1000, 0, 20, vol, undefined, 1000 * MiB)
     expect(small.end).toBe(500)
