@@ -67,7 +67,7 @@ test('a detach shows DETACHED/STALE in two browsers within a second; attach show
   // writes the detached plex misses
   const w = await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'mirvol', writesPerSecond: 500 })
   expect(w.status).toBe(201)
-  await expect.poll(async () => (await api.call('GET', '/api/lab')).body.loads[0]?.writes ?? 0).toBeGreaterThan(100)
+  await expect.poll(async () => (await api.call('GET', '/api/lab')).body.loads[0]?.writes ?? 0, { timeout: 20_000 }).toBeGreaterThan(100)
   await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
   await pa.getByRole('button', { name: 'Attach mirvol-02' }).click()
   const bar = pb.getByTestId('progress-mirvol')
