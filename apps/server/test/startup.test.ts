@@ -112,10 +112,13 @@ describe('restart right after kill -9 (rule 104)', () => {
       const pid = Number(await until('the server pid', () => /pid (\d+)/.exec(out)?.[1]))
       await until('the server listening', () => /listening on/.test(out))
       process.kill(pid, 'SIGKILL')
-      await until('the killed server a zombie', async () => {
-        const { readFile } = await import('node:fs/promises')
+      // the leader thread shows Z while the process's other threads may still be exiting with its
+      // descriptors (and their locks): wait until the leader is the only thread left
+      await until('the killed server a zombie with no thread left', async () => {
+        const { readFile, readdir } = await import('node:fs/promises')
         const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-        return / Z /.test(stat.slice(stat.lastIndexOf(')')))
+        const threads = await readdir(`/proc/${pid}/task`).catch(() => [])
+        return / Z /.test(stat.slice(stat.lastIndexOf(')'))) && threads.length === 1
       })
       const srv = await start(data.dir, false)
       try {
