@@ -98,7 +98,7 @@ export function DiskView() {
                       <g key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} role="button" tabIndex={0} aria-pressed={sel} aria-label={`subdisk ${s.full}${trouble ? `, disk ${trouble}` : ''}`} className="drawn cursor-pointer" onClick={() => select('sd', s.sd.sd_name)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('sd', s.sd.sd_name) } }}>
                         <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
                         <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
-                        {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} className="pointer-events-none" />}
+                        {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
                         {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
                       </g>
                     )

@@ -175,12 +175,12 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, sele
                   <g key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} role="button" tabIndex={0} aria-label={`subdisk ${s.full}${t ? `, disk ${t}` : ''}`} aria-pressed={selSd} onClick={() => select('sd', s.sd.sd_name)} onKeyDown={keys('sd', s.sd.sd_name)} className="drawn cursor-pointer">
                     <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)} on the disk${s.column >= 0 ? `, plex offset ${sectorsText(s.sd.sd_pl_offset)}` : ''})${t ? `; disk ${t}` : ''}`}</title>
                     <rect className="outline" x={s.x} y={s.y} width={s.w} height={s.h} rx={2} style={{ fill: stateFill(sk), stroke: selSd ? 'var(--c-select)' : stateStroke(sk) }} strokeWidth={selSd ? 2.5 : 1} />
-                    {t && <rect x={s.x} y={s.y} width={s.w} height={s.h} fill={`url(#${PATTERN.failed})`} className="pointer-events-none" />}
+                    {t && <rect x={s.x} y={s.y} width={s.w} height={s.h} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
                     {s.label && <text x={s.x + 4} y={s.y + 13} fontSize={11} style={{ fill: 'var(--c-fg)' }} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
                   </g>
                 )
               })}
-              {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.55} className="pointer-events-none" />)}
+              {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" />)}
             </g>
           )
         })}
