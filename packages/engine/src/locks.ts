@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { BlockDevice } from './device/blockDevice.ts'
-import type { DiskHeader } from './disk/privateRegion.ts'
-import { fail } from './errors.ts'
+import { type DiskHeader, readHeader } from './disk/privateRegion.ts'
+import { fail, isEngineError } from './errors.ts'
 
 const heldHere = new Set<string>()
 
@@ -86,4 +86,29 @@ export function otherImporter(h: DiskHeader, dev: BlockDevice, me: Importer): st
 export function withImporter(h: DiskHeader, who: Importer | undefined): DiskHeader {
   const { hostid: _h, pid: _p, ...rest } = h
   return who ? { ...rest, hostid: who.hostid, pid: who.pid } : rest
+}
+
+/**
+ * acquireDeviceLocks for an import: while a device's lock is still held and its header names a
+ * manager of this host that is dead, waits for that manager to finish dying (a killed process
+ * keeps its open files, and so its locks, until its last thread is gone, which can be after its
+ * main thread already shows as a zombie), up to `patienceMs` in steps of 20 ms.
+ */
+export async function acquireForImport(devices: readonly BlockDevice[], me: Importer, sleep: (ms: number) => Promise<void>, patienceMs = 5000): Promise<() => Promise<void>> {
+  for (let waited = 0; ; waited += 20) {
+    try {
+      return await acquireDeviceLocks(devices)
+    } catch (e) {
+      if (!isEngineError(e, 'VM_BUSY') || waited >= patienceMs || !(await heldByDeadManager(devices, me))) throw e
+    }
+    await sleep(20)
+  }
+}
+
+async function heldByDeadManager(devices: readonly BlockDevice[], me: Importer): Promise<boolean> {
+  for (const dev of devices) {
+    const h = await readHeader(dev).catch(() => undefined)
+    if (h?.hostid === me.hostid && h.pid && h.pid !== me.pid && !isAlive(h.pid)) return true
+  }
+  return false
 }
