@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type BlockDevice,
@@ -163,7 +163,17 @@ export class Storage {
     await mkdir(this.disksDir, { recursive: true })
     const path = join(this.disksDir, fileName)
     await createImageFile(path, size)
-    return createFaultyDevice(await openDevicePath(path))
+    try {
+      return createFaultyDevice(await openDevicePath(path))
+    } catch (e) {
+      await this.discardImage(fileName)
+      throw e
+    }
+  }
+
+  /** Removes an image file `newImage` made for a disk add or replace that then failed. */
+  async discardImage(fileName: string): Promise<void> {
+    await unlink(join(this.disksDir, fileName)).catch(() => {})
   }
 
   /** Where the demo is built before it becomes the disks directory. */

@@ -24,6 +24,10 @@ describe('docs/api.md', () => {
       expect(doc, key).toContain(`### \`${key}\``)
     }
     const sections = doc.split('### `').slice(1)
+    for (const [key, def] of Object.entries(ROUTES) as Array<[RouteKey, (typeof ROUTES)[RouteKey]]>) {
+      const section = doc.split(`### \`${key}\``)[1]?.split('### `')[0] ?? ''
+      for (const code of def.errors ?? []) expect(section, `${key} lists ${code}`).toContain(`\`${code}\``)
+    }
     for (const s of sections) {
       expect(s).toContain('Request')
       expect(s).toContain('Response')
@@ -45,7 +49,7 @@ async function writeDocs(): Promise<void> {
       await c.ok(t)
       recorder.on = undefined
       const def = ROUTES[key]
-      parts.push(`### \`${key}\`\n\n${def.summary}. Access: **${def.access}**.\n\nRequest:\n\n\`\`\`http\n${last?.req.method} ${last?.req.path}\n${last?.req.auth ? (last.req.auth.startsWith('cookie:') ? 'Cookie: plexa_session=...' : 'Authorization: Bearer plx_...') + '\n' : ''}${last?.req.body !== undefined ? `\n${trim(last.req.body)}` : ''}\n\`\`\`\n\nResponse \`${last?.status}\`:\n\n\`\`\`json\n${trim(last?.body)}\n\`\`\`\n`)
+      parts.push(`### \`${key}\`\n\n${def.summary}. Access: **${def.access}**.\n\n${def.errors ? `Errors: ${def.errors.map((c) => `\`${c}\``).join(', ')}.\n\n` : ''}Request:\n\n\`\`\`http\n${last?.req.method} ${last?.req.path}\n${last?.req.auth ? (last.req.auth.startsWith('cookie:') ? 'Cookie: plexa_session=...' : 'Authorization: Bearer plx_...') + '\n' : ''}${last?.req.body !== undefined ? `\n${trim(last.req.body)}` : ''}\n\`\`\`\n\nResponse \`${last?.status}\`:\n\n\`\`\`json\n${trim(last?.body)}\n\`\`\`\n`)
     } finally {
       recorder.on = undefined
       await t.close()
@@ -77,6 +81,11 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   the same address does not lock its user out. At most 4 passwords are checked at once.
 - Every mutating route takes \`"dryRun": true\` where it changes records or copies data: the answer then
   lists the record changes (\`changes\`) or the regions and bytes a copy would move, and nothing changes.
+- Disks: adding or replacing one takes \`sizeBytes\` (a new sparse image file in the data directory) or an
+  absolute \`path\` (an image file or block device, or an \`nbd://\` URL). A device that holds data (a non-zero byte
+  in its first MiB, or a filesystem, partition table, LVM, RAID or another Plexa disk) is refused \`VM_HAS_DATA\`,
+  saying what was found, unless \`"force": true\`; a dry run opens a path read-only. A failed add or replace
+  leaves no file, descriptor or record behind.
 - Long operations (attach, resyncs, verify, repair, plex cp/mv) answer \`202 {"accepted": true, "taskId"}\`;
   follow them on the WebSocket (\`task.progress\`, \`task.finished\`) or with \`GET /api/tasks\` and
   \`GET /api/tasks/:task/result\`.

@@ -19,12 +19,13 @@ import {
   writeHeader,
   writeRing,
 } from './disk/privateRegion.ts'
+import { assertNoData } from './disk/probe.ts'
 import { EngineError, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type RecordChange, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
 import { type PlexPlan, mapPlan, planPlex } from './layout/plexMap.ts'
-import { type Importer, acquireDeviceLocks, otherImporter, thisImporter, withImporter } from './locks.ts'
+import { type Importer, acquireDeviceLocks, acquireForImport, otherImporter, thisImporter, withImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type PlexSpec,
@@ -121,6 +122,8 @@ export interface OpenOptions {
 export interface CreateOptions extends OpenOptions {
   name: string
   disks: DiskSpec[]
+  /** Initialise devices that hold data or a known signature (refused VM_HAS_DATA otherwise). */
+  force?: boolean
   profile?: Profile['id']
 }
 
@@ -273,6 +276,7 @@ export class DiskGroup {
     }
     const release = await acquireDeviceLocks(opts.disks.map((d) => d.device))
     try {
+      for (const d of opts.disks) await assertNoData(d.device, opts.force)
       const dgid = newDiskId()
       const cfg: Config = {
         tid: 0,
@@ -312,7 +316,7 @@ export class DiskGroup {
    */
   static async import(opts: ImportOptions): Promise<DiskGroup> {
     if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
-    const release = await acquireDeviceLocks(opts.devices)
+    const release = await acquireForImport(opts.devices, thisImporter(opts.host), opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))
     try {
       const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
       // A device whose private region cannot be read is left out: its disk imports NODEVICE.
@@ -748,17 +752,20 @@ export class DiskGroup {
   }
 
   /** vxdg adddisk: initialises the device and adds it to the group. */
-  async addDisk(spec: DiskSpec, opts: TxOptions = {}): Promise<TxResult> {
+  async addDisk(spec: DiskSpec, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
     const profile = PROFILES[this.cfg.dg.dg_profile]
     checkName(spec.name, profile)
     if (new Draft(this.cfg).find(spec.name)) fail('VM_EXISTS', `a record named ${spec.name} already exists`)
     if ([...this.disks.values()].some((d) => d.dev?.lockKey === spec.device.lockKey)) fail('VM_EXISTS', `${spec.device.location} is already in the group`)
+    checkDiskSpec(spec)
     if (opts.dryRun) {
+      await assertNoData(spec.device, opts.force)
       return this.transact('dg.adddisk', (d) => void d.c.disks.push(newDmRecord(d.c, spec, '')), { dryRun: true })
     }
     const release = await acquireDeviceLocks([spec.device])
     try {
+      await assertNoData(spec.device, opts.force)
       const tmp = structuredClone(this.cfg)
       const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name, this.me)
       this.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
@@ -786,7 +793,7 @@ export class DiskGroup {
    * device takes over the disk media record and every subdisk on it; every plex with a subdisk
    * there is detached and entirely stale, so the next resync or start copies everything to it.
    */
-  async replaceDisk(name: string, device: BlockDevice, opts: TxOptions = {}): Promise<TxResult> {
+  async replaceDisk(name: string, device: BlockDevice, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
     const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
     if ([...this.disks.values()].some((d) => d.dev?.lockKey === device.lockKey)) fail('VM_EXISTS', `${device.location} is already in the group`)
@@ -809,9 +816,13 @@ export class DiskGroup {
       x.dm_pub_len = pubLen
       x.dm_pflag &= ~DM_PFLAG.REMOVED
     }
-    if (opts.dryRun) return this.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
+    if (opts.dryRun) {
+      await assertNoData(device, opts.force)
+      return this.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
+    }
     const release = await acquireDeviceLocks([device])
     try {
+      await assertNoData(device, opts.force)
       // Validate before touching the new device.
       await this.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
       const diskid = newDiskId()
@@ -2617,14 +2628,18 @@ function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
   }
 }
 
-/** Writes a VM disk header (private region at offset 0, public region after it). */
-async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
+/** Refuses a private-region length or a device too small for a VM disk. */
+function checkDiskSpec(spec: DiskSpec): void {
   const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
+  if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
+}
+
+/** Writes a VM disk header (private region at offset 0, public region after it). */
+async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
+  checkDiskSpec(spec)
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
-  if (sectors < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
-  const existing = await readHeader(spec.device).catch(() => undefined)
-  if (existing && existing.dgid !== dgid) fail('VM_EXISTS', `${spec.device.location} already belongs to disk group ${existing.dgname}`)
   const diskid = newDiskId()
   const dm = newDmRecord(c, spec, diskid)
   const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }

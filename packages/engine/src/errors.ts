@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'VM_ABORTED',
   'VM_CLOSED',
   'VM_LAST_PLEX',
+  'VM_HAS_DATA',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import * as res from './responses.ts'
+import type { ApiErrorCode } from './errors.ts'
 import * as s from './schemas.ts'
 
 /** Who may call a route: anyone, any signed-in user, admins, or admins with lab mode on. */
@@ -17,6 +18,8 @@ export interface RouteDef {
   /** The statuses of a successful answer (200 unless told). */
   status: readonly SuccessStatus[]
   summary: string
+  /** Codes the route fails with beyond the common ones (auth, origin, rate): docs and tests list them. */
+  errors?: readonly ApiErrorCode[] | undefined
 }
 
 function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
@@ -24,10 +27,13 @@ function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.
   path: string,
   access: Access,
   summary: string,
-  o: { body?: B; response: R; status?: readonly SuccessStatus[] },
-): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B; response: R; status: readonly SuccessStatus[] } {
-  return { method, path, access, summary, body: o.body as B, response: o.response, status: o.status ?? [200] }
+  o: { body?: B; response: R; status?: readonly SuccessStatus[]; errors?: readonly ApiErrorCode[] },
+): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B; response: R; status: readonly SuccessStatus[]; errors: readonly ApiErrorCode[] | undefined } {
+  return { method, path, access, summary, body: o.body as B, response: o.response, status: o.status ?? [200], errors: o.errors }
 }
+
+/** What adding or replacing a disk fails with; each leaves files, descriptors and configuration as they were (I82). */
+const DISK_DEVICE_ERRORS = ['VM_INVALID_PARAM', 'VM_NOT_FOUND', 'VM_EXISTS', 'VM_NO_SPACE', 'VM_NOTCHARDEV', 'VM_HAS_DATA', 'VM_BUSY'] as const
 
 /**
  * Every HTTP route of the API, keyed by "METHOD path". The server implements exactly these keys;
@@ -62,9 +68,9 @@ export const ROUTES = {
   'POST /api/dgs/:dg/records/:name/rename': r('POST', '/api/dgs/:dg/records/:name/rename', 'admin', 'vxedit rename', { body: s.RenameBody, response: res.TxResult }),
   'POST /api/dgs/:dg/records/:name/remove': r('POST', '/api/dgs/:dg/records/:name/remove', 'admin', 'vxedit rm (recursive with -r)', { body: s.RemoveBody, response: res.TxResult }),
   'POST /api/dgs/:dg/mend': r('POST', '/api/dgs/:dg/mend', 'admin', 'vxmend clear/fix/off/on', { body: s.MendBody, response: res.TxResult }),
-  'POST /api/dgs/:dg/disks': r('POST', '/api/dgs/:dg/disks', 'admin', 'vxdg adddisk (a new image file of sizeBytes, or a path)', { body: s.AddDiskBody, response: res.TxResult }),
-  'POST /api/dgs/:dg/disks/:disk/remove': r('POST', '/api/dgs/:dg/disks/:disk/remove', 'admin', 'vxdg rmdisk', { body: s.DryRunBody, response: res.TxResult }),
-  'POST /api/dgs/:dg/disks/:disk/replace': r('POST', '/api/dgs/:dg/disks/:disk/replace', 'admin', 'replace a failed disk by a new one', { body: s.ReplaceDiskBody, response: res.TxResult }),
+  'POST /api/dgs/:dg/disks': r('POST', '/api/dgs/:dg/disks', 'admin', 'vxdg adddisk (a new image file of sizeBytes in the data directory, or an absolute path; one holding data is refused unless force)', { body: s.AddDiskBody, response: res.TxResult, errors: [...DISK_DEVICE_ERRORS, 'VM_INVALID_NAME'] }),
+  'POST /api/dgs/:dg/disks/:disk/remove': r('POST', '/api/dgs/:dg/disks/:disk/remove', 'admin', 'vxdg rmdisk', { body: s.DryRunBody, response: res.TxResult, errors: ['VM_INVALID_PARAM', 'VM_NOT_FOUND', 'VM_BUSY_ASSOC'] }),
+  'POST /api/dgs/:dg/disks/:disk/replace': r('POST', '/api/dgs/:dg/disks/:disk/replace', 'admin', 'replace a failed disk by a new one (sizeBytes, or an absolute path; one holding data is refused unless force)', { body: s.ReplaceDiskBody, response: res.TxResult, errors: [...DISK_DEVICE_ERRORS, 'VM_LAST_PLEX'] }),
   'POST /api/dgs/:dg/disks/:disk/resync': r('POST', '/api/dgs/:dg/disks/:disk/resync', 'admin', 'lvm_resyncpv: resync everything on a disk', { body: s.ResyncDiskBody, response: z.union([res.ResyncPlan, res.Accepted]), status: [200, 202] }),
   'POST /api/dgs/:dg/subdisks/:sd/assoc': r('POST', '/api/dgs/:dg/subdisks/:sd/assoc', 'admin', 'vxsd assoc', { body: s.SdAssocBody, response: res.TxResult }),
   'POST /api/dgs/:dg/subdisks/:sd/aslog': r('POST', '/api/dgs/:dg/subdisks/:sd/aslog', 'admin', 'vxsd aslog', { body: s.SdLogBody, response: res.TxResult }),

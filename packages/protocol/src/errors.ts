@@ -58,6 +58,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   VM_ABORTED: 409,
   VM_CLOSED: 503,
   VM_LAST_PLEX: 409,
+  VM_HAS_DATA: 409,
   VM_UNAUTHORIZED: 401,
   VM_FORBIDDEN: 403,
   VM_BAD_REQUEST: 400,

@@ -60,8 +60,10 @@ export const ResyncVolumeBody = z.strictObject({ force: z.boolean(), throttle: z
 export const ResyncDiskBody = z.strictObject({ force: z.boolean(), mode: z.enum(['strict', 'faithful']).optional(), throttle: z.number().nonnegative().max(1e12).optional(), ...dryRun })
 export const RepairBody = z.strictObject({ source: name, regions: z.array(sectors).max(1 << 20).optional() })
 export const MendBody = z.strictObject({ op: z.enum(['clear', 'fix', 'off', 'on']), name, arg: z.string().max(16).optional(), ...dryRun })
-export const AddDiskBody = z.strictObject({ name, sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), ...dryRun })
-export const ReplaceDiskBody = z.strictObject({ sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), ...dryRun })
+/** A disk's device: a new image file of sizeBytes in the data directory, or an absolute path (or nbd:// URL); force overwrites one that holds data. */
+const diskDevice = { sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), force: z.boolean().optional(), ...dryRun }
+export const AddDiskBody = z.strictObject({ name, ...diskDevice })
+export const ReplaceDiskBody = z.strictObject(diskDevice)
 export const ThrottleBody = z.strictObject({ bytesPerSecond: z.number().nonnegative().max(1e12) })
 export const LabFailBody = z.strictObject({ mode: z.enum(['read', 'write', 'both']) })
 export const LabLatencyBody = z.strictObject({ ms: z.number().int().min(0).max(10_000) })

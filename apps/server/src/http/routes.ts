@@ -1,9 +1,10 @@
-import { type DiskGroup, type TxResult, EngineError, createFaultyDevice, createMemoryDevice, openDevicePath } from '@plexa/engine'
+import { type DiskGroup, type TxResult, EngineError } from '@plexa/engine'
 import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
 import { DeviceCookies } from '../auth/deviceCookies.ts'
 import type { Principal } from '../auth/users.ts'
 import { type Services, groupView, runningTasks, snapshot, taskMeta } from '../services.ts'
 import { openApiDocument } from './openapi.ts'
+import { withDiskDevice } from './diskDevice.ts'
 import { ApiError } from './respond.ts'
 
 export interface Ctx<K extends RouteKey> {
@@ -193,33 +194,28 @@ export const handlers: Handlers = {
   },
   async 'POST /api/dgs/:dg/disks'(s, ctx) {
     const dg = dgOf(s, ctx)
-    const device = await newDevice(s, dg.name, ctx.body.name, ctx.body)
-    try {
-      const r = await dg.addDisk({ name: ctx.body.name, device }, { dryRun: ctx.body.dryRun ?? false })
-      if (!ctx.body.dryRun) {
-        s.storage.group(dg.name).devices.set(ctx.body.name, device)
-        if (ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
-      }
-      return tx(r)
-    } finally {
-      if (ctx.body.dryRun) await device.close()
-    }
+    const { name, force, dryRun } = ctx.body
+    const r = await withDiskDevice(s, dg.name, name, ctx.body, async (device) => {
+      const r = await dg.addDisk({ name, device }, { dryRun: dryRun ?? false, force: force ?? false })
+      if (!dryRun) s.storage.group(dg.name).devices.set(name, device)
+      return r
+    })
+    if (!dryRun && ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
+    return tx(r)
   },
   async 'POST /api/dgs/:dg/disks/:disk/remove'(s, ctx) {
     return tx(await dgOf(s, ctx).removeDisk(ctx.params.disk!, { dryRun: ctx.body.dryRun ?? false }))
   },
   async 'POST /api/dgs/:dg/disks/:disk/replace'(s, ctx) {
     const dg = dgOf(s, ctx)
-    const device = await newDevice(s, dg.name, `${ctx.params.disk}-r${Date.now().toString(36)}`, ctx.body)
-    const r = await dg.replaceDisk(ctx.params.disk!, device, { dryRun: ctx.body.dryRun ?? false }).catch(async (e) => {
-      await device.close()
-      throw e
+    const disk = ctx.params.disk!
+    const { force, dryRun } = ctx.body
+    const r = await withDiskDevice(s, dg.name, `${disk}-r${Date.now().toString(36)}`, ctx.body, async (device) => {
+      const r = await dg.replaceDisk(disk, device, { dryRun: dryRun ?? false, force: force ?? false })
+      if (!dryRun) s.storage.group(dg.name).devices.set(disk, device)
+      return r
     })
-    if (ctx.body.dryRun) await device.close()
-    else {
-      s.storage.group(dg.name).devices.set(ctx.params.disk!, device)
-      if (ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
-    }
+    if (!dryRun && ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
     return tx(r)
   },
   async 'POST /api/dgs/:dg/disks/:disk/resync'(s, ctx) {
@@ -349,16 +345,4 @@ async function taskOp(s: Services, id: string, op: (dg: import('@plexa/engine').
   throw new EngineError('VM_NOT_FOUND', `no running task ${id}`)
 }
 
-/**
- * A device for adddisk/replace: a new sparse image in the data directory, or a given path. A dry
- * run gets a stand-in of the same size in memory, so it creates no file.
- */
-async function newDevice(s: Services, dg: string, disk: string, body: { sizeBytes?: number | undefined; path?: string | undefined; dryRun?: boolean | undefined }) {
-  if ((body.sizeBytes === undefined) === (body.path === undefined)) throw new EngineError('VM_INVALID_PARAM', 'give exactly one of sizeBytes (a new image file) or path')
-  if (body.path !== undefined) return createFaultyDevice(await openDevicePath(body.path))
-  if (body.sizeBytes! % 512 !== 0) throw new EngineError('VM_INVALID_PARAM', 'sizeBytes must be a multiple of 512')
-  if (!/^[A-Za-z0-9_.-]+$/.test(disk)) throw new EngineError('VM_INVALID_NAME', `bad disk name ${disk}`)
-  if (body.dryRun) return createFaultyDevice(createMemoryDevice(body.sizeBytes!))
-  return s.storage.newImage(`${dg}-${disk}.img`, body.sizeBytes!)
-}
 

@@ -92,6 +92,8 @@ async function blockDeviceSize(path: string): Promise<number> {
 
 export interface DevicePathOptions {
   io?: IoMode
+  /** Open for reading only (a dry run looking at a device): writes and the lock then fail. */
+  readOnly?: boolean
   /**
    * How often (ms) a write checks that an image file still has its size (default 1: an fstat per
    * write would cost a third of small-write throughput). Every flush checks; 0 checks on every
@@ -121,9 +123,9 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
   if (!st.isFile() && !st.isBlockDevice()) fail('VM_NOTCHARDEV', `${path} is not an image file or block device`)
   let fh: FileHandle
   try {
-    fh = await open(path, 'r+')
+    fh = await open(path, opts.readOnly ? 'r' : 'r+')
   } catch (e) {
-    fail('VM_NOTCHARDEV', `cannot open ${path} for reading and writing`, e)
+    fail('VM_NOTCHARDEV', `cannot open ${path} for reading${opts.readOnly ? '' : ' and writing'}`, e)
   }
   const kind = st.isBlockDevice() ? 'blockdev' : 'file'
   let size: number
