@@ -64,9 +64,12 @@ export interface Importer {
   pid: number
 }
 
-/** This process as an importer; `host` overrides the host name (tests, clusters naming hosts). */
+/**
+ * This process as an importer. The host is `host`, else `$PLEXA_HOST_ID` (a name that outlives the
+ * machine's host name: a container's changes with every new container), else the host name.
+ */
 export function thisImporter(host?: string): Importer {
-  return { hostid: (host ?? hostname()).slice(0, 64), pid: process.pid }
+  return { hostid: (host || process.env.PLEXA_HOST_ID || hostname()).slice(0, 64), pid: process.pid }
 }
 
 /**

@@ -67,6 +67,15 @@ describe('one manager per disk group, whatever the environment', () => {
     expect(h?.pid).toBeUndefined()
     const back = await DiskGroup.import({ devices: reopen() })
     await back.close()
+    // PLEXA_HOST_ID names this host when no host is given
+    process.env.PLEXA_HOST_ID = 'hostB'
+    try {
+      const named = await DiskGroup.import({ devices: reopen(), clearImport: true })
+      expect(await readHeader(reopen()[0]!)).toMatchObject({ hostid: 'hostB' })
+      await named.close()
+    } finally {
+      delete process.env.PLEXA_HOST_ID
+    }
   })
 
   it('I80: on one host, a live process keeps a group whose devices have no lock of their own; a dead process is taken over', async () => {
