@@ -21,7 +21,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf e2e/.data && npm run build -w @plexa/web && UV_THREADPOOL_SIZE=16 npx tsx apps/server/src/main.ts serve --demo --data e2e/.data --port ${PORT} --nbd-port 0`,
+    command: `rm -rf e2e/.data && node scripts/build.mjs && UV_THREADPOOL_SIZE=16 node apps/server/dist/main.js serve --demo --data e2e/.data --port ${PORT} --nbd-port 0`,
     cwd: '..',
     url: `http://127.0.0.1:${PORT}/api/health`,
     reuseExistingServer: false,

@@ -40,6 +40,12 @@ if (missing.length) {
 let passed = 0
 let failed = 0
 
+// What a user runs is compiled JavaScript: build it (web app, server, CLI) before anything runs it.
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
+if (build.status === 0) passed += 1
+else failed += 1
+console.log(build.status === 0 ? 'build: ok' : 'build: FAILED')
+
 for (const project of ['tsconfig.json', 'apps/web/tsconfig.json']) {
   const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', project], { stdio: 'inherit' })
   if (tsc.status === 0) passed += 1

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestServer, testServer } from '../../server/test/harness.ts'
 
-const BIN = fileURLToPath(new URL('../bin/plexa', import.meta.url))
+/** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
+const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
 
 function plexa(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

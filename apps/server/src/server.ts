@@ -50,7 +50,11 @@ export interface StartOptions extends ServeOptions {
   history?: Pick<HistoryOptions, 'events' | 'tasks' | 'alerts'>
 }
 
-const DEFAULT_WEB = fileURLToPath(new URL('../../web/dist', import.meta.url))
+/**
+ * The built web app: next to the compiled code in a packed `plexa` (its web/), or apps/web/dist in
+ * the repository (seen from apps/server/src, apps/server/dist and apps/cli/dist alike).
+ */
+const WEB_DIRS = ['../web', '../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
 
 /**
  * NBD TLS as configured: `require` by default when the NBD port listens beyond loopback (with a PSK
@@ -150,7 +154,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   }, 1000)
   const labAllowed = o.lab && (isLoopback(o.host) || o.labRemote)
   if (o.lab && !labAllowed) log(`lab mode stays off: ${o.host} is not a loopback address (use --lab-remote to allow it)`)
-  const staticDir = existsSync(join(DEFAULT_WEB, 'index.html')) ? DEFAULT_WEB : undefined
+  const staticDir = WEB_DIRS.find((d) => existsSync(join(d, 'index.html')))
   const server = createApp(services, { labAllowed, hosts: allowedHosts(o.host, o.allowedHosts), ...(staticDir ? { staticDir } : {}), ...(o.pingMs ? { pingMs: o.pingMs } : {}) })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
