@@ -1,7 +1,8 @@
 /** The `plexa` verbs (commander), each a thin call of the HTTP API. */
 import { Command, Option } from 'commander'
 import cliProgress from 'cli-progress'
-import { type Connection, CliError, EXIT, api, connection } from './client.ts'
+import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
+import { type Connection, CliError, EXIT, connection, exitFor } from './client.ts'
 import { vxprintHt } from './print.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
@@ -26,7 +27,7 @@ function out(g: Globals, json: unknown, text: () => string): void {
 
 async function groupName(c: Connection, g: Globals): Promise<string> {
   if (g.dg) return g.dg
-  const groups = (await api(c, 'GET /api/dgs')).groups as Array<{ name: string }>
+  const groups = (await c.call('GET /api/dgs')).groups
   if (groups.length === 1) return groups[0]!.name
   throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', groups.length ? `several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg` : 'the server has no disk group')
 }
@@ -42,7 +43,7 @@ async function waitTask(c: Connection, g: Globals, taskId: string): Promise<void
   const bar = g.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: '{task} [{bar}] {percentage}% | {done} of {total} | {rate}/s | ETA {etas} | {phase}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
   let started = false
   for (;;) {
-    const tasks = (await api(c, 'GET /api/tasks')).tasks as Array<{ taskId: string; doneBytes: number; totalBytes: number; rate: number; etaSeconds: number | null; phase: string }>
+    const tasks = (await c.call('GET /api/tasks')).tasks
     const t = tasks.find((x) => x.taskId === taskId)
     if (!t) break
     if (bar) {
@@ -59,18 +60,19 @@ async function waitTask(c: Connection, g: Globals, taskId: string): Promise<void
 
 async function finishResult(c: Connection, g: Globals, taskId: string): Promise<void> {
   await waitTask(c, g, taskId)
-  let r: { ok: boolean; code?: string; message?: string; report?: unknown } | undefined
+  let r: ResponseOf<'GET /api/tasks/:task/result'> | undefined
   for (let i = 0; i < 50 && !r; i++) {
     try {
-      r = await api(c, 'GET /api/tasks/:task/result', { task: taskId })
+      r = await c.call('GET /api/tasks/:task/result', { task: taskId })
     } catch (e) {
-      if (!(e instanceof CliError) || e.exit !== EXIT.NOT_FOUND) throw e
+      if (!(e instanceof ApiError) || e.status !== 404) throw e
       await new Promise((res) => setTimeout(res, 100))
     }
   }
   if (!r) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no result for ${taskId}`)
-  if (!r.ok) throw new CliError(EXIT.FAILED, r.code ?? 'VM_INTERNAL', r.message ?? 'the task failed')
-  out(g, r, () => `${taskId}: done ${JSON.stringify(r!.report)}`)
+  if (!r.ok) throw new CliError(EXIT.FAILED, r.code, r.message)
+  const report = r.report
+  out(g, r, () => `${taskId}: done ${JSON.stringify(report)}`)
 }
 
 interface ResyncOpts {
@@ -127,15 +129,15 @@ export function buildProgram(): Command {
       act(async (cmd) => {
         const { g, c } = await conn(cmd)
         const names = cmd.args
-        const dgs = g.dg ? [g.dg] : ((await api(c, 'GET /api/dgs')).groups as Array<{ name: string }>).map((x) => x.name)
-        const views = await Promise.all(dgs.map((dg) => api(c, 'GET /api/dgs/:dg', { dg })))
+        const dgs = g.dg ? [g.dg] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
+        const views = await Promise.all(dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg })))
         if (names.length) {
           for (const v of views) {
-            const keep = new Set(v.config.volumes.filter((x: { v_name: string }) => names.includes(x.v_name)).map((x: { v_rid: number }) => x.v_rid))
-            v.config.volumes = v.config.volumes.filter((x: { v_rid: number }) => keep.has(x.v_rid))
-            v.config.plexes = v.config.plexes.filter((p: { pl_vol_rid: number }) => keep.has(p.pl_vol_rid))
-            const pls = new Set(v.config.plexes.map((p: { pl_rid: number }) => p.pl_rid))
-            v.config.subdisks = v.config.subdisks.filter((s: { sd_plex_rid: number }) => pls.has(s.sd_plex_rid))
+            const keep = new Set(v.config.volumes.filter((x) => names.includes(x.v_name)).map((x) => x.v_rid))
+            v.config.volumes = v.config.volumes.filter((x) => keep.has(x.v_rid))
+            v.config.plexes = v.config.plexes.filter((p) => keep.has(p.pl_vol_rid))
+            const pls = new Set(v.config.plexes.map((p) => p.pl_rid))
+            v.config.subdisks = v.config.subdisks.filter((s) => pls.has(s.sd_plex_rid))
           }
           if (!views.some((v) => v.config.volumes.length)) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no volume ${names.join(', ')}`)
         }
@@ -171,7 +173,7 @@ export function buildProgram(): Command {
           ...(o.disks ? { disks: o.disks.split(',') } : {}),
           ...(o.dryRun ? { dryRun: true } : {}),
         }
-        const r = await api(c, 'POST /api/dgs/:dg/assist', { dg: await groupName(c, g) }, body)
+        const r = await c.call('POST /api/dgs/:dg/assist', { dg: await groupName(c, g) }, body)
         out(g, r, () => changesText(r))
       }),
     )
@@ -188,9 +190,9 @@ export function buildProgram(): Command {
       act(async (cmd, volume, name) => {
         const { g, c } = await conn(cmd)
         const o = cmd.opts() as { wait?: boolean; dryRun?: boolean }
-        const r = await api(c, 'POST /api/dgs/:dg/plexes/:plex/att', { dg: await groupName(c, g), plex: name! }, { volume: volume!, ...(o.dryRun ? { dryRun: true } : {}) })
-        if (r.taskId && o.wait) await waitTask(c, g, r.taskId)
-        out(g, r, () => (r.taskId ? `attaching ${name} to ${volume}: ${r.taskId}${o.wait ? ' done' : ''}` : changesText(r)))
+        const r = await c.call('POST /api/dgs/:dg/plexes/:plex/att', { dg: await groupName(c, g), plex: name! }, { volume: volume!, ...(o.dryRun ? { dryRun: true } : {}) })
+        if ('taskId' in r && o.wait) await waitTask(c, g, r.taskId)
+        out(g, r, () => ('taskId' in r ? `attaching ${name} to ${volume}: ${r.taskId}${o.wait ? ' done' : ''}` : changesText(r)))
       }),
     )
   /** A verb that commits one record change on one named object, with --dry-run (and --force). */
@@ -201,7 +203,7 @@ export function buildProgram(): Command {
       act(async (c0, name) => {
         const { g, c } = await conn(c0)
         const o = c0.opts() as { force?: boolean; dryRun?: boolean }
-        const r = await api(c, key, { dg: await groupName(c, g), [param]: name! }, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        const r = await c.call(key, { dg: await groupName(c, g), [param]: name! } as ParamsOf<typeof key>, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
         out(g, r, () => changesText(r))
       }),
     )
@@ -223,7 +225,7 @@ export function buildProgram(): Command {
     act(async (cmd, name) => {
       const { g, c } = await conn(cmd)
       const o = cmd.opts() as ResyncOpts
-      const r = await api(c, 'POST /api/dgs/:dg/volumes/:volume/resync', { dg: await groupName(c, g), volume: name! }, resyncBody(o))
+      const r = await c.call('POST /api/dgs/:dg/volumes/:volume/resync', { dg: await groupName(c, g), volume: name! }, resyncBody(o))
       return reportResync(c, g, o, r, `resyncing ${name}`)
     }),
   )
@@ -238,7 +240,7 @@ export function buildProgram(): Command {
     act(async (cmd, name) => {
       const { g, c } = await conn(cmd)
       const o = cmd.opts() as ResyncOpts & { mode?: 'strict' | 'faithful' }
-      const r = await api(c, 'POST /api/dgs/:dg/disks/:disk/resync', { dg: await groupName(c, g), disk: name! }, { ...resyncBody(o), ...(o.mode ? { mode: o.mode } : {}) })
+      const r = await c.call('POST /api/dgs/:dg/disks/:disk/resync', { dg: await groupName(c, g), disk: name! }, { ...resyncBody(o), ...(o.mode ? { mode: o.mode } : {}) })
       return reportResync(c, g, o, r, `resyncing disk ${name}`)
     }),
   )
@@ -250,7 +252,7 @@ export function buildProgram(): Command {
     .action(
       act(async (cmd) => {
         const { g, c } = await conn(cmd)
-        const r = await api(c, 'GET /api/tasks')
+        const r = await c.call('GET /api/tasks')
         out(g, r, () =>
           r.tasks.length
             ? ['TASK       KIND      VOLUME       DONE       TOTAL      RATE/s     ETA   PHASE', ...r.tasks.map((t: { taskId: string; kind: string; volume: string; doneBytes: number; totalBytes: number; rate: number; etaSeconds: number | null; phase: string }) => `${t.taskId.padEnd(10)} ${t.kind.padEnd(9)} ${t.volume.padEnd(12)} ${human(t.doneBytes).padEnd(10)} ${human(t.totalBytes).padEnd(10)} ${human(t.rate).padEnd(10)} ${String(t.etaSeconds ?? '?').padEnd(5)} ${t.phase}`)].join('\n')
@@ -266,8 +268,8 @@ export function buildProgram(): Command {
       .action(
         act(async (cmd, id) => {
           const { g, c } = await conn(cmd)
-          const r = await api(c, `POST /api/tasks/:task/${verb}`, { task: id! })
-          out(g, r, () => `${id}: ${verb === 'abort' ? 'aborting' : r.phase}`)
+          const r = await c.call(`POST /api/tasks/:task/${verb}`, { task: id! })
+          out(g, r, () => `${id}: ${'finished' in r ? 'already finished' : verb === 'abort' ? 'aborting' : r.phase}`)
         }),
       )
   }
@@ -279,8 +281,8 @@ export function buildProgram(): Command {
     .action(
       act(async (cmd, id, rate) => {
         const { g, c } = await conn(cmd)
-        const r = await api(c, 'POST /api/tasks/:task/throttle', { task: id! }, { bytesPerSecond: parseRate(rate!) })
-        out(g, r, () => `${id}: throttle ${r.throttle ? `${human(r.throttle)}/s` : 'none'}`)
+        const r = await c.call('POST /api/tasks/:task/throttle', { task: id! }, { bytesPerSecond: parseRate(rate!) })
+        out(g, r, () => ('finished' in r ? `${id}: already finished` : `${id}: throttle ${r.throttle ? `${human(r.throttle)}/s` : 'none'}`))
       }),
     )
 
@@ -293,7 +295,7 @@ export function buildProgram(): Command {
     .action(
       act(async (cmd, disk) => {
         const { g, c } = await conn(cmd)
-        const r = await api(c, 'POST /api/lab/dgs/:dg/disks/:disk/fail', { dg: await groupName(c, g), disk: disk! }, { mode: (cmd.opts() as { mode: 'both' }).mode })
+        const r = await c.call('POST /api/lab/dgs/:dg/disks/:disk/fail', { dg: await groupName(c, g), disk: disk! }, { mode: (cmd.opts() as { mode: 'both' }).mode })
         out(g, r, () => `${disk}: failing ${(cmd.opts() as { mode: string }).mode}`)
       }),
     )
@@ -304,7 +306,7 @@ export function buildProgram(): Command {
     .action(
       act(async (cmd, disk) => {
         const { g, c } = await conn(cmd)
-        const r = await api(c, 'POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: await groupName(c, g), disk: disk! })
+        const r = await c.call('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: await groupName(c, g), disk: disk! })
         out(g, r, () => `${disk}: restored`)
       }),
     )
@@ -330,6 +332,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; exit?: number; message?: string }
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) return EXIT.USAGE
+    if (e instanceof ApiError) e = new CliError(exitFor(e.status, e.code), e.code, e.message)
     if (e instanceof CliError) {
       const json = process.argv.includes('--json')
       if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2))

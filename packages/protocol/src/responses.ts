@@ -1,3 +1,4 @@
+import type { Config as EngineConfig } from '@plexa/engine'
 import { z } from 'zod'
 import type { ServerEvent } from './messages.ts'
 
@@ -31,7 +32,12 @@ export const DmRecord = z.object({ dm_name: z.string(), dm_rid: int, dm_pub_offs
 export const SdRecord = z.object({ sd_name: z.string(), sd_rid: int, sd_dm_name: z.string(), sd_plex_rid: int, sd_dev_offset: int, sd_len: int, sd_pl_offset: int, sd_comment: z.string(), sd_putil: putil, sd_tutil: putil })
 export const PlRecord = z.object({ pl_name: z.string(), pl_rid: int, pl_vol_rid: int, pl_state: z.string(), pl_kstate: kstate, pl_layout: z.string(), pl_len: int, pl_comment: z.string(), pl_putil: putil, pl_tutil: putil })
 export const VRecord = z.object({ v_name: z.string(), v_rid: int, v_state: z.string(), v_kstate: kstate, v_len: int, v_read_pol: z.string(), v_comment: z.string(), v_putil: putil, v_tutil: putil })
-export const Config = z.object({ tid: int, nextRid: int, dg: DgRecord, disks: z.array(DmRecord), subdisks: z.array(SdRecord), plexes: z.array(PlRecord), volumes: z.array(VRecord) })
+const ConfigShape = z.object({ tid: int, nextRid: int, dg: DgRecord, disks: z.array(DmRecord), subdisks: z.array(SdRecord), plexes: z.array(PlRecord), volumes: z.array(VRecord) })
+// the engine's Config has every field the schema checks (the typecheck fails here otherwise)
+const _configFits = (c: EngineConfig): z.output<typeof ConfigShape> => c
+void _configFits
+/** A group's configuration: the schema checks the fields above, and it is typed as the engine's full Config. */
+export const Config = ConfigShape as unknown as z.ZodType<EngineConfig, EngineConfig>
 
 const DirtyMap = z.object({ regionSectors: int, regions: z.array(int), recoveryBytes: int })
 export const StaleView = z.object({ regionSectors: int, full: z.boolean(), regions: z.array(int), syncErrors: z.array(int) })

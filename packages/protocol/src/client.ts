@@ -1,0 +1,75 @@
+import type { ApiErrorCode } from './errors.ts'
+import { type BodyOf, ROUTES, type ResponseOf, type RouteKey, routePath } from './api.ts'
+
+/** The `:name` parameters of a route's path, as a type: `'dg' | 'plex'`. */
+type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}` ? N | ParamNames<`/${Rest}`> : P extends `${string}:${infer N}` ? N : never
+
+/** The path parameters a route needs (`{}` for none). */
+export type ParamsOf<K extends RouteKey> = { [N in ParamNames<K extends `${string} ${infer P}` ? P : never>]: string }
+
+/**
+ * A failed call: the server's `{ error: { code, message } }` with the HTTP status, or the server
+ * could not be reached (`VM_UNREACHABLE`, status 0) or answered something that is not JSON.
+ */
+export class ApiError extends Error {
+  readonly code: ApiErrorCode | 'VM_UNREACHABLE'
+  readonly status: number
+  constructor(status: number, code: ApiErrorCode | 'VM_UNREACHABLE', message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+export interface ClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8080`; empty for the page's own origin (the web). */
+  baseUrl?: string
+  /** A bearer token (scripts, the CLI); without it the browser's session cookie is sent. */
+  token?: string
+  fetch?: typeof fetch
+}
+
+/** Arguments after the route key: path parameters when it has any, then the body when it takes one. */
+type Args<K extends RouteKey> = [keyof ParamsOf<K>] extends [never]
+  ? [params?: Record<string, never>, body?: BodyOf<K>, query?: string]
+  : [params: ParamsOf<K>, body?: BodyOf<K>, query?: string]
+
+/** Calls one route of the table: its request body and its answer are typed by the route's schemas. */
+export type Call = <K extends RouteKey>(key: K, ...args: Args<K>) => Promise<ResponseOf<K>>
+
+/** The one typed API client the web and the CLI share. */
+export function createClient(o: ClientOptions = {}): Call {
+  const base = (o.baseUrl ?? '').replace(/\/$/, '')
+  const doFetch = o.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init))
+  return async (key, ...[params, body, query]) => {
+    const def = ROUTES[key]
+    const headers: Record<string, string> = {}
+    if (o.token) headers.authorization = `Bearer ${o.token}`
+    // a mutation always carries a JSON body ({} when it takes none), so the server can tell it is JSON
+    const text = body !== undefined ? JSON.stringify(body) : def.method !== 'GET' ? '{}' : undefined
+    if (text !== undefined) headers['content-type'] = 'application/json'
+    let res: Response
+    try {
+      res = await doFetch(base + routePath(key, (params ?? {}) as Record<string, string>) + (query ?? ''), {
+        method: def.method,
+        headers,
+        ...(o.token ? {} : { credentials: 'same-origin' as const }),
+        ...(text !== undefined ? { body: text } : {}),
+      })
+    } catch (e) {
+      throw new ApiError(0, 'VM_UNREACHABLE', `cannot reach the Plexa server${base ? ` at ${base}` : ''} (${(e as Error).cause ?? e})`)
+    }
+    const raw = await res.text()
+    let json: unknown
+    try {
+      json = raw ? JSON.parse(raw) : {}
+    } catch {
+      throw new ApiError(res.status, 'VM_INTERNAL', `the server answered ${res.status} with something that is not JSON`)
+    }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: ApiErrorCode; message?: string } }).error
+      throw new ApiError(res.status, err?.code ?? 'VM_INTERNAL', err?.message ?? `HTTP ${res.status}`)
+    }
+    return json as ResponseOf<typeof key>
+  }
+}
