@@ -4,10 +4,11 @@
 //   apps/server/dist/main.js   `plexa serve`: the server, engine and protocol in one ES module (esbuild)
 //   apps/cli/dist/plexa.js     the `plexa` command; `plexa serve` loads the server as a chunk of its own
 // A target whose inputs are older than its output is not built again.
-//   node scripts/build.mjs [web|node|pack]...   (default: web and node; pack also copies the web app
-//   into apps/cli/web for the packed tarball, which `npm pack -w @plexa/cli` does through prepack)
+//   node scripts/build.mjs [web|node|pack|unpack]   (default: web and node; pack also copies the web
+//   app and the native addons into apps/cli for the tarball of `npm pack -w @plexa/cli`, its prepack;
+//   unpack, its postpack, removes the addons' copy)
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -50,8 +51,9 @@ async function buildNode() {
     sourcemap: 'linked',
     conditions: ['source'],
     logLevel: 'warning',
-    // ws loads these optional native helpers when they are installed
-    external: ['bufferutil', 'utf-8-validate'],
+    // ws loads these optional native helpers when they are installed; fs-native-extensions is a native
+    // addon that finds its prebuilt binary next to its own files, so it stays a package of its own
+    external: ['bufferutil', 'utf-8-validate', 'fs-native-extensions'],
     // bundled CommonJS packages (commander, prom-client, ...) may call require()
     banner: { js: "import { createRequire as __plexaRequire } from 'node:module'; const require = __plexaRequire(import.meta.url);" },
   }
@@ -67,14 +69,42 @@ function copyWebIntoCli() {
   cpSync(at('apps/web/dist'), at('apps/cli/web'), { recursive: true })
 }
 
+/**
+ * The packages left out of the bundles (native addons), with everything they depend on, copied into
+ * apps/cli/node_modules: npm pack puts them in the tarball as bundleDependencies, so the packed
+ * `plexa` installs without the registry. `unpack` (postpack) removes the copy.
+ */
+function copyExternalsIntoCli() {
+  const cli = JSON.parse(readFileSync(at('apps/cli/package.json'), 'utf8'))
+  const seen = new Set()
+  const visit = (name) => {
+    if (seen.has(name)) return
+    seen.add(name)
+    const dir = at(join('node_modules', name))
+    if (!existsSync(dir)) throw new Error(`${name} is not installed`)
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) if (existsSync(at(join('node_modules', dep)))) visit(dep)
+  }
+  for (const name of cli.bundleDependencies ?? []) visit(name)
+  rmSync(at('apps/cli/node_modules'), { recursive: true, force: true })
+  for (const name of seen) cpSync(at(join('node_modules', name)), at(join('apps/cli/node_modules', name)), { recursive: true })
+}
+
 const targets = process.argv.slice(2)
+if (targets.includes('unpack')) {
+  rmSync(at('apps/cli/node_modules'), { recursive: true, force: true })
+  process.exit(0)
+}
 const all = targets.length === 0 || targets.includes('pack')
 const want = (t) => all || targets.includes(t)
 const started = Date.now()
 try {
   if (want('web')) buildWeb()
   if (want('node')) await buildNode()
-  if (targets.includes('pack')) copyWebIntoCli()
+  if (targets.includes('pack')) {
+    copyWebIntoCli()
+    copyExternalsIntoCli()
+  }
 } catch (e) {
   console.error(`build: ${e.message ?? e}`)
   process.exit(1)
