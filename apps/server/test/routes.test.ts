@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ROUTES, type RouteKey } from '@plexa/protocol'
 import { type TestServer, testServer } from './harness.ts'
+import type { Handlers } from '../src/http/routes.ts'
 import { cases } from './routeCases.ts'
 
 describe('HTTP API: every route succeeds with the answer its response schema describes (rule 94) and fails with its code', () => {
@@ -31,3 +32,7 @@ describe('HTTP API: every route succeeds with the answer its response schema des
     expect(failRes.status).toBeGreaterThanOrEqual(400)
   })
 })
+
+// A handler answering another shape than its route's response schema fails the typecheck (rule 94).
+// @ts-expect-error status must be 'ok'
+export const wrongShape: Handlers['GET /api/health'] = async () => ({ body: { status: 'okay', version: '1', groups: 0, clients: 0, seq: 0, lab: false } })

@@ -27,12 +27,14 @@ export interface ClientOptions {
   /** A bearer token (scripts, the CLI); without it the browser's session cookie is sent. */
   token?: string
   fetch?: typeof fetch
+  /** Sees every failed call before it is thrown (the web returns to its login form on a 401). */
+  onError?: (e: ApiError, key: RouteKey) => void
 }
 
-/** Arguments after the route key: path parameters when it has any, then the body when it takes one. */
+/** Arguments after the route key: path parameters (when it has any), the body, the query string's fields. */
 type Args<K extends RouteKey> = [keyof ParamsOf<K>] extends [never]
-  ? [params?: Record<string, never>, body?: BodyOf<K>, query?: string]
-  : [params: ParamsOf<K>, body?: BodyOf<K>, query?: string]
+  ? [params?: Record<string, never>, body?: BodyOf<K>, query?: Record<string, string>]
+  : [params: ParamsOf<K>, body?: BodyOf<K>, query?: Record<string, string>]
 
 /** Calls one route of the table: its request body and its answer are typed by the route's schemas. */
 export type Call = <K extends RouteKey>(key: K, ...args: Args<K>) => Promise<ResponseOf<K>>
@@ -41,7 +43,7 @@ export type Call = <K extends RouteKey>(key: K, ...args: Args<K>) => Promise<Res
 export function createClient(o: ClientOptions = {}): Call {
   const base = (o.baseUrl ?? '').replace(/\/$/, '')
   const doFetch = o.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init))
-  return async (key, ...[params, body, query]) => {
+  const call: Call = async (key, ...[params, body, query]) => {
     const def = ROUTES[key]
     const headers: Record<string, string> = {}
     if (o.token) headers.authorization = `Bearer ${o.token}`
@@ -50,7 +52,8 @@ export function createClient(o: ClientOptions = {}): Call {
     if (text !== undefined) headers['content-type'] = 'application/json'
     let res: Response
     try {
-      res = await doFetch(base + routePath(key, (params ?? {}) as Record<string, string>) + (query ?? ''), {
+      const qs = query && Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''
+      res = await doFetch(base + routePath(key, (params ?? {}) as Record<string, string>) + qs, {
         method: def.method,
         headers,
         ...(o.token ? {} : { credentials: 'same-origin' as const }),
@@ -72,4 +75,14 @@ export function createClient(o: ClientOptions = {}): Call {
     }
     return json as ResponseOf<typeof key>
   }
+  if (!o.onError) return call
+  const onError = o.onError
+  return (async (key: RouteKey, ...args: unknown[]) => {
+    try {
+      return await (call as (k: RouteKey, ...a: unknown[]) => Promise<unknown>)(key, ...args)
+    } catch (e) {
+      if (e instanceof ApiError) onError(e, key)
+      throw e
+    }
+  }) as Call
 }

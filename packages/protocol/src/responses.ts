@@ -20,7 +20,7 @@ export const ErrorBody = z.object({ error: z.object({ code: z.string().regex(/^V
 
 export const Health = z.object({ status: z.literal('ok'), version: z.string(), groups: int, clients: int, seq: int, lab: z.boolean() })
 /** An OpenAPI 3.1 document (its own schema is the OpenAPI specification's). */
-export const OpenApiDocument = z.looseObject({ openapi: z.string().startsWith('3.1'), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
+export const OpenApiDocument = z.object({ openapi: z.string().startsWith('3.1'), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
 export const Me = z.object({ user: z.string(), role })
 export const LoggedOut = z.object({ loggedOut: z.literal(true) })
 export const UserList = z.object({ users: z.array(z.object({ name: z.string(), role })) })

@@ -16,8 +16,8 @@ export function Actions() {
   const actions = actionsFor(group.config, selection, role)
   const run = async (a: Action, body: Record<string, unknown>) => {
     try {
-      const r = await api(a.route, a.params, body as never)
-      setMessage(r.taskId ? `${a.label}: task ${r.taskId} started` : `${a.label}: done`)
+      const r = await api(a.route, a.params as never, body as never)
+      setMessage('taskId' in r ? `${a.label}: task ${r.taskId} started` : `${a.label}: done`)
     } catch (e) {
       setMessage(`${a.label} failed: ${(e as { code: string }).code}: ${(e as Error).message}`)
     }
@@ -82,8 +82,8 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
       setPreview({ text: ['(repair copies every region; it has no dry run)'] })
       return
     }
-    api(action.route, action.params, { ...body, dryRun: true } as never).then(
-      (r) => live && setPreview({ text: (r.changes ?? []).map((c: { op: string; kind: string; name: string; fields: string[] }) => `${c.op} ${c.kind} ${c.name}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`), bytes: r.bytes ?? r.copyBytes }),
+    api(action.route, action.params as never, { ...body, dryRun: true } as never).then(
+      (r) => live && setPreview({ text: ('changes' in r ? r.changes : []).map((c) => `${c.op} ${c.kind} ${c.name}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`), bytes: 'bytes' in r ? r.bytes : 'copyBytes' in r ? r.copyBytes : undefined }),
       (e) => live && setPreview({ text: [], error: `${(e as { code: string }).code}: ${(e as Error).message}` }),
     )
     return () => void (live = false)

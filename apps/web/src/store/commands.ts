@@ -1,11 +1,11 @@
 import type { HistoryItem } from '@plexa/protocol'
-import { ApiFailure, api } from '../net/api.ts'
+import { ApiError, api } from '../net/api.ts'
 import { appStore } from './appStore.ts'
 import { prependHistory } from './applyServerMessage.ts'
 
 /**
  * What components ask of the server, in one place: each command calls the API and leaves the
- * answer in the store (or throws an ApiFailure whose words the caller shows).
+ * answer in the store (or throws an ApiError whose words the caller shows).
  */
 
 /** Acknowledges an alert (admins; audited by the server). The stream brings the change. */
@@ -23,7 +23,7 @@ export async function loadOlderEvents(limit = 200): Promise<void> {
 
 /** Words for a failure: what failed, why, and the code to search for. */
 export function failureWords(what: string, e: unknown): string {
-  if (e instanceof ApiFailure) {
+  if (e instanceof ApiError) {
     if (e.code === 'VM_UNREACHABLE') return `${what} failed: the server cannot be reached (${e.message})`
     return `${what} failed: ${e.message} (${e.code})`
   }
