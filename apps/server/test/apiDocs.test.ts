@@ -66,6 +66,9 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   table: every route with its path parameters, body, success answers (the zod schemas of
   \`packages/protocol/src/responses.ts\`, which type the server's handlers and the typed client) and the error
   codes each status carries. Feed it to an OpenAPI client generator or viewer.
+- **Typed client**: TypeScript callers (the web, the CLI) use \`createClient\` of \`@plexa/protocol\`:
+  \`const call = createClient({ baseUrl, token }); const r = await call('POST /api/dgs/:dg/plexes/:plex/det', { dg, plex }, { dryRun: true })\`
+  types the parameters, the body and the answer from the route table and throws one \`ApiError\` (\`code\`, \`status\`).
 
 - Base: \`http://127.0.0.1:8080/api\`. JSON in and out. Bodies are at most 1 MiB.
 - Authentication: \`POST /api/session\` sets an HttpOnly, SameSite=Strict session cookie for browsers;

@@ -11,7 +11,7 @@ function fakeFetch(status: number, body: string) {
   return { calls, fetch: f as typeof fetch }
 }
 
-describe('the typed API client of @plexa/protocol, shared by the web and the CLI (rule 106)', () => {
+describe('the typed API client of @plexa/protocol, shared by the web and the CLI (rule 109)', () => {
   it('builds the request from the route table: method, filled path, bearer token, JSON body', async () => {
     const f = fakeFetch(200, '{"dryRun":true,"tid":3,"changes":[]}')
     const call = createClient({ baseUrl: 'http://h:1/', token: 'plx_t', fetch: f.fetch })
