@@ -93,6 +93,27 @@ describe('one manager per disk group, whatever the environment', () => {
     await dg.close()
   })
 
+  it('I80: releasing the lock of a closed device leaves alone the file that reuses its descriptor number', async () => {
+    const t = await tempDir()
+    try {
+      const [a, b] = [join(t.dir, 'a.img'), join(t.dir, 'b.img')]
+      for (const p of [a, b]) await createImageFile(p, MiB)
+      const devA = await openDevicePath(a)
+      const releaseA = devA.lock!()
+      await devA.close()
+      const devB = await openDevicePath(b) // most likely gets devA's descriptor number
+      const releaseB = devB.lock!()
+      releaseA()
+      const again = await openDevicePath(b)
+      expect(() => again.lock!()).toThrow(expect.objectContaining({ code: 'VM_BUSY' }))
+      await again.close()
+      releaseB()
+      await devB.close()
+    } finally {
+      await t.remove()
+    }
+  })
+
   it('I80: a block device is claimed exclusively: another node of the same device is refused VM_BUSY', async () => {
     const t = await tempDir()
     const img = join(t.dir, 'loop.img')

@@ -15,9 +15,10 @@ import { fail } from '../errors.ts'
  *   any other node of the same device (another devtmpfs, a container's /dev) meets too, and which
  *   a mounted or otherwise held device refuses.
  *
- * Fails VM_BUSY when either is held elsewhere. `release` drops both.
+ * Fails VM_BUSY when either is held elsewhere. `release` drops both (`isOpen` says whether `fd` is
+ * still this device's: closing it dropped the OFD lock already).
  */
-export function lockOpenDevice(fd: number, path: string, blockDevice: boolean): () => void {
+export function lockOpenDevice(fd: number, path: string, blockDevice: boolean, isOpen: () => boolean): () => void {
   let excl: number | undefined
   if (blockDevice) {
     try {
@@ -39,11 +40,8 @@ export function lockOpenDevice(fd: number, path: string, blockDevice: boolean): 
     fail('VM_BUSY', `${path} is locked by another manager`)
   }
   return () => {
-    try {
-      unlock(fd)
-    } catch {
-      // the descriptor is already closed, which dropped the lock
-    }
+    // A closed descriptor dropped its lock, and its number may belong to another file by now.
+    if (isOpen()) unlock(fd)
     if (excl !== undefined) closeSync(excl)
     excl = undefined
   }

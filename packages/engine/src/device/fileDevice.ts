@@ -171,7 +171,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
     size,
     location,
     lockKey: `path:${key}`,
-    lock: () => lockOpenDevice(fh.fd, path, kind === 'blockdev'),
+    lock: () => lockOpenDevice(fh.fd, path, kind === 'blockdev', () => !closed),
     async read(offset, length) {
       // Every byte is read (a short read is an error), so the buffer need not be cleared first.
       const buf = Buffer.allocUnsafe(length)
