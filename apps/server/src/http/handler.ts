@@ -1,0 +1,84 @@
+import type { DiskGroup, TxResult } from '@plexa/engine'
+import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
+import type { Principal } from '../auth/users.ts'
+import type { TaskMeta } from '../history/history.ts'
+import type { Services } from '../services.ts'
+
+/** What a handler gets of its request: parsed parameters and body, the caller, query and cookies. */
+export interface Ctx<K extends RouteKey> {
+  params: Record<string, string>
+  body: BodyOf<K>
+  who: Principal | undefined
+  query: URLSearchParams
+  sessionId: string | undefined
+  clientKey: string
+  cookies: Map<string, string>
+}
+
+/** A handler's answer: its body has the shape of the route's response schema (the typecheck says so). */
+export interface Reply<B = unknown> {
+  status?: number
+  body: B
+  headers?: Record<string, string | string[]>
+}
+
+/** The route table: one handler per route of the protocol's `Api`. */
+export type Handlers = { [K in RouteKey]: (s: Services, ctx: Ctx<K>) => Promise<Reply<ReplyOf<K>>> }
+
+export function ok<B>(body: B, status = 200): Reply<B> {
+  return { status, body }
+}
+
+/** The disk group named by the route's `:dg`. */
+export function dgOf(s: Services, ctx: { params: Record<string, string> }): DiskGroup {
+  return s.storage.group(ctx.params.dg!).dg
+}
+
+/** A transaction result, or 200 with `dryRun: true` and the planned changes. */
+export function tx(r: TxResult): Reply<TxResult> {
+  return ok(r)
+}
+
+interface Accepted {
+  accepted: true
+  taskId: string
+}
+
+/** A started task: 202 with its id, its outcome (`done`) recorded in the task history. */
+export function taskStarted(s: Services, dg: DiskGroup, kind: string, meta: TaskMeta, task: { id: string; done: Promise<unknown> }): Reply<Accepted> {
+  s.history.claim(dg.name, task.id, kind, meta, task.done)
+  return ok({ accepted: true, taskId: task.id }, 202)
+}
+
+/** What a long operation answers when it finished before starting a task. */
+type Finished<R> = [R] extends [void] ? { done: true } : R
+
+/**
+ * Waits until a long operation has either finished or started its task; answers `taskStarted`'s
+ * 202 then. The task's outcome is the operation's (an attach whose copy left regions behind
+ * fails), recorded in the task history.
+ */
+export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, volume: string, run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+  return new Promise((resolve, reject) => {
+    let answered = false
+    const done: Promise<R> = run((id) => {
+      answered = true
+      // claimed once `done` is known (onTask may come before run returns); the first task answers
+      void Promise.resolve().then(() => resolve(taskStarted(s, dg, kind, { target: `volume ${volume}`, volumes: [volume] }, { id, done })))
+    })
+    done.then(
+      (r) => {
+        if (!answered) {
+          answered = true
+          resolve(ok((r ?? { done: true }) as Finished<R>))
+        }
+      },
+      (e) => {
+        if (!answered) {
+          answered = true
+          reject(e)
+        }
+      },
+    )
+  })
+}

@@ -1,0 +1,37 @@
+import { EngineError } from '@plexa/engine'
+import type { Handlers } from '../handler.ts'
+import { ok } from '../handler.ts'
+
+/** What happened: finished tasks and their results, the event history, alerts and their acknowledgement. */
+export const historyRoutes = {
+  async 'GET /api/tasks/history'(s, ctx) {
+    const { limit, before } = paging(ctx.query, 50)
+    return ok({ tasks: s.history.tasks.page(limit, before === undefined ? undefined : (t) => t.id < before) })
+  },
+  async 'GET /api/history'(s, ctx) {
+    const { limit, before } = paging(ctx.query, 200)
+    return ok({ events: s.history.events.page(limit, before === undefined ? undefined : (e) => e.id < before) })
+  },
+  async 'GET /api/alerts'(s) {
+    return ok({ alerts: s.history.alerts.all() })
+  },
+  async 'POST /api/alerts/:alert/ack'(s, ctx) {
+    const id = Number(ctx.params.alert)
+    const alert = Number.isSafeInteger(id) ? s.history.alerts.ack(id, ctx.who!.name) : undefined
+    if (!alert) throw new EngineError('VM_NOT_FOUND', `no alert ${ctx.params.alert}`)
+    s.hub.publish({ type: 'alert.acked', alert })
+    return ok(alert)
+  },
+  async 'GET /api/tasks/:task/result'(s, ctx) {
+    const r = s.history.results.get(ctx.params.task!)
+    if (!r) throw new EngineError('VM_NOT_FOUND', `no finished task ${ctx.params.task}`)
+    return ok(r)
+  },
+} satisfies Partial<Handlers>
+
+/** `?limit=N&before=ID` of a history page. */
+function paging(q: URLSearchParams, fallback: number): { limit: number; before: number | undefined } {
+  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? fallback) || fallback))
+  const b = q.get('before')
+  return { limit, before: b !== null && /^\d+$/.test(b) ? Number(b) : undefined }
+}
