@@ -227,7 +227,7 @@ test('axe-core finds nothing serious in either view, the properties or a dialog,
       expect(await seriousViolations(page), `${view}, ${dark ? 'dark' : 'light'}`).toEqual([])
     }
     await page.getByRole('button', { name: 'Detach mirvol-02' }).click()
-    await expect(page.getByRole('dialog').getByTestId('dry-run')).toContainText('update pl mirvol-02')
+    await expect(page.getByRole('dialog').getByTestId('dry-run')).toContainText('plex mirvol-02: state ACTIVE → STALE')
     expect(await seriousViolations(page), `detach dialog, ${dark ? 'dark' : 'light'}`).toEqual([])
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click()
   }
@@ -258,7 +258,7 @@ test('screenshots of the legend, two volumes, the disk view, properties and a di
       await expect(page.getByRole('region', { name: 'disk view' })).toHaveScreenshot(`disk-view-${name}.png`)
       await page.getByRole('button', { name: 'Detach msvol-01' }).click()
       const dialog = page.getByRole('dialog')
-      await expect(dialog.getByTestId('dry-run')).toContainText('update pl msvol-01')
+      await expect(dialog.getByTestId('dry-run')).toContainText('plex msvol-01: state ACTIVE → STALE')
       await expect(dialog).toHaveScreenshot(`detach-dialog-${name}.png`)
       await dialog.getByRole('button', { name: 'Cancel' }).click()
     }

@@ -1,8 +1,14 @@
 import { useEffect, useState } from 'react'
-import { api } from './net/api.ts'
+import { api, session } from './net/api.ts'
 import { connect } from './net/socket.ts'
 import { appStore, useApp } from './store/appStore.ts'
 import { Actions } from './components/Actions.tsx'
+import { AlertsPanel } from './components/AlertsPanel.tsx'
+import { AuditPanel } from './components/AuditPanel.tsx'
+import { ConfirmHost } from './components/Confirm.tsx'
+import { HealthStrip } from './components/HealthStrip.tsx'
+import { Overview } from './components/Overview.tsx'
+import { TaskHistory } from './components/TaskHistory.tsx'
 import { DiskView } from './components/DiskView.tsx'
 import { EventLog } from './components/EventLog.tsx'
 import { Login } from './components/Login.tsx'
@@ -18,6 +24,15 @@ export function App() {
     document.documentElement.classList.toggle('dark', dark)
   }, [dark])
   const loggedOut = auth === 'out'
+  useEffect(() => {
+    // the server refused the session (it restarted without it, or it expired): back to the login
+    // form, and after it to where the administrator was
+    session.onRefused = () => {
+      appStore.getState().refused()
+      setAuth('out')
+    }
+    return () => void (session.onRefused = undefined)
+  }, [])
   useEffect(() => {
     if (loggedOut) return
     // the stream opens while the session is checked, so the snapshot arrives sooner, and the same
@@ -35,32 +50,52 @@ export function App() {
 function Frame({ onLogout }: { onLogout: () => void }) {
   const connection = useApp((s) => s.server.connection)
   const user = useApp((s) => s.server.user)
-  const [view, setView] = useState<'volumes' | 'disks'>('volumes')
+  const view = useApp((s) => s.view)
+  const openAlerts = useApp((s) => Object.values(s.server.alerts).filter((a) => !a.acked).length)
+  const [bottom, setBottom] = useState<'events' | 'alerts' | 'audit'>('events')
+  const [tasksTab, setTasksTab] = useState<'running' | 'history'>('running')
+  const setView = appStore.getState().setView
+  const VIEWS = [['overview', 'Overview'], ['volumes', 'Volume view'], ['disks', 'Disk view']] as const
   return (
-    <div className="grid h-full grid-cols-[14rem_1fr_18rem] grid-rows-[auto_1fr_12rem] bg-surface text-fg">
+    <div className="grid h-full grid-cols-[14rem_1fr_18rem] grid-rows-[auto_auto_1fr_14rem] bg-surface text-fg">
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
         <h1 className="font-semibold">Plexa</h1>
-        <span data-testid="connection" aria-label={`connection ${connection}`} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection}</span>
+        <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
         <nav className="ml-4 flex gap-1 text-sm" role="tablist" aria-label="views">
-          {(['volumes', 'disks'] as const).map((v) => (
-            <button key={v} role="tab" aria-selected={view === v} className={`rounded px-2 ${view === v ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setView(v)}>{v === 'volumes' ? 'Volume view' : 'Disk view'}</button>
+          {VIEWS.map(([v, label]) => (
+            <button key={v} role="tab" aria-selected={view === v} className={`rounded px-2 ${view === v ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setView(v)}>{label}</button>
           ))}
         </nav>
         <span className="ml-auto text-xs">{user?.name} ({user?.role})</span>
         <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} aria-label="toggle dark mode">Dark</button>
         <button className="rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
       </header>
+      <HealthStrip onOverview={() => setView('overview')} />
       <aside aria-label="objects pane" className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
       <main className="flex flex-col overflow-hidden">
         <Actions />
-        <div className="min-h-0 flex-1">{view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
+        <div className="min-h-0 flex-1">{view === 'overview' ? <Overview /> : view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
       <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
-      <footer className="col-span-3 grid grid-cols-2 border-t border-slate-200 dark:border-slate-700">
+      <footer className="col-span-3 grid min-h-0 grid-cols-2 border-t border-slate-200 dark:border-slate-700">
         {/* paint containment: a hundred reporting tasks never repaint the rest of the page */}
-        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={{ contain: 'strict' }}><h2 className="px-2 pt-1 text-xs font-semibold">Tasks</h2><TaskMonitor /></div>
-        <div className="overflow-hidden"><EventLog /></div>
+        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={{ contain: 'strict' }}>
+          <div className="flex gap-1 px-2 pt-1 text-xs" role="tablist" aria-label="tasks">
+            <button role="tab" aria-selected={tasksTab === 'running'} className={`rounded px-2 ${tasksTab === 'running' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setTasksTab('running')}>Running tasks</button>
+            <button role="tab" aria-selected={tasksTab === 'history'} className={`rounded px-2 ${tasksTab === 'history' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setTasksTab('history')}>Task history</button>
+          </div>
+          {tasksTab === 'running' ? <TaskMonitor /> : <TaskHistory />}
+        </div>
+        <div className="flex min-h-0 flex-col overflow-hidden">
+          <div className="flex gap-1 px-2 pt-1 text-xs" role="tablist" aria-label="log">
+            {([['events', 'Events'], ['alerts', `Alerts (${openAlerts} open)`], ['audit', 'Audit']] as const).map(([k, label]) => (
+              <button key={k} role="tab" aria-selected={bottom === k} className={`rounded px-2 ${bottom === k ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setBottom(k)}>{label}</button>
+            ))}
+          </div>
+          <div className="min-h-0 flex-1">{bottom === 'events' ? <EventLog /> : bottom === 'alerts' ? <AlertsPanel /> : <AuditPanel />}</div>
+        </div>
       </footer>
+      <ConfirmHost />
     </div>
   )
 }

@@ -1,11 +1,11 @@
-import { memo, useMemo, useRef } from 'react'
+import { memo, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { TaskProgress } from '@plexa/engine'
+import type { TaskView } from '@plexa/protocol'
 import { api } from '../net/api.ts'
-import { useApp } from '../store/appStore.ts'
+import { appStore, useApp } from '../store/appStore.ts'
+import { duration, throttleText } from '../views/format.ts'
+import { formatBytes, formatRate } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
-
-const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`
 
 const ROW_H = 28
 
@@ -38,25 +38,53 @@ export function TaskMonitor() {
 }
 
 /** One row; only the rows whose task reported redraw (a hundred tasks report every second). */
-const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskProgress; admin: boolean }) {
+const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskView; admin: boolean }) {
   const pct = Math.floor((t.doneBytes * 100) / Math.max(1, t.totalBytes))
+  const paused = t.phase === 'paused'
+  const vols = t.volumes ?? [t.volume]
+  const what = t.target ? `${t.target}${t.target.startsWith('disk') ? ` (${vols.join(', ')})` : ''}` : vols.join(', ')
+  const abort = () =>
+    appStore.getState().confirm({
+      id: 'abort',
+      label: 'Abort task',
+      route: 'POST /api/tasks/:task/abort',
+      params: { dg: t.dg, task: t.taskId },
+      body: {},
+      destructive: true,
+      warning: `the ${t.kind} of ${what} stops at ${pct}% (${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}): what it has not copied stays stale, and ${vols.join(', ')} without full redundancy until a new resync`,
+      noDryRun: 'aborting has no dry run; the task stops at its next region and can be started again',
+    })
   return (
     <tr data-testid={`task-${t.taskId}`} style={{ height: ROW_H }}>
       <td className="px-1">{t.taskId}</td>
-      <td className="px-1">{t.kind} {t.volume}</td>
+      <td className="px-1" data-testid={`task-what-${t.taskId}`}>{t.kind} {what}</td>
       <td className="px-1"><progress max={100} value={pct} aria-label={`progress ${t.taskId}`} /> {pct}%</td>
-      <td className="px-1">{mib(t.doneBytes)} / {mib(t.totalBytes)}</td>
-      <td className="px-1">{mib(t.rate)}/s</td>
-      <td className="px-1">ETA {t.etaSeconds ?? '?'} s</td>
+      <td className="px-1">{formatBytes(t.doneBytes)} / {formatBytes(t.totalBytes)}</td>
+      <td className="px-1" data-testid={`rate-${t.taskId}`}>{paused ? 'paused' : t.rate > 0 ? formatRate(t.rate) : '—'}</td>
+      <td className="px-1" data-testid={`eta-${t.taskId}`}>{paused ? '' : t.etaSeconds === null ? 'ETA unknown' : `ETA ${duration(t.etaSeconds)}`}</td>
       <td className="px-1" data-testid={`phase-${t.taskId}`}>{t.phase}</td>
       <td className="space-x-1 px-1">
-        <button disabled={!admin} onClick={() => void api(t.phase === 'paused' ? 'POST /api/tasks/:task/resume' : 'POST /api/tasks/:task/pause', { task: t.taskId })}>{t.phase === 'paused' ? 'Resume' : 'Pause'}</button>
-        <button disabled={!admin} onClick={() => void api('POST /api/tasks/:task/abort', { task: t.taskId })}>Abort</button>
-        <label>
-          throttle MiB/s
-          <input aria-label={`throttle ${t.taskId}`} disabled={!admin} type="number" min={0} className="ml-1 w-16 rounded border px-1 dark:bg-slate-700" defaultValue={t.throttle ? t.throttle / 1048576 : 0} onKeyDown={(e) => e.key === 'Enter' && void api('POST /api/tasks/:task/throttle', { task: t.taskId }, { bytesPerSecond: Number((e.target as HTMLInputElement).value) * 1048576 })} />
-        </label>
+        <button disabled={!admin} onClick={() => void api(paused ? 'POST /api/tasks/:task/resume' : 'POST /api/tasks/:task/pause', { task: t.taskId })}>{paused ? 'Resume' : 'Pause'}</button>
+        <button disabled={!admin} onClick={abort}>Abort</button>
+        <Throttle t={t} admin={admin} />
       </td>
     </tr>
   )
 })
+
+/** The throttle as it is (MiB/s, 0 = unlimited), edited in place; the server's value wins when it changes. */
+function Throttle({ t, admin }: { t: TaskView; admin: boolean }) {
+  const mibs = t.throttle / 1048576
+  const [text, setText] = useState(String(mibs))
+  const [shown, setShown] = useState(t.throttle)
+  if (shown !== t.throttle) {
+    setShown(t.throttle)
+    setText(String(mibs))
+  }
+  return (
+    <label title={`throttle now: ${throttleText(t.throttle)}`}>
+      throttle <span data-testid={`throttle-${t.taskId}`}>{throttleText(t.throttle)}</span>, set MiB/s
+      <input aria-label={`throttle ${t.taskId}`} disabled={!admin} type="number" min={0} className="ml-1 w-16 rounded border px-1 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void api('POST /api/tasks/:task/throttle', { task: t.taskId }, { bytesPerSecond: Math.round(Number(text) * 1048576) })} />
+    </label>
+  )
+}

@@ -3,6 +3,8 @@ import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { byName, indexConfig } from '../views/layout.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
+import { stateFill, stateStroke } from '../views/colors.ts'
+import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth } from '../views/health.ts'
 
 const ROW_H = 24
 
@@ -22,10 +24,33 @@ function stateOf(it: Item): string {
   return (r.dm_pflag ?? 0) & 0x100 ? 'REMOVED' : ''
 }
 
+/** What needs noticing on a row, from the group's health: a volume's redundancy, a failed disk, a plex in trouble. */
+function healthOf(it: Item, h: GroupHealth | undefined): { text: string; state: 'ok' | 'stale' | 'failed' | 'offline'; why: string } | undefined {
+  if (!h) return undefined
+  if (it.kind === 'v') {
+    const v = h.volumes.get(it.name)
+    if (!v || v.redundancy === 'full') return undefined
+    return { text: `${REDUNDANCY_ICON[v.redundancy]} ${REDUNDANCY_WORDS[v.redundancy].toUpperCase()}`, state: REDUNDANCY_STATE[v.redundancy] as 'stale', why: [v.words, ...v.problems].join('; ') }
+  }
+  if (it.kind === 'dm') {
+    const d = h.disks.get(it.name)
+    if (!d || d.status === 'ok') return undefined
+    return { text: `✕ ${d.status === 'suspect' ? 'I/O ERRORS' : d.status.toUpperCase()}`, state: 'failed', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
+  }
+  if (it.kind === 'pl') {
+    const p = h.plexes.get(it.name)
+    if (!p?.problem) return undefined
+    return { text: p.failedDisks.length ? '✕ ON FAILED DISK' : '▲ NEEDS RECOVERY', state: p.failedDisks.length ? 'failed' : 'stale', why: p.problem }
+  }
+  return undefined
+}
+
 /** The object tree: disk groups, their disks, and volumes > plexes > subdisks. Arrow keys move. */
 export function Tree() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const selection = useApp((s) => s.selection)
+  const lab = useApp((s) => s.server.lab.disks)
+  const health = useMemo(() => new Map(groups.map((g) => [g.name, groupHealth(g, lab)])), [groups, lab])
   // one small object a row, strings built only for the rows in view: 36,000 rows at the large scale
   const items = useMemo(() => {
     const out: Item[] = []
@@ -100,6 +125,11 @@ export function Tree() {
             <span className="mr-1 text-xs text-muted">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
             {it.name}
             {it.offline && ' (offline)'}
+            {/* what needs noticing comes before the states, so a narrow tree never cuts it off */}
+            {(() => {
+              const hh = healthOf(it, health.get(it.dg))
+              return hh && <span data-testid={`tree-health-${it.name}`} title={hh.why} className="ml-1 rounded border px-0.5 text-xs font-semibold text-fg" style={{ background: stateFill(hh.state), borderColor: stateStroke(hh.state) }}>{hh.text}</span>
+            })()}
             {stateOf(it) && <span className="ml-1 text-xs text-muted">{stateOf(it)}</span>}
           </li>
           )

@@ -2,6 +2,8 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
+import { HealthBadge } from './HealthBadge.tsx'
+import { type VolumeHealth, groupHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
 import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
 import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
@@ -42,7 +44,7 @@ export function VolumeView() {
   const svgW = Math.max(200, width - INSET)
   // what each volume draws, once per configuration; only the heights follow the width
   const items = useMemo(() => {
-    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble }> = []
+    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble; health: VolumeHealth | undefined }> = []
     for (const g of groups) {
       const ix = indexConfig(g.config)
       const trouble: Trouble = new Map()
@@ -50,7 +52,7 @@ export function VolumeView() {
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
       for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
         const drl = drlCaption(v, ix.plexesByVolume.get(v.v_rid) ?? [], g.dirty[v.v_name], g.stale)
-        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
+        out.push({ g, ix, v, drl, trouble, health: groupHealth(g, lab.disks).volumes.get(v.v_name), h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
       }
     }
     return out
@@ -89,7 +91,7 @@ export function VolumeView() {
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (
             <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP }}>
-              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} selected={selection} width={svgW} zoom={zoom} />
+              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} health={it.health} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}
         </section>
@@ -104,12 +106,14 @@ interface DrawingProps {
   v: GroupView['config']['volumes'][number]
   drl: DrlCaption | undefined
   trouble: Trouble
+  /** Its redundancy (health.ts): the badge's colour and words. */
+  health: VolumeHealth | undefined
   selected: Selection | undefined
   width: number
   zoom: Zoom
 }
 
-const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, selected, width, zoom }: DrawingProps) {
+const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, health, selected, width, zoom }: DrawingProps) {
   const box = useMemo(() => layoutVolume(ix, v, width, zoom), [ix, v, width, zoom])
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
@@ -122,12 +126,11 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, sele
     e.preventDefault()
     select(kind, name)
   }
-  const vk = stateKey(v.v_kstate, v.v_state)
   return (
-    <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}`} className={`h-full overflow-hidden rounded border p-2 ${isSel('v', v.v_name) ? 'border-[var(--c-select)]' : 'border-line'}`}>
+    <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}${health ? ` ${health.words}` : ''}`} className={`h-full overflow-hidden rounded border p-2 ${isSel('v', v.v_name) ? 'border-[var(--c-select)]' : 'border-line'}`}>
       <figcaption className="flex h-6 items-center gap-2 text-sm">
         <button className="font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
-        <span className="rounded border px-1 text-xs text-fg" style={{ background: stateFill(vk), borderColor: stateStroke(vk) }}>{v.v_kstate} {v.v_state}</span>
+        <HealthBadge health={health} kstate={v.v_kstate} state={v.v_state} />
         <span className="text-xs text-muted" title={sectorsText(v.v_len)}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>

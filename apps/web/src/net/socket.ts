@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, type ServerMessage } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
+import { api } from './api.ts'
 
 /**
  * The live stream, fed into the store outside React. Reconnects with the last sequence number it
@@ -23,11 +24,14 @@ export function connect(): () => void {
     const s = appStore.getState()
     const last = s.server.seq > 0 && !s.server.needsSnapshot ? `&lastSeq=${s.server.seq}` : ''
     const proto = location.protocol === 'https:' ? 'wss' : 'ws'
-    ws = new WebSocket(`${proto}://${location.host}/ws?protocol=${PROTOCOL_VERSION}${last}`)
-    ws.onopen = () => {
+    const sock = new WebSocket(`${proto}://${location.host}/ws?protocol=${PROTOCOL_VERSION}${last}`)
+    ws = sock
+    let opened = false
+    sock.onopen = () => {
+      opened = true
       retry = 250
     }
-    ws.onmessage = (m) => {
+    sock.onmessage = (m) => {
       // performance marks of the first snapshot's way in (read by the rendering benchmark)
       if (!performance.getEntriesByName('plexa-first-message').length) performance.mark('plexa-first-message')
       // messages are applied once per frame, however many arrive: one render, not hundreds
@@ -38,10 +42,13 @@ export function connect(): () => void {
         requestAnimationFrame(flush)
       }
     }
-    ws.onclose = () => {
+    sock.onclose = () => {
       if (closed) return
       appStore.getState().setConnection('reconnecting')
-      setTimeout(open, retry)
+      // a stream refused before it opened may be a session the server no longer knows (it
+      // restarted, the session expired): asking says so, and a 401 takes the page to its login
+      if (!opened) api('GET /api/session').catch(() => {})
+      setTimeout(() => !closed && open(), retry)
       retry = Math.min(retry * 2, 5000)
     }
   }

@@ -1,6 +1,7 @@
 import { createStore } from 'zustand/vanilla'
 import { useStore } from 'zustand'
 import type { ServerMessage } from '@plexa/protocol'
+import type { Action } from '../views/actions.ts'
 import { type Connection, type ServerState, applyServerMessage, initialServerState } from './applyServerMessage.ts'
 
 /** What is selected: a record of a group, by kind and name. */
@@ -14,25 +15,43 @@ export interface AppState {
   server: ServerState
   selection: Selection | undefined
   dark: boolean
+  /** The main view; kept across a return to the login form, so the page comes back where it was. */
+  view: 'overview' | 'volumes' | 'disks'
+  /** The action waiting for its confirmation (one dialog at a time, opened from any view). */
+  pending: Action | undefined
+  /** What the last action came to, in words (shown in the actions bar). */
+  actionMessage: string | undefined
   receive(m: ServerMessage): void
   /** Applies several messages in one store update (one render). */
   receiveAll(ms: ServerMessage[]): void
   setConnection(c: Connection): void
   select(s: Selection | undefined): void
+  confirm(a: Action | undefined): void
+  setView(v: AppState['view']): void
+  say(message: string | undefined): void
   toggleDark(): void
   reset(): void
+  /** The session was refused: the server state goes, where the administrator was stays. */
+  refused(): void
 }
 
 export const appStore = createStore<AppState>()((set) => ({
   server: initialServerState(),
   selection: undefined,
+  pending: undefined,
+  actionMessage: undefined,
+  view: 'volumes',
   dark: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches,
   receive: (m) => set((s) => ({ server: applyServerMessage(s.server, m) })),
   receiveAll: (ms) => set((s) => ({ server: ms.reduce(applyServerMessage, s.server) })),
   setConnection: (connection) => set((s) => ({ server: { ...s.server, connection } })),
   select: (selection) => set({ selection }),
+  confirm: (pending) => set({ pending }),
+  setView: (view) => set({ view }),
+  say: (actionMessage) => set({ actionMessage }),
   toggleDark: () => set((s) => ({ dark: !s.dark })),
-  reset: () => set({ server: initialServerState(), selection: undefined }),
+  reset: () => set({ server: initialServerState(), selection: undefined, pending: undefined, actionMessage: undefined, view: 'volumes' }),
+  refused: () => set((s) => ({ server: { ...initialServerState(), connection: 'offline' }, pending: undefined, selection: s.selection, view: s.view })),
 }))
 
 export function useApp<T>(selector: (s: AppState) => T): T {

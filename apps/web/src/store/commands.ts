@@ -1,11 +1,12 @@
 import type { HistoryItem } from '@plexa/protocol'
+import type { Action } from '../views/actions.ts'
 import { ApiError, api } from '../net/api.ts'
 import { appStore } from './appStore.ts'
 import { prependHistory } from './applyServerMessage.ts'
 
 /**
  * What components ask of the server, in one place: each command calls the API and leaves the
- * answer in the store (or throws an ApiError whose words the caller shows).
+ * answer in the store (or throws an ApiFailure whose words the caller shows).
  */
 
 /** Acknowledges an alert (admins; audited by the server). The stream brings the change. */
@@ -28,4 +29,29 @@ export function failureWords(what: string, e: unknown): string {
     return `${what} failed: ${e.message} (${e.code})`
   }
   return `${what} failed: ${e instanceof Error ? e.message : String(e)}`
+}
+
+/** Runs an action (confirmed when it needed it); what it came to goes to the actions bar. */
+export async function runAction(a: Action, body: Record<string, unknown>): Promise<void> {
+  const say = appStore.getState().say
+  try {
+    const r = await api(a.route, a.params as never, body as never)
+    say('taskId' in r ? `${a.label}: task ${r.taskId} started` : `${a.label}: done`)
+  } catch (e) {
+    say(failureWords(a.label, e))
+  }
+}
+
+/** Opens the confirmation of a repair of the given regions from the plex the administrator trusts. */
+export function repairRegions(dg: string, volume: string, source: string, regions: number[]): void {
+  appStore.getState().confirm({
+    id: 'repair',
+    label: 'Repair from',
+    route: 'POST /api/dgs/:dg/volumes/:volume/repair',
+    params: { dg, volume },
+    body: { source, regions },
+    destructive: true,
+    warning: `the other plexes of ${volume} are overwritten with ${source}'s data in ${regions.length} region(s): choose the plex whose data is right`,
+    noDryRun: `a repair has no dry run: it copies region(s) ${regions.slice(0, 10).join(', ')}${regions.length > 10 ? ', …' : ''} from ${source}`,
+  })
 }

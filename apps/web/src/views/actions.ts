@@ -16,6 +16,8 @@ export interface Action {
   warning?: string
   /** Offers a Force choice, explained. */
   force?: string
+  /** What the dialog says instead of a dry run, for an action that has none (repair, abort). */
+  noDryRun?: string
 }
 
 /** The actions of the selection, pure: the web and its tests compute the same list. */
@@ -37,7 +39,7 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
     const disReason = viewer ?? locked ?? (!v ? 'not associated' : last)
     out.push({ id: 'dis', label: 'Dissociate', route: 'POST /api/dgs/:dg/plexes/:plex/dis', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(disReason ? { disabled: disReason } : {}) })
     const repairReason = viewer ?? (!v || v.v_kstate !== 'ENABLED' ? 'the volume is not started' : pl.pl_kstate !== 'ENABLED' || pl.pl_state !== 'ACTIVE' ? 'only an ACTIVE plex can be the source' : others.length === 0 ? 'no other plex to repair' : undefined)
-    out.push({ id: 'repair', label: 'Repair from this plex', route: 'POST /api/dgs/:dg/volumes/:volume/repair', params: { dg: sel.dg, volume: v?.v_name ?? '' }, body: { source: pl.pl_name }, destructive: true, warning: `every other plex of ${v?.v_name ?? 'the volume'} is overwritten with ${pl.pl_name}'s data`, ...(repairReason ? { disabled: repairReason } : {}) })
+    out.push({ id: 'repair', label: 'Repair from this plex', route: 'POST /api/dgs/:dg/volumes/:volume/repair', params: { dg: sel.dg, volume: v?.v_name ?? '' }, body: { source: pl.pl_name }, destructive: true, noDryRun: 'a repair has no dry run: it copies every region of the volume from this plex', warning: `every other plex of ${v?.v_name ?? 'the volume'} is overwritten with ${pl.pl_name}'s data`, ...(repairReason ? { disabled: repairReason } : {}) })
   } else if (sel.kind === 'v') {
     const v = c.volumes.find((x) => x.v_name === sel.name)
     if (!v) return out

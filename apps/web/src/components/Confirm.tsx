@@ -1,0 +1,81 @@
+import { useEffect, useRef, useState } from 'react'
+import { api } from '../net/api.ts'
+import { appStore, useApp } from '../store/appStore.ts'
+import { failureWords, runAction } from '../store/commands.ts'
+import type { Action } from '../views/actions.ts'
+import { dangerWords, effectWords } from '../views/effect.ts'
+import { useFocusReturn } from '../views/useFocusReturn.ts'
+
+/** The one confirmation dialog, for whichever view asked (store.pending). */
+export function ConfirmHost() {
+  const pending = useApp((s) => s.pending)
+  if (!pending) return null
+  const close = () => appStore.getState().confirm(undefined)
+  return <Confirm key={`${pending.id}:${JSON.stringify(pending.params)}`} action={pending} onClose={close} onConfirm={(body) => { close(); void runAction(pending, body) }} />
+}
+
+/**
+ * A confirmation: what the action will do in words from its dry run, what stands in its way
+ * (a failed disk, a log plex), and the Force choice explained. Cancel has the focus, so Enter
+ * cancels; Confirm is disabled, with the reason, while the server cannot be reached or the dry
+ * run refused the action.
+ */
+function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () => void; onConfirm: (body: Record<string, unknown>) => void }) {
+  useFocusReturn()
+  const [force, setForce] = useState(false)
+  const [preview, setPreview] = useState<{ text: string[]; error?: string }>()
+  const group = useApp((s) => s.server.groups[action.params.dg ?? ''])
+  const lab = useApp((s) => s.server.lab.disks)
+  const live = useApp((s) => s.server.connection === 'live')
+  const ref = useRef<HTMLDialogElement>(null)
+  const cancelRef = useRef<HTMLButtonElement>(null)
+  const body = action.force ? { ...action.body, force } : action.body
+  useEffect(() => {
+    ref.current?.showModal?.()
+    cancelRef.current?.focus() // the safe choice: Enter cancels, Escape cancels
+  }, [])
+  useEffect(() => {
+    let on = true
+    if (action.noDryRun) {
+      setPreview({ text: [action.noDryRun] })
+      return
+    }
+    setPreview(undefined)
+    api(action.route, action.params as never, { ...body, dryRun: true } as never).then(
+      (r) => on && setPreview({ text: group ? effectWords(action, group, lab, r as Parameters<typeof effectWords>[3]) : [] }),
+      (e: unknown) => on && setPreview({ text: [], error: failureWords('The dry run', e) }),
+    )
+    return () => void (on = false)
+  }, [action, force]) // eslint-disable-line react-hooks/exhaustive-deps
+  const dangers = group ? dangerWords(action, group, lab) : []
+  const blocked = !live ? 'the server cannot be reached: nothing can be done until it answers again' : preview?.error ? 'the dry run refused it (above)' : !preview ? 'waiting for the dry run' : undefined
+  const target = Object.entries(action.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
+  return (
+    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-xl rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose}>
+      <h2 className="mb-2 font-semibold">{action.label} {target}?</h2>
+      {action.warning && <p className="mb-2 font-semibold text-amber-800 dark:text-amber-300" role="alert">⚠ {action.warning}</p>}
+      {dangers.map((d) => <p key={d} className="mb-2 font-semibold text-danger" role="alert" data-testid="danger">✕ {d}</p>)}
+      {action.force && (
+        <label className="mb-2 block">
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} aria-label="force" /> Force
+          <span className="block text-xs text-muted">{action.force}</span>
+        </label>
+      )}
+      <div data-testid="dry-run" className="mb-3 max-h-48 overflow-auto rounded bg-panel p-2 text-xs">
+        {!preview && 'computing the dry run…'}
+        {preview?.error && <span className="text-danger">{preview.error}</span>}
+        {preview && !preview.error && (
+          <>
+            {!action.noDryRun && <div className="font-semibold">What it will do (dry run, nothing changed yet):</div>}
+            <ul className="list-disc pl-4">{preview.text.map((t) => <li key={t}>{t}</li>)}</ul>
+          </>
+        )}
+      </div>
+      {blocked && <p className="mb-2 text-xs" id="confirm-why" data-testid="confirm-blocked">Confirm is not available: {blocked}.</p>}
+      <div className="flex justify-end gap-2">
+        <button ref={cancelRef} className="rounded border border-line px-3 py-1" onClick={onClose}>Cancel</button>
+        <button className="rounded bg-accent px-3 py-1 text-accent-ink disabled:cursor-not-allowed disabled:opacity-60" disabled={blocked !== undefined} aria-describedby={blocked ? 'confirm-why' : undefined} onClick={() => onConfirm(body)}>Confirm</button>
+      </div>
+    </dialog>
+  )
+}

@@ -1,0 +1,70 @@
+import { useEffect, useMemo, useState } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import { useApp } from '../store/appStore.ts'
+import { ackAlert, failureWords } from '../store/commands.ts'
+import { stateFill, stateStroke } from '../views/colors.ts'
+import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, stripCounts } from '../views/health.ts'
+
+/**
+ * Health first: across the top, each group's volumes by redundancy, failed disks, plexes that need
+ * a copy, running tasks and open alerts; under it every open critical alert, until acknowledged.
+ * The page title carries the count of open alerts, so a background tab says it too.
+ */
+export function HealthStrip({ onOverview }: { onOverview: () => void }) {
+  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  const lab = useApp((s) => s.server.lab.disks)
+  const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
+  const alertMap = useApp((s) => s.server.alerts)
+  const open = useMemo(() => Object.values(alertMap).filter((a) => !a.acked).sort((a, b) => b.lastAt - a.lastAt), [alertMap])
+  const critical = open.filter((a) => a.severity === 'critical')
+  const counts = groups.map((g) => stripCounts(g, lab, tasks))
+  const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.failedDisks.length, 0)
+  useEffect(() => {
+    document.title = `${open.length ? `(${open.length}) ` : ''}${bad ? '⚠ ' : ''}Plexa`
+  }, [open.length, bad])
+  return (
+    <div className="col-span-3">
+      <section aria-label="health" data-testid="health-strip" className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-line bg-panel px-3 py-1 text-xs">
+        {counts.map((c) => (
+          <div key={c.dg} className="flex flex-wrap items-center gap-2" data-testid={`health-dg-${c.dg}`}>
+            <strong>{c.dg}</strong>
+            {REDUNDANCY_ORDER.filter((r) => c.byRedundancy[r] > 0).map((r) => (
+              <span key={r} data-testid={`count-${r}`} className="rounded border px-1 text-fg" style={{ background: stateFill(REDUNDANCY_STATE[r]), borderColor: stateStroke(REDUNDANCY_STATE[r]) }}>
+                <span aria-hidden>{REDUNDANCY_ICON[r]} </span>{c.byRedundancy[r]} {REDUNDANCY_WORDS[r]}
+              </span>
+            ))}
+            {c.failedDisks.length > 0 && (
+              <span data-testid="failed-disks" className="rounded border px-1 font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+                <span aria-hidden>✕ </span>failed disk{c.failedDisks.length > 1 ? 's' : ''}: {c.failedDisks.join(', ')}
+              </span>
+            )}
+            {c.stalePlexes > 0 && <span>{c.stalePlexes} plex{c.stalePlexes > 1 ? 'es' : ''} to recover</span>}
+            <span>{c.runningTasks} task{c.runningTasks === 1 ? '' : 's'} running</span>
+          </div>
+        ))}
+        <span data-testid="alert-count" className={`ml-auto rounded px-1 ${open.length ? 'border font-semibold text-fg' : ''}`} style={open.length ? { background: stateFill(critical.length ? 'failed' : 'stale'), borderColor: stateStroke(critical.length ? 'failed' : 'stale') } : {}}>
+          {open.length ? `${open.length} open alert${open.length > 1 ? 's' : ''}` : 'no open alerts'}
+        </span>
+        <button className="rounded border border-line px-2" onClick={onOverview}>Needs attention</button>
+      </section>
+      {critical.slice(0, 3).map((a) => <CriticalBanner key={a.id} id={a.id} text={`${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`} />)}
+      {critical.length > 3 && <p className="border-b border-line px-3 text-xs">and {critical.length - 3} more critical alerts (see Alerts)</p>}
+    </div>
+  )
+}
+
+function CriticalBanner({ id, text }: { id: number; text: string }) {
+  const admin = useApp((s) => s.server.user?.role === 'admin')
+  const live = useApp((s) => s.server.connection === 'live')
+  const [error, setError] = useState<string>()
+  return (
+    <div role="alert" data-testid={`banner-${id}`} className="flex items-center gap-2 border-b px-3 py-1 text-sm font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+      <span aria-hidden>✕</span>
+      <span>CRITICAL alert #{id} {text}</span>
+      {error && <span className="font-normal">{error}</span>}
+      <button className="ml-auto rounded border border-current px-2 text-xs disabled:opacity-60" disabled={!admin || !live} title={!admin ? 'viewers cannot acknowledge alerts' : !live ? 'the server is unreachable' : 'acknowledge: you have seen it'} onClick={() => ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
+        Acknowledge
+      </button>
+    </div>
+  )
+}

@@ -1,0 +1,76 @@
+import { useMemo, useState } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import { api } from '../net/api.ts'
+import { appStore, useApp } from '../store/appStore.ts'
+import { ackAlert, failureWords } from '../store/commands.ts'
+import { type Action, actionsFor } from '../views/actions.ts'
+import { type AttentionItem, attention } from '../views/health.ts'
+import { TONE } from '../views/tone.ts'
+
+/**
+ * What needs attention, worst first, each with the action that fixes it: a resync (previewed with
+ * its dry run in the confirmation), a disk to replace or restore, an alert to acknowledge.
+ */
+export function Overview() {
+  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  const lab = useApp((s) => s.server.lab)
+  const alertMap = useApp((s) => s.server.alerts)
+  const role = useApp((s) => s.server.user?.role)
+  const live = useApp((s) => s.server.connection === 'live')
+  const [error, setError] = useState<string>()
+  const items = useMemo(() => attention(groups, lab, Object.values(alertMap)), [groups, lab, alertMap])
+  const why = role !== 'admin' ? 'viewers cannot change anything' : !live ? 'the server cannot be reached' : undefined
+  const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
+    const f = it.fix
+    const g = groups.find((x) => x.name === it.dg)
+    if (!g) return undefined
+    const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => actionsFor(g.config, { dg: it.dg, ...sel }, role).find((a) => a.id === id)
+    switch (f.kind) {
+      case 'resync-volume': {
+        const a = pick({ kind: 'v', name: f.volume }, 'resync')
+        return a && { label: `Resync ${f.volume}`, run: () => appStore.getState().confirm(a) }
+      }
+      case 'resync-disk': {
+        const a = pick({ kind: 'dm', name: f.disk }, 'resyncdisk')
+        return a && { label: `Resync disk ${f.disk}`, run: () => appStore.getState().confirm(a) }
+      }
+      case 'replace-disk': {
+        const dm = g.config.disks.find((d) => d.dm_name === f.disk)
+        const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
+        return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm({ id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg: it.dg, disk: f.disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new ${Math.round(bytes / 1048576)} MiB image takes the place of ${f.disk}; its plexes are then resynchronised` }) }
+      }
+      case 'restore-disk':
+        return { label: `Restore disk ${f.disk} (lab)`, run: () => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: it.dg, disk: f.disk }).catch((e: unknown) => setError(failureWords('Restore', e))) }
+      case 'ack':
+        return { label: `Acknowledge #${f.alert}`, run: () => void ackAlert(f.alert).catch((e: unknown) => setError(failureWords('Acknowledge', e))) }
+      case 'verify':
+        return undefined
+      case 'none':
+        return undefined
+    }
+  }
+  return (
+    <section aria-label="needs attention" className="h-full overflow-auto p-3 text-sm">
+      <h2 className="mb-2 font-semibold">Needs attention</h2>
+      {error && <p role="alert" className="text-danger">{error}</p>}
+      {items.length === 0 && <p data-testid="all-well">✓ Nothing needs attention: every volume has full redundancy, every disk works, no alert is open.</p>}
+      <ul className="space-y-1">
+        {items.map((it) => {
+          const f = fix(it)
+          return (
+            <li key={it.key} data-testid={`attention-${it.key}`} className={`flex items-center gap-2 rounded border border-line p-1 ${TONE[it.severity].text}`}>
+              <span aria-hidden>{TONE[it.severity].icon}</span>
+              <span className="flex-1"><strong>{it.severity.toUpperCase()}</strong> {it.text}</span>
+              {f && (
+                <button className="rounded border border-line px-2 text-fg aria-disabled:opacity-60" aria-disabled={why !== undefined || undefined} title={why ?? f.label} onClick={() => why === undefined && f.run()}>
+                  {f.label}
+                </button>
+              )}
+              {!f && it.fix.kind === 'none' && <span className="text-xs text-muted">restore or replace its failed disk first</span>}
+            </li>
+          )
+        })}
+      </ul>
+    </section>
+  )
+}

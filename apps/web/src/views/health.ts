@@ -1,0 +1,200 @@
+import type { Config } from '@plexa/engine'
+import type { Alert, GroupView, LabView, TaskView } from '@plexa/protocol'
+import type { StateKey } from './colors.ts'
+
+/**
+ * Health first: what a group's volumes, disks and plexes mean for the administrator, derived from
+ * the records, the stale maps and the lab (pure, so every view and its tests agree).
+ *
+ * A volume's redundancy counts its *healthy copies*: data plexes ENABLED ACTIVE, complete, on no
+ * failed disk. A mirror down to one is "no redundancy"; a mirror that lost a copy but keeps two or
+ * more is "degraded"; no healthy copy (or the volume detached) is "failed"; a volume built of one
+ * plex has full redundancy as designed, and says "not mirrored".
+ */
+export type Redundancy = 'full' | 'degraded' | 'none' | 'failed' | 'stopped'
+
+export const REDUNDANCY_ORDER: Redundancy[] = ['failed', 'none', 'degraded', 'stopped', 'full']
+
+export const REDUNDANCY_WORDS: Record<Redundancy, string> = {
+  full: 'full redundancy',
+  degraded: 'degraded',
+  none: 'no redundancy',
+  failed: 'failed',
+  stopped: 'stopped',
+}
+
+/** The state colour of each redundancy (the theme's state variables: colour, words and icon agree). */
+export const REDUNDANCY_STATE: Record<Redundancy, StateKey> = { full: 'ok', degraded: 'stale', none: 'failed', failed: 'failed', stopped: 'offline' }
+export const REDUNDANCY_ICON: Record<Redundancy, string> = { full: '✓', degraded: '▲', none: '⚠', failed: '✕', stopped: '■' }
+
+export interface VolumeHealth {
+  volume: string
+  redundancy: Redundancy
+  healthy: number
+  copies: number
+  /** One line for the badge: "no redundancy: 1 of 2 copies". */
+  words: string
+  /** Why, in sentences: "plex mirvol-02 is DETACHED IOFAIL", "plex msvol-02 is on failed disk disk02". */
+  problems: string[]
+}
+
+export type DiskStatus = 'ok' | 'failed' | 'removed' | 'suspect'
+
+export interface DiskHealth {
+  disk: string
+  status: DiskStatus
+  /** "fails reads and writes (lab)", "removed", "I/O errors: plex mirvol-02 failed on it". */
+  reason: string
+  /** Every volume with a subdisk on it. */
+  volumes: string[]
+}
+
+export interface PlexHealth {
+  plex: string
+  volume: string
+  /** A problem of this plex, or undefined when it is a healthy copy (or a log that works). */
+  problem?: string
+  /** The failed disks it has a subdisk on. */
+  failedDisks: string[]
+}
+
+export interface GroupHealth {
+  dg: string
+  volumes: Map<string, VolumeHealth>
+  disks: Map<string, DiskHealth>
+  plexes: Map<string, PlexHealth>
+}
+
+const REMOVED = 0x100
+
+/** A log plex: every subdisk of it is a log subdisk (as the engine tells them). */
+function isLog(c: Config, plexName: string): boolean {
+  const sds = c.subdisks.filter((s) => s.sd_pl_name === plexName)
+  return sds.length > 0 && sds.every((s) => s.sd_is_log)
+}
+
+const cache = new WeakMap<GroupView, { lab: LabView['disks']; h: GroupHealth }>()
+
+/** The health of one group (memoised per group view and lab state: the store replaces them on change). */
+export function groupHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
+  const hit = cache.get(g)
+  if (hit && hit.lab === lab) return hit.h
+  const h = computeHealth(g, lab)
+  cache.set(g, { lab, h })
+  return h
+}
+
+function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
+  const c = g.config
+  const sdsByPlex = new Map<string, string[]>()
+  for (const s of c.subdisks) if (s.sd_pl_name) sdsByPlex.set(s.sd_pl_name, [...(sdsByPlex.get(s.sd_pl_name) ?? []), s.sd_dm_name])
+  const volsByDisk = new Map<string, Set<string>>()
+  for (const p of c.plexes) {
+    if (!p.pl_v_name) continue
+    for (const d of sdsByPlex.get(p.pl_name) ?? []) volsByDisk.set(d, (volsByDisk.get(d) ?? new Set()).add(p.pl_v_name))
+  }
+  // disks: failed (lab), removed (no device), suspect (plexes failed with I/O errors on it): of
+  // the disks under the failed plexes, the ones every failed plex has in common, else each one
+  // that a failed plex lies on alone (a stripe over disk01 and disk02 failing with a mirror on
+  // disk02 alone points at disk02, not disk01)
+  const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => new Set(sdsByPlex.get(p.pl_name) ?? []))
+  const common = ioFailed.length ? [...ioFailed[0]!].filter((d) => ioFailed.every((set) => set.has(d))) : []
+  const suspects = new Set(common.length ? common : ioFailed.filter((set) => set.size === 1).flatMap((set) => [...set]))
+  const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && (sdsByPlex.get(p.pl_name) ?? []).includes(disk)).map((p) => p.pl_name)
+  const disks = new Map<string, DiskHealth>()
+  for (const d of c.disks) {
+    const l = lab.find((x) => x.dg === g.name && x.disk === d.dm_name && x.failed !== 'none')
+    let status: DiskStatus = 'ok'
+    let reason = ''
+    if (l) [status, reason] = ['failed', `fails ${l.failed === 'both' ? 'reads and writes' : `${l.failed}s`} (lab)`]
+    else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
+    else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
+    disks.set(d.dm_name, { disk: d.dm_name, status, reason, volumes: [...(volsByDisk.get(d.dm_name) ?? [])].sort() })
+  }
+  const bad = (disk: string) => disks.get(disk)?.status === 'failed' || disks.get(disk)?.status === 'removed'
+  const plexes = new Map<string, PlexHealth>()
+  const volumes = new Map<string, VolumeHealth>()
+  for (const v of c.volumes) {
+    const mine = c.plexes.filter((p) => p.pl_v_name === v.v_name)
+    const data = mine.filter((p) => !isLog(c, p.pl_name))
+    const problems: string[] = []
+    let healthy = 0
+    for (const p of mine) {
+      const failedDisks = [...new Set((sdsByPlex.get(p.pl_name) ?? []).filter(bad))]
+      const stale = g.stale[p.pl_name]
+      const log = isLog(c, p.pl_name)
+      let problem: string | undefined
+      if (p.pl_kstate !== 'ENABLED' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`
+      else if (!log && p.pl_state !== 'ACTIVE' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_state}`
+      else if (!log && stale && (stale.full || stale.regions.length) && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} has ${stale.full ? 'all' : stale.regions.length} stale region${stale.full || stale.regions.length !== 1 ? 's' : ''}`
+      if (failedDisks.length) problem = `${problem ? `${problem}; it` : `plex ${p.pl_name}`} is on failed disk ${failedDisks.join(', ')}`
+      if (p.pl_tutil[0] && !problem && !log) problem = `plex ${p.pl_name} is being worked on (${p.pl_tutil[0]})`
+      plexes.set(p.pl_name, { plex: p.pl_name, volume: v.v_name, failedDisks, ...(problem ? { problem } : {}) })
+      if (problem) problems.push(problem)
+      else if (!log) healthy++
+    }
+    const copies = data.length
+    let redundancy: Redundancy
+    if (v.v_kstate === 'DISABLED') redundancy = 'stopped'
+    else if (v.v_kstate === 'DETACHED' || healthy === 0) redundancy = 'failed'
+    else if (healthy === copies) redundancy = 'full'
+    else if (healthy === 1) redundancy = 'none'
+    else redundancy = 'degraded'
+    const of = `${healthy} of ${copies} ${copies === 1 ? 'copy' : 'copies'} healthy`
+    const words = redundancy === 'full' ? (copies === 1 ? 'full redundancy as designed (not mirrored)' : `full redundancy: ${copies} copies`) : redundancy === 'stopped' ? 'stopped' : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
+    volumes.set(v.v_name, { volume: v.v_name, redundancy, healthy, copies, words, problems })
+  }
+  return { dg: g.name, volumes, disks, plexes }
+}
+
+/** One thing that needs attention, with what fixes it. */
+export interface AttentionItem {
+  key: string
+  dg: string
+  severity: 'critical' | 'warning'
+  text: string
+  fix: { kind: 'resync-volume'; volume: string } | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string } | { kind: 'ack'; alert: number } | { kind: 'verify'; volume: string } | { kind: 'none' }
+}
+
+/** The overview: every volume not fully redundant, every failed disk, every open alert. */
+export function attention(groups: GroupView[], lab: LabView, alerts: Alert[]): AttentionItem[] {
+  const out: AttentionItem[] = []
+  for (const g of groups) {
+    const h = groupHealth(g, lab.disks)
+    for (const d of h.disks.values()) {
+      if (d.status === 'ok') continue
+      const affects = d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''
+      const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
+      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: 'critical', text: `disk ${d.disk} ${d.status === 'suspect' ? 'has I/O errors' : d.status}: ${d.reason}${affects}`, fix })
+    }
+    for (const v of h.volumes.values()) {
+      if (v.redundancy === 'full' || v.redundancy === 'stopped') continue
+      const failedDisk = [...h.plexes.values()].some((p) => p.volume === v.volume && p.failedDisks.length)
+      out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
+    }
+  }
+  for (const a of alerts) if (!a.acked) out.push({ key: `alert/${a.id}`, dg: a.dg, severity: a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`, fix: { kind: 'ack', alert: a.id } })
+  return out.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1))
+}
+
+/** The health strip's counts for one group. */
+export interface StripCounts {
+  dg: string
+  byRedundancy: Record<Redundancy, number>
+  failedDisks: string[]
+  stalePlexes: number
+  runningTasks: number
+}
+
+export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView[]): StripCounts {
+  const h = groupHealth(g, lab)
+  const byRedundancy: Record<Redundancy, number> = { full: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
+  for (const v of h.volumes.values()) byRedundancy[v.redundancy]++
+  return {
+    dg: g.name,
+    byRedundancy,
+    failedDisks: [...h.disks.values()].filter((d) => d.status !== 'ok').map((d) => d.disk),
+    stalePlexes: [...h.plexes.values()].filter((p) => p.problem).length,
+    runningTasks: tasks.filter((t) => t.dg === g.name).length,
+  }
+}
