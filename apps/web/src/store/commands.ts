@@ -6,7 +6,7 @@ import { prependHistory } from './applyServerMessage.ts'
 
 /**
  * What components ask of the server, in one place: each command calls the API and leaves the
- * answer in the store (or throws an ApiFailure whose words the caller shows).
+ * answer in the store (or throws an ApiError whose words the caller shows).
  */
 
 /** Acknowledges an alert (admins; audited by the server). The stream brings the change. */
