@@ -1,10 +1,11 @@
+import { memo } from 'react'
 import { PATTERN, STATE_WORDS, type StateKey, stateFill, stateStroke } from '../views/colors.ts'
 
 /**
  * The SVG patterns every drawing uses (stale hatched, dirty dotted, holes, failed disks), defined
  * once for the page: drawings refer to them by id.
  */
-export function Patterns() {
+export const Patterns = memo(function Patterns() {
   return (
     <svg width={0} height={0} aria-hidden="true" style={{ position: 'absolute' }}>
       <defs>
@@ -24,7 +25,7 @@ export function Patterns() {
       </defs>
     </svg>
   )
-}
+})
 
 function Swatch({ fill, stroke, dashed }: { fill: string; stroke?: string; dashed?: boolean }) {
   return (
@@ -37,7 +38,7 @@ function Swatch({ fill, stroke, dashed }: { fill: string; stroke?: string; dashe
 const STATES: StateKey[] = ['ok', 'busy', 'stale', 'failed', 'offline', 'log']
 
 /** One legend for both views: the state colours, then the patterns and the disk's own parts. */
-export function Legend() {
+export const Legend = memo(function Legend() {
   return (
     <ul aria-label="legend" className="mb-2 flex flex-wrap gap-x-3 gap-y-1 text-xs text-fg">
       {STATES.map((k) => (
@@ -51,4 +52,4 @@ export function Legend() {
       <li className="flex items-center gap-1" title="public region no subdisk uses"><Swatch fill="var(--c-free)" dashed />free</li>
     </ul>
   )
-}
+})

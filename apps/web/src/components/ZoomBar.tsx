@@ -1,8 +1,9 @@
+import { memo } from 'react'
 import type { Zoom } from '../views/layout.ts'
 import { pan, zoomBy } from '../views/zoom.ts'
 
 /** Zoom buttons of a drawing (Ctrl + wheel zooms too), and the part of the space in view. */
-export function ZoomBar({ zoom, onZoom, what }: { zoom: Zoom; onZoom: (z: Zoom) => void; what: string }) {
+export const ZoomBar = memo(function ZoomBar({ zoom, onZoom, what }: { zoom: Zoom; onZoom: (z: Zoom) => void; what: string }) {
   const whole = zoom.from === 0 && zoom.to === 1
   const btn = 'rounded border border-line px-2 text-xs text-fg hover:bg-panel disabled:opacity-60'
   return (
@@ -15,4 +16,4 @@ export function ZoomBar({ zoom, onZoom, what }: { zoom: Zoom; onZoom: (z: Zoom) 
       <span className="text-muted" data-testid={`zoom-${what}`}>{whole ? `whole ${what}` : `${Math.round(zoom.from * 1000) / 10}% to ${Math.round(zoom.to * 1000) / 10}% of each ${what.replace(/s$/, '')} · Ctrl + wheel zooms`}</span>
     </div>
   )
-}
+})

@@ -26,7 +26,8 @@ export function formatSectors(sectors: number): string {
 
 /** The exact figure in sectors, for hovers ("262,144 sectors"). */
 export function sectorsText(sectors: number): string {
-  return `${sectors.toLocaleString('en-US')} sector${sectors === 1 ? '' : 's'}`
+  // a regular expression, not toLocaleString: this runs for every box drawn while scrolling
+  return `${String(sectors).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} sector${sectors === 1 ? '' : 's'}`
 }
 
 /** A rate in bytes per second ("3 MiB/s"). */

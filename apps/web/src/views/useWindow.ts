@@ -23,8 +23,9 @@ export function visibleRange(offsets: readonly number[], scrollTop: number, view
 
 /**
  * Tracks the scroll position and size of a scrolling element (a ResizeObserver feeds the width to
- * the drawings, so they fill whatever room they have). `width` is the content width: the client
- * width less the element's horizontal padding.
+ * the drawings, so they fill whatever room they have). `width` is the content width, without the
+ * element's padding and scrollbar. A scroll reads only the position: the width is read when the
+ * element is resized, so scrolling forces no style computation.
  */
 export function useScroll(ref: RefObject<HTMLElement | null>): { top: number; height: number; width: number } {
   const [s, setS] = useState({ top: 0, height: 800, width: 0 })
@@ -32,18 +33,26 @@ export function useScroll(ref: RefObject<HTMLElement | null>): { top: number; he
     const el = ref.current
     if (!el) return
     let frame = 0
-    const read = () => {
+    let width = 0
+    const padding = () => {
       const cs = getComputedStyle(el)
-      const width = el.clientWidth - (parseFloat(cs.paddingLeft) || 0) - (parseFloat(cs.paddingRight) || 0)
-      setS((o) => (o.top === el.scrollTop && o.height === (el.clientHeight || 800) && o.width === width ? o : { top: el.scrollTop, height: el.clientHeight || 800, width }))
+      return (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0)
     }
+    const read = () => setS((o) => (o.top === el.scrollTop && o.height === (el.clientHeight || 800) && o.width === width ? o : { top: el.scrollTop, height: el.clientHeight || 800, width }))
     const update = () => {
       cancelAnimationFrame(frame)
       frame = requestAnimationFrame(read)
     }
+    width = el.clientWidth - padding()
     read()
     el.addEventListener('scroll', update, { passive: true })
-    const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(update) : undefined
+    const ro =
+      typeof ResizeObserver !== 'undefined'
+        ? new ResizeObserver((entries) => {
+            width = entries[0]?.contentRect.width ?? el.clientWidth - padding()
+            update()
+          })
+        : undefined
     ro?.observe(el)
     return () => {
       el.removeEventListener('scroll', update)
