@@ -3,7 +3,7 @@ import { type BlockDevice, checkRange, closedError } from './blockDevice.ts'
 import { EngineError, fail } from '../errors.ts'
 import { SECTOR_SIZE } from '../units.ts'
 
-import { CMD, IHAVEOPT, INFO, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } from './nbdProtocol.ts'
+import { CMD, FLAG_C_FIXED_NEWSTYLE, FLAG_C_NO_ZEROES, FLAG_NO_ZEROES, OPT, OPTION_REPLY_HEADER, REP, SIMPLE_REPLY, TFLAG, encodeGoData, encodeOption, encodeRequest, parseHello, parseInfoExport, parseOptionReply, parseSimpleReply } from './nbdProtocol.ts'
 
 /** Parses nbd://host[:port][/export]. */
 export function parseNbdUrl(url: string): { host: string; port: number; name: string } {
@@ -80,29 +80,19 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
       sock.once('connect', resolve)
       sock.once('error', reject)
     })
-    const hello = await need(18)
-    if (hello.readBigUInt64BE(0) !== NBDMAGIC || hello.readBigUInt64BE(8) !== IHAVEOPT) fail('VM_NOTCHARDEV', `${url} does not speak fixed-newstyle NBD`)
-    const serverFlags = hello.readUInt16BE(16)
+    const serverFlags = parseHello(await need(18)) ?? fail('VM_NOTCHARDEV', `${url} does not speak fixed-newstyle NBD`)
     const clientFlags = Buffer.alloc(4)
-    clientFlags.writeUInt32BE(1 | (serverFlags & 2))
+    clientFlags.writeUInt32BE(FLAG_C_FIXED_NEWSTYLE | (serverFlags & FLAG_NO_ZEROES ? FLAG_C_NO_ZEROES : 0))
     sock.write(clientFlags)
-    const n = Buffer.from(name)
-    const opt = Buffer.alloc(16 + 4 + n.length + 2)
-    opt.writeBigUInt64BE(IHAVEOPT, 0)
-    opt.writeUInt32BE(OPT.GO, 8)
-    opt.writeUInt32BE(4 + n.length + 2, 12)
-    opt.writeUInt32BE(n.length, 16)
-    n.copy(opt, 20)
-    sock.write(opt)
+    sock.write(encodeOption(OPT.GO, encodeGoData(name)))
     for (;;) {
-      const h = await need(20)
-      if (h.readBigUInt64BE(0) !== REPLY_MAGIC) fail('VM_NOTCHARDEV', `bad option reply from ${url}`)
-      const type = h.readUInt32BE(12)
-      const data = await need(h.readUInt32BE(16))
+      const { type, length } = parseOptionReply(await need(OPTION_REPLY_HEADER)) ?? fail('VM_NOTCHARDEV', `bad option reply from ${url}`)
+      const data = await need(length)
       if (type === REP.ACK) break
-      if (type === REP.INFO && data.readUInt16BE(0) === INFO.EXPORT) {
-        size = Number(data.readBigUInt64BE(2))
-        readOnly = (data.readUInt16BE(10) & TFLAG.READ_ONLY) !== 0
+      const info = type === REP.INFO ? parseInfoExport(data) : undefined
+      if (info) {
+        size = info.size
+        readOnly = (info.flags & TFLAG.READ_ONLY) !== 0
       } else if (type & 0x80000000) fail('VM_NOTCHARDEV', `${url}: export refused (${data.toString('utf8') || type.toString(16)})`)
     }
   } catch (e) {
@@ -128,10 +118,7 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
   void (async () => {
     try {
       for (;;) {
-        const h = await need(16)
-        if (h.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) throw new EngineError('VM_IO', `bad reply magic from ${url}`)
-        const err = h.readUInt32BE(4)
-        const handle = h.readBigUInt64BE(8)
+        const { err, handle } = parseSimpleReply(await need(SIMPLE_REPLY)) ?? fail('VM_IO', `bad reply magic from ${url}`)
         const p = pending.get(handle)
         if (!p) throw new EngineError('VM_IO', `unexpected reply from ${url}`)
         pending.delete(handle)
@@ -151,13 +138,7 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
     if (closed) return Promise.reject(closedError(url))
     if (broken) return Promise.reject(broken)
     const handle = nextHandle++
-    const h = Buffer.alloc(28)
-    h.writeUInt32BE(REQUEST_MAGIC, 0)
-    h.writeUInt16BE(0, 4)
-    h.writeUInt16BE(type, 6)
-    h.writeBigUInt64BE(handle, 8)
-    h.writeBigUInt64BE(BigInt(offset), 16)
-    h.writeUInt32BE(length, 24)
+    const h = encodeRequest({ flags: 0, type, handle, offset, length })
     return new Promise<Buffer>((resolve, reject) => {
       pending.set(handle, { length: type === CMD.READ ? length : 0, resolve, reject })
       sock.write(payload ? Buffer.concat([h, payload]) : h)
@@ -191,10 +172,7 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
     },
     async close() {
       if (closed) return
-      const h = Buffer.alloc(28)
-      h.writeUInt32BE(REQUEST_MAGIC, 0)
-      h.writeUInt16BE(CMD.DISC, 6)
-      if (!broken) sock.write(h)
+      if (!broken) sock.write(encodeRequest({ flags: 0, type: CMD.DISC, handle: 0n, offset: 0, length: 0 }))
       closed = true
       sock.end()
       failAll(closedError(url))
