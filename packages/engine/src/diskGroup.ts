@@ -1432,6 +1432,30 @@ export class DiskGroup {
   }
 
   /**
+   * A volume as a `BlockDevice` (what an NBD export serves instead of the group): `read`,
+   * `readInto`, `write` and `flush` of this volume, each checked once here; `size` follows the
+   * volume; `close` leaves the volume as it is.
+   */
+  volumeDevice(volume: string): BlockDevice {
+    this.vol(volume)
+    const bytes = () => this.volumeSize(volume)
+    const location = `${this.name}/${volume}`
+    return {
+      kind: 'volume',
+      get size() {
+        return bytes()
+      },
+      location,
+      lockKey: `volume:${location}`,
+      read: (offset, length) => this.read(volume, offset, length),
+      readInto: (offset, target) => this.readInto(volume, offset, target),
+      write: (offset, data) => this.write(volume, offset, data),
+      flush: () => this.flush(volume),
+      close: async () => {},
+    }
+  }
+
+  /**
    * Writes `data` at byte `offset` of a started volume to every ENABLED plex that has WRITE, in
    * parallel (E 41). The DRL bit and the stale marks of plexes that miss the write reach the disks
    * first. A failing plex is handled by the volume's write exception policies (E 46-49); the

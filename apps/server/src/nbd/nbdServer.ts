@@ -1,30 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { type Server, type Socket, createServer } from 'node:net'
-import type { DiskGroup, EngineErrorCode } from '@plexa/engine'
-import { nbdProtocol } from '@plexa/engine'
-import { BufferPool } from './bufferPool.ts'
+import { type ExportSource, type Haggling, handshake } from './handshake.ts'
 import { Inbox } from './inbox.ts'
 import { MemoryBudget } from './memoryBudget.ts'
 import { receiveInto } from './socketReads.ts'
 import { type NbdTls, startTls } from './tls.ts'
+import { transmit } from './transmission.ts'
 
-const { CMD, CMD_FLAG, ERR, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_REQUEST, NBDMAGIC, OPT, REP, REPLY_MAGIC, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC, TFLAG } = nbdProtocol
-
-/** One export: a started volume, read-only or not. */
-export interface NbdExport {
-  dg: DiskGroup
-  volume: string
-  readOnly?: boolean
-}
-
-/** Where exports come from: the started volumes the administrator exports, by name. */
-export interface ExportSource {
-  /** Export name -> its group and volume. */
-  exports(): Map<string, NbdExport>
-}
-
-/** The NBD protocol's "TLS required" option reply (not in the engine's client constants). */
-const REP_ERR_TLS_REQD = 0x80000005
+export type { ExportSource, NbdExport, VolumeSource } from './handshake.ts'
 
 export interface NbdServerOptions {
   /** `false` copies every received chunk, as on a runtime without Node's stream handle. */
@@ -45,23 +28,6 @@ export interface NbdServerOptions {
 /** Sees each read and write an NBD client had served: its group, volume, size and latency. */
 export type IoObserver = (dg: string, volume: string, op: 'read' | 'write', bytes: number, seconds: number) => void
 
-/** Maps an engine error to the NBD errno a client understands. */
-function errno(e: unknown): number {
-  const code = (e as { code?: EngineErrorCode }).code
-  switch (code) {
-    case 'VM_OUT_OF_RANGE':
-    case 'VM_UNALIGNED':
-    case 'VM_INVALID_PARAM':
-      return ERR.EINVAL
-    case 'VM_OFFLINE':
-    case 'VM_CLOSED':
-    case 'VM_FORCEOFF':
-      return ERR.ESHUTDOWN
-    default:
-      return ERR.EIO
-  }
-}
-
 class Closed extends Error {}
 
 /**
@@ -78,26 +44,6 @@ function defaultMaxConnections(): number {
   }
   return 512
 }
-
-/**
- * Requests a connection may have in progress, and bytes the server may hold for it (the buffers of
- * those requests and replies the client has not taken), before the server stops reading its
- * requests (TCP then holds the client back): a client that sends and never reads cannot make the
- * server's memory grow without bound.
- */
-const MAX_INFLIGHT = 64
-const MAX_HELD = 64 << 20
-
-/**
- * Bytes of reads a connection starts before the replies it has so far go to the socket. The rest of
- * its requests wait for the next turn of the event loop, so the data is sent while the CPU's cache
- * still holds it and no turn queues more than the socket can take: with 16 reads of 1 MiB in flight,
- * one batch of all of them cost 0.48-0.51 CPU s per GiB, batches of 2 MiB 0.31-0.38.
- */
-const TURN_READ_BYTES = 2 << 20
-
-/** Writes of at least this many bytes are answered at once, not with the other replies of their turn. */
-const LARGE_WRITE = 256 << 10
 
 /** What the server tracks of a connection. */
 interface ConnState {
@@ -124,9 +70,13 @@ export interface NbdConnection {
 }
 
 /**
- * An NBD server (fixed newstyle) exporting every started volume under its name. Reads and writes
- * go through the volume I/O path (mirrors, DRL, exception policies). Malformed handshakes and
- * requests get NBD errors or a closed connection, never a crashed server.
+ * An NBD server (fixed newstyle) exporting every started volume under its name, in nbdkit's parts:
+ * this module accepts connections within their limits and runs each through the handshake
+ * (handshake.ts: greeting, options, STARTTLS), then the transmission phase (transmission.ts:
+ * requests parsed as they arrive, flow control, replies), whose commands (commands.ts) read and
+ * write the volume's `BlockDevice` (`DiskGroup.volumeDevice`: mirrors, DRL, exception policies).
+ * The wire encoding is the engine's (`nbdProtocol`), shared with its NBD client device. Malformed
+ * handshakes and requests get NBD errors or a closed connection, never a crashed server.
  */
 export class NbdServer {
   private readonly server: Server
@@ -227,20 +177,19 @@ export class NbdServer {
       this.timedOut++
       sock.destroy()
     }, this.handshakeMs)
-    const need = async (n: number) => {
-      const b = await inbox.read(n)
-      if (b.length < n) throw new Closed()
-      return b
-    }
-    try {
-      const hello = Buffer.alloc(18)
-      hello.writeBigUInt64BE(NBDMAGIC, 0)
-      hello.writeBigUInt64BE(IHAVEOPT, 8)
-      hello.writeUInt16BE(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES, 16)
-      sock.write(hello)
-      const clientFlags = (await need(4)).readUInt32BE(0)
-      const noZeroes = (clientFlags & FLAG_C_NO_ZEROES) !== 0
-      const upgrade = async () => {
+    const haggling: Haggling = {
+      get io() {
+        return conn.io
+      },
+      get tls() {
+        return conn.tls
+      },
+      async need(n) {
+        const b = await inbox.read(n)
+        if (b.length < n) throw new Closed()
+        return b
+      },
+      upgrade: async () => {
         detach!()
         const secure = await startTls(sock, this.tls!)
         secure.on('data', (chunk: Buffer) => {
@@ -255,318 +204,29 @@ export class NbdServer {
         secure.on('error', () => inbox.close())
         conn.io = secure
         conn.tls = true
-      }
-      const chosen = await this.options(conn, need, noZeroes, upgrade)
+      },
+    }
+    try {
+      const chosen = await handshake(haggling, this.source, this.tls)
       clearTimeout(timer)
       if (!chosen) return void conn.io.end()
       conn.exportName = chosen.name
-      await this.transmission(conn.io, inbox, conn, chosen.dg, chosen.volume, chosen.readOnly === true)
+      const { dg, volume } = chosen
+      const onIo = this.onIo
+      await transmit({
+        sock: conn.io,
+        inbox,
+        requests: conn.requests,
+        memory: this.memory,
+        device: chosen.device,
+        readOnly: chosen.readOnly === true,
+        observe: onIo && ((op, bytes, seconds) => onIo(dg.name, volume, op, bytes, seconds)),
+      })
     } catch (e) {
       if (!(e instanceof Closed)) conn.io.destroy()
     } finally {
       clearTimeout(timer)
       if (!conn.io.destroyed) conn.io.end()
     }
-  }
-
-  private optReply(sock: Socket, opt: number, type: number, data: Buffer = Buffer.alloc(0)): void {
-    const h = Buffer.alloc(20)
-    h.writeBigUInt64BE(REPLY_MAGIC, 0)
-    h.writeUInt32BE(opt, 8)
-    h.writeUInt32BE(type >>> 0, 12)
-    h.writeUInt32BE(data.length, 16)
-    sock.write(Buffer.concat([h, data]))
-  }
-
-  private flags(e: NbdExport): number {
-    return TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_FUA | TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES | (e.readOnly ? TFLAG.READ_ONLY : 0)
-  }
-
-  /** Option haggling; resolves with the export to serve, or undefined when the client aborts. */
-  private async options(conn: ConnState, need: (n: number) => Promise<Buffer>, noZeroes: boolean, upgrade: () => Promise<void>) {
-    for (let count = 0; count < 64; count++) {
-      const sock = conn.io
-      const head = await need(16)
-      if (head.readBigUInt64BE(0) !== IHAVEOPT) throw new Error('bad option magic')
-      const opt = head.readUInt32BE(8)
-      const len = head.readUInt32BE(12)
-      if (len > 65536) {
-        // refuse without reading an absurd payload
-        this.optReply(sock, opt, REP.ERR_TOO_BIG)
-        throw new Error('option too long')
-      }
-      const data = len ? await need(len) : Buffer.alloc(0)
-      if (opt === OPT.STARTTLS) {
-        if (!this.tls) this.optReply(sock, opt, REP.ERR_UNSUP)
-        else if (conn.tls || len !== 0) this.optReply(sock, opt, REP.ERR_INVALID)
-        else {
-          this.optReply(sock, opt, REP.ACK)
-          await upgrade()
-        }
-        continue
-      }
-      if (this.tls?.mode === 'require' && !conn.tls && opt !== OPT.ABORT) {
-        // the old-style EXPORT_NAME has no error reply: the connection closes
-        if (opt === OPT.EXPORT_NAME) throw new Error('TLS is required')
-        this.optReply(sock, opt, REP_ERR_TLS_REQD, Buffer.from('this server requires TLS (NBD_OPT_STARTTLS)'))
-        continue
-      }
-      const exports = this.source.exports()
-      switch (opt) {
-        case OPT.EXPORT_NAME: {
-          const name = data.toString('utf8')
-          const e = exports.get(name)
-          if (!e) throw new Error(`unknown export ${name}`) // the protocol's only answer: close
-          const b = Buffer.alloc(noZeroes ? 10 : 134)
-          b.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 0)
-          b.writeUInt16BE(this.flags(e), 8)
-          sock.write(b)
-          return { name, ...e }
-        }
-        case OPT.ABORT:
-          this.optReply(sock, opt, REP.ACK)
-          return undefined
-        case OPT.LIST: {
-          if (len !== 0) {
-            this.optReply(sock, opt, REP.ERR_INVALID)
-            break
-          }
-          for (const name of exports.keys()) {
-            const n = Buffer.from(name)
-            const d = Buffer.alloc(4 + n.length)
-            d.writeUInt32BE(n.length, 0)
-            n.copy(d, 4)
-            this.optReply(sock, opt, REP.SERVER, d)
-          }
-          this.optReply(sock, opt, REP.ACK)
-          break
-        }
-        case OPT.INFO:
-        case OPT.GO: {
-          if (len < 6) {
-            this.optReply(sock, opt, REP.ERR_INVALID)
-            break
-          }
-          const nameLen = data.readUInt32BE(0)
-          if (4 + nameLen + 2 > len) {
-            this.optReply(sock, opt, REP.ERR_INVALID)
-            break
-          }
-          const name = data.subarray(4, 4 + nameLen).toString('utf8')
-          const e = exports.get(name)
-          if (!e) {
-            this.optReply(sock, opt, REP.ERR_UNKNOWN, Buffer.from(`no started volume named ${name}`))
-            break
-          }
-          const info = Buffer.alloc(12)
-          info.writeUInt16BE(INFO.EXPORT, 0)
-          info.writeBigUInt64BE(BigInt(e.dg.volumeSize(e.volume)), 2)
-          info.writeUInt16BE(this.flags(e), 10)
-          this.optReply(sock, opt, REP.INFO, info)
-          const bs = Buffer.alloc(14)
-          bs.writeUInt16BE(INFO.BLOCK_SIZE, 0)
-          bs.writeUInt32BE(512, 2)
-          bs.writeUInt32BE(4096, 6)
-          bs.writeUInt32BE(MAX_REQUEST, 10)
-          this.optReply(sock, opt, REP.INFO, bs)
-          this.optReply(sock, opt, REP.ACK)
-          if (opt === OPT.GO) return { name, ...e }
-          break
-        }
-        default:
-          // structured replies, meta contexts and anything unknown
-          this.optReply(sock, opt, REP.ERR_UNSUP)
-      }
-    }
-    throw new Error('too many options')
-  }
-
-  /**
-   * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
-   * buffer is dispatched at once (no await between requests), replies go out as each finishes.
-   */
-  private transmission(sock: Socket, inbox: Inbox, conn: ConnState, dg: DiskGroup, volume: string, readOnly: boolean): Promise<void> {
-    // Replies finished in the same turn of the event loop leave in one system call.
-    let corked = false
-    /** Bytes of reads started since replies last went to the socket. */
-    let readBytes = 0
-    const uncork = () => {
-      corked = false
-      readBytes = 0
-      sock.uncork()
-    }
-    const pool = new BufferPool(16, 64 << 20, this.memory)
-    const memory = this.memory
-    const reply = (handle: Buffer, err: number, data?: Buffer, sent?: () => void) => {
-      const h = Buffer.allocUnsafe(16)
-      h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
-      h.writeUInt32BE(err, 4)
-      handle.copy(h, 8)
-      if (!corked) {
-        corked = true
-        sock.cork()
-        setImmediate(uncork)
-      }
-      sock.write(h)
-      if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
-    }
-    const inflight = conn.requests
-    let inflightBytes = 0
-    // past the shared budget every connection waits for room
-    const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD || memory.full
-    let resume = () => {}
-    /** Tracks a request in progress that holds a buffer of `bytes`. */
-    const run = (p: Promise<void>, bytes = 0) => {
-      inflight.add(p)
-      inflightBytes += bytes
-      void p.finally(() => {
-        inflight.delete(p)
-        inflightBytes -= bytes
-        resume()
-      })
-    }
-    return new Promise<void>((resolve, reject) => {
-      let done = false
-      resume = () => {
-        if (done || !sock.isPaused() || busy()) return
-        sock.resume()
-        dispatch()
-      }
-      sock.on('drain', () => resume())
-      const offRoom = memory.onRoom(() => resume())
-      const finish = (e?: unknown) => {
-        if (done) return
-        done = true
-        offRoom()
-        inbox.onBytes = undefined
-        void Promise.allSettled([...inflight]).then(() => pool.dispose())
-        if (e) reject(e)
-        else void Promise.allSettled([...inflight]).then(() => resolve())
-      }
-      let deferred = false
-      const dispatch = () => {
-        while (!done && !inbox.receiving) {
-          if (deferred) return
-          if (readBytes >= TURN_READ_BYTES) {
-            // the replies so far leave first; the next request waits for the next turn
-            deferred = true
-            setImmediate(() => {
-              deferred = false
-              readBytes = 0
-              if (corked) uncork()
-              dispatch()
-            })
-            return
-          }
-          if (busy()) return void sock.pause()
-          const buf = inbox.available()
-          if (buf.length < 28) return
-          if (buf.readUInt32BE(0) !== REQUEST_MAGIC) return finish(new Error('bad request magic'))
-          const flags = buf.readUInt16BE(4)
-          const type = buf.readUInt16BE(6)
-          const handle = Buffer.from(buf.subarray(8, 16))
-          const offset = Number(buf.readBigUInt64BE(16))
-          const length = buf.readUInt32BE(24)
-          if (type === CMD.WRITE && length > MAX_REQUEST) return finish(new Error('write too large')) // its payload cannot be skipped safely
-          inbox.consume(28)
-          if (type === CMD.WRITE) {
-            // the payload is received into a pooled buffer, given back once written
-            const data = pool.take(length)
-            inbox.fill(data, () => request(flags, type, handle, offset, length, data))
-          } else request(flags, type, handle, offset, length, undefined)
-        }
-      }
-      const request = (flags: number, type: number, handle: Buffer, offset: number, length: number, data: Buffer | undefined) => {
-        // Replies finished in the same turn leave together: one writev of several read replies wakes
-        // the client fewer times (+17% at 1 MiB reads). A large write's short answer leaves at once,
-        // so the client sends its next payload while this turn goes on (+10% at 1 MiB writes).
-        const answer = (err: number, out?: Buffer, sent?: () => void) => {
-          reply(handle, err, out, sent)
-          if (type === CMD.WRITE && length >= LARGE_WRITE) uncork()
-        }
-        const size = dg.volumeSize(volume)
-        const inRange = offset + length <= size
-        switch (type) {
-          case CMD.READ:
-            if (length > MAX_REQUEST || !inRange) answer(ERR.EINVAL)
-            else {
-              const into = pool.take(length)
-              readBytes += length
-              const started = this.onIo && performance.now()
-              run(
-                dg.readInto(volume, offset, into).then(
-                  () => {
-                    if (started !== undefined) this.onIo!(dg.name, volume, 'read', length, (performance.now() - started) / 1000)
-                    answer(0, into, () => pool.give(into))
-                  },
-                  (e) => {
-                    pool.give(into)
-                    answer(errno(e))
-                  },
-                ),
-                length,
-              )
-            }
-            break
-          case CMD.WRITE:
-            if (readOnly || !inRange) {
-              pool.give(data!)
-              answer(readOnly ? ERR.EPERM : ERR.ENOSPC)
-            } else {
-              const started = this.onIo && performance.now()
-              run(
-                dg
-                  .write(volume, offset, data!)
-                  .then(() => (flags & CMD_FLAG.FUA ? dg.flush(volume) : undefined))
-                  .finally(() => pool.give(data!))
-                  .then(() => {
-                    if (started !== undefined) this.onIo!(dg.name, volume, 'write', length, (performance.now() - started) / 1000)
-                    answer(0)
-                  }, (e) => answer(errno(e))),
-                length,
-              )
-            }
-            break
-          case CMD.WRITE_ZEROES:
-            if (readOnly || !inRange) {
-              answer(readOnly ? ERR.EPERM : ERR.ENOSPC)
-              break
-            }
-            {
-              const chunk = pool.take(Math.min(length, 4 << 20)).fill(0)
-              run(
-                (async () => {
-                  for (let done = 0; done < length; done += chunk.length) await dg.write(volume, offset + done, chunk.subarray(0, Math.min(chunk.length, length - done)))
-                  if (flags & CMD_FLAG.FUA) await dg.flush(volume)
-                })()
-                  .finally(() => pool.give(chunk))
-                  .then(() => answer(0), (e) => answer(errno(e))),
-                chunk.length,
-              )
-            }
-            break
-          case CMD.TRIM:
-            // a hint; the data may stay as it is
-            answer(readOnly ? ERR.EPERM : inRange ? 0 : ERR.EINVAL)
-            break
-          case CMD.FLUSH: {
-            // everything already acknowledged must be durable: wait for it, then flush
-            const before = [...inflight]
-            run((async () => {
-              await Promise.allSettled(before)
-              await dg.flush(volume)
-            })().then(() => answer(0), (e) => answer(errno(e))))
-            break
-          }
-          case CMD.DISC:
-            return finish()
-          default:
-            answer(ERR.EINVAL)
-        }
-      }
-      inbox.onBytes = dispatch
-      sock.once('close', () => finish())
-      dispatch()
-    })
   }
 }

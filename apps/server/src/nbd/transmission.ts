@@ -1,0 +1,154 @@
+import type { Socket } from 'node:net'
+import type { BlockDevice } from '@plexa/engine'
+import { nbdProtocol } from '@plexa/engine'
+import { BufferPool } from './bufferPool.ts'
+import { type CommandContext, serveCommand } from './commands.ts'
+import type { Inbox } from './inbox.ts'
+import type { MemoryBudget } from './memoryBudget.ts'
+
+const { CMD, MAX_REQUEST, REQUEST_HEADER, encodeSimpleReply, parseRequest } = nbdProtocol
+
+/**
+ * Requests a connection may have in progress, and bytes the server may hold for it (the buffers of
+ * those requests and replies the client has not taken), before the server stops reading its
+ * requests (TCP then holds the client back): a client that sends and never reads cannot make the
+ * server's memory grow without bound.
+ */
+const MAX_INFLIGHT = 64
+const MAX_HELD = 64 << 20
+
+/**
+ * Bytes of reads a connection starts before the replies it has so far go to the socket. The rest of
+ * its requests wait for the next turn of the event loop, so the data is sent while the CPU's cache
+ * still holds it and no turn queues more than the socket can take: with 16 reads of 1 MiB in flight,
+ * one batch of all of them cost 0.48-0.51 CPU s per GiB, batches of 2 MiB 0.31-0.38.
+ */
+const TURN_READ_BYTES = 2 << 20
+
+/** Writes of at least this many bytes are answered at once, not with the other replies of their turn. */
+const LARGE_WRITE = 256 << 10
+
+/** What one connection's transmission phase serves, and where its buffers come from. */
+export interface Transmission {
+  sock: Socket
+  inbox: Inbox
+  /** Requests being served (the server reports their count). */
+  requests: Set<Promise<void>>
+  /** Buffers of every connection, against one limit. */
+  memory: MemoryBudget
+  device: BlockDevice
+  readOnly: boolean
+  observe: CommandContext['observe']
+}
+
+/**
+ * The transmission phase, parsed synchronously as bytes arrive: every complete request in the
+ * buffer is dispatched at once (no await between requests), replies go out as each finishes.
+ * Resolves once the client disconnects and its requests have finished.
+ */
+export function transmit(t: Transmission): Promise<void> {
+  const { sock, inbox, memory } = t
+  // Replies finished in the same turn of the event loop leave in one system call.
+  let corked = false
+  /** Bytes of reads started since replies last went to the socket. */
+  let readBytes = 0
+  const uncork = () => {
+    corked = false
+    readBytes = 0
+    sock.uncork()
+  }
+  const pool = new BufferPool(16, 64 << 20, memory)
+  const reply = (handle: bigint, err: number, data?: Buffer, sent?: () => void) => {
+    if (!corked) {
+      corked = true
+      sock.cork()
+      setImmediate(uncork)
+    }
+    sock.write(encodeSimpleReply(err, handle))
+    if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
+  }
+  const inflight = t.requests
+  let inflightBytes = 0
+  // past the shared budget every connection waits for room
+  const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD || memory.full
+  let resume = () => {}
+  const ctx: CommandContext = {
+    device: t.device,
+    readOnly: t.readOnly,
+    pool,
+    inflight,
+    observe: t.observe,
+    readStarted: (bytes) => void (readBytes += bytes),
+    track(p, bytes = 0) {
+      inflight.add(p)
+      inflightBytes += bytes
+      void p.finally(() => {
+        inflight.delete(p)
+        inflightBytes -= bytes
+        resume()
+      })
+    },
+  }
+  return new Promise<void>((resolve, reject) => {
+    let done = false
+    resume = () => {
+      if (done || !sock.isPaused() || busy()) return
+      sock.resume()
+      dispatch()
+    }
+    sock.on('drain', () => resume())
+    const offRoom = memory.onRoom(() => resume())
+    const finish = (e?: unknown) => {
+      if (done) return
+      done = true
+      offRoom()
+      inbox.onBytes = undefined
+      void Promise.allSettled([...inflight]).then(() => pool.dispose())
+      if (e) reject(e)
+      else void Promise.allSettled([...inflight]).then(() => resolve())
+    }
+    let deferred = false
+    const dispatch = () => {
+      while (!done && !inbox.receiving) {
+        if (deferred) return
+        if (readBytes >= TURN_READ_BYTES) {
+          // the replies so far leave first; the next request waits for the next turn
+          deferred = true
+          setImmediate(() => {
+            deferred = false
+            readBytes = 0
+            if (corked) uncork()
+            dispatch()
+          })
+          return
+        }
+        if (busy()) return void sock.pause()
+        const buf = inbox.available()
+        if (buf.length < REQUEST_HEADER) return
+        const r = parseRequest(buf)
+        if (!r) return finish(new Error('bad request magic'))
+        if (r.type === CMD.WRITE && r.length > MAX_REQUEST) return finish(new Error('write too large')) // its payload cannot be skipped safely
+        inbox.consume(REQUEST_HEADER)
+        if (r.type === CMD.WRITE) {
+          // the payload is received into a pooled buffer, given back once written
+          const data = pool.take(r.length)
+          inbox.fill(data, () => request(r, data))
+        } else request(r, undefined)
+      }
+    }
+    const request = (r: nbdProtocol.NbdRequest, data: Buffer | undefined) => {
+      // Replies finished in the same turn leave together: one writev of several read replies wakes
+      // the client fewer times (+17% at 1 MiB reads). A large write's short answer leaves at once,
+      // so the client sends its next payload while this turn goes on (+10% at 1 MiB writes).
+      const large = r.type === CMD.WRITE && r.length >= LARGE_WRITE
+      const more = serveCommand(ctx, r.type, r.flags, r.offset, r.length, data, (err, out, sent) => {
+        reply(r.handle, err, out, sent)
+        if (large) uncork()
+      })
+      if (!more) finish()
+    }
+    inbox.onBytes = dispatch
+    sock.once('close', () => finish())
+    dispatch()
+  })
+}
