@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { type ApiErrorCode, type Call, createClient } from '@plexa/protocol'
+import { httpTransport } from './httpTransport.ts'
 
 /** Exit codes tell failure kinds apart (documented in `plexa --help`). */
 export const EXIT = { OK: 0, USAGE: 2, AUTH: 3, NOT_FOUND: 4, REFUSED: 5, FAILED: 6, UNREACHABLE: 7 } as const
@@ -51,5 +52,5 @@ export async function connection(o: { url?: string; token?: string; data?: strin
     }
   }
   url = url.replace(/\/$/, '')
-  return { url, token: token ?? '', call: createClient({ baseUrl: url, token: token ?? '' }) }
+  return { url, token: token ?? '', call: createClient({ baseUrl: url, token: token ?? '', fetch: httpTransport }) }
 }
