@@ -24,8 +24,9 @@ async function shots(page: Page, info: TestInfo, name: string) {
 
 /** Puts the demo back as it was: disk02 working, every plex ACTIVE, every alert acknowledged. */
 async function heal(api: Api) {
-  await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
-  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
+  const lab = (await api.call('GET', '/api/lab')).body as { loads: Array<{ volume: string; running: boolean }>; disks: Array<{ disk: string; failed: string }> }
+  if (lab.loads.some((l) => l.volume === 'mirvol' && l.running)) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
+  if (lab.disks.some((d) => d.disk === 'disk02' && d.failed !== 'none')) await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
   for (const v of ['mirvol', 'msvol']) {
     const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string }>
     if (plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
@@ -130,6 +131,8 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   const report = page.locator('[data-testid^="verify-report-"]').first()
   await expect(report).toContainText('region 5 at 2.5 MiB (512 KiB): mirvol-01 ≠ mirvol-02', { timeout: 30_000 })
   await expect(page.locator('[data-testid^="finished-"]').first()).toContainText('MISMATCH')
+  // on the volume too, until it is repaired
+  await expect(page.getByTestId('differ-mirvol')).toContainText('PLEXES DIFFER in 1 region(s)')
   await expect(page.getByRole('alert').filter({ hasText: 'verify of mirvol found 1 region(s) where the plexes differ' })).toBeVisible()
   await shots(page, info, 'task-history-verify-report')
   await report.getByRole('button', { name: 'Repair from mirvol-01' }).click()
@@ -137,6 +140,7 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   await expect(dialog).toContainText("overwritten with mirvol-01's data in 1 region(s)")
   await dialog.getByRole('button', { name: 'Confirm' }).click()
   await expect(page.locator('[data-testid^="finished-"]').first()).toContainText('repair of volume mirvol ok')
+  await expect(page.getByTestId('differ-mirvol')).toBeHidden()
   // verified again: nothing differs
   const again = await api.call('POST', '/api/dgs/demodg/volumes/mirvol/verify')
   await expect.poll(async () => ((await api.call('GET', '/api/tasks/history')).body.tasks as Array<{ taskId: string; verify?: { mismatchCount: number } }>).find((t) => t.taskId === again.body.taskId)?.verify?.mismatchCount, { timeout: 30_000 }).toBe(0)

@@ -1,17 +1,28 @@
+import { useMemo } from 'react'
+import { useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, type VolumeHealth } from '../views/health.ts'
+import { REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, type VolumeHealth, unrepairedMismatches } from '../views/health.ts'
 
 /**
  * A volume's redundancy as colour, icon and words ("⚠ NO REDUNDANCY"), with its kernel and
  * utility state after it and the reasons on hover: the same badge in the drawing and the overview.
  */
-export function HealthBadge({ health, kstate, state }: { health: VolumeHealth | undefined; kstate: string; state: string }) {
+export function HealthBadge({ dg, health, kstate, state }: { dg: string; health: VolumeHealth | undefined; kstate: string; state: string }) {
+  const finished = useApp((s) => s.server.finished)
+  const differ = useMemo(() => unrepairedMismatches(finished), [finished]).get(`${dg}/${health?.volume}`)
   if (!health) return <span className="rounded border px-1 text-xs">{kstate} {state}</span>
   const k = REDUNDANCY_STATE[health.redundancy]
   return (
+    <>
     <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
       <span aria-hidden>{REDUNDANCY_ICON[health.redundancy]} </span>
       <strong>{REDUNDANCY_WORDS[health.redundancy].toUpperCase()}</strong> · {kstate} {state}
     </span>
+    {differ && (
+      <span data-testid={`differ-${health.volume}`} title={`verify ${differ.taskId} found plexes that differ; the task history's report says where and offers a repair`} className="rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+        ✕ PLEXES DIFFER in {differ.verify!.mismatchCount} region(s)
+      </span>
+    )}
+    </>
   )
 }

@@ -18,7 +18,8 @@ export function Overview() {
   const role = useApp((s) => s.server.user?.role)
   const live = useApp((s) => s.server.connection === 'live')
   const [error, setError] = useState<string>()
-  const items = useMemo(() => attention(groups, lab, Object.values(alertMap)), [groups, lab, alertMap])
+  const finished = useApp((s) => s.server.finished)
+  const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished), [groups, lab, alertMap, finished])
   const why = role !== 'admin' ? 'viewers cannot change anything' : !live ? 'the server cannot be reached' : undefined
   const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
     const f = it.fix
@@ -66,7 +67,7 @@ export function Overview() {
                   {f.label}
                 </button>
               )}
-              {!f && it.fix.kind === 'none' && <span className="text-xs text-muted">restore or replace its failed disk first</span>}
+              {!f && it.fix.kind === 'none' && !it.key.endsWith('/mismatch') && <span className="text-xs text-muted">restore or replace its failed disk first</span>}
             </li>
           )
         })}

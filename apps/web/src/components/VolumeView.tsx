@@ -130,7 +130,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, heal
     <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}${health ? ` ${health.words}` : ''}`} className={`h-full overflow-hidden rounded border p-2 ${isSel('v', v.v_name) ? 'border-[var(--c-select)]' : 'border-line'}`}>
       <figcaption className="flex h-6 items-center gap-2 text-sm">
         <button className="font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
-        <HealthBadge health={health} kstate={v.v_kstate} state={v.v_state} />
+        <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} />
         <span className="text-xs text-muted" title={sectorsText(v.v_len)}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>

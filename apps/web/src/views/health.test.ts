@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import type { Alert, GroupView } from '@plexa/protocol'
-import { attention, groupHealth, stripCounts } from './health.ts'
+import type { Alert, FinishedTask, GroupView } from '@plexa/protocol'
+import { attention, groupHealth, stripCounts, unrepairedMismatches } from './health.ts'
 
 type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean }
 
@@ -82,5 +82,17 @@ describe('attention', () => {
     expect(items.map((i) => i.fix)).toEqual([{ kind: 'restore-disk', disk: 'disk02' }, { kind: 'none' }, { kind: 'none' }, { kind: 'ack', alert: 4 }])
     expect(items[0]!.text).toBe('disk disk02 failed: fails reads and writes (lab); affects mir, ms')
     expect(stripCounts(g, lab.disks, [])).toMatchObject({ byRedundancy: { full: 1, none: 2 }, failedDisks: ['disk02'] })
+  })
+})
+
+describe('unrepairedMismatches', () => {
+  const t = (id: number, kind: string, mismatches?: number, target = 'volume mir'): FinishedTask => ({ id, taskId: `task-${id}`, dg: 'dg', kind, target, volumes: ['mir'], outcome: 'ok', finishedAt: id, doneBytes: 0, totalBytes: 0, ...(mismatches !== undefined ? { verify: { volume: 'mir', regionSectors: 1024, regionsChecked: 4, mismatchCount: mismatches, mismatches: [] } } : {}) })
+  it('keeps a verify mismatch until a repair, a resync of the volume or a clean verify', () => {
+    expect([...unrepairedMismatches([t(1, 'verify', 1)]).keys()]).toEqual(['dg/mir'])
+    expect(unrepairedMismatches([t(1, 'verify', 1), t(2, 'repair')]).size).toBe(0)
+    expect(unrepairedMismatches([t(1, 'verify', 1), t(2, 'verify', 0)]).size).toBe(0)
+    // a resync of a disk the volume is on does not count: only what copied over the volume
+    expect(unrepairedMismatches([t(1, 'verify', 1), t(2, 'resync', undefined, 'disk disk02')]).size).toBe(1)
+    expect(attention([], { enabled: false, disks: [], loads: [] }, [], [t(1, 'verify', 1)])[0]).toMatchObject({ key: 'dg/mir/mismatch', severity: 'critical' })
   })
 })

@@ -1,5 +1,5 @@
 import type { Config } from '@plexa/engine'
-import type { Alert, GroupView, LabView, TaskView } from '@plexa/protocol'
+import type { Alert, FinishedTask, GroupView, LabView, TaskView } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
 
 /**
@@ -156,9 +156,13 @@ export interface AttentionItem {
   fix: { kind: 'resync-volume'; volume: string } | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string } | { kind: 'ack'; alert: number } | { kind: 'verify'; volume: string } | { kind: 'none' }
 }
 
-/** The overview: every volume not fully redundant, every failed disk, every open alert. */
-export function attention(groups: GroupView[], lab: LabView, alerts: Alert[]): AttentionItem[] {
+/** The overview: every volume not fully redundant, every failed disk, plexes that differ, every open alert. */
+export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = []): AttentionItem[] {
   const out: AttentionItem[] = []
+  for (const [key, t] of unrepairedMismatches(finished)) {
+    const [dg, volume] = key.split('/') as [string, string]
+    out.push({ key: `${key}/mismatch`, dg, severity: 'critical', text: `volume ${volume}: its plexes differ in ${t.verify!.mismatchCount} region(s) (verify ${t.taskId}); choose the plex whose data is right in the task history's verify report`, fix: { kind: 'none' } })
+  }
   for (const g of groups) {
     const h = groupHealth(g, lab.disks)
     for (const d of h.disks.values()) {
@@ -197,4 +201,22 @@ export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView
     stalePlexes: [...h.plexes.values()].filter((p) => p.problem).length,
     runningTasks: tasks.filter((t) => t.dg === g.name).length,
   }
+}
+
+/**
+ * Volumes whose latest verify found plexes that differ and that no repair or forced resync has
+ * mended since, by `dg/volume`, with that verify (its report says where and which plexes agree).
+ */
+export function unrepairedMismatches(finished: readonly FinishedTask[]): Map<string, FinishedTask> {
+  const out = new Map<string, FinishedTask>()
+  for (const t of finished) {
+    for (const v of t.volumes) {
+      const key = `${t.dg}/${v}`
+      if (t.kind === 'verify' && t.outcome === 'ok') {
+        if (t.verify?.mismatchCount) out.set(key, t)
+        else out.delete(key)
+      } else if ((t.kind === 'repair' || t.kind === 'resync') && t.outcome === 'ok' && out.has(key) && t.target === `volume ${v}`) out.delete(key)
+    }
+  }
+  return out
 }
