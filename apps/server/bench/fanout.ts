@@ -53,27 +53,36 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
-/** Scrapes /metrics every `everyMs` until stopped (a Prometheus far keener than its usual 15 s). */
-function scraper(url: string, token: string, everyMs: number): () => Promise<number> {
+/**
+ * Scrapes /metrics every `everyMs` until stopped (a Prometheus far keener than its usual 15 s), and
+ * times each scrape next to a GET /api/health made right after it.
+ */
+function scraper(url: string, token: string, everyMs: number): () => Promise<{ scrapeMs: number[]; healthMs: number[] }> {
   let stopped = false
-  let scrapes = 0
+  const scrapeMs: number[] = []
+  const healthMs: number[] = []
+  const timed = async (path: string) => {
+    const t0 = performance.now()
+    const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    if (r.status !== 200) throw new Error(`${path} answered ${r.status}`)
+    await r.text()
+    return performance.now() - t0
+  }
   const loop = (async () => {
     while (!stopped) {
-      const r = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`)
-      await r.text()
-      scrapes++
+      scrapeMs.push(await timed('/metrics'))
+      healthMs.push(await timed('/api/health'))
       await new Promise((res) => setTimeout(res, everyMs))
     }
   })()
   return async () => {
     stopped = true
     await loop
-    return scrapes
+    return { scrapeMs, healthMs }
   }
 }
 
-async function run(dir: string, clients: number, scrapeMs = 0): Promise<{ p50: number; p99: number; cpu: number; events: number }> {
+async function run(dir: string, clients: number, scrapeEvery = 0): Promise<{ p50: number; p99: number; cpu: number; events: number; scrapeMs: number; healthMs: number }> {
   const { child, url } = await serve(dir)
   try {
     const token = /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
@@ -102,16 +111,16 @@ async function run(dir: string, clients: number, scrapeMs = 0): Promise<{ p50: n
     for (let i = 0; i < TASKS; i++) await api(`/api/dgs/fan/volumes/v${i}/resync`, { force: true, throttle: 256 * 1024 })
     await new Promise((r) => setTimeout(r, 1000))
     measuring = true
-    const stopScraping = scrapeMs ? scraper(url, token, scrapeMs) : undefined
+    const stopScraping = scrapeEvery ? scraper(url, token, scrapeEvery) : undefined
     const c0 = await cpuSeconds(child.pid!)
     const t0 = Date.now()
     await new Promise((r) => setTimeout(r, SECONDS * 1000))
     const cpu = ((await cpuSeconds(child.pid!)) - c0) / ((Date.now() - t0) / 1000)
     measuring = false
-    await stopScraping?.()
+    const scrapes = await stopScraping?.()
     for (const ws of sockets) ws.terminate()
     lat.sort((a, b) => a - b)
-    return { p50: lat[Math.floor(lat.length / 2)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0, cpu, events: lat.length }
+    return { p50: lat[Math.floor(lat.length / 2)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0, cpu, events: lat.length, scrapeMs: scrapes ? median(scrapes.scrapeMs) : 0, healthMs: scrapes ? median(scrapes.healthMs) : 0 }
   } finally {
     child.kill('SIGKILL')
   }
@@ -135,6 +144,7 @@ try {
   // a Prometheus scrape of /metrics every second during the same fan-out (issue 19: no measurable p99)
   console.log(JSON.stringify(line(`${tag}.metrics_scrape_1s.latency_p99`, m(scraped, 'p99'), 'ms', 'same fan-out, no scrape', m(many, 'p99'), false)))
   console.log(JSON.stringify(line(`${tag}.metrics_scrape_1s.server_cpu`, m(scraped, 'cpu'), 'cores', 'same fan-out, no scrape', m(many, 'cpu'), false)))
+  console.log(JSON.stringify(line(`${tag}.metrics_scrape_1s.scrape_time`, median(scraped.map((x) => x.scrapeMs)), 'ms', 'GET /api/health right after', median(scraped.map((x) => x.healthMs)), false)))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

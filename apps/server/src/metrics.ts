@@ -1,4 +1,4 @@
-import type { EngineEvent } from '@plexa/engine'
+import type { DiskGroup, EngineEvent } from '@plexa/engine'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Storage } from './storage.ts'
 
@@ -7,6 +7,22 @@ export interface MetricSources {
   storage: Storage
   websocketClients(): number
   nbdConnections(): Map<string, number>
+}
+
+/** One group as a scrape sees it: read once per scrape, shared by every collector. */
+interface GroupScrape {
+  name: string
+  cfg: ReturnType<DiskGroup['config']>
+  forcedOffline: boolean
+  stale: ReturnType<DiskGroup['staleMaps']>
+  dirty: ReturnType<DiskGroup['dirtyMaps']>
+  tasks: ReturnType<DiskGroup['listTasks']>
+  io: Map<string, ReturnType<DiskGroup['ioStats']>>
+}
+
+function readGroup(dg: DiskGroup): GroupScrape {
+  const cfg = dg.config()
+  return { name: dg.name, cfg, forcedOffline: dg.forcedOffline, stale: dg.staleMaps(), dirty: dg.dirtyMaps(), tasks: dg.listTasks(), io: new Map(cfg.plexes.map((p) => [p.pl_name, dg.ioStats(p.pl_name)])) }
 }
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
@@ -25,8 +41,13 @@ export class Metrics {
   private readonly alerts: Counter<'severity'>
   /** doneBytes last seen per task, for the resync byte counter. */
   private readonly taskDone = new Map<string, number>()
+  private readonly src: MetricSources
+  /** The groups as the scrape under way read them (one configuration copy per group per scrape). */
+  private scraped: GroupScrape[] = []
+  private scraping: Promise<string> | undefined
 
   constructor(src: MetricSources) {
+    this.src = src
     const registers = [this.registry]
     this.volumeOps = new Counter({ name: 'plexa_volume_io_total', help: 'volume reads and writes served (NBD clients, lab load)', labelNames: ['dg', 'volume', 'op'], registers })
     this.volumeBytes = new Counter({ name: 'plexa_volume_io_bytes_total', help: 'bytes read from and written to volumes', labelNames: ['dg', 'volume', 'op'], registers })
@@ -35,14 +56,14 @@ export class Metrics {
     this.alerts = new Counter({ name: 'plexa_alerts_total', help: 'alerts raised, by severity', labelNames: ['severity'], registers })
     for (const severity of ['warning', 'critical']) this.alerts.inc({ severity }, 0)
 
-    const groups = () => [...src.storage.groups.values()].map((g) => g.dg)
+    const groups = () => this.scraped
     /** Sets a counter to the engine's per-plex totals (they start at 0 with the process). */
     const plexTotals = (c: Counter<'dg' | 'volume' | 'plex' | 'op'>, read: 'reads' | 'readBytes', write: 'writes' | 'writeBytes') => {
       c.reset()
       for (const dg of groups()) {
-        const cfg = dg.config()
+        const cfg = dg.cfg
         for (const p of cfg.plexes) {
-          const st = dg.ioStats(p.pl_name)
+          const st = dg.io.get(p.pl_name)!
           const volume = cfg.volumes.find((v) => v.v_rid === p.pl_vol_rid)?.v_name ?? ''
           c.inc({ dg: dg.name, volume, plex: p.pl_name, op: 'read' }, st[read])
           c.inc({ dg: dg.name, volume, plex: p.pl_name, op: 'write' }, st[write])
@@ -59,7 +80,7 @@ export class Metrics {
     new Gauge({ name: 'plexa_kernel_state', help: 'kernel state of each volume and plex (1 for the state it is in)', labelNames: ['dg', 'kind', 'name', 'state'], registers, collect() {
       this.reset()
       for (const dg of groups()) {
-        const cfg = dg.config()
+        const cfg = dg.cfg
         for (const state of ['ENABLED', 'DISABLED', 'DETACHED']) {
           for (const v of cfg.volumes) this.set({ dg: dg.name, kind: 'volume', name: v.v_name, state }, v.v_kstate === state ? 1 : 0)
           for (const p of cfg.plexes) this.set({ dg: dg.name, kind: 'plex', name: p.pl_name, state }, p.pl_kstate === state ? 1 : 0)
@@ -69,7 +90,7 @@ export class Metrics {
     new Gauge({ name: 'plexa_state', help: 'utility state of each volume and plex (v_state, pl_state): 1 for the state it is in', labelNames: ['dg', 'kind', 'name', 'state'], registers, collect() {
       this.reset()
       for (const dg of groups()) {
-        const cfg = dg.config()
+        const cfg = dg.cfg
         for (const v of cfg.volumes) this.set({ dg: dg.name, kind: 'volume', name: v.v_name, state: v.v_state }, 1)
         for (const p of cfg.plexes) this.set({ dg: dg.name, kind: 'plex', name: p.pl_name, state: p.pl_state }, 1)
       }
@@ -81,8 +102,8 @@ export class Metrics {
     new Gauge({ name: 'plexa_plex_stale_regions', help: 'stale regions of each plex that has any (a fully stale plex counts all its regions)', labelNames: ['dg', 'plex'], registers, collect() {
       this.reset()
       for (const dg of groups()) {
-        const plexes = dg.config().plexes
-        for (const [plex, s] of Object.entries(dg.staleMaps())) {
+        const plexes = dg.cfg.plexes
+        for (const [plex, s] of Object.entries(dg.stale)) {
           const len = plexes.find((p) => p.pl_name === plex)?.pl_len ?? 0
           this.set({ dg: dg.name, plex }, s.full ? Math.ceil(len / s.regionSectors) : s.regions.length)
         }
@@ -90,14 +111,14 @@ export class Metrics {
     } })
     new Gauge({ name: 'plexa_volume_dirty_regions', help: 'DRL dirty regions of each started volume', labelNames: ['dg', 'volume'], registers, collect() {
       this.reset()
-      for (const dg of groups()) for (const [volume, d] of Object.entries(dg.dirtyMaps())) this.set({ dg: dg.name, volume }, d.regions.length)
+      for (const dg of groups()) for (const [volume, d] of Object.entries(dg.dirty)) this.set({ dg: dg.name, volume }, d.regions.length)
     } })
     new Gauge({ name: 'plexa_volume_recovery_bytes', help: 'bytes a crash recovery of the volume would copy now', labelNames: ['dg', 'volume'], registers, collect() {
       this.reset()
-      for (const dg of groups()) for (const [volume, d] of Object.entries(dg.dirtyMaps())) this.set({ dg: dg.name, volume }, d.recoveryBytes)
+      for (const dg of groups()) for (const [volume, d] of Object.entries(dg.dirty)) this.set({ dg: dg.name, volume }, d.recoveryBytes)
     } })
     const taskLabels = ['dg', 'task', 'kind', 'volume'] as const
-    const tasks = () => groups().flatMap((dg) => dg.listTasks().map((t) => ({ t, labels: { dg: dg.name, task: t.taskId, kind: t.kind, volume: t.volume } })))
+    const tasks = () => groups().flatMap((dg) => dg.tasks.map((t) => ({ t, labels: { dg: dg.name, task: t.taskId, kind: t.kind, volume: t.volume } })))
     new Gauge({ name: 'plexa_task_progress_ratio', help: 'fraction done of each running task', labelNames: taskLabels, registers, collect() {
       this.reset()
       for (const { t, labels } of tasks()) this.set(labels, t.totalBytes ? t.doneBytes / t.totalBytes : 0)
@@ -137,8 +158,17 @@ export class Metrics {
     else if (e.type === 'alert') this.alerts.inc({ severity: e.severity })
   }
 
-  /** The text exposition format. */
+  /** The text exposition format. Scrapes that arrive while one is under way share its answer. */
   text(): Promise<string> {
-    return this.registry.metrics()
+    this.scraping ??= (async () => {
+      this.scraped = [...this.src.storage.groups.values()].map((g) => readGroup(g.dg))
+      try {
+        return await this.registry.metrics()
+      } finally {
+        this.scraped = []
+        this.scraping = undefined
+      }
+    })()
+    return this.scraping
   }
 }
