@@ -6,8 +6,7 @@ import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
 import { type Zoom, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
-import { Legend, Patterns } from './Legend.tsx'
-import { ZoomBar } from './ZoomBar.tsx'
+import { DrawingHead } from './DrawingHead.tsx'
 
 /** A disk's row: its name line (name, state, sizes), then its bar across the whole width. */
 const ROW_H = 56
@@ -40,10 +39,7 @@ export function DiskView() {
   const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (
     <div className="flex h-full flex-col" data-testid="disk-pane">
-      <Patterns />
-      <div className="px-2 pt-2">
-        <ZoomBar zoom={zoom} onZoom={setZoom} what="disks" />
-        <Legend />
+      <DrawingHead zoom={zoom} onZoom={setZoom} what="disks">
         <svg width={barW} height={16} aria-hidden="true" className="block">
           <line x1={0} x2={barW} y1={13} y2={13} style={{ stroke: 'var(--c-line)' }} />
           {ticks.map((t) => {
@@ -56,7 +52,7 @@ export function DiskView() {
             )
           })}
         </svg>
-      </div>
+      </DrawingHead>
       <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2">
         <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
           {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf }, k) => {

@@ -11,8 +11,7 @@ import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, byName, 
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { zoomBy } from '../views/zoom.ts'
-import { Legend, Patterns } from './Legend.tsx'
-import { ZoomBar } from './ZoomBar.tsx'
+import { DrawingHead } from './DrawingHead.tsx'
 
 /** Vertical space of a volume drawing around its SVG (caption row, border, padding, gap). */
 const FRAME = 18
@@ -82,11 +81,7 @@ export function VolumeView() {
   }, [svgW])
   return (
     <div className="flex h-full flex-col" data-testid="volume-pane">
-      <Patterns />
-      <div className="px-2 pt-2">
-        <ZoomBar zoom={zoom} onZoom={setZoom} what="volumes" />
-        <Legend />
-      </div>
+      <DrawingHead zoom={zoom} onZoom={setZoom} what="volumes" />
       <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2" data-testid="volume-scroller">
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (
