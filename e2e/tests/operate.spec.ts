@@ -53,6 +53,8 @@ test('pause, resume, throttle and abort a task from the task monitor', async ({ 
   await row.getByLabel(`throttle ${id}`).fill('3')
   await row.getByLabel(`throttle ${id}`).press('Enter')
   await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.find((t: { taskId: string }) => t.taskId === id)?.throttle).toBe(3 << 20)
+  // its rate over time, drawn
+  await expect(page.getByTestId(`rate-chart-${id}`).locator('polyline')).toHaveCount(1)
   // the throttle as it really is, in MiB/s
   await expect(page.getByTestId(`throttle-${id}`)).toHaveText('3 MiB/s')
   await expect(page.getByTestId(`eta-${id}`)).toHaveText(/^ETA (\d+ s|\d+ min \d\d s|\d+ h \d\d min)$/)

@@ -4,6 +4,7 @@ import type { TaskView } from '@plexa/protocol'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { duration, throttleText } from '../views/format.ts'
+import { ratePath } from '../views/rateChart.ts'
 import { formatBytes, formatRate } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 
@@ -61,6 +62,7 @@ const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskView; admin: boolea
       <td className="px-1"><progress max={100} value={pct} aria-label={`progress ${t.taskId}`} /> {pct}%</td>
       <td className="px-1">{formatBytes(t.doneBytes)} / {formatBytes(t.totalBytes)}</td>
       <td className="px-1" data-testid={`rate-${t.taskId}`}>{paused ? 'paused' : t.rate > 0 ? formatRate(t.rate) : '—'}</td>
+      <td className="px-1"><RateChart taskId={t.taskId} /></td>
       <td className="px-1" data-testid={`eta-${t.taskId}`}>{paused ? '' : t.etaSeconds === null ? 'ETA unknown' : `ETA ${duration(t.etaSeconds)}`}</td>
       <td className="px-1" data-testid={`phase-${t.taskId}`}>{t.phase}</td>
       <td className="space-x-1 px-1">
@@ -71,6 +73,19 @@ const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskView; admin: boolea
     </tr>
   )
 })
+
+/** The task's rate over time since it started (its reports), highest rate on hover. */
+function RateChart({ taskId }: { taskId: string }) {
+  const samples = useApp((s) => s.server.rates[taskId])
+  const { points, max } = useMemo(() => ratePath(samples ?? [], 80, 18), [samples])
+  return (
+    <svg width={80} height={18} role="img" aria-label={`rate of ${taskId} over time, up to ${formatRate(max)}`} data-testid={`rate-chart-${taskId}`} className="block">
+      <title>{`rate over time, highest ${formatRate(max)}`}</title>
+      <rect x={0} y={0} width={80} height={18} style={{ fill: 'var(--c-panel)' }} />
+      {points && <polyline points={points} fill="none" style={{ stroke: 'var(--s-ok)' }} strokeWidth={1.5} />}
+    </svg>
+  )
+}
 
 /** The throttle as it is (MiB/s, 0 = unlimited), edited in place; the server's value wins when it changes. */
 function Throttle({ t, admin }: { t: TaskView; admin: boolean }) {

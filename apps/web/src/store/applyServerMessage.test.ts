@@ -123,4 +123,17 @@ describe('applyServerMessage', () => {
     s = applyServerMessage(s, ev(3, { ...p, doneBytes: 50 }))
     expect(s.tasks.t1).toMatchObject({ doneBytes: 50, target: 'disk d2', volumes: ['v1', 'v2'] })
   })
+
+  it('keeps each running task\'s rate over time, not while paused, and forgets it when the task ends', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    const p = { type: 'task.progress', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', phase: 'resync', doneBytes: 1, totalBytes: 100, rate: 10, etaSeconds: 5, throttle: 0 }
+    s = applyServerMessage(s, ev(2, { ...p, rate: 10 }))
+    s = applyServerMessage(s, ev(3, { ...p, rate: 30 }))
+    s = applyServerMessage(s, ev(4, { ...p, phase: 'paused', rate: 30 }))
+    expect(s.rates.t1!.map((x) => x.rate)).toEqual([10, 30])
+    for (let i = 5; i < 300; i++) s = applyServerMessage(s, ev(i, { ...p, rate: i }))
+    expect(s.rates.t1).toHaveLength(120)
+    s = applyServerMessage(s, ev(300, { type: 'task.finished', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', outcome: 'ok' }))
+    expect(s.rates.t1).toBeUndefined()
+  })
 })

@@ -18,6 +18,8 @@ export interface ServerState {
   oldestEvent: number
   /** Every unacknowledged alert and the newest acknowledged ones, by id. */
   alerts: Record<number, Alert>
+  /** Each running task's rate over time (bytes per second at each report, newest last, at most RATE_SAMPLES). */
+  rates: Record<string, Array<{ at: number; rate: number }>>
   /** Finished tasks with their outcome, newest last, at most TASK_LIMIT. */
   finished: FinishedTask[]
   /** The audit log's newest entries, newest last, at most AUDIT_LIMIT. */
@@ -31,6 +33,7 @@ export interface ServerState {
 export const EVENT_LIMIT = 500
 export const TASK_LIMIT = 200
 export const AUDIT_LIMIT = 500
+export const RATE_SAMPLES = 120
 
 /** One line of the event log: its history id when it came from the history, and the event. */
 export interface LogEntry {
@@ -42,7 +45,7 @@ export interface LogEntry {
 const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
 
 export function initialServerState(): ServerState {
-  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, finished: [], audit: [], user: undefined, connection: 'connecting', needsSnapshot: false }
+  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', needsSnapshot: false }
 }
 
 /** Older history pages go before what is loaded (ids below `oldestEvent`), within EVENT_LIMIT. */
@@ -97,7 +100,8 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     case 'task.progress': {
       const { type: _t, seq: _s, at: _a, ...p } = e
       // what the task covers comes once the server has claimed it: kept from then on
-      return { ...base, tasks: { ...s.tasks, [e.taskId]: { ...s.tasks[e.taskId], ...p } } }
+      const samples = e.phase === 'paused' ? (s.rates[e.taskId] ?? []) : [...(s.rates[e.taskId] ?? []), { at: e.at, rate: e.rate }].slice(-RATE_SAMPLES)
+      return { ...base, tasks: { ...s.tasks, [e.taskId]: { ...s.tasks[e.taskId], ...p } }, rates: { ...s.rates, [e.taskId]: samples } }
     }
     case 'task.done':
       return { ...base, finished: [...s.finished.filter((t) => t.id !== e.task.id), e.task].slice(-TASK_LIMIT) }
@@ -109,7 +113,9 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     case 'task.finished': {
       const tasks = { ...s.tasks }
       delete tasks[e.taskId]
-      return { ...base, tasks }
+      const rates = { ...s.rates }
+      delete rates[e.taskId]
+      return { ...base, tasks, rates }
     }
     case 'lab.disk': {
       const disks = s.lab.disks.filter((d) => !(d.dg === e.dg && d.disk === e.disk))
