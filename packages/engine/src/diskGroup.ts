@@ -1172,11 +1172,12 @@ export class DiskGroup {
     else if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
     const plexes = this.plexesOf(v.v_rid)
     // Stale plexes also missed whatever was in flight at the crash (a NEEDSYNC stop was clean).
+    // One without a stale map (a crash between its detach's commit and its map's write) stays
+    // untracked: stale everywhere, copied in full (rule 110).
     for (const p of needSync ? [] : plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
       if (!crashRegions || crashRegions.size === nRegions) {
         if (crashRegions) this.stale.setFull(p.pl_rid)
       } else {
-        this.stale.track(p.pl_rid)
         for (const g of crashRegions) this.stale.add(p.pl_rid, g, g)
       }
     }

@@ -193,6 +193,41 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
   })
 })
 
+describe('a stale plex whose stale map a crash lost (rule 110)', () => {
+  it('110: a crash between a detach\'s commit and its map\'s write leaves the plex stale everywhere: start copies all of it, not only the dirty regions', async () => {
+    // the power rail: once cut, no write reaches any disk
+    let cut = false
+    const rail = (d: BlockDevice): BlockDevice => ({
+      ...d,
+      async write(offset, data) {
+        if (cut) throw new Error('power lost')
+        return d.write(offset, data)
+      },
+    })
+    const { dg, mems } = await logged({ wrap: rail })
+    await dg.write('v1', 0, pattern(16 * REGION, 1))
+    await dg.cleanDirtyRegions('v1')
+    await dg.write('v1', 2 * REGION, pattern(4096, 2))
+    await dg.write('v1', 9 * REGION, pattern(4096, 3))
+    expect(dg.dirtyRegions('v1').regions).toEqual([2, 9])
+    dg.subscribe((e) => {
+      if (e.type === 'config.committed' && e.operation === 'pl.det') cut = true
+    })
+    await dg.detachPlex('v1-02').catch(() => {}) // its stale map never reaches a disk
+    expect(cut).toBe(true)
+    await dg.close().catch(() => {})
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    expect(rec(again, 'v1-02').pl_state).toBe('STALE')
+    expect(again.staleMaps()['v1-02']?.full).toBe(true)
+    await again.start('v1')
+    expect(again.ioStats('v1-02').writeBytes).toBe(16 * REGION)
+    expect([rec(again, 'v1-02').pl_kstate, rec(again, 'v1-02').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
+    expect(again.staleMaps()).toEqual({})
+    const v = await again.verify('v1')
+    expect((await v.done).mismatches).toEqual([])
+  })
+})
+
 describe('corrupt on-disk logs', () => {
   it('a torn DRL log after a crash means a full resync (alert), never a partial one', async () => {
     const { dg, mems, logSd } = await logged()
