@@ -528,9 +528,10 @@ export class DiskGroup {
 
   /**
    * Runs `fn` on a copy of the configuration as one transaction: all or nothing, tid + 1,
-   * update_tid stamped on what changed, committed to every configuration copy.
+   * update_tid stamped on what changed, committed to every configuration copy. `onCommit` runs
+   * as the commit takes effect, before any other transaction or I/O can see it.
    */
-  private transact(operation: string, fn: (d: Draft) => void, opts: TxOptions = {}, force = false): Promise<TxResult> {
+  private transact(operation: string, fn: (d: Draft) => void, opts: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> {
     if (!force) this.assertOnline()
     if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
     const run = async (): Promise<TxResult> => {
@@ -546,6 +547,7 @@ export class DiskGroup {
         draft.tid = before.tid + 1
         await this.writeConfig(draft)
         this.cfg = draft
+        onCommit?.()
         this.rebuildIoMap()
         this.refreshDrls()
         this.bus.emit({ type: 'config.committed', dg: this.name, tid: draft.tid, operation, changes })
@@ -2028,8 +2030,9 @@ export class DiskGroup {
    * The last step of every hand-over (rule 73): a write-only plex (tutil0 ATT) whose regions
    * are all current becomes ACTIVE, ENABLED, READ+WRITE. It is checked inside the transaction:
    * a plex that stopped being a write target (kernel detach, stop) or that a write marked stale
-   * since its copy is not enabled (VM_NOTSYNCED). The stale map is dropped after the commit
-   * only while it is still empty (a write failing on the plex meanwhile keeps its marks).
+   * since its copy is not enabled (VM_NOTSYNCED). The stale map is dropped as the commit takes
+   * effect, only while it is still empty (a write failing on the plex meanwhile keeps its marks):
+   * a detach or kernel detach that follows finds no map and tracks the plex afresh.
    */
   private async enablePlex(rid: number, operation: string): Promise<TxResult> {
     const r = await this.transact(operation, (d) => {
@@ -2044,10 +2047,11 @@ export class DiskGroup {
       pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
       pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
       pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
+    }, {}, false, () => {
+      const e = this.stale.get(rid)
+      if (e && !e.full && e.regions.size === 0) this.stale.drop(rid)
     })
     this.klog.detached = this.klog.detached.filter((k) => k.plexRid !== rid)
-    const e = this.stale.get(rid)
-    if (e && !e.full && e.regions.size === 0) this.stale.drop(rid)
     await this.stale.persist()
     await this.writeKlog().catch(() => {})
     return r

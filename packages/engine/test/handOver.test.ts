@@ -147,3 +147,31 @@ describe('handing a plex back to its volume (I73)', () => {
     for (const seed of [1, 2, 3]) await handBack(path, seed * 101 + path.length)
   })
 })
+
+describe('a detach right after a hand-over (I73)', () => {
+  it('I73: a detach committed just after the enabling commit finds no stale map and tracks the plex afresh: what it misses is marked, a reattach copies exactly that', async () => {
+    const dg = await DiskGroup.create({ name: 'ho', disks: [0, 1, 2].map((i) => ({ name: `disk0${i + 1}`, device: createMemoryDevice(32 << 20) })) })
+    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    await dg.write('v1', 0, Buffer.alloc(BYTES, 1))
+    await dg.detachPlex('v1-02')
+    await dg.write('v1', 3 * REGION_SECTORS * 512, Buffer.alloc(4096, 2))
+    let detached: Promise<unknown> | undefined
+    const off = dg.subscribe((e) => {
+      if (e.type === 'config.committed' && e.operation === 'attach.done') detached = dg.detachPlex('v1-02')
+    })
+    await dg.attachPlex('v1', 'v1-02')
+    off()
+    await detached
+    expect(dg.config().plexes.find((p) => p.pl_name === 'v1-02')).toMatchObject({ pl_state: 'STALE', pl_kstate: 'DETACHED' })
+    await dg.write('v1', 5 * REGION_SECTORS * 512, Buffer.alloc(4096, 3))
+    await dg.flush('v1')
+    expect(dg.staleMaps()['v1-02']).toMatchObject({ full: false, regions: [5] })
+    const before = dg.ioStats('v1-02').writeBytes
+    await dg.attachPlex('v1', 'v1-02')
+    expect(dg.ioStats('v1-02').writeBytes - before).toBe(REGION_SECTORS * 512)
+    const v = await dg.verify('v1')
+    expect((await v.done).mismatches).toEqual([])
+    await dg.close()
+  })
+})
