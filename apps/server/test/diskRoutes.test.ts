@@ -54,7 +54,8 @@ async function observable(t: TestServer, x: Scratch) {
   const fds: string[] = []
   for (const fd of await readdir('/proc/self/fd')) {
     const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '')
-    if (target.startsWith(t.dir) || target.startsWith(x.dir)) fds.push(target)
+    // devices only: the server's own journals (audit, history) are opened for a moment at any time
+    if (target.startsWith(join(t.dir, 'disks')) || target.startsWith(x.dir)) fds.push(target)
   }
   const digest = async (p: string) => {
     const fh = await open(p, 'r')
