@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures.ts'
+import { expect, seriousViolations, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -6,6 +6,7 @@ test('a lab disk failure during writes raises an alert and shows the kernel deta
   await plexa.login()
   await plexa.select('dm', 'disk02')
   await page.getByRole('button', { name: 'Lab: fail disk' }).click()
+  await page.getByRole('dialog', { name: 'confirm Lab: fail disk' }).getByRole('button', { name: 'Confirm' }).click()
   await page.getByRole('tab', { name: 'Disk view' }).click()
   await expect(page.getByTestId('disk-disk02')).toContainText('FAILED (both)')
   await page.getByRole('tab', { name: 'Volume view' }).click()
@@ -17,6 +18,53 @@ test('a lab disk failure during writes raises an alert and shows the kernel deta
   await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
   await page.getByRole('button', { name: 'Lab: restore disk' }).click()
   await expect(page.getByRole('button', { name: 'Lab: fail disk' })).toBeVisible()
+})
+
+test('rule 111: a lab disk failure asks first (Cancel has the focus), and a lab toggle that flips does not keep the focus on its opposite', async ({ plexa, page, api }, info) => {
+  const disk02 = async () => ((await api.call('GET', '/api/lab')).body.disks as Array<{ disk: string; failed: string }>).find((d) => d.disk === 'disk02')?.failed ?? 'none'
+  await plexa.login()
+  await plexa.select('dm', 'disk02')
+  const fail = page.getByRole('button', { name: 'Lab: fail disk' })
+  const restore = page.getByRole('button', { name: 'Lab: restore disk' })
+  const toolbar = page.getByRole('toolbar', { name: 'actions' })
+  // Enter on "fail" opens the confirmation with Cancel focused: a second Enter cancels
+  await fail.focus()
+  await page.keyboard.press('Enter')
+  const dialog = page.getByRole('dialog', { name: 'confirm Lab: fail disk' })
+  await expect(dialog).toContainText('no dry run')
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
+  await page.screenshot({ path: info.outputPath('lab-fail-confirm.png') })
+  expect(await seriousViolations(page)).toEqual([])
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeHidden()
+  expect(await disk02()).toBe('none')
+  // confirmed, the disk fails; the button that had the focus turns into "restore" and gives the focus up
+  await fail.click()
+  await dialog.getByRole('button', { name: 'Confirm' }).click()
+  await expect(restore).toBeVisible()
+  expect(await disk02()).toBe('both')
+  await expect(restore).not.toBeFocused()
+  // restore is one click; after it the focus is not on "fail", so a second Enter does nothing
+  await restore.focus()
+  await page.keyboard.press('Enter')
+  await expect(fail).toBeVisible()
+  await expect(fail).not.toBeFocused()
+  await expect(toolbar).toBeFocused()
+  await page.screenshot({ path: info.outputPath('lab-restored-focus.png') })
+  expect(await seriousViolations(page)).toEqual([])
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeHidden()
+  expect(await disk02()).toBe('none')
+  // the write load toggle: start, and the focus is not left on "stop"
+  await plexa.select('v', 'mirvol')
+  await page.getByRole('button', { name: 'Lab: start write load' }).focus()
+  await page.keyboard.press('Enter')
+  const stop = page.getByRole('button', { name: 'Lab: stop write load' })
+  await expect(stop).toBeVisible()
+  await expect(stop).not.toBeFocused()
+  await expect(toolbar).toBeFocused()
+  await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
+  await expect(page.getByRole('button', { name: 'Lab: start write load' })).toBeVisible()
 })
 
 test('resync a disk with Force, the choice explained in the dialog', async ({ plexa, page, api }, info) => {

@@ -1,7 +1,9 @@
+import { type RefObject, useId, useRef } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { runAction } from '../store/commands.ts'
-import { actionsFor } from '../views/actions.ts'
+import { type Action, actionsFor } from '../views/actions.ts'
+import { useFlipFocus } from '../views/useFlipFocus.ts'
 
 /** The selection's actions; destructive ones confirm with their dry-run preview. */
 export function Actions() {
@@ -11,11 +13,13 @@ export function Actions() {
   const lab = useApp((s) => s.server.lab)
   const live = useApp((s) => s.server.connection === 'live')
   const message = useApp((s) => s.actionMessage)
+  // where the focus goes when a lab button it was on turns into its opposite
+  const toolbar = useRef<HTMLDivElement>(null)
   if (!selection || !group) return null
   // with the server unreachable nothing can be done: every action says so
   const actions = actionsFor(group.config, selection, role).map((a) => (live || a.disabled ? a : { ...a, disabled: 'the server cannot be reached' }))
   return (
-    <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions">
+    <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions" ref={toolbar} tabIndex={-1}>
       {actions.map((a) => (
         // a disabled action stays in the Tab order (aria-disabled), so its reason is heard
         <button
@@ -32,25 +36,56 @@ export function Actions() {
         </button>
       ))}
       {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
-      {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} />}
-      {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} />}
+      {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} live={live} toolbar={toolbar} />}
+      {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} live={live} toolbar={toolbar} />}
       {message && <span role="status" className="text-xs">{message}</span>}
     </div>
   )
 }
 
-function LabDisk({ dg, disk, failed }: { dg: string; disk: string; failed: string }) {
+const NOT_LIVE = 'the server cannot be reached'
+
+/** A lab fault injection, confirmed like any dangerous action (Cancel has the focus). */
+function labFailAction(dg: string, disk: string): Action {
+  return {
+    id: 'labfail',
+    label: 'Lab: fail disk',
+    route: 'POST /api/lab/dgs/:dg/disks/:disk/fail',
+    params: { dg, disk },
+    body: { mode: 'both' },
+    destructive: true,
+    warning: `every read and write of ${disk} will fail until it is restored: plexes on it are detached at their next I/O`,
+    noDryRun: 'a lab fault injection has no dry run: it fails the disk (reads and writes) at once',
+  }
+}
+
+function LabDisk({ dg, disk, failed, live, toolbar }: { dg: string; disk: string; failed: string; live: boolean; toolbar: RefObject<HTMLDivElement | null> }) {
+  const flip = useFlipFocus(failed === 'none' ? 'ok' : 'failed', toolbar)
+  const why = live ? undefined : NOT_LIVE
   return failed === 'none' ? (
-    <button className="rounded border border-red-500 px-2 py-0.5 text-red-700 dark:text-red-300" onClick={() => void api('POST /api/lab/dgs/:dg/disks/:disk/fail', { dg, disk }, { mode: 'both' })}>Lab: fail disk</button>
+    <LabButton key="fail" why={why} tone="border-red-500 text-red-700 dark:text-red-300" flip={flip} onClick={() => appStore.getState().confirm(labFailAction(dg, disk))}>Lab: fail disk</LabButton>
   ) : (
-    <button className="rounded border border-green-600 px-2 py-0.5 text-green-700 dark:text-green-300" onClick={() => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg, disk })}>Lab: restore disk</button>
+    <LabButton key="restore" why={why} tone="border-green-600 text-green-700 dark:text-green-300" flip={flip} onClick={() => void runAction({ id: 'labrestore', label: 'Lab: restore disk', route: 'POST /api/lab/dgs/:dg/disks/:disk/restore', params: { dg, disk }, body: {}, destructive: false }, {})}>Lab: restore disk</LabButton>
   )
 }
 
-function LabLoad({ dg, volume, running }: { dg: string; volume: string; running: boolean }) {
+function LabLoad({ dg, volume, running, live, toolbar }: { dg: string; volume: string; running: boolean; live: boolean; toolbar: RefObject<HTMLDivElement | null> }) {
+  const flip = useFlipFocus(running ? 'running' : 'stopped', toolbar)
+  const why = live ? undefined : NOT_LIVE
   return running ? (
-    <button className="rounded border border-amber-600 px-2 py-0.5" onClick={() => void api('POST /api/lab/load/stop', {}, { dg, volume })}>Lab: stop write load</button>
+    <LabButton key="stop" why={why} tone="border-amber-600" flip={flip} onClick={() => void api('POST /api/lab/load/stop', {}, { dg, volume })}>Lab: stop write load</LabButton>
   ) : (
-    <button className="rounded border border-amber-600 px-2 py-0.5" onClick={() => void api('POST /api/lab/load', {}, { dg, volume, writesPerSecond: 200 })}>Lab: start write load</button>
+    <LabButton key="start" why={why} tone="border-amber-600" flip={flip} onClick={() => void api('POST /api/lab/load', {}, { dg, volume, writesPerSecond: 200 })}>Lab: start write load</LabButton>
+  )
+}
+
+/** A lab button: disabled with its reason (still in the Tab order) while the server cannot be reached. */
+function LabButton({ why, tone, flip, onClick, children }: { why: string | undefined; tone: string; flip: ReturnType<typeof useFlipFocus>; onClick: () => void; children: string }) {
+  const id = useId()
+  return (
+    <button aria-disabled={why !== undefined || undefined} aria-describedby={why ? id : undefined} title={why ?? children} className={`rounded border px-2 py-0.5 aria-disabled:cursor-not-allowed aria-disabled:opacity-60 ${tone}`} {...flip} onClick={() => why === undefined && onClick()}>
+      {children}
+      {why && <span id={id} className="sr-only">{`: not allowed, ${why}`}</span>}
+    </button>
   )
 }
