@@ -99,6 +99,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     await writeFile(join(o.dataDir, 'admin-credential.txt'), `user: admin\npassword: ${password}\ntoken: ${token}\n`, { mode: 0o600 })
     log(`created the admin user; its password and API token are in ${join(o.dataDir, 'admin-credential.txt')}`)
   }
+  const sessions = new Sessions(clock, o.sessionTtlMs, join(o.dataDir, 'sessions.json'))
+  await sessions.load(log)
   let hub: Hub | undefined
   const history = new History({ dataDir: o.dataDir, clock, publish: (body) => hub!.publish(body), ...(o.history ?? {}) })
   await history.load()
@@ -120,7 +122,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     clock,
     storage,
     users,
-    sessions: new Sessions(clock, o.sessionTtlMs),
+    sessions,
     limiter: new LoginLimiter(clock, o.loginLimits),
     devices: new DeviceCookies(),
     audit,
@@ -224,6 +226,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         server.closeAllConnections()
         // entries of requests answered just before the close are still being appended
         await services.audit.written()
+        await sessions.written()
         await storage.close()
         await history.written().catch(() => {})
       })()

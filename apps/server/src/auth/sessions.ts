@@ -1,37 +1,101 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import type { Clock } from '@plexa/engine'
 import type { Principal } from './users.ts'
 
-/** Browser sessions: random ids in an HttpOnly, SameSite=Strict cookie, expiring after `ttlMs`. */
+interface Stored {
+  who: Principal
+  expires: number
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex')
+}
+
+function isStored(v: unknown): v is Stored {
+  const s = v as Stored
+  return typeof s === 'object' && s !== null && typeof s.expires === 'number' && typeof s.who?.name === 'string' && (s.who.role === 'admin' || s.who.role === 'viewer')
+}
+
+/**
+ * Browser sessions: random ids in an HttpOnly, SameSite=Strict cookie, expiring after `ttlMs`.
+ * With a `file`, they survive a restart: only the sha256 of each id is kept there (mode 0600,
+ * written to a temporary file and renamed at every change).
+ */
 export class Sessions {
-  private readonly map = new Map<string, { who: Principal; expires: number }>()
+  /** sha256 of the session id -> its session. */
+  private readonly map = new Map<string, Stored>()
   private readonly clock: Clock
   private readonly ttlMs: number
+  private readonly file: string | undefined
+  private saving: Promise<void> = Promise.resolve()
   static readonly COOKIE = 'plexa_session'
 
-  constructor(clock: Clock, ttlMs = 8 * 3600 * 1000) {
+  constructor(clock: Clock, ttlMs = 8 * 3600 * 1000, file?: string) {
     this.clock = clock
     this.ttlMs = ttlMs
+    this.file = file
+  }
+
+  /** Reads the kept sessions; a missing file is none, a corrupt one is ignored (the warning says why). */
+  async load(warn: (line: string) => void = () => {}): Promise<void> {
+    if (!this.file) return
+    let text: string
+    try {
+      text = await readFile(this.file, 'utf8')
+    } catch {
+      return
+    }
+    try {
+      const parsed = JSON.parse(text) as { sessions?: unknown }
+      if (typeof parsed !== 'object' || parsed === null || typeof parsed.sessions !== 'object' || parsed.sessions === null) throw new Error('no sessions object')
+      const now = this.clock.now()
+      for (const [hash, s] of Object.entries(parsed.sessions as Record<string, unknown>)) {
+        if (/^[0-9a-f]{64}$/.test(hash) && isStored(s) && s.expires > now) this.map.set(hash, { who: { name: s.who.name, role: s.who.role }, expires: s.expires })
+      }
+    } catch (e) {
+      warn(`warning: ignoring the unreadable session file ${this.file} (${e instanceof Error ? e.message : String(e)}): everyone logs in again`)
+    }
+  }
+
+  /** Resolves once every change so far is on disk. */
+  written(): Promise<void> {
+    return this.saving
+  }
+
+  private save(): void {
+    const file = this.file
+    if (!file) return
+    this.saving = this.saving.then(async () => {
+      const now = this.clock.now()
+      const sessions: Record<string, Stored> = {}
+      for (const [h, s] of this.map) if (s.expires > now) sessions[h] = s
+      const tmp = `${file}.tmp`
+      await writeFile(tmp, JSON.stringify({ sessions }), { mode: 0o600 })
+      await rename(tmp, file)
+    }).catch(() => {})
   }
 
   create(who: Principal): { id: string; cookie: string } {
     const id = randomBytes(24).toString('base64url')
-    this.map.set(id, { who, expires: this.clock.now() + this.ttlMs })
+    this.map.set(sha256(id), { who, expires: this.clock.now() + this.ttlMs })
+    this.save()
     return { id, cookie: `${Sessions.COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.ttlMs / 1000)}` }
   }
 
   get(id: string): Principal | undefined {
-    const s = this.map.get(id)
+    const h = sha256(id)
+    const s = this.map.get(h)
     if (!s) return undefined
     if (s.expires <= this.clock.now()) {
-      this.map.delete(id)
+      this.map.delete(h)
       return undefined
     }
     return s.who
   }
 
   destroy(id: string): string {
-    this.map.delete(id)
+    if (this.map.delete(sha256(id))) this.save()
     return `${Sessions.COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`
   }
 }
