@@ -12,7 +12,7 @@ const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
 /** Runs `plexa serve` in its own process and resolves with its URL once it listens. */
 function serve(dir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))
