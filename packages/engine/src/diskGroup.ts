@@ -232,6 +232,11 @@ export class DiskGroup {
   private readonly stale: StaleMaps
   private mapSeq: number
   private errSeq = 0
+  /**
+   * The tid of the commit that last made each plex ENABLED: a kernel error decided before it was
+   * about the plex's earlier, since-detached life (`kernelError`).
+   */
+  private readonly enabledAt = new Map<number, number>()
   private readonly drlSeq = new Map<number, number>()
   // I/O map, rebuilt on every commit
   private sdsByPlex = new Map<number, SdRecord[]>()
@@ -557,6 +562,7 @@ export class DiskGroup {
             if (!ch.fields.includes(f)) continue
             const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
             const to = ch.after![f] as PlRecord['pl_kstate']
+            if (ch.kind === 'pl' && to === 'ENABLED') this.enabledAt.set(ch.rid, draft.tid)
             if (old) this.bus.emit({ type: 'kstate.changed', dg: this.name, kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
           }
         }
@@ -1565,24 +1571,32 @@ export class DiskGroup {
     }
     for (const rid of failed) for (const g of regions) markStale(rid, g)
     const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
+    // The detach is decided for the plex as it is now: one detached and enabled again while this
+    // error is recorded (a resync or attach handing it back) is not detached by it (rule 73).
+    const since = new Map(newly.map((rid) => [rid, this.enabledAt.get(rid)]))
+    const sameLife = (rid: number) => this.enabledAt.get(rid) === since.get(rid)
     // A failing disk may also have lost writes it acknowledged but never flushed.
     for (const rid of newly) {
       this.stale.track(rid)
       for (const g of this.runtime(v).unflushed) markStale(rid, g)
     }
     await this.stale.persist()
-    if (newly.length) {
-      for (const rid of newly) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
+    const logged = newly.filter(sameLife)
+    if (logged.length) {
+      for (const rid of logged) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
       await this.writeKlog()
     }
+    const detached: number[] = []
     await this.transact('kernel.error', (d) => {
       for (const rid of failed) {
         const pl = d.c.plexes.find((p) => p.pl_rid === rid)
         if (pl) pl.pl_lasterr = seq
       }
-      for (const rid of newly) {
+      detached.length = 0
+      for (const rid of logged) {
         const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl || pl.pl_kstate !== 'ENABLED') continue
+        if (!pl || pl.pl_kstate !== 'ENABLED' || !sameLife(rid)) continue
+        detached.push(rid)
         pl.pl_kstate = 'DETACHED'
         pl.pl_pflag |= PL_PFLAG.KDETACH
         pl.pl_detach_tid = d.c.tid
@@ -1598,7 +1612,7 @@ export class DiskGroup {
         }
       }
     })
-    for (const rid of newly) {
+    for (const rid of detached) {
       const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} was detached after an I/O error`, object: pl?.pl_name })
     }

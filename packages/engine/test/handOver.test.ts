@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevice.ts'
-import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
+import { CFG_OFFSET, DEFAULT_PRIV_LEN, MAP_LEN, MAP_OFFSET } from '../src/disk/privateRegion.ts'
+import { createFaultyDevice } from '../src/device/faultyDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { plexImage } from './harness.ts'
 import { createRandom } from './random.ts'
@@ -172,6 +173,67 @@ describe('a detach right after a hand-over (I73)', () => {
     expect(dg.ioStats('v1-02').writeBytes - before).toBe(REGION_SECTORS * 512)
     const v = await dg.verify('v1')
     expect((await v.done).mismatches).toEqual([])
+    await dg.close()
+  })
+})
+
+/**
+ * A device whose writes into the stale-map area wait, once armed, until `release`: the kernel
+ * error that is writing its stale marks there then lands after whatever the test does meanwhile.
+ */
+function holdMapWrite(dev: MemoryDevice) {
+  let armed = false
+  let reached!: () => void
+  let release!: () => void
+  const atGate = new Promise<void>((r) => (reached = r))
+  const open = new Promise<void>((r) => (release = r))
+  const device: BlockDevice = {
+    ...dev,
+    async write(offset, data) {
+      if (armed && offset >= MAP_OFFSET * 512 && offset < (MAP_OFFSET + MAP_LEN) * 512) {
+        armed = false
+        reached()
+        await open
+      }
+      return dev.write(offset, data)
+    },
+  }
+  return { device, arm: () => void (armed = true), atGate, release }
+}
+
+describe('a kernel error that lands after the plex was handed back (rule 73)', () => {
+  it('I73: an error decided for the detached incarnation of a plex does not detach it again once attached', async () => {
+    const mems = [0, 1, 2].map(() => createMemoryDevice(32 << 20))
+    const gate = holdMapWrite(mems[0]!)
+    const disk02 = createFaultyDevice(mems[1]!)
+    const dg = await DiskGroup.create({ name: 'ho', disks: [gate.device, disk02, mems[2]!].map((device, i) => ({ name: `disk0${i + 1}`, device })) })
+    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.start('v1')
+    const data = Buffer.alloc(64 * 1024, 7)
+    await dg.write('v1', 0, data)
+    const plex = () => dg.config().plexes.find((p) => p.pl_name === 'v1-02')!
+    // a flush fails on v1-02: its kernel error decides to detach it, then waits writing its stale marks
+    const removeFault = disk02.addFault({ ops: ['flush'] })
+    gate.arm()
+    const flushed = dg.flush('v1').then(() => 'ok', (e: { code?: string }) => e.code)
+    await gate.atGate
+    // meanwhile the administrator detaches the plex, the disk comes back, and the plex is attached
+    const detached = new Promise<void>((r) => dg.subscribe((e) => void (e.type === 'config.committed' && e.operation === 'pl.det' && r())))
+    const det = dg.detachPlex('v1-02')
+    await detached
+    removeFault()
+    const attached = new Promise<void>((r) => dg.subscribe((e) => void (e.type === 'config.committed' && e.operation === 'pl.att' && r())))
+    const att = dg.attachPlex('v1', 'v1-02').then(() => 'ok', (e: { code?: string }) => e.code)
+    await attached
+    expect(plex()).toMatchObject({ pl_kstate: 'ENABLED', pl_tutil: expect.arrayContaining(['ATT']) })
+    // now the old kernel error lands
+    gate.release()
+    await det
+    expect(await att).toBe('ok')
+    expect(await flushed).toBe('ok')
+    expect(plex()).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+    expect((await dg.read('v1', 0, data.length)).equals(data)).toBe(true)
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
     await dg.close()
   })
 })
