@@ -39,13 +39,18 @@ export class Lab {
   readonly enabled: boolean
   private readonly storage: Storage
   private readonly publish: (e: ServerEventBody) => void
-  private readonly state = new Map<string, { failed: FailMode; latencyMs: number; removeFault?: () => void }>()
+  /** Per disk: its lab failure, its latency, and when the lab last failed it (kept after a restore). */
+  private readonly state = new Map<string, { failed: FailMode; latencyMs: number; failedAt?: number; removeFault?: () => void }>()
   private readonly loads = new Map<string, Load>()
   /** Told of each write of a load with its latency (the metrics). */
   private readonly onWrite: ((dg: string, volume: string, bytes: number, seconds: number) => void) | undefined
 
-  constructor(enabled: boolean, storage: Storage, publish: (e: ServerEventBody) => void, onWrite?: (dg: string, volume: string, bytes: number, seconds: number) => void) {
+  /** The clock of `failedAt` (injected by tests). */
+  private readonly now: () => number
+
+  constructor(enabled: boolean, storage: Storage, publish: (e: ServerEventBody) => void, onWrite?: (dg: string, volume: string, bytes: number, seconds: number) => void, now: () => number = Date.now) {
     this.enabled = enabled
+    this.now = now
     this.storage = storage
     this.publish = publish
     this.onWrite = onWrite
@@ -67,8 +72,9 @@ export class Lab {
     s.removeFault?.()
     s.removeFault = d.addFault({ ops: mode === 'both' ? ['read', 'write', 'flush'] : mode === 'read' ? ['read'] : ['write', 'flush'] })
     s.failed = mode
+    s.failedAt = this.now()
     this.state.set(this.key(dg, disk), s)
-    this.publish({ type: 'lab.disk', dg, disk, failed: mode, latencyMs: s.latencyMs })
+    this.publish({ type: 'lab.disk', dg, disk, failed: mode, latencyMs: s.latencyMs, failedAt: s.failedAt })
   }
 
   restoreDisk(dg: string, disk: string): void {
@@ -79,7 +85,7 @@ export class Lab {
     d.restore()
     s.failed = 'none'
     this.state.set(this.key(dg, disk), s)
-    this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: s.latencyMs })
+    this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: s.latencyMs, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) })
   }
 
   setLatency(dg: string, disk: string, ms: number): void {
@@ -88,7 +94,7 @@ export class Lab {
     d.setLatency(ms)
     s.latencyMs = ms
     this.state.set(this.key(dg, disk), s)
-    this.publish({ type: 'lab.disk', dg, disk, failed: s.failed, latencyMs: ms })
+    this.publish({ type: 'lab.disk', dg, disk, failed: s.failed, latencyMs: ms, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) })
   }
 
   /** Starts a write load: random blocks, each write journaled once acknowledged. */
@@ -165,7 +171,7 @@ export class Lab {
       enabled: this.enabled,
       disks: [...this.state].map(([k, s]) => {
         const [dg, disk] = k.split('/') as [string, string]
-        return { dg, disk, failed: s.failed, latencyMs: s.latencyMs }
+        return { dg, disk, failed: s.failed, latencyMs: s.latencyMs, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) }
       }),
       loads: [...this.loads.values()].map((l) => ({ dg: l.dg, volume: l.volume, running: l.running, writes: l.writes, errors: l.errors })),
     }

@@ -117,7 +117,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       return byExport
     },
   })
-  const lab = new Lab(o.lab, storage, (e) => hub?.publish(e), (dg, volume, bytes, seconds) => metrics.observeIo(dg, volume, 'write', bytes, seconds))
+  const lab = new Lab(o.lab, storage, (e) => hub?.publish(e), (dg, volume, bytes, seconds) => metrics.observeIo(dg, volume, 'write', bytes, seconds), () => clock.now())
   const services: Services = {
     clock,
     storage,

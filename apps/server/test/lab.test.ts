@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { call, testServer } from './harness.ts'
 import { until } from './until.ts'
+import { createManualClock } from '@plexa/engine'
 
 describe('lab mode', () => {
   it('is refused unless the server runs with --lab or --demo', async () => {
@@ -45,6 +46,24 @@ describe('lab mode', () => {
       expect(await plexState()).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
       const audit = (await call(t.url, 'GET', '/api/audit?limit=50', { auth: t.adminToken })).body.entries.map((e: { operation: string }) => e.operation)
       expect(audit).toContain('POST /api/lab/dgs/:dg/disks/:disk/fail')
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('rule 110: a restored disk stays in the lab view as answering (failed none) with when the lab failed it, in the view and the lab.disk event', async () => {
+    const clock = createManualClock(1_700_000_000_000)
+    const t = await testServer({ clock })
+    try {
+      const post = (path: string, body: unknown = {}) => call(t.url, 'POST', path, { auth: t.adminToken, body })
+      const disk02 = async () => (await call(t.url, 'GET', '/api/lab', { auth: t.adminToken })).body.disks.find((d: { disk: string }) => d.disk === 'disk02')
+      await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'both' })
+      expect(await disk02()).toMatchObject({ failed: 'both', failedAt: 1_700_000_000_000 })
+      clock.advance(60_000)
+      await post('/api/lab/dgs/tdg/disks/disk02/restore')
+      expect(await disk02()).toMatchObject({ failed: 'none', failedAt: 1_700_000_000_000 })
+      const events = (await call(t.url, 'GET', '/api/history', { auth: t.adminToken })).body.events.map((i: { event: { type: string } }) => i.event).filter((e: { type: string }) => e.type === 'lab.disk')
+      expect(events.at(-1)).toMatchObject({ disk: 'disk02', failed: 'none', failedAt: 1_700_000_000_000 })
     } finally {
       await t.close()
     }

@@ -103,7 +103,7 @@ export type ServerEventBody =
   | { type: 'alert.acked'; alert: Alert }
   | { type: 'task.done'; task: FinishedTask }
   | { type: 'audit'; entry: AuditEntry }
-  | { type: 'lab.disk'; dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number }
+  | { type: 'lab.disk'; dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number; failedAt?: number }
   | { type: 'lab.load'; dg: string; volume: string; running: boolean; writes: number; errors: number }
   | { type: 'dg.maps'; dg: string; dirty: GroupView['dirty']; stale: GroupView['stale'] }
 
@@ -121,7 +121,8 @@ export interface GroupView {
 
 export interface LabView {
   enabled: boolean
-  disks: Array<{ dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number }>
+  /** `failedAt`: when the lab last failed the disk, kept after a restore (so "had I/O errors at ..."). */
+  disks: Array<{ dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number; failedAt?: number }>
   loads: Array<{ dg: string; volume: string; running: boolean; writes: number; errors: number }>
 }
 

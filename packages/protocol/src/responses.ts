@@ -68,7 +68,7 @@ export const TaskResult = z.union([z.object({ ok: z.literal(true), report: z.uni
 export const AuditEntry = z.object({ id: int, at: int, user: z.string(), role: z.union([role, z.literal('anonymous')]), operation: z.string(), args: z.record(z.string(), z.unknown()), result: z.string(), source: z.string().optional() })
 export const AuditList = z.object({ entries: z.array(AuditEntry) })
 
-const LabDisk = z.object({ dg: z.string(), disk: z.string(), failed: z.enum(['none', 'read', 'write', 'both']), latencyMs: z.number() })
+const LabDisk = z.object({ dg: z.string(), disk: z.string(), failed: z.enum(['none', 'read', 'write', 'both']), latencyMs: z.number(), failedAt: int.optional() })
 const LabLoad = z.object({ dg: z.string(), volume: z.string(), running: z.boolean(), writes: int, errors: int })
 export const LabView = z.object({ enabled: z.boolean(), disks: z.array(LabDisk), loads: z.array(LabLoad) })
 export const LabLoadStarted = LabView.extend({ journal: z.string() })
