@@ -2,7 +2,7 @@ import { useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { PlRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
-import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
+import { PATTERN, hasStale, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
 import { type Zoom, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
@@ -86,7 +86,9 @@ export function DiskView() {
                   ))}
                   {[...bar.subdisks].sort((a, b) => b.w - a.w).map((s) => {
                     const pl = plexes.get(s.sd.sd_pl_name)
-                    const sk = trouble ? 'failed' : pl ? stateKey(pl.pl_kstate, pl.pl_state) : undefined
+                    const sk = pl ? subdiskState(pl.pl_kstate, pl.pl_state, !!trouble) : trouble ? 'failed' : undefined
+                    // a stale plex on a disk that works: the volume view's stale pattern over its piece
+                    const stale = !trouble && !!pl && hasStale(g.stale[pl.pl_name])
                     const vol = volumeOf(s.sd.sd_pl_name)
                     const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
                     const sel = selection?.dg === g.name && selection.kind === 'sd' && selection.name === s.sd.sd_name
@@ -95,6 +97,7 @@ export function DiskView() {
                         <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
                         <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
                         {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
+                        {stale && <rect x={s.x} y={2} width={s.w} height={BAR_H - 4} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" data-testid={`disk-stale-${s.sd.sd_name}`} />}
                         {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
                       </g>
                     )

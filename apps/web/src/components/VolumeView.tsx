@@ -5,7 +5,7 @@ import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { HealthBadge } from './HealthBadge.tsx'
 import { type VolumeHealth, groupHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
-import { PATTERN, stateFill, stateKey, stateStroke } from '../views/colors.ts'
+import { PATTERN, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
 import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
 import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
@@ -145,7 +145,6 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, heal
         </g>
         {box.plexes.map((p) => {
           const st = g.stale[p.plex.pl_name]
-          const k = stateKey(p.plex.pl_kstate, p.plex.pl_state)
           const staleText = st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region${st.regions.length === 1 ? '' : 's'} (${formatBytes(staleBytes(st, v))})` : ''
           const layout = p.log ? 'log plex' : p.plex.pl_layout === 'STRIPE' ? `stripe, ${p.lanes} columns of ${formatSectors(p.plex.pl_st_width)}` : 'concat'
           const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}`
@@ -167,7 +166,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, heal
               ))}
               {p.subdisks.map((s) => {
                 const t = trouble.get(s.sd.sd_dm_name)
-                const sk = t ? 'failed' : k
+                const sk = subdiskState(p.plex.pl_kstate, p.plex.pl_state, !!t)
                 const selSd = isSel('sd', s.sd.sd_name)
                 return (
                   <g key={s.sd.sd_name} data-testid={`sd-${s.sd.sd_name}`} role="button" tabIndex={0} aria-label={`subdisk ${s.full}${t ? `, disk ${t}` : ''}`} aria-pressed={selSd} onClick={() => select('sd', s.sd.sd_name)} onKeyDown={keys('sd', s.sd.sd_name)} className="drawn cursor-pointer">

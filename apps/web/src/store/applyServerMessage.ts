@@ -119,7 +119,8 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     }
     case 'lab.disk': {
       const disks = s.lab.disks.filter((d) => !(d.dg === e.dg && d.disk === e.disk))
-      if (e.failed !== 'none' || e.latencyMs) disks.push({ dg: e.dg, disk: e.disk, failed: e.failed, latencyMs: e.latencyMs })
+      // a restored disk stays (failed none, with when it failed): the health calls it answering again
+      if (e.failed !== 'none' || e.latencyMs || e.failedAt !== undefined) disks.push({ dg: e.dg, disk: e.disk, failed: e.failed, latencyMs: e.latencyMs, ...(e.failedAt !== undefined ? { failedAt: e.failedAt } : {}) })
       return { ...base, lab: { ...s.lab, disks } }
     }
     case 'lab.load': {

@@ -26,6 +26,22 @@ export function stateKey(kstate: string, state: string): StateKey {
   return 'busy'
 }
 
+/**
+ * The state a subdisk is drawn in, the same in the volume and the disk view: 'failed' is kept for
+ * a subdisk on a failed (or removed) disk; a plex that failed with I/O errors is, on a disk that
+ * works, only out of date there: stale, waiting for a resync.
+ */
+export function subdiskState(kstate: string, state: string, onFailedDisk: boolean): StateKey {
+  if (onFailedDisk) return 'failed'
+  const k = stateKey(kstate, state)
+  return k === 'failed' ? 'stale' : k
+}
+
+/** Whether a plex's stale map has anything in it (drawn with the stale pattern). */
+export function hasStale(stale: { full: boolean; regions: number[] } | undefined): boolean {
+  return !!stale && (stale.full || stale.regions.length > 0)
+}
+
 /** The strong colour of a state (outlines, marks), as a CSS value. */
 export function stateStroke(k: StateKey): string {
   return `var(--s-${k})`

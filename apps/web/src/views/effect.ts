@@ -1,7 +1,7 @@
 import type { Config, RecordChange } from '@plexa/engine'
 import type { GroupView, LabView } from '@plexa/protocol'
 import type { Action } from './actions.ts'
-import { groupHealth } from './health.ts'
+import { diskIsBad, groupHealth } from './health.ts'
 import { formatBytes } from './units.ts'
 
 /** Field names of the records in words (the dry run's changes are read by people). */
@@ -72,7 +72,7 @@ export function dangerWords(a: Action, g: GroupView, lab: LabView['disks']): str
   const h = groupHealth(g, lab)
   if (a.id === 'resyncdisk') {
     const d = h.disks.get(a.params.disk ?? '')
-    if (d && d.status !== 'ok') out.push(`disk ${d.disk} is ${d.status === 'suspect' ? 'failing' : d.status} (${d.reason}): a resync writes to it and will leave regions unsynchronised (VM_NOTSYNCED). Restore or replace the disk first.`)
+    if (d && diskIsBad(d.status)) out.push(`disk ${d.disk} is ${d.status === 'suspect' ? 'failing' : d.status} (${d.reason}): a resync writes to it and will leave regions unsynchronised (VM_NOTSYNCED). Restore or replace the disk first.`)
   }
   if (a.id === 'resync') {
     const bad = [...h.plexes.values()].filter((p) => p.volume === a.params.volume && p.failedDisks.length)

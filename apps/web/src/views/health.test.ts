@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView } from '@plexa/protocol'
 import { attention, groupHealth, stripCounts, unrepairedMismatches } from './health.ts'
+import { dangerWords } from './effect.ts'
+import { dateTime } from './format.ts'
+import type { Action } from './actions.ts'
 
 type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean }
 
@@ -82,6 +85,30 @@ describe('attention', () => {
     expect(items.map((i) => i.fix)).toEqual([{ kind: 'restore-disk', disk: 'disk02' }, { kind: 'none' }, { kind: 'none' }, { kind: 'ack', alert: 4 }])
     expect(items[0]!.text).toBe('disk disk02 failed: fails reads and writes (lab); affects mir, ms')
     expect(stripCounts(g, lab.disks, [])).toMatchObject({ byRedundancy: { full: 1, none: 2 }, failedDisks: ['disk02'] })
+  })
+})
+
+describe('a disk restored after I/O errors (rule 110)', () => {
+  const g = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } })
+  const resyncDisk = { id: 'resyncdisk', params: { disk: 'disk02' } } as unknown as Action
+  it('is not failing once the lab restored it: it had I/O errors, answers now, and wants a resync', () => {
+    const restored = [{ dg: 'dg', disk: 'disk02', failed: 'none' as const, latencyMs: 0, failedAt: 1_700_000_000_000 }]
+    const d = groupHealth(g, restored).disks.get('disk02')!
+    expect(d.status).toBe('recovered')
+    expect(d.reason.startsWith(`had I/O errors (${dateTime(1_700_000_000_000)}), now answering; resync it`)).toBe(true)
+    // not a failed disk in the status bar, no red VM_NOTSYNCED warning in the resync dialog
+    expect(stripCounts(g, restored, []).failedDisks).toEqual([])
+    expect(dangerWords(resyncDisk, g, restored)).toEqual([])
+    const item = attention([g], { enabled: true, disks: restored, loads: [] }, []).find((i) => i.key === 'dg/dm/disk02')!
+    expect(item).toMatchObject({ severity: 'warning', fix: { kind: 'resync-disk', disk: 'disk02' } })
+  })
+  it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
+    const failing = [{ dg: 'dg', disk: 'disk02', failed: 'write' as const, latencyMs: 0, failedAt: 1 }]
+    expect(groupHealth(g, failing).disks.get('disk02')!.status).toBe('failed')
+    expect(dangerWords(resyncDisk, g, failing)).toHaveLength(1)
+    expect(groupHealth(g, []).disks.get('disk02')!.status).toBe('suspect')
+    expect(dangerWords(resyncDisk, g, [])).toHaveLength(1)
+    expect(stripCounts(g, [], []).failedDisks).toEqual(['disk02'])
   })
 })
 

@@ -1,6 +1,7 @@
 import type { Config } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, TaskView } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
+import { dateTime } from './format.ts'
 
 /**
  * Health first: what a group's volumes, disks and plexes mean for the administrator, derived from
@@ -38,12 +39,21 @@ export interface VolumeHealth {
   problems: string[]
 }
 
-export type DiskStatus = 'ok' | 'failed' | 'removed' | 'suspect'
+/**
+ * 'suspect': plexes failed with I/O errors on it and nothing says it works again; 'recovered': the
+ * same, but the lab restored it and it answers now (its plexes wait for a resync, which will work).
+ */
+export type DiskStatus = 'ok' | 'failed' | 'removed' | 'suspect' | 'recovered'
+
+/** A disk in the way of I/O: a resync or copy onto it leaves regions unsynchronised. */
+export function diskIsBad(status: DiskStatus | undefined): boolean {
+  return status === 'failed' || status === 'removed' || status === 'suspect'
+}
 
 export interface DiskHealth {
   disk: string
   status: DiskStatus
-  /** "fails reads and writes (lab)", "removed", "I/O errors: plex mirvol-02 failed on it". */
+  /** "fails reads and writes (lab)", "removed", "I/O errors: plex mirvol-02 failed on it", "had I/O errors (…), now answering; resync it". */
   reason: string
   /** Every volume with a subdisk on it. */
   volumes: string[]
@@ -103,11 +113,15 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && (sdsByPlex.get(p.pl_name) ?? []).includes(disk)).map((p) => p.pl_name)
   const disks = new Map<string, DiskHealth>()
   for (const d of c.disks) {
-    const l = lab.find((x) => x.dg === g.name && x.disk === d.dm_name && x.failed !== 'none')
+    const ld = lab.find((x) => x.dg === g.name && x.disk === d.dm_name)
+    const l = ld && ld.failed !== 'none' ? ld : undefined
+    // the lab failed it once and restored it: it answers now
+    const answering = ld?.failed === 'none' && ld.failedAt !== undefined
     let status: DiskStatus = 'ok'
     let reason = ''
     if (l) [status, reason] = ['failed', `fails ${l.failed === 'both' ? 'reads and writes' : `${l.failed}s`} (lab)`]
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
+    else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
     disks.set(d.dm_name, { disk: d.dm_name, status, reason, volumes: [...(volsByDisk.get(d.dm_name) ?? [])].sort() })
   }
@@ -168,8 +182,9 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
     for (const d of h.disks.values()) {
       if (d.status === 'ok') continue
       const affects = d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''
-      const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
-      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: 'critical', text: `disk ${d.disk} ${d.status === 'suspect' ? 'has I/O errors' : d.status}: ${d.reason}${affects}`, fix })
+      const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
+      const what = d.status === 'suspect' ? 'has I/O errors' : d.status === 'recovered' ? 'answers again' : d.status
+      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}`, fix })
     }
     for (const v of h.volumes.values()) {
       if (v.redundancy === 'full' || v.redundancy === 'stopped') continue
@@ -197,7 +212,7 @@ export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView
   return {
     dg: g.name,
     byRedundancy,
-    failedDisks: [...h.disks.values()].filter((d) => d.status !== 'ok').map((d) => d.disk),
+    failedDisks: [...h.disks.values()].filter((d) => diskIsBad(d.status)).map((d) => d.disk),
     stalePlexes: [...h.plexes.values()].filter((p) => p.problem).length,
     runningTasks: tasks.filter((t) => t.dg === g.name).length,
   }
