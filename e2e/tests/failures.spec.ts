@@ -87,6 +87,46 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'full')
 })
 
+test('a disk restored after I/O errors is no longer failing: it answers and wants a resync, the resync dialog does not warn, and the disk view draws the detached plex on a working disk as stale (rules 110, 111)', async ({ plexa, page, api }, info) => {
+  await heal(api)
+  await plexa.login()
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'msvol', writesPerSecond: 300 })
+  await expect(plexa.plex('msvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })
+  await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'msvol' })
+  const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { subdisks: Array<{ sd_name: string; sd_pl_name: string; sd_dm_name: string }> }
+  const onWorking = c.subdisks.find((s) => s.sd_pl_name === 'msvol-02' && s.sd_dm_name !== 'disk02')!
+  const onFailed = c.subdisks.find((s) => s.sd_pl_name === 'msvol-02' && s.sd_dm_name === 'disk02')!
+  const fill = (testid: string) => page.getByTestId(testid).locator('rect.outline').evaluate((r) => getComputedStyle(r).fill)
+  const themeFill = (k: string) => page.evaluate((k) => { const e = document.createElementNS('http://www.w3.org/2000/svg', 'rect'); document.querySelector('svg')!.appendChild(e); e.style.fill = `var(--s-${k}-fill)`; const f = getComputedStyle(e).fill; e.remove(); return f }, k)
+  // the disk view: the detached plex's piece on the working disk in the volume view's stale colour and pattern; failed only on the failed disk
+  const volumeFill = await fill(`sd-${onWorking.sd_name}`)
+  await page.getByRole('tab', { name: 'Disk view' }).click()
+  expect(await fill(`disk-sd-${onWorking.sd_name}`)).toBe(volumeFill)
+  expect(await fill(`disk-sd-${onWorking.sd_name}`)).toBe(await themeFill('stale'))
+  await expect(page.getByTestId(`disk-stale-${onWorking.sd_name}`)).toHaveAttribute('fill', 'url(#pat-stale)')
+  expect(await fill(`disk-sd-${onFailed.sd_name}`)).toBe(await themeFill('failed'))
+  await expect(page.getByTestId(`disk-stale-${onFailed.sd_name}`)).toHaveCount(0)
+  await page.getByTestId(`disk-${onWorking.sd_dm_name}`).screenshot({ path: info.outputPath('disk-view-stale-plex-working-disk.png') })
+  // restored: the disk answers, its plex waits for a resync
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
+  await expect(page.getByTestId('tree-health-disk02')).toHaveText('▲ RESYNC IT')
+  await expect(page.getByTestId('tree-health-disk02')).toHaveAttribute('title', /^had I\/O errors \(.+\), now answering; resync it/)
+  await expect(page.getByTestId('health-strip').getByTestId('failed-disks')).toHaveCount(0)
+  await page.getByTestId('disk-disk02').screenshot({ path: info.outputPath('disk-view-restored-disk.png') })
+  await page.getByRole('tab', { name: 'Overview' }).click()
+  const item = page.getByTestId('attention-demodg/dm/disk02')
+  await expect(item).toContainText('now answering; resync it')
+  await item.getByRole('button', { name: 'Resync disk disk02' }).click()
+  const dialog = page.getByRole('dialog')
+  await expect(dialog).toBeVisible()
+  await expect(dialog.getByTestId('danger')).toHaveCount(0)
+  await page.screenshot({ path: info.outputPath('resync-disk-dialog-restored.png') })
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await page.screenshot({ path: info.outputPath('overview-restored-disk.png') })
+  await heal(api)
+})
+
 test('a window opened after a failed disk resync shows it failed with VM_NOTSYNCED, naming every volume it covered', async ({ browser, api }, info) => {
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
   const r = await api.call('POST', '/api/dgs/demodg/disks/disk02/resync', { force: true })

@@ -35,7 +35,7 @@ function healthOf(it: Item, h: GroupHealth | undefined): { text: string; state: 
   if (it.kind === 'dm') {
     const d = h.disks.get(it.name)
     if (!d || d.status === 'ok') return undefined
-    if (d.status === 'recovered') return { text: '▲ NOW ANSWERING: RESYNC IT', state: 'stale', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
+    if (d.status === 'recovered') return { text: '▲ RESYNC IT', state: 'stale', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
     return { text: `✕ ${d.status === 'suspect' ? 'I/O ERRORS' : d.status.toUpperCase()}`, state: 'failed', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
   }
   if (it.kind === 'pl') {

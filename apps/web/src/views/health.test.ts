@@ -110,6 +110,12 @@ describe('a disk restored after I/O errors (rule 110)', () => {
     expect(dangerWords(resyncDisk, g, [])).toHaveLength(1)
     expect(stripCounts(g, [], []).failedDisks).toEqual(['disk02'])
   })
+  it('a plex over two disks that failed on the one the lab failed and restored leaves the other disk ok', () => {
+    const ms = demo({ 'ms-02': { k: 'DETACHED', st: 'IOFAIL' } })
+    const restored = [{ dg: 'dg', disk: 'disk02', failed: 'none' as const, latencyMs: 0, failedAt: 5 }]
+    expect([...groupHealth(ms, restored).disks.values()].map((d) => [d.disk, d.status])).toEqual([['disk01', 'ok'], ['disk02', 'recovered'], ['disk03', 'ok']])
+    expect(stripCounts(ms, restored, []).failedDisks).toEqual([])
+  })
 })
 
 describe('unrepairedMismatches', () => {

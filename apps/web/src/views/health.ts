@@ -107,7 +107,12 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   // the disks under the failed plexes, the ones every failed plex has in common, else each one
   // that a failed plex lies on alone (a stripe over disk01 and disk02 failing with a mirror on
   // disk02 alone points at disk02, not disk01)
-  const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => new Set(sdsByPlex.get(p.pl_name) ?? []))
+  // a disk the lab failed (now or before a restore) is the one a failed plex over it failed on
+  const labFailed = new Set(lab.filter((x) => x.dg === g.name && (x.failed !== 'none' || x.failedAt !== undefined)).map((x) => x.disk))
+  const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => {
+    const on = sdsByPlex.get(p.pl_name) ?? []
+    return new Set(on.some((d) => labFailed.has(d)) ? on.filter((d) => labFailed.has(d)) : on)
+  })
   const common = ioFailed.length ? [...ioFailed[0]!].filter((d) => ioFailed.every((set) => set.has(d))) : []
   const suspects = new Set(common.length ? common : ioFailed.filter((set) => set.size === 1).flatMap((set) => [...set]))
   const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && (sdsByPlex.get(p.pl_name) ?? []).includes(disk)).map((p) => p.pl_name)
