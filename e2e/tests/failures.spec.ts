@@ -87,7 +87,7 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'full')
 })
 
-test('a disk restored after I/O errors is no longer failing: it answers and wants a resync, the resync dialog does not warn, and the disk view draws the detached plex on a working disk as stale (rules 111, 112)', async ({ plexa, page, api }, info) => {
+test('a disk restored after I/O errors is no longer failing: it answers and wants a resync, the resync dialog does not warn, and the disk view draws the detached plex on a working disk as stale (rules 113, 114)', async ({ plexa, page, api }, info) => {
   await heal(api)
   await plexa.login()
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })

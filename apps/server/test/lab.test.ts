@@ -51,7 +51,7 @@ describe('lab mode', () => {
     }
   })
 
-  it('rule 111: a restored disk stays in the lab view as answering (failed none) with when the lab failed it, in the view and the lab.disk event', async () => {
+  it('rule 113: a restored disk stays in the lab view as answering (failed none) with when the lab failed it, in the view and the lab.disk event', async () => {
     const clock = createManualClock(1_700_000_000_000)
     const t = await testServer({ clock })
     try {

@@ -82,7 +82,7 @@ describe('applyServerMessage', () => {
     expect(s.groups.dg1!.dirty.v1!.regions).toEqual([3])
     s = applyServerMessage(s, ev(3, { type: 'lab.disk', dg: 'dg1', disk: 'disk02', failed: 'write', latencyMs: 0 }))
     expect(s.lab.disks).toEqual([{ dg: 'dg1', disk: 'disk02', failed: 'write', latencyMs: 0 }])
-    // rule 111: a restored disk stays, answering, with when the lab failed it
+    // rule 113: a restored disk stays, answering, with when the lab failed it
     s = applyServerMessage(s, ev(4, { type: 'lab.disk', dg: 'dg1', disk: 'disk02', failed: 'none', latencyMs: 0, failedAt: 77 }))
     expect(s.lab.disks).toEqual([{ dg: 'dg1', disk: 'disk02', failed: 'none', latencyMs: 0, failedAt: 77 }])
     for (let i = 5; i < 700; i++) s = applyServerMessage(s, ev(i, { type: 'kstate.changed', dg: 'dg1', kind: 'pl', name: 'v1-01', rid: 3, from: 'ENABLED', to: 'DETACHED' }))

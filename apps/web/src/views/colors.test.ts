@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hasStale, subdiskState } from './colors.ts'
 
-describe('subdiskState (rule 112)', () => {
+describe('subdiskState (rule 114)', () => {
   it('keeps the failed colour for a failed disk; a plex failed with I/O errors is stale on a disk that works', () => {
     expect(subdiskState('DETACHED', 'IOFAIL', false)).toBe('stale')
     expect(subdiskState('DETACHED', 'IOFAIL', true)).toBe('failed')

@@ -88,7 +88,7 @@ describe('attention', () => {
   })
 })
 
-describe('a disk restored after I/O errors (rule 111)', () => {
+describe('a disk restored after I/O errors (rule 113)', () => {
   const g = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } })
   const resyncDisk = { id: 'resyncdisk', params: { disk: 'disk02' } } as unknown as Action
   it('is not failing once the lab restored it: it had I/O errors, answers now, and wants a resync', () => {
