@@ -179,6 +179,20 @@ export function createApp(s: Services, o: AppOptions): Server {
     res.end(text)
   }
 
+  /** The one-click login URL (`plexa serve --demo` prints it): a one-time token becomes a session cookie once. */
+  function oneClickLogin(req: IncomingMessage, res: ServerResponse, token: string): void {
+    const r = s.sessions.redeem(token)
+    const fields = { user: r.ok ? r.who.name : '-', role: r.ok ? r.who.role : ('anonymous' as const), operation: 'GET /login', args: {}, source: req.socket.remoteAddress ?? '?' }
+    if (!r.ok) {
+      sendError(res, new ApiError(r.code, r.code === 'VM_TOKEN_USED' ? 'this login link was already used' : r.code === 'VM_TOKEN_EXPIRED' ? 'this login link has expired' : 'unknown login link'))
+      void s.audit.record(fields, r.code)
+      return
+    }
+    res.writeHead(303, { location: '/', 'set-cookie': r.cookie, 'cache-control': 'no-store' })
+    res.end()
+    void s.audit.record(fields, 'ok')
+  }
+
   const server = createServer((req, res) => {
     if (!hostAllowed(req)) return void sendError(res, new ApiError('VM_BAD_HOST', `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? '')}`))
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -191,6 +205,8 @@ export function createApp(s: Services, o: AppOptions): Server {
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void sendError(res, new ApiError('VM_METHOD', 'only GET serves the web app'))
+    const token = url.pathname === '/login' ? url.searchParams.get('token') : null
+    if (token !== null) return oneClickLogin(req, res, token)
     serveStatic(res, o.staticDir, url.pathname).catch((e) => sendError(res, e))
   })
 

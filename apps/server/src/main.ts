@@ -22,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
   const tls = running.nbd.tlsMode
   console.log(`NBD exports (started volumes${opts.nbdExports ? `: ${opts.nbdExports}` : ''}) on ${tls === 'require' ? 'nbds' : 'nbd'}://${opts.host}:${running.nbdPort}/VOLUME${tls === 'off' ? '' : ` (TLS ${tls})`}`)
   console.log(`Log in at ${running.url}/ (user admin; password in ${opts.dataDir}/admin-credential.txt)`)
+  if (running.loginUrl) console.log(`or open ${running.loginUrl} (logs admin in once, within 10 minutes)`)
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

@@ -29,6 +29,8 @@ export interface RunningServer {
   nbdPort: number
   nbd: NbdServer
   services: Services
+  /** With --demo: a one-click login URL for admin, its one-time token valid for 10 minutes. */
+  loginUrl?: string
   /** Stops volumes cleanly (logs marked clean), closes connections and the groups. */
   close(): Promise<void>
 }
@@ -209,8 +211,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     })
   let closing: Promise<void> | undefined
   await writeFile(join(o.dataDir, 'server.json'), JSON.stringify({ url, nbd: `nbd://${o.host}:${nbdPort}`, pid: process.pid }, null, 2))
+  const admin = users.list().find((u) => u.name === 'admin' && u.role === 'admin')
+  const loginUrl = o.demo && admin ? `${url}/login?token=${sessions.oneTimeToken(admin)}` : undefined
   return {
     url,
+    ...(loginUrl ? { loginUrl } : {}),
     nbdPort,
     nbd,
     services,

@@ -82,6 +82,10 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   the window doubling after each lockout (\`VM_RATE_LIMITED\`, 429). A successful login also sets a
   \`plexa_device\` cookie; that browser's attempts are counted on their own, so a flood of bad logins from
   the same address does not lock its user out. At most 4 passwords are checked at once.
+- The one-click login URL \`plexa serve --demo\` prints, \`GET /login?token=T\`: a one-time token (10 minutes,
+  in memory only) that answers 303 to \`/\` with a session cookie for \`admin\` once; a second visit is refused
+  \`VM_TOKEN_USED\` (410), a late one \`VM_TOKEN_EXPIRED\` (401), an unknown token \`VM_UNAUTHORIZED\` (401).
+  Sessions survive a restart (\`DATA/sessions.json\` keeps a sha256 of each, mode 0600) and still expire.
 - Every mutating route takes \`"dryRun": true\` where it changes records or copies data: the answer then
   lists the record changes (\`changes\`) or the regions and bytes a copy would move, and nothing changes.
 - Disks: adding or replacing one takes \`sizeBytes\` (a new sparse image file in the data directory) or an

@@ -17,14 +17,20 @@ function isStored(v: unknown): v is Stored {
   return typeof s === 'object' && s !== null && typeof s.expires === 'number' && typeof s.who?.name === 'string' && (s.who.role === 'admin' || s.who.role === 'viewer')
 }
 
+/** Why a one-time login token was refused. */
+export type RedeemRefusal = 'VM_UNAUTHORIZED' | 'VM_TOKEN_USED' | 'VM_TOKEN_EXPIRED'
+
 /**
  * Browser sessions: random ids in an HttpOnly, SameSite=Strict cookie, expiring after `ttlMs`.
  * With a `file`, they survive a restart: only the sha256 of each id is kept there (mode 0600,
- * written to a temporary file and renamed at every change).
+ * written to a temporary file and renamed at every change). One-time login tokens (the demo's
+ * one-click URL) live only in memory.
  */
 export class Sessions {
   /** sha256 of the session id -> its session. */
   private readonly map = new Map<string, Stored>()
+  /** sha256 of a one-time token -> who it logs in, until when, and whether it was used. */
+  private readonly oneTime = new Map<string, Stored & { used: boolean }>()
   private readonly clock: Clock
   private readonly ttlMs: number
   private readonly file: string | undefined
@@ -97,6 +103,23 @@ export class Sessions {
   destroy(id: string): string {
     if (this.map.delete(sha256(id))) this.save()
     return `${Sessions.COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`
+  }
+
+  /** A token that `redeem` exchanges for a session once, within `ttlMs`. */
+  oneTimeToken(who: Principal, ttlMs = 10 * 60 * 1000): string {
+    const token = randomBytes(24).toString('base64url')
+    this.oneTime.set(sha256(token), { who, expires: this.clock.now() + ttlMs, used: false })
+    return token
+  }
+
+  /** Exchanges a one-time token for a new session, or says why not. */
+  redeem(token: string): { ok: true; cookie: string; who: Principal } | { ok: false; code: RedeemRefusal } {
+    const t = this.oneTime.get(sha256(token))
+    if (!t) return { ok: false, code: 'VM_UNAUTHORIZED' }
+    if (t.used) return { ok: false, code: 'VM_TOKEN_USED' }
+    if (t.expires <= this.clock.now()) return { ok: false, code: 'VM_TOKEN_EXPIRED' }
+    t.used = true
+    return { ok: true, cookie: this.create(t.who).cookie, who: t.who }
   }
 }
 

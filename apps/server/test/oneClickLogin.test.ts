@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createManualClock } from '@plexa/engine'
+import { type TestServer, call, testServer } from './harness.ts'
+
+let t: TestServer | undefined
+afterEach(async () => {
+  await t?.close()
+  t = undefined
+})
+
+const visit = (url: string) => fetch(url, { redirect: 'manual' })
+
+describe('the one-click login URL of --demo (rule 115)', () => {
+  it('I115 the printed URL logs admin in once and redirects to /; a second visit is refused VM_TOKEN_USED', async () => {
+    t = await testServer({ demo: true })
+    const loginUrl = t.srv.loginUrl!
+    expect(loginUrl.startsWith(`${t.url}/login?token=`)).toBe(true)
+    const first = await visit(loginUrl)
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('/')
+    const cookie = `cookie:${first.headers.get('set-cookie')!.split(';')[0]}`
+    expect((await call(t.url, 'GET', '/api/session', { auth: cookie })).body).toEqual({ user: 'admin', role: 'admin' })
+    const second = await visit(loginUrl)
+    expect(second.status).toBe(410)
+    expect(second.headers.get('set-cookie')).toBeNull()
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('VM_TOKEN_USED')
+  })
+
+  it('I115 an expired token is refused VM_TOKEN_EXPIRED, a wrong one VM_UNAUTHORIZED, and neither sets a cookie', async () => {
+    const clock = createManualClock(1_000_000)
+    t = await testServer({ demo: true, clock })
+    const wrong = await visit(`${t.url}/login?token=not-a-token`)
+    expect(wrong.status).toBe(401)
+    expect(wrong.headers.get('set-cookie')).toBeNull()
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('VM_UNAUTHORIZED')
+    clock.advance(10 * 60 * 1000)
+    const late = await visit(t.srv.loginUrl!)
+    expect(late.status).toBe(401)
+    expect(late.headers.get('set-cookie')).toBeNull()
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('VM_TOKEN_EXPIRED')
+  })
+
+  it('I115 without --demo no login URL is made', async () => {
+    t = await testServer()
+    expect(t.srv.loginUrl).toBeUndefined()
+  })
+})
