@@ -16,6 +16,7 @@ import { Properties } from './components/Properties.tsx'
 import { TaskMonitor } from './components/TaskMonitor.tsx'
 import { Tree } from './components/Tree.tsx'
 import { VolumeView } from './components/VolumeView.tsx'
+import { dateTime } from './views/format.ts'
 
 export function App() {
   const [auth, setAuth] = useState<'unknown' | 'in' | 'out'>('unknown')
@@ -49,6 +50,7 @@ export function App() {
 
 function Frame({ onLogout }: { onLogout: () => void }) {
   const connection = useApp((s) => s.server.connection)
+  const staleSince = useApp((s) => s.server.staleSince)
   const user = useApp((s) => s.server.user)
   const view = useApp((s) => s.view)
   const openAlerts = useApp((s) => Object.values(s.server.alerts).filter((a) => !a.acked).length)
@@ -61,6 +63,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
+        {staleSince !== undefined && <span data-testid="stale" className="rounded border border-amber-700 px-2 text-xs font-semibold text-amber-900 dark:border-amber-300 dark:text-amber-200">stale since {dateTime(staleSince).slice(11)}: last known state, not live</span>}
         <nav className="ml-4 flex gap-1 text-sm" role="tablist" aria-label="views">
           {VIEWS.map(([v, label]) => (
             <button key={v} role="tab" aria-selected={view === v} className={`rounded px-2 ${view === v ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setView(v)}>{label}</button>
@@ -70,11 +73,11 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} aria-label="toggle dark mode">Dark</button>
         <button className="rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
       </header>
-      <HealthStrip onOverview={() => setView('overview')} />
+      <div className={`col-span-3 ${staleSince !== undefined ? 'grayscale' : ''}`} data-stale={staleSince !== undefined || undefined}><HealthStrip onOverview={() => setView('overview')} /></div>
       <aside aria-label="objects pane" className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
       <main className="flex flex-col overflow-hidden">
         <Actions />
-        <div className="min-h-0 flex-1">{view === 'overview' ? <Overview /> : view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
+        <div className={`min-h-0 flex-1 ${staleSince !== undefined ? 'grayscale' : ''}`} data-testid="main-view" data-stale={staleSince !== undefined || undefined}>{view === 'overview' ? <Overview /> : view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
       <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
       <footer className="col-span-3 grid min-h-0 grid-cols-2 border-t border-slate-200 dark:border-slate-700">

@@ -14,11 +14,17 @@ const FILTERS: Array<[Filter, string]> = [['all', 'all'], ['alert', 'alerts'], [
  */
 export function EventLog() {
   const events = useApp((s) => s.server.events)
+  const notes = useApp((s) => s.server.connectionNotes)
   const older = useApp((s) => s.server.oldestEvent > 0)
   const [filter, setFilter] = useState<Filter>('all')
   const [query, setQuery] = useState('')
   const [error, setError] = useState<string>()
-  const lines = useMemo(() => events.map((e) => ({ e, s: describeEvent(e.event) })), [events])
+  const lines = useMemo(() => {
+    const out = events.map((e) => ({ key: e.id !== undefined ? `h${e.id}` : `s${e.event.seq}`, at: e.event.at, raw: e.event as unknown, s: describeEvent(e.event) }))
+    // the page's own connection losses and returns, among the server's events by time
+    for (const n of notes) out.push({ key: `c${n.at}${n.lost}`, at: n.at, raw: n, s: n.lost ? { kind: 'change', tone: 'warning', text: 'connection to the server lost: what is shown is the last known state' } : { kind: 'change', tone: 'ok', text: 'connection to the server restored: the view is live again' } })
+    return notes.length ? out.sort((a, b) => a.at - b.at) : out
+  }, [events, notes])
   const q = query.trim().toLowerCase()
   const shown = lines.filter(({ s }) => (filter === 'all' || s.kind === filter) && (!q || s.text.toLowerCase().includes(q))).reverse()
   return (
@@ -32,13 +38,13 @@ export function EventLog() {
         <input type="search" aria-label="search events" placeholder="search" className="ml-auto w-40 rounded border border-slate-400 px-1 dark:bg-slate-800" value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
       <ol className="flex-1 overflow-auto px-1" data-testid="events">
-        {shown.map(({ e, s }) => (
-          <li key={e.id !== undefined ? `h${e.id}` : `s${e.event.seq}`} data-tone={s.tone} className={TONE[s.tone].text}>
+        {shown.map(({ key, at, raw, s }) => (
+          <li key={key} data-tone={s.tone} className={TONE[s.tone].text}>
             <details>
               <summary className="cursor-pointer">
-                <time className="text-slate-600 dark:text-slate-400" dateTime={new Date(e.event.at).toISOString()}>{dateTime(e.event.at)}</time> <span aria-hidden>{TONE[s.tone].icon}</span> {s.text}
+                <time className="text-slate-600 dark:text-slate-400" dateTime={new Date(at).toISOString()}>{dateTime(at)}</time> <span aria-hidden>{TONE[s.tone].icon}</span> {s.text}
               </summary>
-              <pre className="overflow-auto whitespace-pre-wrap rounded bg-slate-100 p-1 font-mono text-slate-800 dark:bg-slate-800 dark:text-slate-200">{JSON.stringify(e.event, null, 2)}</pre>
+              <pre className="overflow-auto whitespace-pre-wrap rounded bg-slate-100 p-1 font-mono text-slate-800 dark:bg-slate-800 dark:text-slate-200">{JSON.stringify(raw, null, 2)}</pre>
             </details>
           </li>
         ))}

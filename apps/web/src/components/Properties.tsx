@@ -88,6 +88,7 @@ function EditField({ dg, name, field, value }: { dg: string; name: string; field
   const [base, setBase] = useState(value)
   const [asking, setAsking] = useState(false)
   const { status, setStatus, save } = useSave(dg, name)
+  const why = useApp((s) => s.server.connection === 'live') ? undefined : 'the server cannot be reached'
   const edited = text !== base
   if (!edited && value !== base) {
     // not edited: follow the record
@@ -96,6 +97,7 @@ function EditField({ dg, name, field, value }: { dg: string; name: string; field
   }
   const changedUnder = edited && value !== base
   const commit = async () => {
+    if (why) return
     if (changedUnder && !asking) {
       setAsking(true)
       return
@@ -115,7 +117,10 @@ function EditField({ dg, name, field, value }: { dg: string; name: string; field
         <span className="text-muted">{field}</span>
         <span className="flex gap-1">
           <input aria-label={`edit ${field}`} className="min-w-0 flex-1 rounded border border-line bg-surface px-1 text-fg" value={text} onChange={(e) => { setText(e.target.value); setStatus(undefined) }} onKeyDown={(e) => e.key === 'Enter' && void commit()} />
-          <button className="rounded border border-line px-1" onClick={() => void commit()}>{asking ? 'Overwrite' : 'Save'}</button>
+          <button className="rounded border border-line px-1 aria-disabled:cursor-not-allowed aria-disabled:opacity-60" aria-disabled={why !== undefined || undefined} title={why} onClick={() => void commit()}>
+            {asking ? 'Overwrite' : 'Save'}
+            {why && <span className="sr-only">{`: not allowed, ${why}`}</span>}
+          </button>
         </span>
       </label>
       {changedUnder && (
@@ -131,11 +136,12 @@ function EditField({ dg, name, field, value }: { dg: string; name: string; field
 
 function ReadPolicy({ dg, name, value, plexes }: { dg: string; name: string; value: string; plexes: string[] }) {
   const { status, save } = useSave(dg, name)
+  const live = useApp((s) => s.server.connection === 'live')
   return (
     <div className="mb-1">
       <label className="block">
         <span className="text-muted">read policy</span>
-        <select aria-label="read policy" className="ml-1 rounded border border-line bg-surface text-fg" value={value} onChange={(e) => void save(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes[0] ?? '' } : { read_pol: e.target.value })}>
+        <select aria-label="read policy" disabled={!live} title={live ? undefined : 'the server cannot be reached'} className="ml-1 rounded border border-line bg-surface text-fg" value={value} onChange={(e) => void save(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes[0] ?? '' } : { read_pol: e.target.value })}>
           {['ROUND', 'PREFER', 'SELECT'].map((p) => <option key={p}>{p}</option>)}
         </select>
       </label>

@@ -2,7 +2,13 @@ import { createStore } from 'zustand/vanilla'
 import { useStore } from 'zustand'
 import type { ServerMessage } from '@plexa/protocol'
 import type { Action } from '../views/actions.ts'
-import { type Connection, type ServerState, applyServerMessage, initialServerState } from './applyServerMessage.ts'
+import { type Connection, type ServerState, applyServerMessage, initialServerState, withConnection } from './applyServerMessage.ts'
+
+/** A message applied; a return to live after a loss is noted (withConnection). */
+function applyAll(s: ServerState, ms: ServerMessage[]): ServerState {
+  const next = ms.reduce(applyServerMessage, s)
+  return next.connection === 'live' && s.staleSince !== undefined ? withConnection({ ...next, connection: s.connection }, 'live', Date.now()) : next
+}
 
 /** What is selected: a record of a group, by kind and name. */
 export interface Selection {
@@ -42,9 +48,9 @@ export const appStore = createStore<AppState>()((set) => ({
   actionMessage: undefined,
   view: 'volumes',
   dark: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches,
-  receive: (m) => set((s) => ({ server: applyServerMessage(s.server, m) })),
-  receiveAll: (ms) => set((s) => ({ server: ms.reduce(applyServerMessage, s.server) })),
-  setConnection: (connection) => set((s) => ({ server: { ...s.server, connection } })),
+  receive: (m) => set((s) => ({ server: applyAll(s.server, [m]) })),
+  receiveAll: (ms) => set((s) => ({ server: applyAll(s.server, ms) })),
+  setConnection: (connection) => set((s) => ({ server: withConnection(s.server, connection, Date.now()) })),
   select: (selection) => set({ selection }),
   confirm: (pending) => set({ pending }),
   setView: (view) => set({ view }),

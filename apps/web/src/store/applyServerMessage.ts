@@ -26,6 +26,10 @@ export interface ServerState {
   audit: AuditEntry[]
   user: { name: string; role: Role } | undefined
   connection: Connection
+  /** When the connection was lost (what is shown is as of then); undefined while live. */
+  staleSince?: number
+  /** The connection's losses and returns, for the event log (kept across snapshots). */
+  connectionNotes: Array<{ at: number; lost: boolean }>
   /** A sequence gap was seen: the socket must fetch a fresh snapshot. */
   needsSnapshot: boolean
 }
@@ -45,7 +49,16 @@ export interface LogEntry {
 const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
 
 export function initialServerState(): ServerState {
-  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', needsSnapshot: false }
+  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', connectionNotes: [], needsSnapshot: false }
+}
+
+/** The connection changes at `at`: a loss marks the data stale and is noted, a return notes it and clears the mark. */
+export function withConnection(s: ServerState, connection: Connection, at: number): ServerState {
+  const lost = s.connection === 'live' && connection !== 'live' && s.staleSince === undefined
+  const back = connection === 'live' && s.staleSince !== undefined
+  if (lost) return { ...s, connection, staleSince: at, connectionNotes: [...s.connectionNotes, { at, lost: true }].slice(-50) }
+  if (back) return { ...s, connection, staleSince: undefined, connectionNotes: [...s.connectionNotes, { at, lost: false }].slice(-50) }
+  return { ...s, connection }
 }
 
 /** Older history pages go before what is loaded (ids below `oldestEvent`), within EVENT_LIMIT. */
