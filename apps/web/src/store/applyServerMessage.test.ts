@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
 import type { Alert, FinishedTask, ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
-import { applyServerMessage, initialServerState, prependHistory } from './applyServerMessage.ts'
+import { applyServerMessage, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
 
 const config = (): Config =>
   ({
@@ -138,5 +138,23 @@ describe('applyServerMessage', () => {
     expect(s.rates.t1).toHaveLength(120)
     s = applyServerMessage(s, ev(300, { type: 'task.finished', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', outcome: 'ok' }))
     expect(s.rates.t1).toBeUndefined()
+  })
+})
+
+describe('withConnection (rule 113)', () => {
+  it('a loss marks the data stale since then and is noted once; the return clears the mark and is noted', () => {
+    const live = { ...initialServerState(), connection: 'live' as const }
+    const lost = withConnection(live, 'reconnecting', 1000)
+    expect(lost.staleSince).toBe(1000)
+    const retried = withConnection(lost, 'reconnecting', 2000)
+    expect(retried.staleSince).toBe(1000)
+    const back = withConnection(retried, 'live', 3000)
+    expect(back.staleSince).toBeUndefined()
+    expect(back.connectionNotes).toEqual([{ at: 1000, lost: true }, { at: 3000, lost: false }])
+  })
+  it('connecting for the first time is no loss', () => {
+    const s = withConnection(initialServerState(), 'live', 1000)
+    expect(s.staleSince).toBeUndefined()
+    expect(s.connectionNotes).toEqual([])
   })
 })
