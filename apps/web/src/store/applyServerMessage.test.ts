@@ -141,7 +141,7 @@ describe('applyServerMessage', () => {
   })
 })
 
-describe('withConnection (rule 113)', () => {
+describe('withConnection (rule 116)', () => {
   it('a loss marks the data stale since then and is noted once; the return clears the mark and is noted', () => {
     const live = { ...initialServerState(), connection: 'live' as const }
     const lost = withConnection(live, 'reconnecting', 1000)
