@@ -883,11 +883,17 @@ export class DiskGroup {
   }
 
   /** Refuses an operation that would leave an ENABLED volume without a readable complete plex. */
+  /**
+   * Taking `pl` away from its started volume must leave every region a current copy (rule 110): a
+   * serving, complete plex counts as one only where it has no stale region.
+   */
   private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
     const v = d.volOf(pl)
     if (!v || v.v_kstate !== 'ENABLED' || force) return
-    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && p.pl_contig_len >= v.v_len)
-    if (others.length === 0) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} without a complete plex`)
+    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
+    const [first, ...rest] = others
+    const uncovered = !first || [...(this.stale.get(first.pl_rid)?.regions ?? [])].some((g) => rest.every((p) => this.stale.isStale(p.pl_rid, g)))
+    if (uncovered) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} with regions no other plex holds current`)
   }
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */

@@ -260,3 +260,36 @@ describe('a recovery or resync that cannot proceed (I76)', () => {
     await dg.stop('v1', { force: true })
   })
 })
+
+describe('a detach that would leave a region with no current copy (I110)', () => {
+  it('I110: a plex ACTIVE with stale regions is no current copy there: detaching the other plex fails VM_LAST_PLEX unless forced', async () => {
+    const { dg, d1, d2 } = await faultyMirror()
+    await dg.write('v1', 0, pattern(8 << 10, 1))
+    // the write fails on both plexes: v1-01 stays the copy of region 0, v1-02 ACTIVE but stale there
+    d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
+    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
+    await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+    expect([rec(dg, 'v1-02').pl_kstate, rec(dg, 'v1-02').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
+    expect(dg.staleRegions('v1-02').regions).toEqual([0])
+    const tid = dg.tid
+    await expectCode(dg.detachPlex('v1-01'), 'VM_LAST_PLEX')
+    await expectCode(dg.dissociatePlex('v1-01'), 'VM_LAST_PLEX')
+    await expectCode(dg.mend('off', 'v1-01'), 'VM_LAST_PLEX')
+    expect(dg.tid).toBe(tid)
+    expect([rec(dg, 'v1-01').pl_kstate, rec(dg, 'v1-01').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
+    const a = await dg.read('v1', 0, 8 << 10)
+    // once a resync made v1-02 current everywhere, v1-01 may go
+    await (await dg.resyncVolume('v1', false)).done
+    await dg.detachPlex('v1-01')
+    expect((await dg.read('v1', 0, 8 << 10)).equals(a)).toBe(true)
+  })
+
+  it('I110: forced, the detach goes through', async () => {
+    const { dg, d1, d2 } = await faultyMirror()
+    d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
+    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
+    await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+    await dg.detachPlex('v1-01', { force: true })
+    expect([rec(dg, 'v1-01').pl_kstate, rec(dg, 'v1-01').pl_state]).toEqual(['DETACHED', 'STALE'])
+  })
+})
