@@ -221,6 +221,8 @@ export class DiskGroup {
   private readonly locks: Array<() => Promise<void>>
   private txChain: Promise<unknown> = Promise.resolve()
   private txBusy = false
+  /** The configuration a transaction is writing: a plex it takes away is no current copy meanwhile (rule 117). */
+  private committing: Config | undefined
   private klog: KernelLog
   private klogSeq: number
   private klogChain: Promise<unknown> = Promise.resolve()
@@ -550,7 +552,8 @@ export class DiskGroup {
         if (opts.dryRun) return { dryRun: true, tid: before.tid, changes }
         if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
         draft.tid = before.tid + 1
-        await this.writeConfig(draft)
+        this.committing = draft
+        await this.writeConfig(draft).finally(() => (this.committing = undefined))
         this.cfg = draft
         onCommit?.()
         this.rebuildIoMap()
@@ -884,7 +887,7 @@ export class DiskGroup {
 
   /** Refuses an operation that would leave an ENABLED volume without a readable complete plex. */
   /**
-   * Taking `pl` away from its started volume must leave every region a current copy (rule 110): a
+   * Taking `pl` away from its started volume must leave every region a current copy (rule 117): a
    * serving, complete plex counts as one only where it has no stale region.
    */
   private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
@@ -1629,7 +1632,14 @@ export class DiskGroup {
   private hasCurrentCopy(v: VRecord, g: number, exclude: Set<number>): boolean {
     const s = g * REGION_SECTORS
     const n = Math.min(REGION_SECTORS, v.v_len - s)
-    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && p.pl_state === 'ACTIVE' && this.canRead(p, s, n))
+    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && p.pl_state === 'ACTIVE' && !this.leaving(p) && this.canRead(p, s, n))
+  }
+
+  /** Is a transaction being committed taking `p` away from serving its volume (rule 117)? */
+  private leaving(p: PlRecord): boolean {
+    if (!this.committing) return false
+    const next = this.committing.plexes.find((x) => x.pl_rid === p.pl_rid)
+    return !next || next.pl_vol_rid !== p.pl_vol_rid || !isServing(next) || next.pl_state !== 'ACTIVE'
   }
 
   private plexDisks(p: PlRecord): string {
@@ -2304,12 +2314,15 @@ export class DiskGroup {
         this.stale.clear(t.pl_rid, p.g)
         wrote = true
       } catch (e) {
-        this.stale.track(t.pl_rid)
-        this.stale.add(t.pl_rid, p.g, p.g)
-        this.stale.markSyncErr(t.pl_rid, p.g)
         report.failedRegions.push({ volume: p.v.v_name, region: p.g, plex: t.pl_name, reason: 'target write failed' })
         const now = this.cfg.plexes.find((x) => x.pl_rid === t.pl_rid)
+        // a serving target becomes stale there as a foreground write's would: unless it is the last copy
         if (now && isServing(now) && now.pl_state === 'ACTIVE') await this.copyWriteFailed(p.v, now, e, p.g).catch(() => {})
+        else {
+          this.stale.track(t.pl_rid)
+          this.stale.add(t.pl_rid, p.g, p.g)
+        }
+        this.stale.markSyncErr(t.pl_rid, p.g)
       }
     }
     return wrote
@@ -2322,7 +2335,7 @@ export class DiskGroup {
    */
   private async copyWriteFailed(v: VRecord, pl: PlRecord, err: unknown, g: number): Promise<void> {
     this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: pl.pl_name, disk: this.plexDisks(pl), op: 'write', offset: g * REGION_SECTORS * SECTOR_SIZE, length: Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS) * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
-    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE')
+    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE' && !this.leaving(x))
     const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, serving.map(policyPlex), new Set([pl.pl_rid]))
     await this.kernelError(v, [pl.pl_rid], outcome.detachPlexes, outcome.detachVolume, [g])
   }

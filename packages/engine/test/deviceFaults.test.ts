@@ -261,8 +261,8 @@ describe('a recovery or resync that cannot proceed (I76)', () => {
   })
 })
 
-describe('a detach that would leave a region with no current copy (I110)', () => {
-  it('I110: a plex ACTIVE with stale regions is no current copy there: detaching the other plex fails VM_LAST_PLEX unless forced', async () => {
+describe('a detach that would leave a region with no current copy (I117)', () => {
+  it('I117: a plex ACTIVE with stale regions is no current copy there: detaching the other plex fails VM_LAST_PLEX unless forced', async () => {
     const { dg, d1, d2 } = await faultyMirror()
     await dg.write('v1', 0, pattern(8 << 10, 1))
     // the write fails on both plexes: v1-01 stays the copy of region 0, v1-02 ACTIVE but stale there
@@ -284,7 +284,7 @@ describe('a detach that would leave a region with no current copy (I110)', () =>
     expect((await dg.read('v1', 0, 8 << 10)).equals(a)).toBe(true)
   })
 
-  it('I110: forced, the detach goes through', async () => {
+  it('I117: forced, the detach goes through', async () => {
     const { dg, d1, d2 } = await faultyMirror()
     d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
     d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
