@@ -5,6 +5,7 @@ import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevic
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import type { Config } from '../src/records/types.ts'
 import { createRandom } from './random.ts'
+import { DurableModel } from './durableModel.ts'
 
 /**
  * The crash-point explorer (rule 86). A seed picks a mirror (2 or 3 plexes, with or without a DRL)
@@ -29,18 +30,6 @@ const BYTES = LEN * 512
 const DISKS = ['disk01', 'disk02', 'disk03', 'disk04']
 
 /** What the volume must hold: per sector, its data and whether it was acknowledged (1) or made durable (2). */
-class Model {
-  data = Buffer.alloc(BYTES)
-  state = new Uint8Array(LEN)
-  apply(off: number, buf: Buffer, ok: boolean) {
-    const s = off / 512
-    if (ok) buf.copy(this.data, off)
-    this.state.fill(ok ? 1 : 0, s, s + buf.length / 512)
-  }
-  durable() {
-    for (let i = 0; i < LEN; i++) if (this.state[i] === 1) this.state[i] = 2
-  }
-}
 
 interface Outcome {
   /** Device writes the run made after the volume was set up. */
@@ -85,7 +74,7 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
   const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: DISKS[i]!, device })), ...opts })
   await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror, ...(drl ? { log: 'drl' as const } : {}) })
   await dg.start('v1')
-  const model = new Model()
+  const model = new DurableModel(LEN)
   const init = stamp(LEN, seed)
   // region by region: one write may not span more regions than the DRL may hold dirty
   for (let g = 0; g < REGIONS; g++) await dg.write('v1', g * REGION_SECTORS * 512, init.subarray(g * REGION_SECTORS * 512, (g + 1) * REGION_SECTORS * 512))

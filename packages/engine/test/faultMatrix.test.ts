@@ -3,6 +3,7 @@ import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.
 import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createRandom } from './random.ts'
+import { DurableModel } from './durableModel.ts'
 
 /**
  * The fault matrix: a read error, a write error, latency, or a power cut on each disk (and of the
@@ -17,23 +18,6 @@ const REGIONS = 12
 const LEN = REGIONS * REGION_SECTORS
 const BYTES = LEN * 512
 
-class Model {
-  data = Buffer.alloc(BYTES)
-  /** 2 = acked and flushed, 1 = acked, 0 = unknown (a write that failed, or nothing). */
-  state = new Uint8Array(LEN)
-  apply(off: number, buf: Buffer, ok: boolean) {
-    const s = off / 512
-    if (ok) buf.copy(this.data, off)
-    this.state.fill(ok ? 1 : 0, s, s + buf.length / 512)
-  }
-  flushed() {
-    for (let i = 0; i < LEN; i++) if (this.state[i] === 1) this.state[i] = 2
-  }
-  init(buf: Buffer) {
-    buf.copy(this.data)
-    this.state.fill(2)
-  }
-}
 
 async function scenario(op: Op, fault: Fault, disk: number, step: number, seed: number) {
   const mems = [0, 1, 2].map(() => createMemoryDevice(48 << 20))
@@ -46,7 +30,7 @@ async function scenario(op: Op, fault: Fault, disk: number, step: number, seed: 
   await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
   await dg.start('v1')
   const rnd = createRandom(seed)
-  const model = new Model()
+  const model = new DurableModel(LEN)
   const init = rnd.bytes(BYTES)
   await dg.write('v1', 0, init)
   await dg.flush('v1')
@@ -60,7 +44,7 @@ async function scenario(op: Op, fault: Fault, disk: number, step: number, seed: 
     model.apply(off, buf, ok)
   }
   const flush = async () => {
-    if (await dg.flush('v1').then(() => true, () => false)) model.flushed()
+    if (await dg.flush('v1').then(() => true, () => false)) model.durable()
   }
   const burst = async (count: number) => {
     for (let i = 0; i < count; i++) {
