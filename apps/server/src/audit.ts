@@ -1,8 +1,9 @@
-import { appendFile, readFile } from 'node:fs/promises'
+import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '@plexa/engine'
 import type { AuditEntry } from '@plexa/protocol'
 import { ApiError } from './http/respond.ts'
+import { readJsonLines } from './jsonLines.ts'
 
 const SECRET_KEYS = /pass|token|secret|cookie/i
 
@@ -57,23 +58,11 @@ export class AuditLog {
   }
 
   async load(): Promise<void> {
-    let text = ''
-    try {
-      text = await readFile(this.file, 'utf8')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    }
     const byId = new Map<number, AuditEntry>()
-    for (const line of text.split('\n')) {
-      if (!line) continue
-      try {
-        const e = JSON.parse(line) as AuditEntry
-        byId.delete(e.id) // an end line replaces its begin line, in the end line's place
-        byId.set(e.id, e)
-        this.nextId = Math.max(this.nextId, e.id + 1)
-      } catch {
-        // a torn line (a crash, a full disk) is skipped
-      }
+    for (const { value: e } of (await readJsonLines<AuditEntry>(this.file)).records) {
+      byId.delete(e.id) // an end line replaces its begin line, in the end line's place
+      byId.set(e.id, e)
+      this.nextId = Math.max(this.nextId, e.id + 1)
     }
     this.recent.push(...[...byId.values()].slice(-1000))
   }

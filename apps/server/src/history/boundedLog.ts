@@ -1,4 +1,5 @@
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises'
+import { appendFile, rename, writeFile } from 'node:fs/promises'
+import { readJsonLines } from '../jsonLines.ts'
 
 export interface Bounds {
   /** At most this many items ... */
@@ -35,22 +36,10 @@ export class BoundedLog<T> {
   }
 
   async load(): Promise<void> {
-    let text = ''
-    try {
-      text = await readFile(this.file, 'utf8')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue
-      try {
-        this.keep(JSON.parse(line) as T, line.length + 1)
-      } catch {
-        // a torn line
-      }
-    }
+    const { records, bytes } = await readJsonLines<T>(this.file)
+    for (const r of records) this.keep(r.value, r.bytes)
     this.fileLines = this.list.length
-    this.fileBytes = Buffer.byteLength(text)
+    this.fileBytes = bytes
     if (this.fileBytes > this.total) this.rewrite()
     await this.written()
   }
