@@ -3,7 +3,7 @@ import { Command, Option } from 'commander'
 import cliProgress from 'cli-progress'
 import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
 import { type Connection, CliError, EXIT, connection, exitFor } from './client.ts'
-import { vxprintHt } from './print.ts'
+import { type RecordType, vxprint } from './print.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -101,6 +101,29 @@ async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRu
   out(g, r, () => `${started}: ${r.taskId}`)
 }
 
+const PRINT_HELP = `
+As vxprint(1M): -v, -p, -s and -d combine to select record types; -h adds each selected record's
+hierarchy; -t prints the per-type format (DG, DM, V, PL, SD header lines) instead of
+TY NAME ASSOC KSTATE LENGTH PLOFFS STATE TUTIL0 PUTIL0. Without -g every disk group is printed,
+each after a "Disk group: NAME" line. A name that matches no record is reported (exit 4).`
+
+/** plexa print: the records of the chosen groups as vxprint prints them. */
+async function printRecords(cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals() as Globals
+  const o = cmd.opts() as { h?: boolean; t?: boolean; g?: string; v?: boolean; p?: boolean; s?: boolean; d?: boolean }
+  const c = await connection(g)
+  const group = o.g ?? g.dg
+  const names = cmd.args
+  const types = (['v', 'p', 's', 'd'] as const).filter((k) => o[k]).map((k): RecordType => ({ v: 'v', p: 'pl', s: 'sd', d: 'dm' } as const)[k])
+  const plain = !o.h && !o.t && !types.length // plexa's default: -ht (DESIGN.md section 7)
+  const dgs = group ? [group] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
+  const views = await Promise.all(dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg })))
+  const groups = views.map((v) => ({ name: v.name, config: v.config }))
+  const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })
+  if (g.json || r.lines.length) out(g, groups.map((x) => x.config), () => r.lines.join('\n'))
+  if (r.missing.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`)
+}
+
 export function buildProgram(): Command {
   const program = new Command('plexa')
     .description('Plexa: a VERITAS-style volume manager (client of a running `plexa serve`)')
@@ -123,27 +146,19 @@ export function buildProgram(): Command {
 
   program
     .command('print')
-    .description('print records in the vxprint -ht layout')
-    .argument('[names...]', 'only these volumes (with their plexes and subdisks)')
-    .action(
-      act(async (cmd) => {
-        const { g, c } = await conn(cmd)
-        const names = cmd.args
-        const dgs = g.dg ? [g.dg] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
-        const views = await Promise.all(dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg })))
-        if (names.length) {
-          for (const v of views) {
-            const keep = new Set(v.config.volumes.filter((x) => names.includes(x.v_name)).map((x) => x.v_rid))
-            v.config.volumes = v.config.volumes.filter((x) => keep.has(x.v_rid))
-            v.config.plexes = v.config.plexes.filter((p) => keep.has(p.pl_vol_rid))
-            const pls = new Set(v.config.plexes.map((p) => p.pl_rid))
-            v.config.subdisks = v.config.subdisks.filter((s) => pls.has(s.sd_plex_rid))
-          }
-          if (!views.some((v) => v.config.volumes.length)) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no volume ${names.join(', ')}`)
-        }
-        out(g, views.map((v) => v.config), () => views.map((v, i) => vxprintHt(v.config, { header: i === 0 }).join('\n')).join('\n\n'))
-      }),
-    )
+    .description('display records as vxprint does; without -h, -t, -v, -p, -s or -d: -ht')
+    .usage('[-htvpsd] [-g diskgroup] [name...]')
+    .helpOption('--help', 'display help for print')
+    .option('-h', 'list the hierarchy below each selected record (volume: plexes, subdisks)')
+    .option('-t', 'one line per record in its type\'s format, after the header lines')
+    .option('-g <diskgroup>', 'only this disk group (no "Disk group:" line)')
+    .option('-v', 'select volumes')
+    .option('-p', 'select plexes')
+    .option('-s', 'select subdisks')
+    .option('-d', 'select disks (disk media)')
+    .argument('[name...]', 'only the records with these names')
+    .addHelpText('after', PRINT_HELP)
+    .action(act(async (cmd) => printRecords(cmd)))
 
   const make = program.command('make').description('create records')
   make

@@ -1,105 +1,288 @@
 import type { Config, DmRecord, PlRecord, SdRecord, VRecord } from '@plexa/engine'
 
+/**
+ * `vxprint` (SEMANTICS.md 1.14; docs/vxprint.md says where each column comes from): the records
+ * of each disk group, in the default format (`TY NAME ASSOC KSTATE LENGTH PLOFFS STATE TUTIL0
+ * PUTIL0`) or with -t in the per-type format of VxVM 3.x (`DG`, `DM`, `V`, `PL`, `SD` header lines),
+ * with -h as hierarchies (each volume followed by its plexes, each plex by its subdisks).
+ */
+
 // Flag values of the records (the CLI takes only types from the engine).
 const DM_PFLAG_REMOVED = 0x100
 const DM_TFLAG_NODAREC = 0x8
+const PL_PFLAG_STALE = 0x2
+const PL_PFLAG_KDETACH = 0x4
+const PL_TFLAG_READ = 0x1
+const PL_TFLAG_WRITE = 0x2
 const PL_TFLAG_REMOVED = 0x200
 const PL_TFLAG_NODAREC = 0x400
 
+export type RecordType = 'dg' | 'dm' | 'v' | 'pl' | 'sd'
+const TYPE_ORDER: RecordType[] = ['dg', 'dm', 'v', 'pl', 'sd']
+
 /**
- * `vxprint -ht` (SEMANTICS.md 1.14): a header block, then the disk group, its disks, and each
- * volume followed by its plexes, each plex followed by its subdisks. Fields are left-justified in
- * widths 12, 12, 8, 8, 8, 9, 8 after a 2-character type tag, each followed by one space; an
- * over-long value pushes the rest right; `-` marks what does not apply.
+ * Where each field starts, as vxprint places them: a field starts at its column, or one space
+ * after the previous field when that one ran past it (an over-long name shifts only what follows
+ * until a later column catches up).
  */
-const WIDTHS = [12, 12, 8, 8, 8, 9, 8]
+const T_COLUMNS = [3, 16, 29, 38, 47, 56, 66, 75]
+const TY_COLUMNS = [3, 16, 29, 38, 47, 56, 65, 73]
 
-export function row(tag: string, fields: Array<string | number>): string {
-  let out = tag.padEnd(2) + ' '
+export function row(tag: string, fields: Array<string | number>, columns: readonly number[] = T_COLUMNS): string {
+  let out = tag
   fields.forEach((f, i) => {
-    const w = WIDTHS[i]
-    out += w === undefined ? String(f) : String(f).padEnd(w) + ' '
+    const start = Math.max(columns[i] ?? 0, out.length + 1)
+    out = out.padEnd(start) + String(f)
   })
-  return out.trimEnd()
+  return out
 }
 
-export const HEADER = [
-  row('DG', ['NAME', 'NCONFIG', 'NLOG', 'MINORS', 'GROUP-ID']),
-  row('DM', ['NAME', 'DEVICE', 'TYPE', 'PRIVLEN', 'PUBLEN', 'STATE']),
-  row('V', ['NAME', 'USETYPE', 'KSTATE', 'STATE', 'LENGTH', 'READPOL', 'PREFPLEX']),
-  row('PL', ['NAME', 'VOLUME', 'KSTATE', 'STATE', 'LENGTH', 'LAYOUT', 'NCOL/WID', 'MODE']),
-  row('SD', ['NAME', 'PLEX', 'DISK', 'DISKOFFS', 'LENGTH', '[COL/]OFF', 'DEVICE', 'MODE']),
-]
+const T_HEADERS: Record<RecordType, string> = {
+  dg: row('DG', ['NAME', 'NCONFIG', 'NLOG', 'MINORS', 'GROUP-ID']),
+  dm: row('DM', ['NAME', 'DEVICE', 'TYPE', 'PRIVLEN', 'PUBLEN', 'STATE']),
+  v: row('V', ['NAME', 'USETYPE', 'KSTATE', 'STATE', 'LENGTH', 'READPOL', 'PREFPLEX']),
+  pl: row('PL', ['NAME', 'VOLUME', 'KSTATE', 'STATE', 'LENGTH', 'LAYOUT', 'NCOL/WID', 'MODE']),
+  sd: row('SD', ['NAME', 'PLEX', 'DISK', 'DISKOFFS', 'LENGTH', '[COL/]OFF', 'DEVICE', 'MODE']),
+}
+/** The -t header block: one line per record type, in this order. */
+export const HEADER = TYPE_ORDER.map((t) => T_HEADERS[t])
+export const TY_HEADER = row('TY', ['NAME', 'ASSOC', 'KSTATE', 'LENGTH', 'PLOFFS', 'STATE', 'TUTIL0', 'PUTIL0'], TY_COLUMNS)
 
-function device(dm: DmRecord | undefined): string {
-  if (!dm || !dm.dm_device) return '-'
-  const base = dm.dm_device.split('/').pop()!
-  return base.replace(/\.img$/, '')
+/** The disk access name vxprint shows for a disk (an image file without its `.img`). */
+function deviceName(dm: DmRecord): string {
+  return dm.dm_device.split('/').pop()!.replace(/\.img$/, '')
 }
 
-/** No device was found for the disk at import (DM_TFLAG NODAREC), or it has none now. */
-function noDevice(dm: DmRecord | undefined): boolean {
-  return !!dm && ((dm.dm_tflag & DM_TFLAG_NODAREC) !== 0 || !dm.dm_device)
+/** A subdisk's DEVICE: the device tag, the disk access name without its slice (c1t0d0s2: c1t0d0). */
+function deviceTag(dm: DmRecord): string {
+  return deviceName(dm).replace(/^(c\d+(?:t\d+)?d\d+)s\d+$/, '$1')
 }
 
-function dmLine(dm: DmRecord): string {
-  if (noDevice(dm)) return row('dm', [dm.dm_name, '-', '-', '-', '-', 'NODEVICE'])
-  const state = dm.dm_pflag & DM_PFLAG_REMOVED ? 'REMOVED' : '-'
-  return row('dm', [dm.dm_name, device(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, state])
+/** NODEVICE: no device was found for the disk (DM_TFLAG NODAREC), REMOVED: taken away; or none. */
+function diskCondition(dm: DmRecord | undefined): 'NODEVICE' | 'REMOVED' | undefined {
+  if (!dm) return undefined
+  if (dm.dm_tflag & DM_TFLAG_NODAREC || !dm.dm_device) return 'NODEVICE'
+  return dm.dm_pflag & DM_PFLAG_REMOVED ? 'REMOVED' : undefined
 }
 
-/** The STATE column: a plex condition (SEMANTICS.md 1.9) before the utility state. */
+/**
+ * The plex STATE column: a condition flag in place of the state (VxVM 3.5/4.1/5.0 guides, "Plex
+ * condition flags"): NODEVICE or REMOVED for a subdisk on such a disk, RECOVER for a plex whose
+ * disk was replaced or came back too late (PL_PFLAG_STALE without a kernel detach).
+ */
 function plState(pl: PlRecord): string {
   if (pl.pl_tflag & PL_TFLAG_NODAREC) return 'NODEVICE'
   if (pl.pl_tflag & PL_TFLAG_REMOVED) return 'REMOVED'
+  if ((pl.pl_pflag & (PL_PFLAG_STALE | PL_PFLAG_KDETACH)) === PL_PFLAG_STALE) return 'RECOVER'
   return pl.pl_state
 }
 
-function isLogOnly(c: Config, pl: PlRecord): boolean {
-  const sds = c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid)
-  return sds.length > 0 && sds.every((s) => s.sd_is_log)
+/** Index 0 of a util field (the usage type's), or - when empty. */
+function util0(u: readonly string[]): string {
+  return u[0] || '-'
 }
 
-function plLine(c: Config, pl: PlRecord): string {
-  const flags = pl.pl_tflag & 0x3
-  const mode = pl.pl_kstate === 'DISABLED' && flags === 0 ? 'RW' : flags === 3 ? 'RW' : flags === 1 ? 'RO' : flags === 2 ? 'WO' : '-'
-  const len = isLogOnly(c, pl) ? 'LOGONLY' : pl.pl_len
-  const ncol = pl.pl_layout === 'STRIPE' ? `${pl.pl_ncol}/${pl.pl_st_width}` : '-'
-  return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl), len, pl.pl_layout, ncol, mode])
-}
-
-function sdLine(c: Config, pl: PlRecord | undefined, sd: SdRecord): string {
-  const dm = c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)
-  const off = sd.sd_is_log ? 'LOG' : pl?.pl_layout === 'STRIPE' ? `${sd.sd_column}/${sd.sd_pl_offset}` : pl ? sd.sd_pl_offset : '-'
-  return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, off, device(dm), sdMode(dm)])
-}
-
-function sdMode(dm: DmRecord | undefined): string {
-  if (noDevice(dm)) return 'NDEV'
-  return dm && dm.dm_pflag & DM_PFLAG_REMOVED ? 'RMOV' : 'ENA'
-}
-
-function vLine(v: VRecord): string {
-  return row('v', [v.v_name, v.v_use_type, v.v_kstate, v.v_state, v.v_len, v.v_read_pol, v.v_pref_name || '-'])
-}
-
-/** The whole `vxprint -ht` listing of one disk group. */
-export function vxprintHt(c: Config, opts: { header?: boolean } = {}): string[] {
-  const out: string[] = []
-  if (opts.header !== false) out.push(...HEADER, '')
-  const dg = c.dg
-  out.push(row('dg', [dg.dg_name, dg.dg_nconfig || 'default', dg.dg_nlog || 'default', dg.dg_minor, dg.dg_dgid]), '')
-  const disks = [...c.disks].sort((a, b) => a.dm_name.localeCompare(b.dm_name))
-  out.push(...disks.map(dmLine))
-  const bySd = (a: SdRecord, b: SdRecord) => (a.sd_is_log ? 1 : 0) - (b.sd_is_log ? 1 : 0) || a.sd_column - b.sd_column || a.sd_pl_offset - b.sd_pl_offset
-  const plexBlock = (pl: PlRecord) => [plLine(c, pl), ...c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).sort(bySd).map((s) => sdLine(c, pl, s))]
-  for (const v of [...c.volumes].sort((a, b) => a.v_name.localeCompare(b.v_name))) {
-    out.push('', vLine(v))
-    for (const pl of c.plexes.filter((p) => p.pl_vol_rid === v.v_rid).sort((a, b) => a.pl_name.localeCompare(b.pl_name))) out.push(...plexBlock(pl))
+/** One group's records with the lookups the lines need. */
+class Records {
+  readonly c: Config
+  constructor(c: Config) {
+    this.c = c
   }
-  const loosePlexes = c.plexes.filter((p) => !p.pl_vol_rid).sort((a, b) => a.pl_name.localeCompare(b.pl_name))
-  for (const pl of loosePlexes) out.push('', ...plexBlock(pl))
-  const looseSds = c.subdisks.filter((s) => !s.sd_plex_rid).sort((a, b) => a.sd_dm_name.localeCompare(b.sd_dm_name) || a.sd_dm_offset - b.sd_dm_offset)
-  if (looseSds.length) out.push('', ...looseSds.map((s) => sdLine(c, undefined, s)))
+  disk(sd: SdRecord): DmRecord | undefined {
+    return this.c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)
+  }
+  plexesOf(v: VRecord): PlRecord[] {
+    return byName(this.c.plexes.filter((p) => p.pl_vol_rid === v.v_rid), (p) => p.pl_name)
+  }
+  subdisksOf(pl: PlRecord): SdRecord[] {
+    const log = (s: SdRecord) => (s.sd_is_log ? 1 : 0)
+    return this.c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).sort((a, b) => log(a) - log(b) || a.sd_column - b.sd_column || a.sd_pl_offset - b.sd_pl_offset)
+  }
+  isLogOnly(pl: PlRecord): boolean {
+    const sds = this.subdisksOf(pl)
+    return sds.length > 0 && sds.every((s) => s.sd_is_log)
+  }
+  /** Sparse: the plex leaves part of its volume without a backing subdisk (pl_contig_len < v_len). */
+  isSparse(pl: PlRecord): boolean {
+    const v = this.c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)
+    return !!v && pl.pl_contig_len < v.v_len
+  }
+
+  tLine(type: RecordType, r: AnyRec): string {
+    switch (type) {
+      case 'dg': {
+        const dg = this.c.dg
+        return row('dg', [dg.dg_name, dg.dg_nconfig || 'default', dg.dg_nlog || 'default', dg.dg_minor, dg.dg_dgid])
+      }
+      case 'dm': {
+        const dm = r as DmRecord
+        const cond = diskCondition(dm)
+        if (cond) return row('dm', [dm.dm_name, '-', '-', '-', '-', cond])
+        return row('dm', [dm.dm_name, deviceName(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, '-'])
+      }
+      case 'v': {
+        const v = r as VRecord
+        return row('v', [v.v_name, v.v_use_type, v.v_kstate, v.v_state, v.v_len, v.v_read_pol, v.v_read_pol === 'PREFER' && v.v_pref_name ? v.v_pref_name : '-'])
+      }
+      case 'pl': {
+        const pl = r as PlRecord
+        const len = this.isLogOnly(pl) ? 'LOGONLY' : this.isSparse(pl) ? 'SPARSE' : pl.pl_len
+        const ncol = pl.pl_layout === 'STRIPE' ? `${pl.pl_ncol}/${pl.pl_st_width}` : '-'
+        return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl), len, pl.pl_layout, ncol, plMode(pl)])
+      }
+      case 'sd': {
+        const sd = r as SdRecord
+        const dm = this.disk(sd)
+        const cond = diskCondition(dm)
+        const mode = cond === 'NODEVICE' ? 'NDEV' : cond === 'REMOVED' ? 'RMOV' : 'ENA'
+        return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, this.sdOffset(sd), dm && !cond ? deviceTag(dm) : '-', mode])
+      }
+    }
+  }
+
+  tyLine(type: RecordType, r: AnyRec): string {
+    const line = (tag: string, f: Array<string | number>) => row(tag, f, TY_COLUMNS)
+    switch (type) {
+      case 'dg': {
+        const dg = this.c.dg
+        return line('dg', [dg.dg_name, dg.dg_name, '-', '-', '-', '-', util0(dg.dg_tutil), util0(dg.dg_putil)])
+      }
+      case 'dm': {
+        const dm = r as DmRecord
+        const cond = diskCondition(dm)
+        return line('dm', [dm.dm_name, cond ? '-' : deviceName(dm), '-', cond ? '-' : dm.dm_pub_len, '-', cond ?? '-', util0(dm.dm_tutil), util0(dm.dm_putil)])
+      }
+      case 'v': {
+        const v = r as VRecord
+        return line('v', [v.v_name, v.v_use_type, v.v_kstate, v.v_len, '-', v.v_state, util0(v.v_tutil), util0(v.v_putil)])
+      }
+      case 'pl': {
+        const pl = r as PlRecord
+        return line('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, pl.pl_len, '-', plState(pl), util0(pl.pl_tutil), util0(pl.pl_putil)])
+      }
+      case 'sd': {
+        const sd = r as SdRecord
+        const cond = diskCondition(this.disk(sd))
+        return line('sd', [sd.sd_name, sd.sd_pl_name || '-', cond ? 'DISABLED' : 'ENABLED', sd.sd_len, sd.sd_plex_rid ? this.sdOffset(sd) : '-', cond ?? '-', util0(sd.sd_tutil), util0(sd.sd_putil)])
+      }
+    }
+  }
+
+  /** Offset in the plex, `column/offset` in a stripe, LOG for a log subdisk, - when unassociated. */
+  private sdOffset(sd: SdRecord): string | number {
+    if (!sd.sd_plex_rid) return '-'
+    if (sd.sd_is_log) return 'LOG'
+    const pl = this.c.plexes.find((p) => p.pl_rid === sd.sd_plex_rid)
+    return pl?.pl_layout === 'STRIPE' ? `${sd.sd_column}/${sd.sd_pl_offset}` : sd.sd_pl_offset
+  }
+}
+
+type AnyRec = Config['dg'] | DmRecord | VRecord | PlRecord | SdRecord
+
+function plMode(pl: PlRecord): string {
+  const flags = pl.pl_tflag & (PL_TFLAG_READ | PL_TFLAG_WRITE)
+  if (flags === PL_TFLAG_READ) return 'RO'
+  if (flags === PL_TFLAG_WRITE) return 'WO'
+  return 'RW' // both, or a plex not enabled (its flags are set when it is)
+}
+
+function byName<T>(xs: T[], name: (x: T) => string): T[] {
+  return [...xs].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0))
+}
+
+export interface PrintOptions {
+  /** -h: list the hierarchy below each selected record, hierarchies separated by blank lines. */
+  hierarchy: boolean
+  /** -t: one line per record in its type's format, after that type's header line. */
+  table: boolean
+  /** -v -p -s -d: only these record types (all when empty). */
+  types: RecordType[]
+  /** Record names to print (all selected records when empty). */
+  names: string[]
+  /** No -g: every group, each introduced by a `Disk group: NAME` line. */
+  groupLine: boolean
+}
+
+export interface PrintGroup {
+  name: string
+  config: Config
+}
+
+type Block = Array<[RecordType, AnyRec]>
+
+/** The records of one group to print, as blocks (printed with blank lines between them with -h). */
+function selectBlocks(rs: Records, o: PrintOptions): { blocks: Block[]; found: Set<string>; types: Set<RecordType> } {
+  const c = rs.c
+  const allowed = (t: RecordType) => (o.types.length ? o.types.includes(t) : true)
+  const named = (name: string) => !o.names.length || o.names.includes(name)
+  const found = new Set<string>()
+  const types = new Set<RecordType>()
+  const pick = <T>(t: RecordType, xs: T[], name: (x: T) => string) =>
+    allowed(t) ? xs.filter((x) => named(name(x)) && (found.add(name(x)), types.add(t), true)) : []
+  const dgs = pick('dg', [c.dg], (d) => d.dg_name)
+  const dms = pick('dm', byName(c.disks, (d) => d.dm_name), (d) => d.dm_name)
+  const vols = pick('v', byName(c.volumes, (v) => v.v_name), (v) => v.v_name)
+  let pls = pick('pl', byName(c.plexes, (p) => p.pl_name), (p) => p.pl_name)
+  const sdKey = (s: SdRecord) => `${s.sd_dm_name}\u0000${String(s.sd_dm_offset).padStart(16, '0')}`
+  let sds = pick('sd', [...c.subdisks].sort((a, b) => (sdKey(a) < sdKey(b) ? -1 : 1)), (s) => s.sd_name)
+  const blocks: Block[] = []
+  if (dgs.length) blocks.push(dgs.map((d) => ['dg', d]))
+  if (dms.length) blocks.push(dms.map((d) => ['dm', d]))
+  if (!o.hierarchy) {
+    for (const [t, xs] of [['v', vols], ['pl', pls], ['sd', sds]] as const) if (xs.length) blocks.push(xs.map((x) => [t, x] as [RecordType, AnyRec]))
+    return { blocks, found, types }
+  }
+  const plexBlock = (pl: PlRecord): Block => [['pl', pl], ...rs.subdisksOf(pl).map((s) => ['sd', s] as [RecordType, AnyRec])]
+  const shown = new Set<unknown>()
+  for (const v of vols) {
+    const block: Block = [['v', v], ...rs.plexesOf(v).flatMap(plexBlock)]
+    block.forEach(([, r]) => shown.add(r))
+    blocks.push(block)
+  }
+  pls = pls.filter((p) => !shown.has(p))
+  for (const pl of pls) {
+    const block = plexBlock(pl)
+    block.forEach(([, r]) => shown.add(r))
+    blocks.push(block)
+  }
+  sds = sds.filter((s) => !shown.has(s))
+  if (sds.length) blocks.push(sds.map((s) => ['sd', s]))
+  for (const b of blocks) for (const [t] of b) types.add(t)
+  return { blocks, found, types }
+}
+
+/** The lines of one disk group. */
+function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): string[] {
+  const rs = new Records(g.config)
+  const sel = selectBlocks(rs, o)
+  sel.found.forEach((n) => found.add(n))
+  if (o.names.length && !sel.blocks.length) return []
+  const out: string[] = []
+  if (o.groupLine) out.push(`Disk group: ${g.name}`, ...(o.hierarchy ? [''] : []))
+  if (o.table) {
+    // Every type's header when nothing narrows the listing, else those of the types printed.
+    const types = o.names.length || o.types.length ? sel.types : new Set(TYPE_ORDER)
+    out.push(...TYPE_ORDER.filter((t) => types.has(t)).map((t) => T_HEADERS[t]), '')
+  } else out.push(TY_HEADER)
+  sel.blocks.forEach((b, i) => {
+    if (i > 0 && (o.hierarchy || o.table)) out.push('')
+    out.push(...b.map(([t, r]) => (o.table ? rs.tLine(t, r) : rs.tyLine(t, r))))
+  })
   return out
+}
+
+/**
+ * The whole listing: each group's lines, groups separated by a blank line, and the names that
+ * matched no record (vxprint reports each on standard error).
+ */
+export function vxprint(groups: PrintGroup[], o: PrintOptions): { lines: string[]; missing: string[] } {
+  const found = new Set<string>()
+  const parts = groups.map((g) => groupLines(g, o, found)).filter((p) => p.length)
+  const lines = parts.flatMap((p, i) => (i ? ['', ...p] : p))
+  return { lines, missing: o.names.filter((n) => !found.has(n)) }
+}
+
+/** The `vxprint -ht` listing of one disk group given with -g (no `Disk group:` line). */
+export function vxprintHt(c: Config): string[] {
+  return vxprint([{ name: c.dg.dg_name, config: c }], { hierarchy: true, table: true, types: [], names: [], groupLine: false }).lines
 }

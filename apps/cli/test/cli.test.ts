@@ -28,12 +28,37 @@ describe('the plexa command against a running server', () => {
     const r = await as(['print'])
     expect(r.code).toBe(0)
     const lines = r.stdout.split('\n')
-    expect(lines[0]).toBe('DG NAME         NCONFIG      NLOG     MINORS   GROUP-ID')
+    expect(lines.slice(0, 3)).toEqual(['Disk group: tdg', '', 'DG NAME         NCONFIG      NLOG     MINORS   GROUP-ID'])
     expect(lines).toContain('v  mir          fsgen        ENABLED  ACTIVE   32768    SELECT    -')
     expect(lines.find((l) => l.startsWith('pl mir-03'))).toMatch(/^pl mir-03\s+mir\s+ENABLED\s+LOG\s+LOGONLY/)
     const only = await as(['print', 'cat'])
     expect(only.stdout).not.toContain('v  mir')
     expect((await as(['print', 'nosuch'])).code).toBe(4)
+  })
+
+  it('I138: print takes -h, -t, -ht, -g DG, -v, -p, -s, -d and record names as vxprint; an unknown option is a usage error', async () => {
+    const ht = await as(['print', '-ht'])
+    expect(ht.code).toBe(0)
+    expect(ht.stdout).toBe((await as(['print'])).stdout)
+    const g = await as(['print', '-htg', 'tdg'])
+    expect(g.code).toBe(0)
+    expect(g.stdout.split('\n')[0]).toBe('DG NAME         NCONFIG      NLOG     MINORS   GROUP-ID')
+    const vols = (await as(['print', '-g', 'tdg', '-t', '-v'])).stdout.trim().split('\n')
+    expect(vols[0]).toBe('V  NAME         USETYPE      KSTATE   STATE    LENGTH   READPOL   PREFPLEX')
+    expect(vols.slice(2).every((l) => l.startsWith('v  '))).toBe(true)
+    const h = (await as(['print', '-h', '-g', 'tdg', 'mir'])).stdout.split('\n')
+    expect(h[0]).toBe('TY NAME         ASSOC        KSTATE   LENGTH   PLOFFS   STATE    TUTIL0  PUTIL0')
+    expect(h.filter((l) => l.startsWith('pl mir-0')).length).toBeGreaterThan(1)
+    for (const [flag, tag] of [['-p', 'pl '], ['-s', 'sd '], ['-d', 'dm ']] as const) {
+      const lines = (await as(['print', flag, '-g', 'tdg'])).stdout.trim().split('\n').slice(1)
+      expect(lines.length, flag).toBeGreaterThan(0)
+      expect(lines.every((l) => l.startsWith(tag)), flag).toBe(true)
+    }
+    const bad = await as(['print', '-x'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/Usage: plexa print/)
+    expect((await as(['print', '-g', 'nosuchdg'])).code).toBe(4)
+    expect((await as(['print', '--help'])).stdout).toMatch(/Usage: plexa print \[-htvpsd\]/)
   })
 
   it('--json gives machine-readable output on every verb', async () => {

@@ -1,69 +1,114 @@
-import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DiskGroup, createMemoryDevice } from '@plexa/engine'
-import { HEADER, row, vxprintHt } from '../src/print.ts'
+import { HEADER, type PrintOptions, TY_HEADER, row, vxprint, vxprintHt } from '../src/print.ts'
+import { buildGroups } from './printScenario.ts'
 
-describe('vxprint -ht layout', () => {
-  it('pads fields to 12, 12, 8, 8, 8, 9, 8 after a 2-character tag, one space apart', () => {
+/** The expected `plexa print` of printScenario.ts, written by hand from docs/vxprint.md. */
+const GOLDEN = readFileSync(new URL('./golden/vxprint-ht.txt', import.meta.url), 'utf8').replace(/\n$/, '').split('\n')
+
+const HT: PrintOptions = { hierarchy: true, table: true, types: [], names: [], groupLine: true }
+
+describe('vxprint columns', () => {
+  it('I135: a field starts at its column, or one space after a field that ran past it', () => {
     expect(row('v', ['home', 'fsgen', 'ENABLED', 'ACTIVE', 409600, 'SELECT', '-'])).toBe('v  home         fsgen        ENABLED  ACTIVE   409600   SELECT    -')
-    expect(row('sd', ['disk01-01', 'home-01', 'disk01', 0, 409600, 0, 'c1t0d0', 'ENA'])).toBe('sd disk01-01    home-01      disk01   0        409600   0         c1t0d0   ENA')
-    expect(row('pl', ['a-very-long-plex-name', 'v', 'ENABLED', 'ACTIVE', 1, 'CONCAT', '-', 'RW'])).toBe('pl a-very-long-plex-name v            ENABLED  ACTIVE   1        CONCAT    -        RW')
+    // A 13-character name shifts the plex one column; the disk column catches up, a long disk
+    // name shifts the offsets, and the device column catches up again.
+    expect(row('sd', ['datadisk01-09', 'crash-01', 'datadisk01', 28778496, 4194304, 0, 'c0t8d0', 'ENA'])).toBe('sd datadisk01-09 crash-01    datadisk01 28778496 4194304 0        c0t8d0   ENA')
+    expect(row('pl', ['a-very-long-plex-name', 'v', 'ENABLED', 'ACTIVE', 1, 'CONCAT', '-', 'RW'])).toBe('pl a-very-long-plex-name v   ENABLED  ACTIVE   1        CONCAT    -        RW')
+    expect(HEADER[3]).toBe('PL NAME         VOLUME       KSTATE   STATE    LENGTH   LAYOUT    NCOL/WID MODE')
+    expect(TY_HEADER).toBe('TY NAME         ASSOC        KSTATE   LENGTH   PLOFFS   STATE    TUTIL0  PUTIL0')
+  })
+})
+
+describe('plexa print of two groups with a NODEVICE disk, a SPARSE plex, a log plex and a RECOVER plex', () => {
+  let scenario: Awaited<ReturnType<typeof buildGroups>>
+  beforeAll(async () => {
+    scenario = await buildGroups()
+  })
+  afterAll(async () => {
+    await scenario.close()
   })
 
-  it('prints a known configuration line by line', async () => {
-    const disks = ['c1t0d0s2', 'c1t1d0s2', 'c1t2d0s2'].map((label) => createMemoryDevice(64 << 20, label))
-    const dg = await DiskGroup.create({ name: 'datadg', disks: disks.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.makeRecords([
-      { type: 'sd', name: 'disk01-01', disk: 'disk01', offset: 0, len: 40960 },
-      { type: 'sd', name: 'disk02-01', disk: 'disk02', offset: 0, len: 40960 },
-      { type: 'plex', name: 'home-01', sd: ['disk01-01'] },
-      { type: 'plex', name: 'home-02', sd: ['disk02-01'] },
-      { type: 'vol', name: 'home', len: 40960, plex: ['home-01', 'home-02'] },
-      { type: 'sd', name: 'disk02-02', disk: 'disk02', offset: 40960, len: 10240 },
-      { type: 'sd', name: 'disk03-01', disk: 'disk03', offset: 0, len: 10240 },
-      { type: 'plex', name: 'scratch-01', layout: 'STRIPE', st_width: 128, sd: [{ name: 'disk02-02', column: 0 }, { name: 'disk03-01', column: 1 }] },
-      { type: 'vol', name: 'scratch', usetype: 'gen', len: 20480, plex: ['scratch-01'] },
-      { type: 'sd', name: 'disk03-02', disk: 'disk03', offset: 10240, len: 2 },
-      { type: 'plex', name: 'spare-01', log_sd: 'disk03-02' },
+  it('I136: prints -ht line by line as the golden file, each group after its Disk group: line and headers', () => {
+    const { lines, missing } = vxprint(scenario.groups, HT)
+    expect(missing).toEqual([])
+    lines.forEach((line, i) => expect(line, `line ${i + 1}`).toBe(GOLDEN[i]))
+    expect(lines.length).toBe(GOLDEN.length)
+  })
+
+  it('I136: -g prints that group alone without its Disk group: line', () => {
+    const datadg = scenario.groups.filter((g) => g.name === 'datadg')
+    const { lines } = vxprint(datadg, { ...HT, groupLine: false })
+    expect(lines).toEqual(GOLDEN.slice(2, GOLDEN.indexOf('Disk group: appdg') - 1))
+  })
+
+  it('I137: -h without -t prints the TY NAME ASSOC ... format with hierarchies', () => {
+    const datadg = scenario.groups.filter((g) => g.name === 'datadg')
+    const { lines } = vxprint(datadg, { ...HT, table: false, groupLine: false })
+    expect(lines.slice(0, 13)).toEqual([
+      'TY NAME         ASSOC        KSTATE   LENGTH   PLOFFS   STATE    TUTIL0  PUTIL0',
+      'dg datadg       datadg       -        -        -        -        -       -',
+      '',
+      'dm disk01       c1t0d0s2     -        126976   -        -        -       -',
+      'dm disk02       -            -        -        -        NODEVICE -       -',
+      'dm disk03       c1t2d0s2     -        126976   -        -        -       -',
+      '',
+      'v  home         fsgen        ENABLED  40960    -        ACTIVE   -       -',
+      'pl home-01      home         ENABLED  40960    -        ACTIVE   -       -',
+      'sd disk01-01    home-01      ENABLED  40960    0        -        -       -',
+      'pl home-02      home         DISABLED 40960    -        NODEVICE -       -',
+      'sd disk02-01    home-02      DISABLED 40960    0        NODEVICE -       -',
+      'pl home-03      home         ENABLED  0        -        LOG      -       -',
     ])
-    await dg.start('home')
-    await dg.start('scratch')
-    await dg.detachPlex('home-02')
-    const c = dg.config()
-    const lines = vxprintHt(c)
-    const pub = c.disks[0]!.dm_pub_len
-    const expected = [
-      ...HEADER,
-      '',
-      `dg datadg       default      default  0        ${c.dg.dg_dgid}`,
-      '',
-      `dm disk01       c1t0d0s2     simple   4096     ${pub}   -`,
-      `dm disk02       c1t1d0s2     simple   4096     ${pub}   -`,
-      `dm disk03       c1t2d0s2     simple   4096     ${pub}   -`,
-      '',
-      'v  home         fsgen        ENABLED  ACTIVE   40960    SELECT    -',
-      'pl home-01      home         ENABLED  ACTIVE   40960    CONCAT    -        RW',
-      'sd disk01-01    home-01      disk01   0        40960    0         c1t0d0s2 ENA',
-      'pl home-02      home         DETACHED STALE    40960    CONCAT    -        RW',
-      'sd disk02-01    home-02      disk02   0        40960    0         c1t1d0s2 ENA',
-      '',
-      'v  scratch      gen          ENABLED  ACTIVE   20480    SELECT    -',
-      'pl scratch-01   scratch      ENABLED  ACTIVE   20480    STRIPE    2/128    RW',
-      'sd disk02-02    scratch-01   disk02   40960    10240    0/0       c1t1d0s2 ENA',
-      'sd disk03-01    scratch-01   disk03   0        10240    1/0       c1t2d0s2 ENA',
-      '',
-      'pl spare-01     -            DISABLED EMPTY    LOGONLY  CONCAT    -        RW',
-      'sd disk03-02    spare-01     disk03   10240    2        LOG       c1t2d0s2 ENA',
-    ]
-    expect(lines).toEqual(expected)
   })
 
+  it('I138: -v, -p, -s and -d select record types; names select records; -t prints only their headers', () => {
+    const print = (o: Partial<PrintOptions>) => vxprint(scenario.groups, { ...HT, hierarchy: false, table: false, ...o })
+    expect(print({ types: ['v'] }).lines).toEqual([
+      'Disk group: datadg',
+      TY_HEADER,
+      'v  home         fsgen        ENABLED  40960    -        ACTIVE   -       -',
+      'v  scratch      gen          ENABLED  20480    -        ACTIVE   -       -',
+      '',
+      'Disk group: appdg',
+      TY_HEADER,
+      'v  arch         fsgen        ENABLED  16384    -        ACTIVE   -       -',
+      'v  db           fsgen        DISABLED 20480    -        CLEAN    -       -',
+    ])
+    expect(print({ table: true, names: ['scratch-02', 'db-02'] }).lines).toEqual([
+      'Disk group: datadg',
+      HEADER[3],
+      '',
+      'pl scratch-02   scratch      ENABLED  ACTIVE   SPARSE   CONCAT    -        RW',
+      '',
+      'Disk group: appdg',
+      HEADER[3],
+      '',
+      'pl db-02        db           DISABLED RECOVER  20480    CONCAT    -        RW',
+    ])
+    const disks = print({ table: true, types: ['dm'], groupLine: false }).lines
+    expect(disks.filter((l) => l.startsWith('dm ')).map((l) => l.split(/ +/)[1])).toEqual(['disk01', 'disk02', 'disk03', 'appdisk01', 'appdisk02'])
+    expect(disks.filter((l) => /^[A-Z]/.test(l))).toEqual([HEADER[1], HEADER[1]])
+    const sds = print({ types: ['sd'], groupLine: false }).lines.filter((l) => l.startsWith('sd ')).map((l) => l.split(/ +/)[1])
+    expect(sds).toEqual(['disk01-01', 'disk01-02', 'disk02-01', 'disk03-01', 'disk03-02', 'appdisk01-01', 'appdisk01-02', 'appdisk02-01', 'appdisk02-02', 'appdisk02-03'])
+    // -h below a named plex: the plex and its subdisks.
+    const arch = GOLDEN.indexOf('pl arch-01      arch         ENABLED  ACTIVE   16384    STRIPE    2/128    RW')
+    expect(print({ hierarchy: true, table: true, names: ['arch-01'], groupLine: false }).lines).toEqual([HEADER[3], HEADER[4], '', ...GOLDEN.slice(arch, arch + 3)])
+    const r = print({ names: ['home', 'nosuch'] })
+    expect(r.missing).toEqual(['nosuch'])
+    expect(r.lines.filter((l) => l.startsWith('v '))).toHaveLength(1)
+  })
+})
+
+describe('vxprintHt', () => {
   it('I79: a disk missing at import prints NODEVICE with - for its lengths, its plex NODEVICE and its subdisk NDEV', async () => {
     const disks = ['c1t0d0s2', 'c1t1d0s2', 'c1t2d0s2'].map((label) => createMemoryDevice(64 << 20, label))
     const dg = await DiskGroup.create({ name: 'datadg', disks: disks.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
     await dg.assistMake({ name: 'home', len: 40960, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.close()
     const again = await DiskGroup.import({ devices: [disks[0]!.reopen(), disks[2]!.reopen()] })
-    const lines = vxprintHt(again.config(), { header: false })
+    const lines = vxprintHt(again.config())
     expect(lines).toContain('dm disk02       -            -        -        -        NODEVICE')
     expect(lines).toContain('pl home-02      home         DISABLED NODEVICE 40960    CONCAT    -        RW')
     expect(lines.find((l) => l.startsWith('sd disk02-01'))).toMatch(/ - +NDEV$/)
