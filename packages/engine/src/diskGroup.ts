@@ -2,26 +2,25 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { type Clock, systemClock } from './clock.ts'
 import { fromStored, toStored } from './config/stored.ts'
+import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
+import { chooseConfig, hasQuorum, writeConfigCopies } from './config/configCopies.ts'
+import { type InterruptedTask, type KernelLogImage, KernelLog } from './config/kernelLog.ts'
 import { deriveConfig } from './records/derive.ts'
 import { type BlockDevice, readInto } from './device/blockDevice.ts'
 import {
   type DiskHeader,
   DEFAULT_PRIV_LEN,
-  KLOG_AREA,
   MAP_AREA,
   MIN_PRIV_LEN,
-  decodeConfigPayload,
-  encodeConfigPayload,
   readConfigSlots,
   readHeader,
-  readRing,
-  writeConfigSlot,
+  readRingOrNone,
   writeHeader,
-  writeRing,
+  writeRingEverywhere,
 } from './disk/privateRegion.ts'
 import { assertNoData } from './disk/probe.ts'
 import { EngineError, fail, isEngineError } from './errors.ts'
-import { type EngineEvent, type EventBus, type RecordChange, type Unsubscribe, createEventBus } from './events.ts'
+import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
 import { type PlexPlan, mapPlan, planPlex } from './layout/plexMap.ts'
@@ -79,20 +78,8 @@ import { SECTOR_SIZE } from './units.ts'
 /** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
 export const REGION_SECTORS = 1024
 
-/** Result of a transaction, or of its dry run (`dryRun: true`: nothing was changed). */
-export interface TxResult {
-  dryRun: boolean
-  /** The group's tid after the transaction (unchanged for a dry run). */
-  tid: number
-  changes: RecordChange[]
-  /** Dry runs of operations that copy data: the bytes the copy would move. */
-  copyBytes?: number
-}
-
-export interface TxOptions {
-  /** Validate and report the record changes without committing anything (vxmake -p). */
-  dryRun?: boolean
-}
+export type { TxOptions, TxResult } from './config/configStore.ts'
+export type { InterruptedTask } from './config/kernelLog.ts'
 
 export interface DiskSpec {
   /** Disk media name in the group (disk01). */
@@ -161,26 +148,6 @@ interface VolumeRuntime {
   rwback: RegionSet | undefined
 }
 
-/** Kernel log contents: volumes written since their start, plexes the kernel detached. */
-interface KernelLog {
-  dirty: number[]
-  detached: Array<{ plexRid: number; tid: number }>
-  /** Resyncs under way, with how far they got: a restart continues them (`resumeInterrupted`). */
-  tasks?: InterruptedTask[]
-}
-
-/** A resync that was running when the group was closed or the machine went down. */
-export interface InterruptedTask {
-  kind: 'resyncVolume' | 'resyncDisk'
-  /** The volume or the disk. */
-  target: string
-  force: boolean
-  mode?: 'strict' | 'faithful'
-  throttle?: number
-  /** Regions of its plan already done. */
-  done: number
-}
-
 /** A disk of the group that import could not use: its disk media record is NODEVICE. */
 export interface UnusableDisk {
   /** Disk media name; empty for an unreadable device, whose disk cannot be told. */
@@ -212,22 +179,15 @@ function newDiskId(): string {
  * operations as transactions, volume start/stop, and the volume I/O path.
  */
 export class DiskGroup {
-  private cfg: Config
+  /** The committed configuration and its transactions (config/configStore.ts). */
+  private readonly store: ConfigStore
   private readonly disks: Map<number, DiskRuntime>
   private readonly vols = new Map<number, VolumeRuntime>()
   private readonly stats = new Map<number, IoStats>()
   private readonly bus: EventBus
   private readonly clock: Clock
   private readonly locks: Array<() => Promise<void>>
-  private txChain: Promise<unknown> = Promise.resolve()
-  private txBusy = false
-  /** The configuration a transaction is writing: a plex it takes away is no current copy meanwhile (rule 117). */
-  private committing: Config | undefined
-  private klog: KernelLog
-  private klogSeq: number
-  private klogChain: Promise<unknown> = Promise.resolve()
-  private forcedOff = false
-  private closed = false
+  private readonly klog: KernelLog
   private readonly tasks = new Map<string, Task>()
   private readonly opts: OpenOptions
   private readonly sleep: (ms: number) => Promise<void>
@@ -251,8 +211,9 @@ export class DiskGroup {
   /** This manager, as the disk headers record it. */
   private readonly me: Importer
 
-  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLog; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
-    this.cfg = init.cfg
+  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLogImage; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
+    refreshDiskState(init.cfg, init.disks)
+    this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
     this.opts = init.opts
     this.me = thisImporter(init.opts.host)
     this.clock = init.opts.clock ?? systemClock
@@ -261,10 +222,35 @@ export class DiskGroup {
     this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
     this.disks = init.disks
     this.locks = [init.release]
-    this.klog = init.klog
-    this.klogSeq = init.klogSeq
+    this.klog = new KernelLog(init.klog, init.klogSeq, () => this.presentDevices())
     this.bus = createEventBus(this.clock)
     this.rebuildIoMap()
+    this.store.onCommit(() => this.rebuildIoMap())
+    this.store.onCommit(() => this.refreshDrls())
+    this.store.onCommit((c) => this.announce(c))
+  }
+
+  /** The committed configuration (only `transact` changes it). */
+  private get cfg(): Config {
+    return this.store.current()
+  }
+  private get closed(): boolean {
+    return this.store.closed
+  }
+  private get forcedOff(): boolean {
+    return this.store.forcedOffline
+  }
+  private get txBusy(): boolean {
+    return this.store.busy
+  }
+  /** The configuration a transaction is writing: a plex it takes away is no current copy meanwhile (rule 117). */
+  private get committing(): Config | undefined {
+    return this.store.committing
+  }
+
+  /** The devices of the disks that have one. */
+  private *presentDevices(): Generator<BlockDevice> {
+    for (const d of this.disks.values()) if (d.dev) yield d.dev
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -307,7 +293,6 @@ export class DiskGroup {
       // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
       if (cfg.disks.length === 2) cfg.disks[0]!.dm_config_copies = 2
       const dg = new DiskGroup({ cfg: fromStored(toStored(cfg)), disks, opts, release, klog: { dirty: [], detached: [] }, klogSeq: 0 })
-      dg.refreshDiskState(dg.cfg)
       await dg.transact('dg.create', () => {}, {}, true)
       await dg.writeKlog()
       return dg
@@ -356,24 +341,8 @@ export class DiskGroup {
       // Read every copy.
       const copies = new Map<string, Awaited<ReturnType<typeof readConfigSlots>>>()
       for (const f of mine) copies.set(f.header.diskid, await readConfigSlots(f.dev, f.header.privLen))
-      const tids = [...new Set([...copies.values()].flat().map((c) => c.tid))].sort((a, b) => b - a)
-      if (tids.length === 0) fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
-      let chosen: Config | undefined
-      // The newest readable copy decides whether the group runs without quorum.
-      const newest = [...copies.values()].flat().find((c) => c.tid === tids[0])!
-      const noQuorum = (fromStored(decodeConfigPayload(newest.payload)).dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
-      for (const tid of tids) {
-        const payload = [...copies.values()].flat().find((c) => c.tid === tid)!.payload
-        const cfg = fromStored(decodeConfigPayload(payload))
-        if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
-        const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-        const held = cfg.disks.reduce((s, d) => s + ((copies.get(d.dm_diskid) ?? []).some((c) => c.tid === tid) ? d.dm_config_copies : 0), 0)
-        // NOQUORUM groups import only with every copy (AIX 4.3 varyonvg without quorum).
-        if (noQuorum ? held === total : held * 2 > total) {
-          chosen = cfg
-          break
-        }
-      }
+      if (![...copies.values()].some((c) => c.length > 0)) fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
+      const chosen = chooseConfig(copies, dgid)
       if (!chosen) fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
       const disks = new Map<number, DiskRuntime>()
       const unusable: UnusableDisk[] = []
@@ -398,25 +367,15 @@ export class DiskGroup {
         await u.dev.close().catch(() => {})
       }
       // Devices that carry the group's id but are not in the chosen configuration are left alone.
-      let klog: KernelLog = { dirty: [], detached: [] }
-      let klogSeq = 0
-      for (const d of disks.values()) {
-        if (!d.dev) continue
-        const r = await readRing(d.dev, KLOG_AREA).catch(() => undefined)
-        if (r && r.seq >= klogSeq) {
-          klogSeq = r.seq
-          klog = r.payload as KernelLog
-        }
-      }
+      const { image: klog, seq: klogSeq } = await KernelLog.read([...disks.values()].flatMap((d) => (d.dev ? [d.dev] : [])))
       let maps: { seq: number; image: StaleMapsImage } | undefined
       for (const d of disks.values()) {
         if (!d.dev) continue
-        const r = await readRing(d.dev, MAP_AREA).catch(() => undefined)
+        const r = await readRingOrNone(d.dev, MAP_AREA)
         if (r && (!maps || r.seq > maps.seq)) maps = { seq: r.seq, image: r.payload as StaleMapsImage }
       }
       const dg = new DiskGroup({ cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}) })
       dg.unusable = unusable
-      dg.refreshDiskState(dg.cfg)
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
       await dg.transact('dg.import', (d) => {
         dg.refreshDiskState(d.c)
@@ -441,16 +400,7 @@ export class DiskGroup {
    * NODEVICE; their plexes then carry PL_TFLAG REMOVED and NODAREC), and memory disks volatile.
    */
   private refreshDiskState(c: Config): void {
-    for (const dm of c.disks) {
-      const rt = this.disks.get(dm.dm_rid)
-      const dev = rt?.dev
-      dm.dm_device = dev ? dev.location : ''
-      if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
-      dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
-      dm.dm_tflag = dev ? dm.dm_tflag & ~DM_TFLAG.NODAREC : dm.dm_tflag | DM_TFLAG.NODAREC
-      dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
-    }
-    deriveConfig(c)
+    refreshDiskState(c, this.disks)
   }
 
   /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
@@ -481,7 +431,7 @@ export class DiskGroup {
   async close(): Promise<void> {
     if (this.closed) return
     for (const t of this.tasks.values()) t.abort()
-    this.closed = true
+    this.store.close()
     for (const d of this.disks.values()) {
       if (!d.dev) continue
       await d.dev.flush().catch(() => {})
@@ -524,86 +474,44 @@ export class DiskGroup {
   // ---------------------------------------------------------------- transactions
 
   private assertOnline(): void {
-    if (this.closed) fail('VM_OFFLINE', `disk group ${this.name} is not imported`)
-    if (this.forcedOff) fail('VM_FORCEOFF', `disk group ${this.name} was forced offline after losing quorum`)
+    this.store.assertOnline()
   }
 
   /** True while a configuration transaction holds the group lock. */
   get busy(): boolean {
-    return this.txBusy
+    return this.store.busy
   }
 
   /**
-   * Runs `fn` on a copy of the configuration as one transaction: all or nothing, tid + 1,
-   * update_tid stamped on what changed, committed to every configuration copy. `onCommit` runs
-   * as the commit takes effect, before any other transaction or I/O can see it.
+   * Runs `fn` on a copy of the configuration as one transaction (config/configStore.ts).
+   * `onCommit` runs as the commit takes effect, before any other transaction or I/O can see it.
    */
   private transact(operation: string, fn: (d: Draft) => void, opts: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> {
-    if (!force) this.assertOnline()
-    if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
-    const run = async (): Promise<TxResult> => {
-      if (!force) this.assertOnline()
-      this.txBusy = true
-      try {
-        const before = this.cfg
-        const draft = structuredClone(before)
-        fn(new Draft(draft))
-        const changes = finishDraft(before, draft)
-        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes }
-        if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
-        draft.tid = before.tid + 1
-        this.committing = draft
-        await this.writeConfig(draft).finally(() => (this.committing = undefined))
-        this.cfg = draft
-        onCommit?.()
-        this.rebuildIoMap()
-        this.refreshDrls()
-        this.bus.emit({ type: 'config.committed', dg: this.name, tid: draft.tid, operation, changes })
-        for (const ch of changes) {
-          if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
-            const f = `${ch.kind}_kstate`
-            if (!ch.fields.includes(f)) continue
-            const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
-            const to = ch.after![f] as PlRecord['pl_kstate']
-            if (ch.kind === 'pl' && to === 'ENABLED') this.enabledAt.set(ch.rid, draft.tid)
-            if (old) this.bus.emit({ type: 'kstate.changed', dg: this.name, kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
-          }
-        }
-        return { dryRun: false, tid: draft.tid, changes }
-      } finally {
-        this.txBusy = false
+    return this.store.transact(operation, fn, { ...opts, force, ...(onCommit ? { onCommit } : {}) })
+  }
+
+  /** After every commit: the configuration event, then the kernel-state changes it made. */
+  private announce({ operation, before, after, changes }: Commit): void {
+    this.bus.emit({ type: 'config.committed', dg: this.name, tid: after.tid, operation, changes })
+    for (const ch of changes) {
+      if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
+        const f = `${ch.kind}_kstate`
+        if (!ch.fields.includes(f)) continue
+        const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
+        const to = ch.after![f] as PlRecord['pl_kstate']
+        if (ch.kind === 'pl' && to === 'ENABLED') this.enabledAt.set(ch.rid, after.tid)
+        if (old) this.bus.emit({ type: 'kstate.changed', dg: this.name, kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
       }
     }
-    const p = this.txChain.then(run, run)
-    this.txChain = p.catch(() => {})
-    return p
   }
 
   /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
   private async writeConfig(c: Config): Promise<void> {
-    const payload = encodeConfigPayload(toStored(c))
-    const total = c.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-    const results = await Promise.all(
-      c.disks.map(async (dm) => {
-        const rt = this.disks.get(dm.dm_rid)
-        if (!rt?.dev || !rt.copyEnabled) return 0
-        const slot: 0 | 1 = rt.activeSlot === 0 ? 1 : 0
-        try {
-          await writeConfigSlot(rt.dev, rt.header.privLen, slot, c.tid, payload)
-          rt.activeSlot = slot
-          return dm.dm_config_copies
-        } catch (e) {
-          if (isEngineError(e, 'VM_ALLOCERR')) throw e
-          rt.copyEnabled = false
-          this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_WRTDAERR', message: `configuration copy on ${dm.dm_name} failed to write and is disabled`, object: dm.dm_name })
-          return 0
-        }
-      }),
-    )
-    const held = results.reduce((a, b) => a + b, 0)
-    const noQuorum = (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
-    if (noQuorum ? held === 0 : held * 2 <= total) {
-      this.forcedOff = true
+    const { held, total } = await writeConfigCopies(c, (rid) => this.disks.get(rid), (disk) => {
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_WRTDAERR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
+    })
+    if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
+      this.store.forceOffline()
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${this.name} lost the majority of its configuration copies and is forced offline` })
       this.bus.emit({ type: 'dg.state', dg: this.name, state: 'forced-offline' })
       fail('VM_FORCEOFF', `disk group ${this.name} lost quorum (${held} of ${total} copies written)`)
@@ -612,30 +520,12 @@ export class DiskGroup {
 
   /** Writes the kernel log snapshot to every disk that has a device (serialised). */
   private writeKlog(): Promise<void> {
-    const run = () => this.writeEverywhere(KLOG_AREA, ++this.klogSeq, structuredClone(this.klog), 'the kernel log')
-    const p = this.klogChain.then(run, run)
-    this.klogChain = p.catch(() => {})
-    return p
+    return this.klog.write()
   }
 
   /** Writes the stale-region maps to every disk's region-map area. */
   private writeMaps(image: StaleMapsImage): Promise<void> {
-    return this.writeEverywhere(MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
-  }
-
-  /** A snapshot block on every present disk; one success is enough, a failing disk is caught by the next commit. */
-  private async writeEverywhere(area: typeof KLOG_AREA, seq: number, payload: unknown, what: string): Promise<void> {
-    let ok = 0
-    for (const d of this.disks.values()) {
-      if (!d.dev) continue
-      try {
-        await writeRing(d.dev, area, seq, payload)
-        ok++
-      } catch {
-        // counted below
-      }
-    }
-    if (ok === 0) fail('VM_WRTDAERR', `${what} could not be written to any disk`)
+    return writeRingEverywhere(this.presentDevices(), MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
   }
 
   private rebuildIoMap(): void {
@@ -2081,7 +1971,7 @@ export class DiskGroup {
       const e = this.stale.get(rid)
       if (e && !e.full && e.regions.size === 0) this.stale.drop(rid)
     })
-    this.klog.detached = this.klog.detached.filter((k) => k.plexRid !== rid)
+    this.klog.forgetDetach(rid)
     await this.stale.persist()
     await this.writeKlog().catch(() => {})
     return r
@@ -2708,4 +2598,21 @@ async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string,
   await writeHeader(spec.device, header)
   c.disks.push(dm)
   return { dm, header }
+}
+
+/**
+ * Marks disks whose device is missing, unreadable or short REMOVED and NODAREC (vxprint
+ * NODEVICE; their plexes then carry PL_TFLAG REMOVED and NODAREC), and memory disks volatile.
+ */
+function refreshDiskState(c: Config, disks: ReadonlyMap<number, { dev: BlockDevice | undefined }>): void {
+  for (const dm of c.disks) {
+    const rt = disks.get(dm.dm_rid)
+    const dev = rt?.dev
+    dm.dm_device = dev ? dev.location : ''
+    if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
+    dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
+    dm.dm_tflag = dev ? dm.dm_tflag & ~DM_TFLAG.NODAREC : dm.dm_tflag | DM_TFLAG.NODAREC
+    dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
+  }
+  deriveConfig(c)
 }

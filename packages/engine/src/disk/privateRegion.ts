@@ -183,10 +183,38 @@ export async function readRing(dev: BlockDevice, area: RingArea): Promise<{ seq:
   return best
 }
 
+/** `readRing`, or undefined when the device's ring cannot be read (a disk holding no usable copy). */
+export function readRingOrNone(dev: BlockDevice, area: RingArea): Promise<{ seq: number; payload: unknown } | undefined> {
+  return readRing(dev, area).catch(noRing)
+}
+
+function noRing(): undefined {
+  return undefined
+}
+
 export async function writeRing(dev: BlockDevice, area: RingArea, seq: number, payload: unknown): Promise<void> {
   const block = frame(RING_MAGIC, gzipSync(Buffer.from(JSON.stringify(payload))), BigInt(seq))
   if (block.length > area.block * SECTOR_SIZE) fail('VM_ALLOCERR', 'a log snapshot does not fit in its block')
   const blocks = area.length / area.block
   await dev.write((area.offset + (seq % blocks) * area.block) * SECTOR_SIZE, block)
   await dev.flush()
+}
+
+/**
+ * Appends a snapshot block (kernel log, stale-region maps) to the ring of every device; one
+ * success is enough, and a disk that fails it is caught by the next configuration commit.
+ * VM_WRTDAERR when no device took it.
+ */
+export async function writeRingEverywhere(devices: Iterable<BlockDevice>, area: RingArea, seq: number, payload: unknown, what: string): Promise<void> {
+  let ok = 0
+  let cause: unknown
+  for (const dev of devices) {
+    try {
+      await writeRing(dev, area, seq, payload)
+      ok++
+    } catch (e) {
+      cause = e
+    }
+  }
+  if (ok === 0) throw new EngineError('VM_WRTDAERR', `${what} could not be written to any disk`, cause === undefined ? undefined : { cause })
 }

@@ -1,0 +1,73 @@
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { type ConfigCopy, decodeConfigPayload, encodeConfigPayload, writeConfigSlot } from '../disk/privateRegion.ts'
+import { isEngineError } from '../errors.ts'
+import { type Config, DG_PFLAG } from '../records/types.ts'
+import { fromStored, toStored } from './stored.ts'
+
+/** What a disk contributes to the configuration copies (the disk set's runtime entry has it). */
+export interface CopyHolder {
+  dev: BlockDevice | undefined
+  header: { privLen: number }
+  /** Slot holding this disk's current configuration copy, or -1 when none is current. */
+  activeSlot: 0 | 1 | -1
+  copyEnabled: boolean
+}
+
+/**
+ * Do `held` of `total` configuration copies keep the group running? A majority does; a NOQUORUM
+ * group (AIX varyonvg without quorum) needs all of them to import and one to stay online.
+ */
+export function hasQuorum(held: number, total: number, noQuorum: boolean, importing: boolean): boolean {
+  if (noQuorum) return importing ? held === total : held > 0
+  return held * 2 > total
+}
+
+/**
+ * Import's choice (checklist H): the newest configuration of group `dgid` held by a quorum of its
+ * copies, from the copies read off each disk (by disk id). The newest readable copy decides
+ * whether the group runs without quorum. Pure: it reads nothing itself.
+ */
+export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): Config | undefined {
+  const all = [...copies.values()].flat()
+  const tids = [...new Set(all.map((c) => c.tid))].sort((a, b) => b - a)
+  if (tids.length === 0) return undefined
+  const newest = all.find((c) => c.tid === tids[0])!
+  const noQuorum = (fromStored(decodeConfigPayload(newest.payload)).dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
+  for (const tid of tids) {
+    const cfg = fromStored(decodeConfigPayload(all.find((c) => c.tid === tid)!.payload))
+    if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
+    const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+    const held = cfg.disks.reduce((s, d) => s + ((copies.get(d.dm_diskid) ?? []).some((c) => c.tid === tid) ? d.dm_config_copies : 0), 0)
+    if (hasQuorum(held, total, noQuorum, true)) return cfg
+  }
+  return undefined
+}
+
+/**
+ * Writes `c` to every enabled copy, each into the slot it does not hold now (a crash mid-write
+ * leaves the old copy). A copy that fails to write is disabled and reported through `disabled`;
+ * an allocation failure (the configuration outgrew the slot) fails the whole write. Returns the
+ * copies held and their total, for the caller's quorum decision.
+ */
+export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number }> {
+  const payload = encodeConfigPayload(toStored(c))
+  const total = c.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+  const results = await Promise.all(
+    c.disks.map(async (dm) => {
+      const rt = disk(dm.dm_rid)
+      if (!rt?.dev || !rt.copyEnabled) return 0
+      const slot: 0 | 1 = rt.activeSlot === 0 ? 1 : 0
+      try {
+        await writeConfigSlot(rt.dev, rt.header.privLen, slot, c.tid, payload)
+        rt.activeSlot = slot
+        return dm.dm_config_copies
+      } catch (e) {
+        if (isEngineError(e, 'VM_ALLOCERR')) throw e
+        rt.copyEnabled = false
+        disabled(dm.dm_name)
+        return 0
+      }
+    }),
+  )
+  return { held: results.reduce((a, b) => a + b, 0), total }
+}

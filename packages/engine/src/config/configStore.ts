@@ -1,0 +1,135 @@
+import { fail } from '../errors.ts'
+import type { RecordChange } from '../events.ts'
+import { checkBoolean } from '../records/validate.ts'
+import type { Config } from '../records/types.ts'
+import { Draft, finishDraft } from '../txn.ts'
+
+/** Result of a transaction, or of its dry run (`dryRun: true`: nothing was changed). */
+export interface TxResult {
+  dryRun: boolean
+  /** The group's tid after the transaction (unchanged for a dry run). */
+  tid: number
+  changes: RecordChange[]
+  /** Dry runs of operations that copy data: the bytes the copy would move. */
+  copyBytes?: number
+}
+
+export interface TxOptions {
+  /** Validate and report the record changes without committing anything (vxmake -p). */
+  dryRun?: boolean
+}
+
+/** A commit that took effect: what every `onCommit` hook is told, in the order they were added. */
+export interface Commit {
+  operation: string
+  before: Config
+  after: Config
+  changes: RecordChange[]
+}
+
+export interface TransactOptions extends TxOptions {
+  /** Runs even while closed or forced offline, and commits even without a change (create, import). */
+  force?: boolean
+  /** Runs as this commit takes effect, before the store's hooks and before any other transaction. */
+  onCommit?: () => void
+}
+
+/**
+ * The committed configuration of one disk group and the only way to change it. `transact` runs
+ * a change on a copy (a `Draft`), all or nothing: tid + 1, update_tid stamped on what changed,
+ * written to the configuration copies (`write`, which fails VM_FORCEOFF when quorum is lost),
+ * then made current; the `onCommit` hooks (I/O map, DRLs, events) run in order before any other
+ * transaction or I/O can see it. Transactions are serialised; `busy` is true while one runs.
+ */
+export class ConfigStore {
+  private cfg: Config
+  private chain: Promise<unknown> = Promise.resolve()
+  private txBusy = false
+  private writing: Config | undefined
+  private readonly hooks: Array<(c: Commit) => void> = []
+  private readonly write: (c: Config) => Promise<void>
+  private closedFlag = false
+  private forcedOff = false
+
+  constructor(initial: Config, write: (c: Config) => Promise<void>) {
+    this.cfg = initial
+    this.write = write
+  }
+
+  /** The committed configuration. Read it; never change it (only `transact` does). */
+  current(): Config {
+    return this.cfg
+  }
+
+  /** The configuration a transaction is writing right now (rule 117: what it takes away is no current copy). */
+  get committing(): Config | undefined {
+    return this.writing
+  }
+
+  /** True while a configuration transaction holds the group lock. */
+  get busy(): boolean {
+    return this.txBusy
+  }
+
+  get closed(): boolean {
+    return this.closedFlag
+  }
+
+  get forcedOffline(): boolean {
+    return this.forcedOff
+  }
+
+  /** The group was deported or closed: no transaction runs any more. */
+  close(): void {
+    this.closedFlag = true
+  }
+
+  /** Quorum was lost: the group is forced offline (VM_FORCEOFF) until it is imported again. */
+  forceOffline(): void {
+    this.forcedOff = true
+  }
+
+  assertOnline(): void {
+    const name = this.cfg.dg.dg_name
+    if (this.closedFlag) fail('VM_OFFLINE', `disk group ${name} is not imported`)
+    if (this.forcedOff) fail('VM_FORCEOFF', `disk group ${name} was forced offline after losing quorum`)
+  }
+
+  /** Adds a hook run after every commit, after the hooks added before it. */
+  onCommit(hook: (c: Commit) => void): void {
+    this.hooks.push(hook)
+  }
+
+  transact(operation: string, fn: (d: Draft) => void, opts: TransactOptions = {}): Promise<TxResult> {
+    const force = opts.force ?? false
+    if (!force) this.assertOnline()
+    if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
+    const run = async (): Promise<TxResult> => {
+      if (!force) this.assertOnline()
+      this.txBusy = true
+      try {
+        const before = this.cfg
+        const draft = structuredClone(before)
+        fn(new Draft(draft))
+        const changes = finishDraft(before, draft)
+        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes }
+        if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
+        draft.tid = before.tid + 1
+        this.writing = draft
+        await this.write(draft).finally(() => (this.writing = undefined))
+        this.cfg = draft
+        opts.onCommit?.()
+        for (const hook of this.hooks) hook({ operation, before, after: draft, changes })
+        return { dryRun: false, tid: draft.tid, changes }
+      } finally {
+        this.txBusy = false
+      }
+    }
+    const p = this.chain.then(run, run)
+    // the chain only orders transactions; each caller gets its own one's failure from `p`
+    this.chain = p.then(ignore, ignore)
+    return p
+  }
+}
+
+function ignore(): void {}
