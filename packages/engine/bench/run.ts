@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { type BenchLine, line, median, seconds } from './util.ts'
+import { cpCopy, ddCopy, directAllowed, extract } from './systemCopy.ts'
 import { createRandom } from '../test/random.ts'
 
 const MiB = 1 << 20
@@ -37,23 +38,11 @@ async function fill(dg: DiskGroup, vol: string, bytes: number) {
   await dg.flush(vol)
 }
 
-/** Raw copy between two files at the same offsets and block size as the resync. */
-async function rawCopy(src: string, dst: string, srcOff: number, dstOff: number, bytes: number, block: number): Promise<number> {
-  const r = await open(src, 'r')
-  const w = await open(dst, 'r+')
-  const buf = Buffer.alloc(block)
-  const t0 = process.hrtime.bigint()
-  for (let pos = 0; pos < bytes; pos += block) {
-    const { bytesRead } = await r.read(buf, 0, block, srcOff + pos)
-    await w.write(buf, 0, bytesRead, dstOff + pos)
-  }
-  await w.datasync()
-  const s = seconds(t0)
-  await r.close()
-  await w.close()
-  return bytes / MiB / s
-}
-
+/**
+ * Resync of a 2-way mirror against the fastest system copy of the same bytes between the same
+ * files (issue 20): `dd bs=4M conv=fsync`, also with `oflag=direct` where the files allow it, and
+ * `cp --sparse=never` of those bytes; each tool's median, the fastest is the baseline.
+ */
 async function resyncThroughput(dir: string) {
   const dg = await group(dir, 'rs', 2, GiB + 64 * MiB)
   await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror' })
@@ -61,32 +50,38 @@ async function resyncThroughput(dir: string) {
   await fill(dg, 'm', GiB)
   const c = dg.config()
   const sd = (plex: string) => c.subdisks.find((s) => s.sd_pl_name === plex)!
-  const src = join(dir, 'rs-0.img')
-  const dst = join(dir, 'rs-1.img')
-  const engine: number[] = []
-  const raw: number[] = []
-  const runRaw = async () => raw.push(await rawCopy(src, dst, sd('m-01').sd_dev_offset * 512, sd('m-02').sd_dev_offset * 512, GiB, REGION))
-  const runEngine = async () => {
-    const t0 = process.hrtime.bigint()
-    await (await dg.resyncVolume('m', true)).done
-    engine.push(GiB / MiB / seconds(t0))
+  const src = { file: join(dir, 'rs-0.img'), offset: sd('m-01').sd_dev_offset * 512 }
+  const dst = { file: join(dir, 'rs-1.img'), offset: sd('m-02').sd_dev_offset * 512 }
+  const cpSource = join(dir, 'cp-source.bin')
+  await extract(src, cpSource, GiB)
+  const direct = await directAllowed(src, dst)
+  const tools: Record<string, () => Promise<number>> = {
+    'dd bs=4M conv=fsync': () => ddCopy(src, dst, GiB, false),
+    ...(direct ? { 'dd bs=4M conv=fsync oflag=direct': () => ddCopy(src, dst, GiB, true) } : {}),
+    'cp --sparse=never': () => cpCopy(cpSource, join(dir, 'cp-copy.bin'), GiB),
   }
-  // a discarded warm-up of each, then alternate which goes first, so neither always finds the
-  // other's pages in the cache
-  await runRaw()
-  await runEngine()
-  raw.length = 0
-  engine.length = 0
+  const runs: Record<string, number[]> = { engine: [], ...Object.fromEntries(Object.keys(tools).map((k) => [k, []])) }
+  const order: Array<[string, () => Promise<number>]> = [
+    ['engine', async () => {
+      const t0 = process.hrtime.bigint()
+      await (await dg.resyncVolume('m', true)).done
+      return GiB / MiB / seconds(t0)
+    }],
+    ...Object.entries(tools),
+  ]
+  // a discarded warm-up of each, then rotate which goes first, so none always finds another's
+  // pages in the cache
+  for (const [, fn] of order) await fn()
   for (let i = 0; i < ROUNDS + 2; i++) {
-    if (i % 2) {
-      await runEngine()
-      await runRaw()
-    } else {
-      await runRaw()
-      await runEngine()
+    for (let j = 0; j < order.length; j++) {
+      const [name, fn] = order[(i + j) % order.length]!
+      runs[name]!.push(await fn())
     }
   }
-  emit(line('resync.mirror2.1GiB.throughput', median(engine), 'MiB/s', 'raw file-to-file copy, same files and 512 KiB blocks', median(raw)))
+  const medians = Object.keys(tools).map((k) => [k, median(runs[k]!)] as const)
+  const fastest = Math.max(...medians.map(([, v]) => v))
+  console.error(`resync baseline tools (MiB/s, median of ${ROUNDS + 2}): ${medians.map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}${direct ? '' : '; oflag=direct refused by these files'}`)
+  emit(line('resync.mirror2.1GiB.throughput', median(runs.engine!), 'MiB/s', 'fastest of dd bs=4M conv=fsync (and oflag=direct where allowed) and cp --sparse=never, same 1 GiB', fastest))
   await dg.stop('m')
   await dg.close()
 }
