@@ -346,7 +346,11 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; exit?: number; message?: string }
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
-    if (typeof err.code === 'string' && err.code.startsWith('commander.')) return EXIT.USAGE
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      // commander has written the error and the usage to stderr; scripts get the stable code
+      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: 'VM_INVALID_PARAM', message: (err.message ?? '').replace(/^error: /, '') } }, null, 2))
+      return EXIT.USAGE
+    }
     if (e instanceof ApiError) e = new CliError(exitFor(e.status, e.code), e.code, e.message)
     if (e instanceof CliError) {
       const json = process.argv.includes('--json')
