@@ -88,7 +88,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const storage = new Storage(o.dataDir, clock)
   await storage.open()
   for (const p of storage.problems) log(`warning: skipping ${p.disk}: ${p.code} ${p.reason}`)
-  if (storage.groups.size === 0 && o.demo) {
+  if (storage.groups.size === 0 && storage.pending.size === 0 && o.demo) {
     log('creating the demo disk group demodg (six sparse 1 GiB image files)')
     await storage.createDemo()
   }

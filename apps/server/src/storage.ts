@@ -8,9 +8,11 @@ import {
   DiskGroup,
   EngineError,
   createFaultyDevice,
+  isEngineError,
   createImageFile,
   openDevicePath,
   readDiskHeader,
+  thisImporter,
 } from '@plexa/engine'
 
 /** One imported disk group and the fault-injecting wrappers around its disks (lab mode). */
@@ -25,6 +27,21 @@ export interface DiskProblem {
   disk: string
   code: string
   reason: string
+}
+
+/**
+ * A disk group found on the disks that is not imported, and why: imported by another host (VM_BUSY,
+ * `importedBy`; vxdg -C clears it), or disks without a usable device (VM_MISSING_DISKS, `disks`;
+ * vxdg -f imports it without them). An administrator imports it with `importGroup`.
+ */
+export interface PendingGroup {
+  name: string
+  code: string
+  reason: string
+  importedBy?: string
+  disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** The image files and external disks that hold it. */
+  paths: string[]
 }
 
 const GiB = 1 << 30
@@ -52,6 +69,8 @@ export class Storage {
   found = 0
   /** Disks `open` could not use, and why. */
   readonly problems: DiskProblem[] = []
+  /** Groups found and not imported, by name. */
+  readonly pending = new Map<string, PendingGroup>()
 
   constructor(dataDir: string, clock?: Clock) {
     this.dataDir = dataDir
@@ -103,7 +122,11 @@ export class Storage {
    * Imports every disk group found in the data directory (and its remembered external disks). A
    * disk that cannot be opened or holds no readable header, and a group that cannot be imported
    * (one stray image of another group, say), is skipped and listed in `problems`; the healthy groups
-   * are served. Only another manager holding the disks (VM_BUSY) stops the start.
+   * are served. A group this host had imported (its headers name this host: the server stopped or
+   * crashed without deporting it) comes back even with disks missing, which import NODEVICE, as
+   * vxconfigd's auto-import does (rule 130); any other group with disks missing, and a group another
+   * host has imported, waits in `pending` for an administrator's import (force, clearImport). Only
+   * another manager of this host holding the disks (VM_BUSY) stops the start.
    */
   async open(): Promise<void> {
     await mkdir(this.disksDir, { recursive: true })
@@ -111,8 +134,10 @@ export class Storage {
     const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort().map((f) => join(this.disksDir, f))
     const external = await this.externalDisks()
     this.problems.length = 0
+    this.pending.clear()
     this.found = files.length + external.length
-    const byGroup = new Map<string, { name: string; devices: BlockDevice[] }>()
+    const here = thisImporter().hostid
+    const byGroup = new Map<string, { name: string; paths: string[]; devices: FaultyDevice[]; ours: boolean }>()
     for (const f of [...files, ...external]) {
       let dev: BlockDevice
       try {
@@ -132,19 +157,69 @@ export class Storage {
         await dev.close()
         continue
       }
-      const g = byGroup.get(header.dgid) ?? { name: header.dgname, devices: [] }
+      const g = byGroup.get(header.dgid) ?? { name: header.dgname, paths: [], devices: [], ours: false }
+      g.paths.push(f)
       g.devices.push(createFaultyDevice(dev))
+      g.ours ||= header.hostid === here
       byGroup.set(header.dgid, g)
     }
-    for (const { name, devices } of byGroup.values()) {
+    for (const g of byGroup.values()) {
       try {
-        const dg = await DiskGroup.import({ devices, ...(this.clock ? { clock: this.clock } : {}) })
-        this.adopt(dg, await this.deviceMap(dg, devices as FaultyDevice[]))
+        await this.importDevices(g.devices, { force: g.ours })
       } catch (e) {
-        for (const d of devices) await d.close().catch(() => {})
-        if (codeOf(e) === 'VM_BUSY') throw e
-        for (const d of devices) this.problems.push({ disk: d.location, code: codeOf(e), reason: `group ${name} cannot be imported: ${messageOf(e)}` })
+        if (codeOf(e) === 'VM_BUSY' && !(e as EngineError).details?.importedBy) throw e
+        this.leavePending(g.name, g.paths, e)
       }
+    }
+  }
+
+  /** Imports a group from its opened devices and serves it; the devices are closed when it fails. */
+  private async importDevices(devices: FaultyDevice[], opts: { force?: boolean; clearImport?: boolean }): Promise<ManagedGroup> {
+    try {
+      const dg = await DiskGroup.import({ devices, ...opts, ...(this.clock ? { clock: this.clock } : {}) })
+      for (const u of dg.unusableDisks()) {
+        const what = u.disk ? `disk ${u.disk} of ${dg.name}` : `a disk of ${dg.name}`
+        this.problems.push({ disk: u.device ?? u.disk, code: 'VM_MISSING_DISKS', reason: `${what} has no usable device (${u.reason}): imported without it, NODEVICE` })
+      }
+      this.adopt(dg, await this.deviceMap(dg, devices))
+      return this.group(dg.name)
+    } catch (e) {
+      for (const d of devices) await d.close().catch(() => {})
+      throw e
+    }
+  }
+
+  private leavePending(name: string, paths: string[], e: unknown): void {
+    const details = (e as EngineError).details
+    this.pending.set(name, { name, code: codeOf(e), reason: messageOf(e), paths, ...(details?.importedBy ? { importedBy: details.importedBy } : {}), ...(details?.disks ? { disks: details.disks } : {}) })
+    for (const p of paths) this.problems.push({ disk: p, code: codeOf(e), reason: `group ${name} is not imported: ${messageOf(e)}` })
+  }
+
+  /**
+   * vxdg import of a group found at start and not imported (`pending`): `force` (vxdg -f) brings it
+   * up without its missing disks, `clearImport` (vxdg -C) takes it over from a host that is down.
+   * A refusal leaves it pending with the new reason.
+   */
+  async importGroup(name: string, opts: { force?: boolean; clearImport?: boolean }): Promise<ManagedGroup> {
+    const p = this.pending.get(name)
+    if (!p) {
+      if (this.groups.has(name)) throw new EngineError('VM_EXISTS', `disk group ${name} is already imported`)
+      throw new EngineError('VM_NOT_FOUND', `no disk group ${name} waits to be imported`)
+    }
+    const devices: FaultyDevice[] = []
+    try {
+      for (const path of p.paths) devices.push(createFaultyDevice(await openDevicePath(path)))
+    } catch (e) {
+      for (const d of devices) await d.close().catch(() => {})
+      throw e
+    }
+    try {
+      const g = await this.importDevices(devices, opts)
+      this.pending.delete(name)
+      return g
+    } catch (e) {
+      if (isEngineError(e) && (e.code === 'VM_BUSY' || e.code === 'VM_MISSING_DISKS')) this.pending.set(name, { ...p, code: e.code, reason: e.message, ...(e.details ?? {}) })
+      throw e
     }
   }
 

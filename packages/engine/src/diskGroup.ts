@@ -120,9 +120,17 @@ export interface ImportOptions extends OpenOptions {
   name?: string
   /**
    * vxdg -C: take the group over even though its disk headers say another host (or a live process
-   * of this host) has it imported. Only for a host known to be down.
+   * of this host) has it imported. Only for a host known to be down. Without it such an import
+   * fails VM_BUSY, with `details.importedBy` naming the host when it is another one.
    */
   clearImport?: boolean
+  /**
+   * vxdg -f import (AIX varyonvg -f): import even though some disks of the group have no usable
+   * device (missing, unreadable, shorter than recorded, or their header cannot be written); they
+   * import NODEVICE. Without it such an import fails VM_MISSING_DISKS, `details.disks` naming
+   * them, and changes nothing on the disks.
+   */
+  force?: boolean
 }
 
 interface DiskRuntime {
@@ -146,6 +154,11 @@ interface VolumeRuntime {
   unflushed: RegionSet
   /** Regions a read-writeback (V_TFLAG.RWBACK) has still to recover: reads write them back. */
   rwback: RegionSet | undefined
+}
+
+function refuseMissing(group: string, disks: UnusableDisk[]): never {
+  const named = disks.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')
+  throw new EngineError('VM_MISSING_DISKS', `disk group ${group} has disks without a usable device: ${named}; import with force to bring it up without them (vxdg -f import)`, { details: { disks } })
 }
 
 /** A disk of the group that import could not use: its disk media record is NODEVICE. */
@@ -308,6 +321,8 @@ export class DiskGroup {
    */
   static async import(opts: ImportOptions): Promise<DiskGroup> {
     if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
+    const force = checkBoolean(opts.force ?? false, 'force')
+    checkBoolean(opts.clearImport ?? false, 'clearImport')
     const release = await acquireForImport(opts.devices, thisImporter(opts.host), opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))
     try {
       const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
@@ -336,7 +351,9 @@ export class DiskGroup {
       const me = thisImporter(opts.host)
       for (const f of opts.clearImport ? [] : mine) {
         const other = otherImporter(f.header, f.dev, me)
-        if (other) fail('VM_BUSY', `disk group ${wanted} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`)
+        if (!other) continue
+        const details = f.header.hostid && f.header.hostid !== me.hostid ? { importedBy: f.header.hostid } : {}
+        throw new EngineError('VM_BUSY', `disk group ${wanted} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`, { details })
       }
       // Read every copy.
       const copies = new Map<string, Awaited<ReturnType<typeof readConfigSlots>>>()
@@ -346,17 +363,33 @@ export class DiskGroup {
       if (!chosen) fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
       const disks = new Map<number, DiskRuntime>()
       const unusable: UnusableDisk[] = []
+      const deviceOf = (dm: DmRecord) => mine.find((m) => m.header.diskid === dm.dm_diskid)
+      // I77: a device shorter than the disk's public region is not used as it is.
+      const isShort = (dm: DmRecord, f: (typeof mine)[number]) => f.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE
+      // Rule 130: missing disks need force; refused before any header is written.
+      const absent = chosen.disks.flatMap((dm): UnusableDisk[] => {
+        const f = deviceOf(dm)
+        if (!f) return [{ disk: dm.dm_name, reason: 'missing' }]
+        return isShort(dm, f) ? [{ disk: dm.dm_name, reason: 'short', device: f.dev.location }] : []
+      })
+      if (absent.length > 0 && !force) refuseMissing(wanted, [...absent, ...unreadable.map((u): UnusableDisk => ({ disk: '', reason: 'unreadable', device: u.dev.location }))])
+      const recordedHere: Array<(typeof mine)[number]> = []
       for (const dm of chosen.disks) {
-        const f = mine.find((m) => m.header.diskid === dm.dm_diskid)
+        const f = deviceOf(dm)
         const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
-        // I77: a device shorter than the disk's public region is not used as it is.
-        const short = f && f.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE
+        const short = f && isShort(dm, f)
         // I80: each disk records this manager as the importer.
         const header = f && !short ? withImporter(f.header, me) : undefined
         const recorded = f && header && (await writeHeader(f.dev, header).then(() => true, () => false))
         if (f && header && recorded) {
           disks.set(dm.dm_rid, { dev: f.dev, header, activeSlot: slot, copyEnabled: true })
+          recordedHere.push(f)
           continue
+        }
+        if (f && !short && !force) {
+          // Its header cannot be written: without force, the disks already claimed are given back.
+          for (const r of recordedHere) await writeHeader(r.dev, r.header).catch(() => {})
+          refuseMissing(wanted, [{ disk: dm.dm_name, reason: 'unwritable', device: f.dev.location }])
         }
         unusable.push(f ? { disk: dm.dm_name, reason: short ? 'short' : 'unwritable', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
         if (f) await f.dev.close().catch(() => {})

@@ -38,16 +38,27 @@ export const ERROR_CODES = [
   'VM_CLOSED',
   'VM_LAST_PLEX',
   'VM_HAS_DATA',
+  'VM_MISSING_DISKS',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]
 
+/** What an error is about, for a caller to act on without reading the message. */
+export interface ErrorDetails {
+  /** VM_MISSING_DISKS: the disks of the group an import could not use, and why. */
+  disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** VM_BUSY at import: the other host the disk headers name as having the group imported (vxdg -C clears it). */
+  importedBy?: string
+}
+
 export class EngineError extends Error {
   readonly code: EngineErrorCode
-  constructor(code: EngineErrorCode, message: string, options?: ErrorOptions) {
+  readonly details: ErrorDetails | undefined
+  constructor(code: EngineErrorCode, message: string, options?: ErrorOptions & { details?: ErrorDetails }) {
     super(message, options)
     this.name = 'EngineError'
     this.code = code
+    this.details = options?.details
   }
 }
 

@@ -105,7 +105,7 @@ describe('configuration database on the disks', () => {
     await dg.close()
     const [a, b] = devices.map((d) => (d as MemoryDevice).reopen())
     await expectCode(DiskGroup.import({ devices: [a!] }), 'VM_NOQUORUM')
-    const two = await DiskGroup.import({ devices: [a!.reopen(), b!] })
+    const two = await DiskGroup.import({ devices: [a!.reopen(), b!], force: true })
     expect((rec(two, 'disk03').dm_pflag as number) & 0x100).toBe(0x100)
     await two.close()
   })

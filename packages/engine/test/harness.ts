@@ -32,8 +32,8 @@ export async function fileGroup(n = 3, size = 64 * MiB) {
   return {
     dg,
     paths,
-    async reopen(): Promise<DiskGroup> {
-      return DiskGroup.import({ devices: await Promise.all(paths.map((p) => openDevicePath(p))) })
+    async reopen(opts: { force?: boolean } = {}): Promise<DiskGroup> {
+      return DiskGroup.import({ devices: await Promise.all(paths.map((p) => openDevicePath(p))), ...opts })
     },
     remove: t.remove,
   }

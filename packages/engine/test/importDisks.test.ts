@@ -1,4 +1,5 @@
 import { truncate } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { createFaultyDevice } from '../src/device/faultyDevice.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
@@ -32,7 +33,7 @@ function expectNoDevice(dg: DiskGroup, disk: string, plex: string): void {
 describe('disks missing, unreadable or short at import', () => {
   it('I79: a missing disk is NODEVICE; start never enables its plex, which is recovered when the disk returns', async () => {
     const g = await mirrorGroup()
-    const without = await DiskGroup.import({ devices: g.reopen(0, 2) })
+    const without = await DiskGroup.import({ devices: g.reopen(0, 2), force: true })
     expectNoDevice(without, 'disk02', 'mir-02')
     expect(without.unusableDisks()).toEqual([{ disk: 'disk02', reason: 'missing' }])
     await without.start('mir')
@@ -65,7 +66,7 @@ describe('disks missing, unreadable or short at import', () => {
     await g.dg.stop('cat')
     await g.dg.close()
     const [a, b, c] = g.devices.map((d) => d as MemoryDevice)
-    const without = await DiskGroup.import({ devices: [a!.reopen(), c!.reopen()] })
+    const without = await DiskGroup.import({ devices: [a!.reopen(), c!.reopen()], force: true })
     await expectCode(without.start('cat'), 'VM_UNSTARTABLE')
     expect(rec(without, 'cat-01')).toMatchObject({ pl_state: 'CLEAN', pl_kstate: 'DISABLED' })
     await without.close()
@@ -80,7 +81,7 @@ describe('disks missing, unreadable or short at import', () => {
     const [a, b, c] = g.reopen(0, 1, 2)
     const failing = createFaultyDevice(b!)
     failing.addFault({ ops: ['read'] })
-    const dg = await DiskGroup.import({ devices: [a!, failing, c!] })
+    const dg = await DiskGroup.import({ devices: [a!, failing, c!], force: true })
     expectNoDevice(dg, 'disk02', 'mir-02')
     expect(dg.unusableDisks()).toEqual([{ disk: 'disk02', reason: 'missing' }, { disk: '', reason: 'unreadable', device: failing.location }])
     await dg.start('mir')
@@ -98,7 +99,7 @@ describe('disks missing, unreadable or short at import', () => {
       await g.dg.stop('mir')
       await g.dg.close()
       await truncate(g.paths[1]!, 16 * MiB)
-      const dg = await g.reopen()
+      const dg = await g.reopen({ force: true })
       expectNoDevice(dg, 'disk02', 'mir-02')
       expect(dg.unusableDisks()).toEqual([{ disk: 'disk02', reason: 'short', device: g.paths[1] }])
       await dg.start('mir')
@@ -118,5 +119,83 @@ describe('disks missing, unreadable or short at import', () => {
       return f
     })
     await expectCode(DiskGroup.import({ devices }), 'VM_DALVOPN')
+  })
+})
+
+describe('rule 130: import with missing disks needs force (vxdg -f import)', () => {
+  /** The headers of the devices as bytes: what an import that is refused must leave as it was. */
+  async function headers(devs: MemoryDevice[]): Promise<Buffer[]> {
+    return Promise.all(devs.map(async (d) => Buffer.from(await d.read(0, 2 * 512))))
+  }
+
+  it('130: a missing disk fails VM_MISSING_DISKS naming it and writes nothing; with force it imports NODEVICE', async () => {
+    const g = await mirrorGroup()
+    const present = g.reopen(0, 2) as MemoryDevice[]
+    const before = await headers(present)
+    const refused = await DiskGroup.import({ devices: present }).then(() => undefined, (e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'VM_MISSING_DISKS', details: { disks: [{ disk: 'disk02', reason: 'missing' }] } })
+    expect(await headers(present)).toEqual(before)
+    const forced = await DiskGroup.import({ devices: g.reopen(0, 2), force: true })
+    expectNoDevice(forced, 'disk02', 'mir-02')
+    await forced.close()
+    // every disk present: no force needed
+    const whole = await DiskGroup.import({ devices: g.reopen(0, 1, 2) })
+    expect(whole.unusableDisks()).toEqual([])
+    await whole.close()
+  })
+
+  it('130: an unreadable device, a short disk and an unwritable header each need force too; the refusal gives the claimed headers back', async () => {
+    const g = await mirrorGroup()
+    const [a, b, c] = g.reopen(0, 1, 2) as MemoryDevice[]
+    const unreadable = createFaultyDevice(b!)
+    unreadable.addFault({ ops: ['read'] })
+    const e1 = await DiskGroup.import({ devices: [a!, unreadable, c!] }).then(() => undefined, (e: unknown) => e)
+    expect(e1).toMatchObject({ code: 'VM_MISSING_DISKS', details: { disks: [{ disk: 'disk02', reason: 'missing' }, { disk: '', reason: 'unreadable', device: unreadable.location }] } })
+
+    const [a2, b2, c2] = g.reopen(0, 1, 2) as MemoryDevice[]
+    const before = await headers([a2!, b2!, c2!])
+    const unwritable = createFaultyDevice(b2!)
+    unwritable.addFault({ ops: ['write'] })
+    const e2 = await DiskGroup.import({ devices: [a2!, unwritable, c2!] }).then(() => undefined, (e: unknown) => e)
+    expect(e2).toMatchObject({ code: 'VM_MISSING_DISKS', details: { disks: [{ disk: 'disk02', reason: 'unwritable', device: unwritable.location }] } })
+    expect(await headers([a2!, b2!, c2!])).toEqual(before)
+    const forced = await DiskGroup.import({ devices: [a2!, unwritable, c2!], force: true })
+    expect(forced.unusableDisks()).toEqual([{ disk: 'disk02', reason: 'unwritable', device: unwritable.location }])
+    await forced.close()
+  })
+
+  it('130: a disk shorter than recorded fails VM_MISSING_DISKS (reason short) without force', async () => {
+    const g = await fileGroup(3, 32 * MiB)
+    try {
+      await g.dg.assistMake({ name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+      await g.dg.close()
+      await truncate(g.paths[1]!, 16 * MiB)
+      const e = await g.reopen().then(() => undefined, (x: unknown) => x)
+      expect(e).toMatchObject({ code: 'VM_MISSING_DISKS', details: { disks: [{ disk: 'disk02', reason: 'short', device: g.paths[1] }] } })
+      const dg = await g.reopen({ force: true })
+      expectNoDevice(dg, 'disk02', 'mir-02')
+      await dg.close()
+    } finally {
+      await g.remove()
+    }
+  })
+
+  it('130: force that is not a boolean fails VM_INVALID_PARAM', async () => {
+    const g = await mirrorGroup()
+    await expectCode(DiskGroup.import({ devices: g.reopen(0, 1, 2), force: 1 as unknown as boolean }), 'VM_INVALID_PARAM')
+  })
+})
+
+describe('rule 131: an import held by another host is refused VM_BUSY naming it until cleared (vxdg -C import)', () => {
+  it('131: details.importedBy names the other host; clearImport takes the group over', async () => {
+    const g = await memoryGroup(2, 32 * MiB)
+    const reopen = () => g.devices.map((d) => (d as MemoryDevice).reopen())
+    await g.dg.close() // hostA went down without deporting
+    const refused = await DiskGroup.import({ devices: reopen(), host: 'hostB' }).then(() => undefined, (e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'VM_BUSY', details: { importedBy: hostname() } })
+    await expectCode(DiskGroup.import({ devices: reopen(), host: 'hostB', clearImport: 'yes' as unknown as boolean }), 'VM_INVALID_PARAM')
+    const taken = await DiskGroup.import({ devices: reopen(), host: 'hostB', clearImport: true })
+    expect(taken.name).toBe('testdg')
+    await taken.close()
   })
 })

@@ -40,7 +40,7 @@ describe('configuration copies and quorum (checklist H)', () => {
     const { dg, mems } = await group(4)
     await dg.close()
     await expectCode(DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen()] }), 'VM_NOQUORUM')
-    const three = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
+    const three = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()], force: true })
     expect(three.forcedOffline).toBe(false)
     await three.close()
   })

@@ -284,7 +284,7 @@ describe('records: flags and kernel state rules (checklist C)', () => {
       expect((rec(dg, 'pa').pl_tflag as number) & PL_TFLAG.VOLATILE).toBeFalsy()
       await dg.close()
       // Import without disk fb: its plex shows REMOVED.
-      const again = await DiskGroup.import({ devices: [await openDevicePath(`${t.dir}/a.img`), mem.reopen()] })
+      const again = await DiskGroup.import({ devices: [await openDevicePath(`${t.dir}/a.img`), mem.reopen()], force: true })
       expect((rec(again, 'pb').pl_tflag as number) & PL_TFLAG.REMOVED).toBeTruthy()
       expect((rec(again, 'pa').pl_tflag as number) & PL_TFLAG.REMOVED).toBeFalsy()
       await again.close()

@@ -38,7 +38,7 @@ describe('a disk group on remote NBD disks', () => {
       await dg.stop('v1')
       await dg.close()
       // a fresh import over the network sees the detach
-      const again = await DiskGroup.import({ devices: await Promise.all([kits[0]!, kits[2]!].map((k) => openDevicePath(k.url))) })
+      const again = await DiskGroup.import({ devices: await Promise.all([kits[0]!, kits[2]!].map((k) => openDevicePath(k.url))), force: true })
       expect(again.config().plexes.find((p) => p.pl_name === 'v1-02')!.pl_state).toBe('IOFAIL')
       await again.start('v1')
       expect((await again.read('v1', 0, model.length)).equals(model)).toBe(true)
