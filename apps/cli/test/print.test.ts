@@ -107,7 +107,7 @@ describe('vxprintHt', () => {
     const dg = await DiskGroup.create({ name: 'datadg', disks: disks.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
     await dg.assistMake({ name: 'home', len: 40960, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.close()
-    const again = await DiskGroup.import({ devices: [disks[0]!.reopen(), disks[2]!.reopen()] })
+    const again = await DiskGroup.import({ devices: [disks[0]!.reopen(), disks[2]!.reopen()], force: true })
     const lines = vxprintHt(again.config())
     expect(lines).toContain('dm disk02       -            -        -        -        NODEVICE')
     expect(lines).toContain('pl home-02      home         DISABLED NODEVICE 40960    CONCAT    -        RW')

@@ -28,7 +28,7 @@ export async function buildGroups(): Promise<{ groups: Array<{ name: string; con
   await first.start('home')
   await first.start('scratch')
   await first.close()
-  const datadg = await DiskGroup.import({ devices: [data[0]!.reopen(), data[2]!.reopen()] })
+  const datadg = await DiskGroup.import({ devices: [data[0]!.reopen(), data[2]!.reopen()], force: true })
   await datadg.start('home')
   await datadg.start('scratch')
 
