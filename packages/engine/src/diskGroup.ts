@@ -64,7 +64,8 @@ import {
   V_TFLAG,
   emptyUtil,
 } from './records/types.ts'
-import { Task, type TaskKind } from './task.ts'
+import type { Task, TaskKind } from './tasks/task.ts'
+import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
@@ -201,7 +202,8 @@ export class DiskGroup {
   private readonly clock: Clock
   private readonly locks: Array<() => Promise<void>>
   private readonly klog: KernelLog
-  private readonly tasks = new Map<string, Task>()
+  /** Running tasks and their events (tasks/taskRegistry.ts). */
+  private readonly tasks: TaskRegistry
   private readonly opts: OpenOptions
   private readonly sleep: (ms: number) => Promise<void>
   private readonly stale: StaleMaps
@@ -237,6 +239,23 @@ export class DiskGroup {
     this.locks = [init.release]
     this.klog = new KernelLog(init.klog, init.klogSeq, () => this.presentDevices())
     this.bus = createEventBus(this.clock)
+    this.tasks = new TaskRegistry({
+      bus: this.bus,
+      group: () => this.name,
+      clock: this.clock,
+      sleep: this.sleep,
+      started: (task) => {
+        const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
+        if (v) this.runtime(v).tasks.add(task)
+      },
+      finished: (task) => {
+        const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
+        if (!v) return
+        const rt = this.runtime(v)
+        rt.tasks.delete(task)
+        this.wakeDrained(rt)
+      },
+    })
     this.rebuildIoMap()
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
@@ -463,7 +482,7 @@ export class DiskGroup {
    */
   async close(): Promise<void> {
     if (this.closed) return
-    for (const t of this.tasks.values()) t.abort()
+    this.tasks.abortAll()
     this.store.close()
     for (const d of this.disks.values()) {
       if (!d.dev) continue
@@ -491,7 +510,7 @@ export class DiskGroup {
 
   /** The whole configuration (temporary fields included) with the sequence number it is current at. */
   snapshot(): GroupSnapshot {
-    return { seq: this.bus.seq, config: structuredClone(this.cfg), tasks: [...this.tasks.values()].map((t) => t.progress()), forcedOffline: this.forcedOff }
+    return { seq: this.bus.seq, config: structuredClone(this.cfg), tasks: this.tasks.list(), forcedOffline: this.forcedOff }
   }
 
   /** A copy of the current configuration. */
@@ -913,7 +932,7 @@ export class DiskGroup {
     assertUnlocked(target.pl_tutil[0], plex)
     const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
     if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
-    const task = this.startTask('copy', v, v.v_len * SECTOR_SIZE)
+    const task = this.tasks.start('copy', v.v_name, v.v_len * SECTOR_SIZE)
     opts.onTask?.(task.id)
     try {
       for (let off = 0; off < v.v_len; off += REGION_SECTORS) {
@@ -921,12 +940,12 @@ export class DiskGroup {
         const len = Math.min(REGION_SECTORS, v.v_len - off)
         const data = await this.readPlex(source, off, len)
         await this.writePlex(target, off, data)
-        this.progress(task, len * SECTOR_SIZE)
+        this.tasks.progress(task, len * SECTOR_SIZE)
       }
       await this.flushPlex(target)
-      this.finishTask(task, 'ok')
+      this.tasks.finish(task, 'ok')
     } catch (e) {
-      this.finishTask(task, 'failed', e)
+      this.tasks.finish(task, 'failed', e)
       throw e
     }
   }
@@ -1869,34 +1888,6 @@ export class DiskGroup {
 
   // ---------------------------------------------------------------- tasks
 
-  private startTask(kind: TaskKind, v: VRecord, totalBytes: number): Task {
-    const task = new Task(kind, v.v_name, totalBytes, this.clock, this.sleep)
-    this.tasks.set(task.id, task)
-    this.runtime(v).tasks.add(task)
-    task.phase = kind
-    this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
-    return task
-  }
-
-  private progress(task: Task, bytes: number): void {
-    if (task.advance(bytes)) this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
-  }
-
-  private finishTask(task: Task, outcome: 'ok' | 'aborted' | 'failed', err?: unknown): void {
-    task.state = outcome === 'ok' ? 'done' : outcome
-    task.phase = outcome === 'ok' ? 'done' : outcome
-    this.tasks.delete(task.id)
-    const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
-    if (v) {
-      const rt = this.runtime(v)
-      rt.tasks.delete(task)
-      this.wakeDrained(rt)
-    }
-    this.bus.emit({ type: 'task.progress', dg: this.name, ...task.progress() })
-    const code = isEngineError(err) ? err.code : err ? 'VM_IO' : undefined
-    this.bus.emit({ type: 'task.finished', dg: this.name, taskId: task.id, kind: task.kind, volume: task.volume, outcome, ...(code ? { code } : {}) })
-  }
-
   /** Resyncs that were under way when the group was last closed or crashed. */
   interruptedTasks(): InterruptedTask[] {
     return structuredClone(this.klog.tasks ?? [])
@@ -1921,29 +1912,20 @@ export class DiskGroup {
 
   /** Running tasks. */
   listTasks(): TaskProgress[] {
-    return [...this.tasks.values()].map((t) => t.progress())
-  }
-
-  private task(id: string): Task {
-    return this.tasks.get(id) ?? fail('VM_NOT_FOUND', `no running task ${String(id)}`)
+    return this.tasks.list()
   }
   abortTask(id: string): void {
-    this.task(id).abort()
+    this.tasks.abort(id)
   }
   pauseTask(id: string): void {
-    const t = this.task(id)
-    t.pause()
-    this.bus.emit({ type: 'task.progress', dg: this.name, ...t.progress() })
+    this.tasks.pause(id)
   }
   resumeTask(id: string): void {
-    const t = this.task(id)
-    t.resume()
-    this.bus.emit({ type: 'task.progress', dg: this.name, ...t.progress() })
+    this.tasks.resume(id)
   }
   /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
   throttleTask(id: string, bytesPerSecond: number): void {
-    const bps = checkThrottle(bytesPerSecond)
-    this.task(id).setThrottle(bps)
+    this.tasks.throttle(id, bytesPerSecond)
   }
 
   /**
@@ -2081,7 +2063,7 @@ export class DiskGroup {
    */
   private runSync(kind: TaskKind, v: VRecord, work: Array<{ v: VRecord; region: number }>, o: SyncOptions): TaskHandle {
     const total = work.reduce((s, w) => s + Math.min(REGION_SECTORS, w.v.v_len - w.region * REGION_SECTORS), 0) * SECTOR_SIZE
-    const task = this.startTask(kind, v, total)
+    const task = this.tasks.start(kind, v.v_name, total)
     if (o.throttle) task.setThrottle(o.throttle)
     const entry = o.resumable
     const done = (async (): Promise<SyncReport> => {
@@ -2129,7 +2111,7 @@ export class DiskGroup {
             report.regionsCopied++
             report.bytesCopied += cur.n * SECTOR_SIZE
           }
-          this.progress(task, cur.n * SECTOR_SIZE)
+          this.tasks.progress(task, cur.n * SECTOR_SIZE)
           sinceCheckpoint++
           // Checkpoint: copied data must be durable before the map (or the log) says it is done.
           // Stale maps every `every` regions; the kernel-log position of a resync that marks
@@ -2149,7 +2131,7 @@ export class DiskGroup {
         await this.settleCopies(this.plexesOf(v.v_rid))
         await this.stale.persist()
         await forget()
-        this.finishTask(task, 'ok')
+        this.tasks.finish(task, 'ok')
         return report
       } catch (e) {
         // a prefetched region still holds its lock
@@ -2159,7 +2141,7 @@ export class DiskGroup {
         await this.stale.persist().catch(() => {})
         // an abort or a failure ends the resync; a closed group keeps it for the next import
         if (!this.closed) await forget()
-        this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
+        this.tasks.fail(task, e)
         throw e
       }
     })()
@@ -2398,7 +2380,7 @@ export class DiskGroup {
     const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const task = this.startTask('verify', v, v.v_len * SECTOR_SIZE)
+    const task = this.tasks.start('verify', v.v_name, v.v_len * SECTOR_SIZE)
     const done = (async (): Promise<VerifyReport> => {
       const mismatches: VerifyReport['mismatches'] = []
       try {
@@ -2422,12 +2404,12 @@ export class DiskGroup {
           } finally {
             rt.lock.unlockExclusive(g)
           }
-          this.progress(task, len * SECTOR_SIZE)
+          this.tasks.progress(task, len * SECTOR_SIZE)
         }
-        this.finishTask(task, 'ok')
+        this.tasks.finish(task, 'ok')
         return { volume, regionSectors: REGION_SECTORS, regionsChecked: n, mismatches }
       } catch (e) {
-        this.finishTask(task, isEngineError(e, 'VM_ABORTED') ? 'aborted' : 'failed', e)
+        this.tasks.fail(task, e)
         throw e
       }
     })()
@@ -2489,12 +2471,6 @@ interface SyncOptions {
   skip?: number
 }
 
-function checkThrottle(t: unknown): number {
-  if (t === undefined) return 0
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
-  return t
-}
-
 /** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
 export interface StaleView {
   regionSectors: number
@@ -2521,6 +2497,9 @@ function regionBytes(v: VRecord, regions: number[]): number {
   return regions.reduce((s, g) => s + Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), 0) * SECTOR_SIZE
 }
 
+/** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
+export type TaskHandle<R = SyncReport> = Handle<R>
+
 export interface SyncReport {
   regionsCopied: number
   bytesCopied: number
@@ -2532,12 +2511,6 @@ export interface VerifyReport {
   regionSectors: number
   regionsChecked: number
   mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }>
-}
-
-/** A started long-running operation: its task id, and a promise of its outcome. */
-export interface TaskHandle<R = SyncReport> {
-  id: string
-  done: Promise<R>
 }
 
 function policyPlex(p: PlRecord) {

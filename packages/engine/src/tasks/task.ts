@@ -1,6 +1,6 @@
-import type { Clock } from './clock.ts'
-import { EngineError } from './errors.ts'
-import type { TaskProgress } from './events.ts'
+import type { Clock } from '../clock.ts'
+import { EngineError } from '../errors.ts'
+import type { TaskProgress } from '../events.ts'
 
 export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'

@@ -1,0 +1,115 @@
+import type { Clock } from '../clock.ts'
+import { fail, isEngineError } from '../errors.ts'
+import type { EventBus, TaskProgress } from '../events.ts'
+import { Task, type TaskKind } from './task.ts'
+
+/** A started long-running operation: its task id, and a promise of its outcome. */
+export interface TaskHandle<R = unknown> {
+  id: string
+  done: Promise<R>
+}
+
+export type TaskOutcome = 'ok' | 'aborted' | 'failed'
+
+export interface TaskRegistryOptions {
+  bus: EventBus
+  /** The disk group's name, for the events. */
+  group: () => string
+  clock: Clock
+  /** Waits `ms` of clock time (throttling). */
+  sleep: (ms: number) => Promise<void>
+  /** Told when a task starts and when it ends (the volume keeps its running tasks). */
+  started?: (task: Task) => void
+  finished?: (task: Task) => void
+}
+
+/**
+ * The running tasks of a disk group (attach copies, resyncs, recoveries, verify, repair) and
+ * their events: `task.progress` as a task starts, at most every 250 ms of clock time while it
+ * runs and as it ends, then `task.finished` with its outcome. Pause, resume, abort and throttle
+ * act on a running task by id (VM_NOT_FOUND for any other).
+ */
+export class TaskRegistry {
+  private readonly tasks = new Map<string, Task>()
+  private readonly o: TaskRegistryOptions
+
+  constructor(o: TaskRegistryOptions) {
+    this.o = o
+  }
+
+  /** Starts a task of `kind` on `volume` that will move `totalBytes`. */
+  start(kind: TaskKind, volume: string, totalBytes: number): Task {
+    const task = new Task(kind, volume, totalBytes, this.o.clock, this.o.sleep)
+    this.tasks.set(task.id, task)
+    this.o.started?.(task)
+    task.phase = kind
+    this.emitProgress(task)
+    return task
+  }
+
+  /** Counts `bytes` done; a progress event goes out when one is due. */
+  progress(task: Task, bytes: number): void {
+    if (task.advance(bytes)) this.emitProgress(task)
+  }
+
+  /** Ends a task: its last progress, then `task.finished` with the error's code for a failure. */
+  finish(task: Task, outcome: TaskOutcome, err?: unknown): void {
+    task.state = outcome === 'ok' ? 'done' : outcome
+    task.phase = outcome === 'ok' ? 'done' : outcome
+    this.tasks.delete(task.id)
+    this.o.finished?.(task)
+    this.emitProgress(task)
+    const code = isEngineError(err) ? err.code : err ? 'VM_IO' : undefined
+    this.o.bus.emit({ type: 'task.finished', dg: this.o.group(), taskId: task.id, kind: task.kind, volume: task.volume, outcome, ...(code ? { code } : {}) })
+  }
+
+  /** `finish` with the outcome an error means: an abort is 'aborted', anything else 'failed'. */
+  fail(task: Task, err: unknown): void {
+    this.finish(task, isEngineError(err, 'VM_ABORTED') ? 'aborted' : 'failed', err)
+  }
+
+  list(): TaskProgress[] {
+    return [...this.tasks.values()].map((t) => t.progress())
+  }
+
+  abortAll(): void {
+    for (const t of this.tasks.values()) t.abort()
+  }
+
+  abort(id: string): void {
+    this.get(id).abort()
+  }
+
+  pause(id: string): void {
+    const t = this.get(id)
+    t.pause()
+    this.emitProgress(t)
+  }
+
+  resume(id: string): void {
+    const t = this.get(id)
+    t.resume()
+    this.emitProgress(t)
+  }
+
+  /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
+  throttle(id: string, bytesPerSecond: unknown): void {
+    const bps = checkThrottle(bytesPerSecond)
+    this.get(id).setThrottle(bps)
+  }
+
+  private get(id: string): Task {
+    return this.tasks.get(id) ?? fail('VM_NOT_FOUND', `no running task ${String(id)}`)
+  }
+
+  private emitProgress(task: Task): void {
+    this.o.bus.emit({ type: 'task.progress', dg: this.o.group(), ...task.progress() })
+  }
+}
+
+/** A throttle in bytes per second: a non-negative number, 0 (or none) for unlimited. */
+export function checkThrottle(t: unknown): number {
+  if (t === undefined) return 0
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail('VM_INVALID_PARAM', 'throttle must be a non-negative number of bytes per second')
+  return t
+}
