@@ -13,6 +13,7 @@ import {
   MAP_AREA,
   MIN_PRIV_LEN,
   readConfigSlots,
+  type ConfigCopy,
   readHeader,
   readRingOrNone,
   writeHeader,
@@ -375,11 +376,24 @@ export class DiskGroup {
         throw new EngineError('VM_BUSY', `disk group ${wanted} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`, { details })
       }
       // Read every copy.
-      const copies = new Map<string, Awaited<ReturnType<typeof readConfigSlots>>>()
-      for (const f of mine) copies.set(f.header.diskid, await readConfigSlots(f.dev, f.header.privLen))
-      if (![...copies.values()].some((c) => c.length > 0)) fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
+      const copies = new Map<string, ConfigCopy[]>()
+      const readErrors: EngineError[] = []
+      for (const f of mine) {
+        const r = await readConfigSlots(f.dev, f.header.privLen)
+        copies.set(f.header.diskid, r.copies)
+        if (r.error) readErrors.push(r.error)
+      }
+      // Rule 132: copies that failed to read, when that costs the import, are VM_MAPFRDWR.
+      const readFailed = (what: string): never => fail('VM_MAPFRDWR', `${what}: reading ${readErrors.length} configuration copie(s) failed (${readErrors.map((e) => e.message).join('; ')})`, readErrors[0])
+      if (![...copies.values()].some((c) => c.length > 0)) {
+        if (readErrors.length > 0) readFailed(`no configuration copy of ${wanted} could be read`)
+        fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
+      }
       const chosen = chooseConfig(copies, dgid)
-      if (!chosen) fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
+      if (!chosen) {
+        if (readErrors.length > 0) readFailed(`no configuration of ${wanted} is held by a majority of its readable copies`)
+        fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
+      }
       const disks = new Map<number, DiskRuntime>()
       const unusable: UnusableDisk[] = []
       const deviceOf = (dm: DmRecord) => mine.find((m) => m.header.diskid === dm.dm_diskid)
@@ -560,7 +574,7 @@ export class DiskGroup {
   /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
   private async writeConfig(c: Config): Promise<void> {
     const { held, total } = await writeConfigCopies(c, (rid) => this.disks.get(rid), (disk) => {
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_WRTDAERR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_MAPFRDWR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
     })
     if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
       this.store.forceOffline()
@@ -1360,7 +1374,7 @@ export class DiskGroup {
   private ioVolume(volume: string, offset: number, length: number): VRecord {
     this.assertOnline()
     const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length}`)
     if (offset % SECTOR_SIZE || length % SECTOR_SIZE) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
     if (offset + length > v.v_len * SECTOR_SIZE) fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond the end of ${volume}`)
@@ -1674,7 +1688,7 @@ export class DiskGroup {
   /** Flushes every device of the volume's plexes. */
   async flush(volume: string): Promise<void> {
     const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
     await this.flushVolume(v)
   }
 
@@ -2277,7 +2291,7 @@ export class DiskGroup {
     checkBoolean(force, 'force')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
     const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
     for (const p of data) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
@@ -2378,7 +2392,7 @@ export class DiskGroup {
   async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
     this.assertOnline()
     const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const task = this.tasks.start('verify', v.v_name, v.v_len * SECTOR_SIZE)
     const done = (async (): Promise<VerifyReport> => {
@@ -2421,7 +2435,7 @@ export class DiskGroup {
   async repair(volume: string, source: string, regions?: number[]): Promise<TaskHandle> {
     this.assertOnline()
     const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_OFFLINE', `volume ${volume} is not started`)
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
     const src = this.plexesOf(v.v_rid).find((p) => p.pl_name === source) ?? fail('VM_INVALID_PARAM', `${source} is not a plex of ${volume}`)
     if (src.pl_kstate !== 'ENABLED' || src.pl_state !== 'ACTIVE') fail('VM_INVALID_PARAM', `${source} is not an ACTIVE, ENABLED plex`)
     const n = Math.ceil(v.v_len / REGION_SECTORS)

@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'VM_LAST_PLEX',
   'VM_HAS_DATA',
   'VM_MISSING_DISKS',
+  'VM_CONFIG_FULL',
+  'VM_NBD_PROTOCOL',
+  'VM_NOT_STARTED',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]

@@ -82,8 +82,8 @@ describe('exception policies and kernel detach (checklist E 45-50)', () => {
     await dg.write('v1', 0, Buffer.alloc(4096, 1)) // B holds this range: acknowledged
     expect(rec(dg, 'v1').v_kstate).toBe('DETACHED')
     expect(rec(dg, 'A').pl_kstate).toBe('ENABLED')
-    await expectCode(dg.write('v1', 0, Buffer.alloc(512)), 'VM_OFFLINE')
-    await expectCode(dg.read('v1', 0, 512), 'VM_OFFLINE')
+    await expectCode(dg.write('v1', 0, Buffer.alloc(512)), 'VM_NOT_STARTED') // rule 133
+    await expectCode(dg.read('v1', 0, 512), 'VM_NOT_STARTED')
   })
 
   it('E47: under V_GEN_FAIL the failing write itself also returns an error', async () => {

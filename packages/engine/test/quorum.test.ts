@@ -74,7 +74,8 @@ describe('configuration copies and quorum (checklist H)', () => {
     f[2]!.addFault({ ops: ['write'] })
     const r = await dg.makePlex({ name: 'p2' })
     expect(r.tid).toBe(dg.tid)
-    expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_WRTDAERR' && e.object === 'disk03')).toBe(true)
+    // rule 132: a configuration copy that fails to write is VM_MAPFRDWR
+    expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_MAPFRDWR' && e.object === 'disk03')).toBe(true)
     f[2]!.clearFaults()
     const writesBefore = f[2]!.trace.filter((t) => t.op === 'write').length
     await dg.makePlex({ name: 'p3' })

@@ -36,7 +36,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
     await dg.stop('v1')
     expect([rec(dg, 'v1').v_kstate, rec(dg, 'v1').v_state]).toEqual(['DISABLED', 'CLEAN'])
     for (const p of ['v1-01', 'v1-02']) expect([rec(dg, p).pl_kstate, rec(dg, p).pl_state]).toEqual(['DISABLED', 'CLEAN'])
-    await expectCode(dg.read('v1', 0, 512), 'VM_OFFLINE')
+    await expectCode(dg.read('v1', 0, 512), 'VM_NOT_STARTED') // rule 133: a code of its own, not the group's VM_OFFLINE
   })
 
   it('D30: start with all plexes CLEAN does no resync I/O and enables them ACTIVE', async () => {

@@ -102,7 +102,7 @@ describe('volume I/O path (checklist E 41-44)', () => {
     await expectCode(dg.read('nope', 0, 512), 'VM_NOT_FOUND')
     expect(dg.ioStats('v1-01').writes + dg.ioStats('v1-02').writes).toBe(0)
     await dg.stop('v1')
-    await expectCode(dg.write('v1', 0, Buffer.alloc(512)), 'VM_OFFLINE')
+    await expectCode(dg.write('v1', 0, Buffer.alloc(512)), 'VM_NOT_STARTED') // rule 133
   })
 
   it('a read that changes plexes on the way is assembled with each range in its place', async () => {

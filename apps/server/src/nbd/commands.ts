@@ -17,6 +17,7 @@ function errno(e: unknown, beyondEnd: number = ERR.EINVAL): number {
     case 'VM_INVALID_PARAM':
       return ERR.EINVAL
     case 'VM_OFFLINE':
+    case 'VM_NOT_STARTED':
     case 'VM_CLOSED':
     case 'VM_FORCEOFF':
       return ERR.ESHUTDOWN

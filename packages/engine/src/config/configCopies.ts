@@ -46,7 +46,7 @@ export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>,
 /**
  * Writes `c` to every enabled copy, each into the slot it does not hold now (a crash mid-write
  * leaves the old copy). A copy that fails to write is disabled and reported through `disabled`;
- * an allocation failure (the configuration outgrew the slot) fails the whole write. Returns the
+ * a configuration that outgrew the slot (VM_CONFIG_FULL) fails the whole write. Returns the
  * copies held and their total, for the caller's quorum decision.
  */
 export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number }> {
@@ -62,7 +62,7 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
         rt.activeSlot = slot
         return dm.dm_config_copies
       } catch (e) {
-        if (isEngineError(e, 'VM_ALLOCERR')) throw e
+        if (isEngineError(e, 'VM_CONFIG_FULL')) throw e
         rt.copyEnabled = false
         disabled(dm.dm_name)
         return 0

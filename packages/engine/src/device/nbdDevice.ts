@@ -80,13 +80,13 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
       sock.once('connect', resolve)
       sock.once('error', reject)
     })
-    const serverFlags = parseHello(await need(18)) ?? fail('VM_NOTCHARDEV', `${url} does not speak fixed-newstyle NBD`)
+    const serverFlags = parseHello(await need(18)) ?? fail('VM_NBD_PROTOCOL', `${url} does not speak fixed-newstyle NBD`)
     const clientFlags = Buffer.alloc(4)
     clientFlags.writeUInt32BE(FLAG_C_FIXED_NEWSTYLE | (serverFlags & FLAG_NO_ZEROES ? FLAG_C_NO_ZEROES : 0))
     sock.write(clientFlags)
     sock.write(encodeOption(OPT.GO, encodeGoData(name)))
     for (;;) {
-      const { type, length } = parseOptionReply(await need(OPTION_REPLY_HEADER)) ?? fail('VM_NOTCHARDEV', `bad option reply from ${url}`)
+      const { type, length } = parseOptionReply(await need(OPTION_REPLY_HEADER)) ?? fail('VM_NBD_PROTOCOL', `bad option reply from ${url}`)
       const data = await need(length)
       if (type === REP.ACK) break
       const info = type === REP.INFO ? parseInfoExport(data) : undefined

@@ -113,21 +113,26 @@ export interface ConfigCopy {
   payload: Buffer
 }
 
-/** Reads both configuration slots of a disk; invalid or empty slots are omitted. */
-export async function readConfigSlots(dev: BlockDevice, privLen: number): Promise<ConfigCopy[]> {
+/**
+ * Reads both configuration slots of a disk; invalid or empty slots are omitted, and a slot whose
+ * read fails is left out with its failure (`error`, VM_MAPFRDWR) for the caller to report.
+ */
+export async function readConfigSlots(dev: BlockDevice, privLen: number): Promise<{ copies: ConfigCopy[]; error?: EngineError }> {
   const len = slotLength(privLen)
-  const out: ConfigCopy[] = []
+  const copies: ConfigCopy[] = []
+  let error: EngineError | undefined
   for (const slot of [0, 1] as const) {
     let buf: Buffer
     try {
       buf = await dev.read((CFG_OFFSET + slot * len) * SECTOR_SIZE, len * SECTOR_SIZE)
-    } catch {
+    } catch (e) {
+      error ??= new EngineError('VM_MAPFRDWR', `cannot read configuration copy slot ${slot} of ${dev.location}`, { cause: e })
       continue
     }
     const f = unframe(CFG_MAGIC, buf)
-    if (f) out.push({ slot, tid: Number(f.extra), payload: Buffer.from(f.payload) })
+    if (f) copies.push({ slot, tid: Number(f.extra), payload: Buffer.from(f.payload) })
   }
-  return out
+  return error ? { copies, error } : { copies }
 }
 
 export function encodeConfigPayload(json: unknown): Buffer {
@@ -146,7 +151,7 @@ export function decodeConfigPayload(payload: Buffer): unknown {
 export async function writeConfigSlot(dev: BlockDevice, privLen: number, slot: 0 | 1, tid: number, payload: Buffer): Promise<void> {
   const len = slotLength(privLen)
   const block = frame(CFG_MAGIC, payload, BigInt(tid))
-  if (block.length > len * SECTOR_SIZE) fail('VM_ALLOCERR', `the configuration (${block.length} bytes) does not fit in a copy slot`)
+  if (block.length > len * SECTOR_SIZE) fail('VM_CONFIG_FULL', `the configuration (${block.length} bytes) does not fit in a copy slot`)
   await dev.write((CFG_OFFSET + slot * len) * SECTOR_SIZE, block)
   await dev.flush()
 }
@@ -194,7 +199,7 @@ function noRing(): undefined {
 
 export async function writeRing(dev: BlockDevice, area: RingArea, seq: number, payload: unknown): Promise<void> {
   const block = frame(RING_MAGIC, gzipSync(Buffer.from(JSON.stringify(payload))), BigInt(seq))
-  if (block.length > area.block * SECTOR_SIZE) fail('VM_ALLOCERR', 'a log snapshot does not fit in its block')
+  if (block.length > area.block * SECTOR_SIZE) fail('VM_CONFIG_FULL', 'a log snapshot does not fit in its block')
   const blocks = area.length / area.block
   await dev.write((area.offset + (seq % blocks) * area.block) * SECTOR_SIZE, block)
   await dev.flush()
