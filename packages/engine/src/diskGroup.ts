@@ -71,7 +71,7 @@ import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
-import { evaluatePolicy } from './policy.ts'
+import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
 import { type DiskRegion, diskRegions, subdiskVolumeRanges } from './resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft, finishDraft } from './txn.ts'
@@ -205,6 +205,11 @@ export class DiskGroup {
   private readonly klog: KernelLog
   /** Running tasks and their events (tasks/taskRegistry.ts). */
   private readonly tasks: TaskRegistry
+  /**
+   * Plexes an I/O error's decision is kernel-detaching and whose commit has not landed yet, with the
+   * life (`enabledAt`) it was decided for: no current copy meanwhile (rule 118).
+   */
+  private readonly detaching = new Map<number, number | undefined>()
   private readonly opts: OpenOptions
   private readonly sleep: (ms: number) => Promise<void>
   private readonly stale: StaleMaps
@@ -849,7 +854,7 @@ export class DiskGroup {
   private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
     const v = d.volOf(pl)
     if (!v || v.v_kstate !== 'ENABLED' || force) return
-    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
+    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.beingDetached(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
     const [first, ...rest] = others
     const uncovered = !first || [...(this.stale.get(first.pl_rid)?.regions ?? [])].some((g) => rest.every((p) => this.stale.isStale(p.pl_rid, g)))
     if (uncovered) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} with regions no other plex holds current`)
@@ -1482,32 +1487,25 @@ export class DiskGroup {
     }
   }
 
-  /** Applies the write exception policy after some plexes failed a write. */
+  /** Applies the write exception policy after some plexes failed a write of sectors [s, s+n). */
   private async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], s: number, n: number): Promise<void> {
-    const failed = new Set<number>()
-    let cause: unknown
-    targets.forEach((p, i) => {
-      const res = results[i]!
-      if (res.status === 'fulfilled') return
-      failed.add(p.pl_rid)
-      cause = res.reason
-      this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'write', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(res.reason) ? res.reason.code : 'VM_IO' })
-    })
-    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, targets.map(policyPlex), failed)
+    const { failed, cause } = this.failuresOf(v, 'write', targets, results, s, n)
+    const decision = this.decideFailure(v, 'write', targets, failed)
     // Never acknowledge a write that no surviving, current plex holds completely.
     const first = Math.floor(s / REGION_SECTORS)
     const last = Math.floor((s + n - 1) / REGION_SECTORS)
-    const current = (p: PlRecord) => {
-      if (p.pl_state !== 'ACTIVE' || !(p.pl_tflag & PL_TFLAG.READ)) return false
+    const current = (p: PlRecord | undefined): p is PlRecord => {
+      if (!p || p.pl_kstate !== 'ENABLED' || p.pl_state !== 'ACTIVE' || !(p.pl_tflag & PL_TFLAG.READ) || this.leaving(p)) return false
       for (let g = first; g <= last; g++) if (this.stale.isStale(p.pl_rid, g)) return false
       return this.covers(p, s, n)
     }
-    const held = targets.some((p) => !failed.has(p.pl_rid) && current(p))
+    const now = targets.map((t) => this.plexesOf(v.v_rid).find((p) => p.pl_rid === t.pl_rid))
+    const held = now.some((p) => current(p) && !failed.has(p.pl_rid))
     if (!held) {
       // Each current plex may hold part of the failed write: one stays the regions' copy (the
       // preferred plex, else the first) and the others become stale there, so reads agree and a
       // resync makes the plexes equal again (rule 76: nothing reads as current over other bytes).
-      const copies = targets.filter(current)
+      const copies = now.filter(current)
       const keep = copies.find((p) => p.pl_name === v.v_pref_name) ?? copies[0]
       for (const p of copies) {
         if (p === keep) continue
@@ -1515,8 +1513,51 @@ export class DiskGroup {
         this.stale.add(p.pl_rid, first, last)
       }
     }
-    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, regionsOf(s, n))
-    if (outcome.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
+    await this.kernelError(v, [...failed], decision, regionsOf(s, n))
+    if (decision.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
+  }
+
+  /** The plexes whose I/O of sectors [s, s+n) failed (one `io.error` each) and the last cause. */
+  private failuresOf(v: VRecord, op: 'write' | 'flush', targets: readonly PlRecord[], results: readonly PromiseSettledResult<void>[], s: number, n: number): { failed: Set<number>; cause: unknown } {
+    const failed = new Set<number>()
+    let cause: unknown
+    targets.forEach((p, i) => {
+      const res = results[i]!
+      if (res.status === 'fulfilled') return
+      failed.add(p.pl_rid)
+      cause = res.reason
+      this.ioError(v, p, op, s, n, res.reason)
+    })
+    return { failed, cause }
+  }
+
+  /** The one builder of `io.error`: plex `p` failed `op` on sectors [s, s+n) (0, 0 for a flush). */
+  private ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void {
+    this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op, offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
+  }
+
+  /**
+   * The exception policy for an I/O of `targets` that failed on `failed`, decided against what the
+   * volume's copies are now (one function for foreground writes, flushes, reads and resync
+   * copies): a plex being taken away by a commit in flight (rule 117) or by another error's
+   * detach not committed yet is neither a participant nor a current copy, and the last current
+   * copy of a region is never detached (rule 118). The detaches it decides are recorded at once,
+   * so a failure decided next sees them.
+   */
+  private decideFailure(v: VRecord, op: 'read' | 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision {
+    const plexes = this.plexesOf(v.v_rid)
+    const part = targets.flatMap((t) => plexes.filter((p) => p.pl_rid === t.pl_rid && p.pl_kstate === 'ENABLED' && !this.leaving(p)))
+    const view: CopyView = {
+      plexes: plexes.map((p) => p.pl_rid),
+      regions: Math.ceil(v.v_len / REGION_SECTORS),
+      isCurrent: (rid, g) => plexes.some((p) => p.pl_rid === rid && this.isCurrentCopy(v, p, g)),
+    }
+    // the copy kept when only one can stay: the preferred plex, else the first
+    const keepOrder = [...plexes].sort((a, b) => Number(b.pl_name === v.v_pref_name) - Number(a.pl_name === v.v_pref_name)).map((p) => p.pl_rid)
+    const policies = op === 'read' ? { some: v.v_r_some, all: v.v_r_all } : { some: v.v_w_some, all: v.v_w_all }
+    const decision = decideFailure(policies, part.map(policyPlex), failed, view, keepOrder)
+    for (const rid of decision.detachPlexes) this.detaching.set(rid, this.enabledAt.get(rid))
+    return decision
   }
 
   /**
@@ -1524,7 +1565,16 @@ export class DiskGroup {
    * plexes, detaches go to the kernel log first (so no restart picks those plexes as a source,
    * E 50), then the configuration commits KDETACH, detach_tid, lasterr and IOFAIL (E 46).
    */
-  private async kernelError(v: VRecord, failed: number[], detach: number[], detachVolume: boolean, regions: readonly number[]): Promise<void> {
+  private async kernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
+    try {
+      await this.recordKernelError(v, failed, decision, regions)
+    } finally {
+      for (const rid of decision.detachPlexes) if (this.detaching.get(rid) === this.enabledAt.get(rid)) this.detaching.delete(rid)
+    }
+  }
+
+  private async recordKernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
+    const { detachPlexes: detach, detachVolume } = decision
     const seq = ++this.errSeq
     const excluded = new Set(failed)
     // A region becomes stale on a failing plex only while another current copy of it exists: the
@@ -1581,18 +1631,32 @@ export class DiskGroup {
       const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} was detached after an I/O error`, object: pl?.pl_name })
     }
+    for (const rid of decision.kept) {
+      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} had an I/O error but holds the last current copy of some of the volume: it stays attached and the I/O failed`, object: pl?.pl_name })
+    }
     if (detachVolume) this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `volume ${v.v_name} was detached after an I/O error`, object: v.v_name })
   }
 
   /** Is there a current, readable copy of region `g` outside `exclude`? */
   private hasCurrentCopy(v: VRecord, g: number, exclude: Set<number>): boolean {
-    const s = g * REGION_SECTORS
-    const n = Math.min(REGION_SECTORS, v.v_len - s)
-    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && p.pl_state === 'ACTIVE' && !this.leaving(p) && this.canRead(p, s, n))
+    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && this.isCurrentCopy(v, p, g))
   }
 
-  /** Is a transaction being committed taking `p` away from serving its volume (rule 117)? */
+  /** Is `p` a current copy of region `g` of `v`: ACTIVE, serving it, not stale there, not being taken away? */
+  private isCurrentCopy(v: VRecord, p: PlRecord, g: number): boolean {
+    const s = g * REGION_SECTORS
+    return p.pl_state === 'ACTIVE' && !this.leaving(p) && this.canRead(p, s, Math.min(REGION_SECTORS, v.v_len - s))
+  }
+
+  /** Is an I/O error's detach of `p`, in its present life, decided but not committed yet (rule 118)? */
+  private beingDetached(p: PlRecord): boolean {
+    return this.detaching.has(p.pl_rid) && this.detaching.get(p.pl_rid) === this.enabledAt.get(p.pl_rid)
+  }
+
+  /** Is `p` being taken away from serving its volume: by a transaction being committed (rule 117) or an error's detach (rule 118)? */
   private leaving(p: PlRecord): boolean {
+    if (this.beingDetached(p)) return true
     if (!this.committing) return false
     const next = this.committing.plexes.find((x) => x.pl_rid === p.pl_rid)
     return !next || next.pl_vol_rid !== p.pl_vol_rid || !isServing(next) || next.pl_state !== 'ACTIVE'
@@ -1715,24 +1779,13 @@ export class DiskGroup {
 
   /** Applies the write exception policy after some plexes failed a flush of `regions`. */
   private async flushFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], regions: number[]): Promise<void> {
-    const failed = new Set<number>()
-    let cause: unknown
-    targets.forEach((p, i) => {
-      const res = results[i]!
-      if (res.status === 'fulfilled') return
-      failed.add(p.pl_rid)
-      cause = res.reason
-      this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'flush', offset: 0, length: 0, code: isEngineError(res.reason) ? res.reason.code : 'VM_IO' })
-    })
-    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, targets.map(policyPlex), failed)
+    const { failed, cause } = this.failuresOf(v, 'flush', targets, results, 0, 0)
+    const decision = this.decideFailure(v, 'write', targets, failed)
     // What the flush promises: every region written since the last one is durable on a current plex.
-    const flushed = targets.filter((p) => !failed.has(p.pl_rid) && p.pl_state === 'ACTIVE')
-    const held = flushed.length > 0 && regions.every((g) => {
-      const s = g * REGION_SECTORS
-      return flushed.some((p) => this.canRead(p, s, Math.min(REGION_SECTORS, v.v_len - s)))
-    })
-    await this.kernelError(v, [...failed], outcome.detachPlexes, outcome.detachVolume, regions)
-    if (outcome.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
+    const flushed = this.plexesOf(v.v_rid).filter((p) => targets.some((t) => t.pl_rid === p.pl_rid) && !failed.has(p.pl_rid))
+    const held = flushed.length > 0 && regions.every((g) => flushed.some((p) => this.isCurrentCopy(v, p, g)))
+    await this.kernelError(v, [...failed], decision, regions)
+    if (decision.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
   }
 
   /** The pieces of plex `p` for sectors [s, s+n). */
@@ -1810,7 +1863,7 @@ export class DiskGroup {
         } catch (e) {
           lastErr = e
           failed.push(p)
-          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op: 'read', offset: pos * SECTOR_SIZE, length: len * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
+          this.ioError(v, p, 'read', pos, len, e)
         }
       }
       if (failed.length && !utility) await this.readFailed(v, ordered, failed, good, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
@@ -1840,9 +1893,9 @@ export class DiskGroup {
     }
     if (stillFailed.length === 0) return
     const failedSet = new Set(stillFailed.map((p) => p.pl_rid))
-    const outcome = evaluatePolicy({ some: v.v_r_some, all: v.v_r_all }, tried.map(policyPlex), failedSet)
-    await this.kernelError(v, [...failedSet], outcome.detachPlexes, outcome.detachVolume, regionsOf(s, n))
-    if (outcome.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
+    const decision = this.decideFailure(v, 'read', tried, failedSet)
+    await this.kernelError(v, [...failedSet], decision, regionsOf(s, n))
+    if (decision.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
   }
 
   private stat(p: PlRecord, op: 'read' | 'write', bytes: number): void {
@@ -2253,10 +2306,9 @@ export class DiskGroup {
    * left on a plex that still looks current to every check.
    */
   private async copyWriteFailed(v: VRecord, pl: PlRecord, err: unknown, g: number): Promise<void> {
-    this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: pl.pl_name, disk: this.plexDisks(pl), op: 'write', offset: g * REGION_SECTORS * SECTOR_SIZE, length: Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS) * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
-    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE' && !this.leaving(x))
-    const outcome = evaluatePolicy({ some: v.v_w_some, all: v.v_w_all }, serving.map(policyPlex), new Set([pl.pl_rid]))
-    await this.kernelError(v, [pl.pl_rid], outcome.detachPlexes, outcome.detachVolume, [g])
+    this.ioError(v, pl, 'write', g * REGION_SECTORS, Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), err)
+    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE')
+    await this.kernelError(v, [pl.pl_rid], this.decideFailure(v, 'write', serving, new Set([pl.pl_rid])), [g])
   }
 
   /**

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest'
+import type { BlockDevice } from '../src/device/blockDevice.ts'
+import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
+import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_OFFSET } from '../src/disk/privateRegion.ts'
+import { type DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { EXCEPTION_POLICY, PL_PFLAG } from '../src/records/types.ts'
+import { expectCode, memoryGroup, pattern, rec, recordEvents } from './harness.ts'
+
+const LEN = 8 * REGION_SECTORS
+const REGION = REGION_SECTORS * 512
+
+/**
+ * A device whose next write into a chosen area of its private region, once armed, waits until
+ * released: a transaction's commit (or a kernel error's map and log writes) held at a known point.
+ */
+function holdable(dev: BlockDevice) {
+  let armed: { from: number; to: number } | undefined
+  let reached!: () => void
+  let release!: () => void
+  let atGate = Promise.resolve()
+  let gate = Promise.resolve()
+  const device: BlockDevice = {
+    ...dev,
+    async write(offset, data) {
+      if (armed && offset >= armed.from && offset < armed.to) {
+        armed = undefined
+        reached()
+        await gate
+      }
+      return dev.write(offset, data)
+    },
+  }
+  return {
+    device,
+    /** Holds the next write into sectors [from, to) of the private region. */
+    arm(from: number, to: number) {
+      armed = { from: from * 512, to: to * 512 }
+      atGate = new Promise<void>((r) => (reached = r))
+      gate = new Promise<void>((r) => (release = r))
+    },
+    get atGate() {
+      return atGate
+    },
+    release: () => release(),
+  }
+}
+
+/** A started 2-way mirror v1 (v1-01 on disk01, v1-02 on disk02, faulty) and a holdable disk03. */
+async function rig() {
+  let hold: ReturnType<typeof holdable> | undefined
+  const g = await memoryGroup(3, 32 << 20, { wrap: (d, i) => (i < 2 ? createFaultyDevice(d) : (hold = holdable(d)).device) })
+  const { dg } = g
+  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.start('v1')
+  const base = pattern(LEN * 512, 1)
+  await dg.write('v1', 0, base)
+  await dg.flush('v1')
+  const [d1, d2] = g.devices as FaultyDevice[]
+  return { dg, d1: d1!, d2: d2!, hold: hold!, base }
+}
+
+/** Fails the next data write of plex `plex` that touches region `g` of its volume. */
+function failRegionWrite(dg: DiskGroup, dev: FaultyDevice, plex: string, g: number): void {
+  const c = dg.config()
+  const pl = c.plexes.find((p) => p.pl_name === plex)!
+  const sd = c.subdisks.find((s) => s.sd_plex_rid === pl.pl_rid && !s.sd_is_log)!
+  dev.addFault({ ops: ['write'], range: { offset: (sd.sd_dev_offset + g * REGION_SECTORS - sd.sd_pl_offset) * 512, length: REGION }, times: 1 })
+}
+
+/** Resolves at the first io.error of `plex`. */
+function ioErrorOf(dg: DiskGroup, plex: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = dg.subscribe((e) => {
+      if (e.type === 'io.error' && e.plex === plex) {
+        off()
+        resolve()
+      }
+    })
+  })
+}
+
+function state(dg: DiskGroup, plex: string) {
+  const p = rec(dg, plex)
+  return [p.pl_kstate, p.pl_state, ((p.pl_pflag as number) & PL_PFLAG.KDETACH) !== 0]
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ ok: true } | { ok: false; code: unknown }> {
+  return p.then(
+    () => ({ ok: true as const }),
+    (e: { code?: unknown }) => ({ ok: false as const, code: e.code }),
+  )
+}
+
+describe('a write failing while a detach of the other plex commits (I118)', () => {
+  it('I118: fails VM_IO and leaves the failing plex, the last current copy, attached and not stale', async () => {
+    const { dg, d1, hold, base } = await rig()
+    hold.arm(CFG_OFFSET, DEFAULT_PRIV_LEN)
+    const det = dg.detachPlex('v1-02')
+    await hold.atGate // the detach is writing its configuration: v1-02 is leaving
+    failRegionWrite(dg, d1, 'v1-01', 0)
+    const failed = ioErrorOf(dg, 'v1-01')
+    const w = settle(dg.write('v1', 0, pattern(8192, 9)))
+    await failed
+    hold.release()
+    await det
+    expect(await w).toEqual({ ok: false, code: 'VM_IO' })
+    expect(state(dg, 'v1-01')).toEqual(['ENABLED', 'ACTIVE', false])
+    expect(state(dg, 'v1-02')).toEqual(['DETACHED', 'STALE', false])
+    expect(dg.staleRegions('v1-01').regions).toEqual([])
+    // the volume still reads, all of it from v1-01 (the failed write never reached it)
+    expect((await dg.read('v1', 0, LEN * 512)).equals(base)).toBe(true)
+  })
+})
+
+describe('two plexes failing together (I118)', () => {
+  it('I118: two writes failing at once, each on another plex, detach one plex; the other is kept and the write it lost fails VM_IO', async () => {
+    const { dg, d1, d2, hold, base } = await rig()
+    const model = Buffer.from(base)
+    // the first kernel error's map or log write is held until both writes have failed
+    hold.arm(KLOG_OFFSET, CFG_OFFSET)
+    failRegionWrite(dg, d1, 'v1-01', 0)
+    failRegionWrite(dg, d2, 'v1-02', 5)
+    const both = Promise.all([ioErrorOf(dg, 'v1-01'), ioErrorOf(dg, 'v1-02')])
+    const a = pattern(8192, 21)
+    const b = pattern(8192, 22)
+    const wa = settle(dg.write('v1', 0, a))
+    const wb = settle(dg.write('v1', 5 * REGION, b))
+    await both
+    await hold.atGate
+    hold.release()
+    const [ra, rb] = await Promise.all([wa, wb])
+    const states = [state(dg, 'v1-01'), state(dg, 'v1-02')]
+    // exactly one plex is kernel-detached; the other stays the volume's copy
+    expect(states).toContainEqual(['DETACHED', 'IOFAIL', true])
+    expect(states).toContainEqual(['ENABLED', 'ACTIVE', false])
+    const keptA = states[0]![0] === 'ENABLED'
+    // the write the kept plex failed is failed to the caller; the other one is acknowledged
+    expect([ra, rb]).toEqual(keptA ? [{ ok: false, code: 'VM_IO' }, { ok: true }] : [{ ok: true }, { ok: false, code: 'VM_IO' }])
+    if (keptA) b.copy(model, 5 * REGION)
+    else a.copy(model, 0)
+    // the kept plex is current everywhere and the volume reads what was acknowledged
+    expect(dg.staleRegions(keptA ? 'v1-01' : 'v1-02').regions).toEqual([])
+    expect((await dg.read('v1', 0, LEN * 512)).equals(model)).toBe(true)
+    expect(dg.config().volumes.find((v) => v.v_name === 'v1')!.v_kstate).toBe('ENABLED')
+  })
+
+  it('I118: a write failing on both plexes under w_all = V_DET_PL detaches one and keeps the last copy attached; the write fails VM_IO', async () => {
+    const { dg, d1, d2, base } = await rig()
+    await dg.set('v1', { w_all: EXCEPTION_POLICY.V_DET_PL })
+    const log = recordEvents(dg)
+    failRegionWrite(dg, d1, 'v1-01', 2)
+    failRegionWrite(dg, d2, 'v1-02', 2)
+    await expectCode(dg.write('v1', 2 * REGION, pattern(4096, 5)), 'VM_IO')
+    const states = [state(dg, 'v1-01'), state(dg, 'v1-02')]
+    expect(states).toContainEqual(['DETACHED', 'IOFAIL', true])
+    expect(states).toContainEqual(['ENABLED', 'ACTIVE', false])
+    const kept = states[0]![0] === 'ENABLED' ? 'v1-01' : 'v1-02'
+    expect(dg.staleRegions(kept).regions).toEqual([])
+    // the engine says what it did: an alert for the plex it kept over an I/O error
+    expect(log.events.some((e) => e.type === 'alert' && e.object === kept && e.code === 'VM_IO')).toBe(true)
+    expect((await dg.read('v1', 0, LEN * 512)).equals(base)).toBe(true)
+  })
+
+  it('I118: a flush failing on both plexes under w_all = V_DET_PL keeps one plex attached and fails VM_IO', async () => {
+    const { dg, d1, d2 } = await rig()
+    await dg.set('v1', { w_all: EXCEPTION_POLICY.V_DET_PL })
+    const data = pattern(4096, 6)
+    await dg.write('v1', 0, data)
+    d1.addFault({ ops: ['flush'], times: 1 })
+    d2.addFault({ ops: ['flush'], times: 1 })
+    await expectCode(dg.flush('v1'), 'VM_IO')
+    const states = [state(dg, 'v1-01'), state(dg, 'v1-02')]
+    expect(states).toContainEqual(['DETACHED', 'IOFAIL', true])
+    expect(states).toContainEqual(['ENABLED', 'ACTIVE', false])
+    expect((await dg.read('v1', 0, 4096)).equals(data)).toBe(true)
+    await dg.flush('v1')
+  })
+})
