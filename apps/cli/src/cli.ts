@@ -193,6 +193,38 @@ export function buildProgram(): Command {
       }),
     )
 
+  const dgCmd = program.command('dg').description('disk groups (vxdg)')
+  dgCmd
+    .command('list')
+    .description('imported disk groups, and groups found on the disks that are not imported, with why')
+    .action(
+      act(async (cmd) => {
+        const { g, c } = await conn(cmd)
+        const [imported, waiting] = await Promise.all([c.call('GET /api/dgs'), c.call('GET /api/imports')])
+        out(g, { groups: imported.groups, notImported: waiting.groups }, () =>
+          [
+            'NAME         STATE         DETAILS',
+            ...imported.groups.map((x) => `${x.name.padEnd(12)} ${(x.forcedOffline ? 'forced-off' : 'imported').padEnd(13)} ${x.disks} disks, tid ${x.tid}`),
+            ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${'not-imported'.padEnd(13)} ${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`),
+          ].join('\n'),
+        )
+      }),
+    )
+  dgCmd
+    .command('import')
+    .description('import a disk group found on the disks (vxdg import)')
+    .argument('<group>')
+    .option('-f, --force', 'import even though some of its disks have no usable device (they import NODEVICE; vxdg -f)')
+    .option('-C, --clear-import', "take the group over from the host that has it imported, which must be down (vxdg -C)")
+    .action(
+      act(async (cmd, name) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { force?: boolean; clearImport?: boolean }
+        const r = await c.call('POST /api/imports/:dg', { dg: name! }, { ...(o.force ? { force: true } : {}), ...(o.clearImport ? { clearImport: true } : {}) })
+        out(g, r, () => `imported ${r.name}, tid ${r.tid}${r.unusable.length ? `; without ${r.unusable.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')}, NODEVICE` : ''}`)
+      }),
+    )
+
   const plex = program.command('plex').description('plex operations (vxplex)')
   plex
     .command('att')
@@ -351,10 +383,10 @@ export async function runCli(argv: string[]): Promise<number> {
       if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: 'VM_INVALID_PARAM', message: (err.message ?? '').replace(/^error: /, '') } }, null, 2))
       return EXIT.USAGE
     }
-    if (e instanceof ApiError) e = new CliError(exitFor(e.status, e.code), e.code, e.message)
+    if (e instanceof ApiError) e = new CliError(exitFor(e.status, e.code), e.code, e.message, e.details)
     if (e instanceof CliError) {
       const json = process.argv.includes('--json')
-      if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2))
+      if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2))
       else console.error(`plexa: ${e.code}: ${e.message}`)
       return e.exit
     }

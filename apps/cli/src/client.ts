@@ -9,10 +9,13 @@ export const EXIT = { OK: 0, USAGE: 2, AUTH: 3, NOT_FOUND: 4, REFUSED: 5, FAILED
 export class CliError extends Error {
   readonly exit: number
   readonly code: string
-  constructor(exit: number, code: string, message: string) {
+  /** The server's error details (missing disks, the host that has a group imported), for --json. */
+  readonly details: unknown
+  constructor(exit: number, code: string, message: string, details?: unknown) {
     super(message)
     this.exit = exit
     this.code = code
+    this.details = details
   }
 }
 

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestServer, testServer } from '../../server/test/harness.ts'
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { DiskGroup, openDevicePath } from '@plexa/engine'
+import { startServer } from '../../server/src/server.ts'
+import { type TestServer, smallData, testServer } from '../../server/test/harness.ts'
 
 /** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
 const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
@@ -136,7 +140,7 @@ describe('the plexa command against a running server', () => {
   })
 
   it('has help for every verb', async () => {
-    const verbs = [[], ['print'], ['make', 'volume'], ['plex', 'att'], ['plex', 'det'], ['plex', 'dis'], ['vol', 'start'], ['vol', 'stop'], ['resync', 'volume'], ['resync', 'disk'], ['task', 'list'], ['task', 'throttle'], ['lab', 'fail-disk'], ['lab', 'restore-disk']]
+    const verbs = [[], ['print'], ['dg', 'list'], ['dg', 'import'], ['make', 'volume'], ['plex', 'att'], ['plex', 'det'], ['plex', 'dis'], ['vol', 'start'], ['vol', 'stop'], ['resync', 'volume'], ['resync', 'disk'], ['task', 'list'], ['task', 'throttle'], ['lab', 'fail-disk'], ['lab', 'restore-disk']]
     const results = await Promise.all(verbs.map((verb) => plexa([...verb, '--help'])))
     results.forEach((r, i) => {
       expect(r.code, verbs[i]!.join(' ')).toBe(0)
@@ -144,5 +148,34 @@ describe('the plexa command against a running server', () => {
     })
     expect((await plexa(['serve', '--help'])).stdout).toMatch(/usage: plexa serve/)
     expect((await plexa(['--help'])).stdout).toMatch(/Exit codes/)
+  })
+})
+
+describe('plexa dg import: vxdg -C and -f import of a group the server did not import (rules 130-131)', () => {
+  it('130-131: refused VM_BUSY naming the other host, then VM_MISSING_DISKS naming the disk, then imported with -C -f', async () => {
+    const data = await smallData()
+    const disk = (n: number) => join(data.dir, 'disks', `tdg-disk0${n}.img`)
+    // hostB imported the group and went down; disk02 is gone since
+    const b = await DiskGroup.import({ devices: await Promise.all([1, 2, 3].map((n) => openDevicePath(disk(n)))), host: 'hostB', clearImport: true })
+    await b.close()
+    await rename(disk(2), join(data.dir, 'away.img'))
+    const srv = await startServer({ dataDir: data.dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
+    const as = (args: string[]) => plexa(['--data', data.dir, ...args])
+    try {
+      const list = await as(['dg', 'list'])
+      expect(list.code).toBe(0)
+      expect(list.stdout).toMatch(/^tdg\s+not-imported\s+VM_BUSY/m)
+      const busy = await as(['--json', 'dg', 'import', 'tdg'])
+      expect([busy.code, JSON.parse(busy.stdout).error]).toEqual([5, expect.objectContaining({ code: 'VM_BUSY', details: { importedBy: 'hostB' } })])
+      const missing = await as(['--json', 'dg', 'import', '-C', 'tdg'])
+      expect([missing.code, JSON.parse(missing.stdout).error]).toEqual([5, expect.objectContaining({ code: 'VM_MISSING_DISKS', details: { disks: [{ disk: 'disk02', reason: 'missing' }] } })])
+      const done = await as(['--json', 'dg', 'import', '-C', '-f', 'tdg'])
+      expect([done.code, JSON.parse(done.stdout)]).toEqual([0, expect.objectContaining({ name: 'tdg', unusable: [{ disk: 'disk02', reason: 'missing' }] })])
+      expect([...srv.services.storage.groups.keys()]).toEqual(['tdg'])
+      expect((await as(['dg', 'import', 'tdg'])).code).toBe(5) // already imported: VM_EXISTS
+    } finally {
+      await srv.close()
+      await data.remove()
+    }
   })
 })

@@ -218,7 +218,7 @@ export class Storage {
       this.pending.delete(name)
       return g
     } catch (e) {
-      if (isEngineError(e) && (e.code === 'VM_BUSY' || e.code === 'VM_MISSING_DISKS')) this.pending.set(name, { ...p, code: e.code, reason: e.message, ...(e.details ?? {}) })
+      if (isEngineError(e)) this.pending.set(name, { name, paths: p.paths, code: e.code, reason: e.message, ...(e.details ?? {}) })
       throw e
     }
   }

@@ -1,9 +1,14 @@
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DM_PFLAG, DiskGroup, openDevicePath } from '@plexa/engine'
+import { readFile } from 'node:fs/promises'
+import { DM_PFLAG, DiskGroup, openDevicePath, readDiskHeader } from '@plexa/engine'
 import { startServer } from '../src/server.ts'
 import { call, smallData } from './harness.ts'
+
+async function adminToken(dir: string): Promise<string> {
+  return /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
+}
 
 function start(dataDir: string, log: (l: string) => void = () => {}) {
   return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log })
@@ -48,6 +53,70 @@ describe('rule 130: the server starts on a group with a missing disk', () => {
         expect(srv.services.storage.groups.size).toBe(0)
         expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_MISSING_DISKS', disks: [{ disk: 'disk02', reason: 'missing' }] })
         expect((await call(srv.url, 'GET', '/api/health')).status).toBe(200)
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+})
+
+describe('rules 130-131: importing a waiting group through the API (vxdg -f / -C import), audited', () => {
+  it('130 without force the import is refused VM_MISSING_DISKS naming the disk; with force it imports it NODEVICE', async () => {
+    const data = await smallData()
+    try {
+      await deported(data.dir)
+      await rename(disk(data.dir, 2), join(data.dir, 'away.img'))
+      const srv = await start(data.dir)
+      try {
+        const auth = await adminToken(data.dir)
+        const list = await call(srv.url, 'GET', '/api/imports', { auth })
+        expect(list.body.groups).toEqual([expect.objectContaining({ name: 'tdg', code: 'VM_MISSING_DISKS', disks: [{ disk: 'disk02', reason: 'missing' }] })])
+        const refused = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: {} })
+        expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([409, 'VM_MISSING_DISKS', { disks: [{ disk: 'disk02', reason: 'missing' }] }])
+        expect(srv.services.storage.groups.size).toBe(0)
+        const forced = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { force: true } })
+        expect([forced.status, forced.body.name, forced.body.unusable]).toEqual([200, 'tdg', [{ disk: 'disk02', reason: 'missing' }]])
+        expect((await call(srv.url, 'GET', '/api/imports', { auth })).body.groups).toEqual([])
+        const dm = srv.services.storage.group('tdg').dg.config().disks.find((d) => d.dm_name === 'disk02')!
+        expect(dm.dm_pflag & DM_PFLAG.REMOVED).toBe(DM_PFLAG.REMOVED)
+        const audit = (await call(srv.url, 'GET', '/api/audit', { auth })).body.entries.filter((e: { operation: string }) => e.operation === 'POST /api/imports/:dg')
+        expect(audit.map((e: { args: unknown; result: string }) => [e.args, e.result])).toEqual([
+          [{ dg: 'tdg' }, 'VM_MISSING_DISKS'],
+          [{ dg: 'tdg', force: true }, 'ok'],
+        ])
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+
+  it('131 a group another host imported does not stop the start; its import is refused VM_BUSY naming the host until cleared', async () => {
+    const data = await smallData()
+    try {
+      // hostB took the group over and went down without deporting it
+      const b = await DiskGroup.import({ devices: await Promise.all([1, 2, 3].map((n) => openDevicePath(disk(data.dir, n)))), host: 'hostB', clearImport: true })
+      await b.close()
+      const srv = await start(data.dir)
+      try {
+        const auth = await adminToken(data.dir)
+        expect(srv.services.storage.groups.size).toBe(0)
+        expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_BUSY', importedBy: 'hostB' })
+        const refused = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { force: true } })
+        expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([409, 'VM_BUSY', { importedBy: 'hostB' }])
+        const viewerless = await call(srv.url, 'POST', '/api/imports/tdg', { body: { clearImport: true } })
+        expect(viewerless.body.error.code).toBe('VM_UNAUTHORIZED')
+        const cleared = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { clearImport: true } })
+        expect([cleared.status, cleared.body.name]).toEqual([200, 'tdg'])
+        const dg = srv.services.storage.group('tdg').dg
+        expect(dg.config().volumes.map((v) => v.v_name).sort()).toEqual(['cat', 'mir'])
+        const h = await readDiskHeader(srv.services.storage.group('tdg').devices.get('disk01')!)
+        expect(h?.hostid).not.toBe('hostB')
+        const audit = (await call(srv.url, 'GET', '/api/audit', { auth })).body.entries.filter((e: { operation: string }) => e.operation === 'POST /api/imports/:dg')
+        expect(audit.map((e: { result: string }) => e.result)).toEqual(['VM_BUSY', 'VM_UNAUTHORIZED', 'ok'])
       } finally {
         await srv.close()
       }

@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import { expect } from 'vitest'
+import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import type { RouteKey } from '@plexa/protocol'
 import { type TestServer, call, login } from './harness.ts'
 import { until } from './until.ts'
@@ -28,6 +30,18 @@ async function startedTask(t: TestServer): Promise<string> {
   const r = await post(t, `${dg}/volumes/mir/resync`, { force: true, throttle: 1 << 20 })
   if (r.status !== 202) throw new Error(`expected a task, got ${r.status} ${JSON.stringify(r.body)}`)
   return r.body.taskId
+}
+
+/**
+ * A group `odg` in the data directory that host `otherhost` has imported, waiting as `open` leaves
+ * such a group (the whole path, from a start, is importGroup.test.ts's).
+ */
+async function otherHostsGroup(t: TestServer): Promise<void> {
+  const paths = [1, 2].map((i) => join(t.dir, 'disks', `odg-disk0${i}.img`))
+  for (const p of paths) await createImageFile(p, 16 << 20)
+  const g = await DiskGroup.create({ name: 'odg', host: 'otherhost', disks: await Promise.all(paths.map(async (p, i) => ({ name: `d${i}`, device: await openDevicePath(p) }))) })
+  await g.close()
+  t.srv.services.storage.pending.set('odg', { name: 'odg', code: 'VM_BUSY', reason: 'imported by host otherhost', importedBy: 'otherhost', paths })
 }
 
 export const cases: Record<RouteKey, Case> = {
@@ -134,6 +148,20 @@ export const cases: Record<RouteKey, Case> = {
     // before the task is looked up, so the answer does not depend on whether it has finished.
     fail: (t, task) => post(t, `/api/tasks/${task.taskId}/throttle`, { bytesPerSecond: -5 }),
     failCode: 'VM_INVALID_PARAM',
+  },
+  'GET /api/imports': {
+    setup: otherHostsGroup,
+    ok: (t) => get(t, '/api/imports'),
+    check: (_t, b) => void expect(b.groups).toEqual([expect.objectContaining({ name: 'odg', code: 'VM_BUSY', importedBy: 'otherhost' })]),
+    fail: (t) => call(t.url, 'GET', '/api/imports'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
+  'POST /api/imports/:dg': {
+    setup: otherHostsGroup,
+    ok: (t) => post(t, '/api/imports/odg', { clearImport: true }),
+    check: (t, b) => void expect([b.name, [...t.srv.services.storage.groups.keys()].sort()]).toEqual(['odg', ['odg', 'tdg']]),
+    fail: (t) => post(t, '/api/imports/odg', {}),
+    failCode: 'VM_EXISTS',
   },
   'GET /api/dgs': { ok: (t) => get(t, '/api/dgs'), check: (_t, b) => void expect(b.groups.map((g: { name: string }) => g.name)).toEqual(['tdg']), fail: (t) => call(t.url, 'GET', '/api/dgs'), failCode: 'VM_UNAUTHORIZED' },
   'GET /api/dgs/:dg': { ok: (t) => get(t, dg), check: (_t, b) => void expect(b.config.volumes.map((v: { v_name: string }) => v.v_name)).toEqual(['mir', 'cat']), fail: (t) => get(t, '/api/dgs/nodg'), failCode: 'VM_NOT_FOUND' },

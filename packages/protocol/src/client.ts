@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from './errors.ts'
+import type { ApiErrorCode, ApiErrorDetails } from './errors.ts'
 import { type BodyOf, ROUTES, type ResponseOf, type RouteKey, routePath } from './api.ts'
 
 /** The `:name` parameters of a route's path, as a type: `'dg' | 'plex'`. */
@@ -14,10 +14,13 @@ export type ParamsOf<K extends RouteKey> = { [N in ParamNames<K extends `${strin
 export class ApiError extends Error {
   readonly code: ApiErrorCode | 'VM_UNREACHABLE'
   readonly status: number
-  constructor(status: number, code: ApiErrorCode | 'VM_UNREACHABLE', message: string) {
+  /** The error body's `details` (which disks are missing, which host has a group imported), if any. */
+  readonly details: ApiErrorDetails | undefined
+  constructor(status: number, code: ApiErrorCode | 'VM_UNREACHABLE', message: string, details?: ApiErrorDetails) {
     super(message)
     this.status = status
     this.code = code
+    this.details = details
   }
 }
 
@@ -73,8 +76,8 @@ export function createClient(o: ClientOptions = {}): Call {
       throw new ApiError(res.status, 'VM_INTERNAL', `the server answered ${res.status} with something that is not JSON`)
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: ApiErrorCode; message?: string } }).error
-      throw new ApiError(res.status, err?.code ?? 'VM_INTERNAL', err?.message ?? `HTTP ${res.status}`)
+      const err = (json as { error?: { code?: ApiErrorCode; message?: string; details?: ApiErrorDetails } }).error
+      throw new ApiError(res.status, err?.code ?? 'VM_INTERNAL', err?.message ?? `HTTP ${res.status}`, err?.details)
     }
     return json as ResponseOf<typeof key>
   }

@@ -21,9 +21,17 @@ export const API_ONLY_CODES = [
 
 export type ApiErrorCode = EngineErrorCode | (typeof API_ONLY_CODES)[number]
 
-/** The error body of every failed request: `{ error: { code, message } }`. */
+/** What an error is about beyond its code, for a caller to act on without reading the message. */
+export interface ApiErrorDetails {
+  /** VM_MISSING_DISKS: the disks of the group without a usable device, and why. */
+  disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** VM_BUSY at import: the other host that has the group imported. */
+  importedBy?: string
+}
+
+/** The error body of every failed request: `{ error: { code, message, details? } }`. */
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string }
+  error: { code: ApiErrorCode; message: string; details?: ApiErrorDetails }
 }
 
 /** HTTP status for each code; adding a code fails the typecheck until it is mapped here. */

@@ -1,6 +1,6 @@
 /** @plexa/protocol: the wire types and the input validation shared by server, web and cli. */
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
-export type { ApiErrorCode, ApiErrorBody } from './errors.ts'
+export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails } from './errors.ts'
 export { PROTOCOL_VERSION } from './messages.ts'
 export type { Alert, AuditEntry, ClientMessage, FinishedTask, HistoryItem, HistoryView, TaskView, GroupView, LabView, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
 export { parseBody, parseClientMessage, parseJson } from './parse.ts'

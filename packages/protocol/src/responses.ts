@@ -45,6 +45,18 @@ export const DirtyView = DirtyMap.extend({ logWrites: int })
 export const GroupView = z.object({ name: z.string(), config: Config, forcedOffline: z.boolean(), dirty: z.record(z.string(), DirtyMap), stale: z.record(z.string(), StaleView) })
 export const GroupList = z.object({ groups: z.array(z.object({ name: z.string(), tid: int, forcedOffline: z.boolean(), disks: int })) })
 
+/** A disk of a group that an import could not use, and why (VM_MISSING_DISKS). */
+export const UnusableDisk = z.object({ disk: z.string(), reason: z.string(), device: z.string().optional() })
+/**
+ * A group found on the disks and not imported: why (`code`: VM_BUSY when another host has it
+ * imported, `importedBy`; VM_MISSING_DISKS with the `disks` it lacks; or another refusal), and
+ * the devices that hold it.
+ */
+export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), devices: z.array(z.string()) })
+export const ImportList = z.object({ groups: z.array(PendingImport) })
+/** An imported group: its name, configuration tid, and the disks it imported without (NODEVICE). */
+export const Imported = z.object({ name: z.string(), tid: int, unusable: z.array(UnusableDisk) })
+
 export const TaskProgress = z.object({
   taskId: z.string(),
   kind: z.string(),

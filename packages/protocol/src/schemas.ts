@@ -75,3 +75,6 @@ export const LabLoadBody = z.strictObject({
 })
 export const CreateUserBody = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), password: z.string().min(8).max(256), role: z.enum(['admin', 'viewer']) })
 export const CreateTokenBody = z.strictObject({ label: z.string().min(1).max(64) })
+
+/** vxdg import of a group found on the disks and not imported: -f (force) and -C (clearImport). */
+export const ImportBody = z.strictObject({ force: z.boolean().optional(), clearImport: z.boolean().optional() })

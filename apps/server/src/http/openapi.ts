@@ -15,7 +15,7 @@ export function errorCodesOf(key: RouteKey): ApiErrorCode[] {
   if (key === 'POST /api/users') codes.add('VM_EXISTS')
   if (key === 'POST /api/alerts/:alert/ack') codes.add('VM_NOT_FOUND')
   // routes on disk groups, tasks and lab objects reach the engine: any of its codes
-  if (/^\/api\/(dgs|tasks|lab)\//.test(def.path)) for (const c of engine) codes.add(c)
+  if (/^\/api\/(dgs|tasks|lab|imports)\//.test(def.path)) for (const c of engine) codes.add(c)
   return [...codes]
 }
 
@@ -38,7 +38,13 @@ function build(version: string): Document {
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'plexa_session', description: 'the browser session set by POST /api/session' })
   const names = named()
   const errorBody = z
-    .object({ error: z.object({ code: z.enum(Object.keys(HTTP_STATUS) as [ApiErrorCode, ...ApiErrorCode[]]), message: z.string() }) })
+    .object({
+      error: z.object({
+        code: z.enum(Object.keys(HTTP_STATUS) as [ApiErrorCode, ...ApiErrorCode[]]),
+        message: z.string(),
+        details: z.object({ disks: z.array(responses.UnusableDisk).optional(), importedBy: z.string().optional() }).optional().describe('VM_MISSING_DISKS: the disks without a usable device; VM_BUSY at import: the other host that has the group imported'),
+      }),
+    })
     .meta({ id: 'Error', description: 'every failed request; the codes a status carries are listed with it' })
   const ref = (s: z.ZodType) => names.get(s) ?? s
   for (const key of Object.keys(ROUTES) as RouteKey[]) {
@@ -81,7 +87,7 @@ function build(version: string): Document {
   })
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Plexa HTTP API', version, description: 'Generated from the route table in packages/protocol/src/api.ts. Errors are {"error": {"code": "VM_...", "message": "..."}}.' },
+    info: { title: 'Plexa HTTP API', version, description: 'Generated from the route table in packages/protocol/src/api.ts. Errors are {"error": {"code": "VM_...", "message": "...", "details"?: {...}}}.' },
     servers: [{ url: '/' }],
   }) as Document
 }

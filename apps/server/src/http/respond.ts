@@ -26,7 +26,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, e: unknown): ApiErrorCode {
   const code = codeOf(e)
   const message = code === 'VM_INTERNAL' ? 'internal error' : e instanceof Error ? e.message : String(e)
-  sendJson(res, HTTP_STATUS[code], { error: { code, message } })
+  const details = code === 'VM_INTERNAL' ? undefined : (e as { details?: unknown }).details
+  sendJson(res, HTTP_STATUS[code], { error: { code, message, ...(details && typeof details === 'object' && Object.keys(details).length ? { details } : {}) } })
   return code
 }
 

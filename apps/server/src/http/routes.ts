@@ -1,6 +1,7 @@
 import type { Handlers } from './handler.ts'
 import { diskRoutes } from './routes/disks.ts'
 import { historyRoutes } from './routes/history.ts'
+import { importRoutes } from './routes/imports.ts'
 import { labRoutes } from './routes/lab.ts'
 import { plexRoutes } from './routes/plexes.ts'
 import { recordRoutes } from './routes/records.ts'
@@ -19,6 +20,7 @@ export const handlers: Handlers = {
   ...historyRoutes,
   ...recordRoutes,
   ...diskRoutes,
+  ...importRoutes,
   ...plexRoutes,
   ...volumeRoutes,
   ...labRoutes,

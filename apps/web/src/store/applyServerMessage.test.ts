@@ -27,6 +27,12 @@ describe('applyServerMessage', () => {
     expect(s.groups.dg1!.config.plexes[0]).toMatchObject({ pl_name: 'v1-01' })
   })
 
+  it('131: a group imported since the snapshot asks for a fresh snapshot; a known group does not', () => {
+    const s = applyServerMessage(initialServerState(), hello(7))
+    expect(applyServerMessage(s, ev(8, { type: 'dg.state', dg: 'newdg', state: 'imported' })).needsSnapshot).toBe(true)
+    expect(applyServerMessage(s, ev(8, { type: 'dg.state', dg: 'dg1', state: 'imported' })).needsSnapshot).toBe(false)
+  })
+
   it('applies committed record changes, creations and deletions', () => {
     let s = applyServerMessage(initialServerState(), hello(7))
     s = applyServerMessage(s, detach(8))

@@ -108,7 +108,9 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     }
     case 'dg.state': {
       const g = s.groups[e.dg]
-      return g ? { ...base, groups: { ...s.groups, [e.dg]: { ...g, forcedOffline: e.state === 'forced-offline' } } } : base
+      // a group imported since the snapshot (POST /api/imports/:dg, rule 131) comes with a fresh one
+      if (!g) return e.state === 'imported' ? { ...base, needsSnapshot: true } : base
+      return { ...base, groups: { ...s.groups, [e.dg]: { ...g, forcedOffline: e.state === 'forced-offline' } } }
     }
     case 'task.progress': {
       const { type: _t, seq: _s, at: _a, ...p } = e
