@@ -100,13 +100,16 @@ export async function viewer(t: TestServer): Promise<string> {
 }
 
 /** A WebSocket client that records every message. */
-export function wsClient(url: string, o: { token?: string; origin?: string; host?: string; lastSeq?: number; cookie?: string; store?: (m: ServerMessage) => boolean } = {}) {
+export function wsClient(url: string, o: { token?: string; origin?: string; host?: string; lastSeq?: number; cookie?: string; store?: (m: ServerMessage) => boolean; snapshot?: 'columns' } = {}) {
   const headers: Record<string, string> = {}
   if (o.token) headers.authorization = `Bearer ${o.token}`
   if (o.cookie) headers.cookie = o.cookie
   if (o.origin) headers.origin = o.origin
   if (o.host) headers.host = o.host
-  const q = o.lastSeq !== undefined ? `?lastSeq=${o.lastSeq}` : ''
+  const params = new URLSearchParams()
+  if (o.lastSeq !== undefined) params.set('lastSeq', String(o.lastSeq))
+  if (o.snapshot) params.set('snapshot', o.snapshot)
+  const q = params.size ? `?${params}` : ''
   const ws = new WebSocket(url.replace('http', 'ws') + '/ws' + q, { headers })
   const messages: ServerMessage[] = []
   const waiters: Array<() => void> = []

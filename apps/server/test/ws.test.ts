@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ServerEvent, ServerMessage } from '@plexa/protocol'
+import { type ServerEvent, type ServerMessage, type WireServerMessage, isPackedConfig, unpackServerMessage } from '@plexa/protocol'
 import { type TestServer, call, testServer, viewer, wsClient } from './harness.ts'
 import { until } from './until.ts'
 
@@ -36,6 +36,19 @@ describe('WebSocket event stream', () => {
     const seqs = events(a.messages).map((e) => e.seq)
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y))
     expect(new Set(seqs).size).toBe(seqs.length)
+    a.ws.close()
+    b.ws.close()
+  })
+
+  it('sends a client that asks for snapshot=columns the hello with its configurations packed, equal to the JSON one once unpacked (rule 145)', async () => {
+    t = await testServer()
+    const a = wsClient(t.url, { token: t.adminToken })
+    const b = wsClient(t.url, { token: t.adminToken, snapshot: 'columns' })
+    const plain = await a.until((m) => m.type === 'hello')
+    const packed = (await b.until((m) => m.type === 'hello')) as unknown as WireServerMessage
+    expect('packed' in packed && packed.packed).toBe('columns')
+    expect(packed.type === 'hello' && isPackedConfig(packed.snapshot.groups[0]!.config)).toBe(true)
+    expect(unpackServerMessage(packed)).toEqual(plain)
     a.ws.close()
     b.ws.close()
   })

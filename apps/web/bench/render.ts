@@ -17,36 +17,13 @@ import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
 import type { Config } from '@plexa/engine'
-import type { ServerMessage } from '@plexa/protocol'
+import { bigConfig } from './bigConfig.ts'
+import { type ServerMessage, packHello } from '@plexa/protocol'
 import { WebSocketServer } from 'ws'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 
 const DIST = process.env.PLEXA_BENCH_DIST ?? fileURLToPath(new URL('../dist', import.meta.url))
 
-function bigConfig(disks: number, volumes: number, sdsPerPlex: number): Config {
-  const c = { tid: 1, nextRid: 1, dg: { dg_name: 'bigdg', dg_dgid: 'x', dg_rid: 0 }, disks: [], subdisks: [], plexes: [], volumes: [] } as unknown as Config
-  let rid = 1
-  const PUB = 4_000_000
-  for (let d = 0; d < disks; d++) c.disks.push({ dm_name: `disk${d}`, dm_rid: rid++, dm_priv_len: 4096, dm_pub_len: PUB, dm_pflag: 0, dm_device: `/dev/d${d}`, dm_putil: ['', '', ''], dm_tutil: ['', '', ''], dm_comment: '' } as never)
-  const used = new Array<number>(disks).fill(0)
-  let next = 0
-  for (let v = 0; v < volumes; v++) {
-    const vrid = rid++
-    const len = 65536
-    c.volumes.push({ v_name: `vol${v}`, v_rid: vrid, v_len: len, v_kstate: 'ENABLED', v_state: 'ACTIVE', v_read_pol: 'SELECT', v_pref_name: '', v_putil: ['', '', ''], v_tutil: ['', '', ''], v_comment: '' } as never)
-    for (let p = 0; p < 2; p++) {
-      const prid = rid++
-      c.plexes.push({ pl_name: `vol${v}-0${p + 1}`, pl_rid: prid, pl_vol_rid: vrid, pl_v_name: `vol${v}`, pl_layout: 'CONCAT', pl_ncol: 1, pl_st_width: 0, pl_len: len, pl_contig_len: len, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_tflag: 3, pl_tutil: ['', '', ''], pl_putil: ['', '', ''], pl_comment: '' } as never)
-      for (let s = 0; s < sdsPerPlex; s++) {
-        const d = next++ % disks
-        const slen = len / sdsPerPlex
-        c.subdisks.push({ sd_name: `sd${c.subdisks.length}`, sd_rid: rid++, sd_plex_rid: prid, sd_pl_name: `vol${v}-0${p + 1}`, sd_dm_rid: c.disks[d]!.dm_rid, sd_dm_name: `disk${d}`, sd_dm_offset: used[d], sd_len: slen, sd_pl_offset: s * slen, sd_column: 0, sd_is_log: false, sd_putil: ['', '', ''], sd_tutil: ['', '', ''], sd_comment: '' } as never)
-        used[d]! += slen
-      }
-    }
-  }
-  return c
-}
 
 async function serve(config: Config, tasks: number) {
   const server = createServer((req, res) => {
@@ -70,11 +47,17 @@ async function serve(config: Config, tasks: number) {
   const done = new Array<number>(tasks).fill(0)
   // the snapshot is serialized before the page asks for it: the server's time is not the browser's
   const hello = (at: number): ServerMessage => ({ type: 'hello', protocol: 1, seq: at, user: { name: 'admin', role: 'admin' }, snapshot: { seq: at, groups: [{ name: 'bigdg', config, forcedOffline: false, dirty: {}, stale: {} }], tasks: [], lab: { enabled: false, disks: [], loads: [] }, history: { events: [], alerts: [], tasks: [], audit: [] } } })
-  const first = JSON.stringify(hello(0))
-  const bytes = Buffer.byteLength(first)
+  // as the real server does: the column form for a client that asks for it (`snapshot=columns`),
+  // the records as JSON objects for one that does not (an older build of the web app)
+  const wire = (at: number, packed: boolean) => JSON.stringify(packed ? packHello(hello(at) as Extract<ServerMessage, { type: 'hello' }>) : hello(at))
+  const first = { json: wire(0, false), columns: wire(0, true) }
+  let bytes = 0
   let timer: NodeJS.Timeout | undefined
-  wss.on('connection', (ws) => {
-    ws.send(seq === 0 ? first : JSON.stringify(hello(seq)))
+  wss.on('connection', (ws, req) => {
+    const packed = new URL(req.url ?? '/', 'http://x').searchParams.get('snapshot') === 'columns'
+    const frame = seq === 0 ? first[packed ? 'columns' : 'json'] : wire(seq, packed)
+    bytes = Buffer.byteLength(frame)
+    ws.send(frame)
     timer ??= setInterval(report, 100) // the tasks report from the first connection on
   })
   // every task reports 4 times a second, spread over the second
@@ -89,7 +72,10 @@ async function serve(config: Config, tasks: number) {
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   return {
-    bytes,
+    /** Bytes of the snapshot message the page asked for. */
+    get bytes() {
+      return bytes
+    },
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: async () => {
       clearInterval(timer)
@@ -97,6 +83,24 @@ async function serve(config: Config, tasks: number) {
       await new Promise<void>((r) => server.close(() => r()))
     },
   }
+}
+
+interface Profile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** The 12 functions with the most self time of a CPU profile, in ms. */
+function hottest(profile: Profile): string {
+  const self = new Map<string, number>()
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id)!
+    const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
+    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(6)} ${k}`).join('\n')
 }
 
 interface Measured {
@@ -119,9 +123,16 @@ async function measure(config: Config): Promise<Measured> {
       obs.disconnect()
       requestAnimationFrame(() => setTimeout(() => performance.mark('plexa-first-volume'), 0))
     }).observe(document, { childList: true, subtree: true })`)
+    // PLEXA_BENCH_PROFILE_LOAD=1: the hottest functions from the page load to the first paint
+    const loadCdp = process.env.PLEXA_BENCH_PROFILE_LOAD ? await page.context().newCDPSession(page) : undefined
+    if (loadCdp) {
+      await loadCdp.send('Profiler.enable')
+      await loadCdp.send('Profiler.start')
+    }
     await page.goto(srv.url)
     await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: 120_000 })
     const first = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
+    if (loadCdp) console.error(hottest(((await loadCdp.send('Profiler.stop')) as { profile: Profile }).profile))
     if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
     const cdp = process.env.PLEXA_BENCH_DEBUG ? await page.context().newCDPSession(page) : undefined
     await cdp?.send('Performance.enable')
@@ -152,16 +163,9 @@ async function measure(config: Config): Promise<Measured> {
       requestAnimationFrame(tick)
     })`)) as { intervals: number[]; work: number[] }
     if (cdp && process.env.PLEXA_BENCH_PROFILE) {
-      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } }
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: Profile }
       if (process.env.PLEXA_BENCH_PROFILE.endsWith('.cpuprofile')) writeFileSync(process.env.PLEXA_BENCH_PROFILE, JSON.stringify(profile))
-      const self = new Map<string, number>()
-      const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-      profile.samples.forEach((id, i) => {
-        const n = byId.get(id)!
-        const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
-        self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0))
-      })
-      console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(6)} ${k}`).join('\n'))
+      console.error(hottest(profile))
     }
     if (cdp) {
       const m1 = ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics
@@ -183,7 +187,11 @@ const large = bigConfig(1000, 5000, 2)
 const small = bigConfig(6, 4, 2)
 const L: Measured[] = []
 const S: Measured[] = []
-for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3); i++) {
+for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) && process.env.PLEXA_BENCH_ONLY !== 'huge'; i++) {
+  if (process.env.PLEXA_BENCH_ONLY === 'large') {
+    L.push(await measure(large))
+    continue
+  }
   S.push(await measure(small))
   L.push(await measure(large))
 }

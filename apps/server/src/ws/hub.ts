@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { Clock } from '@plexa/engine'
 import { type Principal } from '../auth/users.ts'
-import { PROTOCOL_VERSION, parseClientMessage, type ServerEvent, type ServerEventBody, type ServerMessage, type ServerSnapshot } from '@plexa/protocol'
+import { PROTOCOL_VERSION, packHello, parseClientMessage, type ServerEvent, type ServerEventBody, type ServerMessage, type ServerSnapshot } from '@plexa/protocol'
 import type { WebSocket } from 'ws'
+
+/** How a client wants the hello's configurations: records as JSON objects, or their column form. */
+export type SnapshotFormat = 'json' | 'columns'
 
 export interface HubOptions {
   clock: Clock
@@ -73,13 +76,13 @@ export class Hub {
    * no event has come and for at most HELLO_REUSE_MS (state that changes without an event, such
    * as a task's progress between its reports, is then at most that old).
    */
-  helloFrame(who: Principal): Buffer {
-    const key = `${who.role}:${who.name}`
+  helloFrame(who: Principal, format: SnapshotFormat = 'json'): Buffer {
+    const key = `${format}:${who.role}:${who.name}`
     const now = this.o.clock.now()
     const hit = this.hellos.get(key)
     if (hit && hit.seq === this.seq && now - hit.at < Hub.HELLO_REUSE_MS) return hit.frame
-    const hello: ServerMessage = { type: 'hello', protocol: PROTOCOL_VERSION, seq: this.seq, snapshot: this.o.snapshot(), user: { name: who.name, role: who.role } }
-    const frame = Buffer.from(JSON.stringify(hello))
+    const hello = { type: 'hello', protocol: PROTOCOL_VERSION, seq: this.seq, snapshot: this.o.snapshot(), user: { name: who.name, role: who.role } } satisfies ServerMessage
+    const frame = Buffer.from(JSON.stringify(format === 'columns' ? packHello(hello) : hello))
     for (const [k, h] of this.hellos) if (h.seq !== this.seq || now - h.at >= Hub.HELLO_REUSE_MS) this.hellos.delete(k)
     this.hellos.set(key, { seq: this.seq, at: now, frame })
     return frame
@@ -101,10 +104,11 @@ export class Hub {
   }
 
   attach(ws: WebSocket, who: Principal, req: IncomingMessage): HubClient {
-    const c = new HubClient(this, ws, who)
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    // `snapshot=columns`: the hello's configurations in their column form (packedConfig.ts)
+    const c = new HubClient(this, ws, who, url.searchParams.get('snapshot') === 'columns' ? 'columns' : 'json')
     this.clients.add(c)
     ws.on('close', () => this.clients.delete(c))
-    const url = new URL(req.url ?? '/', 'http://localhost')
     const last = url.searchParams.get('lastSeq')
     const protocol = url.searchParams.get('protocol')
     if (protocol !== null && Number(protocol) !== PROTOCOL_VERSION) {
@@ -132,9 +136,11 @@ export class HubClient {
   private pending: Array<{ event: ServerEvent; frame: string }> = []
   private started = false
   alive = true
+  private readonly format: SnapshotFormat
 
-  constructor(hub: Hub, ws: WebSocket, who: Principal) {
+  constructor(hub: Hub, ws: WebSocket, who: Principal, format: SnapshotFormat = 'json') {
     this.hub = hub
+    this.format = format
     this.ws = ws
     this.who = who
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()))
@@ -155,7 +161,7 @@ export class HubClient {
       return
     }
     // a text frame from a shared buffer: not copied per socket
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.hub.helloFrame(this.who), { binary: false })
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.hub.helloFrame(this.who, this.format), { binary: false })
   }
 
   private onMessage(text: string): void {

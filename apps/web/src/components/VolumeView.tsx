@@ -20,6 +20,8 @@ const LINE = 16
 const GAP = 8
 /** Space between the scroller's content edge and the SVG: the figure's border and padding. */
 const INSET = 18
+/** Slots of drawings kept for the volumes in view: more than ever fit in the window. */
+const SLOTS = 256
 
 type Trouble = Map<string, 'failed' | 'removed'>
 
@@ -85,7 +87,11 @@ export function VolumeView() {
       <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2" data-testid="volume-scroller">
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (
-            <div key={`${it.g.name}/${it.v.v_name}`} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP }}>
+            // keyed by slot (the item's index modulo SLOTS): a volume scrolling in takes over the
+            // elements of the one that scrolled out, updated in place rather than created anew,
+            // and the drawings that stay in view keep their slot, so they are not drawn again;
+            // each slot is laid out and painted on its own (contain)
+            <div key={(from + k) % SLOTS} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP, contain: 'strict' }}>
               <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} health={it.health} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type ServerMessage } from '@plexa/protocol'
+import { PROTOCOL_VERSION, type ServerMessage, type WireServerMessage, unpackServerMessage } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { api } from './api.ts'
 
@@ -24,7 +24,8 @@ export function connect(): () => void {
     const s = appStore.getState()
     const last = s.server.seq > 0 && !s.server.needsSnapshot ? `&lastSeq=${s.server.seq}` : ''
     const proto = location.protocol === 'https:' ? 'wss' : 'ws'
-    const sock = new WebSocket(`${proto}://${location.host}/ws?protocol=${PROTOCOL_VERSION}${last}`)
+    // the snapshot's configurations come in their column form: a tenth of the bytes, parsed faster
+    const sock = new WebSocket(`${proto}://${location.host}/ws?protocol=${PROTOCOL_VERSION}&snapshot=columns${last}`)
     ws = sock
     let opened = false
     sock.onopen = () => {
@@ -35,7 +36,7 @@ export function connect(): () => void {
       // performance marks of the first snapshot's way in (read by the rendering benchmark)
       if (!performance.getEntriesByName('plexa-first-message').length) performance.mark('plexa-first-message')
       // messages are applied once per frame, however many arrive: one render, not hundreds
-      queue.push(JSON.parse(String(m.data)) as ServerMessage)
+      queue.push(unpackServerMessage(JSON.parse(String(m.data)) as WireServerMessage))
       if (!performance.getEntriesByName('plexa-parsed').length) performance.mark('plexa-parsed')
       if (!scheduled) {
         scheduled = true

@@ -1,7 +1,8 @@
-import type { Config } from '@plexa/engine'
+import type { PlRecord } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, TaskView } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
 import { dateTime } from './format.ts'
+import { indexConfig } from './layout.ts'
 
 /**
  * Health first: what a group's volumes, disks and plexes mean for the administrator, derived from
@@ -77,12 +78,6 @@ export interface GroupHealth {
 
 const REMOVED = 0x100
 
-/** A log plex: every subdisk of it is a log subdisk (as the engine tells them). */
-function isLog(c: Config, plexName: string): boolean {
-  const sds = c.subdisks.filter((s) => s.sd_pl_name === plexName)
-  return sds.length > 0 && sds.every((s) => s.sd_is_log)
-}
-
 const cache = new WeakMap<GroupView, { lab: LabView['disks']; h: GroupHealth }>()
 
 /** The health of one group (memoised per group view and lab state: the store replaces them on change). */
@@ -96,12 +91,31 @@ export function groupHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
 
 function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const c = g.config
-  const sdsByPlex = new Map<string, string[]>()
-  for (const s of c.subdisks) if (s.sd_pl_name) sdsByPlex.set(s.sd_pl_name, [...(sdsByPlex.get(s.sd_pl_name) ?? []), s.sd_dm_name])
-  const volsByDisk = new Map<string, Set<string>>()
-  for (const p of c.plexes) {
-    if (!p.pl_v_name) continue
-    for (const d of sdsByPlex.get(p.pl_name) ?? []) volsByDisk.set(d, (volsByDisk.get(d) ?? new Set()).add(p.pl_v_name))
+  // the layout's index (built once per configuration, shared with the drawings): a group may
+  // hold 200,000 subdisks, so nothing here filters a whole table per record
+  const ix = indexConfig(c)
+  const disksOf = (p: PlRecord) => (ix.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_name)
+  // a log plex: every subdisk of it is a log subdisk (as the engine tells them)
+  const isLog = (p: PlRecord) => {
+    const sds = ix.sdsByPlex.get(p.pl_rid)
+    return !!sds && sds.length > 0 && sds.every((s) => s.sd_is_log)
+  }
+  const labOf = new Map(lab.filter((x) => x.dg === g.name).map((x) => [x.disk, x]))
+  // the volumes with a subdisk on a disk, asked for only for the disks that are shown or in trouble
+  let byDisk: Map<string, Set<string>> | undefined
+  const volumesOn = (disk: string) => {
+    if (!byDisk) {
+      byDisk = new Map()
+      for (const p of c.plexes) {
+        if (!p.pl_v_name) continue
+        for (const s of ix.sdsByPlex.get(p.pl_rid) ?? []) {
+          const set = byDisk.get(s.sd_dm_name)
+          if (set) set.add(p.pl_v_name)
+          else byDisk.set(s.sd_dm_name, new Set([p.pl_v_name]))
+        }
+      }
+    }
+    return [...(byDisk.get(disk) ?? [])].sort()
   }
   // disks: failed (lab), removed (no device), suspect (plexes failed with I/O errors on it): of
   // the disks under the failed plexes, the ones every failed plex has in common, else each one
@@ -110,15 +124,15 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   // a disk the lab failed (now or before a restore) is the one a failed plex over it failed on
   const labFailed = new Set(lab.filter((x) => x.dg === g.name && (x.failed !== 'none' || x.failedAt !== undefined)).map((x) => x.disk))
   const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => {
-    const on = sdsByPlex.get(p.pl_name) ?? []
+    const on = disksOf(p)
     return new Set(on.some((d) => labFailed.has(d)) ? on.filter((d) => labFailed.has(d)) : on)
   })
   const common = ioFailed.length ? [...ioFailed[0]!].filter((d) => ioFailed.every((set) => set.has(d))) : []
   const suspects = new Set(common.length ? common : ioFailed.filter((set) => set.size === 1).flatMap((set) => [...set]))
-  const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && (sdsByPlex.get(p.pl_name) ?? []).includes(disk)).map((p) => p.pl_name)
+  const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && disksOf(p).includes(disk)).map((p) => p.pl_name)
   const disks = new Map<string, DiskHealth>()
   for (const d of c.disks) {
-    const ld = lab.find((x) => x.dg === g.name && x.disk === d.dm_name)
+    const ld = labOf.get(d.dm_name)
     const l = ld && ld.failed !== 'none' ? ld : undefined
     // the lab failed it once and restored it: it answers now
     const answering = ld?.failed === 'none' && ld.failedAt !== undefined
@@ -128,20 +142,29 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
     else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
-    disks.set(d.dm_name, { disk: d.dm_name, status, reason, volumes: [...(volsByDisk.get(d.dm_name) ?? [])].sort() })
+    let volumes: string[] | undefined
+    disks.set(d.dm_name, {
+      disk: d.dm_name,
+      status,
+      reason,
+      get volumes() {
+        return (volumes ??= volumesOn(d.dm_name))
+      },
+    })
   }
   const bad = (disk: string) => disks.get(disk)?.status === 'failed' || disks.get(disk)?.status === 'removed'
+  const anyBad = [...disks.values()].some((d) => d.status === 'failed' || d.status === 'removed')
   const plexes = new Map<string, PlexHealth>()
   const volumes = new Map<string, VolumeHealth>()
   for (const v of c.volumes) {
-    const mine = c.plexes.filter((p) => p.pl_v_name === v.v_name)
-    const data = mine.filter((p) => !isLog(c, p.pl_name))
+    const mine = ix.plexesByVolume.get(v.v_rid) ?? []
+    const data = mine.filter((p) => !isLog(p))
     const problems: string[] = []
     let healthy = 0
     for (const p of mine) {
-      const failedDisks = [...new Set((sdsByPlex.get(p.pl_name) ?? []).filter(bad))]
+      const failedDisks = anyBad ? [...new Set(disksOf(p).filter(bad))] : []
       const stale = g.stale[p.pl_name]
-      const log = isLog(c, p.pl_name)
+      const log = isLog(p)
       let problem: string | undefined
       if (p.pl_kstate !== 'ENABLED' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`
       else if (!log && p.pl_state !== 'ACTIVE' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_state}`
@@ -210,17 +233,21 @@ export interface StripCounts {
   runningTasks: number
 }
 
+const countsCache = new WeakMap<GroupHealth, Omit<StripCounts, 'runningTasks'>>()
+
+/** The strip's counts; what comes from the health is counted once per health (not at every task report). */
 export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView[]): StripCounts {
   const h = groupHealth(g, lab)
-  const byRedundancy: Record<Redundancy, number> = { full: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
-  for (const v of h.volumes.values()) byRedundancy[v.redundancy]++
-  return {
-    dg: g.name,
-    byRedundancy,
-    failedDisks: [...h.disks.values()].filter((d) => diskIsBad(d.status)).map((d) => d.disk),
-    stalePlexes: [...h.plexes.values()].filter((p) => p.problem).length,
-    runningTasks: tasks.filter((t) => t.dg === g.name).length,
+  let counts = countsCache.get(h)
+  if (!counts) {
+    const byRedundancy: Record<Redundancy, number> = { full: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
+    for (const v of h.volumes.values()) byRedundancy[v.redundancy]++
+    let stalePlexes = 0
+    for (const p of h.plexes.values()) if (p.problem) stalePlexes++
+    counts = { dg: g.name, byRedundancy, failedDisks: [...h.disks.values()].filter((d) => diskIsBad(d.status)).map((d) => d.disk), stalePlexes }
+    countsCache.set(h, counts)
   }
+  return { ...counts, runningTasks: tasks.filter((t) => t.dg === g.name).length }
 }
 
 /**
