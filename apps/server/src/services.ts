@@ -1,5 +1,5 @@
 import type { Clock, Config, DiskGroup } from '@plexa/engine'
-import type { GroupView, ServerSnapshot, TaskView } from '@plexa/protocol'
+import type { GroupView, PendingImport, ServerSnapshot, TaskView } from '@plexa/protocol'
 import type { AuditLog } from './audit.ts'
 import type { DeviceCookies } from './auth/deviceCookies.ts'
 import type { LoginLimiter } from './auth/loginLimiter.ts'
@@ -8,7 +8,7 @@ import type { Users } from './auth/users.ts'
 import type { History, TaskMeta } from './history/history.ts'
 import type { Lab } from './lab.ts'
 import type { Metrics } from './metrics.ts'
-import type { Storage } from './storage.ts'
+import type { PendingGroup, Storage } from './storage.ts'
 import type { Hub } from './ws/hub.ts'
 
 /** Everything a request handler may use; injected, so tests build real servers on port 0. */
@@ -34,9 +34,14 @@ export function groupView(dg: DiskGroup): GroupView {
   return { name: dg.name, config: dg.config(), forcedOffline: dg.forcedOffline, dirty: dg.dirtyMaps(), stale: dg.staleMaps() }
 }
 
+/** A group waiting for an import, as the API and the snapshot show it. */
+export function pendingView(p: PendingGroup): PendingImport {
+  return { name: p.name, code: p.code, reason: p.reason, ...(p.importedBy ? { importedBy: p.importedBy } : {}), ...(p.disks ? { disks: p.disks } : {}), devices: p.paths }
+}
+
 export function snapshot(s: Services): ServerSnapshot {
   const groups = [...s.storage.groups.values()].map((g) => groupView(g.dg))
-  return { seq: s.hub.currentSeq, groups, tasks: runningTasks(s), lab: s.lab.view(), history: s.history.view(s.audit.tail(100)) }
+  return { seq: s.hub.currentSeq, groups, tasks: runningTasks(s), lab: s.lab.view(), history: s.history.view(s.audit.tail(100)), imports: [...s.storage.pending.values()].map(pendingView) }
 }
 
 /** Running tasks with what the server knows they cover. */

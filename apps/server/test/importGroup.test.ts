@@ -105,12 +105,15 @@ describe('rules 130-131: importing a waiting group through the API (vxdg -f / -C
         const auth = await adminToken(data.dir)
         expect(srv.services.storage.groups.size).toBe(0)
         expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_BUSY', importedBy: 'hostB' })
+        // the web learns of it from the snapshot
+        expect((await call(srv.url, 'GET', '/api/snapshot', { auth })).body.imports).toEqual([expect.objectContaining({ name: 'tdg', code: 'VM_BUSY', importedBy: 'hostB' })])
         const refused = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { force: true } })
         expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([409, 'VM_BUSY', { importedBy: 'hostB' }])
         const viewerless = await call(srv.url, 'POST', '/api/imports/tdg', { body: { clearImport: true } })
         expect(viewerless.body.error.code).toBe('VM_UNAUTHORIZED')
         const cleared = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { clearImport: true } })
         expect([cleared.status, cleared.body.name]).toEqual([200, 'tdg'])
+        expect((await call(srv.url, 'GET', '/api/snapshot', { auth })).body.imports).toEqual([])
         const dg = srv.services.storage.group('tdg').dg
         expect(dg.config().volumes.map((v) => v.v_name).sort()).toEqual(['cat', 'mir'])
         const h = await readDiskHeader(srv.services.storage.group('tdg').devices.get('disk01')!)

@@ -48,7 +48,7 @@ export const ROUTES = {
   'GET /api/users': r('GET', '/api/users', 'admin', 'list users', { response: res.UserList }),
   'POST /api/users': r('POST', '/api/users', 'admin', 'create a user', { body: s.CreateUserBody, response: res.UserCreated, status: [201] }),
   'POST /api/tokens': r('POST', '/api/tokens', 'viewer', 'create a bearer token for yourself', { body: s.CreateTokenBody, response: res.TokenCreated, status: [201] }),
-  'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at', { response: res.Snapshot }),
+  'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at, and the groups waiting for an import (imports)', { response: res.Snapshot }),
   'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)', { response: res.AuditList }),
   'GET /api/tasks': r('GET', '/api/tasks', 'viewer', 'running tasks', { response: res.TaskList }),
   'GET /api/tasks/history': r('GET', '/api/tasks/history', 'viewer', 'finished tasks with their outcome and report, newest last (?before=ID&limit=N)', { response: res.FinishedTaskList }),

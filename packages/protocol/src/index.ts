@@ -2,7 +2,7 @@
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
 export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails } from './errors.ts'
 export { PROTOCOL_VERSION } from './messages.ts'
-export type { Alert, AuditEntry, ClientMessage, FinishedTask, HistoryItem, HistoryView, TaskView, GroupView, LabView, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
+export type { Alert, AuditEntry, ClientMessage, FinishedTask, HistoryItem, HistoryView, TaskView, GroupView, LabView, PendingImport, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
 export { PACKED_CONFIG_VERSION, isPackedConfig, packConfig, packHello, packSnapshot, unpackConfig, unpackServerMessage, unpackSnapshot } from './packedConfig.ts'
 export type { PackedColumn, PackedConfig, PackedHello, PackedSnapshot, PackedTable, WireServerMessage } from './packedConfig.ts'
 export { parseBody, parseClientMessage, parseJson } from './parse.ts'

@@ -126,12 +126,25 @@ export interface LabView {
   loads: Array<{ dg: string; volume: string; running: boolean; writes: number; errors: number }>
 }
 
+/** A disk group found on the disks that the server did not import, and why (GET /api/imports). */
+export interface PendingImport {
+  name: string
+  /** VM_BUSY (another host has it imported: `importedBy`), VM_MISSING_DISKS (`disks`), or another refusal. */
+  code: string
+  reason: string
+  importedBy?: string
+  disks?: Array<{ disk: string; reason: string; device?: string }>
+  devices: string[]
+}
+
 export interface ServerSnapshot {
   seq: number
   groups: GroupView[]
   tasks: TaskView[]
   lab: LabView
   history: HistoryView
+  /** Groups waiting for an administrator's import (rule 131). */
+  imports?: PendingImport[]
 }
 
 export type ServerMessage =

@@ -113,7 +113,7 @@ export const HistoryItem = z.object({ id: int, event: StreamedEvent })
 export const HistoryPage = z.object({ events: z.array(HistoryItem) })
 export const HistoryView = z.object({ events: z.array(HistoryItem), alerts: z.array(Alert), tasks: z.array(FinishedTask), audit: z.array(AuditEntry) })
 
-export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: z.array(Task), lab: LabView, history: HistoryView })
+export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: z.array(Task), lab: LabView, history: HistoryView, imports: z.array(PendingImport).optional() })
 
 const RecordChange = z.object({ kind: z.enum(['dg', 'dm', 'sd', 'pl', 'v']), rid: int, name: z.string(), op: z.enum(['create', 'update', 'delete']), fields: z.array(z.string()), after: z.record(z.string(), z.unknown()).optional() })
 /** A committed transaction, or its dry run (`dryRun: true`, nothing changed). */

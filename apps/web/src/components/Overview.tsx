@@ -19,10 +19,16 @@ export function Overview() {
   const live = useApp((s) => s.server.connection === 'live')
   const [error, setError] = useState<string>()
   const finished = useApp((s) => s.server.finished)
-  const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished), [groups, lab, alertMap, finished])
+  const imports = useApp((s) => s.server.imports)
+  const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports), [groups, lab, alertMap, finished, imports])
   const why = role !== 'admin' ? 'viewers cannot change anything' : !live ? 'the server cannot be reached' : undefined
   const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
     const f = it.fix
+    if (f.kind === 'import') {
+      const how = [f.force ? 'without its missing disks, which stay NODEVICE until they return' : '', f.clearImport ? 'taking it over from the other host, which must be down: two hosts writing the same disks destroy its data' : ''].filter(Boolean).join('; ')
+      const body = { ...(f.force ? { force: true } : {}), ...(f.clearImport ? { clearImport: true } : {}) }
+      return { label: `Import ${it.dg}${f.force ? ' (force)' : ''}${f.clearImport ? ' (clear import)' : ''}`, run: () => appStore.getState().confirm({ id: 'import', label: 'Import disk group', route: 'POST /api/imports/:dg', params: { dg: it.dg }, body, destructive: true, warning: `${it.dg} is imported ${how}`, noDryRun: 'an import has no dry run: it is refused, changing nothing, if more disks are missing or another host holds it' }) }
+    }
     const g = groups.find((x) => x.name === it.dg)
     if (!g) return undefined
     const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => actionsFor(g.config, { dg: it.dg, ...sel }, role).find((a) => a.id === id)

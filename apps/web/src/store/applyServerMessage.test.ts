@@ -31,6 +31,10 @@ describe('applyServerMessage', () => {
     const s = applyServerMessage(initialServerState(), hello(7))
     expect(applyServerMessage(s, ev(8, { type: 'dg.state', dg: 'newdg', state: 'imported' })).needsSnapshot).toBe(true)
     expect(applyServerMessage(s, ev(8, { type: 'dg.state', dg: 'dg1', state: 'imported' })).needsSnapshot).toBe(false)
+    const waiting = { name: 'newdg', code: 'VM_BUSY', reason: 'imported by host hostB', importedBy: 'hostB', devices: ['/d/a.img'] }
+    const withImports = applyServerMessage(s, { ...(hello(9) as Extract<ServerMessage, { type: 'hello' }>), snapshot: { ...snapshot(9), imports: [waiting] } })
+    expect(withImports.imports).toEqual([waiting])
+    expect(applyServerMessage(withImports, hello(10)).imports).toEqual([])
   })
 
   it('applies committed record changes, creations and deletions', () => {

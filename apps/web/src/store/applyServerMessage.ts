@@ -1,5 +1,5 @@
 import type { Config, RecordChange } from '@plexa/engine'
-import type { Alert, AuditEntry, FinishedTask, GroupView, LabView, Role, ServerEvent, ServerMessage, TaskView } from '@plexa/protocol'
+import type { Alert, AuditEntry, FinishedTask, GroupView, LabView, PendingImport, Role, ServerEvent, ServerMessage, TaskView } from '@plexa/protocol'
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
 
@@ -32,6 +32,8 @@ export interface ServerState {
   connectionNotes: Array<{ at: number; lost: boolean }>
   /** A sequence gap was seen: the socket must fetch a fresh snapshot. */
   needsSnapshot: boolean
+  /** Groups found on the disks that the server did not import (as of the last snapshot). */
+  imports: PendingImport[]
 }
 
 export const EVENT_LIMIT = 500
@@ -49,7 +51,7 @@ export interface LogEntry {
 const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
 
 export function initialServerState(): ServerState {
-  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', connectionNotes: [], needsSnapshot: false }
+  return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', connectionNotes: [], needsSnapshot: false, imports: [] }
 }
 
 /** The connection changes at `at`: a loss marks the data stale and is noted, a return notes it and clears the mark. */
@@ -176,6 +178,7 @@ export function applyServerMessage(s: ServerState, m: ServerMessage): ServerStat
         user: m.user,
         connection: 'live',
         needsSnapshot: false,
+        imports: m.snapshot.imports ?? [],
       }
     }
     case 'resumed':

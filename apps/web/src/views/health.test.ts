@@ -131,3 +131,21 @@ describe('unrepairedMismatches', () => {
     expect(attention([], { enabled: false, disks: [], loads: [] }, [], [t(1, 'verify', 1)])[0]).toMatchObject({ key: 'dg/mir/mismatch', severity: 'critical' })
   })
 })
+
+describe('rule 131: groups the server did not import need attention, with the import that fixes them', () => {
+  const none = { enabled: false, disks: [], loads: [] }
+  it('131: missing disks are imported with force, another host\'s import is cleared; both come first', () => {
+    const items = attention([], none, [], [], [
+      { name: 'olddg', code: 'VM_MISSING_DISKS', reason: '', disks: [{ disk: 'disk02', reason: 'missing' }], devices: [] },
+      { name: 'fardg', code: 'VM_BUSY', reason: '', importedBy: 'hostB', devices: [] },
+      { name: 'oddg', code: 'VM_NOQUORUM', reason: 'no majority', devices: [] },
+    ])
+    expect(items.map((i) => [i.key, i.severity, i.fix])).toEqual([
+      ['import/olddg', 'critical', { kind: 'import', force: true, clearImport: false }],
+      ['import/fardg', 'critical', { kind: 'import', force: false, clearImport: true }],
+      ['import/oddg', 'critical', { kind: 'none' }],
+    ])
+    expect(items[0]!.text).toContain('disk02')
+    expect(items[1]!.text).toContain('hostB')
+  })
+})

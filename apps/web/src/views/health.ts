@@ -1,5 +1,5 @@
 import type { PlRecord } from '@plexa/engine'
-import type { Alert, FinishedTask, GroupView, LabView, TaskView } from '@plexa/protocol'
+import type { Alert, FinishedTask, GroupView, LabView, PendingImport, TaskView } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
 import { dateTime } from './format.ts'
 import { indexConfig } from './layout.ts'
@@ -195,12 +195,29 @@ export interface AttentionItem {
   dg: string
   severity: 'critical' | 'warning'
   text: string
-  fix: { kind: 'resync-volume'; volume: string } | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string } | { kind: 'ack'; alert: number } | { kind: 'verify'; volume: string } | { kind: 'none' }
+  fix:
+    | { kind: 'resync-volume'; volume: string }
+    | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string }
+    | { kind: 'ack'; alert: number }
+    | { kind: 'verify'; volume: string }
+    | { kind: 'import'; force: boolean; clearImport: boolean }
+    | { kind: 'none' }
+}
+
+/**
+ * A group the server did not import (rule 131): why, and the import that brings it up: with force
+ * when disks are missing (vxdg -f), clearing the import when another host holds it (vxdg -C).
+ */
+export function importItem(p: PendingImport): AttentionItem {
+  const missing = p.disks?.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')
+  const why = p.code === 'VM_BUSY' && p.importedBy ? `host ${p.importedBy} has it imported: clear that import only if that host is down` : p.code === 'VM_MISSING_DISKS' && missing ? `disks without a usable device: ${missing}; importing with force brings it up without them (NODEVICE)` : `${p.code}: ${p.reason}`
+  const fixable = p.code === 'VM_BUSY' || p.code === 'VM_MISSING_DISKS'
+  return { key: `import/${p.name}`, dg: p.name, severity: 'critical', text: `disk group ${p.name} is not imported: ${why}`, fix: fixable ? { kind: 'import', force: p.code === 'VM_MISSING_DISKS', clearImport: p.code === 'VM_BUSY' } : { kind: 'none' } }
 }
 
 /** The overview: every volume not fully redundant, every failed disk, plexes that differ, every open alert. */
-export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = []): AttentionItem[] {
-  const out: AttentionItem[] = []
+export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = [], imports: readonly PendingImport[] = []): AttentionItem[] {
+  const out: AttentionItem[] = imports.map(importItem)
   for (const [key, t] of unrepairedMismatches(finished)) {
     const [dg, volume] = key.split('/') as [string, string]
     out.push({ key: `${key}/mismatch`, dg, severity: 'critical', text: `volume ${volume}: its plexes differ in ${t.verify!.mismatchCount} region(s) (verify ${t.taskId}); choose the plex whose data is right in the task history's verify report`, fix: { kind: 'none' } })

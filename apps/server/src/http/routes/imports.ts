@@ -1,10 +1,6 @@
-import type { PendingGroup } from '../../storage.ts'
+import { pendingView } from '../../services.ts'
 import type { Handlers } from '../handler.ts'
 import { ok } from '../handler.ts'
-
-function pendingView(p: PendingGroup) {
-  return { name: p.name, code: p.code, reason: p.reason, ...(p.importedBy ? { importedBy: p.importedBy } : {}), ...(p.disks ? { disks: p.disks } : {}), devices: p.paths }
-}
 
 /** vxdg import of the groups found on the disks and not imported at start (rules 130, 131). */
 export const importRoutes = {
