@@ -76,9 +76,14 @@ import { type DiskRegion, diskRegions, subdiskVolumeRanges } from './resyncPlan.
 import type { TaskProgress } from './events.ts'
 import { Draft, finishDraft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
+import { isLogPlexRec, isServing, onMissingDisk } from './records/plexState.ts'
+import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
+import { runPlexCopy } from './resync/plexCopy.ts'
+import { type VerifyReport, runVerify } from './resync/verify.ts'
 
-/** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
-export const REGION_SECTORS = 1024
+export { REGION_SECTORS } from './resync/regionCopy.ts'
+export type { SyncReport } from './resync/regionCopy.ts'
+export type { VerifyReport } from './resync/verify.ts'
 
 export type { TxOptions, TxResult } from './config/configStore.ts'
 export type { InterruptedTask } from './config/kernelLog.ts'
@@ -210,6 +215,8 @@ export class DiskGroup {
    * life (`enabledAt`) it was decided for: no current copy meanwhile (rule 118).
    */
   private readonly detaching = new Map<number, number | undefined>()
+  /** What the region copy, verify and plex copy use of the group (resync/). */
+  private readonly sync: SyncContext
   private readonly opts: OpenOptions
   private readonly sleep: (ms: number) => Promise<void>
   private readonly stale: StaleMaps
@@ -263,6 +270,27 @@ export class DiskGroup {
       },
     })
     this.rebuildIoMap()
+    this.sync = {
+      cfg: () => this.cfg,
+      closed: () => this.closed,
+      stale: this.stale,
+      klog: this.klog,
+      tasks: this.tasks,
+      checkpointRegions: init.opts.checkpointRegions ?? 20,
+      runtime: (v) => this.runtime(v),
+      plexesOf: (vrid) => this.plexesOf(vrid),
+      canRead: (p, s, n) => this.canRead(p, s, n),
+      covers: (p, s, n) => this.covers(p, s, n),
+      readPlex: (p, s, n) => this.readPlex(p, s, n),
+      writePlex: (p, s, data) => this.writePlex(p, s, data),
+      flushPlex: (p) => this.flushPlex(p),
+      ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
+      copyWriteFailed: (v, p, err, g) => this.copyWriteFailed(v, p, err, g),
+      rwbackReached: (v, end) => {
+        const x = this.cfg.volumes.find((y) => y.v_rid === v.v_rid)
+        if (x) x.v_rwback_offset = Math.min(x.v_len, end)
+      },
+    }
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
     this.store.onCommit((c) => this.announce(c))
@@ -951,22 +979,7 @@ export class DiskGroup {
     assertUnlocked(target.pl_tutil[0], plex)
     const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
     if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
-    const task = this.tasks.start('copy', v.v_name, v.v_len * SECTOR_SIZE)
-    opts.onTask?.(task.id)
-    try {
-      for (let off = 0; off < v.v_len; off += REGION_SECTORS) {
-        task.throwIfAborted()
-        const len = Math.min(REGION_SECTORS, v.v_len - off)
-        const data = await this.readPlex(source, off, len)
-        await this.writePlex(target, off, data)
-        this.tasks.progress(task, len * SECTOR_SIZE)
-      }
-      await this.flushPlex(target)
-      this.tasks.finish(task, 'ok')
-    } catch (e) {
-      this.tasks.finish(task, 'failed', e)
-      throw e
-    }
+    await runPlexCopy(this.sync, v, source, target, opts.onTask)
   }
 
   /**
@@ -1165,7 +1178,7 @@ export class DiskGroup {
     if (crashRegions && crashRegions.size > 0 && active.length > 1) {
       // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
       rt.rwback = crashRegions.clone()
-      const handle = this.runSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
+      const handle = this.startSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
       try {
         await handle.done
       } catch (e) {
@@ -2007,7 +2020,7 @@ export class DiskGroup {
     const regions = [...entry.regions].filter((g) => g < n)
     try {
       if (regions.length > 0 || !o.quiet) {
-        const handle = this.runSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
+        const handle = this.startSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
         o.onTask?.(handle.id)
         const report = await handle.done
         if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
@@ -2113,191 +2126,9 @@ export class DiskGroup {
     return true
   }
 
-  /** Preferred good plex for a region: the preferred plex, then association order (SEMANTICS.md 3.2). */
-  private sourcesFor(v: VRecord, g: number, among?: number[]): PlRecord[] {
-    const s = g * REGION_SECTORS
-    const n = Math.min(REGION_SECTORS, v.v_len - s)
-    const all = this.plexesOf(v.v_rid).filter((p) => (!among || among.includes(p.pl_rid)) && this.canRead(p, s, n) && p.pl_state === 'ACTIVE')
-    const pref = all.findIndex((p) => p.pl_name === v.v_pref_name)
-    return pref > 0 ? [all[pref]!, ...all.filter((_, i) => i !== pref)] : all
-  }
-
-  /**
-   * The region copy engine behind attach, recovery, resync of a volume or a disk, and repair.
-   * Each region is copied under an exclusive region lock (foreground writes wait), from the
-   * preferred good plex to its targets; stale marks are cleared as regions are copied and
-   * persisted every few regions (the checkpoint a restart continues from).
-   */
-  private runSync(kind: TaskKind, v: VRecord, work: Array<{ v: VRecord; region: number }>, o: SyncOptions): TaskHandle {
-    const total = work.reduce((s, w) => s + Math.min(REGION_SECTORS, w.v.v_len - w.region * REGION_SECTORS), 0) * SECTOR_SIZE
-    const task = this.tasks.start(kind, v.v_name, total)
-    if (o.throttle) task.setThrottle(o.throttle)
-    const entry = o.resumable
-    const done = (async (): Promise<SyncReport> => {
-      const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
-      const every = this.opts.checkpointRegions ?? 20
-      let sinceCheckpoint = 0
-      const forget = async () => {
-        if (!entry || !this.klog.tasks) return
-        this.klog.tasks = this.klog.tasks.filter((t) => t !== entry)
-        await this.writeKlog().catch(() => {})
-      }
-      // Double buffering: the next region is locked and read while the current one is written.
-      let next: Promise<PreparedRegion> | undefined
-      const prepareAt = async (i: number) => {
-        await task.gate()
-        if (this.closed) fail('VM_ABORTED', 'the disk group was closed')
-        return this.prepareRegion(work[i]!, o, report)
-      }
-      try {
-        // inside the try: a task that cannot even be recorded fails, it never stays running
-        if (entry) {
-          this.klog.tasks = [...(this.klog.tasks ?? []), entry]
-          await this.writeKlog()
-        }
-        if (work.length) next = prepareAt(0)
-        for (let i = 0; i < work.length; i++) {
-          const cur = await next!
-          next = undefined
-          let copied: boolean
-          try {
-            if (i + 1 < work.length) {
-              next = prepareAt(i + 1)
-              next.catch(() => {})
-            }
-            copied = await this.finishRegion(cur, report)
-            if (o.rwback) cur.rt.rwback?.delete(cur.g)
-          } finally {
-            cur.rt.lock.unlockExclusive(cur.g)
-          }
-          if (o.rwback) {
-            const x = this.cfg.volumes.find((y) => y.v_rid === cur.v.v_rid)
-            if (x) x.v_rwback_offset = Math.min(x.v_len, cur.s + cur.n)
-          }
-          if (copied) {
-            report.regionsCopied++
-            report.bytesCopied += cur.n * SECTOR_SIZE
-          }
-          this.tasks.progress(task, cur.n * SECTOR_SIZE)
-          sinceCheckpoint++
-          // Checkpoint: copied data must be durable before the map (or the log) says it is done.
-          // Stale maps every `every` regions; the kernel-log position of a resync that marks
-          // nothing stale less often (each costs a flush of every plex).
-          const mapDue = sinceCheckpoint >= every && (this.stale.pending || this.stale.unsettled().length > 0)
-          const logDue = entry !== undefined && sinceCheckpoint >= every * 16
-          if (mapDue || logDue) {
-            sinceCheckpoint = 0
-            await this.settleCopies(this.plexesOf(cur.v.v_rid))
-            await this.stale.persist()
-            if (entry) {
-              entry.done = (o.skip ?? 0) + i + 1
-              await this.writeKlog()
-            }
-          }
-        }
-        await this.settleCopies(this.plexesOf(v.v_rid))
-        await this.stale.persist()
-        await forget()
-        this.tasks.finish(task, 'ok')
-        return report
-      } catch (e) {
-        // a prefetched region still holds its lock
-        if (next) await next.then((p) => p.rt.lock.unlockExclusive(p.g), () => {})
-        // what it copied counts only once flushed, an aborted copy too
-        await this.settleCopies([]).catch(() => {})
-        await this.stale.persist().catch(() => {})
-        // an abort or a failure ends the resync; a closed group keeps it for the next import
-        if (!this.closed) await forget()
-        this.tasks.fail(task, e)
-        throw e
-      }
-    })()
-    done.catch(() => {})
-    return { id: task.id, done }
-  }
-
-  /**
-   * Flushes `plexes` and every plex holding copied regions not flushed yet; a copy counts as
-   * current on disk only after its target flushed, and one whose flush failed is stale again
-   * (rule 78: the stale maps never say a region is current before its data is durable).
-   */
-  private async settleCopies(plexes: readonly PlRecord[]): Promise<void> {
-    const pending = new Map(this.stale.unsettled())
-    const rids = new Set([...plexes.map((p) => p.pl_rid), ...pending.keys()])
-    await Promise.all(
-      [...rids].map(async (rid) => {
-        const p = this.cfg.plexes.find((x) => x.pl_rid === rid)
-        const flushed = p ? await this.flushPlex(p).then(() => true, () => false) : false
-        const regions = pending.get(rid)
-        if (regions) this.stale.settle(rid, regions, flushed)
-      }),
-    )
-  }
-
-  /**
-   * Locks a region, chooses its source (the preferred good plex) and targets, and reads the
-   * source. The lock stays held until `finishRegion` has written the targets.
-   */
-  private async prepareRegion(w: { v: VRecord; region: number }, o: SyncOptions, report: SyncReport): Promise<PreparedRegion> {
-    const v = this.cfg.volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
-    const g = w.region
-    const s = g * REGION_SECTORS
-    const n = Math.min(REGION_SECTORS, v.v_len - s)
-    const rt = this.runtime(v)
-    await rt.lock.lockExclusive(g)
-    const prepared: PreparedRegion = { v, g, s, n, rt, targets: [], data: undefined }
-    try {
-      const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE')
-      const untrackedStale = (p: PlRecord) => (p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !this.stale.get(p.pl_rid)
-      let targets: PlRecord[]
-      if (o.targetsOnly) targets = plexes.filter((p) => o.targetsOnly!.includes(p.pl_rid))
-      else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
-      else targets = plexes.filter((p) => this.stale.isStale(p.pl_rid, g) || untrackedStale(p))
-      let sources = this.sourcesFor(v, g, o.among)
-      // a repair's chosen source serves only while it is current there: one detached (or marked
-      // stale) since the repair began would copy old data over newer writes
-      if (o.source !== undefined) sources = this.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && p.pl_state === 'ACTIVE' && this.canRead(p, s, n))
-      const src = sources[0]
-      prepared.targets = targets.filter((p) => p !== src && this.covers(p, s, n))
-      if (prepared.targets.length === 0) return prepared // G 63: a single copy needs nothing
-      for (const cand of sources) {
-        try {
-          prepared.data = await this.readPlex(cand, s, n)
-          break
-        } catch (e) {
-          this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: cand.pl_name, disk: this.plexDisks(cand), op: 'read', offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(e) ? e.code : 'VM_IO' })
-        }
-      }
-      if (!prepared.data) report.failedRegions.push({ volume: v.v_name, region: g, plex: prepared.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
-      return prepared
-    } catch (e) {
-      rt.lock.unlockExclusive(g)
-      throw e
-    }
-  }
-
-  /** Writes a prepared region to its targets; returns whether anything was written. */
-  private async finishRegion(p: PreparedRegion, report: SyncReport): Promise<boolean> {
-    if (!p.data || p.targets.length === 0) return false
-    let wrote = false
-    for (const t of p.targets) {
-      try {
-        await this.writePlex(t, p.s, p.data)
-        this.stale.clear(t.pl_rid, p.g)
-        wrote = true
-      } catch (e) {
-        report.failedRegions.push({ volume: p.v.v_name, region: p.g, plex: t.pl_name, reason: 'target write failed' })
-        const now = this.cfg.plexes.find((x) => x.pl_rid === t.pl_rid)
-        // a serving target becomes stale there as a foreground write's would: unless it is the last copy
-        if (now && isServing(now) && now.pl_state === 'ACTIVE') await this.copyWriteFailed(p.v, now, e, p.g).catch(() => {})
-        else {
-          this.stale.track(t.pl_rid)
-          this.stale.add(t.pl_rid, p.g, p.g)
-        }
-        this.stale.markSyncErr(t.pl_rid, p.g)
-      }
-    }
-    return wrote
+  /** The region copy (resync/regionCopy.ts) of `work`, as a task of `kind`. */
+  private startSync(kind: TaskKind, v: VRecord, work: SyncItem[], o: SyncOptions): TaskHandle {
+    return runSync(this.sync, kind, v, work, o)
   }
 
   /**
@@ -2331,7 +2162,7 @@ export class DiskGroup {
     const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
     const work = regions.slice(skip).map((region) => ({ v, region }))
     const scope = this.syncScope([v], work)
-    const h = this.runSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
+    const h = this.startSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
     return { id: h.id, done: this.afterResync(h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
       if (x && x.v_state === 'SYNC') endReadWriteback(x)
@@ -2380,7 +2211,7 @@ export class DiskGroup {
     const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk, force, mode, done: skip, ...(throttle ? { throttle } : {}) }
     const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
     const scope = this.syncScope(plan.map((x) => x.volume), items)
-    const h = this.runSync('resync', first, items, { force, throttle, resumable, skip })
+    const h = this.startSync('resync', first, items, { force, throttle, resumable, skip })
     return {
       id: h.id,
       done: this.afterResync(h.done, 'resync', scope, undefined, () => {
@@ -2445,42 +2276,7 @@ export class DiskGroup {
     this.assertOnline()
     const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const task = this.tasks.start('verify', v.v_name, v.v_len * SECTOR_SIZE)
-    const done = (async (): Promise<VerifyReport> => {
-      const mismatches: VerifyReport['mismatches'] = []
-      try {
-        for (let g = 0; g < n; g++) {
-          await task.gate()
-          const s = g * REGION_SECTORS
-          const len = Math.min(REGION_SECTORS, v.v_len - s)
-          const rt = this.runtime(v)
-          await rt.lock.lockExclusive(g)
-          try {
-            const plexes = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p) && p.pl_state !== 'OFFLINE' && !this.stale.isStale(p.pl_rid, g) && p.pl_state !== 'STALE' && this.covers(p, s, len))
-            const groups: Array<{ data: Buffer; plexes: string[] }> = []
-            for (const p of plexes) {
-              const data = await this.readPlex(p, s, len).catch(() => undefined)
-              if (!data) continue
-              const same = groups.find((x) => x.data.equals(data))
-              if (same) same.plexes.push(p.pl_name)
-              else groups.push({ data, plexes: [p.pl_name] })
-            }
-            if (groups.length > 1) mismatches.push({ region: g, offset: s * SECTOR_SIZE, length: len * SECTOR_SIZE, groups: groups.map((x) => x.plexes) })
-          } finally {
-            rt.lock.unlockExclusive(g)
-          }
-          this.tasks.progress(task, len * SECTOR_SIZE)
-        }
-        this.tasks.finish(task, 'ok')
-        return { volume, regionSectors: REGION_SECTORS, regionsChecked: n, mismatches }
-      } catch (e) {
-        this.tasks.fail(task, e)
-        throw e
-      }
-    })()
-    done.catch(() => {})
-    return { id: task.id, done }
+    return runVerify(this.sync, v)
   }
 
   /** Copies plex `source` over every other plex for the chosen regions (default: all). */
@@ -2495,19 +2291,9 @@ export class DiskGroup {
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
     const work = list.map((region) => ({ v, region }))
     const scope = this.syncScope([v], work)
-    const h = this.runSync('repair', v, work, { force: true, source: src.pl_rid })
+    const h = this.startSync('repair', v, work, { force: true, source: src.pl_rid })
     return { id: h.id, done: this.afterResync(h.done, 'repair', scope, undefined, () => false) }
   }
-}
-
-interface PreparedRegion {
-  v: VRecord
-  g: number
-  s: number
-  n: number
-  rt: VolumeRuntime
-  targets: PlRecord[]
-  data: Buffer | undefined
 }
 
 /** What a resync or a repair set out to do (`syncScope`). */
@@ -2516,25 +2302,6 @@ interface SyncScope {
   regions: Map<number, Set<number>>
   /** Stale regions, when planned, of each plex that was not current then, by plex rid. */
   before: Map<number, RegionSet>
-}
-
-interface SyncOptions {
-  /** Copy to every other plex (true) or only to stale copies (false). */
-  force: boolean
-  /** Only these plexes take part (as sources and targets). */
-  among?: number[]
-  /** Only these plexes are written. */
-  targetsOnly?: number[]
-  /** Always read from this plex. */
-  source?: number
-  /** Advance v_rwback_offset (read-writeback). */
-  rwback?: boolean
-  /** Initial throttle, bytes per second. */
-  throttle?: number
-  /** Checkpointed in the kernel log, so a restart continues it. */
-  resumable?: InterruptedTask
-  /** Plan items done before (a resumed task starts after them). */
-  skip?: number
 }
 
 /** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
@@ -2566,39 +2333,12 @@ function regionBytes(v: VRecord, regions: number[]): number {
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
 export type TaskHandle<R = SyncReport> = Handle<R>
 
-export interface SyncReport {
-  regionsCopied: number
-  bytesCopied: number
-  failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
-}
-
-export interface VerifyReport {
-  volume: string
-  regionSectors: number
-  regionsChecked: number
-  mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }>
-}
-
 function policyPlex(p: PlRecord) {
   return { rid: p.pl_rid, complete: (p.pl_tflag & PL_TFLAG.COMPLETE) !== 0, noError: (p.pl_pflag & PL_PFLAG.NOERROR) !== 0 }
 }
 
 /** A record of a vxmake batch. */
 export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
-
-/** A plex with a subdisk on a disk that has no device (NODEVICE): it can take no I/O. */
-function onMissingDisk(p: PlRecord): boolean {
-  return (p.pl_tflag & (PL_TFLAG.REMOVED | PL_TFLAG.NODAREC)) !== 0
-}
-
-function isServing(p: PlRecord): boolean {
-  return p.pl_kstate === 'ENABLED' && (p.pl_tflag & PL_TFLAG.READ) !== 0 && !isStalePlex(p) && p.pl_state !== 'LOG'
-}
-
-function isLogPlexRec(c: Config, p: PlRecord): boolean {
-  const sds = c.subdisks.filter((s) => s.sd_plex_rid === p.pl_rid)
-  return sds.length > 0 && sds.every((s) => s.sd_is_log)
-}
 
 function preferSame(candidates: PlRecord[], rid: number): PlRecord[] {
   const i = candidates.findIndex((p) => p.pl_rid === rid)

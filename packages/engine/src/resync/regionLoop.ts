@@ -1,0 +1,53 @@
+/**
+ * The one region loop behind every data copy and check of a volume: resync, recovery, the
+ * attach copy, repair, verify and `plex cp`. For each of `count` regions in order it waits at the
+ * gate (abort, pause, throttle), `prepare`s the region (takes its lock and reads what it needs),
+ * `apply`s it (writes or compares) and `release`s it (drops the lock), then runs `after`
+ * (progress, checkpoints). Double buffering: region i + 1 is prepared, its lock taken and its
+ * source read, while region i is applied.
+ *
+ * `prepare` releases its own region when it fails; when the loop fails, a region prepared ahead
+ * is released before the failure goes back to the caller.
+ */
+export interface RegionSteps<P> {
+  count: number
+  gate(): Promise<void>
+  prepare(i: number): Promise<P>
+  apply(p: P, i: number): Promise<void>
+  release(p: P): void
+  after?(p: P, i: number): Promise<void> | void
+}
+
+export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
+  const prepareAt = async (i: number): Promise<P> => {
+    await steps.gate()
+    return steps.prepare(i)
+  }
+  let next: Promise<P> | undefined
+  try {
+    if (steps.count > 0) next = prepareAt(0)
+    for (let i = 0; i < steps.count; i++) {
+      const cur = await next!
+      next = undefined
+      try {
+        if (i + 1 < steps.count) {
+          next = prepareAt(i + 1)
+          // awaited at the next turn, or released in the catch below: its failure is not lost
+          next.catch(awaitedLater)
+        }
+        await steps.apply(cur, i)
+      } finally {
+        steps.release(cur)
+      }
+      await steps.after?.(cur, i)
+    }
+  } catch (e) {
+    if (next) await next.then((p) => steps.release(p), releasedByPrepare)
+    throw e
+  }
+}
+
+function awaitedLater(): void {}
+
+/** A prepare that failed has released its region itself; the loop's own failure is what is reported. */
+function releasedByPrepare(): void {}

@@ -1,0 +1,79 @@
+// The one region loop (resync/regionLoop.ts) on its own: order, double buffering, release on failure.
+import { describe, expect, it } from 'vitest'
+import { runRegionLoop } from '../src/resync/regionLoop.ts'
+
+function deferred() {
+  let resolve = () => {}
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+describe('region loop (rule 127)', () => {
+  it('gates, prepares, applies, releases and runs after for each region in order; region i + 1 is prepared while i is applied', async () => {
+    const log: string[] = []
+    const applying = deferred()
+    const nextPrepared = deferred()
+    await runRegionLoop<number>({
+      count: 3,
+      gate: async () => void log.push('gate'),
+      prepare: async (i) => {
+        log.push(`prepare ${i}`)
+        if (i === 1) nextPrepared.resolve()
+        return i
+      },
+      apply: async (i) => {
+        log.push(`apply ${i}`)
+        if (i === 0) {
+          // region 1 is being prepared while region 0 is applied
+          await nextPrepared.promise
+          applying.resolve()
+        }
+      },
+      release: (i) => void log.push(`release ${i}`),
+      after: (i) => void log.push(`after ${i}`),
+    })
+    await applying.promise
+    expect(log).toEqual([
+      'gate', 'prepare 0', 'gate', 'apply 0', 'prepare 1', 'release 0', 'after 0',
+      'gate', 'apply 1', 'prepare 2', 'release 1', 'after 1', 'apply 2', 'release 2', 'after 2',
+    ])
+  })
+
+  it('a failing apply releases its region and the one prepared ahead, and the failure reaches the caller', async () => {
+    const held = new Set<number>()
+    const err = new Error('target write failed')
+    await expect(runRegionLoop<number>({
+      count: 4,
+      gate: async () => {},
+      prepare: async (i) => (held.add(i), i),
+      apply: async (i) => {
+        if (i === 1) throw err
+      },
+      release: (i) => void held.delete(i),
+    })).rejects.toBe(err)
+    expect(held.size).toBe(0)
+  })
+
+  it('a gate that fails (an abort) stops the loop before the next region is prepared; nothing stays held', async () => {
+    const held = new Set<number>()
+    let gates = 0
+    const aborted = Object.assign(new Error('aborted'), { code: 'VM_ABORTED' })
+    await expect(runRegionLoop<number>({
+      count: 10,
+      gate: async () => {
+        if (++gates === 3) throw aborted
+      },
+      prepare: async (i) => (held.add(i), i),
+      apply: async () => {},
+      release: (i) => void held.delete(i),
+    })).rejects.toMatchObject({ code: 'VM_ABORTED' })
+    expect(held.size).toBe(0)
+    expect(gates).toBe(3)
+  })
+
+  it('no regions: nothing runs', async () => {
+    let ran = false
+    await runRegionLoop<number>({ count: 0, gate: async () => void (ran = true), prepare: async (i) => i, apply: async () => {}, release: () => {} })
+    expect(ran).toBe(false)
+  })
+})
