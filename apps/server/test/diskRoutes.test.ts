@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, readdir, readlink, writeFile } from 'node:fs/promises'
+import { type Server, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createImageFile, openDevicePath } from '@plexa/engine'
@@ -16,6 +17,8 @@ interface Scratch {
   blank: string
   data: string
   locked: string
+  /** An nbd:// URL whose server does not speak NBD (rule 133). */
+  junk: string
 }
 
 type Failing = (t: TestServer, x: Scratch) => { path: string; body: unknown }
@@ -30,6 +33,7 @@ const FAILURES: Partial<Record<RouteKey, Record<string, Failing>>> = {
     VM_NOTCHARDEV: () => ({ path: `${dgPath}/disks`, body: { name: 'disk04', path: '/dev/null' } }),
     VM_HAS_DATA: (_t, x) => ({ path: `${dgPath}/disks`, body: { name: 'disk04', path: x.data } }),
     VM_BUSY: (_t, x) => ({ path: `${dgPath}/disks`, body: { name: 'disk04', path: x.locked } }),
+    VM_NBD_PROTOCOL: (_t, x) => ({ path: `${dgPath}/disks`, body: { name: 'disk04', path: x.junk } }),
     VM_INVALID_NAME: () => ({ path: `${dgPath}/disks`, body: { name: 'a-name-too-long-for-classic', sizeBytes: 32 * MiB } }),
   },
   'POST /api/dgs/:dg/disks/:disk/replace': {
@@ -40,6 +44,7 @@ const FAILURES: Partial<Record<RouteKey, Record<string, Failing>>> = {
     VM_NOTCHARDEV: (_t, x) => ({ path: `${dgPath}/disks/disk02/replace`, body: { path: x.dir } }),
     VM_HAS_DATA: (_t, x) => ({ path: `${dgPath}/disks/disk02/replace`, body: { path: x.data } }),
     VM_BUSY: (_t, x) => ({ path: `${dgPath}/disks/disk02/replace`, body: { path: x.locked } }),
+    VM_NBD_PROTOCOL: (_t, x) => ({ path: `${dgPath}/disks/disk02/replace`, body: { path: x.junk } }),
     VM_LAST_PLEX: () => ({ path: `${dgPath}/disks/disk03/replace`, body: { sizeBytes: 64 * MiB } }),
   },
   'POST /api/dgs/:dg/disks/:disk/remove': {
@@ -80,11 +85,14 @@ describe('disk routes: a failed add, replace or remove leaves everything as it w
   let x: Scratch
   let unlock: () => void
   let close: () => Promise<void>
+  let junk: Server
   beforeAll(async () => {
     t = await testServer()
     const dir = join(t.dir, '..', `${t.dir.split('/').pop()}-scratch`)
     await mkdir(dir, { recursive: true })
-    x = { dir, blank: join(dir, 'blank.img'), data: join(dir, 'data.img'), locked: join(dir, 'locked.img') }
+    junk = createServer((s) => s.end(Buffer.alloc(18, 0x41)))
+    await new Promise<void>((r) => junk.listen(0, '127.0.0.1', r))
+    x = { dir, blank: join(dir, 'blank.img'), data: join(dir, 'data.img'), locked: join(dir, 'locked.img'), junk: `nbd://127.0.0.1:${(junk.address() as { port: number }).port}/x` }
     for (const p of [x.blank, x.data, x.locked]) await createImageFile(p, 64 * MiB)
     await writeFile(x.data, 'precious data that must survive', { flag: 'r+' })
     const holder = await openDevicePath(x.locked) // another manager holding a device
@@ -92,6 +100,7 @@ describe('disk routes: a failed add, replace or remove leaves everything as it w
     close = () => holder.close()
   })
   afterAll(async () => {
+    await new Promise((r) => junk.close(r))
     unlock()
     await close()
     await t.close()

@@ -33,7 +33,7 @@ function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.
 }
 
 /** What adding or replacing a disk fails with; each leaves files, descriptors and configuration as they were (I82). */
-const DISK_DEVICE_ERRORS = ['VM_INVALID_PARAM', 'VM_NOT_FOUND', 'VM_EXISTS', 'VM_NO_SPACE', 'VM_NOTCHARDEV', 'VM_HAS_DATA', 'VM_BUSY'] as const
+const DISK_DEVICE_ERRORS = ['VM_INVALID_PARAM', 'VM_NOT_FOUND', 'VM_EXISTS', 'VM_NO_SPACE', 'VM_NOTCHARDEV', 'VM_NBD_PROTOCOL', 'VM_HAS_DATA', 'VM_BUSY'] as const
 
 /**
  * Every HTTP route of the API, keyed by "METHOD path". The server implements exactly these keys;
