@@ -72,14 +72,16 @@ import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
 import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
-import { type DiskRegion, diskRegions, subdiskVolumeRanges } from './resyncPlan.ts'
+import { type DiskRegion, diskRegions, planVolumeRegions, regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
-import { Draft, finishDraft } from './txn.ts'
+import { Draft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
-import { isLogPlexRec, isServing, onMissingDisk } from './records/plexState.ts'
+import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
 import { runPlexCopy } from './resync/plexCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
+import { type StartPlan, planRecovery, planStart } from './resync/planStart.ts'
+import { afterResync, runAttachCopy, syncScope } from './resync/handOver.ts'
 
 export { REGION_SECTORS } from './resync/regionCopy.ts'
 export type { SyncReport } from './resync/regionCopy.ts'
@@ -277,6 +279,7 @@ export class DiskGroup {
       klog: this.klog,
       tasks: this.tasks,
       checkpointRegions: init.opts.checkpointRegions ?? 20,
+      transact: (operation, fn, onCommit) => this.transact(operation, fn, {}, false, onCommit),
       runtime: (v) => this.runtime(v),
       plexesOf: (vrid) => this.plexesOf(vrid),
       canRead: (p, s, n) => this.canRead(p, s, n),
@@ -963,7 +966,7 @@ export class DiskGroup {
       return { ...r, copyBytes: regionBytes(v, regions) }
     }
     if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
-    return this.runAttachCopy(v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
+    return runAttachCopy(this.sync, v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
   }
 
   /**
@@ -1060,86 +1063,15 @@ export class DiskGroup {
    * regions when those are known). Resolves when the volume is fully recovered.
    */
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
-    let crashed = false
-    // NEEDSYNC: stopped in the middle of a read-writeback, which goes on from v_rwback_offset
-    let needSync = false
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = this.cfg.volumes.find((x) => x.v_name === volume)
     const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.readDrl(pre) : undefined
+    let plan: StartPlan = { crashed: false, needSync: false, track: [] }
     const r = await this.transact('v.start', (d) => {
-      const v = d.vol(volume)
-      assertUnlocked(v.v_tutil[0], volume)
-      if (v.v_kstate === 'ENABLED') fail('VM_INVALID_PARAM', `volume ${volume} is already started`)
-      // D 33: leftovers of interrupted non-atomic operations.
-      for (const pl of d.plexesOf(v)) {
-        switch (pl.pl_state) {
-          case 'TEMP':
-          case 'SNAPDIS':
-            dissociatePlex(d, pl)
-            break
-          case 'TEMPRM':
-            pl.pl_vol_rid = 0
-            d.c.plexes.splice(d.c.plexes.indexOf(pl), 1)
-            for (const sd of d.sdsOf(pl)) sd.sd_plex_rid = 0
-            break
-          case 'TEMPRMSD':
-          case 'SNAPATT':
-            pl.pl_vol_rid = 0
-            removeRecord(d, pl.pl_name, true)
-            break
-        }
-      }
-      const plexes = d.plexesOf(v)
-      const data = plexes.filter((p) => !isLogPlex(d, p))
-      const logs = plexes.filter((p) => isLogPlex(d, p))
-      if (data.length === 0) fail('VM_UNSTARTABLE', `volume ${volume} has no data plex`)
-      const rw = PL_TFLAG.READ | PL_TFLAG.WRITE
-      const enable = (p: PlRecord) => {
-        p.pl_state = 'ACTIVE'
-        p.pl_kstate = 'ENABLED'
-        p.pl_tflag = (p.pl_tflag & ~0xf) | rw | (p.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
-      }
-      if (v.v_state === 'EMPTY' && data.every((p) => p.pl_state === 'EMPTY')) {
-        // D 28: a never-initialised volume starts without copying.
-        if (!data.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no plex covering its length`)
-        data.forEach(enable)
-      } else {
-        // D 50: a plex the kernel detached for errors is never a source; I79: nor one on a disk
-        // without its device.
-        const sources = data.filter((p) => (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && !onMissingDisk(p))
-        if (!sources.some((p) => p.pl_contig_len >= v.v_len)) fail('VM_UNSTARTABLE', `volume ${volume} has no CLEAN or ACTIVE complete plex`)
-        needSync = v.v_state === 'NEEDSYNC'
-        crashed = v.v_state !== 'CLEAN' && v.v_state !== 'EMPTY' && (this.klog.dirty.includes(v.v_rid) || v.v_state === 'SYNC' || needSync)
-        sources.forEach(enable)
-        for (const p of data) {
-          if (sources.includes(p) || p.pl_state === 'OFFLINE') continue
-          if (onMissingDisk(p)) {
-            // I79: it misses every write from now on; it is recovered when its disk returns.
-            const wasCurrent = p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE'
-            if (wasCurrent && !opts.dryRun) this.stale.track(p.pl_rid)
-            if (wasCurrent || p.pl_state === 'EMPTY') p.pl_state = 'STALE'
-            p.pl_kstate = 'DISABLED'
-            p.pl_tflag &= ~0xf
-            continue
-          }
-          if (opts.delayRecover) {
-            // vxvol -o delayrecover: usable now, stale plexes wait for a resync or attach
-            if (p.pl_state === 'EMPTY') p.pl_state = 'STALE'
-            p.pl_kstate = 'DETACHED'
-            continue
-          }
-          // STALE, IOFAIL, EMPTY: recovered by attaching after the start.
-          Object.assign(p, { pl_state: 'STALE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.WRITE })
-          p.pl_tutil[0] = 'ATT'
-        }
-        if (crashed && sources.length > 1) v.v_state = 'SYNC'
-      }
-      for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
-      v.v_kstate = 'ENABLED'
-      if (v.v_state !== 'SYNC') v.v_state = 'ACTIVE'
-      if (!needSync) v.v_rwback_offset = 0
-      v.v_tflag = V_TFLAG.READ | V_TFLAG.WRITE | (v.v_state === 'SYNC' ? V_TFLAG.RWBACK : 0)
+      plan = planStart(d, volume, { wasWritten: (vrid) => this.klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false })
+      if (!opts.dryRun) for (const rid of plan.track) this.stale.track(rid)
     }, opts)
+    const { crashed, needSync } = plan
     if (opts.dryRun) return r
     opts.onStarted?.(r)
     const v = this.vol(volume)
@@ -1147,14 +1079,10 @@ export class DiskGroup {
     rt.dirtyMarked = this.klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined
     const nRegions = Math.ceil(v.v_len / REGION_SECTORS)
     // What a crash left inconsistent: the DRL's dirty regions, or everything without a usable log.
-    let crashRegions: RegionSet | undefined
-    if (needSync) {
-      // the regions before v_rwback_offset were recovered before the stop (rule 74)
-      crashRegions = new RegionSet(nRegions)
-      for (let g = Math.ceil(v.v_rwback_offset / REGION_SECTORS); g < nRegions; g++) crashRegions.add(g)
-    } else if (crashed) {
-      crashRegions = logged?.regions ?? RegionSet.all(nRegions)
-      if (logged === undefined) this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
+    const recovery = planRecovery({ plan, len: v.v_len, rwbackOffset: v.v_rwback_offset, logged: logged?.regions })
+    const crashRegions = recovery.regions
+    if (recovery.fullResync) {
+      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
     }
     rt.drl ??= this.createDrl(v)
     // The crash's dirty regions stay in the log until recovery has copied them.
@@ -1203,7 +1131,7 @@ export class DiskGroup {
     }
     for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) {
       try {
-        last = await this.runAttachCopy(v, pl, 'recovery')
+        last = await runAttachCopy(this.sync, v, pl, 'recovery')
       } catch (e) {
         // the volume is started; a plex that cannot be recovered now stays STALE/IOFAIL
         this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: isEngineError(e) ? e.code : 'VM_IO', message: `plex ${pl.pl_name} of ${v.v_name} could not be recovered at start`, object: pl.pl_name })
@@ -2008,124 +1936,6 @@ export class DiskGroup {
     this.tasks.throttle(id, bytesPerSecond)
   }
 
-  /**
-   * Copies the volume into a write-only target plex (tutil0 ATT: every foreground write already
-   * reaches it), then makes it ACTIVE; IOFAIL or STALE when the copy or the enabling fails.
-   * `quiet`: no task when nothing is left to copy (the last step of a hand-over).
-   */
-  private async runAttachCopy(v: VRecord, target: PlRecord, kind: TaskKind, o: { onTask?: (taskId: string) => void; quiet?: boolean } = {}): Promise<TxResult> {
-    const rid = target.pl_rid
-    const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const entry = this.stale.expand(rid, n)
-    const regions = [...entry.regions].filter((g) => g < n)
-    try {
-      if (regions.length > 0 || !o.quiet) {
-        const handle = this.startSync(kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
-        o.onTask?.(handle.id)
-        const report = await handle.done
-        if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
-      }
-      return await this.enablePlex(rid, `${kind}.done`)
-    } catch (e) {
-      await this.transact(`${kind}.failed`, (d) => {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl) return
-        pl.pl_tutil[0] = ''
-        if (pl.pl_vol_rid) {
-          pl.pl_kstate = 'DETACHED'
-          pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
-          pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
-        }
-      }).catch(() => {})
-      throw e
-    }
-  }
-
-  /**
-   * The last step of every hand-over (rule 73): a write-only plex (tutil0 ATT) whose regions
-   * are all current becomes ACTIVE, ENABLED, READ+WRITE. It is checked inside the transaction:
-   * a plex that stopped being a write target (kernel detach, stop) or that a write marked stale
-   * since its copy is not enabled (VM_NOTSYNCED). The stale map is dropped as the commit takes
-   * effect, only while it is still empty (a write failing on the plex meanwhile keeps its marks):
-   * a detach or kernel detach that follows finds no map and tracks the plex afresh.
-   */
-  private async enablePlex(rid: number, operation: string): Promise<TxResult> {
-    const r = await this.transact(operation, (d) => {
-      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-      const v = pl && d.volOf(pl)
-      if (!pl || !v) return
-      const e = this.stale.get(rid)
-      const target = pl.pl_tutil[0] === 'ATT' && pl.pl_kstate === 'ENABLED' && (pl.pl_tflag & PL_TFLAG.WRITE) !== 0
-      if (!target || !e || e.full || e.regions.size > 0) fail('VM_NOTSYNCED', `plex ${pl.pl_name} is no longer current: it was not enabled`)
-      pl.pl_tutil[0] = ''
-      pl.pl_state = 'ACTIVE'
-      pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
-      pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
-      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
-    }, {}, false, () => {
-      const e = this.stale.get(rid)
-      if (e && !e.full && e.regions.size === 0) this.stale.drop(rid)
-    })
-    this.klog.forgetDetach(rid)
-    await this.stale.persist()
-    await this.writeKlog().catch(() => {})
-    return r
-  }
-
-  /**
-   * Hands a plex that a resync or a repair made current back to its volume, atomically with
-   * respect to foreground writes (rule 73): it first becomes a write target (tutil0 ATT, WRITE
-   * only), so every later write reaches it; the regions written while it was not one are copied
-   * again; only then is it enabled and its stale map dropped (`enablePlex`).
-   */
-  private async handOver(rid: number, kind: TaskKind): Promise<TxResult> {
-    await this.transact(`${kind}.att`, (d) => {
-      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-      const v = pl && d.volOf(pl)
-      if (!pl || !v || v.v_kstate !== 'ENABLED') fail('VM_NOTSYNCED', `plex ${pl?.pl_name ?? rid} cannot be handed back to a volume that is not started`)
-      assertUnlocked(pl.pl_tutil[0], pl.pl_name)
-      pl.pl_tutil[0] = 'ATT'
-      pl.pl_kstate = 'ENABLED'
-      pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
-    })
-    const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)!
-    return this.runAttachCopy(this.volumeOf(pl)!, pl, kind, { quiet: true })
-  }
-
-  /**
-   * What a resync or repair is about to copy, taken when it is planned: the regions of its
-   * plan by volume, and the stale regions of each plex not current then (the plexes it may
-   * hand back).
-   */
-  private syncScope(volumes: readonly VRecord[], work: ReadonlyArray<{ v: VRecord; region: number }>): SyncScope {
-    const regions = new Map<number, Set<number>>()
-    const before = new Map<number, RegionSet>()
-    for (const v of volumes) {
-      if (regions.has(v.v_rid)) continue
-      regions.set(v.v_rid, new Set())
-      for (const p of this.plexesOf(v.v_rid)) {
-        const e = this.stale.get(p.pl_rid)
-        if (e && !e.full && !(isServing(p) && p.pl_state === 'ACTIVE')) before.set(p.pl_rid, e.regions.clone())
-      }
-    }
-    for (const w of work) regions.get(w.v.v_rid)?.add(w.region)
-    return { regions, before }
-  }
-
-  /**
-   * Did the copy make plex `p` current, but for regions written since they were copied? Every
-   * region it had stale when planned was in the plan and copied without error.
-   */
-  private madeCurrent(p: PlRecord, scope: SyncScope, report: SyncReport): boolean {
-    const was = scope.before.get(p.pl_rid)
-    const e = this.stale.get(p.pl_rid)
-    if (!was || !e || e.full || e.syncErr.size > 0 || p.pl_state === 'OFFLINE' || p.pl_state === 'LOG' || isLogPlexRec(this.cfg, p)) return false
-    const planned = scope.regions.get(p.pl_vol_rid)
-    const failed = new Set(report.failedRegions.filter((f) => f.volume === p.pl_v_name).map((f) => f.region))
-    for (const g of e.regions) if (failed.has(g) || (was.has(g) && !planned?.has(g))) return false
-    return true
-  }
-
   /** The region copy (resync/regionCopy.ts) of `work`, as a task of `kind`. */
   private startSync(kind: TaskKind, v: VRecord, work: SyncItem[], o: SyncOptions): TaskHandle {
     return runSync(this.sync, kind, v, work, o)
@@ -2161,9 +1971,9 @@ export class DiskGroup {
     }
     const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
     const work = regions.slice(skip).map((region) => ({ v, region }))
-    const scope = this.syncScope([v], work)
+    const scope = syncScope(this.sync, [v], work)
     const h = this.startSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
-    return { id: h.id, done: this.afterResync(h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
+    return { id: h.id, done: afterResync(this.sync, h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
       if (x && x.v_state === 'SYNC') endReadWriteback(x)
     }).then(() => void (this.runtime(v).rwback = undefined)) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
@@ -2178,8 +1988,7 @@ export class DiskGroup {
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
     for (const p of data) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
-    const regions: number[] = []
-    for (let g = 0; g < n; g++) if (force || data.some((p) => this.stale.isStale(p.pl_rid, g))) regions.push(g)
+    const regions = planVolumeRegions(n, force, (g) => data.some((p) => this.stale.isStale(p.pl_rid, g)))
     return { v, data, regions }
   }
 
@@ -2210,11 +2019,11 @@ export class DiskGroup {
     const skip = force ? Math.min(opts.skip ?? 0, work.length) : 0
     const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk, force, mode, done: skip, ...(throttle ? { throttle } : {}) }
     const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
-    const scope = this.syncScope(plan.map((x) => x.volume), items)
+    const scope = syncScope(this.sync, plan.map((x) => x.volume), items)
     const h = this.startSync('resync', first, items, { force, throttle, resumable, skip })
     return {
       id: h.id,
-      done: this.afterResync(h.done, 'resync', scope, undefined, () => {
+      done: afterResync(this.sync, h.done, 'resync', scope, undefined, () => {
         if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
         return mode === 'strict' && plan.some(onDisk)
       }),
@@ -2246,29 +2055,6 @@ export class DiskGroup {
   }
 
   /**
-   * After a resync or a repair: hands back the plexes it made current (`handOver`; one that
-   * cannot be stays as it was), forgets the emptied stale maps of current plexes, then reports
-   * VM_NOTSYNCED when `leftStale` says so.
-   */
-  private async afterResync(done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: () => boolean): Promise<SyncReport> {
-    const report = await done
-    for (const vrid of scope.regions.keys()) {
-      for (const p of this.plexesOf(vrid)) {
-        const e = this.stale.get(p.pl_rid)
-        if (!e || e.full || p.pl_tutil[0]) continue
-        if (isServing(p) && p.pl_state === 'ACTIVE') {
-          if (e.regions.size > 0) continue
-          this.stale.drop(p.pl_rid)
-          await this.stale.persist()
-        } else if (this.madeCurrent(p, scope, report)) await this.handOver(p.pl_rid, kind).catch(() => {})
-      }
-    }
-    if (then) await then()
-    if (leftStale()) throw Object.assign(new EngineError('VM_NOTSYNCED', `resync left ${report.failedRegions.length} region(s) unsynchronised`), { report })
-    return report
-  }
-
-  /**
    * Compares every plex of a volume region by region without changing anything and reports the
    * regions where they differ (offset, length, which plexes agree with which).
    */
@@ -2290,18 +2076,10 @@ export class DiskGroup {
     const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
     const work = list.map((region) => ({ v, region }))
-    const scope = this.syncScope([v], work)
+    const scope = syncScope(this.sync, [v], work)
     const h = this.startSync('repair', v, work, { force: true, source: src.pl_rid })
-    return { id: h.id, done: this.afterResync(h.done, 'repair', scope, undefined, () => false) }
+    return { id: h.id, done: afterResync(this.sync, h.done, 'repair', scope, undefined, () => false) }
   }
-}
-
-/** What a resync or a repair set out to do (`syncScope`). */
-interface SyncScope {
-  /** Regions of the plan, by volume rid. */
-  regions: Map<number, Set<number>>
-  /** Stale regions, when planned, of each plex that was not current then, by plex rid. */
-  before: Map<number, RegionSet>
 }
 
 /** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
@@ -2326,9 +2104,6 @@ function regionsOf(s: number, n: number): number[] {
   return Array.from({ length: last - first + 1 }, (_, i) => first + i)
 }
 
-function regionBytes(v: VRecord, regions: number[]): number {
-  return regions.reduce((s, g) => s + Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), 0) * SECTOR_SIZE
-}
 
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
 export type TaskHandle<R = SyncReport> = Handle<R>

@@ -1,3 +1,4 @@
+import type { TxResult } from '../config/configStore.ts'
 import type { InterruptedTask, KernelLog } from '../config/kernelLog.ts'
 import { fail } from '../errors.ts'
 import type { RegionLock } from '../io/regionLock.ts'
@@ -7,6 +8,7 @@ import type { RegionSet } from '../regionSet.ts'
 import type { StaleMaps } from '../staleMaps.ts'
 import type { TaskKind } from '../tasks/task.ts'
 import type { TaskHandle, TaskRegistry } from '../tasks/taskRegistry.ts'
+import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import { runRegionLoop } from './regionLoop.ts'
 
@@ -55,6 +57,8 @@ export interface SyncContext {
   stale: StaleMaps
   klog: KernelLog
   tasks: TaskRegistry
+  /** A configuration transaction (config/configStore.ts); `onCommit` runs as it takes effect. */
+  transact(operation: string, fn: (d: Draft) => void, onCommit?: () => void): Promise<TxResult>
   /** Regions between persisted checkpoints (vol_checkpt_default). */
   checkpointRegions: number
   runtime(v: VRecord): { lock: RegionLock; rwback: RegionSet | undefined }

@@ -1,4 +1,6 @@
-import type { Config, PlRecord, SdRecord, VRecord } from './records/types.ts'
+import type { Config, PlRecord, SdRecord, VRecord } from '../records/types.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { REGION_SECTORS } from './regionCopy.ts'
 
 /**
  * Volume sector ranges a subdisk holds data for, below `limit` (concat: one run; stripe: one per
@@ -52,4 +54,19 @@ export function diskRegions(c: Config, dmRid: number, regionSectors: number): Di
     }
   }
   return out
+}
+
+/**
+ * The regions of a volume of `nRegions` a resync copies (vxvol resync): every one when forced,
+ * else those stale on some data plex (`isStale`).
+ */
+export function planVolumeRegions(nRegions: number, force: boolean, isStale: (g: number) => boolean): number[] {
+  const regions: number[] = []
+  for (let g = 0; g < nRegions; g++) if (force || isStale(g)) regions.push(g)
+  return regions
+}
+
+/** The bytes of volume `v` that `regions` hold (the last region may be short). */
+export function regionBytes(v: VRecord, regions: readonly number[]): number {
+  return regions.reduce((s, g) => s + Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), 0) * SECTOR_SIZE
 }
