@@ -47,6 +47,7 @@ import {
   renameRecord,
 } from './recordOps.ts'
 import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
+import { type MendOp, applyMend } from './records/mend.ts'
 import {
   type Config,
   type DmRecord,
@@ -1001,57 +1002,18 @@ export class DiskGroup {
     return this.transact('pl.mv', (d) => dissociatePlex(d, d.plex(oldPlex)))
   }
 
-  /**
-   * vxmend: `clear` util fields, `fix` a plex state (clean/stale/active/empty), `off`, `on`
-   * (C 26, D 37-38).
-   */
-  async mend(op: 'clear' | 'fix' | 'off' | 'on', name: string, arg?: string, opts?: TxOptions): Promise<TxResult> {
-    return this.transact(`mend.${op}`, (d) => {
-      switch (op) {
-        case 'clear': {
-          const n = d.find(name) ?? fail('VM_NOT_FOUND', `no record ${name}`)
-          const rec = n.rec as unknown as Record<string, string[]>
-          const fields = arg ?? 'tutil0'
-          const m = /^(all|putil|tutil|putil[0-2]|tutil[0-2])$/.exec(fields) ?? fail('VM_INVALID_PARAM', `cannot clear ${fields}`)
-          for (const kind of ['putil', 'tutil']) {
-            const arr = rec[`${n.kind}_${kind}`]!
-            for (let i = 0; i < 3; i++) if (m[1] === 'all' || m[1] === kind || m[1] === `${kind}${i}`) arr[i] = ''
-          }
-          return
-        }
-        case 'fix': {
-          const pl = d.plex(name)
-          const how = checkOneOf(arg, ['clean', 'stale', 'active', 'empty'] as const, 'fix')
-          const v = d.volOf(pl) ?? fail('VM_INVALID_PARAM', `plex ${name} is not associated`)
-          if (v.v_kstate !== 'DISABLED') fail('VM_VOL_ENABLED', `volume ${v.v_name} is started`)
-          if (how === 'clean') {
-            for (const other of d.plexesOf(v)) if (other !== pl && other.pl_state !== 'LOG' && other.pl_state !== 'OFFLINE') other.pl_state = 'STALE'
-            v.v_state = 'CLEAN'
-          }
-          pl.pl_state = how.toUpperCase()
-          if (how === 'clean' || how === 'active') pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
-          return
-        }
-        case 'off': {
-          const pl = d.plex(name)
-          assertUnlocked(pl.pl_tutil[0], name)
-          this.assertNotLastPlex(d, pl, false)
-          if ((pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') && !opts?.dryRun) this.stale.track(pl.pl_rid)
-          pl.pl_state = 'OFFLINE'
-          pl.pl_kstate = 'DISABLED'
-          return
-        }
-        case 'on': {
-          const pl = d.plex(name)
-          if (pl.pl_state !== 'OFFLINE') fail('VM_INVALID_PARAM', `plex ${name} is not OFFLINE`)
-          pl.pl_state = 'STALE'
-          pl.pl_kstate = d.volOf(pl)?.v_kstate === 'ENABLED' ? 'DETACHED' : 'DISABLED'
-          return
-        }
-        default:
-          fail('VM_INVALID_PARAM', `unknown mend operation ${String(op)}`)
-      }
-    }, opts)
+  /** vxmend (records/mend.ts): `clear` util fields, `fix` a state, `off`, `on`; `force` as volmend's -f. */
+  async mend(op: MendOp, name: string, arg?: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    const live = !opts.dryRun
+    let forgot = false
+    const r = await this.transact(`mend.${op}`, (d) => applyMend(d, op, name, arg, {
+      force: opts.force ?? false,
+      assertNotLastPlex: (dd, pl, force) => this.assertNotLastPlex(dd, pl, force),
+      track: (pl) => void (live && this.stale.track(pl.pl_rid)),
+      forget: (pl) => void (live && this.stale.get(pl.pl_rid) && (forgot = true) && this.stale.drop(pl.pl_rid)),
+    }), opts)
+    if (forgot) await this.stale.persist()
+    return r
   }
 
   // ---------------------------------------------------------------- volume start/stop

@@ -59,7 +59,8 @@ export const VolStartBody = z.strictObject({ delayRecover: z.boolean().optional(
 export const ResyncVolumeBody = z.strictObject({ force: z.boolean(), throttle: z.number().nonnegative().max(1e12).optional(), ...dryRun })
 export const ResyncDiskBody = z.strictObject({ force: z.boolean(), mode: z.enum(['strict', 'faithful']).optional(), throttle: z.number().nonnegative().max(1e12).optional(), ...dryRun })
 export const RepairBody = z.strictObject({ source: name, regions: z.array(sectors).max(1 << 20).optional() })
-export const MendBody = z.strictObject({ op: z.enum(['clear', 'fix', 'off', 'on']), name, arg: z.string().max(16).optional(), ...dryRun })
+/** vxmend: `fix clean|stale|active PLEX`, `fix empty VOLUME` (force: even with an ACTIVE plex), `clear FIELDS REC`, `off`/`on PLEX`. */
+export const MendBody = z.strictObject({ op: z.enum(['clear', 'fix', 'off', 'on']), name, arg: z.string().max(16).optional(), force: z.boolean().optional(), ...dryRun })
 /** A disk's device: a new image file of sizeBytes in the data directory, or an absolute path (or nbd:// URL); force overwrites one that holds data. */
 const diskDevice = { sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), force: z.boolean().optional(), ...dryRun }
 export const AddDiskBody = z.strictObject({ name, ...diskDevice })

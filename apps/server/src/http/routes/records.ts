@@ -28,6 +28,6 @@ export const recordRoutes = {
     return tx(await dgOf(s, ctx).remove(ctx.params.name!, { recursive: ctx.body.recursive ?? false, dryRun: ctx.body.dryRun ?? false }))
   },
   async 'POST /api/dgs/:dg/mend'(s, ctx) {
-    return tx(await dgOf(s, ctx).mend(ctx.body.op, ctx.body.name, ctx.body.arg, { dryRun: ctx.body.dryRun ?? false }))
+    return tx(await dgOf(s, ctx).mend(ctx.body.op, ctx.body.name, ctx.body.arg, { dryRun: ctx.body.dryRun ?? false, force: ctx.body.force ?? false }))
   },
 } satisfies Partial<Handlers>
