@@ -1,12 +1,36 @@
 import { useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { PlRecord } from '@plexa/engine'
+import type { PlRecord, SdRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
 import { PATTERN, hasStale, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
-import { type Zoom, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
+import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
+import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { DrawingHead } from './DrawingHead.tsx'
+
+/** The stale pieces of a subdisk's box: its plex's stale regions where they lie on the disk. */
+function staleRects(sd: SdRecord, pl: PlRecord, st: { regions: number[]; regionSectors: number }, volumeSectors: number, at: (o: number) => number, box: { x: number; w: number }) {
+  const out: Array<{ x: number; w: number }> = []
+  for (const [a, b] of regionsOnDisk(sd, pl, st.regions, st.regionSectors, volumeSectors)) {
+    const x0 = Math.max(box.x, at(a))
+    const x1 = Math.min(box.x + box.w, at(b))
+    if (x1 > x0 - 1) out.push({ x: x0, w: Math.max(2, x1 - x0) })
+  }
+  return out
+}
+
+/** A subdisk's whole name over the bar while it has the focus or the pointer (its box may be too narrow for it). */
+function FocusName({ x, w, width, text }: { x: number; w: number; width: number; text: string }) {
+  const tw = Math.min(width, text.length * CHAR_W + 10)
+  const left = Math.max(0, Math.min(x + w / 2 - tw / 2, width - tw))
+  return (
+    <g aria-hidden="true" className="pointer-events-none" data-testid="disk-focus-name">
+      <rect x={left} y={8} width={tw} height={18} rx={2} style={{ fill: 'var(--c-bg)', stroke: 'var(--c-select)' }} />
+      <text x={left + 5} y={21} fontSize={11} style={{ fill: 'var(--c-fg)' }}>{text}</text>
+    </g>
+  )
+}
 
 /** A disk's row: its name line (name, state, sizes), then its bar across the whole width. */
 const ROW_H = 56
@@ -23,11 +47,15 @@ export function DiskView() {
   const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
   const [zoom, setZoom] = useState<Zoom>(WHOLE)
+  // the subdisk with the focus or the pointer: its whole name is written over the bar
+  const [focused, setFocused] = useState<string>()
   const rows = useMemo(() => groups.flatMap((g) => {
     const ix = indexConfig(g.config)
     const plexes = new Map<string, PlRecord>(g.config.plexes.map((p) => [p.pl_name, p]))
     const volumeOf = (pl: string) => plexes.get(pl)?.pl_v_name ?? ''
-    return [...g.config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)).map((dm) => ({ g, ix, dm, plexes, volumeOf }))
+    const lengths = new Map(g.config.volumes.map((v) => [v.v_rid, v.v_len]))
+    const volumeLen = (pl: PlRecord) => lengths.get(pl.pl_vol_rid) ?? pl.pl_len
+    return [...g.config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)).map((dm) => ({ g, ix, dm, plexes, volumeOf, volumeLen }))
   }), [groups])
   const span = useMemo(() => rows.reduce((m, r) => Math.max(m, r.dm.dm_priv_len + r.dm.dm_pub_len), 1), [rows])
   const ref = useRef<HTMLDivElement>(null)
@@ -55,7 +83,7 @@ export function DiskView() {
       </DrawingHead>
       <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2">
         <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
-          {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf }, k) => {
+          {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf, volumeLen }, k) => {
             const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)
             const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none')
             const removed = (dm.dm_pflag & 0x100) !== 0
@@ -87,17 +115,19 @@ export function DiskView() {
                   {[...bar.subdisks].sort((a, b) => b.w - a.w).map((s) => {
                     const pl = plexes.get(s.sd.sd_pl_name)
                     const sk = pl ? subdiskState(pl.pl_kstate, pl.pl_state, !!trouble) : trouble ? 'failed' : undefined
-                    // a stale plex on a disk that works: the volume view's stale pattern over its piece
-                    const stale = !trouble && !!pl && hasStale(g.stale[pl.pl_name])
+                    // a stale plex on a disk that works: the volume view's stale pattern over the
+                    // pieces of this subdisk its stale regions lie on (all of it when all is stale)
+                    const st = pl && !trouble ? g.stale[pl.pl_name] : undefined
+                    const stale = st?.full ? [{ x: s.x, w: s.w }] : st && hasStale(st) ? staleRects(s.sd, pl!, st, volumeLen(pl!), bar.at, s) : []
                     const vol = volumeOf(s.sd.sd_pl_name)
                     const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))
                     const sel = selection?.dg === g.name && selection.kind === 'sd' && selection.name === s.sd.sd_name
                     return (
-                      <g key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} role="button" tabIndex={0} aria-pressed={sel} aria-label={`subdisk ${s.full}${trouble ? `, disk ${trouble}` : ''}`} className="drawn cursor-pointer" onClick={() => select('sd', s.sd.sd_name)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('sd', s.sd.sd_name) } }}>
+                      <g key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} role="button" tabIndex={0} aria-pressed={sel} aria-label={`subdisk ${s.full}${trouble ? `, disk ${trouble}` : ''}`} className="drawn cursor-pointer" onFocus={() => setFocused(s.sd.sd_name)} onBlur={() => setFocused(undefined)} onMouseEnter={() => setFocused(s.sd.sd_name)} onMouseLeave={() => setFocused(undefined)} onClick={() => select('sd', s.sd.sd_name)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('sd', s.sd.sd_name) } }}>
                         <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
                         <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
                         {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
-                        {stale && <rect x={s.x} y={2} width={s.w} height={BAR_H - 4} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" data-testid={`disk-stale-${s.sd.sd_name}`} />}
+                        {stale.map((r, i) => <rect key={`s${i}`} x={r.x} y={2} width={r.w} height={BAR_H - 4} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" data-testid={`disk-stale-${s.sd.sd_name}`} />)}
                         {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
                       </g>
                     )
@@ -107,6 +137,7 @@ export function DiskView() {
                     <text key={`o-${s.sd.sd_name}`} x={s.x + 4} y={28} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.owner}</text>
                   ))}
                   {bar.subdisks.map((s) => s.aside && <text key={`a-${s.sd.sd_name}`} x={s.x + s.w + 4} y={21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none" data-testid={`aside-${s.sd.sd_name}`}>{s.aside}</text>)}
+                  {focused && bar.subdisks.filter((s) => s.sd.sd_name === focused).map((s) => <FocusName key="focus" x={s.x} w={s.w} width={barW} text={s.full} />)}
                 </svg>
               </div>
             )

@@ -19,6 +19,9 @@ export const Patterns = memo(function Patterns() {
         <pattern id={PATTERN.hole} width={6} height={6} patternUnits="userSpaceOnUse" patternTransform="rotate(-45)">
           <line x1={0} y1={0} x2={0} y2={6} style={{ stroke: 'var(--c-line)' }} strokeWidth={1} />
         </pattern>
+        <pattern id={PATTERN.mismatch} width={4} height={4} patternUnits="userSpaceOnUse">
+          <line x1={1} y1={0} x2={1} y2={4} style={{ stroke: 'var(--c-fg)' }} strokeWidth={1.5} />
+        </pattern>
         <pattern id={PATTERN.failed} width={8} height={8} patternUnits="userSpaceOnUse">
           <path d="M0 0L8 8M8 0L0 8" style={{ stroke: 'var(--s-failed)' }} strokeWidth={1.5} />
         </pattern>
@@ -46,6 +49,7 @@ export const Legend = memo(function Legend() {
       ))}
       <li className="flex items-center gap-1" title="regions of a plex that missed writes: its copy is out of date there"><Swatch fill={`url(#${PATTERN.stale})`} />stale</li>
       <li className="flex items-center gap-1" title="regions the dirty region log marks as recently written"><Swatch fill={`url(#${PATTERN.dirty})`} />DRL dirty</li>
+      <li className="flex items-center gap-1" title="regions where a verify found the plexes different, until a repair or a resync mends them"><Swatch fill={`url(#${PATTERN.mismatch})`} stroke="var(--c-fg)" />plexes differ</li>
       <li className="flex items-center gap-1" title="what the running copy has done so far"><Swatch fill="var(--c-copied)" />copied</li>
       <li className="flex items-center gap-1" title="an address range of the volume no subdisk of the plex backs"><Swatch fill={`url(#${PATTERN.hole})`} dashed />hole</li>
       <li className="flex items-center gap-1" title="the disk's private region: header and configuration copy"><Swatch fill="var(--c-private)" />private</li>

@@ -33,15 +33,16 @@ export function Properties() {
         return (
           <section key={g} aria-label={g} className="mt-2">
             <h3 className="border-b border-line font-semibold">{g}</h3>
-            <table className="w-full">
+            {/* fixed columns, and names and values wrap anywhere: a long value (a disk id) stays in the pane, whole and selectable */}
+            <table className="w-full table-fixed">
               <tbody>
                 {rows.map((f) => (
                   <tr key={f.key} className="border-b border-panel align-top" title={f.meaning || undefined}>
-                    <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted">
+                    <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted [overflow-wrap:anywhere]">
                       {f.key}
                       {f.readOnly && <abbr title="read-only" className="ml-1 text-[10px] no-underline">RO</abbr>}
                     </th>
-                    <td className="break-words font-mono" data-testid={`field-${f.key}`} title={f.exact}>{f.text}</td>
+                    <td className="font-mono [overflow-wrap:anywhere]" data-testid={`field-${f.key}`} title={f.exact ?? f.text}>{f.text}</td>
                   </tr>
                 ))}
               </tbody>

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { HealthBadge } from './HealthBadge.tsx'
-import { type VolumeHealth, groupHealth } from '../views/health.ts'
+import { type VolumeHealth, groupHealth, unrepairedMismatches } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
 import { PATTERN, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
 import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
@@ -39,6 +39,16 @@ export function VolumeView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
+  // the latest verify of each volume that found plexes that differ (until a repair or a resync)
+  const finished = useApp((s) => s.server.finished)
+  const differ = useMemo(() => {
+    const out = new Map<string, Mismatch>()
+    for (const [key, t] of unrepairedMismatches(finished)) {
+      const r = t.verify!
+      out.set(key, { taskId: t.taskId, regionSectors: r.regionSectors, regions: r.mismatches.map((m) => m.region), plexes: new Set(r.mismatches.flatMap((m) => m.groups.flat())) })
+    }
+    return out
+  }, [finished])
   const ref = useRef<HTMLDivElement>(null)
   const { top, height, width } = useScroll(ref)
   const [zoom, setZoom] = useState<Zoom>(WHOLE)
@@ -92,7 +102,7 @@ export function VolumeView() {
             // and the drawings that stay in view keep their slot, so they are not drawn again;
             // each slot is laid out and painted on its own (contain)
             <div key={(from + k) % SLOTS} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP, contain: 'strict' }}>
-              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} trouble={it.trouble} health={it.health} selected={selection} width={svgW} zoom={zoom} />
+              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} mismatch={differ.get(`${it.g.name}/${it.v.v_name}`)} trouble={it.trouble} health={it.health} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}
         </section>
@@ -101,7 +111,17 @@ export function VolumeView() {
   )
 }
 
+/** Where a verify found the plexes of a volume different (region numbers), and which plexes. */
+interface Mismatch {
+  taskId: string
+  regionSectors: number
+  regions: number[]
+  plexes: Set<string>
+}
+
 interface DrawingProps {
+  /** What the volume's latest verify found different, until it is mended. */
+  mismatch: Mismatch | undefined
   g: GroupView
   ix: ConfigIndex
   v: GroupView['config']['volumes'][number]
@@ -114,7 +134,7 @@ interface DrawingProps {
   zoom: Zoom
 }
 
-const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, health, selected, width, zoom }: DrawingProps) {
+const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, trouble, health, selected, width, zoom }: DrawingProps) {
   const box = useMemo(() => layoutVolume(ix, v, width, zoom), [ix, v, width, zoom])
   const dirty = g.dirty[v.v_name]
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
@@ -183,6 +203,13 @@ const VolumeDrawing = memo(function VolumeDrawing({ g, ix, v, drl, trouble, heal
                   </g>
                 )
               })}
+              {mismatch?.plexes.has(p.plex.pl_name) &&
+                regionRects(mismatch.regions, mismatch.regionSectors, v.v_len, p.band, box.at).map((r, i) => (
+                  // plexes that differ: a bracketed mark of its own (vertical bars), not the stale hatch or the dirty dots
+                  <rect key={`m${i}`} data-testid={`mismatch-${p.plex.pl_name}`} x={r.x} y={r.y} width={Math.max(3, r.w)} height={r.h} fill={`url(#${PATTERN.mismatch})`} style={{ stroke: 'var(--c-fg)' }} strokeWidth={1.5} opacity={0.7} className="pointer-events-none">
+                    <title>{`verify ${mismatch.taskId}: the plexes differ here`}</title>
+                  </rect>
+                ))}
               {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" />)}
             </g>
           )

@@ -53,4 +53,4 @@ export function stateFill(k: StateKey): string {
 }
 
 /** Pattern ids of the shared SVG definitions (Patterns.tsx). */
-export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed' } as const
+export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed', mismatch: 'pat-mismatch' } as const

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { MIN_SD_W, fitLabel, layoutDisk, layoutVolume, regionRects, rulerTicks, volumeHeight, indexConfig } from './layout.ts'
+import { MIN_SD_W, abbreviateName, fitLabel, fitName, indexConfig, layoutDisk, layoutVolume, regionRects, rulerTicks, volumeHeight } from './layout.ts'
 import { pan, zoomBy } from './zoom.ts'
 
 const MiB = 2048 // sectors
@@ -144,5 +144,21 @@ describe('visibleRange', () => {
     expect(visibleRange(offsets, 2000, 100, 40)).toEqual([98, 108])
     expect(visibleRange(offsets, 19990, 100, 0)).toEqual([999, 1000])
     expect(visibleRange([0], 0, 100)).toEqual([0, 0])
+  })
+})
+
+describe('abbreviateName and fitName (rule 148)', () => {
+  it.each([
+    ['disk01-03', 'disk01', '-03'],
+    ['sd-for-mirvol-01', 'disk01', 'sd…-01'],
+    ['sd1', 'disk01', 'sd1'],
+  ])('abbreviates %s on %s as %s', (name, disk, short) => {
+    expect(abbreviateName(name, disk)).toBe(short)
+  })
+
+  it('takes the first text that fits and never cuts one short', () => {
+    expect(fitName(['disk01-03 · mirvol-01', 'disk01-03', '-03'], 80)).toBe('disk01-03')
+    expect(fitName(['disk01-03', '-03'], 40)).toBe('-03')
+    expect(fitName(['disk01-03', '-03'], 20)).toBe('')
   })
 })

@@ -113,6 +113,23 @@ export function fitLabel(candidates: readonly string[], width: number, charW = C
 }
 
 /**
+ * A subdisk's name short enough for a narrow box and still telling it from its neighbours: the
+ * part after its disk's name (VxVM names subdisks DISK-NN: disk01-03 is "-03" on disk01's bar),
+ * else its head and tail around an ellipsis (the tail is what differs). The full name stays in the
+ * box's accessible name, its tooltip and the label shown on focus.
+ */
+export function abbreviateName(name: string, disk: string): string {
+  if (name.length > disk.length && name.startsWith(disk)) return name.slice(disk.length)
+  return name.length > 6 ? `${name.slice(0, 2)}…${name.slice(-3)}` : name
+}
+
+/** The first text that fits a box `width` pixels wide (candidates longest first), else '': never a name cut short. */
+export function fitName(candidates: readonly string[], width: number, charW = CHAR_W): string {
+  const room = Math.floor((width - 8) / charW)
+  return candidates.find((c) => c.length <= room) ?? ''
+}
+
+/**
  * Ruler marks over [from, to) sectors for a drawing `width` pixels wide: steps are powers of two
  * bytes (1 MiB, 2 MiB, 64 MiB ...) about 90 px apart, so every label is a round size.
  */
@@ -261,6 +278,8 @@ export interface DiskBar {
    */
   subdisks: Array<Labelled & { sd: SdRecord; owner: string; aside: string }>
   free: Labelled[]
+  /** Maps an offset of the public region (sectors) to x. */
+  at: (publicSectors: number) => number
   /** Free sectors of the public region. */
   freeSectors: number
   /** Where the disk's bar ends (a disk smaller than the span ends before the width). */
@@ -298,15 +317,15 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
     const owner = vol ? `${plex} of ${vol}` : plex
     const size = formatSectors(sd.sd_len)
     const full = `${sd.sd_name} · ${owner} · ${size} @ ${formatSectors(sd.sd_dm_offset)}`
-    const label = fitLabel([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, `${sd.sd_name} · ${plex}`, `${sd.sd_name} · ${size}`, sd.sd_name], w)
+    const label = fitName([full, `${sd.sd_name} · ${owner} · ${size}`, `${sd.sd_name} · ${owner}`, `${sd.sd_name} · ${plex}`, `${sd.sd_name} · ${size}`, sd.sd_name, abbreviateName(sd.sd_name, dm.dm_name)], w)
     const named = label.startsWith(`${sd.sd_name} · ${plex}`)
-    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label, owner: named ? '' : fitLabel([owner, plex], w), aside: '', full })
+    subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label, owner: named ? '' : fitName([owner, plex, vol], w), aside: '', full })
   }
   // a box too small for its name gets it written after it, where there is room before the next box
   subdisks.forEach((s, i) => {
     if (s.label) return
     const room = (subdisks[i + 1]?.x ?? width) - (s.x + s.w) - 4
-    s.aside = fitLabel([`${s.sd.sd_name} · ${s.sd.sd_pl_name ? `${s.sd.sd_pl_name}${s.sd.sd_is_log ? ' log' : ''}` : 'unassociated'}`, s.sd.sd_name], room + 8)
+    s.aside = fitName([`${s.sd.sd_name} · ${s.sd.sd_pl_name ? `${s.sd.sd_pl_name}${s.sd.sd_is_log ? ' log' : ''}` : 'unassociated'}`, s.sd.sd_name, abbreviateName(s.sd.sd_name, dm.dm_name)], room + 8)
   })
   const asideEnd = (s: (typeof subdisks)[number]) => s.x + s.w + (s.aside ? 8 + s.aside.length * CHAR_W : 0)
   // a free extent's label starts after a subdisk drawn wider than it is (a log subdisk)
@@ -329,5 +348,5 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
   if (pos < dm.dm_pub_len) gap(pos, dm.dm_pub_len)
   const priv = extent(0, dm.dm_priv_len)
   const privFull = `private region · ${formatSectors(dm.dm_priv_len)}`
-  return { disk: dm, privateRegion: { ...priv, w: priv.w > 0 ? Math.max(2, priv.w) : 0, y, h, label: fitLabel([privFull, 'private', 'priv'], priv.w), full: privFull }, subdisks, free, freeSectors, end: Math.min(width, x(dm.dm_priv_len + dm.dm_pub_len)) }
+  return { disk: dm, at: (o) => x(dm.dm_priv_len + o), privateRegion: { ...priv, w: priv.w > 0 ? Math.max(2, priv.w) : 0, y, h, label: fitLabel([privFull, 'private', 'priv'], priv.w), full: privFull }, subdisks, free, freeSectors, end: Math.min(width, x(dm.dm_priv_len + dm.dm_pub_len)) }
 }
