@@ -1,3 +1,5 @@
+import { settled } from './failures.ts'
+
 /**
  * Writes a piece of state to disk at most once at a time, and only when it changed: `changed()`
  * bumps the in-memory generation; `persist()` resolves once a write that started at or after the
@@ -27,7 +29,8 @@ export class CoalescedWriter {
     const want = this.gen
     while (this.written < want) {
       if (this.writing) {
-        await this.writing.catch(() => {})
+        // the write under way fails for its own caller; this one only waits, then writes anew
+        await settled(this.writing)
         continue
       }
       const g = this.gen

@@ -20,7 +20,7 @@ import {
   writeRingEverywhere,
 } from './disk/privateRegion.ts'
 import { assertNoData } from './disk/probe.ts'
-import { EngineError, fail, isEngineError } from './errors.ts'
+import { EngineError, type EngineErrorCode, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
@@ -77,6 +77,7 @@ import { type DiskRegion, diskRegions, planVolumeRegions, regionBytes, subdiskVo
 import type { TaskProgress } from './events.ts'
 import { Draft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
+import { closeReleased, reportAs } from './failures.ts'
 import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
 import { runPlexCopy } from './resync/plexCopy.ts'
@@ -290,10 +291,7 @@ export class DiskGroup {
       flushPlex: (p) => this.flushPlex(p),
       ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
       copyWriteFailed: (v, p, err, g) => this.copyWriteFailed(v, p, err, g),
-      rwbackReached: (v, end) => {
-        const x = this.cfg.volumes.find((y) => y.v_rid === v.v_rid)
-        if (x) x.v_rwback_offset = Math.min(x.v_len, end)
-      },
+      report: this.warn,
     }
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
@@ -316,6 +314,11 @@ export class DiskGroup {
   /** The configuration a transaction is writing: a plex it takes away is no current copy meanwhile (rule 117). */
   private get committing(): Config | undefined {
     return this.store.committing
+  }
+
+  /** Reports a failure nobody awaits, as a warning alert with a stable code (failures.ts). */
+  private readonly warn = (code: EngineErrorCode, message: string, object?: string): void => {
+    this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code, message, ...(object ? { object } : {}) })
   }
 
   /** The devices of the disks that have one. */
@@ -458,16 +461,16 @@ export class DiskGroup {
         }
         if (f && !short && !force) {
           // Its header cannot be written: without force, the disks already claimed are given back.
-          for (const r of recordedHere) await writeHeader(r.dev, r.header).catch(() => {})
+          for (const r of recordedHere) await writeHeader(r.dev, r.header).catch(staysClaimedByThisHost)
           refuseMissing(wanted, [{ disk: dm.dm_name, reason: 'unwritable', device: f.dev.location }])
         }
         unusable.push(f ? { disk: dm.dm_name, reason: short ? 'short' : 'unwritable', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
-        if (f) await f.dev.close().catch(() => {})
+        if (f) await closeReleased(f.dev)
         disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
       }
       for (const u of unreadable) {
         unusable.push({ disk: '', reason: 'unreadable', device: u.dev.location })
-        await u.dev.close().catch(() => {})
+        await closeReleased(u.dev)
       }
       // Devices that carry the group's id but are not in the chosen configuration are left alone.
       const { image: klog, seq: klogSeq } = await KernelLog.read([...disks.values()].flatMap((d) => (d.dev ? [d.dev] : [])))
@@ -521,7 +524,7 @@ export class DiskGroup {
     for (const d of this.disks.values()) {
       if (!d.dev || this.closed) continue
       d.header = withImporter(d.header, undefined)
-      await writeHeader(d.dev, d.header).catch(() => {})
+      await writeHeader(d.dev, d.header).catch(reportAs(this.warn, 'VM_WRTDAERR', `the disk header of ${d.header.dmname} still names this host as the importer: another host imports it only by clearing the import`, d.header.dmname))
     }
     await this.close()
     this.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
@@ -537,8 +540,8 @@ export class DiskGroup {
     this.store.close()
     for (const d of this.disks.values()) {
       if (!d.dev) continue
-      await d.dev.flush().catch(() => {})
-      await d.dev.close().catch(() => {})
+      await d.dev.flush().catch(reportAs(this.warn, 'VM_IO', `disk ${d.header.dmname} failed to flush as the group closed: writes not flushed before may be lost`, d.header.dmname))
+      await closeReleased(d.dev)
     }
     for (const release of this.locks.splice(0)) await release()
   }
@@ -842,7 +845,7 @@ export class DiskGroup {
         this.refreshDiskState(d.c)
       })
       this.locks.push(release)
-      await old?.dev?.close().catch(() => {})
+      await closeReleased(old?.dev)
       return r
     } catch (e) {
       await release()
@@ -858,7 +861,7 @@ export class DiskGroup {
       const rt = this.disks.get(dm.dm_rid)
       this.disks.delete(dm.dm_rid)
       this.rebuildIoMap()
-      await rt?.dev?.close().catch(() => {})
+      await closeReleased(rt?.dev)
     }
     return r
   }
@@ -1049,8 +1052,8 @@ export class DiskGroup {
     rt.drl ??= this.createDrl(v)
     // The crash's dirty regions stay in the log until recovery has copied them.
     const pinned = crashed && logged ? [...logged.bits] : []
-    if (rt.drl && pinned.length) await rt.drl.pin(pinned).catch(() => {})
-    else if (rt.drl) await rt.drl.cleanIdle().catch(() => {})
+    if (rt.drl && pinned.length) await rt.drl.pin(pinned).catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not keep the crash's regions`, v.v_name))
+    else if (rt.drl) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not be cleaned`, v.v_name))
     const plexes = this.plexesOf(v.v_rid)
     // Stale plexes also missed whatever was in flight at the crash (a NEEDSYNC stop was clean).
     // One without a stale map (a crash between its detach's commit and its map's write) stays
@@ -1078,7 +1081,7 @@ export class DiskGroup {
         await this.transact('v.recovery.failed', (d) => {
           const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
           if (x && x.v_state === 'SYNC') x.v_state = 'NEEDSYNC'
-        }).catch(() => {})
+        }).catch(reportAs(this.warn, 'VM_MAPFRDWR', `${v.v_name} could not be marked NEEDSYNC after its recovery failed`, v.v_name))
         this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_NOTSYNCED', message: `the recovery of ${v.v_name} failed: its plexes may differ where it did not reach; resync it`, object: v.v_name })
         throw e
       }
@@ -1121,7 +1124,7 @@ export class DiskGroup {
     // a plex whose flush fails is detached (I78) rather than marked CLEAN over writes it may lose
     const flushed = await this.flushVolume(v).then(() => true, () => false)
     rt.unflushed = new RegionSet()
-    if (rt.drl && flushed) await rt.drl.cleanIdle().catch(() => {})
+    if (rt.drl && flushed) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${volume} could not be cleaned at its stop: a crash now recovers its dirty regions`, volume))
     rt.drl = undefined
     const r = await this.transact('v.stop', (d) => {
       const x = d.vol(volume)
@@ -1133,10 +1136,7 @@ export class DiskGroup {
       }
       stopVolume(d, x)
     })
-    if (flushed && this.klog.dirty.includes(v.v_rid)) {
-      this.klog.dirty = this.klog.dirty.filter((x) => x !== v.v_rid)
-      await this.writeKlog().catch(() => {})
-    }
+    if (flushed) await this.klog.markClean(v.v_rid).catch(reportAs(this.warn, 'VM_WRTDAERR', `the kernel log could not record ${volume} as stopped clean: the next import recovers it as crashed`, volume))
     rt.dirtyMarked = undefined
     rt.rwback = undefined
     if (!flushed) fail('VM_IO', `volume ${volume} was stopped, but its last writes could not be flushed: the next start resynchronises it`)
@@ -1189,14 +1189,14 @@ export class DiskGroup {
       },
       flushData: async () => {
         const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
-        if (cur) await this.flushVolume(cur).catch(() => {})
+        if (cur) await this.flushVolume(cur).catch(handledByThePolicies)
       },
       onLogFailure: () => {
         this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_WRTDAERR', message: `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, object: v.v_name })
         void this.transact('drl.badlog', (d) => {
           const x = d.c.volumes.find((y) => y.v_rid === vrid)
           if (x) x.v_pflag |= V_PFLAG.BADLOG
-        }).catch(() => {})
+        }).catch(reportAs(this.warn, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
       },
     })
   }
@@ -2165,3 +2165,15 @@ function refreshDiskState(c: Config, disks: ReadonlyMap<number, { dev: BlockDevi
   }
   deriveConfig(c)
 }
+
+/**
+ * Import giving back the disks it claimed could not rewrite one's header: the disk still names
+ * this host as its importer, which this host's next import takes over (its process is gone).
+ */
+function staysClaimedByThisHost(): void {}
+
+/**
+ * A flush the DRL asks for before it cleans bits that fails has been dealt with by the write
+ * exception policies (`flushFailed`: the plexes that failed are detached, their regions stale).
+ */
+function handledByThePolicies(): void {}

@@ -5,6 +5,7 @@ import { isLogPlexRec, isServing } from '../records/plexState.ts'
 import { type PlRecord, PL_PFLAG, PL_TFLAG, type VRecord } from '../records/types.ts'
 import type { RegionSet } from '../regionSet.ts'
 import type { TaskKind } from '../tasks/task.ts'
+import { reportAs } from '../failures.ts'
 import { REGION_SECTORS, type SyncContext, type SyncReport, runSync } from './regionCopy.ts'
 
 /** What a resync or a repair set out to do (`syncScope`). */
@@ -43,7 +44,7 @@ export async function runAttachCopy(ctx: SyncContext, v: VRecord, target: PlReco
         pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
         pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
       }
-    }).catch(() => {})
+    }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `plex ${target.pl_name} could not be marked failed after its ${kind} copy failed`, target.pl_name))
     throw e
   }
 }
@@ -75,7 +76,7 @@ async function enablePlex(ctx: SyncContext, rid: number, operation: string): Pro
   })
   ctx.klog.forgetDetach(rid)
   await ctx.stale.persist()
-  await ctx.klog.write().catch(() => {})
+  await ctx.klog.write().catch(reportAs(ctx.report, 'VM_WRTDAERR', `the kernel log still lists plex ${ctx.cfg().plexes.find((p) => p.pl_rid === rid)?.pl_name ?? rid} as kernel-detached: the next import makes it stale again`))
   return r
 }
 
@@ -148,7 +149,7 @@ export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, k
         if (e.regions.size > 0) continue
         ctx.stale.drop(p.pl_rid)
         await ctx.stale.persist()
-      } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch(() => {})
+      } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch(staysAsItWas)
     }
   }
   if (then) await then()
@@ -156,3 +157,11 @@ export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, k
   return report
 }
 
+/**
+ * A hand-over the plex refuses (a write marked it stale meanwhile, it was detached, locked or its
+ * volume stopped: VM_NOTSYNCED and the like) leaves it as it was, for a later resync; anything but
+ * an EngineError is a bug and goes on.
+ */
+function staysAsItWas(e: unknown): void {
+  if (!isEngineError(e)) throw e
+}

@@ -1,6 +1,7 @@
 import type { TxResult } from '../config/configStore.ts'
 import type { InterruptedTask, KernelLog } from '../config/kernelLog.ts'
 import { fail } from '../errors.ts'
+import { type ReportFailure, deliveredToCaller, reportAs } from '../failures.ts'
 import type { RegionLock } from '../io/regionLock.ts'
 import { isLogPlexRec, isServing } from '../records/plexState.ts'
 import type { Config, PlRecord, VRecord } from '../records/types.ts'
@@ -72,8 +73,8 @@ export interface SyncContext {
   ioError(v: VRecord, p: PlRecord, op: 'read' | 'write', s: number, n: number, err: unknown): void
   /** A copy's write failed on a plex serving the volume: an I/O error of it like a foreground one (rule 76). */
   copyWriteFailed(v: VRecord, p: PlRecord, err: unknown, g: number): Promise<void>
-  /** Records how far a read-writeback got: every sector before `end` is recovered (v_rwback_offset). */
-  rwbackReached(v: VRecord, end: number): void
+  /** Reports a failure nobody awaits (an alert). */
+  report: ReportFailure
 }
 
 interface PreparedRegion {
@@ -111,7 +112,19 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
     let sinceCheckpoint = 0
     const forget = async () => {
       if (!entry || !ctx.klog.removeTask(entry)) return
-      await ctx.klog.write().catch(() => {})
+      await ctx.klog.write().catch(reportAs(ctx.report, 'VM_WRTDAERR', `the kernel log could not forget the ended ${kind} of ${v.v_name}: the next import resumes it`, v.v_name))
+    }
+    // How far a read-writeback got (every sector before `end` recovered), committed to
+    // v_rwback_offset by a transaction at each checkpoint and as the copy ends.
+    let reached: { v: VRecord; end: number } | undefined
+    const commitReached = async () => {
+      if (!reached) return
+      const { v: rv, end } = reached
+      reached = undefined
+      await ctx.transact('v.rwback', (d) => {
+        const x = d.c.volumes.find((y) => y.v_rid === rv.v_rid)
+        if (x) x.v_rwback_offset = Math.min(x.v_len, end)
+      })
     }
     try {
       // inside the try: a task that cannot even be recorded fails, it never stays running
@@ -129,7 +142,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         },
         release: (cur) => cur.rt.lock.unlockExclusive(cur.g),
         after: async (cur, i) => {
-          if (o.rwback) ctx.rwbackReached(cur.v, cur.s + cur.n)
+          if (o.rwback) reached = { v: cur.v, end: cur.s + cur.n }
           if (cur.copied) {
             report.regionsCopied++
             report.bytesCopied += cur.n * SECTOR_SIZE
@@ -145,6 +158,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
             sinceCheckpoint = 0
             await settleCopies(ctx, ctx.plexesOf(cur.v.v_rid))
             await ctx.stale.persist()
+            await commitReached()
             if (entry) {
               entry.done = (o.skip ?? 0) + i + 1
               await ctx.klog.write()
@@ -154,22 +168,33 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       })
       await settleCopies(ctx, ctx.plexesOf(v.v_rid))
       await ctx.stale.persist()
+      await commitReached()
       await forget()
       ctx.tasks.finish(task, 'ok')
       return report
     } catch (e) {
       // what it copied counts only once flushed, an aborted copy too
-      await settleCopies(ctx, []).catch(() => {})
-      await ctx.stale.persist().catch(() => {})
-      // an abort or a failure ends the resync; a closed group keeps it for the next import
-      if (!ctx.closed()) await forget()
+      await settleCopies(ctx, []).catch(staysStaleOnDisk)
+      await ctx.stale.persist().catch(staysStaleOnDisk)
+      // an abort or a failure ends the resync; a closed group keeps it for the next import (and
+      // forgets how far a read-writeback got, a temporary field a restart resets anyway)
+      if (!ctx.closed()) {
+        await commitReached().catch(reportAs(ctx.report, 'VM_MAPFRDWR', `how far the read-writeback of ${v.v_name} got could not be recorded: its next start recovers more`, v.v_name))
+        await forget()
+      }
       ctx.tasks.fail(task, e)
       throw e
     }
   })()
-  done.catch(() => {})
+  deliveredToCaller(done)
   return { id: task.id, done }
 }
+
+/**
+ * A failed copy's regions that could not be settled or persisted: the maps on disk still call
+ * them stale, the safe side (a restart copies them again).
+ */
+function staysStaleOnDisk(): void {}
 
 /**
  * Flushes `plexes` and every plex holding copied regions not flushed yet; a copy counts as
@@ -252,7 +277,7 @@ async function finishRegion(ctx: SyncContext, p: PreparedRegion, report: SyncRep
       report.failedRegions.push({ volume: p.v.v_name, region: p.g, plex: t.pl_name, reason: 'target write failed' })
       const now = ctx.cfg().plexes.find((x) => x.pl_rid === t.pl_rid)
       // a serving target becomes stale there as a foreground write's would: unless it is the last copy
-      if (now && isServing(now) && now.pl_state === 'ACTIVE') await ctx.copyWriteFailed(p.v, now, e, p.g).catch(() => {})
+      if (now && isServing(now) && now.pl_state === 'ACTIVE') await ctx.copyWriteFailed(p.v, now, e, p.g).catch(reportAs(ctx.report, 'VM_IO', `the write error of plex ${now.pl_name} in a copy of ${p.v.v_name} could not be recorded`, now.pl_name))
       else {
         ctx.stale.track(t.pl_rid)
         ctx.stale.add(t.pl_rid, p.g, p.g)

@@ -1,6 +1,7 @@
 import { isLogPlexRec } from '../records/plexState.ts'
 import type { VRecord } from '../records/types.ts'
 import type { TaskHandle } from '../tasks/taskRegistry.ts'
+import { deliveredToCaller } from '../failures.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import { REGION_SECTORS, type SyncContext, regionSpan } from './regionCopy.ts'
 import { runRegionLoop } from './regionLoop.ts'
@@ -43,8 +44,7 @@ export function runVerify(ctx: SyncContext, v: VRecord): TaskHandle<VerifyReport
             const cfg = ctx.cfg()
             const plexes = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(cfg, p) && p.pl_state !== 'OFFLINE' && !ctx.stale.isStale(p.pl_rid, g) && p.pl_state !== 'STALE' && ctx.covers(p, s, len))
             for (const p of plexes) {
-              // a plex that cannot be read here takes no part in this region's comparison
-              const data = await ctx.readPlex(p, s, len).catch(() => undefined)
+              const data = await ctx.readPlex(p, s, len).catch(takesNoPart)
               if (!data) continue
               const same = region.groups.find((x) => x.data.equals(data))
               if (same) same.plexes.push(p.pl_name)
@@ -69,6 +69,11 @@ export function runVerify(ctx: SyncContext, v: VRecord): TaskHandle<VerifyReport
       throw e
     }
   })()
-  done.catch(() => {})
+  deliveredToCaller(done)
   return { id: task.id, done }
+}
+
+/** A plex that cannot be read in a region takes no part in that region's comparison. */
+function takesNoPart(): undefined {
+  return undefined
 }
