@@ -1031,7 +1031,7 @@ export class DiskGroup {
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = this.cfg.volumes.find((x) => x.v_name === volume)
     const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.readDrl(pre) : undefined
-    let plan: StartPlan = { crashed: false, needSync: false, track: [] }
+    let plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
     const r = await this.transact('v.start', (d) => {
       plan = planStart(d, volume, { wasWritten: (vrid) => this.klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false })
       if (!opts.dryRun) for (const rid of plan.track) this.stale.track(rid)
@@ -1051,8 +1051,14 @@ export class DiskGroup {
     }
     rt.drl ??= this.createDrl(v)
     // The crash's dirty regions stay in the log until recovery has copied them.
-    const pinned = crashed && logged ? [...logged.bits] : []
-    if (rt.drl && pinned.length) await rt.drl.pin(pinned).catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not keep the crash's regions`, v.v_name))
+    const pinned = new Set<number>(crashed && logged ? logged.bits : [])
+    if (needSync && rt.drl && v.v_rwback_offset < v.v_len) {
+      // rule 121: what the NEEDSYNC recovery has to do is pinned in the log too, so a crash
+      // during it leaves all of it to the next start, not only the regions the log had dirty
+      const [a, b] = rt.drl.regionsOf(v.v_rwback_offset, v.v_len - v.v_rwback_offset)
+      for (let i = a; i <= b; i++) pinned.add(i)
+    }
+    if (rt.drl && pinned.size) await rt.drl.pin(pinned).catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not keep the crash's regions`, v.v_name))
     else if (rt.drl) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not be cleaned`, v.v_name))
     const plexes = this.plexesOf(v.v_rid)
     // Stale plexes also missed whatever was in flight at the crash (a NEEDSYNC stop was clean).
@@ -1094,7 +1100,10 @@ export class DiskGroup {
     } else if (v.v_state === 'SYNC') {
       last = await this.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
     }
-    for (const pl of this.plexesOf(v.v_rid).filter((p) => p.pl_tutil[0] === 'ATT')) {
+    // Rule 119: only the plexes this start made write targets, still in the life it gave them; a
+    // plex another operation (an attach, a resync's hand-over) is handing back meanwhile is theirs.
+    const mine = this.plexesOf(v.v_rid).filter((p) => plan.handBack.includes(p.pl_rid) && p.pl_tutil[0] === 'ATT' && this.enabledAt.get(p.pl_rid) === r.tid)
+    for (const pl of mine) {
       try {
         last = await runAttachCopy(this.sync, v, pl, 'recovery')
       } catch (e) {

@@ -14,6 +14,8 @@ export interface StartPlan {
   needSync: boolean
   /** Plexes that were current and now miss every write (on a disk without its device): track their stale regions. */
   track: number[]
+  /** Plexes it made write-only attach targets (tutil0 ATT): the ones this start hands back (rule 119). */
+  handBack: number[]
 }
 
 /**
@@ -24,7 +26,7 @@ export interface StartPlan {
  * `wasWritten` says whether the kernel log has the volume written since its last start.
  */
 export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: number) => boolean; delayRecover: boolean }): StartPlan {
-  const plan: StartPlan = { crashed: false, needSync: false, track: [] }
+  const plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
   const v = d.vol(volume)
   assertUnlocked(v.v_tutil[0], volume)
   if (v.v_kstate === 'ENABLED') fail('VM_INVALID_PARAM', `volume ${volume} is already started`)
@@ -89,6 +91,7 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
       // STALE, IOFAIL, EMPTY: recovered by attaching after the start.
       Object.assign(p, { pl_state: 'STALE', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.WRITE })
       p.pl_tutil[0] = 'ATT'
+      plan.handBack.push(p.pl_rid)
     }
     if (plan.crashed && sources.length > 1) v.v_state = 'SYNC'
   }
