@@ -73,7 +73,7 @@ import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
 import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
-import { type DiskRegion, diskRegions, planVolumeRegions, regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
+import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
@@ -83,7 +83,8 @@ import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type
 import { runPlexCopy } from './resync/plexCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
 import { type StartPlan, planRecovery, planStart } from './resync/planStart.ts'
-import { afterResync, runAttachCopy, syncScope } from './resync/handOver.ts'
+import { runAttachCopy } from './resync/handOver.ts'
+import { endReadWriteback, planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resync/resyncOps.ts'
 
 export { REGION_SECTORS } from './resync/regionCopy.ts'
 export type { SyncReport } from './resync/regionCopy.ts'
@@ -1929,49 +1930,31 @@ export class DiskGroup {
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
   async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    const { v, data, regions } = this.resyncVolumeWork(volume, force)
+    const v = this.checkResyncVolume(volume, force)
     const throttle = checkThrottle(opts.throttle)
-    const skip = force ? Math.min(opts.skip ?? 0, regions.length) : 0 // unforced plans shrink by themselves
-    if (force) {
-      await this.transact('v.resync', (d) => {
-        const x = d.vol(volume)
-        x.v_state = 'SYNC'
-        x.v_tflag |= V_TFLAG.RWBACK
-      })
-      this.runtime(v).rwback = RegionSet.fromRanges(regions.slice(skip).map((g) => [g, 1] as const))
-    }
-    const resumable: InterruptedTask = { kind: 'resyncVolume', target: volume, force, done: skip, ...(throttle ? { throttle } : {}) }
-    const work = regions.slice(skip).map((region) => ({ v, region }))
-    const scope = syncScope(this.sync, [v], work)
-    const h = this.startSync('resync', v, work, { force, rwback: force, throttle, resumable, skip })
-    return { id: h.id, done: afterResync(this.sync, h.done, 'resync', scope, force ? () => this.transact('v.resync.done', (d) => {
-      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x && x.v_state === 'SYNC') endReadWriteback(x)
-    }).then(() => void (this.runtime(v).rwback = undefined)) : undefined, () => data.some((p) => regions.some((g) => this.stale.isStale(p.pl_rid, g)))) }
+    return startVolumeResync(this.sync, v, force, { throttle, skip: opts.skip ?? 0 })
   }
 
-  private resyncVolumeWork(volume: string, force: boolean) {
+  private checkResyncVolume(volume: string, force: boolean): VRecord {
     this.assertOnline()
     checkBoolean(force, 'force')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
     const v = this.vol(volume)
     if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
-    for (const p of data) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
-    const regions = planVolumeRegions(n, force, (g) => data.some((p) => this.stale.isStale(p.pl_rid, g)))
-    return { v, data, regions }
+    return v
   }
 
   /** What `resyncVolume` would copy, changing nothing (its dry run). */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {
-    const { v, regions } = this.resyncVolumeWork(volume, force)
+    const v = this.checkResyncVolume(volume, force)
+    const { regions } = planVolumeResync(this.sync, v, force)
     return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
   }
 
   /** What `resyncDisk` would copy, changing nothing (its dry run). */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
-    const { work } = this.resyncDiskWork(disk, force, 'strict')
+    const { dm } = this.checkResyncDisk(disk, force, 'strict')
+    const { work } = planDiskResync(this.sync, dm.dm_rid, force)
     return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
   }
 
@@ -1983,25 +1966,12 @@ export class DiskGroup {
    * leaves something stale; 'faithful' returns success as AIX does.
    */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    const { plan, work, onDisk, mode } = this.resyncDiskWork(disk, force, opts.mode)
+    const { dm, mode } = this.checkResyncDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
-    const first = plan[0]?.volume ?? this.cfg.volumes[0]
-    if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
-    const skip = force ? Math.min(opts.skip ?? 0, work.length) : 0
-    const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk, force, mode, done: skip, ...(throttle ? { throttle } : {}) }
-    const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
-    const scope = syncScope(this.sync, plan.map((x) => x.volume), items)
-    const h = this.startSync('resync', first, items, { force, throttle, resumable, skip })
-    return {
-      id: h.id,
-      done: afterResync(this.sync, h.done, 'resync', scope, undefined, () => {
-        if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
-        return mode === 'strict' && plan.some(onDisk)
-      }),
-    }
+    return startDiskResync(this.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
   }
 
-  private resyncDiskWork(disk: string, force: boolean, modeArg: unknown) {
+  private checkResyncDisk(disk: string, force: boolean, modeArg: unknown) {
     this.assertOnline()
     if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
     checkBoolean(force, 'force')
@@ -2009,20 +1979,7 @@ export class DiskGroup {
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
     const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
     if (!this.devByDm.get(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
-    const plan = diskRegions(this.cfg, dm.dm_rid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
-    for (const x of plan) {
-      const n = Math.ceil(x.volume.v_len / REGION_SECTORS)
-      for (const p of this.plexesOf(x.volume.v_rid)) if (this.needsExpand(p)) this.stale.expand(p.pl_rid, n)
-    }
-    const onDisk = (x: DiskRegion) => this.stale.isStale(x.plex.pl_rid, x.region)
-    const work = force ? plan : plan.filter(onDisk)
-    return { plan, work, onDisk, mode }
-  }
-
-  /** A plex whose staleness is "everything" gets an explicit region set, so a resync can clear it. */
-  private needsExpand(p: PlRecord): boolean {
-    const e = this.stale.get(p.pl_rid)
-    return e ? e.full : p.pl_state === 'STALE' || p.pl_state === 'IOFAIL'
+    return { dm, mode }
   }
 
   /**
@@ -2046,10 +2003,7 @@ export class DiskGroup {
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
-    const work = list.map((region) => ({ v, region }))
-    const scope = syncScope(this.sync, [v], work)
-    const h = this.startSync('repair', v, work, { force: true, source: src.pl_rid })
-    return { id: h.id, done: afterResync(this.sync, h.done, 'repair', scope, undefined, () => false) }
+    return startRepair(this.sync, v, src, list)
   }
 }
 
@@ -2106,13 +2060,6 @@ function stopVolume(d: Draft, v: VRecord): void {
   v.v_kstate = 'DISABLED'
   v.v_state = needSync ? 'NEEDSYNC' : 'CLEAN'
   v.v_tflag = 0
-}
-
-/** A read-writeback that reached the end: the volume is ACTIVE, its reads plain again. */
-function endReadWriteback(v: VRecord): void {
-  v.v_state = 'ACTIVE'
-  v.v_rwback_offset = v.v_len
-  v.v_tflag &= ~V_TFLAG.RWBACK
 }
 
 function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {

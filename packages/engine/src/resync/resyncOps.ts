@@ -1,0 +1,115 @@
+import type { InterruptedTask } from '../config/kernelLog.ts'
+import { isLogPlexRec } from '../records/plexState.ts'
+import { type PlRecord, V_TFLAG, type VRecord } from '../records/types.ts'
+import { RegionSet } from '../regionSet.ts'
+import type { TaskHandle } from '../tasks/taskRegistry.ts'
+import { afterResync, syncScope } from './handOver.ts'
+import { REGION_SECTORS, type SyncContext, type SyncReport, runSync } from './regionCopy.ts'
+import { type DiskRegion, diskRegions, planVolumeRegions } from './resyncPlan.ts'
+
+/**
+ * The resync operations behind the facade's `resyncVolume`, `resyncDisk` and `repair` (which
+ * validate first): plan the regions, start the region copy, then hand back what it made current
+ * (`afterResync`). The plans expand a plex stale "everywhere" into explicit regions first, so
+ * that the copy can clear them one by one.
+ */
+
+/** A plex whose staleness is "everything" gets an explicit region set, so a resync can clear it. */
+function expandStale(ctx: SyncContext, plexes: readonly PlRecord[], nRegions: number): void {
+  for (const p of plexes) {
+    const e = ctx.stale.get(p.pl_rid)
+    if (e ? e.full : p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') ctx.stale.expand(p.pl_rid, nRegions)
+  }
+}
+
+/** vxvol resync's plan: every region when forced, else those stale on some data plex. */
+export function planVolumeResync(ctx: SyncContext, v: VRecord, force: boolean): { data: PlRecord[]; regions: number[] } {
+  const n = Math.ceil(v.v_len / REGION_SECTORS)
+  const cfg = ctx.cfg()
+  const data = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(cfg, p))
+  expandStale(ctx, data, n)
+  return { data, regions: planVolumeRegions(n, force, (g) => data.some((p) => ctx.stale.isStale(p.pl_rid, g))) }
+}
+
+/**
+ * lvm_resyncpv's plan for disk `dmRid`: the regions of started volumes it holds in ascending disk
+ * offset (`plan`), those to copy (`work`: all when forced, else the stale ones), and whether a
+ * region of the plan is stale on the disk (`onDisk`).
+ */
+export function planDiskResync(ctx: SyncContext, dmRid: number, force: boolean): { plan: DiskRegion[]; work: DiskRegion[]; onDisk: (x: DiskRegion) => boolean } {
+  const plan = diskRegions(ctx.cfg(), dmRid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
+  for (const x of plan) expandStale(ctx, ctx.plexesOf(x.volume.v_rid), Math.ceil(x.volume.v_len / REGION_SECTORS))
+  const onDisk = (x: DiskRegion) => ctx.stale.isStale(x.plex.pl_rid, x.region)
+  return { plan, work: force ? plan : plan.filter(onDisk), onDisk }
+}
+
+/** A read-writeback that reached the end: the volume is ACTIVE, its reads plain again. */
+export function endReadWriteback(v: VRecord): void {
+  v.v_state = 'ACTIVE'
+  v.v_rwback_offset = v.v_len
+  v.v_tflag &= ~V_TFLAG.RWBACK
+}
+
+/**
+ * vxvol resync / lvm_resynclv of a started volume: unforced, a good copy to the stale copies of
+ * every stale region; forced, a read-writeback of every region to every other copy (state SYNC
+ * while it runs). Fails VM_NOTSYNCED when a region is left stale. `skip`: regions a forced resync
+ * did before a restart.
+ */
+export async function startVolumeResync(ctx: SyncContext, v: VRecord, force: boolean, o: { throttle: number; skip: number }): Promise<TaskHandle<SyncReport>> {
+  const { data, regions } = planVolumeResync(ctx, v, force)
+  const skip = force ? Math.min(o.skip, regions.length) : 0 // unforced plans shrink by themselves
+  if (force) {
+    await ctx.transact('v.resync', (d) => {
+      const x = d.vol(v.v_name)
+      x.v_state = 'SYNC'
+      x.v_tflag |= V_TFLAG.RWBACK
+    })
+    ctx.runtime(v).rwback = RegionSet.fromRanges(regions.slice(skip).map((g) => [g, 1] as const))
+  }
+  const resumable: InterruptedTask = { kind: 'resyncVolume', target: v.v_name, force, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
+  const work = regions.slice(skip).map((region) => ({ v, region }))
+  const scope = syncScope(ctx, [v], work)
+  const h = runSync(ctx, 'resync', v, work, { force, rwback: force, throttle: o.throttle, resumable, skip })
+  const finish = async () => {
+    await ctx.transact('v.resync.done', (d) => {
+      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+      if (x && x.v_state === 'SYNC') endReadWriteback(x)
+    })
+    ctx.runtime(v).rwback = undefined
+  }
+  const leftStale = () => data.some((p) => regions.some((g) => ctx.stale.isStale(p.pl_rid, g)))
+  return { id: h.id, done: afterResync(ctx, h.done, 'resync', scope, force ? finish : undefined, leftStale) }
+}
+
+/**
+ * lvm_resyncpv of disk `disk` (SEMANTICS.md 2.6, checklist G 56-68): whole regions in ascending
+ * disk offset, each once; unforced, a good copy to the stale copies (on any disk), forced, to
+ * every other copy. VM_NOTSYNCED when something on the disk is left stale (forced: only in
+ * 'strict' mode, item 67).
+ */
+export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: number }, force: boolean, o: { mode: 'strict' | 'faithful'; throttle: number; skip: number }): TaskHandle<SyncReport> {
+  const { plan, work, onDisk } = planDiskResync(ctx, disk.rid, force)
+  const first = plan[0]?.volume ?? ctx.cfg().volumes[0]
+  if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
+  const skip = force ? Math.min(o.skip, work.length) : 0
+  const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk.name, force, mode: o.mode, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
+  const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
+  const scope = syncScope(ctx, plan.map((x) => x.volume), items)
+  const h = runSync(ctx, 'resync', first, items, { force, throttle: o.throttle, resumable, skip })
+  return {
+    id: h.id,
+    done: afterResync(ctx, h.done, 'resync', scope, undefined, () => {
+      if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
+      return o.mode === 'strict' && plan.some(onDisk)
+    }),
+  }
+}
+
+/** Copies plex `source` over every other plex of `v` for `regions`, then hands back what it made current. */
+export function startRepair(ctx: SyncContext, v: VRecord, source: PlRecord, regions: readonly number[]): TaskHandle<SyncReport> {
+  const work = regions.map((region) => ({ v, region }))
+  const scope = syncScope(ctx, [v], work)
+  const h = runSync(ctx, 'repair', v, work, { force: true, source: source.pl_rid })
+  return { id: h.id, done: afterResync(ctx, h.done, 'repair', scope, undefined, () => false) }
+}
