@@ -28,11 +28,15 @@ export interface AssistSpec {
 
 type Planned = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
 
-/** DRL log length for a volume: one header sector plus one bit per 1024-sector region, even. */
+/** Volume sectors each pair of DRL log sectors covers: 2 GiB. */
+const DRL_LOG_SPAN = (2 * 1024 * 1024 * 1024) / 512
+
+/**
+ * DRL log length for a volume, VxVM's table (3.1 Administrator's Guide, DRL guidelines): 2 sectors
+ * for a volume up to 2 GiB, 2 more for each further 2 GiB begun (rule 158).
+ */
 export function drlLogLength(volLen: number): number {
-  const regions = Math.ceil(volLen / 1024)
-  const n = 1 + Math.ceil(regions / 4096)
-  return Math.max(2, n + (n % 2))
+  return 2 * Math.max(1, Math.ceil(volLen / DRL_LOG_SPAN))
 }
 
 /**
@@ -133,6 +137,6 @@ export function planAssist(d: Draft, spec: AssistSpec): Planned[] {
     out.push({ type: 'plex', name: plexName, log_sd: sdName })
     plexNames.push(plexName)
   }
-  out.push({ type: 'vol', name, len, usetype: spec.usetype ?? 'fsgen', plex: plexNames })
+  out.push({ type: 'vol', name, len, usetype: spec.usetype ?? 'fsgen', read_pol: 'SELECT', plex: plexNames })
   return out
 }

@@ -78,7 +78,7 @@ import type { TaskProgress } from './events.ts'
 import { Draft } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
-import { isLogPlexRec, isServing } from './records/plexState.ts'
+import { hasEnabledLog, isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
 import { runPlexCopy } from './resync/plexCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
@@ -263,15 +263,14 @@ export class DiskGroup {
       clock: this.clock,
       sleep: this.sleep,
       started: (task) => {
-        const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
-        if (v) this.runtime(v).tasks.add(task)
+        for (const v of this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))) this.runtime(v).tasks.add(task)
       },
       finished: (task) => {
-        const v = this.cfg.volumes.find((x) => x.v_name === task.volume)
-        if (!v) return
-        const rt = this.runtime(v)
-        rt.tasks.delete(task)
-        this.wakeDrained(rt)
+        for (const v of this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))) {
+          const rt = this.runtime(v)
+          rt.tasks.delete(task)
+          this.wakeDrained(rt)
+        }
       },
     })
     this.rebuildIoMap()
@@ -818,6 +817,7 @@ export class DiskGroup {
         this.assertNotLastPlex(d, pl, false)
         pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
         pl.pl_state = 'STALE'
+        pl.pl_pflag |= PL_PFLAG.STALE // plexrec(4): a disk replacement made its contents out of date
         pl.pl_tflag &= ~PL_TFLAG.COMPLETE
       }
       x.dm_diskid = diskid
@@ -946,12 +946,22 @@ export class DiskGroup {
       assertUnlocked(v.v_tutil[0], volume)
       if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
       if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
+      // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
+      // so a plex attached to it is EMPTY too, and the start enables them all without a copy
+      const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))
       if (!pl.pl_vol_rid) {
         associatePlex(d, v, pl)
-        if (!opts.dryRun) this.stale.setFull(pl.pl_rid)
+        if (!opts.dryRun && !uninitialised) this.stale.setFull(pl.pl_rid)
+      }
+      if (uninitialised && !isLogPlex(d, pl)) {
+        pl.pl_state = 'EMPTY'
+        pl.pl_kstate = 'DISABLED'
+        if (!opts.dryRun) this.stale.drop(pl.pl_rid)
+        return
       }
       if (pl.pl_state === 'LOG') {
         pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
+        if (v.v_kstate === 'ENABLED') pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(pl)
         return
       }
       pl.pl_state = 'STALE'
@@ -1168,7 +1178,7 @@ export class DiskGroup {
   private logTargets(v: VRecord, anyState = false): LogTarget[] {
     const out: LogTarget[] = []
     for (const p of this.plexesOf(v.v_rid)) {
-      if ((!anyState && p.pl_kstate !== 'ENABLED') || !p.pl_log_sd_rid) continue
+      if (!p.pl_log_sd_rid || (!anyState && !hasEnabledLog(p))) continue
       const sd = this.cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
       const dev = sd && this.devByDm.get(sd.sd_dm_rid)
       if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })

@@ -208,7 +208,7 @@ export function makeVolume(d: Draft, spec: VolumeSpec): VRecord {
     v_state: 'EMPTY',
     v_pref_name: '',
     v_start_opts: '',
-    v_read_pol: checkOneOf(spec.read_pol ?? 'SELECT', ['ROUND', 'PREFER', 'SELECT'] as const, 'read_pol'),
+    v_read_pol: checkOneOf(spec.read_pol ?? 'ROUND', ['ROUND', 'PREFER', 'SELECT'] as const, 'read_pol'),
     v_minor: minor,
     v_uid: 0,
     v_gid: 0,

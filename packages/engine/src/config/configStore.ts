@@ -112,7 +112,7 @@ export class ConfigStore {
         const draft = structuredClone(before)
         fn(new Draft(draft))
         const changes = finishDraft(before, draft)
-        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes }
+        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes: changes.map(asHeld) }
         if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
         draft.tid = before.tid + 1
         this.writing = draft
@@ -133,3 +133,15 @@ export class ConfigStore {
 }
 
 function ignore(): void {}
+
+/** The record lock field of each kind that has one (plexrec(4) pl_lock, sdrec sd_lock, volrec v_rec_lock). */
+const LOCK_FIELD: Partial<Record<RecordChange['kind'], string>> = { pl: 'pl_lock', sd: 'sd_lock', v: 'v_rec_lock' }
+
+/**
+ * A record as the transaction that changes it sees it: locked (`pl_lock` 1, rule 156). The
+ * committed records are never locked: the commit releases them.
+ */
+function asHeld(c: RecordChange): RecordChange {
+  const f = LOCK_FIELD[c.kind]
+  return f && c.after ? { ...c, after: { ...c.after, [f]: 1 } } : c
+}

@@ -50,22 +50,19 @@ export function plexGeometry(layout: PlRecord['pl_layout'], stWidth: number, dat
     return { len: g.end, contigLen: g.contig, compact: g.compact, ncol: 1 }
   }
   const ncol = Math.max(...dataSds.map((s) => s.sd_column)) + 1
+  const w = Math.max(1, stWidth)
   let minEnd = Infinity
-  let minContig = Infinity
+  let firstHole = Infinity
   let compact = true
   for (let c = 0; c < ncol; c++) {
     const g = runGeometry(dataSds.filter((s) => s.sd_column === c))
     minEnd = Math.min(minEnd, g.end)
-    minContig = Math.min(minContig, g.contig)
+    // column offset g.contig is the column's first unbacked block: plex offset of its stripe unit
+    firstHole = Math.min(firstHole, (Math.floor(g.contig / w) * ncol + c) * w + (g.contig % w))
     compact &&= g.compact && g.end > 0
   }
-  const w = Math.max(1, stWidth)
-  return {
-    len: ncol * Math.floor(minEnd / w) * w,
-    contigLen: ncol * Math.floor(minContig / w) * w,
-    compact,
-    ncol,
-  }
+  const len = ncol * Math.floor(minEnd / w) * w
+  return { len, contigLen: Math.min(len, firstHole), compact, ncol }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { TxResult } from '../config/configStore.ts'
 import { EngineError, fail, isEngineError } from '../errors.ts'
 import { assertUnlocked } from '../recordOps.ts'
-import { isLogPlexRec, isServing } from '../records/plexState.ts'
+import { isLogPlexRec, isServing, logFlag } from '../records/plexState.ts'
 import { type PlRecord, PL_PFLAG, PL_TFLAG, type VRecord } from '../records/types.ts'
 import type { RegionSet } from '../regionSet.ts'
 import type { TaskKind } from '../tasks/task.ts'
@@ -69,7 +69,7 @@ async function enablePlex(ctx: SyncContext, rid: number, operation: string): Pro
     pl.pl_state = 'ACTIVE'
     pl.pl_pflag &= ~(PL_PFLAG.STALE | PL_PFLAG.KDETACH)
     pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
-    pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
+    pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(pl) | (pl.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
   }, () => {
     const e = ctx.stale.get(rid)
     if (e && !e.full && e.regions.size === 0) ctx.stale.drop(rid)

@@ -1,6 +1,6 @@
 import { fail } from '../errors.ts'
 import { assertUnlocked, dissociatePlex, isLogPlex, removeRecord } from '../recordOps.ts'
-import { onMissingDisk } from '../records/plexState.ts'
+import { logFlag, onMissingDisk } from '../records/plexState.ts'
 import { type PlRecord, PL_PFLAG, PL_TFLAG, V_TFLAG } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import type { Draft } from '../txn.ts'
@@ -57,7 +57,7 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
   const enable = (p: PlRecord) => {
     p.pl_state = 'ACTIVE'
     p.pl_kstate = 'ENABLED'
-    p.pl_tflag = (p.pl_tflag & ~0xf) | rw | (p.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
+    p.pl_tflag = (p.pl_tflag & ~0xf) | rw | logFlag(p) | (p.pl_contig_len >= v.v_len ? PL_TFLAG.COMPLETE : 0)
   }
   if (v.v_state === 'EMPTY' && data.every((p) => p.pl_state === 'EMPTY')) {
     // D 28: a never-initialised volume starts without copying.
@@ -78,6 +78,7 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
         const wasCurrent = p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE'
         if (wasCurrent) plan.track.push(p.pl_rid)
         if (wasCurrent || p.pl_state === 'EMPTY') p.pl_state = 'STALE'
+        p.pl_pflag |= PL_PFLAG.STALE // plexrec(4): a temporary disk failure made it out of date (rule 155)
         p.pl_kstate = 'DISABLED'
         p.pl_tflag &= ~0xf
         continue
@@ -95,7 +96,7 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
     }
     if (plan.crashed && sources.length > 1) v.v_state = 'SYNC'
   }
-  for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw })
+  for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw | logFlag(p) })
   v.v_kstate = 'ENABLED'
   if (v.v_state !== 'SYNC') v.v_state = 'ACTIVE'
   if (!plan.needSync) v.v_rwback_offset = 0

@@ -103,7 +103,8 @@ export function regionSpan(len: number, g: number): { s: number; n: number } {
  */
 export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: SyncItem[], o: SyncOptions): TaskHandle<SyncReport> {
   const total = work.reduce((s, w) => s + regionSpan(w.v.v_len, w.region).n, 0) * SECTOR_SIZE
-  const task = ctx.tasks.start(kind, v.v_name, total)
+  // registered on every volume it copies, so stopping any of them waits for it (rule 157)
+  const task = ctx.tasks.start(kind, v.v_name, total, work.map((w) => w.v.v_name))
   if (o.throttle) task.setThrottle(o.throttle)
   const entry = o.resumable
   const done = (async (): Promise<SyncReport> => {

@@ -15,6 +15,8 @@ export class Task {
   readonly id: string
   readonly kind: TaskKind
   readonly volume: string
+  /** Every volume the task works on (a disk resync spans several), `volume` first. */
+  readonly volumes: readonly string[]
   phase = 'starting'
   doneBytes = 0
   totalBytes: number
@@ -29,10 +31,11 @@ export class Task {
   private throttleBase = { at: 0, bytes: 0 }
   private lastSample: { at: number; bytes: number }
   private lastEmit = -Infinity
-  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>) {
+  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>, others: readonly string[] = []) {
     this.id = `task-${nextTask++}`
     this.kind = kind
     this.volume = volume
+    this.volumes = [volume, ...others.filter((x) => x !== volume)].filter((x, i, all) => all.indexOf(x) === i)
     this.totalBytes = totalBytes
     this.clock = clock
     this.sleep = sleep

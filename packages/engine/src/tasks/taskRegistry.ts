@@ -37,9 +37,9 @@ export class TaskRegistry {
     this.o = o
   }
 
-  /** Starts a task of `kind` on `volume` that will move `totalBytes`. */
-  start(kind: TaskKind, volume: string, totalBytes: number): Task {
-    const task = new Task(kind, volume, totalBytes, this.o.clock, this.o.sleep)
+  /** Starts a task of `kind` on `volume` (and on `others`, for one spanning several) that will move `totalBytes`. */
+  start(kind: TaskKind, volume: string, totalBytes: number, others: readonly string[] = []): Task {
+    const task = new Task(kind, volume, totalBytes, this.o.clock, this.o.sleep, others)
     this.tasks.set(task.id, task)
     this.o.started?.(task)
     task.phase = kind
