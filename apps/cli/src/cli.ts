@@ -1,5 +1,5 @@
 /** The `plexa` verbs (commander), each a thin call of the HTTP API. */
-import { Command, Option } from 'commander'
+import { Argument, Command, Option } from 'commander'
 import cliProgress from 'cli-progress'
 import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
 import { type Connection, CliError, EXIT, connection, exitFor } from './client.ts'
@@ -171,12 +171,13 @@ export function buildProgram(): Command {
     .option('--ncol <n>', 'stripe columns')
     .option('--stwidth <n>', 'stripe unit (sectors)')
     .addOption(new Option('--log <type>', 'dirty region log').choices(['drl']))
+    .addOption(new Option('--init <type>', 'how the new volume is initialised (vxassist init=): sync starts it and copies its mirrors, zero and active as vxvol init, none leaves it EMPTY').choices(['sync', 'zero', 'active', 'none']))
     .option('--disks <names>', 'comma-separated disks to allocate from')
     .option('--dry-run', 'show what would be created')
     .action(
       act(async (cmd, name, size) => {
         const { g, c } = await conn(cmd)
-        const o = cmd.opts() as { layout: 'concat'; nmirror?: string; ncol?: string; stwidth?: string; log?: 'drl'; disks?: string; dryRun?: boolean }
+        const o = cmd.opts() as { layout: 'concat'; nmirror?: string; ncol?: string; stwidth?: string; log?: 'drl'; init?: 'sync' | 'zero' | 'active' | 'none'; disks?: string; dryRun?: boolean }
         const body = {
           name: name!,
           len: parseSize(size!),
@@ -185,6 +186,7 @@ export function buildProgram(): Command {
           ...(o.ncol ? { ncol: parseCount(o.ncol, 'ncol') } : {}),
           ...(o.stwidth ? { stwidth: parseCount(o.stwidth, 'stwidth') } : {}),
           ...(o.log ? { log: o.log } : {}),
+          ...(o.init ? { init: o.init } : {}),
           ...(o.disks ? { disks: o.disks.split(',') } : {}),
           ...(o.dryRun ? { dryRun: true } : {}),
         }
@@ -260,6 +262,22 @@ export function buildProgram(): Command {
   const vol = program.command('vol').description('volume operations (vxvol)')
   recordVerb(vol, 'start', 'POST /api/dgs/:dg/volumes/:volume/start', 'volume', 'start a volume (recovering it if needed)')
   recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
+  vol
+    .command('init')
+    .description('vxvol init: initialise a never-started (EMPTY) volume: zero (started, zeros written), active (started, nothing copied), clean PLEX (that plex CLEAN, the others STALE: the start copies it)')
+    .addArgument(new Argument('<type>', 'init type').choices(['zero', 'active', 'clean']))
+    .argument('<volume>')
+    .argument('[plex]', 'the plex to keep (clean)')
+    .option('--dry-run', 'show what would change')
+    .action(
+      act(async (cmd, type, name, plexName) => {
+        const { g, c } = await conn(cmd)
+        const o = cmd.opts() as { dryRun?: boolean }
+        const body = { type: type as 'zero' | 'active' | 'clean', ...(plexName ? { plex: plexName } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
+        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/init', { dg: await groupName(c, g), volume: name! }, body)
+        out(g, r, () => changesText(r))
+      }),
+    )
 
   const resync = program.command('resync').description('resynchronise a volume or a whole disk')
   resyncOptions(

@@ -88,6 +88,18 @@ describe('the plexa command against a running server', () => {
     expect((await as(['make', 'volume', 'v3', '1m', '--layout', 'raid9'])).code).toBe(2)
   })
 
+  it('155, 156: make volume starts it as vxassist does; --init none leaves it EMPTY for vol init', async () => {
+    expect((await as(['make', 'volume', 'v4', '1m', '--layout', 'mirror'])).code).toBe(0)
+    expect((await as(['print', 'v4'])).stdout).toMatch(/v  v4\s+fsgen\s+ENABLED\s+ACTIVE/)
+    expect((await as(['make', 'volume', 'v5', '1m', '--layout', 'mirror', '--init', 'none'])).code).toBe(0)
+    expect((await as(['print', 'v5'])).stdout).toMatch(/v  v5\s+fsgen\s+DISABLED\s+EMPTY/)
+    expect((await as(['vol', 'init', 'clean', 'v5', 'v5-01'])).code).toBe(0)
+    expect((await as(['print', 'v5'])).stdout).toMatch(/pl v5-02\s+v5\s+DISABLED\s+STALE/)
+    expect((await as(['vol', 'init', 'sideways', 'v5'])).code).toBe(2)
+    const again = await as(['--json', 'vol', 'init', 'active', 'v5'])
+    expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+  })
+
   it('plex det, att --wait and dis; vol stop and start', async () => {
     expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
     const att = await as(['plex', 'att', 'mir', 'mir-02', '--wait'])

@@ -105,7 +105,7 @@ describe('vxprintHt', () => {
   it('I79: a disk missing at import prints NODEVICE with - for its lengths, its plex NODEVICE and its subdisk NDEV', async () => {
     const disks = ['c1t0d0s2', 'c1t1d0s2', 'c1t2d0s2'].map((label) => createMemoryDevice(64 << 20, label))
     const dg = await DiskGroup.create({ name: 'datadg', disks: disks.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'home', len: 40960, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.assistMake({ init: 'none', name: 'home', len: 40960, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.close()
     const again = await DiskGroup.import({ devices: [disks[0]!.reopen(), disks[2]!.reopen()], force: true })
     const lines = vxprintHt(again.config())

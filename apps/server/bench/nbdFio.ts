@@ -136,8 +136,8 @@ try {
   const paths = [1, 2].map((i) => join(dir, 'disks', `nb-disk0${i}.img`))
   for (const p of paths) await createImageFile(p, SIZE * 2 + 64 * MiB)
   const dg = await DiskGroup.create({ name: 'nb', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))) })
-  await dg.assistMake({ name: 'one', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
-  await dg.assistMake({ name: 'two', len: SIZE / 512, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ init: 'none', name: 'one', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+  await dg.assistMake({ init: 'none', name: 'two', len: SIZE / 512, layout: 'mirror', disks: ['disk01', 'disk02'] })
   const sdOff = (plex: string) => dg.config().subdisks.find((s) => s.sd_pl_name === plex)!.sd_dev_offset * 512
   const oneOff = sdOff('one-01')
   await dg.start('one')

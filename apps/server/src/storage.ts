@@ -284,10 +284,10 @@ export class Storage {
     })
     try {
       const MiBs = (n: number) => (n * 1024 * 1024) / 512
-      await dg.assistMake({ name: 'mirvol', len: MiBs(256), layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
-      await dg.assistMake({ name: 'strvol', len: MiBs(384), layout: 'stripe', ncol: 3, stwidth: 128, disks: ['disk04', 'disk05', 'disk06'] })
-      await dg.assistMake({ name: 'msvol', len: MiBs(256), layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk04', 'disk05'] })
-      await dg.assistMake({ name: 'catvol', len: MiBs(128), layout: 'concat', disks: ['disk06'] })
+      await dg.assistMake({ init: 'none', name: 'mirvol', len: MiBs(256), layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+      await dg.assistMake({ init: 'none', name: 'strvol', len: MiBs(384), layout: 'stripe', ncol: 3, stwidth: 128, disks: ['disk04', 'disk05', 'disk06'] })
+      await dg.assistMake({ init: 'none', name: 'msvol', len: MiBs(256), layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk04', 'disk05'] })
+      await dg.assistMake({ init: 'none', name: 'catvol', len: MiBs(128), layout: 'concat', disks: ['disk06'] })
       await dg.set('mirvol', { comment: 'home directories', pflag: 1 })
       await dg.set('strvol', { comment: 'scratch space' })
       await dg.set('msvol', { comment: 'database' })

@@ -20,8 +20,8 @@ export async function smallData(): Promise<{ dir: string; remove(): Promise<void
   await mkdir(join(dir, 'disks'), { recursive: true })
   for (const p of paths) await createImageFile(p, 64 * MiB)
   const dg = await DiskGroup.create({ name: 'tdg', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))) })
-  await dg.assistMake({ name: 'mir', len: (16 * MiB) / 512, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
-  await dg.assistMake({ name: 'cat', len: (8 * MiB) / 512, layout: 'concat', disks: ['disk03'] })
+  await dg.assistMake({ init: 'none', name: 'mir', len: (16 * MiB) / 512, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.assistMake({ init: 'none', name: 'cat', len: (8 * MiB) / 512, layout: 'concat', disks: ['disk03'] })
   await dg.close()
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
 }

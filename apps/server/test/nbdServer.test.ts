@@ -17,7 +17,7 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
 
   async function serve(inPlace: boolean) {
     const dg = await DiskGroup.create({ name: 'nb', disks: [0, 1].map((i) => ({ name: `disk0${i + 1}`, device: createMemoryDevice(64 * MiB) })) })
-    await dg.assistMake({ name: 'm', len: SIZE / 512, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.assistMake({ init: 'none', name: 'm', len: SIZE / 512, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.start('m')
     const srv = new NbdServer({ exports: () => new Map([['m', { dg, volume: 'm' }]]) }, { inPlace })
     const port = await srv.listen(0, '127.0.0.1')
@@ -136,7 +136,7 @@ describe('NBD server: FLUSH, TRIM, WRITE_ZEROES, the FUA flag and DISC', () => {
     let flushes = 0
     const disk: BlockDevice = { ...mem, flush: async () => void (flushes++, await mem.flush()) }
     const dg = await DiskGroup.create({ name: 'nb', disks: [{ name: 'disk01', device: disk }] })
-    await dg.assistMake({ name: 'c', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+    await dg.assistMake({ init: 'none', name: 'c', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
     await dg.start('c')
     const srv = new NbdServer({ exports: () => new Map([['c', { dg, volume: 'c' }]]) })
     const port = await srv.listen(0, '127.0.0.1')

@@ -255,6 +255,13 @@ export const cases: Record<RouteKey, Case> = {
   },
   'GET /api/dgs/:dg/plexes/:plex/stale': { ok: (t) => get(t, `${dg}/plexes/mir-01/stale`), check: (_t, b) => void expect(b).toMatchObject({ full: false, regions: [] }), fail: (t) => get(t, `${dg}/plexes/nope/stale`), failCode: 'VM_NOT_FOUND' },
   'POST /api/dgs/:dg/volumes/:volume/start': { setup: (t) => post(t, `${dg}/volumes/cat/stop`), ok: (t) => post(t, `${dg}/volumes/cat/start`), fail: (t) => post(t, `${dg}/volumes/mir/start`), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/dgs/:dg/volumes/:volume/init': {
+    setup: (t) => post(t, `${dg}/assist`, { name: 'newv', len: 4096, layout: 'mirror', init: 'none' }),
+    ok: (t) => post(t, `${dg}/volumes/newv/init`, { type: 'clean', plex: 'newv-01' }),
+    check: (_t, b) => void expect(b.changes.find((c: { name: string }) => c.name === 'newv').after.v_state).toBe('CLEAN'),
+    fail: (t) => post(t, `${dg}/volumes/mir/init`, { type: 'active' }),
+    failCode: 'VM_VOL_ENABLED',
+  },
   'POST /api/dgs/:dg/volumes/:volume/stop': { ok: (t) => post(t, `${dg}/volumes/cat/stop`), check: (_t, b) => void expect(b.changes.find((c: { name: string }) => c.name === 'cat').after.v_state).toBe('CLEAN'), fail: (t) => post(t, `${dg}/volumes/nope/stop`), failCode: 'VM_NOT_FOUND' },
   'POST /api/dgs/:dg/volumes/:volume/resync': { ok: (t) => post(t, `${dg}/volumes/mir/resync`, { force: true }), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/mir/resync`, {}), failCode: 'VM_INVALID_PARAM' },
   'POST /api/dgs/:dg/volumes/:volume/verify': { ok: (t) => post(t, `${dg}/volumes/mir/verify`), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/nope/verify`), failCode: 'VM_NOT_FOUND' },

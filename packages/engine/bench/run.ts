@@ -45,7 +45,7 @@ async function fill(dg: DiskGroup, vol: string, bytes: number) {
  */
 async function resyncThroughput(dir: string) {
   const dg = await group(dir, 'rs', 2, GiB + 64 * MiB)
-  await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror' })
+  await dg.assistMake({ init: 'none', name: 'm', len: GiB / 512, layout: 'mirror' })
   await dg.start('m')
   await fill(dg, 'm', GiB)
   const c = dg.config()
@@ -92,7 +92,7 @@ async function recoveryTime(dir: string) {
     for (const kind of ['drl', 'full'] as const) {
       const name = `rc${kind}${i}`
       const dg = await group(dir, name, 3, GiB + 64 * MiB)
-      await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
+      await dg.assistMake({ init: 'none', name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
       await dg.start('m')
       await fill(dg, 'm', GiB)
       await dg.cleanDirtyRegions('m')
@@ -119,7 +119,7 @@ async function drlWriteCost(dir: string) {
   const groups: Record<string, DiskGroup> = {}
   for (const kind of ['drl', 'plain'] as const) {
     const dg = await group(dir, `dw${kind}`, 3, GiB + 64 * MiB)
-    await dg.assistMake({ name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
+    await dg.assistMake({ init: 'none', name: 'm', len: GiB / 512, layout: 'mirror', ...(kind === 'drl' ? { log: 'drl' as const } : {}), disks: ['d0', 'd1', 'd2'] })
     await dg.start('m')
     groups[kind] = dg
   }
@@ -149,7 +149,7 @@ async function drlWriteCost(dir: string) {
 
 async function latencyDuringResync(dir: string) {
   const dg = await group(dir, 'lat', 2, 512 * MiB + 64 * MiB)
-  await dg.assistMake({ name: 'm', len: (512 * MiB) / 512, layout: 'mirror' })
+  await dg.assistMake({ init: 'none', name: 'm', len: (512 * MiB) / 512, layout: 'mirror' })
   await dg.start('m')
   await fill(dg, 'm', 512 * MiB)
   const p99 = async (count: number) => {
@@ -181,7 +181,7 @@ async function latencyDuringResync(dir: string) {
 
 async function seqWrite(dir: string) {
   const dg = await group(dir, 'sw', 1, 256 * MiB + 64 * MiB)
-  await dg.assistMake({ name: 'plain', len: (256 * MiB) / 512, layout: 'concat' })
+  await dg.assistMake({ init: 'none', name: 'plain', len: (256 * MiB) / 512, layout: 'concat' })
   await dg.start('plain')
   const raw = join(dir, 'raw.img')
   await createImageFile(raw, 256 * MiB)

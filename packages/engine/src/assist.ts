@@ -3,6 +3,7 @@ import { freeExtents } from './recordOps.ts'
 import type { PlexSpec, SubdiskSpec, VolumeSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
 import type { DmRecord, UsageType } from './records/types.ts'
+import type { AssistInit } from './records/volumeInit.ts'
 import type { Draft } from './txn.ts'
 
 export type AssistLayout = 'concat' | 'stripe' | 'mirror' | 'mirror-stripe'
@@ -24,6 +25,8 @@ export interface AssistSpec {
   /** Restrict allocation to these disks. */
   disks?: string[]
   usetype?: UsageType
+  /** How the new volume is initialised (default `sync`: started, mirrors copied from the first plex). */
+  init?: AssistInit
 }
 
 type Planned = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)

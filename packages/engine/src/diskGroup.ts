@@ -48,6 +48,7 @@ import {
 } from './recordOps.ts'
 import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
 import { type MendOp, applyMend } from './records/mend.ts'
+import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
 import {
   type Config,
   type DmRecord,
@@ -74,8 +75,8 @@ import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
 import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
 import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
-import type { TaskProgress } from './events.ts'
-import { Draft } from './txn.ts'
+import type { RecordChange, TaskProgress } from './events.ts'
+import { Draft, recordRid } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
 import { hasEnabledLog, isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
@@ -693,9 +694,15 @@ export class DiskGroup {
     }, opts)
   }
 
-  /** vxassist make: allocates and creates a whole volume (never two mirrors on one disk). */
-  async assistMake(spec: AssistSpec, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('assist.make', (d) => {
+  /**
+   * vxassist make: allocates and creates a whole volume (never two mirrors on one disk), then
+   * initialises it as vxassist does (`spec.init`, rule 156): `sync` (the default) starts it with its
+   * first plex CLEAN and the others copied from it, `zero` and `active` as vxvol init, `none`
+   * leaves it EMPTY and stopped. The result lists the records made, as the last commit left them.
+   */
+  async assistMake(spec: AssistSpec, opts: TxOptions = {}): Promise<TxResult> {
+    const init = checkOneOf(spec.init ?? 'sync', ASSIST_INITS, 'init')
+    const made = await this.transact('assist.make', (d) => {
       const plan = planAssist(d, spec)
       for (const r of plan) {
         if (r.type === 'sd') makeSubdisk(d, r)
@@ -703,6 +710,35 @@ export class DiskGroup {
         else makeVolume(d, r)
       }
     }, opts)
+    if (opts.dryRun || init === 'none') return made
+    const first = this.plexesOf(this.vol(spec.name).v_rid).find((p) => !isLogPlexRec(this.cfg, p))!
+    const last = init === 'sync' ? await this.initVolume(spec.name, 'clean', first.pl_name).then(() => this.start(spec.name)) : await this.initVolume(spec.name, init)
+    return { ...made, tid: last.tid, changes: made.changes.map((c) => ({ ...c, after: this.currentRecord(c.kind, c.rid) ?? c.after })) }
+  }
+
+  /** The committed record of `kind` with rid `rid`, if it exists. */
+  private currentRecord(kind: RecordChange['kind'], rid: number): Record<string, unknown> | undefined {
+    for (const n of new Draft(this.cfg).all()) if (n.kind === kind && recordRid(n.kind, n.rec) === rid) return { ...(n.rec as unknown as Record<string, unknown>) }
+    return undefined
+  }
+
+  /**
+   * vxvol init (rule 155) of a stopped, never-initialised (EMPTY) volume: `active` starts it with
+   * every plex ACTIVE and nothing copied; `zero` starts it the same way and writes zeros over the
+   * whole volume (every plex); `clean PLEX` makes that plex CLEAN and the others STALE, the volume
+   * CLEAN and stopped, so the next start copies the plex to the others.
+   */
+  async initVolume(volume: string, how: InitType, plex?: string, opts: TxOptions = {}): Promise<TxResult> {
+    if (how === 'clean') return this.transact('v.init', (d) => initClean(d, volume, plex), opts)
+    await this.transact('v.init', (d) => void assertInitialisable(d, volume, how), { dryRun: true })
+    if (plex !== undefined) fail('VM_INVALID_PARAM', `init ${how} takes no plex`)
+    const r = await this.start(volume, opts)
+    if (opts.dryRun || how === 'active') return r
+    const len = this.vol(volume).v_len * SECTOR_SIZE
+    const zeros = Buffer.alloc(Math.min(len, 1 << 20))
+    for (let off = 0; off < len; off += zeros.length) await this.write(volume, off, zeros.subarray(0, Math.min(zeros.length, len - off)))
+    await this.flush(volume)
+    return { ...r, tid: this.tid }
   }
 
   /** vxedit rm (with `recursive`, vxedit -r rm). */

@@ -5,8 +5,8 @@ import { memoryGroup } from './harness.ts'
 /** A group with a started mirror m1 (m1-01, m1-02), a stopped concat c1, a free plex and subdisk. */
 async function fixture() {
   const { dg } = await memoryGroup(3, 32 << 20)
-  await dg.assistMake({ name: 'm1', len: 4096, layout: 'mirror', disks: ['disk01', 'disk02'] })
-  await dg.assistMake({ name: 'c1', len: 2048, layout: 'concat', disks: ['disk03'] })
+  await dg.assistMake({ init: 'none', name: 'm1', len: 4096, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ init: 'none', name: 'c1', len: 2048, layout: 'concat', disks: ['disk03'] })
   await dg.makeRecords([
     { type: 'sd', name: 'free1', disk: 'disk03', offset: 10000, len: 2048 },
     { type: 'plex', name: 'loose' },
@@ -39,10 +39,10 @@ const cases: Array<[string, (dg: DiskGroup) => Promise<unknown>, string]> = [
   ['remove an associated subdisk', (dg) => dg.remove('disk01-01'), 'VM_BUSY_ASSOC'],
   ['remove a started volume', (dg) => dg.remove('m1', { recursive: true }), 'VM_VOL_ENABLED'],
   ['remove a disk holding subdisks', (dg) => dg.removeDisk('disk01'), 'VM_BUSY_ASSOC'],
-  ['too many mirrors', (dg) => dg.assistMake({ name: 'big', len: 100, layout: 'mirror', nmirror: 33 }), 'VM_TOO_MANY_PLEXES'],
-  ['mirrors on too few disks', (dg) => dg.assistMake({ name: 'big', len: 100, layout: 'mirror', nmirror: 4 }), 'VM_NO_SPACE'],
-  ['unknown layout', (dg) => dg.assistMake({ name: 'big', len: 100, layout: 'raid7' as 'concat' }), 'VM_INVALID_PARAM'],
-  ['DRL on a concat', (dg) => dg.assistMake({ name: 'big', len: 100, log: 'drl' }), 'VM_INVALID_PARAM'],
+  ['too many mirrors', (dg) => dg.assistMake({ init: 'none', name: 'big', len: 100, layout: 'mirror', nmirror: 33 }), 'VM_TOO_MANY_PLEXES'],
+  ['mirrors on too few disks', (dg) => dg.assistMake({ init: 'none', name: 'big', len: 100, layout: 'mirror', nmirror: 4 }), 'VM_NO_SPACE'],
+  ['unknown layout', (dg) => dg.assistMake({ init: 'none', name: 'big', len: 100, layout: 'raid7' as 'concat' }), 'VM_INVALID_PARAM'],
+  ['DRL on a concat', (dg) => dg.assistMake({ init: 'none', name: 'big', len: 100, log: 'drl' }), 'VM_INVALID_PARAM'],
   ['start a started volume', (dg) => dg.start('m1'), 'VM_INVALID_PARAM'],
   ['stop a stopped volume', (dg) => dg.stop('c1'), 'VM_INVALID_PARAM'],
   ['detach an unassociated plex', (dg) => dg.detachPlex('loose'), 'VM_INVALID_PARAM'],
@@ -87,7 +87,7 @@ describe('dry runs', () => {
     const before = JSON.stringify(dg.config())
     const tid = dg.tid
     const plans = [
-      await dg.assistMake({ name: 'new1', len: 1000, layout: 'concat', disks: ['disk03'] }, { dryRun: true }),
+      await dg.assistMake({ init: 'none', name: 'new1', len: 1000, layout: 'concat', disks: ['disk03'] }, { dryRun: true }),
       await dg.set('m1-01', { comment: 'hello' }, { dryRun: true }),
       await dg.detachPlex('m1-02', { dryRun: true }),
       await dg.stop('m1', { dryRun: true }),

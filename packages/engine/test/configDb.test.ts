@@ -18,9 +18,9 @@ describe('configuration database on the disks', () => {
   it('survives close and reopen with identical records', async () => {
     const g = await fileGroup(4, 64 << 20)
     try {
-      await g.dg.assistMake({ name: 'mir', len: 20000, layout: 'mirror', log: 'drl' })
-      await g.dg.assistMake({ name: 'str', len: 30000, layout: 'stripe', ncol: 3 })
-      await g.dg.assistMake({ name: 'ms', len: 10000, layout: 'mirror-stripe', ncol: 2 })
+      await g.dg.assistMake({ init: 'none', name: 'mir', len: 20000, layout: 'mirror', log: 'drl' })
+      await g.dg.assistMake({ init: 'none', name: 'str', len: 30000, layout: 'stripe', ncol: 3 })
+      await g.dg.assistMake({ init: 'none', name: 'ms', len: 10000, layout: 'mirror-stripe', ncol: 2 })
       await g.dg.set('mir-01', { comment: 'first mirror', putil2: 'blue' })
       await g.dg.rename('str', 'stripe1')
       const before = g.dg.config()
@@ -38,7 +38,7 @@ describe('configuration database on the disks', () => {
   it('a power cut at each single write of a commit leaves the old or the new configuration, never neither', async () => {
     type Step = (dg: DiskGroup, spare: MemoryDevice) => Promise<unknown>
     const steps: Array<[string, Step, (c: Config) => boolean]> = [
-      ['make a volume', (dg) => dg.assistMake({ name: 'v2', len: 4096, layout: 'mirror' }), (c) => c.volumes.some((v) => v.v_name === 'v2')],
+      ['make a volume', (dg) => dg.assistMake({ init: 'none', name: 'v2', len: 4096, layout: 'mirror' }), (c) => c.volumes.some((v) => v.v_name === 'v2')],
       ['add a disk', (dg, spare) => dg.addDisk({ name: 'disk04', device: createFaultyDevice(spare) }), (c) => c.disks.length === 4],
       ['rename', (dg) => dg.rename('v1', 'v1new'), (c) => c.volumes.some((v) => v.v_name === 'v1new')],
     ]
@@ -49,7 +49,7 @@ describe('configuration database on the disks', () => {
         const spare = createMemoryDevice(32 << 20)
         const rail = createPowerRail()
         const dg = await DiskGroup.create({ name: 'pc', disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
-        await dg.assistMake({ name: 'v1', len: 4096, layout: 'mirror' })
+        await dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'mirror' })
         const oldTid = dg.tid
         const start = rail.writes
         rail.tripAfter(k)

@@ -72,7 +72,7 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
   const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
   const opts = { clock, sleep: () => immediate().then(() => {}), drlCleanAgeMs: 50, drlMaxDirty: 4 }
   const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: DISKS[i]!, device })), ...opts })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror, ...(drl ? { log: 'drl' as const } : {}) })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror, ...(drl ? { log: 'drl' as const } : {}) })
   await dg.start('v1')
   const model = new DurableModel(LEN)
   const init = stamp(LEN, seed)

@@ -20,7 +20,7 @@ async function fileMirror() {
   for (const p of paths) await createImageFile(p, 16 << 20)
   const devices = await Promise.all(paths.map((p) => openDevicePath(p, { sizeCheckMs: 0 })))
   const dg = await DiskGroup.create({ name: 'filedg', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-  await dg.assistMake({ name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
   await dg.start('v1')
   return { dg, paths, remove: t.remove }
 }
@@ -70,7 +70,7 @@ describe('a device that shrinks (I77)', () => {
 /** A started 2-way mirror v1 on faulty memory devices (v1-01 on disk01, v1-02 on disk02). */
 async function faultyMirror(opts: { volatileCache?: boolean } = {}) {
   const g = await memoryGroup(3, 32 << 20, { wrap: (d) => createFaultyDevice(d, opts) })
-  await g.dg.assistMake({ name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
   await g.dg.start('v1')
   const [d1, d2] = g.devices as FaultyDevice[]
   return { ...g, d1: d1!, d2: d2! }

@@ -32,7 +32,7 @@ async function logged(opts: { drlMaxDirty?: number; wrap?: (d: BlockDevice, i: n
   const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
   const devices = mems.map((m, i) => (opts.wrap ? opts.wrap(m, i) : m))
   const dg = await DiskGroup.create({ name: 'drldg', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...(opts.drlMaxDirty ? { drlMaxDirty: opts.drlMaxDirty } : {}) })
-  await dg.assistMake({ name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
   await dg.start('v1')
   const logSd = dg.config().subdisks.find((s) => s.sd_is_log)!
   return { dg, mems, logSd }
@@ -81,8 +81,8 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
 
   it('F54: DRL is inactive on a single-plex volume and without a log subdisk; a 3-sector log uses 2 sectors', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'one', len: 8192, layout: 'concat' })
-    await dg.assistMake({ name: 'nolog', len: 8192, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'one', len: 8192, layout: 'concat' })
+    await dg.assistMake({ init: 'none', name: 'nolog', len: 8192, layout: 'mirror' })
     await dg.start('one')
     await dg.start('nolog')
     await dg.write('one', 0, Buffer.alloc(4096))
@@ -135,7 +135,7 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
     const clock = createManualClock(1000)
     const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
     const dg = await DiskGroup.create({ name: 'lazy', clock, drlCleanAgeMs: 5000, disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl' })
     await dg.start('v1')
     await dg.write('v1', 0, Buffer.alloc(512))
     clock.advance(6000)
@@ -155,7 +155,7 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
 
   it('D31: after a crash while dirty without a log, start read-writebacks the whole volume in state SYNC and ends ACTIVE with identical plexes', async () => {
     const { dg, devices } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
     await dg.start('v1')
     await dg.write('v1', 0, pattern(8 * REGION, 4))
     // make the plexes differ behind the engine's back, as a torn write would
@@ -179,7 +179,7 @@ describe('dirty region logging (checklist F, D 31-32)', () => {
 
   it('D32: a crash while ENABLED but never written since start needs no resync', async () => {
     const { dg, devices } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
     await dg.start('v1')
     await dg.write('v1', 0, Buffer.alloc(512, 1))
     await dg.stop('v1')

@@ -63,7 +63,7 @@ describe('rule 133: codes of their own meaning', () => {
 
   it('133: I/O on a volume that is not started fails VM_NOT_STARTED; on a group not imported VM_OFFLINE', async () => {
     const g = await memoryGroup(3, 32 * MiB)
-    await g.dg.assistMake({ name: 'v', len: 2048, layout: 'concat', disks: ['disk01'] })
+    await g.dg.assistMake({ init: 'none', name: 'v', len: 2048, layout: 'concat', disks: ['disk01'] })
     await expectCode(g.dg.read('v', 0, 512), 'VM_NOT_STARTED')
     await expectCode(g.dg.write('v', 0, Buffer.alloc(512)), 'VM_NOT_STARTED')
     await expectCode(g.dg.verify('v'), 'VM_NOT_STARTED')

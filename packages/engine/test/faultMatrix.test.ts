@@ -27,7 +27,7 @@ async function scenario(op: Op, fault: Fault, disk: number, step: number, seed: 
     createFaultyDevice(m, { volatileCache: true, rail: fault === 'systemPowerCut' ? system : rails[i]!, sleep: () => new Promise((r) => setImmediate(r)) }),
   )
   const dg = await DiskGroup.create({ name: 'fm', disks: devs.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
   await dg.start('v1')
   const rnd = createRandom(seed)
   const model = new DurableModel(LEN)

@@ -103,7 +103,7 @@ type Path = 'attach' | 'resync' | 'resync --force' | 'resync disk' | 'resync dis
 async function handBack(path: Path, seed: number) {
   const r = rig(seed)
   const dg = await r.create()
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
   await dg.start('v1')
   for (let i = 0; i < 20; i++) await r.writeAndFlush()
   await dg.detachPlex('v1-02')
@@ -152,7 +152,7 @@ describe('handing a plex back to its volume (I73)', () => {
 describe('a detach right after a hand-over (I73)', () => {
   it('I73: a detach committed just after the enabling commit finds no stale map and tracks the plex afresh: what it misses is marked, a reattach copies exactly that', async () => {
     const dg = await DiskGroup.create({ name: 'ho', disks: [0, 1, 2].map((i) => ({ name: `disk0${i + 1}`, device: createMemoryDevice(32 << 20) })) })
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.start('v1')
     await dg.write('v1', 0, Buffer.alloc(BYTES, 1))
     await dg.detachPlex('v1-02')
@@ -207,7 +207,7 @@ describe('a kernel error that lands after the plex was handed back (rule 73)', (
     const gate = holdMapWrite(mems[0]!)
     const disk02 = createFaultyDevice(mems[1]!)
     const dg = await DiskGroup.create({ name: 'ho', disks: [gate.device, disk02, mems[2]!].map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
     const data = Buffer.alloc(64 * 1024, 7)
     await dg.write('v1', 0, data)

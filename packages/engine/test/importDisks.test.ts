@@ -12,7 +12,7 @@ const NODEVICE = PL_TFLAG.REMOVED | PL_TFLAG.NODAREC
 /** A group of three memory disks with `mir` (mirrored on disk01 and disk02) holding `pattern(…, 1)`. */
 async function mirrorGroup() {
   const g = await memoryGroup(3, 32 * MiB)
-  await g.dg.assistMake({ name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await g.dg.assistMake({ init: 'none', name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
   await g.dg.start('mir')
   await g.dg.write('mir', 0, pattern(4 * MiB, 1))
   await g.dg.flush('mir')
@@ -60,7 +60,7 @@ describe('disks missing, unreadable or short at import', () => {
 
   it('I79: a volume whose only complete plex is on a missing disk does not start, and its plex is left as it was', async () => {
     const g = await memoryGroup(3, 32 * MiB)
-    await g.dg.assistMake({ name: 'cat', len: 4096, layout: 'concat', disks: ['disk02'] })
+    await g.dg.assistMake({ init: 'none', name: 'cat', len: 4096, layout: 'concat', disks: ['disk02'] })
     await g.dg.start('cat')
     await g.dg.write('cat', 0, pattern(MiB, 3))
     await g.dg.stop('cat')
@@ -93,7 +93,7 @@ describe('disks missing, unreadable or short at import', () => {
   it('I77: a disk shorter than its dm_pub_len at import is NODEVICE and its plex is no source', async () => {
     const g = await fileGroup(3, 32 * MiB)
     try {
-      await g.dg.assistMake({ name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+      await g.dg.assistMake({ init: 'none', name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
       await g.dg.start('mir')
       await g.dg.write('mir', 0, pattern(MiB, 4))
       await g.dg.stop('mir')
@@ -167,7 +167,7 @@ describe('rule 130: import with missing disks needs force (vxdg -f import)', () 
   it('130: a disk shorter than recorded fails VM_MISSING_DISKS (reason short) without force', async () => {
     const g = await fileGroup(3, 32 * MiB)
     try {
-      await g.dg.assistMake({ name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+      await g.dg.assistMake({ init: 'none', name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
       await g.dg.close()
       await truncate(g.paths[1]!, 16 * MiB)
       const e = await g.reopen().then(() => undefined, (x: unknown) => x)

@@ -50,7 +50,7 @@ async function rig() {
   let hold: ReturnType<typeof holdable> | undefined
   const g = await memoryGroup(3, 32 << 20, { wrap: (d, i) => (i < 2 ? createFaultyDevice(d) : (hold = holdable(d)).device) })
   const { dg } = g
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
   await dg.start('v1')
   const base = pattern(LEN * 512, 1)
   await dg.write('v1', 0, base)

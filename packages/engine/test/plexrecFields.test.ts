@@ -24,7 +24,7 @@ describe('plexrec(4) fields and flags as the seed defines them (issue 17 item 5)
 
   it('152: PL_TFLAG_LOG: a start sets it on a plex with a log subdisk, and the DRL writes only logs of plexes that have it', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 8192, layout: 'mirror', log: 'drl' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', log: 'drl' })
     await dg.start('v1')
     const logPlex = dg.config().plexes.find((p) => p.pl_v_name === 'v1' && p.pl_log_sd)!
     expect(logPlex.pl_tflag & PL_TFLAG.LOG).toBe(PL_TFLAG.LOG)
@@ -40,7 +40,7 @@ describe('plexrec(4) fields and flags as the seed defines them (issue 17 item 5)
 
   it('152: PL_PFLAG_STALE is set by a disk replacement and by a temporary disk failure, and cleared once recovered', async () => {
     const g = await memoryGroup(3, 32 * MiB)
-    await g.dg.assistMake({ name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await g.dg.assistMake({ init: 'none', name: 'mir', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await g.dg.start('mir')
     await g.dg.write('mir', 0, pattern(MiB, 1))
     await g.dg.stop('mir')
@@ -64,7 +64,7 @@ describe('plexrec(4) fields and flags as the seed defines them (issue 17 item 5)
 
   it('152: pl_lock is 1 in the records the caller\'s transaction holds (its dry run) and 0 once committed', async () => {
     const { dg } = await memoryGroup(2)
-    await dg.assistMake({ name: 'v1', len: 2048, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'mirror' })
     const held = await dg.set('v1-01', { comment: 'x' }, { dryRun: true })
     expect(held.changes.find((c) => c.name === 'v1-01')!.after!.pl_lock).toBe(1)
     const done = await dg.set('v1-01', { comment: 'x' })
@@ -74,8 +74,8 @@ describe('plexrec(4) fields and flags as the seed defines them (issue 17 item 5)
 
   it('153: a resyncDisk spanning several volumes is registered on each: stopping any of them waits for it (VM_BUSY)', async () => {
     const { dg } = await memoryGroup(2)
-    await dg.assistMake({ name: 'a', len: 2048, layout: 'mirror' })
-    await dg.assistMake({ name: 'b', len: 2048, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'a', len: 2048, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'b', len: 2048, layout: 'mirror' })
     await dg.start('a')
     await dg.start('b')
     const t = await dg.resyncDisk('disk01', true)
@@ -92,7 +92,7 @@ describe('plexrec(4) fields and flags as the seed defines them (issue 17 item 5)
     const { dg } = await memoryGroup(2)
     await dg.makeRecords([{ type: 'sd', name: 's1', disk: 'disk01', len: 2048 }, { type: 'plex', name: 'p1', sd: ['s1'] }, { type: 'vol', name: 'v1', len: 2048, plex: ['p1'] }])
     expect([rec(dg, 'v1').v_read_pol, rec(dg, 'v1').v_current_read_pol]).toEqual(['ROUND', 'ROUND'])
-    await dg.assistMake({ name: 'v2', len: 2048, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v2', len: 2048, layout: 'mirror' })
     expect(rec(dg, 'v2').v_read_pol).toBe('SELECT')
     const GiB = (1 << 30) / 512
     expect([1, 2 * GiB, 2 * GiB + 1, 8 * GiB, 9 * GiB].map(drlLogLength)).toEqual([2, 2, 4, 8, 10])

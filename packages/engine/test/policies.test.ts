@@ -9,7 +9,7 @@ import { expectCode, memoryGroup, pattern, publicRegion, rec, recordEvents } fro
 /** A started 2-way mirror v1: v1-01 on disk01, v1-02 on disk02 (faulty devices over memory). */
 async function mirror(extra: Record<string, unknown> = {}) {
   const g = await memoryGroup(3, 32 << 20, { wrap: (d) => createFaultyDevice(d) })
-  await g.dg.assistMake({ name: 'v1', len: 4096, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'mirror', disks: ['disk01', 'disk02'] })
   if (Object.keys(extra).length) await g.dg.set('v1', extra)
   await g.dg.start('v1')
   const [d1, d2, d3] = g.devices as FaultyDevice[]

@@ -72,7 +72,7 @@ async function explore(seed: number) {
     return faulty.map((f) => scheduled(f, sched))
   }
   let dg = await DiskGroup.create({ name: 'race', clock, disks: wire().map((device, i) => ({ name: DISKS[i]!, device })) })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, log: 'drl', disks: DISKS })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, log: 'drl', disks: DISKS })
   await dg.start('v1')
 
   // The model: each block's last acknowledged contents; each writer owns the blocks b % WRITERS.

@@ -295,7 +295,7 @@ describe('records: flags and kernel state rules (checklist C)', () => {
 
   it('C26: with tutil0 set, att/det/dis fail VM_LOCKED until mend clear tutil0', async () => {
     const { dg } = await memoryGroup(2)
-    await dg.assistMake({ name: 'v1', len: 4096, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'mirror' })
     await dg.set('v1-02', { tutil0: 'GUI' })
     await expectCode(dg.detachPlex('v1-02'), 'VM_LOCKED')
     await expectCode(dg.dissociatePlex('v1-02'), 'VM_LOCKED')

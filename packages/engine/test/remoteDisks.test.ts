@@ -20,7 +20,7 @@ describe('a disk group on remote NBD disks', () => {
       const devices = await Promise.all(kits.map((k) => openDevicePath(k.url)))
       expect(devices.map((d) => d.kind)).toEqual(['nbd', 'nbd', 'nbd'])
       const dg = await DiskGroup.create({ name: 'remote', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-      await dg.assistMake({ name: 'v1', len: 8192, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+      await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
       await dg.start('v1')
       const model = pattern(8192 * 512, 1)
       await dg.write('v1', 0, model)

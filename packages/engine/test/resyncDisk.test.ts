@@ -10,7 +10,7 @@ const LEN = 8 * REGION_SECTORS
 /** Started n-way mirror v1 on disk01..diskNN (plex v1-0i on disk0i), faulty devices. */
 async function mirror(n: number, opts: { disks?: number } = {}) {
   const g = await memoryGroup(opts.disks ?? n, 64 << 20, { wrap: (d) => createFaultyDevice(d) })
-  await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: n, disks: Array.from({ length: n }, (_, i) => `disk0${i + 1}`) })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: n, disks: Array.from({ length: n }, (_, i) => `disk0${i + 1}`) })
   await g.dg.start('v1')
   await g.dg.write('v1', 0, pattern(LEN * 512, 1))
   const plexOn = (disk: string) => g.dg.config().subdisks.find((s) => s.sd_dm_name === disk && s.sd_pl_name.startsWith('v1-'))!.sd_pl_name
@@ -46,7 +46,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
     let release = () => {}
     const hold = new Promise<void>((r) => (release = r))
     const g = await memoryGroup(2, 64 << 20, { wrap: (d) => createFaultyDevice(d, { sleep: () => hold }) })
-    await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror' })
+    await g.dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror' })
     await g.dg.start('v1')
     ;(g.devices[0] as FaultyDevice).setLatency(1)
     const pending = g.dg.set('v1', { comment: 'slow commit' })
@@ -120,7 +120,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
 
   it('G63: force=true on regions with a single copy does no I/O and succeeds', async () => {
     const { dg } = await memoryGroup(2)
-    await dg.assistMake({ name: 'c1', len: LEN, layout: 'concat', disks: ['disk01'] })
+    await dg.assistMake({ init: 'none', name: 'c1', len: LEN, layout: 'concat', disks: ['disk01'] })
     await dg.start('c1')
     const before = dg.ioStats('c1-01')
     const report = await (await dg.resyncDisk('disk01', true)).done
@@ -202,7 +202,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
   it('G68: mirrors left different but unmarked: force=false changes nothing, force=true makes them identical', async () => {
     const mems = [0, 1].map(() => createMemoryDevice(64 << 20))
     const dg = await DiskGroup.create({ name: 'g68', disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror' })
     await dg.start('v1')
     await dg.write('v1', 0, pattern(LEN * 512, 10))
     const bsd = dg.config().subdisks.find((s) => s.sd_dm_name === 'disk02')!

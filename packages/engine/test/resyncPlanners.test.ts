@@ -14,7 +14,7 @@ const LEN = 8 * REGION_SECTORS
 /** A stopped 2-way mirror's configuration (v1: v1-01, v1-02), as import would find it. */
 async function stoppedMirror(): Promise<Config> {
   const { dg } = await memoryGroup(2)
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror' })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror' })
   await dg.start('v1')
   await dg.stop('v1')
   const c = dg.config()

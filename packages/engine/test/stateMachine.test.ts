@@ -5,7 +5,7 @@ import { expectCode, fileGroup, memoryGroup, pattern, rec, recordEvents } from '
 /** A 2-way mirror v1 (plexes v1-01, v1-02) of 4096 sectors on disk01/disk02. */
 async function mirror(n = 2, disks = 3) {
   const g = await memoryGroup(disks)
-  await g.dg.assistMake({ name: 'v1', len: 4096, layout: 'mirror', nmirror: n })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'mirror', nmirror: n })
   return g
 }
 
@@ -55,7 +55,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
     const g = await fileGroup(2, 32 << 20)
     try {
       const dg = g.dg
-      await dg.assistMake({ name: 'v1', len: 2048, layout: 'mirror' })
+      await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'mirror' })
       await dg.start('v1')
       await dg.set('v1-01', { putil1: 'keep', tutil1: 'drop', pflag: 1 })
       await dg.set('v1', { putil2: 'vkeep', tutil2: 'vdrop' })
@@ -77,7 +77,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
 
   it('D33: start after a crash dissociates TEMP and SNAPDIS plexes, removes TEMPRM, and TEMPRMSD/SNAPATT with their subdisks', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 2048, layout: 'concat' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'concat' })
     const states = ['TEMP', 'TEMPRM', 'TEMPRMSD', 'SNAPATT', 'SNAPDIS']
     for (const [i, s] of states.entries()) {
       await dg.makeRecords([
@@ -104,7 +104,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
 
   it('D34: att to an ENABLED volume copies with tutil0=ATT, STALE, write-only; writes during the copy land; ends ACTIVE and identical', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 8192, layout: 'concat', disks: ['disk01'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'concat', disks: ['disk01'] })
     await dg.start('v1')
     const model = pattern(8192 * 512, 3)
     await dg.write('v1', 0, model)
@@ -138,7 +138,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
 
   it('D35: att to a DISABLED volume only associates (STALE); the next start copies it and ends ACTIVE', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 4096, layout: 'concat', disks: ['disk01'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'concat', disks: ['disk01'] })
     await dg.start('v1')
     await dg.write('v1', 0, pattern(4096 * 512, 4))
     await dg.stop('v1')
@@ -212,7 +212,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
 
   it('D39: plex cp on an ENABLED volume fails VM_VOL_ENABLED; on a DISABLED one it copies and leaves the plex unassociated', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 2048, layout: 'concat', disks: ['disk01'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'concat', disks: ['disk01'] })
     await dg.makeRecords([{ type: 'sd', name: 'c1', disk: 'disk02', len: 2048 }, { type: 'plex', name: 'copy', sd: ['c1'] }])
     await dg.start('v1')
     await dg.write('v1', 0, pattern(2048 * 512, 7))
@@ -228,7 +228,7 @@ describe('volume and plex state machine (checklist C 25, D)', () => {
 
   it('D40: plex mv needs an active old plex and a large enough new one; the new one takes over', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: 2048, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'mirror', disks: ['disk01', 'disk02'] })
     await dg.makeRecords([
       { type: 'sd', name: 'small', disk: 'disk03', len: 1024 },
       { type: 'plex', name: 'tiny', sd: ['small'] },

@@ -17,7 +17,7 @@ const TORN = 5 * REGION + 3 * 4096
 async function crashedMirror() {
   const mems = [0, 1].map(() => createMemoryDevice(32 << 20))
   const dg = await DiskGroup.create({ name: 'sy', disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: 2, disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 2, disks: ['disk01', 'disk02'] })
   await dg.start('v1')
   await dg.write('v1', 0, pattern(LEN * 512, 9))
   const sd = dg.config().subdisks.find((s) => s.sd_pl_name === 'v1-02')!

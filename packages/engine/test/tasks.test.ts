@@ -20,7 +20,7 @@ async function timed(regions = 16) {
     sleep: async (ms) => clock.advance(ms),
     disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })),
   })
-  await dg.assistMake({ name: 'v1', len: regions * REGION_SECTORS, layout: 'concat', disks: ['disk01'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: regions * REGION_SECTORS, layout: 'concat', disks: ['disk01'] })
   await dg.makeRecords([{ type: 'sd', name: 'n1', disk: 'disk02', len: regions * REGION_SECTORS }, { type: 'plex', name: 'new', sd: ['n1'] }])
   await dg.start('v1')
   await dg.write('v1', 0, pattern(regions * REGION, 1))
@@ -111,7 +111,7 @@ describe('resync tasks: progress, pause, resume, abort, throttle', () => {
     const rail = createPowerRail()
     const dg = await DiskGroup.create({ name: 'pc', checkpointRegions: 8, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
     const regions = 64
-    await dg.assistMake({ name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
     await dg.write('v1', 0, pattern(regions * REGION, 1))
     await dg.detachPlex('v1-02')
@@ -144,7 +144,7 @@ describe('foreground writes during every kind of resync', () => {
     const LEN = regions * REGION_SECTORS
     const mems = [0, 1, 2, 3].map(() => createMemoryDevice(64 << 20))
     let dg = await DiskGroup.create({ name: 'fg', disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
     const model = pattern(LEN * 512, 3)
     await dg.write('v1', 0, model)
@@ -210,7 +210,7 @@ describe('verify and repair', () => {
   it('verify finds exactly the regions corrupted behind the engine\'s back; repair makes them identical', async () => {
     const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
     const dg = await DiskGroup.create({ name: 'vr', disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
-    await dg.assistMake({ name: 'v1', len: 32 * REGION_SECTORS, layout: 'mirror', nmirror: 3 })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 32 * REGION_SECTORS, layout: 'mirror', nmirror: 3 })
     await dg.start('v1')
     const data = pattern(32 * REGION, 4)
     await dg.write('v1', 0, data)
@@ -249,7 +249,7 @@ describe('forced resyncs across a restart', () => {
     const rail = createPowerRail()
     const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 1, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
     const regions = 48
-    await dg.assistMake({ name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.assistMake({ init: 'none', name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
     const data = pattern(regions * REGION, 5)
     await dg.write('v1', 0, data)

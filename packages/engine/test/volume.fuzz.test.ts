@@ -20,7 +20,7 @@ describe('seeded random I/O against a plain model', () => {
     try {
       const seed = 0x5eed + spec.layout!.length
       const rnd = createRandom(seed)
-      await dg.assistMake({ name: 'fz', len: LEN, ...spec })
+      await dg.assistMake({ init: 'none', name: 'fz', len: LEN, ...spec })
       await dg.start('fz')
       const model = Buffer.alloc(LEN * 512)
       const maxSectors = 700

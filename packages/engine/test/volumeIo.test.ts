@@ -5,7 +5,7 @@ import { expectCode, memoryGroup, pattern, rec } from './harness.ts'
 
 async function started(layout: 'mirror' | 'concat', nmirror = 2) {
   const g = await memoryGroup(3, 64 << 20, { wrap: (d) => createFaultyDevice(d) })
-  await g.dg.assistMake({ name: 'v1', len: 8192, layout, ...(layout === 'mirror' ? { nmirror } : {}) })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout, ...(layout === 'mirror' ? { nmirror } : {}) })
   await g.dg.start('v1')
   return { ...g, faulty: g.devices as FaultyDevice[] }
 }

@@ -5,7 +5,7 @@ import { expectCode, memoryGroup, pattern, rec } from './harness.ts'
 /** A stopped 2-way mirror v1 (v1-01, v1-02) holding data: both plexes CLEAN. */
 async function stoppedMirror() {
   const g = await memoryGroup(3)
-  await g.dg.assistMake({ name: 'v1', len: 4096, layout: 'mirror' })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len: 4096, layout: 'mirror' })
   await g.dg.start('v1')
   await g.dg.write('v1', 0, pattern(4096 * 512, 3))
   await g.dg.stop('v1')

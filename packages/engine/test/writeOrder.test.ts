@@ -41,7 +41,7 @@ async function tracedMirror() {
   const trace = traceDevices(log)
   const faulty: FaultyDevice[] = []
   const { dg } = await memoryGroup(4, 64 << 20, { wrap: (d, i) => trace((faulty[i] = createFaultyDevice(d)), i) })
-  await dg.assistMake({ name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', nmirror: 3, log: 'drl', disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
+  await dg.assistMake({ init: 'none', name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', nmirror: 3, log: 'drl', disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
   await dg.start('v1')
   await dg.detachPlex('v1-03', {})
   const logSd = dg.config().subdisks.find((s) => s.sd_is_log)!

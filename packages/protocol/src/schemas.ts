@@ -42,6 +42,8 @@ export const AssistBody = z.strictObject({
   log: z.enum(['drl', 'none']).optional(),
   disks: z.array(name).max(1000).optional(),
   usetype: z.enum(['fsgen', 'gen']).optional(),
+  /** As vxassist init=: sync (default: started, mirrors copied from the first plex), zero, active, none (EMPTY, stopped). */
+  init: z.enum(['sync', 'zero', 'active', 'none']).optional(),
   ...dryRun,
 })
 
@@ -55,6 +57,8 @@ export const SdLogBody = z.strictObject({ plex: name, ...dryRun })
 export const PlexAttBody = z.strictObject({ volume: name, ...dryRun })
 export const PlexCpBody = z.strictObject({ volume: name })
 export const PlexMvBody = z.strictObject({ newPlex: name, force: z.boolean().optional() })
+/** vxvol init TYPE VOLUME [PLEX]: zero, active, or clean with the plex to keep. */
+export const VolInitBody = z.strictObject({ type: z.enum(['zero', 'active', 'clean']), plex: name.optional(), ...dryRun })
 export const VolStartBody = z.strictObject({ delayRecover: z.boolean().optional(), ...dryRun })
 export const ResyncVolumeBody = z.strictObject({ force: z.boolean(), throttle: z.number().nonnegative().max(1e12).optional(), ...dryRun })
 export const ResyncDiskBody = z.strictObject({ force: z.boolean(), mode: z.enum(['strict', 'faithful']).optional(), throttle: z.number().nonnegative().max(1e12).optional(), ...dryRun })

@@ -22,6 +22,9 @@ export const volumeRoutes = {
       )
     })
   },
+  async 'POST /api/dgs/:dg/volumes/:volume/init'(s, ctx) {
+    return tx(await dgOf(s, ctx).initVolume(ctx.params.volume!, ctx.body.type, ctx.body.plex, { dryRun: ctx.body.dryRun ?? false }))
+  },
   async 'POST /api/dgs/:dg/volumes/:volume/stop'(s, ctx) {
     return tx(await dgOf(s, ctx).stop(ctx.params.volume!, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
   },
