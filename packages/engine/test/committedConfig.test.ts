@@ -11,7 +11,7 @@ const LEN = 64 * REGION_SECTORS
 describe('the committed configuration changes only by transactions (rule 129)', () => {
   it('I74: a forced resync commits v_rwback_offset in transactions (v.rwback) as it goes and as it ends; a snapshot taken before never changes', async () => {
     const { dg } = await memoryGroup(3)
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', nmirror: 2 })
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 2 })
     await dg.start('v1')
     const before = dg.snapshot().config
     const frozen = structuredClone(before)
@@ -41,7 +41,7 @@ describe('failures nobody awaits are reported (rule 129)', () => {
     const g = await memoryGroup(2, 64 << 20, { wrap: (d) => createFaultyDevice(d) })
     const devs = g.devices as FaultyDevice[]
     const { dg } = g
-    await dg.assistMake({ name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8 * REGION_SECTORS, layout: 'mirror' })
     await dg.start('v1')
     await dg.write('v1', 0, Buffer.alloc(4096, 7))
     const log = recordEvents(dg)
