@@ -8,6 +8,8 @@
 // with the snapshot's size in bytes (once, as it takes a while; PLEXA_BENCH_HUGE=0 skips it).
 // Env: PLEXA_BENCH_TASKS reporting tasks (default 100), PLEXA_BENCH_ROUNDS (default 3),
 // PLEXA_BENCH_DIST another build of the web app to measure (default apps/web/dist),
+// PLEXA_BENCH_AGAINST=DIR this build against the one in DIR in the same run (rounds interleaved),
+// PLEXA_BENCH_ONLY=large|huge one size alone, PLEXA_BENCH_PROFILE_LOAD=1 the hottest functions of the load,
 // PLEXA_BENCH_DEBUG=1 Chrome's performance metrics, PLEXA_BENCH_PROFILE=1 the hottest functions
 // (or =FILE.cpuprofile to save the profile), PLEXA_BENCH_TRACE=FILE a Chrome trace of the scroll.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs'
@@ -25,7 +27,7 @@ import { line, median } from '../../../packages/engine/bench/util.ts'
 const DIST = process.env.PLEXA_BENCH_DIST ?? fileURLToPath(new URL('../dist', import.meta.url))
 
 
-async function serve(config: Config, tasks: number) {
+async function serve(config: Config, tasks: number, dist: string) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/api/session') {
@@ -36,8 +38,8 @@ async function serve(config: Config, tasks: number) {
       res.writeHead(404)
       return res.end('{}')
     }
-    const file = join(DIST, url.pathname === '/' ? 'index.html' : url.pathname)
-    const path = existsSync(file) ? file : join(DIST, 'index.html')
+    const file = join(dist, url.pathname === '/' ? 'index.html' : url.pathname)
+    const path = existsSync(file) ? file : join(dist, 'index.html')
     res.writeHead(200, { 'content-type': { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html' }[extname(path)] ?? 'application/octet-stream' })
     createReadStream(path).pipe(res)
   })
@@ -109,10 +111,12 @@ interface Measured {
   work: number
   /** Bytes of the snapshot message. */
   bytes: number
+  /** It did not draw within PLEXA_BENCH_TIMEOUT_MS (`first` is that limit, frames NaN). */
+  timedOut?: boolean
 }
 
-async function measure(config: Config): Promise<Measured> {
-  const srv = await serve(config, Number(process.env.PLEXA_BENCH_TASKS ?? 100))
+async function measure(config: Config, dist = DIST): Promise<Measured> {
+  const srv = await serve(config, Number(process.env.PLEXA_BENCH_TASKS ?? 100), dist)
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
@@ -130,7 +134,11 @@ async function measure(config: Config): Promise<Measured> {
       await loadCdp.send('Profiler.start')
     }
     await page.goto(srv.url)
-    await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: 120_000 })
+    // a build that does not draw within the time (PLEXA_BENCH_TIMEOUT_MS, default 120 s) counts
+    // that time as its first render, and its frames are not measured
+    const limit = Number(process.env.PLEXA_BENCH_TIMEOUT_MS ?? 120_000)
+    const drawn = await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: limit }).then(() => true, () => false)
+    if (!drawn) return { first: limit, p95: NaN, work: NaN, bytes: srv.bytes, timedOut: true }
     const first = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
     if (loadCdp) console.error(hottest(((await loadCdp.send('Profiler.stop')) as { profile: Profile }).profile))
     if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
@@ -187,6 +195,33 @@ const large = bigConfig(1000, 5000, 2)
 const small = bigConfig(6, 4, 2)
 const L: Measured[] = []
 const S: Measured[] = []
+const AGAINST = process.env.PLEXA_BENCH_AGAINST
+if (AGAINST) {
+  // this build against another (say, the web app of an older commit) in the same run, at the
+  // large size and (unless PLEXA_BENCH_HUGE=0) the huge one, the two interleaved round by round
+  // (which goes first alternates); each round's figures go to stderr, the medians to stdout
+  if (!existsSync(join(AGAINST, 'index.html'))) throw new Error(`no web app build in ${AGAINST}`)
+  const sizes: Array<[string, Config]> = process.env.PLEXA_BENCH_ONLY === 'huge' ? [] : [['1000disks_5000vols_20000sds', large]]
+  if (process.env.PLEXA_BENCH_HUGE !== '0') sizes.push(['10000disks_50000vols_200000sds', bigConfig(10_000, 50_000, 2)])
+  for (const [size, config] of sizes) {
+    const mine: Measured[] = []
+    const theirs: Measured[] = []
+    for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3); i++) {
+      if (i % 2) mine.push(await measure(config))
+      theirs.push(await measure(config, AGAINST))
+      if (i % 2 === 0) mine.push(await measure(config))
+      console.error(JSON.stringify({ size, round: i + 1, this: mine.at(-1), against: theirs.at(-1) }))
+    }
+    const late = theirs.filter((x) => x.timedOut).length
+    const base = `the same with the web app in ${AGAINST}, in the same run${late ? ` (${late} of ${theirs.length} rounds drew nothing within ${process.env.PLEXA_BENCH_TIMEOUT_MS ?? 120_000} ms: first render counted as that, frames not measured)` : ''}`
+    for (const [k, unit] of [['bytes', 'bytes'], ['first', 'ms'], ['p95', 'ms'], ['work', 'ms']] as const) {
+      const name = { bytes: 'snapshot_bytes', first: 'first_render', p95: 'frame_p95.scrolling_100tasks', work: 'frame_work_p95.scrolling_100tasks' }[k]
+      const of = (xs: Measured[]) => median(xs.map((x) => x[k]).filter((v) => !Number.isNaN(v)))
+      console.log(JSON.stringify(line(`web.${name}.${size}.against`, of(mine), unit, base, of(theirs) ?? NaN, false)))
+    }
+  }
+  process.exit(0)
+}
 for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) && process.env.PLEXA_BENCH_ONLY !== 'huge'; i++) {
   if (process.env.PLEXA_BENCH_ONLY === 'large') {
     L.push(await measure(large))

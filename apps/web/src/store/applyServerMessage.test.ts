@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Config } from '@plexa/engine'
+import type { Config, RecordChange } from '@plexa/engine'
 import type { Alert, FinishedTask, ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
-import { applyServerMessage, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
+import { applyChanges, applyServerMessage, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
 
 const config = (): Config =>
   ({
@@ -166,5 +166,33 @@ describe('withConnection (rule 116)', () => {
     const s = withConnection(initialServerState(), 'live', 1000)
     expect(s.staleSince).toBeUndefined()
     expect(s.connectionNotes).toEqual([])
+  })
+})
+
+describe('applyChanges carries the layout index with the delta (rule 145)', () => {
+  it('gives the index a rebuild would give, list for list, after updates, moves, creates and deletes', async () => {
+    const { indexConfig } = await import('../views/layout.ts')
+    const sd = (rid: number, plex: number, disk: number) => ({ sd_rid: rid, sd_name: `sd${rid}`, sd_plex_rid: plex, sd_dm_rid: disk, sd_len: rid })
+    const pl = (rid: number, vol: number, name: string) => ({ pl_rid: rid, pl_vol_rid: vol, pl_name: name, pl_state: 'ACTIVE' })
+    let c = { tid: 1, dg: {}, disks: [{ dm_rid: 1 }, { dm_rid: 2 }], volumes: [{ v_rid: 10 }, { v_rid: 11 }], plexes: [pl(20, 10, 'a-02'), pl(21, 10, 'a-01'), pl(22, 11, 'b-01')], subdisks: [sd(30, 20, 1), sd(31, 21, 2), sd(32, 22, 1), sd(33, 22, 2)] } as unknown as Config
+    indexConfig(c)
+    const steps: RecordChange[][] = [
+      [{ kind: 'pl', rid: 21, name: 'a-01', op: 'update', fields: ['pl_state'], after: { ...pl(21, 10, 'a-01'), pl_state: 'STALE' } }],
+      [{ kind: 'sd', rid: 31, name: 'sd31', op: 'update', fields: ['sd_plex_rid', 'sd_dm_rid'], after: sd(31, 22, 1) }],
+      [{ kind: 'sd', rid: 34, name: 'sd34', op: 'create', fields: [], after: sd(34, 20, 2) }, { kind: 'pl', rid: 23, name: 'b-00', op: 'create', fields: [], after: pl(23, 11, 'b-00') }],
+      [{ kind: 'sd', rid: 30, name: 'sd30', op: 'delete', fields: [] }, { kind: 'pl', rid: 20, name: 'a-02', op: 'delete', fields: [] }],
+      [{ kind: 'v', rid: 10, name: 'a', op: 'update', fields: ['v_comment'], after: { v_rid: 10, v_comment: 'x' } }],
+    ]
+    for (const [i, changes] of steps.entries()) {
+      const before = indexConfig(c)
+      const next = applyChanges(c, i + 2, changes)
+      const carried = indexConfig(next)
+      // carried, not rebuilt: a list the delta did not touch is the same list
+      if (!changes.some((ch) => ch.kind === 'sd')) for (const [k, l] of carried.sdsByDisk) expect(l).toBe(before.sdsByDisk.get(k))
+      const rebuilt = indexConfig({ ...next })
+      expect(carried).not.toBe(rebuilt)
+      for (const k of ['plexesByVolume', 'sdsByPlex', 'sdsByDisk'] as const) expect(new Map([...carried[k]].sort((a, b) => a[0] - b[0])), `${k} after step ${i + 1}`).toEqual(new Map([...rebuilt[k]].sort((a, b) => a[0] - b[0])))
+      c = next
+    }
   })
 })

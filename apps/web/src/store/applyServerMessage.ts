@@ -1,4 +1,5 @@
 import type { Config, RecordChange } from '@plexa/engine'
+import { carryIndex } from '../views/layout.ts'
 import type { Alert, AuditEntry, FinishedTask, GroupView, LabView, PendingImport, Role, ServerEvent, ServerMessage, TaskView } from '@plexa/protocol'
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline'
@@ -91,6 +92,8 @@ export function applyChanges(config: Config, tid: number, changes: RecordChange[
       else list.push(ch.after)
     }
   }
+  // the layout's index follows the delta instead of being built again from every record
+  carryIndex(config, next, { sd: new Set(changes.filter((c) => c.kind === 'sd').map((c) => c.rid)), pl: new Set(changes.filter((c) => c.kind === 'pl').map((c) => c.rid)) })
   return next
 }
 

@@ -80,15 +80,50 @@ export function indexConfig(c: Config): ConfigIndex {
   return ix
 }
 
+/**
+ * The index of `next`, a configuration made from `prev` by changing the subdisks and plexes with
+ * these rids (a `config.committed` delta), derived from `prev`'s index when it has one: only the
+ * lists of the plexes, disks and volumes those records belonged to or belong to now are built
+ * again (each as buildIndex would build it), so a change at 200,000 subdisks does not rebuild the
+ * whole index. Without an index of `prev` nothing is done (the index is built when asked for).
+ */
+export function carryIndex(prev: Config, next: Config, changed: { sd: ReadonlySet<number>; pl: ReadonlySet<number> }): void {
+  const old = indexes.get(prev)
+  if (!old || indexes.has(next)) return
+  const plexesByVolume = new Map(old.plexesByVolume)
+  const sdsByPlex = new Map(old.sdsByPlex)
+  const sdsByDisk = new Map(old.sdsByDisk)
+  if (changed.sd.size) {
+    const plexes = new Set<number>()
+    const disks = new Set<number>()
+    for (const c of [prev, next]) for (const s of c.subdisks) if (changed.sd.has(s.sd_rid)) (plexes.add(s.sd_plex_rid), disks.add(s.sd_dm_rid))
+    for (const k of plexes) sdsByPlex.delete(k)
+    for (const k of disks) sdsByDisk.delete(k)
+    for (const s of next.subdisks) {
+      if (s.sd_plex_rid && plexes.has(s.sd_plex_rid)) push(sdsByPlex, s.sd_plex_rid, s)
+      if (disks.has(s.sd_dm_rid)) push(sdsByDisk, s.sd_dm_rid, s)
+    }
+  }
+  if (changed.pl.size) {
+    const volumes = new Set<number>()
+    for (const c of [prev, next]) for (const p of c.plexes) if (changed.pl.has(p.pl_rid) && p.pl_vol_rid) volumes.add(p.pl_vol_rid)
+    for (const k of volumes) plexesByVolume.delete(k)
+    for (const p of next.plexes) if (p.pl_vol_rid && volumes.has(p.pl_vol_rid)) push(plexesByVolume, p.pl_vol_rid, p)
+    for (const k of volumes) plexesByVolume.get(k)?.sort((a, b) => byName(a.pl_name, b.pl_name))
+  }
+  indexes.set(next, { plexesByVolume, sdsByPlex, sdsByDisk })
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
+  const l = m.get(k)
+  if (l) l.push(v)
+  else m.set(k, [v])
+}
+
 function buildIndex(c: Config): ConfigIndex {
   const plexesByVolume = new Map<number, PlRecord[]>()
   const sdsByPlex = new Map<number, SdRecord[]>()
   const sdsByDisk = new Map<number, SdRecord[]>()
-  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
-    const l = m.get(k)
-    if (l) l.push(v)
-    else m.set(k, [v])
-  }
   for (const p of c.plexes) if (p.pl_vol_rid) push(plexesByVolume, p.pl_vol_rid, p)
   for (const l of plexesByVolume.values()) l.sort((a, b) => byName(a.pl_name, b.pl_name))
   for (const s of c.subdisks) {
