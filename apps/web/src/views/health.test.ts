@@ -149,3 +149,16 @@ describe('rule 131: groups the server did not import need attention, with the im
     expect(items[1]!.text).toContain('hostB')
   })
 })
+
+describe('groupHealth at scale (rule 145)', () => {
+  it('keeps the health of a group whose records, stale maps and lab did not change (a DRL map refresh), and computes it anew when the stale maps change', () => {
+    const g = demo()
+    const lab: [] = []
+    const h = groupHealth(g, lab)
+    const refreshed = { ...g, dirty: { mir: { regionSectors: 1024, regions: [3], recoveryBytes: 0 } }, stale: { ...g.stale } }
+    expect(groupHealth(refreshed, lab)).toBe(h)
+    const staler = { ...g, stale: { 'mir-02': { regionSectors: 1024, full: false, regions: [1], syncErrors: [] } } }
+    expect(groupHealth(staler, lab)).not.toBe(h)
+    expect(groupHealth(staler, lab).volumes.get('mir')!.redundancy).toBe('none')
+  })
+})

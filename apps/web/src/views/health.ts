@@ -79,13 +79,18 @@ export interface GroupHealth {
 const REMOVED = 0x100
 
 const cache = new WeakMap<GroupView, { lab: LabView['disks']; h: GroupHealth }>()
+/** By configuration: a new group view whose records, stale maps and lab are the same (a DRL map refresh) keeps its health. */
+const byConfig = new WeakMap<GroupView['config'], { name: string; lab: LabView['disks']; stale: string; h: GroupHealth }>()
 
 /** The health of one group (memoised per group view and lab state: the store replaces them on change). */
 export function groupHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const hit = cache.get(g)
   if (hit && hit.lab === lab) return hit.h
-  const h = computeHealth(g, lab)
+  const stale = JSON.stringify(g.stale)
+  const same = byConfig.get(g.config)
+  const h = same && same.name === g.name && same.lab === lab && same.stale === stale ? same.h : computeHealth(g, lab)
   cache.set(g, { lab, h })
+  byConfig.set(g.config, { name: g.name, lab, stale, h })
   return h
 }
 
