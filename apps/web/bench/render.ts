@@ -137,7 +137,13 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
     // a build that does not draw within the time (PLEXA_BENCH_TIMEOUT_MS, default 120 s) counts
     // that time as its first render, and its frames are not measured
     const limit = Number(process.env.PLEXA_BENCH_TIMEOUT_MS ?? 120_000)
-    const drawn = await page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: limit }).then(() => true, () => false)
+    // (timed here: a page whose main thread never yields never polls, so it never times out itself)
+    let timer: NodeJS.Timeout | undefined
+    const drawn = await Promise.race([
+      page.waitForFunction(`performance.getEntriesByName('plexa-first-volume').length > 0`, undefined, { timeout: 0 }).then(() => true, () => false),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), limit))),
+    ])
+    clearTimeout(timer)
     if (!drawn) return { first: limit, p95: NaN, work: NaN, bytes: srv.bytes, timedOut: true }
     const first = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
     if (loadCdp) console.error(hottest(((await loadCdp.send('Profiler.stop')) as { profile: Profile }).profile))
