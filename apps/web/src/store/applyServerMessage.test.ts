@@ -191,7 +191,8 @@ describe('applyChanges carries the layout index with the delta (rule 145)', () =
       if (!changes.some((ch) => ch.kind === 'sd')) for (const [k, l] of carried.sdsByDisk) expect(l).toBe(before.sdsByDisk.get(k))
       const rebuilt = indexConfig({ ...next })
       expect(carried).not.toBe(rebuilt)
-      for (const k of ['plexesByVolume', 'sdsByPlex', 'sdsByDisk'] as const) expect(new Map([...carried[k]].sort((a, b) => a[0] - b[0])), `${k} after step ${i + 1}`).toEqual(new Map([...rebuilt[k]].sort((a, b) => a[0] - b[0])))
+      const sorted = (m: Map<number, unknown[]>) => new Map([...m].sort((a, b) => a[0] - b[0]))
+      for (const k of ['plexesByVolume', 'sdsByPlex', 'sdsByDisk'] as const) expect(sorted(carried[k]), `${k} after step ${i + 1}`).toEqual(sorted(rebuilt[k]))
       c = next
     }
   })
