@@ -142,22 +142,46 @@ export function isPackedConfig(x: unknown): x is PackedConfig {
   return typeof x === 'object' && x !== null && (x as PackedConfig).format === 'columns' && (x as PackedConfig).version === PACKED_CONFIG_VERSION
 }
 
-/** The records back from their column form, in their order and with their field order. */
+/** The value of column `c` at row `i` (delta columns: only at row 0). */
+function first(p: PackedConfig, c: PackedColumn): unknown {
+  switch (c.t) {
+    case 'same':
+      return c.v
+    case 'num':
+    case 'raw':
+    case 'delta':
+      return c.v[0]
+    case 'str':
+      return p.strings[c.v[0]!]
+    case 'any':
+      return p.values[c.v[0]!]
+  }
+}
+
+/**
+ * The records back from their column form, in their order. Every record of a table starts as a
+ * copy of one template holding all its fields (so 200,000 records share one shape, their fields
+ * in place, and none grows field by field), then each column fills its field in.
+ */
 export function unpackConfig(p: PackedConfig): Config {
   const out = { tid: p.tid, nextRid: p.nextRid, dg: p.dg } as Config
   for (const name of TABLES) {
     const t = p.tables[name]
+    const cols = Object.entries(t.columns)
+    // a field some records lack is added only to the ones that have it
+    const sparse = (c: PackedColumn) => c.t === 'any' && c.v.includes(-1)
+    const template: Record<string, unknown> = {}
+    if (t.n) for (const [key, c] of cols) if (!sparse(c)) template[key] = first(p, c)
     const rows: Array<Record<string, unknown>> = new Array(t.n)
-    for (let i = 0; i < t.n; i++) rows[i] = {}
-    for (const key in t.columns) {
-      const c = t.columns[key]!
+    for (let i = 0; i < t.n; i++) rows[i] = { ...template }
+    for (const [key, c] of cols) {
       switch (c.t) {
         case 'same':
-          for (let i = 0; i < t.n; i++) rows[i]![key] = own(c.v)
+          if (typeof c.v === 'object' && c.v !== null) for (let i = 0; i < t.n; i++) rows[i]![key] = own(c.v)
           break
         case 'num':
         case 'raw':
-          for (let i = 0; i < t.n; i++) rows[i]![key] = c.v[i]
+          for (let i = 1; i < t.n; i++) rows[i]![key] = c.v[i]
           break
         case 'delta': {
           let x = 0
@@ -165,7 +189,7 @@ export function unpackConfig(p: PackedConfig): Config {
           break
         }
         case 'str':
-          for (let i = 0; i < t.n; i++) rows[i]![key] = p.strings[c.v[i]!]
+          for (let i = 1; i < t.n; i++) rows[i]![key] = p.strings[c.v[i]!]
           break
         case 'any':
           for (let i = 0; i < t.n; i++) if (c.v[i]! >= 0) rows[i]![key] = own(p.values[c.v[i]!])
