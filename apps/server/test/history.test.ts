@@ -127,6 +127,37 @@ describe('server history: events, alerts and finished tasks', () => {
     expect(((await r.get('/api/alerts')).alerts as Alert[])[0]).toMatchObject({ id, acked: { by: 'admin' } })
   })
 
+  it('rule 141: acknowledging all open alerts (or the listed ones) needs the admin role, each call is audited, each alert streamed, and leaves nothing acknowledged for an unknown id', async () => {
+    r = await restartable()
+    const srv = await r.start()
+    for (const plex of ['mir-01', 'mir-02', 'mir-03']) srv.services.history.engine('tdg', { ...detachAlert, message: `plex ${plex} of mir was detached after an I/O error`, object: plex })
+    const ids = ((await r.get('/api/alerts')).alerts as Alert[]).map((a) => a.id)
+    expect(ids).toHaveLength(3)
+    const viewerToken = await viewer({ srv, url: srv.url, dir: r.dir, adminToken: await r.token(), close: async () => {} })
+    expect((await call(srv.url, 'POST', '/api/alerts/ack', { auth: viewerToken, body: {} })).body.error.code).toBe('VM_FORBIDDEN')
+    // one unknown id: none is acknowledged
+    expect((await r.post('/api/alerts/ack', { ids: [ids[0], 999] })).body.error.code).toBe('VM_NOT_FOUND')
+    expect(((await r.get('/api/alerts')).alerts as Alert[]).filter((a) => a.acked)).toEqual([])
+    expect((await r.post('/api/alerts/ack', { ids: ['x'] })).body.error.code).toBe('VM_INVALID_PARAM')
+    // the listed ones, then all the rest
+    const first = await r.post('/api/alerts/ack', { ids: [ids[0]] })
+    expect((first.body.alerts as Alert[]).map((a) => a.id)).toEqual([ids[0]])
+    const ws = wsClient(srv.url, { token: await r.token() })
+    await ws.until((m) => m.type === 'hello')
+    const rest = await r.post('/api/alerts/ack', {})
+    expect(rest.status).toBe(200)
+    expect((rest.body.alerts as Alert[]).map((a) => [a.id, a.acked?.by])).toEqual([[ids[1], 'admin'], [ids[2], 'admin']])
+    for (const id of ids.slice(1)) await ws.until((m) => m.type === 'event' && m.event.type === 'alert.acked' && m.event.alert.id === id)
+    ws.ws.close()
+    // nothing open: acknowledging all again changes nothing
+    expect((await r.post('/api/alerts/ack', {})).body.alerts).toEqual([])
+    await srv.services.audit.written()
+    const audit = (await r.get('/api/audit?limit=50')).entries as Array<{ operation: string; user: string; result: string }>
+    expect(audit.filter((e) => e.operation === 'POST /api/alerts/ack').map((e) => [e.user, e.result])).toEqual([['vera', 'VM_FORBIDDEN'], ['admin', 'VM_NOT_FOUND'], ['admin', 'VM_INVALID_PARAM'], ['admin', 'ok'], ['admin', 'ok'], ['admin', 'ok']])
+    await r.restart()
+    expect(((await r.get('/api/alerts')).alerts as Alert[]).every((a) => a.acked?.by === 'admin')).toBe(true)
+  })
+
   it('records a disk resync that left regions unsynchronised as failed VM_NOTSYNCED, naming every volume on the disk, with an alert (rule 107)', async () => {
     r = await restartable()
     const srv = await r.start()

@@ -116,6 +116,15 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, '/api/alerts/99/ack'),
     failCode: 'VM_NOT_FOUND',
   },
+  'POST /api/alerts/ack': {
+    setup: async (t) => {
+      for (const plex of ['mir-01', 'mir-02']) t.srv.services.history.engine('tdg', { type: 'alert', dg: 'tdg', severity: 'critical', code: 'VM_IO', message: `plex ${plex} of mir was detached after an I/O error`, object: plex })
+    },
+    ok: (t) => post(t, '/api/alerts/ack', {}),
+    check: (_t, b) => void expect(b.alerts.map((a: { id: number; acked?: { by: string } }) => [a.id, a.acked?.by])).toEqual([[1, 'admin'], [2, 'admin']]),
+    fail: (t) => post(t, '/api/alerts/ack', { ids: [1, 99] }),
+    failCode: 'VM_NOT_FOUND',
+  },
   'GET /api/tasks': { ok: (t) => get(t, '/api/tasks'), check: (_t, b) => void expect(b.tasks).toEqual([]), fail: (t) => call(t.url, 'GET', '/api/tasks'), failCode: 'VM_UNAUTHORIZED' },
   'GET /api/tasks/:task/result': {
     ok: async (t) => {

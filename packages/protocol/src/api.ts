@@ -55,6 +55,7 @@ export const ROUTES = {
   'GET /api/history': r('GET', '/api/history', 'viewer', 'the event history, newest last (?before=ID&limit=N)', { response: res.HistoryPage }),
   'GET /api/alerts': r('GET', '/api/alerts', 'viewer', 'every unacknowledged alert and the newest acknowledged ones', { response: res.AlertList }),
   'POST /api/alerts/:alert/ack': r('POST', '/api/alerts/:alert/ack', 'admin', 'acknowledge an alert (audited)', { response: res.Alert }),
+  'POST /api/alerts/ack': r('POST', '/api/alerts/ack', 'admin', 'acknowledge every open alert, or those of ids (audited); an unknown id acknowledges none', { body: s.AckAlertsBody, response: res.AlertList, errors: ['VM_NOT_FOUND'] }),
   'GET /api/tasks/:task/result': r('GET', '/api/tasks/:task/result', 'viewer', 'the report of a finished resync, verify or repair', { response: res.TaskResult }),
   'POST /api/tasks/:task/pause': r('POST', '/api/tasks/:task/pause', 'admin', 'pause a task', { response: res.TaskState }),
   'POST /api/tasks/:task/resume': r('POST', '/api/tasks/:task/resume', 'admin', 'resume a task', { response: res.TaskState }),

@@ -69,6 +69,7 @@ export const MendBody = z.strictObject({ op: z.enum(['clear', 'fix', 'off', 'on'
 const diskDevice = { sizeBytes: positive.optional(), path: z.string().min(1).max(4096).optional(), force: z.boolean().optional(), ...dryRun }
 export const AddDiskBody = z.strictObject({ name, ...diskDevice })
 export const ReplaceDiskBody = z.strictObject(diskDevice)
+export const AckAlertsBody = z.strictObject({ ids: z.array(z.number().int().positive()).max(10000).optional() })
 export const ThrottleBody = z.strictObject({ bytesPerSecond: z.number().nonnegative().max(1e12) })
 export const LabFailBody = z.strictObject({ mode: z.enum(['read', 'write', 'both']) })
 export const LabLatencyBody = z.strictObject({ ms: z.number().int().min(0).max(10_000) })

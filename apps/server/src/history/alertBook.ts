@@ -75,6 +75,23 @@ export class AlertBook {
     return { ...a }
   }
 
+  /**
+   * Acknowledges every open alert, or those of `ids`; returns the alerts it acknowledged. An id
+   * that names no alert acknowledges nothing (undefined), so a stale list changes nothing.
+   */
+  ackMany(ids: number[] | undefined, by: string): Alert[] | undefined {
+    const want = ids && new Set(ids)
+    if (want && [...want].some((id) => !this.list.some((x) => x.id === id))) return undefined
+    const at = this.clock.now()
+    const acked = this.list.filter((x) => !x.acked && (!want || want.has(x.id)))
+    for (const a of acked) a.acked = { by, at }
+    if (acked.length) {
+      this.trim()
+      this.save()
+    }
+    return acked.map((x) => ({ ...x }))
+  }
+
   private trim(): void {
     // the least recently seen go first: warnings, then criticals
     const open = this.list.filter((x) => !x.acked)

@@ -22,6 +22,12 @@ export const historyRoutes = {
     s.hub.publish({ type: 'alert.acked', alert })
     return ok(alert)
   },
+  async 'POST /api/alerts/ack'(s, ctx) {
+    const acked = s.history.alerts.ackMany(ctx.body.ids, ctx.who!.name)
+    if (!acked) throw new EngineError('VM_NOT_FOUND', 'some of these alerts do not exist')
+    for (const alert of acked) s.hub.publish({ type: 'alert.acked', alert })
+    return ok({ alerts: acked })
+  },
   async 'GET /api/tasks/:task/result'(s, ctx) {
     const r = s.history.results.get(ctx.params.task!)
     if (!r) throw new EngineError('VM_NOT_FOUND', `no finished task ${ctx.params.task}`)
