@@ -1,42 +1,9 @@
-import { open } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
-import type { Page, TestInfo } from '@playwright/test'
-import { type Api, PlexaPage, adminPassword, expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { PlexaPage, adminPassword, corruptRegion, expect, heal, seriousViolations, shots, test } from './fixtures.ts'
 
 // Issue 14: failures visible at a glance, alerts that stay, history in every window, truthful
 // task results, honest confirmations, sessions that recover (rules 105-107).
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 })
-
-/** Screenshots of the state on screen at 1024 and 1920 px, light and dark; axe-core checks it in each theme. */
-async function shots(page: Page, info: TestInfo, name: string) {
-  for (const width of [1024, 1920]) {
-    await page.setViewportSize({ width, height: 900 })
-    for (const dark of [false, true]) {
-      await setTheme(page, dark)
-      await page.screenshot({ path: info.outputPath(`${name}-${width}-${dark ? 'dark' : 'light'}.png`) })
-      if (width === 1024) expect(await seriousViolations(page), `${name} ${dark ? 'dark' : 'light'}`).toEqual([])
-    }
-  }
-  await setTheme(page, false)
-  await page.setViewportSize({ width: 1280, height: 720 })
-}
-
-/** Puts the demo back as it was: disk02 working, every plex ACTIVE, every alert acknowledged. */
-async function heal(api: Api) {
-  const lab = (await api.call('GET', '/api/lab')).body as { loads: Array<{ volume: string; running: boolean }>; disks: Array<{ disk: string; failed: string }> }
-  if (lab.loads.some((l) => l.volume === 'mirvol' && l.running)) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
-  if (lab.disks.some((d) => d.disk === 'disk02' && d.failed !== 'none')) await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
-  for (const v of ['mirvol', 'msvol']) {
-    const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string }>
-    if (plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
-      const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/resync`, { force: false })
-      if (r.status === 202) await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
-    }
-  }
-  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_v_name: string; pl_state: string }>).filter((p) => p.pl_v_name && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG').length, { timeout: 30_000 }).toBe(0)
-  for (const a of (await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; acked?: unknown }>) if (!a.acked) await api.call('POST', `/api/alerts/${a.id}/ack`)
-}
 
 test('a disk failed under load: badge, tree, strip and title say it, the disk is marked with every volume it affects, and the alert stays under a flood of events and a reload', async ({ plexa, page, api }, info) => {
   await heal(api)
@@ -159,13 +126,8 @@ test('a window opened after a failed disk resync shows it failed with VM_NOTSYNC
 
 test('a verify of a corrupted region shows the mismatch with its place, and a repair from the good plex mends it', async ({ plexa, page, api }, info) => {
   await heal(api)
-  const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number }>; subdisks: Array<{ sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number }> }
-  const sd = c.subdisks.find((s) => s.sd_pl_name === 'mirvol-02')!
-  const dm = c.disks.find((d) => d.dm_name === sd.sd_dm_name)!
   // silent corruption under the volume manager: region 5 of mirvol-02 only
-  const f = await open(fileURLToPath(new URL(`../.data/disks/demodg-${dm.dm_name}.img`, import.meta.url)), 'r+')
-  await f.write(Buffer.alloc(4096, 0xee), 0, 4096, (dm.dm_pub_offset + sd.sd_dm_offset) * 512 + 5 * 512 * 1024)
-  await f.close()
+  await corruptRegion(api, 'mirvol-02', 5)
   await plexa.login()
   await plexa.select('v', 'mirvol')
   await page.getByRole('button', { name: 'Verify mirvol' }).click()

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { type APIRequestContext, type Page, test as base, expect } from '@playwright/test'
+import { type APIRequestContext, type Page, type TestInfo, type WebSocketRoute, test as base, expect } from '@playwright/test'
 
 const cred = () => readFileSync(fileURLToPath(new URL('../.data/admin-credential.txt', import.meta.url)), 'utf8')
 export const adminPassword = () => /password: (\S+)/.exec(cred())![1]!
@@ -55,6 +56,74 @@ export async function seriousViolations(page: Page) {
 /** Puts the page in the light or the dark theme. */
 export async function setTheme(page: Page, dark: boolean) {
   const isDark = async () => (await page.locator('html').getAttribute('class'))?.includes('dark') ?? false
-  if ((await isDark()) !== dark) await page.getByRole('button', { name: 'toggle dark mode' }).click()
+  if ((await isDark()) !== dark) await page.getByRole('button', { name: dark ? 'Dark theme' : 'Light theme' }).click()
   await expect.poll(isDark).toBe(dark)
+}
+
+/** The sizes every screenshot of the console is taken at. */
+export const SCREENS = [[1024, 768], [1920, 1080]] as const
+
+/** Screenshots of the state on screen at 1024x768 and 1920x1080, light and dark; axe-core checks it in each theme. */
+export async function shots(page: Page, info: TestInfo, name: string) {
+  for (const [width, height] of SCREENS) {
+    await page.setViewportSize({ width, height })
+    for (const dark of [false, true]) {
+      await setTheme(page, dark)
+      await page.screenshot({ path: info.outputPath(`${name}-${width}-${dark ? 'dark' : 'light'}.png`) })
+      if (width === 1024) expect(await seriousViolations(page), `${name} ${dark ? 'dark' : 'light'}`).toEqual([])
+    }
+  }
+  await setTheme(page, false)
+  await page.setViewportSize({ width: 1280, height: 720 })
+}
+
+/** Puts the demo back as it was: no load, no lab fault, every plex ACTIVE, every alert acknowledged. */
+export async function heal(api: Api) {
+  const lab = (await api.call('GET', '/api/lab')).body as { loads: Array<{ volume: string; running: boolean }>; disks: Array<{ disk: string; failed: string; latencyMs: number }> }
+  for (const l of lab.loads) if (l.running) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: l.volume })
+  for (const d of lab.disks) {
+    if (d.failed !== 'none') await api.call('POST', `/api/lab/dgs/demodg/disks/${d.disk}/restore`)
+    if (d.latencyMs) await api.call('POST', `/api/lab/dgs/demodg/disks/${d.disk}/latency`, { ms: 0 })
+  }
+  for (const t of (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>) await api.call('POST', `/api/tasks/${t.taskId}/abort`)
+  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+  for (const v of ['mirvol', 'msvol']) {
+    const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string }>
+    if (plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
+      const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/resync`, { force: false })
+      if (r.status === 202) await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+    }
+  }
+  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_v_name: string; pl_state: string }>).filter((p) => p.pl_v_name && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG').length, { timeout: 30_000 }).toBe(0)
+  for (const a of (await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; acked?: unknown }>) if (!a.acked) await api.call('POST', `/api/alerts/${a.id}/ack`)
+}
+
+/** Silent corruption under the volume manager: 4 KiB at the start of one region of one plex's first subdisk. */
+export async function corruptRegion(api: Api, plex: string, region: number) {
+  const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number }>; subdisks: Array<{ sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number }> }
+  const sd = c.subdisks.find((s) => s.sd_pl_name === plex)!
+  const dm = c.disks.find((d) => d.dm_name === sd.sd_dm_name)!
+  const f = await open(fileURLToPath(new URL(`../.data/disks/demodg-${dm.dm_name}.img`, import.meta.url)), 'r+')
+  await f.write(Buffer.alloc(4096, 0xee), 0, 4096, (dm.dm_pub_offset + sd.sd_dm_offset) * 512 + region * 512 * 1024)
+  await f.close()
+}
+
+/** Cuts the page's event stream when told, as a stopped server would (every stream goes through the route). */
+export async function cuttableStream(page: Page) {
+  let cut = false
+  const open: WebSocketRoute[] = []
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    if (cut) return void ws.close()
+    ws.connectToServer()
+    open.push(ws)
+  })
+  return {
+    async cut() {
+      cut = true
+      for (const ws of open.splice(0)) await ws.close()
+    },
+    restore() {
+      cut = false
+    },
+  }
 }

@@ -128,9 +128,12 @@ test('property edits are validated by the server and the error is shown inline',
   await expect(page.getByRole('region', { name: 'properties' })).toContainText('scratch, edited in the browser')
 })
 
-test('dark mode', async ({ plexa, page }, info) => {
+test('dark mode: the theme button names the theme it switches to', async ({ plexa, page }, info) => {
   await plexa.login()
-  await page.getByRole('button', { name: 'toggle dark mode' }).click()
+  // the page starts in the system's theme
+  if (await page.evaluate(() => document.documentElement.classList.contains('dark'))) await page.getByRole('button', { name: 'Light theme' }).click()
+  await page.getByRole('button', { name: 'Dark theme' }).click()
   await expect(page.locator('html')).toHaveClass(/dark/)
+  await expect(page.getByTestId('theme')).toHaveText('Light theme')
   await page.screenshot({ path: info.outputPath('dark.png'), fullPage: true })
 })

@@ -49,6 +49,7 @@ export function App() {
 }
 
 function Frame({ onLogout }: { onLogout: () => void }) {
+  const dark = useApp((s) => s.dark)
   const connection = useApp((s) => s.server.connection)
   const staleSince = useApp((s) => s.server.staleSince)
   const user = useApp((s) => s.server.user)
@@ -70,7 +71,8 @@ function Frame({ onLogout }: { onLogout: () => void }) {
           ))}
         </nav>
         <span className="ml-auto text-xs">{user?.name} ({user?.role})</span>
-        <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} aria-label="toggle dark mode">Dark</button>
+        {/* the button names the theme it switches to */}
+        <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} data-testid="theme">{dark ? 'Light theme' : 'Dark theme'}</button>
         <button className="rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
       </header>
       <div className={`col-span-3 ${staleSince !== undefined ? 'grayscale' : ''}`} data-stale={staleSince !== undefined || undefined}><HealthStrip onOverview={() => setView('overview')} /></div>

@@ -1,9 +1,13 @@
-import { type RefObject, useId, useRef } from 'react'
+import { type RefObject, useRef } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { runAction } from '../store/commands.ts'
 import { type Action, actionsFor } from '../views/actions.ts'
 import { useFlipFocus } from '../views/useFlipFocus.ts'
+import { taskStatus } from '../views/taskStatus.ts'
+import { TONE } from '../views/tone.ts'
+import { NOT_LIVE } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 
 /** The selection's actions; destructive ones confirm with their dry-run preview. */
 export function Actions() {
@@ -12,38 +16,35 @@ export function Actions() {
   const role = useApp((s) => s.server.user?.role)
   const lab = useApp((s) => s.server.lab)
   const live = useApp((s) => s.server.connection === 'live')
-  const message = useApp((s) => s.actionMessage)
   // where the focus goes when a lab button it was on turns into its opposite
   const toolbar = useRef<HTMLDivElement>(null)
-  if (!selection || !group) return null
+  if (!selection || !group) return <div className="flex border-b border-slate-200 p-2 text-sm empty:hidden dark:border-slate-700"><ActionStatus /></div>
   // with the server unreachable nothing can be done: every action says so
-  const actions = actionsFor(group.config, selection, role).map((a) => (live || a.disabled ? a : { ...a, disabled: 'the server cannot be reached' }))
+  const actions = actionsFor(group.config, selection, role).map((a) => (live || a.disabled ? a : { ...a, disabled: NOT_LIVE }))
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions" ref={toolbar} tabIndex={-1}>
       {actions.map((a) => (
-        // a disabled action stays in the Tab order (aria-disabled), so its reason is heard
-        <button
-          key={a.id}
-          aria-disabled={a.disabled !== undefined || undefined}
-          aria-describedby={a.disabled ? `why-${a.id}` : undefined}
-          title={a.disabled ?? a.warning ?? a.label}
-          aria-label={`${a.label} ${selection.name}`}
-          className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 aria-disabled:cursor-not-allowed aria-disabled:opacity-60 dark:hover:bg-slate-800"
-          onClick={() => a.disabled === undefined && (a.destructive || a.force ? appStore.getState().confirm(a) : void runAction(a, a.body))}
-        >
+        <GuardedButton key={a.id} why={a.disabled} title={a.warning ?? a.label} label={`${a.label} ${selection.name}`} className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 dark:hover:bg-slate-800" onClick={() => (a.destructive || a.force ? appStore.getState().confirm(a) : void runAction(a, a.body))}>
           {a.label}
-          {a.disabled && <span id={`why-${a.id}`} className="sr-only">{`: not allowed, ${a.disabled}`}</span>}
-        </button>
+        </GuardedButton>
       ))}
       {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
       {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} live={live} toolbar={toolbar} />}
       {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} live={live} toolbar={toolbar} />}
-      {message && <span role="status" className="text-xs">{message}</span>}
+      <ActionStatus />
     </div>
   )
 }
 
-const NOT_LIVE = 'the server cannot be reached'
+/** What the last action came to: a task it started is followed to its real outcome. */
+function ActionStatus() {
+  const message = useApp((s) => s.actionMessage)
+  const tasks = useApp((s) => s.server.tasks)
+  const finished = useApp((s) => s.server.finished)
+  if (!message) return null
+  const { text, tone } = taskStatus(message, tasks, finished)
+  return <span role="status" data-testid="action-status" data-tone={tone} className={`text-xs ${TONE[tone].text}`}><span aria-hidden>{TONE[tone].icon} </span>{text}</span>
+}
 
 /** A lab fault injection, confirmed like any dangerous action (Cancel has the focus). */
 function labFailAction(dg: string, disk: string): Action {
@@ -81,11 +82,5 @@ function LabLoad({ dg, volume, running, live, toolbar }: { dg: string; volume: s
 
 /** A lab button: disabled with its reason (still in the Tab order) while the server cannot be reached. */
 function LabButton({ why, tone, flip, onClick, children }: { why: string | undefined; tone: string; flip: ReturnType<typeof useFlipFocus>; onClick: () => void; children: string }) {
-  const id = useId()
-  return (
-    <button aria-disabled={why !== undefined || undefined} aria-describedby={why ? id : undefined} title={why ?? children} className={`rounded border px-2 py-0.5 aria-disabled:cursor-not-allowed aria-disabled:opacity-60 ${tone}`} {...flip} onClick={() => why === undefined && onClick()}>
-      {children}
-      {why && <span id={id} className="sr-only">{`: not allowed, ${why}`}</span>}
-    </button>
-  )
+  return <GuardedButton why={why} title={children} className={`rounded border px-2 py-0.5 ${tone}`} onFocus={flip.onFocus} onBlur={flip.onBlur} onClick={onClick}>{children}</GuardedButton>
 }

@@ -1,37 +1,60 @@
 import { useMemo, useState } from 'react'
+import type { Alert } from '@plexa/protocol'
 import { useApp } from '../store/appStore.ts'
-import { ackAlert, failureWords } from '../store/commands.ts'
+import { ackAlert, ackAlerts, failureWords } from '../store/commands.ts'
+import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
 import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 
-/** Every open alert, critical first, until an administrator acknowledges it; then the acknowledged. */
+/**
+ * Every alert until an administrator acknowledges it: the live problems first (critical first),
+ * then the resolved ones (the problem is gone, in words why, no longer red), then the
+ * acknowledged. "Acknowledge all" acknowledges the open alerts listed here, in one audited call.
+ */
 export function AlertsPanel() {
   const alertMap = useApp((s) => s.server.alerts)
-  const admin = useApp((s) => s.server.user?.role === 'admin')
-  const live = useApp((s) => s.server.connection === 'live')
+  const resolved = useResolvedAlerts()
+  const why = useWhyNot('viewers cannot acknowledge alerts')
   const [error, setError] = useState<string>()
-  const alerts = useMemo(() => Object.values(alertMap).sort((a, b) => Number(!!a.acked) - Number(!!b.acked) || (a.severity === b.severity ? b.lastAt - a.lastAt : a.severity === 'critical' ? -1 : 1)), [alertMap])
-  const why = !admin ? 'viewers cannot acknowledge alerts' : !live ? 'the server is unreachable' : undefined
+  const alerts = useMemo(() => {
+    const rank = (a: Alert) => (a.acked ? 3 : resolved.has(a.id) ? 2 : a.severity === 'critical' ? 0 : 1)
+    return Object.values(alertMap).sort((a, b) => rank(a) - rank(b) || b.lastAt - a.lastAt)
+  }, [alertMap, resolved])
+  const open = alerts.filter((a) => !a.acked)
+  const ack = (p: Promise<void>) => void p.then(() => setError(undefined), (e: unknown) => setError(failureWords('Acknowledge', e)))
   return (
     <section aria-label="alerts" className="h-full overflow-auto p-1 text-xs">
+      <div className="mb-1 flex flex-wrap items-center gap-2">
+        <span data-testid="alerts-summary">{open.length} open{resolved.size ? `, ${resolved.size} of them resolved` : ''}</span>
+        <GuardedButton why={why ?? (open.length ? undefined : 'no open alert')} testId="ack-all" title={`acknowledge the ${open.length} open alert(s) listed here`} onClick={() => ack(ackAlerts(open.map((a) => a.id)))}>
+          Acknowledge all ({open.length})
+        </GuardedButton>
+      </div>
       {error && <p role="alert" className="text-danger">{error}</p>}
       {alerts.length === 0 && <p className="text-muted">No alerts.</p>}
       <ul>
-        {alerts.map((a) => (
-          <li key={a.id} data-testid={`alert-${a.id}`} data-acked={a.acked ? 'true' : undefined} className={`flex items-start gap-2 border-b border-line py-0.5 ${a.acked ? 'text-muted' : TONE[a.severity].text}`}>
-            <span aria-hidden>{TONE[a.severity].icon}</span>
-            <span className="flex-1">
-              <strong>{a.severity.toUpperCase()}</strong> #{a.id} {a.code}: {a.message}
-              {a.count > 1 && ` (seen ${a.count} times, last ${dateTime(a.lastAt)})`}
-              <span className="block text-muted">{dateTime(a.at)} · {a.dg}{a.object ? ` · ${a.object}` : ''}{a.acked ? ` · acknowledged by ${a.acked.by} at ${dateTime(a.acked.at)}` : ''}</span>
-            </span>
-            {!a.acked && (
-              <button className="rounded border border-line px-2 text-fg disabled:opacity-60" disabled={why !== undefined} title={why ?? 'acknowledge: you have seen it'} aria-label={`acknowledge alert ${a.id}`} onClick={() => ackAlert(a.id).then(() => setError(undefined), (e: unknown) => setError(failureWords('Acknowledge', e)))}>
-                Acknowledge
-              </button>
-            )}
-          </li>
-        ))}
+        {alerts.map((a) => {
+          const over = a.acked ? undefined : resolved.get(a.id)
+          return (
+            <li key={a.id} data-testid={`alert-${a.id}`} data-acked={a.acked ? 'true' : undefined} data-resolved={over ? 'true' : undefined} className={`flex items-start gap-2 border-b border-line py-0.5 ${a.acked ? 'text-muted' : over ? TONE.ok.text : TONE[a.severity].text}`}>
+              <span aria-hidden>{over ? TONE.ok.icon : TONE[a.severity].icon}</span>
+              <span className="flex-1">
+                {over && <strong data-testid={`resolved-${a.id}`}>RESOLVED </strong>}
+                <strong>{a.severity.toUpperCase()}</strong> #{a.id} {a.code}: {a.message}
+                {a.count > 1 && ` (seen ${a.count} times, last ${dateTime(a.lastAt)})`}
+                {over && <span className="block">resolved: {over}; acknowledge it to clear it</span>}
+                <span className="block text-muted">{dateTime(a.at)} · {a.dg}{a.object ? ` · ${a.object}` : ''}{a.acked ? ` · acknowledged by ${a.acked.by} at ${dateTime(a.acked.at)}` : ''}</span>
+              </span>
+              {!a.acked && (
+                <GuardedButton why={why} title="acknowledge: you have seen it" label={`acknowledge alert ${a.id}`} onClick={() => ack(ackAlert(a.id))}>
+                  Acknowledge
+                </GuardedButton>
+              )}
+            </li>
+          )
+        })}
       </ul>
     </section>
   )

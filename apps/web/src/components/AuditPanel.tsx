@@ -6,7 +6,8 @@ import { dateTime } from '../views/format.ts'
 export function AuditPanel() {
   const audit = useApp((s) => s.server.audit)
   return (
-    <section aria-label="audit log" className="h-full overflow-auto p-1 text-xs">
+    // focusable: a long log scrolls with the keyboard too
+    <section aria-label="audit log" tabIndex={0} className="h-full overflow-auto p-1 text-xs outline-none focus:ring-2 focus:ring-blue-500">
       {audit.length === 0 && <p className="text-muted">Nothing audited yet.</p>}
       <ol>
         {[...audit].reverse().map((e) => (

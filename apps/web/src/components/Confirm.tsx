@@ -56,10 +56,13 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
       {action.warning && <p className="mb-2 font-semibold text-amber-800 dark:text-amber-300" role="alert">⚠ {action.warning}</p>}
       {dangers.map((d) => <p key={d} className="mb-2 font-semibold text-danger" role="alert" data-testid="danger">✕ {d}</p>)}
       {action.force && (
-        <label className="mb-2 block">
-          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} aria-label="force" /> Force
-          <span className="block text-xs text-muted">{action.force}</span>
-        </label>
+        <div className="mb-2">
+          <label className="font-semibold">
+            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} aria-describedby="force-what" /> Force: copy every region, even from a plex that is not known good
+          </label>
+          <span id="force-what" className="block text-xs text-muted">{action.force}</span>
+          {force && <p role="alert" data-testid="force-warning" className="mt-1 font-semibold text-amber-800 dark:text-amber-300">⚠ With Force, what the other plexes hold is overwritten wherever it differs, even if theirs was the right data. If a verify found the plexes differ, use Repair from the plex you trust instead.</p>}
+        </div>
       )}
       <div data-testid="dry-run" className="mb-3 max-h-48 overflow-auto rounded bg-panel p-2 text-xs">
         {!preview && 'computing the dry run…'}

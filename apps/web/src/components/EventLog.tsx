@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'react'
 import { useApp } from '../store/appStore.ts'
-import { loadOlderEvents } from '../store/commands.ts'
+import { failureWords, loadOlderEvents } from '../store/commands.ts'
+import { NOT_LIVE } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 import { type Sentence, describeEvent } from '../views/describeEvent.ts'
 import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
@@ -16,6 +18,7 @@ export function EventLog() {
   const events = useApp((s) => s.server.events)
   const notes = useApp((s) => s.server.connectionNotes)
   const older = useApp((s) => s.server.oldestEvent > 0)
+  const live = useApp((s) => s.server.connection === 'live')
   const [filter, setFilter] = useState<Filter>('all')
   const [query, setQuery] = useState('')
   const [error, setError] = useState<string>()
@@ -51,7 +54,7 @@ export function EventLog() {
         {shown.length === 0 && <li className="text-slate-600 dark:text-slate-400">Nothing {q ? `matches "${query}"` : 'yet'}.</li>}
         {older && (
           <li>
-            <button className="my-1 rounded border border-slate-400 px-2" onClick={() => loadOlderEvents().then(() => setError(undefined), (e: Error) => setError(e.message))}>Load older events</button>
+            <GuardedButton why={live ? undefined : NOT_LIVE} className="my-1 rounded border border-slate-400 px-2" onClick={() => void loadOlderEvents().then(() => setError(undefined), (e: unknown) => setError(failureWords('Loading older events', e)))}>Load older events</GuardedButton>
             {error && <span role="alert"> {error}</span>}
           </li>
         )}

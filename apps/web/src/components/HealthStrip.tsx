@@ -3,6 +3,9 @@ import { useShallow } from 'zustand/react/shallow'
 import { useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
+import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, stripCounts } from '../views/health.ts'
 
 /**
@@ -15,8 +18,11 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   const lab = useApp((s) => s.server.lab.disks)
   const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
   const alertMap = useApp((s) => s.server.alerts)
+  const resolved = useResolvedAlerts()
   const open = useMemo(() => Object.values(alertMap).filter((a) => !a.acked).sort((a, b) => b.lastAt - a.lastAt), [alertMap])
-  const critical = open.filter((a) => a.severity === 'critical')
+  // a resolved alert waits to be acknowledged, but is no live problem: no banner, no red
+  const critical = open.filter((a) => a.severity === 'critical' && !resolved.has(a.id))
+  const live = open.length - resolved.size
   const counts = groups.map((g) => stripCounts(g, lab, tasks))
   const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.failedDisks.length, 0)
   useEffect(() => {
@@ -42,8 +48,8 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
             <span>{c.runningTasks} task{c.runningTasks === 1 ? '' : 's'} running</span>
           </div>
         ))}
-        <span data-testid="alert-count" className={`ml-auto rounded px-1 ${open.length ? 'border font-semibold text-fg' : ''}`} style={open.length ? { background: stateFill(critical.length ? 'failed' : 'stale'), borderColor: stateStroke(critical.length ? 'failed' : 'stale') } : {}}>
-          {open.length ? `${open.length} open alert${open.length > 1 ? 's' : ''}` : 'no open alerts'}
+        <span data-testid="alert-count" className={`ml-auto rounded px-1 ${open.length ? 'border font-semibold text-fg' : ''}`} style={open.length ? { background: stateFill(critical.length ? 'failed' : live ? 'stale' : 'ok'), borderColor: stateStroke(critical.length ? 'failed' : live ? 'stale' : 'ok') } : {}}>
+          {open.length ? `${open.length} open alert${open.length > 1 ? 's' : ''}${resolved.size ? ` (${resolved.size} resolved)` : ''}` : 'no open alerts'}
         </span>
         <button className="rounded border border-line px-2" onClick={onOverview}>Needs attention</button>
       </section>
@@ -54,17 +60,16 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
 }
 
 function CriticalBanner({ id, text }: { id: number; text: string }) {
-  const admin = useApp((s) => s.server.user?.role === 'admin')
-  const live = useApp((s) => s.server.connection === 'live')
+  const why = useWhyNot('viewers cannot acknowledge alerts')
   const [error, setError] = useState<string>()
   return (
     <div role="alert" data-testid={`banner-${id}`} className="flex items-center gap-2 border-b px-3 py-1 text-sm font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
       <span aria-hidden>✕</span>
       <span>CRITICAL alert #{id} {text}</span>
       {error && <span className="font-normal">{error}</span>}
-      <button className="ml-auto rounded border border-current px-2 text-xs disabled:opacity-60" disabled={!admin || !live} title={!admin ? 'viewers cannot acknowledge alerts' : !live ? 'the server is unreachable' : 'acknowledge: you have seen it'} onClick={() => ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
+      <GuardedButton why={why} className="ml-auto rounded border border-current px-2 text-xs" title="acknowledge: you have seen it" onClick={() => void ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
         Acknowledge
-      </button>
+      </GuardedButton>
     </div>
   )
 }

@@ -6,6 +6,9 @@ import { ackAlert, failureWords } from '../store/commands.ts'
 import { type Action, actionsFor } from '../views/actions.ts'
 import { type AttentionItem, attention } from '../views/health.ts'
 import { TONE } from '../views/tone.ts'
+import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 
 /**
  * What needs attention, worst first, each with the action that fixes it: a resync (previewed with
@@ -16,12 +19,12 @@ export function Overview() {
   const lab = useApp((s) => s.server.lab)
   const alertMap = useApp((s) => s.server.alerts)
   const role = useApp((s) => s.server.user?.role)
-  const live = useApp((s) => s.server.connection === 'live')
+  const why = useWhyNot()
+  const resolved = useResolvedAlerts()
   const [error, setError] = useState<string>()
   const finished = useApp((s) => s.server.finished)
   const imports = useApp((s) => s.server.imports)
-  const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports), [groups, lab, alertMap, finished, imports])
-  const why = role !== 'admin' ? 'viewers cannot change anything' : !live ? 'the server cannot be reached' : undefined
+  const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports, resolved), [groups, lab, alertMap, finished, imports, resolved])
   const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
     const f = it.fix
     if (f.kind === 'import') {
@@ -69,9 +72,9 @@ export function Overview() {
               <span aria-hidden>{TONE[it.severity].icon}</span>
               <span className="flex-1"><strong>{it.severity.toUpperCase()}</strong> {it.text}</span>
               {f && (
-                <button className="rounded border border-line px-2 text-fg aria-disabled:opacity-60" aria-disabled={why !== undefined || undefined} title={why ?? f.label} onClick={() => why === undefined && f.run()}>
+                <GuardedButton why={why} title={f.label} onClick={f.run}>
                   {f.label}
-                </button>
+                </GuardedButton>
               )}
               {!f && it.fix.kind === 'none' && !it.key.endsWith('/mismatch') && <span className="text-xs text-muted">restore or replace its failed disk first</span>}
             </li>

@@ -4,6 +4,8 @@ import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
 import { formatBytes } from '../views/units.ts'
 import { repairRegions } from '../store/commands.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 
 /**
  * Finished tasks, newest first, each with its outcome (ok, failed with its code, aborted, regions
@@ -12,8 +14,9 @@ import { repairRegions } from '../store/commands.ts'
  */
 export function TaskHistory() {
   const finished = useApp((s) => s.server.finished)
-  const admin = useApp((s) => s.server.user?.role === 'admin')
-  const live = useApp((s) => s.server.connection === 'live')
+  const why = useWhyNot()
+  // the newest verify that found differences opens by itself; the others expand on request
+  const newestMismatch = [...finished].reverse().find((t) => t.verify?.mismatchCount)?.id
   return (
     <section aria-label="task history" className="min-h-0 flex-1 overflow-auto p-1 text-xs">
       {finished.length === 0 && <p className="text-muted">No finished tasks yet.</p>}
@@ -29,23 +32,29 @@ export function TaskHistory() {
                   <ul className="ml-4">{t.sync.failedRegions.slice(0, 50).map((f, i) => <li key={i}>{f.volume} region {f.region} → {f.plex}: {f.reason}</li>)}</ul>
                 </details>
               )}
-              {t.verify && t.verify.mismatchCount > 0 && (
-                <details open data-testid={`verify-report-${t.taskId}`}>
-                  <summary className="cursor-pointer">verify report: {t.verify.mismatchCount} region(s) differ</summary>
-                  <ul className="ml-4">
-                    {t.verify.mismatches.slice(0, 50).map((m) => (
-                      <li key={m.region}>
-                        region {m.region} at {formatBytes(m.offset)} ({formatBytes(m.length)}): {m.groups.map((g) => g.join(' = ')).join(' ≠ ')}
-                      </li>
-                    ))}
-                  </ul>
-                  <span className="flex flex-wrap gap-1">
-                    {t.verify.mismatches[0]!.groups.flat().map((plex) => (
-                      <button key={plex} className="rounded border border-line px-2 text-fg disabled:opacity-60" disabled={!admin || !live} title={!admin ? 'viewers cannot change anything' : !live ? 'the server is unreachable' : `copy ${plex} over the other plexes in these regions`} onClick={() => repairRegions(t.dg, t.verify!.volume, plex, t.verify!.mismatches.map((m) => m.region))}>
-                        Repair from {plex}
-                      </button>
-                    ))}
-                  </span>
+              {t.verify && (
+                <details data-testid={`verify-report-${t.taskId}`} open={t.verify.mismatchCount > 0 && t.id === newestMismatch ? true : undefined}>
+                  <summary className="cursor-pointer">verify report of {t.verify.volume}: {t.verify.mismatchCount === 1 ? '1 region differs' : t.verify.mismatchCount ? `${t.verify.mismatchCount} regions differ` : 'every region agrees'}, {t.verify.regionsChecked} checked ({formatBytes(t.verify.regionSectors * 512)} each)</summary>
+                  {t.verify.mismatchCount === 0 && <p className="ml-4">the plexes hold the same data in all {t.verify.regionsChecked} regions</p>}
+                  {t.verify.mismatchCount > 0 && (
+                    <>
+                      <ul className="ml-4" aria-label={`mismatches of ${t.taskId}`}>
+                        {t.verify.mismatches.map((m) => (
+                          <li key={m.region}>
+                            region {m.region} at {formatBytes(m.offset)} ({formatBytes(m.length)}): {m.groups.map((g) => g.join(' = ')).join(' ≠ ')}
+                          </li>
+                        ))}
+                      </ul>
+                      {t.verify.mismatchCount > t.verify.mismatches.length && <p className="ml-4">and {t.verify.mismatchCount - t.verify.mismatches.length} more regions (not listed: the server keeps the first {t.verify.mismatches.length})</p>}
+                      <span className="flex flex-wrap gap-1">
+                        {t.verify.mismatches[0]!.groups.flat().map((plex) => (
+                          <GuardedButton key={plex} why={why} title={`copy ${plex} over the other plexes in these regions`} onClick={() => repairRegions(t.dg, t.verify!.volume, plex, t.verify!.mismatches.map((m) => m.region))}>
+                            Repair from {plex}
+                          </GuardedButton>
+                        ))}
+                      </span>
+                    </>
+                  )}
                 </details>
               )}
             </li>

@@ -1,8 +1,10 @@
-import { memo, useMemo, useRef, useState } from 'react'
+import { memo, useId, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { TaskView } from '@plexa/protocol'
-import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
+import { controlTask } from '../store/commands.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 import { duration, throttleText } from '../views/format.ts'
 import { ratePath } from '../views/rateChart.ts'
 import { formatBytes, formatRate } from '../views/units.ts'
@@ -16,7 +18,7 @@ const ROW_H = 28
  */
 export function TaskMonitor() {
   const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
-  const admin = useApp((s) => s.server.user?.role === 'admin')
+  const why = useWhyNot()
   const ref = useRef<HTMLDivElement>(null)
   const { top, height } = useScroll(ref)
   const offsets = useMemo(() => Array.from({ length: tasks.length + 1 }, (_, i) => i * ROW_H), [tasks.length])
@@ -29,7 +31,7 @@ export function TaskMonitor() {
         <table className="w-full text-xs" aria-label="tasks">
           <tbody>
             {from > 0 && <tr aria-hidden style={{ height: from * ROW_H }} />}
-            {tasks.slice(from, to).map((t) => <TaskRow key={t.taskId} t={t} admin={admin} />)}
+            {tasks.slice(from, to).map((t) => <TaskRow key={t.taskId} t={t} why={why} />)}
             {to < tasks.length && <tr aria-hidden style={{ height: (tasks.length - to) * ROW_H }} />}
           </tbody>
         </table>
@@ -39,7 +41,7 @@ export function TaskMonitor() {
 }
 
 /** One row; only the rows whose task reported redraw (a hundred tasks report every second). */
-const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskView; admin: boolean }) {
+const TaskRow = memo(function TaskRow({ t, why }: { t: TaskView; why: string | undefined }) {
   const pct = Math.floor((t.doneBytes * 100) / Math.max(1, t.totalBytes))
   const paused = t.phase === 'paused'
   const vols = t.volumes ?? [t.volume]
@@ -66,9 +68,9 @@ const TaskRow = memo(function TaskRow({ t, admin }: { t: TaskView; admin: boolea
       <td className="px-1" data-testid={`eta-${t.taskId}`}>{paused ? '' : t.etaSeconds === null ? 'ETA unknown' : `ETA ${duration(t.etaSeconds)}`}</td>
       <td className="px-1" data-testid={`phase-${t.taskId}`}>{t.phase}</td>
       <td className="space-x-1 px-1">
-        <button disabled={!admin} onClick={() => void api(paused ? 'POST /api/tasks/:task/resume' : 'POST /api/tasks/:task/pause', { task: t.taskId })}>{paused ? 'Resume' : 'Pause'}</button>
-        <button disabled={!admin} onClick={abort}>Abort</button>
-        <Throttle t={t} admin={admin} />
+        <GuardedButton why={why} label={`${paused ? 'Resume' : 'Pause'} ${t.taskId}`} className="rounded border border-line px-1" onClick={() => void controlTask(paused ? 'resume' : 'pause', t.taskId)}>{paused ? 'Resume' : 'Pause'}</GuardedButton>
+        <GuardedButton why={why} label={`Abort ${t.taskId}`} className="rounded border border-line px-1" onClick={abort}>Abort</GuardedButton>
+        <Throttle t={t} why={why} />
       </td>
     </tr>
   )
@@ -88,18 +90,21 @@ function RateChart({ taskId }: { taskId: string }) {
 }
 
 /** The throttle as it is (MiB/s, 0 = unlimited), edited in place; the server's value wins when it changes. */
-function Throttle({ t, admin }: { t: TaskView; admin: boolean }) {
+function Throttle({ t, why }: { t: TaskView; why: string | undefined }) {
   const mibs = t.throttle / 1048576
   const [text, setText] = useState(String(mibs))
   const [shown, setShown] = useState(t.throttle)
+  const id = useId()
   if (shown !== t.throttle) {
     setShown(t.throttle)
     setText(String(mibs))
   }
   return (
-    <label title={`throttle now: ${throttleText(t.throttle)}`}>
+    <label title={why ?? `throttle now: ${throttleText(t.throttle)}`}>
       throttle <span data-testid={`throttle-${t.taskId}`}>{throttleText(t.throttle)}</span>, set MiB/s
-      <input aria-label={`throttle ${t.taskId}`} disabled={!admin} type="number" min={0} className="ml-1 w-16 rounded border px-1 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void api('POST /api/tasks/:task/throttle', { task: t.taskId }, { bytesPerSecond: Math.round(Number(text) * 1048576) })} />
+      {/* read-only rather than disabled while not allowed: it keeps the focus and says why */}
+      <input aria-label={`throttle ${t.taskId}`} aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0} className="ml-1 w-16 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && void controlTask('throttle', t.taskId, Math.round(Number(text) * 1048576))} />
+      {why && <span id={id} className="sr-only">{`not allowed, ${why}`}</span>}
     </label>
   )
 }

@@ -7,6 +7,9 @@ import { stateFill, stateStroke } from '../views/colors.ts'
 import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth } from '../views/health.ts'
 
 const ROW_H = 24
+/** A row with something to notice has a second line for it, so the whole badge is read (never cut). */
+const BADGE_ROW_H = 42
+const KIND_WORDS = { dg: 'disk group', dm: 'disk', v: 'volume', pl: 'plex', sd: 'subdisk' } as const
 
 interface Item extends Selection {
   depth: number
@@ -25,23 +28,37 @@ function stateOf(it: Item): string {
 }
 
 /** What needs noticing on a row, from the group's health: a volume's redundancy, a failed disk, a plex in trouble. */
-function healthOf(it: Item, h: GroupHealth | undefined): { text: string; state: 'ok' | 'stale' | 'failed' | 'offline'; why: string } | undefined {
+interface Badge {
+  /** Icon and words, as drawn: "⚠ NO REDUNDANCY". */
+  text: string
+  /** The words without the icon, for the accessible name. */
+  words: string
+  state: 'ok' | 'stale' | 'failed' | 'offline'
+  why: string
+  /** The whole state in one sentence, for the accessible name: "no redundancy: 1 of 2 copies healthy; plex ...". */
+  said: string
+}
+
+function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
   if (!h) return undefined
+  const badge = (icon: string, words: string, state: Badge['state'], why: string, said = `${words}: ${why}`): Badge => ({ text: `${icon} ${words.toUpperCase()}`, words, state, why, said })
   if (it.kind === 'v') {
     const v = h.volumes.get(it.name)
     if (!v || v.redundancy === 'full') return undefined
-    return { text: `${REDUNDANCY_ICON[v.redundancy]} ${REDUNDANCY_WORDS[v.redundancy].toUpperCase()}`, state: REDUNDANCY_STATE[v.redundancy] as 'stale', why: [v.words, ...v.problems].join('; ') }
+    const why = [v.words, ...v.problems].join('; ')
+    return badge(REDUNDANCY_ICON[v.redundancy], REDUNDANCY_WORDS[v.redundancy], REDUNDANCY_STATE[v.redundancy] as Badge['state'], why, why)
   }
   if (it.kind === 'dm') {
     const d = h.disks.get(it.name)
     if (!d || d.status === 'ok') return undefined
-    if (d.status === 'recovered') return { text: '▲ RESYNC IT', state: 'stale', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
-    return { text: `✕ ${d.status === 'suspect' ? 'I/O ERRORS' : d.status.toUpperCase()}`, state: 'failed', why: `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}` }
+    const why = `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}`
+    if (d.status === 'recovered') return badge('▲', 'resync it', 'stale', why)
+    return badge('✕', d.status === 'suspect' ? 'I/O errors' : d.status, 'failed', why)
   }
   if (it.kind === 'pl') {
     const p = h.plexes.get(it.name)
     if (!p?.problem) return undefined
-    return { text: p.failedDisks.length ? '✕ ON FAILED DISK' : '▲ NEEDS RECOVERY', state: p.failedDisks.length ? 'failed' : 'stale', why: p.problem }
+    return p.failedDisks.length ? badge('✕', 'on failed disk', 'failed', p.problem) : badge('▲', 'needs recovery', 'stale', p.problem)
   }
   return undefined
 }
@@ -71,11 +88,17 @@ export function Tree() {
     }
     return out
   }, [groups])
+  // what each row has to notice (undefined for most): a row with a badge is two lines tall
+  const badges = useMemo(() => items.map((it) => healthOf(it, health.get(it.dg))), [items, health])
   const refs = useRef(new Map<number, HTMLLIElement>())
   const focusNext = useRef<number | undefined>(undefined)
   const scroller = useRef<HTMLElement>(null)
   const { top, height } = useScroll(scroller)
-  const offsets = useMemo(() => Array.from({ length: items.length + 1 }, (_, i) => i * ROW_H), [items])
+  const offsets = useMemo(() => {
+    const out = [0]
+    for (const b of badges) out.push(out.at(-1)! + (b ? BADGE_ROW_H : ROW_H))
+    return out
+  }, [badges])
   const [from, to] = visibleRange(offsets, top, height, 200)
   const index = items.findIndex((i) => selection && i.dg === selection.dg && i.kind === selection.kind && i.name === selection.name)
   const move = (to: number) => {
@@ -84,16 +107,18 @@ export function Tree() {
     if (!it) return
     appStore.getState().select({ dg: it.dg, kind: it.kind, name: it.name })
     const el = scroller.current
-    if (el && (i * ROW_H < el.scrollTop || (i + 1) * ROW_H > el.scrollTop + el.clientHeight)) el.scrollTop = i * ROW_H - el.clientHeight / 2
+    if (el && (offsets[i]! < el.scrollTop || offsets[i + 1]! > el.scrollTop + el.clientHeight)) el.scrollTop = offsets[i]! - el.clientHeight / 2
     const li = refs.current.get(i)
     if (li) li.focus()
     else focusNext.current = i // rendered after the scroll: focus it then
   }
   return (
     <nav aria-label="objects" ref={scroller} className="h-full overflow-auto p-2 text-sm">
-      <ul role="tree" aria-label="object tree" style={{ height: items.length * ROW_H, position: 'relative' }}>
+      <ul role="tree" aria-label="object tree" style={{ height: offsets.at(-1), position: 'relative' }}>
         {items.slice(from, to).map((it, k) => {
           const i = from + k
+          const hh = badges[i]
+          const state = stateOf(it)
           return (
           <li
             key={`${it.dg}/${it.kind}/${it.name}`}
@@ -111,8 +136,9 @@ export function Tree() {
             aria-selected={i === index}
             tabIndex={i === index || (index < 0 && i === 0) ? 0 : -1}
             data-testid={`tree-${it.kind}-${it.name}`}
-            className={`cursor-pointer truncate rounded px-1 py-0.5 outline-none focus:ring-2 focus:ring-blue-500 ${i === index ? 'bg-blue-100 dark:bg-blue-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
-            style={{ paddingLeft: `${it.depth * 14 + 4}px`, position: 'absolute', top: i * ROW_H, height: ROW_H, left: 0, right: 0 }}
+            title={hh ? `${it.name}: ${hh.said}` : undefined}
+            className={`cursor-pointer rounded px-1 py-0.5 outline-none focus:ring-2 focus:ring-blue-500 ${i === index ? 'bg-blue-100 dark:bg-blue-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+            style={{ paddingLeft: `${it.depth * 14 + 4}px`, position: 'absolute', top: offsets[i], height: offsets[i + 1]! - offsets[i]!, left: 0, right: 0 }}
             onClick={() => move(i)}
             onKeyDown={(e) => {
               if (e.key === 'ArrowDown') move(i + 1)
@@ -123,15 +149,17 @@ export function Tree() {
               e.preventDefault()
             }}
           >
-            <span className="mr-1 text-xs text-muted">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
-            {it.name}
-            {it.offline && ' (offline)'}
-            {/* what needs noticing comes before the states, so a narrow tree never cuts it off */}
-            {(() => {
-              const hh = healthOf(it, health.get(it.dg))
-              return hh && <span data-testid={`tree-health-${it.name}`} title={hh.why} className="ml-1 rounded border px-0.5 text-xs font-semibold text-fg" style={{ background: stateFill(hh.state), borderColor: stateStroke(hh.state) }}>{hh.text}</span>
-            })()}
-            {stateOf(it) && <span className="ml-1 text-xs text-muted">{stateOf(it)}</span>}
+            {/* the accessible name is the whole state in words, whatever the width: kind, name, states, what to notice and why */}
+            <span className="block truncate">
+              <span className="mr-1 text-xs text-muted" aria-hidden>{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
+              <span className="sr-only">{KIND_WORDS[it.kind]} </span>
+              {it.name}
+              {it.offline && ' (offline)'}
+              {state && <> <span className="text-xs text-muted">{state}</span></>}
+            </span>
+            {/* what needs noticing has a line of its own, so no width cuts it off */}
+            {hh && <span data-testid={`tree-health-${it.name}`} title={hh.why} aria-hidden className="ml-4 whitespace-nowrap rounded border px-0.5 text-xs font-semibold text-fg" style={{ background: stateFill(hh.state), borderColor: stateStroke(hh.state) }}>{hh.text}</span>}
+            {hh && <span className="sr-only">, {hh.said}</span>}
           </li>
           )
         })}

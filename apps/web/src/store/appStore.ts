@@ -2,6 +2,7 @@ import { createStore } from 'zustand/vanilla'
 import { useStore } from 'zustand'
 import type { ServerMessage } from '@plexa/protocol'
 import type { Action } from '../views/actions.ts'
+import type { ActionMessage } from '../views/taskStatus.ts'
 import { type Connection, type ServerState, applyServerMessage, initialServerState, withConnection } from './applyServerMessage.ts'
 
 /** A message applied; a return to live after a loss is noted (withConnection). */
@@ -25,8 +26,8 @@ export interface AppState {
   view: 'overview' | 'volumes' | 'disks'
   /** The action waiting for its confirmation (one dialog at a time, opened from any view). */
   pending: Action | undefined
-  /** What the last action came to, in words (shown in the actions bar). */
-  actionMessage: string | undefined
+  /** What the last action came to (shown in the actions bar; a task it started is followed to its outcome). */
+  actionMessage: ActionMessage | undefined
   receive(m: ServerMessage): void
   /** Applies several messages in one store update (one render). */
   receiveAll(ms: ServerMessage[]): void
@@ -34,7 +35,7 @@ export interface AppState {
   select(s: Selection | undefined): void
   confirm(a: Action | undefined): void
   setView(v: AppState['view']): void
-  say(message: string | undefined): void
+  say(message: ActionMessage | undefined): void
   toggleDark(): void
   reset(): void
   /** The session was refused: the server state goes, where the administrator was stays. */

@@ -14,6 +14,11 @@ export async function ackAlert(id: number): Promise<void> {
   await api('POST /api/alerts/:alert/ack', { alert: String(id) })
 }
 
+/** Acknowledges the alerts the administrator sees (not one raised since): one audited call. */
+export async function ackAlerts(ids: number[]): Promise<void> {
+  await api('POST /api/alerts/ack', {}, { ids })
+}
+
 /** Loads the page of history before what is loaded. */
 export async function loadOlderEvents(limit = 200): Promise<void> {
   const before = appStore.getState().server.oldestEvent
@@ -33,12 +38,26 @@ export function failureWords(what: string, e: unknown): string {
 
 /** Runs an action (confirmed when it needed it); what it came to goes to the actions bar. */
 export async function runAction(a: Action, body: Record<string, unknown>): Promise<void> {
-  const say = appStore.getState().say
+  const { say, server } = appStore.getState()
+  // the task history's newest id now: the task's outcome is the first entry after it with its id
+  const after = server.finished.at(-1)?.id ?? 0
   try {
     const r = await api(a.route, a.params as never, body as never)
-    say('taskId' in r ? `${a.label}: task ${r.taskId} started` : `${a.label}: done`)
+    // a task it started (202 Accepted) or asked to stop is followed to its outcome
+    const task = 'taskId' in r && !('finished' in r) ? { id: r.taskId, after } : undefined
+    say(task ? { text: 'accepted' in r ? a.label : `${a.label}: asked`, tone: 'info', task } : { text: `${a.label}: done`, tone: 'ok' })
   } catch (e) {
-    say(failureWords(a.label, e))
+    say({ text: failureWords(a.label, e), tone: 'warning' })
+  }
+}
+
+/** Pauses, resumes or throttles a running task (bytes per second); a refusal goes to the actions bar. */
+export async function controlTask(op: 'pause' | 'resume' | 'throttle', task: string, bytesPerSecond = 0): Promise<void> {
+  try {
+    if (op === 'throttle') await api('POST /api/tasks/:task/throttle', { task }, { bytesPerSecond })
+    else await api(op === 'pause' ? 'POST /api/tasks/:task/pause' : 'POST /api/tasks/:task/resume', { task })
+  } catch (e) {
+    appStore.getState().say({ text: failureWords(`${op[0]!.toUpperCase()}${op.slice(1)} ${task}`, e), tone: 'warning' })
   }
 }
 

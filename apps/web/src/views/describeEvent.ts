@@ -77,6 +77,8 @@ function auditVerb(e: AuditEntry): string {
       return `set the throttle of task ${s(a.task)} to ${throttleText(Number(a.bytesPerSecond))}`
     case 'POST /api/alerts/:alert/ack':
       return `acknowledged alert #${s(a.alert)}`
+    case 'POST /api/alerts/ack':
+      return Array.isArray(a.ids) ? `acknowledged alerts ${a.ids.map((id) => `#${s(id)}`).join(', ')}` : 'acknowledged every open alert'
     case 'POST /api/lab/dgs/:dg/disks/:disk/fail':
       return `failed disk ${s(a.disk)} (lab: ${a.mode === 'both' ? 'reads and writes' : `${s(a.mode)}s`})`
     case 'POST /api/lab/dgs/:dg/disks/:disk/restore':

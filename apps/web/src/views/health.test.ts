@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { Config } from '@plexa/engine'
-import type { Alert, FinishedTask, GroupView } from '@plexa/protocol'
+import type { Alert, FinishedTask } from '@plexa/protocol'
+import { demo, group } from './testGroups.ts'
 import { attention, groupHealth, stripCounts, unrepairedMismatches } from './health.ts'
 import { dangerWords } from './effect.ts'
 import { dateTime } from './format.ts'
 import type { Action } from './actions.ts'
-
-type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean }
-
-function group(plexes: P[], vols: Array<{ name: string; k?: string }>, removed: string[] = []): GroupView {
-  // records carry their rids, as the engine's do (the index the health shares with the layout is by rid)
-  const rid = (name: string) => 1 + [...vols.map((v) => v.name), ...plexes.map((p) => p.name)].indexOf(name)
-  const config = {
-    tid: 1,
-    nextRid: 100,
-    dg: { dg_name: 'dg' },
-    disks: ['disk01', 'disk02', 'disk03'].map((d) => ({ dm_name: d, dm_pflag: removed.includes(d) ? 0x100 : 0 })),
-    subdisks: plexes.flatMap((p) => p.disks.map((d, i) => ({ sd_name: `${p.name}-sd${i}`, sd_pl_name: p.name, sd_plex_rid: rid(p.name), sd_dm_name: d, sd_is_log: p.log ?? false }))),
-    plexes: plexes.map((p) => ({ pl_name: p.name, pl_rid: rid(p.name), pl_v_name: p.vol, pl_vol_rid: rid(p.vol), pl_kstate: p.k ?? 'ENABLED', pl_state: p.st ?? 'ACTIVE', pl_tutil: ['', '', ''] })),
-    volumes: vols.map((v) => ({ v_name: v.name, v_rid: rid(v.name), v_kstate: v.k ?? 'ENABLED', v_state: 'ACTIVE' })),
-  } as unknown as Config
-  return { name: 'dg', config, forcedOffline: false, dirty: {}, stale: {} }
-}
-
-const demo = (over: Partial<Record<string, Partial<P>>> = {}) =>
-  group(
-    [
-      { name: 'mir-01', vol: 'mir', disks: ['disk01'] },
-      { name: 'mir-02', vol: 'mir', disks: ['disk02'] },
-      { name: 'mir-03', vol: 'mir', disks: ['disk03'], log: true },
-      { name: 'ms-01', vol: 'ms', disks: ['disk01', 'disk03'] },
-      { name: 'ms-02', vol: 'ms', disks: ['disk02', 'disk03'] },
-      { name: 'cat-01', vol: 'cat', disks: ['disk03'] },
-    ].map((p) => ({ ...p, ...over[p.name] })),
-    [{ name: 'mir' }, { name: 'ms' }, { name: 'cat' }],
-  )
 
 describe('groupHealth', () => {
   it('calls every volume of a healthy group fully redundant, a single-plex one as designed', () => {

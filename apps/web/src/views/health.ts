@@ -221,7 +221,7 @@ export function importItem(p: PendingImport): AttentionItem {
 }
 
 /** The overview: every volume not fully redundant, every failed disk, plexes that differ, every open alert. */
-export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = [], imports: readonly PendingImport[] = []): AttentionItem[] {
+export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = [], imports: readonly PendingImport[] = [], resolved: ReadonlyMap<number, string> = new Map()): AttentionItem[] {
   const out: AttentionItem[] = imports.map(importItem)
   for (const [key, t] of unrepairedMismatches(finished)) {
     const [dg, volume] = key.split('/') as [string, string]
@@ -242,7 +242,12 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
     }
   }
-  for (const a of alerts) if (!a.acked) out.push({ key: `alert/${a.id}`, dg: a.dg, severity: a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`, fix: { kind: 'ack', alert: a.id } })
+  // a resolved alert only waits to be acknowledged: a warning, saying why it is over
+  for (const a of alerts) {
+    if (a.acked) continue
+    const over = resolved.get(a.id)
+    out.push({ key: `alert/${a.id}`, dg: a.dg, severity: over ? 'warning' : a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}${over ? ` (resolved: ${over})` : ''}`, fix: { kind: 'ack', alert: a.id } })
+  }
   return out.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1))
 }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import type { Alert, FinishedTask } from '@plexa/protocol'
+import { alertResolution, resolvedAlerts } from './alertStatus.ts'
+import { demo } from './testGroups.ts'
+
+const alert = (over: Partial<Alert>): Alert => ({ id: 1, dg: 'dg', severity: 'critical', code: 'VM_IO', message: 'm', at: 100, lastAt: 100, count: 1, ...over })
+const task = (over: Partial<FinishedTask>): FinishedTask => ({ id: 1, taskId: 'task-1', dg: 'dg', kind: 'resync', target: 'volume mir', volumes: ['mir'], outcome: 'ok', finishedAt: 200, doneBytes: 0, totalBytes: 0, ...over })
+const failed = { 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } }
+const disk02 = [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }]
+
+describe('alertResolution (rule 141)', () => {
+  it('keeps a plex alert unresolved while the plex is detached and resolves it once the plex is a healthy copy again', () => {
+    const a = alert({ object: 'mir-02' })
+    expect(alertResolution(a, { dg: demo(failed) }, disk02, [])).toBeUndefined()
+    expect(alertResolution(a, { dg: demo() }, [], [])).toBe('plex mir-02 is a healthy copy again')
+  })
+
+  it('resolves a disk alert only when the disk works and every volume on it has full redundancy', () => {
+    const a = alert({ object: 'disk02', code: 'VM_NOTSYNCED', severity: 'warning' })
+    expect(alertResolution(a, { dg: demo(failed) }, disk02, [])).toBeUndefined()
+    // restored but its plex still waits for the resync
+    expect(alertResolution(a, { dg: demo(failed) }, [{ ...disk02[0]!, failed: 'none', failedAt: 50 }], [])).toBeUndefined()
+    expect(alertResolution(a, { dg: demo() }, [], [])).toBe('disk disk02 works and mir, ms have full redundancy')
+  })
+
+  it('resolves a volume whose plexes may differ only after a later resync, repair or clean verify of it', () => {
+    const a = alert({ object: 'mir', code: 'VM_NOTSYNCED', lastAt: 150 })
+    const groups = { dg: demo() }
+    expect(alertResolution(a, groups, [], [])).toBeUndefined()
+    expect(alertResolution(a, groups, [], [task({ finishedAt: 120 })])).toBeUndefined()
+    expect(alertResolution(a, groups, [], [task({ outcome: 'failed', code: 'VM_NOTSYNCED' })])).toBeUndefined()
+    expect(alertResolution(a, groups, [], [task({ kind: 'verify', verify: { volume: 'mir', regionSectors: 1024, regionsChecked: 8, mismatchCount: 1, mismatches: [] } })])).toBeUndefined()
+    expect(alertResolution(a, groups, [], [task({ kind: 'repair', taskId: 'task-9' })])).toBe('a repair of mir finished ok since (task task-9)')
+    expect(alertResolution(a, groups, [], [task({ kind: 'verify', verify: { volume: 'mir', regionSectors: 1024, regionsChecked: 8, mismatchCount: 0, mismatches: [] } })])).toMatch(/^a verify of mir finished ok/)
+    expect(alertResolution(alert({ object: 'mir', code: 'VM_IO' }), groups, [], [])).toBe('volume mir has full redundancy again')
+  })
+
+  it('resolves a group forced offline once it is online; leaves failed configuration copies, unknown objects and groups unresolved', () => {
+    const g = demo()
+    expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: { ...g, forcedOffline: true } }, [], [])).toBeUndefined()
+    expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: g }, [], [])).toBe('disk group dg is online again')
+    expect(alertResolution(alert({ code: 'VM_WRTDAERR', object: 'disk01' }), { dg: g }, [], [])).toBeUndefined()
+    expect(alertResolution(alert({ object: 'gone-01' }), { dg: g }, [], [])).toBeUndefined()
+    expect(alertResolution(alert({ dg: 'other', object: 'mir-02' }), { dg: g }, [], [])).toBeUndefined()
+  })
+
+  it('lists only unacknowledged alerts', () => {
+    const alerts = { 1: alert({ object: 'mir-02' }), 2: alert({ id: 2, object: 'mir-01', acked: { by: 'admin', at: 5 } }) }
+    expect([...resolvedAlerts(alerts, { dg: demo() }, [], []).keys()]).toEqual([1])
+  })
+})

@@ -1,0 +1,49 @@
+import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
+import { groupHealth } from './health.ts'
+
+/**
+ * Whether the problem an alert is about is gone, from what the page knows now (the records, the
+ * lab, the task history): the words that say so, or undefined while it lasts or cannot be told.
+ * A resolved alert is still listed until an administrator acknowledges it, but it no longer
+ * reads as a live problem (no red, no banner).
+ *
+ * - about a plex: the plex is a healthy copy again (ENABLED ACTIVE, nothing stale, no failed disk);
+ * - about a disk: the disk works and every volume on it has full redundancy;
+ * - about a volume: it has full redundancy, and when the alert says its plexes may differ
+ *   (VM_NOTSYNCED: a verify mismatch, a failed recovery or resync), a resync, repair or clean
+ *   verify of it finished ok after the alert was last seen;
+ * - a group forced offline: the group is online again.
+ * Anything else (an object that is gone, a failed configuration copy or log: VM_WRTDAERR) stays
+ * unresolved.
+ */
+export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): string | undefined {
+  const g = groups[a.dg]
+  if (!g) return undefined
+  if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
+  const name = a.object
+  if (name === undefined || a.code === 'VM_WRTDAERR') return undefined
+  const h = groupHealth(g, lab)
+  const plex = h.plexes.get(name)
+  if (plex) return plex.problem ? undefined : `plex ${name} is a healthy copy again`
+  const disk = h.disks.get(name)
+  if (disk) {
+    if (disk.status !== 'ok') return undefined
+    return disk.volumes.every((v) => h.volumes.get(v)?.redundancy === 'full') ? `disk ${name} works and ${disk.volumes.length ? `${disk.volumes.join(', ')} ${disk.volumes.length > 1 ? 'have' : 'has'} full redundancy` : 'holds no volume'}` : undefined
+  }
+  const volume = h.volumes.get(name)
+  if (!volume || volume.redundancy !== 'full') return undefined
+  if (a.code !== 'VM_NOTSYNCED') return `volume ${name} has full redundancy again`
+  const mended = [...finished].reverse().find((t) => t.dg === a.dg && t.volumes.includes(name) && t.finishedAt >= a.lastAt && t.outcome === 'ok' && (t.kind === 'resync' || t.kind === 'repair' || (t.kind === 'verify' && t.verify?.mismatchCount === 0)))
+  return mended ? `a ${mended.kind} of ${name} finished ok since (task ${mended.taskId})` : undefined
+}
+
+/** The resolution of every unacknowledged alert, by id (only the resolved ones). */
+export function resolvedAlerts(alerts: Record<number, Alert>, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): Map<number, string> {
+  const out = new Map<number, string>()
+  for (const a of Object.values(alerts)) {
+    if (a.acked) continue
+    const why = alertResolution(a, groups, lab, finished)
+    if (why) out.set(a.id, why)
+  }
+  return out
+}
