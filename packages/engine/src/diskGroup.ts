@@ -6,7 +6,7 @@ import { ConfigStore, type Commit, type TxOptions, type TxResult } from './confi
 import { chooseConfig, hasQuorum, writeConfigCopies } from './config/configCopies.ts'
 import { type InterruptedTask, type KernelLogImage, KernelLog } from './config/kernelLog.ts'
 import { deriveConfig } from './records/derive.ts'
-import { type BlockDevice, readInto } from './device/blockDevice.ts'
+import type { BlockDevice } from './device/blockDevice.ts'
 import {
   type DiskHeader,
   DEFAULT_PRIV_LEN,
@@ -24,7 +24,11 @@ import { EngineError, type EngineErrorCode, fail, isEngineError } from './errors
 import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
-import { type PlexPlan, mapPlan, planPlex } from './layout/plexMap.ts'
+import type { IoStats } from './io/plexIo.ts'
+export type { IoStats }
+import { IoMap } from './io/ioMap.ts'
+import { PlexIo } from './io/plexIo.ts'
+import { orderForRead, preferSame } from './io/readPolicy.ts'
 import { type Importer, acquireDeviceLocks, acquireForImport, otherImporter, thisImporter, withImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
@@ -62,7 +66,6 @@ import {
   PL_PFLAG,
   PL_TFLAG,
   PROFILES,
-  SD_PFLAG,
   V_PFLAG,
   V_TFLAG,
   emptyUtil,
@@ -182,12 +185,6 @@ export interface UnusableDisk {
   device?: string
 }
 
-export interface IoStats {
-  reads: number
-  writes: number
-  readBytes: number
-  writeBytes: number
-}
 
 export interface GroupSnapshot {
   seq: number
@@ -209,7 +206,6 @@ export class DiskGroup {
   private readonly store: ConfigStore
   private readonly disks: Map<number, DiskRuntime>
   private readonly vols = new Map<number, VolumeRuntime>()
-  private readonly stats = new Map<number, IoStats>()
   private readonly bus: EventBus
   private readonly clock: Clock
   private readonly locks: Array<() => Promise<void>>
@@ -234,19 +230,17 @@ export class DiskGroup {
    */
   private readonly enabledAt = new Map<number, number>()
   private readonly drlSeq = new Map<number, number>()
-  // I/O map, rebuilt on every commit
-  private sdsByPlex = new Map<number, SdRecord[]>()
-  /** Each plex's subdisks arranged for mapping I/O, rebuilt with the configuration. */
-  private plans = new Map<number, PlexPlan>()
-  private plexesByVol = new Map<number, PlRecord[]>()
-  private volsByName = new Map<string, VRecord>()
-  private devByDm = new Map<number, BlockDevice>()
+  /** The I/O map (io/ioMap.ts), built anew on every commit. */
+  private ioMap: IoMap
+  /** Plex I/O and its counters (io/plexIo.ts). */
+  private readonly plexIo = new PlexIo(() => this.ioMap)
   private unusable: UnusableDisk[] = []
   /** This manager, as the disk headers record it. */
   private readonly me: Importer
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLogImage; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
     refreshDiskState(init.cfg, init.disks)
+    this.ioMap = IoMap.build(init.cfg, init.disks)
     this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
     this.opts = init.opts
     this.me = thisImporter(init.opts.host)
@@ -575,7 +569,7 @@ export class DiskGroup {
 
   ioStats(plex: string): IoStats {
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
-    return { ...(this.stats.get(pl.pl_rid) ?? { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }) }
+    return this.plexIo.stats(pl.pl_rid)
   }
 
   // ---------------------------------------------------------------- transactions
@@ -636,25 +630,7 @@ export class DiskGroup {
   }
 
   private rebuildIoMap(): void {
-    this.volsByName = new Map(this.cfg.volumes.map((v) => [v.v_name, v]))
-    this.plexesByVol = new Map()
-    for (const p of this.cfg.plexes) {
-      if (!p.pl_vol_rid) continue
-      let l = this.plexesByVol.get(p.pl_vol_rid)
-      if (!l) this.plexesByVol.set(p.pl_vol_rid, (l = []))
-      l.push(p)
-    }
-    this.sdsByPlex = new Map()
-    for (const sd of this.cfg.subdisks) {
-      if (!sd.sd_plex_rid || sd.sd_is_log) continue
-      let l = this.sdsByPlex.get(sd.sd_plex_rid)
-      if (!l) this.sdsByPlex.set(sd.sd_plex_rid, (l = []))
-      l.push(sd)
-    }
-    this.plans = new Map()
-    for (const p of this.cfg.plexes) this.plans.set(p.pl_rid, planPlex(p, this.sdsByPlex.get(p.pl_rid) ?? []))
-    this.devByDm = new Map()
-    for (const [rid, d] of this.disks) if (d.dev) this.devByDm.set(rid, d.dev)
+    this.ioMap = IoMap.build(this.cfg, this.disks)
   }
 
   // ---------------------------------------------------------------- record operations
@@ -766,7 +742,7 @@ export class DiskGroup {
     // Live plex: regenerate the range the subdisk will serve, under exclusive region locks.
     const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
     const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
-    const dev = this.devByDm.get(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
+    const dev = this.ioMap.device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
     const rt = this.runtime(v)
     const pieces = subdiskVolumeRanges(pl, after, v.v_len)
     const first = pieces.length ? Math.floor(Math.min(...pieces.map((x) => x.offset)) / REGION_SECTORS) : 0
@@ -1216,7 +1192,7 @@ export class DiskGroup {
     for (const p of this.plexesOf(v.v_rid)) {
       if (!p.pl_log_sd_rid || (!anyState && !hasEnabledLog(p))) continue
       const sd = this.cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
-      const dev = sd && this.devByDm.get(sd.sd_dm_rid)
+      const dev = sd && this.ioMap.device(sd.sd_dm_rid)
       if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })
     }
     return out
@@ -1346,12 +1322,12 @@ export class DiskGroup {
   }
 
   private vol(name: string): VRecord {
-    return this.volsByName.get(name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
+    return this.ioMap.volume(name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
   }
 
   /** The plexes of a volume (from the I/O map: no scan of every plex on the I/O path). */
   private plexesOf(vrid: number): readonly PlRecord[] {
-    return this.plexesByVol.get(vrid) ?? []
+    return this.ioMap.plexesOf(vrid)
   }
 
   private enter(rt: VolumeRuntime): void {
@@ -1622,7 +1598,7 @@ export class DiskGroup {
   }
 
   private plexDisks(p: PlRecord): string {
-    return [...new Set((this.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_name))].join(',')
+    return this.plexIo.disksOf(p)
   }
 
   /**
@@ -1747,15 +1723,9 @@ export class DiskGroup {
     if (decision.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
   }
 
-  /** The pieces of plex `p` for sectors [s, s+n). */
-  private mapPlex(p: PlRecord, s: number, n: number) {
-    return mapPlan(this.plans.get(p.pl_rid) ?? planPlex(p, []), s, n)
-  }
-
   /** Does plex `p` back every sector of [s, s+n)? */
   private covers(p: PlRecord, s: number, n: number): boolean {
-    if (p.pl_contig_len >= s + n) return true
-    return this.mapPlex(p, s, n).every((x) => x.sd)
+    return this.plexIo.covers(p, s, n)
   }
 
   /** Can plex `p` serve reads of sectors [s, s+n) (within one region)? */
@@ -1763,24 +1733,6 @@ export class DiskGroup {
     if (p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.READ) || p.pl_state === 'STALE' || p.pl_state === 'LOG') return false
     if (this.stale.isStale(p.pl_rid, Math.floor(s / REGION_SECTORS))) return false
     return this.covers(p, s, n)
-  }
-
-  /** Orders candidate plexes by the volume's read policy; updates the round-robin state. */
-  private policyOrder(v: VRecord, rt: VolumeRuntime, candidates: PlRecord[], s: number): PlRecord[] {
-    if (candidates.length <= 1) return candidates
-    const pol = v.v_read_pol
-    if (pol === 'PREFER') {
-      const i = candidates.findIndex((p) => p.pl_name === v.v_pref_name)
-      if (i >= 0) return [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
-    }
-    if (pol === 'SELECT') {
-      const i = candidates.findIndex((p) => p.pl_layout === 'STRIPE')
-      if (i >= 0) return [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
-    }
-    // ROUND: a read within vol_mvr_maxround (512 sectors) of the previous one stays on its plex.
-    let start = candidates.findIndex((p) => p.pl_rid === rt.lastReadPlex)
-    if (start < 0 || Math.abs(s - rt.lastReadEnd) > 512) start = (start + 1) % candidates.length
-    return [...candidates.slice(start), ...candidates.slice(0, start)]
   }
 
   /**
@@ -1798,7 +1750,7 @@ export class DiskGroup {
       const regionEnd = (Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS
       let len = Math.min(regionEnd, s + n) - pos
       const candidates = plexes.filter((p) => this.canRead(p, pos, len))
-      const ordered = first ? this.policyOrder(v, rt, candidates, pos) : preferSame(candidates, rt.lastReadPlex)
+      const ordered = first ? orderForRead(v, candidates, { plex: rt.lastReadPlex, end: rt.lastReadEnd }, pos) : preferSame(candidates, rt.lastReadPlex)
       // Extend the run while the chosen plex can keep serving the following regions.
       const chosen = ordered[0]
       if (chosen) {
@@ -1857,59 +1809,18 @@ export class DiskGroup {
     if (decision.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
   }
 
-  private stat(p: PlRecord, op: 'read' | 'write', bytes: number): void {
-    let st = this.stats.get(p.pl_rid)
-    if (!st) this.stats.set(p.pl_rid, (st = { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }))
-    if (op === 'read') {
-      st.reads++
-      st.readBytes += bytes
-    } else {
-      st.writes++
-      st.writeBytes += bytes
-    }
-  }
-
-  private device(sd: SdRecord): BlockDevice {
-    return this.devByDm.get(sd.sd_dm_rid) ?? fail('VM_IO', `the disk of ${sd.sd_name} is not available`)
-  }
-
   /** Reads sectors of one plex; holes read as zeros. */
-  private async readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
-    const pieces = this.mapPlex(p, s, n)
-    this.stat(p, 'read', n * SECTOR_SIZE)
-    if (!into && pieces.length === 1 && pieces[0]!.sd) {
-      const x = pieces[0]!
-      return this.device(x.sd!).read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
-    }
-    // the pieces cover the range exactly: each is read (or zeroed, for a hole) in place
-    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
-    await Promise.all(
-      pieces.map(async (x) => {
-        const part = out.subarray((x.plexOffset - s) * SECTOR_SIZE, (x.plexOffset - s + x.length) * SECTOR_SIZE)
-        if (!x.sd) return void part.fill(0)
-        await readInto(this.device(x.sd), (x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, part)
-      }),
-    )
-    return out
+  private readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
+    return this.plexIo.read(p, s, n, into)
   }
 
   /** Writes sectors to one plex; pieces falling into holes are dropped. */
-  private async writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
-    const n = data.length / SECTOR_SIZE
-    const pieces = this.mapPlex(p, s, n)
-    this.stat(p, 'write', data.length)
-    await Promise.all(
-      pieces.map(async (x) => {
-        if (!x.sd || x.sd.sd_pflag & SD_PFLAG.IGNORE_WRITES) return
-        const from = (x.plexOffset - s) * SECTOR_SIZE
-        await this.device(x.sd).write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
-      }),
-    )
+  private writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
+    return this.plexIo.write(p, s, data)
   }
 
-  private async flushPlex(p: PlRecord): Promise<void> {
-    const dms = new Set((this.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_rid))
-    await Promise.all([...dms].map((rid) => this.devByDm.get(rid)?.flush()))
+  private flushPlex(p: PlRecord): Promise<void> {
+    return this.plexIo.flush(p)
   }
 
   // ---------------------------------------------------------------- tasks
@@ -2024,7 +1935,7 @@ export class DiskGroup {
     const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
     const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
-    if (!this.devByDm.get(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
+    if (!this.ioMap.device(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
     return { dm, mode }
   }
 
@@ -2086,10 +1997,6 @@ function policyPlex(p: PlRecord) {
 /** A record of a vxmake batch. */
 export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
 
-function preferSame(candidates: PlRecord[], rid: number): PlRecord[] {
-  const i = candidates.findIndex((p) => p.pl_rid === rid)
-  return i <= 0 ? candidates : [candidates[i]!, ...candidates.filter((_, j) => j !== i)]
-}
 
 /**
  * A stopped volume is CLEAN with CLEAN plexes, except one stopped in the middle of a

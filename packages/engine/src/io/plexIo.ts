@@ -1,0 +1,106 @@
+import { type BlockDevice, readInto } from '../device/blockDevice.ts'
+import { fail } from '../errors.ts'
+import { type PlexPiece, mapPlan } from '../layout/plexMap.ts'
+import { type PlRecord, SD_PFLAG, type SdRecord } from '../records/types.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import type { IoMap } from './ioMap.ts'
+
+/** Per-plex I/O counters since the group was imported. */
+export interface IoStats {
+  reads: number
+  writes: number
+  readBytes: number
+  writeBytes: number
+}
+
+/**
+ * Plex I/O in one place: a plex's sectors mapped onto its subdisks' devices (holes read as zeros,
+ * writes into holes and to IGNORE_WRITES subdisks dropped), its flush, and its counters. It
+ * looks everything up in the current I/O map; it applies no policy (that is the volume I/O's and
+ * the exception policy's).
+ */
+export class PlexIo {
+  private readonly counters = new Map<number, IoStats>()
+  private readonly map: () => IoMap
+
+  constructor(map: () => IoMap) {
+    this.map = map
+  }
+
+  /** The pieces of plex `p` for sectors [s, s+n). */
+  pieces(p: PlRecord, s: number, n: number): PlexPiece[] {
+    return mapPlan(this.map().plan(p), s, n)
+  }
+
+  /** Does plex `p` back every sector of [s, s+n)? */
+  covers(p: PlRecord, s: number, n: number): boolean {
+    if (p.pl_contig_len >= s + n) return true
+    return this.pieces(p, s, n).every((x) => x.sd)
+  }
+
+  /** Reads sectors [s, s+n) of plex `p` (into `into` when given); holes read as zeros. */
+  async read(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
+    const pieces = this.pieces(p, s, n)
+    this.count(p, 'read', n * SECTOR_SIZE)
+    if (!into && pieces.length === 1 && pieces[0]!.sd) {
+      const x = pieces[0]!
+      return this.device(x.sd!).read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
+    }
+    // the pieces cover the range exactly: each is read (or zeroed, for a hole) in place
+    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
+    await Promise.all(
+      pieces.map(async (x) => {
+        const part = out.subarray((x.plexOffset - s) * SECTOR_SIZE, (x.plexOffset - s + x.length) * SECTOR_SIZE)
+        if (!x.sd) return void part.fill(0)
+        await readInto(this.device(x.sd), (x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, part)
+      }),
+    )
+    return out
+  }
+
+  /** Writes `data` at sector `s` of plex `p`; pieces falling into holes are dropped. */
+  async write(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
+    const pieces = this.pieces(p, s, data.length / SECTOR_SIZE)
+    this.count(p, 'write', data.length)
+    await Promise.all(
+      pieces.map(async (x) => {
+        if (!x.sd || x.sd.sd_pflag & SD_PFLAG.IGNORE_WRITES) return
+        const from = (x.plexOffset - s) * SECTOR_SIZE
+        await this.device(x.sd).write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
+      }),
+    )
+  }
+
+  /** Flushes every device holding a subdisk of plex `p`. */
+  async flush(p: PlRecord): Promise<void> {
+    const map = this.map()
+    const dms = new Set(map.subdisksOf(p.pl_rid).map((s) => s.sd_dm_rid))
+    await Promise.all([...dms].map((rid) => map.device(rid)?.flush()))
+  }
+
+  /** The disks plex `p` lies on, comma-separated (for events). */
+  disksOf(p: PlRecord): string {
+    return [...new Set(this.map().subdisksOf(p.pl_rid).map((s) => s.sd_dm_name))].join(',')
+  }
+
+  /** The counters of plex `rid` (zeros for a plex that did no I/O). */
+  stats(rid: number): IoStats {
+    return { ...(this.counters.get(rid) ?? { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }) }
+  }
+
+  private count(p: PlRecord, op: 'read' | 'write', bytes: number): void {
+    let st = this.counters.get(p.pl_rid)
+    if (!st) this.counters.set(p.pl_rid, (st = { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }))
+    if (op === 'read') {
+      st.reads++
+      st.readBytes += bytes
+    } else {
+      st.writes++
+      st.writeBytes += bytes
+    }
+  }
+
+  private device(sd: SdRecord): BlockDevice {
+    return this.map().device(sd.sd_dm_rid) ?? fail('VM_IO', `the disk of ${sd.sd_name} is not available`)
+  }
+}
