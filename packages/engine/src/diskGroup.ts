@@ -83,6 +83,7 @@ import { Draft, recordRid } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
 import { hasEnabledLog, isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
+import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
 import { runPlexCopy } from './resync/plexCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
@@ -120,6 +121,8 @@ export interface OpenOptions {
   drlCleanAgeMs?: number
   /** Regions between persisted task checkpoints (default 20, vol_checkpt_default). */
   checkpointRegions?: number
+  /** Regions a copy moves at once while no foreground I/O is under way (default 8: 4 MiB). */
+  copyUnitRegions?: number
 }
 
 export interface CreateOptions extends OpenOptions {
@@ -276,12 +279,13 @@ export class DiskGroup {
       klog: this.klog,
       tasks: this.tasks,
       checkpointRegions: init.opts.checkpointRegions ?? 20,
+      copyUnitRegions: Math.max(1, init.opts.copyUnitRegions ?? MAX_UNIT_REGIONS),
       transact: (operation, fn, onCommit) => this.transact(operation, fn, {}, false, onCommit),
       runtime: (v) => this.runtime(v),
       plexesOf: (vrid) => this.plexesOf(vrid),
       canRead: (p, s, n) => this.canRead(p, s, n),
       covers: (p, s, n) => this.covers(p, s, n),
-      readPlex: (p, s, n) => this.readPlex(p, s, n),
+      readPlex: (p, s, n, into) => this.readPlex(p, s, n, into),
       writePlex: (p, s, data) => this.writePlex(p, s, data),
       flushPlex: (p) => this.flushPlex(p),
       ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),

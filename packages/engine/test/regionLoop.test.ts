@@ -71,6 +71,20 @@ describe('region loop (rule 127)', () => {
     expect(gates).toBe(3)
   })
 
+  it('a unit that takes several regions is applied, released and followed once; the next unit starts after it (rule 160)', async () => {
+    const log: string[] = []
+    await runRegionLoop<{ i: number; size: number }>({
+      count: 7,
+      gate: async () => {},
+      prepare: async (i) => ({ i, size: i === 0 ? 3 : 4 }),
+      apply: async (u) => void log.push(`apply ${u.i}`),
+      release: (u) => void log.push(`release ${u.i}`),
+      size: (u) => u.size,
+      after: (u, i) => void log.push(`after ${u.i}@${i}`),
+    })
+    expect(log).toEqual(['apply 0', 'release 0', 'after 0@0', 'apply 3', 'release 3', 'after 3@3'])
+  })
+
   it('no regions: nothing runs', async () => {
     let ran = false
     await runRegionLoop<number>({ count: 0, gate: async () => void (ran = true), prepare: async (i) => i, apply: async () => {}, release: () => {} })

@@ -24,7 +24,8 @@ async function crashedMirror() {
   await dg.close()
   const again = mems.map((m) => m.reopen())
   await again[1]!.write(sd.sd_dev_offset * 512 + TORN, Buffer.alloc(4096, 0xee))
-  return { dg: await DiskGroup.import({ devices: again }), mems: again }
+  // one region per copy step: the recovery is paused and stopped between regions
+  return { dg: await DiskGroup.import({ devices: again, copyUnitRegions: 1 }), mems: again }
 }
 
 /** Starts the volume and pauses its recovery once two regions are done; `started` is the start. */

@@ -109,7 +109,8 @@ describe('resync tasks: progress, pause, resume, abort, throttle', () => {
   it('a resync cut by a power failure continues from its checkpoint after restart and ends identical', async () => {
     const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
     const rail = createPowerRail()
-    const dg = await DiskGroup.create({ name: 'pc', checkpointRegions: 8, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
+    // one region per copy step, so the power fails between checkpoints
+    const dg = await DiskGroup.create({ name: 'pc', checkpointRegions: 8, copyUnitRegions: 1, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
     const regions = 64
     await dg.assistMake({ init: 'none', name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')
@@ -247,7 +248,7 @@ describe('forced resyncs across a restart', () => {
   it('a forced volume resync cut by a power failure continues from its kernel-log checkpoint', async () => {
     const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
     const rail = createPowerRail()
-    const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 1, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
+    const dg = await DiskGroup.create({ name: 'fr', checkpointRegions: 1, copyUnitRegions: 1, disks: mems.map((m, i) => ({ name: `disk0${i + 1}`, device: createFaultyDevice(m, { rail, volatileCache: true }) })) })
     const regions = 48
     await dg.assistMake({ init: 'none', name: 'v1', len: regions * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
     await dg.start('v1')

@@ -7,6 +7,8 @@ export class RegionLock {
   private shared = new Map<number, number>()
   private exclusive = new Set<number>()
   private waiters: Array<() => void> = []
+  /** Foreground holds waiting for a region a copy holds. */
+  private blocked = 0
 
   private wake(): void {
     const w = this.waiters
@@ -24,7 +26,12 @@ export class RegionLock {
       let blocked = false
       for (let r = first; r <= last; r++) if (this.exclusive.has(r)) blocked = true
       if (!blocked) break
-      await this.wait()
+      this.blocked++
+      try {
+        await this.wait()
+      } finally {
+        this.blocked--
+      }
     }
     for (let r = first; r <= last; r++) this.shared.set(r, (this.shared.get(r) ?? 0) + 1)
   }
@@ -43,6 +50,18 @@ export class RegionLock {
     while (this.exclusive.has(r)) await this.wait()
     this.exclusive.add(r) // new shared holders now wait
     while (this.shared.has(r)) await this.wait()
+  }
+
+  /** Takes region `r` exclusively only if nothing holds or waits for it now; never waits. */
+  tryLockExclusive(r: number): boolean {
+    if (this.exclusive.has(r) || this.shared.has(r) || this.blocked > 0) return false
+    this.exclusive.add(r)
+    return true
+  }
+
+  /** True while a foreground hold waits behind a copy's exclusive region. */
+  get contended(): boolean {
+    return this.blocked > 0
   }
 
   unlockExclusive(r: number): void {

@@ -6,6 +6,10 @@
  * (progress, checkpoints). Double buffering: region i + 1 is prepared, its lock taken and its
  * source read, while region i is applied.
  *
+ * A prepared unit may take several regions in a row (`size`, 1 by default): the copy takes
+ * larger units while no foreground I/O waits; `apply`, `release` and `after` see the unit's first
+ * index, and the next unit starts after its last.
+ *
  * `prepare` releases its own region when it fails; when the loop fails, a region prepared ahead
  * is released before the failure goes back to the caller.
  */
@@ -15,6 +19,8 @@ export interface RegionSteps<P> {
   prepare(i: number): Promise<P>
   apply(p: P, i: number): Promise<void>
   release(p: P): void
+  /** How many regions (from its index) the prepared unit took. */
+  size?(p: P): number
   after?(p: P, i: number): Promise<void> | void
 }
 
@@ -26,12 +32,13 @@ export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
   let next: Promise<P> | undefined
   try {
     if (steps.count > 0) next = prepareAt(0)
-    for (let i = 0; i < steps.count; i++) {
+    for (let i = 0; i < steps.count; ) {
       const cur = await next!
       next = undefined
+      const end = i + Math.max(1, steps.size?.(cur) ?? 1)
       try {
-        if (i + 1 < steps.count) {
-          next = prepareAt(i + 1)
+        if (end < steps.count) {
+          next = prepareAt(end)
           // awaited at the next turn, or released in the catch below: its failure is not lost
           next.catch(awaitedLater)
         }
@@ -40,6 +47,7 @@ export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
         steps.release(cur)
       }
       await steps.after?.(cur, i)
+      i = end
     }
   } catch (e) {
     if (next) await next.then((p) => steps.release(p), releasedByPrepare)

@@ -1,0 +1,219 @@
+import { fail } from '../errors.ts'
+import { reportAs } from '../failures.ts'
+import type { RegionLock } from '../io/regionLock.ts'
+import { isLogPlexRec, isServing } from '../records/plexState.ts'
+import type { PlRecord, VRecord } from '../records/types.ts'
+import type { RegionSet } from '../regionSet.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, regionSpan } from './regionCopy.ts'
+
+/** Regions one copy unit takes at most while no foreground I/O is under way: 4 MiB, as `dd bs=4M`. */
+export const MAX_UNIT_REGIONS = 8
+/** While foreground I/O is under way a unit is one region, moved in pieces of this many bytes. */
+export const BUSY_PIECE_BYTES = 64 * 1024
+
+/** A volume's runtime as the copy sees it: its region lock, read-writeback set and foreground I/O in flight. */
+export interface CopyRuntime {
+  lock: RegionLock
+  rwback: RegionSet | undefined
+  /** Foreground reads and writes under way on the volume. */
+  inflight: number
+}
+
+/** Regions [g, g + count) of one volume, locked exclusively, with their source data read. */
+export interface CopyUnit {
+  v: VRecord
+  g: number
+  count: number
+  s: number
+  n: number
+  rt: CopyRuntime
+  targets: PlRecord[]
+  data: Buffer | undefined
+  /** Set once a target took the unit. */
+  copied: boolean
+  /** Moved in pieces, yielding between them, because foreground I/O was under way. */
+  pieces: boolean
+}
+
+/** Is foreground I/O under way on the volume, or waiting behind a copy's region? */
+export function foregroundBusy(rt: CopyRuntime): boolean {
+  return rt.inflight > 0 || rt.lock.contended
+}
+
+/**
+ * Two (or a few) unit buffers a copy reuses instead of allocating one per region: with double
+ * buffering one unit is read while the previous one is written, so two are in use at a time.
+ */
+export class UnitBuffers {
+  private free: ArrayBuffer[] = []
+  // computed on use: regionCopy.ts (REGION_SECTORS) and this module import each other
+  private readonly size = () => MAX_UNIT_REGIONS * REGION_SECTORS * SECTOR_SIZE
+  take(bytes: number): Buffer {
+    if (bytes > this.size()) return Buffer.allocUnsafe(bytes)
+    const b = this.free.pop()
+    return b ? Buffer.from(b, 0, bytes) : Buffer.allocUnsafe(this.size()).subarray(0, bytes)
+  }
+  give(b: Buffer | undefined): void {
+    if (b && b.byteOffset === 0 && b.buffer.byteLength === this.size() && this.free.length < 4) this.free.push(b.buffer as ArrayBuffer)
+  }
+}
+
+interface RegionPlan {
+  targets: PlRecord[]
+  sources: PlRecord[]
+}
+
+/** Preferred good plex for a region: the preferred plex, then association order (SEMANTICS.md 3.2). */
+function sourcesFor(ctx: SyncContext, v: VRecord, g: number, among?: number[]): PlRecord[] {
+  const { s, n } = regionSpan(v.v_len, g)
+  const all = ctx.plexesOf(v.v_rid).filter((p) => (!among || among.includes(p.pl_rid)) && ctx.canRead(p, s, n) && p.pl_state === 'ACTIVE')
+  const pref = all.findIndex((p) => p.pl_name === v.v_pref_name)
+  return pref > 0 ? [all[pref]!, ...all.filter((_, i) => i !== pref)] : all
+}
+
+/** The targets and candidate sources of region `g`, as the configuration and stale maps are now. */
+function planRegion(ctx: SyncContext, v: VRecord, g: number, o: SyncOptions): RegionPlan {
+  const { s, n } = regionSpan(v.v_len, g)
+  const cfg = ctx.cfg()
+  const plexes = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(cfg, p) && p.pl_state !== 'OFFLINE')
+  const untrackedStale = (p: PlRecord) => (p.pl_state === 'STALE' || p.pl_state === 'IOFAIL') && !ctx.stale.get(p.pl_rid)
+  let targets: PlRecord[]
+  if (o.targetsOnly) targets = plexes.filter((p) => o.targetsOnly!.includes(p.pl_rid))
+  else if (o.force) targets = plexes.filter((p) => !o.among || o.among.includes(p.pl_rid))
+  else targets = plexes.filter((p) => ctx.stale.isStale(p.pl_rid, g) || untrackedStale(p))
+  let sources = sourcesFor(ctx, v, g, o.among)
+  // a repair's chosen source serves only while it is current there: one detached (or marked
+  // stale) since the repair began would copy old data over newer writes
+  if (o.source !== undefined) sources = ctx.plexesOf(v.v_rid).filter((p) => p.pl_rid === o.source && p.pl_state === 'ACTIVE' && ctx.canRead(p, s, n))
+  const src = sources[0]
+  return { targets: targets.filter((p) => p !== src && ctx.covers(p, s, n)), sources }
+}
+
+function samePlan(a: RegionPlan, b: RegionPlan): boolean {
+  const same = (x: PlRecord[], y: PlRecord[]) => x.length === y.length && x.every((p, i) => p.pl_rid === y[i]!.pl_rid)
+  return same(a.targets, b.targets) && same(a.sources, b.sources)
+}
+
+/** Runs `step` over [0, bytes) whole, or in BUSY_PIECE_BYTES pieces with a yield between them. */
+async function inPieces(bytes: number, pieces: boolean, step: (at: number, len: number) => Promise<void>): Promise<void> {
+  if (!pieces) return step(0, bytes)
+  for (let at = 0; at < bytes; at += BUSY_PIECE_BYTES) {
+    if (at > 0) await new Promise<void>((r) => setImmediate(r))
+    await step(at, Math.min(BUSY_PIECE_BYTES, bytes - at))
+  }
+}
+
+/**
+ * Locks region `work[i]` and, while no foreground I/O is under way, the regions after it that
+ * are free and copy the same way (up to MAX_UNIT_REGIONS); chooses the source (the preferred good
+ * plex) and targets and reads the source. The locks stay held until the unit is released after
+ * `finishUnit`. A unit of several regions whose read fails shrinks to its first region, read
+ * (and its failure reported) as on its own.
+ */
+export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i: number, o: SyncOptions, report: SyncReport, buffers: UnitBuffers, maxRegions: number): Promise<CopyUnit> {
+  const w = work[i]!
+  const v = ctx.cfg().volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
+  const g = w.region
+  const rt: CopyRuntime = ctx.runtime(v)
+  await rt.lock.lockExclusive(g)
+  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, pieces: false }
+  try {
+    const plan = planRegion(ctx, v, g, o)
+    unit.targets = plan.targets
+    if (plan.targets.length === 0) return unit // G 63: a single copy needs nothing
+    unit.pieces = foregroundBusy(rt)
+    while (!unit.pieces && unit.count < maxRegions) {
+      const nx = work[i + unit.count]
+      if (!nx || nx.v.v_rid !== v.v_rid || nx.region !== g + unit.count || !rt.lock.tryLockExclusive(nx.region)) break
+      if (!samePlan(plan, planRegion(ctx, v, nx.region, o))) {
+        rt.lock.unlockExclusive(nx.region)
+        break
+      }
+      unit.count++
+    }
+    unit.n = Math.min(unit.count * REGION_SECTORS, v.v_len - unit.s)
+    const data = buffers.take(unit.n * SECTOR_SIZE)
+    if (unit.count > 1) {
+      const src = plan.sources[0]!
+      const whole = await ctx.readPlex(src, unit.s, unit.n, data).then(() => true, () => false)
+      if (whole) {
+        unit.data = data
+        return unit
+      }
+      for (let r = g + 1; r < g + unit.count; r++) rt.lock.unlockExclusive(r)
+      unit.count = 1
+      unit.n = regionSpan(v.v_len, g).n
+    }
+    const into = data.subarray(0, unit.n * SECTOR_SIZE)
+    for (const cand of plan.sources) {
+      try {
+        await inPieces(into.length, unit.pieces, (at, len) => ctx.readPlex(cand, unit.s + at / SECTOR_SIZE, len / SECTOR_SIZE, into.subarray(at, at + len)).then(() => {}))
+        unit.data = into
+        break
+      } catch (e) {
+        ctx.ioError(v, cand, 'read', unit.s, unit.n, e)
+      }
+    }
+    if (!unit.data) {
+      buffers.give(data)
+      report.failedRegions.push({ volume: v.v_name, region: g, plex: unit.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
+    }
+    return unit
+  } catch (e) {
+    releaseUnit(unit, buffers)
+    throw e
+  }
+}
+
+/** Drops the unit's region locks and gives its buffer back. */
+export function releaseUnit(u: CopyUnit, buffers: UnitBuffers): void {
+  for (let r = u.g; r < u.g + u.count; r++) u.rt.lock.unlockExclusive(r)
+  buffers.give(u.data)
+  u.data = undefined
+}
+
+/**
+ * Writes a prepared unit to its targets, all targets at once; returns whether anything was
+ * written. A target that fails a unit of several regions is written again region by region, so
+ * each failure is the region's own (what a unit of one region would have reported).
+ */
+export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport): Promise<boolean> {
+  const data = u.data
+  if (!data || u.targets.length === 0) return false
+  const writeAll = (t: PlRecord) => inPieces(data.length, u.pieces, (at, len) => ctx.writePlex(t, u.s + at / SECTOR_SIZE, data.subarray(at, at + len)))
+  const results = await Promise.allSettled(u.targets.map(writeAll))
+  let wrote = false
+  for (let k = 0; k < u.targets.length; k++) {
+    const t = u.targets[k]!
+    const res = results[k]!
+    if (res.status === 'fulfilled') {
+      for (let r = u.g; r < u.g + u.count; r++) ctx.stale.clear(t.pl_rid, r)
+      wrote = true
+      continue
+    }
+    for (let r = u.g; r < u.g + u.count; r++) {
+      const { s, n } = regionSpan(u.v.v_len, r)
+      const part = data.subarray((s - u.s) * SECTOR_SIZE, (s - u.s + n) * SECTOR_SIZE)
+      const err = u.count === 1 ? res.reason : await ctx.writePlex(t, s, part).then(() => undefined, (e: unknown) => e ?? new Error('write failed'))
+      if (err === undefined) {
+        ctx.stale.clear(t.pl_rid, r)
+        wrote = true
+      } else await regionWriteFailed(ctx, u.v, t, r, err, report)
+    }
+  }
+  return wrote
+}
+
+/** A target that failed region `g`'s copy: stale there (a serving one as a foreground write's failure would). */
+async function regionWriteFailed(ctx: SyncContext, v: VRecord, t: PlRecord, g: number, e: unknown, report: SyncReport): Promise<void> {
+  report.failedRegions.push({ volume: v.v_name, region: g, plex: t.pl_name, reason: 'target write failed' })
+  const now = ctx.cfg().plexes.find((x) => x.pl_rid === t.pl_rid)
+  // a serving target becomes stale there as a foreground write's would: unless it is the last copy
+  if (now && isServing(now) && now.pl_state === 'ACTIVE') await ctx.copyWriteFailed(v, now, e, g).catch(reportAs(ctx.report, 'VM_IO', `the write error of plex ${now.pl_name} in a copy of ${v.v_name} could not be recorded`, now.pl_name))
+  else {
+    ctx.stale.track(t.pl_rid)
+    ctx.stale.add(t.pl_rid, g, g)
+  }
+  ctx.stale.markSyncErr(t.pl_rid, g)
+}

@@ -1,0 +1,123 @@
+// The copy's units (resync/copyUnit.ts): large while the volume is idle, one region in pieces
+// while foreground I/O is under way, every target written at once, failures per region (rule 160).
+import { describe, expect, it } from 'vitest'
+import type { BlockDevice } from '../src/device/blockDevice.ts'
+import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { BUSY_PIECE_BYTES, MAX_UNIT_REGIONS } from '../src/resync/copyUnit.ts'
+import { memoryGroup, pattern, publicRegion } from './harness.ts'
+
+const REGION = REGION_SECTORS * 512
+const REGIONS = 20
+
+/** A 3-way mirror of REGIONS regions holding a pattern, on traced faulty devices. */
+async function mirror(wrap?: (d: BlockDevice, i: number) => BlockDevice) {
+  const g = await memoryGroup(3, 64 << 20, { wrap: (d, i) => createFaultyDevice(wrap ? wrap(d, i) : d) })
+  await g.dg.assistMake({ name: 'v1', len: REGIONS * REGION_SECTORS, layout: 'mirror', nmirror: 3, disks: ['disk01', 'disk02', 'disk03'] })
+  await g.dg.start('v1')
+  const data = pattern(REGIONS * REGION, 3)
+  await g.dg.write('v1', 0, data)
+  await g.dg.flush('v1')
+  const devs = g.devices as FaultyDevice[]
+  return { dg: g.dg, devs, data }
+}
+
+/** The data writes a device saw in its public region. */
+function dataWrites(dg: DiskGroup, dev: FaultyDevice, disk: string) {
+  const pub = publicRegion(dg, disk).offset
+  return dev.trace.filter((t) => t.op === 'write' && t.offset >= pub && !t.failed)
+}
+
+/** Waits, turn by turn of the event loop, until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i > 1e6) throw new Error('condition never held')
+    await new Promise<void>((r) => setImmediate(r))
+  }
+}
+
+async function identical(dg: DiskGroup) {
+  return (await (await dg.verify('v1')).done).mismatches
+}
+
+describe('copy units (rule 160)', () => {
+  it('an idle volume is copied in units of MAX_UNIT_REGIONS regions, each target written once per unit', async () => {
+    const { dg, devs } = await mirror()
+    for (const d of devs) d.setTracing(true)
+    const report = await (await dg.resyncVolume('v1', true)).done
+    expect(report.regionsCopied).toBe(REGIONS)
+    for (const [i, disk] of [[1, 'disk02'], [2, 'disk03']] as const) {
+      const writes = dataWrites(dg, devs[i]!, disk)
+      // 20 regions: two units of 8 and one of the 4 left
+      expect(writes.map((w) => w.length)).toEqual([MAX_UNIT_REGIONS * REGION, MAX_UNIT_REGIONS * REGION, 4 * REGION])
+    }
+    expect(await identical(dg)).toEqual([])
+    await dg.close()
+  })
+
+  it('while a foreground write is under way the copy takes one region at a time, moved in pieces', async () => {
+    let hold: (() => void) | undefined
+    const held = new Promise<void>((r) => (hold = r))
+    let holdAt = -1
+    const { dg, devs, data } = await mirror((d, i) => (i !== 0 ? d : {
+      ...d,
+      async write(offset, buf) {
+        if (offset === holdAt) await held
+        return d.write(offset, buf)
+      },
+    }))
+    const sd = (plex: string) => dg.config().subdisks.find((s) => s.sd_pl_name === plex)!
+    const last = (REGIONS - 1) * REGION
+    holdAt = sd('v1-01').sd_dev_offset * 512 + last
+    for (const d of devs) d.setTracing(true)
+    const h = await dg.resyncVolume('v1', true)
+    // a foreground write to the last region stays under way (its first plex's write is held)
+    const fg = dg.write('v1', last, data.subarray(last, last + 4096))
+    // the copy reaches the held region and waits there for the foreground write
+    const base = sd('v1-02').sd_dev_offset * 512
+    const copiedUpTo = () => Math.max(0, ...dataWrites(dg, devs[1]!, 'disk02').filter((w) => w.length !== 4096).map((w) => w.offset + w.length - base))
+    await until(() => copiedUpTo() >= last)
+    // whatever the copy took before the write began, every region after its first unit moved in pieces
+    const later = dataWrites(dg, devs[1]!, 'disk02').filter((w) => w.offset - base >= MAX_UNIT_REGIONS * REGION && w.offset - base < last)
+    expect(later.length).toBe((last - MAX_UNIT_REGIONS * REGION) / BUSY_PIECE_BYTES)
+    expect(later.every((w) => w.length === BUSY_PIECE_BYTES)).toBe(true)
+    hold!()
+    await fg
+    await h.done
+    expect(await identical(dg)).toEqual([])
+    await dg.close()
+  })
+
+  it('every target of a unit is written at once', async () => {
+    let inFlight = 0
+    let most = 0
+    let tracking = false
+    const { dg } = await mirror((d, i) => (i === 0 ? d : {
+      ...d,
+      async write(offset, buf) {
+        if (!tracking || buf.length < REGION) return d.write(offset, buf)
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise<void>((r) => setImmediate(r))
+        inFlight--
+        return d.write(offset, buf)
+      },
+    }))
+    tracking = true
+    await (await dg.resyncVolume('v1', true)).done
+    expect(most).toBe(2)
+    expect(await identical(dg)).toEqual([])
+    await dg.close()
+  })
+
+  it('a target write failing inside a unit fails that region alone; the rest of the unit is copied', async () => {
+    const { dg, devs } = await mirror()
+    const sd = dg.config().subdisks.find((s) => s.sd_pl_name === 'v1-03')!
+    // region 3 of v1-03 fails every write; the forced resync goes on without it
+    devs[2]!.addFault({ ops: ['write'], range: { offset: (sd.sd_dev_offset + 3 * REGION_SECTORS) * 512, length: 512 } })
+    const report = await (await dg.resyncDisk('disk03', true, { mode: 'faithful' })).done
+    expect(report.failedRegions.map((f) => [f.region, f.plex])).toEqual([[3, 'v1-03']])
+    expect(report.regionsCopied).toBe(REGIONS)
+    await dg.close()
+  })
+})
