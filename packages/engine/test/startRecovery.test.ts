@@ -121,7 +121,8 @@ describe('start hands back only the plexes it made write targets (I119)', () => 
     await dg.close() // a crash: v1 is dirty in the kernel log, region 6 in its DRL
 
     holds = mk(mems.map((m) => m.reopen()))
-    const again = await DiskGroup.import({ devices: holds.map((h) => h.device) })
+    // one region per copy step, so the attach copy pauses after its first region (rule 160)
+    const again = await DiskGroup.import({ devices: holds.map((h) => h.device), copyUnitRegions: 1 })
     // the start is held at its write of the log (after its commit, before its recovery)
     const logHold = holds[diskOf(log)]!
     logHold.arm(log.sd_dev_offset * 512, (log.sd_dev_offset + log.sd_len) * 512)
