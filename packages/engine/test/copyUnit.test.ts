@@ -13,7 +13,7 @@ const REGIONS = 20
 /** A 3-way mirror of REGIONS regions holding a pattern, on traced faulty devices. */
 async function mirror(wrap?: (d: BlockDevice, i: number) => BlockDevice) {
   const g = await memoryGroup(3, 64 << 20, { wrap: (d, i) => createFaultyDevice(wrap ? wrap(d, i) : d) })
-  await g.dg.assistMake({ name: 'v1', len: REGIONS * REGION_SECTORS, layout: 'mirror', nmirror: 3, disks: ['disk01', 'disk02', 'disk03'] })
+  await g.dg.assistMake({ name: 'v1', len: REGIONS * REGION_SECTORS, layout: 'mirror', nmirror: 3, init: 'none', disks: ['disk01', 'disk02', 'disk03'] })
   await g.dg.start('v1')
   const data = pattern(REGIONS * REGION, 3)
   await g.dg.write('v1', 0, data)
