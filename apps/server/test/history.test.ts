@@ -164,7 +164,7 @@ describe('server history: events, alerts and finished tasks', () => {
     const finished = (taskId: string) => until(`${taskId} in the task history`, async () => ((await r!.get('/api/tasks/history')).tasks as FinishedTask[]).find((t) => t.taskId === taskId))
     // disk03 holds the log of mir and all of cat: its resync covers both
     const both = await r.post('/api/dgs/tdg/disks/disk03/resync', { force: true })
-    expect(await finished(both.body.taskId)).toMatchObject({ target: 'disk disk03', volumes: ['cat', 'mir'], outcome: 'ok' })
+    expect(await finished(both.body.taskId)).toMatchObject({ target: 'disk disk03', volumes: ['cat', 'mir'], outcome: 'ok', sync: { volumes: [{ volume: 'cat', synced: true }] } }) // mir has only its log there: no data to resync
     await r.post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' })
     const started = await r.post('/api/dgs/tdg/disks/disk02/resync', { force: true })
     expect(started.status).toBe(202)
@@ -172,6 +172,8 @@ describe('server history: events, alerts and finished tasks', () => {
     expect(done).toMatchObject({ kind: 'resync', target: 'disk disk02', volumes: ['mir'], outcome: 'failed', code: 'VM_NOTSYNCED' })
     expect(done.sync!.failedCount).toBeGreaterThan(0)
     expect(done.sync!.failedRegions[0]).toMatchObject({ reason: 'target write failed' })
+    // rule 158: the outcome says, volume by volume, what was not synchronised
+    expect(done.sync!.volumes).toEqual([expect.objectContaining({ volume: 'mir', synced: false, reason: 'VM_NOTSYNCED' })])
     const alerts = (await r.get('/api/alerts')).alerts as Alert[]
     expect(alerts.some((a) => a.code === 'VM_NOTSYNCED' && a.object === 'disk02')).toBe(true)
     // the result route and the history agree

@@ -1939,7 +1939,8 @@ export class DiskGroup {
     const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
     const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
-    if (!this.ioMap.device(dm.dm_rid)) fail('VM_OFFLINE', `disk ${disk} is not available`)
+    // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
+    if (!this.ioMap.device(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
     return { dm, mode }
   }
 

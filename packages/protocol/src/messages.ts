@@ -72,7 +72,14 @@ export interface FinishedTask {
   doneBytes: number
   totalBytes: number
   /** A copy's report: regions and bytes copied, regions it could not copy (at most 1000 listed). */
-  sync?: { regionsCopied: number; bytesCopied: number; failedCount: number; failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }> }
+  sync?: {
+    regionsCopied: number
+    bytesCopied: number
+    failedCount: number
+    failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
+    /** A disk resync: each volume on the disk, synchronised or why not. */
+    volumes?: Array<{ volume: string; synced: boolean; reason?: 'VM_NOT_STARTED' | 'VM_NOTSYNCED'; plexes?: string[] }>
+  }
   /** A verify's report: every region where the plexes differ (at most 1000 listed). */
   verify?: { volume: string; regionSectors: number; regionsChecked: number; mismatchCount: number; mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }> }
 }

@@ -32,6 +32,11 @@ export function TaskHistory() {
                   <ul className="ml-4">{t.sync.failedRegions.slice(0, 50).map((f, i) => <li key={i}>{f.volume} region {f.region} → {f.plex}: {f.reason}</li>)}</ul>
                 </details>
               )}
+              {t.sync?.volumes?.some((x) => !x.synced) && (
+                <p className="ml-4" data-testid={`not-synced-${t.taskId}`}>
+                  not synchronised: {t.sync.volumes.filter((x) => !x.synced).map((x) => `${x.volume} (${x.reason === 'VM_NOT_STARTED' ? 'not started' : `left ${x.plexes?.join(', ') || 'stale'}`})`).join(', ')}
+                </p>
+              )}
               {t.verify && (
                 <details data-testid={`verify-report-${t.taskId}`} open={t.verify.mismatchCount > 0 && t.id === newestMismatch ? true : undefined}>
                   <summary className="cursor-pointer">verify report of {t.verify.volume}: {t.verify.mismatchCount === 1 ? '1 region differs' : t.verify.mismatchCount ? `${t.verify.mismatchCount} regions differ` : 'every region agrees'}, {t.verify.regionsChecked} checked ({formatBytes(t.verify.regionSectors * 512)} each)</summary>

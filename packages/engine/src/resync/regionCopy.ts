@@ -18,6 +18,20 @@ export interface SyncReport {
   regionsCopied: number
   bytesCopied: number
   failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
+  /** A disk resync: every volume with an extent on the disk, and whether it was synchronised (rules 157-159). */
+  volumes?: VolumeOutcome[]
+}
+
+/**
+ * What a disk resync did for one volume: `synced`, or why not: `VM_NOT_STARTED` (a stopped volume
+ * with stale copies on the disk), `VM_NOTSYNCED` (`plexes` on the disk left stale or detached).
+ */
+export interface VolumeOutcome {
+  volume: string
+  synced: boolean
+  reason?: 'VM_NOT_STARTED' | 'VM_NOTSYNCED'
+  /** Plexes on the disk that are not current after it. */
+  plexes?: string[]
 }
 
 /** One region of one volume to copy. */

@@ -3,6 +3,8 @@ import { isLogPlexRec } from '../records/plexState.ts'
 import { type PlRecord, V_TFLAG, type VRecord } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import type { TaskHandle } from '../tasks/taskRegistry.ts'
+import { EngineError } from '../errors.ts'
+import { diskOutcome, stoppedNeedsSync } from './diskOutcome.ts'
 import { afterResync, syncScope } from './handOver.ts'
 import { REGION_SECTORS, type SyncContext, type SyncReport, runSync } from './regionCopy.ts'
 import { type DiskRegion, diskRegions, planVolumeRegions } from './resyncPlan.ts'
@@ -33,14 +35,18 @@ export function planVolumeResync(ctx: SyncContext, v: VRecord, force: boolean): 
 
 /**
  * lvm_resyncpv's plan for disk `dmRid`: the regions of started volumes it holds in ascending disk
- * offset (`plan`), those to copy (`work`: all when forced, else the stale ones), and whether a
- * region of the plan is stale on the disk (`onDisk`).
+ * offset (`plan`), those to copy (`work`: all when forced, else those stale on a copy the disk
+ * holds: every plex on it counts, rule 157), whether a region of the plan is stale on the disk
+ * (`onDisk`), and every stopped volume with an extent on it, with whether it has copies to
+ * synchronise (`stopped`: the resync says it could not, VM_NOT_STARTED).
  */
-export function planDiskResync(ctx: SyncContext, dmRid: number, force: boolean): { plan: DiskRegion[]; work: DiskRegion[]; onDisk: (x: DiskRegion) => boolean } {
-  const plan = diskRegions(ctx.cfg(), dmRid, REGION_SECTORS).filter((x) => x.volume.v_kstate === 'ENABLED')
+export function planDiskResync(ctx: SyncContext, dmRid: number, force: boolean): { plan: DiskRegion[]; work: DiskRegion[]; onDisk: (x: DiskRegion) => boolean; stopped: Array<{ v: VRecord; needsSync: boolean }> } {
+  const all = diskRegions(ctx.cfg(), dmRid, REGION_SECTORS)
+  const plan = all.filter((x) => x.volume.v_kstate === 'ENABLED')
+  const stopped = [...new Set(all.filter((x) => x.volume.v_kstate !== 'ENABLED').map((x) => x.volume))].map((v) => ({ v, needsSync: stoppedNeedsSync(ctx, v, force) }))
   for (const x of plan) expandStale(ctx, ctx.plexesOf(x.volume.v_rid), Math.ceil(x.volume.v_len / REGION_SECTORS))
-  const onDisk = (x: DiskRegion) => ctx.stale.isStale(x.plex.pl_rid, x.region)
-  return { plan, work: force ? plan : plan.filter(onDisk), onDisk }
+  const onDisk = (x: DiskRegion) => x.plexes.some((p) => ctx.stale.isStale(p.pl_rid, x.region))
+  return { plan, work: force ? plan : plan.filter(onDisk), onDisk, stopped }
 }
 
 /** A read-writeback that reached the end: the volume is ACTIVE, its reads plain again. */
@@ -85,25 +91,33 @@ export async function startVolumeResync(ctx: SyncContext, v: VRecord, force: boo
 /**
  * lvm_resyncpv of disk `disk` (SEMANTICS.md 2.6, checklist G 56-68): whole regions in ascending
  * disk offset, each once; unforced, a good copy to the stale copies (on any disk), forced, to
- * every other copy. VM_NOTSYNCED when something on the disk is left stale (forced: only in
- * 'strict' mode, item 67).
+ * every other copy; then the plexes it made current are handed back (a kernel-detached plex too,
+ * as vxrecover does). The report says, volume by volume, what was and was not synchronised
+ * (`volumes`). VM_NOTSYNCED when something on the disk is left stale or detached, or a stopped
+ * volume has stale copies on it (rules 157-159); forced, only in 'strict' mode (item 67), where a
+ * region without a good copy counts too.
  */
 export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: number }, force: boolean, o: { mode: 'strict' | 'faithful'; throttle: number; skip: number }): TaskHandle<SyncReport> {
-  const { plan, work, onDisk } = planDiskResync(ctx, disk.rid, force)
-  const first = plan[0]?.volume ?? ctx.cfg().volumes[0]
-  if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [] }) }
+  const { plan, work, onDisk, stopped } = planDiskResync(ctx, disk.rid, force)
+  const first = plan[0]?.volume ?? stopped[0]?.v ?? ctx.cfg().volumes[0]
+  if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [], volumes: [] }) }
   const skip = force ? Math.min(o.skip, work.length) : 0
   const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk.name, force, mode: o.mode, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
   const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
   const scope = syncScope(ctx, plan.map((x) => x.volume), items)
   const h = runSync(ctx, 'resync', first, items, { force, throttle: o.throttle, resumable, skip })
-  return {
-    id: h.id,
-    done: afterResync(ctx, h.done, 'resync', scope, undefined, () => {
-      if (!force) return plan.some(onDisk) // step 5: anything on this disk still stale
-      return o.mode === 'strict' && plan.some(onDisk)
-    }),
-  }
+  const done = (async () => {
+    const report = await afterResync(ctx, h.done, 'resync', scope, undefined, () => false)
+    report.volumes = diskOutcome(ctx, plan, stopped)
+    const checked = !force || o.mode === 'strict' // AIX makes no final check after a forced resync
+    const left = plan.some(onDisk) || report.volumes.some((x) => !x.synced) || (force && report.failedRegions.length > 0)
+    if (checked && left) {
+      const not = report.volumes.filter((x) => !x.synced).map((x) => x.volume)
+      throw Object.assign(new EngineError('VM_NOTSYNCED', `resync of ${disk.name} left ${report.failedRegions.length} region(s) unsynchronised${not.length ? `; not synchronised: ${not.join(', ')}` : ''}`), { report })
+    }
+    return report
+  })()
+  return { id: h.id, done }
 }
 
 /** Copies plex `source` over every other plex of `v` for `regions`, then hands back what it made current. */

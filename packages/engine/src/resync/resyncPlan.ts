@@ -26,8 +26,10 @@ export function subdiskVolumeRanges(pl: PlRecord, sd: SdRecord, limit: number): 
 export interface DiskRegion {
   volume: VRecord
   region: number
-  /** The plex whose subdisk on the disk holds this region. */
+  /** The first plex whose subdisk on the disk holds this region. */
   plex: PlRecord
+  /** Every plex of the volume with a subdisk on the disk holding this region (two mirrors on one disk, rule 157). */
+  plexes: PlRecord[]
 }
 
 /**
@@ -36,7 +38,7 @@ export interface DiskRegion {
  */
 export function diskRegions(c: Config, dmRid: number, regionSectors: number): DiskRegion[] {
   const sds = c.subdisks.filter((s) => s.sd_dm_rid === dmRid && s.sd_plex_rid && !s.sd_is_log).sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
-  const seen = new Set<string>()
+  const seen = new Map<string, DiskRegion>()
   const out: DiskRegion[] = []
   for (const sd of sds) {
     const pl = c.plexes.find((p) => p.pl_rid === sd.sd_plex_rid)
@@ -47,9 +49,14 @@ export function diskRegions(c: Config, dmRid: number, regionSectors: number): Di
       const last = Math.floor((r.offset + r.length - 1) / regionSectors)
       for (let g = first; g <= last; g++) {
         const key = `${v.v_rid}:${g}`
-        if (seen.has(key)) continue
-        seen.add(key)
-        out.push({ volume: v, region: g, plex: pl })
+        const known = seen.get(key)
+        if (known) {
+          if (!known.plexes.includes(pl)) known.plexes.push(pl)
+          continue
+        }
+        const x = { volume: v, region: g, plex: pl, plexes: [pl] }
+        seen.set(key, x)
+        out.push(x)
       }
     }
   }
