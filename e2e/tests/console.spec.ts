@@ -30,7 +30,7 @@ async function wholeIn(el: Locator, within: Locator) {
   return { text: await el.textContent(), cut, inside: box.x >= pane.x && box.x + box.width <= pane.x + pane.width + 0.5 }
 }
 
-test('rule 140: a tree badge is read whole at 1024x768 and 1920x1080 in both themes, and the row names the whole state', async ({ plexa, page, api }, info) => {
+test('rule 140: a tree badge is read whole at 1024x768 and 1920x1080 in both themes, the row names the whole state, a filter finds rows by name, state or problem, and the tasks and log fold away', async ({ plexa, page, api }, info) => {
   await heal(api)
   await plexa.login()
   await failDisk02(api, page)
@@ -61,6 +61,33 @@ test('rule 140: a tree badge is read whole at 1024x768 and 1920x1080 in both the
   await plexa.select('dm', 'disk02')
   await page.keyboard.press('ArrowDown')
   await expect(page.getByTestId('tree-dm-disk03')).toBeFocused()
+  // the filter: a name, a state or a problem in words, each match under the rows above it
+  const filter = page.getByRole('searchbox', { name: 'filter objects' })
+  await filter.fill('on failed disk')
+  for (const row of ['tree-dg-demodg', 'tree-v-mirvol', 'tree-pl-mirvol-02', 'tree-v-msvol', 'tree-pl-msvol-02']) await expect(page.getByTestId(row)).toBeVisible()
+  await expect(page.getByTestId('tree-count')).toHaveText(/^5 of \d+$/)
+  await expect(page.getByTestId('tree-dm-disk01')).toHaveCount(0)
+  await filter.fill('IOFAIL')
+  await expect(page.getByTestId('tree-pl-mirvol-02')).toBeVisible()
+  await expect(page.getByTestId('tree-pl-mirvol-01')).toHaveCount(0)
+  await tree.screenshot({ path: info.outputPath('tree-filtered.png') })
+  await filter.fill('')
+  await expect(page.getByTestId('tree-dm-disk01')).toBeVisible()
+  // at 1024x768 the tasks and log fold to their tab bars and the drawings take the height
+  await page.setViewportSize({ width: 1024, height: 768 })
+  const before = (await page.getByTestId('main-view').boundingBox())!.height
+  const fold = page.getByRole('button', { name: /Hide tasks and log/ })
+  await expect(fold).toHaveAttribute('aria-expanded', 'true')
+  await fold.click()
+  await expect(page.getByRole('button', { name: /Show tasks and log/ })).toHaveAttribute('aria-expanded', 'false')
+  await expect(page.getByTestId('events')).toHaveCount(0)
+  expect((await page.getByTestId('main-view').boundingBox())!.height).toBeGreaterThan(before + 150)
+  await page.screenshot({ path: info.outputPath('panel-folded-1024.png') })
+  expect(await seriousViolations(page)).toEqual([])
+  // a tab opens it again
+  await page.getByRole('tab', { name: 'Events' }).click()
+  await expect(page.getByTestId('events')).toBeVisible()
+  await expect(page.getByRole('button', { name: /Hide tasks and log/ })).toHaveAttribute('aria-expanded', 'true')
 })
 
 test('rule 141: an alert whose problem is fixed says resolved (no longer red, no banner), stays listed until acknowledged, and "Acknowledge all" acknowledges every open alert for an admin only, audited', async ({ plexa, page, api, browser }, info) => {
@@ -87,7 +114,8 @@ test('rule 141: an alert whose problem is fixed says resolved (no longer red, no
   await expect(page.getByTestId(`banner-${detached.id}`)).toHaveCount(0)
   await expect(page.getByTestId('alert-count')).toContainText('resolved')
   await page.getByRole('tab', { name: 'Overview' }).click()
-  await expect(page.getByTestId(`attention-alert/${detached.id}`)).toContainText('(resolved: plex mirvol-02 is a healthy copy again)')
+  await expect(page.getByTestId(`attention-alert/${detached.id}`)).toHaveAttribute('data-resolved', 'true')
+  await expect(page.getByTestId(`attention-alert/${detached.id}`)).toContainText('resolved: plex mirvol-02 is a healthy copy again')
   await page.getByRole('tab', { name: /^Alerts/ }).click()
   await shots(page, info, 'alerts-resolved')
   // a viewer cannot acknowledge them all

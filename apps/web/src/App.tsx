@@ -57,10 +57,14 @@ function Frame({ onLogout }: { onLogout: () => void }) {
   const openAlerts = useApp((s) => Object.values(s.server.alerts).filter((a) => !a.acked).length)
   const [bottom, setBottom] = useState<'events' | 'alerts' | 'audit'>('events')
   const [tasksTab, setTasksTab] = useState<'running' | 'history'>('running')
+  // the bottom panel (tasks and log) folds to its tab bars, giving a small screen to the drawings
+  const [panel, setPanel] = useState(true)
+  const showTasks = (t: typeof tasksTab) => { setTasksTab(t); setPanel(true) }
+  const showLog = (b: typeof bottom) => { setBottom(b); setPanel(true) }
   const setView = appStore.getState().setView
   const VIEWS = [['overview', 'Overview'], ['volumes', 'Volume view'], ['disks', 'Disk view']] as const
   return (
-    <div className="grid h-full grid-cols-[14rem_1fr_18rem] grid-rows-[auto_auto_1fr_14rem] bg-surface text-fg">
+    <div className={`grid h-full grid-cols-[14rem_1fr_18rem] ${panel ? 'grid-rows-[auto_auto_1fr_14rem]' : 'grid-rows-[auto_auto_1fr_auto]'} bg-surface text-fg`}>
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
@@ -82,22 +86,25 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         <div className={`min-h-0 flex-1 ${staleSince !== undefined ? 'grayscale' : ''}`} data-testid="main-view" data-stale={staleSince !== undefined || undefined}>{view === 'overview' ? <Overview /> : view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
       <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
-      <footer className="col-span-3 grid min-h-0 grid-cols-2 border-t border-slate-200 dark:border-slate-700">
+      <footer id="bottom-panel" data-testid="bottom-panel" data-open={panel} className={`col-span-3 grid min-h-0 grid-cols-2 border-t border-slate-200 dark:border-slate-700 ${panel ? '' : 'pb-1'}`}>
         {/* paint containment: a hundred reporting tasks never repaint the rest of the page */}
-        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={{ contain: 'strict' }}>
+        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={panel ? { contain: 'strict' } : {}}>
           <div className="flex gap-1 px-2 pt-1 text-xs" role="tablist" aria-label="tasks">
-            <button role="tab" aria-selected={tasksTab === 'running'} className={`rounded px-2 ${tasksTab === 'running' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setTasksTab('running')}>Running tasks</button>
-            <button role="tab" aria-selected={tasksTab === 'history'} className={`rounded px-2 ${tasksTab === 'history' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setTasksTab('history')}>Task history</button>
+            <button role="tab" aria-selected={tasksTab === 'running'} className={`rounded px-2 ${tasksTab === 'running' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showTasks('running')}>Running tasks</button>
+            <button role="tab" aria-selected={tasksTab === 'history'} className={`rounded px-2 ${tasksTab === 'history' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showTasks('history')}>Task history</button>
           </div>
-          {tasksTab === 'running' ? <TaskMonitor /> : <TaskHistory />}
+          {panel && (tasksTab === 'running' ? <TaskMonitor /> : <TaskHistory />)}
         </div>
         <div className="flex min-h-0 flex-col overflow-hidden">
-          <div className="flex gap-1 px-2 pt-1 text-xs" role="tablist" aria-label="log">
-            {([['events', 'Events'], ['alerts', `Alerts (${openAlerts} open)`], ['audit', 'Audit']] as const).map(([k, label]) => (
-              <button key={k} role="tab" aria-selected={bottom === k} className={`rounded px-2 ${bottom === k ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setBottom(k)}>{label}</button>
-            ))}
+          <div className="flex items-center gap-1 px-2 pt-1 text-xs">
+            <div className="flex gap-1" role="tablist" aria-label="log">
+              {([['events', 'Events'], ['alerts', `Alerts (${openAlerts} open)`], ['audit', 'Audit']] as const).map(([k, label]) => (
+                <button key={k} role="tab" aria-selected={bottom === k} className={`rounded px-2 ${bottom === k ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showLog(k)}>{label}</button>
+              ))}
+            </div>
+            <button className="ml-auto rounded border px-2" aria-expanded={panel} aria-controls="bottom-panel" onClick={() => setPanel(!panel)}>{panel ? '▾ Hide tasks and log' : '▴ Show tasks and log'}</button>
           </div>
-          <div className="min-h-0 flex-1">{bottom === 'events' ? <EventLog /> : bottom === 'alerts' ? <AlertsPanel /> : <AuditPanel />}</div>
+          {panel && <div className="min-h-0 flex-1">{bottom === 'events' ? <EventLog /> : bottom === 'alerts' ? <AlertsPanel /> : <AuditPanel />}</div>}
         </div>
       </footer>
       <ConfirmHost />

@@ -68,9 +68,9 @@ export function Overview() {
         {items.map((it) => {
           const f = fix(it)
           return (
-            <li key={it.key} data-testid={`attention-${it.key}`} className={`flex items-center gap-2 rounded border border-line p-1 ${TONE[it.severity].text}`}>
-              <span aria-hidden>{TONE[it.severity].icon}</span>
-              <span className="flex-1"><strong>{it.severity.toUpperCase()}</strong> {it.text}</span>
+            <li key={it.key} data-testid={`attention-${it.key}`} data-resolved={it.resolved ? 'true' : undefined} className={`flex items-center gap-2 rounded border border-line p-1 ${TONE[it.resolved ? 'ok' : it.severity].text}`}>
+              <span aria-hidden>{TONE[it.resolved ? 'ok' : it.severity].icon}</span>
+              <span className="flex-1"><strong>{it.resolved ? 'RESOLVED ' : ''}{it.severity.toUpperCase()}</strong> {it.text}{it.resolved && <span className="block">resolved: {it.resolved}; acknowledge it to clear it</span>}</span>
               {f && (
                 <GuardedButton why={why} title={f.label} onClick={f.run}>
                   {f.label}

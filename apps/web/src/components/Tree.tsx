@@ -1,6 +1,7 @@
-import { useMemo, useRef } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { byName, indexConfig } from '../views/layout.ts'
+import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
@@ -63,14 +64,15 @@ function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
   return undefined
 }
 
-/** The object tree: disk groups, their disks, and volumes > plexes > subdisks. Arrow keys move. */
+/** The object tree: disk groups, their disks, and volumes > plexes > subdisks, with a filter. Arrow keys move. */
 export function Tree() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
   const health = useMemo(() => new Map(groups.map((g) => [g.name, groupHealth(g, lab)])), [groups, lab])
+  const [query, setQuery] = useState('')
   // one small object a row, strings built only for the rows in view: 36,000 rows at the large scale
-  const items = useMemo(() => {
+  const all = useMemo(() => {
     const out: Item[] = []
     for (const g of groups) {
       const c = g.config
@@ -89,7 +91,14 @@ export function Tree() {
     return out
   }, [groups])
   // what each row has to notice (undefined for most): a row with a badge is two lines tall
-  const badges = useMemo(() => items.map((it) => healthOf(it, health.get(it.dg))), [items, health])
+  const allBadges = useMemo(() => all.map((it) => healthOf(it, health.get(it.dg))), [all, health])
+  // the filter keeps the rows whose name, state or badge has the text, with the rows above them
+  const { items, badges } = useMemo(() => {
+    const q = query.trim().toLowerCase()
+    if (!q) return { items: all, badges: allBadges }
+    const kept = filterTree(all, (i) => all[i]!.name.toLowerCase().includes(q) || stateOf(all[i]!).toLowerCase().includes(q) || (allBadges[i]?.said.toLowerCase().includes(q) ?? false))
+    return { items: kept.map((i) => all[i]!), badges: kept.map((i) => allBadges[i]) }
+  }, [all, allBadges, query])
   const refs = useRef(new Map<number, HTMLLIElement>())
   const focusNext = useRef<number | undefined>(undefined)
   const scroller = useRef<HTMLElement>(null)
@@ -113,7 +122,12 @@ export function Tree() {
     else focusNext.current = i // rendered after the scroll: focus it then
   }
   return (
-    <nav aria-label="objects" ref={scroller} className="h-full overflow-auto p-2 text-sm">
+    <div className="flex h-full flex-col">
+    <div className="flex items-center gap-1 px-2 pt-1 text-xs">
+      <input type="search" aria-label="filter objects" placeholder="filter: name, state, problem" className="min-w-0 flex-1 rounded border border-slate-400 bg-surface px-1 text-fg" value={query} onChange={(e) => setQuery(e.target.value)} />
+      {query.trim() && <span data-testid="tree-count" className="text-muted">{items.length} of {all.length}</span>}
+    </div>
+    <nav aria-label="objects" ref={scroller} className="min-h-0 flex-1 overflow-auto p-2 text-sm">
       <ul role="tree" aria-label="object tree" style={{ height: offsets.at(-1), position: 'relative' }}>
         {items.slice(from, to).map((it, k) => {
           const i = from + k
@@ -136,7 +150,8 @@ export function Tree() {
             aria-selected={i === index}
             tabIndex={i === index || (index < 0 && i === 0) ? 0 : -1}
             data-testid={`tree-${it.kind}-${it.name}`}
-            title={hh ? `${it.name}: ${hh.said}` : undefined}
+            // the whole line on hover, also where a narrow pane cuts a long name's states
+            title={`${KIND_WORDS[it.kind]} ${it.name}${it.offline ? ' (offline)' : ''}${state ? ` ${state}` : ''}${hh ? `: ${hh.said}` : ''}`}
             className={`cursor-pointer rounded px-1 py-0.5 outline-none focus:ring-2 focus:ring-blue-500 ${i === index ? 'bg-blue-100 dark:bg-blue-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
             style={{ paddingLeft: `${it.depth * 14 + 4}px`, position: 'absolute', top: offsets[i], height: offsets[i + 1]! - offsets[i]!, left: 0, right: 0 }}
             onClick={() => move(i)}
@@ -164,6 +179,8 @@ export function Tree() {
           )
         })}
       </ul>
+      {query.trim() && items.length === 0 && <p className="text-xs text-muted">Nothing matches “{query.trim()}”.</p>}
     </nav>
+    </div>
   )
 }

@@ -40,6 +40,7 @@ describe('alertResolution (rule 141)', () => {
     expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: { ...g, forcedOffline: true } }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: g }, [], [])).toBe('disk group dg is online again')
     expect(alertResolution(alert({ code: 'VM_WRTDAERR', object: 'disk01' }), { dg: g }, [], [])).toBeUndefined()
+    expect(alertResolution(alert({ code: 'VM_MAPFRDWR', object: 'disk02', message: 'configuration copy on disk02 failed to write and is disabled' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ object: 'gone-01' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ dg: 'other', object: 'mir-02' }), { dg: g }, [], [])).toBeUndefined()
   })

@@ -13,15 +13,18 @@ import { groupHealth } from './health.ts'
  *   (VM_NOTSYNCED: a verify mismatch, a failed recovery or resync), a resync, repair or clean
  *   verify of it finished ok after the alert was last seen;
  * - a group forced offline: the group is online again.
- * Anything else (an object that is gone, a failed configuration copy or log: VM_WRTDAERR) stays
- * unresolved.
+ * Anything else (an object that is gone, a failed configuration copy or log: VM_WRTDAERR,
+ * VM_MAPFRDWR) stays unresolved.
  */
+/** A failed configuration copy or log, or a flag that could not be written: the page cannot see when it is mended. */
+const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
+
 export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): string | undefined {
   const g = groups[a.dg]
   if (!g) return undefined
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
   const name = a.object
-  if (name === undefined || a.code === 'VM_WRTDAERR') return undefined
+  if (name === undefined || CANNOT_TELL.has(a.code)) return undefined
   const h = groupHealth(g, lab)
   const plex = h.plexes.get(name)
   if (plex) return plex.problem ? undefined : `plex ${name} is a healthy copy again`

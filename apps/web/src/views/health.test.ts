@@ -49,6 +49,12 @@ describe('groupHealth', () => {
 })
 
 describe('attention', () => {
+  it('keeps a resolved alert listed, with why, after every live problem (rule 141)', () => {
+    const a = (id: number, severity: 'critical' | 'warning'): Alert => ({ id, dg: 'dg', severity, code: 'VM_IO', message: `m${id}`, at: 1, lastAt: 1, count: 1 })
+    const items = attention([demo()], { enabled: true, disks: [], loads: [] }, [a(1, 'critical'), a(2, 'warning')], [], [], new Map([[1, 'plex mir-02 is a healthy copy again']]))
+    expect(items.map((x) => [x.key, x.severity, x.resolved])).toEqual([['alert/2', 'warning', undefined], ['alert/1', 'critical', 'plex mir-02 is a healthy copy again']])
+  })
+
   it('lists the failed disk first with its fix, each volume without full redundancy, and every open alert', () => {
     const g = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } })
     const lab = { enabled: true, disks: [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }], loads: [] }

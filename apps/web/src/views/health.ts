@@ -200,6 +200,8 @@ export interface AttentionItem {
   dg: string
   severity: 'critical' | 'warning'
   text: string
+  /** For an alert whose problem is gone: why (it only waits to be acknowledged). */
+  resolved?: string
   fix:
     | { kind: 'resync-volume'; volume: string }
     | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string }
@@ -242,13 +244,14 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
     }
   }
-  // a resolved alert only waits to be acknowledged: a warning, saying why it is over
+  // a resolved alert only waits to be acknowledged: it says why it is over, and comes last
   for (const a of alerts) {
     if (a.acked) continue
     const over = resolved.get(a.id)
-    out.push({ key: `alert/${a.id}`, dg: a.dg, severity: over ? 'warning' : a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}${over ? ` (resolved: ${over})` : ''}`, fix: { kind: 'ack', alert: a.id } })
+    out.push({ key: `alert/${a.id}`, dg: a.dg, severity: a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`, ...(over ? { resolved: over } : {}), fix: { kind: 'ack', alert: a.id } })
   }
-  return out.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1))
+  const rank = (x: AttentionItem) => (x.resolved ? 2 : x.severity === 'critical' ? 0 : 1)
+  return out.sort((a, b) => rank(a) - rank(b))
 }
 
 /** The health strip's counts for one group. */
