@@ -74,15 +74,15 @@ import type { Task, TaskKind } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
-import { DirtyRegionLog, type LogTarget } from './drl/dirtyRegionLog.ts'
-import { decodeDrl, drlRegionSectors } from './drl/drlFormat.ts'
+import type { DirtyRegionLog } from './drl/dirtyRegionLog.ts'
+import { VolumeLogs } from './drl/volumeLogs.ts'
 import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
 import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { RecordChange, TaskProgress } from './events.ts'
 import { Draft, recordRid } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
-import { hasEnabledLog, isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
+import { isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
 import { runPlexCopy } from './resync/plexCopy.ts'
@@ -232,7 +232,8 @@ export class DiskGroup {
    * about the plex's earlier, since-detached life (`kernelError`).
    */
   private readonly enabledAt = new Map<number, number>()
-  private readonly drlSeq = new Map<number, number>()
+  /** The volumes' dirty region logs (drl/volumeLogs.ts). */
+  private readonly logs: VolumeLogs
   /** The I/O map (io/ioMap.ts), built anew on every commit. */
   private ioMap: IoMap
   /** Plex I/O and its counters (io/plexIo.ts). */
@@ -292,6 +293,19 @@ export class DiskGroup {
       copyWriteFailed: (v, p, err, g) => this.copyWriteFailed(v, p, err, g),
       report: this.warn,
     }
+    this.logs = new VolumeLogs({
+      cfg: () => this.cfg,
+      plexesOf: (vrid) => this.plexesOf(vrid),
+      device: (dmRid) => this.ioMap.device(dmRid),
+      clock: this.clock,
+      maxDirty: init.opts.drlMaxDirty ?? 2048,
+      cleanAgeMs: init.opts.drlCleanAgeMs ?? 5000,
+      regionSectors: REGION_SECTORS,
+      flushVolume: (v) => this.flushVolume(v),
+      transact: (operation, fn) => this.transact(operation, fn),
+      critical: (code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code, message, object }),
+      report: this.warn,
+    })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
     this.store.onCommit((c) => this.announce(c))
@@ -1057,7 +1071,7 @@ export class DiskGroup {
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = this.cfg.volumes.find((x) => x.v_name === volume)
-    const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.readDrl(pre) : undefined
+    const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.logs.readCrashImage(pre) : undefined
     let plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
     const r = await this.transact('v.start', (d) => {
       plan = planStart(d, volume, { wasWritten: (vrid) => this.klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false })
@@ -1076,7 +1090,7 @@ export class DiskGroup {
     if (recovery.fullResync) {
       this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
     }
-    rt.drl ??= this.createDrl(v)
+    rt.drl ??= this.logs.create(v)
     // The crash's dirty regions stay in the log until recovery has copied them.
     const pinned = new Set<number>(crashed && logged ? logged.bits : [])
     if (needSync && rt.drl && v.v_rwback_offset < v.v_len) {
@@ -1186,79 +1200,8 @@ export class DiskGroup {
     for (const [vrid, rt] of this.vols) {
       if (rt.drl) continue
       const v = this.cfg.volumes.find((x) => x.v_rid === vrid)
-      if (v && v.v_kstate === 'ENABLED') rt.drl = this.createDrl(v)
+      if (v && v.v_kstate === 'ENABLED') rt.drl = this.logs.create(v)
     }
-  }
-
-  /** Log subdisks of a volume that can hold a log now (in ENABLED plexes, on present disks). */
-  private logTargets(v: VRecord, anyState = false): LogTarget[] {
-    const out: LogTarget[] = []
-    for (const p of this.plexesOf(v.v_rid)) {
-      if (!p.pl_log_sd_rid || (!anyState && !hasEnabledLog(p))) continue
-      const sd = this.cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
-      const dev = sd && this.ioMap.device(sd.sd_dm_rid)
-      if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })
-    }
-    return out
-  }
-
-  /** DRL for a started volume: needs two data plexes and a log subdisk (checklist F 54). */
-  private createDrl(v: VRecord): DirtyRegionLog | undefined {
-    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
-    const logs = this.logTargets(v)
-    if (data.length < 2 || logs.length === 0) return undefined
-    const logSectors = Math.min(...logs.map((l) => l.sectors))
-    const regionSectors = drlRegionSectors(v.v_len, logSectors, REGION_SECTORS)
-    if (regionSectors === 0) return undefined
-    const nbits = Math.ceil(v.v_len / regionSectors)
-    const vrid = v.v_rid
-    return new DirtyRegionLog({
-      regionSectors,
-      nbits,
-      maxDirty: this.opts.drlMaxDirty ?? 2048,
-      cleanAgeMs: this.opts.drlCleanAgeMs ?? 5000,
-      clock: this.clock,
-      seq: this.drlSeq.get(vrid) ?? 0,
-      targets: () => {
-        const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
-        return cur ? this.logTargets(cur) : []
-      },
-      flushData: async () => {
-        const cur = this.cfg.volumes.find((x) => x.v_rid === vrid)
-        if (cur) await this.flushVolume(cur).catch(handledByThePolicies)
-      },
-      onLogFailure: () => {
-        this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_WRTDAERR', message: `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, object: v.v_name })
-        void this.transact('drl.badlog', (d) => {
-          const x = d.c.volumes.find((y) => y.v_rid === vrid)
-          if (x) x.v_pflag |= V_PFLAG.BADLOG
-        }).catch(reportAs(this.warn, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
-      },
-    })
-  }
-
-  /**
-   * Reads the newest valid DRL image of a volume as engine regions; undefined when the volume
-   * has no usable log (no log subdisk, BADLOG, or every copy torn).
-   */
-  private async readDrl(v: VRecord): Promise<{ regions: RegionSet; bits: RegionSet } | undefined> {
-    if (v.v_pflag & V_PFLAG.BADLOG) return undefined
-    const data = this.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(this.cfg, p))
-    if (data.length < 2) return undefined
-    let best: ReturnType<typeof decodeDrl>
-    for (const t of this.logTargets(v, true)) {
-      const img = decodeDrl(await t.dev.read(t.offset, t.sectors * SECTOR_SIZE).catch(() => Buffer.alloc(0)))
-      if (img && (!best || img.seq > best.seq)) best = img
-    }
-    if (!best) return undefined
-    this.drlSeq.set(v.v_rid, best.seq)
-    const out = new RegionSet()
-    for (const bit of best.dirty) {
-      const first = Math.floor((bit * best.regionSectors) / REGION_SECTORS)
-      const last = Math.floor((Math.min((bit + 1) * best.regionSectors, v.v_len) - 1) / REGION_SECTORS)
-      for (let g = first; g <= last; g++) out.add(g)
-    }
-    return { regions: out, bits: best.dirty }
   }
 
   /**
@@ -2085,9 +2028,3 @@ function refreshDiskState(c: Config, disks: ReadonlyMap<number, { dev: BlockDevi
  * this host as its importer, which this host's next import takes over (its process is gone).
  */
 function staysClaimedByThisHost(): void {}
-
-/**
- * A flush the DRL asks for before it cleans bits that fails has been dealt with by the write
- * exception policies (`flushFailed`: the plexes that failed are detached, their regions stale).
- */
-function handledByThePolicies(): void {}

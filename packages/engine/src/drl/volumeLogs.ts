@@ -1,0 +1,131 @@
+import type { Clock } from '../clock.ts'
+import type { TxResult } from '../config/configStore.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { type ReportFailure, reportAs } from '../failures.ts'
+import { hasEnabledLog, isLogPlexRec } from '../records/plexState.ts'
+import { type Config, type PlRecord, V_PFLAG, type VRecord } from '../records/types.ts'
+import { RegionSet } from '../regionSet.ts'
+import type { Draft } from '../txn.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { DirtyRegionLog, type LogTarget } from './dirtyRegionLog.ts'
+import { decodeDrl, drlRegionSectors } from './drlFormat.ts'
+
+/** What a volume's dirty region log needs from the group. */
+export interface DrlContext {
+  cfg(): Config
+  plexesOf(vrid: number): readonly PlRecord[]
+  /** The device of a disk, when it has one. */
+  device(dmRid: number): BlockDevice | undefined
+  clock: Clock
+  /** voldrl_max_drtregs and the idle age after which a dirty region is cleaned. */
+  maxDirty: number
+  cleanAgeMs: number
+  /** The engine's region size (sectors): the unit a crash image is returned in. */
+  regionSectors: number
+  /** Flushes the volume's plexes before bits are cleaned (a failure is the write policies' to handle). */
+  flushVolume(v: VRecord): Promise<void>
+  transact(operation: string, fn: (d: Draft) => void): Promise<TxResult>
+  critical(code: 'VM_WRTDAERR', message: string, object: string): void
+  report: ReportFailure
+}
+
+/**
+ * The dirty region logs of a group's volumes (SEMANTICS.md 1.12, checklist F): which log
+ * subdisks a volume can log to, a `DirtyRegionLog` for a started volume that has two data plexes
+ * and a log (F 54), and the crash image a start reads before the volume takes writes. A log that
+ * fails marks the volume BADLOG (a crash then needs a full resync).
+ */
+export class VolumeLogs {
+  private readonly ctx: DrlContext
+  /** The sequence number of each volume's newest log image, so a new log writes after it. */
+  private readonly seq = new Map<number, number>()
+
+  constructor(ctx: DrlContext) {
+    this.ctx = ctx
+  }
+
+  /** Log subdisks of a volume that can hold a log now (in ENABLED plexes, or any with `anyState`, on present disks). */
+  targets(v: VRecord, anyState = false): LogTarget[] {
+    const out: LogTarget[] = []
+    const cfg = this.ctx.cfg()
+    for (const p of this.ctx.plexesOf(v.v_rid)) {
+      if (!p.pl_log_sd_rid || (!anyState && !hasEnabledLog(p))) continue
+      const sd = cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)
+      const dev = sd && this.ctx.device(sd.sd_dm_rid)
+      if (sd && dev) out.push({ dev, offset: sd.sd_dev_offset * SECTOR_SIZE, sectors: sd.sd_len, name: sd.sd_name })
+    }
+    return out
+  }
+
+  /** The DRL of a started volume, or undefined without two data plexes and a log subdisk (F 54). */
+  create(v: VRecord): DirtyRegionLog | undefined {
+    const ctx = this.ctx
+    const data = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(ctx.cfg(), p))
+    const logs = this.targets(v)
+    if (data.length < 2 || logs.length === 0) return undefined
+    const logSectors = Math.min(...logs.map((l) => l.sectors))
+    const regionSectors = drlRegionSectors(v.v_len, logSectors, ctx.regionSectors)
+    if (regionSectors === 0) return undefined
+    const vrid = v.v_rid
+    const current = () => ctx.cfg().volumes.find((x) => x.v_rid === vrid)
+    return new DirtyRegionLog({
+      regionSectors,
+      nbits: Math.ceil(v.v_len / regionSectors),
+      maxDirty: ctx.maxDirty,
+      cleanAgeMs: ctx.cleanAgeMs,
+      clock: ctx.clock,
+      seq: this.seq.get(vrid) ?? 0,
+      targets: () => {
+        const cur = current()
+        return cur ? this.targets(cur) : []
+      },
+      flushData: async () => {
+        const cur = current()
+        if (cur) await ctx.flushVolume(cur).catch(handledByThePolicies)
+      },
+      onLogFailure: () => {
+        ctx.critical('VM_WRTDAERR', `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, v.v_name)
+        void ctx.transact('drl.badlog', (d) => {
+          const x = d.c.volumes.find((y) => y.v_rid === vrid)
+          if (x) x.v_pflag |= V_PFLAG.BADLOG
+        }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
+      },
+    })
+  }
+
+  /**
+   * The newest valid DRL image of a volume as engine regions (and its own bits); undefined when
+   * the volume has no usable log (no log subdisk, BADLOG, or every copy torn or unreadable).
+   */
+  async readCrashImage(v: VRecord): Promise<{ regions: RegionSet; bits: RegionSet } | undefined> {
+    const ctx = this.ctx
+    if (v.v_pflag & V_PFLAG.BADLOG) return undefined
+    const data = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(ctx.cfg(), p))
+    if (data.length < 2) return undefined
+    let best: ReturnType<typeof decodeDrl>
+    for (const t of this.targets(v, true)) {
+      const img = decodeDrl(await t.dev.read(t.offset, t.sectors * SECTOR_SIZE).catch(readsAsTorn))
+      if (img && (!best || img.seq > best.seq)) best = img
+    }
+    if (!best) return undefined
+    this.seq.set(v.v_rid, best.seq)
+    const out = new RegionSet()
+    for (const bit of best.dirty) {
+      const first = Math.floor((bit * best.regionSectors) / ctx.regionSectors)
+      const last = Math.floor((Math.min((bit + 1) * best.regionSectors, v.v_len) - 1) / ctx.regionSectors)
+      for (let g = first; g <= last; g++) out.add(g)
+    }
+    return { regions: out, bits: best.dirty }
+  }
+}
+
+/**
+ * A flush the DRL asks for before it cleans bits that fails has been dealt with by the write
+ * exception policies (`flushFailed`: the plexes that failed are detached, their regions stale).
+ */
+function handledByThePolicies(): void {}
+
+/** A log copy that cannot be read is no usable image: it counts as torn. */
+function readsAsTorn(): Buffer {
+  return Buffer.alloc(0)
+}
