@@ -137,10 +137,16 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   await expect(page.locator('[data-testid^="finished-"]').first()).toContainText('MISMATCH')
   // on the volume too, until it is repaired
   await expect(page.getByTestId('differ-mirvol')).toContainText('PLEXES DIFFER in 1 region(s)')
+  // rule 170: plexes known to differ are no full redundancy, on the badge and in the strip
+  await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'differ')
+  await expect(page.getByTestId('health-mirvol')).not.toContainText('FULL REDUNDANCY')
+  await expect(page.getByTestId('health-dg-demodg').getByTestId('count-differ')).toContainText('1 mirrors differ')
   await expect(page.getByRole('alert').filter({ hasText: 'verify of mirvol found 1 region(s) where the plexes differ' })).toBeVisible()
   await shots(page, info, 'task-history-verify-report')
   await report.getByRole('button', { name: 'Repair from mirvol-01' }).click()
   const dialog = page.getByRole('dialog', { name: 'confirm Repair from' })
+  // rule 172: the title names the plex
+  await expect(dialog.getByRole('heading')).toHaveText('Repair from mirvol-01?')
   await expect(dialog).toContainText("overwritten with mirvol-01's data in 1 region(s)")
   await dialog.getByRole('button', { name: 'Confirm' }).click()
   await expect(page.locator('[data-testid^="finished-"]').first()).toContainText('repair of volume mirvol ok')
@@ -148,6 +154,12 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   // verified again: nothing differs
   const again = await api.call('POST', '/api/dgs/demodg/volumes/mirvol/verify')
   await expect.poll(async () => ((await api.call('GET', '/api/tasks/history')).body.tasks as Array<{ taskId: string; verify?: { mismatchCount: number } }>).find((t) => t.taskId === again.body.taskId)?.verify?.mismatchCount, { timeout: 30_000 }).toBe(0)
+  await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'full')
+  // rule 171: the old report is superseded and offers no repair any more
+  const old = page.locator('[data-testid^="verify-report-"]').filter({ hasText: '1 region differs' }).first()
+  await old.locator('summary').click()
+  await expect(old.locator('[data-testid^="superseded-"]')).toBeVisible()
+  await expect(old.getByRole('button', { name: /^Repair from/ })).toHaveCount(0)
   await heal(api)
 })
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { failureWords, runAction } from '../store/commands.ts'
-import type { Action } from '../views/actions.ts'
+import { type Action, confirmTitle } from '../views/actions.ts'
 import { dangerWords, effectWords } from '../views/effect.ts'
 import { useFocusReturn } from '../views/useFocusReturn.ts'
 
@@ -49,10 +49,9 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
   }, [action, force]) // eslint-disable-line react-hooks/exhaustive-deps
   const dangers = group ? dangerWords(action, group, lab) : []
   const blocked = !live ? 'the server cannot be reached: nothing can be done until it answers again' : preview?.error ? 'the dry run refused it (above)' : !preview ? 'waiting for the dry run' : undefined
-  const target = Object.entries(action.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
   return (
     <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-xl rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose}>
-      <h2 className="mb-2 font-semibold">{action.label} {target}?</h2>
+      <h2 className="mb-2 font-semibold">{confirmTitle(action)}</h2>
       {action.warning && <p className="mb-2 font-semibold text-amber-800 dark:text-amber-300" role="alert">⚠ {action.warning}</p>}
       {dangers.map((d) => <p key={d} className="mb-2 font-semibold text-danger" role="alert" data-testid="danger">✕ {d}</p>)}
       {action.force && (

@@ -1,15 +1,17 @@
 import { useMemo } from 'react'
 import { useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, type VolumeHealth, unrepairedMismatches } from '../views/health.ts'
+import { REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, type VolumeHealth, unrepairedMismatches, withMismatch } from '../views/health.ts'
 
 /**
  * A volume's redundancy as colour, icon and words ("⚠ NO REDUNDANCY"), with its kernel and
  * utility state after it and the reasons on hover: the same badge in the drawing and the overview.
  */
-export function HealthBadge({ dg, health, kstate, state }: { dg: string; health: VolumeHealth | undefined; kstate: string; state: string }) {
+export function HealthBadge({ dg, health: base, kstate, state }: { dg: string; health: VolumeHealth | undefined; kstate: string; state: string }) {
   const finished = useApp((s) => s.server.finished)
-  const differ = useMemo(() => unrepairedMismatches(finished), [finished]).get(`${dg}/${health?.volume}`)
+  const differ = useMemo(() => unrepairedMismatches(finished), [finished]).get(`${dg}/${base?.volume}`)
+  // plexes known to differ are no full redundancy (rule 170)
+  const health = base && withMismatch(base, differ)
   if (!health) return <span className="rounded border px-1 text-xs">{kstate} {state}</span>
   const k = REDUNDANCY_STATE[health.redundancy]
   return (

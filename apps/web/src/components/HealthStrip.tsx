@@ -6,7 +6,7 @@ import { stateFill, stateStroke } from '../views/colors.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
-import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, stripCounts } from '../views/health.ts'
+import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, stripCounts, unrepairedMismatches } from '../views/health.ts'
 
 /**
  * Health first: across the top, each group's volumes by redundancy, failed disks, plexes that need
@@ -23,8 +23,10 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   // a resolved alert waits to be acknowledged, but is no live problem: no banner, no red
   const critical = open.filter((a) => a.severity === 'critical' && !resolved.has(a.id))
   const live = open.length - resolved.size
-  const counts = groups.map((g) => stripCounts(g, lab, tasks))
-  const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.failedDisks.length, 0)
+  const finished = useApp((s) => s.server.finished)
+  const differ = useMemo(() => unrepairedMismatches(finished), [finished])
+  const counts = groups.map((g) => stripCounts(g, lab, tasks, differ))
+  const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.byRedundancy.differ + c.failedDisks.length, 0)
   useEffect(() => {
     document.title = `${open.length ? `(${open.length}) ` : ''}${bad ? '⚠ ' : ''}Plexa`
   }, [open.length, bad])

@@ -1,8 +1,10 @@
+import { useMemo } from 'react'
 import { useApp } from '../store/appStore.ts'
 import { describeTask, taskTone } from '../views/describeEvent.ts'
 import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
 import { formatBytes } from '../views/units.ts'
+import { supersededReports } from '../views/verifyReports.ts'
 import { repairRegions } from '../store/commands.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
@@ -16,7 +18,8 @@ export function TaskHistory() {
   const finished = useApp((s) => s.server.finished)
   const why = useWhyNot()
   // the newest verify that found differences opens by itself; the others expand on request
-  const newestMismatch = [...finished].reverse().find((t) => t.verify?.mismatchCount)?.id
+  const superseded = useMemo(() => supersededReports(finished), [finished])
+  const newestMismatch = [...finished].reverse().find((t) => t.verify?.mismatchCount && !superseded.has(t.id))?.id
   return (
     <section aria-label="task history" className="min-h-0 flex-1 overflow-auto p-1 text-xs">
       {finished.length === 0 && <p className="text-muted">No finished tasks yet.</p>}
@@ -51,13 +54,18 @@ export function TaskHistory() {
                         ))}
                       </ul>
                       {t.verify.mismatchCount > t.verify.mismatches.length && <p className="ml-4">and {t.verify.mismatchCount - t.verify.mismatches.length} more regions (not listed: the server keeps the first {t.verify.mismatches.length})</p>}
-                      <span className="flex flex-wrap gap-1">
+                      {superseded.has(t.id) && (
+                        <p className="ml-4" data-testid={`superseded-${t.taskId}`}>
+                          superseded by {superseded.get(t.id)!.kind} {superseded.get(t.id)!.taskId} ({dateTime(superseded.get(t.id)!.finishedAt)}): this report no longer offers a repair; see the newer one
+                        </p>
+                      )}
+                      {!superseded.has(t.id) && t.verify.mismatches.length > 0 && <span className="flex flex-wrap gap-1">
                         {t.verify.mismatches[0]!.groups.flat().map((plex) => (
                           <GuardedButton key={plex} why={why} title={`copy ${plex} over the other plexes in these regions`} onClick={() => repairRegions(t.dg, t.verify!.volume, plex, t.verify!.mismatches.map((m) => m.region))}>
                             Repair from {plex}
                           </GuardedButton>
                         ))}
-                      </span>
+                      </span>}
                     </>
                   )}
                 </details>

@@ -5,7 +5,7 @@ import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth } from '../views/health.ts'
+import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
 
 const ROW_H = 24
 /** A row with something to notice has a second line for it, so the whole badge is read (never cut). */
@@ -69,7 +69,11 @@ export function Tree() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
-  const health = useMemo(() => new Map(groups.map((g) => [g.name, groupHealth(g, lab)])), [groups, lab])
+  const finished = useApp((s) => s.server.finished)
+  const health = useMemo(() => {
+    const differ = unrepairedMismatches(finished)
+    return new Map(groups.map((g) => [g.name, withMismatches(groupHealth(g, lab), differ)]))
+  }, [groups, lab, finished])
   const [query, setQuery] = useState('')
   // one small object a row, strings built only for the rows in view: 36,000 rows at the large scale
   const all = useMemo(() => {

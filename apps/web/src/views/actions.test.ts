@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionsFor } from './actions.ts'
+import { actionsFor, confirmTitle } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -35,5 +35,14 @@ describe('actionsFor', () => {
     expect(v.force).toMatch(/read-writeback/)
     const d = actionsFor(mirror([['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'dm', name: 'disk01' }, 'admin')[0]!
     expect(d.force).toMatch(/lvm_resyncpv/)
+  })
+})
+
+describe('rule 172: the confirmation names what it acts on', () => {
+  it('172: a repair is titled with the plex it copies from, other actions with their target', () => {
+    const repair = { id: 'repair', label: 'Repair from', route: 'POST /api/dgs/:dg/volumes/:volume/repair', params: { dg: 'dg', volume: 'mirvol' }, body: { source: 'mirvol-01', regions: [3] }, destructive: true } as const
+    expect(confirmTitle({ ...repair })).toBe('Repair from mirvol-01?')
+    expect(confirmTitle({ ...repair, label: 'Repair from this plex', body: { source: 'mirvol-02' } })).toBe('Repair from mirvol-02?')
+    expect(confirmTitle({ ...repair, id: 'resync', label: 'Resync', route: 'POST /api/dgs/:dg/volumes/:volume/resync', body: {} })).toBe('Resync mirvol?')
   })
 })

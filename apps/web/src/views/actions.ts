@@ -20,6 +20,16 @@ export interface Action {
   noDryRun?: string
 }
 
+/**
+ * The confirmation's title: the action and what it acts on ("Resync mirvol?"); a repair names the
+ * plex it copies from ("Repair from mirvol-01?"), the volume being in its warning (rule 172).
+ */
+export function confirmTitle(a: Action): string {
+  if (a.id === 'repair' && typeof a.body.source === 'string') return `Repair from ${a.body.source}?`
+  const target = Object.entries(a.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
+  return `${a.label} ${target}?`
+}
+
 /** The actions of the selection, pure: the web and its tests compute the same list. */
 export function actionsFor(c: Config, sel: Selection, role: string | undefined): Action[] {
   const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined

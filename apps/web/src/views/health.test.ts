@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { demo, group } from './testGroups.ts'
-import { attention, groupHealth, stripCounts, unrepairedMismatches } from './health.ts'
+import { attention, groupHealth, stripCounts, unrepairedMismatches, withMismatches } from './health.ts'
 import { dangerWords } from './effect.ts'
 import { dateTime } from './format.ts'
 import type { Action } from './actions.ts'
@@ -105,6 +105,19 @@ describe('unrepairedMismatches', () => {
     // a resync of a disk the volume is on does not count: only what copied over the volume
     expect(unrepairedMismatches([t(1, 'verify', 1), t(2, 'resync', undefined, 'disk disk02')]).size).toBe(1)
     expect(attention([], { enabled: false, disks: [], loads: [] }, [], [t(1, 'verify', 1)])[0]).toMatchObject({ key: 'dg/mir/mismatch', severity: 'critical' })
+  })
+  it('170: plexes known to differ are no full redundancy: the volume (badge, tree) and the strip say its mirrors differ, until a repair or a clean verify', () => {
+    const g = demo()
+    const differ = unrepairedMismatches([t(1, 'verify', 2)])
+    const mir = withMismatches(groupHealth(g, []), differ).volumes.get('mir')!
+    expect(mir.redundancy).toBe('differ')
+    expect(mir.problems.some((p) => p.includes('task-1'))).toBe(true)
+    expect(withMismatches(groupHealth(g, []), differ).volumes.get('ms')!.redundancy).toBe('full')
+    expect(stripCounts(g, [], [], differ).byRedundancy).toMatchObject({ full: 2, differ: 1 })
+    // mended: nothing differs any more
+    const mended = unrepairedMismatches([t(1, 'verify', 2), t(2, 'repair'), t(3, 'verify', 0)])
+    expect(withMismatches(groupHealth(g, []), mended).volumes.get('mir')!.redundancy).toBe('full')
+    expect(stripCounts(g, [], [], mended).byRedundancy).toMatchObject({ full: 3, differ: 0 })
   })
 })
 

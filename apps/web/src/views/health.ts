@@ -13,12 +13,13 @@ import { indexConfig } from './layout.ts'
  * more is "degraded"; no healthy copy (or the volume detached) is "failed"; a volume built of one
  * plex has full redundancy as designed, and says "not mirrored".
  */
-export type Redundancy = 'full' | 'degraded' | 'none' | 'failed' | 'stopped'
+export type Redundancy = 'full' | 'differ' | 'degraded' | 'none' | 'failed' | 'stopped'
 
-export const REDUNDANCY_ORDER: Redundancy[] = ['failed', 'none', 'degraded', 'stopped', 'full']
+export const REDUNDANCY_ORDER: Redundancy[] = ['failed', 'none', 'differ', 'degraded', 'stopped', 'full']
 
 export const REDUNDANCY_WORDS: Record<Redundancy, string> = {
   full: 'full redundancy',
+  differ: 'mirrors differ',
   degraded: 'degraded',
   none: 'no redundancy',
   failed: 'failed',
@@ -26,8 +27,8 @@ export const REDUNDANCY_WORDS: Record<Redundancy, string> = {
 }
 
 /** The state colour of each redundancy (the theme's state variables: colour, words and icon agree). */
-export const REDUNDANCY_STATE: Record<Redundancy, StateKey> = { full: 'ok', degraded: 'stale', none: 'failed', failed: 'failed', stopped: 'offline' }
-export const REDUNDANCY_ICON: Record<Redundancy, string> = { full: '✓', degraded: '▲', none: '⚠', failed: '✕', stopped: '■' }
+export const REDUNDANCY_STATE: Record<Redundancy, StateKey> = { full: 'ok', differ: 'failed', degraded: 'stale', none: 'failed', failed: 'failed', stopped: 'offline' }
+export const REDUNDANCY_ICON: Record<Redundancy, string> = { full: '✓', differ: '≠', degraded: '▲', none: '⚠', failed: '✕', stopped: '■' }
 
 export interface VolumeHealth {
   volume: string
@@ -226,7 +227,7 @@ export function importItem(p: PendingImport): AttentionItem {
 export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = [], imports: readonly PendingImport[] = [], resolved: ReadonlyMap<number, string> = new Map()): AttentionItem[] {
   const out: AttentionItem[] = imports.map(importItem)
   for (const [key, t] of unrepairedMismatches(finished)) {
-    const [dg, volume] = key.split('/') as [string, string]
+    const [dg, volume] = splitKey(key)
     out.push({ key: `${key}/mismatch`, dg, severity: 'critical', text: `volume ${volume}: its plexes differ in ${t.verify!.mismatchCount} region(s) (verify ${t.taskId}); choose the plex whose data is right in the task history's verify report`, fix: { kind: 'none' } })
   }
   for (const g of groups) {
@@ -265,19 +266,59 @@ export interface StripCounts {
 
 const countsCache = new WeakMap<GroupHealth, Omit<StripCounts, 'runningTasks'>>()
 
-/** The strip's counts; what comes from the health is counted once per health (not at every task report). */
-export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView[]): StripCounts {
+/**
+ * The strip's counts; what comes from the health is counted once per health (not at every task
+ * report); a fully redundant volume whose plexes a verify found different counts as "mirrors
+ * differ" (rule 170).
+ */
+export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView[], mismatches: ReadonlyMap<string, FinishedTask> = new Map()): StripCounts {
   const h = groupHealth(g, lab)
   let counts = countsCache.get(h)
   if (!counts) {
-    const byRedundancy: Record<Redundancy, number> = { full: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
+    const byRedundancy: Record<Redundancy, number> = { full: 0, differ: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
     for (const v of h.volumes.values()) byRedundancy[v.redundancy]++
     let stalePlexes = 0
     for (const p of h.plexes.values()) if (p.problem) stalePlexes++
     counts = { dg: g.name, byRedundancy, failedDisks: [...h.disks.values()].filter((d) => diskIsBad(d.status)).map((d) => d.disk), stalePlexes }
     countsCache.set(h, counts)
   }
-  return { ...counts, runningTasks: tasks.filter((t) => t.dg === g.name).length }
+  const byRedundancy = { ...counts.byRedundancy }
+  for (const key of mismatches.keys()) {
+    const [dg, volume] = splitKey(key)
+    if (dg === g.name && h.volumes.get(volume)?.redundancy === 'full') byRedundancy.full--, byRedundancy.differ++
+  }
+  return { ...counts, byRedundancy, runningTasks: tasks.filter((t) => t.dg === g.name).length }
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf('/')
+  return [key.slice(0, at), key.slice(at + 1)]
+}
+
+/**
+ * Rule 170: a volume whose plexes a verify found different (and no repair, resync of it or clean
+ * verify mended since) has no full redundancy: its mirrors differ. A fully redundant volume reads
+ * "mirrors differ"; any other keeps its redundancy; both say where and which verify found it.
+ */
+export function withMismatch(v: VolumeHealth, differ: FinishedTask | undefined): VolumeHealth {
+  if (!differ?.verify?.mismatchCount) return v
+  const problem = `its plexes differ in ${differ.verify.mismatchCount} region(s) (verify ${differ.taskId}): repair from the plex whose data is right`
+  const redundancy: Redundancy = v.redundancy === 'full' ? 'differ' : v.redundancy
+  const words = redundancy === 'differ' ? `mirrors differ: ${v.copies} copies, not known to hold the same data` : v.words
+  return { ...v, redundancy, words, problems: [...v.problems, problem] }
+}
+
+/** A group's health with rule 170 laid over it: the volumes whose mirrors differ (the same health when none does). */
+export function withMismatches(h: GroupHealth, mismatches: ReadonlyMap<string, FinishedTask>): GroupHealth {
+  let volumes: Map<string, VolumeHealth> | undefined
+  for (const [key, t] of mismatches) {
+    const [dg, volume] = splitKey(key)
+    const v = dg === h.dg ? h.volumes.get(volume) : undefined
+    if (!v) continue
+    volumes ??= new Map(h.volumes)
+    volumes.set(volume, withMismatch(v, t))
+  }
+  return volumes ? { ...h, volumes } : h
 }
 
 /**
