@@ -76,7 +76,8 @@ import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import type { DirtyRegionLog } from './drl/dirtyRegionLog.ts'
 import { VolumeLogs } from './drl/volumeLogs.ts'
-import { type CopyView, type FailureDecision, decideFailure } from './io/exceptionPolicy.ts'
+import type { FailureDecision } from './io/exceptionPolicy.ts'
+import { KernelDetach } from './io/kernelDetach.ts'
 import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { RecordChange, TaskProgress } from './events.ts'
 import { Draft, recordRid } from './txn.ts'
@@ -215,18 +216,14 @@ export class DiskGroup {
   private readonly klog: KernelLog
   /** Running tasks and their events (tasks/taskRegistry.ts). */
   private readonly tasks: TaskRegistry
-  /**
-   * Plexes an I/O error's decision is kernel-detaching and whose commit has not landed yet, with the
-   * life (`enabledAt`) it was decided for: no current copy meanwhile (rule 118).
-   */
-  private readonly detaching = new Map<number, number | undefined>()
+  /** The exception policy applied and the kernel detach (io/kernelDetach.ts). */
+  private readonly detach: KernelDetach
   /** What the region copy, verify and plex copy use of the group (resync/). */
   private readonly sync: SyncContext
   private readonly opts: OpenOptions
   private readonly sleep: (ms: number) => Promise<void>
   private readonly stale: StaleMaps
   private mapSeq: number
-  private errSeq = 0
   /**
    * The tid of the commit that last made each plex ENABLED: a kernel error decided before it was
    * about the plex's earlier, since-detached life (`kernelError`).
@@ -305,6 +302,18 @@ export class DiskGroup {
       transact: (operation, fn) => this.transact(operation, fn),
       critical: (code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code, message, object }),
       report: this.warn,
+    })
+    this.detach = new KernelDetach({
+      cfg: () => this.cfg,
+      committing: () => this.committing,
+      plexesOf: (vrid) => this.plexesOf(vrid),
+      canRead: (p, s, n) => this.canRead(p, s, n),
+      enabledAt: this.enabledAt,
+      stale: this.stale,
+      klog: this.klog,
+      unflushed: (v) => this.runtime(v).unflushed,
+      transact: (operation, fn) => this.transact(operation, fn),
+      alert: (message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message, ...(object !== undefined ? { object } : {}) }),
     })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
@@ -920,7 +929,7 @@ export class DiskGroup {
   private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
     const v = d.volOf(pl)
     if (!v || v.v_kstate !== 'ENABLED' || force) return
-    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.beingDetached(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
+    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.detach.beingDetached(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
     const [first, ...rest] = others
     const uncovered = !first || [...(this.stale.get(first.pl_rid)?.regions ?? [])].some((g) => rest.every((p) => this.stale.isStale(p.pl_rid, g)))
     if (uncovered) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} with regions no other plex holds current`)
@@ -1418,130 +1427,22 @@ export class DiskGroup {
     this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op, offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
   }
 
-  /**
-   * The exception policy for an I/O of `targets` that failed on `failed`, decided against what the
-   * volume's copies are now (one function for foreground writes, flushes, reads and resync
-   * copies): a plex being taken away by a commit in flight (rule 117) or by another error's
-   * detach not committed yet is neither a participant nor a current copy, and the last current
-   * copy of a region is never detached (rule 118). The detaches it decides are recorded at once,
-   * so a failure decided next sees them.
-   */
+  /** The exception policy for a failed I/O (io/kernelDetach.ts). */
   private decideFailure(v: VRecord, op: 'read' | 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision {
-    const plexes = this.plexesOf(v.v_rid)
-    const part = targets.flatMap((t) => plexes.filter((p) => p.pl_rid === t.pl_rid && p.pl_kstate === 'ENABLED' && !this.leaving(p)))
-    const view: CopyView = {
-      plexes: plexes.map((p) => p.pl_rid),
-      regions: Math.ceil(v.v_len / REGION_SECTORS),
-      isCurrent: (rid, g) => plexes.some((p) => p.pl_rid === rid && this.isCurrentCopy(v, p, g)),
-    }
-    // the copy kept when only one can stay: the preferred plex, else the first
-    const keepOrder = [...plexes].sort((a, b) => Number(b.pl_name === v.v_pref_name) - Number(a.pl_name === v.v_pref_name)).map((p) => p.pl_rid)
-    const policies = op === 'read' ? { some: v.v_r_some, all: v.v_r_all } : { some: v.v_w_some, all: v.v_w_all }
-    const decision = decideFailure(policies, part.map(policyPlex), failed, view, keepOrder)
-    for (const rid of decision.detachPlexes) this.detaching.set(rid, this.enabledAt.get(rid))
-    return decision
+    return this.detach.decide(v, op, targets, failed)
   }
 
-  /**
-   * What the kernel records after an I/O error: the failed regions become stale on the failing
-   * plexes, detaches go to the kernel log first (so no restart picks those plexes as a source,
-   * E 50), then the configuration commits KDETACH, detach_tid, lasterr and IOFAIL (E 46).
-   */
-  private async kernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
-    try {
-      await this.recordKernelError(v, failed, decision, regions)
-    } finally {
-      for (const rid of decision.detachPlexes) if (this.detaching.get(rid) === this.enabledAt.get(rid)) this.detaching.delete(rid)
-    }
+  /** Records what an I/O error's decision does (io/kernelDetach.ts). */
+  private kernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
+    return this.detach.record(v, failed, decision, regions)
   }
 
-  private async recordKernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
-    const { detachPlexes: detach, detachVolume } = decision
-    const seq = ++this.errSeq
-    const excluded = new Set(failed)
-    // A region becomes stale on a failing plex only while another current copy of it exists: the
-    // last copy of a region, even one a write failed on, stays the best data there is.
-    const markStale = (rid: number, g: number) => {
-      if (!this.hasCurrentCopy(v, g, excluded)) return
-      this.stale.track(rid)
-      this.stale.add(rid, g, g)
-    }
-    for (const rid of failed) for (const g of regions) markStale(rid, g)
-    const newly = detach.filter((rid) => this.cfg.plexes.find((p) => p.pl_rid === rid)?.pl_kstate === 'ENABLED')
-    // The detach is decided for the plex as it is now: one detached and enabled again while this
-    // error is recorded (a resync or attach handing it back) is not detached by it (rule 73).
-    const since = new Map(newly.map((rid) => [rid, this.enabledAt.get(rid)]))
-    const sameLife = (rid: number) => this.enabledAt.get(rid) === since.get(rid)
-    // A failing disk may also have lost writes it acknowledged but never flushed.
-    for (const rid of newly) {
-      this.stale.track(rid)
-      for (const g of this.runtime(v).unflushed) markStale(rid, g)
-    }
-    await this.stale.persist()
-    const logged = newly.filter(sameLife)
-    if (logged.length) {
-      for (const rid of logged) this.klog.detached.push({ plexRid: rid, tid: this.cfg.tid })
-      await this.writeKlog()
-    }
-    const detached: number[] = []
-    await this.transact('kernel.error', (d) => {
-      for (const rid of failed) {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (pl) pl.pl_lasterr = seq
-      }
-      detached.length = 0
-      for (const rid of logged) {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl || pl.pl_kstate !== 'ENABLED' || !sameLife(rid)) continue
-        detached.push(rid)
-        pl.pl_kstate = 'DETACHED'
-        pl.pl_pflag |= PL_PFLAG.KDETACH
-        pl.pl_detach_tid = d.c.tid
-        pl.pl_state = 'IOFAIL'
-        pl.pl_tflag &= ~PL_TFLAG.COMPLETE
-      }
-      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x) {
-        x.v_lasterr = seq
-        if (detachVolume && x.v_kstate === 'ENABLED') {
-          x.v_kstate = 'DETACHED'
-          x.v_detach_tid = d.c.tid
-        }
-      }
-    })
-    for (const rid of detached) {
-      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} was detached after an I/O error`, object: pl?.pl_name })
-    }
-    for (const rid of decision.kept) {
-      const pl = this.cfg.plexes.find((p) => p.pl_rid === rid)
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `plex ${pl?.pl_name} of ${v.v_name} had an I/O error but holds the last current copy of some of the volume: it stays attached and the I/O failed`, object: pl?.pl_name })
-    }
-    if (detachVolume) this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message: `volume ${v.v_name} was detached after an I/O error`, object: v.v_name })
-  }
-
-  /** Is there a current, readable copy of region `g` outside `exclude`? */
-  private hasCurrentCopy(v: VRecord, g: number, exclude: Set<number>): boolean {
-    return this.plexesOf(v.v_rid).some((p) => !exclude.has(p.pl_rid) && this.isCurrentCopy(v, p, g))
-  }
-
-  /** Is `p` a current copy of region `g` of `v`: ACTIVE, serving it, not stale there, not being taken away? */
   private isCurrentCopy(v: VRecord, p: PlRecord, g: number): boolean {
-    const s = g * REGION_SECTORS
-    return p.pl_state === 'ACTIVE' && !this.leaving(p) && this.canRead(p, s, Math.min(REGION_SECTORS, v.v_len - s))
+    return this.detach.isCurrentCopy(v, p, g)
   }
 
-  /** Is an I/O error's detach of `p`, in its present life, decided but not committed yet (rule 118)? */
-  private beingDetached(p: PlRecord): boolean {
-    return this.detaching.has(p.pl_rid) && this.detaching.get(p.pl_rid) === this.enabledAt.get(p.pl_rid)
-  }
-
-  /** Is `p` being taken away from serving its volume: by a transaction being committed (rule 117) or an error's detach (rule 118)? */
   private leaving(p: PlRecord): boolean {
-    if (this.beingDetached(p)) return true
-    if (!this.committing) return false
-    const next = this.committing.plexes.find((x) => x.pl_rid === p.pl_rid)
-    return !next || next.pl_vol_rid !== p.pl_vol_rid || !isServing(next) || next.pl_state !== 'ACTIVE'
+    return this.detach.leaving(p)
   }
 
   private plexDisks(p: PlRecord): string {
@@ -1934,13 +1835,8 @@ function regionsOf(s: number, n: number): number[] {
   return Array.from({ length: last - first + 1 }, (_, i) => first + i)
 }
 
-
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
 export type TaskHandle<R = SyncReport> = Handle<R>
-
-function policyPlex(p: PlRecord) {
-  return { rid: p.pl_rid, complete: (p.pl_tflag & PL_TFLAG.COMPLETE) !== 0, noError: (p.pl_pflag & PL_PFLAG.NOERROR) !== 0 }
-}
 
 /** A record of a vxmake batch. */
 export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
