@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from '@playwright/test'
 import { type Api, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
-test.describe.configure({ mode: 'serial' })
+// axe-core passes in both themes in every test: slow on a machine busy with other runs
+test.describe.configure({ mode: 'serial', timeout: 180_000 })
 
 interface Sd { sd_name: string; sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number; sd_is_log: boolean; sd_len: number }
 const config = async (api: Api) => (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number; dm_diskid: string }>; subdisks: Sd[] }

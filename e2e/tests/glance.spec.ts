@@ -217,6 +217,8 @@ test('Tab reaches every subdisk in both views and Enter selects it, and a disabl
 })
 
 test('axe-core finds nothing serious in either view, the properties or a dialog, light or dark (rule 93)', async ({ plexa, page }) => {
+  // six axe-core passes: about 20 s alone, over 60 s on a machine busy with other runs
+  test.setTimeout(180_000)
   await page.setViewportSize({ width: 1280, height: 800 })
   await plexa.login()
   await plexa.select('pl', 'mirvol-02')
