@@ -15,6 +15,7 @@ import { allowedHosts } from './http/hostCheck.ts'
 import { Lab } from './lab.ts'
 import { Metrics } from './metrics.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
+import { IoErrorEnricher } from './ioErrorDisks.ts'
 import { History, type HistoryOptions } from './history/history.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
@@ -138,10 +139,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   hub = new Hub({ clock, snapshot: () => snapshot(services), ...(o.hub ?? {}) })
   services.hub = hub
   hub.subscribe((e, frameBytes) => history.record(e, frameBytes))
+  // an I/O error names the disks whose I/O failed, not every disk of its plex (rule 173)
+  const ioErrors = new IoErrorEnricher(
+    (dg) => storage.groups.get(dg),
+    (dg, disk, op) => lab.view().disks.some((d) => d.dg === dg && d.disk === disk && (d.failed === 'both' || (op === 'read' ? d.failed === 'read' : d.failed === 'write'))),
+  )
   const offEvents = storage.onEvent((dg, e) => {
     metrics.onEvent(dg, e)
     const { seq: _seq, at: _at, ...body } = e
-    history.engine(dg, body)
+    history.engine(dg, ioErrors.enrich(dg, body))
   })
   // DRL and stale maps change with every write: publish them when they change, once a second.
   const lastMaps = new Map<string, string>()

@@ -111,6 +111,9 @@ The first frame is \`{"type": "hello", "protocol": 1, "seq": N, "snapshot": {...
 \`{"type": "event", "event": {"seq": N, "at": ms, "type": ...}}\` for every engine event
 (\`config.committed\`, \`kstate.changed\`, \`io.error\`, \`alert\`, \`task.progress\`, \`task.finished\`, \`dg.state\`),
 \`dg.maps\` (DRL dirty and stale regions when they change), \`audit\` and \`lab.*\` events.
+An \`io.error\` carries, besides the engine's \`disk\` (every disk of the plex), \`failedDisks\`: the
+disk(s) whose I/O failed (of the disks the failed range lies on, those known to fail it: failed
+by the lab, without a device, removed; else every disk the range lies on).
 Reconnect with \`/ws?lastSeq=N\` to get \`{"type": "resumed"}\` and exactly the events after N, or a fresh
 \`hello\` when the server no longer has them. Send \`{"type": "ping"}\` for \`{"type": "pong"}\`. Frames are
 at most 64 KiB; a client that stops reading is dropped.

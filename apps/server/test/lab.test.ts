@@ -38,6 +38,9 @@ describe('lab mode', () => {
       const plexState = async () => (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
       await until('mir-02 IOFAIL', async () => (await plexState()).pl_state === 'IOFAIL')
       expect(await plexState()).toMatchObject({ pl_state: 'IOFAIL', pl_kstate: 'DETACHED' })
+      // rule 173: the streamed io.error names the disk whose I/O failed
+      const events = (await call(t.url, 'GET', '/api/history', { auth: t.adminToken })).body.events as Array<{ event: { type: string; plex?: string; failedDisks?: string[] } }>
+      expect(events.find((e) => e.event.type === 'io.error' && e.event.plex === 'mir-02')?.event.failedDisks).toEqual(['disk02'])
       await post('/api/lab/load/stop', { dg: 'tdg', volume: 'mir' })
       await post('/api/lab/dgs/tdg/disks/disk02/restore')
       const r = await post('/api/dgs/tdg/disks/disk02/resync', { force: false })

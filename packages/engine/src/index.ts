@@ -18,7 +18,8 @@ export type { EngineEvent, EngineEventBody, RecordChange, TaskProgress, Unsubscr
 export type { Clock } from './clock.ts'
 export { systemClock, createManualClock } from './clock.ts'
 export { SECTOR_SIZE } from './units.ts'
-export { mapStripe } from './layout/plexMap.ts'
+export { mapStripe, mapPlan, planPlex } from './layout/plexMap.ts'
+export type { PlexPlan, PlexPiece } from './layout/plexMap.ts'
 export { plexGeometry } from './records/derive.ts'
 export { SETTABLE, PLEX_STATES, VOLUME_STATES } from './fieldEdit.ts'
 

@@ -104,7 +104,12 @@ export interface HistoryView {
 
 /** Everything the server streams, with the server's own strictly increasing seq. */
 export type ServerEventBody =
-  | Exclude<EngineEventBody, { type: 'task.progress' }>
+  | Exclude<EngineEventBody, { type: 'task.progress' } | { type: 'io.error' }>
+  /**
+   * An I/O error: `disk` names every disk of the plex (the engine's), `failedDisks` the ones whose
+   * I/O failed (rule 173; absent in events recorded before it was added).
+   */
+  | (Extract<EngineEventBody, { type: 'io.error' }> & { failedDisks?: string[] })
   | ({ type: 'task.progress' } & TaskView)
   | { type: 'alert.raised'; alert: Alert }
   | { type: 'alert.acked'; alert: Alert }

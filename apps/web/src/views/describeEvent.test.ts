@@ -31,3 +31,12 @@ describe('describeEvent', () => {
     expect(describeEvent({ seq: 1, at: 0, type: 'alert.raised', alert })).toEqual({ kind: 'alert', tone: 'critical', text: 'CRITICAL VM_IO: plex mirvol-02 of mirvol was detached after an I/O error (seen 3 times)' })
   })
 })
+
+describe('rule 173: the I/O-error sentence names the disk whose I/O failed', () => {
+  it('173: a striped plex over disk01 and disk02 that failed on disk02 blames disk02 alone', () => {
+    const e: ServerEvent = { type: 'io.error', seq: 1, at: 0, dg: 'demodg', volume: 'msvol', plex: 'msvol-02', disk: 'disk01,disk02', failedDisks: ['disk02'], op: 'write', offset: 0, length: 4096, code: 'VM_IO' }
+    const text = describeEvent(e).text
+    expect(text).toContain('plex msvol-02 (disk disk02)')
+    expect(text).not.toContain('disk01')
+  })
+})

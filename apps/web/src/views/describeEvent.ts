@@ -126,6 +126,12 @@ const OPS: Record<string, string> = {
 
 const KIND = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' } as const
 
+/** The disk(s) whose I/O failed (rule 173); an event recorded before the server said so names the plex's disks. */
+function failedOn(e: Extract<ServerEvent, { type: 'io.error' }>): string {
+  const disks = e.failedDisks?.length ? e.failedDisks : e.disk.split(',').filter(Boolean)
+  return `${disks.length > 1 ? 'disks' : 'disk'} ${disks.join(', ')}`
+}
+
 /** One event of the log as a sentence for people, with its tone and filter. */
 export function describeEvent(e: ServerEvent): Sentence {
   switch (e.type) {
@@ -136,7 +142,7 @@ export function describeEvent(e: ServerEvent): Sentence {
     case 'alert':
       return { kind: 'alert', tone: e.severity, text: `${e.severity.toUpperCase()} ${e.code}: ${e.message}` }
     case 'io.error':
-      return { kind: 'alert', tone: 'warning', text: `I/O error: ${e.op} of ${bytes(e.length)} at ${bytes(e.offset)} failed on plex ${e.plex} (disk ${e.disk}) of ${e.volume}: ${e.code}` }
+      return { kind: 'alert', tone: 'warning', text: `I/O error: ${e.op} of ${bytes(e.length)} at ${bytes(e.offset)} failed on plex ${e.plex} (${failedOn(e)}) of ${e.volume}: ${e.code}` }
     case 'kstate.changed':
       return { kind: 'change', tone: e.to === 'ENABLED' ? 'ok' : e.to === 'DETACHED' ? 'warning' : 'info', text: `${e.kind === 'pl' ? 'plex' : 'volume'} ${e.name} went from ${e.from} to ${e.to}` }
     case 'config.committed': {
