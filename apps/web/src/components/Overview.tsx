@@ -42,7 +42,7 @@ export function Overview() {
       }
       case 'resync-disk': {
         const a = pick({ kind: 'dm', name: f.disk }, 'resyncdisk')
-        return a && { label: `Resync disk ${f.disk}`, run: () => appStore.getState().confirm(a) }
+        return a && { label: `Resync disk ${f.disk}${it.covers ? ` (covers ${it.covers.join(', ')})` : ''}`, run: () => appStore.getState().confirm(a) }
       }
       case 'replace-disk': {
         const dm = g.config.disks.find((d) => d.dm_name === f.disk)

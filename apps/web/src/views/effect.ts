@@ -61,9 +61,24 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
   }
   if (a.id === 'att' && bytes !== undefined) out.push(`${formatBytes(bytes)} to copy into ${plexName}; the volume stays in use meanwhile`)
   if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(bytes === 0 ? 'nothing to copy: every copy is current' : `${formatBytes(bytes)} to copy (${dry.regions ?? '?'} region(s))`)
+  if (a.id === 'resyncdisk' && bytes) out.push(diskResyncCovers(g, lab, a.params.disk ?? ''))
   if (a.id === 'stop') out.push(`${a.params.volume} will be unavailable until started again; its NBD clients are disconnected`)
   for (const ch of dry.changes ?? []) out.push(changeWords(c, ch))
   return out
+}
+
+/**
+ * Rule 174: what a disk resync brings back, by volume: each plex in trouble with a subdisk on the
+ * disk ("mirvol: plex mirvol-02; msvol: plex msvol-02").
+ */
+export function diskResyncCovers(g: GroupView, lab: LabView['disks'], disk: string): string {
+  const byVolume = new Map<string, string[]>()
+  for (const p of groupHealth(g, lab).plexes.values()) {
+    if (!p.problem || !p.disks.includes(disk)) continue
+    byVolume.set(p.volume, [...(byVolume.get(p.volume) ?? []), p.plex])
+  }
+  if (!byVolume.size) return `no plex on ${disk} is known to be in trouble: it copies what the stale maps say`
+  return `it covers ${[...byVolume].map(([v, plexes]) => `${v} (plex ${plexes.join(', ')})`).join(', ')}`
 }
 
 /** Warnings that stand out in a confirmation: a failed disk in the way, a log plex, an abort. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { demo, group } from './testGroups.ts'
 import { attention, groupHealth, stripCounts, unrepairedMismatches, withMismatches } from './health.ts'
-import { dangerWords } from './effect.ts'
+import { dangerWords, effectWords } from './effect.ts'
 import { dateTime } from './format.ts'
 import type { Action } from './actions.ts'
 
@@ -79,6 +79,21 @@ describe('a disk restored after I/O errors (rule 113)', () => {
     expect(dangerWords(resyncDisk, g, restored)).toEqual([])
     const item = attention([g], { enabled: true, disks: restored, loads: [] }, []).find((i) => i.key === 'dg/dm/disk02')!
     expect(item).toMatchObject({ severity: 'warning', fix: { kind: 'resync-disk', disk: 'disk02' } })
+  })
+  it('174: one disk resync that covers the volumes to resync is recommended first, saying it covers them', () => {
+    const restored = [{ dg: 'dg', disk: 'disk02', failed: 'none' as const, latencyMs: 0, failedAt: 1_700_000_000_000 }]
+    // after a restore: mir-02 (disk02) kernel-detached, ms-02 (disk02, disk03) stale
+    const both = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' }, 'ms-02': { st: 'STALE' } })
+    const items = attention([both], { enabled: true, disks: restored, loads: [] }, [])
+    const fixes = items.filter((i) => i.fix.kind === 'resync-disk' || i.fix.kind === 'resync-volume')
+    expect(fixes[0]).toMatchObject({ fix: { kind: 'resync-disk', disk: 'disk02' }, covers: ['mir', 'ms'] })
+    expect(fixes.slice(1).map((i) => i.fix)).toEqual([{ kind: 'resync-volume', volume: 'mir' }, { kind: 'resync-volume', volume: 'ms' }])
+    // a volume whose trouble lies off the disk is not covered
+    const off = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' }, 'ms-01': { st: 'STALE' } })
+    expect(attention([off], { enabled: true, disks: restored, loads: [] }, []).find((i) => i.fix.kind === 'resync-disk')!.covers).toEqual(['mir'])
+    // its dry run names the volumes and plexes it brings back
+    const words = effectWords(resyncDisk, both, restored, { bytes: 511.5 * 1048576, regions: 1023 })
+    expect(words).toContain('it covers mir (plex mir-02), ms (plex ms-02)')
   })
   it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
     const failing = [{ dg: 'dg', disk: 'disk02', failed: 'write' as const, latencyMs: 0, failedAt: 1 }]

@@ -68,6 +68,8 @@ export interface PlexHealth {
   problem?: string
   /** The failed disks it has a subdisk on. */
   failedDisks: string[]
+  /** Every disk it has a subdisk on. */
+  readonly disks: string[]
 }
 
 export interface GroupHealth {
@@ -177,7 +179,16 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
       else if (!log && stale && (stale.full || stale.regions.length) && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} has ${stale.full ? 'all' : stale.regions.length} stale region${stale.full || stale.regions.length !== 1 ? 's' : ''}`
       if (failedDisks.length) problem = `${problem ? `${problem}; it` : `plex ${p.pl_name}`} is on failed disk ${failedDisks.join(', ')}`
       if (p.pl_tutil[0] && !problem && !log) problem = `plex ${p.pl_name} is being worked on (${p.pl_tutil[0]})`
-      plexes.set(p.pl_name, { plex: p.pl_name, volume: v.v_name, failedDisks, ...(problem ? { problem } : {}) })
+      let on: string[] | undefined
+      plexes.set(p.pl_name, {
+        plex: p.pl_name,
+        volume: v.v_name,
+        failedDisks,
+        ...(problem ? { problem } : {}),
+        get disks() {
+          return (on ??= [...new Set(disksOf(p))])
+        },
+      })
       if (problem) problems.push(problem)
       else if (!log) healthy++
     }
@@ -203,6 +214,8 @@ export interface AttentionItem {
   text: string
   /** For an alert whose problem is gone: why (it only waits to be acknowledged). */
   resolved?: string
+  /** For a disk resync: the volumes it covers, each also listed with a resync of its own (rule 174). */
+  covers?: string[]
   fix:
     | { kind: 'resync-volume'; volume: string }
     | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string }
@@ -245,14 +258,43 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
     }
   }
+  coverByDiskResync(out, groups, lab)
   // a resolved alert only waits to be acknowledged: it says why it is over, and comes last
   for (const a of alerts) {
     if (a.acked) continue
     const over = resolved.get(a.id)
     out.push({ key: `alert/${a.id}`, dg: a.dg, severity: a.severity, text: `alert #${a.id} ${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`, ...(over ? { resolved: over } : {}), fix: { kind: 'ack', alert: a.id } })
   }
-  const rank = (x: AttentionItem) => (x.resolved ? 2 : x.severity === 'critical' ? 0 : 1)
+  const own = (x: AttentionItem) => (x.resolved ? 2 : x.severity === 'critical' ? 0 : 1)
+  // a disk resync that covers volumes comes with the worst of them, before them (rule 174)
+  const coveredRank = (x: AttentionItem) => Math.min(...out.filter((y) => y.dg === x.dg && y.fix.kind === 'resync-volume' && x.covers!.includes(y.fix.volume)).map(own))
+  const ranks = new Map(out.map((x) => [x, x.covers ? Math.min(own(x), coveredRank(x)) : own(x)]))
+  const rank = (x: AttentionItem) => ranks.get(x)!
   return out.sort((a, b) => rank(a) - rank(b))
+}
+
+/**
+ * Rule 174: a disk resync whose disk holds every plex in trouble of volumes the overview would
+ * resync one by one covers them: it is recommended first (listed before them, with the worst of
+ * them), saying which volumes it covers, and each covered volume says the disk resync covers it.
+ */
+function coverByDiskResync(out: AttentionItem[], groups: GroupView[], lab: LabView): void {
+  for (const disk of out.filter((x) => x.fix.kind === 'resync-disk')) {
+    const name = (disk.fix as { disk: string }).disk
+    const g = groups.find((x) => x.name === disk.dg)
+    if (!g) continue
+    const h = groupHealth(g, lab.disks)
+    const troubled = (volume: string) => [...h.plexes.values()].filter((p) => p.volume === volume && p.problem)
+    const covered = out.filter((x) => x.dg === disk.dg && x.fix.kind === 'resync-volume' && troubled(x.fix.volume).length > 0 && troubled(x.fix.volume).every((p) => p.disks.includes(name)))
+    if (!covered.length) continue
+    const names = covered.map((x) => (x.fix as { volume: string }).volume)
+    disk.text = `${disk.text}; one resync of disk ${name} covers ${names.join(', ')}`
+    disk.covers = names
+    for (const x of covered) x.text = `${x.text}; the resync of disk ${name} covers it`
+    // the disk's item before the first volume it covers
+    out.splice(out.indexOf(disk), 1)
+    out.splice(Math.min(...covered.map((x) => out.indexOf(x))), 0, disk)
+  }
 }
 
 /** The health strip's counts for one group. */
