@@ -340,14 +340,20 @@ export function buildProgram(): Command {
   }
   task
     .command('throttle')
-    .description('limit a task to RATE bytes per second (k/m/g suffix; 0 = unlimited)')
+    .description('limit a task to RATE bytes per second (k/m/g suffix; 0 = unlimited), or with --adaptive MS copy as fast as keeps foreground write p99 within MS milliseconds')
     .argument('<id>')
-    .argument('<rate>')
+    .argument('[rate]')
+    .option('--adaptive <ms>', 'adaptive mode: the foreground write p99 target, milliseconds')
     .action(
       act(async (cmd, id, rate) => {
+        const adaptive = (cmd.opts() as { adaptive?: string }).adaptive
+        if ((adaptive === undefined) === (rate === undefined)) throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', 'give a RATE or --adaptive MS')
+        const ms = Number(adaptive)
+        if (adaptive !== undefined && !(ms > 0 && ms <= 60_000)) throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', `--adaptive takes milliseconds in (0, 60000], not ${adaptive}`)
+        const body = adaptive !== undefined ? { adaptive: { latencyMs: ms } } : { bytesPerSecond: parseRate(rate!) }
         const { g, c } = await conn(cmd)
-        const r = await c.call('POST /api/tasks/:task/throttle', { task: id! }, { bytesPerSecond: parseRate(rate!) })
-        out(g, r, () => ('finished' in r ? `${id}: already finished` : `${id}: throttle ${r.throttle ? `${human(r.throttle)}/s` : 'none'}`))
+        const r = await c.call('POST /api/tasks/:task/throttle', { task: id! }, body)
+        out(g, r, () => ('finished' in r ? `${id}: already finished` : `${id}: throttle ${r.adaptive ? `adaptive (p99 within ${r.adaptive.latencyMs} ms)` : r.throttle ? `${human(r.throttle)}/s` : 'none'}`))
       }),
     )
 

@@ -175,6 +175,39 @@ async function latencyDuringResync(dir: string) {
     await h.done.catch(() => {})
   }
   emit(line('write.4KiB.p99_latency.during_throttled_resync', median(busy), 'ms', 'idle volume (no resync)', median(idle), false))
+  // Issue 20 item 2: an unthrottled resync in adaptive mode (target: the idle p99 measured just
+  // before) against the idle p99, and its copy rate against the same resync unthrottled, both
+  // while the same foreground writes run.
+  const during = async (mode: 'none' | 'adaptive', target: number) => {
+    const h = await dg.resyncVolume('m', true)
+    if (mode === 'adaptive') dg.throttleTask(h.id, { adaptive: { latencyMs: target } })
+    const done = () => dg.listTasks().find((t) => t.taskId === h.id)?.doneBytes ?? 0
+    const d0 = done()
+    const t0 = process.hrtime.bigint()
+    const lat = await p99(3000)
+    const rate = (done() - d0) / MiB / seconds(t0)
+    dg.abortTask(h.id)
+    await h.done.catch(() => {})
+    return { lat, rate }
+  }
+  const idle2: number[] = []
+  const adaptive: number[] = []
+  const unthrottled: number[] = []
+  const rateAdaptive: number[] = []
+  const rateFull: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const base = await p99(3000)
+    idle2.push(base)
+    const a = await during('adaptive', base)
+    const u = await during('none', base)
+    adaptive.push(a.lat)
+    unthrottled.push(u.lat)
+    rateAdaptive.push(a.rate)
+    rateFull.push(u.rate)
+  }
+  emit(line('write.4KiB.p99_latency.during_adaptive_resync', median(adaptive), 'ms', 'idle volume (no resync); the adaptive target is that idle p99', median(idle2), false))
+  emit(line('write.4KiB.p99_latency.during_unthrottled_resync', median(unthrottled), 'ms', 'idle volume (no resync)', median(idle2), false))
+  emit(line('resync.rate.adaptive_during_writes', median(rateAdaptive), 'MiB/s', 'the same resync unthrottled, same foreground writes', median(rateFull)))
   await dg.stop('m').catch(() => {})
   await dg.close()
 }

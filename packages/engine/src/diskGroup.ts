@@ -915,7 +915,7 @@ export class DiskGroup {
   private runtime(v: VRecord): VolumeRuntime {
     let rt = this.vols.get(v.v_rid)
     if (!rt) {
-      rt = { lock: new RegionLock(), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet(), rwback: undefined }
+      rt = { lock: new RegionLock(() => this.clock.now()), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet(), rwback: undefined }
       this.vols.set(v.v_rid, rt)
     }
     return rt
@@ -1708,9 +1708,13 @@ export class DiskGroup {
   resumeTask(id: string): void {
     this.tasks.resume(id)
   }
-  /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
-  throttleTask(id: string, bytesPerSecond: number): void {
-    this.tasks.throttle(id, bytesPerSecond)
+  /**
+   * Limits a task to a rate in bytes per second (0 = unlimited), or `{ adaptive: { latencyMs } }`:
+   * copy as fast as the foreground writes' p99 within `latencyMs` allows (rule 161); takes effect
+   * at the next region.
+   */
+  throttleTask(id: string, throttle: number | { adaptive: { latencyMs: number; minBytesPerSecond?: number } }): void {
+    this.tasks.throttle(id, throttle)
   }
 
   /** The region copy (resync/regionCopy.ts) of `work`, as a task of `kind`. */

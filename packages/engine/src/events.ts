@@ -25,8 +25,10 @@ export interface TaskProgress {
   rate: number
   /** Seconds to completion at the current rate, or null when unknown. */
   etaSeconds: number | null
-  /** Throttle in bytes per second; 0 = unlimited. */
+  /** Throttle in bytes per second; 0 = unlimited (in adaptive mode: the limit it holds now). */
   throttle: number
+  /** Present in adaptive mode (rule 161): the foreground write p99 it keeps within, and its rate floor. */
+  adaptive?: { latencyMs: number; minBytesPerSecond: number }
 }
 
 /** Everything the engine reports, in one union; each event carries a strictly increasing seq. */

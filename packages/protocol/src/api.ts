@@ -60,7 +60,7 @@ export const ROUTES = {
   'POST /api/tasks/:task/pause': r('POST', '/api/tasks/:task/pause', 'admin', 'pause a task', { response: res.TaskState }),
   'POST /api/tasks/:task/resume': r('POST', '/api/tasks/:task/resume', 'admin', 'resume a task', { response: res.TaskState }),
   'POST /api/tasks/:task/abort': r('POST', '/api/tasks/:task/abort', 'admin', 'abort a task', { response: res.TaskState }),
-  'POST /api/tasks/:task/throttle': r('POST', '/api/tasks/:task/throttle', 'admin', 'change a task throttle (bytes per second, 0 = none)', { body: s.ThrottleBody, response: res.TaskState }),
+  'POST /api/tasks/:task/throttle': r('POST', '/api/tasks/:task/throttle', 'admin', 'change a task throttle: bytes per second (0 = none), or adaptive: keep foreground write p99 within latencyMs', { body: s.ThrottleBody, response: res.TaskState }),
   'GET /api/dgs': r('GET', '/api/dgs', 'viewer', 'disk groups', { response: res.GroupList }),
   'GET /api/imports': r('GET', '/api/imports', 'viewer', 'disk groups found on the disks and not imported, and why (another host imported it, disks missing)', { response: res.ImportList }),
   'POST /api/imports/:dg': r('POST', '/api/imports/:dg', 'admin', 'vxdg import of a group not imported: force (vxdg -f) brings it up without its missing disks, clearImport (vxdg -C) takes it over from a host that is down (audited)', { body: s.ImportBody, response: res.Imported, errors: ['VM_NOT_FOUND', 'VM_EXISTS', 'VM_BUSY', 'VM_MISSING_DISKS', 'VM_NOQUORUM', 'VM_MAPFRDWR', 'VM_INVALID_PARAM'] }),

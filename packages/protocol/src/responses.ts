@@ -67,6 +67,7 @@ export const TaskProgress = z.object({
   rate: z.number(),
   etaSeconds: z.number().nullable(),
   throttle: z.number(),
+  adaptive: z.object({ latencyMs: z.number(), minBytesPerSecond: z.number() }).optional(),
 })
 export const Task = TaskProgress.extend({ dg: z.string(), target: z.string().optional(), volumes: z.array(z.string()).optional() })
 export const TaskList = z.object({ tasks: z.array(Task) })

@@ -70,7 +70,11 @@ const diskDevice = { sizeBytes: positive.optional(), path: z.string().min(1).max
 export const AddDiskBody = z.strictObject({ name, ...diskDevice })
 export const ReplaceDiskBody = z.strictObject(diskDevice)
 export const AckAlertsBody = z.strictObject({ ids: z.array(z.number().int().positive()).max(10000).optional() })
-export const ThrottleBody = z.strictObject({ bytesPerSecond: z.number().nonnegative().max(1e12) })
+/** A fixed rate (bytes per second, 0 = none), or the adaptive mode's foreground write p99 target (rule 161). */
+export const ThrottleBody = z.union([
+  z.strictObject({ bytesPerSecond: z.number().nonnegative().max(1e12) }),
+  z.strictObject({ adaptive: z.strictObject({ latencyMs: z.number().positive().max(60_000), minBytesPerSecond: z.number().nonnegative().max(1e12).optional() }) }),
+])
 export const LabFailBody = z.strictObject({ mode: z.enum(['read', 'write', 'both']) })
 export const LabLatencyBody = z.strictObject({ ms: z.number().int().min(0).max(10_000) })
 export const LabLoadBody = z.strictObject({

@@ -89,21 +89,30 @@ function RateChart({ taskId }: { taskId: string }) {
   )
 }
 
-/** The throttle as it is (MiB/s, 0 = unlimited), edited in place; the server's value wins when it changes. */
+/**
+ * The throttle as it is (MiB/s, 0 = unlimited; in adaptive mode its target and the limit it holds
+ * now), edited in place: a rate, or the adaptive mode's foreground write p99 target in ms (rule
+ * 161). The server's value wins when it changes.
+ */
 function Throttle({ t, why }: { t: TaskView; why: string | undefined }) {
   const mibs = t.throttle / 1048576
   const [text, setText] = useState(String(mibs))
   const [shown, setShown] = useState(t.throttle)
+  const [latency, setLatency] = useState(String(t.adaptive?.latencyMs ?? 1))
   const id = useId()
   if (shown !== t.throttle) {
     setShown(t.throttle)
     setText(String(mibs))
   }
+  const now = t.adaptive ? `adaptive, p99 within ${t.adaptive.latencyMs} ms, now ${throttleText(t.throttle)}` : throttleText(t.throttle)
+  const ms = Number(latency)
   return (
-    <label title={why ?? `throttle now: ${throttleText(t.throttle)}`}>
-      throttle <span data-testid={`throttle-${t.taskId}`}>{throttleText(t.throttle)}</span>, set MiB/s
+    <label title={why ?? `throttle now: ${now}`}>
+      throttle <span data-testid={`throttle-${t.taskId}`}>{now}</span>, set MiB/s
       {/* read-only rather than disabled while not allowed: it keeps the focus and says why */}
       <input aria-label={`throttle ${t.taskId}`} aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0} className="ml-1 w-16 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && void controlTask('throttle', t.taskId, Math.round(Number(text) * 1048576))} />
+      {' '}or adaptive, p99 ms
+      <input aria-label={`adaptive throttle ${t.taskId}`} title="copy as fast as keeps foreground write p99 within this many ms" aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0.01} step={0.1} className="ml-1 w-14 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={latency} onChange={(e) => setLatency(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && ms > 0 && void controlTask('throttle', t.taskId, { adaptive: { latencyMs: ms } })} />
       {why && <span id={id} className="sr-only">{`not allowed, ${why}`}</span>}
     </label>
   )

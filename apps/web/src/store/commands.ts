@@ -51,10 +51,13 @@ export async function runAction(a: Action, body: Record<string, unknown>): Promi
   }
 }
 
-/** Pauses, resumes or throttles a running task (bytes per second); a refusal goes to the actions bar. */
-export async function controlTask(op: 'pause' | 'resume' | 'throttle', task: string, bytesPerSecond = 0): Promise<void> {
+/**
+ * Pauses, resumes or throttles a running task (bytes per second, or the adaptive mode's
+ * foreground write p99 target); a refusal goes to the actions bar.
+ */
+export async function controlTask(op: 'pause' | 'resume' | 'throttle', task: string, throttle: number | { adaptive: { latencyMs: number } } = 0): Promise<void> {
   try {
-    if (op === 'throttle') await api('POST /api/tasks/:task/throttle', { task }, { bytesPerSecond })
+    if (op === 'throttle') await api('POST /api/tasks/:task/throttle', { task }, typeof throttle === 'number' ? { bytesPerSecond: throttle } : throttle)
     else await api(op === 'pause' ? 'POST /api/tasks/:task/pause' : 'POST /api/tasks/:task/resume', { task })
   } catch (e) {
     appStore.getState().say({ text: failureWords(`${op[0]!.toUpperCase()}${op.slice(1)} ${task}`, e), tone: 'warning' })

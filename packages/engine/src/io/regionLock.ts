@@ -4,6 +4,13 @@
  * read-source / write-target pair and a target is never left older than its source.
  */
 export class RegionLock {
+  private readonly now: () => number
+  /** When each shared hold under way began, by its regions, oldest first. */
+  private sharedSince = new Map<string, number[]>()
+  private watchers = new Set<(ms: number) => void>()
+  constructor(now: () => number = () => performance.now()) {
+    this.now = now
+  }
   private shared = new Map<number, number>()
   private exclusive = new Set<number>()
   private waiters: Array<() => void> = []
@@ -20,8 +27,31 @@ export class RegionLock {
     return new Promise((r) => this.waiters.push(r))
   }
 
+  /**
+   * Calls `fn` with how long (ms) each shared hold took, from its request to its release: the
+   * foreground writes' latency a copy's adaptive rate watches. Returns the unwatch.
+   */
+  watchShared(fn: (ms: number) => void): () => void {
+    this.watchers.add(fn)
+    return () => void this.watchers.delete(fn)
+  }
+
+  /** How long (ms) the oldest shared hold still under way (or waiting) has taken; 0 for none. */
+  oldestShared(): number {
+    let oldest = Infinity
+    for (const q of this.sharedSince.values()) oldest = Math.min(oldest, q[0] ?? Infinity)
+    return oldest === Infinity ? 0 : this.now() - oldest
+  }
+
   /** Takes shared holds on regions [first, last]. */
   async lockShared(first: number, last: number): Promise<void> {
+    if (this.watchers.size > 0) {
+      // timed only while a copy watches: a plain write pays nothing for it
+      const key = `${first}:${last}`
+      const q = this.sharedSince.get(key)
+      if (q) q.push(this.now())
+      else this.sharedSince.set(key, [this.now()])
+    }
     for (;;) {
       let blocked = false
       for (let r = first; r <= last; r++) if (this.exclusive.has(r)) blocked = true
@@ -37,6 +67,13 @@ export class RegionLock {
   }
 
   unlockShared(first: number, last: number): void {
+    const q = this.sharedSince.size > 0 ? this.sharedSince.get(`${first}:${last}`) : undefined
+    const since = q?.shift()
+    if (q && q.length === 0) this.sharedSince.delete(`${first}:${last}`)
+    if (since !== undefined && this.watchers.size > 0) {
+      const ms = this.now() - since
+      for (const f of this.watchers) f(ms)
+    }
     for (let r = first; r <= last; r++) {
       const n = (this.shared.get(r) ?? 1) - 1
       if (n) this.shared.set(r, n)

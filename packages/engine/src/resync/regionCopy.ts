@@ -136,6 +136,10 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         if (x) x.v_rwback_offset = Math.min(x.v_len, end)
       })
     }
+    // the foreground writes of the volumes it copies, for the adaptive rate (rule 161)
+    const locks = [...new Set(work.map((w) => ctx.runtime(w.v).lock))]
+    const unwatch = locks.map((l) => l.watchShared((ms) => task.foregroundWrite(ms)))
+    task.foregroundWaiting = () => Math.max(0, ...locks.map((l) => l.oldestShared()))
     try {
       // inside the try: a task that cannot even be recorded fails, it never stays running
       if (entry) await ctx.klog.addTask(entry)
@@ -145,7 +149,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           await task.gate()
           if (ctx.closed()) fail('VM_ABORTED', 'the disk group was closed')
         },
-        // a throttled copy moves one region at a time, so no unit outruns its rate
+        // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate
         prepare: (i) => prepareUnit(ctx, work, i, o, report, buffers, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
         apply: async (cur) => {
           cur.copied = await finishUnit(ctx, cur, report)
@@ -207,6 +211,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       }
       ctx.tasks.fail(task, e)
       throw e
+    } finally {
+      for (const f of unwatch) f()
     }
   })()
   deliveredToCaller(done)

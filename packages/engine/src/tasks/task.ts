@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts'
 import { EngineError } from '../errors.ts'
 import type { TaskProgress } from '../events.ts'
+import { AdaptivePace, type AdaptiveTarget, PACE_SLICE_MS } from './adaptivePace.ts'
 
 export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
@@ -26,9 +27,16 @@ export class Task {
   private readonly sleep: (ms: number) => Promise<void>
   private readonly controller = new AbortController()
   private paused: { promise: Promise<void>; resume: () => void } | undefined
-  /** Bytes per second; 0 = unlimited. */
-  throttle = 0
-  private throttleBase = { at: 0, bytes: 0 }
+  /** Bytes per second asked for; 0 = unlimited (or adaptive, see `pace`). */
+  private fixedRate = 0
+  /** The adaptive rate, when asked for instead of a fixed one. */
+  private pace: AdaptivePace | undefined
+  /**
+   * The throttle's bucket, enforced per time slice: bytes the copy may still move (negative: it
+   * moved more and waits); it refills at the rate and holds at most one slice's worth, so a copy
+   * held back for a while (a pause, a foreground write it waited for) never catches up in a burst.
+   */
+  private bucket = { at: 0, bytes: 0 }
   private lastSample: { at: number; bytes: number }
   private lastEmit = -Infinity
   constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>, others: readonly string[] = []) {
@@ -65,13 +73,33 @@ export class Task {
   resume(): void {
     const p = this.paused
     this.paused = undefined
-    this.throttleBase = { at: this.clock.now(), bytes: this.doneBytes }
+    this.bucket = { at: this.clock.now(), bytes: 0 }
     p?.resume()
   }
 
-  setThrottle(bytesPerSecond: number): void {
-    this.throttle = bytesPerSecond
-    this.throttleBase = { at: this.clock.now(), bytes: this.doneBytes }
+  /** A fixed rate in bytes per second (0 = unlimited), or the adaptive rate for a latency target. */
+  setThrottle(t: number | AdaptiveTarget): void {
+    this.fixedRate = typeof t === 'number' ? t : 0
+    this.pace = typeof t === 'number' ? undefined : new AdaptivePace(t, () => this.clock.now(), () => this.foregroundWaiting())
+    this.bucket = { at: this.clock.now(), bytes: 0 }
+  }
+
+  /** The rate limit now, bytes per second; 0 = unlimited. */
+  get throttle(): number {
+    return this.pace ? this.pace.rate() : this.fixedRate
+  }
+
+  /** The adaptive mode's target, when the task runs in it. */
+  get adaptive(): AdaptiveTarget | undefined {
+    return this.pace?.target
+  }
+
+  /** How long (ms) the oldest foreground write still under way on the task's volumes has taken; set by the copy. */
+  foregroundWaiting: () => number = () => 0
+
+  /** A foreground write on a volume the task copies took `ms` (what the adaptive rate watches). */
+  foregroundWrite(ms: number): void {
+    this.pace?.sample(ms)
   }
 
   /** Between two units of work: honours abort, pause and the throttle. */
@@ -81,12 +109,17 @@ export class Task {
       await this.paused.promise
       this.throwIfAborted()
     }
-    if (this.throttle > 0) {
-      const due = this.throttleBase.at + ((this.doneBytes - this.throttleBase.bytes) * 1000) / this.throttle
-      const wait = due - this.clock.now()
-      if (wait > 0) await this.sleep(wait)
+    const rate = this.throttle
+    if (rate > 0) {
+      const now = this.clock.now()
+      const slice = (rate * PACE_SLICE_MS) / 1000
+      this.bucket = { at: now, bytes: Math.min(slice, this.bucket.bytes + ((now - this.bucket.at) * rate) / 1000) }
+      if (this.bucket.bytes < 0) {
+        await this.sleep((-this.bucket.bytes * 1000) / rate)
+        this.bucket = { at: this.clock.now(), bytes: 0 }
+      }
       this.throwIfAborted()
-    }
+    } else this.bucket = { at: this.clock.now(), bytes: 0 }
   }
 
   throwIfAborted(): void {
@@ -96,6 +129,8 @@ export class Task {
   /** Adds finished bytes; returns true when a progress event is due (at most every 250 ms). */
   advance(bytes: number): boolean {
     this.doneBytes += bytes
+    this.bucket.bytes -= bytes
+    this.pace?.moved(bytes)
     const now = this.clock.now()
     const dt = now - this.lastSample.at
     if (dt >= 250) {
@@ -121,7 +156,8 @@ export class Task {
       totalBytes: this.totalBytes,
       rate: Math.round(this.rate),
       etaSeconds: this.rate > 0 ? Math.ceil(left / this.rate) : left === 0 ? 0 : null,
-      throttle: this.throttle,
+      throttle: Math.round(this.throttle),
+      ...(this.pace ? { adaptive: { ...this.pace.target } } : {}),
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts'
 import { fail, isEngineError } from '../errors.ts'
 import type { EventBus, TaskProgress } from '../events.ts'
+import { type AdaptiveTarget, DEFAULT_MIN_RATE } from './adaptivePace.ts'
 import { Task, type TaskKind } from './task.ts'
 
 /** A started long-running operation: its task id, and a promise of its outcome. */
@@ -92,10 +93,13 @@ export class TaskRegistry {
     this.emitProgress(t)
   }
 
-  /** Limits a task to `bytesPerSecond` (0 = unlimited); takes effect at the next region. */
-  throttle(id: string, bytesPerSecond: unknown): void {
-    const bps = checkThrottle(bytesPerSecond)
-    this.get(id).setThrottle(bps)
+  /**
+   * Limits a task to a rate in bytes per second (0 = unlimited), or sets its adaptive mode, which
+   * keeps the foreground write p99 within `latencyMs` (rule 161); takes effect at the next region.
+   */
+  throttle(id: string, t: unknown): void {
+    const pace = typeof t === 'object' && t !== null ? checkAdaptive(t) : checkThrottle(t)
+    this.get(id).setThrottle(pace)
   }
 
   private get(id: string): Task {
@@ -105,6 +109,18 @@ export class TaskRegistry {
   private emitProgress(task: Task): void {
     this.o.bus.emit({ type: 'task.progress', dg: this.o.group(), ...task.progress() })
   }
+}
+
+/** An adaptive mode: `{ adaptive: { latencyMs, minBytesPerSecond? } }`, a positive latency target. */
+export function checkAdaptive(t: object): AdaptiveTarget {
+  const a = (t as { adaptive?: unknown }).adaptive
+  const keys = Object.keys(t)
+  if (keys.length !== 1 || keys[0] !== 'adaptive' || typeof a !== 'object' || a === null) fail('VM_INVALID_PARAM', 'an adaptive throttle is { adaptive: { latencyMs, minBytesPerSecond? } }')
+  const { latencyMs, minBytesPerSecond, ...rest } = a as { latencyMs?: unknown; minBytesPerSecond?: unknown }
+  if (Object.keys(rest).length > 0) fail('VM_INVALID_PARAM', `unknown adaptive throttle field ${Object.keys(rest)[0]}`)
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs <= 0 || latencyMs > 60_000) fail('VM_INVALID_PARAM', 'latencyMs must be a number of milliseconds in (0, 60000]')
+  const min = minBytesPerSecond === undefined ? DEFAULT_MIN_RATE : checkThrottle(minBytesPerSecond)
+  return { latencyMs, minBytesPerSecond: min }
 }
 
 /** A throttle in bytes per second: a non-negative number, 0 (or none) for unlimited. */

@@ -19,7 +19,7 @@ export const taskRoutes = {
     return taskOp(s, ctx.params.task!, (dg, id) => dg.abortTask(id))
   },
   async 'POST /api/tasks/:task/throttle'(s, ctx) {
-    return taskOp(s, ctx.params.task!, (dg, id) => dg.throttleTask(id, ctx.body.bytesPerSecond))
+    return taskOp(s, ctx.params.task!, (dg, id) => dg.throttleTask(id, 'adaptive' in ctx.body ? { adaptive: ctx.body.adaptive.minBytesPerSecond === undefined ? { latencyMs: ctx.body.adaptive.latencyMs } : { latencyMs: ctx.body.adaptive.latencyMs, minBytesPerSecond: ctx.body.adaptive.minBytesPerSecond } } : ctx.body.bytesPerSecond))
   },
 } satisfies Partial<Handlers>
 
