@@ -118,7 +118,10 @@ export interface OpenOptions {
   host?: string
   /** voldrl_max_drtregs: dirty regions allowed per volume (default 2048). */
   drlMaxDirty?: number
-  /** Idle dirty regions older than this (ms) are cleaned with the next log write (default 5000). */
+  /**
+   * Dirty regions idle this long (ms) are cleaned, with the next log write or by one the clock's
+   * timer schedules once writes stop (default 5000).
+   */
   drlCleanAgeMs?: number
   /** Regions between persisted task checkpoints (default 20, vol_checkpt_default). */
   checkpointRegions?: number
@@ -559,6 +562,7 @@ export class DiskGroup {
   async close(): Promise<void> {
     if (this.closed) return
     this.tasks.abortAll()
+    for (const rt of this.vols.values()) rt.drl?.dispose()
     this.store.close()
     for (const d of this.disks.values()) {
       if (!d.dev) continue
@@ -1184,6 +1188,7 @@ export class DiskGroup {
     const flushed = await this.flushVolume(v).then(() => true, () => false)
     rt.unflushed = new RegionSet()
     if (rt.drl && flushed) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${volume} could not be cleaned at its stop: a crash now recovers its dirty regions`, volume))
+    rt.drl?.dispose()
     rt.drl = undefined
     const r = await this.transact('v.stop', (d) => {
       const x = d.vol(volume)

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevice.ts'
 import { decodeDrl } from '../src/drl/drlFormat.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createManualClock } from '../src/clock.ts'
 import { memoryGroup, pattern, rec, recordEvents } from './harness.ts'
+import { type TracedCall, traceDevices, writeArea } from './traceDevice.ts'
 
 const REGION = REGION_SECTORS * 512
 
@@ -246,5 +247,91 @@ describe('corrupt on-disk logs', () => {
     expect(rec0 && rec0.type === 'task.progress' && rec0.totalBytes).toBe(16 * REGION)
     expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_NOTSYNCED')).toBe(true)
     expect((await (await again.verify('v1')).done).mismatches).toEqual([])
+  })
+})
+
+describe('the dirty region log cleans itself once writes stop (rule 165)', () => {
+  it('165: regions idle for the clean age are cleaned by a scheduled log write, after a data flush; a region with a write in flight stays dirty; a crash then recovers nothing', async () => {
+    const clock = createManualClock(1000)
+    const trace: TracedCall[] = []
+    const gate = { hold: false, waiting: [] as Array<() => void> }
+    const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+    const traceOf = traceDevices(trace)
+    const devices = mems.map((m, i): BlockDevice => {
+      const t = traceOf(m, i)
+      return { ...t, async write(offset, data) {
+        if (gate.hold && i === 0 && offset >= 4096 * 512) await new Promise<void>((r) => gate.waiting.push(r))
+        return t.write(offset, data)
+      } }
+    })
+    const dg = await DiskGroup.create({ name: 'idle', clock, drlCleanAgeMs: 5000, disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.start('v1')
+    const logSd = dg.config().subdisks.find((s) => s.sd_is_log)!
+    const onDisk = async () => [...decodeDrl(await mems[2]!.read(logSd.sd_dev_offset * 512, 2 * 512))!.dirty].sort((a, b) => a - b)
+    const logWrites = () => dg.dirtyRegions('v1').logWrites
+
+    await dg.write('v1', 0, Buffer.alloc(4096, 1))
+    await dg.write('v1', 3 * REGION, Buffer.alloc(4096, 2))
+    clock.advance(2000)
+    gate.hold = true
+    const inFlight = dg.write('v1', 7 * REGION, Buffer.alloc(4096, 3)) // held on disk01
+    await vi.waitFor(() => expect(gate.waiting).toHaveLength(1))
+    expect(await onDisk()).toEqual([0, 3, 7])
+
+    // no further write comes; short of the clean age nothing is cleaned
+    const before = logWrites()
+    clock.advance(2999)
+    expect(logWrites()).toBe(before)
+    trace.length = 0
+    clock.advance(1) // regions 0 and 3 have been idle 5000 ms
+    await vi.waitFor(() => expect(logWrites()).toBe(before + 1))
+    await vi.waitFor(async () => expect(await onDisk()).toEqual([7]))
+    expect(dg.dirtyRegions('v1').regions).toEqual([7])
+    // the data reached the disks before the log forgot its regions
+    const logWrite = trace.findIndex((t) => t.op === 'write' && writeArea(dg.config(), t.dev, t.offset) === 'drl')
+    expect(logWrite).toBeGreaterThan(0)
+    expect(trace.slice(0, logWrite).filter((t) => t.op === 'flush').map((t) => t.dev).sort()).toEqual(expect.arrayContaining([0, 1]))
+
+    // the write in flight keeps its region dirty however long it takes, and ages from its end
+    clock.advance(60_000)
+    expect(dg.dirtyRegions('v1').regions).toEqual([7])
+    gate.hold = false
+    gate.waiting.splice(0).forEach((release) => release())
+    await inFlight
+    clock.advance(4999)
+    expect(dg.dirtyRegions('v1').regions).toEqual([7])
+    clock.advance(1)
+    await vi.waitFor(async () => expect(await onDisk()).toEqual([]))
+    expect(dg.dirtyRegions('v1').regions).toEqual([])
+
+    // a crash now: the log is clean, so starting the volume copies nothing
+    await dg.close()
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    const log = recordEvents(again)
+    await again.start('v1')
+    expect(log.types()).not.toContain('task.progress')
+    expect(again.ioStats('v1-01').writes + again.ioStats('v1-02').writes).toBe(0)
+  })
+
+  it('165: a stopped volume or a closed group schedules no clean', async () => {
+    const clock = createManualClock(0)
+    const mems = [0, 1, 2].map(() => createMemoryDevice(64 << 20))
+    const dg = await DiskGroup.create({ name: 'idle2', clock, drlCleanAgeMs: 5000, disks: mems.map((device, i) => ({ name: `disk0${i + 1}`, device })) })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 16 * REGION_SECTORS, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.start('v1')
+    await dg.write('v1', 0, Buffer.alloc(4096, 1))
+    expect(clock.pendingTimers()).toBe(1)
+    await dg.stop('v1')
+    expect(clock.pendingTimers()).toBe(0)
+    await dg.start('v1')
+    await dg.write('v1', 2 * REGION, Buffer.alloc(4096, 1))
+    expect(clock.pendingTimers()).toBe(1)
+    await dg.close() // a crash: region 2 must stay dirty in the log
+    expect(clock.pendingTimers()).toBe(0)
+    const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
+    await again.start('v1')
+    const writes = ['v1-01', 'v1-02'].map((p) => again.ioStats(p).writeBytes).sort((a, b) => a - b)
+    expect(writes).toEqual([0, REGION])
   })
 })

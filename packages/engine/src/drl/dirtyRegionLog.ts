@@ -20,7 +20,10 @@ export interface DrlOptions {
   nbits: number
   /** voldrl_max_drtregs: at most this many regions dirty at once. */
   maxDirty: number
-  /** Regions idle this long (clock ms) are cleaned with the next log write, at no extra I/O. */
+  /**
+   * Regions idle this long (clock ms) since their last write completed are cleaned: with the next
+   * log write, at no extra I/O, or by a log write of their own scheduled on the clock's timer.
+   */
   cleanAgeMs: number
   clock: Clock
   targets: () => LogTarget[]
@@ -34,8 +37,10 @@ export interface DrlOptions {
 /**
  * Dirty region logging for one started volume (SEMANTICS.md 1.12, checklist F): before a write
  * proceeds, the bits of its regions are set and, if any bit went clean to dirty, the log is
- * written synchronously. Bits are cleared lazily: idle regions age out with a later log write, and
- * when the dirty limit is reached a new region waits until an older idle one is cleaned.
+ * written synchronously. Bits are cleared lazily: idle regions age out with a later log write, or,
+ * once writes stop, with a log write the clock's timer schedules for when the oldest idle region
+ * comes of age (rule 165); when the dirty limit is reached a new region waits until an older idle
+ * one is cleaned. Clearing a bit always flushes the data first (`flushData`).
  */
 export class DirtyRegionLog {
   readonly regionSectors: number
@@ -49,6 +54,9 @@ export class DirtyRegionLog {
   private readonly o: DrlOptions
   /** Bits were cleared since the last log write: the data must be flushed before it. */
   private cleared = false
+  /** Cancels the scheduled clean of aged regions, if one is scheduled. */
+  private cancelClean: (() => void) | undefined
+  private disposed = false
   /** Number of log writes issued (for tests and statistics). */
   logWrites = 0
   failed = false
@@ -114,12 +122,17 @@ export class DirtyRegionLog {
   }
 
   endWrite(first: number, last: number): void {
+    const now = this.o.clock.now()
     for (let r = first; r <= last; r++) {
       const n = (this.inflight.get(r) ?? 1) - 1
       if (n) this.inflight.set(r, n)
-      else this.inflight.delete(r)
+      else {
+        this.inflight.delete(r)
+        if (this.dirty.delete(r)) this.dirty.set(r, now) // idle from now on, most recently used
+      }
     }
     for (const w of this.waiters.splice(0)) w()
+    this.scheduleClean()
   }
 
   /**
@@ -154,6 +167,44 @@ export class DirtyRegionLog {
       this.writer.changed()
       await this.writer.persist()
     }
+  }
+
+  /** Cleans the idle regions that have come of age (what the scheduled clean runs). */
+  async cleanAged(): Promise<void> {
+    const now = this.o.clock.now()
+    let changed = false
+    for (const [r, at] of [...this.dirty]) {
+      if (!this.inflight.has(r) && now - at >= this.o.cleanAgeMs) {
+        this.dirty.delete(r)
+        this.cleared = true
+        changed = true
+      }
+    }
+    if (changed) {
+      this.writer.changed()
+      await this.writer.persist()
+    }
+    this.scheduleClean()
+  }
+
+  /** Stops scheduling cleans (the volume stopped or the group closed, as a crash would). */
+  dispose(): void {
+    this.disposed = true
+    this.cancelClean?.()
+    this.cancelClean = undefined
+  }
+
+  /** Schedules one clean for when the oldest idle dirty region comes of age. */
+  private scheduleClean(): void {
+    if (this.cancelClean || this.disposed || this.failed || !this.o.clock.after) return
+    let oldest = Infinity
+    for (const [r, at] of this.dirty) if (!this.inflight.has(r) && at < oldest) oldest = at
+    if (oldest === Infinity) return
+    const wait = Math.max(0, oldest + this.o.cleanAgeMs - this.o.clock.now())
+    this.cancelClean = this.o.clock.after(wait, () => {
+      this.cancelClean = undefined
+      if (!this.disposed) void this.cleanAged().catch((e: unknown) => this.o.onLogFailure(e))
+    })
   }
 
   private async writeLogs(): Promise<void> {
