@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress'
 import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
 import { type Connection, CliError, EXIT, connection, exitFor } from './client.ts'
 import { type RecordType, vxprint } from './print.ts'
+import { taskReportText } from './taskReport.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -72,7 +73,7 @@ async function finishResult(c: Connection, g: Globals, taskId: string): Promise<
   if (!r) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no result for ${taskId}`)
   if (!r.ok) throw new CliError(EXIT.FAILED, r.code, r.message)
   const report = r.report
-  out(g, r, () => `${taskId}: done ${JSON.stringify(report)}`)
+  out(g, r, () => taskReportText(taskId, report))
 }
 
 interface ResyncOpts {
@@ -401,7 +402,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT.OK
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; exit?: number; message?: string }
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+    // help asked for is success; the usage printed for a missing command (bare `plexa`) is a usage error
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && !err.exitCode)) return EXIT.OK
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
       // commander has written the error and the usage to stderr; scripts get the stable code
       if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: 'VM_INVALID_PARAM', message: (err.message ?? '').replace(/^error: /, '') } }, null, 2))

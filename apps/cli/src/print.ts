@@ -108,6 +108,11 @@ class Records {
     return !!v && pl.pl_contig_len < v.v_len
   }
 
+  /** A plex's LENGTH in every format: LOGONLY for a log-only plex, SPARSE for a sparse one, else its length. */
+  plLength(pl: PlRecord): string | number {
+    return this.isLogOnly(pl) ? 'LOGONLY' : this.isSparse(pl) ? 'SPARSE' : pl.pl_len
+  }
+
   tLine(type: RecordType, r: AnyRec): string {
     switch (type) {
       case 'dg': {
@@ -126,7 +131,7 @@ class Records {
       }
       case 'pl': {
         const pl = r as PlRecord
-        const len = this.isLogOnly(pl) ? 'LOGONLY' : this.isSparse(pl) ? 'SPARSE' : pl.pl_len
+        const len = this.plLength(pl)
         const ncol = pl.pl_layout === 'STRIPE' ? `${pl.pl_ncol}/${pl.pl_st_width}` : '-'
         return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl), len, pl.pl_layout, ncol, plMode(pl)])
       }
@@ -158,7 +163,7 @@ class Records {
       }
       case 'pl': {
         const pl = r as PlRecord
-        return line('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, pl.pl_len, '-', plState(pl), util0(pl.pl_tutil), util0(pl.pl_putil)])
+        return line('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, this.plLength(pl), '-', plState(pl), util0(pl.pl_tutil), util0(pl.pl_putil)])
       }
       case 'sd': {
         const sd = r as SdRecord

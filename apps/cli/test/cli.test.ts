@@ -115,12 +115,18 @@ describe('the plexa command against a running server', () => {
   it('resync volume and disk with --wait; bad arguments are usage errors', async () => {
     const v = await as(['resync', 'volume', 'mir', '--force', '--wait'])
     expect(v.code).toBe(0)
-    expect(v.stdout).toMatch(/done/)
+    // rule 166: --wait reports the finished task in words (the numbers it copied), JSON only with --json
+    expect(() => JSON.parse(v.stdout)).toThrow()
+    expect(v.stdout).not.toContain('{')
+    expect(v.stdout).toMatch(/^task-\d+: .*\b32\b.*16\.0 MiB/)
     const d = await as(['--json', 'resync', 'disk', 'disk01', '--force', '--mode', 'faithful', '--wait'])
     expect(d.code).toBe(0)
     expect(JSON.parse(d.stdout)).toMatchObject({ ok: true })
     expect((await as(['resync', 'disk', 'disk01', '--mode', 'sloppy'])).code).toBe(2)
-    expect((await as(['resync', 'disk', 'nodisk'])).code).toBe(5) // VM_INVALID_PARAM, the seed's catch-all
+    // rule 166: a disk that does not exist is not found (exit 4), as every other missing object
+    const nodisk = await as(['--json', 'resync', 'disk', 'nodisk'])
+    expect(nodisk.code).toBe(4)
+    expect(JSON.parse(nodisk.stdout)).toMatchObject({ error: { code: 'VM_NOT_FOUND' } })
     const dry = await as(['--json', 'resync', 'volume', 'mir', '--force', '--dry-run'])
     expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, regions: 32, bytes: 16 << 20 })
   })
@@ -149,6 +155,12 @@ describe('the plexa command against a running server', () => {
     expect((await plexa(['--url', t.url, '--token', 'plx_wrong', 'task', 'list'])).code).toBe(3)
     expect((await plexa(['--url', 'http://127.0.0.1:9', 'task', 'list'])).code).toBe(7)
     expect((await plexa(['frobnicate'])).code).toBe(2)
+    // rule 166: no command at all is a usage error too (the usage on stderr); asking for help is not
+    const bare = await plexa([])
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toMatch(/Usage: plexa/)
+    expect((await plexa(['resync'])).code).toBe(2)
+    expect((await plexa(['help'])).code).toBe(0)
   })
 
   it('has help for every verb', async () => {

@@ -59,8 +59,25 @@ describe('plexa print of two groups with a NODEVICE disk, a SPARSE plex, a log p
       'sd disk01-01    home-01      ENABLED  40960    0        -        -       -',
       'pl home-02      home         DISABLED 40960    -        NODEVICE -       -',
       'sd disk02-01    home-02      DISABLED 40960    0        NODEVICE -       -',
-      'pl home-03      home         ENABLED  0        -        LOG      -       -',
+      'pl home-03      home         ENABLED  LOGONLY  -        LOG      -       -',
     ])
+  })
+
+  it('166: a plex LENGTH is the same in every format: LOGONLY and SPARSE with -p as with -ht', () => {
+    const lengths = (table: boolean) => {
+      const pl = vxprint(scenario.groups, { hierarchy: false, table, types: ['pl'], names: ['home-03', 'scratch-02', 'home-01'], groupLine: false }).lines.filter((l) => l.startsWith('pl '))
+      return pl.map((l) => [l.split(/ +/)[1], l.slice(table ? 47 : 38).split(' ')[0]])
+    }
+    const expected = [['home-01', '40960'], ['home-03', 'LOGONLY'], ['scratch-02', 'SPARSE']]
+    expect(lengths(true)).toEqual(expected)
+    expect(lengths(false)).toEqual(expected)
+  })
+
+  it('I135: a device name longer than the DEVICE column (demodg-disk01) shifts only the field after it; the next columns stay where the header puts them', () => {
+    const dm = row('dm', ['disk01', 'demodg-disk01', 'simple', 4096, 2093056, '-'])
+    expect(dm).toBe('dm disk01       demodg-disk01 simple  4096     2093056  -')
+    expect(dm.indexOf('4096')).toBe(HEADER[1]!.indexOf('PRIVLEN'))
+    expect(dm.indexOf('2093056')).toBe(HEADER[1]!.indexOf('PUBLEN'))
   })
 
   it('I138: -v, -p, -s and -d select record types; names select records; -t prints only their headers', () => {

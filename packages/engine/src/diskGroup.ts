@@ -1791,7 +1791,7 @@ export class DiskGroup {
     checkBoolean(force, 'force')
     const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
     if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
-    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_INVALID_PARAM', `no disk ${disk} in ${this.name}`)
+    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk} in ${this.name}`)
     // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
     if (!this.ioMap.device(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
     return { dm, mode }

@@ -38,7 +38,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
     await expectCode(dg.resyncDisk('disk01', 2 as unknown as boolean), 'VM_INVALID_PARAM')
     await expectCode(dg.resyncDisk('disk01', 'true' as unknown as boolean), 'VM_INVALID_PARAM')
     await expectCode(dg.resyncDisk(null as unknown as string, false), 'VM_INVALID_PARAM')
-    await expectCode(dg.resyncDisk('nosuchdisk', false), 'VM_INVALID_PARAM')
+    await expectCode(dg.resyncDisk('nosuchdisk', false), 'VM_NOT_FOUND') // rule 166: a name that names nothing
     expect([writes(dg, 'v1-01'), writes(dg, 'v1-02')]).toEqual(before)
   })
 
