@@ -134,6 +134,8 @@ export function createApp(s: Services, o: AppOptions): Server {
     })
     /** The mutation's audit entry, once written (a refusal before it is logged on its own). */
     let auditId: number | undefined
+    /** A dry run changes nothing: a query, not audited (as a GET is not) and not streamed (rule 167). */
+    let dryRun = false
     try {
       if (mutating && viaCookie && !originAllowed(s, req)) throw new ApiError('VM_BAD_ORIGIN', 'cross-origin request refused')
       if (def.access !== 'public' && !who) throw new ApiError('VM_UNAUTHORIZED', 'log in or send a bearer token')
@@ -149,9 +151,10 @@ export function createApp(s: Services, o: AppOptions): Server {
           body = parsed.value
         } else if (Object.keys(raw.value as object).length) throw new ApiError('VM_INVALID_PARAM', 'this route takes no body')
         auditArgs = { ...auditArgs, ...(body as Record<string, unknown>) }
+        dryRun = (body as { dryRun?: unknown }).dryRun === true
         // Halt on full: a mutation runs only once its entry is in the log. A login changes no
         // stored state; it is logged after the fact like a refusal (flood-limited).
-        if (!login) auditId = await s.audit.begin(fields())
+        if (!login && !dryRun) auditId = await s.audit.begin(fields())
       }
       const ctx = { params: m.params, body, who, query: url.searchParams, sessionId, clientKey: source, cookies: parseCookies(req.headers.cookie) } as Ctx<typeof m.key>
       const reply = await (handlers[m.key] as (s: Services, c: typeof ctx) => Promise<{ status?: number; body: unknown; headers?: Record<string, string | string[]> }>)(s, ctx)
@@ -161,7 +164,7 @@ export function createApp(s: Services, o: AppOptions): Server {
     } catch (e) {
       const code = sendError(res, e)
       if (auditId !== undefined) void s.audit.end(auditId, fields(), code)
-      else if (mutating) void s.audit.record(fields(), code)
+      else if (mutating && !dryRun) void s.audit.record(fields(), code) // a refusal before the body was read is logged
     }
   }
 

@@ -102,6 +102,10 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   that first line cannot be written (a full disk) it fails \`VM_AUDIT_FAILED\` (503) and changes nothing.
   Refusals of anonymous callers (failed logins among them) are logged 30 a minute per address; beyond
   that they are counted (\`"flood": true\` on the 30th, \`"suppressed": N\` on the next one logged).
+  A dry run (\`"dryRun": true\`) changes nothing: like a \`GET\` it is a query, not audited and not
+  streamed (a confirmation dialog's dry runs leave no line); one refused before its body is read (not
+  logged in, a viewer, a bad origin) is logged as any refusal. Acknowledging an alert is one line of the
+  event history, its audit entry; \`alert.acked\` still goes to the connected clients (rule 167).
 - Errors: \`{"error": {"code": "VM_...", "message": "..."}}\` with the status below.
 
 ## WebSocket \`/ws\`

@@ -23,7 +23,9 @@ export interface TaskMeta {
 export type TaskResult = { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }
 
 /** Events that are state, not history: a flood of them never pushes out what happened. */
-const NOT_HISTORY = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
+// An acknowledgement is history once, as its audit entry (rule 167); `alert.acked` updates the
+// clients' alerts and a connecting client gets the alerts as they are.
+const NOT_HISTORY = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished', 'alert.acked'])
 
 /** Listed failures and mismatches of one task report at most this many (the counts stay whole). */
 const LISTED = 1000
