@@ -85,6 +85,29 @@ function originAllowed(s: Services, req: IncomingMessage): boolean {
   }
 }
 
+/**
+ * The console's Content-Security-Policy (rule 169): every directive a page uses is said, none left
+ * to fall back on default-src; scripts only from the server itself (no inline script, no eval:
+ * @plexa/protocol skips zod's eval probe in a browser); inline styles (React's style attributes).
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** A browser navigating (it asks for HTML first), not a script asking for JSON. */
+function wantsHtml(req: IncomingMessage): boolean {
+  return /\btext\/html\b/.test(req.headers.accept ?? '')
+}
+
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' }
 
 const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Plexa</title>
@@ -93,7 +116,7 @@ const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Plexa</title>
 the HTTP API is under <code>/api</code> (see docs/api.md) and the live event stream at <code>/ws</code>.</p></body>`
 
 async function serveStatic(res: ServerResponse, dir: string | undefined, path: string): Promise<void> {
-  const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }
+  const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': CSP }
   if (dir) {
     const file = normalize(join(dir, path === '/' ? 'index.html' : path))
     if (file.startsWith(normalize(dir))) {
@@ -187,7 +210,11 @@ export function createApp(s: Services, o: AppOptions): Server {
     const r = s.sessions.redeem(token)
     const fields = { user: r.ok ? r.who.name : '-', role: r.ok ? r.who.role : ('anonymous' as const), operation: 'GET /login', args: {}, source: req.socket.remoteAddress ?? '?' }
     if (!r.ok) {
-      sendError(res, new ApiError(r.code, r.code === 'VM_TOKEN_USED' ? 'this login link was already used' : r.code === 'VM_TOKEN_EXPIRED' ? 'this login link has expired' : 'unknown login link'))
+      // a browser is sent to the login page, which says why (rule 168); an API client gets the error
+      if (wantsHtml(req)) {
+        res.writeHead(303, { location: `/?reason=${r.code}`, 'cache-control': 'no-store' })
+        res.end()
+      } else sendError(res, new ApiError(r.code, r.code === 'VM_TOKEN_USED' ? 'this login link was already used' : r.code === 'VM_TOKEN_EXPIRED' ? 'this login link has expired' : 'unknown login link'))
       void s.audit.record(fields, r.code)
       return
     }

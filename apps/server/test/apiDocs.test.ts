@@ -85,6 +85,10 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
 - The one-click login URL \`plexa serve --demo\` prints, \`GET /login?token=T\`: a one-time token (10 minutes,
   in memory only) that answers 303 to \`/\` with a session cookie for \`admin\` once; a second visit is refused
   \`VM_TOKEN_USED\` (410), a late one \`VM_TOKEN_EXPIRED\` (401), an unknown token \`VM_UNAUTHORIZED\` (401).
+  A browser (a request that accepts \`text/html\`) is instead sent with 303 to the login page,
+  \`/?reason=CODE\`, which says why (rule 168); API clients keep the JSON error.
+  Pages are served with a \`Content-Security-Policy\` that names every directive (scripts from the
+  server only: \`script-src 'self'\`, no inline script, no eval; rule 169).
   Sessions survive a restart (\`DATA/sessions.json\` keeps a sha256 of each, mode 0600) and still expire.
 - Every mutating route takes \`"dryRun": true\` where it changes records or copies data: the answer then
   lists the record changes (\`changes\`) or the regions and bytes a copy would move, and nothing changes.

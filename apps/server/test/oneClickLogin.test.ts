@@ -45,3 +45,25 @@ describe('the one-click login URL of --demo (rule 115)', () => {
     expect(t.srv.loginUrl).toBeUndefined()
   })
 })
+
+describe('a refused one-click login link in a browser (rule 168)', () => {
+  const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
+  it('168: a browser reusing the link is sent to the login page with the reason (no cookie); an API client still gets the JSON error', async () => {
+    t = await testServer({ demo: true })
+    const loginUrl = t.srv.loginUrl!
+    expect((await fetch(loginUrl, { redirect: 'manual', headers: browser })).status).toBe(303)
+    const again = await fetch(loginUrl, { redirect: 'manual', headers: browser })
+    expect(again.status).toBe(303)
+    expect(again.headers.get('location')).toBe('/?reason=VM_TOKEN_USED')
+    expect(again.headers.get('set-cookie')).toBeNull()
+    const wrong = await fetch(`${t.url}/login?token=not-a-token`, { redirect: 'manual', headers: browser })
+    expect(wrong.headers.get('location')).toBe('/?reason=VM_UNAUTHORIZED')
+    const api = await fetch(loginUrl, { redirect: 'manual', headers: { accept: 'application/json' } })
+    expect(api.status).toBe(410)
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('VM_TOKEN_USED')
+    // the refusals are audited as before
+    await t.srv.services.audit.written()
+    const audit = (await call(t.url, 'GET', '/api/audit?limit=20', { auth: t.adminToken })).body.entries as Array<{ operation: string; result: string }>
+    expect(audit.filter((e) => e.operation === 'GET /login').map((e) => e.result)).toEqual(['ok', 'VM_TOKEN_USED', 'VM_UNAUTHORIZED', 'VM_TOKEN_USED'])
+  })
+})

@@ -1,4 +1,5 @@
 /** @plexa/protocol: the wire types and the input validation shared by server, web and cli. */
+import './noEvalInBrowser.ts' // first: before any schema is built
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
 export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails } from './errors.ts'
 export { PROTOCOL_VERSION } from './messages.ts'
