@@ -145,7 +145,7 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   await shots(page, info, 'task-history-verify-report')
   await report.getByRole('button', { name: 'Repair from mirvol-01' }).click()
   const dialog = page.getByRole('dialog', { name: 'confirm Repair from' })
-  // rule 172: the title names the plex
+  // rule 171: the title names the plex
   await expect(dialog.getByRole('heading')).toHaveText('Repair from mirvol-01?')
   await expect(dialog).toContainText("overwritten with mirvol-01's data in 1 region(s)")
   await dialog.getByRole('button', { name: 'Confirm' }).click()

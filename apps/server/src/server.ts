@@ -211,7 +211,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         for (const [i, h] of (await g.dg.resumeInterrupted().catch(() => [])).entries()) {
           log(`continuing an interrupted resync: ${h.id}`)
           const t = interrupted[i]
-          history.claim(g.dg.name, h.id, 'resync', t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }, h.done)
+          history.claim(g.dg.name, h.id, 'resync', { ...(t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }), startedBy: 'restart' }, h.done)
         }
       }
     })

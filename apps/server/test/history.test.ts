@@ -42,6 +42,18 @@ describe('server history: events, alerts and finished tasks', () => {
     r = undefined
   })
 
+  it('172: a task the engine started on its own is recorded as started automatically, with the bytes its progress counted', async () => {
+    r = await restartable()
+    const srv = await r.start()
+    const progress = (doneBytes: number) => ({ type: 'task.progress', dg: 'tdg', taskId: 'auto-1', kind: 'recovery', volume: 'mir', phase: 'recovery', doneBytes, totalBytes: 3 * 1048576, rate: 0, etaSeconds: null, throttle: 0 }) as const
+    srv.services.history.engine('tdg', progress(0))
+    srv.services.history.engine('tdg', progress(3 * 1048576))
+    srv.services.history.engine('tdg', { type: 'task.finished', dg: 'tdg', taskId: 'auto-1', kind: 'recovery', volume: 'mir', outcome: 'ok' })
+    let task: FinishedTask | undefined
+    await until('the automatic task in the history', async () => !!(task = ((await r!.get('/api/tasks/history')).tasks as FinishedTask[]).find((t) => t.taskId === 'auto-1')))
+    expect(task).toMatchObject({ startedBy: 'automatic', outcome: 'ok', doneBytes: 3 * 1048576, target: 'volume mir' })
+  })
+
   it('keeps alerts, events and finished tasks across a restart, and gives them to a client on connect (rule 105)', async () => {
     r = await restartable()
     const srv = await r.start()

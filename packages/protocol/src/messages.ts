@@ -68,6 +68,12 @@ export interface FinishedTask {
   code?: ApiErrorCode
   message?: string
   startedAt?: number
+  /**
+   * What started a task no request started (rule 172): 'automatic', the engine on its own (a
+   * volume's recovery, a follow-up resync); 'restart', the server resuming an interrupted resync.
+   * Absent for a task started through the API (the audit log says who).
+   */
+  startedBy?: 'automatic' | 'restart'
   finishedAt: number
   doneBytes: number
   totalBytes: number

@@ -102,6 +102,7 @@ export const FinishedTask = z.object({
   code: z.string().optional(),
   message: z.string().optional(),
   startedAt: int.optional(),
+  startedBy: z.enum(['automatic', 'restart']).optional(),
   finishedAt: int,
   doneBytes: z.number(),
   totalBytes: z.number(),

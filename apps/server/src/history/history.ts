@@ -18,6 +18,8 @@ export interface HistoryOptions {
 export interface TaskMeta {
   target: string
   volumes: string[]
+  /** What started it, when no request did (rule 172). */
+  startedBy?: FinishedTask['startedBy']
 }
 
 export type TaskResult = { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }
@@ -95,7 +97,7 @@ export class History {
       // once it is clear that no claim follows (a route claims its task right after starting it)
       setImmediate(() => {
         if (this.claims.has(body.taskId) || this.recorded.has(body.taskId)) return
-        this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume] }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
+        this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume], startedBy: 'automatic' }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
       })
     }
   }
@@ -133,6 +135,7 @@ export class History {
       outcome: r.ok ? 'ok' : r.aborted ? 'aborted' : 'failed',
       ...(r.ok ? {} : { code: r.code as ApiErrorCode, message: r.message }),
       ...(run ? { startedAt: run.startedAt } : {}),
+      ...(meta.startedBy ? { startedBy: meta.startedBy } : {}),
       finishedAt: this.o.clock.now(),
       doneBytes: run?.doneBytes ?? 0,
       totalBytes: run?.totalBytes ?? 0,

@@ -38,8 +38,8 @@ describe('actionsFor', () => {
   })
 })
 
-describe('rule 172: the confirmation names what it acts on', () => {
-  it('172: a repair is titled with the plex it copies from, other actions with their target', () => {
+describe('rule 171: the confirmation names what it acts on', () => {
+  it('171: a repair is titled with the plex it copies from, other actions with their target', () => {
     const repair = { id: 'repair', label: 'Repair from', route: 'POST /api/dgs/:dg/volumes/:volume/repair', params: { dg: 'dg', volume: 'mirvol' }, body: { source: 'mirvol-01', regions: [3] }, destructive: true } as const
     expect(confirmTitle({ ...repair })).toBe('Repair from mirvol-01?')
     expect(confirmTitle({ ...repair, label: 'Repair from this plex', body: { source: 'mirvol-02' } })).toBe('Repair from mirvol-02?')

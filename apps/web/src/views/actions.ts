@@ -22,7 +22,7 @@ export interface Action {
 
 /**
  * The confirmation's title: the action and what it acts on ("Resync mirvol?"); a repair names the
- * plex it copies from ("Repair from mirvol-01?"), the volume being in its warning (rule 172).
+ * plex it copies from ("Repair from mirvol-01?"), the volume being in its warning (rule 171).
  */
 export function confirmTitle(a: Action): string {
   if (a.id === 'repair' && typeof a.body.source === 'string') return `Repair from ${a.body.source}?`

@@ -40,3 +40,12 @@ describe('rule 173: the I/O-error sentence names the disk whose I/O failed', () 
     expect(text).not.toContain('disk01')
   })
 })
+
+describe('rule 172: a task the engine started on its own says so, with the bytes it copied', () => {
+  it('172: an automatic follow-up resync without a report reads its bytes and who started it', () => {
+    const t = task({ kind: 'recovery', startedBy: 'automatic', doneBytes: 3 * 1048576, totalBytes: 3 * 1048576, startedAt: 0, finishedAt: 2000 })
+    expect(describeTask(t)).toContain('started automatically')
+    expect(describeTask(t)).toContain('3 MiB copied')
+    expect(describeTask(task({ startedBy: 'restart' }))).toContain('resumed after a server restart')
+  })
+})

@@ -104,7 +104,8 @@ export function describeAudit(e: AuditEntry): string {
 export function describeTask(t: FinishedTask): string {
   const vols = t.volumes.length > 1 || !t.target.endsWith(` ${t.volumes[0]}`) ? ` (${t.volumes.join(', ')})` : ''
   const took = t.startedAt !== undefined ? ` in ${duration((t.finishedAt - t.startedAt) / 1000)}` : ''
-  const head = `${t.kind} of ${t.target}${vols}`
+  const by = t.startedBy === 'automatic' ? ' (started automatically)' : t.startedBy === 'restart' ? ' (resumed after a server restart)' : ''
+  const head = `${t.kind} of ${t.target}${vols}${by}`
   if (t.outcome === 'aborted') return `${head} aborted after ${bytes(t.doneBytes)} of ${bytes(t.totalBytes)}`
   if (t.outcome === 'failed') {
     const left = t.sync?.failedCount ? `; ${count(t.sync.failedCount, 'region')} not copied` : ''
@@ -112,7 +113,8 @@ export function describeTask(t: FinishedTask): string {
   }
   if (t.verify) return t.verify.mismatchCount ? `${head}: ${count(t.verify.mismatchCount, 'region')} where the plexes differ, of ${t.verify.regionsChecked} checked${took}` : `${head}: all ${t.verify.regionsChecked} regions agree${took}`
   if (t.sync) return `${head} ok: ${bytes(t.sync.bytesCopied)} copied (${count(t.sync.regionsCopied, 'region')})${took}`
-  return `${head} ok${took}`
+  // a task without a report (one the engine started on its own): what its progress counted
+  return `${head} ok${t.doneBytes ? `: ${bytes(t.doneBytes)} copied` : ''}${took}`
 }
 
 export function taskTone(t: FinishedTask): Tone {
