@@ -101,6 +101,16 @@ describe('config layer: the store (rule 125)', () => {
     expect(store.current()).toMatchObject({ tid: 2, dg: { dg_comment: 'b' } })
   })
 
+  it('H69: a refused transaction is a rejected promise, not a synchronous throw, so a `.catch` on it handles the refusal', async () => {
+    const store = new ConfigStore(config(1, three), async () => {})
+    store.forceOffline()
+    let handled: unknown
+    expect(() => void store.transact('a', () => {}).catch((e: unknown) => (handled = e))).not.toThrow()
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(handled).toMatchObject({ code: 'VM_FORCEOFF' })
+  })
+
   it('H69: closed or forced offline, a transaction fails VM_OFFLINE / VM_FORCEOFF unless forced', async () => {
     const store = new ConfigStore(config(1, three), async () => {})
     store.forceOffline()

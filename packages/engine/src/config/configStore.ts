@@ -102,8 +102,13 @@ export class ConfigStore {
 
   transact(operation: string, fn: (d: Draft) => void, opts: TransactOptions = {}): Promise<TxResult> {
     const force = opts.force ?? false
-    if (!force) this.assertOnline()
-    if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
+    try {
+      if (!force) this.assertOnline()
+      if (opts.dryRun !== undefined) checkBoolean(opts.dryRun, 'dryRun')
+    } catch (e) {
+      // a refusal is the promise's rejection, never a synchronous throw: a caller's `.catch` sees it
+      return Promise.reject(e)
+    }
     const run = async (): Promise<TxResult> => {
       if (!force) this.assertOnline()
       this.txBusy = true
