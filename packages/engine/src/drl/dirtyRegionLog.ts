@@ -155,26 +155,21 @@ export class DirtyRegionLog {
 
   /** Cleans every idle region now (a clean stop cleans everything). */
   async cleanIdle(): Promise<void> {
-    let changed = false
-    for (const r of [...this.dirty.keys()]) {
-      if (!this.inflight.has(r)) {
-        this.dirty.delete(r)
-        this.cleared = true
-        changed = true
-      }
-    }
-    if (changed) {
-      this.writer.changed()
-      await this.writer.persist()
-    }
+    await this.cleanIdleFor(-Infinity)
   }
 
   /** Cleans the idle regions that have come of age (what the scheduled clean runs). */
   async cleanAged(): Promise<void> {
+    await this.cleanIdleFor(this.o.cleanAgeMs)
+    this.scheduleClean()
+  }
+
+  /** Clears the bits of the regions with no write in flight whose last write is `ageMs` old. */
+  private async cleanIdleFor(ageMs: number): Promise<void> {
     const now = this.o.clock.now()
     let changed = false
     for (const [r, at] of [...this.dirty]) {
-      if (!this.inflight.has(r) && now - at >= this.o.cleanAgeMs) {
+      if (!this.inflight.has(r) && now - at >= ageMs) {
         this.dirty.delete(r)
         this.cleared = true
         changed = true
@@ -184,7 +179,6 @@ export class DirtyRegionLog {
       this.writer.changed()
       await this.writer.persist()
     }
-    this.scheduleClean()
   }
 
   /** Stops scheduling cleans (the volume stopped or the group closed, as a crash would). */
