@@ -38,11 +38,8 @@ import {
   type VolumeSpec,
   assocLog,
   assocSubdisk,
-  associatePlex,
   assertUnlocked,
-  dissociatePlex,
   dissociateSubdisk,
-  isLogPlex,
   isStalePlex,
   makePlex,
   makeSubdisk,
@@ -51,7 +48,7 @@ import {
   renameRecord,
 } from './recordOps.ts'
 import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
-import { type MendOp, applyMend } from './records/mend.ts'
+import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
 import {
   type Config,
@@ -78,15 +75,15 @@ import type { DirtyRegionLog } from './drl/dirtyRegionLog.ts'
 import { VolumeLogs } from './drl/volumeLogs.ts'
 import type { FailureDecision } from './io/exceptionPolicy.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
+import { PlexOps } from './plex/plexOps.ts'
 import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { RecordChange, TaskProgress } from './events.ts'
 import { Draft, recordRid } from './txn.ts'
 import { SECTOR_SIZE } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
-import { isLogPlexRec, isServing, logFlag } from './records/plexState.ts'
+import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
-import { runPlexCopy } from './resync/plexCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
 import { type StartPlan, planRecovery, planStart } from './resync/planStart.ts'
 import { runAttachCopy } from './resync/handOver.ts'
@@ -221,6 +218,8 @@ export class DiskGroup {
   private readonly tasks: TaskRegistry
   /** The exception policy applied and the kernel detach (io/kernelDetach.ts). */
   private readonly detach: KernelDetach
+  /** vxplex and vxmend (plex/plexOps.ts). */
+  private readonly plex: PlexOps
   /** What the region copy, verify and plex copy use of the group (resync/). */
   private readonly sync: SyncContext
   private readonly opts: OpenOptions
@@ -317,6 +316,15 @@ export class DiskGroup {
       unflushed: (v) => this.runtime(v).unflushed,
       transact: (operation, fn) => this.transact(operation, fn),
       alert: (message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message, ...(object !== undefined ? { object } : {}) }),
+    })
+    this.plex = new PlexOps({
+      cfg: () => this.cfg,
+      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
+      stale: this.stale,
+      beingDetached: (p) => this.detach.beingDetached(p),
+      unflushed: (v) => this.runtime(v).unflushed,
+      flushPlex: (p) => this.flushPlex(p),
+      sync: this.sync,
     })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
@@ -910,10 +918,10 @@ export class DiskGroup {
     return r
   }
 
-  // ---------------------------------------------------------------- plex operations
+  // ---------------------------------------------------------------- plex operations (plex/plexOps.ts)
 
   private volumeOf(pl: PlRecord): VRecord | undefined {
-    return pl.pl_vol_rid ? this.cfg.volumes.find((v) => v.v_rid === pl.pl_vol_rid) : undefined
+    return this.plex.volumeOf(pl)
   }
 
   private runtime(v: VRecord): VolumeRuntime {
@@ -925,55 +933,19 @@ export class DiskGroup {
     return rt
   }
 
-  /** Refuses an operation that would leave an ENABLED volume without a readable complete plex. */
-  /**
-   * Taking `pl` away from its started volume must leave every region a current copy (rule 117): a
-   * serving, complete plex counts as one only where it has no stale region.
-   */
+  /** Refuses taking `pl` from its started volume where no other plex holds a region current (rule 117). */
   private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
-    const v = d.volOf(pl)
-    if (!v || v.v_kstate !== 'ENABLED' || force) return
-    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.detach.beingDetached(p) && p.pl_contig_len >= v.v_len && !this.stale.get(p.pl_rid)?.full)
-    const [first, ...rest] = others
-    const uncovered = !first || [...(this.stale.get(first.pl_rid)?.regions ?? [])].some((g) => rest.every((p) => this.stale.isStale(p.pl_rid, g)))
-    if (uncovered) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} with regions no other plex holds current`)
+    this.plex.assertNotLastPlex(d, pl, force)
   }
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
   async detachPlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    const target = this.cfg.plexes.find((p) => p.pl_name === plex)
-    const owner = target && this.volumeOf(target)
-    let lost: number[] = []
-    if (!opts.dryRun && target && owner && target.pl_kstate === 'ENABLED') {
-      const pending = [...this.runtime(owner).unflushed]
-      lost = await this.flushPlex(target).then(() => [], () => pending)
-    }
-    const r = await this.transact('pl.det', (d) => {
-      const pl = d.plex(plex)
-      assertUnlocked(pl.pl_tutil[0], plex)
-      if (!pl.pl_vol_rid) fail('VM_INVALID_PARAM', `plex ${plex} is not associated`)
-      this.assertNotLastPlex(d, pl, opts.force ?? false)
-      const wasCurrent = pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN'
-      pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
-      if (pl.pl_state !== 'LOG') pl.pl_state = 'STALE'
-      if (!opts.dryRun && wasCurrent) {
-        this.stale.track(pl.pl_rid)
-        for (const g of lost) this.stale.add(pl.pl_rid, g, g)
-      }
-    }, opts)
-    if (!opts.dryRun) await this.stale.persist()
-    return r
+    return this.plex.detach(plex, opts)
   }
 
   /** vxplex dis. */
   async dissociatePlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    return this.transact('pl.dis', (d) => {
-      const pl = d.plex(plex)
-      assertUnlocked(pl.pl_tutil[0], plex)
-      this.assertNotLastPlex(d, pl, opts.force ?? false)
-      dissociatePlex(d, pl)
-      if (!opts.dryRun) this.stale.drop(pl.pl_rid)
-    }, opts)
+    return this.plex.dissociate(plex, opts)
   }
 
   /**
@@ -982,49 +954,7 @@ export class DiskGroup {
    * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
    */
   async attachPlex(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
-    const r = await this.transact('pl.att', (d) => {
-      const v = d.vol(volume)
-      const pl = d.plex(plex)
-      assertUnlocked(pl.pl_tutil[0], plex)
-      assertUnlocked(v.v_tutil[0], volume)
-      if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
-      if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
-      // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
-      // so a plex attached to it is EMPTY too, and the start enables them all without a copy
-      const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))
-      if (!pl.pl_vol_rid) {
-        associatePlex(d, v, pl)
-        if (!opts.dryRun && !uninitialised) this.stale.setFull(pl.pl_rid)
-      }
-      if (uninitialised && !isLogPlex(d, pl)) {
-        pl.pl_state = 'EMPTY'
-        pl.pl_kstate = 'DISABLED'
-        if (!opts.dryRun) this.stale.drop(pl.pl_rid)
-        return
-      }
-      if (pl.pl_state === 'LOG') {
-        pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
-        if (v.v_kstate === 'ENABLED') pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(pl)
-        return
-      }
-      pl.pl_state = 'STALE'
-      if (v.v_kstate === 'ENABLED') {
-        pl.pl_tutil[0] = 'ATT'
-        pl.pl_kstate = 'ENABLED'
-        pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
-      } else pl.pl_kstate = 'DISABLED'
-    }, opts)
-    const v = this.cfg.volumes.find((x) => x.v_name === volume)!
-    const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
-    if (opts.dryRun) {
-      if (v.v_kstate !== 'ENABLED') return { ...r, copyBytes: 0 }
-      const e = this.stale.get(pl.pl_rid)
-      const n = Math.ceil(v.v_len / REGION_SECTORS)
-      const regions = e && !e.full && pl.pl_vol_rid ? [...e.regions].filter((g) => g < n) : Array.from({ length: n }, (_, g) => g)
-      return { ...r, copyBytes: regionBytes(v, regions) }
-    }
-    if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
-    return runAttachCopy(this.sync, v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
+    return this.plex.attach(volume, plex, opts)
   }
 
   /**
@@ -1033,14 +963,7 @@ export class DiskGroup {
    */
   async copyPlex(volume: string, plex: string, opts: { onTask?: (taskId: string) => void } = {}): Promise<void> {
     this.assertOnline()
-    const v = this.cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
-    const target = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
-    if (v.v_kstate !== 'DISABLED') fail('VM_VOL_ENABLED', `volume ${volume} is ${v.v_kstate}; plex cp needs it stopped`)
-    if (target.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${plex} is associated with ${target.pl_v_name}`)
-    assertUnlocked(target.pl_tutil[0], plex)
-    const source = this.cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
-    if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
-    await runPlexCopy(this.sync, v, source, target, opts.onTask)
+    return this.plex.copy(volume, plex, opts)
   }
 
   /**
@@ -1049,28 +972,12 @@ export class DiskGroup {
    */
   async movePlex(oldPlex: string, newPlex: string, opts: { force?: boolean; onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
     this.assertOnline()
-    const old = this.cfg.plexes.find((p) => p.pl_name === oldPlex) ?? fail('VM_NOT_FOUND', `no plex ${oldPlex}`)
-    const neu = this.cfg.plexes.find((p) => p.pl_name === newPlex) ?? fail('VM_NOT_FOUND', `no plex ${newPlex}`)
-    const v = this.volumeOf(old)
-    if (!v || v.v_kstate !== 'ENABLED' || old.pl_state !== 'ACTIVE' || old.pl_kstate !== 'ENABLED') fail('VM_INVALID_PARAM', `plex ${oldPlex} is not an active plex of an enabled volume`)
-    if (neu.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${newPlex} is associated with ${neu.pl_v_name}`)
-    if (!opts.force && (neu.pl_len < old.pl_len || neu.pl_contig_len < old.pl_contig_len)) fail('VM_INVALID_PARAM', `plex ${newPlex} is smaller or sparser than ${oldPlex} (use force)`)
-    await this.attachPlex(v.v_name, newPlex, opts.onTask ? { onTask: opts.onTask } : {})
-    return this.transact('pl.mv', (d) => dissociatePlex(d, d.plex(oldPlex)))
+    return this.plex.move(oldPlex, newPlex, opts)
   }
 
   /** vxmend (records/mend.ts): `clear` util fields, `fix` a state, `off`, `on`; `force` as volmend's -f. */
   async mend(op: MendOp, name: string, arg?: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    const live = !opts.dryRun
-    let forgot = false
-    const r = await this.transact(`mend.${op}`, (d) => applyMend(d, op, name, arg, {
-      force: opts.force ?? false,
-      assertNotLastPlex: (dd, pl, force) => this.assertNotLastPlex(dd, pl, force),
-      track: (pl) => void (live && this.stale.track(pl.pl_rid)),
-      forget: (pl) => void (live && this.stale.get(pl.pl_rid) && (forgot = true) && this.stale.drop(pl.pl_rid)),
-    }), opts)
-    if (forgot) await this.stale.persist()
-    return r
+    return this.plex.mend(op, name, arg, opts)
   }
 
   // ---------------------------------------------------------------- volume start/stop

@@ -1,0 +1,199 @@
+import type { TxOptions, TxResult } from '../config/configStore.ts'
+import { fail } from '../errors.ts'
+import { assertUnlocked, associatePlex, dissociatePlex, isLogPlex } from '../recordOps.ts'
+import { type MendOp, applyMend } from '../records/mend.ts'
+import { isServing, logFlag } from '../records/plexState.ts'
+import { type Config, type PlRecord, PL_PFLAG, PL_TFLAG, type VRecord } from '../records/types.ts'
+import type { RegionSet } from '../regionSet.ts'
+import { runAttachCopy } from '../resync/handOver.ts'
+import { runPlexCopy } from '../resync/plexCopy.ts'
+import { REGION_SECTORS, type SyncContext } from '../resync/regionCopy.ts'
+import { regionBytes } from '../resync/resyncPlan.ts'
+import type { StaleMaps } from '../staleMaps.ts'
+import type { Draft } from '../txn.ts'
+
+/** What the plex operations need of the group. */
+export interface PlexContext {
+  cfg(): Config
+  /** A configuration transaction (config/configStore.ts). */
+  transact(operation: string, fn: (d: Draft) => void, opts?: TxOptions): Promise<TxResult>
+  stale: StaleMaps
+  /** A plex a kernel detach has decided on and not yet committed: no current copy meanwhile (io/kernelDetach.ts). */
+  beingDetached(p: PlRecord): boolean
+  /** The regions of a volume written since its last completed flush. */
+  unflushed(v: VRecord): RegionSet
+  flushPlex(p: PlRecord): Promise<void>
+  /** The region copy (resync/), for the attach copy and `vxplex cp`. */
+  sync: SyncContext
+}
+
+/**
+ * The plex operations of vxplex and vxmend (SEMANTICS.md checklist D 34-40): detach, dissociate,
+ * attach (with its copy), copy, move, mend, and the rule they share that taking a plex away from
+ * a started volume leaves every region a current copy (rule 117).
+ */
+export class PlexOps {
+  private readonly ctx: PlexContext
+
+  constructor(ctx: PlexContext) {
+    this.ctx = ctx
+  }
+
+  /** The volume a plex is associated with, if any. */
+  volumeOf(pl: PlRecord): VRecord | undefined {
+    return pl.pl_vol_rid ? this.ctx.cfg().volumes.find((v) => v.v_rid === pl.pl_vol_rid) : undefined
+  }
+
+  /**
+   * Refuses an operation that would leave an ENABLED volume without a readable complete plex:
+   * taking `pl` away from its started volume must leave every region a current copy (rule 117);
+   * a serving, complete plex counts as one only where it has no stale region.
+   */
+  assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
+    const v = d.volOf(pl)
+    if (!v || v.v_kstate !== 'ENABLED' || force) return
+    const { stale } = this.ctx
+    const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.ctx.beingDetached(p) && p.pl_contig_len >= v.v_len && !stale.get(p.pl_rid)?.full)
+    const [first, ...rest] = others
+    const uncovered = !first || [...(stale.get(first.pl_rid)?.regions ?? [])].some((g) => rest.every((p) => stale.isStale(p.pl_rid, g)))
+    if (uncovered) fail('VM_LAST_PLEX', `detaching ${pl.pl_name} would leave ${v.v_name} with regions no other plex holds current`)
+  }
+
+  /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
+  async detach(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    const { stale } = this.ctx
+    const target = this.ctx.cfg().plexes.find((p) => p.pl_name === plex)
+    const owner = target && this.volumeOf(target)
+    let lost: number[] = []
+    if (!opts.dryRun && target && owner && target.pl_kstate === 'ENABLED') {
+      const pending = [...this.ctx.unflushed(owner)]
+      lost = await this.ctx.flushPlex(target).then(() => [], () => pending)
+    }
+    const r = await this.ctx.transact('pl.det', (d) => {
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      if (!pl.pl_vol_rid) fail('VM_INVALID_PARAM', `plex ${plex} is not associated`)
+      this.assertNotLastPlex(d, pl, opts.force ?? false)
+      const wasCurrent = pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN'
+      pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
+      if (pl.pl_state !== 'LOG') pl.pl_state = 'STALE'
+      if (!opts.dryRun && wasCurrent) {
+        stale.track(pl.pl_rid)
+        for (const g of lost) stale.add(pl.pl_rid, g, g)
+      }
+    }, opts)
+    if (!opts.dryRun) await stale.persist()
+    return r
+  }
+
+  /** vxplex dis. */
+  async dissociate(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    return this.ctx.transact('pl.dis', (d) => {
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      this.assertNotLastPlex(d, pl, opts.force ?? false)
+      dissociatePlex(d, pl)
+      if (!opts.dryRun) this.ctx.stale.drop(pl.pl_rid)
+    }, opts)
+  }
+
+  /**
+   * vxplex att: associates the plex if needed; on an ENABLED volume it is made write-only with
+   * tutil0=ATT and state STALE, the volume contents are copied into it, then it becomes ACTIVE
+   * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
+   */
+  async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
+    const { stale } = this.ctx
+    const r = await this.ctx.transact('pl.att', (d) => {
+      const v = d.vol(volume)
+      const pl = d.plex(plex)
+      assertUnlocked(pl.pl_tutil[0], plex)
+      assertUnlocked(v.v_tutil[0], volume)
+      if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
+      if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
+      // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
+      // so a plex attached to it is EMPTY too, and the start enables them all without a copy
+      const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))
+      if (!pl.pl_vol_rid) {
+        associatePlex(d, v, pl)
+        if (!opts.dryRun && !uninitialised) stale.setFull(pl.pl_rid)
+      }
+      if (uninitialised && !isLogPlex(d, pl)) {
+        pl.pl_state = 'EMPTY'
+        pl.pl_kstate = 'DISABLED'
+        if (!opts.dryRun) stale.drop(pl.pl_rid)
+        return
+      }
+      if (pl.pl_state === 'LOG') {
+        pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
+        if (v.v_kstate === 'ENABLED') pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(pl)
+        return
+      }
+      pl.pl_state = 'STALE'
+      if (v.v_kstate === 'ENABLED') {
+        pl.pl_tutil[0] = 'ATT'
+        pl.pl_kstate = 'ENABLED'
+        pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.WRITE
+      } else pl.pl_kstate = 'DISABLED'
+    }, opts)
+    const cfg = this.ctx.cfg()
+    const v = cfg.volumes.find((x) => x.v_name === volume)!
+    const pl = cfg.plexes.find((p) => p.pl_name === plex)!
+    if (opts.dryRun) {
+      if (v.v_kstate !== 'ENABLED') return { ...r, copyBytes: 0 }
+      const e = stale.get(pl.pl_rid)
+      const n = Math.ceil(v.v_len / REGION_SECTORS)
+      const regions = e && !e.full && pl.pl_vol_rid ? [...e.regions].filter((g) => g < n) : Array.from({ length: n }, (_, g) => g)
+      return { ...r, copyBytes: regionBytes(v, regions) }
+    }
+    if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
+    return runAttachCopy(this.ctx.sync, v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
+  }
+
+  /**
+   * vxplex cp: copies a DISABLED volume's contents to an unassociated plex, which stays
+   * unassociated (D 39).
+   */
+  async copy(volume: string, plex: string, opts: { onTask?: (taskId: string) => void } = {}): Promise<void> {
+    const cfg = this.ctx.cfg()
+    const v = cfg.volumes.find((x) => x.v_name === volume) ?? fail('VM_NOT_FOUND', `no volume ${volume}`)
+    const target = cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
+    if (v.v_kstate !== 'DISABLED') fail('VM_VOL_ENABLED', `volume ${volume} is ${v.v_kstate}; plex cp needs it stopped`)
+    if (target.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${plex} is associated with ${target.pl_v_name}`)
+    assertUnlocked(target.pl_tutil[0], plex)
+    const source = cfg.plexes.find((p) => p.pl_vol_rid === v.v_rid && (p.pl_state === 'CLEAN' || p.pl_state === 'ACTIVE') && !(p.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) && p.pl_contig_len >= v.v_len)
+    if (!source) fail('VM_UNSTARTABLE', `volume ${volume} has no clean complete plex to copy from`)
+    await runPlexCopy(this.ctx.sync, v, source, target, opts.onTask)
+  }
+
+  /**
+   * vxplex mv: replaces `oldPlex` (ACTIVE in an ENABLED volume) by the unassociated `newPlex`,
+   * which must be at least as large unless `force` (D 40).
+   */
+  async move(oldPlex: string, newPlex: string, opts: { force?: boolean; onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
+    const cfg = this.ctx.cfg()
+    const old = cfg.plexes.find((p) => p.pl_name === oldPlex) ?? fail('VM_NOT_FOUND', `no plex ${oldPlex}`)
+    const neu = cfg.plexes.find((p) => p.pl_name === newPlex) ?? fail('VM_NOT_FOUND', `no plex ${newPlex}`)
+    const v = this.volumeOf(old)
+    if (!v || v.v_kstate !== 'ENABLED' || old.pl_state !== 'ACTIVE' || old.pl_kstate !== 'ENABLED') fail('VM_INVALID_PARAM', `plex ${oldPlex} is not an active plex of an enabled volume`)
+    if (neu.pl_vol_rid) fail('VM_BUSY_ASSOC', `plex ${newPlex} is associated with ${neu.pl_v_name}`)
+    if (!opts.force && (neu.pl_len < old.pl_len || neu.pl_contig_len < old.pl_contig_len)) fail('VM_INVALID_PARAM', `plex ${newPlex} is smaller or sparser than ${oldPlex} (use force)`)
+    await this.attach(v.v_name, newPlex, opts.onTask ? { onTask: opts.onTask } : {})
+    return this.ctx.transact('pl.mv', (d) => dissociatePlex(d, d.plex(oldPlex)))
+  }
+
+  /** vxmend (records/mend.ts): `clear` util fields, `fix` a state, `off`, `on`; `force` as volmend's -f. */
+  async mend(op: MendOp, name: string, arg?: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+    const { stale } = this.ctx
+    const live = !opts.dryRun
+    let forgot = false
+    const r = await this.ctx.transact(`mend.${op}`, (d) => applyMend(d, op, name, arg, {
+      force: opts.force ?? false,
+      assertNotLastPlex: (dd, pl, force) => this.assertNotLastPlex(dd, pl, force),
+      track: (pl) => void (live && stale.track(pl.pl_rid)),
+      forget: (pl) => void (live && stale.get(pl.pl_rid) && (forgot = true) && stale.drop(pl.pl_rid)),
+    }), opts)
+    if (forgot) await stale.persist()
+    return r
+  }
+}
