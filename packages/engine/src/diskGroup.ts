@@ -5,7 +5,6 @@ import { fromStored, toStored } from './config/stored.ts'
 import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
 import { chooseConfig, hasQuorum, writeConfigCopies } from './config/configCopies.ts'
 import { type InterruptedTask, type KernelLogImage, KernelLog } from './config/kernelLog.ts'
-import { deriveConfig } from './records/derive.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
 import {
   type DiskHeader,
@@ -20,6 +19,7 @@ import {
   writeRingEverywhere,
 } from './disk/privateRegion.ts'
 import { assertNoData } from './disk/probe.ts'
+import { type DiskRuntime, DiskSet } from './disk/diskSet.ts'
 import { EngineError, type EngineErrorCode, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
@@ -59,7 +59,6 @@ import {
   type VRecord,
   DG_PFLAG,
   DM_PFLAG,
-  DM_TFLAG,
   PL_PFLAG,
   PL_TFLAG,
   PROFILES,
@@ -153,14 +152,6 @@ export interface ImportOptions extends OpenOptions {
   force?: boolean
 }
 
-interface DiskRuntime {
-  dev: BlockDevice | undefined
-  header: DiskHeader
-  /** Slot holding this disk's current configuration copy, or -1 when none is current. */
-  activeSlot: 0 | 1 | -1
-  copyEnabled: boolean
-}
-
 interface VolumeRuntime {
   lock: RegionLock
   lastReadEnd: number
@@ -208,11 +199,11 @@ function newDiskId(): string {
 export class DiskGroup {
   /** The committed configuration and its transactions (config/configStore.ts). */
   private readonly store: ConfigStore
-  private readonly disks: Map<number, DiskRuntime>
+  /** The disks: devices, headers, configuration slots, device locks (disk/diskSet.ts). */
+  private readonly disks: DiskSet
   private readonly vols = new Map<number, VolumeRuntime>()
   private readonly bus: EventBus
   private readonly clock: Clock
-  private readonly locks: Array<() => Promise<void>>
   private readonly klog: KernelLog
   /** Running tasks and their events (tasks/taskRegistry.ts). */
   private readonly tasks: TaskRegistry
@@ -242,8 +233,9 @@ export class DiskGroup {
   private readonly me: Importer
 
   private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLogImage; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
-    refreshDiskState(init.cfg, init.disks)
-    this.ioMap = IoMap.build(init.cfg, init.disks)
+    this.disks = new DiskSet(init.disks, init.release)
+    this.disks.refreshState(init.cfg)
+    this.ioMap = IoMap.build(init.cfg, this.disks.byRid)
     this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
     this.opts = init.opts
     this.me = thisImporter(init.opts.host)
@@ -251,9 +243,7 @@ export class DiskGroup {
     this.sleep = init.opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
     this.mapSeq = init.maps?.seq ?? 0
     this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
-    this.disks = init.disks
-    this.locks = [init.release]
-    this.klog = new KernelLog(init.klog, init.klogSeq, () => this.presentDevices())
+    this.klog = new KernelLog(init.klog, init.klogSeq, () => this.disks.devices())
     this.bus = createEventBus(this.clock)
     this.tasks = new TaskRegistry({
       bus: this.bus,
@@ -352,11 +342,6 @@ export class DiskGroup {
   /** Reports a failure nobody awaits, as a warning alert with a stable code (failures.ts). */
   private readonly warn = (code: EngineErrorCode, message: string, object?: string): void => {
     this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code, message, ...(object ? { object } : {}) })
-  }
-
-  /** The devices of the disks that have one. */
-  private *presentDevices(): Generator<BlockDevice> {
-    for (const d of this.disks.values()) if (d.dev) yield d.dev
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -517,7 +502,7 @@ export class DiskGroup {
       dg.unusable = unusable
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
       await dg.transact('dg.import', (d) => {
-        dg.refreshDiskState(d.c)
+        dg.disks.refreshState(d.c)
         for (const k of klog.detached) {
           const pl = d.c.plexes.find((p) => p.pl_rid === k.plexRid)
           if (pl) {
@@ -534,14 +519,6 @@ export class DiskGroup {
     }
   }
 
-  /**
-   * Marks disks whose device is missing, unreadable or short REMOVED and NODAREC (vxprint
-   * NODEVICE; their plexes then carry PL_TFLAG REMOVED and NODAREC), and memory disks volatile.
-   */
-  private refreshDiskState(c: Config): void {
-    refreshDiskState(c, this.disks)
-  }
-
   /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
   unusableDisks(): readonly UnusableDisk[] {
     return this.unusable
@@ -554,11 +531,7 @@ export class DiskGroup {
   async deport(): Promise<void> {
     const running = this.cfg.volumes.find((v) => v.v_kstate !== 'DISABLED')
     if (running && !this.forcedOff) fail('VM_VOL_ENABLED', `volume ${running.v_name} is still started`)
-    for (const d of this.disks.values()) {
-      if (!d.dev || this.closed) continue
-      d.header = withImporter(d.header, undefined)
-      await writeHeader(d.dev, d.header).catch(reportAs(this.warn, 'VM_WRTDAERR', `the disk header of ${d.header.dmname} still names this host as the importer: another host imports it only by clearing the import`, d.header.dmname))
-    }
+    await this.disks.clearImporter(this.warn)
     await this.close()
     this.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
   }
@@ -572,12 +545,7 @@ export class DiskGroup {
     this.tasks.abortAll()
     for (const rt of this.vols.values()) rt.drl?.dispose()
     this.store.close()
-    for (const d of this.disks.values()) {
-      if (!d.dev) continue
-      await d.dev.flush().catch(reportAs(this.warn, 'VM_IO', `disk ${d.header.dmname} failed to flush as the group closed: writes not flushed before may be lost`, d.header.dmname))
-      await closeReleased(d.dev)
-    }
-    for (const release of this.locks.splice(0)) await release()
+    await this.disks.close(this.warn)
   }
 
   get name(): string {
@@ -665,11 +633,11 @@ export class DiskGroup {
 
   /** Writes the stale-region maps to every disk's region-map area. */
   private writeMaps(image: StaleMapsImage): Promise<void> {
-    return writeRingEverywhere(this.presentDevices(), MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
+    return writeRingEverywhere(this.disks.devices(), MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
   }
 
   private rebuildIoMap(): void {
-    this.ioMap = IoMap.build(this.cfg, this.disks)
+    this.ioMap = IoMap.build(this.cfg, this.disks.byRid)
   }
 
   // ---------------------------------------------------------------- record operations
@@ -815,7 +783,7 @@ export class DiskGroup {
     const profile = PROFILES[this.cfg.dg.dg_profile]
     checkName(spec.name, profile)
     if (new Draft(this.cfg).find(spec.name)) fail('VM_EXISTS', `a record named ${spec.name} already exists`)
-    if ([...this.disks.values()].some((d) => d.dev?.lockKey === spec.device.lockKey)) fail('VM_EXISTS', `${spec.device.location} is already in the group`)
+    if (this.disks.holds(spec.device)) fail('VM_EXISTS', `${spec.device.location} is already in the group`)
     checkDiskSpec(spec)
     if (opts.dryRun) {
       await assertNoData(spec.device, opts.force)
@@ -831,9 +799,9 @@ export class DiskGroup {
         const r = await this.transact('dg.adddisk', (d) => {
           d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
           d.c.disks.push(dm)
-          this.refreshDiskState(d.c)
+          this.disks.refreshState(d.c)
         })
-        this.locks.push(release)
+        this.disks.keepLock(release)
         this.rebuildIoMap()
         return r
       } catch (e) {
@@ -854,7 +822,7 @@ export class DiskGroup {
   async replaceDisk(name: string, device: BlockDevice, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
     const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
-    if ([...this.disks.values()].some((d) => d.dev?.lockKey === device.lockKey)) fail('VM_EXISTS', `${device.location} is already in the group`)
+    if (this.disks.holds(device)) fail('VM_EXISTS', `${device.location} is already in the group`)
     const privLen = dm.dm_priv_len
     const need = this.cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
     const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
@@ -894,9 +862,9 @@ export class DiskGroup {
       await this.stale.persist()
       const r = await this.transact('dg.repldisk', (d) => {
         change(d, diskid)
-        this.refreshDiskState(d.c)
+        this.disks.refreshState(d.c)
       })
-      this.locks.push(release)
+      this.disks.keepLock(release)
       await closeReleased(old?.dev)
       return r
     } catch (e) {
@@ -1816,23 +1784,6 @@ async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string,
   await writeHeader(spec.device, header)
   c.disks.push(dm)
   return { dm, header }
-}
-
-/**
- * Marks disks whose device is missing, unreadable or short REMOVED and NODAREC (vxprint
- * NODEVICE; their plexes then carry PL_TFLAG REMOVED and NODAREC), and memory disks volatile.
- */
-function refreshDiskState(c: Config, disks: ReadonlyMap<number, { dev: BlockDevice | undefined }>): void {
-  for (const dm of c.disks) {
-    const rt = disks.get(dm.dm_rid)
-    const dev = rt?.dev
-    dm.dm_device = dev ? dev.location : ''
-    if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
-    dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
-    dm.dm_tflag = dev ? dm.dm_tflag & ~DM_TFLAG.NODAREC : dm.dm_tflag | DM_TFLAG.NODAREC
-    dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE
-  }
-  deriveConfig(c)
 }
 
 /**
