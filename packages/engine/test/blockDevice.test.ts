@@ -73,6 +73,17 @@ describe('IoMode: synchronous while the device is fast, the threadpool after slo
     expect(m.deferred).toBe(true)
   })
 
+  it('sends a call of BULK_BYTES or more through the threadpool on a fast device, without counting it (rule 200)', async () => {
+    const m = new IoMode(steps(5, 0.01, 5))
+    const sized = (bytes: number) => m.run(() => 'sync' as const, async () => 'pool' as const, bytes)
+    expect(await sized(4096)).toBe('sync') // slow once
+    expect(await sized(IoMode.BULK_BYTES)).toBe('pool')
+    expect(await sized(4 << 20)).toBe('pool')
+    expect(await sized(IoMode.BULK_BYTES - 512)).toBe('sync') // fast: the streak restarts
+    expect(await sized(4096)).toBe('sync') // slow once more, not twice in a row
+    expect(m.deferred).toBe(false)
+  })
+
   it('a synchronous error reaches the caller and still counts the call', async () => {
     const m = new IoMode(steps(5, 5))
     const eio = Object.assign(new Error('read failed'), { code: 'EIO' })

@@ -35,12 +35,17 @@ export async function createImageFile(path: string, size: number): Promise<void>
  * usually the thread being preempted; a 1 MiB copy through the page cache can pass a millisecond
  * when the other core is busy) send the next PROBE_EVERY calls through the threadpool, so a slow
  * device holds the event loop for at most SLOW_STREAK calls in every PROBE_EVERY.
+ *
+ * A call of BULK_BYTES or more (a copy's 4 MiB unit) always goes through the threadpool: even from
+ * the page cache it takes a millisecond or more, which on the event loop every foreground request
+ * waits behind, and a copy's read of its next unit could not overlap the write of the last.
  */
 export class IoMode {
   static readonly SLOW_MS = 1
   static readonly SLOW_BYTES_PER_MS = 1 << 20
   static readonly SLOW_STREAK = 2
   static readonly PROBE_EVERY = 256
+  static readonly BULK_BYTES = 2 << 20
   private asyncLeft = 0
   private slow = 0
   private readonly now: () => number
@@ -57,6 +62,7 @@ export class IoMode {
 
   /** Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`. */
   run<T>(sync: () => T, async: () => Promise<T>, bytes = 0): Promise<T> {
+    if (bytes >= IoMode.BULK_BYTES) return async()
     if (this.asyncLeft > 0) {
       this.asyncLeft--
       return async()

@@ -116,6 +116,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
     let sinceCheckpoint = 0
     const buffers = new UnitBuffers()
     let checkpoint: Promise<void> = Promise.resolve()
+    /** A checkpoint is flushing: the next one waits for it to end, the copy does not. */
+    let checkpointing = false
     const forget = async () => {
       if (!entry || !ctx.klog.removeTask(entry)) return
       await ctx.klog.write().catch(reportAs(ctx.report, 'VM_WRTDAERR', `the kernel log could not forget the ended ${kind} of ${v.v_name}: the next import resumes it`, v.v_name))
@@ -169,22 +171,31 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           // Stale maps every `every` regions; the kernel-log position of a resync that marks
           // nothing stale less often (each costs a flush of every plex). A checkpoint flushes
           // while the copy goes on (one at a time): it settles only what was copied when it began,
-          // and the log's position moves only once that is durable.
+          // and the log's position moves only once that is durable. One that comes due while the
+          // last still flushes waits for it to end, and the copy never waits for either: on a slow
+          // device checkpoints are simply further apart.
+          if (checkpointing) return
           const mapDue = sinceCheckpoint >= every && (ctx.stale.pending || ctx.stale.unsettled().length > 0)
           const logDue = entry !== undefined && sinceCheckpoint >= every * 16
           if (mapDue || logDue) {
             sinceCheckpoint = 0
+            // settled: a failed checkpoint fails the copy here
             await checkpoint
             const position = (o.skip ?? 0) + i + cur.count
             const rwback = reached
             reached = undefined
+            checkpointing = true
             checkpoint = (async () => {
-              await settleCopies(ctx, ctx.plexesOf(cur.v.v_rid))
-              await ctx.stale.persist()
-              await commitReached(rwback)
-              if (entry) {
-                entry.done = position
-                await ctx.klog.write()
+              try {
+                await settleCopies(ctx, ctx.plexesOf(cur.v.v_rid))
+                await ctx.stale.persist()
+                await commitReached(rwback)
+                if (entry) {
+                  entry.done = position
+                  await ctx.klog.write()
+                }
+              } finally {
+                checkpointing = false
               }
             })()
             checkpoint.catch(awaitedLater)
