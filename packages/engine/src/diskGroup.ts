@@ -28,7 +28,7 @@ import type { IoStats } from './io/plexIo.ts'
 export type { IoStats }
 import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
-import { orderForRead, preferSame } from './io/readPolicy.ts'
+import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
 import { type Importer, acquireDeviceLocks, acquireForImport, otherImporter, thisImporter, withImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
@@ -62,15 +62,12 @@ import {
   PL_PFLAG,
   PL_TFLAG,
   PROFILES,
-  V_PFLAG,
-  V_TFLAG,
   emptyUtil,
 } from './records/types.ts'
 import type { Task, TaskKind } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
-import type { DirtyRegionLog } from './drl/dirtyRegionLog.ts'
 import { VolumeLogs } from './drl/volumeLogs.ts'
 import type { FailureDecision } from './io/exceptionPolicy.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
@@ -78,7 +75,7 @@ import { PlexOps } from './plex/plexOps.ts'
 import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { RecordChange, TaskProgress } from './events.ts'
 import { Draft, recordRid } from './txn.ts'
-import { SECTOR_SIZE } from './units.ts'
+import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
 import { closeReleased, reportAs } from './failures.ts'
 import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
@@ -152,19 +149,8 @@ export interface ImportOptions extends OpenOptions {
   force?: boolean
 }
 
-interface VolumeRuntime {
-  lock: RegionLock
-  lastReadEnd: number
-  lastReadPlex: number
-  dirtyMarked: Promise<void> | undefined
-  inflight: number
-  drained: Array<() => void>
+interface VolumeRuntime extends VolumeIoRuntime {
   tasks: Set<Task>
-  drl: DirtyRegionLog | undefined
-  /** Regions written since the last completed flush: what a disk's volatile cache may still lose. */
-  unflushed: RegionSet
-  /** Regions a read-writeback (V_TFLAG.RWBACK) has still to recover: reads write them back. */
-  rwback: RegionSet | undefined
 }
 
 function refuseMissing(group: string, disks: UnusableDisk[]): never {
@@ -228,6 +214,8 @@ export class DiskGroup {
   private ioMap: IoMap
   /** Plex I/O and its counters (io/plexIo.ts). */
   private readonly plexIo = new PlexIo(() => this.ioMap)
+  /** Volume write, read, flush and the drain gate (io/volumeIo.ts). */
+  private readonly volumeIo: VolumeIo
   private unusable: UnusableDisk[] = []
   /** This manager, as the disk headers record it. */
   private readonly me: Importer
@@ -257,7 +245,7 @@ export class DiskGroup {
         for (const v of this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))) {
           const rt = this.runtime(v)
           rt.tasks.delete(task)
-          this.wakeDrained(rt)
+          wakeDrained(rt)
         }
       },
     })
@@ -273,10 +261,10 @@ export class DiskGroup {
       transact: (operation, fn, onCommit) => this.transact(operation, fn, {}, false, onCommit),
       runtime: (v) => this.runtime(v),
       plexesOf: (vrid) => this.plexesOf(vrid),
-      canRead: (p, s, n) => this.canRead(p, s, n),
-      covers: (p, s, n) => this.covers(p, s, n),
-      readPlex: (p, s, n, into) => this.readPlex(p, s, n, into),
-      writePlex: (p, s, data) => this.writePlex(p, s, data),
+      canRead: (p, s, n) => this.volumeIo.canRead(p, s, n),
+      covers: (p, s, n) => this.plexIo.covers(p, s, n),
+      readPlex: (p, s, n, into) => this.plexIo.read(p, s, n, into),
+      writePlex: (p, s, data) => this.plexIo.write(p, s, data),
       flushPlex: (p) => this.flushPlex(p),
       ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
       copyWriteFailed: (v, p, err, g) => this.copyWriteFailed(v, p, err, g),
@@ -299,7 +287,7 @@ export class DiskGroup {
       cfg: () => this.cfg,
       committing: () => this.committing,
       plexesOf: (vrid) => this.plexesOf(vrid),
-      canRead: (p, s, n) => this.canRead(p, s, n),
+      canRead: (p, s, n) => this.volumeIo.canRead(p, s, n),
       enabledAt: this.enabledAt,
       stale: this.stale,
       klog: this.klog,
@@ -315,6 +303,16 @@ export class DiskGroup {
       unflushed: (v) => this.runtime(v).unflushed,
       flushPlex: (p) => this.flushPlex(p),
       sync: this.sync,
+    })
+    this.volumeIo = new VolumeIo({
+      map: () => this.ioMap,
+      volume: (vrid) => this.cfg.volumes.find((x) => x.v_rid === vrid),
+      plexIo: this.plexIo,
+      stale: this.stale,
+      markWritten: (vrid) => this.klog.markDirty(vrid),
+      runtime: (v) => this.runtime(v),
+      failures: this.detach,
+      ioError: (e) => this.bus.emit({ type: 'io.error', dg: this.name, ...e }),
     })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
@@ -1145,16 +1143,11 @@ export class DiskGroup {
     if (drl) await drl.cleanIdle()
   }
 
-  // ---------------------------------------------------------------- the I/O path
+  // ---------------------------------------------------------------- the I/O path (io/volumeIo.ts)
 
   private ioVolume(volume: string, offset: number, length: number): VRecord {
     this.assertOnline()
-    const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length}`)
-    if (offset % SECTOR_SIZE || length % SECTOR_SIZE) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
-    if (offset + length > v.v_len * SECTOR_SIZE) fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond the end of ${volume}`)
-    return v
+    return checkVolumeIo(this.vol(volume), offset, length)
   }
 
   private vol(name: string): VRecord {
@@ -1166,145 +1159,50 @@ export class DiskGroup {
     return this.ioMap.plexesOf(vrid)
   }
 
-  private enter(rt: VolumeRuntime): void {
-    rt.inflight++
-  }
-  private leave(rt: VolumeRuntime): void {
-    if (--rt.inflight === 0) this.wakeDrained(rt)
-  }
-  private wakeDrained(rt: VolumeRuntime): void {
-    if (rt.inflight === 0) for (const f of rt.drained.splice(0)) f()
-  }
-
   /** Volume length in bytes. */
   volumeSize(volume: string): number {
-    return this.vol(volume).v_len * SECTOR_SIZE
+    return sectorsToBytes(this.vol(volume).v_len)
   }
 
-  /**
-   * A volume as a `BlockDevice` (what an NBD export serves instead of the group): `read`,
-   * `readInto`, `write` and `flush` of this volume, each checked once here; `size` follows the
-   * volume; `close` leaves the volume as it is.
-   */
+  /** A volume as a `BlockDevice` (what an NBD export serves instead of the group), checked call by call here. */
   volumeDevice(volume: string): BlockDevice {
-    this.vol(volume)
-    const bytes = () => this.volumeSize(volume)
-    const location = `${this.name}/${volume}`
-    return {
-      kind: 'volume',
-      get size() {
-        return bytes()
-      },
-      location,
-      lockKey: `volume:${location}`,
-      read: (offset, length) => this.read(volume, offset, length),
-      readInto: (offset, target) => this.readInto(volume, offset, target),
-      write: (offset, data) => this.write(volume, offset, data),
-      flush: () => this.flush(volume),
-      close: async () => {},
-    }
+    return volumeBlockDevice(this, this.name, this.vol(volume).v_name)
   }
 
-  /**
-   * Writes `data` at byte `offset` of a started volume to every ENABLED plex that has WRITE, in
-   * parallel (E 41). The DRL bit and the stale marks of plexes that miss the write reach the disks
-   * first. A failing plex is handled by the volume's write exception policies (E 46-49); the
-   * write fails only when the policy says so or when no plex holds all of it.
-   */
+  /** Writes `data` at byte `offset` of a started volume to every writable plex (E 41, E 46-49). */
   async write(volume: string, offset: number, data: Uint8Array): Promise<void> {
-    const v = this.ioVolume(volume, offset, data.length)
-    if (data.length === 0) return
-    const rt = this.runtime(v)
-    this.enter(rt)
-    try {
-      rt.dirtyMarked ??= this.markDirty(v.v_rid)
-      await rt.dirtyMarked
-      const s = offset / SECTOR_SIZE
-      const n = data.length / SECTOR_SIZE
-      const first = Math.floor(s / REGION_SECTORS)
-      const last = Math.floor((s + n - 1) / REGION_SECTORS)
-      await rt.lock.lockShared(first, last)
-      try {
-        const drl = rt.drl
-        const dr = drl?.regionsOf(s, n)
-        if (drl && dr) await drl.beginWrite(dr[0], dr[1])
-        try {
-          const plexes = this.plexesOf(v.v_rid)
-          const targets: PlRecord[] = []
-          let grew = false
-          for (const p of plexes) {
-            if (p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE) targets.push(p)
-            else grew = this.stale.add(p.pl_rid, first, last) || grew
-          }
-          if (grew) await this.stale.persist()
-          const results = await Promise.allSettled(targets.map((p) => this.writePlex(p, s, data)))
-          for (let g = first; g <= last; g++) rt.unflushed.add(g)
-          if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, s, n)
-        } finally {
-          if (drl && dr) drl.endWrite(dr[0], dr[1])
-        }
-      } finally {
-        rt.lock.unlockShared(first, last)
-      }
-    } finally {
-      this.leave(rt)
-    }
+    return this.volumeIo.write(this.ioVolume(volume, offset, data.length), offset, data)
   }
 
-  private async markDirty(vrid: number): Promise<void> {
-    if (!this.klog.dirty.includes(vrid)) {
-      this.klog.dirty.push(vrid)
-      await this.writeKlog()
-    }
+  /** Reads `length` bytes at byte `offset` from one plex the read policy chooses (E 41-45). */
+  async read(volume: string, offset: number, length: number): Promise<Buffer> {
+    return this.volumeIo.read(this.ioVolume(volume, offset, length), offset, length)
   }
 
-  /** Applies the write exception policy after some plexes failed a write of sectors [s, s+n). */
-  private async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], s: number, n: number): Promise<void> {
-    const { failed, cause } = this.failuresOf(v, 'write', targets, results, s, n)
-    const decision = this.decideFailure(v, 'write', targets, failed)
-    // Never acknowledge a write that no surviving, current plex holds completely.
-    const first = Math.floor(s / REGION_SECTORS)
-    const last = Math.floor((s + n - 1) / REGION_SECTORS)
-    const current = (p: PlRecord | undefined): p is PlRecord => {
-      if (!p || p.pl_kstate !== 'ENABLED' || p.pl_state !== 'ACTIVE' || !(p.pl_tflag & PL_TFLAG.READ) || this.leaving(p)) return false
-      for (let g = first; g <= last; g++) if (this.stale.isStale(p.pl_rid, g)) return false
-      return this.covers(p, s, n)
-    }
-    const now = targets.map((t) => this.plexesOf(v.v_rid).find((p) => p.pl_rid === t.pl_rid))
-    const held = now.some((p) => current(p) && !failed.has(p.pl_rid))
-    if (!held) {
-      // Each current plex may hold part of the failed write: one stays the regions' copy (the
-      // preferred plex, else the first) and the others become stale there, so reads agree and a
-      // resync makes the plexes equal again (rule 76: nothing reads as current over other bytes).
-      const copies = now.filter(current)
-      const keep = copies.find((p) => p.pl_name === v.v_pref_name) ?? copies[0]
-      for (const p of copies) {
-        if (p === keep) continue
-        this.stale.track(p.pl_rid)
-        this.stale.add(p.pl_rid, first, last)
-      }
-    }
-    await this.kernelError(v, [...failed], decision, regionsOf(s, n))
-    if (decision.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
+  /** `read` into the caller's buffer (`target.length` bytes), for callers that reuse buffers. */
+  async readInto(volume: string, offset: number, target: Buffer): Promise<void> {
+    await this.volumeIo.read(this.ioVolume(volume, offset, target.length), offset, target.length, target)
   }
 
-  /** The plexes whose I/O of sectors [s, s+n) failed (one `io.error` each) and the last cause. */
-  private failuresOf(v: VRecord, op: 'write' | 'flush', targets: readonly PlRecord[], results: readonly PromiseSettledResult<void>[], s: number, n: number): { failed: Set<number>; cause: unknown } {
-    const failed = new Set<number>()
-    let cause: unknown
-    targets.forEach((p, i) => {
-      const res = results[i]!
-      if (res.status === 'fulfilled') return
-      failed.add(p.pl_rid)
-      cause = res.reason
-      this.ioError(v, p, op, s, n, res.reason)
-    })
-    return { failed, cause }
+  /** Flushes every device of the volume's plexes (I78: a failing plex under the write policies). */
+  async flush(volume: string): Promise<void> {
+    return this.volumeIo.flush(checkStarted(this.vol(volume)))
   }
 
-  /** The one builder of `io.error`: plex `p` failed `op` on sectors [s, s+n) (0, 0 for a flush). */
+  private flushVolume(v: VRecord): Promise<void> {
+    return this.volumeIo.flush(v)
+  }
+
+  private readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
+    return this.volumeIo.readFrom(v, s, n, allow, utility)
+  }
+
+  private flushPlex(p: PlRecord): Promise<void> {
+    return this.plexIo.flush(p)
+  }
+
   private ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void {
-    this.bus.emit({ type: 'io.error', dg: this.name, volume: v.v_name, plex: p.pl_name, disk: this.plexDisks(p), op, offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
+    this.volumeIo.ioError(v, p, op, s, n, err)
   }
 
   /** The exception policy for a failed I/O (io/kernelDetach.ts). */
@@ -1315,240 +1213,6 @@ export class DiskGroup {
   /** Records what an I/O error's decision does (io/kernelDetach.ts). */
   private kernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
     return this.detach.record(v, failed, decision, regions)
-  }
-
-  private isCurrentCopy(v: VRecord, p: PlRecord, g: number): boolean {
-    return this.detach.isCurrentCopy(v, p, g)
-  }
-
-  private leaving(p: PlRecord): boolean {
-    return this.detach.leaving(p)
-  }
-
-  private plexDisks(p: PlRecord): string {
-    return this.plexIo.disksOf(p)
-  }
-
-  /**
-   * Reads `length` bytes at byte `offset` from one plex chosen by the read policy among ENABLED
-   * plexes with READ that back the range and are not stale there (E 41-44). A failed read is
-   * retried on another plex and, with WRITEBACK, the good data is written back (E 45); otherwise
-   * the read exception policies apply.
-   */
-  async read(volume: string, offset: number, length: number): Promise<Buffer> {
-    return this.readVolume(volume, offset, length)
-  }
-
-  /** `read` into the caller's buffer (`target.length` bytes), for callers that reuse buffers. */
-  async readInto(volume: string, offset: number, target: Buffer): Promise<void> {
-    await this.readVolume(volume, offset, target.length, target)
-  }
-
-  private async readVolume(volume: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
-    const v = this.ioVolume(volume, offset, length)
-    const rt = this.runtime(v)
-    this.enter(rt)
-    try {
-      if (rt.rwback?.size && v.v_tflag & V_TFLAG.RWBACK) return await this.readRecovering(v, rt, offset / SECTOR_SIZE, length / SECTOR_SIZE, into)
-      return await this.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false, into)
-    } finally {
-      this.leave(rt)
-    }
-  }
-
-  /**
-   * A read during read-writeback recovery (V_TFLAG.RWBACK, rule 75): a region not yet recovered
-   * is read under its exclusive lock and written back to the other writable plexes before it is
-   * returned, so every later read of it, from any plex, returns the same data. Runs of regions
-   * already recovered (or never at risk) are read as usual.
-   */
-  private async readRecovering(v: VRecord, rt: VolumeRuntime, s: number, n: number, into?: Buffer): Promise<Buffer> {
-    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
-    const pending = (pos: number) => rt.rwback?.has(Math.floor(pos / REGION_SECTORS)) ?? false
-    let pos = s
-    while (pos < s + n) {
-      const back = pending(pos)
-      let end = Math.min((Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS, s + n)
-      // plain reads run on over the regions that need no writeback; each writeback is one region
-      while (!back && end < s + n && !pending(end)) end = Math.min(end + REGION_SECTORS, s + n)
-      const part = out.subarray((pos - s) * SECTOR_SIZE, (end - s) * SECTOR_SIZE)
-      if (!back) await this.readFrom(v, pos, end - pos, () => true, false, part)
-      else {
-        const g = Math.floor(pos / REGION_SECTORS)
-        await rt.lock.lockExclusive(g)
-        try {
-          const cur = this.cfg.volumes.find((x) => x.v_rid === v.v_rid) ?? v
-          await this.readFrom(cur, pos, end - pos, () => true, false, part)
-          if (rt.rwback?.has(g)) await this.writeBack(cur, rt, rt.lastReadPlex, pos, part)
-        } finally {
-          rt.lock.unlockExclusive(g)
-        }
-      }
-      pos = end
-    }
-    return out
-  }
-
-  /**
-   * Writes what plex `source` returned for sectors [s, ...) to every other writable data plex,
-   * as a foreground write would (dirty region first; a failing plex under the write policies).
-   * The caller holds the region exclusively.
-   */
-  private async writeBack(v: VRecord, rt: VolumeRuntime, source: number, s: number, data: Buffer): Promise<void> {
-    const n = data.length / SECTOR_SIZE
-    const plexes = this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE && p.pl_state !== 'LOG')
-    const from = plexes.find((p) => p.pl_rid === source)
-    const targets = plexes.filter((p) => p !== from)
-    if (!from || targets.length === 0) return
-    const drl = rt.drl
-    const dr = drl?.regionsOf(s, n)
-    if (drl && dr) await drl.beginWrite(dr[0], dr[1])
-    try {
-      const results = await Promise.allSettled(targets.map((p) => this.writePlex(p, s, data)))
-      rt.unflushed.add(Math.floor(s / REGION_SECTORS))
-      if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, [from, ...targets], [{ status: 'fulfilled', value: undefined }, ...results], s, n)
-    } finally {
-      if (drl && dr) drl.endWrite(dr[0], dr[1])
-    }
-  }
-
-  /** Flushes every device of the volume's plexes. */
-  async flush(volume: string): Promise<void> {
-    const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    await this.flushVolume(v)
-  }
-
-  /**
-   * Flushes the volume's plexes; regions written before the flush are then durable on every plex
-   * that is still current there. A plex whose flush fails is an I/O error of that plex, under the
-   * write policies (its unflushed regions become stale, a kernel detach by default), and the flush
-   * succeeds while every region written since the last flush is held by a plex that flushed (I78).
-   */
-  private async flushVolume(v: VRecord): Promise<void> {
-    const rt = this.runtime(v)
-    const before = rt.unflushed
-    rt.unflushed = new RegionSet()
-    const targets = this.plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED')
-    const results = await Promise.allSettled(targets.map((p) => this.flushPlex(p)))
-    if (results.every((r) => r.status === 'fulfilled')) return
-    try {
-      await this.flushFailed(v, targets, results, [...before])
-    } catch (e) {
-      for (const g of before) rt.unflushed.add(g)
-      throw e
-    }
-  }
-
-  /** Applies the write exception policy after some plexes failed a flush of `regions`. */
-  private async flushFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], regions: number[]): Promise<void> {
-    const { failed, cause } = this.failuresOf(v, 'flush', targets, results, 0, 0)
-    const decision = this.decideFailure(v, 'write', targets, failed)
-    // What the flush promises: every region written since the last one is durable on a current plex.
-    const flushed = this.plexesOf(v.v_rid).filter((p) => targets.some((t) => t.pl_rid === p.pl_rid) && !failed.has(p.pl_rid))
-    const held = flushed.length > 0 && regions.every((g) => flushed.some((p) => this.isCurrentCopy(v, p, g)))
-    await this.kernelError(v, [...failed], decision, regions)
-    if (decision.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
-  }
-
-  /** Does plex `p` back every sector of [s, s+n)? */
-  private covers(p: PlRecord, s: number, n: number): boolean {
-    return this.plexIo.covers(p, s, n)
-  }
-
-  /** Can plex `p` serve reads of sectors [s, s+n) (within one region)? */
-  private canRead(p: PlRecord, s: number, n: number): boolean {
-    if (p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.READ) || p.pl_state === 'STALE' || p.pl_state === 'LOG') return false
-    if (this.stale.isStale(p.pl_rid, Math.floor(s / REGION_SECTORS))) return false
-    return this.covers(p, s, n)
-  }
-
-  /**
-   * Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region.
-   * `utility` reads (resync, verify) report errors without applying the exception policies.
-   */
-  private async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
-    const rt = this.runtime(v)
-    const plexes = this.plexesOf(v.v_rid).filter(allow)
-    // every byte is filled by exactly one plex read below
-    let out: Buffer = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
-    let pos = s
-    let first = true
-    while (pos < s + n) {
-      const regionEnd = (Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS
-      let len = Math.min(regionEnd, s + n) - pos
-      const candidates = plexes.filter((p) => this.canRead(p, pos, len))
-      const ordered = first ? orderForRead(v, candidates, { plex: rt.lastReadPlex, end: rt.lastReadEnd }, pos) : preferSame(candidates, rt.lastReadPlex)
-      // Extend the run while the chosen plex can keep serving the following regions.
-      const chosen = ordered[0]
-      if (chosen) {
-        while (pos + len < s + n) {
-          const nextLen = Math.min(REGION_SECTORS, s + n - pos - len)
-          if (!this.canRead(chosen, pos + len, nextLen)) break
-          len += nextLen
-        }
-      }
-      const failed: PlRecord[] = []
-      let lastErr: unknown
-      let good: PlRecord | undefined
-      for (const p of ordered) {
-        if (failed.length && !this.covers(p, pos, len)) continue
-        try {
-          if (!into && pos === s && len === n) out = await this.readPlex(p, pos, len) // one plex served all of it: its buffer
-          else await this.readPlex(p, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
-          rt.lastReadPlex = p.pl_rid
-          good = p
-          break
-        } catch (e) {
-          lastErr = e
-          failed.push(p)
-          this.ioError(v, p, 'read', pos, len, e)
-        }
-      }
-      if (failed.length && !utility) await this.readFailed(v, ordered, failed, good, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
-      if (!good) throw new EngineError('VM_IO', `no plex of ${v.v_name} could serve sectors ${pos}+${len}`, lastErr === undefined ? undefined : { cause: lastErr })
-      first = false
-      pos += len
-    }
-    rt.lastReadEnd = s + n
-    return out
-  }
-
-  /** After failed reads: write the good data back (WRITEBACK), else apply the read policies. */
-  private async readFailed(v: VRecord, tried: PlRecord[], failed: PlRecord[], good: PlRecord | undefined, s: number, n: number, data: Buffer): Promise<void> {
-    let stillFailed = failed
-    if (good && v.v_pflag & V_PFLAG.WRITEBACK) {
-      const rt = this.runtime(v)
-      const region = Math.floor(s / REGION_SECTORS)
-      await rt.lock.lockExclusive(region)
-      try {
-        // Re-read under the lock so a concurrent write is never overwritten with older data.
-        const fresh = await this.readPlex(good, s, n).catch(() => data)
-        const ok = await Promise.all(failed.map((p) => this.writePlex(p, s, fresh).then(() => true, () => false)))
-        stillFailed = failed.filter((_, i) => !ok[i])
-      } finally {
-        rt.lock.unlockExclusive(region)
-      }
-    }
-    if (stillFailed.length === 0) return
-    const failedSet = new Set(stillFailed.map((p) => p.pl_rid))
-    const decision = this.decideFailure(v, 'read', tried, failedSet)
-    await this.kernelError(v, [...failedSet], decision, regionsOf(s, n))
-    if (decision.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
-  }
-
-  /** Reads sectors of one plex; holes read as zeros. */
-  private readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
-    return this.plexIo.read(p, s, n, into)
-  }
-
-  /** Writes sectors to one plex; pieces falling into holes are dropped. */
-  private writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
-    return this.plexIo.write(p, s, data)
-  }
-
-  private flushPlex(p: PlRecord): Promise<void> {
-    return this.plexIo.flush(p)
   }
 
   // ---------------------------------------------------------------- tasks
@@ -1710,13 +1374,6 @@ export interface ResyncPlan {
   dryRun: true
   regions: number
   bytes: number
-}
-
-/** The regions sectors [s, s+n) touch. */
-function regionsOf(s: number, n: number): number[] {
-  const first = Math.floor(s / REGION_SECTORS)
-  const last = Math.floor((s + n - 1) / REGION_SECTORS)
-  return Array.from({ length: last - first + 1 }, (_, i) => first + i)
 }
 
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
