@@ -1,26 +1,16 @@
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
 import { type Clock, systemClock } from './clock.ts'
-import { fromStored, toStored } from './config/stored.ts'
 import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
-import { chooseConfig, hasQuorum, writeConfigCopies } from './config/configCopies.ts'
-import { type InterruptedTask, type KernelLogImage, KernelLog } from './config/kernelLog.ts'
+import { hasQuorum, writeConfigCopies } from './config/configCopies.ts'
+import { type InterruptedTask, KernelLog } from './config/kernelLog.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
-import {
-  type DiskHeader,
-  DEFAULT_PRIV_LEN,
-  MAP_AREA,
-  MIN_PRIV_LEN,
-  readConfigSlots,
-  type ConfigCopy,
-  readHeader,
-  readRingOrNone,
-  writeHeader,
-  writeRingEverywhere,
-} from './disk/privateRegion.ts'
+import { type DiskHeader, MAP_AREA, writeHeader, writeRingEverywhere } from './disk/privateRegion.ts'
 import { assertNoData } from './disk/probe.ts'
-import { type DiskRuntime, DiskSet } from './disk/diskSet.ts'
-import { EngineError, type EngineErrorCode, fail, isEngineError } from './errors.ts'
+import { DiskSet } from './disk/diskSet.ts'
+import { type DiskSpec, checkDiskSpec, initDisk, newDiskId, newDmRecord } from './disk/vmDisk.ts'
+import { type CreateOptions, type ImportOptions, type OpenOptions, type OpenedGroup, type UnusableDisk, sleepOf } from './lifecycle/options.ts'
+import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
+import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/import.ts'
+import { type EngineErrorCode, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import { RegionLock } from './io/regionLock.ts'
@@ -29,7 +19,7 @@ export type { IoStats }
 import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
 import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
-import { type Importer, acquireDeviceLocks, acquireForImport, otherImporter, thisImporter, withImporter } from './locks.ts'
+import { type Importer, acquireDeviceLocks, thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type PlexSpec,
@@ -52,9 +42,7 @@ import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
 import {
   type Config,
-  type DmRecord,
   type PlRecord,
-  type Profile,
   type SdRecord,
   type VRecord,
   DG_PFLAG,
@@ -62,7 +50,6 @@ import {
   PL_PFLAG,
   PL_TFLAG,
   PROFILES,
-  emptyUtil,
 } from './records/types.ts'
 import type { Task, TaskKind } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
@@ -91,91 +78,18 @@ export type { VerifyReport } from './resync/verify.ts'
 
 export type { TxOptions, TxResult } from './config/configStore.ts'
 export type { InterruptedTask } from './config/kernelLog.ts'
-
-export interface DiskSpec {
-  /** Disk media name in the group (disk01). */
-  name: string
-  device: BlockDevice
-  /** Private-region length in sectors. */
-  privLen?: number
-}
-
-export interface OpenOptions {
-  clock?: Clock
-  /** Waits `ms` of clock time (task throttling); real timers by default. */
-  sleep?: (ms: number) => Promise<void>
-  /**
-   * The host name recorded in the disk headers as the importer (default: os.hostname()); a group
-   * imported under another host name is refused unless its import is cleared.
-   */
-  host?: string
-  /** voldrl_max_drtregs: dirty regions allowed per volume (default 2048). */
-  drlMaxDirty?: number
-  /**
-   * Dirty regions idle this long (ms) are cleaned, with the next log write or by one the clock's
-   * timer schedules once writes stop (default 5000).
-   */
-  drlCleanAgeMs?: number
-  /** Regions between persisted task checkpoints (default 20, vol_checkpt_default). */
-  checkpointRegions?: number
-  /** Regions a copy moves at once while no foreground I/O is under way (default 8: 4 MiB). */
-  copyUnitRegions?: number
-}
-
-export interface CreateOptions extends OpenOptions {
-  name: string
-  disks: DiskSpec[]
-  /** Initialise devices that hold data or a known signature (refused VM_HAS_DATA otherwise). */
-  force?: boolean
-  profile?: Profile['id']
-}
-
-export interface ImportOptions extends OpenOptions {
-  devices: BlockDevice[]
-  /** Import only this group; devices of other groups then fail VM_INV_DEVENT. */
-  name?: string
-  /**
-   * vxdg -C: take the group over even though its disk headers say another host (or a live process
-   * of this host) has it imported. Only for a host known to be down. Without it such an import
-   * fails VM_BUSY, with `details.importedBy` naming the host when it is another one.
-   */
-  clearImport?: boolean
-  /**
-   * vxdg -f import (AIX varyonvg -f): import even though some disks of the group have no usable
-   * device (missing, unreadable, shorter than recorded, or their header cannot be written); they
-   * import NODEVICE. Without it such an import fails VM_MISSING_DISKS, `details.disks` naming
-   * them, and changes nothing on the disks.
-   */
-  force?: boolean
-}
+export type { DiskSpec } from './disk/vmDisk.ts'
+export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
 interface VolumeRuntime extends VolumeIoRuntime {
   tasks: Set<Task>
 }
-
-function refuseMissing(group: string, disks: UnusableDisk[]): never {
-  const named = disks.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')
-  throw new EngineError('VM_MISSING_DISKS', `disk group ${group} has disks without a usable device: ${named}; import with force to bring it up without them (vxdg -f import)`, { details: { disks } })
-}
-
-/** A disk of the group that import could not use: its disk media record is NODEVICE. */
-export interface UnusableDisk {
-  /** Disk media name; empty for an unreadable device, whose disk cannot be told. */
-  disk: string
-  reason: 'missing' | 'unreadable' | 'short' | 'unwritable'
-  device?: string
-}
-
 
 export interface GroupSnapshot {
   seq: number
   config: Config
   tasks: ReturnType<Task['progress']>[]
   forcedOffline: boolean
-}
-
-function newDiskId(): string {
-  return `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 8)}.${hostname()}`.slice(0, 64)
 }
 
 /**
@@ -216,19 +130,20 @@ export class DiskGroup {
   private readonly plexIo = new PlexIo(() => this.ioMap)
   /** Volume write, read, flush and the drain gate (io/volumeIo.ts). */
   private readonly volumeIo: VolumeIo
-  private unusable: UnusableDisk[] = []
+  private readonly unusable: readonly UnusableDisk[]
   /** This manager, as the disk headers record it. */
   private readonly me: Importer
 
-  private constructor(init: { cfg: Config; disks: Map<number, DiskRuntime>; opts: OpenOptions; release: () => Promise<void>; klog: KernelLogImage; klogSeq: number; maps?: { seq: number; image: StaleMapsImage } }) {
+  private constructor(init: OpenedGroup) {
     this.disks = new DiskSet(init.disks, init.release)
     this.disks.refreshState(init.cfg)
+    this.unusable = init.unusable ?? []
     this.ioMap = IoMap.build(init.cfg, this.disks.byRid)
     this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
     this.opts = init.opts
     this.me = thisImporter(init.opts.host)
     this.clock = init.opts.clock ?? systemClock
-    this.sleep = init.opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
+    this.sleep = sleepOf(init.opts)
     this.mapSeq = init.maps?.seq ?? 0
     this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
     this.klog = new KernelLog(init.klog, init.klogSeq, () => this.disks.devices())
@@ -344,175 +259,39 @@ export class DiskGroup {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** vxdg init: initialises every device as a VM disk of a new group and imports it. */
+  /** vxdg init: initialises every device as a VM disk of a new group and imports it (lifecycle/create.ts). */
   static async create(opts: CreateOptions): Promise<DiskGroup> {
-    const profileId = checkOneOf(opts.profile ?? 'classic', Object.keys(PROFILES) as Profile['id'][], 'profile')
-    const profile = PROFILES[profileId]
-    checkName(opts.name, profile)
-    if (!Array.isArray(opts.disks) || opts.disks.length === 0) fail('VM_INVALID_PARAM', 'a disk group needs at least one disk')
-    const names = new Set<string>()
-    for (const d of opts.disks) {
-      checkName(d.name, profile)
-      if (names.has(d.name) || d.name === opts.name) fail('VM_EXISTS', `duplicate name ${d.name}`)
-      names.add(d.name)
-    }
-    const release = await acquireDeviceLocks(opts.disks.map((d) => d.device))
-    try {
-      for (const d of opts.disks) await assertNoData(d.device, opts.force)
-      const dgid = newDiskId()
-      const cfg: Config = {
-        tid: 0,
-        nextRid: 1,
-        dg: {
-          dg_name: opts.name, dg_comment: '', dg_putil: emptyUtil(), dg_dgid: dgid, dg_rid: 0, dg_update_tid: 0,
-          dg_pflag: 0, dg_nconfig: 0, dg_nlog: 0, dg_minor: 0, dg_profile: profileId, dg_tutil: emptyUtil(),
-          dg_tflag: 0, dg_import_id: 0,
-        },
-        disks: [],
-        subdisks: [],
-        plexes: [],
-        volumes: [],
-      }
-      cfg.dg.dg_rid = cfg.nextRid++
-      const disks = new Map<number, DiskRuntime>()
-      for (const spec of opts.disks) {
-        const { dm, header } = await initDisk(cfg, spec, dgid, opts.name, thisImporter(opts.host))
-        disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
-      }
-      // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
-      if (cfg.disks.length === 2) cfg.disks[0]!.dm_config_copies = 2
-      const dg = new DiskGroup({ cfg: fromStored(toStored(cfg)), disks, opts, release, klog: { dirty: [], detached: [] }, klogSeq: 0 })
+    checkCreateOptions(opts)
+    return DiskGroup.open(await createGroup(opts), async (dg) => {
       await dg.transact('dg.create', () => {}, {}, true)
       await dg.writeKlog()
-      return dg
-    } catch (e) {
-      await release()
-      throw e
-    }
+    })
   }
 
   /**
    * vxdg import: reads every device's private region and takes the newest configuration held
-   * by a majority of the group's configuration copies (checklist H).
+   * by a majority of the group's configuration copies (checklist H; lifecycle/import.ts).
    */
   static async import(opts: ImportOptions): Promise<DiskGroup> {
-    if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
-    const force = checkBoolean(opts.force ?? false, 'force')
-    checkBoolean(opts.clearImport ?? false, 'clearImport')
-    const release = await acquireForImport(opts.devices, thisImporter(opts.host), opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))
-    try {
-      const found: Array<{ dev: BlockDevice; header: DiskHeader }> = []
-      // A device whose private region cannot be read is left out: its disk imports NODEVICE.
-      const unreadable: Array<{ dev: BlockDevice; error: EngineError }> = []
-      for (const dev of opts.devices) {
-        let header: DiskHeader | undefined
-        try {
-          header = await readHeader(dev)
-        } catch (e) {
-          if (!isEngineError(e, 'VM_DALVOPN')) throw e
-          unreadable.push({ dev, error: e })
-          continue
-        }
-        if (!header) fail('VM_INV_DEVENT', `${dev.location} holds no Plexa disk header`)
-        found.push({ dev, header })
-      }
-      if (found.length === 0) fail('VM_DALVOPN', `no private region could be read: ${unreadable.map((u) => u.dev.location).join(', ')}`, unreadable[0]?.error)
-      const wanted = opts.name ?? found[0]!.header.dgname
-      const mine = found.filter((f) => f.header.dgname === wanted)
-      if (mine.length === 0) fail('VM_NOT_FOUND', `no disk of group ${wanted} among the devices`)
-      const dgid = mine[0]!.header.dgid
-      const stranger = found.find((f) => f.header.dgid !== dgid)
-      if (stranger) fail('VM_INV_DEVENT', `${stranger.dev.location} belongs to group ${stranger.header.dgname}, not ${wanted}`)
-      // I80: the headers say who has the group imported; another host keeps it until cleared.
-      const me = thisImporter(opts.host)
-      for (const f of opts.clearImport ? [] : mine) {
-        const other = otherImporter(f.header, f.dev, me)
-        if (!other) continue
-        const details = f.header.hostid && f.header.hostid !== me.hostid ? { importedBy: f.header.hostid } : {}
-        throw new EngineError('VM_BUSY', `disk group ${wanted} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`, { details })
-      }
-      // Read every copy.
-      const copies = new Map<string, ConfigCopy[]>()
-      const readErrors: EngineError[] = []
-      for (const f of mine) {
-        const r = await readConfigSlots(f.dev, f.header.privLen)
-        copies.set(f.header.diskid, r.copies)
-        if (r.error) readErrors.push(r.error)
-      }
-      // Rule 132: copies that failed to read, when that costs the import, are VM_MAPFRDWR.
-      const readFailed = (what: string): never => fail('VM_MAPFRDWR', `${what}: reading ${readErrors.length} configuration copie(s) failed (${readErrors.map((e) => e.message).join('; ')})`, readErrors[0])
-      if (![...copies.values()].some((c) => c.length > 0)) {
-        if (readErrors.length > 0) readFailed(`no configuration copy of ${wanted} could be read`)
-        fail('VM_MAPFOPN', `no configuration copy of ${wanted} could be read`)
-      }
-      const chosen = chooseConfig(copies, dgid)
-      if (!chosen) {
-        if (readErrors.length > 0) readFailed(`no configuration of ${wanted} is held by a majority of its readable copies`)
-        fail('VM_NOQUORUM', `no configuration of ${wanted} is held by a majority of its copies`)
-      }
-      const disks = new Map<number, DiskRuntime>()
-      const unusable: UnusableDisk[] = []
-      const deviceOf = (dm: DmRecord) => mine.find((m) => m.header.diskid === dm.dm_diskid)
-      // I77: a device shorter than the disk's public region is not used as it is.
-      const isShort = (dm: DmRecord, f: (typeof mine)[number]) => f.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE
-      // Rule 130: missing disks need force; refused before any header is written.
-      const absent = chosen.disks.flatMap((dm): UnusableDisk[] => {
-        const f = deviceOf(dm)
-        if (!f) return [{ disk: dm.dm_name, reason: 'missing' }]
-        return isShort(dm, f) ? [{ disk: dm.dm_name, reason: 'short', device: f.dev.location }] : []
-      })
-      if (absent.length > 0 && !force) refuseMissing(wanted, [...absent, ...unreadable.map((u): UnusableDisk => ({ disk: '', reason: 'unreadable', device: u.dev.location }))])
-      const recordedHere: Array<(typeof mine)[number]> = []
-      for (const dm of chosen.disks) {
-        const f = deviceOf(dm)
-        const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
-        const short = f && isShort(dm, f)
-        // I80: each disk records this manager as the importer.
-        const header = f && !short ? withImporter(f.header, me) : undefined
-        const recorded = f && header && (await writeHeader(f.dev, header).then(() => true, () => false))
-        if (f && header && recorded) {
-          disks.set(dm.dm_rid, { dev: f.dev, header, activeSlot: slot, copyEnabled: true })
-          recordedHere.push(f)
-          continue
-        }
-        if (f && !short && !force) {
-          // Its header cannot be written: without force, the disks already claimed are given back.
-          for (const r of recordedHere) await writeHeader(r.dev, r.header).catch(staysClaimedByThisHost)
-          refuseMissing(wanted, [{ disk: dm.dm_name, reason: 'unwritable', device: f.dev.location }])
-        }
-        unusable.push(f ? { disk: dm.dm_name, reason: short ? 'short' : 'unwritable', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
-        if (f) await closeReleased(f.dev)
-        disks.set(dm.dm_rid, { dev: undefined, header: { version: 1, diskid: dm.dm_diskid, dgid, dgname: wanted, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }, activeSlot: -1, copyEnabled: false })
-      }
-      for (const u of unreadable) {
-        unusable.push({ disk: '', reason: 'unreadable', device: u.dev.location })
-        await closeReleased(u.dev)
-      }
-      // Devices that carry the group's id but are not in the chosen configuration are left alone.
-      const { image: klog, seq: klogSeq } = await KernelLog.read([...disks.values()].flatMap((d) => (d.dev ? [d.dev] : [])))
-      let maps: { seq: number; image: StaleMapsImage } | undefined
-      for (const d of disks.values()) {
-        if (!d.dev) continue
-        const r = await readRingOrNone(d.dev, MAP_AREA)
-        if (r && (!maps || r.seq > maps.seq)) maps = { seq: r.seq, image: r.payload as StaleMapsImage }
-      }
-      const dg = new DiskGroup({ cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}) })
-      dg.unusable = unusable
+    checkImportOptions(opts)
+    const opened = await importGroup(opts)
+    return DiskGroup.open(opened, async (dg) => {
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
       await dg.transact('dg.import', (d) => {
         dg.disks.refreshState(d.c)
-        for (const k of klog.detached) {
-          const pl = d.c.plexes.find((p) => p.pl_rid === k.plexRid)
-          if (pl) {
-            pl.pl_pflag |= PL_PFLAG.KDETACH | PL_PFLAG.STALE
-            if (pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') pl.pl_state = 'IOFAIL'
-            pl.pl_detach_tid ||= k.tid
-          }
-        }
+        foldKernelLog(d.c, opened.klog)
       })
+    })
+  }
+
+  /** The group over what create or import opened, once its first transaction commits; the device locks go back if it fails. */
+  private static async open(opened: OpenedGroup, first: (dg: DiskGroup) => Promise<void>): Promise<DiskGroup> {
+    try {
+      const dg = new DiskGroup(opened)
+      await first(dg)
       return dg
     } catch (e) {
-      await release()
+      await opened.release()
       throw e
     }
   }
@@ -1400,51 +1179,3 @@ function stopVolume(d: Draft, v: VRecord): void {
   v.v_tflag = 0
 }
 
-function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
-  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
-  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
-  return {
-    dm_name: spec.name,
-    dm_comment: '',
-    dm_putil: emptyUtil(),
-    dm_diskid: diskid,
-    dm_last_da_name: spec.device.location.slice(0, 32),
-    dm_rid: c.nextRid++,
-    dm_update_tid: 0,
-    dm_pflag: 0,
-    dm_priv_len: privLen,
-    dm_pub_offset: privLen,
-    dm_pub_len: sectors - privLen,
-    dm_config_copies: 1,
-    dm_tutil: emptyUtil(),
-    dm_tflag: 0,
-    dm_device: spec.device.location,
-    dm_sd_num: 0,
-  }
-}
-
-/** Refuses a private-region length or a device too small for a VM disk. */
-function checkDiskSpec(spec: DiskSpec): void {
-  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
-  if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
-  if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
-}
-
-/** Writes a VM disk header (private region at offset 0, public region after it). */
-async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
-  checkDiskSpec(spec)
-  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
-  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
-  const diskid = newDiskId()
-  const dm = newDmRecord(c, spec, diskid)
-  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
-  await writeHeader(spec.device, header)
-  c.disks.push(dm)
-  return { dm, header }
-}
-
-/**
- * Import giving back the disks it claimed could not rewrite one's header: the disk still names
- * this host as its importer, which this host's next import takes over (its process is gone).
- */
-function staysClaimedByThisHost(): void {}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { fail } from '../errors.ts'
+import type { Importer } from '../locks.ts'
+import { type Config, type DmRecord, emptyUtil } from '../records/types.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { type DiskHeader, DEFAULT_PRIV_LEN, MIN_PRIV_LEN, writeHeader } from './privateRegion.ts'
+
+export interface DiskSpec {
+  /** Disk media name in the group (disk01). */
+  name: string
+  device: BlockDevice
+  /** Private-region length in sectors. */
+  privLen?: number
+}
+
+/** A new disk id (or disk group id): time, a random part and the host, as VxVM's. */
+export function newDiskId(): string {
+  return `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 8)}.${hostname()}`.slice(0, 64)
+}
+
+/** The disk media record of a device that becomes disk `spec.name` (private region first, public region after it). */
+export function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord {
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
+  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
+  return {
+    dm_name: spec.name,
+    dm_comment: '',
+    dm_putil: emptyUtil(),
+    dm_diskid: diskid,
+    dm_last_da_name: spec.device.location.slice(0, 32),
+    dm_rid: c.nextRid++,
+    dm_update_tid: 0,
+    dm_pflag: 0,
+    dm_priv_len: privLen,
+    dm_pub_offset: privLen,
+    dm_pub_len: sectors - privLen,
+    dm_config_copies: 1,
+    dm_tutil: emptyUtil(),
+    dm_tflag: 0,
+    dm_device: spec.device.location,
+    dm_sd_num: 0,
+  }
+}
+
+/** Refuses a private-region length or a device too small for a VM disk. */
+export function checkDiskSpec(spec: DiskSpec): void {
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
+  if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
+  if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
+}
+
+/** Writes a VM disk header (private region at offset 0, public region after it) and adds the disk's record to `c`. */
+export async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
+  checkDiskSpec(spec)
+  const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
+  const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
+  const diskid = newDiskId()
+  const dm = newDmRecord(c, spec, diskid)
+  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
+  await writeHeader(spec.device, header)
+  c.disks.push(dm)
+  return { dm, header }
+}

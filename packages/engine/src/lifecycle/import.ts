@@ -1,0 +1,221 @@
+import { chooseConfig } from '../config/configCopies.ts'
+import { type KernelLogImage, KernelLog } from '../config/kernelLog.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import type { DiskRuntime } from '../disk/diskSet.ts'
+import { type ConfigCopy, type DiskHeader, MAP_AREA, readConfigSlots, readHeader, readRingOrNone, writeHeader } from '../disk/privateRegion.ts'
+import { EngineError, fail, isEngineError } from '../errors.ts'
+import { closeReleased } from '../failures.ts'
+import { type Importer, acquireForImport, otherImporter, thisImporter, withImporter } from '../locks.ts'
+import { checkBoolean } from '../records/validate.ts'
+import { type Config, type DmRecord, PL_PFLAG } from '../records/types.ts'
+import type { StaleMapsImage } from '../staleMaps.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import { type ImportOptions, type OpenedGroup, type UnusableDisk, sleepOf } from './options.ts'
+
+/** A device and the disk header read off it. */
+export interface FoundDisk {
+  dev: BlockDevice
+  header: DiskHeader
+}
+
+/** What import does with one disk of the chosen configuration. */
+export interface ImportedDisk {
+  dm: DmRecord
+  /** The device holding the disk, if one of the devices does. */
+  found: FoundDisk | undefined
+  /** Slot of its copy of the chosen configuration, or -1 when it holds none. */
+  slot: 0 | 1 | -1
+  /** I77: the device is shorter than the disk's public region and is not used as it is. */
+  short: boolean
+}
+
+/** vxdg import's arguments: at least one device, booleans for force and clearImport. */
+export function checkImportOptions(opts: ImportOptions): void {
+  if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
+  checkBoolean(opts.force ?? false, 'force')
+  checkBoolean(opts.clearImport ?? false, 'clearImport')
+}
+
+/**
+ * vxdg import of checked options: reads every device's private region and takes the newest
+ * configuration held by a majority of the group's configuration copies (checklist H); each disk's
+ * header then names this manager. Takes nothing on failure (the device locks are released, the
+ * headers claimed given back).
+ */
+export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
+  const me = thisImporter(opts.host)
+  const release = await acquireForImport(opts.devices, me, sleepOf(opts))
+  try {
+    const { found, unreadable } = await readHeaders(opts.devices)
+    const { wanted, mine, dgid } = pickGroup(found, unreadable, opts.name)
+    if (!opts.clearImport) assertNotImported(wanted, mine, me)
+    const { copies, readErrors } = await readCopies(mine)
+    const chosen = chooseImported(wanted, dgid, copies, readErrors)
+    const plan = planImportDisks(chosen, mine, copies)
+    const unreadableDisks = unreadable.map((u): UnusableDisk => ({ disk: '', reason: 'unreadable', device: u.dev.location }))
+    // Rule 130: missing disks need force; refused before any header is written.
+    const absent = absentDisks(plan)
+    if (absent.length > 0 && !opts.force) refuseMissing(wanted, [...absent, ...unreadableDisks])
+    const { disks, unusable } = await claimDisks(plan, { me, force: opts.force ?? false, group: wanted, dgid })
+    for (const u of unreadable) await closeReleased(u.dev)
+    // Devices that carry the group's id but are not in the chosen configuration are left alone.
+    const present = [...disks.values()].flatMap((d) => (d.dev ? [d.dev] : []))
+    const { image: klog, seq: klogSeq } = await KernelLog.read(present)
+    const maps = await readStaleMaps(present)
+    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}), unusable: [...unusable, ...unreadableDisks] }
+  } catch (e) {
+    await release()
+    throw e
+  }
+}
+
+/** Reads every device's disk header; a device whose private region cannot be read is left out (its disk imports NODEVICE). */
+async function readHeaders(devices: readonly BlockDevice[]): Promise<{ found: FoundDisk[]; unreadable: Array<{ dev: BlockDevice; error: EngineError }> }> {
+  const found: FoundDisk[] = []
+  const unreadable: Array<{ dev: BlockDevice; error: EngineError }> = []
+  for (const dev of devices) {
+    let header: DiskHeader | undefined
+    try {
+      header = await readHeader(dev)
+    } catch (e) {
+      if (!isEngineError(e, 'VM_DALVOPN')) throw e
+      unreadable.push({ dev, error: e })
+      continue
+    }
+    if (!header) fail('VM_INV_DEVENT', `${dev.location} holds no Plexa disk header`)
+    found.push({ dev, header })
+  }
+  return { found, unreadable }
+}
+
+/** The group imported (`name`, else the first device's), its disks among the devices, and its id; a device of another group is refused. */
+export function pickGroup(found: readonly FoundDisk[], unreadable: ReadonlyArray<{ dev: BlockDevice; error: EngineError }>, name: string | undefined): { wanted: string; mine: FoundDisk[]; dgid: string } {
+  if (found.length === 0) fail('VM_DALVOPN', `no private region could be read: ${unreadable.map((u) => u.dev.location).join(', ')}`, unreadable[0]?.error)
+  const wanted = name ?? found[0]!.header.dgname
+  const mine = found.filter((f) => f.header.dgname === wanted)
+  if (mine.length === 0) fail('VM_NOT_FOUND', `no disk of group ${wanted} among the devices`)
+  const dgid = mine[0]!.header.dgid
+  const stranger = found.find((f) => f.header.dgid !== dgid)
+  if (stranger) fail('VM_INV_DEVENT', `${stranger.dev.location} belongs to group ${stranger.header.dgname}, not ${wanted}`)
+  return { wanted, mine, dgid }
+}
+
+/** I80: the headers say who has the group imported; another host keeps it until cleared. */
+function assertNotImported(group: string, mine: readonly FoundDisk[], me: Importer): void {
+  for (const f of mine) {
+    const other = otherImporter(f.header, f.dev, me)
+    if (!other) continue
+    const details = f.header.hostid && f.header.hostid !== me.hostid ? { importedBy: f.header.hostid } : {}
+    throw new EngineError('VM_BUSY', `disk group ${group} is imported by ${other} (${f.dev.location}); clear its import to take it over (vxdg -C) only if that manager is down`, { details })
+  }
+}
+
+/** Reads every configuration copy of the group's disks, by disk id, and the reads that failed. */
+async function readCopies(mine: readonly FoundDisk[]): Promise<{ copies: Map<string, ConfigCopy[]>; readErrors: EngineError[] }> {
+  const copies = new Map<string, ConfigCopy[]>()
+  const readErrors: EngineError[] = []
+  for (const f of mine) {
+    const r = await readConfigSlots(f.dev, f.header.privLen)
+    copies.set(f.header.diskid, r.copies)
+    if (r.error) readErrors.push(r.error)
+  }
+  return { copies, readErrors }
+}
+
+/**
+ * The configuration import takes (`chooseConfig`: the newest a quorum of copies holds), or why
+ * there is none: no copy read (VM_MAPFOPN) or no quorum (VM_NOQUORUM), each VM_MAPFRDWR when copies
+ * that failed to read cost the import (rule 132). Pure.
+ */
+export function chooseImported(group: string, dgid: string, copies: ReadonlyMap<string, readonly ConfigCopy[]>, readErrors: readonly EngineError[]): Config {
+  const readFailed = (what: string): never => fail('VM_MAPFRDWR', `${what}: reading ${readErrors.length} configuration copie(s) failed (${readErrors.map((e) => e.message).join('; ')})`, readErrors[0])
+  if (![...copies.values()].some((c) => c.length > 0)) {
+    if (readErrors.length > 0) readFailed(`no configuration copy of ${group} could be read`)
+    fail('VM_MAPFOPN', `no configuration copy of ${group} could be read`)
+  }
+  const chosen = chooseConfig(copies, dgid)
+  if (!chosen) {
+    if (readErrors.length > 0) readFailed(`no configuration of ${group} is held by a majority of its readable copies`)
+    fail('VM_NOQUORUM', `no configuration of ${group} is held by a majority of its copies`)
+  }
+  return chosen
+}
+
+/** Which device holds each disk of the chosen configuration, in which slot its copy is, and whether it is too short (I77). Pure. */
+export function planImportDisks(chosen: Config, mine: readonly FoundDisk[], copies: ReadonlyMap<string, readonly ConfigCopy[]>): ImportedDisk[] {
+  return chosen.disks.map((dm) => {
+    const found = mine.find((m) => m.header.diskid === dm.dm_diskid)
+    const slot = (copies.get(dm.dm_diskid) ?? []).find((c) => c.tid === chosen.tid)?.slot ?? -1
+    return { dm, found, slot, short: found !== undefined && found.dev.size < (dm.dm_pub_offset + dm.dm_pub_len) * SECTOR_SIZE }
+  })
+}
+
+/** The disks of the plan that have no device, or one too short (rule 130 refuses them without force). Pure. */
+export function absentDisks(plan: readonly ImportedDisk[]): UnusableDisk[] {
+  return plan.flatMap((p): UnusableDisk[] => {
+    if (!p.found) return [{ disk: p.dm.dm_name, reason: 'missing' }]
+    return p.short ? [{ disk: p.dm.dm_name, reason: 'short', device: p.found.dev.location }] : []
+  })
+}
+
+/**
+ * I80: each disk's header records this manager as the importer. A disk without a usable device
+ * (missing, short, or with force one whose header cannot be written) imports NODEVICE; without
+ * force an unwritable header refuses the import, giving back the disks already claimed.
+ */
+async function claimDisks(plan: readonly ImportedDisk[], how: { me: Importer; force: boolean; group: string; dgid: string }): Promise<{ disks: Map<number, DiskRuntime>; unusable: UnusableDisk[] }> {
+  const disks = new Map<number, DiskRuntime>()
+  const unusable: UnusableDisk[] = []
+  const recordedHere: FoundDisk[] = []
+  for (const { dm, found: f, slot, short } of plan) {
+    const header = f && !short ? withImporter(f.header, how.me) : undefined
+    const recorded = f && header && (await writeHeader(f.dev, header).then(() => true, () => false))
+    if (f && header && recorded) {
+      disks.set(dm.dm_rid, { dev: f.dev, header, activeSlot: slot, copyEnabled: true })
+      recordedHere.push(f)
+      continue
+    }
+    if (f && !short && !how.force) {
+      // Its header cannot be written: without force, the disks already claimed are given back.
+      for (const r of recordedHere) await writeHeader(r.dev, r.header).catch(staysClaimedByThisHost)
+      refuseMissing(how.group, [{ disk: dm.dm_name, reason: 'unwritable', device: f.dev.location }])
+    }
+    unusable.push(f ? { disk: dm.dm_name, reason: short ? 'short' : 'unwritable', device: f.dev.location } : { disk: dm.dm_name, reason: 'missing' })
+    if (f) await closeReleased(f.dev)
+    const header0: DiskHeader = { version: 1, diskid: dm.dm_diskid, dgid: how.dgid, dgname: how.group, dmname: dm.dm_name, privLen: dm.dm_priv_len, pubOffset: dm.dm_pub_offset, pubLen: dm.dm_pub_len }
+    disks.set(dm.dm_rid, { dev: undefined, header: header0, activeSlot: -1, copyEnabled: false })
+  }
+  return { disks, unusable }
+}
+
+/** The newest stale-region maps any of the devices holds. */
+async function readStaleMaps(devices: readonly BlockDevice[]): Promise<{ seq: number; image: StaleMapsImage } | undefined> {
+  let maps: { seq: number; image: StaleMapsImage } | undefined
+  for (const dev of devices) {
+    const r = await readRingOrNone(dev, MAP_AREA)
+    if (r && (!maps || r.seq > maps.seq)) maps = { seq: r.seq, image: r.payload as StaleMapsImage }
+  }
+  return maps
+}
+
+/** Folds the kernel log's detaches into the records, so that a restart never picks such a plex as a source. Pure. */
+export function foldKernelLog(c: Config, klog: KernelLogImage): void {
+  for (const k of klog.detached) {
+    const pl = c.plexes.find((p) => p.pl_rid === k.plexRid)
+    if (!pl) continue
+    pl.pl_pflag |= PL_PFLAG.KDETACH | PL_PFLAG.STALE
+    if (pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') pl.pl_state = 'IOFAIL'
+    pl.pl_detach_tid ||= k.tid
+  }
+}
+
+function refuseMissing(group: string, disks: UnusableDisk[]): never {
+  const named = disks.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')
+  throw new EngineError('VM_MISSING_DISKS', `disk group ${group} has disks without a usable device: ${named}; import with force to bring it up without them (vxdg -f import)`, { details: { disks } })
+}
+
+/**
+ * Import giving back the disks it claimed could not rewrite one's header: the disk still names
+ * this host as its importer, which this host's next import takes over (its process is gone).
+ */
+function staysClaimedByThisHost(): void {}

@@ -1,0 +1,86 @@
+import type { Clock } from '../clock.ts'
+import type { KernelLogImage } from '../config/kernelLog.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import type { DiskSpec } from '../disk/vmDisk.ts'
+import type { DiskRuntime } from '../disk/diskSet.ts'
+import type { Config, Profile } from '../records/types.ts'
+import type { StaleMapsImage } from '../staleMaps.ts'
+
+export interface OpenOptions {
+  clock?: Clock
+  /** Waits `ms` of clock time (task throttling); real timers by default. */
+  sleep?: (ms: number) => Promise<void>
+  /**
+   * The host name recorded in the disk headers as the importer (default: os.hostname()); a group
+   * imported under another host name is refused unless its import is cleared.
+   */
+  host?: string
+  /** voldrl_max_drtregs: dirty regions allowed per volume (default 2048). */
+  drlMaxDirty?: number
+  /**
+   * Dirty regions idle this long (ms) are cleaned, with the next log write or by one the clock's
+   * timer schedules once writes stop (default 5000).
+   */
+  drlCleanAgeMs?: number
+  /** Regions between persisted task checkpoints (default 20, vol_checkpt_default). */
+  checkpointRegions?: number
+  /** Regions a copy moves at once while no foreground I/O is under way (default 8: 4 MiB). */
+  copyUnitRegions?: number
+}
+
+export interface CreateOptions extends OpenOptions {
+  name: string
+  disks: DiskSpec[]
+  /** Initialise devices that hold data or a known signature (refused VM_HAS_DATA otherwise). */
+  force?: boolean
+  profile?: Profile['id']
+}
+
+export interface ImportOptions extends OpenOptions {
+  devices: BlockDevice[]
+  /** Import only this group; devices of other groups then fail VM_INV_DEVENT. */
+  name?: string
+  /**
+   * vxdg -C: take the group over even though its disk headers say another host (or a live process
+   * of this host) has it imported. Only for a host known to be down. Without it such an import
+   * fails VM_BUSY, with `details.importedBy` naming the host when it is another one.
+   */
+  clearImport?: boolean
+  /**
+   * vxdg -f import (AIX varyonvg -f): import even though some disks of the group have no usable
+   * device (missing, unreadable, shorter than recorded, or their header cannot be written); they
+   * import NODEVICE. Without it such an import fails VM_MISSING_DISKS, `details.disks` naming
+   * them, and changes nothing on the disks.
+   */
+  force?: boolean
+}
+
+/** A disk of the group that import could not use: its disk media record is NODEVICE. */
+export interface UnusableDisk {
+  /** Disk media name; empty for an unreadable device, whose disk cannot be told. */
+  disk: string
+  reason: 'missing' | 'unreadable' | 'short' | 'unwritable'
+  device?: string
+}
+
+/**
+ * What create and import hand the group they open: the configuration, the disks with their
+ * devices (locked, headers naming this manager), the kernel log and stale maps read off them.
+ */
+export interface OpenedGroup {
+  cfg: Config
+  disks: Map<number, DiskRuntime>
+  opts: OpenOptions
+  /** Releases the device locks taken; the group keeps them until it closes. */
+  release: () => Promise<void>
+  klog: KernelLogImage
+  klogSeq: number
+  maps?: { seq: number; image: StaleMapsImage }
+  /** The disks import could not use (NODEVICE). */
+  unusable?: UnusableDisk[]
+}
+
+/** The sleep of `opts` (task throttling, import's wait for a dead manager): real timers by default. */
+export function sleepOf(opts: OpenOptions): (ms: number) => Promise<void> {
+  return opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
+}
