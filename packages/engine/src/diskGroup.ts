@@ -18,6 +18,7 @@ import type { IoStats } from './io/plexIo.ts'
 export type { IoStats }
 import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
+import { extent } from './io/extent.ts'
 import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
 import { type Importer, acquireDeviceLocks, thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
@@ -973,7 +974,7 @@ export class DiskGroup {
   }
 
   private readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
-    return this.volumeIo.readFrom(v, s, n, allow, utility)
+    return this.volumeIo.readFrom(v, extent(s, n), allow, utility)
   }
 
   private flushPlex(p: PlRecord): Promise<void> {
@@ -981,7 +982,7 @@ export class DiskGroup {
   }
 
   private ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void {
-    this.volumeIo.ioError(v, p, op, s, n, err)
+    this.volumeIo.ioError(v, p, op, extent(s, n), err)
   }
 
   /** The exception policy for a failed I/O (io/kernelDetach.ts). */

@@ -2,7 +2,7 @@ import { type BlockDevice, readInto } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
 import { type PlexPiece, mapPlan } from '../layout/plexMap.ts'
 import { type PlRecord, SD_PFLAG, type SdRecord } from '../records/types.ts'
-import { SECTOR_SIZE } from '../units.ts'
+import { bytesToSectors, sectorsToBytes } from '../units.ts'
 import type { IoMap } from './ioMap.ts'
 
 /** Per-plex I/O counters since the group was imported. */
@@ -41,18 +41,18 @@ export class PlexIo {
   /** Reads sectors [s, s+n) of plex `p` (into `into` when given); holes read as zeros. */
   async read(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer> {
     const pieces = this.pieces(p, s, n)
-    this.count(p, 'read', n * SECTOR_SIZE)
+    this.count(p, 'read', sectorsToBytes(n))
     if (!into && pieces.length === 1 && pieces[0]!.sd) {
       const x = pieces[0]!
-      return this.device(x.sd!).read((x.sd!.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, n * SECTOR_SIZE)
+      return this.device(x.sd!).read(sectorsToBytes(x.sd!.sd_dev_offset + x.sdOffset), sectorsToBytes(n))
     }
     // the pieces cover the range exactly: each is read (or zeroed, for a hole) in place
-    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
+    const out = into ?? Buffer.allocUnsafe(sectorsToBytes(n))
     await Promise.all(
       pieces.map(async (x) => {
-        const part = out.subarray((x.plexOffset - s) * SECTOR_SIZE, (x.plexOffset - s + x.length) * SECTOR_SIZE)
+        const part = out.subarray(sectorsToBytes(x.plexOffset - s), sectorsToBytes(x.plexOffset - s + x.length))
         if (!x.sd) return void part.fill(0)
-        await readInto(this.device(x.sd), (x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, part)
+        await readInto(this.device(x.sd), sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), part)
       }),
     )
     return out
@@ -60,13 +60,13 @@ export class PlexIo {
 
   /** Writes `data` at sector `s` of plex `p`; pieces falling into holes are dropped. */
   async write(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
-    const pieces = this.pieces(p, s, data.length / SECTOR_SIZE)
+    const pieces = this.pieces(p, s, bytesToSectors(data.length))
     this.count(p, 'write', data.length)
     await Promise.all(
       pieces.map(async (x) => {
         if (!x.sd || x.sd.sd_pflag & SD_PFLAG.IGNORE_WRITES) return
-        const from = (x.plexOffset - s) * SECTOR_SIZE
-        await this.device(x.sd).write((x.sd.sd_dev_offset + x.sdOffset) * SECTOR_SIZE, data.subarray(from, from + x.length * SECTOR_SIZE))
+        const from = sectorsToBytes(x.plexOffset - s)
+        await this.device(x.sd).write(sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), data.subarray(from, from + sectorsToBytes(x.length)))
       }),
     )
   }

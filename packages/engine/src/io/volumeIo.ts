@@ -3,13 +3,12 @@ import type { DirtyRegionLog } from '../drl/dirtyRegionLog.ts'
 import { EngineError, type EngineErrorCode, fail, isEngineError } from '../errors.ts'
 import { type PlRecord, PL_TFLAG, type VRecord, V_TFLAG } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
-import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import type { StaleMaps } from '../staleMaps.ts'
-import { SECTOR_SIZE } from '../units.ts'
+import { isSectorAligned, sectorsToBytes } from '../units.ts'
 import type { FailureDecision } from './exceptionPolicy.ts'
 import type { IoMap } from './ioMap.ts'
 import type { PlexIo } from './plexIo.ts'
-import { regionsOf } from './extent.ts'
+import { type Extent, NO_EXTENT, byteExtent, extentBytes, regionSpan, regionsOf } from './extent.ts'
 import type { RegionLock } from './regionLock.ts'
 import { VolumeRead } from './volumeRead.ts'
 
@@ -79,8 +78,8 @@ export function checkStarted(v: VRecord): VRecord {
 export function checkVolumeIo(v: VRecord, offset: number, length: number): VRecord {
   checkStarted(v)
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) fail('VM_INVALID_PARAM', `bad I/O range ${offset}+${length}`)
-  if (offset % SECTOR_SIZE || length % SECTOR_SIZE) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
-  if (offset + length > v.v_len * SECTOR_SIZE) fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond the end of ${v.v_name}`)
+  if (!isSectorAligned(offset) || !isSectorAligned(length)) fail('VM_UNALIGNED', `I/O ${offset}+${length} is not sector-aligned`)
+  if (offset + length > sectorsToBytes(v.v_len)) fail('VM_OUT_OF_RANGE', `I/O ${offset}+${length} beyond the end of ${v.v_name}`)
   return v
 }
 
@@ -154,14 +153,12 @@ export class VolumeIo {
     try {
       rt.dirtyMarked ??= this.ctx.markWritten(v.v_rid)
       await rt.dirtyMarked
-      const s = offset / SECTOR_SIZE
-      const n = data.length / SECTOR_SIZE
-      const first = Math.floor(s / REGION_SECTORS)
-      const last = Math.floor((s + n - 1) / REGION_SECTORS)
+      const at = byteExtent(offset, data.length)
+      const [first, last] = regionSpan(at)
       await rt.lock.lockShared(first, last)
       try {
         const drl = rt.drl
-        const dr = drl?.regionsOf(s, n)
+        const dr = drl?.regionsOf(at.offset, at.length)
         if (drl && dr) await drl.beginWrite(dr[0], dr[1])
         try {
           const plexes = this.ctx.map().plexesOf(v.v_rid)
@@ -172,9 +169,9 @@ export class VolumeIo {
             else grew = this.ctx.stale.add(p.pl_rid, first, last) || grew
           }
           if (grew) await this.ctx.stale.persist()
-          const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, s, data)))
+          const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, at.offset, data)))
           for (let g = first; g <= last; g++) rt.unflushed.add(g)
-          if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, s, n)
+          if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, at)
         } finally {
           if (drl && dr) drl.endWrite(dr[0], dr[1])
         }
@@ -196,19 +193,20 @@ export class VolumeIo {
     const rt = this.ctx.runtime(v)
     enter(rt)
     try {
-      if (rt.rwback?.size && v.v_tflag & V_TFLAG.RWBACK) return await this.reads.readRecovering(v, rt, offset / SECTOR_SIZE, length / SECTOR_SIZE, into)
-      return await this.reads.readFrom(v, offset / SECTOR_SIZE, length / SECTOR_SIZE, () => true, false, into)
+      const at = byteExtent(offset, length)
+      if (rt.rwback?.size && v.v_tflag & V_TFLAG.RWBACK) return await this.reads.readRecovering(v, rt, at, into)
+      return await this.reads.readFrom(v, at, () => true, false, into)
     } finally {
       leave(rt)
     }
   }
 
   /**
-   * Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region.
+   * Reads extent `at` of the volume from plexes accepted by `allow`, region by region.
    * `utility` reads (resync, verify) report errors without applying the exception policies.
    */
-  readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
-    return this.reads.readFrom(v, s, n, allow, utility, into)
+  readFrom(v: VRecord, at: Extent, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
+    return this.reads.readFrom(v, at, allow, utility, into)
   }
 
   /** Can plex `p` serve reads of sectors [s, s+n) (within one region)? */
@@ -216,17 +214,16 @@ export class VolumeIo {
     return this.reads.canRead(p, s, n)
   }
 
-  /** Applies the write exception policy after some plexes failed a write of sectors [s, s+n). */
-  async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], s: number, n: number): Promise<void> {
-    const { failed, cause } = this.failuresOf(v, 'write', targets, results, s, n)
+  /** Applies the write exception policy after some plexes failed a write of extent `at`. */
+  async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], at: Extent): Promise<void> {
+    const { failed, cause } = this.failuresOf(v, 'write', targets, results, at)
     const decision = this.ctx.failures.decide(v, 'write', targets, failed)
     // Never acknowledge a write that no surviving, current plex holds completely.
-    const first = Math.floor(s / REGION_SECTORS)
-    const last = Math.floor((s + n - 1) / REGION_SECTORS)
+    const [first, last] = regionSpan(at)
     const current = (p: PlRecord | undefined): p is PlRecord => {
       if (!p || p.pl_kstate !== 'ENABLED' || p.pl_state !== 'ACTIVE' || !(p.pl_tflag & PL_TFLAG.READ) || this.ctx.failures.leaving(p)) return false
       for (let g = first; g <= last; g++) if (this.ctx.stale.isStale(p.pl_rid, g)) return false
-      return this.ctx.plexIo.covers(p, s, n)
+      return this.ctx.plexIo.covers(p, at.offset, at.length)
     }
     const now = targets.map((t) => this.ctx.map().plexesOf(v.v_rid).find((p) => p.pl_rid === t.pl_rid))
     const held = now.some((p) => current(p) && !failed.has(p.pl_rid))
@@ -242,8 +239,9 @@ export class VolumeIo {
         this.ctx.stale.add(p.pl_rid, first, last)
       }
     }
-    await this.ctx.failures.record(v, [...failed], decision, regionsOf(s, n))
-    if (decision.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${s * SECTOR_SIZE}+${n * SECTOR_SIZE} failed`, { cause })
+    await this.ctx.failures.record(v, [...failed], decision, regionsOf(at))
+    const bytes = extentBytes(at)
+    if (decision.failIo || !held) throw new EngineError('VM_IO', `write to ${v.v_name} at ${bytes.offset}+${bytes.length} failed`, { cause })
   }
 
   /**
@@ -269,7 +267,7 @@ export class VolumeIo {
 
   /** Applies the write exception policy after some plexes failed a flush of `regions`. */
   private async flushFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], regions: number[]): Promise<void> {
-    const { failed, cause } = this.failuresOf(v, 'flush', targets, results, 0, 0)
+    const { failed, cause } = this.failuresOf(v, 'flush', targets, results, NO_EXTENT)
     const decision = this.ctx.failures.decide(v, 'write', targets, failed)
     // What the flush promises: every region written since the last one is durable on a current plex.
     const flushed = this.ctx.map().plexesOf(v.v_rid).filter((p) => targets.some((t) => t.pl_rid === p.pl_rid) && !failed.has(p.pl_rid))
@@ -278,8 +276,8 @@ export class VolumeIo {
     if (decision.failIo || !held) throw new EngineError('VM_IO', `flush of ${v.v_name} failed`, { cause })
   }
 
-  /** The plexes whose I/O of sectors [s, s+n) failed (one `io.error` each) and the last cause. */
-  private failuresOf(v: VRecord, op: 'write' | 'flush', targets: readonly PlRecord[], results: readonly PromiseSettledResult<void>[], s: number, n: number): { failed: Set<number>; cause: unknown } {
+  /** The plexes whose I/O of extent `at` failed (one `io.error` each) and the last cause. */
+  private failuresOf(v: VRecord, op: 'write' | 'flush', targets: readonly PlRecord[], results: readonly PromiseSettledResult<void>[], at: Extent): { failed: Set<number>; cause: unknown } {
     const failed = new Set<number>()
     let cause: unknown
     targets.forEach((p, i) => {
@@ -287,13 +285,13 @@ export class VolumeIo {
       if (res.status === 'fulfilled') return
       failed.add(p.pl_rid)
       cause = res.reason
-      this.ioError(v, p, op, s, n, res.reason)
+      this.ioError(v, p, op, at, res.reason)
     })
     return { failed, cause }
   }
 
-  /** The one builder of `io.error`: plex `p` failed `op` on sectors [s, s+n) (0, 0 for a flush). */
-  ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void {
-    this.ctx.ioError({ volume: v.v_name, plex: p.pl_name, disk: this.ctx.plexIo.disksOf(p), op, offset: s * SECTOR_SIZE, length: n * SECTOR_SIZE, code: isEngineError(err) ? err.code : 'VM_IO' })
+  /** The one builder of `io.error`: plex `p` failed `op` on extent `at` (NO_EXTENT for a flush). */
+  ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', at: Extent, err: unknown): void {
+    this.ctx.ioError({ volume: v.v_name, plex: p.pl_name, disk: this.ctx.plexIo.disksOf(p), op, ...extentBytes(at), code: isEngineError(err) ? err.code : 'VM_IO' })
   }
 }

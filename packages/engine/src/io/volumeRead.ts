@@ -1,8 +1,8 @@
 import { EngineError } from '../errors.ts'
 import { type PlRecord, PL_TFLAG, type VRecord, V_PFLAG } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
-import { SECTOR_SIZE } from '../units.ts'
-import { regionsOf } from './extent.ts'
+import { sectorsToBytes } from '../units.ts'
+import { type Extent, extent, extentBytes, regionsOf } from './extent.ts'
 import { orderForRead, preferSame } from './readPolicy.ts'
 import type { VolumeIo, VolumeIoContext, VolumeIoRuntime } from './volumeIo.ts'
 
@@ -35,8 +35,9 @@ export class VolumeRead {
    * returned, so every later read of it, from any plex, returns the same data. Runs of regions
    * already recovered (or never at risk) are read as usual.
    */
-  async readRecovering(v: VRecord, rt: VolumeIoRuntime, s: number, n: number, into?: Buffer): Promise<Buffer> {
-    const out = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
+  async readRecovering(v: VRecord, rt: VolumeIoRuntime, at: Extent, into?: Buffer): Promise<Buffer> {
+    const { offset: s, length: n } = at
+    const out = into ?? Buffer.allocUnsafe(sectorsToBytes(n))
     const pending = (pos: number) => rt.rwback?.has(Math.floor(pos / REGION_SECTORS)) ?? false
     let pos = s
     while (pos < s + n) {
@@ -44,15 +45,16 @@ export class VolumeRead {
       let end = Math.min((Math.floor(pos / REGION_SECTORS) + 1) * REGION_SECTORS, s + n)
       // plain reads run on over the regions that need no writeback; each writeback is one region
       while (!back && end < s + n && !pending(end)) end = Math.min(end + REGION_SECTORS, s + n)
-      const part = out.subarray((pos - s) * SECTOR_SIZE, (end - s) * SECTOR_SIZE)
-      if (!back) await this.readFrom(v, pos, end - pos, () => true, false, part)
+      const part = out.subarray(sectorsToBytes(pos - s), sectorsToBytes(end - s))
+      const run = extent(pos, end - pos)
+      if (!back) await this.readFrom(v, run, () => true, false, part)
       else {
         const g = Math.floor(pos / REGION_SECTORS)
         await rt.lock.lockExclusive(g)
         try {
           const cur = this.ctx.volume(v.v_rid) ?? v
-          await this.readFrom(cur, pos, end - pos, () => true, false, part)
-          if (rt.rwback?.has(g)) await this.writeBack(cur, rt, rt.lastReadPlex, pos, part)
+          await this.readFrom(cur, run, () => true, false, part)
+          if (rt.rwback?.has(g)) await this.writeBack(cur, rt, rt.lastReadPlex, run, part)
         } finally {
           rt.lock.unlockExclusive(g)
         }
@@ -63,37 +65,37 @@ export class VolumeRead {
   }
 
   /**
-   * Writes what plex `source` returned for sectors [s, ...) to every other writable data plex,
-   * as a foreground write would (dirty region first; a failing plex under the write policies).
-   * The caller holds the region exclusively.
+   * Writes what plex `source` returned for extent `at` to every other writable data plex, as a
+   * foreground write would (dirty region first; a failing plex under the write policies). The
+   * caller holds the region exclusively.
    */
-  private async writeBack(v: VRecord, rt: VolumeIoRuntime, source: number, s: number, data: Buffer): Promise<void> {
-    const n = data.length / SECTOR_SIZE
+  private async writeBack(v: VRecord, rt: VolumeIoRuntime, source: number, at: Extent, data: Buffer): Promise<void> {
     const plexes = this.ctx.map().plexesOf(v.v_rid).filter((p) => p.pl_kstate === 'ENABLED' && p.pl_tflag & PL_TFLAG.WRITE && p.pl_state !== 'LOG')
     const from = plexes.find((p) => p.pl_rid === source)
     const targets = plexes.filter((p) => p !== from)
     if (!from || targets.length === 0) return
     const drl = rt.drl
-    const dr = drl?.regionsOf(s, n)
+    const dr = drl?.regionsOf(at.offset, at.length)
     if (drl && dr) await drl.beginWrite(dr[0], dr[1])
     try {
-      const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, s, data)))
-      rt.unflushed.add(Math.floor(s / REGION_SECTORS))
-      if (results.some((x) => x.status === 'rejected')) await this.io.writeFailed(v, [from, ...targets], [{ status: 'fulfilled', value: undefined }, ...results], s, n)
+      const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, at.offset, data)))
+      rt.unflushed.add(Math.floor(at.offset / REGION_SECTORS))
+      if (results.some((x) => x.status === 'rejected')) await this.io.writeFailed(v, [from, ...targets], [{ status: 'fulfilled', value: undefined }, ...results], at)
     } finally {
       if (drl && dr) drl.endWrite(dr[0], dr[1])
     }
   }
 
   /**
-   * Reads sectors [s, s+n) of the volume from plexes accepted by `allow`, region by region.
+   * Reads extent `at` of the volume from plexes accepted by `allow`, region by region.
    * `utility` reads (resync, verify) report errors without applying the exception policies.
    */
-  async readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
+  async readFrom(v: VRecord, at: Extent, allow: (p: PlRecord) => boolean, utility: boolean, into?: Buffer): Promise<Buffer> {
+    const { offset: s, length: n } = at
     const rt = this.ctx.runtime(v)
     const plexes = this.ctx.map().plexesOf(v.v_rid).filter(allow)
     // every byte is filled by exactly one plex read below
-    let out: Buffer = into ?? Buffer.allocUnsafe(n * SECTOR_SIZE)
+    let out: Buffer = into ?? Buffer.allocUnsafe(sectorsToBytes(n))
     let pos = s
     let first = true
     while (pos < s + n) {
@@ -117,17 +119,17 @@ export class VolumeRead {
         if (failed.length && !this.ctx.plexIo.covers(p, pos, len)) continue
         try {
           if (!into && pos === s && len === n) out = await this.ctx.plexIo.read(p, pos, len) // one plex served all of it: its buffer
-          else await this.ctx.plexIo.read(p, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
+          else await this.ctx.plexIo.read(p, pos, len, out.subarray(sectorsToBytes(pos - s), sectorsToBytes(pos - s + len)))
           rt.lastReadPlex = p.pl_rid
           good = p
           break
         } catch (e) {
           lastErr = e
           failed.push(p)
-          this.io.ioError(v, p, 'read', pos, len, e)
+          this.io.ioError(v, p, 'read', extent(pos, len), e)
         }
       }
-      if (failed.length && !utility) await this.readFailed(v, ordered, failed, good, pos, len, out.subarray((pos - s) * SECTOR_SIZE, (pos - s + len) * SECTOR_SIZE))
+      if (failed.length && !utility) await this.readFailed(v, ordered, failed, good, extent(pos, len), out.subarray(sectorsToBytes(pos - s), sectorsToBytes(pos - s + len)))
       if (!good) throw new EngineError('VM_IO', `no plex of ${v.v_name} could serve sectors ${pos}+${len}`, lastErr === undefined ? undefined : { cause: lastErr })
       first = false
       pos += len
@@ -137,16 +139,16 @@ export class VolumeRead {
   }
 
   /** After failed reads: write the good data back (WRITEBACK), else apply the read policies. */
-  private async readFailed(v: VRecord, tried: PlRecord[], failed: PlRecord[], good: PlRecord | undefined, s: number, n: number, data: Buffer): Promise<void> {
+  private async readFailed(v: VRecord, tried: PlRecord[], failed: PlRecord[], good: PlRecord | undefined, at: Extent, data: Buffer): Promise<void> {
     let stillFailed = failed
     if (good && v.v_pflag & V_PFLAG.WRITEBACK) {
       const rt = this.ctx.runtime(v)
-      const region = Math.floor(s / REGION_SECTORS)
+      const region = Math.floor(at.offset / REGION_SECTORS)
       await rt.lock.lockExclusive(region)
       try {
         // Re-read under the lock so a concurrent write is never overwritten with older data.
-        const fresh = await this.ctx.plexIo.read(good, s, n).catch(() => data)
-        const ok = await Promise.all(failed.map((p) => this.ctx.plexIo.write(p, s, fresh).then(() => true, () => false)))
+        const fresh = await this.ctx.plexIo.read(good, at.offset, at.length).catch(() => data)
+        const ok = await Promise.all(failed.map((p) => this.ctx.plexIo.write(p, at.offset, fresh).then(() => true, () => false)))
         stillFailed = failed.filter((_, i) => !ok[i])
       } finally {
         rt.lock.unlockExclusive(region)
@@ -155,7 +157,7 @@ export class VolumeRead {
     if (stillFailed.length === 0) return
     const failedSet = new Set(stillFailed.map((p) => p.pl_rid))
     const decision = this.ctx.failures.decide(v, 'read', tried, failedSet)
-    await this.ctx.failures.record(v, [...failedSet], decision, regionsOf(s, n))
-    if (decision.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${s * SECTOR_SIZE} failed on a plex`)
+    await this.ctx.failures.record(v, [...failedSet], decision, regionsOf(at))
+    if (decision.failIo && good) throw new EngineError('VM_IO', `read of ${v.v_name} at ${extentBytes(at).offset} failed on a plex`)
   }
 }
