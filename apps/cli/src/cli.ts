@@ -76,6 +76,34 @@ async function finishResult(c: Connection, g: Globals, taskId: string): Promise<
   out(g, r, () => taskReportText(taskId, report))
 }
 
+/** The newest entry of the task history (0 when empty): what a task finishing later comes after. */
+async function historyMark(c: Connection): Promise<number> {
+  return (await c.call('GET /api/tasks/history')).tasks.at(-1)?.id ?? 0
+}
+
+/**
+ * A task's final outcome from the task history, once the operation behind it has ended: for an
+ * attach that is after its enabling commit, not only after its copy left the running tasks.
+ * Task ids start again with each server run: the entry is the one after `since`.
+ */
+async function finishedTask(c: Connection, taskId: string, since: number): Promise<ResponseOf<'GET /api/tasks/history'>['tasks'][number]> {
+  for (let i = 0; i < 300; i++) {
+    const t = (await c.call('GET /api/tasks/history')).tasks.find((x) => x.taskId === taskId && x.id > since)
+    if (t) return t
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no outcome for ${taskId}`)
+}
+
+/** `plex att --wait`: the attach's outcome in words (rule 191), exit 6 with its code when it failed or was aborted. */
+async function finishAttach(c: Connection, g: Globals, dg: string, taskId: string, since: number, volume: string, plex: string): Promise<void> {
+  await waitTask(c, g, taskId)
+  const t = await finishedTask(c, taskId, since)
+  if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${taskId}: attaching ${plex} to ${volume} ${t.outcome}: ${t.message ?? t.code}`)
+  const p = (await c.call('GET /api/dgs/:dg', { dg })).config.plexes.find((x) => x.pl_name === plex)
+  out(g, { task: t, plex: p && { name: p.pl_name, state: p.pl_state, kstate: p.pl_kstate } }, () => `${taskId}: done, attached ${plex} to ${volume}, copied ${human(t.doneBytes)}; ${plex} is ${p ? `${p.pl_kstate} ${p.pl_state}` : 'gone'}`)
+}
+
 interface ResyncOpts {
   force?: boolean
   throttle?: string
@@ -234,15 +262,17 @@ export function buildProgram(): Command {
     .description('attach a plex to a volume (copies the volume into it)')
     .argument('<volume>')
     .argument('<plex>')
-    .option('--wait', 'follow the copy with a progress bar')
+    .option('--wait', 'follow the copy with a progress bar, then report the outcome (exit 6 with its code when it failed)')
     .option('--dry-run', 'show the changes and the bytes to copy')
     .action(
       act(async (cmd, volume, name) => {
         const { g, c } = await conn(cmd)
         const o = cmd.opts() as { wait?: boolean; dryRun?: boolean }
-        const r = await c.call('POST /api/dgs/:dg/plexes/:plex/att', { dg: await groupName(c, g), plex: name! }, { volume: volume!, ...(o.dryRun ? { dryRun: true } : {}) })
-        if ('taskId' in r && o.wait) await waitTask(c, g, r.taskId)
-        out(g, r, () => ('taskId' in r ? `attaching ${name} to ${volume}: ${r.taskId}${o.wait ? ' done' : ''}` : changesText(r)))
+        const dg = await groupName(c, g)
+        const since = o.wait && !o.dryRun ? await historyMark(c) : 0
+        const r = await c.call('POST /api/dgs/:dg/plexes/:plex/att', { dg, plex: name! }, { volume: volume!, ...(o.dryRun ? { dryRun: true } : {}) })
+        if ('taskId' in r && o.wait) return finishAttach(c, g, dg, r.taskId, since, volume!, name!)
+        out(g, r, () => ('taskId' in r ? `attaching ${name} to ${volume}: ${r.taskId}` : changesText(r)))
       }),
     )
   /** A verb that commits one record change on one named object, with --dry-run (and --force). */

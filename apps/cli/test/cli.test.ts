@@ -112,6 +112,27 @@ describe('the plexa command against a running server', () => {
     expect((await as(['vol', 'start', 'cat'])).code).toBe(0)
   })
 
+  it('I191: plex att --wait ends with the attach\'s outcome: a failed attach exits 6 with its code, a finished one names the plex ENABLED ACTIVE', async () => {
+    const dg = t.srv.services.storage.group('tdg').dg
+    expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
+    // a region mir-02 misses, for the attach to copy
+    await dg.write('mir', 0, Buffer.alloc(65536, 7))
+    expect((await as(['lab', 'fail-disk', 'disk02', '--mode', 'write'])).code).toBe(0)
+    const failed = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
+    expect(failed.code).toBe(6)
+    expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'VM_NOTSYNCED' } })
+    expect((await as(['print', 'mir'])).stdout).not.toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+    expect((await as(['lab', 'restore-disk', 'disk02'])).code).toBe(0)
+    const att = await as(['plex', 'att', 'mir', 'mir-02', '--wait'])
+    expect(att.code).toBe(0)
+    expect(att.stdout).toMatch(/^task-\d+: done, attached mir-02 to mir, copied 512\.0 KiB; mir-02 is ENABLED ACTIVE$/m)
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+    await as(['plex', 'det', 'mir-02'])
+    await dg.write('mir', 0, Buffer.alloc(65536, 8))
+    const json = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ task: { kind: 'attach', outcome: 'ok' }, plex: { name: 'mir-02', state: 'ACTIVE', kstate: 'ENABLED' } })
+  })
+
   it('resync volume and disk with --wait; bad arguments are usage errors', async () => {
     const v = await as(['resync', 'volume', 'mir', '--force', '--wait'])
     expect(v.code).toBe(0)

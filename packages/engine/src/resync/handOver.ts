@@ -137,10 +137,12 @@ function madeCurrent(ctx: SyncContext, p: PlRecord, scope: SyncScope, report: Sy
 /**
  * After a resync or a repair: hands back the plexes it made current (`handOver`; one that
  * cannot be stays as it was), forgets the emptied stale maps of current plexes, then reports
- * VM_NOTSYNCED when `leftStale` says so.
+ * VM_NOTSYNCED when `leftStale` says so, given the plexes whose hand-over was refused (rule 190:
+ * a copy that a stop kept from handing its plex back did not synchronise it).
  */
-export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: () => boolean): Promise<SyncReport> {
+export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: (refused: readonly string[]) => boolean): Promise<SyncReport> {
   const report = await done
+  const refused: string[] = []
   for (const vrid of scope.regions.keys()) {
     for (const p of ctx.plexesOf(vrid)) {
       const e = ctx.stale.get(p.pl_rid)
@@ -149,19 +151,23 @@ export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, k
         if (e.regions.size > 0) continue
         ctx.stale.drop(p.pl_rid)
         await ctx.stale.persist()
-      } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch(staysAsItWas)
+      } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch((x: unknown) => staysAsItWas(x, () => refused.push(p.pl_name)))
     }
   }
   if (then) await then()
-  if (leftStale()) throw Object.assign(new EngineError('VM_NOTSYNCED', `resync left ${report.failedRegions.length} region(s) unsynchronised`), { report })
+  if (leftStale(refused)) {
+    const left = refused.length ? `; not handed back: ${refused.join(', ')}` : ''
+    throw Object.assign(new EngineError('VM_NOTSYNCED', `resync left ${report.failedRegions.length} region(s) unsynchronised${left}`), { report })
+  }
   return report
 }
 
 /**
  * A hand-over the plex refuses (a write marked it stale meanwhile, it was detached, locked or its
- * volume stopped: VM_NOTSYNCED and the like) leaves it as it was, for a later resync; anything but
- * an EngineError is a bug and goes on.
+ * volume stopped: VM_NOTSYNCED and the like) leaves it as it was, for a later resync, and is
+ * noted; anything but an EngineError is a bug and goes on.
  */
-function staysAsItWas(e: unknown): void {
+function staysAsItWas(e: unknown, note: () => void): void {
   if (!isEngineError(e)) throw e
+  note()
 }

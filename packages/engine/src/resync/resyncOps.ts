@@ -84,7 +84,8 @@ export async function startVolumeResync(ctx: SyncContext, v: VRecord, force: boo
     })
     ctx.runtime(v).rwback = undefined
   }
-  const leftStale = () => data.some((p) => regions.some((g) => ctx.stale.isStale(p.pl_rid, g)))
+  // a plex whose hand-over was refused (its volume stopped meanwhile) is left stale too
+  const leftStale = (refused: readonly string[]) => refused.length > 0 || data.some((p) => regions.some((g) => ctx.stale.isStale(p.pl_rid, g)))
   return { id: h.id, done: afterResync(ctx, h.done, 'resync', scope, force ? finish : undefined, leftStale) }
 }
 
@@ -125,5 +126,5 @@ export function startRepair(ctx: SyncContext, v: VRecord, source: PlRecord, regi
   const work = regions.map((region) => ({ v, region }))
   const scope = syncScope(ctx, [v], work)
   const h = runSync(ctx, 'repair', v, work, { force: true, source: source.pl_rid })
-  return { id: h.id, done: afterResync(ctx, h.done, 'repair', scope, undefined, () => false) }
+  return { id: h.id, done: afterResync(ctx, h.done, 'repair', scope, undefined, (refused) => refused.length > 0) }
 }
