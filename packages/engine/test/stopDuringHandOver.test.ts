@@ -6,9 +6,16 @@ import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { PL_PFLAG } from '../src/records/types.ts'
 import { plexImage } from './harness.ts'
 
-const REGIONS = 4
+const REGIONS = 3
 const LEN = REGIONS * REGION_SECTORS
 const BYTES = LEN * 512
+
+/**
+ * Rule 190: a stop at every device write of a hand-over. `npm test` runs the I/O of memory
+ * devices (each completes without a turn of the event loop); PLEXA_STOP_TIMINGS=both also runs
+ * every case with I/O that takes a turn of the event loop per operation, as a file's does.
+ */
+const TIMINGS = process.env.PLEXA_STOP_TIMINGS === 'both' ? [false, true] : [false]
 
 type Op = 'attach' | 'resync' | 'resync --force' | 'resync disk' | 'repair'
 
@@ -18,7 +25,7 @@ type Op = 'attach' | 'resync' | 'resync --force' | 'resync disk' | 'repair'
  * there lands the stop at one await point of the hand-over after another.
  */
 async function rig(turns: boolean) {
-  const mems = [0, 1, 2].map(() => createMemoryDevice(32 << 20))
+  const mems = [0, 1, 2].map(() => createMemoryDevice(16 << 20))
   // 'turns': every I/O takes a turn of the event loop, as a file's does, so a stop's flush and
   // commits take as long as the hand-over's and the two interleave at more points
   const immediate = () => new Promise<void>((r) => setImmediate(r))
@@ -167,7 +174,7 @@ describe('a stop while a plex is handed back', () => {
     async (op, force) => {
       const problems: string[] = []
       let k = 0
-      for (const turns of [false, true]) {
+      for (const turns of TIMINGS) {
         for (k = 0; k < 200; k++) {
           const p = await stopAt(op, force, turns, k)
           if (!p) break
