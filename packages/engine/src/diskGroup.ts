@@ -3,10 +3,10 @@ import { ConfigStore, type Commit, type TxOptions, type TxResult } from './confi
 import { hasQuorum, writeConfigCopies } from './config/configCopies.ts'
 import { type InterruptedTask, KernelLog } from './config/kernelLog.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
-import { type DiskHeader, MAP_AREA, writeHeader, writeRingEverywhere } from './disk/privateRegion.ts'
-import { assertNoData } from './disk/probe.ts'
+import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
 import { DiskSet } from './disk/diskSet.ts'
-import { type DiskSpec, checkDiskSpec, initDisk, newDiskId, newDmRecord } from './disk/vmDisk.ts'
+import { type DiskSpec, checkDiskSpec } from './disk/vmDisk.ts'
+import { type DiskContext, type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/diskOps.ts'
 import { type CreateOptions, type ImportOptions, type OpenOptions, type OpenedGroup, type UnusableDisk, sleepOf } from './lifecycle/options.ts'
 import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
 import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/import.ts'
@@ -20,7 +20,7 @@ import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
 import { extent } from './io/extent.ts'
 import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
-import { type Importer, acquireDeviceLocks, thisImporter } from './locks.ts'
+import { type Importer, thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type PlexSpec,
@@ -41,17 +41,7 @@ import {
 import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
-import {
-  type Config,
-  type PlRecord,
-  type SdRecord,
-  type VRecord,
-  DG_PFLAG,
-  DM_PFLAG,
-  PL_PFLAG,
-  PL_TFLAG,
-  PROFILES,
-} from './records/types.ts'
+import { type Config, type DmRecord, type PlRecord, type SdRecord, type VRecord, DG_PFLAG, PROFILES } from './records/types.ts'
 import type { Task, TaskKind } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
@@ -64,7 +54,7 @@ import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
 import type { RecordChange, TaskProgress } from './events.ts'
 import { Draft, recordRid } from './txn.ts'
 import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
-import { closeReleased, reportAs } from './failures.ts'
+import { reportAs } from './failures.ts'
 import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
@@ -102,6 +92,8 @@ export class DiskGroup {
   private readonly store: ConfigStore
   /** The disks: devices, headers, configuration slots, device locks (disk/diskSet.ts). */
   private readonly disks: DiskSet
+  /** What the disk operations reach of the group (disk/diskOps.ts). */
+  private readonly diskOps: DiskContext
   private readonly vols = new Map<number, VolumeRuntime>()
   private readonly bus: EventBus
   private readonly clock: Clock
@@ -230,6 +222,15 @@ export class DiskGroup {
       failures: this.detach,
       ioError: (e) => this.bus.emit({ type: 'io.error', dg: this.name, ...e }),
     })
+    this.diskOps = {
+      cfg: () => this.cfg,
+      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
+      disks: this.disks,
+      stale: this.stale,
+      me: this.me,
+      rebuildIoMap: () => this.rebuildIoMap(),
+      assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
+    }
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.refreshDrls())
     this.store.onCommit((c) => this.announce(c))
@@ -555,41 +556,16 @@ export class DiskGroup {
     return this.transact('sd.dis', (d) => dissociateSubdisk(d, d.sd(sd)), opts)
   }
 
+  // ---------------------------------------------------------------- disks (disk/diskOps.ts)
+
   /** vxdg adddisk: initialises the device and adds it to the group. */
-  async addDisk(spec: DiskSpec, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+  async addDisk(spec: DiskSpec, opts: DiskOpOptions = {}): Promise<TxResult> {
     this.assertOnline()
-    const profile = PROFILES[this.cfg.dg.dg_profile]
-    checkName(spec.name, profile)
+    checkName(spec.name, PROFILES[this.cfg.dg.dg_profile])
     if (new Draft(this.cfg).find(spec.name)) fail('VM_EXISTS', `a record named ${spec.name} already exists`)
-    if (this.disks.holds(spec.device)) fail('VM_EXISTS', `${spec.device.location} is already in the group`)
+    this.assertNotInGroup(spec.device)
     checkDiskSpec(spec)
-    if (opts.dryRun) {
-      await assertNoData(spec.device, opts.force)
-      return this.transact('dg.adddisk', (d) => void d.c.disks.push(newDmRecord(d.c, spec, '')), { dryRun: true })
-    }
-    const release = await acquireDeviceLocks([spec.device])
-    try {
-      await assertNoData(spec.device, opts.force)
-      const tmp = structuredClone(this.cfg)
-      const { dm, header } = await initDisk(tmp, spec, this.cfg.dg.dg_dgid, this.name, this.me)
-      this.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
-      try {
-        const r = await this.transact('dg.adddisk', (d) => {
-          d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
-          d.c.disks.push(dm)
-          this.disks.refreshState(d.c)
-        })
-        this.disks.keepLock(release)
-        this.rebuildIoMap()
-        return r
-      } catch (e) {
-        this.disks.delete(dm.dm_rid)
-        throw e
-      }
-    } catch (e) {
-      await release()
-      throw e
-    }
+    return addDisk(this.diskOps, spec, opts)
   }
 
   /**
@@ -597,71 +573,24 @@ export class DiskGroup {
    * device takes over the disk media record and every subdisk on it; every plex with a subdisk
    * there is detached and entirely stale, so the next resync or start copies everything to it.
    */
-  async replaceDisk(name: string, device: BlockDevice, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
+  async replaceDisk(name: string, device: BlockDevice, opts: DiskOpOptions = {}): Promise<TxResult> {
     this.assertOnline()
-    const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
-    if (this.disks.holds(device)) fail('VM_EXISTS', `${device.location} is already in the group`)
-    const privLen = dm.dm_priv_len
-    const need = this.cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
-    const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
-    if (pubLen < need) fail('VM_NO_SPACE', `${device.location} is too small for the subdisks of ${name}`)
-    const affected = [...new Set(this.cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))]
-    const change = (d: Draft, diskid: string) => {
-      const x = d.disk(name)
-      for (const rid of affected) {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl || !pl.pl_vol_rid || pl.pl_state === 'LOG') continue
-        this.assertNotLastPlex(d, pl, false)
-        pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
-        pl.pl_state = 'STALE'
-        pl.pl_pflag |= PL_PFLAG.STALE // plexrec(4): a disk replacement made its contents out of date
-        pl.pl_tflag &= ~PL_TFLAG.COMPLETE
-      }
-      x.dm_diskid = diskid
-      x.dm_pub_len = pubLen
-      x.dm_pflag &= ~DM_PFLAG.REMOVED
-    }
-    if (opts.dryRun) {
-      await assertNoData(device, opts.force)
-      return this.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
-    }
-    const release = await acquireDeviceLocks([device])
-    try {
-      await assertNoData(device, opts.force)
-      // Validate before touching the new device.
-      await this.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
-      const diskid = newDiskId()
-      const header: DiskHeader = { version: 1, diskid, dgid: this.cfg.dg.dg_dgid, dgname: this.name, dmname: name, privLen, pubOffset: privLen, pubLen, hostid: this.me.hostid, pid: this.me.pid }
-      await writeHeader(device, header)
-      const old = this.disks.get(dm.dm_rid)
-      this.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
-      this.rebuildIoMap()
-      for (const rid of affected) this.stale.setFull(rid)
-      await this.stale.persist()
-      const r = await this.transact('dg.repldisk', (d) => {
-        change(d, diskid)
-        this.disks.refreshState(d.c)
-      })
-      this.disks.keepLock(release)
-      await closeReleased(old?.dev)
-      return r
-    } catch (e) {
-      await release()
-      throw e
-    }
+    const dm = this.diskRecord(name)
+    this.assertNotInGroup(device)
+    return replaceDisk(this.diskOps, dm, device, opts)
   }
 
   /** vxdg rmdisk: the disk must hold no subdisks. */
   async removeDisk(name: string, opts: TxOptions = {}): Promise<TxResult> {
-    const dm = this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
-    const r = await this.transact('dg.rmdisk', (d) => removeRecord(d, name, false), opts)
-    if (!opts.dryRun) {
-      const rt = this.disks.get(dm.dm_rid)
-      this.disks.delete(dm.dm_rid)
-      this.rebuildIoMap()
-      await closeReleased(rt?.dev)
-    }
-    return r
+    return removeDisk(this.diskOps, this.diskRecord(name), opts)
+  }
+
+  private diskRecord(name: string): DmRecord {
+    return this.cfg.disks.find((d) => d.dm_name === name) ?? fail('VM_NOT_FOUND', `no disk ${name}`)
+  }
+
+  private assertNotInGroup(device: BlockDevice): void {
+    if (this.disks.holds(device)) fail('VM_EXISTS', `${device.location} is already in the group`)
   }
 
   // ---------------------------------------------------------------- plex operations (plex/plexOps.ts)
@@ -677,11 +606,6 @@ export class DiskGroup {
       this.vols.set(v.v_rid, rt)
     }
     return rt
-  }
-
-  /** Refuses taking `pl` from its started volume where no other plex holds a region current (rule 117). */
-  private assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
-    this.plex.assertNotLastPlex(d, pl, force)
   }
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */

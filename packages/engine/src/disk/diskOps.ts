@@ -1,0 +1,138 @@
+import type { TxOptions, TxResult } from '../config/configStore.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { fail } from '../errors.ts'
+import { closeReleased } from '../failures.ts'
+import { type Importer, acquireDeviceLocks } from '../locks.ts'
+import { removeRecord } from '../recordOps.ts'
+import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
+import type { StaleMaps } from '../staleMaps.ts'
+import type { Draft } from '../txn.ts'
+import { SECTOR_SIZE } from '../units.ts'
+import type { DiskSet } from './diskSet.ts'
+import { type DiskHeader, writeHeader } from './privateRegion.ts'
+import { assertNoData } from './probe.ts'
+import { type DiskSpec, initDisk, newDiskId, newDmRecord } from './vmDisk.ts'
+
+/** What the disk operations need of the group. */
+export interface DiskContext {
+  cfg(): Config
+  /** A configuration transaction (config/configStore.ts). */
+  transact(operation: string, fn: (d: Draft) => void, opts?: TxOptions): Promise<TxResult>
+  disks: DiskSet
+  stale: StaleMaps
+  /** This manager, as the disk headers record it. */
+  me: Importer
+  /** Builds the I/O map anew from the disk set (io/ioMap.ts). */
+  rebuildIoMap(): void
+  /** Refuses taking `pl` away from its started volume when no other plex holds every region current (rule 117). */
+  assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void
+}
+
+/** Options of the disk operations that initialise a device: a dry run, and force over a device holding data (rule 81). */
+export type DiskOpOptions = TxOptions & { force?: boolean }
+
+/**
+ * vxdg adddisk of a checked spec (a new name, a device not in the group, room for a VM disk):
+ * refuses a device holding data unless forced, writes its header and commits its disk media
+ * record. A failure leaves the group as it was (rule 82).
+ */
+export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOptions): Promise<TxResult> {
+  if (opts.dryRun) {
+    await assertNoData(spec.device, opts.force)
+    return ctx.transact('dg.adddisk', (d) => void d.c.disks.push(newDmRecord(d.c, spec, '')), { dryRun: true })
+  }
+  const release = await acquireDeviceLocks([spec.device])
+  try {
+    await assertNoData(spec.device, opts.force)
+    const cfg = ctx.cfg()
+    const tmp = structuredClone(cfg)
+    const { dm, header } = await initDisk(tmp, spec, cfg.dg.dg_dgid, cfg.dg.dg_name, ctx.me)
+    ctx.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
+    try {
+      const r = await ctx.transact('dg.adddisk', (d) => {
+        d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
+        d.c.disks.push(dm)
+        ctx.disks.refreshState(d.c)
+      })
+      ctx.disks.keepLock(release)
+      ctx.rebuildIoMap()
+      return r
+    } catch (e) {
+      ctx.disks.delete(dm.dm_rid)
+      throw e
+    }
+  } catch (e) {
+    await release()
+    throw e
+  }
+}
+
+/**
+ * Replaces disk `dm` by a device not in the group, as vxdiskadm's replace does: the new device
+ * takes over the disk media record and every subdisk on it; every plex with a subdisk there is
+ * detached and entirely stale, so the next resync or start copies everything to it.
+ */
+export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockDevice, opts: DiskOpOptions): Promise<TxResult> {
+  const cfg = ctx.cfg()
+  const name = dm.dm_name
+  const privLen = dm.dm_priv_len
+  const need = cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
+  const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
+  if (pubLen < need) fail('VM_NO_SPACE', `${device.location} is too small for the subdisks of ${name}`)
+  const affected = [...new Set(cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))]
+  const change = (d: Draft, diskid: string) => {
+    const x = d.disk(name)
+    for (const rid of affected) {
+      const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+      if (!pl || !pl.pl_vol_rid || pl.pl_state === 'LOG') continue
+      ctx.assertNotLastPlex(d, pl, false)
+      pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
+      pl.pl_state = 'STALE'
+      pl.pl_pflag |= PL_PFLAG.STALE // plexrec(4): a disk replacement made its contents out of date
+      pl.pl_tflag &= ~PL_TFLAG.COMPLETE
+    }
+    x.dm_diskid = diskid
+    x.dm_pub_len = pubLen
+    x.dm_pflag &= ~DM_PFLAG.REMOVED
+  }
+  if (opts.dryRun) {
+    await assertNoData(device, opts.force)
+    return ctx.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
+  }
+  const release = await acquireDeviceLocks([device])
+  try {
+    await assertNoData(device, opts.force)
+    // Validate before touching the new device.
+    await ctx.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
+    const diskid = newDiskId()
+    const header: DiskHeader = { version: 1, diskid, dgid: cfg.dg.dg_dgid, dgname: cfg.dg.dg_name, dmname: name, privLen, pubOffset: privLen, pubLen, hostid: ctx.me.hostid, pid: ctx.me.pid }
+    await writeHeader(device, header)
+    const old = ctx.disks.get(dm.dm_rid)
+    ctx.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
+    ctx.rebuildIoMap()
+    for (const rid of affected) ctx.stale.setFull(rid)
+    await ctx.stale.persist()
+    const r = await ctx.transact('dg.repldisk', (d) => {
+      change(d, diskid)
+      ctx.disks.refreshState(d.c)
+    })
+    ctx.disks.keepLock(release)
+    await closeReleased(old?.dev)
+    return r
+  } catch (e) {
+    await release()
+    throw e
+  }
+}
+
+/** vxdg rmdisk of disk `dm`: the disk must hold no subdisks; its device is closed once the removal commits. */
+export async function removeDisk(ctx: DiskContext, dm: DmRecord, opts: TxOptions): Promise<TxResult> {
+  const r = await ctx.transact('dg.rmdisk', (d) => removeRecord(d, dm.dm_name, false), opts)
+  if (!opts.dryRun) {
+    const rt = ctx.disks.get(dm.dm_rid)
+    ctx.disks.delete(dm.dm_rid)
+    ctx.rebuildIoMap()
+    await closeReleased(rt?.dev)
+  }
+  return r
+}
