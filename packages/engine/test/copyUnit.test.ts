@@ -1,7 +1,7 @@
 // The copy's units (resync/copyUnit.ts): large while the volume is idle, one region in pieces
 // while foreground I/O is under way, every target written at once, failures per region (rule 160).
 import { describe, expect, it } from 'vitest'
-import type { BlockDevice } from '../src/device/blockDevice.ts'
+import { type BlockDevice, readInto } from '../src/device/blockDevice.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { BUSY_PIECE_BYTES, MAX_UNIT_REGIONS } from '../src/resync/copyUnit.ts'
@@ -84,6 +84,39 @@ describe('copy units (rule 160)', () => {
     hold!()
     await fg
     await h.done
+    expect(await identical(dg)).toEqual([])
+    await dg.close()
+  })
+
+  it('a foreground write that began and ended between two units makes the next unit one region in pieces (rule 201)', async () => {
+    let fg: Promise<void> | undefined
+    let dgRef: DiskGroup | undefined
+    // as the copy reads its second unit from the source (disk01), a foreground write to the last
+    // region comes and goes: no foreground I/O is under way when the next unit begins
+    const between = async (length: number) => {
+      if (!fg && dgRef && length === MAX_UNIT_REGIONS * REGION && ++units === 2) await (fg = dgRef.write('v1', (REGIONS - 1) * REGION, data.subarray(0, 4096)))
+    }
+    let units = 0
+    const { dg, devs, data } = await mirror((d, i) => (i !== 0 ? d : {
+      ...d,
+      async read(offset, length) {
+        await between(length)
+        return d.read(offset, length)
+      },
+      async readInto(offset, buf) {
+        await between(buf.length)
+        return readInto(d, offset, buf)
+      },
+    }))
+    dgRef = dg
+    for (const d of devs) d.setTracing(true)
+    await (await dg.resyncVolume('v1', true)).done
+    const base = publicRegion(dg, 'disk02').offset
+    const copyWrites = dataWrites(dg, devs[1]!, 'disk02').filter((w) => w.length !== 4096).map((w) => [(w.offset - base) / REGION, w.length / REGION])
+    // the unit after the write is one region in pieces; the next, with no write since, takes the
+    // regions left
+    const piece = BUSY_PIECE_BYTES / REGION
+    expect(copyWrites).toEqual([[0, 8], [8, 8], ...Array.from({ length: REGION / BUSY_PIECE_BYTES }, (_, k) => [16 + k * piece, piece]), [17, 3]])
     expect(await identical(dg)).toEqual([])
     await dg.close()
   })

@@ -16,6 +16,12 @@ export class RegionLock {
   private waiters: Array<() => void> = []
   /** Foreground holds waiting for a region a copy holds. */
   private blocked = 0
+  private taken = 0
+
+  /** Shared holds asked for since the lock was made (a copy compares it between its units). */
+  get sharedTaken(): number {
+    return this.taken
+  }
 
   private wake(): void {
     const w = this.waiters
@@ -45,6 +51,7 @@ export class RegionLock {
 
   /** Takes shared holds on regions [first, last]. */
   async lockShared(first: number, last: number): Promise<void> {
+    this.taken++
     if (this.watchers.size > 0) {
       // timed only while a copy watches: a plain write pays nothing for it
       const key = `${first}:${last}`

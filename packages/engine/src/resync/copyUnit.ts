@@ -36,9 +36,25 @@ export interface CopyUnit {
   pieces: boolean
 }
 
-/** Is foreground I/O under way on the volume, or waiting behind a copy's region? */
-export function foregroundBusy(rt: CopyRuntime): boolean {
-  return rt.inflight > 0 || rt.lock.contended
+/**
+ * What one copy keeps between its units: the buffers it reuses, and how many foreground writes
+ * each volume's region lock had taken when the copy last looked.
+ */
+export class CopyState {
+  readonly buffers = new UnitBuffers()
+  private readonly writesSeen = new Map<RegionLock, number>()
+
+  /**
+   * Is foreground I/O under way on the volume, waiting behind a copy's region, or has a
+   * foreground write begun since the copy last looked? (A client that sends one request at a
+   * time is between requests most of the time: it is still busy.)
+   */
+  foregroundBusy(rt: CopyRuntime): boolean {
+    const taken = rt.lock.sharedTaken
+    const before = this.writesSeen.get(rt.lock)
+    this.writesSeen.set(rt.lock, taken)
+    return rt.inflight > 0 || rt.lock.contended || (before !== undefined && before !== taken)
+  }
 }
 
 /**
@@ -111,7 +127,8 @@ async function inPieces(bytes: number, pieces: boolean, step: (at: number, len: 
  * `finishUnit`. A unit of several regions whose read fails shrinks to its first region, read
  * (and its failure reported) as on its own.
  */
-export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i: number, o: SyncOptions, report: SyncReport, buffers: UnitBuffers, maxRegions: number): Promise<CopyUnit> {
+export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i: number, o: SyncOptions, report: SyncReport, state: CopyState, maxRegions: number): Promise<CopyUnit> {
+  const buffers = state.buffers
   const w = work[i]!
   const v = ctx.cfg().volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
   const g = w.region
@@ -122,7 +139,7 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
     const plan = planRegion(ctx, v, g, o)
     unit.targets = plan.targets
     if (plan.targets.length === 0) return unit // G 63: a single copy needs nothing
-    unit.pieces = foregroundBusy(rt)
+    unit.pieces = state.foregroundBusy(rt)
     while (!unit.pieces && unit.count < maxRegions) {
       const nx = work[i + unit.count]
       if (!nx || nx.v.v_rid !== v.v_rid || nx.region !== g + unit.count || !rt.lock.tryLockExclusive(nx.region)) break

@@ -8,7 +8,7 @@ import type { TaskKind } from '../tasks/task.ts'
 import type { TaskHandle, TaskRegistry } from '../tasks/taskRegistry.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
-import { type CopyRuntime, type CopyUnit, UnitBuffers, finishUnit, prepareUnit, releaseUnit } from './copyUnit.ts'
+import { type CopyRuntime, type CopyUnit, CopyState, finishUnit, prepareUnit, releaseUnit } from './copyUnit.ts'
 import { runRegionLoop } from './regionLoop.ts'
 
 /** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
@@ -114,7 +114,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
     const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
     const every = ctx.checkpointRegions
     let sinceCheckpoint = 0
-    const buffers = new UnitBuffers()
+    const state = new CopyState()
     let checkpoint: Promise<void> = Promise.resolve()
     /** A checkpoint is flushing: the next one waits for it to end, the copy does not. */
     let checkpointing = false
@@ -152,12 +152,12 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           if (ctx.closed()) fail('VM_ABORTED', 'the disk group was closed')
         },
         // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate
-        prepare: (i) => prepareUnit(ctx, work, i, o, report, buffers, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
+        prepare: (i) => prepareUnit(ctx, work, i, o, report, state, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
         apply: async (cur) => {
           cur.copied = await finishUnit(ctx, cur, report)
           if (o.rwback) for (let r = cur.g; r < cur.g + cur.count; r++) cur.rt.rwback?.delete(r)
         },
-        release: (cur) => releaseUnit(cur, buffers),
+        release: (cur) => releaseUnit(cur, state.buffers),
         size: (cur) => cur.count,
         after: async (cur, i) => {
           if (o.rwback) reached = { v: cur.v, end: cur.s + cur.n }
