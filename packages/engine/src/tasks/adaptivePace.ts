@@ -1,10 +1,15 @@
 /**
  * The adaptive copy rate (like DRBD's c-plan-ahead controller): it watches the latency of the
- * foreground writes of the volumes a copy works on and, slice by slice, lets the copy run
- * unlimited while no foreground write is seen, halves its rate while their p99 in a slice is above
- * the target (never below `minBytesPerSecond`), and raises it by a quarter while it is within;
- * once the limit is well above what the copy really moves it is lifted. Time comes from `now`, so
- * the controller is tested with a fake clock.
+ * foreground writes of the volumes a copy works on and lets the copy run unlimited while none is
+ * seen. While they run it decides once per epoch: an epoch lasts at least a slice and until it
+ * holds PACE_SAMPLES writes (or PACE_EPOCH_MAX_MS passed), because the p99 of a hundred samples is
+ * their largest, and one preempted write would halve the rate; it ends early once 1% of
+ * PACE_SAMPLES writes took longer than the target (its p99 could no longer be within). At the end
+ * of an epoch the rate is scaled by target / p99: down (at most halved, never below `minBytesPerSecond`) while the p99 is
+ * above the target, up (at most by a quarter) while it is within; once the limit is well above
+ * what the copy really moves it is lifted. A foreground write that has waited longer than the
+ * target ends the epoch at once, so a copy that starves it slows down without delay. Time comes
+ * from `now`, so the controller is tested with a fake clock.
  */
 export interface AdaptiveTarget {
   /** The foreground write p99 (ms) to keep within. */
@@ -13,18 +18,28 @@ export interface AdaptiveTarget {
   minBytesPerSecond: number
 }
 
-/** The time slice a rate holds for and the controller decides in (ms). */
+/** The time slice a rate holds for at least, and the throttle's bucket (ms). */
 export const PACE_SLICE_MS = 100
+/** Foreground writes an epoch waits for before it decides. */
+export const PACE_SAMPLES = 400
+/** An epoch decides after this long (ms) however few writes it saw. */
+export const PACE_EPOCH_MAX_MS = 1000
 /** The rate floor when none is asked for: 4 MiB/s. */
 export const DEFAULT_MIN_RATE = 4 << 20
+/** The most one epoch scales the rate by, down and up. */
+const STEP_DOWN = 0.5
+const STEP_UP = 1.25
 
 export class AdaptivePace {
   readonly target: AdaptiveTarget
   private readonly now: () => number
   /** Bytes per second the copy may move; 0 = unlimited. */
   private limit = 0
-  private sliceStart: number
+  private epochStart: number
+  private lastSample = -Infinity
   private samples: number[] = []
+  /** Samples of this epoch above the target. */
+  private over = 0
   private copied = 0
   /** How long the oldest foreground write still under way has waited (ms), 0 for none. */
   private readonly pendingAge: () => number
@@ -33,13 +48,15 @@ export class AdaptivePace {
     this.target = target
     this.now = now
     this.pendingAge = pendingAge
-    this.sliceStart = now()
+    this.epochStart = now()
   }
 
   /** A foreground write took `ms`. */
   sample(ms: number): void {
-    this.tick()
     this.samples.push(ms)
+    if (ms > this.target.latencyMs) this.over++
+    this.lastSample = this.now()
+    this.tick()
   }
 
   /** The copy moved `bytes`. */
@@ -54,23 +71,35 @@ export class AdaptivePace {
     return this.limit
   }
 
-  /** Ends the slices that are over: the first one decides, the idle ones after it leave the rate. */
   private tick(): void {
     const now = this.now()
-    if (now - this.sliceStart < PACE_SLICE_MS) return
-    const elapsed = now - this.sliceStart
+    const elapsed = now - this.epochStart
+    if (elapsed < PACE_SLICE_MS) return
     const pending = this.pendingAge()
-    const seen = pending > 0 ? [...this.samples, pending] : this.samples
+    const seen = this.samples.length > 0 || pending > 0
+    const decided = pending > this.target.latencyMs || this.over >= PACE_SAMPLES / 100 || this.samples.length >= PACE_SAMPLES || elapsed >= PACE_EPOCH_MAX_MS
+    if (!seen || (!decided && pending === 0 && now - this.lastSample >= PACE_SLICE_MS)) {
+      // no foreground write for a slice: nothing to hold the copy back for
+      this.limit = 0
+      return this.newEpoch(now)
+    }
+    if (!decided) return
     const moved = (this.copied * 1000) / elapsed
-    if (seen.length === 0) this.limit = 0
-    else if (p99(seen) > this.target.latencyMs) this.limit = Math.max(this.target.minBytesPerSecond, (this.limit || Math.max(moved, this.target.minBytesPerSecond)) / 2)
+    const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
+    const scale = q > 0 ? Math.min(STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : STEP_UP
+    if (scale < 1) this.limit = Math.max(this.target.minBytesPerSecond, (this.limit || Math.max(moved, this.target.minBytesPerSecond)) * scale)
     else if (this.limit > 0) {
-      this.limit *= 1.25
+      this.limit *= scale
       // a limit twice what the copy moves no longer holds it back
       if (moved > 0 && this.limit > 2 * moved) this.limit = 0
     }
-    this.sliceStart = now
+    this.newEpoch(now)
+  }
+
+  private newEpoch(now: number): void {
+    this.epochStart = now
     this.samples = []
+    this.over = 0
     this.copied = 0
   }
 }
