@@ -1,17 +1,23 @@
 // In Chromium: first render time and frame times of the web app with 1,000 disks, 5,000 volumes
 // and 20,000 subdisks while 100 tasks report progress, against the same with the demo's size (4
 // volumes, 6 disks). A small protocol server feeds the page (the wire contract of
-// @plexa/protocol), so the measurement is the browser's work only. Frames are measured two ways
-// while scrolling: the interval between animation frames (at 60 Hz a frame on time is 16.7 ms)
-// and the main thread's work for each frame.
+// @plexa/protocol), so the measurement is the browser's work only. Frames are measured three ways
+// while scrolling: the interval between animation frames (at 60 Hz a frame on time is 16.7 ms),
+// the wall-clock time of the main thread's work for each frame, and the main thread's CPU time
+// between animation frames (threadCpu.ts). The first render is measured both in wall-clock time
+// and in the main thread's CPU time. The CPU figures hold on a machine others share: a thread
+// waiting for a core adds wall-clock time, not CPU time.
 // The same measures at ten times that size (10,000 disks, 50,000 volumes, 200,000 subdisks) follow,
 // with the snapshot's size in bytes (once, as it takes a while; PLEXA_BENCH_HUGE=0 skips it).
 // Env: PLEXA_BENCH_TASKS reporting tasks (default 100), PLEXA_BENCH_ROUNDS (default 3),
 // PLEXA_BENCH_DIST another build of the web app to measure (default apps/web/dist),
-// PLEXA_BENCH_AGAINST=DIR this build against the one in DIR in the same run (rounds interleaved),
-// PLEXA_BENCH_ONLY=large|huge one size alone, PLEXA_BENCH_PROFILE_LOAD=1 the hottest functions of the load,
+// PLEXA_BENCH_AGAINST=DIR this build against the one in DIR in the same run (rounds interleaved;
+// the ratio of each line is this build's over that one's),
+// PLEXA_BENCH_ONLY=large|huge one size alone (huge: its lines without a baseline),
+// PLEXA_BENCH_PROFILE_LOAD=1 the hottest functions of the load (=FILE.cpuprofile saves its profile),
 // PLEXA_BENCH_DEBUG=1 Chrome's performance metrics, PLEXA_BENCH_PROFILE=1 the hottest functions
-// (or =FILE.cpuprofile to save the profile), PLEXA_BENCH_TRACE=FILE a Chrome trace of the scroll.
+// (or =FILE.cpuprofile to save the profile), PLEXA_BENCH_TRACE=FILE a Chrome trace of the scroll,
+// PLEXA_BENCH_TRACE_LOAD=FILE one of the load to the first paint.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
 import type { Config } from '@plexa/engine'
 import { bigConfig } from './bigConfig.ts'
+import { MARK_CATEGORIES, PAINT_CATEGORIES, cpuPerInterval, paintAfter } from './threadCpu.ts'
 import { type ServerMessage, packHello } from '@plexa/protocol'
 import { WebSocketServer } from 'ws'
 import { line, median } from '../../../packages/engine/bench/util.ts'
@@ -109,6 +116,10 @@ interface Measured {
   first: number
   p95: number
   work: number
+  /** Main-thread CPU ms from the page's first script to the first volume's paint (threadCpu.ts). */
+  firstCpu: number
+  /** p95 of the main thread's CPU ms per frame while scrolling. */
+  frameCpu: number
   /** Bytes of the snapshot message. */
   bytes: number
   /** It did not draw within PLEXA_BENCH_TIMEOUT_MS (`first` is that limit, frames NaN). */
@@ -121,10 +132,14 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
     // the first volume drawing's paint, seen from inside the page (no polling from outside): a
-    // mutation observer notes when it enters the document, the next animation frame is its paint
+    // mutation observer notes when it enters the document (plexa-volume-inserted); the paint that
+    // follows in the trace is its paint (threadCpu.ts); the mark after the next animation frame
+    // (plexa-first-volume) says it is done, and is the paint's time where the trace has none
+    await page.addInitScript(`performance.mark('plexa-start')`)
     await page.addInitScript(`new MutationObserver((_, obs) => {
       if (!document.querySelector('[data-testid^="volume-vol"]')) return
       obs.disconnect()
+      performance.mark('plexa-volume-inserted')
       requestAnimationFrame(() => setTimeout(() => performance.mark('plexa-first-volume'), 0))
     }).observe(document, { childList: true, subtree: true })`)
     // PLEXA_BENCH_PROFILE_LOAD=1: the hottest functions from the page load to the first paint
@@ -133,6 +148,9 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
       await loadCdp.send('Profiler.enable')
       await loadCdp.send('Profiler.start')
     }
+    // the marks' thread clocks give the main thread's CPU time (PLEXA_BENCH_TRACE_LOAD: a full trace)
+    const loadTrace = process.env.PLEXA_BENCH_TRACE_LOAD
+    await browser.startTracing(page, { ...(loadTrace ? { path: loadTrace } : {}), categories: loadTrace ? ['toplevel', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'v8', ...PAINT_CATEGORIES] : PAINT_CATEGORIES })
     await page.goto(srv.url)
     // a build that does not draw within the time (PLEXA_BENCH_TIMEOUT_MS, default 120 s) counts
     // that time as its first render, and its frames are not measured
@@ -144,9 +162,19 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
       new Promise<false>((r) => (timer = setTimeout(() => r(false), limit))),
     ])
     clearTimeout(timer)
-    if (!drawn) return { first: limit, p95: NaN, work: NaN, bytes: srv.bytes, timedOut: true }
-    const first = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
-    if (loadCdp) console.error(hottest(((await loadCdp.send('Profiler.stop')) as { profile: Profile }).profile))
+    if (!drawn) {
+      await browser.stopTracing()
+      return { first: limit, p95: NaN, work: NaN, firstCpu: NaN, frameCpu: NaN, bytes: srv.bytes, timedOut: true }
+    }
+    const marked = (await page.evaluate(`performance.getEntriesByName('plexa-first-volume')[0].startTime`)) as number
+    const painted = paintAfter(await browser.stopTracing(), 'plexa-start', 'plexa-volume-inserted')
+    const first = painted?.at ?? marked
+    const firstCpu = painted?.cpu ?? NaN
+    if (loadCdp) {
+      const { profile } = (await loadCdp.send('Profiler.stop')) as { profile: Profile }
+      if (process.env.PLEXA_BENCH_PROFILE_LOAD!.endsWith('.cpuprofile')) writeFileSync(process.env.PLEXA_BENCH_PROFILE_LOAD!, JSON.stringify(profile))
+      console.error(hottest(profile))
+    }
     if (process.env.PLEXA_BENCH_DEBUG) console.error(first, await page.evaluate(`JSON.stringify({ dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd, msg: performance.getEntriesByName('plexa-first-message')[0]?.startTime, parsed: performance.getEntriesByName('plexa-parsed')[0]?.startTime, applied: performance.getEntriesByName('plexa-applied')[0]?.startTime })`))
     const cdp = process.env.PLEXA_BENCH_DEBUG ? await page.context().newCDPSession(page) : undefined
     await cdp?.send('Performance.enable')
@@ -159,7 +187,8 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
     // Per frame: the interval between animation frames (what the eye sees; at 60 Hz a frame on
     // time is 16.7 ms) and the main thread's work for it, from the frame's start (the timestamp
     // every animation-frame callback gets) to the first task after its paint.
-    if (process.env.PLEXA_BENCH_TRACE) await browser.startTracing(page, { path: process.env.PLEXA_BENCH_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'cc', 'gpu'] })
+    const scrollTrace = process.env.PLEXA_BENCH_TRACE
+    await browser.startTracing(page, { ...(scrollTrace ? { path: scrollTrace } : {}), categories: scrollTrace ? ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'cc', 'gpu', ...MARK_CATEGORIES] : MARK_CATEGORIES })
     const { intervals, work } = (await page.evaluate(`new Promise((resolve) => {
       const intervals = []
       const work = []
@@ -167,6 +196,7 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
       const scroller = document.querySelector('[data-testid="volume-scroller"]')
       const end = last + 5000
       const tick = (t) => {
+        performance.mark('plexa-frame')
         intervals.push(t - last)
         last = t
         setTimeout(() => work.push(performance.now() - t), 0)
@@ -186,10 +216,11 @@ async function measure(config: Config, dist = DIST): Promise<Measured> {
       const d = (n: string) => ((m1.find((x) => x.name === n)?.value ?? 0) - (m0.find((x) => x.name === n)?.value ?? 0)).toFixed(3)
       console.error(JSON.stringify({ script: d('ScriptDuration'), layout: d('LayoutDuration'), style: d('RecalcStyleDuration'), task: d('TaskDuration'), heap: m1.find((x) => x.name === 'JSHeapUsedSize')?.value }))
     }
-    if (process.env.PLEXA_BENCH_TRACE) await browser.stopTracing()
+    // the first five frames are left out, as for the intervals
+    const frameCpu = cpuPerInterval(await browser.stopTracing(), 'plexa-frame').slice(5)
     const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!
     if (process.env.PLEXA_BENCH_DEBUG) console.error(`${intervals.length} frames, ${intervals.filter((f) => f > 17).length} late; work p50 ${[...work].sort((a, b) => a - b)[work.length >> 1]!.toFixed(1)} ms`)
-    return { first, p95: p95(intervals), work: p95(work), bytes: srv.bytes }
+    return { first, p95: p95(intervals), work: p95(work), firstCpu, frameCpu: frameCpu.length ? p95(frameCpu) : NaN, bytes: srv.bytes }
   } finally {
     await browser.close()
     await srv.close()
@@ -202,6 +233,8 @@ const small = bigConfig(6, 4, 2)
 const L: Measured[] = []
 const S: Measured[] = []
 const AGAINST = process.env.PLEXA_BENCH_AGAINST
+/** Each measure's line name: wall-clock ms, and the main thread's CPU ms (robust on a shared machine). */
+const NAMES = { bytes: 'snapshot_bytes', first: 'first_render', firstCpu: 'first_render_cpu', p95: 'frame_p95.scrolling_100tasks', work: 'frame_work_p95.scrolling_100tasks', frameCpu: 'frame_cpu_p95.scrolling_100tasks' } as const
 if (AGAINST) {
   // this build against another (say, the web app of an older commit) in the same run, at the
   // large size and (unless PLEXA_BENCH_HUGE=0) the huge one, the two interleaved round by round
@@ -220,8 +253,8 @@ if (AGAINST) {
     }
     const late = theirs.filter((x) => x.timedOut).length
     const base = `the same with the web app in ${AGAINST}, in the same run${late ? ` (${late} of ${theirs.length} rounds drew nothing within ${process.env.PLEXA_BENCH_TIMEOUT_MS ?? 120_000} ms: first render counted as that, frames not measured)` : ''}`
-    for (const [k, unit] of [['bytes', 'bytes'], ['first', 'ms'], ['p95', 'ms'], ['work', 'ms']] as const) {
-      const name = { bytes: 'snapshot_bytes', first: 'first_render', p95: 'frame_p95.scrolling_100tasks', work: 'frame_work_p95.scrolling_100tasks' }[k]
+    for (const [k, unit] of [['bytes', 'bytes'], ['first', 'ms'], ['firstCpu', 'ms'], ['p95', 'ms'], ['work', 'ms'], ['frameCpu', 'ms']] as const) {
+      const name = NAMES[k]
       const of = (xs: Measured[]) => median(xs.map((x) => x[k]).filter((v) => !Number.isNaN(v)))
       console.log(JSON.stringify(line(`web.${name}.${size}.against`, of(mine), unit, base, of(theirs) ?? NaN, false)))
     }
@@ -236,15 +269,16 @@ for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) && process.env.P
   S.push(await measure(small))
   L.push(await measure(large))
 }
-console.log(JSON.stringify(line('web.first_render.1000disks_5000vols_20000sds', median(L.map((x) => x.first)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.first)), false)))
-console.log(JSON.stringify(line('web.frame_p95.scrolling_100tasks', median(L.map((x) => x.p95)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.p95)), false)))
-console.log(JSON.stringify(line('web.frame_work_p95.scrolling_100tasks', median(L.map((x) => x.work)), 'ms', 'demo-sized configuration (6 disks, 4 volumes)', median(S.map((x) => x.work)), false)))
+if (L.length) {
+  const base = 'demo-sized configuration (6 disks, 4 volumes)'
+  const of = (xs: Measured[], k: keyof typeof NAMES) => median(xs.map((x) => x[k]))
+  console.log(JSON.stringify(line('web.first_render.1000disks_5000vols_20000sds', of(L, 'first'), 'ms', base, of(S, 'first'), false)))
+  console.log(JSON.stringify(line('web.first_render_cpu.1000disks_5000vols_20000sds', of(L, 'firstCpu'), 'ms', base, of(S, 'firstCpu'), false)))
+  for (const k of ['p95', 'work', 'frameCpu'] as const) console.log(JSON.stringify(line(`web.${NAMES[k]}`, of(L, k), 'ms', base, of(S, k), false)))
+}
 if (process.env.PLEXA_BENCH_HUGE !== '0') {
   const huge = await measure(bigConfig(10_000, 50_000, 2))
   const base = 'the same at 1,000 disks, 5,000 volumes, 20,000 subdisks'
   const size = '10000disks_50000vols_200000sds'
-  console.log(JSON.stringify(line(`web.snapshot_bytes.${size}`, huge.bytes, 'bytes', base, median(L.map((x) => x.bytes)), false)))
-  console.log(JSON.stringify(line(`web.first_render.${size}`, huge.first, 'ms', base, median(L.map((x) => x.first)), false)))
-  console.log(JSON.stringify(line(`web.frame_p95.scrolling_100tasks.${size}`, huge.p95, 'ms', base, median(L.map((x) => x.p95)), false)))
-  console.log(JSON.stringify(line(`web.frame_work_p95.scrolling_100tasks.${size}`, huge.work, 'ms', base, median(L.map((x) => x.work)), false)))
+  for (const k of ['bytes', 'first', 'firstCpu', 'p95', 'work', 'frameCpu'] as const) console.log(JSON.stringify(line(`web.${NAMES[k]}.${size}`, huge[k], k === 'bytes' ? 'bytes' : 'ms', base, L.length ? median(L.map((x) => x[k])) : NaN, false)))
 }

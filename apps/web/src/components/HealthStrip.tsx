@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useDeferredValue, useEffect, useMemo, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
@@ -14,7 +14,9 @@ import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, 
  * The page title carries the count of open alerts, so a background tab says it too.
  */
 export function HealthStrip({ onOverview }: { onOverview: () => void }) {
-  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  // the counts follow a new configuration in a render of their own, after the drawings in view
+  // are painted (they need every volume's health: at 200,000 subdisks that takes a while)
+  const groups = useDeferredValue(useApp(useShallow((s) => Object.values(s.server.groups))))
   const lab = useApp((s) => s.server.lab.disks)
   const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
   const alertMap = useApp((s) => s.server.alerts)

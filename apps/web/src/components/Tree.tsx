@@ -1,6 +1,6 @@
-import { useMemo, useRef, useState } from 'react'
+import { useDeferredValue, useMemo, useRef, useState } from 'react'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
-import { byName, indexConfig } from '../views/layout.ts'
+import { indexConfig } from '../views/layout.ts'
 import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
@@ -66,7 +66,9 @@ function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
 
 /** The object tree: disk groups, their disks, and volumes > plexes > subdisks, with a filter. Arrow keys move. */
 export function Tree() {
-  const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
+  // the rows and their health follow a new configuration in a render of their own, after the
+  // drawings in view are painted (at 200,000 subdisks the rows take a while; React's deferred value)
+  const groups = useDeferredValue(useApp(useShallow((s) => Object.values(s.server.groups))))
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
   const finished = useApp((s) => s.server.finished)
@@ -82,9 +84,9 @@ export function Tree() {
       const c = g.config
       const dg = g.name
       out.push({ dg, kind: 'dg', name: dg, depth: 0, offline: g.forcedOffline })
-      for (const d of [...c.disks].sort((a, b) => byName(a.dm_name, b.dm_name))) out.push({ dg, kind: 'dm', name: d.dm_name, depth: 1, rec: d })
       const ix = indexConfig(c)
-      for (const v of [...c.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
+      for (const d of ix.disksByName) out.push({ dg, kind: 'dm', name: d.dm_name, depth: 1, rec: d })
+      for (const v of ix.volumesByName) {
         out.push({ dg, kind: 'v', name: v.v_name, depth: 1, rec: v })
         for (const p of ix.plexesByVolume.get(v.v_rid) ?? []) {
           out.push({ dg, kind: 'pl', name: p.pl_name, depth: 2, rec: p })

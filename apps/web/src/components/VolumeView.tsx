@@ -3,11 +3,11 @@ import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
 import { HealthBadge } from './HealthBadge.tsx'
-import { type VolumeHealth, groupHealth, unrepairedMismatches } from '../views/health.ts'
+import { type VolumeHealth, unrepairedMismatches, volumeHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
 import { PATTERN, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
 import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
-import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, byName, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
+import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { zoomBy } from '../views/zoom.ts'
@@ -55,15 +55,15 @@ export function VolumeView() {
   const svgW = Math.max(200, width - INSET)
   // what each volume draws, once per configuration; only the heights follow the width
   const items = useMemo(() => {
-    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble; health: VolumeHealth | undefined }> = []
+    const out: Array<{ g: GroupView; ix: ConfigIndex; v: GroupView['config']['volumes'][number]; h: number; drl: DrlCaption | undefined; trouble: Trouble }> = []
     for (const g of groups) {
       const ix = indexConfig(g.config)
       const trouble: Trouble = new Map()
       for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
-      for (const v of [...g.config.volumes].sort((a, b) => byName(a.v_name, b.v_name))) {
+      for (const v of ix.volumesByName) {
         const drl = drlCaption(v, ix.plexesByVolume.get(v.v_rid) ?? [], g.dirty[v.v_name], g.stale)
-        out.push({ g, ix, v, drl, trouble, health: groupHealth(g, lab.disks).volumes.get(v.v_name), h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
+        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
       }
     }
     return out
@@ -102,7 +102,8 @@ export function VolumeView() {
             // and the drawings that stay in view keep their slot, so they are not drawn again;
             // each slot is laid out and painted on its own (contain)
             <div key={(from + k) % SLOTS} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP, contain: 'strict' }}>
-              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} mismatch={differ.get(`${it.g.name}/${it.v.v_name}`)} trouble={it.trouble} health={it.health} selected={selection} width={svgW} zoom={zoom} />
+              {/* the health of the volumes in view alone: the group's whole health is not waited for */}
+              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} mismatch={differ.get(`${it.g.name}/${it.v.v_name}`)} trouble={it.trouble} health={volumeHealth(it.g, lab.disks, it.v)} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}
         </section>

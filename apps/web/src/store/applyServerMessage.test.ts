@@ -185,6 +185,7 @@ describe('applyChanges carries the layout index with the delta (rule 145)', () =
     ]
     for (const [i, changes] of steps.entries()) {
       const before = indexConfig(c)
+      void before.sdsByDisk // the disk lists are built when asked for, and carried once built
       const next = applyChanges(c, i + 2, changes)
       const carried = indexConfig(next)
       // carried, not rebuilt: a list the delta did not touch is the same list

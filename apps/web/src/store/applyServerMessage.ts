@@ -93,7 +93,8 @@ export function applyChanges(config: Config, tid: number, changes: RecordChange[
     }
   }
   // the layout's index follows the delta instead of being built again from every record
-  carryIndex(config, next, { sd: new Set(changes.filter((c) => c.kind === 'sd').map((c) => c.rid)), pl: new Set(changes.filter((c) => c.kind === 'pl').map((c) => c.rid)) })
+  const rids = (kind: RecordChange['kind']) => new Set(changes.filter((c) => c.kind === kind).map((c) => c.rid))
+  carryIndex(config, next, { sd: rids('sd'), pl: rids('pl'), v: rids('v'), dm: rids('dm') })
   return next
 }
 

@@ -1,8 +1,8 @@
-import type { PlRecord } from '@plexa/engine'
+import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, PendingImport, TaskView } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
 import { dateTime } from './format.ts'
-import { indexConfig } from './layout.ts'
+import { type ConfigIndex, indexConfig } from './layout.ts'
 
 /**
  * Health first: what a group's volumes, disks and plexes mean for the administrator, derived from
@@ -97,17 +97,168 @@ export function groupHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   return h
 }
 
+/** Shared by every record without any (never changed: the health is read, not edited). */
+const NO_DISKS = Object.freeze([]) as unknown as string[]
+const NO_PLEXES: readonly PlRecord[] = Object.freeze([])
+const NO_SDS: readonly SdRecord[] = Object.freeze([])
+
+/** A plex's health; the disks it is on are listed when asked for (a few rows are, not 100,000). */
+class PlexState implements PlexHealth {
+  readonly plex: string
+  readonly volume: string
+  readonly failedDisks: string[]
+  readonly problem?: string
+  readonly #sds: readonly SdRecord[]
+  #disks: string[] | undefined
+  constructor(plex: string, volume: string, failedDisks: string[], problem: string | undefined, sds: readonly SdRecord[]) {
+    this.plex = plex
+    this.volume = volume
+    this.failedDisks = failedDisks
+    if (problem) this.problem = problem
+    this.#sds = sds
+  }
+  get disks(): string[] {
+    return (this.#disks ??= [...new Set(this.#sds.map((s) => s.sd_dm_name))])
+  }
+}
+
+/** A disk's health; the volumes on it are found when asked for. */
+class DiskState implements DiskHealth {
+  readonly disk: string
+  readonly status: DiskStatus
+  readonly reason: string
+  readonly #find: (disk: string) => string[]
+  #volumes: string[] | undefined
+  constructor(disk: string, status: DiskStatus, reason: string, find: (disk: string) => string[]) {
+    this.disk = disk
+    this.status = status
+    this.reason = reason
+    this.#find = find
+  }
+  get volumes(): string[] {
+    return (this.#volumes ??= this.#find(this.disk))
+  }
+}
+
+/** What a volume's health was computed from: when all of it is the same objects, so is the health. */
+interface VolumeInputs {
+  v: VRecord
+  plexes: readonly PlRecord[]
+  sds: Array<readonly SdRecord[]>
+  /** Per plex: -1 all stale, else its stale regions (0 for none). */
+  stale: number[]
+  health: VolumeHealth
+  plexHealth: PlexHealth[]
+}
+
+/**
+ * Each volume's health with what it was computed from, by volume record: the next health of its
+ * group (a configuration delta, a map refresh) computes again only the volumes whose records,
+ * plex list, subdisk lists, stale counts or failed disks are not the same objects and numbers, so
+ * a change at 200,000 subdisks costs a walk over the volumes, not a rebuild of every health; and
+ * a drawing asks for the health of the volumes it shows alone (volumeHealth).
+ */
+const volumeMemo = new WeakMap<VRecord, VolumeInputs & { bad: string }>()
+
+/** The stale maps by plex name (looking a fresh string up in a Map hashes it; in an object it interns it). */
+type StaleOf = ReadonlyMap<string, GroupView['stale'][string]>
+const staleMaps = new WeakMap<GroupView['stale'], StaleOf>()
+function staleOf(g: GroupView): StaleOf {
+  let m = staleMaps.get(g.stale)
+  if (!m) staleMaps.set(g.stale, (m = new Map(Object.entries(g.stale))))
+  return m
+}
+
+/** The disks in the way of a copy that a volume's health counts: failed in the lab, or removed. */
+interface Bad {
+  disks: ReadonlySet<string>
+  key: string
+}
+const badDisks = new WeakMap<GroupView['config'], { lab: LabView['disks']; name: string; bad: Bad }>()
+function badOf(g: GroupView, lab: LabView['disks']): Bad {
+  const hit = badDisks.get(g.config)
+  if (hit && hit.lab === lab && hit.name === g.name) return hit.bad
+  const failed = new Set(lab.filter((x) => x.dg === g.name && x.failed !== 'none').map((x) => x.disk))
+  const disks = new Set<string>()
+  for (const d of g.config.disks) if (failed.has(d.dm_name) || d.dm_pflag & REMOVED) disks.add(d.dm_name)
+  const bad = { disks, key: [...disks].join('\n') }
+  badDisks.set(g.config, { lab, name: g.name, bad })
+  return bad
+}
+
+/** A volume's inputs and health: the memo's when nothing it comes from changed. */
+function volumeEntry(g: GroupView, ix: ConfigIndex, v: VRecord, bad: Bad): VolumeInputs {
+  const plexes = ix.plexesByVolume.get(v.v_rid) ?? NO_PLEXES
+  const stale = staleOf(g)
+  const was = volumeMemo.get(v)
+  if (was && was.bad === bad.key && sameInputs(was, v, plexes, ix, stale)) return was
+  const m = { ...volumeInputs(ix, stale, v, plexes, bad.disks), bad: bad.key }
+  volumeMemo.set(v, m)
+  return m
+}
+
+/** The health of one volume of a group, without the rest of the group's (what a drawing in view needs). */
+export function volumeHealth(g: GroupView, lab: LabView['disks'], v: VRecord): VolumeHealth {
+  return volumeEntry(g, indexConfig(g.config), v, badOf(g, lab)).health
+}
+
+function staleCount(st: GroupView['stale'][string] | undefined): number {
+  return st ? (st.full ? -1 : st.regions.length) : 0
+}
+
+function sameInputs(m: VolumeInputs, v: VRecord, plexes: readonly PlRecord[], ix: ConfigIndex, stale: StaleOf): boolean {
+  if (m.v !== v || m.plexes !== plexes) return false
+  for (let i = 0; i < plexes.length; i++) {
+    const p = plexes[i]!
+    if (m.sds[i] !== (ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS) || m.stale[i] !== (stale.size ? staleCount(stale.get(p.pl_name)) : 0)) return false
+  }
+  return true
+}
+
+function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: readonly PlRecord[], bad: ReadonlySet<string>): VolumeInputs {
+  const problems: string[] = []
+  const plexHealth: PlexHealth[] = []
+  const sdsOf: Array<readonly SdRecord[]> = []
+  const staleOf: number[] = []
+  let healthy = 0
+  let copies = 0
+  for (const p of plexes) {
+    const sds = ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS
+    sdsOf.push(sds)
+    // a log plex: every subdisk of it is a log subdisk (as the engine tells them)
+    const log = sds.length > 0 && sds.every((s) => s.sd_is_log)
+    if (!log) copies++
+    let failedDisks = NO_DISKS
+    if (bad.size) for (const s of sds) if (bad.has(s.sd_dm_name) && !failedDisks.includes(s.sd_dm_name)) failedDisks = [...failedDisks, s.sd_dm_name]
+    const st = stale.size ? staleCount(stale.get(p.pl_name)) : 0
+    staleOf.push(st)
+    let problem: string | undefined
+    if (p.pl_kstate !== 'ENABLED' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`
+    else if (!log && p.pl_state !== 'ACTIVE' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_state}`
+    else if (!log && st !== 0 && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} has ${st < 0 ? 'all' : st} stale region${st !== 1 ? 's' : ''}`
+    if (failedDisks.length) problem = `${problem ? `${problem}; it` : `plex ${p.pl_name}`} is on failed disk ${failedDisks.join(', ')}`
+    if (p.pl_tutil[0] && !problem && !log) problem = `plex ${p.pl_name} is being worked on (${p.pl_tutil[0]})`
+    plexHealth.push(new PlexState(p.pl_name, v.v_name, failedDisks, problem, sds))
+    if (problem) problems.push(problem)
+    else if (!log) healthy++
+  }
+  let redundancy: Redundancy
+  if (v.v_kstate === 'DISABLED') redundancy = 'stopped'
+  else if (v.v_kstate === 'DETACHED' || healthy === 0) redundancy = 'failed'
+  else if (healthy === copies) redundancy = 'full'
+  else if (healthy === 1) redundancy = 'none'
+  else redundancy = 'degraded'
+  const of = `${healthy} of ${copies} ${copies === 1 ? 'copy' : 'copies'} healthy`
+  const words = redundancy === 'full' ? (copies === 1 ? 'full redundancy as designed (not mirrored)' : `full redundancy: ${copies} copies`) : redundancy === 'stopped' ? 'stopped' : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
+  return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, health: { volume: v.v_name, redundancy, healthy, copies, words, problems } }
+}
+
 function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const c = g.config
   // the layout's index (built once per configuration, shared with the drawings): a group may
   // hold 200,000 subdisks, so nothing here filters a whole table per record
   const ix = indexConfig(c)
-  const disksOf = (p: PlRecord) => (ix.sdsByPlex.get(p.pl_rid) ?? []).map((s) => s.sd_dm_name)
-  // a log plex: every subdisk of it is a log subdisk (as the engine tells them)
-  const isLog = (p: PlRecord) => {
-    const sds = ix.sdsByPlex.get(p.pl_rid)
-    return !!sds && sds.length > 0 && sds.every((s) => s.sd_is_log)
-  }
+  const disksOf = (p: PlRecord) => (ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS).map((s) => s.sd_dm_name)
   const labOf = new Map(lab.filter((x) => x.dg === g.name).map((x) => [x.disk, x]))
   // the volumes with a subdisk on a disk, asked for only for the disks that are shown or in trouble
   let byDisk: Map<string, Set<string>> | undefined
@@ -116,7 +267,7 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
       byDisk = new Map()
       for (const p of c.plexes) {
         if (!p.pl_v_name) continue
-        for (const s of ix.sdsByPlex.get(p.pl_rid) ?? []) {
+        for (const s of ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS) {
           const set = byDisk.get(s.sd_dm_name)
           if (set) set.add(p.pl_v_name)
           else byDisk.set(s.sd_dm_name, new Set([p.pl_v_name]))
@@ -150,58 +301,16 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
     else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
-    let volumes: string[] | undefined
-    disks.set(d.dm_name, {
-      disk: d.dm_name,
-      status,
-      reason,
-      get volumes() {
-        return (volumes ??= volumesOn(d.dm_name))
-      },
-    })
+    disks.set(d.dm_name, new DiskState(d.dm_name, status, reason, volumesOn))
   }
-  const bad = (disk: string) => disks.get(disk)?.status === 'failed' || disks.get(disk)?.status === 'removed'
-  const anyBad = [...disks.values()].some((d) => d.status === 'failed' || d.status === 'removed')
+  // the volumes' health, each computed again only when what it comes from changed
+  const bad = badOf(g, lab)
   const plexes = new Map<string, PlexHealth>()
   const volumes = new Map<string, VolumeHealth>()
   for (const v of c.volumes) {
-    const mine = ix.plexesByVolume.get(v.v_rid) ?? []
-    const data = mine.filter((p) => !isLog(p))
-    const problems: string[] = []
-    let healthy = 0
-    for (const p of mine) {
-      const failedDisks = anyBad ? [...new Set(disksOf(p).filter(bad))] : []
-      const stale = g.stale[p.pl_name]
-      const log = isLog(p)
-      let problem: string | undefined
-      if (p.pl_kstate !== 'ENABLED' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`
-      else if (!log && p.pl_state !== 'ACTIVE' && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} is ${p.pl_state}`
-      else if (!log && stale && (stale.full || stale.regions.length) && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} has ${stale.full ? 'all' : stale.regions.length} stale region${stale.full || stale.regions.length !== 1 ? 's' : ''}`
-      if (failedDisks.length) problem = `${problem ? `${problem}; it` : `plex ${p.pl_name}`} is on failed disk ${failedDisks.join(', ')}`
-      if (p.pl_tutil[0] && !problem && !log) problem = `plex ${p.pl_name} is being worked on (${p.pl_tutil[0]})`
-      let on: string[] | undefined
-      plexes.set(p.pl_name, {
-        plex: p.pl_name,
-        volume: v.v_name,
-        failedDisks,
-        ...(problem ? { problem } : {}),
-        get disks() {
-          return (on ??= [...new Set(disksOf(p))])
-        },
-      })
-      if (problem) problems.push(problem)
-      else if (!log) healthy++
-    }
-    const copies = data.length
-    let redundancy: Redundancy
-    if (v.v_kstate === 'DISABLED') redundancy = 'stopped'
-    else if (v.v_kstate === 'DETACHED' || healthy === 0) redundancy = 'failed'
-    else if (healthy === copies) redundancy = 'full'
-    else if (healthy === 1) redundancy = 'none'
-    else redundancy = 'degraded'
-    const of = `${healthy} of ${copies} ${copies === 1 ? 'copy' : 'copies'} healthy`
-    const words = redundancy === 'full' ? (copies === 1 ? 'full redundancy as designed (not mirrored)' : `full redundancy: ${copies} copies`) : redundancy === 'stopped' ? 'stopped' : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
-    volumes.set(v.v_name, { volume: v.v_name, redundancy, healthy, copies, words, problems })
+    const m = volumeEntry(g, ix, v, bad)
+    for (const p of m.plexHealth) plexes.set(p.plex, p)
+    volumes.set(v.v_name, m.health)
   }
   return { dg: g.name, volumes, disks, plexes }
 }

@@ -56,11 +56,46 @@ export interface Zoom {
 
 export const WHOLE: Zoom = { from: 0, to: 1 }
 
-/** Plexes per volume and subdisks per plex, built once per configuration (not per drawing). */
-export interface ConfigIndex {
-  plexesByVolume: Map<number, PlRecord[]>
-  sdsByPlex: Map<number, SdRecord[]>
-  sdsByDisk: Map<number, SdRecord[]>
+/**
+ * Plexes per volume and subdisks per plex (and per disk, and the volumes and disks in name order,
+ * each built when first asked for), once per configuration, not per drawing.
+ */
+export class ConfigIndex {
+  readonly plexesByVolume: Map<number, PlRecord[]>
+  readonly sdsByPlex: Map<number, SdRecord[]>
+  readonly #config: Config
+  #sdsByDisk: Map<number, SdRecord[]> | undefined
+  #volumesByName: VRecord[] | undefined
+  #disksByName: DmRecord[] | undefined
+  constructor(config: Config, plexesByVolume: Map<number, PlRecord[]>, sdsByPlex: Map<number, SdRecord[]>, carried: { sdsByDisk?: Map<number, SdRecord[]>; volumesByName?: VRecord[]; disksByName?: DmRecord[] } = {}) {
+    this.#config = config
+    this.plexesByVolume = plexesByVolume
+    this.sdsByPlex = sdsByPlex
+    this.#sdsByDisk = carried.sdsByDisk
+    this.#volumesByName = carried.volumesByName
+    this.#disksByName = carried.disksByName
+  }
+  /** Subdisks per disk (the disk view's): built when first asked for. */
+  get sdsByDisk(): Map<number, SdRecord[]> {
+    if (!this.#sdsByDisk) {
+      const m = new Map<number, SdRecord[]>()
+      for (const s of this.#config.subdisks) push(m, s.sd_dm_rid, s)
+      this.#sdsByDisk = m
+    }
+    return this.#sdsByDisk
+  }
+  /** The volumes in name order (the tree's and the volume view's order). */
+  get volumesByName(): VRecord[] {
+    return (this.#volumesByName ??= [...this.#config.volumes].sort((a, b) => byName(a.v_name, b.v_name)))
+  }
+  /** The disks in name order. */
+  get disksByName(): DmRecord[] {
+    return (this.#disksByName ??= [...this.#config.disks].sort((a, b) => byName(a.dm_name, b.dm_name)))
+  }
+  /** What of this index was built (carryIndex carries only that). */
+  built(): { sdsByDisk?: Map<number, SdRecord[]>; volumesByName?: VRecord[]; disksByName?: DmRecord[] } {
+    return { sdsByDisk: this.#sdsByDisk, volumesByName: this.#volumesByName, disksByName: this.#disksByName }
+  }
 }
 
 const indexes = new WeakMap<Config, ConfigIndex>()
@@ -80,28 +115,38 @@ export function indexConfig(c: Config): ConfigIndex {
   return ix
 }
 
+/** The rids of the records a `config.committed` delta changed, by kind. */
+export interface ChangedRids {
+  sd: ReadonlySet<number>
+  pl: ReadonlySet<number>
+  v?: ReadonlySet<number>
+  dm?: ReadonlySet<number>
+}
+
 /**
- * The index of `next`, a configuration made from `prev` by changing the subdisks and plexes with
- * these rids (a `config.committed` delta), derived from `prev`'s index when it has one: only the
- * lists of the plexes, disks and volumes those records belonged to or belong to now are built
- * again (each as buildIndex would build it), so a change at 200,000 subdisks does not rebuild the
- * whole index. Without an index of `prev` nothing is done (the index is built when asked for).
+ * The index of `next`, a configuration made from `prev` by changing the records with these rids
+ * (a `config.committed` delta), derived from `prev`'s index when it has one: only the lists of the
+ * plexes, disks and volumes those records belonged to or belong to now are built again (each as
+ * buildIndex would build it), and the name orders are kept while no volume or disk changed, so a
+ * change at 200,000 subdisks does not rebuild the whole index. Without an index of `prev` nothing
+ * is done (the index is built when asked for).
  */
-export function carryIndex(prev: Config, next: Config, changed: { sd: ReadonlySet<number>; pl: ReadonlySet<number> }): void {
+export function carryIndex(prev: Config, next: Config, changed: ChangedRids): void {
   const old = indexes.get(prev)
   if (!old || indexes.has(next)) return
+  const was = old.built()
   const plexesByVolume = new Map(old.plexesByVolume)
   const sdsByPlex = new Map(old.sdsByPlex)
-  const sdsByDisk = new Map(old.sdsByDisk)
+  const sdsByDisk = was.sdsByDisk && new Map(was.sdsByDisk)
   if (changed.sd.size) {
     const plexes = new Set<number>()
     const disks = new Set<number>()
     for (const c of [prev, next]) for (const s of c.subdisks) if (changed.sd.has(s.sd_rid)) (plexes.add(s.sd_plex_rid), disks.add(s.sd_dm_rid))
     for (const k of plexes) sdsByPlex.delete(k)
-    for (const k of disks) sdsByDisk.delete(k)
+    for (const k of disks) sdsByDisk?.delete(k)
     for (const s of next.subdisks) {
       if (s.sd_plex_rid && plexes.has(s.sd_plex_rid)) push(sdsByPlex, s.sd_plex_rid, s)
-      if (disks.has(s.sd_dm_rid)) push(sdsByDisk, s.sd_dm_rid, s)
+      if (sdsByDisk && disks.has(s.sd_dm_rid)) push(sdsByDisk, s.sd_dm_rid, s)
     }
   }
   if (changed.pl.size) {
@@ -111,7 +156,8 @@ export function carryIndex(prev: Config, next: Config, changed: { sd: ReadonlySe
     for (const p of next.plexes) if (p.pl_vol_rid && volumes.has(p.pl_vol_rid)) push(plexesByVolume, p.pl_vol_rid, p)
     for (const k of volumes) plexesByVolume.get(k)?.sort((a, b) => byName(a.pl_name, b.pl_name))
   }
-  indexes.set(next, { plexesByVolume, sdsByPlex, sdsByDisk })
+  const keep = <T>(list: T[] | undefined, rids: ReadonlySet<number> | undefined) => (rids && rids.size ? undefined : list)
+  indexes.set(next, new ConfigIndex(next, plexesByVolume, sdsByPlex, { sdsByDisk, volumesByName: keep(was.volumesByName, changed.v), disksByName: keep(was.disksByName, changed.dm) }))
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
@@ -123,14 +169,10 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
 function buildIndex(c: Config): ConfigIndex {
   const plexesByVolume = new Map<number, PlRecord[]>()
   const sdsByPlex = new Map<number, SdRecord[]>()
-  const sdsByDisk = new Map<number, SdRecord[]>()
   for (const p of c.plexes) if (p.pl_vol_rid) push(plexesByVolume, p.pl_vol_rid, p)
-  for (const l of plexesByVolume.values()) l.sort((a, b) => byName(a.pl_name, b.pl_name))
-  for (const s of c.subdisks) {
-    if (s.sd_plex_rid) push(sdsByPlex, s.sd_plex_rid, s)
-    push(sdsByDisk, s.sd_dm_rid, s)
-  }
-  return { plexesByVolume, sdsByPlex, sdsByDisk }
+  for (const l of plexesByVolume.values()) if (l.length > 1) l.sort((a, b) => byName(a.pl_name, b.pl_name))
+  for (const s of c.subdisks) if (s.sd_plex_rid) push(sdsByPlex, s.sd_plex_rid, s)
+  return new ConfigIndex(c, plexesByVolume, sdsByPlex)
 }
 
 /** Average advance of a character of the drawings' 11 px labels, a little generous. */
@@ -220,7 +262,7 @@ export function subdiskTexts(sd: SdRecord, column: number | undefined): string[]
  * Pure: numbers in, rectangles and labels out.
  */
 export function layoutVolume(c: Config | ConfigIndex, v: VRecord, width: number, zoom: Zoom = WHOLE): VolumeBox {
-  const ix = 'plexesByVolume' in c ? c : indexConfig(c)
+  const ix = c instanceof ConfigIndex ? c : indexConfig(c)
   const len = Math.max(1, v.v_len)
   const from = zoom.from * len
   const to = zoom.to * len
@@ -332,7 +374,7 @@ export const MIN_SD_W = 6
  * drawn MIN_SD_W wide, over the free space after it.
  */
 export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number, y: number, h: number, volumeOf: (plex: string) => string = () => '', zoom: Zoom = WHOLE, span?: number): DiskBar {
-  const ix = 'plexesByVolume' in c ? c : indexConfig(c)
+  const ix = c instanceof ConfigIndex ? c : indexConfig(c)
   const total = Math.max(1, span ?? dm.dm_priv_len + dm.dm_pub_len)
   const x = scaleLinear().domain([zoom.from * total, zoom.to * total]).range([0, width])
   const extent = (a: number, b: number) => {
