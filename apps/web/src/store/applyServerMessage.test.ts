@@ -129,6 +129,17 @@ describe('applyServerMessage', () => {
     expect(s.finished.at(-1)).toMatchObject({ outcome: 'failed', volumes: ['v1', 'v2'] })
   })
 
+  it('logs an acknowledgement once, as its audit entry, as the history a reload gets does (rule 167)', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    s = applyServerMessage(s, ev(2, { type: 'alert.raised', alert: alert(5) }))
+    const entry = { id: 2, at: 9, user: 'admin', role: 'admin' as const, operation: 'POST /api/alerts/:id/ack', args: { id: 5 }, result: 'ok' as const }
+    s = applyServerMessage(s, ev(3, { type: 'audit', entry }))
+    s = applyServerMessage(s, ev(4, { type: 'alert.acked', alert: alert(5, { by: 'admin', at: 9 }) }))
+    expect(s.alerts[5]!.acked).toEqual({ by: 'admin', at: 9 })
+    expect(s.events.map((e) => e.event.type)).toEqual(['alert.raised', 'audit'])
+    expect(s.seq).toBe(4)
+  })
+
   it('keeps what a task covers once the server has said it, through later progress', () => {
     let s = applyServerMessage(initialServerState(), hello(1))
     const p = { type: 'task.progress', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', phase: 'resync', doneBytes: 1, totalBytes: 100, rate: 10, etaSeconds: 5, throttle: 0 }

@@ -48,8 +48,11 @@ export interface LogEntry {
   event: ServerEvent
 }
 
-/** Events that are state, not history (the server's history leaves them out too). */
-const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished'])
+/**
+ * Events that are state, not history (the server's history leaves them out too): an alert's
+ * acknowledgement is logged once, as its audit entry, live as after a reload (rule 167).
+ */
+const NOT_LOGGED = new Set<ServerEvent['type']>(['task.progress', 'dg.maps', 'lab.load', 'task.finished', 'alert.acked'])
 
 export function initialServerState(): ServerState {
   return { seq: 0, groups: {}, tasks: {}, lab: { enabled: false, disks: [], loads: [] }, events: [], oldestEvent: 0, alerts: {}, rates: {}, finished: [], audit: [], user: undefined, connection: 'connecting', connectionNotes: [], needsSnapshot: false, imports: [] }
