@@ -267,3 +267,34 @@ test('screenshots of the legend, two volumes, the disk view, properties and a di
   }
   await setTheme(page, false)
 })
+
+test('at 1024 px a plex name too long for the tree is cut with an ellipsis and its state word stays whole (rule 195)', async ({ plexa, page }, info) => {
+  // the snapshot as the server sends it, with one plex renamed to a name longer than the pane
+  const long = 'mirvol-02-a-plex-name-longer-than-the-objects-pane'
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    const server = ws.connectToServer()
+    server.onMessage((m) => {
+      const msg = JSON.parse(String(m))
+      if (msg.type === 'hello' && msg.packed === 'columns') {
+        const c = msg.snapshot.groups.find((g: { name: string }) => g.name === 'demodg').config
+        const col = c.tables.plexes.columns.pl_name as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
+        if (col.t === 'raw') col.v = col.v.map((n) => (n === 'mirvol-02' ? long : n))
+        else col.v = col.v.map((i) => (c.strings[i] === 'mirvol-02' ? c.strings.push(long) - 1 : i))
+      }
+      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
+    })
+  })
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await plexa.login()
+  const row = page.getByTestId(`tree-pl-${long}`)
+  await expect(row).toBeVisible()
+  const state = row.getByText('ENABLED ACTIVE')
+  await expect(state).toBeVisible()
+  // the state word is drawn whole inside the row, and the name is what gives way
+  const r = await box(row)
+  const s = await box(state)
+  expect(s.x + s.width).toBeLessThanOrEqual(r.x + r.width)
+  expect(await state.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true)
+  expect(await page.getByTestId(`tree-name-${long}`).evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true)
+  await page.getByRole('navigation', { name: 'objects' }).screenshot({ path: info.outputPath('tree-long-plex-1024.png') })
+})

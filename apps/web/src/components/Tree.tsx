@@ -1,9 +1,9 @@
 import { useDeferredValue, useMemo, useRef, useState } from 'react'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
-import { indexConfig } from '../views/layout.ts'
+import { type TreeRow, treeRows } from '../views/treeRows.ts'
 import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
-import { type Selection, appStore, useApp } from '../store/appStore.ts'
+import { appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
 import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
 
@@ -12,12 +12,7 @@ const ROW_H = 24
 const BADGE_ROW_H = 42
 const KIND_WORDS = { dg: 'disk group', dm: 'disk', v: 'volume', pl: 'plex', sd: 'subdisk' } as const
 
-interface Item extends Selection {
-  depth: number
-  /** The record a volume, plex or disk row shows the state of (read only for the rows in view). */
-  rec?: { v_kstate?: string; v_state?: string; pl_kstate?: string; pl_state?: string; dm_pflag?: number }
-  offline?: boolean
-}
+type Item = TreeRow
 
 /** The state shown after a row's name. */
 function stateOf(it: Item): string {
@@ -64,6 +59,13 @@ function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
   return undefined
 }
 
+/** The array of last render while its items are the same objects. */
+function useSame<T>(xs: T[]): T[] {
+  const last = useRef(xs)
+  if (last.current.length !== xs.length || xs.some((x, i) => x !== last.current[i])) last.current = xs
+  return last.current
+}
+
 /** The object tree: disk groups, their disks, and volumes > plexes > subdisks, with a filter. Arrow keys move. */
 export function Tree() {
   // the rows and their health follow a new configuration in a render of their own, after the
@@ -72,30 +74,13 @@ export function Tree() {
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
   const finished = useApp((s) => s.server.finished)
-  const health = useMemo(() => {
-    const differ = unrepairedMismatches(finished)
-    return new Map(groups.map((g) => [g.name, withMismatches(groupHealth(g, lab), differ)]))
-  }, [groups, lab, finished])
+  const differ = useMemo(() => unrepairedMismatches(finished), [finished])
+  // the same map while every group's health is the same object (a DRL map refresh, a task report)
+  const healths = useSame(groups.map((g) => withMismatches(groupHealth(g, lab), differ)))
+  const health = useMemo(() => new Map(healths.map((h) => [h.dg, h])), [healths])
   const [query, setQuery] = useState('')
-  // one small object a row, strings built only for the rows in view: 36,000 rows at the large scale
-  const all = useMemo(() => {
-    const out: Item[] = []
-    for (const g of groups) {
-      const c = g.config
-      const dg = g.name
-      out.push({ dg, kind: 'dg', name: dg, depth: 0, offline: g.forcedOffline })
-      const ix = indexConfig(c)
-      for (const d of ix.disksByName) out.push({ dg, kind: 'dm', name: d.dm_name, depth: 1, rec: d })
-      for (const v of ix.volumesByName) {
-        out.push({ dg, kind: 'v', name: v.v_name, depth: 1, rec: v })
-        for (const p of ix.plexesByVolume.get(v.v_rid) ?? []) {
-          out.push({ dg, kind: 'pl', name: p.pl_name, depth: 2, rec: p })
-          for (const s of ix.sdsByPlex.get(p.pl_rid) ?? []) out.push({ dg, kind: 'sd', name: s.sd_name, depth: 3 })
-        }
-      }
-    }
-    return out
-  }, [groups])
+  // one small object a row, strings built only for the rows in view; made again only for what changed
+  const all = useMemo(() => (groups.length === 1 ? treeRows(groups[0]!) : groups.flatMap(treeRows)), [groups])
   // what each row has to notice (undefined for most): a row with a badge is two lines tall
   const allBadges = useMemo(() => all.map((it) => healthOf(it, health.get(it.dg))), [all, health])
   // the filter keeps the rows whose name, state or badge has the text, with the rows above them
@@ -171,12 +156,15 @@ export function Tree() {
             }}
           >
             {/* the accessible name is the whole state in words, whatever the width: kind, name, states, what to notice and why */}
-            <span className="block truncate">
-              <span className="mr-1 text-xs text-muted" aria-hidden>{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
-              <span className="sr-only">{KIND_WORDS[it.kind]} </span>
-              {it.name}
-              {it.offline && ' (offline)'}
-              {state && <> <span className="text-xs text-muted">{state}</span></>}
+            {/* a name too long for the pane is cut (ellipsis), never the state after it: the state word stays whole */}
+            <span className="flex min-w-0 items-baseline">
+              <span className="min-w-0 truncate" data-testid={`tree-name-${it.name}`}>
+                <span className="mr-1 text-xs text-muted" aria-hidden>{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
+                <span className="sr-only">{KIND_WORDS[it.kind]} </span>
+                {it.name}
+                {it.offline && ' (offline)'}
+              </span>
+              {state && <span className="shrink-0 whitespace-pre text-xs text-muted" data-testid={`tree-state-${it.name}`}> {state}</span>}
             </span>
             {/* what needs noticing has a line of its own, so no width cuts it off */}
             {hh && <span data-testid={`tree-health-${it.name}`} title={hh.why} aria-hidden className="ml-4 whitespace-nowrap rounded border px-0.5 text-xs font-semibold text-fg" style={{ background: stateFill(hh.state), borderColor: stateStroke(hh.state) }}>{hh.text}</span>}

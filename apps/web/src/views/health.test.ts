@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { demo, group } from './testGroups.ts'
-import { attention, groupHealth, stripCounts, unrepairedMismatches, withMismatches } from './health.ts'
+import { attention, groupHealth, stripCounts, unrepairedMismatches, volumeHealth, withMismatches } from './health.ts'
 import { dangerWords, effectWords } from './effect.ts'
 import { dateTime } from './format.ts'
 import type { Action } from './actions.ts'
+import { applyChanges } from '../store/applyServerMessage.ts'
 
 describe('groupHealth', () => {
   it('calls every volume of a healthy group fully redundant, a single-plex one as designed', () => {
@@ -164,5 +165,41 @@ describe('groupHealth at scale (rule 145)', () => {
     const staler = { ...g, stale: { 'mir-02': { regionSectors: 1024, full: false, regions: [1], syncErrors: [] } } }
     expect(groupHealth(staler, lab)).not.toBe(h)
     expect(groupHealth(staler, lab).volumes.get('mir')!.redundancy).toBe('none')
+  })
+})
+
+describe('groupHealth after a change (rule 196)', () => {
+  const plex = (g: ReturnType<typeof demo>, name: string) => g.config.plexes.find((p) => p.pl_name === name)!
+
+  it('computes again only the volumes a delta, a stale map or a failed disk touched, and gives what a fresh computation gives', () => {
+    const g = demo()
+    const before = groupHealth(g, [])
+    const after = { ...g, config: applyChanges(g.config, 2, [{ kind: 'pl', rid: plex(g, 'mir-02').pl_rid, name: 'mir-02', op: 'update', fields: ['pl_state'], after: { ...plex(g, 'mir-02'), pl_kstate: 'DETACHED', pl_state: 'STALE' } }]) }
+    const h = groupHealth(after, [])
+    expect(h.volumes.get('ms')).toBe(before.volumes.get('ms'))
+    expect(h.volumes.get('cat')).toBe(before.volumes.get('cat'))
+    expect(h.plexes.get('ms-01')).toBe(before.plexes.get('ms-01'))
+    expect(h.volumes.get('mir')).toMatchObject({ redundancy: 'none', problems: ['plex mir-02 is DETACHED STALE'] })
+    // the same as the health of the same records never seen before
+    const fresh = groupHealth({ ...after, config: structuredClone(after.config) }, [])
+    expect([...h.volumes.values()]).toEqual([...fresh.volumes.values()])
+    expect([...h.plexes.values()].map((p) => [p.plex, p.problem, p.failedDisks])).toEqual([...fresh.plexes.values()].map((p) => [p.plex, p.problem, p.failedDisks]))
+    // a stale map of one plex: that volume alone
+    const stale = groupHealth({ ...after, stale: { 'ms-01': { regionSectors: 1024, full: false, regions: [1, 2], syncErrors: [] } } }, [])
+    expect(stale.volumes.get('cat')).toBe(h.volumes.get('cat'))
+    expect(stale.volumes.get('ms')!.problems).toEqual(['plex ms-01 has 2 stale regions'])
+    // a failed disk: every volume again
+    const failed = groupHealth(after, [{ dg: 'dg', disk: 'disk03', failed: 'both', latencyMs: 0 }])
+    expect(failed.volumes.get('cat')).not.toBe(h.volumes.get('cat'))
+    expect(failed.volumes.get('cat')!.redundancy).toBe('failed')
+  })
+
+  it('gives a volume in view its health alone, the same the whole group has', () => {
+    const g = demo({ 'ms-02': { k: 'DETACHED', st: 'IOFAIL' } })
+    const lab = [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }]
+    const ms = g.config.volumes.find((v) => v.v_name === 'ms')!
+    const alone = volumeHealth(g, lab, ms)
+    expect(alone).toMatchObject({ redundancy: 'none', problems: ['plex ms-02 is DETACHED IOFAIL; it is on failed disk disk02'] })
+    expect(groupHealth(g, lab).volumes.get('ms')).toBe(alone)
   })
 })
