@@ -25,6 +25,26 @@ const SLOTS = 256
 
 type Trouble = Map<string, 'failed' | 'removed'>
 
+/** An object's entries as a Map, once per object (a Map hashes a fresh name; an object interns it). */
+const maps = new WeakMap<object, Map<string, unknown>>()
+function byName<T>(o: Record<string, T>): Map<string, T> {
+  let m = maps.get(o)
+  if (!m) maps.set(o, (m = new Map(Object.entries(o))))
+  return m as Map<string, T>
+}
+
+/** A volume's DRL caption and drawing height, by record: made again when its plexes or its DRL map change. */
+const drawn = new WeakMap<GroupView['config']['volumes'][number], { plexes: unknown; dirty: unknown; stale: unknown; drl: DrlCaption | undefined; h: number }>()
+function drawnOf(g: GroupView, ix: ConfigIndex, v: GroupView['config']['volumes'][number], dirty: GroupView['dirty'][string] | undefined) {
+  const plexes = ix.plexesByVolume.get(v.v_rid)
+  const m = drawn.get(v)
+  // without a DRL map there is no caption, whatever the stale maps say
+  if (m && m.plexes === plexes && m.dirty === dirty && (!dirty || m.stale === g.stale)) return m
+  const next = { plexes, dirty, stale: g.stale, drl: drlCaption(v, plexes ?? [], dirty, g.stale), h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP }
+  drawn.set(v, next)
+  return next
+}
+
 /** Lines a caption of `chars` characters takes at `width` pixels (12 px text). */
 function lines(chars: number, width: number): number {
   return chars === 0 ? 0 : Math.ceil((chars * CHAR_W) / Math.max(100, width))
@@ -61,9 +81,10 @@ export function VolumeView() {
       const trouble: Trouble = new Map()
       for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
+      const dirtyOf = byName(g.dirty)
       for (const v of ix.volumesByName) {
-        const drl = drlCaption(v, ix.plexesByVolume.get(v.v_rid) ?? [], g.dirty[v.v_name], g.stale)
-        out.push({ g, ix, v, drl, trouble, h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP })
+        const m = drawnOf(g, ix, v, dirtyOf.size ? dirtyOf.get(v.v_name) : undefined)
+        out.push({ g, ix, v, drl: m.drl, trouble, h: m.h })
       }
     }
     return out

@@ -192,7 +192,7 @@ function volumeEntry(g: GroupView, ix: ConfigIndex, v: VRecord, bad: Bad): Volum
   const stale = staleOf(g)
   const was = volumeMemo.get(v)
   if (was && was.bad === bad.key && sameInputs(was, v, plexes, ix, stale)) return was
-  const m = { ...volumeInputs(ix, stale, v, plexes, bad.disks), bad: bad.key }
+  const m = volumeInputs(ix, stale, v, plexes, bad)
   volumeMemo.set(v, m)
   return m
 }
@@ -215,7 +215,7 @@ function sameInputs(m: VolumeInputs, v: VRecord, plexes: readonly PlRecord[], ix
   return true
 }
 
-function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: readonly PlRecord[], bad: ReadonlySet<string>): VolumeInputs {
+function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: readonly PlRecord[], { disks: bad, key }: Bad): VolumeInputs & { bad: string } {
   const problems: string[] = []
   const plexHealth: PlexHealth[] = []
   const sdsOf: Array<readonly SdRecord[]> = []
@@ -250,7 +250,7 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
   else redundancy = 'degraded'
   const of = `${healthy} of ${copies} ${copies === 1 ? 'copy' : 'copies'} healthy`
   const words = redundancy === 'full' ? (copies === 1 ? 'full redundancy as designed (not mirrored)' : `full redundancy: ${copies} copies`) : redundancy === 'stopped' ? 'stopped' : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
-  return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, health: { volume: v.v_name, redundancy, healthy, copies, words, problems } }
+  return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, bad: key, health: { volume: v.v_name, redundancy, healthy, copies, words, problems } }
 }
 
 function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
