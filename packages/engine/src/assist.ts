@@ -1,6 +1,6 @@
 import { fail } from './errors.ts'
 import { freeExtents } from './recordOps.ts'
-import type { PlexSpec, SubdiskSpec, VolumeSpec } from './recordOps.ts'
+import type { MakeRecord, PlexSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
 import type { DmRecord, UsageType } from './records/types.ts'
 import type { AssistInit } from './records/volumeInit.ts'
@@ -29,8 +29,6 @@ export interface AssistSpec {
   init?: AssistInit
 }
 
-type Planned = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
-
 /** Volume sectors each pair of DRL log sectors covers: 2 GiB. */
 const DRL_LOG_SPAN = (2 * 1024 * 1024 * 1024) / 512
 
@@ -46,7 +44,7 @@ export function drlLogLength(volLen: number): number {
  * Plans the records of a vxassist-made volume against the draft's free space. Every mirror uses
  * disks no other mirror of the volume uses; stripe columns use distinct disks.
  */
-export function planAssist(d: Draft, spec: AssistSpec): Planned[] {
+export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
   const name = checkName(spec.name, d.profile)
   d.assertFreeName(name)
   const len = checkSectors(spec.len, 'len', true)
@@ -69,7 +67,7 @@ export function planAssist(d: Draft, spec: AssistSpec): Planned[] {
   const free = new Map(pool.map((dm) => [dm.dm_rid, freeExtents(d, dm)]))
   const freeTotal = (dm: DmRecord) => free.get(dm.dm_rid)!.reduce((s, e) => s + e.len, 0)
   const used = new Set<number>()
-  const out: Planned[] = []
+  const out: MakeRecord[] = []
   const taken = new Set([...d.all()].map((n) => (n.rec as unknown as Record<string, string>)[`${n.kind}_name`]))
   const nextName = (base: string) => {
     for (let i = 1; ; i++) {

@@ -23,6 +23,7 @@ import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBloc
 import { type Importer, thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
+  type MakeRecord,
   type PlexSpec,
   type SdAssoc,
   type SubdiskSpec,
@@ -31,8 +32,8 @@ import {
   assocSubdisk,
   assertUnlocked,
   dissociateSubdisk,
-  isStalePlex,
   makePlex,
+  makeRecord,
   makeSubdisk,
   makeVolume,
   removeRecord,
@@ -50,9 +51,9 @@ import { VolumeLogs } from './drl/volumeLogs.ts'
 import type { FailureDecision } from './io/exceptionPolicy.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { PlexOps } from './plex/plexOps.ts'
-import { regionBytes, subdiskVolumeRanges } from './resync/resyncPlan.ts'
-import type { RecordChange, TaskProgress } from './events.ts'
-import { Draft, recordRid } from './txn.ts'
+import { regionBytes } from './resync/resyncPlan.ts'
+import type { TaskProgress } from './events.ts'
+import { Draft, findRecord } from './txn.ts'
 import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
 import { reportAs } from './failures.ts'
 import { isLogPlexRec, isServing } from './records/plexState.ts'
@@ -61,6 +62,7 @@ import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type
 import { type VerifyReport, runVerify } from './resync/verify.ts'
 import { type StartPlan, planRecovery, planStart } from './resync/planStart.ts'
 import { runAttachCopy } from './resync/handOver.ts'
+import { fillSubdisk } from './resync/subdiskFill.ts'
 import { endReadWriteback, planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resync/resyncOps.ts'
 
 export { REGION_SECTORS } from './resync/regionCopy.ts'
@@ -69,6 +71,7 @@ export type { VerifyReport } from './resync/verify.ts'
 
 export type { TxOptions, TxResult } from './config/configStore.ts'
 export type { InterruptedTask } from './config/kernelLog.ts'
+export type { MakeRecord } from './recordOps.ts'
 export type { DiskSpec } from './disk/vmDisk.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
@@ -438,21 +441,7 @@ export class DiskGroup {
   async makeRecords(records: MakeRecord[], opts?: TxOptions): Promise<TxResult> {
     if (!Array.isArray(records) || records.length === 0) fail('VM_INVALID_PARAM', 'records must be a non-empty list')
     return this.transact('make', (d) => {
-      for (const r of records) {
-        switch (r?.type) {
-          case 'sd':
-            makeSubdisk(d, r)
-            break
-          case 'plex':
-            makePlex(d, r)
-            break
-          case 'vol':
-            makeVolume(d, r)
-            break
-          default:
-            fail('VM_INVALID_PARAM', `unknown record type ${JSON.stringify((r as { type?: unknown })?.type)}`)
-        }
-      }
+      for (const r of records) makeRecord(d, r)
     }, opts)
   }
 
@@ -465,23 +454,12 @@ export class DiskGroup {
   async assistMake(spec: AssistSpec, opts: TxOptions = {}): Promise<TxResult> {
     const init = checkOneOf(spec.init ?? 'sync', ASSIST_INITS, 'init')
     const made = await this.transact('assist.make', (d) => {
-      const plan = planAssist(d, spec)
-      for (const r of plan) {
-        if (r.type === 'sd') makeSubdisk(d, r)
-        else if (r.type === 'plex') makePlex(d, r)
-        else makeVolume(d, r)
-      }
+      for (const r of planAssist(d, spec)) makeRecord(d, r)
     }, opts)
     if (opts.dryRun || init === 'none') return made
     const first = this.plexesOf(this.vol(spec.name).v_rid).find((p) => !isLogPlexRec(this.cfg, p))!
     const last = init === 'sync' ? await this.initVolume(spec.name, 'clean', first.pl_name).then(() => this.start(spec.name)) : await this.initVolume(spec.name, init)
-    return { ...made, tid: last.tid, changes: made.changes.map((c) => ({ ...c, after: this.currentRecord(c.kind, c.rid) ?? c.after })) }
-  }
-
-  /** The committed record of `kind` with rid `rid`, if it exists. */
-  private currentRecord(kind: RecordChange['kind'], rid: number): Record<string, unknown> | undefined {
-    for (const n of new Draft(this.cfg).all()) if (n.kind === kind && recordRid(n.kind, n.rec) === rid) return { ...(n.rec as unknown as Record<string, unknown>) }
-    return undefined
+    return { ...made, tid: last.tid, changes: made.changes.map((c) => ({ ...c, after: findRecord(this.cfg, c.kind, c.rid) ?? c.after })) }
   }
 
   /**
@@ -522,28 +500,16 @@ export class DiskGroup {
   async assocSubdisk(plex: string, a: SdAssoc, opts: TxOptions = {}): Promise<TxResult> {
     const plan = await this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a), { dryRun: true })
     if (opts.dryRun) return plan
+    const commit = () => this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
     const v = this.volumeOf(pl)
-    if (!v || v.v_kstate !== 'ENABLED' || pl.pl_kstate !== 'ENABLED') return this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
-    // Live plex: regenerate the range the subdisk will serve, under exclusive region locks.
+    if (!v || v.v_kstate !== 'ENABLED' || pl.pl_kstate !== 'ENABLED') return commit()
+    // Live plex: the range the subdisk will serve is regenerated first (resync/subdiskFill.ts).
     const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
     const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
-    const dev = this.ioMap.device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
-    const rt = this.runtime(v)
-    const pieces = subdiskVolumeRanges(pl, after, v.v_len)
-    const first = pieces.length ? Math.floor(Math.min(...pieces.map((x) => x.offset)) / REGION_SECTORS) : 0
-    const last = pieces.length ? Math.floor((Math.max(...pieces.map((x) => x.offset + x.length)) - 1) / REGION_SECTORS) : -1
-    for (let r = first; r <= last; r++) await rt.lock.lockExclusive(r)
-    try {
-      for (const piece of pieces) {
-        const data = await this.readFrom(v, piece.offset, piece.length, (p) => p.pl_rid !== pl.pl_rid, true)
-        await dev.write((sd.sd_dev_offset + piece.sdOffset) * SECTOR_SIZE, data)
-      }
-      await dev.flush()
-      return await this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
-    } finally {
-      for (let r = first; r <= last; r++) rt.lock.unlockExclusive(r)
-    }
+    const device = this.ioMap.device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
+    const read = (s: number, n: number) => this.readFrom(v, s, n, (p) => p.pl_rid !== pl.pl_rid, true)
+    return fillSubdisk({ lock: this.runtime(v).lock, read, device }, { plex: pl, sd, after, volumeLen: v.v_len }, commit)
   }
 
   /** vxsd aslog. */
@@ -1083,8 +1049,6 @@ export interface ResyncPlan {
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */
 export type TaskHandle<R = SyncReport> = Handle<R>
 
-/** A record of a vxmake batch. */
-export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
 
 
 /**

@@ -355,4 +355,24 @@ export function isStalePlex(pl: PlRecord): boolean {
   return (pl.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) !== 0 || ['STALE', 'IOFAIL', 'OFFLINE', 'EMPTY', 'TEMP', 'TEMPRM', 'TEMPRMSD'].includes(pl.pl_state)
 }
 
+/** A record of a vxmake batch (or of vxassist's plan). */
+export type MakeRecord = ({ type: 'sd' } & SubdiskSpec) | ({ type: 'plex' } & PlexSpec) | ({ type: 'vol' } & VolumeSpec)
+
+/** vxmake of one record of a batch on the draft; an unknown record type is VM_INVALID_PARAM. */
+export function makeRecord(d: Draft, r: MakeRecord): void {
+  switch (r?.type) {
+    case 'sd':
+      makeSubdisk(d, r)
+      return
+    case 'plex':
+      makePlex(d, r)
+      return
+    case 'vol':
+      makeVolume(d, r)
+      return
+    default:
+      fail('VM_INVALID_PARAM', `unknown record type ${JSON.stringify((r as { type?: unknown })?.type)}`)
+  }
+}
+
 export { checkUtil }

@@ -25,6 +25,12 @@ export function recordRid(kind: RecordKind, rec: AnyRecord): number {
   return (rec as unknown as Record<string, number>)[`${PREFIX[kind]}_rid`]!
 }
 
+/** The record of `kind` with rid `rid` in `c`, as a plain copy, if it exists. */
+export function findRecord(c: Config, kind: RecordKind, rid: number): Record<string, unknown> | undefined {
+  for (const n of new Draft(c).all()) if (n.kind === kind && recordRid(n.kind, n.rec) === rid) return { ...(n.rec as unknown as Record<string, unknown>) }
+  return undefined
+}
+
 /**
  * A working copy of the configuration inside one transaction. Operations change it freely and
  * throw EngineError on bad input; nothing is visible until the transaction commits.
