@@ -275,8 +275,64 @@ async function seqWrite(dir: string) {
   await dg.close()
 }
 
+/**
+ * Issue 20 item 1: a 2-way mirror's writes against a 1-plex concat's, on the same disk set (the
+ * concat on the mirror's first disk), in the same run: 4 KiB random writes at queue depth 16 and
+ * 1 MiB sequential writes at queue depth 1, in many short rounds alternating which goes first. A mirror writes
+ * each block twice, to two disks: the ratio is how well they overlap. As in the NBD bench (fio
+ * without fsync) the writes are timed, not the flush after them: the two image files share this
+ * machine's one disk, whose write-back of twice the bytes is no measure of the I/O path.
+ */
+async function mirrorWrite(dir: string) {
+  const size = 256 * MiB
+  const dg = await group(dir, 'mw', 2, size * 2 + 64 * MiB)
+  await dg.assistMake({ init: 'none', name: 'plain', len: size / 512, layout: 'concat', disks: ['d0'] })
+  await dg.assistMake({ init: 'none', name: 'm', len: size / 512, layout: 'mirror', disks: ['d0', 'd1'] })
+  for (const v of ['plain', 'm']) {
+    await dg.start(v)
+    await fill(dg, v, size)
+  }
+  const random = async (vol: string, seed: number) => {
+    const rnd = createRandom(seed)
+    const buf = Buffer.alloc(4096, 1)
+    const n = 5000
+    let next = 0
+    const t0 = process.hrtime.bigint()
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < n) await dg.write(vol, rnd.int(0, size / 4096 - 1) * 4096, buf)
+      }),
+    )
+    const rate = n / seconds(t0)
+    await dg.flush(vol)
+    return rate
+  }
+  const sequential = async (vol: string, round: number) => {
+    const buf = Buffer.alloc(MiB, 0xa5)
+    const bytes = 64 * MiB
+    const t0 = process.hrtime.bigint()
+    for (let off = (round % 4) * bytes; off < ((round % 4) + 1) * bytes; off += MiB) await dg.write(vol, off, buf)
+    const rate = bytes / MiB / seconds(t0)
+    await dg.flush(vol)
+    return rate
+  }
+  const runs: Record<string, number[]> = {}
+  const push = (k: string, x: number) => (runs[k] ??= []).push(x)
+  for (const vol of ['plain', 'm']) await random(vol, 99)
+  // short runs, many of them, alternating: this machine's load swings within seconds
+  for (let i = 0; i < ROUNDS * 4; i++) {
+    const order = i % 2 ? ['m', 'plain'] : ['plain', 'm']
+    for (const vol of order) push(`rand:${vol}`, await random(vol, i))
+    for (const vol of order) push(`seq:${vol}`, await sequential(vol, i))
+  }
+  emit(line('engine.write_4KiB_random.mirror2_vs_concat', median(runs['rand:m']!), 'IOPS', '1-plex concat on the mirror\'s first disk, same run, queue depth 16', median(runs['rand:plain']!)))
+  emit(line('engine.seq_write_1MiB.mirror2_vs_concat', median(runs['seq:m']!), 'MiB/s', '1-plex concat on the mirror\'s first disk, same run, queue depth 1', median(runs['seq:plain']!)))
+  for (const v of ['plain', 'm']) await dg.stop(v)
+  await dg.close()
+}
+
 const only = process.argv[2]
-const all: Record<string, (dir: string) => Promise<void>> = { seqWrite, resyncThroughput, recoveryTime, drlWriteCost, latencyDuringResync }
+const all: Record<string, (dir: string) => Promise<void>> = { seqWrite, mirrorWrite, resyncThroughput, recoveryTime, drlWriteCost, latencyDuringResync }
 for (const [name, fn] of Object.entries(all)) {
   if (only && only !== name) continue
   const dir = await mkdtemp(join(tmpdir(), `plexa-bench-${name}-`))

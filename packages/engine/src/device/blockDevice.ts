@@ -27,10 +27,20 @@ export interface BlockDevice {
    */
   readInto?(offset: number, target: Buffer): Promise<void>
   /** Writes `data` at byte `offset`; both sector-aligned. Durable only after `flush`. */
-  write(offset: number, data: Uint8Array): Promise<void>
+  write(offset: number, data: Uint8Array, opts?: WriteOptions): Promise<void>
   /** Makes every completed write durable. */
   flush(): Promise<void>
   close(): Promise<void>
+}
+
+/** How a write is issued; a device that has no choice to make ignores it. */
+export interface WriteOptions {
+  /**
+   * The caller issues another device's write alongside this one (a mirrored write's other plex)
+   * and wants them to overlap: a device that could do the write on the calling thread (the image
+   * file's fast path) hands it to a thread of its own instead.
+   */
+  overlap?: boolean
 }
 
 /** Validates an I/O request against a device; throws VM_UNALIGNED / VM_OUT_OF_RANGE. */

@@ -202,8 +202,8 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       if (!latency && !dead && !closed && !tracing && rules.size === 0 && pending.length === 0) return readInto(inner, offset, target)
       return dev.read(offset, target.length).then((b) => void b.copy(target))
     },
-    async write(offset, data) {
-      if (!latency && !dead && !closed && !tracing && rules.size === 0 && !options.rail && !options.volatileCache) return inner.write(offset, data)
+    async write(offset, data, opts) {
+      if (!latency && !dead && !closed && !tracing && rules.size === 0 && !options.rail && !options.volatileCache) return inner.write(offset, data, opts)
       checkRange(dev, offset, data.length)
       if (latency) await sleep(latency)
       if (options.rail && !options.rail.countWrite()) {
@@ -212,7 +212,7 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       }
       check('write', offset, data.length)
       if (options.volatileCache) pending.push({ offset, data: Buffer.from(data) })
-      else await inner.write(offset, data)
+      else await inner.write(offset, data, opts)
     },
     async flush() {
       if (latency) await sleep(latency)

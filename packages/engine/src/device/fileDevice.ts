@@ -60,9 +60,12 @@ export class IoMode {
     return m
   }
 
-  /** Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`. */
-  run<T>(sync: () => T, async: () => Promise<T>, bytes = 0): Promise<T> {
-    if (bytes >= IoMode.BULK_BYTES) return async()
+  /**
+   * Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`; `overlap`
+   * (the caller has other devices' I/O to issue at once) always takes `async`.
+   */
+  run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false): Promise<T> {
+    if (overlap || bytes >= IoMode.BULK_BYTES) return async()
     if (this.asyncLeft > 0) {
       this.asyncLeft--
       return async()
@@ -209,7 +212,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
         throw ioError(location, 'read', e)
       }
     },
-    async write(offset, data) {
+    async write(offset, data, opts) {
       if (closed) throw closedError(location)
       checkRange(dev, offset, data.length)
       let done = 0
@@ -222,6 +225,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
             () => writeSync(fh.fd, data, at, data.length - at, offset + at),
             async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
             data.length - at,
+            opts?.overlap,
           )
           if (bytesWritten === 0) {
             sawEnd(offset + at)

@@ -1,9 +1,11 @@
-import { type BlockDevice, readInto } from '../device/blockDevice.ts'
+import { type BlockDevice, type WriteOptions, readInto } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
 import { type PlexPiece, mapPlan } from '../layout/plexMap.ts'
 import { type PlRecord, SD_PFLAG, type SdRecord } from '../records/types.ts'
 import { bytesToSectors, sectorsToBytes } from '../units.ts'
 import type { IoMap } from './ioMap.ts'
+
+const OVERLAP: WriteOptions = { overlap: true }
 
 /** Per-plex I/O counters since the group was imported. */
 export interface IoStats {
@@ -59,16 +61,27 @@ export class PlexIo {
   }
 
   /** Writes `data` at sector `s` of plex `p`; pieces falling into holes are dropped. */
-  async write(p: PlRecord, s: number, data: Uint8Array): Promise<void> {
+  async write(p: PlRecord, s: number, data: Uint8Array, opts?: WriteOptions): Promise<void> {
     const pieces = this.pieces(p, s, bytesToSectors(data.length))
     this.count(p, 'write', data.length)
     await Promise.all(
       pieces.map(async (x) => {
         if (!x.sd || x.sd.sd_pflag & SD_PFLAG.IGNORE_WRITES) return
         const from = sectorsToBytes(x.plexOffset - s)
-        await this.device(x.sd).write(sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), data.subarray(from, from + sectorsToBytes(x.length)))
+        await this.device(x.sd).write(sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), data.subarray(from, from + sectorsToBytes(x.length)), opts)
       }),
     )
+  }
+
+  /**
+   * Writes `data` at sector `s` of every plex of `targets` at once (a mirrored write, rule 176),
+   * one promise each: when there are several, every plex but the last is asked to overlap (an
+   * image file then writes on libuv's threadpool), so the last one's write, which may run on the
+   * calling thread, does not wait for the others' to finish first. Callers order what must come
+   * before the data (kernel log, stale map, DRL bit) before they call this.
+   */
+  writeEach(targets: readonly PlRecord[], s: number, data: Uint8Array): Promise<void>[] {
+    return targets.map((p, i) => this.write(p, s, data, i < targets.length - 1 ? OVERLAP : undefined))
   }
 
   /** Flushes every device holding a subdisk of plex `p`. */

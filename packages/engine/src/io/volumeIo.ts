@@ -169,7 +169,7 @@ export class VolumeIo {
             else grew = this.ctx.stale.add(p.pl_rid, first, last) || grew
           }
           if (grew) await this.ctx.stale.persist()
-          const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, at.offset, data)))
+          const results = await Promise.allSettled(this.ctx.plexIo.writeEach(targets, at.offset, data))
           for (let g = first; g <= last; g++) rt.unflushed.add(g)
           if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, at)
         } finally {

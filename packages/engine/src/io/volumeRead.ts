@@ -78,7 +78,7 @@ export class VolumeRead {
     const dr = drl?.regionsOf(at.offset, at.length)
     if (drl && dr) await drl.beginWrite(dr[0], dr[1])
     try {
-      const results = await Promise.allSettled(targets.map((p) => this.ctx.plexIo.write(p, at.offset, data)))
+      const results = await Promise.allSettled(this.ctx.plexIo.writeEach(targets, at.offset, data))
       rt.unflushed.add(Math.floor(at.offset / REGION_SECTORS))
       if (results.some((x) => x.status === 'rejected')) await this.io.writeFailed(v, [from, ...targets], [{ status: 'fulfilled', value: undefined }, ...results], at)
     } finally {
