@@ -62,9 +62,9 @@ async function resyncThroughput(dir: string) {
   const tools: Record<string, () => Promise<number>> = {
     'dd bs=4M conv=fsync': () => ddCopy(src, dst, GiB, false),
     ...(direct ? { 'dd bs=4M conv=fsync oflag=direct': () => ddCopy(src, dst, GiB, true) } : {}),
-    'cp --sparse=never': () => cpCopy(cpSource, join(dir, 'cp-copy.bin'), GiB),
   }
-  const runs: Record<string, number[]> = { engine: [], ...Object.fromEntries(Object.keys(tools).map((k) => [k, []])) }
+  const cp = 'cp --sparse=never'
+  const runs: Record<string, number[]> = { engine: [], [cp]: [], ...Object.fromEntries(Object.keys(tools).map((k) => [k, []])) }
   const order: Array<[string, () => Promise<number>]> = [
     ['engine', async () => {
       const t0 = process.hrtime.bigint()
@@ -73,16 +73,20 @@ async function resyncThroughput(dir: string) {
     }],
     ...Object.entries(tools),
   ]
-  // a discarded warm-up of each, then rotate which goes first, so none always finds another's
-  // pages in the cache
+  // A discarded warm-up of each, then each round in a seeded shuffled order, so no tool always
+  // runs right after the same other one. cp's rounds come after all of those: whatever writes
+  // right after cp (its 1 GiB file created and removed) ran 2-5x slower on this machine, and a
+  // rotation had the engine always right after cp.
   for (const [, fn] of order) await fn()
   for (let i = 0; i < ROUNDS + 2; i++) {
-    for (let j = 0; j < order.length; j++) {
-      const [name, fn] = order[(i + j) % order.length]!
-      runs[name]!.push(await fn())
-    }
+    const rnd = createRandom(100 + i)
+    const round = order.map((o) => [rnd.next(), o] as const).sort((a, b) => a[0] - b[0]).map(([, o]) => o)
+    for (const [name, fn] of round) runs[name]!.push(await fn())
   }
-  const medians = Object.keys(tools).map((k) => [k, median(runs[k]!)] as const)
+  const cpOnce = () => cpCopy(cpSource, join(dir, 'cp-copy.bin'), GiB)
+  await cpOnce()
+  for (let i = 0; i < ROUNDS + 2; i++) runs[cp]!.push(await cpOnce())
+  const medians = [...Object.keys(tools), cp].map((k) => [k, median(runs[k]!)] as const)
   const fastest = Math.max(...medians.map(([, v]) => v))
   console.error(`resync baseline tools (MiB/s, median of ${ROUNDS + 2}): ${medians.map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}${direct ? '' : '; oflag=direct refused by these files'}`)
   emit(line('resync.mirror2.1GiB.throughput', median(runs.engine!), 'MiB/s', 'fastest of dd bs=4M conv=fsync (and oflag=direct where allowed) and cp --sparse=never, same 1 GiB', fastest))
