@@ -20,7 +20,7 @@ import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
 import { extent } from './io/extent.ts'
 import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
-import { type Importer, thisImporter } from './locks.ts'
+import { thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type MakeRecord,
@@ -127,8 +127,6 @@ export class DiskGroup {
   /** Volume write, read, flush and the drain gate (io/volumeIo.ts). */
   private readonly volumeIo: VolumeIo
   private readonly unusable: readonly UnusableDisk[]
-  /** This manager, as the disk headers record it. */
-  private readonly me: Importer
 
   private constructor(init: OpenedGroup) {
     this.disks = new DiskSet(init.disks, init.release)
@@ -137,7 +135,6 @@ export class DiskGroup {
     this.ioMap = IoMap.build(init.cfg, this.disks.byRid)
     this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
     this.opts = init.opts
-    this.me = thisImporter(init.opts.host)
     this.clock = init.opts.clock ?? systemClock
     this.sleep = sleepOf(init.opts)
     this.mapSeq = init.maps?.seq ?? 0
@@ -230,7 +227,7 @@ export class DiskGroup {
       transact: (operation, fn, opts) => this.transact(operation, fn, opts),
       disks: this.disks,
       stale: this.stale,
-      me: this.me,
+      me: thisImporter(init.opts.host),
       rebuildIoMap: () => this.rebuildIoMap(),
       assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
     }
@@ -269,7 +266,7 @@ export class DiskGroup {
     checkCreateOptions(opts)
     return DiskGroup.open(await createGroup(opts), async (dg) => {
       await dg.transact('dg.create', () => {}, {}, true)
-      await dg.writeKlog()
+      await dg.klog.write()
     })
   }
 
@@ -406,11 +403,6 @@ export class DiskGroup {
       this.bus.emit({ type: 'dg.state', dg: this.name, state: 'forced-offline' })
       fail('VM_FORCEOFF', `disk group ${this.name} lost quorum (${held} of ${total} copies written)`)
     }
-  }
-
-  /** Writes the kernel log snapshot to every disk that has a device (serialised). */
-  private writeKlog(): Promise<void> {
-    return this.klog.write()
   }
 
   /** Writes the stale-region maps to every disk's region-map area. */
