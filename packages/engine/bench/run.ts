@@ -122,6 +122,25 @@ async function recoveryTime(dir: string) {
   emit(line('recovery.1pct_dirty.1GiB.time', median(times.drl!), 's', 'full resync of the same mirror without a log', median(times.full!), false))
 }
 
+/**
+ * `n` 4 KiB writes to random 4 KiB blocks of the first `span` bytes of `vol`, 16 at a time, then a
+ * flush; their IOPS, counting the flush's time when `timeFlush`.
+ */
+async function randomWrites(dg: DiskGroup, vol: string, seed: number, n: number, span: number, timeFlush: boolean): Promise<number> {
+  const rnd = createRandom(seed)
+  const buf = Buffer.alloc(4096, 1)
+  let next = 0
+  const t0 = process.hrtime.bigint()
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next++ < n) await dg.write(vol, rnd.int(0, span / 4096 - 1) * 4096, buf)
+    }),
+  )
+  const written = seconds(t0)
+  await dg.flush(vol)
+  return n / (timeFlush ? seconds(t0) : written)
+}
+
 async function drlWriteCost(dir: string) {
   const iops: Record<string, number[]> = { drl: [], plain: [] }
   const groups: Record<string, DiskGroup> = {}
@@ -131,20 +150,7 @@ async function drlWriteCost(dir: string) {
     await dg.start('m')
     groups[kind] = dg
   }
-  const run = async (dg: DiskGroup, seed: number) => {
-    const rnd = createRandom(seed)
-    const buf = Buffer.alloc(4096, 1)
-    const n = 20000
-    let next = 0
-    const t0 = process.hrtime.bigint()
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next++ < n) await dg.write('m', rnd.int(0, GiB / 4096 - 1) * 4096, buf)
-      }),
-    )
-    await dg.flush('m')
-    return n / seconds(t0)
-  }
+  const run = (dg: DiskGroup, seed: number) => randomWrites(dg, 'm', seed, 20000, GiB, true)
   // warm-up: the log's working set gets dirty once, as in steady state
   for (const kind of ['drl', 'plain'] as const) await run(groups[kind]!, 99)
   for (let i = 0; i < ROUNDS; i++) for (const kind of ['drl', 'plain'] as const) iops[kind]!.push(await run(groups[kind]!, i))
@@ -282,8 +288,8 @@ async function seqWrite(dir: string) {
 /**
  * Issue 20 item 1: a 2-way mirror's writes against a 1-plex concat's, on the same disk set (the
  * concat on the mirror's first disk), in the same run: 4 KiB random writes at queue depth 16 and
- * 1 MiB sequential writes at queue depth 1, in many short rounds alternating which goes first. A mirror writes
- * each block twice, to two disks: the ratio is how well they overlap. As in the NBD bench (fio
+ * 1 MiB sequential writes at queue depth 1, in many short rounds alternating which goes first. A
+ * mirror writes each block twice, to two disks: the ratio is how well they overlap. As in the NBD bench (fio
  * without fsync) the writes are timed, not the flush after them: the two image files share this
  * machine's one disk, whose write-back of twice the bytes is no measure of the I/O path.
  */
@@ -296,21 +302,7 @@ async function mirrorWrite(dir: string) {
     await dg.start(v)
     await fill(dg, v, size)
   }
-  const random = async (vol: string, seed: number) => {
-    const rnd = createRandom(seed)
-    const buf = Buffer.alloc(4096, 1)
-    const n = 5000
-    let next = 0
-    const t0 = process.hrtime.bigint()
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next++ < n) await dg.write(vol, rnd.int(0, size / 4096 - 1) * 4096, buf)
-      }),
-    )
-    const rate = n / seconds(t0)
-    await dg.flush(vol)
-    return rate
-  }
+  const random = (vol: string, seed: number) => randomWrites(dg, vol, seed, 5000, size, false)
   const sequential = async (vol: string, round: number) => {
     const buf = Buffer.alloc(MiB, 0xa5)
     const bytes = 64 * MiB
