@@ -4,7 +4,7 @@ import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevic
 import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_OFFSET } from '../src/disk/privateRegion.ts'
 import { type DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { EXCEPTION_POLICY, PL_PFLAG } from '../src/records/types.ts'
-import { expectCode, memoryGroup, pattern, rec, recordEvents } from './harness.ts'
+import { expectCode, memoryGroup, pattern, publicRegion, rec, recordEvents } from './harness.ts'
 
 const LEN = 8 * REGION_SECTORS
 const REGION = REGION_SECTORS * 512
@@ -174,5 +174,31 @@ describe('two plexes failing together (I118)', () => {
     expect(states).toContainEqual(['ENABLED', 'ACTIVE', false])
     expect((await dg.read('v1', 0, 4096)).equals(data)).toBe(true)
     await dg.flush('v1')
+  })
+})
+
+describe('the last data plex of a volume with a DRL log fails a write (I192)', () => {
+  it('I192: the log plex takes no part in the write policy: the write fails VM_IO (w_all), the volume stays ENABLED and the plex attached; the next write succeeds', async () => {
+    const g = await memoryGroup(3, 32 << 20, { wrap: (d, i) => (i === 0 ? createFaultyDevice(d) : d) })
+    const { dg } = g
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
+    await dg.start('v1')
+    const base = pattern(LEN * 512, 4)
+    await dg.write('v1', 0, base)
+    await dg.flush('v1')
+    await dg.detachPlex('v1-02')
+    const log = dg.config().plexes.find((p) => p.pl_state === 'LOG')!
+    expect(log.pl_kstate).toBe('ENABLED')
+    const d1 = g.devices[0] as FaultyDevice
+    const off = d1.addFault({ ops: ['write'], range: publicRegion(dg, 'disk01'), times: 1 })
+    await expectCode(dg.write('v1', 0, Buffer.alloc(4096, 9)), 'VM_IO')
+    off()
+    expect(rec(dg, 'v1')).toMatchObject({ v_kstate: 'ENABLED' })
+    expect(rec(dg, 'v1-01')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+    const next = Buffer.alloc(4096, 10)
+    await dg.write('v1', REGION, next)
+    await dg.flush('v1')
+    expect((await dg.read('v1', REGION, 4096)).equals(next)).toBe(true)
+    await dg.close()
   })
 })

@@ -1,5 +1,5 @@
 import type { KernelLog } from '../config/kernelLog.ts'
-import { isServing } from '../records/plexState.ts'
+import { isLogPlexRec, isServing } from '../records/plexState.ts'
 import { type Config, type PlRecord, PL_PFLAG, PL_TFLAG, type VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import type { StaleMaps } from '../staleMaps.ts'
@@ -51,7 +51,10 @@ export class KernelDetach {
    */
   decide(v: VRecord, op: 'read' | 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision {
     const plexes = this.ctx.plexesOf(v.v_rid)
-    const part = targets.flatMap((t) => plexes.filter((p) => p.pl_rid === t.pl_rid && p.pl_kstate === 'ENABLED' && !this.leaving(p)))
+    // a log plex holds none of the volume's data: it takes no part in a data I/O's policy, or
+    // the last data plex failing a write would be "some" of the plexes (rule 192)
+    const cfg = this.ctx.cfg()
+    const part = targets.flatMap((t) => plexes.filter((p) => p.pl_rid === t.pl_rid && p.pl_kstate === 'ENABLED' && !this.leaving(p) && !isLogPlexRec(cfg, p)))
     const view: CopyView = {
       plexes: plexes.map((p) => p.pl_rid),
       regions: Math.ceil(v.v_len / REGION_SECTORS),
