@@ -10,6 +10,8 @@ const run = promisify(execFile)
 const BLOCK = 4096
 const VOLUME = 16 << 20
 const ITERATIONS = 40
+/** Rounds of item 1's other loop: a lab write failure, a restore and a disk resync. */
+const LAB_ROUNDS = 5
 /** Each iteration writes in its own blocks, so a later one never hides an earlier lost write. */
 const AREA = Math.floor(VOLUME / BLOCK / ITERATIONS)
 
@@ -47,53 +49,39 @@ describe('NBD: detach and resync under a client that writes and flushes (I73)', 
     return readFile(file)
   }
 
-  it(`I73: ${ITERATIONS} rounds of plex det + resync volume while qemu-io writes small blocks and flushes: no flushed write is lost, the plexes agree`, async () => {
-    /** Each block's last flushed contents: the byte qemu-io wrote all over it. */
-    const model = new Map<number, number>()
-    let byte = 0
-    let writes = 0
-    const failedResyncs: Array<{ round: number; code: string | undefined }> = []
-    /** Eight small writes in this round's area, then a flush: all acknowledged and flushed. */
-    const batch = async (round: number) => {
-      const cmds: string[] = []
-      const wrote: Array<[number, number]> = []
-      for (let i = 0; i < 8; i++) {
-        const b = round * AREA + ((writes * 7 + i * 13) % AREA)
-        byte = (byte % 255) + 1
-        cmds.push(`write -P ${byte} ${b * BLOCK} ${BLOCK}`)
-        wrote.push([b, byte])
-        writes++
-      }
-      cmds.push('flush')
-      const { code, out } = await qemuIo(nbd, cmds)
-      expect({ code, out: out.match(/.*(failed|error).*/gi) }).toEqual({ code: 0, out: null })
-      expect(out.match(/wrote 4096\/4096 bytes/g)?.length).toBe(8)
-      for (const [b, x] of wrote) model.set(b, x)
+  /** Each block's last flushed contents: the byte qemu-io wrote all over it. */
+  const model = new Map<number, number>()
+  let byte = 0
+  let writes = 0
+  /** Eight small writes in block area `area`, then a flush: all acknowledged and flushed. */
+  const batch = async (area: number) => {
+    const cmds: string[] = []
+    const wrote: Array<[number, number]> = []
+    for (let i = 0; i < 8; i++) {
+      const b = area * AREA + ((writes * 7 + i * 13) % AREA)
+      byte = (byte % 255) + 1
+      cmds.push(`write -P ${byte} ${b * BLOCK} ${BLOCK}`)
+      wrote.push([b, byte])
+      writes++
     }
-    for (let round = 0; round < ITERATIONS; round++) {
-      await batch(round)
-      expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})).status).toBe(200)
-      await batch(round)
-      // every fourth round forces the resync (read-writeback of everything, state SYNC); the
-      // client keeps writing and flushing while it copies and hands mir-02 back. A resync that
-      // fails is run again, as an administrator would, and counted.
-      for (let attempt = 0; ; attempt++) {
-        const r = await api('POST', '/api/dgs/tdg/volumes/mir/resync', { force: round % 4 === 3 })
-        expect(r.status).toBe(202)
-        const task: { result?: { ok: boolean; code?: string } } = {}
-        const settled = result(r.body.taskId).then((x) => (task.result = x))
-        while (!task.result) await batch(round)
-        await settled
-        if (task.result.ok) break
-        failedResyncs.push({ round, code: task.result.code })
-        if (attempt === 5) break
-      }
-      await batch(round)
-      expect({ round, mir02: await plexState('mir-02') }).toEqual({ round, mir02: 'ACTIVE' })
-    }
-    expect(writes).toBeGreaterThan(ITERATIONS * 8 * 3)
-
-    // Read back through NBD: the volume, and each plex alone (read policy PREFER).
+    cmds.push('flush')
+    const { code, out } = await qemuIo(nbd, cmds)
+    expect({ code, out: out.match(/.*(failed|error).*/gi) }).toEqual({ code: 0, out: null })
+    expect(out.match(/wrote 4096\/4096 bytes/g)?.length).toBe(8)
+    for (const [b, x] of wrote) model.set(b, x)
+  }
+  /** Runs a task started by `start` (a resync) while the client keeps writing in `area`; its result. */
+  const whileWriting = async (area: number, start: () => Promise<{ status: number; body: { taskId: string } }>) => {
+    const r = await start()
+    expect(r.status).toBe(202)
+    const task: { result?: { ok: boolean; code?: string } } = {}
+    const settled = result(r.body.taskId).then((x) => (task.result = x))
+    while (!task.result) await batch(area)
+    await settled
+    return task.result
+  }
+  /** Every flushed write reads back through NBD, from the volume and from each plex alone; verify finds no mismatch. */
+  const checkAll = async () => {
     const dg = t.srv.services.storage.groups.get('tdg')!.dg
     const check = (img: Buffer, via: string) => {
       const lost = [...model].filter(([b, x]) => img.subarray(b * BLOCK, (b + 1) * BLOCK).some((v) => v !== x)).map(([b]) => b)
@@ -113,7 +101,47 @@ describe('NBD: detach and resync under a client that writes and flushes (I73)', 
       return x.status === 200 && x.body
     })
     expect(verified.report.mismatches).toEqual([])
+  }
+
+  it(`I73: ${ITERATIONS} rounds of plex det + resync volume while qemu-io writes small blocks and flushes: no flushed write is lost, the plexes agree`, async () => {
+    const failedResyncs: Array<{ round: number; code: string | undefined }> = []
+    for (let round = 0; round < ITERATIONS; round++) {
+      await batch(round)
+      expect((await api('POST', '/api/dgs/tdg/plexes/mir-02/det', {})).status).toBe(200)
+      await batch(round)
+      // every fourth round forces the resync (read-writeback of everything, state SYNC); the
+      // client keeps writing and flushing while it copies and hands mir-02 back. A resync that
+      // fails is run again, as an administrator would, and counted.
+      for (let attempt = 0; ; attempt++) {
+        const r = await whileWriting(round, () => api('POST', '/api/dgs/tdg/volumes/mir/resync', { force: round % 4 === 3 }))
+        if (r.ok) break
+        failedResyncs.push({ round, code: r.code })
+        if (attempt === 5) break
+      }
+      await batch(round)
+      expect({ round, mir02: await plexState('mir-02') }).toEqual({ round, mir02: 'ACTIVE' })
+    }
+    expect(writes).toBeGreaterThan(ITERATIONS * 8 * 3)
+    await checkAll()
     // and each resync succeeded the first time, making mir-02 ACTIVE
     expect(failedResyncs).toEqual([])
+  }, 300_000)
+
+  it(`I73: ${LAB_ROUNDS} rounds of a lab write failure on disk02, a restore and resync disk disk02 while qemu-io writes and flushes: no flushed write is lost, the plexes agree`, async () => {
+    for (let round = 0; round < LAB_ROUNDS; round++) {
+      // areas of their own: this test's blocks come after the first test's
+      const area = round % ITERATIONS
+      await batch(area)
+      expect((await api('POST', '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' })).status).toBe(200)
+      // the client's next writes fail on mir-02: it is kernel-detached, the writes acknowledged from mir-01
+      while ((await plexState('mir-02')) !== 'IOFAIL') await batch(area)
+      await batch(area)
+      expect((await api('POST', '/api/lab/dgs/tdg/disks/disk02/restore')).status).toBe(200)
+      const r = await whileWriting(area, () => api('POST', '/api/dgs/tdg/disks/disk02/resync', { force: false }))
+      expect({ round, result: r }).toEqual({ round, result: { ok: true, report: expect.anything() } })
+      await batch(area)
+      expect({ round, mir02: await plexState('mir-02') }).toEqual({ round, mir02: 'ACTIVE' })
+    }
+    await checkAll()
   }, 300_000)
 })
