@@ -53,14 +53,14 @@ export interface IoErrorReport {
   code: EngineErrorCode
 }
 
-/** What the volume I/O needs from the rest of the group. */
+/** What the volume I/O needs from the rest of the group (each as narrow as what it uses). */
 export interface VolumeIoContext {
   /** The current I/O map (built anew on every commit). */
-  map(): IoMap
+  map(): Pick<IoMap, 'plexesOf'>
   /** The committed record of volume `vrid`. */
   volume(vrid: number): VRecord | undefined
-  plexIo: PlexIo
-  stale: StaleMaps
+  plexIo: Pick<PlexIo, 'read' | 'write' | 'writeEach' | 'flush' | 'covers' | 'disksOf'>
+  stale: Pick<StaleMaps, 'add' | 'persist' | 'track' | 'isStale'>
   /** Records in the kernel log that volume `vrid` is written (before its first write reaches a plex). */
   markWritten(vrid: number): Promise<void>
   runtime(v: VRecord): VolumeIoRuntime
