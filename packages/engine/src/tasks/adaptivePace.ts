@@ -6,7 +6,7 @@
  * their largest, and one preempted write would halve the rate; it ends early once 1% of
  * PACE_SAMPLES writes took longer than the target (its p99 could no longer be within). At the end
  * of an epoch the rate is scaled by target / p99: down (at most halved, never below `minBytesPerSecond`) while the p99 is
- * above the target, up (at most by a quarter) while it is within; once the limit is well above
+ * above the target, up (at most by half) while it is within; once the limit is well above
  * what the copy really moves it is lifted. A foreground write that has waited longer than the
  * target ends the epoch at once, so a copy that starves it slows down without delay. Time comes
  * from `now`, so the controller is tested with a fake clock.
@@ -20,15 +20,19 @@ export interface AdaptiveTarget {
 
 /** The time slice a rate holds for at least, and the throttle's bucket (ms). */
 export const PACE_SLICE_MS = 100
-/** Foreground writes an epoch waits for before it decides. */
-export const PACE_SAMPLES = 400
+/**
+ * Foreground writes an epoch waits for before it decides: its p99 is then the 20th largest, and
+ * the share of writes above the target it reacts to is close to the long-run one (with 400, an
+ * epoch with 4 slow writes in it halved the rate though fewer than 1% were slow overall).
+ */
+export const PACE_SAMPLES = 2000
 /** An epoch decides after this long (ms) however few writes it saw. */
 export const PACE_EPOCH_MAX_MS = 1000
 /** The rate floor when none is asked for: 4 MiB/s. */
 export const DEFAULT_MIN_RATE = 4 << 20
 /** The most one epoch scales the rate by, down and up. */
 const STEP_DOWN = 0.5
-const STEP_UP = 1.25
+export const PACE_STEP_UP = 1.5
 
 export class AdaptivePace {
   readonly target: AdaptiveTarget
@@ -86,7 +90,7 @@ export class AdaptivePace {
     if (!decided) return
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
-    const scale = q > 0 ? Math.min(STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : STEP_UP
+    const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
     if (scale < 1) this.limit = Math.max(this.target.minBytesPerSecond, (this.limit || Math.max(moved, this.target.minBytesPerSecond)) * scale)
     else if (this.limit > 0) {
       this.limit *= scale
