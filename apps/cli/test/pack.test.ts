@@ -5,10 +5,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
+import { killAfterEach } from '../../server/test/children.ts'
 import { type TestServer, smallData, testServer } from '../../server/test/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const UNIT = join(ROOT, 'deploy/plexa.service')
+const track = killAfterEach()
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -69,7 +71,7 @@ describe('the packed plexa tarball, installed globally, outside the repository (
     expect(args).toEqual(['serve', '--config', config])
     let child: ChildProcess | undefined
     try {
-      child = spawn(plexa, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      child = track(spawn(plexa, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
       let out = ''
       child.stderr!.on('data', (d) => (out += d))
       const url = await new Promise<string>((resolve, reject) => {

@@ -5,14 +5,19 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { loadBlock } from '../src/lab.ts'
+import { killAfterEach } from './children.ts'
 import { call, smallData } from './harness.ts'
 import { until } from './until.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const track = killAfterEach()
 
-/** Runs `plexa serve` in its own process and resolves with its URL once it listens. */
+/**
+ * Runs `plexa serve` in its own process and resolves with its URL once it listens; the process is
+ * killed after the test whatever happens (rule 180).
+ */
 function serve(dir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = track(spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

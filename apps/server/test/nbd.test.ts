@@ -7,11 +7,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nbdProtocol } from '@plexa/engine'
+import { killAfterEach } from './children.ts'
 import { type TestServer, call, testServer } from './harness.ts'
 import { CLIENT_FLAGS, goBytes, option, rawClient, request } from './nbdClient.ts'
 import { until } from './until.ts'
 
 const run = promisify(execFile)
+const track = killAfterEach()
 
 /** Runs a client tool; resolves with its output and exit code (never rejects on exit codes). */
 async function tool(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
@@ -93,7 +95,7 @@ describe('NBD export proven with real clients', () => {
     await mkdir(fuse)
     await mkdir(mnt)
     const file = join(fuse, 'disk')
-    const nf = spawn('nbdfuse', [file, `${nbd}/mir`], { stdio: 'ignore' })
+    const nf = track(spawn('nbdfuse', [file, `${nbd}/mir`], { stdio: 'ignore', detached: true }))
     let loop = ''
     try {
       await until('nbdfuse', async () => existsSync(file))

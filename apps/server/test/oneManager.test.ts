@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../src/server.ts'
+import { killAfterEach } from './children.ts'
 import { call, smallData } from './harness.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const track = killAfterEach()
 
 function start(dataDir: string) {
   return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
@@ -22,7 +24,8 @@ describe('one server per data directory (rule 80)', () => {
       let firstOpen = true
       try {
         const env = { ...process.env, TMPDIR: other, PLEXA_LOCK_DIR: join(other, 'locks') }
-        const second = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', data.dir, '--port', '0', '--nbd-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+        // should it start after all, it is killed after the test (rule 180)
+        const second = track(spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', data.dir, '--port', '0', '--nbd-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
         let out = ''
         second.stdout!.on('data', (d) => (out += d))
         second.stderr!.on('data', (d) => (out += d))

@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { startServer } from '../src/server.ts'
+import { killAfterEach } from './children.ts'
 import { smallData } from './harness.ts'
 import { until } from './until.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const MiB = 1 << 20
+const track = killAfterEach()
 
 function start(dataDir: string, demo: boolean, log: (l: string) => void = () => {}) {
   return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo, lab: demo, labRemote: false, log })
@@ -75,7 +77,7 @@ describe('starting on odd data directories (rule 83)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'plexa-srv-'))
     let child: ChildProcess | undefined
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--demo'], { stdio: 'ignore' })
+      child = track(spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--demo'], { stdio: 'ignore', detached: true }))
       const exited = new Promise((r) => child!.once('exit', r))
       const images = async () => {
         let n = 0
@@ -104,8 +106,9 @@ describe('starting on odd data directories (rule 83)', () => {
 describe('restart right after kill -9 (rule 104)', () => {
   it('I104 a server killed and not yet reaped leaves its locks to the next start at once', async () => {
     const data = await smallData()
-    // the shell execs sleep, which never reaps the server it started: once killed, it stays a zombie
-    const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${MAIN}" serve --data "${data.dir}" --port 0 --nbd-port 0 & echo "pid $!"; exec sleep 120`], { stdio: ['ignore', 'pipe', 'ignore'] })
+    // the shell execs sleep, which never reaps the server it started: once killed, it stays a zombie;
+    // the shell leads its own process group, so that the server goes with it after the test (rule 180)
+    const parent = track(spawn('sh', ['-c', `"${process.execPath}" --import tsx "${MAIN}" serve --data "${data.dir}" --port 0 --nbd-port 0 & echo "pid $!"; exec sleep 120`], { stdio: ['ignore', 'pipe', 'ignore'], detached: true }))
     try {
       let out = ''
       parent.stdout!.on('data', (d) => (out += d))

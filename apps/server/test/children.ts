@@ -1,0 +1,45 @@
+import type { ChildProcess } from 'node:child_process'
+import { afterEach, beforeEach } from 'vitest'
+
+/**
+ * Registers, in the calling test file, a hook that runs after every test whatever its outcome
+ * (passed, failed, timed out while still waiting on the process) and kills with SIGKILL each
+ * tracked process that still runs, with its whole process group when it was spawned `detached`
+ * (so a server a shell started goes too), then waits for it to exit. A process tracked after its
+ * test ended (the body of a test that timed out goes on running) is killed at once. Returns
+ * `track`, which a test calls on every process it spawns (rule 180).
+ */
+export function killAfterEach(): <C extends ChildProcess>(child: C) => C {
+  const running = new Set<ChildProcess>()
+  let testEnded = true
+  beforeEach(() => {
+    testEnded = false
+  })
+  afterEach(async () => {
+    testEnded = true
+    const all = [...running]
+    running.clear()
+    await Promise.all(all.map(killAndReap))
+  })
+  return (child) => {
+    if (testEnded) void killAndReap(child)
+    else running.add(child)
+    return child
+  }
+}
+
+/** Whether `child` has not exited yet. */
+export function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null
+}
+
+async function killAndReap(child: ChildProcess): Promise<void> {
+  if (!isRunning(child) || child.pid === undefined) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  try {
+    process.kill(-child.pid, 'SIGKILL') // its process group, when spawned detached
+  } catch {
+    child.kill('SIGKILL') // not a group leader: the process alone
+  }
+  await exited
+}
