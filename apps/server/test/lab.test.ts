@@ -44,8 +44,13 @@ describe('lab mode', () => {
       await post('/api/lab/load/stop', { dg: 'tdg', volume: 'mir' })
       await post('/api/lab/dgs/tdg/disks/disk02/restore')
       const r = await post('/api/dgs/tdg/disks/disk02/resync', { force: false })
-      expect(r.status).toBe(202)
-      await until('mir-02 ACTIVE', async () => (await plexState()).pl_state === 'ACTIVE')
+      // a refusal or a failed resync says which (its code and report), not only that mir-02 never came back
+      expect(r.status, JSON.stringify(r.body)).toBe(202)
+      const result = await until('the resync result', async () => {
+        const x = await call(t.url, 'GET', `/api/tasks/${r.body.taskId}/result`, { auth: t.adminToken })
+        return x.status === 200 && x.body
+      })
+      expect(result, JSON.stringify(result)).toMatchObject({ ok: true })
       expect(await plexState()).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
       const audit = (await call(t.url, 'GET', '/api/audit?limit=50', { auth: t.adminToken })).body.entries.map((e: { operation: string }) => e.operation)
       expect(audit).toContain('POST /api/lab/dgs/:dg/disks/:disk/fail')
