@@ -30,7 +30,6 @@ import {
   type VolumeSpec,
   assocLog,
   assocSubdisk,
-  assertUnlocked,
   dissociateSubdisk,
   makePlex,
   makeRecord,
@@ -43,14 +42,16 @@ import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
 import { type Config, type DmRecord, type PlRecord, type SdRecord, type VRecord, DG_PFLAG, PROFILES } from './records/types.ts'
-import type { Task, TaskKind } from './tasks/task.ts'
+import type { Task } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
-import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
-import { VolumeLogs } from './drl/volumeLogs.ts'
+import { StaleMaps, type StaleMapsImage, type StaleView } from './staleMaps.ts'
+export type { StaleView } from './staleMaps.ts'
+import { type DirtyView, VolumeLogs } from './drl/volumeLogs.ts'
 import type { FailureDecision } from './io/exceptionPolicy.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { PlexOps } from './plex/plexOps.ts'
+import { StartStop } from './volume/startStop.ts'
 import { regionBytes } from './resync/resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft, findRecord } from './txn.ts'
@@ -58,12 +59,10 @@ import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
 import { reportAs } from './failures.ts'
 import { isLogPlexRec, isServing } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
-import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, runSync } from './resync/regionCopy.ts'
+import { REGION_SECTORS, type SyncContext, type SyncReport } from './resync/regionCopy.ts'
 import { type VerifyReport, runVerify } from './resync/verify.ts'
-import { type StartPlan, planRecovery, planStart } from './resync/planStart.ts'
-import { runAttachCopy } from './resync/handOver.ts'
 import { fillSubdisk } from './resync/subdiskFill.ts'
-import { endReadWriteback, planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resync/resyncOps.ts'
+import { planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resync/resyncOps.ts'
 
 export { REGION_SECTORS } from './resync/regionCopy.ts'
 export type { SyncReport } from './resync/regionCopy.ts'
@@ -107,6 +106,8 @@ export class DiskGroup {
   private readonly detach: KernelDetach
   /** vxplex and vxmend (plex/plexOps.ts). */
   private readonly plex: PlexOps
+  /** vxvol start and stop (volume/startStop.ts). */
+  private readonly startStop: StartStop
   /** What the region copy, verify and plex copy use of the group (resync/). */
   private readonly sync: SyncContext
   private readonly opts: OpenOptions
@@ -231,8 +232,23 @@ export class DiskGroup {
       rebuildIoMap: () => this.rebuildIoMap(),
       assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
     }
+    this.startStop = new StartStop({
+      cfg: () => this.cfg,
+      vol: (name) => this.vol(name),
+      plexesOf: (vrid) => this.plexesOf(vrid),
+      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
+      runtime: (v) => this.runtime(v),
+      klog: this.klog,
+      stale: this.stale,
+      logs: this.logs,
+      enabledAt: this.enabledAt,
+      flushVolume: (v) => this.flushVolume(v),
+      sync: this.sync,
+      alert: (severity, code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity, code, message, object }),
+      report: this.warn,
+    })
     this.store.onCommit(() => this.rebuildIoMap())
-    this.store.onCommit(() => this.refreshDrls())
+    this.store.onCommit(() => this.logs.refresh(this.vols))
     this.store.onCommit((c) => this.announce(c))
   }
 
@@ -608,7 +624,7 @@ export class DiskGroup {
     return this.plex.mend(op, name, arg, opts)
   }
 
-  // ---------------------------------------------------------------- volume start/stop
+  // ---------------------------------------------------------------- volume start/stop (volume/startStop.ts)
 
   /**
    * vxvol start (D 28, 30-33, 36, 38): cleans up TEMP* plexes, enables CLEAN/ACTIVE plexes,
@@ -617,90 +633,7 @@ export class DiskGroup {
    * regions when those are known). Resolves when the volume is fully recovered.
    */
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
-    // Read the crash image of the DRL before the volume can take new writes.
-    const pre = this.cfg.volumes.find((x) => x.v_name === volume)
-    const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await this.logs.readCrashImage(pre) : undefined
-    let plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
-    const r = await this.transact('v.start', (d) => {
-      plan = planStart(d, volume, { wasWritten: (vrid) => this.klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false })
-      if (!opts.dryRun) for (const rid of plan.track) this.stale.track(rid)
-    }, opts)
-    const { crashed, needSync } = plan
-    if (opts.dryRun) return r
-    opts.onStarted?.(r)
-    const v = this.vol(volume)
-    const rt = this.runtime(v)
-    rt.dirtyMarked = this.klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined
-    const nRegions = Math.ceil(v.v_len / REGION_SECTORS)
-    // What a crash left inconsistent: the DRL's dirty regions, or everything without a usable log.
-    const recovery = planRecovery({ plan, len: v.v_len, rwbackOffset: v.v_rwback_offset, logged: logged?.regions })
-    const crashRegions = recovery.regions
-    if (recovery.fullResync) {
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_NOTSYNCED', message: `${v.v_name} crashed without a usable dirty region log: full resync`, object: v.v_name })
-    }
-    rt.drl ??= this.logs.create(v)
-    // The crash's dirty regions stay in the log until recovery has copied them.
-    const pinned = new Set<number>(crashed && logged ? logged.bits : [])
-    if (needSync && rt.drl && v.v_rwback_offset < v.v_len) {
-      // rule 121: what the NEEDSYNC recovery has to do is pinned in the log too, so a crash
-      // during it leaves all of it to the next start, not only the regions the log had dirty
-      const [a, b] = rt.drl.regionsOf(v.v_rwback_offset, v.v_len - v.v_rwback_offset)
-      for (let i = a; i <= b; i++) pinned.add(i)
-    }
-    if (rt.drl && pinned.size) await rt.drl.pin(pinned).catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not keep the crash's regions`, v.v_name))
-    else if (rt.drl) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${v.v_name} could not be cleaned`, v.v_name))
-    const plexes = this.plexesOf(v.v_rid)
-    // Stale plexes also missed whatever was in flight at the crash (a NEEDSYNC stop was clean).
-    // One without a stale map (a crash between its detach's commit and its map's write) stays
-    // untracked: stale everywhere, copied in full (rule 110).
-    for (const p of needSync ? [] : plexes.filter((x) => x.pl_tutil[0] === 'ATT' || x.pl_state === 'STALE' || x.pl_state === 'IOFAIL')) {
-      if (!crashRegions || crashRegions.size === nRegions) {
-        if (crashRegions) this.stale.setFull(p.pl_rid)
-      } else {
-        for (const g of crashRegions) this.stale.add(p.pl_rid, g, g)
-      }
-    }
-    await this.stale.persist()
-    let last = r
-    const active = plexes.filter((p) => p.pl_state === 'ACTIVE' && p.pl_tutil[0] !== 'ATT')
-    if (crashRegions && crashRegions.size > 0 && active.length > 1) {
-      // D 31 / F 53: recovery copies one source plex to all the others, for the crash regions only.
-      rt.rwback = crashRegions.clone()
-      const handle = this.startSync('recovery', v, [...crashRegions].map((g) => ({ v, region: g })), { force: true, rwback: true, among: active.map((p) => p.pl_rid) })
-      try {
-        await handle.done
-      } catch (e) {
-        // Rule 76: a recovery that cannot go on (its task failed) says so. The volume stays
-        // started, its reads still written back where it is not recovered (RWBACK), and its state
-        // is NEEDSYNC, not a SYNC that no task is doing: a forced resync or the next start finishes it.
-        await this.transact('v.recovery.failed', (d) => {
-          const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-          if (x && x.v_state === 'SYNC') x.v_state = 'NEEDSYNC'
-        }).catch(reportAs(this.warn, 'VM_MAPFRDWR', `${v.v_name} could not be marked NEEDSYNC after its recovery failed`, v.v_name))
-        this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_NOTSYNCED', message: `the recovery of ${v.v_name} failed: its plexes may differ where it did not reach; resync it`, object: v.v_name })
-        throw e
-      }
-      rt.drl?.unpin(pinned)
-      last = await this.transact('v.recovery.done', (d) => {
-        const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-        if (x && x.v_state === 'SYNC') endReadWriteback(x)
-      })
-      rt.rwback = undefined
-    } else if (v.v_state === 'SYNC') {
-      last = await this.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
-    }
-    // Rule 119: only the plexes this start made write targets, still in the life it gave them; a
-    // plex another operation (an attach, a resync's hand-over) is handing back meanwhile is theirs.
-    const mine = this.plexesOf(v.v_rid).filter((p) => plan.handBack.includes(p.pl_rid) && p.pl_tutil[0] === 'ATT' && this.enabledAt.get(p.pl_rid) === r.tid)
-    for (const pl of mine) {
-      try {
-        last = await runAttachCopy(this.sync, v, pl, 'recovery')
-      } catch (e) {
-        // the volume is started; a plex that cannot be recovered now stays STALE/IOFAIL
-        this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: isEngineError(e) ? e.code : 'VM_IO', message: `plex ${pl.pl_name} of ${v.v_name} could not be recovered at start`, object: pl.pl_name })
-      }
-    }
-    return last
+    return this.startStop.start(volume, opts)
   }
 
   /**
@@ -709,62 +642,18 @@ export class DiskGroup {
    */
   async stop(volume: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
-    const v = this.vol(volume)
-    assertUnlocked(v.v_tutil[0], volume)
-    if (v.v_kstate === 'DISABLED') fail('VM_INVALID_PARAM', `volume ${volume} is not started`)
-    const rt = this.runtime(v)
-    if (rt.tasks.size > 0 && !opts.force) fail('VM_BUSY', `volume ${volume} has a running task; abort it first`)
-    if (opts.dryRun) return this.transact('v.stop', (d) => stopVolume(d, d.vol(volume)), opts)
-    for (const t of rt.tasks) t.abort()
-    // Closing the gate: no new I/O starts once the kernel state leaves ENABLED.
-    if (v.v_kstate === 'ENABLED') await this.transact('v.stop', (d) => void (d.vol(volume).v_kstate = 'DETACHED'))
-    while (rt.inflight > 0 || rt.tasks.size > 0) await new Promise<void>((res) => rt.drained.push(res))
-    // a plex whose flush fails is detached (I78) rather than marked CLEAN over writes it may lose
-    const flushed = await this.flushVolume(v).then(() => true, () => false)
-    rt.unflushed = new RegionSet()
-    if (rt.drl && flushed) await rt.drl.cleanIdle().catch(reportAs(this.warn, 'VM_WRTDAERR', `the dirty region log of ${volume} could not be cleaned at its stop: a crash now recovers its dirty regions`, volume))
-    rt.drl?.dispose()
-    rt.drl = undefined
-    const r = await this.transact('v.stop', (d) => {
-      const x = d.vol(volume)
-      if (!flushed) {
-        // no plex made the last writes durable: the plexes may differ anywhere they were written,
-        // so the next start read-writebacks the whole volume (and the stop says why, below)
-        x.v_state = 'NEEDSYNC'
-        x.v_rwback_offset = 0
-      }
-      stopVolume(d, x)
-    })
-    if (flushed) await this.klog.markClean(v.v_rid).catch(reportAs(this.warn, 'VM_WRTDAERR', `the kernel log could not record ${volume} as stopped clean: the next import recovers it as crashed`, volume))
-    rt.dirtyMarked = undefined
-    rt.rwback = undefined
-    if (!flushed) fail('VM_IO', `volume ${volume} was stopped, but its last writes could not be flushed: the next start resynchronises it`)
-    return r
+    return this.startStop.stop(volume, opts)
   }
 
-  // ---------------------------------------------------------------- dirty region logging
-
-  /** Gives a started volume its DRL as soon as it has two data plexes and an enabled log. */
-  private refreshDrls(): void {
-    for (const [vrid, rt] of this.vols) {
-      if (rt.drl) continue
-      const v = this.cfg.volumes.find((x) => x.v_rid === vrid)
-      if (v && v.v_kstate === 'ENABLED') rt.drl = this.logs.create(v)
-    }
-  }
+  // ---------------------------------------------------------------- dirty region logging (drl/volumeLogs.ts) and stale maps
 
   /**
    * The DRL dirty map of a volume (drawn as a heatmap) and the bytes a crash recovery would copy
    * right now, per target plex.
    */
-  dirtyRegions(volume: string): { regionSectors: number; regions: number[]; recoveryBytes: number; logWrites: number } {
+  dirtyRegions(volume: string): DirtyView {
     const v = this.vol(volume)
-    const drl = this.vols.get(v.v_rid)?.drl
-    if (!drl) return { regionSectors: REGION_SECTORS, regions: [], recoveryBytes: 0, logWrites: 0 }
-    const regions = drl.dirtyRegions()
-    const bytes = regions.reduce((s, r) => s + Math.min(drl.regionSectors, v.v_len - r * drl.regionSectors), 0) * SECTOR_SIZE
-    const others = Math.max(0, this.plexesOf(v.v_rid).filter((p) => p.pl_state === 'ACTIVE').length - 1)
-    return { regionSectors: drl.regionSectors, regions, recoveryBytes: bytes * others, logWrites: drl.logWrites }
+    return this.logs.dirtyView(v, this.vols.get(v.v_rid)?.drl)
   }
 
   /**
@@ -773,12 +662,12 @@ export class DiskGroup {
    */
   staleRegions(plex: string): StaleView {
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
-    return this.staleView(pl)
+    return this.stale.view(pl, REGION_SECTORS)
   }
 
   /** The DRL dirty map of every started volume, by volume name. */
-  dirtyMaps(): Record<string, ReturnType<DiskGroup['dirtyRegions']>> {
-    const out: Record<string, ReturnType<DiskGroup['dirtyRegions']>> = {}
+  dirtyMaps(): Record<string, DirtyView> {
+    const out: Record<string, DirtyView> = {}
     for (const v of this.cfg.volumes) if (v.v_kstate === 'ENABLED') out[v.v_name] = this.dirtyRegions(v.v_name)
     return out
   }
@@ -787,16 +676,10 @@ export class DiskGroup {
   staleMaps(): Record<string, StaleView> {
     const out: Record<string, StaleView> = {}
     for (const pl of this.cfg.plexes) {
-      const v = this.staleView(pl)
+      const v = this.stale.view(pl, REGION_SECTORS)
       if (v.full || v.regions.length || v.syncErrors.length) out[pl.pl_name] = v
     }
     return out
-  }
-
-  private staleView(pl: PlRecord): StaleView {
-    const e = this.stale.get(pl.pl_rid)
-    const untracked = !e && (pl.pl_state === 'STALE' || pl.pl_state === 'IOFAIL' || pl.pl_state === 'EMPTY')
-    return { regionSectors: REGION_SECTORS, full: untracked || !!e?.full, regions: e ? [...e.regions] : [], syncErrors: e ? [...e.syncErr] : [] }
   }
 
   /** Cleans every idle dirty region of the volume's log now (what lazy cleaning does over time). */
@@ -923,11 +806,6 @@ export class DiskGroup {
     this.tasks.throttle(id, throttle)
   }
 
-  /** The region copy (resync/regionCopy.ts) of `work`, as a task of `kind`. */
-  private startSync(kind: TaskKind, v: VRecord, work: SyncItem[], o: SyncOptions): TaskHandle {
-    return runSync(this.sync, kind, v, work, o)
-  }
-
   /**
    * Rule 76: a copy's write that fails on a plex serving the volume is an I/O error of that plex
    * like a foreground one (the write policies: a kernel detach by default), not a stale region
@@ -1023,14 +901,6 @@ export class DiskGroup {
   }
 }
 
-/** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
-export interface StaleView {
-  regionSectors: number
-  full: boolean
-  regions: number[]
-  syncErrors: number[]
-}
-
 /** The dry run of a resync: how many regions and bytes it would copy. */
 export interface ResyncPlan {
   dryRun: true
@@ -1042,21 +912,4 @@ export interface ResyncPlan {
 export type TaskHandle<R = SyncReport> = Handle<R>
 
 
-
-/**
- * A stopped volume is CLEAN with CLEAN plexes, except one stopped in the middle of a
- * read-writeback (state SYNC, running or aborted): it stays NEEDSYNC with ACTIVE plexes and its
- * v_rwback_offset, and its next start finishes the job (rule 74).
- */
-function stopVolume(d: Draft, v: VRecord): void {
-  const needSync = v.v_state === 'SYNC' || v.v_state === 'NEEDSYNC'
-  for (const p of d.plexesOf(v)) {
-    if (p.pl_state === 'ACTIVE' && !needSync) p.pl_state = 'CLEAN'
-    p.pl_kstate = 'DISABLED'
-    p.pl_tflag &= ~0xf
-  }
-  v.v_kstate = 'DISABLED'
-  v.v_state = needSync ? 'NEEDSYNC' : 'CLEAN'
-  v.v_tflag = 0
-}
 

@@ -1,4 +1,5 @@
 import { CoalescedWriter } from './coalescedWriter.ts'
+import type { PlRecord } from './records/types.ts'
 import { RegionSet } from './regionSet.ts'
 
 /**
@@ -11,6 +12,14 @@ export interface StaleEntry {
   full: boolean
   regions: RegionSet
   syncErr: RegionSet
+}
+
+/** A plex's stale regions: everything (`full`), or the regions it missed, and resync errors. */
+export interface StaleView {
+  regionSectors: number
+  full: boolean
+  regions: number[]
+  syncErrors: number[]
 }
 
 export interface StaleMapsImage {
@@ -35,6 +44,16 @@ export class StaleMaps {
 
   get(rid: number): StaleEntry | undefined {
     return this.map.get(rid)
+  }
+
+  /**
+   * What is stale on plex `pl` (drawn over the address space), in regions of `regionSectors`: a
+   * plex without an entry is stale everywhere when its state says so (STALE, IOFAIL, EMPTY).
+   */
+  view(pl: PlRecord, regionSectors: number): StaleView {
+    const e = this.map.get(pl.pl_rid)
+    const untracked = !e && (pl.pl_state === 'STALE' || pl.pl_state === 'IOFAIL' || pl.pl_state === 'EMPTY')
+    return { regionSectors, full: untracked || !!e?.full, regions: e ? [...e.regions] : [], syncErrors: e ? [...e.syncErr] : [] }
   }
 
   /** Starts tracking a plex that just stopped receiving writes and was current until now. */

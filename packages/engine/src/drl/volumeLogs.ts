@@ -29,6 +29,14 @@ export interface DrlContext {
   report: ReportFailure
 }
 
+/** A volume's dirty regions, what their recovery would copy, and the log writes so far. */
+export interface DirtyView {
+  regionSectors: number
+  regions: number[]
+  recoveryBytes: number
+  logWrites: number
+}
+
 /**
  * The dirty region logs of a group's volumes (SEMANTICS.md 1.12, checklist F): which log
  * subdisks a volume can log to, a `DirtyRegionLog` for a started volume that has two data plexes
@@ -91,6 +99,27 @@ export class VolumeLogs {
         }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
       },
     })
+  }
+
+  /** Gives each started volume without a DRL one, as soon as it has two data plexes and an enabled log. */
+  refresh(volumes: ReadonlyMap<number, { drl: DirtyRegionLog | undefined }>): void {
+    for (const [vrid, rt] of volumes) {
+      if (rt.drl) continue
+      const v = this.ctx.cfg().volumes.find((x) => x.v_rid === vrid)
+      if (v && v.v_kstate === 'ENABLED') rt.drl = this.create(v)
+    }
+  }
+
+  /**
+   * The dirty map of volume `v`'s DRL (drawn as a heatmap) and the bytes a crash recovery would
+   * copy right now, to all its target plexes.
+   */
+  dirtyView(v: VRecord, drl: DirtyRegionLog | undefined): DirtyView {
+    if (!drl) return { regionSectors: this.ctx.regionSectors, regions: [], recoveryBytes: 0, logWrites: 0 }
+    const regions = drl.dirtyRegions()
+    const bytes = regions.reduce((s, r) => s + Math.min(drl.regionSectors, v.v_len - r * drl.regionSectors), 0) * SECTOR_SIZE
+    const others = Math.max(0, this.ctx.plexesOf(v.v_rid).filter((p) => p.pl_state === 'ACTIVE').length - 1)
+    return { regionSectors: drl.regionSectors, regions, recoveryBytes: bytes * others, logWrites: drl.logWrites }
   }
 
   /**
