@@ -38,31 +38,30 @@ import {
   removeRecord,
   renameRecord,
 } from './recordOps.ts'
-import { checkBoolean, checkName, checkOneOf } from './records/validate.ts'
+import { checkName, checkOneOf } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
 import { type Config, type DmRecord, type PlRecord, type SdRecord, type VRecord, DG_PFLAG, PROFILES } from './records/types.ts'
 import type { Task } from './tasks/task.ts'
-import { type TaskHandle as Handle, TaskRegistry, checkThrottle } from './tasks/taskRegistry.ts'
+import { type TaskHandle as Handle, TaskRegistry } from './tasks/taskRegistry.ts'
 import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage, type StaleView } from './staleMaps.ts'
 export type { StaleView } from './staleMaps.ts'
 import { type DirtyView, VolumeLogs } from './drl/volumeLogs.ts'
-import type { FailureDecision } from './io/exceptionPolicy.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { PlexOps } from './plex/plexOps.ts'
 import { StartStop } from './volume/startStop.ts'
-import { regionBytes } from './resync/resyncPlan.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft, findRecord } from './txn.ts'
 import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
 import { reportAs } from './failures.ts'
-import { isLogPlexRec, isServing } from './records/plexState.ts'
+import { isLogPlexRec } from './records/plexState.ts'
 import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
 import { REGION_SECTORS, type SyncContext, type SyncReport } from './resync/regionCopy.ts'
-import { type VerifyReport, runVerify } from './resync/verify.ts'
+import type { VerifyReport } from './resync/verify.ts'
 import { fillSubdisk } from './resync/subdiskFill.ts'
-import { planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resync/resyncOps.ts'
+import { type ResyncPlan, ResyncService } from './resync/resyncService.ts'
+export type { ResyncPlan } from './resync/resyncService.ts'
 
 export { REGION_SECTORS } from './resync/regionCopy.ts'
 export type { SyncReport } from './resync/regionCopy.ts'
@@ -108,6 +107,8 @@ export class DiskGroup {
   private readonly plex: PlexOps
   /** vxvol start and stop (volume/startStop.ts). */
   private readonly startStop: StartStop
+  /** Resync, verify, repair and the resume of interrupted resyncs (resync/resyncService.ts). */
+  private readonly resync: ResyncService
   /** What the region copy, verify and plex copy use of the group (resync/). */
   private readonly sync: SyncContext
   private readonly opts: OpenOptions
@@ -116,7 +117,7 @@ export class DiskGroup {
   private mapSeq: number
   /**
    * The tid of the commit that last made each plex ENABLED: a kernel error decided before it was
-   * about the plex's earlier, since-detached life (`kernelError`).
+   * about the plex's earlier, since-detached life (io/kernelDetach.ts).
    */
   private readonly enabledAt = new Map<number, number>()
   /** The volumes' dirty region logs (drl/volumeLogs.ts). */
@@ -176,7 +177,7 @@ export class DiskGroup {
       writePlex: (p, s, data) => this.plexIo.write(p, s, data),
       flushPlex: (p) => this.flushPlex(p),
       ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
-      copyWriteFailed: (v, p, err, g) => this.copyWriteFailed(v, p, err, g),
+      copyWriteFailed: (v, p, err, g) => this.resync.copyWriteFailed(v, p, err, g),
       report: this.warn,
     }
     this.logs = new VolumeLogs({
@@ -246,6 +247,17 @@ export class DiskGroup {
       sync: this.sync,
       alert: (severity, code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity, code, message, object }),
       report: this.warn,
+    })
+    this.resync = new ResyncService({
+      sync: this.sync,
+      klog: this.klog,
+      group: () => this.name,
+      assertOnline: () => this.assertOnline(),
+      busy: () => this.txBusy,
+      vol: (name) => this.vol(name),
+      hasDevice: (dmRid) => this.ioMap.device(dmRid) !== undefined,
+      failures: this.detach,
+      ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
     })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.logs.refresh(this.vols))
@@ -750,16 +762,6 @@ export class DiskGroup {
     this.volumeIo.ioError(v, p, op, extent(s, n), err)
   }
 
-  /** The exception policy for a failed I/O (io/kernelDetach.ts). */
-  private decideFailure(v: VRecord, op: 'read' | 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision {
-    return this.detach.decide(v, op, targets, failed)
-  }
-
-  /** Records what an I/O error's decision does (io/kernelDetach.ts). */
-  private kernelError(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void> {
-    return this.detach.record(v, failed, decision, regions)
-  }
-
   // ---------------------------------------------------------------- tasks
 
   /** Resyncs that were under way when the group was last closed or crashed. */
@@ -773,15 +775,7 @@ export class DiskGroup {
    * started; a resync whose volume is not stays recorded.
    */
   async resumeInterrupted(): Promise<TaskHandle[]> {
-    const out: TaskHandle[] = []
-    for (const t of [...(this.klog.tasks ?? [])]) {
-      const v = t.kind === 'resyncVolume' ? this.cfg.volumes.find((x) => x.v_name === t.target) : undefined
-      if (t.kind === 'resyncVolume' && v?.v_kstate !== 'ENABLED') continue
-      this.klog.tasks = (this.klog.tasks ?? []).filter((x) => x !== t)
-      const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
-      out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, opts) : await this.resyncDisk(t.target, t.force, { ...opts, ...(t.mode ? { mode: t.mode } : {}) }))
-    }
-    return out
+    return this.resync.resumeInterrupted()
   }
 
   /** Running tasks. */
@@ -806,16 +800,7 @@ export class DiskGroup {
     this.tasks.throttle(id, throttle)
   }
 
-  /**
-   * Rule 76: a copy's write that fails on a plex serving the volume is an I/O error of that plex
-   * like a foreground one (the write policies: a kernel detach by default), not a stale region
-   * left on a plex that still looks current to every check.
-   */
-  private async copyWriteFailed(v: VRecord, pl: PlRecord, err: unknown, g: number): Promise<void> {
-    this.ioError(v, pl, 'write', g * REGION_SECTORS, Math.min(REGION_SECTORS, v.v_len - g * REGION_SECTORS), err)
-    const serving = this.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE')
-    await this.kernelError(v, [pl.pl_rid], this.decideFailure(v, 'write', serving, new Set([pl.pl_rid])), [g])
-  }
+  // ---------------------------------------------------------------- resync, verify, repair (resync/resyncService.ts)
 
   /**
    * vxvol resync / lvm_resynclv: `force` false copies a good copy to the stale copies of every
@@ -823,32 +808,17 @@ export class DiskGroup {
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
   async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    const v = this.checkResyncVolume(volume, force)
-    const throttle = checkThrottle(opts.throttle)
-    return startVolumeResync(this.sync, v, force, { throttle, skip: opts.skip ?? 0 })
-  }
-
-  private checkResyncVolume(volume: string, force: boolean): VRecord {
-    this.assertOnline()
-    checkBoolean(force, 'force')
-    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
-    const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    return v
+    return this.resync.resyncVolume(volume, force, opts)
   }
 
   /** What `resyncVolume` would copy, changing nothing (its dry run). */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {
-    const v = this.checkResyncVolume(volume, force)
-    const { regions } = planVolumeResync(this.sync, v, force)
-    return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
+    return this.resync.planResyncVolume(volume, force)
   }
 
   /** What `resyncDisk` would copy, changing nothing (its dry run). */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
-    const { dm } = this.checkResyncDisk(disk, force, 'strict')
-    const { work } = planDiskResync(this.sync, dm.dm_rid, force)
-    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
+    return this.resync.planResyncDisk(disk, force)
   }
 
   /**
@@ -859,21 +829,7 @@ export class DiskGroup {
    * leaves something stale; 'faithful' returns success as AIX does.
    */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    const { dm, mode } = this.checkResyncDisk(disk, force, opts.mode)
-    const throttle = checkThrottle(opts.throttle)
-    return startDiskResync(this.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
-  }
-
-  private checkResyncDisk(disk: string, force: boolean, modeArg: unknown) {
-    this.assertOnline()
-    if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
-    checkBoolean(force, 'force')
-    const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
-    if (this.txBusy) fail('VM_BUSY', `a configuration transaction holds disk group ${this.name}`)
-    const dm = this.cfg.disks.find((d) => d.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk} in ${this.name}`)
-    // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
-    if (!this.ioMap.device(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
-    return { dm, mode }
+    return this.resync.resyncDisk(disk, force, opts)
   }
 
   /**
@@ -881,31 +837,13 @@ export class DiskGroup {
    * regions where they differ (offset, length, which plexes agree with which).
    */
   async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
-    this.assertOnline()
-    const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    return runVerify(this.sync, v)
+    return this.resync.verify(volume)
   }
 
   /** Copies plex `source` over every other plex for the chosen regions (default: all). */
   async repair(volume: string, source: string, regions?: number[]): Promise<TaskHandle> {
-    this.assertOnline()
-    const v = this.vol(volume)
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${volume} is not started`)
-    const src = this.plexesOf(v.v_rid).find((p) => p.pl_name === source) ?? fail('VM_INVALID_PARAM', `${source} is not a plex of ${volume}`)
-    if (src.pl_kstate !== 'ENABLED' || src.pl_state !== 'ACTIVE') fail('VM_INVALID_PARAM', `${source} is not an ACTIVE, ENABLED plex`)
-    const n = Math.ceil(v.v_len / REGION_SECTORS)
-    const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
-    if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
-    return startRepair(this.sync, v, src, list)
+    return this.resync.repair(volume, source, regions)
   }
-}
-
-/** The dry run of a resync: how many regions and bytes it would copy. */
-export interface ResyncPlan {
-  dryRun: true
-  regions: number
-  bytes: number
 }
 
 /** A started long-running operation: its task id, and a promise of its outcome (a resync's report by default). */

@@ -1,0 +1,154 @@
+import type { KernelLog } from '../config/kernelLog.ts'
+import { fail } from '../errors.ts'
+import type { FailureDecision } from '../io/exceptionPolicy.ts'
+import { checkStarted } from '../io/volumeIo.ts'
+import { isServing } from '../records/plexState.ts'
+import { checkBoolean, checkOneOf } from '../records/validate.ts'
+import type { DmRecord, PlRecord, VRecord } from '../records/types.ts'
+import { type TaskHandle, checkThrottle } from '../tasks/taskRegistry.ts'
+import { REGION_SECTORS, type SyncContext, type SyncReport, regionSpan } from './regionCopy.ts'
+import { planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
+import { regionBytes } from './resyncPlan.ts'
+import { type VerifyReport, runVerify } from './verify.ts'
+
+/** The dry run of a resync: how many regions and bytes it would copy. */
+export interface ResyncPlan {
+  dryRun: true
+  regions: number
+  bytes: number
+}
+
+/** What the resync operations need of the group beyond the region copy's `SyncContext`. */
+export interface ResyncContext {
+  sync: SyncContext
+  klog: KernelLog
+  /** The group's name (for messages). */
+  group(): string
+  /** Refuses when the group is closed or forced offline. */
+  assertOnline(): void
+  /** True while a configuration transaction holds the group. */
+  busy(): boolean
+  /** The volume named `name` (VM_NOT_FOUND otherwise). */
+  vol(name: string): VRecord
+  /** Does disk `dmRid` have a device? */
+  hasDevice(dmRid: number): boolean
+  /** The exception policy and the kernel detach (io/kernelDetach.ts). */
+  failures: {
+    decide(v: VRecord, op: 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision
+    record(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void>
+  }
+  /** Reports a failed plex I/O (an `io.error` event). */
+  ioError(v: VRecord, p: PlRecord, op: 'write', s: number, n: number, err: unknown): void
+}
+
+/**
+ * The resync operations of a group (vxvol resync, lvm_resyncpv, verify, repair, the resume of an
+ * interrupted resync): each checks its arguments and the group, then starts the copy
+ * (resync/resyncOps.ts, verify.ts) as a task.
+ */
+export class ResyncService {
+  private readonly ctx: ResyncContext
+
+  constructor(ctx: ResyncContext) {
+    this.ctx = ctx
+  }
+
+  /** What every resync checks after the group and its target's name: `force`, and no transaction holding the group. */
+  private checkForceAndBusy(force: unknown): void {
+    checkBoolean(force, 'force')
+    if (this.ctx.busy()) fail('VM_BUSY', `a configuration transaction holds disk group ${this.ctx.group()}`)
+  }
+
+  private checkVolume(volume: string, force: boolean): VRecord {
+    this.ctx.assertOnline()
+    this.checkForceAndBusy(force)
+    return checkStarted(this.ctx.vol(volume))
+  }
+
+  private checkDisk(disk: string, force: boolean, modeArg: unknown): { dm: DmRecord; mode: 'strict' | 'faithful' } {
+    this.ctx.assertOnline()
+    if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
+    const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
+    this.checkForceAndBusy(force)
+    const dm = this.ctx.sync.cfg().disks.find((d) => d.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk} in ${this.ctx.group()}`)
+    // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
+    if (!this.ctx.hasDevice(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
+    return { dm, mode }
+  }
+
+  /** vxvol resync / lvm_resynclv of a started volume (resync/resyncOps.ts). */
+  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
+    const v = this.checkVolume(volume, force)
+    const throttle = checkThrottle(opts.throttle)
+    return startVolumeResync(this.ctx.sync, v, force, { throttle, skip: opts.skip ?? 0 })
+  }
+
+  /** What `resyncVolume` would copy, changing nothing. */
+  planResyncVolume(volume: string, force: boolean): ResyncPlan {
+    const v = this.checkVolume(volume, force)
+    const { regions } = planVolumeResync(this.ctx.sync, v, force)
+    return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
+  }
+
+  /** lvm_resyncpv of one disk (resync/resyncOps.ts). */
+  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
+    const { dm, mode } = this.checkDisk(disk, force, opts.mode)
+    const throttle = checkThrottle(opts.throttle)
+    return startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
+  }
+
+  /** What `resyncDisk` would copy, changing nothing. */
+  planResyncDisk(disk: string, force: boolean): ResyncPlan {
+    const { dm } = this.checkDisk(disk, force, 'strict')
+    const { work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
+    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
+  }
+
+  /** Compares every plex of a started volume region by region, changing nothing (resync/verify.ts). */
+  async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
+    this.ctx.assertOnline()
+    return runVerify(this.ctx.sync, checkStarted(this.ctx.vol(volume)))
+  }
+
+  /** Copies plex `source` over every other plex for the chosen regions (default: all). */
+  async repair(volume: string, source: string, regions?: number[]): Promise<TaskHandle<SyncReport>> {
+    this.ctx.assertOnline()
+    const v = checkStarted(this.ctx.vol(volume))
+    const src = this.ctx.sync.plexesOf(v.v_rid).find((p) => p.pl_name === source) ?? fail('VM_INVALID_PARAM', `${source} is not a plex of ${volume}`)
+    if (src.pl_kstate !== 'ENABLED' || src.pl_state !== 'ACTIVE') fail('VM_INVALID_PARAM', `${source} is not an ACTIVE, ENABLED plex`)
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
+    if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
+    return startRepair(this.ctx.sync, v, src, list)
+  }
+
+  /**
+   * Continues the resyncs the kernel log records as interrupted, from their checkpoints; one
+   * whose volume is not started stays recorded.
+   */
+  async resumeInterrupted(): Promise<Array<TaskHandle<SyncReport>>> {
+    const { klog } = this.ctx
+    const out: Array<TaskHandle<SyncReport>> = []
+    for (const t of [...(klog.tasks ?? [])]) {
+      const v = t.kind === 'resyncVolume' ? this.ctx.sync.cfg().volumes.find((x) => x.v_name === t.target) : undefined
+      if (t.kind === 'resyncVolume' && v?.v_kstate !== 'ENABLED') continue
+      klog.removeTask(t)
+      const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
+      out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, opts) : await this.resyncDisk(t.target, t.force, { ...opts, ...(t.mode ? { mode: t.mode } : {}) }))
+    }
+    return out
+  }
+
+  /**
+   * Rule 76: a copy's write that fails on a plex serving the volume is an I/O error of that plex
+   * like a foreground one (the write policies: a kernel detach by default), not a stale region
+   * left on a plex that still looks current to every check.
+   */
+  async copyWriteFailed(v: VRecord, pl: PlRecord, err: unknown, g: number): Promise<void> {
+    const { s, n } = regionSpan(v.v_len, g)
+    this.ctx.ioError(v, pl, 'write', s, n, err)
+    const serving = this.ctx.sync.plexesOf(v.v_rid).filter((x) => isServing(x) && x.pl_state === 'ACTIVE')
+    const { failures } = this.ctx
+    await failures.record(v, [pl.pl_rid], failures.decide(v, 'write', serving, new Set([pl.pl_rid])), [g])
+  }
+}
