@@ -7,7 +7,7 @@ import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
 import { DiskSet } from './disk/diskSet.ts'
 import { type DiskSpec, checkDiskSpec } from './disk/vmDisk.ts'
 import { type DiskContext, type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/diskOps.ts'
-import { type CreateOptions, type ImportOptions, type OpenOptions, type OpenedGroup, type UnusableDisk, sleepOf } from './lifecycle/options.ts'
+import { type CreateOptions, type ImportOptions, type OpenOptions, type OpenedGroup, type UnusableDisk, idSourceOf, sleepOf } from './lifecycle/options.ts'
 import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
 import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/import.ts'
 import { type EngineErrorCode, fail, isEngineError } from './errors.ts'
@@ -230,6 +230,7 @@ export class DiskGroup {
       disks: this.disks,
       stale: this.stale,
       me: thisImporter(init.opts.host),
+      ids: idSourceOf(init.opts),
       rebuildIoMap: () => this.rebuildIoMap(),
       assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
     }

@@ -11,7 +11,7 @@ import { SECTOR_SIZE } from '../units.ts'
 import type { DiskSet } from './diskSet.ts'
 import { type DiskHeader, writeHeader } from './privateRegion.ts'
 import { assertNoData } from './probe.ts'
-import { type DiskSpec, initDisk, newDiskId, newDmRecord } from './vmDisk.ts'
+import { type DiskSpec, type IdSource, groupIds, initDisk, newDiskId, newDmRecord } from './vmDisk.ts'
 
 /** What the disk operations need of the group. */
 export interface DiskContext {
@@ -22,6 +22,8 @@ export interface DiskContext {
   stale: StaleMaps
   /** This manager, as the disk headers record it. */
   me: Importer
+  /** Where new disk ids come from (the group's clock and randomness). */
+  ids: IdSource
   /** Builds the I/O map anew from the disk set (io/ioMap.ts). */
   rebuildIoMap(): void
   /** Refuses taking `pl` away from its started volume when no other plex holds every region current (rule 117). */
@@ -46,7 +48,7 @@ export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOpti
     await assertNoData(spec.device, opts.force)
     const cfg = ctx.cfg()
     const tmp = structuredClone(cfg)
-    const { dm, header } = await initDisk(tmp, spec, cfg.dg.dg_dgid, cfg.dg.dg_name, ctx.me)
+    const { dm, header } = await initDisk(tmp, spec, cfg.dg.dg_dgid, cfg.dg.dg_name, ctx.me, ctx.ids)
     ctx.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
     try {
       const r = await ctx.transact('dg.adddisk', (d) => {
@@ -104,7 +106,7 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
     await assertNoData(device, opts.force)
     // Validate before touching the new device.
     await ctx.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
-    const diskid = newDiskId()
+    const diskid = newDiskId(ctx.ids, groupIds(cfg))
     const header: DiskHeader = { version: 1, diskid, dgid: cfg.dg.dg_dgid, dgname: cfg.dg.dg_name, dmname: name, privLen, pubOffset: privLen, pubLen, hostid: ctx.me.hostid, pid: ctx.me.pid }
     await writeHeader(device, header)
     const old = ctx.disks.get(dm.dm_rid)

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
+import type { Clock } from '../clock.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
 import type { Importer } from '../locks.ts'
+import type { Random } from '../random.ts'
 import { type Config, type DmRecord, emptyUtil } from '../records/types.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import { type DiskHeader, DEFAULT_PRIV_LEN, MIN_PRIV_LEN, writeHeader } from './privateRegion.ts'
@@ -15,9 +15,32 @@ export interface DiskSpec {
   privLen?: number
 }
 
-/** A new disk id (or disk group id): time, a random part and the host, as VxVM's. */
-export function newDiskId(): string {
-  return `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 8)}.${hostname()}`.slice(0, 64)
+/** Where new disk ids come from: the group's injected clock and randomness, and its host (OpenOptions). */
+export interface IdSource {
+  clock: Clock
+  random: Random
+  /** The host as the disk headers name the importer (`Importer.hostid`). */
+  host: string
+}
+
+/**
+ * A new disk id (or disk group id), as VxVM's: the clock's time in seconds, 32 random bits (8 hex
+ * digits) and the host, at most 64 characters. Never one of `taken` (the group's ids): on a clash
+ * the random part counts on, so a seeded source gives the same ids every run and they stay unique.
+ */
+export function newDiskId(src: IdSource, taken: Iterable<string> = []): string {
+  const used = new Set(taken)
+  const seconds = Math.floor(src.clock.now() / 1000)
+  const r = Math.floor(src.random() * 2 ** 32)
+  for (let k = 0; ; k++) {
+    const id = `${seconds}.${((r + k) % 2 ** 32).toString(16).padStart(8, '0')}.${src.host}`.slice(0, 64)
+    if (!used.has(id)) return id
+  }
+}
+
+/** The ids a new disk id must differ from: the group's and its disks'. */
+export function groupIds(c: Config): string[] {
+  return [c.dg.dg_dgid, ...c.disks.map((d) => d.dm_diskid)]
 }
 
 /** The disk media record of a device that becomes disk `spec.name` (private region first, public region after it). */
@@ -52,11 +75,11 @@ export function checkDiskSpec(spec: DiskSpec): void {
 }
 
 /** Writes a VM disk header (private region at offset 0, public region after it) and adds the disk's record to `c`. */
-export async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer): Promise<{ dm: DmRecord; header: DiskHeader }> {
+export async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer, ids: IdSource): Promise<{ dm: DmRecord; header: DiskHeader }> {
   checkDiskSpec(spec)
   const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
-  const diskid = newDiskId()
+  const diskid = newDiskId(ids, groupIds(c))
   const dm = newDmRecord(c, spec, diskid)
   const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
   await writeHeader(spec.device, header)

@@ -6,7 +6,7 @@ import { fail } from '../errors.ts'
 import { acquireDeviceLocks, thisImporter } from '../locks.ts'
 import { checkName, checkOneOf } from '../records/validate.ts'
 import { type Config, type Profile, PROFILES, emptyUtil } from '../records/types.ts'
-import type { CreateOptions, OpenedGroup } from './options.ts'
+import { type CreateOptions, type OpenedGroup, idSourceOf } from './options.ts'
 
 /** vxdg init's arguments: a profile, a group name and at least one disk, every name valid and unique. */
 export function checkCreateOptions(opts: CreateOptions): void {
@@ -29,11 +29,12 @@ export async function createGroup(opts: CreateOptions): Promise<OpenedGroup> {
   const release = await acquireDeviceLocks(opts.disks.map((d) => d.device))
   try {
     for (const d of opts.disks) await assertNoData(d.device, opts.force)
-    const dgid = newDiskId()
+    const ids = idSourceOf(opts)
+    const dgid = newDiskId(ids)
     const cfg = emptyConfig(opts.name, dgid, opts.profile ?? 'classic')
     const disks = new Map<number, DiskRuntime>()
     for (const spec of opts.disks) {
-      const { dm, header } = await initDisk(cfg, spec, dgid, opts.name, thisImporter(opts.host))
+      const { dm, header } = await initDisk(cfg, spec, dgid, opts.name, thisImporter(opts.host), ids)
       disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
     }
     // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.

@@ -1,13 +1,17 @@
-import type { Clock } from '../clock.ts'
+import { type Clock, systemClock } from '../clock.ts'
 import type { KernelLogImage } from '../config/kernelLog.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
-import type { DiskSpec } from '../disk/vmDisk.ts'
+import type { DiskSpec, IdSource } from '../disk/vmDisk.ts'
 import type { DiskRuntime } from '../disk/diskSet.ts'
+import { thisImporter } from '../locks.ts'
+import { type Random, systemRandom } from '../random.ts'
 import type { Config, Profile } from '../records/types.ts'
 import type { StaleMapsImage } from '../staleMaps.ts'
 
 export interface OpenOptions {
   clock?: Clock
+  /** Randomness of the new disk and disk group ids (with the clock's time); the system's cryptographic generator by default. */
+  random?: Random
   /** Waits `ms` of clock time (task throttling); real timers by default. */
   sleep?: (ms: number) => Promise<void>
   /**
@@ -78,6 +82,11 @@ export interface OpenedGroup {
   maps?: { seq: number; image: StaleMapsImage }
   /** The disks import could not use (NODEVICE). */
   unusable?: UnusableDisk[]
+}
+
+/** Where the group's new disk ids come from: the clock and randomness of `opts` and this host. */
+export function idSourceOf(opts: OpenOptions): IdSource {
+  return { clock: opts.clock ?? systemClock, random: opts.random ?? systemRandom, host: thisImporter(opts.host).hostid }
 }
 
 /** The sleep of `opts` (task throttling, import's wait for a dead manager): real timers by default. */
