@@ -36,7 +36,7 @@ export interface BlockDevice {
 /** How a write is issued; a device that has no choice to make ignores it. */
 export interface WriteOptions {
   /**
-   * The caller issues another device's write alongside this one (a mirrored write's other plex)
+   * The caller issues other devices' writes alongside this one (a mirrored write's other plexes)
    * and wants them to overlap: a device that could do the write on the calling thread (the image
    * file's fast path) hands it to a thread of its own instead.
    */

@@ -75,13 +75,14 @@ export class PlexIo {
 
   /**
    * Writes `data` at sector `s` of every plex of `targets` at once (a mirrored write, rule 176),
-   * one promise each: when there are several, every plex but the last is asked to overlap (an
-   * image file then writes on libuv's threadpool), so the last one's write, which may run on the
-   * calling thread, does not wait for the others' to finish first. Callers order what must come
-   * before the data (kernel log, stale map, DRL bit) before they call this.
+   * one promise each: when there are several, each is asked to overlap (an image file then writes
+   * on libuv's threadpool), so the plexes' writes proceed together instead of one after the other
+   * on the calling thread, which stays free meanwhile. Callers order what must come before the
+   * data (kernel log, stale map, DRL bit) before they call this.
    */
   writeEach(targets: readonly PlRecord[], s: number, data: Uint8Array): Promise<void>[] {
-    return targets.map((p, i) => this.write(p, s, data, i < targets.length - 1 ? OVERLAP : undefined))
+    const opts = targets.length > 1 ? OVERLAP : undefined
+    return targets.map((p) => this.write(p, s, data, opts))
   }
 
   /** Flushes every device holding a subdisk of plex `p`. */
