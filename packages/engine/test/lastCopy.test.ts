@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_OFFSET } from '../src/disk/privateRegion.ts'
-import { type DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { EXCEPTION_POLICY, PL_PFLAG } from '../src/records/types.ts'
-import { expectCode, memoryGroup, pattern, publicRegion, rec, recordEvents } from './harness.ts'
+import { expectCode, memoryGroup, pattern, plexImage, publicRegion, rec, recordEvents } from './harness.ts'
 
 const LEN = 8 * REGION_SECTORS
 const REGION = REGION_SECTORS * 512
@@ -199,6 +200,55 @@ describe('the last data plex of a volume with a DRL log fails a write (I192)', (
     await dg.write('v1', REGION, next)
     await dg.flush('v1')
     expect((await dg.read('v1', REGION, 4096)).equals(next)).toBe(true)
+    await dg.close()
+  })
+})
+
+describe('a write failing on the last current plex while another is being attached (I193)', () => {
+  it('I193: the plex being attached took the write the kept copy does not hold: it is stale there, so it is never enabled over other bytes; the next start recovers it', async () => {
+    const devices: BlockDevice[] = [createFaultyDevice(createMemoryDevice(32 << 20)), createMemoryDevice(32 << 20), createMemoryDevice(32 << 20)]
+    // one region per copy step, so the attach copy pauses after its first region (rule 160)
+    const dg = await DiskGroup.create({ name: 'lc', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })), copyUnitRegions: 1 })
+    const g = { dg, devices }
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    await dg.write('v1', 0, pattern(LEN * 512, 5))
+    await dg.flush('v1')
+    await dg.detachPlex('v1-02')
+    // v1-02 misses regions 0 and 1; its attach copies region 0, then pauses
+    await dg.write('v1', 0, pattern(2 * REGION, 6))
+    await dg.flush('v1')
+    const paused = new Promise<string>((resolve) => {
+      const off = dg.subscribe((e) => {
+        if (e.type === 'task.progress' && e.kind === 'attach' && e.doneBytes > 0) {
+          off()
+          dg.pauseTask(e.taskId)
+          resolve(e.taskId)
+        }
+      })
+    })
+    const attached = dg.attachPlex('v1', 'v1-02').then(() => 'ok', (e: { code?: string }) => e.code)
+    const task = await paused
+    expect(dg.staleRegions('v1-02').regions).toEqual([1])
+    // a write to region 0 fails on v1-01, the only current copy; v1-02, a write target, takes it
+    const d1 = g.devices[0] as FaultyDevice
+    const off = d1.addFault({ ops: ['write'], range: publicRegion(dg, 'disk01'), times: 1 })
+    await expectCode(dg.write('v1', 0, Buffer.alloc(4096, 0xee)), 'VM_IO')
+    off()
+    expect(dg.staleRegions('v1-02').regions).toContain(0)
+    // (the failure detached the volume, v1-01 being its only complete plex: that ends the copy)
+    if (dg.listTasks().some((t) => t.taskId === task)) dg.resumeTask(task)
+    const outcome = await attached
+    expect(outcome).toBe('VM_NOTSYNCED')
+    expect(rec(dg, 'v1-02').pl_state).not.toBe('ACTIVE')
+    // the volume is brought back (the failure detached it: v1-01 was its only complete plex) and
+    // its start recovers v1-02 from v1-01: both current, the same bytes
+    await dg.stop('v1', { force: true }).catch(() => {})
+    await dg.start('v1')
+    expect(rec(dg, 'v1-02')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+    const [a, b] = await Promise.all(['v1-01', 'v1-02'].map((p) => plexImage(dg, g.devices, p)))
+    expect(a!.equals(b!)).toBe(true)
+    expect((await (await dg.verify('v1')).done).mismatches).toEqual([])
     await dg.close()
   })
 })

@@ -238,6 +238,14 @@ export class VolumeIo {
         this.ctx.stale.track(p.pl_rid)
         this.ctx.stale.add(p.pl_rid, first, last)
       }
+      // A write-only target (a plex being attached or handed back) took the write the kept copy
+      // may not hold: it is stale there too, so its hand-over copies the region again instead of
+      // enabling it over other bytes (rule 193).
+      for (const p of now) {
+        if (!keep || !p || copies.includes(p) || p.pl_state === 'LOG' || p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.WRITE)) continue
+        this.ctx.stale.track(p.pl_rid)
+        this.ctx.stale.add(p.pl_rid, first, last)
+      }
     }
     await this.ctx.failures.record(v, [...failed], decision, regionsOf(at))
     const bytes = extentBytes(at)
