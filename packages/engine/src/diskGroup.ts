@@ -13,13 +13,12 @@ import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/impo
 import { type EngineErrorCode, fail, isEngineError } from './errors.ts'
 import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
 import { setFields } from './fieldEdit.ts'
-import { RegionLock } from './io/regionLock.ts'
 import type { IoStats } from './io/plexIo.ts'
 export type { IoStats }
 import { IoMap } from './io/ioMap.ts'
 import { PlexIo } from './io/plexIo.ts'
 import { extent } from './io/extent.ts'
-import { type VolumeIoRuntime, VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice, wakeDrained } from './io/volumeIo.ts'
+import { VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice } from './io/volumeIo.ts'
 import { thisImporter } from './locks.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
@@ -44,13 +43,13 @@ import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './r
 import { type Config, type DmRecord, type PlRecord, type SdRecord, type VRecord, DG_PFLAG, PROFILES } from './records/types.ts'
 import type { Task } from './tasks/task.ts'
 import { type TaskHandle as Handle, TaskRegistry } from './tasks/taskRegistry.ts'
-import { RegionSet } from './regionSet.ts'
 import { StaleMaps, type StaleMapsImage, type StaleView } from './staleMaps.ts'
 export type { StaleView } from './staleMaps.ts'
 import { type DirtyView, VolumeLogs } from './drl/volumeLogs.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { PlexOps } from './plex/plexOps.ts'
 import { StartStop } from './volume/startStop.ts'
+import { type VolumeRuntime, VolumeRuntimes } from './volume/volumeRuntimes.ts'
 import type { TaskProgress } from './events.ts'
 import { Draft, findRecord } from './txn.ts'
 import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
@@ -73,9 +72,6 @@ export type { MakeRecord } from './recordOps.ts'
 export type { DiskSpec } from './disk/vmDisk.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
-interface VolumeRuntime extends VolumeIoRuntime {
-  tasks: Set<Task>
-}
 
 export interface GroupSnapshot {
   seq: number
@@ -95,7 +91,8 @@ export class DiskGroup {
   private readonly disks: DiskSet
   /** What the disk operations reach of the group (disk/diskOps.ts). */
   private readonly diskOps: DiskContext
-  private readonly vols = new Map<number, VolumeRuntime>()
+  /** Each volume's runtime state (volume/volumeRuntimes.ts). */
+  private readonly vols: VolumeRuntimes
   private readonly bus: EventBus
   private readonly clock: Clock
   private readonly klog: KernelLog
@@ -143,21 +140,14 @@ export class DiskGroup {
     this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
     this.klog = new KernelLog(init.klog, init.klogSeq, () => this.disks.devices())
     this.bus = createEventBus(this.clock)
+    this.vols = new VolumeRuntimes(this.clock)
     this.tasks = new TaskRegistry({
       bus: this.bus,
       group: () => this.name,
       clock: this.clock,
       sleep: this.sleep,
-      started: (task) => {
-        for (const v of this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))) this.runtime(v).tasks.add(task)
-      },
-      finished: (task) => {
-        for (const v of this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))) {
-          const rt = this.runtime(v)
-          rt.tasks.delete(task)
-          wakeDrained(rt)
-        }
-      },
+      started: (task) => this.vols.taskStarted(task, this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))),
+      finished: (task) => this.vols.taskFinished(task, this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))),
     })
     this.rebuildIoMap()
     this.sync = {
@@ -261,7 +251,7 @@ export class DiskGroup {
       ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
     })
     this.store.onCommit(() => this.rebuildIoMap())
-    this.store.onCommit(() => this.logs.refresh(this.vols))
+    this.store.onCommit(() => this.logs.refresh(this.vols.all()))
     this.store.onCommit((c) => this.announce(c))
   }
 
@@ -351,7 +341,7 @@ export class DiskGroup {
   async close(): Promise<void> {
     if (this.closed) return
     this.tasks.abortAll()
-    for (const rt of this.vols.values()) rt.drl?.dispose()
+    for (const rt of this.vols.all().values()) rt.drl?.dispose()
     this.store.close()
     await this.disks.close(this.warn)
   }
@@ -586,13 +576,9 @@ export class DiskGroup {
     return this.plex.volumeOf(pl)
   }
 
+  /** Volume `v`'s runtime state, made on first use (volume/volumeRuntimes.ts). */
   private runtime(v: VRecord): VolumeRuntime {
-    let rt = this.vols.get(v.v_rid)
-    if (!rt) {
-      rt = { lock: new RegionLock(() => this.clock.now()), lastReadEnd: -Infinity, lastReadPlex: 0, dirtyMarked: undefined, inflight: 0, drained: [], tasks: new Set(), drl: undefined, unflushed: new RegionSet(), rwback: undefined }
-      this.vols.set(v.v_rid, rt)
-    }
-    return rt
+    return this.vols.of(v)
   }
 
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
@@ -666,7 +652,7 @@ export class DiskGroup {
    */
   dirtyRegions(volume: string): DirtyView {
     const v = this.vol(volume)
-    return this.logs.dirtyView(v, this.vols.get(v.v_rid)?.drl)
+    return this.logs.dirtyView(v, this.vols.find(v.v_rid)?.drl)
   }
 
   /**
@@ -697,7 +683,7 @@ export class DiskGroup {
 
   /** Cleans every idle dirty region of the volume's log now (what lazy cleaning does over time). */
   async cleanDirtyRegions(volume: string): Promise<void> {
-    const drl = this.vols.get(this.vol(volume).v_rid)?.drl
+    const drl = this.vols.find(this.vol(volume).v_rid)?.drl
     if (drl) await drl.cleanIdle()
   }
 
