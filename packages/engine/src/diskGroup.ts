@@ -216,12 +216,11 @@ export class DiskGroup {
     })
     this.diskOps = {
       cfg: () => this.cfg,
-      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
+      transact: (operation, fn, opts) => this.store.transact(operation, fn, opts),
       disks: this.disks,
       stale: this.stale,
       me: thisImporter(init.opts.host),
       ids: idSourceOf(init.opts),
-      rebuildIoMap: () => this.rebuildIoMap(),
       assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
     }
     this.startStop = new StartStop({

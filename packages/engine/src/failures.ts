@@ -28,6 +28,15 @@ export async function closeReleased(dev: BlockDevice | undefined): Promise<void>
   await dev?.close().catch(nothingToUndo)
 }
 
+/**
+ * Runs `undo`, what puts back what a failed operation changed on a device the group does not hold
+ * (or the stale maps to what is tracked): an undo that fails too leaves that device as the
+ * operation left it, and the operation's own failure, not this one, goes to its caller.
+ */
+export async function undoBestEffort(undo: () => Promise<void>): Promise<void> {
+  await undo().catch(nothingToUndo)
+}
+
 /** A catch handler that reports the failure as `code`: `message`, with the error's own code appended. */
 export function reportAs(report: ReportFailure, code: EngineErrorCode, message: string, object?: string): (e: unknown) => void {
   return (e) => report(code, `${message} (${isEngineError(e) ? e.code : 'VM_IO'})`, object)

@@ -34,6 +34,8 @@ export class StaleMaps {
    */
   private readonly unflushed = new Map<number, RegionSet>()
   private readonly writer: CoalescedWriter
+  /** Plexes a transaction under way makes entirely stale: written so before it commits (`persistFull`). */
+  private readonly goingFull = new Set<number>()
 
   constructor(write: (image: StaleMapsImage) => Promise<void>, image?: StaleMapsImage) {
     this.writer = new CoalescedWriter(() => write(this.image()))
@@ -70,6 +72,32 @@ export class StaleMaps {
     const e = this.map.get(rid)
     if (e?.full) return
     this.map.set(rid, { full: true, regions: new RegionSet(), syncErr: e?.syncErr ?? new RegionSet() })
+    this.writer.changed()
+  }
+
+  /**
+   * Writes plexes `rids` to disk as entirely stale without changing what is tracked of them, for
+   * a transaction that makes them so and commits after (a crash after its commit finds them
+   * full): `commitFull` makes them full as it commits; `dropFull` as it fails, and the next write
+   * of the maps records what is tracked again (rule 82).
+   */
+  persistFull(rids: readonly number[]): Promise<void> {
+    for (const rid of rids) this.goingFull.add(rid)
+    this.writer.changed()
+    return this.persist()
+  }
+
+  /** The transaction of `persistFull` committed: its plexes are entirely stale. */
+  commitFull(rids: readonly number[]): void {
+    for (const rid of rids) {
+      this.goingFull.delete(rid)
+      this.setFull(rid)
+    }
+  }
+
+  /** The transaction of `persistFull` failed: its plexes are what is tracked of them again. */
+  dropFull(rids: readonly number[]): void {
+    for (const rid of rids) this.goingFull.delete(rid)
     this.writer.changed()
   }
 
@@ -163,9 +191,12 @@ export class StaleMaps {
   }
 
   image(): StaleMapsImage {
-    return {
-      plexes: [...this.map].map(([rid, e]) => ({ rid, full: e.full, ranges: this.onDisk(rid, e).ranges(), syncErr: e.syncErr.ranges() })),
-    }
+    const plexes: StaleMapsImage['plexes'] = [...this.map].map(([rid, e]) => {
+      const full = e.full || this.goingFull.has(rid)
+      return { rid, full, ranges: full ? [] : this.onDisk(rid, e).ranges(), syncErr: e.syncErr.ranges() }
+    })
+    for (const rid of this.goingFull) if (!this.map.has(rid)) plexes.push({ rid, full: true, ranges: [], syncErr: [] })
+    return { plexes }
   }
 
   /** The stale regions the disk copy of the maps holds: the current ones and the unflushed copies. */

@@ -32,6 +32,11 @@ export interface TransactOptions extends TxOptions {
   force?: boolean
   /** Runs as this commit takes effect, before the store's hooks and before any other transaction. */
   onCommit?: () => void
+  /**
+   * Runs as this transaction fails once `fn` ran (`fn` threw, or writing the copies failed), before
+   * any other transaction: it undoes what `fn` changed outside the draft (rule 82).
+   */
+  onFail?: () => void
 }
 
 /**
@@ -115,13 +120,19 @@ export class ConfigStore {
       try {
         const before = this.cfg
         const draft = structuredClone(before)
-        fn(new Draft(draft))
-        const changes = finishDraft(before, draft)
-        if (opts.dryRun) return { dryRun: true, tid: before.tid, changes: changes.map(asHeld) }
-        if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
-        draft.tid = before.tid + 1
-        this.writing = draft
-        await this.write(draft).finally(() => (this.writing = undefined))
+        let changes: RecordChange[]
+        try {
+          fn(new Draft(draft))
+          changes = finishDraft(before, draft)
+          if (opts.dryRun) return { dryRun: true, tid: before.tid, changes: changes.map(asHeld) }
+          if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
+          draft.tid = before.tid + 1
+          this.writing = draft
+          await this.write(draft).finally(() => (this.writing = undefined))
+        } catch (e) {
+          opts.onFail?.()
+          throw e
+        }
         this.cfg = draft
         opts.onCommit?.()
         for (const hook of this.hooks) hook({ operation, before, after: draft, changes })

@@ -1,7 +1,7 @@
-import type { TxOptions, TxResult } from '../config/configStore.ts'
+import type { TransactOptions, TxOptions, TxResult } from '../config/configStore.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
-import { closeReleased } from '../failures.ts'
+import { closeReleased, undoBestEffort } from '../failures.ts'
 import { type Importer, acquireDeviceLocks } from '../locks.ts'
 import { removeRecord } from '../recordOps.ts'
 import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
@@ -11,21 +11,19 @@ import { SECTOR_SIZE } from '../units.ts'
 import type { DiskSet } from './diskSet.ts'
 import { type DiskHeader, writeHeader } from './privateRegion.ts'
 import { assertNoData } from './probe.ts'
-import { type DiskSpec, type IdSource, groupIds, initDisk, newDiskId, newDmRecord } from './vmDisk.ts'
+import { type DiskSpec, type IdSource, groupIds, newDiskHeader, newDiskId, newDmRecord } from './vmDisk.ts'
 
 /** What the disk operations need of the group. */
 export interface DiskContext {
   cfg(): Config
-  /** A configuration transaction (config/configStore.ts). */
-  transact(operation: string, fn: (d: Draft) => void, opts?: TxOptions): Promise<TxResult>
+  /** A configuration transaction (config/configStore.ts), with its commit and failure hooks. */
+  transact(operation: string, fn: (d: Draft) => void, opts?: Omit<TransactOptions, 'force'>): Promise<TxResult>
   disks: DiskSet
   stale: StaleMaps
   /** This manager, as the disk headers record it. */
   me: Importer
   /** Where new disk ids come from (the group's clock and randomness). */
   ids: IdSource
-  /** Builds the I/O map anew from the disk set (io/ioMap.ts). */
-  rebuildIoMap(): void
   /** Refuses taking `pl` away from its started volume when no other plex holds every region current (rule 117). */
   assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void
 }
@@ -36,7 +34,9 @@ export type DiskOpOptions = TxOptions & { force?: boolean }
 /**
  * vxdg adddisk of a checked spec (a new name, a device not in the group, room for a VM disk):
  * refuses a device holding data unless forced, writes its header and commits its disk media
- * record. A failure leaves the group as it was (rule 82).
+ * record. The device joins the disk set as the commit writes the configuration copies (so it gets
+ * one); a failure takes it out again before anything else runs, writes back what its private
+ * region held and releases its lock: the group and the device are as they were (rule 82).
  */
 export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOptions): Promise<TxResult> {
   if (opts.dryRun) {
@@ -47,20 +47,27 @@ export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOpti
   try {
     await assertNoData(spec.device, opts.force)
     const cfg = ctx.cfg()
-    const tmp = structuredClone(cfg)
-    const { dm, header } = await initDisk(tmp, spec, cfg.dg.dg_dgid, cfg.dg.dg_name, ctx.me, ctx.ids)
-    ctx.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
+    const diskid = newDiskId(ctx.ids, groupIds(cfg))
+    const header = newDiskHeader(spec, diskid, cfg.dg.dg_dgid, cfg.dg.dg_name, ctx.me)
+    const restore = await keepPrivateRegion(spec.device, header.privLen)
+    let added: number | undefined
     try {
-      const r = await ctx.transact('dg.adddisk', (d) => {
-        d.c.nextRid = Math.max(d.c.nextRid, tmp.nextRid)
-        d.c.disks.push(dm)
-        ctx.disks.refreshState(d.c)
-      })
+      await writeHeader(spec.device, header)
+      const r = await ctx.transact(
+        'dg.adddisk',
+        (d) => {
+          const dm = newDmRecord(d.c, spec, diskid)
+          d.c.disks.push(dm)
+          added = dm.dm_rid
+          ctx.disks.set(dm.dm_rid, { dev: spec.device, header, activeSlot: -1, copyEnabled: true })
+          ctx.disks.refreshState(d.c)
+        },
+        { onFail: () => added !== undefined && ctx.disks.delete(added) },
+      )
       ctx.disks.keepLock(release)
-      ctx.rebuildIoMap()
       return r
     } catch (e) {
-      ctx.disks.delete(dm.dm_rid)
+      await undoBestEffort(restore)
       throw e
     }
   } catch (e) {
@@ -72,7 +79,11 @@ export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOpti
 /**
  * Replaces disk `dm` by a device not in the group, as vxdiskadm's replace does: the new device
  * takes over the disk media record and every subdisk on it; every plex with a subdisk there is
- * detached and entirely stale, so the next resync or start copies everything to it.
+ * detached and entirely stale, so the next resync or start copies everything to it. Until the
+ * commit the old device stays the disk's (I/O goes on reaching it); the new one joins the disk set
+ * as the commit writes the configuration copies. A failure puts the old device back before anything
+ * else runs, leaves the plexes' stale regions as they are tracked, writes back what the new
+ * device's private region held and releases its lock (rule 82).
  */
 export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockDevice, opts: DiskOpOptions): Promise<TxResult> {
   const cfg = ctx.cfg()
@@ -108,33 +119,57 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
     await ctx.transact('dg.repldisk', (d) => change(d, dm.dm_diskid), { dryRun: true })
     const diskid = newDiskId(ctx.ids, groupIds(cfg))
     const header: DiskHeader = { version: 1, diskid, dgid: cfg.dg.dg_dgid, dgname: cfg.dg.dg_name, dmname: name, privLen, pubOffset: privLen, pubLen, hostid: ctx.me.hostid, pid: ctx.me.pid }
-    await writeHeader(device, header)
+    const restore = await keepPrivateRegion(device, privLen)
     const old = ctx.disks.get(dm.dm_rid)
-    ctx.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
-    ctx.rebuildIoMap()
-    for (const rid of affected) ctx.stale.setFull(rid)
-    await ctx.stale.persist()
-    const r = await ctx.transact('dg.repldisk', (d) => {
-      change(d, diskid)
-      ctx.disks.refreshState(d.c)
-    })
-    ctx.disks.keepLock(release)
-    await closeReleased(old?.dev)
-    return r
+    try {
+      await writeHeader(device, header)
+      // a crash after the commit finds the plexes entirely stale
+      await ctx.stale.persistFull(affected)
+      const r = await ctx.transact(
+        'dg.repldisk',
+        (d) => {
+          change(d, diskid)
+          ctx.disks.set(dm.dm_rid, { dev: device, header, activeSlot: -1, copyEnabled: true })
+          ctx.disks.refreshState(d.c)
+        },
+        {
+          onCommit: () => ctx.stale.commitFull(affected),
+          onFail: () => (old ? ctx.disks.set(dm.dm_rid, old) : ctx.disks.delete(dm.dm_rid)),
+        },
+      )
+      ctx.disks.keepLock(release)
+      await closeReleased(old?.dev)
+      return r
+    } catch (e) {
+      ctx.stale.dropFull(affected)
+      await undoBestEffort(() => ctx.stale.persist())
+      await undoBestEffort(restore)
+      throw e
+    }
   } catch (e) {
     await release()
     throw e
   }
 }
 
+/**
+ * What a disk operation may write on a device before the group holds it (its private region:
+ * header, kernel log, stale maps, configuration slots), read now; the function returned writes it
+ * back, for a failed operation to leave the device as it found it.
+ */
+async function keepPrivateRegion(dev: BlockDevice, privLen: number): Promise<() => Promise<void>> {
+  const saved = await dev.read(0, privLen * SECTOR_SIZE)
+  return async () => {
+    await dev.write(0, saved)
+    await dev.flush()
+  }
+}
+
 /** vxdg rmdisk of disk `dm`: the disk must hold no subdisks; its device is closed once the removal commits. */
 export async function removeDisk(ctx: DiskContext, dm: DmRecord, opts: TxOptions): Promise<TxResult> {
-  const r = await ctx.transact('dg.rmdisk', (d) => removeRecord(d, dm.dm_name, false), opts)
-  if (!opts.dryRun) {
-    const rt = ctx.disks.get(dm.dm_rid)
-    ctx.disks.delete(dm.dm_rid)
-    ctx.rebuildIoMap()
-    await closeReleased(rt?.dev)
-  }
+  const rt = ctx.disks.get(dm.dm_rid)
+  // the disk leaves the set as the removal commits, before the I/O map is built from it again
+  const r = await ctx.transact('dg.rmdisk', (d) => removeRecord(d, dm.dm_name, false), { ...opts, onCommit: () => ctx.disks.delete(dm.dm_rid) })
+  if (!opts.dryRun) await closeReleased(rt?.dev)
   return r
 }

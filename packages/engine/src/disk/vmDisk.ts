@@ -74,14 +74,19 @@ export function checkDiskSpec(spec: DiskSpec): void {
   if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
 }
 
-/** Writes a VM disk header (private region at offset 0, public region after it) and adds the disk's record to `c`. */
-export async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer, ids: IdSource): Promise<{ dm: DmRecord; header: DiskHeader }> {
-  checkDiskSpec(spec)
+/** The header of a device that becomes VM disk `spec.name` of group `dgid` (private region at offset 0, public region after it). */
+export function newDiskHeader(spec: DiskSpec, diskid: string, dgid: string, dgname: string, me: Importer): DiskHeader {
   const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   const sectors = Math.floor(spec.device.size / SECTOR_SIZE)
+  return { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
+}
+
+/** Writes a VM disk header and adds the disk's record to `c` (a group being created). */
+export async function initDisk(c: Config, spec: DiskSpec, dgid: string, dgname: string, me: Importer, ids: IdSource): Promise<{ dm: DmRecord; header: DiskHeader }> {
+  checkDiskSpec(spec)
   const diskid = newDiskId(ids, groupIds(c))
   const dm = newDmRecord(c, spec, diskid)
-  const header: DiskHeader = { version: 1, diskid, dgid, dgname, dmname: spec.name, privLen, pubOffset: privLen, pubLen: sectors - privLen, hostid: me.hostid, pid: me.pid }
+  const header = newDiskHeader(spec, diskid, dgid, dgname, me)
   await writeHeader(spec.device, header)
   c.disks.push(dm)
   return { dm, header }
