@@ -165,8 +165,8 @@ export class DiskGroup {
       covers: (p, s, n) => this.plexIo.covers(p, s, n),
       readPlex: (p, s, n, into) => this.plexIo.read(p, s, n, into),
       writePlex: (p, s, data) => this.plexIo.write(p, s, data),
-      flushPlex: (p) => this.flushPlex(p),
-      ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
+      flushPlex: (p) => this.plexIo.flush(p),
+      ioError: (v, p, op, s, n, err) => this.volumeIo.ioError(v, p, op, extent(s, n), err),
       copyWriteFailed: (v, p, err, g) => this.resync.copyWriteFailed(v, p, err, g),
       report: this.warn,
     }
@@ -178,7 +178,7 @@ export class DiskGroup {
       maxDirty: init.opts.drlMaxDirty ?? 2048,
       cleanAgeMs: init.opts.drlCleanAgeMs ?? 5000,
       regionSectors: REGION_SECTORS,
-      flushVolume: (v) => this.flushVolume(v),
+      flushVolume: (v) => this.volumeIo.flush(v),
       transact: (operation, fn) => this.transact(operation, fn),
       critical: (code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code, message, object }),
       report: this.warn,
@@ -201,7 +201,7 @@ export class DiskGroup {
       stale: this.stale,
       beingDetached: (p) => this.detach.beingDetached(p),
       unflushed: (v) => this.runtime(v).unflushed,
-      flushPlex: (p) => this.flushPlex(p),
+      flushPlex: (p) => this.plexIo.flush(p),
       sync: this.sync,
     })
     this.volumeIo = new VolumeIo({
@@ -233,7 +233,7 @@ export class DiskGroup {
       stale: this.stale,
       logs: this.logs,
       enabledAt: this.enabledAt,
-      flushVolume: (v) => this.flushVolume(v),
+      flushVolume: (v) => this.volumeIo.flush(v),
       sync: this.sync,
       alert: (severity, code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity, code, message, object }),
       report: this.warn,
@@ -247,7 +247,7 @@ export class DiskGroup {
       vol: (name) => this.vol(name),
       hasDevice: (dmRid) => this.ioMap.device(dmRid) !== undefined,
       failures: this.detach,
-      ioError: (v, p, op, s, n, err) => this.ioError(v, p, op, s, n, err),
+      ioError: (v, p, op, s, n, err) => this.volumeIo.ioError(v, p, op, extent(s, n), err),
     })
     this.store.onCommit(() => this.rebuildIoMap())
     this.store.onCommit(() => this.logs.refresh(this.vols.all()))
@@ -518,7 +518,7 @@ export class DiskGroup {
     const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
     const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
     const device = this.ioMap.device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
-    const read = (s: number, n: number) => this.readFrom(v, s, n, (p) => p.pl_rid !== pl.pl_rid, true)
+    const read = (s: number, n: number) => this.volumeIo.readFrom(v, extent(s, n), (p) => p.pl_rid !== pl.pl_rid, true)
     return fillSubdisk({ lock: this.runtime(v).lock, read, device }, { plex: pl, sd, after, volumeLen: v.v_len }, commit)
   }
 
@@ -730,22 +730,6 @@ export class DiskGroup {
   /** Flushes every device of the volume's plexes (I78: a failing plex under the write policies). */
   async flush(volume: string): Promise<void> {
     return this.volumeIo.flush(checkStarted(this.vol(volume)))
-  }
-
-  private flushVolume(v: VRecord): Promise<void> {
-    return this.volumeIo.flush(v)
-  }
-
-  private readFrom(v: VRecord, s: number, n: number, allow: (p: PlRecord) => boolean, utility: boolean): Promise<Buffer> {
-    return this.volumeIo.readFrom(v, extent(s, n), allow, utility)
-  }
-
-  private flushPlex(p: PlRecord): Promise<void> {
-    return this.plexIo.flush(p)
-  }
-
-  private ioError(v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void {
-    this.volumeIo.ioError(v, p, op, extent(s, n), err)
   }
 
   // ---------------------------------------------------------------- tasks
