@@ -1,4 +1,5 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
+import { useAfterPaint } from '../views/useAfterPaint.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
@@ -16,7 +17,7 @@ import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, 
 export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   // the counts follow a new configuration in a render of their own, after the drawings in view
   // are painted (they need every volume's health: at 200,000 subdisks that takes a while)
-  const groups = useDeferredValue(useApp(useShallow((s) => Object.values(s.server.groups))))
+  const groups = useAfterPaint(useApp(useShallow((s) => Object.values(s.server.groups))))
   const lab = useApp((s) => s.server.lab.disks)
   const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
   const alertMap = useApp((s) => s.server.alerts)

@@ -1,4 +1,5 @@
-import { useDeferredValue, useMemo, useRef, useState } from 'react'
+import { useMemo, useRef, useState } from 'react'
+import { useAfterPaint } from '../views/useAfterPaint.ts'
 import { useScroll, visibleRange } from '../views/useWindow.ts'
 import { type TreeRow, treeRows } from '../views/treeRows.ts'
 import { filterTree } from '../views/treeFilter.ts'
@@ -69,8 +70,8 @@ function useSame<T>(xs: T[]): T[] {
 /** The object tree: disk groups, their disks, and volumes > plexes > subdisks, with a filter. Arrow keys move. */
 export function Tree() {
   // the rows and their health follow a new configuration in a render of their own, after the
-  // drawings in view are painted (at 200,000 subdisks the rows take a while; React's deferred value)
-  const groups = useDeferredValue(useApp(useShallow((s) => Object.values(s.server.groups))))
+  // drawings in view are painted (at 200,000 subdisks the rows take a while)
+  const groups = useAfterPaint(useApp(useShallow((s) => Object.values(s.server.groups))))
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
   const finished = useApp((s) => s.server.finished)
