@@ -1,7 +1,7 @@
-import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
+import type { VRecord } from '@plexa/engine'
 import type { GroupView } from '@plexa/protocol'
 import type { Selection } from '../store/appStore.ts'
-import { indexConfig } from './layout.ts'
+import { type ConfigIndex, indexConfig } from './layout.ts'
 
 /** One row of the object tree: what it selects, its depth, and the record it shows the state of. */
 export interface TreeRow extends Selection {
@@ -11,50 +11,65 @@ export interface TreeRow extends Selection {
   offline?: boolean
 }
 
-/** A volume's rows (the volume, its plexes, their subdisks) with the lists they were made from. */
-interface Segment {
-  dg: string
-  plexes: readonly PlRecord[] | undefined
-  sds: Array<readonly SdRecord[] | undefined>
+/** The rows last made for a group, with the index they came from and where each volume's rows start. */
+interface Built {
+  name: string
+  offline: boolean
+  ix: ConfigIndex
+  /** The volumes in the order their rows come. */
+  volumes: readonly VRecord[]
   rows: TreeRow[]
+  /** Where the rows of volumes[i] start; start[volumes.length] is where the last ones end. */
+  start: Int32Array
 }
 
-const segments = new WeakMap<VRecord, Segment>()
-const byConfig = new WeakMap<GroupView['config'], { name: string; offline: boolean; rows: TreeRow[] }>()
+const byConfig = new WeakMap<GroupView['config'], Built>()
+/** The latest rows of each group by name: what the next configuration's rows are made from. */
+const latest = new Map<string, Built>()
 
-/** A volume's rows: the last ones made while its record, plex list and subdisk lists are the same objects. */
-function volumeRows(g: GroupView, v: VRecord): TreeRow[] {
-  const ix = indexConfig(g.config)
-  const plexes = ix.plexesByVolume.get(v.v_rid)
-  const was = segments.get(v)
-  if (was && was.dg === g.name && was.plexes === plexes && (plexes ?? []).every((p, i) => was.sds[i] === ix.sdsByPlex.get(p.pl_rid))) return was.rows
-  const dg = g.name
-  const rows: TreeRow[] = [{ dg, kind: 'v', name: v.v_name, depth: 1, rec: v }]
-  const sds: Segment['sds'] = []
-  for (const p of plexes ?? []) {
-    rows.push({ dg, kind: 'pl', name: p.pl_name, depth: 2, rec: p })
-    const list = ix.sdsByPlex.get(p.pl_rid)
-    sds.push(list)
-    for (const s of list ?? []) rows.push({ dg, kind: 'sd', name: s.sd_name, depth: 3 })
-  }
-  segments.set(v, { dg, plexes, sds, rows })
-  return rows
+/** Whether a volume's rows made from index `a` are the rows index `b` gives (the same plex and subdisk lists). */
+function sameLists(a: ConfigIndex, b: ConfigIndex, v: VRecord): boolean {
+  const plexes = b.plexesByVolume.get(v.v_rid)
+  if (a.plexesByVolume.get(v.v_rid) !== plexes) return false
+  if (plexes) for (const p of plexes) if (a.sdsByPlex.get(p.pl_rid) !== b.sdsByPlex.get(p.pl_rid)) return false
+  return true
 }
 
 /**
  * The tree's rows of a group, in order: the group, its disks by name, then each volume by name with
- * its plexes and their subdisks. Made once per configuration (a DRL map refresh keeps them), and
- * after a delta only the volumes it touched are made again: one small object a row, 360,000 rows
- * at 200,000 subdisks.
+ * its plexes and their subdisks. Made once per configuration (a DRL map refresh keeps them); after
+ * a delta the rows of a volume whose record, plex list and subdisk lists are the same objects are
+ * those of before, only the others are made again: one small object a row, 360,000 rows at
+ * 200,000 subdisks.
  */
 export function treeRows(g: GroupView): TreeRow[] {
   const hit = byConfig.get(g.config)
   if (hit && hit.name === g.name && hit.offline === g.forcedOffline) return hit.rows
   const dg = g.name
   const ix = indexConfig(g.config)
+  const volumes = ix.volumesByName
+  const prev = latest.get(dg)
+  // the rows of before are reused volume by volume while the volumes come in the same order
+  const reuse = prev && prev.volumes.length === volumes.length && prev.volumes.every((v, i) => v.v_rid === volumes[i]!.v_rid) ? prev : undefined
   const rows: TreeRow[] = [{ dg, kind: 'dg', name: dg, depth: 0, offline: g.forcedOffline }]
   for (const d of ix.disksByName) rows.push({ dg, kind: 'dm', name: d.dm_name, depth: 1, rec: d })
-  for (const v of ix.volumesByName) for (const r of volumeRows(g, v)) rows.push(r)
-  byConfig.set(g.config, { name: g.name, offline: g.forcedOffline, rows })
+  const start = new Int32Array(volumes.length + 1)
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i]!
+    start[i] = rows.length
+    if (reuse && reuse.volumes[i] === v && sameLists(reuse.ix, ix, v)) {
+      for (let j = reuse.start[i]!; j < reuse.start[i + 1]!; j++) rows.push(reuse.rows[j]!)
+      continue
+    }
+    rows.push({ dg, kind: 'v', name: v.v_name, depth: 1, rec: v })
+    for (const p of ix.plexesByVolume.get(v.v_rid) ?? []) {
+      rows.push({ dg, kind: 'pl', name: p.pl_name, depth: 2, rec: p })
+      for (const s of ix.sdsByPlex.get(p.pl_rid) ?? []) rows.push({ dg, kind: 'sd', name: s.sd_name, depth: 3 })
+    }
+  }
+  start[volumes.length] = rows.length
+  const built = { name: dg, offline: g.forcedOffline, ix, volumes, rows, start }
+  byConfig.set(g.config, built)
+  latest.set(dg, built)
   return rows
 }
