@@ -90,7 +90,7 @@ export function dangerWords(a: Action, g: GroupView, lab: LabView['disks']): str
     if (d && diskIsBad(d.status)) out.push(`disk ${d.disk} is ${d.status === 'suspect' ? 'failing' : d.status} (${d.reason}): a resync writes to it and will leave regions unsynchronised (VM_NOTSYNCED). Restore or replace the disk first.`)
   }
   if (a.id === 'resync') {
-    const bad = [...h.plexes.values()].filter((p) => p.volume === a.params.volume && p.failedDisks.length)
+    const bad = h.plexesOf(a.params.volume ?? '').filter((p) => p.failedDisks.length)
     if (bad.length) out.push(`plex ${bad.map((p) => p.plex).join(', ')} is on failed disk ${[...new Set(bad.flatMap((p) => p.failedDisks))].join(', ')}: its regions will stay unsynchronised until the disk is restored or replaced.`)
   }
   if (a.id === 'att' && a.params.plex) {

@@ -202,4 +202,11 @@ describe('groupHealth after a change (rule 196)', () => {
     expect(alone).toMatchObject({ redundancy: 'none', problems: ['plex ms-02 is DETACHED IOFAIL; it is on failed disk disk02'] })
     expect(groupHealth(g, lab).volumes.get('ms')).toBe(alone)
   })
+
+  it('gives the plexes of a volume from one grouping, in the order of the plexes', () => {
+    const h = groupHealth(demo(), [])
+    expect(h.plexesOf('mir').map((p) => p.plex)).toEqual(['mir-01', 'mir-02', 'mir-03'])
+    expect(h.plexesOf('ms')).toEqual([...h.plexes.values()].filter((p) => p.volume === 'ms'))
+    expect(h.plexesOf('none')).toEqual([])
+  })
 })

@@ -77,6 +77,8 @@ export interface GroupHealth {
   volumes: Map<string, VolumeHealth>
   disks: Map<string, DiskHealth>
   plexes: Map<string, PlexHealth>
+  /** The plexes of a volume (grouped once, when first asked for: no walk over every plex per volume). */
+  plexesOf(volume: string): readonly PlexHealth[]
 }
 
 const REMOVED = 0x100
@@ -312,7 +314,19 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     for (const p of m.plexHealth) plexes.set(p.plex, p)
     volumes.set(v.v_name, m.health)
   }
-  return { dg: g.name, volumes, disks, plexes }
+  let byVolume: Map<string, PlexHealth[]> | undefined
+  const plexesOf = (volume: string): readonly PlexHealth[] => {
+    if (!byVolume) {
+      byVolume = new Map()
+      for (const p of plexes.values()) {
+        const l = byVolume.get(p.volume)
+        if (l) l.push(p)
+        else byVolume.set(p.volume, [p])
+      }
+    }
+    return byVolume.get(volume) ?? []
+  }
+  return { dg: g.name, volumes, disks, plexes, plexesOf }
 }
 
 /** One thing that needs attention, with what fixes it. */
@@ -363,7 +377,7 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
     }
     for (const v of h.volumes.values()) {
       if (v.redundancy === 'full' || v.redundancy === 'stopped') continue
-      const failedDisk = [...h.plexes.values()].some((p) => p.volume === v.volume && p.failedDisks.length)
+      const failedDisk = h.plexesOf(v.volume).some((p) => p.failedDisks.length)
       out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
     }
   }
@@ -393,7 +407,7 @@ function coverByDiskResync(out: AttentionItem[], groups: GroupView[], lab: LabVi
     const g = groups.find((x) => x.name === disk.dg)
     if (!g) continue
     const h = groupHealth(g, lab.disks)
-    const troubled = (volume: string) => [...h.plexes.values()].filter((p) => p.volume === volume && p.problem)
+    const troubled = (volume: string) => h.plexesOf(volume).filter((p) => p.problem)
     const covered = out.filter((x) => x.dg === disk.dg && x.fix.kind === 'resync-volume' && troubled(x.fix.volume).length > 0 && troubled(x.fix.volume).every((p) => p.disks.includes(name)))
     if (!covered.length) continue
     const names = covered.map((x) => (x.fix as { volume: string }).volume)
