@@ -209,3 +209,22 @@ describe('applyChanges carries the layout index with the delta (rule 145)', () =
     }
   })
 })
+
+describe('applyChanges', () => {
+  it('applies a delta of many changes of a table as the same changes one by one (rule 196)', () => {
+    const sd = (rid: number, len = rid) => ({ sd_rid: rid, sd_name: `sd${rid}`, sd_plex_rid: 100 + (rid % 3), sd_dm_rid: 1, sd_len: len })
+    const c = { tid: 1, dg: {}, disks: [{ dm_rid: 1 }], volumes: [], plexes: [], subdisks: Array.from({ length: 40 }, (_, i) => sd(i + 1)) } as unknown as Config
+    const changes: RecordChange[] = [
+      ...Array.from({ length: 20 }, (_, i): RecordChange => ({ kind: 'sd', rid: 2 * i + 1, name: `sd${2 * i + 1}`, op: 'update', fields: ['sd_len'], after: sd(2 * i + 1, 7) as never })),
+      ...[4, 8, 12, 16, 99].map((rid): RecordChange => ({ kind: 'sd', rid, name: `sd${rid}`, op: 'delete', fields: [] })),
+      ...[41, 42, 43].map((rid): RecordChange => ({ kind: 'sd', rid, name: `sd${rid}`, op: 'create', fields: [], after: sd(rid) as never })),
+      { kind: 'sd', rid: 42, name: 'sd42', op: 'update', fields: ['sd_len'], after: sd(42, 9) as never },
+    ]
+    const once = applyChanges(c, 2, changes)
+    const oneByOne = changes.reduce((x, ch) => applyChanges(x, 2, [ch]), c)
+    expect(once.subdisks).toEqual(oneByOne.subdisks)
+    expect(once.subdisks.map((s) => s.sd_rid)).not.toContain(4)
+    expect(once.subdisks.find((s) => s.sd_rid === 42)!.sd_len).toBe(9)
+    expect(c.subdisks).toHaveLength(40)
+  })
+})
