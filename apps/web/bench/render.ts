@@ -271,7 +271,7 @@ for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) && process.env.P
 }
 if (L.length) {
   const base = 'demo-sized configuration (6 disks, 4 volumes)'
-  const of = (xs: Measured[], k: keyof typeof NAMES) => median(xs.map((x) => x[k]))
+  const of = (xs: Measured[], k: keyof typeof NAMES) => median(xs.map((x) => x[k]).filter((v) => !Number.isNaN(v)))
   console.log(JSON.stringify(line('web.first_render.1000disks_5000vols_20000sds', of(L, 'first'), 'ms', base, of(S, 'first'), false)))
   console.log(JSON.stringify(line('web.first_render_cpu.1000disks_5000vols_20000sds', of(L, 'firstCpu'), 'ms', base, of(S, 'firstCpu'), false)))
   for (const k of ['p95', 'work', 'frameCpu'] as const) console.log(JSON.stringify(line(`web.${NAMES[k]}`, of(L, k), 'ms', base, of(S, k), false)))
