@@ -4,7 +4,8 @@ import type { BlockDevice } from './device/blockDevice.ts'
 import { type DiskHeader, readHeader } from './disk/privateRegion.ts'
 import { fail, isEngineError } from './errors.ts'
 
-const heldHere = new Set<string>()
+/** The devices locked in this process, by lock key, with what releases each (once). */
+const heldHere = new Map<string, () => void>()
 
 /**
  * Takes the one-manager lock on each device (AIX's exclusive mapped file, I80): the device's own
@@ -32,11 +33,23 @@ function acquireOne(dev: BlockDevice): () => void {
   const key = dev.lockKey
   if (heldHere.has(key)) fail('VM_BUSY', `device ${dev.location} is already managed by a disk group in this process`)
   const own = dev.lock?.()
-  heldHere.add(key)
-  return () => {
+  let held = true
+  const release = () => {
+    if (!held) return
+    held = false
     heldHere.delete(key)
     own?.()
   }
+  heldHere.set(key, release)
+  return release
+}
+
+/**
+ * Releases the lock on one device now (a disk the group removed or replaced, its device closed),
+ * so that it may be added again; the release of the locks it was taken with skips it then.
+ */
+export function releaseDeviceLock(dev: BlockDevice): void {
+  heldHere.get(dev.lockKey)?.()
 }
 
 /**

@@ -159,3 +159,27 @@ describe('addDisk and removeDisk whose commit fails (rule 82)', () => {
     await again.close()
   })
 })
+
+describe('a disk the group lets go of (rule 183)', () => {
+  it("I183 a removed disk's device is closed and its lock released: it is added again, to this group or to another", async () => {
+    const { dg, devices } = await memoryGroup(3, 32 * MiB)
+    const third = devices[2] as MemoryDevice
+    await dg.removeDisk('disk03')
+    await expectCode(third.read(0, 512), 'VM_CLOSED')
+    await dg.addDisk({ name: 'disk04', device: third.reopen() }, { force: true }) // its old header is data
+    await dg.removeDisk('disk04')
+    const other = await DiskGroup.create({ name: 'otherdg', disks: [{ name: 'o1', device: third.reopen() }], force: true })
+    await other.close()
+    await dg.close()
+  })
+
+  it("I183 a replaced disk's old device is closed and its lock released: another group takes it", async () => {
+    const { dg, devices } = await memoryGroup(3, 32 * MiB)
+    const second = devices[1] as MemoryDevice
+    await dg.replaceDisk('disk02', createMemoryDevice(32 * MiB))
+    await expectCode(second.read(0, 512), 'VM_CLOSED')
+    const other = await DiskGroup.create({ name: 'otherdg', disks: [{ name: 'o1', device: second.reopen() }], force: true })
+    await other.close()
+    await dg.close()
+  })
+})

@@ -2,7 +2,7 @@ import type { TransactOptions, TxOptions, TxResult } from '../config/configStore
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
 import { closeReleased, undoBestEffort } from '../failures.ts'
-import { type Importer, acquireDeviceLocks } from '../locks.ts'
+import { type Importer, acquireDeviceLocks, releaseDeviceLock } from '../locks.ts'
 import { removeRecord } from '../recordOps.ts'
 import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
 import type { StaleMaps } from '../staleMaps.ts'
@@ -138,7 +138,7 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
         },
       )
       ctx.disks.keepLock(release)
-      await closeReleased(old?.dev)
+      await letGo(old?.dev)
       return r
     } catch (e) {
       ctx.stale.dropFull(affected)
@@ -170,6 +170,13 @@ export async function removeDisk(ctx: DiskContext, dm: DmRecord, opts: TxOptions
   const rt = ctx.disks.get(dm.dm_rid)
   // the disk leaves the set as the removal commits, before the I/O map is built from it again
   const r = await ctx.transact('dg.rmdisk', (d) => removeRecord(d, dm.dm_name, false), { ...opts, onCommit: () => ctx.disks.delete(dm.dm_rid) })
-  if (!opts.dryRun) await closeReleased(rt?.dev)
+  if (!opts.dryRun) await letGo(rt?.dev)
   return r
+}
+
+/** Closes the device of a disk the group no longer has and releases its lock, so that it may be added again (rule 183). */
+async function letGo(dev: BlockDevice | undefined): Promise<void> {
+  if (!dev) return
+  await closeReleased(dev)
+  releaseDeviceLock(dev)
 }
