@@ -205,7 +205,7 @@ describe('the last data plex of a volume with a DRL log fails a write (I192)', (
 })
 
 describe('a write failing on the last current plex while another is being attached (I193)', () => {
-  it('I193: the plex being attached took the write the kept copy does not hold: it is stale there, so it is never enabled over other bytes; the next start recovers it', async () => {
+  it('I193, I194: the plex being attached took the write the kept copy does not hold: it is stale there, so it is never enabled over other bytes; the detached volume keeps its last plex; the next start recovers it', async () => {
     const devices: BlockDevice[] = [createFaultyDevice(createMemoryDevice(32 << 20)), createMemoryDevice(32 << 20), createMemoryDevice(32 << 20)]
     // one region per copy step, so the attach copy pauses after its first region (rule 160)
     const dg = await DiskGroup.create({ name: 'lc', disks: devices.map((device, i) => ({ name: `disk0${i + 1}`, device })), copyUnitRegions: 1 })
@@ -241,6 +241,9 @@ describe('a write failing on the last current plex while another is being attach
     const outcome = await attached
     expect(outcome).toBe('VM_NOTSYNCED')
     expect(rec(dg, 'v1-02').pl_state).not.toBe('ACTIVE')
+    // I194: the volume is DETACHED, still started: its last current plex is not taken away
+    expect(rec(dg, 'v1').v_kstate).toBe('DETACHED')
+    await expectCode(dg.detachPlex('v1-01'), 'VM_LAST_PLEX')
     // the volume is brought back (the failure detached it: v1-01 was its only complete plex) and
     // its start recovers v1-02 from v1-01: both current, the same bytes
     await dg.stop('v1', { force: true }).catch(() => {})

@@ -45,13 +45,14 @@ export class PlexOps {
   }
 
   /**
-   * Refuses an operation that would leave an ENABLED volume without a readable complete plex:
-   * taking `pl` away from its started volume must leave every region a current copy (rule 117);
-   * a serving, complete plex counts as one only where it has no stale region.
+   * Refuses an operation that would leave a started volume without a readable complete plex:
+   * taking `pl` away from its started volume (ENABLED, or DETACHED by an I/O error: rule 194)
+   * must leave every region a current copy (rule 117); a serving, complete plex counts as one
+   * only where it has no stale region.
    */
   assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void {
     const v = d.volOf(pl)
-    if (!v || v.v_kstate !== 'ENABLED' || force) return
+    if (!v || v.v_kstate === 'DISABLED' || force) return
     const { stale } = this.ctx
     const others = d.plexesOf(v).filter((p) => p !== pl && isServing(p) && !this.ctx.beingDetached(p) && p.pl_contig_len >= v.v_len && !stale.get(p.pl_rid)?.full)
     const [first, ...rest] = others
