@@ -1,25 +1,17 @@
-import { type Clock, systemClock } from './clock.ts'
-import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
-import { hasQuorum, writeConfigCopies } from './config/configCopies.ts'
-import { type InterruptedTask, KernelLog } from './config/kernelLog.ts'
+import type { TxOptions, TxResult } from './config/configStore.ts'
+import type { InterruptedTask } from './config/kernelLog.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
-import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
-import { DiskSet } from './disk/diskSet.ts'
 import { type DiskSpec, checkDiskSpec } from './disk/vmDisk.ts'
-import { type DiskContext, type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/diskOps.ts'
-import { type CreateOptions, type ImportOptions, type OpenOptions, type OpenedGroup, type UnusableDisk, idSourceOf, sleepOf } from './lifecycle/options.ts'
+import { type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/diskOps.ts'
+import { type CreateOptions, type ImportOptions, type OpenedGroup, type UnusableDisk } from './lifecycle/options.ts'
 import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
 import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/import.ts'
-import { type EngineErrorCode, fail, isEngineError } from './errors.ts'
-import { type EngineEvent, type EventBus, type Unsubscribe, createEventBus } from './events.ts'
+import { fail } from './errors.ts'
+import type { EngineEvent, TaskProgress, Unsubscribe } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import type { IoStats } from './io/plexIo.ts'
-export type { IoStats }
-import { IoMap } from './io/ioMap.ts'
-import { PlexIo } from './io/plexIo.ts'
 import { extent } from './io/extent.ts'
-import { VolumeIo, checkStarted, checkVolumeIo, volumeBlockDevice } from './io/volumeIo.ts'
-import { thisImporter } from './locks.ts'
+import { checkStarted, checkVolumeIo, volumeBlockDevice } from './io/volumeIo.ts'
 import { type AssistSpec, planAssist } from './assist.ts'
 import {
   type MakeRecord,
@@ -40,38 +32,31 @@ import {
 import { checkName, checkOneOf } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
 import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from './records/volumeInit.ts'
-import { type Config, type DmRecord, type PlRecord, type SdRecord, type VRecord, DG_PFLAG, PROFILES } from './records/types.ts'
+import { type Config, type DmRecord, type SdRecord, type VRecord, PROFILES } from './records/types.ts'
+import { isLogPlexRec } from './records/plexState.ts'
 import type { Task } from './tasks/task.ts'
-import { type TaskHandle as Handle, TaskRegistry } from './tasks/taskRegistry.ts'
-import { StaleMaps, type StaleMapsImage, type StaleView } from './staleMaps.ts'
-export type { StaleView } from './staleMaps.ts'
-import { type DirtyView, VolumeLogs } from './drl/volumeLogs.ts'
-import { KernelDetach } from './io/kernelDetach.ts'
-import { PlexOps } from './plex/plexOps.ts'
-import { StartStop } from './volume/startStop.ts'
-import { type VolumeRuntime, VolumeRuntimes } from './volume/volumeRuntimes.ts'
-import type { TaskProgress } from './events.ts'
+import type { TaskHandle as Handle } from './tasks/taskRegistry.ts'
+import type { StaleView } from './staleMaps.ts'
+import type { DirtyView } from './drl/volumeLogs.ts'
 import { Draft, findRecord } from './txn.ts'
 import { SECTOR_SIZE, sectorsToBytes } from './units.ts'
-import { reportAs } from './failures.ts'
-import { isLogPlexRec } from './records/plexState.ts'
-import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
-import { REGION_SECTORS, type SyncContext, type SyncReport } from './resync/regionCopy.ts'
+import { REGION_SECTORS, type SyncReport } from './resync/regionCopy.ts'
 import type { VerifyReport } from './resync/verify.ts'
 import { fillSubdisk } from './resync/subdiskFill.ts'
-import { type ResyncPlan, ResyncService } from './resync/resyncService.ts'
-export type { ResyncPlan } from './resync/resyncService.ts'
+import type { ResyncPlan } from './resync/resyncService.ts'
+import { type GroupParts, composeGroup } from './groupParts.ts'
 
+export type { IoStats }
+export type { StaleView } from './staleMaps.ts'
+export type { ResyncPlan } from './resync/resyncService.ts'
 export { REGION_SECTORS } from './resync/regionCopy.ts'
 export type { SyncReport } from './resync/regionCopy.ts'
 export type { VerifyReport } from './resync/verify.ts'
-
 export type { TxOptions, TxResult } from './config/configStore.ts'
 export type { InterruptedTask } from './config/kernelLog.ts'
 export type { MakeRecord } from './recordOps.ts'
 export type { DiskSpec } from './disk/vmDisk.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
-
 
 export interface GroupSnapshot {
   seq: number
@@ -85,196 +70,22 @@ export interface GroupSnapshot {
  * operations as transactions, volume start/stop, and the volume I/O path.
  */
 export class DiskGroup {
-  /** The committed configuration and its transactions (config/configStore.ts). */
-  private readonly store: ConfigStore
-  /** The disks: devices, headers, configuration slots, device locks (disk/diskSet.ts). */
-  private readonly disks: DiskSet
-  /** What the disk operations reach of the group (disk/diskOps.ts). */
-  private readonly diskOps: DiskContext
-  /** Each volume's runtime state (volume/volumeRuntimes.ts). */
-  private readonly vols: VolumeRuntimes
-  private readonly bus: EventBus
-  private readonly clock: Clock
-  private readonly klog: KernelLog
-  /** Running tasks and their events (tasks/taskRegistry.ts). */
-  private readonly tasks: TaskRegistry
-  /** The exception policy applied and the kernel detach (io/kernelDetach.ts). */
-  private readonly detach: KernelDetach
-  /** vxplex and vxmend (plex/plexOps.ts). */
-  private readonly plex: PlexOps
-  /** vxvol start and stop (volume/startStop.ts). */
-  private readonly startStop: StartStop
-  /** Resync, verify, repair and the resume of interrupted resyncs (resync/resyncService.ts). */
-  private readonly resync: ResyncService
-  /** What the region copy, verify and plex copy use of the group (resync/). */
-  private readonly sync: SyncContext
-  private readonly opts: OpenOptions
-  private readonly sleep: (ms: number) => Promise<void>
-  private readonly stale: StaleMaps
-  private mapSeq: number
-  /**
-   * The tid of the commit that last made each plex ENABLED: a kernel error decided before it was
-   * about the plex's earlier, since-detached life (io/kernelDetach.ts).
-   */
-  private readonly enabledAt = new Map<number, number>()
-  /** The volumes' dirty region logs (drl/volumeLogs.ts). */
-  private readonly logs: VolumeLogs
-  /** The I/O map (io/ioMap.ts), built anew on every commit. */
-  private ioMap: IoMap
-  /** Plex I/O and its counters (io/plexIo.ts). */
-  private readonly plexIo = new PlexIo(() => this.ioMap)
-  /** Volume write, read, flush and the drain gate (io/volumeIo.ts). */
-  private readonly volumeIo: VolumeIo
-  private readonly unusable: readonly UnusableDisk[]
+  /** The layers and their wiring (groupParts.ts). */
+  private readonly p: GroupParts
 
   private constructor(init: OpenedGroup) {
-    this.disks = new DiskSet(init.disks, init.release)
-    this.disks.refreshState(init.cfg)
-    this.unusable = init.unusable ?? []
-    this.ioMap = IoMap.build(init.cfg, this.disks.byRid)
-    this.store = new ConfigStore(init.cfg, (c) => this.writeConfig(c))
-    this.opts = init.opts
-    this.clock = init.opts.clock ?? systemClock
-    this.sleep = sleepOf(init.opts)
-    this.mapSeq = init.maps?.seq ?? 0
-    this.stale = new StaleMaps((image) => this.writeMaps(image), init.maps?.image)
-    this.klog = new KernelLog(init.klog, init.klogSeq, () => this.disks.devices())
-    this.bus = createEventBus(this.clock)
-    this.vols = new VolumeRuntimes(this.clock)
-    this.tasks = new TaskRegistry({
-      bus: this.bus,
-      group: () => this.name,
-      clock: this.clock,
-      sleep: this.sleep,
-      started: (task) => this.vols.taskStarted(task, this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))),
-      finished: (task) => this.vols.taskFinished(task, this.cfg.volumes.filter((x) => task.volumes.includes(x.v_name))),
-    })
-    this.rebuildIoMap()
-    this.sync = {
-      cfg: () => this.cfg,
-      closed: () => this.closed,
-      stale: this.stale,
-      klog: this.klog,
-      tasks: this.tasks,
-      checkpointRegions: init.opts.checkpointRegions ?? 20,
-      copyUnitRegions: Math.max(1, init.opts.copyUnitRegions ?? MAX_UNIT_REGIONS),
-      transact: (operation, fn, onCommit) => this.transact(operation, fn, {}, false, onCommit),
-      runtime: (v) => this.runtime(v),
-      plexesOf: (vrid) => this.plexesOf(vrid),
-      canRead: (p, s, n) => this.volumeIo.canRead(p, s, n),
-      covers: (p, s, n) => this.plexIo.covers(p, s, n),
-      readPlex: (p, s, n, into) => this.plexIo.read(p, s, n, into),
-      writePlex: (p, s, data) => this.plexIo.write(p, s, data),
-      flushPlex: (p) => this.plexIo.flush(p),
-      ioError: (v, p, op, s, n, err) => this.volumeIo.ioError(v, p, op, extent(s, n), err),
-      copyWriteFailed: (v, p, err, g) => this.resync.copyWriteFailed(v, p, err, g),
-      report: this.warn,
-    }
-    this.logs = new VolumeLogs({
-      cfg: () => this.cfg,
-      plexesOf: (vrid) => this.plexesOf(vrid),
-      device: (dmRid) => this.ioMap.device(dmRid),
-      clock: this.clock,
-      maxDirty: init.opts.drlMaxDirty ?? 2048,
-      cleanAgeMs: init.opts.drlCleanAgeMs ?? 5000,
-      regionSectors: REGION_SECTORS,
-      flushVolume: (v) => this.volumeIo.flush(v),
-      transact: (operation, fn) => this.transact(operation, fn),
-      critical: (code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code, message, object }),
-      report: this.warn,
-    })
-    this.detach = new KernelDetach({
-      cfg: () => this.cfg,
-      committing: () => this.committing,
-      plexesOf: (vrid) => this.plexesOf(vrid),
-      canRead: (p, s, n) => this.volumeIo.canRead(p, s, n),
-      enabledAt: this.enabledAt,
-      stale: this.stale,
-      klog: this.klog,
-      unflushed: (v) => this.runtime(v).unflushed,
-      transact: (operation, fn) => this.transact(operation, fn),
-      alert: (message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_IO', message, ...(object !== undefined ? { object } : {}) }),
-    })
-    this.plex = new PlexOps({
-      cfg: () => this.cfg,
-      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
-      stale: this.stale,
-      beingDetached: (p) => this.detach.beingDetached(p),
-      unflushed: (v) => this.runtime(v).unflushed,
-      flushPlex: (p) => this.plexIo.flush(p),
-      sync: this.sync,
-    })
-    this.volumeIo = new VolumeIo({
-      map: () => this.ioMap,
-      volume: (vrid) => this.cfg.volumes.find((x) => x.v_rid === vrid),
-      plexIo: this.plexIo,
-      stale: this.stale,
-      markWritten: (vrid) => this.klog.markDirty(vrid),
-      runtime: (v) => this.runtime(v),
-      failures: this.detach,
-      ioError: (e) => this.bus.emit({ type: 'io.error', dg: this.name, ...e }),
-    })
-    this.diskOps = {
-      cfg: () => this.cfg,
-      transact: (operation, fn, opts) => this.store.transact(operation, fn, opts),
-      disks: this.disks,
-      stale: this.stale,
-      me: thisImporter(init.opts.host),
-      ids: idSourceOf(init.opts),
-      assertNotLastPlex: (d, pl, force) => this.plex.assertNotLastPlex(d, pl, force),
-    }
-    this.startStop = new StartStop({
-      cfg: () => this.cfg,
-      vol: (name) => this.vol(name),
-      plexesOf: (vrid) => this.plexesOf(vrid),
-      transact: (operation, fn, opts) => this.transact(operation, fn, opts),
-      runtime: (v) => this.runtime(v),
-      klog: this.klog,
-      stale: this.stale,
-      logs: this.logs,
-      enabledAt: this.enabledAt,
-      flushVolume: (v) => this.volumeIo.flush(v),
-      sync: this.sync,
-      alert: (severity, code, message, object) => this.bus.emit({ type: 'alert', dg: this.name, severity, code, message, object }),
-      report: this.warn,
-    })
-    this.resync = new ResyncService({
-      sync: this.sync,
-      klog: this.klog,
-      group: () => this.name,
-      assertOnline: () => this.assertOnline(),
-      busy: () => this.txBusy,
-      vol: (name) => this.vol(name),
-      hasDevice: (dmRid) => this.ioMap.device(dmRid) !== undefined,
-      failures: this.detach,
-      ioError: (v, p, op, s, n, err) => this.volumeIo.ioError(v, p, op, extent(s, n), err),
-    })
-    this.store.onCommit(() => this.rebuildIoMap())
-    this.store.onCommit(() => this.logs.refresh(this.vols.all()))
-    this.store.onCommit((c) => this.announce(c))
+    this.p = composeGroup(init)
   }
 
   /** The committed configuration (only `transact` changes it). */
   private get cfg(): Config {
-    return this.store.current()
+    return this.p.store.current()
   }
   private get closed(): boolean {
-    return this.store.closed
+    return this.p.store.closed
   }
   private get forcedOff(): boolean {
-    return this.store.forcedOffline
-  }
-  private get txBusy(): boolean {
-    return this.store.busy
-  }
-  /** The configuration a transaction is writing: a plex it takes away is no current copy meanwhile (rule 117). */
-  private get committing(): Config | undefined {
-    return this.store.committing
-  }
-
-  /** Reports a failure nobody awaits, as a warning alert with a stable code (failures.ts). */
-  private readonly warn = (code: EngineErrorCode, message: string, object?: string): void => {
-    this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code, message, ...(object ? { object } : {}) })
+    return this.p.store.forcedOffline
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -283,8 +94,8 @@ export class DiskGroup {
   static async create(opts: CreateOptions): Promise<DiskGroup> {
     checkCreateOptions(opts)
     return DiskGroup.open(await createGroup(opts), async (dg) => {
-      await dg.transact('dg.create', () => {}, {}, true)
-      await dg.klog.write()
+      await dg.p.transact('dg.create', () => {}, {}, true)
+      await dg.p.klog.write()
     })
   }
 
@@ -297,8 +108,8 @@ export class DiskGroup {
     const opened = await importGroup(opts)
     return DiskGroup.open(opened, async (dg) => {
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
-      await dg.transact('dg.import', (d) => {
-        dg.disks.refreshState(d.c)
+      await dg.p.transact('dg.import', (d) => {
+        dg.p.disks.refreshState(d.c)
         foldKernelLog(d.c, opened.klog)
       })
     })
@@ -318,7 +129,7 @@ export class DiskGroup {
 
   /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
   unusableDisks(): readonly UnusableDisk[] {
-    return this.unusable
+    return this.p.unusable
   }
 
   /**
@@ -328,9 +139,9 @@ export class DiskGroup {
   async deport(): Promise<void> {
     const running = this.cfg.volumes.find((v) => v.v_kstate !== 'DISABLED')
     if (running && !this.forcedOff) fail('VM_VOL_ENABLED', `volume ${running.v_name} is still started`)
-    await this.disks.clearImporter(this.warn)
+    await this.p.disks.clearImporter(this.p.warn)
     await this.close()
-    this.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
+    this.p.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
   }
 
   /**
@@ -339,10 +150,10 @@ export class DiskGroup {
    */
   async close(): Promise<void> {
     if (this.closed) return
-    this.tasks.abortAll()
-    for (const rt of this.vols.all().values()) rt.drl?.dispose()
-    this.store.close()
-    await this.disks.close(this.warn)
+    this.p.tasks.abortAll()
+    for (const rt of this.p.vols.all().values()) rt.drl?.dispose()
+    this.p.store.close()
+    await this.p.disks.close(this.p.warn)
   }
 
   get name(): string {
@@ -358,12 +169,12 @@ export class DiskGroup {
   // ---------------------------------------------------------------- events and snapshot
 
   subscribe(listener: (e: EngineEvent) => void): Unsubscribe {
-    return this.bus.subscribe(listener)
+    return this.p.bus.subscribe(listener)
   }
 
   /** The whole configuration (temporary fields included) with the sequence number it is current at. */
   snapshot(): GroupSnapshot {
-    return { seq: this.bus.seq, config: structuredClone(this.cfg), tasks: this.tasks.list(), forcedOffline: this.forcedOff }
+    return { seq: this.p.bus.seq, config: structuredClone(this.cfg), tasks: this.p.tasks.list(), forcedOffline: this.forcedOff }
   }
 
   /** A copy of the current configuration. */
@@ -373,84 +184,39 @@ export class DiskGroup {
 
   ioStats(plex: string): IoStats {
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
-    return this.plexIo.stats(pl.pl_rid)
+    return this.p.plexIo.stats(pl.pl_rid)
   }
 
   // ---------------------------------------------------------------- transactions
 
   private assertOnline(): void {
-    this.store.assertOnline()
+    this.p.store.assertOnline()
   }
 
   /** True while a configuration transaction holds the group lock. */
   get busy(): boolean {
-    return this.store.busy
-  }
-
-  /**
-   * Runs `fn` on a copy of the configuration as one transaction (config/configStore.ts).
-   * `onCommit` runs as the commit takes effect, before any other transaction or I/O can see it.
-   */
-  private transact(operation: string, fn: (d: Draft) => void, opts: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> {
-    return this.store.transact(operation, fn, { ...opts, force, ...(onCommit ? { onCommit } : {}) })
-  }
-
-  /** After every commit: the configuration event, then the kernel-state changes it made. */
-  private announce({ operation, before, after, changes }: Commit): void {
-    this.bus.emit({ type: 'config.committed', dg: this.name, tid: after.tid, operation, changes })
-    for (const ch of changes) {
-      if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
-        const f = `${ch.kind}_kstate`
-        if (!ch.fields.includes(f)) continue
-        const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
-        const to = ch.after![f] as PlRecord['pl_kstate']
-        if (ch.kind === 'pl' && to === 'ENABLED') this.enabledAt.set(ch.rid, after.tid)
-        if (old) this.bus.emit({ type: 'kstate.changed', dg: this.name, kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
-      }
-    }
-  }
-
-  /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
-  private async writeConfig(c: Config): Promise<void> {
-    const { held, total } = await writeConfigCopies(c, (rid) => this.disks.get(rid), (disk) => {
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'warning', code: 'VM_MAPFRDWR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
-    })
-    if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
-      this.store.forceOffline()
-      this.bus.emit({ type: 'alert', dg: this.name, severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${this.name} lost the majority of its configuration copies and is forced offline` })
-      this.bus.emit({ type: 'dg.state', dg: this.name, state: 'forced-offline' })
-      fail('VM_FORCEOFF', `disk group ${this.name} lost quorum (${held} of ${total} copies written)`)
-    }
-  }
-
-  /** Writes the stale-region maps to every disk's region-map area. */
-  private writeMaps(image: StaleMapsImage): Promise<void> {
-    return writeRingEverywhere(this.disks.devices(), MAP_AREA, ++this.mapSeq, image, 'the stale-region maps')
-  }
-
-  private rebuildIoMap(): void {
-    this.ioMap = IoMap.build(this.cfg, this.disks.byRid)
+    return this.p.store.busy
   }
 
   // ---------------------------------------------------------------- record operations
 
   /** vxmake sd. */
   async makeSubdisk(spec: SubdiskSpec, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('sd.make', (d) => void makeSubdisk(d, spec), opts)
+    return this.p.transact('sd.make', (d) => void makeSubdisk(d, spec), opts)
   }
   /** vxmake plex (with subdisks to associate). */
   async makePlex(spec: PlexSpec, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('pl.make', (d) => void makePlex(d, spec), opts)
+    return this.p.transact('pl.make', (d) => void makePlex(d, spec), opts)
   }
   /** vxmake vol (with plexes to associate): DISABLED/EMPTY (checklist D 27). */
   async makeVolume(spec: VolumeSpec, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('v.make', (d) => void makeVolume(d, spec), opts)
+    return this.p.transact('v.make', (d) => void makeVolume(d, spec), opts)
   }
 
   /** vxmake with a description of several records: one transaction, all or nothing (A 7). */
   async makeRecords(records: MakeRecord[], opts?: TxOptions): Promise<TxResult> {
     if (!Array.isArray(records) || records.length === 0) fail('VM_INVALID_PARAM', 'records must be a non-empty list')
-    return this.transact('make', (d) => {
+    return this.p.transact('make', (d) => {
       for (const r of records) makeRecord(d, r)
     }, opts)
   }
@@ -463,11 +229,11 @@ export class DiskGroup {
    */
   async assistMake(spec: AssistSpec, opts: TxOptions = {}): Promise<TxResult> {
     const init = checkOneOf(spec.init ?? 'sync', ASSIST_INITS, 'init')
-    const made = await this.transact('assist.make', (d) => {
+    const made = await this.p.transact('assist.make', (d) => {
       for (const r of planAssist(d, spec)) makeRecord(d, r)
     }, opts)
     if (opts.dryRun || init === 'none') return made
-    const first = this.plexesOf(this.vol(spec.name).v_rid).find((p) => !isLogPlexRec(this.cfg, p))!
+    const first = this.p.plexesOf(this.p.vol(spec.name).v_rid).find((p) => !isLogPlexRec(this.cfg, p))!
     const last = init === 'sync' ? await this.initVolume(spec.name, 'clean', first.pl_name).then(() => this.start(spec.name)) : await this.initVolume(spec.name, init)
     return { ...made, tid: last.tid, changes: made.changes.map((c) => ({ ...c, after: findRecord(this.cfg, c.kind, c.rid) ?? c.after })) }
   }
@@ -479,12 +245,12 @@ export class DiskGroup {
    * CLEAN and stopped, so the next start copies the plex to the others.
    */
   async initVolume(volume: string, how: InitType, plex?: string, opts: TxOptions = {}): Promise<TxResult> {
-    if (how === 'clean') return this.transact('v.init', (d) => initClean(d, volume, plex), opts)
-    await this.transact('v.init', (d) => void assertInitialisable(d, volume, how), { dryRun: true })
+    if (how === 'clean') return this.p.transact('v.init', (d) => initClean(d, volume, plex), opts)
+    await this.p.transact('v.init', (d) => void assertInitialisable(d, volume, how), { dryRun: true })
     if (plex !== undefined) fail('VM_INVALID_PARAM', `init ${how} takes no plex`)
     const r = await this.start(volume, opts)
     if (opts.dryRun || how === 'active') return r
-    const len = this.vol(volume).v_len * SECTOR_SIZE
+    const len = this.p.vol(volume).v_len * SECTOR_SIZE
     const zeros = Buffer.alloc(Math.min(len, 1 << 20))
     for (let off = 0; off < len; off += zeros.length) await this.write(volume, off, zeros.subarray(0, Math.min(zeros.length, len - off)))
     await this.flush(volume)
@@ -493,43 +259,43 @@ export class DiskGroup {
 
   /** vxedit rm (with `recursive`, vxedit -r rm). */
   async remove(name: string, opts: TxOptions & { recursive?: boolean } = {}): Promise<TxResult> {
-    return this.transact('rm', (d) => removeRecord(d, name, opts.recursive ?? false), opts)
+    return this.p.transact('rm', (d) => removeRecord(d, name, opts.recursive ?? false), opts)
   }
 
   /** vxedit rename: the rid is unchanged (A 5). */
   async rename(name: string, newName: string, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('rename', (d) => renameRecord(d, name, newName), opts)
+    return this.p.transact('rename', (d) => renameRecord(d, name, newName), opts)
   }
 
   /** vxedit set: comment, util fields, state, flags, ... (A 2-3, A 8, B 15-16, C 21-23). */
   async set(name: string, fields: Record<string, unknown>, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('set', (d) => setFields(d, name, fields), opts)
+    return this.p.transact('set', (d) => setFields(d, name, fields), opts)
   }
 
   /** vxsd assoc. Filling a hole of a live plex copies the range first (B 14). */
   async assocSubdisk(plex: string, a: SdAssoc, opts: TxOptions = {}): Promise<TxResult> {
-    const plan = await this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a), { dryRun: true })
+    const plan = await this.p.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a), { dryRun: true })
     if (opts.dryRun) return plan
-    const commit = () => this.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
+    const commit = () => this.p.transact('sd.assoc', (d) => void assocSubdisk(d, d.plex(plex), a))
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex)!
-    const v = this.volumeOf(pl)
+    const v = this.p.plex.volumeOf(pl)
     if (!v || v.v_kstate !== 'ENABLED' || pl.pl_kstate !== 'ENABLED') return commit()
     // Live plex: the range the subdisk will serve is regenerated first (resync/subdiskFill.ts).
     const after = plan.changes.find((c) => c.kind === 'sd' && c.name === a.name)!.after as unknown as SdRecord
     const sd = this.cfg.subdisks.find((s) => s.sd_name === a.name)!
-    const device = this.ioMap.device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
-    const read = (s: number, n: number) => this.volumeIo.readFrom(v, extent(s, n), (p) => p.pl_rid !== pl.pl_rid, true)
-    return fillSubdisk({ lock: this.runtime(v).lock, read, device }, { plex: pl, sd, after, volumeLen: v.v_len }, commit)
+    const device = this.p.ioMap().device(sd.sd_dm_rid) ?? fail('VM_IO', `disk of ${a.name} is not available`)
+    const read = (s: number, n: number) => this.p.volumeIo.readFrom(v, extent(s, n), (p) => p.pl_rid !== pl.pl_rid, true)
+    return fillSubdisk({ lock: this.p.runtime(v).lock, read, device }, { plex: pl, sd, after, volumeLen: v.v_len }, commit)
   }
 
   /** vxsd aslog. */
   async assocLog(plex: string, sd: string, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('sd.aslog', (d) => void assocLog(d, d.plex(plex), sd), opts)
+    return this.p.transact('sd.aslog', (d) => void assocLog(d, d.plex(plex), sd), opts)
   }
 
   /** vxsd dis. */
   async dissociateSubdisk(sd: string, opts?: TxOptions): Promise<TxResult> {
-    return this.transact('sd.dis', (d) => dissociateSubdisk(d, d.sd(sd)), opts)
+    return this.p.transact('sd.dis', (d) => dissociateSubdisk(d, d.sd(sd)), opts)
   }
 
   // ---------------------------------------------------------------- disks (disk/diskOps.ts)
@@ -541,7 +307,7 @@ export class DiskGroup {
     if (new Draft(this.cfg).find(spec.name)) fail('VM_EXISTS', `a record named ${spec.name} already exists`)
     this.assertNotInGroup(spec.device)
     checkDiskSpec(spec)
-    return addDisk(this.diskOps, spec, opts)
+    return addDisk(this.p.diskOps, spec, opts)
   }
 
   /**
@@ -553,12 +319,12 @@ export class DiskGroup {
     this.assertOnline()
     const dm = this.diskRecord(name)
     this.assertNotInGroup(device)
-    return replaceDisk(this.diskOps, dm, device, opts)
+    return replaceDisk(this.p.diskOps, dm, device, opts)
   }
 
   /** vxdg rmdisk: the disk must hold no subdisks. */
   async removeDisk(name: string, opts: TxOptions = {}): Promise<TxResult> {
-    return removeDisk(this.diskOps, this.diskRecord(name), opts)
+    return removeDisk(this.p.diskOps, this.diskRecord(name), opts)
   }
 
   private diskRecord(name: string): DmRecord {
@@ -566,28 +332,19 @@ export class DiskGroup {
   }
 
   private assertNotInGroup(device: BlockDevice): void {
-    if (this.disks.holds(device)) fail('VM_EXISTS', `${device.location} is already in the group`)
+    if (this.p.disks.holds(device)) fail('VM_EXISTS', `${device.location} is already in the group`)
   }
 
   // ---------------------------------------------------------------- plex operations (plex/plexOps.ts)
 
-  private volumeOf(pl: PlRecord): VRecord | undefined {
-    return this.plex.volumeOf(pl)
-  }
-
-  /** Volume `v`'s runtime state, made on first use (volume/volumeRuntimes.ts). */
-  private runtime(v: VRecord): VolumeRuntime {
-    return this.vols.of(v)
-  }
-
   /** vxplex det: the plex stays associated, DETACHED and STALE, and gets no volume I/O (D 36). */
   async detachPlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    return this.plex.detach(plex, opts)
+    return this.p.plex.detach(plex, opts)
   }
 
   /** vxplex dis. */
   async dissociatePlex(plex: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    return this.plex.dissociate(plex, opts)
+    return this.p.plex.dissociate(plex, opts)
   }
 
   /**
@@ -596,7 +353,7 @@ export class DiskGroup {
    * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
    */
   async attachPlex(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
-    return this.plex.attach(volume, plex, opts)
+    return this.p.plex.attach(volume, plex, opts)
   }
 
   /**
@@ -605,7 +362,7 @@ export class DiskGroup {
    */
   async copyPlex(volume: string, plex: string, opts: { onTask?: (taskId: string) => void } = {}): Promise<void> {
     this.assertOnline()
-    return this.plex.copy(volume, plex, opts)
+    return this.p.plex.copy(volume, plex, opts)
   }
 
   /**
@@ -614,12 +371,12 @@ export class DiskGroup {
    */
   async movePlex(oldPlex: string, newPlex: string, opts: { force?: boolean; onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
     this.assertOnline()
-    return this.plex.move(oldPlex, newPlex, opts)
+    return this.p.plex.move(oldPlex, newPlex, opts)
   }
 
   /** vxmend (records/mend.ts): `clear` util fields, `fix` a state, `off`, `on`; `force` as volmend's -f. */
   async mend(op: MendOp, name: string, arg?: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
-    return this.plex.mend(op, name, arg, opts)
+    return this.p.plex.mend(op, name, arg, opts)
   }
 
   // ---------------------------------------------------------------- volume start/stop (volume/startStop.ts)
@@ -631,7 +388,7 @@ export class DiskGroup {
    * regions when those are known). Resolves when the volume is fully recovered.
    */
   async start(volume: string, opts: TxOptions & { delayRecover?: boolean; onStarted?: (r: TxResult) => void } = {}): Promise<TxResult> {
-    return this.startStop.start(volume, opts)
+    return this.p.startStop.start(volume, opts)
   }
 
   /**
@@ -640,7 +397,7 @@ export class DiskGroup {
    */
   async stop(volume: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     this.assertOnline()
-    return this.startStop.stop(volume, opts)
+    return this.p.startStop.stop(volume, opts)
   }
 
   // ---------------------------------------------------------------- dirty region logging (drl/volumeLogs.ts) and stale maps
@@ -650,8 +407,8 @@ export class DiskGroup {
    * right now, per target plex.
    */
   dirtyRegions(volume: string): DirtyView {
-    const v = this.vol(volume)
-    return this.logs.dirtyView(v, this.vols.find(v.v_rid)?.drl)
+    const v = this.p.vol(volume)
+    return this.p.logs.dirtyView(v, this.p.vols.find(v.v_rid)?.drl)
   }
 
   /**
@@ -660,7 +417,7 @@ export class DiskGroup {
    */
   staleRegions(plex: string): StaleView {
     const pl = this.cfg.plexes.find((p) => p.pl_name === plex) ?? fail('VM_NOT_FOUND', `no plex ${plex}`)
-    return this.stale.view(pl, REGION_SECTORS)
+    return this.p.stale.view(pl, REGION_SECTORS)
   }
 
   /** The DRL dirty map of every started volume, by volume name. */
@@ -674,7 +431,7 @@ export class DiskGroup {
   staleMaps(): Record<string, StaleView> {
     const out: Record<string, StaleView> = {}
     for (const pl of this.cfg.plexes) {
-      const v = this.stale.view(pl, REGION_SECTORS)
+      const v = this.p.stale.view(pl, REGION_SECTORS)
       if (v.full || v.regions.length || v.syncErrors.length) out[pl.pl_name] = v
     }
     return out
@@ -682,7 +439,7 @@ export class DiskGroup {
 
   /** Cleans every idle dirty region of the volume's log now (what lazy cleaning does over time). */
   async cleanDirtyRegions(volume: string): Promise<void> {
-    const drl = this.vols.find(this.vol(volume).v_rid)?.drl
+    const drl = this.p.vols.find(this.p.vol(volume).v_rid)?.drl
     if (drl) await drl.cleanIdle()
   }
 
@@ -690,53 +447,44 @@ export class DiskGroup {
 
   private ioVolume(volume: string, offset: number, length: number): VRecord {
     this.assertOnline()
-    return checkVolumeIo(this.vol(volume), offset, length)
-  }
-
-  private vol(name: string): VRecord {
-    return this.ioMap.volume(name) ?? fail('VM_NOT_FOUND', `no volume ${name}`)
-  }
-
-  /** The plexes of a volume (from the I/O map: no scan of every plex on the I/O path). */
-  private plexesOf(vrid: number): readonly PlRecord[] {
-    return this.ioMap.plexesOf(vrid)
+    return checkVolumeIo(this.p.vol(volume), offset, length)
   }
 
   /** Volume length in bytes. */
   volumeSize(volume: string): number {
-    return sectorsToBytes(this.vol(volume).v_len)
+    return sectorsToBytes(this.p.vol(volume).v_len)
   }
 
   /** A volume as a `BlockDevice` (what an NBD export serves instead of the group), checked call by call here. */
   volumeDevice(volume: string): BlockDevice {
-    return volumeBlockDevice(this, this.name, this.vol(volume).v_name)
+    return volumeBlockDevice(this, this.name, this.p.vol(volume).v_name)
   }
 
   /** Writes `data` at byte `offset` of a started volume to every writable plex (E 41, E 46-49). */
   async write(volume: string, offset: number, data: Uint8Array): Promise<void> {
-    return this.volumeIo.write(this.ioVolume(volume, offset, data.length), offset, data)
+    return this.p.volumeIo.write(this.ioVolume(volume, offset, data.length), offset, data)
   }
 
   /** Reads `length` bytes at byte `offset` from one plex the read policy chooses (E 41-45). */
   async read(volume: string, offset: number, length: number): Promise<Buffer> {
-    return this.volumeIo.read(this.ioVolume(volume, offset, length), offset, length)
+    return this.p.volumeIo.read(this.ioVolume(volume, offset, length), offset, length)
   }
 
   /** `read` into the caller's buffer (`target.length` bytes), for callers that reuse buffers. */
   async readInto(volume: string, offset: number, target: Buffer): Promise<void> {
-    await this.volumeIo.read(this.ioVolume(volume, offset, target.length), offset, target.length, target)
+    await this.p.volumeIo.read(this.ioVolume(volume, offset, target.length), offset, target.length, target)
   }
 
   /** Flushes every device of the volume's plexes (I78: a failing plex under the write policies). */
   async flush(volume: string): Promise<void> {
-    return this.volumeIo.flush(checkStarted(this.vol(volume)))
+    return this.p.volumeIo.flush(checkStarted(this.p.vol(volume)))
   }
 
   // ---------------------------------------------------------------- tasks
 
   /** Resyncs that were under way when the group was last closed or crashed. */
   interruptedTasks(): InterruptedTask[] {
-    return structuredClone(this.klog.tasks ?? [])
+    return structuredClone(this.p.klog.tasks ?? [])
   }
 
   /**
@@ -745,21 +493,21 @@ export class DiskGroup {
    * started; a resync whose volume is not stays recorded.
    */
   async resumeInterrupted(): Promise<TaskHandle[]> {
-    return this.resync.resumeInterrupted()
+    return this.p.resync.resumeInterrupted()
   }
 
   /** Running tasks. */
   listTasks(): TaskProgress[] {
-    return this.tasks.list()
+    return this.p.tasks.list()
   }
   abortTask(id: string): void {
-    this.tasks.abort(id)
+    this.p.tasks.abort(id)
   }
   pauseTask(id: string): void {
-    this.tasks.pause(id)
+    this.p.tasks.pause(id)
   }
   resumeTask(id: string): void {
-    this.tasks.resume(id)
+    this.p.tasks.resume(id)
   }
   /**
    * Limits a task to a rate in bytes per second (0 = unlimited), or `{ adaptive: { latencyMs } }`:
@@ -767,7 +515,7 @@ export class DiskGroup {
    * at the next region.
    */
   throttleTask(id: string, throttle: number | { adaptive: { latencyMs: number; minBytesPerSecond?: number } }): void {
-    this.tasks.throttle(id, throttle)
+    this.p.tasks.throttle(id, throttle)
   }
 
   // ---------------------------------------------------------------- resync, verify, repair (resync/resyncService.ts)
@@ -778,17 +526,17 @@ export class DiskGroup {
    * it runs). Fails VM_NOTSYNCED when a region is left stale.
    */
   async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    return this.resync.resyncVolume(volume, force, opts)
+    return this.p.resync.resyncVolume(volume, force, opts)
   }
 
   /** What `resyncVolume` would copy, changing nothing (its dry run). */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {
-    return this.resync.planResyncVolume(volume, force)
+    return this.p.resync.planResyncVolume(volume, force)
   }
 
   /** What `resyncDisk` would copy, changing nothing (its dry run). */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
-    return this.resync.planResyncDisk(disk, force)
+    return this.p.resync.planResyncDisk(disk, force)
   }
 
   /**
@@ -799,7 +547,7 @@ export class DiskGroup {
    * leaves something stale; 'faithful' returns success as AIX does.
    */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    return this.resync.resyncDisk(disk, force, opts)
+    return this.p.resync.resyncDisk(disk, force, opts)
   }
 
   /**
@@ -807,12 +555,12 @@ export class DiskGroup {
    * regions where they differ (offset, length, which plexes agree with which).
    */
   async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
-    return this.resync.verify(volume)
+    return this.p.resync.verify(volume)
   }
 
   /** Copies plex `source` over every other plex for the chosen regions (default: all). */
   async repair(volume: string, source: string, regions?: number[]): Promise<TaskHandle> {
-    return this.resync.repair(volume, source, regions)
+    return this.p.resync.repair(volume, source, regions)
   }
 }
 

@@ -1,0 +1,265 @@
+import { systemClock } from './clock.ts'
+import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
+import { hasQuorum, writeConfigCopies } from './config/configCopies.ts'
+import { KernelLog } from './config/kernelLog.ts'
+import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
+import { DiskSet } from './disk/diskSet.ts'
+import type { DiskContext } from './disk/diskOps.ts'
+import { type OpenedGroup, type UnusableDisk, idSourceOf, sleepOf } from './lifecycle/options.ts'
+import { type EngineErrorCode, fail } from './errors.ts'
+import { type EventBus, createEventBus } from './events.ts'
+import { IoMap } from './io/ioMap.ts'
+import { PlexIo } from './io/plexIo.ts'
+import { extent } from './io/extent.ts'
+import { VolumeIo } from './io/volumeIo.ts'
+import { KernelDetach } from './io/kernelDetach.ts'
+import { thisImporter } from './locks.ts'
+import { type Config, type PlRecord, type VRecord, DG_PFLAG } from './records/types.ts'
+import { TaskRegistry } from './tasks/taskRegistry.ts'
+import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
+import { VolumeLogs } from './drl/volumeLogs.ts'
+import { PlexOps } from './plex/plexOps.ts'
+import { StartStop } from './volume/startStop.ts'
+import { type VolumeRuntime, VolumeRuntimes } from './volume/volumeRuntimes.ts'
+import type { Draft } from './txn.ts'
+import { MAX_UNIT_REGIONS } from './resync/copyUnit.ts'
+import { REGION_SECTORS, type SyncContext } from './resync/regionCopy.ts'
+import { ResyncService } from './resync/resyncService.ts'
+
+/** The layers of one opened disk group, wired together, and the few helpers the facade uses of them. */
+export interface GroupParts {
+  /** The committed configuration and its transactions (config/configStore.ts). */
+  readonly store: ConfigStore
+  /** The disks: devices, headers, configuration slots, device locks (disk/diskSet.ts). */
+  readonly disks: DiskSet
+  /** What the disk operations reach of the group (disk/diskOps.ts). */
+  readonly diskOps: DiskContext
+  /** Each volume's runtime state (volume/volumeRuntimes.ts). */
+  readonly vols: VolumeRuntimes
+  readonly bus: EventBus
+  readonly klog: KernelLog
+  /** Running tasks and their events (tasks/taskRegistry.ts). */
+  readonly tasks: TaskRegistry
+  readonly stale: StaleMaps
+  /** The volumes' dirty region logs (drl/volumeLogs.ts). */
+  readonly logs: VolumeLogs
+  /** Plex I/O and its counters (io/plexIo.ts). */
+  readonly plexIo: PlexIo
+  /** Volume write, read, flush and the drain gate (io/volumeIo.ts). */
+  readonly volumeIo: VolumeIo
+  /** vxplex and vxmend (plex/plexOps.ts). */
+  readonly plex: PlexOps
+  /** vxvol start and stop (volume/startStop.ts). */
+  readonly startStop: StartStop
+  /** Resync, verify, repair and the resume of interrupted resyncs (resync/resyncService.ts). */
+  readonly resync: ResyncService
+  readonly unusable: readonly UnusableDisk[]
+  /** The I/O map (io/ioMap.ts) of the last commit. */
+  ioMap(): IoMap
+  /**
+   * Runs `fn` on a copy of the configuration as one transaction (config/configStore.ts).
+   * `onCommit` runs as the commit takes effect, before any other transaction or I/O can see it.
+   */
+  transact(operation: string, fn: (d: Draft) => void, opts?: TxOptions, force?: boolean, onCommit?: () => void): Promise<TxResult>
+  /** The volume named `name`, VM_NOT_FOUND if none. */
+  vol(name: string): VRecord
+  /** The plexes of a volume (from the I/O map: no scan of every plex on the I/O path). */
+  plexesOf(vrid: number): readonly PlRecord[]
+  /** Volume `v`'s runtime state, made on first use (volume/volumeRuntimes.ts). */
+  runtime(v: VRecord): VolumeRuntime
+  /** Reports a failure nobody awaits, as a warning alert with a stable code (failures.ts). */
+  warn(code: EngineErrorCode, message: string, object?: string): void
+}
+
+/**
+ * Builds the layers over what create or import opened and the context each reaches the group
+ * through: the configuration store's commit hooks (I/O map, DRLs, events), the task registry's
+ * hooks, and the `SyncContext` the copy layer uses.
+ */
+export function composeGroup(init: OpenedGroup): GroupParts {
+  const opts = init.opts
+  const clock = opts.clock ?? systemClock
+  const disks = new DiskSet(init.disks, init.release)
+  disks.refreshState(init.cfg)
+  let ioMap = IoMap.build(init.cfg, disks.byRid)
+  let mapSeq = init.maps?.seq ?? 0
+  /** The tid of the commit that last made each plex ENABLED (io/kernelDetach.ts). */
+  const enabledAt = new Map<number, number>()
+  const store = new ConfigStore(init.cfg, (c) => writeConfig(c))
+  const cfg = (): Config => store.current()
+  const name = (): string => cfg().dg.dg_name
+  const stale = new StaleMaps((image) => writeMaps(image), init.maps?.image)
+  const klog = new KernelLog(init.klog, init.klogSeq, () => disks.devices())
+  const bus = createEventBus(clock)
+  const vols = new VolumeRuntimes(clock)
+  const volumesOf = (names: readonly string[]) => cfg().volumes.filter((x) => names.includes(x.v_name))
+  const tasks = new TaskRegistry({
+    bus,
+    group: name,
+    clock,
+    sleep: sleepOf(opts),
+    started: (task) => vols.taskStarted(task, volumesOf(task.volumes)),
+    finished: (task) => vols.taskFinished(task, volumesOf(task.volumes)),
+  })
+  const plexIo = new PlexIo(() => ioMap)
+
+  const warn = (code: EngineErrorCode, message: string, object?: string): void => {
+    bus.emit({ type: 'alert', dg: name(), severity: 'warning', code, message, ...(object ? { object } : {}) })
+  }
+  const transact = (operation: string, fn: (d: Draft) => void, o: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> =>
+    store.transact(operation, fn, { ...o, force, ...(onCommit ? { onCommit } : {}) })
+  const rebuildIoMap = (): void => {
+    ioMap = IoMap.build(cfg(), disks.byRid)
+  }
+  const vol = (n: string): VRecord => ioMap.volume(n) ?? fail('VM_NOT_FOUND', `no volume ${n}`)
+  const plexesOf = (vrid: number): readonly PlRecord[] => ioMap.plexesOf(vrid)
+  const runtime = (v: VRecord): VolumeRuntime => vols.of(v)
+  const flushVolume = (v: VRecord): Promise<void> => volumeIo.flush(v)
+  const flushPlex = (p: PlRecord): Promise<void> => plexIo.flush(p)
+  const ioError = (v: VRecord, p: PlRecord, op: 'read' | 'write' | 'flush', s: number, n: number, err: unknown): void => {
+    volumeIo.ioError(v, p, op, extent(s, n), err)
+  }
+
+  /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
+  async function writeConfig(c: Config): Promise<void> {
+    const { held, total } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => {
+      bus.emit({ type: 'alert', dg: name(), severity: 'warning', code: 'VM_MAPFRDWR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
+    })
+    if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
+      store.forceOffline()
+      bus.emit({ type: 'alert', dg: name(), severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${name()} lost the majority of its configuration copies and is forced offline` })
+      bus.emit({ type: 'dg.state', dg: name(), state: 'forced-offline' })
+      fail('VM_FORCEOFF', `disk group ${name()} lost quorum (${held} of ${total} copies written)`)
+    }
+  }
+
+  /** Writes the stale-region maps to every disk's region-map area. */
+  function writeMaps(image: StaleMapsImage): Promise<void> {
+    return writeRingEverywhere(disks.devices(), MAP_AREA, ++mapSeq, image, 'the stale-region maps')
+  }
+
+  /** After every commit: the configuration event, then the kernel-state changes it made. */
+  function announce({ operation, before, after, changes }: Commit): void {
+    bus.emit({ type: 'config.committed', dg: name(), tid: after.tid, operation, changes })
+    for (const ch of changes) {
+      if ((ch.kind === 'pl' || ch.kind === 'v') && ch.op === 'update') {
+        const f = `${ch.kind}_kstate`
+        if (!ch.fields.includes(f)) continue
+        const old = ch.kind === 'pl' ? before.plexes.find((p) => p.pl_rid === ch.rid)?.pl_kstate : before.volumes.find((v) => v.v_rid === ch.rid)?.v_kstate
+        const to = ch.after![f] as PlRecord['pl_kstate']
+        if (ch.kind === 'pl' && to === 'ENABLED') enabledAt.set(ch.rid, after.tid)
+        if (old) bus.emit({ type: 'kstate.changed', dg: name(), kind: ch.kind, name: ch.name, rid: ch.rid, from: old, to })
+      }
+    }
+  }
+
+  rebuildIoMap()
+  const sync: SyncContext = {
+    cfg,
+    closed: () => store.closed,
+    stale,
+    klog,
+    tasks,
+    checkpointRegions: opts.checkpointRegions ?? 20,
+    copyUnitRegions: Math.max(1, opts.copyUnitRegions ?? MAX_UNIT_REGIONS),
+    transact: (operation, fn, onCommit) => transact(operation, fn, {}, false, onCommit),
+    runtime,
+    plexesOf,
+    canRead: (p, s, n) => volumeIo.canRead(p, s, n),
+    covers: (p, s, n) => plexIo.covers(p, s, n),
+    readPlex: (p, s, n, into) => plexIo.read(p, s, n, into),
+    writePlex: (p, s, data) => plexIo.write(p, s, data),
+    flushPlex,
+    ioError,
+    copyWriteFailed: (v, p, err, g) => resync.copyWriteFailed(v, p, err, g),
+    report: warn,
+  }
+  const logs = new VolumeLogs({
+    cfg,
+    plexesOf,
+    device: (dmRid) => ioMap.device(dmRid),
+    clock,
+    maxDirty: opts.drlMaxDirty ?? 2048,
+    cleanAgeMs: opts.drlCleanAgeMs ?? 5000,
+    regionSectors: REGION_SECTORS,
+    flushVolume,
+    transact: (operation, fn) => transact(operation, fn),
+    critical: (code, message, object) => bus.emit({ type: 'alert', dg: name(), severity: 'critical', code, message, object }),
+    report: warn,
+  })
+  const detach = new KernelDetach({
+    cfg,
+    committing: () => store.committing,
+    plexesOf,
+    canRead: (p, s, n) => volumeIo.canRead(p, s, n),
+    enabledAt,
+    stale,
+    klog,
+    unflushed: (v) => runtime(v).unflushed,
+    transact: (operation, fn) => transact(operation, fn),
+    alert: (message, object) => bus.emit({ type: 'alert', dg: name(), severity: 'critical', code: 'VM_IO', message, ...(object !== undefined ? { object } : {}) }),
+  })
+  const plex = new PlexOps({
+    cfg,
+    transact: (operation, fn, o) => transact(operation, fn, o),
+    stale,
+    beingDetached: (p) => detach.beingDetached(p),
+    unflushed: (v) => runtime(v).unflushed,
+    flushPlex,
+    sync,
+  })
+  const volumeIo: VolumeIo = new VolumeIo({
+    map: () => ioMap,
+    volume: (vrid) => cfg().volumes.find((x) => x.v_rid === vrid),
+    plexIo,
+    stale,
+    markWritten: (vrid) => klog.markDirty(vrid),
+    runtime,
+    failures: detach,
+    ioError: (e) => bus.emit({ type: 'io.error', dg: name(), ...e }),
+  })
+  const diskOps: DiskContext = {
+    cfg,
+    transact: (operation, fn, o) => store.transact(operation, fn, o),
+    disks,
+    stale,
+    me: thisImporter(opts.host),
+    ids: idSourceOf(opts),
+    assertNotLastPlex: (d, pl, force) => plex.assertNotLastPlex(d, pl, force),
+  }
+  const startStop = new StartStop({
+    cfg,
+    vol,
+    plexesOf,
+    transact: (operation, fn, o) => transact(operation, fn, o),
+    runtime,
+    klog,
+    stale,
+    logs,
+    enabledAt,
+    flushVolume,
+    sync,
+    alert: (severity, code, message, object) => bus.emit({ type: 'alert', dg: name(), severity, code, message, object }),
+    report: warn,
+  })
+  const resync: ResyncService = new ResyncService({
+    sync,
+    klog,
+    group: name,
+    assertOnline: () => store.assertOnline(),
+    busy: () => store.busy,
+    vol,
+    hasDevice: (dmRid) => ioMap.device(dmRid) !== undefined,
+    failures: detach,
+    ioError,
+  })
+  store.onCommit(() => rebuildIoMap())
+  store.onCommit(() => logs.refresh(vols.all()))
+  store.onCommit((c) => announce(c))
+  return {
+    store, disks, diskOps, vols, bus, klog, tasks, stale, logs, plexIo, volumeIo, plex, startStop, resync,
+    unusable: init.unusable ?? [],
+    ioMap: () => ioMap,
+    transact, vol, plexesOf, runtime, warn,
+  }
+}
