@@ -90,7 +90,13 @@ export class ResyncService {
     return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
   }
 
-  /** lvm_resyncpv of one disk (resync/resyncOps.ts). */
+  /**
+   * lvm_resyncpv of one disk (resync/resyncOps.ts; SEMANTICS.md 2.6, checklist G 56-68): whole
+   * regions, in ascending disk offset, each region once; without `force` a good copy goes to the
+   * stale copies (on any disk), with `force` to every other copy. `mode` makes item 67 explicit:
+   * 'strict' (default) fails VM_NOTSYNCED when a forced resync leaves something stale; 'faithful'
+   * returns success as AIX does.
+   */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
     const { dm, mode } = this.checkDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
@@ -104,7 +110,7 @@ export class ResyncService {
     return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
   }
 
-  /** Compares every plex of a started volume region by region, changing nothing (resync/verify.ts). */
+  /** Compares every plex of a started volume region by region, changing nothing, and reports the regions where they differ (offset, length, which plexes agree with which; resync/verify.ts). */
   async verify(volume: string): Promise<TaskHandle<VerifyReport>> {
     this.ctx.assertOnline()
     return runVerify(this.ctx.sync, checkStarted(this.ctx.vol(volume)))
