@@ -298,3 +298,18 @@ test('at 1024 px a plex name too long for the tree is cut with an ellipsis and i
   expect(await page.getByTestId(`tree-name-${long}`).evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true)
   await page.getByRole('navigation', { name: 'objects' }).screenshot({ path: info.outputPath('tree-long-plex-1024.png') })
 })
+
+test('the demo\'s plex and subdisk names are whole in the tree beside their state words, at 1024 and 1920 px (rule 197)', async ({ plexa, page }, info) => {
+  for (const width of [1024, 1920]) {
+    await page.setViewportSize({ width, height: width === 1024 ? 768 : 1080 })
+    if (width === 1024) await plexa.login()
+    const names = ['catvol-01', 'mirvol-01', 'mirvol-02', 'mirvol-03', 'msvol-01', 'msvol-02', 'strvol-01', 'disk06-02']
+    for (const n of names) {
+      const name = page.getByTestId(`tree-name-${n}`)
+      await expect(name).toBeVisible()
+      // no ellipsis: an administrator tells mirvol-01 from mirvol-02 without hovering
+      expect(await name.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true)
+    }
+    await page.getByRole('navigation', { name: 'objects' }).screenshot({ path: info.outputPath(`tree-names-${width}.png`) })
+  }
+})

@@ -64,7 +64,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
   const setView = appStore.getState().setView
   const VIEWS = [['overview', 'Overview'], ['volumes', 'Volume view'], ['disks', 'Disk view']] as const
   return (
-    <div className={`grid h-full grid-cols-[14rem_1fr_18rem] ${panel ? 'grid-rows-[auto_auto_1fr_14rem]' : 'grid-rows-[auto_auto_1fr_auto]'} bg-surface text-fg`}>
+    <div className={`grid h-full grid-cols-[clamp(16rem,22vw,26rem)_1fr_18rem] ${panel ? 'grid-rows-[auto_auto_1fr_14rem]' : 'grid-rows-[auto_auto_1fr_auto]'} bg-surface text-fg`}>
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
