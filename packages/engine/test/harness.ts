@@ -3,6 +3,7 @@ import { expect } from 'vitest'
 import { DiskGroup } from '../src/diskGroup.ts'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import type { EngineEvent } from '../src/events.ts'
 import { tempDir } from './tmp.ts'
@@ -98,4 +99,22 @@ export async function plexImage(dg: DiskGroup, devices: BlockDevice[], plex: str
     if (len > 0) (await devices[i]!.read(sd.sd_dev_offset * 512, len * 512)).copy(out, sd.sd_pl_offset * 512)
   }
   return out
+}
+
+/**
+ * A started 2-way mirror `v1` of `len` sectors on two memory disks of `size` bytes, whose group is
+ * held by a configuration transaction (a comment set) until `release()`: `busy` is true, and
+ * `pending` is that transaction.
+ */
+export async function groupHeldByTransaction(size: number, len: number) {
+  let release = () => {}
+  const hold = new Promise<void>((r) => (release = r))
+  const g = await memoryGroup(2, size, { wrap: (d) => createFaultyDevice(d, { sleep: () => hold }) })
+  await g.dg.assistMake({ init: 'none', name: 'v1', len, layout: 'mirror' })
+  await g.dg.start('v1')
+  ;(g.devices[0] as FaultyDevice).setLatency(1)
+  const pending = g.dg.set('v1', { comment: 'slow commit' })
+  await new Promise((r) => setImmediate(r))
+  expect(g.dg.busy).toBe(true)
+  return { g, release, pending }
 }

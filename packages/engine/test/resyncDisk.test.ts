@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
-import { expectCode, memoryGroup, pattern, publicRegion, rec } from './harness.ts'
+import { expectCode, groupHeldByTransaction, memoryGroup, pattern, publicRegion, rec } from './harness.ts'
 
 const REGION = REGION_SECTORS * 512
 const LEN = 8 * REGION_SECTORS
@@ -43,15 +43,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
   })
 
   it('G58: while another configuration transaction holds the group, it fails VM_BUSY with no I/O', async () => {
-    let release = () => {}
-    const hold = new Promise<void>((r) => (release = r))
-    const g = await memoryGroup(2, 64 << 20, { wrap: (d) => createFaultyDevice(d, { sleep: () => hold }) })
-    await g.dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror' })
-    await g.dg.start('v1')
-    ;(g.devices[0] as FaultyDevice).setLatency(1)
-    const pending = g.dg.set('v1', { comment: 'slow commit' })
-    await new Promise((r) => setImmediate(r))
-    expect(g.dg.busy).toBe(true)
+    const { g, release, pending } = await groupHeldByTransaction(64 << 20, LEN)
     const before = writes(g.dg, 'v1-01')
     await expectCode(g.dg.resyncDisk('disk01', true), 'VM_BUSY')
     expect(writes(g.dg, 'v1-01')).toBe(before)

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { REGION_SECTORS } from '../src/diskGroup.ts'
-import { expectCode, memoryGroup } from './harness.ts'
+import { expectCode, groupHeldByTransaction, memoryGroup } from './harness.ts'
 
 const LEN = 4 * REGION_SECTORS
 const bad = 2 as unknown as boolean
@@ -31,15 +30,7 @@ describe('ResyncService checks', () => {
   })
 
   it('G58: a transaction holding the group is found after the arguments and before the records they name', async () => {
-    let release = () => {}
-    const hold = new Promise<void>((r) => (release = r))
-    const g = await memoryGroup(2, 32 << 20, { wrap: (d) => createFaultyDevice(d, { sleep: () => hold }) })
-    await g.dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror' })
-    await g.dg.start('v1')
-    ;(g.devices[0] as FaultyDevice).setLatency(1)
-    const pending = g.dg.set('v1', { comment: 'slow commit' })
-    await new Promise((r) => setImmediate(r))
-    expect(g.dg.busy).toBe(true)
+    const { g, release, pending } = await groupHeldByTransaction(32 << 20, LEN)
     await expectCode(g.dg.resyncDisk('', false), 'VM_INVALID_PARAM')
     await expectCode(g.dg.resyncDisk('disk01', bad), 'VM_INVALID_PARAM')
     await expectCode(g.dg.resyncDisk('nosuch', false), 'VM_BUSY')
