@@ -226,6 +226,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     me: thisImporter(opts.host),
     ids: idSourceOf(opts),
     assertNotLastPlex: (d, pl, force) => plex.assertNotLastPlex(d, pl, force),
+    report: warn,
   }
   const startStop = new StartStop({
     cfg,

@@ -25,7 +25,10 @@ export function hasQuorum(held: number, total: number, noQuorum: boolean, import
 /**
  * Import's choice (checklist H): the newest configuration of group `dgid` held by a quorum of its
  * copies, from the copies read off each disk (by disk id). The newest readable copy decides
- * whether the group runs without quorum. Pure: it reads nothing itself.
+ * whether the group runs without quorum. A disk that a newer configuration read here no longer
+ * has (removed, or replaced by another device) holds copies from before it left: they count in no
+ * configuration's quorum, or they would bring back the configuration it left (rule 225). Pure: it
+ * reads nothing itself.
  */
 export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): Config | undefined {
   const all = [...copies.values()].flat()
@@ -33,12 +36,17 @@ export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>,
   if (tids.length === 0) return undefined
   const newest = all.find((c) => c.tid === tids[0])!
   const noQuorum = (fromStored(decodeConfigPayload(newest.payload)).dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
+  /** Disk ids every configuration newer than the one looked at has: a disk missing from one has left. */
+  let stayed: Set<string> | undefined
   for (const tid of tids) {
     const cfg = fromStored(decodeConfigPayload(all.find((c) => c.tid === tid)!.payload))
     if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
+    const counts = (diskid: string) => (!stayed || stayed.has(diskid)) && (copies.get(diskid) ?? []).some((c) => c.tid === tid)
     const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-    const held = cfg.disks.reduce((s, d) => s + ((copies.get(d.dm_diskid) ?? []).some((c) => c.tid === tid) ? d.dm_config_copies : 0), 0)
+    const held = cfg.disks.reduce((s, d) => s + (counts(d.dm_diskid) ? d.dm_config_copies : 0), 0)
     if (hasQuorum(held, total, noQuorum, true)) return cfg
+    const ids = new Set(cfg.disks.map((d) => d.dm_diskid))
+    stayed = stayed ? new Set([...stayed].filter((id) => ids.has(id))) : ids
   }
   return undefined
 }

@@ -1,7 +1,7 @@
 import type { TransactOptions, TxOptions, TxResult } from '../config/configStore.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { fail } from '../errors.ts'
-import { closeReleased, undoBestEffort } from '../failures.ts'
+import { type ReportFailure, closeReleased, reportAs, undoBestEffort } from '../failures.ts'
 import { type Importer, acquireDeviceLocks, releaseDeviceLock } from '../locks.ts'
 import { removeRecord } from '../recordOps.ts'
 import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
@@ -9,7 +9,7 @@ import type { StaleMaps } from '../staleMaps.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import type { DiskSet } from './diskSet.ts'
-import { type DiskHeader, writeHeader } from './privateRegion.ts'
+import { type DiskHeader, clearPrivateRegion, writeHeader } from './privateRegion.ts'
 import { assertNoData } from './probe.ts'
 import { type DiskSpec, type IdSource, groupIds, newDiskHeader, newDiskId, newDmRecord } from './vmDisk.ts'
 
@@ -26,6 +26,8 @@ export interface DiskContext {
   ids: IdSource
   /** Refuses taking `pl` away from its started volume when no other plex holds every region current (rule 117). */
   assertNotLastPlex(d: Draft, pl: PlRecord, force: boolean): void
+  /** Reports a failure after the operation took effect (a removed device that could not be cleared). */
+  report: ReportFailure
 }
 
 /** Options of the disk operations that initialise a device: a dry run, and force over a device holding data (rule 81). */
@@ -165,12 +167,20 @@ async function keepPrivateRegion(dev: BlockDevice, privLen: number): Promise<() 
   }
 }
 
-/** vxdg rmdisk of disk `dm`: the disk must hold no subdisks; its device is closed once the removal commits. */
+/**
+ * vxdg rmdisk of disk `dm`: the disk must hold no subdisks. Once the removal commits (on the
+ * remaining disks' copies), the device's private region is cleared, as VxVM clears the group's
+ * identity from it, and the device is closed: it is no member of the group (rule 225). A crash
+ * or a write error between the two leaves its old header and copies, which import does not
+ * count (config/configCopies.ts); a wipe that fails is reported and the removal stands.
+ */
 export async function removeDisk(ctx: DiskContext, dm: DmRecord, opts: TxOptions): Promise<TxResult> {
   const rt = ctx.disks.get(dm.dm_rid)
   // the disk leaves the set as the removal commits, before the I/O map is built from it again
   const r = await ctx.transact('dg.rmdisk', (d) => removeRecord(d, dm.dm_name, false), { ...opts, onCommit: () => ctx.disks.delete(dm.dm_rid) })
-  if (!opts.dryRun) await letGo(rt?.dev)
+  if (opts.dryRun) return r
+  if (rt?.dev) await clearPrivateRegion(rt.dev, rt.header.privLen).catch(reportAs(ctx.report, 'VM_WRTDAERR', `removed disk ${dm.dm_name}: its device ${rt.dev.location} still holds the group's header, which import ignores`, dm.dm_name))
+  await letGo(rt?.dev)
   return r
 }
 

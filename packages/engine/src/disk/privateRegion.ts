@@ -86,6 +86,22 @@ export async function writeHeader(dev: BlockDevice, h: DiskHeader): Promise<void
   }
 }
 
+/**
+ * Clears a device's private region of `privLen` sectors (vxdg rmdisk: the device leaves its group):
+ * both header copies first, so that once any of this is on the disk the device names no group,
+ * then the kernel log, stale maps and configuration copies. VM_WRTDAERR when a write fails.
+ */
+export async function clearPrivateRegion(dev: BlockDevice, privLen: number): Promise<void> {
+  try {
+    await dev.write(0, Buffer.alloc(2 * SECTOR_SIZE))
+    await dev.flush()
+    await dev.write(2 * SECTOR_SIZE, Buffer.alloc((privLen - 2) * SECTOR_SIZE))
+    await dev.flush()
+  } catch (e) {
+    throw new EngineError('VM_WRTDAERR', `cannot clear the private region of ${dev.location}`, { cause: e })
+  }
+}
+
 /** Reads the disk header; undefined when the device holds no valid Plexa header. */
 export async function readHeader(dev: BlockDevice): Promise<DiskHeader | undefined> {
   let buf: Buffer

@@ -48,10 +48,11 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
   try {
     const { found, unreadable } = await readHeaders(opts.devices)
     const { wanted, mine, dgid } = pickGroup(found, unreadable, opts.name)
-    if (!opts.clearImport) assertNotImported(wanted, mine, me)
     const { copies, readErrors } = await readCopies(mine)
     const chosen = chooseImported(wanted, dgid, copies, readErrors)
     const plan = planImportDisks(chosen, mine, copies)
+    // Only the chosen configuration's disks say who holds the group: a removed disk's old header does not (rule 225).
+    if (!opts.clearImport) assertNotImported(wanted, plan.flatMap((p) => (p.found ? [p.found] : [])), me)
     const unreadableDisks = unreadable.map((u): UnusableDisk => ({ disk: '', reason: 'unreadable', device: u.dev.location }))
     // Rule 130: missing disks need force; refused before any header is written.
     const absent = absentDisks(plan)
