@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { BlockDevice, WriteOptions } from '../src/device/blockDevice.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup } from '../src/diskGroup.ts'
+import { PlexIo } from '../src/io/plexIo.ts'
 import { memoryGroup, pattern } from './harness.ts'
 import { tempDir } from './tmp.ts'
 import { writeArea } from './traceDevice.ts'
@@ -66,19 +67,22 @@ async function group(layout: 'mirror' | 'concat', nmirror = 2) {
   return { dg, seen, devs }
 }
 
-describe('mirrored writes overlap their plexes (rule 176, issue 20 item 1)', () => {
-  it('176: a mirrored write asks every plex to overlap; a one-plex write asks none', async () => {
-    for (const [layout, nmirror, expected] of [
-      ['mirror', 2, [true, true]],
-      ['mirror', 3, [true, true, true]],
-      ['concat', 1, [false]],
+describe('mirrored writes overlap their plexes (rules 176 and 210, issue 20 item 1)', () => {
+  it('176, 210: a mirrored write of OVERLAP_MIN_BYTES or more asks every plex to overlap; a smaller one, or a one-plex write, asks none', async () => {
+    const big = PlexIo.OVERLAP_MIN_BYTES
+    for (const [layout, nmirror, length, expected] of [
+      ['mirror', 2, big, [true, true]],
+      ['mirror', 3, big * 2, [true, true, true]],
+      ['mirror', 2, big - 4096, [false, false]],
+      ['mirror', 3, 4096, [false, false, false]],
+      ['concat', 1, big, [false]],
     ] as const) {
       const { dg, seen } = await group(layout, nmirror)
-      await dg.write('v1', 8192, pattern(65536, 2))
+      await dg.write('v1', 8192, pattern(length, 2))
       expect(seen.map((w) => w.overlap)).toEqual(expected)
       // each plex's write went to a disk of its own
       expect(new Set(seen.map((w) => w.dev)).size).toBe(expected.length)
-      expect(await dg.read('v1', 8192, 65536)).toEqual(pattern(65536, 2))
+      expect(await dg.read('v1', 8192, length)).toEqual(pattern(length, 2))
       await dg.close()
     }
   })
@@ -111,7 +115,7 @@ describe('mirrored writes overlap their plexes (rule 176, issue 20 item 1)', () 
     expect(m.deferred).toBe(false)
   })
 
-  it('176: on image files, every plex of a mirrored write is written on the threadpool, a one-plex write on the calling thread', async () => {
+  it('176, 210: on image files, every plex of a large mirrored write is written on the threadpool, a 4 KiB one and a one-plex write on the calling thread', async () => {
     class Recording extends IoMode {
       readonly overlaps: boolean[] = []
       override run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false): Promise<T> {
@@ -130,6 +134,9 @@ describe('mirrored writes overlap their plexes (rule 176, issue 20 item 1)', () 
       await dg.write('v1', 0, pattern(4096, 4))
       for (const m of modes) m.overlaps.length = 0
       await dg.write('v1', 4096, pattern(4096, 5))
+      expect(modes.map((m) => m.overlaps)).toEqual([[false], [false]])
+      for (const m of modes) m.overlaps.length = 0
+      await dg.write('v1', 65536, pattern(PlexIo.OVERLAP_MIN_BYTES, 8))
       expect(modes.map((m) => m.overlaps)).toEqual([[true], [true]])
       await dg.assistMake({ init: 'none', name: 'one', len: 2048, layout: 'concat', disks: ['disk01'] })
       await dg.start('one')
@@ -142,6 +149,7 @@ describe('mirrored writes overlap their plexes (rule 176, issue 20 item 1)', () 
       for (const plex of ['v1-01', 'v1-02']) {
         await dg.set('v1', { read_pol: 'PREFER', pref_name: plex })
         expect(await dg.read('v1', 4096, 4096)).toEqual(pattern(4096, 5))
+        expect(await dg.read('v1', 65536, PlexIo.OVERLAP_MIN_BYTES)).toEqual(pattern(PlexIo.OVERLAP_MIN_BYTES, 8))
       }
       await dg.stop('v1')
       await dg.close()
