@@ -3,7 +3,10 @@
 // the CPU time each server spends per GiB or per I/O on the 1-plex runs. A second nbdkit on the
 // same bytes is measured against the first (`nbd.fio.<job>.nbdkit_again`): the noise floor of the
 // run, since on this VM an equal server lands anywhere from about 0.9 to 1.1.
-// Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_ROUNDS
+// Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_TARGETS=
+// kit,one,two (of kit, one, again, two, kit_tls, one_tls) measures some servers only, and prints
+// only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
+// third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
 // PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization;
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume;
@@ -165,7 +168,8 @@ try {
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
   // result by up to 20%.
   const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu }
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls]
+  const only = process.env.PLEXA_BENCH_TARGETS?.split(',')
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls].filter((t) => !only || only.includes(t.key))
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
@@ -181,19 +185,27 @@ try {
   kitAgain.child.kill()
   kitTls.child.kill()
   await tlsServer.close()
+  /** Prints a line of `key`'s results against `base`'s, when both were measured. */
+  const print = (bench: string, key: string, base: string, baseline: string, unit: string, higherIsBetter = true) => {
+    const v = results[key]
+    const b = results[base]
+    if (v && b) console.log(JSON.stringify(line(bench, median(v), unit, baseline, median(b), higherIsBetter)))
+  }
   for (const job of JOBS) {
     const unit = job.metric === 'iops' ? 'IOPS' : 'MiB/s'
-    const base = median(results[`kit:${job.name}`]!)
-    console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex`, median(results[`one:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
-    console.log(JSON.stringify(line(`nbd.fio.${job.name}.mirror2`, median(results[`two:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+    const kitBase = 'nbdkit file plugin on the same image bytes'
+    print(`nbd.fio.${job.name}.1plex`, `one:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    print(`nbd.fio.${job.name}.mirror2`, `two:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    // issue 20 item 1: the mirror against our own 1-plex volume (the mirror's first disk), same run
+    print(`nbd.fio.${job.name}.mirror2_vs_1plex`, `two:${job.name}`, `one:${job.name}`, "our 1-plex volume on the mirror's first disk, same run", unit)
     // the noise floor: how far from 1.0 an equal server lands in this run
-    console.log(JSON.stringify(line(`nbd.fio.${job.name}.nbdkit_again`, median(results[`again:${job.name}`]!), unit, "nbdkit file plugin on the same image bytes", base)))
+    print(`nbd.fio.${job.name}.nbdkit_again`, `again:${job.name}`, `kit:${job.name}`, kitBase, unit)
     // what the server spends for the same work, lower is better
     const cpuUnit = job.metric === 'iops' ? 'CPU µs per I/O' : 'CPU s per GiB'
-    console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex`, median(results[`one:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU for the same job (lower is better)", median(results[`kit:${job.name}:cpu`]!), false)))
+    print(`nbd.server_cpu.${job.name}.1plex`, `one:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
     // both ends of the comparison speak TLS with the same pre-shared key
-    console.log(JSON.stringify(line(`nbd.fio.${job.name}.1plex_tls`, median(results[`one_tls:${job.name}`]!), unit, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', median(results[`kit_tls:${job.name}`]!))))
-    console.log(JSON.stringify(line(`nbd.server_cpu.${job.name}.1plex_tls`, median(results[`one_tls:${job.name}:cpu`]!), cpuUnit, "nbdkit's CPU with TLS for the same job (lower is better)", median(results[`kit_tls:${job.name}:cpu`]!), false)))
+    print(`nbd.fio.${job.name}.1plex_tls`, `one_tls:${job.name}`, `kit_tls:${job.name}`, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', unit)
+    print(`nbd.server_cpu.${job.name}.1plex_tls`, `one_tls:${job.name}:cpu`, `kit_tls:${job.name}:cpu`, "nbdkit's CPU with TLS for the same job (lower is better)", cpuUnit, false)
   }
   await srv.close()
 } finally {
