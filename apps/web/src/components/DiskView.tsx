@@ -6,7 +6,7 @@ import { PATTERN, hasStale, stateFill, stateStroke, subdiskState } from '../view
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
-import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
 /** The stale pieces of a subdisk's box: its plex's stale regions where they lie on the disk. */
@@ -59,10 +59,10 @@ export function DiskView() {
   }), [groups])
   const span = useMemo(() => rows.reduce((m, r) => Math.max(m, r.dm.dm_priv_len + r.dm.dm_pub_len), 1), [rows])
   const ref = useRef<HTMLDivElement>(null)
-  const { top, height, width } = useScroll(ref)
+  const width = useContentWidth(ref)
   const barW = Math.max(120, width)
   const offsets = useMemo(() => Array.from({ length: rows.length + 1 }, (_, i) => i * ROW_H), [rows])
-  const [from, to] = visibleRange(offsets, top, height)
+  const [from, to] = useVisibleRange(ref, offsets)
   const ticks = rulerTicks(zoom.from * span, zoom.to * span, barW)
   const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (
@@ -81,7 +81,7 @@ export function DiskView() {
           })}
         </svg>
       </DrawingHead>
-      <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2">
+      <div ref={ref} className="min-h-0 flex-1 overflow-auto bg-surface px-2">
         <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
           {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf, volumeLen }, k) => {
             const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)

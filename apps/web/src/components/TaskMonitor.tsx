@@ -8,7 +8,7 @@ import { GuardedButton } from './GuardedButton.tsx'
 import { duration, throttleText } from '../views/format.ts'
 import { ratePath } from '../views/rateChart.ts'
 import { formatBytes, formatRate } from '../views/units.ts'
-import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { useVisibleRange } from '../views/useWindow.ts'
 
 const ROW_H = 28
 
@@ -20,11 +20,10 @@ export function TaskMonitor() {
   const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
   const why = useWhyNot()
   const ref = useRef<HTMLDivElement>(null)
-  const { top, height } = useScroll(ref)
   const offsets = useMemo(() => Array.from({ length: tasks.length + 1 }, (_, i) => i * ROW_H), [tasks.length])
-  const [from, to] = visibleRange(offsets, top, height, 2 * ROW_H)
+  const [from, to] = useVisibleRange(ref, offsets, 2 * ROW_H)
   return (
-    <div ref={ref} className="min-h-0 flex-1 overflow-auto">
+    <div ref={ref} className="min-h-0 flex-1 overflow-auto bg-surface">
       {tasks.length === 0 ? (
         <p className="p-2 text-xs text-slate-500">No running tasks.</p>
       ) : (

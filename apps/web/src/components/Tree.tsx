@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react'
 import { useAfterPaint } from '../views/useAfterPaint.ts'
-import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { useVisibleRange } from '../views/useWindow.ts'
 import { type TreeRow, treeRows } from '../views/treeRows.ts'
 import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
@@ -94,13 +94,12 @@ export function Tree() {
   const refs = useRef(new Map<number, HTMLLIElement>())
   const focusNext = useRef<number | undefined>(undefined)
   const scroller = useRef<HTMLElement>(null)
-  const { top, height } = useScroll(scroller)
   const offsets = useMemo(() => {
     const out = [0]
     for (const b of badges) out.push(out.at(-1)! + (b ? BADGE_ROW_H : ROW_H))
     return out
   }, [badges])
-  const [from, to] = visibleRange(offsets, top, height, 200)
+  const [from, to] = useVisibleRange(scroller, offsets, 200)
   const index = items.findIndex((i) => selection && i.dg === selection.dg && i.kind === selection.kind && i.name === selection.name)
   const move = (to: number) => {
     const i = Math.max(0, Math.min(items.length - 1, to))
@@ -119,7 +118,7 @@ export function Tree() {
       <input type="search" aria-label="filter objects" placeholder="filter: name, state, problem" className="min-w-0 flex-1 rounded border border-slate-400 bg-surface px-1 text-fg" value={query} onChange={(e) => setQuery(e.target.value)} />
       {query.trim() && <span data-testid="tree-count" className="text-muted">{items.length} of {all.length}</span>}
     </div>
-    <nav aria-label="objects" ref={scroller} className="min-h-0 flex-1 overflow-auto p-2 text-sm">
+    <nav aria-label="objects" ref={scroller} className="min-h-0 flex-1 overflow-auto bg-surface p-2 text-sm">
       <ul role="tree" aria-label="object tree" style={{ height: offsets.at(-1), position: 'relative' }}>
         {items.slice(from, to).map((it, k) => {
           const i = from + k

@@ -9,7 +9,7 @@ import { PATTERN, stateFill, stateStroke, subdiskState } from '../views/colors.t
 import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
 import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
-import { useScroll, visibleRange } from '../views/useWindow.ts'
+import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { zoomBy } from '../views/zoom.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
@@ -70,7 +70,7 @@ export function VolumeView() {
     return out
   }, [finished])
   const ref = useRef<HTMLDivElement>(null)
-  const { top, height, width } = useScroll(ref)
+  const width = useContentWidth(ref)
   const [zoom, setZoom] = useState<Zoom>(WHOLE)
   const svgW = Math.max(200, width - INSET)
   // what each volume draws, once per configuration; only the heights follow the width
@@ -94,7 +94,7 @@ export function VolumeView() {
     for (const it of items) o.push(o[o.length - 1]! + it.h + (it.drl ? LINE * lines(it.drl.text.length, svgW) : 0))
     return o
   }, [items, svgW])
-  const [from, to] = visibleRange(offsets, top, height)
+  const [from, to] = useVisibleRange(ref, offsets)
   // Ctrl + wheel zooms around the pointer (a listener of its own: React's wheel handler is passive)
   const zoomRef = useRef(zoom)
   zoomRef.current = zoom
@@ -115,7 +115,7 @@ export function VolumeView() {
   return (
     <div className="flex h-full flex-col" data-testid="volume-pane">
       <DrawingHead zoom={zoom} onZoom={setZoom} what="volumes" />
-      <div ref={ref} className="min-h-0 flex-1 overflow-auto px-2" data-testid="volume-scroller">
+      <div ref={ref} className="min-h-0 flex-1 overflow-auto bg-surface px-2" data-testid="volume-scroller">
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (
             // keyed by slot (the item's index modulo SLOTS): a volume scrolling in takes over the
