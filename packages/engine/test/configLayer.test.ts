@@ -55,6 +55,26 @@ describe('config layer: quorum (checklist H 69-72, rule 125)', () => {
     expect(chooseConfig(new Map(), 'dgid')).toBeUndefined()
   })
 
+  it('I226: copies of one tid that differ count apart: the content a majority holds wins, whichever disk is read first', () => {
+    const leftover = config(6, three)
+    leftover.dg.dg_comment = 'a failed commit'
+    const committed = config(6, three)
+    const copies = new Map([['id-d1', [copy(config(5, three), 0), copy(leftover, 1)]], ['id-d2', [copy(committed)]], ['id-d3', [copy(committed)]]])
+    expect(chooseConfig(copies, 'dgid')?.dg.dg_comment).toBe('')
+    // neither content held by a majority: the older tid, where all three agree
+    copies.set('id-d3', [copy(config(5, three))])
+    expect(chooseConfig(copies, 'dgid')?.tid).toBe(5)
+  })
+
+  it('I225: the copies of a disk a newer configuration no longer has count in no quorum', () => {
+    const before = config(5, three)
+    const after = config(6, three.slice(0, 2)) // d3 removed at tid 6, on d1 and d2
+    const d1AndD3 = new Map([['id-d1', [copy(before, 0), copy(after, 1)]], ['id-d3', [copy(before)]]])
+    expect(chooseConfig(d1AndD3, 'dgid')).toBeUndefined()
+    d1AndD3.set('id-d2', [copy(after)])
+    expect(chooseConfig(d1AndD3, 'dgid')?.tid).toBe(6)
+  })
+
   it('H71: a NOQUORUM group is chosen only when every copy holds it', () => {
     const c = config(3, three, DG_PFLAG.NOQUORUM)
     const two = new Map([['id-d1', [copy(c)]], ['id-d2', [copy(c)]]])

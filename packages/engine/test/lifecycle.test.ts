@@ -55,8 +55,8 @@ describe('lifecycle: import planning (pure)', () => {
     const dgid = cfg.dg.dg_dgid
     const failed = [new EngineError('VM_MAPFRDWR', 'read failed')]
     const majority = new Map([[d1!, [copyOf(cfg, 4), copyOf(cfg, 5, 1)]], [d2!, [copyOf(cfg, 4)]], [d3!, [copyOf(cfg, 4)]]])
-    expect(chooseImported('dg', dgid, majority, []).tid).toBe(4)
-    expect(chooseImported('dg', dgid, majority, failed).tid).toBe(4)
+    expect(chooseImported('dg', dgid, majority, []).cfg.tid).toBe(4)
+    expect(chooseImported('dg', dgid, majority, failed).cfg.tid).toBe(4)
     const minority = new Map([[d1!, [copyOf(cfg, 5)]], [d2!, []], [d3!, []]])
     await expectCode(() => chooseImported('dg', dgid, minority, []), 'VM_NOQUORUM')
     await expectCode(() => chooseImported('dg', dgid, minority, failed), 'VM_MAPFRDWR')

@@ -22,15 +22,24 @@ export function hasQuorum(held: number, total: number, noQuorum: boolean, import
   return held * 2 > total
 }
 
+/** The configuration import takes and the payload of its copies. */
+export interface ChosenCopy {
+  cfg: Config
+  payload: Buffer
+}
+
 /**
  * Import's choice (checklist H): the newest configuration of group `dgid` held by a quorum of its
  * copies, from the copies read off each disk (by disk id). The newest readable copy decides
- * whether the group runs without quorum. A disk that a newer configuration read here no longer
- * has (removed, or replaced by another device) holds copies from before it left: they count in no
- * configuration's quorum, or they would bring back the configuration it left (rule 225). Pure: it
- * reads nothing itself.
+ * whether the group runs without quorum. Pure: it reads nothing itself.
+ *
+ * - Copies of one tid that differ count apart (rule 226): a commit that failed on all but one
+ *   disk leaves its copy there, and a forced import without that disk commits the same tid anew.
+ * - A disk that a newer configuration read here no longer has (removed, or replaced by another
+ *   device) holds copies from before it left: they count in no configuration's quorum, or they
+ *   would bring back the configuration it left (rule 225).
  */
-export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): Config | undefined {
+export function chooseCopy(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): ChosenCopy | undefined {
   const all = [...copies.values()].flat()
   const tids = [...new Set(all.map((c) => c.tid))].sort((a, b) => b - a)
   if (tids.length === 0) return undefined
@@ -39,16 +48,41 @@ export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>,
   /** Disk ids every configuration newer than the one looked at has: a disk missing from one has left. */
   let stayed: Set<string> | undefined
   for (const tid of tids) {
-    const cfg = fromStored(decodeConfigPayload(all.find((c) => c.tid === tid)!.payload))
-    if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
-    const counts = (diskid: string) => (!stayed || stayed.has(diskid)) && (copies.get(diskid) ?? []).some((c) => c.tid === tid)
-    const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-    const held = cfg.disks.reduce((s, d) => s + (counts(d.dm_diskid) ? d.dm_config_copies : 0), 0)
-    if (hasQuorum(held, total, noQuorum, true)) return cfg
-    const ids = new Set(cfg.disks.map((d) => d.dm_diskid))
-    stayed = stayed ? new Set([...stayed].filter((id) => ids.has(id))) : ids
+    const ids = new Set<string>()
+    for (const payload of variantsOf(all, tid)) {
+      const cfg = fromStored(decodeConfigPayload(payload))
+      if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
+      const counts = (diskid: string) => (!stayed || stayed.has(diskid)) && (copies.get(diskid) ?? []).some((c) => c.tid === tid && c.payload.equals(payload))
+      const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+      const held = cfg.disks.reduce((s, d) => s + (counts(d.dm_diskid) ? d.dm_config_copies : 0), 0)
+      if (hasQuorum(held, total, noQuorum, true)) return { cfg, payload }
+      for (const d of cfg.disks) ids.add(d.dm_diskid)
+    }
+    if (ids.size > 0) stayed = stayed ? new Set([...stayed].filter((id) => ids.has(id))) : ids
   }
   return undefined
+}
+
+/** `chooseCopy`'s configuration. */
+export function chooseConfig(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): Config | undefined {
+  return chooseCopy(copies, dgid)?.cfg
+}
+
+/** The copies that hold `chosen` (its tid with its content), by disk id. */
+export function copiesOf(copies: ReadonlyMap<string, readonly ConfigCopy[]>, chosen: ChosenCopy): Map<string, ConfigCopy[]> {
+  return new Map([...copies].map(([id, cs]) => [id, cs.filter((c) => c.tid === chosen.cfg.tid && c.payload.equals(chosen.payload))]))
+}
+
+/** The different payloads the copies of `tid` hold, the one most copies hold first. */
+function variantsOf(all: readonly ConfigCopy[], tid: number): Buffer[] {
+  const found: Array<{ payload: Buffer; n: number }> = []
+  for (const c of all) {
+    if (c.tid !== tid) continue
+    const v = found.find((f) => f.payload.equals(c.payload))
+    if (v) v.n++
+    else found.push({ payload: c.payload, n: 1 })
+  }
+  return found.sort((a, b) => b.n - a.n).map((f) => f.payload)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chooseConfig } from '../config/configCopies.ts'
+import { type ChosenCopy, chooseCopy, copiesOf } from '../config/configCopies.ts'
 import { type KernelLogImage, KernelLog } from '../config/kernelLog.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import type { DiskRuntime } from '../disk/diskSet.ts'
@@ -49,8 +49,9 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     const { found, unreadable } = await readHeaders(opts.devices)
     const { wanted, mine, dgid } = pickGroup(found, unreadable, opts.name)
     const { copies, readErrors } = await readCopies(mine)
-    const chosen = chooseImported(wanted, dgid, copies, readErrors)
-    const plan = planImportDisks(chosen, mine, copies)
+    const picked = chooseImported(wanted, dgid, copies, readErrors)
+    const chosen = picked.cfg
+    const plan = planImportDisks(chosen, mine, copiesOf(copies, picked))
     // Only the chosen configuration's disks say who holds the group: a removed disk's old header does not (rule 225).
     if (!opts.clearImport) assertNotImported(wanted, plan.flatMap((p) => (p.found ? [p.found] : [])), me)
     const unreadableDisks = unreadable.map((u): UnusableDisk => ({ disk: '', reason: 'unreadable', device: u.dev.location }))
@@ -124,17 +125,17 @@ async function readCopies(mine: readonly FoundDisk[]): Promise<{ copies: Map<str
 }
 
 /**
- * The configuration import takes (`chooseConfig`: the newest a quorum of copies holds), or why
+ * The configuration import takes and its copies' payload (`chooseCopy`: the newest a quorum of copies holds), or why
  * there is none: no copy read (VM_MAPFOPN) or no quorum (VM_NOQUORUM), each VM_MAPFRDWR when copies
  * that failed to read cost the import (rule 132). Pure.
  */
-export function chooseImported(group: string, dgid: string, copies: ReadonlyMap<string, readonly ConfigCopy[]>, readErrors: readonly EngineError[]): Config {
+export function chooseImported(group: string, dgid: string, copies: ReadonlyMap<string, readonly ConfigCopy[]>, readErrors: readonly EngineError[]): ChosenCopy {
   const readFailed = (what: string): never => fail('VM_MAPFRDWR', `${what}: reading ${readErrors.length} configuration copie(s) failed (${readErrors.map((e) => e.message).join('; ')})`, readErrors[0])
   if (![...copies.values()].some((c) => c.length > 0)) {
     if (readErrors.length > 0) readFailed(`no configuration copy of ${group} could be read`)
     fail('VM_MAPFOPN', `no configuration copy of ${group} could be read`)
   }
-  const chosen = chooseConfig(copies, dgid)
+  const chosen = chooseCopy(copies, dgid)
   if (!chosen) {
     if (readErrors.length > 0) readFailed(`no configuration of ${group} is held by a majority of its readable copies`)
     fail('VM_NOQUORUM', `no configuration of ${group} is held by a majority of its copies`)

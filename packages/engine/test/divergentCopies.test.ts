@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
+import type { MemoryDevice } from '../src/device/memoryDevice.ts'
+import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { MiB, expectCode, memoryGroup } from './harness.ts'
+
+/** The configuration slots of a disk's private region: a fault there fails its configuration write alone. */
+const CONFIG_SLOTS = { offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 }
+const LEN = 8 * REGION_SECTORS
+
+describe('copies of one tid that differ (rule 226)', () => {
+  it('I226 a failed commit left on disk01 alone and the commit a forced import without disk01 made of the same tid: the import of all three disks takes the one the majority holds', async () => {
+    const mems: MemoryDevice[] = []
+    const { dg, devices } = await memoryGroup(3, 64 * MiB, {
+      wrap: (d) => {
+        mems.push(d as MemoryDevice)
+        return createFaultyDevice(d)
+      },
+    })
+    const f = devices as FaultyDevice[]
+    const tid = dg.config().tid
+    // vx's commit reaches disk01 alone: no quorum, the group goes offline and vx was never made
+    f[1]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, times: 1 })
+    f[2]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, times: 1 })
+    await expectCode(dg.assistMake({ init: 'none', name: 'vx', len: LEN, layout: 'concat', disks: ['disk01'] }), 'VM_FORCEOFF')
+    await dg.close()
+    // vxdg -f import without disk01: the same tid commits vy on disk02 and disk03, a majority
+    const two = await DiskGroup.import({ devices: [mems[1]!.reopen(), mems[2]!.reopen()], force: true })
+    expect(two.config().tid).toBe(tid)
+    await two.assistMake({ init: 'none', name: 'vy', len: LEN, layout: 'concat', disks: ['disk02'] })
+    expect(two.config().tid).toBe(tid + 1)
+    await two.close()
+
+    const all = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
+    expect(all.config().tid).toBe(tid + 1)
+    expect(all.config().volumes.map((v) => v.v_name)).toEqual(['vy'])
+    expect(all.unusableDisks()).toEqual([])
+    // disk01 holds no copy of it yet: the next commit writes it there, and the group imports from disk01 with either other disk
+    await all.assistMake({ init: 'none', name: 'vz', len: LEN, layout: 'concat', disks: ['disk03'] })
+    await all.close()
+    for (const other of [1, 2]) {
+      const again = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[other]!.reopen()], force: true })
+      expect(again.config().volumes.map((v) => v.v_name)).toEqual(['vy', 'vz'])
+      await again.close()
+    }
+  })
+})
