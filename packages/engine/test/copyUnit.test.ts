@@ -22,6 +22,39 @@ async function mirror(wrap?: (d: BlockDevice, i: number) => BlockDevice) {
   return { dg: g.dg, devs, data }
 }
 
+/**
+ * The mirror, its first plex's device holding a write to the last region until `settle`:
+ * `startHeld` starts a foreground write there, which stays under way (foreground I/O busy).
+ */
+async function busyMirror(wrap?: (d: BlockDevice, i: number) => BlockDevice) {
+  let release = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  let holdAt = -1
+  const m = await mirror((d, i) => {
+    const w = wrap ? wrap(d, i) : d
+    return i !== 0 ? w : {
+      ...w,
+      async write(offset, buf) {
+        if (offset === holdAt) await held
+        return w.write(offset, buf)
+      },
+    }
+  })
+  const sd = (plex: string) => m.dg.config().subdisks.find((s) => s.sd_pl_name === plex)!
+  const last = (REGIONS - 1) * REGION
+  holdAt = sd('v1-01').sd_dev_offset * 512 + last
+  const startHeld = () => m.dg.write('v1', last, m.data.subarray(last, last + 4096))
+  /** Releases the held write; once it and the copy ended, the plexes are identical. */
+  const settle = async (fg: Promise<void>, copy: Promise<unknown>) => {
+    release()
+    await fg
+    await copy
+    expect(await identical(m.dg)).toEqual([])
+    await m.dg.close()
+  }
+  return { ...m, sd, last, startHeld, settle }
+}
+
 /** The data writes a device saw in its public region. */
 function dataWrites(dg: DiskGroup, dev: FaultyDevice, disk: string) {
   const pub = publicRegion(dg, disk).offset
@@ -56,23 +89,10 @@ describe('copy units (rule 160)', () => {
   })
 
   it('while a foreground write is under way the copy takes one region at a time, moved in pieces', async () => {
-    let hold: (() => void) | undefined
-    const held = new Promise<void>((r) => (hold = r))
-    let holdAt = -1
-    const { dg, devs, data } = await mirror((d, i) => (i !== 0 ? d : {
-      ...d,
-      async write(offset, buf) {
-        if (offset === holdAt) await held
-        return d.write(offset, buf)
-      },
-    }))
-    const sd = (plex: string) => dg.config().subdisks.find((s) => s.sd_pl_name === plex)!
-    const last = (REGIONS - 1) * REGION
-    holdAt = sd('v1-01').sd_dev_offset * 512 + last
+    const { dg, devs, sd, last, startHeld, settle } = await busyMirror()
     for (const d of devs) d.setTracing(true)
     const h = await dg.resyncVolume('v1', true)
-    // a foreground write to the last region stays under way (its first plex's write is held)
-    const fg = dg.write('v1', last, data.subarray(last, last + 4096))
+    const fg = startHeld()
     // the copy reaches the held region and waits there for the foreground write
     const base = sd('v1-02').sd_dev_offset * 512
     const copiedUpTo = () => Math.max(0, ...dataWrites(dg, devs[1]!, 'disk02').filter((w) => w.length !== 4096).map((w) => w.offset + w.length - base))
@@ -81,11 +101,34 @@ describe('copy units (rule 160)', () => {
     const later = dataWrites(dg, devs[1]!, 'disk02').filter((w) => w.offset - base >= MAX_UNIT_REGIONS * REGION && w.offset - base < last)
     expect(later.length).toBe((last - MAX_UNIT_REGIONS * REGION) / BUSY_PIECE_BYTES)
     expect(later.every((w) => w.length === BUSY_PIECE_BYTES)).toBe(true)
-    hold!()
-    await fg
-    await h.done
-    expect(await identical(dg)).toEqual([])
-    await dg.close()
+    await settle(fg, h.done)
+  })
+
+  it('a unit moved in pieces issues one a turn without waiting for the last to complete (rule 206)', async () => {
+    let inFlight = 0
+    let most = 0
+    let piecesDone = 0
+    const { dg, startHeld, settle } = await busyMirror((d, i) => (i !== 1 ? d : {
+      ...d,
+      async write(offset, buf) {
+        if (buf.length !== BUSY_PIECE_BYTES) return d.write(offset, buf)
+        // each piece takes 20 turns of the event loop to complete
+        inFlight++
+        most = Math.max(most, inFlight)
+        for (let k = 0; k < 20; k++) await new Promise<void>((r) => setImmediate(r))
+        inFlight--
+        piecesDone++
+        return d.write(offset, buf)
+      },
+    }))
+    const h = await dg.resyncVolume('v1', true)
+    // under way for the whole copy: every unit after the first is in pieces
+    const fg = startHeld()
+    // until the copy has moved the regions before the held one (units 8 to 18, in pieces)
+    await until(() => piecesDone === ((REGIONS - 1 - MAX_UNIT_REGIONS) * REGION) / BUSY_PIECE_BYTES)
+    // every piece of a region was under way at once (one at a time: 1)
+    expect(most).toBe(REGION / BUSY_PIECE_BYTES)
+    await settle(fg, h.done)
   })
 
   it('a foreground write that began and ended between two units makes the next unit one region in pieces (rule 201)', async () => {

@@ -2,6 +2,7 @@ import { fstatSync, readSync, writeSync } from 'node:fs'
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
+import { isShared, workerIo } from './copyWorker.ts'
 import { lockOpenDevice } from './deviceLock.ts'
 import { openNbdDevice } from './nbdDevice.ts'
 import { SECTOR_SIZE } from '../units.ts'
@@ -165,6 +166,15 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
   const sawEnd = (at: number) => {
     if (at < end) end = uncheckedEnds.has(at) ? 0 : at
   }
+  // A copy's calls on shared buffers go to the copy worker (device/copyWorker.ts), off the event
+  // loop and the threadpool; the close waits for those under way.
+  const workerCalls = new Set<Promise<number>>()
+  const inWorker = (call: Promise<number>): Promise<number> => {
+    workerCalls.add(call)
+    const forget = () => void workerCalls.delete(call)
+    call.then(forget, forget)
+    return call
+  }
   const shrunk = () => Object.assign(new Error(`${location} ends at byte ${end}, inside its size of ${size} bytes`), { code: 'ESHRUNK' })
   /** Fails an I/O reaching past the real end; `probe` first re-reads an image file's size. */
   const checkEnd = (offset: number, length: number, probe: boolean) => {
@@ -191,16 +201,19 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
       if (closed) throw closedError(location)
       const length = buf.length
       checkRange(dev, offset, length)
+      const shared = isShared(buf)
       let done = 0
       try {
         checkEnd(offset, length, false)
         while (done < length) {
           const at = done
-          const bytesRead = await mode.run(
-            () => readSync(fh.fd, buf, at, length - at, offset + at),
-            async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
-            length - at,
-          )
+          const bytesRead = shared
+            ? await inWorker(workerIo('read', fh.fd, buf, at, length - at, offset + at))
+            : await mode.run(
+                () => readSync(fh.fd, buf, at, length - at, offset + at),
+                async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
+                length - at,
+              )
           // End of file (or of a block device) inside the device: it shrank under us.
           if (bytesRead === 0) {
             sawEnd(offset + at)
@@ -215,18 +228,21 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
     async write(offset, data, opts) {
       if (closed) throw closedError(location)
       checkRange(dev, offset, data.length)
+      const shared = isShared(data)
       let done = 0
       try {
         // A write past the end of a truncated image would silently grow it again over a hole.
         checkEnd(offset, data.length, uncheckedEnds.size >= 1024 || now() - checkedAt >= checkEvery)
         while (done < data.length) {
           const at = done
-          const bytesWritten = await mode.run(
-            () => writeSync(fh.fd, data, at, data.length - at, offset + at),
-            async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
-            data.length - at,
-            opts?.overlap,
-          )
+          const bytesWritten = shared
+            ? await inWorker(workerIo('write', fh.fd, data, at, data.length - at, offset + at))
+            : await mode.run(
+                () => writeSync(fh.fd, data, at, data.length - at, offset + at),
+                async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,
+                data.length - at,
+                opts?.overlap,
+              )
           if (bytesWritten === 0) {
             sawEnd(offset + at)
             throw shrunk()
@@ -251,6 +267,8 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
     async close() {
       if (closed) return
       closed = true
+      // the copy worker's calls use the descriptor: it is closed (and its number free for reuse) after them
+      await Promise.allSettled(workerCalls)
       await fh.close()
     },
   }

@@ -1,3 +1,4 @@
+import { sharedBuffer } from '../device/copyWorker.ts'
 import { fail } from '../errors.ts'
 import { reportAs } from '../failures.ts'
 import type { RegionLock } from '../io/regionLock.ts'
@@ -60,18 +61,20 @@ export class CopyState {
 /**
  * Two (or a few) unit buffers a copy reuses instead of allocating one per region: with double
  * buffering one unit is read while the previous one is written, so two are in use at a time.
+ * They live in shared memory, so an image file or block device moves them on the copy worker
+ * (`device/copyWorker.ts`), never on the event loop or the threadpool the foreground uses.
  */
 export class UnitBuffers {
-  private free: ArrayBuffer[] = []
+  private free: SharedArrayBuffer[] = []
   // computed on use: regionCopy.ts (REGION_SECTORS) and this module import each other
   private readonly size = () => MAX_UNIT_REGIONS * REGION_SECTORS * SECTOR_SIZE
   take(bytes: number): Buffer {
-    if (bytes > this.size()) return Buffer.allocUnsafe(bytes)
+    if (bytes > this.size()) return sharedBuffer(bytes)
     const b = this.free.pop()
-    return b ? Buffer.from(b, 0, bytes) : Buffer.allocUnsafe(this.size()).subarray(0, bytes)
+    return b ? Buffer.from(b, 0, bytes) : sharedBuffer(this.size()).subarray(0, bytes)
   }
   give(b: Buffer | undefined): void {
-    if (b && b.byteOffset === 0 && b.buffer.byteLength === this.size() && this.free.length < 4) this.free.push(b.buffer as ArrayBuffer)
+    if (b && b.byteOffset === 0 && b.buffer instanceof SharedArrayBuffer && b.buffer.byteLength === this.size() && this.free.length < 4) this.free.push(b.buffer)
   }
 }
 
@@ -111,13 +114,27 @@ function samePlan(a: RegionPlan, b: RegionPlan): boolean {
   return same(a.targets, b.targets) && same(a.sources, b.sources)
 }
 
-/** Runs `step` over [0, bytes) whole, or in BUSY_PIECE_BYTES pieces with a yield between them. */
+/**
+ * Runs `step` over [0, bytes) whole, or in BUSY_PIECE_BYTES pieces, one issued per turn of the
+ * event loop. A piece does not wait for the last to complete: a device that answers on the
+ * calling thread has moved it by the next turn anyway, and one that moves it elsewhere (the
+ * copy worker) keeps its queue full instead of waiting a round trip per piece. After a piece
+ * fails no further one is issued; it settles once every issued piece has (none still moves the
+ * buffer), with the first failure.
+ */
 async function inPieces(bytes: number, pieces: boolean, step: (at: number, len: number) => Promise<void>): Promise<void> {
   if (!pieces) return step(0, bytes)
-  for (let at = 0; at < bytes; at += BUSY_PIECE_BYTES) {
+  const issued: Array<Promise<void>> = []
+  let failed = false
+  for (let at = 0; at < bytes && !failed; at += BUSY_PIECE_BYTES) {
     if (at > 0) await new Promise<void>((r) => setImmediate(r))
-    await step(at, Math.min(BUSY_PIECE_BYTES, bytes - at))
+    if (failed) break
+    const piece = step(at, Math.min(BUSY_PIECE_BYTES, bytes - at))
+    piece.catch(() => (failed = true))
+    issued.push(piece)
   }
+  const first = (await Promise.allSettled(issued)).find((r) => r.status === 'rejected')
+  if (first) throw first.reason
 }
 
 /**

@@ -1,0 +1,92 @@
+import { Worker } from 'node:worker_threads'
+
+/**
+ * The copy worker (issue 20 item 2): one worker thread per process that moves a copy's bytes with
+ * synchronous positional I/O (pread, pwrite) on the image files' own descriptors, so a resync's
+ * reads and writes never occupy the event loop the foreground's requests are answered on, nor
+ * libuv's threadpool the foreground's mirrored writes go to (rule 176). What it moves lives in
+ * shared memory (`sharedBuffer`): a copy's unit buffers; an image file or block device hands a
+ * call on such a buffer to the worker, and every other call goes the way it always did. One call
+ * is one system call, as on the threadpool, so a short read or write is the caller's to see.
+ */
+
+// The worker's side: plain JavaScript, evaluated as it starts (no TypeScript loader needed).
+const WORKER = `
+const { parentPort } = require('node:worker_threads')
+const { readSync, writeSync } = require('node:fs')
+parentPort.on('message', ({ id, op, fd, memory, at, length, position }) => {
+  try {
+    const b = Buffer.from(memory, at, length)
+    const done = op === 'read' ? readSync(fd, b, 0, length, position) : writeSync(fd, b, 0, length, position)
+    parentPort.postMessage({ id, done })
+  } catch (e) {
+    parentPort.postMessage({ id, error: { code: e.code, errno: e.errno, syscall: e.syscall, message: e.message } })
+  }
+})
+`
+
+interface Pending {
+  resolve(done: number): void
+  reject(e: Error): void
+}
+
+let worker: Worker | undefined
+const pending = new Map<number, Pending>()
+let nextId = 1
+let moved = 0
+
+function started(): Worker {
+  if (worker) return worker
+  const w = new Worker(WORKER, { eval: true })
+  w.on('message', (m: { id: number; done?: number; error?: { message: string } }) => {
+    const p = pending.get(m.id)
+    if (!p) return
+    pending.delete(m.id)
+    // idle, it does not keep the process alive
+    if (pending.size === 0) w.unref()
+    if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error))
+    else p.resolve(m.done!)
+  })
+  const lost = (e: unknown) => {
+    if (worker === w) worker = undefined
+    const all = [...pending.values()]
+    pending.clear()
+    for (const p of all) p.reject(e instanceof Error ? e : new Error('the copy worker exited'))
+  }
+  w.on('error', lost)
+  w.on('exit', () => lost(new Error('the copy worker exited')))
+  w.unref()
+  worker = w
+  return w
+}
+
+/** A buffer in shared memory, which the copy worker can move: a copy's unit buffer. */
+export function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes))
+}
+
+/** Whether `b` lives in shared memory (the device then hands its I/O to the copy worker). */
+export function isShared(b: Uint8Array): boolean {
+  return b.buffer instanceof SharedArrayBuffer
+}
+
+/**
+ * One pread (`read`) or pwrite (`write`) of `length` bytes of `b` from `from` at file `position`
+ * on descriptor `fd`, done by the copy worker; resolves to the bytes moved (a system error rejects
+ * with its `code`).
+ */
+export function workerIo(op: 'read' | 'write', fd: number, b: Uint8Array, from: number, length: number, position: number): Promise<number> {
+  if (!isShared(b)) throw new TypeError('the copy worker moves shared buffers only')
+  const w = started()
+  const id = nextId++
+  const done = new Promise<number>((resolve, reject) => pending.set(id, { resolve, reject }))
+  if (pending.size === 1) w.ref()
+  w.postMessage({ id, op, fd, memory: b.buffer, at: b.byteOffset + from, length, position })
+  moved += length
+  return done
+}
+
+/** Bytes handed to the copy worker since the process started (tests and benchmarks look). */
+export function workerBytes(): number {
+  return moved
+}
