@@ -66,6 +66,28 @@ describe('a removed disk is no longer a member of its group (rule 225)', () => {
     await dg.close()
   })
 
+  it('I225 a dry run of the removal, and a removal refused (VM_BUSY_ASSOC: it holds a subdisk), leave the device a member with its header', async () => {
+    const { dg, devices } = await memoryGroup(3, SIZE)
+    const header = await readHeader(devices[2]!)
+    await dg.removeDisk('disk03', { dryRun: true })
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'concat', disks: ['disk02'] })
+    await expectCode(dg.removeDisk('disk02'), 'VM_BUSY_ASSOC')
+    expect(await readHeader(devices[2]!)).toEqual(header)
+    expect((await readHeader(devices[1]!))?.dmname).toBe('disk02')
+    expect(dg.config().disks.map((d) => d.dm_name)).toEqual(['disk01', 'disk02', 'disk03'])
+    await dg.close()
+  })
+
+  it('I225 a disk without a device (NODEVICE after a forced import) is removed: nothing to clear', async () => {
+    const { dg: three, devices } = await memoryGroup(3, SIZE)
+    await three.close()
+    const forced = await DiskGroup.import({ devices: [(devices[0] as MemoryDevice).reopen(), (devices[1] as MemoryDevice).reopen()], force: true })
+    expect(forced.unusableDisks()).toEqual([{ disk: 'disk03', reason: 'missing' }])
+    await forced.removeDisk('disk03')
+    expect(forced.config().disks.map((d) => d.dm_name)).toEqual(['disk01', 'disk02'])
+    await forced.close()
+  })
+
   it('I225 a removal whose wipe fails still removes the disk (its commit took effect) and closes the device; the group imports without it', async () => {
     const { dg, devices } = await memoryGroup(3, SIZE, { wrap: (d, i) => (i === 2 ? createFaultyDevice(d) : d) })
     const mems = devices
