@@ -3,7 +3,7 @@ import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevic
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { MiB, expectCode, memoryGroup } from './harness.ts'
+import { MiB, expectCode, memoryGroup, pattern, rec } from './harness.ts'
 
 /** The configuration slots of a disk's private region: a fault there fails its configuration write alone. */
 const CONFIG_SLOTS = { offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 }
@@ -44,5 +44,46 @@ describe('copies of one tid that differ (rule 226)', () => {
       expect(again.config().volumes.map((v) => v.v_name)).toEqual(['vy', 'vz'])
       await again.close()
     }
+  })
+
+  it("I227 the kernel log and stale maps come from the disks holding the imported configuration: the detach a commit that lost quorum logged on disk01 alone does not fail the plex a forced import without disk01 went on writing", async () => {
+    const mems: MemoryDevice[] = []
+    const { dg, devices } = await memoryGroup(3, 64 * MiB, {
+      wrap: (d) => {
+        mems.push(d as MemoryDevice)
+        return createFaultyDevice(d)
+      },
+    })
+    const f = devices as FaultyDevice[]
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 2, disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    await dg.write('v1', 0, pattern(LEN * 512, 1))
+    await dg.flush('v1')
+    const plexOn = (disk: string) => dg.config().subdisks.find((s) => s.sd_dm_name === disk && s.sd_pl_name.startsWith('v1-'))!.sd_pl_name
+    const [onDisk01, onDisk02] = [plexOn('disk01'), plexOn('disk02')]
+    // disk02 and disk03 stop taking writes: a write fails on disk02's plex, whose detach reaches
+    // disk01's kernel log and stale maps alone, and its commit loses quorum
+    f[1]!.addFault({ ops: ['write', 'flush'] })
+    f[2]!.addFault({ ops: ['write', 'flush'] })
+    await expectCode(dg.write('v1', 0, pattern(4096, 2)), 'VM_FORCEOFF')
+    await dg.close().catch(() => {})
+    // vxdg -f import without disk01: v1 runs on disk02's plex, whose writes are flushed
+    const two = await DiskGroup.import({ devices: [mems[1]!.reopen(), mems[2]!.reopen()], force: true })
+    await two.start('v1')
+    const data = pattern(LEN * 512, 3)
+    await two.write('v1', 0, data)
+    await two.flush('v1')
+    await two.close()
+
+    const all = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
+    expect(rec(all, onDisk02)).toMatchObject({ pl_state: 'ACTIVE' })
+    expect(all.staleRegions(onDisk02)).toMatchObject({ full: false, regions: [] })
+    expect(all.staleRegions(onDisk01).full).toBe(true)
+    await all.start('v1')
+    for (const h of await all.resumeInterrupted()) await h.done
+    expect((await all.read('v1', 0, data.length)).equals(data)).toBe(true)
+    expect([rec(all, onDisk01), rec(all, onDisk02)].map((p) => [p.pl_state, p.pl_kstate])).toEqual([['ACTIVE', 'ENABLED'], ['ACTIVE', 'ENABLED']])
+    expect((await (await all.verify('v1')).done).mismatches).toEqual([])
+    await all.close()
   })
 })

@@ -61,9 +61,12 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     const { disks, unusable } = await claimDisks(plan, { me, force: opts.force ?? false, group: wanted, dgid })
     for (const u of unreadable) await closeReleased(u.dev)
     // Devices that carry the group's id but are not in the chosen configuration are left alone.
-    const present = [...disks.values()].flatMap((d) => (d.dev ? [d.dev] : []))
-    const { image: klog, seq: klogSeq } = await KernelLog.read(present)
-    const maps = await readStaleMaps(present)
+    // The kernel log and stale maps come from the disks holding the chosen configuration: a disk
+    // that holds none of it (it was away while the others committed) may hold newer blocks of
+    // another history, such as the detach a commit that lost quorum recorded (rule 227).
+    const current = [...disks.values()].flatMap((d) => (d.dev && d.activeSlot !== -1 ? [d.dev] : []))
+    const { image: klog, seq: klogSeq } = await KernelLog.read(current)
+    const maps = await readStaleMaps(current)
     return { cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}), unusable: [...unusable, ...unreadableDisks] }
   } catch (e) {
     await release()
