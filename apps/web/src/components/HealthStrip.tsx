@@ -19,7 +19,8 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   // are painted (they need every volume's health: at 200,000 subdisks that takes a while)
   const groups = useAfterPaint(useApp(useShallow((s) => Object.values(s.server.groups))))
   const lab = useApp((s) => s.server.lab.disks)
-  const tasks = useApp(useShallow((s) => Object.values(s.server.tasks)))
+  // the group of each running task: a progress report renders nothing here
+  const taskGroups = useApp(useShallow((s) => Object.values(s.server.tasks).map((t) => t.dg)))
   const alertMap = useApp((s) => s.server.alerts)
   const resolved = useResolvedAlerts()
   const open = useMemo(() => Object.values(alertMap).filter((a) => !a.acked).sort((a, b) => b.lastAt - a.lastAt), [alertMap])
@@ -28,7 +29,7 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   const live = open.length - resolved.size
   const finished = useApp((s) => s.server.finished)
   const differ = useMemo(() => unrepairedMismatches(finished), [finished])
-  const counts = groups.map((g) => stripCounts(g, lab, tasks, differ))
+  const counts = groups.map((g) => stripCounts(g, lab, taskGroups, differ))
   const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.byRedundancy.differ + c.failedDisks.length, 0)
   useEffect(() => {
     document.title = `${open.length ? `(${open.length}) ` : ''}${bad ? '⚠ ' : ''}Plexa`

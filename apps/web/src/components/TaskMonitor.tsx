@@ -69,7 +69,7 @@ const TaskRow = memo(function TaskRow({ t, why }: { t: TaskView; why: string | u
       <td className="space-x-1 px-1">
         <GuardedButton why={why} label={`${paused ? 'Resume' : 'Pause'} ${t.taskId}`} className="rounded border border-line px-1" onClick={() => void controlTask(paused ? 'resume' : 'pause', t.taskId)}>{paused ? 'Resume' : 'Pause'}</GuardedButton>
         <GuardedButton why={why} label={`Abort ${t.taskId}`} className="rounded border border-line px-1" onClick={abort}>Abort</GuardedButton>
-        <Throttle t={t} why={why} />
+        <Throttle taskId={t.taskId} throttle={t.throttle} latencyMs={t.adaptive?.latencyMs} why={why} />
       </td>
     </tr>
   )
@@ -91,28 +91,30 @@ function RateChart({ taskId }: { taskId: string }) {
 /**
  * The throttle as it is (MiB/s, 0 = unlimited; in adaptive mode its target and the limit it holds
  * now), edited in place: a rate, or the adaptive mode's foreground write p99 target in ms (rule
- * 161). The server's value wins when it changes.
+ * 161). The server's value wins when it changes. It takes the task's throttle alone, so a progress
+ * report leaves its edit boxes as they are (React sets an input's type and name again at every
+ * update of it).
  */
-function Throttle({ t, why }: { t: TaskView; why: string | undefined }) {
-  const mibs = t.throttle / 1048576
+const Throttle = memo(function Throttle({ taskId, throttle, latencyMs, why }: { taskId: string; throttle: number; latencyMs: number | undefined; why: string | undefined }) {
+  const mibs = throttle / 1048576
   const [text, setText] = useState(String(mibs))
-  const [shown, setShown] = useState(t.throttle)
-  const [latency, setLatency] = useState(String(t.adaptive?.latencyMs ?? 1))
+  const [shown, setShown] = useState(throttle)
+  const [latency, setLatency] = useState(String(latencyMs ?? 1))
   const id = useId()
-  if (shown !== t.throttle) {
-    setShown(t.throttle)
+  if (shown !== throttle) {
+    setShown(throttle)
     setText(String(mibs))
   }
-  const now = t.adaptive ? `adaptive, p99 within ${t.adaptive.latencyMs} ms, now ${throttleText(t.throttle)}` : throttleText(t.throttle)
+  const now = latencyMs !== undefined ? `adaptive, p99 within ${latencyMs} ms, now ${throttleText(throttle)}` : throttleText(throttle)
   const ms = Number(latency)
   return (
     <label title={why ?? `throttle now: ${now}`}>
-      throttle <span data-testid={`throttle-${t.taskId}`}>{now}</span>, set MiB/s
+      throttle <span data-testid={`throttle-${taskId}`}>{now}</span>, set MiB/s
       {/* read-only rather than disabled while not allowed: it keeps the focus and says why */}
-      <input aria-label={`throttle ${t.taskId}`} aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0} className="ml-1 w-16 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && void controlTask('throttle', t.taskId, Math.round(Number(text) * 1048576))} />
+      <input aria-label={`throttle ${taskId}`} aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0} className="ml-1 w-16 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && void controlTask('throttle', taskId, Math.round(Number(text) * 1048576))} />
       {' '}or adaptive, p99 ms
-      <input aria-label={`adaptive p99 target ${t.taskId}`} title="copy as fast as keeps foreground write p99 within this many ms" aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0.01} step={0.1} className="ml-1 w-14 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={latency} onChange={(e) => setLatency(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && ms > 0 && void controlTask('throttle', t.taskId, { adaptive: { latencyMs: ms } })} />
+      <input aria-label={`adaptive p99 target ${taskId}`} title="copy as fast as keeps foreground write p99 within this many ms" aria-disabled={why !== undefined || undefined} readOnly={why !== undefined} aria-describedby={why ? id : undefined} type="number" min={0.01} step={0.1} className="ml-1 w-14 rounded border px-1 aria-disabled:opacity-60 dark:bg-slate-700" value={latency} onChange={(e) => setLatency(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && why === undefined && ms > 0 && void controlTask('throttle', taskId, { adaptive: { latencyMs: ms } })} />
       {why && <span id={id} className="sr-only">{`not allowed, ${why}`}</span>}
     </label>
   )
-}
+})

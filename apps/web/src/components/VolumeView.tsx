@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react'
+import { Fragment, memo, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type Selection, appStore, useApp } from '../store/appStore.ts'
@@ -181,11 +181,10 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
       <svg width={width} height={box.h} aria-label={`layout of ${v.v_name}`} role="group" className="mt-1 block">
         <g aria-hidden="true">
           <line x1={PAD} x2={width - PAD} y1={12} y2={12} style={{ stroke: 'var(--c-line)' }} />
+          {/* the ticks one path: a volume scrolling in makes a few elements, not two for each tick */}
+          <path d={box.ticks.map((t) => `M${t.x} 9V15`).join('')} style={{ stroke: 'var(--c-muted)' }} />
           {box.ticks.map((t) => (
-            <g key={t.sectors}>
-              <line x1={t.x} x2={t.x} y1={9} y2={15} style={{ stroke: 'var(--c-muted)' }} />
-              <text x={Math.min(Math.max(t.x, PAD + 2), width - PAD - 2)} y={8} fontSize={10} textAnchor={t.x < PAD + 20 ? 'start' : t.x > width - PAD - 20 ? 'end' : 'middle'} style={{ fill: 'var(--c-muted)' }}>{t.label}</text>
-            </g>
+            <text key={t.sectors} x={Math.min(Math.max(t.x, PAD + 2), width - PAD - 2)} y={8} fontSize={10} textAnchor={t.x < PAD + 20 ? 'start' : t.x > width - PAD - 20 ? 'end' : 'middle'} style={{ fill: 'var(--c-muted)' }}>{t.label}</text>
           ))}
           <rect x={box.maps.x} y={box.maps.y} width={box.maps.w} height={box.maps.h} style={{ fill: 'var(--c-panel)' }} />
           {dirty && regionRects(dirty.regions, dirty.regionSectors, v.v_len, box.maps, box.at).map((r, i) => <rect key={`d${i}`} x={r.x} y={r.y} width={r.w} height={r.h / 2} fill={`url(#${PATTERN.dirty})`} data-testid={`dirty-region-${v.v_name}`} />)}
@@ -199,7 +198,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
           const selPl = isSel('pl', p.plex.pl_name)
           const rel = related(p)
           return (
-            <g key={p.plex.pl_name}>
+            <Fragment key={p.plex.pl_name}>
               <g data-testid={`plex-${p.plex.pl_name}`} data-related={rel || undefined} aria-label={`plex ${visible}`} role="button" tabIndex={0} onClick={() => select('pl', p.plex.pl_name)} onKeyDown={keys('pl', p.plex.pl_name)} className="drawn cursor-pointer">
                 <title>{`${visible} · ${formatSectors(p.plex.pl_len)} (${sectorsText(p.plex.pl_len)})`}</title>
                 <rect className="outline" x={p.x - 2} y={p.y} width={p.w + 4} height={p.h} rx={3} style={{ fill: 'transparent', stroke: selPl ? 'var(--c-select)' : rel ? 'var(--c-related)' : 'var(--c-line)' }} strokeWidth={selPl ? 2.5 : rel ? 2 : 1} strokeDasharray={p.plex.pl_kstate === 'ENABLED' ? undefined : '4 2'} />
@@ -233,7 +232,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
                   </rect>
                 ))}
               {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" />)}
-            </g>
+            </Fragment>
           )
         })}
       </svg>

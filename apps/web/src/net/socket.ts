@@ -2,6 +2,16 @@ import { PROTOCOL_VERSION, type ServerMessage, type WireServerMessage, unpackSer
 import { appStore } from '../store/appStore.ts'
 import { api } from './api.ts'
 
+/** Marks already made (a flag, not a look-up of the page's marks at every message). */
+const marked = new Set<string>()
+
+/** A performance mark of the first snapshot's way in, made once (read by the rendering benchmark). */
+function once(name: string) {
+  if (marked.has(name)) return
+  marked.add(name)
+  performance.mark(name)
+}
+
 /**
  * The live stream, fed into the store outside React. Reconnects with the last sequence number it
  * applied, so the server replays exactly what was missed (or sends a fresh snapshot).
@@ -17,7 +27,7 @@ export function connect(): () => void {
     const batch = queue
     queue = []
     appStore.getState().receiveAll(batch)
-    if (!performance.getEntriesByName('plexa-applied').length) performance.mark('plexa-applied')
+    once('plexa-applied')
     if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
   }
   const open = () => {
@@ -34,10 +44,10 @@ export function connect(): () => void {
     }
     sock.onmessage = (m) => {
       // performance marks of the first snapshot's way in (read by the rendering benchmark)
-      if (!performance.getEntriesByName('plexa-first-message').length) performance.mark('plexa-first-message')
+      once('plexa-first-message')
       // messages are applied once per frame, however many arrive: one render, not hundreds
       queue.push(unpackServerMessage(JSON.parse(String(m.data)) as WireServerMessage))
-      if (!performance.getEntriesByName('plexa-parsed').length) performance.mark('plexa-parsed')
+      once('plexa-parsed')
       if (!scheduled) {
         scheduled = true
         requestAnimationFrame(flush)

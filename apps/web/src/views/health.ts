@@ -1,5 +1,5 @@
 import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
-import type { Alert, FinishedTask, GroupView, LabView, PendingImport, TaskView } from '@plexa/protocol'
+import type { Alert, FinishedTask, GroupView, LabView, PendingImport } from '@plexa/protocol'
 import type { StateKey } from './colors.ts'
 import { dateTime } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
@@ -432,11 +432,11 @@ export interface StripCounts {
 const countsCache = new WeakMap<GroupHealth, Omit<StripCounts, 'runningTasks'>>()
 
 /**
- * The strip's counts; what comes from the health is counted once per health (not at every task
- * report); a fully redundant volume whose plexes a verify found different counts as "mirrors
- * differ" (rule 170).
+ * The strip's counts (`taskGroups`: the group of each running task); what comes from the health
+ * is counted once per health (not at every task report); a fully redundant volume whose plexes a
+ * verify found different counts as "mirrors differ" (rule 170).
  */
-export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView[], mismatches: ReadonlyMap<string, FinishedTask> = new Map()): StripCounts {
+export function stripCounts(g: GroupView, lab: LabView['disks'], taskGroups: readonly string[], mismatches: ReadonlyMap<string, FinishedTask> = new Map()): StripCounts {
   const h = groupHealth(g, lab)
   let counts = countsCache.get(h)
   if (!counts) {
@@ -452,7 +452,7 @@ export function stripCounts(g: GroupView, lab: LabView['disks'], tasks: TaskView
     const [dg, volume] = splitKey(key)
     if (dg === g.name && h.volumes.get(volume)?.redundancy === 'full') byRedundancy.full--, byRedundancy.differ++
   }
-  return { ...counts, byRedundancy, runningTasks: tasks.filter((t) => t.dg === g.name).length }
+  return { ...counts, byRedundancy, runningTasks: taskGroups.filter((dg) => dg === g.name).length }
 }
 
 function splitKey(key: string): [string, string] {

@@ -23,8 +23,9 @@ export function visibleRange(offsets: readonly number[], scrollTop: number, view
 
 /**
  * The items of a long list to render as it scrolls: `visibleRange(offsets, ...)` of its scrolling
- * element. The list renders again only when the range changes, not at every pixel scrolled: between
- * two volumes scrolling in, a frame of scrolling is the compositor's work alone. A new list (other
+ * element, or a range that covers it (keptView). The list renders again only when an item comes
+ * into the range, not at every pixel scrolled: between two volumes scrolling in, a frame of
+ * scrolling is the compositor's work alone. A new list (other
  * offsets) takes its range from where the element is scrolled now, before it is painted. The
  * position is taken when the element scrolls (before the frame's changes, so no layout is forced)
  * and applied once a frame.
@@ -59,13 +60,15 @@ export function useVisibleRange(ref: RefObject<HTMLElement | null>, offsets: rea
 
 /**
  * The view to render after a scroll: the one rendered (`rendered`, so nothing renders again) while
- * the items in view stay the same and the height does not change, else the new one.
+ * its items cover those in view now and the height does not change, else the new one. An item that
+ * leaves the margin stays until another one is needed, so scrolling past an item renders once (the
+ * one coming in and the one going out together), not twice.
  */
 export function keptView<V extends { top: number; height: number }>(rendered: V, now: V, rangeOf: (v: V) => [number, number]): V {
   if (rendered.height !== now.height) return now
   const [f0, t0] = rangeOf(rendered)
   const [f1, t1] = rangeOf(now)
-  return f0 === f1 && t0 === t1 ? rendered : now
+  return f0 <= f1 && t1 <= t0 ? rendered : now
 }
 
 /**
