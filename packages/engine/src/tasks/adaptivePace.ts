@@ -7,7 +7,11 @@
  * PACE_SAMPLES writes took longer than the target (its p99 could no longer be within). At the end
  * of an epoch the rate is scaled by target / p99: down (at most halved, never below `minBytesPerSecond`) while the p99 is
  * above the target, up (at most by half) while it is within; once the limit is well above
- * what the copy really moves it is lifted. A foreground write that has waited longer than the
+ * what the copy really moves it is lifted. It remembers the highest rate an epoch held within the
+ * target at: an epoch within below it goes back to it at once (after a burst of slow writes the
+ * copy did not cause, another tenant's or a preempted thread's, the rate is back in one epoch,
+ * not PACE_STEP_UP at a time from the floor), and an epoch above the target at it or above makes
+ * it worth PACE_GOOD_DECAY less (what held may no longer). A foreground write that has waited longer than the
  * target ends the epoch at once, so a copy that starves it slows down without delay. Time comes
  * from `now`, so the controller is tested with a fake clock.
  */
@@ -33,6 +37,8 @@ export const DEFAULT_MIN_RATE = 4 << 20
 /** The most one epoch scales the rate by, down and up. */
 const STEP_DOWN = 0.5
 export const PACE_STEP_UP = 1.5
+/** What the rate that held is worth once an epoch at it (or above) is above the target. */
+export const PACE_GOOD_DECAY = 0.8
 
 export class AdaptivePace {
   readonly target: AdaptiveTarget
@@ -45,6 +51,8 @@ export class AdaptivePace {
   /** Samples of this epoch above the target. */
   private over = 0
   private copied = 0
+  /** The highest rate an epoch held within the target at (bytes per second), worth less each time it no longer does. */
+  private good = 0
   /** How long the oldest foreground write still under way has waited (ms), 0 for none. */
   private readonly pendingAge: () => number
 
@@ -91,12 +99,21 @@ export class AdaptivePace {
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
     const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
-    if (scale < 1) this.limit = Math.max(this.target.minBytesPerSecond, (this.limit || Math.max(moved, this.target.minBytesPerSecond)) * scale)
-    else if (this.limit > 0) {
+    if (scale < 1) {
+      const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
+      // the rate that held no longer does at that rate: it is worth less (a slower rate still
+      // above the target says nothing of it: the foreground is slow for another reason)
+      if (from >= this.good) this.good *= PACE_GOOD_DECAY
+      this.limit = Math.max(this.target.minBytesPerSecond, from * scale)
+    } else if (this.limit > 0) {
+      this.good = Math.max(this.good, this.limit)
       this.limit *= scale
       // a limit twice what the copy moves no longer holds it back
       if (moved > 0 && this.limit > 2 * moved) this.limit = 0
-    }
+      // below the rate that held: back to it in one epoch, not PACE_STEP_UP at a time (after a
+      // burst of slow writes it did not cause, from the floor that took 9 or more epochs)
+      else this.limit = Math.max(this.limit, this.good)
+    } else this.good = Math.max(this.good, moved)
     this.newEpoch(now)
   }
 
