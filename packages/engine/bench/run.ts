@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
-import { PlexIo } from '../src/io/plexIo.ts'
 import { type BenchLine, line, median, seconds } from './util.ts'
 import { cpCopy, ddCopy, directAllowed, extract } from './systemCopy.ts'
 import { startPacedCopy, writeFile } from './pacedCopy.ts'
@@ -147,6 +146,8 @@ async function randomWrites(dev: Writable, seed: number, n: number, span: number
 
 /** What a write loop needs of what it writes: a volume's `BlockDevice`, or raw image files. */
 type Writable = Pick<BlockDevice, 'write' | 'flush'>
+/** What a mirrored write asks of each plex's device. */
+const OVERLAP = { overlap: true }
 
 async function drlWriteCost(dir: string) {
   const iops: Record<string, number[]> = { drl: [], plain: [] }
@@ -375,10 +376,7 @@ async function mirrorWriteIn(dir: string, where: string) {
     m: dg.volumeDevice('m'),
     raw1: a,
     raw2: {
-      write: (off, data) => {
-        const opts = { overlap: data.length >= PlexIo.OVERLAP_MIN_BYTES }
-        return Promise.all([a.write(off, data, opts), b.write(off, data, opts)]).then(() => {})
-      },
+      write: (off, data) => Promise.all([a.write(off, data, OVERLAP), b.write(off, data, OVERLAP)]).then(() => {}),
       flush: () => Promise.all([a.flush(), b.flush()]).then(() => {}),
     },
   }

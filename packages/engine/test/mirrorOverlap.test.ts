@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import type { BlockDevice, WriteOptions } from '../src/device/blockDevice.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup } from '../src/diskGroup.ts'
-import { PlexIo } from '../src/io/plexIo.ts'
 import { memoryGroup, pattern } from './harness.ts'
 import { tempDir } from './tmp.ts'
 import { writeArea } from './traceDevice.ts'
@@ -67,22 +66,19 @@ async function group(layout: 'mirror' | 'concat', nmirror = 2) {
   return { dg, seen, devs }
 }
 
-describe('mirrored writes overlap their plexes (rules 176 and 210, issue 20 item 1)', () => {
-  it('176, 210: a mirrored write of OVERLAP_MIN_BYTES or more asks every plex to overlap; a smaller one, or a one-plex write, asks none', async () => {
-    const big = PlexIo.OVERLAP_MIN_BYTES
-    for (const [layout, nmirror, length, expected] of [
-      ['mirror', 2, big, [true, true]],
-      ['mirror', 3, big * 2, [true, true, true]],
-      ['mirror', 2, big - 4096, [false, false]],
-      ['mirror', 3, 4096, [false, false, false]],
-      ['concat', 1, big, [false]],
+describe('mirrored writes overlap their plexes where that pays (rules 176 and 210, issue 20 item 1)', () => {
+  it('176: a mirrored write asks every plex to overlap; a one-plex write asks none', async () => {
+    for (const [layout, nmirror, expected] of [
+      ['mirror', 2, [true, true]],
+      ['mirror', 3, [true, true, true]],
+      ['concat', 1, [false]],
     ] as const) {
       const { dg, seen } = await group(layout, nmirror)
-      await dg.write('v1', 8192, pattern(length, 2))
+      await dg.write('v1', 8192, pattern(65536, 2))
       expect(seen.map((w) => w.overlap)).toEqual(expected)
       // each plex's write went to a disk of its own
       expect(new Set(seen.map((w) => w.dev)).size).toBe(expected.length)
-      expect(await dg.read('v1', 8192, length)).toEqual(pattern(length, 2))
+      expect(await dg.read('v1', 8192, 65536)).toEqual(pattern(65536, 2))
       await dg.close()
     }
   })
@@ -103,53 +99,88 @@ describe('mirrored writes overlap their plexes (rules 176 and 210, issue 20 item
     await dg.close()
   })
 
-  it('176: an image file writes an overlapping call on the threadpool even while it is fast, without counting it', async () => {
-    const steps = [5, 0.01]
+  // a clock that advances by `ms` each time it is read twice (one call's start and end)
+  const clock = (ms: () => number) => {
     let t = 0
     let reads = 0
-    const m = new IoMode(() => (reads++ % 2 === 1 ? (t += steps.shift() ?? 0) : t))
-    const run = (overlap: boolean) => m.run(() => 'sync' as const, async () => 'pool' as const, 4096, overlap)
-    expect(await run(false)).toBe('sync') // slow once
-    expect(await run(true)).toBe('pool')
-    expect(await run(false)).toBe('sync') // fast: the streak restarts, the overlapped call did not count
+    return () => (reads++ % 2 === 1 ? (t += ms()) : t)
+  }
+  const overlapped = (m: IoMode, bytes = 4096) => m.run(() => 'sync' as const, async () => 'pool' as const, bytes, true)
+
+  it('210: an overlapped call stays on the calling thread while its size class is fast there, without counting as slow', async () => {
+    const m = new IoMode(clock(() => 0.005))
+    const paths = []
+    for (let i = 0; i < 3 * IoMode.OVERLAP_PROBE_EVERY; i++) paths.push(await overlapped(m))
+    expect(new Set(paths)).toEqual(new Set(['sync']))
     expect(m.deferred).toBe(false)
   })
 
-  it('176, 210: on image files, every plex of a large mirrored write is written on the threadpool, a 4 KiB one and a one-plex write on the calling thread', async () => {
+  it('210: a size class slower than OVERLAP_MIN_MS on the calling thread takes the threadpool, timing one call in OVERLAP_PROBE_EVERY there, and comes back once it is fast', async () => {
+    let took = 0.2
+    const m = new IoMode(clock(() => took))
+    expect(await overlapped(m, 1 << 20)).toBe('sync') // untried: timed on the calling thread, 0.2 ms
+    const paths: string[] = []
+    for (let i = 2; i < IoMode.OVERLAP_PROBE_EVERY; i++) paths.push(await overlapped(m, 1 << 20))
+    expect(new Set(paths)).toEqual(new Set(['pool']))
+    expect(await overlapped(m, 1 << 20)).toBe('sync') // the probe
+    // another size class keeps its own time: a 4 KiB call is untried, and fast
+    took = 0.005
+    expect(await overlapped(m, 4096)).toBe('sync')
+    expect(await overlapped(m, 4096)).toBe('sync')
+    // the 1 MiB class's probes find it fast: its recent time falls below the bound (a few probes
+    // in: one fast call alone does not bring it back), and it stays on the calling thread
+    const after: string[] = []
+    for (let i = 0; i < 20 * IoMode.OVERLAP_PROBE_EVERY; i++) after.push(await overlapped(m, 1 << 20))
+    expect(after.slice(0, 2 * IoMode.OVERLAP_PROBE_EVERY)).toContain('pool')
+    expect(after.slice(0, IoMode.OVERLAP_PROBE_EVERY + 1).filter((x) => x === 'sync')).toHaveLength(1)
+    expect(new Set(after.slice(-IoMode.OVERLAP_PROBE_EVERY))).toEqual(new Set(['sync']))
+  })
+
+  it('210: on a slow device an overlapped call takes the threadpool and counts toward the probe, so a mirror alone brings the device back', async () => {
+    const m = new IoMode(clock(() => 5))
+    expect(await m.run(() => 'sync' as const, async () => 'pool' as const)).toBe('sync')
+    expect(await m.run(() => 'sync' as const, async () => 'pool' as const)).toBe('sync') // slow twice
+    expect(m.deferred).toBe(true)
+    const paths = []
+    for (let i = 0; i < IoMode.PROBE_EVERY; i++) paths.push(await overlapped(m))
+    expect(new Set(paths)).toEqual(new Set(['pool']))
+    expect(m.deferred).toBe(false)
+  })
+
+  it('176, 210: on image files a mirrored write asks every plex to overlap, and each device writes it where that pays: a fast one on the calling thread, a slow one on the threadpool; a one-plex write asks nothing', async () => {
+    /** A mode that records what each call asked (overlap) and where it ran. */
     class Recording extends IoMode {
-      readonly overlaps: boolean[] = []
+      readonly calls: string[] = []
       override run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false): Promise<T> {
-        this.overlaps.push(overlap)
-        return super.run(sync, async, bytes, overlap)
+        const ask = overlap ? 'overlap' : 'plain'
+        return super.run(() => (this.calls.push(`${ask}:sync`), sync()), () => (this.calls.push(`${ask}:pool`), async()), bytes, overlap)
       }
     }
+    // the first disk's writes take 5 µs on the calling thread, the second's 0.2 ms
+    const modes = [new Recording(clock(() => 0.005)), new Recording(clock(() => 0.2))]
     const t = await tempDir()
     try {
-      const modes = [new Recording(), new Recording()]
       const paths = [0, 1].map((i) => join(t.dir, `d${i}.img`))
       for (const p of paths) await createImageFile(p, 64 << 20)
       const dg = await DiskGroup.create({ name: 'ov', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p, { io: modes[i]! }) }))) })
       await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
       await dg.start('v1')
-      await dg.write('v1', 0, pattern(4096, 4))
-      for (const m of modes) m.overlaps.length = 0
+      await dg.write('v1', 0, pattern(4096, 4)) // the kernel log's dirty mark first, then the plexes
+      expect(modes.map((m) => m.calls.filter((c) => c.startsWith('overlap')))).toEqual([['overlap:sync'], ['overlap:sync']]) // untried: timed
+      for (const m of modes) m.calls.length = 0
       await dg.write('v1', 4096, pattern(4096, 5))
-      expect(modes.map((m) => m.overlaps)).toEqual([[false], [false]])
-      for (const m of modes) m.overlaps.length = 0
-      await dg.write('v1', 65536, pattern(PlexIo.OVERLAP_MIN_BYTES, 8))
-      expect(modes.map((m) => m.overlaps)).toEqual([[true], [true]])
+      expect(modes.map((m) => m.calls)).toEqual([['overlap:sync'], ['overlap:pool']])
       await dg.assistMake({ init: 'none', name: 'one', len: 2048, layout: 'concat', disks: ['disk01'] })
       await dg.start('one')
       await dg.write('one', 0, pattern(4096, 6))
-      for (const m of modes) m.overlaps.length = 0
+      for (const m of modes) m.calls.length = 0
       await dg.write('one', 4096, pattern(4096, 7))
-      expect(modes.map((m) => m.overlaps)).toEqual([[false], []])
+      expect(modes.map((m) => m.calls)).toEqual([['plain:sync'], []])
       await dg.stop('one')
       await dg.flush('v1')
       for (const plex of ['v1-01', 'v1-02']) {
         await dg.set('v1', { read_pol: 'PREFER', pref_name: plex })
         expect(await dg.read('v1', 4096, 4096)).toEqual(pattern(4096, 5))
-        expect(await dg.read('v1', 65536, PlexIo.OVERLAP_MIN_BYTES)).toEqual(pattern(PlexIo.OVERLAP_MIN_BYTES, 8))
       }
       await dg.stop('v1')
       await dg.close()

@@ -40,6 +40,15 @@ export async function createImageFile(path: string, size: number): Promise<void>
  * A call of BULK_BYTES or more (a copy's 4 MiB unit) always goes through the threadpool: even from
  * the page cache it takes a millisecond or more, which on the event loop every foreground request
  * waits behind, and a copy's read of its next unit could not overlap the write of the last.
+ *
+ * An overlapped call (a mirrored write's plex, rule 176) takes the threadpool only where that pays
+ * (rule 210): per size class (powers of two), the mode keeps the recent time such a call took on
+ * the calling thread, and a class slower there than OVERLAP_MIN_MS goes through the threadpool,
+ * one call in OVERLAP_PROBE_EVERY still timed on the calling thread so the time stays current. A
+ * round trip through the threadpool costs tens of microseconds of CPU here (two cores): a 4 KiB
+ * write into the page cache (a few microseconds) is cheaper written plex after plex on the calling
+ * thread, while a 1 MiB copy, or a 4 KiB write that ext4 makes walk a large folio's buffer heads
+ * (20-120 µs), is long enough that the plexes' copies on threads of their own pay for it.
  */
 export class IoMode {
   static readonly SLOW_MS = 1
@@ -47,8 +56,14 @@ export class IoMode {
   static readonly SLOW_STREAK = 2
   static readonly PROBE_EVERY = 256
   static readonly BULK_BYTES = 2 << 20
+  static readonly OVERLAP_MIN_MS = 0.05
+  static readonly OVERLAP_PROBE_EVERY = 64
+  /** The weight of a call's time in its class's recent time (an exponential moving average). */
+  static readonly OVERLAP_WEIGHT = 1 / 8
   private asyncLeft = 0
   private slow = 0
+  /** Per size class of overlapped calls: their recent ms on the calling thread, and their count. */
+  private readonly overlapCost = new Map<number, { sync: number; calls: number }>()
   private readonly now: () => number
   constructor(now: () => number = () => performance.now()) {
     this.now = now
@@ -63,21 +78,50 @@ export class IoMode {
 
   /**
    * Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`; `overlap`
-   * (the caller has other devices' I/O to issue at once) always takes `async`.
+   * (the caller has other devices' I/O to issue at once) takes whichever pays (rule 210).
    */
   run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false): Promise<T> {
-    if (overlap || bytes >= IoMode.BULK_BYTES) return async()
+    if (bytes >= IoMode.BULK_BYTES) return async()
+    if (overlap) return this.overlapped(sync, async, bytes)
     if (this.asyncLeft > 0) {
       this.asyncLeft--
       return async()
     }
+    return this.timed(sync, bytes)
+  }
+
+  private overlapped<T>(sync: () => T, async: () => Promise<T>, bytes: number): Promise<T> {
+    if (this.asyncLeft > 0) {
+      this.asyncLeft--
+      return async()
+    }
+    const k = IoMode.sizeClass(bytes)
+    let c = this.overlapCost.get(k)
+    if (!c) this.overlapCost.set(k, (c = { sync: NaN, calls: 0 }))
+    const cost = c
+    // a class whose calling-thread time is long takes the threadpool, timing a call on the
+    // calling thread now and then; an untried class starts there
+    const probe = ++cost.calls % IoMode.OVERLAP_PROBE_EVERY === 0
+    if (cost.sync > IoMode.OVERLAP_MIN_MS && !probe) return async()
+    return this.timed(sync, bytes, (ms) => (cost.sync = Number.isNaN(cost.sync) ? ms : cost.sync + IoMode.OVERLAP_WEIGHT * (ms - cost.sync)))
+  }
+
+  /** The size class of a call of `bytes`: its power of two. */
+  private static sizeClass(bytes: number): number {
+    return 31 - Math.clz32(Math.max(1, bytes))
+  }
+
+  /** Runs `sync` on the calling thread, timing it for the slow streak (and for `took`). */
+  private timed<T>(sync: () => T, bytes: number, took?: (ms: number) => void): Promise<T> {
     const t0 = this.now()
     try {
       return Promise.resolve(sync())
     } catch (e) {
       return Promise.reject(e)
     } finally {
-      this.slow = this.now() - t0 > IoMode.SLOW_MS + bytes / IoMode.SLOW_BYTES_PER_MS ? this.slow + 1 : 0
+      const ms = this.now() - t0
+      took?.(ms)
+      this.slow = ms > IoMode.SLOW_MS + bytes / IoMode.SLOW_BYTES_PER_MS ? this.slow + 1 : 0
       if (this.slow >= IoMode.SLOW_STREAK) {
         this.slow = 0
         this.asyncLeft = IoMode.PROBE_EVERY

@@ -76,26 +76,16 @@ export class PlexIo {
 
   /**
    * Writes `data` at sector `s` of every plex of `targets` at once (a mirrored write, rule 176),
-   * one promise each. A write of OVERLAP_MIN_BYTES or more to several plexes asks each of them to
-   * overlap (an image file then writes on libuv's threadpool), so the plexes' copies proceed on
-   * threads of their own instead of one after the other on the calling thread; a smaller one
-   * stays on the calling thread, plex after plex (rule 210): a 4 KiB copy takes a microsecond,
-   * a round trip through the threadpool several times that. Callers order what must come before
-   * the data (kernel log, stale map, DRL bit) before they call this.
+   * one promise each: when there are several, each is asked to overlap, and an image file takes
+   * the threadpool for it where that pays (rule 210: its writes of that size have been slower on
+   * the calling thread than half a round trip through the threadpool), so the plexes' writes
+   * proceed together; a 4 KiB write into the page cache stays on the calling thread. Callers order
+   * what must come before the data (kernel log, stale map, DRL bit) before they call this.
    */
   writeEach(targets: readonly PlRecord[], s: number, data: Uint8Array): Promise<void>[] {
-    const opts = targets.length > 1 && data.length >= PlexIo.OVERLAP_MIN_BYTES ? OVERLAP : undefined
+    const opts = targets.length > 1 ? OVERLAP : undefined
     return targets.map((p) => this.write(p, s, data, opts))
   }
-
-  /**
-   * The smallest mirrored write that asks its plexes to overlap (rule 210). Measured on this VM
-   * (2 cores, image files on tmpfs, rounds interleaved in one process): a 4 KiB mirrored write
-   * with both plexes on the threadpool cost 4x the CPU of the same write on the calling thread
-   * and ran at a quarter of its IOPS, while a 1 MiB copy is long enough (over 100 µs) that two
-   * cores copying at once pay for the round trip.
-   */
-  static readonly OVERLAP_MIN_BYTES = 256 << 10
 
   /** Flushes every device holding a subdisk of plex `p`. */
   async flush(p: PlRecord): Promise<void> {
