@@ -2,7 +2,7 @@ import type { BlockDevice, EngineErrorCode } from '@plexa/engine'
 import { nbdProtocol, readInto } from '@plexa/engine'
 import type { BufferPool } from './bufferPool.ts'
 
-const { CMD, CMD_FLAG, ERR, MAX_REQUEST } = nbdProtocol
+const { CMD, CMD_FLAG, ERR, MAX_REQUEST, SIMPLE_REPLY } = nbdProtocol
 
 /**
  * Maps an engine error to the NBD errno a client understands; a range beyond the end of the
@@ -31,15 +31,18 @@ function writeErrno(e: unknown): number {
   return (e as { code?: EngineErrorCode }).code === 'VM_INVALID_PARAM' ? ERR.ENOSPC : errno(e, ERR.ENOSPC)
 }
 
-/** Answers a request: its error (0 for success) and a read's data, `sent` once the kernel has it. */
-export type Answer = (err: number, data?: Buffer, sent?: () => void) => void
+/**
+ * Answers a request: its error (0 for success) and, for a read, its reply frame (SIMPLE_REPLY bytes
+ * left for the reply's header, then the data), `sent` once the kernel has it.
+ */
+export type Answer = (err: number, frame?: Buffer, sent?: () => void) => void
 
 /** What the commands of one connection work with (transmission.ts provides it). */
 export interface CommandContext {
   /** The exported volume: its own checks (started, aligned, in range) are the only ones on the way down. */
   device: BlockDevice
   readOnly: boolean
-  /** Buffers for reads and zeroes, given back once their reply is sent. */
+  /** Buffers for read replies, write payloads and zeroes, given back once done with. */
   pool: BufferPool
   /** Tracks a request in progress that holds a buffer of `bytes`. */
   track(p: Promise<void>, bytes?: number): void
@@ -91,23 +94,27 @@ function observed(c: CommandContext, op: 'read' | 'write', bytes: number, since:
   if (since !== undefined) c.observe!(op, bytes, (performance.now() - since) / 1000)
 }
 
+/**
+ * Reads into a pooled reply frame: the data lands after room for the reply's header, so header and
+ * data leave in one write, as nbdkit sends them in one call (MSG_MORE).
+ */
 function read(c: CommandContext, offset: number, length: number, answer: Answer): void {
   if (length > MAX_REQUEST) return answer(ERR.EINVAL)
-  const into = c.pool.take(length)
+  const frame = c.pool.take(SIMPLE_REPLY + length)
   c.readStarted(length)
   const since = started(c)
   c.track(
-    readInto(c.device, offset, into).then(
+    readInto(c.device, offset, frame.subarray(SIMPLE_REPLY)).then(
       () => {
         observed(c, 'read', length, since)
-        answer(0, into, () => c.pool.give(into))
+        answer(0, frame, () => c.pool.give(frame))
       },
       (e) => {
-        c.pool.give(into)
+        c.pool.give(frame)
         answer(errno(e))
       },
     ),
-    length,
+    frame.length,
   )
 }
 

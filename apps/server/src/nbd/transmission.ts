@@ -6,7 +6,7 @@ import { type CommandContext, serveCommand } from './commands.ts'
 import type { Inbox } from './inbox.ts'
 import type { MemoryBudget } from './memoryBudget.ts'
 
-const { CMD, MAX_REQUEST, REQUEST_HEADER, encodeSimpleReply, parseRequest } = nbdProtocol
+const { CMD, MAX_REQUEST, REQUEST_HEADER, encodeSimpleReply, parseRequest, writeSimpleReply } = nbdProtocol
 
 /**
  * Requests a connection may have in progress, and bytes the server may hold for it (the buffers of
@@ -58,14 +58,15 @@ export function transmit(t: Transmission): Promise<void> {
     sock.uncork()
   }
   const pool = new BufferPool(16, 64 << 20, memory)
-  const reply = (handle: bigint, err: number, data?: Buffer, sent?: () => void) => {
+  const reply = (handle: bigint, err: number, frame?: Buffer, sent?: () => void) => {
     if (!corked) {
       corked = true
       sock.cork()
       setImmediate(uncork)
     }
-    sock.write(encodeSimpleReply(err, handle))
-    if (data && !err) sock.write(data, sent) // the data is not copied: `sent` once the kernel has it
+    // a read's frame is not copied: `sent` once the kernel has it
+    if (frame && !err) sock.write(writeSimpleReply(frame, 0, handle), sent)
+    else sock.write(encodeSimpleReply(err, handle))
   }
   const inflight = t.requests
   let inflightBytes = 0

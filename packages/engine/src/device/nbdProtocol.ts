@@ -137,11 +137,18 @@ export function parseRequest(b: Buffer): NbdRequest | undefined {
 
 /** A simple reply: its error (0 for success) and the request's handle; a read's data follows it. */
 export function encodeSimpleReply(err: number, handle: bigint): Buffer {
-  const b = Buffer.allocUnsafe(SIMPLE_REPLY)
-  b.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
-  b.writeUInt32BE(err, 4)
-  b.writeBigUInt64BE(handle, 8)
-  return b
+  return writeSimpleReply(Buffer.allocUnsafe(SIMPLE_REPLY), err, handle)
+}
+
+/**
+ * Writes a simple reply's header into the first SIMPLE_REPLY bytes of `frame` and returns it: a
+ * read's reply frame, whose data already follows, leaves in one piece.
+ */
+export function writeSimpleReply(frame: Buffer, err: number, handle: bigint): Buffer {
+  frame.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
+  frame.writeUInt32BE(err, 4)
+  frame.writeBigUInt64BE(handle, 8)
+  return frame
 }
 
 /** A simple reply's error and handle; undefined when its magic is wrong. */
