@@ -380,7 +380,8 @@ async function mirrorWriteIn(dir: string, where: string) {
       flush: () => Promise.all([a.flush(), b.flush()]).then(() => {}),
     },
   }
-  const random = (t: Writable, seed: number) => randomWrites(t, seed, 20000, size, false)
+  const RANDOM_N = 20000
+  const random = (t: Writable, seed: number) => randomWrites(t, seed, RANDOM_N, size, false)
   const sequential = async (t: Writable, round: number) => {
     const buf = Buffer.alloc(MiB, 0xa5)
     const bytes = 64 * MiB
@@ -392,14 +393,25 @@ async function mirrorWriteIn(dir: string, where: string) {
   }
   const runs: Record<string, number[]> = {}
   const push = (k: string, x: number) => (runs[k] ??= []).push(x)
+  // the process's CPU time (every thread's) per write or per MiB: what load on the machine moves least
+  const cpu: Record<string, number[]> = {}
+  const cpuOf = async <T>(k: string, per: number, fn: () => Promise<T>): Promise<T> => {
+    const c0 = process.cpuUsage()
+    const r = await fn()
+    const c = process.cpuUsage(c0)
+    ;(cpu[k] ??= []).push((c.user + c.system) / per)
+    return r
+  }
   const names = Object.keys(targets)
   for (const k of names) await random(targets[k]!, 99)
   // short runs, many of them, rotating the order: this machine's load swings within seconds
   for (let i = 0; i < ROUNDS * 4; i++) {
     const order = names.map((_, j) => names[(i + j) % names.length]!)
-    for (const k of order) push(`rand:${k}`, await random(targets[k]!, i))
-    for (const k of order) push(`seq:${k}`, await sequential(targets[k]!, i))
+    for (const k of order) push(`rand:${k}`, await cpuOf(`rand:${k}`, RANDOM_N, () => random(targets[k]!, i)))
+    for (const k of order) push(`seq:${k}`, await cpuOf(`seq:${k}`, 64, () => sequential(targets[k]!, i)))
   }
+  const cpuLine = (kind: string) => names.map((k) => `${k} ${median(cpu[`${kind}:${k}`]!).toFixed(1)}`).join(', ')
+  console.error(`mirrorWrite CPU (median): 4 KiB random µs per write: ${cpuLine('rand')}; 1 MiB sequential µs per MiB: ${cpuLine('seq')}`)
   const on = `image files in ${where}`
   emit(line('engine.write_4KiB_random.mirror2_vs_concat', median(runs['rand:m']!), 'IOPS', `1-plex concat on the mirror's first disk, same run, queue depth 16, ${on}`, median(runs['rand:plain']!)))
   emit(line('engine.seq_write_1MiB.mirror2_vs_concat', median(runs['seq:m']!), 'MiB/s', `1-plex concat on the mirror's first disk, same run, queue depth 1, ${on}`, median(runs['seq:plain']!)))

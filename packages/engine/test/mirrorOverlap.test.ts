@@ -136,6 +136,14 @@ describe('mirrored writes overlap their plexes where that pays (rules 176 and 21
     expect(new Set(after.slice(-IoMode.OVERLAP_PROBE_EVERY))).toEqual(new Set(['sync']))
   })
 
+  it('210: one call preempted on the calling thread does not send a fast size class to the threadpool', async () => {
+    const times = [0.005, 10, 0.005] // the second call's thread was preempted for 10 ms
+    const m = new IoMode(clock(() => times.shift() ?? 0.005))
+    const paths = []
+    for (let i = 0; i < IoMode.OVERLAP_PROBE_EVERY - 1; i++) paths.push(await overlapped(m))
+    expect(new Set(paths)).toEqual(new Set(['sync']))
+  })
+
   it('210: on a slow device an overlapped call takes the threadpool and counts toward the probe, so a mirror alone brings the device back', async () => {
     const m = new IoMode(clock(() => 5))
     expect(await m.run(() => 'sync' as const, async () => 'pool' as const)).toBe('sync')

@@ -103,7 +103,13 @@ export class IoMode {
     // calling thread now and then; an untried class starts there
     const probe = ++cost.calls % IoMode.OVERLAP_PROBE_EVERY === 0
     if (cost.sync > IoMode.OVERLAP_MIN_MS && !probe) return async()
-    return this.timed(sync, bytes, (ms) => (cost.sync = Number.isNaN(cost.sync) ? ms : cost.sync + IoMode.OVERLAP_WEIGHT * (ms - cost.sync)))
+    // a call counts at most twice the bound: one the thread was preempted in (10 ms on a loaded
+    // machine) does not send a fast class to the threadpool alone, a class mostly slow still goes
+    const took = (ms: number) => {
+      const x = Math.min(ms, 2 * IoMode.OVERLAP_MIN_MS)
+      cost.sync = Number.isNaN(cost.sync) ? x : cost.sync + IoMode.OVERLAP_WEIGHT * (x - cost.sync)
+    }
+    return this.timed(sync, bytes, took)
   }
 
   /** The size class of a call of `bytes`: its power of two. */
