@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
-import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
+import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_AREA, MAP_AREA, readRing, writeRing } from '../src/disk/privateRegion.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { MiB, expectCode, memoryGroup, pattern, rec } from './harness.ts'
 
@@ -73,7 +73,10 @@ describe('copies of one tid that differ (rule 226)', () => {
     const data = pattern(LEN * 512, 3)
     await two.write('v1', 0, data)
     await two.flush('v1')
+    const rid02 = rec(two, onDisk02).pl_rid as number
     await two.close()
+    // as if disk01 had taken many more blocks of its own history: its newest says disk02's plex was kernel-detached
+    await writeRing(mems[0]!.reopen(), KLOG_AREA, 1000, { dirty: [], detached: [{ plexRid: rid02, tid: 1 }] })
 
     const all = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
     expect(rec(all, onDisk02)).toMatchObject({ pl_state: 'ACTIVE' })
@@ -85,5 +88,15 @@ describe('copies of one tid that differ (rule 226)', () => {
     expect([rec(all, onDisk01), rec(all, onDisk02)].map((p) => [p.pl_state, p.pl_kstate])).toEqual([['ACTIVE', 'ENABLED'], ['ACTIVE', 'ENABLED']])
     expect((await (await all.verify('v1')).done).mismatches).toEqual([])
     await all.close()
+    // the blocks written since are numbered above disk01's old ones: each disk's newest block is the
+    // group's, and the next import, with disk01 holding the configuration, leaves the plex on disk02 as it is
+    for (const area of [KLOG_AREA, MAP_AREA]) {
+      const newest = await Promise.all(mems.map((m) => readRing(m.reopen(), area)))
+      expect(newest[0]).toEqual(newest[1])
+      expect(newest[2]).toEqual(newest[1])
+    }
+    const again = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
+    expect([rec(again, onDisk01), rec(again, onDisk02)].map((p) => p.pl_state)).toEqual(['ACTIVE', 'ACTIVE'])
+    await again.close()
   })
 })

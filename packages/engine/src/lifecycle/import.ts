@@ -64,10 +64,16 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     // The kernel log and stale maps come from the disks holding the chosen configuration: a disk
     // that holds none of it (it was away while the others committed) may hold newer blocks of
     // another history, such as the detach a commit that lost quorum recorded (rule 227).
+    // Their next blocks are numbered above every block on the disks, so that such a block never
+    // becomes the newest once its disk holds the configuration again.
+    const present = [...disks.values()].flatMap((d) => (d.dev ? [d.dev] : []))
     const current = [...disks.values()].flatMap((d) => (d.dev && d.activeSlot !== -1 ? [d.dev] : []))
-    const { image: klog, seq: klogSeq } = await KernelLog.read(current)
+    const { image: klog } = await KernelLog.read(current)
+    const { seq: klogSeq } = await KernelLog.read(present)
     const maps = await readStaleMaps(current)
-    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...(maps ? { maps } : {}), unusable: [...unusable, ...unreadableDisks] }
+    const mapSeq = (await readStaleMaps(present))?.seq ?? 0
+    const mapsNumbered = maps || mapSeq > 0 ? { maps: { seq: mapSeq, image: maps?.image ?? { plexes: [] } } } : {}
+    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...mapsNumbered, unusable: [...unusable, ...unreadableDisks] }
   } catch (e) {
     await release()
     throw e
