@@ -94,13 +94,15 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
   const plexNames: string[] = []
   for (let m = 0; m < nmirror; m++) {
     const plexName = nextName(name)
+    // what a refusal names: the volume, or with mirrors the plex that did not fit
+    const what = mirrored ? `plex ${plexName} (mirror ${m + 1} of volume ${name})` : `volume ${name}`
     const sds: PlexSpec['sd'] = []
     const mine = new Set<number>()
     if (striped) {
       const colLen = Math.ceil(len / ncol / width) * width
       for (let c = 0; c < ncol; c++) {
         const dm = candidates().find((x) => !mine.has(x.dm_rid) && free.get(x.dm_rid)!.some((e) => e.len >= colLen))
-        if (!dm) fail('VM_NO_SPACE', `no disk left with ${colLen} contiguous free sectors for column ${c} of mirror ${m + 1}`)
+        if (!dm) fail('VM_NO_SPACE', `no disk left with ${colLen} contiguous free sectors for column ${c} of ${what}`)
         const e = take(dm, colLen, true)!
         const sdName = nextName(dm.dm_name)
         out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })
@@ -112,7 +114,7 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
       let at = 0
       while (left > 0) {
         const dm = candidates().find((x) => freeTotal(x) > 0 && (mine.has(x.dm_rid) || true))
-        if (!dm) fail('VM_NO_SPACE', `not enough free space for mirror ${m + 1} of ${name}`)
+        if (!dm) fail('VM_NO_SPACE', `not enough free space for ${what}: ${left} of its ${len} sectors do not fit`)
         const e = take(dm, left, false)!
         const sdName = nextName(dm.dm_name)
         out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })

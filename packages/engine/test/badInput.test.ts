@@ -123,3 +123,28 @@ describe('dry runs of data copies', () => {
     expect(() => dg.planResyncDisk('disk02', 1 as unknown as boolean)).toThrow(expect.objectContaining({ code: 'VM_INVALID_PARAM' }))
   })
 })
+
+describe('rule 247: a volume that does not fit is refused naming what did not fit', () => {
+  it('247: VM_NO_SPACE names the volume of a concat or a stripe, the plex of a mirror, never a mirror the layout does not have', async () => {
+    const dg = await fixture()
+    const refusal = async (spec: Parameters<DiskGroup['assistMake']>[0]) => {
+      try {
+        await dg.assistMake(spec)
+      } catch (e) {
+        return e as { code?: string; message: string }
+      }
+      throw new Error('not refused')
+    }
+    const concat = await refusal({ init: 'none', name: 'big', len: 1 << 30, layout: 'concat' })
+    expect(concat.code).toBe('VM_NO_SPACE')
+    expect(concat.message).toContain('volume big')
+    expect(concat.message).not.toMatch(/mirror/)
+    const stripe = await refusal({ init: 'none', name: 'big', len: 1 << 30, layout: 'stripe', ncol: 2 })
+    expect(stripe.code).toBe('VM_NO_SPACE')
+    expect(stripe.message).toContain('volume big')
+    expect(stripe.message).not.toMatch(/mirror/)
+    const mirror = await refusal({ init: 'none', name: 'big', len: 1 << 30, layout: 'mirror' })
+    expect(mirror.code).toBe('VM_NO_SPACE')
+    expect(mirror.message).toContain('plex big-01')
+  })
+})
