@@ -1,9 +1,9 @@
 /** The `plexa` verbs (commander), each a thin call of the HTTP API. */
 import { Argument, Command, Option } from 'commander'
-import cliProgress from 'cli-progress'
 import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
-import { type Connection, CliError, EXIT, connection, exitFor } from './client.ts'
+import { type Connection, CliError, EXIT, cliErrorOf, connection, usageError } from './client.ts'
 import { type RecordType, vxprint } from './print.ts'
+import { taskListText, taskProgress } from './progress.ts'
 import { taskReportText } from './taskReport.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
@@ -18,9 +18,13 @@ interface Globals {
 const EXIT_HELP = `
 Exit codes:
   0  success            4  not found (no such group, volume, plex, disk or task)
-  2  usage error        5  refused (invalid, busy, locked, wrong state, conflict)
-  3  not authorized     6  the operation failed (I/O error, not synchronised)
-                        7  the server cannot be reached`
+  2  usage error        5  refused, nothing changed (invalid, busy, locked, wrong state,
+  3  not authorized        conflict, no space); plexa serve: its data directory or port is busy
+  6  the operation failed (I/O error, not synchronised, the group went offline)
+  7  the server cannot be reached
+Errors name a stable code (with --json: {"error": {"code", "message"}} on stdout): VM_USAGE for a
+usage error, VM_TOKEN_REFUSED for a token the server does not know, VM_UNAUTHORIZED for none, else
+the server's (docs/api.md).`
 
 function out(g: Globals, json: unknown, text: () => string): void {
   console.log(g.json ? JSON.stringify(json, null, 2) : text())
@@ -30,7 +34,8 @@ async function groupName(c: Connection, g: Globals): Promise<string> {
   if (g.dg) return g.dg
   const groups = (await c.call('GET /api/dgs')).groups
   if (groups.length === 1) return groups[0]!.name
-  throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', groups.length ? `several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg` : 'the server has no disk group')
+  if (!groups.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', 'the server has no disk group')
+  throw usageError(`several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg`)
 }
 
 function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string {
@@ -41,22 +46,15 @@ function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: 
 
 /** Follows a task until it finishes, with a progress bar on a terminal. */
 async function waitTask(c: Connection, g: Globals, taskId: string): Promise<void> {
-  const bar = g.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: '{task} [{bar}] {percentage}% | {done} of {total} | {rate}/s | ETA {etas} | {phase}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-  let started = false
+  const bar = g.json || !process.stderr.isTTY ? undefined : taskProgress(process.stderr, taskId)
   for (;;) {
     const tasks = (await c.call('GET /api/tasks')).tasks
     const t = tasks.find((x) => x.taskId === taskId)
     if (!t) break
-    if (bar) {
-      const payload = { task: taskId, done: human(t.doneBytes), total: human(t.totalBytes), rate: human(t.rate), etas: t.etaSeconds === null ? '?' : `${t.etaSeconds}s`, phase: t.phase }
-      if (!started) {
-        bar.start(Math.max(1, t.totalBytes), t.doneBytes, payload)
-        started = true
-      } else bar.update(t.doneBytes, payload)
-    }
+    bar?.show(t)
     await new Promise((r) => setTimeout(r, 200))
   }
-  if (bar && started) bar.stop()
+  bar?.stop()
 }
 
 async function finishResult(c: Connection, g: Globals, taskId: string): Promise<void> {
@@ -153,7 +151,8 @@ async function printRecords(cmd: Command): Promise<void> {
   if (r.missing.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`)
 }
 
-export function buildProgram(): Command {
+/** The verbs; with `json`, commander's own error lines stay off stderr (the JSON error is on stdout). */
+export function buildProgram(json = false): Command {
   const program = new Command('plexa')
     .description('Plexa: a VERITAS-style volume manager (client of a running `plexa serve`)')
     .option('--url <url>', 'server URL (default: from DATA/server.json, env PLEXA_URL)')
@@ -162,6 +161,9 @@ export function buildProgram(): Command {
     .option('--dg <group>', 'disk group (default: the only one)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', EXIT_HELP)
+    // commander's own errors (unknown command or option, missing argument) carry VM_USAGE, as ours do;
+    // set before the verbs are added, which inherit it
+    .configureOutput({ outputError: (text, write) => write(json ? '' : `plexa: VM_USAGE: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError()
     .exitOverride()
   const conn = async (cmd: Command) => {
@@ -349,11 +351,7 @@ export function buildProgram(): Command {
       act(async (cmd) => {
         const { g, c } = await conn(cmd)
         const r = await c.call('GET /api/tasks')
-        out(g, r, () =>
-          r.tasks.length
-            ? ['TASK       KIND      VOLUME       DONE       TOTAL      RATE/s     ETA   PHASE', ...r.tasks.map((t: { taskId: string; kind: string; volume: string; doneBytes: number; totalBytes: number; rate: number; etaSeconds: number | null; phase: string }) => `${t.taskId.padEnd(10)} ${t.kind.padEnd(9)} ${t.volume.padEnd(12)} ${human(t.doneBytes).padEnd(10)} ${human(t.totalBytes).padEnd(10)} ${human(t.rate).padEnd(10)} ${String(t.etaSeconds ?? '?').padEnd(5)} ${t.phase}`)].join('\n')
-            : 'no running tasks',
-        )
+        out(g, r, () => taskListText(r.tasks))
       }),
     )
   for (const verb of ['pause', 'resume', 'abort'] as const) {
@@ -378,9 +376,9 @@ export function buildProgram(): Command {
     .action(
       act(async (cmd, id, rate) => {
         const adaptive = (cmd.opts() as { adaptive?: string }).adaptive
-        if ((adaptive === undefined) === (rate === undefined)) throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', 'give a RATE or --adaptive MS')
+        if ((adaptive === undefined) === (rate === undefined)) throw usageError('give a RATE or --adaptive MS')
         const ms = Number(adaptive)
-        if (adaptive !== undefined && !(ms > 0 && ms <= 60_000)) throw new CliError(EXIT.USAGE, 'VM_INVALID_PARAM', `--adaptive takes milliseconds in (0, 60000], not ${adaptive}`)
+        if (adaptive !== undefined && !(ms > 0 && ms <= 60_000)) throw usageError(`--adaptive takes milliseconds in (0, 60000], not ${adaptive}`)
         const body = adaptive !== undefined ? { adaptive: { latencyMs: ms } } : { bytesPerSecond: parseRate(rate!) }
         const { g, c } = await conn(cmd)
         const r = await c.call('POST /api/tasks/:task/throttle', { task: id! }, body)
@@ -426,7 +424,8 @@ export function buildProgram(): Command {
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram()
+  const json = argv.includes('--json')
+  const program = buildProgram(json)
   try {
     await program.parseAsync(argv, { from: 'user' })
     return EXIT.OK
@@ -434,20 +433,15 @@ export async function runCli(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; exit?: number; message?: string }
     // help asked for is success; the usage printed for a missing command (bare `plexa`) is a usage error
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && !err.exitCode)) return EXIT.OK
-    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
-      // commander has written the error and the usage to stderr; scripts get the stable code
-      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: 'VM_INVALID_PARAM', message: (err.message ?? '').replace(/^error: /, '') } }, null, 2))
-      return EXIT.USAGE
-    }
-    if (e instanceof ApiError) e = new CliError(exitFor(e.status, e.code), e.code, e.message, e.details)
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) e = usageError(err.code === 'commander.help' ? 'no command given' : (err.message ?? '').replace(/^error: /, ''))
+    if (e instanceof ApiError) e = cliErrorOf(e)
     if (e instanceof CliError) {
-      const json = process.argv.includes('--json')
       if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2))
-      else console.error(`plexa: ${e.code}: ${e.message}`)
+      // commander has written its own error and the usage already
+      else if (!(typeof err.code === 'string' && err.code.startsWith('commander.'))) console.error(`plexa: ${e.code}: ${e.message}`)
       return e.exit
     }
     console.error(`plexa: ${err.message ?? String(e)}`)
     return EXIT.FAILED
   }
 }
-

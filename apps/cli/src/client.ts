@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { type ApiErrorCode, type Call, createClient } from '@plexa/protocol'
+import { ApiError, type Call, EXIT, createClient, exitStatusFor } from '@plexa/protocol'
 import { httpTransport } from './httpTransport.ts'
 
-/** Exit codes tell failure kinds apart (documented in `plexa --help`). */
-export const EXIT = { OK: 0, USAGE: 2, AUTH: 3, NOT_FOUND: 4, REFUSED: 5, FAILED: 6, UNREACHABLE: 7 } as const
+/** Exit codes tell failure kinds apart (documented in `plexa --help`; the table is @plexa/protocol's). */
+export { EXIT }
 
 export class CliError extends Error {
   readonly exit: number
@@ -19,13 +19,14 @@ export class CliError extends Error {
   }
 }
 
-/** The exit code of a failed API call (ApiError of @plexa/protocol). */
-export function exitFor(status: number, code: ApiErrorCode | string): number {
-  if (code === 'VM_UNREACHABLE') return EXIT.UNREACHABLE
-  if (status === 401 || status === 403) return EXIT.AUTH
-  if (status === 404) return EXIT.NOT_FOUND
-  if (code === 'VM_NOTSYNCED' || code === 'VM_IO' || status >= 500) return EXIT.FAILED
-  return EXIT.REFUSED
+/** A usage error (a bad or missing argument): exit 2, code VM_USAGE. */
+export function usageError(message: string): CliError {
+  return new CliError(EXIT.USAGE, 'VM_USAGE', message)
+}
+
+/** A failed API call (ApiError of @plexa/protocol) as the CLI reports it: its code's exit status. */
+export function cliErrorOf(e: ApiError): CliError {
+  return new CliError(exitStatusFor(e.code), e.code, e.message, e.details)
 }
 
 export interface Connection {
@@ -40,6 +41,8 @@ export async function connection(o: { url?: string; token?: string; data?: strin
   const data = resolve(o.data ?? process.env.PLEXA_DATA ?? './data')
   let url = o.url ?? process.env.PLEXA_URL
   let token = o.token ?? process.env.PLEXA_TOKEN
+  const credential = join(data, 'admin-credential.txt')
+  let tokenFrom = o.token ? '--token' : token ? 'PLEXA_TOKEN' : credential
   if (!url) {
     try {
       url = (JSON.parse(await readFile(join(data, 'server.json'), 'utf8')) as { url: string }).url
@@ -49,11 +52,28 @@ export async function connection(o: { url?: string; token?: string; data?: strin
   }
   if (!token) {
     try {
-      token = /token: (\S+)/.exec(await readFile(join(data, 'admin-credential.txt'), 'utf8'))?.[1]
+      token = /token: (\S+)/.exec(await readFile(credential, 'utf8'))?.[1]
     } catch {
       // none: the server will say 401
     }
+    if (!token) tokenFrom = ''
   }
   url = url.replace(/\/$/, '')
-  return { url, token: token ?? '', call: createClient({ baseUrl: url, token: token ?? '', fetch: httpTransport }) }
+  const raw = createClient({ baseUrl: url, token: token ?? '', fetch: httpTransport })
+  const untyped = raw as unknown as (...args: unknown[]) => Promise<unknown>
+  const call = (async (...args: unknown[]) => {
+    try {
+      return await untyped(...args)
+    } catch (e) {
+      throw e instanceof ApiError ? authSaid(e, tokenFrom, credential) : e
+    }
+  }) as unknown as Call
+  return { url, token: token ?? '', call }
+}
+
+/** A 401 says which token was refused, or where none was found (rule 245). */
+function authSaid(e: ApiError, tokenFrom: string, credential: string): ApiError {
+  if (e.code === 'VM_TOKEN_REFUSED') return new ApiError(e.status, e.code, `the server refused the token from ${tokenFrom}`, e.details)
+  if (e.code === 'VM_UNAUTHORIZED' && !tokenFrom) return new ApiError(e.status, e.code, `no token: give --token, set PLEXA_TOKEN, or point --data at the server's data directory (no token in ${credential})`, e.details)
+  return e
 }

@@ -63,7 +63,7 @@ describe('the plexa command against a running server', () => {
     expect(bad.stderr).toMatch(/Usage: plexa print/)
     const badJson = await as(['--json', 'print', '-x'])
     expect(badJson.code).toBe(2)
-    expect(JSON.parse(badJson.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+    expect(JSON.parse(badJson.stdout)).toMatchObject({ error: { code: 'VM_USAGE' } })
     expect((await as(['print', '-g', 'nosuchdg'])).code).toBe(4)
     expect((await as(['print', '--help'])).stdout).toMatch(/Usage: plexa print \[-htvpsd\]/)
   })
@@ -182,6 +182,32 @@ describe('the plexa command against a running server', () => {
     expect(bare.stderr).toMatch(/Usage: plexa/)
     expect((await plexa(['resync'])).code).toBe(2)
     expect((await plexa(['help'])).code).toBe(0)
+  })
+
+  it('244: every refusal exits 5, VM_NO_SPACE among them; usage errors exit 2 with VM_USAGE, --json or not', async () => {
+    const big = await as(['--json', 'make', 'volume', 'big', '10t'])
+    expect([big.code, JSON.parse(big.stdout).error.code]).toEqual([5, 'VM_NO_SPACE'])
+    expect((await as(['make', 'volume', 'big', '10t'])).code).toBe(5)
+    for (const args of [['frobnicate'], ['make', 'volume'], ['make', 'volume', 'v9', 'lots'], ['print', '-x'], ['resync', 'disk', 'disk01', '--mode', 'sloppy'], ['task', 'throttle', 'task-1']]) {
+      const json = await as(['--json', ...args])
+      expect([json.code, JSON.parse(json.stdout).error.code], args.join(' ')).toEqual([2, 'VM_USAGE'])
+      const text = await as(args)
+      expect(text.code, args.join(' ')).toBe(2)
+      expect(text.stderr, args.join(' ')).toMatch(/^plexa: VM_USAGE: /m)
+    }
+  })
+
+  it('244: plexa serve on a data directory another server holds exits 5 (refused) with VM_BUSY', async () => {
+    const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
+    expect(r.code).toBe(5)
+    expect(r.stderr).toMatch(/\bVM_BUSY\b/)
+  })
+
+  it('245: a token the server does not know is refused as such (VM_TOKEN_REFUSED, exit 3); no token at all is VM_UNAUTHORIZED', async () => {
+    const wrong = await plexa(['--url', t.url, '--token', 'plx_wrong', '--json', 'task', 'list'])
+    expect([wrong.code, JSON.parse(wrong.stdout).error.code]).toEqual([3, 'VM_TOKEN_REFUSED'])
+    const none = await plexa(['--url', t.url, '--data', `${t.dir}/nowhere`, '--json', 'task', 'list'], { PLEXA_TOKEN: '' })
+    expect([none.code, JSON.parse(none.stdout).error.code]).toEqual([3, 'VM_UNAUTHORIZED'])
   })
 
   it('has help for every verb', async () => {

@@ -66,11 +66,16 @@ function match(method: string, path: string): { key: RouteKey; params: Record<st
 }
 
 /** Who is calling: a bearer token, or a browser session cookie. */
-function authenticate(s: Services, req: IncomingMessage): { who: Principal | undefined; sessionId: string | undefined; viaCookie: boolean } {
+function authenticate(s: Services, req: IncomingMessage): { who: Principal | undefined; sessionId: string | undefined; viaCookie: boolean; bearer: boolean } {
   const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ')) return { who: s.users.byToken(auth.slice(7).trim()), sessionId: undefined, viaCookie: false }
+  if (auth?.startsWith('Bearer ')) return { who: s.users.byToken(auth.slice(7).trim()), sessionId: undefined, viaCookie: false, bearer: true }
   const sid = parseCookies(req.headers.cookie).get(Sessions.COOKIE)
-  return { who: sid ? s.sessions.get(sid) : undefined, sessionId: sid, viaCookie: sid !== undefined }
+  return { who: sid ? s.sessions.get(sid) : undefined, sessionId: sid, viaCookie: sid !== undefined, bearer: false }
+}
+
+/** Nobody is signed in: a bearer token that matches none is refused as such (rule 245), else none was sent. */
+function notSignedIn(bearer: boolean, none: string): ApiError {
+  return bearer ? new ApiError('VM_TOKEN_REFUSED', 'the bearer token was refused: it matches no token of this server (revoked, or from another data directory)') : new ApiError('VM_UNAUTHORIZED', none)
 }
 
 /** Browser requests must come from our own pages (or an allowed origin). */
@@ -143,7 +148,7 @@ export function createApp(s: Services, o: AppOptions): Server {
     if (m === undefined) return void sendError(res, new ApiError('VM_NO_ROUTE', `no route ${req.method} ${url.pathname}`))
     if (m === 'method') return void sendError(res, new ApiError('VM_METHOD', `${req.method} is not allowed on ${url.pathname}`))
     const def = ROUTES[m.key]
-    const { who, sessionId, viaCookie } = authenticate(s, req)
+    const { who, sessionId, viaCookie, bearer } = authenticate(s, req)
     const mutating = def.method !== 'GET'
     const login = m.key === 'POST /api/session'
     const source = req.socket.remoteAddress ?? '?'
@@ -161,7 +166,7 @@ export function createApp(s: Services, o: AppOptions): Server {
     let dryRun = false
     try {
       if (mutating && viaCookie && !originAllowed(s, req)) throw new ApiError('VM_BAD_ORIGIN', 'cross-origin request refused')
-      if (def.access !== 'public' && !who) throw new ApiError('VM_UNAUTHORIZED', 'log in or send a bearer token')
+      if (def.access !== 'public' && !who) throw notSignedIn(bearer, 'log in or send a bearer token')
       if ((def.access === 'admin' || def.access === 'lab') && who?.role !== 'admin') throw new ApiError('VM_FORBIDDEN', `${who?.name} is a viewer`)
       if (def.access === 'lab' && !o.labAllowed) throw new ApiError('VM_LAB_DISABLED', 'lab mode is off (start with --lab or --demo, on a loopback address)')
       let body: unknown = {}
@@ -199,7 +204,8 @@ export function createApp(s: Services, o: AppOptions): Server {
   /** Prometheus scrapes with a bearer token (any role): the metrics name every group, volume and plex. */
   async function serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') return void sendError(res, new ApiError('VM_METHOD', 'only GET serves the metrics'))
-    if (!authenticate(s, req).who) return void sendError(res, new ApiError('VM_UNAUTHORIZED', 'send a bearer token (any role)'))
+    const { who, bearer } = authenticate(s, req)
+    if (!who) return void sendError(res, notSignedIn(bearer, 'send a bearer token (any role)'))
     const text = await s.metrics.text()
     res.writeHead(200, { 'content-type': s.metrics.registry.contentType, 'cache-control': 'no-store' })
     res.end(text)

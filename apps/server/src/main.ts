@@ -1,4 +1,5 @@
 // `plexa serve` / `npm start`: the only module with side effects.
+import { EXIT, exitStatusFor } from '@plexa/protocol'
 import { OptionsError, SERVE_USAGE, parseServeOptions } from './options.ts'
 import { startServer } from './server.ts'
 
@@ -41,7 +42,9 @@ main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'serve'))).then(
     if (code >= 0) process.exit(code)
   },
   (e: unknown) => {
-    console.error(`plexa serve: ${(e as { code?: string }).code ?? 'error'}: ${e instanceof Error ? e.message : String(e)}`)
-    process.exit(1)
+    const code = (e as { code?: string }).code
+    console.error(`plexa serve: ${code ?? 'error'}: ${e instanceof Error ? e.message : String(e)}`)
+    // the exit statuses of `plexa --help` (rule 244): busy data (VM_BUSY) or port is a refusal
+    process.exit(code === 'EADDRINUSE' ? EXIT.REFUSED : exitStatusFor(code ?? ''))
   },
 )

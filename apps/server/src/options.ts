@@ -107,7 +107,9 @@ export const SERVE_USAGE = `usage: plexa serve [--config FILE] [--data DIR] [--h
                   with :ro for a read-only export (all:ro too); env PLEXA_NBD_EXPORTS
   --demo          create the demo disk group demodg when the data directory has none; turns lab mode on
   --lab           lab mode: fail or restore disks, add latency, run write loads (rehearsal and tests only)
-  --lab-remote    allow lab mode although --host is not a loopback address`
+  --lab-remote    allow lab mode although --host is not a loopback address
+exit status (as plexa --help's): 0 stopped cleanly, 2 usage error, 5 refused (the data directory is
+  another server's, VM_BUSY; the port is taken), 6 failed (the data could not be read)`
 
 /** A flag's or a variable's text as the option's type; text that is not one stays text, for the schema to name. */
 function fromText(key: Key, text: string): unknown {

@@ -75,6 +75,8 @@ the route table itself is \`packages/protocol/src/api.ts\` and every body is val
   scripts send \`Authorization: Bearer <token>\` (the first-start admin token is in \`DATA/admin-credential.txt\`;
   \`POST /api/tokens\` makes more). Access levels: **public**, **viewer** (any signed-in user),
   **admin**, **lab** (admin, and the server runs with \`--lab\` or \`--demo\` on a loopback address).
+  A request without a session or token is refused \`VM_UNAUTHORIZED\` (401); a bearer token that matches
+  none of the server's (revoked, or another data directory's) \`VM_TOKEN_REFUSED\` (401, rule 245).
 - Browser mutations must come from the server's own Origin. Every request (pages, API, WebSocket) must
   name the server in its Host header: its bind address, \`localhost\` or a name given with
   \`--allowed-hosts\`; any other is refused \`VM_BAD_HOST\` (421), so a DNS-rebinding page cannot reach it.

@@ -96,7 +96,7 @@ describe('audit log', () => {
     const refused = (await fileEntries(t)).filter((e) => e.operation === 'POST /api/dgs/:dg/plexes/:plex/det')
     expect(refused.map((e) => [e.user, e.role, e.result, e.source])).toEqual([
       ['-', 'anonymous', 'VM_UNAUTHORIZED', '127.0.0.1'],
-      ['-', 'anonymous', 'VM_UNAUTHORIZED', '127.0.0.1'],
+      ['-', 'anonymous', 'VM_TOKEN_REFUSED', '127.0.0.1'],
       ['vera', 'viewer', 'VM_FORBIDDEN', '127.0.0.1'],
     ])
   })

@@ -77,7 +77,7 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, '/api/tokens', { label: '' }),
     failCode: 'VM_INVALID_PARAM',
   },
-  'GET /api/snapshot': { ok: (t) => get(t, '/api/snapshot'), check: (_t, b) => void expect(b.groups[0].name).toBe('tdg'), fail: (t) => call(t.url, 'GET', '/api/snapshot', { auth: 'plx_bogus' }), failCode: 'VM_UNAUTHORIZED' },
+  'GET /api/snapshot': { ok: (t) => get(t, '/api/snapshot'), check: (_t, b) => void expect(b.groups[0].name).toBe('tdg'), fail: (t) => call(t.url, 'GET', '/api/snapshot', { auth: 'plx_bogus' }), failCode: 'VM_TOKEN_REFUSED' },
   'GET /api/audit': {
     setup: (t) => post(t, `${dg}/records/cat/rename`, { newName: 'cat2' }),
     ok: (t) => get(t, '/api/audit?limit=5'),

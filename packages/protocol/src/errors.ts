@@ -3,6 +3,7 @@ import type { EngineErrorCode } from '@plexa/engine'
 /** Codes the API adds to the engine's. */
 export const API_ONLY_CODES = [
   'VM_UNAUTHORIZED',
+  'VM_TOKEN_REFUSED',
   'VM_FORBIDDEN',
   'VM_BAD_REQUEST',
   'VM_TOO_LARGE',
@@ -74,6 +75,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   VM_NBD_PROTOCOL: 502,
   VM_NOT_STARTED: 409,
   VM_UNAUTHORIZED: 401,
+  VM_TOKEN_REFUSED: 401,
   VM_FORBIDDEN: 403,
   VM_BAD_REQUEST: 400,
   VM_TOO_LARGE: 413,

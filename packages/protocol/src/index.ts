@@ -2,6 +2,8 @@
 import './noEvalInBrowser.ts' // first: before any schema is built
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
 export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails } from './errors.ts'
+export { EXIT, exitStatusFor } from './exitStatus.ts'
+export type { ExitStatus } from './exitStatus.ts'
 export { PROTOCOL_VERSION } from './messages.ts'
 export type { Alert, AuditEntry, ClientMessage, FinishedTask, HistoryItem, HistoryView, TaskView, GroupView, LabView, PendingImport, Role, ServerEvent, ServerEventBody, ServerMessage, ServerSnapshot } from './messages.ts'
 export { PACKED_CONFIG_VERSION, isPackedConfig, packConfig, packHello, packSnapshot, unpackConfig, unpackServerMessage, unpackSnapshot } from './packedConfig.ts'

@@ -7,7 +7,7 @@ export function errorCodesOf(key: RouteKey): ApiErrorCode[] {
   const def: RouteDef = ROUTES[key]
   const engine = (Object.keys(HTTP_STATUS) as ApiErrorCode[]).filter((c) => !(API_ONLY_CODES as readonly string[]).includes(c))
   const codes = new Set<ApiErrorCode>(['VM_INTERNAL'])
-  if (def.access !== 'public') codes.add('VM_UNAUTHORIZED')
+  if (def.access !== 'public') for (const c of ['VM_UNAUTHORIZED', 'VM_TOKEN_REFUSED'] as const) codes.add(c)
   if (def.access === 'admin' || def.access === 'lab') codes.add('VM_FORBIDDEN')
   if (def.access === 'lab') codes.add('VM_LAB_DISABLED')
   if (def.method !== 'GET') for (const c of ['VM_BAD_REQUEST', 'VM_TOO_LARGE', 'VM_INVALID_PARAM', 'VM_BAD_ORIGIN'] as const) codes.add(c)
@@ -83,7 +83,7 @@ function build(version: string): Document {
     operationId: 'getMetrics',
     summary: 'Prometheus metrics in the text exposition format (bearer token, or open on loopback)',
     tags: ['metrics'],
-    responses: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } }, 401: { description: 'VM_UNAUTHORIZED' } },
+    responses: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } }, 401: { description: 'VM_UNAUTHORIZED, VM_TOKEN_REFUSED' } },
   })
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
