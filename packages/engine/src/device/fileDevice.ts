@@ -37,9 +37,9 @@ export async function createImageFile(path: string, size: number): Promise<void>
  * when the other core is busy) send the next PROBE_EVERY calls through the threadpool, so a slow
  * device holds the event loop for at most SLOW_STREAK calls in every PROBE_EVERY.
  *
- * A call of BULK_BYTES or more (a copy's 4 MiB unit) always goes through the threadpool: even from
- * the page cache it takes a millisecond or more, which on the event loop every foreground request
- * waits behind, and a copy's read of its next unit could not overlap the write of the last.
+ * A call of BULK_BYTES or more always goes through the threadpool: even from the page cache it
+ * takes a millisecond or more, which on the event loop every foreground request waits behind. (A
+ * copy's units never come here: their buffers are shared and go to the copy worker.)
  *
  * An overlapped call (a mirrored write's plex, rule 176) takes the threadpool only where that pays
  * (rule 210): per size class (powers of two), the mode keeps the recent time such a call took on
