@@ -3,11 +3,11 @@ import { useStore } from 'zustand'
 import type { ServerMessage } from '@plexa/protocol'
 import type { Action } from '../views/actions.ts'
 import type { ActionMessage } from '../views/taskStatus.ts'
-import { type Connection, type ServerState, applyServerMessage, initialServerState, withConnection } from './applyServerMessage.ts'
+import { type Connection, type ServerState, applyServerMessages, initialServerState, withConnection } from './applyServerMessage.ts'
 
 /** A message applied; a return to live after a loss is noted (withConnection). */
 function applyAll(s: ServerState, ms: ServerMessage[]): ServerState {
-  const next = ms.reduce(applyServerMessage, s)
+  const next = applyServerMessages(s, ms)
   return next.connection === 'live' && s.staleSince !== undefined ? withConnection({ ...next, connection: s.connection }, 'live', Date.now()) : next
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Config, RecordChange } from '@plexa/engine'
 import type { Alert, FinishedTask, ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
-import { applyChanges, applyServerMessage, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
+import { applyChanges, applyServerMessage, applyServerMessages, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
 
 const config = (): Config =>
   ({
@@ -159,6 +159,60 @@ describe('applyServerMessage', () => {
     expect(s.rates.t1).toHaveLength(120)
     s = applyServerMessage(s, ev(300, { type: 'task.finished', dg: 'dg1', taskId: 't1', kind: 'resync', volume: 'v1', outcome: 'ok' }))
     expect(s.rates.t1).toBeUndefined()
+  })
+})
+
+// rule 216: a frame's messages applied at once give what they give one by one
+describe('applyServerMessages (rule 216)', () => {
+  /** A seeded generator (mulberry32): the same messages every run. */
+  const rng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+  const progress = (seq: number, task: number, rate: number, paused = false) => ev(seq, { type: 'task.progress', dg: 'dg1', taskId: `t${task}`, kind: 'resync', volume: 'v1', phase: paused ? 'paused' : 'resync', doneBytes: seq, totalBytes: 1000, rate, etaSeconds: 5, throttle: 0 })
+
+  it.each([1, 2, 3, 4, 5])('gives what one by one gives, with replays, gaps, pauses and other events among the reports (seed %i)', (seed) => {
+    const r = rng(seed)
+    const start = applyServerMessage(initialServerState(), hello(1))
+    const ms: ServerMessage[] = []
+    let seq = 1
+    for (let i = 0; i < 400; i++) {
+      const x = r()
+      if (x < 0.75) ms.push(progress(++seq, Math.floor(r() * 5), Math.floor(r() * 100), r() < 0.1))
+      else if (x < 0.82) ms.push(progress(Math.max(1, seq - Math.floor(r() * 3)), Math.floor(r() * 5), 1)) // a replay
+      else if (x < 0.86) ms.push(ev(++seq, { type: 'task.finished', dg: 'dg1', taskId: `t${Math.floor(r() * 5)}`, kind: 'resync', volume: 'v1', outcome: 'ok' }))
+      else if (x < 0.9) ms.push(detach(++seq))
+      else if (x < 0.92) ms.push(progress((seq += 2), 1, 7)) // a gap: a fresh snapshot is asked for
+      else if (x < 0.93) ms.push(hello((seq = seq + 5)))
+      else ms.push(ev(++seq, { type: 'dg.state', dg: 'dg1', state: r() < 0.5 ? 'forced-offline' : 'imported' }))
+    }
+    for (const size of [1, 7, 50, ms.length]) {
+      let one = start
+      let many = start
+      for (let i = 0; i < ms.length; i += size) {
+        const batch = ms.slice(i, i + size)
+        one = batch.reduce(applyServerMessage, one)
+        // the state before is left as it was (React compares it with the next)
+        const before = many
+        const copy = structuredClone(before)
+        many = applyServerMessages(many, batch)
+        expect(many).toEqual(one)
+        expect(before).toEqual(copy)
+      }
+    }
+  })
+
+  it('keeps the rate samples of a task that did not report, and at most RATE_SAMPLES of one that did', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    s = applyServerMessages(s, [progress(2, 1, 5), progress(3, 2, 5)])
+    const quiet = s.rates.t2
+    s = applyServerMessages(s, Array.from({ length: 300 }, (_, i) => progress(4 + i, 1, i)))
+    expect(s.rates.t2).toBe(quiet)
+    expect(s.rates.t1).toHaveLength(120)
+    expect(s.rates.t1!.at(-1)!.rate).toBe(299)
+    expect(s.seq).toBe(303)
   })
 })
 

@@ -122,6 +122,36 @@ export function applyChanges(config: Config, tid: number, changes: RecordChange[
   return next
 }
 
+type Progress = Extract<ServerEvent, { type: 'task.progress' }>
+
+/**
+ * The task and rate tables after progress reports, in order: each table copied once however many
+ * reports there are, and a task's rate samples once however many of its reports.
+ */
+function progressed(tasks: ServerState['tasks'], rates: ServerState['rates'], reports: readonly Progress[]): Pick<ServerState, 'tasks' | 'rates'> {
+  const t = { ...tasks }
+  const r = { ...rates }
+  const copied = new Set<string>()
+  for (const e of reports) {
+    const { type: _t, seq: _s, at: _a, ...p } = e
+    // what the task covers comes once the server has claimed it: kept from then on
+    t[e.taskId] = { ...t[e.taskId], ...p }
+    if (e.phase === 'paused') {
+      r[e.taskId] ??= []
+      continue
+    }
+    let samples = r[e.taskId] ?? []
+    if (!copied.has(e.taskId)) {
+      samples = [...samples]
+      copied.add(e.taskId)
+    }
+    samples.push({ at: e.at, rate: e.rate })
+    if (samples.length > RATE_SAMPLES) samples.splice(0, samples.length - RATE_SAMPLES)
+    r[e.taskId] = samples
+  }
+  return { tasks: t, rates: r }
+}
+
 function applyEvent(s: ServerState, e: ServerEvent): ServerState {
   // progress and map refreshes are state, not history: the log keeps the rest
   const events = NOT_LOGGED.has(e.type) ? s.events : [...s.events, { event: e }].slice(-EVENT_LIMIT)
@@ -142,12 +172,8 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
       if (!g) return e.state === 'imported' ? { ...base, needsSnapshot: true } : base
       return { ...base, groups: { ...s.groups, [e.dg]: { ...g, forcedOffline: e.state === 'forced-offline' } } }
     }
-    case 'task.progress': {
-      const { type: _t, seq: _s, at: _a, ...p } = e
-      // what the task covers comes once the server has claimed it: kept from then on
-      const samples = e.phase === 'paused' ? (s.rates[e.taskId] ?? []) : [...(s.rates[e.taskId] ?? []), { at: e.at, rate: e.rate }].slice(-RATE_SAMPLES)
-      return { ...base, tasks: { ...s.tasks, [e.taskId]: { ...s.tasks[e.taskId], ...p } }, rates: { ...s.rates, [e.taskId]: samples } }
-    }
+    case 'task.progress':
+      return { ...base, ...progressed(s.tasks, s.rates, [e]) }
     case 'task.done':
       return { ...base, finished: [...s.finished.filter((t) => t.id !== e.task.id), e.task].slice(-TASK_LIMIT) }
     case 'alert.raised':
@@ -176,6 +202,30 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
     default:
       return base
   }
+}
+
+/**
+ * Messages in order, as `applyServerMessage` gives them one by one; a run of task progress reports
+ * (a hundred tasks report a few times a second, and a frame applies what came since the last one)
+ * copies the task and rate tables once, not at every report.
+ */
+export function applyServerMessages(s: ServerState, ms: readonly ServerMessage[]): ServerState {
+  let i = 0
+  while (i < ms.length) {
+    const run: Progress[] = []
+    let seq = s.seq
+    for (; i < ms.length; i++) {
+      const m = ms[i]!
+      if (m.type !== 'event' || m.event.type !== 'task.progress' || m.event.seq > seq + 1) break
+      // one already applied (a replay after a reconnect) is ignored, as applyServerMessage does
+      if (m.event.seq <= seq) continue
+      run.push(m.event)
+      seq = m.event.seq
+    }
+    if (run.length) s = { ...s, seq, ...progressed(s.tasks, s.rates, run) }
+    else if (i < ms.length) s = applyServerMessage(s, ms[i++]!)
+  }
+  return s
 }
 
 /**
