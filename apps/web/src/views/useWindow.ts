@@ -25,10 +25,9 @@ export function visibleRange(offsets: readonly number[], scrollTop: number, view
  * The items of a long list to render as it scrolls: `visibleRange(offsets, ...)` of its scrolling
  * element, or a range that covers it (keptView). The list renders again only when an item comes
  * into the range, not at every pixel scrolled: between two volumes scrolling in, a frame of
- * scrolling is the compositor's work alone. A new list (other
- * offsets) takes its range from where the element is scrolled now, before it is painted. The
- * position is taken when the element scrolls (before the frame's changes, so no layout is forced)
- * and applied once a frame.
+ * scrolling is the compositor's work alone. A new list (other offsets) takes its range from where
+ * the element is scrolled now, before it is painted. The position is taken when the element
+ * scrolls (before the frame's changes, so no layout is forced) and applied once a frame.
  */
 export function useVisibleRange(ref: RefObject<HTMLElement | null>, offsets: readonly number[], margin?: number): [number, number] {
   const [view, setView] = useState({ top: 0, height: 800 })
