@@ -2,7 +2,8 @@
 import { Argument, Command, Option } from 'commander'
 import { ApiError, type ParamsOf, type ResponseOf } from '@plexa/protocol'
 import { type Connection, CliError, EXIT, cliErrorOf, connection, usageError } from './client.ts'
-import { type RecordType, vxprint } from './print.ts'
+import { type RecordType, failedDisks, vxprint } from './print.ts'
+import { plexLoss } from './redundancy.ts'
 import { taskListText, taskProgress } from './progress.ts'
 import { taskReportText } from './taskReport.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
@@ -128,6 +129,12 @@ async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRu
   out(g, r, () => `${started}: ${r.taskId}`)
 }
 
+/** What detaching or dissociating the plex would leave its volume (rule 248), from the group and the lab. */
+async function redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis'): Promise<ReturnType<typeof plexLoss>> {
+  const [view, lab] = await Promise.all([c.call('GET /api/dgs/:dg', { dg }), c.call('GET /api/lab')])
+  return plexLoss(view, failedDisks(lab, dg), plex, verb)
+}
+
 const PRINT_HELP = `
 As vxprint(1M): -v, -p, -s and -d combine to select record types; -h adds each selected record's
 hierarchy; -t prints the per-type format (DG, DM, V, PL, SD header lines) instead of
@@ -144,8 +151,8 @@ async function printRecords(cmd: Command): Promise<void> {
   const types = (['v', 'p', 's', 'd'] as const).filter((k) => o[k]).map((k): RecordType => ({ v: 'v', p: 'pl', s: 'sd', d: 'dm' } as const)[k])
   const plain = !o.h && !o.t && !types.length // plexa's default: -ht (DESIGN.md section 7)
   const dgs = group ? [group] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
-  const views = await Promise.all(dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg })))
-  const groups = views.map((v) => ({ name: v.name, config: v.config }))
+  const [lab, ...views] = await Promise.all([c.call('GET /api/lab'), ...dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg }))])
+  const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name) }))
   const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })
   if (g.json || r.lines.length) out(g, groups.map((x) => x.config), () => r.lines.join('\n'))
   if (r.missing.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`)
@@ -285,8 +292,11 @@ export function buildProgram(json = false): Command {
       act(async (c0, name) => {
         const { g, c } = await conn(c0)
         const o = c0.opts() as { force?: boolean; dryRun?: boolean }
-        const r = await c.call(key, { dg: await groupName(c, g), [param]: name! } as ParamsOf<typeof key>, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        out(g, r, () => changesText(r))
+        const dg = await groupName(c, g)
+        const r = await c.call(key, { dg, [param]: name! } as ParamsOf<typeof key>, { ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        const loss = o.dryRun && param === 'plex' ? await redundancyLeft(c, dg, name!, verb as 'det' | 'dis') : undefined
+        if (!loss) return out(g, r, () => changesText(r))
+        out(g, { ...r, redundancy: loss }, () => [changesText(r), loss.warning ? `warning: ${loss.warning}` : `  ${loss.volume} keeps ${loss.healthyLeft} healthy copies`].join('\n'))
       }),
     )
   }
@@ -342,6 +352,26 @@ export function buildProgram(json = false): Command {
       return reportResync(c, g, o, r, `resyncing disk ${name}`)
     }),
   )
+
+  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm)')
+  disk
+    .command('replace')
+    .description('replace a failed or removed disk by a new device (vxdiskadm option 5, vxdg -k repldisk): the disk keeps its name, its plexes come back stale for `plexa resync disk` to copy')
+    .argument('<disk>')
+    .option('--size <size>', 'a new image file in the data directory of this size (sectors, or bytes with k/m/g/t)')
+    .option('--path <path>', 'an existing device: an absolute path (image file or block device) or an nbd:// URL')
+    .option('--force', 'use the device even though it holds data')
+    .option('--dry-run', 'show what would change')
+    .action(
+      act(async (cmd, name) => {
+        const o = cmd.opts() as { size?: string; path?: string; force?: boolean; dryRun?: boolean }
+        if ((o.size === undefined) === (o.path === undefined)) throw usageError('give exactly one of --size SIZE (a new image file) or --path PATH')
+        const body = { ...(o.size !== undefined ? { sizeBytes: parseSize(o.size) * 512 } : { path: o.path! }), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
+        const { g, c } = await conn(cmd)
+        const r = await c.call('POST /api/dgs/:dg/disks/:disk/replace', { dg: await groupName(c, g), disk: name! }, body)
+        out(g, r, () => (r.dryRun ? changesText(r) : `${changesText(r)}\nreplaced ${name}; its plexes are stale: plexa resync disk ${name} copies them back`))
+      }),
+    )
 
   const task = program.command('task').description('running tasks')
   task

@@ -1,4 +1,5 @@
 import type { Config, DmRecord, PlRecord, SdRecord, VRecord } from '@plexa/engine'
+import type { LabView } from '@plexa/protocol'
 
 /**
  * `vxprint` (SEMANTICS.md 1.14; docs/vxprint.md says where each column comes from): the records
@@ -58,6 +59,22 @@ function deviceTag(dm: DmRecord): string {
   return deviceName(dm).replace(/^(c\d+(?:t\d+)?d\d+)s\d+$/, '$1')
 }
 
+/** What lab mode makes a disk fail (GET /api/lab), by disk name: the web's "FAILED (read)". */
+export type FailedDisks = ReadonlyMap<string, 'read' | 'write' | 'both'>
+
+/** The disks of group `dg` failing in lab mode, from the lab's view. */
+export function failedDisks(lab: Pick<LabView, 'disks'>, dg: string): FailedDisks {
+  const out = new Map<string, 'read' | 'write' | 'both'>()
+  for (const d of lab.disks) if (d.dg === dg && d.failed !== 'none') out.set(d.disk, d.failed)
+  return out
+}
+
+/** A disk's STATE: its condition, else FAILED(MODE) for a disk failing its I/O in lab mode (rule 248), else -. */
+function diskState(dm: DmRecord, failed: FailedDisks | undefined): string {
+  const mode = failed?.get(dm.dm_name)
+  return diskCondition(dm) ?? (mode ? `FAILED(${mode})` : '-')
+}
+
 /** NODEVICE: no device was found for the disk (DM_TFLAG NODAREC), REMOVED: taken away; or none. */
 function diskCondition(dm: DmRecord | undefined): 'NODEVICE' | 'REMOVED' | undefined {
   if (!dm) return undefined
@@ -85,8 +102,10 @@ function util0(u: readonly string[]): string {
 /** One group's records with the lookups the lines need. */
 class Records {
   readonly c: Config
-  constructor(c: Config) {
+  readonly failed: FailedDisks | undefined
+  constructor(c: Config, failed?: FailedDisks) {
     this.c = c
+    this.failed = failed
   }
   disk(sd: SdRecord): DmRecord | undefined {
     return this.c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)
@@ -123,7 +142,7 @@ class Records {
         const dm = r as DmRecord
         const cond = diskCondition(dm)
         if (cond) return row('dm', [dm.dm_name, '-', '-', '-', '-', cond])
-        return row('dm', [dm.dm_name, deviceName(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, '-'])
+        return row('dm', [dm.dm_name, deviceName(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, diskState(dm, this.failed)])
       }
       case 'v': {
         const v = r as VRecord
@@ -155,7 +174,7 @@ class Records {
       case 'dm': {
         const dm = r as DmRecord
         const cond = diskCondition(dm)
-        return line('dm', [dm.dm_name, cond ? '-' : deviceName(dm), '-', cond ? '-' : dm.dm_pub_len, '-', cond ?? '-', util0(dm.dm_tutil), util0(dm.dm_putil)])
+        return line('dm', [dm.dm_name, cond ? '-' : deviceName(dm), '-', cond ? '-' : dm.dm_pub_len, '-', diskState(dm, this.failed), util0(dm.dm_tutil), util0(dm.dm_putil)])
       }
       case 'v': {
         const v = r as VRecord
@@ -211,6 +230,8 @@ export interface PrintOptions {
 export interface PrintGroup {
   name: string
   config: Config
+  /** The group's disks failing in lab mode, and what fails. */
+  failed?: FailedDisks
 }
 
 type Block = Array<[RecordType, AnyRec]>
@@ -258,7 +279,7 @@ function selectBlocks(rs: Records, o: PrintOptions): { blocks: Block[]; found: S
 
 /** The lines of one disk group. */
 function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): string[] {
-  const rs = new Records(g.config)
+  const rs = new Records(g.config, g.failed)
   const sel = selectBlocks(rs, o)
   sel.found.forEach((n) => found.add(n))
   if (o.names.length && !sel.blocks.length) return []

@@ -172,6 +172,38 @@ describe('the plexa command against a running server', () => {
     expect((await as(['lab', 'fail-disk', 'disk09'])).code).toBe(4)
   })
 
+  it('248: print shows a disk failing in lab mode FAILED(MODE) in its STATE column, as the web\'s FAILED (MODE), -d and -ht alike', async () => {
+    expect((await as(['lab', 'fail-disk', 'disk03', '--mode', 'read'])).code).toBe(0)
+    try {
+      // the STATE field: the 7th of a dm line in both formats
+      const state = (out: string) => out.split('\n').find((l) => l.startsWith('dm disk03 '))?.split(/\s+/)[6]
+      expect(state((await as(['print', '-d'])).stdout)).toBe('FAILED(read)')
+      expect(state((await as(['print'])).stdout)).toBe('FAILED(read)')
+      expect((await as(['print', '-d'])).stdout.split('\n').filter((l) => l.startsWith('dm ') && !l.startsWith('dm disk03 ')).every((l) => l.split(/\s+/)[6] === '-')).toBe(true)
+    } finally {
+      expect((await as(['lab', 'restore-disk', 'disk03'])).code).toBe(0)
+    }
+    expect(((await as(['print', '-d'])).stdout.split('\n').find((l) => l.startsWith('dm disk03 ')) ?? '').split(/\s+/)[6]).toBe('-')
+  })
+
+  it('248: plex det and dis --dry-run say what the volume is left with, warning of lost redundancy as the web does', async () => {
+    const det = await as(['--json', 'plex', 'det', 'mir-02', '--dry-run'])
+    expect(det.code).toBe(0)
+    expect(JSON.parse(det.stdout)).toMatchObject({ dryRun: true, redundancy: { volume: 'mir', healthyLeft: 1, log: false, warning: expect.any(String) } })
+    expect((await as(['plex', 'det', 'mir-02', '--dry-run'])).stdout).toMatch(/^warning: /m)
+    expect(JSON.parse((await as(['--json', 'plex', 'dis', 'mir-02', '--dry-run'])).stdout).redundancy).toMatchObject({ volume: 'mir', healthyLeft: 1, warning: expect.any(String) })
+    const log = JSON.parse((await as(['--json', 'plex', 'det', 'mir-03', '--dry-run'])).stdout).redundancy
+    expect(log).toMatchObject({ volume: 'mir', healthyLeft: 2, log: true, warning: expect.any(String) })
+    expect((await as(['lab', 'fail-disk', 'disk01', '--mode', 'read'])).code).toBe(0)
+    try {
+      expect(JSON.parse((await as(['--json', 'plex', 'det', 'mir-02', '--dry-run'])).stdout).redundancy).toMatchObject({ healthyLeft: 0, warning: expect.any(String) })
+    } finally {
+      expect((await as(['lab', 'restore-disk', 'disk01'])).code).toBe(0)
+    }
+    // nothing changed
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+  })
+
   it('tells failures apart: no token, unreachable server, unknown verb', async () => {
     expect((await plexa(['--url', t.url, '--token', 'plx_wrong', 'task', 'list'])).code).toBe(3)
     expect((await plexa(['--url', 'http://127.0.0.1:9', 'task', 'list'])).code).toBe(7)
@@ -210,8 +242,27 @@ describe('the plexa command against a running server', () => {
     expect([none.code, JSON.parse(none.stdout).error.code]).toEqual([3, 'VM_UNAUTHORIZED'])
   })
 
+  it('249: disk replace (vxdiskadm option 5) puts a new image file under the disk, its plexes stale until resync disk copies them back', async () => {
+    const dry = await as(['--json', 'disk', 'replace', 'disk02', '--size', '64m', '--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, changes: expect.arrayContaining([expect.objectContaining({ kind: 'pl', name: 'mir-02' })]) })
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+    const usage = await as(['--json', 'disk', 'replace', 'disk02'])
+    expect([usage.code, JSON.parse(usage.stdout).error.code]).toEqual([2, 'VM_USAGE'])
+    const nodisk = await as(['--json', 'disk', 'replace', 'disk09', '--size', '64m'])
+    expect([nodisk.code, JSON.parse(nodisk.stdout).error.code]).toEqual([4, 'VM_NOT_FOUND'])
+    const relative = await as(['--json', 'disk', 'replace', 'disk02', '--path', 'some.img'])
+    expect([relative.code, JSON.parse(relative.stdout).error.code]).toEqual([5, 'VM_INVALID_PARAM'])
+    const done = await as(['--json', 'disk', 'replace', 'disk02', '--size', '64m'])
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout).tid).toEqual(expect.any(Number))
+    expect((await as(['print', 'mir'])).stdout).not.toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+    expect((await as(['resync', 'disk', 'disk02', '--wait'])).code).toBe(0)
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+  })
+
   it('has help for every verb', async () => {
-    const verbs = [[], ['print'], ['dg', 'list'], ['dg', 'import'], ['make', 'volume'], ['plex', 'att'], ['plex', 'det'], ['plex', 'dis'], ['vol', 'start'], ['vol', 'stop'], ['resync', 'volume'], ['resync', 'disk'], ['task', 'list'], ['task', 'throttle'], ['lab', 'fail-disk'], ['lab', 'restore-disk']]
+    const verbs = [[], ['print'], ['dg', 'list'], ['dg', 'import'], ['make', 'volume'], ['plex', 'att'], ['plex', 'det'], ['plex', 'dis'], ['vol', 'start'], ['vol', 'stop'], ['resync', 'volume'], ['resync', 'disk'], ['task', 'list'], ['task', 'throttle'], ['lab', 'fail-disk'], ['lab', 'restore-disk'], ['disk', 'replace']]
     const results = await Promise.all(verbs.map((verb) => plexa([...verb, '--help'])))
     results.forEach((r, i) => {
       expect(r.code, verbs[i]!.join(' ')).toBe(0)
