@@ -147,8 +147,9 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       if (entry) await ctx.klog.addTask(entry)
       await runRegionLoop<CopyUnit>({
         count: work.length,
-        gate: async () => {
-          await task.gate()
+        // a throttled unit is one region, charged before it is read (rule 162)
+        gate: async (i) => {
+          await task.gate(task.throttle > 0 ? regionSpan(work[i]!.v.v_len, work[i]!.region).n * SECTOR_SIZE : 0)
           if (ctx.closed()) fail('VM_ABORTED', 'the disk group was closed')
         },
         // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate

@@ -15,7 +15,8 @@
  */
 export interface RegionSteps<P> {
   count: number
-  gate(): Promise<void>
+  /** Waits before unit `i` is prepared (abort, pause, throttle). */
+  gate(i: number): Promise<void>
   prepare(i: number): Promise<P>
   apply(p: P, i: number): Promise<void>
   release(p: P): void
@@ -26,7 +27,7 @@ export interface RegionSteps<P> {
 
 export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
   const prepareAt = async (i: number): Promise<P> => {
-    await steps.gate()
+    await steps.gate(i)
     return steps.prepare(i)
   }
   let next: Promise<P> | undefined

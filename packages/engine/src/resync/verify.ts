@@ -34,7 +34,8 @@ export function runVerify(ctx: SyncContext, v: VRecord): TaskHandle<VerifyReport
     try {
       await runRegionLoop<ReadRegion>({
         count: n,
-        gate: () => task.gate(),
+        // a throttled verify reads one region a unit, charged before it is read (rule 162)
+        gate: (g) => task.gate(task.throttle > 0 ? regionSpan(v.v_len, g).n * SECTOR_SIZE : 0),
         prepare: async (g) => {
           const { s, n: len } = regionSpan(v.v_len, g)
           const rt = ctx.runtime(v)

@@ -37,6 +37,8 @@ export class Task {
    * held back for a while (a pause, a foreground write it waited for) never catches up in a burst.
    */
   private bucket = { at: 0, bytes: 0 }
+  /** Bytes `gate` charged for units whose `advance` has not come yet. */
+  private precharged = 0
   private lastSample: { at: number; bytes: number }
   private lastEmit = -Infinity
   constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>, others: readonly string[] = []) {
@@ -73,7 +75,7 @@ export class Task {
   resume(): void {
     const p = this.paused
     this.paused = undefined
-    this.bucket = { at: this.clock.now(), bytes: 0 }
+    this.restartBucket()
     p?.resume()
   }
 
@@ -81,7 +83,15 @@ export class Task {
   setThrottle(t: number | AdaptiveTarget): void {
     this.fixedRate = typeof t === 'number' ? t : 0
     this.pace = typeof t === 'number' ? undefined : new AdaptivePace(t, () => this.clock.now(), () => this.foregroundWaiting())
+    this.restartBucket()
+    // the ETA follows the new limit at once, not once the moving average has come down to it
+    if (this.fixedRate > 0 && this.rate > this.fixedRate) this.rate = this.fixedRate
+  }
+
+  /** An empty bucket from now; a unit under way is charged again as it is counted, at the new rate. */
+  private restartBucket(): void {
     this.bucket = { at: this.clock.now(), bytes: 0 }
+    this.precharged = 0
   }
 
   /** The rate limit now, bytes per second; 0 = unlimited. */
@@ -102,24 +112,38 @@ export class Task {
     this.pace?.sample(ms)
   }
 
-  /** Between two units of work: honours abort, pause and the throttle. */
-  async gate(): Promise<void> {
-    this.throwIfAborted()
-    while (this.paused) {
-      await this.paused.promise
+  /**
+   * Between two units of work: honours abort, pause and the throttle. `bytes` is what the next
+   * unit will move when the caller knows it (a throttled copy moves one region at a time): it is
+   * charged here, before the unit runs, so a unit still under way when the next one asks is
+   * already counted (the double-buffered region loop asks for unit i + 1 while unit i is
+   * written). A unit of unknown size is charged as `advance` counts it.
+   */
+  async gate(bytes = 0): Promise<void> {
+    for (;;) {
       this.throwIfAborted()
-    }
-    const rate = this.throttle
-    if (rate > 0) {
-      const now = this.clock.now()
-      const slice = (rate * PACE_SLICE_MS) / 1000
-      this.bucket = { at: now, bytes: Math.min(slice, this.bucket.bytes + ((now - this.bucket.at) * rate) / 1000) }
-      if (this.bucket.bytes < 0) {
-        await this.sleep((-this.bucket.bytes * 1000) / rate)
-        this.bucket = { at: this.clock.now(), bytes: 0 }
+      while (this.paused) {
+        await this.paused.promise
+        this.throwIfAborted()
       }
-      this.throwIfAborted()
-    } else this.bucket = { at: this.clock.now(), bytes: 0 }
+      const rate = this.throttle
+      const now = this.clock.now()
+      if (rate <= 0) {
+        this.bucket = { at: now, bytes: 0 }
+        return
+      }
+      // the bucket holds at most a slice's worth, or the one unit asked for when larger
+      const cap = Math.max((rate * PACE_SLICE_MS) / 1000, bytes)
+      this.bucket = { at: now, bytes: Math.min(cap, this.bucket.bytes + ((now - this.bucket.at) * rate) / 1000) }
+      // (within a byte: a float's rounding never makes it sleep for nothing, over and over)
+      if (this.bucket.bytes >= bytes - 1) {
+        this.bucket.bytes -= bytes
+        this.precharged += bytes
+        return
+      }
+      // what was counted while it slept stays owed: the bucket refills from where it was
+      await this.sleep(((bytes - this.bucket.bytes) * 1000) / rate)
+    }
   }
 
   throwIfAborted(): void {
@@ -129,7 +153,9 @@ export class Task {
   /** Adds finished bytes; returns true when a progress event is due (at most every 250 ms). */
   advance(bytes: number): boolean {
     this.doneBytes += bytes
-    this.bucket.bytes -= bytes
+    const pre = Math.min(bytes, this.precharged)
+    this.precharged -= pre
+    this.bucket.bytes -= bytes - pre
     this.pace?.moved(bytes)
     const now = this.clock.now()
     const dt = now - this.lastSample.at
@@ -145,6 +171,12 @@ export class Task {
     return false
   }
 
+  /** The rate the ETA counts on: the moving average, never above the limit in force. */
+  private expectedRate(): number {
+    const limit = this.throttle
+    return limit > 0 ? Math.min(this.rate, limit) : this.rate
+  }
+
   progress(): TaskProgress {
     const left = this.totalBytes - this.doneBytes
     return {
@@ -155,7 +187,7 @@ export class Task {
       doneBytes: this.doneBytes,
       totalBytes: this.totalBytes,
       rate: Math.round(this.rate),
-      etaSeconds: this.rate > 0 ? Math.ceil(left / this.rate) : left === 0 ? 0 : null,
+      etaSeconds: this.rate > 0 ? Math.ceil(left / this.expectedRate()) : left === 0 ? 0 : null,
       throttle: Math.round(this.throttle),
       ...(this.pace ? { adaptive: { ...this.pace.target } } : {}),
     }

@@ -99,7 +99,10 @@ export class TaskRegistry {
    */
   throttle(id: string, t: unknown): void {
     const pace = typeof t === 'object' && t !== null ? checkAdaptive(t) : checkThrottle(t)
-    this.get(id).setThrottle(pace)
+    const task = this.get(id)
+    task.setThrottle(pace)
+    // the clients see the new limit and the ETA it means at once
+    this.emitProgress(task)
   }
 
   private get(id: string): Task {
