@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Clock, systemClock } from '@plexa/engine'
+import { type Clock, continueTaskIds, systemClock } from '@plexa/engine'
 import { createApp } from './app.ts'
 import { type AuditAppend, AuditLog } from './audit.ts'
 import { DeviceCookies } from './auth/deviceCookies.ts'
@@ -107,6 +107,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   let hub: Hub | undefined
   const history = new History({ dataDir: o.dataDir, clock, publish: (body) => hub!.publish(body), ...(o.history ?? {}) })
   await history.load()
+  // before any volume starts (recovers) or a resync continues: no task takes an id the history holds
+  continueTaskIds(history.highestTaskNumber())
   const audit = new AuditLog(o.dataDir, clock, (entry) => hub?.publish({ type: 'audit', entry }), o.auditAppend)
   await audit.load()
   // the NBD server starts after the HTTP server; its connections count from then

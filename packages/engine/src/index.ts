@@ -28,6 +28,7 @@ export { NODEV, PL_PFLAG, PL_TFLAG, V_PFLAG, V_TFLAG, SD_PFLAG, DM_PFLAG, DM_TFL
 export type { Config, DgRecord, DmRecord, SdRecord, PlRecord, VRecord, KernelState, PlexLayout, ReadPolicy, UsageType, RecordKind, Profile } from './records/types.ts'
 export { DG_PFLAG } from './records/types.ts'
 export type { TaskKind } from './tasks/task.ts'
+export { continueTaskIds, taskNumber } from './tasks/task.ts'
 export { readHeader as readDiskHeader } from './disk/privateRegion.ts'
 export { thisImporter } from './locks.ts'
 export type { DiskHeader } from './disk/privateRegion.ts'

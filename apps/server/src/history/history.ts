@@ -1,5 +1,6 @@
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Clock, EngineEventBody, SyncReport, VerifyReport } from '@plexa/engine'
+import { type Clock, type EngineEventBody, type SyncReport, type VerifyReport, taskNumber } from '@plexa/engine'
 import type { ApiErrorCode, FinishedTask, HistoryItem, HistoryView, ServerEvent, ServerEventBody, TaskView } from '@plexa/protocol'
 import { type AlertBounds, AlertBook } from './alertBook.ts'
 import { type Bounds, BoundedLog } from './boundedLog.ts'
@@ -55,6 +56,9 @@ export class History {
   private readonly claims = new Map<string, TaskMeta>()
   /** Tasks recorded lately (an engine end event of a claimed task arrives before or after it). */
   private readonly recorded = new Set<string>()
+  /** The highest task number this data directory has seen, kept in task-ids.json as tasks start. */
+  private highestTask = 0
+  private idsWrite: Promise<void> = Promise.resolve()
 
   constructor(o: HistoryOptions) {
     this.o = o
@@ -67,10 +71,40 @@ export class History {
     await Promise.all([this.events.load(), this.tasks.load(), this.alerts.load()])
     this.nextEventId = (this.events.items().at(-1)?.id ?? 0) + 1
     this.nextTaskId = (this.tasks.items().at(-1)?.id ?? 0) + 1
+    // the task ids of the history and of the events (a task that ran while the server crashed is
+    // only in task-ids.json, written as it started)
+    const kept = await readFile(this.idsFile(), 'utf8').then((t) => Number((JSON.parse(t) as { highest?: unknown }).highest), () => 0)
+    const seen = [kept, ...this.tasks.items().map((t) => taskNumber(t.taskId) ?? 0)]
+    for (const e of this.events.items()) for (const m of JSON.stringify(e.event).matchAll(/"(task-\d{1,15})"/g)) seen.push(taskNumber(m[1]!) ?? 0)
+    this.highestTask = Math.max(0, ...seen.filter((n) => Number.isSafeInteger(n)))
+  }
+
+  /** The highest task number the history knows: a server's new tasks count on from it (no id is ever used twice). */
+  highestTaskNumber(): number {
+    return this.highestTask
   }
 
   async written(): Promise<void> {
-    await Promise.all([this.events.written(), this.tasks.written(), this.alerts.written()])
+    await Promise.all([this.events.written(), this.tasks.written(), this.alerts.written(), this.idsWrite])
+  }
+
+  private idsFile(): string {
+    return join(this.o.dataDir, 'task-ids.json')
+  }
+
+  /** A task started: its number is kept before anything else of it is (written whole, then renamed in). */
+  private sawTask(taskId: string): void {
+    const n = taskNumber(taskId)
+    if (n === undefined || n <= this.highestTask) return
+    this.highestTask = n
+    const file = this.idsFile()
+    this.idsWrite = this.idsWrite
+      .then(async () => {
+        if (this.highestTask !== n) return // a later one writes the newer number
+        await writeFile(`${file}.tmp`, JSON.stringify({ highest: n }))
+        await rename(`${file}.tmp`, file)
+      })
+      .catch(() => {}) // the history's own task and event lines still hold the ids it finished
   }
 
   /**
@@ -84,6 +118,7 @@ export class History {
       return
     }
     if (body.type === 'task.progress') {
+      if (!this.running.has(body.taskId)) this.sawTask(body.taskId)
       const r = this.running.get(body.taskId) ?? { startedAt: this.o.clock.now(), doneBytes: 0, totalBytes: 0 }
       r.doneBytes = body.doneBytes
       r.totalBytes = body.totalBytes

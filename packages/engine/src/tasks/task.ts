@@ -6,7 +6,22 @@ import { AdaptivePace, type AdaptiveTarget, PACE_SLICE_MS } from './adaptivePace
 export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
 
+/** Task ids count up through the process's life: `task-1`, `task-2`, ... (never reused). */
 let nextTask = 1
+
+/**
+ * Task ids go on after `highest` (as VxVM's task ids keep increasing): a server seeds them from the
+ * history it kept, so a task started after a restart never takes the id of one it remembers.
+ */
+export function continueTaskIds(highest: number): void {
+  if (Number.isSafeInteger(highest) && highest >= nextTask) nextTask = highest + 1
+}
+
+/** The number of a task id (`task-12` -> 12), undefined for any other string. */
+export function taskNumber(id: string): number | undefined {
+  const m = /^task-(\d{1,15})$/.exec(id)
+  return m ? Number(m[1]) : undefined
+}
 
 /**
  * A long-running data operation (attach copy, read-writeback, recovery): bytes done and total,
