@@ -4,6 +4,7 @@ import { type PlRecord, V_TFLAG, type VRecord } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import type { TaskHandle } from '../tasks/taskRegistry.ts'
 import { EngineError } from '../errors.ts'
+import { reportAs } from '../failures.ts'
 import { diskOutcome, stoppedNeedsSync } from './diskOutcome.ts'
 import { afterResync, syncScope } from './handOver.ts'
 import { REGION_SECTORS, type SyncContext, type SyncReport, runSync } from './regionCopy.ts'
@@ -24,13 +25,29 @@ function expandStale(ctx: SyncContext, plexes: readonly PlRecord[], nRegions: nu
   }
 }
 
-/** vxvol resync's plan: every region when forced, else those stale on some data plex. */
-export function planVolumeResync(ctx: SyncContext, v: VRecord, force: boolean): { data: PlRecord[]; regions: number[] } {
+/**
+ * A started volume whose read-writeback no task is doing: a forced resync or a recovery was
+ * aborted or failed (NEEDSYNC, or SYNC left by an older version). Its plexes are identical only
+ * before `v_rwback_offset`: an unforced resync finishes the read-writeback from there.
+ */
+export function readWritebackLeft(ctx: SyncContext, v: VRecord): boolean {
+  if (v.v_kstate !== 'ENABLED') return false
+  return v.v_state === 'NEEDSYNC' || (v.v_state === 'SYNC' && !ctx.tasks.runningOn(v.v_name))
+}
+
+/**
+ * vxvol resync's plan: every region when forced; else those stale on some data plex and, when a
+ * read-writeback was left unfinished (`readWritebackLeft`), every region from the one holding
+ * `v_rwback_offset` on (`rwback`: the plan copies a good copy to every other plex, as forced).
+ */
+export function planVolumeResync(ctx: SyncContext, v: VRecord, force: boolean): { data: PlRecord[]; regions: number[]; rwback: boolean } {
   const n = Math.ceil(v.v_len / REGION_SECTORS)
   const cfg = ctx.cfg()
   const data = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(cfg, p))
   expandStale(ctx, data, n)
-  return { data, regions: planVolumeRegions(n, force, (g) => data.some((p) => ctx.stale.isStale(p.pl_rid, g))) }
+  const left = !force && readWritebackLeft(ctx, v)
+  const from = left ? Math.floor(Math.min(v.v_rwback_offset, v.v_len) / REGION_SECTORS) : n
+  return { data, regions: planVolumeRegions(n, force, (g) => g >= from || data.some((p) => ctx.stale.isStale(p.pl_rid, g))), rwback: force || left }
 }
 
 /**
@@ -63,20 +80,24 @@ export function endReadWriteback(v: VRecord): void {
  * did before a restart.
  */
 export async function startVolumeResync(ctx: SyncContext, v: VRecord, force: boolean, o: { throttle: number; skip: number }): Promise<TaskHandle<SyncReport>> {
-  const { data, regions } = planVolumeResync(ctx, v, force)
+  const { data, regions, rwback } = planVolumeResync(ctx, v, force)
   const skip = force ? Math.min(o.skip, regions.length) : 0 // unforced plans shrink by themselves
-  if (force) {
+  if (rwback) {
+    // a forced one starts the read-writeback (every region before the first it copies is done);
+    // an unforced one goes on with the one left unfinished, from where it got
+    const from = force ? (regions[skip] ?? Math.ceil(v.v_len / REGION_SECTORS)) * REGION_SECTORS : undefined
     await ctx.transact('v.resync', (d) => {
       const x = d.vol(v.v_name)
       x.v_state = 'SYNC'
       x.v_tflag |= V_TFLAG.RWBACK
+      if (from !== undefined) x.v_rwback_offset = Math.min(x.v_len, from)
     })
     ctx.runtime(v).rwback = RegionSet.fromRanges(regions.slice(skip).map((g) => [g, 1] as const))
   }
   const resumable: InterruptedTask = { kind: 'resyncVolume', target: v.v_name, force, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
   const work = regions.slice(skip).map((region) => ({ v, region }))
   const scope = syncScope(ctx, [v], work)
-  const h = runSync(ctx, 'resync', v, work, { force, rwback: force, throttle: o.throttle, resumable, skip })
+  const h = runSync(ctx, 'resync', v, work, { force: rwback, rwback, throttle: o.throttle, resumable, skip })
   const finish = async () => {
     await ctx.transact('v.resync.done', (d) => {
       const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
@@ -86,7 +107,26 @@ export async function startVolumeResync(ctx: SyncContext, v: VRecord, force: boo
   }
   // a plex whose hand-over was refused (its volume stopped meanwhile) is left stale too
   const leftStale = (refused: readonly string[]) => refused.length > 0 || data.some((p) => regions.some((g) => ctx.stale.isStale(p.pl_rid, g)))
-  return { id: h.id, done: afterResync(ctx, h.done, 'resync', scope, force ? finish : undefined, leftStale) }
+  const done = afterResync(ctx, h.done, 'resync', scope, rwback ? finish : undefined, leftStale)
+  return { id: h.id, done: rwback ? done.catch((e: unknown) => readWritebackStopped(ctx, v, e)) : done }
+}
+
+/**
+ * A read-writeback that ended before its last region (aborted, failed): no task is doing it any
+ * more, so the volume says NEEDSYNC (not SYNC), its reads are still written back where it did not
+ * reach, and `v_rwback_offset` says how far it got; an unforced resync or the next start finishes
+ * it. A closed group keeps SYNC for the next import to resume; a stopped volume is NEEDSYNC already.
+ */
+async function readWritebackStopped(ctx: SyncContext, v: VRecord, e: unknown): Promise<never> {
+  if (!ctx.closed()) {
+    await ctx
+      .transact('v.resync.stopped', (d) => {
+        const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+        if (x && x.v_state === 'SYNC' && x.v_kstate === 'ENABLED') x.v_state = 'NEEDSYNC'
+      })
+      .catch(reportAs(ctx.report, 'VM_MAPFRDWR', `${v.v_name} could not be marked NEEDSYNC after its resync ended unfinished`, v.v_name))
+  }
+  throw e
 }
 
 /**

@@ -69,6 +69,11 @@ export class TaskRegistry {
     this.finish(task, isEngineError(err, 'VM_ABORTED') ? 'aborted' : 'failed', err)
   }
 
+  /** Whether a running task of `kind` works on `volume`. */
+  runningOn(volume: string, kind?: TaskKind): boolean {
+    return [...this.tasks.values()].some((t) => t.volumes.includes(volume) && (kind === undefined || t.kind === kind))
+  }
+
   list(): TaskProgress[] {
     return [...this.tasks.values()].map((t) => t.progress())
   }
