@@ -8,6 +8,7 @@ import { type DiskRuntime, DiskSet } from '../src/disk/diskSet.ts'
 import { type DiskHeader, readHeader } from '../src/disk/privateRegion.ts'
 import type { EngineErrorCode } from '../src/errors.ts'
 import { createGroup } from '../src/lifecycle/create.ts'
+import { DiskGroup } from '../src/diskGroup.ts'
 import { DM_PFLAG, DM_TFLAG } from '../src/records/types.ts'
 import { MiB } from './harness.ts'
 
@@ -83,5 +84,19 @@ describe('disk set', () => {
     await set.close(warnings().report)
     await set.clearImporter(warnings().report)
     expect(rt.header).toBe(before)
+  })
+
+  it('232: dm_last_da_name holds the whole device path, at creation and as an import finds the device (no 32-character cut)', async () => {
+    const long = `/srv/plexa/data/disks/${'a-long-directory-name/'.repeat(3)}demodg-disk01.img`
+    expect(long.length).toBeGreaterThan(64)
+    const dev = createMemoryDevice(16 * MiB, long)
+    const other = createMemoryDevice(16 * MiB, `${long}.second`)
+    const dg = await DiskGroup.create({ name: 'longdg', disks: [{ name: 'disk01', device: dev }, { name: 'disk02', device: other }] })
+    expect(dg.config().disks.map((d) => d.dm_last_da_name)).toEqual([long, `${long}.second`])
+    await dg.close()
+    // the stored record keeps it whole, and the import's refresh writes it whole again
+    const again = await DiskGroup.import({ devices: [dev.reopen(), other.reopen()] })
+    expect(again.config().disks.map((d) => [d.dm_last_da_name, d.dm_device])).toEqual([[long, long], [`${long}.second`, `${long}.second`]])
+    await again.close()
   })
 })

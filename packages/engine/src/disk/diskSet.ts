@@ -67,7 +67,7 @@ export class DiskSet {
     for (const dm of c.disks) {
       const dev = this.disks.get(dm.dm_rid)?.dev
       dm.dm_device = dev ? dev.location : ''
-      if (dev) dm.dm_last_da_name = dev.location.slice(0, 32)
+      if (dev) dm.dm_last_da_name = dev.location
       dm.dm_pflag = dev ? dm.dm_pflag & ~DM_PFLAG.REMOVED : dm.dm_pflag | DM_PFLAG.REMOVED
       dm.dm_tflag = dev ? dm.dm_tflag & ~DM_TFLAG.NODAREC : dm.dm_tflag | DM_TFLAG.NODAREC
       dm.dm_tflag = dev?.kind === 'memory' ? dm.dm_tflag | DM_TFLAG.VOLATILE : dm.dm_tflag & ~DM_TFLAG.VOLATILE

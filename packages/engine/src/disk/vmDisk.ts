@@ -52,7 +52,7 @@ export function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord
     dm_comment: '',
     dm_putil: emptyUtil(),
     dm_diskid: diskid,
-    dm_last_da_name: spec.device.location.slice(0, 32),
+    dm_last_da_name: spec.device.location, // whole: the stored record is JSON, no 32-byte da name field
     dm_rid: c.nextRid++,
     dm_update_tid: 0,
     dm_pflag: 0,

@@ -104,7 +104,10 @@ export interface DmRecord {
   dm_comment: string
   dm_putil: Util3
   dm_diskid: string
-  /** Where the disk was last found (path or URL). */
+  /**
+   * Where the disk was last found (path or URL), whole: VxVM's da name is a 32-byte field, but this
+   * record is stored as JSON in the configuration copies, so a long path or URL is kept as it is.
+   */
   dm_last_da_name: string
   dm_rid: number
   dm_update_tid: number
