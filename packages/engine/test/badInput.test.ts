@@ -116,8 +116,9 @@ describe('dry runs of data copies', () => {
     const tid = dg.tid
     const att = await dg.attachPlex('m1', 'm1-02', { dryRun: true })
     expect(att.copyBytes).toBe(1024 * 512) // one region was missed
-    expect(dg.planResyncVolume('m1', true)).toEqual({ dryRun: true, regions: 4, bytes: 4096 * 512 })
-    expect(dg.planResyncDisk('disk02', false)).toEqual({ dryRun: true, regions: 1, bytes: 1024 * 512 })
+    const back = [{ plex: 'm1-02', volume: 'm1', from: { kstate: 'DETACHED', state: 'STALE' }, to: { kstate: 'ENABLED', state: 'ACTIVE' } }]
+    expect(dg.planResyncVolume('m1', true)).toEqual({ dryRun: true, regions: 4, bytes: 4096 * 512, writes: [{ volume: 'm1', plexes: ['m1-02'] }], handBack: back })
+    expect(dg.planResyncDisk('disk02', false)).toEqual({ dryRun: true, regions: 1, bytes: 1024 * 512, writes: [{ volume: 'm1', plexes: ['m1-02'] }], handBack: back })
     expect(dg.tid).toBe(tid)
     expect(dg.staleRegions('m1-02').regions).toEqual([0])
     expect(() => dg.planResyncDisk('disk02', 1 as unknown as boolean)).toThrow(expect.objectContaining({ code: 'VM_INVALID_PARAM' }))

@@ -47,7 +47,7 @@ describe('an unfinished read-writeback (rule 231)', () => {
     expect(await mismatches(dg)).toEqual([12])
     // the unforced resync's plan: every region from the one it stopped at
     const left = REGIONS - reached / REGION_SECTORS
-    expect(dg.planResyncVolume('v1', false)).toEqual({ dryRun: true, regions: left, bytes: left * REGION })
+    expect(dg.planResyncVolume('v1', false)).toEqual({ dryRun: true, regions: left, bytes: left * REGION, writes: [{ volume: 'v1', plexes: ['v1-02'] }], handBack: [] })
     const report = await (await dg.resyncVolume('v1', false)).done
     expect(report).toMatchObject({ regionsCopied: left, bytesCopied: left * REGION, failedRegions: [] })
     expect(rec(dg, 'v1')).toMatchObject({ v_state: 'ACTIVE', v_rwback_offset: REGIONS * REGION_SECTORS })

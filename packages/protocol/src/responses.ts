@@ -126,7 +126,16 @@ export const TxResult = z.object({ dryRun: z.boolean(), tid: int, changes: z.arr
 export const Started = z.union([TxResult.extend({ recovering: z.literal(true) }), TxResult])
 /** A long operation answered with 202 once its task started. */
 export const Accepted = z.object({ accepted: z.literal(true), taskId: z.string() })
-/** A resync's dry run: how much it would copy. */
-export const ResyncPlan = z.object({ dryRun: z.literal(true), regions: int, bytes: z.number() })
+/**
+ * A resync's dry run: how much it would copy, every plex it would write (by volume) and every plex
+ * it would hand back to its volume, with its kernel state and state now and after (rules 233, 234).
+ */
+export const ResyncPlan = z.object({
+  dryRun: z.literal(true),
+  regions: int,
+  bytes: z.number(),
+  writes: z.array(z.object({ volume: z.string(), plexes: z.array(z.string()) })),
+  handBack: z.array(z.object({ plex: z.string(), volume: z.string(), from: z.object({ kstate: z.string(), state: z.string() }), to: z.object({ kstate: z.literal('ENABLED'), state: z.literal('ACTIVE') }) })),
+})
 export const VerifyPlan = z.object({ dryRun: z.literal(true), bytes: z.number() })
 export const Done = z.object({ done: z.literal(true) })

@@ -42,7 +42,8 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
     }
     setPreview(undefined)
     api(action.route, action.params as never, { ...body, dryRun: true } as never).then(
-      (r) => on && setPreview({ text: group ? effectWords(action, group, lab, r as Parameters<typeof effectWords>[3]) : [] }),
+      // the Force choice is the dialog's: the dry run's words say what it overwrites then
+      (r) => on && setPreview({ text: group ? effectWords(action, group, lab, { ...(r as Parameters<typeof effectWords>[3]), force: body.force === true }) : [] }),
       (e: unknown) => on && setPreview({ text: [], error: failureWords('The dry run', e) }),
     )
     return () => void (on = false)

@@ -1,4 +1,4 @@
-import type { Config, RecordChange } from '@plexa/engine'
+import type { Config, RecordChange, ResyncPlan } from '@plexa/engine'
 import type { GroupView, LabView } from '@plexa/protocol'
 import type { Action } from './actions.ts'
 import { diskIsBad, groupHealth } from './health.ts'
@@ -41,7 +41,7 @@ export function changeWords(c: Config, ch: RecordChange): string {
  * administrator reads before confirming ("mirvol will have no redundancy until mirvol-02 is
  * reattached; 242.5 MiB to copy then").
  */
-export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry: { changes?: RecordChange[]; bytes?: number; copyBytes?: number; regions?: number }): string[] {
+export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry: { changes?: RecordChange[]; bytes?: number; copyBytes?: number; regions?: number; force?: boolean } & Partial<Pick<ResyncPlan, 'writes' | 'handBack'>>): string[] {
   const out: string[] = []
   const h = groupHealth(g, lab)
   const c = g.config
@@ -60,10 +60,28 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
     if (a.id === 'det' && !isLogPlex && size) out.push(`reattaching ${pl.pl_name} copies up to ${formatBytes(size * 512)}`)
   }
   if (a.id === 'att' && bytes !== undefined) out.push(`${formatBytes(bytes)} to copy into ${plexName}; the volume stays in use meanwhile`)
-  if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(bytes === 0 ? 'nothing to copy: every copy is current' : `${formatBytes(bytes)} to copy (${dry.regions ?? '?'} region(s))`)
-  if (a.id === 'resyncdisk' && bytes) out.push(diskResyncCovers(g, lab, a.params.disk ?? ''))
+  if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(...resyncWords(a, g, lab, { ...dry, bytes }))
   if (a.id === 'stop') out.push(`${a.params.volume} will be unavailable until started again; its NBD clients are disconnected`)
   for (const ch of dry.changes ?? []) out.push(changeWords(c, ch))
+  return out
+}
+
+/**
+ * Rules 233, 234: what a resync's dry run says it does, all of it: the bytes, every plex it writes
+ * by volume (with Force, what it overwrites) and every plex it hands back to its volume with the
+ * state change ("plex mirvol-02: DETACHED STALE → ENABLED ACTIVE"). A dry run without the lists
+ * (an older server) falls back to the plexes in trouble on the disk (rule 174).
+ */
+function resyncWords(a: Action, g: GroupView, lab: LabView['disks'], dry: { bytes: number; regions?: number; force?: boolean } & Partial<Pick<ResyncPlan, 'writes' | 'handBack'>>): string[] {
+  const out: string[] = []
+  const back = dry.handBack ?? []
+  if (dry.bytes > 0) out.push(`${formatBytes(dry.bytes)} to copy (${dry.regions ?? '?'} region(s))`)
+  else out.push(back.length ? 'nothing to copy' : 'nothing to copy: every copy is current')
+  if (dry.writes?.length) {
+    const list = dry.writes.map((w) => `${w.volume} (plex ${w.plexes.join(', ')})`).join(', ')
+    out.push(dry.force ? `it overwrites ${list}` : `it covers ${list}`)
+  } else if (a.id === 'resyncdisk' && dry.bytes && !dry.writes) out.push(diskResyncCovers(g, lab, a.params.disk ?? ''))
+  for (const h of back) out.push(`plex ${h.plex}: ${h.from.kstate} ${h.from.state} → ${h.to.kstate} ${h.to.state} (handed back to ${h.volume})`)
   return out
 }
 

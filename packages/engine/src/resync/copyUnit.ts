@@ -91,8 +91,8 @@ function sourcesFor(ctx: SyncContext, v: VRecord, g: number, among?: number[]): 
   return pref > 0 ? [all[pref]!, ...all.filter((_, i) => i !== pref)] : all
 }
 
-/** The targets and candidate sources of region `g`, as the configuration and stale maps are now. */
-function planRegion(ctx: SyncContext, v: VRecord, g: number, o: SyncOptions): RegionPlan {
+/** The targets and candidate sources of region `g`, as the configuration and stale maps are now (a resync's dry run asks too). */
+export function planRegion(ctx: SyncContext, v: VRecord, g: number, o: SyncOptions): RegionPlan {
   const { s, n } = regionSpan(v.v_len, g)
   const cfg = ctx.cfg()
   const plexes = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(cfg, p) && p.pl_state !== 'OFFLINE')

@@ -143,16 +143,12 @@ function madeCurrent(ctx: SyncContext, p: PlRecord, scope: SyncScope, report: Sy
 export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: (refused: readonly string[]) => boolean): Promise<SyncReport> {
   const report = await done
   const refused: string[] = []
-  for (const vrid of scope.regions.keys()) {
-    for (const p of ctx.plexesOf(vrid)) {
-      const e = ctx.stale.get(p.pl_rid)
-      if (!e || e.full || p.pl_tutil[0]) continue
-      if (isServing(p) && p.pl_state === 'ACTIVE') {
-        if (e.regions.size > 0) continue
-        ctx.stale.drop(p.pl_rid)
-        await ctx.stale.persist()
-      } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch((x: unknown) => staysAsItWas(x, () => refused.push(p.pl_name)))
-    }
+  for (const { p, serving } of trackedPlexes(ctx, scope)) {
+    if (serving) {
+      if (ctx.stale.get(p.pl_rid)!.regions.size > 0) continue
+      ctx.stale.drop(p.pl_rid)
+      await ctx.stale.persist()
+    } else if (madeCurrent(ctx, p, scope, report)) await handOver(ctx, p.pl_rid, kind).catch((x: unknown) => staysAsItWas(x, () => refused.push(p.pl_name)))
   }
   if (then) await then()
   if (leftStale(refused)) {
@@ -160,6 +156,30 @@ export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, k
     throw Object.assign(new EngineError('VM_NOTSYNCED', `resync left ${report.failedRegions.length} region(s) unsynchronised${left}`), { report })
   }
   return report
+}
+
+/**
+ * The plexes of the scope's volumes with a stale map of explicit regions and no operation on them:
+ * `serving` ones (ACTIVE, taking I/O) only lose an emptied map; the others are handed back when
+ * the copy made them current.
+ */
+function* trackedPlexes(ctx: SyncContext, scope: SyncScope): Generator<{ p: PlRecord; serving: boolean }> {
+  for (const vrid of scope.regions.keys()) {
+    for (const p of ctx.plexesOf(vrid)) {
+      const e = ctx.stale.get(p.pl_rid)
+      if (!e || e.full || p.pl_tutil[0]) continue
+      yield { p, serving: isServing(p) && p.pl_state === 'ACTIVE' }
+    }
+  }
+}
+
+/**
+ * The plexes a resync planned as `scope` hands back to their volume when every region copies
+ * (`afterResync` with nothing failed): what its dry run lists as state changes.
+ */
+export function plannedHandBacks(ctx: SyncContext, scope: SyncScope): PlRecord[] {
+  const none: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
+  return [...trackedPlexes(ctx, scope)].filter(({ p, serving }) => !serving && madeCurrent(ctx, p, scope, none)).map(({ p }) => p)
 }
 
 /**

@@ -18,6 +18,8 @@ export interface SyncReport {
   regionsCopied: number
   bytesCopied: number
   failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
+  /** Every volume whose plexes the copy wrote, with those plexes, in the order it first wrote them (what its dry run's `writes` foretold). */
+  written?: PlexesByVolume
   /** A disk resync: every volume with an extent on the disk, and whether it was synchronised (rules 157-159). */
   volumes?: VolumeOutcome[]
 }
@@ -32,6 +34,17 @@ export interface VolumeOutcome {
   reason?: 'VM_NOT_STARTED' | 'VM_NOTSYNCED'
   /** Plexes on the disk that are not current after it. */
   plexes?: string[]
+}
+
+/** Plexes by volume, in the order first met. */
+export type PlexesByVolume = Array<{ volume: string; plexes: string[] }>
+
+/** Adds `plexes` of `volume` to `list` (each once, in the order met). */
+export function addPlexes(list: PlexesByVolume, volume: string, plexes: readonly PlRecord[]): void {
+  if (plexes.length === 0) return
+  let at = list.find((x) => x.volume === volume)
+  if (!at) list.push((at = { volume, plexes: [] }))
+  for (const p of plexes) if (!at.plexes.includes(p.pl_name)) at.plexes.push(p.pl_name)
 }
 
 /** One region of one volume to copy. */
@@ -111,7 +124,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
   if (o.throttle) task.setThrottle(o.throttle)
   const entry = o.resumable
   const done = (async (): Promise<SyncReport> => {
-    const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
+    const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [], written: [] }
     const every = ctx.checkpointRegions
     let sinceCheckpoint = 0
     const state = new CopyState()
@@ -165,6 +178,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           if (cur.copied) {
             report.regionsCopied += cur.count
             report.bytesCopied += cur.n * SECTOR_SIZE
+            addPlexes(report.written!, cur.v.v_name, cur.targets)
           }
           ctx.tasks.progress(task, cur.n * SECTOR_SIZE)
           sinceCheckpoint += cur.count

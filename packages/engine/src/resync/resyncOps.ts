@@ -6,8 +6,9 @@ import type { TaskHandle } from '../tasks/taskRegistry.ts'
 import { EngineError } from '../errors.ts'
 import { reportAs } from '../failures.ts'
 import { diskOutcome, stoppedNeedsSync } from './diskOutcome.ts'
-import { afterResync, syncScope } from './handOver.ts'
-import { REGION_SECTORS, type SyncContext, type SyncReport, runSync } from './regionCopy.ts'
+import { planRegion } from './copyUnit.ts'
+import { afterResync, plannedHandBacks, syncScope } from './handOver.ts'
+import { type PlexesByVolume, REGION_SECTORS, type SyncContext, type SyncItem, type SyncReport, addPlexes, runSync } from './regionCopy.ts'
 import { type DiskRegion, diskRegions, planVolumeRegions } from './resyncPlan.ts'
 
 /**
@@ -64,6 +65,27 @@ export function planDiskResync(ctx: SyncContext, dmRid: number, force: boolean):
   for (const x of plan) expandStale(ctx, ctx.plexesOf(x.volume.v_rid), Math.ceil(x.volume.v_len / REGION_SECTORS))
   const onDisk = (x: DiskRegion) => x.plexes.some((p) => ctx.stale.isStale(p.pl_rid, x.region))
   return { plan, work: force ? plan : plan.filter(onDisk), onDisk, stopped }
+}
+
+/** A plex a resync hands back to its volume once current: its kernel state and state now, and after. */
+export interface PlannedHandBack {
+  plex: string
+  volume: string
+  from: { kstate: PlRecord['pl_kstate']; state: string }
+  to: { kstate: 'ENABLED'; state: 'ACTIVE' }
+}
+
+/**
+ * What a planned resync does besides copying bytes, for its dry run: every plex it writes, by
+ * volume (the copy's targets region by region, as the copy will choose them), and every plex it
+ * then hands back to its volume (a DETACHED or STALE plex made current becomes ENABLED ACTIVE),
+ * both as they are when every region copies.
+ */
+export function planEffects(ctx: SyncContext, volumes: readonly VRecord[], work: readonly SyncItem[], force: boolean): { writes: PlexesByVolume; handBack: PlannedHandBack[] } {
+  const writes: PlexesByVolume = []
+  for (const w of work) addPlexes(writes, w.v.v_name, planRegion(ctx, w.v, w.region, { force }).targets)
+  const handBack = plannedHandBacks(ctx, syncScope(ctx, volumes, work)).map((p) => ({ plex: p.pl_name, volume: p.pl_v_name, from: { kstate: p.pl_kstate, state: p.pl_state }, to: { kstate: 'ENABLED' as const, state: 'ACTIVE' as const } }))
+  return { writes, handBack }
 }
 
 /** A read-writeback that reached the end: the volume is ACTIVE, its reads plain again. */

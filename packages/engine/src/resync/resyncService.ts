@@ -6,16 +6,21 @@ import { isServing } from '../records/plexState.ts'
 import { checkBoolean, checkOneOf } from '../records/validate.ts'
 import type { DmRecord, PlRecord, VRecord } from '../records/types.ts'
 import { type TaskHandle, checkThrottle } from '../tasks/taskRegistry.ts'
-import { REGION_SECTORS, type SyncContext, type SyncReport, regionSpan } from './regionCopy.ts'
-import { planDiskResync, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
+import { type PlexesByVolume, REGION_SECTORS, type SyncContext, type SyncReport, regionSpan } from './regionCopy.ts'
+import { type PlannedHandBack, planDiskResync, planEffects, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
 import { regionBytes } from './resyncPlan.ts'
 import { type VerifyReport, runVerify } from './verify.ts'
 
-/** The dry run of a resync: how many regions and bytes it would copy. */
+/**
+ * The dry run of a resync: how many regions and bytes it would copy, every plex it would write
+ * (by volume) and every plex it would hand back to its volume (rules 233, 234).
+ */
 export interface ResyncPlan {
   dryRun: true
   regions: number
   bytes: number
+  writes: PlexesByVolume
+  handBack: PlannedHandBack[]
 }
 
 /** What the resync operations need of the group beyond the region copy's `SyncContext`. */
@@ -86,8 +91,9 @@ export class ResyncService {
   /** What `resyncVolume` would copy, changing nothing. */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {
     const v = this.checkVolume(volume, force)
-    const { regions } = planVolumeResync(this.ctx.sync, v, force)
-    return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions) }
+    const { regions, rwback } = planVolumeResync(this.ctx.sync, v, force)
+    const work = regions.map((region) => ({ v, region }))
+    return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions), ...planEffects(this.ctx.sync, [v], work, rwback) }
   }
 
   /**
@@ -106,8 +112,9 @@ export class ResyncService {
   /** What `resyncDisk` would copy, changing nothing. */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
     const { dm } = this.checkDisk(disk, force, 'strict')
-    const { work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
-    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0) }
+    const { plan, work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
+    const items = work.map((x) => ({ v: x.volume, region: x.region }))
+    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0), ...planEffects(this.ctx.sync, plan.map((x) => x.volume), items, force) }
   }
 
   /** Compares every plex of a started volume region by region, changing nothing, and reports the regions where they differ (offset, length, which plexes agree with which; resync/verify.ts). */
