@@ -1,6 +1,6 @@
 import { systemClock } from './clock.ts'
 import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
-import { hasQuorum, writeConfigCopies } from './config/configCopies.ts'
+import { hasQuorum, markDisabledCopies, writeConfigCopies } from './config/configCopies.ts'
 import { KernelLog } from './config/kernelLog.ts'
 import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
 import { DiskSet } from './disk/diskSet.ts'
@@ -106,8 +106,15 @@ export function composeGroup(init: OpenedGroup): GroupParts {
   const warn = (code: EngineErrorCode, message: string, object?: string): void => {
     bus.emit({ type: 'alert', dg: name(), severity: 'warning', code, message, ...(object ? { object } : {}) })
   }
-  const transact = (operation: string, fn: (d: Draft) => void, o: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> =>
-    store.transact(operation, fn, { ...o, force, ...(onCommit ? { onCommit } : {}) })
+  /** Copies a commit disabled (a write to them failed), to be recorded (`recordDisabled`). */
+  let disabledNow: string[] = []
+  const transact = async (operation: string, fn: (d: Draft) => void, o: TxOptions = {}, force = false, onCommit?: () => void): Promise<TxResult> => {
+    try {
+      return await store.transact(operation, fn, { ...o, force, ...(onCommit ? { onCommit } : {}) })
+    } finally {
+      await recordDisabled()
+    }
+  }
   const rebuildIoMap = (): void => {
     ioMap = IoMap.build(cfg(), disks.byRid)
   }
@@ -120,18 +127,57 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     volumeIo.ioError(v, p, op, extent(s, n), err)
   }
 
-  /** Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). */
+  const copyDisabledAlert = (disk: string): void => {
+    bus.emit({ type: 'alert', dg: name(), severity: 'warning', code: 'VM_MAPFRDWR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
+  }
+  const markCopies = (d: Draft): void => markDisabledCopies(d.c, (rid) => disks.get(rid))
+
+  /**
+   * Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). A
+   * copy that fails is disabled: before the transaction returns, a commit of its own records it
+   * (DM_TFLAG CONFIG_DISABLED, `recordDisabled`), then the alert goes out, so a client that sees
+   * the alert sees the record say so (rule 235). Losing the quorum alerts at once.
+   */
   async function writeConfig(c: Config): Promise<void> {
-    const { held, total } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => {
-      bus.emit({ type: 'alert', dg: name(), severity: 'warning', code: 'VM_MAPFRDWR', message: `configuration copy on ${disk} failed to write and is disabled`, object: disk })
-    })
+    const disabled: string[] = []
+    const { held, total } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => disabled.push(disk))
     if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
+      disabled.forEach(copyDisabledAlert)
       store.forceOffline()
       bus.emit({ type: 'alert', dg: name(), severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${name()} lost the majority of its configuration copies and is forced offline` })
       bus.emit({ type: 'dg.state', dg: name(), state: 'forced-offline' })
       fail('VM_FORCEOFF', `disk group ${name()} lost quorum (${held} of ${total} copies written)`)
     }
+    disabledNow.push(...disabled)
   }
+
+  /** Records the copies commits disabled (one commit for them, which may disable more), then alerts each. */
+  async function recordDisabled(): Promise<void> {
+    while (disabledNow.length > 0) {
+      const names = disabledNow
+      disabledNow = []
+      // refused (closed, forced offline) or failed: the alert still goes out
+      await store.transact('dm.config.disabled', markCopies).catch(saidByTheAlert)
+      names.forEach(copyDisabledAlert)
+    }
+  }
+
+  /**
+   * vxconfigd's re-enable (rule 235): every disk that has its device and a disabled configuration
+   * copy gets it back, written with the configuration by a commit that clears DM_TFLAG
+   * CONFIG_DISABLED; a copy whose write fails again is disabled again (and says so). A resync
+   * asks first: it is the administrator's word that a restored disk answers again.
+   */
+  async function reviveConfigCopies(): Promise<void> {
+    const back = [...disks.byRid.values()].filter((rt) => rt.dev && !rt.copyEnabled)
+    if (back.length === 0 || store.closed || store.forcedOffline) return
+    for (const rt of back) rt.copyEnabled = true
+    // forced: the copy is written even when no record changes (a flag an older commit never set)
+    await transact('dm.config.enabled', markCopies, {}, true)
+  }
+
+  /** A commit that records disabled copies and fails: the alert for each says what matters. */
+  function saidByTheAlert(): void {}
 
   /** Writes the stale-region maps to every disk's region-map area. */
   function writeMaps(image: StaleMapsImage): Promise<void> {
@@ -220,7 +266,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
   })
   const diskOps: DiskContext = {
     cfg,
-    transact: (operation, fn, o) => store.transact(operation, fn, o),
+    transact: (operation, fn, o) => transact(operation, fn, o),
     disks,
     stale,
     me: thisImporter(opts.host),
@@ -251,6 +297,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     busy: () => store.busy,
     vol,
     hasDevice: (dmRid) => ioMap.device(dmRid) !== undefined,
+    reviveConfigCopies,
     failures: detach,
     ioError,
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup } from '../src/diskGroup.ts'
-import { DG_PFLAG } from '../src/records/types.ts'
+import { DG_PFLAG, DM_TFLAG } from '../src/records/types.ts'
 import { expectCode, memoryGroup, recordEvents } from './harness.ts'
 
 async function group(n: number) {
@@ -73,7 +73,9 @@ describe('configuration copies and quorum (checklist H)', () => {
     for (const d of f) expect(d.trace.filter((t) => t.op === 'write').length).toBe(1)
     f[2]!.addFault({ ops: ['write'] })
     const r = await dg.makePlex({ name: 'p2' })
-    expect(r.tid).toBe(dg.tid)
+    // rule 235: one more commit records the disabled copy in its disk record before p2 returns
+    expect(dg.tid).toBe(r.tid + 1)
+    expect(dg.config().disks[2]!.dm_tflag & DM_TFLAG.CONFIG_DISABLED).toBe(DM_TFLAG.CONFIG_DISABLED)
     // rule 132: a configuration copy that fails to write is VM_MAPFRDWR
     expect(log.events.some((e) => e.type === 'alert' && e.code === 'VM_MAPFRDWR' && e.object === 'disk03')).toBe(true)
     f[2]!.clearFaults()
@@ -84,5 +86,48 @@ describe('configuration copies and quorum (checklist H)', () => {
     const again = await DiskGroup.import({ devices: mems.map((m) => m.reopen()) })
     expect(again.config().plexes.map((p) => p.pl_name)).toEqual(['p1', 'p2', 'p3'])
     await again.close()
+  })
+
+  it('235: a disabled copy is recorded before the alert; the resync of its restored disk enables and rewrites it, and an import counts it again', async () => {
+    const { dg, f, mems } = await group(3)
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'mirror', disks: ['disk01', 'disk03'] })
+    await dg.start('v1')
+    const log = recordEvents(dg)
+    const flagAtAlert: number[] = []
+    dg.subscribe((e) => {
+      if (e.type === 'alert' && e.code === 'VM_MAPFRDWR') flagAtAlert.push(dg.config().disks[2]!.dm_tflag & DM_TFLAG.CONFIG_DISABLED)
+    })
+    f[2]!.addFault({ ops: ['write'] })
+    await dg.makePlex({ name: 'p1' })
+    // the record said so when the alert went out
+    expect(flagAtAlert).toEqual([DM_TFLAG.CONFIG_DISABLED])
+    // the disk is restored; a later commit still does not write the disabled copy
+    f[2]!.clearFaults()
+    for (const d of f) d.setTracing(true)
+    await dg.makePlex({ name: 'p2' })
+    expect(f[2]!.trace.filter((t) => t.op === 'write')).toEqual([])
+    // the disk's resync: the copy is enabled and written first, the flag cleared
+    await (await dg.resyncDisk('disk03', false)).done
+    expect(dg.config().disks.map((d) => d.dm_tflag & DM_TFLAG.CONFIG_DISABLED)).toEqual([0, 0, 0])
+    expect(f[2]!.trace.some((t) => t.op === 'write')).toBe(true)
+    expect(log.events.some((e) => e.type === 'config.committed' && e.operation === 'dm.config.enabled')).toBe(true)
+    await dg.makePlex({ name: 'p3' })
+    await dg.close()
+    // the rewritten copy holds the newest configuration: disk02 and disk03 alone are a majority of it
+    const again = await DiskGroup.import({ devices: [mems[1]!.reopen(), mems[2]!.reopen()], force: true })
+    expect(again.config().plexes.map((p) => p.pl_name)).toEqual(expect.arrayContaining(['p1', 'p2', 'p3']))
+    await again.close()
+  })
+
+  it('235: a copy whose disk still fails when it is enabled is disabled again, and says so', async () => {
+    const { dg, f } = await group(3)
+    await dg.assistMake({ init: 'none', name: 'v1', len: 2048, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    f[2]!.addFault({ ops: ['write'] })
+    await dg.makePlex({ name: 'p1' })
+    const log = recordEvents(dg)
+    await (await dg.resyncVolume('v1', false)).done
+    expect(dg.config().disks[2]!.dm_tflag & DM_TFLAG.CONFIG_DISABLED).toBe(DM_TFLAG.CONFIG_DISABLED)
+    expect(log.events.filter((e) => e.type === 'alert' && e.code === 'VM_MAPFRDWR' && e.object === 'disk03')).toHaveLength(1)
   })
 })

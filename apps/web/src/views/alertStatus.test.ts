@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { alertResolution, resolvedAlerts } from './alertStatus.ts'
+import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
 import { demo } from './testGroups.ts'
 
 const alert = (over: Partial<Alert>): Alert => ({ id: 1, dg: 'dg', severity: 'critical', code: 'VM_IO', message: 'm', at: 100, lastAt: 100, count: 1, ...over })
@@ -35,14 +36,24 @@ describe('alertResolution (rule 141)', () => {
     expect(alertResolution(alert({ object: 'mir', code: 'VM_IO' }), groups, [], [])).toBe('volume mir has full redundancy again')
   })
 
-  it('resolves a group forced offline once it is online; leaves failed configuration copies, unknown objects and groups unresolved', () => {
+  it('resolves a group forced offline once it is online; leaves failed logs, unknown objects and groups unresolved', () => {
     const g = demo()
     expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: { ...g, forcedOffline: true } }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ code: 'VM_FORCEOFF' }), { dg: g }, [], [])).toBe('disk group dg is online again')
     expect(alertResolution(alert({ code: 'VM_WRTDAERR', object: 'disk01' }), { dg: g }, [], [])).toBeUndefined()
-    expect(alertResolution(alert({ code: 'VM_MAPFRDWR', object: 'disk02', message: 'configuration copy on disk02 failed to write and is disabled' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ object: 'gone-01' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ dg: 'other', object: 'mir-02' }), { dg: g }, [], [])).toBeUndefined()
+  })
+
+  it('235: a disabled configuration copy is resolved once the disk record no longer says so and the disk has its device', () => {
+    const a = alert({ code: 'VM_MAPFRDWR', severity: 'warning', object: 'disk02', message: 'configuration copy on disk02 failed to write and is disabled' })
+    const g = demo()
+    const withDisk02 = (over: { dm_tflag?: number; dm_device?: string }) => ({ dg: { ...g, config: { ...g.config, disks: g.config.disks.map((d) => (d.dm_name === 'disk02' ? { ...d, ...over } : d)) } } })
+    expect(alertResolution(a, withDisk02({ dm_tflag: DM_TFLAG.CONFIG_DISABLED, dm_device: '/d/disk02.img' }), [], [])).toBeUndefined()
+    expect(alertResolution(a, withDisk02({ dm_tflag: DM_TFLAG.NODAREC, dm_device: '' }), [], [])).toBeUndefined()
+    expect(alertResolution(a, withDisk02({ dm_tflag: 0, dm_device: '/d/disk02.img' }), [], [])).toBe('the configuration copy on disk02 is enabled and written again')
+    // the same code about a volume (a flag that could not be written) still cannot be told
+    expect(alertResolution(alert({ code: 'VM_MAPFRDWR', object: 'mir' }), { dg: g }, [], [])).toBeUndefined()
   })
 
   it('lists only unacknowledged alerts', () => {

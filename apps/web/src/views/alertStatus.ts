@@ -1,4 +1,5 @@
 import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
+import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
 import { groupHealth } from './health.ts'
 
 /**
@@ -12,11 +13,14 @@ import { groupHealth } from './health.ts'
  * - about a volume: it has full redundancy, and when the alert says its plexes may differ
  *   (VM_NOTSYNCED: a verify mismatch, a failed recovery or resync), a resync, repair or clean
  *   verify of it finished ok after the alert was last seen;
- * - a group forced offline: the group is online again.
- * Anything else (an object that is gone, a failed configuration copy or log: VM_WRTDAERR,
- * VM_MAPFRDWR) stays unresolved.
+ * - a group forced offline: the group is online again;
+ * - a disabled configuration copy (VM_MAPFRDWR about a disk): the disk has its device and its
+ *   record no longer says the copy is disabled (DM_TFLAG CONFIG_DISABLED, rule 235: the engine
+ *   records it before the alert and clears it once it has written the copy again).
+ * Anything else (an object that is gone, a failed log or flag write: VM_WRTDAERR, VM_MAPFRDWR about
+ * a volume or plex) stays unresolved.
  */
-/** A failed configuration copy or log, or a flag that could not be written: the page cannot see when it is mended. */
+/** A failed log, or a flag that could not be written: the page cannot see when it is mended. */
 const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
 
 export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): string | undefined {
@@ -24,6 +28,8 @@ export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab
   if (!g) return undefined
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
   const name = a.object
+  const dm = name === undefined ? undefined : g.config.disks.find((d) => d.dm_name === name)
+  if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined
   if (name === undefined || CANNOT_TELL.has(a.code)) return undefined
   const h = groupHealth(g, lab)
   const plex = h.plexes.get(name)

@@ -1,7 +1,7 @@
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { type ConfigCopy, decodeConfigPayload, encodeConfigPayload, writeConfigSlot } from '../disk/privateRegion.ts'
 import { isEngineError } from '../errors.ts'
-import { type Config, DG_PFLAG } from '../records/types.ts'
+import { type Config, DG_PFLAG, DM_TFLAG } from '../records/types.ts'
 import { fromStored, toStored } from './stored.ts'
 
 /** What a disk contributes to the configuration copies (the disk set's runtime entry has it). */
@@ -112,4 +112,17 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
     }),
   )
   return { held: results.reduce((a, b) => a + b, 0), total }
+}
+
+/**
+ * Records in the disk records which copies are disabled (rule 235): DM_TFLAG CONFIG_DISABLED on a
+ * disk that has its device and whose copy is disabled, cleared on one whose copy is enabled; a disk
+ * without its device keeps what it had (NODAREC says more).
+ */
+export function markDisabledCopies(c: Config, disk: (rid: number) => CopyHolder | undefined): void {
+  for (const dm of c.disks) {
+    const rt = disk(dm.dm_rid)
+    if (!rt?.dev) continue
+    dm.dm_tflag = rt.copyEnabled ? dm.dm_tflag & ~DM_TFLAG.CONFIG_DISABLED : dm.dm_tflag | DM_TFLAG.CONFIG_DISABLED
+  }
 }

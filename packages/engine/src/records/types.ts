@@ -47,7 +47,11 @@ export const SD_PFLAG = { VOLATILE: 0x100, IGNORE_WRITES: 0x200 } as const
 export const SD_TFLAG = { IS_LOG: 0x100 } as const
 export const DM_PFLAG = { RESERVE: 0x1, REMOVED: 0x100 } as const
 /** NODAREC: no device with this disk's id was found when the group was imported (vxprint NODEVICE). */
-export const DM_TFLAG = { VOLATILE: 0x4, NODAREC: 0x8 } as const
+/**
+ * CONFIG_DISABLED: the disk has its device but its configuration copy is disabled (a write to it
+ * failed): no commit writes it until the engine enables it again (rule 235).
+ */
+export const DM_TFLAG = { VOLATILE: 0x4, NODAREC: 0x8, CONFIG_DISABLED: 0x10 } as const
 export const DG_TFLAG = { DISABLED: 0x100 } as const
 /** NOQUORUM (chvg -Qn): stay imported until the last copy is lost; import then needs every disk. */
 export const DG_PFLAG = { NOQUORUM: 0x1 } as const

@@ -37,6 +37,8 @@ export interface ResyncContext {
   vol(name: string): VRecord
   /** Does disk `dmRid` have a device? */
   hasDevice(dmRid: number): boolean
+  /** Enables and rewrites every disabled configuration copy of a disk that has its device (rule 235). */
+  reviveConfigCopies(): Promise<void>
   /** The exception policy and the kernel detach (io/kernelDetach.ts). */
   failures: {
     decide(v: VRecord, op: 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision
@@ -70,11 +72,21 @@ export class ResyncService {
     return checkStarted(this.ctx.vol(volume))
   }
 
-  private checkDisk(disk: string, force: boolean, modeArg: unknown): { dm: DmRecord; mode: 'strict' | 'faithful' } {
+  /**
+   * A resync first enables the configuration copies of restored disks (rule 235); true when it
+   * committed that, so the caller checks its target again (a commit ran between).
+   */
+  private async revived(): Promise<boolean> {
+    const tid = this.ctx.sync.cfg().tid
+    await this.ctx.reviveConfigCopies()
+    return this.ctx.sync.cfg().tid !== tid
+  }
+
+  private checkDisk(disk: string, force: boolean, modeArg: unknown, busy = true): { dm: DmRecord; mode: 'strict' | 'faithful' } {
     this.ctx.assertOnline()
     if (typeof disk !== 'string' || disk === '') fail('VM_INVALID_PARAM', 'a disk name is required')
     const mode = checkOneOf(modeArg ?? 'strict', ['strict', 'faithful'] as const, 'mode')
-    this.checkForceAndBusy(force)
+    if (busy) this.checkForceAndBusy(force)
     const dm = this.ctx.sync.cfg().disks.find((d) => d.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk} in ${this.ctx.group()}`)
     // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
     if (!this.ctx.hasDevice(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
@@ -83,8 +95,9 @@ export class ResyncService {
 
   /** vxvol resync / lvm_resynclv of a started volume (resync/resyncOps.ts). */
   async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
-    const v = this.checkVolume(volume, force)
+    let v = this.checkVolume(volume, force)
     const throttle = checkThrottle(opts.throttle)
+    if (await this.revived()) v = checkStarted(this.ctx.vol(volume))
     return startVolumeResync(this.ctx.sync, v, force, { throttle, skip: opts.skip ?? 0 })
   }
 
@@ -104,8 +117,9 @@ export class ResyncService {
    * returns success as AIX does.
    */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
-    const { dm, mode } = this.checkDisk(disk, force, opts.mode)
+    const checked = this.checkDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
+    const { dm, mode } = (await this.revived()) ? this.checkDisk(disk, force, opts.mode, false) : checked
     return startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
   }
 
