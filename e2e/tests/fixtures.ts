@@ -85,13 +85,13 @@ export async function heal(api: Api) {
     if (d.failed !== 'none') await api.call('POST', `/api/lab/dgs/demodg/disks/${d.disk}/restore`)
     if (d.latencyMs) await api.call('POST', `/api/lab/dgs/demodg/disks/${d.disk}/latency`, { ms: 0 })
   }
-  // a running task runs to its end (an aborted resync would leave its volume SYNC)
+  // a running task runs to its end (an aborted forced resync would leave its volume NEEDSYNC)
   for (const t of (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>) await api.call('POST', `/api/tasks/${t.taskId}/throttle`, { bytesPerSecond: 0 })
   await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
   for (const v of ['mirvol', 'msvol']) {
     const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { plexes: Array<{ pl_v_name: string; pl_state: string }>; volumes: Array<{ v_name: string; v_state: string }> }
     if (c.volumes.some((x) => x.v_name === v && x.v_state !== 'ACTIVE') || c.plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
-      // a volume left SYNC by an interrupted read-writeback gets one again
+      // a volume left NEEDSYNC (or SYNC) by an interrupted read-writeback: an unforced resync finishes it (rule 231)
       const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/resync`, { force: c.volumes.some((x) => x.v_name === v && x.v_state === 'SYNC') })
       if (r.status === 202) await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
     }
