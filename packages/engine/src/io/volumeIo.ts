@@ -238,11 +238,12 @@ export class VolumeIo {
         this.ctx.stale.track(p.pl_rid)
         this.ctx.stale.add(p.pl_rid, first, last)
       }
-      // A write-only target (a plex being attached or handed back) took the write the kept copy
-      // may not hold: it is stale there too, so its hand-over copies the region again instead of
-      // enabling it over other bytes (rule 193).
+      // Every other target took the write the kept copy may not hold: a write-only one (a plex
+      // being attached or handed back), and one detached while the write was in flight, which
+      // the detach made stale only where later writes go. It is stale there too, so its hand-over
+      // or attach copies the region again instead of enabling it over other bytes (rules 193, 228).
       for (const p of now) {
-        if (!keep || !p || copies.includes(p) || p.pl_state === 'LOG' || p.pl_kstate !== 'ENABLED' || !(p.pl_tflag & PL_TFLAG.WRITE)) continue
+        if (!keep || !p || copies.includes(p) || p.pl_state === 'LOG') continue
         this.ctx.stale.track(p.pl_rid)
         this.ctx.stale.add(p.pl_rid, first, last)
       }
