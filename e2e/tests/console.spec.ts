@@ -221,7 +221,7 @@ test('rule 143: the status beside the actions follows the task it started: faile
   await resync.getByLabel(/Force/).check()
   await expect(resync.getByTestId('dry-run')).toContainText('to copy')
   await resync.getByRole('button', { name: 'Confirm' }).click()
-  await expect(status).toContainText(/Resync: task \S+ (running|paused) at \d+%/)
+  await expect(status).toContainText(/Resync mirvol: task \S+ (running|paused) at \d+%/)
   const running = (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>
   expect(running).toHaveLength(1)
   await page.getByTestId(`task-${running[0]!.taskId}`).getByRole('button', { name: /^Abort/ }).click()

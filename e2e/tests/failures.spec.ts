@@ -15,7 +15,7 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'none')
   await expect(page.getByTestId('health-mirvol')).toContainText('NO REDUNDANCY')
   await expect(page.getByTestId('health-msvol')).toHaveAttribute('data-redundancy', 'none')
-  await expect(page.getByTestId('health-strvol')).toHaveAttribute('data-redundancy', 'full')
+  await expect(page.getByTestId('health-strvol')).toHaveAttribute('data-redundancy', 'unmirrored')
   // tree rows
   await expect(page.getByTestId('tree-health-mirvol')).toContainText('NO REDUNDANCY')
   await expect(page.getByTestId('tree-health-disk02')).toContainText('FAILED')

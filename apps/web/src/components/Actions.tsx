@@ -4,7 +4,7 @@ import { appStore, useApp } from '../store/appStore.ts'
 import { runAction } from '../store/commands.ts'
 import { type Action, actionsFor } from '../views/actions.ts'
 import { useFlipFocus } from '../views/useFlipFocus.ts'
-import { taskStatus } from '../views/taskStatus.ts'
+import { isShownFor, taskStatus } from '../views/taskStatus.ts'
 import { TONE } from '../views/tone.ts'
 import { NOT_LIVE } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
@@ -39,9 +39,10 @@ export function Actions() {
 /** What the last action came to: a task it started is followed to its real outcome. */
 function ActionStatus() {
   const message = useApp((s) => s.actionMessage)
+  const selection = useApp((s) => s.selection)
   const tasks = useApp((s) => s.server.tasks)
   const finished = useApp((s) => s.server.finished)
-  if (!message) return null
+  if (!message || !isShownFor(message, selection)) return null
   const { text, tone } = taskStatus(message, tasks, finished)
   return <span role="status" data-testid="action-status" data-tone={tone} className={`text-xs ${TONE[tone].text}`}><span aria-hidden>{TONE[tone].icon} </span>{text}</span>
 }

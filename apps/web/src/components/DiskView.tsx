@@ -7,6 +7,7 @@ import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks }
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
+import { useWheelZoom } from '../views/useWheelZoom.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
 /** The stale pieces of a subdisk's box: its plex's stale regions where they lie on the disk. */
@@ -63,6 +64,8 @@ export function DiskView() {
   const barW = Math.max(120, width)
   const offsets = useMemo(() => Array.from({ length: rows.length + 1 }, (_, i) => i * ROW_H), [rows])
   const [from, to] = useVisibleRange(ref, offsets)
+  // Ctrl + wheel zooms around the pointer, as in the volume view (the bars start after the scroller's padding)
+  useWheelZoom(ref, zoom, setZoom, (x, box) => (x - box.left - 8) / barW)
   const ticks = rulerTicks(zoom.from * span, zoom.to * span, barW)
   const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (

@@ -16,12 +16,17 @@ export function HealthBadge({ dg, health: base, kstate, state }: { dg: string; h
   const k = REDUNDANCY_STATE[health.redundancy]
   return (
     <>
-    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
+    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
       <span aria-hidden>{REDUNDANCY_ICON[health.redundancy]} </span>
       <strong>{REDUNDANCY_WORDS[health.redundancy].toUpperCase()}</strong> · {kstate} {state}
     </span>
+    {health.logLost && (
+      <span data-testid={`log-lost-${health.volume}`} title={health.logLost} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('stale'), borderColor: stateStroke('stale') }}>
+        ▲ DRL LOG LOST
+      </span>
+    )}
     {differ && (
-      <span data-testid={`differ-${health.volume}`} title={`verify ${differ.taskId} found plexes that differ; the task history's report says where and offers a repair`} className="rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+      <span data-testid={`differ-${health.volume}`} title={`verify ${differ.taskId} found plexes that differ; the task history's report says where and offers a repair`} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
         ✕ PLEXES DIFFER in {differ.verify!.mismatchCount} region(s)
       </span>
     )}

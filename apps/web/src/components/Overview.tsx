@@ -3,8 +3,8 @@ import { useShallow } from 'zustand/react/shallow'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
-import { type Action, actionsFor } from '../views/actions.ts'
-import { type AttentionItem, attention } from '../views/health.ts'
+import { type Action, actionsFor, replaceDiskAction } from '../views/actions.ts'
+import { type AttentionItem, attention, groupHealth } from '../views/health.ts'
 import { TONE } from '../views/tone.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
@@ -25,6 +25,9 @@ export function Overview() {
   const finished = useApp((s) => s.server.finished)
   const imports = useApp((s) => s.server.imports)
   const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports, resolved), [groups, lab, alertMap, finished, imports, resolved])
+  // the volumes built of one copy (a concat, a stripe): whole, but with no redundancy (rule 237)
+  const unmirrored = useMemo(() => groups.flatMap((g) => [...groupHealth(g, lab.disks).volumes.values()].filter((v) => v.redundancy === 'unmirrored').map((v) => (groups.length > 1 ? `${g.name}/${v.volume}` : v.volume))), [groups, lab])
+  const g = (it: AttentionItem) => groups.find((x) => x.name === it.dg)
   const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
     const f = it.fix
     if (f.kind === 'import') {
@@ -45,9 +48,8 @@ export function Overview() {
         return a && { label: `Resync disk ${f.disk}${it.covers ? ` (covers ${it.covers.join(', ')})` : ''}`, run: () => appStore.getState().confirm(a) }
       }
       case 'replace-disk': {
-        const dm = g.config.disks.find((d) => d.dm_name === f.disk)
-        const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
-        return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm({ id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg: it.dg, disk: f.disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new ${Math.round(bytes / 1048576)} MiB image takes the place of ${f.disk}; its plexes are then resynchronised` }) }
+        const a = replaceDiskAction(g.config, it.dg, f.disk)
+        return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm(a) }
       }
       case 'restore-disk':
         return { label: `Restore disk ${f.disk} (lab)`, run: () => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: it.dg, disk: f.disk }).catch((e: unknown) => setError(failureWords('Restore', e))) }
@@ -63,7 +65,8 @@ export function Overview() {
     <section aria-label="needs attention" className="h-full overflow-auto p-3 text-sm">
       <h2 className="mb-2 font-semibold">Needs attention</h2>
       {error && <p role="alert" className="text-danger">{error}</p>}
-      {items.length === 0 && <p data-testid="all-well">✓ Nothing needs attention: every volume has full redundancy, every disk works, no alert is open.</p>}
+      {items.length === 0 && <p data-testid="all-well">✓ Nothing needs attention: {unmirrored.length ? 'every mirrored volume has full redundancy' : 'every volume has full redundancy'}, every disk works, no alert is open.</p>}
+      {unmirrored.length > 0 && <p data-testid="unmirrored" className="mb-2">○ Not mirrored, no redundancy by design (a disk failure under it loses its data): {unmirrored.join(', ')}.</p>}
       <ul className="space-y-1">
         {items.map((it) => {
           const f = fix(it)
@@ -76,7 +79,13 @@ export function Overview() {
                   {f.label}
                 </GuardedButton>
               )}
-              {!f && it.fix.kind === 'none' && !it.key.endsWith('/mismatch') && <span className="text-xs text-muted">restore or replace its failed disk first</span>}
+              {/* a disk the lab failed can also be replaced, as a real failed disk is */}
+              {f && it.fix.kind === 'restore-disk' && g(it) && (
+                <GuardedButton why={why} title={`Replace disk ${it.fix.disk}`} onClick={() => appStore.getState().confirm(replaceDiskAction(g(it)!.config, it.dg, (it.fix as { disk: string }).disk))}>
+                  Replace disk {it.fix.disk}
+                </GuardedButton>
+              )}
+              {it.waitsFor && <span className="text-xs text-muted" data-testid="waits-for">fix disk {it.waitsFor.join(', ')} first (its item above)</span>}
             </li>
           )
         })}

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { Fragment, useState } from 'react'
 import { api } from '../net/api.ts'
 import { useApp } from '../store/appStore.ts'
 import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
@@ -33,14 +33,15 @@ export function Properties() {
         return (
           <section key={g} aria-label={g} className="mt-2">
             <h3 className="border-b border-line font-semibold">{g}</h3>
-            {/* fixed columns, and names and values wrap anywhere: a long value (a disk id) stays in the pane, whole and selectable */}
+            {/* fixed columns; values wrap anywhere: a long value (a disk id) stays in the pane, whole and selectable */}
             <table className="w-full table-fixed">
               <tbody>
                 {rows.map((f) => (
                   <tr key={f.key} className="border-b border-panel align-top" title={f.meaning || undefined}>
-                    <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted [overflow-wrap:anywhere]">
-                      {f.key}
-                      {f.readOnly && <abbr title="read-only" className="ml-1 text-[10px] no-underline">RO</abbr>}
+                    {/* a name wraps after an underscore, never inside a word, and RO stays whole (rule 242) */}
+                    <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted [overflow-wrap:break-word]">
+                      {f.key.split(/(?<=_)/).map((part, i) => <Fragment key={i}>{i > 0 && <wbr />}<span className="whitespace-nowrap">{part}</span></Fragment>)}
+                      {f.readOnly && <> <abbr title="read-only" className="whitespace-nowrap text-[10px] no-underline">RO</abbr></>}
                     </th>
                     <td className="font-mono [overflow-wrap:anywhere]" data-testid={`field-${f.key}`} title={f.exact ?? f.text}>{f.text}</td>
                   </tr>

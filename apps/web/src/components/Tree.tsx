@@ -1,12 +1,12 @@
 import { useMemo, useRef, useState } from 'react'
 import { useAfterPaint } from '../views/useAfterPaint.ts'
 import { useVisibleRange } from '../views/useWindow.ts'
-import { type TreeRow, treeRows } from '../views/treeRows.ts'
+import { type TreeRow, nameParts, treeRows } from '../views/treeRows.ts'
 import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
+import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth, isWhole, unrepairedMismatches, withMismatches } from '../views/health.ts'
 
 const ROW_H = 24
 /** A row with something to notice has a second line for it, so the whole badge is read (never cut). */
@@ -41,7 +41,7 @@ function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
   const badge = (icon: string, words: string, state: Badge['state'], why: string, said = `${words}: ${why}`): Badge => ({ text: `${icon} ${words.toUpperCase()}`, words, state, why, said })
   if (it.kind === 'v') {
     const v = h.volumes.get(it.name)
-    if (!v || v.redundancy === 'full') return undefined
+    if (!v || isWhole(v.redundancy)) return undefined
     const why = [v.words, ...v.problems].join('; ')
     return badge(REDUNDANCY_ICON[v.redundancy], REDUNDANCY_WORDS[v.redundancy], REDUNDANCY_STATE[v.redundancy] as Badge['state'], why, why)
   }
@@ -124,6 +124,7 @@ export function Tree() {
           const i = from + k
           const hh = badges[i]
           const state = stateOf(it)
+          const [head, tail] = it.kind === 'pl' || it.kind === 'sd' ? nameParts(it.name) : [it.name, '']
           return (
           <li
             key={`${it.dg}/${it.kind}/${it.name}`}
@@ -157,13 +158,15 @@ export function Tree() {
           >
             {/* the accessible name is the whole state in words, whatever the width: kind, name, states, what to notice and why */}
             {/* a name too long for the pane is cut (ellipsis), never the state after it: the state word stays whole */}
+            {/* the end of a plex or subdisk name ("-01") stays whole too: the ellipsis is in the middle (rule 241) */}
             <span className="flex min-w-0 items-baseline">
               <span className="min-w-0 truncate" data-testid={`tree-name-${it.name}`}>
                 <span className="mr-1 text-xs text-muted" aria-hidden>{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
                 <span className="sr-only">{KIND_WORDS[it.kind]} </span>
-                {it.name}
-                {it.offline && ' (offline)'}
+                {tail ? head : it.name}
+                {!tail && it.offline && ' (offline)'}
               </span>
+              {tail && <span className="shrink-0 whitespace-pre" data-testid={`tree-tail-${it.name}`}>{tail}{it.offline && ' (offline)'}</span>}
               {state && <span className="shrink-0 whitespace-pre text-xs text-muted" data-testid={`tree-state-${it.name}`}> {state}</span>}
             </span>
             {/* what needs noticing has a line of its own, so no width cuts it off */}

@@ -6,11 +6,11 @@ import { HealthBadge } from './HealthBadge.tsx'
 import { type VolumeHealth, unrepairedMismatches, volumeHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
 import { PATTERN, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
-import { type DrlCaption, drlCaption, staleBytes } from '../views/drl.ts'
+import { type DrlCaption, drlCaption, lostLog, staleBytes } from '../views/drl.ts'
 import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
-import { zoomBy } from '../views/zoom.ts'
+import { useWheelZoom } from '../views/useWheelZoom.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
 /** Vertical space of a volume drawing around its SVG (caption row, border, padding, gap). */
@@ -34,13 +34,14 @@ function byName<T>(o: Record<string, T>): Map<string, T> {
 }
 
 /** A volume's DRL caption and drawing height, by record: made again when its plexes or its DRL map change. */
-const drawn = new WeakMap<GroupView['config']['volumes'][number], { plexes: unknown; dirty: unknown; stale: unknown; drl: DrlCaption | undefined; h: number }>()
-function drawnOf(g: GroupView, ix: ConfigIndex, v: GroupView['config']['volumes'][number], dirty: GroupView['dirty'][string] | undefined) {
+const drawn = new WeakMap<GroupView['config']['volumes'][number], { plexes: unknown; dirty: unknown; stale: unknown; troubleKey: string; drl: DrlCaption | undefined; h: number }>()
+function drawnOf(g: GroupView, ix: ConfigIndex, v: GroupView['config']['volumes'][number], dirty: GroupView['dirty'][string] | undefined, trouble: Trouble, troubleKey: string) {
   const plexes = ix.plexesByVolume.get(v.v_rid)
   const m = drawn.get(v)
-  // without a DRL map there is no caption, whatever the stale maps say
-  if (m && m.plexes === plexes && m.dirty === dirty && (!dirty || m.stale === g.stale)) return m
-  const next = { plexes, dirty, stale: g.stale, drl: drlCaption(v, plexes ?? [], dirty, g.stale), h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP }
+  // without a DRL map there is no caption, whatever the stale maps say (unless its log is lost)
+  if (m && m.plexes === plexes && m.dirty === dirty && m.troubleKey === troubleKey && (!dirty || m.stale === g.stale)) return m
+  const lost = plexes ? lostLog(plexes, (p) => ix.sdsByPlex.get(p.pl_rid) ?? [], trouble) : undefined
+  const next = { plexes, dirty, stale: g.stale, troubleKey, drl: drlCaption(v, plexes ?? [], dirty, g.stale, lost), h: FRAME + CAPTION + 4 + volumeHeight(ix, v) + GAP }
   drawn.set(v, next)
   return next
 }
@@ -82,8 +83,9 @@ export function VolumeView() {
       for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
       const dirtyOf = byName(g.dirty)
+      const troubleKey = [...trouble].join()
       for (const v of ix.volumesByName) {
-        const m = drawnOf(g, ix, v, dirtyOf.size ? dirtyOf.get(v.v_name) : undefined)
+        const m = drawnOf(g, ix, v, dirtyOf.size ? dirtyOf.get(v.v_name) : undefined, trouble, troubleKey)
         out.push({ g, ix, v, drl: m.drl, trouble, h: m.h })
       }
     }
@@ -95,23 +97,8 @@ export function VolumeView() {
     return o
   }, [items, svgW])
   const [from, to] = useVisibleRange(ref, offsets)
-  // Ctrl + wheel zooms around the pointer (a listener of its own: React's wheel handler is passive)
-  const zoomRef = useRef(zoom)
-  zoomRef.current = zoom
-  useEffect(() => {
-    const el = ref.current
-    if (!el) return
-    const wheel = (e: WheelEvent) => {
-      if (!e.ctrlKey) return
-      e.preventDefault()
-      const z = zoomRef.current
-      const box = el.getBoundingClientRect()
-      const f = Math.min(1, Math.max(0, (e.clientX - box.left - 8 - INSET / 2 - PAD) / Math.max(1, svgW - 2 * PAD)))
-      setZoom(zoomBy(z, e.deltaY < 0 ? 1.25 : 0.8, z.from + f * (z.to - z.from)))
-    }
-    el.addEventListener('wheel', wheel, { passive: false })
-    return () => el.removeEventListener('wheel', wheel)
-  }, [svgW])
+  // Ctrl + wheel zooms around the pointer
+  useWheelZoom(ref, zoom, setZoom, (x, box) => (x - box.left - 8 - INSET / 2 - PAD) / Math.max(1, svgW - 2 * PAD))
   return (
     <div className="flex h-full flex-col" data-testid="volume-pane">
       <DrawingHead zoom={zoom} onZoom={setZoom} what="volumes" />
@@ -171,10 +158,11 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
   }
   return (
     <figure data-testid={`volume-${v.v_name}`} aria-label={`volume ${v.v_name} ${v.v_kstate} ${v.v_state}${health ? ` ${health.words}` : ''}`} className={`h-full overflow-hidden rounded border p-2 ${isSel('v', v.v_name) ? 'border-[var(--c-select)]' : 'border-line'}`}>
-      <figcaption className="flex h-6 items-center gap-2 text-sm">
-        <button className="font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
+      {/* one line whatever the width: the badges never wrap over the DRL caption under it (rule 241); the size gives way */}
+      <figcaption className="flex h-6 min-w-0 items-center gap-2 overflow-hidden whitespace-nowrap text-sm">
+        <button className="shrink-0 font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
         <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} />
-        <span className="text-xs text-muted" title={sectorsText(v.v_len)}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
+        <span className="min-w-0 truncate text-xs text-muted" title={`${sectorsText(v.v_len)} · read policy ${v.v_read_pol}`}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
       {drl && <p className="text-xs leading-4 text-fg" data-testid={`dirty-${v.v_name}`} title={drl.hover}>{drl.text}</p>}

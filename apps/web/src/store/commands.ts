@@ -1,5 +1,5 @@
 import type { HistoryItem } from '@plexa/protocol'
-import type { Action } from '../views/actions.ts'
+import { type Action, actionObject, confirmTitle } from '../views/actions.ts'
 import { ApiError, api } from '../net/api.ts'
 import { appStore } from './appStore.ts'
 import { prependHistory } from './applyServerMessage.ts'
@@ -41,13 +41,21 @@ export async function runAction(a: Action, body: Record<string, unknown>): Promi
   const { say, server } = appStore.getState()
   // the task history's newest id now: the task's outcome is the first entry after it with its id
   const after = server.finished.at(-1)?.id ?? 0
+  // the message belongs to what the action was about, and names it (rule 240)
+  const taskOf = (id: string) => {
+    const t = server.tasks[id]
+    return t?.volume ? { dg: t.dg, volume: t.volume } : undefined
+  }
+  const about = actionObject(a, taskOf)
+  const at = about ? { about } : {}
+  const label = confirmTitle(a).replace(/\?$/, '')
   try {
     const r = await api(a.route, a.params as never, body as never)
     // a task it started (202 Accepted) or asked to stop is followed to its outcome
     const task = 'taskId' in r && !('finished' in r) ? { id: r.taskId, after } : undefined
-    say(task ? { text: 'accepted' in r ? a.label : `${a.label}: asked`, tone: 'info', task } : { text: `${a.label}: done`, tone: 'ok' })
+    say(task ? { text: 'accepted' in r ? label : `${label}: asked`, tone: 'info', task, ...at } : { text: `${label}: done`, tone: 'ok', ...at })
   } catch (e) {
-    say({ text: failureWords(a.label, e), tone: 'warning' })
+    say({ text: failureWords(label, e), tone: 'warning', ...at })
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionsFor, confirmTitle } from './actions.ts'
+import { actionObject, actionsFor, confirmTitle } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -44,5 +44,30 @@ describe('rule 171: the confirmation names what it acts on', () => {
     expect(confirmTitle({ ...repair })).toBe('Repair from mirvol-01?')
     expect(confirmTitle({ ...repair, label: 'Repair from this plex', body: { source: 'mirvol-02' } })).toBe('Repair from mirvol-02?')
     expect(confirmTitle({ ...repair, id: 'resync', label: 'Resync', route: 'POST /api/dgs/:dg/volumes/:volume/resync', body: {} })).toBe('Resync mirvol?')
+  })
+})
+
+describe('the object of an action (rule 240) and Replace disk (review item 10)', () => {
+  const c = {
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    plexes: [10, 11].map((rid, i) => ({ pl_rid: rid, pl_name: `vol01-0${i + 1}`, pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] })),
+    subdisks: [{ sd_name: 'disk02-01', sd_pl_name: 'vol01-02', sd_dm_name: 'disk02' }, { sd_name: 'disk02-02', sd_pl_name: 'vol01-01', sd_dm_name: 'disk02' }],
+    disks: [{ dm_name: 'disk02', dm_pub_offset: 4096, dm_pub_len: 126976 }],
+  } as unknown as Config
+  it('names the plex, volume or disk an action is about, and a task control by its task\'s volume', () => {
+    const [det] = actionsFor(c, { dg: 'dg', kind: 'pl', name: 'vol01-02' }, 'admin')
+    expect(actionObject(det!)).toEqual({ dg: 'dg', kind: 'pl', name: 'vol01-02' })
+    const [resyncdisk] = actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'admin')
+    expect(actionObject(resyncdisk!)).toEqual({ dg: 'dg', kind: 'dm', name: 'disk02' })
+    const abort = { id: 'abort', label: 'Abort task', route: 'POST /api/tasks/:task/abort', params: { task: 'task-3' }, body: {}, destructive: true } as const
+    expect(actionObject(abort, (t) => (t === 'task-3' ? { dg: 'dg', volume: 'vol01' } : undefined))).toEqual({ dg: 'dg', kind: 'v', name: 'vol01' })
+    expect(actionObject(abort)).toBeUndefined()
+  })
+  it('offers Replace disk on a disk: a new image of its size, saying which plexes go stale until a resync', () => {
+    const a = Object.fromEntries(actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'admin').map((x) => [x.id, x]))
+    expect(a.replace).toMatchObject({ route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg: 'dg', disk: 'disk02' }, body: { sizeBytes: 131072 * 512 }, destructive: true })
+    expect(a.replace!.warning).toBe('a new blank 64 MiB image takes the place of disk02, whose data is no longer read: vol01-01, vol01-02 are detached and entirely stale until a resync of disk disk02 copies them back')
+    expect(a.replace!.disabled).toBeUndefined()
+    expect(actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'viewer').find((x) => x.id === 'replace')!.disabled).toBe('viewers cannot change anything')
   })
 })

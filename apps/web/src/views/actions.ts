@@ -30,6 +30,31 @@ export function confirmTitle(a: Action): string {
   return `${a.label} ${target}?`
 }
 
+/**
+ * The object an action is about, from its parameters (a plex, a volume, a disk), or for a task
+ * control the volume of the task (`volumeOfTask`); undefined when it names none.
+ */
+export function actionObject(a: Action, volumeOfTask: (task: string) => { dg: string; volume: string } | undefined = () => undefined): Selection | undefined {
+  const { dg, plex, volume, disk, task } = a.params
+  if (dg && plex) return { dg, kind: 'pl', name: plex }
+  if (dg && volume) return { dg, kind: 'v', name: volume }
+  if (dg && disk) return { dg, kind: 'dm', name: disk }
+  const t = task ? volumeOfTask(task) : undefined
+  return t && { dg: t.dg, kind: 'v', name: t.volume }
+}
+
+/**
+ * Replace disk (vxdiskadm replace): a new blank image file of the disk's size takes its place; every
+ * plex with a subdisk there is detached and entirely stale until a resync copies it back.
+ */
+export function replaceDiskAction(c: Config, dg: string, disk: string, disabled?: string): Action {
+  const dm = c.disks.find((d) => d.dm_name === disk)
+  const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
+  const plexes = [...new Set(c.subdisks.filter((s) => s.sd_dm_name === disk && s.sd_pl_name).map((s) => s.sd_pl_name))].sort()
+  const after = plexes.length ? `: ${plexes.join(', ')} ${plexes.length > 1 ? 'are' : 'is'} detached and entirely stale until a resync of disk ${disk} copies ${plexes.length > 1 ? 'them' : 'it'} back` : ': no plex is on it'
+  return { id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg, disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new blank ${Math.round(bytes / 1048576)} MiB image takes the place of ${disk}, whose data is no longer read${after}`, ...(disabled ? { disabled } : {}) }
+}
+
 /** The actions of the selection, pure: the web and its tests compute the same list. */
 export function actionsFor(c: Config, sel: Selection, role: string | undefined): Action[] {
   const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined
@@ -62,6 +87,7 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
   } else if (sel.kind === 'dm') {
     const p = { dg: sel.dg, disk: sel.name }
     out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(viewer ? { disabled: viewer } : {}) })
+    out.push(replaceDiskAction(c, sel.dg, sel.name, viewer))
   }
   return out
 }

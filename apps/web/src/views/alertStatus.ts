@@ -1,6 +1,6 @@
 import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
 import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
-import { groupHealth } from './health.ts'
+import { groupHealth, isWhole } from './health.ts'
 
 /**
  * Whether the problem an alert is about is gone, from what the page knows now (the records, the
@@ -37,10 +37,10 @@ export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab
   const disk = h.disks.get(name)
   if (disk) {
     if (disk.status !== 'ok') return undefined
-    return disk.volumes.every((v) => h.volumes.get(v)?.redundancy === 'full') ? `disk ${name} works and ${disk.volumes.length ? `${disk.volumes.join(', ')} ${disk.volumes.length > 1 ? 'have' : 'has'} full redundancy` : 'holds no volume'}` : undefined
+    return disk.volumes.every((v) => isWhole(h.volumes.get(v)?.redundancy)) ? `disk ${name} works and ${disk.volumes.length ? `${disk.volumes.join(', ')} ${disk.volumes.length > 1 ? 'have' : 'has'} full redundancy` : 'holds no volume'}` : undefined
   }
   const volume = h.volumes.get(name)
-  if (!volume || volume.redundancy !== 'full') return undefined
+  if (!volume || !isWhole(volume.redundancy)) return undefined
   if (a.code !== 'VM_NOTSYNCED') return `volume ${name} has full redundancy again`
   const mended = [...finished].reverse().find((t) => t.dg === a.dg && t.volumes.includes(name) && t.finishedAt >= a.lastAt && t.outcome === 'ok' && (t.kind === 'resync' || t.kind === 'repair' || (t.kind === 'verify' && t.verify?.mismatchCount === 0)))
   return mended ? `a ${mended.kind} of ${name} finished ok since (task ${mended.taskId})` : undefined

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { PlRecord, VRecord } from '@plexa/engine'
-import { drlCaption, staleBytes } from './drl.ts'
+import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
+import { drlCaption, lostLog, staleBytes } from './drl.ts'
 
 const v = { v_name: 'mirvol', v_len: 524288 } as VRecord
 const plex = (name: string, state: string, kstate = 'ENABLED', log = false) => ({ pl_name: name, pl_state: state, pl_kstate: kstate, pl_log_sd: log ? `${name}-log` : '', pl_sd_num: 1 }) as PlRecord
@@ -19,6 +19,15 @@ describe('drlCaption', () => {
   })
   it('reads clean once the log has been cleaned', () => {
     expect(drlCaption(v, [plex('mirvol-01', 'ACTIVE'), plex('mirvol-03', 'LOG', 'ENABLED', true)], { regionSectors: REGION, regions: [], recoveryBytes: 0 }, {})?.text).toBe('DRL: clean, no dirty region; a crash recovery would copy nothing')
+  })
+  it('says the log is lost and a crash would need a full resync when its log plex is on a failed disk (rule 238)', () => {
+    const plexes = [plex('mirvol-01', 'ACTIVE'), plex('mirvol-02', 'ACTIVE'), plex('mirvol-03', 'LOG', 'ENABLED', true)]
+    const sds = (p: PlRecord) => [{ sd_dm_name: p.pl_name === 'mirvol-03' ? 'disk05' : 'disk01' }] as SdRecord[]
+    const lost = lostLog(plexes, sds, new Map([['disk05', 'failed']]))
+    expect(lost).toBe('log plex mirvol-03 is on failed disk disk05')
+    expect(drlCaption(v, plexes, { regionSectors: REGION, regions: [], recoveryBytes: 0 }, {}, lost)?.text).toBe('DRL: log lost (log plex mirvol-03 is on failed disk disk05); a crash now would need a full resync of mirvol (256 MiB), not only its dirty regions')
+    expect(lostLog(plexes, sds, new Map([['disk01', 'failed']]))).toBeUndefined()
+    expect(lostLog([plexes[0]!, plex('mirvol-03', 'IOFAIL', 'DETACHED', true)], sds, new Map())).toBe('log plex mirvol-03 is DETACHED IOFAIL')
   })
   it('says nothing for a volume without a DRL log plex', () => {
     expect(drlCaption(v, [plex('mirvol-01', 'ACTIVE'), plex('mirvol-02', 'ACTIVE')], { regionSectors: REGION, regions: [1], recoveryBytes: 0 }, {})).toBeUndefined()

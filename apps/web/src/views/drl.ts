@@ -1,4 +1,4 @@
-import type { PlRecord, VRecord } from '@plexa/engine'
+import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
 import type { GroupView } from '@plexa/protocol'
 import { SECTOR, formatBytes } from './units.ts'
 
@@ -27,12 +27,29 @@ const HOVER =
   '(attach or resync), counted separately.'
 
 /**
- * The caption of a volume's DRL: how many regions are dirty, the bytes a crash recovery would copy
- * now, and why that is 0 while a stale plex waits for a copy of its own. Undefined for a volume
- * with no DRL log plex.
+ * Why a volume's dirty region log cannot be used, or undefined while one of its log plexes can:
+ * every log plex is on a failed or removed disk (`trouble`, by disk name) or not ENABLED (rule 238).
  */
-export function drlCaption(v: VRecord, plexes: readonly PlRecord[], dirty: Dirty | undefined, stale: GroupView['stale']): DrlCaption | undefined {
+export function lostLog(plexes: readonly PlRecord[], sdsOf: (p: PlRecord) => readonly SdRecord[], trouble: ReadonlyMap<string, string>): string | undefined {
+  const why: string[] = []
+  for (const p of plexes) {
+    if (p.pl_log_sd === '') continue
+    const on = [...new Set(sdsOf(p).map((s) => s.sd_dm_name).filter((d) => trouble.has(d)))]
+    if (on.length) why.push(`log plex ${p.pl_name} is on ${on.map((d) => `${trouble.get(d)} disk ${d}`).join(', ')}`)
+    else if (p.pl_kstate !== 'ENABLED') why.push(`log plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`)
+    else return undefined
+  }
+  return why.length ? why.join('; ') : undefined
+}
+
+/**
+ * The caption of a volume's DRL: how many regions are dirty, the bytes a crash recovery would copy
+ * now, and why that is 0 while a stale plex waits for a copy of its own; with its log lost (`lost`,
+ * from lostLog), that a crash would need a full resync. Undefined for a volume with no DRL log plex.
+ */
+export function drlCaption(v: VRecord, plexes: readonly PlRecord[], dirty: Dirty | undefined, stale: GroupView['stale'], lost?: string): DrlCaption | undefined {
   const hasLog = plexes.some((p) => p.pl_log_sd !== '')
+  if (hasLog && lost) return { text: `DRL: log lost (${lost}); a crash now would need a full resync of ${v.v_name} (${formatBytes(v.v_len * SECTOR)}), not only its dirty regions`, hover: HOVER }
   if (!hasLog || !dirty) return undefined
   const n = dirty.regions.length
   const active = plexes.filter((p) => p.pl_state === 'ACTIVE' && p.pl_kstate === 'ENABLED').length

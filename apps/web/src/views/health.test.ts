@@ -8,12 +8,12 @@ import type { Action } from './actions.ts'
 import { applyChanges } from '../store/applyServerMessage.ts'
 
 describe('groupHealth', () => {
-  it('calls every volume of a healthy group fully redundant, a single-plex one as designed', () => {
+  it('calls every mirror of a healthy group fully redundant, a single-plex one not mirrored, never full redundancy (rule 237)', () => {
     const h = groupHealth(demo(), [])
     expect([...h.volumes.values()].map((v) => [v.volume, v.redundancy, v.words])).toEqual([
       ['mir', 'full', 'full redundancy: 2 copies'],
       ['ms', 'full', 'full redundancy: 2 copies'],
-      ['cat', 'full', 'full redundancy as designed (not mirrored)'],
+      ['cat', 'unmirrored', 'not mirrored: 1 copy, no redundancy'],
     ])
     expect([...h.disks.values()].every((d) => d.status === 'ok')).toBe(true)
   })
@@ -24,7 +24,7 @@ describe('groupHealth', () => {
     expect(h.volumes.get('mir')).toMatchObject({ redundancy: 'none', words: 'no redundancy: 1 of 2 copies healthy' })
     expect(h.volumes.get('ms')).toMatchObject({ redundancy: 'none', problems: ['plex ms-02 is on failed disk disk02'] })
     expect(h.plexes.get('ms-02')).toMatchObject({ failedDisks: ['disk02'] })
-    expect(h.volumes.get('cat')!.redundancy).toBe('full')
+    expect(h.volumes.get('cat')!.redundancy).toBe('unmirrored')
     expect(h.disks.get('disk02')).toMatchObject({ status: 'failed', reason: 'fails reads and writes (lab)', volumes: ['mir', 'ms'] })
   })
 
@@ -49,6 +49,35 @@ describe('groupHealth', () => {
   })
 })
 
+describe('health words say what the engine knows (rules 237-239)', () => {
+  it('237: a concat or stripe volume is not mirrored, counted apart in the strip, and needs no attention', () => {
+    const g = group([{ name: 'cat-01', vol: 'cat', disks: ['disk01'] }, { name: 'str-01', vol: 'str', disks: ['disk01', 'disk02', 'disk03'] }], [{ name: 'cat' }, { name: 'str' }])
+    const h = groupHealth(g, [])
+    expect([...h.volumes.values()].map((v) => [v.redundancy, v.words])).toEqual([['unmirrored', 'not mirrored: 1 copy, no redundancy'], ['unmirrored', 'not mirrored: 1 copy, no redundancy']])
+    expect(stripCounts(g, [], []).byRedundancy).toMatchObject({ full: 0, unmirrored: 2 })
+    expect(attention([g], { enabled: true, disks: [], loads: [] }, [])).toEqual([])
+  })
+  it('238: a volume whose DRL log plex is on a failed disk says its log is lost, and the overview lists it', () => {
+    const lab = { enabled: true, disks: [{ dg: 'dg', disk: 'disk03', failed: 'both' as const, latencyMs: 0 }], loads: [] }
+    const g = group([{ name: 'mir-01', vol: 'mir', disks: ['disk01'] }, { name: 'mir-02', vol: 'mir', disks: ['disk02'] }, { name: 'mir-03', vol: 'mir', disks: ['disk03'], log: true }], [{ name: 'mir' }])
+    const mir = groupHealth(g, lab.disks).volumes.get('mir')!
+    expect(mir).toMatchObject({ redundancy: 'full', words: 'full redundancy: 2 copies; DRL log lost', logLost: 'plex mir-03 is on failed disk disk03: its dirty region log is lost, a crash would need a full resync of mir' })
+    const items = attention([g], lab, [])
+    expect(items.map((i) => [i.key, i.severity])).toEqual([['dg/dm/disk03', 'critical'], ['dg/v/mir', 'warning']])
+    expect(items[1]!.text).toBe('volume mir: plex mir-03 is on failed disk disk03: its dirty region log is lost, a crash would need a full resync of mir')
+    expect(groupHealth(g, []).volumes.get('mir')!.logLost).toBeUndefined()
+  })
+  it('239: a mirror left SYNC (an aborted forced resync) has no redundancy until a resync completes, and the overview offers it', () => {
+    const g = demo()
+    ;(g.config.volumes[1] as { v_state: string }).v_state = 'SYNC'
+    const ms = groupHealth(g, []).volumes.get('ms')!
+    expect(ms).toMatchObject({ redundancy: 'none', words: 'no redundancy: 2 copies, not known to agree (volume SYNC)' })
+    expect(ms.problems[0]).toBe('volume ms is SYNC: its plexes are not known to hold the same data until a resync of it completes')
+    expect(stripCounts(g, [], []).byRedundancy).toMatchObject({ full: 1, none: 1 })
+    expect(attention([g], { enabled: true, disks: [], loads: [] }, [])).toMatchObject([{ key: 'dg/v/ms', severity: 'critical', fix: { kind: 'resync-volume', volume: 'ms' } }])
+  })
+})
+
 describe('attention', () => {
   it('keeps a resolved alert listed, with why, after every live problem (rule 141)', () => {
     const a = (id: number, severity: 'critical' | 'warning'): Alert => ({ id, dg: 'dg', severity, code: 'VM_IO', message: `m${id}`, at: 1, lastAt: 1, count: 1 })
@@ -63,7 +92,7 @@ describe('attention', () => {
     const items = attention([g], lab, alerts)
     expect(items.map((i) => i.fix)).toEqual([{ kind: 'restore-disk', disk: 'disk02' }, { kind: 'none' }, { kind: 'none' }, { kind: 'ack', alert: 4 }])
     expect(items[0]!.text).toBe('disk disk02 failed: fails reads and writes (lab); affects mir, ms')
-    expect(stripCounts(g, lab.disks, [])).toMatchObject({ byRedundancy: { full: 1, none: 2 }, failedDisks: ['disk02'] })
+    expect(stripCounts(g, lab.disks, [])).toMatchObject({ byRedundancy: { full: 0, unmirrored: 1, none: 2 }, failedDisks: ['disk02'] })
   })
 })
 
@@ -129,11 +158,11 @@ describe('unrepairedMismatches', () => {
     expect(mir.redundancy).toBe('differ')
     expect(mir.problems.some((p) => p.includes('task-1'))).toBe(true)
     expect(withMismatches(groupHealth(g, []), differ).volumes.get('ms')!.redundancy).toBe('full')
-    expect(stripCounts(g, [], [], differ).byRedundancy).toMatchObject({ full: 2, differ: 1 })
+    expect(stripCounts(g, [], [], differ).byRedundancy).toMatchObject({ full: 1, unmirrored: 1, differ: 1 })
     // mended: nothing differs any more
     const mended = unrepairedMismatches([t(1, 'verify', 2), t(2, 'repair'), t(3, 'verify', 0)])
     expect(withMismatches(groupHealth(g, []), mended).volumes.get('mir')!.redundancy).toBe('full')
-    expect(stripCounts(g, [], [], mended).byRedundancy).toMatchObject({ full: 3, differ: 0 })
+    expect(stripCounts(g, [], [], mended).byRedundancy).toMatchObject({ full: 2, unmirrored: 1, differ: 0 })
   })
 })
 

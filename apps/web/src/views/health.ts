@@ -11,14 +11,22 @@ import { type ConfigIndex, indexConfig } from './layout.ts'
  * A volume's redundancy counts its *healthy copies*: data plexes ENABLED ACTIVE, complete, on no
  * failed disk. A mirror down to one is "no redundancy"; a mirror that lost a copy but keeps two or
  * more is "degraded"; no healthy copy (or the volume detached) is "failed"; a volume built of one
- * plex has full redundancy as designed, and says "not mirrored".
+ * data plex (a concat or a stripe) has no redundancy by design: it is "not mirrored", never "full
+ * redundancy" (rule 237). A mirror in read-writeback (SYNC, NEEDSYNC) has no redundancy: its
+ * copies are not known to agree until a resync of it completes (rule 239).
  */
-export type Redundancy = 'full' | 'differ' | 'degraded' | 'none' | 'failed' | 'stopped'
+export type Redundancy = 'full' | 'unmirrored' | 'differ' | 'degraded' | 'none' | 'failed' | 'stopped'
 
-export const REDUNDANCY_ORDER: Redundancy[] = ['failed', 'none', 'differ', 'degraded', 'stopped', 'full']
+export const REDUNDANCY_ORDER: Redundancy[] = ['failed', 'none', 'differ', 'degraded', 'stopped', 'unmirrored', 'full']
+
+/** A volume as whole as its layout makes it: every copy it has is healthy (a mirror with full redundancy, or an unmirrored volume whose one copy works). */
+export function isWhole(r: Redundancy | undefined): boolean {
+  return r === 'full' || r === 'unmirrored'
+}
 
 export const REDUNDANCY_WORDS: Record<Redundancy, string> = {
   full: 'full redundancy',
+  unmirrored: 'not mirrored',
   differ: 'mirrors differ',
   degraded: 'degraded',
   none: 'no redundancy',
@@ -27,8 +35,8 @@ export const REDUNDANCY_WORDS: Record<Redundancy, string> = {
 }
 
 /** The state colour of each redundancy (the theme's state variables: colour, words and icon agree). */
-export const REDUNDANCY_STATE: Record<Redundancy, StateKey> = { full: 'ok', differ: 'failed', degraded: 'stale', none: 'failed', failed: 'failed', stopped: 'offline' }
-export const REDUNDANCY_ICON: Record<Redundancy, string> = { full: '✓', differ: '≠', degraded: '▲', none: '⚠', failed: '✕', stopped: '■' }
+export const REDUNDANCY_STATE: Record<Redundancy, StateKey> = { full: 'ok', unmirrored: 'offline', differ: 'failed', degraded: 'stale', none: 'failed', failed: 'failed', stopped: 'offline' }
+export const REDUNDANCY_ICON: Record<Redundancy, string> = { full: '✓', unmirrored: '○', differ: '≠', degraded: '▲', none: '⚠', failed: '✕', stopped: '■' }
 
 export interface VolumeHealth {
   volume: string
@@ -39,6 +47,8 @@ export interface VolumeHealth {
   words: string
   /** Why, in sentences: "plex mirvol-02 is DETACHED IOFAIL", "plex msvol-02 is on failed disk disk02". */
   problems: string[]
+  /** Its DRL log plex cannot be used (on a failed or removed disk, or not ENABLED): why. A crash now needs a full resync (rule 238). */
+  logLost?: string
 }
 
 /**
@@ -224,6 +234,7 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
   const staleOf: number[] = []
   let healthy = 0
   let copies = 0
+  let logLost: string | undefined
   for (const p of plexes) {
     const sds = ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS
     sdsOf.push(sds)
@@ -240,19 +251,29 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
     else if (!log && st !== 0 && v.v_kstate === 'ENABLED') problem = `plex ${p.pl_name} has ${st < 0 ? 'all' : st} stale region${st !== 1 ? 's' : ''}`
     if (failedDisks.length) problem = `${problem ? `${problem}; it` : `plex ${p.pl_name}`} is on failed disk ${failedDisks.join(', ')}`
     if (p.pl_tutil[0] && !problem && !log) problem = `plex ${p.pl_name} is being worked on (${p.pl_tutil[0]})`
+    if (log && problem && v.v_kstate === 'ENABLED') {
+      problem = `${problem}: its dirty region log is lost, a crash would need a full resync of ${v.v_name}`
+      logLost ??= problem
+    }
     plexHealth.push(new PlexState(p.pl_name, v.v_name, failedDisks, problem, sds))
     if (problem) problems.push(problem)
     else if (!log) healthy++
   }
+  // read-writeback (a forced resync, a crash recovery, aborted or running): the copies are not
+  // known to hold the same data until a resync of the volume completes
+  const unsynced = v.v_kstate === 'ENABLED' && copies > 1 && healthy > 0 && v.v_state !== 'ACTIVE' && v.v_state !== 'CLEAN'
+  if (unsynced) problems.unshift(`volume ${v.v_name} is ${v.v_state}: its plexes are not known to hold the same data until a resync of it completes`)
   let redundancy: Redundancy
   if (v.v_kstate === 'DISABLED') redundancy = 'stopped'
   else if (v.v_kstate === 'DETACHED' || healthy === 0) redundancy = 'failed'
-  else if (healthy === copies) redundancy = 'full'
+  else if (unsynced) redundancy = 'none'
+  else if (healthy === copies) redundancy = copies === 1 ? 'unmirrored' : 'full'
   else if (healthy === 1) redundancy = 'none'
   else redundancy = 'degraded'
   const of = `${healthy} of ${copies} ${copies === 1 ? 'copy' : 'copies'} healthy`
-  const words = redundancy === 'full' ? (copies === 1 ? 'full redundancy as designed (not mirrored)' : `full redundancy: ${copies} copies`) : redundancy === 'stopped' ? 'stopped' : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
-  return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, bad: key, health: { volume: v.v_name, redundancy, healthy, copies, words, problems } }
+  const base = redundancy === 'full' ? `full redundancy: ${copies} copies` : redundancy === 'unmirrored' ? 'not mirrored: 1 copy, no redundancy' : redundancy === 'stopped' ? 'stopped' : unsynced ? `no redundancy: ${copies} copies, not known to agree (volume ${v.v_state})` : `${REDUNDANCY_WORDS[redundancy]}: ${of}`
+  const words = logLost ? `${base}; DRL log lost` : base
+  return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, bad: key, health: { volume: v.v_name, redundancy, healthy, copies, words, problems, ...(logLost ? { logLost } : {}) } }
 }
 
 function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
@@ -339,6 +360,8 @@ export interface AttentionItem {
   resolved?: string
   /** For a disk resync: the volumes it covers, each also listed with a resync of its own (rule 174). */
   covers?: string[]
+  /** For a volume that waits for a failed disk (no fix of its own): that disk, fixed by its own item (rule 240). */
+  waitsFor?: string[]
   fix:
     | { kind: 'resync-volume'; volume: string }
     | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string }
@@ -376,9 +399,15 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}`, fix })
     }
     for (const v of h.volumes.values()) {
-      if (v.redundancy === 'full' || v.redundancy === 'stopped') continue
-      const failedDisk = h.plexesOf(v.volume).some((p) => p.failedDisks.length)
-      out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, fix: failedDisk ? { kind: 'none' } : { kind: 'resync-volume', volume: v.volume } })
+      if (v.redundancy === 'stopped') continue
+      const failedDisks = [...new Set(h.plexesOf(v.volume).flatMap((p) => p.failedDisks))]
+      const fix: Pick<AttentionItem, 'fix' | 'waitsFor'> = failedDisks.length ? { fix: { kind: 'none' }, waitsFor: failedDisks } : { fix: { kind: 'resync-volume', volume: v.volume } }
+      if (isWhole(v.redundancy)) {
+        // whole, but without its log: a crash would copy the whole volume (rule 238)
+        if (v.logLost) out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: 'warning', text: `volume ${v.volume}: ${v.logLost}`, ...fix })
+        continue
+      }
+      out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, ...fix })
     }
   }
   coverByDiskResync(out, groups, lab)
@@ -440,7 +469,7 @@ export function stripCounts(g: GroupView, lab: LabView['disks'], taskGroups: rea
   const h = groupHealth(g, lab)
   let counts = countsCache.get(h)
   if (!counts) {
-    const byRedundancy: Record<Redundancy, number> = { full: 0, differ: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
+    const byRedundancy: Record<Redundancy, number> = { full: 0, unmirrored: 0, differ: 0, degraded: 0, none: 0, failed: 0, stopped: 0 }
     for (const v of h.volumes.values()) byRedundancy[v.redundancy]++
     let stalePlexes = 0
     for (const p of h.plexes.values()) if (p.problem) stalePlexes++

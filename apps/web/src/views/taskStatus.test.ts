@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { FinishedTask, TaskView } from '@plexa/protocol'
-import { taskStatus } from './taskStatus.ts'
+import { isShownFor, taskStatus } from './taskStatus.ts'
 
 const done = (over: Partial<FinishedTask>): FinishedTask => ({ id: 5, taskId: 'task-3', dg: 'dg', kind: 'resync', target: 'disk disk02', volumes: ['mir', 'ms'], outcome: 'ok', finishedAt: 2, doneBytes: 1048576, totalBytes: 4194304, ...over })
 const running = { 'task-3': { taskId: 'task-3', dg: 'dg', kind: 'resync', volume: 'mir', doneBytes: 1, totalBytes: 4, phase: 'copying', rate: 1, etaSeconds: 3, throttle: 0 } as unknown as TaskView }
@@ -25,5 +25,18 @@ describe('taskStatus (rule 143)', () => {
 
   it('says a message without a task as it is', () => {
     expect(taskStatus({ text: 'Detach: done', tone: 'ok' }, {}, [])).toEqual({ text: 'Detach: done', tone: 'ok' })
+  })
+})
+
+describe('isShownFor (rule 240)', () => {
+  const about = { dg: 'dg', kind: 'v' as const, name: 'mir' }
+  it('shows the last action\'s line under the object it was about, or where nothing is selected, never under another object', () => {
+    expect(isShownFor({ ...m, about }, about)).toBe(true)
+    expect(isShownFor({ ...m, about }, undefined)).toBe(true)
+    expect(isShownFor({ ...m, about }, { dg: 'dg', kind: 'v', name: 'data' })).toBe(false)
+    expect(isShownFor({ ...m, about }, { dg: 'dg', kind: 'dm', name: 'mir' })).toBe(false)
+    expect(isShownFor({ ...m, about }, { dg: 'dg2', kind: 'v', name: 'mir' })).toBe(false)
+    // a message about no object (a task control of a task that is gone) is global
+    expect(isShownFor(m, { dg: 'dg', kind: 'v', name: 'data' })).toBe(true)
   })
 })

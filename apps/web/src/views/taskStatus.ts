@@ -1,4 +1,5 @@
 import type { FinishedTask, TaskView } from '@plexa/protocol'
+import type { Selection } from '../store/appStore.ts'
 import { type Tone, describeTask, taskTone } from './describeEvent.ts'
 
 /** What the last action came to, as the actions bar says it; a started task is followed to its end. */
@@ -7,6 +8,17 @@ export interface ActionMessage {
   tone: Tone
   /** The task it started, and the newest task-history id when it started (ids restart with a server; history ids do not). */
   task?: { id: string; after: number }
+  /** The object it was about; undefined for one about none (a task control of a task of no volume). */
+  about?: Selection
+}
+
+/**
+ * Whether the actions bar of `selection` shows the message (rule 240): under the object it was
+ * about, or where nothing is selected (the bar of no object), never under another object.
+ */
+export function isShownFor(m: ActionMessage, selection: Selection | undefined): boolean {
+  if (!m.about || !selection) return true
+  return m.about.dg === selection.dg && m.about.kind === selection.kind && m.about.name === selection.name
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { applyChanges } from '../store/applyServerMessage.ts'
 import { demo } from './testGroups.ts'
-import { treeRows } from './treeRows.ts'
+import { nameParts, treeRows } from './treeRows.ts'
 
 describe('treeRows (rule 196)', () => {
   const rows = (g: ReturnType<typeof demo>) => treeRows(g).map((r) => `${'  '.repeat(r.depth)}${r.kind} ${r.name}`)
@@ -25,4 +25,14 @@ describe('treeRows (rule 196)', () => {
     // and the same rows as made from scratch
     expect(after).toEqual(treeRows({ ...next, config: structuredClone(next.config) }))
   })
+})
+
+describe('nameParts (rule 241)', () => {
+  it.each([
+    ['datavol-01', ['datavol', '-01']],
+    ['disk03-02', ['disk03', '-02']],
+    ['mirvol', ['mirvol', '']],
+    ['mirvol-02-a-plex-name-longer-than-the-objects-pane', ['mirvol-02-a-plex-name-longer-than-the-objects-pane', '']],
+    ['-01', ['-01', '']],
+  ])('splits %s into the head that gives way and the tail that stays', (name, parts) => expect(nameParts(name)).toEqual(parts))
 })

@@ -73,3 +73,13 @@ export function treeRows(g: GroupView): TreeRow[] {
   latest.set(dg, built)
   return rows
 }
+
+/**
+ * A name split where a narrow pane may cut it (rule 241): the head gives way with an
+ * ellipsis, the tail that tells siblings apart ("-01" of datavol-01, "-02" of disk03-02) stays
+ * whole, so two plexes of one volume never look the same ("datav…-01", "datav…-02").
+ */
+export function nameParts(name: string): [head: string, tail: string] {
+  const m = /-[^-]{1,3}$/.exec(name)
+  return m && m.index > 0 ? [name.slice(0, m.index), m[0]] : [name, '']
+}
