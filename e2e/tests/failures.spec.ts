@@ -31,7 +31,7 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   // the overview: what needs attention and what fixes it
   await page.getByRole('tab', { name: 'Overview' }).click()
   await expect(page.getByTestId('attention-demodg/dm/disk02')).toContainText('affects mirvol, msvol')
-  await expect(page.getByTestId('attention-demodg/dm/disk02').getByRole('button')).toHaveText('Restore disk disk02 (lab)')
+  await expect(page.getByTestId('attention-demodg/dm/disk02').getByRole('button')).toHaveText(['Restore disk disk02 (lab)', 'Replace disk disk02'])
   await shots(page, info, 'overview-failed-disk')
   // a flood of routine events: twice what the event log holds
   await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })

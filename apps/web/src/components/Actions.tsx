@@ -6,6 +6,7 @@ import { type Action, actionsFor } from '../views/actions.ts'
 import { useFlipFocus } from '../views/useFlipFocus.ts'
 import { isShownFor, taskStatus } from '../views/taskStatus.ts'
 import { TONE } from '../views/tone.ts'
+import { diskFailureEffect, groupHealth } from '../views/health.ts'
 import { NOT_LIVE } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
 
@@ -29,7 +30,7 @@ export function Actions() {
         </GuardedButton>
       ))}
       {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
-      {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} live={live} toolbar={toolbar} />}
+      {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} effect={() => diskFailureEffect(groupHealth(group, lab.disks), selection.name)} live={live} toolbar={toolbar} />}
       {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} live={live} toolbar={toolbar} />}
       <ActionStatus />
     </div>
@@ -48,7 +49,7 @@ function ActionStatus() {
 }
 
 /** A lab fault injection, confirmed like any dangerous action (Cancel has the focus). */
-function labFailAction(dg: string, disk: string): Action {
+function labFailAction(dg: string, disk: string, effect: string[]): Action {
   return {
     id: 'labfail',
     label: 'Lab: fail disk',
@@ -56,16 +57,16 @@ function labFailAction(dg: string, disk: string): Action {
     params: { dg, disk },
     body: { mode: 'both' },
     destructive: true,
-    warning: `every read and write of ${disk} will fail until it is restored: plexes on it are detached at their next I/O`,
+    warning: `every read and write of ${disk} will fail until it is restored: plexes on it are detached at their next I/O; ${effect.length ? effect.join('; ') : 'no volume is on it'}`,
     noDryRun: 'a lab fault injection has no dry run: it fails the disk (reads and writes) at once',
   }
 }
 
-function LabDisk({ dg, disk, failed, live, toolbar }: { dg: string; disk: string; failed: string; live: boolean; toolbar: RefObject<HTMLDivElement | null> }) {
+function LabDisk({ dg, disk, failed, effect, live, toolbar }: { dg: string; disk: string; failed: string; effect: () => string[]; live: boolean; toolbar: RefObject<HTMLDivElement | null> }) {
   const flip = useFlipFocus(failed === 'none' ? 'ok' : 'failed', toolbar)
   const why = live ? undefined : NOT_LIVE
   return failed === 'none' ? (
-    <LabButton key="fail" why={why} tone="border-red-500 text-red-700 dark:text-red-300" flip={flip} onClick={() => appStore.getState().confirm(labFailAction(dg, disk))}>Lab: fail disk</LabButton>
+    <LabButton key="fail" why={why} tone="border-red-500 text-red-700 dark:text-red-300" flip={flip} onClick={() => appStore.getState().confirm(labFailAction(dg, disk, effect()))}>Lab: fail disk</LabButton>
   ) : (
     <LabButton key="restore" why={why} tone="border-green-600 text-green-700 dark:text-green-300" flip={flip} onClick={() => void runAction({ id: 'labrestore', label: 'Lab: restore disk', route: 'POST /api/lab/dgs/:dg/disks/:disk/restore', params: { dg, disk }, body: {}, destructive: false }, {})}>Lab: restore disk</LabButton>
   )

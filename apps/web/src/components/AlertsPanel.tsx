@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react'
 import type { Alert } from '@plexa/protocol'
-import { useApp } from '../store/appStore.ts'
+import { appStore, useApp } from '../store/appStore.ts'
+import type { Action } from '../views/actions.ts'
 import { ackAlert, ackAlerts, failureWords } from '../store/commands.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
@@ -8,10 +9,25 @@ import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
 import { GuardedButton } from './GuardedButton.tsx'
 
+/** Acknowledge all, confirmed when critical alerts whose problem lasts are among them: the safe choice (Cancel) has the focus. */
+function ackAllAction(open: Alert[], lasting: Alert[]): Action {
+  return {
+    id: 'ackall',
+    label: 'Acknowledge all',
+    route: 'POST /api/alerts/ack',
+    params: {},
+    body: { ids: open.map((a) => a.id) },
+    destructive: true,
+    warning: `${lasting.length} critical alert${lasting.length > 1 ? 's' : ''} whose problem lasts (${lasting.map((a) => `#${a.id} ${a.code}`).join(', ')}) leave${lasting.length > 1 ? '' : 's'} the banner and the count, though the problem stays`,
+    noDryRun: `acknowledging has no dry run: it marks the ${open.length} open alert${open.length > 1 ? 's' : ''} seen (audited) and changes nothing else`,
+  }
+}
+
 /**
  * Every alert until an administrator acknowledges it: the live problems first (critical first),
  * then the resolved ones (the problem is gone, in words why, no longer red), then the
- * acknowledged. "Acknowledge all" acknowledges the open alerts listed here, in one audited call.
+ * acknowledged. "Acknowledge all" acknowledges the open alerts listed here, in one audited call, after a
+ * confirmation when a critical one's problem lasts.
  */
 export function AlertsPanel() {
   const alertMap = useApp((s) => s.server.alerts)
@@ -23,12 +39,14 @@ export function AlertsPanel() {
     return Object.values(alertMap).sort((a, b) => rank(a) - rank(b) || b.lastAt - a.lastAt)
   }, [alertMap, resolved])
   const open = alerts.filter((a) => !a.acked)
+  // critical alerts whose problem lasts: acknowledging them all at once is confirmed first
+  const lasting = open.filter((a) => a.severity === 'critical' && !resolved.has(a.id))
   const ack = (p: Promise<void>) => void p.then(() => setError(undefined), (e: unknown) => setError(failureWords('Acknowledge', e)))
   return (
     <section aria-label="alerts" className="h-full overflow-auto p-1 text-xs">
       <div className="mb-1 flex flex-wrap items-center gap-2">
         <span data-testid="alerts-summary">{open.length} open{resolved.size ? `, ${resolved.size} of them resolved` : ''}</span>
-        <GuardedButton why={why ?? (open.length ? undefined : 'no open alert')} testId="ack-all" title={`acknowledge the ${open.length} open alert(s) listed here`} onClick={() => ack(ackAlerts(open.map((a) => a.id)))}>
+        <GuardedButton why={why ?? (open.length ? undefined : 'no open alert')} testId="ack-all" title={`acknowledge the ${open.length} open alert(s) listed here`} onClick={() => (lasting.length ? appStore.getState().confirm(ackAllAction(open, lasting)) : ack(ackAlerts(open.map((a) => a.id))))}>
           Acknowledge all ({open.length})
         </GuardedButton>
       </div>

@@ -66,14 +66,13 @@ export function Overview() {
       <h2 className="mb-2 font-semibold">Needs attention</h2>
       {error && <p role="alert" className="text-danger">{error}</p>}
       {items.length === 0 && <p data-testid="all-well">✓ Nothing needs attention: {unmirrored.length ? 'every mirrored volume has full redundancy' : 'every volume has full redundancy'}, every disk works, no alert is open.</p>}
-      {unmirrored.length > 0 && <p data-testid="unmirrored" className="mb-2">○ Not mirrored, no redundancy by design (a disk failure under it loses its data): {unmirrored.join(', ')}.</p>}
       <ul className="space-y-1">
         {items.map((it) => {
           const f = fix(it)
           return (
-            <li key={it.key} data-testid={`attention-${it.key}`} data-resolved={it.resolved ? 'true' : undefined} className={`flex items-center gap-2 rounded border border-line p-1 ${TONE[it.resolved ? 'ok' : it.severity].text}`}>
+            <li key={it.key} data-testid={`attention-${it.key}`} data-resolved={it.resolved ? 'true' : undefined} className={`flex flex-wrap items-center gap-2 rounded border border-line p-1 ${TONE[it.resolved ? 'ok' : it.severity].text}`}>
               <span aria-hidden>{TONE[it.resolved ? 'ok' : it.severity].icon}</span>
-              <span className="flex-1"><strong>{it.resolved ? 'RESOLVED ' : ''}{it.severity.toUpperCase()}</strong> {it.text}{it.resolved && <span className="block">resolved: {it.resolved}; acknowledge it to clear it</span>}</span>
+              <span className="min-w-[16rem] flex-1"><strong>{it.resolved ? 'RESOLVED ' : ''}{it.severity.toUpperCase()}</strong> {it.text}{it.resolved && <span className="block">resolved: {it.resolved}; acknowledge it to clear it</span>}</span>
               {f && (
                 <GuardedButton why={why} title={f.label} onClick={f.run}>
                   {f.label}
@@ -90,6 +89,8 @@ export function Overview() {
           )
         })}
       </ul>
+      {/* after what needs attention: no problem, but no redundancy either (rule 237) */}
+      {unmirrored.length > 0 && <p data-testid="unmirrored" className="mt-2">○ Not mirrored, no redundancy by design (a disk failure under it loses its data): {unmirrored.join(', ')}.</p>}
     </section>
   )
 }

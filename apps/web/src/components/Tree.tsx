@@ -159,14 +159,15 @@ export function Tree() {
             {/* the accessible name is the whole state in words, whatever the width: kind, name, states, what to notice and why */}
             {/* a name too long for the pane is cut (ellipsis), never the state after it: the state word stays whole */}
             {/* the end of a plex or subdisk name ("-01") stays whole too: the ellipsis is in the middle (rule 241) */}
+            {/* (the name is said whole once: head and tail are two boxes, which the accessible name would part) */}
             <span className="flex min-w-0 items-baseline">
-              <span className="min-w-0 truncate" data-testid={`tree-name-${it.name}`}>
-                <span className="mr-1 text-xs text-muted" aria-hidden>{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
-                <span className="sr-only">{KIND_WORDS[it.kind]} </span>
-                {tail ? head : it.name}
+              <span className="sr-only">{KIND_WORDS[it.kind]} {it.name}{it.offline && ' (offline)'}</span>
+              <span className="min-w-0 truncate" data-testid={`tree-name-${it.name}`} aria-hidden>
+                <span className="mr-1 text-xs text-muted">{{ dg: 'DG', dm: 'D', v: 'V', pl: 'PL', sd: 'SD' }[it.kind]}</span>
+                {head}
                 {!tail && it.offline && ' (offline)'}
               </span>
-              {tail && <span className="shrink-0 whitespace-pre" data-testid={`tree-tail-${it.name}`}>{tail}{it.offline && ' (offline)'}</span>}
+              {tail && <span className="shrink-0 whitespace-pre" data-testid={`tree-tail-${it.name}`} aria-hidden>{tail}{it.offline && ' (offline)'}</span>}
               {state && <span className="shrink-0 whitespace-pre text-xs text-muted" data-testid={`tree-state-${it.name}`}> {state}</span>}
             </span>
             {/* what needs noticing has a line of its own, so no width cuts it off */}

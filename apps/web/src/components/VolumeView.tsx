@@ -97,6 +97,20 @@ export function VolumeView() {
     return o
   }, [items, svgW])
   const [from, to] = useVisibleRange(ref, offsets)
+  // a selection made elsewhere (the tree, the overview) brings its volume's drawing into view,
+  // once per selection, and only when it is out of view: scrolling by hand is never undone
+  const drawnNow = useRef({ items, offsets })
+  drawnNow.current = { items, offsets }
+  useEffect(() => {
+    const el = ref.current
+    if (!el || !selection || (selection.kind !== 'v' && selection.kind !== 'pl' && selection.kind !== 'sd')) return
+    const { items: its, offsets: at } = drawnNow.current
+    const g = its.find((it) => it.g.name === selection.dg)?.g
+    const volume = g && volumeOfSelection(g, selection)
+    const i = volume ? its.findIndex((it) => it.g === g && it.v.v_name === volume) : -1
+    if (i < 0) return
+    if (at[i]! < el.scrollTop || at[i + 1]! > el.scrollTop + el.clientHeight) el.scrollTop = at[i]!
+  }, [selection])
   // Ctrl + wheel zooms around the pointer
   useWheelZoom(ref, zoom, setZoom, (x, box) => (x - box.left - 8 - INSET / 2 - PAD) / Math.max(1, svgW - 2 * PAD))
   return (
@@ -118,6 +132,13 @@ export function VolumeView() {
       </div>
     </div>
   )
+}
+
+/** The volume a selected volume, plex or subdisk belongs to, by name (undefined for one of no volume). */
+function volumeOfSelection(g: GroupView, sel: Selection): string | undefined {
+  if (sel.kind === 'v') return sel.name
+  const plex = sel.kind === 'pl' ? sel.name : g.config.subdisks.find((s) => s.sd_name === sel.name)?.sd_pl_name
+  return plex ? g.config.plexes.find((p) => p.pl_name === plex)?.pl_v_name || undefined : undefined
 }
 
 /** Where a verify found the plexes of a volume different (region numbers), and which plexes. */

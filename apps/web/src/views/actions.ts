@@ -27,7 +27,7 @@ export interface Action {
 export function confirmTitle(a: Action): string {
   if (a.id === 'repair' && typeof a.body.source === 'string') return `Repair from ${a.body.source}?`
   const target = Object.entries(a.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
-  return `${a.label} ${target}?`
+  return `${[a.label, target].filter(Boolean).join(' ')}?`
 }
 
 /**

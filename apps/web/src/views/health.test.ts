@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { demo, group } from './testGroups.ts'
-import { attention, groupHealth, stripCounts, unrepairedMismatches, volumeHealth, withMismatches } from './health.ts'
+import { attention, diskFailureEffect, groupHealth, stripCounts, unrepairedMismatches, volumeHealth, withMismatches } from './health.ts'
 import { dangerWords, effectWords } from './effect.ts'
 import { dateTime } from './format.ts'
 import type { Action } from './actions.ts'
@@ -75,6 +75,16 @@ describe('health words say what the engine knows (rules 237-239)', () => {
     expect(ms.problems[0]).toBe('volume ms is SYNC: its plexes are not known to hold the same data until a resync of it completes')
     expect(stripCounts(g, [], []).byRedundancy).toMatchObject({ full: 1, none: 1 })
     expect(attention([g], { enabled: true, disks: [], loads: [] }, [])).toMatchObject([{ key: 'dg/v/ms', severity: 'critical', fix: { kind: 'resync-volume', volume: 'ms' } }])
+  })
+})
+
+describe('diskFailureEffect', () => {
+  it('names the volumes a disk failure leaves without redundancy, without any copy (not mirrored) or without their log', () => {
+    const h = groupHealth(demo(), [])
+    expect(diskFailureEffect(h, 'disk02')).toEqual(['mir will have no redundancy', 'ms will have no redundancy'])
+    expect(diskFailureEffect(h, 'disk03')).toEqual(['cat fails (not mirrored): no copy of its data is left to read', 'mir loses its DRL log: a crash would need a full resync', 'ms fails: no copy of its data is left to read'])
+    // a copy already lost elsewhere: the last one goes
+    expect(diskFailureEffect(groupHealth(demo({ 'mir-01': { k: 'DETACHED', st: 'STALE' } }), []), 'disk02')).toEqual(['mir fails: no copy of its data is left to read', 'ms will have no redundancy'])
   })
 })
 

@@ -80,6 +80,8 @@ export interface PlexHealth {
   failedDisks: string[]
   /** Every disk it has a subdisk on. */
   readonly disks: string[]
+  /** A DRL log plex (every subdisk of it a log subdisk), no copy of the data. */
+  readonly log?: boolean
 }
 
 export interface GroupHealth {
@@ -120,13 +122,15 @@ class PlexState implements PlexHealth {
   readonly volume: string
   readonly failedDisks: string[]
   readonly problem?: string
+  readonly log?: boolean
   readonly #sds: readonly SdRecord[]
   #disks: string[] | undefined
-  constructor(plex: string, volume: string, failedDisks: string[], problem: string | undefined, sds: readonly SdRecord[]) {
+  constructor(plex: string, volume: string, failedDisks: string[], problem: string | undefined, sds: readonly SdRecord[], log: boolean) {
     this.plex = plex
     this.volume = volume
     this.failedDisks = failedDisks
     if (problem) this.problem = problem
+    if (log) this.log = true
     this.#sds = sds
   }
   get disks(): string[] {
@@ -255,7 +259,7 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
       problem = `${problem}: its dirty region log is lost, a crash would need a full resync of ${v.v_name}`
       logLost ??= problem
     }
-    plexHealth.push(new PlexState(p.pl_name, v.v_name, failedDisks, problem, sds))
+    plexHealth.push(new PlexState(p.pl_name, v.v_name, failedDisks, problem, sds, log))
     if (problem) problems.push(problem)
     else if (!log) healthy++
   }
@@ -447,6 +451,29 @@ function coverByDiskResync(out: AttentionItem[], groups: GroupView[], lab: LabVi
     out.splice(out.indexOf(disk), 1)
     out.splice(Math.min(...covered.map((x) => out.indexOf(x))), 0, disk)
   }
+}
+
+/**
+ * What failing a disk would do to each volume on it, from the health now: the volumes left
+ * without redundancy or without any copy (an unmirrored one among them), degraded, or without
+ * their DRL log. For the lab's fail dialog, said before it is done.
+ */
+export function diskFailureEffect(h: GroupHealth, disk: string): string[] {
+  const out: string[] = []
+  for (const name of h.disks.get(disk)?.volumes ?? []) {
+    const v = h.volumes.get(name)
+    if (!v || v.redundancy === 'stopped' || v.redundancy === 'failed') continue
+    const on = h.plexesOf(name).filter((p) => !p.problem && p.disks.includes(disk))
+    const lost = on.filter((p) => !p.log).length
+    const left = v.healthy - lost
+    if (lost === 0) {
+      const logs = h.plexesOf(name).filter((p) => p.log && !p.problem)
+      if (on.length && logs.every((p) => p.disks.includes(disk))) out.push(`${name} loses its DRL log: a crash would need a full resync`)
+    } else if (left <= 0) out.push(`${name} fails${v.copies === 1 ? ' (not mirrored)' : ''}: no copy of its data is left to read`)
+    else if (left === 1) out.push(`${name} will have no redundancy`)
+    else out.push(`${name} is degraded: ${left} of ${v.copies} copies left`)
+  }
+  return out
 }
 
 /** The health strip's counts for one group. */
