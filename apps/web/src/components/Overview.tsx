@@ -6,6 +6,7 @@ import { ackAlert, failureWords } from '../store/commands.ts'
 import { type Action, actionsFor, replaceDiskAction } from '../views/actions.ts'
 import { type AttentionItem, attention, groupHealth } from '../views/health.ts'
 import { TONE } from '../views/tone.ts'
+import { namesUpTo } from '../views/format.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
@@ -90,7 +91,10 @@ export function Overview() {
         })}
       </ul>
       {/* after what needs attention: no problem, but no redundancy either (rule 237) */}
-      {unmirrored.length > 0 && <p data-testid="unmirrored" className="mt-2">○ Not mirrored, no redundancy by design (a disk failure under it loses its data): {unmirrored.join(', ')}.</p>}
+      {unmirrored.length > 0 && <p data-testid="unmirrored" className="mt-2">○ Not mirrored, no redundancy by design (a disk failure under it loses its data): {namesUpTo(unmirrored, UNMIRRORED_NAMES)}.</p>}
     </section>
   )
 }
+
+/** How many unmirrored volumes the Overview names before it counts the rest (10,000 names are no reading, and a paragraph that long costs the first render seconds). */
+const UNMIRRORED_NAMES = 12

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { count, dateTime, duration, throttleText } from './format.ts'
+import { count, dateTime, duration, namesUpTo, throttleText } from './format.ts'
 
 describe('format', () => {
   it('gives a throttle of 0 its meaning and any other its unit', () => {
@@ -21,5 +21,10 @@ describe('format', () => {
   it('counts with the right noun', () => {
     expect(count(1, 'region')).toBe('1 region')
     expect(count(512, 'region')).toBe('512 regions')
+  })
+  it('names a short list whole and counts the rest of a long one (rule 250)', () => {
+    expect(namesUpTo(['strvol', 'catvol'], 12)).toBe('strvol, catvol')
+    const many = Array.from({ length: 50_000 }, (_, i) => `v${i}`)
+    expect(namesUpTo(many, 3)).toBe('v0, v1, v2 and 49997 more')
   })
 })

@@ -28,3 +28,9 @@ export function dateTime(at: number): string {
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
 }
+
+/** The first `n` names, then how many more there are: "a, b, c and 47 more" (a list an administrator reads, not 50,000 names). */
+export function namesUpTo(names: readonly string[], n: number): string {
+  if (names.length <= n) return names.join(', ')
+  return `${names.slice(0, n).join(', ')} and ${names.length - n} more`
+}
