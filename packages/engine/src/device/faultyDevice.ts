@@ -112,8 +112,10 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
   let closed = false
   let tracing = false
   const trace: TraceEntry[] = []
-  // Volatile cache: unflushed writes in arrival order; reads see the newest data.
+  // Volatile cache: writes not on `inner` yet, in arrival order; reads see the newest data.
   let pending: Array<{ offset: number; data: Buffer }> = []
+  /** The flushes' write-back of the cache under way (they run one after another). */
+  let draining: Promise<void> = Promise.resolve()
 
   // transparent: the wrapper is known by what it wraps
   const location = inner.location
@@ -148,6 +150,22 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
     dead = true
   }
   options.rail?.attach(cut)
+
+  /**
+   * A flush's write-back: the writes the cache holds as it begins, oldest first, then `inner`'s
+   * flush. Each write leaves `pending` only once `inner` holds it, so a read never misses it on the
+   * way; a power cut during the write-back loses the rest, and the flush fails.
+   */
+  async function writeBack(): Promise<void> {
+    for (let n = pending.length; ; n--) {
+      if (dead) throw new EngineError('VM_IO', `flush on ${location}: device has no power`)
+      const p = pending[0]
+      if (n === 0 || !p) break
+      await inner.write(p.offset, p.data)
+      if (pending[0] === p) pending.shift()
+    }
+    await inner.flush()
+  }
 
   const dev: FaultyDevice = {
     kind: 'faulty',
@@ -186,9 +204,9 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
       checkRange(dev, offset, length)
       if (latency) await sleep(latency)
       check('read', offset, length)
-      // The cache as it is now: a flush that runs during the read below empties `pending` while
-      // its writes are still on their way to `inner`, so the read could see neither.
-      const cached = pending
+      // The cache as it is now (a flush during the read below takes writes out of it once
+      // `inner` holds them): laid over what `inner` returns, oldest first.
+      const cached = pending.slice()
       const buf = await inner.read(offset, length)
       for (const p of cached) {
         if (!overlaps({ offset: p.offset, length: p.data.length }, offset, length)) continue
@@ -217,10 +235,11 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
     async flush() {
       if (latency) await sleep(latency)
       check('flush', 0, 0)
-      const toApply = pending
-      pending = []
-      for (const p of toApply) await inner.write(p.offset, p.data)
-      await inner.flush()
+      // one drain at a time: a flush that began while another still writes the cache back waits
+      // for it, so no older write reaches `inner` after a newer one over the same sectors
+      const run = draining.then(writeBack)
+      draining = run.catch(() => {})
+      return run
     },
     async close() {
       closed = true
