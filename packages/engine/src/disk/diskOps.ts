@@ -4,6 +4,7 @@ import { fail } from '../errors.ts'
 import { type ReportFailure, closeReleased, reportAs, undoBestEffort } from '../failures.ts'
 import { type Importer, acquireDeviceLocks, releaseDeviceLock } from '../locks.ts'
 import { removeRecord } from '../recordOps.ts'
+import { isLogPlexRec } from '../records/plexState.ts'
 import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
 import type { StaleMaps } from '../staleMaps.ts'
 import type { Draft } from '../txn.ts'
@@ -80,8 +81,8 @@ export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOpti
 
 /**
  * Replaces disk `dm` by a device not in the group, as vxdiskadm's replace does: the new device
- * takes over the disk media record and every subdisk on it; every plex with a subdisk there is
- * detached and entirely stale, so the next resync or start copies everything to it. Until the
+ * takes over the disk media record and every subdisk on it; every data plex with a subdisk there
+ * is detached and entirely stale (a log plex holds no volume data and stays as it is, rule 236), so the next resync or start copies everything to it. Until the
  * commit the old device stays the disk's (I/O goes on reaching it); the new one joins the disk set
  * as the commit writes the configuration copies. A failure puts the old device back before anything
  * else runs, leaves the plexes' stale regions as they are tracked, writes back what the new
@@ -94,12 +95,17 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
   const need = cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
   const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
   if (pubLen < need) fail('VM_NO_SPACE', `${device.location} is too small for the subdisks of ${name}`)
-  const affected = [...new Set(cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))]
+  // A log plex holds no volume data: it stays ENABLED LOG, and its log on the new device is
+  // written afresh by the volume's next log write (rule 236); only data plexes become stale.
+  const affected = [...new Set(cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))].filter((rid) => {
+    const pl = cfg.plexes.find((p) => p.pl_rid === rid)
+    return pl !== undefined && !isLogPlexRec(cfg, pl)
+  })
   const change = (d: Draft, diskid: string) => {
     const x = d.disk(name)
     for (const rid of affected) {
       const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-      if (!pl || !pl.pl_vol_rid || pl.pl_state === 'LOG') continue
+      if (!pl || !pl.pl_vol_rid) continue
       ctx.assertNotLastPlex(d, pl, false)
       pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
       pl.pl_state = 'STALE'
