@@ -88,6 +88,19 @@ export class Lab {
     this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: s.latencyMs, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) })
   }
 
+  /**
+   * The group let go of disk `disk`'s device (replaced by a new one, or removed): its lab failure
+   * and latency belonged to that device, so they go with it (rule 236); a new device under the
+   * name answers until the lab fails it.
+   */
+  forgetDevice(dg: string, disk: string): void {
+    const s = this.state.get(this.key(dg, disk))
+    if (!s) return
+    s.removeFault?.()
+    this.state.delete(this.key(dg, disk))
+    this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: 0 })
+  }
+
   setLatency(dg: string, disk: string, ms: number): void {
     const d = this.device(dg, disk)
     const s = this.state.get(this.key(dg, disk)) ?? { failed: 'none' as FailMode, latencyMs: 0 }

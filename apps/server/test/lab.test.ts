@@ -3,6 +3,8 @@ import { call, testServer } from './harness.ts'
 import { until } from './until.ts'
 import { createManualClock } from '@plexa/engine'
 
+const MiB = 1 << 20
+
 describe('lab mode', () => {
   it('is refused unless the server runs with --lab or --demo', async () => {
     const t = await testServer({ lab: false })
@@ -72,6 +74,40 @@ describe('lab mode', () => {
       expect(await disk02()).toMatchObject({ failed: 'none', failedAt: 1_700_000_000_000 })
       const events = (await call(t.url, 'GET', '/api/history', { auth: t.adminToken })).body.events.map((i: { event: { type: string } }) => i.event).filter((e: { type: string }) => e.type === 'lab.disk')
       expect(events.at(-1)).toMatchObject({ disk: 'disk02', failed: 'none', failedAt: 1_700_000_000_000 })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('rule 236: replacing a lab-failed disk leaves the lab failure with the old device: the lab view and the lab.disk event say the disk answers, and its resync on the new device completes', async () => {
+    const t = await testServer()
+    try {
+      const post = (path: string, body: unknown = {}) => call(t.url, 'POST', path, { auth: t.adminToken, body })
+      const lab = async () => (await call(t.url, 'GET', '/api/lab', { auth: t.adminToken })).body.disks as Array<{ disk: string; failed: string }>
+      expect((await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'both' })).status).toBe(200)
+      expect((await post('/api/lab/dgs/tdg/disks/disk02/latency', { ms: 5 })).status).toBe(200)
+      const before = (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config.disks.find((d: { dm_name: string }) => d.dm_name === 'disk02').dm_diskid
+      // a dry run keeps the lab failure: the old device is still the disk's
+      expect((await post('/api/dgs/tdg/disks/disk02/replace', { sizeBytes: 64 * MiB, dryRun: true })).status).toBe(200)
+      expect((await lab()).find((d) => d.disk === 'disk02')).toMatchObject({ failed: 'both' })
+      const r = await post('/api/dgs/tdg/disks/disk02/replace', { sizeBytes: 64 * MiB })
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      const cfg = (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config
+      expect(cfg.disks.find((d: { dm_name: string }) => d.dm_name === 'disk02').dm_diskid).not.toBe(before)
+      expect((await lab()).find((d) => d.disk === 'disk02')).toBeUndefined()
+      const events = (await call(t.url, 'GET', '/api/history', { auth: t.adminToken })).body.events.map((i: { event: { type: string } }) => i.event).filter((e: { type: string }) => e.type === 'lab.disk')
+      expect(events.at(-1)).toEqual(expect.objectContaining({ disk: 'disk02', failed: 'none', latencyMs: 0 }))
+      expect(events.at(-1)).not.toHaveProperty('failedAt')
+      // the new device answers: the data plex on it is copied back and comes back ACTIVE
+      const rs = await post('/api/dgs/tdg/disks/disk02/resync', { force: false })
+      expect(rs.status, JSON.stringify(rs.body)).toBe(202)
+      const result = await until('the resync result', async () => {
+        const x = await call(t.url, 'GET', `/api/tasks/${rs.body.taskId}/result`, { auth: t.adminToken })
+        return x.status === 200 && x.body
+      })
+      expect(result, JSON.stringify(result)).toMatchObject({ ok: true })
+      const plexes = (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config.plexes
+      expect(plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
     } finally {
       await t.close()
     }

@@ -17,7 +17,10 @@ export const diskRoutes = {
     return tx(r)
   },
   async 'POST /api/dgs/:dg/disks/:disk/remove'(s, ctx) {
-    return tx(await dgOf(s, ctx).removeDisk(ctx.params.disk!, { dryRun: ctx.body.dryRun ?? false }))
+    const dg = dgOf(s, ctx)
+    const r = await dg.removeDisk(ctx.params.disk!, { dryRun: ctx.body.dryRun ?? false })
+    if (!ctx.body.dryRun) s.lab.forgetDevice(dg.name, ctx.params.disk!)
+    return tx(r)
   },
   async 'POST /api/dgs/:dg/disks/:disk/replace'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -25,7 +28,10 @@ export const diskRoutes = {
     const { force, dryRun } = ctx.body
     const r = await withDiskDevice(s, dg.name, `${disk}-r${Date.now().toString(36)}`, ctx.body, async (device) => {
       const r = await dg.replaceDisk(disk, device, { dryRun: dryRun ?? false, force: force ?? false })
-      if (!dryRun) s.storage.group(dg.name).devices.set(disk, device)
+      if (!dryRun) {
+        s.storage.group(dg.name).devices.set(disk, device)
+        s.lab.forgetDevice(dg.name, disk)
+      }
       return r
     })
     if (!dryRun && ctx.body.path) await s.storage.rememberExternal(ctx.body.path)
