@@ -72,7 +72,8 @@ test('rule 238: with its DRL log plex on a failed disk, the caption and the over
     await shots(page, info, 'overview-log-lost')
     await disk.getByRole('button', { name: 'Replace disk disk03' }).click()
     const dialog = page.getByRole('dialog', { name: 'confirm Replace disk' })
-    await expect(dialog).toContainText('a new blank 1024 MiB image takes the place of disk03, whose data is no longer read: mirvol-03 is detached and entirely stale until a resync of disk disk03 copies it back')
+    // rule 236: mirvol-03 is a log plex: it stays ENABLED LOG, it does not go stale
+    await expect(dialog).toContainText('a new blank 1024 MiB image takes the place of disk03, whose data is no longer read: log plex mirvol-03 stays ENABLED LOG: it holds no volume data, and the next write to the volume writes the log afresh on the new image')
     // the server's dry run previews it, and Cancel (the focus) changes nothing
     await expect(dialog.getByTestId('dry-run')).toContainText('disk03')
     await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionObject, actionsFor, confirmTitle } from './actions.ts'
+import { actionObject, actionsFor, confirmTitle, replaceDiskAction } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -69,5 +69,16 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
     expect(a.replace!.warning).toBe('a new blank 64 MiB image takes the place of disk02, whose data is no longer read: vol01-01, vol01-02 are detached and entirely stale until a resync of disk disk02 copies them back')
     expect(a.replace!.disabled).toBeUndefined()
     expect(actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'viewer').find((x) => x.id === 'replace')!.disabled).toBe('viewers cannot change anything')
+  })
+  it('236 Replace disk on a disk holding a DRL log plex says the log plex stays ENABLED LOG, not that it goes stale', () => {
+    const withLog = {
+      ...c,
+      plexes: [...c.plexes, { pl_rid: 12, pl_name: 'vol01-03', pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'LOG', pl_contig_len: 0, pl_tutil: ['', '', ''] }],
+      subdisks: [{ sd_name: 'disk03-01', sd_pl_name: 'vol01-03', sd_dm_name: 'disk03', sd_is_log: true }],
+      disks: [{ dm_name: 'disk03', dm_pub_offset: 4096, dm_pub_len: 126976 }],
+    } as unknown as Config
+    const a = replaceDiskAction(withLog, 'dg', 'disk03')
+    expect(a.warning).toBe('a new blank 64 MiB image takes the place of disk03, whose data is no longer read: log plex vol01-03 stays ENABLED LOG: it holds no volume data, and the next write to the volume writes the log afresh on the new image')
+    expect(a.warning).not.toContain('stale')
   })
 })

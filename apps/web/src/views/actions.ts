@@ -45,13 +45,21 @@ export function actionObject(a: Action, volumeOfTask: (task: string) => { dg: st
 
 /**
  * Replace disk (vxdiskadm replace): a new blank image file of the disk's size takes its place; every
- * plex with a subdisk there is detached and entirely stale until a resync copies it back.
+ * data plex with a subdisk there is detached and entirely stale until a resync copies it back; a
+ * log plex there holds no volume data: it stays ENABLED LOG and the volume's next log write
+ * re-initialises its log on the new image (rule 236).
  */
 export function replaceDiskAction(c: Config, dg: string, disk: string, disabled?: string): Action {
   const dm = c.disks.find((d) => d.dm_name === disk)
   const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
   const plexes = [...new Set(c.subdisks.filter((s) => s.sd_dm_name === disk && s.sd_pl_name).map((s) => s.sd_pl_name))].sort()
-  const after = plexes.length ? `: ${plexes.join(', ')} ${plexes.length > 1 ? 'are' : 'is'} detached and entirely stale until a resync of disk ${disk} copies ${plexes.length > 1 ? 'them' : 'it'} back` : ': no plex is on it'
+  const isLog = (pl: string) => c.subdisks.filter((s) => s.sd_pl_name === pl).every((s) => s.sd_is_log)
+  const [logs, data] = [plexes.filter(isLog), plexes.filter((pl) => !isLog(pl))]
+  const words = [
+    ...(data.length ? [`${data.join(', ')} ${data.length > 1 ? 'are' : 'is'} detached and entirely stale until a resync of disk ${disk} copies ${data.length > 1 ? 'them' : 'it'} back`] : []),
+    ...(logs.length ? [`log plex ${logs.join(', ')} stays ENABLED LOG: ${logs.length > 1 ? 'they hold' : 'it holds'} no volume data, and the next write to the volume writes the log afresh on the new image`] : []),
+  ]
+  const after = words.length ? `: ${words.join('; ')}` : ': no plex is on it'
   return { id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg, disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new blank ${Math.round(bytes / 1048576)} MiB image takes the place of ${disk}, whose data is no longer read${after}`, ...(disabled ? { disabled } : {}) }
 }
 
