@@ -356,7 +356,7 @@ export function buildProgram(json = false): Command {
   const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm)')
   disk
     .command('replace')
-    .description('replace a failed or removed disk by a new device (vxdiskadm option 5, vxdg -k repldisk): the disk keeps its name, its plexes come back stale for `plexa resync disk` to copy')
+    .description('replace a failed or removed disk by a new device (vxdiskadm option 5, vxdg -k repldisk): the disk keeps its name, its data plexes come back stale for `plexa resync disk` to copy (a log plex stays ENABLED LOG)')
     .argument('<disk>')
     .option('--size <size>', 'a new image file in the data directory of this size (sectors, or bytes with k/m/g/t)')
     .option('--path <path>', 'an existing device: an absolute path (image file or block device) or an nbd:// URL')
@@ -369,7 +369,7 @@ export function buildProgram(json = false): Command {
         const body = { ...(o.size !== undefined ? { sizeBytes: parseSize(o.size) * 512 } : { path: o.path! }), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
         const { g, c } = await conn(cmd)
         const r = await c.call('POST /api/dgs/:dg/disks/:disk/replace', { dg: await groupName(c, g), disk: name! }, body)
-        out(g, r, () => (r.dryRun ? changesText(r) : `${changesText(r)}\nreplaced ${name}; its plexes are stale: plexa resync disk ${name} copies them back`))
+        out(g, r, () => (r.dryRun ? changesText(r) : `${changesText(r)}\nreplaced ${name}; its data plexes are stale: plexa resync disk ${name} copies them back`))
       }),
     )
 

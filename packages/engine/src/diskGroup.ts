@@ -217,7 +217,7 @@ export class DiskGroup {
     checkDiskSpec(spec)
     return addDisk(this.p.diskOps, spec, opts)
   }
-  /** vxdiskadm replace: a new device takes over a failed disk; its plexes are detached and entirely stale. */
+  /** vxdiskadm replace: a new device takes over a failed disk; its data plexes are detached and entirely stale, a log plex stays ENABLED LOG (rule 236). */
   async replaceDisk(name: string, device: BlockDevice, opts: DiskOpOptions = {}): Promise<TxResult> {
     this.assertOnline()
     const dm = this.diskRecord(name)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { decodeDrl } from '../src/drl/drlFormat.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { PL_PFLAG } from '../src/records/types.ts'
 import { rec } from './harness.ts'
 
 const REGION = REGION_SECTORS * 512
@@ -24,8 +25,8 @@ describe('replacing the disk of a DRL log plex (rule 236)', () => {
     await dg.write('v1', 2 * REGION, Buffer.alloc(4096, 7))
     const fresh = createMemoryDevice(64 << 20)
     await dg.replaceDisk('disk03', fresh)
-    const pl = rec(dg, logPlex)
-    expect({ state: pl.pl_state, kstate: pl.pl_kstate, stalePflag: pl.pl_pflag & 0x2 }).toEqual({ state: 'LOG', kstate: 'ENABLED', stalePflag: 0 })
+    const pl = dg.config().plexes.find((p) => p.pl_name === logPlex)!
+    expect({ state: pl.pl_state, kstate: pl.pl_kstate, stalePflag: pl.pl_pflag & PL_PFLAG.STALE }).toEqual({ state: 'LOG', kstate: 'ENABLED', stalePflag: 0 })
     expect(dg.staleRegions(logPlex)).toMatchObject({ full: false, regions: [] })
     const plan = dg.planResyncDisk('disk03', false)
     expect({ regions: plan.regions, bytes: plan.bytes }).toEqual({ regions: 0, bytes: 0 })
