@@ -231,6 +231,17 @@ describe('createFaultyDevice', () => {
     expect((await g.mem.read(0, 512))[0]).toBe(0)
   })
 
+  it('I229: without a cache the flushes reach the device as they come, none waiting for another', async () => {
+    const mem = createMemoryDevice(1 << 20)
+    const held: Array<() => void> = []
+    mem.flush = () => new Promise<void>((r) => held.push(r))
+    const d = createFaultyDevice(mem)
+    const both = Promise.all([d.flush(), d.flush()])
+    while (held.length < 2) await new Promise((r) => setImmediate(r))
+    for (const r of held) r()
+    await both
+  })
+
   it('injects ENOSPC as a VM_IO whose cause has the code ENOSPC', async () => {
     const d = createFaultyDevice(createMemoryDevice(1 << 20))
     d.addFault({ ops: ['write'], errno: 'ENOSPC' })

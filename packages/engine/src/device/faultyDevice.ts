@@ -235,6 +235,8 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
     async flush() {
       if (latency) await sleep(latency)
       check('flush', 0, 0)
+      // no cache (a disk of the server's): the device's flushes as they come
+      if (!options.volatileCache) return inner.flush()
       // one drain at a time: a flush that began while another still writes the cache back waits
       // for it, so no older write reaches `inner` after a newer one over the same sectors
       const run = draining.then(writeBack)
