@@ -3,6 +3,7 @@ import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { decodeDrl } from '../src/drl/drlFormat.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { PL_PFLAG } from '../src/records/types.ts'
+import type { StaleMaps } from '../src/staleMaps.ts'
 import { rec } from './harness.ts'
 
 const REGION = REGION_SECTORS * 512
@@ -46,5 +47,18 @@ describe('replacing the disk of a DRL log plex (rule 236)', () => {
     expect(img).toBeDefined()
     expect(dg.dirtyRegions('v1').regions).toEqual([2, 5])
     expect([...img!.dirty].length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('236 a disk resync drops stale regions left tracked on a log plex of the disk (as a replace before rule 236 left them): nothing is copied to it', async () => {
+    const { dg, logSd, logPlex } = await loggedMirror()
+    await dg.replaceDisk('disk03', createMemoryDevice(64 << 20))
+    // the state an earlier replace left in the stale maps (the log plex entirely stale)
+    ;(dg as unknown as { p: { stale: StaleMaps } }).p.stale.setFull(logSd.sd_plex_rid)
+    expect(dg.staleRegions(logPlex).full).toBe(true)
+    const h = await dg.resyncDisk('disk03', false)
+    const report = await h.done
+    expect(report.regionsCopied).toBe(0)
+    expect(dg.staleRegions(logPlex)).toMatchObject({ full: false, regions: [] })
+    expect(rec(dg, logPlex)).toMatchObject({ pl_state: 'LOG', pl_kstate: 'ENABLED' })
   })
 })

@@ -2,7 +2,7 @@ import type { KernelLog } from '../config/kernelLog.ts'
 import { fail } from '../errors.ts'
 import type { FailureDecision } from '../io/exceptionPolicy.ts'
 import { checkStarted } from '../io/volumeIo.ts'
-import { isServing } from '../records/plexState.ts'
+import { isLogPlexRec, isServing } from '../records/plexState.ts'
 import { checkBoolean, checkOneOf } from '../records/validate.ts'
 import type { DmRecord, PlRecord, VRecord } from '../records/types.ts'
 import { type TaskHandle, checkThrottle } from '../tasks/taskRegistry.ts'
@@ -120,7 +120,19 @@ export class ResyncService {
     const checked = this.checkDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
     const { dm, mode } = (await this.revived()) ? this.checkDisk(disk, force, opts.mode, false) : checked
+    this.clearLogPlexes(dm.dm_rid)
     return startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
+  }
+
+  /**
+   * A log plex holds no volume data, so nothing is copied to it: stale regions tracked for a log
+   * plex on the disk (a replace before rule 236 marked them) are dropped as the disk is resynced.
+   */
+  private clearLogPlexes(dmRid: number): void {
+    const c = this.ctx.sync.cfg()
+    for (const pl of c.plexes) {
+      if (this.ctx.sync.stale.get(pl.pl_rid) && isLogPlexRec(c, pl) && c.subdisks.some((sd) => sd.sd_plex_rid === pl.pl_rid && sd.sd_dm_rid === dmRid)) this.ctx.sync.stale.drop(pl.pl_rid)
+    }
   }
 
   /** What `resyncDisk` would copy, changing nothing. */
