@@ -43,6 +43,11 @@ export function actionObject(a: Action, volumeOfTask: (task: string) => { dg: st
   return t && { dg: t.dg, kind: 'v', name: t.volume }
 }
 
+/** Is plex `name` a log plex (every subdisk of it a log subdisk)? */
+export function isLogPlexNamed(c: Config, name: string): boolean {
+  return c.subdisks.filter((s) => s.sd_pl_name === name).every((s) => s.sd_is_log)
+}
+
 /**
  * Replace disk (vxdiskadm replace): a new blank image file of the disk's size takes its place; every
  * data plex with a subdisk there is detached and entirely stale until a resync copies it back; a
@@ -53,7 +58,7 @@ export function replaceDiskAction(c: Config, dg: string, disk: string, disabled?
   const dm = c.disks.find((d) => d.dm_name === disk)
   const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
   const plexes = [...new Set(c.subdisks.filter((s) => s.sd_dm_name === disk && s.sd_pl_name).map((s) => s.sd_pl_name))].sort()
-  const isLog = (pl: string) => c.subdisks.filter((s) => s.sd_pl_name === pl).every((s) => s.sd_is_log)
+  const isLog = (pl: string) => isLogPlexNamed(c, pl)
   const [logs, data] = [plexes.filter(isLog), plexes.filter((pl) => !isLog(pl))]
   const words = [
     ...(data.length ? [`${data.join(', ')} ${data.length > 1 ? 'are' : 'is'} detached and entirely stale until a resync of disk ${disk} copies ${data.length > 1 ? 'them' : 'it'} back`] : []),

@@ -1,6 +1,6 @@
 import type { Config, RecordChange, ResyncPlan } from '@plexa/engine'
 import type { GroupView, LabView } from '@plexa/protocol'
-import type { Action } from './actions.ts'
+import { type Action, isLogPlexNamed } from './actions.ts'
 import { diskIsBad, groupHealth } from './health.ts'
 import { formatBytes } from './units.ts'
 
@@ -52,7 +52,7 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
     const vh = h.volumes.get(pl.pl_v_name)
     const isHealthy = !h.plexes.get(pl.pl_name)?.problem
     const left = vh ? vh.healthy - (isHealthy ? 1 : 0) : 0
-    const isLogPlex = c.subdisks.filter((s) => s.sd_pl_name === pl.pl_name).every((s) => s.sd_is_log)
+    const isLogPlex = isLogPlexNamed(c, pl.pl_name)
     if (isLogPlex) out.push(`${pl.pl_v_name} loses its dirty region log: after a crash every region is copied, not only the dirty ones`)
     else if (left <= 1) out.push(`${pl.pl_v_name} will have no redundancy until ${pl.pl_name} is ${a.id === 'det' ? 'reattached' : 'replaced'}${left === 0 ? ' (and no healthy copy at all)' : ''}`)
     else out.push(`${pl.pl_v_name} keeps ${left} healthy copies`)
