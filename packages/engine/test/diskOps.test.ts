@@ -2,32 +2,22 @@ import { describe, expect, it } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { type FaultyDevice, createFaultyDevice } from '../src/device/faultyDevice.ts'
 import { type MemoryDevice, createMemoryDevice } from '../src/device/memoryDevice.ts'
-import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
 import { probeDevice } from '../src/disk/probe.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { MiB, expectCode, memoryGroup, pattern, rec } from './harness.ts'
+import { CONFIG_SLOTS, MiB, expectCode, faultyMemoryGroup, memoryGroup, pattern, rec } from './harness.ts'
 
 const SIZE = 64 * MiB
 const LEN = 8 * REGION_SECTORS
-/** The configuration slots of a disk's private region: a fault there fails its configuration write alone. */
-const CONFIG_SLOTS = { offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 }
 
 /** A started 2-way mirror v1 with a plex on disk01 and one on disk02; disk03 holds a configuration copy only. Faulty devices over memory. */
 async function mirrored() {
-  const mems: MemoryDevice[] = []
-  const g = await memoryGroup(3, SIZE, {
-    wrap: (d) => {
-      mems.push(d as MemoryDevice)
-      return createFaultyDevice(d)
-    },
-  })
-  const dg = g.dg
+  const { dg, faulty, mems } = await faultyMemoryGroup(3, SIZE)
   await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 2, disks: ['disk01', 'disk02'] })
   await dg.start('v1')
   await dg.write('v1', 0, pattern(LEN * 512, 1))
   await dg.flush('v1')
   const sdOn = (disk: string) => dg.config().subdisks.find((s) => s.sd_dm_name === disk && s.sd_pl_name.startsWith('v1-'))!
-  return { dg, f: g.devices as FaultyDevice[], mems, A: sdOn('disk01').sd_pl_name, B: sdOn('disk02').sd_pl_name, sdOn }
+  return { dg, f: faulty, mems, A: sdOn('disk01').sd_pl_name, B: sdOn('disk02').sd_pl_name, sdOn }
 }
 
 /** What the group says of disk02 and of the plex on it. */

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
-import type { MemoryDevice } from '../src/device/memoryDevice.ts'
-import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_AREA, MAP_AREA, readRing, writeRing } from '../src/disk/privateRegion.ts'
+import { KLOG_AREA, MAP_AREA, readRing, writeRing } from '../src/disk/privateRegion.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { MiB, expectCode, memoryGroup, pattern, rec } from './harness.ts'
+import { CONFIG_SLOTS, MiB, expectCode, faultyMemoryGroup, pattern, rec } from './harness.ts'
 
-/** The configuration slots of a disk's private region: a fault there fails its configuration write alone. */
-const CONFIG_SLOTS = { offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 }
 const LEN = 8 * REGION_SECTORS
 
 describe('copies of one tid that differ (rule 226)', () => {
   it('I226 a failed commit left on disk01 alone and the commit a forced import without disk01 made of the same tid: the import of all three disks takes the one the majority holds', async () => {
-    const mems: MemoryDevice[] = []
-    const { dg, devices } = await memoryGroup(3, 64 * MiB, {
-      wrap: (d) => {
-        mems.push(d as MemoryDevice)
-        return createFaultyDevice(d)
-      },
-    })
-    const f = devices as FaultyDevice[]
+    const { dg, faulty: f, mems } = await faultyMemoryGroup(3, 64 * MiB)
     const tid = dg.config().tid
     // vx's commit reaches disk01 alone: no quorum, the group goes offline and vx was never made
     f[1]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, times: 1 })
@@ -47,14 +36,7 @@ describe('copies of one tid that differ (rule 226)', () => {
   })
 
   it("I227 the kernel log and stale maps come from the disks holding the imported configuration: the detach a commit that lost quorum logged on disk01 alone does not fail the plex a forced import without disk01 went on writing", async () => {
-    const mems: MemoryDevice[] = []
-    const { dg, devices } = await memoryGroup(3, 64 * MiB, {
-      wrap: (d) => {
-        mems.push(d as MemoryDevice)
-        return createFaultyDevice(d)
-      },
-    })
-    const f = devices as FaultyDevice[]
+    const { dg, faulty: f, mems } = await faultyMemoryGroup(3, 64 * MiB)
     await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 2, disks: ['disk01', 'disk02'] })
     await dg.start('v1')
     await dg.write('v1', 0, pattern(LEN * 512, 1))

@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { DiskGroup } from '../src/diskGroup.ts'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
-import { createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { type MemoryDevice, createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import type { EngineEvent } from '../src/events.ts'
@@ -20,6 +21,24 @@ export async function memoryGroup(n = 3, size = 64 * MiB, opts: { profile?: 'cla
   })
   return { dg, devices }
 }
+
+/**
+ * A group on `n` faulty devices over memory disks (`faulty`, in disk order), with the memory disks
+ * under them (`mems`) to reopen for an import that sees the bytes without the faults.
+ */
+export async function faultyMemoryGroup(n = 3, size = 64 * MiB) {
+  const mems: MemoryDevice[] = []
+  const { dg, devices } = await memoryGroup(n, size, {
+    wrap: (d) => {
+      mems.push(d as MemoryDevice)
+      return createFaultyDevice(d)
+    },
+  })
+  return { dg, faulty: devices as FaultyDevice[], mems }
+}
+
+/** The configuration slots of a disk's private region: a fault there fails its configuration write alone. */
+export const CONFIG_SLOTS = { offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 }
 
 /** A group on `n` sparse image files in a temporary directory; `reopen` imports it again. */
 export async function fileGroup(n = 3, size = 64 * MiB) {
