@@ -168,9 +168,13 @@ export function buildProgram(json = false): Command {
     .option('--dg <group>', 'disk group (default: the only one)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', EXIT_HELP)
-    // commander's own errors (unknown command or option, missing argument) carry VM_USAGE, as ours do;
-    // set before the verbs are added, which inherit it
-    .configureOutput({ outputError: (text, write) => write(json ? '' : `plexa: VM_USAGE: ${text.replace(/^error: /, '')}`) })
+    // commander's own errors (unknown command or option, missing argument) carry VM_USAGE, as ours do,
+    // set before the verbs are added, which inherit it; with --json stderr stays empty (the usage
+    // commander shows after an error included): the one JSON error on stdout says it all
+    .configureOutput({
+      outputError: (text, write) => write(`plexa: VM_USAGE: ${text.replace(/^error: /, '')}`),
+      ...(json ? { writeErr: () => {} } : {}),
+    })
     .showHelpAfterError()
     .exitOverride()
   const conn = async (cmd: Command) => {
@@ -467,8 +471,8 @@ export async function runCli(argv: string[]): Promise<number> {
     if (e instanceof ApiError) e = cliErrorOf(e)
     if (e instanceof CliError) {
       if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2))
-      // commander has written its own error and the usage already
-      else if (!(typeof err.code === 'string' && err.code.startsWith('commander.'))) console.error(`plexa: ${e.code}: ${e.message}`)
+      // commander has written its own error and the usage already (for a missing command, only the usage)
+      else if (!(typeof err.code === 'string' && err.code.startsWith('commander.') && err.code !== 'commander.help')) console.error(`plexa: ${e.code}: ${e.message}`)
       return e.exit
     }
     console.error(`plexa: ${err.message ?? String(e)}`)
