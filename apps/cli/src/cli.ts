@@ -206,7 +206,7 @@ export function buildProgram(json = false): Command {
   make
     .command('volume')
     .description('vxassist make: allocate and create a volume')
-    .argument('<name>')
+    .argument('<name>', 'at most 11 characters (28 in a vxvm3 group): its plexes are named <name>-01, ... and a record name has at most 14 (31)')
     .argument('<size>', 'sectors, or bytes with k/m/g/t')
     .addOption(new Option('--layout <layout>', 'volume layout').choices(['concat', 'stripe', 'mirror', 'mirror-stripe']).default('concat'))
     .option('--nmirror <n>', 'mirrors')

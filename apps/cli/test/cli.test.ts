@@ -229,6 +229,15 @@ describe('the plexa command against a running server', () => {
     }
   })
 
+  it('271: make volume says a name too long for its plexes\' -01 is VM_INVALID_NAME (exit 5) with the limit, and its help says the limit', async () => {
+    const json = await as(['--json', 'make', 'volume', 'volume13chars', '1m'])
+    expect([json.code, JSON.parse(json.stdout).error]).toEqual([5, expect.objectContaining({ code: 'VM_INVALID_NAME', details: { maxLength: 11 } })])
+    const text = await as(['make', 'volume', 'volume13chars', '1m'])
+    expect(text.code).toBe(5)
+    expect(text.stderr).toMatch(/^plexa: VM_INVALID_NAME: .*\b11\b.*volume13chars-01/m)
+    expect((await as(['make', 'volume', '--help'])).stdout).toMatch(/at most 11 characters/)
+  })
+
   it('244: plexa serve on a data directory another server holds exits 5 (refused) with VM_BUSY', async () => {
     const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)

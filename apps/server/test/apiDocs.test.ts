@@ -152,6 +152,14 @@ session cookie; without one it answers 401 \`VM_UNAUTHORIZED\`. Checked by \`pro
 
 ## Error codes
 
+Every failed request answers \`{"error": {"code": "VM_...", "message": "..."}}\`; where a caller can act
+on more than the code, \`details\` says it: \`VM_MISSING_DISKS\` lists \`details.disks\` (each \`{disk, reason,
+device?}\`, the disks of the group without a usable device), \`VM_BUSY\` at an import names
+\`details.importedBy\`, the other host that has the group imported, and \`VM_INVALID_NAME\` gives
+\`details.maxLength\`, the most characters the name may have there: a record's limit (14, or 31 in a
+\`vxvm3\` group), or for \`POST /api/dgs/:dg/assist\` 3 fewer (11), because the volume's plexes are named
+\`<volume>-01\`, ... (rule 271). The typed client's \`ApiError\` carries them as \`details\`.
+
 | code | HTTP status |
 |---|---|
 ${codes}

@@ -32,6 +32,12 @@ describe('bad input over HTTP and WebSocket', () => {
     expect((await call(t.url, 'GET', dg, { auth: t.adminToken })).body.config.tid).toBe(tid)
   })
 
+  it('271: a vxassist volume name too long for its plexes\' -01 is VM_INVALID_NAME with the limit, and changes nothing', async () => {
+    const r = await post(`${dg}/assist`, { body: { name: 'volume13chars', len: 2048 } })
+    expect([r.status, r.body.error.code, r.body.error.details]).toEqual([400, 'VM_INVALID_NAME', { maxLength: 11 }])
+    expect((await call(t.url, 'GET', dg, { auth: t.adminToken })).body.config.tid).toBe(tid)
+  })
+
   it('unknown routes, wrong methods and bad escapes', async () => {
     expect((await call(t.url, 'GET', '/api/nothing', { auth: t.adminToken })).body.error.code).toBe('VM_NO_ROUTE')
     expect((await call(t.url, 'GET', `${dg}/volumes/mir/start`, { auth: t.adminToken })).body.error.code).toBe('VM_METHOD')

@@ -1,8 +1,8 @@
-import { fail } from './errors.ts'
+import { EngineError, fail } from './errors.ts'
 import { freeExtents } from './recordOps.ts'
 import type { MakeRecord, PlexSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
-import type { DmRecord, UsageType } from './records/types.ts'
+import type { DmRecord, Profile, UsageType } from './records/types.ts'
 import type { AssistInit } from './records/volumeInit.ts'
 import type { Draft } from './txn.ts'
 
@@ -29,6 +29,17 @@ export interface AssistSpec {
   init?: AssistInit
 }
 
+/** What vxassist appends to a volume's name for its plexes: `-01`, `-02`, ... */
+const PLEX_SUFFIX_LEN = '-01'.length
+
+/**
+ * The longest name a vxassist-made volume may have: its plexes are named `<volume>-01`, ... and
+ * every record name fits the profile's limit (NAME_LEN, SEMANTICS.md 4.1): 11 of 14 characters.
+ */
+export function assistVolumeNameMax(profile: Profile): number {
+  return profile.nameLen - PLEX_SUFFIX_LEN
+}
+
 /** Volume sectors each pair of DRL log sectors covers: 2 GiB. */
 const DRL_LOG_SPAN = (2 * 1024 * 1024 * 1024) / 512
 
@@ -45,6 +56,10 @@ export function drlLogLength(volLen: number): number {
  * disks no other mirror of the volume uses; stripe columns use distinct disks.
  */
 export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
+  const max = assistVolumeNameMax(d.profile)
+  if (typeof spec.name === 'string' && spec.name.length > max) {
+    throw new EngineError('VM_INVALID_NAME', `volume names are at most ${max} characters here, because its plexes are named ${spec.name}-01, ... and record names are at most ${d.profile.nameLen} (profile ${d.profile.id}); ${JSON.stringify(spec.name)} has ${spec.name.length}`, { details: { maxLength: max } })
+  }
   const name = checkName(spec.name, d.profile)
   d.assertFreeName(name)
   const len = checkSectors(spec.len, 'len', true)

@@ -52,6 +52,9 @@ export interface ErrorDetails {
   disks?: Array<{ disk: string; reason: string; device?: string }>
   /** VM_BUSY at import: the other host the disk headers name as having the group imported (vxdg -C clears it). */
   importedBy?: string
+  /** VM_INVALID_NAME: the most characters the name may have there (a vxassist volume: the record
+   * name limit less the `-01` of its plexes' names). */
+  maxLength?: number
 }
 
 export class EngineError extends Error {

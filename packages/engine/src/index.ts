@@ -2,7 +2,7 @@
 export { DiskGroup, REGION_SECTORS } from './diskGroup.ts'
 export type { TxResult, TxOptions, DiskSpec, UnusableDisk, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan, InterruptedTask, StaleView } from './diskGroup.ts'
 export type { AssistSpec, AssistLayout } from './assist.ts'
-export { drlLogLength } from './assist.ts'
+export { assistVolumeNameMax, drlLogLength } from './assist.ts'
 export type { SubdiskSpec, PlexSpec, VolumeSpec, SdAssoc } from './recordOps.ts'
 export type { BlockDevice } from './device/blockDevice.ts'
 export { readInto } from './device/blockDevice.ts'

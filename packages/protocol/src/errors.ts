@@ -28,6 +28,9 @@ export interface ApiErrorDetails {
   disks?: Array<{ disk: string; reason: string; device?: string }>
   /** VM_BUSY at import: the other host that has the group imported. */
   importedBy?: string
+  /** VM_INVALID_NAME: the most characters the name may have there (`POST /api/dgs/:dg/assist`: the
+   * record name limit less the `-01` of the volume's plexes' names, 11 of 14). */
+  maxLength?: number
 }
 
 /** The error body of every failed request: `{ error: { code, message, details? } }`. */

@@ -1,4 +1,4 @@
-import { fail } from '../errors.ts'
+import { EngineError, fail } from '../errors.ts'
 import type { Profile } from './types.ts'
 
 const NAME_CHARS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
@@ -6,7 +6,7 @@ const NAME_CHARS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 /** Record names: 1..profile.nameLen characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 export function checkName(name: unknown, profile: Profile): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > profile.nameLen || !NAME_CHARS.test(name)) {
-    fail('VM_INVALID_NAME', `invalid record name ${JSON.stringify(name)} (1-${profile.nameLen} characters of A-Z a-z 0-9 _ . -)`)
+    throw new EngineError('VM_INVALID_NAME', `invalid record name ${JSON.stringify(name)} (1-${profile.nameLen} characters of A-Z a-z 0-9 _ . -)`, { details: { maxLength: profile.nameLen } })
   }
   return name
 }
