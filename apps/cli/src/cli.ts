@@ -5,6 +5,7 @@ import { type Connection, CliError, EXIT, cliErrorOf, connection, usageError } f
 import { type RecordType, failedDisks, vxprint } from './print.ts'
 import { plexLoss } from './redundancy.ts'
 import { taskListText, taskProgress } from './progress.ts'
+import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
@@ -377,15 +378,33 @@ export function buildProgram(json = false): Command {
       }),
     )
 
-  const task = program.command('task').description('running tasks')
+  const task = program.command('task').description('running and finished tasks')
   task
     .command('list')
-    .description('list running tasks')
+    .description('list running tasks; with --history the finished ones too (what each copied and wrote)')
+    .option('--history', 'also the task history: finished tasks, oldest first, with their outcome and the bytes each copied and wrote')
     .action(
       act(async (cmd) => {
         const { g, c } = await conn(cmd)
         const r = await c.call('GET /api/tasks')
-        out(g, r, () => taskListText(r.tasks))
+        if (!(cmd.opts() as { history?: boolean }).history) return out(g, r, () => taskListText(r.tasks))
+        const history = (await c.call('GET /api/tasks/history')).tasks
+        out(g, { ...r, history }, () => `${taskListText(r.tasks)}\n\n${taskHistoryText(history)}`)
+      }),
+    )
+  task
+    .command('show')
+    .description('one task: a running one\'s progress, or a finished one\'s outcome and the bytes it copied and wrote')
+    .argument('<id>')
+    .action(
+      act(async (cmd, id) => {
+        const { g, c } = await conn(cmd)
+        const running = (await c.call('GET /api/tasks')).tasks.find((t) => t.taskId === id)
+        if (running) return out(g, running, () => taskListText([running]))
+        // task ids start again with each server run: the newest entry of that id
+        const done = (await c.call('GET /api/tasks/history')).tasks.filter((t) => t.taskId === id).at(-1)
+        if (!done) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no task ${id}, running or in the task history`)
+        out(g, done, () => finishedTaskText(done))
       }),
     )
   for (const verb of ['pause', 'resume', 'abort'] as const) {

@@ -238,6 +238,21 @@ describe('the plexa command against a running server', () => {
     expect((await as(['make', 'volume', '--help'])).stdout).toMatch(/at most 11 characters/)
   })
 
+  it('272: task show and task list --history give a finished resync\'s bytes written, --json too', async () => {
+    const started = JSON.parse((await as(['--json', 'resync', 'volume', 'mir', '--force'])).stdout) as { taskId: string }
+    // task show gives the running task until it is in the history (its outcome)
+    let json: { outcome?: string; sync?: unknown } = {}
+    for (let i = 0; i < 200 && !json.outcome; i++) json = JSON.parse((await as(['--json', 'task', 'show', started.taskId])).stdout)
+    expect(json.sync).toMatchObject({ bytesCopied: 16 << 20, bytesWritten: 16 << 20 })
+    const shown = await as(['task', 'show', started.taskId])
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/^ {2}written: {2}16\.0 MiB to its target plexes$/m)
+    const history = JSON.parse((await as(['--json', 'task', 'list', '--history'])).stdout)
+    expect(history.history.at(-1)).toMatchObject({ taskId: started.taskId, sync: { bytesWritten: 16 << 20 } })
+    expect((await as(['task', 'list', '--history'])).stdout).toMatch(/WRITTEN/)
+    expect((await as(['task', 'show', 'task-999'])).code).toBe(4)
+  })
+
   it('244: plexa serve on a data directory another server holds exits 5 (refused) with VM_BUSY', async () => {
     const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)

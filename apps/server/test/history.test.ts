@@ -170,6 +170,21 @@ describe('server history: events, alerts and finished tasks', () => {
     expect(((await r.get('/api/alerts')).alerts as Alert[]).every((a) => a.acked?.by === 'admin')).toBe(true)
   })
 
+  it('272: a finished copy records the bytes it wrote to its target plexes, kept across a restart', async () => {
+    r = await restartable()
+    await r.start()
+    const finished = (taskId: string) => until(`${taskId} in the task history`, async () => ((await r!.get('/api/tasks/history')).tasks as FinishedTask[]).find((t) => t.taskId === taskId))
+    // a forced resync of mir (two data plexes of 16 MiB) copies the first over the second: 16 MiB written
+    const forced = await r.post('/api/dgs/tdg/volumes/mir/resync', { force: true })
+    expect((await finished(forced.body.taskId)).sync).toMatchObject({ bytesCopied: 16 << 20, bytesWritten: 16 << 20 })
+    // a verify writes nothing and has no copy report
+    const v = await r.post('/api/dgs/tdg/volumes/mir/verify')
+    expect((await finished(v.body.taskId)).sync).toBeUndefined()
+    await r.restart()
+    const kept = ((await r.get('/api/tasks/history')).tasks as FinishedTask[]).find((t) => t.taskId === forced.body.taskId)
+    expect(kept?.sync?.bytesWritten).toBe(16 << 20)
+  })
+
   it('records a disk resync that left regions unsynchronised as failed VM_NOTSYNCED, naming every volume on the disk, with an alert (rule 107)', async () => {
     r = await restartable()
     const srv = await r.start()

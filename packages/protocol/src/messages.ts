@@ -81,6 +81,11 @@ export interface FinishedTask {
   sync?: {
     regionsCopied: number
     bytesCopied: number
+    /**
+     * Bytes the task wrote to target plexes, each target counted (a region copied to two plexes is
+     * written twice). Absent in entries recorded before servers kept it.
+     */
+    bytesWritten?: number
     failedCount: number
     failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
     /** A disk resync: each volume on the disk, synchronised or why not. */

@@ -214,5 +214,5 @@ function reportFields(report: SyncReport | VerifyReport | undefined): Pick<Finis
   if ('mismatches' in report) {
     return { verify: { volume: report.volume, regionSectors: report.regionSectors, regionsChecked: report.regionsChecked, mismatchCount: report.mismatches.length, mismatches: report.mismatches.slice(0, LISTED) } }
   }
-  return { sync: { regionsCopied: report.regionsCopied, bytesCopied: report.bytesCopied, failedCount: report.failedRegions.length, failedRegions: report.failedRegions.slice(0, LISTED), ...(report.volumes ? { volumes: report.volumes } : {}) } }
+  return { sync: { regionsCopied: report.regionsCopied, bytesCopied: report.bytesCopied, bytesWritten: report.bytesWritten, failedCount: report.failedRegions.length, failedRegions: report.failedRegions.slice(0, LISTED), ...(report.volumes ? { volumes: report.volumes } : {}) } }
 }

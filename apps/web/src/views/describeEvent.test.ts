@@ -32,6 +32,16 @@ describe('describeEvent', () => {
   })
 })
 
+describe('rule 272: a finished copy says the bytes it wrote to its plexes', () => {
+  it('272: ok and failed copies read what they wrote in MiB/GiB; an entry recorded without it says nothing of it', () => {
+    const sync = { regionsCopied: 2048, bytesCopied: 1 << 30, bytesWritten: 2 * 2 ** 30, failedCount: 0, failedRegions: [] }
+    expect(describeTask(task({ sync }))).toBe('resync of volume mirvol ok: 1 GiB copied (2048 regions), 2 GiB written in 1 min 05 s')
+    expect(describeTask(task({ outcome: 'failed', code: 'VM_NOTSYNCED', message: 'resync left 1 region(s) unsynchronised', sync: { ...sync, bytesWritten: 3 << 19, failedCount: 1 } }))).toBe('resync of volume mirvol failed VM_NOTSYNCED: resync left 1 region(s) unsynchronised; 1 region not copied; 1.5 MiB written')
+    const { bytesWritten: _, ...old } = sync
+    expect(describeTask(task({ sync: old }))).not.toContain('written')
+  })
+})
+
 describe('rule 173: the I/O-error sentence names the disk whose I/O failed', () => {
   it('173: a striped plex over disk01 and disk02 that failed on disk02 blames disk02 alone', () => {
     const e: ServerEvent = { type: 'io.error', seq: 1, at: 0, dg: 'demodg', volume: 'msvol', plex: 'msvol-02', disk: 'disk01,disk02', failedDisks: ['disk02'], op: 'write', offset: 0, length: 4096, code: 'VM_IO' }

@@ -106,13 +106,15 @@ export function describeTask(t: FinishedTask): string {
   const took = t.startedAt !== undefined ? ` in ${duration((t.finishedAt - t.startedAt) / 1000)}` : ''
   const by = t.startedBy === 'automatic' ? ' (started automatically)' : t.startedBy === 'restart' ? ' (resumed after a server restart)' : ''
   const head = `${t.kind} of ${t.target}${vols}${by}`
+  // what it wrote to its target plexes, each counted (rule 272): a copy to two plexes writes twice
+  const wrote = t.sync?.bytesWritten !== undefined ? `, ${bytes(t.sync.bytesWritten)} written` : ''
   if (t.outcome === 'aborted') return `${head} aborted after ${bytes(t.doneBytes)} of ${bytes(t.totalBytes)}`
   if (t.outcome === 'failed') {
     const left = t.sync?.failedCount ? `; ${count(t.sync.failedCount, 'region')} not copied` : ''
-    return `${head} failed ${t.code ?? ''}: ${t.message ?? ''}${left}`
+    return `${head} failed ${t.code ?? ''}: ${t.message ?? ''}${left}${wrote && `;${wrote.slice(1)}`}`
   }
   if (t.verify) return t.verify.mismatchCount ? `${head}: ${count(t.verify.mismatchCount, 'region')} where the plexes differ, of ${t.verify.regionsChecked} checked${took}` : `${head}: all ${t.verify.regionsChecked} regions agree${took}`
-  if (t.sync) return `${head} ok: ${bytes(t.sync.bytesCopied)} copied (${count(t.sync.regionsCopied, 'region')})${took}`
+  if (t.sync) return `${head} ok: ${bytes(t.sync.bytesCopied)} copied (${count(t.sync.regionsCopied, 'region')})${wrote}${took}`
   // a task without a report (one the engine started on its own): what its progress counted
   return `${head} ok${t.doneBytes ? `: ${bytes(t.doneBytes)} copied` : ''}${took}`
 }

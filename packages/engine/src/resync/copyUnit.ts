@@ -223,6 +223,7 @@ export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncRepo
     const res = results[k]!
     if (res.status === 'fulfilled') {
       for (let r = u.g; r < u.g + u.count; r++) ctx.stale.clear(t.pl_rid, r)
+      report.bytesWritten += data.length
       wrote = true
       continue
     }
@@ -232,6 +233,7 @@ export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncRepo
       const err = u.count === 1 ? res.reason : await ctx.writePlex(t, s, part).then(() => undefined, (e: unknown) => e ?? new Error('write failed'))
       if (err === undefined) {
         ctx.stale.clear(t.pl_rid, r)
+        report.bytesWritten += part.length
         wrote = true
       } else await regionWriteFailed(ctx, u.v, t, r, err, report)
     }

@@ -178,7 +178,7 @@ function* trackedPlexes(ctx: SyncContext, scope: SyncScope): Generator<{ p: PlRe
  * (`afterResync` with nothing failed): what its dry run lists as state changes.
  */
 export function plannedHandBacks(ctx: SyncContext, scope: SyncScope): PlRecord[] {
-  const none: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [] }
+  const none: SyncReport = { regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [] }
   return [...trackedPlexes(ctx, scope)].filter(({ p, serving }) => !serving && madeCurrent(ctx, p, scope, none)).map(({ p }) => p)
 }
 

@@ -17,6 +17,8 @@ export const REGION_SECTORS = 1024
 export interface SyncReport {
   regionsCopied: number
   bytesCopied: number
+  /** Bytes written to target plexes: each target counted (a region copied to two plexes is written twice). */
+  bytesWritten: number
   failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
   /** Every volume whose plexes the copy wrote, with those plexes, in the order it first wrote them (what its dry run's `writes` foretold). */
   written?: PlexesByVolume
@@ -124,7 +126,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
   if (o.throttle) task.setThrottle(o.throttle)
   const entry = o.resumable
   const done = (async (): Promise<SyncReport> => {
-    const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, failedRegions: [], written: [] }
+    const report: SyncReport = { regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [], written: [] }
     const every = ctx.checkpointRegions
     let sinceCheckpoint = 0
     const state = new CopyState()

@@ -163,7 +163,7 @@ async function readWritebackStopped(ctx: SyncContext, v: VRecord, e: unknown): P
 export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: number }, force: boolean, o: { mode: 'strict' | 'faithful'; throttle: number; skip: number }): TaskHandle<SyncReport> {
   const { plan, work, onDisk, stopped } = planDiskResync(ctx, disk.rid, force)
   const first = plan[0]?.volume ?? stopped[0]?.v ?? ctx.cfg().volumes[0]
-  if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, failedRegions: [], volumes: [] }) }
+  if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [], volumes: [] }) }
   const skip = force ? Math.min(o.skip, work.length) : 0
   const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk.name, force, mode: o.mode, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
   const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
