@@ -89,6 +89,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const storage = new Storage(o.dataDir, clock)
   await storage.open()
   for (const p of storage.problems) log(`warning: skipping ${p.disk}: ${p.code} ${p.reason}`)
+  for (const f of storage.free) log(`free disk ${f.path} (${f.sizeBytes >> 20} MiB): uninitialised, in no disk group (a removed disk; vxdisk: online invalid): add it to a group with POST /api/dgs/DG/disks {"name", "path"}`)
   if (storage.groups.size === 0 && storage.pending.size === 0 && o.demo) {
     log('creating the demo disk group demodg (six sparse 1 GiB image files)')
     await storage.createDemo()

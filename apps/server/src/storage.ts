@@ -1,5 +1,5 @@
 import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import {
   type BlockDevice,
   type Clock,
@@ -11,6 +11,7 @@ import {
   isEngineError,
   createImageFile,
   openDevicePath,
+  probeDevice,
   readDiskHeader,
   thisImporter,
 } from '@plexa/engine'
@@ -27,6 +28,16 @@ export interface DiskProblem {
   disk: string
   code: string
   reason: string
+}
+
+/**
+ * An image file of the data directory that no group has and that holds nothing: a free,
+ * uninitialised disk (`vxdisk list`: online invalid), such as one `vxdg rmdisk` removed (its private
+ * region wiped, rule 225). It is added to a group again by its path (`POST /api/dgs/:dg/disks`).
+ */
+export interface FreeImage {
+  path: string
+  sizeBytes: number
 }
 
 /**
@@ -71,6 +82,8 @@ export class Storage {
   readonly problems: DiskProblem[] = []
   /** Groups found and not imported, by name. */
   readonly pending = new Map<string, PendingGroup>()
+  /** Image files the last `open` found free and uninitialised (not problems: disks to add). */
+  readonly free: FreeImage[] = []
 
   constructor(dataDir: string, clock?: Clock) {
     this.dataDir = dataDir
@@ -112,8 +125,12 @@ export class Storage {
     }
   }
 
-  /** Remembers a disk that lives outside the data directory (an NBD export, a block device). */
+  /**
+   * Remembers a disk that lives outside the data directory (an NBD export, a block device); an
+   * image file of the data directory (a free one added again) is found there at every start.
+   */
   async rememberExternal(path: string): Promise<void> {
+    if (this.isOwnImage(path)) return
     const list = await this.externalDisks()
     if (!list.includes(path)) await writeFile(this.externalFile, JSON.stringify([...list, path], null, 2))
   }
@@ -128,12 +145,48 @@ export class Storage {
    * host has imported, waits in `pending` for an administrator's import (force, clearImport). Only
    * another manager of this host holding the disks (VM_BUSY) stops the start.
    */
+  private isOwnImage(path: string): boolean {
+    return !path.startsWith('nbd://') && dirname(resolve(path)) === resolve(this.disksDir)
+  }
+
+  private async imageFiles(): Promise<string[]> {
+    return (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort().map((f) => join(this.disksDir, f))
+  }
+
+  /**
+   * The image files of the data directory that no group has and that hold nothing, as they are now
+   * (a disk removed since the start is among them): each is opened read-only; one a group holds is
+   * locked or has its header, and is left out.
+   */
+  async freeImages(): Promise<FreeImage[]> {
+    const out: FreeImage[] = []
+    for (const path of await this.imageFiles()) {
+      let dev: BlockDevice
+      try {
+        dev = await openDevicePath(path, { readOnly: true })
+      } catch {
+        continue // gone, or held
+      }
+      try {
+        const header = await readDiskHeader(dev).catch(() => undefined)
+        if (!header && (await probeDevice(dev)).kind === 'blank') out.push({ path, sizeBytes: dev.size })
+      } catch {
+        // unreadable: a problem, not a free disk
+      } finally {
+        await dev.close()
+      }
+    }
+    return out
+  }
+
   async open(): Promise<void> {
     await mkdir(this.disksDir, { recursive: true })
     await rm(this.demoBuildDir, { recursive: true, force: true }) // what a start killed mid-demo left
-    const files = (await readdir(this.disksDir)).filter((f) => f.endsWith('.img')).sort().map((f) => join(this.disksDir, f))
-    const external = await this.externalDisks()
+    const files = await this.imageFiles()
+    // an image of the data directory is found there (older servers remembered a re-added one as external)
+    const external = (await this.externalDisks()).filter((p) => !this.isOwnImage(p))
     this.problems.length = 0
+    this.free.length = 0
     this.pending.clear()
     this.found = files.length + external.length
     const here = thisImporter().hostid
@@ -149,7 +202,12 @@ export class Storage {
       let header: Awaited<ReturnType<typeof readDiskHeader>>
       try {
         header = await readDiskHeader(dev)
-        if (!header) this.problems.push({ disk: f, code: 'VM_INV_DEVENT', reason: 'no readable Plexa disk header' })
+        if (!header) {
+          // blank (a removed disk, rule 225; a new image): a free disk to add, not a problem
+          const found = await probeDevice(dev)
+          if (found.kind === 'blank') this.free.push({ path: f, sizeBytes: dev.size })
+          else this.problems.push({ disk: f, code: 'VM_INV_DEVENT', reason: `no readable Plexa disk header, and it holds ${found.kind === 'signature' ? found.what : 'data'}` })
+        }
       } catch (e) {
         this.problems.push({ disk: f, code: codeOf(e), reason: messageOf(e) })
       }
@@ -264,9 +322,9 @@ export class Storage {
    */
   async createDemo(): Promise<void> {
     if (this.found > 0) {
-      const list = this.problems.map((p) => `${p.disk}: ${p.code} ${p.reason}`).join('; ')
+      const list = [...this.problems.map((p) => `${p.disk}: ${p.code} ${p.reason}`), ...this.free.map((f) => `${f.path}: a free, uninitialised disk`)].join('; ')
       const e = new EngineError('VM_CONFIG_CORRUPT', `the data directory holds ${this.found} disk(s) and none could be imported, so no demo is created over them: ${list}`)
-      throw Object.assign(e, { problems: [...this.problems] })
+      throw Object.assign(e, { problems: [...this.problems], free: [...this.free] })
     }
     const build = this.demoBuildDir
     await rm(build, { recursive: true, force: true })

@@ -165,6 +165,16 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => call(t.url, 'GET', '/api/imports'),
     failCode: 'VM_UNAUTHORIZED',
   },
+  'GET /api/disks/free': {
+    setup: async (t) => {
+      await post(t, `${dg}/disks`, { name: 'spare9', sizeBytes: 32 << 20 })
+      await post(t, `${dg}/disks/spare9/remove`, {})
+    },
+    ok: (t) => get(t, '/api/disks/free'),
+    check: (t, b) => void expect(b.disks).toEqual([{ path: join(t.dir, 'disks', 'tdg-spare9.img'), sizeBytes: 32 << 20 }]),
+    fail: (t) => call(t.url, 'GET', '/api/disks/free'),
+    failCode: 'VM_UNAUTHORIZED',
+  },
   'POST /api/imports/:dg': {
     setup: otherHostsGroup,
     ok: (t) => post(t, '/api/imports/odg', { clearImport: true }),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { startServer } from '../src/server.ts'
 import { killAfterEach } from './children.ts'
-import { smallData } from './harness.ts'
+import { call, smallData } from './harness.ts'
 import { until } from './until.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -16,6 +16,12 @@ const track = killAfterEach()
 
 function start(dataDir: string, demo: boolean, log: (l: string) => void = () => {}) {
   return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo, lab: demo, labRemote: false, log })
+}
+
+/** A request with the data directory's admin token. */
+async function fetchAs(srv: Awaited<ReturnType<typeof start>>, method: string, path: string, body?: unknown) {
+  const token = /token: (\S+)/.exec(await readFile(join(srv.services.storage.dataDir, 'admin-credential.txt'), 'utf8'))![1]!
+  return call(srv.url, method, path, { auth: token, ...(body !== undefined ? { body } : {}) })
 }
 
 /** One image of a three-disk group `other`: too few copies for a quorum anywhere it lands. */
@@ -31,6 +37,51 @@ async function strayImage(into: string): Promise<void> {
     await rm(dir, { recursive: true, force: true })
   }
 }
+
+describe('273: a removed disk\'s image is a free disk, not a warning', () => {
+  it('273: after vxdg rmdisk its image is listed free (now and at the next start, which logs what it is), and adding it again by path imports it at the start after', async () => {
+    const data = await smallData()
+    const image = join(data.dir, 'disks', 'tdg-spare1.img')
+    try {
+      let srv = await start(data.dir, false)
+      const s = srv.services.storage
+      const dg = s.group('tdg').dg
+      const before = (await readdir(join(data.dir, 'disks'))).length
+      const r = await fetchAs(srv, 'POST', '/api/dgs/tdg/disks', { name: 'spare1', sizeBytes: 32 * MiB })
+      expect(r.status).toBe(200)
+      expect(await s.freeImages()).toEqual([])
+      expect((await fetchAs(srv, 'POST', '/api/dgs/tdg/disks/spare1/remove', {})).status).toBe(200)
+      // the image stays (removing it is no side effect) and is free at once
+      expect((await readdir(join(data.dir, 'disks'))).length).toBe(before + 1)
+      expect((await fetchAs(srv, 'GET', '/api/disks/free')).body).toEqual({ disks: [{ path: image, sizeBytes: 32 * MiB }] })
+      expect(dg.config().disks.map((d) => d.dm_name)).not.toContain('spare1')
+      await srv.close()
+      const lines: string[] = []
+      srv = await start(data.dir, false, (l) => lines.push(l))
+      try {
+        expect(srv.services.storage.problems).toEqual([])
+        expect(lines.filter((l) => l.startsWith('warning:'))).toEqual([])
+        expect(lines.filter((l) => l.includes(image))).toEqual([expect.stringMatching(/^free disk .*: uninitialised, in no disk group/)])
+        expect(srv.services.storage.free).toEqual([{ path: image, sizeBytes: 32 * MiB }])
+        // added again by its path: no force needed (blank), and it is no external disk
+        expect((await fetchAs(srv, 'POST', '/api/dgs/tdg/disks', { name: 'spare1', path: image })).status).toBe(200)
+        expect((await fetchAs(srv, 'GET', '/api/disks/free')).body).toEqual({ disks: [] })
+        expect(await srv.services.storage.externalDisks()).toEqual([])
+      } finally {
+        await srv.close()
+      }
+      srv = await start(data.dir, false)
+      try {
+        expect(srv.services.storage.problems).toEqual([])
+        expect(srv.services.storage.group('tdg').dg.config().disks.map((d) => d.dm_name)).toContain('spare1')
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+})
 
 describe('starting on odd data directories (rule 83)', () => {
   it('I83 a stray image of another group is skipped with a warning and the healthy group is served', async () => {
@@ -61,12 +112,13 @@ describe('starting on odd data directories (rule 83)', () => {
       const err = (await start(dir, true).then(
         () => undefined,
         (e: unknown) => e,
-      )) as { code?: string; problems?: Array<{ disk: string; code: string }> }
+      )) as { code?: string; problems?: Array<{ disk: string; code: string }>; free?: Array<{ path: string }> }
       expect(err?.code).toBe('VM_CONFIG_CORRUPT')
       expect(err.problems?.map((p) => [p.disk, p.code])).toEqual([
-        [join(dir, 'disks', 'demodg-disk01.img'), 'VM_INV_DEVENT'],
         [join(dir, 'disks', 'demodg-disk02.img'), 'VM_DALVOPN'], // shorter than a header
       ])
+      // a blank image is a free disk (rule 273), and no demo is made over it either
+      expect(err.free?.map((f) => f.path)).toEqual([join(dir, 'disks', 'demodg-disk01.img')])
       expect((await readdir(join(dir, 'disks'))).sort()).toEqual(['demodg-disk01.img', 'demodg-disk02.img'])
     } finally {
       await rm(dir, { recursive: true, force: true })

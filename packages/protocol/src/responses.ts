@@ -54,6 +54,12 @@ export const UnusableDisk = z.object({ disk: z.string(), reason: z.string(), dev
  */
 export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), devices: z.array(z.string()) })
 export const ImportList = z.object({ groups: z.array(PendingImport) })
+/**
+ * An image file of the data directory no group has and that holds nothing: a free, uninitialised
+ * disk (`vxdisk list`: online invalid), such as one `vxdg rmdisk` removed; add it by its path.
+ */
+export const FreeDisk = z.object({ path: z.string(), sizeBytes: int })
+export const FreeDiskList = z.object({ disks: z.array(FreeDisk) })
 /** An imported group: its name, configuration tid, and the disks it imported without (NODEVICE). */
 export const Imported = z.object({ name: z.string(), tid: int, unusable: z.array(UnusableDisk) })
 

@@ -5,6 +5,9 @@ import { dgOf, ok, taskStarted, tx } from '../handler.ts'
 
 /** Disks of a group: add, remove, replace, resync. */
 export const diskRoutes = {
+  async 'GET /api/disks/free'(s) {
+    return ok({ disks: await s.storage.freeImages() })
+  },
   async 'POST /api/dgs/:dg/disks'(s, ctx) {
     const dg = dgOf(s, ctx)
     const { name, force, dryRun } = ctx.body
