@@ -49,7 +49,7 @@ describe('the copy worker (rule 205)', () => {
       const before = workerBytes()
       // idle: units of several regions
       await (await dg.resyncVolume('v1', true)).done
-      // beside foreground writes: one region at a time, in pieces (a write stays under way at each unit)
+      // beside foreground writes: one region at a time (a write stays under way at each unit)
       const h = await dg.resyncVolume('v1', true)
       let writes = 0
       let ended = false

@@ -8,10 +8,11 @@ import type { RegionSet } from '../regionSet.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type SyncReport, regionSpan } from './regionCopy.ts'
 
-/** Regions one copy unit takes at most while no foreground I/O is under way: 4 MiB, as `dd bs=4M`. */
+/**
+ * Regions one copy unit takes at most while no foreground I/O is under way: 4 MiB, as `dd bs=4M`.
+ * While foreground I/O is under way a unit is one region, read and written whole (rule 206).
+ */
 export const MAX_UNIT_REGIONS = 8
-/** While foreground I/O is under way a unit is one region, moved in pieces of this many bytes. */
-export const BUSY_PIECE_BYTES = 64 * 1024
 
 /** A volume's runtime as the copy sees it: its region lock, read-writeback set and foreground I/O in flight. */
 export interface CopyRuntime {
@@ -33,8 +34,8 @@ export interface CopyUnit {
   data: Buffer | undefined
   /** Set once a target took the unit. */
   copied: boolean
-  /** Moved in pieces, yielding between them, because foreground I/O was under way. */
-  pieces: boolean
+  /** One region only, because foreground I/O was under way when it was prepared. */
+  busy: boolean
 }
 
 /**
@@ -115,29 +116,6 @@ function samePlan(a: RegionPlan, b: RegionPlan): boolean {
 }
 
 /**
- * Runs `step` over [0, bytes) whole, or in BUSY_PIECE_BYTES pieces, one issued per turn of the
- * event loop. A piece does not wait for the last to complete: a device that answers on the
- * calling thread has moved it by the next turn anyway, and one that moves it elsewhere (the
- * copy worker) keeps its queue full instead of waiting a round trip per piece. After a piece
- * fails no further one is issued; it settles once every issued piece has (none still moves the
- * buffer), with the first failure.
- */
-async function inPieces(bytes: number, pieces: boolean, step: (at: number, len: number) => Promise<void>): Promise<void> {
-  if (!pieces) return step(0, bytes)
-  const issued: Array<Promise<void>> = []
-  let failed = false
-  for (let at = 0; at < bytes && !failed; at += BUSY_PIECE_BYTES) {
-    if (at > 0) await new Promise<void>((r) => setImmediate(r))
-    if (failed) break
-    const piece = step(at, Math.min(BUSY_PIECE_BYTES, bytes - at))
-    piece.catch(() => (failed = true))
-    issued.push(piece)
-  }
-  const first = (await Promise.allSettled(issued)).find((r) => r.status === 'rejected')
-  if (first) throw first.reason
-}
-
-/**
  * Locks region `work[i]` and, while no foreground I/O is under way, the regions after it that
  * are free and copy the same way (up to MAX_UNIT_REGIONS); chooses the source (the preferred good
  * plex) and targets and reads the source. The locks stay held until the unit is released after
@@ -151,13 +129,13 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
   const g = w.region
   const rt: CopyRuntime = ctx.runtime(v)
   await rt.lock.lockExclusive(g)
-  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, pieces: false }
+  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, busy: false }
   try {
     const plan = planRegion(ctx, v, g, o)
     unit.targets = plan.targets
     if (plan.targets.length === 0) return unit // G 63: a single copy needs nothing
-    unit.pieces = state.foregroundBusy(rt)
-    while (!unit.pieces && unit.count < maxRegions) {
+    unit.busy = state.foregroundBusy(rt)
+    while (!unit.busy && unit.count < maxRegions) {
       const nx = work[i + unit.count]
       if (!nx || nx.v.v_rid !== v.v_rid || nx.region !== g + unit.count || !rt.lock.tryLockExclusive(nx.region)) break
       if (!samePlan(plan, planRegion(ctx, v, nx.region, o))) {
@@ -182,7 +160,7 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
     const into = data.subarray(0, unit.n * SECTOR_SIZE)
     for (const cand of plan.sources) {
       try {
-        await inPieces(into.length, unit.pieces, (at, len) => ctx.readPlex(cand, unit.s + at / SECTOR_SIZE, len / SECTOR_SIZE, into.subarray(at, at + len)).then(() => {}))
+        await ctx.readPlex(cand, unit.s, unit.n, into)
         unit.data = into
         break
       } catch (e) {
@@ -215,8 +193,7 @@ export function releaseUnit(u: CopyUnit, buffers: UnitBuffers): void {
 export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport): Promise<boolean> {
   const data = u.data
   if (!data || u.targets.length === 0) return false
-  const writeAll = (t: PlRecord) => inPieces(data.length, u.pieces, (at, len) => ctx.writePlex(t, u.s + at / SECTOR_SIZE, data.subarray(at, at + len)))
-  const results = await Promise.allSettled(u.targets.map(writeAll))
+  const results = await Promise.allSettled(u.targets.map((t) => ctx.writePlex(t, u.s, data)))
   let wrote = false
   for (let k = 0; k < u.targets.length; k++) {
     const t = u.targets[k]!
