@@ -99,4 +99,12 @@ describe('disk set', () => {
     expect(again.config().disks.map((d) => [d.dm_last_da_name, d.dm_device])).toEqual([[long, long], [`${long}.second`, `${long}.second`]])
     await again.close()
   })
+
+  it('280: sd_path and sd_da_name hold the whole device path of the subdisk\'s disk (no 32-character cut)', async () => {
+    const long = `/srv/plexa/data/disks/${'a-long-directory-name/'.repeat(3)}demodg-disk01.img`
+    const dg = await DiskGroup.create({ name: 'longdg', disks: [{ name: 'disk01', device: createMemoryDevice(16 * MiB, long) }] })
+    await dg.assistMake({ init: 'none', name: 'vol', len: 2048 })
+    expect(dg.config().subdisks.map((sd) => [sd.sd_path, sd.sd_da_name])).toEqual([[long, long]])
+    await dg.close()
+  })
 })

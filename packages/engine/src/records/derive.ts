@@ -81,7 +81,7 @@ export function deriveConfig(c: Config): void {
       dm.dm_sd_num++
       sd.sd_dm_name = dm.dm_name
       sd.sd_da_name = dm.dm_device
-      sd.sd_path = dm.dm_device.slice(0, 32)
+      sd.sd_path = dm.dm_device // whole, as dm_last_da_name (rule 232): the record is stored as JSON
       sd.sd_dev_offset = dm.dm_pub_offset + sd.sd_dm_offset
       sd.sd_pflag = dm.dm_tflag & DM_TFLAG.VOLATILE ? sd.sd_pflag | SD_PFLAG.VOLATILE : sd.sd_pflag & ~SD_PFLAG.VOLATILE
     }
