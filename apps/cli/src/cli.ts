@@ -21,7 +21,8 @@ const EXIT_HELP = `
 Exit codes:
   0  success            4  not found (no such group, volume, plex, disk or task)
   2  usage error        5  refused, nothing changed (invalid, busy, locked, wrong state,
-  3  not authorized        conflict, no space); plexa serve: its data directory or port is busy
+  3  not authorized        conflict, no space); plexa serve: its data directory (VM_BUSY)
+                           or a port (VM_PORT_BUSY) is busy
   6  the operation failed (I/O error, not synchronised, the group went offline)
   7  the server cannot be reached
 Errors name a stable code (with --json: {"error": {"code", "message"}} on stdout): VM_USAGE for a
@@ -470,10 +471,33 @@ export function buildProgram(json = false): Command {
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
-    .action(async () => {
-      await import('../../server/src/main.ts')
+    .action(async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command
+      // main.ts runs `serve` (serveArgs) before commander, unless a client option came first
+      const g = cmd.optsWithGlobals() as Globals
+      const client = (['url', 'token', 'dg', 'json'] as const).filter((k) => g[k] !== undefined).map((k) => `--${k}`)
+      throw usageError(`${client.join(', ') || 'this option'}: an option of the client, not of plexa serve (plexa serve --help lists its options)`)
     })
   return program
+}
+
+/** The global options that take a value (`--data DIR`); `--json` takes none. */
+const GLOBAL_VALUES = new Set(['--url', '--token', '--data', '--dg'])
+
+/**
+ * For `plexa [--data DIR] serve ...`: the server's arguments (the global `--data` is the server's
+ * too, before the verb as after it). Undefined for another verb, and for `serve` after a global
+ * option that is only the client's (`--url`, `--token`, `--dg`, `--json`): commander's serve
+ * action then refuses it as a usage error.
+ */
+export function serveArgs(argv: readonly string[]): string[] | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === 'serve') return [...argv]
+    if (!/^--data(=|$)/.test(a)) return undefined
+    if (a === '--data') i++
+  }
+  return undefined
 }
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rename } from 'node:fs/promises'
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { startServer } from '../../server/src/server.ts'
@@ -257,6 +259,34 @@ describe('the plexa command against a running server', () => {
     const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/\bVM_BUSY\b/)
+  })
+
+  it('290: plexa --data DIR serve takes the global --data as the server\'s (here another server\'s directory: VM_BUSY, exit 5); a client option before serve is a usage error', async () => {
+    const r = await plexa(['--data', t.dir, 'serve', '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
+    expect(r.code).toBe(5)
+    expect(r.stderr).toMatch(/\bVM_BUSY\b/)
+    const inline = await plexa([`--data=${t.dir}`, 'serve', '--port', '0', '--nbd-port', '0'])
+    expect([inline.code, /\bVM_BUSY\b/.test(inline.stderr)]).toEqual([5, true])
+    const client = await plexa(['--json', 'serve', '--data', t.dir])
+    expect([client.code, JSON.parse(client.stdout).error.code]).toEqual([2, 'VM_USAGE'])
+  })
+
+  it('290: plexa serve on a port another process holds exits 5 with VM_PORT_BUSY and leaves its data directory as it was (no demo group, no credential)', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()))
+    const port = (holder.address() as AddressInfo).port
+    const fresh = await mkdtemp(join(tmpdir(), 'plexa-busyport-'))
+    try {
+      for (const ports of [['--port', String(port), '--nbd-port', '0'], ['--port', '0', '--nbd-port', String(port)]]) {
+        const r = await plexa(['--data', join(fresh, 'data'), 'serve', '--host', '127.0.0.1', ...ports, '--demo'])
+        expect(r.code, ports.join(' ')).toBe(5)
+        expect(r.stderr).toMatch(/\bVM_PORT_BUSY\b/)
+        expect(await readdir(fresh)).toEqual([])
+      }
+    } finally {
+      await new Promise((resolve) => holder.close(resolve))
+      await rm(fresh, { recursive: true, force: true })
+    }
   })
 
   it('245: a token the server does not know is refused as such (VM_TOKEN_REFUSED, exit 3); no token at all is VM_UNAUTHORIZED', async () => {

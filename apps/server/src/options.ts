@@ -109,7 +109,8 @@ export const SERVE_USAGE = `usage: plexa serve [--config FILE] [--data DIR] [--h
   --lab           lab mode: fail or restore disks, add latency, run write loads (rehearsal and tests only)
   --lab-remote    allow lab mode although --host is not a loopback address
 exit status (as plexa --help's): 0 stopped cleanly, 2 usage error, 5 refused (the data directory is
-  another server's, VM_BUSY; the port is taken), 6 failed (the data could not be read)`
+  another server's, VM_BUSY; a port is taken, VM_PORT_BUSY, before the data directory is touched),
+  6 failed (the data could not be read)`
 
 /** A flag's or a variable's text as the option's type; text that is not one stays text, for the schema to name. */
 function fromText(key: Key, text: string): unknown {
@@ -134,8 +135,14 @@ function readFlags(argv: readonly string[]): { given: Map<Key, Given>; config?: 
   const byFlag = new Map<string, Key>(Object.entries(OPTIONS).map(([k, o]) => [o.flag, k as Key]))
   let config: string | undefined
   let help = false
+  let verb = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
+    // the verb itself, wherever it stands among the options (`plexa --data DIR serve`)
+    if (a === 'serve' && !verb) {
+      verb = true
+      continue
+    }
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
     if (flag === '--help') {
       help = true

@@ -16,6 +16,7 @@ import { Lab } from './lab.ts'
 import { Metrics } from './metrics.ts'
 import { type ServeOptions, isLoopback } from './options.ts'
 import { IoErrorEnricher } from './ioErrorDisks.ts'
+import { PortBusyError, assertPortsFree } from './portsFree.ts'
 import { History, type HistoryOptions } from './history/history.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
@@ -86,6 +87,7 @@ async function nbdTls(o: StartOptions, log: (l: string) => void): Promise<Pick<N
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const clock = o.clock ?? systemClock
   const log = o.log ?? ((l: string) => console.log(l))
+  await assertPortsFree(o.host, [{ what: 'HTTP', port: o.port }, { what: 'NBD', port: o.nbdPort }])
   const storage = new Storage(o.dataDir, clock)
   await storage.open()
   for (const p of storage.problems) log(`warning: skipping ${p.disk}: ${p.code} ${p.reason}`)
@@ -170,7 +172,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const staticDir = WEB_DIRS.find((d) => existsSync(join(d, 'index.html')))
   const server = createApp(services, { labAllowed, hosts: allowedHosts(o.host, o.allowedHosts), ...(staticDir ? { staticDir } : {}), ...(o.pingMs ? { pingMs: o.pingMs } : {}) })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    // taken between the check and now: the same refusal
+    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new PortBusyError('HTTP', o.host, o.port, { cause: e }) : e))
     server.listen(o.port, o.host, () => resolve())
   })
   const policy = parseExportPolicy(o.nbdExports)

@@ -11,7 +11,7 @@ export const EXIT = { OK: 0, USAGE: 2, AUTH: 3, NOT_FOUND: 4, REFUSED: 5, FAILED
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT]
 
 /** Each code's exit status; adding a code fails the typecheck until it is placed here. */
-const STATUS: Record<ApiErrorCode | 'VM_UNREACHABLE' | 'VM_USAGE', ExitStatus> = {
+const STATUS: Record<ApiErrorCode | 'VM_UNREACHABLE' | 'VM_USAGE' | 'VM_PORT_BUSY', ExitStatus> = {
   VM_USAGE: EXIT.USAGE,
   VM_UNAUTHORIZED: EXIT.AUTH,
   VM_TOKEN_REFUSED: EXIT.AUTH,
@@ -26,6 +26,8 @@ const STATUS: Record<ApiErrorCode | 'VM_UNREACHABLE' | 'VM_USAGE', ExitStatus> =
   VM_OFFLINE: EXIT.REFUSED,
   VM_INVALID_PARAM: EXIT.REFUSED,
   VM_BUSY: EXIT.REFUSED,
+  // plexa serve: its HTTP or NBD port is taken by another process (nothing in its data directory changed)
+  VM_PORT_BUSY: EXIT.REFUSED,
   VM_INV_DEVENT: EXIT.REFUSED,
   VM_NOTCHARDEV: EXIT.REFUSED,
   VM_ALLOCERR: EXIT.REFUSED,
