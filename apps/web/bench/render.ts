@@ -11,9 +11,11 @@
 // with the snapshot's size in bytes (once, as it takes a while; PLEXA_BENCH_HUGE=0 skips it).
 // Env: PLEXA_BENCH_TASKS reporting tasks (default 100), PLEXA_BENCH_ROUNDS (default 3),
 // PLEXA_BENCH_DIST another build of the web app to measure (default apps/web/dist),
-// PLEXA_BENCH_AGAINST=DIR this build against the one in DIR in the same run (rounds interleaved;
-// the ratio of each line is this build's over that one's),
-// PLEXA_BENCH_ONLY=large|huge one size alone (huge: its lines without a baseline),
+// PLEXA_BENCH_AGAINST=DIR this build against the one in DIR in the same run, at the demo size,
+// the large and the huge one (rounds interleaved; the ratio of each line is this build's over
+// that one's),
+// PLEXA_BENCH_ONLY=small|large|huge one size alone (huge: its lines without a baseline; small:
+// the demo size alone, for its profile or trace),
 // PLEXA_BENCH_PROFILE_LOAD=1 the hottest functions of the load (=FILE.cpuprofile saves its profile),
 // PLEXA_BENCH_DEBUG=1 Chrome's performance metrics, PLEXA_BENCH_PROFILE=1 the hottest functions
 // (or =FILE.cpuprofile to save the profile), PLEXA_BENCH_TRACE=FILE a Chrome trace of the scroll,
@@ -237,11 +239,14 @@ const AGAINST = process.env.PLEXA_BENCH_AGAINST
 const NAMES = { bytes: 'snapshot_bytes', first: 'first_render', firstCpu: 'first_render_cpu', p95: 'frame_p95.scrolling_100tasks', work: 'frame_work_p95.scrolling_100tasks', frameCpu: 'frame_cpu_p95.scrolling_100tasks' } as const
 if (AGAINST) {
   // this build against another (say, the web app of an older commit) in the same run, at the
-  // large size and (unless PLEXA_BENCH_HUGE=0) the huge one, the two interleaved round by round
+  // demo size, the large one and (unless PLEXA_BENCH_HUGE=0) the huge one, the two interleaved round by round
   // (which goes first alternates); each round's figures go to stderr, the medians to stdout
   if (!existsSync(join(AGAINST, 'index.html'))) throw new Error(`no web app build in ${AGAINST}`)
-  const sizes: Array<[string, Config]> = process.env.PLEXA_BENCH_ONLY === 'huge' ? [] : [['1000disks_5000vols_20000sds', large]]
-  if (process.env.PLEXA_BENCH_HUGE !== '0') sizes.push(['10000disks_50000vols_200000sds', bigConfig(10_000, 50_000, 2)])
+  const only = process.env.PLEXA_BENCH_ONLY
+  const sizes: Array<[string, Config]> = []
+  if (!only || only === 'small') sizes.push(['6disks_4vols', small])
+  if (!only || only === 'large') sizes.push(['1000disks_5000vols_20000sds', large])
+  if ((!only || only === 'huge') && process.env.PLEXA_BENCH_HUGE !== '0') sizes.push(['10000disks_50000vols_200000sds', bigConfig(10_000, 50_000, 2)])
   for (const [size, config] of sizes) {
     const mine: Measured[] = []
     const theirs: Measured[] = []
@@ -262,12 +267,13 @@ if (AGAINST) {
   process.exit(0)
 }
 for (let i = 0; i < Number(process.env.PLEXA_BENCH_ROUNDS ?? 3) && process.env.PLEXA_BENCH_ONLY !== 'huge'; i++) {
-  if (process.env.PLEXA_BENCH_ONLY === 'large') {
-    L.push(await measure(large))
-    continue
-  }
-  S.push(await measure(small))
-  L.push(await measure(large))
+  if (process.env.PLEXA_BENCH_ONLY !== 'large') S.push(await measure(small))
+  if (process.env.PLEXA_BENCH_ONLY !== 'small') L.push(await measure(large))
+}
+if (!L.length && S.length) {
+  // the demo size alone (PLEXA_BENCH_ONLY=small): its frame measures, against nothing
+  const of = (k: keyof typeof NAMES) => median(S.map((x) => x[k]).filter((v) => !Number.isNaN(v)))
+  for (const k of ['p95', 'work', 'frameCpu'] as const) console.log(JSON.stringify(line(`web.${NAMES[k]}.6disks_4vols`, of(k), 'ms', 'none', NaN, false)))
 }
 if (L.length) {
   const base = 'demo-sized configuration (6 disks, 4 volumes)'
@@ -276,7 +282,7 @@ if (L.length) {
   console.log(JSON.stringify(line('web.first_render_cpu.1000disks_5000vols_20000sds', of(L, 'firstCpu'), 'ms', base, of(S, 'firstCpu'), false)))
   for (const k of ['p95', 'work', 'frameCpu'] as const) console.log(JSON.stringify(line(`web.${NAMES[k]}`, of(L, k), 'ms', base, of(S, k), false)))
 }
-if (process.env.PLEXA_BENCH_HUGE !== '0') {
+if (process.env.PLEXA_BENCH_HUGE !== '0' && process.env.PLEXA_BENCH_ONLY !== 'small') {
   const huge = await measure(bigConfig(10_000, 50_000, 2))
   const base = 'the same at 1,000 disks, 5,000 volumes, 20,000 subdisks'
   const size = '10000disks_50000vols_200000sds'
