@@ -2,6 +2,7 @@ import { Fragment, useState } from 'react'
 import { api } from '../net/api.ts'
 import { useApp } from '../store/appStore.ts'
 import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
+import { breakParts } from '../views/breakParts.ts'
 import { findRecord } from '../views/records.ts'
 
 const EDITABLE = ['comment', 'putil0', 'putil1', 'putil2']
@@ -33,17 +34,18 @@ export function Properties() {
         return (
           <section key={g} aria-label={g} className="mt-2">
             <h3 className="border-b border-line font-semibold">{g}</h3>
-            {/* fixed columns; values wrap anywhere: a long value (a disk id) stays in the pane, whole and selectable */}
+            {/* fixed columns; names and values wrap only between their pieces (breakParts): a long value (a disk id, a path) stays in the pane */}
             <table className="w-full table-fixed">
               <tbody>
                 {rows.map((f) => (
                   <tr key={f.key} className="border-b border-panel align-top" title={f.meaning || undefined}>
                     {/* a name wraps after an underscore, never inside a word, and RO stays whole (rule 242) */}
                     <th scope="row" className="w-2/5 pr-2 text-left font-normal text-muted [overflow-wrap:break-word]">
-                      {f.key.split(/(?<=_)/).map((part, i) => <Fragment key={i}>{i > 0 && <wbr />}<span className="whitespace-nowrap">{part}</span></Fragment>)}
+                      <Pieces text={f.key} />
                       {f.readOnly && <> <abbr title="read-only" className="whitespace-nowrap text-[10px] no-underline">RO</abbr></>}
                     </th>
-                    <td className="font-mono [overflow-wrap:anywhere]" data-testid={`field-${f.key}`} title={f.exact ?? f.text}>{f.text}</td>
+                    {/* the title has the whole value: a piece longer than the column is cut with an ellipsis (rule 274) */}
+                    <td className="text-ellipsis font-mono [overflow-clip-margin:2px] [overflow:clip]" data-testid={`field-${f.key}`} title={f.exact ?? f.text}><Pieces text={f.text} /></td>
                   </tr>
                 ))}
               </tbody>
@@ -53,6 +55,19 @@ export function Properties() {
       })}
     </section>
   )
+}
+
+/**
+ * Text that wraps only between its pieces (`breakParts`: after | , _ / . or a space, rules 242,
+ * 274), never inside one; a piece wider than its column is cut with an ellipsis.
+ */
+function Pieces({ text }: { text: string }) {
+  return breakParts(text).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      <span className="whitespace-nowrap">{part}</span>
+    </Fragment>
+  ))
 }
 
 type Status = { kind: 'saving' | 'saved' } | { kind: 'error'; text: string } | undefined

@@ -1,0 +1,81 @@
+// Small things a new administrator trips on (rules 274-277): property values that break inside a
+// word, a toolbar that wraps, zoom that loses the selected object, legend colours too close to tell.
+import type { Page } from '@playwright/test'
+import { expect, setTheme, test } from './fixtures.ts'
+
+test.describe.configure({ mode: 'serial', timeout: 180_000 })
+
+const WIDTHS = [[1024, 768], [1280, 800], [1920, 1080]] as const
+
+/** Screenshots of one element at 1024, 1280 and 1920 px, light and dark, into the test's output. */
+async function look(page: Page, info: { outputPath: (n: string) => string }, name: string, el: () => ReturnType<Page['locator']>) {
+  for (const [w, h] of WIDTHS) {
+    await page.setViewportSize({ width: w, height: h })
+    for (const dark of [false, true]) {
+      await setTheme(page, dark)
+      await el().screenshot({ path: info.outputPath(`${name}-${w}-${dark ? 'dark' : 'light'}.png`) })
+    }
+  }
+  await setTheme(page, false)
+}
+
+/**
+ * Where the property values break a line inside a word: for every value cell, each pair of
+ * neighbouring characters on different lines where the first is not one a line may break after
+ * (`|`, `,`, `_`, `/`, `.`, a space). A value cut with an ellipsis must be whole in its title.
+ */
+async function midWordBreaks(page: Page) {
+  return page.evaluate(() => {
+    const out: Array<{ field: string; at: string }> = []
+    for (const td of document.querySelectorAll<HTMLElement>('section[aria-label="properties"] td[data-testid^="field-"]')) {
+      const chars: Array<{ c: string; top: number }> = []
+      const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT)
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.textContent ?? ''
+        for (let i = 0; i < text.length; i++) {
+          const r = document.createRange()
+          r.setStart(n, i)
+          r.setEnd(n, i + 1)
+          const rect = r.getClientRects()[0]
+          if (rect) chars.push({ c: text[i]!, top: Math.round(rect.top) })
+        }
+      }
+      for (let i = 1; i < chars.length; i++) {
+        if (chars[i]!.top !== chars[i - 1]!.top && !/[|,_/. ]/.test(chars[i - 1]!.c) && chars[i]!.c !== ' ') {
+          out.push({ field: td.dataset.testid!, at: chars.slice(Math.max(0, i - 8), i).map((x) => x.c).join('') + '⏎' + chars.slice(i, i + 8).map((x) => x.c).join('') })
+        }
+      }
+      const cut = [...td.querySelectorAll<HTMLElement>('*'), td].some((e) => e.scrollWidth > e.clientWidth + 1)
+      if (cut && td.title !== td.textContent) out.push({ field: td.dataset.testid!, at: `cut, but its title is ${JSON.stringify(td.title)}` })
+    }
+    return out
+  })
+}
+
+test('274: property values wrap after | , _ / . or a space, or are cut with an ellipsis and whole in their title; never inside a word, at 1024, 1280 and 1920 px', async ({ plexa, page, api }, info) => {
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await plexa.login()
+  const props = () => page.getByRole('region', { name: 'properties' })
+  // a comment of 40 characters with nowhere to break: cut with an ellipsis, whole in its title
+  const long = 'x'.repeat(40)
+  expect((await api.call('PATCH', '/api/dgs/demodg/records/disk01-01', { fields: { comment: long } })).status).toBe(200)
+  try {
+    for (const [kind, name] of [['dm', 'disk01'], ['pl', 'mirvol-01'], ['v', 'mirvol'], ['sd', 'disk01-01']] as const) {
+      await plexa.select(kind, name)
+      await expect(props().getByRole('heading', { level: 2 })).toContainText(name)
+      for (const [w, h] of WIDTHS) {
+        await page.setViewportSize({ width: w, height: h })
+        expect(await midWordBreaks(page), `${kind} ${name} at ${w} px`).toEqual([])
+      }
+      if (kind === 'sd') {
+        const cell = props().getByTestId('field-sd_comment')
+        await expect(cell).toHaveAttribute('title', long)
+        expect(await cell.evaluate((e) => e.scrollWidth > e.clientWidth), 'the comment is cut').toBe(true)
+        expect(await cell.evaluate((e) => getComputedStyle(e).textOverflow)).toBe('ellipsis')
+      }
+      for (const g of ['Identity', 'Flags']) await look(page, info, `properties-${name}-${g.toLowerCase()}`, () => props().getByRole('region', { name: g }))
+    }
+  } finally {
+    await api.call('PATCH', '/api/dgs/demodg/records/disk01-01', { fields: { comment: '' } })
+  }
+})
