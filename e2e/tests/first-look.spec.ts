@@ -79,3 +79,44 @@ test('274: property values wrap after | , _ / . or a space, or are cut with an e
     await api.call('PATCH', '/api/dgs/demodg/records/disk01-01', { fields: { comment: '' } })
   }
 })
+
+test('275: the zoom toolbar of the disk and the volume view stays one line at 1024, 1280 and 1920 px, whole or zoomed, every control reachable by Tab', async ({ plexa, page }, info) => {
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await plexa.login()
+  for (const [tab, what] of [['Disk view', 'disks'], ['Volume view', 'volumes']] as const) {
+    await page.getByRole('tab', { name: tab }).click()
+    const bar = page.getByRole('toolbar', { name: `zoom ${what}` })
+    for (const zoomed of [false, true]) {
+      if (zoomed) {
+        await bar.getByRole('button', { name: 'Zoom in' }).click()
+        await bar.getByRole('button', { name: 'pan right' }).click()
+        await expect(page.getByTestId(`zoom-${what}`)).not.toContainText('whole')
+      }
+      await look(page, info, `toolbar-${what}-${zoomed ? 'zoomed' : 'whole'}`, () => page.getByRole('toolbar', { name: `zoom ${what}` }).locator('..'))
+      for (const [w, h] of WIDTHS) {
+        await page.setViewportSize({ width: w, height: h })
+        // one line: every control and the range text one line high, side by side, none cut off
+        const lines = await bar.evaluate((e) => {
+          const line = parseFloat(getComputedStyle(e).lineHeight)
+          const kids = [...e.children].map((c) => ({ text: c.textContent, r: c.getBoundingClientRect(), pad: parseFloat(getComputedStyle(c).paddingTop) + parseFloat(getComputedStyle(c).paddingBottom) + parseFloat(getComputedStyle(c).borderTopWidth) * 2 }))
+          return {
+            taller: kids.filter((k) => k.r.height - k.pad > line * 1.5).map((k) => k.text),
+            below: kids.filter((k) => k.r.top >= kids[0]!.r.bottom).map((k) => k.text),
+            fits: e.scrollWidth <= e.clientWidth + 1,
+          }
+        })
+        expect(lines, `${what} ${zoomed ? 'zoomed' : 'whole'} at ${w} px`).toEqual({ taller: [], below: [], fits: true })
+        // the range in view is said whole in its title when cut
+        const range = page.getByTestId(`zoom-${what}`)
+        if (await range.evaluate((e) => e.scrollWidth > e.clientWidth)) await expect(range).toHaveAttribute('title', (await range.textContent())!)
+      }
+    }
+    // every button is reached by Tab, in order
+    await bar.getByRole('button', { name: 'Zoom in' }).focus()
+    for (const name of ['Zoom out', 'Whole', 'pan left', 'pan right']) {
+      await page.keyboard.press('Tab')
+      await expect(bar.getByRole('button', { name })).toBeFocused()
+    }
+    await bar.getByRole('button', { name: 'Whole' }).click()
+  }
+})
