@@ -9,9 +9,12 @@ export function parseSize(s: string): number {
   const unit = m[2]!.toLowerCase()
   if (unit === '' || unit === 's') {
     if (!/^\d+$/.test(m[1]!)) throw usageError(`a sector count must be a whole number: ${s}`)
+    if (Number(m[1]) === 0) throw usageError(`a size must be more than 0: ${s}`)
     return Number(m[1])
   }
-  return Math.ceil((Number(m[1]) * MULT[unit]!) / 512)
+  const sectors = Math.ceil((Number(m[1]) * MULT[unit]!) / 512)
+  if (sectors === 0) throw usageError(`a size must be more than 0: ${s}`)
+  return sectors
 }
 
 /** A rate in bytes per second: a number, or with a k/m/g suffix (per second); 0 = unlimited. */

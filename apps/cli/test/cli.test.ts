@@ -231,6 +231,18 @@ describe('the plexa command against a running server', () => {
     }
   })
 
+  it('291: make volume: a size of 0 is a usage error (exit 2, VM_USAGE); what does not fit is said in MiB/GiB; more columns than disks says how many disks it needs', async () => {
+    for (const size of ['0', '0k', '0.0m', '-5']) {
+      const r = await as(['--json', 'make', 'volume', 'v0', size])
+      expect([r.code, JSON.parse(r.stdout).error.code], size).toEqual([2, 'VM_USAGE'])
+    }
+    const big = JSON.parse((await as(['--json', 'make', 'volume', 'big', '10t'])).stdout).error
+    expect(big.code).toBe('VM_NO_SPACE')
+    expect(big.message).toMatch(/\b10\.0 TiB\b/)
+    const wide = await as(['--json', 'make', 'volume', 'wide', '1m', '--layout', 'stripe', '--ncol', '9'])
+    expect([wide.code, JSON.parse(wide.stdout).error]).toMatchObject([5, { code: 'VM_NO_SPACE', details: { disksNeeded: 9, disks: 3 } }])
+  })
+
   it('271: make volume says a name too long for its plexes\' -01 is VM_INVALID_NAME (exit 5) with the limit, and its help says the limit', async () => {
     const json = await as(['--json', 'make', 'volume', 'volume13chars', '1m'])
     expect([json.code, JSON.parse(json.stdout).error]).toEqual([5, expect.objectContaining({ code: 'VM_INVALID_NAME', details: { maxLength: 11 } })])

@@ -2,6 +2,7 @@ import { EngineError, fail } from './errors.ts'
 import { freeExtents } from './recordOps.ts'
 import type { MakeRecord, PlexSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
+import { sectorsText } from './units.ts'
 import type { DmRecord, Profile, UsageType } from './records/types.ts'
 import type { AssistInit } from './records/volumeInit.ts'
 import type { Draft } from './txn.ts'
@@ -78,6 +79,8 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
     if (!Array.isArray(spec.disks)) fail('VM_INVALID_PARAM', 'disks must be a list of disk names')
     pool = spec.disks.map((n) => d.disk(n))
   }
+  // each column of a stripe plex on a disk of its own (and each plex on disks of its own)
+  if (striped && ncol * nmirror > pool.length) throw new EngineError('VM_NO_SPACE', `${ncol} columns${nmirror > 1 ? ` in each of ${nmirror} mirrors` : ''} need ${ncol * nmirror} disks, one for each: ${spec.disks !== undefined ? `${pool.length} disks were given` : `the group has ${pool.length} usable disks`}`, { details: { disksNeeded: ncol * nmirror, disks: pool.length } })
   // Local view of free space, consumed as the plan allocates.
   const free = new Map(pool.map((dm) => [dm.dm_rid, freeExtents(d, dm)]))
   const freeTotal = (dm: DmRecord) => free.get(dm.dm_rid)!.reduce((s, e) => s + e.len, 0)
@@ -117,7 +120,7 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
       const colLen = Math.ceil(len / ncol / width) * width
       for (let c = 0; c < ncol; c++) {
         const dm = candidates().find((x) => !mine.has(x.dm_rid) && free.get(x.dm_rid)!.some((e) => e.len >= colLen))
-        if (!dm) fail('VM_NO_SPACE', `no disk left with ${colLen} contiguous free sectors for column ${c} of ${what}`)
+        if (!dm) fail('VM_NO_SPACE', `no disk left with ${sectorsText(colLen)} (${colLen} sectors) of contiguous free space for column ${c} of ${what}`)
         const e = take(dm, colLen, true)!
         const sdName = nextName(dm.dm_name)
         out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })
@@ -129,7 +132,7 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
       let at = 0
       while (left > 0) {
         const dm = candidates().find((x) => freeTotal(x) > 0 && (mine.has(x.dm_rid) || true))
-        if (!dm) fail('VM_NO_SPACE', `not enough free space for ${what}: ${left} of its ${len} sectors do not fit`)
+        if (!dm) fail('VM_NO_SPACE', `not enough free space for ${what}: ${sectorsText(left)} of its ${sectorsText(len)} do not fit (${left} of ${len} sectors)`)
         const e = take(dm, left, false)!
         const sdName = nextName(dm.dm_name)
         out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })

@@ -12,3 +12,15 @@ export function bytesToSectors(bytes: number): number {
 export function isSectorAligned(bytes: number): boolean {
   return Number.isSafeInteger(bytes) && bytes >= 0 && bytes % SECTOR_SIZE === 0
 }
+
+/** A size in sectors as people read it, scaled to KiB, MiB, GiB or TiB ("10.0 GiB"); for messages. */
+export function sectorsText(sectors: number): string {
+  let n = sectors * SECTOR_SIZE
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024
+    i++
+  }
+  return `${i ? n.toFixed(1) : n} ${units[i]}`
+}

@@ -148,4 +148,27 @@ describe('rule 247: a volume that does not fit is refused naming what did not fi
     expect(mirror.code).toBe('VM_NO_SPACE')
     expect(mirror.message).toContain('plex big-01')
   })
+
+  it('291: a size that does not fit is said in MiB/GiB, not raw sectors; more stripe columns than disks says so, with details, and plans nothing', async () => {
+    const dg = await fixture()
+    const tid = dg.config().tid
+    const refusal = async (spec: Parameters<DiskGroup['assistMake']>[0]) => {
+      try {
+        await dg.assistMake(spec)
+      } catch (e) {
+        return e as { code?: string; message: string; details?: unknown }
+      }
+      throw new Error('not refused')
+    }
+    const big = await refusal({ init: 'none', name: 'big', len: 20 * 2 ** 30, layout: 'concat' })
+    expect(big.code).toBe('VM_NO_SPACE')
+    expect(big.message).toMatch(/ 10\.0 TiB\b/)
+    const cols = await refusal({ init: 'none', name: 'wide', len: 4096, layout: 'stripe', ncol: 9 })
+    expect([cols.code, cols.details]).toEqual(['VM_NO_SPACE', { disksNeeded: 9, disks: 3 }])
+    const mirrored = await refusal({ init: 'none', name: 'wide', len: 4096, layout: 'mirror-stripe', ncol: 2, nmirror: 2 })
+    expect([mirrored.code, mirrored.details]).toEqual(['VM_NO_SPACE', { disksNeeded: 4, disks: 3 }])
+    const given = await refusal({ init: 'none', name: 'wide', len: 4096, layout: 'stripe', ncol: 3, disks: ['disk01', 'disk02'] })
+    expect([given.code, given.details]).toEqual(['VM_NO_SPACE', { disksNeeded: 3, disks: 2 }])
+    expect(dg.config().tid).toBe(tid)
+  })
 })
