@@ -156,8 +156,11 @@ async function printRecords(cmd: Command): Promise<void> {
   const [lab, ...views] = await Promise.all([c.call('GET /api/lab'), ...dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg }))])
   const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name) }))
   const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })
-  if (g.json || r.lines.length) out(g, groups.map((x) => x.config), () => r.lines.join('\n'))
-  if (r.missing.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`)
+  const missing = r.missing.length ? new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`, { missing: r.missing }) : undefined
+  // with --json one document: the selected records, or the error naming what is missing
+  if (missing && g.json) throw missing
+  if (g.json || r.lines.length) out(g, r.configs, () => r.lines.join('\n'))
+  if (missing) throw missing
 }
 
 /** The verbs; with `json`, commander's own error lines stay off stderr (the JSON error is on stdout). */

@@ -85,11 +85,14 @@ function diskCondition(dm: DmRecord | undefined): 'NODEVICE' | 'REMOVED' | undef
 /**
  * The plex STATE column: a condition flag in place of the state (VxVM 3.5/4.1/5.0 guides, "Plex
  * condition flags"): NODEVICE or REMOVED for a subdisk on such a disk, RECOVER for a plex whose
- * disk was replaced or came back too late (PL_PFLAG_STALE without a kernel detach).
+ * disk was replaced or came back too late (PL_PFLAG_STALE without a kernel detach); IOFAIL for a
+ * plex whose state is IOFAIL (a copy into it failed), stale or not.
  */
 function plState(pl: PlRecord): string {
   if (pl.pl_tflag & PL_TFLAG_NODAREC) return 'NODEVICE'
   if (pl.pl_tflag & PL_TFLAG_REMOVED) return 'REMOVED'
+  // a copy into it failed (an attach or a resync): the record's state, as the web says it (rule 292)
+  if (pl.pl_state === 'IOFAIL') return 'IOFAIL'
   if ((pl.pl_pflag & (PL_PFLAG_STALE | PL_PFLAG_KDETACH)) === PL_PFLAG_STALE) return 'RECOVER'
   return pl.pl_state
 }
@@ -277,12 +280,21 @@ function selectBlocks(rs: Records, o: PrintOptions): { blocks: Block[]; found: S
   return { blocks, found, types }
 }
 
-/** The lines of one disk group. */
-function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): string[] {
+/** The group's configuration with only the records these blocks print (`--json print`); undefined when none. */
+function selectedConfig(c: Config, blocks: Block[]): Config | undefined {
+  const picked = new Set(blocks.flat().map(([, r]) => r))
+  if (!picked.size) return undefined
+  const keep = <T>(xs: T[]) => xs.filter((x) => picked.has(x as unknown as AnyRec))
+  return { ...c, disks: keep(c.disks), volumes: keep(c.volumes), plexes: keep(c.plexes), subdisks: keep(c.subdisks) }
+}
+
+/** The lines of one disk group, and its configuration holding only the records they print. */
+function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): { lines: string[]; config?: Config } {
   const rs = new Records(g.config, g.failed)
   const sel = selectBlocks(rs, o)
   sel.found.forEach((n) => found.add(n))
-  if (o.names.length && !sel.blocks.length) return []
+  if (o.names.length && !sel.blocks.length) return { lines: [] }
+  const config = o.names.length || o.types.length ? selectedConfig(g.config, sel.blocks) : g.config
   const out: string[] = []
   if (o.groupLine) out.push(`Disk group: ${g.name}`, ...(o.hierarchy ? [''] : []))
   if (o.table) {
@@ -294,18 +306,20 @@ function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): string[
     if (i > 0 && (o.hierarchy || o.table)) out.push('')
     out.push(...b.map(([t, r]) => (o.table ? rs.tLine(t, r) : rs.tyLine(t, r))))
   })
-  return out
+  return { lines: out, ...(config ? { config } : {}) }
 }
 
 /**
- * The whole listing: each group's lines, groups separated by a blank line, and the names that
- * matched no record (vxprint reports each on standard error).
+ * The whole listing: each group's lines, groups separated by a blank line; the configurations of
+ * the groups printed, each with only the records printed (the whole configuration when no name or
+ * type narrows it; its `dg` record always); and the names that matched no record (vxprint reports
+ * each on standard error).
  */
-export function vxprint(groups: PrintGroup[], o: PrintOptions): { lines: string[]; missing: string[] } {
+export function vxprint(groups: PrintGroup[], o: PrintOptions): { lines: string[]; configs: Config[]; missing: string[] } {
   const found = new Set<string>()
-  const parts = groups.map((g) => groupLines(g, o, found)).filter((p) => p.length)
-  const lines = parts.flatMap((p, i) => (i ? ['', ...p] : p))
-  return { lines, missing: o.names.filter((n) => !found.has(n)) }
+  const parts = groups.map((g) => groupLines(g, o, found)).filter((p) => p.lines.length)
+  const lines = parts.flatMap((p, i) => (i ? ['', ...p.lines] : p.lines))
+  return { lines, configs: parts.flatMap((p) => (p.config ? [p.config] : [])), missing: o.names.filter((n) => !found.has(n)) }
 }
 
 /** The `vxprint -ht` listing of one disk group given with -g (no `Disk group:` line). */

@@ -34,9 +34,15 @@ export function taskProgress(stream: NodeJS.WritableStream, taskId: string): Tas
   }
 }
 
-/** `plexa task list`: one line a running task, sizes in units and the ETA with its unit (rule 246). */
-export function taskListText(tasks: ReadonlyArray<Pick<TaskView, 'taskId' | 'kind' | 'volume' | 'doneBytes' | 'totalBytes' | 'rate' | 'etaSeconds' | 'phase'>>): string {
+/**
+ * `plexa task list`: one line a running task, sizes in units and the ETA with its unit (rule 246):
+ * what it works on (`disk disk02`, `volume mirvol`) and, last, every volume it covers (rule 293).
+ */
+export function taskListText(tasks: ReadonlyArray<Pick<TaskView, 'taskId' | 'kind' | 'volume' | 'target' | 'volumes' | 'doneBytes' | 'totalBytes' | 'rate' | 'etaSeconds' | 'phase'>>): string {
   if (!tasks.length) return 'no running tasks'
-  const line = (f: string[]) => f.map((x, i) => (i < f.length - 1 ? x.padEnd([10, 9, 12, 10, 10, 10, 12][i]!) : x)).join(' ')
-  return [line(['TASK', 'KIND', 'VOLUME', 'DONE', 'TOTAL', 'RATE/s', 'ETA', 'PHASE']), ...tasks.map((t) => line([t.taskId, t.kind, t.volume, human(t.doneBytes), human(t.totalBytes), human(t.rate), duration(t.etaSeconds), t.phase]))].join('\n')
+  const line = (f: string[]) => f.map((x, i) => (i < f.length - 1 ? x.padEnd([10, 9, 16, 10, 10, 10, 12, 8][i]!) : x)).join(' ')
+  return [
+    line(['TASK', 'KIND', 'TARGET', 'DONE', 'TOTAL', 'RATE/s', 'ETA', 'PHASE', 'VOLUMES']),
+    ...tasks.map((t) => line([t.taskId, t.kind, t.target ?? `volume ${t.volume}`, human(t.doneBytes), human(t.totalBytes), human(t.rate), duration(t.etaSeconds), t.phase, (t.volumes?.length ? t.volumes : [t.volume]).join(',')])),
+  ].join('\n')
 }

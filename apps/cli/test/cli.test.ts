@@ -70,6 +70,19 @@ describe('the plexa command against a running server', () => {
     expect((await as(['print', '--help'])).stdout).toMatch(/Usage: plexa print \[-htvpsd\]/)
   })
 
+  it('292: --json print NAME gives the named records alone (with their hierarchy), -p only plexes; a name that matches nothing gives one JSON document, the error, exit 4', async () => {
+    const [mir, ...more] = JSON.parse((await as(['--json', 'print', 'mir'])).stdout) as Array<{ volumes: Array<{ v_name: string }>; plexes: Array<{ pl_name: string }>; disks: unknown[] }>
+    expect(more).toEqual([])
+    expect(mir!.volumes.map((v) => v.v_name)).toEqual(['mir'])
+    expect(mir!.plexes.map((p) => p.pl_name).sort()).toEqual(['mir-01', 'mir-02', 'mir-03'])
+    expect(mir!.disks).toEqual([])
+    const plexes = JSON.parse((await as(['--json', 'print', '-p'])).stdout)[0]
+    expect([plexes.volumes.length, plexes.subdisks.length, plexes.plexes.length > 0]).toEqual([0, 0, true])
+    const missing = await as(['--json', 'print', 'mir', 'nosuch'])
+    expect(missing.code).toBe(4)
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'VM_NOT_FOUND', details: { missing: ['nosuch'] } } })
+  })
+
   it('--json gives machine-readable output on every verb', async () => {
     const r = await as(['--json', 'print'])
     expect(JSON.parse(r.stdout)[0].dg.dg_name).toBe('tdg')

@@ -118,6 +118,38 @@ describe('plexa print of two groups with a NODEVICE disk, a SPARSE plex, a log p
   })
 })
 
+describe('vxprint: what --json prints and a plex a copy failed into', () => {
+  let scenario: Awaited<ReturnType<typeof buildGroups>>
+  beforeAll(async () => {
+    scenario = await buildGroups()
+  })
+  afterAll(async () => {
+    await scenario.close()
+  })
+
+  it('292: the configurations printed hold only the records selected by name or type (with -h their hierarchy), the dg record always', () => {
+    const names = (c: ReturnType<typeof vxprint>['configs'][number]) => [...c.volumes.map((v) => v.v_name), ...c.plexes.map((p) => p.pl_name), ...c.subdisks.map((x) => x.sd_name), ...c.disks.map((d) => d.dm_name)]
+    const one = vxprint(scenario.groups, { ...HT, names: ['arch-01'] }).configs
+    expect(one.map((c) => c.dg.dg_name)).toEqual(['appdg'])
+    expect(names(one[0]!)).toEqual(['arch-01', ...one[0]!.subdisks.map((x) => x.sd_name)])
+    expect(one[0]!.subdisks.length).toBeGreaterThan(0)
+    const flat = vxprint(scenario.groups, { ...HT, hierarchy: false, names: ['arch-01', 'home'] }).configs
+    expect(flat.map(names)).toEqual([['home'], ['arch-01']])
+    const plexes = vxprint(scenario.groups, { ...HT, hierarchy: false, types: ['pl'] }).configs
+    expect(plexes.every((c) => !c.volumes.length && !c.subdisks.length && !c.disks.length && c.plexes.length > 0)).toBe(true)
+    // nothing narrows the listing: the whole configuration of every group
+    expect(vxprint(scenario.groups, HT).configs).toEqual(scenario.groups.map((g) => g.config))
+  })
+
+  it('292: a plex whose state is IOFAIL (a copy into it failed) prints IOFAIL, as its record and the web say, not RECOVER', () => {
+    const g = scenario.groups.find((x) => x.name === 'appdg')!
+    const db2 = g.config.plexes.find((p) => p.pl_name === 'db-02')!
+    const config = { ...g.config, plexes: g.config.plexes.map((p) => (p === db2 ? { ...p, pl_state: 'IOFAIL' as const } : p)) }
+    const line = vxprint([{ ...g, config }], { ...HT, hierarchy: false, names: ['db-02'], groupLine: false }).lines.find((l) => l.startsWith('pl '))
+    expect(line).toBe('pl db-02        db           DISABLED IOFAIL   20480    CONCAT    -        RW')
+  })
+})
+
 describe('vxprintHt', () => {
   it('I79: a disk missing at import prints NODEVICE with - for its lengths, its plex NODEVICE and its subdisk NDEV', async () => {
     const disks = ['c1t0d0s2', 'c1t1d0s2', 'c1t2d0s2'].map((label) => createMemoryDevice(64 << 20, label))

@@ -50,6 +50,15 @@ describe('rule 246: progress in units', () => {
     expect(taskListText([])).toBe('no running tasks')
   })
 
+  it('293: task list names what a task works on and every volume it covers: a disk resync all the volumes on its disk', () => {
+    const lines = taskListText([{ ...RUNNING, target: 'disk disk02', volumes: ['mirvol', 'msvol'] }, RUNNING]).split('\n')
+    expect(lines[0]!.split(/ +/)).toEqual(['TASK', 'KIND', 'TARGET', 'DONE', 'TOTAL', 'RATE/s', 'ETA', 'PHASE', 'VOLUMES'])
+    expect(lines[1]!.startsWith('task-7     resync    disk disk02 ')).toBe(true)
+    expect(lines[1]!.endsWith(' mirvol,msvol')).toBe(true)
+    expect(lines[2]!.includes(' volume mir ')).toBe(true)
+    expect(lines[2]!.endsWith(' mir')).toBe(true)
+  })
+
   it('246: durations as people read them', () => {
     expect([0, 1, 59, 60, 61, 3599, 3600, 7322, null].map(duration)).toEqual(['0 s', '1 s', '59 s', '1 min 00 s', '1 min 01 s', '59 min 59 s', '1 h 00 min', '2 h 02 min', '?'])
   })
