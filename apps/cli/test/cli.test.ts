@@ -253,7 +253,7 @@ describe('the plexa command against a running server', () => {
     expect(big.code).toBe('VM_NO_SPACE')
     expect(big.message).toMatch(/\b10\.0 TiB\b/)
     const wide = await as(['--json', 'make', 'volume', 'wide', '1m', '--layout', 'stripe', '--ncol', '9'])
-    expect([wide.code, JSON.parse(wide.stdout).error]).toMatchObject([5, { code: 'VM_NO_SPACE', details: { disksNeeded: 9, disks: 3 } }])
+    expect([wide.code, JSON.parse(wide.stdout).error]).toMatchObject([5, { code: 'VM_NO_SPACE', details: { disksNeeded: 9, disksUsable: 3 } }])
   })
 
   it('271: make volume says a name too long for its plexes\' -01 is VM_INVALID_NAME (exit 5) with the limit, and its help says the limit', async () => {

@@ -80,7 +80,7 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
     pool = spec.disks.map((n) => d.disk(n))
   }
   // each column of a stripe plex on a disk of its own (and each plex on disks of its own)
-  if (striped && ncol * nmirror > pool.length) throw new EngineError('VM_NO_SPACE', `${ncol} columns${nmirror > 1 ? ` in each of ${nmirror} mirrors` : ''} need ${ncol * nmirror} disks, one for each: ${spec.disks !== undefined ? `${pool.length} disks were given` : `the group has ${pool.length} usable disks`}`, { details: { disksNeeded: ncol * nmirror, disks: pool.length } })
+  if (striped && ncol * nmirror > pool.length) throw new EngineError('VM_NO_SPACE', `${ncol} columns${nmirror > 1 ? ` in each of ${nmirror} mirrors` : ''} need ${ncol * nmirror} disks, one for each: ${spec.disks !== undefined ? `${pool.length} disks were given` : `the group has ${pool.length} usable disks`}`, { details: { disksNeeded: ncol * nmirror, disksUsable: pool.length } })
   // Local view of free space, consumed as the plan allocates.
   const free = new Map(pool.map((dm) => [dm.dm_rid, freeExtents(d, dm)]))
   const freeTotal = (dm: DmRecord) => free.get(dm.dm_rid)!.reduce((s, e) => s + e.len, 0)

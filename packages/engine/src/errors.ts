@@ -55,6 +55,10 @@ export interface ErrorDetails {
   /** VM_INVALID_NAME: the most characters the name may have there (a vxassist volume: the record
    * name limit less the `-01` of its plexes' names). */
   maxLength?: number
+  /** VM_NO_SPACE of a striped vxassist volume: the disks its columns need (one each, each mirror
+   * its own), and the usable disks there are (or were given). */
+  disksNeeded?: number
+  disksUsable?: number
 }
 
 export class EngineError extends Error {

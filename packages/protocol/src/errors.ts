@@ -31,6 +31,10 @@ export interface ApiErrorDetails {
   /** VM_INVALID_NAME: the most characters the name may have there (`POST /api/dgs/:dg/assist`: the
    * record name limit less the `-01` of the volume's plexes' names, 11 of 14). */
   maxLength?: number
+  /** VM_NO_SPACE of a striped vxassist volume: the disks its columns need (one each, each mirror
+   * its own), and the usable disks there are (or were given). */
+  disksNeeded?: number
+  disksUsable?: number
 }
 
 /** The error body of every failed request: `{ error: { code, message, details? } }`. */
