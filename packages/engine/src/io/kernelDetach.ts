@@ -36,6 +36,11 @@ export class KernelDetach {
   private readonly ctx: KernelDetachContext
   /** Plexes whose detach is decided, not committed, with the life it was decided for (rule 118). */
   private readonly detaching = new Map<number, number | undefined>()
+  /**
+   * Per plex, the state its last error was recorded in (rule 281): a later error in the same state
+   * (a last plex, a concat or a stripe that keeps failing) is already told, and commits nothing.
+   */
+  private readonly recordedIn = new Map<number, string>()
   private errSeq = 0
 
   constructor(ctx: KernelDetachContext) {
@@ -135,13 +140,22 @@ export class KernelDetach {
       for (const rid of logged) ctx.klog.detached.push({ plexRid: rid, tid: ctx.cfg().tid })
       await ctx.klog.write()
     }
+    // an error is recorded once per plex per state (rule 281): claimed before the commit, so
+    // errors failing together record it once, and given back if the commit fails
+    const fresh = failed.filter((rid) => {
+      const p = ctx.cfg().plexes.find((x) => x.pl_rid === rid)
+      return p !== undefined && this.recordedIn.get(rid) !== this.stateOf(p)
+    })
+    for (const rid of fresh) this.recordedIn.set(rid, this.stateOf(ctx.cfg().plexes.find((x) => x.pl_rid === rid)!))
     const detached: number[] = []
-    await ctx.transact('kernel.error', (d) => {
-      for (const rid of failed) {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (pl) pl.pl_lasterr = seq
-      }
-      detached.length = 0
+    let volumeDetached = false
+    try {
+      await ctx.transact('kernel.error', (d) => {
+        for (const rid of fresh) {
+          const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+          if (pl) pl.pl_lasterr = seq
+        }
+        detached.length = 0
       for (const rid of logged) {
         const pl = d.c.plexes.find((p) => p.pl_rid === rid)
         if (!pl || pl.pl_kstate !== 'ENABLED' || !sameLife(rid)) continue
@@ -152,19 +166,34 @@ export class KernelDetach {
         pl.pl_state = 'IOFAIL'
         pl.pl_tflag &= ~PL_TFLAG.COMPLETE
       }
-      const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
-      if (x) {
-        x.v_lasterr = seq
-        if (detachVolume && x.v_kstate === 'ENABLED') {
-          x.v_kstate = 'DETACHED'
-          x.v_detach_tid = d.c.tid
+        const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+        if (x) {
+          volumeDetached = detachVolume && x.v_kstate === 'ENABLED'
+          if (fresh.length > 0 || detached.length > 0 || volumeDetached) x.v_lasterr = seq
+          if (volumeDetached) {
+            x.v_kstate = 'DETACHED'
+            x.v_detach_tid = d.c.tid
+          }
         }
-      }
-    })
+      })
+    } catch (e) {
+      for (const rid of fresh) this.recordedIn.delete(rid)
+      throw e
+    }
+    // what the commit made of them is the state their error is recorded in
+    for (const rid of failed) {
+      const p = ctx.cfg().plexes.find((x) => x.pl_rid === rid)
+      if (p && (fresh.includes(rid) || detached.includes(rid))) this.recordedIn.set(rid, this.stateOf(p))
+    }
     const name = (rid: number) => ctx.cfg().plexes.find((p) => p.pl_rid === rid)?.pl_name
     for (const rid of detached) ctx.alert(`plex ${name(rid)} of ${v.v_name} was detached after an I/O error`, name(rid))
-    for (const rid of decision.kept) ctx.alert(`plex ${name(rid)} of ${v.v_name} had an I/O error but holds the last current copy of some of the volume: it stays attached and the I/O failed`, name(rid))
-    if (detachVolume) ctx.alert(`volume ${v.v_name} was detached after an I/O error`, v.v_name)
+    for (const rid of decision.kept.filter((r) => fresh.includes(r))) ctx.alert(`plex ${name(rid)} of ${v.v_name} had an I/O error but holds the last current copy of some of the volume: it stays attached and the I/O failed`, name(rid))
+    if (volumeDetached) ctx.alert(`volume ${v.v_name} was detached after an I/O error`, v.v_name)
+  }
+
+  /** The state a plex's error is recorded in: its present life, kernel state and state (rule 281). */
+  private stateOf(p: PlRecord): string {
+    return `${this.ctx.enabledAt.get(p.pl_rid) ?? 0}:${p.pl_kstate}:${p.pl_state}`
   }
 }
 
