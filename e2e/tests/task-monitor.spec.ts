@@ -1,4 +1,17 @@
-import { expect, heal, seriousViolations, setTheme, test } from './fixtures.ts'
+import { type Api, expect, heal, seriousViolations, setTheme, test } from './fixtures.ts'
+
+/** Tasks that change nothing and run until aborted: verifies at 1 MiB/s over slowed disks. */
+async function slowVerifies(api: Api, volumes: string[]) {
+  for (let d = 1; d <= 6; d++) await api.call('POST', `/api/lab/dgs/demodg/disks/disk0${d}/latency`, { ms: 20 })
+  const ids: string[] = []
+  for (const v of volumes) {
+    const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/verify`)
+    expect(r.status).toBe(202)
+    await api.call('POST', `/api/tasks/${r.body.taskId}/throttle`, { bytesPerSecond: 1 << 20 })
+    ids.push(r.body.taskId as string)
+  }
+  return ids
+}
 
 test.afterEach(async ({ api }) => {
   for (const t of (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>) await api.call('POST', `/api/tasks/${t.taskId}/abort`)
@@ -7,15 +20,7 @@ test.afterEach(async ({ api }) => {
 
 test('rule 252: a running task\'s row is readable at 1024, 1280 and 1920 px: every part whole, none over another, the row one height', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  // two tasks that change nothing and run until aborted: verifies at 1 MiB/s over slowed disks
-  for (let d = 1; d <= 6; d++) await api.call('POST', `/api/lab/dgs/demodg/disks/disk0${d}/latency`, { ms: 20 })
-  const ids: string[] = []
-  for (const v of ['mirvol', 'strvol']) {
-    const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/verify`)
-    expect(r.status).toBe(202)
-    await api.call('POST', `/api/tasks/${r.body.taskId}/throttle`, { bytesPerSecond: 1 << 20 })
-    ids.push(r.body.taskId as string)
-  }
+  const ids = await slowVerifies(api, ['mirvol', 'strvol'])
   for (const [width, height] of [[1024, 768], [1280, 800], [1920, 1080]] as const) {
     await page.setViewportSize({ width, height })
     for (const id of ids) {
@@ -74,4 +79,19 @@ test('rule 252: a running task\'s row is readable at 1024, 1280 and 1920 px: eve
     }
     await setTheme(page, false)
   }
+})
+
+test('rule 251: the progress a report writes follows it in the task row and in the volume drawing (caption figures, copied band)', async ({ plexa, page, api }) => {
+  await plexa.login()
+  const [id] = await slowVerifies(api, ['mirvol'])
+  const caption = page.getByTestId('progress-mirvol')
+  await expect(caption).toContainText(/^verify\d+% · [\d.]+ \w+ of 256 MiB$/)
+  const first = await caption.textContent()
+  const percent = page.getByTestId(`percent-${id}`)
+  const before = await percent.textContent()
+  // the next reports move both (1 MiB/s of 256 MiB: a percent every 2.6 s)
+  await expect.poll(() => caption.textContent(), { timeout: 15_000 }).not.toBe(first)
+  await expect.poll(() => percent.textContent(), { timeout: 15_000 }).not.toBe(before)
+  await expect.poll(async () => Number(await page.getByTestId('copied-mirvol').getAttribute('width')), { timeout: 15_000 }).toBeGreaterThan(0)
+  expect(Number(await page.getByRole('progressbar', { name: `progress ${id}` }).getAttribute('aria-valuenow'))).toBeGreaterThan(0)
 })

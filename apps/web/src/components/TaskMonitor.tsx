@@ -1,7 +1,8 @@
-import { type RefObject, memo, useId, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { type RefObject, memo, useId, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { type AppState, appStore, useApp } from '../store/appStore.ts'
 import { controlTask } from '../store/commands.ts'
+import { setAttr, setText, useStoreWrite } from '../store/useStoreWrite.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
 import { throttleText } from '../views/format.ts'
@@ -146,57 +147,35 @@ interface LiveNodes {
   line: RefObject<SVGPolylineElement | null>
 }
 
-function setText(el: Element | null, text: string) {
-  if (el && el.textContent !== text) el.textContent = text
-}
-
-function setAttr(el: Element | null, name: string, value: string) {
-  if (el && el.getAttribute(name) !== value) el.setAttribute(name, value)
-}
-
 /**
- * Writes a task's progress into its row's nodes, outside React: at mount (before the row is
- * painted) and at every store change that gave the task or its rate samples a new value, each
- * text and attribute only where it changed (the bar moves at each whole percent).
+ * Writes a task's progress into its row's nodes, outside React (useStoreWrite): at mount (before
+ * the row is painted) and whenever the task or its rate samples change, each text and attribute
+ * only where it changed (the bar moves at each whole percent).
  */
 function useLiveProgress(taskId: string): LiveNodes {
-  const keep: LiveNodes = {
+  const n: LiveNodes = {
     bar: useRef(null), fill: useRef(null), percent: useRef(null), bytes: useRef(null), rate: useRef(null), eta: useRef(null),
     chart: useRef(null), chartTitle: useRef(null), line: useRef(null),
   }
-  useLayoutEffect(() => {
-    let task: unknown
-    let samples: unknown
-    let pct = -1
-    const write = (s: AppState) => {
-      const t = s.server.tasks[taskId]
-      if (t && t !== task) {
-        task = t
-        const p = progressText(t)
-        if (p.pct !== pct) {
-          pct = p.pct
-          if (keep.fill.current) keep.fill.current.style.transform = `scaleX(${pct / 100})`
-          setAttr(keep.bar.current, 'aria-valuenow', String(pct))
-        }
-        setText(keep.percent.current, p.percent)
-        setText(keep.bytes.current, p.bytes)
-        setText(keep.rate.current, p.rate)
-        setText(keep.eta.current, p.eta)
-      }
-      const r = s.server.rates[taskId]
-      if (r !== samples) {
-        samples = r
-        const { points, max } = ratePath(r ?? [], 80, 18)
-        setAttr(keep.line.current, 'points', points)
-        setAttr(keep.chart.current, 'aria-label', `rate of ${taskId} over time, up to ${formatRate(max)}`)
-        setText(keep.chartTitle.current, `rate over time, highest ${formatRate(max)}`)
-      }
+  useStoreWrite((s) => s.server.tasks[taskId], (t) => {
+    if (!t) return
+    const p = progressText(t)
+    if (n.bar.current?.getAttribute('aria-valuenow') !== String(p.pct)) {
+      n.bar.current?.setAttribute('aria-valuenow', String(p.pct))
+      if (n.fill.current) n.fill.current.style.transform = `scaleX(${p.pct / 100})`
     }
-    write(appStore.getState())
-    return appStore.subscribe(write)
-    // the refs are the same objects at every render: the subscription follows the task alone
+    setText(n.percent.current, p.percent)
+    setText(n.bytes.current, p.bytes)
+    setText(n.rate.current, p.rate)
+    setText(n.eta.current, p.eta)
   }, [taskId])
-  return keep
+  useStoreWrite((s) => s.server.rates[taskId], (samples) => {
+    const { points, max } = ratePath(samples ?? [], 80, 18)
+    setAttr(n.line.current, 'points', points)
+    setAttr(n.chart.current, 'aria-label', `rate of ${taskId} over time, up to ${formatRate(max)}`)
+    setText(n.chartTitle.current, `rate over time, highest ${formatRate(max)}`)
+  }, [taskId])
+  return n
 }
 
 /** The task's rate over time since it started (its reports), highest rate on hover; written by useLiveProgress. */

@@ -1,7 +1,8 @@
 import { Fragment, memo, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
-import { type Selection, appStore, useApp } from '../store/appStore.ts'
+import { type AppState, type Selection, appStore, useApp } from '../store/appStore.ts'
+import { setAttr, setText, useStoreWrite } from '../store/useStoreWrite.ts'
 import { HealthBadge } from './HealthBadge.tsx'
 import { type VolumeHealth, unrepairedMismatches, volumeHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
@@ -262,39 +263,53 @@ function tasksByVolume(tasks: ServerState['tasks']) {
   return ix
 }
 
-/** This volume's running task, if any (only these small parts redraw when it reports). */
-function useVolumeTask(dg: string, volume: string) {
-  return useApp(
-    useShallow((s) => {
-      const t = tasksByVolume(s.server.tasks).get(`${dg}/${volume}`)
-      return t ? { doneBytes: t.doneBytes, totalBytes: t.totalBytes, phase: t.phase } : undefined
-    }),
-  )
+/** This volume's running task, if any. */
+function volumeTask(s: AppState, dg: string, volume: string) {
+  return tasksByVolume(s.server.tasks).get(`${dg}/${volume}`)
 }
 
+/**
+ * The running task's phase, bar and figures in the caption. React renders it when a task starts,
+ * changes phase or ends; its reports write the bar and the figures (useStoreWrite, rule 251).
+ */
 function Progress({ dg, volume }: { dg: string; volume: string }) {
-  const task = useVolumeTask(dg, volume)
-  if (!task) return null
+  const phase = useApp((s) => volumeTask(s, dg, volume)?.phase)
+  const bar = useRef<HTMLProgressElement>(null)
+  const figures = useRef<HTMLSpanElement>(null)
+  useStoreWrite((s) => volumeTask(s, dg, volume), (t) => {
+    if (!t || !bar.current) return
+    if (bar.current.max !== Math.max(1, t.totalBytes)) bar.current.max = Math.max(1, t.totalBytes)
+    if (bar.current.value !== t.doneBytes) bar.current.value = t.doneBytes
+    setText(figures.current, `${Math.floor((t.doneBytes * 100) / Math.max(1, t.totalBytes))}% · ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}`)
+  }, [dg, volume, phase])
+  if (!phase) return null
   return (
     <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${volume}`}>
-      {task.phase}
-      <progress max={task.totalBytes} value={task.doneBytes} className="h-2 w-24" aria-label={`${task.phase} progress of ${volume}`} />
-      {Math.floor((task.doneBytes * 100) / Math.max(1, task.totalBytes))}% · {formatBytes(task.doneBytes)} of {formatBytes(task.totalBytes)}
+      {phase}
+      <progress ref={bar} className="h-2 w-24" aria-label={`${phase} progress of ${volume}`} />
+      <span ref={figures} />
     </span>
   )
 }
 
-/** What the running copy has done, drawn over the address space (in the zoom's coordinates). */
+/** What the running copy has done, drawn over the address space (in the zoom's coordinates); its reports move it (useStoreWrite). */
 function CopiedBand({ dg, volume, box }: { dg: string; volume: string; box: ReturnType<typeof layoutVolume> }) {
-  const task = useVolumeTask(dg, volume)
-  if (!task) return null
-  const end = (box.volume.v_len * task.doneBytes) / Math.max(1, task.totalBytes)
-  const x0 = box.at(Math.max(box.from, 0))
-  const x1 = Math.min(box.maps.x + box.maps.w, box.at(Math.min(end, box.to)))
-  if (x1 <= x0) return null
+  const phase = useApp((s) => volumeTask(s, dg, volume)?.phase)
+  const rect = useRef<SVGRectElement>(null)
+  const title = useRef<HTMLTitleElement>(null)
+  useStoreWrite((s) => volumeTask(s, dg, volume), (t) => {
+    if (!t) return
+    const end = (box.volume.v_len * t.doneBytes) / Math.max(1, t.totalBytes)
+    const x0 = box.at(Math.max(box.from, 0))
+    const x1 = Math.min(box.maps.x + box.maps.w, box.at(Math.min(end, box.to)))
+    setAttr(rect.current, 'x', String(x0))
+    setAttr(rect.current, 'width', String(Math.max(0, x1 - x0)))
+    setText(title.current, `${t.phase}: ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} copied`)
+  }, [dg, volume, phase, box])
+  if (!phase) return null
   return (
-    <rect data-testid={`copied-${volume}`} x={x0} y={box.maps.y + box.maps.h / 2} width={x1 - x0} height={box.maps.h / 2} style={{ fill: 'var(--c-copied)' }}>
-      <title>{`${task.phase}: ${formatBytes(task.doneBytes)} of ${formatBytes(task.totalBytes)} copied`}</title>
+    <rect ref={rect} data-testid={`copied-${volume}`} y={box.maps.y + box.maps.h / 2} width={0} height={box.maps.h / 2} style={{ fill: 'var(--c-copied)' }}>
+      <title ref={title} />
     </rect>
   )
 }
