@@ -285,6 +285,22 @@ export const cases: Record<RouteKey, Case> = {
   'POST /api/dgs/:dg/volumes/:volume/resync': { ok: (t) => post(t, `${dg}/volumes/mir/resync`, { force: true }), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/mir/resync`, {}), failCode: 'VM_INVALID_PARAM' },
   'POST /api/dgs/:dg/volumes/:volume/verify': { ok: (t) => post(t, `${dg}/volumes/mir/verify`), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/nope/verify`), failCode: 'VM_NOT_FOUND' },
   'POST /api/dgs/:dg/volumes/:volume/repair': { ok: (t) => post(t, `${dg}/volumes/mir/repair`, { source: 'mir-01' }), okStatus: 202, fail: (t) => post(t, `${dg}/volumes/mir/repair`, { source: 'cat-01' }), failCode: 'VM_INVALID_PARAM' },
+  'POST /api/dgs/:dg/volumes/:volume/mirror': {
+    ok: (t) => post(t, `${dg}/volumes/mir/mirror`),
+    okStatus: 202,
+    check: async (t) => {
+      // the copy's task attaches the new plex: on disk03, beside mir's log, never beside a data plex
+      await until('mir-04 attached', async () => (await get(t, dg)).body.config.plexes.some((p: { pl_name: string; pl_state: string }) => p.pl_name === 'mir-04' && p.pl_state === 'ACTIVE'))
+    },
+    fail: (t) => post(t, `${dg}/volumes/mir/mirror`, { disks: ['disk01'] }),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'POST /api/dgs/:dg/volumes/:volume/unmirror': {
+    ok: (t) => post(t, `${dg}/volumes/mir/unmirror`, { plex: 'mir-02' }),
+    check: (_t, b) => void expect(b.changes.filter((c: { op: string }) => c.op === 'delete').map((c: { name: string }) => c.name).sort()).toEqual(['disk02-01', 'mir-02']),
+    fail: (t) => post(t, `${dg}/volumes/cat/unmirror`),
+    failCode: 'VM_LAST_PLEX',
+  },
   'GET /api/dgs/:dg/volumes/:volume/dirty': { ok: (t) => get(t, `${dg}/volumes/mir/dirty`), check: (_t, b) => void expect(b.regionSectors).toBe(1024), fail: (t) => get(t, `${dg}/volumes/nope/dirty`), failCode: 'VM_NOT_FOUND' },
   'GET /api/lab': { ok: (t) => get(t, '/api/lab'), check: (_t, b) => void expect(b.enabled).toBe(true), fail: (t) => call(t.url, 'GET', '/api/lab'), failCode: 'VM_UNAUTHORIZED' },
   'POST /api/lab/dgs/:dg/disks/:disk/fail': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' }), check: (_t, b) => void expect(b.disks).toEqual([{ dg: 'tdg', disk: 'disk02', failed: 'write', latencyMs: 0, failedAt: expect.any(Number) }]), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk09/fail', { mode: 'write' }), failCode: 'VM_NOT_FOUND' },

@@ -14,6 +14,8 @@ import { checkStarted, checkVolumeIo, volumeBlockDevice } from './io/volumeIo.ts
 import type { AssistSpec } from './assist.ts'
 import { assistMake, initVolume } from './volume/initOps.ts'
 import { assocSubdiskFilled } from './plex/subdiskAssoc.ts'
+import { type AddMirrorOptions, addMirror } from './ops/addMirror.ts'
+import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
@@ -39,6 +41,8 @@ export type { TxOptions, TxResult } from './config/configStore.ts'
 export type { InterruptedTask } from './config/kernelLog.ts'
 export type { MakeRecord } from './recordOps.ts'
 export type { DiskSpec } from './disk/vmDisk.ts'
+export type { AddMirrorOptions } from './ops/addMirror.ts'
+export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
 export interface GroupSnapshot {
@@ -263,6 +267,16 @@ export class DiskGroup {
   /** vxmend (records/mend.ts): `clear` util fields, `fix` a state, `off`, `on`; `force` as volmend's -f. */
   async mend(op: MendOp, name: string, arg?: string, opts: TxOptions & { force?: boolean } = {}): Promise<TxResult> {
     return this.p.plex.mend(op, name, arg, opts)
+  }
+
+  // ---------------------------------------------------------------- everyday operations (ops/)
+  /** vxassist mirror: a new concat plex on disks holding no data plex of the volume, attached and copied (ops/addMirror.ts). */
+  async addMirror(volume: string, opts: AddMirrorOptions = {}): Promise<TxResult> {
+    return addMirror(this.p, volume, opts)
+  }
+  /** vxassist remove mirror / vxplex -o rm dis: a data plex (`plex`, or one chosen) dissociated and removed with its subdisks (ops/removeMirror.ts). */
+  async removeMirror(volume: string, plex?: string, opts: RemoveMirrorOptions = {}): Promise<TxResult> {
+    return removeMirror(this.p, volume, plex, opts)
   }
 
   // ---------------------------------------------------------------- volume start/stop (volume/startStop.ts)

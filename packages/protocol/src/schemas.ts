@@ -57,6 +57,10 @@ export const SdLogBody = z.strictObject({ plex: name, ...dryRun })
 export const PlexAttBody = z.strictObject({ volume: name, ...dryRun })
 export const PlexCpBody = z.strictObject({ volume: name })
 export const PlexMvBody = z.strictObject({ newPlex: name, force: z.boolean().optional() })
+/** vxassist mirror VOL [disks...]: the disks the new plex may use (default: any holding no data plex of the volume). */
+export const MirrorBody = z.strictObject({ disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** vxassist remove mirror VOL / vxplex -o rm dis PLEX: the plex (default: one chosen), force past VM_LAST_PLEX. */
+export const UnmirrorBody = z.strictObject({ plex: name.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxvol init TYPE VOLUME [PLEX]: zero, active, or clean with the plex to keep. */
 export const VolInitBody = z.strictObject({ type: z.enum(['zero', 'active', 'clean']), plex: name.optional(), ...dryRun })
 export const VolStartBody = z.strictObject({ delayRecover: z.boolean().optional(), ...dryRun })

@@ -3,6 +3,7 @@ import { diskRoutes } from './routes/disks.ts'
 import { historyRoutes } from './routes/history.ts'
 import { importRoutes } from './routes/imports.ts'
 import { labRoutes } from './routes/lab.ts'
+import { operationRoutes } from './routes/operations.ts'
 import { plexRoutes } from './routes/plexes.ts'
 import { recordRoutes } from './routes/records.ts'
 import { sessionRoutes } from './routes/session.ts'
@@ -23,5 +24,6 @@ export const handlers: Handlers = {
   ...importRoutes,
   ...plexRoutes,
   ...volumeRoutes,
+  ...operationRoutes,
   ...labRoutes,
 }

@@ -103,9 +103,11 @@ export class PlexOps {
    * tutil0=ATT and state STALE, the volume contents are copied into it, then it becomes ACTIVE
    * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
    */
-  async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void } = {}): Promise<TxResult> {
+  async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string } = {}): Promise<TxResult> {
     const { stale } = this.ctx
-    const r = await this.ctx.transact('pl.att', (d) => {
+    const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
+      // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
+      opts.make?.(d)
       const v = d.vol(volume)
       const pl = d.plex(plex)
       assertUnlocked(pl.pl_tutil[0], plex)
@@ -139,15 +141,16 @@ export class PlexOps {
     }, opts)
     const cfg = this.ctx.cfg()
     const v = cfg.volumes.find((x) => x.v_name === volume)!
-    const pl = cfg.plexes.find((p) => p.pl_name === plex)!
+    const pl = cfg.plexes.find((p) => p.pl_name === plex)
     if (opts.dryRun) {
       if (v.v_kstate !== 'ENABLED') return { ...r, copyBytes: 0 }
-      const e = stale.get(pl.pl_rid)
+      // a plex the dry run would make (`make`) is not in the configuration: all of it is copied
+      const e = pl && stale.get(pl.pl_rid)
       const n = Math.ceil(v.v_len / REGION_SECTORS)
       const regions = e && !e.full && pl.pl_vol_rid ? [...e.regions].filter((g) => g < n) : Array.from({ length: n }, (_, g) => g)
       return { ...r, copyBytes: regionBytes(v, regions) }
     }
-    if (v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
+    if (!pl || v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
     return runAttachCopy(this.ctx.sync, v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
   }
 

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type TestServer, testServer } from '../../server/test/harness.ts'
+
+/** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
+const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
+
+function plexa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BIN, args, { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }))
+  })
+}
+
+describe('plexa vol mirror and vol unmirror', () => {
+  let t: TestServer
+  const as = (args: string[]) => plexa(['--data', t.dir, ...args])
+  beforeAll(async () => {
+    t = await testServer()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('rules 300, 301: plexa --help and vol --help list the verbs', async () => {
+    // commander wraps the description: compare with the white space folded
+    expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror')
+    const vol = (await as(['vol', '--help'])).stdout
+    expect(vol).toMatch(/^\s+mirror \[options\] <volume>/m)
+    expect(vol).toMatch(/^\s+unmirror \[options\] <volume> \[plex\]/m)
+  })
+
+  it('rule 300: vol mirror --dry-run says the records and the bytes; --wait follows the copy and names the new plex ENABLED ACTIVE', async () => {
+    const dry = await as(['--json', 'vol', 'mirror', 'mir', '--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, copyBytes: 16 << 20 })
+    expect((await as(['vol', 'mirror', 'mir', '--dry-run'])).stdout).toMatch(/^ {2}create pl mir-04/m)
+    const r = await as(['vol', 'mirror', 'mir', '--wait'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^task-\d+: done, attached mir-04 to mir, copied 16\.0 MiB; mir-04 is ENABLED ACTIVE$/m)
+    // disk01 and disk02 hold mir's data plexes: none is left for another mirror
+    const full = await as(['--json', 'vol', 'mirror', 'mir', '--disks', 'disk01'])
+    expect(full.code).toBe(5)
+    expect(JSON.parse(full.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+  })
+
+  it('rule 301: vol unmirror removes the plex named, and refuses the last complete plex with exit 5', async () => {
+    const r = await as(['vol', 'unmirror', 'mir', 'mir-02'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^removed mir-02 from mir$/m)
+    expect((await as(['print', 'mir'])).stdout).not.toMatch(/pl mir-02/)
+    const last = await as(['--json', 'vol', 'unmirror', 'cat'])
+    expect(last.code).toBe(5)
+    expect(JSON.parse(last.stdout)).toMatchObject({ error: { code: 'VM_LAST_PLEX' } })
+  })
+})

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest'
+import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
+import { createMemoryDevice } from '../src/device/memoryDevice.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
+
+const LEN = 4 * REGION_SECTORS
+const BYTES = LEN * 512
+
+/** The disks (by name) the subdisks of a plex lie on. */
+function disksOf(dg: DiskGroup, plex: string): string[] {
+  const c = dg.config()
+  const pl = c.plexes.find((p) => p.pl_name === plex)!
+  return c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).map((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name)
+}
+
+/** A started 2-way mirror `v1` on disk01 and disk02 of a 4-disk group, holding a pattern. */
+async function mirrored(opts: { log?: boolean } = {}) {
+  const g = await memoryGroup(4, 16 << 20)
+  await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(opts.log ? ['disk03'] : [])], ...(opts.log ? { log: 'drl' as const } : {}) })
+  const data = pattern(BYTES, 7)
+  await g.dg.write('v1', 0, data)
+  await g.dg.flush('v1')
+  return { ...g, data }
+}
+
+describe('addMirror (vxassist mirror)', () => {
+  it('rule 300: allocates a plex on a disk holding no data plex of the volume, copies the volume into it and leaves it ACTIVE', async () => {
+    const { dg, devices, data } = await mirrored({ log: true })
+    const r = await dg.addMirror('v1')
+    expect(r.dryRun).toBe(false)
+    expect(rec(dg, 'v1-04')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_v_name: 'v1', pl_tutil: ['', '', ''] })
+    // disk03 holds only the DRL log plex: a data plex may go beside it, never beside another data plex
+    const taken = disksOf(dg, 'v1-04')
+    expect(taken.some((d) => d === 'disk01' || d === 'disk02')).toBe(false)
+    expect((await plexImage(dg, devices, 'v1-04')).equals(data)).toBe(true)
+    expect((await dg.read('v1', 0, BYTES)).equals(data)).toBe(true)
+  })
+
+  it('rule 300: the dry run lists the records it would create and the bytes it would copy, and changes nothing', async () => {
+    const { dg } = await mirrored()
+    const before = dg.config()
+    const r = await dg.addMirror('v1', { dryRun: true })
+    expect(r.dryRun).toBe(true)
+    expect(r.copyBytes).toBe(BYTES)
+    expect(r.changes.filter((c) => c.op === 'create').map((c) => c.kind).sort()).toEqual(['pl', 'sd'])
+    expect(dg.config()).toEqual(before)
+  })
+
+  it('rule 300: a stopped volume gets the plex STALE, and its next start copies it', async () => {
+    const { dg, devices, data } = await mirrored()
+    await dg.stop('v1')
+    await dg.addMirror('v1', { disks: ['disk04'] })
+    expect(rec(dg, 'v1-03')).toMatchObject({ pl_state: 'STALE', pl_kstate: 'DISABLED' })
+    expect(disksOf(dg, 'v1-03')).toEqual(['disk04'])
+    await dg.start('v1')
+    expect(rec(dg, 'v1-03')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+    expect((await plexImage(dg, devices, 'v1-03')).equals(data)).toBe(true)
+  })
+
+  it('rule 300: spreads a plex over several disks when no one disk has room for it', async () => {
+    const g = await memoryGroup(4, 4 << 20)
+    const pub = rec(g.dg, 'disk03').dm_pub_len as number
+    // 1.5 disks long: the new mirror takes all of one free disk and part of the other
+    const len = Math.floor((pub * 1.5) / REGION_SECTORS) * REGION_SECTORS
+    await g.dg.makeRecords([
+      { type: 'sd', name: 'a1', disk: 'disk01', len: pub },
+      { type: 'sd', name: 'a2', disk: 'disk02', len: len - pub },
+      { type: 'plex', name: 'v1-01', sd: ['a1', 'a2'] },
+      { type: 'vol', name: 'v1', len, plex: ['v1-01'] },
+    ])
+    await g.dg.start('v1')
+    const data = pattern(len * 512, 3)
+    await g.dg.write('v1', 0, data)
+    await g.dg.addMirror('v1')
+    expect(disksOf(g.dg, 'v1-02').sort()).toEqual(['disk03', 'disk04'])
+    expect((await plexImage(g.dg, g.devices, 'v1-02')).equals(data)).toBe(true)
+  })
+
+  it('rule 300: bad input gets a stable code and changes nothing', async () => {
+    const { dg } = await mirrored()
+    const tid = dg.tid
+    await expectCode(dg.addMirror('nosuch'), 'VM_NOT_FOUND')
+    await expectCode(dg.addMirror('v1', { disks: ['disk01'] }), 'VM_INVALID_PARAM')
+    await expectCode(dg.addMirror('v1', { disks: ['nodisk'] }), 'VM_NOT_FOUND')
+    await expectCode(dg.addMirror('v1', { disks: [] }), 'VM_INVALID_PARAM')
+    await dg.makeSubdisk({ name: 'fill', disk: 'disk04', len: (rec(dg, 'disk04').dm_pub_len as number) - 8 })
+    await expectCode(dg.addMirror('v1', { disks: ['disk04'] }), 'VM_NO_SPACE')
+    expect(dg.tid).toBe(tid + 1)
+    expect(dg.config().plexes.map((p) => p.pl_name).sort()).toEqual(['v1-01', 'v1-02'])
+  })
+})
+
+describe('removeMirror (vxassist remove mirror)', () => {
+  it('rule 301: dissociates the plex and removes it with its subdisks in one transaction; the volume keeps its data', async () => {
+    const { dg, data } = await mirrored()
+    const tid = dg.tid
+    const r = await dg.removeMirror('v1', 'v1-02')
+    expect(r.tid).toBe(tid + 1)
+    expect(r.changes.filter((c) => c.op === 'delete').map((c) => c.kind).sort()).toEqual(['pl', 'sd'])
+    const c = dg.config()
+    expect(c.plexes.map((p) => p.pl_name)).toEqual(['v1-01'])
+    expect(c.subdisks.some((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name === 'disk02')).toBe(false)
+    expect((await dg.read('v1', 0, BYTES)).equals(data)).toBe(true)
+  })
+
+  it('rule 301: without a plex named it takes one that is not a current copy first', async () => {
+    const { dg } = await mirrored()
+    await dg.detachPlex('v1-01')
+    await dg.addMirror('v1')
+    await dg.removeMirror('v1')
+    expect(dg.config().plexes.map((p) => p.pl_name).sort()).toEqual(['v1-02', 'v1-03'])
+  })
+
+  it('rule 301: the last complete plex is refused VM_LAST_PLEX (also when the others are stale), a log plex VM_INVALID_PARAM; the dry run changes nothing', async () => {
+    const { dg } = await mirrored({ log: true })
+    const before = dg.config()
+    const dry = await dg.removeMirror('v1', 'v1-02', { dryRun: true })
+    expect(dry.dryRun).toBe(true)
+    expect(dg.config()).toEqual(before)
+    await expectCode(dg.removeMirror('v1', 'v1-03'), 'VM_INVALID_PARAM')
+    await expectCode(dg.removeMirror('v1', 'nosuch'), 'VM_NOT_FOUND')
+    await dg.detachPlex('v1-02')
+    await expectCode(dg.removeMirror('v1', 'v1-01'), 'VM_LAST_PLEX')
+    await dg.stop('v1')
+    await expectCode(dg.removeMirror('v1', 'v1-01'), 'VM_LAST_PLEX')
+    await dg.removeMirror('v1', 'v1-02')
+    await expectCode(dg.removeMirror('v1'), 'VM_LAST_PLEX')
+    expect(dg.config().plexes.map((p) => p.pl_name).sort()).toEqual(['v1-01', 'v1-03'])
+  })
+})
+
+describe('addMirror crash points', () => {
+  /** Runs an add-mirror of a flushed 2-way mirror, cut after `cut` device writes (or whole); then restarts and checks. */
+  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; imported: string }> {
+    const mems = [1, 2, 3].map(() => createMemoryDevice(8 << 20))
+    const rail = createPowerRail()
+    const immediate = () => new Promise<void>((r) => setImmediate(r))
+    const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
+    const opts = { sleep: immediate }
+    const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...opts })
+    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    const data = pattern(BYTES, 11)
+    await dg.write('v1', 0, data)
+    await dg.flush('v1')
+    const base = rail.writes
+    if (cut !== undefined) rail.tripAfter(cut)
+    await dg.addMirror('v1').catch(() => {})
+    const writes = rail.writes - base
+    await dg.close().catch(() => {})
+    const problems: string[] = []
+    const reopened = mems.map((m) => m.reopen())
+    const again = await DiskGroup.import({ devices: reopened, ...opts })
+    const neu = again.config().plexes.find((p) => p.pl_name === 'v1-03')
+    const imported = neu ? neu.pl_state : 'absent'
+    if (again.config().volumes[0]!.v_kstate === 'DISABLED') await again.start('v1')
+    for (const h of await again.resumeInterrupted()) await h.done.catch(() => {})
+    const c = again.config()
+    if (!(await again.read('v1', 0, BYTES)).equals(data)) problems.push('the volume lost flushed data')
+    const loose = c.plexes.filter((p) => !p.pl_vol_rid).map((p) => p.pl_name)
+    if (loose.length) problems.push(`plexes left made and not attached: ${loose.join(', ')}`)
+    for (const p of c.plexes) {
+      if (p.pl_state !== 'ACTIVE' || p.pl_kstate !== 'ENABLED') problems.push(`${p.pl_name} is ${p.pl_kstate} ${p.pl_state} after the start`)
+      else if (!(await plexImage(again, reopened, p.pl_name)).equals(data)) problems.push(`${p.pl_name} differs from the data`)
+    }
+    await again.close()
+    return { writes, problems, imported }
+  }
+
+  it('rule 302: a crash at any point of an add-mirror imports consistent: the plex is absent or attached, and the start makes every plex an ACTIVE copy of the data', async () => {
+    const whole = await run(undefined)
+    expect(whole.problems).toEqual([])
+    expect(whole.writes).toBeGreaterThan(4)
+    const points = Math.min(whole.writes, 24)
+    const seen = new Set<string>()
+    for (let i = 0; i < points; i++) {
+      const cut = Math.floor((i * whole.writes) / points)
+      const r = await run(cut)
+      expect(r.problems, `cut after ${cut} of ${whole.writes} writes`).toEqual([])
+      seen.add(r.imported)
+    }
+    // the cuts land before the commit (no plex), during the copy (STALE) and after it (ACTIVE)
+    expect([...seen].sort()).toEqual(['ACTIVE', 'STALE', 'absent'])
+  }, 60_000)
+})
