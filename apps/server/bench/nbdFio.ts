@@ -4,7 +4,8 @@
 // same bytes is measured against the first (`nbd.fio.<job>.nbdkit_again`): the noise floor of the
 // run, since on this VM an equal server lands anywhere from about 0.9 to 1.1.
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_TARGETS=
-// kit,one,two (of kit, one, again, two, kit_tls, one_tls) measures some servers only, and prints
+// kit,one,two (of kit, one, again, two, kit_tls, one_tls, and one_loop: the 1-plex volume with its
+// replies written on the event loop, no reply sender thread) measures some servers only, and prints
 // only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
 // third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
@@ -17,8 +18,8 @@
 // certificate, against nbdkit `--tls=require --tls-certificates` with the same certificate on the
 // same bytes (`nbd.fio.<job>.1plex_tls`; fio's libnbd refuses a PSK file named in its URI, and finds
 // the CA in $HOME/.pki/libnbd). The plain targets are the same as without it.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
@@ -28,6 +29,7 @@ import { promisify } from 'node:util'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
+import type { ReplySender } from '../src/nbd/replySender.ts'
 import { loadNbdTls } from '../src/nbd/tls.ts'
 import { startServer } from '../src/server.ts'
 import { freePort } from '../../../packages/engine/test/nbdkit.ts'
@@ -61,6 +63,9 @@ interface Target {
   uri: string
   pid: number
   cpuSeconds: () => number
+  /** CPU seconds of the server's main thread (our event loop; nbdkit's main thread only waits). */
+  mainCpuSeconds: () => number
+  sender?: ReplySender
 }
 /** Linux perf samples (with call graphs) of the server under test for 3 s of the run. */
 function perfRecord(t: Target, job: Job): Promise<unknown> {
@@ -71,11 +76,14 @@ function perfRecord(t: Target, job: Job): Promise<unknown> {
 const session = new Session()
 session.connect()
 /** One fio run: the job's metric, and the server's CPU time per GiB moved (bw) or per I/O (iops). */
-async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number }> {
-  const { uri, cpuSeconds } = t
+async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; mainCpu: number }> {
+  const { uri, cpuSeconds, mainCpuSeconds } = t
   // Every run starts with no dirty pages, so no run pays for another's writeback.
   await run('sync')
   const cpu0 = cpuSeconds()
+  const main0 = mainCpuSeconds()
+  const threads0 = process.env.PLEXA_BENCH_DEBUG ? threadCpu(t.pid) : undefined
+  const sender0 = t.sender?.stats()
   const elu0 = performance.eventLoopUtilization()
   const prof = process.env.PLEXA_BENCH_PROFILE && t.key === 'one'
   if (prof) {
@@ -94,16 +102,41 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number }>
   const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }> & { usr_cpu: number; sys_cpu: number }> }).jobs[0]!
   const value = job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
   const cpuUsed = cpuSeconds() - cpu0
-  const cpu = job.metric === 'iops' ? (cpuUsed / (value * RUNTIME)) * 1e6 : cpuUsed / ((value * RUNTIME) / 1024)
-  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB', 'fio cpu%', (j.usr_cpu + j.sys_cpu).toFixed(0))
-  return { value, cpu }
+  const perWork = (seconds: number) => (job.metric === 'iops' ? (seconds / (value * RUNTIME)) * 1e6 : seconds / ((value * RUNTIME) / 1024))
+  const cpu = perWork(cpuUsed)
+  const mainCpu = perWork(mainCpuSeconds() - main0)
+  if (sender0) {
+    const s = t.sender!.stats()
+    console.error(job.name, uri, 'sender writev', s.writes - sender0.writes, 'EAGAIN', s.full - sender0.full, 'timed waits', s.waits - sender0.waits)
+  }
+  if (threads0) {
+    const now = threadCpu(t.pid)
+    const top = [...now].map(([tid, c]) => [tid, c - (threads0.get(tid) ?? 0)] as const).filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).slice(0, 5)
+    console.error(job.name, uri, 'threads (s per GiB or µs per I/O)', top.map(([tid, c]) => `${tid === t.pid ? 'main' : tid}:${perWork(c).toFixed(3)}`).join(' '))
+  }
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB', 'main thread', mainCpu.toFixed(3), 'fio cpu%', (j.usr_cpu + j.sys_cpu).toFixed(0))
+  return { value, cpu, mainCpu }
 }
 
-/** CPU seconds a process has used (user and system), from /proc. */
-function processCpu(pid: number, ticksPerSecond: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+/** CPU seconds a process (or, with `tid`, one of its threads) has used (user and system), from /proc. */
+function processCpu(pid: number, ticksPerSecond: number, tid?: number): number {
+  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
 }
+
+/** CPU seconds of each thread of a process, by thread id. */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), processCpu(pid, TICKS, Number(tid)))
+    } catch {
+      // the thread ended
+    }
+  }
+  return out
+}
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
 
 /** CPU seconds this process (the server under test) has used. */
 function ownCpu(): number {
@@ -160,24 +193,29 @@ try {
   const exports = new Map([['one', { dg: srv.services.storage.group('nb').dg, volume: 'one' }]])
   const tlsServer = new NbdServer({ exports: () => exports }, { tls: await loadNbdTls('require', { certificatesDir: certs.serverDir }) })
   const tlsPort = await tlsServer.listen(0, '127.0.0.1')
+  // the 1-plex volume with every reply written on the event loop (no reply sender thread)
+  const loopServer = new NbdServer({ exports: () => exports }, { offload: false })
+  const loopPort = await loopServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
-  const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks) })
-  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu })
+  const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks), mainCpuSeconds: () => processCpu(k.child.pid!, ticks, k.child.pid!) })
+  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender })
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
   // result by up to 20%.
-  const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu }
+  const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
+  const oneLoop: Target = { key: 'one_loop', uri: `nbd://127.0.0.1:${loopPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const only = process.env.PLEXA_BENCH_TARGETS?.split(',')
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls].filter((t) => !only || only.includes(t.key))
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneLoop].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_loop'))
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[(r + i) % targets.length]!
-        const { value, cpu } = await fio(t, job)
+        const { value, cpu, mainCpu } = await fio(t, job)
         push(`${t.key}:${job.name}`, value)
         push(`${t.key}:${job.name}:cpu`, cpu)
+        push(`${t.key}:${job.name}:main_cpu`, mainCpu)
       }
     }
   }
@@ -185,6 +223,7 @@ try {
   kitAgain.child.kill()
   kitTls.child.kill()
   await tlsServer.close()
+  await loopServer.close()
   /** Prints a line of `key`'s results against `base`'s, when both were measured. */
   const print = (bench: string, key: string, base: string, baseline: string, unit: string, higherIsBetter = true) => {
     const v = results[key]
@@ -203,6 +242,12 @@ try {
     // what the server spends for the same work, lower is better
     const cpuUnit = job.metric === 'iops' ? 'CPU µs per I/O' : 'CPU s per GiB'
     print(`nbd.server_cpu.${job.name}.1plex`, `one:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
+    // our event loop's share of it: one thread, so its cost per GiB caps the throughput
+    print(`nbd.server_main_thread_cpu.${job.name}.1plex`, `one:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
+    // PLEXA_BENCH_TARGETS with one_loop: the reply sender thread against replies written on the event loop
+    print(`nbd.fio.${job.name}.1plex_on_loop`, `one_loop:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    print(`nbd.server_cpu.${job.name}.1plex_on_loop`, `one_loop:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
+    print(`nbd.server_main_thread_cpu.${job.name}.1plex_on_loop`, `one_loop:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
     // both ends of the comparison speak TLS with the same pre-shared key
     print(`nbd.fio.${job.name}.1plex_tls`, `one_tls:${job.name}`, `kit_tls:${job.name}`, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', unit)
     print(`nbd.server_cpu.${job.name}.1plex_tls`, `one_tls:${job.name}:cpu`, `kit_tls:${job.name}:cpu`, "nbdkit's CPU with TLS for the same job (lower is better)", cpuUnit, false)

@@ -36,6 +36,21 @@ export function request(type: number, handle: number, offset: number, length: nu
   return b
 }
 
+/**
+ * Where the transmission phase starts in what a raw client that sent `goBytes` received: after the
+ * hello (18 bytes) and the option replies up to and including the ACK; undefined until all arrived.
+ */
+export function afterHandshake(got: Buffer): number | undefined {
+  let at = 18
+  for (;;) {
+    if (got.length < at + 20) return undefined
+    const len = got.readUInt32BE(at + 16)
+    const type = got.readUInt32BE(at + 12)
+    at += 20 + len
+    if (type === nbdProtocol.REP.ACK) return at
+  }
+}
+
 /** A raw client that sends one request at a time and reads its simple reply. */
 export async function rawClient(port: number, name: string) {
   const sock = connect({ host: '127.0.0.1', port })

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createMemoryDevice, nbdProtocol, openNbdDevice, type BlockDevice } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
-import { goBytes, rawClient, request } from './nbdClient.ts'
+import { afterHandshake, goBytes, rawClient, request } from './nbdClient.ts'
 import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
@@ -83,15 +83,8 @@ describe('NBD server: payloads received in place or copied in, the same bytes ei
       sock.on('data', (d: Buffer) => {
         got = Buffer.concat([got, d])
         if (!skippedHello) {
-          // hello (18), then option replies up to and including the ACK (type 1)
-          let at = 18
-          for (;;) {
-            if (got.length < at + 20) return
-            const len = got.readUInt32BE(at + 16)
-            const type = got.readUInt32BE(at + 12)
-            at += 20 + len
-            if (type === 1) break
-          }
+          const at = afterHandshake(got)
+          if (at === undefined) return
           got = got.subarray(at)
           skippedHello = true
         }

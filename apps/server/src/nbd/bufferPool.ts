@@ -1,3 +1,4 @@
+import { type SharedIo, adoptSharedMemory } from '@plexa/engine'
 import { MemoryBudget } from './memoryBudget.ts'
 
 /**
@@ -13,33 +14,41 @@ export class BufferPool {
   private readonly maxBytes: number
   private readonly budget: MemoryBudget
   private disposed = false
+  /** Who reads and writes the image files' bytes of the shared buffers (the reply sender's thread). */
+  private readonly sharedIo: SharedIo | undefined
 
-  constructor(perSize = 16, maxBytes = 64 << 20, budget: MemoryBudget = new MemoryBudget(Infinity)) {
+  constructor(perSize = 16, maxBytes = 64 << 20, budget: MemoryBudget = new MemoryBudget(Infinity), sharedIo?: SharedIo) {
     this.budget = budget
+    this.sharedIo = sharedIo
     this.perSize = perSize
     this.maxBytes = maxBytes
   }
 
-  take(size: number): Buffer {
-    const b = this.free.get(size)?.pop()
+  /** A buffer of `size` bytes; `shared`: in shared memory, which the reply sender's thread reads. */
+  take(size: number, shared = false): Buffer {
+    const b = this.free.get(shared ? -size : size)?.pop()
     if (b) {
       this.bytes -= size
       return b
     }
     this.budget.take(size)
-    return Buffer.allocUnsafeSlow(size)
+    if (!shared) return Buffer.allocUnsafeSlow(size)
+    const memory = new SharedArrayBuffer(size)
+    if (this.sharedIo) adoptSharedMemory(memory, this.sharedIo)
+    return Buffer.from(memory)
   }
 
   /** Returns a buffer nobody uses any more. */
   give(b: Buffer): void {
-    const list = this.free.get(b.length) ?? []
+    const key = b.buffer instanceof SharedArrayBuffer ? -b.length : b.length
+    const list = this.free.get(key) ?? []
     // past half the shared budget a buffer goes back rather than waiting here for its connection
     if (this.disposed || list.length >= this.perSize || this.bytes + b.length > this.maxBytes || this.budget.held * 2 > this.budget.limit) {
       this.budget.give(b.length)
       return
     }
     list.push(b)
-    this.free.set(b.length, list)
+    this.free.set(key, list)
     this.bytes += b.length
   }
 

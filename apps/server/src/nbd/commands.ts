@@ -44,6 +44,8 @@ export interface CommandContext {
   readOnly: boolean
   /** Buffers for read replies, write payloads and zeroes, given back once done with. */
   pool: BufferPool
+  /** Read replies of at least this many bytes are framed in shared memory (the reply sender writes them from there). */
+  sharedFrom: number
   /** Tracks a request in progress that holds a buffer of `bytes`. */
   track(p: Promise<void>, bytes?: number): void
   /** Requests in progress: a flush waits for them. */
@@ -100,7 +102,7 @@ function observed(c: CommandContext, op: 'read' | 'write', bytes: number, since:
  */
 function read(c: CommandContext, offset: number, length: number, answer: Answer): void {
   if (length > MAX_REQUEST) return answer(ERR.EINVAL)
-  const frame = c.pool.take(SIMPLE_REPLY + length)
+  const frame = c.pool.take(SIMPLE_REPLY + length, SIMPLE_REPLY + length >= c.sharedFrom)
   c.readStarted(length)
   const since = started(c)
   c.track(

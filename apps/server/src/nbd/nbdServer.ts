@@ -3,6 +3,7 @@ import { type Server, type Socket, createServer } from 'node:net'
 import { type ExportSource, type Haggling, handshake } from './handshake.ts'
 import { Inbox } from './inbox.ts'
 import { MemoryBudget } from './memoryBudget.ts'
+import { type ReplyChannel, ReplySender } from './replySender.ts'
 import { receiveInto } from './socketReads.ts'
 import { type NbdTls, startTls } from './tls.ts'
 import { transmit } from './transmission.ts'
@@ -23,6 +24,8 @@ export interface NbdServerOptions {
   maxHeldBytes?: number
   /** Told of every read and write served, with its latency (the metrics). */
   onIo?: IoObserver
+  /** `false` writes every reply on the event loop, with no reply sender thread (replySender.ts). */
+  offload?: boolean
 }
 
 /** Sees each read and write an NBD client had served: its group, volume, size and latency. */
@@ -53,6 +56,8 @@ interface ConnState {
   /** The socket spoken through: the accepted one, or its TLS layer after STARTTLS. */
   io: Socket
   tls: boolean
+  /** The reply sender's path for this connection's replies, once in the transmission phase. */
+  channel: ReplyChannel | undefined
 }
 
 /** One connection as `connections()` reports it. */
@@ -98,10 +103,14 @@ export class NbdServer {
 
   /** Told of every read and write served, with its latency (the metrics). */
   private readonly onIo: IoObserver | undefined
+  private readonly offload: boolean
+  /** The thread writing the replies of plain connections (started with the first). */
+  readonly sender = new ReplySender()
 
   constructor(source: ExportSource, opts: NbdServerOptions = {}) {
     this.source = source
     this.onIo = opts.onIo
+    this.offload = opts.offload ?? true
     this.tls = opts.tls
     // a connection that may upgrade to TLS reads through Node's own buffers (socketReads.ts)
     this.inPlace = (opts.inPlace ?? true) && !opts.tls
@@ -125,16 +134,17 @@ export class NbdServer {
 
   /** Ends the connections of an export (its volume stopped). */
   endExport(name: string): void {
-    for (const c of this.conns.values()) if (c.exportName === name) c.io.end()
+    for (const c of this.conns.values()) if (c.exportName === name) void ending(c)
   }
 
   connections(): NbdConnection[] {
-    return [...this.conns.values()].map((c) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: c.io.writableLength, reading: !c.io.isPaused(), tls: c.tls }))
+    return [...this.conns.values()].map((c) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: c.io.writableLength + (c.channel?.unsent ?? 0), reading: !c.io.isPaused(), tls: c.tls }))
   }
 
   async close(): Promise<void> {
     for (const s of this.conns.keys()) s.destroy()
     await new Promise<void>((r) => this.server.close(() => r()))
+    await this.sender.stop()
   }
 
   /** Counts a new connection in, or closes it at once when a limit is reached. */
@@ -163,7 +173,7 @@ export class NbdServer {
     const { sock, inPlace, detach } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    const conn: ConnState = { exportName: undefined, requests: new Set(), io: sock, tls: false }
+    const conn: ConnState = { exportName: undefined, requests: new Set(), io: sock, tls: false, channel: undefined }
     this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
@@ -213,8 +223,11 @@ export class NbdServer {
       conn.exportName = chosen.name
       const { dg, volume } = chosen
       const onIo = this.onIo
+      // a plain connection's replies leave from the reply sender's thread; TLS ones through Node's TLS layer
+      if (this.offload && !conn.tls) conn.channel = this.sender.open(conn.io, () => conn.io.destroy())
       await transmit({
         sock: conn.io,
+        channel: conn.channel,
         inbox,
         requests: conn.requests,
         memory: this.memory,
@@ -226,7 +239,16 @@ export class NbdServer {
       if (!(e instanceof Closed)) conn.io.destroy()
     } finally {
       clearTimeout(timer)
-      if (!conn.io.destroyed) conn.io.end()
+      await ending(conn)
     }
   }
+}
+
+/** Ends a connection once the replies it has are written: the reply sender's first, then the socket's. */
+async function ending(c: ConnState): Promise<void> {
+  if (c.channel && !c.io.destroyed) {
+    await c.channel.drained()
+    await c.channel.close()
+  }
+  if (!c.io.destroyed) c.io.end()
 }

@@ -5,6 +5,7 @@ import { BufferPool } from './bufferPool.ts'
 import { type CommandContext, serveCommand } from './commands.ts'
 import type { Inbox } from './inbox.ts'
 import type { MemoryBudget } from './memoryBudget.ts'
+import { OFFLOAD_MIN, type ReplyChannel } from './replySender.ts'
 
 const { CMD, MAX_REQUEST, REQUEST_HEADER, encodeSimpleReply, parseRequest, writeSimpleReply } = nbdProtocol
 
@@ -31,6 +32,8 @@ const LARGE_WRITE = 256 << 10
 /** What one connection's transmission phase serves, and where its buffers come from. */
 export interface Transmission {
   sock: Socket
+  /** Where the replies go when the reply sender writes them (replySender.ts); else to `sock`. */
+  channel?: ReplyChannel | undefined
   inbox: Inbox
   /** Requests being served (the server reports their count). */
   requests: Set<Promise<void>>
@@ -47,7 +50,7 @@ export interface Transmission {
  * Resolves once the client disconnects and its requests have finished.
  */
 export function transmit(t: Transmission): Promise<void> {
-  const { sock, inbox, memory } = t
+  const { sock, inbox, memory, channel } = t
   // Replies finished in the same turn of the event loop leave in one system call.
   let corked = false
   /** Bytes of reads started since replies last went to the socket. */
@@ -56,8 +59,10 @@ export function transmit(t: Transmission): Promise<void> {
     corked = false
     readBytes = 0
     sock.uncork()
+    channel?.flush()
   }
-  const pool = new BufferPool(16, 64 << 20, memory)
+  const pool = new BufferPool(16, 64 << 20, memory, channel?.io)
+  const send = channel ? (b: Buffer, sent?: () => void) => channel.write(b, sent) : (b: Buffer, sent?: () => void) => void sock.write(b, sent)
   const reply = (handle: bigint, err: number, frame?: Buffer, sent?: () => void) => {
     if (!corked) {
       corked = true
@@ -65,18 +70,20 @@ export function transmit(t: Transmission): Promise<void> {
       setImmediate(uncork)
     }
     // a read's frame is not copied: `sent` once the kernel has it
-    if (frame && !err) sock.write(writeSimpleReply(frame, 0, handle), sent)
-    else sock.write(encodeSimpleReply(err, handle))
+    if (frame && !err) send(writeSimpleReply(frame, 0, handle), sent)
+    else send(encodeSimpleReply(err, handle))
   }
   const inflight = t.requests
   let inflightBytes = 0
   // past the shared budget every connection waits for room
-  const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength >= MAX_HELD || memory.full
+  const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength + (channel?.unsent ?? 0) >= MAX_HELD || memory.full
   let resume = () => {}
   const ctx: CommandContext = {
     device: t.device,
     readOnly: t.readOnly,
     pool,
+    // without the reply sender, every frame stays in the connection's own memory
+    sharedFrom: channel ? OFFLOAD_MIN : Infinity,
     inflight,
     observe: t.observe,
     readStarted: (bytes) => void (readBytes += bytes),
@@ -98,6 +105,7 @@ export function transmit(t: Transmission): Promise<void> {
       dispatch()
     }
     sock.on('drain', () => resume())
+    if (channel) channel.onRoom = () => resume()
     const offRoom = memory.onRoom(() => resume())
     const finish = (e?: unknown) => {
       if (done) return

@@ -60,14 +60,40 @@ function started(): Worker {
   return w
 }
 
+/**
+ * One pread (`read`) or pwrite (`write`) of `length` bytes of `b` from `from` at file `position` on
+ * descriptor `fd`, done by a thread other than the event loop; resolves to the bytes moved (a
+ * system error rejects with its `code`, as the same call on the event loop would).
+ */
+export type SharedIo = (op: 'read' | 'write', fd: number, b: Uint8Array, from: number, length: number, position: number) => Promise<number>
+
+/**
+ * Who moves the bytes of each piece of shared memory: the copy worker for a copy's unit buffers
+ * (`sharedBuffer`), or the thread that adopted the memory (`adoptSharedMemory`: the NBD server's
+ * reply sender preads a read reply's data on the thread that then writes it to the socket).
+ */
+const movers = new WeakMap<SharedArrayBuffer, SharedIo>()
+
 /** A buffer in shared memory, which the copy worker can move: a copy's unit buffer. */
 export function sharedBuffer(bytes: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(bytes))
+  const memory = new SharedArrayBuffer(bytes)
+  movers.set(memory, workerIo)
+  return Buffer.from(memory)
 }
 
-/** Whether `b` lives in shared memory (the device then hands its I/O to the copy worker). */
+/** From now on an image file's or block device's calls on `memory` go to `io`, not the event loop. */
+export function adoptSharedMemory(memory: SharedArrayBuffer, io: SharedIo): void {
+  movers.set(memory, io)
+}
+
+/** Who moves `b`'s bytes when it lives in shared memory with a mover; undefined: the event loop or the threadpool. */
+export function sharedIo(b: Uint8Array): SharedIo | undefined {
+  return b.buffer instanceof SharedArrayBuffer ? movers.get(b.buffer) : undefined
+}
+
+/** Whether `b` lives in shared memory the copy worker moves (the device then hands its I/O to it). */
 export function isShared(b: Uint8Array): boolean {
-  return b.buffer instanceof SharedArrayBuffer
+  return sharedIo(b) === workerIo
 }
 
 /**
@@ -76,7 +102,7 @@ export function isShared(b: Uint8Array): boolean {
  * with its `code`).
  */
 export function workerIo(op: 'read' | 'write', fd: number, b: Uint8Array, from: number, length: number, position: number): Promise<number> {
-  if (!isShared(b)) throw new TypeError('the copy worker moves shared buffers only')
+  if (!(b.buffer instanceof SharedArrayBuffer)) throw new TypeError('the copy worker moves shared buffers only')
   const w = started()
   const id = nextId++
   const done = new Promise<number>((resolve, reject) => pending.set(id, { resolve, reject }))

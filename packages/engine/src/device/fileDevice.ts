@@ -2,7 +2,7 @@ import { fstatSync, readSync, writeSync } from 'node:fs'
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises'
 import { type BlockDevice, checkRange, closedError, ioError } from './blockDevice.ts'
 import { fail } from '../errors.ts'
-import { isShared, workerIo } from './copyWorker.ts'
+import { sharedIo } from './copyWorker.ts'
 import { lockOpenDevice } from './deviceLock.ts'
 import { openNbdDevice } from './nbdDevice.ts'
 import { SECTOR_SIZE } from '../units.ts'
@@ -251,14 +251,14 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
       if (closed) throw closedError(location)
       const length = buf.length
       checkRange(dev, offset, length)
-      const shared = isShared(buf)
+      const shared = sharedIo(buf)
       let done = 0
       try {
         checkEnd(offset, length, false)
         while (done < length) {
           const at = done
           const bytesRead = shared
-            ? await inWorker(workerIo('read', fh.fd, buf, at, length - at, offset + at))
+            ? await inWorker(shared('read', fh.fd, buf, at, length - at, offset + at))
             : await mode.run(
                 () => readSync(fh.fd, buf, at, length - at, offset + at),
                 async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
@@ -278,7 +278,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
     async write(offset, data, opts) {
       if (closed) throw closedError(location)
       checkRange(dev, offset, data.length)
-      const shared = isShared(data)
+      const shared = sharedIo(data)
       let done = 0
       try {
         // A write past the end of a truncated image would silently grow it again over a hole.
@@ -286,7 +286,7 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
         while (done < data.length) {
           const at = done
           const bytesWritten = shared
-            ? await inWorker(workerIo('write', fh.fd, data, at, data.length - at, offset + at))
+            ? await inWorker(shared('write', fh.fd, data, at, data.length - at, offset + at))
             : await mode.run(
                 () => writeSync(fh.fd, data, at, data.length - at, offset + at),
                 async () => (await fh.write(data, at, data.length - at, offset + at)).bytesWritten,

@@ -1,0 +1,241 @@
+import { mkdtemp, rm, truncate } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
+import { NbdServer } from '../src/nbd/nbdServer.ts'
+import { afterHandshake, goBytes, request } from './nbdClient.ts'
+import { until } from './until.ts'
+import { createRandom } from '../../../packages/engine/test/random.ts'
+
+const { CMD, ERR } = nbdProtocol
+const MiB = 1 << 20
+const SIZE = 16 * MiB
+
+interface Reply {
+  err: number
+  data: Buffer | undefined
+}
+
+/**
+ * A raw client that pipelines requests and parses every simple reply as it comes: a reply whose
+ * magic is wrong (two replies' bytes interleaved, or bytes lost) fails `replies`.
+ */
+async function pipelinedClient(port: number, name: string) {
+  const sock = connect({ host: '127.0.0.1', port })
+  sock.on('error', () => {})
+  let got: Buffer = Buffer.alloc(0)
+  let skipped = false
+  let handle = 0
+  const lengths = new Map<number, number>()
+  const replies = new Map<number, Reply>()
+  let wake = () => {}
+  let broken: Error | undefined
+  const parse = () => {
+    if (!skipped) {
+      const at = afterHandshake(got)
+      if (at === undefined) return
+      got = got.subarray(at)
+      skipped = true
+    }
+    while (got.length >= 16) {
+      if (got.readUInt32BE(0) !== nbdProtocol.SIMPLE_REPLY_MAGIC) {
+        broken = new Error('a reply with a bad magic: replies interleaved')
+        return
+      }
+      const h = Number(got.readBigUInt64BE(8))
+      const err = got.readUInt32BE(4)
+      const len = err === 0 ? (lengths.get(h) ?? 0) : 0
+      if (got.length < 16 + len) return
+      replies.set(h, { err, data: lengths.has(h) && err === 0 ? Buffer.from(got.subarray(16, 16 + len)) : undefined })
+      got = got.subarray(16 + len)
+    }
+  }
+  sock.on('data', (d: Buffer) => {
+    got = got.length ? Buffer.concat([got, d]) : d
+    parse()
+    wake()
+  })
+  const connected = new Promise((r) => sock.once('connect', r))
+  sock.write(goBytes(name))
+  await connected
+  return {
+    sock,
+    /** Queues a request (sent with the next `flush`); returns its handle. */
+    send(type: number, offset: number, length: number, payload?: Buffer): number {
+      const h = ++handle
+      if (type === CMD.READ) lengths.set(h, length)
+      sock.write(payload ? Buffer.concat([request(type, h, offset, length), payload]) : request(type, h, offset, length))
+      return h
+    },
+    /** Resolves once the replies of these handles have all arrived. */
+    async replies(handles: number[]): Promise<Map<number, Reply>> {
+      for (;;) {
+        if (broken) throw broken
+        if (handles.every((h) => replies.has(h))) return new Map(handles.map((h) => [h, replies.get(h)!]))
+        await new Promise<void>((r) => (wake = r))
+      }
+    },
+  }
+}
+
+describe('NBD reply sender: replies of plain connections written by a worker thread (rules 260-262)', () => {
+  const cleanup: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c()
+  })
+
+  /** A 1-plex volume on an image file, exported by a server with (or without) the reply sender. */
+  async function serve(offload = true) {
+    const dir = await mkdtemp(join(tmpdir(), 'plexa-sender-'))
+    const image = join(dir, 'disk01.img')
+    await createImageFile(image, SIZE + 32 * MiB)
+    const dg = await DiskGroup.create({ name: 'rs', disks: [{ name: 'disk01', device: await openDevicePath(image) }] })
+    await dg.assistMake({ init: 'zero', name: 'v', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+    const srv = new NbdServer({ exports: () => new Map([['v', { dg, volume: 'v' }]]) }, { offload })
+    const port = await srv.listen(0, '127.0.0.1')
+    cleanup.push(async () => {
+      await srv.close()
+      await dg.close()
+      await rm(dir, { recursive: true, force: true })
+    })
+    const sdOffset = dg.config().subdisks.find((s) => s.sd_pl_name === 'v-01')!.sd_dev_offset * 512
+    return { srv, dg, port, image, sdOffset }
+  }
+
+  it('I260 pipelined 1 MiB reads mixed with small writes, zeroes, flushes and errors: every reply whole, every read the model', async () => {
+    const { srv, port } = await serve()
+    const c = await pipelinedClient(port, 'v')
+    const model = Buffer.alloc(SIZE)
+    const rnd = createRandom(260)
+    for (let round = 0; round < 24; round++) {
+      // one batch in flight at once; its writes never overlap its reads
+      const reads: Array<[number, number, number]> = []
+      const others: Array<[number, number]> = []
+      const taken: Array<[number, number]> = []
+      const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
+      // every other batch goes to a client that reads nothing until the worker found its socket
+      // full: the worker is then in the middle of a frame while the rest of the batch is answered
+      const stalled = round % 2 === 1
+      if (stalled) {
+        const full = srv.sender.stats().full
+        c.sock.pause()
+        for (let k = 0; k < 12; k++) {
+          taken.push([k * MiB, (k + 1) * MiB])
+          reads.push([c.send(CMD.READ, k * MiB, MiB), k * MiB, MiB])
+        }
+        await until('the worker finds the socket full', () => srv.sender.stats().full > full)
+      }
+      for (let i = 0; i < 10; i++) {
+        const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'zero', 'flush', 'bad'] as const)
+        const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : kind === 'write' ? 512 * rnd.int(1, 64) : 64 << 10
+        const off = 512 * rnd.int(0, (SIZE - len) / 512)
+        if (kind !== 'flush' && kind !== 'bad' && !free(off, len)) continue
+        if (kind === 'read' || kind === 'small') {
+          taken.push([off, off + len])
+          reads.push([c.send(CMD.READ, off, len), off, len])
+        } else if (kind === 'write') {
+          taken.push([off, off + len])
+          const data = rnd.bytes(len)
+          data.copy(model, off)
+          others.push([c.send(CMD.WRITE, off, len, data), 0])
+        } else if (kind === 'zero') {
+          taken.push([off, off + len])
+          model.fill(0, off, off + len)
+          others.push([c.send(CMD.WRITE_ZEROES, off, len), 0])
+        } else if (kind === 'flush') others.push([c.send(CMD.FLUSH, 0, 0), 0])
+        else others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL]) // past the end: an error reply among the data
+      }
+      // the reads see the model as it was before this batch's writes only where no write overlaps them
+      const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
+      if (stalled) {
+        await until('every request of the batch is answered', () => srv.connections()[0]!.inflight === 0)
+        c.sock.resume()
+      }
+      const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
+      for (const [h, data] of want) {
+        expect(got.get(h)!.err).toBe(0)
+        expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
+      }
+      for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
+    }
+    // the worker wrote replies and made the preads of the 1 MiB frames
+    const s = srv.sender.stats()
+    expect(s.replies).toBeGreaterThan(24)
+    expect(s.io).toBeGreaterThan(24)
+    expect(srv.sender.connections).toBe(1)
+  })
+
+  it('I261 a client that reads slowly fills its socket (EAGAIN): the server holds at most its limit, and every reply arrives whole', async () => {
+    const { srv, port, dg } = await serve()
+    const expected = await dg.read('v', 0, SIZE)
+    const c = await pipelinedClient(port, 'v')
+    const full0 = srv.sender.stats().full
+    c.sock.pause()
+    const handles = Array.from({ length: 120 }, (_, i) => c.send(CMD.READ, (i % 16) * MiB, MiB))
+    await until('the worker finds the socket full', () => srv.sender.stats().full > full0)
+    await until('the server stops reading', () => srv.connections().some((x) => !x.reading))
+    expect(srv.connections()[0]!.unsentBytes).toBeLessThanOrEqual(64 * MiB + MiB)
+    c.sock.resume()
+    const got = await c.replies(handles)
+    handles.forEach((h, i) => expect(got.get(h)!.data!.equals(expected.subarray((i % 16) * MiB, (i % 16 + 1) * MiB))).toBe(true))
+  })
+
+  it('I261 clients that go away in the middle of their replies leave no channel or buffer behind, and the next ones get clean streams', async () => {
+    const { srv, port } = await serve()
+    for (let i = 0; i < 4; i++) {
+      const gone = await pipelinedClient(port, 'v')
+      gone.sock.pause()
+      for (let k = 0; k < 40; k++) gone.send(CMD.READ, (k % 16) * MiB, MiB)
+      await until('replies are queued for the worker', () => srv.connections().some((x) => x.unsentBytes > 0))
+      gone.sock.destroy()
+      // at once a new connection (its descriptor may take the number of the one going): its stream is clean
+      const next = await pipelinedClient(port, 'v')
+      const hs = Array.from({ length: 8 }, (_, k) => next.send(CMD.READ, k * MiB, MiB))
+      const got = await next.replies(hs)
+      for (const h of hs) expect(got.get(h)!.err).toBe(0)
+      next.sock.destroy()
+      await until('both connections are gone', () => srv.connections().length === 0 && srv.sender.connections === 0)
+      await until('every buffer is back', () => srv.memory.held === 0)
+    }
+  })
+
+  it('I261 a server stop with replies pending ends the connection, the channel and the worker thread', async () => {
+    const { srv, port } = await serve()
+    const c = await pipelinedClient(port, 'v')
+    c.sock.pause()
+    for (let k = 0; k < 40; k++) c.send(CMD.READ, (k % 16) * MiB, MiB)
+    await until('replies are queued for the worker', () => srv.connections().some((x) => x.unsentBytes > 0))
+    expect(srv.sender.running).toBe(true)
+    const closed = new Promise((r) => c.sock.once('close', r))
+    c.sock.resume()
+    await srv.close()
+    await closed
+    expect(srv.sender.running).toBe(false)
+    expect(srv.sender.connections).toBe(0)
+    expect(srv.memory.held).toBe(0)
+  })
+
+  it("I262 a pread the reply sender makes fails as the engine's own read on the event loop does: the same error reply, the same plex state", async () => {
+    const outcomes: Array<{ err: number; states: string[]; io: number }> = []
+    for (const offload of [true, false]) {
+      const { srv, dg, port, image, sdOffset } = await serve(offload)
+      const c = await pipelinedClient(port, 'v')
+      const ok = c.send(CMD.READ, 0, MiB)
+      expect((await c.replies([ok])).get(ok)!.err).toBe(0)
+      // the image file loses everything from the volume's 8th MiB on
+      await truncate(image, sdOffset + 8 * MiB)
+      const bad = c.send(CMD.READ, 12 * MiB, MiB)
+      const { err } = (await c.replies([bad])).get(bad)!
+      outcomes.push({ err, states: dg.config().plexes.map((p) => `${p.pl_name} ${p.pl_kstate} ${p.pl_state}`), io: srv.sender.stats().io })
+    }
+    const [sender, loop] = outcomes
+    expect(sender!.err).not.toBe(0)
+    expect(sender!.err).toBe(loop!.err)
+    expect(sender!.states).toEqual(loop!.states)
+    // the first made its preads on the sender's thread, the second none there
+    expect(sender!.io).toBeGreaterThan(0)
+    expect(loop!.io).toBe(0)
+  })
+})
