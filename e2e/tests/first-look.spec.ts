@@ -1,7 +1,7 @@
 // Small things a new administrator trips on (rules 274-277): property values that break inside a
 // word, a toolbar that wraps, zoom that loses the selected object, legend colours too close to tell.
 import type { Page } from '@playwright/test'
-import { expect, setTheme, test } from './fixtures.ts'
+import { expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 })
 
@@ -119,4 +119,68 @@ test('275: the zoom toolbar of the disk and the volume view stays one line at 10
     }
     await bar.getByRole('button', { name: 'Whole' }).click()
   }
+})
+
+test('276: "up to date" and "syncing / empty" differ in colour in both themes and in pattern in the legend and both views; axe-core still passes', async ({ plexa, page, api }, info) => {
+  // msvol-02 shown as an enabled, empty plex (syncing / empty) beside msvol-01 (up to date)
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    const server = ws.connectToServer()
+    server.onMessage((m) => {
+      const msg = JSON.parse(String(m))
+      if (msg.type === 'hello' && msg.packed === 'columns') {
+        const c = msg.snapshot.groups.find((g: { name: string }) => g.name === 'demodg').config
+        const names = c.tables.plexes.columns.pl_name as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
+        const row = names.t === 'raw' ? names.v.indexOf('msvol-02') : names.v.findIndex((i) => c.strings[i] === 'msvol-02')
+        const col = c.tables.plexes.columns.pl_state as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
+        if (col.t === 'raw') col.v[row] = 'EMPTY'
+        else col.v[row] = c.strings.push('EMPTY') - 1
+      }
+      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
+    })
+  })
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await plexa.login()
+  const legend = page.getByTestId('volume-pane').getByRole('list', { name: 'legend' })
+  const contrast = () => legend.evaluate((ul) => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number)
+    const lum = (c: string) => {
+      const [r, g, b] = rgb(c).map((v) => {
+        const s = v / 255
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+      })
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+    }
+    const fill = (words: string) => getComputedStyle([...ul.querySelectorAll('li')].find((li) => li.textContent === words)!.querySelector('rect')!).fill
+    const [a, b] = [lum(fill('up to date')), lum(fill('syncing / empty'))].sort((x, y) => y - x)
+    return (a! + 0.05) / (b! + 0.05)
+  })
+  for (const dark of [false, true]) {
+    await setTheme(page, dark)
+    // their fills are told apart by lightness alone (a contrast ratio of 1.4 or more), as a colour-blind viewer sees them
+    expect(await contrast(), dark ? 'dark' : 'light').toBeGreaterThanOrEqual(1.4)
+  }
+  await setTheme(page, false)
+  // and by pattern: striped across for syncing / empty, plain for up to date, the same in the legend and both views
+  await expect(legend.locator('li[data-state="busy"] rect[fill="url(#pat-busy)"]')).toHaveCount(1)
+  await expect(legend.locator('li[data-state="ok"] rect[fill^="url("]')).toHaveCount(0)
+  const sds = ((await api.call('GET', '/api/dgs/demodg')).body.config.subdisks as Array<{ sd_name: string; sd_pl_name: string }>)
+  const of = (pl: string) => sds.filter((x) => x.sd_pl_name === pl).map((x) => x.sd_name)
+  for (const sd of of('msvol-02')) await expect(page.getByTestId(`state-pattern-${sd}`), sd).toHaveCount(1)
+  for (const sd of of('msvol-01')) await expect(page.getByTestId(`state-pattern-${sd}`), sd).toHaveCount(0)
+  for (const dark of [false, true]) {
+    await setTheme(page, dark)
+    expect(await seriousViolations(page), `volume view ${dark ? 'dark' : 'light'}`).toEqual([])
+  }
+  await setTheme(page, false)
+  await look(page, info, 'legend', () => page.getByTestId('volume-pane').getByRole('list', { name: 'legend' }))
+  await look(page, info, 'volume-msvol-busy', () => page.getByTestId('volume-msvol'))
+  await page.getByRole('tab', { name: 'Disk view' }).click()
+  for (const sd of of('msvol-02')) await expect(page.getByTestId(`disk-state-pattern-${sd}`), sd).toHaveCount(1)
+  for (const sd of of('msvol-01')) await expect(page.getByTestId(`disk-state-pattern-${sd}`), sd).toHaveCount(0)
+  for (const dark of [false, true]) {
+    await setTheme(page, dark)
+    expect(await seriousViolations(page), `disk view ${dark ? 'dark' : 'light'}`).toEqual([])
+  }
+  await setTheme(page, false)
+  await look(page, info, 'disk-view-busy', () => page.getByRole('region', { name: 'disk view' }))
 })

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { PlRecord, SdRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
-import { PATTERN, hasStale, stateFill, stateStroke, subdiskState } from '../views/colors.ts'
+import { PATTERN, STATE_PATTERN_OPACITY, hasStale, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
@@ -129,6 +129,7 @@ export function DiskView() {
                       <g key={s.sd.sd_name} data-testid={`disk-sd-${s.sd.sd_name}`} data-related={rel || undefined} role="button" tabIndex={0} aria-pressed={sel} aria-label={`subdisk ${s.full}${trouble ? `, disk ${trouble}` : ''}`} className="drawn cursor-pointer" onFocus={() => setFocused(s.sd.sd_name)} onBlur={() => setFocused(undefined)} onMouseEnter={() => setFocused(s.sd.sd_name)} onMouseLeave={() => setFocused(undefined)} onClick={() => select('sd', s.sd.sd_name)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('sd', s.sd.sd_name) } }}>
                         <title>{`${s.full} (${sectorsText(s.sd.sd_len)} at ${sectorsText(s.sd.sd_dm_offset)})`}</title>
                         <rect className="outline" x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} style={{ fill: sk ? stateFill(sk) : 'var(--c-panel)', stroke: rel ? 'var(--c-select)' : sk ? stateStroke(sk) : 'var(--c-line)' }} strokeWidth={rel ? 2.5 : 1} />
+                        {sk && statePattern(sk) && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} fill={`url(#${statePattern(sk)})`} opacity={STATE_PATTERN_OPACITY} className="pointer-events-none" data-testid={`disk-state-pattern-${s.sd.sd_name}`} />}
                         {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
                         {stale.map((r, i) => <rect key={`s${i}`} x={r.x} y={2} width={r.w} height={BAR_H - 4} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" data-testid={`disk-stale-${s.sd.sd_name}`} />)}
                         {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}

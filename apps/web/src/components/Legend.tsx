@@ -1,5 +1,5 @@
 import { memo } from 'react'
-import { PATTERN, STATE_WORDS, type StateKey, stateFill, stateStroke } from '../views/colors.ts'
+import { PATTERN, STATE_PATTERN_OPACITY, STATE_WORDS, type StateKey, stateFill, statePattern, stateStroke } from '../views/colors.ts'
 
 /**
  * The SVG patterns every drawing uses (stale hatched, dirty dotted, holes, failed disks), defined
@@ -22,6 +22,9 @@ export const Patterns = memo(function Patterns() {
         <pattern id={PATTERN.mismatch} width={4} height={4} patternUnits="userSpaceOnUse">
           <line x1={1} y1={0} x2={1} y2={4} style={{ stroke: 'var(--c-fg)' }} strokeWidth={1.5} />
         </pattern>
+        <pattern id={PATTERN.busy} width={4} height={4} patternUnits="userSpaceOnUse">
+          <line x1={0} y1={1} x2={4} y2={1} style={{ stroke: 'var(--s-busy)' }} strokeWidth={1} />
+        </pattern>
         <pattern id={PATTERN.failed} width={8} height={8} patternUnits="userSpaceOnUse">
           <path d="M0 0L8 8M8 0L0 8" style={{ stroke: 'var(--s-failed)' }} strokeWidth={1.5} />
         </pattern>
@@ -30,10 +33,11 @@ export const Patterns = memo(function Patterns() {
   )
 })
 
-function Swatch({ fill, stroke, dashed }: { fill: string; stroke?: string; dashed?: boolean }) {
+function Swatch({ fill, stroke, dashed, pattern }: { fill: string; stroke?: string; dashed?: boolean; pattern?: string | undefined }) {
   return (
     <svg width={18} height={12} aria-hidden="true" className="shrink-0">
       <rect x={0.5} y={0.5} width={17} height={11} rx={2} style={{ fill, stroke: stroke ?? 'var(--c-line)' }} strokeDasharray={dashed ? '3 2' : undefined} />
+      {pattern && <rect x={1} y={1} width={16} height={10} rx={2} fill={`url(#${pattern})`} opacity={STATE_PATTERN_OPACITY} />}
     </svg>
   )
 }
@@ -45,7 +49,7 @@ export const Legend = memo(function Legend() {
   return (
     <ul aria-label="legend" className="mb-2 flex flex-wrap gap-x-3 gap-y-1 text-xs text-fg">
       {STATES.map((k) => (
-        <li key={k} className="flex items-center gap-1" title={STATE_WORDS[k].long}><Swatch fill={stateFill(k)} stroke={stateStroke(k)} />{STATE_WORDS[k].short}</li>
+        <li key={k} className="flex items-center gap-1" title={STATE_WORDS[k].long} data-state={k}><Swatch fill={stateFill(k)} stroke={stateStroke(k)} pattern={statePattern(k)} />{STATE_WORDS[k].short}</li>
       ))}
       <li className="flex items-center gap-1" title="regions of a plex that missed writes: its copy is out of date there"><Swatch fill={`url(#${PATTERN.stale})`} />stale</li>
       <li className="flex items-center gap-1" title="regions the dirty region log marks as recently written"><Swatch fill={`url(#${PATTERN.dirty})`} />DRL dirty</li>

@@ -53,4 +53,16 @@ export function stateFill(k: StateKey): string {
 }
 
 /** Pattern ids of the shared SVG definitions (Patterns.tsx). */
-export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed', mismatch: 'pat-mismatch' } as const
+export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed', mismatch: 'pat-mismatch', busy: 'pat-busy' } as const
+
+/**
+ * The pattern drawn over a state's boxes, so that a state is told by more than its colour (rule
+ * 276): syncing / empty is striped across (a copy under way), up to date is plain. Only states
+ * whose colours a colour-blind viewer could confuse carry one.
+ */
+export function statePattern(k: StateKey): string | undefined {
+  return k === 'busy' ? PATTERN.busy : undefined
+}
+
+/** How strongly a state's pattern shows over its colour: the labels on it still read. */
+export const STATE_PATTERN_OPACITY = 0.55
