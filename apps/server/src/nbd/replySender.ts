@@ -33,22 +33,41 @@ const MAX_IOV = 64
 let stop = false
 
 function handle(msg) {
-  if (msg.t === 'open') conns.set(msg.id, { fd: msg.fd, items: [], at: 0, failed: false })
+  if (msg.t === 'open') conns.set(msg.id, { fd: msg.fd, items: [], at: 0, failed: false, acks: 0 })
   else if (msg.t === 'send') {
     const c = conns.get(msg.id)
     if (c) for (const u8 of msg.items) c.items.push(u8)
   } else if (msg.t === 'drop') {
+    reportAcks()
     conns.delete(msg.id)
     port.postMessage({ t: 'dropped', id: msg.id })
   } else if (msg.t === 'io') {
     try {
       const b = msg.u8
       const n = msg.op === 'read' ? readSync(msg.fd, b, 0, b.length, msg.position) : writeSync(msg.fd, b, 0, b.length, msg.position)
-      port.postMessage({ t: 'io', key: msg.key, n })
+      port.postMessage({ t: 'io', key: msg.key, n, acks: takeAcks() })
     } catch (e) {
-      port.postMessage({ t: 'io', key: msg.key, error: { code: e.code, errno: e.errno, syscall: e.syscall, message: e.message } })
+      port.postMessage({ t: 'io', key: msg.key, error: { code: e.code, errno: e.errno, syscall: e.syscall, message: e.message }, acks: takeAcks() })
     }
   } else if (msg.t === 'stop') stop = true
+}
+
+// Replies written and not yet reported, per connection: reported with the next pread's answer (the
+// event loop wakes up for that one anyway), before this thread waits, or once there are many.
+let unreported = 0
+function takeAcks() {
+  if (unreported === 0) return undefined
+  const acks = []
+  for (const [id, c] of conns) {
+    if (c.acks > 0) acks.push([id, c.acks])
+    c.acks = 0
+  }
+  unreported = 0
+  return acks
+}
+function reportAcks() {
+  const acks = takeAcks()
+  if (acks) port.postMessage({ t: 'sent', acks })
 }
 
 /** Writes what each connection has queued, until done or its socket is full: 1 moved bytes, 2 some socket was full. */
@@ -81,12 +100,18 @@ function pump() {
         Atomics.add(signal, 2, 1)
       } else if (e.code !== 'EINTR') {
         c.failed = true
+        c.items.splice(0, done)
+        c.acks += done
+        unreported += done
+        done = 0
+        reportAcks()
         port.postMessage({ t: 'failed', id, code: e.code })
       }
     }
     if (done > 0) {
       c.items.splice(0, done)
-      port.postMessage({ t: 'sent', id, n: done })
+      c.acks += done
+      unreported += done
     }
   }
   return out
@@ -101,10 +126,12 @@ while (!stop) {
   if (m) handle(m.message)
   if (stop) break
   const out = pump()
+  if (unreported >= 16) reportAcks()
   if (m || out & 1) {
     wait = 0
     continue
   }
+  reportAcks()
   // signal[4]: asleep, so a message needs a notify to be seen
   Atomics.store(signal, 4, 1)
   if (out & 2) {
@@ -125,8 +152,10 @@ interface Reply {
   sent: (() => void) | undefined
 }
 
-type FromWorker = { t: 'sent'; id: number; n: number } | { t: 'dropped'; id: number } | { t: 'failed'; id: number; code: string }
-type IoDone = { t: 'io'; key: number; n?: number; error?: { message: string } }
+/** Replies written since the last report: [connection, count] pairs. */
+type Acks = Array<[number, number]> | undefined
+type FromWorker = { t: 'sent'; acks: Acks } | { t: 'dropped'; id: number } | { t: 'failed'; id: number; code: string }
+type IoDone = { t: 'io'; key: number; n?: number; error?: { message: string }; acks: Acks }
 
 /** A pread or pwrite handed to the worker. */
 interface IoCall {
@@ -242,6 +271,8 @@ export class ReplySender {
     const { port1, port2 } = new MessageChannel()
     const w = new Worker(WORKER, { eval: true, workerData: { port: port2, signal: this.signal }, transferList: [port2] })
     port1.on('message', (m: FromWorker | IoDone) => {
+      if (m.t === 'io' || m.t === 'sent') for (const [id, n] of m.acks ?? []) this.channels.get(id)?.written(n)
+      if (m.t === 'sent') return
       if (m.t !== 'io') return this.channels.get(m.id)?.fromWorker(m)
       const c = this.calls.get(m.key)
       if (!c) return
@@ -384,17 +415,20 @@ export class ReplyChannel {
     return this.closing
   }
 
+  /** @internal The worker wrote the first `n` replies posted. */
+  written(n: number): void {
+    this.sender.replies += n
+    for (const r of this.posted.splice(0, n)) {
+      this.bytes -= r.buf.length
+      r.sent?.()
+    }
+    if (this.bytes === 0) for (const f of this.idle.splice(0)) f()
+    this.onRoom()
+  }
+
   /** @internal */
-  fromWorker(m: FromWorker): void {
-    if (m.t === 'sent') {
-      this.sender.replies += m.n
-      for (const r of this.posted.splice(0, m.n)) {
-        this.bytes -= r.buf.length
-        r.sent?.()
-      }
-      if (this.bytes === 0) for (const f of this.idle.splice(0)) f()
-      this.onRoom()
-    } else if (m.t === 'dropped') this.dropped()
+  fromWorker(m: Exclude<FromWorker, { t: 'sent' }>): void {
+    if (m.t === 'dropped') this.dropped()
     else this.onFail(m.code)
   }
 
