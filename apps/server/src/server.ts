@@ -18,6 +18,8 @@ import { type ServeOptions, isLoopback } from './options.ts'
 import { IoErrorEnricher } from './ioErrorDisks.ts'
 import { PortBusyError, assertPortsFree } from './portsFree.ts'
 import { History, type HistoryOptions } from './history/history.ts'
+import { alertOver } from './history/alertResolution.ts'
+import { VolumeFailures } from './history/volumeFailures.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
@@ -83,6 +85,9 @@ async function nbdTls(o: StartOptions, log: (l: string) => void): Promise<Pick<N
   return { tls: await loadNbdTls(mode, { pskFile, certificatesDir: o.nbdTlsCertificates }) }
 }
 
+/** The events after which an open alert's problem may be over. */
+const RESOLVE_ON = new Set<string>(['config.committed', 'kstate.changed', 'task.done', 'lab.disk', 'dg.state', 'dg.maps'])
+
 /** `plexa serve`: opens the data directory, creates the demo if asked, and listens. */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const clock = o.clock ?? systemClock
@@ -144,6 +149,29 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   hub = new Hub({ clock, snapshot: () => snapshot(services), ...(o.hub ?? {}) })
   services.hub = hub
   hub.subscribe((e, frameBytes) => history.record(e, frameBytes))
+  // a volume that fails raises a critical alert (rule 294); an alert whose problem is over is
+  // resolved for good, so the problem coming back is a new alert (rule 295)
+  const failures = new VolumeFailures(
+    (dg) => storage.groups.get(dg)?.dg.config(),
+    (a) => history.engine(a.dg, { type: 'alert', dg: a.dg, severity: 'critical', code: 'VM_IO', message: a.message, object: a.volume }),
+  )
+  const resolveAlerts = () =>
+    history.resolveAlerts((a) => {
+      const g = storage.groups.get(a.dg)?.dg
+      const now = g && { config: g.config(), forcedOffline: g.forcedOffline, stale: g.staleMaps(), failedDisks: new Set(lab.view().disks.filter((d) => d.dg === a.dg && d.failed !== 'none').map((d) => d.disk)) }
+      return alertOver(a, now, history.tasks.page(50), (volume) => failures.takeOver(a.dg, volume))
+    })
+  let resolving = false
+  hub.subscribe((e) => {
+    failures.onEvent(e)
+    if (!RESOLVE_ON.has(e.type) || resolving) return
+    // once for a burst of events, after the one that may end a problem has been sent
+    resolving = true
+    setImmediate(() => {
+      resolving = false
+      resolveAlerts()
+    })
+  })
   // an I/O error names the disks whose I/O failed, not every disk of its plex (rule 173)
   const ioErrors = new IoErrorEnricher(
     (dg) => storage.groups.get(dg),

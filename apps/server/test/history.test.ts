@@ -93,11 +93,14 @@ describe('server history: events, alerts and finished tasks', () => {
     r = await restartable({ history: bounds })
     const srv = await r.start()
     const pad = 'x'.repeat(2000)
+    // about a plex the group does not have: no problem of it is seen to end (rule 295 resolves
+    // an alert about a healthy plex, and a repeat after that is a new alert)
+    const flooding = { ...detachAlert, object: 'gone-02', message: 'plex gone-02 of gone was detached after an I/O error' }
     for (let i = 0; i < 3000; i++) {
       srv.services.hub.publish({ type: 'dg.state', dg: `flood-${i}-${pad}`, state: 'imported' })
-      srv.services.history.engine('tdg', { ...detachAlert, message: `alert ${i}`, severity: i % 2 ? 'critical' : 'warning' })
+      srv.services.history.engine('tdg', { ...flooding, message: `alert ${i}`, severity: i % 2 ? 'critical' : 'warning' })
       // the same alert again and again is one alert that counts
-      srv.services.history.engine('tdg', detachAlert)
+      srv.services.history.engine('tdg', flooding)
       if (i % 100 === 0) await new Promise((res) => setImmediate(res))
     }
     const h = srv.services.history
@@ -109,7 +112,7 @@ describe('server history: events, alerts and finished tasks', () => {
     expect(open.length).toBeLessThanOrEqual(20)
     // warnings go before criticals; the repeated alert is one, counted
     expect(open.filter((a) => a.severity === 'warning').length).toBe(0)
-    expect(open.find((a) => a.message === detachAlert.message)).toMatchObject({ count: 3000 })
+    expect(open.find((a) => a.message === flooding.message)).toMatchObject({ count: 3000 })
     await r.restart()
     expect((await r.get('/api/history?limit=1000')).events.length).toBeLessThanOrEqual(100)
     expect((await r.get('/api/alerts')).alerts.length).toBeLessThanOrEqual(20)

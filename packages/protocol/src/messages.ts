@@ -43,6 +43,11 @@ export interface Alert {
   lastAt: number
   count: number
   acked?: { by: string; at: number }
+  /**
+   * The problem it is about is over (the server saw it end): when, and in words why. A resolved
+   * alert stays resolved until acknowledged; the problem coming back is a new alert (rule 295).
+   */
+  resolved?: { at: number; why: string }
 }
 
 /** A running task as the server shows it: what it works on, every volume it covers. */
@@ -124,6 +129,8 @@ export type ServerEventBody =
   | ({ type: 'task.progress' } & TaskView)
   | { type: 'alert.raised'; alert: Alert }
   | { type: 'alert.acked'; alert: Alert }
+  /** The problem of an open alert is over (`alert.resolved` set). */
+  | { type: 'alert.resolved'; alert: Alert }
   | { type: 'task.done'; task: FinishedTask }
   | { type: 'audit'; entry: AuditEntry }
   | { type: 'lab.disk'; dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number; failedAt?: number }

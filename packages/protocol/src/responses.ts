@@ -95,7 +95,7 @@ export const LabView = z.object({ enabled: z.boolean(), disks: z.array(LabDisk),
 export const LabLoadStarted = LabView.extend({ journal: z.string() })
 
 const severity = z.enum(['warning', 'critical'])
-export const Alert = z.object({ id: int, dg: z.string(), severity, code: z.string(), message: z.string(), object: z.string().optional(), at: int, lastAt: int, count: int, acked: z.object({ by: z.string(), at: int }).optional() })
+export const Alert = z.object({ id: int, dg: z.string(), severity, code: z.string(), message: z.string(), object: z.string().optional(), at: int, lastAt: int, count: int, acked: z.object({ by: z.string(), at: int }).optional(), resolved: z.object({ at: int, why: z.string() }).optional() })
 export const AlertList = z.object({ alerts: z.array(Alert) })
 export const FinishedTask = z.object({
   id: int,

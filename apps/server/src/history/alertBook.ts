@@ -44,7 +44,8 @@ export class AlertBook {
   /** Raises an alert, or counts a repeat of an open one; returns the alert as it now is. */
   raise(a: NewAlert): Alert {
     const now = this.clock.now()
-    const open = this.list.find((x) => !x.acked && x.dg === a.dg && x.code === a.code && x.object === a.object && x.message === a.message)
+    // a resolved alert is over: the problem seen again is a new alert, with its own time (rule 295)
+    const open = this.list.find((x) => !x.acked && !x.resolved && x.dg === a.dg && x.code === a.code && x.object === a.object && x.message === a.message)
     let alert: Alert
     if (open) {
       open.count += 1
@@ -61,6 +62,24 @@ export class AlertBook {
     }
     this.save()
     return { ...alert }
+  }
+
+  /**
+   * Marks each open, unresolved alert whose problem `why` says is over as resolved (for good: it
+   * stays listed until acknowledged); returns the alerts it resolved.
+   */
+  resolve(why: (a: Alert) => string | undefined): Alert[] {
+    const at = this.clock.now()
+    const done: Alert[] = []
+    for (const a of this.list) {
+      if (a.acked || a.resolved) continue
+      const w = why(a)
+      if (w === undefined) continue
+      a.resolved = { at, why: w }
+      done.push({ ...a })
+    }
+    if (done.length) this.save()
+    return done
   }
 
   /** Acknowledges an open alert; undefined when there is no such alert. */

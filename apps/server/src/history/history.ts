@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Clock, type EngineEventBody, type SyncReport, type VerifyReport, taskNumber } from '@plexa/engine'
-import type { ApiErrorCode, FinishedTask, HistoryItem, HistoryView, ServerEvent, ServerEventBody, TaskView } from '@plexa/protocol'
+import type { Alert, ApiErrorCode, FinishedTask, HistoryItem, HistoryView, ServerEvent, ServerEventBody, TaskView } from '@plexa/protocol'
 import { type AlertBounds, AlertBook } from './alertBook.ts'
 import { type Bounds, BoundedLog } from './boundedLog.ts'
 
@@ -135,6 +135,11 @@ export class History {
         this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume], startedBy: 'automatic' }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
       })
     }
+  }
+
+  /** Marks the open alerts whose problem `why` says is over as resolved, and tells the clients (rule 295). */
+  resolveAlerts(why: (a: Alert) => string | undefined): void {
+    for (const alert of this.alerts.resolve(why)) this.o.publish({ type: 'alert.resolved', alert })
   }
 
   /** A task's progress with what the server knows it covers. */

@@ -178,6 +178,7 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
       return { ...base, finished: [...s.finished.filter((t) => t.id !== e.task.id), e.task].slice(-TASK_LIMIT) }
     case 'alert.raised':
     case 'alert.acked':
+    case 'alert.resolved':
       return { ...base, alerts: { ...s.alerts, [e.alert.id]: e.alert } }
     case 'audit':
       return { ...base, audit: [...s.audit, e.entry].slice(-AUDIT_LIMIT) }

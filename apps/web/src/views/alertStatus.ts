@@ -3,8 +3,9 @@ import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
 import { groupHealth, isWhole } from './health.ts'
 
 /**
- * Whether the problem an alert is about is gone, from what the page knows now (the records, the
- * lab, the task history): the words that say so, or undefined while it lasts or cannot be told.
+ * Whether the problem an alert is about is gone: the server's `resolved` when it has marked it
+ * (rule 295), else from what the page knows now (the records, the lab, the task history): the
+ * words that say so, or undefined while it lasts or cannot be told.
  * A resolved alert is still listed until an administrator acknowledges it, but it no longer
  * reads as a live problem (no red, no banner).
  *
@@ -24,6 +25,8 @@ import { groupHealth, isWhole } from './health.ts'
 const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
 
 export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): string | undefined {
+  // the server saw the problem end: resolved for good, the problem coming back is a new alert (rule 295)
+  if (a.resolved) return a.resolved.why
   const g = groups[a.dg]
   if (!g) return undefined
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`

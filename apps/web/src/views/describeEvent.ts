@@ -143,6 +143,8 @@ export function describeEvent(e: ServerEvent): Sentence {
       return { kind: 'alert', tone: e.alert.severity, text: `${e.alert.severity.toUpperCase()} ${e.alert.code}: ${e.alert.message}${e.alert.count > 1 ? ` (seen ${e.alert.count} times)` : ''}` }
     case 'alert.acked':
       return { kind: 'alert', tone: 'info', text: `${e.alert.acked?.by ?? 'someone'} acknowledged alert #${e.alert.id}: ${e.alert.message}` }
+    case 'alert.resolved':
+      return { kind: 'alert', tone: 'info', text: `alert #${e.alert.id} resolved: ${e.alert.resolved?.why ?? 'the problem is over'} (${e.alert.message})` }
     case 'alert':
       return { kind: 'alert', tone: e.severity, text: `${e.severity.toUpperCase()} ${e.code}: ${e.message}` }
     case 'io.error':
