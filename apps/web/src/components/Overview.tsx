@@ -29,7 +29,7 @@ export function Overview() {
   // the volumes built of one copy (a concat, a stripe): whole, but with no redundancy (rule 237)
   const unmirrored = useMemo(() => groups.flatMap((g) => [...groupHealth(g, lab.disks).volumes.values()].filter((v) => v.redundancy === 'unmirrored').map((v) => (groups.length > 1 ? `${g.name}/${v.volume}` : v.volume))), [groups, lab])
   const g = (it: AttentionItem) => groups.find((x) => x.name === it.dg)
-  const fix = (it: AttentionItem): { label: string; run: () => void } | undefined => {
+  const fix = (it: AttentionItem): { label: string; run: () => void; disabled?: string } | undefined => {
     const f = it.fix
     if (f.kind === 'import') {
       const how = [f.force ? 'without its missing disks, which stay NODEVICE until they return' : '', f.clearImport ? 'taking it over from the other host, which must be down: two hosts writing the same disks destroy its data' : ''].filter(Boolean).join('; ')
@@ -50,7 +50,8 @@ export function Overview() {
       }
       case 'replace-disk': {
         const a = replaceDiskAction(g.config, it.dg, f.disk)
-        return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm(a) }
+        // refused while it holds the only copy of a started volume (rule 296): disabled, saying why
+        return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm(a), ...(a.disabled ? { disabled: a.disabled } : {}) }
       }
       case 'restore-disk':
         return { label: `Restore disk ${f.disk} (lab)`, run: () => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: it.dg, disk: f.disk }).catch((e: unknown) => setError(failureWords('Restore', e))) }
@@ -75,16 +76,19 @@ export function Overview() {
               <span aria-hidden>{TONE[it.resolved ? 'ok' : it.severity].icon}</span>
               <span className="min-w-[16rem] flex-1"><strong>{it.resolved ? 'RESOLVED ' : ''}{it.severity.toUpperCase()}</strong> {it.text}{it.resolved && <span className="block">resolved: {it.resolved}; acknowledge it to clear it</span>}</span>
               {f && (
-                <GuardedButton why={why} title={f.label} onClick={f.run}>
+                <GuardedButton why={why ?? f.disabled} title={f.label} onClick={f.run}>
                   {f.label}
                 </GuardedButton>
               )}
               {/* a disk the lab failed can also be replaced, as a real failed disk is */}
-              {f && it.fix.kind === 'restore-disk' && g(it) && (
-                <GuardedButton why={why} title={`Replace disk ${it.fix.disk}`} onClick={() => appStore.getState().confirm(replaceDiskAction(g(it)!.config, it.dg, (it.fix as { disk: string }).disk))}>
-                  Replace disk {it.fix.disk}
-                </GuardedButton>
-              )}
+              {f && it.fix.kind === 'restore-disk' && g(it) && (() => {
+                const replace = replaceDiskAction(g(it)!.config, it.dg, it.fix.disk)
+                return (
+                  <GuardedButton why={why ?? replace.disabled} title={`Replace disk ${it.fix.disk}`} onClick={() => appStore.getState().confirm(replace)}>
+                    Replace disk {it.fix.disk}
+                  </GuardedButton>
+                )
+              })()}
               {it.waitsFor && <span className="text-xs text-muted" data-testid="waits-for">fix disk {it.waitsFor.join(', ')} first (its item above)</span>}
             </li>
           )

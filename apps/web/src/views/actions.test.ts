@@ -51,7 +51,7 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
   const c = {
     volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
     plexes: [10, 11].map((rid, i) => ({ pl_rid: rid, pl_name: `vol01-0${i + 1}`, pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] })),
-    subdisks: [{ sd_name: 'disk02-01', sd_pl_name: 'vol01-02', sd_dm_name: 'disk02' }, { sd_name: 'disk02-02', sd_pl_name: 'vol01-01', sd_dm_name: 'disk02' }],
+    subdisks: [{ sd_name: 'disk02-01', sd_pl_name: 'vol01-02', sd_dm_name: 'disk02' }, { sd_name: 'disk01-01', sd_pl_name: 'vol01-01', sd_dm_name: 'disk01' }],
     disks: [{ dm_name: 'disk02', dm_pub_offset: 4096, dm_pub_len: 126976 }],
   } as unknown as Config
   it('names the plex, volume or disk an action is about, and a task control by its task\'s volume', () => {
@@ -66,7 +66,7 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
   it('offers Replace disk on a disk: a new image of its size, saying which plexes go stale until a resync', () => {
     const a = Object.fromEntries(actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'admin').map((x) => [x.id, x]))
     expect(a.replace).toMatchObject({ route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg: 'dg', disk: 'disk02' }, body: { sizeBytes: 131072 * 512 }, destructive: true })
-    expect(a.replace!.warning).toBe('a new blank 64 MiB image takes the place of disk02, whose data is no longer read: vol01-01, vol01-02 are detached and entirely stale until a resync of disk disk02 copies them back')
+    expect(a.replace!.warning).toBe('a new blank 64 MiB image takes the place of disk02, whose data is no longer read: vol01-02 is detached and entirely stale until a resync of disk disk02 copies it back')
     expect(a.replace!.disabled).toBeUndefined()
     expect(actionsFor(c, { dg: 'dg', kind: 'dm', name: 'disk02' }, 'viewer').find((x) => x.id === 'replace')!.disabled).toBe('viewers cannot change anything')
   })
@@ -80,5 +80,33 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
     const a = replaceDiskAction(withLog, 'dg', 'disk03')
     expect(a.warning).toBe('a new blank 64 MiB image takes the place of disk03, whose data is no longer read: log plex vol01-03 stays ENABLED LOG: it holds no volume data, and the next write to the volume writes the log afresh on the new image')
     expect(a.warning).not.toContain('stale')
+  })
+  it('296 Replace disk on a failed disk holding a started volume\'s only plex is disabled, saying the engine refuses it and what can be done; stopped, it warns the data is lost, never that a resync copies it back', () => {
+    const concat = (v_kstate: string) =>
+      ({
+        volumes: [{ v_rid: 1, v_name: 'strvol', v_len: 100, v_kstate }, { v_rid: 2, v_name: 'mirvol', v_len: 100, v_kstate: 'ENABLED' }],
+        plexes: [
+          { pl_rid: 10, pl_name: 'strvol-01', pl_vol_rid: 1, pl_kstate: v_kstate, pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
+          { pl_rid: 11, pl_name: 'mirvol-01', pl_vol_rid: 2, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
+          { pl_rid: 12, pl_name: 'mirvol-02', pl_vol_rid: 2, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
+        ],
+        subdisks: [
+          { sd_name: 'disk05-01', sd_pl_name: 'strvol-01', sd_dm_name: 'disk05', sd_is_log: false },
+          { sd_name: 'disk04-01', sd_pl_name: 'strvol-01', sd_dm_name: 'disk04', sd_is_log: false },
+          { sd_name: 'disk05-02', sd_pl_name: 'mirvol-01', sd_dm_name: 'disk05', sd_is_log: false },
+          { sd_name: 'disk06-01', sd_pl_name: 'mirvol-02', sd_dm_name: 'disk06', sd_is_log: false },
+        ],
+        disks: [{ dm_name: 'disk05', dm_pub_offset: 4096, dm_pub_len: 126976 }],
+      }) as unknown as Config
+    const started = replaceDiskAction(concat('ENABLED'), 'dg', 'disk05')
+    expect(started.disabled).toMatch(/\bstrvol\b.*VM_LAST_PLEX/)
+    expect(started.disabled).toMatch(/^disk05 holds the only copy of strvol\b/)
+    expect(actionsFor(concat('ENABLED'), { dg: 'dg', kind: 'dm', name: 'disk05' }, 'admin').find((x) => x.id === 'replace')!.disabled).toBe(started.disabled)
+    const stopped = replaceDiskAction(concat('DISABLED'), 'dg', 'disk05')
+    expect(stopped.disabled).toBeUndefined()
+    expect(stopped.warning).toContain("strvol-01 is the only copy of strvol: it comes back stale with nothing to copy from, so strvol's data is lost")
+    expect(stopped.warning).not.toMatch(/strvol-01[^;]*until a resync/)
+    // the mirror keeps a copy off the disk: its plex comes back by a resync, as before
+    expect(stopped.warning).toContain('mirvol-01 is detached and entirely stale until a resync of disk disk05 copies it back')
   })
 })

@@ -59,13 +59,41 @@ export function replaceDiskAction(c: Config, dg: string, disk: string, disabled?
   const bytes = dm ? (dm.dm_pub_offset + dm.dm_pub_len) * 512 : 0
   const plexes = [...new Set(c.subdisks.filter((s) => s.sd_dm_name === disk && s.sd_pl_name).map((s) => s.sd_pl_name))].sort()
   const isLog = (pl: string) => isLogPlexNamed(c, pl)
-  const [logs, data] = [plexes.filter(isLog), plexes.filter((pl) => !isLog(pl))]
+  const only = onlyCopiesOn(c, disk)
+  const lostPlexes = new Set(only.flatMap((o) => o.plexes))
+  const [logs, data] = [plexes.filter(isLog), plexes.filter((pl) => !isLog(pl) && !lostPlexes.has(pl))]
+  // the engine refuses to take a started volume's last plex away (VM_LAST_PLEX), force or not
+  const started = only.filter((o) => o.started).map((o) => o.volume)
+  const refused = started.length ? `${disk} holds the only copy of ${started.join(', ')}, which ${started.length > 1 ? 'are' : 'is'} started: a replace is refused (VM_LAST_PLEX). Stop ${started.join(', ')} first (${started.length > 1 ? 'their' : 'its'} data on ${disk} is lost unless ${disk} comes back), or remove ${started.length > 1 ? 'them' : 'it'}` : undefined
   const words = [
+    ...only.map((o) => `${o.plexes.join(', ')} ${o.plexes.length > 1 ? 'are' : 'is'} the only copy of ${o.volume}: ${o.plexes.length > 1 ? 'they come' : 'it comes'} back stale with nothing to copy from, so ${o.volume}'s data is lost; re-create it and restore it from a backup, or remove it`),
     ...(data.length ? [`${data.join(', ')} ${data.length > 1 ? 'are' : 'is'} detached and entirely stale until a resync of disk ${disk} copies ${data.length > 1 ? 'them' : 'it'} back`] : []),
     ...(logs.length ? [`log plex ${logs.join(', ')} stays ENABLED LOG: ${logs.length > 1 ? 'they hold' : 'it holds'} no volume data, and the next write to the volume writes the log afresh on the new image`] : []),
   ]
   const after = words.length ? `: ${words.join('; ')}` : ': no plex is on it'
-  return { id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg, disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new blank ${Math.round(bytes / 1048576)} MiB image takes the place of ${disk}, whose data is no longer read${after}`, ...(disabled ? { disabled } : {}) }
+  return { id: 'replace', label: 'Replace disk', route: 'POST /api/dgs/:dg/disks/:disk/replace', params: { dg, disk }, body: { sizeBytes: bytes }, destructive: true, warning: `a new blank ${Math.round(bytes / 1048576)} MiB image takes the place of ${disk}, whose data is no longer read${after}`, ...((disabled ?? refused) ? { disabled: (disabled ?? refused)! } : {}) }
+}
+
+/**
+ * The volumes whose every data plex has a subdisk on `disk` (a concat or stripe there, or a mirror
+ * with all its copies on it): losing the disk loses their data, no resync can bring it back, and
+ * the engine refuses to replace the disk while they are started (rule 296).
+ */
+export function onlyCopiesOn(c: Config, disk: string): Array<{ volume: string; plexes: string[]; started: boolean }> {
+  const out: Array<{ volume: string; plexes: string[]; started: boolean }> = []
+  // one pass over each table: a group may hold thousands of volumes
+  const isLog = new Map<string, boolean>()
+  for (const s of c.subdisks) if (s.sd_pl_name) isLog.set(s.sd_pl_name, (isLog.get(s.sd_pl_name) ?? true) && s.sd_is_log)
+  const on = new Set(c.subdisks.filter((s) => s.sd_dm_name === disk && s.sd_pl_name).map((s) => s.sd_pl_name))
+  const vols = new Set(c.plexes.filter((p) => on.has(p.pl_name) && p.pl_vol_rid).map((p) => p.pl_vol_rid))
+  const dataOf = new Map<number, string[]>()
+  for (const p of c.plexes) if (vols.has(p.pl_vol_rid) && !isLog.get(p.pl_name)) dataOf.set(p.pl_vol_rid, [...(dataOf.get(p.pl_vol_rid) ?? []), p.pl_name])
+  for (const v of c.volumes) {
+    const data = dataOf.get(v.v_rid)
+    if (!data || !data.every((n) => on.has(n))) continue
+    out.push({ volume: v.v_name, plexes: data.sort(), started: v.v_kstate !== 'DISABLED' })
+  }
+  return out
 }
 
 /** The actions of the selection, pure: the web and its tests compute the same list. */

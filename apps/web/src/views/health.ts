@@ -1,5 +1,6 @@
-import type { PlRecord, SdRecord, VRecord } from '@plexa/engine'
+import type { Config, PlRecord, SdRecord, VRecord } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, PendingImport } from '@plexa/protocol'
+import { onlyCopiesOn } from './actions.ts'
 import type { StateKey } from './colors.ts'
 import { dateTime } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
@@ -400,7 +401,7 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       const affects = d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''
       const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
       const what = d.status === 'suspect' ? 'has I/O errors' : d.status === 'recovered' ? 'answers again' : d.status
-      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}`, fix })
+      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}${d.status === 'recovered' ? '' : onlyCopyWords(g.config, d.disk, lab.enabled)}`, fix })
     }
     for (const v of h.volumes.values()) {
       if (v.redundancy === 'stopped') continue
@@ -427,6 +428,20 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
   const ranks = new Map(out.map((x) => [x, x.covers ? Math.min(own(x), coveredRank(x)) : own(x)]))
   const rank = (x: AttentionItem) => ranks.get(x)!
   return out.sort((a, b) => rank(a) - rank(b))
+}
+
+/**
+ * Rule 296: for a disk in trouble that holds the only copy of volumes, the truth and what can be
+ * done: their data is on it alone, lost unless the disk comes back; restore it (in the lab), or stop
+ * them, replace the disk and restore them from a backup, or remove them.
+ */
+function onlyCopyWords(c: Config, disk: string, lab: boolean): string {
+  const only = onlyCopiesOn(c, disk)
+  if (!only.length) return ''
+  const names = only.map((o) => o.volume).join(', ')
+  const many = only.length > 1
+  const started = only.some((o) => o.started)
+  return `; ${disk} holds the only copy of ${names}: ${many ? 'their' : 'its'} data is lost unless ${disk} comes back, and no resync can copy it back. ${lab ? `Restore ${disk} (lab) to get it back; otherwise ` : 'Otherwise '}${started ? `stop ${names}, ` : ''}replace ${disk} and re-create ${names} from a backup, or remove ${many ? 'them' : 'it'}`
 }
 
 /**
