@@ -20,6 +20,7 @@ import { dateTime } from './views/format.ts'
 
 export function App() {
   const [auth, setAuth] = useState<'unknown' | 'in' | 'out'>('unknown')
+  const greeted = useApp((s) => s.server.user !== undefined)
   const dark = useApp((s) => s.dark)
   useEffect(() => {
     document.documentElement.classList.toggle('dark', dark)
@@ -43,7 +44,11 @@ export function App() {
   useEffect(() => {
     if (auth === 'unknown') api('GET /api/session').then(() => setAuth('in'), () => setAuth('out'))
   }, [auth])
-  if (auth === 'unknown') return null
+  // the stream's first message is proof of the session too (its upgrade is authenticated): the
+  // console renders with it, in the render that applies it, whichever of the two comes first;
+  // rendered later, with the whole snapshot already in the store, the tree and the health strip
+  // would not follow in a deferred render, and at 200,000 subdisks the first paint waited for them
+  if (auth === 'unknown' && !greeted) return null
   if (auth === 'out') return <Login onLogin={() => setAuth('in')} />
   return <Frame onLogout={() => { void api('DELETE /api/session').finally(() => { appStore.getState().reset(); setAuth('out') }) }} />
 }
