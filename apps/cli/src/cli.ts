@@ -125,9 +125,27 @@ function resyncBody(o: ResyncOpts): { force: boolean; throttle?: number; dryRun?
   return { force: o.force ?? false, ...(o.throttle ? { throttle: parseRate(o.throttle) } : {}), ...(o.dryRun ? { dryRun: true as const } : {}) }
 }
 
+type ResyncPlanView = { regions?: number; bytes?: number; writes?: Array<{ volume: string; plexes: string[] }>; handBack?: Array<{ plex: string; volume: string; from: { kstate: string; state: string }; to: { kstate: string; state: string } }> }
+
+/**
+ * A resync's dry run in words (rule 297): the bytes, every volume it covers with the plexes it
+ * writes (with --force, overwrites), and every plex it returns to service with its state now and
+ * after, as the web's confirmation says them.
+ */
+export function resyncPlanText(r: ResyncPlanView, force: boolean): string {
+  const lines = [`would copy ${r.regions ?? 0} regions, ${human(r.bytes ?? 0)}`]
+  // every volume it covers: the ones it writes, and the ones whose plexes it only returns to service
+  const covered = new Map<string, string[]>((r.writes ?? []).map((w) => [w.volume, w.plexes]))
+  for (const h of r.handBack ?? []) if (!covered.has(h.volume)) covered.set(h.volume, [])
+  if (covered.size) lines.push(`  ${force ? 'overwrites' : 'covers'} ${[...covered].map(([v, plexes]) => `${v} (${plexes.length ? `plex ${plexes.join(', ')}` : 'nothing to copy'})`).join(', ')}`)
+  else lines.push('  covers no volume: every copy is current')
+  for (const h of r.handBack ?? []) lines.push(`  returns plex ${h.plex} to ${h.volume}: ${h.from.kstate} ${h.from.state} -> ${h.to.kstate} ${h.to.state}`)
+  return lines.join('\n')
+}
+
 /** A dry run's plan, the finished task's report with --wait, or the started task's id. */
-async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRun?: boolean; regions?: number; bytes?: number; taskId?: string }, started: string): Promise<void> {
-  if (r.dryRun) return out(g, r, () => `would copy ${r.regions} regions, ${human(r.bytes ?? 0)}`)
+async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRun?: boolean; taskId?: string } & ResyncPlanView, started: string): Promise<void> {
+  if (r.dryRun) return out(g, r, () => resyncPlanText(r, o.force ?? false))
   if (o.wait) return finishResult(c, g, r.taskId!)
   out(g, r, () => `${started}: ${r.taskId}`)
 }

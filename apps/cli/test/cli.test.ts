@@ -83,6 +83,22 @@ describe('the plexa command against a running server', () => {
     expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'VM_NOT_FOUND', details: { missing: ['nosuch'] } } })
   })
 
+  it('297: resync --dry-run names every volume it covers and every plex it returns to service, with its state now and after', async () => {
+    expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
+    try {
+      const vol = await as(['resync', 'volume', 'mir', '--dry-run'])
+      expect(vol.code).toBe(0)
+      expect(vol.stdout).toMatch(/^ {2}covers mir \((plex mir-02|nothing to copy)\)$/m)
+      expect(vol.stdout).toMatch(/^ {2}returns plex mir-02 to mir: DETACHED STALE -> ENABLED ACTIVE$/m)
+      const disk = await as(['resync', 'disk', 'disk02', '--dry-run'])
+      expect(disk.stdout).toMatch(/^ {2}returns plex mir-02 to mir: DETACHED STALE -> ENABLED ACTIVE$/m)
+      expect(JSON.parse((await as(['--json', 'resync', 'disk', 'disk02', '--dry-run'])).stdout).handBack).toEqual([expect.objectContaining({ plex: 'mir-02', volume: 'mir' })])
+    } finally {
+      expect((await as(['resync', 'volume', 'mir', '--wait'])).code).toBe(0)
+    }
+    expect((await as(['print', 'mir'])).stdout).toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
+  })
+
   it('--json gives machine-readable output on every verb', async () => {
     const r = await as(['--json', 'print'])
     expect(JSON.parse(r.stdout)[0].dg.dg_name).toBe('tdg')
