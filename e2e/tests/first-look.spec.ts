@@ -184,3 +184,46 @@ test('276: "up to date" and "syncing / empty" differ in colour in both themes an
   await setTheme(page, false)
   await look(page, info, 'disk-view-busy', () => page.getByRole('region', { name: 'disk view' }))
 })
+
+test('277: the zoom buttons keep the selected object in view, centred where the ends allow, in the disk and the volume view', async ({ plexa, page, api }, info) => {
+  // a concat volume of two pieces, so a subdisk covers part of its volume: azv-a its first quarter (named to be drawn first)
+  const made = await api.call('POST', '/api/dgs/demodg/records', { records: [
+    { type: 'sd', name: 'azv-a', disk: 'disk03', len: 64 * 2048 },
+    { type: 'sd', name: 'azv-b', disk: 'disk03', len: 192 * 2048 },
+    { type: 'plex', name: 'azv-01', sd: ['azv-a', 'azv-b'] },
+    { type: 'vol', name: 'azv', len: 256 * 2048, plex: ['azv-01'] },
+  ] })
+  expect(made.status).toBe(200)
+  try {
+    await page.setViewportSize({ width: 1024, height: 768 })
+    await plexa.login()
+    /** Where a drawn box lies against its drawing: both ends in view, and how far its middle is from the middle. */
+    const placement = (box: ReturnType<Page['locator']>, drawing: ReturnType<Page['locator']>) => Promise.all([box.boundingBox(), drawing.boundingBox()]).then(([b, d]) => ({
+      inView: b!.x >= d!.x - 2 && b!.x + b!.width <= d!.x + d!.width + 2 && b!.width > 0,
+      offCentre: Math.abs(b!.x + b!.width / 2 - (d!.x + d!.width / 2)) / d!.width,
+    }))
+    for (const [tab, what, sd, drawing] of [
+      // disk01-02 (msvol-02) lies at 258 MiB of a 1 GiB disk, left of the middle
+      ['Disk view', 'disks', () => page.getByTestId('disk-sd-disk01-02').locator('rect.outline'), () => page.getByTestId('disk-disk01').locator('svg')],
+      ['Volume view', 'volumes', () => page.getByTestId('sd-azv-a').locator('rect.outline'), () => page.getByTestId('volume-azv').locator('svg').first()],
+    ] as const) {
+      await page.getByRole('tab', { name: tab }).click()
+      const bar = page.getByRole('toolbar', { name: `zoom ${what}` })
+      await plexa.select('sd', tab === 'Disk view' ? 'disk01-02' : 'azv-a')
+      // twice: a quarter of the space in view, twice the subdisk's length
+      for (let i = 0; i < 2; i++) await bar.getByRole('button', { name: 'Zoom in' }).click()
+      await expect(page.getByTestId(`zoom-${what}`)).toContainText('of each')
+      const at = await placement(sd(), drawing())
+      expect(at.inView, `${what}: the selected subdisk is in view after zooming in (${await page.getByTestId(`zoom-${what}`).textContent()}, ${JSON.stringify(await sd().boundingBox())} in ${JSON.stringify(await drawing().boundingBox())})`).toBe(true)
+      // centred, or as near as the start of the space allows (azv-a is its volume's first quarter)
+      if (what === 'disks') expect(at.offCentre, 'disk01-02 is centred').toBeLessThan(0.05)
+      await look(page, info, `zoom-selected-${what}`, () => page.getByTestId(what === 'disks' ? 'disk-pane' : 'volume-pane'))
+      // zooming out keeps it in view too
+      await bar.getByRole('button', { name: 'Zoom out' }).click()
+      expect((await placement(sd(), drawing())).inView, `${what}: still in view after zooming out`).toBe(true)
+      await bar.getByRole('button', { name: 'Whole' }).click()
+    }
+  } finally {
+    await api.call('POST', '/api/dgs/demodg/records/azv/remove', { recursive: true })
+  }
+})

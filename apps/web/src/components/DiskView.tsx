@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { PlRecord, SdRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
@@ -8,6 +8,7 @@ import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { useWheelZoom } from '../views/useWheelZoom.ts'
+import { diskFocus } from '../views/zoomFocus.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
 /** The stale pieces of a subdisk's box: its plex's stale regions where they lie on the disk. */
@@ -64,13 +65,19 @@ export function DiskView() {
   const barW = Math.max(120, width)
   const offsets = useMemo(() => Array.from({ length: rows.length + 1 }, (_, i) => i * ROW_H), [rows])
   const [from, to] = useVisibleRange(ref, offsets)
+  // the buttons zoom centred on the selected record, read when they are pressed (rule 277)
+  const focus = useCallback(() => {
+    const { selection: sel, server } = appStore.getState()
+    const g = sel && server.groups[sel.dg]
+    return sel && g ? diskFocus(g.config, sel, span) : undefined
+  }, [span])
   // Ctrl + wheel zooms around the pointer, as in the volume view (the bars start after the scroller's padding)
   useWheelZoom(ref, zoom, setZoom, (x, box) => (x - box.left - 8) / barW)
   const ticks = rulerTicks(zoom.from * span, zoom.to * span, barW)
   const tx = (t: number) => ((t / span - zoom.from) / (zoom.to - zoom.from)) * barW
   return (
     <div className="flex h-full flex-col" data-testid="disk-pane">
-      <DrawingHead zoom={zoom} onZoom={setZoom} what="disks">
+      <DrawingHead zoom={zoom} onZoom={setZoom} what="disks" focus={focus}>
         <svg width={barW} height={16} aria-hidden="true" className="block">
           <line x1={0} x2={barW} y1={13} y2={13} style={{ stroke: 'var(--c-line)' }} />
           {ticks.map((t) => {

@@ -1,4 +1,4 @@
-import { Fragment, memo, useEffect, useMemo, useRef, useState } from 'react'
+import { Fragment, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { GroupView } from '@plexa/protocol'
 import { type AppState, type Selection, appStore, useApp } from '../store/appStore.ts'
@@ -12,6 +12,7 @@ import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, indexCon
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { useWheelZoom } from '../views/useWheelZoom.ts'
+import { volumeFocus } from '../views/zoomFocus.ts'
 import { DrawingHead } from './DrawingHead.tsx'
 
 /** Vertical space of a volume drawing around its SVG (caption row, border, padding, gap). */
@@ -112,11 +113,17 @@ export function VolumeView() {
     if (i < 0) return
     if (at[i]! < el.scrollTop || at[i + 1]! > el.scrollTop + el.clientHeight) el.scrollTop = at[i]!
   }, [selection])
+  // the buttons zoom centred on the selected record, read when they are pressed (rule 277)
+  const focus = useCallback(() => {
+    const { selection: sel, server } = appStore.getState()
+    const g = sel && server.groups[sel.dg]
+    return sel && g ? volumeFocus(g.config, sel) : undefined
+  }, [])
   // Ctrl + wheel zooms around the pointer
   useWheelZoom(ref, zoom, setZoom, (x, box) => (x - box.left - 8 - INSET / 2 - PAD) / Math.max(1, svgW - 2 * PAD))
   return (
     <div className="flex h-full flex-col" data-testid="volume-pane">
-      <DrawingHead zoom={zoom} onZoom={setZoom} what="volumes" />
+      <DrawingHead zoom={zoom} onZoom={setZoom} what="volumes" focus={focus} />
       <div ref={ref} className="min-h-0 flex-1 overflow-auto bg-surface px-2" data-testid="volume-scroller">
         <section aria-label="volume view" style={{ height: offsets[offsets.length - 1], position: 'relative' }}>
           {width > 0 && items.slice(from, to).map((it, k) => (

@@ -226,7 +226,8 @@ export const PLEX_HEAD = 16
 export const LANE = 22
 export const PLEX_GAP = 6
 
-function lanesOf(pl: PlRecord): number {
+/** Lanes of a plex drawing: one per stripe column, one for a concat. */
+export function lanesOf(pl: PlRecord): number {
   return pl.pl_layout === 'STRIPE' ? Math.max(1, pl.pl_ncol) : 1
 }
 
