@@ -227,3 +227,15 @@ test('277: the zoom buttons keep the selected object in view, centred where the 
     await api.call('POST', '/api/dgs/demodg/records/azv/remove', { recursive: true })
   }
 })
+
+test('272: the task history says what a finished copy wrote to its plexes, in MiB', async ({ plexa, page, api }, info) => {
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await plexa.login()
+  // a forced resync of mirvol: the first of its two 256 MiB data plexes copied over the second
+  const started = await api.call('POST', '/api/dgs/demodg/volumes/mirvol/resync', { force: true })
+  expect(started.status).toBe(202)
+  await page.getByRole('tab', { name: 'Task history' }).click()
+  const line = page.getByTestId(`finished-${started.body.taskId}`).last()
+  await expect(line).toContainText('256 MiB written', { timeout: 60_000 })
+  await look(page, info, 'task-history', () => page.getByRole('region', { name: 'task history' }))
+})
