@@ -1,6 +1,6 @@
 import { systemClock } from './clock.ts'
 import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
-import { hasQuorum, markDisabledCopies, writeConfigCopies } from './config/configCopies.ts'
+import { hasQuorum, markDisabledCopies, takeBackCopies, writeConfigCopies } from './config/configCopies.ts'
 import { KernelLog } from './config/kernelLog.ts'
 import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
 import { DiskSet } from './disk/diskSet.ts'
@@ -85,7 +85,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
   let mapSeq = init.maps?.seq ?? 0
   /** The tid of the commit that last made each plex ENABLED (io/kernelDetach.ts). */
   const enabledAt = new Map<number, number>()
-  const store = new ConfigStore(init.cfg, (c) => writeConfig(c))
+  const store = new ConfigStore(init.cfg, (c) => writeConfig(c), init.nextTid)
   const cfg = (): Config => store.current()
   const name = (): string => cfg().dg.dg_name
   const stale = new StaleMaps((image) => writeMaps(image), init.maps?.image)
@@ -136,14 +136,16 @@ export function composeGroup(init: OpenedGroup): GroupParts {
    * Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). A
    * copy that fails is disabled: before the transaction returns, a commit of its own records it
    * (DM_TFLAG CONFIG_DISABLED, `recordDisabled`), then the alert goes out, so a client that sees
-   * the alert sees the record say so (rule 235). Losing the quorum alerts at once.
+   * the alert sees the record say so (rule 235). Losing the quorum forces the group offline, takes
+   * back the copies the commit reached (rule 265) and alerts.
    */
   async function writeConfig(c: Config): Promise<void> {
     const disabled: string[] = []
-    const { held, total } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => disabled.push(disk))
+    const { held, total, written } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => disabled.push(disk))
     if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
-      disabled.forEach(copyDisabledAlert)
       store.forceOffline()
+      await takeBackCopies(written)
+      disabled.forEach(copyDisabledAlert)
       bus.emit({ type: 'alert', dg: name(), severity: 'critical', code: 'VM_FORCEOFF', message: `disk group ${name()} lost the majority of its configuration copies and is forced offline` })
       bus.emit({ type: 'dg.state', dg: name(), state: 'forced-offline' })
       fail('VM_FORCEOFF', `disk group ${name()} lost quorum (${held} of ${total} copies written)`)

@@ -42,28 +42,37 @@ describe('config layer: quorum (checklist H 69-72, rule 125)', () => {
     expect(hasQuorum(3, 3, true, true)).toBe(true)
   })
 
-  it('H71: import chooses the newest configuration a majority holds, not the newest copy', () => {
+  it('H71/265: import chooses the newest configuration when a majority of its copies are on the disks read, whatever tid they hold', () => {
     const old = config(5, three)
     const neu = config(6, three)
-    // only d1 took tid 6 before the crash: tid 5, held by d2 and d3 (and d1's other slot), wins
+    // d1 took tid 6 (d2 and d3 failed it, or the crash came first): d2 and d3 are copies that missed it
     const copies = new Map([['id-d1', [copy(old, 0), copy(neu, 1)]], ['id-d2', [copy(old)]], ['id-d3', [copy(old)]]])
-    expect(chooseConfig(copies, 'dgid')?.tid).toBe(5)
-    copies.set('id-d2', [copy(neu)])
     expect(chooseConfig(copies, 'dgid')?.tid).toBe(6)
-    expect(chooseConfig(new Map([['id-d1', [copy(old)]]]), 'dgid')).toBeUndefined()
+    // d1 and d3 alone: tid 5 in d1's other slot and on d3 would be a majority, tid 6 still wins
+    const d1AndD3 = new Map([['id-d1', [copy(old, 0), copy(neu, 1)]], ['id-d3', [copy(old)]]])
+    expect(chooseConfig(d1AndD3, 'dgid')?.tid).toBe(6)
+    expect(chooseConfig(new Map([['id-d1', [copy(old), copy(neu, 1)]]]), 'dgid')).toBeUndefined()
+    // a disk that holds no copy of the group counts for nothing
+    expect(chooseConfig(new Map([['id-d1', [copy(neu)]], ['id-d2', []]]), 'dgid')).toBeUndefined()
     expect(chooseConfig(copies, 'another group')).toBeUndefined()
     expect(chooseConfig(new Map(), 'dgid')).toBeUndefined()
   })
 
-  it('I226: copies of one tid that differ count apart: the content a majority holds wins, whichever disk is read first', () => {
+  it('I226: copies of one tid that differ count apart: the content most copies hold wins, whichever disk is read first; equal counts choose the same content in any order', () => {
     const leftover = config(6, three)
     leftover.dg.dg_comment = 'a failed commit'
     const committed = config(6, three)
     const copies = new Map([['id-d1', [copy(config(5, three), 0), copy(leftover, 1)]], ['id-d2', [copy(committed)]], ['id-d3', [copy(committed)]]])
     expect(chooseConfig(copies, 'dgid')?.dg.dg_comment).toBe('')
-    // neither content held by a majority: the older tid, where all three agree
+    expect(chooseConfig(new Map([...copies].reverse()), 'dgid')?.dg.dg_comment).toBe('')
+    // one copy each: d3 (tid 5) counts for either, and the choice does not depend on the order read
     copies.set('id-d3', [copy(config(5, three))])
-    expect(chooseConfig(copies, 'dgid')?.tid).toBe(5)
+    const chosen = chooseConfig(copies, 'dgid')
+    expect(chosen?.tid).toBe(6)
+    expect(chooseConfig(new Map([...copies].reverse()), 'dgid')?.dg.dg_comment).toBe(chosen?.dg.dg_comment)
+    // a disk holding the other content counts for that one alone: d1 and d2 are no majority of either
+    copies.delete('id-d3')
+    expect(chooseConfig(copies, 'dgid')).toBeUndefined()
   })
 
   it('I225: the copies of a disk a newer configuration no longer has count in no quorum', () => {

@@ -6,23 +6,31 @@ import { CONFIG_SLOTS, MiB, expectCode, faultyMemoryGroup, pattern, rec } from '
 const LEN = 8 * REGION_SECTORS
 
 describe('copies of one tid that differ (rule 226)', () => {
-  it('I226 a failed commit left on disk01 alone and the commit a forced import without disk01 made of the same tid: the import of all three disks takes the one the majority holds', async () => {
+  it('I226 a failed commit left on disk01 alone (its take-back failed too) and the first commit of a forced import without disk01, one tid above it (rule 265): every import with disk01 takes the acknowledged one', async () => {
     const { dg, faulty: f, mems } = await faultyMemoryGroup(3, 64 * MiB)
     const tid = dg.config().tid
-    // vx's commit reaches disk01 alone: no quorum, the group goes offline and vx was never made
+    // vx's commit reaches disk01 alone: no quorum, the group goes offline and vx was never made;
+    // clearing vx's copy off disk01 fails as well, so disk01 keeps it (tid + 1)
+    f[0]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, after: 1 })
     f[1]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, times: 1 })
     f[2]!.addFault({ ops: ['write'], range: CONFIG_SLOTS, times: 1 })
     await expectCode(dg.assistMake({ init: 'none', name: 'vx', len: LEN, layout: 'concat', disks: ['disk01'] }), 'VM_FORCEOFF')
     await dg.close()
-    // vxdg -f import without disk01: the same tid commits vy on disk02 and disk03, a majority
+    // vxdg -f import without disk01: its first commit, vy on disk02 and disk03, takes tid + 2, as
+    // disk01 may hold a commit of tid + 1 that was never acknowledged
     const two = await DiskGroup.import({ devices: [mems[1]!.reopen(), mems[2]!.reopen()], force: true })
     expect(two.config().tid).toBe(tid)
     await two.assistMake({ init: 'none', name: 'vy', len: LEN, layout: 'concat', disks: ['disk02'] })
-    expect(two.config().tid).toBe(tid + 1)
+    expect(two.config().tid).toBe(tid + 2)
     await two.close()
+    // disk01 with either other disk: vy, the newest (before, tid + 1 held vx on disk01 and vy on disk02 alike)
+    for (const other of [1, 2]) {
+      const pair = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[other]!.reopen()], force: true })
+      expect(pair.config().volumes.map((v) => v.v_name)).toEqual(['vy'])
+      await pair.close()
+    }
 
     const all = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), mems[2]!.reopen()] })
-    expect(all.config().tid).toBe(tid + 1)
     expect(all.config().volumes.map((v) => v.v_name)).toEqual(['vy'])
     expect(all.unusableDisks()).toEqual([])
     // disk01 holds no copy of it yet: the next commit writes it there, and the group imports from disk01 with either other disk

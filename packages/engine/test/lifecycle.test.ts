@@ -49,14 +49,15 @@ describe('lifecycle: import planning (pure)', () => {
     expect(absentDisks(plan)).toEqual([{ disk: 'disk02', reason: 'short', device: 'small' }])
   })
 
-  it('H71/132: the newest configuration a majority holds; none read is VM_MAPFOPN, no majority VM_NOQUORUM, either VM_MAPFRDWR when reads failed', async () => {
+  it('H71/132/265: the newest configuration, when a majority of its copies are read; none read is VM_MAPFOPN, no majority VM_NOQUORUM, either VM_MAPFRDWR when reads failed', async () => {
     const { cfg } = await created()
     const [d1, d2, d3] = cfg.disks.map((d) => d.dm_diskid)
     const dgid = cfg.dg.dg_dgid
     const failed = [new EngineError('VM_MAPFRDWR', 'read failed')]
     const majority = new Map([[d1!, [copyOf(cfg, 4), copyOf(cfg, 5, 1)]], [d2!, [copyOf(cfg, 4)]], [d3!, [copyOf(cfg, 4)]]])
-    expect(chooseImported('dg', dgid, majority, []).cfg.tid).toBe(4)
-    expect(chooseImported('dg', dgid, majority, failed).cfg.tid).toBe(4)
+    // d2 and d3 missed tid 5 (rule 265): their copies still count, and tid 5 is the newest
+    expect(chooseImported('dg', dgid, majority, []).cfg.tid).toBe(5)
+    expect(chooseImported('dg', dgid, majority, failed).cfg.tid).toBe(5)
     const minority = new Map([[d1!, [copyOf(cfg, 5)]], [d2!, []], [d3!, []]])
     await expectCode(() => chooseImported('dg', dgid, minority, []), 'VM_NOQUORUM')
     await expectCode(() => chooseImported('dg', dgid, minority, failed), 'VM_MAPFRDWR')

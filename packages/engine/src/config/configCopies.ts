@@ -1,5 +1,5 @@
 import type { BlockDevice } from '../device/blockDevice.ts'
-import { type ConfigCopy, decodeConfigPayload, encodeConfigPayload, writeConfigSlot } from '../disk/privateRegion.ts'
+import { type ConfigCopy, clearConfigSlot, decodeConfigPayload, encodeConfigPayload, writeConfigSlot } from '../disk/privateRegion.ts'
 import { isEngineError } from '../errors.ts'
 import { type Config, DG_PFLAG, DM_TFLAG } from '../records/types.ts'
 import { fromStored, toStored } from './stored.ts'
@@ -29,36 +29,43 @@ export interface ChosenCopy {
 }
 
 /**
- * Import's choice (checklist H): the newest configuration of group `dgid` held by a quorum of its
- * copies, from the copies read off each disk (by disk id). The newest readable copy decides
- * whether the group runs without quorum. Pure: it reads nothing itself.
+ * Import's choice (checklist H, rule 265): the newest configuration of group `dgid` among the
+ * copies read off each disk (by disk id), when the disks that hold a copy of the group make a
+ * quorum of that configuration's copies; none when they do not. Pure: it reads nothing itself.
  *
- * - Copies of one tid that differ count apart (rule 226): a commit that failed on all but one
- *   disk leaves its copy there, and a forced import without that disk commits the same tid anew.
- * - A disk that a newer configuration read here no longer has (removed, or replaced by another
- *   device) holds copies from before it left: they count in no configuration's quorum, or they
- *   would bring back the configuration it left (rule 225).
+ * - The newest complete copy wins over older ones whatever their number (as VxVM takes the copy
+ *   with the newest committed tid): a commit that returned was written to a majority of the
+ *   copies, so any majority of the disks holds it or something newer, and an older copy on a disk
+ *   that was away or failed its write never brings back the configuration from before it. A
+ *   disk's copy counts in the quorum when it holds any copy of the group: an older one is a
+ *   copy that missed the newer commits, not another history.
+ * - Copies of the newest tid that differ count apart (rule 226): the content most copies hold is
+ *   tried first (equal counts in byte order, so the choice never depends on the order of the
+ *   disks), and a disk that holds another content of that tid counts for none but its own.
+ * - Only the newest configuration's disks count: a disk it no longer has (removed, or replaced by
+ *   another device) holds copies from before it left, which count in no quorum (rule 225).
  */
 export function chooseCopy(copies: ReadonlyMap<string, readonly ConfigCopy[]>, dgid: string): ChosenCopy | undefined {
   const all = [...copies.values()].flat()
   const tids = [...new Set(all.map((c) => c.tid))].sort((a, b) => b - a)
-  if (tids.length === 0) return undefined
-  const newest = all.find((c) => c.tid === tids[0])!
-  const noQuorum = (fromStored(decodeConfigPayload(newest.payload)).dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
-  /** Disk ids every configuration newer than the one looked at has: a disk missing from one has left. */
-  let stayed: Set<string> | undefined
   for (const tid of tids) {
-    const ids = new Set<string>()
-    for (const payload of variantsOf(all, tid)) {
+    const variants = variantsOf(all, tid).flatMap((payload) => {
       const cfg = fromStored(decodeConfigPayload(payload))
-      if (cfg.tid !== tid || cfg.dg.dg_dgid !== dgid) continue
-      const counts = (diskid: string) => (!stayed || stayed.has(diskid)) && (copies.get(diskid) ?? []).some((c) => c.tid === tid && c.payload.equals(payload))
+      return cfg.tid === tid && cfg.dg.dg_dgid === dgid ? [{ cfg, payload }] : []
+    })
+    // a copy of another group or with another tid inside is no copy of this one: the next tid is the newest
+    if (variants.length === 0) continue
+    for (const chosen of variants) {
+      const { cfg, payload } = chosen
+      const holds = (diskid: string) => {
+        const cs = copies.get(diskid) ?? []
+        return cs.length > 0 && !cs.some((c) => c.tid === tid && !c.payload.equals(payload))
+      }
       const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-      const held = cfg.disks.reduce((s, d) => s + (counts(d.dm_diskid) ? d.dm_config_copies : 0), 0)
-      if (hasQuorum(held, total, noQuorum, true)) return { cfg, payload }
-      for (const d of cfg.disks) ids.add(d.dm_diskid)
+      const held = cfg.disks.reduce((s, d) => s + (holds(d.dm_diskid) ? d.dm_config_copies : 0), 0)
+      if (hasQuorum(held, total, (cfg.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, true)) return chosen
     }
-    if (ids.size > 0) stayed = stayed ? new Set([...stayed].filter((id) => ids.has(id))) : ids
+    return undefined
   }
   return undefined
 }
@@ -73,7 +80,7 @@ export function copiesOf(copies: ReadonlyMap<string, readonly ConfigCopy[]>, cho
   return new Map([...copies].map(([id, cs]) => [id, cs.filter((c) => c.tid === chosen.cfg.tid && c.payload.equals(chosen.payload))]))
 }
 
-/** The different payloads the copies of `tid` hold, the one most copies hold first. */
+/** The different payloads the copies of `tid` hold, the one most copies hold first (equal counts in byte order). */
 function variantsOf(all: readonly ConfigCopy[], tid: number): Buffer[] {
   const found: Array<{ payload: Buffer; n: number }> = []
   for (const c of all) {
@@ -82,26 +89,37 @@ function variantsOf(all: readonly ConfigCopy[], tid: number): Buffer[] {
     if (v) v.n++
     else found.push({ payload: c.payload, n: 1 })
   }
-  return found.sort((a, b) => b.n - a.n).map((f) => f.payload)
+  return found.sort((a, b) => b.n - a.n || Buffer.compare(a.payload, b.payload)).map((f) => f.payload)
+}
+
+/** A copy a commit wrote: its holder, the slot written, and the slot that was current before. */
+export interface WrittenCopy {
+  holder: CopyHolder
+  slot: 0 | 1
+  was: 0 | 1 | -1
 }
 
 /**
  * Writes `c` to every enabled copy, each into the slot it does not hold now (a crash mid-write
  * leaves the old copy). A copy that fails to write is disabled and reported through `disabled`;
  * a configuration that outgrew the slot (VM_CONFIG_FULL) fails the whole write. Returns the
- * copies held and their total, for the caller's quorum decision.
+ * copies held and their total, for the caller's quorum decision, and the copies written, for
+ * `takeBackCopies` when there is no quorum.
  */
-export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number }> {
+export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number; written: WrittenCopy[] }> {
   const payload = encodeConfigPayload(toStored(c))
   const total = c.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+  const written: WrittenCopy[] = []
   const results = await Promise.all(
     c.disks.map(async (dm) => {
       const rt = disk(dm.dm_rid)
       if (!rt?.dev || !rt.copyEnabled) return 0
-      const slot: 0 | 1 = rt.activeSlot === 0 ? 1 : 0
+      const was = rt.activeSlot
+      const slot: 0 | 1 = was === 0 ? 1 : 0
       try {
         await writeConfigSlot(rt.dev, rt.header.privLen, slot, c.tid, payload)
         rt.activeSlot = slot
+        written.push({ holder: rt, slot, was })
         return dm.dm_config_copies
       } catch (e) {
         if (isEngineError(e, 'VM_CONFIG_FULL')) throw e
@@ -111,7 +129,29 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
       }
     }),
   )
-  return { held: results.reduce((a, b) => a + b, 0), total }
+  return { held: results.reduce((a, b) => a + b, 0), total, written }
+}
+
+/**
+ * Takes back a commit that lost quorum (rule 265): the commit fails (VM_FORCEOFF) and never
+ * returned, so each copy it reached has the slot it wrote cleared and holds the configuration
+ * from before it again, as the copies it did not reach do. The next import takes the group as
+ * it was, not a commit nobody was told of (an add, a replace or a removal that failed stays
+ * undone, rule 182). A copy that cannot be cleared (its disk fails too) keeps the commit: it is
+ * one whole configuration, which an import of that disk may take.
+ */
+export async function takeBackCopies(written: readonly WrittenCopy[]): Promise<void> {
+  await Promise.all(
+    written.map(async ({ holder, slot, was }) => {
+      if (!holder.dev) return
+      try {
+        await clearConfigSlot(holder.dev, holder.header.privLen, slot)
+        holder.activeSlot = was
+      } catch {
+        // the disk keeps the commit (see above); the group is offline already
+      }
+    }),
+  )
 }
 
 /**

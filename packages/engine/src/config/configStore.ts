@@ -41,7 +41,8 @@ export interface TransactOptions extends TxOptions {
 
 /**
  * The committed configuration of one disk group and the only way to change it. `transact` runs
- * a change on a copy (a `Draft`), all or nothing: tid + 1, update_tid stamped on what changed,
+ * a change on a copy (a `Draft`), all or nothing: tid + 1 (+ 2 for the first commit of an import
+ * that could not read every disk, rule 265), update_tid stamped on what changed,
  * written to the configuration copies (`write`, which fails VM_FORCEOFF when quorum is lost),
  * then made current; the `onCommit` hooks (I/O map, DRLs, events) run in order before any other
  * transaction or I/O can see it. Transactions are serialised; `busy` is true while one runs.
@@ -55,10 +56,14 @@ export class ConfigStore {
   private readonly write: (c: Config) => Promise<void>
   private closedFlag = false
   private forcedOff = false
+  /** The lowest tid the next commit may take (rule 265: above a tid an import could not rule out). */
+  private nextTid: number
 
-  constructor(initial: Config, write: (c: Config) => Promise<void>) {
+  /** `nextTid`: the tid the first commit takes at least (import's `nextTidAfter`); `initial.tid + 1` by default. */
+  constructor(initial: Config, write: (c: Config) => Promise<void>, nextTid = initial.tid + 1) {
     this.cfg = initial
     this.write = write
+    this.nextTid = nextTid
   }
 
   /** The committed configuration. Read it; never change it (only `transact` does). */
@@ -126,7 +131,7 @@ export class ConfigStore {
           changes = finishDraft(before, draft)
           if (opts.dryRun) return { dryRun: true, tid: before.tid, changes: changes.map(asHeld) }
           if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
-          draft.tid = before.tid + 1
+          draft.tid = Math.max(before.tid + 1, this.nextTid)
           this.writing = draft
           await this.write(draft).finally(() => (this.writing = undefined))
         } catch (e) {
@@ -134,6 +139,7 @@ export class ConfigStore {
           throw e
         }
         this.cfg = draft
+        this.nextTid = draft.tid + 1
         opts.onCommit?.()
         for (const hook of this.hooks) hook({ operation, before, after: draft, changes })
         return { dryRun: false, tid: draft.tid, changes }

@@ -163,6 +163,12 @@ export function decodeConfigPayload(payload: Buffer): unknown {
   }
 }
 
+/** Clears configuration copy `slot` (its frame no longer reads as a copy) and flushes it. */
+export async function clearConfigSlot(dev: BlockDevice, privLen: number, slot: 0 | 1): Promise<void> {
+  await dev.write((CFG_OFFSET + slot * slotLength(privLen)) * SECTOR_SIZE, Buffer.alloc(SECTOR_SIZE))
+  await dev.flush()
+}
+
 /** Writes one configuration copy into `slot` and flushes it. */
 export async function writeConfigSlot(dev: BlockDevice, privLen: number, slot: 0 | 1, tid: number, payload: Buffer): Promise<void> {
   const len = slotLength(privLen)

@@ -48,7 +48,7 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
   try {
     const { found, unreadable } = await readHeaders(opts.devices)
     const { wanted, mine, dgid } = pickGroup(found, unreadable, opts.name)
-    const { copies, readErrors } = await readCopies(mine)
+    const { copies, readErrors, unread } = await readCopies(mine)
     const picked = chooseImported(wanted, dgid, copies, readErrors)
     const chosen = picked.cfg
     const plan = planImportDisks(chosen, mine, copiesOf(copies, picked))
@@ -73,7 +73,7 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     const maps = await readStaleMaps(current)
     const mapSeq = (await readStaleMaps(present))?.seq ?? 0
     const mapsNumbered = maps || mapSeq > 0 ? { maps: { seq: mapSeq, image: maps?.image ?? { plexes: [] } } } : {}
-    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...mapsNumbered, unusable: [...unusable, ...unreadableDisks] }
+    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...mapsNumbered, unusable: [...unusable, ...unreadableDisks], nextTid: nextTidAfter(chosen, copies, unread) }
   } catch (e) {
     await release()
     throw e
@@ -121,16 +121,33 @@ function assertNotImported(group: string, mine: readonly FoundDisk[], me: Import
   }
 }
 
-/** Reads every configuration copy of the group's disks, by disk id, and the reads that failed. */
-async function readCopies(mine: readonly FoundDisk[]): Promise<{ copies: Map<string, ConfigCopy[]>; readErrors: EngineError[] }> {
+/** Reads every configuration copy of the group's disks, by disk id, the reads that failed, and the disks whose reads failed. */
+async function readCopies(mine: readonly FoundDisk[]): Promise<{ copies: Map<string, ConfigCopy[]>; readErrors: EngineError[]; unread: Set<string> }> {
   const copies = new Map<string, ConfigCopy[]>()
   const readErrors: EngineError[] = []
+  const unread = new Set<string>()
   for (const f of mine) {
     const r = await readConfigSlots(f.dev, f.header.privLen)
     copies.set(f.header.diskid, r.copies)
-    if (r.error) readErrors.push(r.error)
+    if (r.error) {
+      readErrors.push(r.error)
+      unread.add(f.header.diskid)
+    }
   }
-  return { copies, readErrors }
+  return { copies, readErrors, unread }
+}
+
+/**
+ * The tid the group's first commit after this import takes (rule 265): the next one, or one more
+ * when a disk of the chosen configuration was not read whole (missing, no copy, a slot that failed
+ * to read). A commit that lost quorum may have left a copy of the next tid on such a disk, never
+ * acknowledged; a commit of this import numbered the same would make two contents of one tid, and
+ * the import of that disk with one of this import's could take the one never acknowledged. A
+ * commit that lost quorum ends its import (VM_FORCEOFF), so no copy on a disk away is newer. Pure.
+ */
+export function nextTidAfter(chosen: Config, copies: ReadonlyMap<string, readonly ConfigCopy[]>, unread: ReadonlySet<string>): number {
+  const whole = chosen.disks.every((d) => (copies.get(d.dm_diskid) ?? []).length > 0 && !unread.has(d.dm_diskid))
+  return chosen.tid + (whole ? 1 : 2)
 }
 
 /**

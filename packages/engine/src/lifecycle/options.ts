@@ -82,6 +82,8 @@ export interface OpenedGroup {
   maps?: { seq: number; image: StaleMapsImage }
   /** The disks import could not use (NODEVICE). */
   unusable?: UnusableDisk[]
+  /** The tid the first commit takes at least (`nextTidAfter`, rule 265); `cfg.tid + 1` when absent. */
+  nextTid?: number
 }
 
 /** Where the group's new disk ids come from: the clock and randomness of `opts` and this host. */
