@@ -349,6 +349,7 @@ export class DiskGroup {
   }
   /** Flushes every device of the volume's plexes (I78: a failing plex under the write policies). */
   async flush(volume: string): Promise<void> {
+    this.assertOnline()
     return this.p.volumeIo.flush(checkStarted(this.p.vol(volume)))
   }
 

@@ -265,6 +265,11 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     runtime,
     failures: detach,
     ioError: (e) => bus.emit({ type: 'io.error', dg: name(), ...e }),
+    // forced offline, an I/O that fails records nothing (no stale mark, no kernel-log entry): the
+    // disks may hold the commit that lost quorum, which no such record was decided against
+    assertOnline: () => {
+      if (store.forcedOffline) store.assertOnline()
+    },
   })
   const diskOps: DiskContext = {
     cfg,

@@ -59,6 +59,7 @@ function layer(plexes: PlRecord[], failing: Set<number> = new Set()) {
       leaving: () => false,
     },
     ioError: (e) => errors.push(e),
+    assertOnline: () => {},
   }
   return { io: new VolumeIo(ctx), log, errors, releaseRecord, recording, rt }
 }

@@ -92,7 +92,7 @@ function variantsOf(all: readonly ConfigCopy[], tid: number): Buffer[] {
   return found.sort((a, b) => b.n - a.n || Buffer.compare(a.payload, b.payload)).map((f) => f.payload)
 }
 
-/** A copy a commit wrote: its holder, the slot written, and the slot that was current before. */
+/** A copy a commit wrote or tried to write: its holder, the slot written, and the slot that was current before. */
 export interface WrittenCopy {
   holder: CopyHolder
   slot: 0 | 1
@@ -103,8 +103,8 @@ export interface WrittenCopy {
  * Writes `c` to every enabled copy, each into the slot it does not hold now (a crash mid-write
  * leaves the old copy). A copy that fails to write is disabled and reported through `disabled`;
  * a configuration that outgrew the slot (VM_CONFIG_FULL) fails the whole write. Returns the
- * copies held and their total, for the caller's quorum decision, and the copies written, for
- * `takeBackCopies` when there is no quorum.
+ * copies held and their total, for the caller's quorum decision, and the copies written or tried
+ * (a failed write may have reached its disk), for `takeBackCopies` when there is no quorum.
  */
 export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number; written: WrittenCopy[] }> {
   const payload = encodeConfigPayload(toStored(c))
@@ -125,6 +125,8 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
         if (isEngineError(e, 'VM_CONFIG_FULL')) throw e
         rt.copyEnabled = false
         disabled(dm.dm_name)
+        // a write that failed may have reached the disk all the same (its flush failed)
+        written.push({ holder: rt, slot, was })
         return 0
       }
     }),
@@ -134,8 +136,8 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
 
 /**
  * Takes back a commit that lost quorum (rule 265): the commit fails (VM_FORCEOFF) and never
- * returned, so each copy it reached has the slot it wrote cleared and holds the configuration
- * from before it again, as the copies it did not reach do. The next import takes the group as
+ * returned, so each copy it reached, or may have reached (a write that failed), has the slot it
+ * wrote cleared and holds the configuration from before it again, as the copies it did not reach do. The next import takes the group as
  * it was, not a commit nobody was told of (an add, a replace or a removal that failed stays
  * undone, rule 182). A copy that cannot be cleared (its disk fails too) keeps the commit: it is
  * one whole configuration, which an import of that disk may take.

@@ -136,8 +136,9 @@ export class KernelDetach {
     }
     await ctx.stale.persist()
     const logged = newly.filter(sameLife)
-    if (logged.length) {
-      for (const rid of logged) ctx.klog.detached.push({ plexRid: rid, tid: ctx.cfg().tid })
+    const entries = logged.map((rid) => ({ plexRid: rid, tid: ctx.cfg().tid }))
+    if (entries.length) {
+      ctx.klog.detached.push(...entries)
       await ctx.klog.write()
     }
     // an error is recorded once per plex per state (rule 281): claimed before the commit, so
@@ -149,6 +150,7 @@ export class KernelDetach {
     for (const rid of fresh) this.recordedIn.set(rid, this.stateOf(ctx.cfg().plexes.find((x) => x.pl_rid === rid)!))
     const detached: number[] = []
     let volumeDetached = false
+    let committed = false
     try {
       await ctx.transact('kernel.error', (d) => {
         for (const rid of fresh) {
@@ -156,16 +158,16 @@ export class KernelDetach {
           if (pl) pl.pl_lasterr = seq
         }
         detached.length = 0
-      for (const rid of logged) {
-        const pl = d.c.plexes.find((p) => p.pl_rid === rid)
-        if (!pl || pl.pl_kstate !== 'ENABLED' || !sameLife(rid)) continue
-        detached.push(rid)
-        pl.pl_kstate = 'DETACHED'
-        pl.pl_pflag |= PL_PFLAG.KDETACH
-        pl.pl_detach_tid = d.c.tid
-        pl.pl_state = 'IOFAIL'
-        pl.pl_tflag &= ~PL_TFLAG.COMPLETE
-      }
+        for (const rid of logged) {
+          const pl = d.c.plexes.find((p) => p.pl_rid === rid)
+          if (!pl || pl.pl_kstate !== 'ENABLED' || !sameLife(rid)) continue
+          detached.push(rid)
+          pl.pl_kstate = 'DETACHED'
+          pl.pl_pflag |= PL_PFLAG.KDETACH
+          pl.pl_detach_tid = d.c.tid
+          pl.pl_state = 'IOFAIL'
+          pl.pl_tflag &= ~PL_TFLAG.COMPLETE
+        }
         const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
         if (x) {
           volumeDetached = detachVolume && x.v_kstate === 'ENABLED'
@@ -176,9 +178,21 @@ export class KernelDetach {
           }
         }
       })
+      committed = true
     } catch (e) {
       for (const rid of fresh) this.recordedIn.delete(rid)
       throw e
+    } finally {
+      // A plex this commit did not detach (the commit failed, or the plex was stopped, detached or
+      // handed back meanwhile) was not kernel-detached: its entry goes, or the next import would
+      // fail a plex the group goes on using, with a configuration it never saw (rule 266). Its
+      // failed regions stay stale in its map; an entry that cannot be taken back stays (the
+      // next import makes the plex stale, as a crash before the commit would).
+      const undone = entries.filter((k) => !committed || !detached.includes(k.plexRid))
+      if (undone.length) {
+        ctx.klog.detached = ctx.klog.detached.filter((k) => !undone.includes(k))
+        await ctx.klog.write().catch(staysLogged)
+      }
     }
     // what the commit made of them is the state their error is recorded in
     for (const rid of failed) {
@@ -201,3 +215,6 @@ export class KernelDetach {
 export function policyPlex(p: PlRecord): PolicyPlex {
   return { rid: p.pl_rid, complete: (p.pl_tflag & PL_TFLAG.COMPLETE) !== 0, noError: (p.pl_pflag & PL_PFLAG.NOERROR) !== 0 }
 }
+
+/** An entry the kernel log could not take back: it stays, the conservative side (see `commit`). */
+function staysLogged(): void {}

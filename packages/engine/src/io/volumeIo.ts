@@ -66,6 +66,8 @@ export interface VolumeIoContext {
   runtime(v: VRecord): VolumeIoRuntime
   failures: IoFailureHandler
   ioError(report: IoErrorReport): void
+  /** Fails VM_FORCEOFF once the group was forced offline: it records no I/O failure then (rule 267). */
+  assertOnline(): void
 }
 
 /** Refuses I/O to a volume that is not started (VM_NOT_STARTED). */
@@ -217,6 +219,7 @@ export class VolumeIo {
   /** Applies the write exception policy after some plexes failed a write of extent `at`. */
   async writeFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], at: Extent): Promise<void> {
     const { failed, cause } = this.failuresOf(v, 'write', targets, results, at)
+    this.ctx.assertOnline()
     const decision = this.ctx.failures.decide(v, 'write', targets, failed)
     // Never acknowledge a write that no surviving, current plex holds completely.
     const [first, last] = regionSpan(at)
@@ -277,6 +280,7 @@ export class VolumeIo {
   /** Applies the write exception policy after some plexes failed a flush of `regions`. */
   private async flushFailed(v: VRecord, targets: PlRecord[], results: PromiseSettledResult<void>[], regions: number[]): Promise<void> {
     const { failed, cause } = this.failuresOf(v, 'flush', targets, results, NO_EXTENT)
+    this.ctx.assertOnline()
     const decision = this.ctx.failures.decide(v, 'write', targets, failed)
     // What the flush promises: every region written since the last one is durable on a current plex.
     const flushed = this.ctx.map().plexesOf(v.v_rid).filter((p) => targets.some((t) => t.pl_rid === p.pl_rid) && !failed.has(p.pl_rid))
