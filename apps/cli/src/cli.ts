@@ -384,6 +384,16 @@ export function buildProgram(json = false): Command {
 
   const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm)')
   disk
+    .command('free')
+    .description('image files of the data directory no group has and that hold nothing (vxdisk list: online invalid), such as a disk vxdg rmdisk removed: add one again with its path')
+    .action(
+      act(async (cmd) => {
+        const { g, c } = await conn(cmd)
+        const r = await c.call('GET /api/disks/free')
+        out(g, r, () => (r.disks.length ? ['DEVICE'.padEnd(48) + ' SIZE       STATUS', ...r.disks.map((d) => `${d.path.padEnd(48)} ${human(d.sizeBytes).padEnd(10)} online invalid`)].join('\n') : 'no free disks'))
+      }),
+    )
+  disk
     .command('replace')
     .description('replace a failed or removed disk by a new device (vxdiskadm option 5, vxdg -k repldisk): the disk keeps its name, its data plexes come back stale for `plexa resync disk` to copy (a log plex stays ENABLED LOG)')
     .argument('<disk>')

@@ -296,6 +296,17 @@ describe('the plexa command against a running server', () => {
     expect((await as(['task', 'show', 'task-999'])).code).toBe(4)
   })
 
+  it('273: disk free lists a removed disk\'s image as online invalid, --json too', async () => {
+    expect((await as(['disk', 'free'])).stdout.trim()).toBe('no free disks')
+    const post = (path: string, body: unknown) => fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect((await post('/api/dgs/tdg/disks', { name: 'spare7', sizeBytes: 32 << 20 })).status).toBe(200)
+    expect((await post('/api/dgs/tdg/disks/spare7/remove', {})).status).toBe(200)
+    const image = join(t.dir, 'disks', 'tdg-spare7.img')
+    expect(JSON.parse((await as(['--json', 'disk', 'free'])).stdout)).toEqual({ disks: [{ path: image, sizeBytes: 32 << 20 }] })
+    const line = (await as(['disk', 'free'])).stdout.split('\n').find((l) => l.startsWith(`${image} `))
+    expect(line).toMatch(/ 32\.0 MiB +online invalid$/)
+  })
+
   it('244: plexa serve on a data directory another server holds exits 5 (refused) with VM_BUSY', async () => {
     const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)
