@@ -48,3 +48,24 @@ test('rule 294: a concat whose disk fails under a write load raises a critical b
     await heal(api)
   }
 })
+
+test('rule 298: Tab never leaves a confirmation dialog; a selected subdisk says where to act instead of an empty toolbar', async ({ plexa, page, api }, info) => {
+  await heal(api)
+  await plexa.login()
+  await plexa.select('dm', 'disk02')
+  await page.getByRole('toolbar', { name: 'actions' }).getByRole('button', { name: 'Resync disk disk02' }).click()
+  const dialog = page.getByRole('dialog', { name: 'confirm Resync disk' })
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
+  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeEnabled()
+  const inside = () => page.evaluate(() => !!document.activeElement?.closest('dialog'))
+  for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key)
+    expect(await inside(), key).toBe(true)
+  }
+  await page.keyboard.press('Escape')
+  await expect(dialog).toHaveCount(0)
+  await plexa.select('sd', 'disk02-01')
+  const toolbar = page.getByRole('toolbar', { name: 'actions' })
+  await expect(toolbar.getByTestId('no-actions')).toHaveText('a subdisk has no actions of its own: act on its plex mirvol-02 or its disk disk02')
+  await shots(page, info, 'subdisk-selected')
+})

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { failureWords, runAction } from '../store/commands.ts'
@@ -51,7 +51,7 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
   const dangers = group ? dangerWords(action, group, lab) : []
   const blocked = !live ? 'the server cannot be reached: nothing can be done until it answers again' : preview?.error ? 'the dry run refused it (above)' : !preview ? 'waiting for the dry run' : undefined
   return (
-    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-xl rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose}>
+    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-xl rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose} onKeyDown={(e) => keepTabInside(e, ref.current)}>
       <h2 className="mb-2 font-semibold">{confirmTitle(action)}</h2>
       {action.warning && <p className="mb-2 font-semibold text-amber-800 dark:text-amber-300" role="alert">⚠ {action.warning}</p>}
       {dangers.map((d) => <p key={d} className="mb-2 font-semibold text-danger" role="alert" data-testid="danger">✕ {d}</p>)}
@@ -81,4 +81,23 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
       </div>
     </dialog>
   )
+}
+
+/**
+ * Tab and Shift+Tab go round the dialog's controls: past the last one to the first, before the
+ * first to the last. A modal <dialog> alone lets the focus leave once, to the page's <body>.
+ */
+function keepTabInside(e: KeyboardEvent<HTMLDialogElement>, dialog: HTMLDialogElement | null): void {
+  if (e.key !== 'Tab' || !dialog) return
+  const items = [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])')]
+  const [first, last] = [items[0], items.at(-1)]
+  if (!first || !last) return
+  const at = document.activeElement
+  if (!e.shiftKey && (at === last || !dialog.contains(at))) {
+    e.preventDefault()
+    first.focus()
+  } else if (e.shiftKey && (at === first || !dialog.contains(at))) {
+    e.preventDefault()
+    last.focus()
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionObject, actionsFor, confirmTitle, replaceDiskAction } from './actions.ts'
+import { actionObject, actionsFor, confirmTitle, noActionsWords, replaceDiskAction } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -108,5 +108,11 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
     expect(stopped.warning).not.toMatch(/strvol-01[^;]*until a resync/)
     // the mirror keeps a copy off the disk: its plex comes back by a resync, as before
     expect(stopped.warning).toContain('mirvol-01 is detached and entirely stale until a resync of disk disk05 copies it back')
+  })
+  it('298: a subdisk or a disk group, which have no actions of their own, say where to act instead', () => {
+    expect(actionsFor(c, { dg: 'dg', kind: 'sd', name: 'disk02-01' }, 'admin')).toEqual([])
+    expect(noActionsWords(c, { dg: 'dg', kind: 'sd', name: 'disk02-01' })).toBe('a subdisk has no actions of its own: act on its plex vol01-02 or its disk disk02')
+    expect(noActionsWords(c, { dg: 'dg', kind: 'dg', name: 'dg' })).toBe('a disk group has no actions here: select one of its volumes, plexes or disks')
+    expect(noActionsWords(c, { dg: 'dg', kind: 'dm', name: 'disk02' })).toBeUndefined()
   })
 })

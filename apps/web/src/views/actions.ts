@@ -132,3 +132,18 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
   }
   return out
 }
+
+/**
+ * Why the selection has no action of its own, and where to act instead (rule 298): a subdisk is
+ * acted on through its plex or its disk, a disk group through what it holds. Undefined for a
+ * selection that has actions.
+ */
+export function noActionsWords(c: Config, sel: Selection): string | undefined {
+  if (sel.kind === 'sd') {
+    const sd = c.subdisks.find((s) => s.sd_name === sel.name)
+    if (!sd) return undefined
+    return `a subdisk has no actions of its own: act on ${sd.sd_pl_name ? `its plex ${sd.sd_pl_name} or ` : ''}its disk ${sd.sd_dm_name}`
+  }
+  if (sel.kind === 'dg') return 'a disk group has no actions here: select one of its volumes, plexes or disks'
+  return undefined
+}

@@ -25,6 +25,14 @@ describe('describeEvent', () => {
     expect(describeEvent({ seq: 1, at: 0, type: 'task.done', task: t } as ServerEvent).tone).toBe('critical')
   })
 
+  it('298: an I/O error\'s commit is a kernel detach only when it detached something; a failed flush names no range', () => {
+    const commit = (fields: string[]) => ({ seq: 1, at: 0, type: 'config.committed', dg: 'dg', tid: 7, operation: 'kernel.error', changes: [{ kind: 'pl', rid: 3, name: 'catvol-01', op: 'update', fields }] }) as unknown as ServerEvent
+    expect(describeEvent(commit(['pl_lasterr'])).text).toBe('dg: I/O error recorded (nothing detached) committed (tid 7): plex catvol-01 updated')
+    expect(describeEvent(commit(['pl_kstate', 'pl_state', 'pl_lasterr'])).text).toBe('dg: kernel detach of plex catvol-01 after an I/O error committed (tid 7): plex catvol-01 updated')
+    const flush = { seq: 1, at: 0, type: 'io.error', dg: 'dg', volume: 'catvol', plex: 'catvol-01', disk: 'disk06', failedDisks: ['disk06'], op: 'flush', offset: 0, length: 0, code: 'VM_IO' } as ServerEvent
+    expect(describeEvent(flush).text).toBe('I/O error: a flush failed on plex catvol-01 (disk disk06) of catvol: VM_IO')
+  })
+
   it('reads kernel-state changes and alerts as sentences', () => {
     expect(describeEvent({ seq: 1, at: 0, type: 'kstate.changed', dg: 'dg', kind: 'pl', name: 'mirvol-02', rid: 3, from: 'ENABLED', to: 'DETACHED' }).text).toBe('plex mirvol-02 went from ENABLED to DETACHED')
     const alert = { id: 2, dg: 'dg', severity: 'critical' as const, code: 'VM_IO' as const, message: 'plex mirvol-02 of mirvol was detached after an I/O error', at: 0, lastAt: 0, count: 3 }

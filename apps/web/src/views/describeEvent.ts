@@ -128,6 +128,16 @@ const OPS: Record<string, string> = {
   'pl.det': 'plex detach', 'pl.att': 'plex attach', 'pl.dis': 'plex dissociate', 'pl.mv': 'plex move', 'pl.make': 'plex created', 'v.start': 'volume start', 'v.stop': 'volume stop', 'v.resync': 'resync started', 'v.resync.done': 'resync done', 'v.recovery.done': 'recovery done', 'v.make': 'volume created', 'kernel.error': 'kernel detach after an I/O error', 'drl.badlog': 'dirty region log failed', set: 'fields changed', rename: 'rename', rm: 'removal', make: 'records created', 'assist.make': 'volume created', 'dg.adddisk': 'disk added', 'dg.rmdisk': 'disk removed', 'dg.repldisk': 'disk replaced', 'sd.assoc': 'subdisk associated', 'sd.dis': 'subdisk dissociated', 'sd.aslog': 'log subdisk associated', 'sd.make': 'subdisk created',
 }
 
+/**
+ * What a commit did, in words: an I/O error's commit is a kernel detach only when it detached a
+ * plex or the volume (its kernel state changed); otherwise it only recorded the error (lasterr).
+ */
+function operationWords(e: Extract<ServerEvent, { type: 'config.committed' }>): string {
+  if (e.operation !== 'kernel.error') return OPS[e.operation] ?? e.operation
+  const detached = e.changes.filter((c) => c.fields.includes('pl_kstate') || c.fields.includes('v_kstate')).map((c) => `${KIND[c.kind]} ${c.name}`)
+  return detached.length ? `kernel detach of ${detached.join(', ')} after an I/O error` : 'I/O error recorded (nothing detached)'
+}
+
 const KIND = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' } as const
 
 /** The disk(s) whose I/O failed (rule 173); an event recorded before the server said so names the plex's disks. */
@@ -148,13 +158,14 @@ export function describeEvent(e: ServerEvent): Sentence {
     case 'alert':
       return { kind: 'alert', tone: e.severity, text: `${e.severity.toUpperCase()} ${e.code}: ${e.message}` }
     case 'io.error':
-      return { kind: 'alert', tone: 'warning', text: `I/O error: ${e.op} of ${bytes(e.length)} at ${bytes(e.offset)} failed on plex ${e.plex} (${failedOn(e)}) of ${e.volume}: ${e.code}` }
+      // a flush has no range: "flush of 0 B at 0 B" said nothing true
+      return { kind: 'alert', tone: 'warning', text: `I/O error: ${e.op === 'flush' ? 'a flush' : `${e.op} of ${bytes(e.length)} at ${bytes(e.offset)}`} failed on plex ${e.plex} (${failedOn(e)}) of ${e.volume}: ${e.code}` }
     case 'kstate.changed':
       return { kind: 'change', tone: e.to === 'ENABLED' ? 'ok' : e.to === 'DETACHED' ? 'warning' : 'info', text: `${e.kind === 'pl' ? 'plex' : 'volume'} ${e.name} went from ${e.from} to ${e.to}` }
     case 'config.committed': {
       const names = e.changes.slice(0, 4).map((c) => `${KIND[c.kind]} ${c.name} ${c.op === 'create' ? 'created' : c.op === 'delete' ? 'removed' : 'updated'}`)
       const more = e.changes.length > 4 ? ` and ${e.changes.length - 4} more` : ''
-      return { kind: 'change', tone: 'info', text: `${e.dg}: ${OPS[e.operation] ?? e.operation} committed (tid ${e.tid})${names.length ? `: ${names.join(', ')}${more}` : ''}` }
+      return { kind: 'change', tone: 'info', text: `${e.dg}: ${operationWords(e)} committed (tid ${e.tid})${names.length ? `: ${names.join(', ')}${more}` : ''}` }
     }
     case 'task.done':
       return { kind: 'task', tone: taskTone(e.task), text: describeTask(e.task) }

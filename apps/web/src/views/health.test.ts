@@ -135,6 +135,17 @@ describe('a disk restored after I/O errors (rule 113)', () => {
     const words = effectWords(resyncDisk, both, restored, { bytes: 511.5 * 1048576, regions: 1023 })
     expect(words).toContain('it covers mir (plex mir-02), ms (plex ms-02)')
   })
+  it('299: after a replace (every data plex on the disk stale, the disk working) one resync of the disk is the next step, listed first and covering both volumes', () => {
+    const replaced = demo({ 'mir-02': { k: 'DETACHED', st: 'STALE' }, 'ms-02': { k: 'DETACHED', st: 'STALE' } })
+    expect(groupHealth(replaced, []).disks.get('disk02')!.status).toBe('ok')
+    const items = attention([replaced], { enabled: true, disks: [], loads: [] }, [])
+    const fixes = items.filter((i) => i.fix.kind === 'resync-disk' || i.fix.kind === 'resync-volume')
+    expect(fixes[0]).toMatchObject({ key: 'dg/dm/disk02/resync', fix: { kind: 'resync-disk', disk: 'disk02' }, covers: ['mir', 'ms'] })
+    expect(fixes[0]!.text).toMatch(/^disk disk02 works, but the plexes on it need a copy \(mir-02, ms-02\); one resync of disk disk02 covers mir, ms$/)
+    // one volume alone keeps its own resync: no disk item
+    const one = demo({ 'mir-02': { k: 'DETACHED', st: 'STALE' } })
+    expect(attention([one], { enabled: true, disks: [], loads: [] }, []).some((i) => i.fix.kind === 'resync-disk')).toBe(false)
+  })
   it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
     const failing = [{ dg: 'dg', disk: 'disk02', failed: 'write' as const, latencyMs: 0, failedAt: 1 }]
     expect(groupHealth(g, failing).disks.get('disk02')!.status).toBe('failed')

@@ -415,6 +415,7 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       out.push({ key: `${g.name}/v/${v.volume}`, dg: g.name, severity: v.redundancy === 'degraded' ? 'warning' : 'critical', text: `volume ${v.volume}: ${v.words} (${v.problems.join('; ')})`, ...fix })
     }
   }
+  for (const g of groups) suggestDiskResync(out, g, groupHealth(g, lab.disks))
   coverByDiskResync(out, groups, lab)
   // a resolved alert only waits to be acknowledged: it says why it is over, and comes last
   for (const a of alerts) {
@@ -442,6 +443,27 @@ function onlyCopyWords(c: Config, disk: string, lab: boolean): string {
   const many = only.length > 1
   const started = only.some((o) => o.started)
   return `; ${disk} holds the only copy of ${names}: ${many ? 'their' : 'its'} data is lost unless ${disk} comes back, and no resync can copy it back. ${lab ? `Restore ${disk} (lab) to get it back; otherwise ` : 'Otherwise '}${started ? `stop ${names}, ` : ''}replace ${disk} and re-create ${names} from a backup, or remove ${many ? 'them' : 'it'}`
+}
+
+/**
+ * Rule 299: a working disk under the plexes in trouble of two or more volumes (after a replace,
+ * say, every data plex on it comes back stale) gets an item of its own whose fix is one resync of
+ * the disk, as `plexa disk replace` advises; `coverByDiskResync` then lists it first and says which
+ * volumes it covers.
+ */
+function suggestDiskResync(out: AttentionItem[], g: GroupView, h: GroupHealth): void {
+  const byDisk = new Map<string, string[]>()
+  for (const x of out) {
+    if (x.dg !== g.name || x.fix.kind !== 'resync-volume') continue
+    const troubled = h.plexesOf(x.fix.volume).filter((p) => p.problem && !p.log)
+    const disks = troubled.length ? troubled[0]!.disks.filter((d) => troubled.every((p) => p.disks.includes(d))) : []
+    for (const d of disks) byDisk.set(d, [...(byDisk.get(d) ?? []), x.fix.volume])
+  }
+  for (const [disk, volumes] of byDisk) {
+    if (volumes.length < 2 || h.disks.get(disk)?.status !== 'ok' || out.some((x) => x.dg === g.name && 'disk' in x.fix && x.fix.disk === disk)) continue
+    const plexes = volumes.flatMap((v) => h.plexesOf(v).filter((p) => p.problem && !p.log && p.disks.includes(disk)).map((p) => p.plex))
+    out.push({ key: `${g.name}/dm/${disk}/resync`, dg: g.name, severity: 'warning', text: `disk ${disk} works, but the plexes on it need a copy (${plexes.join(', ')})`, fix: { kind: 'resync-disk', disk } })
+  }
 }
 
 /**
