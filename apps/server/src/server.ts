@@ -18,7 +18,7 @@ import { type ServeOptions, isLoopback } from './options.ts'
 import { IoErrorEnricher } from './ioErrorDisks.ts'
 import { PortBusyError, assertPortsFree } from './portsFree.ts'
 import { History, type HistoryOptions } from './history/history.ts'
-import { alertOver } from './history/alertResolution.ts'
+import { type GroupNow, alertOver } from './history/alertResolution.ts'
 import { VolumeFailures } from './history/volumeFailures.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
@@ -155,12 +155,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     (dg) => storage.groups.get(dg)?.dg.config(),
     (a) => history.engine(a.dg, { type: 'alert', dg: a.dg, severity: 'critical', code: 'VM_IO', message: a.message, object: a.volume }),
   )
-  const resolveAlerts = () =>
-    history.resolveAlerts((a) => {
-      const g = storage.groups.get(a.dg)?.dg
-      const now = g && { config: g.config(), forcedOffline: g.forcedOffline, stale: g.staleMaps(), failedDisks: new Set(lab.view().disks.filter((d) => d.dg === a.dg && d.failed !== 'none').map((d) => d.disk)) }
-      return alertOver(a, now, history.tasks.page(50), (volume) => failures.takeOver(a.dg, volume))
-    })
+  const resolveAlerts = () => {
+    if (!history.alerts.unresolvedCount) return
+    // each group as it is now, read once for the whole pass
+    const nows = new Map<string, GroupNow | undefined>()
+    const nowOf = (dg: string) => {
+      if (!nows.has(dg)) {
+        const g = storage.groups.get(dg)?.dg
+        nows.set(dg, g && { config: g.config(), forcedOffline: g.forcedOffline, stale: g.staleMaps(), failedDisks: new Set(lab.view().disks.filter((d) => d.dg === dg && d.failed !== 'none').map((d) => d.disk)) })
+      }
+      return nows.get(dg)
+    }
+    const finished = history.tasks.page(50)
+    history.resolveAlerts((a) => alertOver(a, nowOf(a.dg), finished, (volume) => failures.takeOver(a.dg, volume)))
+  }
   let resolving = false
   hub.subscribe((e) => {
     failures.onEvent(e)

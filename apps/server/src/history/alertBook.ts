@@ -147,6 +147,11 @@ export class AlertBook {
     return this.list.map((x) => ({ ...x }))
   }
 
+  /** Open alerts not resolved yet: the ones a resolution pass looks at. */
+  get unresolvedCount(): number {
+    return this.list.filter((x) => !x.acked && !x.resolved).length
+  }
+
   get openCount(): number {
     return this.list.filter((x) => !x.acked).length
   }
