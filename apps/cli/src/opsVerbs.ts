@@ -1,6 +1,7 @@
 /** The everyday-operation verbs (vxassist mirror, remove mirror), each a thin call of the HTTP API. */
 import type { Command } from 'commander'
-import type { Connection } from './client.ts'
+import { CliError, type Connection, EXIT } from './client.ts'
+import { human, parseSize } from './units.ts'
 
 /** What the verbs use of cli.ts: the global options, the connection, output and the attach's follow-up. */
 export interface VerbKit<G> {
@@ -11,11 +12,67 @@ export interface VerbKit<G> {
   changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string
   historyMark(c: Connection): Promise<number>
   finishAttach(c: Connection, g: G, dg: string, taskId: string, since: number, volume: string, plex: string): Promise<void>
+  /** Follows a task with a progress bar until it leaves the running tasks. */
+  waitTask(c: Connection, g: G, taskId: string): Promise<void>
+  /** A task's entry in the task history, once it has one (after `since`). */
+  finishedTask(c: Connection, taskId: string, since: number): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
 }
 
 /** The plexes of a volume, by name. */
 async function plexesOf(c: Connection, dg: string, volume: string): Promise<string[]> {
   return (await c.call('GET /api/dgs/:dg', { dg })).config.plexes.filter((p) => p.pl_v_name === volume).map((p) => p.pl_name)
+}
+
+/** `SIZE` (the new length) or, with `by`, the change, as the body's `len` or `by` (sectors); `+SIZE` is a change too. */
+function sizeBody(size: string, by: boolean | undefined): { len: number } | { by: number } {
+  if (size.startsWith('+')) return { by: parseSize(size.slice(1)) }
+  return by ? { by: parseSize(size) } : { len: parseSize(size) }
+}
+
+/** Adds `plexa vol grow` and `plexa vol shrink` to the `vol` command. */
+export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
+  vol
+    .command('grow')
+    .description('vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every plex is extended and its new space zeroed (a task) before the length changes')
+    .argument('<volume>')
+    .argument('<size>', 'sectors, or bytes with k/m/g/t; +SIZE grows by it')
+    .option('--by', 'SIZE is how much to add (vxassist growby)')
+    .option('--disks <names>', 'comma-separated disks new space may come from')
+    .option('--wait', 'follow the zeroing with a progress bar, then report the outcome (exit 6 with its code when it failed)')
+    .option('--dry-run', 'show the changes and the bytes of zeros it would write')
+    .action(
+      k.act(async (cmd, volume, size) => {
+        const { g, c } = await k.conn(cmd)
+        const o = cmd.opts() as { by?: boolean; disks?: string; wait?: boolean; dryRun?: boolean }
+        const dg = await k.groupName(c, g)
+        const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
+        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...sizeBody(size!, o.by), ...(o.disks ? { disks: o.disks.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        if (!('taskId' in r)) return k.out(g, r, () => k.changesText(r))
+        if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
+        await k.waitTask(c, g, r.taskId)
+        const t = await k.finishedTask(c, r.taskId, since)
+        if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: growing ${volume} ${t.outcome}: ${t.message ?? t.code}`)
+        const v = (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)
+        k.out(g, { task: t, volume: v && { name: v.v_name, len: v.v_len } }, () => `${r.taskId}: done, ${volume} is ${v?.v_len} sectors (${human((v?.v_len ?? 0) * 512)})`)
+      }),
+    )
+  vol
+    .command('shrink')
+    .description('vxassist shrinkto/shrinkby: shrink a volume to SIZE (or by it, with --by); what lies beyond the new end is lost, so shrink what it holds first; a started volume needs --force')
+    .argument('<volume>')
+    .argument('<size>', 'sectors, or bytes with k/m/g/t')
+    .option('--by', 'SIZE is how much to take off (vxassist shrinkby)')
+    .option('--force', 'shrink a started volume')
+    .option('--dry-run', 'show what would change')
+    .action(
+      k.act(async (cmd, volume, size) => {
+        const { g, c } = await k.conn(cmd)
+        const o = cmd.opts() as { by?: boolean; force?: boolean; dryRun?: boolean }
+        const body = { ...sizeBody(size!, o.by), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
+        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: await k.groupName(c, g), volume: volume! }, body)
+        k.out(g, r, () => k.changesText(r))
+      }),
+    )
 }
 
 /** Adds `plexa vol mirror` and `plexa vol unmirror` to the `vol` command. */

@@ -12,7 +12,7 @@ function plexa(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   })
 }
 
-describe('plexa vol mirror and vol unmirror', () => {
+describe('plexa vol mirror, unmirror, grow and shrink', () => {
   let t: TestServer
   const as = (args: string[]) => plexa(['--data', t.dir, ...args])
   beforeAll(async () => {
@@ -22,12 +22,14 @@ describe('plexa vol mirror and vol unmirror', () => {
     await t.close()
   })
 
-  it('rules 300, 301: plexa --help and vol --help list the verbs', async () => {
+  it('rules 300, 301, 303, 305: plexa --help and vol --help list the verbs', async () => {
     // commander wraps the description: compare with the white space folded
-    expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror')
+    expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink')
     const vol = (await as(['vol', '--help'])).stdout
     expect(vol).toMatch(/^\s+mirror \[options\] <volume>/m)
     expect(vol).toMatch(/^\s+unmirror \[options\] <volume> \[plex\]/m)
+    expect(vol).toMatch(/^\s+grow \[options\] <volume> <size>/m)
+    expect(vol).toMatch(/^\s+shrink \[options\] <volume> <size>/m)
   })
 
   it('rule 300: vol mirror --dry-run says the records and the bytes; --wait follows the copy and names the new plex ENABLED ACTIVE', async () => {
@@ -52,5 +54,26 @@ describe('plexa vol mirror and vol unmirror', () => {
     const last = await as(['--json', 'vol', 'unmirror', 'cat'])
     expect(last.code).toBe(5)
     expect(JSON.parse(last.stdout)).toMatchObject({ error: { code: 'VM_LAST_PLEX' } })
+  })
+
+  it('rule 303: vol grow --dry-run says the zeros it would write; vol grow +SIZE --wait grows by it and says the new length', async () => {
+    const dry = await as(['--json', 'vol', 'grow', 'cat', '10m', '--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, copyBytes: 2 << 20 })
+    const r = await as(['vol', 'grow', 'cat', '+1m', '--wait'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^task-\d+: done, cat is 18432 sectors \(9\.0 MiB\)$/m)
+    const down = await as(['--json', 'vol', 'grow', 'cat', '1m'])
+    expect(down.code).toBe(5)
+    expect(JSON.parse(down.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+  })
+
+  it('rule 305: vol shrink refuses a started volume with exit 5 (VM_VOL_ENABLED); --force shrinks it', async () => {
+    const refused = await as(['--json', 'vol', 'shrink', 'cat', '--by', '1m'])
+    expect(refused.code).toBe(5)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'VM_VOL_ENABLED' } })
+    const r = await as(['--json', 'vol', 'shrink', 'cat', '4m', '--force'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).changes.find((c: { name: string }) => c.name === 'cat').after.v_len).toBe(8192)
   })
 })

@@ -301,6 +301,21 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, `${dg}/volumes/cat/unmirror`),
     failCode: 'VM_LAST_PLEX',
   },
+  'POST /api/dgs/:dg/volumes/:volume/grow': {
+    ok: (t) => post(t, `${dg}/volumes/cat/grow`, { by: 2048 }),
+    okStatus: 202,
+    check: async (t) => {
+      await until('cat grown', async () => (await get(t, dg)).body.config.volumes.some((v: { v_name: string; v_len: number }) => v.v_name === 'cat' && v.v_len === 16384 + 2048))
+    },
+    fail: (t) => post(t, `${dg}/volumes/cat/grow`, { len: 2048 }),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'POST /api/dgs/:dg/volumes/:volume/shrink': {
+    ok: (t) => post(t, `${dg}/volumes/cat/shrink`, { by: 2048, force: true }),
+    check: (_t, b) => void expect(b.changes.find((c: { name: string }) => c.name === 'cat').after.v_len).toBe(16384 - 2048),
+    fail: (t) => post(t, `${dg}/volumes/cat/shrink`, { by: 2048 }),
+    failCode: 'VM_VOL_ENABLED',
+  },
   'GET /api/dgs/:dg/volumes/:volume/dirty': { ok: (t) => get(t, `${dg}/volumes/mir/dirty`), check: (_t, b) => void expect(b.regionSectors).toBe(1024), fail: (t) => get(t, `${dg}/volumes/nope/dirty`), failCode: 'VM_NOT_FOUND' },
   'GET /api/lab': { ok: (t) => get(t, '/api/lab'), check: (_t, b) => void expect(b.enabled).toBe(true), fail: (t) => call(t.url, 'GET', '/api/lab'), failCode: 'VM_UNAUTHORIZED' },
   'POST /api/lab/dgs/:dg/disks/:disk/fail': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' }), check: (_t, b) => void expect(b.disks).toEqual([{ dg: 'tdg', disk: 'disk02', failed: 'write', latencyMs: 0, failedAt: expect.any(Number) }]), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk09/fail', { mode: 'write' }), failCode: 'VM_NOT_FOUND' },

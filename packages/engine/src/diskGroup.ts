@@ -16,6 +16,8 @@ import { assistMake, initVolume } from './volume/initOps.ts'
 import { assocSubdiskFilled } from './plex/subdiskAssoc.ts'
 import { type AddMirrorOptions, addMirror } from './ops/addMirror.ts'
 import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
+import { type GrowOptions, growVolume } from './ops/growVolume.ts'
+import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
@@ -43,6 +45,8 @@ export type { MakeRecord } from './recordOps.ts'
 export type { DiskSpec } from './disk/vmDisk.ts'
 export type { AddMirrorOptions } from './ops/addMirror.ts'
 export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
+export type { GrowOptions } from './ops/growVolume.ts'
+export type { ShrinkOptions } from './ops/shrinkVolume.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
 export interface GroupSnapshot {
@@ -277,6 +281,14 @@ export class DiskGroup {
   /** vxassist remove mirror / vxplex -o rm dis: a data plex (`plex`, or one chosen) dissociated and removed with its subdisks (ops/removeMirror.ts). */
   async removeMirror(volume: string, plex?: string, opts: RemoveMirrorOptions = {}): Promise<TxResult> {
     return removeMirror(this.p, volume, plex, opts)
+  }
+  /** vxassist growto (growby: `len` + the volume's length): every data plex extended, the new space zeroed as a `grow` task, then the length (ops/growVolume.ts). */
+  async growVolume(volume: string, len: number, opts: GrowOptions = {}): Promise<TxResult> {
+    return growVolume(this.p, volume, len, opts)
+  }
+  /** vxassist shrinkto (shrinkby: the volume's length - `len`): one transaction cuts the plexes and the length; a started volume only with `force` (ops/shrinkVolume.ts). */
+  async shrinkVolume(volume: string, len: number, opts: ShrinkOptions = {}): Promise<TxResult> {
+    return shrinkVolume(this.p, volume, len, opts)
   }
 
   // ---------------------------------------------------------------- volume start/stop (volume/startStop.ts)

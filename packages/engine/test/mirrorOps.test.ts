@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
-import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
+import { BYTES, LEN, crashRig, startedMirror } from './opsHarness.ts'
 
-const LEN = 4 * REGION_SECTORS
-const BYTES = LEN * 512
 
 /** The disks (by name) the subdisks of a plex lie on. */
 function disksOf(dg: DiskGroup, plex: string): string[] {
@@ -14,19 +11,10 @@ function disksOf(dg: DiskGroup, plex: string): string[] {
   return c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).map((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name)
 }
 
-/** A started 2-way mirror `v1` on disk01 and disk02 of a 4-disk group, holding a pattern. */
-async function mirrored(opts: { log?: boolean } = {}) {
-  const g = await memoryGroup(4, 16 << 20)
-  await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(opts.log ? ['disk03'] : [])], ...(opts.log ? { log: 'drl' as const } : {}) })
-  const data = pattern(BYTES, 7)
-  await g.dg.write('v1', 0, data)
-  await g.dg.flush('v1')
-  return { ...g, data }
-}
 
 describe('addMirror (vxassist mirror)', () => {
   it('rule 300: allocates a plex on a disk holding no data plex of the volume, copies the volume into it and leaves it ACTIVE', async () => {
-    const { dg, devices, data } = await mirrored({ log: true })
+    const { dg, devices, data } = await startedMirror({ log: true })
     const r = await dg.addMirror('v1')
     expect(r.dryRun).toBe(false)
     expect(rec(dg, 'v1-04')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED', pl_v_name: 'v1', pl_tutil: ['', '', ''] })
@@ -38,7 +26,7 @@ describe('addMirror (vxassist mirror)', () => {
   })
 
   it('rule 300: the dry run lists the records it would create and the bytes it would copy, and changes nothing', async () => {
-    const { dg } = await mirrored()
+    const { dg } = await startedMirror()
     const before = dg.config()
     const r = await dg.addMirror('v1', { dryRun: true })
     expect(r.dryRun).toBe(true)
@@ -48,7 +36,7 @@ describe('addMirror (vxassist mirror)', () => {
   })
 
   it('rule 300: a stopped volume gets the plex STALE, and its next start copies it', async () => {
-    const { dg, devices, data } = await mirrored()
+    const { dg, devices, data } = await startedMirror()
     await dg.stop('v1')
     await dg.addMirror('v1', { disks: ['disk04'] })
     expect(rec(dg, 'v1-03')).toMatchObject({ pl_state: 'STALE', pl_kstate: 'DISABLED' })
@@ -78,7 +66,7 @@ describe('addMirror (vxassist mirror)', () => {
   })
 
   it('rule 300: bad input gets a stable code and changes nothing', async () => {
-    const { dg } = await mirrored()
+    const { dg } = await startedMirror()
     const tid = dg.tid
     await expectCode(dg.addMirror('nosuch'), 'VM_NOT_FOUND')
     await expectCode(dg.addMirror('v1', { disks: ['disk01'] }), 'VM_INVALID_PARAM')
@@ -93,7 +81,7 @@ describe('addMirror (vxassist mirror)', () => {
 
 describe('removeMirror (vxassist remove mirror)', () => {
   it('rule 301: dissociates the plex and removes it with its subdisks in one transaction; the volume keeps its data', async () => {
-    const { dg, data } = await mirrored()
+    const { dg, data } = await startedMirror()
     const tid = dg.tid
     const r = await dg.removeMirror('v1', 'v1-02')
     expect(r.tid).toBe(tid + 1)
@@ -105,7 +93,7 @@ describe('removeMirror (vxassist remove mirror)', () => {
   })
 
   it('rule 301: without a plex named it takes one that is not a current copy first', async () => {
-    const { dg } = await mirrored()
+    const { dg } = await startedMirror()
     await dg.detachPlex('v1-01')
     await dg.addMirror('v1')
     await dg.removeMirror('v1')
@@ -113,7 +101,7 @@ describe('removeMirror (vxassist remove mirror)', () => {
   })
 
   it('rule 301: the last complete plex is refused VM_LAST_PLEX (also when the others are stale), a log plex VM_INVALID_PARAM; the dry run changes nothing', async () => {
-    const { dg } = await mirrored({ log: true })
+    const { dg } = await startedMirror({ log: true })
     const before = dg.config()
     const dry = await dg.removeMirror('v1', 'v1-02', { dryRun: true })
     expect(dry.dryRun).toBe(true)
@@ -133,14 +121,7 @@ describe('removeMirror (vxassist remove mirror)', () => {
 describe('addMirror crash points', () => {
   /** Runs an add-mirror of a flushed 2-way mirror, cut after `cut` device writes (or whole); then restarts and checks. */
   async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; imported: string }> {
-    const mems = [1, 2, 3].map(() => createMemoryDevice(8 << 20))
-    const rail = createPowerRail()
-    const immediate = () => new Promise<void>((r) => setImmediate(r))
-    const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
-    const opts = { sleep: immediate }
-    const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...opts })
-    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
-    const data = pattern(BYTES, 11)
+    const { dg, mems, rail, data, reopen } = await crashRig(11)
     await dg.write('v1', 0, data)
     await dg.flush('v1')
     const base = rail.writes
@@ -149,8 +130,7 @@ describe('addMirror crash points', () => {
     const writes = rail.writes - base
     await dg.close().catch(() => {})
     const problems: string[] = []
-    const reopened = mems.map((m) => m.reopen())
-    const again = await DiskGroup.import({ devices: reopened, ...opts })
+    const { devices: reopened, dg: again } = await reopen()
     const neu = again.config().plexes.find((p) => p.pl_name === 'v1-03')
     const imported = neu ? neu.pl_state : 'absent'
     if (again.config().volumes[0]!.v_kstate === 'DISABLED') await again.start('v1')

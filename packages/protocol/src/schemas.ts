@@ -60,6 +60,10 @@ export const PlexMvBody = z.strictObject({ newPlex: name, force: z.boolean().opt
 /** vxassist mirror VOL [disks...]: the disks the new plex may use (default: any holding no data plex of the volume). */
 export const MirrorBody = z.strictObject({ disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** vxassist remove mirror VOL / vxplex -o rm dis PLEX: the plex (default: one chosen), force past VM_LAST_PLEX. */
+/** vxassist growto LEN / growby BY (sectors; exactly one), with the disks new space may come from. */
+export const GrowBody = z.strictObject({ len: positive.optional(), by: positive.optional(), disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** vxassist shrinkto LEN / shrinkby BY (sectors; exactly one); force shrinks a started volume. */
+export const ShrinkBody = z.strictObject({ len: positive.optional(), by: positive.optional(), force: z.boolean().optional(), ...dryRun })
 export const UnmirrorBody = z.strictObject({ plex: name.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxvol init TYPE VOLUME [PLEX]: zero, active, or clean with the plex to keep. */
 export const VolInitBody = z.strictObject({ type: z.enum(['zero', 'active', 'clean']), plex: name.optional(), ...dryRun })

@@ -44,7 +44,8 @@ export interface DrlOptions {
  */
 export class DirtyRegionLog {
   readonly regionSectors: number
-  readonly nbits: number
+  /** Regions the log covers: the volume's length in regions (`grow` raises it with the volume). */
+  nbits: number
   /** Dirty regions in least-recently-written order, with their last write time. */
   private readonly dirty = new Map<number, number>()
   private readonly inflight = new Map<number, number>()
@@ -66,6 +67,11 @@ export class DirtyRegionLog {
     this.regionSectors = o.regionSectors
     this.nbits = o.nbits
     this.seq = o.seq
+  }
+
+  /** The volume grew to `nbits` regions of the same size (ops/growVolume.ts checked the log holds them). */
+  grow(nbits: number): void {
+    if (nbits > this.nbits) this.nbits = nbits
   }
 
   /** DRL regions touched by sectors [s, s+n). */

@@ -1,7 +1,14 @@
+import { EngineError } from '@plexa/engine'
 import type { Handlers } from '../handler.ts'
 import { dgOf, tx, untilTask } from '../handler.ts'
 
-/** The everyday operations of vxassist (engine ops/): add and remove a mirror. */
+/** The new length a grow or shrink asks for: `len` (growto, shrinkto) or the volume's length plus `by` (times `sign`). */
+function newLength(current: number, body: { len?: number | undefined; by?: number | undefined }, sign: 1 | -1): number {
+  if ((body.len === undefined) === (body.by === undefined)) throw new EngineError('VM_INVALID_PARAM', 'give exactly one of len (the new length) or by (the change), in sectors')
+  return body.len ?? current + sign * body.by!
+}
+
+/** The everyday operations of vxassist (engine ops/): add and remove a mirror, grow and shrink. */
 export const operationRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/mirror'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -13,5 +20,19 @@ export const operationRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/unmirror'(s, ctx) {
     const { plex, force, dryRun } = ctx.body
     return tx(await dgOf(s, ctx).removeMirror(ctx.params.volume!, plex, { force: force ?? false, dryRun: dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/grow'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const volume = ctx.params.volume!
+    const len = newLength(dg.volumeSize(volume) / 512, ctx.body, 1)
+    const disks = ctx.body.disks ? { disks: ctx.body.disks } : {}
+    if (ctx.body.dryRun) return tx(await dg.growVolume(volume, len, { ...disks, dryRun: true }))
+    return untilTask(s, dg, 'grow', volume, (onTask) => dg.growVolume(volume, len, { ...disks, onTask }))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/shrink'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const volume = ctx.params.volume!
+    const len = newLength(dg.volumeSize(volume) / 512, ctx.body, -1)
+    return tx(await dg.shrinkVolume(volume, len, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
   },
 } satisfies Partial<Handlers>

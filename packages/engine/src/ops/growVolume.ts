@@ -1,0 +1,126 @@
+import type { TxOptions, TxResult } from '../config/configStore.ts'
+import { drlRegionSectors } from '../drl/drlFormat.ts'
+import { fail } from '../errors.ts'
+import type { GroupParts } from '../groupParts.ts'
+import { assertUnlocked, assocSubdisk, freeExtents, isStalePlex, makeSubdisk } from '../recordOps.ts'
+import { isLogPlexRec, onMissingDisk } from '../records/plexState.ts'
+import { checkSectors } from '../records/validate.ts'
+import type { PlRecord, VRecord } from '../records/types.ts'
+import { REGION_SECTORS } from '../resync/regionCopy.ts'
+import { Draft } from '../txn.ts'
+import { sectorsToBytes } from '../units.ts'
+import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+
+export interface GrowOptions extends TxOptions {
+  /** New space for the plexes on these disks only (besides extending a plex's last subdisk in place). */
+  disks?: string[]
+  /** Told the id of the zeroing task as it starts. */
+  onTask?: (taskId: string) => void
+}
+
+/** Zeros are written in pieces of this many bytes. */
+const ZERO_CHUNK = 1 << 20
+
+/**
+ * Extends every data plex of `v` in the draft to `len` sectors: its last subdisk grows in place
+ * where the disk space right after it is free, the rest comes as new subdisks appended to it, on
+ * disks that hold no other data plex of the volume (so no two plexes ever share a disk). A plex
+ * already that long is left alone, so a grow interrupted after this step picks up where it was.
+ */
+export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { dm_rid: number }) => boolean, disks?: readonly string[]): void {
+  const taken = new Set<string>()
+  for (const pl of d.plexesOf(v).filter((x) => !isLogPlexRec(d.c, x))) {
+    if (pl.pl_layout !== 'CONCAT') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat plexes are grown here`)
+    if (pl.pl_contig_len < pl.pl_len || pl.pl_len < v.v_len) fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is sparse: fill its holes before growing ${v.v_name}`)
+    let need = len - pl.pl_len
+    if (need <= 0) continue
+    const sds = d.sdsOf(pl).filter((s) => !s.sd_is_log)
+    const last = sds.reduce((a, b) => (b.sd_pl_offset + b.sd_len > a.sd_pl_offset + a.sd_len ? b : a))
+    const dm = d.c.disks.find((x) => x.dm_rid === last.sd_dm_rid)!
+    const after = freeExtents(d, dm).find((e) => e.offset === last.sd_dm_offset + last.sd_len)
+    if (after && (disks === undefined || disks.includes(dm.dm_name))) {
+      const n = Math.min(need, after.len)
+      last.sd_len += n
+      need -= n
+    }
+    if (need === 0) continue
+    const others = new Set<number>()
+    for (const x of d.plexesOf(v)) if (x !== pl && !isLogPlexRec(d.c, x)) for (const sd of d.sdsOf(x)) others.add(sd.sd_dm_rid)
+    const pool = mirrorPool(d, v, usable, disks, others)
+    for (const piece of takeSpace(d, pool, need, `growing plex ${pl.pl_name}`)) {
+      const sd = makeSubdisk(d, { name: nextFreeName(d, piece.dm.dm_name, taken), disk: piece.dm.dm_name, offset: piece.offset, len: piece.len })
+      assocSubdisk(d, pl, { name: sd.sd_name })
+    }
+  }
+}
+
+/**
+ * vxassist growto VOL LEN (growby: the caller adds): grows a volume online, crash-safe in three
+ * steps. (1) One transaction extends every data plex to the new length (`extendPlexes`); the
+ * volume's length is unchanged, so nothing reads or writes the new space yet. (2) The new space of
+ * every data plex that holds current data is zeroed (a `grow` task; the copies are then identical
+ * there, and the new space never shows what an earlier volume left on the disks). (3) One
+ * transaction sets the new length. A crash before (3) leaves the volume as it was with longer
+ * plexes, which a new grow reuses; after it, the grown volume. A started volume with a DRL keeps
+ * its region size (its log must hold the new length's regions); a stopped one must be clean (a
+ * crashed one recovers at its start first). The dry run lists the record changes and, as
+ * `copyBytes`, the bytes of zeros it would write.
+ */
+export async function growVolume(p: GroupParts, volume: string, len: number, opts: GrowOptions = {}): Promise<TxResult> {
+  p.store.assertOnline()
+  checkSectors(len, 'len', true)
+  const v0 = p.vol(volume)
+  const oldLen = v0.v_len
+  if (len <= oldLen) fail('VM_INVALID_PARAM', `volume ${volume} is ${oldLen} sectors: growing it to ${len} would not grow it (shrink it instead)`)
+  assertUnlocked(v0.v_tutil[0], volume)
+  if (v0.v_kstate === 'DISABLED' && !['CLEAN', 'EMPTY'].includes(v0.v_state)) fail('VM_INVALID_PARAM', `volume ${volume} is ${v0.v_state}: start it (which recovers it) before growing it`)
+  if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
+  const drl = p.vols.find(v0.v_rid)?.drl
+  if (drl && v0.v_kstate === 'ENABLED') {
+    const logSectors = Math.min(...p.logs.targets(v0).map((l) => l.sectors))
+    if (drlRegionSectors(len, logSectors, REGION_SECTORS) !== drl.regionSectors) fail('VM_INVALID_PARAM', `the dirty region log of ${volume} (${logSectors} sectors) does not cover ${len} sectors in regions of ${drl.regionSectors}: stop the volume to grow it, or give it a larger log`)
+  }
+  const usable = (dm: { dm_rid: number }) => p.ioMap().device(dm.dm_rid) !== undefined
+  const extend = (d: Draft) => extendPlexes(d, d.vol(volume), len, usable, opts.disks)
+  const zeroTargets = (v: VRecord) => p.plexesOf(v.v_rid).filter((pl) => !isLogPlexRec(p.store.current(), pl) && !isStalePlex(pl) && !onMissingDisk(pl))
+  if (opts.dryRun) {
+    const plan = await p.transact('v.grow', (d) => {
+      extend(d)
+      d.vol(volume).v_len = len
+    }, { dryRun: true })
+    return { ...plan, copyBytes: sectorsToBytes(len - oldLen) * zeroTargets(v0).length }
+  }
+  await p.transact('v.grow.alloc', extend)
+  const v = p.vol(volume)
+  const targets: PlRecord[] = zeroTargets(v)
+  const task = p.tasks.start('grow', volume, sectorsToBytes(len - oldLen) * targets.length)
+  opts.onTask?.(task.id)
+  try {
+    const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, sectorsToBytes(len - oldLen)))
+    for (const pl of targets) {
+      for (let s = oldLen; s < len; s += zeros.length / 512) {
+        task.throwIfAborted()
+        const n = Math.min(zeros.length / 512, len - s)
+        await task.gate(sectorsToBytes(n))
+        await p.plexIo.write(pl, s, zeros.subarray(0, sectorsToBytes(n)))
+        p.tasks.progress(task, sectorsToBytes(n))
+      }
+      await p.plexIo.flush(pl)
+    }
+    const r = await p.transact('v.grow', (d) => {
+      const x = d.vol(volume)
+      if (x.v_len !== oldLen) fail('VM_BUSY', `volume ${volume} changed length during the grow`)
+      for (const pl of d.plexesOf(x)) if (!isLogPlexRec(d.c, pl) && pl.pl_contig_len < len) fail('VM_NOTSYNCED', `plex ${pl.pl_name} no longer holds ${len} sectors`)
+      x.v_len = len
+    }, {}, false, () => {
+      // as the new length takes effect, before any write can reach the new space: the DRL covers it
+      const rt = p.vols.find(v.v_rid)
+      rt?.drl?.grow(Math.ceil(len / rt.drl.regionSectors))
+    })
+    p.tasks.finish(task, 'ok')
+    return r
+  } catch (e) {
+    p.tasks.fail(task, e)
+    throw e
+  }
+}
