@@ -7,7 +7,7 @@ import { plexLoss } from './redundancy.ts'
 import { taskListText, taskProgress } from './progress.ts'
 import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
-import { addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
+import { addEvacuateVerb, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -384,7 +384,8 @@ export function buildProgram(json = false): Command {
     }),
   )
 
-  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm)')
+  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm, vxevac): replace, evacuate')
+  addEvacuateVerb<Globals>(disk, kit)
   disk
     .command('free')
     .description('image files of the data directory no group has and that hold nothing (vxdisk list: online invalid), such as a disk vxdg rmdisk removed: add one again with its path')

@@ -75,6 +75,34 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
     )
 }
 
+/** Adds `plexa disk evacuate` to the `disk` command. */
+export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
+  disk
+    .command('evacuate')
+    .description('vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one live plex move at a time; the volumes must be started')
+    .argument('<disk>')
+    .argument('[todisk...]', 'the disks to move to')
+    .option('--wait', 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)')
+    .option('--dry-run', 'show the changes and the bytes it would copy')
+    .action(async (name: string, to: string[], _o: unknown, cmd: Command) => {
+      const { g, c } = await k.conn(cmd)
+      const o = cmd.opts() as { wait?: boolean; dryRun?: boolean }
+      const dg = await k.groupName(c, g)
+      const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
+      const r = await c.call('POST /api/dgs/:dg/disks/:disk/evacuate', { dg, disk: name }, { ...(to.length ? { to } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+      if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? k.changesText(r) : `${name} holds no plex: nothing to move`))
+      if (!o.wait) return k.out(g, r, () => `evacuating ${name}: ${r.taskId}`)
+      // the first copy's entry in the task history is the whole evacuation's outcome
+      await k.waitTask(c, g, r.taskId)
+      const t = await k.finishedTask(c, r.taskId, since)
+      if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: evacuating ${name} ${t.outcome}: ${t.message ?? t.code}`)
+      const view = (await c.call('GET /api/dgs/:dg', { dg })).config
+      const rid = view.disks.find((d) => d.dm_name === name)?.dm_rid
+      const left = view.subdisks.filter((sd) => sd.sd_dm_rid === rid).length
+      k.out(g, { task: t, subdisksLeft: left }, () => `${r.taskId}: done, ${name} holds ${left} subdisks`)
+    })
+}
+
 /** Adds `plexa vol mirror` and `plexa vol unmirror` to the `vol` command. */
 export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
   vol

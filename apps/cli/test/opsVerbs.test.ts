@@ -12,7 +12,7 @@ function plexa(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   })
 }
 
-describe('plexa vol mirror, unmirror, grow and shrink', () => {
+describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
   let t: TestServer
   const as = (args: string[]) => plexa(['--data', t.dir, ...args])
   beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('plexa vol mirror, unmirror, grow and shrink', () => {
     await t.close()
   })
 
-  it('rules 300, 301, 303, 305: plexa --help and vol --help list the verbs', async () => {
+  it('rules 300, 301, 303, 305, 306: plexa --help and vol --help list the verbs', async () => {
     // commander wraps the description: compare with the white space folded
     expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink')
     const vol = (await as(['vol', '--help'])).stdout
@@ -30,6 +30,7 @@ describe('plexa vol mirror, unmirror, grow and shrink', () => {
     expect(vol).toMatch(/^\s+unmirror \[options\] <volume> \[plex\]/m)
     expect(vol).toMatch(/^\s+grow \[options\] <volume> <size>/m)
     expect(vol).toMatch(/^\s+shrink \[options\] <volume> <size>/m)
+    expect((await as(['disk', '--help'])).stdout).toMatch(/^\s+evacuate \[options\] <disk> \[todisk\.\.\.\]/m)
   })
 
   it('rule 300: vol mirror --dry-run says the records and the bytes; --wait follows the copy and names the new plex ENABLED ACTIVE', async () => {
@@ -75,5 +76,18 @@ describe('plexa vol mirror, unmirror, grow and shrink', () => {
     const r = await as(['--json', 'vol', 'shrink', 'cat', '4m', '--force'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).changes.find((c: { name: string }) => c.name === 'cat').after.v_len).toBe(8192)
+  })
+
+  it('rule 306: disk evacuate --dry-run says the bytes; --wait moves every plex off the disk and says it holds none', async () => {
+    // by now mir has mir-01 on disk01, mir-04 and its log on disk03; disk02 is free
+    const dry = await as(['--json', 'disk', 'evacuate', 'disk01', '--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, copyBytes: 16 << 20 })
+    const r = await as(['disk', 'evacuate', 'disk01', 'disk02', '--wait'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^task-\d+: done, disk01 holds 0 subdisks$/m)
+    const self = await as(['--json', 'disk', 'evacuate', 'disk02', 'disk02'])
+    expect(self.code).toBe(5)
+    expect(JSON.parse(self.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
   })
 })

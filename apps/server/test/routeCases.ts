@@ -316,6 +316,20 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, `${dg}/volumes/cat/shrink`, { by: 2048 }),
     failCode: 'VM_VOL_ENABLED',
   },
+  'POST /api/dgs/:dg/disks/:disk/evacuate': {
+    ok: (t) => post(t, `${dg}/disks/disk02/evacuate`),
+    okStatus: 202,
+    check: async (t) => {
+      // mir's plex on disk02 moves to disk03 (beside mir's log, never beside its other data plex)
+      await until('disk02 empty', async () => {
+        const c = (await get(t, dg)).body.config
+        const rid = c.disks.find((d: { dm_name: string }) => d.dm_name === 'disk02').dm_rid
+        return !c.subdisks.some((s: { sd_dm_rid: number }) => s.sd_dm_rid === rid)
+      })
+    },
+    fail: (t) => post(t, `${dg}/disks/disk02/evacuate`, { to: ['disk02'] }),
+    failCode: 'VM_INVALID_PARAM',
+  },
   'GET /api/dgs/:dg/volumes/:volume/dirty': { ok: (t) => get(t, `${dg}/volumes/mir/dirty`), check: (_t, b) => void expect(b.regionSectors).toBe(1024), fail: (t) => get(t, `${dg}/volumes/nope/dirty`), failCode: 'VM_NOT_FOUND' },
   'GET /api/lab': { ok: (t) => get(t, '/api/lab'), check: (_t, b) => void expect(b.enabled).toBe(true), fail: (t) => call(t.url, 'GET', '/api/lab'), failCode: 'VM_UNAUTHORIZED' },
   'POST /api/lab/dgs/:dg/disks/:disk/fail': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' }), check: (_t, b) => void expect(b.disks).toEqual([{ dg: 'tdg', disk: 'disk02', failed: 'write', latencyMs: 0, failedAt: expect.any(Number) }]), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk09/fail', { mode: 'write' }), failCode: 'VM_NOT_FOUND' },

@@ -18,6 +18,7 @@ import { type AddMirrorOptions, addMirror } from './ops/addMirror.ts'
 import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
 import { type GrowOptions, growVolume } from './ops/growVolume.ts'
 import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
+import { type EvacuateOptions, evacuateDisk } from './ops/evacuateDisk.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
@@ -47,6 +48,7 @@ export type { AddMirrorOptions } from './ops/addMirror.ts'
 export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
 export type { GrowOptions } from './ops/growVolume.ts'
 export type { ShrinkOptions } from './ops/shrinkVolume.ts'
+export type { EvacuateOptions } from './ops/evacuateDisk.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
 export interface GroupSnapshot {
@@ -235,6 +237,11 @@ export class DiskGroup {
   /** vxdg rmdisk: the disk must hold no subdisks. */
   async removeDisk(name: string, opts: TxOptions = {}): Promise<TxResult> {
     return removeDisk(this.p.diskOps, this.diskRecord(name), opts)
+  }
+
+  /** vxevac: every plex with a subdisk on the disk moved to other disks, one plex move at a time (ops/evacuateDisk.ts). */
+  async evacuateDisk(name: string, opts: EvacuateOptions = {}): Promise<TxResult> {
+    return evacuateDisk(this.p, name, opts)
   }
 
   private diskRecord(name: string): DmRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
-import { BYTES, LEN, crashRig, startedMirror } from './opsHarness.ts'
+import { BYTES, LEN, crashRig, everyCut, startedMirror } from './opsHarness.ts'
 
 
 /** The disks (by name) of each data plex of `volume`. */
@@ -73,49 +73,27 @@ describe('growVolume (vxassist growto)', () => {
 })
 
 describe('growVolume crash points', () => {
-  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; phase: string }> {
-    const { dg, mems, rail, data, reopen } = await crashRig(13)
+  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
+    const rig = await crashRig(13)
     // old data beyond the volume, which the grown space must not show
-    for (const m of mems.slice(0, 2)) await m.write((rec(dg, 'disk01').dm_pub_offset as number) * 512 + BYTES, Buffer.alloc(BYTES, 0xee))
-    await dg.write('v1', 0, data)
-    await dg.flush('v1')
-    const base = rail.writes
-    if (cut !== undefined) rail.tripAfter(cut)
-    await dg.growVolume('v1', 2 * LEN).catch(() => {})
-    const writes = rail.writes - base
-    await dg.close().catch(() => {})
-    const problems: string[] = []
-    const { devices: reopened, dg: again } = await reopen()
-    if (again.config().volumes[0]!.v_kstate === 'DISABLED') await again.start('v1')
-    const len = again.config().volumes[0]!.v_len
-    const phase = len === 2 * LEN ? 'grown' : (rec(again, 'v1-01').pl_len as number) > LEN ? 'allocated' : 'old'
-    const want = len === LEN ? data : Buffer.concat([data, Buffer.alloc(BYTES)])
-    if (len !== LEN && len !== 2 * LEN) problems.push(`length ${len}`)
-    if (!(await again.read('v1', 0, len * 512)).equals(want)) problems.push(`the volume of ${len} sectors reads wrong`)
-    for (const p of again.config().plexes) {
-      if (p.pl_state !== 'ACTIVE' || p.pl_kstate !== 'ENABLED') problems.push(`${p.pl_name} is ${p.pl_kstate} ${p.pl_state}`)
-      else if (!(await plexImage(again, reopened, p.pl_name)).equals(want)) problems.push(`${p.pl_name} differs`)
-    }
-    await again.close()
-    return { writes, problems, phase }
+    const pub = (rec(rig.dg, 'disk01').dm_pub_offset as number) * 512
+    for (const m of rig.mems.slice(0, 2)) await m.write(pub + BYTES, Buffer.alloc(BYTES, 0xee))
+    const writes = await rig.cutDuring(cut, (dg) => dg.growVolume('v1', 2 * LEN))
+    const grown = Buffer.concat([rig.data, Buffer.alloc(BYTES)])
+    const { problems, seen } = await rig.restart(
+      (dg) => (rec(dg, 'v1').v_len === 2 * LEN ? grown : rig.data),
+      (dg) => (rec(dg, 'v1').v_len === 2 * LEN ? 'grown' : (rec(dg, 'v1-01').pl_len as number) > LEN ? 'allocated' : 'old'),
+    )
+    return { writes, problems, seen }
   }
 
   it('rule 304: a crash at any device write of a grow imports the old length (plexes extended or not) or the new one, every plex identical, the new space zeros', async () => {
-    const whole = await run(undefined)
-    expect(whole.problems).toEqual([])
-    expect(whole.phase).toBe('grown')
-    const points = Math.min(whole.writes, 24)
-    const phases = new Set<string>()
     // spread over the run, and each of its last writes (the commit of the new length is among them)
-    const cuts = new Set([...Array.from({ length: points }, (_, i) => Math.floor((i * whole.writes) / points)), ...[1, 2, 3, 4, 5, 6].map((k) => whole.writes - k)])
-    for (const cut of [...cuts].filter((c) => c >= 0).sort((a, b) => a - b)) {
-      const r = await run(cut)
-      expect(r.problems, `cut after ${cut} of ${whole.writes} writes`).toEqual([])
-      phases.add(r.phase)
-    }
+    const { whole, seen } = await everyCut(run, 24, 6)
+    expect(whole).toBe('grown')
     // cuts land before the plexes' extension commits, and after it while the zeros are written (a
     // cut drops every write not flushed: the commit of the new length is the run's last flush)
-    expect([...phases].filter((x) => x !== 'grown').sort()).toEqual(['allocated', 'old'])
+    expect([...seen].filter((x) => x !== 'grown').sort()).toEqual(['allocated', 'old'])
   }, 60_000)
 })
 

@@ -1,7 +1,8 @@
+import { expect } from 'vitest'
 import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { memoryGroup, pattern } from './harness.ts'
+import { memoryGroup, pattern, plexImage } from './harness.ts'
 
 /** The volume the everyday-operation tests work on: 4 regions. */
 export const LEN = 4 * REGION_SECTORS
@@ -19,8 +20,9 @@ export async function startedMirror(opts: { log?: boolean; seed?: number } = {})
 
 /**
  * A crash rig: a group `cp` on three memory disks behind faulty devices with volatile caches on one
- * power rail, a started 2-way mirror `v1` on disk01 and disk02 holding a flushed pattern; `reopen`
- * imports the disks again as a restart would see them.
+ * power rail, a started 2-way mirror `v1` on disk01 and disk02. `cutDuring` writes and flushes the
+ * pattern `data`, then runs an operation with the power cut after `cut` device writes; `restart`
+ * imports the disks again as a restart would see them and checks what the operation left.
  */
 export async function crashRig(seed: number) {
   const mems = [1, 2, 3].map(() => createMemoryDevice(8 << 20))
@@ -34,11 +36,60 @@ export async function crashRig(seed: number) {
   return {
     dg,
     mems,
-    rail,
     data,
-    async reopen() {
+    /** Runs `op` on the flushed volume with the power cut after `cut` device writes (none when undefined); returns the device writes it made. */
+    async cutDuring(cut: number | undefined, op: (dg: DiskGroup) => Promise<unknown>): Promise<number> {
+      await dg.write('v1', 0, data)
+      await dg.flush('v1')
+      const base = rail.writes
+      if (cut !== undefined) rail.tripAfter(cut)
+      await op(dg).catch(() => {})
+      const writes = rail.writes - base
+      await dg.close().catch(() => {})
+      return writes
+    },
+    /**
+     * The restart: imports the disks, lets `inspect` look before anything runs, starts v1 and
+     * lets interrupted tasks finish; then lists what is wrong: v1 not reading `want(dg)` (from
+     * the imported group), a plex left unattached, a plex not ENABLED ACTIVE or not holding it.
+     */
+    async restart<T>(want: (dg: DiskGroup) => Buffer, inspect: (dg: DiskGroup) => T): Promise<{ problems: string[]; seen: T }> {
       const devices = mems.map((m) => m.reopen())
-      return { devices, dg: await DiskGroup.import({ devices, ...opts }) }
+      const again = await DiskGroup.import({ devices, ...opts })
+      const seen = inspect(again)
+      if (again.config().volumes[0]!.v_kstate === 'DISABLED') await again.start('v1')
+      for (const h of await again.resumeInterrupted()) await h.done.catch(() => {})
+      const problems: string[] = []
+      const bytes = want(again)
+      if (!(await again.read('v1', 0, bytes.length)).equals(bytes)) problems.push(`v1 does not read what it must (${bytes.length} bytes)`)
+      const loose = again.config().plexes.filter((p) => !p.pl_vol_rid).map((p) => p.pl_name)
+      if (loose.length) problems.push(`plexes left unattached: ${loose.join(', ')}`)
+      for (const p of again.config().plexes) {
+        if (p.pl_state !== 'ACTIVE' || p.pl_kstate !== 'ENABLED') problems.push(`${p.pl_name} is ${p.pl_kstate} ${p.pl_state} after the start`)
+        else if (!(await plexImage(again, devices, p.pl_name)).equals(bytes)) problems.push(`${p.pl_name} differs from the volume's data`)
+      }
+      await again.close()
+      return { problems, seen }
     },
   }
+}
+
+/**
+ * Runs `run` whole, then cut after each of up to `most` device writes spread over the whole run
+ * and after each of its `tail` last ones; expects no problem anywhere and returns what each cut
+ * run saw.
+ */
+export async function everyCut<T>(run: (cut: number | undefined) => Promise<{ writes: number; problems: string[]; seen: T }>, most = 24, tail = 0): Promise<{ whole: T; seen: Set<T> }> {
+  const whole = await run(undefined)
+  expect(whole.problems).toEqual([])
+  expect(whole.writes).toBeGreaterThan(4)
+  const points = Math.min(whole.writes, most)
+  const cuts = new Set([...Array.from({ length: points }, (_, i) => Math.floor((i * whole.writes) / points)), ...Array.from({ length: tail }, (_, k) => whole.writes - 1 - k)])
+  const seen = new Set<T>()
+  for (const cut of [...cuts].filter((c) => c >= 0).sort((a, b) => a - b)) {
+    const r = await run(cut)
+    expect(r.problems, `cut after ${cut} of ${whole.writes} writes`).toEqual([])
+    seen.add(r.seen)
+  }
+  return { whole: whole.seen, seen }
 }

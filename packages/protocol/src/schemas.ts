@@ -64,6 +64,8 @@ export const MirrorBody = z.strictObject({ disks: z.array(name).min(1).max(1000)
 export const GrowBody = z.strictObject({ len: positive.optional(), by: positive.optional(), disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** vxassist shrinkto LEN / shrinkby BY (sectors; exactly one); force shrinks a started volume. */
 export const ShrinkBody = z.strictObject({ len: positive.optional(), by: positive.optional(), force: z.boolean().optional(), ...dryRun })
+/** vxevac DISK [TODISK...]: the disks the plexes may move to (default: any holding no other plex of their volume). */
+export const EvacuateBody = z.strictObject({ to: z.array(name).min(1).max(1000).optional(), ...dryRun })
 export const UnmirrorBody = z.strictObject({ plex: name.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxvol init TYPE VOLUME [PLEX]: zero, active, or clean with the plex to keep. */
 export const VolInitBody = z.strictObject({ type: z.enum(['zero', 'active', 'clean']), plex: name.optional(), ...dryRun })

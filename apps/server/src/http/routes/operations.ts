@@ -8,7 +8,7 @@ function newLength(current: number, body: { len?: number | undefined; by?: numbe
   return body.len ?? current + sign * body.by!
 }
 
-/** The everyday operations of vxassist (engine ops/): add and remove a mirror, grow and shrink. */
+/** The everyday operations of vxassist and vxevac (engine ops/): add and remove a mirror, grow and shrink, evacuate a disk. */
 export const operationRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/mirror'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -34,5 +34,17 @@ export const operationRoutes = {
     const volume = ctx.params.volume!
     const len = newLength(dg.volumeSize(volume) / 512, ctx.body, -1)
     return tx(await dg.shrinkVolume(volume, len, { force: ctx.body.force ?? false, dryRun: ctx.body.dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/evacuate'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const disk = ctx.params.disk!
+    const to = ctx.body.to ? { to: ctx.body.to } : {}
+    if (ctx.body.dryRun) return tx(await dg.evacuateDisk(disk, { ...to, dryRun: true }))
+    // the task history names the first volume moved; its entry is the whole evacuation's outcome
+    const c = dg.config()
+    const dm = c.disks.find((d) => d.dm_name === disk)
+    const first = dm && c.subdisks.find((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid)
+    const volume = (first && c.plexes.find((p) => p.pl_rid === first.sd_plex_rid)?.pl_v_name) || disk
+    return untilTask(s, dg, 'evacuate', volume, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
   },
 } satisfies Partial<Handlers>

@@ -1,0 +1,118 @@
+import type { TxOptions, TxResult } from '../config/configStore.ts'
+import type { RecordChange } from '../events.ts'
+import { fail } from '../errors.ts'
+import type { GroupParts } from '../groupParts.ts'
+import { type MakeRecord, assertUnlocked, dissociatePlex, makeRecord, removeRecord } from '../recordOps.ts'
+import { isLogPlexRec } from '../records/plexState.ts'
+import type { DmRecord, PlRecord } from '../records/types.ts'
+import { Draft } from '../txn.ts'
+import { sectorsToBytes } from '../units.ts'
+import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+
+export interface EvacuateOptions extends TxOptions {
+  /** Move the subdisks to these disks only (vxevac's todisk). */
+  to?: string[]
+  /** Told the id of each copy's task as it starts. */
+  onTask?: (taskId: string) => void
+}
+
+/** One plex to move off the disk: its replacement's records and name. */
+interface Move {
+  volume: string
+  old: string
+  plex: string
+  records: MakeRecord[]
+  log: boolean
+}
+
+/**
+ * Plans, against `d`, a replacement for every plex with a subdisk on `dm`: a concat plex of the
+ * same length (for a log plex, a log subdisk of the same length) on disks other than `dm` that
+ * hold no other data plex of its volume. The draft takes the records as it plans, so two moves
+ * never take the same space.
+ */
+function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, to?: readonly string[]): Move[] {
+  if (to?.includes(dm.dm_name)) fail('VM_INVALID_PARAM', `disk ${dm.dm_name} is the one being evacuated`)
+  const taken = new Set<string>()
+  const moves: Move[] = []
+  const plexes = d.c.plexes.filter((pl) => pl.pl_vol_rid && d.sdsOf(pl).some((s) => s.sd_dm_rid === dm.dm_rid))
+  for (const pl of plexes) {
+    const v = d.volOf(pl)!
+    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${v.v_name} has plex ${pl.pl_name} on ${dm.dm_name} and is not started: start it to evacuate the disk (its plexes are copied live)`)
+    assertUnlocked(pl.pl_tutil[0], pl.pl_name)
+    if (pl.pl_layout !== 'CONCAT') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat plexes are evacuated here`)
+    const log = isLogPlexRec(d.c, pl)
+    const exclude = new Set<number>([dm.dm_rid])
+    for (const x of d.plexesOf(v)) if (x !== pl && !isLogPlexRec(d.c, x)) for (const sd of d.sdsOf(x)) exclude.add(sd.sd_dm_rid)
+    const pool = mirrorPool(d, v, usable, to, exclude)
+    const plex = nextFreeName(d, v.v_name, taken)
+    const records: MakeRecord[] = []
+    if (log) {
+      const len = d.sdsOf(pl).find((s) => s.sd_is_log)!.sd_len
+      const piece = takeSpace(d, pool, len, `the log of ${v.v_name}`)
+      if (piece.length !== 1) fail('VM_NO_SPACE', `no disk has ${len} contiguous free sectors for the log of ${v.v_name}`)
+      const sd = nextFreeName(d, piece[0]!.dm.dm_name, taken)
+      records.push({ type: 'sd', name: sd, disk: piece[0]!.dm.dm_name, offset: piece[0]!.offset, len }, { type: 'plex', name: plex, log_sd: sd })
+    } else {
+      const sd: string[] = []
+      for (const piece of takeSpace(d, pool, v.v_len, `moving plex ${pl.pl_name} off ${dm.dm_name}`)) {
+        const name = nextFreeName(d, piece.dm.dm_name, taken)
+        records.push({ type: 'sd', name, disk: piece.dm.dm_name, offset: piece.offset, len: piece.len })
+        sd.push(name)
+      }
+      records.push({ type: 'plex', name: plex, layout: 'CONCAT', sd })
+    }
+    for (const r of records) makeRecord(d, r)
+    moves.push({ volume: v.v_name, old: pl.pl_name, plex, records, log })
+  }
+  return moves
+}
+
+/**
+ * vxevac -g dg DISK [TODISK...]: moves every plex off the disk, each by a plex move that stays
+ * consistent (vxplex mv): a replacement plex is made and attached in one transaction (copied
+ * live as an `attach` task, a log plex enabled at once), then the old plex is dissociated and
+ * removed with its subdisks in another; only then the next plex. A crash leaves each plex either
+ * still on the disk (its replacement, if attached, STALE for the next start to copy) or moved. The
+ * volumes must be started. The dry run lists every record change and the bytes it would copy.
+ */
+export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOptions = {}): Promise<TxResult> {
+  p.store.assertOnline()
+  const cfg = p.store.current()
+  const dm = cfg.disks.find((x) => x.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk}`)
+  const usable = (x: DmRecord) => p.ioMap().device(x.dm_rid) !== undefined
+  const plan = new Draft(structuredClone(cfg))
+  const moves = planMoves(plan, dm, usable, opts.to)
+  const copyBytes = moves.filter((m) => !m.log).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
+  if (opts.dryRun) {
+    const r = await p.transact('dm.evac', (d) => {
+      for (const m of moves) {
+        for (const rec of m.records) makeRecord(d, rec)
+        const old = d.plex(m.old)
+        dissociatePlex(d, old)
+        removeRecord(d, old.pl_name, true)
+      }
+    }, { dryRun: true })
+    return { ...r, copyBytes }
+  }
+  const changes: RecordChange[] = []
+  let tid = cfg.tid
+  for (const m of moves) {
+    const attached = await p.plex.attach(m.volume, m.plex, {
+      ...(opts.onTask ? { onTask: opts.onTask } : {}),
+      operation: 'dm.evac',
+      make: (d) => {
+        for (const rec of m.records) makeRecord(d, rec)
+      },
+    })
+    const moved = await p.transact('dm.evac', (d) => {
+      const old: PlRecord = d.plex(m.old)
+      dissociatePlex(d, old)
+      removeRecord(d, old.pl_name, true)
+    }, {}, false, () => p.stale.drop(cfg.plexes.find((x) => x.pl_name === m.old)?.pl_rid ?? 0))
+    changes.push(...attached.changes, ...moved.changes)
+    tid = moved.tid
+  }
+  await p.stale.persist()
+  return { dryRun: false, tid, changes }
+}

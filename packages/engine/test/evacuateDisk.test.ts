@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import type { DiskGroup } from '../src/diskGroup.ts'
+import { expectCode, pattern, plexImage, rec } from './harness.ts'
+import { BYTES, LEN, crashRig, everyCut, startedMirror } from './opsHarness.ts'
+
+/** The names of the disks that hold a subdisk of `volume`. */
+function disksOfVolume(dg: DiskGroup, volume: string): string[] {
+  const c = dg.config()
+  const plexes = new Set(c.plexes.filter((p) => p.pl_v_name === volume && p.pl_vol_rid).map((p) => p.pl_rid))
+  return [...new Set(c.subdisks.filter((s) => plexes.has(s.sd_plex_rid)).map((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name))].sort()
+}
+
+describe('evacuateDisk (vxevac)', () => {
+  it('rule 306: moves every plex off the disk (a mirror\'s data plex, a concat, a DRL log plex) to disks holding no other plex of its volume; the data stays', async () => {
+    const { dg, devices, data } = await startedMirror({ log: true })
+    await dg.assistMake({ name: 'c1', len: LEN, disks: ['disk02'] })
+    const cdata = pattern(BYTES, 4)
+    await dg.write('c1', 0, cdata)
+    await dg.evacuateDisk('disk02')
+    const c = dg.config()
+    const onDisk02 = c.subdisks.filter((s) => s.sd_dm_rid === c.disks.find((d) => d.dm_name === 'disk02')!.dm_rid)
+    expect(onDisk02).toEqual([])
+    expect((await dg.read('v1', 0, BYTES)).equals(data)).toBe(true)
+    expect((await dg.read('c1', 0, BYTES)).equals(cdata)).toBe(true)
+    const v1 = c.plexes.filter((p) => p.pl_v_name === 'v1' && p.pl_vol_rid && p.pl_state !== 'LOG')
+    expect(v1.map((p) => [p.pl_kstate, p.pl_state])).toEqual([['ENABLED', 'ACTIVE'], ['ENABLED', 'ACTIVE']])
+    for (const p of v1) expect((await plexImage(dg, devices, p.pl_name)).equals(data), p.pl_name).toBe(true)
+    expect(disksOfVolume(dg, 'c1')).not.toContain('disk02')
+    expect(c.plexes.filter((p) => !p.pl_vol_rid)).toEqual([])
+  })
+
+  it('rule 306: the dry run lists the changes and the bytes it would copy, and changes nothing', async () => {
+    const { dg } = await startedMirror()
+    const before = dg.config()
+    const r = await dg.evacuateDisk('disk02', { dryRun: true })
+    expect(r).toMatchObject({ dryRun: true, copyBytes: BYTES })
+    expect(r.changes.filter((ch) => ch.op === 'delete').map((ch) => ch.name).sort()).toEqual(['disk02-01', 'v1-02'])
+    expect(dg.config()).toEqual(before)
+  })
+
+  it('rule 306: bad input gets a stable code and changes nothing', async () => {
+    const { dg } = await startedMirror()
+    let tid = dg.tid
+    await expectCode(dg.evacuateDisk('nodisk'), 'VM_NOT_FOUND')
+    await expectCode(dg.evacuateDisk('disk02', { to: ['disk02'] }), 'VM_INVALID_PARAM')
+    await expectCode(dg.evacuateDisk('disk02', { to: ['disk01'] }), 'VM_INVALID_PARAM')
+    await dg.makeSubdisk({ name: 'fill3', disk: 'disk03', len: (rec(dg, 'disk03').dm_pub_len as number) - 8 })
+    await expectCode(dg.evacuateDisk('disk02', { to: ['disk03'] }), 'VM_NO_SPACE')
+    expect(dg.tid).toBe(tid + 1)
+    await dg.stop('v1')
+    tid = dg.tid
+    await expectCode(dg.evacuateDisk('disk02'), 'VM_NOT_STARTED')
+    expect(dg.tid).toBe(tid)
+    expect(disksOfVolume(dg, 'v1')).toEqual(['disk01', 'disk02'])
+  })
+})
+
+describe('evacuateDisk crash points', () => {
+  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
+    const rig = await crashRig(17)
+    const writes = await rig.cutDuring(cut, (dg) => dg.evacuateDisk('disk02'))
+    const { problems, seen } = await rig.restart(() => rig.data, (dg) => disksOfVolume(dg, 'v1').join('+'))
+    return { writes, problems, seen }
+  }
+
+  it('rule 307: a crash at any device write of an evacuation imports consistent: the plex still on the disk (its replacement absent or attached) or moved, every plex an ACTIVE copy after the start', async () => {
+    const { whole, seen } = await everyCut(run)
+    expect(whole).toBe('disk01+disk03')
+    // before the replacement's commit (disk01+disk02) and with both plexes there (all three disks)
+    expect([...seen].sort()).toEqual(['disk01+disk02', 'disk01+disk02+disk03'])
+  }, 60_000)
+})
