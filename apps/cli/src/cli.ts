@@ -384,7 +384,7 @@ export function buildProgram(json = false): Command {
     }),
   )
 
-  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm, vxevac): replace, evacuate')
+  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm, vxevac): replace, evacuate, free')
   addEvacuateVerb<Globals>(disk, kit)
   disk
     .command('free')
