@@ -18,6 +18,15 @@ test('rule 296: a failed disk holding a started volume\'s only plex: the Overvie
     await expect(replace).toHaveAttribute('title', /only copy of strvol.*VM_LAST_PLEX/)
     await replace.click({ force: true })
     await expect(page.getByRole('dialog', { name: 'confirm Replace disk' })).toHaveCount(0)
+    // rule 298: at 1024 px the strip's counts wrap inside their part; the alert count and Needs
+    // attention stay together on its first line
+    await page.setViewportSize({ width: 1024, height: 768 })
+    const strip = (await page.getByTestId('health-strip').boundingBox())!
+    const needs = (await page.getByTestId('health-strip').getByRole('button', { name: 'Needs attention' }).boundingBox())!
+    const count = (await page.getByTestId('alert-count').boundingBox())!
+    expect(needs.y - strip.y).toBeLessThan(8)
+    expect(Math.abs(needs.y + needs.height / 2 - (count.y + count.height / 2))).toBeLessThan(2)
+    expect(needs.x + needs.width).toBeLessThanOrEqual(strip.x + strip.width)
     await shots(page, info, 'overview-only-copy')
     await plexa.select('dm', 'disk05')
     await expect(page.getByRole('toolbar', { name: 'actions' }).getByRole('button', { name: /^Replace disk disk05/ })).toHaveAttribute('aria-disabled', 'true')

@@ -36,7 +36,10 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   }, [open.length, bad])
   return (
     <div className="col-span-3">
-      <section aria-label="health" data-testid="health-strip" className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-line bg-panel px-3 py-1 text-xs">
+      {/* the groups' counts take the width there is and wrap inside it; the alert count and
+          Needs attention stay together at the right of the first line, at 1024 px too */}
+      <section aria-label="health" data-testid="health-strip" className="flex items-start gap-x-4 border-b border-line bg-panel px-3 py-1 text-xs">
+        <div className="flex min-w-0 flex-1 flex-wrap items-center gap-x-4 gap-y-1">
         {counts.map((c) => (
           <div key={c.dg} className="flex flex-wrap items-center gap-2" data-testid={`health-dg-${c.dg}`}>
             <strong>{c.dg}</strong>
@@ -54,10 +57,13 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
             <span>{c.runningTasks} task{c.runningTasks === 1 ? '' : 's'} running</span>
           </div>
         ))}
-        <span data-testid="alert-count" className={`ml-auto rounded px-1 ${open.length ? 'border font-semibold text-fg' : ''}`} style={open.length ? { background: stateFill(critical.length ? 'failed' : live ? 'stale' : 'ok'), borderColor: stateStroke(critical.length ? 'failed' : live ? 'stale' : 'ok') } : {}}>
+        </div>
+        <div className="flex shrink-0 items-center gap-2" data-testid="health-right">
+        <span data-testid="alert-count" className={`rounded px-1 ${open.length ? 'border font-semibold text-fg' : ''}`} style={open.length ? { background: stateFill(critical.length ? 'failed' : live ? 'stale' : 'ok'), borderColor: stateStroke(critical.length ? 'failed' : live ? 'stale' : 'ok') } : {}}>
           {open.length ? `${open.length} open alert${open.length > 1 ? 's' : ''}${resolved.size ? ` (${resolved.size} resolved)` : ''}` : 'no open alerts'}
         </span>
         <button className="rounded border border-line px-2" onClick={onOverview}>Needs attention</button>
+        </div>
       </section>
       {critical.slice(0, 3).map((a) => <CriticalBanner key={a.id} id={a.id} text={`${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`} />)}
       {critical.length > 3 && <p className="border-b border-line px-3 text-xs">and {critical.length - 3} more critical alerts (see Alerts)</p>}
