@@ -1,5 +1,18 @@
 // Fresh-eyes review 2: what the console hid or said wrong about failures (rules 294-296).
-import { expect, heal, shots, test } from './fixtures.ts'
+import type { Page, TestInfo } from '@playwright/test'
+import { expect, heal, setTheme, shots as fixtureShots, test } from './fixtures.ts'
+
+/** The fixture's screenshots (1024 and 1920 px, light and dark), and 1280 px too. */
+async function shots(page: Page, info: TestInfo, name: string) {
+  await fixtureShots(page, info, name)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  for (const dark of [false, true]) {
+    await setTheme(page, dark)
+    await page.screenshot({ path: info.outputPath(`${name}-1280-${dark ? 'dark' : 'light'}.png`) })
+  }
+  await setTheme(page, false)
+  await page.setViewportSize({ width: 1280, height: 720 })
+}
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 })
 
