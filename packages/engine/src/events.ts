@@ -19,7 +19,10 @@ export interface TaskProgress {
   kind: string
   volume: string
   phase: string
+  /** Bytes copied (or checked, for a verify): a region the task could not copy is not counted (rule 283). */
   doneBytes: number
+  /** Bytes of the regions it went through and could not copy (absent when none). */
+  failedBytes?: number
   totalBytes: number
   /** Bytes per second, moving average. */
   rate: number

@@ -219,6 +219,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     writePlex: (p, s, data) => plexIo.write(p, s, data),
     flushPlex,
     ioError,
+    copyReadFailed: (v, tried, failed, g) => resync.copyReadFailed(v, tried, failed, g),
     copyWriteFailed: (v, p, err, g) => resync.copyWriteFailed(v, p, err, g),
     report: warn,
   }

@@ -69,6 +69,8 @@ export const TaskProgress = z.object({
   volume: z.string(),
   phase: z.string(),
   doneBytes: z.number(),
+  /** Bytes of regions the task went through and could not copy (rule 283); absent when none. */
+  failedBytes: z.number().optional(),
   totalBytes: z.number(),
   rate: z.number(),
   etaSeconds: z.number().nullable(),

@@ -114,6 +114,8 @@ export class PlexOps {
       assertUnlocked(v.v_tutil[0], volume)
       if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
       if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
+      // an attach to a started volume copies into it: one copy per volume at a time (rule 282)
+      if (v.v_kstate === 'ENABLED') this.ctx.sync.tasks.assertNoCopy([v.v_name])
       // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
       // so a plex attached to it is EMPTY too, and the start enables them all without a copy
       const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))

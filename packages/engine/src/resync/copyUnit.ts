@@ -14,6 +14,12 @@ import { REGION_SECTORS, type SyncContext, type SyncItem, type SyncOptions, type
  */
 export const MAX_UNIT_REGIONS = 8
 
+/**
+ * Regions of one volume in a row whose every source failed to read after which a copy stops
+ * (rule 285): its good copies are failing as a whole (a failed disk), not a bad block here and there.
+ */
+export const UNREADABLE_STOP_REGIONS = 8
+
 /** A volume's runtime as the copy sees it: its region lock, read-writeback set and foreground I/O in flight. */
 export interface CopyRuntime {
   lock: RegionLock
@@ -44,6 +50,10 @@ export interface CopyUnit {
  */
 export class CopyState {
   readonly buffers = new UnitBuffers()
+  /** Per volume, regions in a row whose every source failed to read (rule 285). */
+  readonly unreadable = new Map<number, number>()
+  /** Volumes with no source left to read from: UNREADABLE_STOP_REGIONS regions in a row unreadable (rule 285). */
+  readonly sourceless = new Set<number>()
   private readonly writesSeen = new Map<RegionLock, number>()
 
   /**
@@ -151,6 +161,7 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
       const whole = await ctx.readPlex(src, unit.s, unit.n, data).then(() => true, () => false)
       if (whole) {
         unit.data = data
+        state.unreadable.set(v.v_rid, 0)
         return unit
       }
       for (let r = g + 1; r < g + unit.count; r++) rt.lock.unlockExclusive(r)
@@ -158,15 +169,25 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
       unit.n = regionSpan(v.v_len, g).n
     }
     const into = data.subarray(0, unit.n * SECTOR_SIZE)
+    const tried: PlRecord[] = []
+    const failed: PlRecord[] = []
     for (const cand of plan.sources) {
+      tried.push(cand)
       try {
         await ctx.readPlex(cand, unit.s, unit.n, into)
         unit.data = into
         break
       } catch (e) {
         ctx.ioError(v, cand, 'read', unit.s, unit.n, e)
+        failed.push(cand)
       }
     }
+    // a source that fails a read is charged as a foreground read's failure would be (rule 284):
+    // its lasterr, and a kernel detach when another current copy remains; never the targets
+    if (failed.length > 0) await ctx.copyReadFailed(v, tried, failed, g)
+    const inRow = unit.data ? 0 : (state.unreadable.get(v.v_rid) ?? 0) + 1
+    state.unreadable.set(v.v_rid, inRow)
+    if (inRow >= UNREADABLE_STOP_REGIONS) state.sourceless.add(v.v_rid)
     if (!unit.data) {
       buffers.give(data)
       report.failedRegions.push({ volume: v.v_name, region: g, plex: unit.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })

@@ -26,12 +26,21 @@ export async function runAttachCopy(ctx: SyncContext, v: VRecord, target: PlReco
   const n = Math.ceil(v.v_len / REGION_SECTORS)
   const entry = ctx.stale.expand(rid, n)
   const regions = [...entry.regions].filter((g) => g < n)
+  // an I/O error of the target's own (a write into it failed) makes it IOFAIL; a source that
+  // could not be read leaves it STALE: the error is the source's (rule 284)
+  let ownError = true
   try {
     if (regions.length > 0 || !o.quiet) {
       const handle = runSync(ctx, kind, v, regions.map((g) => ({ v, region: g })), { force: true, targetsOnly: [rid] })
       o.onTask?.(handle.id)
-      const report = await handle.done
-      if (report.failedRegions.length) throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
+      const report = await handle.done.catch((e: unknown) => {
+        if (isEngineError(e, 'VM_NOTSYNCED')) ownError = false
+        throw e
+      })
+      if (report.failedRegions.length) {
+        ownError = report.failedRegions.some((r) => r.reason === 'target write failed')
+        throw new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} regions of ${target.pl_name} could not be copied`)
+      }
     }
     return await enablePlex(ctx, rid, `${kind}.done`)
   } catch (e) {
@@ -41,7 +50,7 @@ export async function runAttachCopy(ctx: SyncContext, v: VRecord, target: PlReco
       pl.pl_tutil[0] = ''
       if (pl.pl_vol_rid) {
         pl.pl_kstate = 'DETACHED'
-        pl.pl_state = isEngineError(e, 'VM_ABORTED') ? 'STALE' : 'IOFAIL'
+        pl.pl_state = isEngineError(e, 'VM_ABORTED') || !ownError ? 'STALE' : 'IOFAIL'
         pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE
       }
     }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `plex ${target.pl_name} could not be marked failed after its ${kind} copy failed`, target.pl_name))

@@ -72,6 +72,8 @@ export interface SyncOptions {
   resumable?: InterruptedTask
   /** Plan items done before (a resumed task starts after them). */
   skip?: number
+  /** Every volume the copy covers, those it has nothing to copy of too (a disk resync's, rule 282). */
+  covers?: readonly string[]
 }
 
 /**
@@ -101,6 +103,8 @@ export interface SyncContext {
   flushPlex(p: PlRecord): Promise<void>
   /** Reports a failed plex read or write of the copy (an `io.error` event). */
   ioError(v: VRecord, p: PlRecord, op: 'read' | 'write', s: number, n: number, err: unknown): void
+  /** A copy's read failed on source plexes `failed` of those it `tried`: their I/O error like a foreground read's (rule 284). */
+  copyReadFailed(v: VRecord, tried: readonly PlRecord[], failed: readonly PlRecord[], g: number): Promise<void>
   /** A copy's write failed on a plex serving the volume: an I/O error of it like a foreground one (rule 76). */
   copyWriteFailed(v: VRecord, p: PlRecord, err: unknown, g: number): Promise<void>
   /** Reports a failure nobody awaits (an alert). */
@@ -122,7 +126,7 @@ export function regionSpan(len: number, g: number): { s: number; n: number } {
 export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: SyncItem[], o: SyncOptions): TaskHandle<SyncReport> {
   const total = work.reduce((s, w) => s + regionSpan(w.v.v_len, w.region).n, 0) * SECTOR_SIZE
   // registered on every volume it copies, so stopping any of them waits for it (rule 157)
-  const task = ctx.tasks.start(kind, v.v_name, total, work.map((w) => w.v.v_name))
+  const task = ctx.tasks.start(kind, v.v_name, total, [...work.map((w) => w.v.v_name), ...(o.covers ?? [])])
   if (o.throttle) task.setThrottle(o.throttle)
   const entry = o.resumable
   const done = (async (): Promise<SyncReport> => {
@@ -182,7 +186,13 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
             report.bytesCopied += cur.n * SECTOR_SIZE
             addPlexes(report.written!, cur.v.v_name, cur.targets)
           }
-          ctx.tasks.progress(task, cur.n * SECTOR_SIZE)
+          // a unit with copies to make that made none is not done (rule 283)
+          ctx.tasks.progress(task, cur.n * SECTOR_SIZE, !cur.copied && cur.targets.length > 0)
+          // nothing left to read from for any region still to copy: the copy stops here (rule 285)
+          if (state.sourceless.has(cur.v.v_rid) && work.slice(i + cur.count).every((w) => state.sourceless.has(w.v.v_rid))) {
+            const names = [...new Set(work.filter((w) => state.sourceless.has(w.v.v_rid)).map((w) => w.v.v_name))]
+            fail('VM_NOTSYNCED', `no readable source is left for ${names.join(', ')}: every good copy failed to read; the copy stopped`)
+          }
           sinceCheckpoint += cur.count
           // Checkpoint: copied data must be durable before the map (or the log) says it is done.
           // Stale maps every `every` regions; the kernel-log position of a resync that marks

@@ -168,7 +168,7 @@ export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: num
   const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk.name, force, mode: o.mode, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
   const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
   const scope = syncScope(ctx, plan.map((x) => x.volume), items)
-  const h = runSync(ctx, 'resync', first, items, { force, throttle: o.throttle, resumable, skip })
+  const h = runSync(ctx, 'resync', first, items, { force, throttle: o.throttle, resumable, skip, covers: plan.map((x) => x.volume.v_name) })
   const done = (async () => {
     const report = await afterResync(ctx, h.done, 'resync', scope, undefined, () => false)
     report.volumes = diskOutcome(ctx, plan, stopped)

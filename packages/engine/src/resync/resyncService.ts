@@ -1,5 +1,6 @@
 import type { KernelLog } from '../config/kernelLog.ts'
 import { fail } from '../errors.ts'
+import { reportAs } from '../failures.ts'
 import type { FailureDecision } from '../io/exceptionPolicy.ts'
 import { checkStarted } from '../io/volumeIo.ts'
 import { isLogPlexRec, isServing } from '../records/plexState.ts'
@@ -8,7 +9,7 @@ import type { DmRecord, PlRecord, VRecord } from '../records/types.ts'
 import { type TaskHandle, checkThrottle } from '../tasks/taskRegistry.ts'
 import { type PlexesByVolume, REGION_SECTORS, type SyncContext, type SyncReport, regionSpan } from './regionCopy.ts'
 import { type PlannedHandBack, planDiskResync, planEffects, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
-import { regionBytes } from './resyncPlan.ts'
+import { diskRegions, regionBytes } from './resyncPlan.ts'
 import { type VerifyReport, runVerify } from './verify.ts'
 
 /**
@@ -41,7 +42,7 @@ export interface ResyncContext {
   reviveConfigCopies(): Promise<void>
   /** The exception policy and the kernel detach (io/kernelDetach.ts). */
   failures: {
-    decide(v: VRecord, op: 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision
+    decide(v: VRecord, op: 'read' | 'write', targets: readonly PlRecord[], failed: ReadonlySet<number>): FailureDecision
     record(v: VRecord, failed: number[], decision: FailureDecision, regions: readonly number[]): Promise<void>
   }
   /** Reports a failed plex I/O (an `io.error` event). */
@@ -69,7 +70,14 @@ export class ResyncService {
   private checkVolume(volume: string, force: boolean): VRecord {
     this.ctx.assertOnline()
     this.checkForceAndBusy(force)
-    return checkStarted(this.ctx.vol(volume))
+    const v = checkStarted(this.ctx.vol(volume))
+    this.ctx.sync.tasks.assertNoCopy([v.v_name])
+    return v
+  }
+
+  /** Every volume with a data extent on disk `dmRid`: what a resync of the disk covers. */
+  private volumesOn(dmRid: number): string[] {
+    return [...new Set(diskRegions(this.ctx.sync.cfg(), dmRid, REGION_SECTORS).map((x) => x.volume.v_name))]
   }
 
   /**
@@ -90,6 +98,7 @@ export class ResyncService {
     const dm = this.ctx.sync.cfg().disks.find((d) => d.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk} in ${this.ctx.group()}`)
     // rule 158: NOTSYNCED in the seed's meaning (OFFLINE is about the group): nothing on it can be copied until it returns
     if (!this.ctx.hasDevice(dm.dm_rid)) fail('VM_NOTSYNCED', `disk ${disk} has no device: nothing on it can be resynchronised until it returns (import with it, or replace it)`)
+    this.ctx.sync.tasks.assertNoCopy(this.volumesOn(dm.dm_rid))
     return { dm, mode }
   }
 
@@ -169,13 +178,29 @@ export class ResyncService {
     const { klog } = this.ctx
     const out: Array<TaskHandle<SyncReport>> = []
     for (const t of [...(klog.tasks ?? [])]) {
-      const v = t.kind === 'resyncVolume' ? this.ctx.sync.cfg().volumes.find((x) => x.v_name === t.target) : undefined
+      const c = this.ctx.sync.cfg()
+      const v = t.kind === 'resyncVolume' ? c.volumes.find((x) => x.v_name === t.target) : undefined
       if (t.kind === 'resyncVolume' && v?.v_kstate !== 'ENABLED') continue
+      // another copy works on its volumes (rule 282): it stays recorded for the next resume
+      const dm = t.kind === 'resyncDisk' ? c.disks.find((d) => d.dm_name === t.target) : undefined
+      const covers = t.kind === 'resyncVolume' ? [t.target] : dm ? this.volumesOn(dm.dm_rid) : []
+      if (covers.some((x) => this.ctx.sync.tasks.runningOn(x))) continue
       klog.removeTask(t)
       const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
       out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, opts) : await this.resyncDisk(t.target, t.force, { ...opts, ...(t.mode ? { mode: t.mode } : {}) }))
     }
     return out
+  }
+
+  /**
+   * Rule 284: a copy's read that fails is an I/O error of its source like a foreground read's
+   * (the read policies: the source's lasterr, a kernel detach while another current copy remains),
+   * never of the plexes it was copying to.
+   */
+  async copyReadFailed(v: VRecord, tried: readonly PlRecord[], failed: readonly PlRecord[], g: number): Promise<void> {
+    const { failures } = this.ctx
+    const set = new Set(failed.map((p) => p.pl_rid))
+    await failures.record(v, [...set], failures.decide(v, 'read', tried, set), [g]).catch(reportAs(this.ctx.sync.report, 'VM_IO', `the read error of ${failed.map((p) => p.pl_name).join(', ')} in a copy of ${v.v_name} could not be recorded`, failed[0]?.pl_name))
   }
 
   /**

@@ -34,7 +34,10 @@ export class Task {
   /** Every volume the task works on (a disk resync spans several), `volume` first. */
   readonly volumes: readonly string[]
   phase = 'starting'
+  /** Bytes the task went through: copied, or failed (`failedBytes`); what its rate and ETA count. */
   doneBytes = 0
+  /** Bytes of the regions it went through and could not copy: not done (rule 283). */
+  failedBytes = 0
   totalBytes: number
   state: TaskState = 'running'
   rate = 0
@@ -166,8 +169,9 @@ export class Task {
   }
 
   /** Adds finished bytes; returns true when a progress event is due (at most every 250 ms). */
-  advance(bytes: number): boolean {
+  advance(bytes: number, failed = false): boolean {
     this.doneBytes += bytes
+    if (failed) this.failedBytes += bytes
     const pre = Math.min(bytes, this.precharged)
     this.precharged -= pre
     this.bucket.bytes -= bytes - pre
@@ -199,7 +203,9 @@ export class Task {
       kind: this.kind,
       volume: this.volume,
       phase: this.paused ? 'paused' : this.phase,
-      doneBytes: this.doneBytes,
+      // what was copied: a region it could not copy is not done, though the task is past it (rule 283)
+      doneBytes: this.doneBytes - this.failedBytes,
+      ...(this.failedBytes > 0 ? { failedBytes: this.failedBytes } : {}),
       totalBytes: this.totalBytes,
       rate: Math.round(this.rate),
       etaSeconds: this.rate > 0 ? Math.ceil(left / this.expectedRate()) : left === 0 ? 0 : null,

@@ -48,9 +48,9 @@ export class TaskRegistry {
     return task
   }
 
-  /** Counts `bytes` done; a progress event goes out when one is due. */
-  progress(task: Task, bytes: number): void {
-    if (task.advance(bytes)) this.emitProgress(task)
+  /** Counts `bytes` gone through (`failed`: not copied); a progress event goes out when one is due. */
+  progress(task: Task, bytes: number, failed = false): void {
+    if (task.advance(bytes, failed)) this.emitProgress(task)
   }
 
   /** Ends a task: its last progress, then `task.finished` with the error's code for a failure. */
@@ -72,6 +72,18 @@ export class TaskRegistry {
   /** Whether a running task of `kind` works on `volume`. */
   runningOn(volume: string, kind?: TaskKind): boolean {
     return [...this.tasks.values()].some((t) => t.volumes.includes(volume) && (kind === undefined || t.kind === kind))
+  }
+
+  /**
+   * Rule 282: one copy task per volume at a time (vxplex att, vxrecover and vxvol resync take the
+   * volume's utility lock; a second is refused as VxVM refuses a locked volume). Fails VM_BUSY when
+   * a running task other than a verify (which writes nothing) works on any of `volumes`.
+   */
+  assertNoCopy(volumes: readonly string[]): void {
+    const t = [...this.tasks.values()].find((x) => x.kind !== 'verify' && x.volumes.some((v) => volumes.includes(v)))
+    if (!t) return
+    const v = volumes.find((x) => t.volumes.includes(x))
+    fail('VM_BUSY', `volume ${v} has a running ${t.kind} task (${t.id}): one copy per volume at a time; wait for it to end or abort it`)
   }
 
   list(): TaskProgress[] {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import type { EngineEvent } from '../src/events.ts'
+import { REGION_SECTORS } from '../src/diskGroup.ts'
+import { expectCode, faultyMemoryGroup, pattern, publicRegion } from './harness.ts'
+
+const LEN = 8 * REGION_SECTORS
+const REGION = REGION_SECTORS * 512
+
+describe('a failed task counts only what it copied (rule 283)', () => {
+  it('283: a resync that cannot read 3 of 8 regions ends failed with doneBytes of the 5 it copied', async () => {
+    const { dg, faulty } = await faultyMemoryGroup(3, 32 << 20)
+    await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    await dg.detachPlex('v1-02')
+    await dg.write('v1', 0, pattern(LEN * 512, 1)) // every region stale on v1-02
+    const pub = publicRegion(dg, 'disk01')
+    const sd = dg.config().subdisks.find((s) => s.sd_pl_name === 'v1-01')!
+    // regions 2, 3 and 4 of v1-01 cannot be read
+    faulty[0]!.addFault({ ops: ['read'], range: { offset: pub.offset + sd.sd_dm_offset * 512 + 2 * REGION, length: 3 * REGION } })
+    const progress: Array<Extract<EngineEvent, { type: 'task.progress' }>> = []
+    dg.subscribe((e) => void (e.type === 'task.progress' && progress.push(e)))
+    const h = await dg.resyncVolume('v1', false)
+    await expectCode(h.done, 'VM_NOTSYNCED')
+    const last = progress.filter((e) => e.taskId === h.id).at(-1)!
+    expect([last.doneBytes, last.totalBytes]).toEqual([5 * REGION, 8 * REGION])
+    expect(last.failedBytes).toBe(3 * REGION)
+    await dg.close()
+  })
+})
