@@ -7,7 +7,7 @@ import { plexLoss } from './redundancy.ts'
 import { taskListText, taskProgress } from './progress.ts'
 import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
-import { addEvacuateVerb, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
+import { addEvacuateVerb, addLogVerbs, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -330,12 +330,13 @@ export function buildProgram(json = false): Command {
   }
   recordVerb(plex, 'det', 'POST /api/dgs/:dg/plexes/:plex/det', 'plex', 'detach a plex (it stays associated, STALE)', 'even if the volume is left without a complete plex')
   recordVerb(plex, 'dis', 'POST /api/dgs/:dg/plexes/:plex/dis', 'plex', 'dissociate a plex from its volume', 'even if the volume is left without a complete plex')
-  const vol = program.command('vol').description('volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink')
+  const vol = program.command('vol').description('volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink, addlog, rmlog')
   recordVerb(vol, 'start', 'POST /api/dgs/:dg/volumes/:volume/start', 'volume', 'start a volume (recovering it if needed)')
   recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
   const kit = { act, conn, groupName, out, changesText, historyMark, finishAttach, waitTask, finishedTask }
   addMirrorVerbs<Globals>(vol, kit)
   addResizeVerbs<Globals>(vol, kit)
+  addLogVerbs<Globals>(vol, kit)
   vol
     .command('init')
     .description('vxvol init: initialise a never-started (EMPTY) volume: zero (started, zeros written), active (started, nothing copied), clean PLEX (that plex CLEAN, the others STALE: the start copies it)')

@@ -75,6 +75,38 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
     )
 }
 
+/** Adds `plexa vol addlog` and `plexa vol rmlog` to the `vol` command. */
+export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
+  vol
+    .command('addlog')
+    .description('vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own')
+    .argument('<volume>')
+    .option('--disks <names>', 'comma-separated disks the log may go on')
+    .option('--dry-run', 'show what would be created')
+    .action(
+      k.act(async (cmd, volume) => {
+        const { g, c } = await k.conn(cmd)
+        const o = cmd.opts() as { disks?: string; dryRun?: boolean }
+        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/addlog', { dg: await k.groupName(c, g), volume: volume! }, { ...(o.disks ? { disks: o.disks.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        k.out(g, r, () => k.changesText(r))
+      }),
+    )
+  vol
+    .command('rmlog')
+    .description('vxassist remove log: remove a log plex of a volume (PLEX, or the newest) with its subdisk; without a log a crash means a full resync')
+    .argument('<volume>')
+    .argument('[plex]', 'the log plex to remove')
+    .option('--dry-run', 'show what would be removed')
+    .action(
+      k.act(async (cmd, volume, plex) => {
+        const { g, c } = await k.conn(cmd)
+        const o = cmd.opts() as { dryRun?: boolean }
+        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/rmlog', { dg: await k.groupName(c, g), volume: volume! }, { ...(plex ? { plex } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        k.out(g, r, () => k.changesText(r))
+      }),
+    )
+}
+
 /** Adds `plexa disk evacuate` to the `disk` command. */
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
   disk

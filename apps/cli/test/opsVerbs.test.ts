@@ -24,7 +24,7 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
 
   it('rules 300, 301, 303, 305, 306: plexa --help and vol --help list the verbs', async () => {
     // commander wraps the description: compare with the white space folded
-    expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink')
+    expect((await as(['--help'])).stdout.replace(/\s+/g, ' ')).toContain('vol volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink, addlog, rmlog')
     const vol = (await as(['vol', '--help'])).stdout
     expect(vol).toMatch(/^\s+mirror \[options\] <volume>/m)
     expect(vol).toMatch(/^\s+unmirror \[options\] <volume> \[plex\]/m)
@@ -89,5 +89,17 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     const self = await as(['--json', 'disk', 'evacuate', 'disk02', 'disk02'])
     expect(self.code).toBe(5)
     expect(JSON.parse(self.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+  })
+
+  it('rule 308: vol addlog adds a log plex, vol rmlog removes it; a volume without a mirror is refused with exit 5', async () => {
+    const add = await as(['--json', 'vol', 'addlog', 'mir'])
+    expect(add.code, add.stderr).toBe(0)
+    const made = JSON.parse(add.stdout).changes.find((c: { kind: string; op: string }) => c.kind === 'pl' && c.op === 'create').name as string
+    const rm = await as(['vol', 'rmlog', 'mir', made])
+    expect(rm.code, rm.stderr).toBe(0)
+    expect(rm.stdout).toContain(`delete pl ${made}`)
+    const cat = await as(['--json', 'vol', 'addlog', 'cat'])
+    expect(cat.code).toBe(5)
+    expect(JSON.parse(cat.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
   })
 })

@@ -330,6 +330,18 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, `${dg}/disks/disk02/evacuate`, { to: ['disk02'] }),
     failCode: 'VM_INVALID_PARAM',
   },
+  'POST /api/dgs/:dg/volumes/:volume/addlog': {
+    ok: (t) => post(t, `${dg}/volumes/mir/addlog`),
+    check: (_t, b) => void expect(b.changes.find((c: { kind: string; op: string }) => c.kind === 'pl' && c.op === 'create').after).toMatchObject({ pl_name: 'mir-04', pl_state: 'LOG', pl_kstate: 'ENABLED' }),
+    fail: (t) => post(t, `${dg}/volumes/cat/addlog`),
+    failCode: 'VM_INVALID_PARAM',
+  },
+  'POST /api/dgs/:dg/volumes/:volume/rmlog': {
+    ok: (t) => post(t, `${dg}/volumes/mir/rmlog`),
+    check: (_t, b) => void expect(b.changes.filter((c: { op: string }) => c.op === 'delete').map((c: { name: string }) => c.name).sort()).toEqual(['disk03-01', 'mir-03']),
+    fail: (t) => post(t, `${dg}/volumes/mir/rmlog`),
+    failCode: 'VM_NOT_FOUND',
+  },
   'GET /api/dgs/:dg/volumes/:volume/dirty': { ok: (t) => get(t, `${dg}/volumes/mir/dirty`), check: (_t, b) => void expect(b.regionSectors).toBe(1024), fail: (t) => get(t, `${dg}/volumes/nope/dirty`), failCode: 'VM_NOT_FOUND' },
   'GET /api/lab': { ok: (t) => get(t, '/api/lab'), check: (_t, b) => void expect(b.enabled).toBe(true), fail: (t) => call(t.url, 'GET', '/api/lab'), failCode: 'VM_UNAUTHORIZED' },
   'POST /api/lab/dgs/:dg/disks/:disk/fail': { ok: (t) => post(t, '/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' }), check: (_t, b) => void expect(b.disks).toEqual([{ dg: 'tdg', disk: 'disk02', failed: 'write', latencyMs: 0, failedAt: expect.any(Number) }]), fail: (t) => post(t, '/api/lab/dgs/tdg/disks/disk09/fail', { mode: 'write' }), failCode: 'VM_NOT_FOUND' },

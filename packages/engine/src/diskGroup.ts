@@ -19,6 +19,7 @@ import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
 import { type GrowOptions, growVolume } from './ops/growVolume.ts'
 import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
 import { type EvacuateOptions, evacuateDisk } from './ops/evacuateDisk.ts'
+import { type AddLogOptions, addLog, removeLog } from './ops/volumeLog.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
@@ -49,6 +50,7 @@ export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
 export type { GrowOptions } from './ops/growVolume.ts'
 export type { ShrinkOptions } from './ops/shrinkVolume.ts'
 export type { EvacuateOptions } from './ops/evacuateDisk.ts'
+export type { AddLogOptions } from './ops/volumeLog.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
 export interface GroupSnapshot {
@@ -292,6 +294,14 @@ export class DiskGroup {
   /** vxassist growto (growby: `len` + the volume's length): every data plex extended, the new space zeroed as a `grow` task, then the length (ops/growVolume.ts). */
   async growVolume(volume: string, len: number, opts: GrowOptions = {}): Promise<TxResult> {
     return growVolume(this.p, volume, len, opts)
+  }
+  /** vxassist addlog: a DRL log plex of its own, attached in one transaction (ops/volumeLog.ts). */
+  async addLog(volume: string, opts: AddLogOptions = {}): Promise<TxResult> {
+    return addLog(this.p, volume, opts)
+  }
+  /** vxassist remove log: a log plex (`plex`, or the newest) dissociated and removed with its subdisk (ops/volumeLog.ts). */
+  async removeLog(volume: string, plex?: string, opts: TxOptions = {}): Promise<TxResult> {
+    return removeLog(this.p, volume, plex, opts)
   }
   /** vxassist shrinkto (shrinkby: the volume's length - `len`): one transaction cuts the plexes and the length; a started volume only with `force` (ops/shrinkVolume.ts). */
   async shrinkVolume(volume: string, len: number, opts: ShrinkOptions = {}): Promise<TxResult> {

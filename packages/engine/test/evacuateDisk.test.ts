@@ -27,6 +27,14 @@ describe('evacuateDisk (vxevac)', () => {
     for (const p of v1) expect((await plexImage(dg, devices, p.pl_name)).equals(data), p.pl_name).toBe(true)
     expect(disksOfVolume(dg, 'c1')).not.toContain('disk02')
     expect(c.plexes.filter((p) => !p.pl_vol_rid)).toEqual([])
+    // then the disk of v1's DRL log: the moved log is v1's DRL, a write marks its region
+    await dg.evacuateDisk('disk03')
+    expect(dg.config().subdisks.filter((s) => s.sd_dm_rid === rec(dg, 'disk03').dm_rid)).toEqual([])
+    expect(dg.config().plexes.find((p) => p.pl_v_name === 'v1' && p.pl_state === 'LOG')).toMatchObject({ pl_kstate: 'ENABLED' })
+    expect((await dg.read('v1', 0, BYTES)).equals(data)).toBe(true)
+    await dg.cleanDirtyRegions('v1')
+    await dg.write('v1', 0, Buffer.alloc(4096, 1))
+    expect(dg.dirtyRegions('v1').regions).toEqual([0])
   })
 
   it('rule 306: the dry run lists the changes and the bytes it would copy, and changes nothing', async () => {

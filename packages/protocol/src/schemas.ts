@@ -66,6 +66,10 @@ export const GrowBody = z.strictObject({ len: positive.optional(), by: positive.
 export const ShrinkBody = z.strictObject({ len: positive.optional(), by: positive.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxevac DISK [TODISK...]: the disks the plexes may move to (default: any holding no other plex of their volume). */
 export const EvacuateBody = z.strictObject({ to: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** vxassist addlog VOL [disks...]: the disks the log may go on. */
+export const AddLogBody = z.strictObject({ disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** vxassist remove log VOL: the log plex (default: the newest). */
+export const RemoveLogBody = z.strictObject({ plex: name.optional(), ...dryRun })
 export const UnmirrorBody = z.strictObject({ plex: name.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxvol init TYPE VOLUME [PLEX]: zero, active, or clean with the plex to keep. */
 export const VolInitBody = z.strictObject({ type: z.enum(['zero', 'active', 'clean']), plex: name.optional(), ...dryRun })

@@ -8,6 +8,7 @@ import type { DmRecord, PlRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes } from '../units.ts'
 import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+import { linkLog } from './volumeLog.ts'
 
 export interface EvacuateOptions extends TxOptions {
   /** Move the subdisks to these disks only (vxevac's todisk). */
@@ -103,6 +104,7 @@ export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOp
       operation: 'dm.evac',
       make: (d) => {
         for (const rec of m.records) makeRecord(d, rec)
+        if (m.log) linkLog(d, m.plex)
       },
     })
     const moved = await p.transact('dm.evac', (d) => {

@@ -8,7 +8,7 @@ function newLength(current: number, body: { len?: number | undefined; by?: numbe
   return body.len ?? current + sign * body.by!
 }
 
-/** The everyday operations of vxassist and vxevac (engine ops/): add and remove a mirror, grow and shrink, evacuate a disk. */
+/** The everyday operations of vxassist and vxevac (engine ops/): add and remove a mirror or a log, grow and shrink, evacuate a disk. */
 export const operationRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/mirror'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -46,5 +46,12 @@ export const operationRoutes = {
     const first = dm && c.subdisks.find((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid)
     const volume = (first && c.plexes.find((p) => p.pl_rid === first.sd_plex_rid)?.pl_v_name) || disk
     return untilTask(s, dg, 'evacuate', volume, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/addlog'(s, ctx) {
+    const { disks, dryRun } = ctx.body
+    return tx(await dgOf(s, ctx).addLog(ctx.params.volume!, { ...(disks ? { disks } : {}), dryRun: dryRun ?? false }))
+  },
+  async 'POST /api/dgs/:dg/volumes/:volume/rmlog'(s, ctx) {
+    return tx(await dgOf(s, ctx).removeLog(ctx.params.volume!, ctx.body.plex, { dryRun: ctx.body.dryRun ?? false }))
   },
 } satisfies Partial<Handlers>
