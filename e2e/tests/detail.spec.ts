@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from '@playwright/test'
-import { type Api, expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { type Api, expect, heal, seriousViolations, setTheme, test } from './fixtures.ts'
 
 // axe-core passes in both themes in every test: slow on a machine busy with other runs
 test.describe.configure({ mode: 'serial', timeout: 180_000 })
@@ -11,22 +11,6 @@ test.describe.configure({ mode: 'serial', timeout: 180_000 })
 interface Sd { sd_name: string; sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number; sd_is_log: boolean; sd_len: number }
 const config = async (api: Api) => (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number; dm_diskid: string }>; subdisks: Sd[] }
 const box = async (l: Locator) => (await l.boundingBox())!
-
-/** Back to the demo as it starts: no load, no failed disk, every plex ACTIVE, no open alert. */
-async function heal(api: Api) {
-  const lab = (await api.call('GET', '/api/lab')).body as { loads: Array<{ volume: string; running: boolean }>; disks: Array<{ disk: string; failed: string }> }
-  for (const l of lab.loads) if (l.running) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: l.volume })
-  for (const d of lab.disks) if (d.failed !== 'none') await api.call('POST', `/api/lab/dgs/demodg/disks/${d.disk}/restore`)
-  const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string; pl_kstate: string }>
-  for (const p of plexes) if (p.pl_v_name && p.pl_kstate === 'DETACHED' && p.pl_state !== 'IOFAIL') await api.call('POST', `/api/dgs/demodg/plexes/${p.pl_name}/att`, { volume: p.pl_v_name })
-  for (const v of ['mirvol', 'msvol']) {
-    const now = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as typeof plexes
-    if (now.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) await api.call('POST', `/api/dgs/demodg/volumes/${v}/resync`, { force: false })
-  }
-  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
-  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.plexes as typeof plexes).filter((p) => p.pl_v_name && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG').length, { timeout: 30_000 }).toBe(0)
-  for (const a of (await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; acked?: unknown }>) if (!a.acked) await api.call('POST', `/api/alerts/${a.id}/ack`)
-}
 
 /** axe-core clean (serious, critical) in both themes, the page left light. */
 async function axeBothThemes(page: Page, what: string) {

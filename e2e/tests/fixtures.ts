@@ -88,6 +88,10 @@ export async function heal(api: Api) {
   // a running task runs to its end (an aborted forced resync would leave its volume NEEDSYNC)
   for (const t of (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>) await api.call('POST', `/api/tasks/${t.taskId}/throttle`, { bytesPerSecond: 0 })
   await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+  // a plex detached by hand goes back (a kernel-detached IOFAIL one comes back with its volume's resync)
+  const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string; pl_kstate: string }>
+  for (const p of plexes) if (p.pl_v_name && p.pl_kstate === 'DETACHED' && p.pl_state !== 'IOFAIL') await api.call('POST', `/api/dgs/demodg/plexes/${p.pl_name}/att`, { volume: p.pl_v_name })
+  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
   for (const v of ['mirvol', 'msvol']) {
     const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { plexes: Array<{ pl_v_name: string; pl_state: string }>; volumes: Array<{ v_name: string; v_state: string }> }
     if (c.volumes.some((x) => x.v_name === v && x.v_state !== 'ACTIVE') || c.plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
