@@ -175,7 +175,9 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         prepare: (i) => prepareUnit(ctx, work, i, o, report, state, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
         apply: async (cur) => {
           cur.copied = await finishUnit(ctx, cur, report)
-          if (o.rwback) for (let r = cur.g; r < cur.g + cur.count; r++) cur.rt.rwback?.delete(r)
+          // a region copied to every copy needs no read-writeback any more (a forced disk resync's
+          // volumes too, rule 286: one copy per volume at a time, rule 282, so the set is this copy's)
+          if (o.rwback || (o.force && !o.targetsOnly && !o.among)) for (let r = cur.g; r < cur.g + cur.count; r++) cur.rt.rwback?.delete(r)
         },
         release: (cur) => releaseUnit(cur, state.buffers),
         size: (cur) => cur.count,

@@ -160,17 +160,46 @@ async function readWritebackStopped(ctx: SyncContext, v: VRecord, e: unknown): P
  * volume has stale copies on it (rules 157-159); forced, only in 'strict' mode (item 67), where a
  * region without a good copy counts too.
  */
-export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: number }, force: boolean, o: { mode: 'strict' | 'faithful'; throttle: number; skip: number }): TaskHandle<SyncReport> {
+export async function startDiskResync(ctx: SyncContext, disk: { name: string; rid: number }, force: boolean, o: { mode: 'strict' | 'faithful'; throttle: number; skip: number }): Promise<TaskHandle<SyncReport>> {
   const { plan, work, onDisk, stopped } = planDiskResync(ctx, disk.rid, force)
   const first = plan[0]?.volume ?? stopped[0]?.v ?? ctx.cfg().volumes[0]
   if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [], volumes: [] }) }
   const skip = force ? Math.min(o.skip, work.length) : 0
+  // forced, it is a read-writeback of every volume it copies, as a forced volume resync is
+  // (rule 286): SYNC while it runs, NEEDSYNC if it ends unfinished, ACTIVE when done. Its regions
+  // go in disk order, so v_rwback_offset stays at the first region it copies of the volume (an
+  // unforced resync after an abort copies from there: more than needed, never less)
+  const rw = force ? readWritebacks(ctx, work.slice(skip)) : []
+  if (rw.length > 0) {
+    await ctx.transact('v.resync', (d) => {
+      for (const { v, from } of rw) {
+        const x = d.vol(v.v_name)
+        x.v_state = 'SYNC'
+        x.v_tflag |= V_TFLAG.RWBACK
+        x.v_rwback_offset = Math.min(x.v_len, from * REGION_SECTORS)
+      }
+    })
+    for (const { v, regions } of rw) ctx.runtime(v).rwback = RegionSet.fromRanges(regions.map((g) => [g, 1] as const))
+  }
   const resumable: InterruptedTask = { kind: 'resyncDisk', target: disk.name, force, mode: o.mode, done: skip, ...(o.throttle ? { throttle: o.throttle } : {}) }
   const items = work.slice(skip).map((x) => ({ v: x.volume, region: x.region }))
   const scope = syncScope(ctx, plan.map((x) => x.volume), items)
   const h = runSync(ctx, 'resync', first, items, { force, throttle: o.throttle, resumable, skip, covers: plan.map((x) => x.volume.v_name) })
+  const finish = async () => {
+    await ctx.transact('v.resync.done', (d) => {
+      for (const { v } of rw) {
+        const x = d.c.volumes.find((y) => y.v_rid === v.v_rid)
+        if (x && x.v_state === 'SYNC') endReadWriteback(x)
+      }
+    })
+    for (const { v } of rw) ctx.runtime(v).rwback = undefined
+  }
+  const stoppedEarly = async (e: unknown): Promise<never> => {
+    for (const { v } of rw) await readWritebackStopped(ctx, v, e).catch(() => {})
+    throw e
+  }
   const done = (async () => {
-    const report = await afterResync(ctx, h.done, 'resync', scope, undefined, () => false)
+    const report = await afterResync(ctx, h.done, 'resync', scope, rw.length > 0 ? finish : undefined, () => false).catch(stoppedEarly)
     report.volumes = diskOutcome(ctx, plan, stopped)
     const checked = !force || o.mode === 'strict' // AIX makes no final check after a forced resync
     const left = plan.some(onDisk) || report.volumes.some((x) => !x.synced) || (force && report.failedRegions.length > 0)
@@ -181,6 +210,21 @@ export function startDiskResync(ctx: SyncContext, disk: { name: string; rid: num
     return report
   })()
   return { id: h.id, done }
+}
+
+/**
+ * The volumes a forced disk resync reads back and writes to every other copy: each started volume
+ * it copies regions of, with the first of them (by volume offset) and all of them.
+ */
+function readWritebacks(ctx: SyncContext, work: readonly DiskRegion[]): Array<{ v: VRecord; from: number; regions: number[] }> {
+  const by = new Map<number, { v: VRecord; from: number; regions: number[] }>()
+  for (const x of work) {
+    const e = by.get(x.volume.v_rid) ?? { v: x.volume, from: x.region, regions: [] }
+    e.from = Math.min(e.from, x.region)
+    e.regions.push(x.region)
+    by.set(x.volume.v_rid, e)
+  }
+  return [...by.values()]
 }
 
 /** Copies plex `source` over every other plex of `v` for `regions`, then hands back what it made current. */

@@ -130,7 +130,7 @@ export class ResyncService {
     const throttle = checkThrottle(opts.throttle)
     const { dm, mode } = (await this.revived()) ? this.checkDisk(disk, force, opts.mode, false) : checked
     this.clearLogPlexes(dm.dm_rid)
-    return startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
+    return await startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
   }
 
   /**
