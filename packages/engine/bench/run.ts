@@ -172,10 +172,14 @@ async function drlWriteCost(dir: string) {
 const turn = () => new Promise<void>((r) => setImmediate(r))
 
 async function latencyDuringResync(dir: string) {
-  const dg = await group(dir, 'lat', 2, 512 * MiB + 64 * MiB)
-  await dg.assistMake({ init: 'none', name: 'm', len: (512 * MiB) / 512, layout: 'mirror' })
+  // 2 GiB: a resync at half its unthrottled rate (400 MiB/s on a quiet machine) runs longer than a
+  // window of ADAPTIVE_S seconds, so the adaptive line measures one controller settled, not one
+  // started afresh (unlimited, then halving) each time a 512 MiB resync ended, three times a window
+  const total = 2 * GiB
+  const dg = await group(dir, 'lat', 2, total + 64 * MiB)
+  await dg.assistMake({ init: 'none', name: 'm', len: total / 512, layout: 'mirror' })
   await dg.start('m')
-  await fill(dg, 'm', 512 * MiB)
+  await fill(dg, 'm', total)
   const p99 = async (count: number) => {
     const rnd = createRandom(count)
     const buf = Buffer.alloc(4096, 2)
@@ -185,7 +189,7 @@ async function latencyDuringResync(dir: string) {
       // loop of writes that never yields would starve every timer and I/O callback, a copy's too)
       await turn()
       const t0 = process.hrtime.bigint()
-      await dg.write('m', rnd.int(0, (512 * MiB) / 4096 - 1) * 4096, buf)
+      await dg.write('m', rnd.int(0, total / 4096 - 1) * 4096, buf)
       lat.push(Number(process.hrtime.bigint() - t0) / 1e6)
     }
     lat.sort((a, b) => a - b)
@@ -208,7 +212,6 @@ async function latencyDuringResync(dir: string) {
   // every 100 ms, so it needs seconds to settle), the resync started again whenever it finishes;
   // its rate is the bytes it moved in the window. The target asked of the adaptive mode is the
   // bound the line is held to: 1.5 times the idle p99 measured just before.
-  const total = 512 * MiB
   /** p99 (ms) and count of the foreground writes of a window of ADAPTIVE_S s; `between` runs after each. */
   const window = async (between: () => Promise<void> = async () => {}) => {
     const t0 = process.hrtime.bigint()
@@ -225,11 +228,18 @@ async function latencyDuringResync(dir: string) {
     lat.sort((a, b) => a - b)
     return { lat: lat[Math.floor(lat.length * 0.99)] ?? 0, writes: lat.length, s: seconds(t0) }
   }
-  const during = async (mode: 'none' | 'adaptive', target: number) => {
+  /**
+   * The foreground window beside a resync unthrottled (`none`), adaptive with `target` as its
+   * latency, or at a fixed rate of `target` bytes per second; also the adaptive limit the task held
+   * at each quarter second (MiB/s, 0 = unlimited).
+   */
+  const during = async (mode: 'none' | 'adaptive' | 'fixed', target: number) => {
     let moved = 0
+    const limits: number[] = []
     const startResync = async () => {
       const t = await dg.resyncVolume('m', true)
       if (mode === 'adaptive') dg.throttleTask(t.id, { adaptive: { latencyMs: target } })
+      if (mode === 'fixed') dg.throttleTask(t.id, target)
       void t.done.catch((e: { code?: string }) => {
         if (e.code !== 'VM_ABORTED') console.error(`resync ended ${e.code}`)
       })
@@ -237,9 +247,12 @@ async function latencyDuringResync(dir: string) {
     }
     const running = (id: string) => dg.listTasks().find((t) => t.taskId === id)
     let h = await startResync()
+    const t0 = process.hrtime.bigint()
     const w = await window(async () => {
       // the task leaves the list as it ends, before its promise settles
-      if (running(h.id)) return
+      const now = running(h.id)
+      if (mode === 'adaptive' && now && seconds(t0) >= limits.length / 4) limits.push(Math.round(now.throttle / MiB))
+      if (now) return
       await h.done
       moved += total
       h = await startResync()
@@ -247,7 +260,7 @@ async function latencyDuringResync(dir: string) {
     const task = running(h.id)
     if (task) dg.abortTask(h.id)
     await h.done.catch(() => {})
-    return { ...w, rate: (moved + (task ? task.doneBytes : total)) / MiB / w.s }
+    return { ...w, rate: (moved + (task ? task.doneBytes : total)) / MiB / w.s, limits }
   }
   // The machine's bound: the same foreground writes beside a copy that is not the engine's (a
   // child process copying 4 MiB blocks between two files of its own) at half the rate the
@@ -255,10 +268,11 @@ async function latencyDuringResync(dir: string) {
   // controller meets both targets of the adaptive line on this machine.
   const copySrc = join(dir, 'copy-src.img')
   const copyDst = join(dir, 'copy-dst.img')
-  await writeFile(copySrc, total, createRandom(5).bytes(4 * MiB))
-  await writeFile(copyDst, total, Buffer.alloc(4 * MiB))
+  const copyBytes = 512 * MiB
+  await writeFile(copySrc, copyBytes, createRandom(5).bytes(4 * MiB))
+  await writeFile(copyDst, copyBytes, Buffer.alloc(4 * MiB))
   const beside = async (bytesPerSecond: number) => {
-    const copy = await startPacedCopy(copySrc, copyDst, total, bytesPerSecond)
+    const copy = await startPacedCopy(copySrc, copyDst, copyBytes, bytesPerSecond)
     const w = await window()
     return { ...w, rate: await copy.stop() }
   }
@@ -269,6 +283,8 @@ async function latencyDuringResync(dir: string) {
   const rateFull: number[] = []
   const bound: number[] = []
   const boundIdle: number[] = []
+  const fixedHalf: number[] = []
+  const rateFixedHalf: number[] = []
   for (let i = 0; i < ROUNDS; i++) {
     const load = loadavg()[0]!.toFixed(2)
     const base = await p99(3000)
@@ -279,15 +295,21 @@ async function latencyDuringResync(dir: string) {
     unthrottled.push(u.lat)
     rateAdaptive.push(a.rate)
     rateFull.push(u.rate)
+    // the engine's own copy at a fixed half of that rate: what the adaptive mode could hold at
+    // 0.5 of the unthrottled rate if it found the rate at once (its controller aside)
+    const f = await during('fixed', (u.rate * MiB) / 2)
+    fixedHalf.push(f.lat)
+    rateFixedHalf.push(f.rate)
     const base2 = await p99(3000)
     const c = await beside((u.rate * MiB) / 2)
     bound.push(c.lat)
     boundIdle.push(base2)
-    console.error(`adaptive round ${i} (load ${load}): idle p99 ${base.toFixed(3)} ms; adaptive p99 ${a.lat.toFixed(3)} ms at ${a.rate.toFixed(0)} MiB/s (${a.writes} writes); unthrottled p99 ${u.lat.toFixed(3)} ms at ${u.rate.toFixed(0)} MiB/s (${u.writes} writes); idle p99 ${base2.toFixed(3)} ms, beside a system copy at ${c.rate.toFixed(0)} MiB/s ${c.lat.toFixed(3)} ms (${(c.lat / base2).toFixed(2)}x)`)
+    console.error(`adaptive round ${i} (load ${load}): idle p99 ${base.toFixed(3)} ms; adaptive p99 ${a.lat.toFixed(3)} ms at ${a.rate.toFixed(0)} MiB/s (${a.writes} writes); unthrottled p99 ${u.lat.toFixed(3)} ms at ${u.rate.toFixed(0)} MiB/s (${u.writes} writes); fixed at half: p99 ${f.lat.toFixed(3)} ms at ${f.rate.toFixed(0)} MiB/s; adaptive limit MiB/s every 0.25 s (0 = unlimited): ${a.limits.join(' ')}; idle p99 ${base2.toFixed(3)} ms, beside a system copy at ${c.rate.toFixed(0)} MiB/s ${c.lat.toFixed(3)} ms (${(c.lat / base2).toFixed(2)}x)`)
   }
   emit(line('write.4KiB.p99_latency.during_adaptive_resync', median(adaptive), 'ms', `idle volume (no resync); the adaptive target is ${ADAPTIVE_BOUND}x that idle p99; target ratio <= ${ADAPTIVE_BOUND}`, median(idle2), false))
   emit(line('write.4KiB.p99_latency.during_unthrottled_resync', median(unthrottled), 'ms', 'idle volume (no resync)', median(idle2), false))
   emit(line('resync.rate.adaptive_during_writes', median(rateAdaptive), 'MiB/s', `the same resync unthrottled, same foreground writes, ${ADAPTIVE_S} s each; target ratio >= 0.5`, median(rateFull)))
+  emit(line('write.4KiB.p99_latency.during_resync_fixed_at_half_rate', median(fixedHalf), 'ms', `idle volume; the engine's bound for the adaptive line: the same resync at a fixed rate of half its unthrottled rate of the same round (it moved ${median(rateFixedHalf).toFixed(0)} MiB/s), ${ADAPTIVE_S} s; above ${ADAPTIVE_BOUND} no controller holds both adaptive targets with this copy`, median(idle2), false))
   emit(line('write.4KiB.p99_latency.beside_system_copy_at_half_rate', median(bound), 'ms', `idle volume; the machine's bound for the adaptive line: a child process copies 4 MiB blocks between two other files at half the unthrottled resync's rate of the same round, ${ADAPTIVE_S} s; above ${ADAPTIVE_BOUND} no resync meets both adaptive targets here`, median(boundIdle), false))
   await dg.stop('m').catch(() => {})
   await dg.close()

@@ -206,6 +206,19 @@ describe('adaptive copy rate after a burst of slow writes it did not cause (rule
   })
 })
 
+describe('adaptive copy rate after an unlimited epoch within the target (rule 207)', () => {
+  it('an unlimited epoch above the target makes the rate that held worth less than what it moved, so the limit is not lifted again at once', () => {
+    const { slice } = pace(1, MiB)
+    // the foreground idle enough: unlimited, the copy moved 1000 MiB/s within the target
+    expect(slice(100 * MiB, writes(PACE_SAMPLES, 0.5))).toBe(0)
+    // then it moves 300 MiB/s unlimited and the foreground is above the target: halved
+    expect(slice(30 * MiB, writes(PACE_SAMPLES, 3))).toBe(150 * MiB)
+    // within at 150: back to the rate that held, which is now below what the slow epoch moved
+    // (with 1000 MiB/s it went to 1000, over twice what the copy moves: lifted, unlimited again)
+    expect(slice(15 * MiB, writes(PACE_SAMPLES, 0.5))).toBe(300 * MiB * PACE_GOOD_DECAY)
+  })
+})
+
 describe('throttle per time slice (rule 162)', () => {
   it('a throttled task held back for a while does not catch up in a burst: at most one slice of bytes passes before it waits', async () => {
     const clock = createManualClock(0)

@@ -11,7 +11,8 @@
  * target at: an epoch within below it goes back to it at once (after a burst of slow writes the
  * copy did not cause, another tenant's or a preempted thread's, the rate is back in one epoch,
  * not PACE_STEP_UP at a time from the floor), and an epoch above the target at it or above makes
- * it worth PACE_GOOD_DECAY less (what held may no longer). A foreground write that has waited longer than the
+ * it worth PACE_GOOD_DECAY less (what held may no longer); one above it unlimited makes it worth
+ * PACE_GOOD_DECAY of what that epoch moved, if less. A foreground write that has waited longer than the
  * target ends the epoch at once, so a copy that starves it slows down without delay. Time comes
  * from `now`, so the controller is tested with a fake clock.
  */
@@ -102,8 +103,12 @@ export class AdaptivePace {
     if (scale < 1) {
       const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
       // the rate that held no longer does at that rate: it is worth less (a slower rate still
-      // above the target says nothing of it: the foreground is slow for another reason)
-      if (from >= this.good) this.good *= PACE_GOOD_DECAY
+      // above the target says nothing of it: the foreground is slow for another reason). An
+      // unlimited epoch ran above any limit: what held is now worth less than what it moved, or
+      // going back to it would lift the limit again (above twice what the copy moves) and the
+      // copy would starve the foreground in every other epoch
+      if (this.limit === 0) this.good = Math.min(this.good, from) * PACE_GOOD_DECAY
+      else if (from >= this.good) this.good *= PACE_GOOD_DECAY
       this.limit = Math.max(this.target.minBytesPerSecond, from * scale)
     } else if (this.limit > 0) {
       this.good = Math.max(this.good, this.limit)
