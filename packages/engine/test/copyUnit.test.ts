@@ -142,6 +142,31 @@ describe('copy units (rule 160)', () => {
     await dg.close()
   })
 
+  it('the read of the unit after next is issued while the current unit is written, so the copy worker never waits for the event loop between units (rule 255)', async () => {
+    let release = () => {}
+    const held = new Promise<void>((r) => (release = r))
+    let holding = false
+    let recording = false
+    const reads: number[] = []
+    const { dg } = await mirror((d, i) => {
+      if (i === 0) return { ...d, async readInto(offset, buf) { if (recording) reads.push(buf.length); return readInto(d, offset, buf) } }
+      if (i !== 1) return d
+      // the first unit's write to v1-02 stays under way until released
+      return { ...d, async write(offset, buf, opts) { if (holding && buf.length === MAX_UNIT_REGIONS * REGION) { holding = false; await held } return d.write(offset, buf, opts) } }
+    })
+    holding = recording = true
+    const h = await dg.resyncVolume('v1', true)
+    // an idle volume: units of 8, 8 and the 4 regions left
+    for (let k = 0; k < 1000 && reads.length < 3; k++) await new Promise<void>((r) => setImmediate(r))
+    // while the first unit is still being written, the second and the third were read (double
+    // buffering alone read only the second)
+    expect(reads).toEqual([MAX_UNIT_REGIONS * REGION, MAX_UNIT_REGIONS * REGION, 4 * REGION])
+    release()
+    await h.done
+    expect(await identical(dg)).toEqual([])
+    await dg.close()
+  })
+
   it('every target of a unit is written at once', async () => {
     let inFlight = 0
     let most = 0

@@ -166,6 +166,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       if (entry) await ctx.klog.addTask(entry)
       await runRegionLoop<CopyUnit>({
         count: work.length,
+        // the copy worker always has the next unit's read queued behind the last one's write (rule 255)
+        ahead: 2,
         // a throttled unit is one region, charged before it is read (rule 162)
         gate: async (i) => {
           await task.gate(task.throttle > 0 ? regionSpan(work[i]!.v.v_len, work[i]!.region).n * SECTOR_SIZE : 0)

@@ -4,7 +4,7 @@
  * gate (abort, pause, throttle), `prepare`s the region (takes its lock and reads what it needs),
  * `apply`s it (writes or compares) and `release`s it (drops the lock), then runs `after`
  * (progress, checkpoints). Double buffering: region i + 1 is prepared, its lock taken and its
- * source read, while region i is applied.
+ * source read, while region i is applied (or more units ahead, `ahead`).
  *
  * A prepared unit may take several regions in a row (`size`, 1 by default): the copy takes
  * larger units while no foreground I/O waits; `apply`, `release` and `after` see the unit's first
@@ -23,35 +23,58 @@ export interface RegionSteps<P> {
   /** How many regions (from its index) the prepared unit took. */
   size?(p: P): number
   after?(p: P, i: number): Promise<void> | void
+  /**
+   * Units prepared ahead of the one being applied (1 by default: double buffering). With 2, the
+   * read of the unit after next is issued as soon as the next one's read ends, so a device that
+   * runs one call after another (the copy worker) has it queued behind the write under way and
+   * never waits for the event loop between units.
+   */
+  ahead?: number
+}
+
+interface Prepared<P> {
+  p: P
+  i: number
+  /** The index after the unit's last region. */
+  end: number
 }
 
 export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
-  const prepareAt = async (i: number): Promise<P> => {
+  const depth = Math.max(1, steps.ahead ?? 1)
+  let stopped = false
+  const prepareAt = async (i: number): Promise<Prepared<P>> => {
     await steps.gate(i)
-    return steps.prepare(i)
+    const p = await steps.prepare(i)
+    return { p, i, end: i + Math.max(1, steps.size?.(p) ?? 1) }
   }
-  let next: Promise<P> | undefined
+  /** The one after `s`, once `s` is prepared (each unit starts where the one before it ended). */
+  const after = (s: Prepared<P> | undefined) => (s && !stopped && s.end < steps.count ? prepareAt(s.end) : undefined)
+  // units prepared (or being prepared) ahead, in order
+  const ahead: Array<Promise<Prepared<P> | undefined>> = []
   try {
-    if (steps.count > 0) next = prepareAt(0)
-    for (let i = 0; i < steps.count; ) {
-      const cur = await next!
-      next = undefined
-      const end = i + Math.max(1, steps.size?.(cur) ?? 1)
+    if (steps.count > 0) ahead.push(prepareAt(0))
+    for (;;) {
+      const cur = await ahead.shift()
+      if (!cur) break
       try {
-        if (end < steps.count) {
-          next = prepareAt(end)
-          // awaited at the next turn, or released in the catch below: its failure is not lost
+        let last: Promise<Prepared<P> | undefined> | undefined = ahead[ahead.length - 1]
+        while (ahead.length < depth) {
+          // the one right after the current unit starts now, before it is applied
+          const next = last ? last.then(after) : (after(cur) ?? Promise.resolve(undefined))
+          // awaited at a later turn, or released in the catch below: its failure is not lost
           next.catch(awaitedLater)
+          ahead.push(next)
+          last = next
         }
-        await steps.apply(cur, i)
+        await steps.apply(cur.p, cur.i)
       } finally {
-        steps.release(cur)
+        steps.release(cur.p)
       }
-      await steps.after?.(cur, i)
-      i = end
+      await steps.after?.(cur.p, cur.i)
     }
   } catch (e) {
-    if (next) await next.then((p) => steps.release(p), releasedByPrepare)
+    stopped = true
+    for (const next of ahead) await next.then((s) => s && steps.release(s.p), releasedByPrepare)
     throw e
   }
 }
