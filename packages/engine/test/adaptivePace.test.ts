@@ -91,6 +91,15 @@ describe('adaptive copy rate (rule 161)', () => {
     expect(slice(10 * MiB, [])).toBe(50 * MiB)
   })
 
+  it('the first epoch begins once the copy moved data: slow writes before it leave the copy unlimited', () => {
+    const { slice } = pace(1)
+    // the resync's commits and flushes before its first unit: the foreground slow, nothing moved
+    expect(slice(0, writes(PACE_SAMPLES, 3))).toBe(0)
+    expect(slice(0, writes(PACE_SAMPLES, 3))).toBe(0)
+    // then a slice in which it moved 10 MiB with the writes as slow: halved from what it moved, not the floor
+    expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBe(50 * MiB)
+  })
+
   it('lifts the limit once it is more than twice what the copy moves', () => {
     const { slice } = pace(1)
     slice(10 * MiB, writes(PACE_SAMPLES, 3)) // 50 MiB/s

@@ -54,6 +54,14 @@ export class AdaptivePace {
   private copied = 0
   /** The highest rate an epoch held within the target at (bytes per second), worth less each time it no longer does. */
   private good = 0
+  /**
+   * Whether the copy has moved any data yet: until it has, the foreground's latency is not its
+   * doing (a resync begins with configuration commits and flushes, each slowing the foreground
+   * writes, while it moves nothing), and an epoch then cut the rate from what it moved, nothing,
+   * to the floor, from which it climbed PACE_STEP_UP an epoch (the bench's adaptive line: 5, 8,
+   * 13, 19, 28 MiB/s a second apart).
+   */
+  private started = false
   /** How long the oldest foreground write still under way has waited (ms), 0 for none. */
   private readonly pendingAge: () => number
 
@@ -74,6 +82,11 @@ export class AdaptivePace {
 
   /** The copy moved `bytes`. */
   moved(bytes: number): void {
+    if (!this.started && bytes > 0) {
+      // the first epoch starts with the copy's first bytes
+      this.started = true
+      this.newEpoch(this.now())
+    }
     this.tick()
     this.copied += bytes
   }
@@ -88,6 +101,7 @@ export class AdaptivePace {
     const now = this.now()
     const elapsed = now - this.epochStart
     if (elapsed < PACE_SLICE_MS) return
+    if (!this.started) return this.newEpoch(now)
     const pending = this.pendingAge()
     const seen = this.samples.length > 0 || pending > 0
     const decided = pending > this.target.latencyMs || this.over >= PACE_SAMPLES / 100 || this.samples.length >= PACE_SAMPLES || elapsed >= PACE_EPOCH_MAX_MS
