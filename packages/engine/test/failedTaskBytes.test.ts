@@ -19,11 +19,15 @@ describe('a failed task counts only what it copied (rule 283)', () => {
     faulty[0]!.addFault({ ops: ['read'], range: { offset: pub.offset + sd.sd_dm_offset * 512 + 2 * REGION, length: 3 * REGION } })
     const progress: Array<Extract<EngineEvent, { type: 'task.progress' }>> = []
     dg.subscribe((e) => void (e.type === 'task.progress' && progress.push(e)))
+    const finished: Array<Extract<EngineEvent, { type: 'task.finished' }>> = []
+    dg.subscribe((e) => void (e.type === 'task.finished' && finished.push(e)))
     const h = await dg.resyncVolume('v1', false)
     await expectCode(h.done, 'VM_NOTSYNCED')
     const last = progress.filter((e) => e.taskId === h.id).at(-1)!
     expect([last.doneBytes, last.totalBytes]).toEqual([5 * REGION, 8 * REGION])
     expect(last.failedBytes).toBe(3 * REGION)
+    // rule 287: the event stream says the task failed, as its caller saw it, never 'ok'
+    expect(finished.filter((e) => e.taskId === h.id).map((e) => [e.outcome, e.code])).toEqual([['failed', 'VM_NOTSYNCED']])
     await dg.close()
   })
 })

@@ -1,6 +1,6 @@
 import type { TxResult } from '../config/configStore.ts'
 import type { InterruptedTask, KernelLog } from '../config/kernelLog.ts'
-import { fail } from '../errors.ts'
+import { EngineError, fail } from '../errors.ts'
 import { type ReportFailure, deliveredToCaller, reportAs } from '../failures.ts'
 import type { Config, PlRecord, VRecord } from '../records/types.ts'
 import type { StaleMaps } from '../staleMaps.ts'
@@ -238,7 +238,10 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       await ctx.stale.persist()
       await commitReached()
       await forget()
-      ctx.tasks.finish(task, 'ok')
+      // a copy that left regions uncopied is a failed task in the event stream too (its caller
+      // fails VM_NOTSYNCED), never 'ok' with regions left stale (rule 287)
+      if (report.failedRegions.length > 0) ctx.tasks.finish(task, 'failed', new EngineError('VM_NOTSYNCED', `${report.failedRegions.length} region(s) could not be copied`))
+      else ctx.tasks.finish(task, 'ok')
       return report
     } catch (e) {
       await checkpoint.catch(awaitedLater)
