@@ -63,6 +63,7 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
     .argument('<size>', 'sectors, or bytes with k/m/g/t')
     .option('--by', 'SIZE is how much to take off (vxassist shrinkby)')
     .option('--force', 'shrink a started volume')
+    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
     .option('--dry-run', 'show what would change')
     .action(
       k.act(async (cmd, volume, size) => {
@@ -82,6 +83,7 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
     .description('vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own')
     .argument('<volume>')
     .option('--disks <names>', 'comma-separated disks the log may go on')
+    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
     .option('--dry-run', 'show what would be created')
     .action(
       k.act(async (cmd, volume) => {
@@ -96,6 +98,7 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
     .description('vxassist remove log: remove a log plex of a volume (PLEX, or the newest) with its subdisk; without a log a crash means a full resync')
     .argument('<volume>')
     .argument('[plex]', 'the log plex to remove')
+    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
     .option('--dry-run', 'show what would be removed')
     .action(
       k.act(async (cmd, volume, plex) => {
@@ -165,6 +168,7 @@ export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
     .argument('<volume>')
     .argument('[plex]', 'the plex to remove')
     .option('--force', 'even if the volume is left without a complete current plex')
+    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
     .option('--dry-run', 'show what would be removed')
     .action(
       k.act(async (cmd, volume, plex) => {
