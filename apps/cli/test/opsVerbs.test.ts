@@ -86,6 +86,10 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     const r = await as(['disk', 'evacuate', 'disk01', 'disk02', '--wait'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^task-\d+: done, disk01 holds 0 subdisks$/m)
+    // rule 289: its task history entry names the disk and the volumes it moved, not one volume
+    const id = /^(task-\d+): done/m.exec(r.stdout)![1]!
+    const shown = await as(['--json', 'task', 'show', id])
+    expect(JSON.parse(shown.stdout)).toMatchObject({ target: 'disk disk01', volumes: ['mir'] })
     const self = await as(['--json', 'disk', 'evacuate', 'disk02', 'disk02'])
     expect(self.code).toBe(5)
     expect(JSON.parse(self.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })

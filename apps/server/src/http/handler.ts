@@ -58,13 +58,15 @@ type Finished<R> = [R] extends [void] ? { done: true } : R
  * 202 then. The task's outcome is the operation's (an attach whose copy left regions behind
  * fails), recorded in the task history.
  */
-export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, volume: string, run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, on: string | { target: string; volumes: string[] }, run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+  // a volume's name, or what a task over several names (an evacuation: the disk and its volumes)
+  const scope = typeof on === 'string' ? { target: `volume ${on}`, volumes: [on] } : on
   return new Promise((resolve, reject) => {
     let answered = false
     const done: Promise<R> = run((id) => {
       answered = true
       // claimed once `done` is known (onTask may come before run returns); the first task answers
-      void Promise.resolve().then(() => resolve(taskStarted(s, dg, kind, { target: `volume ${volume}`, volumes: [volume] }, { id, done })))
+      void Promise.resolve().then(() => resolve(taskStarted(s, dg, kind, scope, { id, done })))
     })
     done.then(
       (r) => {

@@ -40,12 +40,13 @@ export const operationRoutes = {
     const disk = ctx.params.disk!
     const to = ctx.body.to ? { to: ctx.body.to } : {}
     if (ctx.body.dryRun) return tx(await dg.evacuateDisk(disk, { ...to, dryRun: true }))
-    // the task history names the first volume moved; its entry is the whole evacuation's outcome
+    // the task history names the disk and every volume with a plex on it (not the first volume
+    // moved, rule 289); the first copy's entry is the whole evacuation's outcome
     const c = dg.config()
     const dm = c.disks.find((d) => d.dm_name === disk)
-    const first = dm && c.subdisks.find((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid)
-    const volume = (first && c.plexes.find((p) => p.pl_rid === first.sd_plex_rid)?.pl_v_name) || disk
-    return untilTask(s, dg, 'evacuate', volume, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
+    const plexRids = new Set(c.subdisks.filter((sd) => dm && sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))
+    const volumes = [...new Set(c.plexes.filter((p) => plexRids.has(p.pl_rid) && p.pl_v_name).map((p) => p.pl_v_name))]
+    return untilTask(s, dg, 'evacuate', { target: `disk ${disk}`, volumes }, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/addlog'(s, ctx) {
     const { disks, dryRun } = ctx.body
