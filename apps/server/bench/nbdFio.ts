@@ -4,8 +4,8 @@
 // same bytes is measured against the first (`nbd.fio.<job>.nbdkit_again`): the noise floor of the
 // run, since on this VM an equal server lands anywhere from about 0.9 to 1.1.
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_TARGETS=
-// kit,one,two (of kit, one, again, two, kit_tls, one_tls, and one_loop: the 1-plex volume with its
-// replies written on the event loop, no reply sender thread) measures some servers only, and prints
+// kit,one,two (of kit, one, again, two, kit_tls, one_tls, and one_sender: the 1-plex volume with its
+// 1 MiB read replies sent by the reply sender thread, off by default) measures some servers only, and prints
 // only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
 // third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
@@ -193,9 +193,9 @@ try {
   const exports = new Map([['one', { dg: srv.services.storage.group('nb').dg, volume: 'one' }]])
   const tlsServer = new NbdServer({ exports: () => exports }, { tls: await loadNbdTls('require', { certificatesDir: certs.serverDir }) })
   const tlsPort = await tlsServer.listen(0, '127.0.0.1')
-  // the 1-plex volume with every reply written on the event loop (no reply sender thread)
-  const loopServer = new NbdServer({ exports: () => exports }, { offload: false })
-  const loopPort = await loopServer.listen(0, '127.0.0.1')
+  // the 1-plex volume with its 1 MiB read replies sent by the reply sender thread (off by default)
+  const senderServer = new NbdServer({ exports: () => exports }, { offload: true })
+  const senderPort = await senderServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
   const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks), mainCpuSeconds: () => processCpu(k.child.pid!, ticks, k.child.pid!) })
   const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender })
@@ -204,9 +204,9 @@ try {
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
   // result by up to 20%.
   const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
-  const oneLoop: Target = { key: 'one_loop', uri: `nbd://127.0.0.1:${loopPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
+  const oneSender: Target = { key: 'one_sender', uri: `nbd://127.0.0.1:${senderPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const only = process.env.PLEXA_BENCH_TARGETS?.split(',')
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneLoop].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_loop'))
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneSender].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_sender'))
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
@@ -223,7 +223,7 @@ try {
   kitAgain.child.kill()
   kitTls.child.kill()
   await tlsServer.close()
-  await loopServer.close()
+  await senderServer.close()
   /** Prints a line of `key`'s results against `base`'s, when both were measured. */
   const print = (bench: string, key: string, base: string, baseline: string, unit: string, higherIsBetter = true) => {
     const v = results[key]
@@ -244,10 +244,10 @@ try {
     print(`nbd.server_cpu.${job.name}.1plex`, `one:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
     // our event loop's share of it: one thread, so its cost per GiB caps the throughput
     print(`nbd.server_main_thread_cpu.${job.name}.1plex`, `one:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
-    // PLEXA_BENCH_TARGETS with one_loop: the reply sender thread against replies written on the event loop
-    print(`nbd.fio.${job.name}.1plex_on_loop`, `one_loop:${job.name}`, `kit:${job.name}`, kitBase, unit)
-    print(`nbd.server_cpu.${job.name}.1plex_on_loop`, `one_loop:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
-    print(`nbd.server_main_thread_cpu.${job.name}.1plex_on_loop`, `one_loop:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
+    // PLEXA_BENCH_TARGETS with one_sender: the reply sender thread (one, the default, writes replies on the event loop)
+    print(`nbd.fio.${job.name}.1plex_with_sender`, `one_sender:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    print(`nbd.server_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
+    print(`nbd.server_main_thread_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
     // both ends of the comparison speak TLS with the same pre-shared key
     print(`nbd.fio.${job.name}.1plex_tls`, `one_tls:${job.name}`, `kit_tls:${job.name}`, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', unit)
     print(`nbd.server_cpu.${job.name}.1plex_tls`, `one_tls:${job.name}:cpu`, `kit_tls:${job.name}:cpu`, "nbdkit's CPU with TLS for the same job (lower is better)", cpuUnit, false)
