@@ -18,6 +18,89 @@ export interface VerbKit<G> {
   finishedTask(c: Connection, taskId: string, since: number): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
 }
 
+/** The options every operation has (`--dry-run`, `--wait`) and the ones a verb adds. */
+interface Opts {
+  dryRun?: boolean
+  wait?: boolean
+  by?: boolean
+  force?: boolean
+  disks?: string
+}
+
+/** What an operation's action has at hand: the connection, its group, its options and the body parts they give. */
+interface Op<G> {
+  k: VerbKit<G>
+  g: G
+  c: Connection
+  dg: string
+  o: Opts
+  /** `{ dryRun: true }` with --dry-run, else nothing: spread into the body. */
+  dry: { dryRun?: true }
+  /** `{ disks: [...] }` from --disks, else nothing. */
+  disks: { disks?: string[] }
+  /** Where the task history stood before the call, for --wait (0 without it or with --dry-run). */
+  since: number
+  /** Prints a one-transaction result: its changes (`--json`: the result). */
+  changed(r: Parameters<VerbKit<G>['changesText']>[0]): void
+  /** Follows a task to its end (--wait) and returns its history entry; a task that did not end ok fails with exit 6 and its code. */
+  follow(taskId: string, what: string): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
+}
+
+/** The help of `--wait` for an operation that is one transaction (no task to follow). */
+const NO_TASK = 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)'
+/** The help of `--wait` for an operation that runs a task. */
+const FOLLOWS = (what: string) => `follow ${what} with a progress bar, then report the outcome (exit 6 with its code when it failed)`
+
+interface OperationVerb<G> {
+  name: string
+  description: string
+  /** Commander argument specs (`<volume>`, `[plex]`, `[todisk...]`) with their help. */
+  args: Array<[spec: string, help?: string]>
+  /** The verb's own options, as `[flags, help]`. */
+  options?: Array<[flags: string, help: string]>
+  wait: string
+  dryRun: string
+  run(op: Op<G>, ...args: string[]): Promise<void>
+}
+
+/**
+ * One everyday operation under `parent`: its arguments and options plus `--wait` and `--dry-run`
+ * (rule 288), run through the kit's `act` as every verb is (errors become the CLI's exit codes),
+ * with the connection, the group and the body parts made once here.
+ */
+function operationVerb<G>(parent: Command, k: VerbKit<G>, v: OperationVerb<G>): void {
+  const cmd = parent.command(v.name).description(v.description)
+  for (const [spec, help] of v.args) cmd.argument(spec, help)
+  for (const [flags, help] of v.options ?? []) cmd.option(flags, help)
+  cmd.option('--wait', v.wait).option('--dry-run', v.dryRun)
+  cmd.action(
+    k.act(async (command, ...args) => {
+      const { g, c } = await k.conn(command)
+      const o = command.opts() as Opts
+      const dg = await k.groupName(c, g)
+      const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
+      const op: Op<G> = {
+        k,
+        g,
+        c,
+        dg,
+        o,
+        since,
+        dry: o.dryRun ? { dryRun: true } : {},
+        disks: o.disks ? { disks: o.disks.split(',') } : {},
+        changed: (r) => k.out(g, r, () => k.changesText(r)),
+        follow: async (taskId, what) => {
+          await k.waitTask(c, g, taskId)
+          const t = await k.finishedTask(c, taskId, since)
+          if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${taskId}: ${what} ${t.outcome}: ${t.message ?? t.code}`)
+          return t
+        },
+      }
+      await v.run(op, ...args)
+    }),
+  )
+}
+
 /** The plexes of a volume, by name. */
 async function plexesOf(c: Connection, dg: string, volume: string): Promise<string[]> {
   return (await c.call('GET /api/dgs/:dg', { dg })).config.plexes.filter((p) => p.pl_v_name === volume).map((p) => p.pl_name)
@@ -31,154 +114,115 @@ function sizeBody(size: string, by: boolean | undefined): { len: number } | { by
 
 /** Adds `plexa vol grow` and `plexa vol shrink` to the `vol` command. */
 export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
-  vol
-    .command('grow')
-    .description('vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every plex is extended and its new space zeroed (a task) before the length changes')
-    .argument('<volume>')
-    .argument('<size>', 'sectors, or bytes with k/m/g/t; +SIZE grows by it')
-    .option('--by', 'SIZE is how much to add (vxassist growby)')
-    .option('--disks <names>', 'comma-separated disks new space may come from')
-    .option('--wait', 'follow the zeroing with a progress bar, then report the outcome (exit 6 with its code when it failed)')
-    .option('--dry-run', 'show the changes and the bytes of zeros it would write')
-    .action(
-      k.act(async (cmd, volume, size) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { by?: boolean; disks?: string; wait?: boolean; dryRun?: boolean }
-        const dg = await k.groupName(c, g)
-        const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...sizeBody(size!, o.by), ...(o.disks ? { disks: o.disks.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        if (!('taskId' in r)) return k.out(g, r, () => k.changesText(r))
-        if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
-        await k.waitTask(c, g, r.taskId)
-        const t = await k.finishedTask(c, r.taskId, since)
-        if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: growing ${volume} ${t.outcome}: ${t.message ?? t.code}`)
-        const v = (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)
-        k.out(g, { task: t, volume: v && { name: v.v_name, len: v.v_len } }, () => `${r.taskId}: done, ${volume} is ${v?.v_len} sectors (${human((v?.v_len ?? 0) * 512)})`)
-      }),
-    )
-  vol
-    .command('shrink')
-    .description('vxassist shrinkto/shrinkby: shrink a volume to SIZE (or by it, with --by); what lies beyond the new end is lost, so shrink what it holds first; a started volume needs --force')
-    .argument('<volume>')
-    .argument('<size>', 'sectors, or bytes with k/m/g/t')
-    .option('--by', 'SIZE is how much to take off (vxassist shrinkby)')
-    .option('--force', 'shrink a started volume')
-    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
-    .option('--dry-run', 'show what would change')
-    .action(
-      k.act(async (cmd, volume, size) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { by?: boolean; force?: boolean; dryRun?: boolean }
-        const body = { ...sizeBody(size!, o.by), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: await k.groupName(c, g), volume: volume! }, body)
-        k.out(g, r, () => k.changesText(r))
-      }),
-    )
+  operationVerb(vol, k, {
+    name: 'grow',
+    description: 'vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every plex is extended and its new space zeroed (a task) before the length changes',
+    args: [['<volume>'], ['<size>', 'sectors, or bytes with k/m/g/t; +SIZE grows by it']],
+    options: [['--by', 'SIZE is how much to add (vxassist growby)'], ['--disks <names>', 'comma-separated disks new space may come from']],
+    wait: FOLLOWS('the zeroing'),
+    dryRun: 'show the changes and the bytes of zeros it would write',
+    run: async (op, volume, size) => {
+      const { k, g, c, dg, o } = op
+      const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...sizeBody(size!, o.by), ...op.disks, ...op.dry })
+      if (!('taskId' in r)) return op.changed(r)
+      if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
+      const t = await op.follow(r.taskId, `growing ${volume}`)
+      const v = (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)
+      k.out(g, { task: t, volume: v && { name: v.v_name, len: v.v_len } }, () => `${r.taskId}: done, ${volume} is ${v?.v_len} sectors (${human((v?.v_len ?? 0) * 512)})`)
+    },
+  })
+  operationVerb(vol, k, {
+    name: 'shrink',
+    description: 'vxassist shrinkto/shrinkby: shrink a volume to SIZE (or by it, with --by); what lies beyond the new end is lost, so shrink what it holds first; a started volume needs --force',
+    args: [['<volume>'], ['<size>', 'sectors, or bytes with k/m/g/t']],
+    options: [['--by', 'SIZE is how much to take off (vxassist shrinkby)'], ['--force', 'shrink a started volume']],
+    wait: NO_TASK,
+    dryRun: 'show what would change',
+    run: async (op, volume, size) => {
+      const body = { ...sizeBody(size!, op.o.by), ...(op.o.force ? { force: true } : {}), ...op.dry }
+      op.changed(await op.c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: op.dg, volume: volume! }, body))
+    },
+  })
 }
 
 /** Adds `plexa vol addlog` and `plexa vol rmlog` to the `vol` command. */
 export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
-  vol
-    .command('addlog')
-    .description('vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own')
-    .argument('<volume>')
-    .option('--disks <names>', 'comma-separated disks the log may go on')
-    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
-    .option('--dry-run', 'show what would be created')
-    .action(
-      k.act(async (cmd, volume) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { disks?: string; dryRun?: boolean }
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/addlog', { dg: await k.groupName(c, g), volume: volume! }, { ...(o.disks ? { disks: o.disks.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        k.out(g, r, () => k.changesText(r))
-      }),
-    )
-  vol
-    .command('rmlog')
-    .description('vxassist remove log: remove a log plex of a volume (PLEX, or the newest) with its subdisk; without a log a crash means a full resync')
-    .argument('<volume>')
-    .argument('[plex]', 'the log plex to remove')
-    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
-    .option('--dry-run', 'show what would be removed')
-    .action(
-      k.act(async (cmd, volume, plex) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { dryRun?: boolean }
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/rmlog', { dg: await k.groupName(c, g), volume: volume! }, { ...(plex ? { plex } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        k.out(g, r, () => k.changesText(r))
-      }),
-    )
+  operationVerb(vol, k, {
+    name: 'addlog',
+    description: 'vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own',
+    args: [['<volume>']],
+    options: [['--disks <names>', 'comma-separated disks the log may go on']],
+    wait: NO_TASK,
+    dryRun: 'show what would be created',
+    run: async (op, volume) => op.changed(await op.c.call('POST /api/dgs/:dg/volumes/:volume/addlog', { dg: op.dg, volume: volume! }, { ...op.disks, ...op.dry })),
+  })
+  operationVerb(vol, k, {
+    name: 'rmlog',
+    description: 'vxassist remove log: remove a log plex of a volume (PLEX, or the newest) with its subdisk; without a log a crash means a full resync',
+    args: [['<volume>'], ['[plex]', 'the log plex to remove']],
+    wait: NO_TASK,
+    dryRun: 'show what would be removed',
+    run: async (op, volume, plex) => op.changed(await op.c.call('POST /api/dgs/:dg/volumes/:volume/rmlog', { dg: op.dg, volume: volume! }, { ...(plex ? { plex } : {}), ...op.dry })),
+  })
 }
 
 /** Adds `plexa disk evacuate` to the `disk` command. */
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
-  disk
-    .command('evacuate')
-    .description('vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one live plex move at a time; the volumes must be started')
-    .argument('<disk>')
-    .argument('[todisk...]', 'the disks to move to')
-    .option('--wait', 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)')
-    .option('--dry-run', 'show the changes and the bytes it would copy')
-    .action(async (name: string, to: string[], _o: unknown, cmd: Command) => {
-      const { g, c } = await k.conn(cmd)
-      const o = cmd.opts() as { wait?: boolean; dryRun?: boolean }
-      const dg = await k.groupName(c, g)
-      const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
-      const r = await c.call('POST /api/dgs/:dg/disks/:disk/evacuate', { dg, disk: name }, { ...(to.length ? { to } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+  operationVerb(disk, k, {
+    name: 'evacuate',
+    description: 'vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one live plex move at a time; the volumes must be started',
+    args: [['<disk>'], ['[todisk...]', 'the disks to move to']],
+    wait: FOLLOWS('the copies'),
+    dryRun: 'show the changes and the bytes it would copy',
+    // commander gives the variadic TODISK... as one array
+    run: async (op, name, todisks) => {
+      const { k, g, c, dg, o } = op
+      const to = todisks as unknown as string[]
+      const r = await c.call('POST /api/dgs/:dg/disks/:disk/evacuate', { dg, disk: name! }, { ...(to.length ? { to } : {}), ...op.dry })
       if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? k.changesText(r) : `${name} holds no plex: nothing to move`))
       if (!o.wait) return k.out(g, r, () => `evacuating ${name}: ${r.taskId}`)
       // the first copy's entry in the task history is the whole evacuation's outcome
-      await k.waitTask(c, g, r.taskId)
-      const t = await k.finishedTask(c, r.taskId, since)
-      if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: evacuating ${name} ${t.outcome}: ${t.message ?? t.code}`)
+      const t = await op.follow(r.taskId, `evacuating ${name}`)
       const view = (await c.call('GET /api/dgs/:dg', { dg })).config
       const rid = view.disks.find((d) => d.dm_name === name)?.dm_rid
       const left = view.subdisks.filter((sd) => sd.sd_dm_rid === rid).length
       k.out(g, { task: t, subdisksLeft: left }, () => `${r.taskId}: done, ${name} holds ${left} subdisks`)
-    })
+    },
+  })
 }
 
 /** Adds `plexa vol mirror` and `plexa vol unmirror` to the `vol` command. */
 export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
-  vol
-    .command('mirror')
-    .description('vxassist mirror: add a mirror to a volume, a concat plex on disks that hold none of its data plexes; a started volume is copied into it (a task), a stopped one copies it at its next start')
-    .argument('<volume>')
-    .option('--disks <names>', 'comma-separated disks the new plex may use')
-    .option('--wait', 'follow the copy with a progress bar, then report the outcome (exit 6 with its code when it failed)')
-    .option('--dry-run', 'show the records it would create and the bytes it would copy')
-    .action(
-      k.act(async (cmd, volume) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { disks?: string; wait?: boolean; dryRun?: boolean }
-        const dg = await k.groupName(c, g)
-        const before = await plexesOf(c, dg, volume!)
-        const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/mirror', { dg, volume: volume! }, { ...(o.disks ? { disks: o.disks.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        if (!('taskId' in r)) return k.out(g, r, () => k.changesText(r))
-        // the plex is made and attached before the copy's task starts: it is the volume's new one
-        const plex = (await plexesOf(c, dg, volume!)).find((p) => !before.includes(p)) ?? '?'
-        if (o.wait) return k.finishAttach(c, g, dg, r.taskId, since, volume!, plex)
-        k.out(g, { ...r, plex }, () => `mirroring ${volume}: new plex ${plex}, copying in ${r.taskId}`)
-      }),
-    )
-  vol
-    .command('unmirror')
-    .description('vxassist remove mirror / vxplex -o rm dis: remove a data plex of a volume with its subdisks (PLEX, or one that is not a current copy, else the newest); the last complete current plex is refused (VM_LAST_PLEX) unless --force')
-    .argument('<volume>')
-    .argument('[plex]', 'the plex to remove')
-    .option('--force', 'even if the volume is left without a complete current plex')
-    .option('--wait', 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)')
-    .option('--dry-run', 'show what would be removed')
-    .action(
-      k.act(async (cmd, volume, plex) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { force?: boolean; dryRun?: boolean }
-        const body = { ...(plex ? { plex } : {}), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
-        const r = await c.call('POST /api/dgs/:dg/volumes/:volume/unmirror', { dg: await k.groupName(c, g), volume: volume! }, body)
-        const gone = r.changes.find((ch) => ch.kind === 'pl' && ch.op === 'delete')?.name
-        k.out(g, r, () => (r.dryRun ? k.changesText(r) : `${k.changesText(r)}\nremoved ${gone ?? 'a plex'} from ${volume}`))
-      }),
-    )
+  operationVerb(vol, k, {
+    name: 'mirror',
+    description: 'vxassist mirror: add a mirror to a volume, a concat plex on disks that hold none of its data plexes; a started volume is copied into it (a task), a stopped one copies it at its next start',
+    args: [['<volume>']],
+    options: [['--disks <names>', 'comma-separated disks the new plex may use']],
+    wait: FOLLOWS('the copy'),
+    dryRun: 'show the records it would create and the bytes it would copy',
+    run: async (op, volume) => {
+      const { k, g, c, dg } = op
+      const before = await plexesOf(c, dg, volume!)
+      const r = await c.call('POST /api/dgs/:dg/volumes/:volume/mirror', { dg, volume: volume! }, { ...op.disks, ...op.dry })
+      if (!('taskId' in r)) return op.changed(r)
+      // the plex is made and attached before the copy's task starts: it is the volume's new one
+      const plex = (await plexesOf(c, dg, volume!)).find((p) => !before.includes(p)) ?? '?'
+      if (op.o.wait) return k.finishAttach(c, g, dg, r.taskId, op.since, volume!, plex)
+      k.out(g, { ...r, plex }, () => `mirroring ${volume}: new plex ${plex}, copying in ${r.taskId}`)
+    },
+  })
+  operationVerb(vol, k, {
+    name: 'unmirror',
+    description: 'vxassist remove mirror / vxplex -o rm dis: remove a data plex of a volume with its subdisks (PLEX, or one that is not a current copy, else the newest); the last complete current plex is refused (VM_LAST_PLEX) unless --force',
+    args: [['<volume>'], ['[plex]', 'the plex to remove']],
+    options: [['--force', 'even if the volume is left without a complete current plex']],
+    wait: NO_TASK,
+    dryRun: 'show what would be removed',
+    run: async (op, volume, plex) => {
+      const body = { ...(plex ? { plex } : {}), ...(op.o.force ? { force: true } : {}), ...op.dry }
+      const r = await op.c.call('POST /api/dgs/:dg/volumes/:volume/unmirror', { dg: op.dg, volume: volume! }, body)
+      const gone = r.changes.find((ch) => ch.kind === 'pl' && ch.op === 'delete')?.name
+      op.k.out(op.g, r, () => (r.dryRun ? op.k.changesText(r) : `${op.k.changesText(r)}\nremoved ${gone ?? 'a plex'} from ${volume}`))
+    },
+  })
 }
-

@@ -1,34 +1,16 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { startServer } from '../../server/src/server.ts'
-import { type TestServer, smallData, testServer } from '../../server/test/harness.ts'
-
-/** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
-const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
-
-function plexa(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
+import { smallData } from '../../server/test/harness.ts'
+import { cliAgainstServer, plexa } from './harness.ts'
 
 describe('the plexa command against a running server', () => {
-  let t: TestServer
-  const as = (args: string[]) => plexa(['--data', t.dir, ...args])
-  beforeAll(async () => {
-    t = await testServer()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const cli = cliAgainstServer()
+  const { as } = cli
 
   it('finds the server and its token in the data directory and prints vxprint -ht', async () => {
     const r = await as(['print'])
@@ -144,7 +126,7 @@ describe('the plexa command against a running server', () => {
   })
 
   it('I191: plex att --wait ends with the attach\'s outcome: a failed attach exits 6 with its code, a finished one names the plex ENABLED ACTIVE', async () => {
-    const dg = t.srv.services.storage.group('tdg').dg
+    const dg = cli.t.srv.services.storage.group('tdg').dg
     expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
     // a region mir-02 misses, for the attach to copy
     await dg.write('mir', 0, Buffer.alloc(65536, 7))
@@ -185,7 +167,7 @@ describe('the plexa command against a running server', () => {
 
   it('task list, pause, resume, throttle and abort', async () => {
     await as(['lab', 'restore-disk', 'disk02'])
-    const slow = await plexa(['--data', t.dir, '--json', 'resync', 'volume', 'mir', '--force', '--throttle', '64k'])
+    const slow = await plexa(['--data', cli.t.dir, '--json', 'resync', 'volume', 'mir', '--force', '--throttle', '64k'])
     const id = JSON.parse(slow.stdout).taskId as string
     expect((await as(['task', 'list'])).stdout).toContain(id)
     expect((await as(['--json', 'task', 'pause', id])).stdout).toContain('"phase": "paused"')
@@ -236,7 +218,7 @@ describe('the plexa command against a running server', () => {
   })
 
   it('tells failures apart: no token, unreachable server, unknown verb', async () => {
-    expect((await plexa(['--url', t.url, '--token', 'plx_wrong', 'task', 'list'])).code).toBe(3)
+    expect((await plexa(['--url', cli.t.url, '--token', 'plx_wrong', 'task', 'list'])).code).toBe(3)
     expect((await plexa(['--url', 'http://127.0.0.1:9', 'task', 'list'])).code).toBe(7)
     expect((await plexa(['frobnicate'])).code).toBe(2)
     // rule 166: no command at all is a usage error too (the usage on stderr); asking for help is not
@@ -298,28 +280,28 @@ describe('the plexa command against a running server', () => {
 
   it('273: disk free lists a removed disk\'s image as online invalid, --json too', async () => {
     expect((await as(['disk', 'free'])).stdout.trim()).toBe('no free disks')
-    const post = (path: string, body: unknown) => fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (path: string, body: unknown) => fetch(`${cli.t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${cli.t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect((await post('/api/dgs/tdg/disks', { name: 'spare7', sizeBytes: 32 << 20 })).status).toBe(200)
     expect((await post('/api/dgs/tdg/disks/spare7/remove', {})).status).toBe(200)
-    const image = join(t.dir, 'disks', 'tdg-spare7.img')
+    const image = join(cli.t.dir, 'disks', 'tdg-spare7.img')
     expect(JSON.parse((await as(['--json', 'disk', 'free'])).stdout)).toEqual({ disks: [{ path: image, sizeBytes: 32 << 20 }] })
     const line = (await as(['disk', 'free'])).stdout.split('\n').find((l) => l.startsWith(`${image} `))
     expect(line).toMatch(/ 32\.0 MiB +online invalid$/)
   })
 
   it('244: plexa serve on a data directory another server holds exits 5 (refused) with VM_BUSY', async () => {
-    const r = await plexa(['serve', '--data', t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
+    const r = await plexa(['serve', '--data', cli.t.dir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/\bVM_BUSY\b/)
   })
 
   it('290: plexa --data DIR serve takes the global --data as the server\'s (here another server\'s directory: VM_BUSY, exit 5); a client option before serve is a usage error', async () => {
-    const r = await plexa(['--data', t.dir, 'serve', '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
+    const r = await plexa(['--data', cli.t.dir, 'serve', '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'])
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/\bVM_BUSY\b/)
-    const inline = await plexa([`--data=${t.dir}`, 'serve', '--port', '0', '--nbd-port', '0'])
+    const inline = await plexa([`--data=${cli.t.dir}`, 'serve', '--port', '0', '--nbd-port', '0'])
     expect([inline.code, /\bVM_BUSY\b/.test(inline.stderr)]).toEqual([5, true])
-    const client = await plexa(['--json', 'serve', '--data', t.dir])
+    const client = await plexa(['--json', 'serve', '--data', cli.t.dir])
     expect([client.code, JSON.parse(client.stdout).error.code]).toEqual([2, 'VM_USAGE'])
   })
 
@@ -342,9 +324,9 @@ describe('the plexa command against a running server', () => {
   })
 
   it('245: a token the server does not know is refused as such (VM_TOKEN_REFUSED, exit 3); no token at all is VM_UNAUTHORIZED', async () => {
-    const wrong = await plexa(['--url', t.url, '--token', 'plx_wrong', '--json', 'task', 'list'])
+    const wrong = await plexa(['--url', cli.t.url, '--token', 'plx_wrong', '--json', 'task', 'list'])
     expect([wrong.code, JSON.parse(wrong.stdout).error.code]).toEqual([3, 'VM_TOKEN_REFUSED'])
-    const none = await plexa(['--url', t.url, '--data', `${t.dir}/nowhere`, '--json', 'task', 'list'], { PLEXA_TOKEN: '' })
+    const none = await plexa(['--url', cli.t.url, '--data', `${cli.t.dir}/nowhere`, '--json', 'task', 'list'], { PLEXA_TOKEN: '' })
     expect([none.code, JSON.parse(none.stdout).error.code]).toEqual([3, 'VM_UNAUTHORIZED'])
   })
 

@@ -1,26 +1,8 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestServer, testServer } from '../../server/test/harness.ts'
-
-/** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
-const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
-
-function plexa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }))
-  })
-}
+import { describe, expect, it } from 'vitest'
+import { cliAgainstServer } from './harness.ts'
 
 describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
-  let t: TestServer
-  const as = (args: string[]) => plexa(['--data', t.dir, ...args])
-  beforeAll(async () => {
-    t = await testServer()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const { as } = cliAgainstServer()
 
   it('rules 300, 301, 303, 305, 306: plexa --help and vol --help list the verbs', async () => {
     // commander wraps the description: compare with the white space folded
@@ -93,6 +75,23 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     const self = await as(['--json', 'disk', 'evacuate', 'disk02', 'disk02'])
     expect(self.code).toBe(5)
     expect(JSON.parse(self.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
+  })
+
+  it('rule 364: disk evacuate fails as every operation does: an unknown disk exits 4, a refusal 5, a missing argument 2, one JSON error with --json and nothing on stderr', async () => {
+    const cases: Array<[args: string[], exit: number, code: string]> = [
+      [['disk', 'evacuate', 'nosuch'], 4, 'VM_NOT_FOUND'],
+      [['disk', 'evacuate', 'disk02', 'nosuch'], 4, 'VM_NOT_FOUND'],
+      [['disk', 'evacuate', 'disk03', 'disk03'], 5, 'VM_INVALID_PARAM'],
+      [['disk', 'evacuate'], 2, 'VM_USAGE'],
+      [['vol', 'mirror', 'nosuch'], 4, 'VM_NOT_FOUND'],
+    ]
+    for (const [args, exit, code] of cases) {
+      const json = await as(['--json', ...args])
+      expect([json.code, JSON.parse(json.stdout).error.code, json.stderr], args.join(' ')).toEqual([exit, code, ''])
+      const text = await as(args)
+      expect(text.code, args.join(' ')).toBe(exit)
+      expect(text.stderr, args.join(' ')).toContain(`plexa: ${code}: `)
+    }
   })
 
   it('rule 308: vol addlog adds a log plex, vol rmlog removes it; a volume without a mirror is refused with exit 5', async () => {
