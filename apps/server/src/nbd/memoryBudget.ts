@@ -8,6 +8,7 @@ export class MemoryBudget {
   readonly limit: number
   private bytes = 0
   private top = 0
+  private takes = 0
   private readonly waiters = new Set<() => void>()
 
   constructor(limit: number) {
@@ -23,11 +24,20 @@ export class MemoryBudget {
     return this.top
   }
 
+  /**
+   * Buffers allocated against the budget so far (one `take` each): where the pools reuse their
+   * buffers, a client's steady stream of requests leaves it still.
+   */
+  get allocated(): number {
+    return this.takes
+  }
+
   get full(): boolean {
     return this.bytes >= this.limit
   }
 
   take(n: number): void {
+    this.takes++
     this.bytes += n
     if (this.bytes > this.top) this.top = this.bytes
   }

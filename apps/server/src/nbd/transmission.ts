@@ -61,7 +61,11 @@ export function transmit(t: Transmission): Promise<void> {
     sock.uncork()
     channel?.flush()
   }
-  const pool = new BufferPool(16, 64 << 20, memory, channel?.io)
+  // Keeps as many buffers of a size as the connection may have in use at once: a reply's frame comes
+  // back only once the socket took the whole batch it was corked in, so a client at queue depth 16
+  // has up to twice that in use, and a pool that kept 16 allocated (and the collector freed) a
+  // fresh 1 MiB frame for one read in ten.
+  const pool = new BufferPool(MAX_INFLIGHT, MAX_HELD, memory, channel?.io)
   const send = channel ? (b: Buffer, sent?: () => void) => channel.write(b, sent) : (b: Buffer, sent?: () => void) => void sock.write(b, sent)
   const reply = (handle: bigint, err: number, frame?: Buffer, sent?: () => void) => {
     if (!corked) {
