@@ -9,7 +9,9 @@
 // only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
 // third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
-// PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization;
+// PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization, and
+// per GiB (per 1000 I/Os for IOPS jobs) the server's minor page faults and, for ours, its
+// mark-compacts and the NBD buffers it allocated (a pool that reuses its frames allocates none);
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume;
 // PLEXA_BENCH_PERF=1 records Linux perf samples of the server for each run (=all: of the machine,
 // fio included). Each target gets one unmeasured warm-up run first: nbdkit's first run after it
@@ -22,13 +24,14 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
-import { performance } from 'node:perf_hooks'
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
+import type { MemoryBudget } from '../src/nbd/memoryBudget.ts'
 import type { ReplySender } from '../src/nbd/replySender.ts'
 import { loadNbdTls } from '../src/nbd/tls.ts'
 import { startServer } from '../src/server.ts'
@@ -66,6 +69,8 @@ interface Target {
   /** CPU seconds of the server's main thread (our event loop; nbdkit's main thread only waits). */
   mainCpuSeconds: () => number
   sender?: ReplySender
+  /** The NBD buffer budget of our server behind this target (its `allocated` count). */
+  memory?: MemoryBudget
 }
 /** Linux perf samples (with call graphs) of the server under test for 3 s of the run. */
 function perfRecord(t: Target, job: Job): Promise<unknown> {
@@ -75,6 +80,17 @@ function perfRecord(t: Target, job: Job): Promise<unknown> {
 }
 const session = new Session()
 session.connect()
+/** Mark-compacts of this process (our servers run in it): their count and milliseconds. */
+const majorGc = { count: 0, ms: 0 }
+if (process.env.PLEXA_BENCH_DEBUG) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue
+      majorGc.count++
+      majorGc.ms += e.duration
+    }
+  }).observe({ entryTypes: ['gc'] })
+}
 /** One fio run: the job's metric, and the server's CPU time per GiB moved (bw) or per I/O (iops). */
 async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; mainCpu: number }> {
   const { uri, cpuSeconds, mainCpuSeconds } = t
@@ -83,6 +99,9 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
   const cpu0 = cpuSeconds()
   const main0 = mainCpuSeconds()
   const threads0 = process.env.PLEXA_BENCH_DEBUG ? threadCpu(t.pid) : undefined
+  const faults0 = minorFaults(t.pid)
+  const gc0 = { ...majorGc }
+  const allocated0 = t.memory?.allocated ?? 0
   const sender0 = t.sender?.stats()
   const elu0 = performance.eventLoopUtilization()
   const prof = process.env.PLEXA_BENCH_PROFILE && t.key === 'one'
@@ -114,6 +133,12 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
     const top = [...now].map(([tid, c]) => [tid, c - (threads0.get(tid) ?? 0)] as const).filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).slice(0, 5)
     console.error(job.name, uri, 'threads (s per GiB or µs per I/O)', top.map(([tid, c]) => `${tid === t.pid ? 'main' : tid}:${perWork(c).toFixed(3)}`).join(' '))
   }
+  if (process.env.PLEXA_BENCH_DEBUG) {
+    // counts per GiB moved, or per 1000 I/Os
+    const per = (n: number) => (n / (job.metric === 'iops' ? (value * RUNTIME) / 1000 : (value * RUNTIME) / 1024)).toFixed(1)
+    const ours = t.pid === process.pid ? ` mark-compacts ${per(majorGc.count - gc0.count)} (${per(majorGc.ms - gc0.ms)} ms) NBD buffers allocated ${per((t.memory?.allocated ?? 0) - allocated0)}` : ''
+    console.error(job.name, uri, `per ${job.metric === 'iops' ? '1000 I/Os' : 'GiB'}: minor faults ${per(minorFaults(t.pid) - faults0)}${ours}`)
+  }
   if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB', 'main thread', mainCpu.toFixed(3), 'fio cpu%', (j.usr_cpu + j.sys_cpu).toFixed(0))
   return { value, cpu, mainCpu }
 }
@@ -122,6 +147,11 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
 function processCpu(pid: number, ticksPerSecond: number, tid?: number): number {
   const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/** Minor page faults of a process so far (its threads' included, ended ones too). */
+function minorFaults(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7])
 }
 
 /** CPU seconds of each thread of a process, by thread id. */
@@ -198,7 +228,7 @@ try {
   const senderPort = await senderServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
   const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks), mainCpuSeconds: () => processCpu(k.child.pid!, ticks, k.child.pid!) })
-  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender })
+  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender, memory: srv.nbd.memory })
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
