@@ -25,7 +25,7 @@ export function Actions() {
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions" ref={toolbar} tabIndex={-1}>
       {actions.map((a) => (
-        <GuardedButton key={a.id} why={a.disabled} title={a.warning ?? a.label} label={`${a.label} ${selection.name}`} className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 dark:hover:bg-slate-800" onClick={() => (a.destructive || a.force ? appStore.getState().confirm(a) : void runAction(a, a.body))}>
+        <GuardedButton key={a.id} why={a.disabled} title={a.warning ?? a.label} label={`${a.label} ${selection.name}`} className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100 dark:hover:bg-slate-800" onClick={() => (a.destructive || a.force || a.form ? appStore.getState().confirm(a) : void runAction(a, a.body))}>
           {a.label}
         </GuardedButton>
       ))}

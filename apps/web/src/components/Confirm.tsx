@@ -4,7 +4,9 @@ import { appStore, useApp } from '../store/appStore.ts'
 import { failureWords, runAction } from '../store/commands.ts'
 import { type Action, confirmTitle } from '../views/actions.ts'
 import { dangerWords, effectWords } from '../views/effect.ts'
+import { type FormValues, initialValues, operationBody, operationWords } from '../views/operations.ts'
 import { useFocusReturn } from '../views/useFocusReturn.ts'
+import { OperationFields } from './OperationFields.tsx'
 
 /** The one confirmation dialog, for whichever view asked (store.pending). */
 export function ConfirmHost() {
@@ -18,21 +20,30 @@ export function ConfirmHost() {
  * A confirmation: what the action will do in words from its dry run, what stands in its way
  * (a failed disk, a log plex), and the Force choice explained. Cancel has the focus, so Enter
  * cancels; Confirm is disabled, with the reason, while the server cannot be reached or the dry
- * run refused the action.
+ * run refused the action. An everyday operation (`action.form`) asks for its values first, checks
+ * them inline and dry-runs each complete set as it is typed (rules 320-323); its first field has
+ * the focus then (Enter in it does nothing).
  */
 function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () => void; onConfirm: (body: Record<string, unknown>) => void }) {
   useFocusReturn()
   const [force, setForce] = useState(false)
+  const form = action.form
+  const [values, setValues] = useState<FormValues>(() => (form ? initialValues(form) : {}))
+  const filled = form ? operationBody(form, values) : undefined
   const [preview, setPreview] = useState<{ text: string[]; error?: string }>()
   const group = useApp((s) => s.server.groups[action.params.dg ?? ''])
   const lab = useApp((s) => s.server.lab.disks)
   const live = useApp((s) => s.server.connection === 'live')
   const ref = useRef<HTMLDialogElement>(null)
   const cancelRef = useRef<HTMLButtonElement>(null)
-  const body = action.force ? { ...action.body, force } : action.body
+  const fieldsRef = useRef<HTMLDivElement>(null)
+  const body = filled ? (filled.body ?? {}) : action.force ? { ...action.body, force } : action.body
+  const bodyKey = filled?.issues ? undefined : JSON.stringify(body)
   useEffect(() => {
     ref.current?.showModal?.()
-    cancelRef.current?.focus() // the safe choice: Enter cancels, Escape cancels
+    const first = fieldsRef.current?.querySelector<HTMLElement>('input, select')
+    if (first) first.focus()
+    else cancelRef.current?.focus() // the safe choice: Enter cancels, Escape cancels
   }, [])
   useEffect(() => {
     let on = true
@@ -41,20 +52,22 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
       return
     }
     setPreview(undefined)
+    if (bodyKey === undefined) return // the form is not complete: its fields say what is missing
     api(action.route, action.params as never, { ...body, dryRun: true } as never).then(
       // the Force choice is the dialog's: the dry run's words say what it overwrites then
-      (r) => on && setPreview({ text: group ? effectWords(action, group, lab, { ...(r as Parameters<typeof effectWords>[3]), force: body.force === true }) : [] }),
+      (r) => on && setPreview({ text: !group ? [] : form ? operationWords(action, group.config, body, r as Parameters<typeof operationWords>[3]) : effectWords(action, group, lab, { ...(r as Parameters<typeof effectWords>[3]), force: body.force === true }) }),
       (e: unknown) => on && setPreview({ text: [], error: failureWords('The dry run', e) }),
     )
     return () => void (on = false)
-  }, [action, force]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [action, force, bodyKey]) // eslint-disable-line react-hooks/exhaustive-deps
   const dangers = group ? dangerWords(action, group, lab) : []
-  const blocked = !live ? 'the server cannot be reached: nothing can be done until it answers again' : preview?.error ? 'the dry run refused it (above)' : !preview ? 'waiting for the dry run' : undefined
+  const blocked = !live ? 'the server cannot be reached: nothing can be done until it answers again' : filled?.issues ? 'the form is not complete or not valid (see its fields)' : preview?.error ? 'the dry run refused it (above)' : !preview ? 'waiting for the dry run' : undefined
   return (
-    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-w-xl rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose} onKeyDown={(e) => keepTabInside(e, ref.current)}>
+    <dialog ref={ref} aria-label={`confirm ${action.label}`} className="m-auto max-h-[90vh] max-w-xl overflow-auto rounded-lg bg-surface p-4 text-sm text-fg shadow-xl" onCancel={onClose} onKeyDown={(e) => keepTabInside(e, ref.current)}>
       <h2 className="mb-2 font-semibold">{confirmTitle(action)}</h2>
       {action.warning && <p className="mb-2 font-semibold text-amber-800 dark:text-amber-300" role="alert">⚠ {action.warning}</p>}
       {dangers.map((d) => <p key={d} className="mb-2 font-semibold text-danger" role="alert" data-testid="danger">✕ {d}</p>)}
+      {form && <div ref={fieldsRef} data-testid="operation-fields"><OperationFields form={form} values={values} issues={filled?.issues ?? {}} onChange={setValues} /></div>}
       {action.force && (
         <div className="mb-2">
           <label className="font-semibold">
@@ -65,7 +78,7 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
         </div>
       )}
       <div data-testid="dry-run" className="mb-3 max-h-48 overflow-auto rounded bg-panel p-2 text-xs">
-        {!preview && 'computing the dry run…'}
+        {!preview && (bodyKey === undefined ? 'the dry run runs once the fields are filled in' : 'computing the dry run…')}
         {preview?.error && <span className="text-danger">{preview.error}</span>}
         {preview && !preview.error && (
           <>
@@ -89,7 +102,7 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
  */
 function keepTabInside(e: KeyboardEvent<HTMLDialogElement>, dialog: HTMLDialogElement | null): void {
   if (e.key !== 'Tab' || !dialog) return
-  const items = [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])')]
+  const items = [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])')]
   const [first, last] = [items[0], items.at(-1)]
   if (!first || !last) return
   const at = document.activeElement

@@ -4,7 +4,8 @@ import { actionObject, actionsFor, confirmTitle, noActionsWords, replaceDiskActi
 
 const mirror = (states: Array<[string, string]>) =>
   ({
-    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    dg: { dg_name: 'dg', dg_profile: 'classic' },
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED', v_tutil: ['', '', ''] }],
     plexes: states.map(([k, st], i) => ({ pl_rid: 10 + i, pl_name: `vol01-0${i + 1}`, pl_vol_rid: 1, pl_kstate: k, pl_state: st, pl_contig_len: 100, pl_tutil: ['', '', ''] })),
     subdisks: [],
     disks: [],
@@ -49,7 +50,8 @@ describe('rule 171: the confirmation names what it acts on', () => {
 
 describe('the object of an action (rule 240) and Replace disk (review item 10)', () => {
   const c = {
-    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    dg: { dg_name: 'dg', dg_profile: 'classic' },
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED', v_tutil: ['', '', ''] }],
     plexes: [10, 11].map((rid, i) => ({ pl_rid: rid, pl_name: `vol01-0${i + 1}`, pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] })),
     subdisks: [{ sd_name: 'disk02-01', sd_pl_name: 'vol01-02', sd_dm_name: 'disk02' }, { sd_name: 'disk01-01', sd_pl_name: 'vol01-01', sd_dm_name: 'disk01' }],
     disks: [{ dm_name: 'disk02', dm_pub_offset: 4096, dm_pub_len: 126976 }],
@@ -84,6 +86,7 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
   it('296 Replace disk on a failed disk holding a started volume\'s only plex is disabled, saying the engine refuses it and what can be done; stopped, it warns the data is lost, never that a resync copies it back', () => {
     const concat = (v_kstate: string) =>
       ({
+        dg: { dg_name: 'dg', dg_profile: 'classic' },
         volumes: [{ v_rid: 1, v_name: 'strvol', v_len: 100, v_kstate }, { v_rid: 2, v_name: 'mirvol', v_len: 100, v_kstate: 'ENABLED' }],
         plexes: [
           { pl_rid: 10, pl_name: 'strvol-01', pl_vol_rid: 1, pl_kstate: v_kstate, pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
@@ -109,10 +112,11 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
     // the mirror keeps a copy off the disk: its plex comes back by a resync, as before
     expect(stopped.warning).toContain('mirvol-01 is detached and entirely stale until a resync of disk disk05 copies it back')
   })
-  it('298: a subdisk or a disk group, which have no actions of their own, say where to act instead', () => {
+  it('298: a subdisk, which has no actions of its own, says where to act instead', () => {
     expect(actionsFor(c, { dg: 'dg', kind: 'sd', name: 'disk02-01' }, 'admin')).toEqual([])
     expect(noActionsWords(c, { dg: 'dg', kind: 'sd', name: 'disk02-01' })).toBe('a subdisk has no actions of its own: act on its plex vol01-02 or its disk disk02')
-    expect(noActionsWords(c, { dg: 'dg', kind: 'dg', name: 'dg' })).toBe('a disk group has no actions here: select one of its volumes, plexes or disks')
+    // a disk group has Create volume (rule 320), so it needs no such words
+    expect(noActionsWords(c, { dg: 'dg', kind: 'dg', name: 'dg' })).toBeUndefined()
     expect(noActionsWords(c, { dg: 'dg', kind: 'dm', name: 'disk02' })).toBeUndefined()
   })
 })

@@ -1,6 +1,7 @@
 import type { Config } from '@plexa/engine'
 import type { RouteKey } from '@plexa/protocol'
 import type { Selection } from '../store/appStore.ts'
+import { type OperationForm, operationsFor } from './operations.ts'
 
 /** One thing an administrator can do to the selection, with why it is not allowed when it is not. */
 export interface Action {
@@ -18,6 +19,8 @@ export interface Action {
   force?: string
   /** What the dialog says instead of a dry run, for an action that has none (repair, abort). */
   noDryRun?: string
+  /** An everyday operation's form (views/operations.ts): its dialog asks for the values, then dry-runs them. */
+  form?: OperationForm
 }
 
 /**
@@ -130,13 +133,14 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
     out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(viewer ? { disabled: viewer } : {}) })
     out.push(replaceDiskAction(c, sel.dg, sel.name, viewer))
   }
+  out.push(...operationsFor(c, sel, role))
   return out
 }
 
 /**
  * Why the selection has no action of its own, and where to act instead (rule 298): a subdisk is
- * acted on through its plex or its disk, a disk group through what it holds. Undefined for a
- * selection that has actions.
+ * acted on through its plex or its disk. Undefined for a selection that has actions (a disk group
+ * has Create volume, rule 320).
  */
 export function noActionsWords(c: Config, sel: Selection): string | undefined {
   if (sel.kind === 'sd') {
@@ -144,6 +148,5 @@ export function noActionsWords(c: Config, sel: Selection): string | undefined {
     if (!sd) return undefined
     return `a subdisk has no actions of its own: act on ${sd.sd_pl_name ? `its plex ${sd.sd_pl_name} or ` : ''}its disk ${sd.sd_dm_name}`
   }
-  if (sel.kind === 'dg') return 'a disk group has no actions here: select one of its volumes, plexes or disks'
   return undefined
 }

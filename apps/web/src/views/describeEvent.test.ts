@@ -11,6 +11,15 @@ describe('describeEvent', () => {
     expect(describeAudit({ ...entry, args: { ...entry.args, dryRun: true } })).toBe('admin detached plex mirvol-02 (dry run, nothing changed)')
     expect(describeAudit({ ...entry, user: 'vera', result: 'VM_FORBIDDEN' })).toBe('vera detached plex mirvol-02 — refused: VM_FORBIDDEN')
     expect(describeAudit({ ...entry, operation: 'POST /api/tasks/:task/throttle', args: { task: 'task-3', bytesPerSecond: 3 << 20 } })).toBe('admin set the throttle of task task-3 to 3 MiB/s')
+    // rule 323: the everyday operations are said in words, not as their route
+    const op = (operation: string, args: Record<string, unknown>) => describeAudit({ ...entry, operation, args: { dg: 'demodg', ...args } })
+    expect(op('POST /api/dgs/:dg/volumes/:volume/mirror', { volume: 'opsvol', disks: ['disk03'] })).toBe('admin added a mirror to volume opsvol on disk03')
+    expect(op('POST /api/dgs/:dg/volumes/:volume/unmirror', { volume: 'opsvol', plex: 'opsvol-01', force: true })).toBe('admin removed mirror opsvol-01 of volume opsvol with Force')
+    expect(op('POST /api/dgs/:dg/volumes/:volume/grow', { volume: 'opsvol', len: 98304 })).toBe('admin grew volume opsvol to 48 MiB')
+    expect(op('POST /api/dgs/:dg/volumes/:volume/shrink', { volume: 'opsvol', by: 16384, force: true })).toBe('admin shrank volume opsvol by 8 MiB with Force')
+    expect(op('POST /api/dgs/:dg/volumes/:volume/addlog', { volume: 'opsvol' })).toBe('admin added a log to volume opsvol')
+    expect(op('POST /api/dgs/:dg/volumes/:volume/rmlog', { volume: 'opsvol', plex: 'opsvol-03' })).toBe('admin removed log opsvol-03 of volume opsvol')
+    expect(op('POST /api/dgs/:dg/disks/:disk/evacuate', { disk: 'opsdisk', to: ['disk03'] })).toBe('admin evacuated disk opsdisk to disk03')
   })
 
   it('tells a failed disk resync by its code and every volume it covered (rule 107)', () => {

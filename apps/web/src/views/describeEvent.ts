@@ -13,6 +13,10 @@ export interface Sentence {
 }
 
 const s = (v: unknown) => String(v ?? '')
+/** " on disk01, disk02" for the disks an operation was given, nothing when the server chose. */
+const onDisks = (d: unknown) => (Array.isArray(d) ? ` on ${d.map(s).join(', ')}` : '')
+/** A grow's or shrink's new size: to its length (len), or by its change (by), sectors. */
+const resize = (a: Record<string, unknown>) => (a.len !== undefined ? `to ${bytes(Number(a.len) * 512)}` : `by ${bytes(Number(a.by) * 512)}`)
 
 /** What an audited operation did, as a sentence without its subject ("detached plex mirvol-02"). */
 function auditVerb(e: AuditEntry): string {
@@ -49,6 +53,20 @@ function auditVerb(e: AuditEntry): string {
       return `started a verify of volume ${s(a.volume)}`
     case 'POST /api/dgs/:dg/volumes/:volume/repair':
       return `started a repair of volume ${s(a.volume)} from plex ${s(a.source)}${Array.isArray(a.regions) ? ` (${count(a.regions.length, 'region')})` : ''}`
+    case 'POST /api/dgs/:dg/volumes/:volume/mirror':
+      return `added a mirror to volume ${s(a.volume)}${onDisks(a.disks)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/unmirror':
+      return `removed ${a.plex ? `mirror ${s(a.plex)}` : 'a mirror'} of volume ${s(a.volume)}${force}`
+    case 'POST /api/dgs/:dg/volumes/:volume/grow':
+      return `grew volume ${s(a.volume)} ${resize(a)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/shrink':
+      return `shrank volume ${s(a.volume)} ${resize(a)}${force}`
+    case 'POST /api/dgs/:dg/volumes/:volume/addlog':
+      return `added a log to volume ${s(a.volume)}${onDisks(a.disks)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/rmlog':
+      return `removed ${a.plex ? `log ${s(a.plex)}` : 'a log'} of volume ${s(a.volume)}`
+    case 'POST /api/dgs/:dg/disks/:disk/evacuate':
+      return `evacuated disk ${s(a.disk)}${Array.isArray(a.to) ? ` to ${a.to.map(s).join(', ')}` : ''}`
     case 'POST /api/dgs/:dg/disks':
       return `added disk ${s(a.name)} to ${s(a.dg)}`
     case 'POST /api/dgs/:dg/disks/:disk/remove':
