@@ -172,7 +172,7 @@ describe('rule 323: the dry run in words, effect first', () => {
   it('323 removing the last log says a crash means a full resync; an evacuation lists each plex move', () => {
     expect(operationWords(a.rmlog!, c, { plex: 'mirvol-03' }, {})[0]).toBe('mirvol loses its dirty region log: after a crash every region is copied (a full resync)')
     const ev = ops(c, 'dm', 'disk04').evacuate!
-    expect(operationWords(ev, c, {}, { changes: [created('pl', 'catvol-02'), gone('pl', 'catvol-01')], copyBytes: 128 << 20 }).slice(0, 2)).toEqual(['plex catvol-01 moves to catvol-02, one at a time (each an attach task, then the old plex removed)', '128 MiB to copy; disk04 holds no subdisk afterwards'])
+    expect(operationWords(ev, c, {}, { changes: [created('pl', 'catvol-02'), gone('pl', 'catvol-01')], copyBytes: 128 << 20 }).slice(0, 2)).toEqual(['plex catvol-01 moves to catvol-02 (copied by an attach task, then the old plex removed)', '128 MiB to copy; disk04 holds no subdisk afterwards'])
   })
   it('323 a created volume is described with its layout', () => {
     const cr = ops(c, 'dg', 'dg').create!

@@ -316,7 +316,8 @@ export function operationWords(a: Action, c: Config, body: Record<string, unknow
     case 'evacuate': {
       const moved = gone.filter((ch) => ch.kind === 'pl').map((ch) => ch.name)
       const into = made.filter((ch) => ch.kind === 'pl').map((ch) => ch.name)
-      out.push(moved.length ? `${moved.map((pl, i) => `plex ${pl} moves to ${into[i] ?? '?'}`).join('; ')}, one at a time (each an attach task, then the old plex removed)` : `nothing is on ${f.disk}`)
+      const each = moved.length > 1 ? ', one at a time (each copied by an attach task, then the old plex removed)' : ' (copied by an attach task, then the old plex removed)'
+      out.push(moved.length ? `${moved.map((pl, i) => `plex ${pl} moves to ${into[i] ?? '?'}`).join('; ')}${each}` : `nothing is on ${f.disk}`)
       out.push(`${formatBytes(copy)} to copy; ${f.disk} holds no subdisk afterwards`)
       break
     }
