@@ -83,17 +83,26 @@ async function dialogShots(page: Page, info: TestInfo, name: string): Promise<vo
   await page.setViewportSize({ width: 1280, height: 720 })
 }
 
-/** The finished task the last operation started, shown in the task history with its outcome. */
-async function lastTaskShown(page: Page, api: Api, kind: string): Promise<void> {
+type HistoryTask = { id: number; taskId: string; kind: string; target: string; outcome: string }
+const history = async (api: Api) => (await api.call('GET', '/api/tasks/history')).body.tasks as HistoryTask[]
+
+/**
+ * The task an operation started (of `kind`, on `target`, finished after `before`, the history ids
+ * seen then): ended ok, and shown so in the task history.
+ */
+async function taskShown(page: Page, api: Api, before: number[], kind: string, target: string): Promise<void> {
   await tasksIdle(api)
-  const tasks = (await api.call('GET', '/api/tasks/history')).body.tasks as Array<{ taskId: string; kind: string; outcome: string }>
-  const t = tasks.at(-1)!
-  expect(t).toMatchObject({ kind, outcome: 'ok' })
+  const mine = (await history(api)).filter((t) => !before.includes(t.id) && t.kind === kind && t.target === target)
+  expect(mine.map((t) => t.outcome)).toEqual(['ok'])
+  const t = mine[0]!
   await page.getByRole('tab', { name: 'Task history' }).click()
   await expect(page.getByTestId(`finished-${t.taskId}`)).toHaveAttribute('data-outcome', 'ok')
-  await expect(page.getByTestId(`finished-${t.taskId}`)).toContainText(kind)
+  await expect(page.getByTestId(`finished-${t.taskId}`)).toContainText(`${kind} of ${target}`)
   await page.getByRole('tab', { name: 'Running tasks' }).click()
 }
+
+/** The ids of the task history now. */
+const seen = async (api: Api) => (await history(api)).map((t) => t.id)
 
 test.beforeAll(async ({ request }) => {
   const api = new Api(request)
@@ -168,8 +177,9 @@ test('rules 320, 323: Add mirror shows its dry run and its attach task; a target
   await dryRun(dialog, 'opsvol gets a new mirror, plex opsvol-02: 2 complete copies once it is copied')
   await dryRun(dialog, '32 MiB to copy into opsvol-02')
   await dialogShots(page, info, 'add-mirror')
+  const before = await seen(api)
   await confirm(page, dialog)
-  await lastTaskShown(page, api, 'attach')
+  await taskShown(page, api, before, 'attach', 'volume opsvol')
   await expect.poll(async () => (await plexesOf(api, 'opsvol')).map((p) => `${p.pl_name} ${p.pl_kstate} ${p.pl_state}`)).toEqual(['opsvol-01 ENABLED ACTIVE', 'opsvol-02 ENABLED ACTIVE'])
 })
 
@@ -212,8 +222,9 @@ test('rules 320, 321, 323: Grow zeroes the new space by a task; Shrink of a star
   await dryRun(dialog, '32 MiB of zeros written into the new space of every plex (a grow task)')
   expect((await config(api)).tid).toBe(tid)
   await dialogShots(page, info, 'grow')
+  const before = await seen(api)
   await confirm(page, dialog)
-  await lastTaskShown(page, api, 'grow')
+  await taskShown(page, api, before, 'grow', 'volume opsvol')
   await expect.poll(async () => (await volume(api, 'opsvol'))?.v_len).toBe(48 * MiB)
 
   dialog = await open(page, 'Shrink', 'opsvol')
@@ -235,11 +246,15 @@ test('rules 320, 321, 323: Grow zeroes the new space by a task; Shrink of a star
 
 test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last complete copy needs the choice that says the data would have no copy', async ({ plexa, page, api }, info) => {
   await plexa.login()
+  await select(page, 'v', 'opsvol')
+  // of two complete copies, one removed leaves none to spare
+  let dialog = await open(page, 'Remove mirror', 'opsvol')
+  await dryRun(dialog, 'opsvol will have no redundancy')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
   // opsvol-02 detached: opsvol-01 is the last complete current copy
   expect((await api.call('POST', '/api/dgs/demodg/plexes/opsvol-02/det')).status).toBe(200)
-  await select(page, 'v', 'opsvol')
   const tid = (await config(api)).tid
-  let dialog = await open(page, 'Remove mirror', 'opsvol')
+  dialog = await open(page, 'Remove mirror', 'opsvol')
   const plex = dialog.getByLabel('Plex to remove')
   await expect(plex).toHaveValue('opsvol-02')
   await plex.selectOption('opsvol-01')
@@ -251,6 +266,7 @@ test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last 
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   expect((await config(api)).tid).toBe(tid)
   dialog = await open(page, 'Remove mirror', 'opsvol')
+  await dryRun(dialog, 'plex opsvol-02 is not a complete current copy: opsvol keeps its 1 complete copy')
   await dryRun(dialog, 'plex opsvol-02 is removed with its subdisks')
   await dialogShots(page, info, 'remove-mirror')
   await confirm(page, dialog)
@@ -270,8 +286,9 @@ test('rules 320, 323: Evacuate moves every plex off a disk by a task; a target d
   await dryRun(dialog, 'plex opsvol-01 moves to opsvol-02')
   await dryRun(dialog, '40 MiB to copy; opsdisk holds no subdisk afterwards')
   await dialogShots(page, info, 'evacuate')
+  const before = await seen(api)
   await confirm(page, dialog)
-  await lastTaskShown(page, api, 'evacuate')
+  await taskShown(page, api, before, 'evacuate', 'disk opsdisk')
   await expect.poll(async () => (await config(api)).subdisks.filter((s) => s.sd_dm_name === 'opsdisk').length).toBe(0)
   expect((await config(api)).subdisks.filter((s) => s.sd_pl_name === 'opsvol-02').map((s) => s.sd_dm_name)).toEqual(['disk03'])
   expect((await plexesOf(api, 'opsvol')).map((p) => `${p.pl_name} ${p.pl_state}`)).toEqual(['opsvol-02 ACTIVE'])

@@ -156,6 +156,8 @@ describe('rule 323: the dry run in words, effect first', () => {
     ])
     const one = mirvol({ st: 'STALE', k: 'DETACHED' })
     expect(operationWords(ops(one, 'v', 'mirvol').unmirror!, one, { plex: 'mirvol-01', force: true }, {})[0]).toBe("mirvol's data will have no copy: plex mirvol-01 is its last complete current plex")
+    // a stale plex removed takes no copy away: the volume had no redundancy already
+    expect(operationWords(ops(one, 'v', 'mirvol').unmirror!, one, { plex: 'mirvol-02' }, {})[0]).toBe('plex mirvol-02 is not a complete current copy: mirvol keeps its 1 complete copy (no redundancy, as now, until a new mirror is added)')
   })
   it('323 a new mirror names its plex, the copy and where its subdisks go', () => {
     expect(operationWords(a.mirror!, c, {}, { changes: [created('sd', 'disk04-02', { sd_dm_name: 'disk04', sd_len: 256 * MiB }), created('pl', 'mirvol-04')], copyBytes: 256 << 20 })).toEqual([

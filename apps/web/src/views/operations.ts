@@ -291,7 +291,10 @@ export function operationWords(a: Action, c: Config, body: Record<string, unknow
       break
     case 'unmirror': {
       const left = complete.filter((pl) => pl.pl_name !== body.plex).length
-      out.push(left === 0 ? `${f.volume}'s data will have no copy: plex ${String(body.plex)} is its last complete current plex` : left === 1 ? `${f.volume} will have no redundancy` : `${f.volume} keeps ${left} complete copies`)
+      const copies = `${left} complete cop${left === 1 ? 'y' : 'ies'}`
+      if (left === 0) out.push(`${f.volume}'s data will have no copy: plex ${String(body.plex)} is its last complete current plex`)
+      else if (left === complete.length) out.push(`plex ${String(body.plex)} is not a complete current copy: ${f.volume} keeps its ${copies}${left === 1 ? ' (no redundancy, as now, until a new mirror is added)' : ''}`)
+      else out.push(left === 1 ? `${f.volume} will have no redundancy` : `${f.volume} keeps ${copies}`)
       out.push(`plex ${String(body.plex)} is removed with its subdisks; their space is free again`)
       break
     }
