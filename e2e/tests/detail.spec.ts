@@ -2,8 +2,8 @@
 // at 1024 px, stale regions per region in the disk view, and a verify's mismatches on the volume view.
 import { open } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import type { Locator, Page } from '@playwright/test'
-import { type Api, expect, heal, seriousViolations, setTheme, test } from './fixtures.ts'
+import type { Locator } from '@playwright/test'
+import { type Api, axeBothThemes, expect, heal, seriousViolations, setTheme, test } from './fixtures.ts'
 
 // axe-core passes in both themes in every test: slow on a machine busy with other runs
 test.describe.configure({ mode: 'serial', timeout: 180_000 })
@@ -11,15 +11,6 @@ test.describe.configure({ mode: 'serial', timeout: 180_000 })
 interface Sd { sd_name: string; sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number; sd_is_log: boolean; sd_len: number }
 const config = async (api: Api) => (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number; dm_diskid: string }>; subdisks: Sd[] }
 const box = async (l: Locator) => (await l.boundingBox())!
-
-/** axe-core clean (serious, critical) in both themes, the page left light. */
-async function axeBothThemes(page: Page, what: string) {
-  for (const dark of [false, true]) {
-    await setTheme(page, dark)
-    expect(await seriousViolations(page), `${what}, ${dark ? 'dark' : 'light'}`).toEqual([])
-  }
-  await setTheme(page, false)
-}
 
 test('screenshots of the overview match their baselines, light and dark, 1280 and 1920 wide (rule 93)', async ({ plexa, page, api }) => {
   await heal(api)

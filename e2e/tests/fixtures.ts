@@ -53,6 +53,15 @@ export async function seriousViolations(page: Page) {
   return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))
 }
 
+/** axe-core clean (serious, critical) in both themes, the page left light; `what` names the state in the failure. */
+export async function axeBothThemes(page: Page, what: string) {
+  for (const dark of [false, true]) {
+    await setTheme(page, dark)
+    expect(await seriousViolations(page), `${what}, ${dark ? 'dark' : 'light'}`).toEqual([])
+  }
+  await setTheme(page, false)
+}
+
 /** Puts the page in the light or the dark theme. */
 export async function setTheme(page: Page, dark: boolean) {
   const isDark = async () => (await page.locator('html').getAttribute('class'))?.includes('dark') ?? false

@@ -2,19 +2,11 @@
 import type { Locator, Page } from '@playwright/test'
 import type { Config } from '@plexa/engine'
 import { packConfig, unpackConfig } from '@plexa/protocol'
-import { expect, heal, seriousViolations, setTheme, shots, test } from './fixtures.ts'
+import { axeBothThemes, expect, heal, shots, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 })
 
 const box = async (l: Locator) => (await l.boundingBox())!
-
-async function axeBothThemes(page: Page, what: string) {
-  for (const dark of [false, true]) {
-    await setTheme(page, dark)
-    expect(await seriousViolations(page), `${what}, ${dark ? 'dark' : 'light'}`).toEqual([])
-  }
-  await setTheme(page, false)
-}
 
 /**
  * The snapshot as the server sends it with `edit` applied to demodg's records: what the page shows
