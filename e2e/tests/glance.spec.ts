@@ -127,7 +127,7 @@ test('the disk view names every subdisk with its volume and plex, free extents, 
   // a failed disk says so beside its name, within its own row
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'both' })
   const state = page.getByTestId('disk-state-disk02')
-  await expect(state).toHaveText('FAILED (both)')
+  await expect(state).toHaveText('FAILED (reads and writes)')
   const s = await box(state)
   const next = await box(page.getByTestId('disk-disk03'))
   const row = await box(page.getByTestId('disk-disk02'))

@@ -8,7 +8,7 @@ test('a lab disk failure during writes raises an alert and shows the kernel deta
   await page.getByRole('button', { name: 'Lab: fail disk' }).click()
   await page.getByRole('dialog', { name: 'confirm Lab: fail disk' }).getByRole('button', { name: 'Confirm' }).click()
   await page.getByRole('tab', { name: 'Disk view' }).click()
-  await expect(page.getByTestId('disk-disk02')).toContainText('FAILED (both)')
+  await expect(page.getByTestId('disk-disk02')).toContainText('FAILED (reads and writes)')
   await page.getByRole('tab', { name: 'Volume view' }).click()
   await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'mirvol', writesPerSecond: 300 })
   await expect(plexa.plex('mirvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })

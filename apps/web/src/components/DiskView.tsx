@@ -5,6 +5,7 @@ import { appStore, useApp } from '../store/appStore.ts'
 import { PATTERN, STATE_PATTERN_OPACITY, hasStale, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
+import { failsWords } from '../views/format.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { useWheelZoom } from '../views/useWheelZoom.ts'
@@ -97,7 +98,8 @@ export function DiskView() {
             const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)
             const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none')
             const removed = (dm.dm_pflag & 0x100) !== 0
-            const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failed.failed})` : ''
+            // what failed in words (rule 363): "FAILED (reads and writes)", never the API's "both"
+            const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failsWords(failed.failed)})` : ''
             const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
             const select = (kind: 'dm' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
             return (
@@ -127,7 +129,8 @@ export function DiskView() {
                     const sk = pl ? subdiskState(pl.pl_kstate, pl.pl_state, !!trouble) : trouble ? 'failed' : undefined
                     // a stale plex on a disk that works: the volume view's stale pattern over the
                     // pieces of this subdisk its stale regions lie on (all of it when all is stale)
-                    const st = pl && !trouble ? g.stale[pl.pl_name] : undefined
+                    // (a log subdisk holds no copy of the data: never drawn with a stale map, rule 361)
+                    const st = pl && !trouble && !s.sd.sd_is_log ? g.stale[pl.pl_name] : undefined
                     const stale = st?.full ? [{ x: s.x, w: s.w }] : st && hasStale(st) ? staleRects(s.sd, pl!, st, volumeLen(pl!), bar.at, s) : []
                     const vol = volumeOf(s.sd.sd_pl_name)
                     const rel = selection?.dg === g.name && ((selection.kind === 'v' && selection.name === vol) || (selection.kind === 'pl' && selection.name === s.sd.sd_pl_name) || (selection.kind === 'sd' && selection.name === s.sd.sd_name))

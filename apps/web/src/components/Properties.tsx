@@ -25,7 +25,7 @@ export function Properties() {
   return (
     <section aria-label="properties" className="h-full overflow-auto p-2 text-xs">
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
-      {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} plexes={group.config.plexes.filter((p) => p.pl_v_name === selection.name).map((p) => p.pl_name)} />}
+      {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} preferred={String(rec.v_pref_name ?? '')} plexes={dataPlexes(group.config, selection.name)} />}
       {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
       {GROUPS.map((g) => {
@@ -151,16 +151,35 @@ function EditField({ dg, name, field, value }: { dg: string; name: string; field
   )
 }
 
-function ReadPolicy({ dg, name, value, plexes }: { dg: string; name: string; value: string; plexes: string[] }) {
+/** The data plexes of a volume by name (a log plex holds no copy of the data: it is never read). */
+function dataPlexes(c: { plexes: ReadonlyArray<{ pl_name: string; pl_v_name: string }>; subdisks: ReadonlyArray<{ sd_pl_name: string; sd_is_log: boolean }> }, volume: string): string[] {
+  return c.plexes.filter((p) => p.pl_v_name === volume && !c.subdisks.every((s) => s.sd_pl_name !== p.pl_name || s.sd_is_log)).map((p) => p.pl_name)
+}
+
+/**
+ * The read policy and, for PREFER, which plex is preferred (vxprint shows it beside PREFER): a
+ * choice of the volume's data plexes, so PREFER never silently means the first one (rule 363).
+ */
+function ReadPolicy({ dg, name, value, preferred, plexes }: { dg: string; name: string; value: string; preferred: string; plexes: string[] }) {
   const { status, save } = useSave(dg, name)
   const live = useApp((s) => s.server.connection === 'live')
+  const why = live ? undefined : 'the server cannot be reached'
   return (
     <div className="mb-1">
       <label className="block">
         <span className="text-muted">read policy</span>
-        <select aria-label="read policy" disabled={!live} title={live ? undefined : 'the server cannot be reached'} className="ml-1 rounded border border-line bg-surface text-fg" value={value} onChange={(e) => void save(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes[0] ?? '' } : { read_pol: e.target.value })}>
+        <select aria-label="read policy" disabled={!live} title={why} className="ml-1 rounded border border-line bg-surface text-fg" value={value} onChange={(e) => void save(e.target.value === 'PREFER' ? { read_pol: 'PREFER', pref_name: plexes.includes(preferred) ? preferred : (plexes[0] ?? '') } : { read_pol: e.target.value })}>
           {['ROUND', 'PREFER', 'SELECT'].map((p) => <option key={p}>{p}</option>)}
         </select>
+        {value === 'PREFER' && (
+          <>
+            <span className="ml-2 text-muted">reads from</span>
+            <select aria-label="preferred plex" disabled={!live} title={why} className="ml-1 rounded border border-line bg-surface text-fg" value={preferred} onChange={(e) => void save({ read_pol: 'PREFER', pref_name: e.target.value })}>
+              {!plexes.includes(preferred) && <option value={preferred}>{preferred || '(none)'}</option>}
+              {plexes.map((p) => <option key={p}>{p}</option>)}
+            </select>
+          </>
+        )}
       </label>
       <StatusLine status={status} what="read policy" />
     </div>

@@ -49,7 +49,8 @@ function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
     const d = h.disks.get(it.name)
     if (!d || d.status === 'ok') return undefined
     const why = `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}`
-    if (d.status === 'recovered') return badge('▲', 'resync it', 'stale', why)
+    // a replaced disk works, but what is on it waits for a copy: the badge says so (rule 362)
+    if (d.status === 'recovered' || d.status === 'out of date') return badge('▲', 'resync it', 'stale', why)
     return badge('✕', d.status === 'suspect' ? 'I/O errors' : d.status, 'failed', why)
   }
   if (it.kind === 'pl') {

@@ -142,6 +142,11 @@ export function VolumeView() {
   )
 }
 
+/** A volume's read policy as vxprint shows it: PREFER with its preferred plex (rule 363). */
+function readPolicy(v: GroupView['config']['volumes'][number]): string {
+  return v.v_read_pol === 'PREFER' ? `PREFER ${v.v_pref_name || '(no plex named)'}` : v.v_read_pol
+}
+
 /** The volume a selected volume, plex or subdisk belongs to, by name (undefined for one of no volume). */
 function volumeOfSelection(g: GroupView, sel: Selection): string | undefined {
   if (sel.kind === 'v') return sel.name
@@ -191,7 +196,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
       <figcaption className="flex h-6 min-w-0 items-center gap-2 overflow-hidden whitespace-nowrap text-sm">
         <button className="shrink-0 font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
         <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} />
-        <span className="min-w-0 truncate text-xs text-muted" title={`${sectorsText(v.v_len)} · read policy ${v.v_read_pol}`}>{formatSectors(v.v_len)} · read policy {v.v_read_pol}</span>
+        <span className="min-w-0 truncate text-xs text-muted" title={`${sectorsText(v.v_len)} · read policy ${readPolicy(v)}`} data-testid={`read-policy-${v.v_name}`}>{formatSectors(v.v_len)} · read policy {readPolicy(v)}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
       {drl && <p className="text-xs leading-4 text-fg" data-testid={`dirty-${v.v_name}`} title={drl.hover}>{drl.text}</p>}
@@ -208,10 +213,13 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
           <CopiedBand dg={g.name} volume={v.v_name} box={box} />
         </g>
         {box.plexes.map((p) => {
-          const st = g.stale[p.plex.pl_name]
+          // a log plex holds no copy of the data: it is drawn as a log in its state, never with a
+          // data plex's stale map (the engine may track one for a new log plex; the DRL caption ignores it too, rule 361)
+          const st = p.log ? undefined : g.stale[p.plex.pl_name]
           const staleText = st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region${st.regions.length === 1 ? '' : 's'} (${formatBytes(staleBytes(st, v))})` : ''
           const layout = p.log ? 'log plex' : p.plex.pl_layout === 'STRIPE' ? `stripe, ${p.lanes} columns of ${formatSectors(p.plex.pl_st_width)}` : 'concat'
-          const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}`
+          const preferred = v.v_read_pol === 'PREFER' && v.v_pref_name === p.plex.pl_name ? ' · preferred for reads' : ''
+          const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}${preferred}`
           const selPl = isSel('pl', p.plex.pl_name)
           const rel = related(p)
           return (

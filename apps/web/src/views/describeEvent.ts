@@ -1,5 +1,5 @@
 import type { AuditEntry, FinishedTask, ServerEvent } from '@plexa/protocol'
-import { count, duration, throttleText } from './format.ts'
+import { count, duration, failsWords, throttleText } from './format.ts'
 import { formatBytes as bytes } from './units.ts'
 
 /** How an entry reads at a glance: colour, icon and words agree. */
@@ -98,7 +98,7 @@ function auditVerb(e: AuditEntry): string {
     case 'POST /api/alerts/ack':
       return Array.isArray(a.ids) ? `acknowledged alerts ${a.ids.map((id) => `#${s(id)}`).join(', ')}` : 'acknowledged every open alert'
     case 'POST /api/lab/dgs/:dg/disks/:disk/fail':
-      return `failed disk ${s(a.disk)} (lab: ${a.mode === 'both' ? 'reads and writes' : `${s(a.mode)}s`})`
+      return `failed disk ${s(a.disk)} (lab: ${failsWords(s(a.mode))})`
     case 'POST /api/lab/dgs/:dg/disks/:disk/restore':
       return `restored disk ${s(a.disk)} (lab)`
     case 'POST /api/lab/dgs/:dg/disks/:disk/latency':
@@ -194,7 +194,7 @@ export function describeEvent(e: ServerEvent): Sentence {
     case 'audit':
       return { kind: 'audit', tone: e.entry.result === 'ok' ? 'info' : 'warning', text: describeAudit(e.entry) }
     case 'lab.disk':
-      return { kind: 'lab', tone: e.failed === 'none' ? 'ok' : 'warning', text: e.failed === 'none' ? `lab: disk ${e.disk} works again${e.latencyMs ? ` (latency ${e.latencyMs} ms)` : ''}` : `lab: disk ${e.disk} now fails ${e.failed === 'both' ? 'reads and writes' : `${e.failed}s`}` }
+      return { kind: 'lab', tone: e.failed === 'none' ? 'ok' : 'warning', text: e.failed === 'none' ? `lab: disk ${e.disk} works again${e.latencyMs ? ` (latency ${e.latencyMs} ms)` : ''}` : `lab: disk ${e.disk} now fails ${failsWords(e.failed)}` }
     case 'lab.load':
       return { kind: 'lab', tone: 'info', text: `lab: write load on ${e.volume} ${e.running ? 'running' : 'stopped'} (${e.writes} writes, ${e.errors} errors)` }
     case 'dg.state':

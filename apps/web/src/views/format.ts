@@ -34,3 +34,8 @@ export function namesUpTo(names: readonly string[], n: number): string {
   if (names.length <= n) return names.join(', ')
   return `${names.slice(0, n).join(', ')} and ${names.length - n} more`
 }
+
+/** What a lab disk failure fails, in words: "reads and writes", "reads", "writes" (never the API's "both"). */
+export function failsWords(mode: string): string {
+  return mode === 'both' ? 'reads and writes' : mode === 'none' ? 'nothing' : `${mode}s`
+}

@@ -146,6 +146,22 @@ describe('a disk restored after I/O errors (rule 113)', () => {
     const one = demo({ 'mir-02': { k: 'DETACHED', st: 'STALE' } })
     expect(attention([one], { enabled: true, disks: [], loads: [] }, []).some((i) => i.fix.kind === 'resync-disk')).toBe(false)
   })
+  it('362: a replaced disk works, but while the engine marks its data plexes stale (PL_PFLAG_STALE) it says so and that a resync of it copies them back; the overview keeps one item for it', () => {
+    const replaced = demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 }, 'ms-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } })
+    const h = groupHealth(replaced, [])
+    expect(h.disks.get('disk02')).toMatchObject({ status: 'out of date', volumes: ['mir', 'ms'] })
+    expect(h.disks.get('disk02')!.reason).toBe('works, but plexes mir-02, ms-02 on it are stale (a replacement or an absence of the disk): resync disk disk02 to copy them back')
+    // disk01 and disk03 hold ms-02's other column and the log: untouched
+    expect([...h.disks.values()].filter((d) => d.status !== 'ok').map((d) => d.disk)).toEqual(['disk02'])
+    expect(stripCounts(replaced, [], []).failedDisks).toEqual([])
+    // rule 299 still holds: one resync of the disk, no second item for it
+    const items = attention([replaced], { enabled: true, disks: [], loads: [] }, [])
+    expect(items.filter((i) => i.key.startsWith('dg/dm/disk02')).map((i) => i.key)).toEqual(['dg/dm/disk02/resync'])
+    // a log plex on the disk holds no data: it never makes the disk out of date (rule 236)
+    expect(groupHealth(demo({ 'mir-03': { pflag: 0x2 } }), []).disks.get('disk03')!.status).toBe('ok')
+    // one plex alone, said in the singular
+    expect(groupHealth(demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } }), []).disks.get('disk02')!.reason).toMatch(/^works, but plex mir-02 on it is stale .*copy it back$/)
+  })
   it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
     const failing = [{ dg: 'dg', disk: 'disk02', failed: 'write' as const, latencyMs: 0, failedAt: 1 }]
     expect(groupHealth(g, failing).disks.get('disk02')!.status).toBe('failed')

@@ -2,7 +2,7 @@ import type { Config, PlRecord, SdRecord, VRecord } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, PendingImport } from '@plexa/protocol'
 import { onlyCopiesOn } from './actions.ts'
 import type { StateKey } from './colors.ts'
-import { dateTime } from './format.ts'
+import { dateTime, failsWords } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
 
 /**
@@ -54,9 +54,16 @@ export interface VolumeHealth {
 
 /**
  * 'suspect': plexes failed with I/O errors on it and nothing says it works again; 'recovered': the
- * same, but the lab restored it and it answers now (its plexes wait for a resync, which will work).
+ * same, but the lab restored it and it answers now (its plexes wait for a resync, which will work);
+ * 'out of date': it works, but data plexes on it are marked stale by the engine (`PL_PFLAG_STALE`:
+ * the disk was replaced, or a start went on without it) and wait for a resync of the disk (rule 362).
  */
-export type DiskStatus = 'ok' | 'failed' | 'removed' | 'suspect' | 'recovered'
+export type DiskStatus = 'ok' | 'failed' | 'removed' | 'suspect' | 'recovered' | 'out of date'
+
+/** A disk that takes I/O with nothing wrong of its own (its plexes may still wait for a copy). */
+function diskWorks(status: DiskStatus | undefined): boolean {
+  return status === 'ok' || status === 'out of date'
+}
 
 /** A disk in the way of I/O: a resync or copy onto it leaves regions unsynchronised. */
 export function diskIsBad(status: DiskStatus | undefined): boolean {
@@ -95,6 +102,8 @@ export interface GroupHealth {
 }
 
 const REMOVED = 0x100
+/** plexrec(4) PL_PFLAG_STALE: a disk replacement (or a start without its disk) made the plex's contents out of date. */
+const PL_STALE = 0x2
 
 const cache = new WeakMap<GroupView, { lab: LabView['disks']; h: GroupHealth }>()
 /** By configuration: a new group view whose records, stale maps and lab are the same (a DRL map refresh) keeps its health. */
@@ -281,6 +290,16 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
   return { v, plexes, sds: sdsOf, stale: staleOf, plexHealth, bad: key, health: { volume: v.v_name, redundancy, healthy, copies, words, problems, ...(logLost ? { logLost } : {}) } }
 }
 
+/**
+ * The disks to blame for plexes in trouble, from the disks each lies on: the ones every such plex
+ * has in common, else each one that a plex lies on alone (a stripe over disk01 and disk02 failing
+ * with a mirror on disk02 alone points at disk02, not disk01).
+ */
+function culprits(plexDisks: ReadonlyArray<ReadonlySet<string>>): Set<string> {
+  const common = plexDisks.length ? [...plexDisks[0]!].filter((d) => plexDisks.every((set) => set.has(d))) : []
+  return new Set(common.length ? common : plexDisks.filter((set) => set.size === 1).flatMap((set) => [...set]))
+}
+
 function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const c = g.config
   // the layout's index (built once per configuration, shared with the drawings): a group may
@@ -304,19 +323,23 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     }
     return [...(byDisk.get(disk) ?? [])].sort()
   }
-  // disks: failed (lab), removed (no device), suspect (plexes failed with I/O errors on it): of
-  // the disks under the failed plexes, the ones every failed plex has in common, else each one
-  // that a failed plex lies on alone (a stripe over disk01 and disk02 failing with a mirror on
-  // disk02 alone points at disk02, not disk01)
+  // disks: failed (lab), removed (no device), suspect (plexes failed with I/O errors on it: the
+  // culprits among the disks under the failed plexes)
   // a disk the lab failed (now or before a restore) is the one a failed plex over it failed on
   const labFailed = new Set(lab.filter((x) => x.dg === g.name && (x.failed !== 'none' || x.failedAt !== undefined)).map((x) => x.disk))
   const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => {
     const on = disksOf(p)
     return new Set(on.some((d) => labFailed.has(d)) ? on.filter((d) => labFailed.has(d)) : on)
   })
-  const common = ioFailed.length ? [...ioFailed[0]!].filter((d) => ioFailed.every((set) => set.has(d))) : []
-  const suspects = new Set(common.length ? common : ioFailed.filter((set) => set.size === 1).flatMap((set) => [...set]))
+  const suspects = culprits(ioFailed)
   const failedOn = (disk: string) => c.plexes.filter((p) => p.pl_state === 'IOFAIL' && disksOf(p).includes(disk)).map((p) => p.pl_name)
+  // the data plexes the engine marked stale (a replacement, a start without the disk), by the
+  // disk that made them so, found as a failed plex's disk is (a replaced disk02 under mirvol-02 and
+  // msvol-02, over disk01 and disk02, is disk02)
+  const stalePlexes = c.plexes.filter((p) => p.pl_pflag & PL_STALE && p.pl_v_name && !(ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS).every((s) => s.sd_is_log))
+  const staleDisks = stalePlexes.map((p) => new Set(disksOf(p)))
+  const markedStale = new Map<string, string[]>()
+  for (const disk of culprits(staleDisks)) markedStale.set(disk, stalePlexes.filter((_, i) => staleDisks[i]!.has(disk)).map((p) => p.pl_name))
   const disks = new Map<string, DiskHealth>()
   for (const d of c.disks) {
     const ld = labOf.get(d.dm_name)
@@ -325,10 +348,14 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     const answering = ld?.failed === 'none' && ld.failedAt !== undefined
     let status: DiskStatus = 'ok'
     let reason = ''
-    if (l) [status, reason] = ['failed', `fails ${l.failed === 'both' ? 'reads and writes' : `${l.failed}s`} (lab)`]
+    if (l) [status, reason] = ['failed', `fails ${failsWords(l.failed)} (lab)`]
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
     else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
+    else if (markedStale.has(d.dm_name)) {
+      const plexes = markedStale.get(d.dm_name)!
+      ;[status, reason] = ['out of date', `works, but ${plexes.length > 1 ? 'plexes' : 'plex'} ${plexes.join(', ')} on it ${plexes.length > 1 ? 'are' : 'is'} stale (a replacement or an absence of the disk): resync disk ${d.dm_name} to copy ${plexes.length > 1 ? 'them' : 'it'} back`]
+    }
     disks.set(d.dm_name, new DiskState(d.dm_name, status, reason, volumesOn))
   }
   // the volumes' health, each computed again only when what it comes from changed
@@ -397,7 +424,8 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
   for (const g of groups) {
     const h = groupHealth(g, lab.disks)
     for (const d of h.disks.values()) {
-      if (d.status === 'ok') continue
+      // a working disk whose plexes are out of date: its volumes' items (and rule 299's disk resync) say it
+      if (d.status === 'ok' || d.status === 'out of date') continue
       const affects = d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''
       const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
       const what = d.status === 'suspect' ? 'has I/O errors' : d.status === 'recovered' ? 'answers again' : d.status
@@ -460,7 +488,7 @@ function suggestDiskResync(out: AttentionItem[], g: GroupView, h: GroupHealth): 
     for (const d of disks) byDisk.set(d, [...(byDisk.get(d) ?? []), x.fix.volume])
   }
   for (const [disk, volumes] of byDisk) {
-    if (volumes.length < 2 || h.disks.get(disk)?.status !== 'ok' || out.some((x) => x.dg === g.name && 'disk' in x.fix && x.fix.disk === disk)) continue
+    if (volumes.length < 2 || !diskWorks(h.disks.get(disk)?.status) || out.some((x) => x.dg === g.name && 'disk' in x.fix && x.fix.disk === disk)) continue
     const plexes = volumes.flatMap((v) => h.plexesOf(v).filter((p) => p.problem && !p.log && p.disks.includes(disk)).map((p) => p.plex))
     out.push({ key: `${g.name}/dm/${disk}/resync`, dg: g.name, severity: 'warning', text: `disk ${disk} works, but the plexes on it need a copy (${plexes.join(', ')})`, fix: { kind: 'resync-disk', disk } })
   }

@@ -2,7 +2,7 @@ import type { Config } from '@plexa/engine'
 import type { GroupView } from '@plexa/protocol'
 
 /** Small groups for the health and alert tests: mir (mirror + log), ms (mirrored stripes), cat. */
-export type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean }
+export type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean; pflag?: number }
 
 export function group(plexes: P[], vols: Array<{ name: string; k?: string }>, removed: string[] = []): GroupView {
   // records carry their rids, as the engine's do (the index the health shares with the layout is by rid)
@@ -13,7 +13,7 @@ export function group(plexes: P[], vols: Array<{ name: string; k?: string }>, re
     dg: { dg_name: 'dg' },
     disks: ['disk01', 'disk02', 'disk03'].map((d) => ({ dm_name: d, dm_pflag: removed.includes(d) ? 0x100 : 0 })),
     subdisks: plexes.flatMap((p) => p.disks.map((d, i) => ({ sd_name: `${p.name}-sd${i}`, sd_pl_name: p.name, sd_plex_rid: rid(p.name), sd_dm_name: d, sd_is_log: p.log ?? false }))),
-    plexes: plexes.map((p) => ({ pl_name: p.name, pl_rid: rid(p.name), pl_v_name: p.vol, pl_vol_rid: rid(p.vol), pl_kstate: p.k ?? 'ENABLED', pl_state: p.st ?? 'ACTIVE', pl_tutil: ['', '', ''] })),
+    plexes: plexes.map((p) => ({ pl_name: p.name, pl_rid: rid(p.name), pl_v_name: p.vol, pl_vol_rid: rid(p.vol), pl_kstate: p.k ?? 'ENABLED', pl_state: p.st ?? 'ACTIVE', pl_pflag: p.pflag ?? 0, pl_tutil: ['', '', ''] })),
     volumes: vols.map((v) => ({ v_name: v.name, v_rid: rid(v.name), v_kstate: v.k ?? 'ENABLED', v_state: 'ACTIVE' })),
   } as unknown as Config
   return { name: 'dg', config, forcedOffline: false, dirty: {}, stale: {} }
