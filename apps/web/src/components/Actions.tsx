@@ -2,7 +2,7 @@ import { type RefObject, useRef } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { runAction } from '../store/commands.ts'
-import { type Action, actionsFor, noActionsWords } from '../views/actions.ts'
+import { type Action, actionsFor, disabledSummary, noActionsWords } from '../views/actions.ts'
 import { useFlipFocus } from '../views/useFlipFocus.ts'
 import { isShownFor, taskStatus } from '../views/taskStatus.ts'
 import { TONE } from '../views/tone.ts'
@@ -30,7 +30,7 @@ export function Actions() {
         </GuardedButton>
       ))}
       {actions.length === 0 && <span className="text-xs text-muted" data-testid="no-actions">{noActionsWords(group.config, selection)}</span>}
-      {actions.filter((a) => a.disabled).length > 0 && <span className="text-xs text-slate-500" data-testid="disabled-reason">{actions.find((a) => a.disabled)!.disabled}</span>}
+      {disabledSummary(actions) && <span className="text-xs text-slate-500" data-testid="disabled-reason">{disabledSummary(actions)}</span>}
       {lab.enabled && role === 'admin' && selection.kind === 'dm' && <LabDisk dg={selection.dg} disk={selection.name} failed={lab.disks.find((d) => d.dg === selection.dg && d.disk === selection.name)?.failed ?? 'none'} effect={() => diskFailureEffect(groupHealth(group, lab.disks), selection.name)} live={live} toolbar={toolbar} />}
       {lab.enabled && role === 'admin' && selection.kind === 'v' && <LabLoad dg={selection.dg} volume={selection.name} running={lab.loads.some((l) => l.dg === selection.dg && l.volume === selection.name && l.running)} live={live} toolbar={toolbar} />}
       <ActionStatus />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionObject, actionsFor, confirmTitle, noActionsWords, replaceDiskAction } from './actions.ts'
+import { actionObject, actionsFor, confirmTitle, disabledSummary, noActionsWords, replaceDiskAction } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -30,6 +30,12 @@ describe('actionsFor', () => {
     const a = actionsFor(mirror([['ENABLED', 'ACTIVE'], ['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'pl', name: 'vol01-01' }, 'viewer')
     expect(a.length).toBeGreaterThan(0)
     expect(a.every((x) => x.disabled === 'viewers cannot change anything')).toBe(true)
+  })
+  it('names the action a disabled reason belongs to, unless every action has the same one', () => {
+    const c = mirror([['ENABLED', 'ACTIVE'], ['ENABLED', 'ACTIVE']])
+    expect(disabledSummary(actionsFor(c, { dg: 'dg', kind: 'v', name: 'vol01' }, 'admin'))).toBe('Start: already started')
+    expect(disabledSummary(actionsFor(c, { dg: 'dg', kind: 'v', name: 'vol01' }, 'viewer'))).toBe('viewers cannot change anything')
+    expect(disabledSummary([])).toBeUndefined()
   })
   it('explains Force for volume and disk resyncs', () => {
     const v = actionsFor(mirror([['ENABLED', 'ACTIVE']]), { dg: 'dg', kind: 'v', name: 'vol01' }, 'admin').find((x) => x.id === 'resync')!

@@ -138,6 +138,19 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
 }
 
 /**
+ * The toolbar's line on what is not allowed: the reason alone when every action has the same one
+ * ("viewers cannot change anything"), else the first disabled action named with its reason
+ * ("Start: already started"), so a reason is never read as another button's. Each button says
+ * its own in its description and tooltip.
+ */
+export function disabledSummary(actions: readonly Action[]): string | undefined {
+  const off = actions.filter((a) => a.disabled)
+  if (!off.length) return undefined
+  if (off.length === actions.length && off.every((a) => a.disabled === off[0]!.disabled)) return off[0]!.disabled
+  return `${off[0]!.label}: ${off[0]!.disabled}`
+}
+
+/**
  * Why the selection has no action of its own, and where to act instead (rule 298): a subdisk is
  * acted on through its plex or its disk. Undefined for a selection that has actions (a disk group
  * has Create volume, rule 320).
