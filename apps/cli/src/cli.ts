@@ -8,6 +8,7 @@ import { taskListText, taskProgress } from './progress.ts'
 import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
 import { addEvacuateVerb, addLogVerbs, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
+import { addRelocateVerbs } from './relocateVerbs.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -385,8 +386,9 @@ export function buildProgram(json = false): Command {
     }),
   )
 
-  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm, vxevac): replace, evacuate, free')
+  const disk = program.command('disk').description('disks of a group (vxdg, vxdiskadm, vxevac, vxrelocd): replace, evacuate, relocate, set (spare=on), free')
   addEvacuateVerb<Globals>(disk, kit)
+  addRelocateVerbs<Globals>(disk, dgCmd, kit)
   disk
     .command('free')
     .description('image files of the data directory no group has and that hold nothing (vxdisk list: online invalid), such as a disk vxdg rmdisk removed: add one again with its path')

@@ -9,6 +9,9 @@ import type { LabView } from '@plexa/protocol'
  */
 
 // Flag values of the records (the CLI takes only types from the engine).
+const DM_PFLAG_SPARE = 0x2
+const DM_PFLAG_NOHOTUSE = 0x4
+const DM_PFLAG_FAILING = 0x8
 const DM_PFLAG_REMOVED = 0x100
 const DM_TFLAG_NODAREC = 0x8
 const PL_PFLAG_STALE = 0x2
@@ -69,10 +72,15 @@ export function failedDisks(lab: Pick<LabView, 'disks'>, dg: string): FailedDisk
   return out
 }
 
-/** A disk's STATE: its condition, else FAILED(MODE) for a disk failing its I/O in lab mode (rule 248), else -. */
+/**
+ * A disk's STATE: its condition, else FAILED(MODE) for a disk failing its I/O in lab mode (rule
+ * 248), else its hot-relocation flag (FAILING: relocation moved failed subdisks off it; SPARE;
+ * NOHOTUSE), else -.
+ */
 function diskState(dm: DmRecord, failed: FailedDisks | undefined): string {
   const mode = failed?.get(dm.dm_name)
-  return diskCondition(dm) ?? (mode ? `FAILED(${mode})` : '-')
+  const flag = dm.dm_pflag & DM_PFLAG_FAILING ? 'FAILING' : dm.dm_pflag & DM_PFLAG_SPARE ? 'SPARE' : dm.dm_pflag & DM_PFLAG_NOHOTUSE ? 'NOHOTUSE' : '-'
+  return diskCondition(dm) ?? (mode ? `FAILED(${mode})` : flag)
 }
 
 /** NODEVICE: no device was found for the disk (DM_TFLAG NODAREC), REMOVED: taken away; or none. */

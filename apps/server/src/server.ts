@@ -20,6 +20,7 @@ import { PortBusyError, assertPortsFree } from './portsFree.ts'
 import { History, type HistoryOptions } from './history/history.ts'
 import { type GroupNow, alertOver } from './history/alertResolution.ts'
 import { VolumeFailures } from './history/volumeFailures.ts'
+import { HotRelocation } from './hotRelocation.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
@@ -33,6 +34,8 @@ export interface RunningServer {
   nbdPort: number
   nbd: NbdServer
   services: Services
+  /** Hot relocation (vxrelocd) of plexes whose I/O fails on a disk; `idle()` waits for what it queued. */
+  hotRelocation: HotRelocation
   /** With --demo: a one-click login URL for admin, its one-time token valid for 10 minutes. */
   loginUrl?: string
   /** Stops volumes cleanly (logs marked clean), closes connections and the groups. */
@@ -169,9 +172,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const finished = history.tasks.page(50)
     history.resolveAlerts((a) => alertOver(a, nowOf(a.dg), finished, (volume) => failures.takeOver(a.dg, volume)))
   }
+  // a plex whose I/O failed on a disk is relocated off it (vxrelocd), unless the group says hotreloc=off
+  const hotRelocation = new HotRelocation((dg) => storage.groups.get(dg)?.dg, log)
   let resolving = false
   hub.subscribe((e) => {
     failures.onEvent(e)
+    hotRelocation.onEvent(e)
     if (!RESOLVE_ON.has(e.type) || resolving) return
     // once for a burst of events, after the one that may end a problem has been sent
     resolving = true
@@ -267,6 +273,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     nbdPort,
     nbd,
     services,
+    hotRelocation,
     close() {
       closing ??= (async () => {
         clearInterval(maps)
@@ -281,6 +288,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         await services.audit.written()
         await sessions.written()
         await storage.close()
+        await hotRelocation.idle()
         await history.written().catch(() => {})
       })()
       return closing

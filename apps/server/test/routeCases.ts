@@ -330,6 +330,14 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, `${dg}/disks/disk02/evacuate`, { to: ['disk02'] }),
     failCode: 'VM_INVALID_PARAM',
   },
+  'POST /api/dgs/:dg/disks/:disk/relocate': {
+    // mir-02 detached, named as failed: the dry run puts its subdisk on disk03 (never beside mir-01 on disk01)
+    setup: (t) => post(t, `${dg}/plexes/mir-02/det`),
+    ok: (t) => post(t, `${dg}/disks/disk02/relocate`, { plexes: ['mir-02'], dryRun: true }),
+    check: (_t, b) => void expect(b).toMatchObject({ dryRun: true, disk: 'disk02', notRelocated: [], relocated: [{ volume: 'mir', plex: 'mir-02', subdisks: [{ from: 'disk02-01', to: [{ disk: 'disk03' }] }] }] }),
+    fail: (t) => post(t, `${dg}/disks/nodisk/relocate`),
+    failCode: 'VM_NOT_FOUND',
+  },
   'POST /api/dgs/:dg/volumes/:volume/addlog': {
     ok: (t) => post(t, `${dg}/volumes/mir/addlog`),
     check: (_t, b) => void expect(b.changes.find((c: { kind: string; op: string }) => c.kind === 'pl' && c.op === 'create').after).toMatchObject({ pl_name: 'mir-04', pl_state: 'LOG', pl_kstate: 'ENABLED' }),

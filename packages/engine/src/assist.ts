@@ -1,5 +1,6 @@
 import { EngineError, fail } from './errors.ts'
 import { freeExtents } from './recordOps.ts'
+import { isOrdinaryDisk } from './ops/mirrorAlloc.ts'
 import type { MakeRecord, PlexSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
 import { sectorsText } from './units.ts'
@@ -74,7 +75,7 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
   const width = striped ? checkSectors(spec.stwidth ?? 128, 'stwidth', true) : 0
   const log = checkOneOf(spec.log ?? 'none', ['drl', 'none'] as const, 'log')
   if (log === 'drl' && !mirrored) fail('VM_INVALID_PARAM', 'a dirty region log needs a mirrored layout')
-  let pool: DmRecord[] = d.c.disks.filter((dm) => !(dm.dm_pflag & 0x101))
+  let pool: DmRecord[] = d.c.disks.filter(isOrdinaryDisk)
   if (spec.disks !== undefined) {
     if (!Array.isArray(spec.disks)) fail('VM_INVALID_PARAM', 'disks must be a list of disk names')
     pool = spec.disks.map((n) => d.disk(n))

@@ -19,12 +19,13 @@ import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
 import { type GrowOptions, growVolume } from './ops/growVolume.ts'
 import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
 import { type EvacuateOptions, evacuateDisk } from './ops/evacuateDisk.ts'
+import { type RelocateOptions, type RelocationReport, relocateDisk } from './ops/hotRelocate.ts'
 import { type AddLogOptions, addLog, removeLog } from './ops/volumeLog.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
 import type { MendOp } from './records/mend.ts'
 import type { InitType } from './records/volumeInit.ts'
-import { type Config, type DmRecord, type VRecord, PROFILES } from './records/types.ts'
+import { type Config, DG_PFLAG, type DmRecord, type VRecord, PROFILES } from './records/types.ts'
 import type { Task } from './tasks/task.ts'
 import type { TaskHandle as Handle } from './tasks/taskRegistry.ts'
 import type { StaleView } from './staleMaps.ts'
@@ -50,6 +51,7 @@ export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
 export type { GrowOptions } from './ops/growVolume.ts'
 export type { ShrinkOptions } from './ops/shrinkVolume.ts'
 export type { EvacuateOptions } from './ops/evacuateDisk.ts'
+export type { NotRelocated, RelocateOptions, Relocation, RelocatedPiece, RelocationReport } from './ops/hotRelocate.ts'
 export type { AddLogOptions } from './ops/volumeLog.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
@@ -244,6 +246,15 @@ export class DiskGroup {
   /** vxevac: every plex with a subdisk on the disk moved to other disks, one plex move at a time (ops/evacuateDisk.ts). */
   async evacuateDisk(name: string, opts: EvacuateOptions = {}): Promise<TxResult> {
     return evacuateDisk(this.p, name, opts)
+  }
+
+  /** Hot relocation (vxrelocd) of the failed plexes on the disk: failed subdisks replaced on spares or free space, copied as `relocate` tasks (ops/hotRelocate.ts). */
+  async relocateDisk(name: string, opts: RelocateOptions = {}): Promise<RelocationReport> {
+    return relocateDisk(this.p, name, opts)
+  }
+  /** Is hot relocation on for the group (DG_PFLAG NORELOC clear; vxedit set hotreloc=on|off)? */
+  get hotRelocation(): boolean {
+    return (this.cfg.dg.dg_pflag & DG_PFLAG.NORELOC) === 0
   }
 
   private diskRecord(name: string): DmRecord {

@@ -6,7 +6,9 @@ import {
   type RecordKind,
   type SdRecord,
   type VRecord,
+  DG_PFLAG,
   DM_PFLAG,
+  DM_PFLAG_SETTABLE,
   PL_PFLAG_MASK,
   PL_TFLAG,
   PL_TFLAG_WRITABLE,
@@ -23,14 +25,34 @@ const UTIL = ['putil0', 'putil1', 'putil2', 'tutil0', 'tutil1', 'tutil2']
 
 /** Fields each kind lets `set` change (the edit masks of SEMANTICS.md 1.4-1.6), short names. */
 export const SETTABLE: Record<RecordKind, readonly string[]> = {
-  dg: ['comment', ...UTIL, 'nconfig', 'nlog', 'pflag'],
-  dm: ['comment', ...UTIL, 'pflag'],
+  dg: ['comment', ...UTIL, 'nconfig', 'nlog', 'pflag', 'hotreloc'],
+  dm: ['comment', ...UTIL, 'pflag', 'reserve', 'spare', 'nohotuse', 'failing'],
   sd: ['comment', ...UTIL, 'len', 'pflag', 'tflag'],
   pl: ['comment', ...UTIL, 'tflag', 'kstate', 'pflag', 'layout', 'st_width', 'state'],
   v: [
     'comment', ...UTIL, 'state', 'read_pol', 'pref_name', 'fstype', 'uid', 'gid', 'mode', 'len', 'use_type',
     'log_len', 'start_opts', 'pflag', 'r_all', 'r_some', 'w_all', 'w_some', 'logserial', 'rwback_offset',
   ],
+}
+
+/**
+ * The flags vxedit sets by name, `on` or `off` (or true/false): a disk's reserve, spare, nohotuse
+ * and failing (vxedit set spare=on disk05), a group's hotreloc (on unless NORELOC is set).
+ */
+const FLAG_FIELDS: Partial<Record<RecordKind, Record<string, { bit: number; off?: true }>>> = {
+  dm: { reserve: { bit: DM_PFLAG.RESERVE }, spare: { bit: DM_PFLAG.SPARE }, nohotuse: { bit: DM_PFLAG.NOHOTUSE }, failing: { bit: DM_PFLAG.FAILING } },
+  dg: { hotreloc: { bit: DG_PFLAG.NORELOC, off: true } },
+}
+
+function onOff(value: unknown, what: string): boolean {
+  if (value === true || value === 'on') return true
+  if (value === false || value === 'off') return false
+  fail('VM_INVALID_PARAM', `${what} must be on or off`)
+}
+
+/** Sets or clears the bit of a named flag field (`FLAG_FIELDS`) in `pflag`. */
+function withFlag(pflag: number, flag: { bit: number; off?: true }, value: unknown, what: string): number {
+  return onOff(value, what) !== (flag.off === true) ? pflag | flag.bit : pflag & ~flag.bit
 }
 
 function num(value: unknown, what: string): number {
@@ -54,7 +76,7 @@ function shortName(kind: RecordKind, key: string, rec: object): { short: string;
   const p = `${PREFIX[kind]}_`
   const short = key.startsWith(p) ? key.slice(p.length) : key
   const util = /^([pt]util)(\d+)$/.exec(short)
-  const known = util ? Number(util[2]) < 3 : `${p}${short}` in rec
+  const known = util ? Number(util[2]) < 3 : `${p}${short}` in rec || FLAG_FIELDS[kind]?.[short] !== undefined
   return { short, known }
 }
 
@@ -98,15 +120,23 @@ export function setFields(d: Draft, name: string, fields: Record<string, unknown
         break
       case 'dm': {
         const dm = n.rec as DmRecord
-        const f = num(value, 'pflag')
-        if (f & ~DM_PFLAG.RESERVE & ~DM_PFLAG.REMOVED) fail('VM_INVALID_PARAM', 'unknown disk flag')
-        dm.dm_pflag = (dm.dm_pflag & DM_PFLAG.REMOVED) | (f & DM_PFLAG.RESERVE)
+        const flag = FLAG_FIELDS.dm![short]
+        const f = flag ? withFlag(dm.dm_pflag, flag, value, short) : num(value, 'pflag')
+        if (f & ~DM_PFLAG_SETTABLE & ~DM_PFLAG.REMOVED) fail('VM_INVALID_PARAM', 'unknown disk flag')
+        dm.dm_pflag = (dm.dm_pflag & DM_PFLAG.REMOVED) | (f & DM_PFLAG_SETTABLE)
+        // vxedit: a spare is there for hot relocation, which nohotuse forbids
+        if ((dm.dm_pflag & (DM_PFLAG.SPARE | DM_PFLAG.NOHOTUSE)) === (DM_PFLAG.SPARE | DM_PFLAG.NOHOTUSE)) fail('VM_INVALID_PARAM', `disk ${dm.dm_name} cannot be both spare and nohotuse`)
         break
       }
       case 'dg': {
-        const n = num(value, short)
-        if (short === 'pflag' && n & ~0x1) fail('VM_INVALID_PARAM', 'disk group pflag mask is 0x1 (NOQUORUM)')
-        rec[`dg_${short}`] = n
+        const flag = FLAG_FIELDS.dg![short]
+        if (flag) {
+          rec.dg_pflag = withFlag(rec.dg_pflag as number, flag, value, short)
+          break
+        }
+        const x = num(value, short)
+        if (short === 'pflag' && x & ~(DG_PFLAG.NOQUORUM | DG_PFLAG.NORELOC)) fail('VM_INVALID_PARAM', 'disk group pflag mask is 0x3 (NOQUORUM, NORELOC)')
+        rec[`dg_${short}`] = x
         break
       }
     }

@@ -36,6 +36,8 @@ export async function crashRig(seed: number) {
   return {
     dg,
     mems,
+    /** The faulty devices the group runs on (disk01.. in order), to inject a disk's failure. */
+    devs,
     data,
     /** Runs `op` on the flushed volume with the power cut after `cut` device writes (none when undefined); returns the device writes it made. */
     async cutDuring(cut: number | undefined, op: (dg: DiskGroup) => Promise<unknown>): Promise<number> {

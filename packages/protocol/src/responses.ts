@@ -130,6 +130,18 @@ export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: 
 const RecordChange = z.object({ kind: z.enum(['dg', 'dm', 'sd', 'pl', 'v']), rid: int, name: z.string(), op: z.enum(['create', 'update', 'delete']), fields: z.array(z.string()), after: z.record(z.string(), z.unknown()).optional() })
 /** A committed transaction, or its dry run (`dryRun: true`, nothing changed). */
 export const TxResult = z.object({ dryRun: z.boolean(), tid: int, changes: z.array(RecordChange), copyBytes: z.number().optional() })
+/** What a hot relocation did (or its dry run would do): each failed plex's subdisks and where they went, and the plexes it could not relocate with a stable code. */
+export const RelocationReport = TxResult.extend({
+  disk: z.string(),
+  relocated: z.array(z.object({
+    volume: z.string(),
+    plex: z.string(),
+    subdisks: z.array(z.object({ from: z.string(), to: z.array(z.object({ subdisk: z.string(), disk: z.string(), offset: int, len: int })) })),
+    taskId: z.string().optional(),
+    copyError: z.string().optional(),
+  })),
+  notRelocated: z.array(z.object({ volume: z.string(), plex: z.string(), code: z.string(), reason: z.string() })),
+})
 /** A volume start answered before its recovery finished. */
 export const Started = z.union([TxResult.extend({ recovering: z.literal(true) }), TxResult])
 /** A long operation answered with 202 once its task started. */

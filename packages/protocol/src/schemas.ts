@@ -66,6 +66,8 @@ export const GrowBody = z.strictObject({ len: positive.optional(), by: positive.
 export const ShrinkBody = z.strictObject({ len: positive.optional(), by: positive.optional(), force: z.boolean().optional(), ...dryRun })
 /** vxevac DISK [TODISK...]: the disks the plexes may move to (default: any holding no other plex of their volume). */
 export const EvacuateBody = z.strictObject({ to: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** Hot relocation of a disk's failed plexes: the plexes whose I/O failed there (default: every failed plex on it). */
+export const RelocateBody = z.strictObject({ plexes: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** vxassist addlog VOL [disks...]: the disks the log may go on. */
 export const AddLogBody = z.strictObject({ disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** vxassist remove log VOL: the log plex (default: the newest). */

@@ -9,7 +9,7 @@ import type { PlRecord, VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes } from '../units.ts'
-import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+import { isOrdinaryDisk, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 
 export interface GrowOptions extends TxOptions {
   /** New space for the plexes on these disks only (besides extending a plex's last subdisk in place). */
@@ -38,7 +38,8 @@ export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { d
     const last = sds.reduce((a, b) => (b.sd_pl_offset + b.sd_len > a.sd_pl_offset + a.sd_len ? b : a))
     const dm = d.c.disks.find((x) => x.dm_rid === last.sd_dm_rid)!
     const after = freeExtents(d, dm).find((e) => e.offset === last.sd_dm_offset + last.sd_len)
-    if (after && (disks === undefined || disks.includes(dm.dm_name))) {
+    // in place only on a disk ordinary allocation may use, or one named (a spare is kept for hot relocation)
+    if (after && (disks === undefined ? isOrdinaryDisk(dm) : disks.includes(dm.dm_name))) {
       const n = Math.min(need, after.len)
       last.sd_len += n
       need -= n

@@ -25,13 +25,24 @@ export function dataDisksOf(d: Draft, v: VRecord): Set<number> {
   return out
 }
 
+/** Flags that keep a disk out of ordinary allocation unless it is named: reserved, a hot-relocation spare, failing, removed. */
+const NOT_ORDINARY = DM_PFLAG.RESERVE | DM_PFLAG.SPARE | DM_PFLAG.FAILING | DM_PFLAG.REMOVED
+
+/**
+ * May ordinary allocation (vxassist make, mirror, growto, addlog, vxevac without disks named)
+ * choose this disk? Not a reserved one, a spare (kept for hot relocation), a failing or a removed one.
+ */
+export function isOrdinaryDisk(dm: DmRecord): boolean {
+  return (dm.dm_pflag & NOT_ORDINARY) === 0
+}
+
 /**
  * The disks a new data plex of `v` may use: the ones named (each checked: it exists, it holds no
- * data plex of `v`), or every disk that is not reserved, removed or without a device and holds
- * none. `usable(dm)` says whether the disk has its device.
+ * data plex of `v`), or every ordinary disk (`isOrdinaryDisk`) with a device that holds none.
+ * `usable(dm)` says whether the disk has its device.
  */
 export function mirrorPool(d: Draft, v: VRecord, usable: (dm: DmRecord) => boolean, disks?: readonly string[], exclude: ReadonlySet<number> = dataDisksOf(d, v)): DmRecord[] {
-  if (disks === undefined) return d.c.disks.filter((dm) => !(dm.dm_pflag & (DM_PFLAG.RESERVE | DM_PFLAG.REMOVED)) && usable(dm) && !exclude.has(dm.dm_rid))
+  if (disks === undefined) return d.c.disks.filter((dm) => isOrdinaryDisk(dm) && usable(dm) && !exclude.has(dm.dm_rid))
   if (!Array.isArray(disks) || disks.length === 0) fail('VM_INVALID_PARAM', 'disks must be a non-empty list of disk names')
   return disks.map((n) => {
     const dm = d.disk(n)

@@ -10,6 +10,7 @@ import { runPlexCopy } from '../resync/plexCopy.ts'
 import { REGION_SECTORS, type SyncContext } from '../resync/regionCopy.ts'
 import { regionBytes } from '../resync/resyncPlan.ts'
 import type { StaleMaps } from '../staleMaps.ts'
+import type { TaskKind } from '../tasks/task.ts'
 import type { Draft } from '../txn.ts'
 
 /** What the plex operations need of the group. */
@@ -103,7 +104,7 @@ export class PlexOps {
    * tutil0=ATT and state STALE, the volume contents are copied into it, then it becomes ACTIVE
    * (D 34). On a DISABLED volume it is only associated (STALE), for the next start (D 35).
    */
-  async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string } = {}): Promise<TxResult> {
+  async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string; kind?: TaskKind } = {}): Promise<TxResult> {
     const { stale } = this.ctx
     const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
       // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
@@ -153,7 +154,7 @@ export class PlexOps {
       return { ...r, copyBytes: regionBytes(v, regions) }
     }
     if (!pl || v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
-    return runAttachCopy(this.ctx.sync, v, pl, 'attach', opts.onTask ? { onTask: opts.onTask } : {})
+    return runAttachCopy(this.ctx.sync, v, pl, opts.kind ?? 'attach', opts.onTask ? { onTask: opts.onTask } : {})
   }
 
   /**

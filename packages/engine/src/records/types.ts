@@ -45,7 +45,16 @@ export const V_TFLAG = { READ: 0x1, WRITE: 0x2, RWBACK: 0x4, KRWBACK: 0x100, INV
 
 export const SD_PFLAG = { VOLATILE: 0x100, IGNORE_WRITES: 0x200 } as const
 export const SD_TFLAG = { IS_LOG: 0x100 } as const
-export const DM_PFLAG = { RESERVE: 0x1, REMOVED: 0x100 } as const
+/**
+ * RESERVE: ordinary allocation never uses the disk (vxedit set reserve=on). SPARE: a hot-relocation
+ * spare (vxedit set spare=on): relocation takes its space first and ordinary allocation only when
+ * the disk is named. NOHOTUSE: hot relocation never uses it (vxedit set nohotuse=on). FAILING: hot
+ * relocation moved failed subdisks off it; no allocation uses it until cleared (failing=off).
+ * REMOVED: no device (set and cleared by the engine).
+ */
+export const DM_PFLAG = { RESERVE: 0x1, SPARE: 0x2, NOHOTUSE: 0x4, FAILING: 0x8, REMOVED: 0x100 } as const
+/** The dm flags vxedit set may change (`pflag`, or each by name: reserve=on, spare=on, ...). */
+export const DM_PFLAG_SETTABLE = DM_PFLAG.RESERVE | DM_PFLAG.SPARE | DM_PFLAG.NOHOTUSE | DM_PFLAG.FAILING
 /** NODAREC: no device with this disk's id was found when the group was imported (vxprint NODEVICE). */
 /**
  * CONFIG_DISABLED: the disk has its device but its configuration copy is disabled (a write to it
@@ -53,8 +62,11 @@ export const DM_PFLAG = { RESERVE: 0x1, REMOVED: 0x100 } as const
  */
 export const DM_TFLAG = { VOLATILE: 0x4, NODAREC: 0x8, CONFIG_DISABLED: 0x10 } as const
 export const DG_TFLAG = { DISABLED: 0x100 } as const
-/** NOQUORUM (chvg -Qn): stay imported until the last copy is lost; import then needs every disk. */
-export const DG_PFLAG = { NOQUORUM: 0x1 } as const
+/**
+ * NOQUORUM (chvg -Qn): stay imported until the last copy is lost; import then needs every disk.
+ * NORELOC: no hot relocation when a disk fails (vxedit set hotreloc=off; on by default).
+ */
+export const DG_PFLAG = { NOQUORUM: 0x1, NORELOC: 0x2 } as const
 
 /** Exception policies (SEMANTICS.md 1.6), enum values 1..10. */
 export const EXCEPTION_POLICY = {

@@ -3,7 +3,7 @@ import { EngineError } from '../errors.ts'
 import type { TaskProgress } from '../events.ts'
 import { AdaptivePace, type AdaptiveTarget, PACE_SLICE_MS } from './adaptivePace.ts'
 
-export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair' | 'grow'
+export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair' | 'grow' | 'relocate'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
 
 /** Task ids count up through the process's life: `task-1`, `task-2`, ... (never reused). */

@@ -1,6 +1,7 @@
 import { EngineError } from '@plexa/engine'
 import type { Handlers } from '../handler.ts'
-import { dgOf, tx, untilTask } from '../handler.ts'
+import { dgOf, ok, tx, untilTask } from '../handler.ts'
+import { volumesOnDisk } from '../../services.ts'
 
 /** The new length a grow or shrink asks for: `len` (growto, shrinkto) or the volume's length plus `by` (times `sign`). */
 function newLength(current: number, body: { len?: number | undefined; by?: number | undefined }, sign: 1 | -1): number {
@@ -8,7 +9,7 @@ function newLength(current: number, body: { len?: number | undefined; by?: numbe
   return body.len ?? current + sign * body.by!
 }
 
-/** The everyday operations of vxassist and vxevac (engine ops/): add and remove a mirror or a log, grow and shrink, evacuate a disk. */
+/** The everyday operations of vxassist, vxevac and vxrelocd (engine ops/): add and remove a mirror or a log, grow and shrink, evacuate a disk, relocate its failed plexes. */
 export const operationRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/mirror'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -47,6 +48,14 @@ export const operationRoutes = {
     const plexRids = new Set(c.subdisks.filter((sd) => dm && sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))
     const volumes = [...new Set(c.plexes.filter((p) => plexRids.has(p.pl_rid) && p.pl_v_name).map((p) => p.pl_v_name))]
     return untilTask(s, dg, 'evacuate', { target: `disk ${disk}`, volumes }, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/relocate'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const disk = ctx.params.disk!
+    const opts = { ...(ctx.body.plexes ? { plexes: ctx.body.plexes } : {}), dryRun: ctx.body.dryRun ?? false }
+    if (opts.dryRun) return ok(await dg.relocateDisk(disk, opts))
+    // nothing to copy (nothing relocated, or a stopped volume's plex): the report itself
+    return untilTask(s, dg, 'relocate', { target: `disk ${disk}`, volumes: volumesOnDisk(dg.config(), disk) }, (onTask) => dg.relocateDisk(disk, { ...opts, onTask }))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/addlog'(s, ctx) {
     const { disks, dryRun } = ctx.body

@@ -1,0 +1,96 @@
+/** Spare disks and hot relocation: `plexa disk set`, `plexa disk relocate`, `plexa dg set`, each a thin call of the HTTP API. */
+import type { Command } from 'commander'
+import { type ResponseOf, exitStatusFor } from '@plexa/protocol'
+import { CliError, EXIT, usageError } from './client.ts'
+import type { VerbKit } from './opsVerbs.ts'
+import { human } from './units.ts'
+
+/** `FIELD=VALUE` arguments as vxedit set takes them; a number stays a number, on/off stay words. */
+export function fieldArgs(args: readonly string[]): Record<string, string | number> {
+  if (args.length === 0) throw usageError('give at least one FIELD=VALUE (spare=on, nohotuse=off, ...)')
+  const out: Record<string, string | number> = {}
+  for (const a of args) {
+    const m = /^([a-z_0-9]+)=(.*)$/.exec(a)
+    if (!m) throw usageError(`${a} is not FIELD=VALUE`)
+    out[m[1]!] = /^(0x[0-9a-f]+|\d+)$/i.test(m[2]!) ? Number(m[2]) : m[2]!
+  }
+  return out
+}
+
+type Report = Extract<ResponseOf<'POST /api/dgs/:dg/disks/:disk/relocate'>, { disk: string }>
+
+/** What a relocation did, or its dry run would do: each plex and where its subdisks go, and what was not relocated and why. */
+export function relocationText(r: Report): string {
+  const lines: string[] = []
+  const verb = r.dryRun ? 'would relocate' : 'relocated'
+  for (const x of r.relocated) {
+    const to = x.subdisks.map((s) => `${s.from} -> ${s.to.map((t) => `${t.subdisk} (${t.disk}, offset ${t.offset}, ${t.len} sectors)`).join(' + ')}`).join(', ')
+    const copy = x.copyError ? `; its copy failed ${x.copyError}` : x.taskId ? `; copied by ${x.taskId}` : ''
+    lines.push(`${verb} plex ${x.plex} of ${x.volume}: ${to}${copy}`)
+  }
+  for (const n of r.notRelocated) lines.push(`not relocated: plex ${n.plex} of ${n.volume}: ${n.code} ${n.reason}`)
+  if (lines.length === 0) lines.push(`${r.disk} holds no failed plex: nothing to relocate`)
+  if (r.dryRun) lines.push(`would copy ${human(r.copyBytes ?? 0)}`)
+  return lines.join('\n')
+}
+
+/** Adds `plexa disk set` and `plexa disk relocate` to the `disk` command and `plexa dg set` to `dg`. */
+export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): void {
+  disk
+    .command('set')
+    .description('vxedit set on a disk: spare=on|off (a hot-relocation spare: ordinary allocation uses it only when named), nohotuse=on|off (hot relocation never uses it), reserve=on|off, failing=on|off, comment=TEXT')
+    .argument('<disk>')
+    .argument('<field=value...>')
+    .option('--dry-run', 'show what would change')
+    .action(
+      k.act(async (cmd, name, ...rest) => {
+        const { g, c } = await k.conn(cmd)
+        const args = (rest[0] as unknown as string[] | undefined) ?? []
+        const o = cmd.opts() as { dryRun?: boolean }
+        const r = await c.call('PATCH /api/dgs/:dg/records/:name', { dg: await k.groupName(c, g), name: name! }, { fields: fieldArgs(args), ...(o.dryRun ? { dryRun: true } : {}) })
+        k.out(g, r, () => k.changesText(r))
+      }),
+    )
+  disk
+    .command('relocate')
+    .description('hot relocation (vxrelocd) of the failed plexes on a disk: each failed subdisk of a redundant volume moves to a spare disk (else free space on a disk holding no other plex of its volume) and the plex is copied from the others; what cannot be relocated is said with its code. The server does this by itself when an I/O error detaches a plex, unless the group has hotreloc=off')
+    .argument('<disk>')
+    .option('--plex <names>', 'comma-separated plexes whose I/O failed on the disk (default: every kernel-detached or IOFAIL plex there, all of them when the disk has no device)')
+    .option('--wait', 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)')
+    .option('--dry-run', 'show what would go where and the bytes it would copy')
+    .action(
+      k.act(async (cmd, name) => {
+        const { g, c } = await k.conn(cmd)
+        const o = cmd.opts() as { plex?: string; wait?: boolean; dryRun?: boolean }
+        const group = await k.groupName(c, g)
+        const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
+        const r = await c.call('POST /api/dgs/:dg/disks/:disk/relocate', { dg: group, disk: name! }, { ...(o.plex ? { plexes: o.plex.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
+        if (!('taskId' in r)) {
+          // a real run that relocated nothing of what failed: the first refusal's code is the exit status
+          const first = r.notRelocated[0]
+          if (!r.dryRun && r.relocated.length === 0 && first) throw new CliError(exitStatusFor(first.code), first.code, relocationText(r))
+          return k.out(g, r, () => relocationText(r))
+        }
+        if (!o.wait) return k.out(g, r, () => `relocating plexes off ${name}: ${r.taskId}`)
+        await k.waitTask(c, g, r.taskId)
+        const t = await k.finishedTask(c, r.taskId, since)
+        if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: relocating off ${name} ${t.outcome}: ${t.message ?? t.code}`)
+        k.out(g, { task: t }, () => `${r.taskId}: done, relocated off ${name}`)
+      }),
+    )
+  dg
+    .command('set')
+    .description('vxedit set on the disk group: hotreloc=on|off (hot relocation when a disk fails; on by default), nconfig=N, nlog=N, comment=TEXT')
+    .argument('<field=value...>')
+    .option('--dry-run', 'show what would change')
+    .action(
+      k.act(async (cmd, ...rest) => {
+        const { g, c } = await k.conn(cmd)
+        const args = (rest[0] as unknown as string[] | undefined) ?? []
+        const o = cmd.opts() as { dryRun?: boolean }
+        const group = await k.groupName(c, g)
+        const r = await c.call('PATCH /api/dgs/:dg/records/:name', { dg: group, name: group }, { fields: fieldArgs(args), ...(o.dryRun ? { dryRun: true } : {}) })
+        k.out(g, r, () => k.changesText(r))
+      }),
+    )
+}
