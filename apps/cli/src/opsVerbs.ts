@@ -25,6 +25,8 @@ interface Opts {
   by?: boolean
   force?: boolean
   disks?: string
+  /** `disk relocate --plex P,...` (relocateVerbs.ts). */
+  plex?: string
 }
 
 /** What an operation's action has at hand: the connection, its group, its options and the body parts they give. */
@@ -68,7 +70,7 @@ interface OperationVerb<G> {
  * (rule 288), run through the kit's `act` as every verb is (errors become the CLI's exit codes),
  * with the connection, the group and the body parts made once here.
  */
-function operationVerb<G>(parent: Command, k: VerbKit<G>, v: OperationVerb<G>): void {
+export function operationVerb<G>(parent: Command, k: VerbKit<G>, v: OperationVerb<G>): void {
   const cmd = parent.command(v.name).description(v.description)
   for (const [spec, help] of v.args) cmd.argument(spec, help)
   for (const [flags, help] of v.options ?? []) cmd.option(flags, help)

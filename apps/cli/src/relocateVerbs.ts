@@ -1,8 +1,8 @@
 /** Spare disks and hot relocation: `plexa disk set`, `plexa disk relocate`, `plexa dg set`, each a thin call of the HTTP API. */
 import type { Command } from 'commander'
 import { type ResponseOf, exitStatusFor } from '@plexa/protocol'
-import { CliError, EXIT, usageError } from './client.ts'
-import type { VerbKit } from './opsVerbs.ts'
+import { CliError, usageError } from './client.ts'
+import { type VerbKit, operationVerb } from './opsVerbs.ts'
 import { human } from './units.ts'
 
 /** `FIELD=VALUE` arguments as vxedit set takes them; a number stays a number, on/off stay words. */
@@ -51,33 +51,27 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
         k.out(g, r, () => k.changesText(r))
       }),
     )
-  disk
-    .command('relocate')
-    .description('hot relocation (vxrelocd) of the failed plexes on a disk: each failed subdisk of a redundant volume moves to a spare disk (else free space on a disk holding no other plex of its volume) and the plex is copied from the others; what cannot be relocated is said with its code. The server does this by itself when an I/O error detaches a plex, unless the group has hotreloc=off')
-    .argument('<disk>')
-    .option('--plex <names>', 'comma-separated plexes whose I/O failed on the disk (default: every kernel-detached or IOFAIL plex there, all of them when the disk has no device)')
-    .option('--wait', 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)')
-    .option('--dry-run', 'show what would go where and the bytes it would copy')
-    .action(
-      k.act(async (cmd, name) => {
-        const { g, c } = await k.conn(cmd)
-        const o = cmd.opts() as { plex?: string; wait?: boolean; dryRun?: boolean }
-        const group = await k.groupName(c, g)
-        const since = o.wait && !o.dryRun ? await k.historyMark(c) : 0
-        const r = await c.call('POST /api/dgs/:dg/disks/:disk/relocate', { dg: group, disk: name! }, { ...(o.plex ? { plexes: o.plex.split(',') } : {}), ...(o.dryRun ? { dryRun: true } : {}) })
-        if (!('taskId' in r)) {
-          // a real run that relocated nothing of what failed: the first refusal's code is the exit status
-          const first = r.notRelocated[0]
-          if (!r.dryRun && r.relocated.length === 0 && first) throw new CliError(exitStatusFor(first.code), first.code, relocationText(r))
-          return k.out(g, r, () => relocationText(r))
-        }
-        if (!o.wait) return k.out(g, r, () => `relocating plexes off ${name}: ${r.taskId}`)
-        await k.waitTask(c, g, r.taskId)
-        const t = await k.finishedTask(c, r.taskId, since)
-        if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${r.taskId}: relocating off ${name} ${t.outcome}: ${t.message ?? t.code}`)
-        k.out(g, { task: t }, () => `${r.taskId}: done, relocated off ${name}`)
-      }),
-    )
+  operationVerb(disk, k, {
+    name: 'relocate',
+    description: 'hot relocation (vxrelocd) of the failed plexes on a disk: each failed subdisk of a redundant volume moves to a spare disk (else free space on a disk holding no other plex of its volume) and the plex is copied from the others; what cannot be relocated is said with its code. The server does this by itself when an I/O error detaches a plex, unless the group has hotreloc=off',
+    args: [['<disk>']],
+    options: [['--plex <names>', 'comma-separated plexes whose I/O failed on the disk (default: every kernel-detached or IOFAIL plex there, all of them when the disk has no device)']],
+    wait: 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)',
+    dryRun: 'show what would go where and the bytes it would copy',
+    run: async (op, name) => {
+      const { k, g, c, dg, o } = op
+      const r = await c.call('POST /api/dgs/:dg/disks/:disk/relocate', { dg, disk: name! }, { ...(o.plex ? { plexes: o.plex.split(',') } : {}), ...op.dry })
+      if (!('taskId' in r)) {
+        // a real run that relocated nothing of what failed: the first refusal's code is the exit status
+        const first = r.notRelocated[0]
+        if (!r.dryRun && r.relocated.length === 0 && first) throw new CliError(exitStatusFor(first.code), first.code, relocationText(r))
+        return k.out(g, r, () => relocationText(r))
+      }
+      if (!o.wait) return k.out(g, r, () => `relocating plexes off ${name}: ${r.taskId}`)
+      const t = await op.follow(r.taskId, `relocating off ${name}`)
+      k.out(g, { task: t }, () => `${r.taskId}: done, relocated off ${name}`)
+    },
+  })
   dg
     .command('set')
     .description('vxedit set on the disk group: hotreloc=on|off (hot relocation when a disk fails; on by default), nconfig=N, nlog=N, comment=TEXT')

@@ -1,26 +1,10 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestServer, call, testServer } from '../../server/test/harness.ts'
-
-/** The compiled `plexa` (bin/plexa.cjs runs dist/plexa.js with plain node). */
-const BIN = fileURLToPath(new URL('../bin/plexa.cjs', import.meta.url))
-
-function plexa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }))
-  })
-}
+import { describe, expect, it } from 'vitest'
+import { call } from '../../server/test/harness.ts'
+import { cliAgainstServer } from './harness.ts'
 
 describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)', () => {
-  let t: TestServer
-  const as = (args: string[]) => plexa(['--data', t.dir, ...args])
-  beforeAll(async () => {
-    t = await testServer()
-  })
-  afterAll(async () => {
-    await t.close()
-  })
+  const cli = cliAgainstServer()
+  const as = cli.as
 
   it('rule 338: disk set spare=on marks the disk, print shows it SPARE; dg set hotreloc=off turns hot relocation off', async () => {
     const r = await as(['disk', 'set', 'disk03', 'spare=on'])
@@ -33,14 +17,14 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
     expect((await as(['disk', 'set', 'disk03', 'spare'])).code).toBe(2)
     const off = await as(['dg', 'set', 'hotreloc=off'])
     expect(off.code, off.stderr).toBe(0)
-    const pflag = () => call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken }).then((x) => x.body.config.dg.dg_pflag as number)
+    const pflag = () => call(cli.t.url, 'GET', '/api/dgs/tdg', { auth: cli.t.adminToken }).then((x) => x.body.config.dg.dg_pflag as number)
     expect((await pflag()) & 0x2).toBe(0x2)
     expect((await as(['dg', 'set', 'hotreloc=on'])).code).toBe(0)
     expect((await pflag()) & 0x2).toBe(0)
   })
 
   it('rule 339: disk relocate --dry-run says what would go where; --wait relocates and copies; a volume that is not redundant exits with VM_LAST_PLEX', async () => {
-    expect((await call(t.url, 'POST', '/api/dgs/tdg/plexes/mir-02/det', { auth: t.adminToken, body: {} })).status).toBe(200)
+    expect((await call(cli.t.url, 'POST', '/api/dgs/tdg/plexes/mir-02/det', { auth: cli.t.adminToken, body: {} })).status).toBe(200)
     const dry = await as(['disk', 'relocate', 'disk02', '--plex', 'mir-02', '--dry-run'])
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.stdout).toMatch(/^would relocate plex mir-02 of mir: disk02-01 -> disk03-\d\d \(disk03, offset \d+, 32768 sectors\)$/m)
@@ -48,7 +32,7 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
     const r = await as(['--json', 'disk', 'relocate', 'disk02', '--plex', 'mir-02', '--wait'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ task: { outcome: 'ok', kind: 'relocate' } })
-    const c = (await call(t.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body.config
+    const c = (await call(cli.t.url, 'GET', '/api/dgs/tdg', { auth: cli.t.adminToken })).body.config
     const pl = c.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
     expect(pl).toMatchObject({ pl_kstate: 'ENABLED', pl_state: 'ACTIVE' })
     expect(c.subdisks.filter((s: { sd_plex_rid: number }) => s.sd_plex_rid === pl.pl_rid).map((s: { sd_dm_name: string }) => s.sd_dm_name)).toEqual(['disk03'])
