@@ -350,6 +350,9 @@ export class Storage {
       await dg.set('strvol', { comment: 'scratch space' })
       await dg.set('msvol', { comment: 'database' })
       await dg.set('catvol', { comment: 'archive' })
+      // a lab failure in the demo stays where it happened, for the console to show and an
+      // administrator to mend: hot relocation is off (plexa dg set hotreloc=on rehearses it)
+      await dg.set('demodg', { hotreloc: 'off' })
       const block = Buffer.alloc(1024 * 1024)
       for (const v of ['mirvol', 'strvol', 'msvol', 'catvol']) {
         await dg.start(v)

@@ -11,7 +11,7 @@ const MiB = 1 << 20
 
 /**
  * A data directory with a small group `tdg`: three 64 MiB disks, a 2-way mirror `mir` with a
- * DRL log (16 MiB), and a concat `cat` (8 MiB).
+ * DRL log (16 MiB), and a concat `cat` (8 MiB); hot relocation off (hotreloc=off).
  */
 export async function smallData(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'plexa-srv-'))
@@ -22,6 +22,8 @@ export async function smallData(): Promise<{ dir: string; remove(): Promise<void
   const dg = await DiskGroup.create({ name: 'tdg', disks: await Promise.all(paths.map(async (p, i) => ({ name: `disk0${i + 1}`, device: await openDevicePath(p) }))) })
   await dg.assistMake({ init: 'none', name: 'mir', len: (16 * MiB) / 512, layout: 'mirror', log: 'drl', disks: ['disk01', 'disk02', 'disk03'] })
   await dg.assistMake({ init: 'none', name: 'cat', len: (8 * MiB) / 512, layout: 'concat', disks: ['disk03'] })
+  // a lab failure stays where it happened unless a test turns hot relocation on (hotRelocation.test.ts)
+  await dg.set('tdg', { hotreloc: 'off' })
   await dg.close()
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
 }

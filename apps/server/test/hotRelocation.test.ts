@@ -32,7 +32,10 @@ describe('hot relocation (rules 336, 337)', () => {
     }
     const dg = s.srv.services.storage.groups.get('tdg')!.dg
     const write = async (volume: string) => dg.write(volume, 0, new Uint8Array(4096)).then(() => 'ok', (e: { code?: string }) => e.code)
-    return { s, alerts, post, plex, write, dg }
+    // the harness's group has it off; on is what a group is made with
+    const hotreloc = async (v: 'on' | 'off') => expect((await call(s.url, 'PATCH', '/api/dgs/tdg/records/tdg', { auth: s.adminToken, body: { fields: { hotreloc: v } } })).status).toBe(200)
+    await hotreloc('on')
+    return { s, alerts, post, plex, write, dg, hotreloc }
   }
 
   it('336: a disk failure that detaches a mirror\'s plex relocates it to free space on a disk holding no other plex of the volume, copies it, and a critical alert says where', async () => {
@@ -55,8 +58,8 @@ describe('hot relocation (rules 336, 337)', () => {
   })
 
   it('337: with hotreloc=off the failed plex stays detached where it is', async () => {
-    const { s, alerts, post, plex, write } = await setup()
-    expect((await call(s.url, 'PATCH', '/api/dgs/tdg/records/tdg', { auth: s.adminToken, body: { fields: { hotreloc: 'off' } } })).status).toBe(200)
+    const { s, alerts, post, plex, write, hotreloc } = await setup()
+    await hotreloc('off')
     expect((await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'both' })).status).toBe(200)
     expect(await write('mir')).toBe('ok')
     await until('mir-02 detached', async () => (await plex('mir-02')).pl_kstate === 'DETACHED')

@@ -139,6 +139,27 @@ describe('relocateDisk (vxrelocd)', () => {
     expect(again.dg.config()).toEqual(before)
   })
 
+  it('rule 332: a stripe column is relocated whole to a disk holding neither another plex of the volume nor another column of its plex; the copies agree', async () => {
+    const { dg, faulty } = await faultyMemoryGroup(6, 16 << 20)
+    await dg.assistMake({ name: 'ms', len: LEN, layout: 'mirror-stripe', nmirror: 2, ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
+    const data = pattern(BYTES, 5)
+    await dg.write('ms', 0, data)
+    await dg.flush('ms')
+    const failing = disksOf(dg, 'ms-01')[1]!
+    faulty[Number(failing.slice(4)) - 1]!.addFault({})
+    await dg.write('ms', 0, data)
+    const r = await dg.relocateDisk(failing)
+    expect(r.notRelocated).toEqual([])
+    const to = r.relocated[0]!.subdisks[0]!.to
+    expect(to).toHaveLength(1)
+    expect(['disk05', 'disk06']).toContain(to[0]!.disk)
+    expect(disksOf(dg, 'ms-01')).toHaveLength(2)
+    expect(rec(dg, 'ms-01')).toMatchObject({ pl_kstate: 'ENABLED', pl_state: 'ACTIVE' })
+    const report = await (await dg.verify('ms')).done
+    expect(report.mismatches).toEqual([])
+    expect((await dg.read('ms', 0, BYTES)).equals(data)).toBe(true)
+  })
+
   it('rule 333: a non-redundant volume on the failed disk is left alone (VM_LAST_PLEX); a plex detached by hand or still serving is not relocated', async () => {
     const { dg, fail } = await failingMirror()
     await dg.assistMake({ name: 'c1', len: LEN, disks: ['disk02'] })
