@@ -3,7 +3,8 @@ import type { DiskGroup } from '../src/diskGroup.ts'
 import type { FaultyDevice } from '../src/device/faultyDevice.ts'
 import type { EngineEvent } from '../src/events.ts'
 import { DG_PFLAG, DM_PFLAG } from '../src/records/types.ts'
-import { expectCode, faultyMemoryGroup, pattern, plexImage, rec, recordEvents } from './harness.ts'
+import { expectCode, faultyMemoryGroup, memoryGroup, pattern, plexImage, rec, recordEvents } from './harness.ts'
+import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { BYTES, LEN, crashRig, everyCut } from './opsHarness.ts'
 import { DiskGroup as Group } from '../src/diskGroup.ts'
 import { DurableModel } from './durableModel.ts'
@@ -158,6 +159,28 @@ describe('relocateDisk (vxrelocd)', () => {
     const report = await (await dg.verify('ms')).done
     expect(report.mismatches).toEqual([])
     expect((await dg.read('ms', 0, BYTES)).equals(data)).toBe(true)
+  })
+
+  it('rule 331: a disk without its device at import (NODEVICE) has every plex there relocated; a stopped volume\'s plex is left STALE for its start to copy', async () => {
+    const { dg, devices } = await memoryGroup(4, 16 << 20)
+    await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    const data = pattern(BYTES, 3)
+    await dg.write('v1', 0, data)
+    await dg.stop('v1')
+    await dg.close()
+    const mems = devices as MemoryDevice[]
+    const back = [mems[0]!.reopen(), mems[2]!.reopen(), mems[3]!.reopen()]
+    const again = await Group.import({ devices: back, force: true })
+    const r = await again.relocateDisk('disk02')
+    expect(r.notRelocated).toEqual([])
+    expect(r.relocated).toMatchObject([{ volume: 'v1', plex: 'v1-02' }])
+    expect(r.relocated[0]!.taskId).toBeUndefined()
+    expect(rec(again, 'v1-02')).toMatchObject({ pl_state: 'STALE', pl_kstate: 'DISABLED' })
+    await again.start('v1')
+    expect(rec(again, 'v1-02')).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
+    const byDisk = again.config().disks.map((d) => back[['disk01', 'disk03', 'disk04'].indexOf(d.dm_name)] ?? mems[1]!)
+    for (const p of ['v1-01', 'v1-02']) expect((await plexImage(again, byDisk, p)).equals(data), p).toBe(true)
+    await again.close()
   })
 
   it('rule 333: a non-redundant volume on the failed disk is left alone (VM_LAST_PLEX); a plex detached by hand or still serving is not relocated', async () => {
