@@ -84,6 +84,42 @@ describe('IoMode: synchronous while the device is fast, the threadpool after slo
     expect(m.deferred).toBe(false)
   })
 
+  it('I316 an image file reads 1 MiB or more on the threadpool, a smaller read and a 1 MiB write on the calling thread', async () => {
+    /** Records the path each call of the device took. */
+    class Recorded extends IoMode {
+      readonly paths: string[] = []
+      override run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false, bulk = IoMode.BULK_BYTES): Promise<T> {
+        const sizes = `${bytes >> 10}K`
+        return super.run(
+          () => (this.paths.push(`sync ${sizes}`), sync()),
+          () => (this.paths.push(`pool ${sizes}`), async()),
+          bytes,
+          overlap,
+          bulk,
+        )
+      }
+    }
+    const t = await tempDir()
+    const io = new Recorded()
+    try {
+      const path = join(t.dir, 'disk.img')
+      await createImageFile(path, 4 << 20)
+      const dev = await openDevicePath(path, { io })
+      const data = Buffer.alloc(1 << 20, 0x5a)
+      await dev.write(0, data)
+      expect((await dev.read(0, 1 << 20)).equals(data)).toBe(true)
+      await dev.read(0, 512 << 10)
+      const into = Buffer.alloc(2 << 20)
+      await dev.readInto!(0, into)
+      expect(into.subarray(0, 1 << 20).equals(data)).toBe(true)
+      await dev.close()
+      expect(io.paths).toEqual(['sync 1024K', 'pool 1024K', 'sync 512K', 'pool 2048K'])
+      expect(io.deferred).toBe(false) // the reads on the threadpool did not count toward a slow streak
+    } finally {
+      await t.remove()
+    }
+  })
+
   it('a synchronous error reaches the caller and still counts the call', async () => {
     const m = new IoMode(steps(5, 5))
     const eio = Object.assign(new Error('read failed'), { code: 'EIO' })

@@ -39,7 +39,12 @@ export async function createImageFile(path: string, size: number): Promise<void>
  *
  * A call of BULK_BYTES or more always goes through the threadpool: even from the page cache it
  * takes a millisecond or more, which on the event loop every foreground request waits behind. (A
- * copy's units never come here: their buffers are shared and go to the copy worker.)
+ * copy's units never come here: their buffers are shared and go to the copy worker.) So does a
+ * read of BULK_READ_BYTES or more (rule 316): an NBD client's 1 MiB sequential reads are copied
+ * out of the page cache on a threadpool thread while the event loop sends the replies before
+ * them, which on one thread took their turn after the sends (the event loop's CPU per GiB, which
+ * capped the throughput, fell by a quarter; the process's total stayed the same). A write of that
+ * size stays on the calling thread: the client's next payload arrives behind it either way.
  *
  * An overlapped call (a mirrored write's plex, rule 176) takes the threadpool only where that pays
  * (rule 210): per size class (powers of two), the mode keeps the recent time such a call took on
@@ -56,6 +61,7 @@ export class IoMode {
   static readonly SLOW_STREAK = 2
   static readonly PROBE_EVERY = 256
   static readonly BULK_BYTES = 2 << 20
+  static readonly BULK_READ_BYTES = 1 << 20
   static readonly OVERLAP_MIN_MS = 0.05
   static readonly OVERLAP_PROBE_EVERY = 64
   /** The weight of a call's time in its class's recent time (an exponential moving average). */
@@ -78,10 +84,11 @@ export class IoMode {
 
   /**
    * Runs `sync` (moving `bytes`) when the device has been fast, otherwise `async`; `overlap`
-   * (the caller has other devices' I/O to issue at once) takes whichever pays (rule 210).
+   * (the caller has other devices' I/O to issue at once) takes whichever pays (rule 210). A call
+   * of `bulk` bytes or more (BULK_BYTES; a read passes BULK_READ_BYTES) always takes `async`.
    */
-  run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false): Promise<T> {
-    if (bytes >= IoMode.BULK_BYTES) return async()
+  run<T>(sync: () => T, async: () => Promise<T>, bytes = 0, overlap = false, bulk = IoMode.BULK_BYTES): Promise<T> {
+    if (bytes >= bulk) return async()
     if (overlap) return this.overlapped(sync, async, bytes)
     if (this.asyncLeft > 0) {
       this.asyncLeft--
@@ -263,6 +270,8 @@ export async function openDevicePath(path: string, opts: DevicePathOptions = {})
                 () => readSync(fh.fd, buf, at, length - at, offset + at),
                 async () => (await fh.read(buf, at, length - at, offset + at)).bytesRead,
                 length - at,
+                false,
+                IoMode.BULK_READ_BYTES,
               )
           // End of file (or of a block device) inside the device: it shrank under us.
           if (bytesRead === 0) {
