@@ -119,11 +119,15 @@ describe('relocateDisk (vxrelocd)', () => {
     expect(dg.staleMaps()).toEqual({})
   })
 
-  it('rule 332: without a spare, free space on a disk holding no other plex of the volume; with none, VM_NO_SPACE and nothing changes', async () => {
+  it('rule 332: without a spare, free space on a disk holding no other plex of the volume and not nohotuse; with none, VM_NO_SPACE and nothing changes', async () => {
     const { dg, data, faulty, fail } = await failingMirror()
     // disk01 holds v1's other plex (never used); disk03 has no room; disk04 has
     await dg.makeSubdisk({ name: 'fill3', disk: 'disk03', len: (rec(dg, 'disk03').dm_pub_len as number) - 8 })
     await fail('disk02')
+    // nohotuse keeps relocation off disk04, the only disk left with room
+    await dg.set('disk04', { nohotuse: 'on' })
+    expect((await dg.relocateDisk('disk02')).notRelocated).toMatchObject([{ plex: 'v1-02', code: 'VM_NO_SPACE' }])
+    await dg.set('disk04', { nohotuse: 'off' })
     const r = await dg.relocateDisk('disk02')
     expect(r.relocated.map((x) => x.subdisks[0]!.to.map((t) => t.disk))).toEqual([['disk04']])
     for (const p of ['v1-01', 'v1-02']) expect((await plexImage(dg, faulty, p)).equals(data), p).toBe(true)
