@@ -95,6 +95,8 @@ export interface FinishedTask {
     failedRegions: Array<{ volume: string; region: number; plex: string; reason: string }>
     /** A disk resync: each volume on the disk, synchronised or why not. */
     volumes?: Array<{ volume: string; synced: boolean; reason?: 'VM_NOT_STARTED' | 'VM_NOTSYNCED'; plexes?: string[] }>
+    /** Every volume whose plexes the copy wrote, with those plexes (a disk resync's report `written`). */
+    written?: Array<{ volume: string; plexes: string[] }>
   }
   /** A verify's report: every region where the plexes differ (at most 1000 listed). */
   verify?: { volume: string; regionSectors: number; regionsChecked: number; mismatchCount: number; mismatches: Array<{ region: number; offset: number; length: number; groups: string[][] }> }

@@ -84,7 +84,7 @@ export const TaskState = z.union([TaskProgress, z.object({ taskId: z.string(), f
 
 /** A disk resync's outcome per volume: synchronised, or why not (VM_NOT_STARTED, VM_NOTSYNCED with the plexes left). */
 const VolumeOutcome = z.object({ volume: z.string(), synced: z.boolean(), reason: z.enum(['VM_NOT_STARTED', 'VM_NOTSYNCED']).optional(), plexes: z.array(z.string()).optional() })
-const SyncReport = z.object({ regionsCopied: int, bytesCopied: int, bytesWritten: int.optional(), failedRegions: z.array(z.object({ volume: z.string(), region: int, plex: z.string(), reason: z.string() })), volumes: z.array(VolumeOutcome).optional() })
+const SyncReport = z.object({ regionsCopied: int, bytesCopied: int, bytesWritten: int.optional(), failedRegions: z.array(z.object({ volume: z.string(), region: int, plex: z.string(), reason: z.string() })), volumes: z.array(VolumeOutcome).optional(), written: z.array(z.object({ volume: z.string(), plexes: z.array(z.string()) })).optional() })
 const VerifyReport = z.object({ volume: z.string(), regionSectors: int, regionsChecked: int, mismatches: z.array(z.object({ region: int, offset: int, length: int, groups: z.array(z.array(z.string())) })) })
 export const TaskResult = z.union([z.object({ ok: z.literal(true), report: z.union([SyncReport, VerifyReport]) }), z.object({ ok: z.literal(false), code: z.string(), message: z.string() })])
 

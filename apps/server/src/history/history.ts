@@ -75,8 +75,34 @@ export class History {
     // only in task-ids.json, written as it started)
     const kept = await readFile(this.idsFile(), 'utf8').then((t) => Number((JSON.parse(t) as { highest?: unknown }).highest), () => 0)
     const seen = [kept, ...this.tasks.items().map((t) => taskNumber(t.taskId) ?? 0)]
-    for (const e of this.events.items()) for (const m of JSON.stringify(e.event).matchAll(/"(task-\d{1,15})"/g)) seen.push(taskNumber(m[1]!) ?? 0)
+    // only ids tasks had (`taskId`): an id an administrator typed (`task abort task-99`, audited
+    // as `"task": "task-99"`) names no task and moves no counter (rule 381)
+    for (const e of this.events.items()) for (const m of JSON.stringify(e.event).matchAll(/"taskId":"(task-\d{1,15})"/g)) seen.push(taskNumber(m[1]!) ?? 0)
     this.highestTask = Math.max(0, ...seen.filter((n) => Number.isSafeInteger(n)))
+  }
+
+  /**
+   * The result of a finished task: its whole report while this server holds it, else what the
+   * persisted task history kept of it (a task that finished before a restart; at most 1000 failed
+   * regions or mismatches listed), else undefined (rule 380).
+   */
+  result(taskId: string): TaskResult | undefined {
+    const r = this.results.get(taskId)
+    if (r) return r
+    const items = this.tasks.items()
+    let t: FinishedTask | undefined
+    for (let i = items.length - 1; i >= 0 && !t; i--) if (items[i]!.taskId === taskId) t = items[i]
+    if (!t) return undefined
+    if (t.outcome !== 'ok') return { ok: false, code: t.code ?? 'VM_INTERNAL', message: t.message ?? `${t.kind} ${t.outcome}` }
+    if (t.verify) {
+      const { volume, regionSectors, regionsChecked, mismatches } = t.verify
+      return { ok: true, report: { volume, regionSectors, regionsChecked, mismatches } }
+    }
+    if (t.sync) {
+      const { regionsCopied, bytesCopied, bytesWritten, failedRegions, volumes, written } = t.sync
+      return { ok: true, report: { regionsCopied, bytesCopied, bytesWritten: bytesWritten ?? bytesCopied, failedRegions, ...(volumes ? { volumes } : {}), ...(written ? { written } : {}) } }
+    }
+    return undefined
   }
 
   /** The highest task number the history knows: a server's new tasks count on from it (no id is ever used twice). */
@@ -219,5 +245,5 @@ function reportFields(report: SyncReport | VerifyReport | undefined): Pick<Finis
   if ('mismatches' in report) {
     return { verify: { volume: report.volume, regionSectors: report.regionSectors, regionsChecked: report.regionsChecked, mismatchCount: report.mismatches.length, mismatches: report.mismatches.slice(0, LISTED) } }
   }
-  return { sync: { regionsCopied: report.regionsCopied, bytesCopied: report.bytesCopied, bytesWritten: report.bytesWritten, failedCount: report.failedRegions.length, failedRegions: report.failedRegions.slice(0, LISTED), ...(report.volumes ? { volumes: report.volumes } : {}) } }
+  return { sync: { regionsCopied: report.regionsCopied, bytesCopied: report.bytesCopied, bytesWritten: report.bytesWritten, failedCount: report.failedRegions.length, failedRegions: report.failedRegions.slice(0, LISTED), ...(report.volumes ? { volumes: report.volumes } : {}), ...(report.written ? { written: report.written } : {}) } }
 }

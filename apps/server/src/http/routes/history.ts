@@ -29,7 +29,7 @@ export const historyRoutes = {
     return ok({ alerts: acked })
   },
   async 'GET /api/tasks/:task/result'(s, ctx) {
-    const r = s.history.results.get(ctx.params.task!)
+    const r = s.history.result(ctx.params.task!)
     if (!r) throw new EngineError('VM_NOT_FOUND', `no finished task ${ctx.params.task}`)
     return ok(r)
   },
