@@ -274,7 +274,7 @@ export function buildProgram(json = false): Command {
           [
             'NAME         STATE         DETAILS',
             ...imported.groups.map((x) => `${x.name.padEnd(12)} ${(x.forcedOffline ? 'forced-off' : 'imported').padEnd(13)} ${x.disks} disks, tid ${x.tid}`),
-            ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${'not-imported'.padEnd(13)} ${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`),
+            ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${'not-imported'.padEnd(13)} ${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.sides ? `split brain: ${x.sides.map((s) => `${s.disks.join(', ')} tid ${s.tid} (--selectcp ${s.diskids[0]})`).join(' / ')}` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`),
           ].join('\n'),
         )
       }),
@@ -285,12 +285,14 @@ export function buildProgram(json = false): Command {
     .argument('<group>')
     .option('-f, --force', 'import even though some of its disks have no usable device (they import NODEVICE; vxdg -f)')
     .option('-C, --clear-import', "take the group over from the host that has it imported, which must be down (vxdg -C)")
+    .option('--selectcp <diskid>', "after a serial split brain (VM_SPLIT_BRAIN), take the configuration of this disk (its disk id) and overrule the other side's (vxdg -o selectcp=DISKID)")
     .action(
       act(async (cmd, name) => {
         const { g, c } = await conn(cmd)
-        const o = cmd.opts() as { force?: boolean; clearImport?: boolean }
-        const r = await c.call('POST /api/imports/:dg', { dg: name! }, { ...(o.force ? { force: true } : {}), ...(o.clearImport ? { clearImport: true } : {}) })
-        out(g, r, () => `imported ${r.name}, tid ${r.tid}${r.unusable.length ? `; without ${r.unusable.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')}, NODEVICE` : ''}`)
+        const o = cmd.opts() as { force?: boolean; clearImport?: boolean; selectcp?: string }
+        const r = await c.call('POST /api/imports/:dg', { dg: name! }, { ...(o.force ? { force: true } : {}), ...(o.clearImport ? { clearImport: true } : {}), ...(o.selectcp ? { selectcp: o.selectcp } : {}) })
+        const dropped = r.dropped.map((d) => `; overruled the configuration of ${d.disks.join(', ')} (tid ${d.tid}), which held otherwise: ${d.records?.join(', ') || 'nothing else'}`).join('')
+        out(g, r, () => `imported ${r.name}, tid ${r.tid}${r.unusable.length ? `; without ${r.unusable.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')}, NODEVICE` : ''}${dropped}`)
       }),
     )
 

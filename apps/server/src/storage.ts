@@ -51,6 +51,8 @@ export interface PendingGroup {
   reason: string
   importedBy?: string
   disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** VM_SPLIT_BRAIN: the sides whose configurations went separate ways (rule 350). */
+  sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   /** The image files and external disks that hold it. */
   paths: string[]
 }
@@ -232,12 +234,15 @@ export class Storage {
   }
 
   /** Imports a group from its opened devices and serves it; the devices are closed when it fails. */
-  private async importDevices(devices: FaultyDevice[], opts: { force?: boolean; clearImport?: boolean }): Promise<ManagedGroup> {
+  private async importDevices(devices: FaultyDevice[], opts: { force?: boolean; clearImport?: boolean; selectcp?: string }): Promise<ManagedGroup> {
     try {
       const dg = await DiskGroup.import({ devices, ...opts, ...(this.clock ? { clock: this.clock } : {}) })
       for (const u of dg.unusableDisks()) {
         const what = u.disk ? `disk ${u.disk} of ${dg.name}` : `a disk of ${dg.name}`
         this.problems.push({ disk: u.device ?? u.disk, code: 'VM_MISSING_DISKS', reason: `${what} has no usable device (${u.reason}): imported without it, NODEVICE` })
+      }
+      for (const d of dg.droppedConfigs()) {
+        this.problems.push({ disk: d.disks.join(', '), code: 'VM_SPLIT_BRAIN', reason: `the configuration of ${d.disks.join(', ')} of ${dg.name} (tid ${d.tid}) was overruled by the one chosen (selectcp); it held otherwise: ${d.records?.join(', ') || 'nothing else'}` })
       }
       this.adopt(dg, await this.deviceMap(dg, devices))
       return this.group(dg.name)
@@ -249,16 +254,16 @@ export class Storage {
 
   private leavePending(name: string, paths: string[], e: unknown): void {
     const details = (e as EngineError).details
-    this.pending.set(name, { name, code: codeOf(e), reason: messageOf(e), paths, ...(details?.importedBy ? { importedBy: details.importedBy } : {}), ...(details?.disks ? { disks: details.disks } : {}) })
+    this.pending.set(name, { name, code: codeOf(e), reason: messageOf(e), paths, ...(details?.importedBy ? { importedBy: details.importedBy } : {}), ...(details?.disks ? { disks: details.disks } : {}), ...(details?.sides ? { sides: details.sides } : {}) })
     for (const p of paths) this.problems.push({ disk: p, code: codeOf(e), reason: `group ${name} is not imported: ${messageOf(e)}` })
   }
 
   /**
    * vxdg import of a group found at start and not imported (`pending`): `force` (vxdg -f) brings it
-   * up without its missing disks, `clearImport` (vxdg -C) takes it over from a host that is down.
-   * A refusal leaves it pending with the new reason.
+   * up without its missing disks, `clearImport` (vxdg -C) takes it over from a host that is down,
+   * `selectcp` (vxdg -o selectcp=DISKID) chooses the configuration after a split brain. A refusal leaves it pending with the new reason.
    */
-  async importGroup(name: string, opts: { force?: boolean; clearImport?: boolean }): Promise<ManagedGroup> {
+  async importGroup(name: string, opts: { force?: boolean; clearImport?: boolean; selectcp?: string }): Promise<ManagedGroup> {
     const p = this.pending.get(name)
     if (!p) {
       if (this.groups.has(name)) throw new EngineError('VM_EXISTS', `disk group ${name} is already imported`)

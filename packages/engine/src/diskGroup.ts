@@ -1,11 +1,12 @@
 import type { TxOptions, TxResult } from './config/configStore.ts'
 import type { InterruptedTask } from './config/kernelLog.ts'
+import type { ConfigSide } from './config/splitBrain.ts'
 import type { BlockDevice } from './device/blockDevice.ts'
 import { type DiskSpec, checkDiskSpec } from './disk/vmDisk.ts'
 import { type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/diskOps.ts'
 import type { CreateOptions, ImportOptions, OpenedGroup, UnusableDisk } from './lifecycle/options.ts'
 import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
-import { checkImportOptions, foldKernelLog, importGroup } from './lifecycle/import.ts'
+import { checkImportOptions, foldKernelLog, importGroup, markOverruled, overruledPlexes } from './lifecycle/import.ts'
 import { fail } from './errors.ts'
 import type { EngineEvent, TaskProgress, Unsubscribe } from './events.ts'
 import { setFields } from './fieldEdit.ts'
@@ -92,11 +93,26 @@ export class DiskGroup {
     checkImportOptions(opts)
     const opened = await importGroup(opts)
     return DiskGroup.open(opened, async (dg) => {
+      const dropped = opened.dropped ?? []
+      // Rule 350: a chosen configuration's import writes it to every disk at once, the overruled
+      // side's plexes entirely stale; the kernel log and stale maps go to every disk first,
+      // numbered above the overruled side's own, so a crash after the commit reads none of those.
+      const overruled = overruledPlexes(opened.cfg, dropped)
+      if (dropped.length > 0) {
+        await dg.p.klog.write()
+        await dg.p.stale.persistFull(overruled)
+      }
       // Fold kernel-log detaches into the records (a restart never picks them as a source).
-      await dg.p.transact('dg.import', (d) => {
+      const fold = (d: Draft) => {
         dg.p.disks.refreshState(d.c)
         foldKernelLog(d.c, opened.klog)
-      })
+        markOverruled(d.c, overruled)
+      }
+      await dg.p.transact('dg.import', fold, {}, dropped.length > 0, () => dg.p.stale.commitFull(overruled))
+      for (const side of dropped) {
+        const message = `split brain: the configuration of ${side.disks.join(', ')} (tid ${side.tid}) was overruled by the one chosen (selectcp); it held otherwise: ${side.records?.join(', ') || 'nothing else'}`
+        dg.p.bus.emit({ type: 'alert', dg: dg.name, severity: 'warning', code: 'VM_SPLIT_BRAIN', message })
+      }
     })
   }
   /** The group over what create or import opened, once its first transaction commits; the device locks go back if it fails. */
@@ -109,6 +125,10 @@ export class DiskGroup {
       await opened.release()
       throw e
     }
+  }
+  /** The sides of a split brain the import's `selectcp` overruled, with what each held otherwise (rule 350). */
+  droppedConfigs(): readonly ConfigSide[] {
+    return this.p.dropped
   }
   /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
   unusableDisks(): readonly UnusableDisk[] {

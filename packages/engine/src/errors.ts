@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'VM_CONFIG_FULL',
   'VM_NBD_PROTOCOL',
   'VM_NOT_STARTED',
+  'VM_SPLIT_BRAIN',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]
@@ -50,6 +51,8 @@ export type EngineErrorCode = (typeof ERROR_CODES)[number]
 export interface ErrorDetails {
   /** VM_MISSING_DISKS: the disks of the group an import could not use, and why. */
   disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** VM_SPLIT_BRAIN at import: the sides whose configurations went separate ways, the one import would take first (rule 350). */
+  sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   /** VM_BUSY at import: the other host the disk headers name as having the group imported (vxdg -C clears it). */
   importedBy?: string
   /** VM_INVALID_NAME: the most characters the name may have there (a vxassist volume: the record

@@ -1,6 +1,7 @@
 import { systemClock } from './clock.ts'
 import { ConfigStore, type Commit, type TxOptions, type TxResult } from './config/configStore.ts'
-import { hasQuorum, markDisabledCopies, takeBackCopies, writeConfigCopies } from './config/configCopies.ts'
+import type { ConfigSide } from './config/splitBrain.ts'
+import { keepsQuorum, markDisabledCopies, takeBackCopies, writeConfigCopies } from './config/configCopies.ts'
 import { KernelLog } from './config/kernelLog.ts'
 import { MAP_AREA, writeRingEverywhere } from './disk/privateRegion.ts'
 import { DiskSet } from './disk/diskSet.ts'
@@ -14,7 +15,7 @@ import { extent } from './io/extent.ts'
 import { VolumeIo } from './io/volumeIo.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { thisImporter } from './locks.ts'
-import { type Config, type PlRecord, type VRecord, DG_PFLAG } from './records/types.ts'
+import type { Config, PlRecord, VRecord } from './records/types.ts'
 import { TaskRegistry } from './tasks/taskRegistry.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { VolumeLogs } from './drl/volumeLogs.ts'
@@ -54,6 +55,8 @@ export interface GroupParts {
   /** Resync, verify, repair and the resume of interrupted resyncs (resync/resyncService.ts). */
   readonly resync: ResyncService
   readonly unusable: readonly UnusableDisk[]
+  /** The sides of a split brain the import overruled (rule 350). */
+  readonly dropped: readonly ConfigSide[]
   /** The I/O map (io/ioMap.ts) of the last commit. */
   ioMap(): IoMap
   /**
@@ -136,13 +139,14 @@ export function composeGroup(init: OpenedGroup): GroupParts {
    * Writes the configuration to every enabled copy; a majority must succeed (checklist H 72). A
    * copy that fails is disabled: before the transaction returns, a commit of its own records it
    * (DM_TFLAG CONFIG_DISABLED, `recordDisabled`), then the alert goes out, so a client that sees
-   * the alert sees the record say so (rule 235). Losing the quorum forces the group offline, takes
+   * the alert sees the record say so (rule 235). Losing the quorum (of the configuration before a
+   * membership change too, rule 351) forces the group offline, takes
    * back the copies the commit reached (rule 265) and alerts.
    */
   async function writeConfig(c: Config): Promise<void> {
     const disabled: string[] = []
-    const { held, total, written } = await writeConfigCopies(c, (rid) => disks.get(rid), (disk) => disabled.push(disk))
-    if (!hasQuorum(held, total, (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, false)) {
+    const { held, total, written, wrote } = await writeConfigCopies(c, init.lineage, (rid) => disks.get(rid), (disk) => disabled.push(disk))
+    if (!keepsQuorum(store.current(), c, held, total, wrote)) {
       store.forceOffline()
       await takeBackCopies(written)
       disabled.forEach(copyDisabledAlert)
@@ -315,6 +319,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
   return {
     store, disks, diskOps, vols, bus, klog, tasks, stale, logs, plexIo, volumeIo, plex, startStop, resync,
     unusable: init.unusable ?? [],
+    dropped: init.dropped ?? [],
     ioMap: () => ioMap,
     transact, vol, plexesOf, runtime, warn,
   }

@@ -28,6 +28,8 @@ export interface ApiErrorDetails {
   disks?: Array<{ disk: string; reason: string; device?: string }>
   /** VM_BUSY at import: the other host that has the group imported. */
   importedBy?: string
+  /** VM_SPLIT_BRAIN at import: the sides whose configurations went separate ways (disk names, ids, newest tid), the one import would take first. */
+  sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   /** VM_INVALID_NAME: the most characters the name may have there (`POST /api/dgs/:dg/assist`: the
    * record name limit less the `-01` of the volume's plexes' names, 11 of 14). */
   maxLength?: number
@@ -78,6 +80,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   VM_LAST_PLEX: 409,
   VM_HAS_DATA: 409,
   VM_MISSING_DISKS: 409,
+  VM_SPLIT_BRAIN: 409,
   VM_CONFIG_FULL: 507,
   VM_NBD_PROTOCOL: 502,
   VM_NOT_STARTED: 409,

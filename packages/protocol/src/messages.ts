@@ -161,11 +161,13 @@ export interface LabView {
 /** A disk group found on the disks that the server did not import, and why (GET /api/imports). */
 export interface PendingImport {
   name: string
-  /** VM_BUSY (another host has it imported: `importedBy`), VM_MISSING_DISKS (`disks`), or another refusal. */
+  /** VM_BUSY (another host has it imported: `importedBy`), VM_MISSING_DISKS (`disks`), VM_SPLIT_BRAIN (`sides`), or another refusal. */
   code: string
   reason: string
   importedBy?: string
   disks?: Array<{ disk: string; reason: string; device?: string }>
+  /** VM_SPLIT_BRAIN: each side's disks, their ids (what selectcp takes) and newest tid (rule 350). */
+  sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   devices: string[]
 }
 

@@ -52,7 +52,9 @@ export const UnusableDisk = z.object({ disk: z.string(), reason: z.string(), dev
  * imported, `importedBy`; VM_MISSING_DISKS with the `disks` it lacks; or another refusal), and
  * the devices that hold it.
  */
-export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), devices: z.array(z.string()) })
+/** One side of a serial split brain (rule 350): its disks, their ids (what selectcp takes), its newest tid, and for a side overruled the records it held otherwise. */
+export const ConfigSide = z.object({ disks: z.array(z.string()), diskids: z.array(z.string()), tid: int, records: z.array(z.string()).optional() })
+export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), sides: z.array(ConfigSide).optional(), devices: z.array(z.string()) })
 export const ImportList = z.object({ groups: z.array(PendingImport) })
 /**
  * An image file of the data directory no group has and that holds nothing: a free, uninitialised
@@ -61,7 +63,7 @@ export const ImportList = z.object({ groups: z.array(PendingImport) })
 export const FreeDisk = z.object({ path: z.string(), sizeBytes: int })
 export const FreeDiskList = z.object({ disks: z.array(FreeDisk) })
 /** An imported group: its name, configuration tid, and the disks it imported without (NODEVICE). */
-export const Imported = z.object({ name: z.string(), tid: int, unusable: z.array(UnusableDisk) })
+export const Imported = z.object({ name: z.string(), tid: int, unusable: z.array(UnusableDisk), dropped: z.array(ConfigSide) })
 
 export const TaskProgress = z.object({
   taskId: z.string(),

@@ -102,5 +102,8 @@ export const LabLoadBody = z.strictObject({
 export const CreateUserBody = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), password: z.string().min(8).max(256), role: z.enum(['admin', 'viewer']) })
 export const CreateTokenBody = z.strictObject({ label: z.string().min(1).max(64) })
 
-/** vxdg import of a group found on the disks and not imported: -f (force) and -C (clearImport). */
-export const ImportBody = z.strictObject({ force: z.boolean().optional(), clearImport: z.boolean().optional() })
+/**
+ * vxdg import of a group found on the disks and not imported: -f (force), -C (clearImport), and
+ * -o selectcp=DISKID (selectcp: after a serial split brain, the disk whose configuration wins).
+ */
+export const ImportBody = z.strictObject({ force: z.boolean().optional(), clearImport: z.boolean().optional(), selectcp: z.string().min(1).max(64).optional() })

@@ -2,6 +2,7 @@ import type { BlockDevice } from '../device/blockDevice.ts'
 import { type ConfigCopy, clearConfigSlot, decodeConfigPayload, encodeConfigPayload, writeConfigSlot } from '../disk/privateRegion.ts'
 import { isEngineError } from '../errors.ts'
 import { type Config, DG_PFLAG, DM_TFLAG } from '../records/types.ts'
+import { type Lineage, membersOf } from './lineage.ts'
 import { fromStored, toStored } from './stored.ts'
 
 /** What a disk contributes to the configuration copies (the disk set's runtime entry has it). */
@@ -20,6 +21,24 @@ export interface CopyHolder {
 export function hasQuorum(held: number, total: number, noQuorum: boolean, importing: boolean): boolean {
   if (noQuorum) return importing ? held === total : held > 0
   return held * 2 > total
+}
+
+/**
+ * Does a commit that wrote the copies of the disks `wrote` (disk ids) keep the group running
+ * (rule 351)? A quorum of the new configuration's copies, and, when it changes the membership (a
+ * disk added, removed or replaced, `membersOf`), a quorum of the configuration's before it too, as
+ * a joint consensus does: otherwise the disks it did not reach may still be a majority of the
+ * membership before it, and their import would take the group from before the change. A
+ * replace of disk01 that reached disk03 and the new disk alone (disk02's copy failed) was
+ * acknowledged as 2 of 3 copies of the new membership, and the import of disk01 with disk02,
+ * 2 of 3 of the old one, lost it.
+ */
+export function keepsQuorum(before: Config, after: Config, held: number, total: number, wrote: ReadonlySet<string>): boolean {
+  const noQuorum = (c: Config) => (c.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0
+  if (!hasQuorum(held, total, noQuorum(after), false)) return false
+  if (membersOf(before) === membersOf(after)) return true
+  const copies = (c: Config, held?: ReadonlySet<string>) => c.disks.reduce((s, d) => s + (!held || held.has(d.dm_diskid) ? d.dm_config_copies : 0), 0)
+  return hasQuorum(copies(before, wrote), copies(before), noQuorum(before), false)
 }
 
 /** The configuration import takes and the payload of its copies. */
@@ -55,19 +74,25 @@ export function chooseCopy(copies: ReadonlyMap<string, readonly ConfigCopy[]>, d
     })
     // a copy of another group or with another tid inside is no copy of this one: the next tid is the newest
     if (variants.length === 0) continue
-    for (const chosen of variants) {
-      const { cfg, payload } = chosen
-      const holds = (diskid: string) => {
-        const cs = copies.get(diskid) ?? []
-        return cs.length > 0 && !cs.some((c) => c.tid === tid && !c.payload.equals(payload))
-      }
-      const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
-      const held = cfg.disks.reduce((s, d) => s + (holds(d.dm_diskid) ? d.dm_config_copies : 0), 0)
-      if (hasQuorum(held, total, (cfg.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, true)) return chosen
-    }
-    return undefined
+    return variants.find((chosen) => heldByQuorum(copies, chosen))
   }
   return undefined
+}
+
+/**
+ * Do the disks read hold a quorum of `chosen`'s copies (`chooseCopy`)? A disk of its configuration
+ * counts when it holds any copy of the group, but none of its tid with other content unless
+ * `anyCopy` (the administrator chose it over the others, `selectcp`). Pure.
+ */
+export function heldByQuorum(copies: ReadonlyMap<string, readonly ConfigCopy[]>, chosen: ChosenCopy, anyCopy = false): boolean {
+  const { cfg, payload } = chosen
+  const holds = (diskid: string) => {
+    const cs = copies.get(diskid) ?? []
+    return cs.length > 0 && (anyCopy || !cs.some((c) => c.tid === cfg.tid && !c.payload.equals(payload)))
+  }
+  const total = cfg.disks.reduce((s, d) => s + d.dm_config_copies, 0)
+  const held = cfg.disks.reduce((s, d) => s + (holds(d.dm_diskid) ? d.dm_config_copies : 0), 0)
+  return hasQuorum(held, total, (cfg.dg.dg_pflag & DG_PFLAG.NOQUORUM) !== 0, true)
 }
 
 /** `chooseCopy`'s configuration. */
@@ -103,11 +128,12 @@ export interface WrittenCopy {
  * Writes `c` to every enabled copy, each into the slot it does not hold now (a crash mid-write
  * leaves the old copy). A copy that fails to write is disabled and reported through `disabled`;
  * a configuration that outgrew the slot (VM_CONFIG_FULL) fails the whole write. Returns the
- * copies held and their total, for the caller's quorum decision, and the copies written or tried
+ * copies held and their total, for the caller's quorum decision, the disks (ids) written, and the copies written or tried
  * (a failed write may have reached its disk), for `takeBackCopies` when there is no quorum.
  */
-export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number; written: WrittenCopy[] }> {
-  const payload = encodeConfigPayload(toStored(c))
+export async function writeConfigCopies(c: Config, lineage: Lineage, disk: (rid: number) => CopyHolder | undefined, disabled: (diskName: string) => void): Promise<{ held: number; total: number; written: WrittenCopy[]; wrote: Set<string> }> {
+  const payload = encodeConfigPayload(toStored(c, lineage))
+  const wrote = new Set<string>()
   const total = c.disks.reduce((s, d) => s + d.dm_config_copies, 0)
   const written: WrittenCopy[] = []
   const results = await Promise.all(
@@ -120,6 +146,7 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
         await writeConfigSlot(rt.dev, rt.header.privLen, slot, c.tid, payload)
         rt.activeSlot = slot
         written.push({ holder: rt, slot, was })
+        wrote.add(dm.dm_diskid)
         return dm.dm_config_copies
       } catch (e) {
         if (isEngineError(e, 'VM_CONFIG_FULL')) throw e
@@ -131,7 +158,7 @@ export async function writeConfigCopies(c: Config, disk: (rid: number) => CopyHo
       }
     }),
   )
-  return { held: results.reduce((a, b) => a + b, 0), total, written }
+  return { held: results.reduce((a, b) => a + b, 0), total, written, wrote }
 }
 
 /**

@@ -1,9 +1,10 @@
 import { fail } from '../errors.ts'
+import type { Lineage } from './lineage.ts'
 import { deriveConfig } from '../records/derive.ts'
 import { type Config, type RecordKind, NODEV, TEMPORARY_FIELDS, emptyUtil } from '../records/types.ts'
 
-/** The persistent part of a configuration: what goes into the on-disk copies. */
-export function toStored(c: Config): unknown {
+/** The persistent part of a configuration, with its lineage (config/lineage.ts): what goes into the on-disk copies. */
+export function toStored(c: Config, lineage: Lineage = []): unknown {
   const strip = (kind: RecordKind, rec: object) => {
     const out: Record<string, unknown> = { ...rec }
     for (const f of TEMPORARY_FIELDS[kind]) delete out[f]
@@ -18,6 +19,7 @@ export function toStored(c: Config): unknown {
     subdisks: c.subdisks.map((r) => strip('sd', r)),
     plexes: c.plexes.map((r) => strip('pl', r)),
     volumes: c.volumes.map((r) => strip('v', r)),
+    lineage,
   }
 }
 
@@ -34,7 +36,7 @@ export function fromStored(json: unknown): Config {
   ) {
     fail('VM_CONFIG_CORRUPT', 'the configuration copy has an unknown shape')
   }
-  const { format: _format, ...rest } = s
+  const { format: _format, lineage: _lineage, ...rest } = s
   const c = structuredClone(rest) as unknown as Config
   Object.assign(c.dg, { dg_tutil: emptyUtil(), dg_tflag: 0, dg_import_id: 0 })
   for (const d of c.disks) Object.assign(d, { dm_tutil: emptyUtil(), dm_tflag: 0, dm_device: '', dm_sd_num: 0 })

@@ -1,3 +1,4 @@
+import { newEpochId, startEpoch } from '../config/lineage.ts'
 import { fromStored, toStored } from '../config/stored.ts'
 import { assertNoData } from '../disk/probe.ts'
 import type { DiskRuntime } from '../disk/diskSet.ts'
@@ -39,7 +40,7 @@ export async function createGroup(opts: CreateOptions): Promise<OpenedGroup> {
     }
     // AIX rule for two disks: the first holds two copies, so losing the second keeps quorum.
     if (cfg.disks.length === 2) cfg.disks[0]!.dm_config_copies = 2
-    return { cfg: fromStored(toStored(cfg)), disks, opts, release, klog: { dirty: [], detached: [] }, klogSeq: 0 }
+    return { cfg: fromStored(toStored(cfg)), disks, opts, release, klog: { dirty: [], detached: [] }, klogSeq: 0, lineage: startEpoch([], cfg, newEpochId(ids.random)) }
   } catch (e) {
     await release()
     throw e

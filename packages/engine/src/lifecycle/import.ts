@@ -1,16 +1,19 @@
 import { type ChosenCopy, chooseCopy, copiesOf } from '../config/configCopies.ts'
 import { type KernelLogImage, KernelLog } from '../config/kernelLog.ts'
+import { lineageOf, newEpochId, startEpoch } from '../config/lineage.ts'
+import { type ConfigSide, type ReadCopies, divergedSides, droppedEpochs, droppedRecords, newestCopy, refuseSplitBrain, selectCopy } from '../config/splitBrain.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import type { DiskRuntime } from '../disk/diskSet.ts'
-import { type ConfigCopy, type DiskHeader, MAP_AREA, readConfigSlots, readHeader, readRingOrNone, writeHeader } from '../disk/privateRegion.ts'
+import { type ConfigCopy, type DiskHeader, MAP_AREA, decodeConfigPayload, readConfigSlots, readHeader, readRingOrNone, writeHeader } from '../disk/privateRegion.ts'
 import { EngineError, fail, isEngineError } from '../errors.ts'
 import { closeReleased } from '../failures.ts'
 import { type Importer, acquireForImport, otherImporter, thisImporter, withImporter } from '../locks.ts'
 import { checkBoolean } from '../records/validate.ts'
-import { type Config, type DmRecord, PL_PFLAG } from '../records/types.ts'
+import { isLogPlexRec } from '../records/plexState.ts'
+import { type Config, type DmRecord, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
 import type { StaleMapsImage } from '../staleMaps.ts'
 import { SECTOR_SIZE } from '../units.ts'
-import { type ImportOptions, type OpenedGroup, type UnusableDisk, sleepOf } from './options.ts'
+import { type ImportOptions, type OpenedGroup, type UnusableDisk, idSourceOf, sleepOf } from './options.ts'
 
 /** A device and the disk header read off it. */
 export interface FoundDisk {
@@ -34,6 +37,7 @@ export function checkImportOptions(opts: ImportOptions): void {
   if (!Array.isArray(opts.devices) || opts.devices.length === 0) fail('VM_INVALID_PARAM', 'import needs at least one device')
   checkBoolean(opts.force ?? false, 'force')
   checkBoolean(opts.clearImport ?? false, 'clearImport')
+  if (opts.selectcp !== undefined && (typeof opts.selectcp !== 'string' || opts.selectcp === '')) fail('VM_INVALID_PARAM', 'selectcp must name a disk (its disk id)')
 }
 
 /**
@@ -49,7 +53,8 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     const { found, unreadable } = await readHeaders(opts.devices)
     const { wanted, mine, dgid } = pickGroup(found, unreadable, opts.name)
     const { copies, readErrors, unread } = await readCopies(mine)
-    const picked = chooseImported(wanted, dgid, copies, readErrors)
+    const read: ReadCopies = { copies, names: new Map(mine.map((f) => [f.header.diskid, f.header.dmname])), dgid }
+    const { picked, dropped } = pickConfig(wanted, read, readErrors, opts.selectcp)
     const chosen = picked.cfg
     const plan = planImportDisks(chosen, mine, copiesOf(copies, picked))
     // Only the chosen configuration's disks say who holds the group: a removed disk's old header does not (rule 225).
@@ -73,7 +78,14 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
     const maps = await readStaleMaps(current)
     const mapSeq = (await readStaleMaps(present))?.seq ?? 0
     const mapsNumbered = maps || mapSeq > 0 ? { maps: { seq: mapSeq, image: maps?.image ?? { plexes: [] } } } : {}
-    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...mapsNumbered, unusable: [...unusable, ...unreadableDisks], nextTid: nextTidAfter(chosen, copies, unread) }
+    // Rule 350: this session's commits carry the chosen lineage with an epoch of its own, which
+    // names the sides a chosen configuration overruled; its first commit is numbered above every
+    // copy read, so a repaired disk's newest copy is the chosen one.
+    const lineage = startEpoch(lineageOf(decodeConfigPayload(picked.payload)), chosen, newEpochId(idSourceOf(opts).random), droppedEpochs(dropped))
+    const above = dropped.length > 0 ? Math.max(...[...copies.values()].flat().map((c) => c.tid)) + 1 : 0
+    const nextTid = Math.max(nextTidAfter(chosen, copies, unread), above)
+    const overruled = dropped.map(({ lined: _lined, ...side }): ConfigSide => side)
+    return { cfg: chosen, disks, opts, release, klog, klogSeq, ...mapsNumbered, unusable: [...unusable, ...unreadableDisks], nextTid, lineage, ...(overruled.length > 0 ? { dropped: overruled } : {}) }
   } catch (e) {
     await release()
     throw e
@@ -169,6 +181,31 @@ export function chooseImported(group: string, dgid: string, copies: ReadonlyMap<
   return chosen
 }
 
+/**
+ * The configuration import takes (rule 350): without `selectcp`, `chooseImported`'s, refused
+ * VM_SPLIT_BRAIN when a disk read holds a copy of a history that went another way (when no
+ * configuration has a quorum, told against the newest copy, as two halves of one tid hold none);
+ * with it, the newest copy on that disk, and the sides it overrules with what each drops. Pure.
+ */
+export function pickConfig(group: string, read: ReadCopies, readErrors: readonly EngineError[], selectcp: string | undefined): { picked: ChosenCopy; dropped: ReturnType<typeof divergedSides> } {
+  if (selectcp !== undefined) {
+    const picked = selectCopy(read, selectcp)
+    return { picked, dropped: divergedSides(read, picked).map((s) => ({ ...s, records: droppedRecords(s.lined, picked.cfg) })) }
+  }
+  let picked: ChosenCopy
+  try {
+    picked = chooseImported(group, read.dgid, read.copies, readErrors)
+  } catch (e) {
+    const newest = isEngineError(e, 'VM_NOQUORUM') ? newestCopy(read) : undefined
+    const diverged = newest ? divergedSides(read, newest) : []
+    if (newest && diverged.length > 0) refuseSplitBrain(group, read, newest, diverged)
+    throw e
+  }
+  const diverged = divergedSides(read, picked)
+  if (diverged.length > 0) refuseSplitBrain(group, read, picked, diverged)
+  return { picked, dropped: [] }
+}
+
 /** Which device holds each disk of the chosen configuration, in which slot its copy is, and whether it is too short (I77). Pure. */
 export function planImportDisks(chosen: Config, mine: readonly FoundDisk[], copies: ReadonlyMap<string, readonly ConfigCopy[]>): ImportedDisk[] {
   return chosen.disks.map((dm) => {
@@ -234,6 +271,27 @@ export function foldKernelLog(c: Config, klog: KernelLogImage): void {
     pl.pl_pflag |= PL_PFLAG.KDETACH | PL_PFLAG.STALE
     if (pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') pl.pl_state = 'IOFAIL'
     pl.pl_detach_tid ||= k.tid
+  }
+}
+
+/**
+ * The plexes a chosen configuration (`selectcp`, rule 350) takes as entirely stale: each data plex
+ * of a volume with a subdisk on a disk of an overruled side, whose blocks that side may have
+ * written since, when the volume has another data plex with none there to copy from. Pure.
+ */
+export function overruledPlexes(c: Config, dropped: readonly ConfigSide[]): number[] {
+  const away = new Set(dropped.flatMap((s) => s.diskids))
+  const onAway = (pl: PlRecord) => c.subdisks.some((sd) => sd.sd_plex_rid === pl.pl_rid && away.has(c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)?.dm_diskid ?? ''))
+  const data = c.plexes.filter((p) => p.pl_vol_rid && !isLogPlexRec(c, p))
+  return data.filter((p) => onAway(p) && data.some((o) => o.pl_vol_rid === p.pl_vol_rid && o !== p && !onAway(o))).map((p) => p.pl_rid)
+}
+
+/** Makes plexes `rids` entirely stale (`overruledPlexes`): STALE, out of date, recovered by the volume's start. */
+export function markOverruled(c: Config, rids: readonly number[]): void {
+  for (const pl of c.plexes.filter((p) => rids.includes(p.pl_rid))) {
+    pl.pl_state = 'STALE'
+    pl.pl_pflag |= PL_PFLAG.STALE
+    pl.pl_tflag &= ~PL_TFLAG.COMPLETE
   }
 }
 

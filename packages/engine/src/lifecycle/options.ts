@@ -1,5 +1,7 @@
 import { type Clock, systemClock } from '../clock.ts'
 import type { KernelLogImage } from '../config/kernelLog.ts'
+import type { Lineage } from '../config/lineage.ts'
+import type { ConfigSide } from '../config/splitBrain.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import type { DiskSpec, IdSource } from '../disk/vmDisk.ts'
 import type { DiskRuntime } from '../disk/diskSet.ts'
@@ -57,6 +59,14 @@ export interface ImportOptions extends OpenOptions {
    * them, and changes nothing on the disks.
    */
   force?: boolean
+  /**
+   * vxdg -o selectcp=DISKID import (rule 350): when the disks' configurations went separate ways
+   * (a serial split brain, refused VM_SPLIT_BRAIN without it), take the newest configuration on
+   * this disk (its disk id, or its disk media name when one device has it). Its side wins: the
+   * other side's disks get it, their plexes are resynchronised from its own, and what the other
+   * sides held otherwise is reported (`DiskGroup.droppedConfigs`, a VM_SPLIT_BRAIN alert).
+   */
+  selectcp?: string
 }
 
 /** A disk of the group that import could not use: its disk media record is NODEVICE. */
@@ -84,6 +94,10 @@ export interface OpenedGroup {
   unusable?: UnusableDisk[]
   /** The tid the first commit takes at least (`nextTidAfter`, rule 265); `cfg.tid + 1` when absent. */
   nextTid?: number
+  /** The lineage this session's commits carry, its own epoch last (config/lineage.ts, rule 350). */
+  lineage: Lineage
+  /** The sides of a split brain that import's `selectcp` overruled (rule 350). */
+  dropped?: ConfigSide[]
 }
 
 /** Where the group's new disk ids come from: the clock and randomness of `opts` and this host. */
