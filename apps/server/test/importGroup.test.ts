@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises'
+import { copyFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readFile } from 'node:fs/promises'
@@ -120,6 +120,48 @@ describe('rules 130-131: importing a waiting group through the API (vxdg -f / -C
         expect(h?.hostid).not.toBe('hostB')
         const audit = (await call(srv.url, 'GET', '/api/audit', { auth })).body.entries.filter((e: { operation: string }) => e.operation === 'POST /api/imports/:dg')
         expect(audit.map((e: { result: string }) => e.result)).toEqual(['VM_BUSY', 'VM_UNAUTHORIZED', 'ok'])
+      } finally {
+        await srv.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+})
+
+describe('rule 350: a serial split brain through the API (vxdg -o selectcp=DISKID import)', () => {
+  it('350 the group waits VM_SPLIT_BRAIN naming each side; the import is refused the same way until selectcp chooses disk03, whose side wins and the other side is reported dropped', async () => {
+    const data = await smallData()
+    try {
+      await deported(data.dir)
+      // disk02's image is copied (a restored backup); disk01 and disk02 are changed without disk03,
+      // then the copy with disk03, each side forced
+      const copyPath = join(data.dir, 'disk02-copy.img')
+      await copyFile(disk(data.dir, 2), copyPath)
+      const left = await DiskGroup.import({ devices: await Promise.all([1, 2].map((n) => openDevicePath(disk(data.dir, n)))), force: true })
+      await left.assistMake({ init: 'none', name: 'left', len: 2048, layout: 'concat', disks: ['disk01'] })
+      await left.deport()
+      const right = await DiskGroup.import({ devices: [await openDevicePath(copyPath), await openDevicePath(disk(data.dir, 3))], force: true })
+      await right.assistMake({ init: 'none', name: 'right', len: 2048, layout: 'concat', disks: ['disk03'] })
+      const disk03 = right.config().disks.find((d) => d.dm_name === 'disk03')!.dm_diskid
+      await right.deport()
+      await rm(copyPath)
+      const srv = await start(data.dir)
+      try {
+        const auth = await adminToken(data.dir)
+        const sides = [{ disks: ['disk01', 'disk02'], diskids: expect.any(Array), tid: expect.any(Number) }, { disks: ['disk03'], diskids: [disk03], tid: expect.any(Number) }]
+        const byDisks = (s: Array<{ disks: string[] }>) => [...s].sort((a, b) => a.disks[0]!.localeCompare(b.disks[0]!))
+        expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_SPLIT_BRAIN' })
+        expect(byDisks(srv.services.storage.pending.get('tdg')!.sides!)).toEqual(sides)
+        const refused = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { force: true } })
+        expect([refused.status, refused.body.error.code]).toEqual([409, 'VM_SPLIT_BRAIN'])
+        expect(byDisks(refused.body.error.details.sides)).toEqual(sides)
+        const chosen = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: { selectcp: disk03 } })
+        expect([chosen.status, chosen.body.name]).toEqual([200, 'tdg'])
+        expect(chosen.body.dropped).toEqual([{ disks: ['disk01', 'disk02'], diskids: expect.any(Array), tid: expect.any(Number), records: expect.arrayContaining(['left']) }])
+        const dg = srv.services.storage.group('tdg').dg
+        expect(dg.config().volumes.map((v) => v.v_name).sort()).toEqual(['cat', 'mir', 'right'])
+        expect(srv.services.storage.problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'VM_SPLIT_BRAIN' })]))
       } finally {
         await srv.close()
       }

@@ -138,3 +138,34 @@ describe('shrinkVolume (vxassist shrinkto)', () => {
     expect((await dg.read('v1', 0, BYTES / 2)).equals(data.subarray(0, BYTES / 2))).toBe(true)
   })
 })
+
+describe('shrinkVolume crash points', () => {
+  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
+    const rig = await crashRig(19)
+    // the same data written and flushed after it: cuts land after the commit too (its copies are
+    // written in parallel and flushed after, so a cut among them drops them all)
+    const writes = await rig.cutDuring(cut, async (dg) => {
+      await dg.shrinkVolume('v1', LEN / 2, { force: true })
+      await dg.write('v1', 0, rig.data.subarray(0, BYTES / 2))
+      await dg.flush('v1')
+    })
+    const { problems, seen } = await rig.restart(
+      (dg) => (rec(dg, 'v1').v_len === LEN / 2 ? rig.data.subarray(0, BYTES / 2) : rig.data),
+      (dg) => {
+        const c = dg.config()
+        const len = rec(dg, 'v1').v_len as number
+        // every data plex holds exactly the volume's length: the plexes and the length are cut in one commit
+        const plexLens = c.plexes.filter((p) => p.pl_v_name === 'v1').map((p) => c.subdisks.filter((s) => s.sd_plex_rid === p.pl_rid).reduce((n, s) => n + s.sd_len, 0))
+        const whole = plexLens.every((n) => n === len)
+        return len === LEN / 2 && whole ? 'shrunk' : len === LEN && whole ? 'old' : `half (v_len ${len}, plexes ${plexLens.join(', ')})`
+      },
+    )
+    return { writes, problems, seen }
+  }
+
+  it('rule 352: a crash at any device write of a shrink (forced, started) imports the old length with whole plexes or the new one with cut plexes, the flushed data kept and every plex identical', async () => {
+    const { whole, seen } = await everyCut(run, 24, 6)
+    expect(whole).toBe('shrunk')
+    expect([...seen].sort()).toEqual(['old', 'shrunk'])
+  }, 60_000)
+})

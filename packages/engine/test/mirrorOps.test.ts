@@ -133,3 +133,32 @@ describe('addMirror crash points', () => {
     expect([...seen].sort()).toEqual(['ACTIVE', 'STALE', 'absent'])
   }, 60_000)
 })
+
+describe('removeMirror crash points', () => {
+  /** Runs a remove-mirror of v1-02 from a flushed 2-way mirror, cut after `cut` device writes (or whole); then restarts and checks. */
+  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
+    const rig = await crashRig(17)
+    // the same data written and flushed after it: cuts land after the commit too (its copies are
+    // written in parallel and flushed after, so a cut among them drops them all)
+    const writes = await rig.cutDuring(cut, async (dg) => {
+      await dg.removeMirror('v1', 'v1-02')
+      await dg.write('v1', 0, rig.data)
+      await dg.flush('v1')
+    })
+    const { problems, seen } = await rig.restart(() => rig.data, (dg) => {
+      const c = dg.config()
+      const plex = c.plexes.find((p) => p.pl_name === 'v1-02')
+      const sds = c.subdisks.filter((s) => s.sd_pl_name === 'v1-02' || (plex && s.sd_plex_rid === plex.pl_rid)).length
+      const loose = c.subdisks.filter((s) => !s.sd_plex_rid).length
+      // done (no plex, no subdisk of it) or not done (attached with its subdisk): anything else is half
+      return !plex && sds === 0 && loose === 0 ? 'removed' : plex?.pl_vol_rid && sds === 1 && loose === 0 ? 'kept' : `half (${sds} subdisks, ${loose} loose)`
+    })
+    return { writes, problems, seen }
+  }
+
+  it('rule 352: a crash at any device write of a remove-mirror imports with the plex and its subdisk gone or both still attached, the flushed data on every plex', async () => {
+    const { whole, seen } = await everyCut(run, 24, 6)
+    expect(whole).toBe('removed')
+    expect([...seen].sort()).toEqual(['kept', 'removed'])
+  }, 60_000)
+})

@@ -2,6 +2,7 @@ import { expect } from 'vitest'
 import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
+import { isLogPlexRec } from '../src/records/plexState.ts'
 import { memoryGroup, pattern, plexImage } from './harness.ts'
 
 /** The volume the everyday-operation tests work on: 4 regions. */
@@ -20,18 +21,19 @@ export async function startedMirror(opts: { log?: boolean; seed?: number } = {})
 
 /**
  * A crash rig: a group `cp` on three memory disks behind faulty devices with volatile caches on one
- * power rail, a started 2-way mirror `v1` on disk01 and disk02. `cutDuring` writes and flushes the
+ * power rail, a started 2-way mirror `v1` on disk01 and disk02 (with a DRL log on disk03 with
+ * `log`). `cutDuring` writes and flushes the
  * pattern `data`, then runs an operation with the power cut after `cut` device writes; `restart`
  * imports the disks again as a restart would see them and checks what the operation left.
  */
-export async function crashRig(seed: number) {
+export async function crashRig(seed: number, how: { log?: boolean } = {}) {
   const mems = [1, 2, 3].map(() => createMemoryDevice(8 << 20))
   const rail = createPowerRail()
   const immediate = () => new Promise<void>((r) => setImmediate(r))
   const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
   const opts = { sleep: immediate }
   const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...opts })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
+  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(how.log ? ['disk03'] : [])], ...(how.log ? { log: 'drl' as const } : {}) })
   const data = pattern(BYTES, seed)
   return {
     dg,
@@ -53,7 +55,8 @@ export async function crashRig(seed: number) {
     /**
      * The restart: imports the disks, lets `inspect` look before anything runs, starts v1 and
      * lets interrupted tasks finish; then lists what is wrong: v1 not reading `want(dg)` (from
-     * the imported group), a plex left unattached, a plex not ENABLED ACTIVE or not holding it.
+     * the imported group), a plex left unattached, a data plex not ENABLED ACTIVE or not holding
+     * it, a log plex not ENABLED LOG.
      */
     async restart<T>(want: (dg: DiskGroup) => Buffer, inspect: (dg: DiskGroup) => T): Promise<{ problems: string[]; seen: T }> {
       const devices = mems.map((m) => m.reopen())
@@ -67,7 +70,9 @@ export async function crashRig(seed: number) {
       const loose = again.config().plexes.filter((p) => !p.pl_vol_rid).map((p) => p.pl_name)
       if (loose.length) problems.push(`plexes left unattached: ${loose.join(', ')}`)
       for (const p of again.config().plexes) {
-        if (p.pl_state !== 'ACTIVE' || p.pl_kstate !== 'ENABLED') problems.push(`${p.pl_name} is ${p.pl_kstate} ${p.pl_state} after the start`)
+        if (isLogPlexRec(again.config(), p)) {
+          if (p.pl_state !== 'LOG' || p.pl_kstate !== 'ENABLED') problems.push(`log plex ${p.pl_name} is ${p.pl_kstate} ${p.pl_state} after the start`)
+        } else if (p.pl_state !== 'ACTIVE' || p.pl_kstate !== 'ENABLED') problems.push(`${p.pl_name} is ${p.pl_kstate} ${p.pl_state} after the start`)
         else if (!(await plexImage(again, devices, p.pl_name)).equals(bytes)) problems.push(`${p.pl_name} differs from the volume's data`)
       }
       await again.close()

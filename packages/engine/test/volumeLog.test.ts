@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { DiskGroup } from '../src/diskGroup.ts'
 import { expectCode, rec } from './harness.ts'
-import { BYTES, LEN, startedMirror } from './opsHarness.ts'
+import { BYTES, LEN, crashRig, everyCut, startedMirror } from './opsHarness.ts'
 
 /** The log plexes of v1 with the disk of each one's log subdisk. */
 function logsOf(dg: DiskGroup): string[] {
@@ -50,4 +50,42 @@ describe('addLog and removeLog (vxassist addlog, remove log)', () => {
     expect(dg.dirtyRegions('v1').regions).toEqual([])
     await expectCode(dg.removeLog('v1'), 'VM_NOT_FOUND')
   })
+})
+
+describe('addLog and removeLog crash points', () => {
+  /** What the restart finds of v1's log: a log plex attached with its log subdisk, none with no subdisk left, or half. */
+  function logState(dg: DiskGroup): string {
+    const c = dg.config()
+    const logs = c.plexes.filter((p) => p.pl_v_name === 'v1' && p.pl_log_sd_rid)
+    const logSds = c.subdisks.filter((s) => s.sd_is_log).length
+    const loose = c.plexes.filter((p) => !p.pl_vol_rid).length + c.subdisks.filter((s) => !s.sd_plex_rid).length
+    if (loose > 0) return `half (${loose} loose)`
+    if (logs.length === 1 && logSds === 1) return 'log'
+    return logs.length === 0 && logSds === 0 ? 'none' : `half (${logs.length} log plexes, ${logSds} log subdisks)`
+  }
+
+  async function run(op: 'add' | 'remove', cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
+    const rig = await crashRig(23, { log: op === 'remove' })
+    // the same data written and flushed after it: cuts land after the commit too (its copies are
+    // written in parallel and flushed after, so a cut among them drops them all)
+    const writes = await rig.cutDuring(cut, async (dg) => {
+      await (op === 'add' ? dg.addLog('v1') : dg.removeLog('v1'))
+      await dg.write('v1', 0, rig.data)
+      await dg.flush('v1')
+    })
+    const { problems, seen } = await rig.restart(() => rig.data, logState)
+    return { writes, problems, seen }
+  }
+
+  it('rule 352: a crash at any device write of an addlog imports with the log plex and its subdisk attached or neither, the flushed data on every plex', async () => {
+    const { whole, seen } = await everyCut((cut) => run('add', cut), 24, 6)
+    expect(whole).toBe('log')
+    expect([...seen].sort()).toEqual(['log', 'none'])
+  }, 60_000)
+
+  it('rule 352: a crash at any device write of a remove log imports with the log plex and its subdisk still attached or both gone, the flushed data on every plex', async () => {
+    const { whole, seen } = await everyCut((cut) => run('remove', cut), 24, 6)
+    expect(whole).toBe('none')
+    expect([...seen].sort()).toEqual(['log', 'none'])
+  }, 60_000)
 })
