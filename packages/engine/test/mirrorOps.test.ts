@@ -138,11 +138,12 @@ describe('removeMirror crash points', () => {
   /** Runs a remove-mirror of v1-02 from a flushed 2-way mirror, cut after `cut` device writes (or whole); then restarts and checks. */
   async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
     const rig = await crashRig(17)
-    // the same data written and flushed after it: cuts land after the commit too (its copies are
-    // written in parallel and flushed after, so a cut among them drops them all)
+    // the same data written (in two halves) and flushed after it: cuts land after the commit too
+    // (its copies are written in parallel and flushed after, so a cut among them drops them all)
     const writes = await rig.cutDuring(cut, async (dg) => {
       await dg.removeMirror('v1', 'v1-02')
-      await dg.write('v1', 0, rig.data)
+      await dg.write('v1', 0, rig.data.subarray(0, BYTES / 2))
+      await dg.write('v1', BYTES / 2, rig.data.subarray(BYTES / 2))
       await dg.flush('v1')
     })
     const { problems, seen } = await rig.restart(() => rig.data, (dg) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Random } from '../random.ts'
 import type { Config } from '../records/types.ts'
 
@@ -25,9 +26,10 @@ export type Lineage = readonly Epoch[]
 /** Entries a copy keeps (the newest): a disk away for more sessions than this is taken as merely stale. */
 export const LINEAGE_KEEP = 64
 
-/** The disk membership of a configuration: each disk's id and its number of copies. */
+/** The disk membership of a configuration (each disk's id and its number of copies), as a short digest. */
 export function membersOf(c: Config): string {
-  return c.disks.map((d) => `${d.dm_diskid}:${d.dm_config_copies}`).sort().join(',')
+  const list = c.disks.map((d) => `${d.dm_diskid}:${d.dm_config_copies}`).sort().join(',')
+  return createHash('sha256').update(list).digest('hex').slice(0, 16)
 }
 
 /** A new epoch id: 16 hex digits of `random`. */
