@@ -133,7 +133,8 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
       let at = 0
       while (left > 0) {
         const dm = candidates().find((x) => freeTotal(x) > 0 && (mine.has(x.dm_rid) || true))
-        if (!dm) fail('VM_NO_SPACE', `not enough free space for ${what}: ${sectorsText(left)} of its ${sectorsText(len)} do not fit (${left} of ${len} sectors)`)
+        // every disk it may use is full: what it took so far is all the free space there was
+        if (!dm) throw new EngineError('VM_NO_SPACE', `not enough free space for ${what}: it needs ${sectorsText(len)}, the disks it may use have ${sectorsText(len - left)} free (${len} sectors needed, ${len - left} free)`, { details: { sectorsNeeded: len, sectorsFree: len - left } })
         const e = take(dm, left, false)!
         const sdName = nextName(dm.dm_name)
         out.push({ type: 'sd', name: sdName, disk: dm.dm_name, offset: e.offset, len: e.len })

@@ -62,6 +62,10 @@ export interface ErrorDetails {
    * its own), and the usable disks there are (or were given). */
   disksNeeded?: number
   disksUsable?: number
+  /** VM_NO_SPACE of a concat vxassist volume (or one mirror of it): the sectors it needs, and the
+   * free sectors on the disks it may use (rule 383). */
+  sectorsNeeded?: number
+  sectorsFree?: number
 }
 
 export class EngineError extends Error {

@@ -149,7 +149,7 @@ describe('rule 247: a volume that does not fit is refused naming what did not fi
     expect(mirror.message).toContain('plex big-01')
   })
 
-  it('291: a size that does not fit is said in MiB/GiB, not raw sectors; more stripe columns than disks says so, with details, and plans nothing', async () => {
+  it('291, 383: a size that does not fit is said in MiB/GiB with what it needs and what is free; more stripe columns than disks says so, with details, and plans nothing', async () => {
     const dg = await fixture()
     const tid = dg.config().tid
     const refusal = async (spec: Parameters<DiskGroup['assistMake']>[0]) => {
@@ -163,6 +163,14 @@ describe('rule 247: a volume that does not fit is refused naming what did not fi
     const big = await refusal({ init: 'none', name: 'big', len: 20 * 2 ** 30, layout: 'concat' })
     expect(big.code).toBe('VM_NO_SPACE')
     expect(big.message).toMatch(/ 10\.0 TiB\b/)
+    // rule 383: how much is needed and how much is free, not "10.0 TiB of its 10.0 TiB do not fit"
+    const { sectorsNeeded, sectorsFree } = (big as { details?: { sectorsNeeded?: number; sectorsFree?: number } }).details ?? {}
+    expect(sectorsNeeded).toBe(20 * 2 ** 30)
+    expect(sectorsFree).toBeGreaterThan(0)
+    expect(big.message).toContain('needs 10.0 TiB')
+    // the free space it names is exactly what fits: that much is planned, one sector more is not
+    await dg.assistMake({ init: 'none', name: 'fits', len: sectorsFree!, layout: 'concat' }, { dryRun: true })
+    expect((await refusal({ init: 'none', name: 'fits', len: sectorsFree! + 1, layout: 'concat' })).code).toBe('VM_NO_SPACE')
     const cols = await refusal({ init: 'none', name: 'wide', len: 4096, layout: 'stripe', ncol: 9 })
     expect([cols.code, cols.details]).toEqual(['VM_NO_SPACE', { disksNeeded: 9, disksUsable: 3 }])
     const mirrored = await refusal({ init: 'none', name: 'wide', len: 4096, layout: 'mirror-stripe', ncol: 2, nmirror: 2 })

@@ -37,6 +37,10 @@ export interface ApiErrorDetails {
    * its own), and the usable disks there are (or were given). */
   disksNeeded?: number
   disksUsable?: number
+  /** VM_NO_SPACE of a concat vxassist volume (or one mirror of it): the sectors it needs, and the
+   * free sectors on the disks it may use (rule 383). */
+  sectorsNeeded?: number
+  sectorsFree?: number
 }
 
 /** The error body of every failed request: `{ error: { code, message, details? } }`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { FinishedTask, ServerEvent } from '@plexa/protocol'
+import { type FinishedTask, ROUTES, type ServerEvent } from '@plexa/protocol'
 import { describeAudit, describeEvent, describeTask } from './describeEvent.ts'
 
 const task = (t: Partial<FinishedTask>): FinishedTask => ({ id: 1, taskId: 'task-1', dg: 'dg', kind: 'resync', target: 'volume mirvol', volumes: ['mirvol'], outcome: 'ok', finishedAt: 65_000, startedAt: 0, doneBytes: 0, totalBytes: 0, ...t })
@@ -20,6 +20,19 @@ describe('describeEvent', () => {
     expect(op('POST /api/dgs/:dg/volumes/:volume/addlog', { volume: 'opsvol' })).toBe('admin added a log to volume opsvol')
     expect(op('POST /api/dgs/:dg/volumes/:volume/rmlog', { volume: 'opsvol', plex: 'opsvol-03' })).toBe('admin removed log opsvol-03 of volume opsvol')
     expect(op('POST /api/dgs/:dg/disks/:disk/evacuate', { disk: 'opsdisk', to: ['disk03'] })).toBe('admin evacuated disk opsdisk to disk03')
+  })
+
+  it('says every audited route with its objects, never its route template (rule 382)', () => {
+    for (const [key, def] of Object.entries(ROUTES)) {
+      if (def.method === 'GET') continue
+      const args = Object.fromEntries([...def.path.matchAll(/:([A-Za-z]+)/g)].map((m) => [m[1]!, `the-${m[1]}`]))
+      const text = describeAudit({ id: 1, at: 0, user: 'admin', role: 'admin', operation: key, args, result: 'ok' })
+      expect(text, key).not.toMatch(/\/:|:[a-z]+\b/)
+      for (const v of Object.values(args)) if (v !== 'the-dg') expect(text, key).toContain(v)
+    }
+    // an operation no sentence knows is said as its filled path and the rest of its arguments
+    expect(describeAudit({ id: 1, at: 0, user: 'admin', role: 'admin', operation: 'POST /api/dgs/:dg/volumes/:volume/frob', args: { dg: 'dg1', volume: 'catvol', n: 2 }, result: 'ok' })).toBe('admin POST /api/dgs/dg1/volumes/catvol/frob {"n":2}')
+    expect(describeAudit({ id: 1, at: 0, user: 'admin', role: 'admin', operation: 'POST /api/imports/:dg', args: { dg: 'dg1', force: true }, result: 'ok' })).toBe('admin imported disk group dg1 without its missing disks')
   })
 
   it('tells a failed disk resync by its code and every volume it covered (rule 107)', () => {

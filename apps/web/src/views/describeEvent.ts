@@ -107,9 +107,35 @@ function auditVerb(e: AuditEntry): string {
       return `started a write load on ${s(a.volume)} (lab)`
     case 'POST /api/lab/load/stop':
       return `stopped the write load on ${s(a.volume)} (lab)`
+    case 'POST /api/imports/:dg':
+      return `imported disk group ${s(a.dg)}${a.force ? ' without its missing disks' : ''}${a.clearImport ? ' (clearing the import of another host)' : ''}`
+    case 'POST /api/dgs/:dg/disks/:disk/relocate':
+      return `relocated ${Array.isArray(a.plexes) ? `plex ${a.plexes.map(s).join(', ')}` : 'the failed plexes'} off disk ${s(a.disk)}`
+    case 'POST /api/dgs/:dg/subdisks/:sd/assoc':
+      return `associated subdisk ${s(a.sd)} with plex ${s(a.plex)}`
+    case 'POST /api/dgs/:dg/subdisks/:sd/aslog':
+      return `associated subdisk ${s(a.sd)} as the log of plex ${s(a.plex)}`
+    case 'POST /api/dgs/:dg/subdisks/:sd/dis':
+      return `dissociated subdisk ${s(a.sd)}`
+    case 'POST /api/dgs/:dg/volumes/:volume/init':
+      return `initialised volume ${s(a.volume)} (${s(a.type)}${a.plex ? ` from plex ${s(a.plex)}` : ''})`
     default:
-      return `${e.operation} ${JSON.stringify(a)}`
+      return filledRoute(e.operation, a)
   }
+}
+
+/**
+ * An operation no sentence knows yet, as the request was made: the route with its path filled in
+ * ("POST /api/dgs/dg1/volumes/catvol/mirror") and the rest of its arguments (rule 382).
+ */
+function filledRoute(operation: string, a: Record<string, unknown>): string {
+  const rest = { ...a }
+  const path = operation.replace(/:([A-Za-z]+)/g, (m, k: string) => {
+    if (!(k in a)) return m
+    delete rest[k]
+    return encodeURIComponent(s(a[k]))
+  })
+  return Object.keys(rest).length ? `${path} ${JSON.stringify(rest)}` : path
 }
 
 /** "admin detached plex mirvol-02", "(dry run)" when nothing changed, the code when it failed. */
