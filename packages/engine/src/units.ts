@@ -24,3 +24,12 @@ export function sectorsText(sectors: number): string {
   }
   return `${i ? n.toFixed(1) : n} ${units[i]}`
 }
+
+/**
+ * A size in sectors for an operation's message: scaled, with the exact bytes when scaling rounds
+ * ("64.0 MiB (67108864 bytes)", "512 B"), so two sizes that differ never read the same.
+ */
+export function sizeText(sectors: number): string {
+  const scaled = sectorsText(sectors)
+  return scaled.endsWith(' B') ? scaled : `${scaled} (${sectorsToBytes(sectors)} bytes)`
+}

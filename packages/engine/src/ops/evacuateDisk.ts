@@ -51,7 +51,7 @@ function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, to?
     if (log) {
       const len = d.sdsOf(pl).find((s) => s.sd_is_log)!.sd_len
       const piece = takeSpace(d, pool, len, `the log of ${v.v_name}`)
-      if (piece.length !== 1) fail('VM_NO_SPACE', `no disk has ${len} contiguous free sectors for the log of ${v.v_name}`)
+      if (piece.length !== 1) fail('VM_NO_SPACE', `no disk has ${sizeText(len)} of contiguous free space for the log of ${v.v_name}`)
       const sd = nextFreeName(d, piece[0]!.dm.dm_name, taken)
       records.push({ type: 'sd', name: sd, disk: piece[0]!.dm.dm_name, offset: piece[0]!.offset, len }, { type: 'plex', name: plex, log_sd: sd })
     } else {

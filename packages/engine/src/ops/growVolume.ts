@@ -8,7 +8,7 @@ import { checkSectors } from '../records/validate.ts'
 import type { PlRecord, VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
-import { sectorsToBytes } from '../units.ts'
+import { sectorsToBytes, sizeText } from '../units.ts'
 import { isOrdinaryDisk, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 
 export interface GrowOptions extends TxOptions {
@@ -72,14 +72,14 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
   checkSectors(len, 'len', true)
   const v0 = p.vol(volume)
   const oldLen = v0.v_len
-  if (len <= oldLen) fail('VM_INVALID_PARAM', `volume ${volume} is ${oldLen} sectors: growing it to ${len} would not grow it (shrink it instead)`)
+  if (len <= oldLen) fail('VM_INVALID_PARAM', `volume ${volume} is ${sizeText(oldLen)}: growing it to ${sizeText(len)} would not grow it (shrink it instead)`)
   assertUnlocked(v0.v_tutil[0], volume)
   if (v0.v_kstate === 'DISABLED' && !['CLEAN', 'EMPTY'].includes(v0.v_state)) fail('VM_INVALID_PARAM', `volume ${volume} is ${v0.v_state}: start it (which recovers it) before growing it`)
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
   const drl = p.vols.find(v0.v_rid)?.drl
   if (drl && v0.v_kstate === 'ENABLED') {
     const logSectors = Math.min(...p.logs.targets(v0).map((l) => l.sectors))
-    if (drlRegionSectors(len, logSectors, REGION_SECTORS) !== drl.regionSectors) fail('VM_INVALID_PARAM', `the dirty region log of ${volume} (${logSectors} sectors) does not cover ${len} sectors in regions of ${drl.regionSectors}: stop the volume to grow it, or give it a larger log`)
+    if (drlRegionSectors(len, logSectors, REGION_SECTORS) !== drl.regionSectors) fail('VM_INVALID_PARAM', `the dirty region log of ${volume} (${sizeText(logSectors)}) does not cover ${sizeText(len)} in regions of ${sizeText(drl.regionSectors)}: stop the volume to grow it, or give it a larger log`)
   }
   const usable = (dm: { dm_rid: number }) => p.ioMap().device(dm.dm_rid) !== undefined
   const extend = (d: Draft) => extendPlexes(d, d.vol(volume), len, usable, opts.disks)
@@ -111,7 +111,7 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
     const r = await p.transact('v.grow', (d) => {
       const x = d.vol(volume)
       if (x.v_len !== oldLen) fail('VM_BUSY', `volume ${volume} changed length during the grow`)
-      for (const pl of d.plexesOf(x)) if (!isLogPlexRec(d.c, pl) && pl.pl_contig_len < len) fail('VM_NOTSYNCED', `plex ${pl.pl_name} no longer holds ${len} sectors`)
+      for (const pl of d.plexesOf(x)) if (!isLogPlexRec(d.c, pl) && pl.pl_contig_len < len) fail('VM_NOTSYNCED', `plex ${pl.pl_name} no longer holds ${sizeText(len)}`)
       x.v_len = len
     }, {}, false, () => {
       // as the new length takes effect, before any write can reach the new space: the DRL covers it

@@ -3,6 +3,7 @@ import { type MakeRecord, freeExtents } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
 import { type DmRecord, DM_PFLAG, type VRecord } from '../records/types.ts'
 import type { Draft } from '../txn.ts'
+import { sizeText } from '../units.ts'
 
 /** A piece of free space taken for a new subdisk: disk and public-region extent (sectors). */
 export interface Piece {
@@ -63,7 +64,7 @@ export function takeSpace(d: Draft, pool: readonly DmRecord[], len: number, what
     .map((x) => ({ ...x, total: x.extents.reduce((s, e) => s + e.len, 0) }))
     .sort((a, b) => b.total - a.total)
   const have = free.reduce((s, x) => s + x.total, 0)
-  if (have < len) fail('VM_NO_SPACE', `${what} needs ${len} sectors on disks that hold no other mirror; ${have} are free there`)
+  if (have < len) fail('VM_NO_SPACE', `${what} needs ${sizeText(len)} on disks that hold no other mirror; ${sizeText(have)} are free there`)
   const out: Piece[] = []
   let left = len
   for (const { dm, extents } of free) {

@@ -5,6 +5,7 @@ import { assertUnlocked } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
 import { checkSectors } from '../records/validate.ts'
 import type { Draft } from '../txn.ts'
+import { sizeText } from '../units.ts'
 
 export interface ShrinkOptions extends TxOptions {
   /** Shrink a started volume (what lies beyond the new end is lost to whoever uses it, as with vxassist -f). */
@@ -38,9 +39,9 @@ export async function shrinkVolume(p: GroupParts, volume: string, len: number, o
   p.store.assertOnline()
   checkSectors(len, 'len', true)
   const v = p.vol(volume)
-  if (len >= v.v_len) fail('VM_INVALID_PARAM', `volume ${volume} is ${v.v_len} sectors: shrinking it to ${len} would not shrink it (grow it instead)`)
+  if (len >= v.v_len) fail('VM_INVALID_PARAM', `volume ${volume} is ${sizeText(v.v_len)}: shrinking it to ${sizeText(len)} would not shrink it (grow it instead)`)
   assertUnlocked(v.v_tutil[0], volume)
-  if (v.v_kstate !== 'DISABLED' && !opts.force) fail('VM_VOL_ENABLED', `volume ${volume} is started: stop it to shrink it, or force (what lies beyond ${len} sectors is lost)`)
+  if (v.v_kstate !== 'DISABLED' && !opts.force) fail('VM_VOL_ENABLED', `volume ${volume} is started: stop it to shrink it, or force (what lies beyond its first ${sizeText(len)} is lost)`)
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
   const r = await p.transact('v.shrink', (d) => cutPlexes(d, volume, len), opts)
   return { ...r, copyBytes: 0 }

@@ -35,7 +35,7 @@ export async function addLog(p: GroupParts, volume: string, opts: AddLogOptions 
   let pool = fits(mirrorPool(d, v, usable, opts.disks, new Set([...dataDisksOf(d, v), ...logDisks])))
   if (pool.length === 0) pool = fits(mirrorPool(d, v, usable, opts.disks, logDisks))
   const piece = takeSpace(d, pool.slice(0, 1), len, `a log of ${volume}`)[0]
-  if (!piece) fail('VM_NO_SPACE', `no disk has ${len} contiguous free sectors for a log of ${volume}`)
+  if (!piece) fail('VM_NO_SPACE', `no disk has ${sizeText(len)} of contiguous free space for a log of ${volume}`)
   const sd = nextFreeName(d, piece.dm.dm_name, taken)
   const plex = nextFreeName(d, volume, taken)
   const r = await p.plex.attach(volume, plex, {
