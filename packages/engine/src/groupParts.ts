@@ -219,6 +219,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     plexesOf,
     canRead: (p, s, n) => volumeIo.canRead(p, s, n),
     covers: (p, s, n) => plexIo.covers(p, s, n),
+    failedDisks: (p, op) => plexIo.failedDisks(p, op),
     readPlex: (p, s, n, into) => plexIo.read(p, s, n, into),
     writePlex: (p, s, data) => plexIo.write(p, s, data),
     flushPlex,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionObject, actionsFor, confirmTitle, disabledSummary, noActionsWords, replaceDiskAction } from './actions.ts'
+import { actionObject, actionsFor, confirmTitle, disabledSummary, noActionsWords, readFailedDisks, replaceDiskAction } from './actions.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -124,5 +124,40 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
     // a disk group has Create volume (rule 320), so it needs no such words
     expect(noActionsWords(c, { dg: 'dg', kind: 'dg', name: 'dg' })).toBeUndefined()
     expect(noActionsWords(c, { dg: 'dg', kind: 'dm', name: 'disk02' })).toBeUndefined()
+  })
+})
+
+describe('a copy with nothing to read from (rule 341)', () => {
+  // vol01-01 on disk01 (current), vol01-02 on disk02 (detached, stale)
+  const c = {
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    plexes: [
+      { pl_rid: 10, pl_name: 'vol01-01', pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
+      { pl_rid: 11, pl_name: 'vol01-02', pl_vol_rid: 1, pl_kstate: 'DETACHED', pl_state: 'STALE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
+    ],
+    subdisks: [
+      { sd_name: 'disk01-01', sd_pl_name: 'vol01-01', sd_dm_name: 'disk01', sd_is_log: false },
+      { sd_name: 'disk02-01', sd_pl_name: 'vol01-02', sd_dm_name: 'disk02', sd_is_log: false },
+    ],
+    disks: [{ dm_name: 'disk01', dm_pflag: 0 }, { dm_name: 'disk02', dm_pflag: 0 }, { dm_name: 'disk03', dm_pflag: 0x100 }],
+  } as unknown as Config
+  const act = (kind: 'pl' | 'v', name: string, id: string, failed: Set<string>) => actionsFor(c, { dg: 'dg', kind, name }, 'admin', failed).find((a) => a.id === id)!
+
+  it('rule 341: attach and resync are disabled, naming the failed disk and VM_NOTSYNCED, when the only current plex is on a disk failing reads', () => {
+    const failed = readFailedDisks(c, 'dg', [{ dg: 'dg', disk: 'disk01', failed: 'both' }])
+    expect(act('pl', 'vol01-02', 'att', failed).disabled).toBe('nothing to copy from: plex vol01-01 is on failed disk disk01 (VM_NOTSYNCED)')
+    expect(act('v', 'vol01', 'resync', failed).disabled).toMatch(/disk01.*VM_NOTSYNCED/)
+  })
+
+  it('rule 341: they stay enabled while the source disk reads (a write-only lab failure, another group, no failure)', () => {
+    for (const lab of [[{ dg: 'dg', disk: 'disk01', failed: 'write' }], [{ dg: 'other', disk: 'disk01', failed: 'both' }], []]) {
+      const failed = readFailedDisks(c, 'dg', lab)
+      expect(act('pl', 'vol01-02', 'att', failed).disabled).toBeUndefined()
+      expect(act('v', 'vol01', 'resync', failed).disabled).toBeUndefined()
+    }
+  })
+
+  it('rule 341: a removed disk (no device) fails reads', () => {
+    expect([...readFailedDisks(c, 'dg', [])]).toEqual(['disk03'])
   })
 })

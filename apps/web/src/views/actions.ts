@@ -99,8 +99,41 @@ export function onlyCopiesOn(c: Config, disk: string): Array<{ volume: string; p
   return out
 }
 
-/** The actions of the selection, pure: the web and its tests compute the same list. */
-export function actionsFor(c: Config, sel: Selection, role: string | undefined): Action[] {
+/**
+ * The disks of group `dg` that fail reads: failed in the lab (reads, or reads and writes) or
+ * removed (no device). No copy can read from a plex on one (rule 341).
+ */
+export function readFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>): Set<string> {
+  const out = new Set(lab.filter((x) => x.dg === dg && (x.failed === 'read' || x.failed === 'both')).map((x) => x.disk))
+  for (const d of c.disks) if (d.dm_pflag & DM_REMOVED) out.add(d.dm_name)
+  return out
+}
+const DM_REMOVED = 0x100
+
+/** A log plex as the engine tells one (`isLogPlexRec`): it has subdisks, every one a log subdisk. */
+function holdsOnlyLogs(c: Config, plex: string): boolean {
+  const sds = c.subdisks.filter((s) => s.sd_pl_name === plex)
+  return sds.length > 0 && sds.every((s) => s.sd_is_log)
+}
+
+/**
+ * Why a copy into the volume (attach of `except`, a resync) has nothing to read from, as the
+ * engine refuses it (VM_NOTSYNCED, rule 341): no other data plex is current (ENABLED ACTIVE), or
+ * every current one is on a disk in `failed`. Undefined when one can be read.
+ */
+export function noSourceReason(c: Config, vrid: number, failed: ReadonlySet<string>, except?: string): string | undefined {
+  const current = c.plexes.filter((p) => p.pl_vol_rid === vrid && p.pl_name !== except && p.pl_kstate === 'ENABLED' && p.pl_state === 'ACTIVE' && !holdsOnlyLogs(c, p.pl_name))
+  if (current.length === 0) return 'no current plex to copy from: every other copy is detached or stale (VM_NOTSYNCED)'
+  const on = current.map((p) => ({ p: p.pl_name, disks: [...new Set(c.subdisks.filter((s) => s.sd_pl_name === p.pl_name && failed.has(s.sd_dm_name)).map((s) => s.sd_dm_name))] }))
+  if (on.some((x) => x.disks.length === 0)) return undefined
+  return `nothing to copy from: ${on.map((x) => `plex ${x.p} is on failed disk ${x.disks.join(', ')}`).join(', ')} (VM_NOTSYNCED)`
+}
+
+/**
+ * The actions of the selection, pure: the web and its tests compute the same list. `failed`: the
+ * disks that fail reads (`readFailedDisks`), for the copies that would have nothing to read.
+ */
+export function actionsFor(c: Config, sel: Selection, role: string | undefined, failed: ReadonlySet<string> = new Set()): Action[] {
   const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined
   const out: Action[] = []
   if (sel.kind === 'pl') {
@@ -113,7 +146,7 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
     const redundancy = v && others.length === 1 ? `${v.v_name} will have no redundancy` : undefined
     const locked = pl.pl_tutil[0] ? `locked by ${pl.pl_tutil[0]}` : undefined
     out.push({ id: 'det', label: 'Detach', route: 'POST /api/dgs/:dg/plexes/:plex/det', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : pl.pl_kstate !== 'ENABLED' ? 'not enabled' : undefined) ? { disabled: viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : 'not enabled') } : {}) })
-    const attReason = viewer ?? locked ?? (!v ? 'not associated with a volume' : pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE' ? 'already attached' : undefined)
+    const attReason = viewer ?? locked ?? (!v ? 'not associated with a volume' : pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE' ? 'already attached' : v.v_kstate === 'ENABLED' && !holdsOnlyLogs(c, pl.pl_name) ? noSourceReason(c, v.v_rid, failed, pl.pl_name) : undefined)
     out.push({ id: 'att', label: 'Attach', route: 'POST /api/dgs/:dg/plexes/:plex/att', params: p, body: { volume: v?.v_name ?? '' }, destructive: false, ...(attReason ? { disabled: attReason } : {}) })
     const disReason = viewer ?? locked ?? (!v ? 'not associated' : last)
     out.push({ id: 'dis', label: 'Dissociate', route: 'POST /api/dgs/:dg/plexes/:plex/dis', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(disReason ? { disabled: disReason } : {}) })
@@ -124,9 +157,10 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined):
     if (!v) return out
     const p = { dg: sel.dg, volume: v.v_name }
     const on = v.v_kstate === 'ENABLED'
+    const resyncReason = viewer ?? (!on ? 'not started' : noSourceReason(c, v.v_rid, failed))
     out.push({ id: 'start', label: 'Start', route: 'POST /api/dgs/:dg/volumes/:volume/start', params: p, body: {}, destructive: false, ...(viewer ?? (on ? 'already started' : undefined) ? { disabled: viewer ?? 'already started' } : {}) })
     out.push({ id: 'stop', label: 'Stop', route: 'POST /api/dgs/:dg/volumes/:volume/stop', params: p, body: {}, destructive: true, warning: `${v.v_name} will be unavailable until started again`, ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
-    out.push({ id: 'resync', label: 'Resync', route: 'POST /api/dgs/:dg/volumes/:volume/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only regions marked stale are copied, from a plex that is up to date there. With Force, every region is copied: the first plex in preference order that is not marked stale there is written over every other plex (read-writeback). Nothing checks that its data is right: after a crash without a dirty region log, or where a verify found the plexes differ, it may be the wrong copy.', ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
+    out.push({ id: 'resync', label: 'Resync', route: 'POST /api/dgs/:dg/volumes/:volume/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only regions marked stale are copied, from a plex that is up to date there. With Force, every region is copied: the first plex in preference order that is not marked stale there is written over every other plex (read-writeback). Nothing checks that its data is right: after a crash without a dirty region log, or where a verify found the plexes differ, it may be the wrong copy.', ...(resyncReason ? { disabled: resyncReason } : {}) })
     out.push({ id: 'verify', label: 'Verify', route: 'POST /api/dgs/:dg/volumes/:volume/verify', params: p, body: {}, destructive: false, ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
   } else if (sel.kind === 'dm') {
     const p = { dg: sel.dg, disk: sel.name }

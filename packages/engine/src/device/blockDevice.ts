@@ -31,6 +31,12 @@ export interface BlockDevice {
   /** Makes every completed write durable. */
   flush(): Promise<void>
   close(): Promise<void>
+  /**
+   * Does the device know that every `op` on it fails now (no power, a fault on the whole device,
+   * a lost connection)? Optional: a device that cannot tell is taken to work until an I/O fails.
+   * Operations are refused up front on it (rule 341); a fault on a range is not the device failing.
+   */
+  failing?(op: 'read' | 'write'): boolean
 }
 
 /** How a write is issued; a device that has no choice to make ignores it. */

@@ -198,6 +198,12 @@ export function createFaultyDevice(inner: BlockDevice, options: FaultyDeviceOpti
     restore() {
       dead = false
     },
+    failing(op) {
+      if (dead) return true
+      // a whole-device rule that fails every such operation from now on (lab mode's fail disk)
+      for (const r of rules) if ((!r.ops || r.ops.includes(op)) && !r.range && r.times === undefined && (r.after === undefined || r.seen >= r.after)) return true
+      return inner.failing?.(op) ?? false
+    },
     async read(offset, length) {
       // nothing injected (the usual case in the server): straight through
       if (!latency && !dead && !closed && !tracing && rules.size === 0 && pending.length === 0) return inner.read(offset, length)

@@ -170,6 +170,8 @@ export async function openNbdDevice(url: string): Promise<BlockDevice> {
       if (closed) throw closedError(url)
       await request(CMD.FLUSH, 0, 0)
     },
+    // a lost connection fails every request from then on (request() above)
+    failing: () => broken !== undefined,
     async close() {
       if (closed) return
       if (!broken) sock.write(encodeRequest({ flags: 0, type: CMD.DISC, handle: 0n, offset: 0, length: 0 }))

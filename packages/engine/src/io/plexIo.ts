@@ -99,6 +99,20 @@ export class PlexIo {
     return [...new Set(this.map().subdisksOf(p.pl_rid).map((s) => s.sd_dm_name))].join(',')
   }
 
+  /**
+   * The disks under plex `p`'s data subdisks that cannot take an `op` now: without a device, or
+   * whose device knows it fails every such operation (`BlockDevice.failing`, rule 341).
+   */
+  failedDisks(p: PlRecord, op: 'read' | 'write'): string[] {
+    const map = this.map()
+    const out = new Set<string>()
+    for (const sd of map.subdisksOf(p.pl_rid)) {
+      const dev = map.device(sd.sd_dm_rid)
+      if (!dev || dev.failing?.(op)) out.add(sd.sd_dm_name)
+    }
+    return [...out]
+  }
+
   /** The counters of plex `rid` (zeros for a plex that did no I/O). */
   stats(rid: number): IoStats {
     return { ...(this.counters.get(rid) ?? { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }) }

@@ -2,13 +2,14 @@ import type { TxOptions, TxResult } from '../config/configStore.ts'
 import { fail } from '../errors.ts'
 import { assertUnlocked, associatePlex, dissociatePlex, isLogPlex } from '../recordOps.ts'
 import { type MendOp, applyMend } from '../records/mend.ts'
-import { isServing, logFlag } from '../records/plexState.ts'
+import { isLogPlexRec, isServing, logFlag } from '../records/plexState.ts'
 import { type Config, type PlRecord, PL_PFLAG, PL_TFLAG, type VRecord } from '../records/types.ts'
 import type { RegionSet } from '../regionSet.ts'
 import { runAttachCopy } from '../resync/handOver.ts'
 import { runPlexCopy } from '../resync/plexCopy.ts'
 import { REGION_SECTORS, type SyncContext } from '../resync/regionCopy.ts'
 import { regionBytes } from '../resync/resyncPlan.ts'
+import { assertSomeSource, attachItems } from '../resync/sourceCheck.ts'
 import type { StaleMaps } from '../staleMaps.ts'
 import type { TaskKind } from '../tasks/task.ts'
 import type { Draft } from '../txn.ts'
@@ -106,6 +107,7 @@ export class PlexOps {
    */
   async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string; kind?: TaskKind } = {}): Promise<TxResult> {
     const { stale } = this.ctx
+    this.checkAttachSource(volume, plex)
     const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
       // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
       opts.make?.(d)
@@ -155,6 +157,23 @@ export class PlexOps {
     }
     if (!pl || v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
     return runAttachCopy(this.ctx.sync, v, pl, opts.kind ?? 'attach', opts.onTask ? { onTask: opts.onTask } : {})
+  }
+
+  /**
+   * Rule 341: an attach to a started volume copies the volume into the plex; when no other plex
+   * of the volume can be read where the plex needs a copy (each on a failed disk, detached or
+   * stale there) it could copy nothing,
+   * so it is refused VM_NOTSYNCED before anything changes (its dry run too). A log plex, one
+   * already attached and a stopped volume copy nothing and are left to the checks that follow.
+   */
+  private checkAttachSource(volume: string, plex: string): void {
+    const c = this.ctx.cfg()
+    const v = c.volumes.find((x) => x.v_name === volume)
+    if (!v || v.v_kstate !== 'ENABLED') return
+    const pl = c.plexes.find((p) => p.pl_name === plex)
+    if (pl && (isLogPlexRec(c, pl) || pl.pl_state === 'LOG' || (pl.pl_vol_rid === v.v_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE'))) return
+    if (pl && pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) return
+    assertSomeSource(this.ctx.sync, attachItems(this.ctx.sync, v, pl), `attaching ${plex} to ${volume}`, pl?.pl_rid)
   }
 
   /**

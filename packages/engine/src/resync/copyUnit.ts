@@ -42,6 +42,8 @@ export interface CopyUnit {
   copied: boolean
   /** One region only, because foreground I/O was under way when it was prepared. */
   busy: boolean
+  /** It had copies to make and every target had left the copy (rule 342): not done. */
+  lost?: boolean
 }
 
 /**
@@ -54,6 +56,11 @@ export class CopyState {
   readonly unreadable = new Map<number, number>()
   /** Volumes with no source left to read from: UNREADABLE_STOP_REGIONS regions in a row unreadable (rule 285). */
   readonly sourceless = new Set<number>()
+  /**
+   * Targets that left the copy (rule 342): kernel-detached by a write error of the copy, or on a
+   * disk known to fail writes. No later region is written to them.
+   */
+  readonly gone = new Set<number>()
   private readonly writesSeen = new Map<RegionLock, number>()
 
   /**
@@ -142,8 +149,14 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
   const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, busy: false }
   try {
     const plan = planRegion(ctx, v, g, o)
-    unit.targets = plan.targets
+    unit.targets = plan.targets.filter((t) => !state.gone.has(t.pl_rid))
     if (plan.targets.length === 0) return unit // G 63: a single copy needs nothing
+    if (unit.targets.length === 0) {
+      // every target left the copy (rule 342): the region is not copied, and the copy stops
+      unit.lost = true
+      report.failedRegions.push({ volume: v.v_name, region: g, plex: plan.targets.map((t) => t.pl_name).join(','), reason: 'target gone' })
+      return unit
+    }
     unit.busy = state.foregroundBusy(rt)
     while (!unit.busy && unit.count < maxRegions) {
       const nx = work[i + unit.count]
@@ -211,7 +224,7 @@ export function releaseUnit(u: CopyUnit, buffers: UnitBuffers): void {
  * written. A target that fails a unit of several regions is written again region by region, so
  * each failure is the region's own (what a unit of one region would have reported).
  */
-export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport): Promise<boolean> {
+export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport, state?: CopyState): Promise<boolean> {
   const data = u.data
   if (!data || u.targets.length === 0) return false
   const results = await Promise.allSettled(u.targets.map((t) => ctx.writePlex(t, u.s, data)))
@@ -235,8 +248,21 @@ export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncRepo
         wrote = true
       } else await regionWriteFailed(ctx, u.v, t, r, err, report)
     }
+    if (state && hasLeft(ctx, t)) state.gone.add(t.pl_rid)
   }
   return wrote
+}
+
+/**
+ * Rule 342: has a target that failed a write of the copy left it? It has when the error's kernel
+ * detach took it away (a plex that served the volume and no longer does) or its disk is known to
+ * fail every write (`BlockDevice.failing`); a bad block on a target that still serves is not that.
+ */
+function hasLeft(ctx: SyncContext, t: PlRecord): boolean {
+  const now = ctx.cfg().plexes.find((x) => x.pl_rid === t.pl_rid)
+  if (!now || now.pl_vol_rid !== t.pl_vol_rid) return true
+  if (t.pl_kstate === 'ENABLED' && now.pl_kstate !== 'ENABLED') return true
+  return ctx.failedDisks(now, 'write').length > 0
 }
 
 /** A target that failed region `g`'s copy: stale there (a serving one as a foreground write's failure would). */

@@ -8,7 +8,7 @@ import type { TaskKind } from '../tasks/task.ts'
 import type { TaskHandle, TaskRegistry } from '../tasks/taskRegistry.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
-import { type CopyRuntime, type CopyUnit, CopyState, finishUnit, prepareUnit, releaseUnit } from './copyUnit.ts'
+import { type CopyRuntime, type CopyUnit, CopyState, finishUnit, planRegion, prepareUnit, releaseUnit } from './copyUnit.ts'
 import { runRegionLoop } from './regionLoop.ts'
 
 /** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
@@ -97,6 +97,8 @@ export interface SyncContext {
   plexesOf(vrid: number): readonly PlRecord[]
   canRead(p: PlRecord, s: number, n: number): boolean
   covers(p: PlRecord, s: number, n: number): boolean
+  /** The disks under plex `p` known to fail `op` now (no device, or one that says so: rule 341). */
+  failedDisks(p: PlRecord, op: 'read' | 'write'): string[]
   /** Reads sectors of a plex, into `into` when given. */
   readPlex(p: PlRecord, s: number, n: number, into?: Buffer): Promise<Buffer>
   writePlex(p: PlRecord, s: number, data: Uint8Array): Promise<void>
@@ -176,7 +178,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate
         prepare: (i) => prepareUnit(ctx, work, i, o, report, state, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
         apply: async (cur) => {
-          cur.copied = await finishUnit(ctx, cur, report)
+          cur.copied = await finishUnit(ctx, cur, report, state)
           // a region copied to every copy needs no read-writeback any more (a forced disk resync's
           // volumes too, rule 286: one copy per volume at a time, rule 282, so the set is this copy's)
           if (o.rwback || (o.force && !o.targetsOnly && !o.among)) for (let r = cur.g; r < cur.g + cur.count; r++) cur.rt.rwback?.delete(r)
@@ -191,7 +193,12 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
             addPlexes(report.written!, cur.v.v_name, cur.targets)
           }
           // a unit with copies to make that made none is not done (rule 283)
-          ctx.tasks.progress(task, cur.n * SECTOR_SIZE, !cur.copied && cur.targets.length > 0)
+          ctx.tasks.progress(task, cur.n * SECTOR_SIZE, !cur.copied && (cur.targets.length > 0 || cur.lost === true))
+          // every target it had left the copy (rule 342): nothing is left to write for any region still to copy
+          if (state.gone.size > 0 && (cur.lost || cur.targets.some((t) => state.gone.has(t.pl_rid))) && !work.slice(i + cur.count).some((w) => hasTarget(ctx, w, o, state))) {
+            const names = [...state.gone].map((rid) => ctx.cfg().plexes.find((p) => p.pl_rid === rid)?.pl_name ?? `rid ${rid}`)
+            fail('VM_NOTSYNCED', `the copy's target ${names.join(', ')} left it (detached after a write error, or on a disk that fails writes): nothing is left to copy to; the copy stopped`)
+          }
           // nothing left to read from for any region still to copy: the copy stops here (rule 285)
           if (state.sourceless.has(cur.v.v_rid) && work.slice(i + cur.count).every((w) => state.sourceless.has(w.v.v_rid))) {
             const names = [...new Set(work.filter((w) => state.sourceless.has(w.v.v_rid)).map((w) => w.v.v_name))]
@@ -262,6 +269,12 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
   })()
   deliveredToCaller(done)
   return { id: task.id, done }
+}
+
+/** Has region `w` a target that has not left the copy (rule 342)? */
+function hasTarget(ctx: SyncContext, w: SyncItem, o: SyncOptions, state: CopyState): boolean {
+  const v = ctx.cfg().volumes.find((x) => x.v_rid === w.v.v_rid)
+  return v !== undefined && planRegion(ctx, v, w.region, o).targets.some((t) => !state.gone.has(t.pl_rid))
 }
 
 /** A checkpoint's failure is awaited by the next checkpoint or the end of the copy. */

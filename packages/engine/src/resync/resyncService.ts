@@ -10,6 +10,7 @@ import { type TaskHandle, checkThrottle } from '../tasks/taskRegistry.ts'
 import { type PlexesByVolume, REGION_SECTORS, type SyncContext, type SyncReport, regionSpan } from './regionCopy.ts'
 import { type PlannedHandBack, planDiskResync, planEffects, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
 import { diskRegions, regionBytes } from './resyncPlan.ts'
+import { assertSomeSource } from './sourceCheck.ts'
 import { type VerifyReport, runVerify } from './verify.ts'
 
 /**
@@ -103,18 +104,27 @@ export class ResyncService {
   }
 
   /** vxvol resync / lvm_resynclv of a started volume (resync/resyncOps.ts). */
-  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
+  async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number; resumed?: boolean } = {}): Promise<TaskHandle<SyncReport>> {
     let v = this.checkVolume(volume, force)
     const throttle = checkThrottle(opts.throttle)
+    // a resumed one goes on as it was started (its task ends failed if it can copy nothing)
+    if (!opts.resumed) this.checkVolumeSources(v, force)
     if (await this.revived()) v = checkStarted(this.ctx.vol(volume))
     return startVolumeResync(this.ctx.sync, v, force, { throttle, skip: opts.skip ?? 0 })
   }
 
-  /** What `resyncVolume` would copy, changing nothing. */
+  /** Rule 341: a volume resync that could copy nothing (no region with a readable source) is refused up front. */
+  private checkVolumeSources(v: VRecord, force: boolean): void {
+    const { regions } = planVolumeResync(this.ctx.sync, v, force)
+    assertSomeSource(this.ctx.sync, regions.map((region) => ({ v, region })), `resync of ${v.v_name}`)
+  }
+
+  /** What `resyncVolume` would copy, changing nothing (refused as `resyncVolume` would be). */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {
     const v = this.checkVolume(volume, force)
     const { regions, rwback } = planVolumeResync(this.ctx.sync, v, force)
     const work = regions.map((region) => ({ v, region }))
+    assertSomeSource(this.ctx.sync, work, `resync of ${v.v_name}`)
     return { dryRun: true, regions: regions.length, bytes: regionBytes(v, regions), ...planEffects(this.ctx.sync, [v], work, rwback) }
   }
 
@@ -125,9 +135,10 @@ export class ResyncService {
    * 'strict' (default) fails VM_NOTSYNCED when a forced resync leaves something stale; 'faithful'
    * returns success as AIX does.
    */
-  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle<SyncReport>> {
+  async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number; resumed?: boolean } = {}): Promise<TaskHandle<SyncReport>> {
     const checked = this.checkDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
+    if (!opts.resumed) this.checkDiskSources(disk, checked.dm.dm_rid, force)
     const { dm, mode } = (await this.revived()) ? this.checkDisk(disk, force, opts.mode, false) : checked
     this.clearLogPlexes(dm.dm_rid)
     return await startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
@@ -144,11 +155,18 @@ export class ResyncService {
     }
   }
 
-  /** What `resyncDisk` would copy, changing nothing. */
+  /** Rule 341: a disk resync that could copy nothing (no region with a readable source) is refused up front. */
+  private checkDiskSources(disk: string, dmRid: number, force: boolean): void {
+    const { work } = planDiskResync(this.ctx.sync, dmRid, force)
+    assertSomeSource(this.ctx.sync, work.map((x) => ({ v: x.volume, region: x.region })), `resync of disk ${disk}`)
+  }
+
+  /** What `resyncDisk` would copy, changing nothing (refused as `resyncDisk` would be). */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
     const { dm } = this.checkDisk(disk, force, 'strict')
     const { plan, work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
     const items = work.map((x) => ({ v: x.volume, region: x.region }))
+    assertSomeSource(this.ctx.sync, items, `resync of disk ${disk}`)
     return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0), ...planEffects(this.ctx.sync, plan.map((x) => x.volume), items, force) }
   }
 
@@ -167,6 +185,8 @@ export class ResyncService {
     const n = Math.ceil(v.v_len / REGION_SECTORS)
     const list = regions === undefined ? Array.from({ length: n }, (_, g) => g) : Array.isArray(regions) ? [...new Set(regions)].sort((a, b) => a - b) : regions
     if (!Array.isArray(list) || list.some((g) => !Number.isSafeInteger(g) || g < 0 || g >= n)) fail('VM_INVALID_PARAM', `regions must be region numbers 0..${n - 1}`)
+    const failed = this.ctx.sync.failedDisks(src, 'read')
+    if (failed.length) fail('VM_NOTSYNCED', `${source} is on failed disk ${failed.join(', ')}: it cannot be read from`)
     return startRepair(this.ctx.sync, v, src, list)
   }
 
@@ -187,7 +207,8 @@ export class ResyncService {
       if (covers.some((x) => this.ctx.sync.tasks.runningOn(x))) continue
       klog.removeTask(t)
       const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
-      out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, opts) : await this.resyncDisk(t.target, t.force, { ...opts, ...(t.mode ? { mode: t.mode } : {}) }))
+      const resumed = { ...opts, resumed: true }
+      out.push(t.kind === 'resyncVolume' ? await this.resyncVolume(t.target, t.force, resumed) : await this.resyncDisk(t.target, t.force, { ...resumed, ...(t.mode ? { mode: t.mode } : {}) }))
     }
     return out
   }
