@@ -6,7 +6,7 @@ import { type MakeRecord, assertUnlocked, dissociatePlex, makeRecord, removeReco
 import { isLogPlexRec } from '../records/plexState.ts'
 import type { DmRecord, PlRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
-import { sectorsToBytes } from '../units.ts'
+import { sectorsToBytes, sizeText } from '../units.ts'
 import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 import { linkLog } from './volumeLog.ts'
 

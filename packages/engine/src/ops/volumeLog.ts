@@ -6,6 +6,7 @@ import { assertUnlocked, dissociatePlex, freeExtents, makeRecord, removeRecord }
 import { isLogPlexRec } from '../records/plexState.ts'
 import type { DmRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
+import { sizeText } from '../units.ts'
 import { dataDisksOf, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 
 export interface AddLogOptions extends TxOptions {
