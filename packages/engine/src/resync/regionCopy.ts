@@ -195,7 +195,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           // a unit with copies to make that made none is not done (rule 283)
           ctx.tasks.progress(task, cur.n * SECTOR_SIZE, !cur.copied && (cur.targets.length > 0 || cur.lost === true))
           // every target it had left the copy (rule 342): nothing is left to write for any region still to copy
-          if (state.gone.size > 0 && (cur.lost || cur.targets.some((t) => state.gone.has(t.pl_rid))) && !work.slice(i + cur.count).some((w) => hasTarget(ctx, w, o, state))) {
+          const rest = state.gone.size > 0 && (cur.lost || cur.targets.some((t) => state.gone.has(t.pl_rid))) ? work.slice(i + cur.count) : []
+          if (rest.length > 0 && !rest.some((w) => hasTarget(ctx, w, o, state))) {
             const names = [...state.gone].map((rid) => ctx.cfg().plexes.find((p) => p.pl_rid === rid)?.pl_name ?? `rid ${rid}`)
             fail('VM_NOTSYNCED', `the copy's target ${names.join(', ')} left it (detached after a write error, or on a disk that fails writes): nothing is left to copy to; the copy stopped`)
           }
