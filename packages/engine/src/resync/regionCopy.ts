@@ -4,7 +4,7 @@ import { EngineError, fail } from '../errors.ts'
 import { type ReportFailure, deliveredToCaller, reportAs } from '../failures.ts'
 import type { Config, PlRecord, VRecord } from '../records/types.ts'
 import type { StaleMaps } from '../staleMaps.ts'
-import type { TaskKind } from '../tasks/task.ts'
+import type { Task, TaskKind } from '../tasks/task.ts'
 import type { TaskHandle, TaskRegistry } from '../tasks/taskRegistry.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
@@ -166,6 +166,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
     try {
       // inside the try: a task that cannot even be recorded fails, it never stays running
       if (entry) await ctx.klog.addTask(entry)
+      // TARGETS_GONE: the copy ends here, its report saying what it could not copy (rule 342)
       await runRegionLoop<CopyUnit>({
         count: work.length,
         // the copy worker always has the next unit's read queued behind the last one's write (rule 255)
@@ -197,8 +198,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
           // every target it had left the copy (rule 342): nothing is left to write for any region still to copy
           const rest = state.gone.size > 0 && (cur.lost || cur.targets.some((t) => state.gone.has(t.pl_rid))) ? work.slice(i + cur.count) : []
           if (rest.length > 0 && !rest.some((w) => hasTarget(ctx, w, o, state))) {
-            const names = [...state.gone].map((rid) => ctx.cfg().plexes.find((p) => p.pl_rid === rid)?.pl_name ?? `rid ${rid}`)
-            fail('VM_NOTSYNCED', `the copy's target ${names.join(', ')} left it (detached after a write error, or on a disk that fails writes): nothing is left to copy to; the copy stopped`)
+            targetsGone(ctx, task, rest, o, state, report)
+            throw TARGETS_GONE
           }
           // nothing left to read from for any region still to copy: the copy stops here (rule 285)
           if (state.sourceless.has(cur.v.v_rid) && work.slice(i + cur.count).every((w) => state.sourceless.has(w.v.v_rid))) {
@@ -240,6 +241,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
             checkpoint.catch(awaitedLater)
           }
         },
+      }).catch((e: unknown) => {
+        if (e !== TARGETS_GONE) throw e
       })
       await checkpoint
       await settleCopies(ctx, ctx.plexesOf(v.v_rid))
@@ -270,6 +273,30 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
   })()
   deliveredToCaller(done)
   return { id: task.id, done }
+}
+
+/** Thrown out of the region loop when no region left has a target (rule 342): the copy ends with its report. */
+const TARGETS_GONE = Symbol('targets gone')
+
+/**
+ * Rule 342: the regions left when every target of the copy is gone are not copied: each is a
+ * failed region of the report and of the task's progress, and stale on the targets that left
+ * (they did not get it), so what the engine knows of them is what they hold.
+ */
+function targetsGone(ctx: SyncContext, task: Task, rest: readonly SyncItem[], o: SyncOptions, state: CopyState, report: SyncReport): void {
+  let bytes = 0
+  for (const w of rest) {
+    const v = ctx.cfg().volumes.find((x) => x.v_rid === w.v.v_rid) ?? w.v
+    const gone = planRegion(ctx, v, w.region, o).targets.filter((t) => state.gone.has(t.pl_rid))
+    if (gone.length === 0) continue
+    for (const t of gone) {
+      ctx.stale.track(t.pl_rid)
+      ctx.stale.add(t.pl_rid, w.region, w.region)
+    }
+    report.failedRegions.push({ volume: v.v_name, region: w.region, plex: gone.map((t) => t.pl_name).join(','), reason: 'target gone' })
+    bytes += regionSpan(v.v_len, w.region).n * SECTOR_SIZE
+  }
+  if (bytes > 0) ctx.tasks.progress(task, bytes, true)
 }
 
 /** Has region `w` a target that has not left the copy (rule 342)? */
