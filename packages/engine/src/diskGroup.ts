@@ -443,7 +443,10 @@ export class DiskGroup {
   // ---------------------------------------------------------------- resync, verify, repair (resync/resyncService.ts)
   /** vxvol resync / lvm_resynclv: stale regions to their stale copies, or with `force` every region everywhere. */
   async resyncVolume(volume: string, force: boolean, opts: { throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    return this.p.resync.resyncVolume(volume, force, opts)
+    const h = await this.p.resync.resyncVolume(volume, force, opts)
+    // rule 343: a BADLOG volume's restored log plexes are recovered with it
+    await this.p.startStop.recoverLog(volume)
+    return h
   }
   /** What `resyncVolume` would copy, changing nothing (its dry run). */
   planResyncVolume(volume: string, force: boolean): ResyncPlan {

@@ -17,6 +17,11 @@ describe('drlCaption', () => {
     const c = drlCaption(v, [plex('mirvol-01', 'ACTIVE'), plex('mirvol-02', 'STALE', 'DETACHED'), plex('mirvol-03', 'LOG', 'ENABLED', true)], { regionSectors: REGION, regions: [0, 1], recoveryBytes: 0 }, { 'mirvol-02': { regionSectors: REGION, full: false, regions: Array.from({ length: 485 }, (_, i) => i), syncErrors: [] } })
     expect(c?.text).toBe('DRL: 2 dirty regions (1 MiB written recently); a crash recovery would copy 0 B now: no second ACTIVE plex to copy to; mirvol-02 waits for its own copy of 242.5 MiB')
   })
+  it('rule 343: says the log is lost while the volume is BADLOG, though its log plex is ENABLED again on a disk that answers', () => {
+    const bad = { ...v, v_pflag: 0x100 } as VRecord
+    const c = drlCaption(bad, [plex('mirvol-01', 'ACTIVE'), plex('mirvol-02', 'ACTIVE'), plex('mirvol-03', 'LOG', 'ENABLED', true)], { regionSectors: REGION, regions: [], recoveryBytes: 0 }, {})
+    expect(c?.text).toMatch(/^DRL: log lost \(mirvol is BADLOG: its log is not valid until a start or a resync rewrites it\); a crash now would need a full resync of mirvol/)
+  })
   it('reads clean once the log has been cleaned', () => {
     expect(drlCaption(v, [plex('mirvol-01', 'ACTIVE'), plex('mirvol-03', 'LOG', 'ENABLED', true)], { regionSectors: REGION, regions: [], recoveryBytes: 0 }, {})?.text).toBe('DRL: clean, no dirty region; a crash recovery would copy nothing')
   })

@@ -26,6 +26,9 @@ const HOVER =
   'would cost. A stale or detached plex is not part of it: it is brought up to date by its own copy ' +
   '(attach or resync), counted separately.'
 
+/** plexrec/volrec V_PFLAG_BADLOG: the volume's dirty region log is not valid. */
+const V_PFLAG_BADLOG = 0x100
+
 /**
  * Why a volume's dirty region log cannot be used, or undefined while one of its log plexes can:
  * every log plex is on a failed or removed disk (`trouble`, by disk name) or not ENABLED (rule 238).
@@ -47,8 +50,10 @@ export function lostLog(plexes: readonly PlRecord[], sdsOf: (p: PlRecord) => rea
  * now, and why that is 0 while a stale plex waits for a copy of its own; with its log lost (`lost`,
  * from lostLog), that a crash would need a full resync. Undefined for a volume with no DRL log plex.
  */
-export function drlCaption(v: VRecord, plexes: readonly PlRecord[], dirty: Dirty | undefined, stale: GroupView['stale'], lost?: string): DrlCaption | undefined {
+export function drlCaption(v: VRecord, plexes: readonly PlRecord[], dirty: Dirty | undefined, stale: GroupView['stale'], lostWhy?: string): DrlCaption | undefined {
   const hasLog = plexes.some((p) => p.pl_log_sd !== '')
+  // rule 343: the engine's BADLOG says the log is not valid (until a start or a resync rewrites it)
+  const lost = lostWhy ?? ((v.v_pflag ?? 0) & V_PFLAG_BADLOG ? `${v.v_name} is BADLOG: its log is not valid until a start or a resync rewrites it` : undefined)
   if (hasLog && lost) return { text: `DRL: log lost (${lost}); a crash now would need a full resync of ${v.v_name} (${formatBytes(v.v_len * SECTOR)}), not only its dirty regions`, hover: HOVER }
   if (!hasLog || !dirty) return undefined
   const n = dirty.regions.length

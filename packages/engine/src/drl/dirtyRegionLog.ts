@@ -159,6 +159,17 @@ export class DirtyRegionLog {
     for (const r of regions) this.endWrite(r, r)
   }
 
+  /**
+   * Writes the log's image now, as it is (rule 343: a log that failed is rewritten before it
+   * counts as valid again); true when a copy took it.
+   */
+  async rewrite(): Promise<boolean> {
+    if (this.failed) return false
+    this.writer.changed()
+    await this.writer.persist()
+    return !this.failed
+  }
+
   /** Cleans every idle region now (a clean stop cleans everything). */
   async cleanIdle(): Promise<void> {
     await this.cleanIdleFor(-Infinity)

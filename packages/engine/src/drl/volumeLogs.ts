@@ -3,7 +3,7 @@ import type { TxResult } from '../config/configStore.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
 import { type ReportFailure, reportAs } from '../failures.ts'
 import { hasEnabledLog, isLogPlexRec } from '../records/plexState.ts'
-import { type Config, type PlRecord, V_PFLAG, type VRecord } from '../records/types.ts'
+import { type Config, type PlRecord, PL_PFLAG, V_PFLAG, type VRecord } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
@@ -93,9 +93,20 @@ export class VolumeLogs {
       },
       onLogFailure: () => {
         ctx.critical('VM_WRTDAERR', `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, v.v_name)
+        // rule 343: the log plexes it wrote to are kernel-detached with it (DETACHED IOFAIL): the
+        // records say the log is not in use, until a start or a resync rewrites it
         void ctx.transact('drl.badlog', (d) => {
           const x = d.c.volumes.find((y) => y.v_rid === vrid)
-          if (x) x.v_pflag |= V_PFLAG.BADLOG
+          if (!x) return
+          x.v_pflag |= V_PFLAG.BADLOG
+          for (const p of d.plexesOf(x)) {
+            if (!hasEnabledLog(p) || !isLogPlexRec(d.c, p)) continue
+            p.pl_kstate = 'DETACHED'
+            p.pl_state = 'IOFAIL'
+            p.pl_pflag |= PL_PFLAG.KDETACH
+            p.pl_detach_tid = d.c.tid
+            p.pl_tflag &= ~0xf
+          }
         }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
       },
     })
@@ -128,7 +139,6 @@ export class VolumeLogs {
    */
   async readCrashImage(v: VRecord): Promise<{ regions: RegionSet; bits: RegionSet } | undefined> {
     const ctx = this.ctx
-    if (v.v_pflag & V_PFLAG.BADLOG) return undefined
     const data = ctx.plexesOf(v.v_rid).filter((p) => !isLogPlexRec(ctx.cfg(), p))
     if (data.length < 2) return undefined
     let best: ReturnType<typeof decodeDrl>
@@ -137,7 +147,10 @@ export class VolumeLogs {
       if (img && (!best || img.seq > best.seq)) best = img
     }
     if (!best) return undefined
+    // the next image writes after the newest on any copy, a BADLOG volume's too: an image older
+    // than its log's failure must never outrank the one that rewrites it (rule 343)
     this.seq.set(v.v_rid, best.seq)
+    if (v.v_pflag & V_PFLAG.BADLOG) return undefined
     const out = new RegionSet()
     for (const bit of best.dirty) {
       const first = Math.floor((bit * best.regionSectors) / ctx.regionSectors)

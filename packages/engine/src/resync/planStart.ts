@@ -96,7 +96,11 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
     }
     if (plan.crashed && sources.length > 1) v.v_state = 'SYNC'
   }
-  for (const p of logs) Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw | logFlag(p) })
+  for (const p of logs) {
+    Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | rw | logFlag(p) })
+    // rule 343: a log plex detached by its log's failure is recovered by the start, which rewrites the log
+    if (!onMissingDisk(p)) p.pl_pflag &= ~PL_PFLAG.KDETACH
+  }
   v.v_kstate = 'ENABLED'
   if (v.v_state !== 'SYNC') v.v_state = 'ACTIVE'
   if (!plan.needSync) v.v_rwback_offset = 0

@@ -5,7 +5,8 @@ import type { VolumeLogs } from '../drl/volumeLogs.ts'
 import { type EngineErrorCode, fail, isEngineError } from '../errors.ts'
 import { type ReportFailure, reportAs } from '../failures.ts'
 import { assertUnlocked } from '../recordOps.ts'
-import type { Config, PlRecord, VRecord } from '../records/types.ts'
+import { isLogPlexRec, logFlag, onMissingDisk } from '../records/plexState.ts'
+import { type Config, type PlRecord, PL_PFLAG, PL_TFLAG, V_PFLAG, type VRecord } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import { runAttachCopy } from '../resync/handOver.ts'
 import { type StartPlan, planRecovery, planStart } from '../resync/planStart.ts'
@@ -142,6 +143,7 @@ export class StartStop {
     } else if (v.v_state === 'SYNC') {
       last = await ctx.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
     }
+    last = (await this.logValidAgain(volume)) ?? last
     // Rule 119: only the plexes this start made write targets, still in the life it gave them; a
     // plex another operation (an attach, a resync's hand-over) is handing back meanwhile is theirs.
     const mine = ctx.plexesOf(v.v_rid).filter((p) => plan.handBack.includes(p.pl_rid) && p.pl_tutil[0] === 'ATT' && ctx.enabledAt.get(p.pl_rid) === r.tid)
@@ -154,6 +156,53 @@ export class StartStop {
       }
     }
     return last
+  }
+
+  /**
+   * Rule 343: a BADLOG volume's log plexes are enabled again by its start (or a resync); once its
+   * log is rewritten with what it holds now, after what a crash left is recovered (without a
+   * valid log, by a full resync), the log is valid again and BADLOG is cleared. A log that fails
+   * to be written keeps BADLOG (and is detached again).
+   */
+  async logValidAgain(volume: string): Promise<TxResult | undefined> {
+    const { ctx } = this
+    const v = ctx.vol(volume)
+    const drl = ctx.runtime(v).drl
+    if (!(v.v_pflag & V_PFLAG.BADLOG) || v.v_kstate !== 'ENABLED' || !drl) return undefined
+    if (!(await drl.rewrite().catch(() => false))) return undefined
+    return ctx.transact('drl.valid', (d) => {
+      d.vol(volume).v_pflag &= ~V_PFLAG.BADLOG
+    })
+  }
+
+  /**
+   * Rule 343, a resync of a started BADLOG volume: its log plexes on disks that take writes again
+   * are enabled (LOG ENABLED) and a new log takes every write from then on; once every write
+   * begun before it has ended (the volume drained once) the log is rewritten and, valid again,
+   * BADLOG is cleared. Until then a crash recovers the volume by a full resync, as BADLOG says.
+   */
+  async recoverLog(volume: string): Promise<void> {
+    const { ctx } = this
+    const v = ctx.vol(volume)
+    if (!(v.v_pflag & V_PFLAG.BADLOG) || v.v_kstate !== 'ENABLED') return
+    const cfg = ctx.cfg()
+    // log subdisks on disks with a device that takes writes
+    const writable = new Set(ctx.logs.targets(v, true).filter((t) => !t.dev.failing?.('write')).map((t) => t.name))
+    const back = ctx.plexesOf(v.v_rid).filter((p) => isLogPlexRec(cfg, p) && p.pl_kstate !== 'ENABLED' && p.pl_state !== 'OFFLINE' && !onMissingDisk(p) && writable.has(cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)?.sd_name ?? ''))
+    if (back.length === 0) return
+    await ctx.transact('drl.recover', (d) => {
+      for (const b of back) {
+        const p = d.plex(b.pl_name)
+        Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(p) })
+        p.pl_pflag &= ~PL_PFLAG.KDETACH
+      }
+    })
+    const rt = ctx.runtime(v)
+    rt.drl?.dispose()
+    rt.drl = ctx.logs.create(ctx.vol(volume))
+    // the writes begun before the new log took over have not marked it
+    while (rt.inflight > 0) await new Promise<void>((res) => rt.drained.push(res))
+    await this.logValidAgain(volume)
   }
 
   /**
