@@ -172,7 +172,7 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
   operationVerb(disk, k, {
     name: 'evacuate',
-    description: 'vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one live plex move at a time; the volumes must be started',
+    description: 'vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one plex move at a time: live for a started volume, offline (its data copied with it stopped) for a stopped one',
     args: [['<disk>'], ['[todisk...]', 'the disks to move to']],
     wait: FOLLOWS('the copies'),
     dryRun: 'show the changes and the bytes it would copy',

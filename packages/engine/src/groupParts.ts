@@ -54,6 +54,8 @@ export interface GroupParts {
   readonly startStop: StartStop
   /** Resync, verify, repair and the resume of interrupted resyncs (resync/resyncService.ts). */
   readonly resync: ResyncService
+  /** The region copy's view of the group (resync/regionCopy.ts), for the copies of the operations. */
+  readonly sync: SyncContext
   readonly unusable: readonly UnusableDisk[]
   /** The sides of a split brain the import overruled (rule 350). */
   readonly dropped: readonly ConfigSide[]
@@ -318,7 +320,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
   store.onCommit(() => logs.refresh(vols.all()))
   store.onCommit((c) => announce(c))
   return {
-    store, disks, diskOps, vols, bus, klog, tasks, stale, logs, plexIo, volumeIo, plex, startStop, resync,
+    store, disks, diskOps, vols, bus, klog, tasks, stale, logs, plexIo, volumeIo, plex, startStop, resync, sync,
     unusable: init.unusable ?? [],
     dropped: init.dropped ?? [],
     ioMap: () => ioMap,

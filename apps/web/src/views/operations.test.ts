@@ -61,9 +61,10 @@ describe('rule 320: the everyday operations are offered where they can run, disa
     expect(a.shrink!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are shrunk')
     expect(ops(c, 'dm', 'disk01').evacuate!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are evacuated')
   })
-  it('320 a stopped volume cannot be evacuated (its plexes are copied live), nor grown unless clean', () => {
+  it('320 a stopped volume is evacuated offline (rule 344), a DETACHED one is not; a stopped one is not grown unless clean', () => {
     const c = mirvol({}, { k: 'DISABLED', st: 'ACTIVE' })
-    expect(ops(c, 'dm', 'disk01').evacuate!.disabled).toBe('mirvol is not started: a plex is moved by copying it live (start it first)')
+    expect(ops(c, 'dm', 'disk01').evacuate!.disabled).toBeUndefined()
+    expect(ops(mirvol({}, { k: 'DETACHED', st: 'ACTIVE' }), 'dm', 'disk01').evacuate!.disabled).toBe('mirvol is DETACHED: start or stop it first')
     expect(ops(c, 'v', 'mirvol').grow!.disabled).toBe('mirvol is ACTIVE: start it (which recovers it) before growing it')
     expect(ops(mirvol({}, { k: 'DISABLED', st: 'CLEAN' }), 'v', 'mirvol').grow!.disabled).toBeUndefined()
   })

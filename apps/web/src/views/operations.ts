@@ -129,13 +129,14 @@ export function operationsFor(c: Config, sel: Selection, role: string | undefine
     const plexRids = new Set(c.subdisks.filter((s) => s.sd_dm_rid === dm.dm_rid && s.sd_plex_rid).map((s) => s.sd_plex_rid))
     const plexes = c.plexes.filter((pl) => plexRids.has(pl.pl_rid) && pl.pl_vol_rid)
     const volOf = (pl: PlRecord) => c.volumes.find((v) => v.v_rid === pl.pl_vol_rid)
-    const stopped = [...new Set(plexes.map(volOf).filter((v) => v && v.v_kstate !== 'ENABLED').map((v) => v!.v_name))]
+    // a stopped volume's plexes are moved offline (rule 344); a DETACHED one waits for a start or a stop
+    const stopped = [...new Set(plexes.map(volOf).filter((v) => v && v.v_kstate === 'DETACHED').map((v) => v!.v_name))]
     const striped = plexes.find((pl) => pl.pl_layout !== 'CONCAT')
     const locked = plexes.find((pl) => pl.pl_tutil[0])
     const need = plexes.reduce((n, pl) => n + (isLogPlex(c, pl) ? 0 : (volOf(pl)?.v_len ?? 0)), 0)
     const room = [...free].filter(([n]) => n !== dm.dm_name).reduce((n, [, f]) => n + f.total, 0)
     const why = plexes.length === 0 ? `no plex has a subdisk on ${dm.dm_name}: there is nothing to move`
-      : stopped.length ? `${stopped.join(', ')} ${stopped.length > 1 ? 'are' : 'is'} not started: a plex is moved by copying it live (start ${stopped.length > 1 ? 'them' : 'it'} first)`
+      : stopped.length ? `${stopped.join(', ')} ${stopped.length > 1 ? 'are' : 'is'} DETACHED: start or stop ${stopped.length > 1 ? 'them' : 'it'} first`
       : striped ? `plex ${striped.pl_name} is ${striped.pl_layout}: only concat plexes are evacuated`
       : locked ? `plex ${locked.pl_name} is locked by ${locked.pl_tutil[0]}`
       : room < need ? `the other disks have ${formatSectors(room)} free; the plexes on ${dm.dm_name} need ${formatSectors(need)}`

@@ -4,10 +4,11 @@ import { fail } from '../errors.ts'
 import type { GroupParts } from '../groupParts.ts'
 import { type MakeRecord, assertUnlocked, dissociatePlex, makeRecord, removeRecord } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
-import type { DmRecord, PlRecord } from '../records/types.ts'
+import type { Config, DmRecord, PlRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
 import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+import { type OfflineSource, moveOffline, offlineSource } from './offlineMove.ts'
 import { linkLog } from './volumeLog.ts'
 
 export interface EvacuateOptions extends TxOptions {
@@ -17,13 +18,14 @@ export interface EvacuateOptions extends TxOptions {
   onTask?: (taskId: string) => void
 }
 
-/** One plex to move off the disk: its replacement's records and name. */
+/** One plex to move off the disk: its replacement's records and name; `source` for a stopped volume's (moved offline). */
 interface Move {
   volume: string
   old: string
   plex: string
   records: MakeRecord[]
   log: boolean
+  source?: OfflineSource
 }
 
 /**
@@ -32,15 +34,17 @@ interface Move {
  * hold no other data plex of its volume. The draft takes the records as it plans, so two moves
  * never take the same space.
  */
-function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, to?: readonly string[]): Move[] {
+function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, unreadable: (p: PlRecord) => string[], to?: readonly string[]): Move[] {
   if (to?.includes(dm.dm_name)) fail('VM_INVALID_PARAM', `disk ${dm.dm_name} is the one being evacuated`)
   const taken = new Set<string>()
   const moves: Move[] = []
   const plexes = d.c.plexes.filter((pl) => pl.pl_vol_rid && d.sdsOf(pl).some((s) => s.sd_dm_rid === dm.dm_rid))
   for (const pl of plexes) {
     const v = d.volOf(pl)!
-    if (v.v_kstate !== 'ENABLED') fail('VM_NOT_STARTED', `volume ${v.v_name} has plex ${pl.pl_name} on ${dm.dm_name} and is not started: start it to evacuate the disk (its plexes are copied live)`)
+    // a stopped volume's plexes are moved offline (rule 344); one being stopped or detached waits
+    if (v.v_kstate === 'DETACHED') fail('VM_NOT_STARTED', `volume ${v.v_name} has plex ${pl.pl_name} on ${dm.dm_name} and is DETACHED: start or stop it to evacuate the disk`)
     assertUnlocked(pl.pl_tutil[0], pl.pl_name)
+    if (v.v_kstate === 'DISABLED') assertUnlocked(v.v_tutil[0], v.v_name)
     if (pl.pl_layout !== 'CONCAT') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat plexes are evacuated here`)
     const log = isLogPlexRec(d.c, pl)
     const exclude = new Set<number>([dm.dm_rid])
@@ -63,10 +67,19 @@ function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, to?
       }
       records.push({ type: 'plex', name: plex, layout: 'CONCAT', sd })
     }
+    const source = v.v_kstate === 'DISABLED' ? offlineSource(d.c, v, pl, unreadable) : undefined
     for (const r of records) makeRecord(d, r)
-    moves.push({ volume: v.v_name, old: pl.pl_name, plex, records, log })
+    moves.push({ volume: v.v_name, old: pl.pl_name, plex, records, log, ...(source ? { source } : {}) })
   }
   return moves
+}
+
+/** The disk of a log plex's log subdisk, when it has no device or its device fails reads. */
+function logDiskFailed(p: GroupParts, c: Config, pl: PlRecord): string[] {
+  const sd = c.subdisks.find((s) => s.sd_rid === pl.pl_log_sd_rid)
+  if (!sd) return []
+  const dev = p.ioMap().device(sd.sd_dm_rid)
+  return !dev || dev.failing?.('read') ? [sd.sd_dm_name] : []
 }
 
 /**
@@ -74,17 +87,19 @@ function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, to?
  * consistent (vxplex mv): a replacement plex is made and attached in one transaction (copied
  * live as an `attach` task, a log plex enabled at once), then the old plex is dissociated and
  * removed with its subdisks in another; only then the next plex. A crash leaves each plex either
- * still on the disk (its replacement, if attached, STALE for the next start to copy) or moved. The
- * volumes must be started. The dry run lists every record change and the bytes it would copy.
+ * still on the disk (its replacement, if attached, STALE for the next start to copy) or moved. A
+ * stopped volume's plexes are moved offline, their data copied with the volume stopped
+ * (ops/offlineMove.ts, rule 344). The dry run lists every record change and the bytes it would copy.
  */
 export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOptions = {}): Promise<TxResult> {
   p.store.assertOnline()
   const cfg = p.store.current()
   const dm = cfg.disks.find((x) => x.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk}`)
   const usable = (x: DmRecord) => p.ioMap().device(x.dm_rid) !== undefined
+  const unreadable = (pl: PlRecord) => (isLogPlexRec(cfg, pl) ? logDiskFailed(p, cfg, pl) : p.plexIo.failedDisks(pl, 'read'))
   const plan = new Draft(structuredClone(cfg))
-  const moves = planMoves(plan, dm, usable, opts.to)
-  const copyBytes = moves.filter((m) => !m.log).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
+  const moves = planMoves(plan, dm, usable, unreadable, opts.to)
+  const copyBytes = moves.filter((m) => !m.log && m.source?.kind !== 'none').reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
   if (opts.dryRun) {
     const r = await p.transact('dm.evac', (d) => {
       for (const m of moves) {
@@ -99,6 +114,12 @@ export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOp
   const changes: RecordChange[] = []
   let tid = cfg.tid
   for (const m of moves) {
+    if (m.source) {
+      const r = await moveOffline(p, { ...m, source: m.source }, opts.onTask)
+      changes.push(...r.changes)
+      tid = r.tid
+      continue
+    }
     const attached = await p.plex.attach(m.volume, m.plex, {
       ...(opts.onTask ? { onTask: opts.onTask } : {}),
       operation: 'dm.evac',
