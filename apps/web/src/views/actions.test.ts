@@ -130,7 +130,8 @@ describe('the object of an action (rule 240) and Replace disk (review item 10)',
 describe('a copy with nothing to read from (rule 341)', () => {
   // vol01-01 on disk01 (current), vol01-02 on disk02 (detached, stale)
   const c = {
-    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED' }],
+    dg: { dg_name: 'dg', dg_profile: 'classic' },
+    volumes: [{ v_rid: 1, v_name: 'vol01', v_len: 100, v_kstate: 'ENABLED', v_tutil: ['', '', ''] }],
     plexes: [
       { pl_rid: 10, pl_name: 'vol01-01', pl_vol_rid: 1, pl_kstate: 'ENABLED', pl_state: 'ACTIVE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
       { pl_rid: 11, pl_name: 'vol01-02', pl_vol_rid: 1, pl_kstate: 'DETACHED', pl_state: 'STALE', pl_contig_len: 100, pl_tutil: ['', '', ''] },
