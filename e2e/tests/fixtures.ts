@@ -11,7 +11,9 @@ export const adminToken = () => /token: (\S+)/.exec(cred())![1]!
 export class Api {
   constructor(private readonly request: APIRequestContext) {}
   async call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
-    const r = await this.request.fetch(path, { method, headers: { authorization: `Bearer ${adminToken()}` }, ...(body !== undefined ? { data: body } : method !== 'GET' ? { data: {} } : {}) })
+    // a connection of its own each call: a kept-alive one idle past the server's keep-alive timeout
+    // (5 s) may be closed by the server just as it is reused, failing the call with ECONNRESET
+    const r = await this.request.fetch(path, { method, headers: { authorization: `Bearer ${adminToken()}`, connection: 'close' }, ...(body !== undefined ? { data: body } : method !== 'GET' ? { data: {} } : {}) })
     return { status: r.status(), body: await r.json() }
   }
   async plex(name: string) {

@@ -17,6 +17,8 @@ import { TaskMonitor } from './components/TaskMonitor.tsx'
 import { Tree } from './components/Tree.tsx'
 import { VolumeView } from './components/VolumeView.tsx'
 import { dateTime } from './views/format.ts'
+import { alertCountWords } from './views/alertStatus.ts'
+import { useResolvedAlerts } from './store/useResolvedAlerts.ts'
 
 export function App() {
   const [auth, setAuth] = useState<'unknown' | 'in' | 'out'>('unknown')
@@ -53,13 +55,21 @@ export function App() {
   return <Frame onLogout={() => { void api('DELETE /api/session').finally(() => { appStore.getState().reset(); setAuth('out') }) }} />
 }
 
+/**
+ * The Alerts tab's label: "Alerts (10 active, 19 resolved)" (rule 365). Its own component: the
+ * resolved ones follow every configuration, which must not render the whole frame again.
+ */
+function AlertsTab() {
+  const unacked = useApp((s) => Object.values(s.server.alerts).filter((a) => !a.acked).length)
+  return <>Alerts ({alertCountWords(unacked, useResolvedAlerts().size, 'tab')})</>
+}
+
 function Frame({ onLogout }: { onLogout: () => void }) {
   const dark = useApp((s) => s.dark)
   const connection = useApp((s) => s.server.connection)
   const staleSince = useApp((s) => s.server.staleSince)
   const user = useApp((s) => s.server.user)
   const view = useApp((s) => s.view)
-  const openAlerts = useApp((s) => Object.values(s.server.alerts).filter((a) => !a.acked).length)
   const [bottom, setBottom] = useState<'events' | 'alerts' | 'audit'>('events')
   const [tasksTab, setTasksTab] = useState<'running' | 'history'>('running')
   // the bottom panel (tasks and log) folds to its tab bars, giving a small screen to the drawings
@@ -103,7 +113,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         <div className="flex min-h-0 flex-col overflow-hidden">
           <div className="flex items-center gap-1 px-2 pt-1 text-xs">
             <div className="flex gap-1" role="tablist" aria-label="log">
-              {([['events', 'Events'], ['alerts', `Alerts (${openAlerts} open)`], ['audit', 'Audit']] as const).map(([k, label]) => (
+              {([['events', 'Events'], ['alerts', <AlertsTab />], ['audit', 'Audit']] as const).map(([k, label]) => (
                 <button key={k} role="tab" aria-selected={bottom === k} className={`rounded px-2 ${bottom === k ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showLog(k)}>{label}</button>
               ))}
             </div>

@@ -4,6 +4,7 @@ import { appStore, useApp } from '../store/appStore.ts'
 import type { Action } from '../views/actions.ts'
 import { ackAlert, ackAlerts, failureWords } from '../store/commands.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
+import { alertCountWords } from '../views/alertStatus.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { dateTime } from '../views/format.ts'
 import { TONE } from '../views/tone.ts'
@@ -45,7 +46,7 @@ export function AlertsPanel() {
   return (
     <section aria-label="alerts" className="h-full overflow-auto p-1 text-xs">
       <div className="mb-1 flex flex-wrap items-center gap-2">
-        <span data-testid="alerts-summary">{open.length} open{resolved.size ? `, ${resolved.size} of them resolved` : ''}</span>
+        <span data-testid="alerts-summary">{alertCountWords(open.length, resolved.size)}</span>
         <GuardedButton why={why ?? (open.length ? undefined : 'no open alert')} testId="ack-all" title={`acknowledge the ${open.length} open alert(s) listed here`} onClick={() => (lasting.length ? appStore.getState().confirm(ackAllAction(open, lasting)) : ack(ackAlerts(open.map((a) => a.id))))}>
           Acknowledge all ({open.length})
         </GuardedButton>

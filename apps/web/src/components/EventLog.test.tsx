@@ -82,6 +82,16 @@ describe('EventLog', () => {
     expect(runs()[0]!.querySelector('summary')!.textContent).toContain('CRITICAL VM_IO: volume catvol failed: no plex left (seen 3 times)')
   })
 
+  it('360: a live flood of 2,000 write errors is one row counting all of them, and the events before it stay in the log', () => {
+    act(() => appStore.getState().receive(hello([audit(0)])))
+    act(() => root.render(<EventLog />))
+    act(() => appStore.getState().receiveAll(Array.from({ length: 2000 }, (_, i) => ({ type: 'event', event: ioError(1 + i) }) as ServerMessage)))
+    expect(rows()).toHaveLength(2)
+    expect(runs()[0]!.querySelector('summary')!.textContent).toContain('I/O error: 2000 writes failed on plex catvol-01')
+    expect(runs()[0]!.querySelector('summary')!.textContent).toContain(`first ${dateTime(T0 + 1000)}, last ${dateTime(T0 + 2_000_000)}`)
+    expect(rows()[1]!.textContent).toContain('admin')
+  })
+
   it('360: only consecutive repeats merge: the same error with another event between is two rows', () => {
     act(() => appStore.getState().receive(hello([audit(1), audit(2), ioError(3), audit(4), ioError(5)])))
     act(() => root.render(<EventLog />))

@@ -40,20 +40,20 @@ function Line({ line: { at, raw, s } }: { line: LogLine }) {
  */
 function Run({ run, atLeast }: { run: LogRun; atLeast: boolean }) {
   const [open, setOpen] = useState(false)
-  const { s, lines } = run
+  const { s, lines, count } = run
   const newest = lines.slice(-RUN_SHOWN).reverse()
   return (
-    <li data-tone={s.tone} className={TONE[s.tone].text} data-testid="event-run" data-count={lines.length}>
+    <li data-tone={s.tone} className={TONE[s.tone].text} data-testid="event-run" data-count={count}>
       <details onToggle={(e) => setOpen(e.currentTarget.open)}>
         <summary className="cursor-pointer">
           <At at={run.last} /> <span aria-hidden>{TONE[s.tone].icon}</span> {run.text}{' '}
-          <span className="whitespace-nowrap rounded border border-current px-1 font-semibold" data-testid="event-run-count">{atLeast ? 'at least ' : ''}{lines.length} times</span>{' '}
+          <span className="whitespace-nowrap rounded border border-current px-1 font-semibold" data-testid="event-run-count">{atLeast ? 'at least ' : ''}{count} times</span>{' '}
           <span className="text-slate-600 dark:text-slate-400">(first <At at={run.first} />, last <At at={run.last} />)</span>
         </summary>
         {open && (
-          <ol className="ml-4 border-l border-line pl-2" aria-label={`the ${lines.length} occurrences, newest first`}>
+          <ol className="ml-4 border-l border-line pl-2" aria-label={`the ${count} occurrences, newest first`}>
             {newest.map((l) => <Line key={l.key} line={l} />)}
-            {lines.length > RUN_SHOWN && <li className="text-slate-600 dark:text-slate-400">and {lines.length - RUN_SHOWN} older ones, from <At at={run.first} /></li>}
+            {count > newest.length && <li className="text-slate-600 dark:text-slate-400">and {count - newest.length} older ones, from <At at={run.first} /></li>}
           </ol>
         )}
       </details>
@@ -77,7 +77,7 @@ export function EventLog() {
   const lines = useMemo(() => {
     const out: LogLine[] = events.map((e) => {
       const s = describeEvent(e.event)
-      return { key: e.id !== undefined ? `h${e.id}` : `s${e.event.seq}`, at: e.event.at, raw: e.event, s, same: repeatKey(e.event, s.text) }
+      return { key: e.id !== undefined ? `h${e.id}` : `s${e.event.seq}`, at: e.event.at, raw: e.event, s, same: repeatKey(e.event, s.text), ...(e.dropped ? { dropped: e.dropped } : {}) }
     })
     // the page's own connection losses and returns, among the server's events by time
     for (const n of notes) out.push({ key: `c${n.at}${n.lost}`, at: n.at, raw: n, s: n.lost ? { kind: 'change', tone: 'warning', text: 'connection to the server lost: what is shown is the last known state' } : { kind: 'change', tone: 'ok', text: 'connection to the server restored: the view is live again' } })
@@ -99,7 +99,7 @@ export function EventLog() {
       </div>
       <ol className="flex-1 overflow-auto px-1" data-testid="events">
         {/* the oldest row loaded may go on in the history not loaded (or no longer held): its count is a floor then */}
-        {shown.map((run, i) => (run.lines.length === 1 ? <Line key={run.key} line={run.lines[0]!} /> : <Run key={run.key} run={run} atLeast={(older || events.length >= EVENT_LIMIT) && i === shown.length - 1} />))}
+        {shown.map((run, i) => (run.count === 1 ? <Line key={run.key} line={run.lines[0]!} /> : <Run key={run.key} run={run} atLeast={(older || events.length >= EVENT_LIMIT) && i === shown.length - 1} />))}
         {shown.length === 0 && <li className="text-slate-600 dark:text-slate-400">Nothing {q ? `matches "${query}"` : 'yet'}.</li>}
         {older && (
           <li>

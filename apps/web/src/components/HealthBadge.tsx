@@ -1,6 +1,8 @@
 import { useMemo } from 'react'
 import { useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
+import { count } from '../views/format.ts'
+import { repairAdvice } from '../views/verifyReports.ts'
 import { REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, type VolumeHealth, unrepairedMismatches, withMismatch } from '../views/health.ts'
 
 /**
@@ -16,7 +18,8 @@ export function HealthBadge({ dg, health: base, kstate, state }: { dg: string; h
   const k = REDUNDANCY_STATE[health.redundancy]
   return (
     <>
-    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
+    {/* where a caption is short of room (1024 px, a second badge) this one gives way after the size: its state words end in an ellipsis, whole on hover (rule 365) */}
+    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="min-w-0 truncate rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
       <span aria-hidden>{REDUNDANCY_ICON[health.redundancy]} </span>
       <strong>{REDUNDANCY_WORDS[health.redundancy].toUpperCase()}</strong> · {kstate} {state}
     </span>
@@ -26,8 +29,8 @@ export function HealthBadge({ dg, health: base, kstate, state }: { dg: string; h
       </span>
     )}
     {differ && (
-      <span data-testid={`differ-${health.volume}`} title={`verify ${differ.taskId} found plexes that differ; the task history's report says where and offers a repair`} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
-        ✕ PLEXES DIFFER in {differ.verify!.mismatchCount} region(s)
+      <span data-testid={`differ-${health.volume}`} title={repairAdvice(differ)} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+        ✕ PLEXES DIFFER: {count(differ.verify!.mismatchCount, 'region')}
       </span>
     )}
     </>

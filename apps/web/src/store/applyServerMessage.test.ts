@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Config, RecordChange } from '@plexa/engine'
 import type { Alert, FinishedTask, ServerEvent, ServerMessage, ServerSnapshot } from '@plexa/protocol'
-import { applyChanges, applyServerMessage, applyServerMessages, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
+import { RUN_KEEP, applyChanges, applyServerMessage, applyServerMessages, initialServerState, prependHistory, withConnection } from './applyServerMessage.ts'
 
 const config = (): Config =>
   ({
@@ -98,6 +98,25 @@ describe('applyServerMessage', () => {
     for (let i = 5; i < 700; i++) s = applyServerMessage(s, ev(i, { type: 'kstate.changed', dg: 'dg1', kind: 'pl', name: 'v1-01', rid: 3, from: 'ENABLED', to: 'DETACHED' }))
     expect(s.events.length).toBe(500)
     expect(s.events.at(-1)!.event.seq).toBe(699)
+  })
+
+  it('360: a flood of one I/O error keeps RUN_KEEP lines, the first counting the dropped ones, and never pushes the events before it out of the log', () => {
+    let s = applyServerMessage(initialServerState(), hello(1))
+    for (let i = 2; i < 12; i++) s = applyServerMessage(s, ev(i, { type: 'kstate.changed', dg: 'dg1', kind: 'pl', name: `v${i}-01`, rid: i, from: 'ENABLED', to: 'DETACHED' }))
+    const error = (seq: number, over: Record<string, unknown> = {}) => ev(seq, { type: 'io.error', dg: 'dg1', volume: 'v1', plex: 'v1-01', disk: 'd1', op: 'write', offset: seq * 4096, length: 4096, code: 'VM_IO', ...over })
+    const flood = Array.from({ length: 1000 }, (_, i) => error(12 + i))
+    const one = flood.reduce(applyServerMessage, s)
+    expect(one.events.length).toBe(10 + RUN_KEEP)
+    expect(one.events.slice(0, 10).map((e) => e.event.type)).toEqual(Array(10).fill('kstate.changed'))
+    // the first error keeps its time and counts the dropped ones; the newest are there
+    expect(one.events[10]).toMatchObject({ event: { seq: 12 }, dropped: 1000 - RUN_KEEP })
+    expect(one.events.at(-1)!.event.seq).toBe(1011)
+    expect(one.events.reduce((n, e) => n + 1 + (e.dropped ?? 0), 0)).toBe(1010)
+    // the messages of a frame at once give the same (rule 216)
+    expect(applyServerMessages(s, flood).events).toEqual(one.events)
+    // another plex's error is another run: it starts its own lines
+    const other = applyServerMessage(one, error(1012, { plex: 'v1-02' }))
+    expect(other.events.length).toBe(11 + RUN_KEEP)
   })
 
   const alert = (id: number, acked?: { by: string; at: number }): Alert => ({ id, dg: 'dg1', severity: 'critical', code: 'VM_IO', message: 'plex v1-02 of v1 was detached after an I/O error', object: 'v1-02', at: 1, lastAt: 1, count: 1, ...(acked ? { acked } : {}) })

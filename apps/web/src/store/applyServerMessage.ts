@@ -46,6 +46,31 @@ export const RATE_SAMPLES = 120
 export interface LogEntry {
   id?: number
   event: ServerEvent
+  /** Repeats of this event that came right after it and were dropped to keep the log bounded (rule 360). */
+  dropped?: number
+}
+
+/**
+ * Repeats in a row of one flood event (an I/O error on the same plex, operation and code; an
+ * alert raised again) the log holds: past them, the oldest but the first is dropped and counted on
+ * the first, so a write load's thousands of errors take RUN_KEEP lines, never the whole log (rule 360).
+ */
+export const RUN_KEEP = 100
+
+/** Whether `b` is the same flood event as `a` (as the event log's rows tell repeats, views/eventRuns.ts). */
+function sameFlood(a: ServerEvent, b: ServerEvent): boolean {
+  if (a.type === 'io.error' && b.type === 'io.error') return a.dg === b.dg && a.plex === b.plex && a.op === b.op && a.code === b.code
+  return a.type === 'alert.raised' && b.type === 'alert.raised' && a.alert.id === b.alert.id
+}
+
+/** The log with `e` after it: within EVENT_LIMIT, and a run of one flood event kept to RUN_KEEP lines. */
+function logEvent(events: LogEntry[], e: ServerEvent): LogEntry[] {
+  const n = events.length
+  let k = 0
+  while (k < RUN_KEEP && k < n && sameFlood(events[n - 1 - k]!.event, e)) k++
+  if (k < RUN_KEEP) return [...events, { event: e }].slice(-EVENT_LIMIT)
+  const first = events[n - k]!
+  return [...events.slice(0, n - k), { ...first, dropped: (first.dropped ?? 0) + 1 }, ...events.slice(n - k + 2), { event: e }]
 }
 
 /**
@@ -154,7 +179,7 @@ function progressed(tasks: ServerState['tasks'], rates: ServerState['rates'], re
 
 function applyEvent(s: ServerState, e: ServerEvent): ServerState {
   // progress and map refreshes are state, not history: the log keeps the rest
-  const events = NOT_LOGGED.has(e.type) ? s.events : [...s.events, { event: e }].slice(-EVENT_LIMIT)
+  const events = NOT_LOGGED.has(e.type) ? s.events : logEvent(s.events, e)
   const base = { ...s, seq: e.seq, events }
   switch (e.type) {
     case 'config.committed': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
-import { alertResolution, resolvedAlerts } from './alertStatus.ts'
+import { alertCountWords, alertResolution, resolvedAlerts } from './alertStatus.ts'
 import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
 import { demo } from './testGroups.ts'
 
@@ -59,5 +59,19 @@ describe('alertResolution (rule 141)', () => {
   it('lists only unacknowledged alerts', () => {
     const alerts = { 1: alert({ object: 'mir-02' }), 2: alert({ id: 2, object: 'mir-01', acked: { by: 'admin', at: 5 } }) }
     expect([...resolvedAlerts(alerts, { dg: demo() }, [], []).keys()]).toEqual([1])
+  })
+})
+
+describe('alertCountWords (rule 365)', () => {
+  it.each([
+    [29, 19, '10 active alerts, 19 resolved to acknowledge', '10 active alerts, 19 resolved', '10 active, 19 resolved'],
+    [1, 0, '1 active alert', '1 active alert', '1 active'],
+    [3, 3, '3 resolved alerts to acknowledge', '3 resolved alerts', '3 resolved'],
+    [2, 1, '1 active alert, 1 resolved to acknowledge', '1 active alert, 1 resolved', '1 active, 1 resolved'],
+    [0, 0, 'no open alerts', 'no open alerts', 'none open'],
+  ])('%i unacknowledged, %i of them resolved: "%s" (strip: "%s", tab: "%s"), never "open" beside "resolved"', (unacked, resolved, whole, strip, tab) => {
+    expect(alertCountWords(unacked, resolved)).toBe(whole)
+    expect(alertCountWords(unacked, resolved, 'strip')).toBe(strip)
+    expect(alertCountWords(unacked, resolved, 'tab')).toBe(tab)
   })
 })

@@ -59,3 +59,21 @@ export function resolvedAlerts(alerts: Record<number, Alert>, groups: Record<str
   }
   return out
 }
+
+/**
+ * The unacknowledged alerts counted as an administrator reads them (rule 365): "active" ones are
+ * about a problem that lasts, "resolved" ones only wait to be acknowledged; never "open" beside
+ * "resolved" (both were unacknowledged). Whole in the alerts pane (and the strip's tooltip):
+ * "10 active alerts, 19 resolved to acknowledge"; the health strip's, one line at 1024 px: "10
+ * active alerts, 19 resolved"; the Alerts tab's: "10 active, 19 resolved".
+ */
+export function alertCountWords(unacked: number, resolved: number, form: 'whole' | 'strip' | 'tab' = 'whole'): string {
+  const active = unacked - resolved
+  const alerts = (n: number) => `alert${n === 1 ? '' : 's'}`
+  if (form === 'tab') return unacked ? [active ? `${active} active` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(', ') : 'none open'
+  if (!unacked) return 'no open alerts'
+  if (form === 'strip') return [active ? `${active} active ${alerts(active)}` : '', resolved ? `${resolved} resolved${active ? '' : ` ${alerts(resolved)}`}` : ''].filter(Boolean).join(', ')
+  if (!resolved) return `${active} active ${alerts(active)}`
+  if (!active) return `${resolved} resolved ${alerts(resolved)} to acknowledge`
+  return `${active} active ${alerts(active)}, ${resolved} resolved to acknowledge`
+}

@@ -9,6 +9,8 @@ export interface LogLine {
   s: Sentence
   /** What makes two lines the same event (see repeatKey); lines without one never collapse. */
   same?: string
+  /** Repeats right after it the store dropped to stay bounded (counted, not listed). */
+  dropped?: number
 }
 
 /** Consecutive lines of one event: shown as one row with how many, the first and the last time. */
@@ -17,6 +19,8 @@ export interface LogRun {
   key: string
   /** Oldest first. */
   lines: LogLine[]
+  /** How many times it happened: its lines and the repeats dropped among them. */
+  count: number
   /** The row's sentence: the newest line's, or for I/O errors one that counts them. */
   text: string
   s: Sentence
@@ -47,12 +51,12 @@ export function repeatKey(e: ServerEvent, text: string): string {
 const PLURAL: Record<string, string> = { read: 'reads', write: 'writes', flush: 'flushes' }
 
 /** The sentence of a run of the same I/O error: how many failed, not the range of the newest one. */
-function runText(run: LogLine[]): string {
+function runText(run: LogLine[], count: number): string {
   const last = run[run.length - 1]!
   const e = last.raw as ServerEvent
-  if (run.length === 1 || e.type !== 'io.error') return last.s.text
+  if (count === 1 || e.type !== 'io.error') return last.s.text
   const disks = e.failedDisks?.length ? e.failedDisks : e.disk.split(',').filter(Boolean)
-  return `I/O error: ${run.length} ${PLURAL[e.op] ?? `${e.op}s`} failed on plex ${e.plex} (${disks.length > 1 ? 'disks' : 'disk'} ${disks.join(', ')}) of ${e.volume}: ${e.code}`
+  return `I/O error: ${count} ${PLURAL[e.op] ?? `${e.op}s`} failed on plex ${e.plex} (${disks.length > 1 ? 'disks' : 'disk'} ${disks.join(', ')}) of ${e.volume}: ${e.code}`
 }
 
 /** The lines (oldest first) with each stretch of consecutive repeats of one event made one run (rule 360). */
@@ -62,7 +66,8 @@ export function runsOf(lines: readonly LogLine[]): LogRun[] {
   const close = () => {
     if (!run.length) return
     const last = run[run.length - 1]!
-    out.push({ key: run[0]!.key, lines: run, text: runText(run), s: last.s, first: run[0]!.at, last: last.at })
+    const count = run.reduce((n, l) => n + 1 + (l.dropped ?? 0), 0)
+    out.push({ key: run[0]!.key, lines: run, count, text: runText(run, count), s: last.s, first: run[0]!.at, last: last.at })
     run = []
   }
   for (const l of lines) {

@@ -118,6 +118,22 @@ describe('layoutDisk', () => {
     expect(z.subdisks.map((s) => [s.sd.sd_name, s.x, s.w])).toEqual([['d1-02', 0, 1000]])
     expect(z.privateRegion.w).toBe(0)
   })
+  it('367: two 2-sector logs side by side are two boxes, neither over the other, named together after the second, with the free label after that', () => {
+    const two = {
+      ...cfg,
+      disks: [{ dm_rid: 1, dm_name: 'disk06', dm_priv_len: 100 * MiB, dm_pub_len: 900 * MiB }],
+      subdisks: [sd(20, 'disk06-01', 3, 'v-01', 1, 'disk06', 0, 200 * MiB, 0), sd(21, 'disk06-03', 5, 'v-03', 1, 'disk06', 0, 2, 200 * MiB, 0, true), sd(22, 'disk06-04', 5, 'v-03', 1, 'disk06', 0, 2, 200 * MiB + 2, 0, true)],
+    } as unknown as Config
+    const bar = layoutDisk(two, two.disks[0]!, 1000, 0, 20, vol)
+    const [big, a, b] = bar.subdisks
+    expect([big!.x, big!.w]).toEqual([100, 200])
+    expect(a!.x).toBeGreaterThanOrEqual(big!.x + big!.w)
+    expect(b!.x).toBeGreaterThanOrEqual(a!.x + a!.w + 1)
+    expect([a!.w, b!.w]).toEqual([MIN_SD_W, MIN_SD_W])
+    expect([a!.aside, b!.aside]).toEqual(['', 'disk06-03 · v-03 log, disk06-04 · v-03 log'])
+    // the free extent's label starts after the names
+    expect(bar.free[0]!.x).toBeGreaterThan(b!.x + b!.w + b!.aside.length * 6)
+  })
   it('draws every disk on the largest disk’s scale, so a smaller one ends early', () => {
     const small = layoutDisk(cfg, cfg.disks[1]!, 1000, 0, 20, vol, undefined, 1000 * MiB)
     expect(small.end).toBe(500)

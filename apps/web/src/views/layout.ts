@@ -366,6 +366,8 @@ export interface DiskBar {
 
 /** The smallest width a drawn subdisk gets, so a 2-sector log subdisk is still seen and reached. */
 export const MIN_SD_W = 6
+/** The space kept between a subdisk drawn wider than it is and the box after it. */
+const SD_GAP = 1
 
 /**
  * A disk as a bar: its private region, then its subdisks at their offsets (each named with its
@@ -385,10 +387,18 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
   }
   const sds = [...(ix.sdsByDisk.get(dm.dm_rid) ?? [])].sort((a, b) => a.sd_dm_offset - b.sd_dm_offset)
   const subdisks: DiskBar['subdisks'] = []
+  // where the box before ends: a box drawn wider than it is (a 2-sector log) pushes the next one
+  // on, so two tiny boxes side by side are two boxes, never one sliver (rule 367); a larger box
+  // pushed on keeps its true end
+  let drawnTo = -Infinity
   for (const sd of sds) {
-    const r = extent(dm.dm_priv_len + sd.sd_dm_offset, dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len)
-    if (r.w <= 0 && (x(dm.dm_priv_len + sd.sd_dm_offset) < 0 || x(dm.dm_priv_len + sd.sd_dm_offset) > width)) continue
+    const real = extent(dm.dm_priv_len + sd.sd_dm_offset, dm.dm_priv_len + sd.sd_dm_offset + sd.sd_len)
+    if (real.w <= 0 && (x(dm.dm_priv_len + sd.sd_dm_offset) < 0 || x(dm.dm_priv_len + sd.sd_dm_offset) > width)) continue
+    const start = Math.max(real.x, drawnTo)
+    const r = { x: start, w: Math.max(0, real.x + real.w - start) }
     const w = Math.max(MIN_SD_W, r.w)
+    // a box drawn as it is ends where the next may start; one drawn wider keeps a gap after it
+    drawnTo = Math.min(r.x, width - w) + w + (w > r.w ? SD_GAP : 0)
     const vol = sd.sd_pl_name ? volumeOf(sd.sd_pl_name) : ''
     // every shorter text is a prefix of the full one (the box's accessible name contains its text)
     const plex = sd.sd_pl_name ? `${sd.sd_pl_name}${sd.sd_is_log ? ' log' : ''}` : 'unassociated'
@@ -399,15 +409,28 @@ export function layoutDisk(c: Config | ConfigIndex, dm: DmRecord, width: number,
     const named = label.startsWith(`${sd.sd_name} · ${plex}`)
     subdisks.push({ sd, x: Math.min(r.x, width - w), y, w, h, label, owner: named ? '' : fitName([owner, plex, vol], w), aside: '', full })
   }
-  // a box too small for its name gets it written after it, where there is room before the next box
+  // a box too small for its name gets it written after it, where there is room before the next
+  // box; boxes too small side by side (two logs) are named together after the last of them, so no
+  // name is written over a box or lost (rule 367)
+  const plexWords = (sd: SdRecord) => (sd.sd_pl_name ? `${sd.sd_pl_name}${sd.sd_is_log ? ' log' : ''}` : 'unassociated')
+  let unnamed: SdRecord[] = []
   subdisks.forEach((s, i) => {
     if (s.label) return
     const room = (subdisks[i + 1]?.x ?? width) - (s.x + s.w) - 4
-    s.aside = fitName([`${s.sd.sd_name} · ${s.sd.sd_pl_name ? `${s.sd.sd_pl_name}${s.sd.sd_is_log ? ' log' : ''}` : 'unassociated'}`, s.sd.sd_name, abbreviateName(s.sd.sd_name, dm.dm_name)], room + 8)
+    const next = subdisks[i + 1]
+    const group = [...unnamed, s.sd]
+    // the next box is unnamed too and follows at once: it says this one's name with its own
+    if (next && !next.label && room < 8 + CHAR_W * 2) {
+      unnamed = group
+      return
+    }
+    unnamed = []
+    s.aside = fitName([group.map((x) => `${x.sd_name} · ${plexWords(x)}`).join(', '), group.map((x) => x.sd_name).join(', '), group.map((x) => abbreviateName(x.sd_name, dm.dm_name)).join(', ')], room + 8)
   })
   const asideEnd = (s: (typeof subdisks)[number]) => s.x + s.w + (s.aside ? 8 + s.aside.length * CHAR_W : 0)
   // a free extent's label starts after a subdisk drawn wider than it is (a log subdisk)
-  const drawnEnd = (xs: number) => subdisks.reduce((e, s) => (s.x <= xs + 0.5 && asideEnd(s) > e ? asideEnd(s) : e), xs)
+  // (and after the boxes pushed on behind it, and their names)
+  const drawnEnd = (xs: number) => subdisks.reduce((e, s) => (s.x <= e + SD_GAP + 0.5 && asideEnd(s) > e ? asideEnd(s) : e), xs)
   const free: Labelled[] = []
   let freeSectors = 0
   const gap = (a: number, b: number) => {
