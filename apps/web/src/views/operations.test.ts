@@ -175,7 +175,10 @@ describe('rule 323: the dry run in words, effect first', () => {
   it('323 removing the last log says a crash means a full resync; an evacuation lists each plex move', () => {
     expect(operationWords(a.rmlog!, c, { plex: 'mirvol-03' }, {})[0]).toBe('mirvol loses its dirty region log: after a crash every region is copied (a full resync)')
     const ev = ops(c, 'dm', 'disk04').evacuate!
-    expect(operationWords(ev, c, {}, { changes: [created('pl', 'catvol-02'), gone('pl', 'catvol-01')], copyBytes: 128 << 20 }).slice(0, 2)).toEqual(['plex catvol-01 moves to catvol-02 (copied by an attach task, then the old plex removed)', '128 MiB to copy; disk04 holds no subdisk afterwards'])
+    expect(operationWords(ev, c, {}, { changes: [created('pl', 'catvol-02'), gone('pl', 'catvol-01')], copyBytes: 128 << 20 }).slice(0, 2)).toEqual(['plex catvol-01 moves to catvol-02 (copied live by an attach task, then the old plex removed)', '128 MiB to copy; disk04 holds no subdisk afterwards'])
+    // a stopped volume's plex is moved offline (rule 344)
+    const stopped = group([{ name: 'c-01', vol: 'c', disks: ['disk01'] }], [{ name: 'c', len: 64 * MiB, k: 'DISABLED', st: 'CLEAN' }])
+    expect(operationWords(ops(stopped, 'dm', 'disk01').evacuate!, stopped, {}, { changes: [created('pl', 'c-02'), gone('pl', 'c-01')], copyBytes: 64 << 20 })[0]).toBe('plex c-01 moves to c-02 (copied offline, c stays stopped, then the old plex removed)')
   })
   it('323 a created volume is described with its layout', () => {
     const cr = ops(c, 'dg', 'dg').create!

@@ -320,8 +320,13 @@ export function operationWords(a: Action, c: Config, body: Record<string, unknow
     case 'evacuate': {
       const moved = gone.filter((ch) => ch.kind === 'pl').map((ch) => ch.name)
       const into = made.filter((ch) => ch.kind === 'pl').map((ch) => ch.name)
-      const each = moved.length > 1 ? ', one at a time (each copied by an attach task, then the old plex removed)' : ' (copied by an attach task, then the old plex removed)'
-      out.push(moved.length ? `${moved.map((pl, i) => `plex ${pl} moves to ${into[i] ?? '?'}`).join('; ')}${each}` : `nothing is on ${f.disk}`)
+      // a started volume's plex is copied live by an attach task; a stopped one's offline (rule 344)
+      const how = (pl: string) => {
+        const v = c.volumes.find((x) => x.v_rid === c.plexes.find((p) => p.pl_name === pl)?.pl_vol_rid)
+        return v && v.v_kstate === 'DISABLED' ? `copied offline, ${v.v_name} stays stopped` : 'copied live by an attach task'
+      }
+      const moves = moved.map((pl, i) => `plex ${pl} moves to ${into[i] ?? '?'} (${how(pl)}, then the old plex removed)`)
+      out.push(moved.length ? `${moves.join('; ')}${moved.length > 1 ? '; one plex at a time' : ''}` : `nothing is on ${f.disk}`)
       out.push(`${formatBytes(copy)} to copy; ${f.disk} holds no subdisk afterwards`)
       break
     }
