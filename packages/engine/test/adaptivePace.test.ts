@@ -5,6 +5,8 @@ import { createManualClock } from '../src/clock.ts'
 import { AdaptivePace, DEFAULT_MIN_RATE, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
 import { Task } from '../src/tasks/task.ts'
 import { checkAdaptive } from '../src/tasks/taskRegistry.ts'
+import type { VRecord } from '../src/records/types.ts'
+import { VolumeRuntimes } from '../src/volume/volumeRuntimes.ts'
 import { expectCode } from './harness.ts'
 import { createRandom } from './random.ts'
 
@@ -253,5 +255,37 @@ describe('throttle per time slice (rule 162)', () => {
     // one slice's worth (1 MiB) went without waiting, then it waits again: no 100 MiB catch-up
     expect(passed).toBe(1.25 * MiB)
     expect(slept.length).toBe(2)
+  })
+})
+
+describe('foreground write timing (rule 311)', () => {
+  it('a volume\'s region lock times a write with the clock\'s precise time: 0.3 ms across a millisecond tick is 0.3, not 1', () => {
+    // now() in whole milliseconds (as Date.now), precise() with fractions (as performance.now)
+    let t = 0.9
+    const clock = { now: () => Math.floor(t), precise: () => t }
+    const lock = new VolumeRuntimes(clock).of({ v_rid: 1 } as VRecord).lock
+    const seen: number[] = []
+    lock.watchShared((ms) => seen.push(ms))
+    void lock.lockShared(0, 0)
+    t = 1.2
+    expect(lock.oldestShared()).toBeCloseTo(0.3, 9)
+    lock.unlockShared(0, 0)
+    void lock.lockShared(0, 0)
+    t = 1.25
+    lock.unlockShared(0, 0)
+    expect(seen.length).toBe(2)
+    expect(seen[0]).toBeCloseTo(0.3, 9)
+    expect(seen[1]).toBeCloseTo(0.05, 9)
+  })
+
+  it('a clock without precise time times with now()', () => {
+    const clock = createManualClock(0)
+    const lock = new VolumeRuntimes(clock).of({ v_rid: 1 } as VRecord).lock
+    const seen: number[] = []
+    lock.watchShared((ms) => seen.push(ms))
+    void lock.lockShared(0, 0)
+    clock.advance(2)
+    lock.unlockShared(0, 0)
+    expect(seen).toEqual([2])
   })
 })

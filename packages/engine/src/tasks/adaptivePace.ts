@@ -41,6 +41,30 @@ export const PACE_STEP_UP = 1.5
 /** What the rate that held is worth once an epoch at it (or above) is above the target. */
 export const PACE_GOOD_DECAY = 0.8
 
+/** What one epoch of an adaptive copy saw and decided (benchmarks trace them, `tracePace`). */
+export interface PaceEpoch {
+  /** When it ended (ms, the pace's clock). */
+  at: number
+  elapsedMs: number
+  samples: number
+  /** Samples above the target. */
+  over: number
+  p99Ms: number
+  /** The oldest foreground write still under way as it ended (ms). */
+  pendingMs: number
+  /** What the copy moved, bytes per second. */
+  movedBps: number
+  /** The limit before and after (bytes per second, 0 = unlimited). */
+  from: number
+  to: number
+}
+
+let tracer: ((e: PaceEpoch) => void) | undefined
+/** Calls `fn` with every epoch an adaptive copy decides on (undefined stops); for benchmarks. */
+export function tracePace(fn: ((e: PaceEpoch) => void) | undefined): void {
+  tracer = fn
+}
+
 export class AdaptivePace {
   readonly target: AdaptiveTarget
   private readonly now: () => number
@@ -113,6 +137,7 @@ export class AdaptivePace {
     if (!decided) return
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
+    const from = this.limit
     const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
     if (scale < 1) {
       const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
@@ -133,6 +158,7 @@ export class AdaptivePace {
       // burst of slow writes it did not cause, from the floor that took 9 or more epochs)
       else this.limit = Math.max(this.limit, this.good)
     } else this.good = Math.max(this.good, moved)
+    tracer?.({ at: now, elapsedMs: elapsed, samples: this.samples.length, over: this.over, p99Ms: q, pendingMs: pending, movedBps: moved, from, to: this.limit })
     this.newEpoch(now)
   }
 
