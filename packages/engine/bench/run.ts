@@ -12,6 +12,7 @@ import { type BenchLine, line, median, seconds } from './util.ts'
 import { cpCopy, ddCopy, directAllowed, extract } from './systemCopy.ts'
 import { startPacedCopy, writeFile } from './pacedCopy.ts'
 import { createRandom } from '../test/random.ts'
+import { type PaceEpoch, tracePace } from '../src/tasks/adaptivePace.ts'
 
 const MiB = 1 << 20
 const GiB = 1 << 30
@@ -28,15 +29,33 @@ function emit(l: BenchLine) {
   console.log(JSON.stringify(l))
 }
 
-/** A group on fresh sparse image files in `dir`. */
-async function group(dir: string, name: string, disks: number, size: number) {
+/** A group on fresh sparse image files in `dir` (by the engine of `engine`, this one by default). */
+async function group(dir: string, name: string, disks: number, size: number, engine: Engine = THIS) {
   const devices = []
   for (let i = 0; i < disks; i++) {
     const p = join(dir, `${name}-${i}.img`)
     await createImageFile(p, size)
-    devices.push({ name: `d${i}`, device: await openDevicePath(p) })
+    devices.push({ name: `d${i}`, device: await engine.openDevicePath(p) })
   }
-  return DiskGroup.create({ name, disks: devices, drlCleanAgeMs: 60_000 })
+  return engine.DiskGroup.create({ name, disks: devices, drlCleanAgeMs: 60_000 }) as Promise<DiskGroup>
+}
+
+/** The modules of an engine a bench runs: this checkout's, or another's (PLEXA_BENCH_AGAINST). */
+interface Engine {
+  DiskGroup: typeof DiskGroup
+  openDevicePath: typeof openDevicePath
+}
+const THIS: Engine = { DiskGroup, openDevicePath }
+/**
+ * PLEXA_BENCH_AGAINST=DIR: another checkout of this repository (a git worktree of an older
+ * commit), whose engine the resync bench runs in the same rounds as this one (`engine_against`).
+ */
+const AGAINST = process.env.PLEXA_BENCH_AGAINST
+async function against(): Promise<Engine | undefined> {
+  if (!AGAINST) return undefined
+  const dg = (await import(join(AGAINST, 'packages/engine/src/diskGroup.ts'))) as { DiskGroup: typeof DiskGroup }
+  const fd = (await import(join(AGAINST, 'packages/engine/src/device/fileDevice.ts'))) as { openDevicePath: typeof openDevicePath }
+  return { DiskGroup: dg.DiskGroup, openDevicePath: fd.openDevicePath }
 }
 
 async function fill(dg: DiskGroup, vol: string, bytes: number) {
@@ -67,15 +86,22 @@ async function resyncThroughput(dir: string) {
     ...(direct ? { 'dd bs=4M conv=fsync oflag=direct': () => ddCopy(src, dst, GiB, true) } : {}),
   }
   const cp = 'cp --sparse=never'
-  const runs: Record<string, number[]> = { engine: [], [cp]: [], ...Object.fromEntries(Object.keys(tools).map((k) => [k, []])) }
-  const order: Array<[string, () => Promise<number>]> = [
-    ['engine', async () => {
-      const t0 = process.hrtime.bigint()
-      await (await dg.resyncVolume('m', true)).done
-      return GiB / MiB / seconds(t0)
-    }],
-    ...Object.entries(tools),
-  ]
+  const timed = (g: DiskGroup) => async () => {
+    const t0 = process.hrtime.bigint()
+    await (await g.resyncVolume('m', true)).done
+    return GiB / MiB / seconds(t0)
+  }
+  // the other checkout's engine on a mirror of its own, filled the same way
+  const other = await against()
+  const dgOther = other ? await group(dir, 'rsa', 2, GiB + 64 * MiB, other) : undefined
+  if (dgOther) {
+    await dgOther.assistMake({ init: 'none', name: 'm', len: GiB / 512, layout: 'mirror' })
+    await dgOther.start('m')
+    await fill(dgOther, 'm', GiB)
+  }
+  const engines: Array<[string, () => Promise<number>]> = [['engine', timed(dg)], ...(dgOther ? [['engine_against', timed(dgOther)] as [string, () => Promise<number>]] : [])]
+  const runs: Record<string, number[]> = { [cp]: [], ...Object.fromEntries([...engines.map(([k]) => k), ...Object.keys(tools)].map((k) => [k, []])) }
+  const order: Array<[string, () => Promise<number>]> = [...engines, ...Object.entries(tools)]
   // A discarded warm-up of each, then each round in a seeded shuffled order, so no tool always
   // runs right after the same other one. cp's rounds come after all of those: whatever writes
   // right after cp (its 1 GiB file created and removed) ran 2-5x slower on this machine, and a
@@ -93,6 +119,12 @@ async function resyncThroughput(dir: string) {
   const fastest = Math.max(...medians.map(([, v]) => v))
   console.error(`resync baseline tools (MiB/s, median of ${ROUNDS + 2}): ${medians.map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}${direct ? '' : '; oflag=direct refused by these files'}`)
   emit(line('resync.mirror2.1GiB.throughput', median(runs.engine!), 'MiB/s', 'fastest of dd bs=4M conv=fsync (and oflag=direct where allowed) and cp --sparse=never, same 1 GiB', fastest))
+  if (dgOther) {
+    console.error(`resync rounds (MiB/s): ${Object.entries(runs).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(' ')}`).join('; ')}`)
+    emit(line('resync.mirror2.1GiB.throughput.against', median(runs.engine!), 'MiB/s', `the engine of ${AGAINST}, same rounds`, median(runs.engine_against!)))
+    await dgOther.stop('m')
+    await dgOther.close()
+  }
   await dg.stop('m')
   await dg.close()
 }
@@ -289,7 +321,12 @@ async function latencyDuringResync(dir: string) {
     const load = loadavg()[0]!.toFixed(2)
     const base = await p99(3000)
     idle2.push(base)
+    const epochs: PaceEpoch[] = []
+    if (process.env.PLEXA_BENCH_PACE_TRACE) tracePace((e) => epochs.push(e))
     const a = await during('adaptive', ADAPTIVE_BOUND * base)
+    tracePace(undefined)
+    // PLEXA_BENCH_PACE_TRACE=1: each epoch the controller decided (ms, samples, over the target, p99, MiB/s moved, limit from -> to)
+    if (epochs.length > 0) console.error(`adaptive round ${i} epochs: ${epochs.map((e) => `[${e.elapsedMs.toFixed(0)}ms n${e.samples} over${e.over} p99 ${e.p99Ms.toFixed(2)}${e.pendingMs > 0 ? ` pend ${e.pendingMs.toFixed(2)}` : ''} moved ${(e.movedBps / MiB).toFixed(0)} ${(e.from / MiB).toFixed(0)}->${(e.to / MiB).toFixed(0)}]`).join(' ')}`)
     const u = await during('none', ADAPTIVE_BOUND * base)
     adaptive.push(a.lat)
     unthrottled.push(u.lat)
