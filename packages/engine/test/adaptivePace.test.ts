@@ -2,7 +2,7 @@
 // an injected clock (rules 161, 162).
 import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../src/clock.ts'
-import { AdaptivePace, DEFAULT_MIN_RATE, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
+import { AdaptivePace, DEFAULT_MIN_RATE, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_RESERVE, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
 import { Task } from '../src/tasks/task.ts'
 import { checkAdaptive } from '../src/tasks/taskRegistry.ts'
 import type { VRecord } from '../src/records/types.ts'
@@ -12,10 +12,11 @@ import { createRandom } from './random.ts'
 
 const MiB = 1 << 20
 
-function pace(latencyMs = 1, minBytesPerSecond = MiB) {
+/** A controller on a manual clock; with no reservation unless asked (the tests of the p99 steps go below it). */
+function pace(latencyMs = 1, minBytesPerSecond = MiB, reserve = 0) {
   const clock = createManualClock(0)
   let pending = 0
-  const p = new AdaptivePace({ latencyMs, minBytesPerSecond }, () => clock.now(), () => pending)
+  const p = new AdaptivePace({ latencyMs, minBytesPerSecond }, () => clock.now(), () => pending, reserve)
   /**
    * `ms` of time (a slice by default) in which the copy moved `bytes` and foreground writes took
    * `lat` ms each, spread over it; the rate at its end.
@@ -137,18 +138,19 @@ describe('adaptive copy rate (rule 161)', () => {
  * 1.2% at full rate, in proportion to its rate. Unthrottled, 1.5% of the writes are slow and the
  * p99 is many times the idle one; the most the copy can move with the p99 idle is about 0.58 of MAX.
  */
-function closedLoop(seed: number, mode: 'idle' | 'unthrottled' | 'adaptive', seconds = 10, o: { burst?: [number, number]; from?: number } = {}) {
+function closedLoop(seed: number, mode: 'idle' | 'unthrottled' | 'adaptive', seconds = 10, o: { burst?: [number, number]; from?: number; reserve?: number; machineSlow?: number } = {}) {
   const from = o.from ?? 1000
   const MAX = 400 * MiB
   const clock = createManualClock(0)
   const rnd = createRandom(seed)
-  const pace = new AdaptivePace({ latencyMs: 1.5 * 0.2, minBytesPerSecond: DEFAULT_MIN_RATE }, () => clock.now())
+  // the p99 steps below the reservation unless one is asked for (rule 312)
+  const pace = new AdaptivePace({ latencyMs: 1.5 * 0.2, minBytesPerSecond: DEFAULT_MIN_RATE }, () => clock.now(), () => 0, o.reserve ?? 0)
   const lat: number[] = []
   let bytes = 0
   while (clock.now() < seconds * 1000) {
     const rate = mode === 'idle' ? 0 : (mode === 'adaptive' && pace.rate()) || MAX
     let ms = 0.2
-    if (rnd.next() < 0.003) ms += 3
+    if (rnd.next() < (o.machineSlow ?? 0.003)) ms += 3
     if (rnd.next() < (0.012 * rate) / MAX) ms += 3 * rnd.next()
     // another tenant's burst: 5% of the writes slowed, whatever the copy does
     if (o.burst && clock.now() >= o.burst[0] && clock.now() < o.burst[1] && rnd.next() < 0.05) ms += 3
@@ -255,6 +257,55 @@ describe('throttle per time slice (rule 162)', () => {
     // one slice's worth (1 MiB) went without waiting, then it waits again: no 100 MiB catch-up
     expect(passed).toBe(1.25 * MiB)
     expect(slept.length).toBe(2)
+  })
+})
+
+describe('adaptive copy reservation (rule 312)', () => {
+  it('keeps PACE_RESERVE of the most it moved unlimited beside foreground writes, however slow they stay', () => {
+    const clock = createManualClock(0)
+    // the controller as a task makes it (its default reservation)
+    const p = new AdaptivePace({ latencyMs: 1, minBytesPerSecond: MiB }, () => clock.now())
+    const epoch = (bytes: number, lat: number) => {
+      p.moved(bytes)
+      const start = clock.now()
+      for (let k = 0; k < PACE_SAMPLES; k++) {
+        clock.advance(start + (PACE_SLICE_MS * (k + 1)) / PACE_SAMPLES - clock.now())
+        p.sample(lat)
+      }
+      return p.rate()
+    }
+    // unlimited it moved 100 MiB/s (10 MiB in a slice) with the writes 3x the target: halved
+    expect(epoch(10 * MiB, 3)).toBe(50 * MiB)
+    // the writes stay slow whatever it does (the machine's doing): it stays at its reservation,
+    // where without one it fell to its floor of 1 MiB/s
+    for (let i = 0; i < 10; i++) expect(epoch(5 * MiB, 3)).toBe(PACE_RESERVE * 100 * MiB)
+    // within the target again: up from there as before
+    expect(epoch(5 * MiB, 0.5)).toBe(PACE_RESERVE * 100 * MiB * PACE_STEP_UP)
+  })
+
+  it('the reservation follows the most it moved unlimited: a later unlimited epoch that moved more raises it', () => {
+    const { slice } = pace(1, MiB, PACE_RESERVE)
+    expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBe(50 * MiB)
+    // within and lifted (over twice what it moves): unlimited again
+    expect(slice(2 * MiB, writes(PACE_SAMPLES, 0.1))).toBe(0)
+    // unlimited it moved 200 MiB/s with slow writes: halved, and the reservation is now 100
+    expect(slice(20 * MiB, writes(PACE_SAMPLES, 3))).toBe(100 * MiB)
+    expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBe(PACE_RESERVE * 200 * MiB)
+  })
+})
+
+describe('adaptive copy reservation in a closed loop (rule 312)', () => {
+  it('where the machine alone keeps the p99 above the target, the copy keeps half its rate, not its floor, and the p99 is no worse than unthrottled', () => {
+    // 1.5% of the writes slowed whatever the copy does: no rate holds the p99 within
+    const machine = { machineSlow: 0.015 }
+    for (const seed of [1, 2, 3]) {
+      const floor = closedLoop(seed, 'adaptive', 10, { ...machine, reserve: 0 })
+      const reserved = closedLoop(seed, 'adaptive', 10, { ...machine, reserve: PACE_RESERVE })
+      const full = closedLoop(seed, 'unthrottled', 10, machine)
+      expect(floor.share).toBeLessThan(0.1)
+      expect(reserved.share).toBeGreaterThanOrEqual(0.45)
+      expect(reserved.p99).toBeLessThanOrEqual(full.p99)
+    }
   })
 })
 

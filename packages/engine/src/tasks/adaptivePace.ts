@@ -40,6 +40,16 @@ const STEP_DOWN = 0.5
 export const PACE_STEP_UP = 1.5
 /** What the rate that held is worth once an epoch at it (or above) is above the target. */
 export const PACE_GOOD_DECAY = 0.8
+/**
+ * The share of the most it moved unlimited beside foreground writes that an adaptive copy keeps
+ * whatever their latency (rule 312): its reservation, as DRBD's c-min-rate or mClock's
+ * reservation. Where the machine cannot hold the target with the copy running at all (two cores
+ * shared: a copy between two other files, by another process, at half the rate already took
+ * the p99 to 3.66x idle), a copy cut by target / p99 went to its floor (the bench: 0.06 of its
+ * unthrottled rate) and a mirror stayed without redundancy for days; with it, the copy still
+ * ends, and the foreground gets everything above it.
+ */
+export const PACE_RESERVE = 0.5
 
 /** What one epoch of an adaptive copy saw and decided (benchmarks trace them, `tracePace`). */
 export interface PaceEpoch {
@@ -89,11 +99,22 @@ export class AdaptivePace {
   /** How long the oldest foreground write still under way has waited (ms), 0 for none. */
   private readonly pendingAge: () => number
 
-  constructor(target: AdaptiveTarget, now: () => number, pendingAge: () => number = () => 0) {
+  /** The reservation's share (PACE_RESERVE; 0: none, the floor alone). */
+  private readonly reserve: number
+  /** The most the copy moved in an unlimited epoch beside foreground writes (bytes per second). */
+  private capacity = 0
+
+  constructor(target: AdaptiveTarget, now: () => number, pendingAge: () => number = () => 0, reserve = PACE_RESERVE) {
     this.target = target
     this.now = now
     this.pendingAge = pendingAge
+    this.reserve = reserve
     this.epochStart = now()
+  }
+
+  /** The lowest limit an epoch sets: the floor, or the reservation when higher (rule 312). */
+  private lowest(): number {
+    return Math.max(this.target.minBytesPerSecond, this.reserve * this.capacity)
   }
 
   /** A foreground write took `ms`. */
@@ -137,7 +158,8 @@ export class AdaptivePace {
     if (!decided) return
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
-    const from = this.limit
+    const before = this.limit
+    if (before === 0) this.capacity = Math.max(this.capacity, moved)
     const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
     if (scale < 1) {
       const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
@@ -148,7 +170,7 @@ export class AdaptivePace {
       // copy would starve the foreground in every other epoch
       if (this.limit === 0) this.good = Math.min(this.good, from) * PACE_GOOD_DECAY
       else if (from >= this.good) this.good *= PACE_GOOD_DECAY
-      this.limit = Math.max(this.target.minBytesPerSecond, from * scale)
+      this.limit = Math.max(this.lowest(), from * scale)
     } else if (this.limit > 0) {
       this.good = Math.max(this.good, this.limit)
       this.limit *= scale
@@ -158,7 +180,7 @@ export class AdaptivePace {
       // burst of slow writes it did not cause, from the floor that took 9 or more epochs)
       else this.limit = Math.max(this.limit, this.good)
     } else this.good = Math.max(this.good, moved)
-    tracer?.({ at: now, elapsedMs: elapsed, samples: this.samples.length, over: this.over, p99Ms: q, pendingMs: pending, movedBps: moved, from, to: this.limit })
+    tracer?.({ at: now, elapsedMs: elapsed, samples: this.samples.length, over: this.over, p99Ms: q, pendingMs: pending, movedBps: moved, from: before, to: this.limit })
     this.newEpoch(now)
   }
 
