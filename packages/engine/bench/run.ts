@@ -48,7 +48,11 @@ interface Engine {
 const THIS: Engine = { DiskGroup, openDevicePath }
 /**
  * PLEXA_BENCH_AGAINST=DIR: another checkout of this repository (a git worktree of an older
- * commit), whose engine the resync bench runs in the same rounds as this one (`engine_against`).
+ * commit), whose engine the resync bench runs in the same rounds as this one (`engine_against`),
+ * on a mirror of its own. Not a fair pair by itself: the system copies write into this engine's
+ * files, not the other's, and under load (27-29) the same code ran 0.1-1.0x as fast on those
+ * files as on its own in the same rounds; run it with DIR a worktree of this very commit too,
+ * and read the two ratios against each other.
  */
 const AGAINST = process.env.PLEXA_BENCH_AGAINST
 async function against(): Promise<Engine | undefined> {
