@@ -20,6 +20,12 @@ describe('freeByDisk', () => {
     expect(f.get('disk01')).toEqual({ total: 768 * MiB, largest: 768 * MiB })
     expect(f.get('disk03')).toEqual({ total: 1024 * MiB - 2, largest: 1024 * MiB - 2 })
   })
+  it.each([['spare', 0x2], ['failing', 0x8], ['reserved', 0x1]])('rule 330: a %s disk is not free space the operations may count on (ordinary allocation never uses it)', (_, flag) => {
+    const c = mirvol()
+    c.disks.find((d) => d.dm_name === 'disk04')!.dm_pflag |= flag
+    expect(freeByDisk(c).has('disk04')).toBe(false)
+    expect(freeByDisk(c).has('disk01')).toBe(true)
+  })
 })
 
 describe('rule 320: the everyday operations are offered where they can run, disabled with the reason otherwise', () => {

@@ -58,7 +58,7 @@ export function parseSize(text: string): number | undefined {
   return Number.isInteger(sectors) && sectors > 0 && sectors <= Number.MAX_SAFE_INTEGER ? sectors : undefined
 }
 
-/** Free sectors of each usable disk (not reserved, removed or without its device), by disk name. */
+/** Free sectors of each disk ordinary allocation may use (not reserved, spare, failing, removed or without its device), by disk name. */
 export function freeByDisk(c: Config): Map<string, { total: number; largest: number }> {
   const out = new Map<string, { total: number; largest: number }>()
   const used = new Map<number, Array<{ offset: number; len: number }>>()
@@ -81,8 +81,9 @@ export function freeByDisk(c: Config): Map<string, { total: number; largest: num
 }
 
 function isUsable(dm: DmRecord): boolean {
-  // RESERVE 0x1, REMOVED 0x100 (dm_pflag); NODAREC 0x8 (dm_tflag): no device
-  return !(dm.dm_pflag & 0x101) && !(dm.dm_tflag & 0x8)
+  // RESERVE 0x1, SPARE 0x2 (kept for hot relocation), FAILING 0x8 (relocated off), REMOVED 0x100
+  // (dm_pflag, the engine's DM_PFLAG); NODAREC 0x8 (dm_tflag): no device
+  return !(dm.dm_pflag & 0x10b) && !(dm.dm_tflag & 0x8)
 }
 
 function isLogPlex(c: Config, pl: PlRecord): boolean {
