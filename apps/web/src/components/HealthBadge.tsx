@@ -16,12 +16,13 @@ export function HealthBadge({ dg, health: base, kstate, state }: { dg: string; h
   const health = base && withMismatch(base, differ)
   if (!health) return <span className="rounded border px-1 text-xs">{kstate} {state}</span>
   const k = REDUNDANCY_STATE[health.redundancy]
+  const compact = !!differ || !!health.logLost
   return (
     <>
-    {/* where a caption is short of room (1024 px, a second badge) this one gives way after the size: its state words end in an ellipsis, whole on hover (rule 365) */}
-    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...health.problems].join('\n')} className="min-w-0 truncate rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
+    {/* beside a second badge the kernel and utility state go to the tooltip (the drawing's name says them too), so both stay whole at 1024 px (rule 365) */}
+    <span data-testid={`health-${health.volume}`} data-redundancy={health.redundancy} title={[health.words, ...(compact ? [`${kstate} ${state}`] : []), ...health.problems].join('\n')} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs text-fg" style={{ background: stateFill(k), borderColor: stateStroke(k) }}>
       <span aria-hidden>{REDUNDANCY_ICON[health.redundancy]} </span>
-      <strong>{REDUNDANCY_WORDS[health.redundancy].toUpperCase()}</strong> · {kstate} {state}
+      <strong>{REDUNDANCY_WORDS[health.redundancy].toUpperCase()}</strong>{!compact && ` · ${kstate} ${state}`}
     </span>
     {health.logLost && (
       <span data-testid={`log-lost-${health.volume}`} title={health.logLost} className="shrink-0 whitespace-nowrap rounded border px-1 text-xs font-semibold text-fg" style={{ background: stateFill('stale'), borderColor: stateStroke('stale') }}>

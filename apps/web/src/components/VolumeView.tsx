@@ -196,7 +196,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
       <figcaption className="flex h-6 min-w-0 items-center gap-2 overflow-hidden whitespace-nowrap text-sm">
         <button className="shrink-0 font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
         <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} />
-        <span className="min-w-0 truncate text-xs text-muted" style={{ flexShrink: 100 }} title={`${sectorsText(v.v_len)} · read policy ${readPolicy(v)}`} data-testid={`read-policy-${v.v_name}`}>{formatSectors(v.v_len)} · read policy {readPolicy(v)}</span>
+        <span className="min-w-0 truncate text-xs text-muted" title={`${sectorsText(v.v_len)} · read policy ${readPolicy(v)}`} data-testid={`read-policy-${v.v_name}`}>{formatSectors(v.v_len)} · read policy {readPolicy(v)}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
       {drl && <p className="text-xs leading-4 text-fg" data-testid={`dirty-${v.v_name}`} title={drl.hover}>{drl.text}</p>}
