@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import { extname, join, normalize } from 'node:path'
-import { type RouteKey, ROUTES, parseBody } from '@plexa/protocol'
+import { type RouteKey, ROUTES, parseBody, parseQuery } from '@plexa/protocol'
 import { WebSocketServer } from 'ws'
 import type { AuditFields } from './audit.ts'
 import { Sessions, parseCookies } from './auth/sessions.ts'
@@ -169,6 +169,8 @@ export function createApp(s: Services, o: AppOptions): Server {
       if (def.access !== 'public' && !who) throw notSignedIn(bearer, 'log in or send a bearer token')
       if ((def.access === 'admin' || def.access === 'lab') && who?.role !== 'admin') throw new ApiError('VM_FORBIDDEN', `${who?.name} is a viewer`)
       if (def.access === 'lab' && !o.labAllowed) throw new ApiError('VM_LAB_DISABLED', 'lab mode is off (start with --lab or --demo, on a loopback address)')
+      const query = parseQuery(def.query, url.searchParams)
+      if (!query.ok) throw new ApiError(query.code, query.message)
       let body: unknown = {}
       if (mutating) {
         const raw = await readJsonBody(req, bodyLimit)
@@ -184,7 +186,7 @@ export function createApp(s: Services, o: AppOptions): Server {
         // stored state; it is logged after the fact like a refusal (flood-limited).
         if (!login && !dryRun) auditId = await s.audit.begin(fields())
       }
-      const ctx = { params: m.params, body, who, query: url.searchParams, sessionId, clientKey: source, cookies: parseCookies(req.headers.cookie) } as Ctx<typeof m.key>
+      const ctx = { params: m.params, body, who, query: query.value, sessionId, clientKey: source, cookies: parseCookies(req.headers.cookie) } as Ctx<typeof m.key>
       const reply = await (handlers[m.key] as (s: Services, c: typeof ctx) => Promise<{ status?: number; body: unknown; headers?: Record<string, string | string[]> }>)(s, ctx)
       sendJson(res, reply.status ?? 200, reply.body, reply.headers)
       if (auditId !== undefined) void s.audit.end(auditId, fields(), 'ok')

@@ -1,5 +1,5 @@
 import { EngineError } from '@plexa/engine'
-import { appendFile, mkdir } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LabView, ServerEventBody } from '@plexa/protocol'
 import type { Storage } from './storage.ts'
@@ -34,6 +34,11 @@ interface Load {
  * Lab mode (DESIGN.md section 6): fail or restore a disk's reads, writes or both, add latency,
  * and run a background write load whose acknowledged writes are journaled in `DIR/lab/`, so a
  * test can prove none of them was lost.
+ *
+ * A disk's lab failure and latency outlive a restart, as a failed disk stays failed when its host
+ * reboots (rule 385): they are kept in `DIR/lab/disks.json` and put back on the disk's device
+ * before any volume starts, so the start's recovery meets the failure as the volume left it. A
+ * restore is the only way they end; a server started without lab mode drops them and says so.
  */
 export class Lab {
   readonly enabled: boolean
@@ -54,6 +59,44 @@ export class Lab {
     this.storage = storage
     this.publish = publish
     this.onWrite = onWrite
+    this.file = join(storage.dataDir, 'lab', 'disks.json')
+  }
+
+  private readonly file: string
+  private saving: Promise<void> = Promise.resolve()
+
+  /** Puts back the lab failures and latencies kept before a restart (call before volumes start). */
+  async load(log: (line: string) => void): Promise<void> {
+    const kept = await readFile(this.file, 'utf8').then((t) => JSON.parse(t) as LabView['disks'], () => [])
+    if (!Array.isArray(kept) || kept.length === 0) return
+    if (!this.enabled) {
+      log(`lab mode is off: the lab failures and latencies of ${kept.map((d) => `${d.dg}/${d.disk}`).join(', ')} end with this restart`)
+      await rm(this.file, { force: true })
+      return
+    }
+    for (const d of kept) {
+      if (!this.storage.groups.get(d.dg)?.devices.has(d.disk)) continue // the disk is gone (replaced, removed): its failure went with it
+      if (d.latencyMs > 0) this.setLatency(d.dg, d.disk, d.latencyMs)
+      if (d.failed !== 'none') this.failDisk(d.dg, d.disk, d.failed, d.failedAt)
+      log(`lab: disk ${d.dg}/${d.disk} kept its lab ${d.failed !== 'none' ? `failure (${d.failed})` : ''}${d.failed !== 'none' && d.latencyMs > 0 ? ' and ' : ''}${d.latencyMs > 0 ? `latency (${d.latencyMs} ms)` : ''} across the restart; restore it to end it`)
+    }
+  }
+
+  /** Writes what outlives a restart: every disk failed or slowed by the lab (whole, then renamed in). */
+  private save(): void {
+    const disks = this.view().disks.filter((d) => d.failed !== 'none' || d.latencyMs > 0)
+    this.saving = this.saving
+      .then(async () => {
+        await mkdir(join(this.storage.dataDir, 'lab'), { recursive: true })
+        await writeFile(`${this.file}.tmp`, JSON.stringify(disks))
+        await rename(`${this.file}.tmp`, this.file)
+      })
+      .catch(() => {}) // the lab still works; the next change writes it again
+  }
+
+  /** Resolves once the lab's state is on disk. */
+  written(): Promise<void> {
+    return this.saving
   }
 
   private device(dg: string, disk: string) {
@@ -66,14 +109,15 @@ export class Lab {
     return `${dg}/${disk}`
   }
 
-  failDisk(dg: string, disk: string, mode: Exclude<FailMode, 'none'>): void {
+  failDisk(dg: string, disk: string, mode: Exclude<FailMode, 'none'>, failedAt = this.now()): void {
     const d = this.device(dg, disk)
     const s = this.state.get(this.key(dg, disk)) ?? { failed: 'none' as FailMode, latencyMs: 0 }
     s.removeFault?.()
     s.removeFault = d.addFault({ ops: mode === 'both' ? ['read', 'write', 'flush'] : mode === 'read' ? ['read'] : ['write', 'flush'] })
     s.failed = mode
-    s.failedAt = this.now()
+    s.failedAt = failedAt
     this.state.set(this.key(dg, disk), s)
+    this.save()
     this.publish({ type: 'lab.disk', dg, disk, failed: mode, latencyMs: s.latencyMs, failedAt: s.failedAt })
   }
 
@@ -85,6 +129,7 @@ export class Lab {
     d.restore()
     s.failed = 'none'
     this.state.set(this.key(dg, disk), s)
+    this.save()
     this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: s.latencyMs, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) })
   }
 
@@ -98,6 +143,7 @@ export class Lab {
     if (!s) return
     s.removeFault?.()
     this.state.delete(this.key(dg, disk))
+    this.save()
     this.publish({ type: 'lab.disk', dg, disk, failed: 'none', latencyMs: 0 })
   }
 
@@ -107,6 +153,7 @@ export class Lab {
     d.setLatency(ms)
     s.latencyMs = ms
     this.state.set(this.key(dg, disk), s)
+    this.save()
     this.publish({ type: 'lab.disk', dg, disk, failed: s.failed, latencyMs: ms, ...(s.failedAt !== undefined ? { failedAt: s.failedAt } : {}) })
   }
 

@@ -134,6 +134,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     },
   })
   const lab = new Lab(o.lab, storage, (e) => hub?.publish(e), (dg, volume, bytes, seconds) => metrics.observeIo(dg, volume, 'write', bytes, seconds), () => clock.now())
+  // a lab failure outlives the restart, on its device before any volume starts (rule 385)
+  await lab.load(log)
   const services: Services = {
     clock,
     storage,
@@ -281,6 +283,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         offNbd()
         await nbd.close()
         lab.stopAll()
+        await lab.written()
         hub!.closeAll()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()

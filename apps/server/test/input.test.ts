@@ -32,6 +32,36 @@ describe('bad input over HTTP and WebSocket', () => {
     expect((await call(t.url, 'GET', dg, { auth: t.adminToken })).body.config.tid).toBe(tid)
   })
 
+  it.each([
+    ['/api/history?limit=abc'],
+    ['/api/history?limit=0'],
+    ['/api/history?limit=-5'],
+    ['/api/history?limit=1&limit=2'],
+    ['/api/history?before=x'],
+    ['/api/history?colour=red'],
+    ['/api/tasks/history?limit=1.5'],
+    ['/api/tasks/history?before=abc'],
+    ['/api/audit?limit=ten'],
+    ['/api/audit?before=3'],
+    ['/api/snapshot?limit=5'],
+  ])('384: the query of GET %s is refused VM_INVALID_PARAM, as a body would be', async (path) => {
+    const r = await call(t.url, 'GET', path, { auth: t.adminToken })
+    expect([r.status, r.body.error?.code]).toEqual([400, 'VM_INVALID_PARAM'])
+  })
+
+  it('384: every route without a query refuses one; a valid page query is answered', async () => {
+    for (const [key, def] of Object.entries(ROUTES) as Array<[RouteKey, (typeof ROUTES)[RouteKey]]>) {
+      if (def.method !== 'GET' || def.query || def.path.includes(':') || def.access === 'public') continue
+      const r = await call(t.url, 'GET', `${def.path}?frob=1`, { auth: t.adminToken })
+      expect([key, r.status, r.body.error?.code]).toEqual([key, 400, 'VM_INVALID_PARAM'])
+    }
+    const page = await call(t.url, 'GET', '/api/history?limit=2&before=1000000', { auth: t.adminToken })
+    expect(page.status).toBe(200)
+    expect(page.body.events.length).toBeLessThanOrEqual(2)
+    expect((await call(t.url, 'GET', '/api/audit?limit=5000', { auth: t.adminToken })).status).toBe(200)
+    expect((await call(t.url, 'GET', '/api/tasks/history?before=0', { auth: t.adminToken })).body.tasks).toEqual([])
+  })
+
   it('271: a vxassist volume name too long for its plexes\' -01 is VM_INVALID_NAME with the limit, and changes nothing', async () => {
     const r = await post(`${dg}/assist`, { body: { name: 'volume13chars', len: 2048 } })
     expect([r.status, r.body.error.code, r.body.error.details]).toEqual([400, 'VM_INVALID_NAME', { maxLength: 11 }])

@@ -13,6 +13,8 @@ export interface RouteDef {
   path: string
   access: Access
   body?: z.ZodType | undefined
+  /** The query string's fields (a route without one refuses any, as a route without a body refuses a body). */
+  query?: z.ZodType | undefined
   /** The body of a successful answer. */
   response: z.ZodType
   /** The statuses of a successful answer (200 unless told). */
@@ -22,14 +24,14 @@ export interface RouteDef {
   errors?: readonly ApiErrorCode[] | undefined
 }
 
-function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+function r<B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType, Q extends z.ZodType | undefined = undefined>(
   method: RouteDef['method'],
   path: string,
   access: Access,
   summary: string,
-  o: { body?: B; response: R; status?: readonly SuccessStatus[]; errors?: readonly ApiErrorCode[] },
-): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B; response: R; status: readonly SuccessStatus[]; errors: readonly ApiErrorCode[] | undefined } {
-  return { method, path, access, summary, body: o.body as B, response: o.response, status: o.status ?? [200], errors: o.errors }
+  o: { body?: B; query?: Q; response: R; status?: readonly SuccessStatus[]; errors?: readonly ApiErrorCode[] },
+): { method: RouteDef['method']; path: string; access: Access; summary: string; body: B; query: Q; response: R; status: readonly SuccessStatus[]; errors: readonly ApiErrorCode[] | undefined } {
+  return { method, path, access, summary, body: o.body as B, query: o.query as Q, response: o.response, status: o.status ?? [200], errors: o.errors }
 }
 
 /** What adding or replacing a disk fails with; each leaves files, descriptors and configuration as they were (I82). */
@@ -49,10 +51,10 @@ export const ROUTES = {
   'POST /api/users': r('POST', '/api/users', 'admin', 'create a user', { body: s.CreateUserBody, response: res.UserCreated, status: [201] }),
   'POST /api/tokens': r('POST', '/api/tokens', 'viewer', 'create a bearer token for yourself', { body: s.CreateTokenBody, response: res.TokenCreated, status: [201] }),
   'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at, and the groups waiting for an import (imports)', { response: res.Snapshot }),
-  'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)', { response: res.AuditList }),
+  'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)', { query: s.LimitQuery, response: res.AuditList }),
   'GET /api/tasks': r('GET', '/api/tasks', 'viewer', 'running tasks', { response: res.TaskList }),
-  'GET /api/tasks/history': r('GET', '/api/tasks/history', 'viewer', 'finished tasks with their outcome and report, newest last (?before=ID&limit=N); a copy\'s sync.bytesWritten is the bytes it wrote to its target plexes, each counted (a region copied to two plexes is written twice)', { response: res.FinishedTaskList }),
-  'GET /api/history': r('GET', '/api/history', 'viewer', 'the event history, newest last (?before=ID&limit=N)', { response: res.HistoryPage }),
+  'GET /api/tasks/history': r('GET', '/api/tasks/history', 'viewer', 'finished tasks with their outcome and report, newest last (?before=ID&limit=N); a copy\'s sync.bytesWritten is the bytes it wrote to its target plexes, each counted (a region copied to two plexes is written twice)', { query: s.PageQuery, response: res.FinishedTaskList }),
+  'GET /api/history': r('GET', '/api/history', 'viewer', 'the event history, newest last (?before=ID&limit=N)', { query: s.PageQuery, response: res.HistoryPage }),
   'GET /api/alerts': r('GET', '/api/alerts', 'viewer', 'every unacknowledged alert and the newest acknowledged ones', { response: res.AlertList }),
   'POST /api/alerts/:alert/ack': r('POST', '/api/alerts/:alert/ack', 'admin', 'acknowledge an alert (audited)', { response: res.Alert }),
   'POST /api/alerts/ack': r('POST', '/api/alerts/ack', 'admin', 'acknowledge every open alert, or those of ids (audited); an unknown id acknowledges none', { body: s.AckAlertsBody, response: res.AlertList, errors: ['VM_NOT_FOUND'] }),
@@ -112,6 +114,9 @@ export type RouteKey = keyof typeof ROUTES
 
 /** The request body type of a route. */
 export type BodyOf<K extends RouteKey> = (typeof ROUTES)[K] extends { body: infer S extends z.ZodType } ? z.infer<S> : Record<string, never>
+
+/** The query string of a route: its fields, as strings. */
+export type QueryOf<K extends RouteKey> = (typeof ROUTES)[K] extends { query: infer S extends z.ZodType } ? z.infer<S> : Record<string, never>
 
 /** The body of a route's successful answer, as the client receives it. */
 export type ResponseOf<K extends RouteKey> = z.output<(typeof ROUTES)[K]['response']>

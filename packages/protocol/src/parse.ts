@@ -13,6 +13,24 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): Result<
   return { ok: false, code: 'VM_INVALID_PARAM', message: `${where}: ${issue?.message ?? 'invalid'}` }
 }
 
+/**
+ * Validates a query string as a body is validated (rule 384): the route's fields only, each given
+ * once and well formed, else VM_INVALID_PARAM; a route without a query schema takes no field.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S | undefined, q: URLSearchParams): Result<z.infer<S>> {
+  const raw: Record<string, string> = {}
+  for (const [k, v] of q) {
+    if (Object.hasOwn(raw, k)) return { ok: false, code: 'VM_INVALID_PARAM', message: `query ${k}: given more than once` }
+    raw[k] = v
+  }
+  if (!schema) {
+    const keys = Object.keys(raw)
+    return keys.length ? { ok: false, code: 'VM_INVALID_PARAM', message: `this route takes no query parameters (got ${keys.join(', ')})` } : { ok: true, value: {} as z.infer<S> }
+  }
+  const r = parseBody(schema, raw)
+  return r.ok ? r : { ...r, message: `query ${r.message}` }
+}
+
 /** Parses request text as JSON; malformed text fails VM_BAD_REQUEST. */
 export function parseJson(text: string): Result<unknown> {
   if (text.trim() === '') return { ok: true, value: {} }

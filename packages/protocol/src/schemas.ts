@@ -107,3 +107,11 @@ export const CreateTokenBody = z.strictObject({ label: z.string().min(1).max(64)
  * -o selectcp=DISKID (selectcp: after a serial split brain, the disk whose configuration wins).
  */
 export const ImportBody = z.strictObject({ force: z.boolean().optional(), clearImport: z.boolean().optional(), selectcp: z.string().min(1).max(64).optional() })
+
+/** A query string's whole number (`?limit=50`): digits only, at least 1. */
+const queryCount = z.string().regex(/^[1-9]\d{0,14}$/, 'must be a whole number of at least 1')
+/** `?limit=N` (1 and up; more than 1000 gives 1000). */
+export const LimitQuery = z.strictObject({ limit: queryCount.optional() })
+/** `?before=ID&limit=N` of a history page: entries older than ID, at most N of them. */
+export const PageQuery = z.strictObject({ before: z.string().regex(/^\d{1,15}$/, 'must be a whole number').optional(), limit: queryCount.optional() })
+

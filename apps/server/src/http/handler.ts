@@ -1,5 +1,5 @@
 import type { DiskGroup, TxResult } from '@plexa/engine'
-import type { BodyOf, ReplyOf, RouteKey } from '@plexa/protocol'
+import type { BodyOf, QueryOf, ReplyOf, RouteKey } from '@plexa/protocol'
 import type { Principal } from '../auth/users.ts'
 import type { TaskMeta } from '../history/history.ts'
 import type { Services } from '../services.ts'
@@ -9,7 +9,8 @@ export interface Ctx<K extends RouteKey> {
   params: Record<string, string>
   body: BodyOf<K>
   who: Principal | undefined
-  query: URLSearchParams
+  /** The query string's fields, validated by the route's query schema (rule 384). */
+  query: QueryOf<K>
   sessionId: string | undefined
   clientKey: string
   cookies: Map<string, string>

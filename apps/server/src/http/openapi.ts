@@ -10,7 +10,9 @@ export function errorCodesOf(key: RouteKey): ApiErrorCode[] {
   if (def.access !== 'public') for (const c of ['VM_UNAUTHORIZED', 'VM_TOKEN_REFUSED'] as const) codes.add(c)
   if (def.access === 'admin' || def.access === 'lab') codes.add('VM_FORBIDDEN')
   if (def.access === 'lab') codes.add('VM_LAB_DISABLED')
-  if (def.method !== 'GET') for (const c of ['VM_BAD_REQUEST', 'VM_TOO_LARGE', 'VM_INVALID_PARAM', 'VM_BAD_ORIGIN'] as const) codes.add(c)
+  // every route validates its query string, a GET's included (rule 384)
+  codes.add('VM_INVALID_PARAM')
+  if (def.method !== 'GET') for (const c of ['VM_BAD_REQUEST', 'VM_TOO_LARGE', 'VM_BAD_ORIGIN'] as const) codes.add(c)
   if (key === 'POST /api/session') codes.add('VM_RATE_LIMITED')
   if (key === 'POST /api/users') codes.add('VM_EXISTS')
   if (key === 'POST /api/alerts/:alert/ack') codes.add('VM_NOT_FOUND')
@@ -73,6 +75,7 @@ function build(version: string): Document {
       request: {
         ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
         ...(def.body ? { body: { required: true, content: { [JSON_TYPE]: { schema: ref(def.body) } } } } : {}),
+        ...(def.query ? { query: def.query as z.ZodObject } : {}),
       },
       responses: { ...ok, ...errors },
     })

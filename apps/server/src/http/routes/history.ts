@@ -35,9 +35,12 @@ export const historyRoutes = {
   },
 } satisfies Partial<Handlers>
 
-/** `?limit=N&before=ID` of a history page. */
-function paging(q: URLSearchParams, fallback: number): { limit: number; before: number | undefined } {
-  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? fallback) || fallback))
-  const b = q.get('before')
-  return { limit, before: b !== null && /^\d+$/.test(b) ? Number(b) : undefined }
+/** `?limit=N&before=ID` of a history page (validated by the route's query schema). */
+function paging(q: { limit?: string | undefined; before?: string | undefined }, fallback: number): { limit: number; before: number | undefined } {
+  return { limit: pageLimit(q.limit, fallback), before: q.before === undefined ? undefined : Number(q.before) }
+}
+
+/** `?limit=N`: at most 1000. */
+export function pageLimit(limit: string | undefined, fallback: number): number {
+  return Math.min(1000, limit === undefined ? fallback : Number(limit))
 }

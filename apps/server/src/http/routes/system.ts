@@ -1,5 +1,6 @@
 import type { Handlers } from '../handler.ts'
 import { ok } from '../handler.ts'
+import { pageLimit } from './history.ts'
 import { snapshot } from '../../services.ts'
 import { openApiDocument } from '../openapi.ts'
 
@@ -15,7 +16,6 @@ export const systemRoutes = {
     return ok(snapshot(s))
   },
   async 'GET /api/audit'(s, ctx) {
-    const limit = Math.min(1000, Math.max(1, Number(ctx.query.get('limit') ?? 100) || 100))
-    return ok({ entries: s.audit.tail(limit) })
+    return ok({ entries: s.audit.tail(pageLimit(ctx.query.limit, 100)) })
   },
 } satisfies Partial<Handlers>
