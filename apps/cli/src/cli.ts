@@ -62,8 +62,22 @@ async function waitTask(c: Connection, g: Globals, taskId: string): Promise<void
   bar?.stop()
 }
 
+type FinishedTask = ResponseOf<'GET /api/tasks/history'>['tasks'][number]
+
+/**
+ * The error of a task `--wait` followed that did not end ok: exit 6 with the task's code, its id
+ * in the error (`--json`: `{"error": {"code", "message", "taskId"}}`, rule 386).
+ */
+export function taskError(t: Pick<FinishedTask, 'taskId' | 'outcome' | 'code' | 'message'>, message: string): CliError {
+  return new CliError(EXIT.FAILED, t.code ?? (t.outcome === 'aborted' ? 'VM_ABORTED' : 'VM_INTERNAL'), message, undefined, t.taskId)
+}
+
+/** `resync volume|disk --wait`: `{task, report}` (rule 386), the report in words without --json. */
 async function finishResult(c: Connection, g: Globals, taskId: string): Promise<void> {
   await waitTask(c, g, taskId)
+  // ids never repeat across restarts (rule 381): the entry of this id is this task's
+  const t = await finishedTask(c, taskId, 0)
+  if (t.outcome !== 'ok') throw taskError(t, `${taskId}: ${t.kind} of ${t.target} ${t.outcome}: ${t.message ?? t.code}`)
   let r: ResponseOf<'GET /api/tasks/:task/result'> | undefined
   for (let i = 0; i < 50 && !r; i++) {
     try {
@@ -73,10 +87,10 @@ async function finishResult(c: Connection, g: Globals, taskId: string): Promise<
       await new Promise((res) => setTimeout(res, 100))
     }
   }
-  if (!r) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no result for ${taskId}`)
-  if (!r.ok) throw new CliError(EXIT.FAILED, r.code, r.message)
+  if (!r) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no result for ${taskId}`, undefined, taskId)
+  if (!r.ok) throw taskError({ ...t, outcome: 'failed', code: r.code as FinishedTask['code'], message: r.message }, `${taskId}: ${r.message}`)
   const report = r.report
-  out(g, r, () => taskReportText(taskId, report))
+  out(g, { task: t, report }, () => taskReportText(taskId, report))
 }
 
 /** The newest entry of the task history (0 when empty): what a task finishing later comes after. */
@@ -89,20 +103,20 @@ async function historyMark(c: Connection): Promise<number> {
  * attach that is after its enabling commit, not only after its copy left the running tasks.
  * Task ids start again with each server run: the entry is the one after `since`.
  */
-async function finishedTask(c: Connection, taskId: string, since: number): Promise<ResponseOf<'GET /api/tasks/history'>['tasks'][number]> {
+async function finishedTask(c: Connection, taskId: string, since: number): Promise<FinishedTask> {
   for (let i = 0; i < 300; i++) {
     const t = (await c.call('GET /api/tasks/history')).tasks.find((x) => x.taskId === taskId && x.id > since)
     if (t) return t
     await new Promise((res) => setTimeout(res, 100))
   }
-  throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no outcome for ${taskId}`)
+  throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no outcome for ${taskId}`, undefined, taskId)
 }
 
 /** `plex att --wait`: the attach's outcome in words (rule 191), exit 6 with its code when it failed or was aborted. */
 async function finishAttach(c: Connection, g: Globals, dg: string, taskId: string, since: number, volume: string, plex: string): Promise<void> {
   await waitTask(c, g, taskId)
   const t = await finishedTask(c, taskId, since)
-  if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${taskId}: attaching ${plex} to ${volume} ${t.outcome}: ${t.message ?? t.code}`)
+  if (t.outcome !== 'ok') throw taskError(t, `${taskId}: attaching ${plex} to ${volume} ${t.outcome}: ${t.message ?? t.code}`)
   const p = (await c.call('GET /api/dgs/:dg', { dg })).config.plexes.find((x) => x.pl_name === plex)
   out(g, { task: t, plex: p && { name: p.pl_name, state: p.pl_state, kstate: p.pl_kstate } }, () => `${taskId}: done, attached ${plex} to ${volume}, copied ${human(t.doneBytes)}; ${plex} is ${p ? `${p.pl_kstate} ${p.pl_state}` : 'gone'}`)
 }
@@ -184,7 +198,8 @@ async function printRecords(cmd: Command): Promise<void> {
 }
 
 /** The verbs; with `json`, commander's own error lines stay off stderr (the JSON error is on stdout). */
-export function buildProgram(json = false): Command {
+/** `onUsage`: with --json, what commander would have written to stderr (its error and the usage after it). */
+export function buildProgram(json = false, onUsage?: (text: string) => void): Command {
   const program = new Command('plexa')
     .description('Plexa: a VERITAS-style volume manager (client of a running `plexa serve`)')
     .option('--url <url>', 'server URL (default: from DATA/server.json, env PLEXA_URL)')
@@ -194,11 +209,11 @@ export function buildProgram(json = false): Command {
     .option('--json', 'machine-readable output')
     .addHelpText('after', EXIT_HELP)
     // commander's own errors (unknown command or option, missing argument) carry VM_USAGE, as ours do,
-    // set before the verbs are added, which inherit it; with --json stderr stays empty (the usage
-    // commander shows after an error included): the one JSON error on stdout says it all
+    // set before the verbs are added, which inherit it; with --json stderr stays empty: the one
+    // JSON error on stdout says it all, the usage commander shows after an error in it (`usage`)
     .configureOutput({
       outputError: (text, write) => write(`plexa: VM_USAGE: ${text.replace(/^error: /, '')}`),
-      ...(json ? { writeErr: () => {} } : {}),
+      ...(json ? { writeErr: (text: string) => onUsage?.(text) } : {}),
     })
     .showHelpAfterError()
     .exitOverride()
@@ -543,7 +558,8 @@ export function serveArgs(argv: readonly string[]): string[] | undefined {
 
 export async function runCli(argv: string[]): Promise<number> {
   const json = argv.includes('--json')
-  const program = buildProgram(json)
+  let shown = ''
+  const program = buildProgram(json, (text) => void (shown += text))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return EXIT.OK
@@ -554,7 +570,9 @@ export async function runCli(argv: string[]): Promise<number> {
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) e = usageError(err.code === 'commander.help' ? 'no command given' : (err.message ?? '').replace(/^error: /, ''))
     if (e instanceof ApiError) e = cliErrorOf(e)
     if (e instanceof CliError) {
-      if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2))
+      // the usage commander showed after its error line (rule 386)
+      const usage = shown.replace(/^plexa: VM_USAGE: .*\n/, '').trim()
+      if (json) console.log(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), ...(e.taskId ? { taskId: e.taskId } : {}), ...(e.code === 'VM_USAGE' && usage ? { usage } : {}) } }, null, 2))
       // commander has written its own error and the usage already (for a missing command, only the usage)
       else if (!(typeof err.code === 'string' && err.code.startsWith('commander.') && err.code !== 'commander.help')) console.error(`plexa: ${e.code}: ${e.message}`)
       return e.exit

@@ -11,11 +11,14 @@ export class CliError extends Error {
   readonly code: string
   /** The server's error details (missing disks, the host that has a group imported), for --json. */
   readonly details: unknown
-  constructor(exit: number, code: string, message: string, details?: unknown) {
+  /** The task a `--wait` followed, when it is the task that failed (rule 386): `{"error": {..., "taskId"}}`. */
+  readonly taskId: string | undefined
+  constructor(exit: number, code: string, message: string, details?: unknown, taskId?: string) {
     super(message)
     this.exit = exit
     this.code = code
     this.details = details
+    this.taskId = taskId
   }
 }
 

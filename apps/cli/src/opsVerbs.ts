@@ -94,7 +94,7 @@ export function operationVerb<G>(parent: Command, k: VerbKit<G>, v: OperationVer
         follow: async (taskId, what) => {
           await k.waitTask(c, g, taskId)
           const t = await k.finishedTask(c, taskId, since)
-          if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${taskId}: ${what} ${t.outcome}: ${t.message ?? t.code}`)
+          if (t.outcome !== 'ok') throw new CliError(EXIT.FAILED, t.code ?? 'VM_ABORTED', `${taskId}: ${what} ${t.outcome}: ${t.message ?? t.code}`, undefined, taskId)
           return t
         },
       }

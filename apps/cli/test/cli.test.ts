@@ -155,7 +155,7 @@ describe('the plexa command against a running server', () => {
     expect(v.stdout).toMatch(/^task-\d+: .*\b32\b.*16\.0 MiB/)
     const d = await as(['--json', 'resync', 'disk', 'disk01', '--force', '--mode', 'faithful', '--wait'])
     expect(d.code).toBe(0)
-    expect(JSON.parse(d.stdout)).toMatchObject({ ok: true })
+    expect(JSON.parse(d.stdout)).toMatchObject({ task: { taskId: expect.stringMatching(/^task-\d+$/), outcome: 'ok' }, report: { regionsCopied: expect.any(Number) } })
     expect((await as(['resync', 'disk', 'disk01', '--mode', 'sloppy'])).code).toBe(2)
     // rule 166: a disk that does not exist is not found (exit 4), as every other missing object
     const nodisk = await as(['--json', 'resync', 'disk', 'nodisk'])
