@@ -40,13 +40,18 @@ describe('lab failures across a restart (rule 385)', () => {
     const fail = await call(srv.url, 'POST', '/api/lab/dgs/tdg/disks/disk01/fail', { auth: await token(), body: { mode: 'both' } })
     expect(fail.status).toBe(200)
     const failedAt = (fail.body.disks as Array<{ disk: string; failedAt?: number }>).find((d) => d.disk === 'disk01')!.failedAt
+    // a write meets the failure: mir's plex on disk01 is kernel-detached, mir degraded
+    await srv.services.storage.group('tdg').dg.write('mir', 0, Buffer.alloc(65536, 7))
+    const healthy = () => plexOnDisk01().pl_kstate === 'ENABLED' && plexOnDisk01().pl_state === 'ACTIVE'
+    await until('the plex on disk01 detached', () => !healthy())
     await srv.close()
     srv = await freshServer(data.dir)
     await volumesStarted()
     // the lab page says what it said before the restart
     expect((await get('/api/lab')).disks).toContainEqual(expect.objectContaining({ dg: 'tdg', disk: 'disk01', failed: 'both', failedAt }))
-    // the start's recovery met the failure: mir's plex on disk01 is not an ENABLED ACTIVE copy
-    await until('the plex on disk01 detached', () => plexOnDisk01().pl_kstate !== 'ENABLED' || plexOnDisk01().pl_state !== 'ACTIVE')
+    // the start's recovery met the failure and copied nothing onto the failed disk: mir stays degraded
+    await until('the start\'s recovery over', () => srv!.services.storage.group('tdg').dg.listTasks().length === 0)
+    expect(healthy()).toBe(false)
     // a restore ends it, and that outlives the next restart too
     expect((await call(srv.url, 'POST', '/api/lab/dgs/tdg/disks/disk01/restore', { auth: await token(), body: {} })).status).toBe(200)
     await srv.close()
