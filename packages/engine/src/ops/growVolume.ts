@@ -56,11 +56,31 @@ export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { d
 }
 
 /**
+ * Rule 370: a data plex the grow does not zero (kernel-detached, stale, IOFAIL, on a missing
+ * disk) holds whatever its disks held in its new space, so that space is stale on it: its new
+ * regions join its stale map, written to disk before the new length commits, and every later
+ * attach or resync copies them. A plex stale everywhere (or untracked and stale by its state)
+ * already is.
+ */
+async function markNewRegionsStale(p: GroupParts, v: VRecord, zeroed: readonly PlRecord[], oldLen: number, len: number): Promise<void> {
+  const first = Math.floor(oldLen / REGION_SECTORS)
+  const last = Math.ceil(len / REGION_SECTORS) - 1
+  for (const pl of p.plexesOf(v.v_rid)) {
+    if (isLogPlexRec(p.store.current(), pl) || zeroed.some((z) => z.pl_rid === pl.pl_rid)) continue
+    if (p.stale.view(pl, REGION_SECTORS).full) continue
+    p.stale.track(pl.pl_rid)
+    p.stale.add(pl.pl_rid, first, last)
+  }
+  await p.stale.persist()
+}
+
+/**
  * vxassist growto VOL LEN (growby: the caller adds): grows a volume online, crash-safe in three
  * steps. (1) One transaction extends every data plex to the new length (`extendPlexes`); the
  * volume's length is unchanged, so nothing reads or writes the new space yet. (2) The new space of
  * every data plex that holds current data is zeroed (a `grow` task; the copies are then identical
- * there, and the new space never shows what an earlier volume left on the disks). (3) One
+ * there, and the new space never shows what an earlier volume left on the disks); on every other
+ * data plex it is marked stale (`markNewRegionsStale`), so its attach copies it. (3) One
  * transaction sets the new length. A crash before (3) leaves the volume as it was with longer
  * plexes, which a new grow reuses; after it, the grown volume. A started volume with a DRL keeps
  * its region size (its log must hold the new length's regions); a stopped one must be clean (a
@@ -108,6 +128,7 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
       }
       await p.plexIo.flush(pl)
     }
+    await markNewRegionsStale(p, v, targets, oldLen, len)
     const r = await p.transact('v.grow', (d) => {
       const x = d.vol(volume)
       if (x.v_len !== oldLen) fail('VM_BUSY', `volume ${volume} changed length during the grow`)
