@@ -1,5 +1,5 @@
 import type { InterruptedTask } from '../config/kernelLog.ts'
-import { isLogPlexRec } from '../records/plexState.ts'
+import { isLogPlexRec, isServing } from '../records/plexState.ts'
 import { type PlRecord, V_TFLAG, type VRecord } from '../records/types.ts'
 import { RegionSet } from '../regionSet.ts'
 import type { TaskHandle } from '../tasks/taskRegistry.ts'
@@ -64,7 +64,33 @@ export function planDiskResync(ctx: SyncContext, dmRid: number, force: boolean):
   const stopped = [...new Set(all.filter((x) => x.volume.v_kstate !== 'ENABLED').map((x) => x.volume))].map((v) => ({ v, needsSync: stoppedNeedsSync(ctx, v, force) }))
   for (const x of plan) expandStale(ctx, ctx.plexesOf(x.volume.v_rid), Math.ceil(x.volume.v_len / REGION_SECTORS))
   const onDisk = (x: DiskRegion) => x.plexes.some((p) => ctx.stale.isStale(p.pl_rid, x.region))
-  return { plan, work: force ? plan : plan.filter(onDisk), onDisk, stopped }
+  const extra = offDiskRegions(ctx, plan)
+  return { plan, work: [...(force ? plan : plan.filter(onDisk)), ...extra], onDisk, stopped }
+}
+
+/**
+ * Rule 371: a plex on the disk that is not current (kernel-detached when the disk failed, stale)
+ * comes back whole, as vxrecover brings it back: its stale regions held by its subdisks on other
+ * disks are copied too (after the disk's own, by volume and region), so it can be handed back.
+ */
+function offDiskRegions(ctx: SyncContext, plan: readonly DiskRegion[]): DiskRegion[] {
+  const cfg = ctx.cfg()
+  const planned = new Set(plan.map((x) => `${x.volume.v_rid}:${x.region}`))
+  const plexes = new Map<number, { v: VRecord; p: PlRecord }>()
+  for (const x of plan) for (const p of x.plexes) plexes.set(p.pl_rid, { v: x.volume, p })
+  const out: DiskRegion[] = []
+  for (const { v, p } of plexes.values()) {
+    const e = ctx.stale.get(p.pl_rid)
+    const current = isServing(p) && p.pl_state === 'ACTIVE'
+    if (!e || e.full || current || p.pl_tutil[0] || p.pl_state === 'OFFLINE' || isLogPlexRec(cfg, p)) continue
+    const n = Math.ceil(v.v_len / REGION_SECTORS)
+    for (const g of e.regions) {
+      if (g >= n || planned.has(`${v.v_rid}:${g}`)) continue
+      planned.add(`${v.v_rid}:${g}`)
+      out.push({ volume: v, region: g, plex: p, plexes: [p] })
+    }
+  }
+  return out.sort((a, b) => a.volume.v_rid - b.volume.v_rid || a.region - b.region)
 }
 
 /** A plex a resync hands back to its volume once current: its kernel state and state now, and after. */
@@ -164,7 +190,9 @@ export async function startDiskResync(ctx: SyncContext, disk: { name: string; ri
   const { plan, work, onDisk, stopped } = planDiskResync(ctx, disk.rid, force)
   const first = plan[0]?.volume ?? stopped[0]?.v ?? ctx.cfg().volumes[0]
   if (!first) return { id: '', done: Promise.resolve({ regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [], volumes: [] }) }
-  const skip = force ? Math.min(o.skip, work.length) : 0
+  // forced, `work` begins with the whole plan: a resumed one skips what it did of that (the regions
+  // off the disk it adds after shrink as they are copied, so they are planned afresh)
+  const skip = force ? Math.min(o.skip, plan.length) : 0
   // forced, it is a read-writeback of every volume it copies, as a forced volume resync is
   // (rule 286): SYNC while it runs, NEEDSYNC if it ends unfinished, ACTIVE when done. Its regions
   // go in disk order, so v_rwback_offset stays at the first region it copies of the volume (an
@@ -203,13 +231,27 @@ export async function startDiskResync(ctx: SyncContext, disk: { name: string; ri
     report.volumes = diskOutcome(ctx, plan, stopped)
     const checked = !force || o.mode === 'strict' // AIX makes no final check after a forced resync
     const left = plan.some(onDisk) || report.volumes.some((x) => !x.synced) || (force && report.failedRegions.length > 0)
-    if (checked && left) {
-      const not = report.volumes.filter((x) => !x.synced).map((x) => x.volume)
-      throw Object.assign(new EngineError('VM_NOTSYNCED', `resync of ${disk.name} left ${report.failedRegions.length} region(s) unsynchronised${not.length ? `; not synchronised: ${not.join(', ')}` : ''}`), { report })
-    }
+    if (checked && left) throw Object.assign(new EngineError('VM_NOTSYNCED', diskLeftText(disk.name, report)), { report })
     return report
   })()
   return { id: h.id, done }
+}
+
+/**
+ * What a disk resync left undone, in words that agree with its report: the regions it could not
+ * copy (when any), and each volume not synchronised with why (its plexes on the disk still not
+ * current, or stopped).
+ */
+export function diskLeftText(disk: string, report: SyncReport): string {
+  const parts: string[] = []
+  if (report.failedRegions.length > 0) parts.push(`${report.failedRegions.length} region(s) could not be copied`)
+  for (const x of report.volumes ?? []) {
+    if (x.synced) continue
+    if (x.reason === 'VM_NOT_STARTED') parts.push(`${x.volume} is stopped with stale copies on the disk (start it to recover them)`)
+    else parts.push(`${x.volume} not synchronised: ${x.plexes?.length ? `plex ${x.plexes.join(', ')} still not current` : 'a copy on the disk is still stale'}`)
+  }
+  if (parts.length === 0) parts.push('a region on the disk still stale')
+  return `resync of ${disk} left ${parts.join('; ')}`
 }
 
 /**
