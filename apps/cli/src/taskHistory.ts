@@ -8,8 +8,18 @@ type FinishedTask = ResponseOf<'GET /api/tasks/history'>['tasks'][number]
 function copied(t: FinishedTask): string {
   return t.sync ? human(t.sync.bytesCopied) : t.verify ? '-' : human(t.doneBytes)
 }
+function writtenBytes(t: FinishedTask): number | undefined {
+  return t.sync?.bytesWritten ?? t.writtenBytes ?? (t.verify ? 0 : undefined)
+}
 function written(t: FinishedTask): string {
-  return t.sync?.bytesWritten !== undefined ? human(t.sync.bytesWritten) : t.verify ? human(0) : '-'
+  const n = writtenBytes(t)
+  return n !== undefined ? human(n) : '-'
+}
+/** ", 162 not copied (to catvol-02)": the failed region copies and the plexes they were for. */
+function notCopied(t: FinishedTask): string {
+  if (!t.sync?.failedCount) return ''
+  const plexes = [...new Set(t.sync.failedRegions.flatMap((f) => f.plex.split(',')).filter(Boolean))]
+  return `, ${t.sync.failedCount} not copied${plexes.length ? ` (to ${plexes.join(', ')})` : ''}`
 }
 function outcome(t: FinishedTask): string {
   return t.outcome === 'failed' ? `failed ${t.code ?? ''}`.trim() : t.outcome === 'ok' && t.verify?.mismatchCount ? 'MISMATCH' : t.outcome
@@ -28,9 +38,9 @@ export function taskHistoryText(tasks: readonly FinishedTask[]): string {
 export function finishedTaskText(t: FinishedTask): string {
   const lines = [`${t.taskId}: ${t.kind} of ${t.target}${t.volumes.length > 1 ? ` (${t.volumes.join(', ')})` : ''}: ${outcome(t)}${t.message ? ` (${t.message})` : ''}`]
   if (t.startedBy) lines.push(`  started:  ${t.startedBy === 'automatic' ? 'automatically' : 'resumed after a server restart'}`)
-  if (t.sync) lines.push(`  copied:   ${human(t.sync.bytesCopied)} (${t.sync.regionsCopied} region${t.sync.regionsCopied === 1 ? '' : 's'})${t.sync.failedCount ? `, ${t.sync.failedCount} not copied` : ''}`)
+  if (t.sync) lines.push(`  copied:   ${human(t.sync.bytesCopied)} (${t.sync.regionsCopied} region${t.sync.regionsCopied === 1 ? '' : 's'})${notCopied(t)}`)
   else if (!t.verify) lines.push(`  copied:   ${human(t.doneBytes)} of ${human(t.totalBytes)}`)
-  lines.push(`  written:  ${written(t)}${t.sync?.bytesWritten !== undefined ? ' to its target plexes' : ''}`)
+  lines.push(`  written:  ${written(t)}${writtenBytes(t) !== undefined && !t.verify ? ' to its target plexes' : ''}`)
   if (t.verify) lines.push(`  verified: ${t.verify.regionsChecked} regions of ${t.verify.volume}, ${t.verify.mismatchCount} differ`)
   if (t.startedAt !== undefined) lines.push(`  took:     ${duration((t.finishedAt - t.startedAt) / 1000)}`)
   return lines.join('\n')

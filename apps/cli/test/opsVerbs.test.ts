@@ -15,7 +15,7 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     expect((await as(['disk', '--help'])).stdout).toMatch(/^\s+evacuate \[options\] <disk> \[todisk\.\.\.\]/m)
   })
 
-  it('rule 300: vol mirror --dry-run says the records and the bytes; --wait follows the copy and names the new plex ENABLED ACTIVE', async () => {
+  it('rules 300, 376: vol mirror --dry-run says the records and the bytes; --wait follows the copy and names the new plex ENABLED ACTIVE; task show gives the bytes it wrote', async () => {
     const dry = await as(['--json', 'vol', 'mirror', 'mir', '--dry-run'])
     expect(dry.code).toBe(0)
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, copyBytes: 16 << 20 })
@@ -23,6 +23,10 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     const r = await as(['vol', 'mirror', 'mir', '--wait'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^task-\d+: done, attached mir-04 to mir, copied 16\.0 MiB; mir-04 is ENABLED ACTIVE$/m)
+    // rule 376: its task history entry gives the bytes it wrote, not '-'
+    const id = /^(task-\d+): done/m.exec(r.stdout)![1]!
+    expect(JSON.parse((await as(['--json', 'task', 'show', id])).stdout)).toMatchObject({ writtenBytes: 16 << 20 })
+    expect((await as(['task', 'show', id])).stdout).toMatch(/^ {2}written: {2}16\.0 MiB to its target plexes$/m)
     // disk01 and disk02 hold mir's data plexes: none is left for another mirror
     const full = await as(['--json', 'vol', 'mirror', 'mir', '--disks', 'disk01'])
     expect(full.code).toBe(5)
@@ -39,13 +43,15 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     expect(JSON.parse(last.stdout)).toMatchObject({ error: { code: 'VM_LAST_PLEX' } })
   })
 
-  it('rule 303: vol grow --dry-run says the zeros it would write; vol grow +SIZE --wait grows by it and says the new length', async () => {
+  it('rules 303, 376: vol grow --dry-run says the zeros it would write; vol grow +SIZE --wait grows by it and says the new length and the bytes it wrote', async () => {
     const dry = await as(['--json', 'vol', 'grow', 'cat', '10m', '--dry-run'])
     expect(dry.code, dry.stderr).toBe(0)
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, copyBytes: 2 << 20 })
     const r = await as(['vol', 'grow', 'cat', '+1m', '--wait'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^task-\d+: done, cat is 18432 sectors \(9\.0 MiB\)$/m)
+    const grown = /^(task-\d+): done/m.exec(r.stdout)![1]!
+    expect((await as(['task', 'show', grown])).stdout).toMatch(/^ {2}written: {2}1\.0 MiB to its target plexes$/m)
     const down = await as(['--json', 'vol', 'grow', 'cat', '1m'])
     expect(down.code).toBe(5)
     expect(JSON.parse(down.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })
@@ -60,7 +66,7 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     expect(JSON.parse(r.stdout).changes.find((c: { name: string }) => c.name === 'cat').after.v_len).toBe(8192)
   })
 
-  it('rule 306: disk evacuate --dry-run says the bytes; --wait moves every plex off the disk and says it holds none', async () => {
+  it('rules 306, 376: disk evacuate --dry-run says the bytes; --wait moves every plex off the disk and says it holds none', async () => {
     // by now mir has mir-01 on disk01, mir-04 and its log on disk03; disk02 is free
     const dry = await as(['--json', 'disk', 'evacuate', 'disk01', '--dry-run'])
     expect(dry.code, dry.stderr).toBe(0)
@@ -71,7 +77,7 @@ describe('plexa vol mirror, unmirror, grow, shrink and disk evacuate', () => {
     // rule 289: its task history entry names the disk and the volumes it moved, not one volume
     const id = /^(task-\d+): done/m.exec(r.stdout)![1]!
     const shown = await as(['--json', 'task', 'show', id])
-    expect(JSON.parse(shown.stdout)).toMatchObject({ target: 'disk disk01', volumes: ['mir'] })
+    expect(JSON.parse(shown.stdout)).toMatchObject({ target: 'disk disk01', volumes: ['mir'], writtenBytes: 16 << 20 })
     const self = await as(['--json', 'disk', 'evacuate', 'disk02', 'disk02'])
     expect(self.code).toBe(5)
     expect(JSON.parse(self.stdout)).toMatchObject({ error: { code: 'VM_INVALID_PARAM' } })

@@ -19,4 +19,12 @@ describe('272: the task history in the CLI says what each task wrote', () => {
     expect(text.split('\n')).toEqual(['task-2: resync of volume mir: ok', '  copied:   1.0 GiB (2048 regions)', '  written:  2.0 GiB to its target plexes', '  took:     2 min 05 s'])
     expect(finishedTaskText({ ...base, outcome: 'failed', code: 'VM_NOTSYNCED', message: 'left 1', sync: { ...sync, bytesWritten: 3 << 19, failedCount: 1 } })).toContain('written:  1.5 MiB')
   })
+
+  it('376: task show of an attach, grow or evacuate gives the bytes it wrote; a failed copy names the plexes it could not write', () => {
+    const attach = finishedTaskText({ ...base, kind: 'attach', doneBytes: 16 << 20, totalBytes: 16 << 20, writtenBytes: 16 << 20 })
+    expect(attach).toContain('  written:  16.0 MiB to its target plexes')
+    expect(taskHistoryText([{ ...base, kind: 'grow', writtenBytes: 1 << 20 }])).toMatch(/1\.0 MiB\s+\S+ \S+$/)
+    const failed = finishedTaskText({ ...base, outcome: 'failed', code: 'VM_NOTSYNCED', sync: { ...sync, failedCount: 2, failedRegions: [{ volume: 'mir', region: 0, plex: 'mir-02', reason: 'target write failed' }, { volume: 'mir', region: 1, plex: 'mir-02', reason: 'target write failed' }] } })
+    expect(failed).toContain('2 not copied (to mir-02)')
+  })
 })

@@ -116,6 +116,8 @@ export const FinishedTask = z.object({
   finishedAt: int,
   doneBytes: z.number(),
   totalBytes: z.number(),
+  /** Bytes written to its target plexes by a task without a copy report (attach, grow, evacuate, copy, move: each byte counted done reached its one target). */
+  writtenBytes: z.number().optional(),
   sync: SyncReport.omit({ failedRegions: true }).extend({ failedCount: int, failedRegions: SyncReport.shape.failedRegions }).optional(),
   verify: VerifyReport.extend({ mismatchCount: int }).optional(),
 })

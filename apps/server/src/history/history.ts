@@ -205,6 +205,7 @@ export class History {
       finishedAt: this.o.clock.now(),
       doneBytes: run?.doneBytes ?? 0,
       totalBytes: run?.totalBytes ?? 0,
+      ...(!r.report && WRITES_WHAT_IT_DOES.has(kind) ? { writtenBytes: run?.doneBytes ?? 0 } : {}),
       ...reportFields(r.report),
     }
     this.tasks.append(task)
@@ -235,6 +236,14 @@ export class History {
     return { events: this.events.page(ON_CONNECT.events), alerts: this.alerts.all(), tasks: this.tasks.page(ON_CONNECT.tasks), audit }
   }
 }
+
+/**
+ * The tasks without a copy report whose done bytes are the bytes they wrote (rule 376): an attach,
+ * an evacuation's move, a plex copy or move write one target plex, counting a region done once it
+ * is written there; a grow counts each piece of zeros once written. A region not written is
+ * counted failed, never done.
+ */
+const WRITES_WHAT_IT_DOES = new Set(['attach', 'grow', 'evacuate', 'copy', 'move'])
 
 function isReport(r: unknown): r is SyncReport | VerifyReport {
   return typeof r === 'object' && r !== null && ('mismatches' in r || 'regionsCopied' in r)
