@@ -53,7 +53,7 @@ export const ROUTES = {
   'GET /api/snapshot': r('GET', '/api/snapshot', 'viewer', 'every group, task and lab state, with the event seq it is current at, and the groups waiting for an import (imports)', { response: res.Snapshot }),
   'GET /api/audit': r('GET', '/api/audit', 'viewer', 'the newest audit entries (?limit=N)', { query: s.LimitQuery, response: res.AuditList }),
   'GET /api/tasks': r('GET', '/api/tasks', 'viewer', 'running tasks', { response: res.TaskList }),
-  'GET /api/tasks/history': r('GET', '/api/tasks/history', 'viewer', 'finished tasks with their outcome and report, newest last (?before=ID&limit=N); a copy\'s sync.bytesWritten is the bytes it wrote to its target plexes, each counted (a region copied to two plexes is written twice)', { query: s.PageQuery, response: res.FinishedTaskList }),
+  'GET /api/tasks/history': r('GET', '/api/tasks/history', 'viewer', 'finished tasks with their outcome and report, newest last (?before=ID&limit=N); a copy\'s sync.bytesWritten is the bytes it wrote to its target plexes, each counted (a region copied to two plexes is written twice); an attach, grow, evacuation, plex copy or move without a copy report gives writtenBytes instead', { query: s.PageQuery, response: res.FinishedTaskList }),
   'GET /api/history': r('GET', '/api/history', 'viewer', 'the event history, newest last (?before=ID&limit=N)', { query: s.PageQuery, response: res.HistoryPage }),
   'GET /api/alerts': r('GET', '/api/alerts', 'viewer', 'every unacknowledged alert and the newest acknowledged ones', { response: res.AlertList }),
   'POST /api/alerts/:alert/ack': r('POST', '/api/alerts/:alert/ack', 'admin', 'acknowledge an alert (audited)', { response: res.Alert }),
