@@ -46,7 +46,8 @@ async function groupName(c: Connection, g: Globals): Promise<string> {
 function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string {
   const lines = (r.changes ?? []).map((ch) => `  ${ch.op} ${ch.kind} ${ch.name}${ch.fields.length ? ` (${ch.fields.join(', ')})` : ''}`)
   const head = r.dryRun ? 'would change (dry run, nothing changed):' : `committed, tid ${r.tid}:`
-  return [head, ...lines, ...(r.copyBytes !== undefined ? [`  would copy ${human(r.copyBytes)}`] : [])].join('\n')
+  // a committed result copies (or copied) nothing more than a dry run would: never "would" after a commit
+  return [head, ...lines, ...(r.copyBytes !== undefined ? [`  ${r.dryRun ? 'would copy' : 'copies'} ${human(r.copyBytes)}`] : [])].join('\n')
 }
 
 /** Follows a task until it finishes, with a progress bar on a terminal. */
@@ -351,7 +352,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
   const vol = program.command('vol').description('volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink, addlog, rmlog')
   recordVerb(vol, 'start', 'POST /api/dgs/:dg/volumes/:volume/start', 'volume', 'start a volume (recovering it if needed)')
   recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
-  const kit = { act, conn, groupName, out, changesText, historyMark, finishAttach, waitTask, finishedTask }
+  const kit = { act, conn, groupName, out, changesText, historyMark, finishAttach, waitTask, finishedTask, redundancyLeft }
   addMirrorVerbs<Globals>(vol, kit)
   addResizeVerbs<Globals>(vol, kit)
   addLogVerbs<Globals>(vol, kit)

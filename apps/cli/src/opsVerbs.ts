@@ -16,6 +16,8 @@ export interface VerbKit<G> {
   waitTask(c: Connection, g: G, taskId: string): Promise<void>
   /** A task's entry in the task history, once it has one (after `since`). */
   finishedTask(c: Connection, taskId: string, since: number): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
+  /** What removing the plex leaves its volume (rule 248), as `plex det|dis --dry-run` says. */
+  redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis'): Promise<{ volume: string; healthyLeft: number; warning?: string } | undefined>
 }
 
 /** The options every operation has (`--dry-run`, `--wait`) and the ones a verb adds. */
@@ -108,6 +110,30 @@ async function plexesOf(c: Connection, dg: string, volume: string): Promise<stri
   return (await c.call('GET /api/dgs/:dg', { dg })).config.plexes.filter((p) => p.pl_v_name === volume).map((p) => p.pl_name)
 }
 
+/** A volume's length in sectors now (for what a grow or shrink changes). */
+async function volumeLen(c: Connection, dg: string, volume: string): Promise<number | undefined> {
+  return (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)?.v_len
+}
+
+/** "16384 sectors (8.0 MiB)". */
+function sizeWords(sectors: number): string {
+  return `${sectors} sectors (${human(sectors * 512)})`
+}
+
+/**
+ * Rule 374: what a grow or shrink changes, said before it is done (`would`) and after: the
+ * volume's length now and after, and for a shrink the data beyond the new end that is lost.
+ */
+function resizeText(volume: string, from: number, to: number, dryRun: boolean): string {
+  const lost = from > to ? `; the ${human((from - to) * 512)} beyond the new end ${dryRun ? 'would be' : 'is'} lost` : ''
+  return `  ${volume}: ${sizeWords(from)} ${dryRun ? 'would become' : 'is now'} ${sizeWords(to)}${lost}`
+}
+
+/** The length a resize body asks for, given the length now. */
+function targetLen(from: number, body: { len: number } | { by: number }, grow: boolean): number {
+  return 'len' in body ? body.len : grow ? from + body.by : from - body.by
+}
+
 /** `SIZE` (the new length) or, with `by`, the change, as the body's `len` or `by` (sectors); `+SIZE` is a change too. */
 function sizeBody(size: string, by: boolean | undefined): { len: number } | { by: number } {
   if (size.startsWith('+')) return { by: parseSize(size.slice(1)) }
@@ -125,8 +151,15 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
     dryRun: 'show the changes and the bytes of zeros it would write',
     run: async (op, volume, size) => {
       const { k, g, c, dg, o } = op
-      const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...sizeBody(size!, o.by), ...op.disks, ...op.dry })
-      if (!('taskId' in r)) return op.changed(r)
+      const body = sizeBody(size!, o.by)
+      const from = o.dryRun ? await volumeLen(c, dg, volume!) : undefined
+      const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...body, ...op.disks, ...op.dry })
+      if (!('taskId' in r)) {
+        const { copyBytes, ...rest } = r
+        const to = from !== undefined ? targetLen(from, body, true) : undefined
+        const lines = () => [k.changesText(rest), ...(from !== undefined && to !== undefined ? [resizeText(volume!, from, to, r.dryRun)] : []), ...(copyBytes !== undefined ? [`  ${r.dryRun ? 'would zero' : 'zeroed'} ${human(copyBytes)} (the new space of each current plex)`] : [])].join('\n')
+        return k.out(g, { ...r, ...(from !== undefined && to !== undefined ? { len: { from, to } } : {}) }, lines)
+      }
       if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
       const t = await op.follow(r.taskId, `growing ${volume}`)
       const v = (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)
@@ -141,8 +174,12 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
     wait: NO_TASK,
     dryRun: 'show what would change',
     run: async (op, volume, size) => {
-      const body = { ...sizeBody(size!, op.o.by), ...(op.o.force ? { force: true } : {}), ...op.dry }
-      op.changed(await op.c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: op.dg, volume: volume! }, body))
+      const size0 = sizeBody(size!, op.o.by)
+      const from = await volumeLen(op.c, op.dg, volume!)
+      const r = await op.c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: op.dg, volume: volume! }, { ...size0, ...(op.o.force ? { force: true } : {}), ...op.dry })
+      const to = from !== undefined ? targetLen(from, size0, false) : undefined
+      const said = from !== undefined && to !== undefined
+      op.k.out(op.g, { ...r, ...(said ? { len: { from, to } } : {}) }, () => [op.k.changesText(r), ...(said ? [resizeText(volume!, from, to, r.dryRun)] : [])].join('\n'))
     },
   })
 }
@@ -224,7 +261,11 @@ export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
       const body = { ...(plex ? { plex } : {}), ...(op.o.force ? { force: true } : {}), ...op.dry }
       const r = await op.c.call('POST /api/dgs/:dg/volumes/:volume/unmirror', { dg: op.dg, volume: volume! }, body)
       const gone = r.changes.find((ch) => ch.kind === 'pl' && ch.op === 'delete')?.name
-      op.k.out(op.g, r, () => (r.dryRun ? op.k.changesText(r) : `${op.k.changesText(r)}\nremoved ${gone ?? 'a plex'} from ${volume}`))
+      if (!r.dryRun) return op.k.out(op.g, r, () => `${op.k.changesText(r)}\nremoved ${gone ?? 'a plex'} from ${volume}`)
+      // rule 374: its dry run warns as plex det|dis --dry-run does, in the same field
+      const loss = gone ? await op.k.redundancyLeft(op.c, op.dg, gone, 'dis') : undefined
+      if (!loss) return op.k.out(op.g, r, () => op.k.changesText(r))
+      op.k.out(op.g, { ...r, redundancy: loss }, () => [op.k.changesText(r), loss.warning ? `warning: ${loss.warning}` : `  ${loss.volume} keeps ${loss.healthyLeft} healthy copies`].join('\n'))
     },
   })
 }

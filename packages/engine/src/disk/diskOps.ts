@@ -12,7 +12,7 @@ import { SECTOR_SIZE } from '../units.ts'
 import type { DiskSet } from './diskSet.ts'
 import { type DiskHeader, clearPrivateRegion, writeHeader } from './privateRegion.ts'
 import { assertNoData } from './probe.ts'
-import { type DiskSpec, type IdSource, groupIds, newDiskHeader, newDiskId, newDmRecord } from './vmDisk.ts'
+import { type DiskSpec, type IdSource, deviceWhere, groupIds, newDiskHeader, newDiskId, newDmRecord } from './vmDisk.ts'
 
 /** What the disk operations need of the group. */
 export interface DiskContext {
@@ -94,7 +94,7 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
   const privLen = dm.dm_priv_len
   const need = cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid).reduce((m, sd) => Math.max(m, sd.sd_dm_offset + sd.sd_len), 0)
   const pubLen = Math.floor(device.size / SECTOR_SIZE) - privLen
-  if (pubLen < need) fail('VM_NO_SPACE', `${device.location} is too small for the subdisks of ${name}`)
+  if (pubLen < need) fail('VM_NO_SPACE', `the new device for disk ${name}${deviceWhere(device)} is too small for its subdisks: they need ${need + privLen} sectors, it has ${Math.floor(device.size / SECTOR_SIZE)}`)
   // A log plex holds no volume data: it stays ENABLED LOG, and its log on the new device is
   // written afresh by the volume's next log write (rule 236); only data plexes become stale.
   const affected = [...new Set(cfg.subdisks.filter((sd) => sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))].filter((rid) => {

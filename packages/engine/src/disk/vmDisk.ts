@@ -67,11 +67,19 @@ export function newDmRecord(c: Config, spec: DiskSpec, diskid: string): DmRecord
   }
 }
 
+/**
+ * Where a device is, for a message that names its disk first: " (/path/disk.img)", or nothing for
+ * a device with no place of its own to name (an in-memory one, `memory:N`, rule 374).
+ */
+export function deviceWhere(device: { location: string }): string {
+  return device.location.startsWith('memory:') ? '' : ` (${device.location})`
+}
+
 /** Refuses a private-region length or a device too small for a VM disk. */
 export function checkDiskSpec(spec: DiskSpec): void {
   const privLen = spec.privLen ?? DEFAULT_PRIV_LEN
   if (!Number.isSafeInteger(privLen) || privLen < MIN_PRIV_LEN) fail('VM_INVALID_PARAM', `privLen must be at least ${MIN_PRIV_LEN} sectors`)
-  if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `${spec.device.location} is too small for a VM disk`)
+  if (Math.floor(spec.device.size / SECTOR_SIZE) < privLen + 2048) fail('VM_NO_SPACE', `the device for disk ${spec.name}${deviceWhere(spec.device)} is too small for a VM disk`)
 }
 
 /** The header of a device that becomes VM disk `spec.name` of group `dgid` (private region at offset 0, public region after it). */
