@@ -1,12 +1,13 @@
 import { EngineError, fail } from './errors.ts'
 import { freeExtents } from './recordOps.ts'
-import { isOrdinaryDisk } from './ops/mirrorAlloc.ts'
+import { assertNoFault, isOrdinaryDisk } from './ops/mirrorAlloc.ts'
 import type { MakeRecord, PlexSpec } from './recordOps.ts'
 import { checkName, checkOneOf, checkSectors } from './records/validate.ts'
 import { sectorsText } from './units.ts'
 import type { DmRecord, Profile, UsageType } from './records/types.ts'
 import type { AssistInit } from './records/volumeInit.ts'
 import type { Draft } from './txn.ts'
+import type { DiskFault } from './ops/diskFault.ts'
 
 export type AssistLayout = 'concat' | 'stripe' | 'mirror' | 'mirror-stripe'
 
@@ -55,9 +56,10 @@ export function drlLogLength(volLen: number): number {
 
 /**
  * Plans the records of a vxassist-made volume against the draft's free space. Every mirror uses
- * disks no other mirror of the volume uses; stripe columns use distinct disks.
+ * disks no other mirror of the volume uses; stripe columns use distinct disks; a failed disk
+ * (`fault`, rule 372) is never chosen, and named is refused VM_DISK_FAILED.
  */
-export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
+export function planAssist(d: Draft, spec: AssistSpec, fault: DiskFault = () => undefined): MakeRecord[] {
   const max = assistVolumeNameMax(d.profile)
   if (typeof spec.name === 'string' && spec.name.length > max) {
     throw new EngineError('VM_INVALID_NAME', `volume names are at most ${max} characters here, because its plexes are named ${spec.name}-01, ... and record names are at most ${d.profile.nameLen} (profile ${d.profile.id}); ${JSON.stringify(spec.name)} has ${spec.name.length}`, { details: { maxLength: max } })
@@ -75,10 +77,11 @@ export function planAssist(d: Draft, spec: AssistSpec): MakeRecord[] {
   const width = striped ? checkSectors(spec.stwidth ?? 128, 'stwidth', true) : 0
   const log = checkOneOf(spec.log ?? 'none', ['drl', 'none'] as const, 'log')
   if (log === 'drl' && !mirrored) fail('VM_INVALID_PARAM', 'a dirty region log needs a mirrored layout')
-  let pool: DmRecord[] = d.c.disks.filter(isOrdinaryDisk)
+  let pool: DmRecord[] = d.c.disks.filter((dm) => isOrdinaryDisk(dm) && !fault(dm))
   if (spec.disks !== undefined) {
     if (!Array.isArray(spec.disks)) fail('VM_INVALID_PARAM', 'disks must be a list of disk names')
     pool = spec.disks.map((n) => d.disk(n))
+    for (const dm of pool) assertNoFault(fault, dm)
   }
   // each column of a stripe plex on a disk of its own (and each plex on disks of its own)
   if (striped && ncol * nmirror > pool.length) throw new EngineError('VM_NO_SPACE', `${ncol} columns${nmirror > 1 ? ` in each of ${nmirror} mirrors` : ''} need ${ncol * nmirror} disks, one for each: ${spec.disks !== undefined ? `${pool.length} disks were given` : `the group has ${pool.length} usable disks`}`, { details: { disksNeeded: ncol * nmirror, disksUsable: pool.length } })

@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'VM_NBD_PROTOCOL',
   'VM_NOT_STARTED',
   'VM_SPLIT_BRAIN',
+  'VM_DISK_FAILED',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]

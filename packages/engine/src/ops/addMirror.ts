@@ -2,6 +2,7 @@ import type { TxOptions, TxResult } from '../config/configStore.ts'
 import type { GroupParts } from '../groupParts.ts'
 import { makeRecord } from '../recordOps.ts'
 import { Draft } from '../txn.ts'
+import { diskFault } from './diskFault.ts'
 import { mirrorPool, planMirrorPlex } from './mirrorAlloc.ts'
 
 export interface AddMirrorOptions extends TxOptions {
@@ -24,8 +25,7 @@ export async function addMirror(p: GroupParts, volume: string, opts: AddMirrorOp
   p.store.assertOnline()
   const v = p.vol(volume)
   const draft = new Draft(structuredClone(p.store.current()))
-  const hasDevice = (dm: { dm_rid: number }) => p.ioMap().device(dm.dm_rid) !== undefined
-  const pool = mirrorPool(draft, v, hasDevice, opts.disks)
+  const pool = mirrorPool(draft, v, diskFault(p), opts.disks)
   const { plex, records } = planMirrorPlex(draft, v, pool, v.v_len)
   return p.plex.attach(volume, plex, {
     ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),

@@ -7,6 +7,7 @@ import { isLogPlexRec } from '../records/plexState.ts'
 import type { Config, DmRecord, PlRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
+import { type DiskFault, diskFault } from './diskFault.ts'
 import { mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 import { type OfflineSource, moveOffline, offlineSource } from './offlineMove.ts'
 import { linkLog } from './volumeLog.ts'
@@ -34,7 +35,7 @@ interface Move {
  * hold no other data plex of its volume. The draft takes the records as it plans, so two moves
  * never take the same space.
  */
-function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, unreadable: (p: PlRecord) => string[], to?: readonly string[]): Move[] {
+function planMoves(d: Draft, dm: DmRecord, fault: DiskFault, unreadable: (p: PlRecord) => string[], to?: readonly string[]): Move[] {
   if (to?.includes(dm.dm_name)) fail('VM_INVALID_PARAM', `disk ${dm.dm_name} is the one being evacuated`)
   const taken = new Set<string>()
   const moves: Move[] = []
@@ -49,7 +50,7 @@ function planMoves(d: Draft, dm: DmRecord, usable: (x: DmRecord) => boolean, unr
     const log = isLogPlexRec(d.c, pl)
     const exclude = new Set<number>([dm.dm_rid])
     for (const x of d.plexesOf(v)) if (x !== pl && !isLogPlexRec(d.c, x)) for (const sd of d.sdsOf(x)) exclude.add(sd.sd_dm_rid)
-    const pool = mirrorPool(d, v, usable, to, exclude)
+    const pool = mirrorPool(d, v, fault, to, exclude)
     const plex = nextFreeName(d, v.v_name, taken)
     const records: MakeRecord[] = []
     if (log) {
@@ -95,10 +96,9 @@ export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOp
   p.store.assertOnline()
   const cfg = p.store.current()
   const dm = cfg.disks.find((x) => x.dm_name === disk) ?? fail('VM_NOT_FOUND', `no disk ${disk}`)
-  const usable = (x: DmRecord) => p.ioMap().device(x.dm_rid) !== undefined
   const unreadable = (pl: PlRecord) => (isLogPlexRec(cfg, pl) ? logDiskFailed(p, cfg, pl) : p.plexIo.failedDisks(pl, 'read'))
   const plan = new Draft(structuredClone(cfg))
-  const moves = planMoves(plan, dm, usable, unreadable, opts.to)
+  const moves = planMoves(plan, dm, diskFault(p), unreadable, opts.to)
   const copyBytes = moves.filter((m) => !m.log && m.source?.kind !== 'none').reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
   if (opts.dryRun) {
     const r = await p.transact('dm.evac', (d) => {

@@ -9,6 +9,7 @@ import type { PlRecord, VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
+import { type DiskFault, diskFault } from './diskFault.ts'
 import { isOrdinaryDisk, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 
 export interface GrowOptions extends TxOptions {
@@ -27,7 +28,7 @@ const ZERO_CHUNK = 1 << 20
  * disks that hold no other data plex of the volume (so no two plexes ever share a disk). A plex
  * already that long is left alone, so a grow interrupted after this step picks up where it was.
  */
-export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { dm_rid: number }) => boolean, disks?: readonly string[]): void {
+export function extendPlexes(d: Draft, v: VRecord, len: number, fault: DiskFault, disks?: readonly string[]): void {
   const taken = new Set<string>()
   for (const pl of d.plexesOf(v).filter((x) => !isLogPlexRec(d.c, x))) {
     if (pl.pl_layout !== 'CONCAT') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat plexes are grown here`)
@@ -38,8 +39,10 @@ export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { d
     const last = sds.reduce((a, b) => (b.sd_pl_offset + b.sd_len > a.sd_pl_offset + a.sd_len ? b : a))
     const dm = d.c.disks.find((x) => x.dm_rid === last.sd_dm_rid)!
     const after = freeExtents(d, dm).find((e) => e.offset === last.sd_dm_offset + last.sd_len)
-    // in place only on a disk ordinary allocation may use, or one named (a spare is kept for hot relocation)
-    if (after && (disks === undefined ? isOrdinaryDisk(dm) : disks.includes(dm.dm_name))) {
+    // in place on the disk the plex already uses, named or not (rule 375: `disks` says where new
+    // subdisks may go), but never on a failed one (rule 372), nor on a spare not named (kept for
+    // hot relocation)
+    if (after && !fault(dm, pl.pl_rid) && (isOrdinaryDisk(dm) || disks?.includes(dm.dm_name) === true)) {
       const n = Math.min(need, after.len)
       last.sd_len += n
       need -= n
@@ -47,7 +50,7 @@ export function extendPlexes(d: Draft, v: VRecord, len: number, usable: (dm: { d
     if (need === 0) continue
     const others = new Set<number>()
     for (const x of d.plexesOf(v)) if (x !== pl && !isLogPlexRec(d.c, x)) for (const sd of d.sdsOf(x)) others.add(sd.sd_dm_rid)
-    const pool = mirrorPool(d, v, usable, disks, others)
+    const pool = mirrorPool(d, v, fault, disks, others)
     for (const piece of takeSpace(d, pool, need, `growing plex ${pl.pl_name}`)) {
       const sd = makeSubdisk(d, { name: nextFreeName(d, piece.dm.dm_name, taken), disk: piece.dm.dm_name, offset: piece.offset, len: piece.len })
       assocSubdisk(d, pl, { name: sd.sd_name })
@@ -101,8 +104,8 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
     const logSectors = Math.min(...p.logs.targets(v0).map((l) => l.sectors))
     if (drlRegionSectors(len, logSectors, REGION_SECTORS) !== drl.regionSectors) fail('VM_INVALID_PARAM', `the dirty region log of ${volume} (${sizeText(logSectors)}) does not cover ${sizeText(len)} in regions of ${sizeText(drl.regionSectors)}: stop the volume to grow it, or give it a larger log`)
   }
-  const usable = (dm: { dm_rid: number }) => p.ioMap().device(dm.dm_rid) !== undefined
-  const extend = (d: Draft) => extendPlexes(d, d.vol(volume), len, usable, opts.disks)
+  const fault = diskFault(p)
+  const extend = (d: Draft) => extendPlexes(d, d.vol(volume), len, fault, opts.disks)
   const zeroTargets = (v: VRecord) => p.plexesOf(v.v_rid).filter((pl) => !isLogPlexRec(p.store.current(), pl) && !isStalePlex(pl) && !onMissingDisk(pl))
   if (opts.dryRun) {
     const plan = await p.transact('v.grow', (d) => {

@@ -4,6 +4,7 @@ import { isLogPlexRec } from '../records/plexState.ts'
 import { type DmRecord, DM_PFLAG, type VRecord } from '../records/types.ts'
 import type { Draft } from '../txn.ts'
 import { sizeText } from '../units.ts'
+import type { DiskFault } from './diskFault.ts'
 
 /** A piece of free space taken for a new subdisk: disk and public-region extent (sectors). */
 export interface Piece {
@@ -38,19 +39,25 @@ export function isOrdinaryDisk(dm: DmRecord): boolean {
 }
 
 /**
- * The disks a new data plex of `v` may use: the ones named (each checked: it exists, it holds no
- * data plex of `v`), or every ordinary disk (`isOrdinaryDisk`) with a device that holds none.
- * `usable(dm)` says whether the disk has its device.
+ * The disks a new data plex of `v` may use: the ones named (each checked: it exists, it is not
+ * failed, VM_DISK_FAILED, it holds no data plex of `v`), or every ordinary disk (`isOrdinaryDisk`)
+ * that is not failed (`fault`, ops/diskFault.ts, rule 372) and holds none.
  */
-export function mirrorPool(d: Draft, v: VRecord, usable: (dm: DmRecord) => boolean, disks?: readonly string[], exclude: ReadonlySet<number> = dataDisksOf(d, v)): DmRecord[] {
-  if (disks === undefined) return d.c.disks.filter((dm) => isOrdinaryDisk(dm) && usable(dm) && !exclude.has(dm.dm_rid))
+export function mirrorPool(d: Draft, v: VRecord, fault: DiskFault, disks?: readonly string[], exclude: ReadonlySet<number> = dataDisksOf(d, v)): DmRecord[] {
+  if (disks === undefined) return d.c.disks.filter((dm) => isOrdinaryDisk(dm) && !fault(dm) && !exclude.has(dm.dm_rid))
   if (!Array.isArray(disks) || disks.length === 0) fail('VM_INVALID_PARAM', 'disks must be a non-empty list of disk names')
   return disks.map((n) => {
     const dm = d.disk(n)
+    assertNoFault(fault, dm)
     if (exclude.has(dm.dm_rid)) fail('VM_INVALID_PARAM', `disk ${n} already holds a data plex of ${v.v_name}: two mirrors on one disk are one failure away from none`)
-    if (!usable(dm)) fail('VM_INVALID_PARAM', `disk ${n} has no device`)
     return dm
   })
+}
+
+/** Refuses a disk named for new space that `fault` says is failed (rule 372). */
+export function assertNoFault(fault: DiskFault, dm: DmRecord): void {
+  const why = fault(dm)
+  if (why) fail('VM_DISK_FAILED', `disk ${dm.dm_name} ${why}: no new space is taken there`)
 }
 
 /**

@@ -4,14 +4,32 @@ import { fail } from '../errors.ts'
 import type { GroupParts } from '../groupParts.ts'
 import { assertUnlocked, dissociatePlex, freeExtents, makeRecord, removeRecord } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
-import type { DmRecord } from '../records/types.ts'
+import type { DmRecord, VRecord } from '../records/types.ts'
 import { Draft } from '../txn.ts'
 import { sizeText } from '../units.ts'
+import { type DiskFault, diskFault } from './diskFault.ts'
 import { dataDisksOf, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 
 export interface AddLogOptions extends TxOptions {
   /** Put the log on one of these disks. */
   disks?: string[]
+}
+
+/**
+ * The disks a new log plex of `v` may go on (rule 375). Named: each must not be failed
+ * (VM_DISK_FAILED) nor hold a log of `v` already (two logs on one disk fail together); one
+ * holding a data plex is taken, as a log is not a mirror (VxVM keeps a log off the data disks as
+ * a preference only). Not named: disks holding no plex of `v` when one has room, else disks
+ * beside a data plex; never a failed one.
+ */
+function logPool(d: Draft, v: VRecord, fault: DiskFault, logDisks: ReadonlySet<number>, fits: (pool: DmRecord[]) => DmRecord[], disks?: readonly string[]): DmRecord[] {
+  if (disks !== undefined) {
+    const named = mirrorPool(d, v, fault, disks, new Set())
+    for (const dm of named) if (logDisks.has(dm.dm_rid)) fail('VM_INVALID_PARAM', `disk ${dm.dm_name} already holds a log of ${v.v_name}: two logs on one disk fail together`)
+    return fits(named)
+  }
+  const apart = fits(mirrorPool(d, v, fault, undefined, new Set([...dataDisksOf(d, v), ...logDisks])))
+  return apart.length > 0 ? apart : fits(mirrorPool(d, v, fault, undefined, logDisks))
 }
 
 /**
@@ -29,12 +47,10 @@ export async function addLog(p: GroupParts, volume: string, opts: AddLogOptions 
   if (data.length < 2) fail('VM_INVALID_PARAM', `volume ${volume} has ${data.length} data plex: a dirty region log needs a mirror`)
   const logs = d.plexesOf(v).filter((pl) => isLogPlexRec(d.c, pl))
   const len = Math.max(drlLogLength(v.v_len), ...logs.flatMap((pl) => d.sdsOf(pl).map((s) => s.sd_len)))
-  const usable = (dm: DmRecord) => p.ioMap().device(dm.dm_rid) !== undefined
   const taken = new Set<string>()
   const fits = (pool: DmRecord[]) => pool.filter((dm) => hasRoom(d, dm, len))
   const logDisks = new Set(logs.flatMap((pl) => d.sdsOf(pl).map((s) => s.sd_dm_rid)))
-  let pool = fits(mirrorPool(d, v, usable, opts.disks, new Set([...dataDisksOf(d, v), ...logDisks])))
-  if (pool.length === 0) pool = fits(mirrorPool(d, v, usable, opts.disks, logDisks))
+  const pool = logPool(d, v, diskFault(p), logDisks, fits, opts.disks)
   const piece = takeSpace(d, pool.slice(0, 1), len, `a log of ${volume}`)[0]
   if (!piece) fail('VM_NO_SPACE', `no disk has ${sizeText(len)} of contiguous free space for a log of ${volume}`)
   const sd = nextFreeName(d, piece.dm.dm_name, taken)

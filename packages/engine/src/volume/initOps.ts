@@ -8,6 +8,7 @@ import { ASSIST_INITS, type InitType, assertInitialisable, initClean } from '../
 import { findRecord } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
 import { fail } from '../errors.ts'
+import { diskFault } from '../ops/diskFault.ts'
 
 /** The public volume operations an initialisation goes through (the group's own start, write and flush). */
 export interface VolumeStarter {
@@ -43,8 +44,9 @@ export async function initVolume(p: GroupParts, dg: VolumeStarter, volume: strin
  */
 export async function assistMake(p: GroupParts, dg: VolumeStarter, spec: AssistSpec, opts: TxOptions): Promise<TxResult> {
   const init = checkOneOf(spec.init ?? 'sync', ASSIST_INITS, 'init')
+  const fault = diskFault(p)
   const made = await p.transact('assist.make', (d) => {
-    for (const r of planAssist(d, spec)) makeRecord(d, r)
+    for (const r of planAssist(d, spec, fault)) makeRecord(d, r)
   }, opts)
   if (opts.dryRun || init === 'none') return made
   const cfg = () => p.store.current()
