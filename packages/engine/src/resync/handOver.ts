@@ -22,6 +22,16 @@ export interface SyncScope {
  * `quiet`: no task when nothing is left to copy (the last step of a hand-over).
  */
 export async function runAttachCopy(ctx: SyncContext, v: VRecord, target: PlRecord, kind: TaskKind, o: { onTask?: (taskId: string) => void; quiet?: boolean } = {}): Promise<TxResult> {
+  // the volume stays held until the plex is enabled or marked failed (rule 373)
+  const release = ctx.tasks.hold([v.v_name])
+  try {
+    return await attachCopy(ctx, v, target, kind, o)
+  } finally {
+    release()
+  }
+}
+
+async function attachCopy(ctx: SyncContext, v: VRecord, target: PlRecord, kind: TaskKind, o: { onTask?: (taskId: string) => void; quiet?: boolean }): Promise<TxResult> {
   const rid = target.pl_rid
   const n = Math.ceil(v.v_len / REGION_SECTORS)
   const entry = ctx.stale.expand(rid, n)
@@ -150,6 +160,17 @@ function madeCurrent(ctx: SyncContext, p: PlRecord, scope: SyncScope, report: Sy
  * a copy that a stop kept from handing its plex back did not synchronise it).
  */
 export async function afterResync(ctx: SyncContext, done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: (refused: readonly string[]) => boolean): Promise<SyncReport> {
+  // taken as the copy starts, given back once its plexes are handed back (rule 373): no other copy
+  // starts on these volumes between its task's end and the hand-over
+  const release = ctx.tasks.hold(ctx.cfg().volumes.filter((v) => scope.regions.has(v.v_rid)).map((v) => v.v_name))
+  try {
+    return await handBack(ctx, done, kind, scope, then, leftStale)
+  } finally {
+    release()
+  }
+}
+
+async function handBack(ctx: SyncContext, done: Promise<SyncReport>, kind: TaskKind, scope: SyncScope, then: (() => Promise<void>) | undefined, leftStale: (refused: readonly string[]) => boolean): Promise<SyncReport> {
   const report = await done
   const refused: string[] = []
   for (const { p, serving } of trackedPlexes(ctx, scope)) {

@@ -33,6 +33,8 @@ export interface TaskRegistryOptions {
 export class TaskRegistry {
   private readonly tasks = new Map<string, Task>()
   private readonly o: TaskRegistryOptions
+  /** Volumes a copy still works on after its task ended (handing plexes back, enabling them), with how many hold each. */
+  private readonly held = new Map<string, number>()
 
   constructor(o: TaskRegistryOptions) {
     this.o = o
@@ -69,9 +71,29 @@ export class TaskRegistry {
     this.finish(task, isEngineError(err, 'VM_ABORTED') ? 'aborted' : 'failed', err)
   }
 
-  /** Whether a running task of `kind` works on `volume`. */
+  /** Whether a running task of `kind` works on `volume` (without `kind`: or a copy still holds it, `hold`). */
   runningOn(volume: string, kind?: TaskKind): boolean {
+    if (kind === undefined && this.held.has(volume)) return true
     return [...this.tasks.values()].some((t) => t.volumes.includes(volume) && (kind === undefined || t.kind === kind))
+  }
+
+  /**
+   * Rule 373: a copy holds its volumes from before its task starts until its follow-up is done
+   * (the hand-over of the plexes it made current, the enabling or failing of an attached plex),
+   * so no other copy starts in between; returns the release (call it once, in a finally).
+   */
+  hold(volumes: readonly string[]): () => void {
+    for (const v of volumes) this.held.set(v, (this.held.get(v) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      for (const v of volumes) {
+        const n = (this.held.get(v) ?? 1) - 1
+        if (n > 0) this.held.set(v, n)
+        else this.held.delete(v)
+      }
+    }
   }
 
   /**
@@ -80,6 +102,8 @@ export class TaskRegistry {
    * a running task other than a verify (which writes nothing) works on any of `volumes`.
    */
   assertNoCopy(volumes: readonly string[]): void {
+    const held = volumes.find((v) => this.held.has(v))
+    if (held) fail('VM_BUSY', `volume ${held} is finishing a copy (handing its plexes back): one copy per volume at a time; wait for it to end`)
     const t = [...this.tasks.values()].find((x) => x.kind !== 'verify' && x.volumes.some((v) => volumes.includes(v)))
     if (!t) return
     const v = volumes.find((x) => t.volumes.includes(x))
