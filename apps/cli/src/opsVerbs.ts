@@ -144,9 +144,9 @@ function sizeBody(size: string, by: boolean | undefined): { len: number } | { by
 export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
   operationVerb(vol, k, {
     name: 'grow',
-    description: 'vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every plex is extended and its new space zeroed (a task) before the length changes',
+    description: 'vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every concat data plex is extended (its last subdisk in place on its own disk, else new subdisks; never on a failed disk) and its new space zeroed (a task) before the length changes, a plex not current gets it marked stale; a volume with a striped plex is refused',
     args: [['<volume>'], ['<size>', 'sectors, or bytes with k/m/g/t; +SIZE grows by it']],
-    options: [['--by', 'SIZE is how much to add (vxassist growby)'], ['--disks <names>', 'comma-separated disks new space may come from']],
+    options: [['--by', 'SIZE is how much to add (vxassist growby)'], ['--disks <names>', 'comma-separated disks new subdisks may come from (a plex\'s last subdisk still grows in place on its own disk)']],
     wait: FOLLOWS('the zeroing'),
     dryRun: 'show the changes and the bytes of zeros it would write',
     run: async (op, volume, size) => {
@@ -188,7 +188,7 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
 export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
   operationVerb(vol, k, {
     name: 'addlog',
-    description: 'vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own',
+    description: 'vxassist addlog: add a dirty region log to a mirrored volume, in a log plex of its own (off its data disks unless --disks names one; never beside another of its logs or on a failed disk)',
     args: [['<volume>']],
     options: [['--disks <names>', 'comma-separated disks the log may go on']],
     wait: NO_TASK,
@@ -209,7 +209,7 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
   operationVerb(disk, k, {
     name: 'evacuate',
-    description: 'vxevac: move every plex off a disk to other disks (TODISK..., or any holding no other plex of its volume), one plex move at a time: live for a started volume, offline (its data copied with it stopped) for a stopped one',
+    description: 'vxevac: move every concat plex off a disk to other disks (TODISK..., or any holding no other plex of its volume, never a failed one; a striped plex is refused), one plex move at a time: live for a started volume, offline (its data copied with it stopped) for a stopped one',
     args: [['<disk>'], ['[todisk...]', 'the disks to move to']],
     wait: FOLLOWS('the copies'),
     dryRun: 'show the changes and the bytes it would copy',
