@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { FaultyDevice } from '../src/device/faultyDevice.ts'
 import { REGION_SECTORS } from '../src/diskGroup.ts'
 import { expectCode, faultyMemoryGroup, pattern, rec } from './harness.ts'
 
@@ -33,8 +32,8 @@ async function groupWithFailedDisks() {
   await dg.write('v1', 0, pattern(4096, 2))
   faulty[1]!.clearFaults()
   expect(rec(dg, 'v1-02').pl_state).toBe('IOFAIL')
-  // disk05 is failed as a whole: its device knows every I/O fails (a lab failure)
-  Object.assign(faulty[4] as FaultyDevice, { failing: () => true })
+  // disk05 is failed as a whole, as the lab fails a disk: its device knows every I/O fails
+  faulty[4]!.addFault({ ops: ['read', 'write', 'flush'] })
   return g
 }
 

@@ -1,12 +1,8 @@
-import type { BlockDevice } from '../device/blockDevice.ts'
 import type { GroupParts } from '../groupParts.ts'
 import { type DmRecord, DM_PFLAG } from '../records/types.ts'
 
 /** Why a disk may take no new space now (`diskFault`), or undefined when it may. */
 export type DiskFault = (dm: DmRecord, self?: number) => string | undefined
-
-/** A device that may know that it fails every read or write now (a lab failure, a lost connection). */
-type MaybeFailing = BlockDevice & { failing?: (op: 'read' | 'write') => boolean }
 
 /**
  * Rule 372: the disks no allocation chooses (vxassist make, mirror, growto, addlog, vxevac), and a
@@ -29,8 +25,9 @@ export function diskFault(p: GroupParts): DiskFault {
     }
   }
   return (dm, self) => {
-    const dev = p.ioMap().device(dm.dm_rid) as MaybeFailing | undefined
+    const dev = p.ioMap().device(dm.dm_rid)
     if (!dev || dm.dm_pflag & DM_PFLAG.REMOVED) return 'has no device (NODEVICE)'
+    // a device that knows every read or write fails now (a lab failure, a lost connection, rule 341)
     if (dev.failing?.('write') || dev.failing?.('read')) return 'is failing I/O'
     const pl = iofail.get(dm.dm_rid)?.find((x) => x.rid !== self)?.name
     if (pl) return `holds plex ${pl}, detached by an I/O error (IOFAIL): resync the disk or attach the plex first`
