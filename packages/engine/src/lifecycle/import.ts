@@ -263,11 +263,18 @@ async function readStaleMaps(devices: readonly BlockDevice[]): Promise<{ seq: nu
   return maps
 }
 
-/** Folds the kernel log's detaches into the records, so that a restart never picks such a plex as a source. Pure. */
+/**
+ * Folds the kernel log's detaches into the records, so that a restart never picks such a plex as a
+ * source. Pure. An entry the records have overtaken is passed over: its detach was committed
+ * (pl_detach_tid at or after the entry's tid) and a later commit made the plex current again
+ * (KDETACH cleared: an attach or resync enabled it, a vxmend), and the crash came before the
+ * kernel log was written without it.
+ */
 export function foldKernelLog(c: Config, klog: KernelLogImage): void {
   for (const k of klog.detached) {
     const pl = c.plexes.find((p) => p.pl_rid === k.plexRid)
     if (!pl) continue
+    if (pl.pl_detach_tid !== 0 && pl.pl_detach_tid >= k.tid && !(pl.pl_pflag & PL_PFLAG.KDETACH)) continue
     pl.pl_pflag |= PL_PFLAG.KDETACH | PL_PFLAG.STALE
     if (pl.pl_state === 'ACTIVE' || pl.pl_state === 'CLEAN') pl.pl_state = 'IOFAIL'
     pl.pl_detach_tid ||= k.tid
