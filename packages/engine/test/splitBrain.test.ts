@@ -36,6 +36,18 @@ async function readRecovered(dg: DiskGroup, volume: string): Promise<Buffer> {
   return data
 }
 
+/** One half imported alone (forced): `volume` made on `disk`, `mirror` written `data`; its last tid. */
+async function changeHalf(devices: Parameters<typeof DiskGroup.import>[0]['devices'], volume: string, disk: string, data: Buffer): Promise<number> {
+  const half = await DiskGroup.import({ devices, force: true })
+  await half.assistMake({ init: 'none', name: volume, len: LEN, layout: 'concat', disks: [disk] })
+  await half.start('mirror')
+  await half.write('mirror', 0, data)
+  await half.stop('mirror')
+  const tid = half.tid
+  await half.deport()
+  return tid
+}
+
 /**
  * Two halves of one group changed apart (rule 350): `mirror` mirrored on disk01 and disk03 holds
  * `before`; then disk01 and disk02 are imported without disk03 (forced), `one` is made and
@@ -54,22 +66,9 @@ async function splitGroup() {
   const disk02copy = await imageCopy(mems[1]!, 'disk02-copy')
 
   const left = pattern(BYTES, 2)
-  const one = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen()], force: true })
-  await one.assistMake({ init: 'none', name: 'one', len: LEN, layout: 'concat', disks: ['disk01'] })
-  await one.start('mirror')
-  await one.write('mirror', 0, left)
-  await one.stop('mirror')
-  const leftTid = one.tid
-  await one.deport()
-
+  const leftTid = await changeHalf([mems[0]!.reopen(), mems[1]!.reopen()], 'one', 'disk01', left)
   const right = pattern(BYTES, 3)
-  const two = await DiskGroup.import({ devices: [disk02copy.reopen(), mems[2]!.reopen()], force: true })
-  await two.assistMake({ init: 'none', name: 'two', len: LEN, layout: 'concat', disks: ['disk03'] })
-  await two.start('mirror')
-  await two.write('mirror', 0, right)
-  await two.stop('mirror')
-  const rightTid = two.tid
-  await two.deport()
+  const rightTid = await changeHalf([disk02copy.reopen(), mems[2]!.reopen()], 'two', 'disk03', right)
   return { mems, ids, before, left, right, leftTid, rightTid }
 }
 
