@@ -129,9 +129,19 @@ function resizeText(volume: string, from: number, to: number, dryRun: boolean): 
   return `  ${volume}: ${sizeWords(from)} ${dryRun ? 'would become' : 'is now'} ${sizeWords(to)}${lost}`
 }
 
-/** The length a resize body asks for, given the length now. */
-function targetLen(from: number, body: { len: number } | { by: number }, grow: boolean): number {
+/**
+ * The length a resize gives the volume: the one its result's change of the volume says (a striped
+ * volume's rounded to whole stripes, rule 397), else the one its body asks for.
+ */
+function targetLen(from: number, body: { len: number } | { by: number }, grow: boolean, r?: { changes?: Array<{ kind: string; name: string; after?: Record<string, unknown> | undefined }> }, volume?: string): number {
+  const after = r?.changes?.find((ch) => ch.kind === 'v' && ch.name === volume)?.after?.v_len
+  if (typeof after === 'number') return after
   return 'len' in body ? body.len : grow ? from + body.by : from - body.by
+}
+
+/** Rule 404: the result's words of what it does (a rounding, where each new subdisk goes), one a line. */
+function notesLines(r: { notes?: string[] | undefined }): string[] {
+  return (r.notes ?? []).map((n) => `  ${n}`)
 }
 
 /** `SIZE` (the new length) or, with `by`, the change, as the body's `len` or `by` (sectors); `+SIZE` is a change too. */
@@ -144,11 +154,11 @@ function sizeBody(size: string, by: boolean | undefined): { len: number } | { by
 export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
   operationVerb(vol, k, {
     name: 'grow',
-    description: 'vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every concat data plex is extended (its last subdisk in place on its own disk, else new subdisks; never on a failed disk) and its new space zeroed (a task) before the length changes, a plex not current gets it marked stale; a volume with a striped plex is refused',
+    description: 'vxassist growto/growby: grow a volume online to SIZE (or by it, with --by or +SIZE); every data plex is extended (a concat one\'s last subdisk in place on its own disk, else new subdisks; a striped one column by column in whole stripe units, SIZE rounded up to a multiple of stripe unit x columns, a new subdisk on a disk holding no other column; never on a failed disk) and its new space zeroed (a task) before the length changes, a plex not current gets it marked stale',
     args: [['<volume>'], ['<size>', 'sectors, or bytes with k/m/g/t; +SIZE grows by it']],
     options: [['--by', 'SIZE is how much to add (vxassist growby)'], ['--disks <names>', 'comma-separated disks new subdisks may come from (a plex\'s last subdisk still grows in place on its own disk)']],
     wait: FOLLOWS('the zeroing'),
-    dryRun: 'show the changes and the bytes of zeros it would write',
+    dryRun: 'show the changes, where each new subdisk goes and the bytes of zeros it would write',
     run: async (op, volume, size) => {
       const { k, g, c, dg, o } = op
       const body = sizeBody(size!, o.by)
@@ -156,8 +166,8 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
       const r = await c.call('POST /api/dgs/:dg/volumes/:volume/grow', { dg, volume: volume! }, { ...body, ...op.disks, ...op.dry })
       if (!('taskId' in r)) {
         const { copyBytes, ...rest } = r
-        const to = from !== undefined ? targetLen(from, body, true) : undefined
-        const lines = () => [k.changesText(rest), ...(from !== undefined && to !== undefined ? [resizeText(volume!, from, to, r.dryRun)] : []), ...(copyBytes !== undefined ? [`  ${r.dryRun ? 'would zero' : 'zeroed'} ${human(copyBytes)} (the new space of each current plex)`] : [])].join('\n')
+        const to = from !== undefined ? targetLen(from, body, true, r, volume) : undefined
+        const lines = () => [k.changesText(rest), ...notesLines(r), ...(from !== undefined && to !== undefined ? [resizeText(volume!, from, to, r.dryRun)] : []), ...(copyBytes !== undefined ? [`  ${r.dryRun ? 'would zero' : 'zeroed'} ${human(copyBytes)} (the new space of each current plex)`] : [])].join('\n')
         return k.out(g, { ...r, ...(from !== undefined && to !== undefined ? { len: { from, to } } : {}) }, lines)
       }
       if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
@@ -168,7 +178,7 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
   })
   operationVerb(vol, k, {
     name: 'shrink',
-    description: 'vxassist shrinkto/shrinkby: shrink a volume to SIZE (or by it, with --by); what lies beyond the new end is lost, so shrink what it holds first; a started volume needs --force',
+    description: 'vxassist shrinkto/shrinkby: shrink a volume to SIZE (or by it, with --by; a striped volume to whole stripes, SIZE rounded up, its columns cut at their ends); what lies beyond the new end is lost, so shrink what it holds first; a started volume needs --force',
     args: [['<volume>'], ['<size>', 'sectors, or bytes with k/m/g/t']],
     options: [['--by', 'SIZE is how much to take off (vxassist shrinkby)'], ['--force', 'shrink a started volume']],
     wait: NO_TASK,
@@ -177,9 +187,9 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
       const size0 = sizeBody(size!, op.o.by)
       const from = await volumeLen(op.c, op.dg, volume!)
       const r = await op.c.call('POST /api/dgs/:dg/volumes/:volume/shrink', { dg: op.dg, volume: volume! }, { ...size0, ...(op.o.force ? { force: true } : {}), ...op.dry })
-      const to = from !== undefined ? targetLen(from, size0, false) : undefined
+      const to = from !== undefined ? targetLen(from, size0, false, r, volume) : undefined
       const said = from !== undefined && to !== undefined
-      op.k.out(op.g, { ...r, ...(said ? { len: { from, to } } : {}) }, () => [op.k.changesText(r), ...(said ? [resizeText(volume!, from, to, r.dryRun)] : [])].join('\n'))
+      op.k.out(op.g, { ...r, ...(said ? { len: { from, to } } : {}) }, () => [op.k.changesText(r), ...notesLines(r), ...(said ? [resizeText(volume!, from, to, r.dryRun)] : [])].join('\n'))
     },
   })
 }
@@ -218,7 +228,7 @@ export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
       const { k, g, c, dg, o } = op
       const to = todisks as unknown as string[]
       const r = await c.call('POST /api/dgs/:dg/disks/:disk/evacuate', { dg, disk: name! }, { ...(to.length ? { to } : {}), ...op.dry })
-      if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? k.changesText(r) : `${name} holds no plex: nothing to move`))
+      if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? [k.changesText(r), ...notesLines(r)].join('\n') : `${name} holds no plex: nothing to move`))
       if (!o.wait) return k.out(g, r, () => `evacuating ${name}: ${r.taskId}`)
       // the first copy's entry in the task history is the whole evacuation's outcome
       const t = await op.follow(r.taskId, `evacuating ${name}`)
@@ -234,16 +244,16 @@ export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
 export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
   operationVerb(vol, k, {
     name: 'mirror',
-    description: 'vxassist mirror: add a mirror to a volume, a concat plex on disks that hold none of its data plexes; a started volume is copied into it (a task), a stopped one copies it at its next start',
+    description: 'vxassist mirror: add a mirror to a volume on disks that hold none of its data plexes, a concat plex (a striped volume gets a striped one with its columns and stripe unit, each column on a disk of its own); a started volume is copied into it (a task), a stopped one copies it at its next start',
     args: [['<volume>']],
     options: [['--disks <names>', 'comma-separated disks the new plex may use']],
     wait: FOLLOWS('the copy'),
-    dryRun: 'show the records it would create and the bytes it would copy',
+    dryRun: 'show the records it would create, where each subdisk goes and the bytes it would copy',
     run: async (op, volume) => {
       const { k, g, c, dg } = op
       const before = await plexesOf(c, dg, volume!)
       const r = await c.call('POST /api/dgs/:dg/volumes/:volume/mirror', { dg, volume: volume! }, { ...op.disks, ...op.dry })
-      if (!('taskId' in r)) return op.changed(r)
+      if (!('taskId' in r)) return k.out(g, r, () => [k.changesText(r), ...notesLines(r)].join('\n'))
       // the plex is made and attached before the copy's task starts: it is the volume's new one
       const plex = (await plexesOf(c, dg, volume!)).find((p) => !before.includes(p)) ?? '?'
       if (op.o.wait) return k.finishAttach(c, g, dg, r.taskId, op.since, volume!, plex)

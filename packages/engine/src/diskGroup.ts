@@ -18,6 +18,7 @@ import { assocSubdiskFilled } from './plex/subdiskAssoc.ts'
 import { type AddMirrorOptions, addMirror } from './ops/addMirror.ts'
 import { type RemoveMirrorOptions, removeMirror } from './ops/removeMirror.ts'
 import { type GrowOptions, growVolume } from './ops/growVolume.ts'
+import type { OpResult } from './ops/placeWords.ts'
 import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
 import { type EvacuateOptions, evacuateDisk } from './ops/evacuateDisk.ts'
 import { type RelocateOptions, type RelocationReport, relocateDisk } from './ops/hotRelocate.ts'
@@ -50,6 +51,7 @@ export type { DiskSpec } from './disk/vmDisk.ts'
 export type { AddMirrorOptions } from './ops/addMirror.ts'
 export type { RemoveMirrorOptions } from './ops/removeMirror.ts'
 export type { GrowOptions } from './ops/growVolume.ts'
+export type { OpResult } from './ops/placeWords.ts'
 export type { ShrinkOptions } from './ops/shrinkVolume.ts'
 export type { EvacuateOptions } from './ops/evacuateDisk.ts'
 export type { NotRelocated, RelocateOptions, Relocation, RelocatedPiece, RelocationReport } from './ops/hotRelocate.ts'
@@ -264,7 +266,7 @@ export class DiskGroup {
   }
 
   /** vxevac: every plex with a subdisk on the disk moved to other disks, one plex move at a time (ops/evacuateDisk.ts). */
-  async evacuateDisk(name: string, opts: EvacuateOptions = {}): Promise<TxResult> {
+  async evacuateDisk(name: string, opts: EvacuateOptions = {}): Promise<OpResult> {
     return evacuateDisk(this.p, name, opts)
   }
 
@@ -315,7 +317,7 @@ export class DiskGroup {
 
   // ---------------------------------------------------------------- everyday operations (ops/)
   /** vxassist mirror: a new concat plex on disks holding no data plex of the volume, attached and copied (ops/addMirror.ts). */
-  async addMirror(volume: string, opts: AddMirrorOptions = {}): Promise<TxResult> {
+  async addMirror(volume: string, opts: AddMirrorOptions = {}): Promise<OpResult> {
     return addMirror(this.p, volume, opts)
   }
   /** vxassist remove mirror / vxplex -o rm dis: a data plex (`plex`, or one chosen) dissociated and removed with its subdisks (ops/removeMirror.ts). */
@@ -323,7 +325,7 @@ export class DiskGroup {
     return removeMirror(this.p, volume, plex, opts)
   }
   /** vxassist growto (growby: `len` + the volume's length): every data plex extended, the new space zeroed as a `grow` task, then the length (ops/growVolume.ts). */
-  async growVolume(volume: string, len: number, opts: GrowOptions = {}): Promise<TxResult> {
+  async growVolume(volume: string, len: number, opts: GrowOptions = {}): Promise<OpResult> {
     return growVolume(this.p, volume, len, opts)
   }
   /** vxassist addlog: a DRL log plex of its own, attached in one transaction (ops/volumeLog.ts). */
@@ -335,7 +337,7 @@ export class DiskGroup {
     return removeLog(this.p, volume, plex, opts)
   }
   /** vxassist shrinkto (shrinkby: the volume's length - `len`): one transaction cuts the plexes and the length; a started volume only with `force` (ops/shrinkVolume.ts). */
-  async shrinkVolume(volume: string, len: number, opts: ShrinkOptions = {}): Promise<TxResult> {
+  async shrinkVolume(volume: string, len: number, opts: ShrinkOptions = {}): Promise<OpResult> {
     return shrinkVolume(this.p, volume, len, opts)
   }
 

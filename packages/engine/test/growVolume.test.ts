@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
-import { BYTES, LEN, crashRig, everyCut, startedMirror } from './opsHarness.ts'
+import { BYTES, LEN, crashRig, everyCut, growCrashRun, startedMirror } from './opsHarness.ts'
 
 
 /** The disks (by name) of each data plex of `volume`. */
@@ -72,19 +72,7 @@ describe('growVolume (vxassist growto)', () => {
 })
 
 describe('growVolume crash points', () => {
-  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
-    const rig = await crashRig(13)
-    // old data beyond the volume, which the grown space must not show
-    const pub = (rec(rig.dg, 'disk01').dm_pub_offset as number) * 512
-    for (const m of rig.mems.slice(0, 2)) await m.write(pub + BYTES, Buffer.alloc(BYTES, 0xee))
-    const writes = await rig.cutDuring(cut, (dg) => dg.growVolume('v1', 2 * LEN))
-    const grown = Buffer.concat([rig.data, Buffer.alloc(BYTES)])
-    const { problems, seen } = await rig.restart(
-      (dg) => (rec(dg, 'v1').v_len === 2 * LEN ? grown : rig.data),
-      (dg) => (rec(dg, 'v1').v_len === 2 * LEN ? 'grown' : (rec(dg, 'v1-01').pl_len as number) > LEN ? 'allocated' : 'old'),
-    )
-    return { writes, problems, seen }
-  }
+  const run = (cut: number | undefined) => growCrashRun(cut, 13)
 
   it('rule 304: a crash at any device write of a grow imports the old length (plexes extended or not) or the new one, every plex identical, the new space zeros', async () => {
     // spread over the run, and each of its last writes (the commit of the new length is among them)

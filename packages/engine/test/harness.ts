@@ -7,6 +7,7 @@ import { CFG_OFFSET, DEFAULT_PRIV_LEN } from '../src/disk/privateRegion.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import type { EngineEvent } from '../src/events.ts'
+import { mapPlan, planPlex } from '../src/layout/plexMap.ts'
 import { tempDir } from './tmp.ts'
 
 export const MiB = 1024 * 1024
@@ -110,12 +111,13 @@ export async function plexImage(dg: DiskGroup, devices: BlockDevice[], plex: str
   const c = dg.config()
   const pl = c.plexes.find((p) => p.pl_name === plex)!
   const v = c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)!
-  if (pl.pl_layout !== 'CONCAT') throw new Error(`plexImage reads concat plexes only, ${plex} is ${pl.pl_layout}`)
   const out = Buffer.alloc(v.v_len * 512)
-  for (const sd of c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid && !s.sd_is_log)) {
-    const i = c.disks.findIndex((d) => d.dm_rid === sd.sd_dm_rid)
-    const len = Math.min(sd.sd_len, v.v_len - sd.sd_pl_offset)
-    if (len > 0) (await devices[i]!.read(sd.sd_dev_offset * 512, len * 512)).copy(out, sd.sd_pl_offset * 512)
+  const sds = c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid && !s.sd_is_log)
+  // a striped plex read as the engine maps it (layout/plexMap.ts), a hole reading zeros
+  for (const piece of mapPlan(planPlex(pl, sds), 0, v.v_len)) {
+    if (!piece.sd) continue
+    const i = c.disks.findIndex((d) => d.dm_rid === piece.sd!.sd_dm_rid)
+    ;(await devices[i]!.read((piece.sd.sd_dev_offset + piece.sdOffset) * 512, piece.length * 512)).copy(out, piece.plexOffset * 512)
   }
   return out
 }

@@ -22,18 +22,20 @@ export async function startedMirror(opts: { log?: boolean; seed?: number } = {})
 /**
  * A crash rig: a group `cp` on three memory disks behind faulty devices with volatile caches on one
  * power rail, a started 2-way mirror `v1` on disk01 and disk02 (with a DRL log on disk03 with
- * `log`). `cutDuring` writes and flushes the
+ * `log`); with `stripe`, six disks and a 2-way mirror of 2-column stripes (unit 128 sectors) on
+ * disk01-disk04 (`v1-01` on disk01 and disk02, `v1-02` on disk03 and disk04). `cutDuring` writes and flushes the
  * pattern `data`, then runs an operation with the power cut after `cut` device writes; `restart`
  * imports the disks again as a restart would see them and checks what the operation left.
  */
-export async function crashRig(seed: number, how: { log?: boolean } = {}) {
-  const mems = [1, 2, 3].map(() => createMemoryDevice(8 << 20))
+export async function crashRig(seed: number, how: { log?: boolean; stripe?: boolean } = {}) {
+  const mems = Array.from({ length: how.stripe ? 6 : 3 }, () => createMemoryDevice(8 << 20))
   const rail = createPowerRail()
   const immediate = () => new Promise<void>((r) => setImmediate(r))
   const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
   const opts = { sleep: immediate }
   const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: `disk0${i + 1}`, device })), ...opts })
-  await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(how.log ? ['disk03'] : [])], ...(how.log ? { log: 'drl' as const } : {}) })
+  if (how.stripe) await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror-stripe', ncol: 2, stwidth: 128, disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
+  else await dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(how.log ? ['disk03'] : [])], ...(how.log ? { log: 'drl' as const } : {}) })
   const data = pattern(BYTES, seed)
   return {
     dg,
@@ -79,6 +81,30 @@ export async function crashRig(seed: number, how: { log?: boolean } = {}) {
       return { problems, seen }
     },
   }
+}
+
+/**
+ * One run of the grow crash-point tests (rules 304, 398): a crash rig (`how`), old data on the
+ * disks right after every subdisk (what the grown space must not show), v1 grown to 2 x LEN with
+ * the power cut after `cut` device writes, then the restart's check: the old data and length,
+ * the plexes extended or not ('old', 'allocated'), or the new length with zeros after the data
+ * ('grown'), every plex identical.
+ */
+export async function growCrashRun(cut: number | undefined, seed: number, how: { stripe?: boolean } = {}): Promise<{ writes: number; problems: string[]; seen: string }> {
+  const rig = await crashRig(seed, how)
+  const c = rig.dg.config()
+  for (const sd of c.subdisks) {
+    const i = c.disks.findIndex((d) => d.dm_rid === sd.sd_dm_rid)
+    await rig.mems[i]!.write((sd.sd_dev_offset + sd.sd_len) * 512, Buffer.alloc(BYTES, 0xee))
+  }
+  const writes = await rig.cutDuring(cut, (dg) => dg.growVolume('v1', 2 * LEN))
+  const grown = Buffer.concat([rig.data, Buffer.alloc(BYTES)])
+  const len = (dg: DiskGroup, name: string) => dg.config().volumes.find((v) => v.v_name === name)?.v_len ?? dg.config().plexes.find((p) => p.pl_name === name)?.pl_len
+  const { problems, seen } = await rig.restart(
+    (dg) => (len(dg, 'v1') === 2 * LEN ? grown : rig.data),
+    (dg) => (len(dg, 'v1') === 2 * LEN ? 'grown' : (len(dg, 'v1-01') ?? 0) > LEN ? 'allocated' : 'old'),
+  )
+  return { writes, problems, seen }
 }
 
 /**

@@ -133,7 +133,14 @@ export const Snapshot = z.object({ seq: int, groups: z.array(GroupView), tasks: 
 
 const RecordChange = z.object({ kind: z.enum(['dg', 'dm', 'sd', 'pl', 'v']), rid: int, name: z.string(), op: z.enum(['create', 'update', 'delete']), fields: z.array(z.string()), after: z.record(z.string(), z.unknown()).optional() })
 /** A committed transaction, or its dry run (`dryRun: true`, nothing changed). */
-export const TxResult = z.object({ dryRun: z.boolean(), tid: int, changes: z.array(RecordChange), copyBytes: z.number().optional() })
+export const TxResult = z.object({
+  dryRun: z.boolean(),
+  tid: int,
+  changes: z.array(RecordChange),
+  copyBytes: z.number().optional(),
+  /** The everyday operations (grow, shrink, mirror, evacuate): what they do in words, a rounding of the length and where every new subdisk goes (rule 404). */
+  notes: z.array(z.string()).optional(),
+})
 /** What a hot relocation did (or its dry run would do): each failed plex's subdisks and where they went, and the plexes it could not relocate with a stable code. */
 export const RelocationReport = TxResult.extend({
   disk: z.string(),

@@ -11,6 +11,8 @@ import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
 import { type DiskFault, diskFault } from './diskFault.ts'
 import { isOrdinaryDisk, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+import { type OpResult, placementNotes } from './placeWords.ts'
+import { extendStripedPlex, roundUp, roundingNote, stripeStep } from './stripeColumns.ts'
 
 export interface GrowOptions extends TxOptions {
   /** New space for the plexes on these disks only (besides extending a plex's last subdisk in place). */
@@ -23,16 +25,21 @@ export interface GrowOptions extends TxOptions {
 const ZERO_CHUNK = 1 << 20
 
 /**
- * Extends every data plex of `v` in the draft to `len` sectors: its last subdisk grows in place
- * where the disk space right after it is free, the rest comes as new subdisks appended to it, on
- * disks that hold no other data plex of the volume (so no two plexes ever share a disk). A plex
- * already that long is left alone, so a grow interrupted after this step picks up where it was.
+ * Extends every data plex of `v` in the draft to `len` sectors: a concat plex's last subdisk grows
+ * in place where the disk space right after it is free, the rest comes as new subdisks appended to
+ * it, on disks that hold no other data plex of the volume (so no two plexes ever share a disk); a
+ * striped plex grows every column by the same whole stripe units (`extendStripedPlex`, rule 398).
+ * A plex already that long is left alone, so a grow interrupted after this step picks up where it was.
  */
 export function extendPlexes(d: Draft, v: VRecord, len: number, fault: DiskFault, disks?: readonly string[]): void {
   const taken = new Set<string>()
   for (const pl of d.plexesOf(v).filter((x) => !isLogPlexRec(d.c, x))) {
-    if (pl.pl_layout !== 'CONCAT') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat plexes are grown here`)
+    if (pl.pl_layout !== 'CONCAT' && pl.pl_layout !== 'STRIPE') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is ${pl.pl_layout}: only concat and striped plexes are grown here`)
     if (pl.pl_contig_len < pl.pl_len || pl.pl_len < v.v_len) fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is sparse: fill its holes before growing ${v.v_name}`)
+    if (pl.pl_layout === 'STRIPE') {
+      if (pl.pl_len < len) extendStripedPlex(d, v, pl, len, fault, disks, taken)
+      continue
+    }
     let need = len - pl.pl_len
     if (need <= 0) continue
     const sds = d.sdsOf(pl).filter((s) => !s.sd_is_log)
@@ -87,15 +94,20 @@ async function markNewRegionsStale(p: GroupParts, v: VRecord, zeroed: readonly P
  * transaction sets the new length. A crash before (3) leaves the volume as it was with longer
  * plexes, which a new grow reuses; after it, the grown volume. A started volume with a DRL keeps
  * its region size (its log must hold the new length's regions); a stopped one must be clean (a
- * crashed one recovers at its start first). The dry run lists the record changes and, as
- * `copyBytes`, the bytes of zeros it would write.
+ * crashed one recovers at its start first). A volume with a striped plex grows by whole stripes:
+ * the length asked for is rounded up to a multiple of stripe unit x columns (rule 397), and the
+ * result's `notes` say so. The dry run lists the record changes, where every new subdisk goes
+ * (`notes`, rule 404) and, as `copyBytes`, the bytes of zeros it would write.
  */
-export async function growVolume(p: GroupParts, volume: string, len: number, opts: GrowOptions = {}): Promise<TxResult> {
+export async function growVolume(p: GroupParts, volume: string, asked: number, opts: GrowOptions = {}): Promise<OpResult> {
   p.store.assertOnline()
-  checkSectors(len, 'len', true)
+  checkSectors(asked, 'len', true)
   const v0 = p.vol(volume)
   const oldLen = v0.v_len
-  if (len <= oldLen) fail('VM_INVALID_PARAM', `volume ${volume} is ${sizeText(oldLen)}: growing it to ${sizeText(len)} would not grow it (shrink it instead)`)
+  const step = stripeStep(new Draft(structuredClone(p.store.current())), v0)
+  const len = roundUp(asked, step)
+  const rounding = roundingNote(volume, asked, len, step)
+  if (asked <= oldLen) fail('VM_INVALID_PARAM', `volume ${volume} is ${sizeText(oldLen)}: growing it to ${sizeText(asked)} would not grow it (shrink it instead)`)
   assertUnlocked(v0.v_tutil[0], volume)
   if (v0.v_kstate === 'DISABLED' && !['CLEAN', 'EMPTY'].includes(v0.v_state)) fail('VM_INVALID_PARAM', `volume ${volume} is ${v0.v_state}: start it (which recovers it) before growing it`)
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
@@ -105,14 +117,20 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
     if (drlRegionSectors(len, logSectors, REGION_SECTORS) !== drl.regionSectors) fail('VM_INVALID_PARAM', `the dirty region log of ${volume} (${sizeText(logSectors)}) does not cover ${sizeText(len)} in regions of ${sizeText(drl.regionSectors)}: stop the volume to grow it, or give it a larger log`)
   }
   const fault = diskFault(p)
-  const extend = (d: Draft) => extendPlexes(d, d.vol(volume), len, fault, opts.disks)
+  const before = p.store.current()
+  let placed: string[] = []
+  const extend = (d: Draft) => {
+    extendPlexes(d, d.vol(volume), len, fault, opts.disks)
+    placed = placementNotes(before, d.c)
+  }
+  const notes = () => [...(rounding ? [rounding] : []), ...placed]
   const zeroTargets = (v: VRecord) => p.plexesOf(v.v_rid).filter((pl) => !isLogPlexRec(p.store.current(), pl) && !isStalePlex(pl) && !onMissingDisk(pl))
   if (opts.dryRun) {
     const plan = await p.transact('v.grow', (d) => {
       extend(d)
       d.vol(volume).v_len = len
     }, { dryRun: true })
-    return { ...plan, copyBytes: sectorsToBytes(len - oldLen) * zeroTargets(v0).length }
+    return { ...plan, copyBytes: sectorsToBytes(len - oldLen) * zeroTargets(v0).length, notes: notes() }
   }
   await p.transact('v.grow.alloc', extend)
   const v = p.vol(volume)
@@ -143,7 +161,7 @@ export async function growVolume(p: GroupParts, volume: string, len: number, opt
       rt?.drl?.grow(Math.ceil(len / rt.drl.regionSectors))
     })
     p.tasks.finish(task, 'ok')
-    return r
+    return { ...r, notes: notes() }
   } catch (e) {
     p.tasks.fail(task, e)
     throw e
