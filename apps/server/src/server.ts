@@ -258,11 +258,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       for (const g of storage.groups.values()) {
         // the ones resumeInterrupted continues, in its order (a resync of a stopped volume waits)
         const interrupted = g.dg.interruptedTasks().filter((t) => t.kind !== 'resyncVolume' || g.dg.config().volumes.some((v) => v.v_name === t.target && v.v_kstate === 'ENABLED'))
-        for (const [i, h] of (await g.dg.resumeInterrupted().catch(() => [])).entries()) {
-          log(`continuing an interrupted resync: ${h.id}`)
-          const t = interrupted[i]
-          history.claim(g.dg.name, h.id, 'resync', { ...(t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }), startedBy: 'restart' }, h.done)
-        }
+        // claimed within `starting`: the first may end while the next one starts
+        await history.starting(async () => {
+          for (const [i, h] of (await g.dg.resumeInterrupted().catch(() => [])).entries()) {
+            log(`continuing an interrupted resync: ${h.id}`)
+            const t = interrupted[i]
+            history.claim(g.dg.name, h.id, 'resync', { ...(t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }), startedBy: 'restart' }, h.done)
+          }
+        })
       }
     })
   let closing: Promise<void> | undefined

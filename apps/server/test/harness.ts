@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Clock, DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
-import type { ServerMessage } from '@plexa/protocol'
+import { type Clock, type Config, DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
+import type { Alert, ServerMessage } from '@plexa/protocol'
+import { vi } from 'vitest'
 import WebSocket from 'ws'
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts'
 import { until } from './until.ts'
@@ -36,12 +37,24 @@ export interface TestServer {
   close(): Promise<void>
 }
 
+/** The options a test server starts with: the data directory's, on ports of its own, lab mode on, quiet. */
+const startOptions = (dataDir: string): StartOptions => ({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: true, labRemote: false, log: () => {} })
+
+/** Resolves once the server's background start has started every volume of every group. */
+export function volumesStarted(srv: RunningServer): Promise<true> {
+  return until('the background start of every volume', () => [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes).every((v) => v.v_kstate === 'ENABLED'))
+}
+
+/** The admin's bearer token of a data directory (its admin-credential.txt). */
+export async function adminTokenOf(dir: string): Promise<string> {
+  return /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
+}
+
 export async function testServer(opts: Partial<StartOptions> & { clock?: Clock } = {}): Promise<TestServer> {
   const data = await smallData()
-  const srv = await startServer({ dataDir: data.dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: true, labRemote: false, log: () => {}, ...opts })
-  const cred = await readFile(join(data.dir, 'admin-credential.txt'), 'utf8')
-  const adminToken = /token: (\S+)/.exec(cred)![1]!
-  await until('the background start of every volume', () => [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes).every((v) => v.v_kstate === 'ENABLED'))
+  const srv = await startServer({ ...startOptions(data.dir), ...opts })
+  const adminToken = await adminTokenOf(data.dir)
+  await volumesStarted(srv)
   return {
     srv,
     url: srv.url,
@@ -51,6 +64,72 @@ export async function testServer(opts: Partial<StartOptions> & { clock?: Clock }
       await srv.close()
       await data.remove()
     },
+  }
+}
+
+/**
+ * A server on a data directory (`smallData`) that outlives it, so the next server starts on the
+ * same one. With `fresh`, each start loads the server as a new process loads it (fresh modules:
+ * the engine's task counter starts from nothing). `start` takes options for that start alone and
+ * resolves once every volume is started; `get` and `post` call the server running now as admin.
+ */
+export async function restartable(o: { fresh?: boolean } & Partial<StartOptions> = {}) {
+  const { fresh = false, ...extra } = o
+  const data = await smallData()
+  let srv: RunningServer | undefined
+  const start = async (once: Partial<StartOptions> = {}) => {
+    let start = startServer
+    if (fresh) {
+      vi.resetModules()
+      start = (await import('../src/server.ts')).startServer
+    }
+    srv = await start({ ...startOptions(data.dir), ...extra, ...once })
+    await volumesStarted(srv)
+    return srv
+  }
+  const token = () => adminTokenOf(data.dir)
+  return {
+    dir: data.dir,
+    /** The server running now. */
+    get srv(): RunningServer {
+      return srv!
+    },
+    start,
+    token,
+    /** A GET's body. */
+    get: async (path: string) => (await call(srv!.url, 'GET', path, { auth: await token() })).body,
+    post: async (path: string, body: unknown = {}) => call(srv!.url, 'POST', path, { auth: await token(), body }),
+    /** A GET's whole answer (status and body). */
+    fetch: async (path: string) => call(srv!.url, 'GET', path, { auth: await token() }),
+    async stop() {
+      await srv?.close()
+      srv = undefined
+    },
+    async restart(once: Partial<StartOptions> = {}) {
+      await srv!.close()
+      return start(once)
+    },
+    async close() {
+      await srv?.close()
+      srv = undefined
+      await data.remove()
+    },
+  }
+}
+export type Restartable = Awaited<ReturnType<typeof restartable>>
+
+/**
+ * What a test does with the test server's group `tdg` as admin: its alerts, a POST, its
+ * configuration, and a write into a volume straight through the group (`'ok'` or the error code).
+ */
+export function groupCalls(s: TestServer) {
+  const dg = s.srv.services.storage.groups.get('tdg')!.dg
+  return {
+    dg,
+    alerts: async () => (await call(s.url, 'GET', '/api/alerts', { auth: s.adminToken })).body.alerts as Alert[],
+    post: async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body }),
+    config: async () => (await call(s.url, 'GET', '/api/dgs/tdg', { auth: s.adminToken })).body.config as Config,
+    write: async (volume: string) => dg.write(volume, 0, new Uint8Array(4096)).then(() => 'ok', (e: { code?: string }) => e.code),
   }
 }
 

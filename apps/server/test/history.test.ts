@@ -2,41 +2,13 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask, HistoryItem, ServerMessage } from '@plexa/protocol'
-import { type RunningServer, type StartOptions, startServer } from '../src/server.ts'
-import { call, smallData, viewer, wsClient } from './harness.ts'
+import { type Restartable, call, restartable, viewer, wsClient } from './harness.ts'
 import { until } from './until.ts'
-
-/** A server on a data directory that outlives it, so a second server can start on the same one. */
-async function restartable(extra: Partial<StartOptions> = {}) {
-  const data = await smallData()
-  let srv: RunningServer | undefined
-  const start = async () => {
-    srv = await startServer({ dataDir: data.dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: true, labRemote: false, log: () => {}, ...extra })
-    await until('every volume started', () => [...srv!.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes).every((v) => v.v_kstate === 'ENABLED'))
-    return srv
-  }
-  const token = async () => /token: (\S+)/.exec(await readFile(join(data.dir, 'admin-credential.txt'), 'utf8'))![1]!
-  return {
-    dir: data.dir,
-    start,
-    token,
-    get: async (path: string) => (await call(srv!.url, 'GET', path, { auth: await token() })).body,
-    post: async (path: string, body: unknown = {}) => call(srv!.url, 'POST', path, { auth: await token(), body }),
-    async restart() {
-      await srv!.close()
-      return start()
-    },
-    async close() {
-      await srv?.close()
-      await data.remove()
-    },
-  }
-}
 
 const detachAlert = { type: 'alert', dg: 'tdg', severity: 'critical', code: 'VM_IO', message: 'plex mir-02 of mir was detached after an I/O error', object: 'mir-02' } as const
 
 describe('server history: events, alerts and finished tasks', () => {
-  let r: Awaited<ReturnType<typeof restartable>> | undefined
+  let r: Restartable | undefined
   afterEach(async () => {
     await r?.close()
     r = undefined
@@ -52,6 +24,39 @@ describe('server history: events, alerts and finished tasks', () => {
     let task: FinishedTask | undefined
     await until('the automatic task in the history', async () => !!(task = ((await r!.get('/api/tasks/history')).tasks as FinishedTask[]).find((t) => t.taskId === 'auto-1')))
     expect(task).toMatchObject({ startedBy: 'automatic', outcome: 'ok', doneBytes: 3 * 1048576, target: 'volume mir' })
+  })
+
+  it('413: a task that ends before its starter has claimed it (the start goes on with I/O after the task began) is recorded once, as claimed; one no starter claims is recorded from its end', async () => {
+    r = await restartable()
+    const srv = await r.start()
+    const h = srv.services.history
+    const progress = (taskId: string) => ({ type: 'task.progress', dg: 'tdg', taskId, kind: 'resync', volume: 'mir', phase: 'resync', doneBytes: 0, totalBytes: 0, rate: 0, etaSeconds: null, throttle: 0 }) as const
+    const end = (taskId: string) => ({ type: 'task.finished', dg: 'tdg', taskId, kind: 'resync', volume: 'mir', outcome: 'ok' }) as const
+    const named = (taskId: string) => h.tasks.items().filter((t) => t.taskId === taskId)
+    const report = { regionsCopied: 0, bytesCopied: 0, bytesWritten: 0, failedRegions: [] }
+    await h.starting(async () => {
+      h.engine('tdg', progress('task-900'))
+      h.engine('tdg', end('task-900'))
+      h.engine('tdg', progress('task-901'))
+      h.engine('tdg', end('task-901'))
+      // as resumeInterrupted starting the next resync: I/O (many turns of the event loop) before the claim
+      await readFile(join(r!.dir, 'admin-credential.txt'))
+      await stat(r!.dir)
+      expect(named('task-900')).toEqual([])
+      h.claim('tdg', 'task-900', 'resync', { target: 'volume mir', volumes: ['mir'], startedBy: 'restart' }, Promise.resolve(report))
+    })
+    await until('the claimed task recorded', () => named('task-900').length > 0)
+    expect(named('task-900')).toMatchObject([{ startedBy: 'restart', outcome: 'ok', sync: { regionsCopied: 0 } }])
+    // the task no starter claimed: recorded from its end event once the starter was over
+    expect(named('task-901')).toMatchObject([{ startedBy: 'automatic', outcome: 'ok' }])
+    // with no starter under way, an end is recorded as it comes
+    h.engine('tdg', progress('task-902'))
+    h.engine('tdg', end('task-902'))
+    expect(named('task-902')).toMatchObject([{ startedBy: 'automatic' }])
+    // a claim that comes after its task was recorded changes nothing
+    h.claim('tdg', 'task-902', 'resync', { target: 'volume mir', volumes: ['mir'] }, Promise.resolve(report))
+    await h.written()
+    expect(named('task-902')).toHaveLength(1)
   })
 
   it('keeps alerts, events and finished tasks across a restart, and gives them to a client on connect (rule 105)', async () => {

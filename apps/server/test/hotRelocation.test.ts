@@ -2,15 +2,9 @@
 // alert says where (rule 336); a group with hotreloc=off keeps it where it is, and a volume
 // that is not redundant is left alone with an alert saying why (rule 337).
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Alert, FinishedTask } from '@plexa/protocol'
-import { type TestServer, call, testServer } from './harness.ts'
+import type { FinishedTask } from '@plexa/protocol'
+import { type TestServer, call, groupCalls, testServer } from './harness.ts'
 import { until } from './until.ts'
-
-interface Config {
-  disks: Array<{ dm_name: string; dm_rid: number }>
-  plexes: Array<{ pl_name: string; pl_rid: number; pl_kstate: string; pl_state: string }>
-  subdisks: Array<{ sd_plex_rid: number; sd_dm_name: string }>
-}
 
 describe('hot relocation (rules 336, 337)', () => {
   let t: TestServer | undefined
@@ -22,20 +16,16 @@ describe('hot relocation (rules 336, 337)', () => {
   const setup = async () => {
     t = await testServer()
     const s = t
-    const alerts = async () => (await call(s.url, 'GET', '/api/alerts', { auth: s.adminToken })).body.alerts as Alert[]
-    const post = async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body })
-    const config = async () => (await call(s.url, 'GET', '/api/dgs/tdg', { auth: s.adminToken })).body.config as Config
+    const calls = groupCalls(s)
     const plex = async (name: string) => {
-      const c = await config()
+      const c = await calls.config()
       const p = c.plexes.find((x) => x.pl_name === name)!
       return { ...p, disks: c.subdisks.filter((sd) => sd.sd_plex_rid === p.pl_rid).map((sd) => sd.sd_dm_name) }
     }
-    const dg = s.srv.services.storage.groups.get('tdg')!.dg
-    const write = async (volume: string) => dg.write(volume, 0, new Uint8Array(4096)).then(() => 'ok', (e: { code?: string }) => e.code)
     // the harness's group has it off; on is what a group is made with
     const hotreloc = async (v: 'on' | 'off') => expect((await call(s.url, 'PATCH', '/api/dgs/tdg/records/tdg', { auth: s.adminToken, body: { fields: { hotreloc: v } } })).status).toBe(200)
     await hotreloc('on')
-    return { s, alerts, post, plex, write, dg, hotreloc }
+    return { s, ...calls, plex, hotreloc }
   }
 
   it('336: a disk failure that detaches a mirror\'s plex relocates it to free space on a disk holding no other plex of the volume, copies it, and a critical alert says where', async () => {

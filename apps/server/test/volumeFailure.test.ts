@@ -2,7 +2,7 @@
 // resolved by the server for good, so the problem coming back is a new alert (rule 295).
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Alert } from '@plexa/protocol'
-import { type TestServer, call, testServer } from './harness.ts'
+import { type TestServer, groupCalls, testServer } from './harness.ts'
 import { until } from './until.ts'
 
 describe('volume failure alerts and resolution (rules 294, 295)', () => {
@@ -14,12 +14,7 @@ describe('volume failure alerts and resolution (rules 294, 295)', () => {
 
   const setup = async () => {
     t = await testServer()
-    const s = t
-    const alerts = async () => (await call(s.url, 'GET', '/api/alerts', { auth: s.adminToken })).body.alerts as Alert[]
-    const post = async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body })
-    const dg = s.srv.services.storage.groups.get('tdg')!.dg
-    const write = async (volume: string) => dg.write(volume, 0, new Uint8Array(4096)).then(() => 'ok', (e: { code?: string }) => e.code)
-    return { alerts, post, write, dg }
+    return groupCalls(t)
   }
 
   it('294: a concat whose only plex fails its writes raises one critical alert naming the volume, its plex and disk; it is resolved once the disk answers again', async () => {
@@ -51,7 +46,7 @@ describe('volume failure alerts and resolution (rules 294, 295)', () => {
   })
 
   it('295: a plex alert resolved once its plex is healthy again stays resolved when the plex goes stale later (a disk replace), and it is not counted into', async () => {
-    const { alerts, post, write } = await setup()
+    const { alerts, post, write, config } = await setup()
     expect((await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'both' })).status).toBe(200)
     expect(await write('mir')).toBe('ok')
     let detached: Alert | undefined
@@ -62,7 +57,7 @@ describe('volume failure alerts and resolution (rules 294, 295)', () => {
     const resolved = (await alerts()).find((a) => a.id === detached!.id)!
     // the plex goes stale again without an alert (a replace): the old alert stays resolved, unchanged
     expect((await post('/api/dgs/tdg/disks/disk02/replace', { sizeBytes: 64 << 20 })).status).toBe(200)
-    await until('the replace committed', async () => (await call(t!.url, 'GET', '/api/dgs/tdg', { auth: t!.adminToken })).body.config.plexes.some((p: { pl_name: string; pl_state: string }) => p.pl_name === 'mir-02' && p.pl_state !== 'ACTIVE'))
+    await until('the replace committed', async () => (await config()).plexes.some((p) => p.pl_name === 'mir-02' && p.pl_state !== 'ACTIVE'))
     expect((await alerts()).find((a) => a.id === detached!.id)).toEqual(resolved)
   })
 })

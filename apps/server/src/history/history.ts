@@ -56,6 +56,9 @@ export class History {
   private readonly claims = new Map<string, TaskMeta>()
   /** Tasks recorded lately (an engine end event of a claimed task arrives before or after it). */
   private readonly recorded = new Set<string>()
+  /** Starters under way (`starting`): while any is, the end of a task no claim names waits here for them. */
+  private starters = 0
+  private readonly held = new Map<string, () => void>()
   /** The highest task number this data directory has seen, kept in task-ids.json as tasks start. */
   private highestTask = 0
   private idsWrite: Promise<void> = Promise.resolve()
@@ -154,12 +157,33 @@ export class History {
     }
     this.o.publish(body)
     if (body.type === 'task.finished') {
-      // a task the server started is recorded from its report (claim); the rest from this event,
-      // once it is clear that no claim follows (a route claims its task right after starting it)
-      setImmediate(() => {
+      // a task the server started is recorded from its report (claim); the rest from this event:
+      // at once, or, while a starter may still claim it (`starting`), once every starter is over
+      const record = () => {
         if (this.claims.has(body.taskId) || this.recorded.has(body.taskId)) return
         this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume], startedBy: 'automatic' }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
-      })
+      }
+      if (this.starters > 0 && !this.claims.has(body.taskId)) this.held.set(body.taskId, record)
+      else record()
+    }
+  }
+
+  /**
+   * Runs `start`, which starts tasks and claims them (`claim`) before it returns. A task can end
+   * before its starter has its handle (the start goes on with I/O after the task began): its end
+   * is held until every starter is over, so it is recorded once, as its claim says; a task no
+   * starter claimed is recorded from its end event then.
+   */
+  async starting<T>(start: () => Promise<T>): Promise<T> {
+    this.starters++
+    try {
+      return await start()
+    } finally {
+      if (--this.starters === 0) {
+        const held = [...this.held.values()]
+        this.held.clear()
+        for (const record of held) record()
+      }
     }
   }
 
@@ -176,7 +200,8 @@ export class History {
 
   /** A task the server started: its outcome is its report (or its error), recorded when it settles. */
   claim(dg: string, taskId: string, kind: string, meta: TaskMeta, done: Promise<unknown>): void {
-    if (!taskId) return
+    if (!taskId || this.recorded.has(taskId)) return
+    this.held.delete(taskId)
     this.claims.set(taskId, meta)
     done.then(
       (report) => this.finish(dg, taskId, kind, meta, { ok: true, ...(isReport(report) ? { report } : {}) }),

@@ -45,10 +45,22 @@ interface Accepted {
   taskId: string
 }
 
-/** A started task: 202 with its id, its outcome (`done`) recorded in the task history. */
-export function taskStarted(s: Services, dg: DiskGroup, kind: string, meta: TaskMeta, task: { id: string; done: Promise<unknown> }): Reply<Accepted> {
-  s.history.claim(dg.name, task.id, kind, meta, task.done)
-  return ok({ accepted: true, taskId: task.id }, 202)
+/** What a started task answers: 202 with its id. */
+function accepted(taskId: string): Reply<Accepted> {
+  return ok({ accepted: true, taskId }, 202)
+}
+
+/**
+ * Starts a task (`start` gives its handle once started): 202 with its id, its outcome (`done`)
+ * recorded in the task history. The claim is made within `starting`, so a task that ends before
+ * `start` returns is still recorded as this request's.
+ */
+export function taskStarted(s: Services, dg: DiskGroup, kind: string, meta: TaskMeta, start: () => Promise<{ id: string; done: Promise<unknown> }>): Promise<Reply<Accepted>> {
+  return s.history.starting(async () => {
+    const task = await start()
+    s.history.claim(dg.name, task.id, kind, meta, task.done)
+    return accepted(task.id)
+  })
 }
 
 /** What a long operation answers when it finished before starting a task. */
@@ -64,11 +76,18 @@ export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, on: strin
   const scope = typeof on === 'string' ? { target: `volume ${on}`, volumes: [on] } : on
   return new Promise((resolve, reject) => {
     let answered = false
+    // the operation's outcome, known once `run` returns (onTask comes before that)
+    let known!: (done: Promise<R>) => void
+    const outcome = new Promise<R>((r) => (known = r))
     const done: Promise<R> = run((id) => {
       answered = true
-      // claimed once `done` is known (onTask may come before run returns); the first task answers
-      void Promise.resolve().then(() => resolve(taskStarted(s, dg, kind, scope, { id, done })))
+      // claimed by id as the task starts, before it can end; the first task answers
+      s.history.claim(dg.name, id, kind, scope, outcome)
+      resolve(accepted(id))
     })
+    known(done)
+    // an operation that fails before it starts a task rejects `done`, answered below; no claim waits on it
+    outcome.catch(() => {})
     done.then(
       (r) => {
         if (!answered) {

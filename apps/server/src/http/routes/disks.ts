@@ -44,7 +44,6 @@ export const diskRoutes = {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncDisk(ctx.params.disk!, ctx.body.force))
     const meta = taskMeta(dg, { disk: ctx.params.disk! })
-    const h = await dg.resyncDisk(ctx.params.disk!, ctx.body.force, { ...(ctx.body.mode ? { mode: ctx.body.mode } : {}), ...(ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}) })
-    return taskStarted(s, dg, 'resync', meta, h)
+    return taskStarted(s, dg, 'resync', meta, () => dg.resyncDisk(ctx.params.disk!, ctx.body.force, { ...(ctx.body.mode ? { mode: ctx.body.mode } : {}), ...(ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}) }))
   },
 } satisfies Partial<Handlers>

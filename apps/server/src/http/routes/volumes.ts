@@ -31,19 +31,16 @@ export const volumeRoutes = {
   async 'POST /api/dgs/:dg/volumes/:volume/resync'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok(dg.planResyncVolume(ctx.params.volume!, ctx.body.force))
-    const h = await dg.resyncVolume(ctx.params.volume!, ctx.body.force, ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {})
-    return taskStarted(s, dg, 'resync', taskMeta(dg, { volume: ctx.params.volume! }), h)
+    return taskStarted(s, dg, 'resync', taskMeta(dg, { volume: ctx.params.volume! }), () => dg.resyncVolume(ctx.params.volume!, ctx.body.force, ctx.body.throttle !== undefined ? { throttle: ctx.body.throttle } : {}))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/verify'(s, ctx) {
     const dg = dgOf(s, ctx)
     if (ctx.body.dryRun) return ok({ dryRun: true, bytes: dg.volumeSize(ctx.params.volume!) })
-    const h = await dg.verify(ctx.params.volume!)
-    return taskStarted(s, dg, 'verify', taskMeta(dg, { volume: ctx.params.volume! }), h)
+    return taskStarted(s, dg, 'verify', taskMeta(dg, { volume: ctx.params.volume! }), () => dg.verify(ctx.params.volume!))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/repair'(s, ctx) {
     const dg = dgOf(s, ctx)
-    const h = await dg.repair(ctx.params.volume!, ctx.body.source, ctx.body.regions)
-    return taskStarted(s, dg, 'repair', taskMeta(dg, { volume: ctx.params.volume! }), h)
+    return taskStarted(s, dg, 'repair', taskMeta(dg, { volume: ctx.params.volume! }), () => dg.repair(ctx.params.volume!, ctx.body.source, ctx.body.regions))
   },
   async 'GET /api/dgs/:dg/volumes/:volume/dirty'(s, ctx) {
     return ok(dgOf(s, ctx).dirtyRegions(ctx.params.volume!))
