@@ -1,5 +1,19 @@
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { afterEach, beforeEach } from 'vitest'
+
+const run = promisify(execFile)
+
+/** Runs a client tool (qemu-io, nbdinfo, ...); resolves with its output and exit code, never rejects on an exit code. */
+export async function runTool(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run(cmd, args, { timeout, maxBuffer: 64 << 20 })
+    return { code: 0, out: r.stdout + r.stderr }
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') }
+  }
+}
 
 /**
  * Registers, in the calling test file, a hook that runs after every test whatever its outcome

@@ -45,6 +45,16 @@ export function volumesStarted(srv: RunningServer): Promise<true> {
   return until('the background start of every volume', () => [...srv.services.storage.groups.values()].flatMap((g) => g.dg.config().volumes).every((v) => v.v_kstate === 'ENABLED'))
 }
 
+/** Starts a server on `dataDir` with the test options (lab mode on, quiet) and `extra`; no waiting for its volumes. */
+export function startOn(dataDir: string, extra: Partial<StartOptions> = {}): Promise<RunningServer> {
+  return startServer({ ...startOptions(dataDir), ...extra })
+}
+
+/** The admin's password of a data directory (its admin-credential.txt). */
+export async function adminPasswordOf(dir: string): Promise<string> {
+  return /password: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
+}
+
 /** The admin's bearer token of a data directory (its admin-credential.txt). */
 export async function adminTokenOf(dir: string): Promise<string> {
   return /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!

@@ -1,18 +1,10 @@
 import { copyFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readFile } from 'node:fs/promises'
 import { DM_PFLAG, DiskGroup, openDevicePath, readDiskHeader } from '@plexa/engine'
-import { startServer } from '../src/server.ts'
-import { call, smallData } from './harness.ts'
+import { adminTokenOf, call, smallData, startOn } from './harness.ts'
 
-async function adminToken(dir: string): Promise<string> {
-  return /token: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
-}
-
-function start(dataDir: string, log: (l: string) => void = () => {}) {
-  return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log })
-}
+const start = (dataDir: string, log: (l: string) => void = () => {}) => startOn(dataDir, { lab: false, log })
 
 const disk = (dir: string, n: number) => join(dir, 'disks', `tdg-disk0${n}.img`)
 
@@ -70,7 +62,7 @@ describe('rules 130-131: importing a waiting group through the API (vxdg -f / -C
       await rename(disk(data.dir, 2), join(data.dir, 'away.img'))
       const srv = await start(data.dir)
       try {
-        const auth = await adminToken(data.dir)
+        const auth = await adminTokenOf(data.dir)
         const list = await call(srv.url, 'GET', '/api/imports', { auth })
         expect(list.body.groups).toEqual([expect.objectContaining({ name: 'tdg', code: 'VM_MISSING_DISKS', disks: [{ disk: 'disk02', reason: 'missing' }] })])
         const refused = await call(srv.url, 'POST', '/api/imports/tdg', { auth, body: {} })
@@ -102,7 +94,7 @@ describe('rules 130-131: importing a waiting group through the API (vxdg -f / -C
       await b.close()
       const srv = await start(data.dir)
       try {
-        const auth = await adminToken(data.dir)
+        const auth = await adminTokenOf(data.dir)
         expect(srv.services.storage.groups.size).toBe(0)
         expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_BUSY', importedBy: 'hostB' })
         // the web learns of it from the snapshot
@@ -148,7 +140,7 @@ describe('rule 350: a serial split brain through the API (vxdg -o selectcp=DISKI
       await rm(copyPath)
       const srv = await start(data.dir)
       try {
-        const auth = await adminToken(data.dir)
+        const auth = await adminTokenOf(data.dir)
         const sides = [{ disks: ['disk01', 'disk02'], diskids: expect.any(Array), tid: expect.any(Number) }, { disks: ['disk03'], diskids: [disk03], tid: expect.any(Number) }]
         const byDisks = (s: Array<{ disks: string[] }>) => [...s].sort((a, b) => a.disks[0]!.localeCompare(b.disks[0]!))
         expect(srv.services.storage.pending.get('tdg')).toMatchObject({ code: 'VM_SPLIT_BRAIN' })

@@ -1,30 +1,17 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nbdProtocol } from '@plexa/engine'
-import { killAfterEach } from './children.ts'
-import { type TestServer, call, testServer } from './harness.ts'
+import { killAfterEach, runTool } from './children.ts'
+import { type TestServer, call, startOn, testServer } from './harness.ts'
 import { CLIENT_FLAGS, goBytes, option, rawClient, request } from './nbdClient.ts'
 import { until } from './until.ts'
 
-const run = promisify(execFile)
 const track = killAfterEach()
-
-/** Runs a client tool; resolves with its output and exit code (never rejects on exit codes). */
-async function tool(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run(cmd, args, { timeout, maxBuffer: 64 << 20 })
-    return { code: 0, out: r.stdout + r.stderr }
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') }
-  }
-}
 
 describe('NBD export proven with real clients', () => {
   let t: TestServer
@@ -40,17 +27,17 @@ describe('NBD export proven with real clients', () => {
   const plexState = async (p: string) => (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((x: { pl_name: string }) => x.pl_name === p).pl_state as string
 
   it('nbdinfo lists one export per started volume', async () => {
-    const r = await tool('nbdinfo', ['--list', '--json', nbd])
+    const r = await runTool('nbdinfo', ['--list', '--json', nbd])
     expect(r.code).toBe(0)
     const names = (JSON.parse(r.out) as { exports: Array<{ 'export-name': string; 'export-size': number }> }).exports.map((e) => [e['export-name'], e['export-size']])
     expect(names).toEqual(expect.arrayContaining([['mir', 16 << 20], ['cat', 8 << 20], ['tdg/mir', 16 << 20]]))
   })
 
   it('qemu-io writes and reads patterns; a wrong pattern is caught', async () => {
-    const w = await tool('qemu-io', ['-f', 'raw', '-c', 'write -P 0xab 0 1M', '-c', 'write -P 0x5c 3M 512k', '-c', 'read -P 0xab 0 1M', '-c', 'read -P 0x5c 3M 512k', `${nbd}/mir`])
+    const w = await runTool('qemu-io', ['-f', 'raw', '-c', 'write -P 0xab 0 1M', '-c', 'write -P 0x5c 3M 512k', '-c', 'read -P 0xab 0 1M', '-c', 'read -P 0x5c 3M 512k', `${nbd}/mir`])
     expect(w.code).toBe(0)
     expect(w.out).not.toMatch(/fail/i)
-    const bad = await tool('qemu-io', ['-f', 'raw', '-c', 'read -P 0xcd 0 4k', `${nbd}/mir`])
+    const bad = await runTool('qemu-io', ['-f', 'raw', '-c', 'read -P 0xcd 0 4k', `${nbd}/mir`])
     expect(bad.out).toMatch(/Pattern verification failed/)
   })
 
@@ -59,16 +46,16 @@ describe('NBD export proven with real clients', () => {
     const back = join(t.dir, 'back.raw')
     const data = randomBytes(8 << 20)
     await writeFile(img, data)
-    expect((await tool('nbdcopy', [img, `${nbd}/cat`])).code).toBe(0)
-    expect((await tool('nbdcopy', [`${nbd}/cat`, back])).code).toBe(0)
+    expect((await runTool('nbdcopy', [img, `${nbd}/cat`])).code).toBe(0)
+    expect((await runTool('nbdcopy', [`${nbd}/cat`, back])).code).toBe(0)
     expect((await readFile(back)).equals(data)).toBe(true)
-    const cmp = await tool('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', img, `${nbd}/cat`])
+    const cmp = await runTool('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', img, `${nbd}/cat`])
     expect(cmp.code).toBe(0)
     expect(cmp.out).toMatch(/Images are identical/)
   })
 
   it('fio with crc32c verify on a mirror while a plex is detached and reattached: zero verify errors', async () => {
-    const fio = tool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--output-format=json'])
+    const fio = runTool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--output-format=json'])
     // Detach once fio's writes reach the mirror, and attach once more have landed on mir-01 alone.
     const writes = () => t.srv.services.storage.groups.get('tdg')!.dg.ioStats('mir-01').writes
     const before = writes()
@@ -99,29 +86,29 @@ describe('NBD export proven with real clients', () => {
     let loop = ''
     try {
       await until('nbdfuse', async () => existsSync(file))
-      expect((await tool('mkfs.ext4', ['-F', '-q', file])).code).toBe(0)
-      loop = (await tool('losetup', ['-f', '--show', file])).out.trim()
-      expect((await tool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
+      expect((await runTool('mkfs.ext4', ['-F', '-q', file])).code).toBe(0)
+      loop = (await runTool('losetup', ['-f', '--show', file])).out.trim()
+      expect((await runTool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
       const files = [randomBytes(3 << 20), randomBytes(1 << 20), randomBytes(200_000)]
       const sums = files.map((f) => createHash('sha256').update(f).digest('hex'))
       for (const [i, f] of files.entries()) await writeFile(join(mnt, `f${i}`), f)
-      await tool('sync', [])
+      await runTool('sync', [])
       await api('POST', '/api/dgs/tdg/plexes/mir-01/det', {})
       await writeFile(join(mnt, 'f3'), files[2]!)
       sums.push(sums[2]!)
-      await tool('sync', [])
+      await runTool('sync', [])
       await api('POST', '/api/dgs/tdg/plexes/mir-01/att', { volume: 'mir' })
       await until('mir-01 ACTIVE', async () => (await plexState('mir-01')) === 'ACTIVE')
-      expect((await tool('umount', [mnt])).code).toBe(0)
-      const fsck = await tool('e2fsck', ['-fn', loop])
+      expect((await runTool('umount', [mnt])).code).toBe(0)
+      const fsck = await runTool('e2fsck', ['-fn', loop])
       expect(fsck.code, fsck.out).toBe(0)
-      expect((await tool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
+      expect((await runTool('mount', ['-t', 'ext4', loop, mnt])).code).toBe(0)
       for (let i = 0; i < 4; i++) expect(createHash('sha256').update(await readFile(join(mnt, `f${i}`))).digest('hex')).toBe(sums[i])
-      expect((await tool('umount', [mnt])).code).toBe(0)
+      expect((await runTool('umount', [mnt])).code).toBe(0)
     } finally {
-      await tool('umount', [mnt])
-      if (loop) await tool('losetup', ['-d', loop])
-      await tool('fusermount3', ['-u', fuse])
+      await runTool('umount', [mnt])
+      if (loop) await runTool('losetup', ['-d', loop])
+      await runTool('fusermount3', ['-u', fuse])
       nf.kill()
     }
   }, 180_000)
@@ -157,7 +144,7 @@ describe('NBD export proven with real clients', () => {
       at = tx.indexOf(Buffer.from([0x67, 0x44, 0x66, 0x98]), at + 16 + (err === 0 ? 512 : 0))
     }
     expect(replies.sort()).toEqual([[1, 22], [2, 22], [3, 0]])
-    expect((await tool('nbdinfo', ['--size', `${nbd}/cat`])).out.trim()).toBe(String(8 << 20))
+    expect((await runTool('nbdinfo', ['--size', `${nbd}/cat`])).out.trim()).toBe(String(8 << 20))
   })
 
   it('stopping a volume ends its NBD connections', async () => {
@@ -166,7 +153,7 @@ describe('NBD export proven with real clients', () => {
     c.sock.on('error', () => {})
     expect((await api('POST', '/api/dgs/tdg/volumes/cat/stop', {})).status).toBe(200)
     await closed
-    const info = await tool('nbdinfo', ['--size', `${nbd}/cat`])
+    const info = await runTool('nbdinfo', ['--size', `${nbd}/cat`])
     expect(info.code).not.toBe(0)
     await api('POST', '/api/dgs/tdg/volumes/cat/start', {})
   })
@@ -175,7 +162,6 @@ describe('NBD export proven with real clients', () => {
 describe('remote disks through the server', () => {
   it('adds an nbdkit export as a disk, mirrors onto it, and finds it again after a restart', async () => {
     const { startNbdkit } = await import('../../../packages/engine/test/nbdkit.ts')
-    const { startServer } = await import('../src/server.ts')
     const kit = await startNbdkit(['memory', '64M'])
     let t = await testServer()
     try {
@@ -187,7 +173,7 @@ describe('remote disks through the server', () => {
       await until('rpl ACTIVE', async () => (await api('GET', '/api/dgs/tdg')).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === 'rpl').pl_state === 'ACTIVE')
       const dir = t.dir
       await t.srv.close()
-      const srv = await startServer({ dataDir: dir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
+      const srv = await startOn(dir, { lab: false })
       t = { ...t, srv, url: srv.url, close: async () => { await srv.close(); await (await import('node:fs/promises')).rm(dir, { recursive: true, force: true }) } }
       const g = (await call(srv.url, 'GET', '/api/dgs/tdg', { auth: t.adminToken })).body
       expect(g.config.disks.find((d: { dm_name: string }) => d.dm_name === 'remote1')).toMatchObject({ dm_device: kit.url, dm_pflag: 0 })

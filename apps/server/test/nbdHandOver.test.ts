@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runTool } from './children.ts'
 import { type TestServer, call, testServer } from './harness.ts'
 import { until } from './until.ts'
 
@@ -16,15 +17,7 @@ const LAB_ROUNDS = 5
 const AREA = Math.floor(VOLUME / BLOCK / ITERATIONS)
 
 /** One qemu-io run of `commands` against `uri`: a client connection that runs them in order. */
-async function qemuIo(uri: string, commands: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run('qemu-io', ['-f', 'raw', ...commands.flatMap((c) => ['-c', c]), uri], { timeout: 60_000 })
-    return { code: 0, out: r.stdout + r.stderr }
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') }
-  }
-}
+const qemuIo = (uri: string, commands: string[]) => runTool('qemu-io', ['-f', 'raw', ...commands.flatMap((c) => ['-c', c]), uri], 60_000)
 
 describe('NBD: detach and resync under a client that writes and flushes (I73)', () => {
   let t: TestServer

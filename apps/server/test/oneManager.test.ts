@@ -1,19 +1,16 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { startServer } from '../src/server.ts'
 import { killAfterEach } from './children.ts'
-import { call, smallData } from './harness.ts'
+import { adminTokenOf, call, smallData, startOn } from './harness.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const track = killAfterEach()
 
-function start(dataDir: string) {
-  return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, log: () => {} })
-}
+const start = (dataDir: string) => startOn(dataDir, { lab: false })
 
 describe('one server per data directory (rule 80)', () => {
   it('I80 a second server with its own TMPDIR and PLEXA_LOCK_DIR refuses to start on its disks, and the first one keeps its changes', async () => {
@@ -34,7 +31,7 @@ describe('one server per data directory (rule 80)', () => {
         expect(code, out).not.toBe(0)
         expect(out).toMatch(/VM_BUSY/)
         expect(out).not.toMatch(/listening on/)
-        const token = /token: (\S+)/.exec(await readFile(join(data.dir, 'admin-credential.txt'), 'utf8'))![1]!
+        const token = await adminTokenOf(data.dir)
         const r = await call(first.url, 'POST', '/api/dgs/tdg/records/cat/rename', { auth: token, body: { newName: 'cat2' } })
         expect(r.status, JSON.stringify(r.body)).toBe(200)
         await first.close()

@@ -2,18 +2,11 @@ import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Clock, createManualClock } from '@plexa/engine'
-import { startServer } from '../src/server.ts'
-import { call, login, smallData } from './harness.ts'
+import { adminPasswordOf, call, login, smallData, startOn } from './harness.ts'
 
 const HOUR = 3600 * 1000
 
-function start(dataDir: string, clock: Clock, log: (l: string) => void = () => {}) {
-  return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo: false, lab: false, labRemote: false, clock, sessionTtlMs: HOUR, log })
-}
-
-async function adminPassword(dir: string): Promise<string> {
-  return /password: (\S+)/.exec(await readFile(join(dir, 'admin-credential.txt'), 'utf8'))![1]!
-}
+const start = (dataDir: string, clock: Clock, log: (l: string) => void = () => {}) => startOn(dataDir, { lab: false, clock, sessionTtlMs: HOUR, log })
 
 describe('sessions survive a restart (rule 112)', () => {
   it('I112 a session cookie still works on a new server over the same data directory, only a hash of it is kept, and it still expires', async () => {
@@ -21,9 +14,9 @@ describe('sessions survive a restart (rule 112)', () => {
     const clock = createManualClock(1_000_000)
     try {
       let srv = await start(data.dir, clock)
-      const cookie = await login(srv.url, 'admin', await adminPassword(data.dir))
-      const early = await login(srv.url, 'admin', await adminPassword(data.dir))
-      const out = await login(srv.url, 'admin', await adminPassword(data.dir))
+      const cookie = await login(srv.url, 'admin', await adminPasswordOf(data.dir))
+      const early = await login(srv.url, 'admin', await adminPasswordOf(data.dir))
+      const out = await login(srv.url, 'admin', await adminPasswordOf(data.dir))
       expect((await call(srv.url, 'DELETE', '/api/session', { auth: out })).status).toBe(200)
       await srv.close()
 
@@ -62,7 +55,7 @@ describe('sessions survive a restart (rule 112)', () => {
       const srv = await start(data.dir, createManualClock(1_000_000), (l) => lines.push(l))
       try {
         expect(lines.filter((l) => l.startsWith('warning:') && l.includes('sessions.json'))).toHaveLength(1)
-        const cookie = await login(srv.url, 'admin', await adminPassword(data.dir))
+        const cookie = await login(srv.url, 'admin', await adminPasswordOf(data.dir))
         expect((await call(srv.url, 'GET', '/api/session', { auth: cookie })).status).toBe(200)
       } finally {
         await srv.close()

@@ -5,23 +5,19 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
-import { startServer } from '../src/server.ts'
 import { killAfterEach } from './children.ts'
-import { call, smallData } from './harness.ts'
+import { adminTokenOf, call, smallData, startOn } from './harness.ts'
 import { until } from './until.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const MiB = 1 << 20
 const track = killAfterEach()
 
-function start(dataDir: string, demo: boolean, log: (l: string) => void = () => {}) {
-  return startServer({ dataDir, host: '127.0.0.1', port: 0, nbdPort: 0, demo, lab: demo, labRemote: false, log })
-}
+const start = (dataDir: string, demo: boolean, log: (l: string) => void = () => {}) => startOn(dataDir, { demo, lab: demo, log })
 
 /** A request with the data directory's admin token. */
 async function fetchAs(srv: Awaited<ReturnType<typeof start>>, method: string, path: string, body?: unknown) {
-  const token = /token: (\S+)/.exec(await readFile(join(srv.services.storage.dataDir, 'admin-credential.txt'), 'utf8'))![1]!
-  return call(srv.url, method, path, { auth: token, ...(body !== undefined ? { body } : {}) })
+  return call(srv.url, method, path, { auth: await adminTokenOf(srv.services.storage.dataDir), ...(body !== undefined ? { body } : {}) })
 }
 
 /** One image of a three-disk group `other`: too few copies for a quorum anywhere it lands. */

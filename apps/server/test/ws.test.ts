@@ -124,8 +124,9 @@ describe('WebSocket event stream', () => {
     const c = wsClient(t.url, { token: t.adminToken })
     await c.opened
     await c.until((m) => m.type === 'hello')
+    expect(c.messages.some((m) => m.type === 'pong')).toBe(false)
     c.ws.send(JSON.stringify({ type: 'ping' }))
-    await c.until((m) => m.type === 'pong')
+    expect(await c.until((m) => m.type === 'pong')).toEqual({ type: 'pong' })
     c.ws.close()
   })
 })
