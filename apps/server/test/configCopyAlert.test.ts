@@ -1,21 +1,17 @@
 // The configuration-copy alert end to end at the server (rule 235): a disk that fails writes loses
 // its configuration copy (VM_MAPFRDWR alert, DM_TFLAG CONFIG_DISABLED in its record); once the
 // disk is restored, its resync enables and rewrites the copy and the record says so.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DM_TFLAG } from '@plexa/engine'
 import type { Alert, FinishedTask } from '@plexa/protocol'
-import { type TestServer, call, testServer } from './harness.ts'
+import { call, testServers } from './harness.ts'
 import { until } from './until.ts'
 
 describe('configuration copy alert (rule 235)', () => {
-  let t: TestServer | undefined
-  afterEach(async () => {
-    await t?.close()
-    t = undefined
-  })
+  const testServer = testServers()
 
   it('a disabled copy is in the disk record with its alert, and the resync of the restored disk enables it again', async () => {
-    t = await testServer()
+    const t = await testServer()
     const s = t
     const get = async (path: string) => (await call(s.url, 'GET', path, { auth: s.adminToken })).body
     const post = async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Clock, type Config, DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import type { Alert, ServerMessage } from '@plexa/protocol'
-import { vi } from 'vitest'
+import { afterEach, vi } from 'vitest'
 import WebSocket from 'ws'
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts'
 import { until } from './until.ts'
@@ -140,6 +140,22 @@ export function groupCalls(s: TestServer) {
     post: async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body }),
     config: async () => (await call(s.url, 'GET', '/api/dgs/tdg', { auth: s.adminToken })).body.config as Config,
     write: async (volume: string) => dg.write(volume, 0, new Uint8Array(4096)).then(() => 'ok', (e: { code?: string }) => e.code),
+  }
+}
+
+/**
+ * Registers, in the calling file or describe, a hook that closes after each test every server
+ * the returned function started in it; the function is `testServer`.
+ */
+export function testServers(): typeof testServer {
+  const open: TestServer[] = []
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close()
+  })
+  return async (opts = {}) => {
+    const t = await testServer(opts)
+    open.push(t)
+    return t
   }
 }
 

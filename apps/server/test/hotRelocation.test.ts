@@ -1,20 +1,16 @@
 // Hot relocation (vxrelocd): a plex whose I/O fails on a disk is relocated by the server, the
 // alert says where (rule 336); a group with hotreloc=off keeps it where it is, and a volume
 // that is not redundant is left alone with an alert saying why (rule 337).
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FinishedTask } from '@plexa/protocol'
-import { type TestServer, call, groupCalls, testServer } from './harness.ts'
+import { call, groupCalls, testServers } from './harness.ts'
 import { until } from './until.ts'
 
 describe('hot relocation (rules 336, 337)', () => {
-  let t: TestServer | undefined
-  afterEach(async () => {
-    await t?.close()
-    t = undefined
-  })
+  const testServer = testServers()
 
   const setup = async () => {
-    t = await testServer()
+    const t = await testServer()
     const s = t
     const calls = groupCalls(s)
     const plex = async (name: string) => {

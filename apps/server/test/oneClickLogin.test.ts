@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createManualClock } from '@plexa/engine'
-import { type TestServer, call, testServer } from './harness.ts'
+import { call, testServers } from './harness.ts'
 
-let t: TestServer | undefined
-afterEach(async () => {
-  await t?.close()
-  t = undefined
-})
+const testServer = testServers()
 
 const visit = (url: string) => fetch(url, { redirect: 'manual' })
 
 describe('the one-click login URL of --demo (rule 115)', () => {
   it('I115 the printed URL logs admin in once and redirects to /; a second visit is refused VM_TOKEN_USED', async () => {
-    t = await testServer({ demo: true })
+    const t = await testServer({ demo: true })
     const loginUrl = t.srv.loginUrl!
     expect(loginUrl.startsWith(`${t.url}/login?token=`)).toBe(true)
     const first = await visit(loginUrl)
@@ -28,7 +24,7 @@ describe('the one-click login URL of --demo (rule 115)', () => {
 
   it('I115 an expired token is refused VM_TOKEN_EXPIRED, a wrong one VM_UNAUTHORIZED, and neither sets a cookie', async () => {
     const clock = createManualClock(1_000_000)
-    t = await testServer({ demo: true, clock })
+    const t = await testServer({ demo: true, clock })
     const wrong = await visit(`${t.url}/login?token=not-a-token`)
     expect(wrong.status).toBe(401)
     expect(wrong.headers.get('set-cookie')).toBeNull()
@@ -41,7 +37,7 @@ describe('the one-click login URL of --demo (rule 115)', () => {
   })
 
   it('I115 without --demo no login URL is made', async () => {
-    t = await testServer()
+    const t = await testServer()
     expect(t.srv.loginUrl).toBeUndefined()
   })
 })
@@ -49,7 +45,7 @@ describe('the one-click login URL of --demo (rule 115)', () => {
 describe('a refused one-click login link in a browser (rule 168)', () => {
   const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
   it('168: a browser reusing the link is sent to the login page with the reason (no cookie); an API client still gets the JSON error', async () => {
-    t = await testServer({ demo: true })
+    const t = await testServer({ demo: true })
     const loginUrl = t.srv.loginUrl!
     expect((await fetch(loginUrl, { redirect: 'manual', headers: browser })).status).toBe(303)
     const again = await fetch(loginUrl, { redirect: 'manual', headers: browser })

@@ -1,19 +1,15 @@
 // A volume that fails raises a critical alert naming it (rule 294); an alert whose problem is over is
 // resolved by the server for good, so the problem coming back is a new alert (rule 295).
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Alert } from '@plexa/protocol'
-import { type TestServer, groupCalls, testServer } from './harness.ts'
+import { groupCalls, testServers } from './harness.ts'
 import { until } from './until.ts'
 
 describe('volume failure alerts and resolution (rules 294, 295)', () => {
-  let t: TestServer | undefined
-  afterEach(async () => {
-    await t?.close()
-    t = undefined
-  })
+  const testServer = testServers()
 
   const setup = async () => {
-    t = await testServer()
+    const t = await testServer()
     return groupCalls(t)
   }
 

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { type TestServer, call, testServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { call, testServers } from './harness.ts'
 
-let t: TestServer | undefined
-afterEach(async () => {
-  await t?.close()
-  t = undefined
-})
+const testServer = testServers()
 
 const dg = '/api/dgs/tdg'
 
 describe('POST /api/dgs/:dg/mend (volmend(8), issue 17 item 5)', () => {
   it('151: fix empty of a volume with an ACTIVE plex is VM_HAS_DATA (409) without force and done with it', async () => {
-    t = await testServer()
+    const t = await testServer()
     const post = (path: string, body: unknown = {}) => call(t!.url, 'POST', path, { auth: t!.adminToken, body })
     expect((await post(`${dg}/volumes/mir/stop`)).status).toBe(200)
     expect((await call(t.url, 'PATCH', `${dg}/records/mir-01`, { auth: t.adminToken, body: { fields: { state: 'ACTIVE' } } })).status).toBe(200)

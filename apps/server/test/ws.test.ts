@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type ServerEvent, type ServerMessage, type WireServerMessage, isPackedConfig, unpackServerMessage } from '@plexa/protocol'
-import { type TestServer, call, testServer, viewer, wsClient } from './harness.ts'
+import { call, testServers, viewer, wsClient } from './harness.ts'
 import { until } from './until.ts'
 
 setFlagsFromString('--expose-gc')
@@ -11,14 +11,10 @@ const gc = runInNewContext('gc') as () => void
 const events = (ms: ServerMessage[]) => ms.flatMap((m) => (m.type === 'event' ? [m.event] : []))
 
 describe('WebSocket event stream', () => {
-  let t: TestServer | undefined
-  afterEach(async () => {
-    await t?.close()
-    t = undefined
-  })
+  const testServer = testServers()
 
   it('starts with a snapshot and its seq; two clients see each other\'s changes', async () => {
-    t = await testServer()
+    const t = await testServer()
     const a = wsClient(t.url, { token: t.adminToken })
     const b = wsClient(t.url, { token: await viewer(t) })
     await Promise.all([a.opened, b.opened])
@@ -41,7 +37,7 @@ describe('WebSocket event stream', () => {
   })
 
   it('sends a client that asks for snapshot=columns the hello with its configurations packed, equal to the JSON one once unpacked (rule 145)', async () => {
-    t = await testServer()
+    const t = await testServer()
     const a = wsClient(t.url, { token: t.adminToken })
     const b = wsClient(t.url, { token: t.adminToken, snapshot: 'columns' })
     const plain = await a.until((m) => m.type === 'hello')
@@ -54,7 +50,7 @@ describe('WebSocket event stream', () => {
   })
 
   it('a client reconnecting with its last seq gets exactly the missed events, in order', async () => {
-    t = await testServer()
+    const t = await testServer()
     const a = wsClient(t.url, { token: t.adminToken })
     await a.opened
     const hello = await a.until((m) => m.type === 'hello')
@@ -85,7 +81,7 @@ describe('WebSocket event stream', () => {
   })
 
   it('drops a stalled client without growing memory while the others keep receiving', async () => {
-    t = await testServer({ hub: { highWater: 64 * 1024, maxPending: 500, ringBytes: 1 << 20 }, history: { events: { maxBytes: 1 << 20 } } })
+    const t = await testServer({ hub: { highWater: 64 * 1024, maxPending: 500, ringBytes: 1 << 20 }, history: { events: { maxBytes: 1 << 20 } } })
     const hub = t.srv.services.hub
     const active = wsClient(t.url, { token: t.adminToken, store: (m) => m.type !== 'event' })
     const stalled = wsClient(t.url, { token: t.adminToken, store: (m) => m.type !== 'event' })
@@ -120,7 +116,7 @@ describe('WebSocket event stream', () => {
   })
 
   it('answers pings', async () => {
-    t = await testServer()
+    const t = await testServer()
     const c = wsClient(t.url, { token: t.adminToken })
     await c.opened
     await c.until((m) => m.type === 'hello')
