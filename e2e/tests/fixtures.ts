@@ -40,6 +40,16 @@ export class PlexaPage {
   async select(kind: string, name: string) {
     await this.page.getByTestId(`tree-${kind}-${name}`).click()
   }
+  /**
+   * Selects a row of the object tree, which draws only the rows in view: the filter brings it up,
+   * and is cleared again (the selection stays).
+   */
+  async selectFiltered(kind: string, name: string) {
+    const filter = this.page.getByRole('searchbox', { name: 'filter objects' })
+    await filter.fill(name)
+    await this.select(kind, name)
+    await filter.fill('')
+  }
 }
 
 export const test = base.extend<{ api: Api; plexa: PlexaPage }>({
@@ -48,11 +58,17 @@ export const test = base.extend<{ api: Api; plexa: PlexaPage }>({
 })
 export { expect }
 
-/** axe-core's violations of serious or critical impact on the page as it is now. */
-export async function seriousViolations(page: Page) {
+/** axe-core's violations of serious or critical impact on the page as it is now (or inside the elements `within` selects). */
+export async function seriousViolations(page: Page, within?: string) {
   const { default: AxeBuilder } = await import('@axe-core/playwright')
-  const r = await new AxeBuilder({ page }).analyze()
+  const builder = new AxeBuilder({ page })
+  const r = await (within ? builder.include(within) : builder).analyze()
   return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+}
+
+/** axe-core's serious and critical violations inside the open dialog (the page behind it is inert; its own specs check it). */
+export function dialogViolations(page: Page) {
+  return seriousViolations(page, 'dialog[open]')
 }
 
 /** axe-core clean (serious, critical) in both themes, the page left light; `what` names the state in the failure. */

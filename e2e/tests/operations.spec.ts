@@ -1,6 +1,5 @@
 import type { Locator, Page, TestInfo } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
-import { Api, expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { Api, dialogViolations, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 /**
  * Rules 320-324: the everyday operations from the console, end to end against a real server: a
@@ -25,17 +24,6 @@ const plexesOf = async (api: Api, v: string) => (await config(api)).plexes.filte
 const volume = async (api: Api, v: string) => (await config(api)).volumes.find((x) => x.v_name === v)
 const tasksIdle = async (api: Api) => expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
 
-/**
- * Selects a row of the object tree, which draws only the rows in view: the filter brings it up,
- * and is cleared again (the selection stays).
- */
-async function select(page: Page, kind: string, name: string): Promise<void> {
-  const filter = page.getByRole('searchbox', { name: 'filter objects' })
-  await filter.fill(name)
-  await page.getByTestId(`tree-${kind}-${name}`).click()
-  await filter.fill('')
-}
-
 /** Opens an operation's dialog from the toolbar and waits for it. */
 async function open(page: Page, label: string, target: string): Promise<Locator> {
   await page.getByRole('button', { name: `${label} ${target}`, exact: true }).click()
@@ -49,13 +37,19 @@ async function dryRun(dialog: Locator, text: string | RegExp): Promise<void> {
   await expect(dialog.getByTestId('dry-run')).toContainText(text)
 }
 
+/** What the dialog shows of a value it refuses: the field's issue, or the server's dry run (its code); either way Confirm stays disabled. */
+async function refused(dialog: Locator, where: 'field' | 'dry run', text: string | RegExp): Promise<void> {
+  if (where === 'field') await expect(dialog.getByTestId('field-issue').filter({ hasText: text })).toBeVisible()
+  else await dryRun(dialog, text)
+  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+}
+
 /** A dry run the server refuses for want of room on `disk`: its code is shown, Confirm stays disabled, and Cancel leaves the group as it was. */
 async function refusedForSpace(page: Page, api: Api, label: string, target: string, disk: string): Promise<void> {
   const tid = (await config(api)).tid
   const dialog = await open(page, label, target)
   await dialog.getByRole('checkbox', { name: new RegExp(`^${disk} `) }).check()
-  await dryRun(dialog, 'VM_NO_SPACE')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'dry run', 'VM_NO_SPACE')
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   expect((await config(api)).tid).toBe(tid)
 }
@@ -65,12 +59,6 @@ async function confirm(page: Page, dialog: Locator): Promise<void> {
   await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeEnabled()
   await dialog.getByRole('button', { name: 'Confirm' }).click()
   await expect(dialog).toBeHidden()
-}
-
-/** axe-core's serious and critical violations inside the open dialog (the page behind it is inert; its own specs check it). */
-async function dialogViolations(page: Page) {
-  const r = await new AxeBuilder({ page }).include('dialog[open]').analyze()
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))
 }
 
 /**
@@ -128,7 +116,7 @@ test.afterAll(async ({ request }) => {
 
 test('rules 320, 322, 324: Create volume on a disk group checks its fields inline, shows the dry run, creates; a refused dry run changes nothing', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'dg', 'demodg')
+  await plexa.selectFiltered('dg', 'demodg')
   const button = page.getByRole('button', { name: 'Create volume demodg', exact: true })
   // keyboard: Enter opens it with the name field focused, Tab stays inside, Escape cancels, the focus comes back
   await button.focus()
@@ -155,12 +143,10 @@ test('rules 320, 322, 324: Create volume on a disk group checks its fields inlin
   await name.fill('opsvol')
   const size = dialog.getByLabel(/^Size/)
   await size.fill('32q')
-  await expect(dialog.getByTestId('field-issue')).toContainText('"32q" is not a size')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'field', '"32q" is not a size')
   // no space: 100 GiB is more than the group has; the server's code is shown and Confirm stays disabled
   await size.fill('100g')
-  await dryRun(dialog, 'VM_NO_SPACE')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'dry run', 'VM_NO_SPACE')
   await size.fill('32m')
   await expect(dialog.getByTestId('size-means')).toHaveText('= 32 MiB, 65,536 sectors')
   // the mirrored, striped layout asks for its mirrors, columns and log, each checked inline
@@ -181,7 +167,7 @@ test('rules 320, 322, 324: Create volume on a disk group checks its fields inlin
   expect((await config(api)).tid).toBe(tid) // dry runs change nothing
   await confirm(page, dialog)
   await expect(page.getByTestId('action-status')).toContainText('Create volume: done')
-  await select(page, 'v', 'opsvol')
+  await plexa.selectFiltered('v', 'opsvol')
   await expect(page.getByRole('button', { name: 'Add mirror opsvol', exact: true })).toBeVisible()
   expect(await volume(api, 'opsvol')).toMatchObject({ v_len: 32 * MiB, v_kstate: 'ENABLED' })
   expect((await config(api)).subdisks.filter((s) => s.sd_pl_name === 'opsvol-01').map((s) => s.sd_dm_name)).toEqual(['opsdisk'])
@@ -189,7 +175,7 @@ test('rules 320, 322, 324: Create volume on a disk group checks its fields inlin
 
 test('rules 320, 323: Add mirror shows its dry run and its attach task; a target disk without room is refused and changes nothing', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'v', 'opsvol')
+  await plexa.selectFiltered('v', 'opsvol')
   await refusedForSpace(page, api, 'Add mirror', 'opsvol', 'opstiny')
   const dialog = await open(page, 'Add mirror', 'opsvol')
   await dryRun(dialog, 'opsvol gets a new mirror, plex opsvol-02: 2 complete copies once it is copied')
@@ -203,7 +189,7 @@ test('rules 320, 323: Add mirror shows its dry run and its attach task; a target
 
 test('rules 320, 323: Add log and Remove log; on an unmirrored volume they are disabled with the reason', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'v', 'catvol')
+  await plexa.selectFiltered('v', 'catvol')
   await expect(page.getByRole('button', { name: 'Add log catvol', exact: true })).toHaveAttribute('aria-disabled', 'true')
   await expect(page.getByRole('button', { name: 'Add log catvol', exact: true })).toHaveAttribute('title', 'catvol is not mirrored: a dirty region log needs a mirror')
   await expect(page.getByRole('button', { name: 'Remove log catvol', exact: true })).toHaveAttribute('title', 'catvol has no log')
@@ -214,7 +200,7 @@ test('rules 320, 323: Add log and Remove log; on an unmirrored volume they are d
     expect(await seriousViolations(page), `toolbar ${dark ? 'dark' : 'light'}`).toEqual([])
   }
   await setTheme(page, false)
-  await select(page, 'v', 'opsvol')
+  await plexa.selectFiltered('v', 'opsvol')
   let dialog = await open(page, 'Add log', 'opsvol')
   await dryRun(dialog, 'opsvol gets a dirty region log on')
   await dialogShots(page, info, 'add-log')
@@ -231,16 +217,14 @@ test('rules 320, 323: Add log and Remove log; on an unmirrored volume they are d
 
 test('rules 320, 321, 323: Grow zeroes the new space by a task; Shrink of a started volume needs the choice that says the data beyond the end is gone; bad sizes change nothing', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'v', 'opsvol')
+  await plexa.selectFiltered('v', 'opsvol')
   const tid = (await config(api)).tid
   let dialog = await open(page, 'Grow', 'opsvol')
   const size = dialog.getByLabel(/^New size of opsvol/)
   await size.fill('16m')
-  await expect(dialog.getByTestId('field-issue')).toContainText('the new size must be larger')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'field', 'the new size must be larger')
   await size.fill('10g')
-  await dryRun(dialog, 'VM_NO_SPACE')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'dry run', 'VM_NO_SPACE')
   await size.fill('48m')
   await dryRun(dialog, 'opsvol grows from 32 MiB to 48 MiB (98304 sectors)')
   await dryRun(dialog, '32 MiB of zeros written into the new space of every plex (a grow task)')
@@ -258,8 +242,7 @@ test('rules 320, 321, 323: Grow zeroes the new space by a task; Shrink of a star
   await shrinkTo.fill('40m')
   // started: Confirm waits for the explicit choice, which says what is lost
   const force = dialog.getByLabel('opsvol is started: shrink it anyway; the data beyond the new end is gone')
-  await expect(dialog.getByTestId('field-issue')).toContainText('must be forced')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'field', 'must be forced')
   await force.check()
   await dryRun(dialog, 'the data beyond 40 MiB is gone')
   await dialogShots(page, info, 'shrink')
@@ -270,7 +253,7 @@ test('rules 320, 321, 323: Grow zeroes the new space by a task; Shrink of a star
 
 test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last complete copy needs the choice that says the data would have no copy', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'v', 'opsvol')
+  await plexa.selectFiltered('v', 'opsvol')
   // of two complete copies, one removed leaves none to spare
   let dialog = await open(page, 'Remove mirror', 'opsvol')
   await dryRun(dialog, 'opsvol will have no redundancy')
@@ -282,8 +265,7 @@ test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last 
   const plex = dialog.getByLabel('Plex to remove')
   await expect(plex).toHaveValue('opsvol-02')
   await plex.selectOption('opsvol-01')
-  await expect(dialog.getByTestId('field-issue')).toContainText('opsvol-01 is the last complete current plex of opsvol')
-  await expect(dialog.getByRole('button', { name: 'Confirm' })).toBeDisabled()
+  await refused(dialog, 'field', 'opsvol-01 is the last complete current plex of opsvol')
   await dialog.getByLabel("Remove opsvol-01 anyway: opsvol's data would have no copy (it is lost)").check()
   await dryRun(dialog, "opsvol's data will have no copy")
   await dialogShots(page, info, 'remove-mirror-last')
@@ -301,9 +283,9 @@ test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last 
 
 test('rules 320, 323: Evacuate moves every plex off a disk by a task; a target disk without room is refused and changes nothing', async ({ plexa, page, api }, info) => {
   await plexa.login()
-  await select(page, 'dm', 'opstiny')
+  await plexa.selectFiltered('dm', 'opstiny')
   await expect(page.getByRole('button', { name: 'Evacuate opstiny', exact: true })).toHaveAttribute('title', 'no plex has a subdisk on opstiny: there is nothing to move')
-  await select(page, 'dm', 'opsdisk')
+  await plexa.selectFiltered('dm', 'opsdisk')
   await refusedForSpace(page, api, 'Evacuate', 'opsdisk', 'opstiny')
   const dialog = await open(page, 'Evacuate', 'opsdisk')
   await dialog.getByRole('checkbox', { name: /^disk03 / }).check()
