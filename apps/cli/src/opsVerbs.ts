@@ -219,10 +219,10 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
   operationVerb(disk, k, {
     name: 'evacuate',
-    description: 'vxevac: move every concat plex off a disk to other disks (TODISK..., or any holding no other plex of its volume, never a failed one; a striped plex is refused), one plex move at a time: live for a started volume, offline (its data copied with it stopped) for a stopped one',
+    description: 'vxevac: move every subdisk off a disk to other disks (TODISK..., or any holding no other plex of its volume nor another column of its striped plex, never a failed one), one subdisk move (vxsd mv) at a time, the plex keeping its layout, copied live; a stopped volume\'s concat plexes are moved offline (their data copied with it stopped)',
     args: [['<disk>'], ['[todisk...]', 'the disks to move to']],
     wait: FOLLOWS('the copies'),
-    dryRun: 'show the changes and the bytes it would copy',
+    dryRun: 'show the changes, where each new subdisk goes and the bytes it would copy',
     // commander gives the variadic TODISK... as one array
     run: async (op, name, todisks) => {
       const { k, g, c, dg, o } = op

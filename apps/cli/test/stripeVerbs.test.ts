@@ -31,4 +31,13 @@ describe('plexa vol grow, shrink and mirror of a striped volume (rules 397, 398,
     const plexes = (await call(srv.t.url, 'GET', '/api/dgs/tdg', { auth: srv.t.adminToken })).body.config.plexes as Array<{ pl_name: string; pl_layout: string; pl_ncol: number }>
     expect(plexes.find((p) => p.pl_name === 'str-02')).toMatchObject({ pl_layout: 'STRIPE', pl_ncol: 2 })
   })
+
+  it('I400 I404 disk evacuate --dry-run says where each subdisk goes, a column onto a disk holding no other column or plex of its volume; --wait moves them all', async () => {
+    const dry = await as(['disk', 'evacuate', 'disk01', '--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/^ {2}new subdisk disk03-\d\d on disk03 at [\d.]+ [KMG]?i?B, 2\.25 MiB \(plex str-01, column 0\)$/m)
+    const r = await as(['disk', 'evacuate', 'disk01', '--wait'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/done, disk01 holds 0 subdisks$/m)
+  })
 })

@@ -63,4 +63,18 @@ describe('the everyday operations on striped plexes over HTTP (rules 397, 398, 3
     expect(r.body.notes.filter((n: string) => / is cut by /.test(n))).toHaveLength(4)
     expect((await config()).volumes.find((v) => v.v_name === 'str')?.v_len).toBe(4096)
   })
+
+  it('I400 I404 disk evacuate moves each subdisk off the disk, a column onto the one disk holding no other column or plex of its volume; the dry run says where', async () => {
+    const dry = await post(`${dg}/disks/disk01/evacuate`, { dryRun: true })
+    expect(dry.status).toBe(200)
+    expect(dry.body.notes.filter((n: string) => /^new subdisk disk03-\d\d on disk03 at [\d.]+ [KMG]?i?B, 1 MiB \(plex str-01, column 0\)$/.test(n))).toHaveLength(1)
+    const r = await until('the evacuation past the copies', async () => {
+      const x = await post(`${dg}/disks/disk01/evacuate`)
+      return x.status === 409 && x.body.error.code === 'VM_BUSY' ? undefined : x
+    })
+    expect(r.status).toBe(202)
+    const left = async () => ((await call(t.url, 'GET', dg, { auth: t.adminToken })).body.config.subdisks as Array<{ sd_dm_name: string }>).filter((x) => x.sd_dm_name === 'disk01').length
+    await until('disk01 empty', async () => (await left()) === 0)
+    expect((await config()).plexes.find((p) => p.pl_name === 'str-01')).toMatchObject({ pl_layout: 'STRIPE', pl_ncol: 2, pl_state: 'ACTIVE' })
+  })
 })

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { DiskGroup } from '../src/diskGroup.ts'
-import { expectCode, faultyMemoryGroup, pattern, plexImage, rec } from './harness.ts'
-import { BYTES, LEN, crashRig, everyCut, startedMirror } from './opsHarness.ts'
-
-/** The names of the disks that hold a subdisk of `volume`. */
-function disksOfVolume(dg: DiskGroup, volume: string): string[] {
-  const c = dg.config()
-  const plexes = new Set(c.plexes.filter((p) => p.pl_v_name === volume && p.pl_vol_rid).map((p) => p.pl_rid))
-  return [...new Set(c.subdisks.filter((s) => plexes.has(s.sd_plex_rid)).map((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name))].sort()
-}
+import { expectCode, faultyMemoryGroup, pattern, rec } from './harness.ts'
+import { BYTES, LEN, crashRun, disksOfVolume, everyCut, expectPlexesHold, startedMirror } from './opsHarness.ts'
 
 describe('evacuateDisk of a stopped volume (rule 344)', () => {
   it('rule 344: moves a stopped mirror\'s plex, a stopped concat and a stopped DRL log offline: the data is copied with the volumes stopped, every plex keeps its state, and they start holding it', async () => {
@@ -27,7 +19,7 @@ describe('evacuateDisk of a stopped volume (rule 344)', () => {
     expect({ v1: states('v1'), c1: states('c1') }).toEqual(before)
     expect([rec(dg, 'v1').v_kstate, rec(dg, 'c1').v_kstate]).toEqual(['DISABLED', 'DISABLED'])
     expect(dg.config().plexes.filter((p) => !p.pl_vol_rid)).toEqual([])
-    for (const p of dg.config().plexes.filter((x) => x.pl_v_name === 'v1' && x.pl_state !== 'LOG')) expect((await plexImage(dg, devices, p.pl_name)).equals(data), p.pl_name).toBe(true)
+    await expectPlexesHold(dg, devices, 'v1', data)
     // the log disk too, then both start with nothing to recover and read their data
     await dg.evacuateDisk('disk03')
     expect(disksOfVolume(dg, 'v1')).not.toContain('disk03')
@@ -71,21 +63,17 @@ describe('evacuateDisk of a stopped volume (rule 344)', () => {
     await g.dg.evacuateDisk('disk02')
     expect(disksOfVolume(g.dg, 'v1')).toEqual(['disk01', 'disk03'])
     await g.dg.start('v1')
-    for (const p of g.dg.config().plexes.filter((x) => x.pl_v_name === 'v1')) expect((await plexImage(g.dg, g.faulty, p.pl_name)).equals(data), p.pl_name).toBe(true)
+    await expectPlexesHold(g.dg, g.faulty, 'v1', data)
     await g.dg.close().catch(() => {})
   })
 })
 
 describe('evacuateDisk of a stopped volume: crash points (rule 344)', () => {
-  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
-    const rig = await crashRig(23)
-    const writes = await rig.cutDuring(cut, async (dg) => {
+  const run = (cut: number | undefined) =>
+    crashRun(cut, 23, async (dg) => {
       await dg.stop('v1')
       await dg.evacuateDisk('disk02')
     })
-    const { problems, seen } = await rig.restart(() => rig.data, (dg) => disksOfVolume(dg, 'v1').join('+'))
-    return { writes, problems, seen }
-  }
 
   it('rule 344: a crash at any device write of a stopped volume\'s evacuation imports consistent: the plex still on the disk (its replacement absent or TEMPRMSD, removed by the start) or moved, every plex an ACTIVE copy after the start', async () => {
     const { whole, seen } = await everyCut(run)

@@ -5,7 +5,7 @@ import type { EngineEvent } from '../src/events.ts'
 import { DG_PFLAG, DM_PFLAG } from '../src/records/types.ts'
 import { expectCode, faultyMemoryGroup, memoryGroup, pattern, plexImage, rec, recordEvents } from './harness.ts'
 import type { MemoryDevice } from '../src/device/memoryDevice.ts'
-import { BYTES, LEN, crashRig, everyCut } from './opsHarness.ts'
+import { BYTES, LEN, crashRig, crashRun, disksOfVolume, everyCut } from './opsHarness.ts'
 import { DiskGroup as Group } from '../src/diskGroup.ts'
 import { DurableModel } from './durableModel.ts'
 import { createRandom } from './random.ts'
@@ -15,12 +15,6 @@ function disksOf(dg: DiskGroup, plex: string): string[] {
   const c = dg.config()
   const pl = c.plexes.find((p) => p.pl_name === plex)!
   return c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).map((s) => s.sd_dm_name).sort()
-}
-
-/** The disks holding subdisks of volume `volume`'s plexes. */
-function disksOfVolume(dg: DiskGroup, volume: string): string[] {
-  const c = dg.config()
-  return [...new Set(c.plexes.filter((p) => p.pl_v_name === volume).flatMap((p) => disksOf(dg, p.pl_name)))].sort()
 }
 
 const pflag = (dg: DiskGroup, disk: string) => rec(dg, disk).dm_pflag as number
@@ -232,12 +226,7 @@ describe('relocateDisk crash points', () => {
     await relocation
   }
 
-  async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
-    const rig = await crashRig(23)
-    const writes = await rig.cutDuring(cut, (dg) => failAndRelocate(rig, dg))
-    const { problems, seen } = await rig.restart(() => rig.data, (dg) => disksOfVolume(dg, 'v1').join('+'))
-    return { writes, problems, seen }
-  }
+  const run = (cut: number | undefined) => crashRun(cut, 23, (dg, rig) => failAndRelocate(rig, dg))
 
   it('rule 335: a crash at any device write of a disk failure and its relocation imports consistent: the plex failed on its disk or relocated, every plex an ACTIVE copy of the data after the start', async () => {
     const { whole, seen } = await everyCut(run)

@@ -3,6 +3,7 @@ import { createFaultyDevice, createPowerRail } from '../src/device/faultyDevice.
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { isLogPlexRec } from '../src/records/plexState.ts'
+import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { memoryGroup, pattern, plexImage } from './harness.ts'
 
 /** The volume the everyday-operation tests work on: 4 regions. */
@@ -14,6 +15,22 @@ export async function startedMirror(opts: { log?: boolean; seed?: number } = {})
   const g = await memoryGroup(4, 16 << 20)
   await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', ...(opts.log ? ['disk03'] : [])], ...(opts.log ? { log: 'drl' as const } : {}) })
   const data = pattern(BYTES, opts.seed ?? 7)
+  await g.dg.write('v1', 0, data)
+  await g.dg.flush('v1')
+  return { ...g, data }
+}
+
+/**
+ * A started striped volume `v1` of LEN sectors (`ncol` columns, default 2, of stripe unit `stwidth`,
+ * default 128 sectors; with `mirrored` a mirror of two such plexes) on the first disks of a group
+ * of `n` 16 MiB memory disks (default 6), one disk a column, holding a flushed pattern.
+ */
+export async function stripedVolume(o: { ncol?: number; stwidth?: number; mirrored?: boolean; n?: number; seed?: number } = {}) {
+  const g = await memoryGroup(o.n ?? 6, 16 << 20)
+  const ncol = o.ncol ?? 2
+  const disks = Array.from({ length: ncol * (o.mirrored ? 2 : 1) }, (_, i) => `disk0${i + 1}`)
+  await g.dg.assistMake({ name: 'v1', len: LEN, layout: o.mirrored ? 'mirror-stripe' : 'stripe', ncol, stwidth: o.stwidth ?? 128, disks })
+  const data = pattern(BYTES, o.seed ?? 5)
   await g.dg.write('v1', 0, data)
   await g.dg.flush('v1')
   return { ...g, data }
@@ -125,4 +142,30 @@ export async function everyCut<T>(run: (cut: number | undefined) => Promise<{ wr
     seen.add(r.seen)
   }
   return { whole: whole.seen, seen }
+}
+
+/** The names of the disks that hold a subdisk of `volume` (of its associated plexes, logs too), sorted. */
+export function disksOfVolume(dg: DiskGroup, volume: string): string[] {
+  const c = dg.config()
+  const plexes = new Set(c.plexes.filter((p) => p.pl_v_name === volume && p.pl_vol_rid).map((p) => p.pl_rid))
+  return [...new Set(c.subdisks.filter((s) => plexes.has(s.sd_plex_rid)).map((s) => c.disks.find((d) => d.dm_rid === s.sd_dm_rid)!.dm_name))].sort()
+}
+
+/** Expects every associated data plex of `volume` (read from `devices`, not through the engine) to hold `data`. */
+export async function expectPlexesHold(dg: DiskGroup, devices: BlockDevice[], volume: string, data: Buffer): Promise<void> {
+  const c = dg.config()
+  for (const p of c.plexes.filter((x) => x.pl_v_name === volume && x.pl_vol_rid && !isLogPlexRec(c, x))) expect((await plexImage(dg, devices, p.pl_name)).equals(data), p.pl_name).toBe(true)
+}
+
+/**
+ * One run of a disk operation's crash-point test (evacuation, relocation): a crash rig (`how`),
+ * `op` with the power cut after `cut` device writes, then the restart's check that v1 holds the
+ * rig's data on every plex; what it saw before the start is `inspect`'s (default: the disks of
+ * v1, "disk01+disk03").
+ */
+export async function crashRun(cut: number | undefined, seed: number, op: (dg: DiskGroup, rig: Awaited<ReturnType<typeof crashRig>>) => Promise<unknown>, how: { stripe?: boolean } = {}, inspect: (dg: DiskGroup) => string = (dg) => disksOfVolume(dg, 'v1').join('+')): Promise<{ writes: number; problems: string[]; seen: string }> {
+  const rig = await crashRig(seed, how)
+  const writes = await rig.cutDuring(cut, (dg) => op(dg, rig))
+  const { problems, seen } = await rig.restart(() => rig.data, inspect)
+  return { writes, problems, seen }
 }

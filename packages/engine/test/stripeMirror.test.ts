@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
-import { BYTES, LEN } from './opsHarness.ts'
+import { expectCode, plexImage, rec } from './harness.ts'
+import { LEN, stripedVolume } from './opsHarness.ts'
 
 /** A started 3-column striped volume v1 (stripe unit 64 sectors) on disk01-disk03 of a 7-disk group, holding a flushed pattern. */
-async function striped() {
-  const g = await memoryGroup(7, 16 << 20)
-  await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'stripe', ncol: 3, stwidth: 64, disks: ['disk01', 'disk02', 'disk03'] })
-  const data = pattern(BYTES, 11)
-  await g.dg.write('v1', 0, data)
-  await g.dg.flush('v1')
-  return { ...g, data }
-}
+const striped = () => stripedVolume({ ncol: 3, stwidth: 64, n: 7, seed: 11 })
 
 /** The disks of each column of a plex, by column. */
 function columnDisks(dg: Awaited<ReturnType<typeof striped>>['dg'], plex: string): string[][] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { DiskGroup } from '../src/diskGroup.ts'
-import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
-import { BYTES, LEN, everyCut, growCrashRun } from './opsHarness.ts'
+import { expectCode, pattern, plexImage, rec } from './harness.ts'
+import { BYTES, LEN, everyCut, expectPlexesHold, growCrashRun, stripedVolume } from './opsHarness.ts'
 
 /** Stripe unit of the volumes here, sectors. */
 const W = 128
@@ -18,17 +18,6 @@ function columns(dg: DiskGroup, plex: string): Array<{ disks: string[]; len: num
     col.len += sd.sd_len
   }
   return out
-}
-
-/** A started 2-column striped volume v1 (`mirrored`: a mirror of two such plexes) of LEN sectors on a group of `n` disks, holding a flushed pattern. */
-async function stripedVolume(opts: { mirrored?: boolean; n?: number } = {}) {
-  const g = await memoryGroup(opts.n ?? 6, 16 << 20)
-  const disks = opts.mirrored ? ['disk01', 'disk02', 'disk03', 'disk04'] : ['disk01', 'disk02']
-  await g.dg.assistMake({ name: 'v1', len: LEN, layout: opts.mirrored ? 'mirror-stripe' : 'stripe', ncol: 2, stwidth: W, disks })
-  const data = pattern(BYTES, 5)
-  await g.dg.write('v1', 0, data)
-  await g.dg.flush('v1')
-  return { ...g, data }
 }
 
 describe('growing a striped volume (rules 397, 398)', () => {
@@ -77,7 +66,7 @@ describe('growing a striped volume (rules 397, 398)', () => {
     for (const [i, x] of all.entries()) for (const y of all.slice(i + 1)) expect(x.disks.filter((d) => y.disks.includes(d))).toEqual([])
     expect(all.map((x) => x.len)).toEqual([LEN, LEN, LEN, LEN])
     const whole = Buffer.concat([data, Buffer.alloc(BYTES)])
-    for (const pl of ['v1-01', 'v1-02']) expect((await plexImage(dg, devices, pl)).equals(whole), pl).toBe(true)
+    await expectPlexesHold(dg, devices, 'v1', whole)
   })
 
   it('I398 no disk left for a column: VM_NO_SPACE, nothing changed', async () => {

@@ -21,9 +21,22 @@ export interface IoStats {
  * looks everything up in the current I/O map; it applies no policy (that is the volume I/O's and
  * the exception policy's).
  */
+/** A new place of part of a moving subdisk: sectors [from, from+len) of the subdisk go to disk `dm` from device sector `devOffset`. */
+export interface ShadowPlace {
+  dm: number
+  devOffset: number
+  from: number
+  len: number
+}
+
 export class PlexIo {
   private readonly counters = new Map<number, IoStats>()
   private readonly map: () => IoMap
+  /**
+   * Subdisks being moved (ops/subdiskMove.ts, vxsd mv): every write to the subdisk also goes to
+   * its new places until the move commits, so the copy never falls behind the writes.
+   */
+  private readonly shadows = new Map<number, readonly ShadowPlace[]>()
 
   constructor(map: () => IoMap) {
     this.map = map
@@ -87,10 +100,22 @@ export class PlexIo {
     return targets.map((p) => this.write(p, s, data, opts))
   }
 
-  /** Flushes every device holding a subdisk of plex `p`. */
+  /** Rule 400: writes to subdisk `sdRid` go to its new places `to` too. */
+  shadow(sdRid: number, to: readonly ShadowPlace[]): void {
+    this.shadows.set(sdRid, to)
+  }
+
+  /** Ends `shadow`. */
+  unshadow(sdRid: number): void {
+    this.shadows.delete(sdRid)
+  }
+
+  /** Flushes every device holding a subdisk of plex `p` (and the new place of one being moved). */
   async flush(p: PlRecord): Promise<void> {
     const map = this.map()
-    const dms = new Set(map.subdisksOf(p.pl_rid).map((s) => s.sd_dm_rid))
+    const dms = new Set(map.subdisksOf(p.pl_rid).flatMap((s) => {
+      return [s.sd_dm_rid, ...(this.shadows.get(s.sd_rid) ?? []).map((x) => x.dm)]
+    }))
     await Promise.all([...dms].map((rid) => map.device(rid)?.flush()))
   }
 
@@ -136,10 +161,22 @@ export class PlexIo {
     const from = sectorsToBytes(x.plexOffset - s)
     const part = from === 0 && x.length === bytesToSectors(data.length) ? data : data.subarray(from, from + sectorsToBytes(x.length))
     try {
-      return this.device(x.sd).write(sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), part, opts)
+      const done = this.device(x.sd).write(sectorsToBytes(x.sd.sd_dev_offset + x.sdOffset), part, opts)
+      const to = this.shadows.size ? this.shadows.get(x.sd.sd_rid) : undefined
+      if (!to) return done
+      return Promise.all([done, ...to.map((t) => this.shadowWrite(t, x.sdOffset, part, opts))]).then(() => {})
     } catch (e) {
       return Promise.reject(e)
     }
+  }
+
+  /** The part of a write at `sdOffset` of a moving subdisk that lands in its new place `to` (`shadow`). */
+  private async shadowWrite(to: ShadowPlace, sdOffset: number, part: Uint8Array, opts: WriteOptions | undefined): Promise<void> {
+    const a = Math.max(sdOffset, to.from)
+    const b = Math.min(sdOffset + bytesToSectors(part.length), to.from + to.len)
+    if (a >= b) return
+    const dev = this.map().device(to.dm) ?? fail('VM_IO', 'the disk a subdisk moves to is not available')
+    await dev.write(sectorsToBytes(to.devOffset + (a - to.from)), part.subarray(sectorsToBytes(a - sdOffset), sectorsToBytes(b - sdOffset)), opts)
   }
 
   private device(sd: SdRecord): BlockDevice {

@@ -95,7 +95,7 @@ export function extendStripedPlex(d: Draft, v: VRecord, pl: PlRecord, len: numbe
  * the first disk of `pool` that has it (the column's own disk is first), else the largest pieces
  * there are, disk after disk. VM_NO_SPACE, taking nothing, when the pool has less.
  */
-function stripePieces(d: Draft, pool: readonly DmRecord[], len: number, w: number, what: string): Array<{ dm: DmRecord; offset: number; len: number }> {
+export function stripePieces(d: Draft, pool: readonly DmRecord[], len: number, w: number, what: string): Array<{ dm: DmRecord; offset: number; len: number }> {
   const extents = pool.map((dm) => ({ dm, free: freeExtents(d, dm).map((e) => ({ offset: e.offset, len: Math.floor(e.len / w) * w })).filter((e) => e.len > 0) }))
   for (const { dm, free } of extents) {
     const e = free.find((x) => x.len >= len)
