@@ -19,6 +19,7 @@ import { IoErrorEnricher } from './ioErrorDisks.ts'
 import { PortBusyError, assertPortsFree } from './portsFree.ts'
 import { History, type HistoryOptions } from './history/history.ts'
 import { type GroupNow, alertOver } from './history/alertResolution.ts'
+import { FailingDisksWatch } from './failingDisks.ts'
 import { VolumeFailures } from './history/volumeFailures.ts'
 import { HotRelocation } from './hotRelocation.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
@@ -211,6 +212,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       hub!.publish({ type: 'dg.maps', dg: g.dg.name, dirty, stale })
     }
   }, 1000)
+  // the disks the engine knows fail every read or write: published as they change (rule 409)
+  const failing = new FailingDisksWatch(() => [...storage.groups.values()].map((g) => g.dg), (body) => hub!.publish(body))
+  hub.subscribe((e) => failing.onEvent(e))
   const labAllowed = o.lab && (isLoopback(o.host) || o.labRemote)
   if (o.lab && !labAllowed) log(`lab mode stays off: ${o.host} is not a loopback address (use --lab-remote to allow it)`)
   const staticDir = WEB_DIRS.find((d) => existsSync(join(d, 'index.html')))
@@ -282,6 +286,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         clearInterval(maps)
+        failing.close()
         offEvents()
         offNbd()
         await nbd.close()

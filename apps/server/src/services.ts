@@ -31,7 +31,7 @@ export interface Services {
 }
 
 export function groupView(dg: DiskGroup): GroupView {
-  return { name: dg.name, config: dg.config(), forcedOffline: dg.forcedOffline, dirty: dg.dirtyMaps(), stale: dg.staleMaps() }
+  return { name: dg.name, config: dg.config(), forcedOffline: dg.forcedOffline, dirty: dg.dirtyMaps(), stale: dg.staleMaps(), failing: dg.failingDisks() }
 }
 
 /** A group waiting for an import, as the API and the snapshot show it. */

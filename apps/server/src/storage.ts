@@ -59,6 +59,11 @@ export interface PendingGroup {
 
 const GiB = 1 << 30
 
+/** What an import choosing a configuration (selectcp) overruled on one side of a split brain (rule 350): said in the problems and its alert. */
+export function overruledWords(dg: string, side: { disks: readonly string[]; tid: number; records?: readonly string[] }): string {
+  return `the configuration of ${side.disks.join(', ')} of ${dg} (tid ${side.tid}) was overruled by the one chosen (selectcp); it held otherwise: ${side.records?.join(', ') || 'nothing else'}`
+}
+
 function codeOf(e: unknown): string {
   return (e as { code?: string })?.code ?? 'VM_INTERNAL'
 }
@@ -242,7 +247,7 @@ export class Storage {
         this.problems.push({ disk: u.device ?? u.disk, code: 'VM_MISSING_DISKS', reason: `${what} has no usable device (${u.reason}): imported without it, NODEVICE` })
       }
       for (const d of dg.droppedConfigs()) {
-        this.problems.push({ disk: d.disks.join(', '), code: 'VM_SPLIT_BRAIN', reason: `the configuration of ${d.disks.join(', ')} of ${dg.name} (tid ${d.tid}) was overruled by the one chosen (selectcp); it held otherwise: ${d.records?.join(', ') || 'nothing else'}` })
+        this.problems.push({ disk: d.disks.join(', '), code: 'VM_SPLIT_BRAIN', reason: overruledWords(dg.name, d) })
       }
       this.adopt(dg, await this.deviceMap(dg, devices))
       return this.group(dg.name)

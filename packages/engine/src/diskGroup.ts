@@ -132,6 +132,22 @@ export class DiskGroup {
   droppedConfigs(): readonly ConfigSide[] {
     return this.p.dropped
   }
+  /**
+   * The disks whose device knows that every read or write on it fails now (a lost NBD connection, a
+   * power cut, a whole-device fault), by disk name: what operations are refused up front for (rule
+   * 341). A disk without a device (NODEVICE) is not listed: its record says so (dm_pflag REMOVED).
+   */
+  failingDisks(): Record<string, 'read' | 'write' | 'both'> {
+    const out: Record<string, 'read' | 'write' | 'both'> = {}
+    const map = this.p.ioMap()
+    for (const dm of this.cfg.disks) {
+      const dev = map.device(dm.dm_rid)
+      if (!dev?.failing) continue
+      const [r, w] = [dev.failing('read'), dev.failing('write')]
+      if (r || w) out[dm.dm_name] = r && w ? 'both' : r ? 'read' : 'write'
+    }
+    return out
+  }
   /** The disks the last import could not use, and why (missing, unreadable, shorter than recorded). */
   unusableDisks(): readonly UnusableDisk[] {
     return this.p.unusable

@@ -138,6 +138,8 @@ export type ServerEventBody =
   | { type: 'lab.disk'; dg: string; disk: string; failed: 'none' | 'read' | 'write' | 'both'; latencyMs: number; failedAt?: number }
   | { type: 'lab.load'; dg: string; volume: string; running: boolean; writes: number; errors: number }
   | { type: 'dg.maps'; dg: string; dirty: GroupView['dirty']; stale: GroupView['stale'] }
+  /** The disks whose device the engine knows fails every read or write now changed (rule 409): all of them, as `GroupView.failing`. */
+  | { type: 'dg.failing'; dg: string; failing: FailingDisks }
 
 export type ServerEvent = ServerEventBody & { seq: number; at: number }
 
@@ -149,7 +151,16 @@ export interface GroupView {
   dirty: Record<string, { regionSectors: number; regions: number[]; recoveryBytes: number }>
   /** Stale regions per plex that has any. */
   stale: Record<string, { regionSectors: number; full: boolean; regions: number[]; syncErrors: number[] }>
+  /**
+   * The disks whose device the engine knows fails every read, write or both now (a lost NBD
+   * connection, a lab failure, a device that is gone): operations needing them are refused up front
+   * (rule 409). Absent from a server before it.
+   */
+  failing?: FailingDisks
 }
+
+/** Disk name -> the operations its device fails (`DiskGroup.failingDisks`). */
+export type FailingDisks = Record<string, 'read' | 'write' | 'both'>
 
 export interface LabView {
   enabled: boolean

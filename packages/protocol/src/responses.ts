@@ -42,7 +42,9 @@ export const Config = ConfigShape as unknown as z.ZodType<EngineConfig, EngineCo
 const DirtyMap = z.object({ regionSectors: int, regions: z.array(int), recoveryBytes: int })
 export const StaleView = z.object({ regionSectors: int, full: z.boolean(), regions: z.array(int), syncErrors: z.array(int) })
 export const DirtyView = DirtyMap.extend({ logWrites: int })
-export const GroupView = z.object({ name: z.string(), config: Config, forcedOffline: z.boolean(), dirty: z.record(z.string(), DirtyMap), stale: z.record(z.string(), StaleView) })
+/** Disk name -> the operations its device fails now, as the engine knows (rule 409). */
+export const FailingDisks = z.record(z.string(), z.enum(['read', 'write', 'both']))
+export const GroupView = z.object({ name: z.string(), config: Config, forcedOffline: z.boolean(), dirty: z.record(z.string(), DirtyMap), stale: z.record(z.string(), StaleView), failing: FailingDisks.optional() })
 export const GroupList = z.object({ groups: z.array(z.object({ name: z.string(), tid: int, forcedOffline: z.boolean(), disks: int })) })
 
 /** A disk of a group that an import could not use, and why (VM_MISSING_DISKS). */

@@ -2,7 +2,7 @@ import { type RefObject, useRef } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { runAction } from '../store/commands.ts'
-import { type Action, actionsFor, disabledSummary, noActionsWords, readFailedDisks } from '../views/actions.ts'
+import { type Action, disabledSummary, groupActions, noActionsWords } from '../views/actions.ts'
 import { useFlipFocus } from '../views/useFlipFocus.ts'
 import { isShownFor, taskStatus } from '../views/taskStatus.ts'
 import { TONE } from '../views/tone.ts'
@@ -21,7 +21,7 @@ export function Actions() {
   const toolbar = useRef<HTMLDivElement>(null)
   if (!selection || !group) return <div className="flex border-b border-slate-200 p-2 text-sm empty:hidden dark:border-slate-700"><ActionStatus /></div>
   // with the server unreachable nothing can be done: every action says so
-  const actions = actionsFor(group.config, selection, role, readFailedDisks(group.config, selection.dg, lab.disks)).map((a) => (live || a.disabled ? a : { ...a, disabled: NOT_LIVE }))
+  const actions = groupActions(group, selection, role, lab.disks).map((a) => (live || a.disabled ? a : { ...a, disabled: NOT_LIVE }))
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions" ref={toolbar} tabIndex={-1}>
       {actions.map((a) => (

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
-import { type Action, actionsFor, replaceDiskAction } from '../views/actions.ts'
+import { type Action, groupActions, replaceDiskAction } from '../views/actions.ts'
 import { type AttentionItem, attention, groupHealth } from '../views/health.ts'
 import { TONE } from '../views/tone.ts'
 import { namesUpTo } from '../views/format.ts'
@@ -38,7 +38,7 @@ export function Overview() {
     }
     const g = groups.find((x) => x.name === it.dg)
     if (!g) return undefined
-    const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => actionsFor(g.config, { dg: it.dg, ...sel }, role).find((a) => a.id === id)
+    const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => groupActions(g, { dg: it.dg, ...sel }, role, lab.disks).find((a) => a.id === id)
     switch (f.kind) {
       case 'resync-volume': {
         const a = pick({ kind: 'v', name: f.volume }, 'resync')

@@ -84,6 +84,8 @@ export function VolumeView() {
       const trouble: Trouble = new Map()
       for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
       for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
+      // a disk the engine knows fails (a lost connection, rule 409) is drawn as one the lab failed
+      for (const disk of Object.keys(g.failing ?? {})) if (!trouble.has(disk)) trouble.set(disk, 'failed')
       const dirtyOf = byName(g.dirty)
       const troubleKey = [...trouble].join()
       for (const v of ix.volumesByName) {

@@ -191,6 +191,10 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
       const g = s.groups[e.dg]
       return g ? { ...base, groups: { ...s.groups, [e.dg]: { ...g, dirty: e.dirty, stale: e.stale } } } : base
     }
+    case 'dg.failing': {
+      const g = s.groups[e.dg]
+      return g ? { ...base, groups: { ...s.groups, [e.dg]: { ...g, failing: e.failing } } } : base
+    }
     case 'dg.state': {
       const g = s.groups[e.dg]
       // a group imported since the snapshot (POST /api/imports/:dg, rule 131) comes with a fresh one

@@ -1,5 +1,5 @@
 import type { Config } from '@plexa/engine'
-import type { RouteKey } from '@plexa/protocol'
+import type { FailingDisks, GroupView, RouteKey } from '@plexa/protocol'
 import type { Selection } from '../store/appStore.ts'
 import { type OperationForm, operationsFor } from './operations.ts'
 
@@ -100,12 +100,23 @@ export function onlyCopiesOn(c: Config, disk: string): Array<{ volume: string; p
 }
 
 /**
- * The disks of group `dg` that fail reads: failed in the lab (reads, or reads and writes) or
- * removed (no device). No copy can read from a plex on one (rule 341).
+ * The disks of group `dg` that fail reads: failed in the lab (reads, or reads and writes),
+ * removed (no device), or whose device the engine knows fails reads (`failing`, rule 409: a lost
+ * NBD connection). No copy can read from a plex on one (rule 341).
  */
-export function readFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>): Set<string> {
-  const out = new Set(lab.filter((x) => x.dg === dg && (x.failed === 'read' || x.failed === 'both')).map((x) => x.disk))
-  for (const d of c.disks) if (d.dm_pflag & DM_REMOVED) out.add(d.dm_name)
+export function readFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks = {}): Set<string> {
+  return failedFor('read', c, dg, lab, failing)
+}
+
+/** The disks of group `dg` that fail writes, as `readFailedDisks` tells: no copy onto a plex on one can work (rule 409). */
+export function writeFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks = {}): Set<string> {
+  return failedFor('write', c, dg, lab, failing)
+}
+
+function failedFor(op: 'read' | 'write', c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks): Set<string> {
+  const fails = (f: string | undefined) => f === op || f === 'both'
+  const out = new Set(lab.filter((x) => x.dg === dg && fails(x.failed)).map((x) => x.disk))
+  for (const d of c.disks) if (d.dm_pflag & DM_REMOVED || fails(failing[d.dm_name])) out.add(d.dm_name)
   return out
 }
 const DM_REMOVED = 0x100
@@ -131,9 +142,11 @@ export function noSourceReason(c: Config, vrid: number, failed: ReadonlySet<stri
 
 /**
  * The actions of the selection, pure: the web and its tests compute the same list. `failed`: the
- * disks that fail reads (`readFailedDisks`), for the copies that would have nothing to read.
+ * disks that fail reads (`readFailedDisks`), for the copies that would have nothing to read;
+ * `writeFailed`: the disks that fail writes (`writeFailedDisks`), for the copies onto them that
+ * would fail and the space that must not be chosen there (rule 409).
  */
-export function actionsFor(c: Config, sel: Selection, role: string | undefined, failed: ReadonlySet<string> = new Set()): Action[] {
+export function actionsFor(c: Config, sel: Selection, role: string | undefined, failed: ReadonlySet<string> = new Set(), writeFailed: ReadonlySet<string> = new Set()): Action[] {
   const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined
   const out: Action[] = []
   if (sel.kind === 'pl') {
@@ -146,7 +159,7 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined, 
     const redundancy = v && others.length === 1 ? `${v.v_name} will have no redundancy` : undefined
     const locked = pl.pl_tutil[0] ? `locked by ${pl.pl_tutil[0]}` : undefined
     out.push({ id: 'det', label: 'Detach', route: 'POST /api/dgs/:dg/plexes/:plex/det', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : pl.pl_kstate !== 'ENABLED' ? 'not enabled' : undefined) ? { disabled: viewer ?? locked ?? last ?? (!v ? 'not associated with a volume' : 'not enabled') } : {}) })
-    const attReason = viewer ?? locked ?? (!v ? 'not associated with a volume' : pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE' ? 'already attached' : v.v_kstate === 'ENABLED' && !holdsOnlyLogs(c, pl.pl_name) ? noSourceReason(c, v.v_rid, failed, pl.pl_name) : undefined)
+    const attReason = viewer ?? locked ?? (!v ? 'not associated with a volume' : pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE' ? 'already attached' : v.v_kstate === 'ENABLED' && !holdsOnlyLogs(c, pl.pl_name) ? (noTargetReason(c, pl.pl_name, writeFailed) ?? noSourceReason(c, v.v_rid, failed, pl.pl_name)) : undefined)
     out.push({ id: 'att', label: 'Attach', route: 'POST /api/dgs/:dg/plexes/:plex/att', params: p, body: { volume: v?.v_name ?? '' }, destructive: false, ...(attReason ? { disabled: attReason } : {}) })
     const disReason = viewer ?? locked ?? (!v ? 'not associated' : last)
     out.push({ id: 'dis', label: 'Dissociate', route: 'POST /api/dgs/:dg/plexes/:plex/dis', params: p, body: {}, destructive: true, ...(redundancy ? { warning: redundancy } : {}), ...(disReason ? { disabled: disReason } : {}) })
@@ -164,11 +177,28 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined, 
     out.push({ id: 'verify', label: 'Verify', route: 'POST /api/dgs/:dg/volumes/:volume/verify', params: p, body: {}, destructive: false, ...(viewer ?? (!on ? 'not started' : undefined) ? { disabled: viewer ?? 'not started' } : {}) })
   } else if (sel.kind === 'dm') {
     const p = { dg: sel.dg, disk: sel.name }
-    out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(viewer ? { disabled: viewer } : {}) })
+    // a copy onto a disk that fails writes fails (rule 409): restore or replace it first
+    const diskWhy = viewer ?? (writeFailed.has(sel.name) ? `${sel.name} fails writes: nothing can be copied onto it; restore or replace it first` : undefined)
+    out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(diskWhy ? { disabled: diskWhy } : {}) })
     out.push(replaceDiskAction(c, sel.dg, sel.name, viewer))
   }
-  out.push(...operationsFor(c, sel, role))
+  out.push(...operationsFor(c, sel, role, new Set([...failed, ...writeFailed])))
   return out
+}
+
+/**
+ * The actions of the selection in group `g`, with the disks that fail reads and writes as the lab
+ * and the engine tell them (`readFailedDisks`, `writeFailedDisks`): what the toolbar and the
+ * Overview's fixes offer alike.
+ */
+export function groupActions(g: GroupView, sel: Selection, role: string | undefined, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>): Action[] {
+  return actionsFor(g.config, sel, role, readFailedDisks(g.config, g.name, lab, g.failing), writeFailedDisks(g.config, g.name, lab, g.failing))
+}
+
+/** Why an attach of plex `plex` would fail: it lies on a disk in `writeFailed`, which takes no copy (rule 409). */
+export function noTargetReason(c: Config, plex: string, writeFailed: ReadonlySet<string>): string | undefined {
+  const on = [...new Set(c.subdisks.filter((s) => s.sd_pl_name === plex && writeFailed.has(s.sd_dm_name)).map((s) => s.sd_dm_name))]
+  return on.length ? `plex ${plex} is on disk ${on.join(', ')}, which fails writes: the copy onto it would fail; restore or replace the disk first` : undefined
 }
 
 /**

@@ -227,5 +227,9 @@ export function describeEvent(e: ServerEvent): Sentence {
       return { kind: 'change', tone: e.state === 'forced-offline' ? 'critical' : 'info', text: `disk group ${e.dg} is ${e.state === 'forced-offline' ? 'forced offline' : e.state}` }
     case 'dg.maps':
       return { kind: 'change', tone: 'info', text: `${e.dg}: dirty and stale maps refreshed` }
+    case 'dg.failing': {
+      const disks = Object.entries(e.failing).map(([disk, f]) => `${disk} fails ${failsWords(f)}`)
+      return disks.length ? { kind: 'alert', tone: 'warning', text: `${e.dg}: the engine refuses I/O to disks whose device fails: ${disks.join(', ')}` } : { kind: 'change', tone: 'ok', text: `${e.dg}: every disk's device answers again` }
+    }
   }
 }

@@ -113,7 +113,7 @@ const byConfig = new WeakMap<GroupView['config'], { name: string; lab: LabView['
 export function groupHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const hit = cache.get(g)
   if (hit && hit.lab === lab) return hit.h
-  const stale = JSON.stringify(g.stale)
+  const stale = JSON.stringify(g.stale) + JSON.stringify(g.failing ?? {})
   const same = byConfig.get(g.config)
   const h = same && same.name === g.name && same.lab === lab && same.stale === stale ? same.h : computeHealth(g, lab)
   cache.set(g, { lab, h })
@@ -195,21 +195,33 @@ function staleOf(g: GroupView): StaleOf {
   return m
 }
 
-/** The disks in the way of a copy that a volume's health counts: failed in the lab, or removed. */
+/**
+ * The disks in the way of a copy that a volume's health counts: failed in the lab, removed, or
+ * failing by what the engine knows of its device (rule 409: a lost NBD connection).
+ */
 interface Bad {
   disks: ReadonlySet<string>
   key: string
 }
-const badDisks = new WeakMap<GroupView['config'], { lab: LabView['disks']; name: string; bad: Bad }>()
+const badDisks = new WeakMap<GroupView['config'], { lab: LabView['disks']; failing: GroupView['failing']; name: string; bad: Bad }>()
 function badOf(g: GroupView, lab: LabView['disks']): Bad {
   const hit = badDisks.get(g.config)
-  if (hit && hit.lab === lab && hit.name === g.name) return hit.bad
+  if (hit && hit.lab === lab && hit.failing === g.failing && hit.name === g.name) return hit.bad
   const failed = new Set(lab.filter((x) => x.dg === g.name && x.failed !== 'none').map((x) => x.disk))
   const disks = new Set<string>()
-  for (const d of g.config.disks) if (failed.has(d.dm_name) || d.dm_pflag & REMOVED) disks.add(d.dm_name)
+  for (const d of g.config.disks) if (failed.has(d.dm_name) || d.dm_pflag & REMOVED || g.failing?.[d.dm_name]) disks.add(d.dm_name)
   const bad = { disks, key: [...disks].join('\n') }
-  badDisks.set(g.config, { lab, name: g.name, bad })
+  badDisks.set(g.config, { lab, failing: g.failing, name: g.name, bad })
   return bad
+}
+
+/**
+ * Rule 409: why the engine refuses I/O to a disk whose device it knows fails every read or write
+ * (`GroupView.failing`), in words; undefined for a disk that works.
+ */
+export function engineFailWords(g: GroupView, disk: string): string | undefined {
+  const f = g.failing?.[disk]
+  return f && `its device fails ${failsWords(f)}: the engine refuses I/O to it (a lost connection or a device gone)`
 }
 
 /** A volume's inputs and health: the memo's when nothing it comes from changed. */
@@ -327,6 +339,7 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   // culprits among the disks under the failed plexes)
   // a disk the lab failed (now or before a restore) is the one a failed plex over it failed on
   const labFailed = new Set(lab.filter((x) => x.dg === g.name && (x.failed !== 'none' || x.failedAt !== undefined)).map((x) => x.disk))
+  for (const disk of Object.keys(g.failing ?? {})) labFailed.add(disk)
   const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => {
     const on = disksOf(p)
     return new Set(on.some((d) => labFailed.has(d)) ? on.filter((d) => labFailed.has(d)) : on)
@@ -348,8 +361,10 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     const answering = ld?.failed === 'none' && ld.failedAt !== undefined
     let status: DiskStatus = 'ok'
     let reason = ''
+    const engineFails = engineFailWords(g, d.dm_name)
     if (l) [status, reason] = ['failed', `fails ${failsWords(l.failed)} (lab)`]
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
+    else if (engineFails) [status, reason] = ['failed', engineFails]
     else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
     else if (markedStale.has(d.dm_name)) {
@@ -427,9 +442,11 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       // a working disk whose plexes are out of date: its volumes' items (and rule 299's disk resync) say it
       if (d.status === 'ok' || d.status === 'out of date') continue
       const affects = d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''
-      const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
+      // the lab restores only what it failed: a disk the engine knows fails (a lost connection) is replaced (rule 409)
+      const labFailed = lab.disks.some((x) => x.dg === g.name && x.disk === d.disk && x.failed !== 'none')
+      const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled && labFailed ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
       const what = d.status === 'suspect' ? 'has I/O errors' : d.status === 'recovered' ? 'answers again' : d.status
-      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}${d.status === 'recovered' ? '' : onlyCopyWords(g.config, d.disk, lab.enabled)}`, fix })
+      out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}${d.status === 'recovered' ? '' : onlyCopyWords(g.config, d.disk, lab.enabled && labFailed)}`, fix })
     }
     for (const v of h.volumes.values()) {
       if (v.redundancy === 'stopped') continue

@@ -59,12 +59,12 @@ export function parseSize(text: string): number | undefined {
 }
 
 /** Free sectors of each disk ordinary allocation may use (not reserved, spare, failing, removed or without its device), by disk name. */
-export function freeByDisk(c: Config): Map<string, { total: number; largest: number }> {
+export function freeByDisk(c: Config, failed: ReadonlySet<string> = new Set()): Map<string, { total: number; largest: number }> {
   const out = new Map<string, { total: number; largest: number }>()
   const used = new Map<number, Array<{ offset: number; len: number }>>()
   for (const s of c.subdisks) used.set(s.sd_dm_rid, [...(used.get(s.sd_dm_rid) ?? []), { offset: s.sd_dm_offset, len: s.sd_len }])
   for (const dm of c.disks) {
-    if (!isUsable(dm)) continue
+    if (!isOrdinary(dm) || failed.has(dm.dm_name)) continue
     let [pos, total, largest] = [0, 0, 0]
     const gap = (n: number) => {
       total += n
@@ -80,7 +80,7 @@ export function freeByDisk(c: Config): Map<string, { total: number; largest: num
   return out
 }
 
-function isUsable(dm: DmRecord): boolean {
+function isOrdinary(dm: DmRecord): boolean {
   // RESERVE 0x1, SPARE 0x2 (kept for hot relocation), FAILING 0x8 (relocated off), REMOVED 0x100
   // (dm_pflag, the engine's DM_PFLAG); NODAREC 0x8 (dm_tflag): no device
   return !(dm.dm_pflag & 0x10b) && !(dm.dm_tflag & 0x8)
@@ -112,10 +112,15 @@ export function volumeNameMax(c: Config): number {
   return (NAME_LEN[c.dg.dg_profile] ?? 14) - 3
 }
 
-/** The operations offered on the selection, each disabled with its reason where it cannot run. */
-export function operationsFor(c: Config, sel: Selection, role: string | undefined): Action[] {
+/**
+ * The operations offered on the selection, each disabled with its reason where it cannot run.
+ * `failed`: the disks that fail I/O now (in the lab, or by what the engine knows of their device):
+ * no new space is chosen there, as the engine refuses one named (VM_DISK_FAILED, rule 409).
+ */
+export function operationsFor(c: Config, sel: Selection, role: string | undefined, failed: ReadonlySet<string> = new Set()): Action[] {
   const viewer = role !== 'admin' ? 'viewers cannot change anything' : undefined
-  const free = freeByDisk(c)
+  const isUsable = (dm: DmRecord) => isOrdinary(dm) && !failed.has(dm.dm_name)
+  const free = freeByDisk(c, failed)
   const freeSectors = Object.fromEntries([...free].map(([d, f]) => [d, f.total]))
   const op = (a: Omit<Action, 'destructive' | 'disabled'> & { destructive?: boolean }, why: string | undefined): Action => ({ destructive: false, ...a, ...(a.form && 'disks' in a.form ? { form: { ...a.form, free: freeSectors } } : {}), ...((viewer ?? why) ? { disabled: (viewer ?? why)! } : {}) })
   if (sel.kind === 'dg') {
