@@ -7,6 +7,7 @@ import { AlertsPanel } from './components/AlertsPanel.tsx'
 import { AuditPanel } from './components/AuditPanel.tsx'
 import { ConfirmHost } from './components/Confirm.tsx'
 import { HealthStrip } from './components/HealthStrip.tsx'
+import { SplitBrainHost } from './components/SplitBrainDialog.tsx'
 import { Overview } from './components/Overview.tsx'
 import { TaskHistory } from './components/TaskHistory.tsx'
 import { DiskView } from './components/DiskView.tsx'
@@ -123,6 +124,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         </div>
       </footer>
       <ConfirmHost />
+      <SplitBrainHost />
     </div>
   )
 }

@@ -100,7 +100,7 @@ function Confirm({ action, onClose, onConfirm }: { action: Action; onClose: () =
  * Tab and Shift+Tab go round the dialog's controls: past the last one to the first, before the
  * first to the last. A modal <dialog> alone lets the focus leave once, to the page's <body>.
  */
-function keepTabInside(e: KeyboardEvent<HTMLDialogElement>, dialog: HTMLDialogElement | null): void {
+export function keepTabInside(e: KeyboardEvent<HTMLDialogElement>, dialog: HTMLDialogElement | null): void {
   if (e.key !== 'Tab' || !dialog) return
   const items = [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])')]
   const [first, last] = [items[0], items.at(-1)]

@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useState } from 'react'
 import { useAfterPaint } from '../views/useAfterPaint.ts'
 import { useShallow } from 'zustand/react/shallow'
-import { useApp } from '../store/appStore.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
 import { alertCountWords } from '../views/alertStatus.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { GuardedButton } from './GuardedButton.tsx'
-import { REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, stripCounts, unrepairedMismatches } from '../views/health.ts'
+import { type AttentionItem, REDUNDANCY_ICON, REDUNDANCY_ORDER, REDUNDANCY_STATE, REDUNDANCY_WORDS, importItem, stripCounts, unrepairedMismatches } from '../views/health.ts'
+import { appStore, useApp } from '../store/appStore.ts'
 
 /**
  * Health first: across the top, each group's volumes by redundancy, failed disks, plexes that need
@@ -29,6 +29,7 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
   const critical = open.filter((a) => a.severity === 'critical' && !resolved.has(a.id))
   const live = open.length - resolved.size
   const finished = useApp((s) => s.server.finished)
+  const imports = useApp((s) => s.server.imports)
   const differ = useMemo(() => unrepairedMismatches(finished), [finished])
   const counts = groups.map((g) => stripCounts(g, lab, taskGroups, differ))
   const bad = counts.reduce((n, c) => n + c.byRedundancy.failed + c.byRedundancy.none + c.byRedundancy.differ + c.failedDisks.length, 0)
@@ -67,6 +68,7 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
         <button className="rounded border border-line px-2" onClick={onOverview}>Needs attention</button>
         </div>
       </section>
+      {imports.map((p) => <ImportBanner key={p.name} item={importItem(p)} onOverview={onOverview} />)}
       {critical.slice(0, 3).map((a) => <CriticalBanner key={a.id} id={a.id} text={`${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`} />)}
       {critical.length > 3 && <p className="border-b border-line px-3 text-xs">and {critical.length - 3} more critical alerts (see Alerts)</p>}
     </div>
@@ -84,6 +86,28 @@ function CriticalBanner({ id, text }: { id: number; text: string }) {
       <GuardedButton why={why} className="ml-auto rounded border border-current px-2 text-xs" title="acknowledge: you have seen it" onClick={() => void ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
         Acknowledge
       </GuardedButton>
+    </div>
+  )
+}
+
+/**
+ * A disk group the server did not import, on every view (rule 407): why, and what to do: choose
+ * the side of a split brain here, or see the Overview's item for an import with force or clearing
+ * another host's import.
+ */
+function ImportBanner({ item, onOverview }: { item: AttentionItem; onOverview: () => void }) {
+  const why = useWhyNot('viewers cannot import a disk group')
+  return (
+    <div role="alert" data-testid={`import-banner-${item.dg}`} className="flex items-center gap-2 border-b px-3 py-1 text-sm font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+      <span aria-hidden>✕</span>
+      <span className="min-w-0 flex-1">CRITICAL {item.text}</span>
+      {item.fix.kind === 'choose-side' ? (
+        <GuardedButton why={why} className="shrink-0 rounded border border-current px-2 text-xs" title={`choose the side of ${item.dg} whose configuration is kept`} onClick={() => appStore.getState().chooseSide(item.dg)}>
+          Choose a side…
+        </GuardedButton>
+      ) : (
+        <button className="shrink-0 rounded border border-current px-2 text-xs" onClick={onOverview}>Needs attention</button>
+      )}
     </div>
   )
 }

@@ -31,6 +31,7 @@ export function Overview() {
   const g = (it: AttentionItem) => groups.find((x) => x.name === it.dg)
   const fix = (it: AttentionItem): { label: string; run: () => void; disabled?: string } | undefined => {
     const f = it.fix
+    if (f.kind === 'choose-side') return { label: `Choose a side of ${it.dg}…`, run: () => appStore.getState().chooseSide(it.dg) }
     if (f.kind === 'import') {
       const how = [f.force ? 'without its missing disks, which stay NODEVICE until they return' : '', f.clearImport ? 'taking it over from the other host, which must be down: two hosts writing the same disks destroy its data' : ''].filter(Boolean).join('; ')
       const body = { ...(f.force ? { force: true } : {}), ...(f.clearImport ? { clearImport: true } : {}) }

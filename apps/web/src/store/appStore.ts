@@ -26,6 +26,8 @@ export interface AppState {
   view: 'overview' | 'volumes' | 'disks'
   /** The action waiting for its confirmation (one dialog at a time, opened from any view). */
   pending: Action | undefined
+  /** The disk group whose split brain the administrator is choosing a side of (SplitBrainDialog, rule 408). */
+  choosingSide: string | undefined
   /** What the last action came to (shown in the actions bar; a task it started is followed to its outcome). */
   actionMessage: ActionMessage | undefined
   receive(m: ServerMessage): void
@@ -34,6 +36,7 @@ export interface AppState {
   setConnection(c: Connection): void
   select(s: Selection | undefined): void
   confirm(a: Action | undefined): void
+  chooseSide(dg: string | undefined): void
   setView(v: AppState['view']): void
   say(message: ActionMessage | undefined): void
   toggleDark(): void
@@ -46,6 +49,7 @@ export const appStore = createStore<AppState>()((set) => ({
   server: initialServerState(),
   selection: undefined,
   pending: undefined,
+  choosingSide: undefined,
   actionMessage: undefined,
   view: 'volumes',
   dark: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches,
@@ -54,11 +58,12 @@ export const appStore = createStore<AppState>()((set) => ({
   setConnection: (connection) => set((s) => ({ server: withConnection(s.server, connection, Date.now()) })),
   select: (selection) => set({ selection }),
   confirm: (pending) => set({ pending }),
+  chooseSide: (choosingSide) => set({ choosingSide }),
   setView: (view) => set({ view }),
   say: (actionMessage) => set({ actionMessage }),
   toggleDark: () => set((s) => ({ dark: !s.dark })),
-  reset: () => set({ server: initialServerState(), selection: undefined, pending: undefined, actionMessage: undefined, view: 'volumes' }),
-  refused: () => set((s) => ({ server: { ...initialServerState(), connection: 'offline' }, pending: undefined, selection: s.selection, view: s.view })),
+  reset: () => set({ server: initialServerState(), selection: undefined, pending: undefined, choosingSide: undefined, actionMessage: undefined, view: 'volumes' }),
+  refused: () => set((s) => ({ server: { ...initialServerState(), connection: 'offline' }, pending: undefined, choosingSide: undefined, selection: s.selection, view: s.view })),
 }))
 
 export function useApp<T>(selector: (s: AppState) => T): T {

@@ -198,7 +198,7 @@ export function groupActions(g: GroupView, sel: Selection, role: string | undefi
 /** Why an attach of plex `plex` would fail: it lies on a disk in `writeFailed`, which takes no copy (rule 409). */
 export function noTargetReason(c: Config, plex: string, writeFailed: ReadonlySet<string>): string | undefined {
   const on = [...new Set(c.subdisks.filter((s) => s.sd_pl_name === plex && writeFailed.has(s.sd_dm_name)).map((s) => s.sd_dm_name))]
-  return on.length ? `plex ${plex} is on disk ${on.join(', ')}, which fails writes: the copy onto it would fail; restore or replace the disk first` : undefined
+  return on.length ? `plex ${plex} is on disk ${on.join(', ')}, which fails writes: it cannot hold a current copy (a copy onto it fails); restore or replace the disk first` : undefined
 }
 
 /**

@@ -4,6 +4,7 @@ import { onlyCopiesOn } from './actions.ts'
 import type { StateKey } from './colors.ts'
 import { dateTime, failsWords } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
+import { splitBrainWords, splitSides } from './splitBrain.ts'
 
 /**
  * Health first: what a group's volumes, disks and plexes mean for the administrator, derived from
@@ -415,6 +416,8 @@ export interface AttentionItem {
     | { kind: 'ack'; alert: number }
     | { kind: 'verify'; volume: string }
     | { kind: 'import'; force: boolean; clearImport: boolean }
+    /** A split brain (rule 407): the administrator chooses the side whose configuration is kept (SplitBrainDialog). */
+    | { kind: 'choose-side' }
     | { kind: 'none' }
 }
 
@@ -423,6 +426,8 @@ export interface AttentionItem {
  * when disks are missing (vxdg -f), clearing the import when another host holds it (vxdg -C).
  */
 export function importItem(p: PendingImport): AttentionItem {
+  const sides = splitSides(p)
+  if (sides) return { key: `import/${p.name}`, dg: p.name, severity: 'critical', text: `disk group ${p.name} is not imported: ${splitBrainWords(p, sides)}`, fix: { kind: 'choose-side' } }
   const missing = p.disks?.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')
   const why = p.code === 'VM_BUSY' && p.importedBy ? `host ${p.importedBy} has it imported: clear that import only if that host is down` : p.code === 'VM_MISSING_DISKS' && missing ? `disks without a usable device: ${missing}; importing with force brings it up without them (NODEVICE)` : `${p.code}: ${p.reason}`
   const fixable = p.code === 'VM_BUSY' || p.code === 'VM_MISSING_DISKS'
