@@ -140,8 +140,12 @@ export class StartStop {
         if (x && x.v_state === 'SYNC') endReadWriteback(x)
       })
       rt.rwback = undefined
-    } else if (v.v_state === 'SYNC') {
-      last = await ctx.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
+    } else {
+      // Rule 417: nothing to copy among current plexes (one is left, the others stale): what the
+      // crash left is in the stale plexes' maps, persisted above, which their attach copies; the
+      // log need not keep it, so its regions clean as any idle ones do
+      rt.drl?.unpin(pinned)
+      if (v.v_state === 'SYNC') last = await ctx.transact('v.recovery.done', (d) => endReadWriteback(d.vol(volume)))
     }
     last = (await this.logValidAgain(volume)) ?? last
     // Rule 119: only the plexes this start made write targets, still in the life it gave them; a
