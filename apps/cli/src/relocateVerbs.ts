@@ -30,6 +30,8 @@ export function relocationText(r: Report): string {
   }
   for (const n of r.notRelocated) lines.push(`not relocated: plex ${n.plex} of ${n.volume}: ${n.code} ${n.reason}`)
   if (lines.length === 0) lines.push(`${r.disk} holds no failed plex: nothing to relocate`)
+  // rule 404: where each new subdisk goes, as the other operations' dry runs say it
+  for (const n of r.notes ?? []) lines.push(`  ${n}`)
   if (r.dryRun) lines.push(`would copy ${human(r.copyBytes ?? 0)}`)
   return lines.join('\n')
 }

@@ -23,12 +23,14 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
     expect((await pflag()) & 0x2).toBe(0)
   })
 
-  it('rule 339: disk relocate --dry-run says what would go where; --wait relocates and copies; a volume that is not redundant exits with VM_LAST_PLEX', async () => {
+  it('rules 339, 404: disk relocate --dry-run says what would go where; --wait relocates and copies; a volume that is not redundant exits with VM_LAST_PLEX', async () => {
     expect((await call(cli.t.url, 'POST', '/api/dgs/tdg/plexes/mir-02/det', { auth: cli.t.adminToken, body: {} })).status).toBe(200)
     const dry = await as(['disk', 'relocate', 'disk02', '--plex', 'mir-02', '--dry-run'])
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.stdout).toMatch(/^would relocate plex mir-02 of mir: disk02-01 -> disk03-\d\d \(disk03, offset \d+, 32768 sectors\)$/m)
     expect(dry.stdout).toMatch(/^would copy 16\.0 MiB$/m)
+    // rule 404: where the new subdisk goes, as vol grow --dry-run says it
+    expect(dry.stdout).toMatch(/^ {2}new subdisk disk03-\d\d on disk03 at [\d.]+ [KMG]?i?B, 16 MiB \(plex mir-02\)$/m)
     const r = await as(['--json', 'disk', 'relocate', 'disk02', '--plex', 'mir-02', '--wait'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ task: { outcome: 'ok', kind: 'relocate' } })

@@ -135,3 +135,13 @@ describe('subdisk move crash points (rule 401)', () => {
     expect([...seen].sort()).toEqual(['disk01', 'disk01 temp', 'disk05'])
   }, 120_000)
 })
+
+describe('hot relocation of a striped plex says where it goes (rule 404)', () => {
+  it('I404 the dry run names each new subdisk, its disk, place, size and column, and the subdisk it replaces', async () => {
+    const { dg } = await striped({ mirrored: true, n: 6 })
+    await dg.detachPlex('v1-01')
+    const r = await dg.relocateDisk('disk01', { plexes: ['v1-01'], dryRun: true })
+    expect(r.notes?.filter((n) => /^new subdisk disk0[56]-01 on disk0[56] at 0 B, 1 MiB \(plex v1-01, column 0\)$/.test(n))).toHaveLength(1)
+    expect(r.notes).toContain('subdisk disk01-01 on disk01 at 0 B, 1 MiB is removed (plex v1-01, column 0)')
+  })
+})

@@ -8,6 +8,7 @@ import { type DmRecord, DM_PFLAG, DM_TFLAG, type PlRecord, PL_PFLAG } from '../r
 import { Draft } from '../txn.ts'
 import { sectorsToBytes } from '../units.ts'
 import { type Piece, nextFreeName, takeSpace } from './mirrorAlloc.ts'
+import { type OpResult, placementNotes } from './placeWords.ts'
 
 export interface RelocateOptions extends TxOptions {
   /** The plexes whose I/O failed on the disk (the server names the ones an I/O error named); default every failed plex there (kernel-detached, IOFAIL, or on a disk without device). */
@@ -45,8 +46,8 @@ export interface NotRelocated {
   reason: string
 }
 
-/** What a relocation did (or its dry run would do). `copyBytes`: the bytes its copies move. */
-export interface RelocationReport extends TxResult {
+/** What a relocation did (or its dry run would do). `copyBytes`: the bytes its copies move; a dry run's `notes` say where every new subdisk goes (rule 404). */
+export interface RelocationReport extends OpResult {
   disk: string
   relocated: Relocation[]
   notRelocated: NotRelocated[]
@@ -213,11 +214,14 @@ export async function relocateDisk(p: GroupParts, disk: string, opts: RelocateOp
   const started = (volume: string) => plan.vol(volume).v_kstate !== 'DISABLED'
   const copyBytes = moves.filter((m) => started(m.volume)).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
   if (opts.dryRun) {
+    let notes: string[] = []
     const r = await p.transact('dm.reloc', (d) => {
       const names = new Set<string>()
       for (const m of moves) relocatePlex(d, d.plex(m.plex), d.disk(disk), hasDevice, names)
+      // rule 404: where every new subdisk goes
+      notes = placementNotes(cfg, d.c)
     }, { dryRun: true })
-    return { ...r, copyBytes, disk, relocated: moves, notRelocated }
+    return { ...r, copyBytes, disk, relocated: moves, notRelocated, notes }
   }
   const alert = (message: string, code: EngineErrorCode, object: string) => p.bus.emit({ type: 'alert', dg: cfg.dg.dg_name, severity: 'critical', code, message, object })
   for (const n of notRelocated) alert(`disk ${disk} failed: plex ${n.plex} of volume ${n.volume} was not relocated: ${n.reason}`, n.code, n.volume)
