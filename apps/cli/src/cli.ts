@@ -458,7 +458,8 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
       act(async (cmd, id) => {
         const { g, c } = await conn(cmd)
         const running = (await c.call('GET /api/tasks')).tasks.find((t) => t.taskId === id)
-        if (running) return out(g, running, () => taskListText([running]))
+        // rule 425: a resync a restart resumed names the interrupted task it continues
+        if (running) return out(g, running, () => `${taskListText([running])}${running.continues ? `\n${id} continues ${running.continues} (interrupted when the server stopped)` : ''}`)
         // task ids start again with each server run: the newest entry of that id
         const done = (await c.call('GET /api/tasks/history')).tasks.filter((t) => t.taskId === id).at(-1)
         if (!done) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no task ${id}, running or in the task history`)

@@ -6,7 +6,7 @@ type FinishedTask = ResponseOf<'GET /api/tasks/history'>['tasks'][number]
 
 /** What a finished task copied and wrote to its plexes (rule 272), or '-' when its entry does not say. */
 function copied(t: FinishedTask): string {
-  return t.sync ? human(t.sync.bytesCopied) : t.verify ? '-' : human(t.doneBytes)
+  return t.sync ? human(t.sync.bytesCopied) : t.verify || t.outcome === 'interrupted' ? '-' : human(t.doneBytes)
 }
 function writtenBytes(t: FinishedTask): number | undefined {
   return t.sync?.bytesWritten ?? t.writtenBytes ?? (t.verify ? 0 : undefined)
@@ -22,6 +22,7 @@ function notCopied(t: FinishedTask): string {
   return `, ${t.sync.failedCount} not copied${plexes.length ? ` (to ${plexes.join(', ')})` : ''}`
 }
 function outcome(t: FinishedTask): string {
+  if (t.outcome === 'interrupted') return t.continuedAs ? `interrupted: ${t.continuedAs}` : 'interrupted'
   return t.outcome === 'failed' ? `failed ${t.code ?? ''}`.trim() : t.outcome === 'ok' && t.verify?.mismatchCount ? 'MISMATCH' : t.outcome
 }
 
@@ -36,8 +37,16 @@ export function taskHistoryText(tasks: readonly FinishedTask[]): string {
 
 /** `plexa task show ID` of a finished task: its outcome and what it copied and wrote, one fact a line. */
 export function finishedTaskText(t: FinishedTask): string {
-  const lines = [`${t.taskId}: ${t.kind} of ${t.target}${t.volumes.length > 1 ? ` (${t.volumes.join(', ')})` : ''}: ${outcome(t)}${t.message ? ` (${t.message})` : ''}`]
+  const said = t.outcome === 'interrupted' ? 'interrupted' : `${outcome(t)}${t.message ? ` (${t.message})` : ''}`
+  const lines = [`${t.taskId}: ${t.kind} of ${t.target}${t.volumes.length > 1 ? ` (${t.volumes.join(', ')})` : ''}: ${said}`]
   if (t.startedBy) lines.push(`  started:  ${t.startedBy === 'automatic' ? 'automatically' : 'resumed after a server restart'}`)
+  // rule 425: the link both ways between a task a restart interrupted and the one continuing it
+  if (t.continues) lines.push(`  continues: ${t.continues} (interrupted when the server stopped)`)
+  if (t.outcome === 'interrupted') {
+    lines.push(`  interrupted: the server stopped while it ran; ${t.continuedAs ? `${t.continuedAs} continues it from its last checkpoint (plexa task show ${t.continuedAs})` : 'no task continues it'}`)
+    if (t.startedAt !== undefined) lines.push(`  started at: ${new Date(t.startedAt).toISOString()}`)
+    return lines.join('\n')
+  }
   if (t.sync) lines.push(`  copied:   ${human(t.sync.bytesCopied)} (${t.sync.regionsCopied} region${t.sync.regionsCopied === 1 ? '' : 's'})${notCopied(t)}`)
   else if (!t.verify) lines.push(`  copied:   ${human(t.doneBytes)} of ${human(t.totalBytes)}`)
   lines.push(`  written:  ${written(t)}${writtenBytes(t) !== undefined && !t.verify ? ' to its target plexes' : ''}`)

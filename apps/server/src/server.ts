@@ -259,19 +259,26 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   void storage
     .startAll((dg, volume, e) => log(`could not start ${dg}/${volume}: ${(e as { code?: string }).code ?? e}`))
     .then(async () => {
+      // the tasks the last run left running, each recorded interrupted with the one continuing it (rule 425)
+      const continuedAs = new Map<string, string>()
       for (const g of storage.groups.values()) {
         // the ones resumeInterrupted continues, in its order (a resync of a stopped volume waits)
         const interrupted = g.dg.interruptedTasks().filter((t) => t.kind !== 'resyncVolume' || g.dg.config().volumes.some((v) => v.v_name === t.target && v.v_kstate === 'ENABLED'))
         // claimed within `starting`: the first may end while the next one starts
         await history.starting(async () => {
           for (const [i, h] of (await g.dg.resumeInterrupted().catch(() => [])).entries()) {
-            log(`continuing an interrupted resync: ${h.id}`)
             const t = interrupted[i]
-            history.claim(g.dg.name, h.id, 'resync', { ...(t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }), startedBy: 'restart' }, h.done)
+            const meta = t ? taskMeta(g.dg, t.kind === 'resyncDisk' ? { disk: t.target } : { volume: t.target }) : { target: 'interrupted resync', volumes: [] }
+            const before = history.interrupted().find((x) => x.dg === g.dg.name && x.kind === 'resync' && x.target === meta.target && !continuedAs.has(x.taskId))
+            if (before) continuedAs.set(before.taskId, h.id)
+            log(`continuing an interrupted resync${before ? ` (${before.taskId})` : ''}: ${h.id}`)
+            history.claim(g.dg.name, h.id, 'resync', { ...meta, startedBy: 'restart', ...(before ? { continues: before.taskId } : {}) }, h.done)
           }
         })
+        history.settleInterrupted(continuedAs, g.dg.name)
       }
     })
+    .finally(() => history.settleInterrupted(new Map()))
   let closing: Promise<void> | undefined
   await writeFile(join(o.dataDir, 'server.json'), JSON.stringify({ url, nbd: `nbd://${o.host}:${nbdPort}`, pid: process.pid }, null, 2))
   const admin = users.list().find((u) => u.name === 'admin' && u.role === 'admin')
@@ -295,6 +302,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         hub!.closeAll()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()
+        // the tasks the close aborts are interrupted: the next start records them so (rule 425)
+        history.stopping()
         // entries of requests answered just before the close are still being appended
         await services.audit.written()
         await sessions.written()

@@ -57,6 +57,8 @@ export type TaskView = TaskProgress & {
   target?: string
   /** Every volume the task covers (a disk resync covers each volume with a subdisk there). */
   volumes?: string[]
+  /** The interrupted task it continues: a resync the server resumed after a restart (rule 425). */
+  continues?: string
 }
 
 /** A finished task with its whole outcome, kept in the task history (persisted, bounded). */
@@ -68,8 +70,12 @@ export interface FinishedTask {
   kind: string
   target: string
   volumes: string[]
-  /** 'failed' carries the code; a resync that left regions unsynchronised fails VM_NOTSYNCED. */
-  outcome: 'ok' | 'failed' | 'aborted'
+  /**
+   * 'failed' carries the code; a resync that left regions unsynchronised fails VM_NOTSYNCED.
+   * 'interrupted': the server stopped while it ran (a crash, or a stop), recorded by the next
+   * start (`finishedAt` is then); `continuedAs` names the task that continues it (rule 425).
+   */
+  outcome: 'ok' | 'failed' | 'aborted' | 'interrupted'
   code?: ApiErrorCode
   message?: string
   startedAt?: number
@@ -79,6 +85,10 @@ export interface FinishedTask {
    * Absent for a task started through the API (the audit log says who).
    */
   startedBy?: 'automatic' | 'restart'
+  /** The interrupted task this one continues (a resync resumed by a restart; that task's `continuedAs` is this one's id). */
+  continues?: string
+  /** An interrupted task: the task that continues it from its last checkpoint (its `continues` names this one). */
+  continuedAs?: string
   finishedAt: number
   doneBytes: number
   totalBytes: number

@@ -81,7 +81,7 @@ export const TaskProgress = z.object({
   throttle: z.number(),
   adaptive: z.object({ latencyMs: z.number(), minBytesPerSecond: z.number() }).optional(),
 })
-export const Task = TaskProgress.extend({ dg: z.string(), target: z.string().optional(), volumes: z.array(z.string()).optional() })
+export const Task = TaskProgress.extend({ dg: z.string(), target: z.string().optional(), volumes: z.array(z.string()).optional(), continues: z.string().optional() })
 export const TaskList = z.object({ tasks: z.array(Task) })
 /** A task control's answer: the task as it is now, or that it had already finished. */
 export const TaskState = z.union([TaskProgress, z.object({ taskId: z.string(), finished: z.literal(true) })])
@@ -110,11 +110,13 @@ export const FinishedTask = z.object({
   kind: z.string(),
   target: z.string(),
   volumes: z.array(z.string()),
-  outcome: z.enum(['ok', 'failed', 'aborted']),
+  outcome: z.enum(['ok', 'failed', 'aborted', 'interrupted']),
   code: z.string().optional(),
   message: z.string().optional(),
   startedAt: int.optional(),
   startedBy: z.enum(['automatic', 'restart']).optional(),
+  continues: z.string().optional(),
+  continuedAs: z.string().optional(),
   finishedAt: int,
   doneBytes: z.number(),
   totalBytes: z.number(),

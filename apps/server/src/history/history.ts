@@ -4,6 +4,7 @@ import { type Clock, type EngineEventBody, type SyncReport, type VerifyReport, t
 import type { Alert, ApiErrorCode, FinishedTask, HistoryItem, HistoryView, ServerEvent, ServerEventBody, TaskView } from '@plexa/protocol'
 import { type AlertBounds, AlertBook } from './alertBook.ts'
 import { type Bounds, BoundedLog } from './boundedLog.ts'
+import { type RunningTask, RunningTasks } from './runningTasks.ts'
 
 export interface HistoryOptions {
   dataDir: string
@@ -21,6 +22,8 @@ export interface TaskMeta {
   volumes: string[]
   /** What started it, when no request did (rule 172). */
   startedBy?: FinishedTask['startedBy']
+  /** The interrupted task it continues (a resync a restart resumed, rule 425). */
+  continues?: string
 }
 
 export type TaskResult = { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }
@@ -62,16 +65,27 @@ export class History {
   /** The highest task number this data directory has seen, kept in task-ids.json as tasks start. */
   private highestTask = 0
   private idsWrite: Promise<void> = Promise.resolve()
+  /** The tasks running now, kept on disk: what the next start finds interrupted (rule 425). */
+  private readonly live: RunningTasks
+  /** The ones the last server left running, until the restart records them (`settleInterrupted`). */
+  private left: RunningTask[] = []
+  /** The server is closing: a task it aborts is interrupted, not ended (the next start says so). */
+  private closing = false
 
   constructor(o: HistoryOptions) {
     this.o = o
     this.events = new BoundedLog(join(o.dataDir, 'events.jsonl'), { maxCount: 5000, maxBytes: 4 << 20, ...o.events })
     this.tasks = new BoundedLog(join(o.dataDir, 'tasks.jsonl'), { maxCount: 500, maxBytes: 4 << 20, ...o.tasks })
     this.alerts = new AlertBook(join(o.dataDir, 'alerts.json'), o.clock, o.alerts)
+    this.live = new RunningTasks(join(o.dataDir, 'tasks-running.json'))
   }
 
   async load(): Promise<void> {
-    await Promise.all([this.events.load(), this.tasks.load(), this.alerts.load()])
+    const [left] = await Promise.all([this.live.load(), this.events.load(), this.tasks.load(), this.alerts.load()])
+    // a task whose entry was written just before the crash took the server is not interrupted
+    const ended = new Set(this.tasks.items().map((t) => t.taskId))
+    this.left = left.filter((t) => !ended.has(t.taskId))
+    for (const t of left) if (ended.has(t.taskId)) this.live.delete(t.taskId)
     this.nextEventId = (this.events.items().at(-1)?.id ?? 0) + 1
     this.nextTaskId = (this.tasks.items().at(-1)?.id ?? 0) + 1
     // the task ids of the history and of the events (a task that ran while the server crashed is
@@ -114,7 +128,7 @@ export class History {
   }
 
   async written(): Promise<void> {
-    await Promise.all([this.events.written(), this.tasks.written(), this.alerts.written(), this.idsWrite])
+    await Promise.all([this.events.written(), this.tasks.written(), this.alerts.written(), this.idsWrite, this.live.written()])
   }
 
   private idsFile(): string {
@@ -147,7 +161,11 @@ export class History {
       return
     }
     if (body.type === 'task.progress') {
-      if (!this.running.has(body.taskId)) this.sawTask(body.taskId)
+      if (!this.running.has(body.taskId)) {
+        this.sawTask(body.taskId)
+        // one the engine started on its own (a claim that follows replaces it)
+        if (!this.live.has(body.taskId)) this.live.set({ taskId: body.taskId, dg, kind: body.kind, target: `volume ${body.volume}`, volumes: [body.volume], startedAt: this.o.clock.now(), startedBy: 'automatic' })
+      }
       const r = this.running.get(body.taskId) ?? { startedAt: this.o.clock.now(), doneBytes: 0, totalBytes: 0 }
       r.doneBytes = body.doneBytes
       r.totalBytes = body.totalBytes
@@ -195,7 +213,54 @@ export class History {
   /** A task's progress with what the server knows it covers. */
   taskView<T extends { taskId: string; volume: string }>(t: T): T & Partial<TaskView> {
     const meta = this.claims.get(t.taskId)
-    return meta ? { ...t, target: meta.target, volumes: meta.volumes } : t
+    return meta ? { ...t, target: meta.target, volumes: meta.volumes, ...(meta.continues ? { continues: meta.continues } : {}) } : t
+  }
+
+  /**
+   * The tasks the last server run left running: it crashed, or stopped while they ran (rule 425).
+   * `settleInterrupted` records them.
+   */
+  interrupted(): readonly RunningTask[] {
+    return this.left
+  }
+
+  /**
+   * Records the tasks the last server left running (of group `dg`, or every one left) as
+   * 'interrupted', each with the task that continues it (`continuedAs`: the resync a restart
+   * resumed from its checkpoint), so a task id never just vanishes (rule 425).
+   */
+  settleInterrupted(continuedAs: ReadonlyMap<string, string>, dg?: string): void {
+    const now = this.o.clock.now()
+    for (const t of this.left.filter((x) => dg === undefined || x.dg === dg)) {
+      const next = continuedAs.get(t.taskId)
+      const task: FinishedTask = {
+        id: this.nextTaskId++,
+        taskId: t.taskId,
+        dg: t.dg,
+        kind: t.kind,
+        target: t.target,
+        volumes: t.volumes,
+        outcome: 'interrupted',
+        code: 'VM_CLOSED',
+        message: next ? `the server stopped while it ran; ${next} continues it from its last checkpoint` : 'the server stopped while it ran',
+        startedAt: t.startedAt,
+        ...(t.startedBy ? { startedBy: t.startedBy } : {}),
+        ...(t.continues ? { continues: t.continues } : {}),
+        ...(next ? { continuedAs: next } : {}),
+        finishedAt: now,
+        doneBytes: 0,
+        totalBytes: 0,
+      }
+      this.tasks.append(task)
+      this.live.delete(t.taskId)
+      this.o.publish({ type: 'task.done', task })
+    }
+    this.left = dg === undefined ? [] : this.left.filter((x) => x.dg !== dg)
+  }
+
+  /** The server is closing: the tasks it aborts now are interrupted, not aborted by anyone (rule 425). */
+  stopping(): void {
+    this.closing = true
   }
 
   /** A task the server started: its outcome is its report (or its error), recorded when it settles. */
@@ -203,6 +268,7 @@ export class History {
     if (!taskId || this.recorded.has(taskId)) return
     this.held.delete(taskId)
     this.claims.set(taskId, meta)
+    this.live.set({ taskId, dg, kind, target: meta.target, volumes: meta.volumes, startedAt: this.running.get(taskId)?.startedAt ?? this.o.clock.now(), ...(meta.startedBy ? { startedBy: meta.startedBy } : {}), ...(meta.continues ? { continues: meta.continues } : {}) })
     done.then(
       (report) => this.finish(dg, taskId, kind, meta, { ok: true, ...(isReport(report) ? { report } : {}) }),
       (e: { code?: string; message?: string; report?: SyncReport }) =>
@@ -214,6 +280,11 @@ export class History {
     const run = this.running.get(taskId)
     this.running.delete(taskId)
     this.claims.delete(taskId)
+    // ended by the server's own stop (which aborts every task and stops every volume; nothing
+    // continues it): interrupted, not aborted by anyone (rule 425)
+    const interrupted = this.closing && !r.ok && (r.aborted || r.code === 'VM_CLOSED')
+    if (interrupted) r = { ok: false, aborted: false, code: 'VM_CLOSED', message: 'the server stopped while it ran (a stop ends its tasks: start it again)', ...(!r.ok && r.report ? { report: r.report } : {}) }
+    this.live.delete(taskId)
     this.recorded.add(taskId)
     if (this.recorded.size > 1000) this.recorded.delete(this.recorded.values().next().value!)
     const task: FinishedTask = {
@@ -223,10 +294,11 @@ export class History {
       kind,
       target: meta.target,
       volumes: meta.volumes,
-      outcome: r.ok ? 'ok' : r.aborted ? 'aborted' : 'failed',
+      outcome: r.ok ? 'ok' : interrupted ? 'interrupted' : r.aborted ? 'aborted' : 'failed',
       ...(r.ok ? {} : { code: r.code as ApiErrorCode, message: r.message }),
       ...(run ? { startedAt: run.startedAt } : {}),
       ...(meta.startedBy ? { startedBy: meta.startedBy } : {}),
+      ...(meta.continues ? { continues: meta.continues } : {}),
       finishedAt: this.o.clock.now(),
       doneBytes: run?.doneBytes ?? 0,
       totalBytes: run?.totalBytes ?? 0,

@@ -153,6 +153,7 @@ export function describeTask(t: FinishedTask): string {
   // what it wrote to its target plexes, each counted (rule 272): a copy to two plexes writes twice
   const wrote = t.sync?.bytesWritten !== undefined ? `, ${bytes(t.sync.bytesWritten)} written` : ''
   if (t.outcome === 'aborted') return `${head} aborted after ${bytes(t.doneBytes)} of ${bytes(t.totalBytes)}`
+  if (t.outcome === 'interrupted') return `${head} interrupted: the server stopped while it ran${t.continuedAs ? `; ${t.continuedAs} continues it` : ''}`
   if (t.outcome === 'failed') {
     const left = t.sync?.failedCount ? `; ${count(t.sync.failedCount, 'region')} not copied` : ''
     return `${head} failed ${t.code ?? ''}: ${t.message ?? ''}${left}${wrote && `;${wrote.slice(1)}`}`
@@ -165,7 +166,7 @@ export function describeTask(t: FinishedTask): string {
 
 export function taskTone(t: FinishedTask): Tone {
   if (t.outcome === 'failed' || t.verify?.mismatchCount) return t.verify?.mismatchCount ? 'critical' : 'warning'
-  return t.outcome === 'aborted' ? 'info' : 'ok'
+  return t.outcome === 'aborted' || t.outcome === 'interrupted' ? 'info' : 'ok'
 }
 
 const OPS: Record<string, string> = {
