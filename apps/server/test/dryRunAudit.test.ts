@@ -53,10 +53,10 @@ describe('rule 167: a dry run is a query; an acknowledgement is history once', (
     const ws = wsClient(t.url, { token: t.adminToken })
     await ws.until((m) => m.type === 'hello')
     const before = ((await get('/api/history?limit=1000')).events as HistoryItem[]).at(-1)!.id
-    // a resolution pass before the ack, as the maps published once a second may make one: a write
-    // changes mir's DRL, and the next maps event goes out
-    await t.srv.services.storage.group('tdg').dg.write('mir', 0, new Uint8Array(4096))
-    await ws.until((m) => m.type === 'event' && m.event.type === 'dg.maps' && (m.event.dirty.mir?.regions.length ?? 0) > 0)
+    // a resolution pass before the ack, as the maps the server publishes once a second make one
+    const dg = t.srv.services.storage.group('tdg').dg
+    t.srv.services.hub.publish({ type: 'dg.maps', dg: 'tdg', dirty: dg.dirtyMaps(), stale: dg.staleMaps() })
+    await ws.until((m) => m.type === 'event' && m.event.type === 'dg.maps')
     expect((await post(`/api/alerts/${id}/ack`)).status).toBe(200)
     await ws.until((m) => m.type === 'event' && m.event.type === 'alert.acked' && m.event.alert.id === id)
     ws.ws.close()

@@ -148,14 +148,23 @@ export function groupCalls(s: TestServer) {
  * the returned function started in it; the function is `testServer`.
  */
 export function testServers(): typeof testServer {
-  const open: TestServer[] = []
+  const closing = closeAfterEach()
+  return async (opts = {}) => closing(await testServer(opts))
+}
+
+/**
+ * Registers, in the calling file or describe, a hook that closes after each test, whatever its
+ * outcome, everything the returned function was given in it, the last given first (a server
+ * before the data directory it runs on); the function returns what it is given.
+ */
+export function closeAfterEach(): <T extends { close(): Promise<unknown> }>(x: T) => T {
+  const open: Array<{ close(): Promise<unknown> }> = []
   afterEach(async () => {
-    for (const t of open.splice(0)) await t.close()
+    for (const x of open.splice(0).reverse()) await x.close()
   })
-  return async (opts = {}) => {
-    const t = await testServer(opts)
-    open.push(t)
-    return t
+  return (x) => {
+    open.push(x)
+    return x
   }
 }
 
