@@ -28,6 +28,15 @@ export function isVolumeFailureAlert(a: { code: string; object?: string; message
   return a.code === 'VM_IO' && a.object !== undefined && a.message.startsWith(failedPrefix(a.object))
 }
 
+/**
+ * The subject and verb of a failed volume's alert, agreeing in number (rule 426): "its only plex
+ * v-01 has", "its last usable plex v-02 has", "its last usable plexes v-01, v-02 have".
+ */
+export function lostPlexesPhrase(dataPlexes: number, lost: readonly string[]): string {
+  if (dataPlexes === 1) return `its only plex ${lost[0]} has`
+  return lost.length > 1 ? `its last usable plexes ${lost.join(', ')} have` : `its last usable plex ${lost[0]} has`
+}
+
 function isLogPlex(c: Config, p: PlRecord): boolean {
   const sds = c.subdisks.filter((s) => s.sd_plex_rid === p.pl_rid)
   return sds.length > 0 && sds.every((s) => s.sd_is_log)
@@ -97,8 +106,7 @@ export class VolumeFailures {
     if (usable.length) return
     ep.alerted = true
     const lost = data.filter((p) => ep.plexes.has(p.pl_name)).map((p) => p.pl_name)
-    const only = data.length === 1 ? `its only plex ${lost[0] ?? plex}` : lost.length > 1 ? `its last usable plexes ${lost.join(', ')}` : `its last usable plex ${lost[0] ?? plex}`
     const on = [...ep.disks].sort()
-    this.raise({ dg, volume, message: `${failedPrefix(volume)} ${only} has I/O errors on ${on.length > 1 ? 'disks' : 'disk'} ${on.join(', ')} and no other plex holds its data; reads and writes of ${volume} fail (EIO) until ${on.length > 1 ? 'they answer' : 'it answers'} again or ${volume} is restored` })
+    this.raise({ dg, volume, message: `${failedPrefix(volume)} ${lostPlexesPhrase(data.length, lost.length ? lost : [plex])} I/O errors on ${on.length > 1 ? 'disks' : 'disk'} ${on.join(', ')} and no other plex holds its data; reads and writes of ${volume} fail (EIO) until ${on.length > 1 ? 'they answer' : 'it answers'} again or ${volume} is restored` })
   }
 }
