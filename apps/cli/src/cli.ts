@@ -9,6 +9,7 @@ import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
 import { addEvacuateVerb, addLogVerbs, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
 import { addRelocateVerbs } from './relocateVerbs.ts'
+import { addMembershipVerbs, addVolumeVerbs } from './volumeVerbs.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -278,7 +279,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
       }),
     )
 
-  const dgCmd = program.command('dg').description('disk groups (vxdg)')
+  const dgCmd = program.command('dg').description('disk groups (vxdg): list, import, adddisk, rmdisk, set')
   dgCmd
     .command('list')
     .description('imported disk groups, and groups found on the disks that are not imported, with why')
@@ -349,13 +350,15 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
   }
   recordVerb(plex, 'det', 'POST /api/dgs/:dg/plexes/:plex/det', 'plex', 'detach a plex (it stays associated, STALE)', 'even if the volume is left without a complete plex')
   recordVerb(plex, 'dis', 'POST /api/dgs/:dg/plexes/:plex/dis', 'plex', 'dissociate a plex from its volume', 'even if the volume is left without a complete plex')
-  const vol = program.command('vol').description('volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink, addlog, rmlog')
+  const vol = program.command('vol').description('volume operations (vxvol, vxassist): start, stop, init, mirror, unmirror, grow, shrink, addlog, rmlog, verify, repair, remove')
   recordVerb(vol, 'start', 'POST /api/dgs/:dg/volumes/:volume/start', 'volume', 'start a volume (recovering it if needed)')
   recordVerb(vol, 'stop', 'POST /api/dgs/:dg/volumes/:volume/stop', 'volume', 'stop a volume cleanly', 'even while a task runs on it (the task is aborted)')
   const kit = { act, conn, groupName, out, changesText, historyMark, finishAttach, waitTask, finishedTask, redundancyLeft }
   addMirrorVerbs<Globals>(vol, kit)
   addResizeVerbs<Globals>(vol, kit)
   addLogVerbs<Globals>(vol, kit)
+  addVolumeVerbs<Globals>(vol, kit)
+  addMembershipVerbs<Globals>(dgCmd, kit)
   vol
     .command('init')
     .description('vxvol init: initialise a never-started (EMPTY) volume: zero (started, zeros written), active (started, nothing copied), clean PLEX (that plex CLEAN, the others STALE: the start copies it)')

@@ -29,6 +29,11 @@ interface Opts {
   disks?: string
   /** `disk relocate --plex P,...` (relocateVerbs.ts). */
   plex?: string
+  /** `vol repair --regions N,...` (volumeVerbs.ts). */
+  regions?: string
+  /** `dg adddisk --name`, `--size` (volumeVerbs.ts). */
+  name?: string
+  size?: string
 }
 
 /** What an operation's action has at hand: the connection, its group, its options and the body parts they give. */
@@ -50,10 +55,12 @@ interface Op<G> {
   follow(taskId: string, what: string): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
 }
 
+export type { Op as OperationContext }
+
 /** The help of `--wait` for an operation that is one transaction (no task to follow). */
-const NO_TASK = 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)'
+export const NO_TASK = 'accepted as by the other operations: it ends as it returns (one transaction, no task to follow)'
 /** The help of `--wait` for an operation that runs a task. */
-const FOLLOWS = (what: string) => `follow ${what} with a progress bar, then report the outcome (exit 6 with its code when it failed)`
+export const FOLLOWS = (what: string) => `follow ${what} with a progress bar, then report the outcome (exit 6 with its code when it failed)`
 
 interface OperationVerb<G> {
   name: string
@@ -63,7 +70,8 @@ interface OperationVerb<G> {
   /** The verb's own options, as `[flags, help]`. */
   options?: Array<[flags: string, help: string]>
   wait: string
-  dryRun: string
+  /** The help of `--dry-run`; a verb whose route has no dry run has none (`vol repair`). */
+  dryRun?: string
   run(op: Op<G>, ...args: string[]): Promise<void>
 }
 
@@ -76,7 +84,8 @@ export function operationVerb<G>(parent: Command, k: VerbKit<G>, v: OperationVer
   const cmd = parent.command(v.name).description(v.description)
   for (const [spec, help] of v.args) cmd.argument(spec, help)
   for (const [flags, help] of v.options ?? []) cmd.option(flags, help)
-  cmd.option('--wait', v.wait).option('--dry-run', v.dryRun)
+  cmd.option('--wait', v.wait)
+  if (v.dryRun) cmd.option('--dry-run', v.dryRun)
   cmd.action(
     k.act(async (command, ...args) => {
       const { g, c } = await k.conn(command)
