@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test'
-import { expect, seriousViolations, shots, test } from './fixtures.ts'
+import { expect, heal, seriousViolations, shots, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 })
 
@@ -130,6 +130,10 @@ test('rules 407, 408: a group a split brain left not imported is on the page wit
     await expect(dialog).toHaveCount(0)
     await expect(banner).toHaveCount(0)
     await expect(page.getByTestId('tree-dg-tdg')).toBeVisible()
+    // the fresh snapshot after the import is no lost connection (rule 410)
+    await expect(page.getByTestId('connection')).toHaveText('live')
+    await expect(page.getByTestId('stale')).toHaveCount(0)
+    await expect(page.getByTestId('events')).not.toContainText('connection to the server lost')
     await expect(page.getByTestId('attention-alert/1')).toContainText('VM_SPLIT_BRAIN')
   } finally {
     await srv.stop()
@@ -170,6 +174,7 @@ test('rule 409: a remote disk whose NBD server went away is a failed disk everyw
     await expect(page.getByTestId('health-strip')).toContainText('failed disk: remote1')
     await shots(page, info, 'lost-nbd-plex')
     await page.getByTestId('tree-dm-remote1').click()
+    await expect(page.getByTestId('properties-health')).toContainText('FAILED: its device fails reads and writes: the engine refuses I/O to it')
     await expect(page.getByRole('button', { name: 'Resync disk remote1' })).toBeDisabled()
     await expect(page.getByRole('button', { name: 'Resync disk remote1' })).toHaveAttribute('title', /remote1 fails writes/)
     await page.getByRole('tab', { name: 'Disk view' }).click()
@@ -184,5 +189,24 @@ test('rule 409: a remote disk whose NBD server went away is a failed disk everyw
   } finally {
     if (kit.exitCode === null && kit.signalCode === null) kit.kill('SIGKILL')
     await srv.stop()
+  }
+})
+
+test('rule 411: a disk failed in the lab says so in Properties too, as the tree, the drawing and the strip do', async ({ plexa, page, api }, info) => {
+  await heal(api)
+  try {
+    expect((await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'both' })).status).toBe(200)
+    await plexa.login()
+    await plexa.select('dm', 'disk02')
+    await expect(page.getByTestId('properties-health')).toHaveText('✕ FAILED: fails reads and writes (lab); affects mirvol, msvol')
+    await expect(page.getByTestId('tree-health-disk02')).toContainText('FAILED')
+    await expect(page.getByTestId('health-strip')).toContainText('failed disk: disk02')
+    await plexa.select('pl', 'mirvol-02')
+    await expect(page.getByTestId('properties-health')).toContainText('on failed disk disk02')
+    await shots(page, info, 'lab-failed-properties')
+    await plexa.select('dm', 'disk01')
+    await expect(page.getByTestId('properties-health')).toHaveText('✓ works; holds mirvol, msvol')
+  } finally {
+    await heal(api)
   }
 })

@@ -4,6 +4,9 @@ import { useApp } from '../store/appStore.ts'
 import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
 import { breakParts } from '../views/breakParts.ts'
 import { findRecord } from '../views/records.ts'
+import { groupHealth } from '../views/health.ts'
+import { healthLine } from '../views/healthLine.ts'
+import { stateFill, stateStroke } from '../views/colors.ts'
 
 const EDITABLE = ['comment', 'putil0', 'putil1', 'putil2']
 const KIND_WORD: Record<Kind, string> = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' }
@@ -17,6 +20,7 @@ export function Properties() {
   const selection = useApp((s) => s.selection)
   const group = useApp((s) => (s.selection ? s.server.groups[s.selection.dg] : undefined))
   const role = useApp((s) => s.server.user?.role)
+  const lab = useApp((s) => s.server.lab.disks)
   if (!selection || !group) return <p className="p-2 text-sm text-muted">Select an object to see its properties.</p>
   const rec = findRecord(group.config, selection.kind, selection.name)
   if (!rec) return <p className="p-2 text-sm text-muted">{selection.name} no longer exists.</p>
@@ -25,6 +29,7 @@ export function Properties() {
   return (
     <section aria-label="properties" className="h-full overflow-auto p-2 text-xs">
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
+      <HealthLine line={healthLine(groupHealth(group, lab), selection.kind, selection.name)} />
       {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} preferred={String(rec.v_pref_name ?? '')} plexes={dataPlexes(group.config, selection.name)} />}
       {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
@@ -183,5 +188,16 @@ function ReadPolicy({ dg, name, value, preferred, plexes }: { dg: string; name: 
       </label>
       <StatusLine status={status} what="read policy" />
     </div>
+  )
+}
+
+/** The selection's health above its fields (rule 411): a failed disk says so here too, with why. */
+function HealthLine({ line }: { line: ReturnType<typeof healthLine> }) {
+  if (!line) return null
+  return (
+    <p data-testid="properties-health" data-tone={line.tone} className={`mb-1 rounded px-1 ${line.tone !== 'ok' ? 'border font-semibold text-fg' : 'text-muted'}`} style={line.tone !== 'ok' ? { background: stateFill(line.tone), borderColor: stateStroke(line.tone) } : {}}>
+      <span aria-hidden>{line.tone === 'failed' ? '✕ ' : line.tone === 'stale' ? '▲ ' : '✓ '}</span>
+      {line.text}
+    </p>
   )
 }

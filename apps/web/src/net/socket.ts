@@ -22,13 +22,19 @@ export function connect(): () => void {
   let retry = 250
   let queue: ServerMessage[] = []
   let scheduled = false
+  // the stream is closed on purpose for a fresh snapshot: no loss of the server (rule 410)
+  let refreshing = false
   const flush = () => {
     scheduled = false
     const batch = queue
     queue = []
     appStore.getState().receiveAll(batch)
     once('plexa-applied')
-    if (appStore.getState().server.needsSnapshot) ws?.close() // reconnect without lastSeq: a fresh snapshot
+    if (appStore.getState().server.needsSnapshot && !refreshing) {
+      // reconnect without lastSeq: a fresh snapshot
+      refreshing = true
+      ws?.close()
+    }
   }
   const open = () => {
     const s = appStore.getState()
@@ -55,6 +61,14 @@ export function connect(): () => void {
     }
     sock.onclose = () => {
       if (closed) return
+      // closed for a fresh snapshot (a group imported, a gap in the events): the server is there,
+      // the page is not stale and says nothing was lost; a refresh that fails is a loss as any
+      if (refreshing && opened) {
+        refreshing = false
+        open()
+        return
+      }
+      refreshing = false
       appStore.getState().setConnection('reconnecting')
       // a stream refused before it opened may be a session the server no longer knows (it
       // restarted, the session expired): asking says so, and a 401 takes the page to its login
