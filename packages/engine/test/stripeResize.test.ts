@@ -69,6 +69,17 @@ describe('growing a striped volume (rules 397, 398)', () => {
     await expectPlexesHold(dg, devices, 'v1', whole)
   })
 
+  it('I398 I403 a column that grows partly in place gets the rest in a new subdisk after the grown part (found by the seeded random test)', async () => {
+    const { dg, data, devices } = await stripedVolume()
+    // one stripe unit free after each column, then a wall
+    const c = dg.config()
+    for (const sd of c.subdisks) await dg.makeSubdisk({ name: `w${sd.sd_name.slice(4)}`, disk: c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)!.dm_name, offset: sd.sd_dm_offset + sd.sd_len + W, len: 8 })
+    await dg.growVolume('v1', 2 * LEN)
+    const sds = dg.config().subdisks.filter((s) => s.sd_pl_name === 'v1-01').map((s) => [s.sd_column, s.sd_pl_offset, s.sd_len]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)
+    expect(sds).toEqual([[0, 0, LEN / 2 + W], [0, LEN / 2 + W, LEN / 2 - W], [1, 0, LEN / 2 + W], [1, LEN / 2 + W, LEN / 2 - W]])
+    expect((await plexImage(dg, devices, 'v1-01')).equals(Buffer.concat([data, Buffer.alloc(BYTES)]))).toBe(true)
+  })
+
   it('I398 no disk left for a column: VM_NO_SPACE, nothing changed', async () => {
     const { dg } = await stripedVolume({ mirrored: true, n: 4 })
     const c = dg.config()

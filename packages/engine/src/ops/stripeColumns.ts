@@ -81,7 +81,8 @@ export function extendStripedPlex(d: Draft, v: VRecord, pl: PlRecord, len: numbe
     const mine = new Set(sds.map((s) => s.sd_dm_rid))
     const busy = new Set(d.sdsOf(pl).filter((s) => s.sd_column !== column).map((s) => s.sd_dm_rid))
     const pool: DmRecord[] = named.filter((dm) => !busy.has(dm.dm_rid)).sort((a, b) => Number(mine.has(b.dm_rid)) - Number(mine.has(a.dm_rid)))
-    let at = end
+    // after the in-place growth: the column now ends at colLen - need
+    let at = colLen - need
     for (const piece of stripePieces(d, pool, need, w, `column ${column} of plex ${pl.pl_name}`)) {
       const sd = makeSubdisk(d, { name: nextFreeName(d, piece.dm.dm_name, taken), disk: piece.dm.dm_name, offset: piece.offset, len: piece.len })
       assocSubdisk(d, pl, { name: sd.sd_name, column, offset: at })
