@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import type { DiskGroup } from '../src/diskGroup.ts'
-import { expectCode, memoryGroup, pattern, plexImage, rec } from './harness.ts'
+import { expectCode, faultyMemoryGroup, memoryGroup, pattern, plexImage, rec } from './harness.ts'
 import { BYTES, LEN, crashRun, everyCut, expectPlexesHold, stripedVolume } from './opsHarness.ts'
 
 /** Each data subdisk of `volume`: its name, plex, column and disk. */
@@ -97,6 +97,19 @@ describe('vxevac moves subdisks (vxsd mv), the plexes keeping their layout (rule
     await g.dg.flush('v1')
     expect((await g.dg.read('v1', 0, BYTES)).equals(fresh)).toBe(true)
     expect((await plexImage(g.dg, g.devices, 'v1-01')).equals(fresh)).toBe(true)
+  })
+
+  it('I401 a disk that fails reads is evacuated still: each unit its own disk cannot give is read from another current plex of the volume', async () => {
+    const g = await faultyMemoryGroup(5, 16 << 20)
+    await g.dg.assistMake({ name: 'v1', len: LEN, layout: 'mirror-stripe', ncol: 2, stwidth: 64, disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
+    const data = pattern(BYTES, 6)
+    await g.dg.write('v1', 0, data)
+    await g.dg.flush('v1')
+    const disk = layout(g.dg, 'v1').find((x) => x.startsWith('v1-01/0/'))!.split(' ')[2]!
+    g.faulty[Number(disk.slice(4)) - 1]!.addFault({ ops: ['read'] })
+    await g.dg.evacuateDisk(disk)
+    expect(layout(g.dg, 'v1').filter((x) => x.startsWith('v1-01/0/'))).toEqual([expect.stringMatching(/ disk05$/)])
+    await expectPlexesHold(g.dg, g.mems, 'v1', data)
   })
 
   it('I400 a stopped striped volume: the subdisk is moved with the volume stopped and locked, then it starts with the data', async () => {

@@ -1,10 +1,11 @@
-import { fail } from '../errors.ts'
+import type { BlockDevice } from '../device/blockDevice.ts'
+import { EngineError, fail } from '../errors.ts'
 import type { RecordChange } from '../events.ts'
 import type { GroupParts } from '../groupParts.ts'
 import type { ShadowPlace } from '../io/plexIo.ts'
 import { type MakeRecord, assertUnlocked, associatePlex, makeRecord, removeRecord } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
-import { type DmRecord, DM_PFLAG, type PlRecord, type SdRecord } from '../records/types.ts'
+import { type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, type SdRecord, type VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import type { Draft } from '../txn.ts'
 import { sectorsToBytes } from '../units.ts'
@@ -86,17 +87,54 @@ export function swapSubdisk(d: Draft, m: SdMove): void {
   d.c.plexes.splice(d.c.plexes.indexOf(tp), 1)
 }
 
+/** The volume sector of sector `k` of subdisk `sd` of plex `pl` (a striped plex's: within one stripe unit, so the unit maps contiguously). */
+function volumeSector(pl: PlRecord, sd: SdRecord, k: number): number {
+  const a = sd.sd_pl_offset + k
+  if (pl.pl_layout !== 'STRIPE') return a
+  // unit u of a column is unit u*ncol+column of the plex
+  const w = pl.pl_st_width
+  return (Math.floor(a / w) * pl.pl_ncol + sd.sd_column) * w + (a % w)
+}
+
 /** The volume regions (region lock indexes) that sectors [k, k+n) of subdisk `sd` of plex `pl` map, ascending. */
 function regionsOf(pl: PlRecord, sd: SdRecord, k: number, n: number): number[] {
-  let a = sd.sd_pl_offset + k
-  if (pl.pl_layout === 'STRIPE') {
-    // one stripe unit of a column: unit u of the column is unit u*ncol+column of the plex
-    const w = pl.pl_st_width
-    a = (Math.floor(a / w) * pl.pl_ncol + sd.sd_column) * w + (a % w)
-  }
+  const a = volumeSector(pl, sd, k)
   const out: number[] = []
   for (let r = Math.floor(a / REGION_SECTORS); r <= Math.floor((a + n - 1) / REGION_SECTORS); r++) out.push(r)
   return out
+}
+
+/**
+ * Sectors [k, k+n) of subdisk `sd` (one stripe unit of a striped plex, or a run of a concat one):
+ * read from its own disk; where that disk has no device or fails the read, from another current
+ * data plex of the volume at the same volume sectors (zeros beyond the volume's end, which no one
+ * reads). VM_IO when no plex can give them.
+ */
+async function readPart(p: GroupParts, v: VRecord, pl: PlRecord, sd: SdRecord, k: number, n: number, src: BlockDevice | undefined): Promise<Buffer> {
+  let why: unknown = new EngineError('VM_IO', `disk ${sd.sd_dm_name} has no device: subdisk ${sd.sd_name} cannot be read there`)
+  if (src && !src.failing?.('read')) {
+    try {
+      return await src.read(sectorsToBytes(sd.sd_dev_offset + k), sectorsToBytes(n))
+    } catch (e) {
+      why = e
+    }
+  }
+  const a = volumeSector(pl, sd, k)
+  if (a >= v.v_len) return Buffer.alloc(sectorsToBytes(n))
+  const len = Math.min(n, v.v_len - a)
+  const g = Math.floor(a / REGION_SECTORS)
+  const cfg = p.store.current()
+  for (const other of p.plexesOf(v.v_rid)) {
+    if (other.pl_rid === pl.pl_rid || isLogPlexRec(cfg, other) || other.pl_state !== 'ACTIVE' || other.pl_kstate !== 'ENABLED' || other.pl_pflag & (PL_PFLAG.STALE | PL_PFLAG.KDETACH)) continue
+    if (p.stale.isStale(other.pl_rid, g) || !p.plexIo.covers(other, a, len) || p.plexIo.failedDisks(other, 'read').length) continue
+    try {
+      const got = await p.plexIo.read(other, a, len)
+      return len === n ? got : Buffer.concat([got, Buffer.alloc(sectorsToBytes(n - len))])
+    } catch (e) {
+      why = e
+    }
+  }
+  throw why
 }
 
 /**
@@ -139,7 +177,7 @@ export async function moveSubdisk(p: GroupParts, m: SdMove, onTask?: (taskId: st
   onTask?.(task.id)
   p.plexIo.shadow(old.sd_rid, places)
   try {
-    const src = p.ioMap().device(old.sd_dm_rid) ?? fail('VM_IO', `disk ${old.sd_dm_name} has no device: subdisk ${m.sd} cannot be read`)
+    const src = p.ioMap().device(old.sd_dm_rid)
     const lock = p.runtime(v).lock
     const step = pl.pl_layout === 'STRIPE' ? pl.pl_st_width : CHUNK
     for (let k = 0; k < old.sd_len; k += step) {
@@ -149,7 +187,7 @@ export async function moveSubdisk(p: GroupParts, m: SdMove, onTask?: (taskId: st
       const regions = regionsOf(pl, old, k, n)
       for (const r of regions) await lock.lockExclusive(r)
       try {
-        const bytes = await src.read(sectorsToBytes(old.sd_dev_offset + k), sectorsToBytes(n))
+        const bytes = await readPart(p, v, pl, old, k, n, src)
         await Promise.all(places.map(async (to) => {
           const a = Math.max(k, to.from)
           const b = Math.min(k + n, to.from + to.len)
