@@ -10,6 +10,7 @@ import type { Principal } from './auth/users.ts'
 import { type Ctx, handlers } from './http/routes.ts'
 import { hostOf } from './http/hostCheck.ts'
 import { ApiError, readJsonBody, sendError, sendJson } from './http/respond.ts'
+import { explainNoSpace } from './http/noSpace.ts'
 import { type Services } from './services.ts'
 
 export interface AppOptions {
@@ -164,6 +165,7 @@ export function createApp(s: Services, o: AppOptions): Server {
     let auditId: number | undefined
     /** A dry run changes nothing: a query, not audited (as a GET is not) and not streamed (rule 167). */
     let dryRun = false
+    let body: unknown = {}
     try {
       if (mutating && viaCookie && !originAllowed(s, req)) throw new ApiError('VM_BAD_ORIGIN', 'cross-origin request refused')
       if (def.access !== 'public' && !who) throw notSignedIn(bearer, 'log in or send a bearer token')
@@ -171,7 +173,6 @@ export function createApp(s: Services, o: AppOptions): Server {
       if (def.access === 'lab' && !o.labAllowed) throw new ApiError('VM_LAB_DISABLED', 'lab mode is off (start with --lab or --demo, on a loopback address)')
       const query = parseQuery(def.query, url.searchParams)
       if (!query.ok) throw new ApiError(query.code, query.message)
-      let body: unknown = {}
       if (mutating) {
         const raw = await readJsonBody(req, bodyLimit)
         if (!raw.ok) throw new ApiError(raw.code, raw.message)
@@ -192,7 +193,9 @@ export function createApp(s: Services, o: AppOptions): Server {
       if (auditId !== undefined) void s.audit.end(auditId, fields(), 'ok')
       else if (login) void s.audit.record(fields(), 'ok')
     } catch (e) {
-      const code = sendError(res, e)
+      // a VM_NO_SPACE says every disk allocation passed over and why (rule 428)
+      const g = m.params.dg !== undefined ? s.storage.groups.get(m.params.dg) : undefined
+      const code = sendError(res, explainNoSpace(e, g?.dg, (disk) => !!g?.devices.has(disk), body))
       if (auditId !== undefined) void s.audit.end(auditId, fields(), code)
       else if (mutating && !dryRun) void s.audit.record(fields(), code) // a refusal before the body was read is logged
     }

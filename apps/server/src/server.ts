@@ -22,6 +22,7 @@ import { type GroupNow, alertOver } from './history/alertResolution.ts'
 import { FailingDisksWatch } from './failingDisks.ts'
 import { VolumeFailures } from './history/volumeFailures.ts'
 import { HotRelocation } from './hotRelocation.ts'
+import { failingMarks } from './history/failingMarks.ts'
 import { type Services, snapshot, taskMeta } from './services.ts'
 import { Storage } from './storage.ts'
 import { Hub } from './ws/hub.ts'
@@ -177,10 +178,13 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   }
   // a plex whose I/O failed on a disk is relocated off it (vxrelocd), unless the group says hotreloc=off
   const hotRelocation = new HotRelocation((dg) => storage.groups.get(dg)?.dg, log)
+  // a disk marked FAILING (what hot relocation leaves) is named with its fix (rule 429)
+  const failingMark = failingMarks((a) => history.engine(a.dg, { type: 'alert', dg: a.dg, severity: 'warning', code: 'VM_DISK_FAILED', message: a.message, object: a.disk }))
   let resolving = false
   hub.subscribe((e) => {
     failures.onEvent(e)
     hotRelocation.onEvent(e)
+    failingMark(e)
     if (!RESOLVE_ON.has(e.type) || resolving) return
     // once for a burst of events, after the one that may end a problem has been sent
     resolving = true

@@ -41,6 +41,19 @@ export interface ApiErrorDetails {
    * free sectors on the disks it may use (rule 383). */
   sectorsNeeded?: number
   sectorsFree?: number
+  /**
+   * VM_NO_SPACE of an allocation that chose its own disks: every disk of the group it passed over,
+   * why, and what gives it back (rule 428).
+   */
+  excluded?: ExcludedDisk[]
+}
+
+/** A disk ordinary allocation takes no new space on (rule 428): why, and the command that gives it back. */
+export interface ExcludedDisk {
+  disk: string
+  /** nodevice (no device, removed), failed (its device fails I/O), iofail (under a plex an I/O error detached), failing (FAILING, as hot relocation leaves it), spare, reserved. */
+  reason: 'nodevice' | 'failed' | 'iofail' | 'failing' | 'spare' | 'reserved'
+  fix: string
 }
 
 /** The error body of every failed request: `{ error: { code, message, details? } }`. */

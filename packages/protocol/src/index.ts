@@ -1,7 +1,7 @@
 /** @plexa/protocol: the wire types and the input validation shared by server, web and cli. */
 import './noEvalInBrowser.ts' // first: before any schema is built
 export { API_ONLY_CODES, HTTP_STATUS } from './errors.ts'
-export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails } from './errors.ts'
+export type { ApiErrorCode, ApiErrorBody, ApiErrorDetails, ExcludedDisk } from './errors.ts'
 export { EXIT, exitStatusFor } from './exitStatus.ts'
 export type { ExitStatus } from './exitStatus.ts'
 export { PROTOCOL_VERSION } from './messages.ts'

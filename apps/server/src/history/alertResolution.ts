@@ -1,5 +1,6 @@
 import { type Config, DM_PFLAG, DM_TFLAG, type PlRecord, type StaleView } from '@plexa/engine'
 import type { Alert, FinishedTask } from '@plexa/protocol'
+import { failingMarkOver, isFailingMarkAlert } from './failingMarks.ts'
 import { isVolumeFailureAlert } from './volumeFailures.ts'
 
 /** A group as it is now, for telling whether an alert's problem is over. */
@@ -30,6 +31,7 @@ export function alertOver(a: Alert, g: GroupNow | undefined, finished: readonly 
   if (!g) return undefined
   const c = g.config
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
+  if (isFailingMarkAlert(a)) return failingMarkOver(a, c)
   const name = a.object
   const dm = name === undefined ? undefined : c.disks.find((d) => d.dm_name === name)
   if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined
