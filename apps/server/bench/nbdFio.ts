@@ -4,8 +4,10 @@
 // same bytes is measured against the first (`nbd.fio.<job>.nbdkit_again`): the noise floor of the
 // run, since on this VM an equal server lands anywhere from about 0.9 to 1.1.
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_TARGETS=
-// kit,one,two (of kit, one, again, two, kit_tls, one_tls, and one_sender: the 1-plex volume with its
-// 1 MiB read replies sent by the reply sender thread, off by default) measures some servers only, and prints
+// kit,one,two (of kit, one, again, two, kit_tls, one_tls, one_sender: the 1-plex volume with its
+// 1 MiB read replies sent by the reply sender thread, off by default, and one_loop: the 1-plex volume
+// with every reply written on the event loop, `poolWrites: false`, the way before rule 393)
+// measures some servers only, and prints
 // only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
 // third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
@@ -32,6 +34,7 @@ import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
 import type { MemoryBudget } from '../src/nbd/memoryBudget.ts'
+import type { PoolWriteStats } from '../src/nbd/poolWrites.ts'
 import type { ReplySender } from '../src/nbd/replySender.ts'
 import { loadNbdTls } from '../src/nbd/tls.ts'
 import { startServer } from '../src/server.ts'
@@ -71,6 +74,8 @@ interface Target {
   sender?: ReplySender
   /** The NBD buffer budget of our server behind this target (its `allocated` count). */
   memory?: MemoryBudget
+  /** Its threadpool writes of replies (rule 393). */
+  poolWrites?: PoolWriteStats
 }
 /** Linux perf samples (with call graphs) of the server under test for 3 s of the run. */
 function perfRecord(t: Target, job: Job): Promise<unknown> {
@@ -103,6 +108,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
   const gc0 = { ...majorGc }
   const allocated0 = t.memory?.allocated ?? 0
   const sender0 = t.sender?.stats()
+  const pool0 = t.poolWrites ? { ...t.poolWrites } : undefined
   const elu0 = performance.eventLoopUtilization()
   const prof = process.env.PLEXA_BENCH_PROFILE && t.key === 'one'
   if (prof) {
@@ -128,6 +134,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
     const s = t.sender!.stats()
     console.error(job.name, uri, 'sender writev', s.writes - sender0.writes, 'EAGAIN', s.full - sender0.full, 'timed waits', s.waits - sender0.waits)
   }
+  if (pool0 && process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'threadpool writes', t.poolWrites!.writes - pool0.writes, 'short', t.poolWrites!.short - pool0.short)
   if (threads0) {
     const now = threadCpu(t.pid)
     const top = [...now].map(([tid, c]) => [tid, c - (threads0.get(tid) ?? 0)] as const).filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).slice(0, 5)
@@ -226,17 +233,21 @@ try {
   // the 1-plex volume with its 1 MiB read replies sent by the reply sender thread (off by default)
   const senderServer = new NbdServer({ exports: () => exports }, { offload: true })
   const senderPort = await senderServer.listen(0, '127.0.0.1')
+  // the 1-plex volume with every reply written on the event loop (rule 393's threadpool writes off)
+  const loopServer = new NbdServer({ exports: () => exports }, { poolWrites: false })
+  const loopPort = await loopServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
   const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks), mainCpuSeconds: () => processCpu(k.child.pid!, ticks, k.child.pid!) })
-  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender, memory: srv.nbd.memory })
+  const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender, memory: srv.nbd.memory, poolWrites: srv.nbd.poolWriteStats })
   const results: Record<string, number[]> = {}
   const push = (k: string, v: number) => (results[k] ??= []).push(v)
   // Each round takes the targets in a rotated order: on this VM a run's position alone moves its
   // result by up to 20%.
   const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const oneSender: Target = { key: 'one_sender', uri: `nbd://127.0.0.1:${senderPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
+  const oneLoop: Target = { key: 'one_loop', uri: `nbd://127.0.0.1:${loopPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const only = process.env.PLEXA_BENCH_TARGETS?.split(',')
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneSender].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_sender'))
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneSender, oneLoop].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_sender' && t.key !== 'one_loop'))
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
@@ -254,6 +265,7 @@ try {
   kitTls.child.kill()
   await tlsServer.close()
   await senderServer.close()
+  await loopServer.close()
   /** Prints a line of `key`'s results against `base`'s, when both were measured. */
   const print = (bench: string, key: string, base: string, baseline: string, unit: string, higherIsBetter = true) => {
     const v = results[key]
@@ -278,6 +290,11 @@ try {
     print(`nbd.fio.${job.name}.1plex_with_sender`, `one_sender:${job.name}`, `kit:${job.name}`, kitBase, unit)
     print(`nbd.server_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
     print(`nbd.server_main_thread_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
+    // PLEXA_BENCH_TARGETS with one_loop: every reply written on the event loop (one, the default, writes large ones from the threadpool)
+    print(`nbd.fio.${job.name}.1plex_loop_writes`, `one_loop:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    print(`nbd.fio.${job.name}.1plex_vs_loop_writes`, `one:${job.name}`, `one_loop:${job.name}`, 'our 1-plex volume with every reply written on the event loop, same run', unit)
+    print(`nbd.server_cpu.${job.name}.1plex_loop_writes`, `one_loop:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
+    print(`nbd.server_main_thread_cpu.${job.name}.1plex_loop_writes`, `one_loop:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
     // both ends of the comparison speak TLS with the same pre-shared key
     print(`nbd.fio.${job.name}.1plex_tls`, `one_tls:${job.name}`, `kit_tls:${job.name}`, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', unit)
     print(`nbd.server_cpu.${job.name}.1plex_tls`, `one_tls:${job.name}:cpu`, `kit_tls:${job.name}:cpu`, "nbdkit's CPU with TLS for the same job (lower is better)", cpuUnit, false)

@@ -87,3 +87,70 @@ export async function rawClient(port: number, name: string) {
     },
   }
 }
+
+export interface PipelinedReply {
+  err: number
+  data: Buffer | undefined
+}
+
+/**
+ * A raw client that pipelines requests and parses every simple reply as it comes: a reply whose
+ * magic is wrong (two replies' bytes interleaved, or bytes lost) fails `replies`.
+ */
+export async function pipelinedClient(port: number, name: string) {
+  const sock = connect({ host: '127.0.0.1', port })
+  sock.on('error', () => {})
+  let got: Buffer = Buffer.alloc(0)
+  let skipped = false
+  let handle = 0
+  const lengths = new Map<number, number>()
+  const replies = new Map<number, PipelinedReply>()
+  let wake = () => {}
+  let broken: Error | undefined
+  const parse = () => {
+    if (!skipped) {
+      const at = afterHandshake(got)
+      if (at === undefined) return
+      got = got.subarray(at)
+      skipped = true
+    }
+    while (got.length >= 16) {
+      if (got.readUInt32BE(0) !== nbdProtocol.SIMPLE_REPLY_MAGIC) {
+        broken = new Error('a reply with a bad magic: replies interleaved')
+        return
+      }
+      const h = Number(got.readBigUInt64BE(8))
+      const err = got.readUInt32BE(4)
+      const len = err === 0 ? (lengths.get(h) ?? 0) : 0
+      if (got.length < 16 + len) return
+      replies.set(h, { err, data: lengths.has(h) && err === 0 ? Buffer.from(got.subarray(16, 16 + len)) : undefined })
+      got = got.subarray(16 + len)
+    }
+  }
+  sock.on('data', (d: Buffer) => {
+    got = got.length ? Buffer.concat([got, d]) : d
+    parse()
+    wake()
+  })
+  const connected = new Promise((r) => sock.once('connect', r))
+  sock.write(goBytes(name))
+  await connected
+  return {
+    sock,
+    /** Queues a request (sent with the next `flush`); returns its handle. */
+    send(type: number, offset: number, length: number, payload?: Buffer): number {
+      const h = ++handle
+      if (type === nbdProtocol.CMD.READ) lengths.set(h, length)
+      sock.write(payload ? Buffer.concat([request(type, h, offset, length), payload]) : request(type, h, offset, length))
+      return h
+    },
+    /** Resolves once the replies of these handles have all arrived. */
+    async replies(handles: number[]): Promise<Map<number, PipelinedReply>> {
+      for (;;) {
+        if (broken) throw broken
+        if (handles.every((h) => replies.has(h))) return new Map(handles.map((h) => [h, replies.get(h)!]))
+        await new Promise<void>((r) => (wake = r))
+      }
+    },
+  }
+}

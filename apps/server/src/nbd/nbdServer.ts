@@ -3,6 +3,7 @@ import { type Server, type Socket, createServer } from 'node:net'
 import { type ExportSource, type Haggling, handshake } from './handshake.ts'
 import { Inbox } from './inbox.ts'
 import { MemoryBudget } from './memoryBudget.ts'
+import { type PoolWriteStats, PoolWrites } from './poolWrites.ts'
 import { type ReplyChannel, ReplySender } from './replySender.ts'
 import { receiveInto } from './socketReads.ts'
 import { type NbdTls, startTls } from './tls.ts'
@@ -32,6 +33,11 @@ export interface NbdServerOptions {
    * 0.50 against 0.35.
    */
   offload?: boolean
+  /**
+   * The default, `true`, writes the large replies of plain connections from libuv's threadpool
+   * (poolWrites.ts, rule 393); `false` writes every reply on the event loop. Ignored with `offload`.
+   */
+  poolWrites?: boolean
 }
 
 /** Sees each read and write an NBD client had served: its group, volume, size and latency. */
@@ -64,6 +70,8 @@ interface ConnState {
   tls: boolean
   /** The reply sender's path for this connection's replies, once in the transmission phase. */
   channel: ReplyChannel | undefined
+  /** Or the threadpool's writes of its large replies. */
+  writer: PoolWrites | undefined
 }
 
 /** One connection as `connections()` reports it. */
@@ -110,13 +118,17 @@ export class NbdServer {
   /** Told of every read and write served, with its latency (the metrics). */
   private readonly onIo: IoObserver | undefined
   private readonly offload: boolean
+  private readonly poolWrites: boolean
   /** The thread writing the replies of plain connections (started with the first). */
   readonly sender = new ReplySender()
+  /** The threadpool writes of every connection's replies (poolWrites.ts). */
+  readonly poolWriteStats: PoolWriteStats = { writes: 0, short: 0 }
 
   constructor(source: ExportSource, opts: NbdServerOptions = {}) {
     this.source = source
     this.onIo = opts.onIo
     this.offload = opts.offload ?? false
+    this.poolWrites = opts.poolWrites ?? true
     this.tls = opts.tls
     // a connection that may upgrade to TLS reads through Node's own buffers (socketReads.ts)
     this.inPlace = (opts.inPlace ?? true) && !opts.tls
@@ -144,7 +156,7 @@ export class NbdServer {
   }
 
   connections(): NbdConnection[] {
-    return [...this.conns.values()].map((c) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: c.io.writableLength + (c.channel?.unsent ?? 0), reading: !c.io.isPaused(), tls: c.tls }))
+    return [...this.conns.values()].map((c) => ({ exportName: c.exportName, inflight: c.requests.size, unsentBytes: c.io.writableLength + (c.channel?.unsent ?? 0) + (c.writer?.unsent ?? 0), reading: !c.io.isPaused(), tls: c.tls }))
   }
 
   async close(): Promise<void> {
@@ -179,7 +191,7 @@ export class NbdServer {
     const { sock, inPlace, detach } = receiveInto(accepted, inbox, this.inPlace)
     if (inPlace) this.inPlaceConnections++
     sock.setNoDelay(true)
-    const conn: ConnState = { exportName: undefined, requests: new Set(), io: sock, tls: false, channel: undefined }
+    const conn: ConnState = { exportName: undefined, requests: new Set(), io: sock, tls: false, channel: undefined, writer: undefined }
     this.conns.set(sock, conn)
     sock.on('end', () => inbox.close())
     sock.on('close', () => {
@@ -229,11 +241,14 @@ export class NbdServer {
       conn.exportName = chosen.name
       const { dg, volume } = chosen
       const onIo = this.onIo
-      // a plain connection's replies leave from the reply sender's thread; TLS ones through Node's TLS layer
+      // a plain connection's large replies leave from the threadpool (or the reply sender's thread);
+      // TLS ones through Node's TLS layer
       if (this.offload && !conn.tls) conn.channel = this.sender.open(conn.io, () => conn.io.destroy())
+      if (!conn.channel && this.poolWrites && !conn.tls) conn.writer = PoolWrites.open(conn.io, this.poolWriteStats)
       await transmit({
         sock: conn.io,
         channel: conn.channel,
+        writer: conn.writer,
         inbox,
         requests: conn.requests,
         memory: this.memory,
@@ -250,8 +265,9 @@ export class NbdServer {
   }
 }
 
-/** Ends a connection once the replies it has are written: the reply sender's first, then the socket's. */
+/** Ends a connection once the replies it has are written: the reply sender's or the threadpool's first, then the socket's. */
 async function ending(c: ConnState): Promise<void> {
+  if (c.writer && !c.io.destroyed) await c.writer.drained()
   if (c.channel && !c.io.destroyed) {
     await c.channel.drained()
     await c.channel.close()

@@ -5,6 +5,7 @@ import { BufferPool } from './bufferPool.ts'
 import { type CommandContext, serveCommand } from './commands.ts'
 import type { Inbox } from './inbox.ts'
 import type { MemoryBudget } from './memoryBudget.ts'
+import type { PoolWrites } from './poolWrites.ts'
 import { OFFLOAD_MIN, type ReplyChannel } from './replySender.ts'
 
 const { CMD, MAX_REQUEST, REQUEST_HEADER, encodeSimpleReply, parseRequest, writeSimpleReply } = nbdProtocol
@@ -34,6 +35,8 @@ export interface Transmission {
   sock: Socket
   /** Where the replies go when the reply sender writes them (replySender.ts); else to `sock`. */
   channel?: ReplyChannel | undefined
+  /** Where the replies go when libuv's threadpool writes the large ones (poolWrites.ts). */
+  writer?: PoolWrites | undefined
   inbox: Inbox
   /** Requests being served (the server reports their count). */
   requests: Set<Promise<void>>
@@ -50,7 +53,7 @@ export interface Transmission {
  * Resolves once the client disconnects and its requests have finished.
  */
 export function transmit(t: Transmission): Promise<void> {
-  const { sock, inbox, memory, channel } = t
+  const { sock, inbox, memory, channel, writer } = t
   // Replies finished in the same turn of the event loop leave in one system call.
   let corked = false
   /** Bytes of reads started since replies last went to the socket. */
@@ -66,7 +69,11 @@ export function transmit(t: Transmission): Promise<void> {
   // has up to twice that in use, and a pool that kept 16 allocated (and the collector freed) a
   // fresh 1 MiB frame for one read in ten.
   const pool = new BufferPool(MAX_INFLIGHT, MAX_HELD, memory, channel?.io)
-  const send = channel ? (b: Buffer, sent?: () => void) => channel.write(b, sent) : (b: Buffer, sent?: () => void) => void sock.write(b, sent)
+  const send = channel
+    ? (b: Buffer, sent?: () => void) => channel.write(b, sent)
+    : writer
+      ? (b: Buffer, sent?: () => void) => writer.write(b, sent)
+      : (b: Buffer, sent?: () => void) => void sock.write(b, sent)
   const reply = (handle: bigint, err: number, frame?: Buffer, sent?: () => void) => {
     if (!corked) {
       corked = true
@@ -80,7 +87,7 @@ export function transmit(t: Transmission): Promise<void> {
   const inflight = t.requests
   let inflightBytes = 0
   // past the shared budget every connection waits for room
-  const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength + (channel?.unsent ?? 0) >= MAX_HELD || memory.full
+  const busy = () => inflight.size >= MAX_INFLIGHT || inflightBytes + sock.writableLength + (channel?.unsent ?? 0) + (writer?.unsent ?? 0) >= MAX_HELD || memory.full
   let resume = () => {}
   const ctx: CommandContext = {
     device: t.device,
@@ -110,6 +117,7 @@ export function transmit(t: Transmission): Promise<void> {
     }
     sock.on('drain', () => resume())
     if (channel) channel.onRoom = () => resume()
+    if (writer) writer.onRoom = () => resume()
     const offRoom = memory.onRoom(() => resume())
     const finish = (e?: unknown) => {
       if (done) return

@@ -1,0 +1,133 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
+import { NbdServer, type NbdServerOptions } from '../src/nbd/nbdServer.ts'
+import { pipelinedClient } from './nbdClient.ts'
+import { until } from './until.ts'
+import { createRandom } from '../../../packages/engine/test/random.ts'
+
+const { CMD, ERR } = nbdProtocol
+const MiB = 1 << 20
+const SIZE = 16 * MiB
+
+describe('NBD replies written from the threadpool (rules 393-395)', () => {
+  const cleanup: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c()
+  })
+
+  /** A 1-plex volume on an image file filled with seeded bytes, exported with `opts`. */
+  async function serve(opts: NbdServerOptions = {}) {
+    const dir = await mkdtemp(join(tmpdir(), 'plexa-poolwrites-'))
+    const image = join(dir, 'disk01.img')
+    await createImageFile(image, SIZE + 32 * MiB)
+    const dg = await DiskGroup.create({ name: 'pw', disks: [{ name: 'disk01', device: await openDevicePath(image) }] })
+    await dg.assistMake({ init: 'zero', name: 'v', len: SIZE / 512, layout: 'concat', disks: ['disk01'] })
+    const model = createRandom(393).bytes(SIZE)
+    await dg.write('v', 0, model)
+    const srv = new NbdServer({ exports: () => new Map([['v', { dg, volume: 'v' }]]) }, opts)
+    const port = await srv.listen(0, '127.0.0.1')
+    cleanup.push(async () => {
+      await srv.close()
+      await dg.close()
+      await rm(dir, { recursive: true, force: true })
+    })
+    return { srv, port, model }
+  }
+
+  it('I393 pipelined 1 MiB reads among small reads, writes and errors: the large replies leave through the threadpool, every reply whole and the model', async () => {
+    const writes: number[] = []
+    for (const poolWrites of [undefined, false]) {
+      const { srv, port, model } = await serve({ poolWrites })
+      const c = await pipelinedClient(port, 'v')
+      const rnd = createRandom(3930)
+      for (let round = 0; round < 12; round++) {
+        const reads: Array<[number, number, number]> = []
+        const others: Array<[number, number]> = []
+        const taken: Array<[number, number]> = []
+        const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
+        for (let i = 0; i < 12; i++) {
+          const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'bad'] as const)
+          const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : 512 * rnd.int(1, 64)
+          const off = 512 * rnd.int(0, (SIZE - len) / 512)
+          if (kind !== 'bad' && !free(off, len)) continue
+          if (kind === 'bad') others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL])
+          else if (kind === 'write') {
+            taken.push([off, off + len])
+            const data = rnd.bytes(len)
+            data.copy(model, off)
+            others.push([c.send(CMD.WRITE, off, len, data), 0])
+          } else {
+            taken.push([off, off + len])
+            reads.push([c.send(CMD.READ, off, len), off, len])
+          }
+        }
+        const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
+        const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
+        for (const [h, data] of want) {
+          expect(got.get(h)!.err).toBe(0)
+          expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
+        }
+        for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
+      }
+      writes.push(srv.poolWriteStats.writes)
+    }
+    // by default the 1 MiB replies went through the threadpool; with `poolWrites: false` none did
+    expect(writes[0]).toBeGreaterThan(0)
+    expect(writes[1]).toBe(0)
+  })
+
+  it('I394 a client that does not read fills its socket: the threadpool write comes back short, the server stops reading within its limit, and every reply arrives whole once it reads', async () => {
+    const { srv, port, model } = await serve()
+    const c = await pipelinedClient(port, 'v')
+    c.sock.pause()
+    const handles = Array.from({ length: 120 }, (_, i) => [c.send(CMD.READ, (i % 16) * MiB, i % 5 === 4 ? 4096 : MiB), i] as const)
+    await until('a threadpool write finds the socket full', () => srv.poolWriteStats.short > 0)
+    await until('the server stops reading', () => srv.connections().some((x) => !x.reading))
+    expect(srv.connections()[0]!.unsentBytes).toBeLessThanOrEqual(64 * MiB + MiB)
+    c.sock.resume()
+    const got = await c.replies(handles.map(([h]) => h))
+    for (const [h, i] of handles) {
+      const len = i % 5 === 4 ? 4096 : MiB
+      expect(got.get(h)!.data!.equals(model.subarray((i % 16) * MiB, (i % 16) * MiB + len)), `reply ${i}`).toBe(true)
+    }
+    await until('every frame is back with the pool', () => srv.connections()[0]!.unsentBytes === 0)
+  })
+
+  it('I395 clients that go away in the middle of threadpool writes leave no buffer behind, and the next ones (on a reused descriptor number) get clean streams', async () => {
+    const { srv, port, model } = await serve()
+    for (let i = 0; i < 4; i++) {
+      const gone = await pipelinedClient(port, 'v')
+      gone.sock.pause()
+      const short = srv.poolWriteStats.short
+      for (let k = 0; k < 60; k++) gone.send(CMD.READ, (k % 16) * MiB, MiB)
+      // round 0 goes while the first threadpool writes are under way, the others with the socket full
+      if (i > 0) await until('a threadpool write finds the socket full', () => srv.poolWriteStats.short > short)
+      else await until('a threadpool write is under way', () => srv.poolWriteStats.writes > 0)
+      gone.sock.destroy()
+      const next = await pipelinedClient(port, 'v')
+      const hs = Array.from({ length: 8 }, (_, k) => next.send(CMD.READ, k * MiB, MiB))
+      const got = await next.replies(hs)
+      hs.forEach((h, k) => expect(got.get(h)!.data!.equals(model.subarray(k * MiB, (k + 1) * MiB))).toBe(true))
+      next.sock.destroy()
+      await until('both connections are gone', () => srv.connections().length === 0)
+      await until('every buffer is back', () => srv.memory.held === 0)
+    }
+  })
+
+  it('I395 a server stop with threadpool writes pending ends the connection and gives every buffer back', async () => {
+    const { srv, port } = await serve()
+    const c = await pipelinedClient(port, 'v')
+    c.sock.pause()
+    for (let k = 0; k < 60; k++) c.send(CMD.READ, (k % 16) * MiB, MiB)
+    await until('a threadpool write finds the socket full', () => srv.poolWriteStats.short > 0)
+    const closed = new Promise((r) => c.sock.once('close', r))
+    c.sock.resume()
+    await srv.close()
+    await closed
+    expect(srv.connections()).toEqual([])
+    await until('every buffer is back', () => srv.memory.held === 0)
+  })
+})
