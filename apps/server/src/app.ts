@@ -174,6 +174,12 @@ export function createApp(s: Services, o: AppOptions): Server {
       const query = parseQuery(def.query, url.searchParams)
       if (!query.ok) throw new ApiError(query.code, query.message)
       if (mutating) {
+        // a body is JSON, said so (rule 431): a form or text/plain body (what a cross-site page can send) is refused unread
+        const type = req.headers['content-type']
+        if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+          req.resume()
+          throw new ApiError('VM_MEDIA_TYPE', `the body must be application/json, not ${type.slice(0, 100)}`)
+        }
         const raw = await readJsonBody(req, bodyLimit)
         if (!raw.ok) throw new ApiError(raw.code, raw.message)
         if (def.body) {

@@ -5,11 +5,13 @@ import type { ClientMessage } from './messages.ts'
 export type Result<T> = { ok: true; value: T } | { ok: false; code: ApiErrorCode; message: string }
 
 /** Validates an already-parsed JSON body against a schema: unknown fields and wrong types fail. */
-export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): Result<z.infer<S>> {
+export function parseBody<S extends z.ZodType>(schema: S, raw: unknown, what: 'body' | 'query' = 'body'): Result<z.infer<S>> {
   const r = schema.safeParse(raw ?? {})
   if (r.success) return { ok: true, value: r.data }
   const issue = r.error.issues[0]
-  const where = issue?.path.length ? issue.path.join('.') : 'body'
+  // "limit: ...", "body: Unrecognized key"; a query's "query limit: ...", "query: Unrecognized key" (rule 430)
+  const path = issue?.path.length ? issue.path.join('.') : ''
+  const where = what === 'query' ? (path ? `query ${path}` : 'query') : path || 'body'
   return { ok: false, code: 'VM_INVALID_PARAM', message: `${where}: ${issue?.message ?? 'invalid'}` }
 }
 
@@ -27,8 +29,7 @@ export function parseQuery<S extends z.ZodType>(schema: S | undefined, q: URLSea
     const keys = Object.keys(raw)
     return keys.length ? { ok: false, code: 'VM_INVALID_PARAM', message: `this route takes no query parameters (got ${keys.join(', ')})` } : { ok: true, value: {} as z.infer<S> }
   }
-  const r = parseBody(schema, raw)
-  return r.ok ? r : { ...r, message: `query ${r.message}` }
+  return parseBody(schema, raw, 'query')
 }
 
 /** Parses request text as JSON; malformed text fails VM_BAD_REQUEST. */

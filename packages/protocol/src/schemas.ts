@@ -114,4 +114,14 @@ const queryCount = z.string().regex(/^[1-9]\d{0,14}$/, 'must be a whole number o
 export const LimitQuery = z.strictObject({ limit: queryCount.optional() })
 /** `?before=ID&limit=N` of a history page: entries older than ID, at most N of them. */
 export const PageQuery = z.strictObject({ before: z.string().regex(/^\d{1,15}$/, 'must be a whole number').optional(), limit: queryCount.optional() })
+/**
+ * The WebSocket's query (`/ws?protocol=1&snapshot=columns&lastSeq=N`), checked as strictly as an
+ * HTTP route's (rule 430): `lastSeq` a whole number, `snapshot` json or columns, `protocol` a whole
+ * number, no other field, none twice.
+ */
+export const WsQuery = z.strictObject({
+  lastSeq: z.string().regex(/^\d{1,15}$/, 'must be a whole number').optional(),
+  snapshot: z.enum(['json', 'columns']).optional(),
+  protocol: z.string().regex(/^\d{1,6}$/, 'must be a whole number').optional(),
+})
 

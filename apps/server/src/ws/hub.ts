@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Clock } from '@plexa/engine'
 import { type Principal } from '../auth/users.ts'
-import { PROTOCOL_VERSION, packHello, parseClientMessage, type ServerEvent, type ServerEventBody, type ServerMessage, type ServerSnapshot } from '@plexa/protocol'
+import { PROTOCOL_VERSION, packHello, parseClientMessage, parseQuery, schemas, type ServerEvent, type ServerEventBody, type ServerMessage, type ServerSnapshot } from '@plexa/protocol'
 import type { WebSocket } from 'ws'
 
 /** How a client wants the hello's configurations: records as JSON objects, or their column form. */
@@ -105,18 +105,25 @@ export class Hub {
 
   attach(ws: WebSocket, who: Principal, req: IncomingMessage): HubClient {
     const url = new URL(req.url ?? '/', 'http://localhost')
+    // checked as an HTTP query is (rule 430): a bad one is an error frame and a close, not a fresh hello
+    const q = parseQuery(schemas.WsQuery, url.searchParams)
     // `snapshot=columns`: the hello's configurations in their column form (packedConfig.ts)
-    const c = new HubClient(this, ws, who, url.searchParams.get('snapshot') === 'columns' ? 'columns' : 'json')
+    const c = new HubClient(this, ws, who, q.ok && q.value.snapshot === 'columns' ? 'columns' : 'json')
     this.clients.add(c)
     ws.on('close', () => this.clients.delete(c))
-    const last = url.searchParams.get('lastSeq')
-    const protocol = url.searchParams.get('protocol')
+    if (!q.ok) {
+      c.sendNow({ type: 'error', code: q.code, message: q.message })
+      ws.close(1008, 'bad query')
+      return c
+    }
+    const last = q.value.lastSeq ?? null
+    const protocol = q.value.protocol ?? null
     if (protocol !== null && Number(protocol) !== PROTOCOL_VERSION) {
       c.sendNow({ type: 'error', code: 'VM_PROTOCOL_MISMATCH', message: `server speaks protocol ${PROTOCOL_VERSION}` })
       ws.close(1008, 'protocol mismatch')
       return c
     }
-    c.start(last !== null && /^\d+$/.test(last) ? Number(last) : undefined)
+    c.start(last !== null ? Number(last) : undefined)
     return c
   }
 
