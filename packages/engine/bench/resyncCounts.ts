@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { DiskGroup } from '../src/diskGroup.ts'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
+import { workerRanDry } from '../src/device/copyWorker.ts'
 import { createRandom } from '../test/random.ts'
 import { seconds } from './util.ts'
 
@@ -66,8 +67,11 @@ try {
     const elu0 = performance.eventLoopUtilization()
     const cpu0 = process.cpuUsage()
     const th0 = threadCpu()
+    const dry0 = workerRanDry()
     const t0 = process.hrtime.bigint()
     await (await dg.resyncVolume('m', true)).done
+    // each a wait of the copy worker for the event loop (rule 387)
+    bump('worker.ran_dry', workerRanDry() - dry0)
     const s = seconds(t0)
     const elu = performance.eventLoopUtilization(elu0)
     const cpu = process.cpuUsage(cpu0)

@@ -56,6 +56,37 @@ async function busyMirror(wrap?: (d: BlockDevice, i: number) => BlockDevice) {
   return { ...m, sd, last, startHeld, settle }
 }
 
+/** What `readsWhileHeld`'s wrapper sees: whether the copy runs, its source reads so far, what it holds until. */
+interface Hold {
+  on: boolean
+  reads: number[]
+  held: Promise<void>
+}
+
+/**
+ * A forced resync of an idle mirror (units of 8, 8 and the 4 regions left) whose devices `wrap`
+ * wraps, something of it held (`wrap` awaits `held` while `on`): the sizes of the source reads
+ * issued meanwhile (up to three, waited for a bounded number of turns). It then lets go, and the
+ * copy must end with the plexes identical.
+ */
+async function readsWhileHeld(wrap: (d: BlockDevice, i: number, h: Hold) => BlockDevice): Promise<number[]> {
+  let release = () => {}
+  const h: Hold = { on: false, reads: [], held: new Promise<void>((r) => (release = r)) }
+  const { dg } = await mirror((d, i) => {
+    const w = wrap(d, i, h)
+    return i !== 0 ? w : { ...w, async readInto(offset, buf) { if (h.on) h.reads.push(buf.length); return readInto(w, offset, buf) } }
+  })
+  h.on = true
+  const task = await dg.resyncVolume('v1', true)
+  for (let k = 0; k < 1000 && h.reads.length < 3; k++) await new Promise<void>((r) => setImmediate(r))
+  const reads = [...h.reads]
+  release()
+  await task.done
+  expect(await identical(dg)).toEqual([])
+  await dg.close()
+  return reads
+}
+
 /** The data writes a device saw in its public region. */
 function dataWrites(dg: DiskGroup, dev: FaultyDevice, disk: string) {
   const pub = publicRegion(dg, disk).offset
@@ -143,28 +174,34 @@ describe('copy units (rule 160)', () => {
   })
 
   it('the read of the unit after next is issued while the current unit is written, so the copy worker never waits for the event loop between units (rule 255)', async () => {
-    let release = () => {}
-    const held = new Promise<void>((r) => (release = r))
-    let holding = false
-    let recording = false
-    const reads: number[] = []
-    const { dg } = await mirror((d, i) => {
-      if (i === 0) return { ...d, async readInto(offset, buf) { if (recording) reads.push(buf.length); return readInto(d, offset, buf) } }
-      if (i !== 1) return d
-      // the first unit's write to v1-02 stays under way until released
-      return { ...d, async write(offset, buf, opts) { if (holding && buf.length === MAX_UNIT_REGIONS * REGION) { holding = false; await held } return d.write(offset, buf, opts) } }
-    })
-    holding = recording = true
-    const h = await dg.resyncVolume('v1', true)
-    // an idle volume: units of 8, 8 and the 4 regions left
-    for (let k = 0; k < 1000 && reads.length < 3; k++) await new Promise<void>((r) => setImmediate(r))
+    // the first unit's write to v1-02 stays under way until released
+    let first = true
+    const reads = await readsWhileHeld((d, i, h) => (i !== 1 ? d : {
+      ...d,
+      async write(offset, buf, opts) {
+        if (h.on && first && buf.length === MAX_UNIT_REGIONS * REGION) {
+          first = false
+          await h.held
+        }
+        return d.write(offset, buf, opts)
+      },
+    }))
     // while the first unit is still being written, the second and the third were read (double
     // buffering alone read only the second)
     expect(reads).toEqual([MAX_UNIT_REGIONS * REGION, MAX_UNIT_REGIONS * REGION, 4 * REGION])
-    release()
-    await h.done
-    expect(await identical(dg)).toEqual([])
-    await dg.close()
+  })
+
+  it('I387 the reads of the units ahead are under way together: the third unit is read while the second one\'s read is still under way', async () => {
+    // the second unit's read stays under way until released
+    const reads = await readsWhileHeld((d, i, h) => (i !== 0 ? d : {
+      ...d,
+      async readInto(offset, buf) {
+        if (h.on && h.reads.length === 2) await h.held
+        return readInto(d, offset, buf)
+      },
+    }))
+    // one read after another (rule 255 alone) issued the third only once the second had ended
+    expect(reads).toEqual([MAX_UNIT_REGIONS * REGION, MAX_UNIT_REGIONS * REGION, 4 * REGION])
   })
 
   it('every target of a unit is written at once', async () => {

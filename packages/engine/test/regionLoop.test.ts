@@ -85,6 +85,53 @@ describe('region loop (rule 127)', () => {
     expect(log).toEqual(['apply 0', 'release 0', 'after 0@0', 'apply 3', 'release 3', 'after 3@3'])
   })
 
+  it('I387 with a load, the next units are prepared before this one is read; a unit its load shrank has those released (after their loads) and prepared again from its new end', async () => {
+    const log: string[] = []
+    const held = new Set<number>()
+    const reading = new Set<number>()
+    let release = () => {}
+    const firstRead = new Promise<void>((r) => (release = r))
+    type U = { i: number; size: number }
+    const done = runRegionLoop<U>({
+      count: 7,
+      ahead: 2,
+      gate: async () => {},
+      prepare: async (i) => {
+        log.push(`prepare ${i}`)
+        held.add(i)
+        return { i, size: 3 }
+      },
+      load: async (u) => {
+        reading.add(u.i)
+        if (u.i === 0) {
+          await firstRead
+          // its read of three regions failed: it is its first region alone
+          u.size = 1
+        }
+        reading.delete(u.i)
+      },
+      apply: async (u) => void log.push(`apply ${u.i}+${u.size}`),
+      release: (u) => {
+        // nothing is given back while its read is under way
+        expect(reading.has(u.i)).toBe(false)
+        held.delete(u.i)
+        log.push(`release ${u.i}`)
+      },
+      size: (u) => u.size,
+    })
+    for (let k = 0; k < 100 && log.length < 3; k++) await new Promise<void>((r) => setImmediate(r))
+    // the two units after the first were prepared while the first was still being read
+    expect(log).toEqual(['prepare 0', 'prepare 3', 'prepare 6'])
+    release()
+    await done
+    // every region once: 0 alone, then 1-3 and 4-6 prepared again after it
+    expect(log.slice(3)).toEqual([
+      'release 3', 'release 6', 'apply 0+1', 'prepare 1', 'release 0',
+      'prepare 4', 'apply 1+3', 'release 1', 'apply 4+3', 'release 4',
+    ])
+    expect(held.size).toBe(0)
+  })
+
   it('no regions: nothing runs', async () => {
     let ran = false
     await runRegionLoop<number>({ count: 0, gate: async () => void (ran = true), prepare: async (i) => i, apply: async () => {}, release: () => {} })

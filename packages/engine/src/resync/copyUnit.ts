@@ -37,7 +37,12 @@ export interface CopyUnit {
   n: number
   rt: CopyRuntime
   targets: PlRecord[]
+  /** What its source was read into, once read (`loadUnit`). */
   data: Buffer | undefined
+  /** The buffer its source is read into (a unit with copies to make). */
+  buffer?: Buffer
+  /** Good plexes to read it from, the preferred first. */
+  sources: PlRecord[]
   /** Set once a target took the unit. */
   copied: boolean
   /** One region only, because foreground I/O was under way when it was prepared. */
@@ -77,9 +82,9 @@ export class CopyState {
 }
 
 /**
- * Two (or a few) unit buffers a copy reuses instead of allocating one per region: with double
- * buffering one unit is read while the previous one is written, so two are in use at a time.
- * They live in shared memory, so an image file or block device moves them on the copy worker
+ * A few unit buffers a copy reuses instead of allocating one per region: with two units read
+ * ahead while one is written (rules 255, 387), three are in use at a time.
+ * They live in shared memory, so an image file or block device moves them on the copy workers
  * (`device/copyWorker.ts`), never on the event loop or the threadpool the foreground uses.
  */
 export class UnitBuffers {
@@ -135,18 +140,17 @@ function samePlan(a: RegionPlan, b: RegionPlan): boolean {
 /**
  * Locks region `work[i]` and, while no foreground I/O is under way, the regions after it that
  * are free and copy the same way (up to MAX_UNIT_REGIONS); chooses the source (the preferred good
- * plex) and targets and reads the source. The locks stay held until the unit is released after
- * `finishUnit`. A unit of several regions whose read fails shrinks to its first region, read
- * (and its failure reported) as on its own.
+ * plex) and targets and takes the unit's buffer. The locks stay held until the unit is released
+ * after `finishUnit`. Its source is read by `loadUnit`, apart (rule 387): the next unit is
+ * prepared while this one is read.
  */
 export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i: number, o: SyncOptions, report: SyncReport, state: CopyState, maxRegions: number): Promise<CopyUnit> {
-  const buffers = state.buffers
   const w = work[i]!
   const v = ctx.cfg().volumes.find((x) => x.v_rid === w.v.v_rid) ?? fail('VM_ABORTED', `volume ${w.v.v_name} is gone`)
   const g = w.region
   const rt: CopyRuntime = ctx.runtime(v)
   await rt.lock.lockExclusive(g)
-  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, busy: false }
+  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, busy: false, sources: [] }
   try {
     const plan = planRegion(ctx, v, g, o)
     unit.targets = plan.targets.filter((t) => !state.gone.has(t.pl_rid))
@@ -168,55 +172,65 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
       unit.count++
     }
     unit.n = Math.min(unit.count * REGION_SECTORS, v.v_len - unit.s)
-    const data = buffers.take(unit.n * SECTOR_SIZE)
-    if (unit.count > 1) {
-      const src = plan.sources[0]!
-      const whole = await ctx.readPlex(src, unit.s, unit.n, data).then(() => true, () => false)
-      if (whole) {
-        unit.data = data
-        state.unreadable.set(v.v_rid, 0)
-        return unit
-      }
-      for (let r = g + 1; r < g + unit.count; r++) rt.lock.unlockExclusive(r)
-      unit.count = 1
-      unit.n = regionSpan(v.v_len, g).n
-    }
-    const into = data.subarray(0, unit.n * SECTOR_SIZE)
-    const tried: PlRecord[] = []
-    const failed: PlRecord[] = []
-    for (const cand of plan.sources) {
-      tried.push(cand)
-      try {
-        await ctx.readPlex(cand, unit.s, unit.n, into)
-        unit.data = into
-        break
-      } catch (e) {
-        ctx.ioError(v, cand, 'read', unit.s, unit.n, e)
-        failed.push(cand)
-      }
-    }
-    // a source that fails a read is charged as a foreground read's failure would be (rule 284):
-    // its lasterr, and a kernel detach when another current copy remains; never the targets
-    if (failed.length > 0) await ctx.copyReadFailed(v, tried, failed, g)
-    const inRow = unit.data ? 0 : (state.unreadable.get(v.v_rid) ?? 0) + 1
-    state.unreadable.set(v.v_rid, inRow)
-    if (inRow >= UNREADABLE_STOP_REGIONS) state.sourceless.add(v.v_rid)
-    if (!unit.data) {
-      buffers.give(data)
-      report.failedRegions.push({ volume: v.v_name, region: g, plex: unit.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
-    }
+    unit.sources = plan.sources
+    unit.buffer = state.buffers.take(unit.n * SECTOR_SIZE)
     return unit
   } catch (e) {
-    releaseUnit(unit, buffers)
+    releaseUnit(unit, state.buffers)
     throw e
   }
 }
 
-/** Drops the unit's region locks and gives its buffer back. */
+/**
+ * Reads a prepared unit's source into its buffer. A unit of several regions whose read fails
+ * shrinks to its first region (its other locks dropped), read (and its failure reported) as on
+ * its own, from each good plex in turn. A region no source could give is a failed
+ * region of the report, and the unit has no data. It fails only as recording a source's read
+ * error fails (the copy then fails).
+ */
+export async function loadUnit(ctx: SyncContext, unit: CopyUnit, report: SyncReport, state: CopyState): Promise<void> {
+  const data = unit.buffer
+  if (!data) return
+  const { v, g, rt } = unit
+  if (unit.count > 1) {
+    const whole = await ctx.readPlex(unit.sources[0]!, unit.s, unit.n, data).then(() => true, () => false)
+    if (whole) {
+      unit.data = data
+      state.unreadable.set(v.v_rid, 0)
+      return
+    }
+    for (let r = g + 1; r < g + unit.count; r++) rt.lock.unlockExclusive(r)
+    unit.count = 1
+    unit.n = regionSpan(v.v_len, g).n
+  }
+  const into = data.subarray(0, unit.n * SECTOR_SIZE)
+  const tried: PlRecord[] = []
+  const failed: PlRecord[] = []
+  for (const cand of unit.sources) {
+    tried.push(cand)
+    try {
+      await ctx.readPlex(cand, unit.s, unit.n, into)
+      unit.data = into
+      break
+    } catch (e) {
+      ctx.ioError(v, cand, 'read', unit.s, unit.n, e)
+      failed.push(cand)
+    }
+  }
+  // a source that fails a read is charged as a foreground read's failure would be (rule 284):
+  // its lasterr, and a kernel detach when another current copy remains; never the targets
+  if (failed.length > 0) await ctx.copyReadFailed(v, tried, failed, g)
+  const inRow = unit.data ? 0 : (state.unreadable.get(v.v_rid) ?? 0) + 1
+  state.unreadable.set(v.v_rid, inRow)
+  if (inRow >= UNREADABLE_STOP_REGIONS) state.sourceless.add(v.v_rid)
+  if (!unit.data) report.failedRegions.push({ volume: v.v_name, region: g, plex: unit.targets.map((t) => t.pl_name).join(','), reason: 'no readable good copy' })
+}
+
+/** Drops the unit's region locks and gives its buffer back (its read is over). */
 export function releaseUnit(u: CopyUnit, buffers: UnitBuffers): void {
   for (let r = u.g; r < u.g + u.count; r++) u.rt.lock.unlockExclusive(r)
-  buffers.give(u.data)
-  u.data = undefined
+  buffers.give(u.buffer)
+  u.buffer = u.data = undefined
 }
 
 /**

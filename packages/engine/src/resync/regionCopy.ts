@@ -8,7 +8,7 @@ import type { Task, TaskKind } from '../tasks/task.ts'
 import type { TaskHandle, TaskRegistry } from '../tasks/taskRegistry.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
-import { type CopyRuntime, type CopyUnit, CopyState, finishUnit, planRegion, prepareUnit, releaseUnit } from './copyUnit.ts'
+import { type CopyRuntime, type CopyUnit, CopyState, finishUnit, loadUnit, planRegion, prepareUnit, releaseUnit } from './copyUnit.ts'
 import { runRegionLoop } from './regionLoop.ts'
 
 /** Region size in sectors: the unit of staleness, locking and copying (voldrl_min_regionsz). */
@@ -169,7 +169,7 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
       // TARGETS_GONE: the copy ends here, its report saying what it could not copy (rule 342)
       await runRegionLoop<CopyUnit>({
         count: work.length,
-        // the copy worker always has the next unit's read queued behind the last one's write (rule 255)
+        // both units ahead are read at once, queued on the copy worker's read thread (rules 255, 387)
         ahead: 2,
         // a throttled unit is one region, charged before it is read (rule 162)
         gate: async (i) => {
@@ -178,6 +178,8 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         },
         // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate
         prepare: (i) => prepareUnit(ctx, work, i, o, report, state, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
+        // read apart from the preparing, so the next units' reads queue behind this one (rule 387)
+        load: (cur) => loadUnit(ctx, cur, report, state),
         apply: async (cur) => {
           cur.copied = await finishUnit(ctx, cur, report, state)
           // a region copied to every copy needs no read-writeback any more (a forced disk resync's

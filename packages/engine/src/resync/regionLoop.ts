@@ -12,6 +12,13 @@
  *
  * `prepare` releases its own region when it fails; when the loop fails, a region prepared ahead
  * is released before the failure goes back to the caller.
+ *
+ * A unit may be read apart from its preparing (`load`, rule 387): `prepare` then only takes the
+ * unit's locks and decides its size, and the next unit is prepared at once, so the reads of
+ * every unit ahead are under way together, queued behind one another on the device (the copy
+ * worker never waits for the event loop to hand it the next read). A unit is applied once its
+ * load ends; one whose load shrank it (a read of several regions failed: it is its first region
+ * alone) has the units prepared after it released and prepared again from its new end.
  */
 export interface RegionSteps<P> {
   count: number
@@ -25,30 +32,49 @@ export interface RegionSteps<P> {
   after?(p: P, i: number): Promise<void> | void
   /**
    * Units prepared ahead of the one being applied (1 by default: double buffering). With 2, the
-   * read of the unit after next is issued as soon as the next one's read ends, so a device that
-   * runs one call after another (the copy worker) has it queued behind the write under way and
-   * never waits for the event loop between units.
+   * read of the unit after next is issued as soon as the next one is prepared (with `load`) or
+   * read (without), so a device that runs one call after another (a copy worker) has it queued
+   * and never waits for the event loop between units.
    */
   ahead?: number
+  /**
+   * Reads what a prepared unit needs (rule 387): started as soon as `prepare` returned, without
+   * waiting for the unit before it to be read; `apply` runs once it ends. It may shrink the unit
+   * (`size` after it is smaller than before); it releases nothing itself.
+   */
+  load?(p: P): Promise<void>
 }
 
 interface Prepared<P> {
   p: P
   i: number
-  /** The index after the unit's last region. */
+  /** The index after the unit's last region, as prepared. */
   end: number
+  /** The unit's load (none without `load`). */
+  loaded: Promise<void> | undefined
 }
 
 export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
   const depth = Math.max(1, steps.ahead ?? 1)
+  const sizeOf = (p: P) => Math.max(1, steps.size?.(p) ?? 1)
   let stopped = false
   const prepareAt = async (i: number): Promise<Prepared<P>> => {
     await steps.gate(i)
     const p = await steps.prepare(i)
-    return { p, i, end: i + Math.max(1, steps.size?.(p) ?? 1) }
+    const loaded = steps.load?.(p)
+    // awaited before the unit is applied or released: its failure is not lost
+    loaded?.catch(awaitedLater)
+    return { p, i, end: i + sizeOf(p), loaded }
   }
   /** The one after `s`, once `s` is prepared (each unit starts where the one before it ended). */
   const after = (s: Prepared<P> | undefined) => (s && !stopped && s.end < steps.count ? prepareAt(s.end) : undefined)
+  /** Releases a unit prepared ahead once its read (if any) is over: nothing reads into what it gives back. */
+  const drop = (next: Promise<Prepared<P> | undefined>) =>
+    next.then(async (s) => {
+      if (!s) return
+      await s.loaded?.catch(awaitedLater)
+      steps.release(s.p)
+    }, releasedByPrepare)
   // units prepared (or being prepared) ahead, in order
   const ahead: Array<Promise<Prepared<P> | undefined>> = []
   try {
@@ -66,6 +92,18 @@ export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
           ahead.push(next)
           last = next
         }
+        if (cur.loaded) await cur.loaded
+        const end = cur.i + sizeOf(cur.p)
+        if (end !== cur.end) {
+          // it shrank as it was read: what was prepared after it starts past regions it no longer holds
+          for (const next of ahead.splice(0)) await drop(next)
+          cur.end = end
+          const again = after(cur)
+          if (again) {
+            again.catch(awaitedLater)
+            ahead.push(again)
+          }
+        }
         await steps.apply(cur.p, cur.i)
       } finally {
         steps.release(cur.p)
@@ -74,7 +112,7 @@ export async function runRegionLoop<P>(steps: RegionSteps<P>): Promise<void> {
     }
   } catch (e) {
     stopped = true
-    for (const next of ahead) await next.then((s) => s && steps.release(s.p), releasedByPrepare)
+    for (const next of ahead) await drop(next)
     throw e
   }
 }
