@@ -10,6 +10,7 @@ import { taskReportText } from './taskReport.ts'
 import { addEvacuateVerb, addLogVerbs, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
 import { addRelocateVerbs } from './relocateVerbs.ts'
 import { addMembershipVerbs, addVolumeVerbs } from './volumeVerbs.ts'
+import { replaceText } from './replaceWords.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
 
 interface Globals {
@@ -168,7 +169,7 @@ async function reportResync(c: Connection, g: Globals, o: ResyncOpts, r: { dryRu
 }
 
 /** What detaching or dissociating the plex would leave its volume (rule 248), from the group and the lab. */
-async function redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis'): Promise<ReturnType<typeof plexLoss>> {
+async function redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis' | 'rm'): Promise<ReturnType<typeof plexLoss>> {
   const [view, lab] = await Promise.all([c.call('GET /api/dgs/:dg', { dg }), c.call('GET /api/lab')])
   return plexLoss(view, failedDisks(lab, dg), plex, verb)
 }
@@ -434,8 +435,13 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
         if ((o.size === undefined) === (o.path === undefined)) throw usageError('give exactly one of --size SIZE (a new image file) or --path PATH')
         const body = { ...(o.size !== undefined ? { sizeBytes: parseSize(o.size) * 512 } : { path: o.path! }), ...(o.force ? { force: true } : {}), ...(o.dryRun ? { dryRun: true } : {}) }
         const { g, c } = await conn(cmd)
-        const r = await c.call('POST /api/dgs/:dg/disks/:disk/replace', { dg: await groupName(c, g), disk: name! }, body)
-        out(g, r, () => (r.dryRun ? changesText(r) : `${changesText(r)}\nreplaced ${name}; its data plexes are stale: plexa resync disk ${name} copies them back`))
+        const dg = await groupName(c, g)
+        const before = g.json ? undefined : (await c.call('GET /api/dgs/:dg', { dg })).config
+        const r = await c.call('POST /api/dgs/:dg/disks/:disk/replace', { dg, disk: name! }, body)
+        // what the resync that follows copies, exactly, once the new device is in (rule 432)
+        const plan = r.dryRun || g.json ? undefined : await c.call('POST /api/dgs/:dg/disks/:disk/resync', { dg, disk: name! }, { force: false, dryRun: true }).catch(() => undefined)
+        const bytes = plan && 'bytes' in plan ? plan.bytes : undefined
+        out(g, r, () => replaceText(name!, r, before!, bytes))
       }),
     )
 

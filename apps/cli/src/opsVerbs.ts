@@ -17,7 +17,7 @@ export interface VerbKit<G> {
   /** A task's entry in the task history, once it has one (after `since`). */
   finishedTask(c: Connection, taskId: string, since: number): Promise<{ outcome: string; code?: string | undefined; message?: string | undefined }>
   /** What removing the plex leaves its volume (rule 248), as `plex det|dis --dry-run` says. */
-  redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis'): Promise<{ volume: string; healthyLeft: number; warning?: string } | undefined>
+  redundancyLeft(c: Connection, dg: string, plex: string, verb: 'det' | 'dis' | 'rm'): Promise<{ volume: string; healthyLeft: number; warning?: string } | undefined>
 }
 
 /** The options every operation has (`--dry-run`, `--wait`) and the ones a verb adds. */
@@ -134,8 +134,12 @@ function sizeWords(sectors: number): string {
  * volume's length now and after, and for a shrink the data beyond the new end that is lost.
  */
 function resizeText(volume: string, from: number, to: number, dryRun: boolean): string {
-  const lost = from > to ? `; the ${human((from - to) * 512)} beyond the new end ${dryRun ? 'would be' : 'is'} lost` : ''
-  return `  ${volume}: ${sizeWords(from)} ${dryRun ? 'would become' : 'is now'} ${sizeWords(to)}${lost}`
+  // units that round both lengths to the same words show the exact bytes and the change (rule 432)
+  const exact = human(from * 512) === human(to * 512)
+  const words = (n: number) => (exact ? `${n} sectors (${n * 512} bytes)` : sizeWords(n))
+  const change = exact ? `, ${Math.abs(to - from)} sector${Math.abs(to - from) === 1 ? '' : 's'} (${Math.abs(to - from) * 512} bytes) ${to > from ? 'more' : 'less'}` : ''
+  const lost = from > to ? `; the ${exact ? `${(from - to) * 512} bytes` : human((from - to) * 512)} beyond the new end ${dryRun ? 'would be' : 'is'} lost` : ''
+  return `  ${volume}: ${words(from)} ${dryRun ? 'would become' : 'is now'} ${words(to)}${change}${lost}`
 }
 
 /**
@@ -212,7 +216,13 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
     options: [['--disks <names>', 'comma-separated disks the log may go on']],
     wait: NO_TASK,
     dryRun: 'show what would be created',
-    run: async (op, volume) => op.changed(await op.c.call('POST /api/dgs/:dg/volumes/:volume/addlog', { dg: op.dg, volume: volume! }, { ...op.disks, ...op.dry })),
+    run: async (op, volume) => {
+      const r = await op.c.call('POST /api/dgs/:dg/volumes/:volume/addlog', { dg: op.dg, volume: volume! }, { ...op.disks, ...op.dry })
+      // a log copies nothing: say what it does instead of "would copy 0 B" (rule 432)
+      const { copyBytes: _, ...changes } = r
+      const does = `  ${r.dryRun ? 'would copy' : 'copied'} nothing: the new log starts clean; from then on ${volume}'s writes mark their regions dirty in it, so a crash recovery copies only those`
+      op.k.out(op.g, r, () => [op.k.changesText(changes), does].join('\n'))
+    },
   })
   operationVerb(vol, k, {
     name: 'rmlog',
@@ -282,7 +292,7 @@ export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
       const gone = r.changes.find((ch) => ch.kind === 'pl' && ch.op === 'delete')?.name
       if (!r.dryRun) return op.k.out(op.g, r, () => `${op.k.changesText(r)}\nremoved ${gone ?? 'a plex'} from ${volume}`)
       // rule 374: its dry run warns as plex det|dis --dry-run does, in the same field
-      const loss = gone ? await op.k.redundancyLeft(op.c, op.dg, gone, 'dis') : undefined
+      const loss = gone ? await op.k.redundancyLeft(op.c, op.dg, gone, 'rm') : undefined
       if (!loss) return op.k.out(op.g, r, () => op.k.changesText(r))
       op.k.out(op.g, { ...r, redundancy: loss }, () => [op.k.changesText(r), loss.warning ? `warning: ${loss.warning}` : `  ${loss.volume} keeps ${loss.healthyLeft} healthy copies`].join('\n'))
     },

@@ -13,12 +13,19 @@ export interface PlexLoss {
   warning?: string
 }
 
+/** What ends the lost redundancy, by what the verb does to the plex (rule 432): it stays, it stays apart, it is gone. */
+const UNTIL: Record<'det' | 'dis' | 'rm', (volume: string, plex: string) => string> = {
+  det: (v, p) => `until ${p} is attached again (plexa plex att ${v} ${p})`,
+  dis: (v, p) => `until a plex is attached again (plexa plex att ${v} ${p} puts this one back)`,
+  rm: (v, p) => `until a new mirror is added (plexa vol mirror ${v}): ${p} and its subdisks are removed, their data gone`,
+}
+
 /**
  * Rule 248: the dry run of `plex det` and `plex dis` warns as the web's confirmation does. A healthy
  * copy is a data plex that is ENABLED ACTIVE, complete, with no stale region and no subdisk on a
  * removed disk or one failing in lab mode. Undefined for a plex of no volume.
  */
-export function plexLoss(g: GroupView, failed: FailedDisks, plexName: string, verb: 'det' | 'dis'): PlexLoss | undefined {
+export function plexLoss(g: GroupView, failed: FailedDisks, plexName: string, verb: 'det' | 'dis' | 'rm'): PlexLoss | undefined {
   const c = g.config
   const pl = c.plexes.find((p) => p.pl_name === plexName)
   const v = pl && c.volumes.find((x) => x.v_rid === pl.pl_vol_rid)
@@ -38,7 +45,7 @@ export function plexLoss(g: GroupView, failed: FailedDisks, plexName: string, ve
   const warning = log
     ? `${v.v_name} loses its dirty region log: after a crash every region is copied, not only the dirty ones`
     : healthy <= 1
-      ? `${v.v_name} will have no redundancy until ${pl.pl_name} is ${verb === 'det' ? 'reattached' : 'replaced'}${healthy === 0 ? ' (and no healthy copy at all)' : ''}`
+      ? `${v.v_name} will have no redundancy${healthy === 0 ? ' (and no healthy copy at all)' : ''} ${UNTIL[verb](v.v_name, pl.pl_name)}`
       : undefined
   return { volume: v.v_name, healthyLeft: healthy, log, ...(warning ? { warning } : {}) }
 }

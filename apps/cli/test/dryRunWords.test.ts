@@ -30,7 +30,7 @@ describe('the dry runs of the everyday operations say what they would do (rule 3
   it('374: unmirror --dry-run leaving one complete plex warns "no redundancy" in the field plex det --dry-run uses', async () => {
     const text = await as(['vol', 'unmirror', 'mir', 'mir-02', '--dry-run'])
     expect(text.code, text.stderr).toBe(0)
-    expect(text.stdout).toMatch(/^warning: mir will have no redundancy until mir-02 is replaced$/m)
+    expect(text.stdout).toMatch(/^warning: mir will have no redundancy until a new mirror is added \(plexa vol mirror mir\): mir-02 and its subdisks are removed, their data gone$/m)
     const json = JSON.parse((await as(['--json', 'vol', 'unmirror', 'mir', 'mir-02', '--dry-run'])).stdout)
     const det = JSON.parse((await as(['--json', 'plex', 'det', 'mir-02', '--dry-run'])).stdout)
     expect(json.redundancy).toMatchObject({ volume: 'mir', healthyLeft: 1, warning: expect.stringContaining('no redundancy') })
