@@ -182,8 +182,18 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined, 
     out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(diskWhy ? { disabled: diskWhy } : {}) })
     out.push(replaceDiskAction(c, sel.dg, sel.name, viewer))
   }
-  out.push(...operationsFor(c, sel, role, new Set([...failed, ...writeFailed])))
+  out.push(...operationsFor(c, sel, role, new Set([...failed, ...writeFailed, ...iofailDisks(c)])))
   return out
+}
+
+/**
+ * The disks under a data plex an I/O error detached (IOFAIL) that is not back yet: no new space is
+ * chosen there, as the engine's allocation refuses it (`diskFault`, rule 372: "resync the disk or
+ * attach the plex first"), rule 409.
+ */
+export function iofailDisks(c: Config): Set<string> {
+  const plexes = new Set(c.plexes.filter((p) => p.pl_vol_rid && p.pl_state === 'IOFAIL').map((p) => p.pl_name))
+  return new Set(c.subdisks.filter((s) => plexes.has(s.sd_pl_name)).map((s) => s.sd_dm_name))
 }
 
 /**

@@ -41,6 +41,8 @@ describe('rule 409: the page says what the engine knows of a disk whose device f
     expect(form(view({})).disks).toContain('disk02')
     expect(form(view({ disk02: 'both' })).disks).not.toContain('disk02')
     expect(form(view({ disk02: 'both' })).free.disk02).toBeUndefined()
+    // a disk under a plex an I/O error detached takes no new space until the plex is back (rule 372)
+    expect(form(view({}, { k: 'DETACHED', st: 'IOFAIL' })).disks).not.toContain('disk02')
   })
 
   it('409 the Overview offers Replace (not the lab\'s Restore) for such a disk, and its Resync is disabled there too', () => {
