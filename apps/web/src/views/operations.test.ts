@@ -186,6 +186,12 @@ describe('rule 323: the dry run in words, effect first', () => {
     const stopped = group([{ name: 'c-01', vol: 'c', disks: ['disk01'] }], [{ name: 'c', len: 64 * MiB, k: 'DISABLED', st: 'CLEAN' }])
     expect(operationWords(ops(stopped, 'dm', 'disk01').evacuate!, stopped, {}, { changes: [created('pl', 'c-02'), gone('pl', 'c-01')], copyBytes: 64 << 20 })[0]).toBe('plex c-01 moves to c-02 (copied offline, c stays stopped, then the old plex removed)')
   })
+  it('412 an evacuation that moves subdisks (vxsd mv) says which subdisk of which plex goes where, never "nothing is on" the disk', () => {
+    const ev = ops(c, 'dm', 'disk04').evacuate!
+    const words = operationWords(ev, c, {}, { changes: [created('sd', 'disk03-99', { sd_dm_name: 'disk03', sd_pl_name: 'catvol-01' }), gone('sd', 'disk04-30')], copyBytes: 128 << 20 })
+    expect(words[0]).toBe('subdisk disk04-30 of plex catvol-01 moves to disk03-99 on disk03 (copied live, one subdisk at a time, then the old one removed)')
+    expect(words[1]).toBe('128 MiB to copy; disk04 holds no subdisk afterwards')
+  })
   it('323 a created volume is described with its layout', () => {
     const cr = ops(c, 'dg', 'dg').create!
     expect(operationWords(cr, c, { name: 'newvol', len: 64 * MiB, layout: 'mirror', nmirror: 2, log: 'drl' }, { changes: [created('v', 'newvol', { v_len: 64 * MiB })] })).toEqual([

@@ -332,7 +332,13 @@ export function operationWords(a: Action, c: Config, body: Record<string, unknow
         return v && v.v_kstate === 'DISABLED' ? `copied offline, ${v.v_name} stays stopped` : 'copied live by an attach task'
       }
       const moves = moved.map((pl, i) => `plex ${pl} moves to ${into[i] ?? '?'} (${how(pl)}, then the old plex removed)`)
-      out.push(moved.length ? `${moves.join('; ')}${moved.length > 1 ? '; one plex at a time' : ''}` : `nothing is on ${f.disk}`)
+      // vxsd mv: a subdisk of the disk moves into new space elsewhere, its plex keeping its layout
+      const sdMoves = gone.filter((ch) => ch.kind === 'sd').map((ch) => {
+        const was = c.subdisks.find((x) => x.sd_name === ch.name)
+        const to = made.find((m) => m.kind === 'sd' && m.after?.sd_pl_name === was?.sd_pl_name && m.after?.sd_pl_offset === was?.sd_pl_offset && m.after?.sd_column === was?.sd_column)
+        return `subdisk ${ch.name}${was?.sd_pl_name ? ` of plex ${was.sd_pl_name}` : ''} moves to ${to ? `${to.name} on ${String(to.after?.sd_dm_name)}` : 'another disk'}`
+      })
+      out.push(moved.length ? `${moves.join('; ')}${moved.length > 1 ? '; one plex at a time' : ''}` : sdMoves.length ? `${sdMoves.join('; ')} (copied live, one subdisk at a time, then the old one removed)` : `nothing is on ${f.disk}`)
       out.push(`${formatBytes(copy)} to copy; ${f.disk} holds no subdisk afterwards`)
       break
     }
