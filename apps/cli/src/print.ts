@@ -41,9 +41,27 @@ export function row(tag: string, fields: Array<string | number>, columns: readon
   return out
 }
 
+const DM_FIELDS = ['NAME', 'DEVICE', 'TYPE', 'PRIVLEN', 'PUBLEN', 'STATE']
+
+/**
+ * Rule 433: the -t dm lines' columns, their DEVICE column as wide as the longest device name of
+ * the group when one is too long for vxprint's per-line shift to recover (a replaced disk's
+ * image, `demodg-disk01-rmx5lah6m`): every dm line and the DM header stay aligned. Other lines
+ * keep vxprint's places.
+ */
+function dmColumns(devices: readonly string[]): number[] {
+  const widest = Math.max(0, ...devices.map((d) => d.length))
+  // a name vxprint's own shifting recovers from (TYPE "simple" still ends before PRIVLEN, as
+  // demodg-disk01 does, rule 135) keeps vxprint's places
+  const typeStart = T_COLUMNS[1]! + widest + 1
+  if (typeStart + 'simple'.length + 1 <= T_COLUMNS[3]!) return [...T_COLUMNS]
+  const shift = typeStart - T_COLUMNS[2]!
+  return T_COLUMNS.map((c, i) => (i >= 2 ? c + shift : c))
+}
+
 const T_HEADERS: Record<RecordType, string> = {
   dg: row('DG', ['NAME', 'NCONFIG', 'NLOG', 'MINORS', 'GROUP-ID']),
-  dm: row('DM', ['NAME', 'DEVICE', 'TYPE', 'PRIVLEN', 'PUBLEN', 'STATE']),
+  dm: row('DM', DM_FIELDS),
   v: row('V', ['NAME', 'USETYPE', 'KSTATE', 'STATE', 'LENGTH', 'READPOL', 'PREFPLEX']),
   pl: row('PL', ['NAME', 'VOLUME', 'KSTATE', 'STATE', 'LENGTH', 'LAYOUT', 'NCOL/WID', 'MODE']),
   sd: row('SD', ['NAME', 'PLEX', 'DISK', 'DISKOFFS', 'LENGTH', '[COL/]OFF', 'DEVICE', 'MODE']),
@@ -114,9 +132,12 @@ function util0(u: readonly string[]): string {
 class Records {
   readonly c: Config
   readonly failed: FailedDisks | undefined
+  /** Where the -t dm lines' fields start: their DEVICE column as wide as the group's longest device name (rule 433). */
+  readonly dmColumns: number[]
   constructor(c: Config, failed?: FailedDisks) {
     this.c = c
     this.failed = failed
+    this.dmColumns = dmColumns(c.disks.map((dm) => (diskCondition(dm) ? '-' : deviceName(dm))))
   }
   disk(sd: SdRecord): DmRecord | undefined {
     return this.c.disks.find((d) => d.dm_rid === sd.sd_dm_rid)
@@ -152,8 +173,8 @@ class Records {
       case 'dm': {
         const dm = r as DmRecord
         const cond = diskCondition(dm)
-        if (cond) return row('dm', [dm.dm_name, '-', '-', '-', '-', cond])
-        return row('dm', [dm.dm_name, deviceName(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, diskState(dm, this.failed)])
+        if (cond) return row('dm', [dm.dm_name, '-', '-', '-', '-', cond], this.dmColumns)
+        return row('dm', [dm.dm_name, deviceName(dm), 'simple', dm.dm_priv_len, dm.dm_pub_len, diskState(dm, this.failed)], this.dmColumns)
       }
       case 'v': {
         const v = r as VRecord
@@ -308,7 +329,7 @@ function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): { lines
   if (o.table) {
     // Every type's header when nothing narrows the listing, else those of the types printed.
     const types = o.names.length || o.types.length ? sel.types : new Set(TYPE_ORDER)
-    out.push(...TYPE_ORDER.filter((t) => types.has(t)).map((t) => T_HEADERS[t]), '')
+    out.push(...TYPE_ORDER.filter((t) => types.has(t)).map((t) => (t === 'dm' ? row('DM', DM_FIELDS, rs.dmColumns) : T_HEADERS[t])), '')
   } else out.push(TY_HEADER)
   sel.blocks.forEach((b, i) => {
     if (i > 0 && (o.hierarchy || o.table)) out.push('')

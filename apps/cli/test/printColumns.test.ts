@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import type { Config } from '@plexa/engine'
+import { vxprint } from '../src/print.ts'
+import { buildGroups } from './printScenario.ts'
+
+describe('433: print keeps its dm columns aligned on a long device name', () => {
+  it('I433 after a replace (demodg-disk01-rmx5lah6m) every dm line and the DM header start TYPE and PRIVLEN at the same columns; a demo-length name keeps vxprint\'s places', async () => {
+    const { groups, close } = await buildGroups()
+    try {
+      const g = groups[0]!
+      const lines = (c: Config) => vxprint([{ name: g.name, config: c }], { hierarchy: true, table: true, types: [], names: [], groupLine: false }).lines.filter((l) => l.startsWith('dm ') || l.startsWith('DM '))
+      const before = lines(g.config)
+      const disks = g.config.disks.map((d, i) => (i === 0 ? { ...d, dm_device: '/data/disks/demodg-disk01-rmx5lah6m.img' } : d))
+      const after = lines({ ...g.config, disks })
+      const live = after.filter((l) => / simple /.test(l) || l.startsWith('DM '))
+      expect(live.length).toBeGreaterThan(2)
+      const at = (l: string, word: RegExp) => l.search(word)
+      for (const word of [/\bsimple\b|\bTYPE\b/, /\b4096\b|\bPRIVLEN\b/]) expect(new Set(live.map((l) => at(l, word))).size).toBe(1)
+      expect(after[1]).toContain('demodg-disk01-rmx5lah6m')
+      // a 13-character name (the demo's demodg-disk01) leaves the listing as vxprint lays it out
+      const demo = lines({ ...g.config, disks: g.config.disks.map((d, i) => (i === 0 ? { ...d, dm_device: '/data/disks/demodg-disk01.img' } : d)) })
+      expect(demo[0]).toBe(before[0])
+    } finally {
+      await close()
+    }
+  })
+})
