@@ -1,3 +1,5 @@
+import { open as openFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import type { Locator, Page, TestInfo } from '@playwright/test'
 import { Api, dialogViolations, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
@@ -281,21 +283,62 @@ test('rules 320, 321, 323: Remove mirror says what redundancy is left; the last 
   await expect(page.getByRole('button', { name: 'Remove mirror opsvol', exact: true })).toHaveAttribute('title', "opsvol has one data plex: removing it would remove the volume's data")
 })
 
-test('rules 320, 323: Evacuate moves every plex off a disk by a task; a target disk without room is refused and changes nothing', async ({ plexa, page, api }, info) => {
+/** Where a plex's data lies: its data subdisks in plex order, each as disk, offset on the disk and length (sectors). */
+const placesOf = async (api: Api, plex: string) => {
+  const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number }>; subdisks: Array<{ sd_name: string; sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number; sd_pl_offset: number; sd_column: number; sd_len: number; sd_is_log: boolean }> }
+  return c.subdisks
+    .filter((s) => s.sd_pl_name === plex && !s.sd_is_log)
+    .sort((a, b) => a.sd_column - b.sd_column || a.sd_pl_offset - b.sd_pl_offset)
+    .map((s) => ({ disk: s.sd_dm_name, sector: c.disks.find((d) => d.dm_name === s.sd_dm_name)!.dm_pub_offset + s.sd_dm_offset, len: s.sd_len }))
+}
+
+/** A plex's bytes as its disk images hold them, subdisk after subdisk. */
+async function plexBytes(api: Api, plex: string): Promise<Buffer> {
+  const parts: Buffer[] = []
+  for (const p of await placesOf(api, plex)) {
+    const f = await openFile(fileURLToPath(new URL(`../.data/disks/demodg-${p.disk}.img`, import.meta.url)), 'r')
+    const b = Buffer.alloc(p.len * 512)
+    await f.read(b, 0, b.length, p.sector * 512)
+    await f.close()
+    parts.push(b)
+  }
+  return Buffer.concat(parts)
+}
+
+/** A pattern (not zeros) written under the volume manager into 64 KiB at each MiB of a single-plex volume's plex, so a move that lost or shifted data shows. */
+async function patternInto(api: Api, plex: string): Promise<void> {
+  for (const p of await placesOf(api, plex)) {
+    const f = await openFile(fileURLToPath(new URL(`../.data/disks/demodg-${p.disk}.img`, import.meta.url)), 'r+')
+    for (let mib = 0; mib * MiB < p.len; mib++) {
+      const b = Buffer.alloc(65536, (mib * 37 + 11) & 0xff)
+      b.writeUInt32LE(mib, 0)
+      await f.write(b, 0, b.length, (p.sector + mib * MiB) * 512)
+    }
+    await f.close()
+  }
+}
+
+test('rules 320, 323, 400: Evacuate moves each subdisk off a disk by a task (vxsd mv): the plex keeps its name and state, its data lies on the chosen disk and is the same; a target disk without room is refused and changes nothing', async ({ plexa, page, api }, info) => {
   await plexa.login()
   await plexa.selectFiltered('dm', 'opstiny')
   await expect(page.getByRole('button', { name: 'Evacuate opstiny', exact: true })).toHaveAttribute('title', 'no plex has a subdisk on opstiny: there is nothing to move')
   await plexa.selectFiltered('dm', 'opsdisk')
   await refusedForSpace(page, api, 'Evacuate', 'opsdisk', 'opstiny')
+  expect((await placesOf(api, 'opsvol-01')).map((p) => p.disk)).toEqual(['opsdisk'])
+  await patternInto(api, 'opsvol-01')
+  const data = await plexBytes(api, 'opsvol-01')
+  expect(data.length).toBe(40 * MiB * 512)
   const dialog = await open(page, 'Evacuate', 'opsdisk')
   await dialog.getByRole('checkbox', { name: /^disk03 / }).check()
-  await dryRun(dialog, 'plex opsvol-01 moves to opsvol-02')
-  await dryRun(dialog, '40 MiB to copy; opsdisk holds no subdisk afterwards')
+  // rule 412: the dialog names the subdisk, its plex and where it goes
+  await dryRun(dialog, /subdisk opsdisk-\d+ of plex opsvol-01 moves to disk03-\d+ on disk03/)
   await dialogShots(page, info, 'evacuate')
   const before = await seen(api)
   await confirm(page, dialog)
   await taskShown(page, api, before, 'evacuate', 'disk opsdisk')
   await expect.poll(async () => (await config(api)).subdisks.filter((s) => s.sd_dm_name === 'opsdisk').length).toBe(0)
-  expect((await config(api)).subdisks.filter((s) => s.sd_pl_name === 'opsvol-02').map((s) => s.sd_dm_name)).toEqual(['disk03'])
-  expect((await plexesOf(api, 'opsvol')).map((p) => `${p.pl_name} ${p.pl_state}`)).toEqual(['opsvol-02 ACTIVE'])
+  // the plex is the same plex, now on disk03, current, and holds the same bytes; no TEMPRMSD plex is left
+  expect((await placesOf(api, 'opsvol-01')).map((p) => p.disk)).toEqual(['disk03'])
+  expect((await plexesOf(api, 'opsvol')).map((p) => `${p.pl_name} ${p.pl_kstate} ${p.pl_state}`)).toEqual(['opsvol-01 ENABLED ACTIVE'])
+  expect((await plexBytes(api, 'opsvol-01')).equals(data)).toBe(true)
 })
