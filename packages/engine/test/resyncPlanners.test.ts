@@ -29,7 +29,7 @@ describe('planStart (D 28-33, rule 128)', () => {
   it('D30: a CLEAN mirror starts with both plexes ACTIVE, ENABLED, READ+WRITE and needs no recovery', async () => {
     const d = new Draft(await stoppedMirror())
     const plan = planStart(d, 'v1', { wasWritten: never, delayRecover: false })
-    expect(plan).toEqual({ crashed: false, needSync: false, track: [], handBack: [] })
+    expect(plan).toEqual({ crashed: false, needSync: false, track: [], handBack: [], waiting: [] })
     expect(d.vol('v1')).toMatchObject({ v_kstate: 'ENABLED', v_state: 'ACTIVE', v_tflag: V_TFLAG.READ | V_TFLAG.WRITE })
     for (const n of ['v1-01', 'v1-02']) expect(plex(d, n)).toMatchObject({ pl_state: 'ACTIVE', pl_kstate: 'ENABLED' })
     expect(plex(d, 'v1-01').pl_tflag & (PL_TFLAG.READ | PL_TFLAG.WRITE | PL_TFLAG.COMPLETE)).toBe(PL_TFLAG.READ | PL_TFLAG.WRITE | PL_TFLAG.COMPLETE)
@@ -84,7 +84,7 @@ describe('planStart (D 28-33, rule 128)', () => {
 })
 
 describe('planRecovery and the resync plans (D31, I74, rule 128)', () => {
-  const plan = (crashed: boolean, needSync: boolean) => ({ crashed, needSync, track: [], handBack: [] })
+  const plan = (crashed: boolean, needSync: boolean) => ({ crashed, needSync, track: [], handBack: [], waiting: [] })
   it('I74: after a NEEDSYNC stop, recovery covers the regions from v_rwback_offset on', () => {
     const r = planRecovery({ plan: plan(true, true), len: LEN, rwbackOffset: 3 * REGION_SECTORS, logged: undefined })
     expect([...r.regions!]).toEqual([3, 4, 5, 6, 7])

@@ -10,6 +10,7 @@ import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
 import { type DiskFault, diskFault } from './diskFault.ts'
+import { assertGrowWritable } from './growPrecheck.ts'
 import { isOrdinaryDisk, mirrorPool, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 import { type OpResult, placementNotes } from './placeWords.ts'
 import { extendStripedPlex, roundUp, roundingNote, stripeStep } from './stripeColumns.ts'
@@ -111,6 +112,10 @@ export async function growVolume(p: GroupParts, volume: string, asked: number, o
   assertUnlocked(v0.v_tutil[0], volume)
   if (v0.v_kstate === 'DISABLED' && !['CLEAN', 'EMPTY'].includes(v0.v_state)) fail('VM_INVALID_PARAM', `volume ${volume} is ${v0.v_state}: start it (which recovers it) before growing it`)
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
+  assertGrowWritable(p, v0)
+  // rule 421: space that does not exist is the reason given first (the draft is thrown away)
+  const trial = new Draft(structuredClone(p.store.current()))
+  extendPlexes(trial, trial.vol(volume), len, diskFault(p), opts.disks)
   const drl = p.vols.find(v0.v_rid)?.drl
   if (drl && v0.v_kstate === 'ENABLED') {
     const logSectors = Math.min(...p.logs.targets(v0).map((l) => l.sectors))

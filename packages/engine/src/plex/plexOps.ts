@@ -10,6 +10,7 @@ import { runPlexCopy } from '../resync/plexCopy.ts'
 import { REGION_SECTORS, type SyncContext } from '../resync/regionCopy.ts'
 import { regionBytes } from '../resync/resyncPlan.ts'
 import { assertSomeSource, attachItems } from '../resync/sourceCheck.ts'
+import { assertTargetWritable } from '../resync/targetCheck.ts'
 import type { StaleMaps } from '../staleMaps.ts'
 import type { TaskKind } from '../tasks/task.ts'
 import type { Draft } from '../txn.ts'
@@ -163,7 +164,8 @@ export class PlexOps {
    * Rule 341: an attach to a started volume copies the volume into the plex; when no other plex
    * of the volume can be read where the plex needs a copy (each on a failed disk, detached or
    * stale there) it could copy nothing,
-   * so it is refused VM_NOTSYNCED before anything changes (its dry run too). A log plex, one
+   * so it is refused VM_NOTSYNCED before anything changes (its dry run too); rule 418: a plex on a
+   * disk failing every write is refused VM_DISK_FAILED the same way. A log plex, one
    * already attached and a stopped volume copy nothing and are left to the checks that follow.
    */
   private checkAttachSource(volume: string, plex: string): void {
@@ -173,6 +175,7 @@ export class PlexOps {
     const pl = c.plexes.find((p) => p.pl_name === plex)
     if (pl && (isLogPlexRec(c, pl) || pl.pl_state === 'LOG' || (pl.pl_vol_rid === v.v_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE'))) return
     if (pl && pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) return
+    if (pl) assertTargetWritable(this.ctx.sync, [pl], `attaching ${plex} to ${volume}`)
     assertSomeSource(this.ctx.sync, attachItems(this.ctx.sync, v, pl), `attaching ${plex} to ${volume}`, pl?.pl_rid)
   }
 

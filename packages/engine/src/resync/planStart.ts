@@ -16,6 +16,8 @@ export interface StartPlan {
   track: number[]
   /** Plexes it made write-only attach targets (tutil0 ATT): the ones this start hands back (rule 119). */
   handBack: number[]
+  /** Rule 419: stale plexes left DETACHED because a disk under them fails every write now, with those disks. */
+  waiting: Array<{ plex: string; disks: string[] }>
 }
 
 /**
@@ -25,8 +27,8 @@ export interface StartPlan {
  * whether the volume needs crash recovery. Pure: it changes the draft and nothing else;
  * `wasWritten` says whether the kernel log has the volume written since its last start.
  */
-export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: number) => boolean; delayRecover: boolean }): StartPlan {
-  const plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
+export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: number) => boolean; delayRecover: boolean; failsWrites?: (p: PlRecord) => string[] }): StartPlan {
+  const plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [], waiting: [] }
   const v = d.vol(volume)
   assertUnlocked(v.v_tutil[0], volume)
   if (v.v_kstate === 'ENABLED') fail('VM_INVALID_PARAM', `volume ${volume} is already started`)
@@ -83,7 +85,11 @@ export function planStart(d: Draft, volume: string, o: { wasWritten: (vrid: numb
         p.pl_tflag &= ~0xf
         continue
       }
-      if (o.delayRecover) {
+      const waitsFor = o.failsWrites?.(p) ?? []
+      if (o.delayRecover || waitsFor.length > 0) {
+        // rule 419: an attach onto a disk failing every write would fail: it waits, DETACHED, for
+        // the disk to be restored or replaced (then a disk resync hands it back)
+        if (waitsFor.length > 0) plan.waiting.push({ plex: p.pl_name, disks: waitsFor })
         // vxvol -o delayrecover: usable now, stale plexes wait for a resync or attach
         if (p.pl_state === 'EMPTY') p.pl_state = 'STALE'
         p.pl_kstate = 'DETACHED'

@@ -11,6 +11,7 @@ import { type PlexesByVolume, REGION_SECTORS, type SyncContext, type SyncReport,
 import { type PlannedHandBack, planDiskResync, planEffects, planVolumeResync, startDiskResync, startRepair, startVolumeResync } from './resyncOps.ts'
 import { diskRegions, regionBytes } from './resyncPlan.ts'
 import { assertSomeSource } from './sourceCheck.ts'
+import { assertTargetWritable } from './targetCheck.ts'
 import { type VerifyReport, runVerify } from './verify.ts'
 
 /**
@@ -138,7 +139,10 @@ export class ResyncService {
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number; resumed?: boolean } = {}): Promise<TaskHandle<SyncReport>> {
     const checked = this.checkDisk(disk, force, opts.mode)
     const throttle = checkThrottle(opts.throttle)
-    if (!opts.resumed) this.checkDiskSources(disk, checked.dm.dm_rid, force)
+    if (!opts.resumed) {
+      this.checkDiskWritable(disk, checked.dm.dm_rid)
+      this.checkDiskSources(disk, checked.dm.dm_rid, force)
+    }
     const { dm, mode } = (await this.revived()) ? this.checkDisk(disk, force, opts.mode, false) : checked
     this.clearLogPlexes(dm.dm_rid)
     return await startDiskResync(this.ctx.sync, { name: disk, rid: dm.dm_rid }, force, { mode, throttle, skip: opts.skip ?? 0 })
@@ -161,9 +165,21 @@ export class ResyncService {
     assertSomeSource(this.ctx.sync, work.map((x) => ({ v: x.volume, region: x.region })), `resync of disk ${disk}`)
   }
 
+  /** Rule 418: a resync onto a disk that fails every write now is refused up front (VM_DISK_FAILED). */
+  private checkDiskWritable(disk: string, dmRid: number): void {
+    const plexes = new Set(diskRegions(this.ctx.sync.cfg(), dmRid, REGION_SECTORS).flatMap((x) => x.plexes))
+    assertTargetWritable(this.ctx.sync, [...plexes], `resync of disk ${disk}`, disk)
+  }
+
+  /** Does disk `disk` fail every write now (a resumed resync of it waits for it: rule 418)? */
+  private diskFailsWrites(dm: DmRecord): boolean {
+    return diskRegions(this.ctx.sync.cfg(), dm.dm_rid, REGION_SECTORS).some((x) => x.plexes.some((p) => this.ctx.sync.failedDisks(p, 'write').includes(dm.dm_name)))
+  }
+
   /** What `resyncDisk` would copy, changing nothing (refused as `resyncDisk` would be). */
   planResyncDisk(disk: string, force: boolean): ResyncPlan {
     const { dm } = this.checkDisk(disk, force, 'strict')
+    this.checkDiskWritable(disk, dm.dm_rid)
     const { plan, work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
     const items = work.map((x) => ({ v: x.volume, region: x.region }))
     assertSomeSource(this.ctx.sync, items, `resync of disk ${disk}`)
@@ -205,6 +221,9 @@ export class ResyncService {
       const dm = t.kind === 'resyncDisk' ? c.disks.find((d) => d.dm_name === t.target) : undefined
       const covers = t.kind === 'resyncVolume' ? [t.target] : dm ? this.volumesOn(dm.dm_rid) : []
       if (covers.some((x) => this.ctx.sync.tasks.runningOn(x))) continue
+      // rule 418: a disk resync onto a disk that still fails every write would fail at once; it
+      // stays recorded, for the next start or a resync of the disk once it is restored or replaced
+      if (dm && this.diskFailsWrites(dm)) continue
       klog.removeTask(t)
       const opts = { skip: t.done, ...(t.throttle ? { throttle: t.throttle } : {}) }
       const resumed = { ...opts, resumed: true }

@@ -76,15 +76,17 @@ export class StartStop {
     // Read the crash image of the DRL before the volume can take new writes.
     const pre = ctx.cfg().volumes.find((x) => x.v_name === volume)
     const logged = pre && !opts.dryRun && pre.v_kstate === 'DISABLED' ? await ctx.logs.readCrashImage(pre) : undefined
-    let plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [] }
+    let plan: StartPlan = { crashed: false, needSync: false, track: [], handBack: [], waiting: [] }
     const r = await ctx.transact('v.start', (d) => {
-      plan = planStart(d, volume, { wasWritten: (vrid) => klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false })
+      plan = planStart(d, volume, { wasWritten: (vrid) => klog.isDirty(vrid), delayRecover: opts.delayRecover ?? false, failsWrites: (p) => ctx.sync.failedDisks(p, 'write') })
       if (!opts.dryRun) for (const rid of plan.track) stale.track(rid)
     }, opts)
     const { crashed, needSync } = plan
     if (opts.dryRun) return r
     opts.onStarted?.(r)
     const v = ctx.vol(volume)
+    // rule 419: what this start leaves waiting for a failed disk is said, not tried and failed
+    for (const w of plan.waiting) ctx.alert('warning', 'VM_DISK_FAILED', `plex ${w.plex} of ${volume} is waiting for disk ${w.disks.join(', ')}, which fails every write: restore or replace it, then resync disk ${w.disks[0]}`, w.plex)
     const rt = ctx.runtime(v)
     rt.dirtyMarked = klog.dirty.includes(v.v_rid) ? Promise.resolve() : undefined
     const nRegions = Math.ceil(v.v_len / REGION_SECTORS)
