@@ -130,12 +130,23 @@ describe('the plexa command against a running server', () => {
     expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
     // a region mir-02 misses, for the attach to copy
     await dg.write('mir', 0, Buffer.alloc(65536, 7))
+    // rule 418: onto a disk the lab failed, the attach is refused up front (exit 5, no task)
     expect((await as(['lab', 'fail-disk', 'disk02', '--mode', 'write'])).code).toBe(0)
+    const refused = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
+    expect(refused.code).toBe(5)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'VM_DISK_FAILED' } })
+    for (const args of [['plex', 'att', 'mir', 'mir-02', '--dry-run'], ['resync', 'disk', 'disk02'], ['resync', 'disk', 'disk02', '--dry-run']]) {
+      const r = await as(['--json', ...args])
+      expect([r.code, JSON.parse(r.stdout).error?.code]).toEqual([5, 'VM_DISK_FAILED'])
+    }
+    expect((await as(['lab', 'restore-disk', 'disk02'])).code).toBe(0)
+    // writes that fail without the device knowing it fails (a bad stretch): the attach's task fails
+    const restore = cli.t.srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write', 'flush'], times: 1_000_000 })
     const failed = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
     expect(failed.code).toBe(6)
     expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'VM_NOTSYNCED' } })
     expect((await as(['print', 'mir'])).stdout).not.toMatch(/pl mir-02\s+mir\s+ENABLED\s+ACTIVE/)
-    expect((await as(['lab', 'restore-disk', 'disk02'])).code).toBe(0)
+    restore()
     const att = await as(['plex', 'att', 'mir', 'mir-02', '--wait'])
     expect(att.code).toBe(0)
     expect(att.stdout).toMatch(/^task-\d+: done, attached mir-02 to mir, copied 512\.0 KiB; mir-02 is ENABLED ACTIVE$/m)
