@@ -108,7 +108,7 @@ export class PlexOps {
    */
   async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string; kind?: TaskKind } = {}): Promise<TxResult> {
     const { stale } = this.ctx
-    this.checkAttachSource(volume, plex)
+    this.checkAttachSource(volume, plex, !opts.make)
     const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
       // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
       opts.make?.(d)
@@ -168,14 +168,15 @@ export class PlexOps {
    * disk failing every write is refused VM_DISK_FAILED the same way. A log plex, one
    * already attached and a stopped volume copy nothing and are left to the checks that follow.
    */
-  private checkAttachSource(volume: string, plex: string): void {
+  private checkAttachSource(volume: string, plex: string, checkTarget: boolean): void {
     const c = this.ctx.cfg()
     const v = c.volumes.find((x) => x.v_name === volume)
     if (!v || v.v_kstate !== 'ENABLED') return
     const pl = c.plexes.find((p) => p.pl_name === plex)
     if (pl && (isLogPlexRec(c, pl) || pl.pl_state === 'LOG' || (pl.pl_vol_rid === v.v_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE'))) return
     if (pl && pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) return
-    if (pl) assertTargetWritable(this.ctx.sync, [pl], `attaching ${plex} to ${volume}`)
+    // a plex the attach's own transaction makes or moves (`make`: vxassist mirror, relocation, vxevac) is checked by its allocation
+    if (pl && checkTarget) assertTargetWritable(this.ctx.sync, [pl], `attaching ${plex} to ${volume}`)
     assertSomeSource(this.ctx.sync, attachItems(this.ctx.sync, v, pl), `attaching ${plex} to ${volume}`, pl?.pl_rid)
   }
 
