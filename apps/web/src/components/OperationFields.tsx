@@ -17,7 +17,7 @@ export function OperationFields({ form, values, issues, onChange }: { form: Oper
     case 'addlog':
       return <DiskChoice label="Put the log on (none chosen: a disk holding no data plex of the volume when one has room)" disks={form.disks} free={form.free} values={values} set={set} />
     case 'evacuate':
-      return <DiskChoice label={`Move the plexes to (none chosen: any disk holding no other plex of their volume)`} disks={form.disks} free={form.free} values={values} set={set} />
+      return <DiskChoice label={`Move the subdisks to (none chosen: any disk holding no other plex of their volume)`} disks={form.disks} free={form.free} values={values} set={set} />
     case 'rmlog':
       return <PlexChoice label="Log plex to remove" plexes={form.plexes.map((name) => ({ name, note: '' }))} values={values} set={set} issue={issues.plex} />
     case 'unmirror': {

@@ -60,12 +60,20 @@ describe('rule 320: the everyday operations are offered where they can run, disa
     expect(ops(full, 'v', 'a').grow!.disabled).toBe('no disk of the group has free space')
     expect(ops(full, 'dg', 'dg').create!.disabled).toBe('no disk of the group has free space')
   })
-  it('320 a striped plex refuses grow, shrink and evacuation, naming the plex', () => {
+  it('320 a striped plex refuses grow and shrink, naming the plex', () => {
     const c = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }])
     const a = ops(c, 'v', 'strvol')
     expect(a.grow!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are grown')
     expect(a.shrink!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are shrunk')
-    expect(ops(c, 'dm', 'disk01').evacuate!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are evacuated')
+  })
+  it('400 a disk under a striped plex is evacuated as the engine does (its subdisk moves, vxsd mv), and the room it needs is its subdisks on the disk, not the whole plex', () => {
+    const c = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }])
+    expect(ops(c, 'dm', 'disk01').evacuate!.disabled).toBeUndefined()
+    // the 64 MiB column on disk01 fits on disk03 (80 MiB free); the other disks' 96 MiB would not hold the 128 MiB volume
+    const tight = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }], { disks: 3, diskMiB: 80 })
+    expect(ops(tight, 'dm', 'disk01').evacuate!.disabled).toBeUndefined()
+    const full = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }], { disks: 2, diskMiB: 64 })
+    expect(ops(full, 'dm', 'disk01').evacuate!.disabled).toBe('the other disks have 0 B free; the subdisks on disk01 need 64 MiB')
   })
   it('320 a stopped volume is evacuated offline (rule 344), a DETACHED one is not; a stopped one is not grown unless clean', () => {
     const c = mirvol({}, { k: 'DISABLED', st: 'ACTIVE' })
@@ -78,7 +86,7 @@ describe('rule 320: the everyday operations are offered where they can run, disa
     const c = group([{ name: 'a-01', vol: 'a', disks: ['disk01'] }], [{ name: 'a', len: 256 * MiB }], { disks: 2, diskMiB: 256 })
     expect(ops(c, 'dm', 'disk02').evacuate!.disabled).toBe('no plex has a subdisk on disk02: there is nothing to move')
     const tight = group([{ name: 'a-01', vol: 'a', disks: ['disk01'] }, { name: 'b-01', vol: 'b', disks: ['disk02'] }], [{ name: 'a', len: 256 * MiB }, { name: 'b', len: 128 * MiB }], { disks: 2, diskMiB: 256 })
-    expect(ops(tight, 'dm', 'disk01').evacuate!.disabled).toBe('the other disks have 128 MiB free; the plexes on disk01 need 256 MiB')
+    expect(ops(tight, 'dm', 'disk01').evacuate!.disabled).toBe('the other disks have 128 MiB free; the subdisks on disk01 need 256 MiB')
     const a = ops(mirvol(), 'dm', 'disk04').evacuate!
     expect(a.disabled).toBeUndefined()
     expect(a.form).toMatchObject({ kind: 'evacuate', disk: 'disk04', disks: ['disk01', 'disk02', 'disk03'] })

@@ -137,18 +137,18 @@ export function operationsFor(c: Config, sel: Selection, role: string | undefine
     const volOf = (pl: PlRecord) => c.volumes.find((v) => v.v_rid === pl.pl_vol_rid)
     // a stopped volume's plexes are moved offline (rule 344); a DETACHED one waits for a start or a stop
     const stopped = [...new Set(plexes.map(volOf).filter((v) => v && v.v_kstate === 'DETACHED').map((v) => v!.v_name))]
-    const striped = plexes.find((pl) => pl.pl_layout !== 'CONCAT')
     const locked = plexes.find((pl) => pl.pl_tutil[0])
-    const need = plexes.reduce((n, pl) => n + (isLogPlex(c, pl) ? 0 : (volOf(pl)?.v_len ?? 0)), 0)
+    // vxsd mv (rule 400): each data subdisk on the disk moves alone, striped columns too; a stopped volume's concat plex moves whole (rule 344)
+    const whole = (pl: PlRecord) => pl.pl_layout === 'CONCAT' && volOf(pl)?.v_kstate === 'DISABLED'
+    const need = plexes.reduce((n, pl) => n + (isLogPlex(c, pl) ? 0 : whole(pl) ? (volOf(pl)?.v_len ?? 0) : c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid && s.sd_dm_rid === dm.dm_rid).reduce((m, s) => m + s.sd_len, 0)), 0)
     const room = [...free].filter(([n]) => n !== dm.dm_name).reduce((n, [, f]) => n + f.total, 0)
     const why = plexes.length === 0 ? `no plex has a subdisk on ${dm.dm_name}: there is nothing to move`
       : stopped.length ? `${stopped.join(', ')} ${stopped.length > 1 ? 'are' : 'is'} DETACHED: start or stop ${stopped.length > 1 ? 'them' : 'it'} first`
-      : striped ? `plex ${striped.pl_name} is ${striped.pl_layout}: only concat plexes are evacuated`
       : locked ? `plex ${locked.pl_name} is locked by ${locked.pl_tutil[0]}`
-      : room < need ? `the other disks have ${formatSectors(room)} free; the plexes on ${dm.dm_name} need ${formatSectors(need)}`
+      : room < need ? `the other disks have ${formatSectors(room)} free; the subdisks on ${dm.dm_name} need ${formatSectors(need)}`
       : undefined
     const disks = c.disks.filter((d) => isUsable(d) && d.dm_name !== dm.dm_name).map((d) => d.dm_name)
-    return [op({ id: 'evacuate', label: 'Evacuate', route: 'POST /api/dgs/:dg/disks/:disk/evacuate', params: { dg: sel.dg, disk: dm.dm_name }, body: {}, destructive: true, warning: `every plex on ${dm.dm_name} is copied to other disks, one at a time, then removed from ${dm.dm_name}`, form: { kind: 'evacuate', disk: dm.dm_name, disks } }, why)]
+    return [op({ id: 'evacuate', label: 'Evacuate', route: 'POST /api/dgs/:dg/disks/:disk/evacuate', params: { dg: sel.dg, disk: dm.dm_name }, body: {}, destructive: true, warning: `every subdisk on ${dm.dm_name} is copied to new space on other disks, one at a time, then removed from ${dm.dm_name}`, form: { kind: 'evacuate', disk: dm.dm_name, disks } }, why)]
   }
   if (sel.kind !== 'v') return []
   const v = c.volumes.find((x) => x.v_name === sel.name)
