@@ -1,13 +1,10 @@
-// The copy workers (device/copyWorker.ts): a copy's reads and writes of image files run on
-// threads of their own, never on the event loop or libuv's threadpool the foreground uses
-// (rule 205), its reads on one and its writes on the other (rule 388); an image file keeps its
-// guarantees on that path (I77, a close after the calls).
-import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, writeSync } from 'node:fs'
+// The copy worker (device/copyWorker.ts): a copy's reads and writes of image files run on a
+// thread of their own, never on the event loop or libuv's threadpool the foreground uses
+// (rule 205); an image file keeps its guarantees on that path (I77, a close after the calls).
 import { truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sharedBuffer, workerBytes, workerIo } from '../src/device/copyWorker.ts'
+import { sharedBuffer, workerBytes } from '../src/device/copyWorker.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { MiB, pattern } from './harness.ts'
@@ -94,33 +91,6 @@ describe('the copy worker (rule 205)', () => {
     await read
     expect(late.equals(out)).toBe(true)
     await t.remove()
-  })
-
-  it('I388 reads and writes run on threads of their own: a write completes while a read is still under way', async () => {
-    const t = await tempDir()
-    const fifo = join(t.dir, 'fifo')
-    execFileSync('mkfifo', [fifo])
-    // opened for reading and writing, a FIFO blocks a read until something is written to it
-    const pipe = openSync(fifo, 'r+')
-    const path = join(t.dir, 'a.img')
-    await createImageFile(path, MiB)
-    const file = openSync(path, 'r+')
-    try {
-      const into = sharedBuffer(4)
-      // position null: a plain read(2), which a FIFO allows (a pread would fail ESPIPE)
-      const read = workerIo('read', pipe, into, 0, 4, null as unknown as number)
-      const out = sharedBuffer(64 << 10)
-      out.set(pattern(out.length, 3))
-      // behind the read on one thread, this write would wait for the read
-      expect(await workerIo('write', file, out, 0, out.length, 4096)).toBe(out.length)
-      writeSync(pipe, Buffer.from('done'))
-      expect(await read).toBe(4)
-      expect(into.toString()).toBe('done')
-    } finally {
-      closeSync(pipe)
-      closeSync(file)
-      await t.remove()
-    }
   })
 
   it('I77: a shared-buffer read or write beyond a shrunk image end fails VM_IO', async () => {

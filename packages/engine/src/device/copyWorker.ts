@@ -1,17 +1,13 @@
 import { Worker } from 'node:worker_threads'
 
 /**
- * The copy workers (issue 20 item 2): two worker threads per process, one for a copy's reads and
- * one for its writes (rule 388), that move a copy's bytes with synchronous positional I/O (pread,
- * pwrite) on the image files' own descriptors, so a resync's reads and writes never occupy the
- * event loop the foreground's requests are answered on, nor libuv's threadpool the foreground's
- * mirrored writes go to (rule 176). The read of the next unit runs beside the write of the one
- * before it, each on a core of its own, as no one-thread copy (dd) can; with several units' reads
- * queued (rule 387) neither waits for the other. Each thread runs its calls one after another, in
- * the order they were handed to it. What they move lives in shared memory (`sharedBuffer`): a
- * copy's unit buffers; an image file or block device hands a call on such a buffer to a worker,
- * and every other call goes the way it always did. One call is one system call, as on the
- * threadpool, so a short read or write is the caller's to see.
+ * The copy worker (issue 20 item 2): one worker thread per process that moves a copy's bytes with
+ * synchronous positional I/O (pread, pwrite) on the image files' own descriptors, so a resync's
+ * reads and writes never occupy the event loop the foreground's requests are answered on, nor
+ * libuv's threadpool the foreground's mirrored writes go to (rule 176). What it moves lives in
+ * shared memory (`sharedBuffer`): a copy's unit buffers; an image file or block device hands a
+ * call on such a buffer to the worker, and every other call goes the way it always did. One call
+ * is one system call, as on the threadpool, so a short read or write is the caller's to see.
  */
 
 // The worker's side: plain JavaScript, evaluated as it starts (no TypeScript loader needed).
@@ -34,20 +30,14 @@ interface Pending {
   reject(e: Error): void
 }
 
-/** One worker thread and the calls handed to it, answered in order. */
-interface Lane {
-  worker: Worker | undefined
-  readonly pending: Map<number, Pending>
-}
-
-const lanes: Record<'read' | 'write', Lane> = { read: { worker: undefined, pending: new Map() }, write: { worker: undefined, pending: new Map() } }
+let worker: Worker | undefined
+const pending = new Map<number, Pending>()
 let nextId = 1
 let moved = 0
 let ranDry = 0
 
-function started(lane: Lane): Worker {
-  if (lane.worker) return lane.worker
-  const { pending } = lane
+function started(): Worker {
+  if (worker) return worker
   const w = new Worker(WORKER, { eval: true })
   w.on('message', (m: { id: number; done?: number; error?: { message: string } }) => {
     const p = pending.get(m.id)
@@ -62,7 +52,7 @@ function started(lane: Lane): Worker {
     else p.resolve(m.done!)
   })
   const lost = (e: unknown) => {
-    if (lane.worker === w) lane.worker = undefined
+    if (worker === w) worker = undefined
     const all = [...pending.values()]
     pending.clear()
     for (const p of all) p.reject(e instanceof Error ? e : new Error('the copy worker exited'))
@@ -70,7 +60,7 @@ function started(lane: Lane): Worker {
   w.on('error', lost)
   w.on('exit', () => lost(new Error('the copy worker exited')))
   w.unref()
-  lane.worker = w
+  worker = w
   return w
 }
 
@@ -88,7 +78,7 @@ export type SharedIo = (op: 'read' | 'write', fd: number, b: Uint8Array, from: n
  */
 const movers = new WeakMap<SharedArrayBuffer, SharedIo>()
 
-/** A buffer in shared memory, which the copy workers can move: a copy's unit buffer. */
+/** A buffer in shared memory, which the copy worker can move: a copy's unit buffer. */
 export function sharedBuffer(bytes: number): Buffer {
   const memory = new SharedArrayBuffer(bytes)
   movers.set(memory, workerIo)
@@ -105,23 +95,22 @@ export function sharedIo(b: Uint8Array): SharedIo | undefined {
   return b.buffer instanceof SharedArrayBuffer ? movers.get(b.buffer) : undefined
 }
 
-/** Whether `b` lives in shared memory the copy workers move (the device then hands its I/O to them). */
+/** Whether `b` lives in shared memory the copy worker moves (the device then hands its I/O to it). */
 export function isShared(b: Uint8Array): boolean {
   return sharedIo(b) === workerIo
 }
 
 /**
  * One pread (`read`) or pwrite (`write`) of `length` bytes of `b` from `from` at file `position`
- * on descriptor `fd`, done by the copy worker of its kind (reads on one thread, writes on the
- * other: rule 388); resolves to the bytes moved (a system error rejects with its `code`).
+ * on descriptor `fd`, done by the copy worker; resolves to the bytes moved (a system error rejects
+ * with its `code`).
  */
 export function workerIo(op: 'read' | 'write', fd: number, b: Uint8Array, from: number, length: number, position: number): Promise<number> {
   if (!(b.buffer instanceof SharedArrayBuffer)) throw new TypeError('the copy worker moves shared buffers only')
-  const lane = lanes[op]
-  const w = started(lane)
+  const w = started()
   const id = nextId++
-  const done = new Promise<number>((resolve, reject) => lane.pending.set(id, { resolve, reject }))
-  if (lane.pending.size === 1) w.ref()
+  const done = new Promise<number>((resolve, reject) => pending.set(id, { resolve, reject }))
+  if (pending.size === 1) w.ref()
   w.postMessage({ id, op, fd, memory: b.buffer, at: b.byteOffset + from, length, position })
   moved += length
   return done
@@ -133,8 +122,8 @@ export function workerBytes(): number {
 }
 
 /**
- * How many times a copy worker finished a call with none queued behind it since the process
- * started: each is a wait of that worker for the event loop (benchmarks count them per GiB).
+ * How many times the copy worker finished a call with none queued behind it since the process
+ * started: each is a wait of the worker for the event loop (benchmarks count them per GiB).
  */
 export function workerRanDry(): number {
   return ranDry

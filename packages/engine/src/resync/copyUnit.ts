@@ -84,7 +84,7 @@ export class CopyState {
 /**
  * A few unit buffers a copy reuses instead of allocating one per region: with two units read
  * ahead while one is written (rules 255, 387), three are in use at a time.
- * They live in shared memory, so an image file or block device moves them on the copy workers
+ * They live in shared memory, so an image file or block device moves them on the copy worker
  * (`device/copyWorker.ts`), never on the event loop or the threadpool the foreground uses.
  */
 export class UnitBuffers {
