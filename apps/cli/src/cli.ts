@@ -191,7 +191,7 @@ async function printRecords(cmd: Command): Promise<void> {
   const plain = !o.h && !o.t && !types.length // plexa's default: -ht (DESIGN.md section 7)
   const dgs = group ? [group] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
   const [lab, ...views] = await Promise.all([c.call('GET /api/lab'), ...dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg }))])
-  const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name) }))
+  const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name, v.failing) }))
   const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })
   const missing = r.missing.length ? new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`, { missing: r.missing }) : undefined
   // with --json one document: the selected records, or the error naming what is missing

@@ -83,9 +83,12 @@ function deviceTag(dm: DmRecord): string {
 /** What lab mode makes a disk fail (GET /api/lab), by disk name: the web's "FAILED (read)". */
 export type FailedDisks = ReadonlyMap<string, 'read' | 'write' | 'both'>
 
-/** The disks of group `dg` failing in lab mode, from the lab's view. */
-export function failedDisks(lab: Pick<LabView, 'disks'>, dg: string): FailedDisks {
-  const out = new Map<string, 'read' | 'write' | 'both'>()
+/**
+ * The disks of group `dg` failing: in lab mode (the lab's view), and those whose device the engine
+ * knows fails every read or write (`failing` of the group's view, rule 409: a lost connection too).
+ */
+export function failedDisks(lab: Pick<LabView, 'disks'>, dg: string, failing?: Readonly<Record<string, 'read' | 'write' | 'both'>>): FailedDisks {
+  const out = new Map<string, 'read' | 'write' | 'both'>(Object.entries(failing ?? {}))
   for (const d of lab.disks) if (d.dg === dg && d.failed !== 'none') out.set(d.disk, d.failed)
   return out
 }
@@ -112,10 +115,13 @@ function diskCondition(dm: DmRecord | undefined): 'NODEVICE' | 'REMOVED' | undef
  * The plex STATE column: a condition flag in place of the state (VxVM 3.5/4.1/5.0 guides, "Plex
  * condition flags"): NODEVICE or REMOVED for a subdisk on such a disk, RECOVER for a plex whose
  * disk was replaced or came back too late (PL_PFLAG_STALE without a kernel detach); IOFAIL for a
- * plex whose state is IOFAIL (a copy into it failed), stale or not.
+ * plex whose state is IOFAIL (a copy into it failed), stale or not. `onFailedDisk`: a data subdisk
+ * of the plex is on a failed disk (`FailedDisks`).
  */
-function plState(pl: PlRecord): string {
-  if (pl.pl_tflag & PL_TFLAG_NODAREC) return 'NODEVICE'
+function plState(pl: PlRecord, onFailedDisk: boolean): string {
+  // rule 422: a subdisk on a disk that fails its I/O now (FAILED(MODE) on its dm line) is as good as
+  // without its device, whatever the records say until I/O meets it: NODEVICE, as vxprint shows it
+  if (pl.pl_tflag & PL_TFLAG_NODAREC || onFailedDisk) return 'NODEVICE'
   if (pl.pl_tflag & PL_TFLAG_REMOVED) return 'REMOVED'
   // a copy into it failed (an attach or a resync): the record's state, as the web says it (rule 292)
   if (pl.pl_state === 'IOFAIL') return 'IOFAIL'
@@ -148,6 +154,14 @@ class Records {
   subdisksOf(pl: PlRecord): SdRecord[] {
     const log = (s: SdRecord) => (s.sd_is_log ? 1 : 0)
     return this.c.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid).sort((a, b) => log(a) - log(b) || a.sd_column - b.sd_column || a.sd_pl_offset - b.sd_pl_offset)
+  }
+  /** Rule 422: is a data subdisk of the plex on a failed disk? */
+  onFailedDisk(pl: PlRecord): boolean {
+    return this.subdisksOf(pl).some((s) => !s.sd_is_log && this.failed?.has(s.sd_dm_name) === true)
+  }
+  /** A subdisk's condition: its disk's (NODEVICE, REMOVED), else NODEVICE on a failed disk (rule 422). */
+  sdCondition(sd: SdRecord): 'NODEVICE' | 'REMOVED' | undefined {
+    return diskCondition(this.disk(sd)) ?? (this.failed?.has(sd.sd_dm_name) ? 'NODEVICE' : undefined)
   }
   isLogOnly(pl: PlRecord): boolean {
     const sds = this.subdisksOf(pl)
@@ -184,14 +198,14 @@ class Records {
         const pl = r as PlRecord
         const len = this.plLength(pl)
         const ncol = pl.pl_layout === 'STRIPE' ? `${pl.pl_ncol}/${pl.pl_st_width}` : '-'
-        return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl), len, pl.pl_layout, ncol, plMode(pl)])
+        return row('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, plState(pl, this.onFailedDisk(pl)), len, pl.pl_layout, ncol, plMode(pl)])
       }
       case 'sd': {
         const sd = r as SdRecord
         const dm = this.disk(sd)
-        const cond = diskCondition(dm)
+        const cond = this.sdCondition(sd)
         const mode = cond === 'NODEVICE' ? 'NDEV' : cond === 'REMOVED' ? 'RMOV' : 'ENA'
-        return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, this.sdOffset(sd), dm && !cond ? deviceTag(dm) : '-', mode])
+        return row('sd', [sd.sd_name, sd.sd_pl_name || '-', sd.sd_dm_name || '-', sd.sd_dm_offset, sd.sd_len, this.sdOffset(sd), dm && !diskCondition(dm) ? deviceTag(dm) : '-', mode])
       }
     }
   }
@@ -214,11 +228,11 @@ class Records {
       }
       case 'pl': {
         const pl = r as PlRecord
-        return line('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, this.plLength(pl), '-', plState(pl), util0(pl.pl_tutil), util0(pl.pl_putil)])
+        return line('pl', [pl.pl_name, pl.pl_v_name || '-', pl.pl_kstate, this.plLength(pl), '-', plState(pl, this.onFailedDisk(pl)), util0(pl.pl_tutil), util0(pl.pl_putil)])
       }
       case 'sd': {
         const sd = r as SdRecord
-        const cond = diskCondition(this.disk(sd))
+        const cond = this.sdCondition(sd)
         return line('sd', [sd.sd_name, sd.sd_pl_name || '-', cond ? 'DISABLED' : 'ENABLED', sd.sd_len, sd.sd_plex_rid ? this.sdOffset(sd) : '-', cond ?? '-', util0(sd.sd_tutil), util0(sd.sd_putil)])
       }
     }
