@@ -31,5 +31,13 @@ export function sectorsText(sectors: number): string {
  */
 export function sizeText(sectors: number): string {
   const scaled = sectorsText(sectors)
-  return scaled.endsWith(' B') ? scaled : `${scaled} (${sectorsToBytes(sectors)} bytes)`
+  return scaled.endsWith(' B') ? scaled : `${scaled} (${bytesText(sectors)} bytes)`
+}
+
+/**
+ * Rule 423: the exact bytes of `sectors` sectors, in digits. A length past 2^53 / 512 sectors has
+ * more bytes than a double holds exactly, so they are counted as a BigInt.
+ */
+export function bytesText(sectors: number): string {
+  return Number.isSafeInteger(sectors) ? (BigInt(sectors) * BigInt(SECTOR_SIZE)).toString() : String(sectorsToBytes(sectors))
 }
