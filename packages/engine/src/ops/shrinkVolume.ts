@@ -55,7 +55,10 @@ export async function shrinkVolume(p: GroupParts, volume: string, asked: number,
   if (len >= v.v_len) fail('VM_INVALID_PARAM', `volume ${volume} is ${sizeText(v.v_len)}: ${sizeText(asked)} rounded up to whole stripes of ${step} sectors is ${sizeText(len)}, which would not shrink it`)
   const rounding = roundingNote(volume, asked, len, step)
   assertUnlocked(v.v_tutil[0], volume)
-  if (v.v_kstate !== 'DISABLED' && !opts.force) fail('VM_VOL_ENABLED', `volume ${volume} is started: stop it to shrink it, or force (what lies beyond its first ${sizeText(len)} is lost)`)
+  const needsForce = v.v_kstate !== 'DISABLED' && !opts.force
+  // rule 424: the dry run of an unforced shrink of a started volume previews the forced one and says it needs force
+  if (needsForce && !opts.dryRun) fail('VM_VOL_ENABLED', `volume ${volume} is started: stop it to shrink it, or force (what lies beyond its first ${sizeText(len)} is lost)`)
+  const forceNote = needsForce ? [`volume ${volume} is started: this shrink needs force (--force), or the volume stopped; what lies beyond its first ${sizeText(len)} is lost`] : []
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
   const before = p.store.current()
   let placed: string[] = []
@@ -63,5 +66,5 @@ export async function shrinkVolume(p: GroupParts, volume: string, asked: number,
     cutPlexes(d, volume, len)
     placed = placementNotes(before, d.c)
   }, opts)
-  return { ...r, copyBytes: 0, notes: [...(rounding ? [rounding] : []), ...placed] }
+  return { ...r, copyBytes: 0, notes: [...forceNote, ...(rounding ? [rounding] : []), ...placed] }
 }
