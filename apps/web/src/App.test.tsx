@@ -31,4 +31,24 @@ describe('App', () => {
     act(() => appStore.getState().receive(hello))
     expect(el.querySelector('header')?.textContent).toContain('admin (admin)')
   })
+  it('438 skip links come first in the Tab order and take the focus to the task panel and the event log, landmarks of their own', async () => {
+    appStore.getState().reset()
+    const el = document.body.appendChild(document.createElement('div'))
+    root = createRoot(el)
+    act(() => root!.render(<App />))
+    act(() => appStore.getState().receive(hello))
+    const links = [...el.querySelectorAll('a')].slice(0, 2)
+    expect(links.map((a) => a.textContent)).toEqual(['Skip to tasks', 'Skip to event log'])
+    // nothing focusable before them
+    const first = el.querySelector('a, button, input, select, [tabindex="0"]')
+    expect(first).toBe(links[0])
+    for (const [link, id, name] of [[links[1]!, 'log-panel', 'events, alerts and audit'], [links[0]!, 'tasks-panel', 'tasks']] as const) {
+      const panel = document.getElementById(id)!
+      expect(panel.tagName).toBe('SECTION')
+      expect(panel.getAttribute('aria-label')).toBe(name)
+      act(() => link.click())
+      await act(() => new Promise((r) => requestAnimationFrame(() => r(undefined))))
+      expect(document.activeElement).toBe(panel)
+    }
+  })
 })

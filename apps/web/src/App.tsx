@@ -82,6 +82,9 @@ function Frame({ onLogout }: { onLogout: () => void }) {
   return (
     <div className={`grid h-full grid-cols-[clamp(16rem,22vw,26rem)_1fr_18rem] ${panel ? 'grid-rows-[auto_auto_1fr_14rem]' : 'grid-rows-[auto_auto_1fr_auto]'} bg-surface text-fg`}>
       <header className="col-span-3 flex items-center gap-3 border-b border-slate-200 px-3 py-1 dark:border-slate-700">
+        {/* rule 438: skip links, first in the Tab order, to the panels past every drawn object */}
+        <SkipLink to="tasks-panel" onOpen={() => setPanel(true)}>Skip to tasks</SkipLink>
+        <SkipLink to="log-panel" onOpen={() => setPanel(true)}>Skip to event log</SkipLink>
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
         {staleSince !== undefined && <span data-testid="stale" className="rounded border border-amber-700 px-2 text-xs font-semibold text-amber-900 dark:border-amber-300 dark:text-amber-200">stale since {dateTime(staleSince).slice(11)}: last known state, not live</span>}
@@ -104,14 +107,14 @@ function Frame({ onLogout }: { onLogout: () => void }) {
       <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>
       <footer id="bottom-panel" data-testid="bottom-panel" data-open={panel} className={`col-span-3 grid min-h-0 grid-cols-2 border-t border-slate-200 dark:border-slate-700 ${panel ? '' : 'pb-1'}`}>
         {/* paint containment: a hundred reporting tasks never repaint the rest of the page */}
-        <div className="flex flex-col overflow-hidden border-r border-slate-200 dark:border-slate-700" style={panel ? { contain: 'strict' } : {}}>
+        <section id="tasks-panel" tabIndex={-1} aria-label="tasks" className="flex flex-col overflow-hidden border-r border-slate-200 outline-none focus:ring-2 focus:ring-inset focus:ring-blue-500 dark:border-slate-700" style={panel ? { contain: 'strict' } : {}}>
           <div className="flex gap-1 px-2 pt-1 text-xs" role="tablist" aria-label="tasks">
             <button role="tab" aria-selected={tasksTab === 'running'} className={`rounded px-2 ${tasksTab === 'running' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showTasks('running')}>Running tasks</button>
             <button role="tab" aria-selected={tasksTab === 'history'} className={`rounded px-2 ${tasksTab === 'history' ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => showTasks('history')}>Task history</button>
           </div>
           {panel && (tasksTab === 'running' ? <TaskMonitor /> : <TaskHistory />)}
-        </div>
-        <div className="flex min-h-0 flex-col overflow-hidden">
+        </section>
+        <section id="log-panel" tabIndex={-1} aria-label="events, alerts and audit" className="flex min-h-0 flex-col overflow-hidden outline-none focus:ring-2 focus:ring-inset focus:ring-blue-500">
           <div className="flex items-center gap-1 px-2 pt-1 text-xs">
             <div className="flex gap-1" role="tablist" aria-label="log">
               {([['events', 'Events'], ['alerts', <AlertsTab />], ['audit', 'Audit']] as const).map(([k, label]) => (
@@ -121,10 +124,30 @@ function Frame({ onLogout }: { onLogout: () => void }) {
             <button className="ml-auto rounded border px-2" aria-expanded={panel} aria-controls="bottom-panel" onClick={() => setPanel(!panel)}>{panel ? '▾ Hide tasks and log' : '▴ Show tasks and log'}</button>
           </div>
           {panel && <div className="min-h-0 flex-1">{bottom === 'events' ? <EventLog /> : bottom === 'alerts' ? <AlertsPanel /> : <AuditPanel />}</div>}
-        </div>
+        </section>
       </footer>
       <ConfirmHost />
       <SplitBrainHost />
     </div>
+  )
+}
+
+/**
+ * A skip link (rule 438): hidden until it has the focus, then shown over the header; it opens the
+ * bottom panel if folded and moves the focus to the panel, whose tab bar is the next Tab stop.
+ */
+function SkipLink({ to, onOpen, children }: { to: string; onOpen: () => void; children: string }) {
+  return (
+    <a
+      href={`#${to}`}
+      className="sr-only rounded bg-accent px-2 py-1 text-sm text-accent-ink focus:not-sr-only focus:absolute focus:left-2 focus:top-1 focus:z-50"
+      onClick={(e) => {
+        e.preventDefault()
+        onOpen()
+        requestAnimationFrame(() => document.getElementById(to)?.focus())
+      }}
+    >
+      {children}
+    </a>
   )
 }

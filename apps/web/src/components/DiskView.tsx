@@ -6,6 +6,7 @@ import { PATTERN, STATE_PATTERN_OPACITY, hasStale, stateFill, statePattern, stat
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { failsWords } from '../views/format.ts'
+import { failingWords, isFailing } from '../views/diskNotice.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
 import { useContentWidth, useVisibleRange } from '../views/useWindow.ts'
 import { useWheelZoom } from '../views/useWheelZoom.ts'
@@ -101,6 +102,8 @@ export function DiskView() {
             const removed = (dm.dm_pflag & 0x100) !== 0
             // what failed in words (rule 363): "FAILED (reads and writes)", never the API's "both"
             const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failsWords(failed.failed)})` : ''
+            // rule 436: hot relocation left it FAILING: no allocation uses it until the mark is cleared
+            const failing = isFailing(dm)
             const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
             const select = (kind: 'dm' | 'sd', name: string) => appStore.getState().select({ dg: g.name, kind, name })
             return (
@@ -108,9 +111,10 @@ export function DiskView() {
                 <div className="flex items-center gap-2 whitespace-nowrap" style={{ height: NAME_H }}>
                   <button className={`text-left text-sm font-semibold hover:underline ${selectedHere ? 'underline decoration-2' : ''}`} aria-pressed={selectedHere} onClick={() => select('dm', dm.dm_name)}>{dm.dm_name}</button>
                   {trouble && <span className="rounded border px-1 font-semibold leading-4 text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }} data-testid={`disk-state-${dm.dm_name}`}>{trouble}</span>}
+                  {failing && <span className="rounded border px-1 font-semibold leading-4 text-fg" style={{ background: stateFill('stale'), borderColor: stateStroke('stale') }} title={failingWords(dm.dm_name)} data-testid={`disk-failing-${dm.dm_name}`}>FAILING: excluded from allocation</span>}
                   <span className="truncate text-muted" title={`${sectorsText(dm.dm_pub_len)} public, ${sectorsText(bar.freeSectors)} free, ${sectorsText(dm.dm_priv_len)} private`}>{formatSectors(dm.dm_pub_len)} public · {formatSectors(bar.freeSectors)} free · private region {formatSectors(dm.dm_priv_len)}</span>
                 </div>
-                <svg width={barW} height={BAR_H} role="group" aria-label={`disk ${dm.dm_name}${trouble ? ` ${trouble}` : ''}`} className="block">
+                <svg width={barW} height={BAR_H} role="group" aria-label={`disk ${dm.dm_name}${trouble ? ` ${trouble}` : ''}${failing ? `, ${failingWords(dm.dm_name)}` : ''}`} className="block">
                   <rect x={0} y={0} width={bar.end} height={BAR_H} style={{ fill: 'var(--c-free)', stroke: trouble ? stateStroke('failed') : 'var(--c-line)' }} strokeWidth={trouble ? 2 : 1} />
                   {bar.privateRegion.w > 0 && (
                     <g>

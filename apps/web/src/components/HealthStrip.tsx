@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react'
 import { useAfterPaint } from '../views/useAfterPaint.ts'
 import { useShallow } from 'zustand/react/shallow'
+import type { Alert } from '@plexa/protocol'
+import { useMedia } from '../views/useMedia.ts'
 import { ackAlert, failureWords } from '../store/commands.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
@@ -69,9 +71,40 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
         </div>
       </section>
       {imports.map((p) => <ImportBanner key={p.name} item={importItem(p)} onOverview={onOverview} />)}
-      {critical.slice(0, 3).map((a) => <CriticalBanner key={a.id} id={a.id} text={`${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`} />)}
-      {critical.length > 3 && <p className="border-b border-line px-3 text-xs">and {critical.length - 3} more critical alerts (see Alerts)</p>}
+      <CriticalBanners critical={critical} />
     </div>
+  )
+}
+
+/** A window this low (a 1024x768 screen) gives its height to the drawings: two or more critical banners fold into one line (rule 439). */
+export const LOW_WINDOW = '(max-height: 900px)'
+
+/**
+ * The open critical alerts, each a banner (the newest three, then how many more); in a low window
+ * two or more fold into one line, "✕ 2 critical alerts: #22 VM_IO, #21 VM_IO", that a button
+ * unfolds (rule 439).
+ */
+function CriticalBanners({ critical }: { critical: readonly Alert[] }) {
+  const low = useMedia(LOW_WINDOW)
+  const [open, setOpen] = useState(false)
+  if (!critical.length) return null
+  const text = (a: Alert) => `${a.code}: ${a.message}${a.count > 1 ? ` (seen ${a.count} times)` : ''}`
+  const banners = (
+    <>
+      {critical.slice(0, 3).map((a) => <CriticalBanner key={a.id} id={a.id} text={text(a)} />)}
+      {critical.length > 3 && <p className="border-b border-line px-3 text-xs">and {critical.length - 3} more critical alerts (see Alerts)</p>}
+    </>
+  )
+  if (!low || critical.length < 2) return banners
+  return (
+    <>
+      <div role="alert" data-testid="banners-folded" className="flex items-center gap-2 border-b px-3 py-0.5 text-sm font-semibold text-fg" style={{ background: stateFill('failed'), borderColor: stateStroke('failed') }}>
+        <span aria-hidden>✕</span>
+        <span className="min-w-0 truncate" title={critical.map((a) => `#${a.id} ${text(a)}`).join('\n')}>{critical.length} critical alerts: {critical.map((a) => `#${a.id} ${a.code}`).join(', ')}</span>
+        <button className="ml-auto shrink-0 rounded border border-current px-2 text-xs" aria-expanded={open} aria-controls="critical-banners" onClick={() => setOpen(!open)}>{open ? 'Hide them' : `Show all ${critical.length}`}</button>
+      </div>
+      <div id="critical-banners" hidden={!open}>{open && banners}</div>
+    </>
   )
 }
 
@@ -83,7 +116,7 @@ function CriticalBanner({ id, text }: { id: number; text: string }) {
       <span aria-hidden>✕</span>
       <span>CRITICAL alert #{id} {text}</span>
       {error && <span className="font-normal">{error}</span>}
-      <GuardedButton why={why} className="ml-auto rounded border border-current px-2 text-xs" title="acknowledge: you have seen it" onClick={() => void ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
+      <GuardedButton why={why} className="ml-auto rounded border border-current px-2 text-xs" title="acknowledge: you have seen it" label={`Acknowledge alert #${id}`} onClick={() => void ackAlert(id).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
         Acknowledge
       </GuardedButton>
     </div>

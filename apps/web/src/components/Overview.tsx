@@ -2,9 +2,11 @@ import { useMemo, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
-import { ackAlert, failureWords } from '../store/commands.ts'
+import { ackAlert, ackAlerts, failureWords } from '../store/commands.ts'
 import { type Action, groupActions, replaceDiskAction } from '../views/actions.ts'
 import { type AttentionItem, attention, groupHealth } from '../views/health.ts'
+import { clearFailingAction } from '../views/diskNotice.ts'
+import { resolvedToAck } from '../views/alertStatus.ts'
 import { TONE } from '../views/tone.ts'
 import { namesUpTo } from '../views/format.ts'
 import { useResolvedAlerts } from '../store/useResolvedAlerts.ts'
@@ -25,6 +27,7 @@ export function Overview() {
   const [error, setError] = useState<string>()
   const finished = useApp((s) => s.server.finished)
   const imports = useApp((s) => s.server.imports)
+  const ackable = useMemo(() => resolvedToAck(alertMap, resolved), [alertMap, resolved])
   const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports, resolved), [groups, lab, alertMap, finished, imports, resolved])
   // the volumes built of one copy (a concat, a stripe): whole, but with no redundancy (rule 237)
   const unmirrored = useMemo(() => groups.flatMap((g) => [...groupHealth(g, lab.disks).volumes.values()].filter((v) => v.redundancy === 'unmirrored').map((v) => (groups.length > 1 ? `${g.name}/${v.volume}` : v.volume))), [groups, lab])
@@ -54,6 +57,10 @@ export function Overview() {
         // refused while it holds the only copy of a started volume (rule 296): disabled, saying why
         return { label: `Replace disk ${f.disk}`, run: () => appStore.getState().confirm(a), ...(a.disabled ? { disabled: a.disabled } : {}) }
       }
+      case 'clear-failing': {
+        const a = clearFailingAction(it.dg, f.disk)
+        return { label: `Clear FAILING on ${f.disk}`, run: () => appStore.getState().confirm(a) }
+      }
       case 'restore-disk':
         return { label: `Restore disk ${f.disk} (lab)`, run: () => void api('POST /api/lab/dgs/:dg/disks/:disk/restore', { dg: it.dg, disk: f.disk }).catch((e: unknown) => setError(failureWords('Restore', e))) }
       case 'ack':
@@ -66,7 +73,15 @@ export function Overview() {
   }
   return (
     <section aria-label="needs attention" className="h-full overflow-auto p-3 text-sm">
-      <h2 className="mb-2 font-semibold">Needs attention</h2>
+      <div className="mb-2 flex flex-wrap items-center gap-2">
+        <h2 className="font-semibold">Needs attention</h2>
+        {/* rule 437: the alerts whose problem is over, acknowledged in one audited call */}
+        {ackable.length > 1 && (
+          <GuardedButton why={why} testId="ack-resolved" title={`acknowledge alerts ${ackable.map((id) => `#${id}`).join(', ')}: their problems are over`} onClick={() => void ackAlerts(ackable).catch((e: unknown) => setError(failureWords('Acknowledge', e)))}>
+            Acknowledge all {ackable.length} resolved
+          </GuardedButton>
+        )}
+      </div>
       {error && <p role="alert" className="text-danger">{error}</p>}
       {items.length === 0 && <p data-testid="all-well">✓ Nothing needs attention: {unmirrored.length ? 'every mirrored volume has full redundancy' : 'every volume has full redundancy'}, every disk works, no alert is open.</p>}
       <ul className="space-y-1">

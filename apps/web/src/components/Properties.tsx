@@ -1,12 +1,15 @@
 import { Fragment, useState } from 'react'
 import { api } from '../net/api.ts'
-import { useApp } from '../store/appStore.ts'
+import { appStore, useApp } from '../store/appStore.ts'
 import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
 import { breakParts } from '../views/breakParts.ts'
 import { findRecord } from '../views/records.ts'
 import { groupHealth } from '../views/health.ts'
 import { healthLine } from '../views/healthLine.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
+import { useWhyNot } from '../store/useWhyNot.ts'
+import { clearFailingAction, failingWords, isFailing } from '../views/diskNotice.ts'
+import { GuardedButton } from './GuardedButton.tsx'
 
 const EDITABLE = ['comment', 'putil0', 'putil1', 'putil2']
 const KIND_WORD: Record<Kind, string> = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' }
@@ -30,6 +33,7 @@ export function Properties() {
     <section aria-label="properties" className="h-full overflow-auto p-2 text-xs">
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
       <HealthLine line={healthLine(groupHealth(group, lab), selection.kind, selection.name)} />
+      {selection.kind === 'dm' && isFailing(rec as { dm_pflag: number }) && <FailingNote dg={selection.dg} disk={selection.name} />}
       {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} preferred={String(rec.v_pref_name ?? '')} plexes={dataPlexes(group.config, selection.name)} />}
       {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
@@ -198,6 +202,22 @@ function HealthLine({ line }: { line: ReturnType<typeof healthLine> }) {
     <p data-testid="properties-health" data-tone={line.tone} className={`mb-1 rounded px-1 ${line.tone !== 'ok' ? 'border font-semibold text-fg' : 'text-muted'}`} style={line.tone !== 'ok' ? { background: stateFill(line.tone), borderColor: stateStroke(line.tone) } : {}}>
       <span aria-hidden>{line.tone === 'failed' ? '✕ ' : line.tone === 'stale' ? '▲ ' : '✓ '}</span>
       {line.text}
+    </p>
+  )
+}
+
+/**
+ * Rule 436: a disk hot relocation left FAILING: what it means, what to do, and the button that
+ * clears the mark (confirmed with its dry run; viewers see why not).
+ */
+function FailingNote({ dg, disk }: { dg: string; disk: string }) {
+  const why = useWhyNot()
+  return (
+    <p data-testid="failing-note" className="mb-1 rounded border px-1 py-0.5 text-fg" style={{ background: stateFill('stale'), borderColor: stateStroke('stale') }}>
+      <span className="font-semibold">▲ </span>{failingWords(disk)}{' '}
+      <GuardedButton why={why} className="rounded border border-line bg-surface px-1 text-fg" title={`clear the FAILING mark of ${disk}`} onClick={() => appStore.getState().confirm(clearFailingAction(dg, disk))}>
+        Clear FAILING
+      </GuardedButton>
     </p>
   )
 }

@@ -6,9 +6,13 @@ import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { type GroupHealth, REDUNDANCY_ICON, REDUNDANCY_STATE, REDUNDANCY_WORDS, groupHealth, isWhole, unrepairedMismatches, withMismatches } from '../views/health.ts'
+import { groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
+import { rowBadge, withRunningCopy } from '../views/treeBadges.ts'
+import type { TaskView } from '@plexa/protocol'
+import { isCopy, volumesWaitingOnDisks } from '../views/diskNotice.ts'
 
 const ROW_H = 24
+const NO_TASKS: TaskView[] = []
 /** A row with something to notice has a second line for it, so the whole badge is read (never cut). */
 const BADGE_ROW_H = 42
 const KIND_WORDS = { dg: 'disk group', dm: 'disk', v: 'volume', pl: 'plex', sd: 'subdisk' } as const
@@ -22,43 +26,6 @@ function stateOf(it: Item): string {
   if (it.kind === 'v') return `${r.v_kstate} ${r.v_state}`
   if (it.kind === 'pl') return `${r.pl_kstate} ${r.pl_state}`
   return (r.dm_pflag ?? 0) & 0x100 ? 'REMOVED' : ''
-}
-
-/** What needs noticing on a row, from the group's health: a volume's redundancy, a failed disk, a plex in trouble. */
-interface Badge {
-  /** Icon and words, as drawn: "⚠ NO REDUNDANCY". */
-  text: string
-  /** The words without the icon, for the accessible name. */
-  words: string
-  state: 'ok' | 'stale' | 'failed' | 'offline'
-  why: string
-  /** The whole state in one sentence, for the accessible name: "no redundancy: 1 of 2 copies healthy; plex ...". */
-  said: string
-}
-
-function healthOf(it: Item, h: GroupHealth | undefined): Badge | undefined {
-  if (!h) return undefined
-  const badge = (icon: string, words: string, state: Badge['state'], why: string, said = `${words}: ${why}`): Badge => ({ text: `${icon} ${words.toUpperCase()}`, words, state, why, said })
-  if (it.kind === 'v') {
-    const v = h.volumes.get(it.name)
-    if (!v || isWhole(v.redundancy)) return undefined
-    const why = [v.words, ...v.problems].join('; ')
-    return badge(REDUNDANCY_ICON[v.redundancy], REDUNDANCY_WORDS[v.redundancy], REDUNDANCY_STATE[v.redundancy] as Badge['state'], why, why)
-  }
-  if (it.kind === 'dm') {
-    const d = h.disks.get(it.name)
-    if (!d || d.status === 'ok') return undefined
-    const why = `${d.reason}${d.volumes.length ? `; affects ${d.volumes.join(', ')}` : ''}`
-    // a replaced disk works, but what is on it waits for a copy: the badge says so (rule 362)
-    if (d.status === 'recovered' || d.status === 'out of date') return badge('▲', 'resync it', 'stale', why)
-    return badge('✕', d.status === 'suspect' ? 'I/O errors' : d.status, 'failed', why)
-  }
-  if (it.kind === 'pl') {
-    const p = h.plexes.get(it.name)
-    if (!p?.problem) return undefined
-    return p.failedDisks.length ? badge('✕', 'on failed disk', 'failed', p.problem) : badge('▲', 'needs recovery', 'stale', p.problem)
-  }
-  return undefined
 }
 
 /** The array of last render while its items are the same objects. */
@@ -81,11 +48,15 @@ export function Tree() {
   // the same map while every group's health is the same object (a DRL map refresh, a task report)
   const healths = useSame(groups.map((g) => withMismatches(groupHealth(g, lab), differ)))
   const health = useMemo(() => new Map(healths.map((h) => [h.dg, h])), [healths])
+  // the copies running into what waits on a disk (rule 435): that disk says it is being resynced;
+  // the same empty list while there are none, so a progress report renders no row
+  const onDisks = useMemo(() => new Set(healths.flatMap((h) => [...volumesWaitingOnDisks(h)])), [healths])
+  const copying = useApp(useShallow((s) => (onDisks.size ? Object.values(s.server.tasks).filter((t) => isCopy(t) && (t.volumes ?? [t.volume]).some((v) => onDisks.has(`${t.dg}/${v}`))) : NO_TASKS)))
   const [query, setQuery] = useState('')
   // one small object a row, strings built only for the rows in view; made again only for what changed
   const all = useMemo(() => (groups.length === 1 ? treeRows(groups[0]!) : groups.flatMap(treeRows)), [groups])
   // what each row has to notice (undefined for most): a row with a badge is two lines tall
-  const allBadges = useMemo(() => all.map((it) => healthOf(it, health.get(it.dg))), [all, health])
+  const allBadges = useMemo(() => all.map((it) => rowBadge(it, health.get(it.dg))), [all, health])
   // the filter keeps the rows whose name, state or badge has the text, with the rows above them
   const { items, badges } = useMemo(() => {
     const q = query.trim().toLowerCase()
@@ -126,7 +97,7 @@ export function Tree() {
       <ul role="tree" aria-label="object tree" style={{ height: offsets.at(-1), position: 'relative' }}>
         {items.slice(from, to).map((it, k) => {
           const i = from + k
-          const hh = badges[i]
+          const hh = withRunningCopy(badges[i], it, health.get(it.dg), copying)
           const state = stateOf(it)
           const [head, tail] = it.kind === 'pl' || it.kind === 'sd' ? nameParts(it.name) : [it.name, '']
           return (

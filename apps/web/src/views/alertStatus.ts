@@ -77,3 +77,12 @@ export function alertCountWords(unacked: number, resolved: number, form: 'whole'
   if (!active) return `${resolved} resolved ${alerts(resolved)} to acknowledge`
   return `${active} active ${alerts(active)}, ${resolved} resolved to acknowledge`
 }
+
+/**
+ * Rule 437: the unacknowledged alerts whose problem is over, oldest first: what the Overview's
+ * "Acknowledge all resolved" acknowledges (one audited POST /api/alerts/ack), never an alert
+ * whose problem lasts nor one already acknowledged.
+ */
+export function resolvedToAck(alerts: Record<number, Alert>, resolved: ReadonlyMap<number, string>): number[] {
+  return Object.values(alerts).filter((a) => !a.acked && resolved.has(a.id)).map((a) => a.id).sort((x, y) => x - y)
+}

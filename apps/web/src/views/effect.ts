@@ -3,6 +3,7 @@ import type { GroupView, LabView } from '@plexa/protocol'
 import { type Action, isLogPlexNamed } from './actions.ts'
 import { diskIsBad, groupHealth } from './health.ts'
 import { formatBytes } from './units.ts'
+import { decodeFlags } from './fields.ts'
 
 /** Field names of the records in words (the dry run's changes are read by people). */
 const FIELD_WORDS: Record<string, string> = {
@@ -30,7 +31,8 @@ export function changeWords(c: Config, ch: RecordChange): string {
   const parts = shown.map((f) => {
     const from = before?.[f]
     const to = ch.after?.[f]
-    const text = (v: unknown) => (Array.isArray(v) ? v.filter(Boolean).join(' ') || '(empty)' : String(v ?? '')) || '(empty)'
+    // a flag word in its names ("DM_PFLAG_FAILING | 0x8"), never a bare number
+    const text = (v: unknown) => (Array.isArray(v) ? v.filter(Boolean).join(' ') || '(empty)' : /_[pt]flag$/.test(f) && typeof v === 'number' ? decodeFlags(f, v) : String(v ?? '')) || '(empty)'
     return from !== undefined && to !== undefined ? `${fieldWords(f)} ${text(from)} → ${text(to)}` : fieldWords(f)
   })
   return `${what}: ${parts.length ? parts.join(', ') : 'internal fields change'}`
@@ -61,6 +63,7 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
   }
   if (a.id === 'att' && bytes !== undefined) out.push(`${formatBytes(bytes)} to copy into ${plexName}; the volume stays in use meanwhile`)
   if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(...resyncWords(a, g, lab, { ...dry, bytes }))
+  if (a.id === 'clearfailing') out.push(`disk ${a.params.name} is no longer FAILING: allocations may use it again`)
   if (a.id === 'stop') out.push(`${a.params.volume} will be unavailable until started again; its NBD clients are disconnected`)
   for (const ch of dry.changes ?? []) out.push(changeWords(c, ch))
   return out

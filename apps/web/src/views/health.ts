@@ -1,6 +1,7 @@
 import type { Config, PlRecord, SdRecord, VRecord } from '@plexa/engine'
 import type { Alert, FinishedTask, GroupView, LabView, PendingImport } from '@plexa/protocol'
 import { onlyCopiesOn } from './actions.ts'
+import { failingWords, isFailing } from './diskNotice.ts'
 import type { StateKey } from './colors.ts'
 import { dateTime, failsWords } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
@@ -412,7 +413,7 @@ export interface AttentionItem {
   waitsFor?: string[]
   fix:
     | { kind: 'resync-volume'; volume: string }
-    | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk'; disk: string }
+    | { kind: 'replace-disk' | 'restore-disk' | 'resync-disk' | 'clear-failing'; disk: string }
     | { kind: 'ack'; alert: number }
     | { kind: 'verify'; volume: string }
     | { kind: 'import'; force: boolean; clearImport: boolean }
@@ -452,6 +453,11 @@ export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], fi
       const fix: AttentionItem['fix'] = d.status === 'failed' && lab.enabled && labFailed ? { kind: 'restore-disk', disk: d.disk } : d.status === 'suspect' || d.status === 'recovered' ? { kind: 'resync-disk', disk: d.disk } : { kind: 'replace-disk', disk: d.disk }
       const what = d.status === 'suspect' ? 'has I/O errors' : d.status === 'recovered' ? 'answers again' : d.status
       out.push({ key: `${g.name}/dm/${d.disk}`, dg: g.name, severity: d.status === 'recovered' ? 'warning' : 'critical', text: `disk ${d.disk} ${what}: ${d.reason}${affects}${d.status === 'recovered' ? '' : onlyCopyWords(g.config, d.disk, lab.enabled && labFailed)}`, fix })
+    }
+    // rule 436: a disk left FAILING (by hot relocation) that works again: check it, then clear the mark
+    for (const dm of g.config.disks) {
+      if (!isFailing(dm) || diskIsBad(h.disks.get(dm.dm_name)?.status)) continue
+      out.push({ key: `${g.name}/dm/${dm.dm_name}/failing`, dg: g.name, severity: 'warning', text: `disk ${dm.dm_name} is ${failingWords(dm.dm_name)} (hot relocation moved its failed subdisks off it)`, fix: { kind: 'clear-failing', disk: dm.dm_name } })
     }
     for (const v of h.volumes.values()) {
       if (v.redundancy === 'stopped') continue
@@ -510,7 +516,7 @@ function suggestDiskResync(out: AttentionItem[], g: GroupView, h: GroupHealth): 
     for (const d of disks) byDisk.set(d, [...(byDisk.get(d) ?? []), x.fix.volume])
   }
   for (const [disk, volumes] of byDisk) {
-    if (volumes.length < 2 || !diskWorks(h.disks.get(disk)?.status) || out.some((x) => x.dg === g.name && 'disk' in x.fix && x.fix.disk === disk)) continue
+    if (volumes.length < 2 || !diskWorks(h.disks.get(disk)?.status) || out.some((x) => x.dg === g.name && 'disk' in x.fix && x.fix.kind !== 'clear-failing' && x.fix.disk === disk)) continue
     const plexes = volumes.flatMap((v) => h.plexesOf(v).filter((p) => p.problem && !p.log && p.disks.includes(disk)).map((p) => p.plex))
     out.push({ key: `${g.name}/dm/${disk}/resync`, dg: g.name, severity: 'warning', text: `disk ${disk} works, but the plexes on it need a copy (${plexes.join(', ')})`, fix: { kind: 'resync-disk', disk } })
   }
