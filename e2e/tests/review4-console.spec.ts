@@ -130,7 +130,7 @@ test('438: skip links reach the task panel and the event log from the top, witho
   await page.keyboard.press('Tab')
   await expect(page.getByRole('link', { name: 'Skip to event log' })).toBeFocused()
   await page.keyboard.press('Enter')
-  await expect(page.getByRole('region', { name: 'events, alerts and audit' })).toBeFocused()
+  await expect(page.getByRole('region', { name: 'log panel' })).toBeFocused()
   await page.keyboard.press('Tab')
   await expect(page.getByRole('tab', { name: 'Events' })).toBeFocused()
   await axeBothThemes(page, 'skip links')

@@ -42,7 +42,7 @@ describe('App', () => {
     // nothing focusable before them
     const first = el.querySelector('a, button, input, select, [tabindex="0"]')
     expect(first).toBe(links[0])
-    for (const [link, id, name] of [[links[1]!, 'log-panel', 'events, alerts and audit'], [links[0]!, 'tasks-panel', 'tasks']] as const) {
+    for (const [link, id, name] of [[links[1]!, 'log-panel', 'log panel'], [links[0]!, 'tasks-panel', 'tasks']] as const) {
       const panel = document.getElementById(id)!
       expect(panel.tagName).toBe('SECTION')
       expect(panel.getAttribute('aria-label')).toBe(name)

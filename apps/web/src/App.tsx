@@ -114,7 +114,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
           </div>
           {panel && (tasksTab === 'running' ? <TaskMonitor /> : <TaskHistory />)}
         </section>
-        <section id="log-panel" tabIndex={-1} aria-label="events, alerts and audit" className="flex min-h-0 flex-col overflow-hidden outline-none focus:ring-2 focus:ring-inset focus:ring-blue-500">
+        <section id="log-panel" tabIndex={-1} aria-label="log panel" className="flex min-h-0 flex-col overflow-hidden outline-none focus:ring-2 focus:ring-inset focus:ring-blue-500">
           <div className="flex items-center gap-1 px-2 pt-1 text-xs">
             <div className="flex gap-1" role="tablist" aria-label="log">
               {([['events', 'Events'], ['alerts', <AlertsTab />], ['audit', 'Audit']] as const).map(([k, label]) => (
