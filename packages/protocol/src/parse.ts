@@ -12,7 +12,16 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: unknown, what: 'b
   // "limit: ...", "body: Unrecognized key"; a query's "query limit: ...", "query: Unrecognized key" (rule 430)
   const path = issue?.path.length ? issue.path.join('.') : ''
   const where = what === 'query' ? (path ? `query ${path}` : 'query') : path || 'body'
-  return { ok: false, code: 'VM_INVALID_PARAM', message: `${where}: ${issue?.message ?? 'invalid'}` }
+  return { ok: false, code: 'VM_INVALID_PARAM', message: `${where}: ${issue ? plainIssue(issue) : 'invalid'}` }
+}
+
+/**
+ * Rule 423: a number past the integer range (a 25-digit size, 1e300) is said in plain words, not
+ * in zod's ("Too big: expected int to be <=9007199254740991").
+ */
+function plainIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'too_big' && (issue.origin === 'int' || issue.origin === 'number')) return `too large: at most ${String(issue.maximum)}`
+  return issue.message
 }
 
 /**
