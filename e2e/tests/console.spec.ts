@@ -203,14 +203,21 @@ test('rule 143: the status beside the actions follows the task it started: faile
   await heal(api)
   await plexa.login()
   const status = page.getByTestId('action-status')
-  // a disk resync onto a disk that fails writes: failed VM_NOTSYNCED, regions left
-  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  // a disk resync whose disk fails writes once it runs: failed VM_NOTSYNCED, regions left (a disk already
+  // failing writes is refused before any task, rules 409 and 418: the lab fails it while the task is paused)
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/latency', { ms: 200 })
   await plexa.select('dm', 'disk02')
   await page.getByRole('button', { name: 'Resync disk disk02' }).click()
   const dialog = page.getByRole('dialog', { name: 'confirm Resync disk' })
   await dialog.getByLabel(/Force/).check()
   await expect(dialog.getByTestId('dry-run')).toContainText('to copy')
   await dialog.getByRole('button', { name: 'Confirm' }).click()
+  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(1)
+  const copying = ((await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>)[0]!.taskId
+  expect((await api.call('POST', `/api/tasks/${copying}/pause`)).status).toBe(200)
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/latency', { ms: 0 })
+  expect((await api.call('POST', `/api/tasks/${copying}/resume`)).status).toBe(200)
   await expect(status).toContainText(/task \S+: resync of disk disk02 \(mirvol, msvol\) failed VM_NOTSYNCED/, { timeout: 30_000 })
   await expect(status).toContainText(/\d+ regions? not copied/)
   await expect(status).toHaveAttribute('data-tone', 'warning')
