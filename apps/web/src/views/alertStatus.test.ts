@@ -24,6 +24,14 @@ describe('alertResolution (rule 141)', () => {
     expect(alertResolution(a, { dg: demo() }, [], [])).toBe('disk disk02 works and mir, ms have full redundancy')
   })
 
+  it('436 keeps a VM_DISK_FAILED alert about a disk open while the disk is marked FAILING, and resolves it once the mark is cleared', () => {
+    const a = alert({ object: 'disk03', code: 'VM_DISK_FAILED', severity: 'warning' })
+    const g = demo()
+    const marked = { ...g, config: { ...g.config, disks: g.config.disks.map((d) => (d.dm_name === 'disk03' ? { ...d, dm_pflag: 0x8 } : d)) } }
+    expect(alertResolution(a, { dg: marked }, [], [])).toBeUndefined()
+    expect(alertResolution(a, { dg: g }, [], [])).toBe('disk disk03 works and cat, mir, ms have full redundancy')
+  })
+
   it('resolves a volume whose plexes may differ only after a later resync, repair or clean verify of it', () => {
     const a = alert({ object: 'mir', code: 'VM_NOTSYNCED', lastAt: 150 })
     const groups = { dg: demo() }

@@ -1,6 +1,7 @@
 import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
 import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
 import { groupHealth, isWhole } from './health.ts'
+import { isFailing } from './diskNotice.ts'
 
 /**
  * Whether the problem an alert is about is gone: the server's `resolved` when it has marked it
@@ -39,7 +40,8 @@ export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab
   if (plex) return plex.problem ? undefined : `plex ${name} is a healthy copy again`
   const disk = h.disks.get(name)
   if (disk) {
-    if (disk.status !== 'ok') return undefined
+    // rule 436: a disk still marked FAILING keeps its VM_DISK_FAILED alert open, however well it works
+    if (disk.status !== 'ok' || (a.code === 'VM_DISK_FAILED' && isFailing(dm))) return undefined
     return disk.volumes.every((v) => isWhole(h.volumes.get(v)?.redundancy)) ? `disk ${name} works and ${disk.volumes.length ? `${disk.volumes.join(', ')} ${disk.volumes.length > 1 ? 'have' : 'has'} full redundancy` : 'holds no volume'}` : undefined
   }
   const volume = h.volumes.get(name)
