@@ -98,7 +98,7 @@ export function DiskView() {
           {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf, volumeLen }, k) => {
             const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)
             // failed in the lab, or failing by what the engine knows of its device (rule 409)
-            const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none') ?? (g.failing?.[dm.dm_name] ? { failed: g.failing[dm.dm_name] } : undefined)
+            const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none') ?? (() => { const f = g.failing?.[dm.dm_name]; return f ? { failed: f } : undefined })()
             const removed = (dm.dm_pflag & 0x100) !== 0
             // what failed in words (rule 363): "FAILED (reads and writes)", never the API's "both"
             const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failsWords(failed.failed)})` : ''

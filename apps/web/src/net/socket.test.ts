@@ -13,7 +13,9 @@ class FakeSocket {
   onmessage: ((m: { data: string }) => void) | undefined
   onclose: (() => void) | undefined
   closed = false
-  constructor(readonly url: string) {
+  readonly url: string
+  constructor(url: string) {
+    this.url = url
     FakeSocket.all.push(this)
   }
   close() {

@@ -60,11 +60,11 @@ describe('rule 320: the everyday operations are offered where they can run, disa
     expect(ops(full, 'v', 'a').grow!.disabled).toBe('no disk of the group has free space')
     expect(ops(full, 'dg', 'dg').create!.disabled).toBe('no disk of the group has free space')
   })
-  it('320 a striped plex refuses grow and shrink, naming the plex', () => {
+  it('397 a striped volume is offered Grow and Shrink, as the engine grows and shrinks whole stripes (c108842)', () => {
     const c = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }])
     const a = ops(c, 'v', 'strvol')
-    expect(a.grow!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are grown')
-    expect(a.shrink!.disabled).toBe('plex strvol-01 is STRIPE: only concat plexes are shrunk')
+    expect(a.grow!.disabled).toBeUndefined()
+    expect(a.shrink!.disabled).toBeUndefined()
   })
   it('400 a disk under a striped plex is evacuated as the engine does (its subdisk moves, vxsd mv), and the room it needs is its subdisks on the disk, not the whole plex', () => {
     const c = group([{ name: 'strvol-01', vol: 'strvol', disks: ['disk01', 'disk02'], layout: 'STRIPE', len: 64 * MiB }], [{ name: 'strvol', len: 128 * MiB }])

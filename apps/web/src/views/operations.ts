@@ -159,8 +159,6 @@ export function operationsFor(c: Config, sel: Selection, role: string | undefine
   const logs = plexes.filter((pl) => isLogPlex(c, pl))
   const started = v.v_kstate === 'ENABLED'
   const locked = v.v_tutil[0] ? `${v.v_name} is locked by ${v.v_tutil[0]}` : undefined
-  const striped = data.find((pl) => pl.pl_layout !== 'CONCAT')
-  const stripedWhy = striped && `plex ${striped.pl_name} is ${striped.pl_layout}: only concat plexes are`
   const own = dataDisks(c, v)
   const others = c.disks.filter((d) => isUsable(d) && !own.has(d.dm_name)).map((d) => d.dm_name)
   const otherFree = others.reduce((n, d) => n + (free.get(d)?.total ?? 0), 0)
@@ -169,8 +167,8 @@ export function operationsFor(c: Config, sel: Selection, role: string | undefine
   const complete = data.filter((pl) => isCompleteCopy(v, pl))
   const unmirror = data.map((pl) => ({ name: pl.pl_name, last: v.v_state !== 'EMPTY' && complete.every((x) => x === pl) }))
   const unmirrorWhy = locked ?? (data.length < 2 ? `${v.v_name} has one data plex: removing it would remove the volume's data` : undefined)
-  const growWhy = locked ?? (stripedWhy ? `${stripedWhy} grown` : !started && !['CLEAN', 'EMPTY'].includes(v.v_state) ? `${v.v_name} is ${v.v_state}: start it (which recovers it) before growing it` : ![...free.values()].some((f) => f.total > 0) ? 'no disk of the group has free space' : undefined)
-  const shrinkWhy = locked ?? (stripedWhy ? `${stripedWhy} shrunk` : v.v_len <= 1 ? `${v.v_name} is one sector long` : undefined)
+  const growWhy = locked ?? (!started && !['CLEAN', 'EMPTY'].includes(v.v_state) ? `${v.v_name} is ${v.v_state}: start it (which recovers it) before growing it` : ![...free.values()].some((f) => f.total > 0) ? 'no disk of the group has free space' : undefined)
+  const shrinkWhy = locked ?? (v.v_len <= 1 ? `${v.v_name} is one sector long` : undefined)
   const logLen = 2 * Math.max(1, Math.ceil(v.v_len / (4 * 1024 * 1024)))
   const addlogWhy = locked ?? (data.length < 2 ? `${v.v_name} is not mirrored: a dirty region log needs a mirror` : plexes.length >= maxPlexes ? `${v.v_name} has ${plexes.length} plexes, the most a volume may have` : ![...free.values()].some((f) => f.largest >= logLen) ? `no disk has ${logLen} contiguous free sectors for a log` : undefined)
   const rmlogWhy = locked ?? (logs.length === 0 ? `${v.v_name} has no log` : undefined)
