@@ -200,7 +200,8 @@ describe('server history: events, alerts and finished tasks', () => {
     // disk03 holds the log of mir and all of cat: its resync covers both
     const both = await r.post('/api/dgs/tdg/disks/disk03/resync', { force: true })
     expect(await finished(both.body.taskId)).toMatchObject({ target: 'disk disk03', volumes: ['cat', 'mir'], outcome: 'ok', sync: { volumes: [{ volume: 'cat', synced: true }] } }) // mir has only its log there: no data to resync
-    await r.post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'write' })
+    // writes that fail without the device knowing it fails (a bad stretch): a lab-failed disk is refused up front (rule 418)
+    srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write', 'flush'], times: 1_000_000 })
     const started = await r.post('/api/dgs/tdg/disks/disk02/resync', { force: true })
     expect(started.status).toBe(202)
     const done = await finished(started.body.taskId)
