@@ -101,10 +101,15 @@ test('a disk restored after I/O errors is no longer failing: it answers and want
 })
 
 test('a window opened after a failed disk resync shows it failed with VM_NOTSYNCED, naming every volume it covered', async ({ browser, api }, info) => {
-  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  // a disk already failing writes is refused before any task (rules 409, 418): the lab fails disk02 while the task is paused
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/latency', { ms: 200 })
   const r = await api.call('POST', '/api/dgs/demodg/disks/disk02/resync', { force: true })
   expect(r.status).toBe(202)
   const id = r.body.taskId as string
+  expect((await api.call('POST', `/api/tasks/${id}/pause`)).status).toBe(200)
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/latency', { ms: 0 })
+  expect((await api.call('POST', `/api/tasks/${id}/resume`)).status).toBe(200)
   await expect.poll(async () => ((await api.call('GET', '/api/tasks/history')).body.tasks as Array<{ taskId: string; outcome: string }>).find((t) => t.taskId === id)?.outcome, { timeout: 30_000 }).toBe('failed')
   // a verify that finds nothing, for the history next to it
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
