@@ -9,6 +9,7 @@ import { finishedTaskText, taskHistoryText } from './taskHistory.ts'
 import { taskReportText } from './taskReport.ts'
 import { addEvacuateVerb, addLogVerbs, addMirrorVerbs, addResizeVerbs } from './opsVerbs.ts'
 import { addRelocateVerbs } from './relocateVerbs.ts'
+import { addDeportVerb } from './deportVerb.ts'
 import { addMembershipVerbs, addVolumeVerbs } from './volumeVerbs.ts'
 import { replaceText } from './replaceWords.ts'
 import { human, parseCount, parseRate, parseSize } from './units.ts'
@@ -280,7 +281,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
       }),
     )
 
-  const dgCmd = program.command('dg').description('disk groups (vxdg): list, import, adddisk, rmdisk, set')
+  const dgCmd = program.command('dg').description('disk groups (vxdg): list, import, deport, adddisk, rmdisk, set')
   dgCmd
     .command('list')
     .description('imported disk groups, and groups found on the disks that are not imported, with why')
@@ -292,14 +293,14 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
           [
             'NAME         STATE         DETAILS',
             ...imported.groups.map((x) => `${x.name.padEnd(12)} ${(x.forcedOffline ? 'forced-off' : 'imported').padEnd(13)} ${x.disks} disks, tid ${x.tid}`),
-            ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${'not-imported'.padEnd(13)} ${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.sides ? `split brain: ${x.sides.map((s) => `${s.disks.join(', ')} tid ${s.tid} (--selectcp ${s.diskids[0]})`).join(' / ')}` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`),
+            ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${(x.deported ? 'deported' : 'not-imported').padEnd(13)} ${x.deported ? 'its disks name no importer (plexa dg import to import it here)' : `${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.sides ? `split brain: ${x.sides.map((s) => `${s.disks.join(', ')} tid ${s.tid} (--selectcp ${s.diskids[0]})`).join(' / ')}` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`}`),
           ].join('\n'),
         )
       }),
     )
   dgCmd
     .command('import')
-    .description('import a disk group found on the disks (vxdg import)')
+    .description('import a disk group found on the disks or deported (vxdg import); its volumes stay stopped')
     .argument('<group>')
     .option('-f, --force', 'import even though some of its disks have no usable device (they import NODEVICE; vxdg -f)')
     .option('-C, --clear-import', "take the group over from the host that has it imported, which must be down (vxdg -C)")
@@ -310,7 +311,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
         const o = cmd.opts() as { force?: boolean; clearImport?: boolean; selectcp?: string }
         const r = await c.call('POST /api/imports/:dg', { dg: name! }, { ...(o.force ? { force: true } : {}), ...(o.clearImport ? { clearImport: true } : {}), ...(o.selectcp ? { selectcp: o.selectcp } : {}) })
         const dropped = r.dropped.map((d) => `; overruled the configuration of ${d.disks.join(', ')} (tid ${d.tid}), which held otherwise: ${d.records?.join(', ') || 'nothing else'}`).join('')
-        out(g, r, () => `imported ${r.name}, tid ${r.tid}${r.unusable.length ? `; without ${r.unusable.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')}, NODEVICE` : ''}${dropped}`)
+        out(g, r, () => `imported ${r.name}, tid ${r.tid}${r.unusable.length ? `; without ${r.unusable.map((d) => `${d.disk || d.device} (${d.reason})`).join(', ')}, NODEVICE` : ''}${dropped}; its volumes are stopped (plexa vol start)`)
       }),
     )
 
@@ -360,6 +361,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
   addLogVerbs<Globals>(vol, kit)
   addVolumeVerbs<Globals>(vol, kit)
   addMembershipVerbs<Globals>(dgCmd, kit)
+  addDeportVerb<Globals>(dgCmd, kit)
   vol
     .command('init')
     .description('vxvol init: initialise a never-started (EMPTY) volume: zero (started, zeros written), active (started, nothing copied), clean PLEX (that plex CLEAN, the others STALE: the start copies it)')

@@ -36,7 +36,7 @@ export function groupView(dg: DiskGroup): GroupView {
 
 /** A group waiting for an import, as the API and the snapshot show it. */
 export function pendingView(p: PendingGroup): PendingImport {
-  return { name: p.name, code: p.code, reason: p.reason, ...(p.importedBy ? { importedBy: p.importedBy } : {}), ...(p.disks ? { disks: p.disks } : {}), ...(p.sides ? { sides: p.sides } : {}), devices: p.paths }
+  return { name: p.name, code: p.code, reason: p.reason, ...(p.importedBy ? { importedBy: p.importedBy } : {}), ...(p.disks ? { disks: p.disks } : {}), ...(p.sides ? { sides: p.sides } : {}), devices: p.paths, ...(p.deported ? { deported: true } : {}) }
 }
 
 export function snapshot(s: Services): ServerSnapshot {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import {
   type BlockDevice,
   type Clock,
+  type DeportReport,
   type EngineEvent,
   type FaultyDevice,
   DiskGroup,
@@ -15,6 +16,7 @@ import {
   readDiskHeader,
   thisImporter,
 } from '@plexa/engine'
+import { DeportedGroups } from './deportedGroups.ts'
 
 /** One imported disk group and the fault-injecting wrappers around its disks (lab mode). */
 export interface ManagedGroup {
@@ -55,6 +57,8 @@ export interface PendingGroup {
   sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   /** The image files and external disks that hold it. */
   paths: string[]
+  /** Deported here by an administrator (vxdg deport, rule 451): it stays so across restarts until imported. */
+  deported?: boolean
 }
 
 const GiB = 1 << 30
@@ -62,6 +66,11 @@ const GiB = 1 << 30
 /** What an import choosing a configuration (selectcp) overruled on one side of a split brain (rule 350): said in the problems and its alert. */
 export function overruledWords(dg: string, side: { disks: readonly string[]; tid: number; records?: readonly string[] }): string {
   return `the configuration of ${side.disks.join(', ')} of ${dg} (tid ${side.tid}) was overruled by the one chosen (selectcp); it held otherwise: ${side.records?.join(', ') || 'nothing else'}`
+}
+
+/** A group an administrator deported here: not imported (VM_OFFLINE) until imported again. */
+function deportedEntry(name: string, paths: string[]): PendingGroup {
+  return { name, code: 'VM_OFFLINE', reason: `disk group ${name} was deported: its disks name no importer, and it waits for an import (here, or on the host its disks are moved to)`, paths, deported: true }
 }
 
 function codeOf(e: unknown): string {
@@ -92,8 +101,12 @@ export class Storage {
   /** Image files the last `open` found free and uninitialised (not problems: disks to add). */
   readonly free: FreeImage[] = []
 
+  /** The groups deported here, which a restart leaves deported (rule 451). */
+  private readonly deported: DeportedGroups
+
   constructor(dataDir: string, clock?: Clock) {
     this.dataDir = dataDir
+    this.deported = new DeportedGroups(dataDir)
     this.clock = clock
   }
 
@@ -197,6 +210,7 @@ export class Storage {
     this.pending.clear()
     this.found = files.length + external.length
     const here = thisImporter().hostid
+    const deported = await this.deported.ids()
     const byGroup = new Map<string, { name: string; paths: string[]; devices: FaultyDevice[]; ours: boolean }>()
     for (const f of [...files, ...external]) {
       let dev: BlockDevice
@@ -228,7 +242,13 @@ export class Storage {
       g.ours ||= header.hostid === here
       byGroup.set(header.dgid, g)
     }
-    for (const g of byGroup.values()) {
+    for (const [dgid, g] of byGroup) {
+      // deported here and no header names an importer (a crash mid-deport leaves one naming this host: imported back)
+      if (deported.includes(dgid) && !g.ours) {
+        for (const d of g.devices) await d.close().catch(() => {})
+        this.pending.set(g.name, deportedEntry(g.name, g.paths))
+        continue
+      }
       try {
         await this.importDevices(g.devices, { force: g.ours })
       } catch (e) {
@@ -284,11 +304,32 @@ export class Storage {
     try {
       const g = await this.importDevices(devices, opts)
       this.pending.delete(name)
+      await this.deported.forget(g.dg.config().dg.dg_dgid)
       return g
     } catch (e) {
-      if (isEngineError(e)) this.pending.set(name, { name, paths: p.paths, code: e.code, reason: e.message, ...(e.details ?? {}) })
+      if (isEngineError(e)) this.pending.set(name, { name, paths: p.paths, code: e.code, reason: e.message, ...(e.details ?? {}), ...(p.deported ? { deported: true } : {}) })
       throw e
     }
+  }
+
+  /**
+   * vxdg deport of an imported group (rule 451): the engine refuses while a volume is started
+   * (VM_VOL_ENABLED; an NBD export is of a started volume) or a task runs (VM_BUSY), changing
+   * nothing; otherwise its headers name no importer, its devices are closed, and it waits in
+   * `pending`, deported, for an import here or on another host. Remembered in the data directory:
+   * a restart leaves it deported. A group found and not imported is refused VM_OFFLINE.
+   */
+  async deportGroup(name: string, opts: { dryRun?: boolean } = {}): Promise<DeportReport> {
+    if (this.pending.has(name) && !this.groups.has(name)) throw new EngineError('VM_OFFLINE', `disk group ${name} is not imported: there is nothing to deport`)
+    const g = this.group(name)
+    const paths = g.dg.config().disks.map((d) => d.dm_device).filter((p) => p !== '')
+    const dgid = g.dg.config().dg.dg_dgid
+    const report = await g.dg.deport(opts)
+    if (report.dryRun) return report
+    this.groups.delete(name)
+    await this.deported.remember(dgid)
+    this.pending.set(name, deportedEntry(name, paths))
+    return report
   }
 
   private async deviceMap(dg: DiskGroup, devices: FaultyDevice[]): Promise<Map<string, FaultyDevice>> {

@@ -182,6 +182,15 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, '/api/imports/odg', {}),
     failCode: 'VM_EXISTS',
   },
+  'POST /api/dgs/:dg/deport': {
+    setup: async (t) => {
+      for (const v of ['mir', 'cat']) await post(t, `${dg}/volumes/${v}/stop`)
+    },
+    ok: (t) => post(t, `${dg}/deport`),
+    check: (t, b) => void expect([b.disks, t.srv.services.storage.groups.size, t.srv.services.storage.pending.get('tdg')?.deported]).toEqual([['disk01', 'disk02', 'disk03'], 0, true]),
+    fail: (t) => post(t, `${dg}/deport`),
+    failCode: 'VM_OFFLINE',
+  },
   'GET /api/dgs': { ok: (t) => get(t, '/api/dgs'), check: (_t, b) => void expect(b.groups.map((g: { name: string }) => g.name)).toEqual(['tdg']), fail: (t) => call(t.url, 'GET', '/api/dgs'), failCode: 'VM_UNAUTHORIZED' },
   'GET /api/dgs/:dg': { ok: (t) => get(t, dg), check: (_t, b) => void expect(b.config.volumes.map((v: { v_name: string }) => v.v_name)).toEqual(['mir', 'cat']), fail: (t) => get(t, '/api/dgs/nodg'), failCode: 'VM_NOT_FOUND' },
   'POST /api/dgs/:dg/records': {

@@ -7,7 +7,7 @@ import { type DiskOpOptions, addDisk, removeDisk, replaceDisk } from './disk/dis
 import type { CreateOptions, ImportOptions, OpenedGroup, UnusableDisk } from './lifecycle/options.ts'
 import { checkCreateOptions, createGroup } from './lifecycle/create.ts'
 import { checkImportOptions, foldKernelLog, importGroup, markOverruled, overruledPlexes } from './lifecycle/import.ts'
-import { fail } from './errors.ts'
+import { EngineError, fail } from './errors.ts'
 import type { EngineEvent, TaskProgress, Unsubscribe } from './events.ts'
 import { setFields } from './fieldEdit.ts'
 import type { IoStats } from './io/plexIo.ts'
@@ -57,6 +57,14 @@ export type { EvacuateOptions } from './ops/evacuateDisk.ts'
 export type { NotRelocated, RelocateOptions, Relocation, RelocatedPiece, RelocationReport } from './ops/hotRelocate.ts'
 export type { AddLogOptions } from './ops/volumeLog.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
+
+/** What a deport did (or, dry run, would do): the disks whose headers it clears and the (stopped) volumes leaving with the group. */
+export interface DeportReport {
+  name: string
+  dryRun: boolean
+  disks: string[]
+  volumes: string[]
+}
 
 export interface GroupSnapshot {
   seq: number
@@ -152,13 +160,27 @@ export class DiskGroup {
   unusableDisks(): readonly UnusableDisk[] {
     return this.p.unusable
   }
-  /** vxdg deport: every volume stopped; clears the importer from the headers, releases devices and locks. */
-  async deport(): Promise<void> {
-    const running = this.cfg.volumes.find((v) => v.v_kstate !== 'DISABLED')
-    if (running && !this.p.store.forcedOffline) fail('VM_VOL_ENABLED', `volume ${running.v_name} is still started`)
+  /**
+   * vxdg deport: every volume stopped (VM_VOL_ENABLED, `details.volumes` naming the started ones),
+   * no task running and no transaction under way (VM_BUSY); clears the importer from the headers,
+   * releases devices and locks (rule 449). A refusal changes nothing; `dryRun` checks and reports
+   * only. The headers are written one by one: a crash between them leaves headers naming this host,
+   * whose own import takes the group back whole (rule 450).
+   */
+  async deport(opts: { dryRun?: boolean } = {}): Promise<DeportReport> {
+    if (this.p.store.closed) fail('VM_OFFLINE', `disk group ${this.name} is not imported`)
+    const forced = this.p.store.forcedOffline
+    const running = this.cfg.volumes.filter((v) => v.v_kstate !== 'DISABLED').map((v) => v.v_name)
+    if (running.length > 0 && !forced) throw new EngineError('VM_VOL_ENABLED', `disk group ${this.name} is not deported: volume(s) ${running.join(', ')} still started (stop them first: vxvol stop)`, { details: { volumes: running } })
+    const tasks = this.p.tasks.list().map((t) => t.taskId)
+    if (tasks.length > 0 && !forced) throw new EngineError('VM_BUSY', `disk group ${this.name} is not deported: task(s) ${tasks.join(', ')} still running (let them finish or abort them first)`, { details: { tasks } })
+    if (this.p.store.busy) fail('VM_BUSY', `disk group ${this.name} is not deported: a configuration change is under way`)
+    const report: DeportReport = { name: this.name, dryRun: opts.dryRun === true, disks: this.cfg.disks.filter((d) => d.dm_device !== '').map((d) => d.dm_name), volumes: this.cfg.volumes.map((v) => v.v_name) }
+    if (report.dryRun) return report
     await this.p.disks.clearImporter(this.p.warn)
     await this.close()
     this.p.bus.emit({ type: 'dg.state', dg: this.name, state: 'deported' })
+    return report
   }
   /** Releases devices and locks without changing any state, as a process exit would (started volumes look crashed). */
   async close(): Promise<void> {

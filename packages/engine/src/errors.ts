@@ -67,6 +67,10 @@ export interface ErrorDetails {
    * free sectors on the disks it may use (rule 383). */
   sectorsNeeded?: number
   sectorsFree?: number
+  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449). */
+  volumes?: string[]
+  /** VM_BUSY of a deport: the tasks still running on the group (rule 449). */
+  tasks?: string[]
 }
 
 export class EngineError extends Error {

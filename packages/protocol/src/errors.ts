@@ -47,6 +47,10 @@ export interface ApiErrorDetails {
    * why, and what gives it back (rule 428).
    */
   excluded?: ExcludedDisk[]
+  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449). */
+  volumes?: string[]
+  /** VM_BUSY of a deport: the tasks still running on the group (rule 449). */
+  tasks?: string[]
 }
 
 /** A disk ordinary allocation takes no new space on (rule 428): why, and the command that gives it back. */

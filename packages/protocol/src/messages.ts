@@ -182,7 +182,7 @@ export interface LabView {
 /** A disk group found on the disks that the server did not import, and why (GET /api/imports). */
 export interface PendingImport {
   name: string
-  /** VM_BUSY (another host has it imported: `importedBy`), VM_MISSING_DISKS (`disks`), VM_SPLIT_BRAIN (`sides`), or another refusal. */
+  /** VM_BUSY (another host has it imported: `importedBy`), VM_MISSING_DISKS (`disks`), VM_SPLIT_BRAIN (`sides`), VM_OFFLINE (`deported`), or another refusal. */
   code: string
   reason: string
   importedBy?: string
@@ -190,6 +190,8 @@ export interface PendingImport {
   /** VM_SPLIT_BRAIN: each side's disks, their ids (what selectcp takes) and newest tid (rule 350). */
   sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
   devices: string[]
+  /** Deported here by an administrator (code VM_OFFLINE, rule 451): imported again with POST /api/imports/:dg. */
+  deported?: boolean
 }
 
 export interface ServerSnapshot {

@@ -56,7 +56,7 @@ export const UnusableDisk = z.object({ disk: z.string(), reason: z.string(), dev
  */
 /** One side of a serial split brain (rule 350): its disks, their ids (what selectcp takes), its newest tid, and for a side overruled the records it held otherwise. */
 export const ConfigSide = z.object({ disks: z.array(z.string()), diskids: z.array(z.string()), tid: int, records: z.array(z.string()).optional() })
-export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), sides: z.array(ConfigSide).optional(), devices: z.array(z.string()) })
+export const PendingImport = z.object({ name: z.string(), code: z.string(), reason: z.string(), importedBy: z.string().optional(), disks: z.array(UnusableDisk).optional(), sides: z.array(ConfigSide).optional(), devices: z.array(z.string()), deported: z.boolean().optional() })
 export const ImportList = z.object({ groups: z.array(PendingImport) })
 /**
  * An image file of the data directory no group has and that holds nothing: a free, uninitialised
@@ -64,6 +64,8 @@ export const ImportList = z.object({ groups: z.array(PendingImport) })
  */
 export const FreeDisk = z.object({ path: z.string(), sizeBytes: int })
 export const FreeDiskList = z.object({ disks: z.array(FreeDisk) })
+/** What a deport did (dryRun: would do): the disks whose headers no longer name an importer, and the (stopped) volumes that left with the group (rule 451). */
+export const Deported = z.object({ name: z.string(), dryRun: z.boolean(), disks: z.array(z.string()), volumes: z.array(z.string()) })
 /** An imported group: its name, configuration tid, and the disks it imported without (NODEVICE). */
 export const Imported = z.object({ name: z.string(), tid: int, unusable: z.array(UnusableDisk), dropped: z.array(ConfigSide) })
 

@@ -3,7 +3,7 @@ import { overruledWords } from '../../storage.ts'
 import type { Handlers } from '../handler.ts'
 import { ok } from '../handler.ts'
 
-/** vxdg import of the groups found on the disks and not imported at start (rules 130, 131). */
+/** vxdg import of the groups found on the disks and not imported at start (rules 130, 131), and vxdg deport (rule 451). */
 export const importRoutes = {
   async 'GET /api/imports'(s) {
     return ok({ groups: [...s.storage.pending.values()].map(pendingView) })
@@ -16,5 +16,10 @@ export const importRoutes = {
     // listens to the group: raised here (rule 407), so the alert list says what was dropped
     for (const side of g.dg.droppedConfigs()) s.history.engine(g.dg.name, { type: 'alert', dg: g.dg.name, severity: 'warning', code: 'VM_SPLIT_BRAIN', message: `split brain: ${overruledWords(g.dg.name, side)}` })
     return ok({ name: g.dg.name, tid: g.dg.tid, unusable: [...g.dg.unusableDisks()], dropped: [...g.dg.droppedConfigs()] })
+  },
+  async 'POST /api/dgs/:dg/deport'(s, ctx) {
+    const r = await s.storage.deportGroup(ctx.params.dg!, { dryRun: ctx.body.dryRun ?? false })
+    if (!r.dryRun) for (const disk of r.disks) s.lab.forgetDevice(r.name, disk)
+    return ok(r)
   },
 } satisfies Partial<Handlers>
