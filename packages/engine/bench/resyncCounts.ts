@@ -1,16 +1,12 @@
 // Per-GiB counts of a forced resync of a 1 GiB 2-way mirror (issue 20): device calls by kind,
 // configuration commits, event-loop busy time and process CPU. Run: npx tsx packages/engine/bench/resyncCounts.ts
-import { readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DiskGroup } from '../src/diskGroup.ts'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
-import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { workerRanDry } from '../src/device/copyWorker.ts'
-import { createRandom } from '../test/random.ts'
-import { seconds } from './util.ts'
+import { filledMirror, seconds, threadCpu, threadCpuSince } from './util.ts'
 
 const MiB = 1 << 20
 const GiB = 1 << 30
@@ -24,34 +20,9 @@ function counted(d: BlockDevice): BlockDevice {
   w.flush = () => (bump('flush'), d.flush())
   return w
 }
-/** CPU ns of each thread of this process by its name (the main thread is 'main'), from /proc. */
-function threadCpu(): Record<string, number> {
-  const r: Record<string, number> = {}
-  for (const tid of readdirSync('/proc/self/task')) {
-    const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0])
-    const name = Number(tid) === process.pid ? 'main' : readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
-    r[name === 'main' ? name : `${name}.${tid}`] = ns
-  }
-  return r
-}
-function cpuSince(a: Record<string, number>): Record<string, number> {
-  const b = threadCpu()
-  return Object.fromEntries(Object.entries(b).map(([k, v]) => [`cpu_ms.${k}`, Math.round((v - (a[k] ?? 0)) / 1e6)]).filter(([, v]) => (v as number) > 0))
-}
 const dir = await mkdtemp(join(tmpdir(), 'plexa-counts-'))
 try {
-  const devices = []
-  for (let i = 0; i < 2; i++) {
-    const p = join(dir, `d${i}.img`)
-    await createImageFile(p, GiB + 64 * MiB)
-    devices.push({ name: `d${i}`, device: counted(await openDevicePath(p)) })
-  }
-  const dg = await DiskGroup.create({ name: 'rc', disks: devices, drlCleanAgeMs: 60_000 })
-  await dg.assistMake({ init: 'none', name: 'm', len: GiB / 512, layout: 'mirror' })
-  await dg.start('m')
-  const buf = createRandom(7).bytes(4 * MiB)
-  for (let off = 0; off < GiB; off += buf.length) await dg.write('m', off, buf)
-  await dg.flush('m')
+  const dg = await filledMirror(dir, 'rc', GiB, {}, counted)
   dg.subscribe((e) => bump(`event.${e.type}`))
   const rounds = Number(process.env.ROUNDS ?? 3)
   // PLEXA_PROFILE=file: the main thread's CPU profile of the resyncs alone
@@ -75,7 +46,7 @@ try {
     const s = seconds(t0)
     const elu = performance.eventLoopUtilization(elu0)
     const cpu = process.cpuUsage(cpu0)
-    const th = cpuSince(th0)
+    const th = Object.fromEntries(Object.entries(threadCpuSince(th0)).map(([k, v]) => [`cpu_ms.${k}`, v]))
     console.log(JSON.stringify({ MiBps: Math.round(GiB / MiB / s), elu_ms: Math.round(elu.active), cpu_user_ms: Math.round(cpu.user / 1000), cpu_sys_ms: Math.round(cpu.system / 1000), ...th, ...counts }))
   }
   if (session) {
