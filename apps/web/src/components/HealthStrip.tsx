@@ -70,7 +70,7 @@ export function HealthStrip({ onOverview }: { onOverview: () => void }) {
         <button className="rounded border border-line px-2" onClick={onOverview}>Needs attention</button>
         </div>
       </section>
-      {imports.map((p) => <ImportBanner key={p.name} item={importItem(p)} onOverview={onOverview} />)}
+      {imports.filter((p) => !p.deported).map((p) => <ImportBanner key={p.name} item={importItem(p)} onOverview={onOverview} />)}
       <CriticalBanners critical={critical} />
     </div>
   )

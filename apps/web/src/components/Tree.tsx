@@ -10,6 +10,7 @@ import { groupHealth, unrepairedMismatches, withMismatches } from '../views/heal
 import { rowBadge, withRunningCopy } from '../views/treeBadges.ts'
 import type { TaskView } from '@plexa/protocol'
 import { isCopy, volumesWaitingOnDisks } from '../views/diskNotice.ts'
+import { DeportedGroups } from './DeportedGroups.tsx'
 
 const ROW_H = 24
 const NO_TASKS: TaskView[] = []
@@ -40,7 +41,7 @@ export function Tree() {
   // the rows and their health follow a new configuration in a render of their own, after the
   // drawings in view are painted (at 200,000 subdisks the rows take a while)
   const groups = useAfterPaint(useApp(useShallow((s) => Object.values(s.server.groups))))
-  const waiting = useApp(useShallow((s) => s.server.imports.map((p) => p.name)))
+  const waiting = useApp(useShallow((s) => s.server.imports.filter((p) => !p.deported).map((p) => p.name)))
   const selection = useApp((s) => s.selection)
   const lab = useApp((s) => s.server.lab.disks)
   const finished = useApp((s) => s.server.finished)
@@ -91,6 +92,7 @@ export function Tree() {
       <input type="search" aria-label="filter objects" placeholder="filter: name, state, problem" className="min-w-0 flex-1 rounded border border-slate-400 bg-surface px-1 text-fg" value={query} onChange={(e) => setQuery(e.target.value)} />
       {query.trim() && <span data-testid="tree-count" className="text-muted">{items.length} of {all.length}</span>}
     </div>
+    <DeportedGroups />
     <nav aria-label="objects" ref={scroller} className="min-h-0 flex-1 overflow-auto bg-surface p-2 text-sm">
       {/* nothing imported is not nothing there: the groups waiting for an import are named (rule 407) */}
       {groups.length === 0 && waiting.length > 0 && <p data-testid="tree-waiting" className="text-xs text-muted">No disk group is imported. Waiting for an import: {waiting.join(', ')} (see the line above).</p>}

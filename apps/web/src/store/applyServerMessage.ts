@@ -199,6 +199,12 @@ function applyEvent(s: ServerState, e: ServerEvent): ServerState {
       const g = s.groups[e.dg]
       // a group imported since the snapshot (POST /api/imports/:dg, rule 131) comes with a fresh one
       if (!g) return e.state === 'imported' ? { ...base, needsSnapshot: true } : base
+      // deported (rule 454): the group goes, and a fresh snapshot lists it among the imports
+      if (e.state === 'deported') {
+        const groups = { ...s.groups }
+        delete groups[e.dg]
+        return { ...base, groups, needsSnapshot: true }
+      }
       return { ...base, groups: { ...s.groups, [e.dg]: { ...g, forcedOffline: e.state === 'forced-offline' } } }
     }
     case 'task.progress':

@@ -29,6 +29,7 @@ export interface Action {
  */
 export function confirmTitle(a: Action): string {
   if (a.id === 'repair' && typeof a.body.source === 'string') return `Repair from ${a.body.source}?`
+  if (a.id === 'deport' || a.id === 'import') return `${a.label.replace('…', '')} ${a.params.dg}?`
   const target = Object.entries(a.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
   return `${[a.label, target].filter(Boolean).join(' ')}?`
 }

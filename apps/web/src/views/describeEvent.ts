@@ -107,6 +107,8 @@ function auditVerb(e: AuditEntry): string {
       return `started a write load on ${s(a.volume)} (lab)`
     case 'POST /api/lab/load/stop':
       return `stopped the write load on ${s(a.volume)} (lab)`
+    case 'POST /api/dgs/:dg/deport':
+      return `deported disk group ${s(a.dg)}`
     case 'POST /api/imports/:dg':
       return `imported disk group ${s(a.dg)}${a.force ? ' without its missing disks' : ''}${a.clearImport ? ' (clearing the import of another host)' : ''}`
     case 'POST /api/dgs/:dg/disks/:disk/relocate':

@@ -4,6 +4,7 @@ import { type Action, isLogPlexNamed } from './actions.ts'
 import { diskIsBad, groupHealth } from './health.ts'
 import { formatBytes } from './units.ts'
 import { decodeFlags } from './fields.ts'
+import { type DeportReport, deportWords } from './deport.ts'
 
 /** Field names of the records in words (the dry run's changes are read by people). */
 const FIELD_WORDS: Record<string, string> = {
@@ -64,6 +65,7 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
   if (a.id === 'att' && bytes !== undefined) out.push(`${formatBytes(bytes)} to copy into ${plexName}; the volume stays in use meanwhile`)
   if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(...resyncWords(a, g, lab, { ...dry, bytes }))
   if (a.id === 'clearfailing') out.push(`disk ${a.params.name} is no longer FAILING: allocations may use it again`)
+  if (a.id === 'deport') out.push(...deportWords(c.dg.dg_name, dry as Partial<DeportReport>))
   if (a.id === 'stop') out.push(`${a.params.volume} will be unavailable until started again; its NBD clients are disconnected`)
   for (const ch of dry.changes ?? []) out.push(changeWords(c, ch))
   return out

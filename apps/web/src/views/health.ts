@@ -437,7 +437,8 @@ export function importItem(p: PendingImport): AttentionItem {
 
 /** The overview: every volume not fully redundant, every failed disk, plexes that differ, every open alert. */
 export function attention(groups: GroupView[], lab: LabView, alerts: Alert[], finished: readonly FinishedTask[] = [], imports: readonly PendingImport[] = [], resolved: ReadonlyMap<number, string> = new Map()): AttentionItem[] {
-  const out: AttentionItem[] = imports.map(importItem)
+  // a deported group is the administrator's doing, not a problem: the tree offers its import (rule 454)
+  const out: AttentionItem[] = imports.filter((p) => !p.deported).map(importItem)
   for (const [key, t] of unrepairedMismatches(finished)) {
     const [dg, volume] = splitKey(key)
     out.push({ key: `${key}/mismatch`, dg, severity: 'critical', text: `volume ${volume}: its plexes differ in ${t.verify!.mismatchCount} region(s) (verify ${t.taskId}); choose the plex whose data is right in the task history's verify report`, fix: { kind: 'none' } })

@@ -1,6 +1,7 @@
 import type { Config, DmRecord, PlRecord, Profile, RecordChange, VRecord } from '@plexa/engine'
 import type { Selection } from '../store/appStore.ts'
 import type { Action } from './actions.ts'
+import { deportAction } from './deport.ts'
 import { formatBytes, formatSectors } from './units.ts'
 
 /**
@@ -127,7 +128,7 @@ export function operationsFor(c: Config, sel: Selection, role: string | undefine
     const disks = c.disks.filter(isUsable).map((d) => d.dm_name)
     const room = [...free.values()].some((f) => f.total > 0)
     const taken = [...c.volumes.map((v) => v.v_name), ...c.plexes.map((p) => p.pl_name), ...c.subdisks.map((s) => s.sd_name), ...c.disks.map((d) => d.dm_name)]
-    return [op({ id: 'create', label: 'Create volume', route: 'POST /api/dgs/:dg/assist', params: { dg: sel.dg }, body: {}, form: { kind: 'create', dg: sel.dg, disks, nameMax: volumeNameMax(c), taken } }, room ? undefined : 'no disk of the group has free space')]
+    return [op({ id: 'create', label: 'Create volume', route: 'POST /api/dgs/:dg/assist', params: { dg: sel.dg }, body: {}, form: { kind: 'create', dg: sel.dg, disks, nameMax: volumeNameMax(c), taken } }, room ? undefined : 'no disk of the group has free space'), deportAction(c, sel.dg, viewer)]
   }
   if (sel.kind === 'dm') {
     const dm = c.disks.find((d) => d.dm_name === sel.name)
