@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import {
@@ -296,7 +297,11 @@ export class Storage {
     }
     const devices: FaultyDevice[] = []
     try {
-      for (const path of p.paths) devices.push(createFaultyDevice(await openDevicePath(path)))
+      for (const path of p.paths) {
+        // a disk gone since (a deported group's image taken away): the import says it is missing (VM_MISSING_DISKS; force imports without it)
+        if (!path.startsWith('nbd://') && !existsSync(path)) continue
+        devices.push(createFaultyDevice(await openDevicePath(path)))
+      }
     } catch (e) {
       for (const d of devices) await d.close().catch(() => {})
       throw e
@@ -307,7 +312,8 @@ export class Storage {
       await this.deported.forget(g.dg.config().dg.dg_dgid)
       return g
     } catch (e) {
-      if (isEngineError(e)) this.pending.set(name, { name, paths: p.paths, code: e.code, reason: e.message, ...(e.details ?? {}), ...(p.deported ? { deported: true } : {}) })
+      // a deported group the import refuses (a disk missing, say) waits with that reason, as any other
+      if (isEngineError(e)) this.pending.set(name, { name, paths: p.paths, code: e.code, reason: e.message, ...(e.details ?? {}) })
       throw e
     }
   }

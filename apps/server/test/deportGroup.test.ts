@@ -1,3 +1,5 @@
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type DiskGroup, nbdProtocol, openDevicePath, readDiskHeader } from '@plexa/engine'
 import type { ServerMessage } from '@plexa/protocol'
@@ -129,6 +131,24 @@ describe('rule 451: vxdg deport through the API, and the import back', () => {
     expect(history.map((h: { event: { state: string } }) => h.event.state)).toEqual(['deported', 'imported'])
     page.ws.close()
     page2.ws.close()
+  })
+})
+
+describe('rule 451: a deported group whose disk is taken away', () => {
+  it('451 its import is refused VM_MISSING_DISKS naming the disk, and it then waits as any group with a disk missing (not deported); a forced import brings it up without it', async () => {
+    const r = closing(await restartable())
+    await r.start()
+    const storage = () => r.srv.services.storage
+    for (const v of ['mir', 'cat']) await r.post(`${dg}/volumes/${v}/stop`)
+    const paths = storage().group('tdg').dg.config().disks.map((d) => d.dm_device)
+    expect((await r.post(`${dg}/deport`)).status).toBe(200)
+    await rename(paths[1]!, join(r.dir, 'away.img'))
+    const refused = await r.post('/api/imports/tdg')
+    expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([409, 'VM_MISSING_DISKS', { disks: [expect.objectContaining({ disk: 'disk02' })] }])
+    expect(storage().pending.get('tdg')).toMatchObject({ code: 'VM_MISSING_DISKS' })
+    expect(storage().pending.get('tdg')?.deported).toBeUndefined()
+    const forced = await r.post('/api/imports/tdg', { force: true })
+    expect([forced.status, forced.body.unusable.map((u: { disk: string }) => u.disk)]).toEqual([200, ['disk02']])
   })
 })
 
