@@ -54,6 +54,7 @@ test('454: a started volume disables Deport disk group…; with every volume sto
     const listed = page.getByTestId('deported-demodg')
     await expect(listed).toContainText('demodg deported: its 6 disks name no importer')
     await expect(page.getByTestId('tree-dg-demodg')).toHaveCount(0)
+    await expect(page.getByTestId('nothing-imported')).toHaveText('No disk group is imported here: demodg is deported. Import it from "Deported disk groups" in the objects pane.')
     expect((await api.call('GET', '/api/imports')).body.groups).toEqual([expect.objectContaining({ name: 'demodg', code: 'VM_OFFLINE', deported: true })])
     // a deported group is no problem: no critical banner
     await expect(page.getByTestId('import-banner-demodg')).toHaveCount(0)
@@ -65,6 +66,7 @@ test('454: a started volume disables Deport disk group…; with every volume sto
     await confirmImport.getByRole('button', { name: 'Confirm' }).click()
     await expect(page.getByTestId('tree-dg-demodg')).toBeVisible()
     await expect(page.getByTestId('deported-groups')).toHaveCount(0)
+    await expect(page.getByTestId('nothing-imported')).toHaveCount(0)
     expect(await volumeStates(api)).toEqual(before)
     const audit = ((await api.call('GET', '/api/audit')).body.entries as Array<{ operation: string; args: { dg?: string }; result: string }>).filter((e) => e.operation === 'POST /api/dgs/:dg/deport' || e.operation === 'POST /api/imports/:dg').slice(-2)
     expect(audit.map((e) => [e.operation, e.args.dg, e.result])).toEqual([['POST /api/dgs/:dg/deport', 'demodg', 'ok'], ['POST /api/imports/:dg', 'demodg', 'ok']])

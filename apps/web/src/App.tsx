@@ -17,6 +17,7 @@ import { Properties } from './components/Properties.tsx'
 import { TaskMonitor } from './components/TaskMonitor.tsx'
 import { Tree } from './components/Tree.tsx'
 import { VolumeView } from './components/VolumeView.tsx'
+import { NothingImported } from './components/DeportedGroups.tsx'
 import { dateTime } from './views/format.ts'
 import { alertCountWords } from './views/alertStatus.ts'
 import { useResolvedAlerts } from './store/useResolvedAlerts.ts'
@@ -102,6 +103,7 @@ function Frame({ onLogout }: { onLogout: () => void }) {
       <aside aria-label="objects pane" className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
       <main className="flex flex-col overflow-hidden">
         <Actions />
+        <NothingImported />
         <div className={`min-h-0 flex-1 ${staleSince !== undefined ? 'grayscale' : ''}`} data-testid="main-view" data-stale={staleSince !== undefined || undefined}>{view === 'overview' ? <Overview /> : view === 'volumes' ? <VolumeView /> : <DiskView />}</div>
       </main>
       <aside aria-label="properties pane" className="overflow-hidden border-l border-slate-200 dark:border-slate-700"><Properties /></aside>

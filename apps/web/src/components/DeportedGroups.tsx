@@ -30,3 +30,15 @@ export function DeportedGroups() {
     </section>
   )
 }
+
+/** Above the main view while no group is imported and some are deported: the drawings are empty because of the deport, and where to import. */
+export function NothingImported() {
+  const none = useApp((s) => Object.keys(s.server.groups).length === 0)
+  const deported = useApp(useShallow((s) => s.server.imports.filter((p) => p.deported).map((p) => p.name)))
+  if (!none || deported.length === 0) return null
+  return (
+    <p data-testid="nothing-imported" className="border-b border-line p-2 text-sm">
+      No disk group is imported here: {deported.join(', ')} {deported.length > 1 ? 'are' : 'is'} deported. Import {deported.length > 1 ? 'one' : 'it'} from "Deported disk groups" in the objects pane.
+    </p>
+  )
+}
