@@ -262,6 +262,7 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     beingDetached: (p) => detach.beingDetached(p),
     unflushed: (v) => runtime(v).unflushed,
     flushPlex,
+    probeDisks: (p, write) => plexIo.probeDisks(p, write),
     sync,
   })
   const volumeIo: VolumeIo = new VolumeIo({

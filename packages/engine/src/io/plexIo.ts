@@ -138,6 +138,37 @@ export class PlexIo {
     return [...out]
   }
 
+  /**
+   * Rule 455: the disks under plex `p`'s data subdisks that fail a probe now, as a device that does
+   * not know it fails (`failing` absent or false: an image file whose I/O errors, an NBD server
+   * answering every request with an error) is seen only by trying it: one sector of each disk at
+   * the start of its first subdisk of `p` is read and, when `write`, written back with the bytes
+   * read and flushed. The plex must get no I/O meanwhile (a detached or unassociated plex): the
+   * write-back puts back what the read saw.
+   */
+  async probeDisks(p: PlRecord, write: boolean): Promise<string[]> {
+    const map = this.map()
+    const seen = new Map<number, SdRecord>()
+    for (const sd of map.subdisksOf(p.pl_rid)) if (!seen.has(sd.sd_dm_rid)) seen.set(sd.sd_dm_rid, sd)
+    const failed = await Promise.all([...seen.values()].map(async (sd) => {
+      const dev = map.device(sd.sd_dm_rid)
+      if (!dev) return sd.sd_dm_name
+      const at = sectorsToBytes(sd.sd_dev_offset)
+      try {
+        const sector = await dev.read(at, sectorsToBytes(1))
+        if (write) {
+          await dev.write(at, sector)
+          await dev.flush()
+        }
+        return undefined
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'VM_IO') throw e
+        return sd.sd_dm_name
+      }
+    }))
+    return failed.filter((x): x is string => x !== undefined)
+  }
+
   /** The counters of plex `rid` (zeros for a plex that did no I/O). */
   stats(rid: number): IoStats {
     return { ...(this.counters.get(rid) ?? { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 }) }

@@ -26,6 +26,8 @@ export interface PlexContext {
   /** The regions of a volume written since its last completed flush. */
   unflushed(v: VRecord): RegionSet
   flushPlex(p: PlRecord): Promise<void>
+  /** The disks of plex `p` that fail a probe read (and write-back, when `write`) now (io/plexIo.ts, rule 455). */
+  probeDisks(p: PlRecord, write: boolean): Promise<string[]>
   /** The region copy (resync/), for the attach copy and `vxplex cp`. */
   sync: SyncContext
 }
@@ -109,17 +111,15 @@ export class PlexOps {
   async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string; kind?: TaskKind } = {}): Promise<TxResult> {
     const { stale } = this.ctx
     this.checkAttachSource(volume, plex, !opts.make)
+    const probed = !opts.make && (await this.probeTarget(volume, plex))
     const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
       // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
       opts.make?.(d)
       const v = d.vol(volume)
       const pl = d.plex(plex)
-      assertUnlocked(pl.pl_tutil[0], plex)
-      assertUnlocked(v.v_tutil[0], volume)
-      if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${plex} belongs to ${pl.pl_v_name}`)
-      if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${plex} is already attached`)
-      // an attach to a started volume copies into it: one copy per volume at a time (rule 282)
-      if (v.v_kstate === 'ENABLED') this.ctx.sync.tasks.assertNoCopy([v.v_name])
+      // stopped after its disks were tried: what was asked for was a copy onto a started volume
+      if (probed && v.v_kstate !== 'ENABLED') fail('VM_ABORTED', `attaching ${plex} to ${volume}: ${volume} was stopped meanwhile; nothing was attached`)
+      this.assertAttachable(v, pl)
       // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
       // so a plex attached to it is EMPTY too, and the start enables them all without a copy
       const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))
@@ -178,6 +178,43 @@ export class PlexOps {
     // a plex the attach's own transaction makes or moves (`make`: vxassist mirror, relocation, vxevac) is checked by its allocation
     if (pl && checkTarget) assertTargetWritable(this.ctx.sync, [pl], `attaching ${plex} to ${volume}`)
     assertSomeSource(this.ctx.sync, attachItems(this.ctx.sync, v, pl), `attaching ${plex} to ${volume}`, pl?.pl_rid)
+  }
+
+  /** What an attach of `pl` to `v` needs of them now: both unlocked, `pl` not another volume's nor attached, no other copy on a started `v` (rule 282). */
+  private assertAttachable(v: VRecord, pl: PlRecord): void {
+    assertUnlocked(pl.pl_tutil[0], pl.pl_name)
+    assertUnlocked(v.v_tutil[0], v.v_name)
+    if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${pl.pl_name} belongs to ${pl.pl_v_name}`)
+    if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is already attached`)
+    // an attach to a started volume copies into it: one copy per volume at a time (rule 282)
+    if (v.v_kstate === 'ENABLED') this.ctx.sync.tasks.assertNoCopy([v.v_name])
+  }
+
+  /**
+   * Rule 455: an attach to a started volume of a plex that gets no I/O now (detached by hand,
+   * unassociated) tries each of its disks first (one sector read and written back, a flush),
+   * its dry run too: a disk whose device fails every I/O without knowing it (an image file whose
+   * I/O errors, an NBD server failing every request) is seen there, and the attach is refused
+   * VM_DISK_FAILED before anything changes rather than ending ACTIVE on a disk that holds nothing
+   * it can serve (an attach with nothing to copy writes nothing that would fail). True when it
+   * tried them (the attach then copies onto a started volume, or fails VM_ABORTED).
+   */
+  private async probeTarget(volume: string, plex: string): Promise<boolean> {
+    const c = this.ctx.cfg()
+    const v = c.volumes.find((x) => x.v_name === volume)
+    const pl = c.plexes.find((p) => p.pl_name === plex)
+    if (!v || !pl || v.v_kstate !== 'ENABLED' || pl.pl_kstate === 'ENABLED') return false
+    // the refusals the attach's transaction makes come first, before the probe's first await
+    this.assertAttachable(v, pl)
+    const failed = await this.ctx.probeDisks(pl, true)
+    // a stop, or another operation on the plex, while the probe ran: the attach it was asked for is not what would run now
+    const now = this.ctx.cfg()
+    const v2 = now.volumes.find((x) => x.v_rid === v.v_rid)
+    const pl2 = now.plexes.find((p) => p.pl_rid === pl.pl_rid)
+    if (v2?.v_kstate !== 'ENABLED' || pl2?.pl_kstate !== pl.pl_kstate || pl2.pl_vol_rid !== pl.pl_vol_rid) fail('VM_ABORTED', `attaching ${plex} to ${volume}: ${volume} or ${plex} changed while its disks were tried; nothing was attached`)
+    if (!failed.length) return true
+    const names = failed.join(', ')
+    fail('VM_DISK_FAILED', `attaching ${plex} to ${volume}: disk ${names} fails I/O (a probe of it failed), so ${plex} could not serve ${volume}: restore or replace ${names} first`)
   }
 
   /**
