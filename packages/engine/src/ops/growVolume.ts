@@ -5,7 +5,7 @@ import type { GroupParts } from '../groupParts.ts'
 import { assertUnlocked, assocSubdisk, freeExtents, isStalePlex, makeSubdisk } from '../recordOps.ts'
 import { isLogPlexRec, onMissingDisk } from '../records/plexState.ts'
 import { checkSectors } from '../records/validate.ts'
-import type { PlRecord, VRecord } from '../records/types.ts'
+import type { Config, PlRecord, VRecord } from '../records/types.ts'
 import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes, sizeText } from '../units.ts'
@@ -86,13 +86,31 @@ async function markNewRegionsStale(p: GroupParts, v: VRecord, zeroed: readonly P
 }
 
 /**
+ * Rule 456: puts the data plexes of `v` back as they were in `before` (the configuration the grow
+ * started from): every subdisk the grow's first step added to them is dissociated and removed,
+ * every one it lengthened in place gets its old length back, so their space is free again. Only
+ * what the grow did is undone: a plex already longer than the volume before the grow stays so.
+ */
+function restorePlexes(d: Draft, v: VRecord, before: Config): void {
+  const was = new Map(before.subdisks.map((sd) => [sd.sd_rid, sd]))
+  for (const pl of d.plexesOf(v).filter((x) => !isLogPlexRec(d.c, x))) {
+    for (const sd of d.sdsOf(pl).filter((x) => !x.sd_is_log)) {
+      const old = was.get(sd.sd_rid)
+      if (!old || old.sd_plex_rid !== pl.pl_rid) d.c.subdisks.splice(d.c.subdisks.indexOf(sd), 1)
+      else if (old.sd_len !== sd.sd_len) sd.sd_len = old.sd_len
+    }
+  }
+}
+
+/**
  * vxassist growto VOL LEN (growby: the caller adds): grows a volume online, crash-safe in three
  * steps. (1) One transaction extends every data plex to the new length (`extendPlexes`); the
  * volume's length is unchanged, so nothing reads or writes the new space yet. (2) The new space of
  * every data plex that holds current data is zeroed (a `grow` task; the copies are then identical
  * there, and the new space never shows what an earlier volume left on the disks); on every other
  * data plex it is marked stale (`markNewRegionsStale`), so its attach copies it. (3) One
- * transaction sets the new length. A crash before (3) leaves the volume as it was with longer
+ * transaction sets the new length. A failure before (3) gives the new space back
+ * (`restorePlexes`, rule 456); a crash before (3) leaves the volume as it was with longer
  * plexes, which a new grow reuses; after it, the grown volume. A started volume with a DRL keeps
  * its region size (its log must hold the new length's regions); a stopped one must be clean (a
  * crashed one recovers at its start first). A volume with a striped plex grows by whole stripes:
@@ -168,6 +186,10 @@ export async function growVolume(p: GroupParts, volume: string, asked: number, o
     p.tasks.finish(task, 'ok')
     return { ...r, notes: notes() }
   } catch (e) {
+    // rule 456: a grow that fails (a write or flush of its zeros, its task aborted) gives its new
+    // space back, so the volume, its plexes and subdisks are as before; should that commit fail
+    // too, the longer plexes stay as a crash leaves them, which a new grow reuses
+    if (p.vol(volume).v_len === oldLen) await p.transact('v.grow.undo', (d) => restorePlexes(d, d.vol(volume), before)).catch(() => {})
     p.tasks.fail(task, e)
     throw e
   }
