@@ -55,7 +55,7 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
     )
   operationVerb(disk, k, {
     name: 'relocate',
-    description: 'hot relocation (vxrelocd) of the failed plexes on a disk: each failed subdisk of a redundant volume moves to a spare disk (else free space on a disk holding no other plex of its volume) and the plex is copied from the others; what cannot be relocated is said with its code. The server does this by itself when an I/O error detaches a plex, unless the group has hotreloc=off',
+    description: 'hot relocation (vxrelocd) of the failed plexes on a disk: each failed subdisk of a redundant volume moves to a spare disk (else free space on a disk holding no other plex of its volume) and the plex is copied from the others; the log subdisk of a DRL log plex moves the same way (its log rewritten, nothing copied); what cannot be relocated is said with its code. The server does this by itself when an I/O error detaches a plex, unless the group has hotreloc=off',
     args: [['<disk>']],
     options: [['--plex <names>', 'comma-separated plexes whose I/O failed on the disk (default: every kernel-detached or IOFAIL plex there, all of them when the disk has no device)']],
     wait: 'follow the copies with a progress bar, then report the outcome (exit 6 with its code when it failed)',

@@ -8,6 +8,7 @@ import type { ServerEvent } from '@plexa/protocol'
  * engine (`DiskGroup.relocateDisk` with the plex named), one relocation after another per group,
  * unless the group's hot relocation is off (vxedit set hotreloc=off). The engine's critical alerts
  * say what was relocated where and what was not, and why; its `relocate` task copies the plex.
+ * A DRL log that fails (`drl.badlog`) has its log plexes relocated too (rule 457).
  */
 export class HotRelocation {
   private readonly groupOf: (dg: string) => DiskGroup | undefined
@@ -33,6 +34,7 @@ export class HotRelocation {
       this.failedOn.set(key, disks)
       return
     }
+    if (e.type === 'config.committed' && e.operation === 'drl.badlog') return this.onLogFailure(e.dg, e.changes)
     if (e.type !== 'config.committed' || e.operation !== 'kernel.error') return
     for (const ch of e.changes) {
       if (ch.kind !== 'pl') continue
@@ -41,6 +43,22 @@ export class HotRelocation {
       if (!disks) continue
       this.failedOn.delete(key)
       for (const disk of disks) this.queue(e.dg, disk, ch.name)
+    }
+  }
+
+  /**
+   * Rule 457: a volume's DRL log failed (the engine's `drl.badlog` commit detaches the log plexes it
+   * wrote to): each such log plex is relocated off the disk under its log subdisk, as vxrelocd
+   * relocates log subdisks; the engine puts the log back in use and clears BADLOG.
+   */
+  private onLogFailure(dg: string, changes: ReadonlyArray<{ kind: string; name: string }>): void {
+    const c = this.groupOf(dg)?.config()
+    if (!c) return
+    for (const ch of changes) {
+      if (ch.kind !== 'pl') continue
+      const pl = c.plexes.find((p) => p.pl_name === ch.name)
+      const sd = pl?.pl_log_sd_rid ? c.subdisks.find((x) => x.sd_rid === pl.pl_log_sd_rid) : undefined
+      if (pl && sd && pl.pl_state === 'IOFAIL') this.queue(dg, sd.sd_dm_name, pl.pl_name)
     }
   }
 

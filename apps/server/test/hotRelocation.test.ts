@@ -64,4 +64,26 @@ describe('hot relocation (rules 336, 337)', () => {
     await s.srv.hotRelocation.idle()
     expect((await plex('cat-01')).disks).toEqual(['disk03'])
   })
+
+  it('rule 457: a disk failure under mir\'s DRL log (BADLOG, its log plex IOFAIL) relocates the log plex off the disk, the log is in use again and BADLOG cleared, and a critical alert says where', async () => {
+    const { s, alerts, post, write, config } = await setup()
+    const logOf = async () => {
+      const c = await config()
+      const pl = c.plexes.find((p) => p.pl_v_name === 'mir' && p.pl_log_sd !== '')!
+      const v = c.volumes.find((x) => x.v_name === 'mir')!
+      return { pl, disk: c.subdisks.find((x) => x.sd_name === pl.pl_log_sd)?.sd_dm_name, badlog: (v.v_pflag & 0x100) !== 0 }
+    }
+    expect((await logOf()).disk).toBe('disk03')
+    expect((await post('/api/lab/dgs/tdg/disks/disk03/fail', { mode: 'both' })).status).toBe(200)
+    expect(await write('mir')).toBe('ok')
+    await until('mir\'s log relocated off disk03 and in use', async () => {
+      const l = await logOf()
+      return l.disk !== 'disk03' && l.pl.pl_kstate === 'ENABLED' && l.pl.pl_state === 'LOG' && !l.badlog
+    })
+    await s.srv.hotRelocation.idle()
+    const said = (await alerts()).filter((a) => a.object === 'mir' && a.message.includes('relocated log plex'))
+    expect(said).toHaveLength(1)
+    expect(said[0]).toMatchObject({ severity: 'critical', dg: 'tdg' })
+    expect(said[0]!.message).toContain(`on ${(await logOf()).disk}`)
+  })
 })

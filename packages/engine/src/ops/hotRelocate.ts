@@ -2,13 +2,14 @@ import type { TxOptions, TxResult } from '../config/configStore.ts'
 import { type EngineErrorCode, fail, isEngineError } from '../errors.ts'
 import type { RecordChange } from '../events.ts'
 import type { GroupParts } from '../groupParts.ts'
-import { assertUnlocked, assocSubdisk, freeExtents, makeSubdisk } from '../recordOps.ts'
-import { isLogPlexRec, isServing } from '../records/plexState.ts'
-import { type DmRecord, DM_PFLAG, DM_TFLAG, type PlRecord, PL_PFLAG } from '../records/types.ts'
+import { assertUnlocked, assocLog, assocSubdisk, freeExtents, makeSubdisk } from '../recordOps.ts'
+import { isLogPlexRec, isServing, logFlag } from '../records/plexState.ts'
+import { type DmRecord, DM_PFLAG, DM_TFLAG, type PlRecord, PL_PFLAG, PL_TFLAG, V_PFLAG } from '../records/types.ts'
 import { Draft } from '../txn.ts'
 import { sectorsToBytes } from '../units.ts'
 import { type Piece, nextFreeName, takeSpace } from './mirrorAlloc.ts'
 import { type OpResult, placementNotes } from './placeWords.ts'
+import { linkLog } from './volumeLog.ts'
 
 export interface RelocateOptions extends TxOptions {
   /** The plexes whose I/O failed on the disk (the server names the ones an I/O error named); default every failed plex there (kernel-detached, IOFAIL, or on a disk without device). */
@@ -41,7 +42,7 @@ export interface Relocation {
 export interface NotRelocated {
   volume: string
   plex: string
-  /** VM_LAST_PLEX: not redundant (no other plex holds its data: nothing to copy from); VM_NO_SPACE; VM_LOCKED, VM_BUSY: an operation holds it; VM_INVALID_PARAM: a DRL log plex, or one still serving. */
+  /** VM_LAST_PLEX: not redundant (no other plex holds its data: nothing to copy from); VM_NO_SPACE; VM_LOCKED, VM_BUSY: an operation holds it; VM_INVALID_PARAM: one still serving. */
   code: EngineErrorCode
   reason: string
 }
@@ -96,15 +97,15 @@ function placeFor(d: Draft, pools: readonly DmRecord[][], len: number, whole: bo
 }
 
 /**
- * Refuses, with a stable code, a failed plex relocation cannot mend: a DRL log plex (VM_INVALID_PARAM),
- * one an operation holds (VM_LOCKED), one of a volume that is not redundant without it (VM_LAST_PLEX:
+ * Refuses, with a stable code, a failed plex relocation cannot mend: one an operation holds (VM_LOCKED), one of a volume that is not redundant without it (VM_LAST_PLEX:
  * no other plex holds its data, so there is nothing to copy from).
  */
 function assertRelocatable(p: GroupParts, d: Draft, pl: PlRecord): void {
   const v = d.volOf(pl)!
-  if (isLogPlexRec(d.c, pl)) fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is a DRL log plex: add a log elsewhere (vxassist addlog) and remove it`)
   assertUnlocked(pl.pl_tutil[0], pl.pl_name)
   assertUnlocked(v.v_tutil[0], v.v_name)
+  // a log plex holds no volume data: nothing is copied into it, so it needs no other copy (rule 457)
+  if (isLogPlexRec(d.c, pl)) return
   if (v.v_kstate !== 'DISABLED') {
     p.plex.assertNotLastPlex(d, pl, false)
     // a failed plex the engine kept serving is the volume's last copy somewhere (rule 118), caught above
@@ -124,6 +125,7 @@ function assertRelocatable(p: GroupParts, d: Draft, pl: PlRecord): void {
  * it. VM_NO_SPACE, with nothing of the plex changed, when a subdisk finds no room.
  */
 function relocatePlex(d: Draft, pl: PlRecord, dm: DmRecord, hasDevice: (dm: DmRecord) => boolean, taken: Set<string>): Relocation {
+  if (isLogPlexRec(d.c, pl)) return relocateLogPlex(d, pl, dm, hasDevice, taken)
   const v = d.volOf(pl)!
   const exclude = new Set<number>([dm.dm_rid])
   for (const x of d.plexesOf(v)) if (x !== pl && !isLogPlexRec(d.c, x)) for (const sd of d.sdsOf(x)) exclude.add(sd.sd_dm_rid)
@@ -158,6 +160,61 @@ function relocatePlex(d: Draft, pl: PlRecord, dm: DmRecord, hasDevice: (dm: DmRe
   return out
 }
 
+/**
+ * Rule 457: replaces, in draft `d`, the log subdisk of DRL log plex `pl` on the failed disk `dm`
+ * by new space of its length (vxrelocd relocates log subdisks too): on a spare disk first, else
+ * free space on another disk, a disk holding no data plex of the volume before one beside a data
+ * plex (as `vxassist addlog` places a log); never on a disk holding another log of the volume (two
+ * logs on one disk fail together), nor a reserved, nohotuse, failing or removed one. The disk is
+ * marked FAILING. VM_NO_SPACE, nothing changed, when no disk has the room in one piece.
+ */
+function relocateLogPlex(d: Draft, pl: PlRecord, dm: DmRecord, hasDevice: (dm: DmRecord) => boolean, taken: Set<string>): Relocation {
+  const v = d.volOf(pl)!
+  const from = d.sdsOf(pl).find((s) => s.sd_is_log && s.sd_dm_rid === dm.dm_rid) ?? fail('VM_INVALID_PARAM', `log plex ${pl.pl_name} has no log subdisk on ${dm.dm_name}`)
+  const disksOf = (x: PlRecord) => d.sdsOf(x).map((s) => s.sd_dm_rid)
+  const otherLogs = new Set(d.plexesOf(v).filter((x) => x !== pl && isLogPlexRec(d.c, x)).flatMap(disksOf))
+  const data = new Set(d.plexesOf(v).filter((x) => !isLogPlexRec(d.c, x)).flatMap(disksOf))
+  const hot = d.c.disks.filter((x) => !(x.dm_pflag & NO_HOT_USE) && !isGone(x, hasDevice) && x.dm_rid !== dm.dm_rid && !otherLogs.has(x.dm_rid))
+  const spare = (x: DmRecord) => (x.dm_pflag & DM_PFLAG.SPARE) !== 0
+  const pools = [true, false].flatMap((apart) => [true, false].map((sp) => hot.filter((x) => data.has(x.dm_rid) !== apart && spare(x) === sp)))
+  const [piece] = placeFor(d, pools, from.sd_len, true, `log subdisk ${from.sd_name} of plex ${pl.pl_name}`)
+  const name = from.sd_name
+  d.c.subdisks.splice(d.c.subdisks.indexOf(from), 1)
+  const sd = makeSubdisk(d, { name: nextFreeName(d, piece!.dm.dm_name, taken), disk: piece!.dm.dm_name, offset: piece!.offset, len: piece!.len, comment: `relocated from ${name}`.slice(0, 40) })
+  assocLog(d, pl, sd.sd_name)
+  linkLog(d, pl.pl_name)
+  d.disk(dm.dm_name).dm_pflag |= DM_PFLAG.FAILING
+  return { volume: v.v_name, plex: pl.pl_name, subdisks: [{ from: name, to: [{ subdisk: sd.sd_name, disk: piece!.dm.dm_name, offset: piece!.offset, len: piece!.len }] }] }
+}
+
+/**
+ * Rule 457: relocates log plex `plex` of `volume` off `disk` in one transaction, then puts its log
+ * back in use on a started volume: a volume whose log failed (BADLOG) recovers it (the log plex
+ * LOG ENABLED, the log rewritten, BADLOG cleared: volume/startStop.ts `recoverLog`); another one
+ * gets the plex LOG ENABLED in the same transaction and the log written at once. A stopped
+ * volume's next start rewrites it. Returns the relocation and what it left the log as.
+ */
+async function relocateLog(p: GroupParts, volume: string, plex: string, disk: string, hasDevice: (dm: DmRecord) => boolean): Promise<{ r: Relocation; tid: number; changes: RecordChange[]; after: string }> {
+  let done: Relocation | undefined
+  let badlog = false
+  const t = await p.transact('dm.reloc', (d) => {
+    const x = d.plex(plex)
+    assertRelocatable(p, d, x)
+    done = relocatePlex(d, x, d.disk(disk), hasDevice, new Set())
+    const v = d.volOf(x)!
+    badlog = (v.v_pflag & V_PFLAG.BADLOG) !== 0
+    if (v.v_kstate !== 'ENABLED' || badlog) return
+    Object.assign(x, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (x.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(x) })
+    x.pl_pflag &= ~PL_PFLAG.KDETACH
+  })
+  const v = p.vol(volume)
+  if (v.v_kstate !== 'ENABLED') return { r: done!, tid: t.tid, changes: t.changes, after: `${volume} is stopped: its next start rewrites the log` }
+  if (badlog) await p.startStop.recoverLog(volume)
+  else await p.vols.find(v.v_rid)?.drl?.rewrite()
+  const valid = !(p.vol(volume).v_pflag & V_PFLAG.BADLOG)
+  return { r: done!, tid: p.store.current().tid, changes: t.changes, after: valid ? 'the log is rewritten and in use' : `the log is not valid yet (BADLOG): resync ${volume}` }
+}
+
 /** Plans a plex against `d` (changing it only when the plex is relocatable and finds room): a relocation or why not. */
 function tryPlex(p: GroupParts, d: Draft, pl: PlRecord, dm: DmRecord, hasDevice: (dm: DmRecord) => boolean, taken: Set<string>): Relocation | NotRelocated {
   try {
@@ -188,7 +245,8 @@ function placesText(r: Relocation): string {
  * replacement commits, so a crash at any point leaves the old subdisk (the plex still failed) or
  * the new one with a full copy to come. A plex that cannot be relocated is reported with its
  * code: VM_LAST_PLEX for a volume that is not redundant (its data is gone; nothing is relocated),
- * VM_NO_SPACE, VM_LOCKED, VM_BUSY, VM_INVALID_PARAM for a log plex. Each relocation and each
+ * VM_NO_SPACE, VM_LOCKED, VM_BUSY. A DRL log plex has its log subdisk relocated and its log put
+ * back in use, nothing copied (`relocateLog`, rule 457). Each relocation and each
  * refusal raises a critical alert (vxrelocd's mail to the administrator). The dry run plans the
  * same and changes nothing. `plexes` names the failed plexes (the server names the ones whose I/O
  * failed on the disk); by default every failed plex there (`failedPlexes`).
@@ -212,7 +270,7 @@ export async function relocateDisk(p: GroupParts, disk: string, opts: RelocateOp
   const notRelocated = planned.filter((r): r is NotRelocated => !isRelocation(r))
   const moves = planned.filter(isRelocation)
   const started = (volume: string) => plan.vol(volume).v_kstate !== 'DISABLED'
-  const copyBytes = moves.filter((m) => started(m.volume)).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
+  const copyBytes = moves.filter((m) => started(m.volume) && !isLogPlexRec(plan.c, plan.plex(m.plex))).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
   if (opts.dryRun) {
     let notes: string[] = []
     const r = await p.transact('dm.reloc', (d) => {
@@ -232,6 +290,21 @@ export async function relocateDisk(p: GroupParts, disk: string, opts: RelocateOp
     const before = p.store.current()
     const pl = before.plexes.find((x) => x.pl_name === m.plex)
     if (!pl) continue
+    if (isLogPlexRec(before, pl)) {
+      try {
+        const l = await relocateLog(p, m.volume, m.plex, disk, hasDevice)
+        changes.push(...l.changes)
+        tid = l.tid
+        relocated.push(l.r)
+        alert(`disk ${disk} failed: relocated log plex ${l.r.plex} of volume ${l.r.volume}: ${placesText(l.r)}; ${l.after}`, 'VM_IO', l.r.volume)
+      } catch (e) {
+        if (!isEngineError(e)) throw e
+        const n: NotRelocated = { volume: m.volume, plex: m.plex, code: e.code, reason: e.message }
+        notRelocated.push(n)
+        alert(`disk ${disk} failed: log plex ${n.plex} of volume ${n.volume} was not relocated: ${n.reason}`, n.code, n.volume)
+      }
+      continue
+    }
     const failedRids = before.subdisks.filter((s) => s.sd_plex_rid === pl.pl_rid && s.sd_dm_rid === dm.dm_rid).map((s) => s.sd_rid)
     let done: Relocation | undefined
     // a crash after the replacement commits finds the plex entirely stale (rule 82's order)
