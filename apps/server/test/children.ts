@@ -1,4 +1,5 @@
-import { type ChildProcess, execFile } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach } from 'vitest'
 
@@ -56,4 +57,28 @@ async function killAndReap(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL') // not a group leader: the process alone
   }
   await exited
+}
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+
+/**
+ * Runs `plexa serve --lab` on `dir` in its own process (killed after the test by `track`, rule 180)
+ * and resolves with its URL once it listens.
+ */
+export function serveProcess(track: ReturnType<typeof killAfterEach>, dir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = track(spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  return new Promise((resolve, reject) => {
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) {
+        child.stdout!.off('data', onData)
+        resolve({ child, url: m[1]!, output: () => out })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)))
+  })
 }

@@ -1,38 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { loadBlock } from '../src/lab.ts'
-import { killAfterEach } from './children.ts'
+import { killAfterEach, serveProcess } from './children.ts'
 import { call, smallData } from './harness.ts'
 import { until } from './until.ts'
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const track = killAfterEach()
 
-/**
- * Runs `plexa serve` in its own process and resolves with its URL once it listens; the process is
- * killed after the test whatever happens (rule 180).
- */
-function serve(dir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data', dir, '--port', '0', '--nbd-port', '0', '--lab'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
-  let out = ''
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
-  return new Promise((resolve, reject) => {
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) {
-        child.stdout!.off('data', onData)
-        resolve({ child, url: m[1]!, output: () => out })
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)))
-  })
-}
+const serve = (dir: string) => serveProcess(track, dir)
 
 describe('crash and restart', () => {
   it('kill -9 during a resync under lab write load: restart recovers, no acknowledged write lost, plexes identical', async () => {
