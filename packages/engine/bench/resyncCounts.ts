@@ -1,10 +1,12 @@
 // Per-GiB counts of a forced resync of a 1 GiB 2-way mirror (issue 20): device calls by kind,
 // configuration commits, event-loop busy time and process CPU. Run: npx tsx packages/engine/bench/resyncCounts.ts
+// (PLEXA_COUNTS_OPTS: the group's OpenOptions as JSON; PLEXA_PROFILE=file: the main thread's CPU profile)
 import { performance } from 'node:perf_hooks'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
+import type { OpenOptions } from '../src/lifecycle/options.ts'
 import { workerRanDry } from '../src/device/copyWorker.ts'
 import { filledMirror, seconds, threadCpu, threadCpuSince } from './util.ts'
 
@@ -22,7 +24,8 @@ function counted(d: BlockDevice): BlockDevice {
 }
 const dir = await mkdtemp(join(tmpdir(), 'plexa-counts-'))
 try {
-  const dg = await filledMirror(dir, 'rc', GiB, {}, counted)
+  // PLEXA_COUNTS_OPTS: the group's options as JSON (e.g. '{"copyUnitRegions":1}', a busy volume's units)
+  const dg = await filledMirror(dir, 'rc', GiB, JSON.parse(process.env.PLEXA_COUNTS_OPTS ?? '{}') as Partial<OpenOptions>, counted)
   dg.subscribe((e) => bump(`event.${e.type}`))
   const rounds = Number(process.env.ROUNDS ?? 3)
   // PLEXA_PROFILE=file: the main thread's CPU profile of the resyncs alone
