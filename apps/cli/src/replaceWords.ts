@@ -12,7 +12,7 @@ type Change = { op: string; kind: string; name: string; fields: string[]; after?
  * `plexa resync disk DISK` copies back (the exact bytes once committed, else at most the lengths
  * of their volumes).
  */
-export function replaceText(disk: string, r: { dryRun?: boolean; changes?: Change[] }, c: Config, resyncBytes?: number): string {
+export function replaceText(disk: string, r: { dryRun?: boolean; changes?: Change[]; notes?: string[] | undefined }, c: Config, resyncBytes?: number): string {
   const would = r.dryRun === true
   const lines = [would ? `would replace the device of ${disk} (dry run, nothing changed):` : `replaced the device of ${disk}:`]
   let most = 0
@@ -33,5 +33,7 @@ export function replaceText(disk: string, r: { dryRun?: boolean; changes?: Chang
   }
   if (lines.length === 1) lines.push(`  no data plex is on ${disk}: nothing to copy back (a log plex there stays ENABLED LOG)`)
   else lines.push(`  then plexa resync disk ${disk} copies them back: ${resyncBytes !== undefined ? human(resyncBytes) : `at most ${human(most)} (the lengths of their volumes)`}`)
+  // rule 465: a healthy disk (not failed, not removed) is said so: a replacement is not what it needs
+  for (const n of r.notes ?? []) lines.push(`  note: ${n}`)
   return lines.join('\n')
 }

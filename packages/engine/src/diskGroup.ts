@@ -292,7 +292,7 @@ export class DiskGroup {
     return addDisk(this.p.diskOps, spec, opts)
   }
   /** vxdiskadm replace: a new device takes over a failed disk; its data plexes are detached and entirely stale, a log plex stays ENABLED LOG (rule 236). */
-  async replaceDisk(name: string, device: BlockDevice, opts: DiskOpOptions = {}): Promise<TxResult> {
+  async replaceDisk(name: string, device: BlockDevice, opts: DiskOpOptions = {}): Promise<OpResult> {
     this.assertOnline()
     const dm = this.diskRecord(name)
     this.assertNotInGroup(device)

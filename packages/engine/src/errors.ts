@@ -67,8 +67,13 @@ export interface ErrorDetails {
    * free sectors on the disks it may use (rule 383). */
   sectorsNeeded?: number
   sectorsFree?: number
-  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449). */
+  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449); VM_LAST_PLEX of a disk
+   * replacement: the volumes whose only current copy is on the disk (rule 465). */
   volumes?: string[]
+  /** VM_LAST_PLEX of a disk replacement: the plexes on the disk that are those only copies (rule 465). */
+  plexes?: string[]
+  /** VM_LAST_PLEX of a disk replacement: the disk has its device and is neither failed nor removed (rule 465). */
+  healthy?: boolean
   /** VM_BUSY of a deport: the tasks still running on the group (rule 449). */
   tasks?: string[]
 }

@@ -47,8 +47,13 @@ export interface ApiErrorDetails {
    * why, and what gives it back (rule 428).
    */
   excluded?: ExcludedDisk[]
-  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449). */
+  /** VM_VOL_ENABLED of a deport: the volumes still started (rule 449); VM_LAST_PLEX of a disk
+   * replacement: the volumes whose only current copy is on the disk (rule 465). */
   volumes?: string[]
+  /** VM_LAST_PLEX of a disk replacement: the plexes on the disk that are those only copies (rule 465). */
+  plexes?: string[]
+  /** VM_LAST_PLEX of a disk replacement: the disk has its device and is neither failed nor removed (rule 465). */
+  healthy?: boolean
   /** VM_BUSY of a deport: the tasks still running on the group (rule 449). */
   tasks?: string[]
 }

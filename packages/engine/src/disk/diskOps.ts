@@ -1,8 +1,9 @@
 import type { TransactOptions, TxOptions, TxResult } from '../config/configStore.ts'
 import type { BlockDevice } from '../device/blockDevice.ts'
-import { fail } from '../errors.ts'
+import { EngineError, fail, isEngineError } from '../errors.ts'
 import { type ReportFailure, closeReleased, reportAs, undoBestEffort } from '../failures.ts'
 import { type Importer, acquireDeviceLocks, releaseDeviceLock } from '../locks.ts'
+import type { OpResult } from '../ops/placeWords.ts'
 import { removeRecord } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
 import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
@@ -88,7 +89,7 @@ export async function addDisk(ctx: DiskContext, spec: DiskSpec, opts: DiskOpOpti
  * else runs, leaves the plexes' stale regions as they are tracked, writes back what the new
  * device's private region held and releases its lock (rule 82).
  */
-export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockDevice, opts: DiskOpOptions): Promise<TxResult> {
+export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockDevice, opts: DiskOpOptions): Promise<OpResult> {
   const cfg = ctx.cfg()
   const name = dm.dm_name
   const privLen = dm.dm_priv_len
@@ -101,24 +102,32 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
     const pl = cfg.plexes.find((p) => p.pl_rid === rid)
     return pl !== undefined && !isLogPlexRec(cfg, pl)
   })
+  const healthy = isHealthyDisk(ctx, dm)
   const change = (d: Draft, diskid: string) => {
     const x = d.disk(name)
+    const lost: PlRecord[] = []
     for (const rid of affected) {
       const pl = d.c.plexes.find((p) => p.pl_rid === rid)
       if (!pl || !pl.pl_vol_rid) continue
-      ctx.assertNotLastPlex(d, pl, false)
+      if (losesOnlyCopy(ctx, d, pl)) {
+        lost.push(pl)
+        continue
+      }
       pl.pl_kstate = d.volOf(pl)!.v_kstate === 'DISABLED' ? 'DISABLED' : 'DETACHED'
       pl.pl_state = 'STALE'
       pl.pl_pflag |= PL_PFLAG.STALE // plexrec(4): a disk replacement made its contents out of date
       pl.pl_tflag &= ~PL_TFLAG.COMPLETE
     }
+    if (lost.length) refuseLosingCopies(d, name, lost, healthy)
     x.dm_diskid = diskid
     x.dm_pub_len = pubLen
     x.dm_pflag &= ~DM_PFLAG.REMOVED
   }
+  // rule 465: vxdiskadm's replace is for a failed or removed disk; a healthy one's is said so
+  const notes = healthy ? [healthyNote(name)] : []
   if (opts.dryRun) {
     await assertNoData(device, opts.force)
-    return ctx.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })
+    return { ...(await ctx.transact('dg.repldisk', (d) => change(d, '(new)'), { dryRun: true })), notes }
   }
   const release = await acquireDeviceLocks([device])
   try {
@@ -147,7 +156,7 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
       )
       ctx.disks.keepLock(release)
       await letGo(old?.dev)
-      return r
+      return { ...r, notes }
     } catch (e) {
       ctx.stale.dropFull(affected)
       await undoBestEffort(() => ctx.stale.persist())
@@ -158,6 +167,42 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
     await release()
     throw e
   }
+}
+
+/** A disk with its device, not removed and not failing: not what vxdiskadm's replace is for. */
+function isHealthyDisk(ctx: DiskContext, dm: DmRecord): boolean {
+  const dev = ctx.disks.get(dm.dm_rid)?.dev
+  return !(dm.dm_pflag & DM_PFLAG.REMOVED) && dev !== undefined && !dev.failing?.('read') && !dev.failing?.('write')
+}
+
+/** Whether taking `pl` away with its disk leaves its started volume a region with no current copy (rule 117's check). */
+function losesOnlyCopy(ctx: DiskContext, d: Draft, pl: PlRecord): boolean {
+  try {
+    ctx.assertNotLastPlex(d, pl, false)
+    return false
+  } catch (e) {
+    if (isEngineError(e, 'VM_LAST_PLEX')) return true
+    throw e
+  }
+}
+
+function healthyNote(disk: string): string {
+  return `${disk} is healthy (it has its device and is neither failed nor removed): a replacement is for a failed or removed disk (vxdiskadm option 5); to move its data to other disks, evacuate it (plexa disk evacuate ${disk})`
+}
+
+/**
+ * Rule 465: a replacement that would take a started volume's only current copy is refused
+ * VM_LAST_PLEX in the replacement's words: which volumes (`details.volumes`) and plexes
+ * (`details.plexes`) would lose it, whether the disk is healthy (`details.healthy`), and what to
+ * do instead: evacuate the disk first, or stop the volume (its data there is then lost).
+ */
+function refuseLosingCopies(d: Draft, disk: string, lost: PlRecord[], healthy: boolean): never {
+  const volumes = [...new Set(lost.map((pl) => d.volOf(pl)!.v_name))]
+  const plexes = lost.map((pl) => pl.pl_name)
+  const state = healthy ? `${disk} is healthy (a replacement is for a failed or removed disk)` : `${disk} has failed or was removed`
+  const what = `replacing ${disk} would lose the only current copy of ${volumes.join(', ')} (${plexes.join(', ')} on ${disk}, not mirrored on another disk)`
+  const fix = healthy ? `evacuate ${disk} first (plexa disk evacuate ${disk}), then replace it` : `add a mirror first if the disk still reads, or stop ${volumes.join(', ')} (plexa vol stop) and restore from a backup after the replacement`
+  throw new EngineError('VM_LAST_PLEX', `${what}; ${state}: ${fix}`, { details: { volumes, plexes, healthy } })
 }
 
 /**
