@@ -21,7 +21,7 @@ export function Actions() {
   const toolbar = useRef<HTMLDivElement>(null)
   if (!selection || !group) return <div className="flex border-b border-slate-200 p-2 text-sm empty:hidden dark:border-slate-700"><ActionStatus /></div>
   // with the server unreachable nothing can be done: every action says so
-  const actions = groupActions(group, selection, role, lab.disks).map((a) => (live || a.disabled ? a : { ...a, disabled: NOT_LIVE }))
+  const actions = groupActions(group, selection, role).map((a) => (live || a.disabled ? a : { ...a, disabled: NOT_LIVE }))
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 p-2 text-sm dark:border-slate-700" role="toolbar" aria-label="actions" ref={toolbar} tabIndex={-1}>
       {actions.map((a) => (

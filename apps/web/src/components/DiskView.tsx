@@ -5,6 +5,7 @@ import { appStore, useApp } from '../store/appStore.ts'
 import { PATTERN, STATE_PATTERN_OPACITY, hasStale, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
+import { diskTrouble } from '../views/failedDisks.ts'
 import { failsWords } from '../views/format.ts'
 import { failingWords, isFailing } from '../views/diskNotice.ts'
 import { formatSectors, sectorsText } from '../views/units.ts'
@@ -48,7 +49,6 @@ const BAR_H = 34
  */
 export function DiskView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
-  const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
   const [zoom, setZoom] = useState<Zoom>(WHOLE)
   // the subdisk with the focus or the pointer: its whole name is written over the bar
@@ -97,11 +97,11 @@ export function DiskView() {
         <section aria-label="disk view" style={{ height: rows.length * ROW_H, position: 'relative' }}>
           {width > 0 && rows.slice(from, to).map(({ g, ix, dm, plexes, volumeOf, volumeLen }, k) => {
             const bar = layoutDisk(ix, dm, barW, 0, BAR_H, volumeOf, zoom, span)
-            // failed in the lab, or failing by what the engine knows of its device (rule 409)
-            const failed = lab.disks.find((d) => d.dg === g.name && d.disk === dm.dm_name && d.failed !== 'none') ?? (() => { const f = g.failing?.[dm.dm_name]; return f ? { failed: f } : undefined })()
-            const removed = (dm.dm_pflag & 0x100) !== 0
-            // what failed in words (rule 363): "FAILED (reads and writes)", never the API's "both"
-            const trouble = removed ? 'REMOVED' : failed ? `FAILED (${failsWords(failed.failed)})` : ''
+            // removed, or failing by what the engine knows of its device, a lab failure or a lost
+            // connection alike (rule 409); what failed in words (rule 363): "FAILED (reads and
+            // writes)", never the API's "both"
+            const t = diskTrouble(g, dm)
+            const trouble = t?.kind === 'removed' ? 'REMOVED' : t ? `FAILED (${failsWords(t.fails)})` : ''
             // rule 436: hot relocation left it FAILING: no allocation uses it until the mark is cleared
             const failing = isFailing(dm)
             const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name

@@ -42,7 +42,7 @@ export function Overview() {
     }
     const g = groups.find((x) => x.name === it.dg)
     if (!g) return undefined
-    const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => groupActions(g, { dg: it.dg, ...sel }, role, lab.disks).find((a) => a.id === id)
+    const pick = (sel: { kind: 'v' | 'dm'; name: string }, id: string): Action | undefined => groupActions(g, { dg: it.dg, ...sel }, role).find((a) => a.id === id)
     switch (f.kind) {
       case 'resync-volume': {
         const a = pick({ kind: 'v', name: f.volume }, 'resync')

@@ -4,6 +4,7 @@ import type { GroupView } from '@plexa/protocol'
 import { type AppState, type Selection, appStore, useApp } from '../store/appStore.ts'
 import { setAttr, setText, useStoreWrite } from '../store/useStoreWrite.ts'
 import { HealthBadge } from './HealthBadge.tsx'
+import { diskTrouble } from '../views/failedDisks.ts'
 import { type VolumeHealth, unrepairedMismatches, volumeHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
 import { PATTERN, STATE_PATTERN_OPACITY, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
@@ -60,7 +61,6 @@ function lines(chars: number, width: number): number {
  */
 export function VolumeView() {
   const groups = useApp(useShallow((s) => Object.values(s.server.groups)))
-  const lab = useApp((s) => s.server.lab)
   const selection = useApp((s) => s.selection)
   // the latest verify of each volume that found plexes that differ (until a repair or a resync)
   const finished = useApp((s) => s.server.finished)
@@ -82,10 +82,11 @@ export function VolumeView() {
     for (const g of groups) {
       const ix = indexConfig(g.config)
       const trouble: Trouble = new Map()
-      for (const d of g.config.disks) if (d.dm_pflag & 0x100) trouble.set(d.dm_name, 'removed')
-      for (const d of lab.disks) if (d.dg === g.name && d.failed !== 'none') trouble.set(d.disk, 'failed')
-      // a disk the engine knows fails (a lost connection, rule 409) is drawn as one the lab failed
-      for (const disk of Object.keys(g.failing ?? {})) if (!trouble.has(disk)) trouble.set(disk, 'failed')
+      // removed, or failing by what the engine knows of its device (a lab failure, a lost connection: rule 409)
+      for (const d of g.config.disks) {
+        const t = diskTrouble(g, d)
+        if (t) trouble.set(d.dm_name, t.kind)
+      }
       const dirtyOf = byName(g.dirty)
       const troubleKey = [...trouble].join()
       for (const v of ix.volumesByName) {
@@ -94,7 +95,7 @@ export function VolumeView() {
       }
     }
     return out
-  }, [groups, lab])
+  }, [groups])
   const offsets = useMemo(() => {
     const o = [0]
     for (const it of items) o.push(o[o.length - 1]! + it.h + (it.drl ? LINE * lines(it.drl.text.length, svgW) : 0))
@@ -135,7 +136,7 @@ export function VolumeView() {
             // each slot is laid out and painted on its own (contain)
             <div key={(from + k) % SLOTS} style={{ position: 'absolute', top: offsets[from + k], left: 0, right: 0, height: offsets[from + k + 1]! - offsets[from + k]! - GAP, contain: 'strict' }}>
               {/* the health of the volumes in view alone: the group's whole health is not waited for */}
-              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} mismatch={differ.get(`${it.g.name}/${it.v.v_name}`)} trouble={it.trouble} health={volumeHealth(it.g, lab.disks, it.v)} selected={selection} width={svgW} zoom={zoom} />
+              <VolumeDrawing g={it.g} ix={it.ix} v={it.v} drl={it.drl} mismatch={differ.get(`${it.g.name}/${it.v.v_name}`)} trouble={it.trouble} health={volumeHealth(it.g, it.v)} selected={selection} width={svgW} zoom={zoom} />
             </div>
           ))}
         </section>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '@plexa/engine'
-import { actionObject, actionsFor, confirmTitle, disabledSummary, noActionsWords, readFailedDisks, replaceDiskAction } from './actions.ts'
+import type { FailingDisks, GroupView } from '@plexa/protocol'
+import { actionObject, actionsFor, confirmTitle, disabledSummary, noActionsWords, replaceDiskAction } from './actions.ts'
+import { failedDisks } from './failedDisks.ts'
 
 const mirror = (states: Array<[string, string]>) =>
   ({
@@ -142,23 +144,24 @@ describe('a copy with nothing to read from (rule 341)', () => {
     ],
     disks: [{ dm_name: 'disk01', dm_pflag: 0 }, { dm_name: 'disk02', dm_pflag: 0 }, { dm_name: 'disk03', dm_pflag: 0x100 }],
   } as unknown as Config
+  const group = (failing: GroupView['failing']): GroupView => ({ name: 'dg', config: c, forcedOffline: false, dirty: {}, stale: {}, failing })
   const act = (kind: 'pl' | 'v', name: string, id: string, failed: Set<string>) => actionsFor(c, { dg: 'dg', kind, name }, 'admin', failed).find((a) => a.id === id)!
 
   it('rule 341: attach and resync are disabled, naming the failed disk and VM_NOTSYNCED, when the only current plex is on a disk failing reads', () => {
-    const failed = readFailedDisks(c, 'dg', [{ dg: 'dg', disk: 'disk01', failed: 'both' }])
+    const failed = failedDisks(group({ disk01: 'both' }), 'read')
     expect(act('pl', 'vol01-02', 'att', failed).disabled).toBe('nothing to copy from: plex vol01-01 is on failed disk disk01 (VM_NOTSYNCED)')
     expect(act('v', 'vol01', 'resync', failed).disabled).toMatch(/disk01.*VM_NOTSYNCED/)
   })
 
-  it('rule 341: they stay enabled while the source disk reads (a write-only lab failure, another group, no failure)', () => {
-    for (const lab of [[{ dg: 'dg', disk: 'disk01', failed: 'write' }], [{ dg: 'other', disk: 'disk01', failed: 'both' }], []]) {
-      const failed = readFailedDisks(c, 'dg', lab)
+  it('rule 341: they stay enabled while the source disk reads (a write-only failure, a failure of another disk, no failure)', () => {
+    for (const failing of [{ disk01: 'write' }, { disk02: 'both' }, {}] as FailingDisks[]) {
+      const failed = failedDisks(group(failing), 'read')
       expect(act('pl', 'vol01-02', 'att', failed).disabled).toBeUndefined()
       expect(act('v', 'vol01', 'resync', failed).disabled).toBeUndefined()
     }
   })
 
   it('rule 341: a removed disk (no device) fails reads', () => {
-    expect([...readFailedDisks(c, 'dg', [])]).toEqual(['disk03'])
+    expect([...failedDisks(group({}), 'read')]).toEqual(['disk03'])
   })
 })

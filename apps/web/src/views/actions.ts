@@ -1,6 +1,7 @@
 import type { Config } from '@plexa/engine'
-import type { FailingDisks, GroupView, RouteKey } from '@plexa/protocol'
+import type { GroupView, RouteKey } from '@plexa/protocol'
 import type { Selection } from '../store/appStore.ts'
+import { failedDisks } from './failedDisks.ts'
 import { type OperationForm, operationsFor } from './operations.ts'
 
 /** One thing an administrator can do to the selection, with why it is not allowed when it is not. */
@@ -100,27 +101,6 @@ export function onlyCopiesOn(c: Config, disk: string): Array<{ volume: string; p
   return out
 }
 
-/**
- * The disks of group `dg` that fail reads: failed in the lab (reads, or reads and writes),
- * removed (no device), or whose device the engine knows fails reads (`failing`, rule 409: a lost
- * NBD connection). No copy can read from a plex on one (rule 341).
- */
-export function readFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks = {}): Set<string> {
-  return failedFor('read', c, dg, lab, failing)
-}
-
-/** The disks of group `dg` that fail writes, as `readFailedDisks` tells: no copy onto a plex on one can work (rule 409). */
-export function writeFailedDisks(c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks = {}): Set<string> {
-  return failedFor('write', c, dg, lab, failing)
-}
-
-function failedFor(op: 'read' | 'write', c: Config, dg: string, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>, failing: FailingDisks): Set<string> {
-  const fails = (f: string | undefined) => f === op || f === 'both'
-  const out = new Set(lab.filter((x) => x.dg === dg && fails(x.failed)).map((x) => x.disk))
-  for (const d of c.disks) if (d.dm_pflag & DM_REMOVED || fails(failing[d.dm_name])) out.add(d.dm_name)
-  return out
-}
-const DM_REMOVED = 0x100
 
 /** A log plex as the engine tells one (`isLogPlexRec`): it has subdisks, every one a log subdisk. */
 function holdsOnlyLogs(c: Config, plex: string): boolean {
@@ -143,8 +123,8 @@ export function noSourceReason(c: Config, vrid: number, failed: ReadonlySet<stri
 
 /**
  * The actions of the selection, pure: the web and its tests compute the same list. `failed`: the
- * disks that fail reads (`readFailedDisks`), for the copies that would have nothing to read;
- * `writeFailed`: the disks that fail writes (`writeFailedDisks`), for the copies onto them that
+ * disks that fail reads (`failedDisks(g, 'read')`), for the copies that would have nothing to read;
+ * `writeFailed`: the disks that fail writes (`failedDisks(g, 'write')`), for the copies onto them that
  * would fail and the space that must not be chosen there (rule 409).
  */
 export function actionsFor(c: Config, sel: Selection, role: string | undefined, failed: ReadonlySet<string> = new Set(), writeFailed: ReadonlySet<string> = new Set()): Action[] {
@@ -198,12 +178,12 @@ export function iofailDisks(c: Config): Set<string> {
 }
 
 /**
- * The actions of the selection in group `g`, with the disks that fail reads and writes as the lab
- * and the engine tell them (`readFailedDisks`, `writeFailedDisks`): what the toolbar and the
- * Overview's fixes offer alike.
+ * The actions of the selection in group `g`, with the disks that fail reads and writes as the
+ * engine tells them (`failedDisks`: `GroupView.failing`, lab failures included): what the toolbar
+ * and the Overview's fixes offer alike.
  */
-export function groupActions(g: GroupView, sel: Selection, role: string | undefined, lab: ReadonlyArray<{ dg: string; disk: string; failed: string }>): Action[] {
-  return actionsFor(g.config, sel, role, readFailedDisks(g.config, g.name, lab, g.failing), writeFailedDisks(g.config, g.name, lab, g.failing))
+export function groupActions(g: GroupView, sel: Selection, role: string | undefined): Action[] {
+  return actionsFor(g.config, sel, role, failedDisks(g, 'read'), failedDisks(g, 'write'))
 }
 
 /** Why an attach of plex `plex` would fail: it lies on a disk in `writeFailed`, which takes no copy (rule 409). */

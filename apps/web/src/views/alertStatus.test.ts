@@ -7,18 +7,20 @@ import { demo } from './testGroups.ts'
 const alert = (over: Partial<Alert>): Alert => ({ id: 1, dg: 'dg', severity: 'critical', code: 'VM_IO', message: 'm', at: 100, lastAt: 100, count: 1, ...over })
 const task = (over: Partial<FinishedTask>): FinishedTask => ({ id: 1, taskId: 'task-1', dg: 'dg', kind: 'resync', target: 'volume mir', volumes: ['mir'], outcome: 'ok', finishedAt: 200, doneBytes: 0, totalBytes: 0, ...over })
 const failed = { 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } }
+// disk02 failed in the lab, as the server sends it: in the lab's list and in the group's failing
 const disk02 = [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }]
+const failedOn02 = () => ({ ...demo(failed), failing: { disk02: 'both' as const } })
 
 describe('alertResolution (rule 141)', () => {
   it('keeps a plex alert unresolved while the plex is detached and resolves it once the plex is a healthy copy again', () => {
     const a = alert({ object: 'mir-02' })
-    expect(alertResolution(a, { dg: demo(failed) }, disk02, [])).toBeUndefined()
+    expect(alertResolution(a, { dg: failedOn02() }, disk02, [])).toBeUndefined()
     expect(alertResolution(a, { dg: demo() }, [], [])).toBe('plex mir-02 is a healthy copy again')
   })
 
   it('resolves a disk alert only when the disk works and every volume on it has full redundancy', () => {
     const a = alert({ object: 'disk02', code: 'VM_NOTSYNCED', severity: 'warning' })
-    expect(alertResolution(a, { dg: demo(failed) }, disk02, [])).toBeUndefined()
+    expect(alertResolution(a, { dg: failedOn02() }, disk02, [])).toBeUndefined()
     // restored but its plex still waits for the resync
     expect(alertResolution(a, { dg: demo(failed) }, [{ ...disk02[0]!, failed: 'none', failedAt: 50 }], [])).toBeUndefined()
     expect(alertResolution(a, { dg: demo() }, [], [])).toBe('disk disk02 works and mir, ms have full redundancy')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TaskView } from '@plexa/protocol'
-import { demo } from './testGroups.ts'
+import { demo, labFailed } from './testGroups.ts'
 import { groupHealth, attention } from './health.ts'
 import { clearFailingAction, copiesOnto, failingWords, isFailing, resyncingWords, volumesWaitingOnDisks } from './diskNotice.ts'
 import { rowBadge, withRunningCopy } from './treeBadges.ts'
@@ -62,8 +62,8 @@ describe('rule 436: a disk left FAILING by hot relocation', () => {
     expect(b.said).toBe('FAILING: excluded from allocation; check the disk, then `plexa disk set disk03 failing=off`')
     expect(rowBadge(row(g, 'disk01'), h)).toBeUndefined()
     // a FAILING disk that is also failed keeps its failed badge, and says FAILING in its words
-    const lab = [{ dg: 'dg', disk: 'disk03', failed: 'both' as const, latencyMs: 0 }]
-    const both = rowBadge(row(g, 'disk03'), groupHealth(g, lab))!
+    const lab = labFailed(g, 'disk03')
+    const both = rowBadge(row(lab.g, 'disk03'), groupHealth(lab.g, lab.lab))!
     expect(both.text).toBe('✕ FAILED')
     expect(both.said).toContain(failingWords('disk03'))
   })
@@ -73,7 +73,8 @@ describe('rule 436: a disk left FAILING by hot relocation', () => {
     const item = attention([g], { enabled: true, disks: [], loads: [] }, []).find((x) => x.key === 'dg/dm/disk03/failing')
     expect(item).toMatchObject({ severity: 'warning', fix: { kind: 'clear-failing', disk: 'disk03' } })
     expect(item!.text).toContain('`plexa disk set disk03 failing=off`')
-    const failed = attention([g], { enabled: true, disks: [{ dg: 'dg', disk: 'disk03', failed: 'both', latencyMs: 0 }], loads: [] }, [])
+    const lab = labFailed(g, 'disk03')
+    const failed = attention([lab.g], { enabled: true, disks: lab.lab, loads: [] }, [])
     expect(failed.map((x) => x.key)).not.toContain('dg/dm/disk03/failing')
     expect(attention([demo()], { enabled: true, disks: [], loads: [] }, []).map((x) => x.key)).not.toContain('dg/dm/disk03/failing')
   })

@@ -12,7 +12,7 @@ import { mirvol } from './testOperations.ts'
  * failed is, and what the engine would refuse on it is disabled with the reason.
  */
 const view = (failing: GroupView['failing'] = {}, over: Parameters<typeof mirvol>[0] = {}): GroupView => ({ name: 'dg', config: mirvol(over), forcedOffline: false, dirty: {}, stale: {}, failing })
-const act = (g: GroupView, kind: 'pl' | 'v' | 'dm', name: string) => Object.fromEntries(groupActions(g, { dg: 'dg', kind, name }, 'admin', []).map((a) => [a.id, a]))
+const act = (g: GroupView, kind: 'pl' | 'v' | 'dm', name: string) => Object.fromEntries(groupActions(g, { dg: 'dg', kind, name }, 'admin').map((a) => [a.id, a]))
 
 describe('rule 409: the page says what the engine knows of a disk whose device fails', () => {
   it('409 a disk whose device the engine knows fails is failed, with the engine\'s reason, and its volumes lose the copy on it', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
-import { demo, group } from './testGroups.ts'
+import { demo, group, labFailed } from './testGroups.ts'
 import { attention, diskFailureEffect, groupHealth, stripCounts, unrepairedMismatches, volumeHealth, withMismatches } from './health.ts'
 import { dangerWords, effectWords } from './effect.ts'
 import { dateTime } from './format.ts'
@@ -19,8 +19,8 @@ describe('groupHealth', () => {
   })
 
   it('a failed disk leaves every mirror with a plex on it without redundancy, even a plex that still reads ACTIVE, and marks the disk with every volume it affects', () => {
-    const g = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } })
-    const h = groupHealth(g, [{ dg: 'dg', disk: 'disk02', failed: 'both', latencyMs: 0 }])
+    const { g, lab } = labFailed(demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } }), 'disk02')
+    const h = groupHealth(g, lab)
     expect(h.volumes.get('mir')).toMatchObject({ redundancy: 'none', words: 'no redundancy: 1 of 2 copies healthy' })
     expect(h.volumes.get('ms')).toMatchObject({ redundancy: 'none', problems: ['plex ms-02 is on failed disk disk02'] })
     expect(h.plexes.get('ms-02')).toMatchObject({ failedDisks: ['disk02'] })
@@ -58,14 +58,15 @@ describe('health words say what the engine knows (rules 237-239)', () => {
     expect(attention([g], { enabled: true, disks: [], loads: [] }, [])).toEqual([])
   })
   it('238: a volume whose DRL log plex is on a failed disk says its log is lost, and the overview lists it', () => {
-    const lab = { enabled: true, disks: [{ dg: 'dg', disk: 'disk03', failed: 'both' as const, latencyMs: 0 }], loads: [] }
-    const g = group([{ name: 'mir-01', vol: 'mir', disks: ['disk01'] }, { name: 'mir-02', vol: 'mir', disks: ['disk02'] }, { name: 'mir-03', vol: 'mir', disks: ['disk03'], log: true }], [{ name: 'mir' }])
+    const failed = labFailed(group([{ name: 'mir-01', vol: 'mir', disks: ['disk01'] }, { name: 'mir-02', vol: 'mir', disks: ['disk02'] }, { name: 'mir-03', vol: 'mir', disks: ['disk03'], log: true }], [{ name: 'mir' }]), 'disk03')
+    const { g } = failed
+    const lab = { enabled: true, disks: failed.lab, loads: [] }
     const mir = groupHealth(g, lab.disks).volumes.get('mir')!
     expect(mir).toMatchObject({ redundancy: 'full', words: 'full redundancy: 2 copies; DRL log lost', logLost: 'plex mir-03 is on failed disk disk03: its dirty region log is lost, a crash would need a full resync of mir' })
     const items = attention([g], lab, [])
     expect(items.map((i) => [i.key, i.severity])).toEqual([['dg/dm/disk03', 'critical'], ['dg/v/mir', 'warning']])
     expect(items[1]!.text).toBe('volume mir: plex mir-03 is on failed disk disk03: its dirty region log is lost, a crash would need a full resync of mir')
-    expect(groupHealth(g, []).volumes.get('mir')!.logLost).toBeUndefined()
+    expect(groupHealth({ ...g, failing: {} }, []).volumes.get('mir')!.logLost).toBeUndefined()
   })
   it('239: a mirror left SYNC (an aborted forced resync) has no redundancy until a resync completes, and the overview offers it', () => {
     const g = demo()
@@ -96,8 +97,9 @@ describe('attention', () => {
   })
 
   it('lists the failed disk first with its fix, each volume without full redundancy, and every open alert', () => {
-    const g = demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } })
-    const lab = { enabled: true, disks: [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }], loads: [] }
+    const failed = labFailed(demo({ 'mir-02': { k: 'DETACHED', st: 'IOFAIL' } }), 'disk02')
+    const { g } = failed
+    const lab = { enabled: true, disks: failed.lab, loads: [] }
     const alerts: Alert[] = [{ id: 4, dg: 'dg', severity: 'critical', code: 'VM_IO', message: 'plex mir-02 of mir was detached after an I/O error', at: 0, lastAt: 0, count: 1 }, { id: 5, dg: 'dg', severity: 'warning', code: 'VM_IO', message: 'x', at: 0, lastAt: 0, count: 1, acked: { by: 'admin', at: 1 } }]
     const items = attention([g], lab, alerts)
     expect(items.map((i) => i.fix)).toEqual([{ kind: 'restore-disk', disk: 'disk02' }, { kind: 'none' }, { kind: 'none' }, { kind: 'ack', alert: 4 }])
@@ -163,9 +165,9 @@ describe('a disk restored after I/O errors (rule 113)', () => {
     expect(groupHealth(demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } }), []).disks.get('disk02')!.reason).toMatch(/^works, but plex mir-02 on it is stale .*copy it back$/)
   })
   it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
-    const failing = [{ dg: 'dg', disk: 'disk02', failed: 'write' as const, latencyMs: 0, failedAt: 1 }]
-    expect(groupHealth(g, failing).disks.get('disk02')!.status).toBe('failed')
-    expect(dangerWords(resyncDisk, g, failing)).toHaveLength(1)
+    const failing = labFailed(g, 'disk02', 'write', 1)
+    expect(groupHealth(failing.g, failing.lab).disks.get('disk02')!.status).toBe('failed')
+    expect(dangerWords(resyncDisk, failing.g, failing.lab)).toHaveLength(1)
     expect(groupHealth(g, []).disks.get('disk02')!.status).toBe('suspect')
     expect(dangerWords(resyncDisk, g, [])).toHaveLength(1)
     expect(stripCounts(g, [], []).failedDisks).toEqual(['disk02'])
@@ -255,16 +257,15 @@ describe('groupHealth after a change (rule 196)', () => {
     expect(stale.volumes.get('cat')).toBe(h.volumes.get('cat'))
     expect(stale.volumes.get('ms')!.problems).toEqual(['plex ms-01 has 2 stale regions'])
     // a failed disk: every volume again
-    const failed = groupHealth(after, [{ dg: 'dg', disk: 'disk03', failed: 'both', latencyMs: 0 }])
+    const failed = groupHealth(labFailed(after, 'disk03').g, labFailed(after, 'disk03').lab)
     expect(failed.volumes.get('cat')).not.toBe(h.volumes.get('cat'))
     expect(failed.volumes.get('cat')!.redundancy).toBe('failed')
   })
 
   it('gives a volume in view its health alone, the same the whole group has', () => {
-    const g = demo({ 'ms-02': { k: 'DETACHED', st: 'IOFAIL' } })
-    const lab = [{ dg: 'dg', disk: 'disk02', failed: 'both' as const, latencyMs: 0 }]
+    const { g, lab } = labFailed(demo({ 'ms-02': { k: 'DETACHED', st: 'IOFAIL' } }), 'disk02')
     const ms = g.config.volumes.find((v) => v.v_name === 'ms')!
-    const alone = volumeHealth(g, lab, ms)
+    const alone = volumeHealth(g, ms)
     expect(alone).toMatchObject({ redundancy: 'none', problems: ['plex ms-02 is DETACHED IOFAIL; it is on failed disk disk02'] })
     expect(groupHealth(g, lab).volumes.get('ms')).toBe(alone)
   })

@@ -3,6 +3,7 @@ import type { Alert, FinishedTask, GroupView, LabView, PendingImport } from '@pl
 import { onlyCopiesOn } from './actions.ts'
 import { failingWords, isFailing } from './diskNotice.ts'
 import type { StateKey } from './colors.ts'
+import { diskFails, failedDisks } from './failedDisks.ts'
 import { dateTime, failsWords } from './format.ts'
 import { type ConfigIndex, indexConfig } from './layout.ts'
 import { splitBrainWords, splitSides } from './splitBrain.ts'
@@ -198,22 +199,20 @@ function staleOf(g: GroupView): StaleOf {
 }
 
 /**
- * The disks in the way of a copy that a volume's health counts: failed in the lab, removed, or
- * failing by what the engine knows of its device (rule 409: a lost NBD connection).
+ * The disks in the way of a copy that a volume's health counts: removed, or whose device fails
+ * (`failedDisks`: `GroupView.failing`, a lab failure and a lost NBD connection alike, rule 409).
  */
 interface Bad {
   disks: ReadonlySet<string>
   key: string
 }
-const badDisks = new WeakMap<GroupView['config'], { lab: LabView['disks']; failing: GroupView['failing']; name: string; bad: Bad }>()
-function badOf(g: GroupView, lab: LabView['disks']): Bad {
+const badDisks = new WeakMap<GroupView['config'], { failing: GroupView['failing']; bad: Bad }>()
+function badOf(g: GroupView): Bad {
   const hit = badDisks.get(g.config)
-  if (hit && hit.lab === lab && hit.failing === g.failing && hit.name === g.name) return hit.bad
-  const failed = new Set(lab.filter((x) => x.dg === g.name && x.failed !== 'none').map((x) => x.disk))
-  const disks = new Set<string>()
-  for (const d of g.config.disks) if (failed.has(d.dm_name) || d.dm_pflag & REMOVED || g.failing?.[d.dm_name]) disks.add(d.dm_name)
+  if (hit && hit.failing === g.failing) return hit.bad
+  const disks = failedDisks(g, 'any')
   const bad = { disks, key: [...disks].join('\n') }
-  badDisks.set(g.config, { lab, failing: g.failing, name: g.name, bad })
+  badDisks.set(g.config, { failing: g.failing, bad })
   return bad
 }
 
@@ -222,7 +221,7 @@ function badOf(g: GroupView, lab: LabView['disks']): Bad {
  * (`GroupView.failing`), in words; undefined for a disk that works.
  */
 export function engineFailWords(g: GroupView, disk: string): string | undefined {
-  const f = g.failing?.[disk]
+  const f = diskFails(g, disk)
   return f && `its device fails ${failsWords(f)}: the engine refuses I/O to it (a lost connection or a device gone)`
 }
 
@@ -238,8 +237,8 @@ function volumeEntry(g: GroupView, ix: ConfigIndex, v: VRecord, bad: Bad): Volum
 }
 
 /** The health of one volume of a group, without the rest of the group's (what a drawing in view needs). */
-export function volumeHealth(g: GroupView, lab: LabView['disks'], v: VRecord): VolumeHealth {
-  return volumeEntry(g, indexConfig(g.config), v, badOf(g, lab)).health
+export function volumeHealth(g: GroupView, v: VRecord): VolumeHealth {
+  return volumeEntry(g, indexConfig(g.config), v, badOf(g)).health
 }
 
 function staleCount(st: GroupView['stale'][string] | undefined): number {
@@ -339,9 +338,10 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   }
   // disks: failed (lab), removed (no device), suspect (plexes failed with I/O errors on it: the
   // culprits among the disks under the failed plexes)
-  // a disk the lab failed (now or before a restore) is the one a failed plex over it failed on
-  const labFailed = new Set(lab.filter((x) => x.dg === g.name && (x.failed !== 'none' || x.failedAt !== undefined)).map((x) => x.disk))
-  for (const disk of Object.keys(g.failing ?? {})) labFailed.add(disk)
+  // a disk whose device fails (the engine's list, lab failures in it), or one the lab failed
+  // before a restore, is the one a failed plex over it failed on
+  const labFailed = new Set(Object.keys(g.failing ?? {}))
+  for (const x of lab) if (x.dg === g.name && x.failedAt !== undefined) labFailed.add(x.disk)
   const ioFailed = c.plexes.filter((p) => p.pl_state === 'IOFAIL').map((p) => {
     const on = disksOf(p)
     return new Set(on.some((d) => labFailed.has(d)) ? on.filter((d) => labFailed.has(d)) : on)
@@ -358,15 +358,16 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   const disks = new Map<string, DiskHealth>()
   for (const d of c.disks) {
     const ld = labOf.get(d.dm_name)
-    const l = ld && ld.failed !== 'none' ? ld : undefined
+    // what its device fails: the engine's word alone (`diskFails`), a lab failure or another; the
+    // lab's list only says the lab did it (the reason's "(lab)")
+    const fails = diskFails(g, d.dm_name)
     // the lab failed it once and restored it: it answers now
-    const answering = ld?.failed === 'none' && ld.failedAt !== undefined
+    const answering = !fails && ld?.failed === 'none' && ld.failedAt !== undefined
     let status: DiskStatus = 'ok'
     let reason = ''
-    const engineFails = engineFailWords(g, d.dm_name)
-    if (l) [status, reason] = ['failed', `fails ${failsWords(l.failed)} (lab)`]
+    if (fails && ld && ld.failed !== 'none') [status, reason] = ['failed', `fails ${failsWords(fails)} (lab)`]
     else if (d.dm_pflag & REMOVED) [status, reason] = ['removed', 'removed: its device is missing']
-    else if (engineFails) [status, reason] = ['failed', engineFails]
+    else if (fails) [status, reason] = ['failed', engineFailWords(g, d.dm_name)!]
     else if (suspects.has(d.dm_name) && answering) [status, reason] = ['recovered', `had I/O errors (${dateTime(ld.failedAt!)}), now answering; resync it: plex ${failedOn(d.dm_name).join(', ')} waits for it`]
     else if (suspects.has(d.dm_name)) [status, reason] = ['suspect', `I/O errors: plex ${failedOn(d.dm_name).join(', ')} failed on it`]
     else if (markedStale.has(d.dm_name)) {
@@ -376,7 +377,7 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
     disks.set(d.dm_name, new DiskState(d.dm_name, status, reason, volumesOn))
   }
   // the volumes' health, each computed again only when what it comes from changed
-  const bad = badOf(g, lab)
+  const bad = badOf(g)
   const plexes = new Map<string, PlexHealth>()
   const volumes = new Map<string, VolumeHealth>()
   for (const v of c.volumes) {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { groupHealth } from './health.ts'
 import { healthLine } from './healthLine.ts'
-import { demo } from './testGroups.ts'
+import { demo, labFailed } from './testGroups.ts'
 
 describe('rule 411: Properties says the health of the selection', () => {
   it('411 a failed disk, the volume without its copy and the plex on it say so in one line; a healthy disk and copy say they work', () => {
     const g = demo()
-    const failed = groupHealth(g, [{ dg: 'dg', disk: 'disk02', failed: 'both', latencyMs: 0 }])
+    const lab = labFailed(g, 'disk02')
+    const failed = groupHealth(lab.g, lab.lab)
     expect(healthLine(failed, 'dm', 'disk02')).toEqual({ tone: 'failed', text: 'FAILED: fails reads and writes (lab); affects mir, ms' })
     expect(healthLine(failed, 'v', 'mir')).toMatchObject({ tone: 'failed', text: expect.stringContaining('on failed disk disk02') })
     expect(healthLine(failed, 'pl', 'mir-02')).toMatchObject({ tone: 'failed', text: expect.stringContaining('mir-02') })

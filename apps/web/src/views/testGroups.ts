@@ -1,5 +1,5 @@
 import type { Config } from '@plexa/engine'
-import type { GroupView } from '@plexa/protocol'
+import type { GroupView, LabView } from '@plexa/protocol'
 
 /** Small groups for the health and alert tests: mir (mirror + log), ms (mirrored stripes), cat. */
 export type P = { name: string; vol: string; k?: string; st?: string; disks: string[]; log?: boolean; pflag?: number }
@@ -31,3 +31,11 @@ export const demo = (over: Partial<Record<string, Partial<P>>> = {}) =>
     ].map((p) => ({ ...p, ...over[p.name] })),
     [{ name: 'mir' }, { name: 'ms' }, { name: 'cat' }],
   )
+
+/**
+ * A lab failure of `disk` as the server sends it: in the lab's list, and in the group's `failing`
+ * (the engine's `failingDisks()`, which lists a device the lab fails as any other that fails).
+ */
+export function labFailed(g: GroupView, disk: string, failed: 'read' | 'write' | 'both' = 'both', failedAt?: number): { g: GroupView; lab: LabView['disks'] } {
+  return { g: { ...g, failing: { ...g.failing, [disk]: failed } }, lab: [{ dg: g.name, disk, failed, latencyMs: 0, ...(failedAt !== undefined ? { failedAt } : {}) }] }
+}
