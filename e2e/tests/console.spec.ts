@@ -10,7 +10,7 @@ test.describe.configure({ mode: 'serial', timeout: 120_000 })
 async function failDisk02(api: Api, page: Page) {
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'both' })
   await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'mirvol', writesPerSecond: 300 })
-  await expect(page.getByTestId('plex-mirvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })
+  await expect(page.getByTestId('plex-mirvol-02')).toHaveAttribute('aria-label', /DETACHED NODEVICE/, { timeout: 10_000 })
   await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'mirvol' })
 }
 
@@ -56,7 +56,7 @@ test('rule 140: a tree badge is read whole at 1024x768 and 1920x1080 in both the
   // the accessible name carries the whole state, whatever is drawn
   await expect(page.getByTestId('tree-v-mirvol')).toHaveAccessibleName(/^volume mirvol ENABLED ACTIVE ?, no redundancy: 1 of 2 copies healthy; plex mirvol-02 is DETACHED IOFAIL/)
   await expect(page.getByTestId('tree-dm-disk02')).toHaveAccessibleName(/^disk disk02 ?, failed: fails reads and writes \(lab\); affects mirvol, msvol$/)
-  await expect(page.getByTestId('tree-pl-mirvol-02')).toHaveAccessibleName(/^plex mirvol-02 DETACHED IOFAIL ?, on failed disk: .*disk02$/)
+  await expect(page.getByTestId('tree-pl-mirvol-02')).toHaveAccessibleName(/^plex mirvol-02 DETACHED NODEVICE ?, on failed disk: .*disk02$/)
   // the arrow keys still walk every row, badge rows and others
   await plexa.select('dm', 'disk02')
   await page.keyboard.press('ArrowDown')

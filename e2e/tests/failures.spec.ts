@@ -10,7 +10,7 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   await plexa.login()
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'both' })
   await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'mirvol', writesPerSecond: 300 })
-  await expect(plexa.plex('mirvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })
+  await expect(plexa.plex('mirvol-02')).toHaveAttribute('aria-label', /DETACHED NODEVICE/, { timeout: 10_000 })
   // the volume badge: no redundancy left, in words; msvol's plex on disk02 still reads ACTIVE but is not a healthy copy
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'none')
   await expect(page.getByTestId('health-mirvol')).toContainText('NO REDUNDANCY')
@@ -59,7 +59,7 @@ test('a disk restored after I/O errors is no longer failing: it answers and want
   await plexa.login()
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
   await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'msvol', writesPerSecond: 300 })
-  await expect(plexa.plex('msvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })
+  await expect(plexa.plex('msvol-02')).toHaveAttribute('aria-label', /DETACHED NODEVICE/, { timeout: 10_000 })
   await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume: 'msvol' })
   const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { subdisks: Array<{ sd_name: string; sd_pl_name: string; sd_dm_name: string }> }
   const onWorking = c.subdisks.find((s) => s.sd_pl_name === 'msvol-02' && s.sd_dm_name !== 'disk02')!

@@ -11,7 +11,7 @@ test('a lab disk failure during writes raises an alert and shows the kernel deta
   await expect(page.getByTestId('disk-disk02')).toContainText('FAILED (reads and writes)')
   await page.getByRole('tab', { name: 'Volume view' }).click()
   await api.call('POST', '/api/lab/load', { dg: 'demodg', volume: 'mirvol', writesPerSecond: 300 })
-  await expect(plexa.plex('mirvol-02')).toHaveAttribute('aria-label', /DETACHED IOFAIL/, { timeout: 10_000 })
+  await expect(plexa.plex('mirvol-02')).toHaveAttribute('aria-label', /DETACHED NODEVICE/, { timeout: 10_000 })
   await page.getByRole('button', { name: 'alerts', exact: true }).click()
   await expect(page.getByTestId('events')).toContainText('plex mirvol-02 of mirvol was detached after an I/O error')
   await page.screenshot({ path: info.outputPath('disk-failure.png'), fullPage: true })

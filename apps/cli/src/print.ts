@@ -1,5 +1,5 @@
 import type { Config, DmRecord, PlRecord, SdRecord, VRecord } from '@plexa/engine'
-import type { LabView } from '@plexa/protocol'
+import { type LabView, plexStateWord } from '@plexa/protocol'
 
 /**
  * `vxprint` (SEMANTICS.md 1.14; docs/vxprint.md says where each column comes from): the records
@@ -18,8 +18,6 @@ export const PL_PFLAG_STALE = 0x2
 export const PL_PFLAG_KDETACH = 0x4
 const PL_TFLAG_READ = 0x1
 const PL_TFLAG_WRITE = 0x2
-const PL_TFLAG_REMOVED = 0x200
-const PL_TFLAG_NODAREC = 0x400
 
 export type RecordType = 'dg' | 'dm' | 'v' | 'pl' | 'sd'
 const TYPE_ORDER: RecordType[] = ['dg', 'dm', 'v', 'pl', 'sd']
@@ -68,7 +66,22 @@ const T_HEADERS: Record<RecordType, string> = {
 }
 /** The -t header block: one line per record type, in this order. */
 export const HEADER = TYPE_ORDER.map((t) => T_HEADERS[t])
-export const TY_HEADER = row('TY', ['NAME', 'ASSOC', 'KSTATE', 'LENGTH', 'PLOFFS', 'STATE', 'TUTIL0', 'PUTIL0'], TY_COLUMNS)
+const TY_FIELDS = ['NAME', 'ASSOC', 'KSTATE', 'LENGTH', 'PLOFFS', 'STATE', 'TUTIL0', 'PUTIL0']
+export const TY_HEADER = row('TY', TY_FIELDS, TY_COLUMNS)
+
+/**
+ * Rule 467: where the TY format's fields start: vxprint's column, or, when a field of some line
+ * (a 13-character device name in ASSOC) runs past the next column, one space after the longest
+ * value of that field, for every line alike: the columns line up whatever the names' lengths.
+ */
+export function tyColumns(lines: ReadonlyArray<ReadonlyArray<string | number>>): number[] {
+  const cols: number[] = []
+  TY_COLUMNS.forEach((c, i) => {
+    const prev = i === 0 ? 0 : cols[i - 1]! + Math.max(0, ...lines.map((f) => String(f[i - 1] ?? '').length)) + 1
+    cols.push(Math.max(c, prev))
+  })
+  return cols
+}
 
 /** The disk access name vxprint shows for a disk (an image file without its `.img`). */
 function deviceName(dm: DmRecord): string {
@@ -111,23 +124,8 @@ function diskCondition(dm: DmRecord | undefined): 'NODEVICE' | 'REMOVED' | undef
   return dm.dm_pflag & DM_PFLAG_REMOVED ? 'REMOVED' : undefined
 }
 
-/**
- * The plex STATE column: a condition flag in place of the state (VxVM 3.5/4.1/5.0 guides, "Plex
- * condition flags"): NODEVICE or REMOVED for a subdisk on such a disk, RECOVER for a plex whose
- * disk was replaced or came back too late (PL_PFLAG_STALE without a kernel detach); IOFAIL for a
- * plex whose state is IOFAIL (a copy into it failed), stale or not. `onFailedDisk`: a data subdisk
- * of the plex is on a failed disk (`FailedDisks`).
- */
-function plState(pl: PlRecord, onFailedDisk: boolean): string {
-  // rule 422: a subdisk on a disk that fails its I/O now (FAILED(MODE) on its dm line) is as good as
-  // without its device, whatever the records say until I/O meets it: NODEVICE, as vxprint shows it
-  if (pl.pl_tflag & PL_TFLAG_NODAREC || onFailedDisk) return 'NODEVICE'
-  if (pl.pl_tflag & PL_TFLAG_REMOVED) return 'REMOVED'
-  // a copy into it failed (an attach or a resync): the record's state, as the web says it (rule 292)
-  if (pl.pl_state === 'IOFAIL') return 'IOFAIL'
-  if ((pl.pl_pflag & (PL_PFLAG_STALE | PL_PFLAG_KDETACH)) === PL_PFLAG_STALE) return 'RECOVER'
-  return pl.pl_state
-}
+/** The plex STATE column: vxprint's words, the console's too (protocol's plexStateWord, rules 422, 466). */
+const plState = plexStateWord
 
 /** Index 0 of a util field (the usage type's), or - when empty. */
 function util0(u: readonly string[]): string {
@@ -210,8 +208,9 @@ class Records {
     }
   }
 
-  tyLine(type: RecordType, r: AnyRec): string {
-    const line = (tag: string, f: Array<string | number>) => row(tag, f, TY_COLUMNS)
+  /** A record's tag and fields in the TY format (no -t); `tyColumns` places them. */
+  tyFields(type: RecordType, r: AnyRec): [string, Array<string | number>] {
+    const line = (tag: string, f: Array<string | number>): [string, Array<string | number>] => [tag, f]
     switch (type) {
       case 'dg': {
         const dg = this.c.dg
@@ -344,10 +343,15 @@ function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): { lines
     // Every type's header when nothing narrows the listing, else those of the types printed.
     const types = o.names.length || o.types.length ? sel.types : new Set(TYPE_ORDER)
     out.push(...TYPE_ORDER.filter((t) => types.has(t)).map((t) => (t === 'dm' ? row('DM', DM_FIELDS, rs.dmColumns) : T_HEADERS[t])), '')
-  } else out.push(TY_HEADER)
+  }
+  // rule 467: the TY lines' columns as wide as their longest value (a device name such as
+  // demodg-disk01 in ASSOC), the header with them, so every line stays aligned
+  const ty = o.table ? [] : sel.blocks.map((b) => b.map(([t, r]) => rs.tyFields(t, r)))
+  const cols = tyColumns([TY_FIELDS, ...ty.flat().map(([, f]) => f)])
+  if (!o.table) out.push(row('TY', TY_FIELDS, cols))
   sel.blocks.forEach((b, i) => {
     if (i > 0 && (o.hierarchy || o.table)) out.push('')
-    out.push(...b.map(([t, r]) => (o.table ? rs.tLine(t, r) : rs.tyLine(t, r))))
+    out.push(...(o.table ? b.map(([t, r]) => rs.tLine(t, r)) : ty[i]!.map(([tag, f]) => row(tag, f, cols))))
   })
   return { lines: out, ...(config ? { config } : {}) }
 }

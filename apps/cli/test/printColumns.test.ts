@@ -25,3 +25,21 @@ describe('433: print keeps its dm columns aligned on a long device name', () => 
     }
   })
 })
+
+describe('467: print -d (TY lines) widens its columns to the longest value', () => {
+  it('I467 with the demo\'s 13-character device names (demodg-disk01) in ASSOC, every dm line and the TY header start KSTATE, LENGTH and STATE at the same columns', async () => {
+    const { groups, close } = await buildGroups()
+    try {
+      const g = groups[0]!
+      const disks = g.config.disks.map((d) => ({ ...d, dm_device: `/data/disks/demodg-${d.dm_name}.img` }))
+      const lines = vxprint([{ name: g.name, config: { ...g.config, disks } }], { hierarchy: false, table: false, types: ['dm'], names: [], groupLine: false }).lines
+      const live = lines.filter((l) => l.startsWith('TY ') || / demodg-/.test(l))
+      expect(live.length).toBeGreaterThan(2)
+      // the header's KSTATE, LENGTH and STATE, and each dm line's "-", public length and state, at one column each
+      const starts = (l: string) => [...l.matchAll(/\S+/g)].map((m) => m.index)
+      for (const field of [3, 4, 6]) expect(new Set(live.map((l) => starts(l)[field])).size, `field ${field}`).toBe(1)
+    } finally {
+      await close()
+    }
+  })
+})

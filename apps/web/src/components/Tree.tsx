@@ -6,9 +6,9 @@ import { filterTree } from '../views/treeFilter.ts'
 import { useShallow } from 'zustand/react/shallow'
 import { appStore, useApp } from '../store/appStore.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
-import { groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
+import { type GroupHealth, groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
 import { rowBadge, withRunningCopy } from '../views/treeBadges.ts'
-import type { TaskView } from '@plexa/protocol'
+import { type TaskView, plexStateWord } from '@plexa/protocol'
 import { isCopy, volumesWaitingOnDisks } from '../views/diskNotice.ts'
 import { DeportedGroups } from './DeportedGroups.tsx'
 
@@ -20,12 +20,15 @@ const KIND_WORDS = { dg: 'disk group', dm: 'disk', v: 'volume', pl: 'plex', sd: 
 
 type Item = TreeRow
 
-/** The state shown after a row's name. */
-function stateOf(it: Item): string {
+/** The state shown after a row's name: a plex's as plexa print shows it (rule 466), NODEVICE on a failed disk (`h`). */
+function stateOf(it: Item, h: GroupHealth | undefined): string {
   const r = it.rec
   if (!r) return ''
   if (it.kind === 'v') return `${r.v_kstate} ${r.v_state}`
-  if (it.kind === 'pl') return `${r.pl_kstate} ${r.pl_state}`
+  if (it.kind === 'pl') {
+    const p = h?.plexes.get(it.name)
+    return `${r.pl_kstate} ${plexStateWord({ pl_state: r.pl_state ?? '', pl_pflag: r.pl_pflag ?? 0, pl_tflag: r.pl_tflag ?? 0 }, !!p && !p.log && p.failedDisks.length > 0)}`
+  }
   return (r.dm_pflag ?? 0) & 0x100 ? 'REMOVED' : ''
 }
 
@@ -62,7 +65,7 @@ export function Tree() {
   const { items, badges } = useMemo(() => {
     const q = query.trim().toLowerCase()
     if (!q) return { items: all, badges: allBadges }
-    const kept = filterTree(all, (i) => all[i]!.name.toLowerCase().includes(q) || stateOf(all[i]!).toLowerCase().includes(q) || (allBadges[i]?.said.toLowerCase().includes(q) ?? false))
+    const kept = filterTree(all, (i) => all[i]!.name.toLowerCase().includes(q) || stateOf(all[i]!, health.get(all[i]!.dg)).toLowerCase().includes(q) || (allBadges[i]?.said.toLowerCase().includes(q) ?? false))
     return { items: kept.map((i) => all[i]!), badges: kept.map((i) => allBadges[i]) }
   }, [all, allBadges, query])
   const refs = useRef(new Map<number, HTMLLIElement>())
@@ -100,7 +103,7 @@ export function Tree() {
         {items.slice(from, to).map((it, k) => {
           const i = from + k
           const hh = withRunningCopy(badges[i], it, health.get(it.dg), copying)
-          const state = stateOf(it)
+          const state = stateOf(it, health.get(it.dg))
           const [head, tail] = it.kind === 'pl' || it.kind === 'sd' ? nameParts(it.name) : [it.name, '']
           return (
           <li

@@ -1,6 +1,6 @@
 import { Fragment, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { GroupView } from '@plexa/protocol'
+import { type GroupView, plexStateWord } from '@plexa/protocol'
 import { type AppState, type Selection, appStore, useApp } from '../store/appStore.ts'
 import { setAttr, setText, useStoreWrite } from '../store/useStoreWrite.ts'
 import { HealthBadge } from './HealthBadge.tsx'
@@ -222,7 +222,8 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
           const staleText = st?.full ? ' · all stale' : st?.regions.length ? ` · ${st.regions.length} stale region${st.regions.length === 1 ? '' : 's'} (${formatBytes(staleBytes(st, v))})` : ''
           const layout = p.log ? 'log plex' : p.plex.pl_layout === 'STRIPE' ? `stripe, ${p.lanes} columns of ${formatSectors(p.plex.pl_st_width)}` : 'concat'
           const preferred = v.v_read_pol === 'PREFER' && v.v_pref_name === p.plex.pl_name ? ' · preferred for reads' : ''
-          const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${p.plex.pl_state}${!p.log && p.subdisks.some((s) => trouble.get(s.sd.sd_dm_name)) ? ' NODEVICE' : ''}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}${preferred}`
+          // the state as plexa print shows it: NODEVICE in its place on a failed disk (rule 466)
+          const visible = `${p.plex.pl_name} ${p.plex.pl_kstate} ${plexStateWord(p.plex, !p.log && p.subdisks.some((s) => trouble.get(s.sd.sd_dm_name)))}${p.plex.pl_tutil[0] ? ` ${p.plex.pl_tutil[0]}` : ''}${staleText} · ${layout}${preferred}`
           const selPl = isSel('pl', p.plex.pl_name)
           const rel = related(p)
           return (

@@ -7,7 +7,7 @@ import { type ConfigIndex, indexConfig } from './layout.ts'
 export interface TreeRow extends Selection {
   depth: number
   /** The record a volume, plex or disk row shows the state of (read only for the rows in view). */
-  rec?: { v_kstate?: string; v_state?: string; pl_kstate?: string; pl_state?: string; dm_pflag?: number }
+  rec?: { v_kstate?: string; v_state?: string; pl_kstate?: string; pl_state?: string; pl_pflag?: number; pl_tflag?: number; dm_pflag?: number }
   offline?: boolean
 }
 
