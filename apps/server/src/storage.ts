@@ -17,6 +17,7 @@ import {
   readDiskHeader,
   thisImporter,
 } from '@plexa/engine'
+import type { PendingImport } from '@plexa/protocol'
 import { DeportedGroups } from './deportedGroups.ts'
 
 /** One imported disk group and the fault-injecting wrappers around its disks (lab mode). */
@@ -44,22 +45,14 @@ export interface FreeImage {
 }
 
 /**
- * A disk group found on the disks that is not imported, and why: imported by another host (VM_BUSY,
- * `importedBy`; vxdg -C clears it), or disks without a usable device (VM_MISSING_DISKS, `disks`;
- * vxdg -f imports it without them). An administrator imports it with `importGroup`.
+ * A disk group found on the disks that is not imported, and why: the protocol's PendingImport
+ * (VM_BUSY with `importedBy`, VM_MISSING_DISKS with `disks`, VM_SPLIT_BRAIN with `sides`, deported),
+ * holding the image files and external disks that hold it as `paths` (the API's `devices`,
+ * `pendingView`). An administrator imports it with `importGroup`.
  */
-export interface PendingGroup {
-  name: string
-  code: string
-  reason: string
-  importedBy?: string
-  disks?: Array<{ disk: string; reason: string; device?: string }>
-  /** VM_SPLIT_BRAIN: the sides whose configurations went separate ways (rule 350). */
-  sides?: Array<{ disks: string[]; diskids: string[]; tid: number }>
+export interface PendingGroup extends Omit<PendingImport, 'devices'> {
   /** The image files and external disks that hold it. */
   paths: string[]
-  /** Deported here by an administrator (vxdg deport, rule 451): it stays so across restarts until imported. */
-  deported?: boolean
 }
 
 const GiB = 1 << 30
