@@ -1,49 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { type FaultyDevice, createFaultyDevice } from '../src/device/faultyDevice.ts'
 import { REGION_SECTORS } from '../src/diskGroup.ts'
 import { MiB, expectCode, memoryGroup, pattern, publicRegion } from './harness.ts'
+import { heldWrite } from './heldWrite.ts'
 
 const LEN = 4 * REGION_SECTORS
-
-/** `dev` whose writes in `range` wait while `gate.closed` (`gate.reached` resolves as the first one waits). */
-function gated(dev: BlockDevice) {
-  const gate = { range: { offset: 0, length: 0 }, closed: false, reach: () => {}, open: () => {} }
-  let opened: Promise<void> = Promise.resolve()
-  const reached = () => new Promise<void>((r) => (gate.reach = r))
-  const close = (range: { offset: number; length: number }) => {
-    gate.range = range
-    gate.closed = true
-    opened = new Promise<void>((r) => (gate.open = r))
-  }
-  const device: BlockDevice = {
-    kind: dev.kind,
-    size: dev.size,
-    location: dev.location,
-    lockKey: dev.lockKey,
-    read: (offset, length) => dev.read(offset, length),
-    async write(offset, data, opts) {
-      if (gate.closed && offset >= gate.range.offset && offset < gate.range.offset + gate.range.length) {
-        gate.reach()
-        await opened
-      }
-      return dev.write(offset, data, opts)
-    },
-    flush: () => dev.flush(),
-    close: () => dev.close(),
-  }
-  return { device, reached, close, open: () => ((gate.closed = false), gate.open()) }
-}
 
 describe('a plex detached while a write to it is in flight (rule 228)', () => {
   it('I228 the write that then fails on the last plex leaves the detached plex stale where it took the write: its attach copies the region again and the plexes agree', async () => {
     const faulty: FaultyDevice[] = []
-    const gates: Array<ReturnType<typeof gated>> = []
+    const gates: Array<ReturnType<typeof heldWrite>> = []
     const { dg } = await memoryGroup(2, 64 * MiB, {
       wrap: (d) => {
         const f = createFaultyDevice(d)
         faulty.push(f)
-        const g = gated(f)
+        const g = heldWrite(f)
         gates.push(g)
         return g.device
       },
@@ -56,13 +27,12 @@ describe('a plex detached while a write to it is in flight (rule 228)', () => {
     const [p1, p2] = [plexOn('disk01'), plexOn('disk02')]
     // the write reaches disk02's plex at once; on disk01 it waits, and then fails
     const pub = publicRegion(dg, 'disk01')
-    gates[0]!.close(pub)
-    const waiting = gates[0]!.reached()
+    gates[0]!.arm(pub)
     const writing = dg.write('v1', 0, pattern(4096, 2))
-    await waiting
+    await gates[0]!.reached
     await dg.detachPlex(p2)
     faulty[0]!.addFault({ ops: ['write'], range: pub, times: 1 })
-    gates[0]!.open()
+    gates[0]!.release()
     await expectCode(writing, 'VM_IO')
     // disk01's plex is the last one: it stays, and is the region's copy; disk02's took the write
     expect(dg.staleRegions(p2).full || dg.staleRegions(p2).regions.includes(0)).toBe(true)

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { type FaultyDevice, createFaultyDevice } from '../src/device/faultyDevice.ts'
 import { type MemoryDevice, createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { probeDevice } from '../src/disk/probe.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { CONFIG_SLOTS, MiB, expectCode, faultyMemoryGroup, memoryGroup, pattern, rec } from './harness.ts'
+import { heldWrite } from './heldWrite.ts'
 
 const SIZE = 64 * MiB
 const LEN = 8 * REGION_SECTORS
@@ -25,33 +25,6 @@ function disk02View(dg: DiskGroup, plex: string) {
   const { dm_update_tid: _t, ...disk } = rec(dg, 'disk02')
   const { pl_update_tid: _p, ...pl } = rec(dg, plex)
   return { disk, pl, stale: dg.staleRegions(plex) }
-}
-
-/** `dev` whose first write waits: `reached` resolves as it starts, `open()` lets it through. */
-function gatedFirstWrite(dev: BlockDevice) {
-  let reach = () => {}
-  let go = () => {}
-  const reached = new Promise<void>((r) => (reach = r))
-  const opened = new Promise<void>((r) => (go = r))
-  let first = true
-  const device: BlockDevice = {
-    kind: dev.kind,
-    size: dev.size,
-    location: dev.location,
-    lockKey: dev.lockKey,
-    read: (offset, length) => dev.read(offset, length),
-    async write(offset, data, opts) {
-      if (first) {
-        first = false
-        reach()
-        await opened
-      }
-      return dev.write(offset, data, opts)
-    },
-    flush: () => dev.flush(),
-    close: () => dev.close(),
-  }
-  return { device, reached, open: go }
 }
 
 describe('replaceDisk whose final commit fails (rule 82)', () => {
@@ -88,11 +61,12 @@ describe('replaceDisk whose final commit fails (rule 82)', () => {
     const { dg, mems, A, B, sdOn } = await mirrored()
     const before = disk02View(dg, B)
     const fresh = createMemoryDevice(SIZE)
-    const gate = gatedFirstWrite(fresh)
+    const gate = heldWrite(fresh)
+    gate.arm() // its first write waits
     const replacing = dg.replaceDisk('disk02', gate.device)
     await gate.reached
     await dg.detachPlex(A)
-    gate.open()
+    gate.release()
     await expectCode(replacing, 'VM_LAST_PLEX')
     expect(disk02View(dg, B)).toEqual(before)
     expect(await probeDevice(fresh)).toEqual({ kind: 'blank' })

@@ -6,50 +6,15 @@ import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { EXCEPTION_POLICY, PL_PFLAG } from '../src/records/types.ts'
 import { expectCode, memoryGroup, pattern, plexImage, publicRegion, rec, recordEvents } from './harness.ts'
+import { heldWrite } from './heldWrite.ts'
 
 const LEN = 8 * REGION_SECTORS
 const REGION = REGION_SECTORS * 512
 
-/**
- * A device whose next write into a chosen area of its private region, once armed, waits until
- * released: a transaction's commit (or a kernel error's map and log writes) held at a known point.
- */
-function holdable(dev: BlockDevice) {
-  let armed: { from: number; to: number } | undefined
-  let reached!: () => void
-  let release!: () => void
-  let atGate = Promise.resolve()
-  let gate = Promise.resolve()
-  const device: BlockDevice = {
-    ...dev,
-    async write(offset, data) {
-      if (armed && offset >= armed.from && offset < armed.to) {
-        armed = undefined
-        reached()
-        await gate
-      }
-      return dev.write(offset, data)
-    },
-  }
-  return {
-    device,
-    /** Holds the next write into sectors [from, to) of the private region. */
-    arm(from: number, to: number) {
-      armed = { from: from * 512, to: to * 512 }
-      atGate = new Promise<void>((r) => (reached = r))
-      gate = new Promise<void>((r) => (release = r))
-    },
-    get atGate() {
-      return atGate
-    },
-    release: () => release(),
-  }
-}
-
 /** A started 2-way mirror v1 (v1-01 on disk01, v1-02 on disk02, faulty) and a holdable disk03. */
 async function rig() {
-  let hold: ReturnType<typeof holdable> | undefined
-  const g = await memoryGroup(3, 32 << 20, { wrap: (d, i) => (i < 2 ? createFaultyDevice(d) : (hold = holdable(d)).device) })
+  let hold: ReturnType<typeof heldWrite> | undefined
+  const g = await memoryGroup(3, 32 << 20, { wrap: (d, i) => (i < 2 ? createFaultyDevice(d) : (hold = heldWrite(d)).device) })
   const { dg } = g
   await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02'] })
   await dg.start('v1')
@@ -95,9 +60,9 @@ async function settle<T>(p: Promise<T>): Promise<{ ok: true } | { ok: false; cod
 describe('a write failing while a detach of the other plex commits (I118)', () => {
   it('I118: fails VM_IO and leaves the failing plex, the last current copy, attached and not stale', async () => {
     const { dg, d1, hold, base } = await rig()
-    hold.arm(CFG_OFFSET, DEFAULT_PRIV_LEN)
+    hold.arm({ offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 })
     const det = dg.detachPlex('v1-02')
-    await hold.atGate // the detach is writing its configuration: v1-02 is leaving
+    await hold.reached // the detach is writing its configuration: v1-02 is leaving
     failRegionWrite(dg, d1, 'v1-01', 0)
     const failed = ioErrorOf(dg, 'v1-01')
     const w = settle(dg.write('v1', 0, pattern(8192, 9)))
@@ -118,7 +83,7 @@ describe('two plexes failing together (I118)', () => {
     const { dg, d1, d2, hold, base } = await rig()
     const model = Buffer.from(base)
     // the first kernel error's map or log write is held until both writes have failed
-    hold.arm(KLOG_OFFSET, CFG_OFFSET)
+    hold.arm({ offset: KLOG_OFFSET * 512, length: (CFG_OFFSET - KLOG_OFFSET) * 512 })
     failRegionWrite(dg, d1, 'v1-01', 0)
     failRegionWrite(dg, d2, 'v1-02', 5)
     const both = Promise.all([ioErrorOf(dg, 'v1-01'), ioErrorOf(dg, 'v1-02')])
@@ -127,7 +92,7 @@ describe('two plexes failing together (I118)', () => {
     const wa = settle(dg.write('v1', 0, a))
     const wb = settle(dg.write('v1', 5 * REGION, b))
     await both
-    await hold.atGate
+    await hold.reached
     hold.release()
     const [ra, rb] = await Promise.all([wa, wb])
     const states = [state(dg, 'v1-01'), state(dg, 'v1-02')]

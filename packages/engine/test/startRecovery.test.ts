@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { createMemoryDevice, type MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { expectCode, pattern, plexImage, rec } from './harness.ts'
+import { heldWrite } from './heldWrite.ts'
 
 const REGIONS = 8
 const LEN = REGIONS * REGION_SECTORS
@@ -62,42 +62,10 @@ describe('a second crash during a NEEDSYNC recovery (I121)', () => {
   })
 })
 
-/** A device whose next write into byte range [from, to), once armed, waits until released. */
-function holdable(dev: BlockDevice) {
-  let armed: { from: number; to: number } | undefined
-  let reached!: () => void
-  let release!: () => void
-  let atGate = Promise.resolve()
-  let gate = Promise.resolve()
-  const device: BlockDevice = {
-    ...dev,
-    async write(offset, data) {
-      if (armed && offset < armed.to && offset + data.length > armed.from) {
-        armed = undefined
-        reached()
-        await gate
-      }
-      return dev.write(offset, data)
-    },
-  }
-  return {
-    device,
-    arm(from: number, to: number) {
-      armed = { from, to }
-      atGate = new Promise<void>((r) => (reached = r))
-      gate = new Promise<void>((r) => (release = r))
-    },
-    get atGate() {
-      return atGate
-    },
-    release: () => release(),
-  }
-}
-
 describe('start hands back only the plexes it made write targets (I119)', () => {
   it('I119: a plex an attach is handing back while the start recovers is left to the attach: it ends ACTIVE, not IOFAIL', async () => {
     const mems = [0, 1, 2, 3].map(() => createMemoryDevice(32 << 20))
-    const mk = (ms: MemoryDevice[]) => ms.map((m) => holdable(m))
+    const mk = (ms: MemoryDevice[]) => ms.map((m) => heldWrite(m))
     let holds = mk(mems)
     const dg = await DiskGroup.create({ name: 'sa', disks: holds.map((h, i) => ({ name: `disk0${i + 1}`, device: h.device })) })
     await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror: 3, log: 'drl', disks: ['disk01', 'disk02', 'disk03', 'disk04'] })
@@ -125,9 +93,9 @@ describe('start hands back only the plexes it made write targets (I119)', () => 
     const again = await DiskGroup.import({ devices: holds.map((h) => h.device), copyUnitRegions: 1 })
     // the start is held at its write of the log (after its commit, before its recovery)
     const logHold = holds[diskOf(log)]!
-    logHold.arm(log.sd_dev_offset * 512, (log.sd_dev_offset + log.sd_len) * 512)
+    logHold.arm({ offset: log.sd_dev_offset * 512, length: log.sd_len * 512 })
     const startDone = again.start('v1').then(() => 'ok', (e: { code?: string }) => e.code)
-    await logHold.atGate
+    await logHold.reached
     // meanwhile the administrator brings v1-03 back and attaches it; its copy pauses after a region
     await again.mend('on', 'v1-03')
     const paused = pauseFirst(again, 'attach')
