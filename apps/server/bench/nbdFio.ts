@@ -6,7 +6,9 @@
 // Env: PLEXA_BENCH_JOBS=randread_4k,seqwrite_1m,... runs some jobs only; PLEXA_BENCH_TARGETS=
 // kit,one,two (of kit, one, again, two, kit_tls, one_tls, one_sender: the 1-plex volume with its
 // 1 MiB read replies sent by the reply sender thread, off by default, and one_loop: the 1-plex volume
-// with every reply written on the event loop, `poolWrites: false`, the way before rule 393)
+// with every reply written on the event loop, `poolWrites: false`, the way before rule 393, and
+// one_pool: with its large replies always written from the threadpool, `poolWrites: true`; `one`
+// takes the threadpool only while the machine's load per core is 2 or more, rule 445)
 // measures some servers only, and prints
 // only the lines whose value and baseline it measured (kit,one,two: the mirror lines, about a
 // third of the time); TMPDIR puts the image files elsewhere (/dev/shm: tmpfs); PLEXA_BENCH_ROUNDS
@@ -34,7 +36,7 @@ import { DiskGroup, createImageFile, openDevicePath } from '@plexa/engine'
 import { line, median } from '../../../packages/engine/bench/util.ts'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
 import type { MemoryBudget } from '../src/nbd/memoryBudget.ts'
-import type { PoolWriteStats } from '../src/nbd/poolWrites.ts'
+import { type PoolWriteStats, machineLoadPerCore } from '../src/nbd/poolWrites.ts'
 import type { ReplySender } from '../src/nbd/replySender.ts'
 import { loadNbdTls } from '../src/nbd/tls.ts'
 import { startServer } from '../src/server.ts'
@@ -123,7 +125,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
     writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile))
     console.error('profile', file)
   }
-  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2))
+  if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, 'event loop utilization', performance.eventLoopUtilization(elu0).utilization.toFixed(2), 'machine load per core', machineLoadPerCore().toFixed(2))
   const j = (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<Record<'read' | 'write', { iops: number; bw: number }> & { usr_cpu: number; sys_cpu: number }> }).jobs[0]!
   const value = job.metric === 'iops' ? j[job.rw].iops : j[job.rw].bw / 1024 // bw is KiB/s
   const cpuUsed = cpuSeconds() - cpu0
@@ -238,6 +240,9 @@ try {
   const metrics = srv.services.metrics
   const loopServer = new NbdServer({ exports: () => exports }, { poolWrites: false, onIo: (g, v, op, bytes, seconds) => metrics.observeIo(g, v, op, bytes, seconds) })
   const loopPort = await loopServer.listen(0, '127.0.0.1')
+  // and with every large reply written from the threadpool, whatever the load (rule 445's `true`)
+  const poolServer = new NbdServer({ exports: () => exports }, { poolWrites: true, onIo: (g, v, op, bytes, seconds) => metrics.observeIo(g, v, op, bytes, seconds) })
+  const poolPort = await poolServer.listen(0, '127.0.0.1')
   const ticks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim())
   const kitTarget = (key: string, k: { uri: string; child: ChildProcess }): Target => ({ key, uri: k.uri, pid: k.child.pid!, cpuSeconds: () => processCpu(k.child.pid!, ticks), mainCpuSeconds: () => processCpu(k.child.pid!, ticks, k.child.pid!) })
   const ourTarget = (volume: string): Target => ({ key: volume, uri: `nbd://127.0.0.1:${srv.nbdPort}/${volume}`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), sender: srv.nbd.sender, memory: srv.nbd.memory, poolWrites: srv.nbd.poolWriteStats })
@@ -248,8 +253,9 @@ try {
   const oneTls: Target = { key: 'one_tls', uri: `nbds://127.0.0.1:${tlsPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const oneSender: Target = { key: 'one_sender', uri: `nbd://127.0.0.1:${senderPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
   const oneLoop: Target = { key: 'one_loop', uri: `nbd://127.0.0.1:${loopPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid) }
+  const onePool: Target = { key: 'one_pool', uri: `nbd://127.0.0.1:${poolPort}/one`, pid: process.pid, cpuSeconds: ownCpu, mainCpuSeconds: () => processCpu(process.pid, ticks, process.pid), poolWrites: poolServer.poolWriteStats }
   const only = process.env.PLEXA_BENCH_TARGETS?.split(',')
-  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneSender, oneLoop].filter((t) => (only ? only.includes(t.key) : t.key !== 'one_sender' && t.key !== 'one_loop'))
+  const targets = [kitTarget('kit', kit), ourTarget('one'), kitTarget('again', kitAgain), ourTarget('two'), kitTarget('kit_tls', kitTls), oneTls, oneSender, oneLoop, onePool].filter((t) => (only ? only.includes(t.key) : !['one_sender', 'one_loop', 'one_pool'].includes(t.key)))
   for (const t of targets) await fio(t, JOBS[0]!)
   for (let r = 0; r < ROUNDS; r++) {
     for (const job of JOBS) {
@@ -268,6 +274,7 @@ try {
   await tlsServer.close()
   await senderServer.close()
   await loopServer.close()
+  await poolServer.close()
   /** Prints a line of `key`'s results against `base`'s, when both were measured. */
   const print = (bench: string, key: string, base: string, baseline: string, unit: string, higherIsBetter = true) => {
     const v = results[key]
@@ -292,11 +299,16 @@ try {
     print(`nbd.fio.${job.name}.1plex_with_sender`, `one_sender:${job.name}`, `kit:${job.name}`, kitBase, unit)
     print(`nbd.server_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
     print(`nbd.server_main_thread_cpu.${job.name}.1plex_with_sender`, `one_sender:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
-    // PLEXA_BENCH_TARGETS with one_loop: every reply written on the event loop (one, the default, writes large ones from the threadpool)
+    // PLEXA_BENCH_TARGETS with one_loop: every reply written on the event loop (one, the default, writes large ones from the threadpool under load)
     print(`nbd.fio.${job.name}.1plex_loop_writes`, `one_loop:${job.name}`, `kit:${job.name}`, kitBase, unit)
     print(`nbd.fio.${job.name}.1plex_vs_loop_writes`, `one:${job.name}`, `one_loop:${job.name}`, 'our 1-plex volume with every reply written on the event loop, same run', unit)
     print(`nbd.server_cpu.${job.name}.1plex_loop_writes`, `one_loop:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
     print(`nbd.server_main_thread_cpu.${job.name}.1plex_loop_writes`, `one_loop:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
+    // PLEXA_BENCH_TARGETS with one_pool: every large reply written from the threadpool (one, the default, only under load)
+    print(`nbd.fio.${job.name}.1plex_pool_writes`, `one_pool:${job.name}`, `kit:${job.name}`, kitBase, unit)
+    print(`nbd.fio.${job.name}.1plex_pool_vs_loop_writes`, `one_pool:${job.name}`, `one_loop:${job.name}`, 'our 1-plex volume with every reply written on the event loop, same run', unit)
+    print(`nbd.server_cpu.${job.name}.1plex_pool_writes`, `one_pool:${job.name}:cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU for the same job (lower is better)", cpuUnit, false)
+    print(`nbd.server_main_thread_cpu.${job.name}.1plex_pool_writes`, `one_pool:${job.name}:main_cpu`, `kit:${job.name}:cpu`, "nbdkit's CPU (all its threads) for the same job (lower is better)", cpuUnit, false)
     // both ends of the comparison speak TLS with the same pre-shared key
     print(`nbd.fio.${job.name}.1plex_tls`, `one_tls:${job.name}`, `kit_tls:${job.name}`, 'nbdkit file plugin with --tls=require --tls-certificates (the same certificate) on the same image bytes', unit)
     print(`nbd.server_cpu.${job.name}.1plex_tls`, `one_tls:${job.name}:cpu`, `kit_tls:${job.name}:cpu`, "nbdkit's CPU with TLS for the same job (lower is better)", cpuUnit, false)

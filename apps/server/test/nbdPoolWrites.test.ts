@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
 import { NbdServer, type NbdServerOptions } from '../src/nbd/nbdServer.ts'
+import { POOL_LOAD_PER_CORE } from '../src/nbd/poolWrites.ts'
 import { pipelinedClient } from './nbdClient.ts'
 import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
@@ -12,7 +13,7 @@ const { CMD, ERR } = nbdProtocol
 const MiB = 1 << 20
 const SIZE = 16 * MiB
 
-describe('NBD replies written from the threadpool (rules 393-395)', () => {
+describe('NBD replies written from the threadpool (rules 393-395, 445)', () => {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c()
@@ -37,50 +38,76 @@ describe('NBD replies written from the threadpool (rules 393-395)', () => {
     return { srv, port, model }
   }
 
+  /**
+   * Rounds of 12 pipelined requests (1 MiB and 4 KiB reads, writes, a read beyond the end) from
+   * `seed`: every reply whole, its error the expected one, and the reads the model's bytes.
+   */
+  async function pipelinedRounds(c: Awaited<ReturnType<typeof pipelinedClient>>, model: Buffer, seed: number, rounds: number) {
+    const rnd = createRandom(seed)
+    for (let round = 0; round < rounds; round++) {
+      const reads: Array<[number, number, number]> = []
+      const others: Array<[number, number]> = []
+      const taken: Array<[number, number]> = []
+      const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
+      for (let i = 0; i < 12; i++) {
+        const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'bad'] as const)
+        const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : 512 * rnd.int(1, 64)
+        const off = 512 * rnd.int(0, (SIZE - len) / 512)
+        if (kind !== 'bad' && !free(off, len)) continue
+        if (kind === 'bad') others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL])
+        else if (kind === 'write') {
+          taken.push([off, off + len])
+          const data = rnd.bytes(len)
+          data.copy(model, off)
+          others.push([c.send(CMD.WRITE, off, len, data), 0])
+        } else {
+          taken.push([off, off + len])
+          reads.push([c.send(CMD.READ, off, len), off, len])
+        }
+      }
+      const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
+      const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
+      for (const [h, data] of want) {
+        expect(got.get(h)!.err).toBe(0)
+        expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
+      }
+      for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
+    }
+  }
+
   it('I393 pipelined 1 MiB reads among small reads, writes and errors: the large replies leave through the threadpool, every reply whole and the model', async () => {
     const writes: number[] = []
-    for (const poolWrites of [undefined, false]) {
-      const { srv, port, model } = await serve({ poolWrites })
+    // always the threadpool, never, and the default on a loaded machine (rule 445)
+    for (const opts of [{ poolWrites: true }, { poolWrites: false }, { machineLoad: () => 4 }] satisfies NbdServerOptions[]) {
+      const { srv, port, model } = await serve(opts)
       const c = await pipelinedClient(port, 'v')
-      const rnd = createRandom(3930)
-      for (let round = 0; round < 12; round++) {
-        const reads: Array<[number, number, number]> = []
-        const others: Array<[number, number]> = []
-        const taken: Array<[number, number]> = []
-        const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
-        for (let i = 0; i < 12; i++) {
-          const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'bad'] as const)
-          const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : 512 * rnd.int(1, 64)
-          const off = 512 * rnd.int(0, (SIZE - len) / 512)
-          if (kind !== 'bad' && !free(off, len)) continue
-          if (kind === 'bad') others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL])
-          else if (kind === 'write') {
-            taken.push([off, off + len])
-            const data = rnd.bytes(len)
-            data.copy(model, off)
-            others.push([c.send(CMD.WRITE, off, len, data), 0])
-          } else {
-            taken.push([off, off + len])
-            reads.push([c.send(CMD.READ, off, len), off, len])
-          }
-        }
-        const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
-        const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
-        for (const [h, data] of want) {
-          expect(got.get(h)!.err).toBe(0)
-          expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
-        }
-        for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
-      }
+      await pipelinedRounds(c, model, 3930, 12)
       writes.push(srv.poolWriteStats.writes)
     }
-    // by default the 1 MiB replies went through the threadpool; with `poolWrites: false` none did
+    // with `true` and by default under load the 1 MiB replies went through the threadpool; with `false` none did
     expect(writes[0]).toBeGreaterThan(0)
     expect(writes[1]).toBe(0)
+    expect(writes[2]).toBeGreaterThan(0)
+  })
+
+  it('I445 by default the large replies leave through the threadpool only while the load per core is POOL_LOAD_PER_CORE or more: the path follows the load on one connection, every reply whole and in order', async () => {
+    let load = 0.5
+    const { srv, port, model } = await serve({ machineLoad: () => load })
+    const c = await pipelinedClient(port, 'v')
+    await pipelinedRounds(c, model, 4450, 6)
+    // a quiet machine: the event loop wrote every reply
+    expect(srv.poolWriteStats.writes).toBe(0)
+    load = POOL_LOAD_PER_CORE
+    await pipelinedRounds(c, model, 4451, 6)
+    const loaded = srv.poolWriteStats.writes
+    expect(loaded).toBeGreaterThan(0)
+    load = POOL_LOAD_PER_CORE - 0.01
+    await pipelinedRounds(c, model, 4452, 6)
+    expect(srv.poolWriteStats.writes).toBe(loaded)
   })
 
   it('I394 a client that does not read fills its socket: the threadpool write comes back short, the server stops reading within its limit, and every reply arrives whole once it reads', async () => {
-    const { srv, port, model } = await serve()
+    const { srv, port, model } = await serve({ poolWrites: true })
     const c = await pipelinedClient(port, 'v')
     c.sock.pause()
     const handles = Array.from({ length: 120 }, (_, i) => [c.send(CMD.READ, (i % 16) * MiB, i % 5 === 4 ? 4096 : MiB), i] as const)
@@ -97,7 +124,7 @@ describe('NBD replies written from the threadpool (rules 393-395)', () => {
   })
 
   it('I395 clients that go away in the middle of threadpool writes leave no buffer behind, and the next ones (on a reused descriptor number) get clean streams', async () => {
-    const { srv, port, model } = await serve()
+    const { srv, port, model } = await serve({ poolWrites: true })
     for (let i = 0; i < 4; i++) {
       const gone = await pipelinedClient(port, 'v')
       gone.sock.pause()
@@ -118,7 +145,7 @@ describe('NBD replies written from the threadpool (rules 393-395)', () => {
   })
 
   it('I395 a server stop with threadpool writes pending ends the connection and gives every buffer back', async () => {
-    const { srv, port } = await serve()
+    const { srv, port } = await serve({ poolWrites: true })
     const c = await pipelinedClient(port, 'v')
     c.sock.pause()
     for (let k = 0; k < 60; k++) c.send(CMD.READ, (k % 16) * MiB, MiB)

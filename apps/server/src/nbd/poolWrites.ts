@@ -1,8 +1,41 @@
 import { writev } from 'node:fs'
 import type { Socket } from 'node:net'
+import { availableParallelism, loadavg } from 'node:os'
 
 /** Replies at least this large leave through the threadpool (smaller ones cost less than its round trip). */
 export const POOL_WRITE_MIN = 128 << 10
+
+/**
+ * The machine's load per core (1-minute load average over the cores) from which the default,
+ * `'loaded'`, writes large replies from the threadpool (rule 445). Below it the event loop has a
+ * core of its own most of the time and writes them faster itself: a threadpool write costs a
+ * hand-over to another thread and back, and its replies wait for each other. Above it the event
+ * loop gets a fraction of a core, and a second thread copying the replies into the kernel gets a
+ * share of its own. The NBD bench alone (fio and this server) keeps 2-3 threads runnable: about 1
+ * per core on two.
+ */
+export const POOL_LOAD_PER_CORE = 2
+
+/** The load per core last read, and when (ms, performance.now). */
+let lastLoad = { at: -Infinity, perCore: 0 }
+
+/**
+ * The machine's load per core: its 1-minute load average over its cores, read at most once a
+ * second (libuv reads /proc/loadavg: a file's open, read and close per 1 MiB reply otherwise).
+ */
+export function machineLoadPerCore(): number {
+  const now = performance.now()
+  if (now - lastLoad.at >= 1000) lastLoad = { at: now, perCore: loadavg()[0]! / availableParallelism() }
+  return lastLoad.perCore
+}
+
+/** Whether a large reply leaves through the threadpool: always, never, or while the machine is loaded (rule 445). */
+export type PoolWritesMode = boolean | 'loaded'
+
+/** The predicate `PoolWrites.open` takes for `mode`, with the load per core from `load`. */
+export function poolWritesWanted(mode: 'loaded' | true, load: () => number = machineLoadPerCore): () => boolean {
+  return mode === true ? () => true : () => load() >= POOL_LOAD_PER_CORE
+}
 
 /** What of a reply the socket's own write sends when the kernel had no room (see `stall`). */
 const STALL_PIECE = 64 << 10
@@ -51,11 +84,14 @@ export class PoolWrites {
   /** Called whenever replies were written (the connection may read requests again). */
   onRoom: () => void = () => {}
   private readonly stats: PoolWriteStats
+  /** Asked before a large reply that could start a threadpool write: false sends it on the event loop. */
+  private readonly wanted: () => boolean
 
-  private constructor(sock: Socket, fd: number, stats: PoolWriteStats) {
+  private constructor(sock: Socket, fd: number, stats: PoolWriteStats, wanted: () => boolean) {
     this.sock = sock
     this.fd = fd
     this.stats = stats
+    this.wanted = wanted
     const s = sock as unknown as { _destroy(err: Error | null, cb: (err: Error | null) => void): void; _handle: { readStop?(): number } | null }
     const netDestroy = s._destroy
     s._destroy = (err, cb) => {
@@ -70,10 +106,14 @@ export class PoolWrites {
     }
   }
 
-  /** The writer of `sock`'s replies; undefined when the socket has no descriptor (TLS, another runtime). */
-  static open(sock: Socket, stats: PoolWriteStats = { writes: 0, short: 0 }): PoolWrites | undefined {
+  /**
+   * The writer of `sock`'s replies; undefined when the socket has no descriptor (TLS, another
+   * runtime). `wanted` is asked before each large reply that could start a threadpool write (rule
+   * 445): false sends it on the event loop, in order with the rest.
+   */
+  static open(sock: Socket, stats: PoolWriteStats = { writes: 0, short: 0 }, wanted: () => boolean = () => true): PoolWrites | undefined {
     const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd
-    return typeof fd === 'number' && fd >= 0 ? new PoolWrites(sock, fd, stats) : undefined
+    return typeof fd === 'number' && fd >= 0 ? new PoolWrites(sock, fd, stats, wanted) : undefined
   }
 
   /** Reply bytes waiting for or under a threadpool write. */
@@ -89,7 +129,7 @@ export class PoolWrites {
       this.bytes += buf.length
       return
     }
-    if (buf.length < POOL_WRITE_MIN || this.sock.writableLength > 0) return void this.sock.write(buf, sent)
+    if (buf.length < POOL_WRITE_MIN || this.sock.writableLength > 0 || !this.wanted()) return void this.sock.write(buf, sent)
     this.bytes += buf.length
     this.start([{ buf, sent }])
   }
