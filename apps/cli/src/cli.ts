@@ -415,12 +415,12 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
   addRelocateVerbs<Globals>(disk, dgCmd, kit)
   disk
     .command('free')
-    .description('image files of the data directory no group has and that hold nothing (vxdisk list: online invalid), such as a disk vxdg rmdisk removed: add one again with its path')
+    .description('image files of the data directory no group has and that hold nothing (vxdisk list: online invalid), such as a disk vxdg rmdisk removed: add one again with its path; one holding only the old header of a disk its group replaced (STATUS formerly GROUP/DISK) is no member and is added with --force')
     .action(
       act(async (cmd) => {
         const { g, c } = await conn(cmd)
         const r = await c.call('GET /api/disks/free')
-        out(g, r, () => (r.disks.length ? ['DEVICE'.padEnd(48) + ' SIZE       STATUS', ...r.disks.map((d) => `${d.path.padEnd(48)} ${human(d.sizeBytes).padEnd(10)} online invalid`)].join('\n') : 'no free disks'))
+        out(g, r, () => (r.disks.length ? ['DEVICE'.padEnd(48) + ' SIZE       STATUS', ...r.disks.map((d) => `${d.path.padEnd(48)} ${human(d.sizeBytes).padEnd(10)} ${d.formerly ? `formerly ${d.formerly.dg}/${d.formerly.disk} (old header, no member: add with --force)` : 'online invalid'}`)].join('\n') : 'no free disks'))
       }),
     )
   disk

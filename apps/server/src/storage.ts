@@ -5,12 +5,14 @@ import {
   type BlockDevice,
   type Clock,
   type DeportReport,
+  type DiskHeader,
   type EngineEvent,
   type FaultyDevice,
   DiskGroup,
   EngineError,
   createFaultyDevice,
   isEngineError,
+  memberDiskIds,
   createImageFile,
   openDevicePath,
   probeDevice,
@@ -42,6 +44,12 @@ export interface DiskProblem {
 export interface FreeImage {
   path: string
   sizeBytes: number
+  /**
+   * Set when the image still holds the old header of a disk its group no longer has (replaced or
+   * removed, the header not cleared: the device failed writes, rule 471): no member of the group,
+   * reused with force.
+   */
+  formerly?: { dg: string; disk: string }
 }
 
 /**
@@ -65,6 +73,11 @@ export function overruledWords(dg: string, side: { disks: readonly string[]; tid
 /** A group an administrator deported here: not imported (VM_OFFLINE) until imported again. */
 function deportedEntry(name: string, paths: string[]): PendingGroup {
   return { name, code: 'VM_OFFLINE', reason: `disk group ${name} was deported: its disks name no importer, and it waits for an import (here, or on the host its disks are moved to)`, paths, deported: true }
+}
+
+/** What the problems say of a device holding the old header of a disk its group no longer has (rule 471). */
+function formerWords(path: string, dg: string, disk: string): string {
+  return `${path} holds the old header of disk ${disk} of ${dg}, which ${dg}'s configuration no longer has (the disk was replaced or removed): it is no member of ${dg} and does not say who holds it; remove the image, or add it to a group again with force`
 }
 
 function codeOf(e: unknown): string {
@@ -94,6 +107,9 @@ export class Storage {
   readonly pending = new Map<string, PendingGroup>()
   /** Image files the last `open` found free and uninitialised (not problems: disks to add). */
   readonly free: FreeImage[] = []
+
+  /** Image files the last `open` found holding a disk their group no longer has, by path (rule 471). */
+  private readonly former = new Map<string, { dg: string; disk: string }>()
 
   /** The groups deported here, which a restart leaves deported (rule 451). */
   private readonly deported: DeportedGroups
@@ -169,8 +185,9 @@ export class Storage {
 
   /**
    * The image files of the data directory that no group has and that hold nothing, as they are now
-   * (a disk removed since the start is among them): each is opened read-only; one a group holds is
-   * locked or has its header, and is left out.
+   * (a disk removed since the start is among them), and those holding only the old header of a
+   * disk their group no longer has (`formerly`, rule 471): each is opened read-only; one a group
+   * holds is locked or has its header, and is left out.
    */
   async freeImages(): Promise<FreeImage[]> {
     const out: FreeImage[] = []
@@ -183,7 +200,9 @@ export class Storage {
       }
       try {
         const header = await readDiskHeader(dev).catch(() => undefined)
-        if (!header && (await probeDevice(dev)).kind === 'blank') out.push({ path, sizeBytes: dev.size })
+        const formerly = header && this.formerDisk(path, header)
+        if (formerly) out.push({ path, sizeBytes: dev.size, formerly })
+        else if (!header && (await probeDevice(dev)).kind === 'blank') out.push({ path, sizeBytes: dev.size })
       } catch {
         // unreadable: a problem, not a free disk
       } finally {
@@ -191,6 +210,18 @@ export class Storage {
       }
     }
     return out
+  }
+
+  /**
+   * The disk an image's header names when its group no longer has that disk (rule 471): an imported
+   * group's configuration says so; for a group not imported, what the last `open` found.
+   */
+  private formerDisk(path: string, header: DiskHeader): { dg: string; disk: string } | undefined {
+    for (const { dg } of this.groups.values()) {
+      const c = dg.config()
+      if (c.dg.dg_dgid === header.dgid) return c.disks.some((d) => d.dm_diskid === header.diskid) ? undefined : { dg: dg.name, disk: header.dmname }
+    }
+    return this.former.get(path)
   }
 
   async open(): Promise<void> {
@@ -202,10 +233,11 @@ export class Storage {
     this.problems.length = 0
     this.free.length = 0
     this.pending.clear()
+    this.former.clear()
     this.found = files.length + external.length
     const here = thisImporter().hostid
     const deported = await this.deported.ids()
-    const byGroup = new Map<string, { name: string; paths: string[]; devices: FaultyDevice[]; ours: boolean }>()
+    const byGroup = new Map<string, { name: string; found: Array<{ path: string; dev: FaultyDevice; header: DiskHeader }> }>()
     for (const f of [...files, ...external]) {
       let dev: BlockDevice
       try {
@@ -214,7 +246,7 @@ export class Storage {
         this.problems.push({ disk: f, code: codeOf(e), reason: messageOf(e) })
         continue // an external disk that is gone: its group imports without it
       }
-      let header: Awaited<ReturnType<typeof readDiskHeader>>
+      let header: DiskHeader | undefined
       try {
         header = await readDiskHeader(dev)
         if (!header) {
@@ -230,26 +262,51 @@ export class Storage {
         await dev.close()
         continue
       }
-      const g = byGroup.get(header.dgid) ?? { name: header.dgname, paths: [], devices: [], ours: false }
-      g.paths.push(f)
-      g.devices.push(createFaultyDevice(dev))
-      g.ours ||= header.hostid === here
+      const g = byGroup.get(header.dgid) ?? { name: header.dgname, found: [] }
+      g.found.push({ path: f, dev: createFaultyDevice(dev), header })
       byGroup.set(header.dgid, g)
     }
     for (const [dgid, g] of byGroup) {
+      const current = await this.leaveOutFormer(g.name, g.found)
+      const paths = current.map((f) => f.path)
+      const devices = current.map((f) => f.dev)
+      // only the group's current disks say who holds it (rule 471): an image of a disk replaced or removed since keeps its old header
+      const ours = current.some((f) => f.header.hostid === here)
       // deported here and no header names an importer (a crash mid-deport leaves one naming this host: imported back)
-      if (deported.includes(dgid) && !g.ours) {
-        for (const d of g.devices) await d.close().catch(() => {})
-        this.pending.set(g.name, deportedEntry(g.name, g.paths))
+      if (deported.includes(dgid) && !ours) {
+        for (const d of devices) await d.close().catch(() => {})
+        this.pending.set(g.name, deportedEntry(g.name, paths))
         continue
       }
       try {
-        await this.importDevices(g.devices, { force: g.ours })
+        await this.importDevices(devices, { force: ours })
       } catch (e) {
         if (codeOf(e) === 'VM_BUSY' && !(e as EngineError).details?.importedBy) throw e
-        this.leavePending(g.name, g.paths, e)
+        this.leavePending(g.name, paths, e)
       }
     }
+  }
+
+  /**
+   * A group's devices found at start without those that hold a disk its configuration no longer
+   * has (replaced or removed since, its old header left: rule 471): each of those is closed,
+   * listed in `problems` (VM_INV_DEVENT) and remembered as a former disk, which `freeImages` lists
+   * for reuse with force. When no configuration can be chosen every device stays (the import says why).
+   */
+  private async leaveOutFormer<T extends { path: string; dev: FaultyDevice; header: DiskHeader }>(group: string, found: T[]): Promise<T[]> {
+    const members = await memberDiskIds(found.map((f) => f.dev))
+    if (!members) return found
+    const current: T[] = []
+    for (const f of found) {
+      if (members.has(f.header.diskid)) {
+        current.push(f)
+        continue
+      }
+      await f.dev.close().catch(() => {})
+      this.former.set(f.path, { dg: group, disk: f.header.dmname })
+      this.problems.push({ disk: f.path, code: 'VM_INV_DEVENT', reason: formerWords(f.path, group, f.header.dmname) })
+    }
+    return current
   }
 
   /** Imports a group from its opened devices and serves it; the devices are closed when it fails. */

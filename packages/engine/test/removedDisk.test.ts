@@ -106,14 +106,18 @@ describe('a removed disk is no longer a member of its group (rule 225)', () => {
     await again.close()
   })
 
-  it("I225 a replaced disk's old device counts in no quorum and holds no import: a forced import of disk01 with it refuses VM_NOQUORUM, another host imports the group with it among the devices", async () => {
+  it("I225 rule 471: a replaced disk's old device counts in no quorum and holds no import: its header is cleared by the replace; put back (a crash before the clear, a device failing writes) a forced import of disk01 with it refuses VM_NOQUORUM, another host imports the group with it among the devices", async () => {
     const { dg, devices } = await memoryGroup(3, SIZE)
     const mems = devices as MemoryDevice[]
     const fresh = createMemoryDevice(SIZE)
+    const held = await mems[2]!.read(0, PRIV_BYTES)
     await dg.replaceDisk('disk03', fresh)
     const tid = dg.config().tid
     await dg.deport()
     const old03 = mems[2]!.reopen()
+    expect(await readHeader(old03)).toBeUndefined()
+    await old03.write(0, held)
+    await old03.flush()
     await expectCode(DiskGroup.import({ devices: [mems[0]!.reopen(), old03], force: true }), 'VM_NOQUORUM')
     const again = await DiskGroup.import({ devices: [mems[0]!.reopen(), mems[1]!.reopen(), old03, fresh.reopen()], host: 'otherhost' })
     expect(again.config().tid).toBe(tid)

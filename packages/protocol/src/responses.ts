@@ -61,8 +61,10 @@ export const ImportList = z.object({ groups: z.array(PendingImport) })
 /**
  * An image file of the data directory no group has and that holds nothing: a free, uninitialised
  * disk (`vxdisk list`: online invalid), such as one `vxdg rmdisk` removed; add it by its path.
+ * `formerly`: it still holds the old header of that disk of that group, which no longer has it
+ * (replaced or removed with the header not cleared, rule 471): no member, added again with force.
  */
-export const FreeDisk = z.object({ path: z.string(), sizeBytes: int })
+export const FreeDisk = z.object({ path: z.string(), sizeBytes: int, formerly: z.object({ dg: z.string(), disk: z.string() }).optional() })
 export const FreeDiskList = z.object({ disks: z.array(FreeDisk) })
 /** What a deport did (dryRun: would do): the disks whose headers no longer name an importer, and the (stopped) volumes that left with the group (rule 451). */
 export const Deported = z.object({ name: z.string(), dryRun: z.boolean(), disks: z.array(z.string()), volumes: z.array(z.string()) })

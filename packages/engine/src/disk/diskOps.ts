@@ -155,8 +155,9 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
         },
       )
       ctx.disks.keepLock(release)
+      const gone = await clearReplaced(old?.dev, privLen, name, cfg.dg.dg_name)
       await letGo(old?.dev)
-      return { ...r, notes }
+      return { ...r, notes: [...notes, ...gone] }
     } catch (e) {
       ctx.stale.dropFull(affected)
       await undoBestEffort(() => ctx.stale.persist())
@@ -166,6 +167,22 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
   } catch (e) {
     await release()
     throw e
+  }
+}
+
+/**
+ * Rule 471: the device a replacement took a disk from no longer claims the group. Its private
+ * region is cleared when it still takes writes (as rmdisk does, rule 225), so no later import or
+ * start counts its header; when it fails writes, the note says where it is and that its old header
+ * stays (import and the server count only the configuration's disks). The replacement stands either way.
+ */
+async function clearReplaced(dev: BlockDevice | undefined, privLen: number, disk: string, dg: string): Promise<string[]> {
+  if (!dev) return []
+  try {
+    await clearPrivateRegion(dev, privLen)
+    return [`the old device of ${disk} (${dev.location}) no longer holds ${dg}'s header: it is a free disk now`]
+  } catch {
+    return [`the old device of ${disk} (${dev.location}) failed the write that clears its header: it keeps its old header of ${disk}, which is no member of ${dg} (its disk id left the configuration); remove it, or clear it by adding it with force`]
   }
 }
 

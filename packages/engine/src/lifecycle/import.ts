@@ -92,6 +92,26 @@ export async function importGroup(opts: ImportOptions): Promise<OpenedGroup> {
   }
 }
 
+/**
+ * The disk ids of the configuration an import of `devices` (one group's) would take, read only (no
+ * lock taken, no header written), or undefined when none can be chosen (the import then says why).
+ * A device whose header carries the group's id and a disk id not among them holds a disk the group
+ * replaced or removed since: it is no member, and its header says nothing of who holds the group
+ * (rule 471).
+ */
+export async function memberDiskIds(devices: readonly BlockDevice[]): Promise<Set<string> | undefined> {
+  try {
+    const { found, unreadable } = await readHeaders(devices)
+    const { wanted, mine, dgid } = pickGroup(found, unreadable, undefined)
+    const { copies, readErrors } = await readCopies(mine)
+    const read: ReadCopies = { copies, names: new Map(mine.map((f) => [f.header.diskid, f.header.dmname])), dgid }
+    return new Set(pickConfig(wanted, read, readErrors, undefined).picked.cfg.disks.map((d) => d.dm_diskid))
+  } catch (e) {
+    if (isEngineError(e)) return undefined
+    throw e
+  }
+}
+
 /** Reads every device's disk header; a device whose private region cannot be read is left out (its disk imports NODEVICE). */
 async function readHeaders(devices: readonly BlockDevice[]): Promise<{ found: FoundDisk[]; unreadable: Array<{ dev: BlockDevice; error: EngineError }> }> {
   const found: FoundDisk[] = []
