@@ -15,7 +15,7 @@
 // (default 3; each round rotates the order of the two nbdkits, the 1-plex and the mirror volume);
 // PLEXA_BENCH_DEBUG=1 prints each run's result, its server CPU and the event-loop utilization, and
 // per GiB (per 1000 I/Os for IOPS jobs) the server's minor page faults and, for ours, its
-// mark-compacts and the NBD buffers it allocated (a pool that reuses its frames allocates none);
+// mark-compacts, scavenges and the NBD buffers it allocated (a pool that reuses its frames allocates none);
 // PLEXA_BENCH_PROFILE=1 writes a CPU profile of the server for each run on the 1-plex volume;
 // PLEXA_BENCH_PERF=1 records Linux perf samples of the server for each run (=all: of the machine,
 // fio included). Each target gets one unmeasured warm-up run first: nbdkit's first run after it
@@ -87,14 +87,17 @@ function perfRecord(t: Target, job: Job): Promise<unknown> {
 }
 const session = new Session()
 session.connect()
-/** Mark-compacts of this process (our servers run in it): their count and milliseconds. */
+/** Mark-compacts and scavenges of this process (our servers run in it): their count and milliseconds. */
 const majorGc = { count: 0, ms: 0 }
+const minorGc = { count: 0, ms: 0 }
 if (process.env.PLEXA_BENCH_DEBUG) {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue
-      majorGc.count++
-      majorGc.ms += e.duration
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind
+      const gc = kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? majorGc : kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? minorGc : undefined
+      if (!gc) continue
+      gc.count++
+      gc.ms += e.duration
     }
   }).observe({ entryTypes: ['gc'] })
 }
@@ -108,6 +111,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
   const threads0 = process.env.PLEXA_BENCH_DEBUG ? threadCpu(t.pid) : undefined
   const faults0 = minorFaults(t.pid)
   const gc0 = { ...majorGc }
+  const minor0 = { ...minorGc }
   const allocated0 = t.memory?.allocated ?? 0
   const sender0 = t.sender?.stats()
   const pool0 = t.poolWrites ? { ...t.poolWrites } : undefined
@@ -145,7 +149,7 @@ async function fio(t: Target, job: Job): Promise<{ value: number; cpu: number; m
   if (process.env.PLEXA_BENCH_DEBUG) {
     // counts per GiB moved, or per 1000 I/Os
     const per = (n: number) => (n / (job.metric === 'iops' ? (value * RUNTIME) / 1000 : (value * RUNTIME) / 1024)).toFixed(1)
-    const ours = t.pid === process.pid ? ` mark-compacts ${per(majorGc.count - gc0.count)} (${per(majorGc.ms - gc0.ms)} ms) NBD buffers allocated ${per((t.memory?.allocated ?? 0) - allocated0)}` : ''
+    const ours = t.pid === process.pid ? ` mark-compacts ${per(majorGc.count - gc0.count)} (${per(majorGc.ms - gc0.ms)} ms) scavenges ${per(minorGc.count - minor0.count)} (${per(minorGc.ms - minor0.ms)} ms) NBD buffers allocated ${per((t.memory?.allocated ?? 0) - allocated0)}` : ''
     console.error(job.name, uri, `per ${job.metric === 'iops' ? '1000 I/Os' : 'GiB'}: minor faults ${per(minorFaults(t.pid) - faults0)}${ours}`)
   }
   if (process.env.PLEXA_BENCH_DEBUG) console.error(job.name, uri, Math.round(value), 'server CPU', cpu.toFixed(3), job.metric === 'iops' ? 'µs/IO' : 's/GiB', 'main thread', mainCpu.toFixed(3), 'fio cpu%', (j.usr_cpu + j.sys_cpu).toFixed(0))
