@@ -46,7 +46,9 @@ async function groupName(c: Connection, g: Globals): Promise<string> {
   throw usageError(`several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg`)
 }
 
-function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string {
+function changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number; unchanged?: boolean }): string {
+  // rule 472: the records already held it: no transaction, so no tid to report
+  if (r.unchanged && !r.dryRun) return 'nothing changed: the records already held it (no transaction)'
   const lines = (r.changes ?? []).map((ch) => `  ${ch.op} ${ch.kind} ${ch.name}${ch.fields.length ? ` (${ch.fields.join(', ')})` : ''}`)
   const head = r.dryRun ? 'would change (dry run, nothing changed):' : `committed, tid ${r.tid}:`
   // a committed result copies (or copied) nothing more than a dry run would: never "would" after a commit

@@ -9,7 +9,7 @@ export interface VerbKit<G> {
   conn(cmd: Command): Promise<{ g: G; c: Connection }>
   groupName(c: Connection, g: G): Promise<string>
   out(g: G, json: unknown, text: () => string): void
-  changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number }): string
+  changesText(r: { dryRun?: boolean; tid?: number; changes?: Array<{ op: string; kind: string; name: string; fields: string[] }>; copyBytes?: number; unchanged?: boolean }): string
   historyMark(c: Connection): Promise<number>
   finishAttach(c: Connection, g: G, dg: string, taskId: string, since: number, volume: string, plex: string): Promise<void>
   /** Follows a task with a progress bar until it leaves the running tasks. */

@@ -36,6 +36,15 @@ export function relocationText(r: Report): string {
   return lines.join('\n')
 }
 
+/**
+ * What a set says (rule 472): its changes, or, when the record already held every value asked
+ * (`dg set hotreloc=off` with it off), that nothing changed and no transaction took place.
+ */
+function setText<G>(k: VerbKit<G>, r: Parameters<VerbKit<G>['changesText']>[0], target: string, args: string[]): string {
+  if ((r.changes ?? []).length > 0) return k.changesText(r)
+  return `nothing ${r.dryRun ? 'would change' : 'changed'}: ${target} already has ${args.join(' ')} (${r.dryRun ? 'dry run' : 'no transaction'})`
+}
+
 /** Adds `plexa disk set` and `plexa disk relocate` to the `disk` command and `plexa dg set` to `dg`. */
 export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): void {
   disk
@@ -50,7 +59,7 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
         const args = (rest[0] as unknown as string[] | undefined) ?? []
         const o = cmd.opts() as { dryRun?: boolean }
         const r = await c.call('PATCH /api/dgs/:dg/records/:name', { dg: await k.groupName(c, g), name: name! }, { fields: fieldArgs(args), ...(o.dryRun ? { dryRun: true } : {}) })
-        k.out(g, r, () => k.changesText(r))
+        k.out(g, r, () => setText(k, r, name!, args))
       }),
     )
   operationVerb(disk, k, {
@@ -86,7 +95,7 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
         const o = cmd.opts() as { dryRun?: boolean }
         const group = await k.groupName(c, g)
         const r = await c.call('PATCH /api/dgs/:dg/records/:name', { dg: group, name: group }, { fields: fieldArgs(args), ...(o.dryRun ? { dryRun: true } : {}) })
-        k.out(g, r, () => k.changesText(r))
+        k.out(g, r, () => setText(k, r, group, args))
       }),
     )
 }

@@ -23,6 +23,27 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
     expect((await pflag()) & 0x2).toBe(0)
   })
 
+  it('rule 472: a setting to the value it has (dg set hotreloc=off with it off, disk set failing=off with it off) changes nothing: exit 0, no transaction (unchanged, no changes, the tid as before), said so, not committed', async () => {
+    const tidOf = () => call(cli.t.url, 'GET', '/api/dgs/tdg', { auth: cli.t.adminToken }).then((x) => x.body.config.tid as number)
+    expect((await as(['dg', 'set', 'hotreloc=off'])).code).toBe(0) // the test before turned it on
+    const tid = await tidOf()
+    for (const args of [['dg', 'set', 'hotreloc=off'], ['disk', 'set', 'disk01', 'failing=off']]) {
+      const j = await as(['--json', ...args])
+      expect(j.code, j.stderr).toBe(0)
+      expect(JSON.parse(j.stdout)).toEqual({ dryRun: false, tid, changes: [], unchanged: true })
+      const text = await as(args)
+      expect([text.code, /^nothing changed/.test(text.stdout), /committed/.test(text.stdout)]).toEqual([0, true, false])
+      const dry = await as([...args, '--dry-run'])
+      expect([dry.code, /^nothing would change/.test(dry.stdout)]).toEqual([0, true])
+    }
+    expect(await tidOf()).toBe(tid)
+    // a setting that changes something still commits one transaction
+    const on = await as(['--json', 'dg', 'set', 'hotreloc=on'])
+    expect(JSON.parse(on.stdout)).toMatchObject({ dryRun: false, tid: tid + 1, changes: [expect.objectContaining({ kind: 'dg' })] })
+    expect(JSON.parse(on.stdout).unchanged).toBeUndefined()
+    expect((await as(['dg', 'set', 'hotreloc=off'])).code).toBe(0)
+  })
+
   it('rules 339, 404: disk relocate --dry-run says what would go where; --wait relocates and copies; a volume that is not redundant exits with VM_LAST_PLEX', async () => {
     expect((await call(cli.t.url, 'POST', '/api/dgs/tdg/plexes/mir-02/det', { auth: cli.t.adminToken, body: {} })).status).toBe(200)
     const dry = await as(['disk', 'relocate', 'disk02', '--plex', 'mir-02', '--dry-run'])

@@ -148,6 +148,8 @@ export const TxResult = z.object({
   copyBytes: z.number().optional(),
   /** The everyday operations (grow, shrink, mirror, evacuate): what they do in words, a rounding of the length and where every new subdisk goes (rule 404). */
   notes: z.array(z.string()).optional(),
+  /** The records already held what was asked (a setting to its current value): nothing committed, no transaction, `tid` the current one (rule 472). */
+  unchanged: z.literal(true).optional(),
 })
 /** What a hot relocation did (or its dry run would do): each failed plex's subdisks and where they went, and the plexes it could not relocate with a stable code. */
 export const RelocationReport = TxResult.extend({

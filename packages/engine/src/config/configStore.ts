@@ -12,6 +12,11 @@ export interface TxResult {
   changes: RecordChange[]
   /** Dry runs of operations that copy data: the bytes the copy would move. */
   copyBytes?: number
+  /**
+   * Set when the records already held what was asked (a setting to its current value): nothing
+   * was committed, no transaction took place, and `tid` is the group's current one (rule 472).
+   */
+  unchanged?: true
 }
 
 export interface TxOptions {
@@ -130,7 +135,7 @@ export class ConfigStore {
           fn(new Draft(draft))
           changes = finishDraft(before, draft)
           if (opts.dryRun) return { dryRun: true, tid: before.tid, changes: changes.map(asHeld) }
-          if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes }
+          if (changes.length === 0 && !force) return { dryRun: false, tid: before.tid, changes, unchanged: true }
           draft.tid = Math.max(before.tid + 1, this.nextTid)
           this.writing = draft
           await this.write(draft).finally(() => (this.writing = undefined))
