@@ -234,6 +234,39 @@ export function addLogVerbs<G>(vol: Command, k: VerbKit<G>): void {
   })
 }
 
+type Entry = Awaited<ReturnType<VerbKit<unknown>['finishedTask']>> & { taskId?: string; doneBytes?: number; tasks?: string[] }
+
+/**
+ * Rule 469: follows an operation that starts one task after another (an evacuation, a move each)
+ * to its end: its first task, then each running task on the same target, until the first task's
+ * entry (the whole operation's outcome) is in the task history; then every task it lists, each
+ * with its own entry.
+ */
+async function followOperation<G>(op: Op<G>, firstId: string, target: string): Promise<{ first: Required<Pick<Entry, 'outcome'>> & Entry; tasks: Array<{ taskId: string; outcome: string; code?: string | undefined; message?: string | undefined; doneBytes: number }> }> {
+  const { k, c, g, since } = op
+  const entryOf = async (id: string) => (await c.call('GET /api/tasks/history')).tasks.find((x) => x.taskId === id && x.id > since)
+  await k.waitTask(c, g, firstId)
+  let first = await entryOf(firstId)
+  for (let idle = 0; !first && idle < 300; ) {
+    const next = (await c.call('GET /api/tasks')).tasks.find((t) => t.target === target)
+    if (next) {
+      await k.waitTask(c, g, next.taskId)
+      idle = 0
+    } else {
+      idle++
+      await new Promise((res) => setTimeout(res, 100))
+    }
+    first = await entryOf(firstId)
+  }
+  if (!first) throw new CliError(EXIT.FAILED, 'VM_INTERNAL', `no outcome for ${firstId}`, undefined, firstId)
+  const tasks = []
+  for (const id of first.tasks ?? [firstId]) {
+    const t = id === firstId ? first : ((await entryOf(id)) ?? (await k.finishedTask(c, id, since)))
+    tasks.push({ taskId: id, outcome: t.outcome, code: t.code, message: t.message, doneBytes: (t as Entry).doneBytes ?? 0 })
+  }
+  return { first, tasks }
+}
+
 /** Adds `plexa disk evacuate` to the `disk` command. */
 export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
   operationVerb(disk, k, {
@@ -248,13 +281,21 @@ export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
       const to = todisks as unknown as string[]
       const r = await c.call('POST /api/dgs/:dg/disks/:disk/evacuate', { dg, disk: name! }, { ...(to.length ? { to } : {}), ...op.dry })
       if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? [k.changesText(r), ...notesLines(r)].join('\n') : `${name} holds no plex: nothing to move`))
-      if (!o.wait) return k.out(g, r, () => `evacuating ${name}: ${r.taskId}`)
-      // the first copy's entry in the task history is the whole evacuation's outcome
-      const t = await op.follow(r.taskId, `evacuating ${name}`)
+      // rule 468: the 202 says where everything goes, as the dry run does
+      if (!o.wait) return k.out(g, r, () => [`evacuating ${name}: ${r.taskId}`, ...notesLines(r)].join('\n'))
+      // rule 469: every move's task followed; the first's entry is the whole evacuation's outcome
+      const { first, tasks } = await followOperation(op, r.taskId, `disk ${name}`)
       const view = (await c.call('GET /api/dgs/:dg', { dg })).config
       const rid = view.disks.find((d) => d.dm_name === name)?.dm_rid
       const left = view.subdisks.filter((sd) => sd.sd_dm_rid === rid).length
-      k.out(g, { task: t, subdisksLeft: left }, () => `${r.taskId}: done, ${name} holds ${left} subdisks`)
+      // the move that failed, else the first task (its entry is the whole evacuation's outcome)
+      const failed = tasks.slice(1).find((t) => t.outcome !== 'ok') ?? (first.outcome !== 'ok' ? tasks[0] : undefined)
+      const each = tasks.map((t) => `  ${t.taskId}: ${t.outcome}${t.code ? ` ${t.code}` : ''}, copied ${human(t.doneBytes)}`)
+      if (failed) {
+        if (!(g as { json?: boolean }).json) console.log([`evacuating ${name} ${first.outcome}:`, ...each].join('\n'))
+        throw new CliError(EXIT.FAILED, failed.code ?? 'VM_ABORTED', `${failed.taskId}: evacuating ${name} ${failed.outcome}: ${failed.message ?? failed.code}; ${name} holds ${left} subdisks`, { tasks: tasks.map((t) => t.taskId) }, failed.taskId)
+      }
+      k.out(g, { task: first, tasks, subdisksLeft: left }, () => [`${r.taskId}: done, ${name} holds ${left} subdisks`, ...each].join('\n'))
     },
   })
 }

@@ -126,6 +126,8 @@ export const FinishedTask = z.object({
   totalBytes: z.number(),
   /** Bytes written to its target plexes by a task without a copy report (attach, grow, evacuate, copy, move: each byte counted done reached its one target). */
   writtenBytes: z.number().optional(),
+  /** An operation's first task (its entry the whole operation's outcome): every task it started, this one first, each with its own entry (rule 469). */
+  tasks: z.array(z.string()).optional(),
   sync: SyncReport.omit({ failedRegions: true }).extend({ failedCount: int, failedRegions: SyncReport.shape.failedRegions }).optional(),
   verify: VerifyReport.extend({ mismatchCount: int }).optional(),
 })
@@ -166,7 +168,13 @@ export const RelocationReport = TxResult.extend({
 /** A volume start answered before its recovery finished. */
 export const Started = z.union([TxResult.extend({ recovering: z.literal(true) }), TxResult])
 /** A long operation answered with 202 once its task started. */
-export const Accepted = z.object({ accepted: z.literal(true), taskId: z.string() })
+export const Accepted = z.object({
+  accepted: z.literal(true),
+  /** The first task the operation started (an evacuation starts one a move; its history entry lists them all in `tasks`). */
+  taskId: z.string(),
+  /** What the operation does, as its dry run's notes say (where each new subdisk goes, a rounding), rule 468. */
+  notes: z.array(z.string()).optional(),
+})
 /**
  * A resync's dry run: how much it would copy, every plex it would write (by volume) and every plex
  * it would hand back to its volume, with its kernel state and state now and after (rules 233, 234).

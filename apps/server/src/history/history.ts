@@ -24,6 +24,8 @@ export interface TaskMeta {
   startedBy?: FinishedTask['startedBy']
   /** The interrupted task it continues (a resync a restart resumed, rule 425). */
   continues?: string
+  /** Every task of the operation this first task stands for, filled in as they start (rule 469). */
+  tasks?: string[]
 }
 
 export type TaskResult = { ok: true; report: SyncReport | VerifyReport } | { ok: false; code: string; message: string }
@@ -57,6 +59,8 @@ export class History {
   private nextTaskId = 1
   private readonly running = new Map<string, { startedAt: number; doneBytes: number; totalBytes: number }>()
   private readonly claims = new Map<string, TaskMeta>()
+  /** Later tasks of a claimed operation (an evacuation's next moves): recorded from their own end event, with the operation's meta (rule 469). */
+  private readonly adopted = new Map<string, { kind: string; meta: TaskMeta }>()
   /** Tasks recorded lately (an engine end event of a claimed task arrives before or after it). */
   private readonly recorded = new Set<string>()
   /** Starters under way (`starting`): while any is, the end of a task no claim names waits here for them. */
@@ -179,6 +183,9 @@ export class History {
       // at once, or, while a starter may still claim it (`starting`), once every starter is over
       const record = () => {
         if (this.claims.has(body.taskId) || this.recorded.has(body.taskId)) return
+        const own = this.adopted.get(body.taskId)
+        if (own) this.adopted.delete(body.taskId)
+        if (own) return this.finish(dg, body.taskId, own.kind, own.meta, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
         this.finish(dg, body.taskId, body.kind, { target: `volume ${body.volume}`, volumes: [body.volume], startedBy: 'automatic' }, body.outcome === 'ok' ? { ok: true } : { ok: false, aborted: body.outcome === 'aborted', code: body.code ?? 'VM_INTERNAL', message: `${body.kind} ${body.outcome}` })
       }
       if (this.starters > 0 && !this.claims.has(body.taskId)) this.held.set(body.taskId, record)
@@ -212,7 +219,7 @@ export class History {
 
   /** A task's progress with what the server knows it covers. */
   taskView<T extends { taskId: string; volume: string }>(t: T): T & Partial<TaskView> {
-    const meta = this.claims.get(t.taskId)
+    const meta = this.claims.get(t.taskId) ?? this.adopted.get(t.taskId)?.meta
     return meta ? { ...t, target: meta.target, volumes: meta.volumes, ...(meta.continues ? { continues: meta.continues } : {}) } : t
   }
 
@@ -276,6 +283,16 @@ export class History {
     )
   }
 
+  /**
+   * A later task of an operation whose first task is claimed (`claim`): running under the
+   * operation's meta, and recorded with its own outcome as its end event comes (rule 469).
+   */
+  adopt(dg: string, taskId: string, kind: string, meta: TaskMeta): void {
+    if (!taskId || this.recorded.has(taskId)) return
+    this.adopted.set(taskId, { kind, meta })
+    this.live.set({ taskId, dg, kind, target: meta.target, volumes: meta.volumes, startedAt: this.running.get(taskId)?.startedAt ?? this.o.clock.now() })
+  }
+
   private finish(dg: string, taskId: string, kind: string, meta: TaskMeta, r: { ok: true; report?: SyncReport | VerifyReport } | { ok: false; aborted: boolean; code: string; message: string; report?: SyncReport }): void {
     const run = this.running.get(taskId)
     this.running.delete(taskId)
@@ -299,6 +316,7 @@ export class History {
       ...(run ? { startedAt: run.startedAt } : {}),
       ...(meta.startedBy ? { startedBy: meta.startedBy } : {}),
       ...(meta.continues ? { continues: meta.continues } : {}),
+      ...(meta.tasks ? { tasks: [...meta.tasks] } : {}),
       finishedAt: this.o.clock.now(),
       doneBytes: run?.doneBytes ?? 0,
       totalBytes: run?.totalBytes ?? 0,

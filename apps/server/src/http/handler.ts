@@ -43,11 +43,12 @@ export function tx(r: TxResult): Reply<TxResult> {
 interface Accepted {
   accepted: true
   taskId: string
+  notes?: string[]
 }
 
-/** What a started task answers: 202 with its id. */
-function accepted(taskId: string): Reply<Accepted> {
-  return ok({ accepted: true, taskId }, 202)
+/** What a started task answers: 202 with its id, and the operation's notes when it has some (rule 468). */
+function accepted(taskId: string, notes?: string[]): Reply<Accepted> {
+  return ok({ accepted: true, taskId, ...(notes ? { notes } : {}) }, 202)
 }
 
 /**
@@ -68,23 +69,32 @@ type Finished<R> = [R] extends [void] ? { done: true } : R
 
 /**
  * Waits until a long operation has either finished or started its task; answers `taskStarted`'s
- * 202 then. The task's outcome is the operation's (an attach whose copy left regions behind
- * fails), recorded in the task history.
+ * 202 then, with the operation's notes (`onNotes`, told before its first task starts, rule 468).
+ * The first task's outcome is the operation's (an attach whose copy left regions behind fails), and
+ * its entry in the task history lists every task the operation started (`tasks`); each later one
+ * (an evacuation's next move) is recorded with its own outcome (rule 469).
  */
-export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, on: string | { target: string; volumes: string[] }, run: (onTask: (id: string) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
+export function untilTask<R>(s: Services, dg: DiskGroup, kind: string, on: string | { target: string; volumes: string[] }, run: (onTask: (id: string) => void, onNotes: (notes: string[]) => void) => Promise<R>): Promise<Reply<Finished<R> | Accepted>> {
   // a volume's name, or what a task over several names (an evacuation: the disk and its volumes)
-  const scope = typeof on === 'string' ? { target: `volume ${on}`, volumes: [on] } : on
+  const tasks: string[] = []
+  const scope = { ...(typeof on === 'string' ? { target: `volume ${on}`, volumes: [on] } : on), tasks }
   return new Promise((resolve, reject) => {
     let answered = false
+    let notes: string[] | undefined
     // the operation's outcome, known once `run` returns (onTask comes before that)
     let known!: (done: Promise<R>) => void
     const outcome = new Promise<R>((r) => (known = r))
-    const done: Promise<R> = run((id) => {
-      answered = true
-      // claimed by id as the task starts, before it can end; the first task answers
-      s.history.claim(dg.name, id, kind, scope, outcome)
-      resolve(accepted(id))
-    })
+    const done: Promise<R> = run(
+      (id) => {
+        tasks.push(id)
+        // claimed by id as the task starts, before it can end; the first task answers
+        if (answered) return s.history.adopt(dg.name, id, kind, { target: scope.target, volumes: scope.volumes })
+        answered = true
+        s.history.claim(dg.name, id, kind, scope, outcome)
+        resolve(accepted(id, notes))
+      },
+      (n) => void (notes = n),
+    )
     known(done)
     // an operation that fails before it starts a task rejects `done`, answered below; no claim waits on it
     outcome.catch(() => {})

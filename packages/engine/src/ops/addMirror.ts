@@ -14,6 +14,8 @@ export interface AddMirrorOptions extends TxOptions {
   disks?: string[]
   /** Told the id of the copy's task as it starts. */
   onTask?: (taskId: string) => void
+  /** Told the notes (where each new subdisk goes) before the copy starts (rule 468). */
+  onNotes?: (notes: string[]) => void
   /** The new plex's layout: by default a striped volume's (its columns and stripe unit, rule 402), else concat. */
   layout?: 'concat' | 'stripe'
 }
@@ -41,6 +43,7 @@ export async function addMirror(p: GroupParts, volume: string, opts: AddMirrorOp
   const made = new Draft(structuredClone(before))
   for (const r of records) makeRecord(made, r)
   const notes = placementNotes(before, made.c)
+  if (!opts.dryRun) opts.onNotes?.(notes)
   const r = await p.plex.attach(volume, plex, {
     ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),
     ...(opts.onTask ? { onTask: opts.onTask } : {}),

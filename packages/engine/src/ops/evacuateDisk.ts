@@ -19,6 +19,8 @@ export interface EvacuateOptions extends TxOptions {
   to?: string[]
   /** Told the id of each copy's task as it starts. */
   onTask?: (taskId: string) => void
+  /** Told the notes (where each new subdisk goes) before the first move starts, for a reply that comes before the result (rule 468). */
+  onNotes?: (notes: string[]) => void
 }
 
 /** One plex to move off the disk: its replacement's records and name; `source` for a stopped volume's (moved offline). */
@@ -127,6 +129,7 @@ export async function evacuateDisk(p: GroupParts, disk: string, opts: EvacuateOp
     const r = await p.transact('dm.evac', (d) => applyMoves(d, moves), { dryRun: true })
     return { ...r, copyBytes, notes }
   }
+  opts.onNotes?.(notes)
   const changes: RecordChange[] = []
   let tid = cfg.tid
   for (const m of moves) {

@@ -20,6 +20,8 @@ export interface GrowOptions extends TxOptions {
   disks?: string[]
   /** Told the id of the zeroing task as it starts. */
   onTask?: (taskId: string) => void
+  /** Told the notes (the rounding, where each new subdisk goes) before the zeroing starts (rule 468). */
+  onNotes?: (notes: string[]) => void
 }
 
 /** Zeros are written in pieces of this many bytes. */
@@ -158,6 +160,7 @@ export async function growVolume(p: GroupParts, volume: string, asked: number, o
   await p.transact('v.grow.alloc', extend)
   const v = p.vol(volume)
   const targets: PlRecord[] = zeroTargets(v)
+  opts.onNotes?.(notes())
   const task = p.tasks.start('grow', volume, sectorsToBytes(len - oldLen) * targets.length)
   opts.onTask?.(task.id)
   try {

@@ -16,7 +16,7 @@ export const operationRoutes = {
     const volume = ctx.params.volume!
     const disks = ctx.body.disks ? { disks: ctx.body.disks } : {}
     if (ctx.body.dryRun) return tx(await dg.addMirror(volume, { ...disks, dryRun: true }))
-    return untilTask(s, dg, 'attach', volume, (onTask) => dg.addMirror(volume, { ...disks, onTask }))
+    return untilTask(s, dg, 'attach', volume, (onTask, onNotes) => dg.addMirror(volume, { ...disks, onTask, onNotes }))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/unmirror'(s, ctx) {
     const { plex, force, dryRun } = ctx.body
@@ -28,7 +28,7 @@ export const operationRoutes = {
     const len = newLength(dg.volumeSize(volume) / 512, ctx.body, 1)
     const disks = ctx.body.disks ? { disks: ctx.body.disks } : {}
     if (ctx.body.dryRun) return tx(await dg.growVolume(volume, len, { ...disks, dryRun: true }))
-    return untilTask(s, dg, 'grow', volume, (onTask) => dg.growVolume(volume, len, { ...disks, onTask }))
+    return untilTask(s, dg, 'grow', volume, (onTask, onNotes) => dg.growVolume(volume, len, { ...disks, onTask, onNotes }))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/shrink'(s, ctx) {
     const dg = dgOf(s, ctx)
@@ -42,12 +42,13 @@ export const operationRoutes = {
     const to = ctx.body.to ? { to: ctx.body.to } : {}
     if (ctx.body.dryRun) return tx(await dg.evacuateDisk(disk, { ...to, dryRun: true }))
     // the task history names the disk and every volume with a plex on it (not the first volume
-    // moved, rule 289); the first copy's entry is the whole evacuation's outcome
+    // moved, rule 289); the first copy's entry is the whole evacuation's outcome and lists every
+    // task it started, each later one with an entry of its own (rule 469)
     const c = dg.config()
     const dm = c.disks.find((d) => d.dm_name === disk)
     const plexRids = new Set(c.subdisks.filter((sd) => dm && sd.sd_dm_rid === dm.dm_rid && sd.sd_plex_rid).map((sd) => sd.sd_plex_rid))
     const volumes = [...new Set(c.plexes.filter((p) => plexRids.has(p.pl_rid) && p.pl_v_name).map((p) => p.pl_v_name))]
-    return untilTask(s, dg, 'evacuate', { target: `disk ${disk}`, volumes }, (onTask) => dg.evacuateDisk(disk, { ...to, onTask }))
+    return untilTask(s, dg, 'evacuate', { target: `disk ${disk}`, volumes }, (onTask, onNotes) => dg.evacuateDisk(disk, { ...to, onTask, onNotes }))
   },
   async 'POST /api/dgs/:dg/disks/:disk/relocate'(s, ctx) {
     const dg = dgOf(s, ctx)
