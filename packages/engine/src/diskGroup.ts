@@ -498,7 +498,11 @@ export class DiskGroup {
   }
   /** lvm_resyncpv of one disk (SEMANTICS.md 2.6, G 56-68); `mode` strict (default) or faithful (item 67). */
   async resyncDisk(disk: string, force: boolean, opts: { mode?: 'strict' | 'faithful'; throttle?: number; skip?: number } = {}): Promise<TaskHandle> {
-    return this.p.resync.resyncDisk(disk, force, opts)
+    const h = await this.p.resync.resyncDisk(disk, force, opts)
+    // rule 476: the disk's detached log plexes are re-attached with it (vxrecover), nothing copied into them
+    const dm = this.p.store.current().disks.find((x) => x.dm_name === disk)
+    for (const l of dm ? this.p.resync.logsToAttach(dm.dm_rid) : []) await this.p.plex.attach(l.volume, l.plex)
+    return h
   }
   /** Compares every plex of a volume region by region and reports where they differ; changes nothing. */
   async verify(volume: string): Promise<TaskHandle<VerifyReport>> {

@@ -15,7 +15,7 @@ import { extent } from './io/extent.ts'
 import { VolumeIo } from './io/volumeIo.ts'
 import { KernelDetach } from './io/kernelDetach.ts'
 import { thisImporter } from './locks.ts'
-import type { Config, PlRecord, VRecord } from './records/types.ts'
+import { type Config, type PlRecord, V_PFLAG, type VRecord } from './records/types.ts'
 import { TaskRegistry } from './tasks/taskRegistry.ts'
 import { StaleMaps, type StaleMapsImage } from './staleMaps.ts'
 import { VolumeLogs } from './drl/volumeLogs.ts'
@@ -262,8 +262,15 @@ export function composeGroup(init: OpenedGroup): GroupParts {
     beingDetached: (p) => detach.beingDetached(p),
     unflushed: (v) => runtime(v).unflushed,
     flushPlex,
-    probeDisks: (p, write) => plexIo.probeDisks(p, write),
+    // a log subdisk is not in the I/O map: the plex's log subdisk is tried too (rule 475)
+    probeDisks: (p, write) => plexIo.probeDisks(p, write, cfg().subdisks.filter((s) => s.sd_plex_rid === p.pl_rid && s.sd_is_log)),
     sync,
+    logAttached: async (volume) => {
+      const v = cfg().volumes.find((x) => x.v_name === volume)
+      if (!v || v.v_kstate !== 'ENABLED') return
+      if (v.v_pflag & V_PFLAG.BADLOG) await startStop.recoverLog(volume)
+      else await vols.find(v.v_rid)?.drl?.rewrite()
+    },
   })
   const volumeIo: VolumeIo = new VolumeIo({
     map: () => ioMap,

@@ -1,46 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { DM_PFLAG, V_PFLAG } from '../src/records/types.ts'
-import { faultyMemoryGroup, pattern, rec, recordEvents } from './harness.ts'
-
-const LEN = 16 * REGION_SECTORS
-const BYTES = LEN * 512
-
-/**
- * A started 2-way mirror v1 (disk01, disk02) with its DRL log on disk03, in a 5-disk group whose
- * disk05 is a spare; `loseLog` fails every I/O of disk03 and writes, so the log write fails:
- * v1 BADLOG, its log plex DETACHED IOFAIL (rule 343).
- */
-async function rig() {
-  const g = await faultyMemoryGroup(5, 16 << 20)
-  await g.dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', disks: ['disk01', 'disk02', 'disk03'], log: 'drl' })
-  await g.dg.start('v1')
-  const data = pattern(BYTES, 4)
-  await g.dg.write('v1', 0, data)
-  await g.dg.flush('v1')
-  await g.dg.cleanDirtyRegions('v1')
-  await g.dg.set('disk05', { spare: 'on' })
-  const logPlex = () => g.dg.config().plexes.find((p) => p.pl_v_name === 'v1' && p.pl_log_sd !== '')!
-  const logDisk = () => rec(g.dg, logPlex().pl_log_sd).sd_dm_name
-  const badlog = () => (Number(rec(g.dg, 'v1').v_pflag) & V_PFLAG.BADLOG) !== 0
-  const committed = (operation: string) =>
-    new Promise<void>((resolve) => {
-      const off = g.dg.subscribe((e) => {
-        if (e.type !== 'config.committed' || e.operation !== operation) return
-        off()
-        resolve()
-      })
-    })
-  const loseLog = async () => {
-    g.faulty[2]!.addFault({})
-    const failed = [committed('drl.badlog'), committed('dm.config.disabled')]
-    await g.dg.write('v1', 3 * REGION_SECTORS * 512, pattern(4096, 5))
-    await Promise.all(failed)
-    expect(badlog()).toBe(true)
-    expect([logPlex().pl_kstate, logPlex().pl_state]).toEqual(['DETACHED', 'IOFAIL'])
-  }
-  return { ...g, data, logPlex, logDisk, badlog, loseLog }
-}
+import { BYTES, LEN, badLogRig as rig } from './badLogRig.ts'
+import { pattern, rec, recordEvents } from './harness.ts'
 
 describe('hot relocation of a DRL log plex (rule 457)', () => {
   it('rule 457: the failed disk under a started volume\'s only log: its log subdisk is relocated to the spare, the log plex is LOG ENABLED, its log rewritten, BADLOG cleared, disk03 FAILING; an alert says where', async () => {

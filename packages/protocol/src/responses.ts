@@ -184,7 +184,7 @@ export const ResyncPlan = z.object({
   regions: int,
   bytes: z.number(),
   writes: z.array(z.object({ volume: z.string(), plexes: z.array(z.string()) })),
-  handBack: z.array(z.object({ plex: z.string(), volume: z.string(), from: z.object({ kstate: z.string(), state: z.string() }), to: z.object({ kstate: z.literal('ENABLED'), state: z.literal('ACTIVE') }) })),
+  handBack: z.array(z.object({ plex: z.string(), volume: z.string(), from: z.object({ kstate: z.string(), state: z.string() }), to: z.object({ kstate: z.literal('ENABLED'), state: z.enum(['ACTIVE', 'LOG']) }) })),
 })
 export const VerifyPlan = z.object({ dryRun: z.literal(true), bytes: z.number() })
 export const Done = z.object({ done: z.literal(true) })

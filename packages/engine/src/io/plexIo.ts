@@ -144,12 +144,12 @@ export class PlexIo {
    * answering every request with an error) is seen only by trying it: one sector of each disk at
    * the start of its first subdisk of `p` is read and, when `write`, written back with the bytes
    * read and flushed. The plex must get no I/O meanwhile (a detached or unassociated plex): the
-   * write-back puts back what the read saw.
+   * write-back puts back what the read saw. `logs`: its log subdisks (not in the I/O map), tried the same way (rule 475).
    */
-  async probeDisks(p: PlRecord, write: boolean): Promise<string[]> {
+  async probeDisks(p: PlRecord, write: boolean, logs: readonly SdRecord[] = []): Promise<string[]> {
     const map = this.map()
     const seen = new Map<number, SdRecord>()
-    for (const sd of map.subdisksOf(p.pl_rid)) if (!seen.has(sd.sd_dm_rid)) seen.set(sd.sd_dm_rid, sd)
+    for (const sd of [...map.subdisksOf(p.pl_rid), ...logs]) if (!seen.has(sd.sd_dm_rid)) seen.set(sd.sd_dm_rid, sd)
     const failed = await Promise.all([...seen.values()].map(async (sd) => {
       const dev = map.device(sd.sd_dm_rid)
       if (!dev) return sd.sd_dm_name

@@ -30,6 +30,8 @@ export interface PlexContext {
   probeDisks(p: PlRecord, write: boolean): Promise<string[]>
   /** The region copy (resync/), for the attach copy and `vxplex cp`. */
   sync: SyncContext
+  /** Rule 475: puts the log of started `volume` back in use once a log plex is attached to it (a BADLOG one recovered: volume/startStop.ts `recoverLog`; another rewritten). */
+  logAttached(volume: string): Promise<void>
 }
 
 /**
@@ -123,9 +125,10 @@ export class PlexOps {
       // rule 154: a never-started volume (EMPTY, every data plex EMPTY) has no contents to copy,
       // so a plex attached to it is EMPTY too, and the start enables them all without a copy
       const uninitialised = v.v_kstate === 'DISABLED' && v.v_state === 'EMPTY' && d.plexesOf(v).every((p) => p === pl || p.pl_state === 'EMPTY' || isLogPlex(d, p))
+      const log = isLogPlexRec(d.c, pl) || pl.pl_state === 'LOG'
       if (!pl.pl_vol_rid) {
         associatePlex(d, v, pl)
-        if (!opts.dryRun && !uninitialised) stale.setFull(pl.pl_rid)
+        if (!opts.dryRun && !uninitialised && !log) stale.setFull(pl.pl_rid)
       }
       if (uninitialised && !isLogPlex(d, pl)) {
         pl.pl_state = 'EMPTY'
@@ -133,9 +136,14 @@ export class PlexOps {
         if (!opts.dryRun) stale.drop(pl.pl_rid)
         return
       }
-      if (pl.pl_state === 'LOG') {
+      // rule 475: a log plex (by its subdisks, whatever its state: IOFAIL after its disk failed)
+      // holds no volume data: nothing is copied into it; it is LOG again and its log rewritten
+      if (log) {
+        pl.pl_state = 'LOG'
+        pl.pl_pflag &= ~PL_PFLAG.KDETACH
         pl.pl_kstate = v.v_kstate === 'ENABLED' ? 'ENABLED' : 'DISABLED'
         if (v.v_kstate === 'ENABLED') pl.pl_tflag = (pl.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(pl)
+        if (!opts.dryRun) stale.drop(pl.pl_rid)
         return
       }
       pl.pl_state = 'STALE'
@@ -148,13 +156,18 @@ export class PlexOps {
     const cfg = this.ctx.cfg()
     const v = cfg.volumes.find((x) => x.v_name === volume)!
     const pl = cfg.plexes.find((p) => p.pl_name === plex)
+    const log = pl !== undefined && isLogPlexRec(cfg, pl)
     if (opts.dryRun) {
-      if (v.v_kstate !== 'ENABLED') return { ...r, copyBytes: 0 }
+      if (v.v_kstate !== 'ENABLED' || log) return { ...r, copyBytes: 0 }
       // a plex the dry run would make (`make`) is not in the configuration: all of it is copied
       const e = pl && stale.get(pl.pl_rid)
       const n = Math.ceil(v.v_len / REGION_SECTORS)
       const regions = e && !e.full && pl.pl_vol_rid ? [...e.regions].filter((g) => g < n) : Array.from({ length: n }, (_, g) => g)
       return { ...r, copyBytes: regionBytes(v, regions) }
+    }
+    if (log && v.v_kstate === 'ENABLED') {
+      await this.ctx.logAttached(volume)
+      return { ...r, tid: this.ctx.cfg().tid }
     }
     if (!pl || v.v_kstate !== 'ENABLED' || pl.pl_tutil[0] !== 'ATT') return r
     return runAttachCopy(this.ctx.sync, v, pl, opts.kind ?? 'attach', opts.onTask ? { onTask: opts.onTask } : {})
@@ -186,8 +199,8 @@ export class PlexOps {
     assertUnlocked(v.v_tutil[0], v.v_name)
     if (pl.pl_vol_rid && pl.pl_vol_rid !== v.v_rid) fail('VM_BUSY_ASSOC', `plex ${pl.pl_name} belongs to ${pl.pl_v_name}`)
     if (pl.pl_vol_rid && pl.pl_kstate === 'ENABLED' && pl.pl_state === 'ACTIVE') fail('VM_INVALID_PARAM', `plex ${pl.pl_name} is already attached`)
-    // an attach to a started volume copies into it: one copy per volume at a time (rule 282)
-    if (v.v_kstate === 'ENABLED') this.ctx.sync.tasks.assertNoCopy([v.v_name])
+    // an attach to a started volume copies into it: one copy per volume at a time (rule 282); into a log plex nothing (rule 475)
+    if (v.v_kstate === 'ENABLED' && !isLogPlexRec(this.ctx.cfg(), pl)) this.ctx.sync.tasks.assertNoCopy([v.v_name])
   }
 
   /**

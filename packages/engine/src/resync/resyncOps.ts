@@ -98,7 +98,8 @@ export interface PlannedHandBack {
   plex: string
   volume: string
   from: { kstate: PlRecord['pl_kstate']; state: string }
-  to: { kstate: 'ENABLED'; state: 'ACTIVE' }
+  /** ACTIVE for a data plex made current; LOG for a DRL log plex re-attached (rule 476). */
+  to: { kstate: 'ENABLED'; state: 'ACTIVE' | 'LOG' }
 }
 
 /**

@@ -159,6 +159,19 @@ export class ResyncService {
     }
   }
 
+  /**
+   * Rule 476: the log plexes on disk `dmRid` a resync of it re-attaches (as vxrecover does): DRL
+   * log plexes of started volumes that are not enabled (DETACHED IOFAIL after the disk failed),
+   * nothing copied into them; with the state each is in now, and will be in.
+   */
+  logsToAttach(dmRid: number): PlannedHandBack[] {
+    const c = this.ctx.sync.cfg()
+    const started = new Set(c.volumes.filter((v) => v.v_kstate === 'ENABLED').map((v) => v.v_rid))
+    return c.plexes
+      .filter((pl) => started.has(pl.pl_vol_rid) && pl.pl_kstate !== 'ENABLED' && pl.pl_state !== 'OFFLINE' && isLogPlexRec(c, pl) && c.subdisks.some((sd) => sd.sd_plex_rid === pl.pl_rid && sd.sd_dm_rid === dmRid))
+      .map((pl) => ({ plex: pl.pl_name, volume: pl.pl_v_name, from: { kstate: pl.pl_kstate, state: pl.pl_state }, to: { kstate: 'ENABLED' as const, state: 'LOG' as const } }))
+  }
+
   /** Rule 341: a disk resync that could copy nothing (no region with a readable source) is refused up front. */
   private checkDiskSources(disk: string, dmRid: number, force: boolean): void {
     const { work } = planDiskResync(this.ctx.sync, dmRid, force)
@@ -183,7 +196,8 @@ export class ResyncService {
     const { plan, work } = planDiskResync(this.ctx.sync, dm.dm_rid, force)
     const items = work.map((x) => ({ v: x.volume, region: x.region }))
     assertSomeSource(this.ctx.sync, items, `resync of disk ${disk}`)
-    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0), ...planEffects(this.ctx.sync, plan.map((x) => x.volume), items, force) }
+    const effects = planEffects(this.ctx.sync, plan.map((x) => x.volume), items, force)
+    return { dryRun: true, regions: work.length, bytes: work.reduce((s, x) => s + regionBytes(x.volume, [x.region]), 0), ...effects, handBack: [...effects.handBack, ...this.logsToAttach(dm.dm_rid)] }
   }
 
   /** Compares every plex of a started volume region by region, changing nothing, and reports the regions where they differ (offset, length, which plexes agree with which; resync/verify.ts). */

@@ -194,9 +194,12 @@ export class StartStop {
     const cfg = ctx.cfg()
     // log subdisks on disks with a device that takes writes
     const writable = new Set(ctx.logs.targets(v, true).filter((t) => !t.dev.failing?.('write')).map((t) => t.name))
-    const back = ctx.plexesOf(v.v_rid).filter((p) => isLogPlexRec(cfg, p) && p.pl_kstate !== 'ENABLED' && p.pl_state !== 'OFFLINE' && !onMissingDisk(p) && writable.has(cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)?.sd_name ?? ''))
-    if (back.length === 0) return
-    await ctx.transact('drl.recover', (d) => {
+    const usable = (p: PlRecord) => writable.has(cfg.subdisks.find((s) => s.sd_rid === p.pl_log_sd_rid)?.sd_name ?? '')
+    const back = ctx.plexesOf(v.v_rid).filter((p) => isLogPlexRec(cfg, p) && p.pl_kstate !== 'ENABLED' && p.pl_state !== 'OFFLINE' && !onMissingDisk(p) && usable(p))
+    // a log plex an attach has just enabled (rule 475) is recovered as one enabled here
+    const enabled = ctx.plexesOf(v.v_rid).some((p) => isLogPlexRec(cfg, p) && p.pl_kstate === 'ENABLED' && p.pl_state === 'LOG' && usable(p))
+    if (back.length === 0 && !enabled) return
+    if (back.length) await ctx.transact('drl.recover', (d) => {
       for (const b of back) {
         const p = d.plex(b.pl_name)
         Object.assign(p, { pl_state: 'LOG', pl_kstate: 'ENABLED', pl_tflag: (p.pl_tflag & ~0xf) | PL_TFLAG.READ | PL_TFLAG.WRITE | logFlag(p) })
