@@ -139,3 +139,22 @@ export async function groupHeldByTransaction(size: number, len: number) {
   expect(g.dg.busy).toBe(true)
   return { g, release, pending }
 }
+
+/**
+ * Makes and starts volume v1 of `len` sectors with three plexes made by hand, two of them on one
+ * disk (which assistMake never does): `plexes[0]` (subdisk a1) and `plexes[1]` (a2, at sector
+ * `a2Offset` when given) on disk01, `plexes[2]` (b1) on disk02.
+ */
+export async function twoCopiesOnDisk01(dg: DiskGroup, len: number, plexes: readonly [string, string, string], a2Offset?: number): Promise<void> {
+  const [p1, p2, p3] = plexes
+  await dg.makeRecords([
+    { type: 'sd', name: 'a1', disk: 'disk01', len },
+    { type: 'sd', name: 'a2', disk: 'disk01', len, ...(a2Offset === undefined ? {} : { offset: a2Offset }) },
+    { type: 'sd', name: 'b1', disk: 'disk02', len },
+    { type: 'plex', name: p1, sd: ['a1'] },
+    { type: 'plex', name: p2, sd: ['a2'] },
+    { type: 'plex', name: p3, sd: ['b1'] },
+    { type: 'vol', name: 'v1', len, plex: [p1, p2, p3] },
+  ])
+  await dg.start('v1')
+}

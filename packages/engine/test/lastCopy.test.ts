@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
-import { CFG_OFFSET, DEFAULT_PRIV_LEN, KLOG_OFFSET } from '../src/disk/privateRegion.ts'
+import { CFG_OFFSET, KLOG_OFFSET } from '../src/disk/privateRegion.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
 import { EXCEPTION_POLICY, PL_PFLAG } from '../src/records/types.ts'
-import { expectCode, memoryGroup, pattern, plexImage, publicRegion, rec, recordEvents } from './harness.ts'
+import { CONFIG_SLOTS, expectCode, memoryGroup, pattern, plexImage, publicRegion, rec, recordEvents } from './harness.ts'
 import { heldWrite } from './heldWrite.ts'
 
 const LEN = 8 * REGION_SECTORS
@@ -60,7 +60,7 @@ async function settle<T>(p: Promise<T>): Promise<{ ok: true } | { ok: false; cod
 describe('a write failing while a detach of the other plex commits (I118)', () => {
   it('I118: fails VM_IO and leaves the failing plex, the last current copy, attached and not stale', async () => {
     const { dg, d1, hold, base } = await rig()
-    hold.arm({ offset: CFG_OFFSET * 512, length: (DEFAULT_PRIV_LEN - CFG_OFFSET) * 512 })
+    hold.arm(CONFIG_SLOTS)
     const det = dg.detachPlex('v1-02')
     await hold.reached // the detach is writing its configuration: v1-02 is leaving
     failRegionWrite(dg, d1, 'v1-01', 0)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createFaultyDevice, type FaultyDevice } from '../src/device/faultyDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { createMemoryDevice } from '../src/device/memoryDevice.ts'
-import { expectCode, groupHeldByTransaction, memoryGroup, pattern, publicRegion, rec } from './harness.ts'
+import { expectCode, groupHeldByTransaction, memoryGroup, pattern, publicRegion, rec, twoCopiesOnDisk01 } from './harness.ts'
 
 const REGION = REGION_SECTORS * 512
 const LEN = 8 * REGION_SECTORS
@@ -91,16 +91,7 @@ describe('resyncDisk with AIX lvm_resyncpv semantics (checklist G)', () => {
   it('G62: force=true copies every region on A to all other copies; a region with two copies on A is processed once', async () => {
     const g = await memoryGroup(2, 64 << 20)
     const dg = g.dg
-    await dg.makeRecords([
-      { type: 'sd', name: 'a1', disk: 'disk01', len: LEN },
-      { type: 'sd', name: 'a2', disk: 'disk01', len: LEN },
-      { type: 'sd', name: 'b1', disk: 'disk02', len: LEN },
-      { type: 'plex', name: 'P1', sd: ['a1'] },
-      { type: 'plex', name: 'P2', sd: ['a2'] },
-      { type: 'plex', name: 'P3', sd: ['b1'] },
-      { type: 'vol', name: 'v1', len: LEN, plex: ['P1', 'P2', 'P3'] },
-    ])
-    await dg.start('v1')
+    await twoCopiesOnDisk01(dg, LEN, ['P1', 'P2', 'P3'])
     await dg.write('v1', 0, pattern(LEN * 512, 4))
     const before = ['P1', 'P2', 'P3'].map((p) => writes(dg, p))
     const h = await dg.resyncDisk('disk01', true)

@@ -4,7 +4,7 @@ import type { MemoryDevice } from '../src/device/memoryDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import type { SyncReport } from '../src/resync/regionCopy.ts'
 import { PL_PFLAG } from '../src/records/types.ts'
-import { MiB, expectCode, memoryGroup, pattern, rec } from './harness.ts'
+import { MiB, expectCode, memoryGroup, pattern, rec, twoCopiesOnDisk01 } from './harness.ts'
 
 const REGION = REGION_SECTORS * 512
 const LEN = 8 * REGION_SECTORS
@@ -21,16 +21,7 @@ async function outcome(done: Promise<SyncReport>): Promise<{ code: string | unde
 describe('resyncDisk covers every volume on the disk and says what it did (issue 17 items 1, 2)', () => {
   it('157: two mirrors of one volume on the same disk: a stale copy on the second one counts and is copied', async () => {
     const { dg } = await memoryGroup(2, 64 * MiB, { wrap: (d) => createFaultyDevice(d) })
-    await dg.makeRecords([
-      { type: 'sd', name: 'a1', disk: 'disk01', len: LEN },
-      { type: 'sd', name: 'a2', disk: 'disk01', len: LEN, offset: 2 * LEN },
-      { type: 'sd', name: 'b1', disk: 'disk02', len: LEN },
-      { type: 'plex', name: 'v1-01', sd: ['a1'] },
-      { type: 'plex', name: 'v1-02', sd: ['a2'] },
-      { type: 'plex', name: 'v1-03', sd: ['b1'] },
-      { type: 'vol', name: 'v1', len: LEN, plex: ['v1-01', 'v1-02', 'v1-03'] },
-    ])
-    await dg.start('v1')
+    await twoCopiesOnDisk01(dg, LEN, ['v1-01', 'v1-02', 'v1-03'], 2 * LEN)
     await dg.write('v1', 0, pattern(LEN * 512, 1))
     await dg.detachPlex('v1-02') // the second copy on disk01
     await dg.write('v1', 3 * REGION, pattern(8192, 2))
