@@ -76,6 +76,20 @@ async function faultyMirror(opts: { volatileCache?: boolean } = {}) {
   return { ...g, d1: d1!, d2: d2! }
 }
 
+/**
+ * A faulty mirror (pattern 1 in its first 8 KiB) whose next write of them (pattern 2) failed VM_IO
+ * on both plexes, both disks full (ENOSPC): v1-01 from 4 KiB on, v1-02 all of it.
+ */
+async function failedOnBothPlexes() {
+  const m = await faultyMirror()
+  const { dg, d1, d2 } = m
+  await dg.write('v1', 0, pattern(8 << 10, 1))
+  d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
+  d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
+  await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+  return m
+}
+
 describe('a flush that fails on one plex (I78)', () => {
   it('I78: succeeds while a complete plex flushed; the failing plex is kernel-detached with its unflushed regions stale', async () => {
     const { dg, d2 } = await faultyMirror()
@@ -188,12 +202,8 @@ describe('a disk that is full (I76)', () => {
   })
 
   it('I76: a write that fails on every plex leaves one copy current there and the others stale, so the plexes never disagree where they are current', async () => {
-    const { dg, d1, d2 } = await faultyMirror()
-    await dg.write('v1', 0, pattern(8 << 10, 1))
     // both disks are full: neither plex holds the write (a real one may hold part of it)
-    d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
-    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
-    await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+    const { dg } = await failedOnBothPlexes()
     expect([rec(dg, 'v1-01').pl_state, rec(dg, 'v1-02').pl_state]).toEqual(['ACTIVE', 'ACTIVE'])
     expect(dg.staleRegions('v1-02').regions).toEqual([0])
     const a = await dg.read('v1', 0, 8 << 10)
@@ -263,12 +273,8 @@ describe('a recovery or resync that cannot proceed (I76)', () => {
 
 describe('a detach that would leave a region with no current copy (I117)', () => {
   it('I117: a plex ACTIVE with stale regions is no current copy there: detaching the other plex fails VM_LAST_PLEX unless forced', async () => {
-    const { dg, d1, d2 } = await faultyMirror()
-    await dg.write('v1', 0, pattern(8 << 10, 1))
     // the write fails on both plexes: v1-01 stays the copy of region 0, v1-02 ACTIVE but stale there
-    d1.addFault({ ops: ['write'], range: { offset: publicRegion(dg, 'disk01').offset + 4096, length: 1 << 20 }, errno: 'ENOSPC', times: 1 })
-    d2.addFault({ ops: ['write'], range: publicRegion(dg, 'disk02'), errno: 'ENOSPC', times: 1 })
-    await expectCode(dg.write('v1', 0, pattern(8 << 10, 2)), 'VM_IO')
+    const { dg } = await failedOnBothPlexes()
     expect([rec(dg, 'v1-02').pl_kstate, rec(dg, 'v1-02').pl_state]).toEqual(['ENABLED', 'ACTIVE'])
     expect(dg.staleRegions('v1-02').regions).toEqual([0])
     const tid = dg.tid
