@@ -220,6 +220,20 @@ describe('createFaultyDevice', () => {
     return { mem, held, until, release }
   }
 
+  /**
+   * A cached device over a gated memory with two writes in its cache (1s at byte 8192, 2s at 0)
+   * and a flush writing them back, its first write back held.
+   */
+  async function flushingTwoWrites() {
+    const g = gatedMemory()
+    const d = createFaultyDevice(g.mem, { volatileCache: true })
+    await d.write(8192, Buffer.alloc(512, 1))
+    await d.write(0, Buffer.alloc(512, 2))
+    const flushed = d.flush()
+    await g.until(() => g.held.length === 1)
+    return { g, d, flushed }
+  }
+
   it('I229: flushes that overlap write the cache back in the order it was written: a newer write is never overwritten by an older one', async () => {
     // the crash explorer's seed 86240: a flush still writing back an older write while a newer
     // write over the same sectors came and a second flush wrote it back first
@@ -240,12 +254,7 @@ describe('createFaultyDevice', () => {
   })
 
   it('I229: a read while a flush writes the cache back sees every cached write', async () => {
-    const g = gatedMemory()
-    const d = createFaultyDevice(g.mem, { volatileCache: true })
-    await d.write(8192, Buffer.alloc(512, 1))
-    await d.write(0, Buffer.alloc(512, 2))
-    const flushed = d.flush()
-    await g.until(() => g.held.length === 1)
+    const { g, d, flushed } = await flushingTwoWrites()
     expect((await d.read(0, 512))[0]).toBe(2)
     await g.release()
     await g.release()
@@ -254,12 +263,7 @@ describe('createFaultyDevice', () => {
   })
 
   it('I229: a power cut while a flush writes the cache back loses the writes not on the device yet, and the flush fails', async () => {
-    const g = gatedMemory()
-    const d = createFaultyDevice(g.mem, { volatileCache: true })
-    await d.write(8192, Buffer.alloc(512, 1))
-    await d.write(0, Buffer.alloc(512, 2))
-    const flushed = d.flush()
-    await g.until(() => g.held.length === 1)
+    const { g, d, flushed } = await flushingTwoWrites()
     d.powerCut()
     await g.release()
     await expect(flushed).rejects.toMatchObject({ code: 'VM_IO' })
