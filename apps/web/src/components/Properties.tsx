@@ -34,8 +34,6 @@ export function Properties() {
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
       <HealthLine line={healthLine(groupHealth(group, lab), selection.kind, selection.name)} />
       {selection.kind === 'dm' && isFailing(rec as { dm_pflag: number }) && <FailingNote dg={selection.dg} disk={selection.name} />}
-      {role === 'admin' && selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} preferred={String(rec.v_pref_name ?? '')} plexes={dataPlexes(group.config, selection.name)} />}
-      {role === 'admin' && selection.kind !== 'dg' && EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
       {GROUPS.map((g) => {
         const rows = fields.filter((f) => f.group === g)
@@ -62,6 +60,14 @@ export function Properties() {
           </section>
         )
       })}
+      {/* rule 470: identity, state and layout first (as VEA's Properties); the editors last */}
+      {role === 'admin' && selection.kind !== 'dg' && (
+        <section aria-label="edit" className="mt-3">
+          <h3 className="border-b border-line font-semibold">Edit</h3>
+          {selection.kind === 'v' && <ReadPolicy dg={selection.dg} name={selection.name} value={String(rec.v_read_pol)} preferred={String(rec.v_pref_name ?? '')} plexes={dataPlexes(group.config, selection.name)} />}
+          {EDITABLE.map((f) => <EditField key={`${selection.dg}/${selection.name}-${f}`} dg={selection.dg} name={selection.name} field={f} value={f === 'comment' ? String(rec[`${prefix}comment`] ?? '') : String((rec[`${prefix}putil`] as string[] | undefined)?.[Number(f.slice(-1))] ?? '')} />)}
+        </section>
+      )}
     </section>
   )
 }
