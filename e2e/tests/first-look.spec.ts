@@ -1,7 +1,7 @@
 // Small things a new administrator trips on (rules 274-277): property values that break inside a
 // word, a toolbar that wraps, zoom that loses the selected object, legend colours too close to tell.
 import type { Page } from '@playwright/test'
-import { expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 })
 
@@ -123,21 +123,7 @@ test('275: the zoom toolbar of the disk and the volume view stays one line at 10
 
 test('276: "up to date" and "syncing / empty" differ in colour in both themes and in pattern in the legend and both views; axe-core still passes', async ({ plexa, page, api }, info) => {
   // msvol-02 shown as an enabled, empty plex (syncing / empty) beside msvol-01 (up to date)
-  await page.routeWebSocket(/\/ws/, (ws) => {
-    const server = ws.connectToServer()
-    server.onMessage((m) => {
-      const msg = JSON.parse(String(m))
-      if (msg.type === 'hello' && msg.packed === 'columns') {
-        const c = msg.snapshot.groups.find((g: { name: string }) => g.name === 'demodg').config
-        const names = c.tables.plexes.columns.pl_name as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
-        const row = names.t === 'raw' ? names.v.indexOf('msvol-02') : names.v.findIndex((i) => c.strings[i] === 'msvol-02')
-        const col = c.tables.plexes.columns.pl_state as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
-        if (col.t === 'raw') col.v[row] = 'EMPTY'
-        else col.v[row] = c.strings.push('EMPTY') - 1
-      }
-      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
-    })
-  })
+  await editSnapshot(page, (c) => void (c.plexes.find((p) => p.pl_name === 'msvol-02')!.pl_state = 'EMPTY'))
   await page.setViewportSize({ width: 1280, height: 800 })
   await plexa.login()
   const legend = page.getByTestId('volume-pane').getByRole('list', { name: 'legend' })

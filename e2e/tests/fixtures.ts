@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { type APIRequestContext, type Page, type TestInfo, type WebSocketRoute, test as base, expect } from '@playwright/test'
+import type { Config } from '@plexa/engine'
+import { packConfig, unpackConfig } from '@plexa/protocol'
 
 const cred = () => readFileSync(fileURLToPath(new URL('../.data/admin-credential.txt', import.meta.url)), 'utf8')
 export const adminPassword = () => /password: (\S+)/.exec(cred())![1]!
@@ -160,4 +162,24 @@ export async function cuttableStream(page: Page) {
       cut = false
     },
   }
+}
+
+/**
+ * The snapshot as the server sends it with `edit` applied to demodg's records: what the page shows
+ * of a state or a name the demo does not have.
+ */
+export async function editSnapshot(page: Page, edit: (c: Config, g: { dirty: Record<string, unknown> }) => void) {
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    const server = ws.connectToServer()
+    server.onMessage((m) => {
+      const msg = JSON.parse(String(m))
+      if (msg.type === 'hello' && msg.packed === 'columns') {
+        const g = msg.snapshot.groups.find((x: { name: string }) => x.name === 'demodg')
+        const c = unpackConfig(g.config)
+        edit(c, g)
+        g.config = packConfig(c)
+      }
+      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
+    })
+  })
 }

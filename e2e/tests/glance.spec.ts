@@ -1,6 +1,6 @@
 // Issue 15: drawings, properties and themes an administrator reads at a glance.
 import type { Locator, Page } from '@playwright/test'
-import { expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -275,19 +275,7 @@ test('screenshots of the legend, two volumes, the disk view, properties and a di
 test('at 1024 px a plex name too long for the tree is cut with an ellipsis and its state word stays whole (rule 195)', async ({ plexa, page }, info) => {
   // the snapshot as the server sends it, with one plex renamed to a name longer than the pane
   const long = 'mirvol-02-a-plex-name-longer-than-the-objects-pane'
-  await page.routeWebSocket(/\/ws/, (ws) => {
-    const server = ws.connectToServer()
-    server.onMessage((m) => {
-      const msg = JSON.parse(String(m))
-      if (msg.type === 'hello' && msg.packed === 'columns') {
-        const c = msg.snapshot.groups.find((g: { name: string }) => g.name === 'demodg').config
-        const col = c.tables.plexes.columns.pl_name as { t: 'raw'; v: string[] } | { t: 'str'; v: number[] }
-        if (col.t === 'raw') col.v = col.v.map((n) => (n === 'mirvol-02' ? long : n))
-        else col.v = col.v.map((i) => (c.strings[i] === 'mirvol-02' ? c.strings.push(long) - 1 : i))
-      }
-      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
-    })
-  })
+  await editSnapshot(page, (c) => void (c.plexes.find((p) => p.pl_name === 'mirvol-02')!.pl_name = long))
   await page.setViewportSize({ width: 1024, height: 768 })
   await plexa.login()
   const row = page.getByTestId(`tree-pl-${long}`)

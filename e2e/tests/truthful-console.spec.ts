@@ -1,32 +1,10 @@
 // A fresh-eyes administrator review (session 11): what the console said wrong or cut (rules 237-243).
 import type { Locator, Page } from '@playwright/test'
-import type { Config } from '@plexa/engine'
-import { packConfig, unpackConfig } from '@plexa/protocol'
-import { axeBothThemes, expect, heal, shots, test } from './fixtures.ts'
+import { axeBothThemes, editSnapshot, expect, heal, shots, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 })
 
 const box = async (l: Locator) => (await l.boundingBox())!
-
-/**
- * The snapshot as the server sends it with `edit` applied to demodg's records: what the page shows
- * of a state or a name the demo does not have.
- */
-async function editSnapshot(page: Page, edit: (c: Config, g: { dirty: Record<string, unknown> }) => void) {
-  await page.routeWebSocket(/\/ws/, (ws) => {
-    const server = ws.connectToServer()
-    server.onMessage((m) => {
-      const msg = JSON.parse(String(m))
-      if (msg.type === 'hello' && msg.packed === 'columns') {
-        const g = msg.snapshot.groups.find((x: { name: string }) => x.name === 'demodg')
-        const c = unpackConfig(g.config)
-        edit(c, g)
-        g.config = packConfig(c)
-      }
-      ws.send(typeof m === 'string' ? JSON.stringify(msg) : m)
-    })
-  })
-}
 
 test('rule 237: a stripe or concat volume reads NOT MIRRORED in its badge, the strip and the overview, never full redundancy', async ({ plexa, page, api }, info) => {
   await heal(api)
