@@ -140,8 +140,11 @@ describe('the plexa command against a running server', () => {
       expect([r.code, JSON.parse(r.stdout).error?.code]).toEqual([5, 'VM_DISK_FAILED'])
     }
     expect((await as(['lab', 'restore-disk', 'disk02'])).code).toBe(0)
-    // writes that fail without the device knowing it fails (a bad stretch): the attach's task fails
-    const restore = cli.t.srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write', 'flush'], times: 1_000_000 })
+    // writes that fail without the device knowing it fails (a bad stretch): the attach's task fails.
+    // Rule 455: the attach first tries the first sector of mir-02's subdisk on disk02 (a read written
+    // back, a flush), so the bad stretch starts after it; the copy's writes of region 0 fall in it
+    const sd = dg.config().subdisks.find((x) => x.sd_pl_name === 'mir-02' && x.sd_dm_name === 'disk02')!
+    const restore = cli.t.srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write'], range: { offset: sd.sd_dev_offset * 512 + 512, length: sd.sd_len * 512 } })
     const failed = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
     expect(failed.code).toBe(6)
     expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'VM_NOTSYNCED' } })
