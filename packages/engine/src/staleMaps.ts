@@ -133,6 +133,24 @@ export class StaleMaps {
   }
 
   /**
+   * Rule 459: forgets the regions of plexes `rids` from region `n` on (a volume shrunk to `n`
+   * regions: the space beyond is no plex's any more, so no copy will ever make it current);
+   * true when something was forgotten (must persist).
+   */
+  trim(rids: readonly number[], n: number): boolean {
+    let changed = false
+    for (const rid of rids) {
+      const e = this.map.get(rid)
+      if (!e) continue
+      for (const set of [e.regions, e.syncErr, this.unflushed.get(rid)]) {
+        for (const r of set ? [...set].filter((x) => x >= n) : []) changed = set!.delete(r) || changed
+      }
+    }
+    if (changed) this.writer.changed()
+    return changed
+  }
+
+  /**
    * Clears a region of a plex after it was copied; on disk it stays stale until `settle` says
    * the copy was flushed.
    */

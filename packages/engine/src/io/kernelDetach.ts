@@ -118,8 +118,11 @@ export class KernelDetach {
     const excluded = new Set(failed)
     // A region becomes stale on a failing plex only while another current copy of it exists: the
     // last copy of a region, even one a write failed on, stays the best data there is.
+    // rule 459: only regions of the volume as long as it is now (the unflushed set may still hold
+    // regions a shrink has cut away: no copy would ever make those current again)
+    const nRegions = Math.ceil((ctx.cfg().volumes.find((x) => x.v_rid === v.v_rid) ?? v).v_len / REGION_SECTORS)
     const markStale = (rid: number, g: number) => {
-      if (!this.hasCurrentCopy(v, g, excluded)) return
+      if (g >= nRegions || !this.hasCurrentCopy(v, g, excluded)) return
       ctx.stale.track(rid)
       ctx.stale.add(rid, g, g)
     }

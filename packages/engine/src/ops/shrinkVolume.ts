@@ -4,6 +4,7 @@ import type { GroupParts } from '../groupParts.ts'
 import { assertUnlocked } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
 import { checkSectors } from '../records/validate.ts'
+import { REGION_SECTORS } from '../resync/regionCopy.ts'
 import { Draft } from '../txn.ts'
 import { type OpResult, placementNotes } from './placeWords.ts'
 import { cutStripedPlex, roundUp, roundingNote, stripeStep } from './stripeColumns.ts'
@@ -62,9 +63,16 @@ export async function shrinkVolume(p: GroupParts, volume: string, asked: number,
   if (p.tasks.runningOn(volume)) fail('VM_BUSY', `volume ${volume} has a running task; let it finish first`)
   const before = p.store.current()
   let placed: string[] = []
+  const plexes = p.plexesOf(v.v_rid).map((pl) => pl.pl_rid)
+  let trimmed = false
   const r = await p.transact('v.shrink', (d) => {
     cutPlexes(d, volume, len)
     placed = placementNotes(before, d.c)
-  }, opts)
+  }, opts, false, () => {
+    // rule 459: as the new end takes effect, the stale regions past it go with the space (a plex
+    // detached with regions stale there could otherwise never be handed back: no copy reaches them)
+    if (!opts.dryRun) trimmed = p.stale.trim(plexes, Math.ceil(len / REGION_SECTORS))
+  })
+  if (trimmed) await p.stale.persist()
   return { ...r, copyBytes: 0, notes: [...forceNote, ...(rounding ? [rounding] : []), ...placed] }
 }
