@@ -2,7 +2,7 @@ import { useCallback, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { PlRecord, SdRecord } from '@plexa/engine'
 import { appStore, useApp } from '../store/appStore.ts'
-import { PATTERN, STATE_PATTERN_OPACITY, hasStale, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
+import { PATTERN, STATE_PATTERN_OPACITY, hasStale, labelOver, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
 import { type Zoom, CHAR_W, WHOLE, byName, indexConfig, layoutDisk, rulerTicks } from '../views/layout.ts'
 import { regionsOnDisk } from '../views/regionsOnDisk.ts'
 import { diskTrouble } from '../views/failedDisks.ts'
@@ -102,6 +102,9 @@ export function DiskView() {
             // writes)", never the API's "both"
             const t = diskTrouble(g, dm)
             const trouble = t?.kind === 'removed' ? 'REMOVED' : t ? `FAILED (${failsWords(t.fails)})` : ''
+            const stateOf = (pl: PlRecord | undefined) => (pl ? subdiskState(pl.pl_kstate, pl.pl_state, !!trouble) : trouble ? 'failed' : undefined)
+            // the fill of a subdisk's box, under its labels' halo
+            const labelFill = (plex: string) => { const sk = stateOf(plexes.get(plex)); return sk ? stateFill(sk) : 'var(--c-panel)' }
             // rule 436: hot relocation left it FAILING: no allocation uses it until the mark is cleared
             const failing = isFailing(dm)
             const selectedHere = selection?.dg === g.name && selection.kind === 'dm' && selection.name === dm.dm_name
@@ -131,7 +134,7 @@ export function DiskView() {
                   ))}
                   {[...bar.subdisks].sort((a, b) => b.w - a.w).map((s) => {
                     const pl = plexes.get(s.sd.sd_pl_name)
-                    const sk = pl ? subdiskState(pl.pl_kstate, pl.pl_state, !!trouble) : trouble ? 'failed' : undefined
+                    const sk = stateOf(pl)
                     // a stale plex on a disk that works: the volume view's stale pattern over the
                     // pieces of this subdisk its stale regions lie on (all of it when all is stale)
                     // (a log subdisk holds no copy of the data: never drawn with a stale map, rule 361)
@@ -147,13 +150,13 @@ export function DiskView() {
                         {sk && statePattern(sk) && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} rx={2} fill={`url(#${statePattern(sk)})`} opacity={STATE_PATTERN_OPACITY} className="pointer-events-none" data-testid={`disk-state-pattern-${s.sd.sd_name}`} />}
                         {trouble && <rect x={s.x} y={1} width={s.w} height={BAR_H - 2} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
                         {stale.map((r, i) => <rect key={`s${i}`} x={r.x} y={2} width={r.w} height={BAR_H - 4} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" data-testid={`disk-stale-${s.sd.sd_name}`} />)}
-                        {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
+                        {s.label && <text x={s.x + 4} y={s.owner ? 14 : 21} fontSize={11} style={labelOver(labelFill(s.sd.sd_pl_name))} aria-hidden="true" className="pointer-events-none select-none">{s.label}</text>}
                       </g>
                     )
                   })}
                   {bar.subdisks.map((s) => s.owner && (
                     // the second line (plex and volume) is not part of the box's button: its name says it all
-                    <text key={`o-${s.sd.sd_name}`} x={s.x + 4} y={28} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none">{s.owner}</text>
+                    <text key={`o-${s.sd.sd_name}`} x={s.x + 4} y={28} fontSize={11} style={labelOver(labelFill(s.sd.sd_pl_name))} aria-hidden="true" className="pointer-events-none select-none">{s.owner}</text>
                   ))}
                   {bar.subdisks.map((s) => s.aside && <text key={`a-${s.sd.sd_name}`} x={s.x + s.w + 4} y={21} fontSize={11} style={{ fill: 'var(--c-fg)' }} aria-hidden="true" className="pointer-events-none select-none" data-testid={`aside-${s.sd.sd_name}`}>{s.aside}</text>)}
                   {focused && bar.subdisks.filter((s) => s.sd.sd_name === focused).map((s) => <FocusName key="focus" x={s.x} w={s.w} width={barW} text={s.full} />)}

@@ -7,7 +7,7 @@ import { HealthBadge } from './HealthBadge.tsx'
 import { diskTrouble } from '../views/failedDisks.ts'
 import { type VolumeHealth, unrepairedMismatches, volumeHealth } from '../views/health.ts'
 import type { ServerState } from '../store/applyServerMessage.ts'
-import { PATTERN, STATE_PATTERN_OPACITY, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
+import { PATTERN, STATE_PATTERN_OPACITY, labelOver, stateFill, statePattern, stateStroke, subdiskState } from '../views/colors.ts'
 import { type DrlCaption, drlCaption, lostLog, staleBytes } from '../views/drl.ts'
 import { type ConfigIndex, type PlexBox, type Zoom, CHAR_W, PAD, WHOLE, indexConfig, layoutVolume, regionRects, volumeHeight } from '../views/layout.ts'
 import { formatBytes, formatSectors, sectorsText } from '../views/units.ts'
@@ -250,7 +250,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
                     <rect className="outline" x={s.x} y={s.y} width={s.w} height={s.h} rx={2} style={{ fill: stateFill(sk), stroke: selSd ? 'var(--c-select)' : stateStroke(sk) }} strokeWidth={selSd ? 2.5 : 1} />
                     {statePattern(sk) && <rect x={s.x} y={s.y} width={s.w} height={s.h} rx={2} fill={`url(#${statePattern(sk)})`} opacity={STATE_PATTERN_OPACITY} className="pointer-events-none" data-testid={`state-pattern-${s.sd.sd_name}`} />}
                     {t && <rect x={s.x} y={s.y} width={s.w} height={s.h} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
-                    {s.label && <text x={s.x + 4} y={s.y + 13} fontSize={11} style={{ fill: 'var(--c-fg)' }} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
+                    {s.label && <text x={s.x + 4} y={s.y + 13} fontSize={11} style={labelOver(stateFill(sk))} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
                   </g>
                 )
               })}

@@ -52,6 +52,15 @@ export function stateFill(k: StateKey): string {
   return `var(--s-${k}-fill)`
 }
 
+/**
+ * The style of a subdisk's label over its box of fill `fill`: the text with a halo of that fill
+ * (painted under the glyphs), so a failed, stale or busy hatch over the box never runs through
+ * the letters (rule 462).
+ */
+export function labelOver(fill: string): { fill: string; stroke: string; strokeWidth: number; strokeLinejoin: 'round'; paintOrder: string } {
+  return { fill: 'var(--c-fg)', stroke: fill, strokeWidth: 3, strokeLinejoin: 'round', paintOrder: 'stroke' }
+}
+
 /** Pattern ids of the shared SVG definitions (Patterns.tsx). */
 export const PATTERN = { stale: 'pat-stale', dirty: 'pat-dirty', hole: 'pat-hole', failed: 'pat-failed', mismatch: 'pat-mismatch', busy: 'pat-busy' } as const
 
