@@ -183,7 +183,7 @@ export function addResizeVerbs<G>(vol: Command, k: VerbKit<G>): void {
         const lines = () => [k.changesText(rest), ...notesLines(r), ...(from !== undefined && to !== undefined ? [resizeText(volume!, from, to, r.dryRun)] : []), ...(copyBytes !== undefined ? [`  ${r.dryRun ? 'would zero' : 'zeroed'} ${human(copyBytes)} (the new space of each current plex)`] : [])].join('\n')
         return k.out(g, { ...r, ...(from !== undefined && to !== undefined ? { len: { from, to } } : {}) }, lines)
       }
-      if (!o.wait) return k.out(g, r, () => `growing ${volume}: ${r.taskId}`)
+      if (!o.wait) return k.out(g, r, () => [`growing ${volume}: ${r.taskId}`, ...notesLines(r)].join('\n'))
       const t = await op.follow(r.taskId, `growing ${volume}`)
       const v = (await c.call('GET /api/dgs/:dg', { dg })).config.volumes.find((x) => x.v_name === volume)
       k.out(g, { task: t, volume: v && { name: v.v_name, len: v.v_len } }, () => `${r.taskId}: done, ${volume} is ${v?.v_len} sectors (${human((v?.v_len ?? 0) * 512)})`)
@@ -317,7 +317,7 @@ export function addMirrorVerbs<G>(vol: Command, k: VerbKit<G>): void {
       // the plex is made and attached before the copy's task starts: it is the volume's new one
       const plex = (await plexesOf(c, dg, volume!)).find((p) => !before.includes(p)) ?? '?'
       if (op.o.wait) return k.finishAttach(c, g, dg, r.taskId, op.since, volume!, plex)
-      k.out(g, { ...r, plex }, () => `mirroring ${volume}: new plex ${plex}, copying in ${r.taskId}`)
+      k.out(g, { ...r, plex }, () => [`mirroring ${volume}: new plex ${plex}, copying in ${r.taskId}`, ...notesLines(r)].join('\n'))
     },
   })
   operationVerb(vol, k, {

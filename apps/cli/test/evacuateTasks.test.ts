@@ -40,4 +40,17 @@ describe('468, 469: disk evacuate of a disk holding several subdisks', () => {
     const entries = await history()
     for (const id of out.task.tasks!) expect(entries.find((t) => t.taskId === id)?.outcome, id).toBe('ok')
   })
+
+  it('I468 the 202 of vol mirror and vol grow carries the notes of their dry runs', async () => {
+    const dry = JSON.parse((await as(['--json', 'vol', 'mirror', 'cat', '--disks', 'disk04', '--dry-run'])).stdout) as { notes: string[] }
+    expect(dry.notes.length).toBeGreaterThan(0)
+    const r = JSON.parse((await as(['--json', 'vol', 'mirror', 'cat', '--disks', 'disk04'])).stdout) as { taskId: string; notes?: string[] }
+    expect(r.notes).toEqual(dry.notes)
+    await until('the mirror', async () => (await history()).some((t) => t.taskId === r.taskId))
+    const grow = JSON.parse((await as(['--json', 'vol', 'grow', 'c2', '+1m', '--dry-run'])).stdout) as { notes: string[] }
+    expect(grow.notes.length).toBeGreaterThan(0)
+    const g = JSON.parse((await as(['--json', 'vol', 'grow', 'c2', '+1m'])).stdout) as { taskId: string; notes?: string[] }
+    expect(g.notes).toEqual(grow.notes)
+    await until('the grow', async () => (await history()).some((t) => t.taskId === g.taskId))
+  })
 })
