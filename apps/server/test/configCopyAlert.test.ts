@@ -32,4 +32,17 @@ describe('configuration copy alert (rule 235)', () => {
     // the alert stays until acknowledged; the record is what says it is over (the web's predicate)
     expect(((await get('/api/alerts')).alerts as Alert[]).find((a) => a.id === alert!.id)!.acked).toBeUndefined()
   })
+
+  it('rule 478: the copy alert of a failed disk is resolved once the disk is replaced by a new device (its copy enabled and written on it)', async () => {
+    const s = await testServer()
+    const get = async (path: string) => (await call(s.url, 'GET', path, { auth: s.adminToken })).body
+    const post = async (path: string, body: unknown = {}) => call(s.url, 'POST', path, { auth: s.adminToken, body })
+    const find = async () => ((await get('/api/alerts')).alerts as Alert[]).find((a) => a.code === 'VM_MAPFRDWR' && a.object === 'disk02')
+    expect((await post('/api/lab/dgs/tdg/disks/disk02/fail', { mode: 'both' })).status).toBe(200)
+    expect((await post('/api/dgs/tdg/records/cat/rename', { newName: 'cat2' })).status).toBe(200)
+    await until('the configuration copy alert', async () => !!(await find()))
+    expect((await find())!.resolved).toBeUndefined()
+    expect((await post('/api/dgs/tdg/disks/disk02/replace', { sizeBytes: 64 << 20 })).status).toBe(200)
+    await until('the copy alert resolved', async () => !!(await find())?.resolved)
+  })
 })

@@ -4,6 +4,7 @@ export type { DeportReport, TxResult, OpResult, TxOptions, DiskSpec, UnusableDis
 export type { ConfigSide } from './config/splitBrain.ts'
 export type { AssistSpec, AssistLayout } from './assist.ts'
 export { assistVolumeNameMax, drlLogLength } from './assist.ts'
+export { badLogOver, isBadLogAlert } from './drl/badLogAlert.ts'
 export type { SubdiskSpec, PlexSpec, VolumeSpec, SdAssoc } from './recordOps.ts'
 export type { BlockDevice } from './device/blockDevice.ts'
 export { readInto } from './device/blockDevice.ts'

@@ -1,4 +1,4 @@
-import { type Config, DM_PFLAG, DM_TFLAG, type PlRecord, type StaleView } from '@plexa/engine'
+import { type Config, DM_PFLAG, DM_TFLAG, type PlRecord, type StaleView, badLogOver, isBadLogAlert } from '@plexa/engine'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { failingMarkOver, isFailingMarkAlert } from './failingMarks.ts'
 import { isVolumeFailureAlert } from './volumeFailures.ts'
@@ -32,6 +32,7 @@ export function alertOver(a: Alert, g: GroupNow | undefined, finished: readonly 
   const c = g.config
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
   if (isFailingMarkAlert(a)) return failingMarkOver(a, c)
+  if (isBadLogAlert(a)) return badLogOver(a, c)
   const name = a.object
   const dm = name === undefined ? undefined : c.disks.find((d) => d.dm_name === name)
   if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined

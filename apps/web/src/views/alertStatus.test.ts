@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, FinishedTask } from '@plexa/protocol'
 import { alertCountWords, alertResolution, resolvedAlerts } from './alertStatus.ts'
-import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
+import { DM_TFLAG, V_PFLAG } from '../../../../packages/engine/src/records/types.ts'
+import { badLogAlertMessage } from '../../../../packages/engine/src/drl/badLogAlert.ts'
 import { demo } from './testGroups.ts'
 
 const alert = (over: Partial<Alert>): Alert => ({ id: 1, dg: 'dg', severity: 'critical', code: 'VM_IO', message: 'm', at: 100, lastAt: 100, count: 1, ...over })
@@ -53,6 +54,19 @@ describe('alertResolution (rule 141)', () => {
     expect(alertResolution(alert({ code: 'VM_WRTDAERR', object: 'disk01' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ object: 'gone-01' }), { dg: g }, [], [])).toBeUndefined()
     expect(alertResolution(alert({ dg: 'other', object: 'mir-02' }), { dg: g }, [], [])).toBeUndefined()
+  })
+
+  it('rule 477: a failed dirty region log (VM_WRTDAERR BADLOG) stays active while BADLOG is set or no log plex is in use, and resolves once the log is valid and in use again', () => {
+    const a = alert({ code: 'VM_WRTDAERR', object: 'mir', message: badLogAlertMessage('mir') })
+    const badlog = (g: ReturnType<typeof demo>, on: boolean) => ({ ...g, config: { ...g.config, volumes: g.config.volumes.map((v) => (v.v_name === 'mir' ? { ...v, v_pflag: on ? V_PFLAG.BADLOG : 0 } : v)) } })
+    expect(alertResolution(a, { dg: badlog(demo({ 'mir-03': { k: 'DETACHED', st: 'IOFAIL' } }), true) }, [], [])).toBeUndefined()
+    // the flag cleared but the log plex not in use (removed and none added yet, or still detached)
+    expect(alertResolution(a, { dg: badlog(demo({ 'mir-03': { k: 'DETACHED', st: 'IOFAIL' } }), false) }, [], [])).toBeUndefined()
+    // re-attached (or a new log added): LOG ENABLED, BADLOG clear
+    expect(alertResolution(a, { dg: badlog(demo({ 'mir-03': { st: 'LOG' } }), false) }, [], [])).toBeTypeOf('string')
+    expect(alertResolution(a, { dg: badlog(demo({ 'mir-03': { st: 'LOG' } }), true) }, [], [])).toBeUndefined()
+    // another VM_WRTDAERR about the volume says nothing of its log: still unresolved
+    expect(alertResolution(alert({ code: 'VM_WRTDAERR', object: 'mir', message: 'the kernel log could not forget the ended resync of mir' }), { dg: badlog(demo({ 'mir-03': { st: 'LOG' } }), false) }, [], [])).toBeUndefined()
   })
 
   it('235: a disabled configuration copy is resolved once the disk record no longer says so and the disk has its device', () => {

@@ -1,5 +1,6 @@
 import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
 import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
+import { badLogOver, isBadLogAlert } from '../../../../packages/engine/src/drl/badLogAlert.ts'
 import { groupHealth, isWhole } from './health.ts'
 import { isFailing } from './diskNotice.ts'
 
@@ -31,6 +32,8 @@ export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab
   const g = groups[a.dg]
   if (!g) return undefined
   if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
+  // rule 477: a failed log is over once the volume's log is valid and in use again
+  if (isBadLogAlert(a)) return badLogOver(a, g.config)
   const name = a.object
   const dm = name === undefined ? undefined : g.config.disks.find((d) => d.dm_name === name)
   if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined

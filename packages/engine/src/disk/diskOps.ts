@@ -6,7 +6,7 @@ import { type Importer, acquireDeviceLocks, releaseDeviceLock } from '../locks.t
 import type { OpResult } from '../ops/placeWords.ts'
 import { removeRecord } from '../recordOps.ts'
 import { isLogPlexRec } from '../records/plexState.ts'
-import { type Config, type DmRecord, DM_PFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
+import { type Config, type DmRecord, DM_PFLAG, DM_TFLAG, type PlRecord, PL_PFLAG, PL_TFLAG } from '../records/types.ts'
 import type { StaleMaps } from '../staleMaps.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
@@ -122,6 +122,8 @@ export async function replaceDisk(ctx: DiskContext, dm: DmRecord, device: BlockD
     x.dm_diskid = diskid
     x.dm_pub_len = pubLen
     x.dm_pflag &= ~DM_PFLAG.REMOVED
+    // rule 478: the new device's configuration copy is enabled and this commit writes it
+    x.dm_tflag &= ~DM_TFLAG.CONFIG_DISABLED
   }
   // rule 465: vxdiskadm's replace is for a failed or removed disk; a healthy one's is said so
   const notes = healthy ? [healthyNote(name)] : []

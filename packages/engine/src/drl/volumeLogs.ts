@@ -7,6 +7,7 @@ import { type Config, type PlRecord, PL_PFLAG, V_PFLAG, type VRecord } from '../
 import { RegionSet } from '../regionSet.ts'
 import type { Draft } from '../txn.ts'
 import { SECTOR_SIZE } from '../units.ts'
+import { badLogAlertMessage } from './badLogAlert.ts'
 import { DirtyRegionLog, type LogTarget } from './dirtyRegionLog.ts'
 import { decodeDrl, drlRegionSectors } from './drlFormat.ts'
 
@@ -92,7 +93,7 @@ export class VolumeLogs {
         if (cur) await ctx.flushVolume(cur).catch(handledByThePolicies)
       },
       onLogFailure: () => {
-        ctx.critical('VM_WRTDAERR', `dirty region log of ${v.v_name} failed (BADLOG): a crash now needs a full resync`, v.v_name)
+        ctx.critical('VM_WRTDAERR', badLogAlertMessage(v.v_name), v.v_name)
         // rule 343: the log plexes it wrote to are kernel-detached with it (DETACHED IOFAIL): the
         // records say the log is not in use, until a start or a resync rewrites it
         void ctx.transact('drl.badlog', (d) => {
