@@ -38,11 +38,23 @@ function out(g: Globals, json: unknown, text: () => string): void {
   console.log(g.json ? JSON.stringify(json, null, 2) : text())
 }
 
+/**
+ * Why there is no group to work on (rule 473): none found at all (VM_NOT_FOUND), or none imported
+ * while some wait, deported or not imported (VM_OFFLINE, exit 5, `details.groups`), saying how to
+ * import each.
+ */
+async function noGroupError(c: Connection): Promise<CliError> {
+  const waiting = (await c.call('GET /api/imports')).groups
+  if (!waiting.length) return new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', 'the server has no disk group')
+  const each = waiting.map((x) => (x.deported ? `${x.name} is deported (plexa dg import ${x.name})` : `${x.name} is not imported: ${x.code} (plexa dg list says why)`))
+  return new CliError(EXIT.REFUSED, 'VM_OFFLINE', `no disk group imported; ${each.join('; ')}`, { groups: waiting.map((x) => ({ name: x.name, deported: x.deported ?? false, code: x.code })) })
+}
+
 async function groupName(c: Connection, g: Globals): Promise<string> {
   if (g.dg) return g.dg
   const groups = (await c.call('GET /api/dgs')).groups
   if (groups.length === 1) return groups[0]!.name
-  if (!groups.length) throw new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', 'the server has no disk group')
+  if (!groups.length) throw await noGroupError(c)
   throw usageError(`several disk groups (${groups.map((x) => x.name).join(', ')}): choose one with --dg`)
 }
 
@@ -193,6 +205,7 @@ async function printRecords(cmd: Command): Promise<void> {
   const types = (['v', 'p', 's', 'd'] as const).filter((k) => o[k]).map((k): RecordType => ({ v: 'v', p: 'pl', s: 'sd', d: 'dm' } as const)[k])
   const plain = !o.h && !o.t && !types.length // plexa's default: -ht (DESIGN.md section 7)
   const dgs = group ? [group] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
+  if (!dgs.length) throw await noGroupError(c)
   const [lab, ...views] = await Promise.all([c.call('GET /api/lab'), ...dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg }))])
   const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name, v.failing) }))
   const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })

@@ -27,6 +27,21 @@ describe('plexa dg deport and dg import: vxdg deport and import from the command
     expect(cli.t.srv.services.storage.group('tdg').dg.config().volumes.map((v) => v.v_name)).toEqual(['mir', 'cat'])
   })
 
+  it('473 with the only group deported, print and a verb needing a group are refused VM_OFFLINE (exit 5) naming it deported, not an empty print with exit 0', async () => {
+    const { as } = cli
+    for (const v of ['mir', 'cat']) await as(['vol', 'stop', v])
+    expect((await as(['dg', 'deport', 'tdg'])).code).toBe(0)
+    const groups = [{ name: 'tdg', deported: true, code: 'VM_OFFLINE' }]
+    for (const args of [['print'], ['print', '-v'], ['vol', 'start', 'mir']]) {
+      const j = await as(['--json', ...args])
+      expect([j.code, JSON.parse(j.stdout).error]).toEqual([5, expect.objectContaining({ code: 'VM_OFFLINE', details: { groups } })])
+      const text = await as(args)
+      expect([text.code, text.stdout, text.stderr.includes('plexa dg import tdg')]).toEqual([5, '', true])
+    }
+    expect((await as(['dg', 'import', 'tdg'])).code).toBe(0)
+    expect((await as(['print'])).stdout).toMatch(/^v {2}mir /m)
+  })
+
   it('453 dg deport has help naming what it needs', async () => {
     const help = await plexa(['dg', 'deport', '--help'])
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/Usage: plexa dg deport \[options\] <group>[\s\S]*--dry-run/)])
