@@ -1,7 +1,7 @@
 // Small things a new administrator trips on (rules 274-277): property values that break inside a
 // word, a toolbar that wraps, zoom that loses the selected object, legend colours too close to tell.
 import type { Page } from '@playwright/test'
-import { editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { contrastRatio, editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 })
 
@@ -127,19 +127,13 @@ test('276: "up to date" and "syncing / empty" differ in colour in both themes an
   await page.setViewportSize({ width: 1280, height: 800 })
   await plexa.login()
   const legend = page.getByTestId('volume-pane').getByRole('list', { name: 'legend' })
-  const contrast = () => legend.evaluate((ul) => {
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number)
-    const lum = (c: string) => {
-      const [r, g, b] = rgb(c).map((v) => {
-        const s = v / 255
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
-      })
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
-    }
-    const fill = (words: string) => getComputedStyle([...ul.querySelectorAll('li')].find((li) => li.textContent === words)!.querySelector('rect')!).fill
-    const [a, b] = [lum(fill('up to date')), lum(fill('syncing / empty'))].sort((x, y) => y - x)
-    return (a! + 0.05) / (b! + 0.05)
-  })
+  const contrast = async () => {
+    const [up, syncing] = await legend.evaluate((ul) => {
+      const fill = (words: string) => getComputedStyle([...ul.querySelectorAll('li')].find((li) => li.textContent === words)!.querySelector('rect')!).fill
+      return [fill('up to date'), fill('syncing / empty')] as const
+    })
+    return contrastRatio(up, syncing)
+  }
   for (const dark of [false, true]) {
     await setTheme(page, dark)
     // their fills are told apart by lightness alone (a contrast ratio of 1.4 or more), as a colour-blind viewer sees them

@@ -183,3 +183,16 @@ export async function editSnapshot(page: Page, edit: (c: Config, g: { dirty: Rec
     })
   })
 }
+
+/** WCAG 2 contrast ratio of two CSS colours as getComputedStyle gives them (`rgb(r, g, b)`). */
+export function contrastRatio(one: string, other: string): number {
+  const lum = (c: string) => {
+    const [r, g, b] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+    })
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+  }
+  const [a, b] = [lum(one), lum(other)].sort((x, y) => y - x)
+  return (a! + 0.05) / (b! + 0.05)
+}

@@ -1,6 +1,6 @@
 // Issue 15: drawings, properties and themes an administrator reads at a glance.
 import type { Locator, Page } from '@playwright/test'
-import { editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
+import { contrastRatio, editSnapshot, expect, seriousViolations, setTheme, test } from './fixtures.ts'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -10,26 +10,17 @@ const box = async (l: Locator) => (await l.boundingBox())!
 
 /** WCAG contrast of every label drawn in the drawings against the box it is drawn on. */
 async function labelContrasts(page: Page) {
-  return page.evaluate(() => {
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number)
-    const lum = (c: string) => {
-      const [r, g, b] = rgb(c).map((v) => {
-        const s = v / 255
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
-      })
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
-    }
+  const labels = await page.evaluate(() => {
     const page = getComputedStyle(document.documentElement).backgroundColor
     return [...document.querySelectorAll('section[aria-label="volume view"] text, section[aria-label="disk view"] text')].map((t) => {
       // the box the label sits on, unless it is see-through: then the page
       const under = t.parentElement?.querySelector(':scope > rect')
       const fill = under ? getComputedStyle(under).fill : ''
       const back = fill.startsWith('rgb(') ? fill : page
-      const fg = getComputedStyle(t).fill
-      const [a, b] = [lum(fg), lum(back)].sort((x, y) => y - x)
-      return { text: t.textContent, ratio: (a! + 0.05) / (b! + 0.05), stroke: getComputedStyle(t).stroke }
+      return { text: t.textContent, fg: getComputedStyle(t).fill, back, stroke: getComputedStyle(t).stroke }
     })
   })
+  return labels.map(({ text, fg, back, stroke }) => ({ text, ratio: contrastRatio(fg, back), stroke }))
 }
 
 test('at 1024 px the whole of every plex is in view, at 1920 px the drawings fill the width, and both zoom (rule 88)', async ({ plexa, page, api }) => {
