@@ -164,6 +164,16 @@ describe('a disk restored after I/O errors (rule 113)', () => {
     // one plex alone, said in the singular
     expect(groupHealth(demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } }), []).disks.get('disk02')!.reason).toMatch(/^works, but plex mir-02 on it is stale .*copy it back$/)
   })
+  it('rule 479: a stale plex with no source (its volume\'s only data copy was on the replaced disk) gets no resync hint on its disks; its volume says it lost its data', () => {
+    const lost = group([{ name: 'cat-01', vol: 'cat', k: 'DISABLED', st: 'STALE', pflag: 0x2, disks: ['disk02', 'disk03'] }, { name: 'mir-01', vol: 'mir', disks: ['disk01'] }, { name: 'mir-02', vol: 'mir', disks: ['disk02'] }], [{ name: 'cat', k: 'DISABLED' }, { name: 'mir' }])
+    const h = groupHealth(lost, [])
+    expect([...h.disks.values()].map((d) => d.status)).toEqual(['ok', 'ok', 'ok'])
+    expect(h.volumes.get('cat')!.problems[0]).toMatch(/^volume cat lost its data/)
+    expect(attention([lost], { enabled: true, disks: [], loads: [] }, []).some((i) => i.fix.kind === 'resync-disk')).toBe(false)
+    // with a current mirror to copy from, the stale plex's disk still says resync it (rule 362)
+    expect(groupHealth(demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } }), []).disks.get('disk02')!.status).toBe('out of date')
+    expect(groupHealth(demo({ 'mir-02': { k: 'DETACHED', st: 'STALE', pflag: 0x2 } }), []).volumes.get('mir')!.problems.some((x) => x.includes('lost its data'))).toBe(false)
+  })
   it('is failing while the lab fails it, or with I/O errors and nothing saying it answers', () => {
     const failing = labFailed(g, 'disk02', 'write', 1)
     expect(groupHealth(failing.g, failing.lab).disks.get('disk02')!.status).toBe('failed')

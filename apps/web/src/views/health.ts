@@ -289,6 +289,8 @@ function volumeInputs(ix: ConfigIndex, stale: StaleOf, v: VRecord, plexes: reado
   // read-writeback (a forced resync, a crash recovery, aborted or running): the copies are not
   // known to hold the same data until a resync of the volume completes
   const unsynced = v.v_kstate === 'ENABLED' && copies > 1 && healthy > 0 && v.v_state !== 'ACTIVE' && v.v_state !== 'CLEAN'
+  // rule 479: every data plex stale (the only copy was on a replaced disk): nothing to resync from
+  if (copies > 0 && plexes.every((p, i) => (p.pl_pflag & PL_STALE) !== 0 || (sdsOf[i]!.length > 0 && sdsOf[i]!.every((s) => s.sd_is_log)))) problems.unshift(`volume ${v.v_name} lost its data: no plex holds a current copy to resync from; re-create it or restore it from a backup`)
   if (unsynced) problems.unshift(`volume ${v.v_name} is ${v.v_state}: its plexes are not known to hold the same data until a resync of it completes`)
   let redundancy: Redundancy
   if (v.v_kstate === 'DISABLED') redundancy = 'stopped'
@@ -351,7 +353,11 @@ function computeHealth(g: GroupView, lab: LabView['disks']): GroupHealth {
   // the data plexes the engine marked stale (a replacement, a start without the disk), by the
   // disk that made them so, found as a failed plex's disk is (a replaced disk02 under mirvol-02 and
   // msvol-02, over disk01 and disk02, is disk02)
-  const stalePlexes = c.plexes.filter((p) => p.pl_pflag & PL_STALE && p.pl_v_name && !(ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS).every((s) => s.sd_is_log))
+  const isLogPlex = (p: PlRecord) => (ix.sdsByPlex.get(p.pl_rid) ?? NO_SDS).every((s) => s.sd_is_log)
+  // rule 479: only a stale plex another data plex of its volume can be copied from waits for a
+  // resync; the only copy lost has no source (its volume says it lost its data)
+  const sourced = new Set(c.plexes.filter((p) => p.pl_vol_rid && !(p.pl_pflag & PL_STALE) && (p.pl_state === 'ACTIVE' || p.pl_state === 'CLEAN') && !isLogPlex(p)).map((p) => p.pl_vol_rid))
+  const stalePlexes = c.plexes.filter((p) => p.pl_pflag & PL_STALE && p.pl_v_name && sourced.has(p.pl_vol_rid) && !isLogPlex(p))
   const staleDisks = stalePlexes.map((p) => new Set(disksOf(p)))
   const markedStale = new Map<string, string[]>()
   for (const disk of culprits(staleDisks)) markedStale.set(disk, stalePlexes.filter((_, i) => staleDisks[i]!.has(disk)).map((p) => p.pl_name))
