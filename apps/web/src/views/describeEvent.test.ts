@@ -35,10 +35,10 @@ describe('describeEvent', () => {
     expect(describeAudit({ id: 1, at: 0, user: 'admin', role: 'admin', operation: 'POST /api/imports/:dg', args: { dg: 'dg1', force: true }, result: 'ok' })).toBe('admin imported disk group dg1 without its missing disks')
   })
 
-  it('tells a failed disk resync by its code and every volume it covered (rule 107)', () => {
+  it('tells a failed disk resync by its code and every volume it covered (rule 107), in the critical tone (red ✕), not a warning\'s', () => {
     const t = task({ target: 'disk disk02', volumes: ['msvol', 'mirvol'], outcome: 'failed', code: 'VM_NOTSYNCED', message: 'resync left 512 region(s) unsynchronised', sync: { regionsCopied: 0, bytesCopied: 0, failedCount: 512, failedRegions: [] } })
     expect(describeTask(t)).toBe('resync of disk disk02 (msvol, mirvol) failed VM_NOTSYNCED: resync left 512 region(s) unsynchronised; 512 regions not copied')
-    expect(describeEvent({ seq: 1, at: 0, type: 'task.done', task: t } as ServerEvent)).toMatchObject({ tone: 'warning', kind: 'task' })
+    expect(describeEvent({ seq: 1, at: 0, type: 'task.done', task: t } as ServerEvent)).toMatchObject({ tone: 'critical', kind: 'task' })
   })
 
   it('never calls a verify with mismatches ok', () => {

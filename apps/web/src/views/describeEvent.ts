@@ -166,8 +166,9 @@ export function describeTask(t: FinishedTask): string {
   return `${head} ok${t.doneBytes ? `: ${bytes(t.doneBytes)} copied` : ''}${took}`
 }
 
+/** A task's tone: failed, or a verify that found differences, is critical (red ✕), as the alerts of the same problems are. */
 export function taskTone(t: FinishedTask): Tone {
-  if (t.outcome === 'failed' || t.verify?.mismatchCount) return t.verify?.mismatchCount ? 'critical' : 'warning'
+  if (t.outcome === 'failed' || t.verify?.mismatchCount) return 'critical'
   return t.outcome === 'aborted' || t.outcome === 'interrupted' ? 'info' : 'ok'
 }
 

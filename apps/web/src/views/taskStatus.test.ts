@@ -14,7 +14,7 @@ describe('taskStatus (rule 143)', () => {
 
   it('then says its real outcome: failed with its code and the regions it left, aborted, ok', () => {
     const failed = taskStatus(m, {}, [done({ outcome: 'failed', code: 'VM_NOTSYNCED', message: 'resync left 2 region(s) unsynchronised', sync: { regionsCopied: 6, bytesCopied: 0, failedCount: 2, failedRegions: [] } })])
-    expect(failed).toEqual({ tone: 'warning', text: 'task task-3: resync of disk disk02 (mir, ms) failed VM_NOTSYNCED: resync left 2 region(s) unsynchronised; 2 regions not copied' })
+    expect(failed).toEqual({ tone: 'critical', text: 'task task-3: resync of disk disk02 (mir, ms) failed VM_NOTSYNCED: resync left 2 region(s) unsynchronised; 2 regions not copied' })
     expect(taskStatus(m, {}, [done({ outcome: 'aborted' })]).text).toBe('task task-3: resync of disk disk02 (mir, ms) aborted after 1 MiB of 4 MiB')
     expect(taskStatus(m, {}, [done({})]).tone).toBe('ok')
   })
