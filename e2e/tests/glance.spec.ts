@@ -17,10 +17,10 @@ async function labelContrasts(page: Page) {
       const under = t.parentElement?.querySelector(':scope > rect')
       const fill = under ? getComputedStyle(under).fill : ''
       const back = fill.startsWith('rgb(') ? fill : page
-      return { text: t.textContent, fg: getComputedStyle(t).fill, back, stroke: getComputedStyle(t).stroke }
+      return { text: t.textContent, fg: getComputedStyle(t).fill, back, stroke: getComputedStyle(t).stroke, paintOrder: getComputedStyle(t).paintOrder }
     })
   })
-  return labels.map(({ text, fg, back, stroke }) => ({ text, ratio: contrastRatio(fg, back), stroke }))
+  return labels.map(({ text, fg, back, stroke, paintOrder }) => ({ text, ratio: contrastRatio(fg, back), stroke, paintOrder, haloRatio: stroke === 'none' ? undefined : contrastRatio(fg, stroke) }))
 }
 
 test('at 1024 px the whole of every plex is in view, at 1920 px the drawings fill the width, and both zoom (rule 88)', async ({ plexa, page, api }) => {
@@ -64,7 +64,7 @@ test('at 1024 px the whole of every plex is in view, at 1920 px the drawings fil
   await page.getByRole('button', { name: 'Whole' }).click()
 })
 
-test('stale regions are a pattern over the plex, not a state colour; labels are never outlined and read in both themes (rules 88, 93)', async ({ plexa, page, api }) => {
+test('stale regions are a pattern over the plex, not a state colour; labels are never outlined (only a halo under the glyphs, rule 462) and read in both themes (rules 88, 93)', async ({ plexa, page, api }) => {
   await page.setViewportSize({ width: 1280, height: 800 })
   await plexa.login()
   expect((await api.call('POST', '/api/dgs/demodg/plexes/mirvol-02/det')).status).toBe(200)
@@ -79,7 +79,11 @@ test('stale regions are a pattern over the plex, not a state colour; labels are 
       await expect.poll(async () => (await labelContrasts(page)).length).toBeGreaterThan(10)
       const labels = await labelContrasts(page)
       for (const l of labels) {
-        expect(l.stroke, `${l.text} is outlined`).toBe('none')
+        // rule 462: a label may have a halo of its box's fill painted under the glyphs, never an outline over them, and reads against it
+        if (l.stroke !== 'none') {
+          expect(l.paintOrder, `${l.text} is outlined`).toMatch(/^stroke/)
+          expect(l.haloRatio, `${l.text}'s halo in ${dark ? 'dark' : 'light'} ${view}`).toBeGreaterThanOrEqual(4.5)
+        }
         expect(l.ratio, `${l.text} in ${dark ? 'dark' : 'light'} ${view}`).toBeGreaterThanOrEqual(4.5)
       }
     }
