@@ -307,7 +307,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
         out(g, { groups: imported.groups, notImported: waiting.groups }, () =>
           [
             'NAME         STATE         DETAILS',
-            ...imported.groups.map((x) => `${x.name.padEnd(12)} ${(x.forcedOffline ? 'forced-off' : 'imported').padEnd(13)} ${x.disks} disks, tid ${x.tid}`),
+            ...imported.groups.map((x) => `${x.name.padEnd(12)} ${(x.forcedOffline ? 'forced-off' : 'imported').padEnd(13)} ${x.disks} disks, tid ${x.tid}, hotreloc=${x.hotreloc ? 'on' : 'off'}`),
             ...waiting.groups.map((x) => `${x.name.padEnd(12)} ${(x.deported ? 'deported' : 'not-imported').padEnd(13)} ${x.deported ? 'its disks name no importer (plexa dg import to import it here)' : `${x.code}: ${x.importedBy ? `imported by host ${x.importedBy} (import with --clear-import if it is down)` : x.sides ? `split brain: ${x.sides.map((s) => `${s.disks.join(', ')} tid ${s.tid} (--selectcp ${s.diskids[0]})`).join(' / ')}` : x.disks ? `disks without a device: ${x.disks.map((d) => d.disk || d.device).join(', ')} (import with --force)` : x.reason}`}`),
           ].join('\n'),
         )

@@ -85,7 +85,7 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
   })
   dg
     .command('set')
-    .description('vxedit set on the disk group: hotreloc=on|off (hot relocation when a disk fails; on by default), nconfig=N, nlog=N, comment=TEXT')
+    .description('vxedit set on the disk group: hotreloc=on|off (hot relocation when a disk fails; on for a new group, off in the demo; dg list shows it), nconfig=N, nlog=N, comment=TEXT')
     .argument('<field=value...>')
     .option('--dry-run', 'show what would change')
     .action(

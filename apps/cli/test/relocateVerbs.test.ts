@@ -6,7 +6,7 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
   const cli = cliAgainstServer()
   const as = cli.as
 
-  it('rule 338: disk set spare=on marks the disk, print shows it SPARE; dg set hotreloc=off turns hot relocation off', async () => {
+  it('rule 338, 474: disk set spare=on marks the disk, print shows it SPARE; dg set hotreloc=off turns hot relocation off, dg list shows hotreloc=off/on', async () => {
     const r = await as(['disk', 'set', 'disk03', 'spare=on'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/update dm disk03/)
@@ -19,8 +19,12 @@ describe('plexa disk set, disk relocate and dg set (spare disks, hot relocation)
     expect(off.code, off.stderr).toBe(0)
     const pflag = () => call(cli.t.url, 'GET', '/api/dgs/tdg', { auth: cli.t.adminToken }).then((x) => x.body.config.dg.dg_pflag as number)
     expect((await pflag()) & 0x2).toBe(0x2)
+    // rule 474: dg list shows the setting, in words and in --json
+    const listed = async () => [JSON.parse((await as(['--json', 'dg', 'list'])).stdout).groups[0].hotreloc, (await as(['dg', 'list'])).stdout.match(/^tdg .*(hotreloc=\w+)$/m)?.[1]]
+    expect(await listed()).toEqual([false, 'hotreloc=off'])
     expect((await as(['dg', 'set', 'hotreloc=on'])).code).toBe(0)
     expect((await pflag()) & 0x2).toBe(0)
+    expect(await listed()).toEqual([true, 'hotreloc=on'])
   })
 
   it('rule 472: a setting to the value it has (dg set hotreloc=off with it off, disk set failing=off with it off) changes nothing: exit 0, no transaction (unchanged, no changes, the tid as before), said so, not committed', async () => {

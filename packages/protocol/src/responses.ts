@@ -45,7 +45,8 @@ export const DirtyView = DirtyMap.extend({ logWrites: int })
 /** Disk name -> the operations its device fails now, as the engine knows (rule 409). */
 export const FailingDisks = z.record(z.string(), z.enum(['read', 'write', 'both']))
 export const GroupView = z.object({ name: z.string(), config: Config, forcedOffline: z.boolean(), dirty: z.record(z.string(), DirtyMap), stale: z.record(z.string(), StaleView), failing: FailingDisks.optional() })
-export const GroupList = z.object({ groups: z.array(z.object({ name: z.string(), tid: int, forcedOffline: z.boolean(), disks: int })) })
+/** The imported groups; `hotreloc`: hot relocation is on (DG_PFLAG_NORELOC clear; `dg set hotreloc=off` sets it, the demo does). */
+export const GroupList = z.object({ groups: z.array(z.object({ name: z.string(), tid: int, forcedOffline: z.boolean(), disks: int, hotreloc: z.boolean() })) })
 
 /** A disk of a group that an import could not use, and why (VM_MISSING_DISKS). */
 export const UnusableDisk = z.object({ disk: z.string(), reason: z.string(), device: z.string().optional() })

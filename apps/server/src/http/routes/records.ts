@@ -1,3 +1,4 @@
+import { DG_PFLAG } from '@plexa/engine'
 import type { Handlers } from '../handler.ts'
 import { dgOf, ok, tx } from '../handler.ts'
 import { groupView } from '../../services.ts'
@@ -5,7 +6,7 @@ import { groupView } from '../../services.ts'
 /** Disk groups and their records: make, assist, set fields, rename, remove, mend. */
 export const recordRoutes = {
   async 'GET /api/dgs'(s) {
-    return ok({ groups: [...s.storage.groups.values()].map((g) => ({ name: g.dg.name, tid: g.dg.tid, forcedOffline: g.dg.forcedOffline, disks: g.dg.config().disks.length })) })
+    return ok({ groups: [...s.storage.groups.values()].map((g) => ({ name: g.dg.name, tid: g.dg.tid, forcedOffline: g.dg.forcedOffline, disks: g.dg.config().disks.length, hotreloc: !(g.dg.config().dg.dg_pflag & DG_PFLAG.NORELOC) })) })
   },
   async 'GET /api/dgs/:dg'(s, ctx) {
     return ok(groupView(dgOf(s, ctx)))
