@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { DiskGroup, openDevicePath } from '@plexa/engine'
 import { startServer } from '../../server/src/server.ts'
 import { smallData } from '../../server/test/harness.ts'
-import { cliAgainstServer, plexa } from './harness.ts'
+import { badStretchAfterProbe, cliAgainstServer, plexa } from './harness.ts'
 
 describe('the plexa command against a running server', () => {
   const cli = cliAgainstServer()
@@ -140,11 +140,8 @@ describe('the plexa command against a running server', () => {
       expect([r.code, JSON.parse(r.stdout).error?.code]).toEqual([5, 'VM_DISK_FAILED'])
     }
     expect((await as(['lab', 'restore-disk', 'disk02'])).code).toBe(0)
-    // writes that fail without the device knowing it fails (a bad stretch): the attach's task fails.
-    // Rule 455: the attach first tries the first sector of mir-02's subdisk on disk02 (a read written
-    // back, a flush), so the bad stretch starts after it; the copy's writes of region 0 fall in it
-    const sd = dg.config().subdisks.find((x) => x.sd_pl_name === 'mir-02' && x.sd_dm_name === 'disk02')!
-    const restore = cli.t.srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write'], range: { offset: sd.sd_dev_offset * 512 + 512, length: sd.sd_len * 512 } })
+    // writes that fail without the device knowing it fails (a bad stretch past the sector rule 455's probe tries): the attach's task fails
+    const restore = badStretchAfterProbe(cli.t, 'tdg', 'mir-02', 'disk02')
     const failed = await as(['--json', 'plex', 'att', 'mir', 'mir-02', '--wait'])
     expect(failed.code).toBe(6)
     expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'VM_NOTSYNCED' } })

@@ -41,3 +41,16 @@ export function cliAgainstServer(): { readonly t: TestServer; as(args: string[])
     as: (args) => plexa(['--data', t!.dir, ...args]),
   }
 }
+
+/**
+ * Writes that fail on `disk` without its device knowing it fails (a bad stretch, not a failed
+ * disk, which rule 418 refuses up front): every write into `plex`'s subdisk there past its first
+ * sector. Rule 455: an attach of a detached plex first tries that sector (read, written back,
+ * flushed) and is refused VM_DISK_FAILED with no task when it fails; past it, the attach's copy
+ * fails in its task. Returns the function that removes the fault.
+ */
+export function badStretchAfterProbe(t: TestServer, group: string, plex: string, disk: string): () => void {
+  const g = t.srv.services.storage.group(group)
+  const sd = g.dg.config().subdisks.find((x) => x.sd_pl_name === plex && x.sd_dm_name === disk)!
+  return g.devices.get(disk)!.addFault({ ops: ['write'], range: { offset: sd.sd_dev_offset * 512 + 512, length: sd.sd_len * 512 - 512 } })
+}

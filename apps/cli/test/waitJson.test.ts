@@ -3,7 +3,7 @@
 // `{error: {code, message, taskId}}` when the task it followed failed; a usage error carries the
 // usage commander shows in text mode.
 import { describe, expect, it } from 'vitest'
-import { cliAgainstServer } from './harness.ts'
+import { badStretchAfterProbe, cliAgainstServer } from './harness.ts'
 
 const TASK = { taskId: expect.stringMatching(/^task-\d+$/), kind: expect.any(String), outcome: 'ok' }
 
@@ -41,11 +41,8 @@ describe('--json --wait has one shape (rule 386)', () => {
     const dg = cli.t.srv.services.storage.group('tdg').dg
     expect((await as(['plex', 'det', 'mir-02'])).code).toBe(0)
     await dg.write('mir', 0, Buffer.alloc(65536, 7))
-    // writes that fail without the device knowing it fails (a bad stretch, not a failed disk, which rule 418 refuses up front).
-    // Rule 455: the attach first tries the first sector of mir-02's subdisk on disk02 (a read written
-    // back, a flush), so the bad stretch starts after it; the copy's writes of region 0 fall in it
-    const sd = dg.config().subdisks.find((x) => x.sd_pl_name === 'mir-02' && x.sd_dm_name === 'disk02')!
-    const restore = cli.t.srv.services.storage.group('tdg').devices.get('disk02')!.addFault({ ops: ['write'], range: { offset: sd.sd_dev_offset * 512 + 512, length: sd.sd_len * 512 } })
+    // writes that fail without the device knowing it fails (a bad stretch past the sector rule 455's probe tries, not a failed disk, which rule 418 refuses up front)
+    const restore = badStretchAfterProbe(cli.t, 'tdg', 'mir-02', 'disk02')
     const att = await json(['plex', 'att', 'mir', 'mir-02', '--wait'])
     expect(att.code).toBe(6)
     expect(att.body.error).toMatchObject({ code: 'VM_NOTSYNCED', taskId: expect.stringMatching(/^task-\d+$/) })
