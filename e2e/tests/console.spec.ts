@@ -220,7 +220,8 @@ test('rule 143: the status beside the actions follows the task it started: faile
   expect((await api.call('POST', `/api/tasks/${copying}/resume`)).status).toBe(200)
   await expect(status).toContainText(/task \S+: resync of disk disk02 \(mirvol, msvol\) failed VM_NOTSYNCED/, { timeout: 30_000 })
   await expect(status).toContainText(/\d+ regions? not copied/)
-  await expect(status).toHaveAttribute('data-tone', 'warning')
+  // a failed task is critical, as the task history and the event log say it (16508d5)
+  await expect(status).toHaveAttribute('data-tone', 'critical')
   await page.getByRole('toolbar', { name: 'actions' }).screenshot({ path: info.outputPath('status-failed.png') })
   await heal(api)
   // a forced resync (every region) that is aborted: slowed by the lab, then paused, so the abort comes first
