@@ -22,6 +22,7 @@ import type { OpResult } from './ops/placeWords.ts'
 import { type ShrinkOptions, shrinkVolume } from './ops/shrinkVolume.ts'
 import { type EvacuateOptions, evacuateDisk } from './ops/evacuateDisk.ts'
 import { type RelocateOptions, type RelocationReport, relocateDisk } from './ops/hotRelocate.ts'
+import { type UnrelocateOptions, type UnrelocateReport, unrelocateDisk } from './ops/unrelocate.ts'
 import { type AddLogOptions, addLog, removeLog } from './ops/volumeLog.ts'
 import { type MakeRecord, type PlexSpec, type SdAssoc, type SubdiskSpec, type VolumeSpec, assocLog, assocSubdisk, dissociateSubdisk, makePlex, makeRecord, makeSubdisk, makeVolume, removeRecord, renameRecord } from './recordOps.ts'
 import { checkName } from './records/validate.ts'
@@ -55,6 +56,7 @@ export type { OpResult } from './ops/placeWords.ts'
 export type { ShrinkOptions } from './ops/shrinkVolume.ts'
 export type { EvacuateOptions } from './ops/evacuateDisk.ts'
 export type { NotRelocated, RelocateOptions, Relocation, RelocatedPiece, RelocationReport } from './ops/hotRelocate.ts'
+export type { UnrelocateOptions, UnrelocateReport, Unrelocation } from './ops/unrelocate.ts'
 export type { AddLogOptions } from './ops/volumeLog.ts'
 export type { CreateOptions, ImportOptions, OpenOptions, UnusableDisk } from './lifecycle/options.ts'
 
@@ -311,6 +313,11 @@ export class DiskGroup {
   /** Hot relocation (vxrelocd) of the failed plexes on the disk: failed subdisks replaced on spares or free space, copied as `relocate` tasks (ops/hotRelocate.ts). */
   async relocateDisk(name: string, opts: RelocateOptions = {}): Promise<RelocationReport> {
     return relocateDisk(this.p, name, opts)
+  }
+
+  /** vxunreloc: the subdisks hot relocation moved off the disk moved back to it (or to `to`), each as a subdisk move (ops/unrelocate.ts). */
+  async unrelocate(name: string, opts: UnrelocateOptions = {}): Promise<UnrelocateReport> {
+    return unrelocateDisk(this.p, name, opts)
   }
   /** Is hot relocation on for the group (DG_PFLAG NORELOC clear; vxedit set hotreloc=on|off)? */
   get hotRelocation(): boolean {

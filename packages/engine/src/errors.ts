@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'VM_NOT_STARTED',
   'VM_SPLIT_BRAIN',
   'VM_DISK_FAILED',
+  'VM_NOT_RELOCATED',
 ] as const
 
 export type EngineErrorCode = (typeof ERROR_CODES)[number]

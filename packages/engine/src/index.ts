@@ -1,6 +1,6 @@
 /** @plexa/engine: the public surface. */
 export { DiskGroup, REGION_SECTORS } from './diskGroup.ts'
-export type { DeportReport, TxResult, OpResult, TxOptions, DiskSpec, UnusableDisk, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan, InterruptedTask, StaleView, RelocationReport, Relocation, RelocatedPiece, NotRelocated, RelocateOptions } from './diskGroup.ts'
+export type { DeportReport, TxResult, OpResult, TxOptions, DiskSpec, UnusableDisk, CreateOptions, ImportOptions, OpenOptions, GroupSnapshot, IoStats, MakeRecord, TaskHandle, SyncReport, VerifyReport, ResyncPlan, InterruptedTask, StaleView, RelocationReport, Relocation, RelocatedPiece, NotRelocated, RelocateOptions, UnrelocateOptions, UnrelocateReport, Unrelocation } from './diskGroup.ts'
 export type { ConfigSide } from './config/splitBrain.ts'
 export type { AssistSpec, AssistLayout } from './assist.ts'
 export { assistVolumeNameMax, drlLogLength } from './assist.ts'

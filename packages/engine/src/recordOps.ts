@@ -98,6 +98,8 @@ export function makeSubdisk(d: Draft, spec: SubdiskSpec): SdRecord {
     sd_plex_rid: 0,
     sd_dm_rid: dm.dm_rid,
     sd_is_log: false,
+    sd_orig_dmname: '',
+    sd_orig_dmoffset: 0,
     sd_tutil: emptyUtil(),
     sd_lock: 0,
     sd_tflag: 0,

@@ -40,7 +40,12 @@ export function fromStored(json: unknown): Config {
   const c = structuredClone(rest) as unknown as Config
   Object.assign(c.dg, { dg_tutil: emptyUtil(), dg_tflag: 0, dg_import_id: 0 })
   for (const d of c.disks) Object.assign(d, { dm_tutil: emptyUtil(), dm_tflag: 0, dm_device: '', dm_sd_num: 0 })
-  for (const sd of c.subdisks) Object.assign(sd, { sd_tutil: emptyUtil(), sd_lock: 0, sd_tflag: 0, sd_da_name: '', sd_dm_name: '' })
+  for (const sd of c.subdisks) {
+    // rule 500: a copy written before subdisks recorded their original disk has no such fields: never relocated
+    const orig = typeof sd.sd_orig_dmname === 'string' && sd.sd_orig_dmname !== '' && typeof sd.sd_orig_dmoffset === 'number'
+    Object.assign(sd, { sd_orig_dmname: orig ? sd.sd_orig_dmname : '', sd_orig_dmoffset: orig ? sd.sd_orig_dmoffset : 0 })
+    Object.assign(sd, { sd_tutil: emptyUtil(), sd_lock: 0, sd_tflag: 0, sd_da_name: '', sd_dm_name: '' })
+  }
   let minor = 0
   for (const pl of c.plexes) {
     Object.assign(pl, {

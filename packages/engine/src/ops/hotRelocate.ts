@@ -16,6 +16,8 @@ export interface RelocateOptions extends TxOptions {
   plexes?: string[]
   /** Told the id of each copy's task as it starts. */
   onTask?: (taskId: string) => void
+  /** Told the notes (where each new subdisk goes) before the first relocation starts, for a reply that comes before the result (rules 468, 507). */
+  onNotes?: (notes: string[]) => void
 }
 
 /** A new subdisk that took (part of) a failed subdisk's place: its disk and public-region extent (sectors). */
@@ -148,8 +150,12 @@ function relocatePlex(d: Draft, pl: PlRecord, dm: DmRecord, hasDevice: (dm: DmRe
     d.c.subdisks.splice(d.c.subdisks.indexOf(from), 1)
     const to: RelocatedPiece[] = []
     let offset = at
+    // rule 500: each new subdisk records where its data was (a subdisk relocated again keeps its first place)
+    const origDisk = from.sd_orig_dmname || dm.dm_name
+    const origOffset = from.sd_orig_dmname ? from.sd_orig_dmoffset : from.sd_dm_offset
     for (const piece of pieces) {
       const sd = makeSubdisk(d, { name: nextFreeName(d, piece.dm.dm_name, taken), disk: piece.dm.dm_name, offset: piece.offset, len: piece.len, comment: `relocated from ${name}`.slice(0, 40) })
+      Object.assign(sd, { sd_orig_dmname: origDisk, sd_orig_dmoffset: origOffset + offset - at })
       assocSubdisk(d, pl, { name: sd.sd_name, offset, column })
       offset += piece.len
       to.push({ subdisk: sd.sd_name, disk: piece.dm.dm_name, offset: piece.offset, len: piece.len })
@@ -271,16 +277,20 @@ export async function relocateDisk(p: GroupParts, disk: string, opts: RelocateOp
   const moves = planned.filter(isRelocation)
   const started = (volume: string) => plan.vol(volume).v_kstate !== 'DISABLED'
   const copyBytes = moves.filter((m) => started(m.volume) && !isLogPlexRec(plan.c, plan.plex(m.plex))).reduce((s, m) => s + sectorsToBytes(plan.vol(m.volume).v_len), 0)
+  // rule 404: where every new subdisk goes, as the whole relocation leaves it
+  const placeAll = (d: Draft) => {
+    const names = new Set<string>()
+    for (const m of moves) relocatePlex(d, d.plex(m.plex), d.disk(disk), hasDevice, names)
+  }
+  const after = new Draft(structuredClone(cfg))
+  placeAll(after)
+  const notes = placementNotes(cfg, after.c)
   if (opts.dryRun) {
-    let notes: string[] = []
-    const r = await p.transact('dm.reloc', (d) => {
-      const names = new Set<string>()
-      for (const m of moves) relocatePlex(d, d.plex(m.plex), d.disk(disk), hasDevice, names)
-      // rule 404: where every new subdisk goes
-      notes = placementNotes(cfg, d.c)
-    }, { dryRun: true })
+    const r = await p.transact('dm.reloc', placeAll, { dryRun: true })
     return { ...r, copyBytes, disk, relocated: moves, notRelocated, notes }
   }
+  // rule 507: the 202 of `disk relocate` says it too, before the first copy starts
+  opts.onNotes?.(notes)
   const alert = (message: string, code: EngineErrorCode, object: string) => p.bus.emit({ type: 'alert', dg: cfg.dg.dg_name, severity: 'critical', code, message, object })
   for (const n of notRelocated) alert(`disk ${disk} failed: plex ${n.plex} of volume ${n.volume} was not relocated: ${n.reason}`, n.code, n.volume)
   const relocated: Relocation[] = []
@@ -344,5 +354,5 @@ export async function relocateDisk(p: GroupParts, disk: string, opts: RelocateOp
     alert(`disk ${disk} failed: relocated plex ${r.plex} of volume ${r.volume}: ${placesText(r)}${copy}`, 'VM_IO', r.volume)
   }
   await p.stale.persist()
-  return { dryRun: false, tid, changes, copyBytes, disk, relocated, notRelocated }
+  return { dryRun: false, tid, changes, copyBytes, disk, relocated, notRelocated, notes }
 }

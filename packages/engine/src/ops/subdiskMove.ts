@@ -31,6 +31,8 @@ export interface SdMove {
   temp: string
   records: MakeRecord[]
   pieces: Array<{ sd: string; from: number; len: number }>
+  /** Set by vxunreloc (ops/unrelocate.ts): the new subdisks are home, so they record no original disk; otherwise they keep the one a relocated subdisk records. */
+  unrelocate?: true
 }
 
 /**
@@ -49,6 +51,17 @@ export function planSubdiskMove(d: Draft, pl: PlRecord, sd: SdRecord, dm: DmReco
   const pool = mirrorPool(d, v, fault, to, exclude).filter((x) => !columns.has(x.dm_rid) && (to !== undefined || !(x.dm_pflag & DM_PFLAG.NOHOTUSE)))
   const what = `moving subdisk ${sd.sd_name} of plex ${pl.pl_name} off ${dm.dm_name}`
   const pieces = striped ? stripePieces(d, pool, sd.sd_len, pl.pl_st_width, what) : takeSpace(d, pool, sd.sd_len, what)
+  return subdiskMoveTo(d, pl, sd, pieces, taken)
+}
+
+/**
+ * The move of data subdisk `sd` of plex `pl` to `pieces` (free space, together its length; whole
+ * stripe units for a striped plex): the new subdisks and the temporary plex holding them, made in
+ * `d` so that no other move takes the space.
+ */
+export function subdiskMoveTo(d: Draft, pl: PlRecord, sd: SdRecord, pieces: ReadonlyArray<{ dm: DmRecord; offset: number; len: number }>, taken: Set<string>): SdMove {
+  const v = d.volOf(pl)!
+  const striped = pl.pl_layout === 'STRIPE'
   const records: MakeRecord[] = []
   const out: SdMove['pieces'] = []
   let from = 0
@@ -83,6 +96,8 @@ export function swapSubdisk(d: Draft, m: SdMove): void {
     n.sd_plex_rid = pl.pl_rid
     n.sd_pl_offset = at + x.from
     n.sd_column = column
+    // rule 500: a relocated subdisk moved elsewhere still knows its original place (vxunreloc's)
+    if (old.sd_orig_dmname && !m.unrelocate) Object.assign(n, { sd_orig_dmname: old.sd_orig_dmname, sd_orig_dmoffset: old.sd_orig_dmoffset + x.from })
   }
   d.c.plexes.splice(d.c.plexes.indexOf(tp), 1)
 }
@@ -148,7 +163,8 @@ async function readPart(p: GroupParts, v: VRecord, pl: PlRecord, sd: SdRecord, k
  */
 export async function moveSubdisk(p: GroupParts, m: SdMove, onTask?: (taskId: string) => void): Promise<{ changes: RecordChange[]; tid: number }> {
   if (p.tasks.runningOn(m.volume)) fail('VM_BUSY', `volume ${m.volume} has a running task; let it finish first`)
-  const made = await p.transact('dm.evac', (d) => {
+  const op = m.unrelocate ? 'dm.unreloc' : 'dm.evac'
+  const made = await p.transact(op, (d) => {
     const v = d.vol(m.volume)
     const old = d.sd(m.sd)
     if (old.sd_plex_rid !== d.plex(m.plex).pl_rid) fail('VM_BUSY', `subdisk ${m.sd} left plex ${m.plex}`)
@@ -199,7 +215,7 @@ export async function moveSubdisk(p: GroupParts, m: SdMove, onTask?: (taskId: st
       p.tasks.progress(task, sectorsToBytes(n))
     }
     for (const dm of new Set(places.map((x) => x.dm))) await p.ioMap().device(dm)?.flush()
-    const moved = await p.transact('dm.evac', (d) => {
+    const moved = await p.transact(op, (d) => {
       swapSubdisk(d, m)
       unlock(d)
     }, {}, false, () => {
@@ -211,7 +227,7 @@ export async function moveSubdisk(p: GroupParts, m: SdMove, onTask?: (taskId: st
   } catch (e) {
     p.tasks.fail(task, e)
     // the subdisk stays where it was; the temporary plex goes with its subdisks
-    await p.transact('dm.evac.failed', (d) => {
+    await p.transact(`${op}.failed`, (d) => {
       const tp = d.c.plexes.find((x) => x.pl_name === m.temp)
       if (tp) {
         tp.pl_vol_rid = 0

@@ -164,6 +164,14 @@ export interface SdRecord {
   sd_dm_rid: number
   /** Associated as the plex's log subdisk (SD_TFLAG_IS_LOG mirrors it). */
   sd_is_log: boolean
+  /**
+   * Hot relocation (rule 500): the disk (disk media name) this subdisk's data was on before
+   * vxrelocd moved it here, kept through later moves; '' when never relocated (vxprint's
+   * orig_dmname). vxunreloc moves it back there; the subdisk it makes records none.
+   */
+  sd_orig_dmname: string
+  /** Its offset in that disk's public region, sectors (orig_dmoffset); 0 when never relocated. */
+  sd_orig_dmoffset: number
   // temporary
   sd_tutil: Util3
   sd_lock: number
