@@ -62,7 +62,11 @@ async function timedMirror() {
     }
     return p
   }
-  return { dg, clock, writes, run }
+  /** Runs every other turn's work, `turns` times over, without moving the clock. */
+  const settle = async (turns = 200) => {
+    for (let k = 0; k < turns; k++) await new Promise((r) => setImmediate(r))
+  }
+  return { dg, clock, writes, run, waits, settle }
 }
 
 /** The most bytes written in any window [a, a + ms) that starts at a write. */
@@ -107,5 +111,40 @@ describe('a throttled copy keeps to its rate over every window (rule 162)', () =
     // after the change (its one region under way aside) no window of a second holds more than 2 MiB and a slice
     const after = writes.filter((w) => w.at > lowered!.at)
     expect(mostIn(after.slice(1), 1000)).toBeLessThanOrEqual(2 * MiB + (2 * MiB * PACE_SLICE_MS) / 1000)
+  })
+
+  it('rule 485: an abort ends a throttled copy within its unit under way, not after the throttle sleep', async () => {
+    const { dg, clock, writes, waits, settle } = await timedMirror()
+    // 8 KiB/s: one region (512 KiB) is 64 s of throttle
+    const h = await dg.resyncVolume('v1', true, { throttle: 8 * 1024 })
+    const outcome = h.done.then(
+      () => 'ok',
+      (e: { code?: string }) => e.code,
+    )
+    // it copies the first region, then waits at the throttle for the next
+    while (writes.length === 0) {
+      await settle(1)
+      waits.sort((a, b) => a.due - b.due)
+      const w = waits.shift()
+      if (w) {
+        clock.advance(Math.max(0, w.due - clock.now()))
+        w.go()
+      }
+    }
+    await settle()
+    expect(waits.length).toBeGreaterThan(0)
+    const at = clock.now()
+    const before = writes.length
+    dg.abortTask(h.id)
+    let ended: string | undefined
+    void outcome.then((x) => (ended = x))
+    await settle()
+    // no clock time passed: the abort did not wait out the sleep
+    expect(ended).toBe('VM_ABORTED')
+    expect(clock.now()).toBe(at)
+    // nothing written after the abort; and it was waiting, not done
+    expect(writes).toHaveLength(before)
+    expect(before).toBeLessThan(REGIONS)
+    expect(dg.listTasks()).toHaveLength(0)
   })
 })

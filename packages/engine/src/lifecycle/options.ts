@@ -14,8 +14,8 @@ export interface OpenOptions {
   clock?: Clock
   /** Randomness of the new disk and disk group ids (with the clock's time); the system's cryptographic generator by default. */
   random?: Random
-  /** Waits `ms` of clock time (task throttling); real timers by default. */
-  sleep?: (ms: number) => Promise<void>
+  /** Waits `ms` of clock time (task throttling); real timers by default. It may end early once `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /**
    * The host name recorded in the disk headers as the importer (default: os.hostname()); a group
    * imported under another host name is refused unless its import is cleared.
@@ -105,7 +105,22 @@ export function idSourceOf(opts: OpenOptions): IdSource {
   return { clock: opts.clock ?? systemClock, random: opts.random ?? systemRandom, host: thisImporter(opts.host).hostid }
 }
 
-/** The sleep of `opts` (task throttling, import's wait for a dead manager): real timers by default. */
-export function sleepOf(opts: OpenOptions): (ms: number) => Promise<void> {
-  return opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms)))
+/**
+ * The sleep of `opts` (task throttling, import's wait for a dead manager): real timers by default,
+ * whose timer an aborted `signal` clears (an aborted task's throttle leaves no timer behind).
+ */
+export function sleepOf(opts: OpenOptions): (ms: number, signal?: AbortSignal) => Promise<void> {
+  return opts.sleep ?? realSleep
+}
+
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((res) => {
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      res()
+    }
+  })
 }

@@ -42,7 +42,7 @@ export class Task {
   state: TaskState = 'running'
   rate = 0
   private readonly clock: Clock
-  private readonly sleep: (ms: number) => Promise<void>
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   private readonly controller = new AbortController()
   private paused: { promise: Promise<void>; resume: () => void } | undefined
   /** Bytes per second asked for; 0 = unlimited (or adaptive, see `pace`). */
@@ -59,7 +59,7 @@ export class Task {
   private precharged = 0
   private lastSample: { at: number; bytes: number }
   private lastEmit = -Infinity
-  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number) => Promise<void>, others: readonly string[] = []) {
+  constructor(kind: TaskKind, volume: string, totalBytes: number, clock: Clock, sleep: (ms: number, signal?: AbortSignal) => Promise<void>, others: readonly string[] = []) {
     this.id = `task-${nextTask++}`
     this.kind = kind
     this.volume = volume
@@ -159,9 +159,27 @@ export class Task {
         this.precharged += bytes
         return
       }
-      // what was counted while it slept stays owed: the bucket refills from where it was
-      await this.sleep(((bytes - this.bucket.bytes) * 1000) / rate)
+      // what was counted while it slept stays owed: the bucket refills from where it was; an
+      // abort ends the wait at once (rule 485), not once the throttle's sleep is over
+      await this.sleepOrAbort(((bytes - this.bucket.bytes) * 1000) / rate)
     }
+  }
+
+  /** The throttle's sleep of `ms`, over as soon as the task is aborted (the next check throws). */
+  private sleepOrAbort(ms: number): Promise<void> {
+    const signal = this.controller.signal
+    if (signal.aborted) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const woken = () => resolve()
+      signal.addEventListener('abort', woken, { once: true })
+      this.sleep(ms, signal).then(
+        () => {
+          signal.removeEventListener('abort', woken)
+          resolve()
+        },
+        () => resolve(),
+      )
+    })
   }
 
   throwIfAborted(): void {

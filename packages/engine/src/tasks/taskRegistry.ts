@@ -17,8 +17,8 @@ export interface TaskRegistryOptions {
   /** The disk group's name, for the events. */
   group: () => string
   clock: Clock
-  /** Waits `ms` of clock time (throttling). */
-  sleep: (ms: number) => Promise<void>
+  /** Waits `ms` of clock time (throttling); it may end early once `signal` aborts (a task's abort). */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Told when a task starts and when it ends (the volume keeps its running tasks). */
   started?: (task: Task) => void
   finished?: (task: Task) => void
