@@ -198,17 +198,19 @@ each after a "Disk group: NAME" line. A name that matches no record is reported 
 /** plexa print: the records of the chosen groups as vxprint prints them. */
 async function printRecords(cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals() as Globals
-  const o = cmd.opts() as { h?: boolean; t?: boolean; g?: string; v?: boolean; p?: boolean; s?: boolean; d?: boolean }
+  const o = cmd.opts() as { h?: boolean; t?: boolean; l?: boolean; g?: string; v?: boolean; p?: boolean; s?: boolean; d?: boolean }
+  // rule 506: -l is the long listing of subdisks only (where a relocated one's data was)
+  if (o.l && (o.h || o.t || o.v || o.p || o.d)) throw usageError('-l lists subdisks (alone, or with -s): not with -h, -t, -v, -p or -d')
   const c = await connection(g)
   const group = o.g ?? g.dg
   const names = cmd.args
-  const types = (['v', 'p', 's', 'd'] as const).filter((k) => o[k]).map((k): RecordType => ({ v: 'v', p: 'pl', s: 'sd', d: 'dm' } as const)[k])
+  const types = o.l ? (['sd'] as RecordType[]) : (['v', 'p', 's', 'd'] as const).filter((k) => o[k]).map((k): RecordType => ({ v: 'v', p: 'pl', s: 'sd', d: 'dm' } as const)[k])
   const plain = !o.h && !o.t && !types.length // plexa's default: -ht (DESIGN.md section 7)
   const dgs = group ? [group] : (await c.call('GET /api/dgs')).groups.map((x) => x.name)
   if (!dgs.length) throw await noGroupError(c)
   const [lab, ...views] = await Promise.all([c.call('GET /api/lab'), ...dgs.map((dg) => c.call('GET /api/dgs/:dg', { dg }))])
   const groups = views.map((v) => ({ name: v.name, config: v.config, failed: failedDisks(lab, v.name, v.failing) }))
-  const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group })
+  const r = vxprint(groups, { hierarchy: plain || !!o.h, table: plain || !!o.t, types, names, groupLine: !group, long: !!o.l })
   const missing = r.missing.length ? new CliError(EXIT.NOT_FOUND, 'VM_NOT_FOUND', `no record ${r.missing.join(', ')}${group ? ` in ${group}` : ''}`, { missing: r.missing }) : undefined
   // with --json one document: the selected records, or the error naming what is missing
   if (missing && g.json) throw missing
@@ -248,7 +250,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
   program
     .command('print')
     .description('display records as vxprint does; without -h, -t, -v, -p, -s or -d: -ht')
-    .usage('[-htvpsd] [-g diskgroup] [name...]')
+    .usage('[-htvpsd] [-l] [-g diskgroup] [name...]')
     .helpOption('--help', 'display help for print')
     .option('-h', 'list the hierarchy below each selected record (volume: plexes, subdisks)')
     .option('-t', 'one line per record in its type\'s format, after the header lines')
@@ -257,6 +259,7 @@ export function buildProgram(json = false, onUsage?: (text: string) => void): Co
     .option('-p', 'select plexes')
     .option('-s', 'select subdisks')
     .option('-d', 'select disks (disk media)')
+    .option('-l', 'the long listing of each subdisk (vxprint -l): its disk, association, flags, device and, for one hot relocation moved, its original disk and offset (orig: dmname= dmoffset=, what disk unrelocate moves it back to)')
     .argument('[name...]', 'only the records with these names')
     .addHelpText('after', PRINT_HELP)
     .action(act(async (cmd) => printRecords(cmd)))

@@ -29,6 +29,8 @@ interface Opts {
   disks?: string
   /** `disk relocate --plex P,...` (relocateVerbs.ts). */
   plex?: string
+  /** `disk unrelocate --to DISK` (relocateVerbs.ts, vxunreloc -n). */
+  to?: string
   /** `vol repair --regions N,...` (volumeVerbs.ts). */
   regions?: string
   /** `dg adddisk --name`, `--size` (volumeVerbs.ts). */
@@ -37,7 +39,7 @@ interface Opts {
 }
 
 /** What an operation's action has at hand: the connection, its group, its options and the body parts they give. */
-interface Op<G> {
+export interface Op<G> {
   k: VerbKit<G>
   g: G
   c: Connection
@@ -153,7 +155,7 @@ function targetLen(from: number, body: { len: number } | { by: number }, grow: b
 }
 
 /** Rule 404: the result's words of what it does (a rounding, where each new subdisk goes), one a line. */
-function notesLines(r: { notes?: string[] | undefined }): string[] {
+export function notesLines(r: { notes?: string[] | undefined }): string[] {
   return (r.notes ?? []).map((n) => `  ${n}`)
 }
 
@@ -283,21 +285,34 @@ export function addEvacuateVerb<G>(disk: Command, k: VerbKit<G>): void {
       if (!('taskId' in r)) return k.out(g, r, () => (r.dryRun ? [k.changesText(r), ...notesLines(r)].join('\n') : `${name} holds no plex: nothing to move`))
       // rule 468: the 202 says where everything goes, as the dry run does
       if (!o.wait) return k.out(g, r, () => [`evacuating ${name}: ${r.taskId}`, ...notesLines(r)].join('\n'))
-      // rule 469: every move's task followed; the first's entry is the whole evacuation's outcome
-      const { first, tasks } = await followOperation(op, r.taskId, `disk ${name}`)
-      const view = (await c.call('GET /api/dgs/:dg', { dg })).config
-      const rid = view.disks.find((d) => d.dm_name === name)?.dm_rid
-      const left = view.subdisks.filter((sd) => sd.sd_dm_rid === rid).length
-      // the move that failed, else the first task (its entry is the whole evacuation's outcome)
-      const failed = tasks.slice(1).find((t) => t.outcome !== 'ok') ?? (first.outcome !== 'ok' ? tasks[0] : undefined)
-      const each = tasks.map((t) => `  ${t.taskId}: ${t.outcome}${t.code ? ` ${t.code}` : ''}, copied ${human(t.doneBytes)}`)
-      if (failed) {
-        if (!(g as { json?: boolean }).json) console.log([`evacuating ${name} ${first.outcome}:`, ...each].join('\n'))
-        throw new CliError(EXIT.FAILED, failed.code ?? 'VM_ABORTED', `${failed.taskId}: evacuating ${name} ${failed.outcome}: ${failed.message ?? failed.code}; ${name} holds ${left} subdisks`, { tasks: tasks.map((t) => t.taskId) }, failed.taskId)
-      }
-      k.out(g, { task: first, tasks, subdisksLeft: left }, () => [`${r.taskId}: done, ${name} holds ${left} subdisks`, ...each].join('\n'))
+      await followDiskOperation(op, r.taskId, name!, 'evacuating', async () => {
+        const view = (await c.call('GET /api/dgs/:dg', { dg })).config
+        const rid = view.disks.find((d) => d.dm_name === name)?.dm_rid
+        const left = view.subdisks.filter((sd) => sd.sd_dm_rid === rid).length
+        return { text: `${name} holds ${left} subdisks`, json: { subdisksLeft: left } }
+      })
     },
   })
+}
+
+/**
+ * Rule 469: `--wait` of an operation on disk `name` that starts one move after another (an
+ * evacuation, an unrelocation): every move's task followed (the first's entry is the whole
+ * operation's outcome) and each reported; exit 6 with the failed one's code and id. `after` says
+ * what the disk holds once it ended.
+ */
+export async function followDiskOperation<G>(op: Op<G>, firstId: string, name: string, doing: string, after: () => Promise<{ text: string; json: Record<string, unknown> }>): Promise<void> {
+  const { k, g } = op
+  const { first, tasks } = await followOperation(op, firstId, `disk ${name}`)
+  const left = await after()
+  // the move that failed, else the first task (its entry is the whole operation's outcome)
+  const failed = tasks.slice(1).find((t) => t.outcome !== 'ok') ?? (first.outcome !== 'ok' ? tasks[0] : undefined)
+  const each = tasks.map((t) => `  ${t.taskId}: ${t.outcome}${t.code ? ` ${t.code}` : ''}, copied ${human(t.doneBytes)}`)
+  if (failed) {
+    if (!(g as { json?: boolean }).json) console.log([`${doing} ${name} ${first.outcome}:`, ...each].join('\n'))
+    throw new CliError(EXIT.FAILED, failed.code ?? 'VM_ABORTED', `${failed.taskId}: ${doing} ${name} ${failed.outcome}: ${failed.message ?? failed.code}; ${left.text}`, { tasks: tasks.map((t) => t.taskId) }, failed.taskId)
+  }
+  k.out(g, { task: first, tasks, ...left.json }, () => [`${firstId}: done, ${left.text}`, ...each].join('\n'))
 }
 
 /** Adds `plexa vol mirror` and `plexa vol unmirror` to the `vol` command. */

@@ -237,6 +237,28 @@ class Records {
     }
   }
 
+  /**
+   * Rule 506: a subdisk in vxprint -l's long form, one `label: fields` line each: where it is on its
+   * disk, what it is associated with, its flags, its device, and for a subdisk hot relocation put
+   * there, where its data was (`orig: dmname=D dmoffset=N`, vxunreloc's orig_dmname and orig_dmoffset).
+   */
+  longLines(sd: SdRecord): string[] {
+    const pl = this.c.plexes.find((p) => p.pl_rid === sd.sd_plex_rid)
+    const at = !pl ? '' : sd.sd_is_log ? ' (log)' : pl.pl_layout === 'STRIPE' ? ` (column=${sd.sd_column} offset=${sd.sd_pl_offset})` : ` (offset=${sd.sd_pl_offset})`
+    const dm = this.disk(sd)
+    const cond = this.sdCondition(sd)
+    const label = (l: string, text: string) => `${`${l}:`.padEnd(10)}${text}`
+    return [
+      label('Subdisk', sd.sd_name),
+      label('info', `disk=${sd.sd_dm_name || '-'} offset=${sd.sd_dm_offset} len=${sd.sd_len}`),
+      label('assoc', `vol=${pl?.pl_v_name || '-'} plex=${pl?.pl_name ?? '-'}${at}`),
+      label('flags', cond ? `disabled ${cond}` : 'enabled'),
+      label('device', dm && !diskCondition(dm) ? `device=${deviceTag(dm)} path=${sd.sd_path || '-'}` : 'device=- path=-'),
+      ...(sd.sd_orig_dmname ? [label('orig', `dmname=${sd.sd_orig_dmname} dmoffset=${sd.sd_orig_dmoffset}`)] : []),
+      ...(sd.sd_comment ? [label('comment', sd.sd_comment)] : []),
+    ]
+  }
+
   /** Offset in the plex, `column/offset` in a stripe, LOG for a log subdisk, - when unassociated. */
   private sdOffset(sd: SdRecord): string | number {
     if (!sd.sd_plex_rid) return '-'
@@ -270,6 +292,8 @@ export interface PrintOptions {
   names: string[]
   /** No -g: every group, each introduced by a `Disk group: NAME` line. */
   groupLine: boolean
+  /** -l: the long listing of each selected subdisk (plexa prints it for subdisks only, rule 506). */
+  long?: boolean
 }
 
 export interface PrintGroup {
@@ -338,6 +362,13 @@ function groupLines(g: PrintGroup, o: PrintOptions, found: Set<string>): { lines
   if (o.names.length && !sel.blocks.length) return { lines: [] }
   const config = o.names.length || o.types.length ? selectedConfig(g.config, sel.blocks) : g.config
   const out: string[] = []
+  if (o.long) {
+    // vxprint -l: a blank line after the group's line and between records
+    const sds = sel.blocks.flat().filter(([t]) => t === 'sd').map(([, r]) => rs.longLines(r as SdRecord))
+    if (o.groupLine) out.push(`Disk group: ${g.name}`, '')
+    sds.forEach((lines, i) => out.push(...(i ? [''] : []), ...lines))
+    return { lines: out, ...(config ? { config } : {}) }
+  }
   if (o.groupLine) out.push(`Disk group: ${g.name}`, ...(o.hierarchy ? [''] : []))
   if (o.table) {
     // Every type's header when nothing narrows the listing, else those of the types printed.

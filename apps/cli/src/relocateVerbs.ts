@@ -1,8 +1,8 @@
-/** Spare disks and hot relocation: `plexa disk set`, `plexa disk relocate`, `plexa dg set`, each a thin call of the HTTP API. */
+/** Spare disks and hot relocation: `plexa disk set`, `plexa disk relocate`, `plexa disk unrelocate`, `plexa dg set`, each a thin call of the HTTP API. */
 import type { Command } from 'commander'
 import { type ResponseOf, exitStatusFor } from '@plexa/protocol'
 import { CliError, usageError } from './client.ts'
-import { type VerbKit, operationVerb } from './opsVerbs.ts'
+import { FOLLOWS, type VerbKit, followDiskOperation, notesLines, operationVerb } from './opsVerbs.ts'
 import { human } from './units.ts'
 
 /** `FIELD=VALUE` arguments as vxedit set takes them; a number stays a number, on/off stay words. */
@@ -36,6 +36,20 @@ export function relocationText(r: Report): string {
   return lines.join('\n')
 }
 
+type Unrelocation = Extract<ResponseOf<'POST /api/dgs/:dg/disks/:disk/unrelocate'>, { moved: unknown }>
+
+/** What an unrelocation did, or its dry run would do (rule 506): each subdisk, from where it is to its new place on the original disk, then the notes. */
+export function unrelocationText(r: Unrelocation): string {
+  const verb = r.dryRun ? 'would move' : 'moved'
+  const lines = r.moved.map((m) => {
+    const to = m.to.map((t) => `${t.subdisk} (${t.disk}, offset ${t.offset}, ${t.len} sectors)`).join(' + ')
+    return `${verb} subdisk ${m.subdisk} of plex ${m.plex} (${m.volume}) from ${m.from} back to ${to}${m.original ? '' : ', not at its original offset (--force)'}`
+  })
+  lines.push(...notesLines(r))
+  if (r.dryRun) lines.push(`would copy ${human(r.copyBytes ?? 0)}`)
+  return lines.join('\n')
+}
+
 /**
  * What a set says (rule 472): its changes, or, when the record already held every value asked
  * (`dg set hotreloc=off` with it off), that nothing changed and no transaction took place.
@@ -45,7 +59,7 @@ function setText<G>(k: VerbKit<G>, r: Parameters<VerbKit<G>['changesText']>[0], 
   return `nothing ${r.dryRun ? 'would change' : 'changed'}: ${target} already has ${args.join(' ')} (${r.dryRun ? 'dry run' : 'no transaction'})`
 }
 
-/** Adds `plexa disk set` and `plexa disk relocate` to the `disk` command and `plexa dg set` to `dg`. */
+/** Adds `plexa disk set`, `plexa disk relocate` and `plexa disk unrelocate` to the `disk` command and `plexa dg set` to `dg`. */
 export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): void {
   disk
     .command('set')
@@ -78,9 +92,32 @@ export function addRelocateVerbs<G>(disk: Command, dg: Command, k: VerbKit<G>): 
         if (!r.dryRun && r.relocated.length === 0 && first) throw new CliError(exitStatusFor(first.code), first.code, relocationText(r))
         return k.out(g, r, () => relocationText(r))
       }
-      if (!o.wait) return k.out(g, r, () => `relocating plexes off ${name}: ${r.taskId}`)
+      // rule 507: the 202 says where each new subdisk goes, as the dry run does
+      if (!o.wait) return k.out(g, r, () => [`relocating plexes off ${name}: ${r.taskId}`, ...notesLines(r)].join('\n'))
       const t = await op.follow(r.taskId, `relocating off ${name}`)
       k.out(g, { task: t }, () => `${r.taskId}: done, relocated off ${name}`)
+    },
+  })
+  operationVerb(disk, k, {
+    name: 'unrelocate',
+    description: 'vxunreloc: move the subdisks hot relocation moved off DISK back to it once it is repaired or replaced (clear its failing mark first: disk set DISK failing=off), each to its original offset (the orig_dmname and orig_dmoffset a relocated subdisk records; print -l shows them) as a subdisk move copied live, the subdisk back recording none; planned whole, so a refusal moves nothing',
+    args: [['<disk>', 'the disk the subdisks were relocated from']],
+    options: [
+      ['--force', 'vxunreloc -f: a subdisk whose original sectors are taken (or past the disk\'s end) goes to free space elsewhere on the disk'],
+      ['--to <disk>', 'vxunreloc -n: move them to this disk instead (the original one came back under another name)'],
+    ],
+    wait: FOLLOWS('the moves'),
+    dryRun: 'show where each subdisk would go and the bytes it would copy',
+    run: async (op, name) => {
+      const { k, g, c, dg, o } = op
+      const r = await c.call('POST /api/dgs/:dg/disks/:disk/unrelocate', { dg, disk: name! }, { ...(o.force ? { force: true } : {}), ...(o.to ? { to: o.to } : {}), ...op.dry })
+      if (!('taskId' in r)) return k.out(g, r, () => unrelocationText(r))
+      // rule 468: the 202 says where everything goes, as the dry run does
+      if (!o.wait) return k.out(g, r, () => [`moving the subdisks relocated from ${name} back: ${r.taskId}`, ...notesLines(r)].join('\n'))
+      await followDiskOperation(op, r.taskId, name!, 'unrelocating', async () => {
+        const left = (await c.call('GET /api/dgs/:dg', { dg })).config.subdisks.filter((sd) => sd.sd_orig_dmname === name).length
+        return { text: left ? `${left} subdisks relocated from ${name} are not back` : `every subdisk relocated from ${name} is back`, json: { relocatedLeft: left } }
+      })
     },
   })
   dg

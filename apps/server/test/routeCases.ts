@@ -347,6 +347,23 @@ export const cases: Record<RouteKey, Case> = {
     fail: (t) => post(t, `${dg}/disks/nodisk/relocate`),
     failCode: 'VM_NOT_FOUND',
   },
+  'POST /api/dgs/:dg/disks/:disk/unrelocate': {
+    // mir-02 detached and relocated to disk03, disk02 then cleared of its failing mark: the dry run moves it back
+    setup: async (t) => {
+      await post(t, `${dg}/plexes/mir-02/det`)
+      await post(t, `${dg}/disks/disk02/relocate`, { plexes: ['mir-02'] })
+      await until('mir-02 relocated and copied', async () => {
+        const c = (await get(t, dg)).body.config
+        const pl = c.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
+        return pl.pl_state === 'ACTIVE' && c.subdisks.some((s: { sd_plex_rid: number; sd_orig_dmname: string }) => s.sd_plex_rid === pl.pl_rid && s.sd_orig_dmname === 'disk02')
+      })
+      await call(t.url, 'PATCH', `${dg}/records/disk02`, { auth: A(t), body: { fields: { failing: 'off' } } })
+    },
+    ok: (t) => post(t, `${dg}/disks/disk02/unrelocate`, { dryRun: true }),
+    check: (_t, b) => void expect(b).toMatchObject({ dryRun: true, disk: 'disk02', target: 'disk02', moved: [{ volume: 'mir', plex: 'mir-02', from: 'disk03', to: [{ disk: 'disk02' }], original: true }] }),
+    fail: (t) => post(t, `${dg}/disks/disk01/unrelocate`),
+    failCode: 'VM_NOT_RELOCATED',
+  },
   'POST /api/dgs/:dg/volumes/:volume/addlog': {
     ok: (t) => post(t, `${dg}/volumes/mir/addlog`),
     check: (_t, b) => void expect(b.changes.find((c: { kind: string; op: string }) => c.kind === 'pl' && c.op === 'create').after).toMatchObject({ pl_name: 'mir-04', pl_state: 'LOG', pl_kstate: 'ENABLED' }),

@@ -166,6 +166,19 @@ export const RelocationReport = TxResult.extend({
   })),
   notRelocated: z.array(z.object({ volume: z.string(), plex: z.string(), code: z.string(), reason: z.string() })),
 })
+/** What vxunreloc did (or its dry run would do): each relocated subdisk moved back, from the disk it was on to new subdisks on the original disk (rule 501). */
+export const UnrelocateReport = TxResult.extend({
+  disk: z.string(),
+  target: z.string(),
+  moved: z.array(z.object({
+    volume: z.string(),
+    plex: z.string(),
+    subdisk: z.string(),
+    from: z.string(),
+    to: z.array(z.object({ subdisk: z.string(), disk: z.string(), offset: int, len: int })),
+    original: z.boolean(),
+  })),
+})
 /** A volume start answered before its recovery finished. */
 export const Started = z.union([TxResult.extend({ recovering: z.literal(true) }), TxResult])
 /** A long operation answered with 202 once its task started. */

@@ -68,6 +68,8 @@ export const ShrinkBody = z.strictObject({ len: positive.optional(), by: positiv
 export const EvacuateBody = z.strictObject({ to: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** Hot relocation of a disk's failed plexes: the plexes whose I/O failed there (default: every failed plex on it). */
 export const RelocateBody = z.strictObject({ plexes: z.array(name).min(1).max(1000).optional(), ...dryRun })
+/** vxunreloc [-f] [-n to] DISK: force places a subdisk elsewhere on the disk when its original sectors are taken; to names the disk to move them to instead. */
+export const UnrelocateBody = z.strictObject({ force: z.boolean().optional(), to: name.optional(), ...dryRun })
 /** vxassist addlog VOL [disks...]: the disks the log may go on. */
 export const AddLogBody = z.strictObject({ disks: z.array(name).min(1).max(1000).optional(), ...dryRun })
 /** vxassist remove log VOL: the log plex (default: the newest). */

@@ -358,7 +358,7 @@ export class History {
  * is written there; a grow counts each piece of zeros once written. A region not written is
  * counted failed, never done.
  */
-const WRITES_WHAT_IT_DOES = new Set(['attach', 'grow', 'evacuate', 'copy', 'move'])
+const WRITES_WHAT_IT_DOES = new Set(['attach', 'grow', 'evacuate', 'unrelocate', 'copy', 'move'])
 
 function isReport(r: unknown): r is SyncReport | VerifyReport {
   return typeof r === 'object' && r !== null && ('mismatches' in r || 'regionsCopied' in r)

@@ -56,7 +56,19 @@ export const operationRoutes = {
     const opts = { ...(ctx.body.plexes ? { plexes: ctx.body.plexes } : {}), dryRun: ctx.body.dryRun ?? false }
     if (opts.dryRun) return ok(await dg.relocateDisk(disk, opts))
     // nothing to copy (nothing relocated, or a stopped volume's plex): the report itself
-    return untilTask(s, dg, 'relocate', { target: `disk ${disk}`, volumes: volumesOnDisk(dg.config(), disk) }, (onTask) => dg.relocateDisk(disk, { ...opts, onTask }))
+    // rule 507: the 202 carries the notes the dry run gives (where each new subdisk goes)
+    return untilTask(s, dg, 'relocate', { target: `disk ${disk}`, volumes: volumesOnDisk(dg.config(), disk) }, (onTask, onNotes) => dg.relocateDisk(disk, { ...opts, onTask, onNotes }))
+  },
+  async 'POST /api/dgs/:dg/disks/:disk/unrelocate'(s, ctx) {
+    const dg = dgOf(s, ctx)
+    const disk = ctx.params.disk!
+    const opts = { ...(ctx.body.to ? { to: ctx.body.to } : {}), force: ctx.body.force ?? false }
+    if (ctx.body.dryRun) return ok(await dg.unrelocate(disk, { ...opts, dryRun: true }))
+    // the history names the disk and every volume with a subdisk relocated from it (rule 469: one entry a move)
+    const c = dg.config()
+    const plexRids = new Set(c.subdisks.filter((sd) => sd.sd_orig_dmname === disk).map((sd) => sd.sd_plex_rid))
+    const volumes = [...new Set(c.plexes.filter((p) => plexRids.has(p.pl_rid) && p.pl_v_name).map((p) => p.pl_v_name))]
+    return untilTask(s, dg, 'unrelocate', { target: `disk ${disk}`, volumes }, (onTask, onNotes) => dg.unrelocate(disk, { ...opts, onTask, onNotes }))
   },
   async 'POST /api/dgs/:dg/volumes/:volume/addlog'(s, ctx) {
     const { disks, dryRun } = ctx.body
