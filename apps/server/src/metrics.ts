@@ -1,6 +1,7 @@
 import type { DiskGroup, EngineEvent } from '@plexa/engine'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { Storage } from './storage.ts'
+import { VolumeIoMetrics } from './volumeIoMetrics.ts'
 
 /** What the metrics read when scraped: the groups, and the counts the servers keep. */
 export interface MetricSources {
@@ -34,9 +35,7 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
  */
 export class Metrics {
   readonly registry = new Registry()
-  private readonly volumeOps: Counter<'dg' | 'volume' | 'op'>
-  private readonly volumeBytes: Counter<'dg' | 'volume' | 'op'>
-  private readonly volumeSeconds: Histogram<'dg' | 'volume' | 'op'>
+  private readonly volumeIo: VolumeIoMetrics
   private readonly resyncBytes: Counter<'dg' | 'volume' | 'kind'>
   private readonly alerts: Counter<'severity'>
   /** doneBytes last seen per task, for the resync byte counter. */
@@ -49,9 +48,7 @@ export class Metrics {
   constructor(src: MetricSources) {
     this.src = src
     const registers = [this.registry]
-    this.volumeOps = new Counter({ name: 'plexa_volume_io_total', help: 'volume reads and writes served (NBD clients, lab load)', labelNames: ['dg', 'volume', 'op'], registers })
-    this.volumeBytes = new Counter({ name: 'plexa_volume_io_bytes_total', help: 'bytes read from and written to volumes', labelNames: ['dg', 'volume', 'op'], registers })
-    this.volumeSeconds = new Histogram({ name: 'plexa_volume_io_seconds', help: 'latency of volume reads and writes', labelNames: ['dg', 'volume', 'op'], buckets: LATENCY_BUCKETS, registers })
+    this.volumeIo = new VolumeIoMetrics(this.registry, LATENCY_BUCKETS)
     this.resyncBytes = new Counter({ name: 'plexa_resync_bytes_total', help: 'bytes copied by resync, attach, verify and repair tasks', labelNames: ['dg', 'volume', 'kind'], registers })
     this.alerts = new Counter({ name: 'plexa_alerts_total', help: 'alerts raised, by severity', labelNames: ['severity'], registers })
     for (const severity of ['warning', 'critical']) this.alerts.inc({ severity }, 0)
@@ -142,10 +139,7 @@ export class Metrics {
 
   /** A volume read or write that entered through NBD or the lab load. */
   observeIo(dg: string, volume: string, op: 'read' | 'write', bytes: number, seconds: number): void {
-    const labels = { dg, volume, op }
-    this.volumeOps.inc(labels)
-    this.volumeBytes.inc(labels, bytes)
-    this.volumeSeconds.observe(labels, seconds)
+    this.volumeIo.observe(dg, volume, op, bytes, seconds)
   }
 
   /** Follows the engine's events: task progress (resync bytes) and alerts. */

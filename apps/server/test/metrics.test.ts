@@ -95,6 +95,30 @@ describe('GET /metrics: Prometheus text format, checked by promtool (rule 98)', 
     expect(moved('plexa_plex_io_total', { ...mir, plex: 'mir-01', op: 'read' }) + moved('plexa_plex_io_total', { ...mir, plex: 'mir-02', op: 'read' })).toBe(1)
   })
 
+  it('rule 480: after N reads and M writes through NBD the volume counters and the latency histogram count N and M', async () => {
+    const before = await scrape(t, t.adminToken)
+    const reads = 37
+    const writes = 23
+    const client = await rawClient(t.srv.nbdPort, 'mir')
+    try {
+      for (let i = 0; i < writes; i++) expect((await client.call(CMD.WRITE, 4096 * i, 4096, { payload: Buffer.alloc(4096, i) })).err).toBe(0)
+      for (let i = 0; i < reads; i++) expect((await client.call(CMD.READ, 512 * i, 1024)).err).toBe(0)
+    } finally {
+      client.sock.destroy()
+    }
+    const after = await scrape(t, t.adminToken)
+    const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels)
+    const mir = { dg: 'tdg', volume: 'mir' }
+    expect(moved('plexa_volume_io_total', { ...mir, op: 'read' })).toBe(reads)
+    expect(moved('plexa_volume_io_total', { ...mir, op: 'write' })).toBe(writes)
+    expect(moved('plexa_volume_io_bytes_total', { ...mir, op: 'read' })).toBe(reads * 1024)
+    expect(moved('plexa_volume_io_bytes_total', { ...mir, op: 'write' })).toBe(writes * 4096)
+    expect(moved('plexa_volume_io_seconds_count', { ...mir, op: 'read' })).toBe(reads)
+    expect(moved('plexa_volume_io_seconds_bucket', { ...mir, op: 'read', le: '+Inf' })).toBe(reads)
+    expect(moved('plexa_volume_io_seconds_bucket', { ...mir, op: 'write', le: '+Inf' })).toBe(writes)
+    expect(moved('plexa_volume_io_seconds_sum', { ...mir, op: 'read' })).toBeGreaterThan(0)
+  })
+
   it('a detached plex shows as DETACHED with the regions written since as stale; an attach counts resync bytes', async () => {
     expect((await call(t.url, 'POST', '/api/dgs/tdg/plexes/mir-02/det', { auth: t.adminToken, body: {} })).status).toBe(200)
     // a write while mir-02 is detached makes its region stale
