@@ -149,7 +149,7 @@ describe('unrelocate (vxunreloc)', () => {
     expect(full.dg.config()).toEqual(held)
   })
 
-  it('rule 504: the dry run says where each subdisk goes and the bytes it copies, and changes nothing; -n moves them to another disk', async () => {
+  it('rule 503: the dry run says where each subdisk goes and the bytes it copies, and changes nothing; -n moves them to another disk', async () => {
     const { dg, faulty, data, at } = await relocatedMirror()
     const before = dg.config()
     const log = recordEvents(dg)
@@ -166,7 +166,7 @@ describe('unrelocate (vxunreloc)', () => {
     for (const p of ['v1-01', 'v1-02']) expect((await plexImage(dg, faulty, p)).equals(data), p).toBe(true)
   })
 
-  it('rule 504: a disk that holds another mirror of the volume now is refused VM_INVALID_PARAM; a running task on the volume VM_BUSY', async () => {
+  it('rule 503: a disk that holds another mirror of the volume now is refused VM_INVALID_PARAM; a running task on the volume VM_BUSY', async () => {
     const { dg } = await relocatedMirror()
     const before = dg.config()
     await expectCode(dg.unrelocate('disk02', { to: 'disk01' }), 'VM_INVALID_PARAM')

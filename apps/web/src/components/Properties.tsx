@@ -10,6 +10,7 @@ import { stateFill, stateStroke } from '../views/colors.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
 import { clearFailingAction, failingWords, isFailing } from '../views/diskNotice.ts'
 import { GuardedButton } from './GuardedButton.tsx'
+import { RelocatedNote } from './RelocatedNote.tsx'
 
 const EDITABLE = ['comment', 'putil0', 'putil1', 'putil2']
 const KIND_WORD: Record<Kind, string> = { dg: 'disk group', dm: 'disk', sd: 'subdisk', pl: 'plex', v: 'volume' }
@@ -34,6 +35,7 @@ export function Properties() {
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
       <HealthLine line={healthLine(groupHealth(group, lab), selection.kind, selection.name)} />
       {selection.kind === 'dm' && isFailing(rec as { dm_pflag: number }) && <FailingNote dg={selection.dg} disk={selection.name} />}
+      {(selection.kind === 'dm' || selection.kind === 'sd') && <RelocatedNote group={group} kind={selection.kind} name={selection.name} />}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
       {GROUPS.map((g) => {
         const rows = fields.filter((f) => f.group === g)

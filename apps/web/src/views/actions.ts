@@ -3,6 +3,7 @@ import type { GroupView, RouteKey } from '@plexa/protocol'
 import type { Selection } from '../store/appStore.ts'
 import { failedDisks } from './failedDisks.ts'
 import { type OperationForm, operationsFor } from './operations.ts'
+import { unrelocateAction } from './unrelocate.ts'
 
 /** One thing an administrator can do to the selection, with why it is not allowed when it is not. */
 export interface Action {
@@ -30,6 +31,7 @@ export interface Action {
  */
 export function confirmTitle(a: Action): string {
   if (a.id === 'repair' && typeof a.body.source === 'string') return `Repair from ${a.body.source}?`
+  if (a.id === 'unrelocate') return `Move the subdisks relocated off ${a.params.disk} back to it?`
   if (a.id === 'deport' || a.id === 'import') return `${a.label.replace('…', '')} ${a.params.dg}?`
   const target = Object.entries(a.params).filter(([k]) => k !== 'dg').map(([, v]) => v).join(' ')
   return `${[a.label, target].filter(Boolean).join(' ')}?`
@@ -163,6 +165,10 @@ export function actionsFor(c: Config, sel: Selection, role: string | undefined, 
     out.push({ id: 'resyncdisk', label: 'Resync disk', route: 'POST /api/dgs/:dg/disks/:disk/resync', params: p, body: { force: false }, destructive: true, force: 'Without Force, only the stale copies of regions with an extent on this disk are refreshed, from a plex that is up to date there. With Force, every such region is copied, stale or not (AIX lvm_resyncpv Force): the first plex in preference order that is not marked stale is written over every other copy, on other disks too. Nothing checks that its data is right: it may be the wrong copy.', ...(diskWhy ? { disabled: diskWhy } : {}) })
     out.push(replaceDiskAction(c, sel.dg, sel.name, viewer))
   }
+  // rule 504: vxunreloc, on the disk the subdisks came from and on each relocated subdisk
+  const origin = sel.kind === 'dm' ? sel.name : sel.kind === 'sd' ? c.subdisks.find((s) => s.sd_name === sel.name)?.sd_orig_dmname : undefined
+  const back = origin ? unrelocateAction(c, sel.dg, origin, viewer, new Set([...failed, ...writeFailed])) : undefined
+  if (back) out.push(back)
   out.push(...operationsFor(c, sel, role, new Set([...failed, ...writeFailed, ...iofailDisks(c)])))
   return out
 }

@@ -113,6 +113,8 @@ function auditVerb(e: AuditEntry): string {
       return `imported disk group ${s(a.dg)}${a.force ? ' without its missing disks' : ''}${a.clearImport ? ' (clearing the import of another host)' : ''}`
     case 'POST /api/dgs/:dg/disks/:disk/relocate':
       return `relocated ${Array.isArray(a.plexes) ? `plex ${a.plexes.map(s).join(', ')}` : 'the failed plexes'} off disk ${s(a.disk)}`
+    case 'POST /api/dgs/:dg/disks/:disk/unrelocate':
+      return `moved the subdisks relocated off disk ${s(a.disk)} back${a.to ? ` to ${s(a.to)}` : ''}${a.force ? ' (force: elsewhere on the disk where their place is taken)' : ''}`
     case 'POST /api/dgs/:dg/subdisks/:sd/assoc':
       return `associated subdisk ${s(a.sd)} with plex ${s(a.plex)}`
     case 'POST /api/dgs/:dg/subdisks/:sd/aslog':

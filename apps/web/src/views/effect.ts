@@ -5,6 +5,7 @@ import { diskIsBad, groupHealth } from './health.ts'
 import { formatBytes } from './units.ts'
 import { decodeFlags } from './fields.ts'
 import { type DeportReport, deportWords } from './deport.ts'
+import { unrelocateWords } from './unrelocate.ts'
 
 /** Field names of the records in words (the dry run's changes are read by people). */
 const FIELD_WORDS: Record<string, string> = {
@@ -44,7 +45,7 @@ export function changeWords(c: Config, ch: RecordChange): string {
  * administrator reads before confirming ("mirvol will have no redundancy until mirvol-02 is
  * reattached; 242.5 MiB to copy then").
  */
-export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry: { changes?: RecordChange[]; bytes?: number; copyBytes?: number; regions?: number; force?: boolean } & Partial<Pick<ResyncPlan, 'writes' | 'handBack'>>): string[] {
+export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry: { changes?: RecordChange[]; bytes?: number; copyBytes?: number; regions?: number; force?: boolean; notes?: string[] } & Partial<Pick<ResyncPlan, 'writes' | 'handBack'>>): string[] {
   const out: string[] = []
   const h = groupHealth(g, lab)
   const c = g.config
@@ -64,6 +65,8 @@ export function effectWords(a: Action, g: GroupView, lab: LabView['disks'], dry:
   }
   if (a.id === 'att' && bytes !== undefined) out.push(`${formatBytes(bytes)} to copy into ${plexName}; the volume stays in use meanwhile`)
   if ((a.id === 'resync' || a.id === 'resyncdisk') && bytes !== undefined) out.push(...resyncWords(a, g, lab, { ...dry, bytes }))
+  // its notes say each subdisk made and removed, in place of the bare record changes
+  if (a.id === 'unrelocate') return [...out, ...unrelocateWords(dry)]
   if (a.id === 'clearfailing') out.push(`disk ${a.params.name} is no longer FAILING: allocations may use it again`)
   if (a.id === 'deport') out.push(...deportWords(c.dg.dg_name, dry as Partial<DeportReport>))
   if (a.id === 'stop') out.push(`${a.params.volume} will be unavailable until started again; its NBD clients are disconnected`)

@@ -40,6 +40,8 @@ const MEANING: Record<string, string> = {
   plex_rid: 'rid of the associated plex (0 if none).',
   dm_rid: 'rid of the disk holding the subdisk.',
   is_log: 'Associated as the plex’s log subdisk.',
+  orig_dmname: 'Hot relocation moved this subdisk’s data here from this disk (vxunreloc moves it back); empty if never relocated.',
+  orig_dmoffset: 'Where on that original disk the data was (offset in its public region).',
   lock: '1 while locked by the caller’s current transaction.',
   da_name: 'Disk access name of the disk holding it.',
   dm_name: 'Name of the disk holding it.',
@@ -84,13 +86,13 @@ const MEANING: Record<string, string> = {
 
 const GROUP_OF: Record<string, Group> = {
   state: 'State', kstate: 'State', lasterr: 'State', detach_tid: 'State', lock: 'State', rec_lock: 'State', data_lock: 'State', rwback_offset: 'State', logserial: 'State', current_read_pol: 'I/O',
-  layout: 'Layout', len: 'Layout', contig_len: 'Layout', ncol: 'Layout', st_width: 'Layout', pl_offset: 'Layout', dm_offset: 'Layout', dev_offset: 'Layout', column: 'Layout', is_log: 'Layout', log_sd: 'Layout', log_sd_rid: 'Layout', sd_num: 'Layout', pl_num: 'Layout', priv_len: 'Layout', pub_offset: 'Layout', pub_len: 'Layout', log_len: 'Layout', compact: 'Layout', nconfig: 'Layout', nlog: 'Layout', config_copies: 'Layout',
+  layout: 'Layout', len: 'Layout', contig_len: 'Layout', ncol: 'Layout', st_width: 'Layout', pl_offset: 'Layout', dm_offset: 'Layout', orig_dmname: 'Layout', orig_dmoffset: 'Layout', dev_offset: 'Layout', column: 'Layout', is_log: 'Layout', log_sd: 'Layout', log_sd_rid: 'Layout', sd_num: 'Layout', pl_num: 'Layout', priv_len: 'Layout', pub_offset: 'Layout', pub_len: 'Layout', log_len: 'Layout', compact: 'Layout', nconfig: 'Layout', nlog: 'Layout', config_copies: 'Layout',
   pflag: 'Flags', tflag: 'Flags',
   read_pol: 'I/O', pref_name: 'I/O', pref_plex_rid: 'I/O', r_all: 'I/O', r_some: 'I/O', w_all: 'I/O', w_some: 'I/O', iosize: 'I/O', start_opts: 'I/O',
   putil: 'Utility fields', tutil: 'Utility fields',
 }
 
-const SECTOR_FIELDS = new Set(['len', 'contig_len', 'st_width', 'pl_offset', 'dm_offset', 'dev_offset', 'priv_len', 'pub_offset', 'pub_len', 'log_len', 'iosize', 'rwback_offset'])
+const SECTOR_FIELDS = new Set(['len', 'contig_len', 'st_width', 'pl_offset', 'dm_offset', 'orig_dmoffset', 'dev_offset', 'priv_len', 'pub_offset', 'pub_len', 'log_len', 'iosize', 'rwback_offset'])
 
 type FlagTable = Record<string, number>
 const FLAGS: Record<string, { prefix: string; table: FlagTable; field?: { mask: number; values: FlagTable } }> = {
