@@ -95,8 +95,10 @@ export class StartStop {
     const crashRegions = recovery.regions
     if (recovery.fullResync) ctx.alert('warning', 'VM_NOTSYNCED', `${v.v_name} crashed without a usable dirty region log: full resync`, v.v_name)
     rt.drl ??= ctx.logs.create(v)
-    // The crash's dirty regions stay in the log until recovery has copied them.
-    const pinned = new Set<number>(crashed && logged ? logged.bits : [])
+    // The crash's dirty regions stay in the log until recovery has copied them. Rule 514: only
+    // the bits the log covers now; one past the end (the volume shrunk since) would stay dirty in
+    // memory but not on disk, and a grow's writes there would never log their bit.
+    const pinned = new Set<number>(crashed && logged && rt.drl ? [...logged.bits].filter((b) => b < rt.drl!.nbits) : [])
     if (needSync && rt.drl && v.v_rwback_offset < v.v_len) {
       // rule 121: what the NEEDSYNC recovery has to do is pinned in the log too, so a crash
       // during it leaves all of it to the next start, not only the regions the log had dirty
