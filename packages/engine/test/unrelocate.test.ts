@@ -177,6 +177,20 @@ describe('unrelocate (vxunreloc)', () => {
   })
 })
 
+describe('unrelocate of a stopped volume', () => {
+  it('rule 501: a stopped volume\'s relocated subdisk is moved back too (copied from itself, the volume locked meanwhile); its start finds every plex current', async () => {
+    const { dg, faulty, data, at } = await relocatedMirror()
+    await dg.stop('v1')
+    const r = await dg.unrelocate('disk02')
+    expect(r.moved).toMatchObject([{ plex: 'v1-02', original: true }])
+    expect(sdsOf(dg, 'v1-02').map((s) => [s.sd_dm_name, s.sd_dm_offset, ...orig(s)])).toEqual([['disk02', at, '', 0]])
+    expect(rec(dg, 'v1').v_tutil).toEqual(['', '', ''])
+    await dg.start('v1')
+    expect(rec(dg, 'v1-02')).toMatchObject({ pl_kstate: 'ENABLED', pl_state: 'ACTIVE' })
+    for (const p of ['v1-01', 'v1-02']) expect((await plexImage(dg, faulty, p)).equals(data), p).toBe(true)
+  })
+})
+
 describe('unrelocate crash points', () => {
   /** The crash rig's v1-02 relocated from disk02 to disk03 (its only room), disk02 repaired; then `disk unrelocate disk02` with the power cut after `cut` device writes. */
   async function run(cut: number | undefined): Promise<{ writes: number; problems: string[]; seen: string }> {
