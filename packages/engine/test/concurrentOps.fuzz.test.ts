@@ -15,13 +15,13 @@ import { createRandom } from './random.ts'
  * (disks without caches, every plex checked after every step) or crash (disks with volatile caches
  * on one power rail, the power cut at seeded points). Each step runs one administrative operation
  * (detach, attach, volume or disk resync, grow, forced shrink, add or remove a mirror, evacuate a
- * disk, relocate a failed disk's subdisks) while two writers write and flush under it, and may
- * fail a disk while it runs. Checked: every acknowledged write reads back (after a crash: every
+ * disk, relocate a failed disk's subdisks, move relocated ones back) while two writers write and
+ * flush under it, and may fail a disk while it runs. Checked: every acknowledged write reads back (after a crash: every
  * flushed one), every ENABLED ACTIVE data plex holds the volume's bytes outside its stale regions,
  * after a restart every ENABLED ACTIVE plex is identical and the group imports, and at the end,
  * every plex attached again, every plex holds the model.
  *
- * `npm test` runs FUZZ_SEEDS seeds of FUZZ_STEPS steps; `PLEXA_CONC_SEEDS=N` runs N seeds from
+ * `npm test` runs FUZZ_SEEDS seeds of 40 steps; `PLEXA_CONC_SEEDS=N` runs N seeds from
  * `PLEXA_CONC_FIRST` (default 0x5130), `PLEXA_CONC_STEPS=M` steps each; a failure names its seed.
  */
 const FUZZ_SEEDS = 6
@@ -32,7 +32,7 @@ const STEPS = Number(process.env.PLEXA_CONC_STEPS ?? 40)
 const NDISKS = 8
 const DISKS = Array.from({ length: NDISKS }, (_, i) => `disk0${i + 1}`)
 const START = 4 * REGION_SECTORS
-const BLOCK = 8 // sectors a writer's write
+const BLOCK = 8 // sectors: a writer's unit
 
 const LAYOUTS: Array<Omit<AssistSpec, 'name' | 'len'>> = [
   { layout: 'mirror', nmirror: 2 },
@@ -61,7 +61,7 @@ function wire(mems: MemoryDevice[], crash: boolean) {
   return { rail, faulty }
 }
 
-const OPS = ['detach', 'attach', 'resync', 'resync disk', 'grow', 'shrink', 'mirror', 'remove', 'evacuate', 'relocate', 'fail', 'restore'] as const
+const OPS = ['detach', 'attach', 'resync', 'resync disk', 'grow', 'shrink', 'mirror', 'remove', 'evacuate', 'relocate', 'unrelocate', 'fail', 'restore'] as const
 type Op = (typeof OPS)[number]
 
 export async function concurrentRun(seed: number, steps: number): Promise<{ problems: string[]; log: string[]; writes: number; crashes: number }> {
@@ -254,6 +254,11 @@ export async function concurrentRun(seed: number, steps: number): Promise<{ prob
         what = `relocate ${DISKS[failed]}`
         action = () => dg.relocateDisk(DISKS[failed!]!)
       }
+    } else if (op === 'unrelocate') {
+      // the subdisks hot relocation moved off a disk (restored since, or failing now) moved back
+      const d = pick(DISKS)!
+      what = `unrelocate ${d}`
+      action = () => dg.unrelocate(d, { force: rnd.next() < 0.5 })
     } else if (op === 'restore') {
       if (failed !== undefined) {
         restoreFailed()
@@ -272,20 +277,22 @@ export async function concurrentRun(seed: number, steps: number): Promise<{ prob
     log.push(`${what}${action ? '' : ' (skipped)'}${failing ? ` with ${failing} failing` : ''}${cut !== undefined ? ` cut after ${cut}` : ''}`)
     const at = `seed ${seed} step ${step}: ${log.slice(-5).join('; ')}`
 
-    // the writers: one block at a time in their own blocks, below any shrink's new end, flushing now and then
+    // the writers, each in its half of the volume below any shrink's new end: mostly 4 KiB, now
+    // and then up to 128 KiB across a region's end; flushing now and then
     let busy = true
     const writer = async (w: number) => {
       const wr = createRandom(seed * 977 + step * 31 + w)
-      const blocks = Math.floor(safeLen / BLOCK / 2)
+      const half = Math.floor(safeLen / BLOCK / 2)
       for (let n = 0; (busy || n < 3) && n < 40 && !rail.tripped; n++) {
-        const b = wr.int(0, blocks - 1) * 2 + w
-        const data = wr.bytes(BLOCK * 512)
+        const blocks = wr.next() < 0.8 ? 1 : wr.int(2, 32)
+        const b = w * half + wr.int(0, half - blocks)
+        const data = wr.bytes(blocks * BLOCK * 512)
         const ok = await dg.write('fz', b * BLOCK * 512, data).then(
           () => true,
           (e: unknown) => {
             if (!isEngineError(e)) throw e
             // a write fails only with no copy to land on: a finding unless a disk failed or the power went
-            if (!failing && failed === undefined && !rail.tripped) problems.push(`${at}: write ${b * BLOCK}+${BLOCK} failed ${e.code}`)
+            if (!failing && failed === undefined && !rail.tripped) problems.push(`${at}: write ${b * BLOCK}+${blocks * BLOCK} failed ${e.code}`)
             return false
           },
         )

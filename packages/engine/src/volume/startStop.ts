@@ -95,10 +95,20 @@ export class StartStop {
     const crashRegions = recovery.regions
     if (recovery.fullResync) ctx.alert('warning', 'VM_NOTSYNCED', `${v.v_name} crashed without a usable dirty region log: full resync`, v.v_name)
     rt.drl ??= ctx.logs.create(v)
-    // The crash's dirty regions stay in the log until recovery has copied them. Rule 514: only
-    // the bits the log covers now; one past the end (the volume shrunk since) would stay dirty in
-    // memory but not on disk, and a grow's writes there would never log their bit.
-    const pinned = new Set<number>(crashed && logged && rt.drl ? [...logged.bits].filter((b) => b < rt.drl!.nbits) : [])
+    // The crash's dirty regions stay in the log until recovery has copied them: the bits of this
+    // log that cover them. Rule 514: none past the end (the volume shrunk since), which would stay
+    // dirty in memory but not on disk, so that a grow's writes there would never log their bit;
+    // rule 515: the crash image's own bits may count regions of another size (a log made for a
+    // longer volume), so its regions are mapped, not its bit numbers.
+    const pinned = new Set<number>()
+    if (crashed && logged && rt.drl) {
+      for (const g of logged.regions) {
+        const from = g * REGION_SECTORS
+        if (from >= v.v_len) continue
+        const [a, b] = rt.drl.regionsOf(from, Math.min(REGION_SECTORS, v.v_len - from))
+        for (let bit = a; bit <= b; bit++) pinned.add(bit)
+      }
+    }
     if (needSync && rt.drl && v.v_rwback_offset < v.v_len) {
       // rule 121: what the NEEDSYNC recovery has to do is pinned in the log too, so a crash
       // during it leaves all of it to the next start, not only the regions the log had dirty
