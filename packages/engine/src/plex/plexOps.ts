@@ -113,7 +113,7 @@ export class PlexOps {
   async attach(volume: string, plex: string, opts: TxOptions & { onTask?: (taskId: string) => void; make?: (d: Draft) => void; operation?: string; kind?: TaskKind } = {}): Promise<TxResult> {
     const { stale } = this.ctx
     this.checkAttachSource(volume, plex, !opts.make)
-    const probed = !opts.make && (await this.probeTarget(volume, plex))
+    const probed = !opts.make && (await this.probeTarget(volume, plex, !opts.dryRun))
     const r = await this.ctx.transact(opts.operation ?? 'pl.att', (d) => {
       // `make`: records the attach creates first, in its own transaction (vxassist mirror, ops/addMirror.ts)
       opts.make?.(d)
@@ -210,16 +210,17 @@ export class PlexOps {
    * I/O errors, an NBD server failing every request) is seen there, and the attach is refused
    * VM_DISK_FAILED before anything changes rather than ending ACTIVE on a disk that holds nothing
    * it can serve (an attach with nothing to copy writes nothing that would fail). True when it
-   * tried them (the attach then copies onto a started volume, or fails VM_ABORTED).
+   * tried them (the attach then copies onto a started volume, or fails VM_ABORTED). A dry run
+   * (`write` false) only reads the sector: it changes nothing on disk (rule 530).
    */
-  private async probeTarget(volume: string, plex: string): Promise<boolean> {
+  private async probeTarget(volume: string, plex: string, write: boolean): Promise<boolean> {
     const c = this.ctx.cfg()
     const v = c.volumes.find((x) => x.v_name === volume)
     const pl = c.plexes.find((p) => p.pl_name === plex)
     if (!v || !pl || v.v_kstate !== 'ENABLED' || pl.pl_kstate === 'ENABLED') return false
     // the refusals the attach's transaction makes come first, before the probe's first await
     this.assertAttachable(v, pl)
-    const failed = await this.ctx.probeDisks(pl, true)
+    const failed = await this.ctx.probeDisks(pl, write)
     // a stop, or another operation on the plex, while the probe ran: the attach it was asked for is not what would run now
     const now = this.ctx.cfg()
     const v2 = now.volumes.find((x) => x.v_rid === v.v_rid)
