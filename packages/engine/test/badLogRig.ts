@@ -1,7 +1,8 @@
 import { expect } from 'vitest'
-import { REGION_SECTORS } from '../src/diskGroup.ts'
+import type { MemoryDevice } from '../src/device/memoryDevice.ts'
+import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { V_PFLAG } from '../src/records/types.ts'
-import { faultyMemoryGroup, pattern, rec } from './harness.ts'
+import { faultyMemoryGroup, pattern, rec, recordEvents } from './harness.ts'
 
 export const LEN = 16 * REGION_SECTORS
 export const BYTES = LEN * 512
@@ -41,4 +42,25 @@ export async function badLogRig() {
     return heal
   }
   return { ...g, data, logPlex, logDisk, badlog, loseLog }
+}
+
+/**
+ * The rig's log is in use again: a write dirties its region, and after a crash an import of `disks`
+ * (by default all of the rig's memory disks) and a start recover from the log, not by a full
+ * resync (no VM_NOTSYNCED alert), and v1 reads the rig's data with both writes.
+ */
+export async function expectLogInUse(r: Awaited<ReturnType<typeof badLogRig>>, disks: readonly MemoryDevice[] = r.mems): Promise<void> {
+  await r.dg.write('v1', 7 * REGION_SECTORS * 512, pattern(4096, 6))
+  expect(r.dg.dirtyRegions('v1').regions).toContain(7)
+  await r.dg.close()
+  const again = await DiskGroup.import({ devices: disks.map((m) => m.reopen()), force: true })
+  expect(Number(again.config().volumes[0]!.v_pflag) & V_PFLAG.BADLOG).toBe(0)
+  const events = recordEvents(again)
+  await again.start('v1')
+  expect(events.events.some((e) => e.type === 'alert' && e.code === 'VM_NOTSYNCED')).toBe(false)
+  const whole = Buffer.from(r.data)
+  pattern(4096, 5).copy(whole, 3 * REGION_SECTORS * 512)
+  pattern(4096, 6).copy(whole, 7 * REGION_SECTORS * 512)
+  expect((await again.read('v1', 0, BYTES)).equals(whole)).toBe(true)
+  await again.close()
 }

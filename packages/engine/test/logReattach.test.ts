@@ -1,25 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
-import { V_PFLAG } from '../src/records/types.ts'
-import { BYTES, badLogRig } from './badLogRig.ts'
-import { expectCode, pattern, recordEvents } from './harness.ts'
-
-/** The log is in use again: a write dirties its region, and a crash is recovered from it, not by a full resync. */
-async function expectLogInUse(r: Awaited<ReturnType<typeof badLogRig>>): Promise<void> {
-  await r.dg.write('v1', 7 * REGION_SECTORS * 512, pattern(4096, 6))
-  expect(r.dg.dirtyRegions('v1').regions).toContain(7)
-  await r.dg.close()
-  const again = await DiskGroup.import({ devices: r.mems.map((m) => m.reopen()), force: true })
-  expect(Number(again.config().volumes[0]!.v_pflag) & V_PFLAG.BADLOG).toBe(0)
-  const events = recordEvents(again)
-  await again.start('v1')
-  expect(events.events.some((e) => e.type === 'alert' && e.code === 'VM_NOTSYNCED')).toBe(false)
-  const whole = Buffer.from(r.data)
-  pattern(4096, 5).copy(whole, 3 * REGION_SECTORS * 512)
-  pattern(4096, 6).copy(whole, 7 * REGION_SECTORS * 512)
-  expect((await again.read('v1', 0, BYTES)).equals(whole)).toBe(true)
-  await again.close()
-}
+import { badLogRig, expectLogInUse } from './badLogRig.ts'
+import { expectCode } from './harness.ts'
 
 describe('re-attaching a DRL log plex whose disk failed (rules 475, 476)', () => {
   it('rule 475: plex att of the IOFAIL log plex once its disk works copies nothing (its dry run says 0 bytes), the plex is LOG ENABLED, its log rewritten, BADLOG cleared, no copy task', async () => {
