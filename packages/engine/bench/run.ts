@@ -10,6 +10,7 @@ import type { BlockDevice } from '../src/device/blockDevice.ts'
 import { createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { type BenchLine, line, median, seconds } from './util.ts'
 import { cpCopy, ddCopy, directAllowed, extract } from './systemCopy.ts'
+import { FIO_SHAPES, fioLayout, fioRate } from './fioCeiling.ts'
 import { startPacedCopy, writeFile } from './pacedCopy.ts'
 import { createRandom } from '../test/random.ts'
 import { type PaceEpoch, tracePace } from '../src/tasks/adaptivePace.ts'
@@ -20,6 +21,8 @@ const REGION = REGION_SECTORS * 512
 const ROUNDS = Number(process.env.PLEXA_BENCH_ROUNDS ?? 3)
 /** Seconds of foreground writes each adaptive and unthrottled resync runs under. */
 const ADAPTIVE_S = Number(process.env.PLEXA_BENCH_ADAPTIVE_S ?? 4)
+/** Seconds of each fio run of the mirrorWrite ceiling. */
+const FIO_S = Number(process.env.PLEXA_BENCH_FIO_S ?? 2)
 /** The adaptive line's bound: its p99 within this many times the idle p99 (issue 20). */
 const ADAPTIVE_BOUND = 1.5
 
@@ -473,6 +476,15 @@ async function mirrorWriteIn(dir: string, where: string) {
     for (const k of order) push(`rand:${k}`, await cpuOf(`rand:${k}`, RANDOM_N, () => random(targets[k]!, i)))
     for (const k of order) push(`seq:${k}`, await cpuOf(`seq:${k}`, 64, () => sequential(targets[k]!, i)))
   }
+  // fio's ceiling (fioCeiling.ts): one job on one file against two jobs on two files, same run
+  const fioFiles = ['fio-0.img', 'fio-1.img']
+  await fioLayout(dir, fioFiles, size)
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const shape of FIO_SHAPES) {
+      const order = i % 2 ? [2, 1] : [1, 2]
+      for (const n of order) push(`${shape.name}:fio${n}`, await fioRate(dir, fioFiles.slice(0, n), size, shape, FIO_S))
+    }
+  }
   const cpuLine = (kind: string) => names.map((k) => `${k} ${median(cpu[`${kind}:${k}`]!).toFixed(1)}`).join(', ')
   console.error(`mirrorWrite CPU (median): 4 KiB random µs per write: ${cpuLine('rand')}; 1 MiB sequential µs per MiB: ${cpuLine('seq')}`)
   const on = `image files in ${where}`
@@ -481,6 +493,10 @@ async function mirrorWriteIn(dir: string, where: string) {
   // the machine's ceiling for the two lines above: what the mirror's ratio reads against
   emit(line('raw.write_4KiB_random.two_files_vs_one', median(runs['rand:raw2']!), 'IOPS', `one raw image file, the same writes through the file device with no engine, same run, queue depth 16, ${on}`, median(runs['rand:raw1']!)))
   emit(line('raw.seq_write_1MiB.two_files_vs_one', median(runs['seq:raw2']!), 'MiB/s', `one raw image file, the same writes through the file device with no engine, same run, queue depth 1, ${on}`, median(runs['seq:raw1']!)))
+  // fio with no Node.js in the path: a mirror's ratio above this one is beyond the machine
+  emit(line('fio.write_4KiB_random.two_jobs_vs_one', median(runs['rand:fio2']!), 'IOPS', `fio io_uring queue depth 16, one job on one file; two jobs on two files, the slower job's rate, same run, ${on}`, median(runs['rand:fio1']!)))
+  emit(line('fio.seq_write_1MiB.two_jobs_vs_one', median(runs['seq:fio2']!), 'MiB/s', `fio psync queue depth 1, one job on one file; two jobs on two files, the slower job's rate, same run, ${on}`, median(runs['seq:fio1']!)))
+  console.error(`mirrorWrite load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   for (const v of ['plain', 'm']) await dg.stop(v)
   await dg.close()
   for (const f of files) await f.close()
