@@ -43,8 +43,8 @@ export interface CopyUnit {
   buffer?: Buffer
   /** Good plexes to read it from, the preferred first. */
   sources: PlRecord[]
-  /** Set once a target took the unit. */
-  copied: boolean
+  /** The unit's regions some target took (rule 531: a region every target failed is not copied). */
+  copied: number[]
   /** One region only, because foreground I/O was under way when it was prepared. */
   busy: boolean
   /** It had copies to make and every target had left the copy (rule 342): not done. */
@@ -150,7 +150,7 @@ export async function prepareUnit(ctx: SyncContext, work: readonly SyncItem[], i
   const g = w.region
   const rt: CopyRuntime = ctx.runtime(v)
   await rt.lock.lockExclusive(g)
-  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: false, busy: false, sources: [] }
+  const unit: CopyUnit = { v, g, count: 1, ...regionSpan(v.v_len, g), rt, targets: [], data: undefined, copied: [], busy: false, sources: [] }
   try {
     const plan = planRegion(ctx, v, g, o)
     unit.targets = plan.targets.filter((t) => !state.gone.has(t.pl_rid))
@@ -234,22 +234,25 @@ export function releaseUnit(u: CopyUnit, buffers: UnitBuffers): void {
 }
 
 /**
- * Writes a prepared unit to its targets, all targets at once; returns whether anything was
- * written. A target that fails a unit of several regions is written again region by region, so
- * each failure is the region's own (what a unit of one region would have reported).
+ * Writes a prepared unit to its targets, all targets at once; returns the unit's regions some
+ * target took. A target that fails a unit of several regions is written again region by region, so
+ * each failure is the region's own (what a unit of one region would have reported), and a region
+ * no target took is not copied (rule 531).
  */
-export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport, state?: CopyState): Promise<boolean> {
+export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncReport, state?: CopyState): Promise<number[]> {
   const data = u.data
-  if (!data || u.targets.length === 0) return false
+  if (!data || u.targets.length === 0) return []
   const results = await Promise.allSettled(u.targets.map((t) => ctx.writePlex(t, u.s, data)))
-  let wrote = false
+  const wrote = new Set<number>()
   for (let k = 0; k < u.targets.length; k++) {
     const t = u.targets[k]!
     const res = results[k]!
     if (res.status === 'fulfilled') {
-      for (let r = u.g; r < u.g + u.count; r++) ctx.stale.clear(t.pl_rid, r)
+      for (let r = u.g; r < u.g + u.count; r++) {
+        ctx.stale.clear(t.pl_rid, r)
+        wrote.add(r)
+      }
       report.bytesWritten += data.length
-      wrote = true
       continue
     }
     for (let r = u.g; r < u.g + u.count; r++) {
@@ -259,12 +262,12 @@ export async function finishUnit(ctx: SyncContext, u: CopyUnit, report: SyncRepo
       if (err === undefined) {
         ctx.stale.clear(t.pl_rid, r)
         report.bytesWritten += part.length
-        wrote = true
+        wrote.add(r)
       } else await regionWriteFailed(ctx, u.v, t, r, err, report)
     }
     if (state && hasLeft(ctx, t)) state.gone.add(t.pl_rid)
   }
-  return wrote
+  return [...wrote].sort((a, b) => a - b)
 }
 
 /**

@@ -190,13 +190,17 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         size: (cur) => cur.count,
         after: async (cur, i) => {
           if (o.rwback) reached = { v: cur.v, end: cur.s + cur.n }
-          if (cur.copied) {
-            report.regionsCopied += cur.count
-            report.bytesCopied += cur.n * SECTOR_SIZE
+          const copiedBytes = cur.copied.reduce((b, r) => b + regionSpan(cur.v.v_len, r).n * SECTOR_SIZE, 0)
+          if (cur.copied.length > 0) {
+            report.regionsCopied += cur.copied.length
+            report.bytesCopied += copiedBytes
             addPlexes(report.written!, cur.v.v_name, cur.targets)
           }
-          // a unit with copies to make that made none is not done (rule 283)
-          ctx.tasks.progress(task, cur.n * SECTOR_SIZE, !cur.copied && (cur.targets.length > 0 || cur.lost === true))
+          // a unit's regions with copies to make that no target took are not done (rules 283, 531)
+          if (cur.targets.length > 0 || cur.lost === true) {
+            if (copiedBytes > 0) ctx.tasks.progress(task, copiedBytes)
+            if (copiedBytes < cur.n * SECTOR_SIZE) ctx.tasks.progress(task, cur.n * SECTOR_SIZE - copiedBytes, true)
+          } else ctx.tasks.progress(task, cur.n * SECTOR_SIZE)
           // every target it had left the copy (rule 342): nothing is left to write for any region still to copy
           const rest = state.gone.size > 0 && (cur.lost || cur.targets.some((t) => state.gone.has(t.pl_rid))) ? work.slice(i + cur.count) : []
           if (rest.length > 0 && !rest.some((w) => hasTarget(ctx, w, o, state))) {
