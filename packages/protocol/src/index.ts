@@ -16,4 +16,5 @@ export type { Access, BodyOf, QueryOf, ReplyOf, ResponseOf, RouteDef, RouteKey, 
 export * as responses from './responses.ts'
 export { ApiError, createClient } from './client.ts'
 export { plexStateWord } from './plexState.ts'
+export { cannotTellAlertOver, configCopyOver, forcedOfflineOver, notSyncedMended } from './alertRules.ts'
 export type { Call, ClientOptions, ParamsOf, Transport } from './client.ts'

@@ -1,5 +1,5 @@
 import { type Config, DM_PFLAG, DM_TFLAG, type PlRecord, type StaleView, badLogOver, isBadLogAlert } from '@plexa/engine'
-import type { Alert, FinishedTask } from '@plexa/protocol'
+import { type Alert, type FinishedTask, cannotTellAlertOver, configCopyOver, forcedOfflineOver, notSyncedMended } from '@plexa/protocol'
 import { failingMarkOver, isFailingMarkAlert } from './failingMarks.ts'
 import { isVolumeFailureAlert } from './volumeFailures.ts'
 
@@ -13,14 +13,12 @@ export interface GroupNow {
   failedDisks: ReadonlySet<string>
 }
 
-/** A failed log, or a flag that could not be written: nothing tells when it is mended. */
-const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
-
 /**
  * Whether the problem an open alert is about is over, from the group as it is now (rule 295): the
  * words that say so, or undefined while it lasts or cannot be told. The server marks the alert
  * resolved once (`AlertBook.resolve`), so the problem coming back later is a new alert, never the
- * old one open again with its old time. The same cases as the web's `alertResolution`:
+ * old one open again with its old time. The same cases as the web's `alertResolution`, the shared ones in
+ * @plexa/protocol's alertRules.ts:
  * a plex a healthy copy again (ENABLED ACTIVE, nothing stale, no failed disk); a disk that works
  * with every plex on it healthy; a volume whose data plexes are all healthy (VM_NOTSYNCED: and a
  * resync, repair or clean verify of it finished ok since); a group online again; a disabled
@@ -30,13 +28,13 @@ const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
 export function alertOver(a: Alert, g: GroupNow | undefined, finished: readonly FinishedTask[], volumeOver: (volume: string) => string | undefined): string | undefined {
   if (!g) return undefined
   const c = g.config
-  if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
+  if (a.code === 'VM_FORCEOFF') return forcedOfflineOver(a.dg, g.forcedOffline)
   if (isFailingMarkAlert(a)) return failingMarkOver(a, c)
   if (isBadLogAlert(a)) return badLogOver(a, c)
   const name = a.object
   const dm = name === undefined ? undefined : c.disks.find((d) => d.dm_name === name)
-  if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined
-  if (name === undefined || CANNOT_TELL.has(a.code)) return undefined
+  if (a.code === 'VM_MAPFRDWR' && dm) return configCopyOver(dm)
+  if (name === undefined || cannotTellAlertOver(a.code)) return undefined
   const badDisk = (disk: string) => {
     const d = c.disks.find((x) => x.dm_name === disk)
     return !d || g.failedDisks.has(disk) || !d.dm_device || (d.dm_pflag & DM_PFLAG.REMOVED) !== 0 || (d.dm_tflag & DM_TFLAG.NODAREC) !== 0
@@ -56,6 +54,5 @@ export function alertOver(a: Alert, g: GroupNow | undefined, finished: readonly 
   const data = c.plexes.filter((p) => p.pl_v_name === name && !isLog(p))
   if (v.v_kstate !== 'ENABLED' || !data.length || !data.every(healthy)) return undefined
   if (a.code !== 'VM_NOTSYNCED') return data.length > 1 ? `volume ${name} has full redundancy again` : `volume ${name} is usable again`
-  const mended = [...finished].reverse().find((t) => t.dg === a.dg && t.volumes.includes(name) && t.finishedAt >= a.lastAt && t.outcome === 'ok' && (t.kind === 'resync' || t.kind === 'repair' || (t.kind === 'verify' && t.verify?.mismatchCount === 0)))
-  return mended ? `a ${mended.kind} of ${name} finished ok since (task ${mended.taskId})` : undefined
+  return notSyncedMended(a, name, finished)
 }

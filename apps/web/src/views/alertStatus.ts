@@ -1,5 +1,4 @@
-import type { Alert, FinishedTask, GroupView, LabView } from '@plexa/protocol'
-import { DM_TFLAG } from '../../../../packages/engine/src/records/types.ts'
+import { type Alert, type FinishedTask, type GroupView, type LabView, cannotTellAlertOver, configCopyOver, forcedOfflineOver, notSyncedMended } from '@plexa/protocol'
 import { badLogOver, isBadLogAlert } from '../../../../packages/engine/src/drl/badLogAlert.ts'
 import { groupHealth, isWhole } from './health.ts'
 import { isFailing } from './diskNotice.ts'
@@ -21,23 +20,21 @@ import { isFailing } from './diskNotice.ts'
  *   record no longer says the copy is disabled (DM_TFLAG CONFIG_DISABLED, rule 235: the engine
  *   records it before the alert and clears it once it has written the copy again).
  * Anything else (an object that is gone, a failed log or flag write: VM_WRTDAERR, VM_MAPFRDWR about
- * a volume or plex) stays unresolved.
+ * a volume or plex) stays unresolved. The rules the server's `alertOver` shares are in
+ * @plexa/protocol's alertRules.ts.
  */
-/** A failed log, or a flag that could not be written: the page cannot see when it is mended. */
-const CANNOT_TELL = new Set<string>(['VM_WRTDAERR', 'VM_MAPFRDWR'])
-
 export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab: LabView['disks'], finished: readonly FinishedTask[]): string | undefined {
   // the server saw the problem end: resolved for good, the problem coming back is a new alert (rule 295)
   if (a.resolved) return a.resolved.why
   const g = groups[a.dg]
   if (!g) return undefined
-  if (a.code === 'VM_FORCEOFF') return g.forcedOffline ? undefined : `disk group ${a.dg} is online again`
+  if (a.code === 'VM_FORCEOFF') return forcedOfflineOver(a.dg, g.forcedOffline)
   // rule 477: a failed log is over once the volume's log is valid and in use again
   if (isBadLogAlert(a)) return badLogOver(a, g.config)
   const name = a.object
   const dm = name === undefined ? undefined : g.config.disks.find((d) => d.dm_name === name)
-  if (a.code === 'VM_MAPFRDWR' && dm) return dm.dm_device && !(dm.dm_tflag & (DM_TFLAG.CONFIG_DISABLED | DM_TFLAG.NODAREC)) ? `the configuration copy on ${name} is enabled and written again` : undefined
-  if (name === undefined || CANNOT_TELL.has(a.code)) return undefined
+  if (a.code === 'VM_MAPFRDWR' && dm) return configCopyOver(dm)
+  if (name === undefined || cannotTellAlertOver(a.code)) return undefined
   const h = groupHealth(g, lab)
   const plex = h.plexes.get(name)
   if (plex) return plex.problem ? undefined : `plex ${name} is a healthy copy again`
@@ -50,8 +47,7 @@ export function alertResolution(a: Alert, groups: Record<string, GroupView>, lab
   const volume = h.volumes.get(name)
   if (!volume || !isWhole(volume.redundancy)) return undefined
   if (a.code !== 'VM_NOTSYNCED') return `volume ${name} has full redundancy again`
-  const mended = [...finished].reverse().find((t) => t.dg === a.dg && t.volumes.includes(name) && t.finishedAt >= a.lastAt && t.outcome === 'ok' && (t.kind === 'resync' || t.kind === 'repair' || (t.kind === 'verify' && t.verify?.mismatchCount === 0)))
-  return mended ? `a ${mended.kind} of ${name} finished ok since (task ${mended.taskId})` : undefined
+  return notSyncedMended(a, name, finished)
 }
 
 /** The resolution of every unacknowledged alert, by id (only the resolved ones). */
