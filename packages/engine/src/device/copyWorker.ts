@@ -6,18 +6,33 @@ import { Worker } from 'node:worker_threads'
  * reads and writes never occupy the event loop the foreground's requests are answered on, nor
  * libuv's threadpool the foreground's mirrored writes go to (rule 176). What it moves lives in
  * shared memory (`sharedBuffer`): a copy's unit buffers; an image file or block device hands a
- * call on such a buffer to the worker, and every other call goes the way it always did. One call
- * is one system call, as on the threadpool, so a short read or write is the caller's to see.
+ * call on such a buffer to the worker, and every other call goes the way it always did. A call is
+ * made in system calls of at most WORKER_PIECE bytes, one after another; the first short one ends
+ * it, so a short read or write is the caller's to see, as on the threadpool.
  */
+
+/**
+ * The most one system call of the copy worker moves: 64 KiB. A buffered write holds the file's
+ * inode lock for the whole call (ext4, and dirty-page throttling sleeps inside it), so a
+ * foreground 4 KiB write to a copy's target file waited behind a whole 512 KiB region (4 MiB unit)
+ * before; now it waits behind one piece at most (issue 20).
+ */
+export const WORKER_PIECE = 64 << 10
 
 // The worker's side: plain JavaScript, evaluated as it starts (no TypeScript loader needed).
 const WORKER = `
 const { parentPort } = require('node:worker_threads')
 const { readSync, writeSync } = require('node:fs')
-parentPort.on('message', ({ id, op, fd, memory, at, length, position }) => {
+parentPort.on('message', ({ id, op, fd, memory, at, length, position, piece }) => {
   try {
     const b = Buffer.from(memory, at, length)
-    const done = op === 'read' ? readSync(fd, b, 0, length, position) : writeSync(fd, b, 0, length, position)
+    let done = 0
+    while (done < length) {
+      const want = Math.min(piece, length - done)
+      const got = op === 'read' ? readSync(fd, b, done, want, position + done) : writeSync(fd, b, done, want, position + done)
+      done += got
+      if (got < want) break
+    }
     parentPort.postMessage({ id, done })
   } catch (e) {
     parentPort.postMessage({ id, error: { code: e.code, errno: e.errno, syscall: e.syscall, message: e.message } })
@@ -111,7 +126,7 @@ export function workerIo(op: 'read' | 'write', fd: number, b: Uint8Array, from: 
   const id = nextId++
   const done = new Promise<number>((resolve, reject) => pending.set(id, { resolve, reject }))
   if (pending.size === 1) w.ref()
-  w.postMessage({ id, op, fd, memory: b.buffer, at: b.byteOffset + from, length, position })
+  w.postMessage({ id, op, fd, memory: b.buffer, at: b.byteOffset + from, length, position, piece: WORKER_PIECE })
   moved += length
   return done
 }
