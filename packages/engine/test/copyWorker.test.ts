@@ -4,7 +4,7 @@
 import { truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sharedBuffer, workerBytes } from '../src/device/copyWorker.ts'
+import { WORKER_PIECE, sharedBuffer, workerBytes } from '../src/device/copyWorker.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { MiB, pattern } from './harness.ts'
@@ -107,6 +107,29 @@ describe('the copy worker (rule 205)', () => {
       const inside = sharedBuffer(64 << 10)
       await dev.readInto!(0, inside)
       expect(inside[0]).toBe(5)
+    } finally {
+      await dev.close()
+      await t.remove()
+    }
+  })
+  it('525: a call of several pieces moves every byte, and one whose last piece is short fails VM_IO', async () => {
+    const t = await tempDir()
+    const path = join(t.dir, 'a.img')
+    await createImageFile(path, MiB)
+    const dev = await openDevicePath(path, { sizeCheckMs: 0 })
+    try {
+      const len = 4 * WORKER_PIECE + 4096
+      const out = sharedBuffer(len)
+      out.set(pattern(len, 3))
+      await dev.write(8192, out)
+      const back = sharedBuffer(len)
+      await dev.readInto!(8192, back)
+      expect(back.equals(out)).toBe(true)
+      // the image now ends inside the call's last piece: its first pieces read, the last comes up short
+      await truncate(path, 8192 + 4 * WORKER_PIECE)
+      const cut = sharedBuffer(len)
+      await expect(dev.readInto!(8192, cut)).rejects.toMatchObject({ code: 'VM_IO' })
+      expect(cut.subarray(0, 4 * WORKER_PIECE).equals(out.subarray(0, 4 * WORKER_PIECE))).toBe(true)
     } finally {
       await dev.close()
       await t.remove()
