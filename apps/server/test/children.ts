@@ -5,10 +5,14 @@ import { afterEach, beforeEach } from 'vitest'
 
 const run = promisify(execFile)
 
-/** Runs a client tool (qemu-io, nbdinfo, ...); resolves with its output and exit code, never rejects on an exit code. */
-export async function runTool(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+/**
+ * Runs a client tool (qemu-io, nbdinfo, ...); resolves with its output and exit code, never rejects
+ * on an exit code. `cwd` is where a tool that leaves files behind (fio's verify state) runs: a
+ * test's own directory, never the repository.
+ */
+export async function runTool(cmd: string, args: string[], opts: { timeout?: number; cwd?: string } = {}): Promise<{ code: number; out: string }> {
   try {
-    const r = await run(cmd, args, { timeout, maxBuffer: 64 << 20 })
+    const r = await run(cmd, args, { timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
     return { code: 0, out: r.stdout + r.stderr }
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string }

@@ -55,7 +55,7 @@ describe('NBD export proven with real clients', () => {
   })
 
   it('fio with crc32c verify on a mirror while a plex is detached and reattached: zero verify errors', async () => {
-    const fio = runTool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--output-format=json'])
+    const fio = runTool('fio', ['--name=verify', '--ioengine=nbd', `--uri=${nbd}/mir`, '--rw=randwrite', '--bs=4k', '--size=12M', '--iodepth=8', '--verify=crc32c', '--verify_fatal=1', '--do_verify=1', '--loops=3', '--verify_state_save=0', '--output-format=json'], { cwd: t.dir })
     // Detach once fio's writes reach the mirror, and attach once more have landed on mir-01 alone.
     const writes = () => t.srv.services.storage.groups.get('tdg')!.dg.ioStats('mir-01').writes
     const before = writes()

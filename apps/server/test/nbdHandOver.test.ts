@@ -17,7 +17,7 @@ const LAB_ROUNDS = 5
 const AREA = Math.floor(VOLUME / BLOCK / ITERATIONS)
 
 /** One qemu-io run of `commands` against `uri`: a client connection that runs them in order. */
-const qemuIo = (uri: string, commands: string[]) => runTool('qemu-io', ['-f', 'raw', ...commands.flatMap((c) => ['-c', c]), uri], 60_000)
+const qemuIo = (uri: string, commands: string[]) => runTool('qemu-io', ['-f', 'raw', ...commands.flatMap((c) => ['-c', c]), uri], { timeout: 60_000 })
 
 describe('NBD: detach and resync under a client that writes and flushes (I73)', () => {
   let t: TestServer
