@@ -31,6 +31,8 @@ export interface DrlOptions {
   flushData: () => Promise<void>
   /** Called when no log copy could be written (BADLOG). */
   onLogFailure: (err: unknown) => void
+  /** Called with the log subdisks whose copy failed while another copy was written (rule 532). */
+  onLogCopiesFailed?: (subdisks: string[]) => void
   seq: number
 }
 
@@ -229,6 +231,7 @@ export class DirtyRegionLog {
     const image = encodeDrl(++this.seq, this.regionSectors, this.nbits, this.dirty.keys())
     let ok = 0
     let lastErr: unknown
+    const failed: string[] = []
     this.logWrites++
     await Promise.all(
       targets.map(async (t) => {
@@ -239,12 +242,13 @@ export class DirtyRegionLog {
           ok++
         } catch (e) {
           lastErr = e
+          failed.push(t.name)
         }
       }),
     )
     if (ok === 0) {
       this.failed = true
       this.o.onLogFailure(lastErr ?? new EngineError('VM_WRTDAERR', 'no DRL log copy is usable'))
-    }
+    } else if (failed.length > 0) this.o.onLogCopiesFailed?.(failed)
   }
 }

@@ -102,13 +102,22 @@ export class VolumeLogs {
           x.v_pflag |= V_PFLAG.BADLOG
           for (const p of d.plexesOf(x)) {
             if (!hasEnabledLog(p) || !isLogPlexRec(d.c, p)) continue
-            p.pl_kstate = 'DETACHED'
-            p.pl_state = 'IOFAIL'
-            p.pl_pflag |= PL_PFLAG.KDETACH
-            p.pl_detach_tid = d.c.tid
-            p.pl_tflag &= ~0xf
+            detachFailedLog(p, d.c.tid)
           }
         }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `the BADLOG flag of ${v.v_name} could not be committed`, v.v_name))
+      },
+      // rule 532: a log copy that failed while another was written leaves the log (DETACHED
+      // IOFAIL); the volume keeps logging to the others and is not BADLOG
+      onLogCopiesFailed: (subdisks) => {
+        ctx.critical('VM_WRTDAERR', `a DRL log copy of ${v.v_name} (${subdisks.join(', ')}) could not be written: its log plex is detached; the other log copies are in use`, v.v_name)
+        void ctx.transact('drl.logfail', (d) => {
+          const x = d.c.volumes.find((y) => y.v_rid === vrid)
+          if (!x) return
+          for (const p of d.plexesOf(x)) {
+            if (!hasEnabledLog(p) || !isLogPlexRec(d.c, p) || !subdisks.includes(p.pl_log_sd)) continue
+            detachFailedLog(p, d.c.tid)
+          }
+        }).catch(reportAs(ctx.report, 'VM_MAPFRDWR', `the detach of a failed DRL log plex of ${v.v_name} could not be committed`, v.v_name))
       },
     })
   }
@@ -171,4 +180,13 @@ function handledByThePolicies(): void {}
 /** A log copy that cannot be read is no usable image: it counts as torn. */
 function readsAsTorn(): Buffer {
   return Buffer.alloc(0)
+}
+
+/** A log plex whose log write failed is kernel-detached: DETACHED IOFAIL (rules 343, 532). */
+function detachFailedLog(p: PlRecord, tid: number): void {
+  p.pl_kstate = 'DETACHED'
+  p.pl_state = 'IOFAIL'
+  p.pl_pflag |= PL_PFLAG.KDETACH
+  p.pl_detach_tid = tid
+  p.pl_tflag &= ~0xf
 }
