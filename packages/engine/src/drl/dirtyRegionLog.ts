@@ -76,6 +76,27 @@ export class DirtyRegionLog {
     if (nbits > this.nbits) this.nbits = nbits
   }
 
+  /**
+   * The volume was shrunk to `regions` regions: the bits past its new end go with the space (no
+   * data is left there to recover, nor to flush first), so a later grow's first write there logs
+   * its bit before the data (rule 533); true when a bit went (`persist` writes the log then).
+   */
+  shrink(regions: number): boolean {
+    let changed = false
+    for (const r of [...this.dirty.keys()]) {
+      if (r < regions || this.inflight.has(r)) continue
+      this.dirty.delete(r)
+      changed = true
+    }
+    if (changed) this.writer.changed()
+    return changed
+  }
+
+  /** Writes the log's image if it changed since it was last written. */
+  async persist(): Promise<void> {
+    await this.writer.persist()
+  }
+
   /** DRL regions touched by sectors [s, s+n). */
   regionsOf(s: number, n: number): [number, number] {
     return [Math.floor(s / this.regionSectors), Math.floor((s + n - 1) / this.regionSectors)]

@@ -65,6 +65,8 @@ export async function shrinkVolume(p: GroupParts, volume: string, asked: number,
   let placed: string[] = []
   const plexes = p.plexesOf(v.v_rid).map((pl) => pl.pl_rid)
   let trimmed = false
+  const drl = p.vols.find(v.v_rid)?.drl
+  let logTrimmed: typeof drl
   const r = await p.transact('v.shrink', (d) => {
     cutPlexes(d, volume, len)
     placed = placementNotes(before, d.c)
@@ -72,7 +74,10 @@ export async function shrinkVolume(p: GroupParts, volume: string, asked: number,
     // rule 459: as the new end takes effect, the stale regions past it go with the space (a plex
     // detached with regions stale there could otherwise never be handed back: no copy reaches them)
     if (!opts.dryRun) trimmed = p.stale.trim(plexes, Math.ceil(len / REGION_SECTORS))
+    // rule 533: and the DRL's dirty bits past it
+    if (!opts.dryRun && drl?.shrink(Math.ceil(len / drl.regionSectors))) logTrimmed = drl
   })
   if (trimmed) await p.stale.persist()
+  await logTrimmed?.persist()
   return { ...r, copyBytes: 0, notes: [...forceNote, ...(rounding ? [rounding] : []), ...placed] }
 }
