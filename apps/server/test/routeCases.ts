@@ -355,7 +355,9 @@ export const cases: Record<RouteKey, Case> = {
       await until('mir-02 relocated and copied', async () => {
         const c = (await get(t, dg)).body.config
         const pl = c.plexes.find((p: { pl_name: string }) => p.pl_name === 'mir-02')
-        return pl.pl_state === 'ACTIVE' && c.subdisks.some((s: { sd_plex_rid: number; sd_orig_dmname: string }) => s.sd_plex_rid === pl.pl_rid && s.sd_orig_dmname === 'disk02')
+        const relocated = pl.pl_state === 'ACTIVE' && c.subdisks.some((s: { sd_plex_rid: number; sd_orig_dmname: string }) => s.sd_plex_rid === pl.pl_rid && s.sd_orig_dmname === 'disk02')
+        // the plex reads ACTIVE a moment before its copy task ends; unrelocate refuses VM_BUSY until then
+        return relocated && (await get(t, '/api/tasks')).body.tasks.length === 0
       })
       await call(t.url, 'PATCH', `${dg}/records/disk02`, { auth: A(t), body: { fields: { failing: 'off' } } })
     },
