@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
 import { NbdServer, type NbdServerOptions } from '../src/nbd/nbdServer.ts'
-import { POOL_LOAD_PER_CORE } from '../src/nbd/poolWrites.ts'
+import { POOL_LOOP_BUSY } from '../src/nbd/poolWrites.ts'
 import { pipelinedClient } from './nbdClient.ts'
 import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
@@ -13,7 +13,7 @@ const { CMD, ERR } = nbdProtocol
 const MiB = 1 << 20
 const SIZE = 16 * MiB
 
-describe('NBD replies written from the threadpool (rules 393-395, 445)', () => {
+describe('NBD replies written from the threadpool (rules 393-395, 516)', () => {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c()
@@ -77,48 +77,55 @@ describe('NBD replies written from the threadpool (rules 393-395, 445)', () => {
 
   it('I393 pipelined 1 MiB reads among small reads, writes and errors: the large replies leave through the threadpool, every reply whole and the model', async () => {
     const writes: number[] = []
-    // always the threadpool, never, and the default on a loaded machine (rule 445)
-    for (const opts of [{ poolWrites: true }, { poolWrites: false }, { machineLoad: () => 4 }] satisfies NbdServerOptions[]) {
+    // always the threadpool, never, and the default with a busy event loop (rule 516)
+    for (const opts of [{ poolWrites: true }, { poolWrites: false }, { loopBusy: () => 0.97 }] satisfies NbdServerOptions[]) {
       const { srv, port, model } = await serve(opts)
       const c = await pipelinedClient(port, 'v')
       await pipelinedRounds(c, model, 3930, 12)
       writes.push(srv.poolWriteStats.writes)
     }
-    // with `true` and by default under load the 1 MiB replies went through the threadpool; with `false` none did
+    // with `true` and by default with the loop busy the 1 MiB replies went through the threadpool; with `false` none did
     expect(writes[0]).toBeGreaterThan(0)
     expect(writes[1]).toBe(0)
     expect(writes[2]).toBeGreaterThan(0)
   })
 
-  it('I445 by default the large replies leave through the threadpool only while the load per core is POOL_LOAD_PER_CORE or more: the path follows the load on one connection, every reply whole and in order', async () => {
-    let load = 0.5
-    const { srv, port, model } = await serve({ machineLoad: () => load })
+  it('I516 by default the large replies leave through the threadpool only while the event loop is POOL_LOOP_BUSY busy or more: the path follows the busy share both ways on one connection, every reply whole and in order', async () => {
+    let busy = 0.5
+    const { srv, port, model } = await serve({ loopBusy: () => busy })
     const c = await pipelinedClient(port, 'v')
-    await pipelinedRounds(c, model, 4450, 6)
-    // a quiet machine: the event loop wrote every reply
+    await pipelinedRounds(c, model, 5160, 6)
+    // the loop has time to spare: it wrote every reply
     expect(srv.poolWriteStats.writes).toBe(0)
-    load = POOL_LOAD_PER_CORE
-    await pipelinedRounds(c, model, 4451, 6)
-    const loaded = srv.poolWriteStats.writes
-    expect(loaded).toBeGreaterThan(0)
-    load = POOL_LOAD_PER_CORE - 0.01
-    await pipelinedRounds(c, model, 4452, 6)
-    expect(srv.poolWriteStats.writes).toBe(loaded)
+    busy = POOL_LOOP_BUSY
+    await pipelinedRounds(c, model, 5161, 6)
+    const busyWrites = srv.poolWriteStats.writes
+    expect(busyWrites).toBeGreaterThan(0)
+    busy = POOL_LOOP_BUSY - 0.01
+    await pipelinedRounds(c, model, 5162, 6)
+    expect(srv.poolWriteStats.writes).toBe(busyWrites)
+    // and back to the threadpool when the loop is busy again
+    busy = 1
+    await pipelinedRounds(c, model, 5163, 6)
+    expect(srv.poolWriteStats.writes).toBeGreaterThan(busyWrites)
   })
 
   it('I394 a client that does not read fills its socket: the threadpool write comes back short, the server stops reading within its limit, and every reply arrives whole once it reads', async () => {
     const { srv, port, model } = await serve({ poolWrites: true })
     const c = await pipelinedClient(port, 'v')
     c.sock.pause()
-    const handles = Array.from({ length: 120 }, (_, i) => [c.send(CMD.READ, (i % 16) * MiB, i % 5 === 4 ? 4096 : MiB), i] as const)
+    // 1 MiB reads first, so the threadpool writes until the kernel's buffer is full: a 4 KiB reply
+    // among them goes to the socket's own write, and if the socket filled the kernel no threadpool
+    // write would ever find it full (each large reply after it waits behind the socket's bytes)
+    const len = (i: number) => (i >= 60 && i % 5 === 4 ? 4096 : MiB)
+    const handles = Array.from({ length: 120 }, (_, i) => [c.send(CMD.READ, (i % 16) * MiB, len(i)), i] as const)
     await until('a threadpool write finds the socket full', () => srv.poolWriteStats.short > 0)
     await until('the server stops reading', () => srv.connections().some((x) => !x.reading))
     expect(srv.connections()[0]!.unsentBytes).toBeLessThanOrEqual(64 * MiB + MiB)
     c.sock.resume()
     const got = await c.replies(handles.map(([h]) => h))
     for (const [h, i] of handles) {
-      const len = i % 5 === 4 ? 4096 : MiB
-      expect(got.get(h)!.data!.equals(model.subarray((i % 16) * MiB, (i % 16) * MiB + len)), `reply ${i}`).toBe(true)
+      expect(got.get(h)!.data!.equals(model.subarray((i % 16) * MiB, (i % 16) * MiB + len(i))), `reply ${i}`).toBe(true)
     }
     await until('every frame is back with the pool', () => srv.connections()[0]!.unsentBytes === 0)
   })

@@ -3,7 +3,8 @@ import { type Server, type Socket, createServer } from 'node:net'
 import { type ExportSource, type Haggling, handshake } from './handshake.ts'
 import { Inbox } from './inbox.ts'
 import { MemoryBudget } from './memoryBudget.ts'
-import { type PoolWriteStats, PoolWrites, type PoolWritesMode, machineLoadPerCore, poolWritesWanted } from './poolWrites.ts'
+import { eventLoopBusy } from './loopBusy.ts'
+import { type PoolWriteStats, PoolWrites, type PoolWritesMode, poolWritesWanted } from './poolWrites.ts'
 import { type ReplyChannel, ReplySender } from './replySender.ts'
 import { receiveInto } from './socketReads.ts'
 import { type NbdTls, startTls } from './tls.ts'
@@ -36,13 +37,13 @@ export interface NbdServerOptions {
   /**
    * `true` writes the large replies of plain connections from libuv's threadpool (poolWrites.ts,
    * rule 393); `false` writes every reply on the event loop; the default, `'loaded'`, takes the
-   * threadpool while the machine's load per core is `POOL_LOAD_PER_CORE` or more (rule 445): at load
-   * 10-17 on two cores the threadpool was the faster, on a quiet machine the event loop (seqread 1m
-   * 0.81x, queue depth 16 0.87x of it). Ignored with `offload`.
+   * threadpool while the event loop's own busy share is `POOL_LOOP_BUSY` or more (rule 516): with
+   * time to spare the loop writes a reply faster than a hand-over to the threadpool and back (seqread
+   * 1m 0.81x on a quiet machine, 0.80x under load with the loop 0.34-0.49 busy). Ignored with `offload`.
    */
   poolWrites?: PoolWritesMode
-  /** The machine's load per core for `poolWrites: 'loaded'` (`machineLoadPerCore` by default; tests inject it). */
-  machineLoad?: () => number
+  /** The event loop's busy share for `poolWrites: 'loaded'` (`eventLoopBusy` by default; tests inject it). */
+  loopBusy?: () => number
 }
 
 /** Sees each read and write an NBD client had served: its group, volume, size and latency. */
@@ -135,7 +136,7 @@ export class NbdServer {
     this.onIo = opts.onIo
     this.offload = opts.offload ?? false
     const pool = opts.poolWrites ?? 'loaded'
-    this.poolWanted = pool === false ? undefined : poolWritesWanted(pool, opts.machineLoad ?? machineLoadPerCore)
+    this.poolWanted = pool === false ? undefined : poolWritesWanted(pool, opts.loopBusy ?? eventLoopBusy)
     this.tls = opts.tls
     // a connection that may upgrade to TLS reads through Node's own buffers (socketReads.ts)
     this.inPlace = (opts.inPlace ?? true) && !opts.tls

@@ -1,40 +1,27 @@
 import { writev } from 'node:fs'
 import type { Socket } from 'node:net'
-import { availableParallelism, loadavg } from 'node:os'
+import { eventLoopBusy } from './loopBusy.ts'
 
 /** Replies at least this large leave through the threadpool (smaller ones cost less than its round trip). */
 export const POOL_WRITE_MIN = 128 << 10
 
 /**
- * The machine's load per core (1-minute load average over the cores) from which the default,
- * `'loaded'`, writes large replies from the threadpool (rule 445). Below it the event loop has a
- * core of its own most of the time and writes them faster itself: a threadpool write costs a
- * hand-over to another thread and back, and its replies wait for each other. Above it the event
- * loop gets a fraction of a core, and a second thread copying the replies into the kernel gets a
- * share of its own. The NBD bench alone (fio and this server) keeps 2-3 threads runnable: about 1
- * per core on two.
+ * The event loop's busy share (`eventLoopBusy`, over its last half-second window) from which the
+ * default, `'loaded'`, writes large replies from the threadpool (rule 516). Below it the event loop
+ * has time to spare and writes them faster itself: a threadpool write costs a hand-over to another
+ * thread and back, and its replies wait for each other. At it the loop is the bottleneck, and a
+ * second thread copying the replies into the kernel takes that copy off it. The machine's load
+ * average (rule 445 chose by it) says nothing of this: under the bench's load it was 4.3 per core
+ * while the loop was 0.34-0.49 busy, and the threadpool 0.80x as fast as the loop.
  */
-export const POOL_LOAD_PER_CORE = 2
+export const POOL_LOOP_BUSY = 0.9
 
-/** The load per core last read, and when (ms, performance.now). */
-let lastLoad = { at: -Infinity, perCore: 0 }
-
-/**
- * The machine's load per core: its 1-minute load average over its cores, read at most once a
- * second (libuv reads /proc/loadavg: a file's open, read and close per 1 MiB reply otherwise).
- */
-export function machineLoadPerCore(): number {
-  const now = performance.now()
-  if (now - lastLoad.at >= 1000) lastLoad = { at: now, perCore: loadavg()[0]! / availableParallelism() }
-  return lastLoad.perCore
-}
-
-/** Whether a large reply leaves through the threadpool: always, never, or while the machine is loaded (rule 445). */
+/** Whether a large reply leaves through the threadpool: always, never, or while the event loop is busy (rule 516). */
 export type PoolWritesMode = boolean | 'loaded'
 
-/** The predicate `PoolWrites.open` takes for `mode`, with the load per core from `load`. */
-export function poolWritesWanted(mode: 'loaded' | true, load: () => number = machineLoadPerCore): () => boolean {
-  return mode === true ? () => true : () => load() >= POOL_LOAD_PER_CORE
+/** The predicate `PoolWrites.open` takes for `mode`, with the event loop's busy share from `busy`. */
+export function poolWritesWanted(mode: 'loaded' | true, busy: () => number = eventLoopBusy): () => boolean {
+  return mode === true ? () => true : () => busy() >= POOL_LOOP_BUSY
 }
 
 /** What of a reply the socket's own write sends when the kernel had no room (see `stall`). */
@@ -109,7 +96,7 @@ export class PoolWrites {
   /**
    * The writer of `sock`'s replies; undefined when the socket has no descriptor (TLS, another
    * runtime). `wanted` is asked before each large reply that could start a threadpool write (rule
-   * 445): false sends it on the event loop, in order with the rest.
+   * 516): false sends it on the event loop, in order with the rest.
    */
   static open(sock: Socket, stats: PoolWriteStats = { writes: 0, short: 0 }, wanted: () => boolean = () => true): PoolWrites | undefined {
     const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd
