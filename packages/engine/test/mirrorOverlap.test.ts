@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { BlockDevice, WriteOptions } from '../src/device/blockDevice.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup } from '../src/diskGroup.ts'
-import { memoryGroup, pattern } from './harness.ts'
+import { EngineError } from '../src/errors.ts'
+import { memoryGroup, pattern, recordEvents, rec } from './harness.ts'
 import { tempDir } from './tmp.ts'
 import { writeArea } from './traceDevice.ts'
 
@@ -11,6 +12,11 @@ import { writeArea } from './traceDevice.ts'
 interface SeenWrite {
   dev: number
   overlap: boolean
+}
+
+/** Device `d` with its writes (and flushes, when given) going to `write` (and `flush`). */
+function withWrite(d: BlockDevice, write: BlockDevice['write'], flush: BlockDevice['flush'] = () => d.flush()): BlockDevice {
+  return { kind: d.kind, size: d.size, location: d.location, lockKey: d.lockKey, read: (offset, length) => d.read(offset, length), write, flush, close: () => d.close() }
 }
 
 /**
@@ -29,20 +35,12 @@ function holdable(seen: SeenWrite[], area: (dev: number, offset: number) => stri
     }).then(call)
   }
   return {
-    wrap: (d: BlockDevice, dev: number): BlockDevice => ({
-      kind: d.kind,
-      size: d.size,
-      location: d.location,
-      lockKey: d.lockKey,
-      read: (offset, length) => d.read(offset, length),
-      write: (offset: number, data: Uint8Array, opts?: WriteOptions) => {
+    wrap: (d: BlockDevice, dev: number): BlockDevice =>
+      withWrite(d, (offset, data, opts) => {
         if (area(dev, offset) !== 'data') return d.write(offset, data, opts)
         seen.push({ dev, overlap: opts?.overlap === true })
         return hold(() => d.write(offset, data, opts))
-      },
-      flush: () => hold(() => d.flush()),
-      close: () => d.close(),
-    }),
+      }, () => hold(() => d.flush())),
     hold: () => void (holding = true),
     /** Resolves once `n` calls are held at the same time. */
     held: (n: number) => new Promise<void>((done) => (held.length >= n ? done() : (waiter = { n, done }))),
@@ -67,10 +65,10 @@ async function group(layout: 'mirror' | 'concat', nmirror = 2) {
 }
 
 describe('mirrored writes overlap their plexes where that pays (rules 176 and 210, issue 20 item 1)', () => {
-  it('176: a mirrored write asks every plex to overlap; a one-plex write asks none', async () => {
+  it('176, 565: a mirrored write asks every plex but the first to overlap, and issues them before the first; a one-plex write asks none', async () => {
     for (const [layout, nmirror, expected] of [
-      ['mirror', 2, [true, true]],
-      ['mirror', 3, [true, true, true]],
+      ['mirror', 2, [true, false]],
+      ['mirror', 3, [true, true, false]],
       ['concat', 1, [false]],
     ] as const) {
       const { dg, seen } = await group(layout, nmirror)
@@ -96,6 +94,47 @@ describe('mirrored writes overlap their plexes where that pays (rules 176 and 21
     devs.release()
     await f
     for (const p of ['v1-01', 'v1-02', 'v1-03']) expect(dg.ioStats(p).writeBytes).toBe(4096 + 8192)
+    await dg.close()
+  })
+
+  it('566: a mirrored write one plex fails at once waits for every other plex write before the policy acts or the write settles', async () => {
+    // disk01's data writes fail at once (after setup); disk02's are held until released
+    let failing = false
+    let dg: DiskGroup | undefined
+    let release = () => {}
+    const gate = new Promise<void>((r) => (release = r))
+    let reached = () => {}
+    const heldWrite = new Promise<void>((r) => (reached = r))
+    const g = await memoryGroup(3, 64 << 20, {
+      wrap: (d, dev) =>
+        withWrite(d, (offset, data, opts) => {
+          if (!failing || !dg || writeArea(dg.config(), dev, offset) !== 'data') return d.write(offset, data, opts)
+          if (dev === 0) return Promise.reject(new EngineError('VM_IO', 'injected'))
+          reached()
+          return gate.then(() => d.write(offset, data, opts))
+        }),
+    })
+    dg = g.dg
+    await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
+    await dg.start('v1')
+    await dg.write('v1', 0, pattern(4096, 1))
+    const log = recordEvents(dg)
+    failing = true
+    let settled = false
+    const w = dg.write('v1', 4096, pattern(4096, 2)).finally(() => (settled = true))
+    await heldWrite
+    // every turn the failure handling could take on memory disks: none of it runs yet
+    for (let i = 0; i < 50; i++) await new Promise<void>((r) => setImmediate(r))
+    expect(settled).toBe(false)
+    expect(log.events.filter((e) => e.type === 'io.error')).toHaveLength(0)
+    expect(rec(dg, 'v1-01').pl_kstate).toBe('ENABLED')
+    release()
+    await w // the second plex holds the write: it succeeds, the first plex is detached
+    failing = false
+    expect(log.events.filter((e) => e.type === 'io.error')).toHaveLength(1)
+    expect(rec(dg, 'v1-01').pl_kstate).toBe('DETACHED')
+    expect(await dg.read('v1', 4096, 4096)).toEqual(pattern(4096, 2))
+    log.unsubscribe()
     await dg.close()
   })
 
@@ -155,7 +194,7 @@ describe('mirrored writes overlap their plexes where that pays (rules 176 and 21
     expect(m.deferred).toBe(false)
   })
 
-  it('176, 210: on image files a mirrored write asks every plex to overlap, and each device writes it where that pays: a fast one on the calling thread, a slow one on the threadpool; a one-plex write asks nothing', async () => {
+  it('176, 210, 565: on image files a mirrored write asks the second plex to overlap, and its device writes it where that pays (the threadpool, for a slow one), while the first plex is written as a one-plex write is; a one-plex write asks nothing', async () => {
     /** A mode that records what each call asked (overlap) and where it ran. */
     class Recording extends IoMode {
       readonly calls: string[] = []
@@ -174,10 +213,11 @@ describe('mirrored writes overlap their plexes where that pays (rules 176 and 21
       await dg.assistMake({ init: 'none', name: 'v1', len: 8192, layout: 'mirror', disks: ['disk01', 'disk02'] })
       await dg.start('v1')
       await dg.write('v1', 0, pattern(4096, 4)) // the kernel log's dirty mark first, then the plexes
-      expect(modes.map((m) => m.calls.filter((c) => c.startsWith('overlap')))).toEqual([['overlap:sync'], ['overlap:sync']]) // untried: timed
+      expect(modes.map((m) => m.calls.filter((c) => c.startsWith('overlap')))).toEqual([[], ['overlap:sync']]) // untried: timed
       for (const m of modes) m.calls.length = 0
       await dg.write('v1', 4096, pattern(4096, 5))
-      expect(modes.map((m) => m.calls)).toEqual([['overlap:sync'], ['overlap:pool']])
+      // the first plex (v1-01, on disk01) on the calling thread, the slow second one's on the threadpool
+      expect(modes.map((m) => m.calls)).toEqual([['plain:sync'], ['overlap:pool']])
       await dg.assistMake({ init: 'none', name: 'one', len: 2048, layout: 'concat', disks: ['disk01'] })
       await dg.start('one')
       await dg.write('one', 0, pattern(4096, 6))

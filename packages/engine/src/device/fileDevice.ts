@@ -105,18 +105,11 @@ export class IoMode {
     const k = IoMode.sizeClass(bytes)
     let c = this.overlapCost.get(k)
     if (!c) this.overlapCost.set(k, (c = { sync: NaN, calls: 0 }))
-    const cost = c
     // a class whose calling-thread time is long takes the threadpool, timing a call on the
     // calling thread now and then; an untried class starts there
-    const probe = ++cost.calls % IoMode.OVERLAP_PROBE_EVERY === 0
-    if (cost.sync > IoMode.OVERLAP_MIN_MS && !probe) return async()
-    // a call counts at most twice the bound: one the thread was preempted in (10 ms on a loaded
-    // machine) does not send a fast class to the threadpool alone, a class mostly slow still goes
-    const took = (ms: number) => {
-      const x = Math.min(ms, 2 * IoMode.OVERLAP_MIN_MS)
-      cost.sync = Number.isNaN(cost.sync) ? x : cost.sync + IoMode.OVERLAP_WEIGHT * (x - cost.sync)
-    }
-    return this.timed(sync, bytes, took)
+    const probe = ++c.calls % IoMode.OVERLAP_PROBE_EVERY === 0
+    if (c.sync > IoMode.OVERLAP_MIN_MS && !probe) return async()
+    return this.timed(sync, bytes, c)
   }
 
   /** The size class of a call of `bytes`: its power of two. */
@@ -124,8 +117,13 @@ export class IoMode {
     return 31 - Math.clz32(Math.max(1, bytes))
   }
 
-  /** Runs `sync` on the calling thread, timing it for the slow streak (and for `took`). */
-  private timed<T>(sync: () => T, bytes: number, took?: (ms: number) => void): Promise<T> {
+  /**
+   * Runs `sync` on the calling thread, timing it for the slow streak and, for an overlapped call,
+   * into its size class's recent time `cost`: a call counts at most twice the bound, so one the
+   * thread was preempted in (10 ms on a loaded machine) does not send a fast class to the
+   * threadpool alone, while a class mostly slow still goes.
+   */
+  private timed<T>(sync: () => T, bytes: number, cost?: { sync: number; calls: number }): Promise<T> {
     const t0 = this.now()
     try {
       return Promise.resolve(sync())
@@ -133,7 +131,10 @@ export class IoMode {
       return Promise.reject(e)
     } finally {
       const ms = this.now() - t0
-      took?.(ms)
+      if (cost) {
+        const x = Math.min(ms, 2 * IoMode.OVERLAP_MIN_MS)
+        cost.sync = Number.isNaN(cost.sync) ? x : cost.sync + IoMode.OVERLAP_WEIGHT * (x - cost.sync)
+      }
       this.slow = ms > IoMode.SLOW_MS + bytes / IoMode.SLOW_BYTES_PER_MS ? this.slow + 1 : 0
       if (this.slow >= IoMode.SLOW_STREAK) {
         this.slow = 0

@@ -88,16 +88,22 @@ export class PlexIo {
   }
 
   /**
-   * Writes `data` at sector `s` of every plex of `targets` at once (a mirrored write, rule 176),
-   * one promise each: when there are several, each is asked to overlap, and an image file takes
-   * the threadpool for it where that pays (rule 210: its writes of that size have been slower on
-   * the calling thread than half a round trip through the threadpool), so the plexes' writes
-   * proceed together; a 4 KiB write into the page cache stays on the calling thread. Callers order
+   * Writes `data` at sector `s` of every plex of `targets` at once (a mirrored write, rules 176
+   * and 565), one promise each, in `targets`' order. Every plex but the first is asked to overlap
+   * and issued first: an image file takes the threadpool for it where that pays (rule 210: its
+   * writes of that size have been slower on the calling thread than half a round trip through the
+   * threadpool); then the first plex is written as a one-plex write is (on the calling thread while
+   * its device is fast), beside the others' threads instead of a threadpool round trip of its own.
+   * A 4 KiB write into the page cache stays on the calling thread for every plex. Callers order
    * what must come before the data (kernel log, stale map, DRL bit) before they call this.
    */
   writeEach(targets: readonly PlRecord[], s: number, data: Uint8Array): Promise<void>[] {
-    const opts = targets.length > 1 ? OVERLAP : undefined
-    return targets.map((p) => this.write(p, s, data, opts))
+    const n = targets.length
+    if (n === 1) return [this.write(targets[0]!, s, data)]
+    const out = new Array<Promise<void>>(n)
+    for (let i = 1; i < n; i++) out[i] = this.write(targets[i]!, s, data, OVERLAP)
+    if (n > 0) out[0] = this.write(targets[0]!, s, data)
+    return out
   }
 
   /** Rule 400: writes to subdisk `sdRid` go to its new places `to` too. */

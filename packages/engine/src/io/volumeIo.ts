@@ -97,6 +97,21 @@ export function wakeDrained(rt: VolumeIoRuntime): void {
   if (rt.inflight === 0) for (const f of rt.drained.splice(0)) f()
 }
 
+/**
+ * Waits for every promise of `writes` and returns their outcomes when one failed, `undefined`
+ * when all succeeded: a write whose plexes all succeed (nearly every one) pays for one
+ * `Promise.all` (one await for a one-plex write), not a result object per plex.
+ */
+export async function failedSettled(writes: readonly Promise<void>[]): Promise<PromiseSettledResult<void>[] | undefined> {
+  try {
+    await (writes.length === 1 ? writes[0] : Promise.all(writes))
+    return undefined
+  } catch {
+    // Promise.all rejects at the first failure: the others are still awaited before the outcome
+    return Promise.allSettled(writes)
+  }
+}
+
 /** What a volume's `BlockDevice` calls: the group's checked volume I/O. */
 export interface VolumeIoApi {
   volumeSize(volume: string): number
@@ -171,9 +186,10 @@ export class VolumeIo {
             else grew = this.ctx.stale.add(p.pl_rid, first, last) || grew
           }
           if (grew) await this.ctx.stale.persist()
-          const results = await Promise.allSettled(this.ctx.plexIo.writeEach(targets, at.offset, data))
+          const writes = this.ctx.plexIo.writeEach(targets, at.offset, data)
+          const results = await failedSettled(writes)
           for (let g = first; g <= last; g++) rt.unflushed.add(g)
-          if (results.some((x) => x.status === 'rejected')) await this.writeFailed(v, targets, results, at)
+          if (results) await this.writeFailed(v, targets, results, at)
         } finally {
           if (drl && dr) drl.endWrite(dr[0], dr[1])
         }

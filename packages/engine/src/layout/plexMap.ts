@@ -19,8 +19,12 @@ export function mapStripe(block: number, ncol: number, width: number): { column:
   return { column: u % ncol, columnOffset: Math.floor(u / ncol) * width + (block % width) }
 }
 
-/** Maps a run of one column (or a concat plex) onto its sorted subdisks, holes included. */
-function mapRun(sorted: readonly SdRecord[], offset: number, length: number, emit: (p: Omit<PlexPiece, 'plexOffset'>, at: number) => void) {
+/**
+ * Maps a run of one column (or a concat plex) onto its sorted subdisks, holes included: each piece
+ * is pushed onto `out` with its plex offset `shift` sectors from its run offset (a write maps one
+ * or two pieces per plex: no callback or spread per piece).
+ */
+function mapRun(sorted: readonly SdRecord[], offset: number, length: number, out: PlexPiece[], shift: number): void {
   let pos = offset
   const end = offset + length
   for (const sd of sorted) {
@@ -29,14 +33,14 @@ function mapRun(sorted: readonly SdRecord[], offset: number, length: number, emi
     if (sdEnd <= pos) continue
     if (sd.sd_pl_offset >= end) break
     if (sd.sd_pl_offset > pos) {
-      emit({ length: sd.sd_pl_offset - pos, sd: undefined, sdOffset: 0 }, pos)
+      out.push({ plexOffset: pos + shift, length: sd.sd_pl_offset - pos, sd: undefined, sdOffset: 0 })
       pos = sd.sd_pl_offset
     }
     const n = Math.min(sdEnd, end) - pos
-    emit({ length: n, sd, sdOffset: pos - sd.sd_pl_offset }, pos)
+    out.push({ plexOffset: pos + shift, length: n, sd, sdOffset: pos - sd.sd_pl_offset })
     pos += n
   }
-  if (pos < end) emit({ length: end - pos, sd: undefined, sdOffset: 0 }, pos)
+  if (pos < end) out.push({ plexOffset: pos + shift, length: end - pos, sd: undefined, sdOffset: 0 })
 }
 
 /**
@@ -62,7 +66,7 @@ export function planPlex(plex: Pick<PlRecord, 'pl_layout' | 'pl_st_width' | 'pl_
 export function mapPlan(plan: PlexPlan, offset: number, length: number): PlexPiece[] {
   const out: PlexPiece[] = []
   if (plan.layout === 'CONCAT') {
-    mapRun(plan.columns[0]!, offset, length, (p, at) => out.push({ ...p, plexOffset: at }))
+    mapRun(plan.columns[0]!, offset, length, out, 0)
     return out
   }
   const w = plan.width
@@ -72,8 +76,7 @@ export function mapPlan(plan: PlexPlan, offset: number, length: number): PlexPie
   while (pos < end) {
     const { column, columnOffset } = mapStripe(pos, ncol, w)
     const n = Math.min(w - (pos % w), end - pos)
-    const base = pos
-    mapRun(plan.columns[column] ?? [], columnOffset, n, (p, at) => out.push({ ...p, plexOffset: base + (at - columnOffset) }))
+    mapRun(plan.columns[column] ?? [], columnOffset, n, out, pos - columnOffset)
     pos += n
   }
   return out
