@@ -251,7 +251,12 @@ async function latencyDuringResync(dir: string) {
   // every 100 ms, so it needs seconds to settle), the resync started again whenever it finishes;
   // its rate is the bytes it moved in the window. The target asked of the adaptive mode is the
   // bound the line is held to: 1.5 times the idle p99 measured just before.
-  /** p99 (ms) and count of the foreground writes of a window of ADAPTIVE_S s; `between` runs after each. */
+  /** The `q` quantile of `xs` (unsorted, ms). */
+  const pct = (xs: readonly number[], q: number) => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? 0
+  }
+  /** p99 (ms), every latency and count of the foreground writes of a window of ADAPTIVE_S s; `between` runs after each. */
   const window = async (between: () => Promise<void> = async () => {}) => {
     const t0 = process.hrtime.bigint()
     const rnd = createRandom(11)
@@ -264,8 +269,7 @@ async function latencyDuringResync(dir: string) {
       lat.push(Number(process.hrtime.bigint() - w0) / 1e6)
       await between()
     }
-    lat.sort((a, b) => a - b)
-    return { lat: lat[Math.floor(lat.length * 0.99)] ?? 0, writes: lat.length, s: seconds(t0) }
+    return { lat: pct(lat, 0.99), all: lat, writes: lat.length, s: seconds(t0) }
   }
   /**
    * The foreground window beside a resync unthrottled (`none`), adaptive with `target` as its
@@ -315,9 +319,24 @@ async function latencyDuringResync(dir: string) {
     const w = await window()
     return { ...w, rate: await copy.stop() }
   }
+  // The idle p99 swings 2-5x from one window to the next on this loaded machine: every resync
+  // window has an idle window of the same length just before and just after it (idle, adaptive,
+  // idle, unthrottled, idle), each ratio is against the median of its two neighbours, and the
+  // lines pool every write of every round (ROUNDS x ADAPTIVE_S s a mode, not one 3000-write
+  // sample). The adaptive target is 1.5x the median idle p99 of the windows so far.
+  const idleWs: number[][] = []
+  const idleP99s: number[] = []
+  const adaptiveWs: number[][] = []
+  const unthrottledWs: number[][] = []
+  const ratiosA: number[] = []
+  const ratiosU: number[] = []
+  const idleWindow = async () => {
+    const w = await window()
+    idleWs.push(w.all)
+    idleP99s.push(w.lat)
+    return w.lat
+  }
   const idle2: number[] = []
-  const adaptive: number[] = []
-  const unthrottled: number[] = []
   const rateAdaptive: number[] = []
   const rateFull: number[] = []
   const bound: number[] = []
@@ -326,19 +345,24 @@ async function latencyDuringResync(dir: string) {
   const rateFixedHalf: number[] = []
   for (let i = 0; i < ROUNDS; i++) {
     const load = loadavg()[0]!.toFixed(2)
-    const base = await p99(3000)
-    idle2.push(base)
+    const before = await idleWindow()
+    const base = median(idleP99s)
     const epochs: PaceEpoch[] = []
     if (process.env.PLEXA_BENCH_PACE_TRACE) tracePace((e) => epochs.push(e))
     const a = await during('adaptive', ADAPTIVE_BOUND * base)
     tracePace(undefined)
     // PLEXA_BENCH_PACE_TRACE=1: each epoch the controller decided (ms, samples, over the target, p99, MiB/s moved, limit from -> to)
     if (epochs.length > 0) console.error(`adaptive round ${i} epochs: ${epochs.map((e) => `[${e.elapsedMs.toFixed(0)}ms n${e.samples} over${e.over} p99 ${e.p99Ms.toFixed(2)}${e.pendingMs > 0 ? ` pend ${e.pendingMs.toFixed(2)}` : ''} moved ${(e.movedBps / MiB).toFixed(0)} ${(e.from / MiB).toFixed(0)}->${(e.to / MiB).toFixed(0)}]`).join(' ')}`)
+    const mid = await idleWindow()
     const u = await during('none', ADAPTIVE_BOUND * base)
-    adaptive.push(a.lat)
-    unthrottled.push(u.lat)
+    const after = await idleWindow()
+    adaptiveWs.push(a.all)
+    unthrottledWs.push(u.all)
+    ratiosA.push(a.lat / ((before + mid) / 2))
+    ratiosU.push(u.lat / ((mid + after) / 2))
     rateAdaptive.push(a.rate)
     rateFull.push(u.rate)
+    idle2.push(median([before, mid, after]))
     // the engine's own copy at a fixed half of that rate: what the adaptive mode could hold at
     // 0.5 of the unthrottled rate if it found the rate at once (its controller aside)
     const f = await during('fixed', (u.rate * MiB) / 2)
@@ -348,10 +372,14 @@ async function latencyDuringResync(dir: string) {
     const c = await beside((u.rate * MiB) / 2)
     bound.push(c.lat)
     boundIdle.push(base2)
-    console.error(`adaptive round ${i} (load ${load}): idle p99 ${base.toFixed(3)} ms; adaptive p99 ${a.lat.toFixed(3)} ms at ${a.rate.toFixed(0)} MiB/s (${a.writes} writes); unthrottled p99 ${u.lat.toFixed(3)} ms at ${u.rate.toFixed(0)} MiB/s (${u.writes} writes); fixed at half: p99 ${f.lat.toFixed(3)} ms at ${f.rate.toFixed(0)} MiB/s; adaptive limit MiB/s every 0.25 s (0 = unlimited): ${a.limits.join(' ')}; idle p99 ${base2.toFixed(3)} ms, beside a system copy at ${c.rate.toFixed(0)} MiB/s ${c.lat.toFixed(3)} ms (${(c.lat / base2).toFixed(2)}x)`)
+    console.error(`adaptive round ${i} (load ${load}): idle p99 before/between/after ${before.toFixed(3)}/${mid.toFixed(3)}/${after.toFixed(3)} ms, target ${(ADAPTIVE_BOUND * base).toFixed(3)} ms; adaptive p99 ${a.lat.toFixed(3)} ms (${ratiosA[i]!.toFixed(2)}x its neighbours) at ${a.rate.toFixed(0)} MiB/s (${a.writes} writes); unthrottled p99 ${u.lat.toFixed(3)} ms (${ratiosU[i]!.toFixed(2)}x) at ${u.rate.toFixed(0)} MiB/s (${u.writes} writes); rate ${(a.rate / u.rate).toFixed(2)}; fixed at half: p99 ${f.lat.toFixed(3)} ms at ${f.rate.toFixed(0)} MiB/s; adaptive limit MiB/s every 0.25 s (0 = unlimited): ${a.limits.join(' ')}; idle p99 ${base2.toFixed(3)} ms, beside a system copy at ${c.rate.toFixed(0)} MiB/s ${c.lat.toFixed(3)} ms (${(c.lat / base2).toFixed(2)}x)`)
   }
-  emit(line('write.4KiB.p99_latency.during_adaptive_resync', median(adaptive), 'ms', `idle volume (no resync); the adaptive target is ${ADAPTIVE_BOUND}x that idle p99; target ratio <= ${ADAPTIVE_BOUND}`, median(idle2), false))
-  emit(line('write.4KiB.p99_latency.during_unthrottled_resync', median(unthrottled), 'ms', 'idle volume (no resync)', median(idle2), false))
+  const pooled = (ws: number[][]) => pct(ws.flat(), 0.99)
+  const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`
+  console.error(`adaptive spread: idle window p99 ${spread(idleP99s)} ms over ${idleP99s.length} windows; per round adaptive/idle ${ratiosA.map((x) => x.toFixed(2)).join(' ')}, unthrottled/idle ${ratiosU.map((x) => x.toFixed(2)).join(' ')}, rate ${rateAdaptive.map((x, k) => (x / rateFull[k]!).toFixed(2)).join(' ')}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+  const pooledOf = `${ROUNDS} windows of ${ADAPTIVE_S} s pooled, against ${idleWs.length} idle windows of ${ADAPTIVE_S} s interleaved with them (before, between and after each round's resync windows, pooled)`
+  emit(line('write.4KiB.p99_latency.during_adaptive_resync', pooled(adaptiveWs), 'ms', `idle volume (no resync); ${pooledOf}; the adaptive target is ${ADAPTIVE_BOUND}x the median idle window p99 so far; target ratio <= ${ADAPTIVE_BOUND}`, pooled(idleWs), false))
+  emit(line('write.4KiB.p99_latency.during_unthrottled_resync', pooled(unthrottledWs), 'ms', `idle volume (no resync); ${pooledOf}`, pooled(idleWs), false))
   emit(line('resync.rate.adaptive_during_writes', median(rateAdaptive), 'MiB/s', `the same resync unthrottled, same foreground writes, ${ADAPTIVE_S} s each; target ratio >= 0.5`, median(rateFull)))
   emit(line('write.4KiB.p99_latency.during_resync_fixed_at_half_rate', median(fixedHalf), 'ms', `idle volume; the engine's bound for the adaptive line: the same resync at a fixed rate of half its unthrottled rate of the same round (it moved ${median(rateFixedHalf).toFixed(0)} MiB/s), ${ADAPTIVE_S} s; above ${ADAPTIVE_BOUND} no controller holds both adaptive targets with this copy`, median(idle2), false))
   emit(line('write.4KiB.p99_latency.beside_system_copy_at_half_rate', median(bound), 'ms', `idle volume; the machine's bound for the adaptive line: a child process copies 4 MiB blocks between two other files at half the unthrottled resync's rate of the same round, ${ADAPTIVE_S} s; above ${ADAPTIVE_BOUND} no resync meets both adaptive targets here`, median(boundIdle), false))
