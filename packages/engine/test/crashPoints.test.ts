@@ -17,6 +17,15 @@ import { DurableModel } from './durableModel.ts'
  * is imported again and started, and then: every write that a flush (or a clean stop) made durable
  * reads back, every ENABLED ACTIVE plex holds the same bytes, and the group imports.
  *
+ * The cuts are not replays: the seed's second whole run takes a copy of every disk's image (what
+ * a power cut leaves: the volatile caches are lost) and of the model as its (k+1)-th device write
+ * comes, which is where a run cut after k writes would lose power, and each copy is restarted and
+ * checked. A write in flight at the cut counts as failed there (its sectors unknown), as it may
+ * when the power goes. A cut that comes while a flush or a clean stop is in flight is checked as
+ * though the flush had answered (its writes durable), which demands all that the cut run could;
+ * only if that check fails is the cut replayed from the start with the power cut, and the
+ * replay's check (the flush's own answer decides) is the one that counts.
+ *
  * `npm test` cuts each of 11 seeds at up to 110 points (1,105 crashes: a seed with fewer device
  * writes is cut after every one);
  * `PLEXA_CRASH_SEEDS=N` runs N seeds from `PLEXA_CRASH_FIRST` (default 86000) and
@@ -84,16 +93,34 @@ async function fingerprintOf(dg: DiskGroup, mems: MemoryDevice[], writes: number
   return h.digest('hex')
 }
 
-async function explore(seed: number, cut: number | undefined): Promise<Outcome> {
+const immediate = () => new Promise((r) => setImmediate(r))
+/** The group's options, in the run and at its restart. */
+const groupOptions = (clock: ReturnType<typeof createManualClock>) => ({ clock, sleep: () => immediate().then(() => {}), drlCleanAgeMs: 50, drlMaxDirty: 4 })
+
+/** The disks and the model as the (k+1)-th device write after setup comes: what a cut after k leaves. */
+interface CutImage {
+  k: number
+  images: MemoryDevice[]
+  model: DurableModel
+  /** The clock then, for the restart. */
+  now: number
+  /** A flush or clean stop was in flight: whether it answered before the power went is the run's to tell. */
+  flushing: boolean
+}
+
+/**
+ * Runs the seed, whole or with the power cut after `cut` device writes, then restarts the group
+ * and checks it; with `images`, also takes a `CutImage` at each of those counts of device writes.
+ */
+async function explore(seed: number, cut: number | undefined, images?: ReadonlySet<number>): Promise<Outcome & { cuts: CutImage[] }> {
   const rnd = createRandom(seed)
   const nmirror = rnd.int(2, 3)
   const drl = rnd.next() < 0.5
   const clock = createManualClock(1_000_000)
   const mems = DISKS.map(() => createMemoryDevice(8 << 20))
   const rail = createPowerRail()
-  const immediate = () => new Promise((r) => setImmediate(r))
   const devs = mems.map((m) => createFaultyDevice(m, { volatileCache: true, rail, sleep: immediate }))
-  const opts = { clock, sleep: () => immediate().then(() => {}), drlCleanAgeMs: 50, drlMaxDirty: 4 }
+  const opts = groupOptions(clock)
   const dg = await DiskGroup.create({ name: 'cp', disks: devs.map((device, i) => ({ name: DISKS[i]!, device })), ...opts })
   await dg.assistMake({ init: 'none', name: 'v1', len: LEN, layout: 'mirror', nmirror, ...(drl ? { log: 'drl' as const } : {}) })
   await dg.start('v1')
@@ -106,6 +133,22 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
   model.durable()
   const base = rail.writes
   if (cut !== undefined) rail.tripAfter(cut)
+  // what is in flight in the loop below, for a cut image taken meanwhile
+  let inFlight: { write: [number, number] } | 'durable' | undefined
+  const cuts: CutImage[] = []
+  if (images) {
+    const countWrite = rail.countWrite
+    rail.countWrite = () => {
+      const k = rail.writes - base
+      if (images.has(k) && !cuts.some((c) => c.k === k)) cuts.push(cutImage(k))
+      return countWrite()
+    }
+  }
+  const cutImage = (k: number): CutImage => {
+    const m = model.clone()
+    if (typeof inFlight === 'object') m.state.fill(0, inFlight.write[0], inFlight.write[1])
+    return { k, images: mems.map((x) => x.snapshot()), model: m, now: clock.now(), flushing: inFlight === 'durable' }
+  }
 
   const ops: string[] = []
   const background: Promise<unknown>[] = []
@@ -120,10 +163,14 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
       const off = rnd.int(0, LEN - n) * 512
       const buf = stamp(n, seed * 1000 + step + 1)
       ops.push(`write ${off}+${n * 512}`)
+      inFlight = { write: [off / 512, off / 512 + n] }
       model.apply(off, buf, await ok(dg.write('v1', off, buf)))
+      inFlight = undefined
     } else if (r < 0.6) {
       ops.push('flush')
+      inFlight = 'durable'
       if (await ok(dg.flush('v1'))) model.durable()
+      inFlight = undefined
     } else if (r < 0.66) {
       const p = rnd.pick(plexes())
       ops.push(`detach ${p}`)
@@ -144,7 +191,9 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
     } else if (r < 0.92) {
       ops.push('stop (forced) and start')
       // a clean stop makes every acknowledged write durable, as a flush does
+      inFlight = 'durable'
       if (await ok(dg.stop('v1', { force: true }))) model.durable()
+      inFlight = undefined
       await background.splice(0).reduce((a, b) => a.then(() => b), Promise.resolve())
       await ok(dg.start('v1'))
     } else {
@@ -158,22 +207,30 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
   if (!rail.tripped) {
     // the uncut run ends with a flush, so that everything it wrote is promised
     ops.push('flush')
+    inFlight = 'durable'
     if (await ok(dg.flush('v1'))) model.durable()
+    inFlight = undefined
   }
   const writes = rail.writes - base
   const tripped = rail.tripped
   const fingerprint = await fingerprintOf(dg, mems, writes, ops)
   for (const d of devs) d.clearFaults()
   await dg.close().catch(() => {})
+  // a run that made its last write before the close: a cut after it is the close's image
+  if (images?.has(writes) && !cuts.some((c) => c.k === writes)) cuts.push(cutImage(writes))
+  const problems = await restartAndCheck(mems.map((m) => m.reopen()), model, clock)
+  return { writes, tripped, fingerprint, ops, problems, cuts }
+}
 
-  // The machine restarts: import, start, and check.
+/** The machine restarts on `reopened`: import, start, and check against `model`. */
+async function restartAndCheck(reopened: MemoryDevice[], model: DurableModel, clock: ReturnType<typeof createManualClock>): Promise<string[]> {
+  const opts = groupOptions(clock)
   const problems: string[] = []
-  const reopened = mems.map((m) => m.reopen())
   let again: DiskGroup
   try {
     again = await DiskGroup.import({ devices: reopened, ...opts })
   } catch (e) {
-    return { writes, tripped, fingerprint, ops, problems: [`import failed: ${(e as { code?: string }).code}`] }
+    return [`import failed: ${(e as { code?: string }).code}`]
   }
   try {
     if (again.config().volumes[0]!.v_kstate === 'DISABLED') await again.start('v1')
@@ -181,7 +238,7 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
   } catch (e) {
     problems.push(`start failed: ${(e as { code?: string }).code}`)
     await again.close()
-    return { writes, tripped, fingerprint, ops, problems }
+    return problems
   }
   const got = await again.read('v1', 0, BYTES).catch((e: { code?: string }) => {
     problems.push(`read after restart failed: ${e.code}`)
@@ -207,7 +264,7 @@ async function explore(seed: number, cut: number | undefined): Promise<Outcome> 
     }
   }
   await again.close()
-  return { writes, tripped, fingerprint, ops, problems }
+  return problems
 }
 
 /**
@@ -220,16 +277,26 @@ async function exploreSeed(seed: number, points: number) {
   const whole = await explore(seed, undefined)
   const failures: Array<{ seed: number; cut: number | 'none'; problems: string[]; ops: string[] }> = []
   if (whole.problems.length) failures.push({ seed, cut: 'none', problems: whole.problems, ops: whole.ops })
-  // the seed alone decides the run: run whole again, it ends the same (else a replay is no replay)
-  const again = await explore(seed, undefined)
-  if (again.fingerprint !== whole.fingerprint) failures.push({ seed, cut: 'none', problems: ['the same seed ran differently the second time'], ops: again.ops })
   const cuts = new Set<number>()
   for (let i = 0; i < points; i++) cuts.add(Math.round((i * whole.writes) / Math.max(1, points - 1)))
+  // the seed alone decides the run: run whole again, it ends the same (else its images are not
+  // those of the cut runs), taking the image of every cut on the way
+  const again = await explore(seed, undefined, cuts)
+  if (again.fingerprint !== whole.fingerprint) failures.push({ seed, cut: 'none', problems: ['the same seed ran differently the second time'], ops: again.ops })
   let crashed = 0
-  for (const cut of cuts) {
-    const r = await explore(seed, cut)
-    if (r.writes === cut && (r.tripped || cut === whole.writes)) crashed++
-    if (r.problems.length) failures.push({ seed, cut, problems: r.problems, ops: r.ops })
+  for (const image of again.cuts) {
+    if (!cuts.has(image.k)) continue
+    // with a flush in flight, first as though it answered before the cut (its writes durable):
+    // the same restart passes the cut run's check then, whatever the flush answered there
+    const model = image.model.clone()
+    if (image.flushing) model.durable()
+    let problems = await restartAndCheck(image.images, model, createManualClock(image.now))
+    if (problems.length && image.flushing) {
+      const r = await explore(seed, image.k)
+      if (r.writes === image.k && (r.tripped || image.k === whole.writes)) crashed++
+      problems = r.problems
+    } else crashed++
+    if (problems.length) failures.push({ seed, cut: image.k, problems, ops: again.ops })
   }
   return { crashed, writes: whole.writes, failures }
 }

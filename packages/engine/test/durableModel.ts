@@ -14,6 +14,13 @@ export class DurableModel {
     if (ok) buf.copy(this.data, off)
     this.state.fill(ok ? 1 : 0, s, s + buf.length / 512)
   }
+  /** A copy that later calls on this model leave alone. */
+  clone(): DurableModel {
+    const out = new DurableModel(this.state.length)
+    this.data.copy(out.data)
+    out.state.set(this.state)
+    return out
+  }
   /** Every acknowledged write is now durable. */
   durable() {
     for (let i = 0; i < this.state.length; i++) if (this.state[i] === 1) this.state[i] = 2

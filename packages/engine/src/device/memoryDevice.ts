@@ -7,7 +7,15 @@ let nextId = 1
 export interface MemoryDevice extends BlockDevice {
   /** A new open handle on the same storage (what reopening a disk after close gives). */
   reopen(): MemoryDevice
+  /**
+   * A new device holding a copy of this storage as it is now (a disk image taken at a crash
+   * point): later writes to either never reach the other. Chunks are shared until one is written.
+   */
+  snapshot(): MemoryDevice
 }
+
+/** Chunks held by more than one storage: a write copies such a chunk first. */
+const shared = new WeakSet<Buffer>()
 
 /** A sparse in-memory device: chunks are allocated on first write; unwritten bytes read as zero. */
 export function createMemoryDevice(size: number, label?: string): MemoryDevice {
@@ -22,6 +30,11 @@ function openMemory(size: number, location: string, lockKey: string, chunks: Map
   let closed = false
   const dev: MemoryDevice = {
     reopen: () => openMemory(size, location, lockKey, chunks),
+    snapshot() {
+      for (const chunk of chunks.values()) shared.add(chunk)
+      const id = nextId++
+      return openMemory(size, `${location}@${id}`, `memory:${id}`, new Map(chunks))
+    },
     kind: 'memory',
     size,
     location,
@@ -52,6 +65,9 @@ function openMemory(size: number, location: string, lockKey: string, chunks: Map
         let chunk = chunks.get(ci)
         if (!chunk) {
           chunk = Buffer.alloc(CHUNK)
+          chunks.set(ci, chunk)
+        } else if (shared.has(chunk)) {
+          chunk = Buffer.from(chunk)
           chunks.set(ci, chunk)
         }
         chunk.set(data.subarray(pos - offset, pos - offset + n), within)
