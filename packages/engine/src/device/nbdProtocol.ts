@@ -129,25 +129,40 @@ export function encodeRequest(r: NbdRequest): Buffer {
   return b
 }
 
+/**
+ * A request header as the server parses it: the handle as its high and low 32 bits, which the
+ * reply copies back, and the offset as a number (past 2^53 it is no safe integer, which the volume
+ * refuses VM_INVALID_PARAM): no BigInt is made per request.
+ */
+export interface ParsedRequest {
+  flags: number
+  type: number
+  handleHi: number
+  handleLo: number
+  offset: number
+  length: number
+}
+
 /** The request header at the start of `b`; undefined when its magic is wrong. */
-export function parseRequest(b: Buffer): NbdRequest | undefined {
+export function parseRequest(b: Buffer): ParsedRequest | undefined {
   if (b.readUInt32BE(0) !== REQUEST_MAGIC) return undefined
-  return { flags: b.readUInt16BE(4), type: b.readUInt16BE(6), handle: b.readBigUInt64BE(8), offset: Number(b.readBigUInt64BE(16)), length: b.readUInt32BE(24) }
+  return { flags: b.readUInt16BE(4), type: b.readUInt16BE(6), handleHi: b.readUInt32BE(8), handleLo: b.readUInt32BE(12), offset: b.readUInt32BE(16) * 2 ** 32 + b.readUInt32BE(20), length: b.readUInt32BE(24) }
 }
 
 /** A simple reply: its error (0 for success) and the request's handle; a read's data follows it. */
-export function encodeSimpleReply(err: number, handle: bigint): Buffer {
-  return writeSimpleReply(Buffer.allocUnsafe(SIMPLE_REPLY), err, handle)
+export function encodeSimpleReply(err: number, r: ParsedRequest): Buffer {
+  return writeSimpleReply(Buffer.allocUnsafe(SIMPLE_REPLY), err, r)
 }
 
 /**
  * Writes a simple reply's header into the first SIMPLE_REPLY bytes of `frame` and returns it: a
  * read's reply frame, whose data already follows, leaves in one piece.
  */
-export function writeSimpleReply(frame: Buffer, err: number, handle: bigint): Buffer {
+export function writeSimpleReply(frame: Buffer, err: number, r: ParsedRequest): Buffer {
   frame.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
   frame.writeUInt32BE(err, 4)
-  frame.writeBigUInt64BE(handle, 8)
+  frame.writeUInt32BE(r.handleHi, 8)
+  frame.writeUInt32BE(r.handleLo, 12)
   return frame
 }
 
