@@ -10,6 +10,13 @@ export const adminPassword = () => /password: (\S+)/.exec(cred())![1]!
 export const adminToken = () => /token: (\S+)/.exec(cred())![1]!
 
 /** The API as a script would call it (bearer token), to seed state and make changes from outside. */
+/**
+ * How the helpers wait on the server's state: up to 30 s, looking again after 25, 50, 100 ms and
+ * then every 200 ms (Playwright's default looks every second after the first 1.85 s, so a heal
+ * that waits on several tasks spent up to a second idle on each).
+ */
+export const WAIT = { timeout: 30_000, intervals: [25, 50, 100, 200] }
+
 export class Api {
   constructor(private readonly request: APIRequestContext) {}
   async call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
@@ -22,7 +29,7 @@ export class Api {
     return (await this.call('GET', '/api/dgs/demodg')).body.config.plexes.find((p: { pl_name: string }) => p.pl_name === name)
   }
   async waitPlex(name: string, state: string) {
-    await expect.poll(async () => (await this.plex(name)).pl_state, { timeout: 30_000 }).toBe(state)
+    await expect.poll(async () => (await this.plex(name)).pl_state, WAIT).toBe(state)
   }
 }
 
@@ -116,21 +123,21 @@ export async function heal(api: Api) {
   }
   // a running task runs to its end (an aborted forced resync would leave its volume NEEDSYNC)
   for (const t of (await api.call('GET', '/api/tasks')).body.tasks as Array<{ taskId: string }>) await api.call('POST', `/api/tasks/${t.taskId}/throttle`, { bytesPerSecond: 0 })
-  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, WAIT).toBe(0)
   // a plex detached by hand goes back (a kernel-detached IOFAIL one comes back with its volume's resync)
   const plexes = (await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_name: string; pl_v_name: string; pl_state: string; pl_kstate: string }>
   for (const p of plexes) if (p.pl_v_name && p.pl_kstate === 'DETACHED' && p.pl_state !== 'IOFAIL') await api.call('POST', `/api/dgs/demodg/plexes/${p.pl_name}/att`, { volume: p.pl_v_name })
-  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+  await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, WAIT).toBe(0)
   for (const v of ['mirvol', 'msvol']) {
     const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { plexes: Array<{ pl_v_name: string; pl_state: string }>; volumes: Array<{ v_name: string; v_state: string }> }
     if (c.volumes.some((x) => x.v_name === v && x.v_state !== 'ACTIVE') || c.plexes.some((p) => p.pl_v_name === v && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG')) {
       // a volume left NEEDSYNC (or SYNC) by an interrupted read-writeback: an unforced resync finishes it (rule 231)
       const r = await api.call('POST', `/api/dgs/demodg/volumes/${v}/resync`, { force: c.volumes.some((x) => x.v_name === v && x.v_state === 'SYNC') })
-      if (r.status === 202) await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 30_000 }).toBe(0)
+      if (r.status === 202) await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, WAIT).toBe(0)
     }
   }
-  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_v_name: string; pl_state: string }>).filter((p) => p.pl_v_name && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG').length, { timeout: 30_000 }).toBe(0)
-  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.volumes as Array<{ v_name: string; v_state: string }>).filter((v) => v.v_state !== 'ACTIVE').map((v) => `${v.v_name} ${v.v_state}`), { timeout: 30_000 }).toEqual([])
+  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.plexes as Array<{ pl_v_name: string; pl_state: string }>).filter((p) => p.pl_v_name && p.pl_state !== 'ACTIVE' && p.pl_state !== 'LOG').length, WAIT).toBe(0)
+  await expect.poll(async () => ((await api.call('GET', '/api/dgs/demodg')).body.config.volumes as Array<{ v_name: string; v_state: string }>).filter((v) => v.v_state !== 'ACTIVE').map((v) => `${v.v_name} ${v.v_state}`), WAIT).toEqual([])
   for (const a of (await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; acked?: unknown }>) if (!a.acked) await api.call('POST', `/api/alerts/${a.id}/ack`)
 }
 
