@@ -9,7 +9,6 @@ const cred = () => readFileSync(fileURLToPath(new URL('../.data/admin-credential
 export const adminPassword = () => /password: (\S+)/.exec(cred())![1]!
 export const adminToken = () => /token: (\S+)/.exec(cred())![1]!
 
-/** The API as a script would call it (bearer token), to seed state and make changes from outside. */
 /**
  * How the helpers wait on the server's state: up to 30 s, looking again after 25, 50, 100 ms and
  * then every 200 ms (Playwright's default looks every second after the first 1.85 s, so a heal
@@ -17,6 +16,7 @@ export const adminToken = () => /token: (\S+)/.exec(cred())![1]!
  */
 export const WAIT = { timeout: 30_000, intervals: [25, 50, 100, 200] }
 
+/** The API as a script would call it (bearer token), to seed state and make changes from outside. */
 export class Api {
   constructor(private readonly request: APIRequestContext) {}
   async call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {

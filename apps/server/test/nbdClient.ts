@@ -25,7 +25,7 @@ export function goBytes(name: string): Buffer {
 }
 
 /** A transmission-phase request header. */
-export function request(type: number, handle: number, offset: number, length: number, flags = 0): Buffer {
+export function request(type: number, handle: number | bigint, offset: number, length: number, flags = 0): Buffer {
   const b = Buffer.alloc(28)
   b.writeUInt32BE(nbdProtocol.REQUEST_MAGIC, 0)
   b.writeUInt16BE(flags, 4)
@@ -95,16 +95,18 @@ export interface PipelinedReply {
 
 /**
  * A raw client that pipelines requests and parses every simple reply as it comes: a reply whose
- * magic is wrong (two replies' bytes interleaved, or bytes lost) fails `replies`.
+ * magic is wrong (two replies' bytes interleaved, or bytes lost) or whose handle no request sent
+ * fails `replies`. Handles are the full 64 bits: `send` numbers them 1, 2, ... or takes one given.
  */
 export async function pipelinedClient(port: number, name: string) {
   const sock = connect({ host: '127.0.0.1', port })
   sock.on('error', () => {})
   let got: Buffer = Buffer.alloc(0)
   let skipped = false
-  let handle = 0
-  const lengths = new Map<number, number>()
-  const replies = new Map<number, PipelinedReply>()
+  let handle = 0n
+  /** Every handle sent, with the data length its reply carries (a read's, else 0). */
+  const lengths = new Map<bigint, number>()
+  const replies = new Map<bigint, PipelinedReply>()
   let wake = () => {}
   let broken: Error | undefined
   const parse = () => {
@@ -119,11 +121,15 @@ export async function pipelinedClient(port: number, name: string) {
         broken = new Error('a reply with a bad magic: replies interleaved')
         return
       }
-      const h = Number(got.readBigUInt64BE(8))
+      const h = got.readBigUInt64BE(8)
+      if (!lengths.has(h)) {
+        broken = new Error(`a reply to handle ${h.toString(16)}, which no request sent`)
+        return
+      }
       const err = got.readUInt32BE(4)
-      const len = err === 0 ? (lengths.get(h) ?? 0) : 0
+      const len = err === 0 ? lengths.get(h)! : 0
       if (got.length < 16 + len) return
-      replies.set(h, { err, data: lengths.has(h) && err === 0 ? Buffer.from(got.subarray(16, 16 + len)) : undefined })
+      replies.set(h, { err, data: len ? Buffer.from(got.subarray(16, 16 + len)) : undefined })
       got = got.subarray(16 + len)
     }
   }
@@ -137,15 +143,14 @@ export async function pipelinedClient(port: number, name: string) {
   await connected
   return {
     sock,
-    /** Queues a request (sent with the next `flush`); returns its handle. */
-    send(type: number, offset: number, length: number, payload?: Buffer): number {
-      const h = ++handle
-      if (type === nbdProtocol.CMD.READ) lengths.set(h, length)
+    /** Sends a request under handle `h` (the next number by default) without waiting; returns `h`. */
+    send(type: number, offset: number, length: number, payload?: Buffer, h: bigint = ++handle): bigint {
+      lengths.set(h, type === nbdProtocol.CMD.READ ? length : 0)
       sock.write(payload ? Buffer.concat([request(type, h, offset, length), payload]) : request(type, h, offset, length))
       return h
     },
     /** Resolves once the replies of these handles have all arrived. */
-    async replies(handles: number[]): Promise<Map<number, PipelinedReply>> {
+    async replies(handles: bigint[]): Promise<Map<bigint, PipelinedReply>> {
       for (;;) {
         if (broken) throw broken
         if (handles.every((h) => replies.has(h))) return new Map(handles.map((h) => [h, replies.get(h)!]))

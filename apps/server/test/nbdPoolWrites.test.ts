@@ -45,8 +45,8 @@ describe('NBD replies written from the threadpool (rules 393-395, 516)', () => {
   async function pipelinedRounds(c: Awaited<ReturnType<typeof pipelinedClient>>, model: Buffer, seed: number, rounds: number) {
     const rnd = createRandom(seed)
     for (let round = 0; round < rounds; round++) {
-      const reads: Array<[number, number, number]> = []
-      const others: Array<[number, number]> = []
+      const reads: Array<[bigint, number, number]> = []
+      const others: Array<[bigint, number]> = []
       const taken: Array<[number, number]> = []
       const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
       for (let i = 0; i < 12; i++) {

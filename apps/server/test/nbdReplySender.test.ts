@@ -43,8 +43,8 @@ describe('NBD reply sender: replies of plain connections written by a worker thr
     const rnd = createRandom(260)
     for (let round = 0; round < 16; round++) {
       // one batch in flight at once; its writes never overlap its reads
-      const reads: Array<[number, number, number]> = []
-      const others: Array<[number, number]> = []
+      const reads: Array<[bigint, number, number]> = []
+      const others: Array<[bigint, number]> = []
       const taken: Array<[number, number]> = []
       const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
       // every other batch goes to a client that reads nothing until the worker found its socket

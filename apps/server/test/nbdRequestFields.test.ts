@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
-import { afterHandshake, goBytes } from './nbdClient.ts'
+import { pipelinedClient } from './nbdClient.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
-const { CMD, ERR, SIMPLE_REPLY, SIMPLE_REPLY_MAGIC, encodeRequest } = nbdProtocol
+const { CMD, ERR } = nbdProtocol
 const GiB = 2 ** 30
 /** Past 4 GiB, so an offset's high 32 bits are not 0. */
 const SIZE = 5 * GiB
@@ -46,37 +45,11 @@ describe('NBD request fields parsed without a BigInt per request (rule 517)', ()
       { handle: 0x0000000100000000n, type: CMD.WRITE, offset: 2 ** 60, length: 512, err: ERR.ENOSPC, payload: Buffer.alloc(512) },
       { handle: 0x00000000ffffffffn, type: CMD.READ, offset: 2 ** 53 + 2 ** 32, length: 512, err: ERR.EINVAL },
     ]
-    const sock = connect({ host: '127.0.0.1', port })
-    cleanup.push(async () => void sock.destroy())
-    let got = Buffer.alloc(0)
-    const replies = new Map<bigint, { err: number; data?: Buffer }>()
-    const lengths = new Map(requests.map((r) => [r.handle, r.type === CMD.READ ? r.length : 0]))
-    const all = new Promise<void>((resolve, reject) => {
-      let skipped = false
-      sock.on('data', (d: Buffer) => {
-        got = Buffer.concat([got, d])
-        if (!skipped) {
-          const at = afterHandshake(got)
-          if (at === undefined) return
-          got = got.subarray(at)
-          skipped = true
-        }
-        while (got.length >= SIMPLE_REPLY) {
-          if (got.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) return reject(new Error('bad reply magic'))
-          const err = got.readUInt32BE(4)
-          const handle = got.readBigUInt64BE(8)
-          const len = err === 0 ? (lengths.get(handle) ?? 0) : 0
-          if (got.length < SIMPLE_REPLY + len) return
-          replies.set(handle, { err, data: len ? Buffer.from(got.subarray(SIMPLE_REPLY, SIMPLE_REPLY + len)) : undefined })
-          got = got.subarray(SIMPLE_REPLY + len)
-        }
-        if (replies.size === requests.length) resolve()
-      })
-    })
-    sock.write(Buffer.concat([goBytes('v'), ...requests.flatMap((r) => [encodeRequest({ flags: 0, type: r.type, handle: r.handle, offset: r.offset, length: r.length }), r.payload ?? Buffer.alloc(0)])]))
-    await all
-    // every handle came back as sent, none other
-    expect([...replies.keys()].sort()).toEqual(requests.map((r) => r.handle).sort())
+    // the client fails on a reply whose handle no request sent: every handle comes back as sent
+    const c = await pipelinedClient(port, 'v')
+    cleanup.push(async () => void c.sock.destroy())
+    for (const r of requests) c.send(r.type, r.offset, r.length, r.payload, r.handle)
+    const replies = await c.replies(requests.map((r) => r.handle))
     for (const r of requests) {
       expect(replies.get(r.handle)!.err, `handle ${r.handle.toString(16)}`).toBe(r.err)
       if (r.data) expect(replies.get(r.handle)!.data!.equals(r.data)).toBe(true)
