@@ -141,6 +141,18 @@ export async function heal(api: Api) {
   for (const a of (await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; acked?: unknown }>) if (!a.acked) await api.call('POST', `/api/alerts/${a.id}/ack`)
 }
 
+/**
+ * Fails disk02's writes under a write load on mirvol and msvol until the kernel detaches both
+ * plexes on it (mirvol-02, msvol-02 IOFAIL: two critical VM_IO alerts), then stops the loads.
+ */
+export async function failDisk02UnderLoad(api: Api) {
+  const volumes = ['mirvol', 'msvol']
+  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
+  for (const volume of volumes) await api.call('POST', '/api/lab/load', { dg: 'demodg', volume, writesPerSecond: 300 })
+  for (const volume of volumes) await api.waitPlex(`${volume}-02`, 'IOFAIL')
+  for (const volume of volumes) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume })
+}
+
 /** Silent corruption under the volume manager: 4 KiB at the start of one region of one plex's first subdisk. */
 export async function corruptRegion(api: Api, plex: string, region: number) {
   const c = (await api.call('GET', '/api/dgs/demodg')).body.config as { disks: Array<{ dm_name: string; dm_pub_offset: number }>; subdisks: Array<{ sd_pl_name: string; sd_dm_name: string; sd_dm_offset: number }> }

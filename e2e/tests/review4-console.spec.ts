@@ -1,4 +1,4 @@
-import { axeBothThemes, expect, heal, seriousViolations, setTheme, shots, test } from './fixtures.ts'
+import { axeBothThemes, expect, failDisk02UnderLoad, heal, seriousViolations, setTheme, shots, test } from './fixtures.ts'
 
 // The console's fixes from the fourth review (rules 435-439): a disk whose resync already runs
 // says so with its progress; a disk hot relocation left FAILING is marked in the tree, the disk
@@ -12,11 +12,7 @@ test('435, 437-439: a disk whose resync runs says "being resynced" with its prog
   await page.setViewportSize({ width: 1920, height: 1080 })
   await plexa.login()
   // disk02 fails writes under load on mirvol and msvol: both plexes on it are detached, two critical alerts
-  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
-  for (const volume of ['mirvol', 'msvol']) await api.call('POST', '/api/lab/load', { dg: 'demodg', volume, writesPerSecond: 300 })
-  await api.waitPlex('mirvol-02', 'IOFAIL')
-  await api.waitPlex('msvol-02', 'IOFAIL')
-  for (const volume of ['mirvol', 'msvol']) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume })
+  await failDisk02UnderLoad(api)
   const alerts = async () => ((await api.call('GET', '/api/alerts')).body.alerts as Array<{ id: number; severity: string; acked?: unknown; object?: string }>).filter((a) => !a.acked && a.severity === 'critical')
   await expect.poll(async () => (await alerts()).map((a) => a.object).sort()).toEqual(['mirvol-02', 'msvol-02'])
   const ids = (await alerts()).map((a) => a.id)

@@ -1,5 +1,5 @@
 import type { Locator, Page, TestInfo } from '@playwright/test'
-import { expect, heal, setTheme, shots, test } from './fixtures.ts'
+import { expect, failDisk02UnderLoad, heal, setTheme, shots, test } from './fixtures.ts'
 
 // The screenshot audit of the console (rules 461-462): every view in a resync that runs and with a
 // failed disk (I/O errors, critical alerts, an aborted task in the history), at 1024x768 and
@@ -29,11 +29,7 @@ test('audit: every view while a resync runs and with a failed disk, its alerts a
   await page.setViewportSize({ width: 1920, height: 1080 })
   await plexa.login()
   // disk02 fails writes under load: mirvol-02 and msvol-02 are detached IOFAIL, two critical alerts
-  await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'write' })
-  for (const volume of ['mirvol', 'msvol']) await api.call('POST', '/api/lab/load', { dg: 'demodg', volume, writesPerSecond: 300 })
-  await api.waitPlex('mirvol-02', 'IOFAIL')
-  await api.waitPlex('msvol-02', 'IOFAIL')
-  for (const volume of ['mirvol', 'msvol']) await api.call('POST', '/api/lab/load/stop', { dg: 'demodg', volume })
+  await failDisk02UnderLoad(api)
   // restored, a slow resync of mirvol runs
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/restore')
   const r = await api.call('POST', '/api/dgs/demodg/volumes/mirvol/resync', { force: false, throttle: 32768 })

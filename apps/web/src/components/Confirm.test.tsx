@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { appStore } from '../store/appStore.ts'
 import { operationsFor } from '../views/operations.ts'
 import { MiB, mirvol } from '../views/testOperations.ts'
+import { rootPerTest } from './testRoot.ts'
 
 /** Every API call the dialog makes: route and body; a dry run answers with no changes. */
 const calls: Array<{ route: string; body: Record<string, unknown> }> = []
@@ -18,24 +18,13 @@ vi.mock('../net/api.ts', () => ({
 }))
 const { ConfirmHost } = await import('./Confirm.tsx')
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 const config = mirvol()
 
 beforeEach(() => {
   calls.length = 0
-  appStore.getState().reset()
   appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: 'admin', role: 'admin' }, groups: { dg: { name: 'dg', config, forcedOffline: false, dirty: {}, stale: {} } } } }))
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
-  act(() => root.render(<ConfirmHost />))
-})
-
-afterEach(() => {
-  act(() => root.unmount())
-  document.body.innerHTML = ''
+  act(() => dom.root.render(<ConfirmHost />))
 })
 
 /** Opens the dialog of operation `id` on volume `v`. */
@@ -51,8 +40,8 @@ function type(input: HTMLInputElement, text: string) {
 }
 
 const flush = () => act(() => Promise.resolve())
-const $ = (sel: string) => el.ownerDocument.querySelector(sel)
-const confirmButton = () => [...el.querySelectorAll('button')].find((b) => b.textContent === 'Confirm')!
+const $ = (sel: string) => dom.el.ownerDocument.querySelector(sel)
+const confirmButton = () => [...dom.el.querySelectorAll('button')].find((b) => b.textContent === 'Confirm')!
 
 describe('Confirm with an operation form', () => {
   it('321 a grow\'s size is checked inline: no dry run, Confirm disabled, until it is a larger size; then the dry run and the operation get {len}', async () => {

@@ -1,13 +1,11 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { HistoryItem, ServerEvent, ServerMessage } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { dateTime } from '../views/format.ts'
 import { EventLog } from './EventLog.tsx'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { rootPerTest } from './testRoot.ts'
 
 const T0 = Date.UTC(2026, 11, 2, 1, 0, 0)
 let seq = 0
@@ -22,28 +20,20 @@ function hello(events: ServerEvent[]): ServerMessage {
   return { type: 'hello', protocol: 1, seq, user: { name: 'admin', role: 'admin' }, snapshot: { seq, groups: [], tasks: [], lab: { enabled: true, disks: [], loads: [] }, history: { events: history, alerts: [], tasks: [], audit: [] } } }
 }
 
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 /** The log's rows (not its "Load older events" line). */
-const rows = () => [...el.querySelectorAll('[data-testid="events"] > li')].filter((li) => li.querySelector('details'))
-const runs = () => [...el.querySelectorAll<HTMLElement>('[data-testid="event-run"]')]
+const rows = () => [...dom.el.querySelectorAll('[data-testid="events"] > li')].filter((li) => li.querySelector('details'))
+const runs = () => [...dom.el.querySelectorAll<HTMLElement>('[data-testid="event-run"]')]
 
 beforeEach(() => {
   seq = 0
-  appStore.getState().reset()
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
-})
-afterEach(() => {
-  act(() => root.unmount())
-  el.remove()
 })
 
 describe('EventLog', () => {
   it('360: a window opened after a write load failed shows its 30 errors as one row with the count and the first and last time, its occurrences on expand', () => {
     // the history a new window starts from: an audit, 30 write errors of a load, then the alert
     act(() => appStore.getState().receive(hello([audit(0), ...Array.from({ length: 30 }, (_, i) => ioError(1 + i)), alert(31, 30)])))
-    act(() => root.render(<EventLog />))
+    act(() => dom.root.render(<EventLog />))
     expect(rows()).toHaveLength(3)
     const [run] = runs()
     expect(run!.dataset.count).toBe('30')
@@ -66,7 +56,7 @@ describe('EventLog', () => {
 
   it('360: live repeats join the row the history started; another plex, operation or code is a row of its own; the alert raised again is one row too', () => {
     act(() => appStore.getState().receive(hello([ioError(1), ioError(2)])))
-    act(() => root.render(<EventLog />))
+    act(() => dom.root.render(<EventLog />))
     expect(runs().map((r) => r.dataset.count)).toEqual(['2'])
     // the oldest row loaded may go on in older history: its count is a floor
     expect(runs()[0]!.querySelector('[data-testid="event-run-count"]')!.textContent).toBe('at least 2 times')
@@ -84,7 +74,7 @@ describe('EventLog', () => {
 
   it('360: a live flood of 2,000 write errors is one row counting all of them, and the events before it stay in the log', () => {
     act(() => appStore.getState().receive(hello([audit(0)])))
-    act(() => root.render(<EventLog />))
+    act(() => dom.root.render(<EventLog />))
     act(() => appStore.getState().receiveAll(Array.from({ length: 2000 }, (_, i) => ({ type: 'event', event: ioError(1 + i) }) as ServerMessage)))
     expect(rows()).toHaveLength(2)
     expect(runs()[0]!.querySelector('summary')!.textContent).toContain('I/O error: 2000 writes failed on plex catvol-01')
@@ -94,7 +84,7 @@ describe('EventLog', () => {
 
   it('360: only consecutive repeats merge: the same error with another event between is two rows', () => {
     act(() => appStore.getState().receive(hello([audit(1), audit(2), ioError(3), audit(4), ioError(5)])))
-    act(() => root.render(<EventLog />))
+    act(() => dom.root.render(<EventLog />))
     // the errors are apart; two audits in a row of the same words (at other times) are one said twice
     expect(rows().map((li) => (li as HTMLElement).dataset.count ?? '1')).toEqual(['1', '1', '1', '2'])
   })

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Alert } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { demo } from '../views/testGroups.ts'
+import { rootPerTest } from './testRoot.ts'
 
 /** Every API call the Overview makes: route and body. */
 const calls: Array<{ route: string; params: unknown; body: unknown }> = []
@@ -18,10 +18,7 @@ vi.mock('../net/api.ts', () => ({
 }))
 const { Overview } = await import('./Overview.tsx')
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 const alert = (id: number, over: Partial<Alert> = {}): Alert => ({ id, dg: 'dg', severity: 'critical', code: 'VM_IO', message: `plex mir-02 of mir was detached after an I/O error (${id})`, object: 'mir-02', at: id, lastAt: id, count: 1, ...over })
 const over = { at: 1, why: 'plex mir-02 is a healthy copy again' }
 /** disk03 left FAILING by hot relocation. */
@@ -32,20 +29,12 @@ const failingGroup = () => {
 
 function show(alerts: Alert[], role: 'admin' | 'viewer' = 'admin', g = demo()) {
   appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: role, role }, groups: { dg: g }, alerts: Object.fromEntries(alerts.map((a) => [a.id, a])) } }))
-  act(() => root.render(<Overview />))
+  act(() => dom.root.render(<Overview />))
 }
-const button = (text: RegExp) => [...el.querySelectorAll('button')].find((b) => text.test(b.textContent ?? ''))
+const button = (text: RegExp) => [...dom.el.querySelectorAll('button')].find((b) => text.test(b.textContent ?? ''))
 
 beforeEach(() => {
   calls.length = 0
-  appStore.getState().reset()
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
-})
-
-afterEach(() => {
-  act(() => root.unmount())
-  document.body.innerHTML = ''
 })
 
 describe('Overview', () => {
@@ -70,7 +59,7 @@ describe('Overview', () => {
 
   it('436 a disk left FAILING is listed with its fix, and its button asks to confirm the record edit failing=off', () => {
     show([], 'admin', failingGroup())
-    const item = el.querySelector('[data-testid="attention-dg/dm/disk03/failing"]')!
+    const item = dom.el.querySelector('[data-testid="attention-dg/dm/disk03/failing"]')!
     expect(item.textContent).toContain('`plexa disk set disk03 failing=off`')
     const b = button(/^Clear FAILING on disk03$/)!
     act(() => b.click())

@@ -3,35 +3,21 @@
 // (read policy, comment, putil0..2) last, as VEA's Properties does. Rule 504: a disk subdisks
 // were relocated off, and a relocated subdisk, say so with "Move relocated subdisks back".
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { GroupView } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { demo } from '../views/testGroups.ts'
+import { rootPerTest } from './testRoot.ts'
 
 vi.mock('../net/api.ts', () => ({ session: { onRefused: undefined }, api: () => Promise.resolve({}), ApiError: class extends Error {} }))
 const { Properties } = await import('./Properties.tsx')
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
-let root: Root
-let el: HTMLElement
-
-beforeEach(() => {
-  appStore.getState().reset()
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
-})
-
-afterEach(() => {
-  act(() => root.unmount())
-  document.body.innerHTML = ''
-})
+const dom = rootPerTest()
 
 /** The sections of the pane and its first form control, in document order. */
 function order(): string[] {
   const out: string[] = []
-  for (const n of el.querySelectorAll('section[aria-label] section[aria-label], input, select')) {
+  for (const n of dom.el.querySelectorAll('section[aria-label] section[aria-label], input, select')) {
     out.push(n.tagName === 'SECTION' ? `section:${n.getAttribute('aria-label')}` : 'control')
   }
   return out
@@ -40,7 +26,7 @@ function order(): string[] {
 describe('Properties', () => {
   it('I470 a volume\'s identity, state and layout come before every editor, which are last under Edit', () => {
     appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: 'admin', role: 'admin' }, groups: { dg: demo() } }, selection: { dg: 'dg', kind: 'v', name: 'mir' } }))
-    act(() => root.render(<Properties />))
+    act(() => dom.root.render(<Properties />))
     const seen = order()
     const firstControl = seen.indexOf('control')
     expect(firstControl).toBeGreaterThan(0)
@@ -49,9 +35,9 @@ describe('Properties', () => {
       expect(seen.indexOf(`section:${g}`), g).toBeLessThan(firstControl)
     }
     // every control is in the Edit section, after the last field table
-    const edit = el.querySelector('section[aria-label="edit"]')!
+    const edit = dom.el.querySelector('section[aria-label="edit"]')!
     expect(edit).not.toBeNull()
-    for (const c of el.querySelectorAll('input, select')) expect(edit.contains(c)).toBe(true)
+    for (const c of dom.el.querySelectorAll('input, select')) expect(edit.contains(c)).toBe(true)
     expect(seen.lastIndexOf('section:edit')).toBeGreaterThan(Math.max(...['Identity', 'State', 'Layout'].map((g) => seen.indexOf(`section:${g}`))))
   })
 })
@@ -68,8 +54,8 @@ function relocatedGroup(failing = false): GroupView {
 
 function show(g: GroupView, kind: 'dm' | 'sd', name: string, role: 'admin' | 'viewer' = 'admin') {
   appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: role, role }, groups: { dg: g } }, selection: { dg: 'dg', kind, name } }))
-  act(() => root.render(<Properties />))
-  return el.querySelector('[data-testid="relocated-note"]')
+  act(() => dom.root.render(<Properties />))
+  return dom.el.querySelector('[data-testid="relocated-note"]')
 }
 
 describe('Properties: RelocatedNote (vxunreloc)', () => {

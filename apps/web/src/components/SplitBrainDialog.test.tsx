@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PendingImport } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { attention } from '../views/health.ts'
+import { rootPerTest } from './testRoot.ts'
 
 /** Every API call the dialog makes; the import answers as the server does after a selectcp import. */
 const calls: Array<{ route: string; params: unknown; body: unknown }> = []
@@ -18,8 +18,6 @@ vi.mock('../net/api.ts', () => ({
 }))
 const { SplitBrainHost } = await import('./SplitBrainDialog.tsx')
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
 const waiting: PendingImport = {
   name: 'tdg',
   code: 'VM_SPLIT_BRAIN',
@@ -28,24 +26,16 @@ const waiting: PendingImport = {
   devices: ['/d/1', '/d/2', '/d/3'],
 }
 
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 beforeEach(() => {
   calls.length = 0
-  appStore.getState().reset()
   appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: 'admin', role: 'admin' }, imports: [waiting] } }))
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
-  act(() => root.render(<SplitBrainHost />))
-})
-afterEach(() => {
-  act(() => root.unmount())
-  document.body.innerHTML = ''
+  act(() => dom.root.render(<SplitBrainHost />))
 })
 
 const flush = () => act(() => Promise.resolve())
-const $ = (sel: string) => el.ownerDocument.querySelector(sel)
-const button = (text: RegExp) => [...el.querySelectorAll('button')].find((b) => text.test(b.textContent ?? ''))!
+const $ = (sel: string) => dom.el.ownerDocument.querySelector(sel)
+const button = (text: RegExp) => [...dom.el.querySelectorAll('button')].find((b) => text.test(b.textContent ?? ''))!
 
 describe('rule 407: a group waiting after a split brain says so, with each side', () => {
   it('407 the Overview item names each side\'s disks and newest tid and offers choosing a side, nothing else', () => {

@@ -1,12 +1,10 @@
 // @vitest-environment happy-dom
 import { Profiler, act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { ServerEvent, ServerMessage, TaskView } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { TaskMonitor } from './TaskMonitor.tsx'
-
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+import { rootPerTest } from './testRoot.ts'
 
 const MiB = 1 << 20
 const task = (over: Partial<TaskView> = {}): TaskView => ({ taskId: 'task-1', dg: 'dg1', kind: 'resync', volume: 'mirvol', target: 'volume mirvol', phase: 'resync', doneBytes: 0, totalBytes: 200 * MiB, rate: 0, etaSeconds: null, throttle: 0, ...over })
@@ -14,26 +12,16 @@ const hello = (tasks: TaskView[]): ServerMessage => ({ type: 'hello', protocol: 
 let seq = 1
 const report = (over: Partial<TaskView>): ServerMessage => ({ type: 'event', event: { type: 'task.progress', ...task(over), seq: ++seq, at: seq * 250 } as ServerEvent })
 
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 /** Commits of the task table's React tree since it was mounted. */
 let commits = 0
-const $ = (testId: string) => el.querySelector(`[data-testid="${testId}"]`)
+const $ = (testId: string) => dom.el.querySelector(`[data-testid="${testId}"]`)
 
 beforeEach(() => {
   seq = 1
   commits = 0
-  appStore.getState().reset()
   appStore.getState().receive(hello([task(), task({ taskId: 'task-2', volume: 'strvol', target: 'volume strvol' })]))
-  el = document.createElement('div')
-  document.body.append(el)
-  root = createRoot(el)
-  act(() => root.render(<Profiler id="tasks" onRender={() => void commits++}><TaskMonitor /></Profiler>))
-})
-
-afterEach(() => {
-  act(() => root.unmount())
-  el.remove()
+  act(() => dom.root.render(<Profiler id="tasks" onRender={() => void commits++}><TaskMonitor /></Profiler>))
 })
 
 describe('TaskMonitor', () => {

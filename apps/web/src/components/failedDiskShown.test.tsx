@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FailingDisks, GroupView, LabView, ServerEventBody, ServerMessage } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { mirvol } from '../views/testOperations.ts'
+import { rootPerTest } from './testRoot.ts'
 
 vi.mock('../net/api.ts', () => ({ session: { onRefused: undefined }, api: () => new Promise(() => {}), ApiError: class extends Error {} }))
 const { DiskView } = await import('./DiskView.tsx')
@@ -12,16 +12,13 @@ const { VolumeView } = await import('./VolumeView.tsx')
 const { Actions } = await import('./Actions.tsx')
 const { Overview } = await import('./Overview.tsx')
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
 /**
  * Rule 461: the page reads whether a disk fails from one source, the group's `failing` (the
  * engine's `failingDisks()`, a lab failure in it as any other device that fails): a disk the lab
  * failed and one whose device the engine knows fails (a lost NBD connection) are drawn, badged,
  * listed and acted on alike, and once `failing` no longer names the disk the page shows it working.
  */
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 let seq = 1
 
 function hello(lab: LabView['disks'] = []) {
@@ -41,31 +38,26 @@ const lab = (failed: 'none' | 'read' | 'write' | 'both') => send({ type: 'lab.di
 
 /** What the page says of disk02 and what is on it: the disk view's badge, the drawings' subdisk, the toolbar's Resync disk, the Overview's item. */
 function shown() {
-  const attr = (sel: string, name: string) => el.querySelector(sel)?.getAttribute(name) ?? null
+  const attr = (sel: string, name: string) => dom.el.querySelector(sel)?.getAttribute(name) ?? null
   return {
-    badge: el.querySelector('[data-testid="disk-state-disk02"]')?.textContent ?? null,
+    badge: dom.el.querySelector('[data-testid="disk-state-disk02"]')?.textContent ?? null,
     diskBar: attr('[data-testid="disk-disk02"] svg[role="group"]', 'aria-label'),
     onDisk: attr('[data-testid="disk-sd-disk02-10"]', 'aria-label'),
     inVolume: attr('[data-testid="sd-disk02-10"]', 'aria-label'),
     plex: attr('[data-testid="plex-mirvol-02"]', 'aria-label'),
     resyncDisk: attr('[aria-label="Resync disk disk02"]', 'aria-disabled'),
-    overview: el.querySelector('[data-testid="attention-dg/dm/disk02"]') !== null,
+    overview: dom.el.querySelector('[data-testid="attention-dg/dm/disk02"]') !== null,
   }
 }
 
 beforeEach(() => {
-  appStore.getState().reset()
   // the drawings lay out only in a box with a width
   vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1000)
-  el = document.body.appendChild(document.createElement('div'))
-  root = createRoot(el)
 })
 afterEach(() => {
-  act(() => root.unmount())
-  document.body.innerHTML = ''
   vi.restoreAllMocks()
 })
-const render = () => act(() => root.render(<><Actions /><Overview /><DiskView /><VolumeView /></>))
+const render = () => act(() => dom.root.render(<><Actions /><Overview /><DiskView /><VolumeView /></>))
 
 describe('rule 461: one source of failing disks on the page', () => {
   it('461 a lab-failed disk and a disk whose device the engine knows fails show the same way, and clearing the state clears it', () => {

@@ -1,14 +1,11 @@
 // @vitest-environment happy-dom
 import { Profiler, act, useRef } from 'react'
-import { type Root, createRoot } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { appStore } from './appStore.ts'
 import { setText, useStoreWrite } from './useStoreWrite.ts'
+import { rootPerTest } from '../components/testRoot.ts'
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
-let root: Root
-let el: HTMLElement
+const dom = rootPerTest()
 let commits = 0
 let writes = 0
 
@@ -22,29 +19,20 @@ function Name({ prefix }: { prefix: string }) {
   return <span ref={span} data-testid="name" />
 }
 
-const render = (prefix: string) => act(() => root.render(<Profiler id="name" onRender={() => void commits++}><Name prefix={prefix} /></Profiler>))
+const render = (prefix: string) => act(() => dom.root.render(<Profiler id="name" onRender={() => void commits++}><Name prefix={prefix} /></Profiler>))
 
 beforeEach(() => {
   commits = 0
   writes = 0
-  appStore.getState().reset()
-  el = document.createElement('div')
-  document.body.append(el)
-  root = createRoot(el)
-})
-
-afterEach(() => {
-  act(() => root.unmount())
-  el.remove()
 })
 
 describe('useStoreWrite', () => {
   it('251: writes at mount and at each change of what it selects, with no React render', () => {
     render('sel')
-    expect(el.textContent).toBe('sel none')
+    expect(dom.el.textContent).toBe('sel none')
     const before = commits
     act(() => appStore.getState().select({ dg: 'dg1', kind: 'v', name: 'mirvol' }))
-    expect(el.textContent).toBe('sel mirvol')
+    expect(dom.el.textContent).toBe('sel mirvol')
     expect(commits).toBe(before)
     // an update that leaves the selection as it was writes nothing
     const w = writes
@@ -56,11 +44,10 @@ describe('useStoreWrite', () => {
     render('sel')
     act(() => appStore.getState().select({ dg: 'dg1', kind: 'v', name: 'mirvol' }))
     render('selected')
-    expect(el.textContent).toBe('selected mirvol')
-    act(() => root.unmount())
+    expect(dom.el.textContent).toBe('selected mirvol')
+    act(() => dom.root.unmount())
     const w = writes
     act(() => appStore.getState().select({ dg: 'dg1', kind: 'v', name: 'strvol' }))
     expect(writes).toBe(w)
-    root = createRoot(el)
   })
 })
