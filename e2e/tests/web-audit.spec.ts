@@ -16,6 +16,23 @@ async function everyView(page: Page, info: TestInfo, state: string) {
   }
 }
 
+/** What of a volume drawing's caption the caption cuts off: each part but the size and read policy (which give way, rule 241) past its right edge, by test id or tag. */
+async function cutFromCaption(page: Page, volume: string) {
+  return page.getByTestId(`volume-${volume}`).locator('figcaption').evaluate((cap) => {
+    const right = cap.getBoundingClientRect().right
+    const parts = [...cap.querySelectorAll(':scope > *, :scope > * > *')].filter((e) => !e.closest('[data-testid^="read-policy-"]'))
+    return parts.filter((e) => e.getBoundingClientRect().width === 0 || e.getBoundingClientRect().right > right + 0.5).map((e) => e.getAttribute('data-testid') ?? e.tagName.toLowerCase())
+  })
+}
+
+/** Whether `what` lies whole inside the volume view's scroller as it is scrolled now. */
+async function wholeInScroller(page: Page, what: Locator) {
+  // a drawing scrolled far out of view is not drawn at all
+  if (!(await what.count())) return false
+  const [box, pane] = [await what.boundingBox(), await page.getByTestId('volume-scroller').boundingBox()]
+  return !!box && !!pane && box.y >= pane.y && box.y + box.height <= pane.y + pane.height
+}
+
 /** A subdisk's label and its box: the label's halo (painted under the glyphs) and the box's fill, as computed. */
 async function haloOf(sd: Locator) {
   return sd.evaluate((g) => {
@@ -36,6 +53,11 @@ test('audit: every view while a resync runs and with a failed disk, its alerts a
   expect(r.status).toBe(202)
   await expect(page.getByTestId('tree-health-disk02')).toHaveText(/^⟳ BEING RESYNCED \d+%$/)
   await page.getByTestId('tree-v-mirvol').click()
+  // rule 573: at 1024 px the running resync's phase, bar and figures and the whole badge stay in the caption
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.getByRole('tab', { name: 'Volume view' }).click()
+  await expect(page.getByTestId('progress-mirvol').locator('span')).not.toBeEmpty()
+  expect(await cutFromCaption(page, 'mirvol')).toEqual([])
   await everyView(page, info, 'resync')
   // the resync is aborted; disk02 fails reads and writes now
   expect((await api.call('POST', `/api/tasks/${r.body.taskId}/abort`)).status).toBeLessThan(300)
@@ -45,7 +67,14 @@ test('audit: every view while a resync runs and with a failed disk, its alerts a
   await expect.poll(async () => (await api.call('GET', '/api/tasks')).body.tasks.length, { timeout: 60_000 }).toBe(0)
   await api.call('POST', '/api/lab/dgs/demodg/disks/disk02/fail', { mode: 'both' })
   await expect(page.getByTestId('tree-health-disk02')).toHaveText('✕ FAILED')
+  // rule 573: at 1024x768 selecting the failed disk brings its plexes into the volume view (catvol, first, holds none)
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.getByRole('tab', { name: 'Volume view' }).click()
+  await page.getByTestId('tree-v-catvol').click()
+  await expect.poll(() => wholeInScroller(page, page.getByTestId('volume-catvol'))).toBe(true)
+  expect(await wholeInScroller(page, page.getByTestId('plex-mirvol-02'))).toBe(false)
   await page.getByTestId('tree-dm-disk02').click()
+  await expect.poll(() => wholeInScroller(page, page.getByTestId('plex-mirvol-02'))).toBe(true)
   // rule 462: the failed hatch never runs through a subdisk's name: its label has a halo of its box's own fill
   for (const dark of [false, true]) {
     await setTheme(page, dark)

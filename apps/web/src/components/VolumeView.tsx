@@ -106,15 +106,17 @@ export function VolumeView() {
   // once per selection, and only when it is out of view: scrolling by hand is never undone
   const drawnNow = useRef({ items, offsets })
   drawnNow.current = { items, offsets }
+  // (a selected disk: the first volume with a subdisk on it, unless one already is in view, so
+  // a failed disk's plexes are seen when it is selected, rule 573)
   useEffect(() => {
     const el = ref.current
-    if (!el || !selection || (selection.kind !== 'v' && selection.kind !== 'pl' && selection.kind !== 'sd')) return
+    if (!el || !selection || selection.kind === 'dg') return
     const { items: its, offsets: at } = drawnNow.current
     const g = its.find((it) => it.g.name === selection.dg)?.g
-    const volume = g && volumeOfSelection(g, selection)
-    const i = volume ? its.findIndex((it) => it.g === g && it.v.v_name === volume) : -1
-    if (i < 0) return
-    if (at[i]! < el.scrollTop || at[i + 1]! > el.scrollTop + el.clientHeight) el.scrollTop = at[i]!
+    const volumes = g ? volumesOfSelection(g, selection) : new Set<string>()
+    const drawnAt = volumes.size ? its.flatMap((it, i) => (it.g === g && volumes.has(it.v.v_name) ? [i] : [])) : []
+    const inView = (i: number) => at[i]! >= el.scrollTop && at[i + 1]! <= el.scrollTop + el.clientHeight
+    if (drawnAt.length && !drawnAt.some(inView)) el.scrollTop = at[drawnAt[0]!]!
   }, [selection])
   // the buttons zoom centred on the selected record, read when they are pressed (rule 277)
   const focus = useCallback(() => {
@@ -150,11 +152,15 @@ function readPolicy(v: GroupView['config']['volumes'][number]): string {
   return v.v_read_pol === 'PREFER' ? `PREFER ${v.v_pref_name || '(no plex named)'}` : v.v_read_pol
 }
 
-/** The volume a selected volume, plex or subdisk belongs to, by name (undefined for one of no volume). */
-function volumeOfSelection(g: GroupView, sel: Selection): string | undefined {
-  if (sel.kind === 'v') return sel.name
-  const plex = sel.kind === 'pl' ? sel.name : g.config.subdisks.find((s) => s.sd_name === sel.name)?.sd_pl_name
-  return plex ? g.config.plexes.find((p) => p.pl_name === plex)?.pl_v_name || undefined : undefined
+/**
+ * The volumes a selected volume, plex, subdisk or disk is drawn in, by name: the volume itself,
+ * the plex's or the subdisk's volume, the volumes with a subdisk on the disk (none for a record of
+ * no volume).
+ */
+function volumesOfSelection(g: GroupView, sel: Selection): Set<string> {
+  if (sel.kind === 'v') return new Set([sel.name])
+  const plexes = new Set(sel.kind === 'pl' ? [sel.name] : g.config.subdisks.filter((s) => (sel.kind === 'dm' ? s.sd_dm_name : s.sd_name) === sel.name).map((s) => s.sd_pl_name))
+  return new Set(g.config.plexes.filter((p) => p.pl_v_name && plexes.has(p.pl_name)).map((p) => p.pl_v_name))
 }
 
 /** Where a verify found the plexes of a volume different (region numbers), and which plexes. */
@@ -183,6 +189,8 @@ interface DrawingProps {
 const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, trouble, health, selected, width, zoom }: DrawingProps) {
   const box = useMemo(() => layoutVolume(ix, v, width, zoom), [ix, v, width, zoom])
   const dirty = g.dirty[v.v_name]
+  // a running task's progress takes the caption's room: the badge leaves its kernel state to its tooltip (rule 573)
+  const busy = useApp((s) => volumeTask(s, g.name, v.v_name) !== undefined)
   const isSel = (kind: string, name: string) => selected?.dg === g.name && selected.kind === kind && selected.name === name
   // a plex relates to its volume, its own subdisks and their disks: its own list, not the group's
   const related = (p: PlexBox) =>
@@ -198,7 +206,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
       {/* one line whatever the width: the badges never wrap over the DRL caption under it (rule 241); the size gives way */}
       <figcaption className="flex h-6 min-w-0 items-center gap-2 overflow-hidden whitespace-nowrap text-sm">
         <button className="shrink-0 font-semibold hover:underline" onClick={() => select('v', v.v_name)}>{v.v_name}</button>
-        <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} />
+        <HealthBadge dg={g.name} health={health} kstate={v.v_kstate} state={v.v_state} compact={busy} />
         <span className="min-w-0 truncate text-xs text-muted" title={`${sectorsText(v.v_len)} · read policy ${readPolicy(v)}`} data-testid={`read-policy-${v.v_name}`}>{formatSectors(v.v_len)} · read policy {readPolicy(v)}</span>
         <Progress dg={g.name} volume={v.v_name} />
       </figcaption>
@@ -304,9 +312,9 @@ function Progress({ dg, volume }: { dg: string; volume: string }) {
   }, [dg, volume, phase])
   if (!phase) return null
   return (
-    <span className="ml-auto flex items-center gap-1 text-xs" data-testid={`progress-${volume}`}>
+    <span className="ml-auto flex shrink-0 items-center gap-1 text-xs" data-testid={`progress-${volume}`}>
       {phase}
-      <progress ref={bar} className="h-2 w-24" aria-label={`${phase} progress of ${volume}`} />
+      <progress ref={bar} className="h-2 w-12 xl:w-24" aria-label={`${phase} progress of ${volume}`} />
       <span ref={figures} />
     </span>
   )
