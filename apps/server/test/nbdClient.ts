@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import { expect } from 'vitest'
 import { nbdProtocol } from '@plexa/engine'
+import type { createRandom } from '../../../packages/engine/test/random.ts'
 
 /** The client flags a raw client sends first: fixed newstyle, no zeroes. */
 export const CLIENT_FLAGS = Buffer.from([0, 0, 0, 3])
@@ -156,6 +157,62 @@ export async function pipelinedClient(port: number, name: string) {
         if (handles.every((h) => replies.has(h))) return new Map(handles.map((h) => [h, replies.get(h)!]))
         await new Promise<void>((r) => (wake = r))
       }
+    },
+  }
+}
+
+export type PipelinedClient = Awaited<ReturnType<typeof pipelinedClient>>
+
+/** A kind of request in a seeded batch: a 1 MiB read, a 4 KiB read, a write, 64 KiB of zeroes, a flush, a read past the end. */
+export type BatchKind = 'read' | 'small' | 'write' | 'zero' | 'flush' | 'bad'
+
+/**
+ * One batch of pipelined requests, all in flight at once, against `model` (the export's bytes,
+ * kept up to date by the batch's writes and zeroes). Its writes never overlap its reads, so each
+ * read's bytes are the model's after the batch. `read` adds a read; `seeded` up to `count` requests
+ * of `kinds` drawn from `rnd` (one that would overlap is left out); `check` waits for every reply:
+ * each read the model's bytes, every other reply the error expected (EINVAL past the end).
+ */
+export function seededBatch(c: PipelinedClient, model: Buffer) {
+  const { CMD, ERR } = nbdProtocol
+  const size = model.length
+  const reads: Array<[bigint, number, number]> = []
+  const others: Array<[bigint, number]> = []
+  const taken: Array<[number, number]> = []
+  const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
+  const read = (off: number, len: number) => {
+    taken.push([off, off + len])
+    reads.push([c.send(CMD.READ, off, len), off, len])
+  }
+  return {
+    read,
+    seeded(rnd: ReturnType<typeof createRandom>, count: number, kinds: readonly BatchKind[]) {
+      for (let i = 0; i < count; i++) {
+        const kind = rnd.pick(kinds)
+        const len = kind === 'read' ? 1 << 20 : kind === 'small' ? 4096 : kind === 'write' ? 512 * rnd.int(1, 64) : 64 << 10
+        const off = 512 * rnd.int(0, (size - len) / 512)
+        if (kind !== 'flush' && kind !== 'bad' && !free(off, len)) continue
+        if (kind === 'read' || kind === 'small') read(off, len)
+        else if (kind === 'write') {
+          taken.push([off, off + len])
+          const data = rnd.bytes(len)
+          data.copy(model, off)
+          others.push([c.send(CMD.WRITE, off, len, data), 0])
+        } else if (kind === 'zero') {
+          taken.push([off, off + len])
+          model.fill(0, off, off + len)
+          others.push([c.send(CMD.WRITE_ZEROES, off, len), 0])
+        } else if (kind === 'flush') others.push([c.send(CMD.FLUSH, 0, 0), 0])
+        else others.push([c.send(CMD.READ, size, 1 << 20), ERR.EINVAL])
+      }
+    },
+    async check(label: string) {
+      const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
+      for (const [h, off, len] of reads) {
+        expect(got.get(h)!.err).toBe(0)
+        expect(got.get(h)!.data!.equals(model.subarray(off, off + len)), `${label} read ${h}`).toBe(true)
+      }
+      for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
     },
   }
 }

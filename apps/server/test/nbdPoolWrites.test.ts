@@ -4,16 +4,16 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
 import { NbdServer, type NbdServerOptions } from '../src/nbd/nbdServer.ts'
-import { POOL_LOOP_BUSY } from '../src/nbd/poolWrites.ts'
-import { pipelinedClient } from './nbdClient.ts'
+import { POOL_LOOP_BUSY, POOL_LOOP_LEAVE, poolWritesWanted } from '../src/nbd/poolWrites.ts'
+import { type PipelinedClient, pipelinedClient, seededBatch } from './nbdClient.ts'
 import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
-const { CMD, ERR } = nbdProtocol
+const { CMD } = nbdProtocol
 const MiB = 1 << 20
 const SIZE = 16 * MiB
 
-describe('NBD replies written from the threadpool (rules 393-395, 516)', () => {
+describe('NBD replies written from the threadpool (rules 393-395, 516, 570)', () => {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c()
@@ -42,36 +42,12 @@ describe('NBD replies written from the threadpool (rules 393-395, 516)', () => {
    * Rounds of 12 pipelined requests (1 MiB and 4 KiB reads, writes, a read beyond the end) from
    * `seed`: every reply whole, its error the expected one, and the reads the model's bytes.
    */
-  async function pipelinedRounds(c: Awaited<ReturnType<typeof pipelinedClient>>, model: Buffer, seed: number, rounds: number) {
+  async function pipelinedRounds(c: PipelinedClient, model: Buffer, seed: number, rounds: number) {
     const rnd = createRandom(seed)
     for (let round = 0; round < rounds; round++) {
-      const reads: Array<[bigint, number, number]> = []
-      const others: Array<[bigint, number]> = []
-      const taken: Array<[number, number]> = []
-      const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
-      for (let i = 0; i < 12; i++) {
-        const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'bad'] as const)
-        const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : 512 * rnd.int(1, 64)
-        const off = 512 * rnd.int(0, (SIZE - len) / 512)
-        if (kind !== 'bad' && !free(off, len)) continue
-        if (kind === 'bad') others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL])
-        else if (kind === 'write') {
-          taken.push([off, off + len])
-          const data = rnd.bytes(len)
-          data.copy(model, off)
-          others.push([c.send(CMD.WRITE, off, len, data), 0])
-        } else {
-          taken.push([off, off + len])
-          reads.push([c.send(CMD.READ, off, len), off, len])
-        }
-      }
-      const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
-      const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
-      for (const [h, data] of want) {
-        expect(got.get(h)!.err).toBe(0)
-        expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
-      }
-      for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
+      const batch = seededBatch(c, model)
+      batch.seeded(rnd, 12, ['read', 'read', 'read', 'small', 'write', 'bad'])
+      await batch.check(`round ${round}`)
     }
   }
 
@@ -90,24 +66,42 @@ describe('NBD replies written from the threadpool (rules 393-395, 516)', () => {
     expect(writes[2]).toBeGreaterThan(0)
   })
 
-  it('I516 by default the large replies leave through the threadpool only while the event loop is POOL_LOOP_BUSY busy or more: the path follows the busy share both ways on one connection, every reply whole and in order', async () => {
+  it('I570 the threadpool is taken from a busy share of POOL_LOOP_BUSY and left only below POOL_LOOP_LEAVE, both ways', () => {
+    let busy = 0
+    const wanted = poolWritesWanted('loaded', () => busy)
+    const path = (...shares: number[]) => shares.map((s) => ((busy = s), wanted()))
+    // on the loop: just under the threshold stays there, at it the threadpool is taken
+    expect(path(0.5, POOL_LOOP_BUSY - 0.01)).toEqual([false, false])
+    expect(path(POOL_LOOP_BUSY)).toEqual([true])
+    // the threadpool's writes lower the busy share: the path stays until it is below POOL_LOOP_LEAVE
+    expect(path(POOL_LOOP_BUSY - 0.01, 0.6, POOL_LOOP_LEAVE)).toEqual([true, true, true])
+    expect(path(POOL_LOOP_LEAVE - 0.01)).toEqual([false])
+    // and back on the loop it takes POOL_LOOP_BUSY again to leave it
+    expect(path(POOL_LOOP_LEAVE, POOL_LOOP_BUSY - 0.01, 1)).toEqual([false, false, true])
+    // `true` takes the threadpool whatever the share
+    busy = 0
+    expect(poolWritesWanted(true, () => busy)()).toBe(true)
+  })
+
+  it('I516 I570 by default the large replies take the threadpool once the event loop is POOL_LOOP_BUSY busy and leave it below POOL_LOOP_LEAVE: the path follows the busy share both ways on one connection, every reply whole and in order', async () => {
     let busy = 0.5
     const { srv, port, model } = await serve({ loopBusy: () => busy })
     const c = await pipelinedClient(port, 'v')
-    await pipelinedRounds(c, model, 5160, 6)
+    const writes = async (share: number, seed: number) => {
+      busy = share
+      const before = srv.poolWriteStats.writes
+      await pipelinedRounds(c, model, seed, 6)
+      return srv.poolWriteStats.writes - before
+    }
     // the loop has time to spare: it wrote every reply
-    expect(srv.poolWriteStats.writes).toBe(0)
-    busy = POOL_LOOP_BUSY
-    await pipelinedRounds(c, model, 5161, 6)
-    const busyWrites = srv.poolWriteStats.writes
-    expect(busyWrites).toBeGreaterThan(0)
-    busy = POOL_LOOP_BUSY - 0.01
-    await pipelinedRounds(c, model, 5162, 6)
-    expect(srv.poolWriteStats.writes).toBe(busyWrites)
+    expect(await writes(0.5, 5160)).toBe(0)
+    expect(await writes(POOL_LOOP_BUSY, 5161)).toBeGreaterThan(0)
+    // the threadpool's writes took the copy off the loop and lowered its share: they go on
+    expect(await writes(POOL_LOOP_BUSY - 0.01, 5162)).toBeGreaterThan(0)
+    expect(await writes(POOL_LOOP_LEAVE - 0.01, 5163)).toBe(0)
+    expect(await writes(POOL_LOOP_BUSY - 0.01, 5164)).toBe(0)
     // and back to the threadpool when the loop is busy again
-    busy = 1
-    await pipelinedRounds(c, model, 5163, 6)
-    expect(srv.poolWriteStats.writes).toBeGreaterThan(busyWrites)
+    expect(await writes(1, 5165)).toBeGreaterThan(0)
   })
 
   it('I394 a client that does not read fills its socket: the threadpool write comes back short, the server stops reading within its limit, and every reply arrives whole once it reads', async () => {

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskGroup, createImageFile, nbdProtocol, openDevicePath } from '@plexa/engine'
 import { NbdServer } from '../src/nbd/nbdServer.ts'
-import { pipelinedClient } from './nbdClient.ts'
+import { pipelinedClient, seededBatch } from './nbdClient.ts'
 import { until } from './until.ts'
 import { createRandom } from '../../../packages/engine/test/random.ts'
 
-const { CMD, ERR } = nbdProtocol
+const { CMD } = nbdProtocol
 const MiB = 1 << 20
 const SIZE = 16 * MiB
 
@@ -43,10 +43,7 @@ describe('NBD reply sender: replies of plain connections written by a worker thr
     const rnd = createRandom(260)
     for (let round = 0; round < 16; round++) {
       // one batch in flight at once; its writes never overlap its reads
-      const reads: Array<[bigint, number, number]> = []
-      const others: Array<[bigint, number]> = []
-      const taken: Array<[number, number]> = []
-      const free = (off: number, len: number) => !taken.some(([a, b]) => off < b && a < off + len)
+      const batch = seededBatch(c, model)
       // every other batch goes to a client that reads nothing until the worker found its socket
       // full: the worker is then in the middle of a frame while the rest of the batch is answered
       const stalled = round % 2 === 1
@@ -57,46 +54,19 @@ describe('NBD reply sender: replies of plain connections written by a worker thr
         c.sock.pause()
         for (let k = 0; !filled(); k++) {
           if (k === 56) throw new Error('the socket never filled')
-          const off = (k % 12) * MiB
-          taken.push([off, off + MiB])
-          reads.push([c.send(CMD.READ, off, MiB), off, MiB])
+          batch.read((k % 12) * MiB, MiB)
           // each 1 MiB read is one pread of the worker's
           const answered = () => srv.sender.stats().io - io > k && srv.connections()[0]!.inflight === 0
           if (k % 4 === 3) await until('the reads so far are answered', () => answered() || filled())
         }
       }
-      for (let i = 0; i < 10; i++) {
-        const kind = rnd.pick(['read', 'read', 'read', 'small', 'write', 'zero', 'flush', 'bad'] as const)
-        const len = kind === 'read' ? MiB : kind === 'small' ? 4096 : kind === 'write' ? 512 * rnd.int(1, 64) : 64 << 10
-        const off = 512 * rnd.int(0, (SIZE - len) / 512)
-        if (kind !== 'flush' && kind !== 'bad' && !free(off, len)) continue
-        if (kind === 'read' || kind === 'small') {
-          taken.push([off, off + len])
-          reads.push([c.send(CMD.READ, off, len), off, len])
-        } else if (kind === 'write') {
-          taken.push([off, off + len])
-          const data = rnd.bytes(len)
-          data.copy(model, off)
-          others.push([c.send(CMD.WRITE, off, len, data), 0])
-        } else if (kind === 'zero') {
-          taken.push([off, off + len])
-          model.fill(0, off, off + len)
-          others.push([c.send(CMD.WRITE_ZEROES, off, len), 0])
-        } else if (kind === 'flush') others.push([c.send(CMD.FLUSH, 0, 0), 0])
-        else others.push([c.send(CMD.READ, SIZE, MiB), ERR.EINVAL]) // past the end: an error reply among the data
-      }
-      // the reads see the model as it was before this batch's writes only where no write overlaps them
-      const want = reads.map(([h, off, len]) => [h, Buffer.from(model.subarray(off, off + len))] as const)
+      // small writes, zeroes, flushes and an error reply among the data
+      batch.seeded(rnd, 10, ['read', 'read', 'read', 'small', 'write', 'zero', 'flush', 'bad'])
       if (stalled) {
         await until('every request of the batch is answered', () => srv.connections()[0]!.inflight === 0)
         c.sock.resume()
       }
-      const got = await c.replies([...reads.map(([h]) => h), ...others.map(([h]) => h)])
-      for (const [h, data] of want) {
-        expect(got.get(h)!.err).toBe(0)
-        expect(got.get(h)!.data!.equals(data), `round ${round} read ${h}`).toBe(true)
-      }
-      for (const [h, err] of others) expect(got.get(h)!.err).toBe(err)
+      await batch.check(`round ${round}`)
     }
     // the worker wrote replies and made the preads of the 1 MiB frames
     const s = srv.sender.stats()

@@ -3,7 +3,6 @@ import { type Server, type Socket, createServer } from 'node:net'
 import { type ExportSource, type Haggling, handshake } from './handshake.ts'
 import { Inbox } from './inbox.ts'
 import { MemoryBudget } from './memoryBudget.ts'
-import { eventLoopBusy } from './loopBusy.ts'
 import { type PoolWriteStats, PoolWrites, type PoolWritesMode, poolWritesWanted } from './poolWrites.ts'
 import { type ReplyChannel, ReplySender } from './replySender.ts'
 import { receiveInto } from './socketReads.ts'
@@ -37,7 +36,8 @@ export interface NbdServerOptions {
   /**
    * `true` writes the large replies of plain connections from libuv's threadpool (poolWrites.ts,
    * rule 393); `false` writes every reply on the event loop; the default, `'loaded'`, takes the
-   * threadpool while the event loop's own busy share is `POOL_LOOP_BUSY` or more (rule 516): with
+   * threadpool once the event loop's own busy share is `POOL_LOOP_BUSY` or more (rule 516), and
+   * leaves it only below `POOL_LOOP_LEAVE` (rule 570): with
    * time to spare the loop writes a reply faster than a hand-over to the threadpool and back (seqread
    * 1m 0.81x on a quiet machine, 0.80x under load with the loop 0.34-0.49 busy). Ignored with `offload`.
    */
@@ -136,7 +136,7 @@ export class NbdServer {
     this.onIo = opts.onIo
     this.offload = opts.offload ?? false
     const pool = opts.poolWrites ?? 'loaded'
-    this.poolWanted = pool === false ? undefined : poolWritesWanted(pool, opts.loopBusy ?? eventLoopBusy)
+    this.poolWanted = pool === false ? undefined : poolWritesWanted(pool, opts.loopBusy)
     this.tls = opts.tls
     // a connection that may upgrade to TLS reads through Node's own buffers (socketReads.ts)
     this.inPlace = (opts.inPlace ?? true) && !opts.tls

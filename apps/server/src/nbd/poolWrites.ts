@@ -16,12 +16,35 @@ export const POOL_WRITE_MIN = 128 << 10
  */
 export const POOL_LOOP_BUSY = 0.9
 
+/**
+ * The busy share below which a server that took the threadpool goes back to writing its large
+ * replies on the event loop (rule 570). Not `POOL_LOOP_BUSY`: the threadpool takes the copy into
+ * the kernel off the loop, so the load that made the loop 0.9 busy shows as less once the
+ * threadpool writes, and one threshold both ways flapped (at seqread 1m the loop read 0.89 busy,
+ * the threadpool's writes lowered it, the next window was the loop's again). In the NBD bench of 3
+ * Dec 13:42 (load 4-7), the loop's busy share per MiB/s with the threadpool writing was 0.33-0.61
+ * of the loop's own at 1 MiB reads, 0.88-1.0 at queue depth 16 (its CPU per GiB 0.05-0.08 s
+ * against 0.20-0.24): entered at 0.9, the threadpool reads 0.3 or more at the same throughput, and
+ * below 0.25 the loop writing the replies itself would read at most about 0.76.
+ */
+export const POOL_LOOP_LEAVE = 0.25
+
 /** Whether a large reply leaves through the threadpool: always, never, or while the event loop is busy (rule 516). */
 export type PoolWritesMode = boolean | 'loaded'
 
-/** The predicate `PoolWrites.open` takes for `mode`, with the event loop's busy share from `busy`. */
+/**
+ * The predicate `PoolWrites.open` takes for `mode`, with the event loop's busy share from `busy`:
+ * for `'loaded'` the threadpool from a busy share of `POOL_LOOP_BUSY` on, and back to the event
+ * loop only below `POOL_LOOP_LEAVE` (rules 516, 570).
+ */
 export function poolWritesWanted(mode: 'loaded' | true, busy: () => number = eventLoopBusy): () => boolean {
-  return mode === true ? () => true : () => busy() >= POOL_LOOP_BUSY
+  if (mode === true) return () => true
+  let pool = false
+  return () => {
+    const share = busy()
+    pool = share >= (pool ? POOL_LOOP_LEAVE : POOL_LOOP_BUSY)
+    return pool
+  }
 }
 
 /** What of a reply the socket's own write sends when the kernel had no room (see `stall`). */
