@@ -52,6 +52,7 @@ test('a disk failed under load: badge, tree, strip and title say it, the disk is
   await expect(banner).toBeHidden()
   await heal(api)
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'full')
+  await expect(page.getByTestId('properties-health')).toHaveAttribute('data-tone', 'ok')
 })
 
 test('a disk restored after I/O errors is no longer failing: it answers and wants a resync, the resync dialog does not warn, and the disk view draws the detached plex on a working disk as stale (rules 113, 114)', async ({ plexa, page, api }, info) => {
@@ -150,6 +151,8 @@ test('a verify of a corrupted region shows the mismatch with its place, and a re
   await expect(page.getByTestId('health-mirvol')).toHaveAttribute('data-redundancy', 'differ')
   await expect(page.getByTestId('health-mirvol')).not.toContainText('FULL REDUNDANCY')
   await expect(page.getByTestId('health-dg-demodg').getByTestId('count-differ')).toContainText('1 mirrors differ')
+  // rule 574: and in Properties of the selected volume
+  await expect(page.getByTestId('properties-health')).toHaveAttribute('data-tone', 'failed')
   await expect(page.getByRole('alert').filter({ hasText: 'verify of mirvol found 1 region(s) where the plexes differ' })).toBeVisible()
   await shots(page, info, 'task-history-verify-report')
   await report.getByRole('button', { name: 'Repair from mirvol-01' }).click()

@@ -4,7 +4,7 @@
 // were relocated off, and a relocated subdisk, say so with "Move relocated subdisks back".
 import { act } from 'react'
 import { describe, expect, it, vi } from 'vitest'
-import type { GroupView } from '@plexa/protocol'
+import type { FinishedTask, GroupView } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { demo } from '../views/testGroups.ts'
 import { rootPerTest } from './testRoot.ts'
@@ -77,5 +77,20 @@ describe('Properties: RelocatedNote (vxunreloc)', () => {
     expect(button.getAttribute('title')).toBe('disk02 is still marked FAILING: once the disk is checked, clear FAILING first')
     expect(show(relocatedGroup(), 'dm', 'disk01')).toBeNull()
     expect(show(demo(), 'dm', 'disk02')).toBeNull()
+  })
+})
+
+describe('Properties: the health line of a volume whose plexes differ', () => {
+  const verify = (mismatchCount: number, id = 1): FinishedTask => ({ id, taskId: `task-${id}`, dg: 'dg', kind: 'verify', target: 'volume mir', volumes: ['mir'], outcome: 'ok', finishedAt: id, doneBytes: 0, totalBytes: 0, verify: { volume: 'mir', regionSectors: 1024, regionsChecked: 4, mismatchCount, mismatches: [] } })
+  const line = (finished: FinishedTask[]) => {
+    appStore.setState((s) => ({ server: { ...s.server, connection: 'live', user: { name: 'admin', role: 'admin' }, groups: { dg: demo() }, finished }, selection: { dg: 'dg', kind: 'v', name: 'mir' } }))
+    act(() => dom.root.render(<Properties />))
+    return dom.el.querySelector<HTMLElement>('[data-testid="properties-health"]')!.dataset.tone
+  }
+
+  it('I574 reads failed (mirrors differ, as the tree and the drawing say) until a clean verify, not a healthy full redundancy', () => {
+    expect(line([])).toBe('ok')
+    expect(line([verify(1)])).toBe('failed')
+    expect(line([verify(1), verify(0, 2)])).toBe('ok')
   })
 })

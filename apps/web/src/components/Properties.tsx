@@ -1,10 +1,10 @@
-import { Fragment, useState } from 'react'
+import { Fragment, useMemo, useState } from 'react'
 import { api } from '../net/api.ts'
 import { appStore, useApp } from '../store/appStore.ts'
 import { GROUPS, type Kind, fieldViews } from '../views/fields.ts'
 import { breakParts } from '../views/breakParts.ts'
 import { findRecord } from '../views/records.ts'
-import { groupHealth } from '../views/health.ts'
+import { groupHealth, unrepairedMismatches, withMismatches } from '../views/health.ts'
 import { healthLine } from '../views/healthLine.ts'
 import { stateFill, stateStroke } from '../views/colors.ts'
 import { useWhyNot } from '../store/useWhyNot.ts'
@@ -25,6 +25,9 @@ export function Properties() {
   const group = useApp((s) => (s.selection ? s.server.groups[s.selection.dg] : undefined))
   const role = useApp((s) => s.server.user?.role)
   const lab = useApp((s) => s.server.lab.disks)
+  // plexes a verify found different are no full redundancy here either, as in the tree and the drawing (rules 170, 574)
+  const finished = useApp((s) => s.server.finished)
+  const differ = useMemo(() => unrepairedMismatches(finished), [finished])
   if (!selection || !group) return <p className="p-2 text-sm text-muted">Select an object to see its properties.</p>
   const rec = findRecord(group.config, selection.kind, selection.name)
   if (!rec) return <p className="p-2 text-sm text-muted">{selection.name} no longer exists.</p>
@@ -33,7 +36,7 @@ export function Properties() {
   return (
     <section aria-label="properties" className="h-full overflow-auto p-2 text-xs">
       <h2 className="mb-1 text-sm font-semibold">{KIND_WORD[selection.kind]} {selection.name}</h2>
-      <HealthLine line={healthLine(groupHealth(group, lab), selection.kind, selection.name)} />
+      <HealthLine line={healthLine(withMismatches(groupHealth(group, lab), differ), selection.kind, selection.name)} />
       {selection.kind === 'dm' && isFailing(rec as { dm_pflag: number }) && <FailingNote dg={selection.dg} disk={selection.name} />}
       {(selection.kind === 'dm' || selection.kind === 'sd') && <RelocatedNote group={group} kind={selection.kind} name={selection.name} />}
       <p className="mt-2 text-muted">Hover a field for its meaning. <abbr title="read-only: only the engine changes it">RO</abbr> marks read-only fields.</p>
