@@ -188,6 +188,12 @@ test('rule 142: with the server unreachable every action of the tree, overview, 
   await notAllowed(page.getByRole('region', { name: 'needs attention' }), 'overview')
   await plexa.select('dm', 'disk02')
   await notAllowed(page.getByRole('toolbar', { name: 'actions' }), 'disk actions')
+  // rule 575: at 1024 px beside both connection notes the header's tabs, user and buttons are one line each
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await expect(page.getByTestId('stale')).toBeVisible()
+  const wrapped = await page.locator('header').evaluate((h) => [...h.querySelectorAll('nav button, :scope > span:not([data-testid]), :scope > button')]
+    .filter((e) => e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight)).map((e) => e.textContent))
+  expect(wrapped).toEqual([])
   await shots(page, info, 'unreachable-overview')
   stream.restore()
   await expect(page.getByTestId('connection')).toHaveText('live', { timeout: 15_000 })

@@ -89,15 +89,16 @@ function Frame({ onLogout }: { onLogout: () => void }) {
         <h1 className="font-semibold">Plexa</h1>
         <span data-testid="connection" aria-label={`connection ${connection}`} title={connection === 'live' ? 'changes arrive live' : 'the server cannot be reached: what you see may be old, and actions are disabled'} className={`rounded px-2 text-xs ${connection === 'live' ? 'bg-green-700 text-white' : 'bg-amber-500 text-black'}`}>{connection === 'live' ? 'live' : `${connection}: the server cannot be reached`}</span>
         {staleSince !== undefined && <span data-testid="stale" className="rounded border border-amber-700 px-2 text-xs font-semibold text-amber-900 dark:border-amber-300 dark:text-amber-200">stale since {dateTime(staleSince).slice(11)}: last known state, not live</span>}
-        <nav className="ml-4 flex gap-1 text-sm" role="tablist" aria-label="views">
+        {/* the tabs, the user and the buttons stay one line each (rule 575): the connection notes before them wrap instead */}
+        <nav className="ml-4 flex shrink-0 gap-1 whitespace-nowrap text-sm" role="tablist" aria-label="views">
           {VIEWS.map(([v, label]) => (
             <button key={v} role="tab" aria-selected={view === v} className={`rounded px-2 ${view === v ? 'bg-blue-700 text-white' : 'border'}`} onClick={() => setView(v)}>{label}</button>
           ))}
         </nav>
-        <span className="ml-auto text-xs">{user?.name} ({user?.role})</span>
+        <span className="ml-auto shrink-0 whitespace-nowrap text-xs">{user?.name} ({user?.role})</span>
         {/* the button names the theme it switches to */}
-        <button className="rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} data-testid="theme">{dark ? 'Light theme' : 'Dark theme'}</button>
-        <button className="rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
+        <button className="shrink-0 whitespace-nowrap rounded border px-2 text-xs" onClick={() => appStore.getState().toggleDark()} data-testid="theme">{dark ? 'Light theme' : 'Dark theme'}</button>
+        <button className="shrink-0 whitespace-nowrap rounded border px-2 text-xs" onClick={onLogout}>Log out</button>
       </header>
       <div className={`col-span-3 ${staleSince !== undefined ? 'grayscale' : ''}`} data-stale={staleSince !== undefined || undefined}><HealthStrip onOverview={() => setView('overview')} /></div>
       <aside aria-label="objects pane" className="overflow-hidden border-r border-slate-200 dark:border-slate-700"><Tree /></aside>
