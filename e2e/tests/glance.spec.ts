@@ -300,3 +300,22 @@ test('the demo\'s plex and subdisk names are whole in the tree beside their stat
     await page.getByRole('navigation', { name: 'objects' }).screenshot({ path: info.outputPath(`tree-names-${width}.png`) })
   }
 })
+
+test('rule 576: at 1024 px a plex of the demo on a lost device keeps its name whole beside DETACHED NODEVICE and its badge', async ({ plexa, page }, info) => {
+  // the state the longest words take: detached, its disk's device gone (NODEVICE, as on a failed disk)
+  const lost = ['mirvol-02', 'msvol-02', 'strvol-01', 'catvol-01']
+  await editSnapshot(page, (c) => {
+    for (const p of c.plexes) if (lost.includes(p.pl_name)) Object.assign(p, { pl_kstate: 'DETACHED', pl_state: 'IOFAIL', pl_tflag: p.pl_tflag | 0x400 })
+  })
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await plexa.login()
+  // the tree draws the rows in view: the filter brings each up, at its own depth
+  const filter = page.getByRole('searchbox', { name: 'filter objects' })
+  for (const n of lost) {
+    await filter.fill(n)
+    await expect(page.getByTestId(`tree-state-${n}`)).toHaveText(' DETACHED NODEVICE')
+    expect(await page.getByTestId(`tree-name-${n}`).evaluate((e) => e.scrollWidth <= e.clientWidth), n).toBe(true)
+  }
+  await filter.fill('')
+  await page.getByRole('navigation', { name: 'objects' }).screenshot({ path: info.outputPath('tree-nodevice-1024.png') })
+})
