@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LOOP_BUSY_WINDOW_MS, type LoopTimes, loopBusySampler } from '../src/nbd/loopBusy.ts'
 
-describe("the event loop's busy share (rule 516)", () => {
+describe("the event loop's busy share (rules 516, 570)", () => {
   /** A loop whose idle and active times and clock the test moves. */
   function fakeLoop() {
     const times: LoopTimes = { idle: 0, active: 0 }
@@ -26,9 +26,21 @@ describe("the event loop's busy share (rule 516)", () => {
     // the whole next window: a quarter busy
     loop.pass(0.25 * LOOP_BUSY_WINDOW_MS, 0.25 * LOOP_BUSY_WINDOW_MS)
     expect(loop.read()).toBeCloseTo(0.25)
-    // a long quiet spell nobody asked in ends at the next call
-    loop.pass(LOOP_BUSY_WINDOW_MS, 19 * LOOP_BUSY_WINDOW_MS)
-    expect(loop.read()).toBeCloseTo(0.05)
+  })
+
+  it('I570 a spell nobody asked in is not measured: the next call starts a new window and answers the last share measured', () => {
+    const loop = fakeLoop()
+    loop.pass(0.25 * LOOP_BUSY_WINDOW_MS, 0.75 * LOOP_BUSY_WINDOW_MS)
+    expect(loop.read()).toBeCloseTo(0.25)
+    // 20 windows of small requests that kept the loop 0.92 busy, and no large reply asked
+    loop.pass(0.92 * 20 * LOOP_BUSY_WINDOW_MS, 0.08 * 20 * LOOP_BUSY_WINDOW_MS)
+    expect(loop.read()).toBeCloseTo(0.25)
+    // the window that starts there is measured: half busy
+    loop.pass(0.5 * LOOP_BUSY_WINDOW_MS, 0.5 * LOOP_BUSY_WINDOW_MS)
+    expect(loop.read()).toBeCloseTo(0.5)
+    // a window and a half since the last answer is still one window measured
+    loop.pass(0.75 * LOOP_BUSY_WINDOW_MS, 0.75 * LOOP_BUSY_WINDOW_MS)
+    expect(loop.read()).toBeCloseTo(0.5)
   })
 
   it('I516 before a first whole window it answers 0 (the threadpool is not taken on a guess)', () => {
