@@ -352,7 +352,7 @@ async function latencyDuringResync(dir: string) {
     const a = await during('adaptive', ADAPTIVE_BOUND * base)
     tracePace(undefined)
     // PLEXA_BENCH_PACE_TRACE=1: each epoch the controller decided (ms, samples, over the target, p99, MiB/s moved, limit from -> to)
-    if (epochs.length > 0) console.error(`adaptive round ${i} epochs: ${epochs.map((e) => `[${e.elapsedMs.toFixed(0)}ms n${e.samples} over${e.over} p99 ${e.p99Ms.toFixed(2)}${e.pendingMs > 0 ? ` pend ${e.pendingMs.toFixed(2)}` : ''} moved ${(e.movedBps / MiB).toFixed(0)} ${(e.from / MiB).toFixed(0)}->${(e.to / MiB).toFixed(0)}]`).join(' ')}`)
+    if (epochs.length > 0) console.error(`adaptive round ${i} epochs: ${epochs.map((e) => `[${e.elapsedMs.toFixed(0)}ms n${e.samples} over${e.over} p99 ${e.p99Ms.toFixed(2)}${e.pendingMs > 0 ? ` pend ${e.pendingMs.toFixed(2)}` : ''} moved ${(e.movedBps / MiB).toFixed(0)} ${(e.from / MiB).toFixed(0)}->${(e.to / MiB).toFixed(0)} cap ${(e.capacityBps / MiB).toFixed(0)}]`).join(' ')}`)
     const mid = await idleWindow()
     const u = await during('none', ADAPTIVE_BOUND * base)
     const after = await idleWindow()

@@ -2,7 +2,7 @@
 // an injected clock (rules 161, 162).
 import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../src/clock.ts'
-import { AdaptivePace, DEFAULT_MIN_RATE, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_RESERVE, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
+import { AdaptivePace, DEFAULT_MIN_RATE, PACE_BURST_MS, PACE_BUSY_MIN_MS, PACE_CAPACITY_WEIGHT, PACE_CATCH_UP, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_RESERVE, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
 import { Task } from '../src/tasks/task.ts'
 import { checkAdaptive } from '../src/tasks/taskRegistry.ts'
 import type { VRecord } from '../src/records/types.ts'
@@ -232,31 +232,29 @@ describe('adaptive copy rate after an unlimited epoch within the target (rule 20
   })
 })
 
-describe('throttle per time slice (rule 162)', () => {
-  it('a throttled task held back for a while does not catch up in a burst: at most one slice of bytes passes before it waits', async () => {
+describe('throttle per time slice (rules 162, 562)', () => {
+  it('a throttled task held back for a while catches up one slice at PACE_CATCH_UP times its rate, never in a burst', async () => {
     const clock = createManualClock(0)
-    const slept: number[] = []
-    const t = new Task('resync', 'v1', 100 * MiB, clock, async (ms) => {
-      slept.push(ms)
-      clock.advance(ms)
-    })
-    t.setThrottle(10 * MiB) // a slice holds 1 MiB
-    await t.gate()
-    t.advance(MiB / 2)
-    await t.gate() // owes half a MiB: 50 ms
-    expect(slept).toEqual([50])
-    // the copy then waits 10 s for something else (a foreground write, a slow disk)
+    const t = new Task('resync', 'v1', 100 * MiB, clock, async (ms) => clock.advance(ms))
+    const rate = 10 * MiB // a slice holds 1 MiB
+    t.setThrottle(rate)
+    // the copy waits 10 s for something else (a foreground write, a slow disk), then copies 64 KiB units for a second
     clock.advance(10_000)
-    let passed = 0
-    for (let i = 0; i < 8; i++) {
-      await t.gate()
-      if (slept.length > 1) break
-      t.advance(MiB / 4)
-      passed += MiB / 4
+    const unit = 64 << 10
+    const passed: number[] = []
+    while (clock.now() < 11_000) {
+      await t.gate(unit)
+      t.advance(unit)
+      passed.push(clock.now())
     }
-    // one slice's worth (1 MiB) went without waiting, then it waits again: no 100 MiB catch-up
-    expect(passed).toBe(1.25 * MiB)
-    expect(slept.length).toBe(2)
+    const inSecond = passed.filter((x) => x < 11_000).length * unit
+    // what the slice held is not lost: the second moved its rate and the slice, within a unit
+    expect(inSecond).toBeGreaterThanOrEqual(rate + rate * (PACE_SLICE_MS / 1000) - unit)
+    expect(inSecond).toBeLessThanOrEqual(rate + rate * (PACE_SLICE_MS / 1000) + unit)
+    // and no window of a slice held more than PACE_CATCH_UP times the rate, PACE_BURST_MS of that and a unit
+    // (the slice went at once before: 2 MiB in the first 100 ms)
+    const fast = rate * PACE_CATCH_UP
+    for (const a of passed) expect(passed.filter((x) => x >= a && x < a + PACE_SLICE_MS).length * unit).toBeLessThanOrEqual((fast * (PACE_SLICE_MS + PACE_BURST_MS)) / 1000 + unit)
   })
 })
 
@@ -283,14 +281,64 @@ describe('adaptive copy reservation (rule 312)', () => {
     expect(epoch(5 * MiB, 0.5)).toBe(PACE_RESERVE * 100 * MiB * PACE_STEP_UP)
   })
 
-  it('the reservation follows the most it moved unlimited: a later unlimited epoch that moved more raises it', () => {
-    const { slice } = pace(1, MiB, PACE_RESERVE)
+  it('rule 561: the reservation follows an average of what each epoch moved unlimited, PACE_CAPACITY_WEIGHT of the way, not the most it ever moved', () => {
+    const { p, slice } = pace(1, MiB, PACE_RESERVE)
     expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBe(50 * MiB)
     // within and lifted (over twice what it moves): unlimited again
     expect(slice(2 * MiB, writes(PACE_SAMPLES, 0.1))).toBe(0)
-    // unlimited it moved 200 MiB/s with slow writes: halved, and the reservation is now 100
+    // unlimited it moved 200 MiB/s with slow writes: halved from that
     expect(slice(20 * MiB, writes(PACE_SAMPLES, 3))).toBe(100 * MiB)
-    expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBe(PACE_RESERVE * 200 * MiB)
+    const capacity = 100 * MiB + PACE_CAPACITY_WEIGHT * 100 * MiB
+    expect(p.capacityEstimate).toBeCloseTo(capacity, 0)
+    // still slow: down to the reservation of that average (with the most, 100 MiB/s: where it was)
+    expect(slice(10 * MiB, writes(PACE_SAMPLES, 3))).toBeCloseTo(PACE_RESERVE * capacity, 0)
+  })
+})
+
+describe('adaptive copy capacity from its I/O time (rule 561)', () => {
+  /** A controller as a task makes it, on a manual clock; `epoch` is a slice in which the copy's I/O was under way for `busyMs`. */
+  function timedPace() {
+    const clock = createManualClock(0)
+    const p = new AdaptivePace({ latencyMs: 1, minBytesPerSecond: MiB }, () => clock.now())
+    const epoch = (bytes: number, busyMs: number, lat: number) => {
+      p.moved(bytes)
+      const start = clock.now()
+      p.ioStarted()
+      let open = true
+      for (let k = 0; k < PACE_SAMPLES; k++) {
+        clock.advance(start + (PACE_SLICE_MS * (k + 1)) / PACE_SAMPLES - clock.now())
+        if (open && clock.now() - start >= busyMs) {
+          p.ioEnded()
+          open = false
+        }
+        p.sample(lat)
+      }
+      return p.rate()
+    }
+    return { p, epoch }
+  }
+
+  it('a copy held at its reservation finds its capacity from what it moved per second of I/O, so the reservation is a share of that', () => {
+    const { p, epoch } = timedPace()
+    // unlimited, its I/O under way the whole slice: 100 MiB/s, and the writes slow: halved
+    expect(epoch(10 * MiB, 100, 3)).toBe(50 * MiB)
+    expect(p.capacityEstimate).toBe(100 * MiB)
+    // held at 50 MiB/s, its 5 MiB took 25 ms of I/O: 200 MiB/s; the estimate moves PACE_CAPACITY_WEIGHT of the way
+    const capacity = 100 * MiB + PACE_CAPACITY_WEIGHT * 100 * MiB
+    expect(epoch(5 * MiB, 25, 3)).toBeCloseTo(PACE_RESERVE * capacity, 0)
+    expect(p.capacityEstimate).toBeCloseTo(capacity, 0)
+    // (without its I/O time it stayed at the reservation of the one unlimited epoch: 50 MiB/s)
+  })
+
+  it('an epoch with less than PACE_BUSY_MIN_MS of I/O (of a longer one) leaves the estimate', () => {
+    const { p, epoch } = timedPace()
+    epoch(10 * MiB, 100, 3)
+    epoch(MiB / 10, PACE_BUSY_MIN_MS / 2, 3)
+    expect(p.capacityEstimate).toBe(100 * MiB)
+    // and I/O still under way as the epoch ends counts up to its end
+    p.ioStarted()
+    epoch(5 * MiB, 200, 3)
+    expect(p.capacityEstimate).toBeCloseTo(100 * MiB + PACE_CAPACITY_WEIGHT * (50 * MiB - 100 * MiB), 0)
   })
 })
 

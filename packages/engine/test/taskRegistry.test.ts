@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../src/clock.ts'
 import { EngineError } from '../src/errors.ts'
 import { type EngineEvent, createEventBus } from '../src/events.ts'
+import { PACE_BUSY_MIN_MS, PACE_RESERVE } from '../src/tasks/adaptivePace.ts'
 import { TaskRegistry } from '../src/tasks/taskRegistry.ts'
 import { expectCode } from './harness.ts'
 
@@ -68,5 +69,44 @@ describe('task registry (rule 126)', () => {
     await expectCode(() => tasks.throttle(t.id, -1), 'VM_INVALID_PARAM')
     tasks.throttle(t.id, 1 << 20)
     expect(tasks.list()[0]?.throttle).toBe(1 << 20)
+  })
+})
+
+describe('an adaptive copy starts from the capacity of the last copy of its volume (rule 563)', () => {
+  const MiB = 1 << 20
+  /** A task on `volume` that copied `bytes` over `ioMs` of I/O time (two calls overlapping) and ended. */
+  const copied = (r: ReturnType<typeof registry>, volume: string, bytes: number, ioMs: number) => {
+    const t = r.tasks.start('resync', volume, bytes)
+    t.copyIo(true)
+    r.clock.advance(ioMs / 2)
+    t.copyIo(true)
+    t.copyIo(false)
+    r.clock.advance(ioMs / 2)
+    t.copyIo(false)
+    // time with no copy I/O under way (a throttle's sleep) is not its I/O time
+    r.clock.advance(1000)
+    r.tasks.progress(t, bytes)
+    r.tasks.finish(t, 'ok')
+    return t
+  }
+
+  it('the next adaptive copy of the volume starts limited at PACE_RESERVE of what the last one moved per second of I/O; another volume starts unlimited', () => {
+    const r = registry()
+    expect(copied(r, 'v1', 20 * MiB, 100).capacity).toBe(200 * MiB)
+    const next = r.tasks.start('resync', 'v1', 100 * MiB)
+    r.tasks.throttle(next.id, { adaptive: { latencyMs: 1 } })
+    expect(next.throttle).toBe(PACE_RESERVE * 200 * MiB)
+    const other = r.tasks.start('resync', 'v2', 100 * MiB)
+    r.tasks.throttle(other.id, { adaptive: { latencyMs: 1 } })
+    expect(other.throttle).toBe(0)
+  })
+
+  it('a copy with less than PACE_BUSY_MIN_MS of I/O time leaves the capacity the one before it had', () => {
+    const r = registry()
+    copied(r, 'v1', 20 * MiB, 100)
+    expect(copied(r, 'v1', MiB, PACE_BUSY_MIN_MS / 2).capacity).toBe(0)
+    const next = r.tasks.start('resync', 'v1', 100 * MiB)
+    r.tasks.throttle(next.id, { adaptive: { latencyMs: 1 } })
+    expect(next.throttle).toBe(PACE_RESERVE * 200 * MiB)
   })
 })

@@ -13,8 +13,10 @@
  * not PACE_STEP_UP at a time from the floor), and an epoch above the target at it or above makes
  * it worth PACE_GOOD_DECAY less (what held may no longer); one above it unlimited makes it worth
  * PACE_GOOD_DECAY of what that epoch moved, if less. A foreground write that has waited longer than the
- * target ends the epoch at once, so a copy that starves it slows down without delay. Time comes
- * from `now`, so the controller is tested with a fake clock.
+ * target ends the epoch at once, so a copy that starves it slows down without delay. No epoch
+ * sets the limit below the reservation, PACE_RESERVE of the copy's capacity: what it moves per
+ * second of its I/O time, averaged over epochs (rule 561). Time comes from `now`, so the
+ * controller is tested with a fake clock.
  */
 export interface AdaptiveTarget {
   /** The foreground write p99 (ms) to keep within. */
@@ -25,6 +27,15 @@ export interface AdaptiveTarget {
 
 /** The time slice a rate holds for at least, and the throttle's bucket (ms). */
 export const PACE_SLICE_MS = 100
+/**
+ * A throttled copy behind its rate (held back by a foreground write, a slow disk, a preempted
+ * thread) catches up at this many times its rate, never at full speed (rule 562): before, what a
+ * slice's bucket held went at once, a burst of up to 100 ms at the unthrottled rate beside the
+ * foreground writes.
+ */
+export const PACE_CATCH_UP = 1.5
+/** What the catch-up pacing lets through at once (ms of PACE_CATCH_UP times the rate, or the one unit asked for when larger). */
+export const PACE_BURST_MS = 5
 /**
  * Foreground writes an epoch waits for before it decides: its p99 is then the 20th largest, and
  * the share of writes above the target it reacts to is close to the long-run one (with 400, an
@@ -41,7 +52,7 @@ export const PACE_STEP_UP = 1.5
 /** What the rate that held is worth once an epoch at it (or above) is above the target. */
 export const PACE_GOOD_DECAY = 0.8
 /**
- * The share of the most it moved unlimited beside foreground writes that an adaptive copy keeps
+ * The share of its capacity beside foreground writes (rule 561) that an adaptive copy keeps
  * whatever their latency (rule 312): its reservation, as DRBD's c-min-rate or mClock's
  * reservation. Where the machine cannot hold the target with the copy running at all (two cores
  * shared: a copy between two other files, by another process, at half the rate already took
@@ -50,6 +61,18 @@ export const PACE_GOOD_DECAY = 0.8
  * ends, and the foreground gets everything above it.
  */
 export const PACE_RESERVE = 0.5
+/**
+ * How far each epoch's estimate of the copy's capacity moves the one the reservation is a share
+ * of (rule 561): an exponential average, not the most it ever moved, so one epoch of page-cache
+ * speed (the bench: 2486 MiB/s in an epoch, 1259 over the window) does not set the reservation
+ * at the whole unthrottled rate.
+ */
+export const PACE_CAPACITY_WEIGHT = 0.3
+/**
+ * The least I/O time (ms) an epoch's capacity estimate is taken from: shorter, a single unit's
+ * read and write decide it (and one quick or slow call swings it by its whole size).
+ */
+export const PACE_BUSY_MIN_MS = 5
 
 /** What one epoch of an adaptive copy saw and decided (benchmarks trace them, `tracePace`). */
 export interface PaceEpoch {
@@ -67,6 +90,8 @@ export interface PaceEpoch {
   /** The limit before and after (bytes per second, 0 = unlimited). */
   from: number
   to: number
+  /** The capacity estimate after it (bytes per second, rule 561). */
+  capacityBps: number
 }
 
 let tracer: ((e: PaceEpoch) => void) | undefined
@@ -101,15 +126,33 @@ export class AdaptivePace {
 
   /** The reservation's share (PACE_RESERVE; 0: none, the floor alone). */
   private readonly reserve: number
-  /** The most the copy moved in an unlimited epoch beside foreground writes (bytes per second). */
+  /**
+   * What the copy moves per second of its I/O time beside foreground writes (bytes per second):
+   * the rate it would move unlimited, the reservation's base (rules 312, 561).
+   */
   private capacity = 0
+  /** Copy I/O calls under way (`ioStarted` less `ioEnded`), and since when some was (ms). */
+  private active = 0
+  private busySince = 0
+  /** This epoch's time (ms) with some copy I/O under way. */
+  private busyMs = 0
+  /** Whether the copy reports its I/O time at all (a caller that does not: capacity from unlimited epochs alone). */
+  private timed = false
 
-  constructor(target: AdaptiveTarget, now: () => number, pendingAge: () => number = () => 0, reserve = PACE_RESERVE) {
+  /**
+   * `capacity`: what an earlier copy of the same volume moved per second of its I/O time (rule
+   * 563): the copy starts at its reservation of it, not unlimited (an unlimited first epoch is
+   * 100 ms or more of foreground writes beside the unthrottled copy: at 3000 writes a second,
+   * 2.5% of a 4 s window's, past its whole p99).
+   */
+  constructor(target: AdaptiveTarget, now: () => number, pendingAge: () => number = () => 0, reserve = PACE_RESERVE, capacity = 0) {
     this.target = target
     this.now = now
     this.pendingAge = pendingAge
     this.reserve = reserve
     this.epochStart = now()
+    this.capacity = capacity
+    if (capacity > 0) this.limit = this.lowest()
   }
 
   /** The lowest limit an epoch sets: the floor, or the reservation when higher (rule 312). */
@@ -136,6 +179,26 @@ export class AdaptivePace {
     this.copied += bytes
   }
 
+  /**
+   * A read or write of the copy began (rule 561): the time some is under way is the copy's I/O
+   * time, what it moved over it its capacity, whether the throttle holds it back or not.
+   */
+  ioStarted(): void {
+    this.timed = true
+    if (this.active++ === 0) this.busySince = this.now()
+  }
+
+  /** A read or write of the copy ended (each `ioStarted` has one). */
+  ioEnded(): void {
+    if (this.active === 0) return
+    if (--this.active === 0) this.busyMs += this.now() - this.busySince
+  }
+
+  /** The copy's capacity estimate (bytes per second; 0 before any): the reservation is its PACE_RESERVE share. */
+  get capacityEstimate(): number {
+    return this.capacity
+  }
+
   /** The copy's rate limit now, bytes per second; 0 = unlimited. */
   rate(): number {
     this.tick()
@@ -159,7 +222,7 @@ export class AdaptivePace {
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
     const before = this.limit
-    if (before === 0) this.capacity = Math.max(this.capacity, moved)
+    this.estimateCapacity(now, elapsed, moved, before === 0)
     const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
     if (scale < 1) {
       const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
@@ -180,8 +243,23 @@ export class AdaptivePace {
       // burst of slow writes it did not cause, from the floor that took 9 or more epochs)
       else this.limit = Math.max(this.limit, this.good)
     } else this.good = Math.max(this.good, moved)
-    tracer?.({ at: now, elapsedMs: elapsed, samples: this.samples.length, over: this.over, p99Ms: q, pendingMs: pending, movedBps: moved, from: before, to: this.limit })
+    tracer?.({ at: now, elapsedMs: elapsed, samples: this.samples.length, over: this.over, p99Ms: q, pendingMs: pending, movedBps: moved, from: before, to: this.limit, capacityBps: this.capacity })
     this.newEpoch(now)
+  }
+
+  /**
+   * Rule 561: the capacity moves PACE_CAPACITY_WEIGHT of the way to this epoch's estimate: what
+   * it copied per second of its I/O time (once that is PACE_BUSY_MIN_MS or more), or, from a copy
+   * that does not report its I/O time, what an unlimited epoch moved.
+   */
+  private estimateCapacity(now: number, elapsed: number, moved: number, unlimited: boolean): void {
+    let est: number | undefined
+    if (this.timed) {
+      const busy = this.busyMs + (this.active > 0 ? now - this.busySince : 0)
+      if (busy >= Math.min(PACE_BUSY_MIN_MS, elapsed) && this.copied > 0) est = (this.copied * 1000) / Math.max(busy, 1e-9)
+    } else if (unlimited) est = moved
+    if (est === undefined) return
+    this.capacity = this.capacity === 0 ? est : this.capacity + PACE_CAPACITY_WEIGHT * (est - this.capacity)
   }
 
   private newEpoch(now: number): void {
@@ -189,6 +267,8 @@ export class AdaptivePace {
     this.samples = []
     this.over = 0
     this.copied = 0
+    this.busyMs = 0
+    if (this.active > 0) this.busySince = now
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts'
 import { EngineError } from '../errors.ts'
 import type { TaskProgress } from '../events.ts'
-import { AdaptivePace, type AdaptiveTarget, PACE_SLICE_MS } from './adaptivePace.ts'
+import { AdaptivePace, type AdaptiveTarget, PACE_BURST_MS, PACE_BUSY_MIN_MS, PACE_CATCH_UP, PACE_RESERVE, PACE_SLICE_MS } from './adaptivePace.ts'
 
 export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair' | 'grow' | 'relocate'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
@@ -55,6 +55,13 @@ export class Task {
    * held back for a while (a pause, a foreground write it waited for) never catches up in a burst.
    */
   private bucket = { at: 0, bytes: 0 }
+  /**
+   * The pacing within the bucket (rule 562): it refills at PACE_CATCH_UP times the rate and holds
+   * PACE_BURST_MS of it, so a copy behind its rate catches up at that pace, not in a burst.
+   */
+  private spread = { at: 0, bytes: 0 }
+  /** The copy's I/O calls under way, since when some was, and the time some was (ms): `copyIo`. */
+  private io = { active: 0, since: 0, ms: 0 }
   /** Bytes `gate` charged for units whose `advance` has not come yet. */
   private precharged = 0
   private lastSample: { at: number; bytes: number }
@@ -97,10 +104,13 @@ export class Task {
     p?.resume()
   }
 
-  /** A fixed rate in bytes per second (0 = unlimited), or the adaptive rate for a latency target. */
-  setThrottle(t: number | AdaptiveTarget): void {
+  /**
+   * A fixed rate in bytes per second (0 = unlimited), or the adaptive rate for a latency target;
+   * `capacity`: an earlier copy's of the same volume, which the adaptive rate starts from (rule 563).
+   */
+  setThrottle(t: number | AdaptiveTarget, capacity = 0): void {
     this.fixedRate = typeof t === 'number' ? t : 0
-    this.pace = typeof t === 'number' ? undefined : new AdaptivePace(t, () => this.clock.now(), () => this.foregroundWaiting())
+    this.pace = typeof t === 'number' ? undefined : new AdaptivePace(t, () => this.clock.now(), () => this.foregroundWaiting(), PACE_RESERVE, capacity)
     this.restartBucket()
     // the ETA follows the new limit at once, not once the moving average has come down to it
     if (this.fixedRate > 0 && this.rate > this.fixedRate) this.rate = this.fixedRate
@@ -109,6 +119,7 @@ export class Task {
   /** An empty bucket from now; a unit under way is charged again as it is counted, at the new rate. */
   private restartBucket(): void {
     this.bucket = { at: this.clock.now(), bytes: 0 }
+    this.spread = { ...this.bucket }
     this.precharged = 0
   }
 
@@ -130,6 +141,26 @@ export class Task {
     this.pace?.sample(ms)
   }
 
+  /** A read or write of the copy began (`true`) or ended: its I/O time, the adaptive rate's capacity estimate (rule 561). */
+  copyIo(started: boolean): void {
+    const now = this.clock.now()
+    if (started) {
+      if (this.io.active++ === 0) this.io.since = now
+      this.pace?.ioStarted()
+      return
+    }
+    if (this.io.active > 0 && --this.io.active === 0) this.io.ms += now - this.io.since
+    this.pace?.ioEnded()
+  }
+
+  /**
+   * What the task copied per second of its I/O time (bytes per second; 0 before PACE_BUSY_MIN_MS
+   * of it): the capacity the next adaptive copy of its volume starts from (rule 563).
+   */
+  get capacity(): number {
+    return this.io.ms >= PACE_BUSY_MIN_MS ? ((this.doneBytes - this.failedBytes) * 1000) / this.io.ms : 0
+  }
+
   /**
    * Between two units of work: honours abort, pause and the throttle. `bytes` is what the next
    * unit will move when the caller knows it (a throttled copy moves one region at a time): it is
@@ -148,20 +179,24 @@ export class Task {
       const now = this.clock.now()
       if (rate <= 0) {
         this.bucket = { at: now, bytes: 0 }
+        this.spread = { at: now, bytes: 0 }
         return
       }
-      // the bucket holds at most a slice's worth, or the one unit asked for when larger
-      const cap = Math.max((rate * PACE_SLICE_MS) / 1000, bytes)
-      this.bucket = { at: now, bytes: Math.min(cap, this.bucket.bytes + ((now - this.bucket.at) * rate) / 1000) }
+      // the bucket holds at most a slice's worth, or the one unit asked for when larger; what it
+      // holds goes at PACE_CATCH_UP times the rate at most (rule 562)
+      const fast = rate * PACE_CATCH_UP
+      this.bucket = refilled(this.bucket, now, rate, Math.max((rate * PACE_SLICE_MS) / 1000, bytes))
+      this.spread = refilled(this.spread, now, fast, Math.max((fast * PACE_BURST_MS) / 1000, bytes))
       // (within a byte: a float's rounding never makes it sleep for nothing, over and over)
-      if (this.bucket.bytes >= bytes - 1) {
+      if (this.bucket.bytes >= bytes - 1 && this.spread.bytes >= bytes - 1) {
         this.bucket.bytes -= bytes
+        this.spread.bytes -= bytes
         this.precharged += bytes
         return
       }
       // what was counted while it slept stays owed: the bucket refills from where it was; an
       // abort ends the wait at once (rule 485), not once the throttle's sleep is over
-      await this.sleepOrAbort(((bytes - this.bucket.bytes) * 1000) / rate)
+      await this.sleepOrAbort(Math.max(((bytes - this.bucket.bytes) * 1000) / rate, ((bytes - this.spread.bytes) * 1000) / fast))
     }
   }
 
@@ -193,6 +228,7 @@ export class Task {
     const pre = Math.min(bytes, this.precharged)
     this.precharged -= pre
     this.bucket.bytes -= bytes - pre
+    this.spread.bytes -= bytes - pre
     this.pace?.moved(bytes)
     const now = this.clock.now()
     const dt = now - this.lastSample.at
@@ -231,4 +267,9 @@ export class Task {
       ...(this.pace ? { adaptive: { ...this.pace.target } } : {}),
     }
   }
+}
+
+/** `b` refilled at `rate` bytes per second from its time to `now`, holding `cap` at most. */
+function refilled(b: { at: number; bytes: number }, now: number, rate: number, cap: number): { at: number; bytes: number } {
+  return { at: now, bytes: Math.min(cap, b.bytes + ((now - b.at) * rate) / 1000) }
 }

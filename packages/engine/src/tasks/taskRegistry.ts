@@ -35,6 +35,8 @@ export class TaskRegistry {
   private readonly o: TaskRegistryOptions
   /** Volumes a copy still works on after its task ended (handing plexes back, enabling them), with how many hold each. */
   private readonly held = new Map<string, number>()
+  /** By volume, what the last copy of it that timed its I/O moved per second of it (rule 563). */
+  private readonly capacities = new Map<string, number>()
 
   constructor(o: TaskRegistryOptions) {
     this.o = o
@@ -60,6 +62,8 @@ export class TaskRegistry {
     task.state = outcome === 'ok' ? 'done' : outcome
     task.phase = outcome === 'ok' ? 'done' : outcome
     this.tasks.delete(task.id)
+    const capacity = task.capacity
+    if (capacity > 0) this.capacities.set(task.volume, capacity)
     this.o.finished?.(task)
     this.emitProgress(task)
     const code = isEngineError(err) ? err.code : err ? 'VM_IO' : undefined
@@ -141,7 +145,8 @@ export class TaskRegistry {
   throttle(id: string, t: unknown): void {
     const pace = typeof t === 'object' && t !== null ? checkAdaptive(t) : checkThrottle(t)
     const task = this.get(id)
-    task.setThrottle(pace)
+    // an adaptive copy starts from the capacity the last copy of its volume had (rule 563)
+    task.setThrottle(pace, this.capacities.get(task.volume))
     // the clients see the new limit and the ETA it means at once
     this.emitProgress(task)
   }
