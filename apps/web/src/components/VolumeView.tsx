@@ -258,7 +258,7 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
                     <rect className="outline" x={s.x} y={s.y} width={s.w} height={s.h} rx={2} style={{ fill: stateFill(sk), stroke: selSd ? 'var(--c-select)' : stateStroke(sk) }} strokeWidth={selSd ? 2.5 : 1} />
                     {statePattern(sk) && <rect x={s.x} y={s.y} width={s.w} height={s.h} rx={2} fill={`url(#${statePattern(sk)})`} opacity={STATE_PATTERN_OPACITY} className="pointer-events-none" data-testid={`state-pattern-${s.sd.sd_name}`} />}
                     {t && <rect x={s.x} y={s.y} width={s.w} height={s.h} fill={`url(#${PATTERN.failed})`} opacity={0.45} className="pointer-events-none" />}
-                    {s.label && <text x={s.x + 4} y={s.y + 13} fontSize={11} style={labelOver(stateFill(sk))} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
+                    {s.label && <text id={labelId(g.name, s.sd.sd_name)} x={s.x + 4} y={s.y + 13} fontSize={11} style={labelOver(stateFill(sk))} className="pointer-events-none select-none" aria-hidden="true">{s.label}</text>}
                   </g>
                 )
               })}
@@ -270,6 +270,13 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
                   </rect>
                 ))}
               {st && (st.full ? [p.band] : regionRects(st.regions, st.regionSectors, v.v_len, p.band, box.at)).map((r, i) => <rect key={`s${i}`} data-testid={`stale-${p.plex.pl_name}`} x={r.x} y={r.y + 1} width={r.w} height={r.h - 2} fill={`url(#${PATTERN.stale})`} opacity={0.4} className="pointer-events-none" />)}
+              {(st || mismatch?.plexes.has(p.plex.pl_name)) && (
+                // the subdisks' names again over the stale hatch and the differ marks, each with its
+                // halo: no mark drawn over the plex runs through a name (rules 462, 577)
+                <g aria-hidden="true" className="pointer-events-none" data-testid={`labels-over-${p.plex.pl_name}`}>
+                  {p.subdisks.map((s) => s.label && <use key={s.sd.sd_name} href={`#${labelId(g.name, s.sd.sd_name)}`} />)}
+                </g>
+              )}
             </Fragment>
           )
         })}
@@ -277,6 +284,11 @@ const VolumeDrawing = memo(function VolumeDrawing({ mismatch, g, ix, v, drl, tro
     </figure>
   )
 })
+
+/** The element id of a subdisk's label in the volume view (drawn again over the plex's marks). */
+function labelId(dg: string, sd: string): string {
+  return `vv-label-${dg}-${sd}`
+}
 
 const taskIndexes = new WeakMap<ServerState['tasks'], Map<string, ServerState['tasks'][string]>>()
 
