@@ -4,7 +4,7 @@
 import { truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { WORKER_PIECE, sharedBuffer, workerBytes } from '../src/device/copyWorker.ts'
+import { WORKER_PIECE, foregroundBegan, foregroundEnded, sharedBuffer, workerBytes } from '../src/device/copyWorker.ts'
 import { IoMode, createImageFile, openDevicePath } from '../src/device/fileDevice.ts'
 import { DiskGroup, REGION_SECTORS } from '../src/diskGroup.ts'
 import { MiB, pattern } from './harness.ts'
@@ -117,6 +117,8 @@ describe('the copy worker (rule 205)', () => {
     const path = join(t.dir, 'a.img')
     await createImageFile(path, MiB)
     const dev = await openDevicePath(path, { sizeCheckMs: 0 })
+    // foreground I/O under way: the worker moves WORKER_PIECE at a time (rule 526)
+    foregroundBegan()
     try {
       const len = 4 * WORKER_PIECE + 4096
       const out = sharedBuffer(len)
@@ -131,6 +133,7 @@ describe('the copy worker (rule 205)', () => {
       await expect(dev.readInto!(8192, cut)).rejects.toMatchObject({ code: 'VM_IO' })
       expect(cut.subarray(0, 4 * WORKER_PIECE).equals(out.subarray(0, 4 * WORKER_PIECE))).toBe(true)
     } finally {
+      foregroundEnded()
       await dev.close()
       await t.remove()
     }

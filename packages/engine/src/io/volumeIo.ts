@@ -1,4 +1,5 @@
 import type { BlockDevice } from '../device/blockDevice.ts'
+import { foregroundBegan, foregroundEnded } from '../device/copyWorker.ts'
 import type { DirtyRegionLog } from '../drl/dirtyRegionLog.ts'
 import { EngineError, type EngineErrorCode, fail, isEngineError } from '../errors.ts'
 import { type PlRecord, PL_TFLAG, type VRecord, V_TFLAG } from '../records/types.ts'
@@ -88,8 +89,10 @@ export function checkVolumeIo(v: VRecord, offset: number, length: number): VReco
 /** The drain gate: a foreground I/O enters before it starts and leaves when it is done. */
 export function enter(rt: VolumeIoRuntime): void {
   rt.inflight++
+  foregroundBegan()
 }
 export function leave(rt: VolumeIoRuntime): void {
+  foregroundEnded()
   if (--rt.inflight === 0) wakeDrained(rt)
 }
 /** Wakes who waits for the volume's I/O to drain, once none is under way. */
