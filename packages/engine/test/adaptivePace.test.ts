@@ -2,7 +2,7 @@
 // an injected clock (rules 161, 162).
 import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../src/clock.ts'
-import { AdaptivePace, DEFAULT_MIN_RATE, PACE_BURST_MS, PACE_BUSY_MIN_MS, PACE_CAPACITY_WEIGHT, PACE_CATCH_UP, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_RESERVE, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
+import { AdaptivePace, DEFAULT_MIN_RATE, PACE_BURST_MS, PACE_CAPACITY_WEIGHT, PACE_CATCH_UP, PACE_EPOCH_MAX_MS, PACE_GOOD_DECAY, PACE_RESERVE, PACE_SAMPLES, PACE_SLICE_MS, PACE_STEP_UP, p99 } from '../src/tasks/adaptivePace.ts'
 import { Task } from '../src/tasks/task.ts'
 import { checkAdaptive } from '../src/tasks/taskRegistry.ts'
 import type { VRecord } from '../src/records/types.ts'
@@ -295,50 +295,22 @@ describe('adaptive copy reservation (rule 312)', () => {
   })
 })
 
-describe('adaptive copy capacity from its I/O time (rule 561)', () => {
-  /** A controller as a task makes it, on a manual clock; `epoch` is a slice in which the copy's I/O was under way for `busyMs`. */
-  function timedPace() {
+describe('an adaptive copy given the capacity of an earlier copy (rule 563)', () => {
+  it('starts limited at its reservation of it, goes up from there while within the target, and runs unlimited once no foreground write is seen for a slice', () => {
     const clock = createManualClock(0)
-    const p = new AdaptivePace({ latencyMs: 1, minBytesPerSecond: MiB }, () => clock.now())
-    const epoch = (bytes: number, busyMs: number, lat: number) => {
-      p.moved(bytes)
-      const start = clock.now()
-      p.ioStarted()
-      let open = true
-      for (let k = 0; k < PACE_SAMPLES; k++) {
-        clock.advance(start + (PACE_SLICE_MS * (k + 1)) / PACE_SAMPLES - clock.now())
-        if (open && clock.now() - start >= busyMs) {
-          p.ioEnded()
-          open = false
-        }
-        p.sample(lat)
-      }
-      return p.rate()
+    const p = new AdaptivePace({ latencyMs: 1, minBytesPerSecond: MiB }, () => clock.now(), () => 0, PACE_RESERVE, 200 * MiB)
+    expect(p.rate()).toBe(PACE_RESERVE * 200 * MiB)
+    p.moved(10 * MiB)
+    for (let k = 0; k < PACE_SAMPLES; k++) {
+      // to the exact time of each (no rounding piling up)
+      clock.advance((PACE_SLICE_MS * (k + 1)) / PACE_SAMPLES - clock.now())
+      p.sample(0.5)
     }
-    return { p, epoch }
-  }
-
-  it('a copy held at its reservation finds its capacity from what it moved per second of I/O, so the reservation is a share of that', () => {
-    const { p, epoch } = timedPace()
-    // unlimited, its I/O under way the whole slice: 100 MiB/s, and the writes slow: halved
-    expect(epoch(10 * MiB, 100, 3)).toBe(50 * MiB)
-    expect(p.capacityEstimate).toBe(100 * MiB)
-    // held at 50 MiB/s, its 5 MiB took 25 ms of I/O: 200 MiB/s; the estimate moves PACE_CAPACITY_WEIGHT of the way
-    const capacity = 100 * MiB + PACE_CAPACITY_WEIGHT * 100 * MiB
-    expect(epoch(5 * MiB, 25, 3)).toBeCloseTo(PACE_RESERVE * capacity, 0)
-    expect(p.capacityEstimate).toBeCloseTo(capacity, 0)
-    // (without its I/O time it stayed at the reservation of the one unlimited epoch: 50 MiB/s)
-  })
-
-  it('an epoch with less than PACE_BUSY_MIN_MS of I/O (of a longer one) leaves the estimate', () => {
-    const { p, epoch } = timedPace()
-    epoch(10 * MiB, 100, 3)
-    epoch(MiB / 10, PACE_BUSY_MIN_MS / 2, 3)
-    expect(p.capacityEstimate).toBe(100 * MiB)
-    // and I/O still under way as the epoch ends counts up to its end
-    p.ioStarted()
-    epoch(5 * MiB, 200, 3)
-    expect(p.capacityEstimate).toBeCloseTo(100 * MiB + PACE_CAPACITY_WEIGHT * (50 * MiB - 100 * MiB), 0)
+    expect(p.rate()).toBeCloseTo(PACE_RESERVE * 200 * MiB * PACE_STEP_UP, 0)
+    clock.advance(2 * PACE_SLICE_MS)
+    expect(p.rate()).toBe(0)
+    // a copy given none starts unlimited (rule 161)
+    expect(new AdaptivePace({ latencyMs: 1, minBytesPerSecond: MiB }, () => clock.now()).rate()).toBe(0)
   })
 })
 

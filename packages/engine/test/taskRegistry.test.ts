@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../src/clock.ts'
 import { EngineError } from '../src/errors.ts'
 import { type EngineEvent, createEventBus } from '../src/events.ts'
-import { PACE_BUSY_MIN_MS, PACE_RESERVE } from '../src/tasks/adaptivePace.ts'
+import { PACE_RESERVE, PACE_SLICE_MS } from '../src/tasks/adaptivePace.ts'
 import { TaskRegistry } from '../src/tasks/taskRegistry.ts'
 import { expectCode } from './harness.ts'
 
@@ -74,39 +74,40 @@ describe('task registry (rule 126)', () => {
 
 describe('an adaptive copy starts from the capacity of the last copy of its volume (rule 563)', () => {
   const MiB = 1 << 20
-  /** A task on `volume` that copied `bytes` over `ioMs` of I/O time (two calls overlapping) and ended. */
-  const copied = (r: ReturnType<typeof registry>, volume: string, bytes: number, ioMs: number) => {
-    const t = r.tasks.start('resync', volume, bytes)
-    t.copyIo(true)
-    r.clock.advance(ioMs / 2)
-    t.copyIo(true)
-    t.copyIo(false)
-    r.clock.advance(ioMs / 2)
-    t.copyIo(false)
-    // time with no copy I/O under way (a throttle's sleep) is not its I/O time
-    r.clock.advance(1000)
+  /** A task on `volume` (throttled to `throttle` first when given) that copied `bytes` in `ms` after its first MiB, and ended. */
+  const copied = (r: ReturnType<typeof registry>, volume: string, bytes: number, ms: number, throttle?: number) => {
+    const t = r.tasks.start('resync', volume, bytes + MiB)
+    // the time before its first bytes (its opening commits and flushes) is not its rate's
+    r.clock.advance(500)
+    if (throttle !== undefined) r.tasks.throttle(t.id, throttle)
+    r.tasks.progress(t, MiB)
+    r.clock.advance(ms)
     r.tasks.progress(t, bytes)
     r.tasks.finish(t, 'ok')
     return t
   }
+  const adaptive = (r: ReturnType<typeof registry>, volume: string) => {
+    const t = r.tasks.start('resync', volume, 100 * MiB)
+    r.tasks.throttle(t.id, { adaptive: { latencyMs: 1 } })
+    return t
+  }
 
-  it('the next adaptive copy of the volume starts limited at PACE_RESERVE of what the last one moved per second of I/O; another volume starts unlimited', () => {
+  it('the next adaptive copy of the volume starts limited at PACE_RESERVE of what the last unthrottled one moved a second; another volume starts unlimited', () => {
     const r = registry()
     expect(copied(r, 'v1', 20 * MiB, 100).capacity).toBe(200 * MiB)
-    const next = r.tasks.start('resync', 'v1', 100 * MiB)
-    r.tasks.throttle(next.id, { adaptive: { latencyMs: 1 } })
-    expect(next.throttle).toBe(PACE_RESERVE * 200 * MiB)
-    const other = r.tasks.start('resync', 'v2', 100 * MiB)
-    r.tasks.throttle(other.id, { adaptive: { latencyMs: 1 } })
-    expect(other.throttle).toBe(0)
+    expect(adaptive(r, 'v1').throttle).toBe(PACE_RESERVE * 200 * MiB)
+    expect(adaptive(r, 'v2').throttle).toBe(0)
   })
 
-  it('a copy with less than PACE_BUSY_MIN_MS of I/O time leaves the capacity the one before it had', () => {
+  it('a throttled copy, or one that ran for less than a slice, leaves the capacity the copy before it had; an adaptive one passes on its own', () => {
     const r = registry()
     copied(r, 'v1', 20 * MiB, 100)
-    expect(copied(r, 'v1', MiB, PACE_BUSY_MIN_MS / 2).capacity).toBe(0)
-    const next = r.tasks.start('resync', 'v1', 100 * MiB)
-    r.tasks.throttle(next.id, { adaptive: { latencyMs: 1 } })
-    expect(next.throttle).toBe(PACE_RESERVE * 200 * MiB)
+    expect(copied(r, 'v1', 2 * MiB, 100, 20 * MiB).capacity).toBe(0)
+    expect(copied(r, 'v1', 20 * MiB, PACE_SLICE_MS / 2).capacity).toBe(0)
+    const a = adaptive(r, 'v1')
+    expect(a.throttle).toBe(PACE_RESERVE * 200 * MiB)
+    expect(a.capacity).toBe(200 * MiB)
+    r.tasks.finish(a, 'aborted')
+    expect(adaptive(r, 'v1').throttle).toBe(PACE_RESERVE * 200 * MiB)
   })
 })

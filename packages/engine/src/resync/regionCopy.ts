@@ -179,10 +179,9 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
         // a throttled copy (or an adaptive one held back) moves one region at a time, so no unit outruns its rate
         prepare: (i) => prepareUnit(ctx, work, i, o, report, state, task.throttle > 0 ? 1 : ctx.copyUnitRegions),
         // read apart from the preparing, so the next units' reads queue behind this one (rule 387)
-        // each timed as the copy's I/O: what it moves per second of it is the adaptive rate's capacity (rule 561)
-        load: (cur) => copyIo(task, () => loadUnit(ctx, cur, report, state)),
+        load: (cur) => loadUnit(ctx, cur, report, state),
         apply: async (cur) => {
-          cur.copied = await copyIo(task, () => finishUnit(ctx, cur, report, state))
+          cur.copied = await finishUnit(ctx, cur, report, state)
           // a region copied to every copy needs no read-writeback any more (a forced disk resync's
           // volumes too, rule 286: one copy per volume at a time, rule 282, so the set is this copy's)
           if (o.rwback || (o.force && !o.targetsOnly && !o.among)) for (let r = cur.g; r < cur.g + cur.count; r++) cur.rt.rwback?.delete(r)
@@ -280,16 +279,6 @@ export function runSync(ctx: SyncContext, kind: TaskKind, v: VRecord, work: Sync
   })()
   deliveredToCaller(done)
   return { id: task.id, done }
-}
-
-/** Runs `io`, a read or write of the copy, as the task's copy I/O (rule 561). */
-async function copyIo<T>(task: Task, io: () => Promise<T>): Promise<T> {
-  task.copyIo(true)
-  try {
-    return await io()
-  } finally {
-    task.copyIo(false)
-  }
 }
 
 /** Thrown out of the region loop when no region left has a target (rule 342): the copy ends with its report. */

@@ -14,9 +14,10 @@
  * it worth PACE_GOOD_DECAY less (what held may no longer); one above it unlimited makes it worth
  * PACE_GOOD_DECAY of what that epoch moved, if less. A foreground write that has waited longer than the
  * target ends the epoch at once, so a copy that starves it slows down without delay. No epoch
- * sets the limit below the reservation, PACE_RESERVE of the copy's capacity: what it moves per
- * second of its I/O time, averaged over epochs (rule 561). Time comes from `now`, so the
- * controller is tested with a fake clock.
+ * sets the limit below the reservation, PACE_RESERVE of the copy's capacity: what it moved
+ * unlimited beside foreground writes, averaged over its unlimited epochs, or what the last
+ * unthrottled copy of its volume moved (rules 561, 563). Time comes from `now`, so the controller
+ * is tested with a fake clock.
  */
 export interface AdaptiveTarget {
   /** The foreground write p99 (ms) to keep within. */
@@ -62,17 +63,12 @@ export const PACE_GOOD_DECAY = 0.8
  */
 export const PACE_RESERVE = 0.5
 /**
- * How far each epoch's estimate of the copy's capacity moves the one the reservation is a share
- * of (rule 561): an exponential average, not the most it ever moved, so one epoch of page-cache
- * speed (the bench: 2486 MiB/s in an epoch, 1259 over the window) does not set the reservation
- * at the whole unthrottled rate.
+ * How far what an unlimited epoch moved moves the capacity the reservation is a share of (rule
+ * 561): an exponential average, not the most it ever moved, so one epoch of page-cache speed
+ * (the bench: 2486 MiB/s in an epoch, 1259 over the window) does not set the reservation at the
+ * whole unthrottled rate.
  */
 export const PACE_CAPACITY_WEIGHT = 0.3
-/**
- * The least I/O time (ms) an epoch's capacity estimate is taken from: shorter, a single unit's
- * read and write decide it (and one quick or slow call swings it by its whole size).
- */
-export const PACE_BUSY_MIN_MS = 5
 
 /** What one epoch of an adaptive copy saw and decided (benchmarks trace them, `tracePace`). */
 export interface PaceEpoch {
@@ -127,21 +123,13 @@ export class AdaptivePace {
   /** The reservation's share (PACE_RESERVE; 0: none, the floor alone). */
   private readonly reserve: number
   /**
-   * What the copy moves per second of its I/O time beside foreground writes (bytes per second):
-   * the rate it would move unlimited, the reservation's base (rules 312, 561).
+   * What the copy moves unlimited beside foreground writes (bytes per second): the reservation's
+   * base (rules 312, 561, 563).
    */
   private capacity = 0
-  /** Copy I/O calls under way (`ioStarted` less `ioEnded`), and since when some was (ms). */
-  private active = 0
-  private busySince = 0
-  /** This epoch's time (ms) with some copy I/O under way. */
-  private busyMs = 0
-  /** Whether the copy reports its I/O time at all (a caller that does not: capacity from unlimited epochs alone). */
-  private timed = false
 
   /**
-   * `capacity`: what an earlier copy of the same volume moved per second of its I/O time (rule
-   * 563): the copy starts at its reservation of it, not unlimited (an unlimited first epoch is
+   * `capacity`: what an earlier copy of the same volume moved unthrottled (rule 563): the copy starts at its reservation of it, not unlimited (an unlimited first epoch is
    * 100 ms or more of foreground writes beside the unthrottled copy: at 3000 writes a second,
    * 2.5% of a 4 s window's, past its whole p99).
    */
@@ -179,21 +167,6 @@ export class AdaptivePace {
     this.copied += bytes
   }
 
-  /**
-   * A read or write of the copy began (rule 561): the time some is under way is the copy's I/O
-   * time, what it moved over it its capacity, whether the throttle holds it back or not.
-   */
-  ioStarted(): void {
-    this.timed = true
-    if (this.active++ === 0) this.busySince = this.now()
-  }
-
-  /** A read or write of the copy ended (each `ioStarted` has one). */
-  ioEnded(): void {
-    if (this.active === 0) return
-    if (--this.active === 0) this.busyMs += this.now() - this.busySince
-  }
-
   /** The copy's capacity estimate (bytes per second; 0 before any): the reservation is its PACE_RESERVE share. */
   get capacityEstimate(): number {
     return this.capacity
@@ -222,7 +195,8 @@ export class AdaptivePace {
     const moved = (this.copied * 1000) / elapsed
     const q = p99(pending > 0 ? [...this.samples, pending] : this.samples)
     const before = this.limit
-    this.estimateCapacity(now, elapsed, moved, before === 0)
+    // the reservation's base moves towards what an unlimited epoch moved (rule 561)
+    if (before === 0) this.capacity = this.capacity === 0 ? moved : this.capacity + PACE_CAPACITY_WEIGHT * (moved - this.capacity)
     const scale = q > 0 ? Math.min(PACE_STEP_UP, Math.max(STEP_DOWN, this.target.latencyMs / q)) : PACE_STEP_UP
     if (scale < 1) {
       const from = this.limit || Math.max(moved, this.target.minBytesPerSecond)
@@ -247,28 +221,11 @@ export class AdaptivePace {
     this.newEpoch(now)
   }
 
-  /**
-   * Rule 561: the capacity moves PACE_CAPACITY_WEIGHT of the way to this epoch's estimate: what
-   * it copied per second of its I/O time (once that is PACE_BUSY_MIN_MS or more), or, from a copy
-   * that does not report its I/O time, what an unlimited epoch moved.
-   */
-  private estimateCapacity(now: number, elapsed: number, moved: number, unlimited: boolean): void {
-    let est: number | undefined
-    if (this.timed) {
-      const busy = this.busyMs + (this.active > 0 ? now - this.busySince : 0)
-      if (busy >= Math.min(PACE_BUSY_MIN_MS, elapsed) && this.copied > 0) est = (this.copied * 1000) / Math.max(busy, 1e-9)
-    } else if (unlimited) est = moved
-    if (est === undefined) return
-    this.capacity = this.capacity === 0 ? est : this.capacity + PACE_CAPACITY_WEIGHT * (est - this.capacity)
-  }
-
   private newEpoch(now: number): void {
     this.epochStart = now
     this.samples = []
     this.over = 0
     this.copied = 0
-    this.busyMs = 0
-    if (this.active > 0) this.busySince = now
   }
 }
 

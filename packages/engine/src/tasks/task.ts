@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts'
 import { EngineError } from '../errors.ts'
 import type { TaskProgress } from '../events.ts'
-import { AdaptivePace, type AdaptiveTarget, PACE_BURST_MS, PACE_BUSY_MIN_MS, PACE_CATCH_UP, PACE_RESERVE, PACE_SLICE_MS } from './adaptivePace.ts'
+import { AdaptivePace, type AdaptiveTarget, PACE_BURST_MS, PACE_CATCH_UP, PACE_RESERVE, PACE_SLICE_MS } from './adaptivePace.ts'
 
 export type TaskKind = 'attach' | 'resync' | 'recovery' | 'copy' | 'move' | 'verify' | 'repair' | 'grow' | 'relocate'
 export type TaskState = 'running' | 'done' | 'failed' | 'aborted'
@@ -60,8 +60,10 @@ export class Task {
    * PACE_BURST_MS of it, so a copy behind its rate catches up at that pace, not in a burst.
    */
   private spread = { at: 0, bytes: 0 }
-  /** The copy's I/O calls under way, since when some was, and the time some was (ms): `copyIo`. */
-  private io = { active: 0, since: 0, ms: 0 }
+  /** Whether a throttle other than none was ever set (its rate then says nothing of its capacity). */
+  private throttled = false
+  /** When the task counted its first copied bytes, and how many (its rate counts from there). */
+  private firstBytes: { at: number; bytes: number } | undefined
   /** Bytes `gate` charged for units whose `advance` has not come yet. */
   private precharged = 0
   private lastSample: { at: number; bytes: number }
@@ -110,6 +112,7 @@ export class Task {
    */
   setThrottle(t: number | AdaptiveTarget, capacity = 0): void {
     this.fixedRate = typeof t === 'number' ? t : 0
+    if (t !== 0) this.throttled = true
     this.pace = typeof t === 'number' ? undefined : new AdaptivePace(t, () => this.clock.now(), () => this.foregroundWaiting(), PACE_RESERVE, capacity)
     this.restartBucket()
     // the ETA follows the new limit at once, not once the moving average has come down to it
@@ -141,24 +144,17 @@ export class Task {
     this.pace?.sample(ms)
   }
 
-  /** A read or write of the copy began (`true`) or ended: its I/O time, the adaptive rate's capacity estimate (rule 561). */
-  copyIo(started: boolean): void {
-    const now = this.clock.now()
-    if (started) {
-      if (this.io.active++ === 0) this.io.since = now
-      this.pace?.ioStarted()
-      return
-    }
-    if (this.io.active > 0 && --this.io.active === 0) this.io.ms += now - this.io.since
-    this.pace?.ioEnded()
-  }
-
   /**
-   * What the task copied per second of its I/O time (bytes per second; 0 before PACE_BUSY_MIN_MS
-   * of it): the capacity the next adaptive copy of its volume starts from (rule 563).
+   * What the task moved per second while it was never throttled (bytes per second; 0 for a task
+   * ever throttled, or before a slice since its first bytes), or its adaptive rate's capacity
+   * (rule 561): what the next adaptive copy of its volume starts from (rule 563).
    */
   get capacity(): number {
-    return this.io.ms >= PACE_BUSY_MIN_MS ? ((this.doneBytes - this.failedBytes) * 1000) / this.io.ms : 0
+    if (this.pace) return this.pace.capacityEstimate
+    const first = this.firstBytes
+    if (this.throttled || !first) return 0
+    const ms = this.clock.now() - first.at
+    return ms >= PACE_SLICE_MS ? ((this.doneBytes - this.failedBytes - first.bytes) * 1000) / ms : 0
   }
 
   /**
@@ -225,6 +221,7 @@ export class Task {
   advance(bytes: number, failed = false): boolean {
     this.doneBytes += bytes
     if (failed) this.failedBytes += bytes
+    else if (!this.firstBytes && bytes > 0) this.firstBytes = { at: this.clock.now(), bytes }
     const pre = Math.min(bytes, this.precharged)
     this.precharged -= pre
     this.bucket.bytes -= bytes - pre
