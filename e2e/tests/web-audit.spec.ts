@@ -58,6 +58,11 @@ test('audit: every view while a resync runs and with a failed disk, its alerts a
   await page.getByRole('tab', { name: 'Volume view' }).click()
   await expect(page.getByTestId('progress-mirvol').locator('span')).not.toBeEmpty()
   expect(await cutFromCaption(page, 'mirvol')).toEqual([])
+  // rule 578: while it runs the Overview says so and offers no second resync of mirvol (the engine refuses one)
+  await page.getByRole('tab', { name: 'Overview' }).click()
+  const mirvolItem = page.getByTestId('attention-demodg/v/mirvol')
+  await expect(mirvolItem.getByTestId('being-copied')).toBeVisible()
+  await expect(mirvolItem.getByRole('button', { name: /^Resync mirvol/ })).toHaveAttribute('aria-disabled', 'true')
   await everyView(page, info, 'resync')
   // the resync is aborted; disk02 fails reads and writes now
   expect((await api.call('POST', `/api/tasks/${r.body.taskId}/abort`)).status).toBeLessThan(300)

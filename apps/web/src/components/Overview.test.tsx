@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { act } from 'react'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Alert } from '@plexa/protocol'
+import type { Alert, TaskView } from '@plexa/protocol'
 import { appStore } from '../store/appStore.ts'
 import { demo } from '../views/testGroups.ts'
+import { mirvol } from '../views/testOperations.ts'
 import { rootPerTest } from './testRoot.ts'
 
 /** Every API call the Overview makes: route and body. */
@@ -55,6 +56,24 @@ describe('Overview', () => {
     expect(b.getAttribute('aria-disabled')).toBe('true')
     act(() => b.click())
     expect(calls).toEqual([])
+  })
+
+  it('I578 a volume a resync already copies into says so, and its Resync is disabled (another would be refused); a copy of another volume changes nothing', () => {
+    /** mirvol left SYNC (an aborted forced resync): the Overview offers its resync. */
+    const sync = () => ({ name: 'dg', config: mirvol({}, { st: 'SYNC' }), forcedOffline: false, dirty: {}, stale: {} })
+    const resync = (volume: string): TaskView => ({ taskId: `task-${volume}`, dg: 'dg', kind: 'resync', volume, target: `volume ${volume}`, phase: 'resync', doneBytes: 0, totalBytes: 1 << 20, rate: 0, etaSeconds: null, throttle: 0 })
+    const item = () => dom.el.querySelector('[data-testid="attention-dg/v/mirvol"]')!
+    for (const [tasks, busy] of [[[], false], [[resync('catvol')], false], [[resync('mirvol')], true]] as const) {
+      act(() => appStore.setState((s) => ({ server: { ...s.server, tasks: Object.fromEntries(tasks.map((t) => [t.taskId, t])) } })))
+      show([], 'admin', sync())
+      // its visible words (a disabled button's reason follows them for a screen reader)
+      const b = button(/^Resync mirvol(: not allowed|$)/)!
+      expect(b.getAttribute('aria-disabled'), tasks.map((t) => t.taskId).join()).toBe(busy ? 'true' : null)
+      expect(item().querySelector('[data-testid="being-copied"]') !== null).toBe(busy)
+      act(() => b.click())
+      expect(appStore.getState().pending !== undefined).toBe(!busy)
+      act(() => appStore.setState({ pending: undefined }))
+    }
   })
 
   it('436 a disk left FAILING is listed with its fix, and its button asks to confirm the record edit failing=off', () => {

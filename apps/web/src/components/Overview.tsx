@@ -5,7 +5,7 @@ import { appStore, useApp } from '../store/appStore.ts'
 import { ackAlert, ackAlerts, failureWords } from '../store/commands.ts'
 import { type Action, groupActions, replaceDiskAction } from '../views/actions.ts'
 import { type AttentionItem, attention, groupHealth } from '../views/health.ts'
-import { clearFailingAction } from '../views/diskNotice.ts'
+import { clearFailingAction, copyingInto, copyingKey } from '../views/diskNotice.ts'
 import { resolvedToAck } from '../views/alertStatus.ts'
 import { TONE } from '../views/tone.ts'
 import { namesUpTo } from '../views/format.ts'
@@ -27,6 +27,9 @@ export function Overview() {
   const [error, setError] = useState<string>()
   const finished = useApp((s) => s.server.finished)
   const imports = useApp((s) => s.server.imports)
+  // rule 578: a volume a copy already runs into is not offered another resync (the engine refuses it)
+  const copyKey = useApp((s) => copyingKey(Object.values(s.server.tasks)))
+  const copying = useMemo(() => copyingInto(copyKey), [copyKey])
   const ackable = useMemo(() => resolvedToAck(alertMap, resolved), [alertMap, resolved])
   const items = useMemo(() => attention(groups, lab, Object.values(alertMap), finished, imports, resolved), [groups, lab, alertMap, finished, imports, resolved])
   // the volumes built of one copy (a concat, a stripe): whole, but with no redundancy (rule 237)
@@ -46,7 +49,8 @@ export function Overview() {
     switch (f.kind) {
       case 'resync-volume': {
         const a = pick({ kind: 'v', name: f.volume }, 'resync')
-        return a && { label: `Resync ${f.volume}`, run: () => appStore.getState().confirm(a) }
+        const running = copying.get(`${it.dg}/${f.volume}`)
+        return a && { label: `Resync ${f.volume}`, run: () => appStore.getState().confirm(a), ...(running ? { disabled: `${running} copies into ${f.volume} now: its progress is under Running tasks` } : {}) }
       }
       case 'resync-disk': {
         const a = pick({ kind: 'dm', name: f.disk }, 'resyncdisk')
@@ -105,6 +109,7 @@ export function Overview() {
                   </GuardedButton>
                 )
               })()}
+              {it.fix.kind === 'resync-volume' && copying.has(`${it.dg}/${it.fix.volume}`) && <span className="text-xs text-muted" data-testid="being-copied">being resynced: {copying.get(`${it.dg}/${it.fix.volume}`)} (under Running tasks)</span>}
               {it.waitsFor && <span className="text-xs text-muted" data-testid="waits-for">fix disk {it.waitsFor.join(', ')} first (its item above)</span>}
             </li>
           )

@@ -95,3 +95,22 @@ export function clearFailingAction(dg: string, disk: string, disabled?: string):
     ...(disabled ? { disabled } : {}),
   }
 }
+
+/**
+ * Rule 578: the running copies by the volumes they copy into, as one string (`task-4=dg/mirvol
+ * task-5=dg/msvol`): the same while the tasks only report progress, so a view that reads it
+ * renders again when a copy starts or ends, not at each report.
+ */
+export function copyingKey(tasks: readonly TaskView[]): string {
+  return tasks.filter(isCopy).map((t) => `${t.taskId}=${(t.volumes ?? [t.volume]).map((v) => `${t.dg}/${v}`).join(',')}`).join(' ')
+}
+
+/** The task copying into each `dg/volume` now, from `copyingKey`'s string. */
+export function copyingInto(key: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const part of key ? key.split(' ') : []) {
+    const [taskId, volumes] = part.split('=') as [string, string]
+    for (const v of volumes.split(',')) if (!out.has(v)) out.set(v, taskId)
+  }
+  return out
+}
