@@ -78,16 +78,20 @@ const foreground = new SharedArrayBuffer(16)
 const underWay = new Int32Array(foreground, 0, 1)
 const lastAt = new Float64Array(foreground, 8, 1)
 
-/** A foreground read or write of a volume begins (the volume's drain gate, `io/volumeIo.ts`). */
+/**
+ * A foreground read or write of a volume begins (the volume's drain gate, `io/volumeIo.ts`): while
+ * any is under way the worker takes small pieces whatever `lastAt` says, so only the last one to
+ * end reads the clock (once per busy spell, not twice per I/O on the volume I/O path).
+ */
 export function foregroundBegan(): void {
   Atomics.add(underWay, 0, 1)
-  lastAt[0] = performance.timeOrigin + performance.now()
 }
 
-/** A foreground read or write of a volume ended. */
+/** A foreground read or write of a volume ended; the last one under way stamps when, before it leaves. */
 export function foregroundEnded(): void {
+  // only the event loop changes the count, so the stamp lands before the worker can see it at 0
+  if (Atomics.load(underWay, 0) === 1) lastAt[0] = performance.timeOrigin + performance.now()
   Atomics.sub(underWay, 0, 1)
-  lastAt[0] = performance.timeOrigin + performance.now()
 }
 
 /** Foreground reads and writes under way in the process, as the copy worker sees them. */
